@@ -1,0 +1,396 @@
+/**
+ * The referral store on one DynamoDB table. A referral's partition holds the referral, its audit
+ * events, its letters and its tasks, so one Query reads the whole file. Two indexes serve the other
+ * reads: `worklist` (status, then due date) and `byTaskId` (the opaque id in a staff link).
+ */
+
+import { randomBytes } from "node:crypto";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  IdempotencyKeyTaken,
+  type IdempotencyRecord,
+  type ReferralFile,
+  type ReferralStore,
+  StaleStateError,
+} from "../domain/ports";
+import type { AuditEvent, LetterRecord, ReferralRecord, TaskRecord } from "../domain/records";
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+const referralKey = (referralId: string) => ({ pk: `REFERRAL#${referralId}`, sk: "REFERRAL" });
+const taskKey = (referralId: string, taskId: string) => ({
+  pk: `REFERRAL#${referralId}`,
+  sk: `TASK#${taskId}`,
+});
+const letterKey = (letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole">) => ({
+  pk: `REFERRAL#${letter.referralId}`,
+  sk: `LETTER#${letter.letterKind}#${letter.recipientRole}`,
+});
+const idempotencyKey = (scope: string, key: string) => ({
+  pk: `IDEMPOTENCY#${scope}#${key}`,
+  sk: "IDEMPOTENCY",
+});
+
+/** The worklist index keys: only referrals carry them, so events and letters stay out of the index. */
+const worklistKeys = (status: string, dueDate: string, referralId: string) => ({
+  gsi1pk: status,
+  gsi1sk: `${dueDate}#${referralId}`,
+});
+
+function stripKeys<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, recordType: _t, ...rest } = item;
+  return rest as T;
+}
+
+/** DynamoDB implementation of the ReferralStore port. */
+export class DynamoReferralStore implements ReferralStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private eventPut(referralId: string, event: AuditEvent): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          pk: `REFERRAL#${referralId}`,
+          // Time first so a Query returns the trail in order; the random tail keeps same-millisecond events apart.
+          sk: `EVENT#${event.at}#${randomBytes(4).toString("hex")}`,
+          recordType: "event",
+          ...event,
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    };
+  }
+
+  async createReferral(
+    referral: ReferralRecord,
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...idempotencyKey(idempotency.scope, idempotency.key),
+                  recordType: "idempotency",
+                  ...idempotency,
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...referralKey(referral.referralId),
+                  ...worklistKeys(referral.status, referral.assessmentDueDate, referral.referralId),
+                  recordType: "referral",
+                  ...referral,
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            this.eventPut(referral.referralId, event),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed"
+      ) {
+        throw new IdempotencyKeyTaken("the idempotency key was used by a concurrent request");
+      }
+      throw error;
+    }
+  }
+
+  async getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: idempotencyKey(scope, key), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<IdempotencyRecord>(Item) : undefined;
+  }
+
+  async getReferral(referralId: string): Promise<ReferralRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: referralKey(referralId), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<ReferralRecord>(Item) : undefined;
+  }
+
+  async getReferralFile(referralId: string): Promise<ReferralFile | undefined> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": `REFERRAL#${referralId}` },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+
+    const referralItem = items.find((item) => item.recordType === "referral");
+    if (!referralItem) return undefined;
+    const ofType = <T>(type: string) =>
+      items.filter((item) => item.recordType === type).map((i) => stripKeys<T>(i));
+    return {
+      referral: stripKeys<ReferralRecord>(referralItem),
+      events: ofType<AuditEvent>("event"),
+      letters: ofType<LetterRecord>("letter"),
+      tasks: ofType<TaskRecord>("task"),
+    };
+  }
+
+  async changeStatus(
+    referralId: string,
+    change: Parameters<ReferralStore["changeStatus"]>[1],
+    event: AuditEvent,
+  ): Promise<void> {
+    const names: Record<string, string> = { "#status": "status" };
+    const values: Record<string, unknown> = { ":to": change.to };
+    // The worklist sort key (due date) never changes; only the status half of the index key moves.
+    const sets = ["#status = :to", "gsi1pk = :to"];
+    change.from.forEach((status, index) => {
+      values[`:from${index}`] = status;
+    });
+    if (change.assignment) {
+      sets.push("assignment = :assignment");
+      values[":assignment"] = change.assignment;
+    }
+    if (change.failure) {
+      sets.push("failure = :failure");
+      values[":failure"] = change.failure;
+    }
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: referralKey(referralId),
+            UpdateExpression: `SET ${sets.join(", ")}`,
+            ConditionExpression: `#status IN (${change.from.map((_, index) => `:from${index}`).join(", ")})`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        },
+        this.eventPut(referralId, event),
+      ],
+      `referral ${referralId} is not in ${change.from.join("/")}`,
+    );
+  }
+
+  async appendEvent(referralId: string, event: AuditEvent): Promise<void> {
+    await this.transact([this.eventPut(referralId, event)], "event already exists");
+  }
+
+  async createTask(task: TaskRecord, event: AuditEvent): Promise<void> {
+    await this.transact(
+      [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...taskKey(task.referralId, task.taskId), recordType: "task", ...task },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        this.eventPut(task.referralId, event),
+      ],
+      "task already exists",
+    );
+  }
+
+  async findTask(taskId: string): Promise<TaskRecord | undefined> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "byTaskId",
+        KeyConditionExpression: "taskId = :taskId",
+        ExpressionAttributeValues: { ":taskId": taskId },
+        Limit: 1,
+      }),
+    );
+    const found = Items?.[0];
+    // The index is eventually consistent: read the task itself for its current state.
+    return found ? this.getTask(String(found.referralId), taskId) : undefined;
+  }
+
+  async getTask(referralId: string, taskId: string): Promise<TaskRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: taskKey(referralId, taskId), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<TaskRecord>(Item) : undefined;
+  }
+
+  async answerTask(
+    task: TaskRecord,
+    answer: Parameters<ReferralStore["answerTask"]>[1],
+    event: AuditEvent,
+  ): Promise<void> {
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: taskKey(task.referralId, task.taskId),
+            UpdateExpression:
+              "SET #state = :answered, decision = :decision, answeredBy = :by, answeredAt = :at",
+            ConditionExpression: "#state = :open AND expiresAt > :at",
+            ExpressionAttributeNames: { "#state": "state" },
+            ExpressionAttributeValues: {
+              ":answered": "answered",
+              ":open": "open",
+              ":decision": answer.decision,
+              ":by": answer.answeredBy,
+              ":at": answer.answeredAt,
+            },
+          },
+        },
+        this.eventPut(task.referralId, event),
+      ],
+      "task is no longer open",
+    );
+  }
+
+  async reopenTask(task: TaskRecord): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: taskKey(task.referralId, task.taskId),
+        UpdateExpression: "SET #state = :open REMOVE decision, answeredBy, answeredAt",
+        ConditionExpression: "#state = :answered",
+        ExpressionAttributeNames: { "#state": "state" },
+        ExpressionAttributeValues: { ":open": "open", ":answered": "answered" },
+      }),
+    );
+  }
+
+  async expireTask(task: TaskRecord): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: taskKey(task.referralId, task.taskId),
+        UpdateExpression: "SET #state = :expired",
+        ExpressionAttributeNames: { "#state": "state" },
+        ExpressionAttributeValues: { ":expired": "expired" },
+      }),
+    );
+  }
+
+  async recordDecision(
+    referralId: string,
+    decision: Parameters<ReferralStore["recordDecision"]>[1],
+    event: AuditEvent,
+  ): Promise<void> {
+    const referral = await this.getReferral(referralId);
+    if (referral?.decision?.taskId === decision.taskId) return; // a retried step: already recorded
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: referralKey(referralId),
+            UpdateExpression: "SET #status = :decided, gsi1pk = :decided, decision = :decision",
+            ConditionExpression: "#status = :awaiting",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":decided": "decided",
+              ":awaiting": "awaiting-assessment",
+              ":decision": decision,
+            },
+          },
+        },
+        this.eventPut(referralId, event),
+      ],
+      `referral ${referralId} is not awaiting assessment`,
+    );
+  }
+
+  async claimLetter(letter: LetterRecord): Promise<LetterRecord | undefined> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...letterKey(letter), recordType: "letter", ...letter },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: letterKey(letter), ConsistentRead: true }),
+      );
+      return Item ? stripKeys<LetterRecord>(Item) : undefined;
+    }
+  }
+
+  async completeLetter(
+    letter: LetterRecord,
+    outcome: Parameters<ReferralStore["completeLetter"]>[1],
+    event: AuditEvent,
+  ): Promise<void> {
+    const values: Record<string, unknown> = { ":status": outcome.status };
+    const sets = ["#status = :status"];
+    if (outcome.sentAt) {
+      sets.push("sentAt = :sentAt");
+      values[":sentAt"] = outcome.sentAt;
+    }
+    if (outcome.messageId) {
+      sets.push("messageId = :messageId");
+      values[":messageId"] = outcome.messageId;
+    }
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: letterKey(letter),
+            UpdateExpression: `SET ${sets.join(", ")}`,
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: values,
+          },
+        },
+        this.eventPut(letter.referralId, event),
+      ],
+      "letter could not be completed",
+    );
+  }
+
+  /** Runs a transaction; a failed condition becomes StaleStateError with a message free of data. */
+  private async transact(items: TransactItem[], staleMessage: string): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.some((reason) => reason.Code === "ConditionalCheckFailed")
+      ) {
+        throw new StaleStateError(staleMessage);
+      }
+      throw error;
+    }
+  }
+}

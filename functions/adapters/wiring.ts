@@ -1,0 +1,22 @@
+/**
+ * Builds the adapters a handler needs from its environment. Handlers call these at module scope, so
+ * each Lambda container builds them once.
+ */
+import type { Mailer, ReferralStore, Workflow } from "../domain/ports";
+import { dynamoDocumentClient, sesClient, stepFunctionsClient } from "./clients";
+import { DynamoReferralStore } from "./dynamo-referral-store";
+import { requireEnv } from "./env";
+import { SesMailer } from "./ses-mailer";
+import { StepFunctionsWorkflow } from "./sfn-workflow";
+
+export function referralStoreFromEnv(): ReferralStore {
+  return new DynamoReferralStore(dynamoDocumentClient, requireEnv("TABLE_NAME"));
+}
+
+export function mailerFromEnv(): Mailer {
+  return new SesMailer(sesClient, requireEnv("MAIL_FROM"), process.env.SES_CONFIGURATION_SET || undefined);
+}
+
+export function workflowFromEnv(): Workflow {
+  return new StepFunctionsWorkflow(stepFunctionsClient, requireEnv("STATE_MACHINE_ARN"));
+}

@@ -1,0 +1,146 @@
+/**
+ * The rights assessment as intake staff submit it (POST /tasks/{taskId}/decision, api.md): granted
+ * with a form of care and a legal deadline, refused with justification and advice, or forwarded.
+ *
+ * The body arrives as a form (every value a string, untouched fields as "") or as JSON, so optional
+ * fields treat "" as absent. Messages are Norwegian: staff read them next to the field on the task page.
+ */
+import { z } from "zod";
+import type { IsoDate } from "./calendar";
+import { compact, formatIssues, type Issue } from "./validation";
+
+/** The forms of care a granted right can take, as the letters name them. */
+export const CARE_FORMS = [
+  { key: "team", label: "tverrfaglig utredning i team" },
+  { key: "single-discipline", label: "utredning ved én eller to faggrupper" },
+  { key: "mapping-consultation", label: "kartleggingskonsultasjon" },
+] as const;
+
+export type CareForm = (typeof CARE_FORMS)[number]["key"];
+
+const careFormKeys = CARE_FORMS.map((form) => form.key) as [CareForm, ...CareForm[]];
+
+/** Norwegian name of each outcome, for pages and letters. */
+export const OUTCOME_LABELS = {
+  granted: "Rett til nødvendig helsehjelp",
+  refused: "Avslag",
+  forwarded: "Videresendt",
+} as const;
+
+/**
+ * The default upper bound on a start-of-care deadline. Guideline deadlines are weeks (12, 26); a
+ * year catches a mistyped year without second-guessing the clinician.
+ */
+export const MAX_DEADLINE_DAYS = 365;
+
+const MESSAGES = {
+  body: "Vurderingen må sendes som skjema eller JSON-objekt",
+  outcome: "Velg utfall av vurderingen",
+  careForm: "Velg tilbudsform",
+  startOfCareDeadline: "Oppgi frist for igangsetting som dato (ÅÅÅÅ-MM-DD)",
+  deadlineNotAfterToday: "Fristen for igangsetting må være etter dagens dato",
+  plannedStart: "Oppgi planlagt oppstart som dato (ÅÅÅÅ-MM-DD)",
+  plannedStartAfterDeadline: "Planlagt oppstart kan ikke være etter fristen for igangsetting",
+  justification: "Skriv en faglig begrunnelse",
+  advice: "Skriv råd om videre oppfølging",
+  forwardTo: "Oppgi hvor henvisningen sendes",
+  assessedBy: "Oppgi HPR-nummer eller ansatt-ID (høyst 64 tegn)",
+  tooLong: "Teksten er for lang",
+} as const;
+
+const requiredText = (max: number, message: string) =>
+  z.string({ error: message }).trim().min(1, message).max(max, MESSAGES.tooLong);
+
+const assessedBy = requiredText(64, MESSAGES.assessedBy).describe("HPR number or staff id of the assessor.");
+
+/** Date checks that need "today"; absent in the static schema used for documentation. */
+interface DeadlineWindow {
+  today: IsoDate;
+  maxDeadlineDays: number;
+}
+
+function addDays(date: IsoDate, days: number): IsoDate {
+  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+}
+
+function buildDecisionSchema(window?: DeadlineWindow) {
+  let startOfCareDeadline = z.iso.date({ error: MESSAGES.startOfCareDeadline });
+  if (window) {
+    const latest = addDays(window.today, window.maxDeadlineDays);
+    startOfCareDeadline = startOfCareDeadline
+      .refine((date) => date > window.today, MESSAGES.deadlineNotAfterToday)
+      .refine(
+        (date) => date <= latest,
+        `Fristen for igangsetting kan være høyst ${window.maxDeadlineDays} dager fram i tid`,
+      );
+  }
+
+  const granted = z
+    .object({
+      outcome: z.literal("granted"),
+      careForm: z.enum(careFormKeys, { error: MESSAGES.careForm }),
+      /** The legal deadline (juridisk frist) for start of care. */
+      startOfCareDeadline,
+      plannedStart: z
+        .string({ error: MESSAGES.plannedStart })
+        .trim()
+        .transform((value) => (value === "" ? undefined : value))
+        .pipe(z.iso.date({ error: MESSAGES.plannedStart }).optional())
+        .optional(),
+      assessedBy,
+    })
+    .superRefine((value, ctx) => {
+      if (value.plannedStart && value.plannedStart > value.startOfCareDeadline) {
+        ctx.addIssue({ code: "custom", path: ["plannedStart"], message: MESSAGES.plannedStartAfterDeadline });
+      }
+    });
+
+  const refused = z.object({
+    outcome: z.literal("refused"),
+    justification: requiredText(20_000, MESSAGES.justification),
+    /** Advice for further care in primary care: every refusal carries it. */
+    advice: requiredText(20_000, MESSAGES.advice),
+    assessedBy,
+  });
+
+  const forwarded = z.object({
+    outcome: z.literal("forwarded"),
+    forwardTo: requiredText(200, MESSAGES.forwardTo),
+    justification: requiredText(20_000, MESSAGES.justification),
+    assessedBy,
+  });
+
+  return (
+    z
+      .discriminatedUnion("outcome", [granted, refused, forwarded], {
+        error: (issue) => (issue.code === "invalid_union" ? MESSAGES.outcome : MESSAGES.body),
+      })
+      // A blank optional field must not be stored as an attribute without a value.
+      .transform(compact)
+  );
+}
+
+/**
+ * The decision body without the checks that depend on today's date: for the OpenAPI document and
+ * for reading stored decisions. Use {@link parseDecision} for a submitted body.
+ */
+export const decisionSchema = buildDecisionSchema();
+
+export type Decision = z.output<typeof decisionSchema>;
+export type DecisionOutcome = Decision["outcome"];
+
+/**
+ * Validates a submitted decision. `today` is the Oslo date of submission: the start-of-care
+ * deadline must fall after it and at most `maxDeadlineDays` later.
+ */
+export function parseDecision(
+  body: unknown,
+  today: IsoDate,
+  maxDeadlineDays: number = MAX_DEADLINE_DAYS,
+): { ok: true; value: Decision } | { ok: false; issues: Issue[] } {
+  const result = buildDecisionSchema({ today, maxDeadlineDays }).safeParse(body);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: formatIssues(result.error) };
+}

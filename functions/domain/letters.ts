@@ -1,0 +1,289 @@
+/**
+ * The decision letter (svarbrev) in Norwegian bokmål: to the referrer, with copies to the patient and
+ * the GP. One template per outcome, in HTML and plain text, compiled once at module scope.
+ *
+ * What a letter may carry: names, the decision and its reasons, dates and the clinic. What it never
+ * carries: the national ID. The subject names no patient either, because subjects travel unencrypted
+ * through mail logs and notification previews.
+ */
+import Handlebars from "handlebars";
+import type { IsoDate } from "./calendar";
+import type { ClinicConfig } from "./clinic";
+import { CARE_FORMS, type Decision } from "./decision";
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+const MONTHS = [
+  "januar",
+  "februar",
+  "mars",
+  "april",
+  "mai",
+  "juni",
+  "juli",
+  "august",
+  "september",
+  "oktober",
+  "november",
+  "desember",
+] as const;
+
+/**
+ * "2025-05-02" → "2. mai 2025", as dates are written in Norwegian letters. By hand rather than with
+ * Intl, so the result does not depend on which ICU locale data the runtime carries.
+ */
+export function formatNorwegianDate(iso: IsoDate): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  const month = match ? MONTHS[Number(match[2]) - 1] : undefined;
+  const day = match ? Number(match[3]) : 0;
+  if (!match || !month || day < 1 || day > 31) throw new RangeError("expected a date as YYYY-MM-DD");
+  return `${day}. ${month} ${match[1]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+
+/** HTML: escaping on. Free text keeps its line breaks, escaped first. */
+const htmlEnv = Handlebars.create();
+htmlEnv.registerHelper(
+  "multiline",
+  (text: unknown) =>
+    new htmlEnv.SafeString(htmlEnv.Utils.escapeExpression(String(text ?? "")).replace(/\r?\n/g, "<br>\n")),
+);
+
+/** Plain text: a separate environment compiled with noEscape, so "&" stays "&" and not "&amp;". */
+const textEnv = Handlebars.create();
+
+const HTML_HEAD = `<!DOCTYPE html>
+<html lang="nb">
+<head>
+<meta charset="utf-8">
+<title>{{subject}}</title>
+</head>
+<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a; max-width: 42em; margin: 0 auto; padding: 1em;">
+{{#if copyNote}}
+<p style="font-weight: bold; text-transform: uppercase; letter-spacing: 0.05em;">{{copyNote}}</p>
+{{/if}}
+<p><strong>{{clinic.name}}</strong><br>{{clinic.department}}<br>{{clinic.address}}</p>
+<p>Til: {{referrer.name}}, {{referrer.organisation}}{{#if copyList}}<br>Kopi til: {{copyList}}{{/if}}</p>
+<p>Dato: {{decidedDate}}<br>Vår referanse: {{referralId}}</p>
+<h1 style="font-size: 1.3em;">{{title}}</h1>
+<p><strong>Gjelder:</strong> {{patientName}}</p>
+`;
+
+const HTML_COMPLAINT = `<h2 style="font-size: 1.1em;">Klage</h2>
+<p>Pasienten kan klage på vurderingen til {{clinic.complaintsTo}}. Klagen sendes til {{clinic.name}}, {{clinic.department}}, som vurderer saken på nytt. Gir vi ikke pasienten medhold, sender vi klagen videre til {{clinic.complaintsTo}}.</p>
+<p>Klagefrist er fire uker fra pasienten fikk eller burde ha fått kjennskap til vurderingen (pasient- og brukerrettighetsloven § 7-2). Klagen bør være skriftlig og begrunnet.</p>
+`;
+
+const HTML_FOOT = `<h2 style="font-size: 1.1em;">Kontakt</h2>
+<p>Spørsmål om henvisningen kan rettes til {{clinic.name}}, {{clinic.department}}, telefon {{clinic.phone}}, e-post {{clinic.email}}. Oppgi referanse {{referralId}}. Send ikke helseopplysninger med vanlig e-post.</p>
+<p>Med vennlig hilsen<br>{{clinic.name}}, {{clinic.department}}<br>Tverrfaglig inntaksteam</p>
+</body>
+</html>
+`;
+
+const HTML_GRANTED = `<p>Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.</p>
+<p><strong>Pasienten har rett til nødvendig helsehjelp i spesialisthelsetjenesten.</strong></p>
+<h2 style="font-size: 1.1em;">Tilbud</h2>
+<p>Pasienten får tilbud om {{careForm}} ved {{clinic.name}}, {{clinic.department}}, {{clinic.address}}.</p>
+{{#if plannedStart}}
+<p>Planlagt oppstart: <strong>{{plannedStart}}</strong>. Pasienten får innkalling med nærmere tidspunkt.</p>
+{{else}}
+<p>Tidspunkt for oppstart er ikke fastsatt ennå. Pasienten får innkalling i god tid før fristen nedenfor.</p>
+{{/if}}
+<p>Frist for igangsetting av helsehjelp: <strong>{{startOfCareDeadline}}</strong>. Dette er den juridiske fristen: helsehjelpen skal være satt i gang senest denne dagen.</p>
+<h2 style="font-size: 1.1em;">Hvis fristen ikke holdes</h2>
+<p>Er helsehjelpen ikke satt i gang innen {{startOfCareDeadline}}, har pasienten rett til å kontakte Helfo. Helfo skal da skaffe pasienten et tilbud om helsehjelp hos en annen tjenesteyter, om nødvendig hos en privat tjenesteyter eller i utlandet.</p>
+`;
+
+const HTML_REFUSED = `<p>Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.</p>
+<p><strong>Vi har kommet fram til at pasienten ikke har rett til nødvendig helsehjelp i spesialisthelsetjenesten ved vår klinikk. Henvisningen får derfor avslag.</strong></p>
+<h2 style="font-size: 1.1em;">Begrunnelse</h2>
+<p>{{multiline justification}}</p>
+<h2 style="font-size: 1.1em;">Råd om videre oppfølging</h2>
+<p>{{multiline advice}}</p>
+<p>Henviser kan sende ny henvisning dersom situasjonen endrer seg.</p>
+`;
+
+const HTML_FORWARDED = `<p>Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.</p>
+<p><strong>Henvisningen er sendt videre til {{forwardTo}}</strong>, som vurderer den og gir svar. Pasienten beholder opprinnelig mottaksdato (ansiennitetsdato) {{receivedDate}}.</p>
+<h2 style="font-size: 1.1em;">Begrunnelse</h2>
+<p>{{multiline justification}}</p>
+`;
+
+const TEXT_HEAD = `{{#if copyNote}}
+{{copyNote}}
+
+{{/if}}
+{{clinic.name}}
+{{clinic.department}}
+{{clinic.address}}
+
+Til: {{referrer.name}}, {{referrer.organisation}}
+{{#if copyList}}
+Kopi til: {{copyList}}
+{{/if}}
+Dato: {{decidedDate}}
+Vår referanse: {{referralId}}
+
+{{title}}
+
+Gjelder: {{patientName}}
+
+`;
+
+const TEXT_COMPLAINT = `KLAGE
+Pasienten kan klage på vurderingen til {{clinic.complaintsTo}}. Klagen sendes til {{clinic.name}}, {{clinic.department}}, som vurderer saken på nytt. Gir vi ikke pasienten medhold, sender vi klagen videre til {{clinic.complaintsTo}}.
+
+Klagefrist er fire uker fra pasienten fikk eller burde ha fått kjennskap til vurderingen (pasient- og brukerrettighetsloven § 7-2). Klagen bør være skriftlig og begrunnet.
+
+`;
+
+const TEXT_FOOT = `KONTAKT
+Spørsmål om henvisningen kan rettes til {{clinic.name}}, {{clinic.department}}, telefon {{clinic.phone}}, e-post {{clinic.email}}. Oppgi referanse {{referralId}}. Send ikke helseopplysninger med vanlig e-post.
+
+Med vennlig hilsen
+{{clinic.name}}, {{clinic.department}}
+Tverrfaglig inntaksteam
+`;
+
+const TEXT_GRANTED = `Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.
+
+Pasienten har rett til nødvendig helsehjelp i spesialisthelsetjenesten.
+
+TILBUD
+Pasienten får tilbud om {{careForm}} ved {{clinic.name}}, {{clinic.department}}, {{clinic.address}}.
+
+{{#if plannedStart}}
+Planlagt oppstart: {{plannedStart}}. Pasienten får innkalling med nærmere tidspunkt.
+{{else}}
+Tidspunkt for oppstart er ikke fastsatt ennå. Pasienten får innkalling i god tid før fristen nedenfor.
+{{/if}}
+
+Frist for igangsetting av helsehjelp: {{startOfCareDeadline}}. Dette er den juridiske fristen: helsehjelpen skal være satt i gang senest denne dagen.
+
+HVIS FRISTEN IKKE HOLDES
+Er helsehjelpen ikke satt i gang innen {{startOfCareDeadline}}, har pasienten rett til å kontakte Helfo. Helfo skal da skaffe pasienten et tilbud om helsehjelp hos en annen tjenesteyter, om nødvendig hos en privat tjenesteyter eller i utlandet.
+
+`;
+
+const TEXT_REFUSED = `Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.
+
+Vi har kommet fram til at pasienten ikke har rett til nødvendig helsehjelp i spesialisthelsetjenesten ved vår klinikk. Henvisningen får derfor avslag.
+
+BEGRUNNELSE
+{{justification}}
+
+RÅD OM VIDERE OPPFØLGING
+{{advice}}
+
+Henviser kan sende ny henvisning dersom situasjonen endrer seg.
+
+`;
+
+const TEXT_FORWARDED = `Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.
+
+Henvisningen er sendt videre til {{forwardTo}}, som vurderer den og gir svar. Pasienten beholder opprinnelig mottaksdato (ansiennitetsdato) {{receivedDate}}.
+
+BEGRUNNELSE
+{{justification}}
+
+`;
+
+/** A forward is not a rights decision, so its letter carries no complaint section. */
+const templates = {
+  granted: {
+    html: htmlEnv.compile(HTML_HEAD + HTML_GRANTED + HTML_COMPLAINT + HTML_FOOT),
+    text: textEnv.compile(TEXT_HEAD + TEXT_GRANTED + TEXT_COMPLAINT + TEXT_FOOT, { noEscape: true }),
+  },
+  refused: {
+    html: htmlEnv.compile(HTML_HEAD + HTML_REFUSED + HTML_COMPLAINT + HTML_FOOT),
+    text: textEnv.compile(TEXT_HEAD + TEXT_REFUSED + TEXT_COMPLAINT + TEXT_FOOT, { noEscape: true }),
+  },
+  forwarded: {
+    html: htmlEnv.compile(HTML_HEAD + HTML_FORWARDED + HTML_FOOT),
+    text: textEnv.compile(TEXT_HEAD + TEXT_FORWARDED + TEXT_FOOT, { noEscape: true }),
+  },
+} satisfies Record<
+  Decision["outcome"],
+  { html: HandlebarsTemplateDelegate; text: HandlebarsTemplateDelegate }
+>;
+
+const TITLES: Record<Decision["outcome"], string> = {
+  granted: "Vurdering av henvisning – rett til nødvendig helsehjelp",
+  refused: "Vurdering av henvisning – avslag",
+  forwarded: "Vurdering av henvisning – videresendt",
+};
+
+const COPY_NOTES = { referrer: null, patient: "Kopi til pasient", gp: "Kopi til fastlege" } as const;
+
+const SUBJECT_PREFIXES = {
+  referrer: "Svar på henvisning",
+  patient: "Kopi til pasient: svar på henvisning",
+  gp: "Kopi til fastlege: svar på henvisning",
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+export interface DecisionLetterInput {
+  /** The letter's reference ("Vår referanse"). */
+  referralId: string;
+  /** The referrer gets the letter; patient and GP get marked copies. */
+  recipientRole: "referrer" | "patient" | "gp";
+  /** The date the clock counts from (for a forward, the ansiennitetsdato). */
+  receivedDate: IsoDate;
+  patient: { name: string };
+  referrer: { name: string; organisation: string };
+  gp: { name: string };
+  decision: Decision;
+  decidedDate: IsoDate;
+  clinic: ClinicConfig["clinic"];
+}
+
+export interface RenderedLetter {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Renders one recipient's copy of the decision letter. */
+export function renderDecisionLetter(input: DecisionLetterInput): RenderedLetter {
+  const { decision } = input;
+  const subject = `${SUBJECT_PREFIXES[input.recipientRole]} (ref. ${input.referralId})`;
+  const view = {
+    subject,
+    title: TITLES[decision.outcome],
+    copyNote: COPY_NOTES[input.recipientRole],
+    copyList:
+      input.recipientRole === "referrer"
+        ? `pasient (${input.patient.name}) og fastlege (${input.gp.name})`
+        : null,
+    referralId: input.referralId,
+    receivedDate: formatNorwegianDate(input.receivedDate),
+    decidedDate: formatNorwegianDate(input.decidedDate),
+    patientName: input.patient.name,
+    referrer: input.referrer,
+    clinic: input.clinic,
+    ...outcomeView(decision),
+  };
+  const template = templates[decision.outcome];
+  return { subject, html: template.html(view), text: template.text(view) };
+}
+
+function outcomeView(decision: Decision): Record<string, string | null> {
+  switch (decision.outcome) {
+    case "granted":
+      return {
+        careForm: CARE_FORMS.find((form) => form.key === decision.careForm)?.label ?? decision.careForm,
+        startOfCareDeadline: formatNorwegianDate(decision.startOfCareDeadline),
+        plannedStart: decision.plannedStart ? formatNorwegianDate(decision.plannedStart) : null,
+      };
+    case "refused":
+      return { justification: decision.justification, advice: decision.advice };
+    case "forwarded":
+      return { forwardTo: decision.forwardTo, justification: decision.justification };
+  }
+}

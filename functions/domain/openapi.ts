@@ -1,0 +1,221 @@
+/**
+ * GET /openapi.json: the HTTP contract (api.md) as OpenAPI 3.1, generated from the zod schemas that
+ * validate the requests, so the document cannot drift from the code. Refinements such as the national
+ * ID check digits have no JSON Schema form; the descriptions say what they check.
+ */
+import { z } from "zod";
+import { decisionSchema } from "./decision";
+import {
+  errorSchema,
+  referralAcceptedSchema,
+  referralSubmissionSchema,
+  referralViewSchema,
+  validationErrorSchema,
+} from "./referral";
+
+type JsonObject = Record<string, unknown>;
+
+/** The named schemas, converted together so shared ones become `$ref`s into components. */
+function componentSchemas(): Record<string, JsonObject> {
+  const registry = z.registry<{ id: string }>();
+  registry.add(referralSubmissionSchema, { id: "ReferralSubmission" });
+  registry.add(referralAcceptedSchema, { id: "ReferralAccepted" });
+  registry.add(referralViewSchema, { id: "ReferralView" });
+  registry.add(decisionSchema, { id: "Decision" });
+  registry.add(validationErrorSchema, { id: "ValidationError" });
+  registry.add(errorSchema, { id: "Error" });
+  // "input": requests are documented as portals send them (before trimming, defaults and the like).
+  const { schemas } = z.toJSONSchema(registry, {
+    io: "input",
+    unrepresentable: "any",
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  // Each component is embedded in the OpenAPI document, not a standalone JSON Schema resource.
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $schema: _schema, $id: _id, ...schema }]) => [
+      id,
+      schema as JsonObject,
+    ]),
+  );
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const jsonBody = (id: string, description: string) => ({
+  description,
+  content: { "application/json": { schema: ref(id) } },
+});
+const htmlBody = (description: string) => ({
+  description,
+  content: { "text/html": { schema: { type: "string" } } },
+});
+
+/** The decision route answers a form with a page and JSON with JSON. */
+const htmlOrError = (description: string) => ({
+  description,
+  content: { "text/html": { schema: { type: "string" } }, "application/json": { schema: ref("Error") } },
+});
+
+const ERRORS = {
+  400: jsonBody("Error", "The body is not valid JSON (`invalid_json`)."),
+  404: jsonBody("Error", "No such resource."),
+  409: jsonBody("Error", "The Idempotency-Key was used before with another body (`idempotency_conflict`)."),
+  413: jsonBody("Error", "The body is over the size limit."),
+  415: jsonBody("Error", "The Content-Type is not accepted."),
+};
+
+const pathId = (name: string, description: string) => ({
+  name,
+  in: "path",
+  required: true,
+  description,
+  schema: { type: "string", minLength: 1 },
+});
+
+/**
+ * Builds the OpenAPI 3.1 document. `serverUrl` is the API's base URL (stage included) when known;
+ * without it the document has no `servers` and tools resolve paths against where they fetched it.
+ */
+export function buildOpenApiDocument(serverUrl?: string): JsonObject {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Frist: referrals to pain clinics",
+      version: "1.0.0",
+      description:
+        "Referral portals submit referrals; the clinic's intake team assesses each within 10 working days " +
+        "(rett til nødvendig helsehjelp) and the referrer, patient and GP get the answer.",
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    paths: {
+      "/referrals": {
+        post: {
+          operationId: "submitReferral",
+          summary: "Submit a referral",
+          security: [{ sigv4: [] }],
+          parameters: [
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              required: true,
+              description: "Chosen by the portal; a retry carries the same key and the same body.",
+              schema: { type: "string", minLength: 1, maxLength: 128, pattern: "^[\\x20-\\x7E]+$" },
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: ref("ReferralSubmission") } },
+          },
+          responses: {
+            202: jsonBody(
+              "ReferralAccepted",
+              "Accepted. The same key with the same body answers the same 202 again and creates nothing.",
+            ),
+            400: {
+              description:
+                "The body breaks the schema (`validation_failed`) or is not JSON (`invalid_json`).",
+              content: {
+                "application/json": { schema: { oneOf: [ref("ValidationError"), ref("Error")] } },
+              },
+            },
+            409: ERRORS[409],
+            413: ERRORS[413],
+            415: ERRORS[415],
+          },
+        },
+      },
+      "/referrals/{referralId}": {
+        get: {
+          operationId: "getReferral",
+          summary: "Read a referral's status, decision, letters and audit trail",
+          security: [{ sigv4: [] }],
+          parameters: [pathId("referralId", "The id from the 202 answer.")],
+          responses: {
+            200: jsonBody("ReferralView", "The referral."),
+            404: ERRORS[404],
+          },
+        },
+      },
+      "/tasks/{taskId}": {
+        get: {
+          operationId: "getTaskPage",
+          summary: "The intake staff's task page (HTML); opening it changes nothing",
+          parameters: [pathId("taskId", "Opaque task id from the staff email.")],
+          responses: {
+            200: htmlBody("The referral summary, missing content, deadline and the decision form."),
+            404: htmlBody("No task with this id."),
+            410: htmlBody("The task was already answered or has expired."),
+          },
+        },
+      },
+      "/tasks/{taskId}/decision": {
+        post: {
+          operationId: "submitDecision",
+          summary: "Record the rights assessment and resume the workflow",
+          parameters: [pathId("taskId", "Opaque task id from the staff email.")],
+          requestBody: {
+            required: true,
+            content: {
+              "application/x-www-form-urlencoded": { schema: ref("Decision") },
+              "application/json": { schema: ref("Decision") },
+            },
+          },
+          responses: {
+            200: {
+              description: "Recorded: a confirmation page for a form, JSON for JSON.",
+              content: {
+                "text/html": { schema: { type: "string" } },
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      referralId: { type: "string" },
+                      outcome: { type: "string", enum: ["granted", "refused", "forwarded"] },
+                      status: { type: "string", const: "recorded" },
+                    },
+                    required: ["referralId", "outcome", "status"],
+                  },
+                },
+              },
+            },
+            400: {
+              description:
+                "The decision breaks the rules: the form again with errors, or `validation_failed`.",
+              content: {
+                "text/html": { schema: { type: "string" } },
+                "application/json": { schema: { oneOf: [ref("ValidationError"), ref("Error")] } },
+              },
+            },
+            404: htmlOrError("No task with this id (`not_found`)."),
+            410: htmlOrError("The task was already answered or has expired (`task_gone`)."),
+            413: ERRORS[413],
+            415: ERRORS[415],
+          },
+        },
+      },
+      "/openapi.json": {
+        get: {
+          operationId: "getOpenApiDocument",
+          summary: "This document",
+          responses: {
+            200: {
+              description: "OpenAPI 3.1",
+              content: { "application/json": { schema: { type: "object" } } },
+            },
+          },
+        },
+      },
+    },
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        sigv4: {
+          type: "apiKey",
+          name: "Authorization",
+          in: "header",
+          description: "AWS Signature Version 4 (API Gateway IAM authorization).",
+          "x-amazon-apigateway-authtype": "awsSigv4",
+        },
+      },
+    },
+  };
+}

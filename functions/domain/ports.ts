@@ -1,0 +1,113 @@
+/**
+ * The ports the domain asks for. Adapters implement them for DynamoDB, SES and Step Functions; tests
+ * implement them in memory. Every write that changes a referral takes the audit event with it, so the
+ * change and its record land together or not at all.
+ */
+import type { Decision } from "./decision";
+import type {
+  Assignment,
+  AuditEvent,
+  LetterRecord,
+  RecordedDecision,
+  ReferralRecord,
+  TaskRecord,
+} from "./records";
+import type { ReferralStatus } from "./referral";
+
+/** What a portal retry is matched against: the hash of its body and the answer it got. */
+export interface IdempotencyRecord {
+  scope: string;
+  key: string;
+  bodyHash: string;
+  referralId: string;
+  response: unknown;
+  createdAt: string;
+}
+
+/** A referral with everything filed under it, as one read. */
+export interface ReferralFile {
+  referral: ReferralRecord;
+  events: AuditEvent[];
+  letters: LetterRecord[];
+  tasks: TaskRecord[];
+}
+
+export class IdempotencyKeyTaken extends Error {
+  override readonly name = "IdempotencyKeyTaken";
+}
+
+/** A conditional write found the record in another state than the change expects. */
+export class StaleStateError extends Error {
+  override readonly name = "StaleStateError";
+}
+
+export interface ReferralStore {
+  /** Writes the referral, its idempotency record and first event atomically; throws IdempotencyKeyTaken. */
+  createReferral(referral: ReferralRecord, idempotency: IdempotencyRecord, event: AuditEvent): Promise<void>;
+  getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
+  getReferral(referralId: string): Promise<ReferralRecord | undefined>;
+  getReferralFile(referralId: string): Promise<ReferralFile | undefined>;
+  /** Moves the referral to `to` only from one of `from`; throws StaleStateError otherwise. */
+  changeStatus(
+    referralId: string,
+    change: {
+      from: ReferralStatus[];
+      to: ReferralStatus;
+      assignment?: Assignment;
+      failure?: ReferralRecord["failure"];
+    },
+    event: AuditEvent,
+  ): Promise<void>;
+  appendEvent(referralId: string, event: AuditEvent): Promise<void>;
+  createTask(task: TaskRecord, event: AuditEvent): Promise<void>;
+  findTask(taskId: string): Promise<TaskRecord | undefined>;
+  getTask(referralId: string, taskId: string): Promise<TaskRecord | undefined>;
+  /** Marks an open, unexpired task answered with the decision; throws StaleStateError otherwise. */
+  answerTask(
+    task: TaskRecord,
+    answer: { decision: Decision; answeredBy: string; answeredAt: string },
+    event: AuditEvent,
+  ): Promise<void>;
+  /** Puts an open task back after the workflow refused its answer for a passing reason. */
+  reopenTask(task: TaskRecord): Promise<void>;
+  expireTask(task: TaskRecord): Promise<void>;
+  /** Records the decision on the referral (status `decided`); a repeat for the same task is a no-op. */
+  recordDecision(referralId: string, decision: RecordedDecision, event: AuditEvent): Promise<void>;
+  /** Claims a letter slot; returns the existing letter when this letter was already claimed. */
+  claimLetter(letter: LetterRecord): Promise<LetterRecord | undefined>;
+  completeLetter(
+    letter: LetterRecord,
+    outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },
+    event: AuditEvent,
+  ): Promise<void>;
+}
+
+/** An email as the domain composes it: plain text and HTML, no attachments. */
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Mailer {
+  /** Sends one email and returns the provider's message id. */
+  send(email: OutgoingEmail): Promise<string>;
+}
+
+/** The workflow engine, as seen by the API handlers. */
+export interface Workflow {
+  /** Starts the referral's execution; starting it again with the same input is harmless. */
+  start(referralId: string): Promise<void>;
+  /** Resumes the execution waiting on `taskToken`; throws TaskNoLongerOpen if it stopped waiting. */
+  resume(taskToken: string, output: { taskId: string; outcome: Decision["outcome"] }): Promise<void>;
+}
+
+export class TaskNoLongerOpen extends Error {
+  override readonly name = "TaskNoLongerOpen";
+}
+
+/** The time, from one place, so local runs and tests can move it. */
+export interface Clock {
+  now(): Date;
+}

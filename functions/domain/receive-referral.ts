@@ -1,0 +1,138 @@
+/**
+ * Receiving a referral from a portal: validate, derive the legal deadline, store it exactly once
+ * (a portal retry with the same idempotency key gets the same answer), and start its workflow.
+ */
+import { createHash } from "node:crypto";
+import { ASSESSMENT_WORKING_DAYS, addWorkingDays, type IsoDate, osloDate } from "./calendar";
+import type { Clock, IdempotencyRecord, ReferralStore, Workflow } from "./ports";
+import { IdempotencyKeyTaken } from "./ports";
+import type { Actor, AuditEvent, ReferralRecord } from "./records";
+import {
+  type ContentItem,
+  canonicalJson,
+  missingContent,
+  parseReferralSubmission,
+  type ReferralSubmission,
+} from "./referral";
+
+/** The 202 body of api.md, stored with the idempotency record and replayed verbatim on a retry. */
+export interface ReferralReceipt {
+  referralId: string;
+  status: "received";
+  receivedAt: string;
+  assessmentDueDate: IsoDate;
+  missingContent: ContentItem[];
+}
+
+export type ReceiveResult =
+  | { outcome: "accepted" | "replayed"; receipt: ReferralReceipt }
+  | { outcome: "invalid"; issues: { path: string; message: string }[] }
+  | { outcome: "conflict" };
+
+export interface ReceiveDeps {
+  store: ReferralStore;
+  workflow: Workflow;
+  clock: Clock;
+  newReferralId: () => string;
+}
+
+export interface ReceiveRequest {
+  /** The portal's Idempotency-Key, already checked for form. */
+  idempotencyKey: string;
+  /** Whose key space the key lives in (the calling portal), so two portals cannot collide. */
+  scope: string;
+  actor: Actor;
+  body: unknown;
+}
+
+/** The date the legal clock counts from: the ansiennitetsdato of a forward, else the day of receipt. */
+export function clockStartDate(submission: ReferralSubmission, receivedAt: Date): IsoDate {
+  return submission.kind === "forwarded" ? submission.originalReceivedDate : osloDate(receivedAt);
+}
+
+/** Hash of the body in canonical form, so key order or whitespace in a retry does not count as a change. */
+export function bodyHash(body: unknown): string {
+  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+}
+
+/** Handles one POST /referrals after the HTTP layer has parsed the JSON. */
+export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest): Promise<ReceiveResult> {
+  const parsed = parseReferralSubmission(request.body);
+  if (!parsed.ok) return { outcome: "invalid", issues: parsed.issues };
+  const submission = parsed.value;
+  const now = deps.clock.now();
+
+  if (submission.kind === "forwarded" && submission.originalReceivedDate > osloDate(now)) {
+    return {
+      outcome: "invalid",
+      issues: [{ path: "originalReceivedDate", message: "must not be in the future" }],
+    };
+  }
+
+  const hash = bodyHash(request.body);
+  const earlier = await deps.store.getIdempotencyRecord(request.scope, request.idempotencyKey);
+  if (earlier) return replay(deps, earlier, hash);
+
+  const referralId = deps.newReferralId();
+  const receivedAt = now.toISOString();
+  const startDate = clockStartDate(submission, now);
+  const receipt: ReferralReceipt = {
+    referralId,
+    status: "received",
+    receivedAt,
+    assessmentDueDate: addWorkingDays(startDate, ASSESSMENT_WORKING_DAYS),
+    missingContent: missingContent(submission),
+  };
+  const referral: ReferralRecord = {
+    referralId,
+    status: "received",
+    kind: submission.kind,
+    priority: submission.priority,
+    receivedAt,
+    clockStartDate: startDate,
+    assessmentDueDate: receipt.assessmentDueDate,
+    missingContent: receipt.missingContent,
+    deadlineBreached: false,
+    submission,
+    submittedBy: request.actor,
+  };
+  const idempotency: IdempotencyRecord = {
+    scope: request.scope,
+    key: request.idempotencyKey,
+    bodyHash: hash,
+    referralId,
+    response: receipt,
+    createdAt: receivedAt,
+  };
+  const event: AuditEvent = {
+    type: "referral-received",
+    at: receivedAt,
+    actor: request.actor,
+    details: {
+      kind: submission.kind,
+      priority: submission.priority,
+      assessmentDueDate: receipt.assessmentDueDate,
+    },
+  };
+
+  try {
+    await deps.store.createReferral(referral, idempotency, event);
+  } catch (error) {
+    if (!(error instanceof IdempotencyKeyTaken)) throw error;
+    // A concurrent retry with the same key won the race: answer as it did.
+    const winner = await deps.store.getIdempotencyRecord(request.scope, request.idempotencyKey);
+    if (!winner) throw error;
+    return replay(deps, winner, hash);
+  }
+
+  await deps.workflow.start(referralId);
+  return { outcome: "accepted", receipt };
+}
+
+async function replay(deps: ReceiveDeps, earlier: IdempotencyRecord, hash: string): Promise<ReceiveResult> {
+  if (earlier.bodyHash !== hash) return { outcome: "conflict" };
+  // The first attempt may have stored the referral and then failed to start the workflow: start it now.
+  // Starting an execution that already runs with the same input is a no-op.
+  await deps.workflow.start(earlier.referralId);
+  return { outcome: "replayed", receipt: earlier.response as ReferralReceipt };
+}

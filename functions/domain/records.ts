@@ -1,0 +1,99 @@
+/**
+ * What Frist keeps about a referral, as the domain sees it. The DynamoDB adapter maps these records to
+ * items; nothing here knows about keys or indexes.
+ */
+import type { IsoDate } from "./calendar";
+import type { Decision } from "./decision";
+import type { ContentItem, ReferralStatus, ReferralSubmission } from "./referral";
+
+/** Who did something: a portal (the referrer's system), a member of staff, or the workflow itself. */
+export interface Actor {
+  kind: "portal" | "staff" | "system";
+  id: string;
+}
+
+/**
+ * One line of the append-only audit trail. `details` carries ids, outcomes and dates only, never a
+ * national ID, a name or referral text, because the trail is read by operations.
+ */
+export interface AuditEvent {
+  type: AuditEventType;
+  at: string;
+  actor: Actor;
+  details?: Record<string, string | number | boolean>;
+}
+
+export type AuditEventType =
+  | "referral-received"
+  | "intake-planned"
+  | "assessment-task-created"
+  | "assessors-notified"
+  | "decision-submitted"
+  | "decision-recorded"
+  | "letter-sent"
+  | "letter-awaiting-postal"
+  | "workflow-completed"
+  | "workflow-failed";
+
+/** How the referral will be assessed, and by whom. */
+export interface Assignment {
+  track: "intake-meeting" | "single-assessor";
+  assessors: { name: string; role: string }[];
+  lead?: string;
+}
+
+/** The referral as stored: the submission as received plus what Frist derived and decided. */
+export interface ReferralRecord {
+  referralId: string;
+  status: ReferralStatus;
+  kind: ReferralSubmission["kind"];
+  priority: ReferralSubmission["priority"];
+  receivedAt: string;
+  /** The date the legal clock counts from: receipt in Oslo, or the ansiennitetsdato of a forward. */
+  clockStartDate: IsoDate;
+  assessmentDueDate: IsoDate;
+  missingContent: ContentItem[];
+  deadlineBreached: boolean;
+  submission: ReferralSubmission;
+  submittedBy: Actor;
+  assignment?: Assignment;
+  decision?: RecordedDecision;
+  failure?: { error: string; at: string };
+}
+
+export interface RecordedDecision {
+  decision: Decision;
+  taskId: string;
+  decidedAt: string;
+}
+
+/** A human task: the opaque id in the staff link, mapped to the workflow's current task token. */
+export interface TaskRecord {
+  taskId: string;
+  referralId: string;
+  taskToken: string;
+  state: "open" | "answered" | "expired";
+  createdAt: string;
+  expiresAt: string;
+  answeredAt?: string;
+  answeredBy?: string;
+  decision?: Decision;
+}
+
+export type RecipientRole = "referrer" | "patient" | "gp";
+
+/** A letter as sent (or waiting for postal dispatch), with its rendered body kept for the record. */
+export interface LetterRecord {
+  referralId: string;
+  letterKind: "decision";
+  recipientRole: RecipientRole;
+  channel: "email" | "postal";
+  to?: string;
+  status: "sending" | "sent" | "awaiting-postal";
+  subject: string;
+  html: string;
+  text: string;
+  createdAt: string;
+  sentAt?: string;
+  messageId?: string;
+}

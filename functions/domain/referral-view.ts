@@ -1,0 +1,34 @@
+/**
+ * The referral as the API shows it (GET /referrals/{id}). It leaves out the submission itself (the
+ * portal has it) and letter bodies, and gives the audit trail in order.
+ */
+import type { ReferralFile } from "./ports";
+
+export function referralView({ referral, events, letters, tasks }: ReferralFile) {
+  return {
+    referralId: referral.referralId,
+    status: referral.status,
+    kind: referral.kind,
+    priority: referral.priority,
+    receivedAt: referral.receivedAt,
+    clockStartDate: referral.clockStartDate,
+    assessmentDueDate: referral.assessmentDueDate,
+    deadlineBreached: referral.deadlineBreached,
+    missingContent: referral.missingContent,
+    ...(referral.assignment ? { assignment: referral.assignment } : {}),
+    ...(referral.decision
+      ? { decision: { ...referral.decision.decision, decidedAt: referral.decision.decidedAt } }
+      : {}),
+    ...(referral.failure ? { failure: referral.failure } : {}),
+    letters: letters.map((letter) => ({
+      letterKind: letter.letterKind,
+      recipientRole: letter.recipientRole,
+      channel: letter.channel,
+      status: letter.status,
+      subject: letter.subject,
+      ...(letter.sentAt ? { sentAt: letter.sentAt } : {}),
+    })),
+    tasks: tasks.map((task) => ({ state: task.state, createdAt: task.createdAt, expiresAt: task.expiresAt })),
+    events: [...events].sort((a, b) => a.at.localeCompare(b.at)),
+  };
+}

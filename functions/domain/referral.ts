@@ -1,0 +1,332 @@
+/**
+ * The referral as a portal submits it (POST /referrals, api.md), the 13 content items of the
+ * guideline, and the shapes the API answers with. The zod schemas here are the one source of truth:
+ * the handler validates with them and GET /openapi.json is generated from them.
+ *
+ * Unknown keys are stripped, not rejected: portals (EPJ systems) add fields of their own, and a
+ * referral must not bounce because of a field we never read. Only what the schema names is stored.
+ */
+import { z } from "zod";
+import { decisionSchema } from "./decision";
+import { validateHprNumber, validateNationalId } from "./national-id";
+import { compact, formatIssues, type Issue } from "./validation";
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/** Limits: names and addresses are short; free text is generous but bounded (413 guards the body). */
+export const LIMITS = { name: 200, shortText: 500, freeText: 20_000, diagnoses: 20 } as const;
+
+/** A required, trimmed, non-empty string. */
+const requiredText = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
+
+/** An optional trimmed string where "" (and null, as some portals send) counts as absent. */
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullish()
+    .transform((value) => (value ? value : undefined));
+
+const optionalEmail = z
+  .union([z.literal(""), z.email("must be an email address").max(254)])
+  .nullish()
+  .transform((value) => (value ? value : undefined));
+
+const isoDate = z.iso.date("must be a date (YYYY-MM-DD)");
+
+const nationalId = z
+  .string()
+  .trim()
+  .superRefine((value, ctx) => {
+    const result = validateNationalId(value);
+    // The reason describes the rule ("check digits do not match"), never the number itself.
+    if (!result.ok) ctx.addIssue({ code: "custom", message: result.reason });
+  })
+  .describe("Fødselsnummer, D-nummer or H-nummer: 11 digits with valid check digits.");
+
+const hprNumber = z
+  .string()
+  .trim()
+  .refine(validateHprNumber, "must be an HPR number (1 to 9 digits)")
+  .describe("HPR-nummer (Helsepersonellregisteret): up to 9 digits.");
+
+// ---------------------------------------------------------------------------------------------
+// The 13 content items
+
+/**
+ * What a referral to a pain clinic should contain, in the guideline's order and wording
+ * ("Tilstrekkelig innhold i henvisningene"). Missing items never make a referral invalid; the
+ * intake team sees at a glance what is missing.
+ */
+export const CONTENT_ITEMS = [
+  { key: "patientPerspective", label: "Pasientens opplevelse av egen situasjon og ønske om hjelp" },
+  { key: "painDescription", label: "Beskrivelse av smertetilstanden (karakter, lokalisasjon og varighet)" },
+  { key: "physicalFunction", label: "Fysisk funksjonsevne" },
+  { key: "comorbidity", label: "Komorbiditet (somatisk og psykisk sykdom, søvnforstyrrelser)" },
+  {
+    key: "psychosocial",
+    label: "Psykososial situasjon (familie, sosialt nettverk, arbeidsevne, oppfølging fra NAV)",
+  },
+  { key: "medications", label: "Legemidler (legemiddeloversikt og tidligere legemiddelbruk)" },
+  { key: "dependency", label: "Eventuell rus- eller legemiddelavhengighet" },
+  { key: "substanceUse", label: "Alkohol- og rusmiddelbruk" },
+  { key: "examinations", label: "Resultat av relevante kliniske og supplerende undersøkelser" },
+  { key: "previousInvestigations", label: "Tidligere relevante utredninger" },
+  { key: "previousTreatments", label: "Tidligere relevante behandlinger og effekten av dem" },
+  { key: "expectations", label: "Forventninger til helsehjelpen fra pasient og henviser" },
+  { key: "motivation", label: "Pasientens motivasjon for tverrfaglig vurdering" },
+] as const;
+
+export type ContentItem = (typeof CONTENT_ITEMS)[number]["key"];
+
+const contentItemKeys = CONTENT_ITEMS.map((item) => item.key) as [ContentItem, ...ContentItem[]];
+
+const contentSchema = z
+  .object(
+    Object.fromEntries(contentItemKeys.map((key) => [key, optionalText(LIMITS.freeText)])) as Record<
+      ContentItem,
+      ReturnType<typeof optionalText>
+    >,
+  )
+  .transform((content) => compact(content) as Partial<Record<ContentItem, string>>);
+
+// ---------------------------------------------------------------------------------------------
+// Flags, diagnoses, people
+
+/** Patient groups the guideline singles out; young adults at risk get a short deadline. */
+export const FLAGS = [
+  { key: "young-adult-at-risk", label: "Ung voksen med risiko for frafall fra skole eller arbeid" },
+  { key: "trauma", label: "Traumer" },
+  { key: "elderly", label: "Eldre pasient" },
+  { key: "mental-health", label: "Psykisk helse" },
+  { key: "substance-dependency", label: "Rus- eller legemiddelavhengighet" },
+] as const;
+
+export type ReferralFlag = (typeof FLAGS)[number]["key"];
+
+const flagKeys = FLAGS.map((flag) => flag.key) as [ReferralFlag, ...ReferralFlag[]];
+
+export const KIND_LABELS = {
+  new: "Ny henvisning",
+  forwarded: "Videresendt henvisning",
+  secondary: "Sekundærhenvisning",
+} as const;
+
+export const PRIORITY_LABELS = { ordinary: "Ordinær", urgent: "Haster" } as const;
+
+const diagnosisSchema = z
+  .object({
+    system: z.enum(["ICD-10", "ICPC-2"]),
+    code: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z][0-9]{2}(\.?[0-9A-Z]{1,4})?$/, "must be a diagnosis code such as L18 or M79.7"),
+    text: optionalText(LIMITS.shortText),
+  })
+  .transform(compact);
+
+const patientSchema = z
+  .object({
+    nationalId,
+    name: requiredText(LIMITS.name),
+    email: optionalEmail,
+    postalAddress: z
+      .object({
+        line1: requiredText(LIMITS.name),
+        postalCode: z
+          .string()
+          .trim()
+          .regex(/^\d{4}$/, "must be a Norwegian postal code (4 digits)"),
+        city: requiredText(100),
+      })
+      .optional(),
+  })
+  .transform(compact);
+
+const referrerSchema = z.object({
+  hprNumber,
+  name: requiredText(LIMITS.name),
+  organisation: requiredText(LIMITS.name),
+  email: z.email("must be an email address").max(254),
+});
+
+const gpSchema = z
+  .object({
+    hprNumber: z
+      .union([z.literal(""), hprNumber])
+      .nullish()
+      .transform((value) => (value ? value : undefined)),
+    name: requiredText(LIMITS.name),
+    email: optionalEmail,
+  })
+  .transform(compact);
+
+// ---------------------------------------------------------------------------------------------
+// The submission
+
+const submissionBase = {
+  priority: z.enum(["ordinary", "urgent"]),
+  patient: patientSchema,
+  referrer: referrerSchema,
+  gp: gpSchema,
+  diagnoses: z.array(diagnosisSchema).min(1, "at least one diagnosis is required").max(LIMITS.diagnoses),
+  reason: requiredText(LIMITS.freeText),
+  content: contentSchema.optional().transform((content) => content ?? {}),
+  flags: z
+    .array(z.enum(flagKeys))
+    .max(20)
+    .optional()
+    .transform((flags) => [...new Set(flags ?? [])]),
+};
+
+/**
+ * POST /referrals. A discriminated union on `kind`, so code that reads a forwarded referral's
+ * `originalReceivedDate` (the ansiennitetsdato) gets it typed as present.
+ */
+export const referralSubmissionSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({ kind: z.literal("new"), ...submissionBase }),
+    z.object({
+      kind: z.literal("forwarded"),
+      ...submissionBase,
+      /** The ansiennitetsdato: first receipt anywhere in the specialist health service. */
+      originalReceivedDate: isoDate,
+      previousInstitution: requiredText(LIMITS.name),
+    }),
+    z.object({
+      kind: z.literal("secondary"),
+      ...submissionBase,
+      /** The earlier rights assessment this internal referral builds on. */
+      previousDecisionRef: requiredText(128),
+    }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === "invalid_union"
+        ? 'must be one of "new", "forwarded", "secondary"'
+        : "the body must be a JSON object",
+  },
+);
+
+/** Says "is required" for a missing field, where zod's default speaks of types. */
+const requiredFieldMessage: z.core.$ZodErrorMap = (issue) =>
+  issue.code === "invalid_type" && issue.input === undefined ? "is required" : undefined;
+
+export type ReferralSubmission = z.output<typeof referralSubmissionSchema>;
+
+/** Validates a parsed JSON body; `issues` are ready for the 400 answer. */
+export function parseReferralSubmission(
+  body: unknown,
+): { ok: true; value: ReferralSubmission } | { ok: false; issues: Issue[] } {
+  const result = referralSubmissionSchema.safeParse(body, { error: requiredFieldMessage });
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: formatIssues(result.error) };
+}
+
+/** The content items the referral does not carry, in guideline order. */
+export function missingContent(submission: Pick<ReferralSubmission, "content">): ContentItem[] {
+  return contentItemKeys.filter((key) => !submission.content[key]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the API answers
+
+/** The life of a referral: received → awaiting-assessment → decided → closed, or failed. */
+export const REFERRAL_STATUSES = ["received", "awaiting-assessment", "decided", "closed", "failed"] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+
+/** 202 of POST /referrals. */
+export const referralAcceptedSchema = z.object({
+  referralId: z.string(),
+  status: z.literal("received"),
+  receivedAt: z.iso.datetime(),
+  assessmentDueDate: z.iso.date(),
+  missingContent: z.array(z.enum(contentItemKeys)),
+});
+export type ReferralAccepted = z.output<typeof referralAcceptedSchema>;
+
+/** 400 validation_failed. */
+export const validationErrorSchema = z.object({
+  error: z.literal("validation_failed"),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+
+/** Every other error answer: `{ "error": "invalid_json" | "idempotency_conflict" | …, "message"? }`. */
+export const errorSchema = z.object({ error: z.string(), message: z.string().optional() });
+
+/** GET /referrals/{referralId}: the referral's state, letters and audit trail, no health text. */
+export const referralViewSchema = z.object({
+  referralId: z.string(),
+  status: z.enum(REFERRAL_STATUSES),
+  kind: z.enum(["new", "forwarded", "secondary"]),
+  priority: z.enum(["ordinary", "urgent"]),
+  receivedAt: z.iso.datetime(),
+  /** The date the legal clock counts from: the Oslo date of receipt, or a forward's ansiennitetsdato. */
+  clockStartDate: z.iso.date(),
+  assessmentDueDate: z.iso.date(),
+  deadlineBreached: z.boolean(),
+  missingContent: z.array(z.enum(contentItemKeys)).optional(),
+  assignment: z
+    .object({
+      track: z.enum(["intake-meeting", "single-assessor"]),
+      assessors: z.array(z.object({ name: z.string(), role: z.string() })),
+      lead: z.string().optional(),
+    })
+    .optional(),
+  decision: decisionSchema.and(z.object({ decidedAt: z.iso.datetime() })).optional(),
+  failure: z.object({ error: z.string(), at: z.iso.datetime() }).optional(),
+  letters: z.array(
+    z.object({
+      letterKind: z.string(),
+      recipientRole: z.enum(["referrer", "patient", "gp"]),
+      channel: z.enum(["email", "postal"]),
+      status: z.enum(["sending", "sent", "awaiting-postal"]),
+      subject: z.string(),
+      sentAt: z.iso.datetime().optional(),
+    }),
+  ),
+  tasks: z.array(
+    z.object({
+      state: z.enum(["open", "answered", "expired"]),
+      createdAt: z.iso.datetime(),
+      expiresAt: z.iso.datetime(),
+    }),
+  ),
+  events: z.array(
+    z.object({
+      type: z.string(),
+      at: z.iso.datetime(),
+      actor: z.object({ kind: z.enum(["portal", "staff", "system"]), id: z.string() }),
+      details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    }),
+  ),
+});
+export type ReferralView = z.output<typeof referralViewSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency
+
+/**
+ * JSON with object keys sorted at every depth, so two bodies that differ only in key order or
+ * whitespace hash the same (a portal retry must not count as a different body). Array order is kept:
+ * it carries meaning (the first diagnosis is the main one). Like JSON.stringify, undefined object
+ * values are dropped and `toJSON` is honoured.
+ */
+export function canonicalJson(value: unknown): string {
+  const json = JSON.stringify(value, (_key, current: unknown) => {
+    if (current === null || typeof current !== "object" || Array.isArray(current)) return current;
+    const source = current as Record<string, unknown>;
+    // fromEntries defines own properties, so a "__proto__" key from JSON.parse is kept, not swallowed.
+    return Object.fromEntries(
+      Object.keys(source)
+        .sort()
+        .map((key) => [key, source[key]]),
+    );
+  });
+  return json ?? "null";
+}

@@ -1,0 +1,264 @@
+/**
+ * End to end on the local default: the same synthesized state machine, the same handlers, DynamoDB
+ * Local, the SES emulator and the local Step Functions endpoint, driven over HTTP only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import {
+  eventually,
+  getJson,
+  type MailboxEmail,
+  mailbox,
+  sampleReferral,
+  submitReferral,
+  taskLinkIn,
+} from "../support/http";
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const intakeTeam = [
+  "ingrid.lie@smerteklinikk.example",
+  "ola.haugen@smerteklinikk.example",
+  "sara.nilsen@smerteklinikk.example",
+];
+const referrerEmail = "per.hansen@legesenter.example";
+const patientEmail = "kari.nordmann@pasient.example";
+const gpEmail = "fastlege@legesenter.example";
+
+function withPatient(name: string, email: string): Record<string, unknown> {
+  const referral = sampleReferral();
+  referral.patient = { ...(referral.patient as object), name, email };
+  return referral;
+}
+
+const newEmails = async (before: number) => (await mailbox(stack.mailboxJsonUrl)).slice(before);
+
+/** Submits a referral and waits for the task emails of its workflow; returns the task link. */
+async function submitAndAwaitTask(referral: Record<string, unknown>, key: string) {
+  const before = (await mailbox(stack.mailboxJsonUrl)).length;
+  const receipt = await submitReferral(stack.apiUrl, referral, key);
+  expect(receipt.status).toBe(202);
+  const taskEmails = await eventually(async () => {
+    const emails = (await newEmails(before)).filter((email) =>
+      intakeTeam.includes(email.destination.to[0] ?? ""),
+    );
+    return emails.length === intakeTeam.length ? emails : undefined;
+  }, "the task emails to the intake team");
+  return { receipt: receipt.body, taskEmails, taskLink: taskLinkIn(taskEmails[0] as MailboxEmail) };
+}
+
+function lettersTo(emails: MailboxEmail[], referralId: string) {
+  const ofReferral = emails.filter((email) => email.subject.includes(referralId));
+  return {
+    referrer: ofReferral.find((email) => email.destination.to.includes(referrerEmail)),
+    patient: ofReferral.find((email) => email.destination.to.includes(patientEmail)),
+    gp: ofReferral.find((email) => email.destination.to.includes(gpEmail)),
+  };
+}
+
+async function awaitLetters(referralId: string) {
+  return eventually(async () => {
+    const letters = lettersTo(await mailbox(stack.mailboxJsonUrl), referralId);
+    return letters.referrer && letters.patient && letters.gp
+      ? (letters as Record<keyof typeof letters, MailboxEmail>)
+      : undefined;
+  }, "the three decision letters");
+}
+
+async function awaitStatus(referralId: string, status: string) {
+  return eventually(async () => {
+    const { body } = await getJson(`${stack.apiUrl}/referrals/${referralId}`);
+    const completed = (body.events as { type: string }[] | undefined)?.some(
+      (e) => e.type === "workflow-completed",
+    );
+    return body.status === status && completed ? body : undefined;
+  }, `referral ${status}`);
+}
+
+describe("a referral travels from the portal to the letters on the local stack", () => {
+  it("grants a right: task email without health data, task page, decision, letters to referrer, patient and GP", async () => {
+    // Prepare
+    const referral = withPatient("Astrid Granberg", patientEmail);
+    const { receipt, taskEmails, taskLink } = await submitAndAwaitTask(referral, "grant-1");
+    const referralId = String(receipt.referralId);
+    expect(receipt.status).toBe("received");
+    expect(receipt.assessmentDueDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(receipt.missingContent).toEqual(["dependency", "substanceUse", "previousInvestigations"]);
+
+    // The staff email is a neutral message with a link: no name, national ID, diagnosis or referral text.
+    for (const email of taskEmails) {
+      const everything = `${email.subject}\n${email.body.text}\n${email.body.html}`;
+      expect(everything).not.toContain("Astrid");
+      expect(everything).not.toContain("Granberg");
+      expect(everything).not.toContain("15038512282");
+      expect(everything).not.toContain("L18");
+      expect(everything).not.toContain("Muskelsmerter");
+      expect(everything).not.toContain("muskel- og skjelettsmerter");
+      expect(everything).toContain(taskLink);
+    }
+
+    // Act: the clinician opens the page twice (opening changes nothing) and grants.
+    const page = await fetch(taskLink);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Astrid Granberg");
+    expect((await fetch(taskLink)).status).toBe(200);
+    const decided = await fetch(`${taskLink}/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: "2099-03-01",
+        assessedBy: "1234567",
+      }).toString(),
+    });
+
+    // Assess
+    expect(decided.status).toBe(200);
+    const letters = await awaitLetters(referralId);
+    expect(letters.referrer.body.text).toContain("rett til nødvendig helsehjelp");
+    expect(letters.referrer.body.text).toContain("1. mars 2099");
+    expect(letters.patient.body.text).toContain("Kopi til pasient");
+    expect(letters.gp.body.text).toContain("Kopi til fastlege");
+    for (const letter of Object.values(letters)) {
+      expect(letter.body.text).toContain("Statsforvalteren");
+      expect(`${letter.body.text}${letter.body.html}${letter.subject}`).not.toContain("15038512282");
+    }
+
+    const file = await awaitStatus(referralId, "decided");
+    expect(file.decision).toMatchObject({
+      outcome: "granted",
+      careForm: "team",
+      startOfCareDeadline: "2099-03-01",
+    });
+    expect((file.letters as { status: string }[]).map((l) => l.status)).toEqual(["sent", "sent", "sent"]);
+    expect((file.events as { type: string }[]).map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        "referral-received",
+        "intake-planned",
+        "assessment-task-created",
+        "assessors-notified",
+        "decision-submitted",
+        "decision-recorded",
+        "letter-sent",
+        "workflow-completed",
+      ]),
+    );
+
+    // A reused link is gone, for the page and for another decision.
+    expect((await fetch(taskLink)).status).toBe(410);
+    const again = await fetch(`${taskLink}/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ outcome: "refused", justification: "x", advice: "y", assessedBy: "1234567" }),
+    });
+    expect(again.status).toBe(410);
+  });
+
+  it("refuses with a justification and advice that reach every letter", async () => {
+    // Prepare
+    const { receipt, taskLink } = await submitAndAwaitTask(
+      withPatient("Bjørn Avslagsen", patientEmail),
+      "refuse-1",
+    );
+    const referralId = String(receipt.referralId);
+
+    // Act
+    const decided = await fetch(`${taskLink}/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        outcome: "refused",
+        justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+        advice: "Gradert aktivitet og fysioterapi med fokus på mestring.",
+        assessedBy: "7654321",
+      }),
+    });
+
+    // Assess
+    expect(decided.status).toBe(200);
+    const letters = await awaitLetters(referralId);
+    for (const letter of Object.values(letters)) {
+      expect(letter.body.text).toContain("Tilstanden kan følges opp i primærhelsetjenesten.");
+      expect(letter.body.text).toContain("Gradert aktivitet og fysioterapi med fokus på mestring.");
+    }
+    const file = await awaitStatus(referralId, "decided");
+    expect(file.decision).toMatchObject({ outcome: "refused", assessedBy: "7654321" });
+  });
+
+  it("answers a portal retry with the same 202 and creates nothing new", async () => {
+    // Prepare
+    const referral = withPatient("Rune Retry", patientEmail);
+    const { receipt } = await submitAndAwaitTask(referral, "retry-1");
+    const before = (await mailbox(stack.mailboxJsonUrl)).length;
+
+    // Act: the same body with its keys in another order is the same body.
+    const reordered = Object.fromEntries(Object.entries(referral).reverse());
+    const retry = await submitReferral(stack.apiUrl, reordered, "retry-1");
+
+    // Assess
+    expect(retry.status).toBe(202);
+    expect(retry.body).toEqual(receipt);
+    const { body } = await getJson(`${stack.apiUrl}/referrals/${receipt.referralId}`);
+    expect((body.events as { type: string }[]).filter((e) => e.type === "referral-received")).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await newEmails(before)).toEqual([]);
+  });
+
+  it("answers 409 to the same key with another body", async () => {
+    const first = await submitReferral(
+      stack.apiUrl,
+      withPatient("Kari Konflikt", patientEmail),
+      "conflict-1",
+    );
+    expect(first.status).toBe(202);
+
+    const second = await submitReferral(stack.apiUrl, withPatient("Kari Annen", patientEmail), "conflict-1");
+
+    expect(second.status).toBe(409);
+    expect(second.body.error).toBe("idempotency_conflict");
+  });
+
+  it("rejects a bad national ID with 400 naming patient.nationalId and writes nothing", async () => {
+    // Prepare: a check digit off by one.
+    const referral = sampleReferral();
+    referral.patient = { ...(referral.patient as object), nationalId: "15038512283" };
+
+    // Act
+    const rejected = await submitReferral(stack.apiUrl, referral, "bad-id-1");
+
+    // Assess: the issue names the field and does not echo the number; the key stays unused.
+    expect(rejected.status).toBe(400);
+    expect(rejected.body.error).toBe("validation_failed");
+    expect(rejected.body.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: "patient.nationalId" })]),
+    );
+    expect(JSON.stringify(rejected.body)).not.toContain("15038512283");
+    const valid = await submitReferral(stack.apiUrl, sampleReferral(), "bad-id-1");
+    expect(valid.status).toBe(202);
+  });
+
+  it("answers invalid JSON, a wrong content type and an oversized body with clear 4xx", async () => {
+    const invalid = await submitReferral(stack.apiUrl, "{not json", "bad-json-1");
+    expect(invalid).toMatchObject({ status: 400, body: { error: "invalid_json" } });
+
+    const wrongType = await fetch(`${stack.apiUrl}/referrals`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", "idempotency-key": "bad-type-1" },
+      body: "hello",
+    });
+    expect(wrongType.status).toBe(415);
+
+    const huge = sampleReferral();
+    huge.reason = "x".repeat(300 * 1024);
+    expect((await submitReferral(stack.apiUrl, huge, "huge-1")).status).toBe(413);
+  });
+});

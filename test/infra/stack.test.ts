@@ -1,0 +1,609 @@
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import { createFristApp, readCdkJsonContext } from "../../lib/app";
+import { REPO_ROOT } from "../../lib/constructs/frist-function";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Resource = {
+  Type: string;
+  Properties?: Record<string, Json>;
+  Metadata?: Record<string, Json>;
+  DependsOn?: string | string[];
+};
+type Statement = { Action: string | string[]; Resource?: Json; Condition?: Json };
+
+// Synthesize once, in-process and without bundling, as the local runtime does.
+const { app, stack } = createFristApp({ bundling: false });
+const templateJson = app.synth().getStackByName(stack.stackName).template as {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: Json }>;
+};
+const template = Template.fromJSON(templateJson);
+const resources = templateJson.Resources;
+
+function resourcesOfType(type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+function onlyResourceOfType(type: string): [string, Resource] {
+  const found = resourcesOfType(type);
+  expect(found).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+/**
+ * Turns a CloudFormation value holding a string (a literal or Fn::Join of literals and tokens) into
+ * a plain string, replacing each token with a `${LogicalId}` / `${LogicalId.Attr}` placeholder.
+ */
+function cfnString(value: Json): string {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    if ("Ref" in value) return `\${${value.Ref}}`;
+    if ("Fn::GetAtt" in value) return `\${${(value["Fn::GetAtt"] as string[]).join(".")}}`;
+    if ("Fn::Join" in value) {
+      const [separator, parts] = value["Fn::Join"] as [string, Json[]];
+      return parts.map(cfnString).join(separator);
+    }
+  }
+  throw new Error(`not a string-valued CloudFormation expression: ${JSON.stringify(value)}`);
+}
+
+type AslState = {
+  Type: string;
+  Resource?: string;
+  Next?: string;
+  End?: boolean;
+  Parameters?: { FunctionName?: string; Payload?: Record<string, string> };
+  ResultPath?: string | null;
+  ResultSelector?: Record<string, string>;
+  TimeoutSecondsPath?: string;
+  TimeoutSeconds?: number;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+  Choices?: { Next: string }[];
+  Default?: string;
+};
+type Asl = { StartAt: string; QueryLanguage?: string; States: Record<string, AslState> };
+
+const [stateMachineId, stateMachine] = onlyResourceOfType("AWS::StepFunctions::StateMachine");
+const definition = JSON.parse(cfnString(stateMachine.Properties?.DefinitionString as Json)) as Asl;
+const states = definition.States;
+const taskStates = Object.entries(states).filter(([, s]) => s.Type === "Task");
+
+/** The logical id an `{"Fn::GetAtt": [id, attr]}` points at. */
+function getAttTarget(value: Json): string {
+  return (value as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+}
+
+/** Logical id of the Lambda function behind `${Id.Arn}`. */
+function functionIdOf(functionName: string | undefined): string {
+  const match = /^\$\{(\w+)\.Arn\}$/.exec(functionName ?? "");
+  if (!match?.[1]) throw new Error(`FunctionName is not a function's Arn: ${functionName}`);
+  return match[1];
+}
+
+function entryOf(functionId: string): Json | undefined {
+  return resources[functionId]?.Metadata?.["frist:entry"];
+}
+
+/** Every statement of every identity-based policy in the template (managed, inline, role inline). */
+function identityPolicyStatements(): { owner: string; statement: Statement }[] {
+  const out: { owner: string; statement: Statement }[] = [];
+  for (const [id, r] of Object.entries(resources)) {
+    const docs: Json[] = [];
+    if (r.Type === "AWS::IAM::Policy" || r.Type === "AWS::IAM::ManagedPolicy") {
+      docs.push(r.Properties?.PolicyDocument as Json);
+    }
+    if (r.Type === "AWS::IAM::Role") {
+      for (const p of (r.Properties?.Policies as { PolicyDocument: Json }[] | undefined) ?? []) {
+        docs.push(p.PolicyDocument);
+      }
+    }
+    for (const doc of docs) {
+      for (const statement of (doc as { Statement: Statement[] }).Statement) out.push({ owner: id, statement });
+    }
+  }
+  return out;
+}
+
+function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+/** Statements of the policies attached to the role of the function with the given entry file. */
+function statementsOfFunction(entry: string): Statement[] {
+  const [, fn] = functionByEntry(entry);
+  const roleId = getAttTarget(fn.Properties?.Role as Json);
+  return identityPolicyStatements()
+    .filter(({ owner }) => {
+      const roles = resources[owner]?.Properties?.Roles as { Ref: string }[] | undefined;
+      return owner === roleId || roles?.some((r) => r.Ref === roleId);
+    })
+    .map(({ statement }) => statement);
+}
+
+function functionByEntry(entry: string): [string, Resource] {
+  const found = resourcesOfType("AWS::Lambda::Function").find(([, r]) => r.Metadata?.["frist:entry"] === entry);
+  if (!found) throw new Error(`no function with frist:entry ${entry}`);
+  return found;
+}
+
+/** Logical ids a CloudFormation value refers to (Ref, Fn::GetAtt, Fn::Sub), pseudo parameters excluded. */
+function referencesIn(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const v of value) referencesIn(v, into);
+  } else if (value && typeof value === "object") {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === "Ref" && typeof v === "string") into.add(v);
+      else if (key === "Fn::GetAtt") into.add((v as string[])[0] as string);
+      else if (key === "Fn::Sub") {
+        const text = Array.isArray(v) ? v[0] : v;
+        for (const m of String(text).matchAll(/\$\{([^}.!]+)[^}]*\}/g)) into.add(m[1] as string);
+        referencesIn(Array.isArray(v) ? v[1] : undefined, into);
+      } else referencesIn(v, into);
+    }
+  }
+  for (const id of into) if (id.startsWith("AWS::")) into.delete(id);
+  return into;
+}
+
+describe("the referral store", () => {
+  const [, table] = onlyResourceOfType("AWS::DynamoDB::Table");
+  const keyId = getAttTarget((table.Properties?.SSESpecification as Record<string, Json>).KMSMasterKeyId as Json);
+
+  it("encrypts the table with a customer-managed KMS key that rotates", () => {
+    expect(table.Properties?.SSESpecification).toEqual({
+      SSEEnabled: true,
+      SSEType: "KMS",
+      KMSMasterKeyId: { "Fn::GetAtt": [keyId, "Arn"] },
+    });
+    expect(resources[keyId]).toMatchObject({ Type: "AWS::KMS::Key", Properties: { EnableKeyRotation: true } });
+  });
+
+  it("keeps point-in-time recovery on and retains the table and its key when the stack is deleted", () => {
+    expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.Properties?.DeletionProtectionEnabled).toBe(true);
+    expect(table).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+    expect(resources[keyId]).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+  });
+
+  it("bills on demand and keys items by pk and sk", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+    });
+  });
+
+  it("indexes the worklist by status and due date, and tasks by their task id", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      GlobalSecondaryIndexes: Match.arrayEquals([
+        {
+          IndexName: "worklist",
+          KeySchema: [
+            { AttributeName: "gsi1pk", KeyType: "HASH" },
+            { AttributeName: "gsi1sk", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+        {
+          IndexName: "byTaskId",
+          KeySchema: [{ AttributeName: "taskId", KeyType: "HASH" }],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ]),
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: "gsi1pk", AttributeType: "S" },
+        { AttributeName: "gsi1sk", AttributeType: "S" },
+        { AttributeName: "taskId", AttributeType: "S" },
+      ]),
+    });
+  });
+});
+
+describe("the referral workflow", () => {
+  it("is a Standard state machine in JSONPath with the states of the referral's journey", () => {
+    expect(stateMachine.Properties?.StateMachineType).toBe("STANDARD");
+    expect(definition.QueryLanguage).toBe("JSONPath");
+    expect(definition.StartAt).toBe("PlanIntake");
+    expect(Object.keys(states).sort()).toEqual(
+      [
+        "PlanIntake",
+        "AwaitAssessment",
+        "RouteDecision",
+        "RecordDecision",
+        "DispatchLetters",
+        "Complete",
+        "Done",
+        "FlagUnknownOutcome",
+        "MarkFailed",
+        "Failed",
+      ].sort(),
+    );
+  });
+
+  it("runs PlanIntake, AwaitAssessment, RouteDecision, RecordDecision, DispatchLetters, Complete, Done in order", () => {
+    expect(states.PlanIntake?.Next).toBe("AwaitAssessment");
+    expect(states.AwaitAssessment?.Next).toBe("RouteDecision");
+    expect(states.RouteDecision?.Type).toBe("Choice");
+    expect(states.RouteDecision?.Choices?.map((c) => c.Next)).toEqual(["RecordDecision"]);
+    expect(JSON.stringify(states.RouteDecision?.Choices)).toContain('"StringEquals":"granted"');
+    expect(JSON.stringify(states.RouteDecision?.Choices)).toContain('"StringEquals":"refused"');
+    expect(states.RouteDecision?.Default).toBe("FlagUnknownOutcome");
+    expect(states.FlagUnknownOutcome).toMatchObject({ Type: "Pass", ResultPath: "$.error", Next: "MarkFailed" });
+    expect(states.RecordDecision?.Next).toBe("DispatchLetters");
+    expect(states.DispatchLetters?.Next).toBe("Complete");
+    expect(states.Complete?.Next).toBe("Done");
+    expect(states.Done?.Type).toBe("Succeed");
+    expect(states.MarkFailed?.Next).toBe("Failed");
+    expect(states.Failed?.Type).toBe("Fail");
+  });
+
+  it("waits for the assessors' decision with a task token, a timeout from the plan and a catch for it", () => {
+    const awaitAssessment = states.AwaitAssessment;
+
+    expect(awaitAssessment?.Resource).toMatch(/:states:::lambda:invoke\.waitForTaskToken$/);
+    expect(awaitAssessment?.Parameters?.Payload).toEqual({
+      "referralId.$": "$.referralId",
+      "taskToken.$": "$$.Task.Token",
+    });
+    expect(awaitAssessment?.TimeoutSecondsPath).toBe("$.plan.awaitSeconds");
+    expect(awaitAssessment?.ResultPath).toBe("$.assessment");
+    expect(awaitAssessment?.Catch?.[0]).toEqual({
+      ErrorEquals: ["States.Timeout"],
+      ResultPath: "$.error",
+      Next: "MarkFailed",
+    });
+    expect(awaitAssessment?.Catch?.at(-1)?.ErrorEquals).toEqual(["States.ALL"]);
+  });
+
+  it("plans intake into $.plan.awaitSeconds and discards the later tasks' results", () => {
+    expect(states.PlanIntake?.ResultSelector).toEqual({ "awaitSeconds.$": "$.Payload.awaitSeconds" });
+    expect(states.PlanIntake?.ResultPath).toBe("$.plan");
+    for (const name of ["RecordDecision", "DispatchLetters", "Complete", "MarkFailed"]) {
+      expect(states[name]?.ResultPath, name).toBeNull();
+    }
+  });
+
+  it("retries every Task on transient errors and sends every other error to MarkFailed with the error at $.error", () => {
+    expect(taskStates.map(([name]) => name).sort()).toEqual(
+      ["AwaitAssessment", "Complete", "DispatchLetters", "MarkFailed", "PlanIntake", "RecordDecision"].sort(),
+    );
+    for (const [name, state] of taskStates) {
+      const retried = state.Retry?.flatMap((r) => r.ErrorEquals) ?? [];
+      expect(retried, name).toEqual(
+        expect.arrayContaining([
+          "Lambda.ServiceException",
+          "Lambda.TooManyRequestsException",
+          "ProvisionedThroughputExceededException",
+          "ThrottlingException",
+          "TransactionConflictException",
+          "InternalServerError",
+          "ServiceUnavailable",
+        ]),
+      );
+      if (name === "MarkFailed") continue;
+      expect(state.Catch?.at(-1), name).toEqual({
+        ErrorEquals: ["States.ALL"],
+        ResultPath: "$.error",
+        Next: "MarkFailed",
+      });
+    }
+    expect(states.MarkFailed?.Parameters?.Payload).toEqual({
+      "referralId.$": "$.referralId",
+      "error.$": "$.error",
+    });
+  });
+
+  it("passes only ids between states", () => {
+    const allowed = new Set(["referralId.$", "taskId.$", "taskToken.$", "error.$"]);
+    for (const [name, state] of taskStates) {
+      for (const key of Object.keys(state.Parameters?.Payload ?? {})) {
+        expect(allowed.has(key), `${name}: ${key}`).toBe(true);
+      }
+    }
+    expect(states.RecordDecision?.Parameters?.Payload).toEqual({
+      "referralId.$": "$.referralId",
+      "taskId.$": "$.assessment.taskId",
+    });
+  });
+
+  it("invokes each step's own handler (FunctionName is the function's Arn)", () => {
+    const entries = Object.fromEntries(
+      taskStates.map(([name, s]) => [name, entryOf(functionIdOf(s.Parameters?.FunctionName))]),
+    );
+
+    expect(entries).toEqual({
+      PlanIntake: "functions/handlers/plan-intake.ts",
+      AwaitAssessment: "functions/handlers/notify-assessors.ts",
+      RecordDecision: "functions/handlers/record-decision.ts",
+      DispatchLetters: "functions/handlers/dispatch-letters.ts",
+      Complete: "functions/handlers/complete-referral.ts",
+      MarkFailed: "functions/handlers/mark-failed.ts",
+    });
+  });
+
+  it("logs every event without execution data (health data) and traces executions", () => {
+    expect(stateMachine.Properties?.LoggingConfiguration).toMatchObject({
+      Level: "ALL",
+      IncludeExecutionData: false,
+    });
+    const [destination] = (stateMachine.Properties?.LoggingConfiguration as { Destinations: Json[] }).Destinations;
+    const logGroupId = getAttTarget((destination as { CloudWatchLogsLogGroup: { LogGroupArn: Json } }).CloudWatchLogsLogGroup.LogGroupArn);
+    expect(resources[logGroupId]?.Type).toBe("AWS::Logs::LogGroup");
+    expect(stateMachine.Properties?.TracingConfiguration).toEqual({ Enabled: true });
+  });
+});
+
+describe("the API", () => {
+  const methods = resourcesOfType("AWS::ApiGateway::Method").map(([, m]) => m.Properties ?? {});
+  const pathOf = (resourceRef: Json): string => {
+    const parts: string[] = [];
+    let ref = resourceRef as { Ref?: string } | { "Fn::GetAtt": string[] };
+    while ("Ref" in ref && ref.Ref && resources[ref.Ref]?.Type === "AWS::ApiGateway::Resource") {
+      const r = resources[ref.Ref]?.Properties ?? {};
+      parts.unshift(r.PathPart as string);
+      ref = r.ParentId as typeof ref;
+    }
+    return `/${parts.join("/")}`;
+  };
+  const routes = Object.fromEntries(
+    methods.map((m) => [`${m.HttpMethod} ${pathOf(m.ResourceId as Json)}`, m.AuthorizationType]),
+  );
+
+  it("serves the routes of the contract, the portal routes with IAM auth and the staff routes without", () => {
+    expect(routes).toEqual({
+      "POST /referrals": "AWS_IAM",
+      "GET /referrals/{referralId}": "AWS_IAM",
+      "GET /tasks/{taskId}": "NONE",
+      "POST /tasks/{taskId}/decision": "NONE",
+      "GET /openapi.json": "NONE",
+    });
+  });
+
+  it("puts every /referrals method behind IAM auth", () => {
+    const referralMethods = Object.entries(routes).filter(([route]) => route.split(" ")[1]?.startsWith("/referrals"));
+
+    expect(referralMethods.length).toBeGreaterThan(0);
+    for (const [route, auth] of referralMethods) expect(auth, route).toBe("AWS_IAM");
+  });
+
+  it("integrates every route with its handler through the Lambda proxy", () => {
+    for (const m of methods) {
+      expect(m.Integration).toMatchObject({ Type: "AWS_PROXY", IntegrationHttpMethod: "POST" });
+    }
+  });
+
+  it("deploys stage prod with JSON access logs without bodies, throttling, metrics and tracing, and no data trace", () => {
+    const [, stage] = onlyResourceOfType("AWS::ApiGateway::Stage");
+    const accessLog = stage.Properties?.AccessLogSetting as { Format: string; DestinationArn: Json };
+    const format = JSON.parse(accessLog.Format) as Record<string, string>;
+    const settings = stage.Properties?.MethodSettings as Record<string, Json>[];
+
+    expect(stage.Properties).toMatchObject({ StageName: "prod", TracingEnabled: true });
+    expect(format.resourcePath).toBe("$context.resourcePath");
+    expect(Object.values(format).join(" ")).not.toMatch(/requestBody|\$context\.path|\$input/);
+    expect(settings[0]).toMatchObject({
+      HttpMethod: "*",
+      ResourcePath: "/*",
+      DataTraceEnabled: false,
+      MetricsEnabled: true,
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
+    for (const s of settings) expect(s.DataTraceEnabled).toBe(false);
+  });
+
+  it("gives notify-assessors the task-link base URL from the RestApi id, not from the stage", () => {
+    const [, notify] = functionByEntry("functions/handlers/notify-assessors.ts");
+    const variables = (notify.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+    const [restApiId] = onlyResourceOfType("AWS::ApiGateway::RestApi");
+
+    expect(cfnString(variables.PUBLIC_BASE_URL as Json)).toBe(
+      `https://\${${restApiId}}.execute-api.eu-north-1.\${AWS::URLSuffix}/prod`,
+    );
+  });
+});
+
+describe("permissions", () => {
+  it("spells out every IAM action (no * in any action of any identity policy)", () => {
+    const statements = identityPolicyStatements();
+
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { owner, statement } of statements) {
+      for (const action of actionsOf(statement)) expect(action, owner).not.toContain("*");
+    }
+  });
+
+  it("lets only the decision handler answer task tokens, and only receive-referral start executions", () => {
+    const holders = (action: string) =>
+      resourcesOfType("AWS::Lambda::Function")
+        .map(([, fn]) => fn.Metadata?.["frist:entry"] as string)
+        .filter((entry) => statementsOfFunction(entry).some((s) => actionsOf(s).includes(action)));
+
+    expect(holders("states:SendTaskSuccess")).toEqual(["functions/handlers/submit-decision.ts"]);
+    expect(holders("states:StartExecution")).toEqual(["functions/handlers/receive-referral.ts"]);
+    expect(holders("ses:SendEmail").sort()).toEqual([
+      "functions/handlers/dispatch-letters.ts",
+      "functions/handlers/notify-assessors.ts",
+    ]);
+    const taskResponse = statementsOfFunction("functions/handlers/submit-decision.ts").find((s) =>
+      actionsOf(s).includes("states:SendTaskSuccess"),
+    );
+    expect(taskResponse?.Resource).toEqual({ Ref: stateMachineId });
+  });
+
+  it("lets the mailers send only as the sender address through the configuration set", () => {
+    const send = statementsOfFunction("functions/handlers/dispatch-letters.ts").find((s) =>
+      actionsOf(s).includes("ses:SendEmail"),
+    );
+
+    expect(actionsOf(send as Statement).sort()).toEqual(["ses:SendEmail", "ses:SendRawEmail"]);
+    expect(send?.Condition).toEqual({
+      StringEquals: { "ses:FromAddress": readCdkJsonContext()["frist:senderEmail"] },
+    });
+    expect((send?.Resource as Json[]).map(cfnString).sort()).toEqual([
+      `arn:aws:ses:eu-north-1:\${AWS::AccountId}:configuration-set/${readCdkJsonContext()["frist:sesConfigurationSet"]}`,
+      "arn:aws:ses:eu-north-1:${AWS::AccountId}:identity/*",
+    ]);
+  });
+
+  it("lets functions use the table's key only through DynamoDB", () => {
+    const kms = identityPolicyStatements().filter(({ statement }) =>
+      actionsOf(statement).some((a) => a.startsWith("kms:")),
+    );
+
+    expect(kms.length).toBeGreaterThan(0);
+    for (const { statement } of kms) {
+      expect(cfnString((statement.Condition as { StringEquals: Record<string, Json> }).StringEquals["kms:ViaService"] as Json)).toBe(
+        "dynamodb.eu-north-1.${AWS::URLSuffix}",
+      );
+    }
+  });
+});
+
+describe("operations", () => {
+  it("alarms on failed, timed-out and aborted executions (one in five minutes) to the alarm topic", () => {
+    const [topicId] = onlyResourceOfType("AWS::SNS::Topic");
+
+    for (const metric of ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"]) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/States",
+        MetricName: metric,
+        Dimensions: [{ Name: "StateMachineArn", Value: { Ref: stateMachineId } }],
+        Statistic: "Sum",
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+        AlarmActions: [{ Ref: topicId }],
+      });
+    }
+  });
+
+  it("encrypts the alarm topic with a key CloudWatch may use", () => {
+    const [, topic] = onlyResourceOfType("AWS::SNS::Topic");
+    const keyId = getAttTarget(topic.Properties?.KmsMasterKeyId as Json);
+    const keyPolicy = JSON.stringify(resources[keyId]?.Properties?.KeyPolicy);
+
+    expect(resources[keyId]).toMatchObject({ Type: "AWS::KMS::Key", Properties: { EnableKeyRotation: true } });
+    expect(keyPolicy).toContain("cloudwatch.amazonaws.com");
+  });
+});
+
+describe("the functions", () => {
+  const functions = resourcesOfType("AWS::Lambda::Function");
+
+  it("are the eleven handlers", () => {
+    expect(functions).toHaveLength(11);
+  });
+
+  it("run Node.js 22 on arm64 with active tracing, source maps and 256 MB", () => {
+    for (const [id, fn] of functions) {
+      expect(fn.Properties, id).toMatchObject({
+        Runtime: "nodejs22.x",
+        Architectures: ["arm64"],
+        TracingConfig: { Mode: "Active" },
+        MemorySize: 256,
+        Handler: "index.handler",
+        Environment: { Variables: { NODE_OPTIONS: "--enable-source-maps" } },
+      });
+    }
+  });
+
+  it("name their entry file, which exists, and the exported handler in metadata", () => {
+    for (const [id, fn] of functions) {
+      const entry = fn.Metadata?.["frist:entry"];
+
+      expect(entry, id).toMatch(/^functions\/handlers\/[a-z-]+\.ts$/);
+      expect(existsSync(path.join(REPO_ROOT, entry as string)), String(entry)).toBe(true);
+      expect(fn.Metadata?.["frist:handler"], id).toBe("handler");
+    }
+  });
+
+  it("log to their own log group, kept three months", () => {
+    for (const [id, fn] of functions) {
+      const logGroupRef = (fn.Properties?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(resources[logGroupRef], id).toMatchObject({
+        Type: "AWS::Logs::LogGroup",
+        Properties: { RetentionInDays: 90 },
+      });
+    }
+  });
+
+  it("give the same value to the same variable name (the local runtime merges them into one env)", () => {
+    const seen = new Map<string, string>();
+    for (const [id, fn] of functions) {
+      const variables = (fn.Properties?.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables;
+      for (const [name, value] of Object.entries(variables ?? {})) {
+        const text = JSON.stringify(value);
+        expect(seen.get(name) ?? text, `${id}: ${name}`).toBe(text);
+        seen.set(name, text);
+      }
+    }
+    expect([...seen.keys()].sort()).toEqual(
+      [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "NODE_OPTIONS",
+        "PUBLIC_BASE_URL",
+        "SES_CONFIGURATION_SET",
+        "STATE_MACHINE_ARN",
+        "TABLE_NAME",
+      ].sort(),
+    );
+  });
+
+  it("receive the clinic and its intake team as CLINIC_CONFIG", () => {
+    const [, planIntake] = functionByEntry("functions/handlers/plan-intake.ts");
+    const variables = (planIntake.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+    const context = readCdkJsonContext();
+
+    expect(JSON.parse(variables.CLINIC_CONFIG as string)).toEqual({
+      clinic: context["frist:clinic"],
+      intakeTeam: context["frist:intakeTeam"],
+    });
+  });
+});
+
+describe("the stack", () => {
+  it("is named Frist, deploys to eu-north-1 and outputs the API URL, state machine and table", () => {
+    expect(stack.stackName).toBe("Frist");
+    expect(stack.region).toBe("eu-north-1");
+    expect(Object.keys(templateJson.Outputs)).toEqual(
+      expect.arrayContaining(["ApiUrl", "StateMachineArn", "TableName"]),
+    );
+    expect(templateJson.Outputs.StateMachineArn?.Value).toEqual({ Ref: stateMachineId });
+  });
+
+  it("has no dependency cycle between its resources", () => {
+    const edges = new Map<string, Set<string>>();
+    for (const [id, r] of Object.entries(resources)) {
+      const deps = referencesIn(r.Properties);
+      for (const d of [r.DependsOn ?? []].flat()) deps.add(d);
+      edges.set(id, deps);
+    }
+    const state = new Map<string, "visiting" | "done">();
+    const cycle: string[] = [];
+    const visit = (id: string, trail: string[]): boolean => {
+      if (state.get(id) === "done") return false;
+      if (state.get(id) === "visiting") {
+        cycle.push(...trail.slice(trail.indexOf(id)), id);
+        return true;
+      }
+      state.set(id, "visiting");
+      for (const dep of edges.get(id) ?? []) if (edges.has(dep) && visit(dep, [...trail, id])) return true;
+      state.set(id, "done");
+      return false;
+    };
+
+    for (const id of edges.keys()) if (visit(id, [])) break;
+
+    expect(cycle).toEqual([]);
+  });
+});

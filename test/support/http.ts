@@ -1,0 +1,51 @@
+/** Test helpers that talk to a running local stack over HTTP only, as a portal or a clinician would. */
+import { readFileSync } from "node:fs";
+
+export const sampleReferral = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL("../fixtures/sample-referral.json", import.meta.url), "utf8"));
+
+export interface MailboxEmail {
+  messageId: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  at: number;
+}
+
+/** POSTs a referral as a portal does. */
+export async function submitReferral(apiUrl: string, body: unknown, idempotencyKey: string) {
+  const response = await fetch(`${apiUrl}/referrals`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "idempotency-key": idempotencyKey },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+export async function getJson(url: string) {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+export async function mailbox(mailboxJsonUrl: string): Promise<MailboxEmail[]> {
+  const response = await fetch(mailboxJsonUrl);
+  return ((await response.json()) as { emails: MailboxEmail[] }).emails;
+}
+
+/** Polls until `probe` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000) {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The task link from an assessor's email: the only way a clinician reaches a task. */
+export function taskLinkIn(email: MailboxEmail): string {
+  const match = /https?:\/\/\S+\/tasks\/[A-Za-z0-9_-]+/.exec(email.body.text ?? "");
+  if (!match) throw new Error("no task link in the email");
+  return match[0];
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { buildOpenApiDocument } from "../../functions/domain/openapi";
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk the document by path and assert its shape at run time.
+type Json = Record<string, any>;
+
+describe("the OpenAPI document", () => {
+  const document = buildOpenApiDocument("https://api.example.no/prod") as Json;
+
+  it("is OpenAPI 3.1 and survives a JSON round trip", () => {
+    expect(document.openapi).toBe("3.1.0");
+    expect(JSON.parse(JSON.stringify(document))).toEqual(document);
+    expect(document.servers).toEqual([{ url: "https://api.example.no/prod" }]);
+    expect(buildOpenApiDocument()).not.toHaveProperty("servers");
+  });
+
+  it("covers every route of the contract", () => {
+    expect(Object.keys(document.paths).sort()).toEqual([
+      "/openapi.json",
+      "/referrals",
+      "/referrals/{referralId}",
+      "/tasks/{taskId}",
+      "/tasks/{taskId}/decision",
+    ]);
+    expect(document.paths["/referrals/{referralId}"].get).toBeDefined();
+    expect(document.paths["/tasks/{taskId}"].get).toBeDefined();
+    expect(document.paths["/tasks/{taskId}/decision"].post).toBeDefined();
+  });
+
+  it("documents POST /referrals with its Idempotency-Key header and answers", () => {
+    const post = document.paths["/referrals"].post;
+    expect(post.parameters).toContainEqual(
+      expect.objectContaining({ name: "Idempotency-Key", in: "header", required: true }),
+    );
+    expect(Object.keys(post.responses).sort()).toEqual(["202", "400", "409", "413", "415"]);
+    expect(post.requestBody.content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/ReferralSubmission",
+    });
+  });
+
+  it("generates the request schemas from zod, with the rules that JSON Schema can carry", () => {
+    const submission = document.components.schemas.ReferralSubmission;
+    const kinds = submission.oneOf.map((option: Json) => option.properties.kind.const);
+    expect(kinds).toEqual(["new", "forwarded", "secondary"]);
+    const forwarded = submission.oneOf[1];
+    expect(forwarded.required).toEqual(
+      expect.arrayContaining(["originalReceivedDate", "previousInstitution"]),
+    );
+    expect(forwarded.properties.content.properties).toHaveProperty("patientPerspective");
+    expect(forwarded.properties.flags.items.enum).toContain("young-adult-at-risk");
+
+    const decision = document.components.schemas.Decision;
+    expect(decision.oneOf.map((option: Json) => option.properties.outcome.const)).toEqual([
+      "granted",
+      "refused",
+      "forwarded",
+    ]);
+    expect(document.paths["/tasks/{taskId}/decision"].post.requestBody.content).toHaveProperty(
+      "application/x-www-form-urlencoded",
+    );
+  });
+
+  it("points every $ref at a schema it defines", () => {
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (match) => match[1] as string,
+    );
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(document.components.schemas).toHaveProperty(ref);
+    expect(JSON.stringify(document.components.schemas)).not.toContain('"$schema"');
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The receive-referral handler alone, with its AWS clients mocked: what it writes, what it starts,
+ * and that bad input writes nothing.
+ */
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { bodyHash } from "../../functions/domain/receive-referral";
+import { sampleReferral } from "../support/http";
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const sfn = mockClient(SFNClient);
+let handler: (event: APIGatewayProxyEvent) => Promise<{ statusCode: number; body: string }>;
+
+beforeAll(async () => {
+  process.env.TABLE_NAME = "Referrals";
+  process.env.STATE_MACHINE_ARN = "arn:aws:states:eu-north-1:123456789012:stateMachine:Referral";
+  process.env.AWS_REGION = "eu-north-1";
+  ({ handler } = await import("../../functions/handlers/receive-referral"));
+});
+
+afterEach(() => {
+  dynamo.reset();
+  sfn.reset();
+});
+
+function post(body: unknown, headers: Record<string, string> = {}): APIGatewayProxyEvent {
+  return {
+    httpMethod: "POST",
+    path: "/referrals",
+    resource: "/referrals",
+    headers: { "Content-Type": "application/json", "Idempotency-Key": "key-1", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: {
+      identity: { accountId: "123456789012", userArn: "arn:aws:iam::123456789012:role/Portal" },
+    },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+describe("POST /referrals handler", () => {
+  it("stores referral, idempotency record and first audit event in one transaction, then starts the execution named by the referral id", async () => {
+    // Prepare
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(TransactWriteCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn" });
+
+    // Act
+    const response = await handler(post(sampleReferral()));
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    const receipt = JSON.parse(response.body);
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((item) => item.Put?.Item?.recordType)).toEqual(["idempotency", "referral", "event"]);
+    expect(items.every((item) => item.Put?.ConditionExpression === "attribute_not_exists(pk)")).toBe(true);
+    expect(items[1]?.Put?.Item).toMatchObject({
+      pk: `REFERRAL#${receipt.referralId}`,
+      gsi1pk: "received",
+      gsi1sk: `${receipt.assessmentDueDate}#${receipt.referralId}`,
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: process.env.STATE_MACHINE_ARN,
+      name: receipt.referralId,
+      input: JSON.stringify({ referralId: receipt.referralId }),
+    });
+  });
+
+  it("replays the stored 202 for a retry with the same key and body, and writes nothing", async () => {
+    // Prepare
+    const body = sampleReferral();
+    const stored = { referralId: "r-1", status: "received", receivedAt: "2026-11-20T10:00:00.000Z" };
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: { bodyHash: bodyHash(body), referralId: "r-1", response: stored } });
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: "exists", $metadata: {} }));
+
+    // Act
+    const response = await handler(post(body));
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body)).toEqual(stored);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it("answers 409 when the key was used with another body", async () => {
+    dynamo.on(GetCommand).resolves({ Item: { bodyHash: "another", referralId: "r-1", response: {} } });
+
+    const response = await handler(post(sampleReferral()));
+
+    expect(response.statusCode).toBe(409);
+    expect(JSON.parse(response.body)).toMatchObject({ error: "idempotency_conflict" });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it("answers a concurrent duplicate that lost the race as the winner did", async () => {
+    // Prepare: the key is free when read, taken when written.
+    const body = sampleReferral();
+    const winner = { bodyHash: bodyHash(body), referralId: "r-win", response: { referralId: "r-win" } };
+    dynamo.on(GetCommand).resolvesOnce({}).resolves({ Item: winner });
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: "cancelled",
+        $metadata: {},
+        CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }, { Code: "None" }],
+      }),
+    );
+    sfn.on(StartExecutionCommand).resolves({});
+
+    // Act
+    const response = await handler(post(body));
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body)).toEqual({ referralId: "r-win" });
+  });
+
+  it("rejects a national ID that fails the check digit, naming the field, without any write", async () => {
+    const referral = sampleReferral();
+    referral.patient = { ...(referral.patient as object), nationalId: "15038512283" };
+
+    const response = await handler(post(referral));
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: "patient.nationalId" })]),
+    );
+    expect(response.body).not.toContain("15038512283");
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ["a missing Idempotency-Key", post(sampleReferral(), { "Idempotency-Key": "" }), 400],
+    ["an over-long Idempotency-Key", post(sampleReferral(), { "Idempotency-Key": "k".repeat(129) }), 400],
+    ["invalid JSON", post("{"), 400],
+    ["another content type", post(sampleReferral(), { "Content-Type": "text/plain" }), 415],
+    ["a body over 256 KiB", post({ ...sampleReferral(), reason: "x".repeat(300_000) }), 413],
+  ])("answers %s with %i and writes nothing", async (_what, event, status) => {
+    const response = await handler(event);
+
+    expect(response.statusCode).toBe(status);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it("answers 500 without detail when the store fails, and logs no request data", async () => {
+    dynamo.on(GetCommand).rejects(new Error("boom with 15038512282"));
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+
+    const response = await handler(post(sampleReferral()));
+
+    expect(response.statusCode).toBe(500);
+    expect(response.body).toBe(JSON.stringify({ error: "internal_error" }));
+    expect(logged).toHaveBeenCalled();
+    expect(JSON.stringify(logged.mock.calls)).not.toContain("15038512282");
+    logged.mockRestore();
+  });
+});
