@@ -8,7 +8,7 @@ import { REPO_ROOT } from "../../lib/constructs/frist-function";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Resource = {
   Type: string;
-  Properties?: Record<string, Json>;
+  Properties: Record<string, Json>;
   Metadata?: Record<string, Json>;
   DependsOn?: string | string[];
 };
@@ -35,13 +35,14 @@ function onlyResourceOfType(type: string): [string, Resource] {
 
 /**
  * Turns a CloudFormation value holding a string (a literal or Fn::Join of literals and tokens) into
- * a plain string, replacing each token with a `${LogicalId}` / `${LogicalId.Attr}` placeholder.
+ * a plain string, replacing each token with a `<LogicalId>` / `<LogicalId.Attr>` placeholder (as cdk-nag
+ * prints them), which keeps a tokenized JSON document such as DefinitionString parseable.
  */
 function cfnString(value: Json): string {
   if (typeof value === "string") return value;
   if (value && typeof value === "object" && !Array.isArray(value)) {
-    if ("Ref" in value) return `\${${value.Ref}}`;
-    if ("Fn::GetAtt" in value) return `\${${(value["Fn::GetAtt"] as string[]).join(".")}}`;
+    if ("Ref" in value) return `<${value.Ref}>`;
+    if ("Fn::GetAtt" in value) return `<${(value["Fn::GetAtt"] as string[]).join(".")}>`;
     if ("Fn::Join" in value) {
       const [separator, parts] = value["Fn::Join"] as [string, Json[]];
       return parts.map(cfnString).join(separator);
@@ -68,7 +69,7 @@ type AslState = {
 type Asl = { StartAt: string; QueryLanguage?: string; States: Record<string, AslState> };
 
 const [stateMachineId, stateMachine] = onlyResourceOfType("AWS::StepFunctions::StateMachine");
-const definition = JSON.parse(cfnString(stateMachine.Properties?.DefinitionString as Json)) as Asl;
+const definition = JSON.parse(cfnString(stateMachine.Properties.DefinitionString as Json)) as Asl;
 const states = definition.States;
 const taskStates = Object.entries(states).filter(([, s]) => s.Type === "Task");
 
@@ -77,9 +78,9 @@ function getAttTarget(value: Json): string {
   return (value as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
 }
 
-/** Logical id of the Lambda function behind `${Id.Arn}`. */
+/** Logical id of the Lambda function behind `<Id.Arn>`. */
 function functionIdOf(functionName: string | undefined): string {
-  const match = /^\$\{(\w+)\.Arn\}$/.exec(functionName ?? "");
+  const match = /^<(\w+)\.Arn>$/.exec(functionName ?? "");
   if (!match?.[1]) throw new Error(`FunctionName is not a function's Arn: ${functionName}`);
   return match[1];
 }
@@ -94,15 +95,16 @@ function identityPolicyStatements(): { owner: string; statement: Statement }[] {
   for (const [id, r] of Object.entries(resources)) {
     const docs: Json[] = [];
     if (r.Type === "AWS::IAM::Policy" || r.Type === "AWS::IAM::ManagedPolicy") {
-      docs.push(r.Properties?.PolicyDocument as Json);
+      docs.push(r.Properties.PolicyDocument as Json);
     }
     if (r.Type === "AWS::IAM::Role") {
-      for (const p of (r.Properties?.Policies as { PolicyDocument: Json }[] | undefined) ?? []) {
+      for (const p of (r.Properties.Policies as { PolicyDocument: Json }[] | undefined) ?? []) {
         docs.push(p.PolicyDocument);
       }
     }
     for (const doc of docs) {
-      for (const statement of (doc as { Statement: Statement[] }).Statement) out.push({ owner: id, statement });
+      for (const statement of (doc as { Statement: Statement[] }).Statement)
+        out.push({ owner: id, statement });
     }
   }
   return out;
@@ -115,17 +117,19 @@ function actionsOf(statement: Statement): string[] {
 /** Statements of the policies attached to the role of the function with the given entry file. */
 function statementsOfFunction(entry: string): Statement[] {
   const [, fn] = functionByEntry(entry);
-  const roleId = getAttTarget(fn.Properties?.Role as Json);
+  const roleId = getAttTarget(fn.Properties.Role as Json);
   return identityPolicyStatements()
     .filter(({ owner }) => {
-      const roles = resources[owner]?.Properties?.Roles as { Ref: string }[] | undefined;
+      const roles = resources[owner]?.Properties.Roles as { Ref: string }[] | undefined;
       return owner === roleId || roles?.some((r) => r.Ref === roleId);
     })
     .map(({ statement }) => statement);
 }
 
 function functionByEntry(entry: string): [string, Resource] {
-  const found = resourcesOfType("AWS::Lambda::Function").find(([, r]) => r.Metadata?.["frist:entry"] === entry);
+  const found = resourcesOfType("AWS::Lambda::Function").find(
+    ([, r]) => r.Metadata?.["frist:entry"] === entry,
+  );
   if (!found) throw new Error(`no function with frist:entry ${entry}`);
   return found;
 }
@@ -151,20 +155,25 @@ function referencesIn(value: unknown, into = new Set<string>()): Set<string> {
 
 describe("the referral store", () => {
   const [, table] = onlyResourceOfType("AWS::DynamoDB::Table");
-  const keyId = getAttTarget((table.Properties?.SSESpecification as Record<string, Json>).KMSMasterKeyId as Json);
+  const keyId = getAttTarget(
+    (table.Properties.SSESpecification as Record<string, Json>).KMSMasterKeyId as Json,
+  );
 
   it("encrypts the table with a customer-managed KMS key that rotates", () => {
-    expect(table.Properties?.SSESpecification).toEqual({
+    expect(table.Properties.SSESpecification).toEqual({
       SSEEnabled: true,
       SSEType: "KMS",
       KMSMasterKeyId: { "Fn::GetAtt": [keyId, "Arn"] },
     });
-    expect(resources[keyId]).toMatchObject({ Type: "AWS::KMS::Key", Properties: { EnableKeyRotation: true } });
+    expect(resources[keyId]).toMatchObject({
+      Type: "AWS::KMS::Key",
+      Properties: { EnableKeyRotation: true },
+    });
   });
 
   it("keeps point-in-time recovery on and retains the table and its key when the stack is deleted", () => {
-    expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-    expect(table.Properties?.DeletionProtectionEnabled).toBe(true);
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
     expect(table).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
     expect(resources[keyId]).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
   });
@@ -207,7 +216,7 @@ describe("the referral store", () => {
 
 describe("the referral workflow", () => {
   it("is a Standard state machine in JSONPath with the states of the referral's journey", () => {
-    expect(stateMachine.Properties?.StateMachineType).toBe("STANDARD");
+    expect(stateMachine.Properties.StateMachineType).toBe("STANDARD");
     expect(definition.QueryLanguage).toBe("JSONPath");
     expect(definition.StartAt).toBe("PlanIntake");
     expect(Object.keys(states).sort()).toEqual(
@@ -234,7 +243,11 @@ describe("the referral workflow", () => {
     expect(JSON.stringify(states.RouteDecision?.Choices)).toContain('"StringEquals":"granted"');
     expect(JSON.stringify(states.RouteDecision?.Choices)).toContain('"StringEquals":"refused"');
     expect(states.RouteDecision?.Default).toBe("FlagUnknownOutcome");
-    expect(states.FlagUnknownOutcome).toMatchObject({ Type: "Pass", ResultPath: "$.error", Next: "MarkFailed" });
+    expect(states.FlagUnknownOutcome).toMatchObject({
+      Type: "Pass",
+      ResultPath: "$.error",
+      Next: "MarkFailed",
+    });
     expect(states.RecordDecision?.Next).toBe("DispatchLetters");
     expect(states.DispatchLetters?.Next).toBe("Complete");
     expect(states.Complete?.Next).toBe("Done");
@@ -328,14 +341,17 @@ describe("the referral workflow", () => {
   });
 
   it("logs every event without execution data (health data) and traces executions", () => {
-    expect(stateMachine.Properties?.LoggingConfiguration).toMatchObject({
+    expect(stateMachine.Properties.LoggingConfiguration).toMatchObject({
       Level: "ALL",
       IncludeExecutionData: false,
     });
-    const [destination] = (stateMachine.Properties?.LoggingConfiguration as { Destinations: Json[] }).Destinations;
-    const logGroupId = getAttTarget((destination as { CloudWatchLogsLogGroup: { LogGroupArn: Json } }).CloudWatchLogsLogGroup.LogGroupArn);
+    const [destination] = (stateMachine.Properties.LoggingConfiguration as { Destinations: Json[] })
+      .Destinations;
+    const logGroupId = getAttTarget(
+      (destination as { CloudWatchLogsLogGroup: { LogGroupArn: Json } }).CloudWatchLogsLogGroup.LogGroupArn,
+    );
     expect(resources[logGroupId]?.Type).toBe("AWS::Logs::LogGroup");
-    expect(stateMachine.Properties?.TracingConfiguration).toEqual({ Enabled: true });
+    expect(stateMachine.Properties.TracingConfiguration).toEqual({ Enabled: true });
   });
 });
 
@@ -366,7 +382,9 @@ describe("the API", () => {
   });
 
   it("puts every /referrals method behind IAM auth", () => {
-    const referralMethods = Object.entries(routes).filter(([route]) => route.split(" ")[1]?.startsWith("/referrals"));
+    const referralMethods = Object.entries(routes).filter(([route]) =>
+      route.split(" ")[1]?.startsWith("/referrals"),
+    );
 
     expect(referralMethods.length).toBeGreaterThan(0);
     for (const [route, auth] of referralMethods) expect(auth, route).toBe("AWS_IAM");
@@ -380,9 +398,9 @@ describe("the API", () => {
 
   it("deploys stage prod with JSON access logs without bodies, throttling, metrics and tracing, and no data trace", () => {
     const [, stage] = onlyResourceOfType("AWS::ApiGateway::Stage");
-    const accessLog = stage.Properties?.AccessLogSetting as { Format: string; DestinationArn: Json };
+    const accessLog = stage.Properties.AccessLogSetting as { Format: string; DestinationArn: Json };
     const format = JSON.parse(accessLog.Format) as Record<string, string>;
-    const settings = stage.Properties?.MethodSettings as Record<string, Json>[];
+    const settings = stage.Properties.MethodSettings as Record<string, Json>[];
 
     expect(stage.Properties).toMatchObject({ StageName: "prod", TracingEnabled: true });
     expect(format.resourcePath).toBe("$context.resourcePath");
@@ -400,11 +418,11 @@ describe("the API", () => {
 
   it("gives notify-assessors the task-link base URL from the RestApi id, not from the stage", () => {
     const [, notify] = functionByEntry("functions/handlers/notify-assessors.ts");
-    const variables = (notify.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+    const variables = (notify.Properties.Environment as { Variables: Record<string, Json> }).Variables;
     const [restApiId] = onlyResourceOfType("AWS::ApiGateway::RestApi");
 
     expect(cfnString(variables.PUBLIC_BASE_URL as Json)).toBe(
-      `https://\${${restApiId}}.execute-api.eu-north-1.\${AWS::URLSuffix}/prod`,
+      `https://<${restApiId}>.execute-api.eu-north-1.<AWS::URLSuffix>/prod`,
     );
   });
 });
@@ -446,9 +464,9 @@ describe("permissions", () => {
     expect(send?.Condition).toEqual({
       StringEquals: { "ses:FromAddress": readCdkJsonContext()["frist:senderEmail"] },
     });
-    expect((send?.Resource as Json[]).map(cfnString).sort()).toEqual([
-      `arn:aws:ses:eu-north-1:\${AWS::AccountId}:configuration-set/${readCdkJsonContext()["frist:sesConfigurationSet"]}`,
-      "arn:aws:ses:eu-north-1:${AWS::AccountId}:identity/*",
+    expect(((send as Statement).Resource as Json[]).map(cfnString).sort()).toEqual([
+      `arn:aws:ses:eu-north-1:<AWS::AccountId>:configuration-set/${readCdkJsonContext()["frist:sesConfigurationSet"]}`,
+      "arn:aws:ses:eu-north-1:<AWS::AccountId>:identity/*",
     ]);
   });
 
@@ -459,9 +477,13 @@ describe("permissions", () => {
 
     expect(kms.length).toBeGreaterThan(0);
     for (const { statement } of kms) {
-      expect(cfnString((statement.Condition as { StringEquals: Record<string, Json> }).StringEquals["kms:ViaService"] as Json)).toBe(
-        "dynamodb.eu-north-1.${AWS::URLSuffix}",
-      );
+      expect(
+        cfnString(
+          (statement.Condition as { StringEquals: Record<string, Json> }).StringEquals[
+            "kms:ViaService"
+          ] as Json,
+        ),
+      ).toBe("dynamodb.eu-north-1.<AWS::URLSuffix>");
     }
   });
 });
@@ -488,10 +510,13 @@ describe("operations", () => {
 
   it("encrypts the alarm topic with a key CloudWatch may use", () => {
     const [, topic] = onlyResourceOfType("AWS::SNS::Topic");
-    const keyId = getAttTarget(topic.Properties?.KmsMasterKeyId as Json);
-    const keyPolicy = JSON.stringify(resources[keyId]?.Properties?.KeyPolicy);
+    const keyId = getAttTarget(topic.Properties.KmsMasterKeyId as Json);
+    const keyPolicy = JSON.stringify(resources[keyId]?.Properties.KeyPolicy);
 
-    expect(resources[keyId]).toMatchObject({ Type: "AWS::KMS::Key", Properties: { EnableKeyRotation: true } });
+    expect(resources[keyId]).toMatchObject({
+      Type: "AWS::KMS::Key",
+      Properties: { EnableKeyRotation: true },
+    });
     expect(keyPolicy).toContain("cloudwatch.amazonaws.com");
   });
 });
@@ -528,7 +553,7 @@ describe("the functions", () => {
 
   it("log to their own log group, kept three months", () => {
     for (const [id, fn] of functions) {
-      const logGroupRef = (fn.Properties?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      const logGroupRef = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       expect(resources[logGroupRef], id).toMatchObject({
         Type: "AWS::Logs::LogGroup",
         Properties: { RetentionInDays: 90 },
@@ -539,7 +564,8 @@ describe("the functions", () => {
   it("give the same value to the same variable name (the local runtime merges them into one env)", () => {
     const seen = new Map<string, string>();
     for (const [id, fn] of functions) {
-      const variables = (fn.Properties?.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables;
+      const variables = (fn.Properties.Environment as { Variables?: Record<string, Json> } | undefined)
+        ?.Variables;
       for (const [name, value] of Object.entries(variables ?? {})) {
         const text = JSON.stringify(value);
         expect(seen.get(name) ?? text, `${id}: ${name}`).toBe(text);
@@ -559,9 +585,45 @@ describe("the functions", () => {
     );
   });
 
+  it("get the variables their handlers read", () => {
+    const names = Object.fromEntries(
+      functions.map(([, fn]) => [
+        fn.Metadata?.["frist:entry"] as string,
+        Object.keys((fn.Properties.Environment as { Variables: Record<string, Json> }).Variables)
+          .filter((name) => name !== "NODE_OPTIONS")
+          .sort(),
+      ]),
+    );
+
+    expect(names).toEqual({
+      "functions/handlers/receive-referral.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
+      "functions/handlers/get-referral.ts": ["TABLE_NAME"],
+      "functions/handlers/task-page.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
+      "functions/handlers/submit-decision.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
+      "functions/handlers/openapi.ts": [],
+      "functions/handlers/plan-intake.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
+      "functions/handlers/notify-assessors.ts": [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "PUBLIC_BASE_URL",
+        "SES_CONFIGURATION_SET",
+        "TABLE_NAME",
+      ],
+      "functions/handlers/record-decision.ts": ["TABLE_NAME"],
+      "functions/handlers/dispatch-letters.ts": [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "SES_CONFIGURATION_SET",
+        "TABLE_NAME",
+      ],
+      "functions/handlers/complete-referral.ts": ["TABLE_NAME"],
+      "functions/handlers/mark-failed.ts": ["TABLE_NAME"],
+    });
+  });
+
   it("receive the clinic and its intake team as CLINIC_CONFIG", () => {
     const [, planIntake] = functionByEntry("functions/handlers/plan-intake.ts");
-    const variables = (planIntake.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+    const variables = (planIntake.Properties.Environment as { Variables: Record<string, Json> }).Variables;
     const context = readCdkJsonContext();
 
     expect(JSON.parse(variables.CLINIC_CONFIG as string)).toEqual({

@@ -1,0 +1,3 @@
+import { createFristApp } from "../lib/app";
+
+createFristApp();

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { App } from "aws-cdk-lib";
+import { loadFristConfig } from "./config";
+import { REPO_ROOT } from "./constructs/frist-function";
+import { FristStack } from "./frist-stack";
+
+/** The stack's construct id and CloudFormation name. */
+export const STACK_NAME = "Frist";
+
+/**
+ * What the CDK CLI puts in the context by default. Path metadata is not cosmetic: the API
+ * Gateway Deployment's logical id hashes the methods including it, so without it an in-process
+ * template would name the Deployment differently from `npx cdk synth`.
+ */
+const CLI_DEFAULT_CONTEXT: Record<string, unknown> = {
+  "aws:cdk:enable-path-metadata": true,
+  "aws:cdk:version-reporting": true,
+};
+
+/** Options of createFristApp. */
+export interface CreateFristAppOptions {
+  /**
+   * Context values laid over cdk.json's "context" (which is always read, so feature flags and the
+   * `frist:*` defaults apply in-process exactly as under `npx cdk synth`).
+   */
+  readonly context?: Record<string, unknown>;
+  /**
+   * `false` skips esbuild bundling for every stack (context `aws:cdk:bundling-stacks: []`): the
+   * template is the same, assets point at the unbundled project. For tests and the local runtime.
+   * @default true
+   */
+  readonly bundling?: boolean;
+}
+
+/**
+ * Builds the Frist CDK app and its one stack. Used by bin/frist.ts (`npx cdk synth/deploy`) and,
+ * in-process with `bundling: false`, by the local runtime and the template tests.
+ *
+ * Context precedence, lowest first: the CLI's defaults (path metadata, version reporting), cdk.json's
+ * "context", `options.context`, then what the CDK CLI passes (cdk.context.json and `-c key=value`),
+ * so the CLI's flags still win. Apart from asset hashes and asset metadata, an in-process template
+ * with `bundling: false` equals the one `npx cdk synth` writes.
+ */
+export function createFristApp(options: CreateFristAppOptions = {}): { app: App; stack: FristStack } {
+  const context: Record<string, unknown> = {
+    ...CLI_DEFAULT_CONTEXT,
+    ...readCdkJsonContext(),
+    ...options.context,
+  };
+  if (options.bundling === false) context["aws:cdk:bundling-stacks"] = [];
+  const app = new App({ context });
+  const config = loadFristConfig(app.node);
+  const stack = new FristStack(app, STACK_NAME, {
+    stackName: STACK_NAME,
+    // Region only, no account: the template is the same with and without credentials, in-process
+    // and under the CLI.
+    env: { region: config.region },
+    description: "Frist: referral workflow for Norwegian pain clinics (rights assessment in 10 working days)",
+    config,
+  });
+  return { app, stack };
+}
+
+/** cdk.json's "context" object (empty if cdk.json has none). */
+export function readCdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, "cdk.json"), "utf8")) as {
+    context?: Record<string, unknown>;
+  };
+  return cdkJson.context ?? {};
+}

@@ -1,0 +1,111 @@
+import type { Node } from "constructs";
+import { z } from "zod";
+
+/** Default region: Stockholm is the AWS region nearest Norway, and keeps health data inside the EU/EEA. */
+export const DEFAULT_REGION = "eu-north-1";
+
+const clinicSchema = z.object({
+  name: z.string().min(1),
+  department: z.string().min(1),
+  address: z.string().min(1),
+  phone: z.string().min(1),
+  email: z.email(),
+  complaintsTo: z.string().min(1),
+});
+
+const intakeMemberSchema = z.object({
+  name: z.string().min(1),
+  role: z.string().min(1),
+  email: z.email(),
+  lead: z.boolean().optional(),
+});
+
+/** The deploy-time configuration of Frist, as read from the CDK context keys `frist:*`. */
+export const fristConfigSchema = z.object({
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-north-1"),
+  senderEmail: z.email(),
+  sesConfigurationSet: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, '_' or '-' (SES configuration set name)"),
+  clinic: clinicSchema,
+  intakeTeam: z.array(intakeMemberSchema).min(1),
+  alarmEmail: z.email().optional(),
+  publicBaseUrl: z
+    .url()
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
+});
+
+/** Typed, validated Frist configuration. */
+export type FristConfig = z.infer<typeof fristConfigSchema>;
+
+/** The clinic block of CLINIC_CONFIG. */
+export type ClinicConfig = FristConfig["clinic"];
+
+/** One member of the clinic's multidisciplinary intake team. */
+export type IntakeTeamMember = FristConfig["intakeTeam"][number];
+
+/** The context keys this app reads, in the order FristConfig lists them. */
+export const CONTEXT_KEYS = {
+  region: "frist:region",
+  senderEmail: "frist:senderEmail",
+  sesConfigurationSet: "frist:sesConfigurationSet",
+  clinic: "frist:clinic",
+  intakeTeam: "frist:intakeTeam",
+  alarmEmail: "frist:alarmEmail",
+  publicBaseUrl: "frist:publicBaseUrl",
+} as const satisfies Record<keyof FristConfig, string>;
+
+/**
+ * Parses raw `frist:*` context values into a FristConfig.
+ * Throws one error listing every bad key (named by its context key), so a broken cdk.json fails
+ * synth with a message that says what to fix rather than deploying half a configuration.
+ */
+export function parseFristConfig(read: (key: string) => unknown): FristConfig {
+  const raw = {
+    region: read(CONTEXT_KEYS.region) ?? DEFAULT_REGION,
+    senderEmail: read(CONTEXT_KEYS.senderEmail),
+    sesConfigurationSet: read(CONTEXT_KEYS.sesConfigurationSet),
+    clinic: parseIfJson(read(CONTEXT_KEYS.clinic)),
+    intakeTeam: parseIfJson(read(CONTEXT_KEYS.intakeTeam)),
+    alarmEmail: emptyToUndefined(read(CONTEXT_KEYS.alarmEmail)),
+    publicBaseUrl: emptyToUndefined(read(CONTEXT_KEYS.publicBaseUrl)),
+  };
+  const result = fristConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const [first, ...rest] = issue.path.map(String);
+      const key = first ? ((CONTEXT_KEYS as Record<string, string>)[first] ?? first) : "(context)";
+      return `  ${[key, ...rest].join(".")}: ${issue.message}`;
+    });
+    throw new Error(`Invalid Frist configuration in the CDK context:\n${problems.join("\n")}`);
+  }
+  return result.data;
+}
+
+/** Reads the FristConfig from a construct node's context (the app's cdk.json context plus `-c` flags). */
+export function loadFristConfig(node: Node): FristConfig {
+  return parseFristConfig((key) => node.tryGetContext(key));
+}
+
+/**
+ * The CLINIC_CONFIG environment value every function receives: `{clinic, intakeTeam}` as JSON.
+ * Only staff contact data travels here; no patient data is ever configuration.
+ */
+export function clinicConfigJson(config: FristConfig): string {
+  return JSON.stringify({ clinic: config.clinic, intakeTeam: config.intakeTeam });
+}
+
+/** `-c frist:clinic='{"name":…}'` arrives as a string; cdk.json gives objects. Accept both. */
+function parseIfJson(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function emptyToUndefined(value: unknown): unknown {
+  return value === "" || value === null ? undefined : value;
+}

@@ -1,0 +1,149 @@
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import {
+  ApplicationLogLevel,
+  Architecture,
+  type CfnFunction,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+
+/** Absolute path of the repository root (this file lives in lib/constructs/). */
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Metadata key on every CfnFunction: the handler's entry file, relative to the repo root. */
+export const ENTRY_METADATA_KEY = "frist:entry";
+/** Metadata key on every CfnFunction: the exported handler's name in the entry file. */
+export const HANDLER_METADATA_KEY = "frist:handler";
+
+/** Timeouts by the role a function plays. */
+export const FUNCTION_TIMEOUTS = {
+  /** API Gateway gives up after 29 s; a portal or staff request that takes 10 s is already broken. */
+  api: Duration.seconds(10),
+  /** A workflow task does a few DynamoDB calls and possibly one email; Step Functions retries it. */
+  task: Duration.seconds(30),
+  /** Letter dispatch sends one SES message per recipient, each with its own idempotency write. */
+  mail: Duration.seconds(60),
+} as const;
+
+/**
+ * esbuild emits ESM; CommonJS dependencies (handlebars, parts of the SDK) still call `require`,
+ * which ESM lacks. The banner gives the bundle a real `require` bound to the bundle's own URL.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __fristCreateRequire } from 'node:module'; const require = __fristCreateRequire(import.meta.url);";
+
+/** Props of a FristFunction. */
+export interface FristFunctionProps {
+  /** The handler's entry file relative to the repository root, e.g. `functions/handlers/plan-intake.ts`. */
+  readonly entry: string;
+  /** Environment variables (NODE_OPTIONS is set by the construct). */
+  readonly environment?: Record<string, string>;
+  /** @default FUNCTION_TIMEOUTS.api (10 s) */
+  readonly timeout?: Duration;
+  /** @default 256 MB: enough for the SDK clients and a Handlebars render; arm64 makes it cheap. */
+  readonly memorySize?: number;
+  readonly description?: string;
+}
+
+/**
+ * "A function as we like it", used for every Frist Lambda.
+ *
+ * - Node.js 22 on arm64 (Graviton: cheaper per ms, same code). Node 22 is the version the whole
+ *   toolchain runs on, so the local runtime executes the handlers on the same major version.
+ * - X-Ray tracing active, JSON log format with application logs at INFO (debug lines never reach
+ *   CloudWatch in production), source maps on so stack traces point at the TypeScript lines.
+ * - Its own log group kept for three months: long enough to investigate incidents over a quarter
+ *   and to compare with the previous month, short enough that operational logs do not pile up in
+ *   a system whose audit trail lives in DynamoDB's append-only events, not in the logs. Retained
+ *   on stack delete, like the data, so an incident stays investigable after a teardown.
+ * - Bundled by the local esbuild (never Docker) into minified ESM, with every `@aws-sdk/*` package
+ *   bundled too: the deployed code runs the exact SDK version pinned in package-lock.json and
+ *   tested locally, not whatever version the Lambda runtime happens to ship.
+ * - Metadata `frist:entry` and `frist:handler` on the CfnFunction: the local runtime reads them
+ *   from the synthesized template to import the same handler module in-process.
+ */
+export class FristFunction extends NodejsFunction {
+  /** The entry file relative to the repository root. */
+  public readonly entryPath: string;
+
+  constructor(scope: Construct, id: string, props: FristFunctionProps) {
+    const entryPath = toPosix(path.normalize(props.entry));
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole: logs go to this function's log group
+    // only, not to any log group in the account.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Frist: execution role of ${entryPath}`,
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    super(scope, id, {
+      entry: path.join(REPO_ROOT, entryPath),
+      handler: "handler",
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, "package-lock.json"),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? FUNCTION_TIMEOUTS.api,
+      description: props.description,
+      role,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: "--enable-source-maps",
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: "node22",
+        mainFields: ["module", "main"],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        bundleAwsSDK: true,
+        externalModules: [],
+      },
+    });
+    this.entryPath = entryPath;
+    const cfn = this.node.defaultChild as CfnFunction;
+    cfn.addMetadata(ENTRY_METADATA_KEY, entryPath);
+    cfn.addMetadata(HANDLER_METADATA_KEY, "handler");
+
+    Validations.of(this).acknowledge({
+      id: "AwsSolutions-L1",
+      reason:
+        "Node.js 22 on purpose: the local runtime runs the same handlers on the project's pinned Node 22 (aws-local-stepfunctions and DynamoDB Local need it), so deployed and local code share one major version. Move both together.",
+    });
+    Validations.of(role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (actions are explicit).",
+    });
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join("/");
+}

@@ -1,0 +1,233 @@
+import { RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type MethodDeploymentOptions,
+  MethodLoggingLevel,
+  type Resource,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import { FristFunction } from "./frist-function";
+import type { ReferralStore } from "./referral-store";
+
+/** The stage every URL of Frist lives under. */
+export const API_STAGE = "prod";
+
+/** Props of the ReferralApi. */
+export interface ReferralApiProps {
+  readonly store: ReferralStore;
+  /** CLINIC_CONFIG: `{clinic, intakeTeam}` as JSON. */
+  readonly clinicConfig: string;
+  /** Overrides the base URL of task links (frist:publicBaseUrl), e.g. behind a custom domain. */
+  readonly publicBaseUrl?: string;
+}
+
+/** The Lambda functions behind the API's routes. */
+export interface ApiFunctions {
+  readonly receiveReferral: FristFunction;
+  readonly getReferral: FristFunction;
+  readonly taskPage: FristFunction;
+  readonly submitDecision: FristFunction;
+  readonly openApi: FristFunction;
+}
+
+/** Stage-wide throttle: a clinic's portals send tens of referrals a day; this is headroom, not a quota. */
+const THROTTLE = { rateLimit: 50, burstLimit: 100 };
+/** The unauthenticated routes get a tighter throttle: staff open a handful of task links an hour. */
+const PUBLIC_ROUTE_OPTIONS: MethodDeploymentOptions = {
+  throttlingRateLimit: 10,
+  throttlingBurstLimit: 20,
+  loggingLevel: MethodLoggingLevel.ERROR,
+  dataTraceEnabled: false,
+  metricsEnabled: true,
+};
+
+/**
+ * The HTTP API of Frist (contract in shared/api.md), a REST API in API Gateway.
+ *
+ * - `/referrals` and everything under it is for referral portals and uses IAM (SigV4) auth, set
+ *   as the resource's default so routes added later (the worklist, `GET /referrals`) inherit it.
+ * - `/tasks/{taskId}` and its decision form are opened by intake staff from an emailed link; the
+ *   opaque, unguessable task id is the capability, so those routes have no authorizer. So has
+ *   `/openapi.json`, which describes the contract and holds no data.
+ * - Regional endpoint in the configured region (no CloudFront edge in front of health data).
+ * - Access logs as JSON without request bodies and with the resource path template
+ *   (`/tasks/{taskId}`), never the concrete path, so task ids never reach a log.
+ * - Execution logs at ERROR only and data trace off: a data trace would log request and response
+ *   bodies, i.e. referrals. Metrics and X-Ray tracing on.
+ * - Body size: API Gateway's own limit is a fixed 10 MB. Frist's limit (256 KB, answered with 413)
+ *   is enforced by the handlers, which must also answer 400/413/415 in the contract's JSON shape
+ *   and behave the same on the local runtime; an API Gateway request validator can do neither, so
+ *   there is none.
+ *
+ * Two phases, because the workflow and the API need each other: the constructor creates the
+ * RestApi (so `publicBaseUrl` exists for the workflow's notify function), then `addRoutes`
+ * wires the functions once the state machine exists.
+ */
+export class ReferralApi extends Construct {
+  public readonly api: RestApi;
+  public readonly accessLogGroup: LogGroup;
+  /** The `/referrals` resource (IAM auth by default for every method below it). */
+  public readonly referrals: Resource;
+  private readonly store: ReferralStore;
+  private readonly clinicConfig: string;
+  private readonly configuredBaseUrl: string | undefined;
+  private routed: ApiFunctions | undefined;
+
+  constructor(scope: Construct, id: string, props: ReferralApiProps) {
+    super(scope, id);
+    this.store = props.store;
+    this.clinicConfig = props.clinicConfig;
+    this.configuredBaseUrl = props.publicBaseUrl;
+
+    this.accessLogGroup = new LogGroup(this, "AccessLogs", {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.api = new RestApi(this, "Api", {
+      restApiName: "frist",
+      description: "Frist: referral intake (portals, IAM auth) and intake staff task pages",
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // Stage logging needs the account-level API Gateway CloudWatch role; a fresh account has none.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: API_STAGE,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
+          caller: true,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        throttlingRateLimit: THROTTLE.rateLimit,
+        throttlingBurstLimit: THROTTLE.burstLimit,
+        // A method override is a full record: repeat the stage's logging and metrics settings.
+        methodOptions: {
+          "/tasks/{taskId}/GET": PUBLIC_ROUTE_OPTIONS,
+          "/tasks/{taskId}/decision/POST": PUBLIC_ROUTE_OPTIONS,
+        },
+      },
+    });
+    this.referrals = this.api.root.addResource("referrals", {
+      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+    });
+    this.acknowledgeNagFindings();
+  }
+
+  /**
+   * The base URL for links in emails (PUBLIC_BASE_URL), e.g.
+   * `https://abc123.execute-api.eu-north-1.amazonaws.com/prod`.
+   * Built from the RestApi id alone, never from `api.url`: that references the stage, hence the
+   * deployment and every method, and the decision method's function holds a grant on the state
+   * machine whose notify function needs this URL, which would close a dependency cycle.
+   */
+  get publicBaseUrl(): string {
+    if (this.configuredBaseUrl) return this.configuredBaseUrl;
+    const stack = Stack.of(this);
+    return `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${API_STAGE}`;
+  }
+
+  /** The functions behind the routes (after `addRoutes`). */
+  get functions(): ApiFunctions {
+    if (!this.routed) throw new Error("ReferralApi.addRoutes has not been called");
+    return this.routed;
+  }
+
+  /** Creates the handlers and the routes of api.md; call once, after the workflow exists. */
+  addRoutes(stateMachine: IStateMachine): ApiFunctions {
+    if (this.routed) throw new Error("ReferralApi.addRoutes was already called");
+    const table = { TABLE_NAME: this.store.tableName };
+    const workflow = { STATE_MACHINE_ARN: stateMachine.stateMachineArn };
+    const fns: ApiFunctions = {
+      receiveReferral: new FristFunction(this, "ReceiveReferralFunction", {
+        entry: "functions/handlers/receive-referral.ts",
+        description: "Frist API: POST /referrals",
+        environment: { ...table, ...workflow },
+      }),
+      getReferral: new FristFunction(this, "GetReferralFunction", {
+        entry: "functions/handlers/get-referral.ts",
+        description: "Frist API: GET /referrals/{referralId}",
+        environment: { ...table },
+      }),
+      taskPage: new FristFunction(this, "TaskPageFunction", {
+        entry: "functions/handlers/task-page.ts",
+        description: "Frist API: GET /tasks/{taskId} (changes nothing)",
+        environment: { ...table, CLINIC_CONFIG: this.clinicConfig },
+      }),
+      submitDecision: new FristFunction(this, "SubmitDecisionFunction", {
+        entry: "functions/handlers/submit-decision.ts",
+        description: "Frist API: POST /tasks/{taskId}/decision",
+        // The workflow adapter is built from STATE_MACHINE_ARN at cold start, though
+        // SendTaskSuccess itself needs only the token.
+        environment: { ...table, ...workflow },
+      }),
+      openApi: new FristFunction(this, "OpenApiFunction", {
+        entry: "functions/handlers/openapi.ts",
+        description: "Frist API: GET /openapi.json",
+      }),
+    };
+
+    this.store.grantReadWriteData(fns.receiveReferral);
+    stateMachine.grantStartExecution(fns.receiveReferral);
+    this.store.grantReadData(fns.getReferral);
+    this.store.grantReadData(fns.taskPage);
+    this.store.grantReadWriteData(fns.submitDecision);
+    stateMachine.grantTaskResponse(fns.submitDecision);
+
+    const integrate = (fn: FristFunction) => new LambdaIntegration(fn, { allowTestInvoke: false });
+    const open = { authorizationType: AuthorizationType.NONE };
+
+    // Portal routes: IAM auth, inherited from the /referrals resource.
+    // GET /referrals (the worklist) is reserved for a later issue; it inherits IAM auth too.
+    this.referrals.addMethod("POST", integrate(fns.receiveReferral));
+    this.referrals.addResource("{referralId}").addMethod("GET", integrate(fns.getReferral));
+
+    // Staff routes: the opaque task id in the emailed link is the capability.
+    const task = this.api.root.addResource("tasks").addResource("{taskId}");
+    const openMethods = [
+      task.addMethod("GET", integrate(fns.taskPage), open),
+      task.addResource("decision").addMethod("POST", integrate(fns.submitDecision), open),
+      this.api.root.addResource("openapi.json").addMethod("GET", integrate(fns.openApi), open),
+    ];
+    for (const method of openMethods) {
+      Validations.of(method).acknowledge({
+        id: "AwsSolutions-APIG4",
+        reason:
+          "Opened by intake staff from an emailed link: the opaque random task id is the capability; tasks expire and answer once. /openapi.json publishes the contract and holds no data.",
+      });
+    }
+
+    this.routed = fns;
+    return fns;
+  }
+
+  private acknowledgeNagFindings(): void {
+    const reasons: Record<string, string> = {
+      "AwsSolutions-APIG2":
+        "Requests are validated by the handlers against the zod schemas of api.md, which answer in the contract's error shape (400 with issue paths, 413, 415) and behave identically on the local runtime; an API Gateway validator would answer differently.",
+      "AwsSolutions-APIG3":
+        "No WAF for now: portal routes require SigV4-signed IAM calls, task routes need an unguessable task id, and the stage and the public routes are throttled. Revisit if the API is exposed more widely.",
+      "AwsSolutions-COG4":
+        "Portal routes use IAM (SigV4) auth: the callers are referral portals, i.e. systems with AWS credentials, not users in a Cognito pool. Task routes are capability links (see APIG4).",
+      "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]":
+        "The account-level API Gateway logging role uses AWS's managed policy for exactly that purpose (create and write CloudWatch log groups for API Gateway).",
+    };
+    for (const [id, reason] of Object.entries(reasons)) Validations.of(this).acknowledge({ id, reason });
+  }
+}

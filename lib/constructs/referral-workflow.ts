@@ -1,0 +1,280 @@
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Errors,
+  Fail,
+  type IChainable,
+  IntegrationPattern,
+  JitterType,
+  JsonPath,
+  LogLevel,
+  Pass,
+  QueryLanguage,
+  Result,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+} from "aws-cdk-lib/aws-stepfunctions";
+import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+import { FristFunction, FUNCTION_TIMEOUTS } from "./frist-function";
+import type { Mailer } from "./mailer";
+import { nagArnOf } from "./nag";
+import type { ReferralStore } from "./referral-store";
+
+/** The state names of the workflow; the console, the alarms' runbook and the local runtime use them. */
+export const WORKFLOW_STATES = {
+  planIntake: "PlanIntake",
+  awaitAssessment: "AwaitAssessment",
+  routeDecision: "RouteDecision",
+  recordDecision: "RecordDecision",
+  dispatchLetters: "DispatchLetters",
+  complete: "Complete",
+  flagUnknownOutcome: "FlagUnknownOutcome",
+  markFailed: "MarkFailed",
+  failed: "Failed",
+  done: "Done",
+} as const;
+
+/**
+ * Errors worth another attempt: Lambda throttling, and the AWS SDK's throttling/conflict/5xx error
+ * names as thrown by the handlers (Step Functions matches a Lambda error on its `errorType`).
+ * Added on top of LambdaInvoke's own retry of Lambda service exceptions.
+ */
+export const TRANSIENT_ERRORS = [
+  "Lambda.TooManyRequestsException",
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "TransactionConflictException",
+  "InternalServerError",
+  "ServiceUnavailable",
+];
+
+/** Props of the ReferralWorkflow. */
+export interface ReferralWorkflowProps {
+  readonly store: ReferralStore;
+  readonly mailer: Mailer;
+  /** CLINIC_CONFIG: `{clinic, intakeTeam}` as JSON. */
+  readonly clinicConfig: string;
+  /**
+   * PUBLIC_BASE_URL for the task links. Must not reference the API's stage or deployment (that
+   * closes a cycle through the decision function's grant on this state machine); build it from
+   * the RestApi id.
+   */
+  readonly publicBaseUrl: string;
+}
+
+/** The Lambda functions the workflow's Task states invoke. */
+export interface WorkflowFunctions {
+  readonly planIntake: FristFunction;
+  readonly notifyAssessors: FristFunction;
+  readonly recordDecision: FristFunction;
+  readonly dispatchLetters: FristFunction;
+  readonly completeReferral: FristFunction;
+  readonly markFailed: FristFunction;
+}
+
+/**
+ * One Standard execution per referral, named by the referral id, with input `{"referralId"}`:
+ *
+ * PlanIntake → AwaitAssessment (waitForTaskToken, timeout from the plan) → RouteDecision →
+ * RecordDecision → DispatchLetters → Complete → Done; any error → MarkFailed → Failed.
+ *
+ * Standard, not Express: a referral waits days for a human decision, and each execution's
+ * history is the visible record of where a referral stands. JSONPath only; only ids travel in
+ * the state (data lives in DynamoDB), and the logs carry every event but no execution data,
+ * because state inputs and outputs belong to health records.
+ */
+export class ReferralWorkflow extends Construct {
+  public readonly stateMachine: StateMachine;
+  public readonly functions: WorkflowFunctions;
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ReferralWorkflowProps) {
+    super(scope, id);
+    const { store, mailer } = props;
+    const table = { TABLE_NAME: store.tableName };
+    const clinic = { CLINIC_CONFIG: props.clinicConfig };
+
+    this.functions = {
+      planIntake: new FristFunction(this, "PlanIntakeFunction", {
+        entry: "functions/handlers/plan-intake.ts",
+        description: "Frist workflow: plans the intake of a referral (team, deadline)",
+        timeout: FUNCTION_TIMEOUTS.task,
+        environment: { ...table, ...clinic },
+      }),
+      notifyAssessors: new FristFunction(this, "NotifyAssessorsFunction", {
+        entry: "functions/handlers/notify-assessors.ts",
+        description: "Frist workflow: stores the task token, emails the assessors a task link",
+        timeout: FUNCTION_TIMEOUTS.task,
+        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
+      }),
+      recordDecision: new FristFunction(this, "RecordDecisionFunction", {
+        entry: "functions/handlers/record-decision.ts",
+        description: "Frist workflow: records the assessment decision",
+        timeout: FUNCTION_TIMEOUTS.task,
+        environment: { ...table },
+      }),
+      dispatchLetters: new FristFunction(this, "DispatchLettersFunction", {
+        entry: "functions/handlers/dispatch-letters.ts",
+        description: "Frist workflow: sends the decision letters, once per recipient",
+        timeout: FUNCTION_TIMEOUTS.mail,
+        environment: { ...table, ...clinic, ...mailer.environment },
+      }),
+      completeReferral: new FristFunction(this, "CompleteReferralFunction", {
+        entry: "functions/handlers/complete-referral.ts",
+        description: "Frist workflow: closes the referral",
+        timeout: FUNCTION_TIMEOUTS.task,
+        environment: { ...table },
+      }),
+      markFailed: new FristFunction(this, "MarkFailedFunction", {
+        entry: "functions/handlers/mark-failed.ts",
+        description: "Frist workflow: marks the referral failed",
+        timeout: FUNCTION_TIMEOUTS.task,
+        environment: { ...table },
+      }),
+    };
+    for (const fn of Object.values(this.functions)) store.grantReadWriteData(fn);
+    mailer.grantSend(this.functions.notifyAssessors);
+    mailer.grantSend(this.functions.dispatchLetters);
+
+    this.logGroup = new LogGroup(this, "Logs", {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new StateMachine(this, "StateMachine", {
+      comment: "Frist: one execution per referral, from receipt to the decision letters",
+      stateMachineType: StateMachineType.STANDARD,
+      queryLanguage: QueryLanguage.JSON_PATH,
+      definitionBody: DefinitionBody.fromChainable(this.definition()),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    this.acknowledgeNagFindings();
+  }
+
+  private acknowledgeNagFindings(): void {
+    const acknowledge = Validations.of(this.stateMachine);
+    acknowledge.acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "Step Functions logging (logs:CreateLogDelivery and friends) and X-Ray (xray:PutTraceSegments, …) support no resource-level permissions; the actions are explicit.",
+    });
+    for (const fn of Object.values(this.functions)) {
+      acknowledge.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArnOf(fn)}:*]`,
+        reason:
+          "CDK's LambdaInvoke grants the function and its versions/aliases (<arn>:*); the wildcard is the qualifier of this one function.",
+      });
+    }
+  }
+
+  private definition(): IChainable {
+    const fns = this.functions;
+    const referralId = JsonPath.stringAt("$.referralId");
+
+    const failed = new Fail(this, WORKFLOW_STATES.failed, {
+      error: "Frist.ReferralFailed",
+      cause: "The referral was marked failed; the MarkFailed step's input holds the original error.",
+    });
+    const markFailed = this.task(WORKFLOW_STATES.markFailed, fns.markFailed, {
+      payload: TaskInput.fromObject({ referralId, error: JsonPath.objectAt("$.error") }),
+      resultPath: JsonPath.DISCARD,
+    });
+    markFailed.next(failed);
+
+    const planIntake = this.task(WORKFLOW_STATES.planIntake, fns.planIntake, {
+      payload: TaskInput.fromObject({ referralId }),
+      resultSelector: { awaitSeconds: JsonPath.numberAt("$.Payload.awaitSeconds") },
+      resultPath: "$.plan",
+    });
+    const awaitAssessment = new LambdaInvoke(this, WORKFLOW_STATES.awaitAssessment, {
+      lambdaFunction: fns.notifyAssessors,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({ referralId, taskToken: JsonPath.taskToken }),
+      taskTimeout: Timeout.at("$.plan.awaitSeconds"),
+      resultPath: "$.assessment",
+    });
+    this.retryTransient(awaitAssessment);
+    awaitAssessment.addCatch(this.assessmentTimeoutPath(markFailed), {
+      errors: [Errors.TIMEOUT],
+      resultPath: "$.error",
+    });
+    awaitAssessment.addCatch(markFailed, { errors: [Errors.ALL], resultPath: "$.error" });
+
+    const recordDecision = this.task(WORKFLOW_STATES.recordDecision, fns.recordDecision, {
+      payload: TaskInput.fromObject({ referralId, taskId: JsonPath.stringAt("$.assessment.taskId") }),
+      resultPath: JsonPath.DISCARD,
+    });
+    const dispatchLetters = this.task(WORKFLOW_STATES.dispatchLetters, fns.dispatchLetters, {
+      payload: TaskInput.fromObject({ referralId }),
+      resultPath: JsonPath.DISCARD,
+    });
+    const complete = this.task(WORKFLOW_STATES.complete, fns.completeReferral, {
+      payload: TaskInput.fromObject({ referralId }),
+      resultPath: JsonPath.DISCARD,
+    });
+    for (const task of [planIntake, recordDecision, dispatchLetters, complete]) {
+      task.addCatch(markFailed, { errors: [Errors.ALL], resultPath: "$.error" });
+    }
+
+    // MarkFailed reads $.error; an outcome this graph does not route yet (issue 3 adds
+    // "forwarded") has none, so name the problem before marking the referral failed.
+    const flagUnknownOutcome = new Pass(this, WORKFLOW_STATES.flagUnknownOutcome, {
+      result: Result.fromObject({
+        Error: "Frist.UnknownOutcome",
+        Cause: "The assessment outcome is not one the workflow routes.",
+      }),
+      resultPath: "$.error",
+    });
+    const routeDecision = new Choice(this, WORKFLOW_STATES.routeDecision)
+      .when(
+        Condition.or(
+          Condition.stringEquals("$.assessment.outcome", "granted"),
+          Condition.stringEquals("$.assessment.outcome", "refused"),
+        ),
+        recordDecision.next(dispatchLetters).next(complete).next(new Succeed(this, WORKFLOW_STATES.done)),
+      )
+      .otherwise(flagUnknownOutcome.next(markFailed));
+
+    return planIntake.next(awaitAssessment).next(routeDecision);
+  }
+
+  /**
+   * Where AwaitAssessment goes when its timeout (`$.plan.awaitSeconds`) fires; the caught error is
+   * at `$.error`.
+   *
+   * SEAM for issue 3: the reminder, escalation and deadline-breach path replaces this (e.g. Remind
+   * → AwaitAssessment again with a shorter timeout → Escalate → MarkBreached). Keep it returning
+   * the first state of that path; the States.ALL catch to MarkFailed stays after it.
+   */
+  private assessmentTimeoutPath(markFailed: IChainable): IChainable {
+    return markFailed;
+  }
+
+  /** A LambdaInvoke Task with the transient-error retries every Task gets. */
+  private task(
+    name: string,
+    lambdaFunction: FristFunction,
+    options: Pick<ConstructorParameters<typeof LambdaInvoke>[2], "payload" | "resultPath" | "resultSelector">,
+  ): LambdaInvoke {
+    const task = new LambdaInvoke(this, name, { lambdaFunction, ...options });
+    this.retryTransient(task);
+    return task;
+  }
+
+  private retryTransient(task: LambdaInvoke): void {
+    task.addRetry({
+      errors: TRANSIENT_ERRORS,
+      interval: Duration.seconds(2),
+      maxAttempts: 4,
+      backoffRate: 2,
+      jitterStrategy: JitterType.FULL,
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { clinicConfigJson, type FristConfig } from "./config";
+import { Mailer } from "./constructs/mailer";
+import { Operations } from "./constructs/operations";
+import { ReferralApi } from "./constructs/referral-api";
+import { ReferralStore } from "./constructs/referral-store";
+import { ReferralWorkflow } from "./constructs/referral-workflow";
+
+/** Props of the FristStack. */
+export interface FristStackProps extends StackProps {
+  readonly config: FristConfig;
+}
+
+/**
+ * The whole of Frist in one stack, composed by concern: the referral store (DynamoDB), the mailer
+ * (SES), the workflow (Step Functions), the API (API Gateway) and operations (alarms, topic,
+ * dashboard). One stack, because the parts are deployed and versioned together and cross-stack
+ * references would only add ordering constraints.
+ */
+export class FristStack extends Stack {
+  public readonly config: FristConfig;
+  public readonly store: ReferralStore;
+  public readonly mailer: Mailer;
+  public readonly api: ReferralApi;
+  public readonly workflow: ReferralWorkflow;
+  public readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: FristStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.config = config;
+    const clinicConfig = clinicConfigJson(config);
+
+    this.store = new ReferralStore(this, "ReferralStore");
+    this.mailer = new Mailer(this, "Mailer", {
+      senderEmail: config.senderEmail,
+      configurationSetName: config.sesConfigurationSet,
+    });
+    this.api = new ReferralApi(this, "ReferralApi", {
+      store: this.store,
+      clinicConfig,
+      publicBaseUrl: config.publicBaseUrl,
+    });
+    this.workflow = new ReferralWorkflow(this, "ReferralWorkflow", {
+      store: this.store,
+      mailer: this.mailer,
+      clinicConfig,
+      publicBaseUrl: this.api.publicBaseUrl,
+    });
+    this.api.addRoutes(this.workflow.stateMachine);
+    this.operations = new Operations(this, "Operations", {
+      stateMachine: this.workflow.stateMachine,
+      api: this.api.api,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, "ApiUrl", {
+      description: "Base URL of the Frist API (stage prod)",
+      value: this.api.api.url,
+    });
+    new CfnOutput(this, "StateMachineArn", {
+      description: "The referral workflow; execution name = referral id",
+      value: this.workflow.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, "TableName", {
+      description: "The referral table",
+      value: this.store.tableName,
+    });
+  }
+}

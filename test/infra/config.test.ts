@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { createFristApp, readCdkJsonContext } from "../../lib/app";
+import { clinicConfigJson, parseFristConfig } from "../../lib/config";
+
+const cdkJson = readCdkJsonContext();
+const reader = (overrides: Record<string, unknown>) => (key: string) =>
+  key in overrides ? overrides[key] : cdkJson[key];
+
+describe("the Frist configuration", () => {
+  it("reads cdk.json's context and defaults the region to eu-north-1", () => {
+    // Act
+    const config = parseFristConfig(reader({ "frist:region": undefined }));
+
+    // Assess
+    expect(config.region).toBe("eu-north-1");
+    expect(config.senderEmail).toBe(cdkJson["frist:senderEmail"]);
+    expect(config.sesConfigurationSet).toBe(cdkJson["frist:sesConfigurationSet"]);
+    expect(config.intakeTeam.length).toBeGreaterThan(0);
+    expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it("rejects a sender that is not an email address, naming the context key", () => {
+    expect(() => parseFristConfig(reader({ "frist:senderEmail": "not-an-address" }))).toThrow(
+      /frist:senderEmail/,
+    );
+  });
+
+  it("rejects an intake team member without an email, naming the member", () => {
+    const team = [{ name: "Ingrid Lie", role: "physician" }];
+
+    expect(() => parseFristConfig(reader({ "frist:intakeTeam": team }))).toThrow(
+      /frist:intakeTeam\.0\.email/,
+    );
+  });
+
+  it("accepts the clinic as a JSON string, as `-c frist:clinic=...` passes it", () => {
+    const config = parseFristConfig(reader({ "frist:clinic": JSON.stringify(cdkJson["frist:clinic"]) }));
+
+    expect(config.clinic).toEqual(cdkJson["frist:clinic"]);
+  });
+
+  it("builds CLINIC_CONFIG from the clinic and its intake team only", () => {
+    const config = parseFristConfig(reader({ "frist:alarmEmail": "drift@smerteklinikk.example" }));
+
+    expect(JSON.parse(clinicConfigJson(config))).toEqual({
+      clinic: cdkJson["frist:clinic"],
+      intakeTeam: cdkJson["frist:intakeTeam"],
+    });
+  });
+
+  it("deploys to the region and task-link base URL given in the context", () => {
+    // Act
+    const { stack } = createFristApp({
+      bundling: false,
+      context: { "frist:region": "eu-west-1", "frist:publicBaseUrl": "https://frist.example.no/" },
+    });
+
+    // Assess
+    expect(stack.region).toBe("eu-west-1");
+    expect(stack.config.publicBaseUrl).toBe("https://frist.example.no");
+  });
+});
