@@ -1,24 +1,15 @@
 import type { Node } from "constructs";
 import { z } from "zod";
+import {
+  type ClinicConfigInput,
+  clinicSchema,
+  intakeTeamSchema,
+  legalClockConfigSchema,
+} from "../functions/domain/clinic";
+import { intakePlanningConfigSchema } from "../functions/domain/intake-planning";
 
 /** Default region: Stockholm is the AWS region nearest Norway, and keeps health data inside the EU/EEA. */
 export const DEFAULT_REGION = "eu-north-1";
-
-const clinicSchema = z.object({
-  name: z.string().min(1),
-  department: z.string().min(1),
-  address: z.string().min(1),
-  phone: z.string().min(1),
-  email: z.email(),
-  complaintsTo: z.string().min(1),
-});
-
-const intakeMemberSchema = z.object({
-  name: z.string().min(1),
-  role: z.string().min(1),
-  email: z.email(),
-  lead: z.boolean().optional(),
-});
 
 /** The deploy-time configuration of Frist, as read from the CDK context keys `frist:*`. */
 export const fristConfigSchema = z.object({
@@ -27,8 +18,11 @@ export const fristConfigSchema = z.object({
   sesConfigurationSet: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, '_' or '-' (SES configuration set name)"),
+  // The same schemas the functions parse CLINIC_CONFIG with: a config that synthesizes also loads.
   clinic: clinicSchema,
-  intakeTeam: z.array(intakeMemberSchema).min(1),
+  intakeTeam: intakeTeamSchema,
+  legalClock: legalClockConfigSchema.prefault({}),
+  intakePlanning: intakePlanningConfigSchema.prefault({}),
   alarmEmail: z.email().optional(),
   publicBaseUrl: z
     .url()
@@ -39,12 +33,6 @@ export const fristConfigSchema = z.object({
 /** Typed, validated Frist configuration. */
 export type FristConfig = z.infer<typeof fristConfigSchema>;
 
-/** The clinic block of CLINIC_CONFIG. */
-export type ClinicConfig = FristConfig["clinic"];
-
-/** One member of the clinic's multidisciplinary intake team. */
-export type IntakeTeamMember = FristConfig["intakeTeam"][number];
-
 /** The context keys this app reads, in the order FristConfig lists them. */
 export const CONTEXT_KEYS = {
   region: "frist:region",
@@ -52,6 +40,8 @@ export const CONTEXT_KEYS = {
   sesConfigurationSet: "frist:sesConfigurationSet",
   clinic: "frist:clinic",
   intakeTeam: "frist:intakeTeam",
+  legalClock: "frist:legalClock",
+  intakePlanning: "frist:intakePlanning",
   alarmEmail: "frist:alarmEmail",
   publicBaseUrl: "frist:publicBaseUrl",
 } as const satisfies Record<keyof FristConfig, string>;
@@ -68,6 +58,8 @@ export function parseFristConfig(read: (key: string) => unknown): FristConfig {
     sesConfigurationSet: read(CONTEXT_KEYS.sesConfigurationSet),
     clinic: parseIfJson(read(CONTEXT_KEYS.clinic)),
     intakeTeam: parseIfJson(read(CONTEXT_KEYS.intakeTeam)),
+    legalClock: parseIfJson(read(CONTEXT_KEYS.legalClock)) ?? {},
+    intakePlanning: parseIfJson(read(CONTEXT_KEYS.intakePlanning)) ?? {},
     alarmEmail: emptyToUndefined(read(CONTEXT_KEYS.alarmEmail)),
     publicBaseUrl: emptyToUndefined(read(CONTEXT_KEYS.publicBaseUrl)),
   };
@@ -89,11 +81,18 @@ export function loadFristConfig(node: Node): FristConfig {
 }
 
 /**
- * The CLINIC_CONFIG environment value every function receives: `{clinic, intakeTeam}` as JSON.
- * Only staff contact data travels here; no patient data is ever configuration.
+ * The CLINIC_CONFIG environment value every function receives, as JSON: the clinic, its intake team,
+ * its legal-clock rules and its intake planning. Only staff contact data travels here; no patient data
+ * is ever configuration.
  */
 export function clinicConfigJson(config: FristConfig): string {
-  return JSON.stringify({ clinic: config.clinic, intakeTeam: config.intakeTeam });
+  const clinicConfig: ClinicConfigInput = {
+    clinic: config.clinic,
+    intakeTeam: config.intakeTeam,
+    legalClock: config.legalClock,
+    intakePlanning: config.intakePlanning,
+  };
+  return JSON.stringify(clinicConfig);
 }
 
 /** `-c frist:clinic='{"name":…}'` arrives as a string; cdk.json gives objects. Accept both. */

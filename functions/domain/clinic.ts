@@ -3,6 +3,8 @@
  * sits on the multidisciplinary intake team that assesses referrals.
  */
 import { z } from "zod";
+import type { CalendarRules } from "./calendar";
+import { intakePlanningConfigSchema } from "./intake-planning";
 import { formatIssues } from "./validation";
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -10,29 +12,64 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 /** The professions of a tverrfaglig inntaksteam (lege, psykolog, fysioterapeut, sykepleier). */
 export const INTAKE_ROLES = ["physician", "psychologist", "physiotherapist", "nurse"] as const;
 
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD");
+
+/**
+ * The clinic's rules for the legal clock. The law does not define virkedag, so the working weekdays
+ * are the clinic's to set (Mon–Fri by default; Mon–Sat as holiday law counts), with local closures on
+ * top of the public holidays. Urgent referrals ("haster") get a shorter internal target.
+ */
+export const legalClockConfigSchema = z.object({
+  /** ISO weekdays, 1 = Monday … 7 = Sunday. */
+  workingWeekdays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+  closures: z.array(isoDate).default([]),
+  /** Assessors are reminded at the start of this working day (of 10). */
+  reminderWorkingDay: z.number().int().min(1).max(10).default(8),
+  /** The internal target for urgent referrals, in working days (inside the legal 10). */
+  urgentTargetWorkingDays: z.number().int().min(1).max(10).default(5),
+  /** Assessors of an urgent referral are reminded at the start of this working day. */
+  urgentReminderWorkingDay: z.number().int().min(1).max(10).default(3),
+});
+
+export type LegalClockConfig = z.infer<typeof legalClockConfigSchema>;
+
+/** The calendar rules of a clinic's legal clock. */
+export function calendarRulesOf(clock: LegalClockConfig): CalendarRules {
+  return { workingWeekdays: clock.workingWeekdays, closures: clock.closures };
+}
+
+export const clinicSchema = z.object({
+  name: text(200),
+  department: text(200),
+  address: text(300),
+  phone: text(50),
+  email: z.email().max(254),
+  /** The complaints body, e.g. "Statsforvalteren i Oslo og Viken". */
+  complaintsTo: text(200),
+});
+
+export const intakeTeamSchema = z
+  .array(
+    z.object({
+      name: text(200),
+      role: z.enum(INTAKE_ROLES),
+      email: z.email().max(254),
+      lead: z.boolean().optional(),
+    }),
+  )
+  .min(1, "the intake team needs at least one member");
+
 export const clinicConfigSchema = z.object({
-  clinic: z.object({
-    name: text(200),
-    department: text(200),
-    address: text(300),
-    phone: text(50),
-    email: z.email().max(254),
-    /** The complaints body, e.g. "Statsforvalteren i Oslo og Viken". */
-    complaintsTo: text(200),
-  }),
-  intakeTeam: z
-    .array(
-      z.object({
-        name: text(200),
-        role: z.enum(INTAKE_ROLES),
-        email: z.email().max(254),
-        lead: z.boolean().optional(),
-      }),
-    )
-    .min(1, "the intake team needs at least one member"),
+  clinic: clinicSchema,
+  intakeTeam: intakeTeamSchema,
+  // prefault, not default: the defaults inside each section must still apply to an empty object.
+  legalClock: legalClockConfigSchema.prefault({}),
+  intakePlanning: intakePlanningConfigSchema.prefault({}),
 });
 
 export type ClinicConfig = z.infer<typeof clinicConfigSchema>;
+/** CLINIC_CONFIG as written (sections with defaults may be left out). */
+export type ClinicConfigInput = z.input<typeof clinicConfigSchema>;
 export type IntakeRole = (typeof INTAKE_ROLES)[number];
 
 /**

@@ -3,6 +3,7 @@
  * Local, the SES emulator and the local Step Functions endpoint, driven over HTTP only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatNorwegianDate } from "../../functions/domain/letters";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
   eventually,
@@ -105,6 +106,8 @@ describe("a referral travels from the portal to the letters on the local stack",
       expect(everything).toContain(taskLink);
     }
 
+    const careDeadline = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+
     // Act: the clinician opens the page twice (opening changes nothing) and grants.
     const page = await fetch(taskLink);
     expect(page.status).toBe(200);
@@ -116,7 +119,7 @@ describe("a referral travels from the portal to the letters on the local stack",
       body: new URLSearchParams({
         outcome: "granted",
         careForm: "team",
-        startOfCareDeadline: "2099-03-01",
+        startOfCareDeadline: careDeadline,
         assessedBy: "1234567",
       }).toString(),
     });
@@ -125,7 +128,7 @@ describe("a referral travels from the portal to the letters on the local stack",
     expect(decided.status).toBe(200);
     const letters = await awaitLetters(referralId);
     expect(letters.referrer.body.text).toContain("rett til nødvendig helsehjelp");
-    expect(letters.referrer.body.text).toContain("1. mars 2099");
+    expect(letters.referrer.body.text).toContain(formatNorwegianDate(careDeadline));
     expect(letters.patient.body.text).toContain("Kopi til pasient");
     expect(letters.gp.body.text).toContain("Kopi til fastlege");
     for (const letter of Object.values(letters)) {
@@ -137,7 +140,7 @@ describe("a referral travels from the portal to the letters on the local stack",
     expect(file.decision).toMatchObject({
       outcome: "granted",
       careForm: "team",
-      startOfCareDeadline: "2099-03-01",
+      startOfCareDeadline: careDeadline,
     });
     expect((file.letters as { status: string }[]).map((l) => l.status)).toEqual(["sent", "sent", "sent"]);
     expect((file.events as { type: string }[]).map((e) => e.type)).toEqual(

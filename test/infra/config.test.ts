@@ -39,12 +39,33 @@ describe("the Frist configuration", () => {
     expect(config.clinic).toEqual(cdkJson["frist:clinic"]);
   });
 
-  it("builds CLINIC_CONFIG from the clinic and its intake team only", () => {
+  it("builds CLINIC_CONFIG from the clinic, its team and its rules, with defaults for rules not given", () => {
     const config = parseFristConfig(reader({ "frist:alarmEmail": "drift@smerteklinikk.example" }));
 
-    expect(JSON.parse(clinicConfigJson(config))).toEqual({
+    const clinicConfig = JSON.parse(clinicConfigJson(config));
+
+    expect(clinicConfig).toMatchObject({
       clinic: cdkJson["frist:clinic"],
       intakeTeam: cdkJson["frist:intakeTeam"],
+      legalClock: { workingWeekdays: [1, 2, 3, 4, 5], closures: [], reminderWorkingDay: 8 },
+    });
+    expect(Object.keys(clinicConfig).sort()).toEqual([
+      "clinic",
+      "intakePlanning",
+      "intakeTeam",
+      "legalClock",
+    ]);
+    expect(JSON.stringify(clinicConfig)).not.toContain("drift@smerteklinikk.example");
+  });
+
+  it("takes a clinic's own working weekdays and closures from frist:legalClock", () => {
+    const config = parseFristConfig(
+      reader({ "frist:legalClock": { workingWeekdays: [1, 2, 3, 4, 5, 6], closures: ["2026-12-24"] } }),
+    );
+
+    expect(config.legalClock).toMatchObject({
+      workingWeekdays: [1, 2, 3, 4, 5, 6],
+      closures: ["2026-12-24"],
     });
   });
 

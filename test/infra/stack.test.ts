@@ -626,9 +626,10 @@ describe("the functions", () => {
     const variables = (planIntake.Properties.Environment as { Variables: Record<string, Json> }).Variables;
     const context = readCdkJsonContext();
 
-    expect(JSON.parse(variables.CLINIC_CONFIG as string)).toEqual({
+    expect(JSON.parse(variables.CLINIC_CONFIG as string)).toMatchObject({
       clinic: context["frist:clinic"],
       intakeTeam: context["frist:intakeTeam"],
+      legalClock: { reminderWorkingDay: 8 },
     });
   });
 });
