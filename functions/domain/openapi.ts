@@ -12,6 +12,7 @@ import {
   referralViewSchema,
   validationErrorSchema,
 } from "./referral";
+import { worklistQuerySchema, worklistSchema } from "./worklist";
 
 type JsonObject = Record<string, unknown>;
 
@@ -24,6 +25,7 @@ function componentSchemas(): Record<string, JsonObject> {
   registry.add(decisionSchema, { id: "Decision" });
   registry.add(validationErrorSchema, { id: "ValidationError" });
   registry.add(errorSchema, { id: "Error" });
+  registry.add(worklistSchema, { id: "Worklist" });
   // "input": requests are documented as portals send them (before trimming, defaults and the like).
   const { schemas } = z.toJSONSchema(registry, {
     io: "input",
@@ -72,6 +74,23 @@ const pathId = (name: string, description: string) => ({
 });
 
 /**
+ * Query parameters from a zod object, one per property, all optional. Documented as the handler reads
+ * them ("output"): `limit` is an integer 1–200 with its default, though it travels as text.
+ */
+function queryParameters(schema: z.ZodObject): JsonObject[] {
+  const { properties = {} } = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as {
+    properties?: Record<string, JsonObject>;
+  };
+  return Object.entries(properties).map(([name, { description, ...property }]) => ({
+    name,
+    in: "query",
+    required: false,
+    ...(description ? { description } : {}),
+    schema: property,
+  }));
+}
+
+/**
  * Builds the OpenAPI 3.1 document. `serverUrl` is the API's base URL (stage included) when known;
  * without it the document has no `servers` and tools resolve paths against where they fetched it.
  */
@@ -88,6 +107,23 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     paths: {
       "/referrals": {
+        get: {
+          operationId: "listReferrals",
+          summary: "The worklist: referrals of one status, soonest deadline first, with working days left",
+          description:
+            "Served by an index, never a scan. Each line carries the clock of one referral and no patient " +
+            "data. `workingDaysLeft` counts from today in Oslo under the clinic's calendar: 0 on the due " +
+            "date, negative once it has passed.",
+          security: [{ sigv4: [] }],
+          parameters: queryParameters(worklistQuerySchema),
+          responses: {
+            200: jsonBody("Worklist", "One page of the worklist; `nextCursor` when there may be more."),
+            400: jsonBody(
+              "ValidationError",
+              "A query parameter is invalid (`validation_failed`, the issue's path names it).",
+            ),
+          },
+        },
         post: {
           operationId: "submitReferral",
           summary: "Submit a referral",

@@ -32,6 +32,7 @@ export interface ReferralApiProps {
 export interface ApiFunctions {
   readonly receiveReferral: FristFunction;
   readonly getReferral: FristFunction;
+  readonly listReferrals: FristFunction;
   readonly taskPage: FristFunction;
   readonly submitDecision: FristFunction;
   readonly openApi: FristFunction;
@@ -165,6 +166,12 @@ export class ReferralApi extends Construct {
         description: "Frist API: GET /referrals/{referralId}",
         environment: { ...table },
       }),
+      listReferrals: new FristFunction(this, "ListReferralsFunction", {
+        entry: "functions/handlers/list-referrals.ts",
+        description: "Frist API: GET /referrals (the worklist)",
+        // CLINIC_CONFIG carries the clinic's calendar rules, which count the working days left.
+        environment: { ...table, CLINIC_CONFIG: this.clinicConfig },
+      }),
       taskPage: new FristFunction(this, "TaskPageFunction", {
         entry: "functions/handlers/task-page.ts",
         description: "Frist API: GET /tasks/{taskId} (changes nothing)",
@@ -186,6 +193,7 @@ export class ReferralApi extends Construct {
     this.store.grantReadWriteData(fns.receiveReferral);
     stateMachine.grantStartExecution(fns.receiveReferral);
     this.store.grantReadData(fns.getReferral);
+    this.store.grantReadData(fns.listReferrals);
     this.store.grantReadData(fns.taskPage);
     this.store.grantReadWriteData(fns.submitDecision);
     stateMachine.grantTaskResponse(fns.submitDecision);
@@ -194,8 +202,8 @@ export class ReferralApi extends Construct {
     const open = { authorizationType: AuthorizationType.NONE };
 
     // Portal routes: IAM auth, inherited from the /referrals resource.
-    // GET /referrals (the worklist) is reserved for a later issue; it inherits IAM auth too.
     this.referrals.addMethod("POST", integrate(fns.receiveReferral));
+    this.referrals.addMethod("GET", integrate(fns.listReferrals));
     this.referrals.addResource("{referralId}").addMethod("GET", integrate(fns.getReferral));
 
     // Staff routes: the opaque task id in the emailed link is the capability.

@@ -1,0 +1,163 @@
+/**
+ * The worklist (GET /referrals): the referrals of one status, soonest deadline first, each with the
+ * working days left until its due date. It is what the intake team opens in the morning, so it shows
+ * the clock and nothing else: no patient, no names, no national ID, no referral text. Whatever reads
+ * the store for it must read only the attributes of `WorklistRow`.
+ */
+import { z } from "zod";
+import { type CalendarRules, type IsoDate, osloDate, workingDaysBetween } from "./calendar";
+import { REFERRAL_STATUSES, type ReferralStatus, type ReferralSubmission } from "./referral";
+import { formatIssues, type Issue } from "./validation";
+
+/** Page sizes: 50 fills a screen; 200 caps what one request reads (a DynamoDB page stays small). */
+export const WORKLIST_LIMITS = { default: 50, max: 200 } as const;
+
+const statusList = REFERRAL_STATUSES.map((status) => `"${status}"`).join(", ");
+const limitMessage = `must be a whole number from 1 to ${WORKLIST_LIMITS.max}`;
+
+/**
+ * The query string of GET /referrals. Values arrive as strings; `limit` is parsed strictly (digits
+ * only), so "1e2" or "0x10" are refused rather than read as numbers. Unknown parameters are ignored.
+ */
+export const worklistQuerySchema = z.object({
+  status: z
+    .enum(REFERRAL_STATUSES, { error: `must be one of ${statusList}` })
+    .default("awaiting-assessment")
+    .describe("The referrals of this status."),
+  dueBefore: z.iso
+    .date("must be a date (YYYY-MM-DD)")
+    .optional()
+    .describe("Only referrals due before this date (exclusive). Without it, every referral of the status."),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, limitMessage)
+    .transform(Number)
+    .pipe(z.number().int().min(1, limitMessage).max(WORKLIST_LIMITS.max, limitMessage))
+    .default(WORKLIST_LIMITS.default)
+    .describe("Page size."),
+  cursor: z
+    .string()
+    .max(2048, "must be a cursor from a previous page")
+    .regex(/^[A-Za-z0-9_-]+$/, "must be a cursor from a previous page")
+    .optional()
+    .describe("`nextCursor` of the previous page."),
+});
+
+/** A parsed worklist query. */
+export type WorklistQuery = z.output<typeof worklistQuerySchema>;
+
+/** One line of the worklist: the clock of one referral. */
+export const worklistItemSchema = z.object({
+  referralId: z.string(),
+  status: z.enum(REFERRAL_STATUSES),
+  kind: z.enum(["new", "forwarded", "secondary"]),
+  priority: z.enum(["ordinary", "urgent"]),
+  receivedAt: z.iso.datetime(),
+  assessmentDueDate: z.iso.date(),
+  workingDaysLeft: z
+    .number()
+    .int()
+    .describe(
+      "Working days from today (Oslo) to the due date under the clinic's calendar: 0 on the due date, negative once it has passed.",
+    ),
+  deadlineBreached: z
+    .boolean()
+    .describe("Recorded by the workflow when the 10 working days ran out without a decision."),
+  atRisk: z
+    .boolean()
+    .optional()
+    .describe("The deadline is at risk (e.g. no intake meeting before the reminder point), when recorded."),
+});
+export type WorklistItem = z.output<typeof worklistItemSchema>;
+
+/** 200 of GET /referrals. */
+export const worklistSchema = z.object({
+  asOf: z.iso.date().describe("The Oslo date `workingDaysLeft` counts from."),
+  items: z.array(worklistItemSchema),
+  nextCursor: z.string().optional().describe("Present when there may be more: pass it back as `cursor`."),
+});
+export type WorklistResponse = z.output<typeof worklistSchema>;
+
+/** What the store gives for one referral of the worklist: these attributes and no others. */
+export interface WorklistRow {
+  referralId: string;
+  status: ReferralStatus;
+  kind: ReferralSubmission["kind"];
+  priority: ReferralSubmission["priority"];
+  receivedAt: string;
+  assessmentDueDate: IsoDate;
+  deadlineBreached?: boolean;
+  atRisk?: boolean;
+}
+
+/** One page of the worklist as the store reads it, in due-date order. */
+export interface WorklistPage {
+  rows: WorklistRow[];
+  /** Opaque; present when the store may hold more rows. */
+  nextCursor?: string;
+}
+
+/** The port: referrals of a status by due date, read from an index (never a scan). */
+export interface Worklist {
+  /** Throws InvalidCursor when `query.cursor` is not one this worklist issued for `query.status`. */
+  page(query: WorklistQuery): Promise<WorklistPage>;
+}
+
+/** A cursor that did not come from a previous page of the same worklist. */
+export class InvalidCursor extends Error {
+  override readonly name = "InvalidCursor";
+}
+
+/** Parses the query string of GET /referrals; `issues` are ready for the 400 answer. */
+export function parseWorklistQuery(
+  params: Record<string, string | undefined> | null | undefined,
+): { ok: true; value: WorklistQuery } | { ok: false; issues: Issue[] } {
+  const result = worklistQuerySchema.safeParse(params ?? {});
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: formatIssues(result.error) };
+}
+
+/**
+ * Working days from `today` to `dueDate`: the working days after today up to and including the due
+ * date, so 0 on the due date. Once the due date has passed it is minus the working days since then,
+ * and at least -1: a weekend right after a Friday deadline must not read as "due today".
+ */
+export function workingDaysLeft(today: IsoDate, dueDate: IsoDate, rules: CalendarRules): number {
+  if (today <= dueDate) return workingDaysBetween(today, dueDate, rules);
+  return Math.min(-1, -workingDaysBetween(dueDate, today, rules));
+}
+
+/**
+ * The worklist line of a row. Picks the fields one by one, so an attribute the store sends along by
+ * mistake never reaches the answer. `deadlineBreached` is the recorded flag, the same as
+ * GET /referrals/{id} shows; a passed due date shows in `workingDaysLeft`.
+ */
+export function worklistItem(row: WorklistRow, today: IsoDate, rules: CalendarRules): WorklistItem {
+  return {
+    referralId: row.referralId,
+    status: row.status,
+    kind: row.kind,
+    priority: row.priority,
+    receivedAt: row.receivedAt,
+    assessmentDueDate: row.assessmentDueDate,
+    workingDaysLeft: workingDaysLeft(today, row.assessmentDueDate, rules),
+    deadlineBreached: row.deadlineBreached === true,
+    ...(typeof row.atRisk === "boolean" ? { atRisk: row.atRisk } : {}),
+  };
+}
+
+/** Reads one page of the worklist and counts each referral's working days left from `now` in Oslo. */
+export async function readWorklist(
+  deps: { worklist: Worklist; rules: CalendarRules },
+  query: WorklistQuery,
+  now: Date,
+): Promise<WorklistResponse> {
+  const page = await deps.worklist.page(query);
+  const today = osloDate(now);
+  return {
+    asOf: today,
+    items: page.rows.map((row) => worklistItem(row, today, deps.rules)),
+    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+  };
+}
