@@ -1,0 +1,124 @@
+/**
+ * `npm start`: the local default. Runs Frist on this machine with no AWS account (see
+ * lib/local/local-stack.ts) and prints where to look.
+ */
+import { parseArgs } from "node:util";
+import { startLocalStack } from "../lib/local/local-stack";
+
+const HELP = `Usage: npm start -- [options]
+
+Runs Frist locally: the synthesized API, workflow, table and mailer on local stand-ins.
+
+Options:
+  --port <n>          API port (default 3000; 0 picks a free one)
+  --in-memory         keep DynamoDB in memory (nothing survives a restart)
+  --data-dir <dir>    DynamoDB Local's data directory (default .frist/data)
+  --clock <iso>       start of simulated time (arrives with issue 3)
+  --time-scale <x>    simulated time runs x times faster (arrives with issue 3)
+  --quiet             no request log
+  --help              this text
+
+Local mode has no IAM signing: the portal routes (/referrals) are unauthenticated here.
+Workflow executions and emails live in memory: a restart forgets in-flight executions.`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const port = values.port === undefined ? 3000 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: not a port: ${values.port}`);
+  const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
+  if (timeScale !== undefined && !(timeScale > 0))
+    fail(`--time-scale: not a positive number: ${values["time-scale"]}`);
+  if (values.clock !== undefined && Number.isNaN(Date.parse(values.clock))) {
+    fail(`--clock: not an ISO timestamp: ${values.clock}`);
+  }
+
+  // Signals during start-up wait for it to finish, so that the Java process is never left behind.
+  let signalled: string | undefined;
+  const early = (signal: string): void => {
+    signalled = signal;
+  };
+  process.on("SIGINT", early);
+  process.on("SIGTERM", early);
+
+  console.log("Starting Frist locally (Java starts DynamoDB Local: a few seconds)…");
+  const stack = await startLocalStack({
+    port,
+    inMemory: values["in-memory"] ?? false,
+    ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+    ...(values.clock !== undefined ? { clock: values.clock } : {}),
+    ...(timeScale !== undefined ? { timeScale } : {}),
+    quiet: values.quiet ?? false,
+  });
+
+  console.log(`
+Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
+
+  API                   ${stack.apiUrl}
+  OpenAPI               ${stack.apiUrl}/openapi.json
+  Mailbox               ${stack.mailboxUrl}
+  Mailbox (JSON)        ${stack.mailboxJsonUrl}
+  Operations            ${stack.operationsUrl}
+  Step Functions        ${stack.sfnEndpoint}
+  DynamoDB Local        ${stack.dynamodbEndpoint}  (${values["in-memory"] ? "in memory" : `data in ${values["data-dir"] ?? ".frist/data"}`})
+
+The portal routes (/referrals) are unauthenticated locally: there is no IAM signing.
+Workflow executions and emails live in memory: a restart forgets them. Ctrl-C stops.
+`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.removeListener("SIGINT", early);
+  process.removeListener("SIGTERM", early);
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  if (signalled) shutdown(signalled);
+}
+
+function parse() {
+  return parseArgs({
+    options: {
+      port: { type: "string" },
+      "in-memory": { type: "boolean" },
+      "data-dir": { type: "string" },
+      clock: { type: "string" },
+      "time-scale": { type: "string" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error("Frist could not start locally:", error);
+  process.exit(1);
+});

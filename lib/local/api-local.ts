@@ -1,0 +1,350 @@
+/**
+ * API Gateway emulation: a fastify server that serves the synthesized REST API's routes by invoking
+ * the same handler modules with API Gateway REST proxy events (APIGatewayProxyEvent) and mapping their
+ * results back, with API Gateway's answers where it answers itself: 403 "Missing Authentication Token"
+ * for an unknown route or method, 413 over the 10 MB payload limit, 502 when the function fails or
+ * returns something that is not a proxy result.
+ *
+ * Local mode has no IAM signing: routes with AWS_IAM authorization (the portal's `/referrals`) are
+ * served unauthenticated, and `requestContext.identity.userArn` is null.
+ */
+import { randomUUID } from "node:crypto";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import type { ApiRoute } from "./template";
+
+/** API Gateway's hard payload limit. */
+export const API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
+
+/** A route matched to a request path. */
+export interface RouteMatch {
+  route: ApiRoute;
+  pathParameters: Record<string, string> | null;
+}
+
+interface Candidate {
+  template: string;
+  params: Record<string, string>;
+  score: number[];
+}
+
+function matchTemplate(template: string, segments: string[]): Candidate | undefined {
+  const parts = template.split("/").filter(Boolean);
+  const params: Record<string, string> = {};
+  const score: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const greedy = /^\{(.+)\+\}$/.exec(part);
+    if (greedy) {
+      if (i >= segments.length) return undefined;
+      params[greedy[1] as string] = segments.slice(i).join("/");
+      score.push(0);
+      return { template, params, score };
+    }
+    const segment = segments[i];
+    if (segment === undefined) return undefined;
+    const variable = /^\{(.+)\}$/.exec(part);
+    if (variable) {
+      if (segment === "") return undefined;
+      params[variable[1] as string] = segment;
+      score.push(1);
+    } else if (part === segment) {
+      score.push(2);
+    } else {
+      return undefined;
+    }
+  }
+  return parts.length === segments.length ? { template, params, score } : undefined;
+}
+
+function compareScores(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const difference = (b[i] ?? -1) - (a[i] ?? -1);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * The route for a method and path, as API Gateway picks it: the most specific resource (literal
+ * segments before `{param}`, before `{proxy+}`), then the method on it (or ANY). Undefined when no
+ * resource or no method matches (API Gateway answers 403 to both).
+ */
+export function matchRoute(routes: ApiRoute[], method: string, path: string): RouteMatch | undefined {
+  const segments = path.split("/").filter(Boolean).map(decode);
+  const templates = [...new Set(routes.map((route) => route.path))];
+  const candidates = templates
+    .map((template) => matchTemplate(template, segments))
+    .filter((candidate): candidate is Candidate => candidate !== undefined)
+    .sort((a, b) => compareScores(a.score, b.score));
+  const best = candidates[0];
+  if (!best) return undefined;
+  const upper = method.toUpperCase();
+  const route =
+    routes.find((r) => r.path === best.template && r.method === upper) ??
+    routes.find((r) => r.path === best.template && r.method === "ANY");
+  if (!route) return undefined;
+  return { route, pathParameters: Object.keys(best.params).length > 0 ? best.params : null };
+}
+
+function requestTime(date: Date): string {
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(
+    date.getUTCHours(),
+  )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+/** What {@link buildProxyEvent} needs from the HTTP request. */
+export interface ProxyRequest {
+  method: string;
+  /** Path and query string as received, e.g. "/referrals?x=1". */
+  url: string;
+  /** Header name/value pairs as received (names keep their case), like Node's rawHeaders. */
+  rawHeaders: string[];
+  body: string | null;
+  sourceIp: string;
+}
+
+/** Builds the REST API (v1) proxy event API Gateway would send for this request and route. */
+export function buildProxyEvent(
+  request: ProxyRequest,
+  match: RouteMatch,
+  options: { stage: string; now?: Date },
+): APIGatewayProxyEvent {
+  const now = options.now ?? new Date();
+  const queryStart = request.url.indexOf("?");
+  const path = decode(queryStart >= 0 ? request.url.slice(0, queryStart) : request.url);
+  const query = new URLSearchParams(queryStart >= 0 ? request.url.slice(queryStart + 1) : "");
+  const queryStringParameters: Record<string, string> = {};
+  const multiValueQueryStringParameters: Record<string, string[]> = {};
+  for (const [name, value] of query) {
+    queryStringParameters[name] = value;
+    multiValueQueryStringParameters[name] = [...(multiValueQueryStringParameters[name] ?? []), value];
+  }
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i] as string;
+    const value = request.rawHeaders[i + 1] as string;
+    headers[name] = value;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+  }
+  const hasHeader = (name: string): boolean => Object.keys(headers).some((h) => h.toLowerCase() === name);
+  const host = Object.entries(headers).find(([name]) => name.toLowerCase() === "host")?.[1] ?? "localhost";
+  const forwarded: Record<string, string> = {
+    "X-Forwarded-For": request.sourceIp,
+    "X-Forwarded-Proto": "http",
+    "X-Forwarded-Port": host.includes(":") ? (host.split(":").pop() as string) : "80",
+  };
+  for (const [name, value] of Object.entries(forwarded)) {
+    if (hasHeader(name.toLowerCase())) continue;
+    headers[name] = value;
+    multiValueHeaders[name] = [value];
+  }
+  const requestId = randomUUID();
+  const hasQuery = Object.keys(queryStringParameters).length > 0;
+  return {
+    resource: match.route.path,
+    path,
+    httpMethod: request.method.toUpperCase(),
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? queryStringParameters : null,
+    multiValueQueryStringParameters: hasQuery ? multiValueQueryStringParameters : null,
+    pathParameters: match.pathParameters,
+    stageVariables: null,
+    body: request.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: "000000000000",
+      apiId: match.route.restApiLogicalId || "local",
+      authorizer: null,
+      domainName: host,
+      domainPrefix: host.split(".")[0] ?? host,
+      extendedRequestId: requestId,
+      httpMethod: request.method.toUpperCase(),
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: request.sourceIp,
+        user: null,
+        userAgent: Object.entries(headers).find(([name]) => name.toLowerCase() === "user-agent")?.[1] ?? null,
+        userArn: null,
+      },
+      path: `/${options.stage}${path}`,
+      protocol: "HTTP/1.1",
+      requestId,
+      requestTime: requestTime(now),
+      requestTimeEpoch: now.getTime(),
+      resourceId: match.route.path,
+      resourcePath: match.route.path,
+      stage: options.stage,
+    },
+  };
+}
+
+/** An HTTP response derived from a proxy result. */
+export interface ProxyResponse {
+  statusCode: number;
+  headers: Record<string, string | string[]>;
+  body: string | Buffer;
+}
+
+/** The answer API Gateway gives when the function fails or returns a malformed result. */
+export const BAD_GATEWAY: ProxyResponse = {
+  statusCode: 502,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ message: "Internal server error" }),
+};
+
+/**
+ * Maps a Lambda proxy result back to HTTP like API Gateway: statusCode, headers and multiValueHeaders
+ * merged, base64 bodies decoded, application/json when the function sets no content type; anything
+ * that is not a proxy result becomes 502.
+ */
+export function toProxyResponse(result: unknown): ProxyResponse {
+  if (typeof result !== "object" || result === null) return BAD_GATEWAY;
+  const record = result as Record<string, unknown>;
+  const statusCode = Number(record.statusCode);
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return BAD_GATEWAY;
+  const headers: Record<string, string | string[]> = {};
+  const merged = new Map<string, string[]>();
+  for (const [name, value] of Object.entries((record.multiValueHeaders ?? {}) as Record<string, unknown>)) {
+    if (Array.isArray(value)) merged.set(name.toLowerCase(), value.map(String));
+  }
+  for (const [name, value] of Object.entries((record.headers ?? {}) as Record<string, unknown>)) {
+    if (value !== undefined && value !== null) merged.set(name.toLowerCase(), [String(value)]);
+  }
+  for (const [name, values] of merged) headers[name] = values.length === 1 ? (values[0] as string) : values;
+  if (!("content-type" in headers)) headers["content-type"] = "application/json";
+  const rawBody = record.body === undefined || record.body === null ? "" : String(record.body);
+  const body = record.isBase64Encoded === true ? Buffer.from(rawBody, "base64") : rawBody;
+  return { statusCode, headers, body };
+}
+
+/** Options of {@link startApiLocal}. */
+export interface ApiLocalOptions {
+  routes: ApiRoute[];
+  /** Invokes the function with the proxy event; throws what the handler throws. */
+  invoke: (functionLogicalId: string, event: APIGatewayProxyEvent) => Promise<unknown>;
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default "localhost" (IPv4 and IPv6 loopback). */
+  host?: string;
+  /** The stage name in requestContext; default "prod". */
+  stage?: string;
+  log?: (line: string) => void;
+  /** Where an error the function threw is reported (the function's log on AWS); default console.error. */
+  logError?: (functionLogicalId: string, error: unknown) => void;
+}
+
+/** A running API emulation. */
+export interface ApiLocal {
+  /** Base URL of the API, e.g. http://localhost:3000 (no stage prefix locally). */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const MISSING_TOKEN = JSON.stringify({ message: "Missing Authentication Token" });
+
+/** Starts the API emulation. */
+export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal> {
+  const stage = options.stage ?? "prod";
+  const server = Fastify({ logger: false, bodyLimit: API_PAYLOAD_LIMIT_BYTES });
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+
+  server.setErrorHandler(async (error: { statusCode?: number; code?: string }, _request, reply) => {
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.statusCode === 413) {
+      return reply
+        .code(413)
+        .header("x-amzn-ErrorType", "RequestEntityTooLargeException")
+        .type("application/json")
+        .send(JSON.stringify({ message: "Request Too Long" }));
+    }
+    return reply.code(BAD_GATEWAY.statusCode).type("application/json").send(BAD_GATEWAY.body);
+  });
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const started = Date.now();
+    const url = request.raw.url ?? request.url;
+    const pathOnly = url.split("?")[0] ?? "/";
+    const match = matchRoute(options.routes, request.method, pathOnly);
+    let response: ProxyResponse;
+    if (!match) {
+      response = {
+        statusCode: 403,
+        headers: {
+          "content-type": "application/json",
+          "x-amzn-errortype": "MissingAuthenticationTokenException",
+        },
+        body: MISSING_TOKEN,
+      };
+    } else {
+      const body = typeof request.body === "string" ? request.body : null;
+      const event = buildProxyEvent(
+        {
+          method: request.method,
+          url,
+          rawHeaders: request.raw.rawHeaders,
+          body: body === "" && request.method === "GET" ? null : body,
+          sourceIp: request.ip,
+        },
+        match,
+        { stage },
+      );
+      try {
+        response = toProxyResponse(await options.invoke(match.route.functionLogicalId, event));
+      } catch (error) {
+        // Lambda's runtime logs an unhandled error to the function's log; do the same here.
+        (options.logError ?? ((fn, e) => console.error(`${fn} failed:`, e)))(
+          match.route.functionLogicalId,
+          error,
+        );
+        response = BAD_GATEWAY;
+      }
+      reply.header("x-amzn-RequestId", event.requestContext.requestId);
+    }
+    options.log?.(`${request.method} ${pathOnly} ${response.statusCode} ${Date.now() - started} ms`);
+    return reply.code(response.statusCode).headers(response.headers).send(response.body);
+  };
+
+  server.route({
+    method: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    url: "/*",
+    handler: handle,
+  });
+
+  const host = options.host ?? "localhost";
+  await server.listen({ host, port: options.port ?? 3000 });
+  const address = server.server.address();
+  const port = typeof address === "object" && address ? address.port : (options.port ?? 3000);
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`,
+    port,
+    stop() {
+      stopped ??= server.close();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,512 @@
+/**
+ * Every adaptation the local runtime makes so that aws-local-stepfunctions 3.0.0 runs the synthesized
+ * state machine the way Step Functions does. The graph (states, transitions, Retry, Catch, paths) stays
+ * the one that deploys; only what the library reads differently from AWS is rewritten, and each
+ * rewrite is listed in the notes {@link adaptDefinitionForLocal} returns:
+ *
+ * - `TimeoutSecondsPath` is read by the library from the input after `Parameters` (AWS reads the state
+ *   input). The path is copied into `Parameters` as `__fristTimeoutSeconds` and `TimeoutSecondsPath`
+ *   points there; the Task handler strips the field before the function sees its input.
+ * - A Task without a timeout times out after 60 s in the library; AWS has no such default (a Lambda's
+ *   own timeout bounds a plain invoke, a callback task waits). It gets the longest local timeout.
+ * - Timeouts over 2^31-1 ms (about 24.8 days) fire at once in Node's setTimeout; they are clamped to it.
+ * - `QueryLanguage: "JSONPath"` is the default and is dropped; JSONata, `Assign`, `Arguments` and
+ *   `Output` are ignored by the library, so a definition using them is refused rather than run wrongly.
+ *
+ * It also builds the `taskResourceLocalHandlers`: Lambda invokes call the handler modules in-process,
+ * and callback (`.waitForTaskToken`) tasks wait for the local SendTaskSuccess/SendTaskFailure through
+ * a {@link TaskTokenRegistry}, since the library has no callback of its own.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { functionNameFromArn } from "./template";
+
+/** An Amazon States Language definition (or a nested Branch/ItemProcessor) as plain JSON. */
+export type AslDefinition = Record<string, unknown> & { States: Record<string, AslState>; StartAt: string };
+/** One state of a definition. */
+export type AslState = Record<string, unknown> & { Type: string };
+
+/** Field added to `Parameters` to carry the `TimeoutSecondsPath` value; never reaches a handler. */
+export const LOCAL_TIMEOUT_FIELD = "__fristTimeoutSeconds";
+
+/** The longest timeout Node's setTimeout honours, in whole seconds (2^31-1 ms). */
+export const MAX_LOCAL_TIMEOUT_SECONDS = Math.floor(2_147_483_647 / 1000);
+
+/**
+ * What `$$.Task.Token` evaluates to in a local run. The library takes the context object from the run
+ * options, once per execution; the Task handler swaps this placeholder for a fresh token per attempt.
+ */
+export const TASK_TOKEN_PLACEHOLDER = "frist-local:task-token-placeholder";
+
+const LAMBDA_INVOKE = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
+const LAMBDA_INVOKE_CALLBACK = /^arn:aws[a-z-]*:states:::lambda:invoke\.waitForTaskToken$/;
+const LAMBDA_FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:/;
+
+/** The result of {@link adaptDefinitionForLocal}. */
+export interface LocalDefinition {
+  /** A deep copy of the definition, rewritten for aws-local-stepfunctions. */
+  definition: AslDefinition;
+  /** One line per rewrite: what changed, in which state, and why. */
+  notes: string[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function nestedDefinitions(state: AslState): AslDefinition[] {
+  const nested: AslDefinition[] = [];
+  if (Array.isArray(state.Branches)) nested.push(...(state.Branches as AslDefinition[]));
+  if (isRecord(state.Iterator)) nested.push(state.Iterator as AslDefinition);
+  if (isRecord(state.ItemProcessor)) nested.push(state.ItemProcessor as AslDefinition);
+  return nested;
+}
+
+/** Every state of a definition and its nested Parallel branches and Map processors, with its name. */
+export function allStates(definition: AslDefinition): Array<[string, AslState]> {
+  const out: Array<[string, AslState]> = [];
+  for (const [name, state] of Object.entries(definition.States)) {
+    out.push([name, state]);
+    for (const nested of nestedDefinitions(state)) out.push(...allStates(nested));
+  }
+  return out;
+}
+
+/**
+ * Rewrites a synthesized definition for aws-local-stepfunctions (see the module comment for the list).
+ * The input is not modified. Throws for features the library would silently ignore.
+ */
+export function adaptDefinitionForLocal(original: AslDefinition): LocalDefinition {
+  const definition = structuredClone(original);
+  const notes: string[] = [];
+
+  const adaptLanguage = (holder: Record<string, unknown>, where: string): void => {
+    if (holder.QueryLanguage === "JSONata") {
+      throw new Error(
+        `${where} uses JSONata, which aws-local-stepfunctions ignores; Frist workflows use JSONPath`,
+      );
+    }
+    if (holder.QueryLanguage !== undefined) {
+      delete holder.QueryLanguage;
+      notes.push(`${where}: dropped QueryLanguage "JSONPath" (the default)`);
+    }
+  };
+
+  const adaptMachine = (machine: AslDefinition, where: string): void => {
+    adaptLanguage(machine, where);
+    if (typeof machine.TimeoutSeconds === "number" && machine.TimeoutSeconds > MAX_LOCAL_TIMEOUT_SECONDS) {
+      notes.push(
+        `${where}: TimeoutSeconds ${machine.TimeoutSeconds} clamped to ${MAX_LOCAL_TIMEOUT_SECONDS}`,
+      );
+      machine.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
+    }
+    for (const [name, state] of Object.entries(machine.States)) {
+      adaptLanguage(state, `State ${name}`);
+      for (const field of ["Assign", "Arguments", "Output"]) {
+        if (field in state) {
+          throw new Error(`State ${name} uses ${field}, which aws-local-stepfunctions ignores`);
+        }
+      }
+      if (state.Type === "Task") adaptTask(name, state);
+      if (
+        state.Type === "Wait" &&
+        typeof state.Seconds === "number" &&
+        state.Seconds > MAX_LOCAL_TIMEOUT_SECONDS
+      ) {
+        notes.push(`State ${name}: Wait Seconds ${state.Seconds} clamped to ${MAX_LOCAL_TIMEOUT_SECONDS}`);
+        state.Seconds = MAX_LOCAL_TIMEOUT_SECONDS;
+      }
+      for (const nested of nestedDefinitions(state)) adaptMachine(nested, `State ${name} (nested)`);
+    }
+  };
+
+  const adaptTask = (name: string, state: AslState): void => {
+    if (typeof state.TimeoutSecondsPath === "string") {
+      if (isRecord(state.Parameters)) {
+        state.Parameters = { ...state.Parameters, [`${LOCAL_TIMEOUT_FIELD}.$`]: state.TimeoutSecondsPath };
+        notes.push(
+          `State ${name}: TimeoutSecondsPath ${state.TimeoutSecondsPath} carried through Parameters as ` +
+            `$.${LOCAL_TIMEOUT_FIELD} (the library reads it after Parameters)`,
+        );
+        state.TimeoutSecondsPath = `$.${LOCAL_TIMEOUT_FIELD}`;
+      }
+    } else if (typeof state.TimeoutSeconds === "number") {
+      if (state.TimeoutSeconds > MAX_LOCAL_TIMEOUT_SECONDS) {
+        notes.push(
+          `State ${name}: TimeoutSeconds ${state.TimeoutSeconds} clamped to ${MAX_LOCAL_TIMEOUT_SECONDS}`,
+        );
+        state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
+      }
+    } else {
+      state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
+      notes.push(`State ${name}: no timeout, as on AWS (the library's default would be 60 s)`);
+    }
+  };
+
+  adaptMachine(definition, "Definition");
+  return { definition, notes };
+}
+
+/** A fresh task token: 64 url-safe random characters. */
+export function newTaskToken(): string {
+  return randomBytes(48).toString("base64url");
+}
+
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]{64}$/;
+
+/** Returns a copy of a JSON value with the token placeholder replaced by the token wherever it occurs. */
+export function replaceTaskTokenPlaceholder<T>(value: T, token: string): T {
+  if (typeof value === "string") return value.split(TASK_TOKEN_PLACEHOLDER).join(token) as T;
+  if (Array.isArray(value)) return value.map((item) => replaceTaskTokenPlaceholder(item, token)) as T;
+  if (isRecord(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, replaceTaskTokenPlaceholder(item, token)]),
+    ) as T;
+  }
+  return value;
+}
+
+/** The context object of one local execution; the library adds Execution.Input and StartTime. */
+export function buildExecutionContext(options: {
+  executionArn: string;
+  executionName: string;
+  stateMachineArn: string;
+  stateMachineName: string;
+  roleArn?: string;
+}): Record<string, unknown> {
+  return {
+    Execution: {
+      Id: options.executionArn,
+      Name: options.executionName,
+      RoleArn: options.roleArn ?? "arn:aws:iam::000000000000:role/frist-local",
+      RedriveCount: 0,
+    },
+    StateMachine: { Id: options.stateMachineArn, Name: options.stateMachineName },
+    Task: { Token: TASK_TOKEN_PLACEHOLDER },
+  };
+}
+
+/**
+ * The error a Lambda function raised, as Step Functions reports it: `name` is the errorType (so Retry
+ * and Catch ErrorEquals match, the library compares error.name) and `message` the Cause, the JSON of
+ * errorType, errorMessage and trace, exactly what a Catch hands to the next state on AWS.
+ */
+export class LambdaFunctionError extends Error {
+  constructor(errorType: string, cause: string) {
+    super(cause);
+    this.name = errorType;
+  }
+}
+
+/** Wraps anything a handler threw into a {@link LambdaFunctionError}, as Lambda's Node runtime does. */
+export function toLambdaFunctionError(error: unknown): LambdaFunctionError {
+  if (error instanceof LambdaFunctionError) return error;
+  const errorType = error instanceof Error && error.name ? error.name : "Error";
+  const errorMessage = error instanceof Error ? error.message : String(error);
+  const trace = error instanceof Error && error.stack ? error.stack.split("\n") : [];
+  return new LambdaFunctionError(errorType, JSON.stringify({ errorType, errorMessage, trace }));
+}
+
+/** Why a SendTask* call was refused; `code` is the Step Functions exception name. */
+export class TaskTokenError extends Error {
+  constructor(
+    readonly code: "InvalidToken" | "TaskDoesNotExist" | "TaskTimedOut",
+    message: string,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** Settles a callback task nobody can resume any more (timed out, or its execution stopped). */
+export class TaskClosedError extends Error {
+  constructor(readonly status: TaskTokenStatus) {
+    super(`The task is ${status}: nothing can resume it`);
+    this.name = "States.Runtime";
+  }
+}
+
+/** State of a callback task, as the registry knows it. */
+export type TaskTokenStatus = "waiting" | "succeeded" | "failed" | "timed-out" | "closed";
+
+/** A task token the registry issued. */
+export interface IssuedTaskToken {
+  token: string;
+  executionArn: string;
+  stateName: string;
+  status: TaskTokenStatus;
+  issuedAt: Date;
+}
+
+interface TokenEntry extends IssuedTaskToken {
+  resolve: (output: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The task tokens of callback tasks: one per task attempt, each settled at most once. Tokens are kept
+ * after use so that a second SendTaskSuccess answers TaskTimedOut, as AWS does for a token whose task
+ * no longer waits.
+ */
+export class TaskTokenRegistry {
+  readonly #entries = new Map<string, TokenEntry>();
+
+  /** Issues a token for a waiting task; `result` settles with the output or the failure sent for it. */
+  issue(executionArn: string, stateName: string): { token: string; result: Promise<unknown> } {
+    const token = newTaskToken();
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    // The library may have given up on the task already (timeout): never leave an unhandled rejection.
+    promise.catch(() => undefined);
+    this.#entries.set(token, {
+      token,
+      executionArn,
+      stateName,
+      status: "waiting",
+      issuedAt: new Date(),
+      resolve,
+      reject,
+    });
+    return { token, result: promise };
+  }
+
+  #waiting(token: string): TokenEntry {
+    const entry = this.#entries.get(token);
+    if (!entry) {
+      if (!TOKEN_FORMAT.test(token))
+        throw new TaskTokenError("InvalidToken", "Invalid Token: 'Invalid token'");
+      throw new TaskTokenError(
+        "TaskDoesNotExist",
+        "Task does not exist (local executions live in memory: a restart of the local stack forgets them)",
+      );
+    }
+    if (entry.status !== "waiting") {
+      throw new TaskTokenError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
+    }
+    return entry;
+  }
+
+  /** SendTaskSuccess: resumes the task with the parsed output. */
+  succeed(token: string, output: unknown): IssuedTaskToken {
+    const entry = this.#waiting(token);
+    entry.status = "succeeded";
+    entry.resolve(output);
+    return entry;
+  }
+
+  /** SendTaskFailure: fails the task with an error whose name is the given error code. */
+  fail(token: string, error: string | undefined, cause: string | undefined): IssuedTaskToken {
+    const entry = this.#waiting(token);
+    entry.status = "failed";
+    const failure = new Error(cause ?? "");
+    failure.name = error ?? "";
+    entry.reject(failure);
+    return entry;
+  }
+
+  /** SendTaskHeartbeat: checks the token (heartbeat timeouts are not enforced locally). */
+  heartbeat(token: string): IssuedTaskToken {
+    return this.#waiting(token);
+  }
+
+  /** Marks the waiting token(s) of a state as timed out (the library raised States.Timeout). */
+  expire(executionArn: string, stateName: string): IssuedTaskToken[] {
+    return this.#close(executionArn, "timed-out", stateName);
+  }
+
+  /** Marks every waiting token of an execution closed: it ended, so nothing can resume it. */
+  closeExecution(executionArn: string): IssuedTaskToken[] {
+    return this.#close(executionArn, "closed");
+  }
+
+  /** Withdraws one token (its task failed before waiting, e.g. the function threw). */
+  withdraw(token: string): void {
+    const entry = this.#entries.get(token);
+    if (entry?.status === "waiting") entry.status = "closed";
+  }
+
+  #close(executionArn: string, status: TaskTokenStatus, stateName?: string): IssuedTaskToken[] {
+    const closed: IssuedTaskToken[] = [];
+    for (const entry of this.#entries.values()) {
+      if (entry.executionArn !== executionArn || entry.status !== "waiting") continue;
+      if (stateName !== undefined && entry.stateName !== stateName) continue;
+      entry.status = status;
+      // Settle the waiting handler so the library clears its (possibly days long) timeout timer.
+      entry.reject(new TaskClosedError(status));
+      closed.push(entry);
+    }
+    return closed;
+  }
+
+  /** The tokens issued so far, optionally for one execution (for tests and the operations page). */
+  list(executionArn?: string): IssuedTaskToken[] {
+    return [...this.#entries.values()]
+      .filter((entry) => executionArn === undefined || entry.executionArn === executionArn)
+      .map(({ token, executionArn: arn, stateName, status, issuedAt }) => ({
+        token,
+        executionArn: arn,
+        stateName,
+        status,
+        issuedAt,
+      }));
+  }
+}
+
+/** Invokes a function of the app by its logical id with a JSON payload; throws what the handler throws. */
+export type LambdaInvoker = (
+  functionLogicalId: string,
+  payload: unknown,
+  origin: { executionArn: string; stateName: string },
+) => Promise<unknown>;
+
+/** A Task event of one task attempt, for the execution history. */
+export interface TaskAttemptEvent {
+  type: "TaskScheduled" | "TaskStarted" | "TaskSubmitted" | "TaskSucceeded" | "TaskFailed" | "TaskTimedOut";
+  timestamp: Date;
+  resourceType: string;
+  resource: string;
+  parameters?: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  timeoutInSeconds?: number;
+}
+
+/** Options of {@link buildTaskHandlers}. */
+export interface TaskHandlerOptions {
+  /** The adapted definition (see {@link adaptDefinitionForLocal}). */
+  definition: AslDefinition;
+  invoke: LambdaInvoker;
+  tokens: TaskTokenRegistry;
+  executionArn: string;
+  region: string;
+  /** True once the execution stopped (aborted): the library may still try a retry, which must not run. */
+  isStopped?: () => boolean;
+  /** Called when a Task state starts an attempt; returns where that attempt's events go. */
+  onTaskAttempt?: (stateName: string) => (event: TaskAttemptEvent) => void;
+}
+
+type LocalHandler = (input: unknown) => Promise<unknown>;
+
+function describeResource(resource: string): { resourceType: string; resource: string } {
+  if (LAMBDA_FUNCTION_ARN.test(resource)) return { resourceType: "lambda", resource };
+  const match = /^arn:aws[a-z-]*:states:::([^:]+):(.+)$/.exec(resource);
+  return match
+    ? { resourceType: match[1] as string, resource: match[2] as string }
+    : { resourceType: "", resource };
+}
+
+function toJson(value: unknown): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
+/**
+ * The `taskResourceLocalHandlers` for one execution: one per Task state (nested ones included, the
+ * library looks them up by state name). Resources other than Lambda invokes are refused up front,
+ * because the library would otherwise call AWS.
+ */
+export function buildTaskHandlers(options: TaskHandlerOptions): Record<string, LocalHandler> {
+  const handlers: Record<string, LocalHandler> = {};
+  for (const [stateName, state] of allStates(options.definition)) {
+    if (state.Type !== "Task") continue;
+    const resource = String(state.Resource);
+    const callback = LAMBDA_INVOKE_CALLBACK.test(resource);
+    if (!callback && !LAMBDA_INVOKE.test(resource) && !LAMBDA_FUNCTION_ARN.test(resource)) {
+      throw new Error(`State ${stateName}: resource ${resource} has no local implementation`);
+    }
+    handlers[stateName] = (input) => runTask(options, stateName, resource, callback, input);
+  }
+  return handlers;
+}
+
+/**
+ * One task attempt. Deliberately not `async`: the library computes the timeout from the same input
+ * object right after calling the handler, so the timeout clamp below must happen synchronously.
+ */
+function runTask(
+  options: TaskHandlerOptions,
+  stateName: string,
+  resource: string,
+  callback: boolean,
+  input: unknown,
+): Promise<unknown> {
+  const record = options.onTaskAttempt?.(stateName) ?? (() => undefined);
+  const described = describeResource(resource);
+  const emit = (type: TaskAttemptEvent["type"], extra: Partial<TaskAttemptEvent> = {}): void =>
+    record({ type, timestamp: new Date(), ...described, ...extra });
+
+  let timeoutInSeconds: number | undefined;
+  let parameters: unknown = input;
+  if (isRecord(input) && LOCAL_TIMEOUT_FIELD in input) {
+    const value = input[LOCAL_TIMEOUT_FIELD];
+    if (typeof value === "number" && value > MAX_LOCAL_TIMEOUT_SECONDS)
+      input[LOCAL_TIMEOUT_FIELD] = MAX_LOCAL_TIMEOUT_SECONDS;
+    timeoutInSeconds = typeof value === "number" ? value : undefined;
+    const { [LOCAL_TIMEOUT_FIELD]: _carried, ...rest } = input;
+    parameters = rest;
+  }
+
+  let token: string | undefined;
+  let callbackResult: Promise<unknown> | undefined;
+  if (callback) {
+    const issued = options.tokens.issue(options.executionArn, stateName);
+    token = issued.token;
+    callbackResult = issued.result;
+    parameters = replaceTaskTokenPlaceholder(parameters, token);
+  }
+
+  const direct = LAMBDA_FUNCTION_ARN.test(resource);
+  const functionName = direct
+    ? functionNameFromArn(resource)
+    : functionNameFromArn(String((parameters as Record<string, unknown>)?.FunctionName ?? ""));
+  const payload = direct ? parameters : ((parameters as Record<string, unknown>)?.Payload ?? null);
+
+  emit("TaskScheduled", {
+    parameters: JSON.stringify(parameters),
+    ...(timeoutInSeconds !== undefined ? { timeoutInSeconds } : {}),
+  });
+  emit("TaskStarted");
+
+  const attempt = async (): Promise<unknown> => {
+    if (options.isStopped?.()) throw new TaskClosedError("closed");
+    let result: unknown;
+    try {
+      result = toJson(
+        await options.invoke(functionName, toJson(payload), {
+          executionArn: options.executionArn,
+          stateName,
+        }),
+      );
+    } catch (thrown) {
+      const error = toLambdaFunctionError(thrown);
+      if (token) options.tokens.withdraw(token);
+      emit("TaskFailed", { error: error.name, cause: error.message });
+      throw error;
+    }
+    if (direct) {
+      emit("TaskSucceeded", { output: JSON.stringify(result) });
+      return result;
+    }
+    const response = {
+      ExecutedVersion: "$LATEST",
+      Payload: result,
+      SdkHttpMetadata: { HttpStatusCode: 200 },
+      SdkResponseMetadata: { RequestId: randomUUID() },
+      StatusCode: 200,
+    };
+    if (!callbackResult) {
+      emit("TaskSucceeded", { output: JSON.stringify(response) });
+      return response;
+    }
+    emit("TaskSubmitted", { output: JSON.stringify(response) });
+    try {
+      const output = await callbackResult;
+      emit("TaskSucceeded", { output: JSON.stringify(output) });
+      return output;
+    } catch (failure) {
+      const error = failure as Error;
+      if (!(error instanceof TaskClosedError))
+        emit("TaskFailed", { error: error.name, cause: error.message });
+      throw error;
+    }
+  };
+  return attempt();
+}

