@@ -19,6 +19,7 @@ import {
   IdempotencyKeyTaken,
   type IdempotencyRecord,
   type ReferralFile,
+  type ReferralFlag,
   type ReferralStore,
   StaleStateError,
 } from "../domain/ports";
@@ -171,7 +172,8 @@ export class DynamoReferralStore implements ReferralStore {
   ): Promise<void> {
     const names: Record<string, string> = { "#status": "status" };
     const values: Record<string, unknown> = { ":to": change.to };
-    // The worklist sort key (due date) never changes; only the status half of the index key moves.
+    // The status half of the worklist key moves with the status; the due-date half only when the
+    // due date is recomputed under the clinic's calendar rules.
     const sets = ["#status = :to", "gsi1pk = :to"];
     change.from.forEach((status, index) => {
       values[`:from${index}`] = status;
@@ -183,6 +185,11 @@ export class DynamoReferralStore implements ReferralStore {
     if (change.failure) {
       sets.push("failure = :failure");
       values[":failure"] = change.failure;
+    }
+    if (change.assessmentDueDate) {
+      sets.push("assessmentDueDate = :due", "gsi1sk = :dueKey");
+      values[":due"] = change.assessmentDueDate;
+      values[":dueKey"] = worklistKeys(change.to, change.assessmentDueDate, referralId).gsi1sk;
     }
     await this.transact(
       [
@@ -200,6 +207,31 @@ export class DynamoReferralStore implements ReferralStore {
       ],
       `referral ${referralId} is not in ${change.from.join("/")}`,
     );
+  }
+
+  async flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent): Promise<boolean> {
+    try {
+      await this.transact(
+        [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: referralKey(referralId),
+              UpdateExpression: "SET #flag = :true",
+              ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(#flag) OR #flag = :false)",
+              ExpressionAttributeNames: { "#flag": flag },
+              ExpressionAttributeValues: { ":true": true, ":false": false },
+            },
+          },
+          this.eventPut(referralId, event),
+        ],
+        `referral ${referralId} is already flagged`,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof StaleStateError) return false;
+      throw error;
+    }
   }
 
   async appendEvent(referralId: string, event: AuditEvent): Promise<void> {
@@ -244,6 +276,53 @@ export class DynamoReferralStore implements ReferralStore {
     return Item ? stripKeys<TaskRecord>(Item) : undefined;
   }
 
+  async listTasks(referralId: string): Promise<TaskRecord[]> {
+    const tasks: TaskRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :task)",
+          ExpressionAttributeValues: { ":pk": `REFERRAL#${referralId}`, ":task": "TASK#" },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      tasks.push(...(page.Items ?? []).map((item) => stripKeys<TaskRecord>(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return tasks.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async rearmTask(
+    task: TaskRecord,
+    rearm: Parameters<ReferralStore["rearmTask"]>[1],
+    event: AuditEvent,
+  ): Promise<void> {
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: taskKey(task.referralId, task.taskId),
+            UpdateExpression: "SET taskToken = :token, rearmedAt = :at",
+            ConditionExpression: "#state IN (:open, :answered)",
+            ExpressionAttributeNames: { "#state": "state" },
+            ExpressionAttributeValues: {
+              ":token": rearm.taskToken,
+              ":at": rearm.rearmedAt,
+              ":open": "open",
+              ":answered": "answered",
+            },
+          },
+        },
+        this.eventPut(task.referralId, event),
+      ],
+      "task can no longer be re-armed",
+    );
+  }
+
   async answerTask(
     task: TaskRecord,
     answer: Parameters<ReferralStore["answerTask"]>[1],
@@ -257,7 +336,7 @@ export class DynamoReferralStore implements ReferralStore {
             Key: taskKey(task.referralId, task.taskId),
             UpdateExpression:
               "SET #state = :answered, decision = :decision, answeredBy = :by, answeredAt = :at",
-            ConditionExpression: "#state = :open AND expiresAt > :at",
+            ConditionExpression: "#state = :open",
             ExpressionAttributeNames: { "#state": "state" },
             ExpressionAttributeValues: {
               ":answered": "answered",

@@ -3,35 +3,33 @@
  * and record it. The workflow calls these through thin handlers; the staff pages call the task ones.
  */
 import { randomBytes } from "node:crypto";
-import { type IsoDate, osloDate, osloEndOfDay, workingDaysBetween } from "./calendar";
+import { type IsoDate, osloDate, workingDaysBetween } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { type Decision, parseDecision } from "./decision";
+import { isAtRisk, type LegalClock, legalClockFor, secondsUntil } from "./legal-clock";
 import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
-import { renderAssessmentTaskEmail } from "./staff-email";
+import { renderAssessmentTaskEmail, renderAtRiskEmail } from "./staff-email";
 
-const workflowActor = (step: string): Actor => ({ kind: "system", id: `workflow:${step}` });
+/** The audit actor of a workflow step. */
+export const workflowActor = (step: string): Actor => ({ kind: "system", id: `workflow:${step}` });
 
 /** Thrown when a workflow step is asked about a referral that is not there: a bug, not bad input. */
 export class ReferralNotFound extends Error {
   override readonly name = "ReferralNotFound";
 }
 
-async function mustGetReferral(store: ReferralStore, referralId: string): Promise<ReferralRecord> {
+/** Reads a referral a workflow step works on; throws ReferralNotFound when it is not there. */
+export async function mustGetReferral(store: ReferralStore, referralId: string): Promise<ReferralRecord> {
   const referral = await store.getReferral(referralId);
   if (!referral) throw new ReferralNotFound(`referral ${referralId} not found`);
   return referral;
 }
 
-/** The end of the assessment due date in Oslo: when the 10 working days have run out. */
-export function assessmentDeadlineOf(referral: Pick<ReferralRecord, "assessmentDueDate">): Date {
-  return osloEndOfDay(referral.assessmentDueDate);
-}
-
 /** Who assesses: the clinic's intake team in its meeting, led by the configured lead. */
 export function planAssignment(config: ClinicConfig): Assignment {
-  const lead = config.intakeTeam.find((member) => member.lead) ?? config.intakeTeam[0];
+  const lead = leadOf(config);
   return {
     track: "intake-meeting",
     assessors: config.intakeTeam.map(({ name, role }) => ({ name, role })),
@@ -39,29 +37,104 @@ export function planAssignment(config: ClinicConfig): Assignment {
   };
 }
 
-/** PlanIntake: assigns the referral and says how long the workflow may wait for a decision. */
+/** The clinic lead: the team member marked `lead`, else the first. Escalations go here. */
+export function leadOf(config: ClinicConfig): ClinicConfig["intakeTeam"][number] | undefined {
+  return config.intakeTeam.find((member) => member.lead) ?? config.intakeTeam[0];
+}
+
+/** The task link of a staff email: the opaque id under the public base URL, never the token. */
+export function taskUrlOf(publicBaseUrl: string, taskId: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, "")}/tasks/${taskId}`;
+}
+
+/**
+ * What PlanIntake tells the workflow: which path the referral takes, and how long to wait for a
+ * decision before reminding the assessors (at least 1 s; 1 when the reminder point has passed).
+ */
+export interface IntakePlan {
+  referralId: string;
+  /** `secondary`: not rights-assessed again, only acknowledged; `assessment`: the human task. */
+  track: "assessment" | "secondary";
+  untilReminderSeconds: number;
+}
+
+/**
+ * PlanIntake: assigns the referral and sets the first timer of its legal clock. A secondary referral
+ * is not assessed again and gets no assignment. A referral whose reminder point has already passed
+ * (a forward with an old ansiennitetsdato) is flagged at once and the clinic lead is told; its
+ * timers then fire at once, because the seconds are clamped to 1.
+ */
 export async function planIntake(
-  deps: { store: ReferralStore; clock: Clock; config: ClinicConfig },
+  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
   referralId: string,
-): Promise<{ referralId: string; awaitSeconds: number }> {
+): Promise<IntakePlan> {
   const referral = await mustGetReferral(deps.store, referralId);
-  const assignment = planAssignment(deps.config);
   const now = deps.clock.now();
+  const clock = legalClockFor(referral, deps.config.legalClock);
+  const untilReminderSeconds = secondsUntil(clock.reminderAt, now);
+  if (referral.kind === "secondary") return { referralId, track: "secondary", untilReminderSeconds };
+
   if (referral.status === "received") {
+    const assignment = planAssignment(deps.config);
     await deps.store.changeStatus(
       referralId,
-      { from: ["received"], to: "awaiting-assessment", assignment },
+      {
+        from: ["received"],
+        to: "awaiting-assessment",
+        assignment,
+        // Receipt counts with the default calendar; the clinic's own rules (closures, Saturdays) win.
+        ...(clock.dueDate !== referral.assessmentDueDate ? { assessmentDueDate: clock.dueDate } : {}),
+      },
       {
         type: "intake-planned",
         at: now.toISOString(),
         actor: workflowActor("PlanIntake"),
-        details: { track: assignment.track, assessors: assignment.assessors.length },
+        details: {
+          track: assignment.track,
+          assessors: assignment.assessors.length,
+          assessmentDueDate: clock.dueDate,
+          reminderAt: clock.reminderAt.toISOString(),
+          ...(clock.internalTargetDate ? { internalTargetDate: clock.internalTargetDate } : {}),
+        },
       },
     );
   }
-  const secondsLeft = Math.ceil((assessmentDeadlineOf(referral).getTime() - now.getTime()) / 1000);
-  // Step Functions needs a positive timeout; a deadline already past still gets its task, briefly.
-  return { referralId, awaitSeconds: Math.max(1, secondsLeft) };
+
+  if (isAtRisk(clock, now) && !referral.atRisk) {
+    // Alert first, flag after: a retried step may alert twice, but never not at all.
+    const deadlinePassed = now.getTime() > clock.deadline.getTime();
+    const lead = leadOf(deps.config);
+    if (lead) {
+      const email = renderAtRiskEmail({ ...staffEmailFacts(referral, clock, deps.config), deadlinePassed });
+      await deps.mailer.send({ to: lead.email, ...email });
+    }
+    await deps.store.flagReferral(referralId, "atRisk", {
+      type: "deadline-at-risk",
+      at: deps.clock.now().toISOString(),
+      actor: workflowActor("PlanIntake"),
+      details: {
+        assessmentDueDate: clock.dueDate,
+        reminderAt: clock.reminderAt.toISOString(),
+        deadlinePassed,
+        leadNotified: lead !== undefined,
+      },
+    });
+  }
+  return { referralId, track: "assessment", untilReminderSeconds };
+}
+
+/** The facts every staff email of a referral may carry: dates, urgency and the clinic's name. */
+export function staffEmailFacts(
+  referral: Pick<ReferralRecord, "priority">,
+  clock: LegalClock,
+  config: ClinicConfig,
+) {
+  return {
+    dueDate: clock.dueDate,
+    clinicName: config.clinic.name,
+    urgent: referral.priority === "urgent",
+    ...(clock.internalTargetDate ? { internalTargetDate: clock.internalTargetDate } : {}),
+  };
 }
 
 /** A task id for a staff link: 256 random bits, so a link cannot be guessed. */
@@ -70,35 +143,70 @@ export function newTaskId(): string {
 }
 
 /**
- * AwaitAssessment's Lambda: stores the task token under a fresh task id and emails every assessor a
- * neutral message with the link. The email names no patient, diagnosis or referral text.
+ * The referral's task the workflow may still take an answer from: open, or answered but not yet
+ * taken (a decision in flight while the workflow was between two waits).
+ */
+export async function liveTaskOf(store: ReferralStore, referralId: string): Promise<TaskRecord | undefined> {
+  const tasks = await store.listTasks(referralId);
+  return tasks.filter((task) => task.state === "open" || task.state === "answered").at(-1);
+}
+
+/** How AwaitAssessment and the later waits call notify-assessors. */
+export type NotifyPhase = "initial" | "rearm";
+
+/**
+ * The Lambda of every Await* state. `initial` creates the task (an opaque id mapped to the task
+ * token) and emails every assessor a neutral message with its link. `rearm` (after a reminder or an
+ * escalation) swaps the new token into the same task, so the link in every email keeps working,
+ * and emails no one. A retried `initial` re-arms the task it created and emails again (at least
+ * once); a `rearm` that finds no live task (it expired in a race) starts a new one, as `initial`.
+ * The emails name no patient, diagnosis or referral text.
  */
 export async function notifyAssessors(
   deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig; publicBaseUrl: string },
-  input: { referralId: string; taskToken: string },
+  input: { referralId: string; taskToken: string; phase?: NotifyPhase },
 ): Promise<{ taskId: string }> {
   const referral = await mustGetReferral(deps.store, input.referralId);
+  const phase = input.phase ?? "initial";
+  const step = "NotifyAssessors";
   const now = deps.clock.now();
-  const task: TaskRecord = {
-    taskId: newTaskId(),
-    referralId: referral.referralId,
-    taskToken: input.taskToken,
-    state: "open",
-    createdAt: now.toISOString(),
-    expiresAt: assessmentDeadlineOf(referral).toISOString(),
-  };
-  await deps.store.createTask(task, {
-    type: "assessment-task-created",
-    at: task.createdAt,
-    actor: workflowActor("AwaitAssessment"),
-    details: { taskId: task.taskId, expiresAt: task.expiresAt },
-  });
+  const live = await liveTaskOf(deps.store, referral.referralId);
 
-  const taskUrl = `${deps.publicBaseUrl.replace(/\/+$/, "")}/tasks/${task.taskId}`;
+  let taskId: string;
+  if (live) {
+    await deps.store.rearmTask(
+      live,
+      { taskToken: input.taskToken, rearmedAt: now.toISOString() },
+      {
+        type: "assessment-task-rearmed",
+        at: now.toISOString(),
+        actor: workflowActor(step),
+        details: { taskId: live.taskId, phase },
+      },
+    );
+    if (phase === "rearm") return { taskId: live.taskId };
+    taskId = live.taskId;
+  } else {
+    const task: TaskRecord = {
+      taskId: newTaskId(),
+      referralId: referral.referralId,
+      taskToken: input.taskToken,
+      state: "open",
+      createdAt: now.toISOString(),
+    };
+    await deps.store.createTask(task, {
+      type: "assessment-task-created",
+      at: task.createdAt,
+      actor: workflowActor(step),
+      details: { taskId: task.taskId, phase },
+    });
+    taskId = task.taskId;
+  }
+
+  const clock = legalClockFor(referral, deps.config.legalClock);
   const email = renderAssessmentTaskEmail({
-    taskUrl,
-    dueDate: referral.assessmentDueDate,
-    clinicName: deps.config.clinic.name,
+    taskUrl: taskUrlOf(deps.publicBaseUrl, taskId),
+    ...staffEmailFacts(referral, clock, deps.config),
   });
   const assessors = deps.config.intakeTeam;
   for (const assessor of assessors) {
@@ -107,10 +215,10 @@ export async function notifyAssessors(
   await deps.store.appendEvent(referral.referralId, {
     type: "assessors-notified",
     at: deps.clock.now().toISOString(),
-    actor: workflowActor("AwaitAssessment"),
-    details: { taskId: task.taskId, recipients: assessors.length },
+    actor: workflowActor(step),
+    details: { taskId, recipients: assessors.length },
   });
-  return { taskId: task.taskId };
+  return { taskId };
 }
 
 /** What the task page shows, or why it cannot be shown. */
@@ -128,8 +236,7 @@ export async function viewTask(
   if (!task) return { kind: "unknown" };
   const now = deps.clock.now();
   if (task.state === "answered") return { kind: "gone", reason: "answered" };
-  if (task.state === "expired" || task.expiresAt <= now.toISOString())
-    return { kind: "gone", reason: "expired" };
+  if (task.state === "expired") return { kind: "gone", reason: "expired" };
   const referral = await mustGetReferral(deps.store, task.referralId);
   return { kind: "open", task, referral, workingDaysLeft: workingDaysLeft(referral.assessmentDueDate, now) };
 }
@@ -147,6 +254,7 @@ export type SubmitDecisionResult =
       view: Extract<TaskView, { kind: "open" }>;
     }
   | { kind: "gone"; reason: "answered" | "expired" }
+  | { kind: "busy"; view: Extract<TaskView, { kind: "open" }> }
   | { kind: "unknown" };
 
 /**
@@ -182,16 +290,38 @@ export async function submitDecision(
     throw error;
   }
 
+  const output = { taskId, outcome: decision.outcome };
   try {
-    await deps.workflow.resume(task.taskToken, { taskId, outcome: decision.outcome });
+    await deps.workflow.resume(task.taskToken, output);
   } catch (error) {
-    if (error instanceof TaskNoLongerOpen) {
+    if (!(error instanceof TaskNoLongerOpen)) {
+      // A passing fault: put the task back so the same link can be used again.
+      await deps.store.reopenTask(task);
+      throw error;
+    }
+    // The token's wait is over. Either the workflow is between two waits (a reminder or an escalation
+    // is going out) and has already re-armed this task with a new token, or it is about to, or it
+    // stopped (then MarkFailed expires the task).
+    const current = await deps.store.getTask(task.referralId, taskId);
+    if (current?.state === "expired") return { kind: "gone", reason: "expired" };
+    const referral = await deps.store.getReferral(task.referralId);
+    if (referral?.status !== "awaiting-assessment") {
       await deps.store.expireTask(task);
       return { kind: "gone", reason: "expired" };
     }
-    // A passing fault: put the task back so the same link can be used again.
+    if (current && current.taskToken !== task.taskToken) {
+      try {
+        await deps.workflow.resume(current.taskToken, output);
+        return { kind: "recorded", referralId: task.referralId, decision };
+      } catch (retryError) {
+        if (!(retryError instanceof TaskNoLongerOpen)) {
+          await deps.store.reopenTask(task);
+          throw retryError;
+        }
+      }
+    }
     await deps.store.reopenTask(task);
-    throw error;
+    return { kind: "busy", view };
   }
   return { kind: "recorded", referralId: task.referralId, decision };
 }
@@ -227,8 +357,9 @@ export async function completeReferral(deps: { store: ReferralStore; clock: Cloc
 }
 
 /**
- * MarkFailed: records that the workflow gave up. Only the error's name is kept: a cause may quote
- * data, and the trail is read by operations.
+ * MarkFailed: records that the workflow gave up, and expires the referral's open task, since nothing
+ * waits for its answer any more (its link then answers 410). Only the error's name is kept: a cause
+ * may quote data, and the trail is read by operations.
  */
 export async function markFailed(
   deps: { store: ReferralStore; clock: Clock },
@@ -255,5 +386,8 @@ export async function markFailed(
       actor: workflowActor("MarkFailed"),
       details: { error: errorName },
     });
+  }
+  for (const task of await deps.store.listTasks(input.referralId)) {
+    if (task.state === "open") await deps.store.expireTask(task);
   }
 }

@@ -56,36 +56,46 @@ export async function dispatchDecisionLetters(
       createdAt: deps.clock.now().toISOString(),
     };
 
-    const earlier = await deps.store.claimLetter(letter);
-    if (earlier && earlier.status !== "sending") continue; // sent, or already queued for post
-    if (!recipient.email) {
-      await deps.store.completeLetter(
-        letter,
-        { status: "awaiting-postal" },
-        {
-          type: "letter-awaiting-postal",
-          at: deps.clock.now().toISOString(),
-          actor,
-          details: { letterKind: "decision", recipientRole: recipient.role },
-        },
-      );
-      continue;
-    }
-    // A claim left in `sending` means an earlier attempt may have sent it before failing: SES gives no
-    // way to ask, so the letter is sent again (at least once, never silently lost).
-    const messageId = await deps.mailer.send({ to: recipient.email, ...rendered });
-    const sentAt = deps.clock.now().toISOString();
-    await deps.store.completeLetter(
-      letter,
-      { status: "sent", sentAt, messageId },
-      {
-        type: "letter-sent",
-        at: sentAt,
-        actor,
-        details: { letterKind: "decision", recipientRole: recipient.role },
-      },
-    );
-    sent += 1;
+    if (await deliverLetter(deps, letter, actor)) sent += 1;
   }
   return { sent };
+}
+
+/**
+ * Sends one letter at most once per referral, letter kind and recipient: claims its slot in the
+ * store first, then emails it (or marks it for post when there is no address) and records that with
+ * an audit event. Returns true when an email went out in this call. Every letter kind goes through
+ * here, so a retried workflow step never sends the same letter twice.
+ */
+export async function deliverLetter(
+  deps: { store: ReferralStore; clock: Clock; mailer: Mailer },
+  letter: LetterRecord,
+  actor: Actor,
+): Promise<boolean> {
+  const details = { letterKind: letter.letterKind, recipientRole: letter.recipientRole };
+  const earlier = await deps.store.claimLetter(letter);
+  if (earlier && earlier.status !== "sending") return false; // sent, or already queued for post
+  if (!letter.to) {
+    await deps.store.completeLetter(
+      letter,
+      { status: "awaiting-postal" },
+      { type: "letter-awaiting-postal", at: deps.clock.now().toISOString(), actor, details },
+    );
+    return false;
+  }
+  // A claim left in `sending` means an earlier attempt may have sent it before failing: SES gives no
+  // way to ask, so the letter is sent again (at least once, never silently lost).
+  const messageId = await deps.mailer.send({
+    to: letter.to,
+    subject: letter.subject,
+    text: letter.text,
+    html: letter.html,
+  });
+  const sentAt = deps.clock.now().toISOString();
+  await deps.store.completeLetter(
+    letter,
+    { status: "sent", sentAt, messageId },
+    { type: "letter-sent", at: sentAt, actor, details },
+  );
+  return true;
 }

@@ -192,6 +192,19 @@ BEGRUNNELSE
 
 `;
 
+const HTML_ACKNOWLEDGEMENT = `<p>Vi bekrefter at vi har mottatt henvisningen {{receivedDate}}.</p>
+<p>Henvisningen er en sekundærhenvisning for en tilstand som allerede er rettighetsvurdert (tidligere vurdering: <strong>{{previousDecisionRef}}</strong>). <strong>Den blir derfor ikke rettighetsvurdert på nytt</strong>, og pasienten får ikke et nytt svar om rett til nødvendig helsehjelp. Den tidligere vurderingen og fristen som ble satt der, gjelder fortsatt.</p>
+<p>Henvisningen er registrert hos {{clinic.name}}, {{clinic.department}}, og følges opp i det pågående forløpet.</p>
+`;
+
+const TEXT_ACKNOWLEDGEMENT = `Vi bekrefter at vi har mottatt henvisningen {{receivedDate}}.
+
+Henvisningen er en sekundærhenvisning for en tilstand som allerede er rettighetsvurdert (tidligere vurdering: {{previousDecisionRef}}). Den blir derfor ikke rettighetsvurdert på nytt, og pasienten får ikke et nytt svar om rett til nødvendig helsehjelp. Den tidligere vurderingen og fristen som ble satt der, gjelder fortsatt.
+
+Henvisningen er registrert hos {{clinic.name}}, {{clinic.department}}, og følges opp i det pågående forløpet.
+
+`;
+
 /** A forward is not a rights decision, so its letter carries no complaint section. */
 const templates = {
   granted: {
@@ -271,6 +284,50 @@ export function renderDecisionLetter(input: DecisionLetterInput): RenderedLetter
   };
   const template = templates[decision.outcome];
   return { subject, html: template.html(view), text: template.text(view) };
+}
+
+const acknowledgementTemplate = {
+  html: htmlEnv.compile(HTML_HEAD + HTML_ACKNOWLEDGEMENT + HTML_FOOT),
+  text: textEnv.compile(TEXT_HEAD + TEXT_ACKNOWLEDGEMENT + TEXT_FOOT, { noEscape: true }),
+};
+
+const ACKNOWLEDGEMENT_TITLE = "Bekreftelse på mottatt henvisning";
+
+export interface AcknowledgementLetterInput {
+  /** The letter's reference ("Vår referanse"). */
+  referralId: string;
+  /** The Oslo date the referral was received. */
+  receivedDate: IsoDate;
+  patient: { name: string };
+  referrer: { name: string; organisation: string };
+  /** The earlier rights assessment the secondary referral builds on. */
+  previousDecisionRef: string;
+  /** The date of the letter. */
+  date: IsoDate;
+  clinic: ClinicConfig["clinic"];
+}
+
+/**
+ * The acknowledgement to the referrer of a secondary referral (sekundærhenvisning): received, not
+ * rights-assessed again because the condition already was (it names that assessment), and whom to
+ * contact. It decides nothing, so it carries no complaint section.
+ */
+export function renderAcknowledgementLetter(input: AcknowledgementLetterInput): RenderedLetter {
+  const subject = `${ACKNOWLEDGEMENT_TITLE} (ref. ${input.referralId})`;
+  const view = {
+    subject,
+    title: ACKNOWLEDGEMENT_TITLE,
+    copyNote: null,
+    copyList: null,
+    referralId: input.referralId,
+    receivedDate: formatNorwegianDate(input.receivedDate),
+    decidedDate: formatNorwegianDate(input.date),
+    patientName: input.patient.name,
+    referrer: input.referrer,
+    clinic: input.clinic,
+    previousDecisionRef: input.previousDecisionRef,
+  };
+  return { subject, html: acknowledgementTemplate.html(view), text: acknowledgementTemplate.text(view) };
 }
 
 function outcomeView(decision: Decision): Record<string, string | null> {

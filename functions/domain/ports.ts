@@ -14,6 +14,9 @@ import type {
 } from "./records";
 import type { ReferralStatus } from "./referral";
 
+/** The once-only flags of a referral's legal clock. */
+export type ReferralFlag = "atRisk" | "deadlineBreached";
+
 /** What a portal retry is matched against: the hash of its body and the answer it got. */
 export interface IdempotencyRecord {
   scope: string;
@@ -55,21 +58,40 @@ export interface ReferralStore {
       to: ReferralStatus;
       assignment?: Assignment;
       failure?: ReferralRecord["failure"];
+      /** A due date recomputed under the clinic's calendar rules (moves the worklist sort key too). */
+      assessmentDueDate?: ReferralRecord["assessmentDueDate"];
     },
     event: AuditEvent,
   ): Promise<void>;
+  /**
+   * Sets a flag on the referral with its audit event, once: returns true when this call set it, and
+   * false (writing nothing) when it was already set, so a retried step records it only once.
+   */
+  flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent): Promise<boolean>;
   appendEvent(referralId: string, event: AuditEvent): Promise<void>;
   createTask(task: TaskRecord, event: AuditEvent): Promise<void>;
   findTask(taskId: string): Promise<TaskRecord | undefined>;
   getTask(referralId: string, taskId: string): Promise<TaskRecord | undefined>;
-  /** Marks an open, unexpired task answered with the decision; throws StaleStateError otherwise. */
+  /** Every task of a referral, oldest first. */
+  listTasks(referralId: string): Promise<TaskRecord[]>;
+  /**
+   * Swaps in the token of the workflow's new wait, keeping the task id. Only a task that is open, or
+   * answered but not yet taken by the workflow, can be re-armed; throws StaleStateError otherwise.
+   */
+  rearmTask(
+    task: TaskRecord,
+    rearm: { taskToken: string; rearmedAt: string },
+    event: AuditEvent,
+  ): Promise<void>;
+  /** Marks an open task answered with the decision; throws StaleStateError otherwise. */
   answerTask(
     task: TaskRecord,
     answer: { decision: Decision; answeredBy: string; answeredAt: string },
     event: AuditEvent,
   ): Promise<void>;
-  /** Puts an open task back after the workflow refused its answer for a passing reason. */
+  /** Puts an answered task back to open after the workflow refused its answer for a passing reason. */
   reopenTask(task: TaskRecord): Promise<void>;
+  /** Marks a task expired: its workflow no longer waits, so its link answers 410. */
   expireTask(task: TaskRecord): Promise<void>;
   /** Records the decision on the referral (status `decided`); a repeat for the same task is a no-op. */
   recordDecision(referralId: string, decision: RecordedDecision, event: AuditEvent): Promise<void>;
@@ -105,6 +127,14 @@ export interface Workflow {
 
 export class TaskNoLongerOpen extends Error {
   override readonly name = "TaskNoLongerOpen";
+}
+
+/**
+ * Where metrics go: one CloudWatch Embedded Metric Format record per call (a structured log line on
+ * Lambda). Records carry ids and counts only.
+ */
+export interface Metrics {
+  put(record: Record<string, unknown>): void;
 }
 
 /** The time, from one place, so local runs and tests can move it. */

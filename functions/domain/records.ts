@@ -26,8 +26,14 @@ export interface AuditEvent {
 export type AuditEventType =
   | "referral-received"
   | "intake-planned"
+  | "deadline-at-risk"
   | "assessment-task-created"
+  | "assessment-task-rearmed"
   | "assessors-notified"
+  | "assessors-reminded"
+  | "deadline-breached"
+  | "escalated"
+  | "secondary-acknowledged"
   | "decision-submitted"
   | "decision-recorded"
   | "letter-sent"
@@ -54,6 +60,8 @@ export interface ReferralRecord {
   assessmentDueDate: IsoDate;
   missingContent: ContentItem[];
   deadlineBreached: boolean;
+  /** Set at intake when the reminder point had already passed (e.g. a forward with an old ansiennitetsdato). */
+  atRisk?: boolean;
   submission: ReferralSubmission;
   submittedBy: Actor;
   assignment?: Assignment;
@@ -67,14 +75,20 @@ export interface RecordedDecision {
   decidedAt: string;
 }
 
-/** A human task: the opaque id in the staff link, mapped to the workflow's current task token. */
+/**
+ * A human task: the opaque id in the staff link, mapped to the workflow's current task token. It has no
+ * expiry time: it stays open until answered or until the workflow stops waiting (MarkFailed expires
+ * it). Each time the workflow waits again (after a reminder or an escalation) the token is swapped
+ * and the id, and so the link in every email, stays the same.
+ */
 export interface TaskRecord {
   taskId: string;
   referralId: string;
   taskToken: string;
   state: "open" | "answered" | "expired";
   createdAt: string;
-  expiresAt: string;
+  /** When the token was last swapped for a new wait. */
+  rearmedAt?: string;
   answeredAt?: string;
   answeredBy?: string;
   decision?: Decision;
@@ -85,7 +99,8 @@ export type RecipientRole = "referrer" | "patient" | "gp";
 /** A letter as sent (or waiting for postal dispatch), with its rendered body kept for the record. */
 export interface LetterRecord {
   referralId: string;
-  letterKind: "decision";
+  /** `decision`: the answer to a referral; `acknowledgement`: the receipt of a secondary referral. */
+  letterKind: "decision" | "acknowledgement";
   recipientRole: RecipientRole;
   channel: "email" | "postal";
   to?: string;

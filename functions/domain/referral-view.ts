@@ -28,7 +28,12 @@ export function referralView({ referral, events, letters, tasks }: ReferralFile)
       subject: letter.subject,
       ...(letter.sentAt ? { sentAt: letter.sentAt } : {}),
     })),
-    tasks: tasks.map((task) => ({ state: task.state, createdAt: task.createdAt, expiresAt: task.expiresAt })),
+    ...(referral.atRisk ? { atRisk: true } : {}),
+    tasks: tasks.map((task) => ({
+      state: task.state,
+      createdAt: task.createdAt,
+      ...(task.rearmedAt ? { rearmedAt: task.rearmedAt } : {}),
+    })),
     events: [...events].sort((a, b) => a.at.localeCompare(b.at)),
   };
 }

@@ -270,6 +270,8 @@ export const referralViewSchema = z.object({
   clockStartDate: z.iso.date(),
   assessmentDueDate: z.iso.date(),
   deadlineBreached: z.boolean(),
+  /** Present when the referral arrived with its reminder point already passed (an old forward). */
+  atRisk: z.literal(true).optional(),
   missingContent: z.array(z.enum(contentItemKeys)).optional(),
   assignment: z
     .object({
@@ -294,7 +296,8 @@ export const referralViewSchema = z.object({
     z.object({
       state: z.enum(["open", "answered", "expired"]),
       createdAt: z.iso.datetime(),
-      expiresAt: z.iso.datetime(),
+      /** When the workflow last waited on it again (after a reminder or an escalation); the link stays the same. */
+      rearmedAt: z.iso.datetime().optional(),
     }),
   ),
   events: z.array(

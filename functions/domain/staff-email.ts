@@ -1,7 +1,9 @@
 /**
- * The task email to intake staff. Ordinary email is not a channel for health information, so it says
- * only that a referral waits, by when, and where to open it: no patient name, national ID, diagnosis
- * or referral text. The link opens a page; only an explicit POST there records anything.
+ * The emails to intake staff: the task, the reminder, the escalation to the clinic lead and the
+ * at-risk alert. Ordinary email is not a channel for health information, so they say only that a
+ * referral waits, by when, whether it is urgent ("haster"), and where to open it: no patient name,
+ * national ID, diagnosis or referral text. The link opens a page; only an explicit POST there
+ * records anything.
  */
 import Handlebars from "handlebars";
 import type { IsoDate } from "./calendar";
@@ -10,18 +12,15 @@ import { formatNorwegianDate } from "./letters";
 const htmlEnv = Handlebars.create();
 const textEnv = Handlebars.create();
 
-const SUBJECT = "En ny henvisning venter på vurdering";
+/** One layout for every staff email: a headline, a few plain sentences, the task link if any, the clinic. */
+const TEXT = `{{#each paragraphs}}{{this}}
 
-const TEXT = `En ny henvisning venter på vurdering.
-
-Vurderingen må være gjort innen {{dueDate}} (10 virkedager etter mottak).
-
-Åpne oppgaven her:
+{{/each}}{{#if taskUrl}}Åpne oppgaven her:
 {{taskUrl}}
 
 Lenken åpner en side med henvisningen og et skjema for vurderingen. Ikke videresend denne e-posten: lenken gir tilgang til oppgaven.
 
-{{clinicName}}
+{{/if}}{{clinicName}}
 `;
 
 const HTML = `<!DOCTYPE html>
@@ -31,10 +30,13 @@ const HTML = `<!DOCTYPE html>
 <title>{{subject}}</title>
 </head>
 <body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a;">
-<p><strong>En ny henvisning venter på vurdering.</strong></p>
-<p>Vurderingen må være gjort innen <strong>{{dueDate}}</strong> (10 virkedager etter mottak).</p>
+{{#each paragraphs}}
+{{#if @first}}<p><strong>{{this}}</strong></p>{{else}}<p>{{this}}</p>{{/if}}
+{{/each}}
+{{#if taskUrl}}
 <p><a href="{{taskUrl}}">Åpne oppgaven</a></p>
 <p>Lenken åpner en side med henvisningen og et skjema for vurderingen. Ikke videresend denne e-posten: lenken gir tilgang til oppgaven.</p>
+{{/if}}
 <p>{{clinicName}}</p>
 </body>
 </html>
@@ -43,29 +45,104 @@ const HTML = `<!DOCTYPE html>
 const textTemplate = textEnv.compile(TEXT, { noEscape: true });
 const htmlTemplate = htmlEnv.compile(HTML);
 
-export interface AssessmentTaskEmailInput {
-  /** The task page, e.g. https://…/prod/tasks/<taskId>. */
-  taskUrl: string;
+/** What every staff email may know: dates, the clinic, and whether the referral is urgent. */
+export interface StaffEmailInput {
   /** The assessment due date (10 working days). */
   dueDate: IsoDate;
   clinicName: string;
+  /** An urgent referral ("haster"): the subject and the text say so, and nothing more about why. */
+  urgent?: boolean;
+  /** An urgent referral's internal target date, inside the legal 10 working days. */
+  internalTargetDate?: IsoDate;
+}
+
+export interface AssessmentTaskEmailInput extends StaffEmailInput {
+  /** The task page, e.g. https://…/prod/tasks/<taskId>. */
+  taskUrl: string;
+}
+
+/** A rendered staff email. */
+export interface StaffEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const URGENT_PREFIX = "Haster: ";
+
+function urgentSentence(input: StaffEmailInput): string[] {
+  if (!input.urgent) return [];
+  return [
+    input.internalTargetDate
+      ? `Henvisningen haster. Intern frist for vurderingen er ${formatNorwegianDate(input.internalTargetDate)}.`
+      : "Henvisningen haster.",
+  ];
+}
+
+function render(
+  input: StaffEmailInput & { taskUrl?: string },
+  subject: string,
+  paragraphs: string[],
+): StaffEmail {
+  if (input.taskUrl !== undefined && !/^https?:\/\//i.test(input.taskUrl)) {
+    throw new RangeError("taskUrl must be an http(s) URL");
+  }
+  const fullSubject = input.urgent ? `${URGENT_PREFIX}${subject}` : subject;
+  const view = {
+    subject: fullSubject,
+    paragraphs,
+    taskUrl: input.taskUrl,
+    clinicName: input.clinicName,
+  };
+  return { subject: fullSubject, text: textTemplate(view), html: htmlTemplate(view) };
 }
 
 /**
  * Renders the neutral "a referral waits" email. The input type has no room for patient data, and
  * the URL must be http(s) so a bad configuration cannot put a `javascript:` link in staff inboxes.
  */
-export function renderAssessmentTaskEmail(input: AssessmentTaskEmailInput): {
-  subject: string;
-  text: string;
-  html: string;
-} {
-  if (!/^https?:\/\//i.test(input.taskUrl)) throw new RangeError("taskUrl must be an http(s) URL");
-  const view = {
-    subject: SUBJECT,
-    taskUrl: input.taskUrl,
-    dueDate: formatNorwegianDate(input.dueDate),
-    clinicName: input.clinicName,
-  };
-  return { subject: SUBJECT, text: textTemplate(view), html: htmlTemplate(view) };
+export function renderAssessmentTaskEmail(input: AssessmentTaskEmailInput): StaffEmail {
+  return render(input, "En ny henvisning venter på vurdering", [
+    "En ny henvisning venter på vurdering.",
+    ...urgentSentence(input),
+    `Vurderingen må være gjort innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak).`,
+  ]);
+}
+
+/** The reminder to the assessors at the reminder point: the same link, the deadline drawing near. */
+export function renderReminderEmail(input: AssessmentTaskEmailInput): StaffEmail {
+  return render(input, "Påminnelse: en henvisning venter fortsatt på vurdering", [
+    "Påminnelse: en henvisning venter fortsatt på vurdering.",
+    ...urgentSentence(input),
+    `Fristen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Lenken er den samme som i den første e-posten.`,
+  ]);
+}
+
+/**
+ * The escalation to the clinic lead once the 10 working days have run out, and again each working
+ * day until a decision comes. It says the deadline has passed and links to the same task.
+ */
+export function renderEscalationEmail(input: StaffEmailInput & { taskUrl?: string }): StaffEmail {
+  return render(input, "Fristen for vurdering av en henvisning er passert", [
+    "Fristen for vurdering av en henvisning er passert.",
+    ...urgentSentence(input),
+    `Vurderingen skulle vært gjort innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Fristbruddet er registrert. Henvisningen bør vurderes så snart som mulig; du får en ny påminnelse hver virkedag til den er vurdert.`,
+  ]);
+}
+
+/**
+ * The alert to the clinic lead for a referral that arrives with little or no time left (a forward
+ * whose ansiennitetsdato is old). Sent at intake, before the task exists, so it has no link: the
+ * intake team gets the task email at the same time.
+ */
+export function renderAtRiskEmail(input: StaffEmailInput & { deadlinePassed: boolean }): StaffEmail {
+  const due = formatNorwegianDate(input.dueDate);
+  return render(input, "En henvisning har kort frist for vurdering", [
+    "En henvisning har kort frist for vurdering.",
+    ...urgentSentence(input),
+    input.deadlinePassed
+      ? `Fristen for vurderingen (${due}, 10 virkedager etter første mottak i spesialisthelsetjenesten) er allerede passert da henvisningen kom til oss.`
+      : `Fristen for vurderingen er ${due} (10 virkedager etter første mottak i spesialisthelsetjenesten), og påminnelsestidspunktet var passert da henvisningen kom til oss.`,
+    "Inntaksteamet får oppgaven med lenke i en egen e-post.",
+  ]);
 }

@@ -1,11 +1,13 @@
 /**
- * Workflow step AwaitAssessment (waitForTaskToken): stores the task token under an opaque task id and
- * emails the assessors a neutral link. The workflow waits until the decision resumes it.
+ * Workflow steps AwaitAssessment, AwaitAfterReminder and AwaitAfterBreach (waitForTaskToken): the
+ * first ("initial") stores the task token under an opaque task id and emails the assessors a neutral
+ * link; the later ones ("rearm") swap the new token into the same task. The workflow waits until the
+ * decision resumes it or the timer runs out.
  */
 import { systemClock } from "../adapters/clock";
 import { clinicConfigFromEnv, requireEnv } from "../adapters/env";
 import { mailerFromEnv, referralStoreFromEnv } from "../adapters/wiring";
-import { notifyAssessors } from "../domain/assessment";
+import { type NotifyPhase, notifyAssessors } from "../domain/assessment";
 
 const deps = {
   store: referralStoreFromEnv(),
@@ -15,5 +17,5 @@ const deps = {
   publicBaseUrl: requireEnv("PUBLIC_BASE_URL"),
 };
 
-export const handler = async (input: { referralId: string; taskToken: string }) =>
+export const handler = async (input: { referralId: string; taskToken: string; phase?: NotifyPhase }) =>
   notifyAssessors(deps, input);

@@ -1,9 +1,17 @@
-/** Workflow step PlanIntake: assigns the referral to the intake team and sets the wait for a decision. */
+/**
+ * Workflow step PlanIntake: assigns the referral to the intake team, chooses its track (a secondary
+ * referral is only acknowledged) and sets the first timer of its legal clock.
+ */
 import { systemClock } from "../adapters/clock";
 import { clinicConfigFromEnv } from "../adapters/env";
-import { referralStoreFromEnv } from "../adapters/wiring";
+import { mailerFromEnv, referralStoreFromEnv } from "../adapters/wiring";
 import { planIntake } from "../domain/assessment";
 
-const deps = { store: referralStoreFromEnv(), clock: systemClock, config: clinicConfigFromEnv() };
+const deps = {
+  store: referralStoreFromEnv(),
+  clock: systemClock,
+  mailer: mailerFromEnv(),
+  config: clinicConfigFromEnv(),
+};
 
 export const handler = async (input: { referralId: string }) => planIntake(deps, input.referralId);

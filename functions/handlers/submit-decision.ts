@@ -53,6 +53,21 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
         return fromForm
           ? html(410, renderTaskGonePage({ reason: result.reason }))
           : json(410, { error: "task_gone", reason: result.reason });
+      case "busy": {
+        // The workflow was between two waits (a reminder or an escalation going out): the task is
+        // open again, and the same link works in a moment.
+        const message =
+          "Vurderingen ble ikke lagret fordi oppgaven var opptatt et øyeblikk. Prøv å sende den igjen.";
+        if (!fromForm) {
+          return json(
+            503,
+            { error: "task_busy", message: "try again in a few seconds" },
+            { "retry-after": "5" },
+          );
+        }
+        const values = Object.fromEntries(Object.entries(body).map(([key, value]) => [key, String(value)]));
+        return html(503, taskPageHtml(result.view, { errors: [{ path: "form", message }], values }));
+      }
       case "invalid": {
         if (!fromForm) return json(400, { error: "validation_failed", issues: result.issues });
         const values = Object.fromEntries(Object.entries(body).map(([key, value]) => [key, String(value)]));

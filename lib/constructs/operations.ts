@@ -5,7 +5,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
-  type Metric,
+  Metric,
   TextWidget,
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
@@ -25,9 +25,12 @@ export interface OperationsProps {
   readonly alarmEmail?: string;
 }
 
+/** The metric RecordBreach writes (Embedded Metric Format, no dimensions) once per breached referral. */
+export const DEADLINE_BREACH_METRIC = { namespace: "Frist", metricName: "DeadlineBreaches" } as const;
+
 /**
- * What operations sees: an alarm topic and alarms on executions that failed, timed out or were
- * aborted. Any one of those is a referral that will not reach its decision letters by itself,
+ * What operations sees: an alarm topic, alarms on executions that failed, timed out or were
+ * aborted, and an alarm on every missed 10-working-day deadline (the DeadlineBreaches metric). Any one of those is a referral that will not reach its decision letters by itself,
  * and a missed 10-working-day deadline is a patient's right denied, so the threshold is one
  * execution in five minutes, and no data (no executions) is not an alarm.
  *
@@ -38,7 +41,7 @@ export interface OperationsProps {
 export class Operations extends Construct {
   public readonly topic: Topic;
   public readonly key: Key;
-  public readonly alarms: { failed: Alarm; timedOut: Alarm; aborted: Alarm };
+  public readonly alarms: { failed: Alarm; timedOut: Alarm; aborted: Alarm; deadlineBreached: Alarm };
   public readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -79,6 +82,7 @@ export class Operations extends Construct {
 
     const sm = props.stateMachine;
     const period = { period: Duration.minutes(5), statistic: "Sum" };
+    const breaches = new Metric({ ...DEADLINE_BREACH_METRIC, ...period });
     this.alarms = {
       failed: this.alarm("ExecutionsFailed", sm.metricFailed(period), "A referral's execution failed."),
       timedOut: this.alarm(
@@ -90,6 +94,11 @@ export class Operations extends Construct {
         "ExecutionsAborted",
         sm.metricAborted(period),
         "A referral's execution was aborted (stopped by hand or by a redeploy).",
+      ),
+      deadlineBreached: this.alarm(
+        "DeadlineBreached",
+        breaches,
+        "A referral passed its 10-working-day assessment deadline without a decision (deadlineBreached: true); the clinic lead has the escalation email.",
       ),
     };
 
@@ -121,6 +130,13 @@ export class Operations extends Construct {
             left: [props.api.metricCount(period)],
             right: [props.api.metricClientError(period), props.api.metricServerError(period)],
             width: 12,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: "Deadline breaches (10 working days passed without a decision)",
+            left: [breaches],
+            width: 24,
           }),
         ],
         [

@@ -30,7 +30,13 @@ import type { ReferralStore } from "./referral-store";
 /** The state names of the workflow; the console, the alarms' runbook and the local runtime use them. */
 export const WORKFLOW_STATES = {
   planIntake: "PlanIntake",
+  routeKind: "RouteKind",
+  acknowledgeSecondary: "AcknowledgeSecondary",
   awaitAssessment: "AwaitAssessment",
+  remindAssessors: "RemindAssessors",
+  awaitAfterReminder: "AwaitAfterReminder",
+  recordBreach: "RecordBreach",
+  awaitAfterBreach: "AwaitAfterBreach",
   routeDecision: "RouteDecision",
   recordDecision: "RecordDecision",
   dispatchLetters: "DispatchLetters",
@@ -72,7 +78,10 @@ export interface ReferralWorkflowProps {
 /** The Lambda functions the workflow's Task states invoke. */
 export interface WorkflowFunctions {
   readonly planIntake: FristFunction;
+  readonly acknowledgeSecondary: FristFunction;
   readonly notifyAssessors: FristFunction;
+  readonly remindAssessors: FristFunction;
+  readonly recordBreach: FristFunction;
   readonly recordDecision: FristFunction;
   readonly dispatchLetters: FristFunction;
   readonly completeReferral: FristFunction;
@@ -82,8 +91,14 @@ export interface WorkflowFunctions {
 /**
  * One Standard execution per referral, named by the referral id, with input `{"referralId"}`:
  *
- * PlanIntake → AwaitAssessment (waitForTaskToken, timeout from the plan) → RouteDecision →
- * RecordDecision → DispatchLetters → Complete → Done; any error → MarkFailed → Failed.
+ * PlanIntake → RouteKind: a secondary referral → AcknowledgeSecondary → Done; any other →
+ * AwaitAssessment (waitForTaskToken until the reminder point) → RouteDecision → RecordDecision →
+ * DispatchLetters → Complete → Done. The deadline timer is explicit in the graph: AwaitAssessment
+ * times out → RemindAssessors → AwaitAfterReminder (until the end of the due date) times out →
+ * RecordBreach → AwaitAfterBreach (until the end of the next working day) times out → RecordBreach
+ * again, each working day, until a decision resumes whichever Await* state waits. Every timeout is
+ * computed by the step before it from the calendar and the clinic's rules, at run time. Any error →
+ * MarkFailed → Failed.
  *
  * Standard, not Express: a referral waits days for a human decision, and each execution's
  * history is the visible record of where a referral stands. JSONPath only; only ids travel in
@@ -104,13 +119,31 @@ export class ReferralWorkflow extends Construct {
     this.functions = {
       planIntake: new FristFunction(this, "PlanIntakeFunction", {
         entry: "functions/handlers/plan-intake.ts",
-        description: "Frist workflow: plans the intake of a referral (team, deadline)",
+        description: "Frist workflow: plans the intake of a referral (track, team, first timer)",
         timeout: FUNCTION_TIMEOUTS.task,
-        environment: { ...table, ...clinic },
+        environment: { ...table, ...clinic, ...mailer.environment },
+      }),
+      acknowledgeSecondary: new FristFunction(this, "AcknowledgeSecondaryFunction", {
+        entry: "functions/handlers/acknowledge-secondary.ts",
+        description: "Frist workflow: acknowledges a secondary referral to its referrer and closes it",
+        timeout: FUNCTION_TIMEOUTS.task,
+        environment: { ...table, ...clinic, ...mailer.environment },
       }),
       notifyAssessors: new FristFunction(this, "NotifyAssessorsFunction", {
         entry: "functions/handlers/notify-assessors.ts",
         description: "Frist workflow: stores the task token, emails the assessors a task link",
+        timeout: FUNCTION_TIMEOUTS.task,
+        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
+      }),
+      remindAssessors: new FristFunction(this, "RemindAssessorsFunction", {
+        entry: "functions/handlers/remind-assessors.ts",
+        description: "Frist workflow: reminds the assessors at the reminder point",
+        timeout: FUNCTION_TIMEOUTS.task,
+        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
+      }),
+      recordBreach: new FristFunction(this, "RecordBreachFunction", {
+        entry: "functions/handlers/record-breach.ts",
+        description: "Frist workflow: records a deadline breach and escalates to the clinic lead",
         timeout: FUNCTION_TIMEOUTS.task,
         environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
       }),
@@ -140,8 +173,16 @@ export class ReferralWorkflow extends Construct {
       }),
     };
     for (const fn of Object.values(this.functions)) store.grantReadWriteData(fn);
-    mailer.grantSend(this.functions.notifyAssessors);
-    mailer.grantSend(this.functions.dispatchLetters);
+    for (const fn of [
+      this.functions.planIntake,
+      this.functions.acknowledgeSecondary,
+      this.functions.notifyAssessors,
+      this.functions.remindAssessors,
+      this.functions.recordBreach,
+      this.functions.dispatchLetters,
+    ]) {
+      mailer.grantSend(fn);
+    }
 
     this.logGroup = new LogGroup(this, "Logs", {
       retention: RetentionDays.THREE_MONTHS,
@@ -190,22 +231,48 @@ export class ReferralWorkflow extends Construct {
 
     const planIntake = this.task(WORKFLOW_STATES.planIntake, fns.planIntake, {
       payload: TaskInput.fromObject({ referralId }),
-      resultSelector: { awaitSeconds: JsonPath.numberAt("$.Payload.awaitSeconds") },
+      resultSelector: {
+        track: JsonPath.stringAt("$.Payload.track"),
+        untilReminderSeconds: JsonPath.numberAt("$.Payload.untilReminderSeconds"),
+      },
       resultPath: "$.plan",
     });
-    const awaitAssessment = new LambdaInvoke(this, WORKFLOW_STATES.awaitAssessment, {
-      lambdaFunction: fns.notifyAssessors,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({ referralId, taskToken: JsonPath.taskToken }),
-      taskTimeout: Timeout.at("$.plan.awaitSeconds"),
-      resultPath: "$.assessment",
+    const acknowledgeSecondary = this.task(WORKFLOW_STATES.acknowledgeSecondary, fns.acknowledgeSecondary, {
+      payload: TaskInput.fromObject({ referralId }),
+      resultPath: JsonPath.DISCARD,
     });
-    this.retryTransient(awaitAssessment);
-    awaitAssessment.addCatch(this.assessmentTimeoutPath(markFailed), {
-      errors: [Errors.TIMEOUT],
-      resultPath: "$.error",
+
+    // The deadline timer: each Await* state waits for the decision until its timeout, which the step
+    // before it computed; RemindAssessors and RecordBreach compute the next one into $.timer.seconds.
+    const awaitAssessment = this.awaitDecision(
+      WORKFLOW_STATES.awaitAssessment,
+      "initial",
+      "$.plan.untilReminderSeconds",
+    );
+    const remindAssessors = this.task(WORKFLOW_STATES.remindAssessors, fns.remindAssessors, {
+      payload: TaskInput.fromObject({ referralId }),
+      resultSelector: { seconds: JsonPath.numberAt("$.Payload.seconds") },
+      resultPath: "$.timer",
     });
-    awaitAssessment.addCatch(markFailed, { errors: [Errors.ALL], resultPath: "$.error" });
+    const awaitAfterReminder = this.awaitDecision(
+      WORKFLOW_STATES.awaitAfterReminder,
+      "rearm",
+      "$.timer.seconds",
+    );
+    const recordBreach = this.task(WORKFLOW_STATES.recordBreach, fns.recordBreach, {
+      payload: TaskInput.fromObject({ referralId }),
+      resultSelector: { seconds: JsonPath.numberAt("$.Payload.seconds") },
+      resultPath: "$.timer",
+    });
+    const awaitAfterBreach = this.awaitDecision(WORKFLOW_STATES.awaitAfterBreach, "rearm", "$.timer.seconds");
+
+    const onTimeout = { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD };
+    awaitAssessment.addCatch(remindAssessors, onTimeout);
+    remindAssessors.next(awaitAfterReminder);
+    awaitAfterReminder.addCatch(recordBreach, onTimeout);
+    recordBreach.next(awaitAfterBreach);
+    awaitAfterBreach.addCatch(recordBreach, onTimeout);
+    const awaits = [awaitAssessment, awaitAfterReminder, awaitAfterBreach];
 
     const recordDecision = this.task(WORKFLOW_STATES.recordDecision, fns.recordDecision, {
       payload: TaskInput.fromObject({ referralId, taskId: JsonPath.stringAt("$.assessment.taskId") }),
@@ -219,7 +286,17 @@ export class ReferralWorkflow extends Construct {
       payload: TaskInput.fromObject({ referralId }),
       resultPath: JsonPath.DISCARD,
     });
-    for (const task of [planIntake, recordDecision, dispatchLetters, complete]) {
+    // After the timeout catches, so States.Timeout goes down the timer path and all else here.
+    for (const task of [
+      planIntake,
+      acknowledgeSecondary,
+      ...awaits,
+      remindAssessors,
+      recordBreach,
+      recordDecision,
+      dispatchLetters,
+      complete,
+    ]) {
       task.addCatch(markFailed, { errors: [Errors.ALL], resultPath: "$.error" });
     }
 
@@ -232,29 +309,45 @@ export class ReferralWorkflow extends Construct {
       }),
       resultPath: "$.error",
     });
+    const done = new Succeed(this, WORKFLOW_STATES.done);
     const routeDecision = new Choice(this, WORKFLOW_STATES.routeDecision)
       .when(
         Condition.or(
           Condition.stringEquals("$.assessment.outcome", "granted"),
           Condition.stringEquals("$.assessment.outcome", "refused"),
         ),
-        recordDecision.next(dispatchLetters).next(complete).next(new Succeed(this, WORKFLOW_STATES.done)),
+        recordDecision.next(dispatchLetters).next(complete).next(done),
       )
       .otherwise(flagUnknownOutcome.next(markFailed));
+    for (const awaitState of awaits) awaitState.next(routeDecision);
 
-    return planIntake.next(awaitAssessment).next(routeDecision);
+    // A secondary referral was rights-assessed before: it is acknowledged, not assessed again.
+    const routeKind = new Choice(this, WORKFLOW_STATES.routeKind)
+      .when(Condition.stringEquals("$.plan.track", "secondary"), acknowledgeSecondary.next(done))
+      .otherwise(awaitAssessment);
+
+    return planIntake.next(routeKind);
   }
 
   /**
-   * Where AwaitAssessment goes when its timeout (`$.plan.awaitSeconds`) fires; the caught error is
-   * at `$.error`.
-   *
-   * SEAM for issue 3: the reminder, escalation and deadline-breach path replaces this (e.g. Remind
-   * → AwaitAssessment again with a shorter timeout → Escalate → MarkBreached). Keep it returning
-   * the first state of that path; the States.ALL catch to MarkFailed stays after it.
+   * An Await* state: notify-assessors with a task token (`initial` creates the task and emails the
+   * team; `rearm` swaps the new token into the same task), waiting at most the seconds at
+   * `timeoutPath`. The decision (`{taskId, outcome}`) lands at $.assessment.
    */
-  private assessmentTimeoutPath(markFailed: IChainable): IChainable {
-    return markFailed;
+  private awaitDecision(name: string, phase: "initial" | "rearm", timeoutPath: string): LambdaInvoke {
+    const task = new LambdaInvoke(this, name, {
+      lambdaFunction: this.functions.notifyAssessors,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        referralId: JsonPath.stringAt("$.referralId"),
+        taskToken: JsonPath.taskToken,
+        phase,
+      }),
+      taskTimeout: Timeout.at(timeoutPath),
+      resultPath: "$.assessment",
+    });
+    this.retryTransient(task);
+    return task;
   }
 
   /** A LambdaInvoke Task with the transient-error retries every Task gets. */

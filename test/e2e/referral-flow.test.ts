@@ -265,3 +265,133 @@ describe("a referral travels from the portal to the letters on the local stack",
     expect((await submitReferral(stack.apiUrl, huge, "huge-1")).status).toBe(413);
   });
 });
+
+describe("the legal clock on the local stack", () => {
+  const lead = intakeTeam[0] as string;
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+  const ofSubject = (emails: MailboxEmail[], subject: string) =>
+    emails.filter((email) => email.subject.endsWith(subject));
+
+  async function awaitFile(
+    referralId: string,
+    ready: (file: Record<string, unknown>) => boolean,
+    what: string,
+  ) {
+    return eventually(async () => {
+      const { body } = await getJson(`${stack.apiUrl}/referrals/${referralId}`);
+      return ready(body) ? body : undefined;
+    }, what);
+  }
+  const eventTypes = (file: Record<string, unknown>) =>
+    (file.events as { type: string }[]).map((e) => e.type);
+
+  it("marks an urgent referral's staff emails Haster, still without health data", async () => {
+    // Prepare: other referrals' task emails may still arrive; these are told apart by the subject.
+    const before = (await mailbox(stack.mailboxJsonUrl)).length;
+    const referral = { ...withPatient("Una Urgentsen", patientEmail), priority: "urgent" };
+
+    // Act
+    const receipt = await submitReferral(stack.apiUrl, referral, "urgent-1");
+
+    // Assess
+    expect(receipt.status).toBe(202);
+    const taskEmails = await eventually(async () => {
+      const emails = ofSubject(await newEmails(before), "Haster: En ny henvisning venter på vurdering");
+      return emails.length === intakeTeam.length ? emails : undefined;
+    }, "the urgent task emails");
+    for (const email of taskEmails) {
+      expect(email.body.text).toContain("Henvisningen haster.");
+      const everything = `${email.subject}\n${email.body.text}\n${email.body.html}`;
+      expect(everything).not.toContain("Urgentsen");
+      expect(everything).not.toContain("15038512282");
+      expect(everything).not.toContain("Muskelsmerter");
+    }
+  });
+
+  it("acknowledges a secondary referral to its referrer and closes it, with no task", async () => {
+    // Prepare
+    const before = (await mailbox(stack.mailboxJsonUrl)).length;
+    const referral = {
+      ...withPatient("Siri Sekundær", patientEmail),
+      kind: "secondary",
+      previousDecisionRef: "SAK-2024-117",
+    };
+
+    // Act
+    const receipt = await submitReferral(stack.apiUrl, referral, "secondary-1");
+
+    // Assess
+    expect(receipt.status).toBe(202);
+    const referralId = String(receipt.body.referralId);
+    const file = await awaitFile(referralId, (body) => body.status === "closed", "the referral closed");
+    expect(eventTypes(file)).toEqual(expect.arrayContaining(["letter-sent", "secondary-acknowledged"]));
+    expect(file.tasks).toEqual([]);
+    const emails = (await newEmails(before)).filter((email) => email.subject.includes(referralId));
+    expect(emails.map((email) => email.destination.to[0])).toEqual([referrerEmail]);
+    expect(emails[0]?.subject).toBe(`Bekreftelse på mottatt henvisning (ref. ${referralId})`);
+    expect(emails[0]?.body.text).toContain("SAK-2024-117");
+    expect(eventTypes(file)).not.toContain("assessors-notified");
+  });
+
+  it("counts a forward from its ansiennitetsdato: at risk on arrival, reminded, breached, escalated, and still decided", async () => {
+    // Prepare: first received in the specialist health service a month ago, so every timer fires at once.
+    const before = (await mailbox(stack.mailboxJsonUrl)).length;
+    const referral = {
+      ...withPatient("Frode Videresendt", patientEmail),
+      kind: "forwarded",
+      originalReceivedDate: daysAgo(30),
+      previousInstitution: "Sykehuset Innlandet",
+    };
+
+    // Act
+    const receipt = await submitReferral(stack.apiUrl, referral, "forwarded-1");
+    const referralId = String(receipt.body.referralId);
+    const breached = await awaitFile(
+      referralId,
+      (body) => eventTypes(body).filter((type) => type === "assessment-task-rearmed").length >= 2,
+      "the breach and the wait after it",
+    );
+
+    // Assess: the due date counts from the ansiennitetsdato, and it has passed.
+    expect(String(receipt.body.assessmentDueDate) < daysAgo(0)).toBe(true);
+    expect(breached).toMatchObject({ deadlineBreached: true, atRisk: true, status: "awaiting-assessment" });
+    expect(eventTypes(breached)).toEqual(
+      expect.arrayContaining(["deadline-at-risk", "assessors-reminded", "deadline-breached", "escalated"]),
+    );
+    const emails = await newEmails(before);
+    const [alert] = ofSubject(emails, "En henvisning har kort frist for vurdering");
+    const tasks = ofSubject(emails, "En ny henvisning venter på vurdering");
+    const reminders = ofSubject(emails, "Påminnelse: en henvisning venter fortsatt på vurdering");
+    const [escalation] = ofSubject(emails, "Fristen for vurdering av en henvisning er passert");
+    expect(alert?.destination.to).toEqual([lead]);
+    expect(tasks.map((email) => email.destination.to[0]).sort()).toEqual([...intakeTeam].sort());
+    expect(reminders.map((email) => email.destination.to[0]).sort()).toEqual([...intakeTeam].sort());
+    expect(escalation?.destination.to).toEqual([lead]);
+    const link = taskLinkIn(tasks[0] as MailboxEmail);
+    expect(taskLinkIn(reminders[0] as MailboxEmail)).toBe(link);
+    expect(taskLinkIn(escalation as MailboxEmail)).toBe(link);
+    for (const email of [alert, ...tasks, ...reminders, escalation]) {
+      expect(`${email?.subject}${email?.body.text}${email?.body.html}`).not.toContain("Videresendt");
+    }
+
+    // Act: a decision after the breach, through the same link.
+    const decided = await fetch(`${link}/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        outcome: "refused",
+        justification: "Kan følges opp i primærhelsetjenesten.",
+        advice: "Fysioterapi med fokus på mestring.",
+        assessedBy: "7654321",
+      }),
+    });
+
+    // Assess
+    expect(decided.status).toBe(200);
+    const letters = await awaitLetters(referralId);
+    expect(letters.referrer.body.text).toContain("Kan følges opp i primærhelsetjenesten.");
+    const file = await awaitStatus(referralId, "decided");
+    expect(file.deadlineBreached).toBe(true);
+    expect((await fetch(link)).status).toBe(410);
+  });
+});

@@ -222,7 +222,13 @@ describe("the referral workflow", () => {
     expect(Object.keys(states).sort()).toEqual(
       [
         "PlanIntake",
+        "RouteKind",
+        "AcknowledgeSecondary",
         "AwaitAssessment",
+        "RemindAssessors",
+        "AwaitAfterReminder",
+        "RecordBreach",
+        "AwaitAfterBreach",
         "RouteDecision",
         "RecordDecision",
         "DispatchLetters",
@@ -235,8 +241,9 @@ describe("the referral workflow", () => {
     );
   });
 
-  it("runs PlanIntake, AwaitAssessment, RouteDecision, RecordDecision, DispatchLetters, Complete, Done in order", () => {
-    expect(states.PlanIntake?.Next).toBe("AwaitAssessment");
+  it("runs PlanIntake, RouteKind, AwaitAssessment, RouteDecision, RecordDecision, DispatchLetters, Complete, Done in order", () => {
+    expect(states.PlanIntake?.Next).toBe("RouteKind");
+    expect(states.RouteKind?.Default).toBe("AwaitAssessment");
     expect(states.AwaitAssessment?.Next).toBe("RouteDecision");
     expect(states.RouteDecision?.Type).toBe("Choice");
     expect(states.RouteDecision?.Choices?.map((c) => c.Next)).toEqual(["RecordDecision"]);
@@ -256,35 +263,103 @@ describe("the referral workflow", () => {
     expect(states.Failed?.Type).toBe("Fail");
   });
 
-  it("waits for the assessors' decision with a task token, a timeout from the plan and a catch for it", () => {
-    const awaitAssessment = states.AwaitAssessment;
-
-    expect(awaitAssessment?.Resource).toMatch(/:states:::lambda:invoke\.waitForTaskToken$/);
-    expect(awaitAssessment?.Parameters?.Payload).toEqual({
-      "referralId.$": "$.referralId",
-      "taskToken.$": "$$.Task.Token",
+  it("sends a secondary referral to AcknowledgeSecondary and on to Done, past the assessment", () => {
+    expect(states.RouteKind?.Type).toBe("Choice");
+    expect(states.RouteKind?.Choices).toEqual([
+      { Variable: "$.plan.track", StringEquals: "secondary", Next: "AcknowledgeSecondary" },
+    ]);
+    expect(states.AcknowledgeSecondary).toMatchObject({
+      Type: "Task",
+      Next: "Done",
+      ResultPath: null,
+      Parameters: { Payload: { "referralId.$": "$.referralId" } },
     });
-    expect(awaitAssessment?.TimeoutSecondsPath).toBe("$.plan.awaitSeconds");
-    expect(awaitAssessment?.ResultPath).toBe("$.assessment");
-    expect(awaitAssessment?.Catch?.[0]).toEqual({
-      ErrorEquals: ["States.Timeout"],
-      ResultPath: "$.error",
-      Next: "MarkFailed",
-    });
-    expect(awaitAssessment?.Catch?.at(-1)?.ErrorEquals).toEqual(["States.ALL"]);
   });
 
-  it("plans intake into $.plan.awaitSeconds and discards the later tasks' results", () => {
-    expect(states.PlanIntake?.ResultSelector).toEqual({ "awaitSeconds.$": "$.Payload.awaitSeconds" });
+  it("waits for the decision in three Await states, each a task-token wait with a timeout from the state", () => {
+    const timeouts = {
+      AwaitAssessment: ["$.plan.untilReminderSeconds", "initial"],
+      AwaitAfterReminder: ["$.timer.seconds", "rearm"],
+      AwaitAfterBreach: ["$.timer.seconds", "rearm"],
+    };
+    for (const [name, [path, phase]] of Object.entries(timeouts)) {
+      const state = states[name];
+      expect(state?.Resource, name).toMatch(/:states:::lambda:invoke\.waitForTaskToken$/);
+      expect(state?.Parameters?.Payload, name).toEqual({
+        "referralId.$": "$.referralId",
+        "taskToken.$": "$$.Task.Token",
+        phase,
+      });
+      expect(state?.TimeoutSecondsPath, name).toBe(path);
+      expect(state?.TimeoutSeconds, name).toBeUndefined();
+      expect(state?.ResultPath, name).toBe("$.assessment");
+      expect(state?.Next, name).toBe("RouteDecision");
+    }
+  });
+
+  it("catches each wait's timeout into the timer path: RemindAssessors, then RecordBreach, then RecordBreach again", () => {
+    const onTimeout = {
+      AwaitAssessment: "RemindAssessors",
+      AwaitAfterReminder: "RecordBreach",
+      AwaitAfterBreach: "RecordBreach",
+    };
+    for (const [name, next] of Object.entries(onTimeout)) {
+      const catches = states[name]?.Catch ?? [];
+      expect(catches[0], name).toEqual({ ErrorEquals: ["States.Timeout"], ResultPath: null, Next: next });
+      expect(catches.at(-1), name).toEqual({
+        ErrorEquals: ["States.ALL"],
+        ResultPath: "$.error",
+        Next: "MarkFailed",
+      });
+      expect(catches, name).toHaveLength(2);
+    }
+  });
+
+  it("computes each next timeout at run time into $.timer and loops RecordBreach → AwaitAfterBreach", () => {
+    for (const name of ["RemindAssessors", "RecordBreach"]) {
+      expect(states[name]?.ResultSelector, name).toEqual({ "seconds.$": "$.Payload.seconds" });
+      expect(states[name]?.ResultPath, name).toBe("$.timer");
+      expect(states[name]?.Parameters?.Payload, name).toEqual({ "referralId.$": "$.referralId" });
+    }
+    expect(states.RemindAssessors?.Next).toBe("AwaitAfterReminder");
+    expect(states.RecordBreach?.Next).toBe("AwaitAfterBreach");
+    expect(states.AwaitAfterBreach?.Catch?.[0]?.Next).toBe("RecordBreach");
+    // No timeout is written into the graph: every Task either waits on a path or has none.
+    for (const [name, state] of taskStates) expect(state.TimeoutSeconds, name).toBeUndefined();
+  });
+
+  it("plans intake into $.plan (track and seconds until the reminder) and discards the later tasks' results", () => {
+    expect(states.PlanIntake?.ResultSelector).toEqual({
+      "track.$": "$.Payload.track",
+      "untilReminderSeconds.$": "$.Payload.untilReminderSeconds",
+    });
     expect(states.PlanIntake?.ResultPath).toBe("$.plan");
-    for (const name of ["RecordDecision", "DispatchLetters", "Complete", "MarkFailed"]) {
+    for (const name of [
+      "AcknowledgeSecondary",
+      "RecordDecision",
+      "DispatchLetters",
+      "Complete",
+      "MarkFailed",
+    ]) {
       expect(states[name]?.ResultPath, name).toBeNull();
     }
   });
 
   it("retries every Task on transient errors and sends every other error to MarkFailed with the error at $.error", () => {
     expect(taskStates.map(([name]) => name).sort()).toEqual(
-      ["AwaitAssessment", "Complete", "DispatchLetters", "MarkFailed", "PlanIntake", "RecordDecision"].sort(),
+      [
+        "AcknowledgeSecondary",
+        "AwaitAfterBreach",
+        "AwaitAfterReminder",
+        "AwaitAssessment",
+        "Complete",
+        "DispatchLetters",
+        "MarkFailed",
+        "PlanIntake",
+        "RecordBreach",
+        "RecordDecision",
+        "RemindAssessors",
+      ].sort(),
     );
     for (const [name, state] of taskStates) {
       const retried = state.Retry?.flatMap((r) => r.ErrorEquals) ?? [];
@@ -313,7 +388,8 @@ describe("the referral workflow", () => {
   });
 
   it("passes only ids between states", () => {
-    const allowed = new Set(["referralId.$", "taskId.$", "taskToken.$", "error.$"]);
+    // `phase` is a constant of the graph ("initial" | "rearm"), not data.
+    const allowed = new Set(["referralId.$", "taskId.$", "taskToken.$", "error.$", "phase"]);
     for (const [name, state] of taskStates) {
       for (const key of Object.keys(state.Parameters?.Payload ?? {})) {
         expect(allowed.has(key), `${name}: ${key}`).toBe(true);
@@ -332,7 +408,12 @@ describe("the referral workflow", () => {
 
     expect(entries).toEqual({
       PlanIntake: "functions/handlers/plan-intake.ts",
+      AcknowledgeSecondary: "functions/handlers/acknowledge-secondary.ts",
       AwaitAssessment: "functions/handlers/notify-assessors.ts",
+      RemindAssessors: "functions/handlers/remind-assessors.ts",
+      AwaitAfterReminder: "functions/handlers/notify-assessors.ts",
+      RecordBreach: "functions/handlers/record-breach.ts",
+      AwaitAfterBreach: "functions/handlers/notify-assessors.ts",
       RecordDecision: "functions/handlers/record-decision.ts",
       DispatchLetters: "functions/handlers/dispatch-letters.ts",
       Complete: "functions/handlers/complete-referral.ts",
@@ -374,6 +455,7 @@ describe("the API", () => {
   it("serves the routes of the contract, the portal routes with IAM auth and the staff routes without", () => {
     expect(routes).toEqual({
       "POST /referrals": "AWS_IAM",
+      "GET /referrals": "AWS_IAM",
       "GET /referrals/{referralId}": "AWS_IAM",
       "GET /tasks/{taskId}": "NONE",
       "POST /tasks/{taskId}/decision": "NONE",
@@ -446,8 +528,12 @@ describe("permissions", () => {
     expect(holders("states:SendTaskSuccess")).toEqual(["functions/handlers/submit-decision.ts"]);
     expect(holders("states:StartExecution")).toEqual(["functions/handlers/receive-referral.ts"]);
     expect(holders("ses:SendEmail").sort()).toEqual([
+      "functions/handlers/acknowledge-secondary.ts",
       "functions/handlers/dispatch-letters.ts",
       "functions/handlers/notify-assessors.ts",
+      "functions/handlers/plan-intake.ts",
+      "functions/handlers/record-breach.ts",
+      "functions/handlers/remind-assessors.ts",
     ]);
     const taskResponse = statementsOfFunction("functions/handlers/submit-decision.ts").find((s) =>
       actionsOf(s).includes("states:SendTaskSuccess"),
@@ -508,6 +594,23 @@ describe("operations", () => {
     }
   });
 
+  it("alarms on any deadline breach (the Frist DeadlineBreaches metric, sum >= 1 in five minutes) to the alarm topic", () => {
+    const [topicId] = onlyResourceOfType("AWS::SNS::Topic");
+
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "Frist",
+      MetricName: "DeadlineBreaches",
+      Dimensions: Match.absent(),
+      Statistic: "Sum",
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
   it("encrypts the alarm topic with a key CloudWatch may use", () => {
     const [, topic] = onlyResourceOfType("AWS::SNS::Topic");
     const keyId = getAttTarget(topic.Properties.KmsMasterKeyId as Json);
@@ -524,8 +627,8 @@ describe("operations", () => {
 describe("the functions", () => {
   const functions = resourcesOfType("AWS::Lambda::Function");
 
-  it("are the eleven handlers", () => {
-    expect(functions).toHaveLength(11);
+  it("are the fifteen handlers", () => {
+    expect(functions).toHaveLength(15);
   });
 
   it("run Node.js 22 on arm64 with active tracing, source maps and 256 MB", () => {
@@ -598,11 +701,37 @@ describe("the functions", () => {
     expect(names).toEqual({
       "functions/handlers/receive-referral.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
       "functions/handlers/get-referral.ts": ["TABLE_NAME"],
+      "functions/handlers/list-referrals.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
       "functions/handlers/task-page.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
       "functions/handlers/submit-decision.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
       "functions/handlers/openapi.ts": [],
-      "functions/handlers/plan-intake.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
+      "functions/handlers/plan-intake.ts": [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "SES_CONFIGURATION_SET",
+        "TABLE_NAME",
+      ],
+      "functions/handlers/acknowledge-secondary.ts": [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "SES_CONFIGURATION_SET",
+        "TABLE_NAME",
+      ],
       "functions/handlers/notify-assessors.ts": [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "PUBLIC_BASE_URL",
+        "SES_CONFIGURATION_SET",
+        "TABLE_NAME",
+      ],
+      "functions/handlers/remind-assessors.ts": [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "PUBLIC_BASE_URL",
+        "SES_CONFIGURATION_SET",
+        "TABLE_NAME",
+      ],
+      "functions/handlers/record-breach.ts": [
         "CLINIC_CONFIG",
         "MAIL_FROM",
         "PUBLIC_BASE_URL",

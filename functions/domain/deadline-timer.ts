@@ -1,0 +1,130 @@
+/**
+ * The deadline timer's two steps: RemindAssessors (the reminder point has come, a decision has not)
+ * and RecordBreach (the 10 working days have run out: record the breach once, escalate to the clinic
+ * lead each working day). Each returns how long the workflow should wait before the next step, from
+ * the calendar and the clinic's rules at run time. Emails go out at least once (a retried step may
+ * send one twice); the breach flag, its audit event and its metric are recorded once.
+ */
+import { leadOf, liveTaskOf, mustGetReferral, staffEmailFacts, taskUrlOf, workflowActor } from "./assessment";
+import { type ClinicConfig, calendarRulesOf } from "./clinic";
+import { legalClockFor, nextEscalationAt, secondsUntil } from "./legal-clock";
+import type { Clock, Mailer, Metrics, ReferralStore } from "./ports";
+import { renderEscalationEmail, renderReminderEmail } from "./staff-email";
+
+/** What the timer steps need. */
+export interface DeadlineTimerDeps {
+  store: ReferralStore;
+  clock: Clock;
+  mailer: Mailer;
+  config: ClinicConfig;
+  publicBaseUrl: string;
+}
+
+/** The CloudWatch namespace and metric of a recorded breach; the operations alarm watches it. */
+export const BREACH_METRIC = { namespace: "Frist", name: "DeadlineBreaches" } as const;
+
+/**
+ * One breach as a CloudWatch Embedded Metric Format record, without dimensions (the alarm counts
+ * every breach of the clinic). Besides the count it carries the referral id, so operations can find
+ * the referral from the log line; nothing else, because a log line is no place for health data.
+ */
+export function deadlineBreachMetric(at: Date, referralId: string): Record<string, unknown> {
+  return {
+    _aws: {
+      Timestamp: at.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: BREACH_METRIC.namespace,
+          Dimensions: [[]],
+          Metrics: [{ Name: BREACH_METRIC.name, Unit: "Count" }],
+        },
+      ],
+    },
+    [BREACH_METRIC.name]: 1,
+    referralId,
+  };
+}
+
+/**
+ * RemindAssessors: a neutral reminder with the task's link to every assessor, and an audit event.
+ * Returns the seconds until the legal deadline (the end of the due date), the next wait.
+ */
+export async function remindAssessors(
+  deps: DeadlineTimerDeps,
+  input: { referralId: string },
+): Promise<{ seconds: number }> {
+  const referral = await mustGetReferral(deps.store, input.referralId);
+  const now = deps.clock.now();
+  const clock = legalClockFor(referral, deps.config.legalClock);
+  const seconds = secondsUntil(clock.deadline, now);
+  if (referral.status !== "awaiting-assessment") return { seconds };
+
+  const task = await liveTaskOf(deps.store, referral.referralId);
+  const recipients = task?.state === "open" ? deps.config.intakeTeam : [];
+  if (task && recipients.length > 0) {
+    const email = renderReminderEmail({
+      taskUrl: taskUrlOf(deps.publicBaseUrl, task.taskId),
+      ...staffEmailFacts(referral, clock, deps.config),
+    });
+    for (const assessor of recipients) await deps.mailer.send({ to: assessor.email, ...email });
+  }
+  await deps.store.appendEvent(referral.referralId, {
+    type: "assessors-reminded",
+    at: deps.clock.now().toISOString(),
+    actor: workflowActor("RemindAssessors"),
+    details: {
+      recipients: recipients.length,
+      assessmentDueDate: clock.dueDate,
+      ...(task ? { taskId: task.taskId } : {}),
+    },
+  });
+  return { seconds };
+}
+
+/**
+ * RecordBreach: once the deadline has passed without a decision, the referral gets
+ * `deadlineBreached: true` with a "deadline-breached" event and one DeadlineBreaches metric (the
+ * first time only), and the clinic lead an escalation email with the task's link and an "escalated"
+ * event (every time). Returns the seconds until the end of the next working day, when it escalates
+ * again. Woken before the deadline (it cannot be breached yet) it records nothing and waits for it.
+ */
+export async function recordBreach(
+  deps: DeadlineTimerDeps & { metrics: Metrics },
+  input: { referralId: string },
+): Promise<{ seconds: number }> {
+  const referral = await mustGetReferral(deps.store, input.referralId);
+  const now = deps.clock.now();
+  const clock = legalClockFor(referral, deps.config.legalClock);
+  if (now.getTime() <= clock.deadline.getTime()) return { seconds: secondsUntil(clock.deadline, now) };
+  const seconds = secondsUntil(nextEscalationAt(now, calendarRulesOf(deps.config.legalClock)), now);
+  if (referral.status !== "awaiting-assessment") return { seconds };
+
+  const task = await liveTaskOf(deps.store, referral.referralId);
+  const lead = leadOf(deps.config);
+  // Escalate first, flag after: a retried step may escalate twice, but never not at all.
+  if (lead) {
+    const email = renderEscalationEmail({
+      ...(task ? { taskUrl: taskUrlOf(deps.publicBaseUrl, task.taskId) } : {}),
+      ...staffEmailFacts(referral, clock, deps.config),
+    });
+    await deps.mailer.send({ to: lead.email, ...email });
+  }
+  const firstBreach = await deps.store.flagReferral(referral.referralId, "deadlineBreached", {
+    type: "deadline-breached",
+    at: now.toISOString(),
+    actor: workflowActor("RecordBreach"),
+    details: { assessmentDueDate: clock.dueDate, deadline: clock.deadline.toISOString() },
+  });
+  if (firstBreach) deps.metrics.put(deadlineBreachMetric(now, referral.referralId));
+  await deps.store.appendEvent(referral.referralId, {
+    type: "escalated",
+    at: deps.clock.now().toISOString(),
+    actor: workflowActor("RecordBreach"),
+    details: {
+      leadNotified: lead !== undefined,
+      assessmentDueDate: clock.dueDate,
+      ...(task ? { taskId: task.taskId } : {}),
+    },
+  });
+  return { seconds };
+}

@@ -1,0 +1,79 @@
+/**
+ * The legal clock of one referral, as the workflow's timers need it: when to remind the assessors,
+ * when the 10 working days run out, and when to escalate again after that. Pure: the calendar and the
+ * clinic's legalClock configuration in, dates and instants out, so the timer rules are testable
+ * without a workflow and every timeout is computed at run time, never written into the graph.
+ */
+import {
+  ASSESSMENT_WORKING_DAYS,
+  addWorkingDays,
+  type CalendarRules,
+  type IsoDate,
+  isWorkingDay,
+  osloDate,
+  osloEndOfDay,
+  osloStartOfDay,
+} from "./calendar";
+import { calendarRulesOf, type LegalClockConfig } from "./clinic";
+
+/** A referral's clock: its legal due date, an urgent referral's internal target, and the two timer points. */
+export interface LegalClock {
+  /** The legal due date: working day 10 after the clock start (the ansiennitetsdato of a forward). */
+  dueDate: IsoDate;
+  /** Urgent referrals only: the clinic's own, shorter target (urgentTargetWorkingDays). */
+  internalTargetDate?: IsoDate;
+  /** Oslo 00:00 at the start of the reminder working day (urgentReminderWorkingDay when urgent). */
+  reminderAt: Date;
+  /** The last millisecond of the due date in Oslo: after it, the deadline is breached. */
+  deadline: Date;
+}
+
+/**
+ * The clock of a referral under a clinic's rules. Urgency moves the reminder and adds an internal
+ * target, but never the legal deadline: the law gives every referral the same 10 working days.
+ */
+export function legalClockFor(
+  referral: { clockStartDate: IsoDate; priority: "ordinary" | "urgent" },
+  config: LegalClockConfig,
+): LegalClock {
+  const rules = calendarRulesOf(config);
+  const urgent = referral.priority === "urgent";
+  const dueDate = addWorkingDays(referral.clockStartDate, ASSESSMENT_WORKING_DAYS, rules);
+  const reminderDay = urgent ? config.urgentReminderWorkingDay : config.reminderWorkingDay;
+  return {
+    dueDate,
+    ...(urgent
+      ? { internalTargetDate: addWorkingDays(referral.clockStartDate, config.urgentTargetWorkingDays, rules) }
+      : {}),
+    reminderAt: osloStartOfDay(addWorkingDays(referral.clockStartDate, reminderDay, rules)),
+    deadline: osloEndOfDay(dueDate),
+  };
+}
+
+/**
+ * Whole seconds from `now` until `instant`, rounded up and at least 1: Step Functions takes only a
+ * positive integer timeout, and a point already passed should fire at once rather than fail the state.
+ */
+export function secondsUntil(instant: Date, now: Date): number {
+  return Math.max(1, Math.ceil((instant.getTime() - now.getTime()) / 1000));
+}
+
+/**
+ * When to escalate a breached deadline again: the end (Oslo) of the next working day to end after
+ * `now`, so the clinic lead hears of it once every working day, and never on a weekend or a holiday.
+ * A timer set for the end of a day fires in the first instant of the next one, so from there the
+ * next working day to end is that new day (if it is a working day): breached at the end of working
+ * day 10, the escalations follow at the end of days 11, 12, 13 …; from a Saturday, at the end of
+ * Monday.
+ */
+export function nextEscalationAt(now: Date, rules: CalendarRules): Date {
+  const today = osloDate(now);
+  const endOfToday = osloEndOfDay(today);
+  if (isWorkingDay(today, rules) && endOfToday.getTime() > now.getTime()) return endOfToday;
+  return osloEndOfDay(addWorkingDays(today, 1, rules));
+}
+
+/** Whether the reminder point has passed at `now`: the clock is already short (e.g. an old forward). */
+export function isAtRisk(clock: Pick<LegalClock, "reminderAt">, now: Date): boolean {
+  return now.getTime() >= clock.reminderAt.getTime();
+}

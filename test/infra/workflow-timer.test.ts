@@ -1,0 +1,160 @@
+/**
+ * The synthesized state machine, run on the local Step Functions engine with stub functions and
+ * one-second timers: the deadline timer's path through the graph (reminder, breach, escalation
+ * loop), a decision after the breach, and the secondary short path. The stubs stand in for the
+ * handlers, so this checks the graph and its timeouts, not the domain.
+ */
+import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFristApp } from "../../lib/app";
+import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
+import { type CfnTemplate, readStateMachine } from "../../lib/local/template";
+
+const { app, stack } = createFristApp({ bundling: false });
+const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+const machine = readStateMachine(template, { region: "eu-north-1" });
+
+/** Which step a function's logical id belongs to. */
+const STEPS = [
+  "PlanIntake",
+  "AcknowledgeSecondary",
+  "NotifyAssessors",
+  "RemindAssessors",
+  "RecordBreach",
+  "RecordDecision",
+  "DispatchLetters",
+  "CompleteReferral",
+  "MarkFailed",
+] as const;
+type Step = (typeof STEPS)[number];
+
+const calls: { step: Step; payload: Record<string, unknown> }[] = [];
+const tracks = new Map<string, string>();
+let server: StepFunctionsLocalServer;
+let sfn: SFNClient;
+
+beforeAll(async () => {
+  server = await startStepFunctionsLocal({
+    stateMachines: [machine],
+    region: "eu-north-1",
+    invoke: async (functionLogicalId, payload) => {
+      const step = STEPS.find((name) => functionLogicalId.includes(name));
+      if (!step) throw new Error(`unexpected function ${functionLogicalId}`);
+      const input = payload as Record<string, unknown>;
+      calls.push({ step, payload: input });
+      const referralId = String(input.referralId);
+      switch (step) {
+        case "PlanIntake":
+          return { referralId, track: tracks.get(referralId) ?? "assessment", untilReminderSeconds: 1 };
+        case "NotifyAssessors":
+          return { taskId: `task-${referralId}` };
+        case "RemindAssessors":
+          return { seconds: 1 };
+        case "RecordBreach":
+          // Escalate once more after a second, then wait long enough for the test to decide.
+          return { seconds: callsOf(referralId, "RecordBreach").length < 2 ? 1 : 600 };
+        default:
+          return {};
+      }
+    },
+  });
+  sfn = new SFNClient({
+    endpoint: server.endpoint,
+    region: "eu-north-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+});
+
+afterAll(async () => {
+  sfn?.destroy();
+  await server?.stop();
+});
+
+function callsOf(referralId: string, step?: Step) {
+  return calls.filter((call) => call.payload.referralId === referralId && (!step || call.step === step));
+}
+
+async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function start(referralId: string) {
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: machine.arn,
+      name: referralId,
+      input: JSON.stringify({ referralId }),
+    }),
+  );
+  return String(executionArn);
+}
+
+describe("the deadline timer on the local engine", () => {
+  it("reminds, records the breach, escalates again, and still takes a decision to the letters", async () => {
+    // Prepare: no decision comes until RecordBreach has run twice.
+    const executionArn = await start("ref-timer");
+    await eventually(
+      () => (callsOf("ref-timer", "RecordBreach").length >= 2 ? true : undefined),
+      "the second escalation",
+    );
+    const rearm = await eventually(
+      () => callsOf("ref-timer", "NotifyAssessors")[3],
+      "the wait after the second escalation",
+    );
+
+    // Act
+    await sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: String(rearm.payload.taskToken),
+        output: JSON.stringify({ taskId: "task-ref-timer", outcome: "granted" }),
+      }),
+    );
+    const done = await server.engine.waitForExecution(executionArn);
+
+    // Assess
+    expect(done.status).toBe("SUCCEEDED");
+    expect(callsOf("ref-timer").map((call) => call.step)).toEqual([
+      "PlanIntake",
+      "NotifyAssessors",
+      "RemindAssessors",
+      "NotifyAssessors",
+      "RecordBreach",
+      "NotifyAssessors",
+      "RecordBreach",
+      "NotifyAssessors",
+      "RecordDecision",
+      "DispatchLetters",
+      "CompleteReferral",
+    ]);
+    expect(callsOf("ref-timer", "NotifyAssessors").map((call) => call.payload.phase)).toEqual([
+      "initial",
+      "rearm",
+      "rearm",
+      "rearm",
+    ]);
+    const tokens = callsOf("ref-timer", "NotifyAssessors").map((call) => call.payload.taskToken);
+    expect(new Set(tokens).size).toBe(4);
+    expect(callsOf("ref-timer", "RecordDecision")[0]?.payload).toEqual({
+      referralId: "ref-timer",
+      taskId: "task-ref-timer",
+    });
+  });
+
+  it("acknowledges a secondary referral without a task", async () => {
+    // Prepare
+    tracks.set("ref-secondary", "secondary");
+
+    // Act
+    const done = await server.engine.waitForExecution(await start("ref-secondary"));
+
+    // Assess
+    expect(done.status).toBe("SUCCEEDED");
+    expect(callsOf("ref-secondary").map((call) => call.step)).toEqual(["PlanIntake", "AcknowledgeSecondary"]);
+  });
+});

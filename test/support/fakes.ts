@@ -1,0 +1,318 @@
+/**
+ * In-memory fakes of the domain's ports, for tests of the use cases without AWS. The store keeps the
+ * conditions of the DynamoDB adapter (status transitions, once-only flags, task states, letter
+ * claims), so a use case that relies on them is tested against the same rules.
+ */
+import { type ClinicConfig, type ClinicConfigInput, clinicConfigSchema } from "../../functions/domain/clinic";
+import type { Decision } from "../../functions/domain/decision";
+import {
+  type Clock,
+  IdempotencyKeyTaken,
+  type IdempotencyRecord,
+  type Mailer,
+  type Metrics,
+  type OutgoingEmail,
+  type ReferralFile,
+  type ReferralFlag,
+  type ReferralStore,
+  StaleStateError,
+  TaskNoLongerOpen,
+  type Workflow,
+} from "../../functions/domain/ports";
+import type {
+  AuditEvent,
+  LetterRecord,
+  RecordedDecision,
+  ReferralRecord,
+  TaskRecord,
+} from "../../functions/domain/records";
+import { parseReferralSubmission, type ReferralSubmission } from "../../functions/domain/referral";
+import { sampleReferral } from "./http";
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** The ReferralStore in memory, with the DynamoDB adapter's conditions. */
+export class InMemoryReferralStore implements ReferralStore {
+  readonly referrals = new Map<string, ReferralRecord>();
+  readonly events = new Map<string, AuditEvent[]>();
+  readonly tasks = new Map<string, TaskRecord>();
+  readonly letters = new Map<string, LetterRecord>();
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+
+  /** Puts a referral in place as if it had been received. */
+  seed(referral: ReferralRecord): this {
+    this.referrals.set(referral.referralId, copy(referral));
+    return this;
+  }
+
+  /** The audit trail of a referral, in the order written. */
+  eventsOf(referralId: string): AuditEvent[] {
+    return this.events.get(referralId) ?? [];
+  }
+
+  eventTypesOf(referralId: string): string[] {
+    return this.eventsOf(referralId).map((event) => event.type);
+  }
+
+  private mustReferral(referralId: string): ReferralRecord {
+    const referral = this.referrals.get(referralId);
+    if (!referral) throw new StaleStateError(`referral ${referralId} not found`);
+    return referral;
+  }
+
+  private event(referralId: string, event: AuditEvent): void {
+    this.events.set(referralId, [...this.eventsOf(referralId), copy(event)]);
+  }
+
+  async createReferral(referral: ReferralRecord, idempotency: IdempotencyRecord, event: AuditEvent) {
+    const key = `${idempotency.scope}#${idempotency.key}`;
+    if (this.idempotency.has(key)) throw new IdempotencyKeyTaken("taken");
+    this.idempotency.set(key, copy(idempotency));
+    this.seed(referral);
+    this.event(referral.referralId, event);
+  }
+
+  async getIdempotencyRecord(scope: string, key: string) {
+    const found = this.idempotency.get(`${scope}#${key}`);
+    return found ? copy(found) : undefined;
+  }
+
+  async getReferral(referralId: string) {
+    const found = this.referrals.get(referralId);
+    return found ? copy(found) : undefined;
+  }
+
+  async getReferralFile(referralId: string): Promise<ReferralFile | undefined> {
+    const referral = await this.getReferral(referralId);
+    if (!referral) return undefined;
+    return {
+      referral,
+      events: copy(this.eventsOf(referralId)),
+      letters: [...this.letters.values()].filter((l) => l.referralId === referralId).map(copy),
+      tasks: await this.listTasks(referralId),
+    };
+  }
+
+  async changeStatus(
+    referralId: string,
+    change: Parameters<ReferralStore["changeStatus"]>[1],
+    event: AuditEvent,
+  ) {
+    const referral = this.mustReferral(referralId);
+    if (!change.from.includes(referral.status)) {
+      throw new StaleStateError(`referral ${referralId} is not in ${change.from.join("/")}`);
+    }
+    referral.status = change.to;
+    if (change.assignment) referral.assignment = copy(change.assignment);
+    if (change.failure) referral.failure = copy(change.failure);
+    if (change.assessmentDueDate) referral.assessmentDueDate = change.assessmentDueDate;
+    this.event(referralId, event);
+  }
+
+  async flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent) {
+    const referral = this.mustReferral(referralId);
+    if (referral[flag] === true) return false;
+    referral[flag] = true;
+    this.event(referralId, event);
+    return true;
+  }
+
+  async appendEvent(referralId: string, event: AuditEvent) {
+    this.event(referralId, event);
+  }
+
+  async createTask(task: TaskRecord, event: AuditEvent) {
+    if (this.tasks.has(task.taskId)) throw new StaleStateError("task already exists");
+    this.tasks.set(task.taskId, copy(task));
+    this.event(task.referralId, event);
+  }
+
+  async findTask(taskId: string) {
+    const found = this.tasks.get(taskId);
+    return found ? copy(found) : undefined;
+  }
+
+  async getTask(referralId: string, taskId: string) {
+    const found = this.tasks.get(taskId);
+    return found?.referralId === referralId ? copy(found) : undefined;
+  }
+
+  async listTasks(referralId: string) {
+    return [...this.tasks.values()]
+      .filter((task) => task.referralId === referralId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .map(copy);
+  }
+
+  async rearmTask(task: TaskRecord, rearm: { taskToken: string; rearmedAt: string }, event: AuditEvent) {
+    const stored = this.tasks.get(task.taskId);
+    if (!stored || (stored.state !== "open" && stored.state !== "answered")) {
+      throw new StaleStateError("task can no longer be re-armed");
+    }
+    stored.taskToken = rearm.taskToken;
+    stored.rearmedAt = rearm.rearmedAt;
+    this.event(task.referralId, event);
+  }
+
+  async answerTask(
+    task: TaskRecord,
+    answer: { decision: Decision; answeredBy: string; answeredAt: string },
+    event: AuditEvent,
+  ) {
+    const stored = this.tasks.get(task.taskId);
+    if (stored?.state !== "open") throw new StaleStateError("task is no longer open");
+    Object.assign(stored, { state: "answered", ...copy(answer) });
+    this.event(task.referralId, event);
+  }
+
+  async reopenTask(task: TaskRecord) {
+    const stored = this.tasks.get(task.taskId);
+    if (stored?.state !== "answered") throw new StaleStateError("task is not answered");
+    stored.state = "open";
+    delete stored.decision;
+    delete stored.answeredBy;
+    delete stored.answeredAt;
+  }
+
+  async expireTask(task: TaskRecord) {
+    const stored = this.tasks.get(task.taskId);
+    if (stored) stored.state = "expired";
+  }
+
+  async recordDecision(referralId: string, decision: RecordedDecision, event: AuditEvent) {
+    const referral = this.mustReferral(referralId);
+    if (referral.decision?.taskId === decision.taskId) return;
+    if (referral.status !== "awaiting-assessment") throw new StaleStateError("not awaiting assessment");
+    referral.status = "decided";
+    referral.decision = copy(decision);
+    this.event(referralId, event);
+  }
+
+  async claimLetter(letter: LetterRecord) {
+    const key = `${letter.referralId}#${letter.letterKind}#${letter.recipientRole}`;
+    const earlier = this.letters.get(key);
+    if (earlier) return copy(earlier);
+    this.letters.set(key, copy(letter));
+    return undefined;
+  }
+
+  async completeLetter(
+    letter: LetterRecord,
+    outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },
+    event: AuditEvent,
+  ) {
+    const stored = this.letters.get(`${letter.referralId}#${letter.letterKind}#${letter.recipientRole}`);
+    if (stored) Object.assign(stored, outcome);
+    this.event(letter.referralId, event);
+  }
+}
+
+/** A Mailer that keeps what it was asked to send; `failNext` makes the next sends throw. */
+export class RecordingMailer implements Mailer {
+  readonly sent: OutgoingEmail[] = [];
+  failNext = 0;
+
+  async send(email: OutgoingEmail): Promise<string> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      const error = new Error("Rate exceeded");
+      error.name = "ThrottlingException";
+      throw error;
+    }
+    this.sent.push(copy(email));
+    return `message-${this.sent.length}`;
+  }
+
+  to(address: string): OutgoingEmail[] {
+    return this.sent.filter((email) => email.to === address);
+  }
+}
+
+/** Metrics that keep every record. */
+export class RecordingMetrics implements Metrics {
+  readonly records: Record<string, unknown>[] = [];
+
+  put(record: Record<string, unknown>): void {
+    this.records.push(copy(record));
+  }
+}
+
+/** A clock that stands still until moved. */
+export class FakeClock implements Clock {
+  constructor(private current: Date) {}
+
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+
+  set(instant: Date | string): void {
+    this.current = new Date(instant);
+  }
+}
+
+/**
+ * A Workflow whose resume answers as its `tokens` say: a token listed as waiting resumes once (then
+ * stops waiting), any other throws TaskNoLongerOpen, as Step Functions does for a finished wait.
+ */
+export class FakeWorkflow implements Workflow {
+  readonly started: string[] = [];
+  readonly resumed: { taskToken: string; output: { taskId: string; outcome: string } }[] = [];
+  readonly waiting = new Set<string>();
+
+  async start(referralId: string) {
+    this.started.push(referralId);
+  }
+
+  async resume(taskToken: string, output: { taskId: string; outcome: Decision["outcome"] }) {
+    if (!this.waiting.delete(taskToken)) throw new TaskNoLongerOpen("the workflow no longer waits");
+    this.resumed.push({ taskToken, output });
+  }
+}
+
+/** The clinic of cdk.json, with the defaults of every section; `legalClock` may be overridden. */
+export function testClinicConfig(overrides: Partial<ClinicConfigInput> = {}): ClinicConfig {
+  return clinicConfigSchema.parse({
+    clinic: {
+      name: "Smerteklinikken",
+      department: "Tverrfaglig smerteklinikk",
+      address: "Postboks 4950 Nydalen, 0424 Oslo",
+      phone: "23 00 00 00",
+      email: "smerteklinikken@smerteklinikk.example",
+      complaintsTo: "Statsforvalteren i Oslo og Akershus",
+    },
+    intakeTeam: [
+      { name: "Ingrid Lie", role: "physician", email: "ingrid.lie@smerteklinikk.example", lead: true },
+      { name: "Ola Haugen", role: "psychologist", email: "ola.haugen@smerteklinikk.example" },
+      { name: "Sara Nilsen", role: "physiotherapist", email: "sara.nilsen@smerteklinikk.example" },
+    ],
+    ...overrides,
+  });
+}
+
+/** The sample referral's submission, parsed, with fields of the body replaced by `changes`. */
+export function testSubmission(changes: Record<string, unknown> = {}): ReferralSubmission {
+  const parsed = parseReferralSubmission({ ...sampleReferral(), ...changes });
+  if (!parsed.ok) throw new Error(`bad test submission: ${JSON.stringify(parsed.issues)}`);
+  return parsed.value;
+}
+
+/** A stored referral in status `received`, as receive-referral writes it. */
+export function testReferral(
+  overrides: Partial<ReferralRecord> & { submission?: ReferralSubmission } = {},
+): ReferralRecord {
+  const submission = overrides.submission ?? testSubmission();
+  return {
+    referralId: "ref-1",
+    status: "received",
+    kind: submission.kind,
+    priority: submission.priority,
+    receivedAt: "2025-03-03T09:00:00.000Z",
+    clockStartDate: "2025-03-03",
+    assessmentDueDate: "2025-03-17",
+    missingContent: [],
+    deadlineBreached: false,
+    submission,
+    submittedBy: { kind: "portal", id: "portal-1" },
+    ...overrides,
+  };
+}
