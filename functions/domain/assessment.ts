@@ -3,10 +3,10 @@
  * and record it. The workflow calls these through thin handlers; the staff pages call the task ones.
  */
 import { randomBytes } from "node:crypto";
-import { type IsoDate, osloDate, workingDaysBetween } from "./calendar";
+import { type CalendarRules, type IsoDate, osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { type Decision, parseDecision } from "./decision";
-import { isAtRisk, type LegalClock, legalClockFor, secondsUntil } from "./legal-clock";
+import { isAtRisk, type LegalClock, legalClockFor, secondsUntil, workingDaysLeft } from "./legal-clock";
 import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
@@ -229,7 +229,7 @@ export type TaskView =
 
 /** Reads a task for its page. Changes nothing: mail scanners follow links. */
 export async function viewTask(
-  deps: { store: ReferralStore; clock: Clock },
+  deps: { store: ReferralStore; clock: Clock; calendar: CalendarRules },
   taskId: string,
 ): Promise<TaskView> {
   const task = await deps.store.findTask(taskId);
@@ -238,12 +238,12 @@ export async function viewTask(
   if (task.state === "answered") return { kind: "gone", reason: "answered" };
   if (task.state === "expired") return { kind: "gone", reason: "expired" };
   const referral = await mustGetReferral(deps.store, task.referralId);
-  return { kind: "open", task, referral, workingDaysLeft: workingDaysLeft(referral.assessmentDueDate, now) };
-}
-
-/** Working days from today (Oslo) to the due date; negative once it has passed. */
-export function workingDaysLeft(dueDate: IsoDate, now: Date): number {
-  return workingDaysBetween(osloDate(now), dueDate);
+  return {
+    kind: "open",
+    task,
+    referral,
+    workingDaysLeft: workingDaysLeft(osloDate(now), referral.assessmentDueDate, deps.calendar),
+  };
 }
 
 export type SubmitDecisionResult =
@@ -262,7 +262,7 @@ export type SubmitDecisionResult =
  * click or a reused link cannot decide twice) and resumes the workflow.
  */
 export async function submitDecision(
-  deps: { store: ReferralStore; clock: Clock; workflow: Workflow },
+  deps: { store: ReferralStore; clock: Clock; workflow: Workflow; calendar: CalendarRules },
   taskId: string,
   body: unknown,
 ): Promise<SubmitDecisionResult> {

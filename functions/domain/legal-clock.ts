@@ -13,6 +13,7 @@ import {
   osloDate,
   osloEndOfDay,
   osloStartOfDay,
+  workingDaysBetween,
 } from "./calendar";
 import { calendarRulesOf, type LegalClockConfig } from "./clinic";
 
@@ -76,4 +77,14 @@ export function nextEscalationAt(now: Date, rules: CalendarRules): Date {
 /** Whether the reminder point has passed at `now`: the clock is already short (e.g. an old forward). */
 export function isAtRisk(clock: Pick<LegalClock, "reminderAt">, now: Date): boolean {
   return now.getTime() >= clock.reminderAt.getTime();
+}
+
+/**
+ * Working days from `today` to `dueDate`: the working days after today up to and including the due
+ * date, so 0 on the due date. Once the due date has passed it is minus the working days since then,
+ * and at least -1: a weekend right after a Friday deadline must not read as "due today".
+ */
+export function workingDaysLeft(today: IsoDate, dueDate: IsoDate, rules: CalendarRules): number {
+  if (today <= dueDate) return workingDaysBetween(today, dueDate, rules);
+  return Math.min(-1, -workingDaysBetween(dueDate, today, rules));
 }

@@ -3,7 +3,9 @@
  * (a portal retry with the same idempotency key gets the same answer), and start its workflow.
  */
 import { createHash } from "node:crypto";
-import { ASSESSMENT_WORKING_DAYS, addWorkingDays, type IsoDate, osloDate } from "./calendar";
+import { type IsoDate, osloDate } from "./calendar";
+import type { LegalClockConfig } from "./clinic";
+import { legalClockFor } from "./legal-clock";
 import type { Clock, IdempotencyRecord, ReferralStore, Workflow } from "./ports";
 import { IdempotencyKeyTaken } from "./ports";
 import type { Actor, AuditEvent, ReferralRecord } from "./records";
@@ -34,6 +36,8 @@ export interface ReceiveDeps {
   workflow: Workflow;
   clock: Clock;
   newReferralId: () => string;
+  /** The clinic's working days and closures, so the receipt states the due date the workflow keeps. */
+  legalClock: LegalClockConfig;
 }
 
 export interface ReceiveRequest {
@@ -80,7 +84,10 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     referralId,
     status: "received",
     receivedAt,
-    assessmentDueDate: addWorkingDays(startDate, ASSESSMENT_WORKING_DAYS),
+    assessmentDueDate: legalClockFor(
+      { clockStartDate: startDate, priority: submission.priority },
+      deps.legalClock,
+    ).dueDate,
     missingContent: missingContent(submission),
   };
   const referral: ReferralRecord = {

@@ -5,7 +5,8 @@
  * the store for it must read only the attributes of `WorklistRow`.
  */
 import { z } from "zod";
-import { type CalendarRules, type IsoDate, osloDate, workingDaysBetween } from "./calendar";
+import { type CalendarRules, type IsoDate, osloDate } from "./calendar";
+import { workingDaysLeft } from "./legal-clock";
 import { REFERRAL_STATUSES, type ReferralStatus, type ReferralSubmission } from "./referral";
 import { formatIssues, type Issue } from "./validation";
 
@@ -116,16 +117,6 @@ export function parseWorklistQuery(
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, issues: formatIssues(result.error) };
-}
-
-/**
- * Working days from `today` to `dueDate`: the working days after today up to and including the due
- * date, so 0 on the due date. Once the due date has passed it is minus the working days since then,
- * and at least -1: a weekend right after a Friday deadline must not read as "due today".
- */
-export function workingDaysLeft(today: IsoDate, dueDate: IsoDate, rules: CalendarRules): number {
-  if (today <= dueDate) return workingDaysBetween(today, dueDate, rules);
-  return Math.min(-1, -workingDaysBetween(dueDate, today, rules));
 }
 
 /**

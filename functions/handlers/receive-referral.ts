@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { systemClock } from "../adapters/clock";
+import { clinicConfigFromEnv } from "../adapters/env";
 import { bodyText, header, internalError, json, mediaType } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { referralStoreFromEnv, workflowFromEnv } from "../adapters/wiring";
@@ -17,6 +18,7 @@ const deps = {
   workflow: workflowFromEnv(),
   clock: systemClock,
   newReferralId: randomUUID,
+  legalClock: clinicConfigFromEnv().legalClock,
 };
 
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

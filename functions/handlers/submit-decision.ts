@@ -4,14 +4,21 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { systemClock } from "../adapters/clock";
+import { clinicConfigFromEnv } from "../adapters/env";
 import { bodyText, html, internalError, json, mediaType } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { referralStoreFromEnv, workflowFromEnv } from "../adapters/wiring";
 import { submitDecision } from "../domain/assessment";
+import { calendarRulesOf } from "../domain/clinic";
 import { renderDecisionRecordedPage, renderTaskGonePage } from "../domain/staff-pages";
 import { taskPageHtml } from "./task-page-view";
 
-const deps = { store: referralStoreFromEnv(), workflow: workflowFromEnv(), clock: systemClock };
+const deps = {
+  store: referralStoreFromEnv(),
+  workflow: workflowFromEnv(),
+  clock: systemClock,
+  calendar: calendarRulesOf(clinicConfigFromEnv().legalClock),
+};
 const MAX_BODY_BYTES = 64 * 1024;
 
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

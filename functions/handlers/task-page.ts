@@ -1,14 +1,20 @@
 /** GET /tasks/{taskId}: the staff task page. It only reads: mail scanners follow links. */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { systemClock } from "../adapters/clock";
+import { clinicConfigFromEnv } from "../adapters/env";
 import { html, internalError } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { referralStoreFromEnv } from "../adapters/wiring";
 import { viewTask } from "../domain/assessment";
+import { calendarRulesOf } from "../domain/clinic";
 import { renderTaskGonePage } from "../domain/staff-pages";
 import { taskPageHtml } from "./task-page-view";
 
-const deps = { store: referralStoreFromEnv(), clock: systemClock };
+const deps = {
+  store: referralStoreFromEnv(),
+  clock: systemClock,
+  calendar: calendarRulesOf(clinicConfigFromEnv().legalClock),
+};
 
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   const taskId = event.pathParameters?.taskId ?? "";

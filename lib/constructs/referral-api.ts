@@ -159,7 +159,8 @@ export class ReferralApi extends Construct {
       receiveReferral: new FristFunction(this, "ReceiveReferralFunction", {
         entry: "functions/handlers/receive-referral.ts",
         description: "Frist API: POST /referrals",
-        environment: { ...table, ...workflow },
+        // CLINIC_CONFIG for the clinic's legal-clock rules: the 202 states the due date they give.
+        environment: { ...table, ...workflow, CLINIC_CONFIG: this.clinicConfig },
       }),
       getReferral: new FristFunction(this, "GetReferralFunction", {
         entry: "functions/handlers/get-referral.ts",
@@ -181,8 +182,8 @@ export class ReferralApi extends Construct {
         entry: "functions/handlers/submit-decision.ts",
         description: "Frist API: POST /tasks/{taskId}/decision",
         // The workflow adapter is built from STATE_MACHINE_ARN at cold start, though
-        // SendTaskSuccess itself needs only the token.
-        environment: { ...table, ...workflow },
+        // SendTaskSuccess itself needs only the token; CLINIC_CONFIG counts the working days left.
+        environment: { ...table, ...workflow, CLINIC_CONFIG: this.clinicConfig },
       }),
       openApi: new FristFunction(this, "OpenApiFunction", {
         entry: "functions/handlers/openapi.ts",

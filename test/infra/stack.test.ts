@@ -699,11 +699,11 @@ describe("the functions", () => {
     );
 
     expect(names).toEqual({
-      "functions/handlers/receive-referral.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
+      "functions/handlers/receive-referral.ts": ["CLINIC_CONFIG", "STATE_MACHINE_ARN", "TABLE_NAME"],
       "functions/handlers/get-referral.ts": ["TABLE_NAME"],
       "functions/handlers/list-referrals.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
       "functions/handlers/task-page.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
-      "functions/handlers/submit-decision.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
+      "functions/handlers/submit-decision.ts": ["CLINIC_CONFIG", "STATE_MACHINE_ARN", "TABLE_NAME"],
       "functions/handlers/openapi.ts": [],
       "functions/handlers/plan-intake.ts": [
         "CLINIC_CONFIG",

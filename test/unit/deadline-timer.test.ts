@@ -11,6 +11,7 @@ import {
   submitDecision,
   viewTask,
 } from "../../functions/domain/assessment";
+import { calendarRulesOf } from "../../functions/domain/clinic";
 import { deadlineBreachMetric, recordBreach, remindAssessors } from "../../functions/domain/deadline-timer";
 import { acknowledgeSecondary } from "../../functions/domain/secondary";
 import {
@@ -46,7 +47,16 @@ beforeEach(() => {
   workflow = new FakeWorkflow();
 });
 
-const deps = () => ({ store, mailer, metrics, clock, workflow, config, publicBaseUrl: BASE_URL });
+const deps = () => ({
+  store,
+  mailer,
+  metrics,
+  clock,
+  workflow,
+  config,
+  publicBaseUrl: BASE_URL,
+  calendar: calendarRulesOf(config.legalClock),
+});
 
 function expectNoPatientData(...texts: string[]) {
   const everything = texts.join("\n");

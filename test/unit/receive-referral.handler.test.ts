@@ -19,6 +19,19 @@ beforeAll(async () => {
   process.env.TABLE_NAME = "Referrals";
   process.env.STATE_MACHINE_ARN = "arn:aws:states:eu-north-1:123456789012:stateMachine:Referral";
   process.env.AWS_REGION = "eu-north-1";
+  process.env.CLINIC_CONFIG = JSON.stringify({
+    clinic: {
+      name: "Smerteklinikken",
+      department: "Tverrfaglig smerteklinikk",
+      address: "Postboks 1, 0001 Oslo",
+      phone: "23 00 00 00",
+      email: "post@smerteklinikk.example",
+      complaintsTo: "Statsforvalteren i Oslo og Akershus",
+    },
+    intakeTeam: [
+      { name: "Ingrid Lie", role: "physician", email: "ingrid@smerteklinikk.example", lead: true },
+    ],
+  });
   ({ handler } = await import("../../functions/handlers/receive-referral"));
 });
 

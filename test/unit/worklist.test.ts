@@ -5,12 +5,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addWorkingDays, type CalendarRules, defaultCalendarRules } from "../../functions/domain/calendar";
+import { workingDaysLeft } from "../../functions/domain/legal-clock";
 import {
   parseWorklistQuery,
   readWorklist,
   type Worklist,
   type WorklistRow,
-  workingDaysLeft,
   worklistItem,
 } from "../../functions/domain/worklist";
 
