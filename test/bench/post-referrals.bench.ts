@@ -10,6 +10,9 @@ import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { startLocalStack } from "../../lib/local/local-stack";
 import { sampleReferral } from "../support/http";
 
+// Info logs of 1,000 requests would drown the figures (and cost time inside the measurement).
+process.env.FRIST_QUIET = "1";
+
 const WARMUP = 30;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
