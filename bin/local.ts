@@ -4,6 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { startLocalStack } from "../lib/local/local-stack";
+import { parseClockStart, parseTimeScale } from "../lib/local/simulated-clock";
+import { describeClock } from "../lib/local/stepfunctions-local";
 
 const HELP = `Usage: npm start -- [options]
 
@@ -13,10 +15,14 @@ Options:
   --port <n>          API port (default 3000; 0 picks a free one)
   --in-memory         keep DynamoDB in memory (nothing survives a restart)
   --data-dir <dir>    DynamoDB Local's data directory (default .frist/data)
-  --clock <iso>       start of simulated time (arrives with issue 3)
-  --time-scale <x>    simulated time runs x times faster (arrives with issue 3)
+  --clock <iso>       start of simulated time, e.g. 2026-03-02T08:00:00Z (default: now)
+  --time-scale <x>    simulated time runs x times faster (default 1; 43200 = 10 working days in ~30 s)
   --quiet             no request log
   --help              this text
+
+Every handler and every workflow timer follows the simulated clock. Move it forward with
+  curl -X POST <clock URL>/advance -d '{"by":"PT36H"}'     (or {"to":"2026-03-16T08:00:00Z"})
+or from the operations page.
 
 Local mode has no IAM signing: the portal routes (/referrals) are unauthenticated here.
 Workflow executions and emails live in memory: a restart forgets in-flight executions.`;
@@ -40,11 +46,12 @@ async function main(): Promise<void> {
   }
   const port = values.port === undefined ? 3000 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: not a port: ${values.port}`);
-  const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
-  if (timeScale !== undefined && !(timeScale > 0))
-    fail(`--time-scale: not a positive number: ${values["time-scale"]}`);
-  if (values.clock !== undefined && Number.isNaN(Date.parse(values.clock))) {
-    fail(`--clock: not an ISO timestamp: ${values.clock}`);
+  let timeScale: number | undefined;
+  try {
+    if (values["time-scale"] !== undefined) timeScale = parseTimeScale(values["time-scale"]);
+    if (values.clock !== undefined) parseClockStart(values.clock);
+  } catch (error) {
+    fail((error as Error).message);
   }
 
   // Signals during start-up wait for it to finish, so that the Java process is never left behind.
@@ -73,8 +80,11 @@ Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
   Mailbox               ${stack.mailboxUrl}
   Mailbox (JSON)        ${stack.mailboxJsonUrl}
   Operations            ${stack.operationsUrl}
+  Clock                 ${stack.clockUrl}  (POST ${stack.clockUrl}/advance {"by":"PT36H"} moves it)
   Step Functions        ${stack.sfnEndpoint}
   DynamoDB Local        ${stack.dynamodbEndpoint}  (${values["in-memory"] ? "in memory" : `data in ${values["data-dir"] ?? ".frist/data"}`})
+
+Simulated time: ${describeClock(stack.clock)}
 
 The portal routes (/referrals) are unauthenticated locally: there is no IAM signing.
 Workflow executions and emails live in memory: a restart forgets them. Ctrl-C stops.

@@ -254,6 +254,8 @@ export interface ApiLocalOptions {
   log?: (line: string) => void;
   /** Where an error the function threw is reported (the function's log on AWS); default console.error. */
   logError?: (functionLogicalId: string, error: unknown) => void;
+  /** The request time in the events (requestTimeEpoch); the local stack passes its simulated clock. */
+  now?: () => Date;
 }
 
 /** A running API emulation. */
@@ -310,7 +312,7 @@ export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal>
           sourceIp: request.ip,
         },
         match,
-        { stage },
+        { stage, ...(options.now ? { now: options.now() } : {}) },
       );
       try {
         response = toProxyResponse(await options.invoke(match.route.functionLogicalId, event));

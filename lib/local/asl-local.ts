@@ -4,12 +4,29 @@
  * the one that deploys; only what the library reads differently from AWS is rewritten, and each
  * rewrite is listed in the notes {@link adaptDefinitionForLocal} returns:
  *
- * - `TimeoutSecondsPath` is read by the library from the input after `Parameters` (AWS reads the state
- *   input). The path is copied into `Parameters` as `__fristTimeoutSeconds` and `TimeoutSecondsPath`
- *   points there; the Task handler strips the field before the function sees its input.
+ * - Simulated time (lib/local/simulated-clock.ts): the waits that stand for time passing in the world
+ *   follow the local runtime's clock, not the library's real-time setTimeout, so `--clock`,
+ *   `--time-scale` and advancing the clock move them as they move the handlers' time:
+ *   - a callback (`.waitForTaskToken`) Task's `TimeoutSeconds`/`TimeoutSecondsPath` is taken out of
+ *     the library's hands: the value travels through `Parameters` as `__fristTimeoutSeconds` and the
+ *     local Task handler enforces it on the clock, failing the task with `States.Timeout` (Retry and
+ *     Catch match it, the library compares error names) and closing its token (a late SendTaskSuccess
+ *     answers TaskTimedOut). The library's own timer is set to its longest, 2^31-1 ms of real time.
+ *     Because the library only spares its own timeout error from `States.TaskFailed`, such a Task may
+ *     not Retry or Catch `States.TaskFailed`; that definition is refused rather than run wrongly.
+ *   - a `Wait` state becomes a Task on a local-only resource with the same name, paths and transitions,
+ *     whose handler sleeps on the clock until `Seconds`/`SecondsPath`/`Timestamp`/`TimestampPath`;
+ *     the execution history still shows it as a Wait state.
+ *   - the definition's `TimeoutSeconds` is taken out and reported as `executionTimeoutSeconds`; the
+ *     engine enforces it on the clock.
+ *   A plain invoke's timeout bounds a function's real compute, so it stays on real time (the library's).
+ * - `TimeoutSecondsPath` of a plain invoke is read by the library from the input after `Parameters`
+ *   (AWS reads the state input). The path is copied into `Parameters` as `__fristTimeoutSeconds` and
+ *   `TimeoutSecondsPath` points there; the Task handler strips the field before the function sees it.
  * - A Task without a timeout times out after 60 s in the library; AWS has no such default (a Lambda's
  *   own timeout bounds a plain invoke, a callback task waits). It gets the longest local timeout.
- * - Timeouts over 2^31-1 ms (about 24.8 days) fire at once in Node's setTimeout; they are clamped to it.
+ * - Timeouts over 2^31-1 ms (about 24.8 days) fire at once in Node's setTimeout; the library's are
+ *   clamped to it (the clock chunks its own timers, so simulated waits have no such limit).
  * - `QueryLanguage: "JSONPath"` is the default and is dropped; JSONata, `Assign`, `Arguments` and
  *   `Output` are ignored by the library, so a definition using them is refused rather than run wrongly.
  *
@@ -18,6 +35,7 @@
  * a {@link TaskTokenRegistry}, since the library has no callback of its own.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { parseIsoTimestamp, SimulatedClock } from "./simulated-clock";
 import { functionNameFromArn } from "./template";
 
 /** An Amazon States Language definition (or a nested Branch/ItemProcessor) as plain JSON. */
@@ -25,8 +43,14 @@ export type AslDefinition = Record<string, unknown> & { States: Record<string, A
 /** One state of a definition. */
 export type AslState = Record<string, unknown> & { Type: string };
 
-/** Field added to `Parameters` to carry the `TimeoutSecondsPath` value; never reaches a handler. */
+/** Field added to `Parameters` to carry a Task's timeout; never reaches a handler. */
 export const LOCAL_TIMEOUT_FIELD = "__fristTimeoutSeconds";
+
+/** The local-only resource a `Wait` state is rewritten to: a Task that sleeps on the simulated clock. */
+export const SIMULATED_WAIT_RESOURCE = "arn:aws:states:::frist-local:wait";
+
+/** The clock the local engine's waits and timeouts follow (a {@link SimulatedClock}). */
+export type LocalClock = Pick<SimulatedClock, "now" | "nowMs" | "sleepUntil">;
 
 /** The longest timeout Node's setTimeout honours, in whole seconds (2^31-1 ms). */
 export const MAX_LOCAL_TIMEOUT_SECONDS = Math.floor(2_147_483_647 / 1000);
@@ -47,6 +71,10 @@ export interface LocalDefinition {
   definition: AslDefinition;
   /** One line per rewrite: what changed, in which state, and why. */
   notes: string[];
+  /** The Wait states rewritten into simulated-clock Tasks (the history shows them as Wait states). */
+  simulatedWaits: string[];
+  /** The definition's TimeoutSeconds, for the engine to enforce on the simulated clock. */
+  executionTimeoutSeconds?: number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -78,6 +106,8 @@ export function allStates(definition: AslDefinition): Array<[string, AslState]> 
 export function adaptDefinitionForLocal(original: AslDefinition): LocalDefinition {
   const definition = structuredClone(original);
   const notes: string[] = [];
+  const simulatedWaits: string[] = [];
+  let executionTimeoutSeconds: number | undefined;
 
   const adaptLanguage = (holder: Record<string, unknown>, where: string): void => {
     if (holder.QueryLanguage === "JSONata") {
@@ -91,9 +121,18 @@ export function adaptDefinitionForLocal(original: AslDefinition): LocalDefinitio
     }
   };
 
-  const adaptMachine = (machine: AslDefinition, where: string): void => {
+  const adaptMachine = (machine: AslDefinition, where: string, root = false): void => {
     adaptLanguage(machine, where);
-    if (typeof machine.TimeoutSeconds === "number" && machine.TimeoutSeconds > MAX_LOCAL_TIMEOUT_SECONDS) {
+    if (root && typeof machine.TimeoutSeconds === "number") {
+      executionTimeoutSeconds = machine.TimeoutSeconds;
+      delete machine.TimeoutSeconds;
+      notes.push(
+        `${where}: TimeoutSeconds ${executionTimeoutSeconds} enforced by the local engine on the simulated clock`,
+      );
+    } else if (
+      typeof machine.TimeoutSeconds === "number" &&
+      machine.TimeoutSeconds > MAX_LOCAL_TIMEOUT_SECONDS
+    ) {
       notes.push(
         `${where}: TimeoutSeconds ${machine.TimeoutSeconds} clamped to ${MAX_LOCAL_TIMEOUT_SECONDS}`,
       );
@@ -107,19 +146,88 @@ export function adaptDefinitionForLocal(original: AslDefinition): LocalDefinitio
         }
       }
       if (state.Type === "Task") adaptTask(name, state);
-      if (
-        state.Type === "Wait" &&
-        typeof state.Seconds === "number" &&
-        state.Seconds > MAX_LOCAL_TIMEOUT_SECONDS
-      ) {
-        notes.push(`State ${name}: Wait Seconds ${state.Seconds} clamped to ${MAX_LOCAL_TIMEOUT_SECONDS}`);
-        state.Seconds = MAX_LOCAL_TIMEOUT_SECONDS;
-      }
+      if (state.Type === "Wait") machine.States[name] = adaptWait(name, state);
       for (const nested of nestedDefinitions(state)) adaptMachine(nested, `State ${name} (nested)`);
     }
   };
 
+  const adaptWait = (name: string, state: AslState): AslState => {
+    const parameters: Record<string, unknown> = { "input.$": "$" };
+    let wait: string;
+    if (typeof state.Seconds === "number") {
+      parameters.seconds = state.Seconds;
+      wait = `Seconds ${state.Seconds}`;
+    } else if (typeof state.SecondsPath === "string") {
+      parameters["seconds.$"] = state.SecondsPath;
+      wait = `SecondsPath ${state.SecondsPath}`;
+    } else if (typeof state.Timestamp === "string") {
+      parameters.timestamp = state.Timestamp;
+      wait = `Timestamp ${state.Timestamp}`;
+    } else if (typeof state.TimestampPath === "string") {
+      parameters["timestamp.$"] = state.TimestampPath;
+      wait = `TimestampPath ${state.TimestampPath}`;
+    } else {
+      throw new Error(`State ${name}: a Wait state needs Seconds, SecondsPath, Timestamp or TimestampPath`);
+    }
+    const task: AslState = {
+      Type: "Task",
+      Resource: SIMULATED_WAIT_RESOURCE,
+      Parameters: parameters,
+      TimeoutSeconds: MAX_LOCAL_TIMEOUT_SECONDS,
+    };
+    for (const field of ["Comment", "InputPath", "OutputPath", "Next", "End"]) {
+      if (field in state) task[field] = state[field];
+    }
+    simulatedWaits.push(name);
+    notes.push(`State ${name}: Wait (${wait}) sleeps on the simulated clock, as a local-only Task`);
+    return task;
+  };
+
+  const refuseTaskFailedMatch = (name: string, state: AslState): void => {
+    for (const field of ["Retry", "Catch"]) {
+      const rules = Array.isArray(state[field]) ? (state[field] as Array<{ ErrorEquals?: unknown }>) : [];
+      if (
+        rules.some(
+          (rule) => Array.isArray(rule.ErrorEquals) && rule.ErrorEquals.includes("States.TaskFailed"),
+        )
+      ) {
+        throw new Error(
+          `State ${name}: ${field} on States.TaskFailed would also match the local simulated-clock timeout ` +
+            "(the library spares only its own timeout error); match the errors by name instead",
+        );
+      }
+    }
+  };
+
+  const adaptCallbackTimeout = (name: string, state: AslState): void => {
+    const path = typeof state.TimeoutSecondsPath === "string" ? state.TimeoutSecondsPath : undefined;
+    const seconds = typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : undefined;
+    if (path === undefined && seconds === undefined) {
+      state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
+      notes.push(`State ${name}: no timeout, as on AWS (the library's default would be 60 s)`);
+      return;
+    }
+    if (!isRecord(state.Parameters)) {
+      throw new Error(`State ${name}: a callback Task without Parameters cannot pass its task token`);
+    }
+    refuseTaskFailedMatch(name, state);
+    state.Parameters =
+      path !== undefined
+        ? { ...state.Parameters, [`${LOCAL_TIMEOUT_FIELD}.$`]: path }
+        : { ...state.Parameters, [LOCAL_TIMEOUT_FIELD]: seconds };
+    delete state.TimeoutSecondsPath;
+    state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
+    notes.push(
+      `State ${name}: ${path !== undefined ? `TimeoutSecondsPath ${path}` : `TimeoutSeconds ${seconds}`} ` +
+        `enforced by the local Task handler on the simulated clock (carried as $.${LOCAL_TIMEOUT_FIELD})`,
+    );
+  };
+
   const adaptTask = (name: string, state: AslState): void => {
+    if (LAMBDA_INVOKE_CALLBACK.test(String(state.Resource))) {
+      adaptCallbackTimeout(name, state);
+      return;
+    }
     if (typeof state.TimeoutSecondsPath === "string") {
       if (isRecord(state.Parameters)) {
         state.Parameters = { ...state.Parameters, [`${LOCAL_TIMEOUT_FIELD}.$`]: state.TimeoutSecondsPath };
@@ -142,8 +250,13 @@ export function adaptDefinitionForLocal(original: AslDefinition): LocalDefinitio
     }
   };
 
-  adaptMachine(definition, "Definition");
-  return { definition, notes };
+  adaptMachine(definition, "Definition", true);
+  return {
+    definition,
+    notes,
+    simulatedWaits,
+    ...(executionTimeoutSeconds !== undefined ? { executionTimeoutSeconds } : {}),
+  };
 }
 
 /** A fresh task token: 64 url-safe random characters. */
@@ -225,6 +338,28 @@ export class TaskClosedError extends Error {
   }
 }
 
+/**
+ * A callback task's deadline passed on the simulated clock before SendTaskSuccess/Failure: the error
+ * Step Functions raises, under its name, so `Retry`/`Catch` `ErrorEquals: ["States.Timeout"]` match.
+ */
+export class TaskTimeoutError extends Error {
+  constructor(seconds: number) {
+    super(`The task did not answer within its timeout of ${seconds} s (local simulated clock)`);
+    this.name = "States.Timeout";
+  }
+}
+
+/** A `States.Runtime` error: a bad timeout or wait value. Like on AWS, no Retry or Catch takes it. */
+export class LocalRuntimeError extends Error {
+  /** Read by aws-local-stepfunctions' Retry/Catch matching. */
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = "States.Runtime";
+  }
+}
+
 /** State of a callback task, as the registry knows it. */
 export type TaskTokenStatus = "waiting" | "succeeded" | "failed" | "timed-out" | "closed";
 
@@ -250,6 +385,9 @@ interface TokenEntry extends IssuedTaskToken {
 export class TaskTokenRegistry {
   readonly #entries = new Map<string, TokenEntry>();
 
+  /** `now` stamps `issuedAt` (the engine passes its simulated clock). */
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
   /** Issues a token for a waiting task; `result` settles with the output or the failure sent for it. */
   issue(executionArn: string, stateName: string): { token: string; result: Promise<unknown> } {
     const token = newTaskToken();
@@ -261,7 +399,7 @@ export class TaskTokenRegistry {
       executionArn,
       stateName,
       status: "waiting",
-      issuedAt: new Date(),
+      issuedAt: this.now(),
       resolve,
       reject,
     });
@@ -305,6 +443,15 @@ export class TaskTokenRegistry {
   /** SendTaskHeartbeat: checks the token (heartbeat timeouts are not enforced locally). */
   heartbeat(token: string): IssuedTaskToken {
     return this.#waiting(token);
+  }
+
+  /** Marks one waiting token timed out (its task's deadline passed); false when it no longer waited. */
+  timeOut(token: string): boolean {
+    const entry = this.#entries.get(token);
+    if (entry?.status !== "waiting") return false;
+    entry.status = "timed-out";
+    entry.reject(new TaskClosedError("timed-out"));
+    return true;
   }
 
   /** Marks the waiting token(s) of a state as timed out (the library raised States.Timeout). */
@@ -378,6 +525,10 @@ export interface TaskHandlerOptions {
   tokens: TaskTokenRegistry;
   executionArn: string;
   region: string;
+  /** The clock timeouts and Wait states follow; default: real time. */
+  clock?: LocalClock;
+  /** Aborted when the execution stops: pending simulated waits give up their timers. */
+  signal?: AbortSignal;
   /** True once the execution stopped (aborted): the library may still try a retry, which must not run. */
   isStopped?: () => boolean;
   /** Called when a Task state starts an attempt; returns where that attempt's events go. */
@@ -400,45 +551,102 @@ function toJson(value: unknown): unknown {
 
 /**
  * The `taskResourceLocalHandlers` for one execution: one per Task state (nested ones included, the
- * library looks them up by state name). Resources other than Lambda invokes are refused up front,
- * because the library would otherwise call AWS.
+ * library looks them up by state name), and one per Wait state rewritten to sleep on the clock.
+ * Resources other than Lambda invokes are refused up front, because the library would otherwise call
+ * AWS.
  */
 export function buildTaskHandlers(options: TaskHandlerOptions): Record<string, LocalHandler> {
   const handlers: Record<string, LocalHandler> = {};
+  const clock = options.clock ?? new SimulatedClock();
+  const withClock = { ...options, clock };
   for (const [stateName, state] of allStates(options.definition)) {
     if (state.Type !== "Task") continue;
     const resource = String(state.Resource);
+    if (resource === SIMULATED_WAIT_RESOURCE) {
+      handlers[stateName] = (input) => runWait(withClock, stateName, input);
+      continue;
+    }
     const callback = LAMBDA_INVOKE_CALLBACK.test(resource);
     if (!callback && !LAMBDA_INVOKE.test(resource) && !LAMBDA_FUNCTION_ARN.test(resource)) {
       throw new Error(`State ${stateName}: resource ${resource} has no local implementation`);
     }
-    handlers[stateName] = (input) => runTask(options, stateName, resource, callback, input);
+    handlers[stateName] = (input) => runTask(withClock, stateName, resource, callback, input);
   }
   return handlers;
 }
 
+function tryParseTimestamp(value: string): number | undefined {
+  try {
+    return parseIsoTimestamp(value).getTime();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A rewritten Wait state: sleeps on the clock, then passes its input on unchanged. */
+async function runWait(
+  options: TaskHandlerOptions & { clock: LocalClock },
+  stateName: string,
+  input: unknown,
+): Promise<unknown> {
+  const { clock } = options;
+  const spec = isRecord(input) ? input : {};
+  let until: number;
+  if ("seconds" in spec) {
+    const seconds = spec.seconds;
+    if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 0) {
+      throw new LocalRuntimeError(
+        `State ${stateName}: the Wait seconds must be a non-negative integer, got ${JSON.stringify(seconds)}`,
+      );
+    }
+    until = clock.nowMs() + seconds * 1000;
+  } else if ("timestamp" in spec) {
+    const timestamp = spec.timestamp;
+    const parsed = typeof timestamp === "string" ? tryParseTimestamp(timestamp) : undefined;
+    if (parsed === undefined) {
+      throw new LocalRuntimeError(
+        `State ${stateName}: the Wait timestamp must be an RFC 3339 timestamp, got ${JSON.stringify(timestamp)}`,
+      );
+    }
+    until = parsed;
+  } else {
+    until = clock.nowMs();
+  }
+  await clock.sleepUntil(until, options.signal);
+  return spec.input ?? null;
+}
+
 /**
- * One task attempt. Deliberately not `async`: the library computes the timeout from the same input
- * object right after calling the handler, so the timeout clamp below must happen synchronously.
+ * One task attempt. Deliberately not `async`: the library computes its (real-time) timeout from the
+ * same input object right after calling the handler, so the timeout clamp below must happen
+ * synchronously. A callback task's own timeout is enforced here on the clock instead.
  */
 function runTask(
-  options: TaskHandlerOptions,
+  options: TaskHandlerOptions & { clock: LocalClock },
   stateName: string,
   resource: string,
   callback: boolean,
   input: unknown,
 ): Promise<unknown> {
+  const { clock } = options;
   const record = options.onTaskAttempt?.(stateName) ?? (() => undefined);
   const described = describeResource(resource);
   const emit = (type: TaskAttemptEvent["type"], extra: Partial<TaskAttemptEvent> = {}): void =>
-    record({ type, timestamp: new Date(), ...described, ...extra });
+    record({ type, timestamp: clock.now(), ...described, ...extra });
 
   let timeoutInSeconds: number | undefined;
   let parameters: unknown = input;
   if (isRecord(input) && LOCAL_TIMEOUT_FIELD in input) {
     const value = input[LOCAL_TIMEOUT_FIELD];
-    if (typeof value === "number" && value > MAX_LOCAL_TIMEOUT_SECONDS)
+    if (!callback && typeof value === "number" && value > MAX_LOCAL_TIMEOUT_SECONDS)
       input[LOCAL_TIMEOUT_FIELD] = MAX_LOCAL_TIMEOUT_SECONDS;
+    if (callback && (typeof value !== "number" || !Number.isInteger(value) || value < 1)) {
+      return Promise.reject(
+        new LocalRuntimeError(
+          `State ${stateName}: the timeout must be a positive integer of seconds, got ${JSON.stringify(value)}`,
+        ),
+      );
+    }
     timeoutInSeconds = typeof value === "number" ? value : undefined;
     const { [LOCAL_TIMEOUT_FIELD]: _carried, ...rest } = input;
     parameters = rest;
@@ -464,6 +672,10 @@ function runTask(
     ...(timeoutInSeconds !== undefined ? { timeoutInSeconds } : {}),
   });
   emit("TaskStarted");
+  // A callback task's deadline, on the clock, from its start (as Step Functions counts it).
+  const deadline =
+    callback && timeoutInSeconds !== undefined ? clock.nowMs() + timeoutInSeconds * 1000 : undefined;
+  let timedOut = false;
 
   const attempt = async (): Promise<unknown> => {
     if (options.isStopped?.()) throw new TaskClosedError("closed");
@@ -478,9 +690,10 @@ function runTask(
     } catch (thrown) {
       const error = toLambdaFunctionError(thrown);
       if (token) options.tokens.withdraw(token);
-      emit("TaskFailed", { error: error.name, cause: error.message });
+      if (!timedOut) emit("TaskFailed", { error: error.name, cause: error.message });
       throw error;
     }
+    if (timedOut) throw new TaskClosedError("timed-out");
     if (direct) {
       emit("TaskSucceeded", { output: JSON.stringify(result) });
       return result;
@@ -508,5 +721,37 @@ function runTask(
       throw error;
     }
   };
-  return attempt();
+  if (deadline === undefined || timeoutInSeconds === undefined) return attempt();
+
+  const seconds = timeoutInSeconds;
+  const timer = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, timer.signal]) : timer.signal;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    attempt().then(
+      (output) => {
+        if (settled) return;
+        settled = true;
+        timer.abort();
+        resolve(output);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        timer.abort();
+        reject(error);
+      },
+    );
+    clock.sleepUntil(deadline, signal).then(
+      () => {
+        if (settled) return;
+        settled = true;
+        timedOut = true;
+        if (token) options.tokens.timeOut(token);
+        emit("TaskTimedOut", { error: "States.Timeout" });
+        reject(new TaskTimeoutError(seconds));
+      },
+      () => undefined,
+    );
+  });
 }

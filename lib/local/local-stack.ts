@@ -5,11 +5,16 @@
  * Gateway emulation for the routes. The handlers run in this process with their normal SDK clients,
  * pointed at the stand-ins only through AWS_ENDPOINT_URL_* and dummy credentials.
  *
+ * Time is simulated (lib/local/simulated-clock.ts): `clock` and `timeScale` set where it starts and
+ * how fast it runs (real time without them); the handlers read it through FRIST_SIMULATED_CLOCK, the
+ * workflow engine's timers sleep on it, and `stack.clock` or `POST <clockUrl>/advance` moves it.
+ *
  * One local stack per process at a time. The handler modules (and the SDK clients they build at
  * module scope) are imported once per process, so a stack restarted in the same process reuses the
  * previous ports when they are free.
  */
 import { fileURLToPath } from "node:url";
+import { SIMULATED_CLOCK_ENV } from "../../functions/adapters/clock";
 import { createFristApp } from "../app";
 import { type ApiLocal, startApiLocal } from "./api-local";
 import {
@@ -20,6 +25,7 @@ import {
 } from "./dynamodb-local";
 import { createLambdaRuntime } from "./lambda-local";
 import { type SesLocal, startSesLocal } from "./ses-local";
+import { parseClockStart, parseTimeScale, SimulatedClock } from "./simulated-clock";
 import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions-local";
 import {
   type CfnTemplate,
@@ -45,9 +51,9 @@ export interface LocalStackOptions {
   inMemory?: boolean;
   /** DynamoDB Local's data directory; default ".frist/data" (relative to the working directory). */
   dataDir?: string;
-  /** Start of simulated time (ISO timestamp): accepted, simulated time arrives with issue 3. */
+  /** Start of simulated time, an ISO timestamp with a time zone; default: now. */
   clock?: string;
-  /** Simulated-time speed-up: accepted, simulated time arrives with issue 3. */
+  /** Simulated time runs this many times faster than real time (> 0); default 1. */
   timeScale?: number;
   /** No request log lines. */
   quiet?: boolean;
@@ -65,8 +71,15 @@ export interface LocalStack {
   mailboxUrl: string;
   /** Every email as JSON: `{ emails: [...] }`. */
   mailboxJsonUrl: string;
-  /** The workflow executions page. */
+  /** The workflow executions page (with the simulated time). */
   operationsUrl: string;
+  /**
+   * The simulated clock, local only: `GET` answers `{now, scale}`, `POST <clockUrl>/advance` with
+   * `{"by": "PT36H" | ms}` or `{"to": "<ISO>"}` moves it forward.
+   */
+  clockUrl: string;
+  /** The simulated clock every handler and workflow timer follows; `advance`/`advanceTo` move it. */
+  clock: SimulatedClock;
   /** The local Step Functions endpoint (AWS_ENDPOINT_URL_SFN). */
   sfnEndpoint: string;
   /** DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB). */
@@ -142,9 +155,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     mark = now;
   };
 
-  if (options.clock !== undefined || options.timeScale !== undefined) {
-    log("--clock/--time-scale: time simulation arrives with issue 3; running on real time.");
-  }
+  // Refuse a bad --clock/--time-scale before anything starts. Time stands still until the stack is
+  // ready, so that seconds of start-up are not days of simulated time.
+  const clock = new SimulatedClock({
+    paused: true,
+    ...(options.clock !== undefined ? { start: parseClockStart(options.clock) } : {}),
+    ...(options.timeScale !== undefined ? { scale: parseTimeScale(options.timeScale) } : {}),
+  });
 
   // Java takes the longest: start DynamoDB Local first and synthesize while it boots.
   const dataDir = options.inMemory ? null : (options.dataDir ?? ".frist/data");
@@ -172,10 +189,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const stoppers: Array<() => Promise<void>> = [];
   let restoreEnvironment: (() => void) | undefined;
+  let unfollowClock: (() => void) | undefined;
   const stopAll = async (): Promise<void> => {
     for (const stop of stoppers.splice(0).reverse()) {
       await stop().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
     }
+    clock.close();
+    unfollowClock?.();
+    unfollowClock = undefined;
     restoreEnvironment?.();
     restoreEnvironment = undefined;
   };
@@ -190,12 +211,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
       port: lastPorts.sfn ?? 0,
       invoke: (functionLogicalId, payload) => runtime.invoke(functionLogicalId, payload),
+      clock,
+      log: (line: string) => {
+        if (requestLog && line.startsWith("clock ")) requestLog(line);
+      },
     });
     stoppers.push(() => sfn.stop());
     const requestedPort = options.port ?? 3000;
     const api: ApiLocal = await startApiLocal({
       routes,
       invoke: (functionLogicalId, event) => runtime.invoke(functionLogicalId, event),
+      now: () => clock.now(),
       port: requestedPort === 0 ? (lastPorts.api ?? 0) : requestedPort,
       ...(requestLog ? { log: requestLog } : {}),
     }).catch(async (error: unknown) => {
@@ -203,6 +229,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return startApiLocal({
           routes,
           invoke: (functionLogicalId, event) => runtime.invoke(functionLogicalId, event),
+          now: () => clock.now(),
           port: 0,
           ...(requestLog ? { log: requestLog } : {}),
         });
@@ -232,6 +259,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SES: ses.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+      [SIMULATED_CLOCK_ENV]: clock.envValue(),
+    });
+    // The handlers read the clock from the environment: rewrite it whenever the clock moves.
+    unfollowClock = clock.onChange(() => {
+      process.env[SIMULATED_CLOCK_ENV] = clock.envValue();
     });
     markReady();
     await runtime.preload();
@@ -239,6 +271,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     Object.assign(lastPorts, { api: api.port, dynamodb: dynamo.port, ses: ses.port, sfn: sfn.port });
     timings.total = Date.now() - started;
+    // Without --clock, simulated time starts at the real now (the start-up took some of it).
+    if (options.clock === undefined) clock.advanceTo(Math.max(Date.now(), clock.nowMs()));
+    clock.resume();
 
     let stopped: Promise<void> | undefined;
     return {
@@ -246,6 +281,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       mailboxUrl: ses.mailboxUrl,
       mailboxJsonUrl: ses.mailboxJsonUrl,
       operationsUrl: sfn.operationsUrl,
+      clockUrl: sfn.clockUrl,
+      clock,
       sfnEndpoint: sfn.endpoint,
       dynamodbEndpoint: dynamo.endpoint,
       region,

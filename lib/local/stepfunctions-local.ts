@@ -7,7 +7,12 @@
  *
  * Operations: StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory, StopExecution,
  * SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat, DescribeStateMachine, ListStateMachines.
- * `GET /` serves a small operations page listing the executions.
+ * `GET /` serves a small operations page listing the executions and the simulated time.
+ *
+ * The engine's task timeouts, Wait states and execution timeouts follow a {@link SimulatedClock}
+ * (see asl-local.ts); the same server moves it, local only: `GET /clock` answers `{now, scale}`, and
+ * `POST /clock/advance` with `{"by": "PT36H" | <milliseconds>}` or `{"to": "<ISO timestamp>"}` moves
+ * it forward (a form post from the operations page works too).
  */
 import { randomUUID } from "node:crypto";
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
@@ -22,6 +27,7 @@ import {
   TaskTokenError,
   TaskTokenRegistry,
 } from "./asl-local";
+import { ClockInputError, parseAdvanceRequest, SimulatedClock } from "./simulated-clock";
 import { LOCAL_ACCOUNT_ID } from "./template";
 
 /** A state machine the endpoint runs. */
@@ -57,9 +63,15 @@ export interface LocalExecution {
 interface ExecutionRecord extends LocalExecution {
   events: LibraryEvent[];
   taskAttempts: Map<string, TaskAttemptEvent[][]>;
+  /** Types of states the local definition runs differently (rewritten Wait states), for the history. */
+  stateTypes: Record<string, string>;
   abort: () => void;
   /** Set before aborting, so that no task starts while the abort settles. */
   stopRequested: boolean;
+  /** Set when the execution timeout (on the clock) aborted it. */
+  timedOut: boolean;
+  /** Aborted when the execution stops: its pending simulated timers are released. */
+  stopSignal: AbortController;
 }
 
 /** A Step Functions API error: `type` becomes the SDK exception name. */
@@ -94,9 +106,17 @@ function requireString(body: Record<string, unknown>, field: string): string {
   return value;
 }
 
+/** Options of {@link LocalStepFunctions}. */
+export interface LocalStepFunctionsOptions {
+  /** The clock waits and timeouts follow; default: real time. */
+  clock?: SimulatedClock;
+}
+
 /** The execution engine behind the endpoint; usable without HTTP. */
 export class LocalStepFunctions {
-  readonly tokens = new TaskTokenRegistry();
+  readonly tokens: TaskTokenRegistry;
+  /** The clock the engine's waits, timeouts and timestamps follow. */
+  readonly clock: SimulatedClock;
   readonly #machines = new Map<
     string,
     {
@@ -104,6 +124,8 @@ export class LocalStepFunctions {
       machine: StateMachine;
       definition: AslDefinition;
       notes: string[];
+      simulatedWaits: string[];
+      executionTimeoutSeconds: number | undefined;
       created: Date;
     }
   >();
@@ -113,15 +135,35 @@ export class LocalStepFunctions {
     stateMachines: LocalStateMachineSpec[],
     readonly invoke: LambdaInvoker,
     readonly region: string,
+    options: LocalStepFunctionsOptions = {},
   ) {
+    this.clock = options.clock ?? new SimulatedClock();
+    this.tokens = new TaskTokenRegistry(() => this.clock.now());
     for (const spec of stateMachines) {
-      const { definition, notes } = adaptDefinitionForLocal(spec.definition as AslDefinition);
+      const { definition, notes, simulatedWaits, executionTimeoutSeconds } = adaptDefinitionForLocal(
+        spec.definition as AslDefinition,
+      );
       const machine = new StateMachine(definition as never, {
         validationOptions: { checkArn: true, checkPaths: true },
       });
       // Fail at start-up, not at the first execution, when a Task has no local implementation.
-      buildTaskHandlers({ definition, invoke, tokens: this.tokens, executionArn: "", region });
-      this.#machines.set(spec.arn, { spec, machine, definition, notes, created: new Date() });
+      buildTaskHandlers({
+        definition,
+        invoke,
+        tokens: this.tokens,
+        executionArn: "",
+        region,
+        clock: this.clock,
+      });
+      this.#machines.set(spec.arn, {
+        spec,
+        machine,
+        definition,
+        notes,
+        simulatedWaits,
+        executionTimeoutSeconds,
+        created: this.clock.now(),
+      });
     }
   }
 
@@ -162,12 +204,15 @@ export class LocalStepFunctions {
     }
 
     const taskAttempts = new Map<string, TaskAttemptEvent[][]>();
+    const stopSignal = new AbortController();
     const handlers = buildTaskHandlers({
       definition: entry.definition,
       invoke: this.invoke,
       tokens: this.tokens,
       executionArn,
       region: this.region,
+      clock: this.clock,
+      signal: stopSignal.signal,
       isStopped: () => {
         const current = this.#executions.get(executionArn);
         // The first task starts inside run(), before the record is stored: not stopped then.
@@ -181,7 +226,7 @@ export class LocalStepFunctions {
         return (event) => group.push(event);
       },
     });
-    const startDate = new Date();
+    const startDate = this.clock.now();
     const run = entry.machine.run(parsedInput as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
       context: buildExecutionContext({
@@ -204,14 +249,36 @@ export class LocalStepFunctions {
       done,
       events: [],
       taskAttempts,
+      stateTypes: Object.fromEntries(entry.simulatedWaits.map((name) => [name, "Wait"])),
       abort: run.abort,
       stopRequested: false,
+      timedOut: false,
+      stopSignal,
     };
     this.#executions.set(executionArn, record);
 
+    if (entry.executionTimeoutSeconds !== undefined) {
+      this.clock
+        .sleepUntil(startDate.getTime() + entry.executionTimeoutSeconds * 1000, stopSignal.signal)
+        .then(
+          () => {
+            if (record.status !== "RUNNING" || record.stopRequested) return;
+            record.timedOut = true;
+            record.stopRequested = true;
+            record.abort();
+            this.tokens.closeExecution(executionArn);
+          },
+          () => undefined,
+        );
+    }
+
     const consumeEvents = (async () => {
       for await (const event of run.eventLogs) {
-        const libraryEvent = event as unknown as LibraryEvent;
+        // The library stamps real time; the history tells the engine's (simulated) time.
+        const libraryEvent: LibraryEvent = {
+          ...(event as unknown as LibraryEvent),
+          timestamp: this.clock.nowMs(),
+        };
         record.events.push(libraryEvent);
         const state = libraryEvent.state as { name: string; type: string } | undefined;
         if (
@@ -222,7 +289,13 @@ export class LocalStepFunctions {
           this.tokens.expire(executionArn, state.name);
           const attempt = taskAttempts.get(state.name)?.at(-1);
           const last = attempt?.at(-1);
-          if (attempt && last && last.type !== "TaskSucceeded" && last.type !== "TaskFailed") {
+          if (
+            attempt &&
+            last &&
+            last.type !== "TaskSucceeded" &&
+            last.type !== "TaskFailed" &&
+            last.type !== "TaskTimedOut"
+          ) {
             attempt.push({
               type: "TaskTimedOut",
               timestamp: new Date(libraryEvent.timestamp),
@@ -242,7 +315,10 @@ export class LocalStepFunctions {
           record.output = JSON.stringify(output ?? null);
         },
         (failure: unknown) => {
-          if (failure instanceof ExecutionTimeoutError) {
+          if (
+            failure instanceof ExecutionTimeoutError ||
+            (failure instanceof ExecutionAbortedError && record.timedOut)
+          ) {
             record.status = "TIMED_OUT";
           } else if (failure instanceof ExecutionAbortedError) {
             record.status = "ABORTED";
@@ -255,7 +331,8 @@ export class LocalStepFunctions {
         },
       )
       .finally(async () => {
-        record.stopDate = new Date();
+        record.stopDate = this.clock.now();
+        stopSignal.abort();
         this.tokens.closeExecution(executionArn);
         await Promise.race([consumeEvents, new Promise((resolve) => setTimeout(resolve, 50))]);
         markDone();
@@ -271,6 +348,7 @@ export class LocalStepFunctions {
       if (cause !== undefined) record.cause = cause;
       record.stopRequested = true;
       record.abort();
+      record.stopSignal.abort();
       this.tokens.closeExecution(executionArn);
     }
     return record;
@@ -326,6 +404,7 @@ export class LocalStepFunctions {
       if (record.status !== "RUNNING") continue;
       record.stopRequested = true;
       record.abort();
+      record.stopSignal.abort();
       this.tokens.closeExecution(record.executionArn);
     }
   }
@@ -348,6 +427,9 @@ export function toHistoryEvents(
     events: LibraryEvent[];
     taskAttempts: Map<string, TaskAttemptEvent[][]>;
     stateMachineArn: string;
+    /** State types to report instead of the local definition's (rewritten Wait states). */
+    stateTypes?: Record<string, string>;
+    status?: ExecutionStatus;
   },
   includeExecutionData = true,
 ): Array<Record<string, unknown>> {
@@ -376,9 +458,13 @@ export function toHistoryEvents(
     }
   };
   for (const event of record.events) {
-    const state = event.state as
+    const reported = event.state as
       | { name: string; type: string; input?: unknown; output?: unknown }
       | undefined;
+    const state =
+      reported && record.stateTypes?.[reported.name]
+        ? { ...reported, type: record.stateTypes[reported.name] as string }
+        : reported;
     switch (event.type) {
       case "ExecutionStarted":
         push("ExecutionStarted", event.timestamp, {
@@ -402,7 +488,11 @@ export function toHistoryEvents(
         });
         break;
       case "ExecutionAborted":
-        push("ExecutionAborted", event.timestamp, { executionAbortedEventDetails: {} });
+        if (record.status === "TIMED_OUT") {
+          push("ExecutionTimedOut", event.timestamp, { executionTimedOutEventDetails: {} });
+        } else {
+          push("ExecutionAborted", event.timestamp, { executionAbortedEventDetails: {} });
+        }
         break;
       case "ExecutionTimeout":
         push("ExecutionTimedOut", event.timestamp, { executionTimedOutEventDetails: {} });
@@ -540,7 +630,7 @@ export function performOperation(
         typeof body.error === "string" ? body.error : undefined,
         typeof body.cause === "string" ? body.cause : undefined,
       );
-      return { stopDate: epochSeconds(record.stopDate ?? new Date()) };
+      return { stopDate: epochSeconds(record.stopDate ?? engine.clock.now()) };
     }
     case "SendTaskSuccess": {
       const token = requireString(body, "taskToken");
@@ -604,6 +694,29 @@ export function performOperation(
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+const OSLO_TIME = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Europe/Oslo",
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  timeZoneName: "short",
+});
+
+/** The simulated time as a line of text: ISO, Oslo wall time, and the speed-up. */
+export function describeClock(clock: SimulatedClock): string {
+  const now = clock.now();
+  return `${now.toISOString()} (${OSLO_TIME.format(now)} in Oslo), ${clock.scale}× real time`;
+}
+
+/** The clock as the `GET /clock` endpoint answers it. */
+export function clockState(clock: SimulatedClock): { now: string; scale: number } {
+  return { now: clock.now().toISOString(), scale: clock.scale };
+}
+
 function operationsPage(engine: LocalStepFunctions): string {
   const rows = engine
     .listExecutions()
@@ -622,6 +735,10 @@ function operationsPage(engine: LocalStepFunctions): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Frist local: workflow executions</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style></head>
 <body><h1>Workflow executions</h1><p>In memory: a restart of the local stack forgets them.</p>
+<p>Simulated time: <strong>${escapeHtml(describeClock(engine.clock))}</strong>.
+Timers and the handlers follow it (<a href="/clock">/clock</a>).</p>
+<form method="post" action="/clock/advance">Advance the clock by <input name="by" value="PT1H" size="10"
+aria-label="ISO 8601 duration, e.g. PT36H or P2D"> <button>Advance</button></form>
 <table><thead><tr><th>Execution (referral id)</th><th>Status</th><th>Current or last state</th><th>Started</th><th>Stopped</th><th>Error</th></tr></thead>
 <tbody>${rows}</tbody></table></body></html>`;
 }
@@ -636,6 +753,8 @@ export interface StepFunctionsLocalOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   log?: (line: string) => void;
+  /** The clock the engine follows and `/clock` moves; default: real time. */
+  clock?: SimulatedClock;
 }
 
 /** A running local Step Functions endpoint. */
@@ -644,6 +763,8 @@ export interface StepFunctionsLocalServer {
   endpoint: string;
   /** The operations page (executions and where each waits). */
   operationsUrl: string;
+  /** `GET` for `{now, scale}`; `POST <clockUrl>/advance` moves the clock (local only). */
+  clockUrl: string;
   port: number;
   engine: LocalStepFunctions;
   stop(): Promise<void>;
@@ -653,7 +774,9 @@ export interface StepFunctionsLocalServer {
 export async function startStepFunctionsLocal(
   options: StepFunctionsLocalOptions,
 ): Promise<StepFunctionsLocalServer> {
-  const engine = new LocalStepFunctions(options.stateMachines, options.invoke, options.region);
+  const engine = new LocalStepFunctions(options.stateMachines, options.invoke, options.region, {
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const server: FastifyInstance = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   server.removeAllContentTypeParsers();
   server.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
@@ -661,6 +784,44 @@ export async function startStepFunctionsLocal(
   server.get("/", async (_request, reply) =>
     reply.type("text/html; charset=utf-8").send(operationsPage(engine)),
   );
+  server.get("/clock", async (_request, reply) =>
+    reply.type("application/json").send(JSON.stringify(clockState(engine.clock))),
+  );
+  server.post("/clock/advance", async (request, reply) => {
+    const raw = typeof request.body === "string" ? request.body : "";
+    // A form post from the operations page, unless the body is JSON (`curl -d '{…}'` says "form").
+    const fromForm =
+      !raw.trimStart().startsWith("{") &&
+      String(request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+    try {
+      let body: unknown;
+      if (fromForm) {
+        body = Object.fromEntries(new URLSearchParams(raw));
+      } else {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          throw new ClockInputError(
+            'the body must be JSON: {"by": "PT36H" | milliseconds} or {"to": "<ISO>"}',
+          );
+        }
+      }
+      const before = engine.clock.nowMs();
+      engine.clock.advanceTo(parseAdvanceRequest(body, before));
+      const state = clockState(engine.clock);
+      options.log?.(`clock advanced to ${state.now}`);
+      if (fromForm) return reply.code(303).header("location", "/").send();
+      return reply
+        .type("application/json")
+        .send(JSON.stringify({ ...state, advancedByMs: engine.clock.nowMs() - before }));
+    } catch (error) {
+      if (!(error instanceof ClockInputError)) throw error;
+      return reply
+        .code(400)
+        .type("application/json")
+        .send(JSON.stringify({ error: "invalid_clock_request", message: error.message }));
+    }
+  });
   server.post("/", async (request, reply) => {
     const requestId = randomUUID();
     reply.header("x-amzn-RequestId", requestId).type("application/x-amz-json-1.0");
@@ -705,6 +866,7 @@ export async function startStepFunctionsLocal(
   return {
     endpoint,
     operationsUrl: `${endpoint}/`,
+    clockUrl: `${endpoint}/clock`,
     port,
     engine,
     async stop() {

@@ -6,11 +6,13 @@ import {
   LOCAL_TIMEOUT_FIELD,
   MAX_LOCAL_TIMEOUT_SECONDS,
   replaceTaskTokenPlaceholder,
+  SIMULATED_WAIT_RESOURCE,
   TASK_TOKEN_PLACEHOLDER,
   TaskTokenError,
   TaskTokenRegistry,
   toLambdaFunctionError,
 } from "../../lib/local/asl-local";
+import { SimulatedClock } from "../../lib/local/simulated-clock";
 
 const fnArn = (name: string) => `arn:aws:lambda:eu-north-1:000000000000:function:${name}`;
 
@@ -44,21 +46,99 @@ function workflow(): AslDefinition {
 }
 
 describe("adapting the synthesized definition for aws-local-stepfunctions", () => {
-  it("carries TimeoutSecondsPath through Parameters, since the library reads it after Parameters", () => {
+  it("takes a callback task's TimeoutSecondsPath out of the library's hands, to enforce it on the simulated clock", () => {
     // Act
     const { definition, notes } = adaptDefinitionForLocal(workflow());
 
-    // Assess
+    // Assess: the value travels through Parameters; the library's own timer is at its longest.
     expect(definition.States.AwaitAssessment).toMatchObject({
-      TimeoutSecondsPath: `$.${LOCAL_TIMEOUT_FIELD}`,
+      TimeoutSeconds: MAX_LOCAL_TIMEOUT_SECONDS,
       Parameters: {
         FunctionName: fnArn("Notify"),
         [`${LOCAL_TIMEOUT_FIELD}.$`]: "$.plan.awaitSeconds",
       },
     });
-    expect(
-      notes.some((note) => note.includes("AwaitAssessment") && note.includes("TimeoutSecondsPath")),
-    ).toBe(true);
+    expect(definition.States.AwaitAssessment?.TimeoutSecondsPath).toBeUndefined();
+    expect(notes.some((note) => note.includes("AwaitAssessment") && note.includes("simulated clock"))).toBe(
+      true,
+    );
+  });
+
+  it("carries a callback task's fixed TimeoutSeconds the same way", () => {
+    // Prepare
+    const original = workflow();
+    delete original.States.AwaitAssessment?.TimeoutSecondsPath;
+    (original.States.AwaitAssessment as Record<string, unknown>).TimeoutSeconds = 40 * 86_400;
+
+    // Act
+    const { definition } = adaptDefinitionForLocal(original);
+
+    // Assess: 40 days would overflow setTimeout; the clock's timers do not.
+    expect(definition.States.AwaitAssessment).toMatchObject({
+      TimeoutSeconds: MAX_LOCAL_TIMEOUT_SECONDS,
+      Parameters: { [LOCAL_TIMEOUT_FIELD]: 40 * 86_400 },
+    });
+  });
+
+  it("keeps a plain invoke's TimeoutSecondsPath with the library (real compute time), carried through Parameters", () => {
+    // Prepare
+    const original = workflow();
+    (original.States.PlanIntake as Record<string, unknown>).TimeoutSecondsPath = "$.budget";
+
+    // Act
+    const { definition } = adaptDefinitionForLocal(original);
+
+    // Assess
+    expect(definition.States.PlanIntake).toMatchObject({
+      TimeoutSecondsPath: `$.${LOCAL_TIMEOUT_FIELD}`,
+      Parameters: { [`${LOCAL_TIMEOUT_FIELD}.$`]: "$.budget" },
+    });
+  });
+
+  it("rewrites a Wait state into a local Task that sleeps on the clock, with the same name, paths and transitions", () => {
+    // Prepare
+    const original = workflow();
+    (original.States.PlanIntake as Record<string, unknown>).Next = "Pause";
+    original.States.Pause = {
+      Type: "Wait",
+      SecondsPath: "$.pause",
+      InputPath: "$.inner",
+      OutputPath: "$.kept",
+      Next: "AwaitAssessment",
+    };
+
+    // Act
+    const { definition, simulatedWaits, notes } = adaptDefinitionForLocal(original);
+
+    // Assess
+    expect(definition.States.Pause).toEqual({
+      Type: "Task",
+      Resource: SIMULATED_WAIT_RESOURCE,
+      Parameters: { "input.$": "$", "seconds.$": "$.pause" },
+      TimeoutSeconds: MAX_LOCAL_TIMEOUT_SECONDS,
+      InputPath: "$.inner",
+      OutputPath: "$.kept",
+      Next: "AwaitAssessment",
+    });
+    expect(simulatedWaits).toEqual(["Pause"]);
+    expect(notes.some((note) => note.startsWith("State Pause: Wait (SecondsPath $.pause)"))).toBe(true);
+  });
+
+  it("takes the execution's TimeoutSeconds out for the engine to enforce on the clock", () => {
+    const { definition, executionTimeoutSeconds } = adaptDefinitionForLocal({
+      ...workflow(),
+      TimeoutSeconds: 30 * 86_400,
+    });
+    expect(executionTimeoutSeconds).toBe(30 * 86_400);
+    expect(definition.TimeoutSeconds).toBeUndefined();
+  });
+
+  it("refuses a timed callback task that retries or catches States.TaskFailed, which would also match its local timeout", () => {
+    const original = workflow();
+    (original.States.AwaitAssessment as Record<string, unknown>).Catch = [
+      { ErrorEquals: ["States.TaskFailed"], Next: "Done" },
+    ];
+    expect(() => adaptDefinitionForLocal(original)).toThrow(/States.TaskFailed/);
   });
 
   it("keeps the graph: same states, transitions, paths; the original is untouched", () => {
@@ -197,6 +277,144 @@ describe("the local Task handlers", () => {
     const cause = JSON.parse(raised.message);
     expect(cause).toMatchObject({ errorType: "ThrottlingException", errorMessage: "slow down" });
     expect(toLambdaFunctionError("plain").name).toBe("Error");
+  });
+
+  it("fails a callback task with States.Timeout once the simulated deadline passes, and closes its token", async () => {
+    // Prepare
+    const clock = new SimulatedClock({ start: "2026-03-02T08:00:00Z" });
+    const tokens = new TaskTokenRegistry();
+    const events: string[] = [];
+    let token = "";
+    const { definition } = adaptDefinitionForLocal(workflow());
+    const handlers = buildTaskHandlers({
+      definition,
+      tokens,
+      clock,
+      executionArn: "arn:exec",
+      region: "eu-north-1",
+      onTaskAttempt: () => (event) => events.push(event.type),
+      invoke: async (_fn, payload) => {
+        token = (payload as { taskToken: string }).taskToken;
+        return { taskId: "t1" };
+      },
+    });
+    const waiting = handlers.AwaitAssessment?.({
+      FunctionName: fnArn("Notify"),
+      Payload: { referralId: "r1", taskToken: TASK_TOKEN_PLACEHOLDER },
+      [LOCAL_TIMEOUT_FIELD]: 7 * 86_400,
+    });
+    const outcome = waiting?.then(
+      () => "answered",
+      (error: Error) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // Act: a week of simulated time, less a second, then the last second.
+    clock.advance(7 * 86_400_000 - 1_000);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const stillWaiting = clock.pendingSleeps;
+    clock.advance(1_000);
+
+    // Assess
+    expect(stillWaiting).toBe(1);
+    const error = (await outcome) as Error;
+    expect(error.name).toBe("States.Timeout");
+    expect(events).toEqual(["TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskTimedOut"]);
+    expect(() => tokens.succeed(token, {})).toThrow(expect.objectContaining({ code: "TaskTimedOut" }));
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it("resumes a callback task answered before its deadline and drops its timer", async () => {
+    // Prepare
+    const clock = new SimulatedClock();
+    const tokens = new TaskTokenRegistry();
+    let token = "";
+    const { definition } = adaptDefinitionForLocal(workflow());
+    const handlers = buildTaskHandlers({
+      definition,
+      tokens,
+      clock,
+      executionArn: "arn:exec",
+      region: "eu-north-1",
+      invoke: async (_fn, payload) => {
+        token = (payload as { taskToken: string }).taskToken;
+        return {};
+      },
+    });
+    const waiting = handlers.AwaitAssessment?.({
+      FunctionName: fnArn("Notify"),
+      Payload: { taskToken: TASK_TOKEN_PLACEHOLDER },
+      [LOCAL_TIMEOUT_FIELD]: 3_600,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // Act
+    tokens.succeed(token, { outcome: "granted" });
+
+    // Assess
+    await expect(waiting).resolves.toEqual({ outcome: "granted" });
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it("fails with an uncatchable States.Runtime when the timeout is not a positive integer", async () => {
+    const { definition } = adaptDefinitionForLocal(workflow());
+    const handlers = buildTaskHandlers({
+      definition,
+      tokens: new TaskTokenRegistry(),
+      executionArn: "arn:exec",
+      region: "eu-north-1",
+      invoke: async () => ({}),
+    });
+    const raised = (await handlers
+      .AwaitAssessment?.({ FunctionName: fnArn("Notify"), Payload: {}, [LOCAL_TIMEOUT_FIELD]: 0 })
+      .catch((error: unknown) => error)) as Error & { isCatchable?: boolean };
+    expect(raised.name).toBe("States.Runtime");
+    expect(raised.isCatchable).toBe(false);
+  });
+
+  it("sleeps a rewritten Wait state on the clock until its seconds or timestamp, and passes its input on", async () => {
+    // Prepare
+    const clock = new SimulatedClock({ start: "2026-03-02T08:00:00Z" });
+    const original = workflow();
+    original.States.PauseFor = { Type: "Wait", SecondsPath: "$.seconds", Next: "Done" };
+    original.States.PauseUntil = { Type: "Wait", Timestamp: "2026-03-05T08:00:00Z", Next: "Done" };
+    const { definition } = adaptDefinitionForLocal(original);
+    const handlers = buildTaskHandlers({
+      definition,
+      tokens: new TaskTokenRegistry(),
+      clock,
+      executionArn: "arn:exec",
+      region: "eu-north-1",
+      invoke: async () => ({}),
+    });
+    const settled: string[] = [];
+
+    // Act
+    const pauseFor = handlers.PauseFor?.({ input: { a: 1 }, seconds: 86_400 }).then((output) => {
+      settled.push("for");
+      return output;
+    });
+    const pauseUntil = handlers
+      .PauseUntil?.({ input: { b: 2 }, timestamp: "2026-03-05T08:00:00Z" })
+      .then((output) => {
+        settled.push("until");
+        return output;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const beforeAdvance = [...settled];
+    clock.advance(2 * 86_400_000);
+    await pauseFor;
+    const afterTwoDays = [...settled];
+    clock.advanceTo("2026-03-05T08:00:00Z");
+
+    // Assess
+    expect(beforeAdvance).toEqual([]);
+    expect(afterTwoDays).toEqual(["for"]);
+    await expect(pauseFor).resolves.toEqual({ a: 1 });
+    await expect(pauseUntil).resolves.toEqual({ b: 2 });
+    await expect(handlers.PauseFor?.({ input: {}, seconds: -1 })).rejects.toMatchObject({
+      name: "States.Runtime",
+    });
   });
 
   it("refuses Task resources it cannot run locally", () => {

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { SIMULATED_CLOCK_ENV, systemClock } from "../../functions/adapters/clock";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 
 // Starts the real app on the local default (synth in-process, Java for DynamoDB Local): ~5 s per start.
@@ -29,6 +30,21 @@ describe("the local stack", () => {
     expect(process.env.TABLE_NAME).toBe(stack.tableNames[0]);
     expect(process.env.STATE_MACHINE_ARN).toBe(stack.stateMachineArn);
     expect(stack.adaptationNotes.some((note) => note.includes("AwaitAssessment"))).toBe(true);
+    // Without --clock/--time-scale the simulated clock is real time, and the handlers read it.
+    expect(stack.clock.scale).toBe(1);
+    expect(Math.abs(stack.clock.nowMs() - Date.now())).toBeLessThan(1_000);
+    expect(process.env[SIMULATED_CLOCK_ENV]).toBe(stack.clock.envValue());
+    expect(Math.abs(systemClock.now().getTime() - Date.now())).toBeLessThan(1_000);
+    expect(await (await fetch(stack.clockUrl)).json()).toMatchObject({ scale: 1 });
+  });
+
+  it("refuses a bad --clock or --time-scale before starting anything", async () => {
+    await expect(startLocalStack({ inMemory: true, clock: "next Monday" })).rejects.toThrow(
+      /^--clock: not an ISO timestamp with a time zone/,
+    );
+    await expect(startLocalStack({ inMemory: true, timeScale: 0 })).rejects.toThrow(
+      /^--time-scale: not a positive number/,
+    );
   });
 
   it("stops cleanly, restores the environment, and restarts in the same process on the same ports", async () => {
@@ -39,12 +55,14 @@ describe("the local stack", () => {
     // Act
     await first.stop();
     const envAfterStop = process.env.AWS_ENDPOINT_URL_SFN;
+    const clockEnvAfterStop = process.env[SIMULATED_CLOCK_ENV];
     const refused = await fetch(`${first.apiUrl}/openapi.json`).catch(() => "refused");
     const second = await startLocalStack({ port: 0, inMemory: true, quiet: true });
     running.push(second);
 
     // Assess
     expect(envAfterStop).toBeUndefined();
+    expect(clockEnvAfterStop).toBeUndefined();
     expect(refused).toBe("refused");
     expect([second.apiUrl, second.sfnEndpoint, second.dynamodbEndpoint, second.mailboxJsonUrl]).toEqual(
       ports,

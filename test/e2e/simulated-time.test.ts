@@ -1,0 +1,247 @@
+/**
+ * End to end on the local default with simulated time: the deadline timer of the synthesized workflow
+ * (reminder at the start of working day 8, breach and escalation after the 10th) runs on the local
+ * runtime's clock, which this test moves over HTTP (POST /clock/advance on the operations server).
+ * Driven over HTTP only, as a portal, a clinician and an operator would.
+ *
+ * The referral arrives on Monday 2 March 2026 at 09:00 in Oslo (day 0). `npx frist deadline
+ * 2026-03-02T08:00:00Z` gives its clock: reminder point 12 March 00:00 Oslo (2026-03-11T23:00Z), due
+ * date 16 March, deadline at the end of that day (2026-03-16T22:59:59.999Z).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import {
+  eventually,
+  getJson,
+  type MailboxEmail,
+  mailbox,
+  sampleReferral,
+  submitReferral,
+  taskLinkIn,
+} from "../support/http";
+
+const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
+const REMINDER_POINT = "2026-03-11T23:00:00.000Z";
+const DEADLINE = "2026-03-16T22:59:59.999Z";
+
+const intakeTeam = [
+  "ingrid.lie@smerteklinikk.example",
+  "ola.haugen@smerteklinikk.example",
+  "sara.nilsen@smerteklinikk.example",
+];
+const lead = "ingrid.lie@smerteklinikk.example";
+const referrerEmail = "per.hansen@legesenter.example";
+const patientEmail = "kari.nordmann@pasient.example";
+const gpEmail = "fastlege@legesenter.example";
+const SUBJECTS = {
+  task: "En ny henvisning venter på vurdering",
+  reminder: "Påminnelse: en henvisning venter fortsatt på vurdering",
+  escalation: "Fristen for vurdering av en henvisning er passert",
+};
+
+function withPatient(name: string): Record<string, unknown> {
+  const referral = sampleReferral();
+  referral.patient = { ...(referral.patient as object), name, email: patientEmail };
+  return referral;
+}
+
+const ofSubject = (emails: MailboxEmail[], subject: string) =>
+  emails.filter((email) => email.subject.endsWith(subject));
+const eventTypes = (file: Record<string, unknown>) =>
+  ((file.events as { type: string }[] | undefined) ?? []).map((event) => event.type);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Moves the local runtime's clock, as a tester or a demo does. */
+async function advanceClock(stack: LocalStack, body: { by: string | number } | { to: string }) {
+  const response = await fetch(`${stack.clockUrl}/advance`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { now: string; scale: number };
+}
+
+/** Health data that must never be in a staff email: the patient, the national ID, the diagnosis. */
+function expectNeutral(email: MailboxEmail, patientName: string): void {
+  const everything = `${email.subject}\n${email.body.text}\n${email.body.html}`;
+  for (const part of patientName.split(" ")) expect(everything).not.toContain(part);
+  expect(everything).not.toContain("15038512282");
+  expect(everything).not.toContain("L18");
+  expect(everything).not.toContain("Muskelsmerter");
+}
+
+describe("the deadline timer on simulated time, moved over HTTP", () => {
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      quiet: true,
+      clock: MONDAY_0900_OSLO,
+      timeScale: 1,
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("reminds the assessors at working day 8, escalates and records the breach after day 10, and still takes the decision", async () => {
+    // Prepare: the simulated clock starts on Monday 09:00 in Oslo.
+    const clock = (await getJson(stack.clockUrl)).body;
+    expect(clock).toMatchObject({ now: expect.stringMatching(/^2026-03-02T08:00/), scale: 1 });
+    const patientName = "Tora Tidsreise";
+    const receipt = await submitReferral(stack.apiUrl, withPatient(patientName), "simulated-time-1");
+    expect(receipt.status).toBe(202);
+    expect(receipt.body).toMatchObject({
+      receivedAt: expect.stringMatching(/^2026-03-02T08:0/),
+      assessmentDueDate: "2026-03-16",
+    });
+    const referralId = String(receipt.body.referralId);
+    const referralUrl = `${stack.apiUrl}/referrals/${referralId}`;
+    const taskEmails = await eventually(async () => {
+      const emails = ofSubject(await mailbox(stack.mailboxJsonUrl), SUBJECTS.task);
+      return emails.length === intakeTeam.length ? emails : undefined;
+    }, "the task emails to the intake team");
+    expect(taskEmails.map((email) => email.destination.to[0]).sort()).toEqual([...intakeTeam].sort());
+    const taskLink = taskLinkIn(taskEmails[0] as MailboxEmail);
+
+    // Act: to a minute before the reminder point.
+    await advanceClock(stack, { to: new Date(Date.parse(REMINDER_POINT) - 60_000).toISOString() });
+    await pause(1_500);
+
+    // Assess: no reminder yet.
+    expect(ofSubject(await mailbox(stack.mailboxJsonUrl), SUBJECTS.reminder)).toEqual([]);
+    expect(eventTypes((await getJson(referralUrl)).body)).not.toContain("assessors-reminded");
+
+    // Act: past the reminder point, the start of working day 8.
+    await advanceClock(stack, { by: "PT2M" });
+
+    // Assess: a neutral reminder to each assessor, with the same task link.
+    const reminders = await eventually(async () => {
+      const emails = ofSubject(await mailbox(stack.mailboxJsonUrl), SUBJECTS.reminder);
+      return emails.length === intakeTeam.length ? emails : undefined;
+    }, "the reminder emails");
+    expect(reminders.map((email) => email.destination.to[0]).sort()).toEqual([...intakeTeam].sort());
+    for (const email of reminders) {
+      expectNeutral(email, patientName);
+      expect(taskLinkIn(email)).toBe(taskLink);
+    }
+    const reminded = await eventually(async () => {
+      const { body } = await getJson(referralUrl);
+      return eventTypes(body).includes("assessors-reminded") ? body : undefined;
+    }, "the reminder in the referral's events");
+    expect(reminded.deadlineBreached).not.toBe(true);
+    expect(ofSubject(await mailbox(stack.mailboxJsonUrl), SUBJECTS.escalation)).toEqual([]);
+
+    // Act: past the end of the due date (Tuesday 17 March, 08:00 in Oslo).
+    await advanceClock(stack, { to: "2026-03-17T07:00:00Z" });
+
+    // Assess: the clinic lead gets the escalation; the referral and the worklist show the breach.
+    const [escalation] = await eventually(async () => {
+      const emails = ofSubject(await mailbox(stack.mailboxJsonUrl), SUBJECTS.escalation);
+      return emails.length > 0 ? emails : undefined;
+    }, "the escalation email");
+    expect(escalation?.destination.to).toEqual([lead]);
+    expectNeutral(escalation as MailboxEmail, patientName);
+    expect(taskLinkIn(escalation as MailboxEmail)).toBe(taskLink);
+    const breached = await eventually(async () => {
+      const { body } = await getJson(referralUrl);
+      return body.deadlineBreached === true && eventTypes(body).includes("deadline-breached")
+        ? body
+        : undefined;
+    }, "the breach on the referral");
+    expect(breached.status).toBe("awaiting-assessment");
+    const breachEvent = (breached.events as { type: string; at: string }[]).find(
+      (event) => event.type === "deadline-breached",
+    );
+    expect(Date.parse(String(breachEvent?.at))).toBeGreaterThan(Date.parse(DEADLINE));
+    const worklist = await getJson(`${stack.apiUrl}/referrals?status=awaiting-assessment`);
+    expect(worklist.status).toBe(200);
+    const line = (worklist.body.items as Record<string, unknown>[]).find(
+      (item) => item.referralId === referralId,
+    );
+    expect(line).toMatchObject({ deadlineBreached: true, assessmentDueDate: "2026-03-16" });
+    expect(Number(line?.workingDaysLeft)).toBeLessThan(0);
+
+    // Act: a decision after the breach, through the link of the first email.
+    expect((await fetch(taskLink)).status).toBe(200);
+    const decided = await fetch(`${taskLink}/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: "2026-05-15",
+        assessedBy: "1234567",
+      }),
+    });
+
+    // Assess: letters go out, the referral is decided and keeps its breach on record.
+    expect(decided.status).toBe(200);
+    await eventually(async () => {
+      const letters = (await mailbox(stack.mailboxJsonUrl)).filter((email) =>
+        email.subject.includes(referralId),
+      );
+      const to = letters.flatMap((email) => email.destination.to);
+      return [referrerEmail, patientEmail, gpEmail].every((address) => to.includes(address)) ? to : undefined;
+    }, "the decision letters to the referrer, the patient and the GP");
+    const decidedFile = await eventually(async () => {
+      const { body } = await getJson(referralUrl);
+      return body.status === "decided" && eventTypes(body).includes("workflow-completed") ? body : undefined;
+    }, "the referral decided");
+    expect(decidedFile.deadlineBreached).toBe(true);
+    expect((await fetch(taskLink)).status).toBe(410);
+  });
+});
+
+describe("the deadline timer at --time-scale 43200", () => {
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      quiet: true,
+      clock: MONDAY_0900_OSLO,
+      timeScale: 43_200,
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("runs a referral's 10 working days out to the breach in well under a minute of real time", {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare: 43200x is twelve simulated hours per real second; the deadline is ~14.6 days away.
+    const started = Date.now();
+
+    // Act: nobody decides, and nobody moves the clock.
+    const receipt = await submitReferral(stack.apiUrl, withPatient("Frida Fartsen"), "simulated-time-fast");
+    expect(receipt.status).toBe(202);
+    expect(receipt.body.assessmentDueDate).toBe("2026-03-16");
+    const referralUrl = `${stack.apiUrl}/referrals/${String(receipt.body.referralId)}`;
+    const breached = await eventually(
+      async () => {
+        const { body } = await getJson(referralUrl);
+        return body.deadlineBreached === true ? body : undefined;
+      },
+      "the breach",
+      60_000,
+    );
+    const elapsedMs = Date.now() - started;
+
+    // Assess
+    expect(elapsedMs).toBeLessThan(60_000);
+    expect(eventTypes(breached)).toEqual(
+      expect.arrayContaining(["assessors-notified", "assessors-reminded", "deadline-breached"]),
+    );
+    const now = (await getJson(stack.clockUrl)).body;
+    expect(Date.parse(String(now.now))).toBeGreaterThan(Date.parse(DEADLINE));
+    console.log(`43200x: received to breached in ${(elapsedMs / 1000).toFixed(1)} s of real time`);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Scheduled rules on the local default: read from the synthesized template, run on real time scaled
+ * by the time scale, never overlapping themselves, and on demand with runNow().
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createFristApp } from "../../lib/app";
+import { rateToMs, readSchedules, startSchedules } from "../../lib/local/schedules";
+import type { CfnTemplate } from "../../lib/local/template";
+
+const { app, stack } = createFristApp({ bundling: false });
+const fristTemplate = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+
+/** A template with one rule every `rate` targeting function Fn, plus a cron rule and a disabled rule. */
+function templateWith(rate: string): CfnTemplate {
+  return {
+    Resources: {
+      Fn: { Type: "AWS::Lambda::Function", Metadata: { "frist:entry": "functions/handlers/x.ts" } },
+      Every: {
+        Type: "AWS::Events::Rule",
+        Properties: {
+          ScheduleExpression: rate,
+          State: "ENABLED",
+          Targets: [{ Arn: { "Fn::GetAtt": ["Fn", "Arn"] }, Id: "T" }],
+        },
+      },
+      Cron: {
+        Type: "AWS::Events::Rule",
+        Properties: {
+          ScheduleExpression: "cron(0 12 * * ? *)",
+          Targets: [{ Arn: { "Fn::GetAtt": ["Fn", "Arn"] } }],
+        },
+      },
+      Off: {
+        Type: "AWS::Events::Rule",
+        Properties: {
+          ScheduleExpression: "rate(1 minute)",
+          State: "DISABLED",
+          Targets: [{ Arn: { "Fn::GetAtt": ["Fn", "Arn"] } }],
+        },
+      },
+    },
+  };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("local schedules", () => {
+  it("reads rate expressions in minutes, hours and days, and nothing else", () => {
+    expect(rateToMs("rate(15 minutes)")).toBe(900_000);
+    expect(rateToMs("rate(1 minute)")).toBe(60_000);
+    expect(rateToMs("rate(2 hours)")).toBe(7_200_000);
+    expect(rateToMs("rate(1 day)")).toBe(86_400_000);
+    expect(rateToMs("rate(0 minutes)")).toBeUndefined();
+    expect(rateToMs("cron(0 12 * * ? *)")).toBeUndefined();
+  });
+
+  it("finds the agenda rule of the synthesized template, every 15 minutes, targeting send-agendas", () => {
+    // Act
+    const rules = readSchedules(fristTemplate);
+
+    // Assess
+    expect(rules).toHaveLength(1);
+    const [rule] = rules;
+    expect(rule?.periodMs).toBe(900_000);
+    const target = rule?.targets[0]?.functionLogicalId ?? "";
+    expect(fristTemplate.Resources?.[target]?.Metadata?.["frist:entry"]).toBe(
+      "functions/handlers/send-agendas.ts",
+    );
+  });
+
+  it("invokes the target with a Scheduled Event on the scaled interval, skipping cron and disabled rules", async () => {
+    // Prepare: rate(1 minute) at 60 times real speed runs every second.
+    vi.useFakeTimers();
+    const calls: { id: string; event: Record<string, unknown> }[] = [];
+    const schedules = startSchedules({
+      template: templateWith("rate(1 minute)"),
+      region: "eu-north-1",
+      timeScale: 60,
+      now: () => new Date("2026-03-02T08:00:00Z"),
+      invoke: async (id, event) => {
+        calls.push({ id, event: event as Record<string, unknown> });
+        return { ok: true };
+      },
+    });
+
+    // Act
+    await vi.advanceTimersByTimeAsync(3_500);
+    await schedules.stop();
+    await vi.advanceTimersByTimeAsync(5_000);
+
+    // Assess
+    expect(schedules.rules.map((rule) => rule.ruleLogicalId)).toEqual(["Every"]);
+    expect(calls).toHaveLength(3);
+    expect(calls[0]).toMatchObject({
+      id: "Fn",
+      event: {
+        "detail-type": "Scheduled Event",
+        source: "aws.events",
+        time: "2026-03-02T08:00:00Z",
+        region: "eu-north-1",
+        resources: ["arn:aws:events:eu-north-1:000000000000:rule/Every"],
+      },
+    });
+  });
+
+  it("never overlaps a rule with itself, and runNow waits for the run in flight", async () => {
+    // Prepare: every 15 minutes at 3600 times real speed is every 250 ms; the function takes 1 s.
+    vi.useFakeTimers();
+    let running = 0;
+    let maxRunning = 0;
+    let calls = 0;
+    const schedules = startSchedules({
+      template: templateWith("rate(15 minutes)"),
+      region: "eu-north-1",
+      timeScale: 3600,
+      invoke: async () => {
+        calls += 1;
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        running -= 1;
+        return calls;
+      },
+    });
+
+    // Act
+    await vi.advanceTimersByTimeAsync(1_100);
+    const now = schedules.runNow();
+    await vi.advanceTimersByTimeAsync(2_000);
+    const runs = await now;
+    const stopping = schedules.stop();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await stopping;
+
+    // Assess
+    expect(maxRunning).toBe(1);
+    expect(runs).toEqual([
+      { ruleLogicalId: "Every", functionLogicalId: "Fn", ok: true, result: expect.any(Number) },
+    ]);
+    expect(runs[0]?.result).toBeGreaterThanOrEqual(2);
+  });
+
+  it("keeps going after a failing run and reports only the error's name", async () => {
+    // Prepare
+    const logged: string[] = [];
+    const schedules = startSchedules({
+      template: templateWith("rate(1 hour)"),
+      region: "eu-north-1",
+      manual: true,
+      log: (line) => logged.push(line),
+      invoke: async () => {
+        const error = new Error("Kari Nordmann 15038512282");
+        error.name = "ThrottlingException";
+        throw error;
+      },
+    });
+
+    // Act
+    const first = await schedules.runNow();
+    const second = await schedules.runNow();
+    await schedules.stop();
+
+    // Assess
+    expect(first).toEqual([
+      { ruleLogicalId: "Every", functionLogicalId: "Fn", ok: false, errorName: "ThrottlingException" },
+    ]);
+    expect(second).toHaveLength(1);
+    expect(logged.join("\n")).not.toContain("Kari");
+  });
+});
