@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { clinicConfigJson, type FristConfig } from "./config";
+import { IntakeSchedule } from "./constructs/intake-schedule";
 import { Mailer } from "./constructs/mailer";
 import { Operations } from "./constructs/operations";
 import { ReferralApi } from "./constructs/referral-api";
@@ -24,6 +25,7 @@ export class FristStack extends Stack {
   public readonly mailer: Mailer;
   public readonly api: ReferralApi;
   public readonly workflow: ReferralWorkflow;
+  public readonly intakeSchedule: IntakeSchedule;
   public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: FristStackProps) {
@@ -39,6 +41,7 @@ export class FristStack extends Stack {
     });
     this.api = new ReferralApi(this, "ReferralApi", {
       store: this.store,
+      mailer: this.mailer,
       clinicConfig,
       publicBaseUrl: config.publicBaseUrl,
     });
@@ -49,6 +52,12 @@ export class FristStack extends Stack {
       publicBaseUrl: this.api.publicBaseUrl,
     });
     this.api.addRoutes(this.workflow.stateMachine);
+    this.intakeSchedule = new IntakeSchedule(this, "IntakeSchedule", {
+      store: this.store,
+      mailer: this.mailer,
+      clinicConfig,
+      publicBaseUrl: this.api.publicBaseUrl,
+    });
     this.operations = new Operations(this, "Operations", {
       stateMachine: this.workflow.stateMachine,
       api: this.api.api,

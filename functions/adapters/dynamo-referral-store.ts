@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -23,7 +24,7 @@ import {
   type ReferralStore,
   StaleStateError,
 } from "../domain/ports";
-import type { AuditEvent, LetterRecord, ReferralRecord, TaskRecord } from "../domain/records";
+import type { AuditEvent, LetterRecord, MeetingRecord, ReferralRecord, TaskRecord } from "../domain/records";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -32,14 +33,47 @@ const taskKey = (referralId: string, taskId: string) => ({
   pk: `REFERRAL#${referralId}`,
   sk: `TASK#${taskId}`,
 });
-const letterKey = (letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole">) => ({
+/** A letter's key: referral, kind, the request it answers (information requests) and recipient. */
+export const letterKey = (
+  letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
+) => ({
   pk: `REFERRAL#${letter.referralId}`,
-  sk: `LETTER#${letter.letterKind}#${letter.recipientRole}`,
+  sk: `LETTER#${letter.letterKind}${letter.requestId ? `#${letter.requestId}` : ""}#${letter.recipientRole}`,
+});
+
+/** The partition of the `worklist` index that lists the letters waiting to be posted. */
+export const AWAITING_POSTAL_PARTITION = "LETTER#awaiting-postal";
+
+/**
+ * The `worklist` index keys of a letter waiting to be posted (sparse: removed once it is posted, and
+ * never on an emailed letter), oldest first.
+ */
+export const awaitingPostalKeys = (
+  letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "createdAt">,
+) => ({
+  gsi1pk: AWAITING_POSTAL_PARTITION,
+  gsi1sk: `${letter.createdAt}#${letter.referralId}#${letter.letterKind}#${letter.recipientRole}`,
 });
 const idempotencyKey = (scope: string, key: string) => ({
   pk: `IDEMPOTENCY#${scope}#${key}`,
   sk: "IDEMPOTENCY",
 });
+
+/** An intake meeting's counter item; its referrals are filed beside it under `REFERRAL#<id>`. */
+const meetingKey = (meetingId: string) => ({ pk: `MEETING#${meetingId}`, sk: "MEETING" });
+const meetingMemberKey = (meetingId: string, referralId: string) => ({
+  pk: `MEETING#${meetingId}`,
+  sk: `REFERRAL#${referralId}`,
+});
+const agendaKey = (agendaId: string) => ({ pk: `AGENDA#${agendaId}`, sk: "AGENDA" });
+/**
+ * Meetings reuse the worklist index sparsely: partition "MEETING" (no referral status is called
+ * that), sort "<startsAt ISO>#<meetingId>", so "meetings starting between" is one key condition.
+ */
+export const MEETING_PARTITION = "MEETING";
+const meetingSortKey = (startsAt: string, meetingId: string) => `${startsAt}#${meetingId}`;
+/** The attributes of a meeting item (aliased where DynamoDB reserves the word). */
+const MEETING_ATTRIBUTES = ["meetingId", "startsAt", "capacity", "seats", "agendaId", "agendaSentAt"];
 
 /** The worklist index keys: only referrals carry them, so events and letters stay out of the index. */
 const worklistKeys = (status: string, dueDate: string, referralId: string) => ({
@@ -50,6 +84,17 @@ const worklistKeys = (status: string, dueDate: string, referralId: string) => ({
 function stripKeys<T>(item: Record<string, unknown>): T {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, recordType: _t, ...rest } = item;
   return rest as T;
+}
+
+function toMeeting(item: Record<string, unknown>): MeetingRecord {
+  return {
+    meetingId: String(item.meetingId),
+    startsAt: String(item.startsAt),
+    capacity: Number(item.capacity),
+    seats: Number(item.seats),
+    agendaId: String(item.agendaId),
+    ...(typeof item.agendaSentAt === "string" ? { agendaSentAt: item.agendaSentAt } : {}),
+  };
 }
 
 /** DynamoDB implementation of the ReferralStore port. */
@@ -191,6 +236,23 @@ export class DynamoReferralStore implements ReferralStore {
       values[":due"] = change.assessmentDueDate;
       values[":dueKey"] = worklistKeys(change.to, change.assessmentDueDate, referralId).gsi1sk;
     }
+    // A referral seated in a meeting is filed under it in the same write, for the meeting's agenda.
+    const meetingId = change.assignment?.meetingId;
+    const filing: TransactItem[] = meetingId
+      ? [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...meetingMemberKey(meetingId, referralId),
+                recordType: "meeting-referral",
+                meetingId,
+                referralId,
+              },
+            },
+          },
+        ]
+      : [];
     await this.transact(
       [
         {
@@ -203,6 +265,7 @@ export class DynamoReferralStore implements ReferralStore {
             ExpressionAttributeValues: values,
           },
         },
+        ...filing,
         this.eventPut(referralId, event),
       ],
       `referral ${referralId} is not in ${change.from.join("/")}`,
@@ -407,12 +470,181 @@ export class DynamoReferralStore implements ReferralStore {
     );
   }
 
+  async takeSeat(meetingId: string, startsAt: Date, capacity: number): Promise<boolean> {
+    const startsAtIso = startsAt.toISOString();
+    try {
+      // One conditional UpdateItem: the counter and its check are atomic, so concurrent referrals
+      // can never push `seats` past `capacity`. The first seat creates the item and its agenda id.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: meetingKey(meetingId),
+          UpdateExpression:
+            "ADD #seats :one SET meetingId = :id, startsAt = :startsAt, #capacity = :capacity, " +
+            "recordType = :type, gsi1pk = :partition, gsi1sk = :sortKey, agendaId = if_not_exists(agendaId, :agendaId)",
+          ConditionExpression: "attribute_not_exists(#seats) OR #seats < :capacity",
+          // CAPACITY is a DynamoDB reserved word; both counter names are aliased alike.
+          ExpressionAttributeNames: { "#seats": "seats", "#capacity": "capacity" },
+          ExpressionAttributeValues: {
+            ":one": 1,
+            ":id": meetingId,
+            ":startsAt": startsAtIso,
+            ":capacity": capacity,
+            ":type": "meeting",
+            ":partition": MEETING_PARTITION,
+            ":sortKey": meetingSortKey(startsAtIso, meetingId),
+            ":agendaId": randomBytes(32).toString("base64url"),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async getMeeting(meetingId: string): Promise<MeetingRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: meetingKey(meetingId), ConsistentRead: true }),
+    );
+    return Item ? toMeeting(Item) : undefined;
+  }
+
+  async meetingsStartingBetween(from: Date, until: Date): Promise<MeetingRecord[]> {
+    const meetings: MeetingRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "worklist",
+          KeyConditionExpression: "gsi1pk = :partition AND gsi1sk BETWEEN :from AND :until",
+          ExpressionAttributeValues: {
+            ":partition": MEETING_PARTITION,
+            ":from": from.toISOString(),
+            // "<until>#…" sorts after "<until>" itself: "~" closes the range after every meeting id.
+            ":until": `${until.toISOString()}~`,
+          },
+          ProjectionExpression: MEETING_ATTRIBUTES.map((_, index) => `#a${index}`).join(", "),
+          ExpressionAttributeNames: Object.fromEntries(
+            MEETING_ATTRIBUTES.map((name, index) => [`#a${index}`, name]),
+          ),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      meetings.push(...(page.Items ?? []).map(toMeeting));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return meetings;
+  }
+
+  async claimAgenda(meeting: MeetingRecord, sentAt: string): Promise<boolean> {
+    try {
+      await this.transact(
+        [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: meetingKey(meeting.meetingId),
+              UpdateExpression: "SET agendaSentAt = :sentAt",
+              ConditionExpression: "agendaId = :agendaId AND attribute_not_exists(agendaSentAt)",
+              ExpressionAttributeValues: { ":sentAt": sentAt, ":agendaId": meeting.agendaId },
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...agendaKey(meeting.agendaId),
+                recordType: "agenda",
+                agendaId: meeting.agendaId,
+                meetingId: meeting.meetingId,
+              },
+            },
+          },
+        ],
+        "agenda already claimed",
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof StaleStateError) return false;
+      throw error;
+    }
+  }
+
+  async releaseAgenda(meeting: MeetingRecord, sentAt: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: meetingKey(meeting.meetingId),
+          UpdateExpression: "REMOVE agendaSentAt",
+          ConditionExpression: "agendaSentAt = :sentAt",
+          ExpressionAttributeValues: { ":sentAt": sentAt },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async findMeetingByAgendaId(agendaId: string): Promise<MeetingRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: agendaKey(agendaId), ConsistentRead: true }),
+    );
+    if (typeof Item?.meetingId !== "string") return undefined;
+    const meeting = await this.getMeeting(Item.meetingId);
+    return meeting?.agendaId === agendaId ? meeting : undefined;
+  }
+
+  async listMeetingReferrals(meetingId: string): Promise<ReferralRecord[]> {
+    const referralIds: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :referral)",
+          ExpressionAttributeValues: { ":pk": `MEETING#${meetingId}`, ":referral": "REFERRAL#" },
+          ProjectionExpression: "referralId",
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) referralIds.push(String(item.referralId));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+
+    const referrals: ReferralRecord[] = [];
+    for (let start = 0; start < referralIds.length; start += 100) {
+      let keys: Record<string, unknown>[] = referralIds.slice(start, start + 100).map(referralKey);
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error("BatchGetItem left keys unprocessed");
+        if (attempt > 0) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        }
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        referrals.push(...(Responses?.[this.tableName] ?? []).map((item) => stripKeys<ReferralRecord>(item)));
+        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return referrals;
+  }
+
   async claimLetter(letter: LetterRecord): Promise<LetterRecord | undefined> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...letterKey(letter), recordType: "letter", ...letter },
+          Item: {
+            ...letterKey(letter),
+            ...(letter.status === "awaiting-postal" ? awaitingPostalKeys(letter) : {}),
+            recordType: "letter",
+            ...letter,
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -441,6 +673,13 @@ export class DynamoReferralStore implements ReferralStore {
       sets.push("messageId = :messageId");
       values[":messageId"] = outcome.messageId;
     }
+    if (outcome.status === "awaiting-postal") {
+      // Listed at GET /letters?status=awaiting-postal until someone marks it posted.
+      const keys = awaitingPostalKeys(letter);
+      sets.push("gsi1pk = :postalPk", "gsi1sk = :postalSk");
+      values[":postalPk"] = keys.gsi1pk;
+      values[":postalSk"] = keys.gsi1sk;
+    }
     await this.transact(
       [
         {
@@ -455,6 +694,35 @@ export class DynamoReferralStore implements ReferralStore {
         this.eventPut(letter.referralId, event),
       ],
       "letter could not be completed",
+    );
+  }
+
+  async markLetterPosted(
+    letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
+    posted: { sentAt: string; postedBy: string },
+    event: AuditEvent,
+  ): Promise<void> {
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: letterKey(letter),
+            // Off the postal list (the index entry goes with the keys) and sent.
+            UpdateExpression: "SET #status = :sent, sentAt = :sentAt, postedBy = :by REMOVE gsi1pk, gsi1sk",
+            ConditionExpression: "attribute_exists(pk) AND #status = :awaiting",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":sent": "sent",
+              ":awaiting": "awaiting-postal",
+              ":sentAt": posted.sentAt,
+              ":by": posted.postedBy,
+            },
+          },
+        },
+        this.eventPut(letter.referralId, event),
+      ],
+      "letter is not awaiting postal dispatch",
     );
   }
 

@@ -3,14 +3,25 @@
  * and record it. The workflow calls these through thin handlers; the staff pages call the task ones.
  */
 import { randomBytes } from "node:crypto";
-import { type CalendarRules, type IsoDate, osloDate } from "./calendar";
-import type { ClinicConfig } from "./clinic";
-import { type Decision, parseDecision } from "./decision";
+import { type CalendarRules, osloDate } from "./calendar";
+import { type ClinicConfig, calendarRulesOf } from "./clinic";
+import { csrfTokenMatches, newCsrfToken } from "./csrf";
+import { type Decision, parseTaskAnswer } from "./decision";
+import { type InformationRequested, requestInformation } from "./information-request";
+import {
+  chooseTrack,
+  formatMeetingTime,
+  IntakePlanningError,
+  meetingLead,
+  meetingStartsAt,
+  planWithSeats,
+  singleAssessorOf,
+} from "./intake-planning";
 import { isAtRisk, type LegalClock, legalClockFor, secondsUntil, workingDaysLeft } from "./legal-clock";
 import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
-import { renderAssessmentTaskEmail, renderAtRiskEmail } from "./staff-email";
+import { renderAssessmentTaskEmail, renderAtRiskEmail, renderMeetingAtRiskEmail } from "./staff-email";
 
 /** The audit actor of a workflow step. */
 export const workflowActor = (step: string): Actor => ({ kind: "system", id: `workflow:${step}` });
@@ -35,6 +46,65 @@ export function planAssignment(config: ClinicConfig): Assignment {
     assessors: config.intakeTeam.map(({ name, role }) => ({ name, role })),
     ...(lead ? { lead: lead.name } : {}),
   };
+}
+
+/**
+ * Who assesses this referral, and when. The single-assessor track (the kinds and priorities
+ * `intakePlanning.singleAssessorTrack` names) gets one clinician and no seat. Every other referral
+ * takes a seat in the earliest intake meeting with room (the conditional counter `store.takeSeat`,
+ * so a meeting is never overbooked); the meeting's team is the intake team, led by its lead.
+ * `meetingLate` says that meeting starts at or after the reminder point. When no meeting in the
+ * planning horizon has room, the team still gets the referral, without a meeting, and it is late.
+ */
+export async function assignAssessors(
+  deps: { store: ReferralStore; config: ClinicConfig },
+  referral: Pick<ReferralRecord, "kind" | "priority">,
+  now: Date,
+  reminderAt: Date,
+): Promise<{ assignment: Assignment; meetingLate: boolean }> {
+  const team = deps.config.intakeTeam;
+  const planning = deps.config.intakePlanning;
+  const lead = meetingLead(team);
+  if (chooseTrack(referral, planning) === "single-assessor") {
+    const assessor = singleAssessorOf(planning, team);
+    return {
+      assignment: {
+        track: "single-assessor",
+        assessors: [{ name: assessor.name, role: assessor.role }],
+        lead: lead.name,
+      },
+      meetingLate: false,
+    };
+  }
+  const base = planAssignment(deps.config);
+  try {
+    const plan = await planWithSeats(
+      { receivedAt: now, now, reminderAt, config: planning, rules: calendarRulesOf(deps.config.legalClock) },
+      (meetingId, capacity) => deps.store.takeSeat(meetingId, meetingStartsAt(meetingId), capacity),
+    );
+    return {
+      assignment: { ...base, meetingId: plan.meetingId, startsAt: plan.startsAt.toISOString() },
+      meetingLate: plan.atRisk,
+    };
+  } catch (error) {
+    if (!(error instanceof IntakePlanningError)) throw error;
+    return { assignment: base, meetingLate: true };
+  }
+}
+
+/**
+ * The team members a referral's task goes to: its assignment's assessors (the single assessor, or
+ * the meeting's team), found on the intake team by name. A referral without an assignment, or one
+ * whose assessors are no longer on the team, goes to the whole team: someone must get it.
+ */
+export function assessorsOf(
+  referral: Pick<ReferralRecord, "assignment">,
+  config: ClinicConfig,
+): ClinicConfig["intakeTeam"] {
+  const named = (referral.assignment?.assessors ?? []).flatMap(
+    (assessor) => config.intakeTeam.find((member) => member.name === assessor.name) ?? [],
+  );
+  return named.length > 0 ? named : config.intakeTeam;
 }
 
 /** The clinic lead: the team member marked `lead`, else the first. Escalations go here. */
@@ -74,8 +144,13 @@ export async function planIntake(
   const untilReminderSeconds = secondsUntil(clock.reminderAt, now);
   if (referral.kind === "secondary") return { referralId, track: "secondary", untilReminderSeconds };
 
+  // A retried step finds the referral already assigned (status and assignment are one write) and
+  // takes no second seat.
+  let assignment = referral.assignment;
+  let meetingLate =
+    assignment?.startsAt !== undefined && Date.parse(assignment.startsAt) >= clock.reminderAt.getTime();
   if (referral.status === "received") {
-    const assignment = planAssignment(deps.config);
+    ({ assignment, meetingLate } = await assignAssessors(deps, referral, now, clock.reminderAt));
     await deps.store.changeStatus(
       referralId,
       {
@@ -92,6 +167,7 @@ export async function planIntake(
         details: {
           track: assignment.track,
           assessors: assignment.assessors.length,
+          ...(assignment.meetingId ? { meetingId: assignment.meetingId } : {}),
           assessmentDueDate: clock.dueDate,
           reminderAt: clock.reminderAt.toISOString(),
           ...(clock.internalTargetDate ? { internalTargetDate: clock.internalTargetDate } : {}),
@@ -116,6 +192,28 @@ export async function planIntake(
         assessmentDueDate: clock.dueDate,
         reminderAt: clock.reminderAt.toISOString(),
         deadlinePassed,
+        leadNotified: lead !== undefined,
+      },
+    });
+  } else if (meetingLate && !referral.atRisk) {
+    // No meeting with room before the reminder point: the meeting lead is told, neutrally.
+    const lead = leadOf(deps.config);
+    const meetingId = assignment?.meetingId;
+    if (lead) {
+      const email = renderMeetingAtRiskEmail({
+        ...staffEmailFacts(referral, clock, deps.config),
+        ...(meetingId ? { meetingTime: formatMeetingTime(meetingId) } : {}),
+      });
+      await deps.mailer.send({ to: lead.email, ...email });
+    }
+    await deps.store.flagReferral(referralId, "atRisk", {
+      type: "meeting-at-risk",
+      at: deps.clock.now().toISOString(),
+      actor: workflowActor("PlanIntake"),
+      details: {
+        ...(meetingId ? { meetingId } : {}),
+        assessmentDueDate: clock.dueDate,
+        reminderAt: clock.reminderAt.toISOString(),
         leadNotified: lead !== undefined,
       },
     });
@@ -156,7 +254,8 @@ export type NotifyPhase = "initial" | "rearm";
 
 /**
  * The Lambda of every Await* state. `initial` creates the task (an opaque id mapped to the task
- * token) and emails every assessor a neutral message with its link. `rearm` (after a reminder or an
+ * token) and emails the assignment's assessors (the single assessor, or the meeting's team) a
+ * neutral message with its link and the meeting's time. `rearm` (after a reminder or an
  * escalation) swaps the new token into the same task, so the link in every email keeps working,
  * and emails no one. A retried `initial` re-arms the task it created and emails again (at least
  * once); a `rearm` that finds no live task (it expired in a race) starts a new one, as `initial`.
@@ -193,6 +292,7 @@ export async function notifyAssessors(
       taskToken: input.taskToken,
       state: "open",
       createdAt: now.toISOString(),
+      csrfToken: newCsrfToken(),
     };
     await deps.store.createTask(task, {
       type: "assessment-task-created",
@@ -204,11 +304,13 @@ export async function notifyAssessors(
   }
 
   const clock = legalClockFor(referral, deps.config.legalClock);
+  const meetingId = referral.assignment?.meetingId;
   const email = renderAssessmentTaskEmail({
     taskUrl: taskUrlOf(deps.publicBaseUrl, taskId),
     ...staffEmailFacts(referral, clock, deps.config),
+    ...(meetingId ? { meetingTime: formatMeetingTime(meetingId) } : {}),
   });
-  const assessors = deps.config.intakeTeam;
+  const assessors = assessorsOf(referral, deps.config);
   for (const assessor of assessors) {
     await deps.mailer.send({ to: assessor.email, ...email });
   }
@@ -255,22 +357,40 @@ export type SubmitDecisionResult =
     }
   | { kind: "gone"; reason: "answered" | "expired" }
   | { kind: "busy"; view: Extract<TaskView, { kind: "open" }> }
+  | { kind: "forbidden" }
+  | InformationRequested
   | { kind: "unknown" };
 
 /**
  * Takes a decision from the task page: validates it, marks the task answered (once only, so a double
- * click or a reused link cannot decide twice) and resumes the workflow.
+ * click or a reused link cannot decide twice) and resumes the workflow. A form post (`options.form`)
+ * must carry the task's anti-forgery token, or nothing happens (`forbidden`). An information request
+ * is no decision: it sends the forespørsel and leaves the task open and the workflow waiting.
  */
 export async function submitDecision(
-  deps: { store: ReferralStore; clock: Clock; workflow: Workflow; calendar: CalendarRules },
+  deps: {
+    store: ReferralStore;
+    clock: Clock;
+    workflow: Workflow;
+    calendar: CalendarRules;
+    mailer: Mailer;
+    config: ClinicConfig;
+  },
   taskId: string,
   body: unknown,
+  options: { form?: { csrfToken: unknown } } = {},
 ): Promise<SubmitDecisionResult> {
   const view = await viewTask(deps, taskId);
   if (view.kind !== "open") return view;
+  if (options.form && !csrfTokenMatches(view.task.csrfToken, options.form.csrfToken)) {
+    return { kind: "forbidden" };
+  }
   const now = deps.clock.now();
-  const parsed = parseDecision(body, osloDate(now));
+  const parsed = parseTaskAnswer(body, osloDate(now), deps.config.decision.maxStartOfCareDeadlineDays);
   if (!parsed.ok) return { kind: "invalid", issues: parsed.issues, view };
+  if (parsed.value.outcome === "information-requested") {
+    return requestInformation(deps, view, parsed.value);
+  }
   const decision = parsed.value;
   const { task } = view;
 

@@ -59,12 +59,23 @@ export const intakeTeamSchema = z
   )
   .min(1, "the intake team needs at least one member");
 
+/**
+ * The clinic's bounds on a decision. A year catches a mistyped year without second-guessing the
+ * clinician (guideline deadlines are weeks: 12, 26); young adults at risk of dropping out of school
+ * or work should get a short deadline, so the task page suggests one of this many weeks.
+ */
+export const decisionConfigSchema = z.object({
+  maxStartOfCareDeadlineDays: z.number().int().min(1).max(3650).default(365),
+  youngAdultDeadlineWeeks: z.number().int().min(1).max(52).default(4),
+});
+
 export const clinicConfigSchema = z.object({
   clinic: clinicSchema,
   intakeTeam: intakeTeamSchema,
   // prefault, not default: the defaults inside each section must still apply to an empty object.
   legalClock: legalClockConfigSchema.prefault({}),
   intakePlanning: intakePlanningConfigSchema.prefault({}),
+  decision: decisionConfigSchema.prefault({}),
 });
 
 export type ClinicConfig = z.infer<typeof clinicConfigSchema>;

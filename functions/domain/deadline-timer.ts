@@ -5,7 +5,15 @@
  * the calendar and the clinic's rules at run time. Emails go out at least once (a retried step may
  * send one twice); the breach flag, its audit event and its metric are recorded once.
  */
-import { leadOf, liveTaskOf, mustGetReferral, staffEmailFacts, taskUrlOf, workflowActor } from "./assessment";
+import {
+  assessorsOf,
+  leadOf,
+  liveTaskOf,
+  mustGetReferral,
+  staffEmailFacts,
+  taskUrlOf,
+  workflowActor,
+} from "./assessment";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { legalClockFor, nextEscalationAt, secondsUntil } from "./legal-clock";
 import type { Clock, Mailer, Metrics, ReferralStore } from "./ports";
@@ -60,7 +68,7 @@ export async function remindAssessors(
   if (referral.status !== "awaiting-assessment") return { seconds };
 
   const task = await liveTaskOf(deps.store, referral.referralId);
-  const recipients = task?.state === "open" ? deps.config.intakeTeam : [];
+  const recipients = task?.state === "open" ? assessorsOf(referral, deps.config) : [];
   if (task && recipients.length > 0) {
     const email = renderReminderEmail({
       taskUrl: taskUrlOf(deps.publicBaseUrl, task.taskId),

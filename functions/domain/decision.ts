@@ -25,6 +25,7 @@ export const OUTCOME_LABELS = {
   granted: "Rett til nødvendig helsehjelp",
   refused: "Avslag",
   forwarded: "Videresendt",
+  "information-requested": "Forespørsel til henviser",
 } as const;
 
 /**
@@ -44,6 +45,7 @@ const MESSAGES = {
   justification: "Skriv en faglig begrunnelse",
   advice: "Skriv råd om videre oppfølging",
   forwardTo: "Oppgi hvor henvisningen sendes",
+  question: "Skriv hva du vil spørre henviser om",
   assessedBy: "Oppgi HPR-nummer eller ansatt-ID (høyst 64 tegn)",
   tooLong: "Teksten er for lang",
 } as const;
@@ -59,7 +61,8 @@ interface DeadlineWindow {
   maxDeadlineDays: number;
 }
 
-function addDays(date: IsoDate, days: number): IsoDate {
+/** The date `days` calendar days after `date` (UTC arithmetic on a date has no DST to trip on). */
+export function addDays(date: IsoDate, days: number): IsoDate {
   const [year, month, day] = date.split("-").map(Number) as [number, number, number];
   return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
@@ -140,6 +143,42 @@ export function parseDecision(
   maxDeadlineDays: number = MAX_DEADLINE_DAYS,
 ): { ok: true; value: Decision } | { ok: false; issues: Issue[] } {
   const result = buildDecisionSchema({ today, maxDeadlineDays }).safeParse(body);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: formatIssues(result.error) };
+}
+
+/**
+ * A request to the referrer for more information (forespørsel). Not a decision: the referral may not
+ * be sent back unassessed, so the task stays open and the legal clock keeps running.
+ */
+export const informationRequestSchema = z.object({
+  outcome: z.literal("information-requested"),
+  /** What the referrer is asked; quoted in the letter. */
+  question: requiredText(5_000, MESSAGES.question),
+  assessedBy,
+});
+
+export type InformationRequest = z.output<typeof informationRequestSchema>;
+
+/** What a task's form may carry: a decision, or a request to the referrer for more information. */
+export type TaskAnswer = Decision | InformationRequest;
+
+/**
+ * Validates what was posted to a task: an information request, or else a decision as
+ * {@link parseDecision} checks it (so an unknown outcome still asks for one of the outcomes).
+ */
+export function parseTaskAnswer(
+  body: unknown,
+  today: IsoDate,
+  maxDeadlineDays: number = MAX_DEADLINE_DAYS,
+): { ok: true; value: TaskAnswer } | { ok: false; issues: Issue[] } {
+  const isRequest =
+    typeof body === "object" &&
+    body !== null &&
+    (body as Record<string, unknown>).outcome === "information-requested";
+  if (!isRequest) return parseDecision(body, today, maxDeadlineDays);
+  const result = informationRequestSchema.safeParse(body);
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, issues: formatIssues(result.error) };

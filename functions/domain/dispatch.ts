@@ -54,6 +54,10 @@ export async function dispatchDecisionLetters(
       html: rendered.html,
       text: rendered.text,
       createdAt: deps.clock.now().toISOString(),
+      // Someone must post the patient's copy: the address travels with the letter to the postal list.
+      ...(!recipient.email && recipient.role === "patient" && submission.patient.postalAddress
+        ? { postalAddress: submission.patient.postalAddress }
+        : {}),
     };
 
     if (await deliverLetter(deps, letter, actor)) sent += 1;

@@ -108,9 +108,11 @@ const HTML_REFUSED = `<p>Vi viser til henvisning mottatt {{receivedDate}}. Henvi
 `;
 
 const HTML_FORWARDED = `<p>Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.</p>
-<p><strong>Henvisningen er sendt videre til {{forwardTo}}</strong>, som vurderer den og gir svar. Pasienten beholder opprinnelig mottaksdato (ansiennitetsdato) {{receivedDate}}.</p>
+<p><strong>Henvisningen er sendt videre til {{forwardTo}}</strong>, som vurderer pasientens rett til nødvendig helsehjelp og gir svar.</p>
 <h2 style="font-size: 1.1em;">Begrunnelse</h2>
 <p>{{multiline justification}}</p>
+<h2 style="font-size: 1.1em;">Ansiennitetsdato</h2>
+<p>Ansiennitetsdatoen <strong>{{receivedDate}}</strong> følger henvisningen til {{forwardTo}}. Pasienten beholder sin opprinnelige mottaksdato, og fristen for vurdering regnes fortsatt fra denne datoen.</p>
 `;
 
 const TEXT_HEAD = `{{#if copyNote}}
@@ -185,10 +187,35 @@ Henviser kan sende ny henvisning dersom situasjonen endrer seg.
 
 const TEXT_FORWARDED = `Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.
 
-Henvisningen er sendt videre til {{forwardTo}}, som vurderer den og gir svar. Pasienten beholder opprinnelig mottaksdato (ansiennitetsdato) {{receivedDate}}.
+Henvisningen er sendt videre til {{forwardTo}}, som vurderer pasientens rett til nødvendig helsehjelp og gir svar.
 
 BEGRUNNELSE
 {{justification}}
+
+ANSIENNITETSDATO
+Ansiennitetsdatoen {{receivedDate}} følger henvisningen til {{forwardTo}}. Pasienten beholder sin opprinnelige mottaksdato, og fristen for vurdering regnes fortsatt fra denne datoen.
+
+`;
+
+const HTML_INFORMATION_REQUEST = `<p>Vi viser til henvisning mottatt {{receivedDate}}. For å vurdere henvisningen trenger inntaksteamet flere opplysninger.</p>
+<h2 style="font-size: 1.1em;">Hva vi trenger</h2>
+<p>{{multiline question}}</p>
+<h2 style="font-size: 1.1em;">Slik svarer du</h2>
+<p>Send opplysningene som tillegg til henvisningen gjennom den vanlige elektroniske meldingsutvekslingen, og oppgi vår referanse {{referralId}}.</p>
+<h2 style="font-size: 1.1em;">Fristen løper</h2>
+<p>Dette er ikke et svar på henvisningen, og henvisningen er ikke sendt i retur. Fristen for vurdering løper som før: henvisningen blir vurdert senest <strong>{{dueDate}}</strong>, også om opplysningene ikke har kommet innen da.</p>
+`;
+
+const TEXT_INFORMATION_REQUEST = `Vi viser til henvisning mottatt {{receivedDate}}. For å vurdere henvisningen trenger inntaksteamet flere opplysninger.
+
+HVA VI TRENGER
+{{question}}
+
+SLIK SVARER DU
+Send opplysningene som tillegg til henvisningen gjennom den vanlige elektroniske meldingsutvekslingen, og oppgi vår referanse {{referralId}}.
+
+FRISTEN LØPER
+Dette er ikke et svar på henvisningen, og henvisningen er ikke sendt i retur. Fristen for vurdering løper som før: henvisningen blir vurdert senest {{dueDate}}, også om opplysningene ikke har kommet innen da.
 
 `;
 
@@ -205,7 +232,7 @@ Henvisningen er registrert hos {{clinic.name}}, {{clinic.department}}, og følge
 
 `;
 
-/** A forward is not a rights decision, so its letter carries no complaint section. */
+/** Every decision letter, the forward included, says how to complain. */
 const templates = {
   granted: {
     html: htmlEnv.compile(HTML_HEAD + HTML_GRANTED + HTML_COMPLAINT + HTML_FOOT),
@@ -216,8 +243,8 @@ const templates = {
     text: textEnv.compile(TEXT_HEAD + TEXT_REFUSED + TEXT_COMPLAINT + TEXT_FOOT, { noEscape: true }),
   },
   forwarded: {
-    html: htmlEnv.compile(HTML_HEAD + HTML_FORWARDED + HTML_FOOT),
-    text: textEnv.compile(TEXT_HEAD + TEXT_FORWARDED + TEXT_FOOT, { noEscape: true }),
+    html: htmlEnv.compile(HTML_HEAD + HTML_FORWARDED + HTML_COMPLAINT + HTML_FOOT),
+    text: textEnv.compile(TEXT_HEAD + TEXT_FORWARDED + TEXT_COMPLAINT + TEXT_FOOT, { noEscape: true }),
   },
 } satisfies Record<
   Decision["outcome"],
@@ -328,6 +355,57 @@ export function renderAcknowledgementLetter(input: AcknowledgementLetterInput): 
     previousDecisionRef: input.previousDecisionRef,
   };
   return { subject, html: acknowledgementTemplate.html(view), text: acknowledgementTemplate.text(view) };
+}
+
+const informationRequestTemplate = {
+  html: htmlEnv.compile(HTML_HEAD + HTML_INFORMATION_REQUEST + HTML_FOOT),
+  text: textEnv.compile(TEXT_HEAD + TEXT_INFORMATION_REQUEST + TEXT_FOOT, { noEscape: true }),
+};
+
+const INFORMATION_REQUEST_TITLE = "Forespørsel om tilleggsopplysninger";
+
+export interface InformationRequestLetterInput {
+  /** The letter's reference ("Vår referanse"). */
+  referralId: string;
+  /** The date the clock counts from (for a forward, the ansiennitetsdato). */
+  receivedDate: IsoDate;
+  /** The assessment due date: the letter says the clock keeps running until then. */
+  assessmentDueDate: IsoDate;
+  patient: { name: string };
+  referrer: { name: string; organisation: string };
+  /** What the intake team asks, as typed on the task page. */
+  question: string;
+  /** The date of the letter. */
+  date: IsoDate;
+  clinic: ClinicConfig["clinic"];
+}
+
+/**
+ * The forespørsel to the referrer: what the intake team needs, how to send it, and that this is not
+ * an answer and the assessment deadline still holds. To the referrer only (the patient and the GP
+ * get the answer later), and without a complaint section, because nothing is decided yet.
+ */
+export function renderInformationRequestLetter(input: InformationRequestLetterInput): RenderedLetter {
+  const subject = `${INFORMATION_REQUEST_TITLE} (ref. ${input.referralId})`;
+  const view = {
+    subject,
+    title: INFORMATION_REQUEST_TITLE,
+    copyNote: null,
+    copyList: null,
+    referralId: input.referralId,
+    receivedDate: formatNorwegianDate(input.receivedDate),
+    decidedDate: formatNorwegianDate(input.date),
+    dueDate: formatNorwegianDate(input.assessmentDueDate),
+    patientName: input.patient.name,
+    referrer: input.referrer,
+    clinic: input.clinic,
+    question: input.question,
+  };
+  return {
+    subject,
+    html: informationRequestTemplate.html(view),
+    text: informationRequestTemplate.text(view),
+  };
 }
 
 function outcomeView(decision: Decision): Record<string, string | null> {

@@ -4,7 +4,8 @@
  * ID check digits have no JSON Schema form; the descriptions say what they check.
  */
 import { z } from "zod";
-import { decisionSchema } from "./decision";
+import { decisionSchema, informationRequestSchema } from "./decision";
+import { letterPostedSchema, postalListSchema, postalQuerySchema } from "./postal";
 import {
   errorSchema,
   referralAcceptedSchema,
@@ -23,6 +24,9 @@ function componentSchemas(): Record<string, JsonObject> {
   registry.add(referralAcceptedSchema, { id: "ReferralAccepted" });
   registry.add(referralViewSchema, { id: "ReferralView" });
   registry.add(decisionSchema, { id: "Decision" });
+  registry.add(informationRequestSchema, { id: "InformationRequest" });
+  registry.add(postalListSchema, { id: "PostalList" });
+  registry.add(letterPostedSchema, { id: "LetterPosted" });
   registry.add(validationErrorSchema, { id: "ValidationError" });
   registry.add(errorSchema, { id: "Error" });
   registry.add(worklistSchema, { id: "Worklist" });
@@ -186,13 +190,33 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
       "/tasks/{taskId}/decision": {
         post: {
           operationId: "submitDecision",
-          summary: "Record the rights assessment and resume the workflow",
+          summary:
+            "Record the rights assessment and resume the workflow, or ask the referrer for more information",
+          description:
+            "A decision (`granted`, `refused`, `forwarded`) answers the task and resumes the workflow. An " +
+            "information request (`information-requested`) sends the forespørsel letter to the referrer " +
+            "and leaves the task open and the deadline running. A form post must carry the task page's " +
+            "`csrfToken` (hidden field) and, when the browser sends one, an `Origin` of this host; JSON " +
+            "posts need `Content-Type: application/json` and no token.",
           parameters: [pathId("taskId", "Opaque task id from the staff email.")],
           requestBody: {
             required: true,
             content: {
-              "application/x-www-form-urlencoded": { schema: ref("Decision") },
-              "application/json": { schema: ref("Decision") },
+              "application/x-www-form-urlencoded": {
+                schema: {
+                  allOf: [
+                    { oneOf: [ref("Decision"), ref("InformationRequest")] },
+                    {
+                      type: "object",
+                      properties: {
+                        csrfToken: { type: "string", description: "From the task page's form." },
+                      },
+                      required: ["csrfToken"],
+                    },
+                  ],
+                },
+              },
+              "application/json": { schema: { oneOf: [ref("Decision"), ref("InformationRequest")] } },
             },
           },
           responses: {
@@ -205,8 +229,16 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
                     type: "object",
                     properties: {
                       referralId: { type: "string" },
-                      outcome: { type: "string", enum: ["granted", "refused", "forwarded"] },
-                      status: { type: "string", const: "recorded" },
+                      outcome: {
+                        type: "string",
+                        enum: ["granted", "refused", "forwarded", "information-requested"],
+                      },
+                      status: {
+                        type: "string",
+                        enum: ["recorded", "requested"],
+                        description: "`requested` for an information request: the task stays open.",
+                      },
+                      requestId: { type: "string", description: "The information request's id." },
                     },
                     required: ["referralId", "outcome", "status"],
                   },
@@ -221,10 +253,51 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
                 "application/json": { schema: { oneOf: [ref("ValidationError"), ref("Error")] } },
               },
             },
+            403: htmlBody(
+              "A form post without the task's anti-forgery token, or from another origin: the form has expired and nothing was recorded.",
+            ),
             404: htmlOrError("No task with this id (`not_found`)."),
             410: htmlOrError("The task was already answered or has expired (`task_gone`)."),
             413: ERRORS[413],
             415: ERRORS[415],
+          },
+        },
+      },
+      "/letters": {
+        get: {
+          operationId: "listLetters",
+          summary:
+            "Letters waiting for postal dispatch (a patient or GP without an email address), oldest first",
+          description:
+            "For operations, who post them. Served by an index, never a scan. Each line names the referral, " +
+            "the letter and its recipient, and for the patient's copy the postal address; the letter body " +
+            "is in the referral's file.",
+          security: [{ sigv4: [] }],
+          parameters: queryParameters(postalQuerySchema).map((parameter) =>
+            parameter.name === "status" ? { ...parameter, required: true } : parameter,
+          ),
+          responses: {
+            200: jsonBody("PostalList", "One page of the list; `nextCursor` when there may be more."),
+            400: jsonBody("ValidationError", "A query parameter is invalid (`validation_failed`)."),
+          },
+        },
+      },
+      "/letters/{letterId}/sent": {
+        post: {
+          operationId: "markLetterPosted",
+          summary: "Mark a letter waiting for postal dispatch as posted",
+          description:
+            "Only from `awaiting-postal`: the letter becomes `sent`, leaves the list, and the referral's " +
+            "audit trail records `letter-posted` with the caller. No body.",
+          security: [{ sigv4: [] }],
+          parameters: [pathId("letterId", "The `letterId` from GET /letters.")],
+          responses: {
+            200: jsonBody("LetterPosted", "Marked posted."),
+            404: ERRORS[404],
+            409: jsonBody(
+              "Error",
+              "The letter is not waiting for postal dispatch (`not_awaiting_postal`): already posted, emailed, or not there.",
+            ),
           },
         },
       },

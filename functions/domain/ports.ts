@@ -8,6 +8,7 @@ import type {
   Assignment,
   AuditEvent,
   LetterRecord,
+  MeetingRecord,
   RecordedDecision,
   ReferralRecord,
   TaskRecord,
@@ -50,7 +51,11 @@ export interface ReferralStore {
   getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
   getReferral(referralId: string): Promise<ReferralRecord | undefined>;
   getReferralFile(referralId: string): Promise<ReferralFile | undefined>;
-  /** Moves the referral to `to` only from one of `from`; throws StaleStateError otherwise. */
+  /**
+   * Moves the referral to `to` only from one of `from`; throws StaleStateError otherwise. An
+   * assignment with a `meetingId` also files the referral under that meeting (for its agenda), in
+   * the same write.
+   */
   changeStatus(
     referralId: string,
     change: {
@@ -95,11 +100,40 @@ export interface ReferralStore {
   expireTask(task: TaskRecord): Promise<void>;
   /** Records the decision on the referral (status `decided`); a repeat for the same task is a no-op. */
   recordDecision(referralId: string, decision: RecordedDecision, event: AuditEvent): Promise<void>;
+  /**
+   * Takes one seat in an intake meeting, atomically: creates the meeting on its first seat (with a
+   * fresh agenda id) and adds 1 only while `seats < capacity`. Resolves false, changing nothing,
+   * when the meeting is full, so concurrent referrals never overbook it.
+   */
+  takeSeat(meetingId: string, startsAt: Date, capacity: number): Promise<boolean>;
+  getMeeting(meetingId: string): Promise<MeetingRecord | undefined>;
+  /** The meetings with a seat taken that start in [from, until], earliest first (an index query, no scan). */
+  meetingsStartingBetween(from: Date, until: Date): Promise<MeetingRecord[]>;
+  /**
+   * Claims a meeting's agenda email: sets `agendaSentAt` only if it is not set yet, and makes the
+   * agenda findable by its id. Returns false when another run claimed it first.
+   */
+  claimAgenda(meeting: MeetingRecord, sentAt: string): Promise<boolean>;
+  /** Undoes this run's claim (the email failed), so a later run sends the agenda again. */
+  releaseAgenda(meeting: MeetingRecord, sentAt: string): Promise<void>;
+  /** The meeting whose agenda has this id, once its agenda email is claimed. */
+  findMeetingByAgendaId(agendaId: string): Promise<MeetingRecord | undefined>;
+  /** The referrals filed under a meeting (see changeStatus), in no particular order. */
+  listMeetingReferrals(meetingId: string): Promise<ReferralRecord[]>;
   /** Claims a letter slot; returns the existing letter when this letter was already claimed. */
   claimLetter(letter: LetterRecord): Promise<LetterRecord | undefined>;
   completeLetter(
     letter: LetterRecord,
     outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },
+    event: AuditEvent,
+  ): Promise<void>;
+  /**
+   * Marks a letter waiting for postal dispatch as posted (status `sent`, off the postal list), with
+   * its audit event; throws StaleStateError when the letter is not there or not awaiting post.
+   */
+  markLetterPosted(
+    letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
+    posted: { sentAt: string; postedBy: string },
     event: AuditEvent,
   ): Promise<void>;
 }

@@ -27,6 +27,7 @@ export type AuditEventType =
   | "referral-received"
   | "intake-planned"
   | "deadline-at-risk"
+  | "meeting-at-risk"
   | "assessment-task-created"
   | "assessment-task-rearmed"
   | "assessors-notified"
@@ -38,6 +39,8 @@ export type AuditEventType =
   | "decision-recorded"
   | "letter-sent"
   | "letter-awaiting-postal"
+  | "letter-posted"
+  | "information-requested"
   | "workflow-completed"
   | "workflow-failed";
 
@@ -46,6 +49,25 @@ export interface Assignment {
   track: "intake-meeting" | "single-assessor";
   assessors: { name: string; role: string }[];
   lead?: string;
+  /** The intake meeting holding the referral's seat (track `intake-meeting`), e.g. "2026-11-24T12:00". */
+  meetingId?: string;
+  /** When that meeting starts (ISO instant). */
+  startsAt?: string;
+}
+
+/**
+ * An intake meeting with at least one seat taken: a conditional counter (`seats` never exceeds
+ * `capacity`) and the agenda's capability id, set with the first seat. `agendaSentAt` is set once,
+ * by the run that claims the agenda email.
+ */
+export interface MeetingRecord {
+  meetingId: string;
+  startsAt: string;
+  capacity: number;
+  seats: number;
+  /** Random, URL-safe: the agenda page's address (`/agendas/{agendaId}`) is the capability. */
+  agendaId: string;
+  agendaSentAt?: string;
 }
 
 /** The referral as stored: the submission as received plus what Frist derived and decided. */
@@ -60,7 +82,10 @@ export interface ReferralRecord {
   assessmentDueDate: IsoDate;
   missingContent: ContentItem[];
   deadlineBreached: boolean;
-  /** Set at intake when the reminder point had already passed (e.g. a forward with an old ansiennitetsdato). */
+  /**
+   * Set at intake when the reminder point had already passed (e.g. a forward with an old
+   * ansiennitetsdato), or when no intake meeting before the reminder point had room.
+   */
   atRisk?: boolean;
   submission: ReferralSubmission;
   submittedBy: Actor;
@@ -92,6 +117,11 @@ export interface TaskRecord {
   answeredAt?: string;
   answeredBy?: string;
   decision?: Decision;
+  /**
+   * The anti-forgery token of the task page's forms: random, set when the task is created, put in a
+   * hidden field, and required on every form post (a cross-site form cannot read it).
+   */
+  csrfToken?: string;
 }
 
 export type RecipientRole = "referrer" | "patient" | "gp";
@@ -99,8 +129,13 @@ export type RecipientRole = "referrer" | "patient" | "gp";
 /** A letter as sent (or waiting for postal dispatch), with its rendered body kept for the record. */
 export interface LetterRecord {
   referralId: string;
-  /** `decision`: the answer to a referral; `acknowledgement`: the receipt of a secondary referral. */
-  letterKind: "decision" | "acknowledgement";
+  /**
+   * `decision`: the answer to a referral; `acknowledgement`: the receipt of a secondary referral;
+   * `information-request`: a forespørsel to the referrer (one per request, told apart by `requestId`).
+   */
+  letterKind: "decision" | "acknowledgement" | "information-request";
+  /** Which information request this letter is: part of the letter's identity for that kind. */
+  requestId?: string;
   recipientRole: RecipientRole;
   channel: "email" | "postal";
   to?: string;
@@ -111,4 +146,8 @@ export interface LetterRecord {
   createdAt: string;
   sentAt?: string;
   messageId?: string;
+  /** Where to post a patient's letter that has no email address (copied from the referral). */
+  postalAddress?: { line1: string; postalCode: string; city: string };
+  /** Who marked a postal letter as posted. */
+  postedBy?: string;
 }

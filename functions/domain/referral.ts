@@ -278,6 +278,9 @@ export const referralViewSchema = z.object({
       track: z.enum(["intake-meeting", "single-assessor"]),
       assessors: z.array(z.object({ name: z.string(), role: z.string() })),
       lead: z.string().optional(),
+      /** The intake meeting holding the referral's seat, as its Oslo date and time ("2026-11-24T12:00"). */
+      meetingId: z.string().optional(),
+      startsAt: z.iso.datetime().optional(),
     })
     .optional(),
   decision: decisionSchema.and(z.object({ decidedAt: z.iso.datetime() })).optional(),

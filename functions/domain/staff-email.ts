@@ -59,6 +59,8 @@ export interface StaffEmailInput {
 export interface AssessmentTaskEmailInput extends StaffEmailInput {
   /** The task page, e.g. https://…/prod/tasks/<taskId>. */
   taskUrl: string;
+  /** The intake meeting the referral is set up for, as written ("tirsdag 4. mars 2025 kl. 12.00"). */
+  meetingTime?: string;
 }
 
 /** A rendered staff email. */
@@ -106,6 +108,23 @@ export function renderAssessmentTaskEmail(input: AssessmentTaskEmailInput): Staf
     "En ny henvisning venter på vurdering.",
     ...urgentSentence(input),
     `Vurderingen må være gjort innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak).`,
+    ...(input.meetingTime ? [`Henvisningen er satt opp til inntaksmøtet ${input.meetingTime}.`] : []),
+  ]);
+}
+
+/**
+ * The alert to the meeting lead when no intake meeting with room starts before the referral's
+ * reminder point: the referral goes to a later meeting (or none), so the lead can make room or ask
+ * one clinician to assess it. Neutral, like every staff email; the task email follows separately.
+ */
+export function renderMeetingAtRiskEmail(input: StaffEmailInput & { meetingTime?: string }): StaffEmail {
+  return render(input, "En henvisning fikk ikke plass på inntaksmøte før påminnelsen", [
+    "En henvisning fikk ikke plass på et inntaksmøte før påminnelsestidspunktet.",
+    ...urgentSentence(input),
+    input.meetingTime
+      ? `Den er satt opp til inntaksmøtet ${input.meetingTime}, men fristen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak).`
+      : `Ingen inntaksmøte har ledig plass. Fristen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak).`,
+    "Vurder om møtet kan ta flere henvisninger, eller om én behandler kan vurdere henvisningen. Inntaksteamet får oppgaven med lenke i en egen e-post.",
   ]);
 }
 

@@ -1,11 +1,12 @@
 /**
- * The pages intake staff see: the task page (summary, missing content, deadline and the decision
- * form), the page for a task that is gone, and the confirmation. Server-rendered, escaped, Norwegian,
- * and usable without JavaScript: one form, one POST, labels on every field and errors next to them.
+ * The pages intake staff see: the task page (summary, missing content, flags, deadline and one form
+ * per outcome), the page for a task that is gone, the confirmations and the expired-form page.
+ * Server-rendered, escaped, Norwegian, and usable without JavaScript: each outcome is its own form
+ * with its own POST, every field has a label, and errors sit next to their fields.
  */
 import Handlebars from "handlebars";
 import { type IsoDate, osloDate } from "./calendar";
-import { CARE_FORMS, OUTCOME_LABELS } from "./decision";
+import { addDays, CARE_FORMS, MAX_DEADLINE_DAYS } from "./decision";
 import { formatNorwegianDate } from "./letters";
 import {
   CONTENT_ITEMS,
@@ -35,6 +36,12 @@ dd ul { margin: 0; padding-left: 1.1rem; }
 .deadline { background: #f3f6fa; border-left: 4px solid #1f5fa8; padding: 0.5rem 1rem; }
 .deadline.close { border-left-color: #b3261e; background: #fdf0ef; }
 .urgent { color: #b3261e; }
+.banner { border: 3px solid #b3261e; background: #fdf0ef; padding: 0.5rem 1rem; margin: 1rem 0; }
+.banner.at-risk { border-color: #b36b00; background: #fff6e5; }
+.banner h2 { margin: 0; border: 0; font-size: 1.1rem; }
+ul.flags { margin: 0; padding-left: 1.1rem; }
+ul.flags li { font-weight: 600; color: #7a2e00; }
+section.outcome { border: 1px solid #bbb; border-radius: 4px; padding: 0 1rem 1rem; margin: 1.5rem 0; }
 fieldset { border: 1px solid #bbb; padding: 0.75rem 1rem; margin: 1rem 0; }
 legend { font-weight: 600; padding: 0 0.25rem; }
 .field { margin: 1rem 0; }
@@ -97,9 +104,9 @@ env.registerPartial(
 <p class="field-error" id="{{field.errorId}}">{{field.error}}</p>
 {{/if}}
 {{#if field.multiline}}
-<textarea id="{{field.id}}" name="{{field.name}}" rows="6"{{#if field.describedBy}} aria-describedby="{{field.describedBy}}"{{/if}}{{#if field.error}} aria-invalid="true"{{/if}}>{{field.value}}</textarea>
+<textarea id="{{field.id}}" name="{{field.name}}" rows="6"{{#if field.required}} aria-required="true"{{/if}}{{#if field.describedBy}} aria-describedby="{{field.describedBy}}"{{/if}}{{#if field.error}} aria-invalid="true"{{/if}}>{{field.value}}</textarea>
 {{else}}
-<input type="{{field.type}}" id="{{field.id}}" name="{{field.name}}" value="{{field.value}}"{{#if field.describedBy}} aria-describedby="{{field.describedBy}}"{{/if}}{{#if field.error}} aria-invalid="true"{{/if}}>
+<input type="{{field.type}}" id="{{field.id}}" name="{{field.name}}" value="{{field.value}}"{{#if field.required}} aria-required="true"{{/if}}{{#if field.describedBy}} aria-describedby="{{field.describedBy}}"{{/if}}{{#if field.error}} aria-invalid="true"{{/if}}>
 {{/if}}
 </div>
 `,
@@ -118,6 +125,12 @@ const TASK_PAGE = `{{#> layout title="Vurdering av henvisning"}}
 </ul>
 </div>
 {{/if}}
+{{#if banner}}
+<div class="banner {{banner.kind}}" role="status">
+<h2>{{banner.title}}</h2>
+<p>{{banner.text}}</p>
+</div>
+{{/if}}
 <section class="deadline{{#if deadlineClose}} close{{/if}}" aria-labelledby="deadline-title">
 <h2 id="deadline-title">Frist for vurdering</h2>
 <p><strong>{{dueDate}}</strong>: {{daysLeft}}.</p>
@@ -128,6 +141,10 @@ const TASK_PAGE = `{{#> layout title="Vurdering av henvisning"}}
 <dl class="summary">
 <dt>Referanse</dt><dd>{{referralId}}</dd>
 <dt>Type</dt><dd>{{kind}}</dd>
+{{#if forwarded}}
+<dt>Ansiennitetsdato</dt><dd>{{forwarded.ansiennitetsdato}}</dd>
+<dt>Tidligere institusjon</dt><dd>{{forwarded.previousInstitution}}</dd>
+{{/if}}
 <dt>Prioritet</dt><dd>{{#if urgent}}<strong class="urgent">{{priority}}</strong>{{else}}{{priority}}{{/if}}</dd>
 <dt>Mottatt</dt><dd>{{receivedDate}}</dd>
 <dt>Pasient</dt><dd>{{patient.name}}{{#if patient.birthYear}} (født {{patient.birthYear}}){{/if}}</dd>
@@ -139,7 +156,7 @@ const TASK_PAGE = `{{#> layout title="Vurdering av henvisning"}}
 {{/each}}
 </ul></dd>
 <dt>Særlige hensyn</dt>
-<dd>{{#if flags.length}}<ul>{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</dd>
+<dd>{{#if flags.length}}<ul class="flags">{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</dd>
 </dl>
 <h3>Årsak til henvisning</h3>
 <p class="text">{{reason}}</p>
@@ -160,24 +177,30 @@ const TASK_PAGE = `{{#> layout title="Vurdering av henvisning"}}
 </dl>
 </section>
 
-<section aria-labelledby="form-title">
-<h2 id="form-title">Registrer vurdering</h2>
-<form method="post" action="{{formAction}}">
-{{> radioGroup group=outcome}}
-<fieldset>
-<legend>Ved rett til nødvendig helsehjelp</legend>
+<section aria-labelledby="forms-title">
+<h2 id="forms-title">Registrer vurdering</h2>
+<p>Velg ett utfall og send inn skjemaet for det. Hvert utfall har sitt eget skjema.</p>
+{{#each forms}}
+<section class="outcome" aria-labelledby="{{id}}-title">
+<h3 id="{{id}}-title">{{title}}</h3>
+{{#if intro}}
+<p>{{intro}}</p>
+{{/if}}
+<form method="post" action="{{../formAction}}" id="{{id}}-form">
+<input type="hidden" name="outcome" value="{{outcome}}">
+{{#if ../csrfToken}}
+<input type="hidden" name="csrfToken" value="{{../csrfToken}}">
+{{/if}}
+{{#if careForm}}
 {{> radioGroup group=careForm}}
-{{> field field=fields.startOfCareDeadline}}
-{{> field field=fields.plannedStart}}
-</fieldset>
-<fieldset>
-<legend>Ved avslag</legend>
-{{> field field=fields.justification}}
-{{> field field=fields.advice}}
-</fieldset>
-{{> field field=fields.assessedBy}}
-<button type="submit">Registrer vurdering</button>
+{{/if}}
+{{#each fields}}
+{{> field field=this}}
+{{/each}}
+<button type="submit">{{button}}</button>
 </form>
+</section>
+{{/each}}
 </section>
 {{/layout}}
 `;
@@ -187,6 +210,9 @@ const MESSAGE_PAGE = `{{#> layout title=title}}
 {{#each paragraphs}}
 <p>{{this}}</p>
 {{/each}}
+{{#if link}}
+<p><a href="{{link.href}}">{{link.text}}</a></p>
+{{/if}}
 {{/layout}}
 `;
 
@@ -214,93 +240,202 @@ export interface TaskPageInput {
     content: Partial<Record<ContentItem, string>>;
     flags: readonly string[];
     missingContent: readonly ContentItem[];
+    /** For a forwarded referral: the ansiennitetsdato the clock counts from, and where it came from. */
+    forwarded?: { ansiennitetsdato: IsoDate; previousInstitution: string };
+    /** Flagged at risk of missing the deadline (at intake or by the timer). */
+    atRisk?: boolean;
+    /** The 10 working days passed without a decision. */
+    deadlineBreached?: boolean;
   };
-  /** Where the form posts (POST /tasks/{taskId}/decision). */
+  /** Where the forms post (POST /tasks/{taskId}/decision). */
   formAction: string;
+  /** The task's anti-forgery token, put in a hidden field of every form. */
+  csrfToken?: string;
+  /** Today in Oslo: the young-adult deadline suggestion counts from it. */
+  today?: IsoDate;
+  /** How many weeks out the page suggests the deadline for a young adult at risk (default 4). */
+  youngAdultDeadlineWeeks?: number;
+  /** The clinic's upper bound on the start-of-care deadline, in days (said in the hint). */
+  maxDeadlineDays?: number;
   /** Issues from a rejected submission, shown in a summary and at their fields. */
   errors?: Issue[];
-  /** What was submitted, so a rejected form comes back filled in. */
+  /** What was submitted (its `outcome` names the form), so a rejected form comes back filled in. */
   values?: Record<string, string>;
 }
 
-type FieldName = "startOfCareDeadline" | "plannedStart" | "justification" | "advice" | "assessedBy";
+/** The outcomes, each with its own form, in the order the page shows them. */
+export const FORM_OUTCOMES = ["granted", "refused", "forwarded", "information-requested"] as const;
+type FormOutcome = (typeof FORM_OUTCOMES)[number];
 
-const FIELDS: Record<
-  FieldName,
-  { label: string; hint?: string; type?: "text" | "date"; multiline?: boolean }
-> = {
-  startOfCareDeadline: {
-    label: "Frist for igangsetting av helsehjelp",
-    hint: "Den juridiske fristen, ÅÅÅÅ-MM-DD. Må være etter dagens dato.",
-    type: "date",
-  },
-  plannedStart: {
-    label: "Planlagt oppstart (valgfritt)",
-    hint: "ÅÅÅÅ-MM-DD, senest på fristen.",
-    type: "date",
-  },
-  justification: { label: "Faglig begrunnelse", hint: "Tas med i svarbrevet.", multiline: true },
-  advice: {
-    label: "Råd om videre oppfølging",
-    hint: "Råd og anbefalinger til videre oppfølging i primærhelsetjenesten. Tas med i svarbrevet.",
-    multiline: true,
-  },
-  assessedBy: { label: "Vurdert av", hint: "Ditt HPR-nummer eller ansatt-ID.", type: "text" },
+type FieldName =
+  | "startOfCareDeadline"
+  | "plannedStart"
+  | "justification"
+  | "advice"
+  | "forwardTo"
+  | "question"
+  | "assessedBy";
+
+interface FieldDef {
+  name: FieldName;
+  label: string;
+  hint?: string;
+  type?: "text" | "date";
+  multiline?: boolean;
+  required?: boolean;
+}
+
+const ASSESSED_BY: FieldDef = {
+  name: "assessedBy",
+  label: "Vurdert av",
+  hint: "Ditt HPR-nummer eller ansatt-ID.",
+  type: "text",
+  required: true,
 };
 
-/** Outcomes the form offers. Forwarding is not wired through the workflow yet. */
-const FORM_OUTCOMES = ["granted", "refused"] as const;
+interface FormDef {
+  title: string;
+  intro?: string;
+  button: string;
+  careForm?: boolean;
+  fields: FieldDef[];
+}
+
+const FORMS: Record<FormOutcome, FormDef> = {
+  granted: {
+    title: "Rett til nødvendig helsehjelp",
+    button: "Registrer rett til helsehjelp",
+    careForm: true,
+    fields: [
+      {
+        name: "startOfCareDeadline",
+        label: "Frist for igangsetting av helsehjelp",
+        hint: "Den juridiske fristen, ÅÅÅÅ-MM-DD. Må være etter dagens dato.",
+        type: "date",
+        required: true,
+      },
+      {
+        name: "plannedStart",
+        label: "Planlagt oppstart (valgfritt)",
+        hint: "ÅÅÅÅ-MM-DD, senest på fristen.",
+        type: "date",
+      },
+      ASSESSED_BY,
+    ],
+  },
+  refused: {
+    title: "Avslag",
+    button: "Registrer avslag",
+    fields: [
+      {
+        name: "justification",
+        label: "Faglig begrunnelse",
+        hint: "Tas med i svarbrevet.",
+        multiline: true,
+        required: true,
+      },
+      {
+        name: "advice",
+        label: "Råd om videre oppfølging",
+        hint: "Råd og anbefalinger til videre oppfølging i primærhelsetjenesten. Tas med i svarbrevet.",
+        multiline: true,
+        required: true,
+      },
+      ASSESSED_BY,
+    ],
+  },
+  forwarded: {
+    title: "Videresend henvisningen",
+    intro: "Ansiennitetsdatoen følger henvisningen, og svarbrevet sier det.",
+    button: "Registrer videresending",
+    fields: [
+      {
+        name: "forwardTo",
+        label: "Sendes til",
+        hint: "Klinikken eller senteret som skal vurdere henvisningen.",
+        type: "text",
+        required: true,
+      },
+      {
+        name: "justification",
+        label: "Begrunnelse for videresending",
+        hint: "Tas med i svarbrevet.",
+        multiline: true,
+        required: true,
+      },
+      ASSESSED_BY,
+    ],
+  },
+  "information-requested": {
+    title: "Forespørsel til henviser",
+    intro:
+      "Be henviser om flere opplysninger. Dette er ikke en vurdering: oppgaven forblir åpen, og fristen for vurdering løper videre.",
+    button: "Send forespørsel",
+    fields: [
+      {
+        name: "question",
+        label: "Spørsmål til henviser",
+        hint: "Hva trenger inntaksteamet å vite? Teksten sendes til henviser.",
+        multiline: true,
+        required: true,
+      },
+      ASSESSED_BY,
+    ],
+  },
+};
 
 function errorsFor(errors: readonly Issue[], path: string): string | null {
   const messages = errors.filter((issue) => issue.path === path).map((issue) => issue.message);
   return messages.length > 0 ? messages.join(" ") : null;
 }
 
-function fieldView(name: FieldName, errors: readonly Issue[], values: Record<string, string>) {
-  const def = FIELDS[name];
-  const error = errorsFor(errors, name);
-  const describedBy = [def.hint ? `hint-${name}` : "", error ? `error-${name}` : ""]
-    .filter(Boolean)
-    .join(" ");
-  return {
-    ...def,
-    name,
-    type: def.type ?? "text",
-    id: `field-${name}`,
-    hintId: `hint-${name}`,
-    errorId: `error-${name}`,
-    value: values[name] ?? "",
-    error,
-    describedBy: describedBy || null,
-  };
+function isFormOutcome(value: string | undefined): value is FormOutcome {
+  return (FORM_OUTCOMES as readonly string[]).includes(value ?? "");
 }
 
-function radioGroupView(
-  name: "outcome" | "careForm",
-  legend: string,
-  options: readonly { key: string; label: string }[],
+/** The view of one field of one outcome's form; ids are prefixed by the outcome, so they stay unique. */
+function fieldView(
+  outcome: FormOutcome,
+  def: FieldDef,
   errors: readonly Issue[],
   values: Record<string, string>,
 ) {
+  const id = `${outcome}-${def.name}`;
+  const error = errorsFor(errors, def.name);
+  const describedBy = [def.hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ");
   return {
-    name,
-    legend,
-    error: errorsFor(errors, name),
-    errorId: `error-${name}`,
-    options: options.map((option) => ({
-      id: `${name}-${option.key}`,
-      value: option.key,
-      label: option.label,
-      checked: values[name] === option.key,
+    ...def,
+    type: def.type ?? "text",
+    id,
+    hintId: `${id}-hint`,
+    errorId: `${id}-error`,
+    value: values[def.name] ?? "",
+    error,
+    describedBy: describedBy || null,
+    required: def.required ?? false,
+  };
+}
+
+function careFormView(errors: readonly Issue[], values: Record<string, string>) {
+  return {
+    name: "careForm",
+    legend: "Tilbudsform",
+    error: errorsFor(errors, "careForm"),
+    errorId: "granted-careForm-error",
+    options: CARE_FORMS.map((form) => ({
+      id: `granted-careForm-${form.key}`,
+      value: form.key,
+      label: capitalise(form.label),
+      checked: values.careForm === form.key,
     })),
   };
 }
 
-/** Where the error summary links to, per field path. */
-function anchorFor(path: string): string | null {
-  if (path === "outcome") return `#outcome-${FORM_OUTCOMES[0]}`;
-  if (path === "careForm") return `#careForm-${CARE_FORMS[0].key}`;
-  return path in FIELDS ? `#field-${path}` : null;
+/** Where the error summary links to: the field in the form that was posted. */
+function anchorFor(outcome: FormOutcome | undefined, path: string): string | null {
+  if (!outcome) return null;
+  if (path === "careForm" && outcome === "granted") return `#granted-careForm-${CARE_FORMS[0].key}`;
+  return FORMS[outcome].fields.some((field) => field.name === path) ? `#${outcome}-${path}` : null;
 }
 
 function daysLeftText(days: number): string {
@@ -310,25 +445,83 @@ function daysLeftText(days: number): string {
   return `fristen er passert med ${-days} ${days === -1 ? "virkedag" : "virkedager"}`;
 }
 
+/** The banner over the page: the deadline breached, or at risk. */
+function bannerOf(referral: TaskPageInput["referral"]) {
+  if (referral.deadlineBreached || referral.workingDaysLeft < 0) {
+    return {
+      kind: "breached",
+      title: "Fristen for vurdering er passert",
+      text: "Henvisningen skulle vært vurdert innen 10 virkedager. Vurder den så snart som mulig; lederen av inntaksmøtet er varslet.",
+    };
+  }
+  if (referral.atRisk || referral.workingDaysLeft <= 2) {
+    return {
+      kind: "at-risk",
+      title: "Fristen for vurdering er nær",
+      text: "Henvisningen må vurderes snart for at fristen på 10 virkedager skal holdes.",
+    };
+  }
+  return null;
+}
+
 /** Renders GET /tasks/{taskId} (and the same page with errors after a rejected POST). */
 export function renderTaskPage(input: TaskPageInput): string {
   const { referral } = input;
   const errors = input.errors ?? [];
   const values = input.values ?? {};
+  const posted = isFormOutcome(values.outcome) ? values.outcome : undefined;
   const missing = new Set<ContentItem>(referral.missingContent);
   const contentItems = CONTENT_ITEMS.map((item) => {
     const text = referral.content[item.key];
     return { label: item.label, text, missing: missing.has(item.key) || !text };
   });
   const missingCount = contentItems.filter((item) => item.missing).length;
+  const youngAdult = referral.flags.includes("young-adult-at-risk");
+  const maxDeadlineDays = input.maxDeadlineDays ?? MAX_DEADLINE_DAYS;
+
+  const forms = FORM_OUTCOMES.map((outcome) => {
+    const def = FORMS[outcome];
+    // Only the form that was posted gets the errors and the values back.
+    const ownErrors = outcome === posted ? errors : [];
+    const ownValues = outcome === posted ? values : {};
+    const fields = def.fields.map((field) => fieldView(outcome, field, ownErrors, ownValues));
+    if (outcome === "granted") {
+      const deadline = fields.find((field) => field.name === "startOfCareDeadline");
+      if (deadline) {
+        deadline.hint = `Den juridiske fristen, ÅÅÅÅ-MM-DD: etter dagens dato og høyst ${maxDeadlineDays} dager fram i tid.`;
+        if (youngAdult && input.today) {
+          const weeks = input.youngAdultDeadlineWeeks ?? 4;
+          const suggested = addDays(input.today, weeks * 7);
+          deadline.hint = `Ung voksen med risiko for frafall fra skole eller arbeid: sett en kort frist. Forslag: ${weeks} uker, ${formatNorwegianDate(suggested)}. ${deadline.hint}`;
+          if (posted !== "granted") deadline.value = suggested;
+        }
+      }
+    }
+    return {
+      id: outcome,
+      outcome,
+      title: def.title,
+      intro: def.intro ?? null,
+      button: def.button,
+      careForm: def.careForm ? careFormView(ownErrors, ownValues) : null,
+      fields,
+    };
+  });
 
   return taskPageTemplate({
-    errors: errors.map((issue) => ({ message: issue.message, href: anchorFor(issue.path) })),
+    errors: errors.map((issue) => ({ message: issue.message, href: anchorFor(posted, issue.path) })),
+    banner: bannerOf(referral),
     dueDate: formatNorwegianDate(referral.assessmentDueDate),
     daysLeft: daysLeftText(referral.workingDaysLeft),
     deadlineClose: referral.workingDaysLeft <= 2,
     referralId: referral.referralId,
     kind: KIND_LABELS[referral.kind],
+    forwarded: referral.forwarded
+      ? {
+          ansiennitetsdato: formatNorwegianDate(referral.forwarded.ansiennitetsdato),
+          previousInstitution: referral.forwarded.previousInstitution,
+        }
+      : null,
     priority: PRIORITY_LABELS[referral.priority],
     urgent: referral.priority === "urgent",
     receivedDate: formatNorwegianDate(osloDate(new Date(referral.receivedAt))),
@@ -343,27 +536,8 @@ export function renderTaskPage(input: TaskPageInput): string {
         : `Mangler ${missingCount} av ${CONTENT_ITEMS.length} anbefalte opplysninger.`,
     contentItems,
     formAction: input.formAction,
-    outcome: radioGroupView(
-      "outcome",
-      "Utfall",
-      FORM_OUTCOMES.map((key) => ({ key, label: OUTCOME_LABELS[key] })),
-      errors,
-      values,
-    ),
-    careForm: radioGroupView(
-      "careForm",
-      "Tilbudsform",
-      CARE_FORMS.map((form) => ({ key: form.key, label: capitalise(form.label) })),
-      errors,
-      values,
-    ),
-    fields: {
-      startOfCareDeadline: fieldView("startOfCareDeadline", errors, values),
-      plannedStart: fieldView("plannedStart", errors, values),
-      justification: fieldView("justification", errors, values),
-      advice: fieldView("advice", errors, values),
-      assessedBy: fieldView("assessedBy", errors, values),
-    },
+    csrfToken: input.csrfToken ?? null,
+    forms,
   });
 }
 
@@ -411,5 +585,29 @@ export function renderDecisionRecordedPage(input: { referralId: string }): strin
       `Vurderingen av henvisning ${input.referralId} er registrert.`,
       "Svarbrev sendes til henviser med kopi til pasient og fastlege. Du kan lukke denne siden.",
     ],
+  });
+}
+
+/** The confirmation after an information request: the referrer was asked, the task stays open. */
+export function renderInformationRequestedPage(input: { referralId: string; taskHref: string }): string {
+  return messagePageTemplate({
+    title: "Forespørselen er sendt",
+    paragraphs: [
+      "Forespørselen er sendt. Oppgaven er fortsatt åpen, og fristen løper.",
+      `Henviser har fått brevet «Forespørsel om tilleggsopplysninger» om henvisning ${input.referralId}. Henvisningen må fortsatt vurderes innen fristen, også om svaret ikke kommer.`,
+    ],
+    link: { href: input.taskHref, text: "Tilbake til oppgaven" },
+  });
+}
+
+/** The answer to a form post without the task's own anti-forgery token (403): nothing was recorded. */
+export function renderFormExpiredPage(input: { taskHref?: string } = {}): string {
+  return messagePageTemplate({
+    title: "Skjemaet er utløpt",
+    paragraphs: [
+      "Skjemaet er utløpt eller kom ikke fra oppgavesiden, så ingenting er registrert.",
+      "Åpne oppgaven på nytt fra lenken i e-posten, og send inn vurderingen derfra.",
+    ],
+    link: input.taskHref ? { href: input.taskHref, text: "Åpne oppgaven på nytt" } : null,
   });
 }

@@ -1,9 +1,20 @@
 /** Maps an open task to the task page's input; shared by the page and the decision form's error answer. */
 import type { TaskView } from "../domain/assessment";
+import type { IsoDate } from "../domain/calendar";
+import type { ClinicConfig } from "../domain/clinic";
 import { renderTaskPage } from "../domain/staff-pages";
+
+/** How the page links to itself and to its form, relative to where it is served. */
+export const taskLinks = (taskId: string) => ({
+  /** From GET /tasks/{taskId}: the form posts to /tasks/{taskId}/decision. */
+  formAction: `${encodeURIComponent(taskId)}/decision`,
+  /** From POST /tasks/{taskId}/decision: back to /tasks/{taskId}. */
+  fromDecision: `../${encodeURIComponent(taskId)}`,
+});
 
 export function taskPageHtml(
   view: Extract<TaskView, { kind: "open" }>,
+  context: { today: IsoDate; config: Pick<ClinicConfig, "decision"> },
   feedback: { errors?: { path: string; message: string }[]; values?: Record<string, string> } = {},
 ): string {
   const { referral, task, workingDaysLeft } = view;
@@ -24,9 +35,23 @@ export function taskPageHtml(
       content: submission.content ?? {},
       flags: submission.flags ?? [],
       missingContent: referral.missingContent,
+      ...(submission.kind === "forwarded"
+        ? {
+            forwarded: {
+              ansiennitetsdato: referral.clockStartDate,
+              previousInstitution: submission.previousInstitution,
+            },
+          }
+        : {}),
+      atRisk: referral.atRisk === true,
+      deadlineBreached: referral.deadlineBreached,
     },
     // Relative, so the form posts back under whatever stage or host served the page.
-    formAction: `${encodeURIComponent(task.taskId)}/decision`,
+    formAction: taskLinks(task.taskId).formAction,
+    ...(task.csrfToken ? { csrfToken: task.csrfToken } : {}),
+    today: context.today,
+    youngAdultDeadlineWeeks: context.config.decision.youngAdultDeadlineWeeks,
+    maxDeadlineDays: context.config.decision.maxStartOfCareDeadlineDays,
     ...feedback,
   });
 }

@@ -6,14 +6,16 @@ import { html, internalError } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { referralStoreFromEnv } from "../adapters/wiring";
 import { viewTask } from "../domain/assessment";
+import { osloDate } from "../domain/calendar";
 import { calendarRulesOf } from "../domain/clinic";
 import { renderTaskGonePage } from "../domain/staff-pages";
 import { taskPageHtml } from "./task-page-view";
 
+const config = clinicConfigFromEnv();
 const deps = {
   store: referralStoreFromEnv(),
   clock: systemClock,
-  calendar: calendarRulesOf(clinicConfigFromEnv().legalClock),
+  calendar: calendarRulesOf(config.legalClock),
 };
 
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
@@ -26,7 +28,7 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
       case "gone":
         return html(410, renderTaskGonePage({ reason: view.reason }));
       default:
-        return html(200, taskPageHtml(view));
+        return html(200, taskPageHtml(view, { today: osloDate(deps.clock.now()), config }));
     }
   } catch (error) {
     logger.error("showing a task failed", error);

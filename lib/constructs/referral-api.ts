@@ -14,6 +14,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { FristFunction } from "./frist-function";
+import type { Mailer } from "./mailer";
 import type { ReferralStore } from "./referral-store";
 
 /** The stage every URL of Frist lives under. */
@@ -22,6 +23,8 @@ export const API_STAGE = "prod";
 /** Props of the ReferralApi. */
 export interface ReferralApiProps {
   readonly store: ReferralStore;
+  /** SES: the decision route sends the forespørsel letter to the referrer. */
+  readonly mailer: Mailer;
   /** CLINIC_CONFIG: `{clinic, intakeTeam}` as JSON. */
   readonly clinicConfig: string;
   /** Overrides the base URL of task links (frist:publicBaseUrl), e.g. behind a custom domain. */
@@ -36,6 +39,9 @@ export interface ApiFunctions {
   readonly taskPage: FristFunction;
   readonly submitDecision: FristFunction;
   readonly openApi: FristFunction;
+  readonly listLetters: FristFunction;
+  readonly markLetterPosted: FristFunction;
+  readonly agendaPage: FristFunction;
 }
 
 /** Stage-wide throttle: a clinic's portals send tens of referrals a day; this is headroom, not a quota. */
@@ -56,7 +62,9 @@ const PUBLIC_ROUTE_OPTIONS: MethodDeploymentOptions = {
  *   as the resource's default so routes added later (the worklist, `GET /referrals`) inherit it.
  * - `/tasks/{taskId}` and its decision form are opened by intake staff from an emailed link; the
  *   opaque, unguessable task id is the capability, so those routes have no authorizer. So has
- *   `/openapi.json`, which describes the contract and holds no data.
+ *   `/openapi.json`, which describes the contract and holds no data. `/agendas/{agendaId}` (an
+ *   intake meeting's agenda, from the emailed agenda link) likewise: the random agenda id is the
+ *   capability, and its function can only read.
  * - Regional endpoint in the configured region (no CloudFront edge in front of health data).
  * - Access logs as JSON without request bodies and with the resource path template
  *   (`/tasks/{taskId}`), never the concrete path, so task ids never reach a log.
@@ -77,6 +85,7 @@ export class ReferralApi extends Construct {
   /** The `/referrals` resource (IAM auth by default for every method below it). */
   public readonly referrals: Resource;
   private readonly store: ReferralStore;
+  private readonly mailer: Mailer;
   private readonly clinicConfig: string;
   private readonly configuredBaseUrl: string | undefined;
   private routed: ApiFunctions | undefined;
@@ -84,6 +93,7 @@ export class ReferralApi extends Construct {
   constructor(scope: Construct, id: string, props: ReferralApiProps) {
     super(scope, id);
     this.store = props.store;
+    this.mailer = props.mailer;
     this.clinicConfig = props.clinicConfig;
     this.configuredBaseUrl = props.publicBaseUrl;
 
@@ -122,6 +132,7 @@ export class ReferralApi extends Construct {
         methodOptions: {
           "/tasks/{taskId}/GET": PUBLIC_ROUTE_OPTIONS,
           "/tasks/{taskId}/decision/POST": PUBLIC_ROUTE_OPTIONS,
+          "/agendas/{agendaId}/GET": PUBLIC_ROUTE_OPTIONS,
         },
       },
     });
@@ -182,12 +193,34 @@ export class ReferralApi extends Construct {
         entry: "functions/handlers/submit-decision.ts",
         description: "Frist API: POST /tasks/{taskId}/decision",
         // The workflow adapter is built from STATE_MACHINE_ARN at cold start, though
-        // SendTaskSuccess itself needs only the token; CLINIC_CONFIG counts the working days left.
-        environment: { ...table, ...workflow, CLINIC_CONFIG: this.clinicConfig },
+        // SendTaskSuccess itself needs only the token; CLINIC_CONFIG counts the working days left
+        // and heads the forespørsel letter, which goes out through the mailer.
+        environment: {
+          ...table,
+          ...workflow,
+          CLINIC_CONFIG: this.clinicConfig,
+          ...this.mailer.environment,
+        },
+      }),
+      listLetters: new FristFunction(this, "ListLettersFunction", {
+        entry: "functions/handlers/list-letters.ts",
+        description: "Frist API: GET /letters?status=awaiting-postal (letters to post)",
+        environment: { ...table },
+      }),
+      markLetterPosted: new FristFunction(this, "MarkLetterPostedFunction", {
+        entry: "functions/handlers/mark-letter-posted.ts",
+        description: "Frist API: POST /letters/{letterId}/sent (a letter was posted)",
+        environment: { ...table },
       }),
       openApi: new FristFunction(this, "OpenApiFunction", {
         entry: "functions/handlers/openapi.ts",
         description: "Frist API: GET /openapi.json",
+      }),
+      agendaPage: new FristFunction(this, "AgendaPageFunction", {
+        entry: "functions/handlers/agenda-page.ts",
+        description: "Frist API: GET /agendas/{agendaId} (an intake meeting's agenda; changes nothing)",
+        // CLINIC_CONFIG carries the clinic's calendar rules, which count the working days left.
+        environment: { ...table, CLINIC_CONFIG: this.clinicConfig },
       }),
     };
 
@@ -196,8 +229,12 @@ export class ReferralApi extends Construct {
     this.store.grantReadData(fns.getReferral);
     this.store.grantReadData(fns.listReferrals);
     this.store.grantReadData(fns.taskPage);
+    this.store.grantReadData(fns.agendaPage);
     this.store.grantReadWriteData(fns.submitDecision);
     stateMachine.grantTaskResponse(fns.submitDecision);
+    this.mailer.grantSend(fns.submitDecision);
+    this.store.grantReadData(fns.listLetters);
+    this.store.grantReadWriteData(fns.markLetterPosted);
 
     const integrate = (fn: FristFunction) => new LambdaIntegration(fn, { allowTestInvoke: false });
     const open = { authorizationType: AuthorizationType.NONE };
@@ -207,18 +244,29 @@ export class ReferralApi extends Construct {
     this.referrals.addMethod("GET", integrate(fns.listReferrals));
     this.referrals.addResource("{referralId}").addMethod("GET", integrate(fns.getReferral));
 
+    // Operations routes: the postal list and its "posted" mark, IAM auth like the portal routes.
+    const letters = this.api.root.addResource("letters", {
+      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+    });
+    letters.addMethod("GET", integrate(fns.listLetters));
+    letters.addResource("{letterId}").addResource("sent").addMethod("POST", integrate(fns.markLetterPosted));
+
     // Staff routes: the opaque task id in the emailed link is the capability.
     const task = this.api.root.addResource("tasks").addResource("{taskId}");
     const openMethods = [
       task.addMethod("GET", integrate(fns.taskPage), open),
       task.addResource("decision").addMethod("POST", integrate(fns.submitDecision), open),
       this.api.root.addResource("openapi.json").addMethod("GET", integrate(fns.openApi), open),
+      this.api.root
+        .addResource("agendas")
+        .addResource("{agendaId}")
+        .addMethod("GET", integrate(fns.agendaPage), open),
     ];
     for (const method of openMethods) {
       Validations.of(method).acknowledge({
         id: "AwsSolutions-APIG4",
         reason:
-          "Opened by intake staff from an emailed link: the opaque random task id is the capability; tasks expire and answer once. /openapi.json publishes the contract and holds no data.",
+          "Opened by intake staff from an emailed link: the opaque random task id (or agenda id) is the capability; tasks expire and answer once, agendas only read. /openapi.json publishes the contract and holds no data.",
       });
     }
 

@@ -300,8 +300,8 @@ export class ReferralWorkflow extends Construct {
       task.addCatch(markFailed, { errors: [Errors.ALL], resultPath: "$.error" });
     }
 
-    // MarkFailed reads $.error; an outcome this graph does not route yet (issue 3 adds
-    // "forwarded") has none, so name the problem before marking the referral failed.
+    // MarkFailed reads $.error; an outcome this graph does not route (an information request never
+    // resumes the workflow, so none is expected) has none, so name the problem before failing.
     const flagUnknownOutcome = new Pass(this, WORKFLOW_STATES.flagUnknownOutcome, {
       result: Result.fromObject({
         Error: "Frist.UnknownOutcome",
@@ -315,6 +315,7 @@ export class ReferralWorkflow extends Construct {
         Condition.or(
           Condition.stringEquals("$.assessment.outcome", "granted"),
           Condition.stringEquals("$.assessment.outcome", "refused"),
+          Condition.stringEquals("$.assessment.outcome", "forwarded"),
         ),
         recordDecision.next(dispatchLetters).next(complete).next(done),
       )

@@ -24,6 +24,7 @@ import {
   startDynamoDbLocal,
 } from "./dynamodb-local";
 import { createLambdaRuntime } from "./lambda-local";
+import { startSchedules } from "./schedules";
 import { type SesLocal, startSesLocal } from "./ses-local";
 import { parseClockStart, parseTimeScale, SimulatedClock } from "./simulated-clock";
 import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions-local";
@@ -268,6 +269,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     markReady();
     await runtime.preload();
     lap("handlers");
+    // Scheduled rules (the agenda sender) run on the same simulated clock as the workflow's timers.
+    const schedules = startSchedules({
+      template,
+      region,
+      invoke: (functionLogicalId, event) => runtime.invoke(functionLogicalId, event),
+      now: () => clock.now(),
+      sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
+    });
+    stoppers.push(() => schedules.stop());
 
     Object.assign(lastPorts, { api: api.port, dynamodb: dynamo.port, ses: ses.port, sfn: sfn.port });
     timings.total = Date.now() - started;

@@ -121,6 +121,11 @@ export interface SchedulesOptions {
   timeScale?: number;
   /** The time the events carry (the simulated clock); default real time. */
   now?: () => Date;
+  /**
+   * Sleeps until a simulated instant (the local stack's clock). When given, each rule runs every
+   * period of simulated time, so advancing the clock past a run fires it; `timeScale` is then unused.
+   */
+  sleepUntil?: (instant: Date, signal: AbortSignal) => Promise<void>;
   /** Don't start timers: only `runNow()` runs the rules (tests). */
   manual?: boolean;
   log?: (line: string) => void;
@@ -182,19 +187,36 @@ export function startSchedules(options: SchedulesOptions): LocalSchedules {
     return run;
   };
 
-  const timers = options.manual
-    ? []
-    : rules.map((rule) => {
-        const timer = setInterval(
-          () => {
-            if (stopped || inFlight.has(rule.ruleLogicalId)) return;
-            void runRule(rule);
-          },
-          Math.max(MIN_INTERVAL_MS, Math.round(rule.periodMs / scale)),
-        );
-        timer.unref();
-        return timer;
-      });
+  const stopping = new AbortController();
+  const sleepUntil = options.sleepUntil;
+  const onClock = async (rule: ScheduledRule, sleep: NonNullable<SchedulesOptions["sleepUntil"]>) => {
+    for (let next = now().getTime() + rule.periodMs; !stopped; next += rule.periodMs) {
+      try {
+        await sleep(new Date(next), stopping.signal);
+      } catch {
+        return; // stopped
+      }
+      if (stopped) return;
+      // A run still going when the next one is due is skipped, as with the interval timers.
+      if (!inFlight.has(rule.ruleLogicalId)) void runRule(rule);
+    }
+  };
+  if (!options.manual && sleepUntil) for (const rule of rules) void onClock(rule, sleepUntil);
+
+  const timers =
+    options.manual || sleepUntil
+      ? []
+      : rules.map((rule) => {
+          const timer = setInterval(
+            () => {
+              if (stopped || inFlight.has(rule.ruleLogicalId)) return;
+              void runRule(rule);
+            },
+            Math.max(MIN_INTERVAL_MS, Math.round(rule.periodMs / scale)),
+          );
+          timer.unref();
+          return timer;
+        });
 
   return {
     rules,
@@ -214,6 +236,7 @@ export function startSchedules(options: SchedulesOptions): LocalSchedules {
     },
     async stop() {
       stopped = true;
+      stopping.abort();
       for (const timer of timers) clearInterval(timer);
       await Promise.allSettled([...inFlight.values()]);
     },

@@ -109,18 +109,23 @@ describe("a referral travels from the portal to the letters on the local stack",
     const careDeadline = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
 
     // Act: the clinician opens the page twice (opening changes nothing) and grants.
+    // The form carries the task's anti-forgery token, as a browser would post it back.
     const page = await fetch(taskLink);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("Astrid Granberg");
+    const pageHtml = await page.text();
+    expect(pageHtml).toContain("Astrid Granberg");
+    const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(pageHtml)?.[1] ?? "";
+    expect(csrfToken).not.toBe("");
     expect((await fetch(taskLink)).status).toBe(200);
     const decided = await fetch(`${taskLink}/decision`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(taskLink).origin },
       body: new URLSearchParams({
         outcome: "granted",
         careForm: "team",
         startOfCareDeadline: careDeadline,
         assessedBy: "1234567",
+        csrfToken,
       }).toString(),
     });
 

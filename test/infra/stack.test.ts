@@ -249,6 +249,7 @@ describe("the referral workflow", () => {
     expect(states.RouteDecision?.Choices?.map((c) => c.Next)).toEqual(["RecordDecision"]);
     expect(JSON.stringify(states.RouteDecision?.Choices)).toContain('"StringEquals":"granted"');
     expect(JSON.stringify(states.RouteDecision?.Choices)).toContain('"StringEquals":"refused"');
+    expect(JSON.stringify(states.RouteDecision?.Choices)).toContain('"StringEquals":"forwarded"');
     expect(states.RouteDecision?.Default).toBe("FlagUnknownOutcome");
     expect(states.FlagUnknownOutcome).toMatchObject({
       Type: "Pass",
@@ -261,6 +262,20 @@ describe("the referral workflow", () => {
     expect(states.Done?.Type).toBe("Succeed");
     expect(states.MarkFailed?.Next).toBe("Failed");
     expect(states.Failed?.Type).toBe("Fail");
+  });
+
+  it("routes granted, refused and forwarded alike to RecordDecision, and any other outcome to FlagUnknownOutcome", () => {
+    expect(states.RouteDecision?.Choices).toEqual([
+      {
+        Or: ["granted", "refused", "forwarded"].map((outcome) => ({
+          Variable: "$.assessment.outcome",
+          StringEquals: outcome,
+        })),
+        Next: "RecordDecision",
+      },
+    ]);
+    expect(states.RouteDecision?.Default).toBe("FlagUnknownOutcome");
+    expect(JSON.stringify(states.RouteDecision)).not.toContain("information-requested");
   });
 
   it("sends a secondary referral to AcknowledgeSecondary and on to Done, past the assessment", () => {
@@ -460,7 +475,30 @@ describe("the API", () => {
       "GET /tasks/{taskId}": "NONE",
       "POST /tasks/{taskId}/decision": "NONE",
       "GET /openapi.json": "NONE",
+      "GET /agendas/{agendaId}": "NONE",
+      "GET /letters": "AWS_IAM",
+      "POST /letters/{letterId}/sent": "AWS_IAM",
     });
+  });
+
+  it("serves the postal list and its 'posted' mark behind IAM auth, reading and writing only the table", () => {
+    expect(routes["GET /letters"]).toBe("AWS_IAM");
+    expect(routes["POST /letters/{letterId}/sent"]).toBe("AWS_IAM");
+    const writes = (entry: string) =>
+      statementsOfFunction(entry).some((s) => actionsOf(s).includes("dynamodb:UpdateItem"));
+    expect(writes("functions/handlers/list-letters.ts")).toBe(false);
+    expect(writes("functions/handlers/mark-letter-posted.ts")).toBe(true);
+    for (const entry of ["functions/handlers/list-letters.ts", "functions/handlers/mark-letter-posted.ts"]) {
+      const actions = statementsOfFunction(entry).flatMap(actionsOf);
+      expect(
+        actions.some((action) => action.startsWith("ses:")),
+        entry,
+      ).toBe(false);
+      expect(
+        actions.some((action) => action.startsWith("states:")),
+        entry,
+      ).toBe(false);
+    }
   });
 
   it("puts every /referrals method behind IAM auth", () => {
@@ -534,6 +572,8 @@ describe("permissions", () => {
       "functions/handlers/plan-intake.ts",
       "functions/handlers/record-breach.ts",
       "functions/handlers/remind-assessors.ts",
+      "functions/handlers/send-agendas.ts",
+      "functions/handlers/submit-decision.ts",
     ]);
     const taskResponse = statementsOfFunction("functions/handlers/submit-decision.ts").find((s) =>
       actionsOf(s).includes("states:SendTaskSuccess"),
@@ -627,8 +667,8 @@ describe("operations", () => {
 describe("the functions", () => {
   const functions = resourcesOfType("AWS::Lambda::Function");
 
-  it("are the fifteen handlers", () => {
-    expect(functions).toHaveLength(15);
+  it("are the nineteen handlers", () => {
+    expect(functions).toHaveLength(19);
   });
 
   it("run Node.js 22 on arm64 with active tracing, source maps and 256 MB", () => {
@@ -703,8 +743,24 @@ describe("the functions", () => {
       "functions/handlers/get-referral.ts": ["TABLE_NAME"],
       "functions/handlers/list-referrals.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
       "functions/handlers/task-page.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
-      "functions/handlers/submit-decision.ts": ["CLINIC_CONFIG", "STATE_MACHINE_ARN", "TABLE_NAME"],
+      "functions/handlers/submit-decision.ts": [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "SES_CONFIGURATION_SET",
+        "STATE_MACHINE_ARN",
+        "TABLE_NAME",
+      ],
+      "functions/handlers/list-letters.ts": ["TABLE_NAME"],
+      "functions/handlers/mark-letter-posted.ts": ["TABLE_NAME"],
       "functions/handlers/openapi.ts": [],
+      "functions/handlers/agenda-page.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
+      "functions/handlers/send-agendas.ts": [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "PUBLIC_BASE_URL",
+        "SES_CONFIGURATION_SET",
+        "TABLE_NAME",
+      ],
       "functions/handlers/plan-intake.ts": [
         "CLINIC_CONFIG",
         "MAIL_FROM",

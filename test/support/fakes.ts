@@ -22,6 +22,7 @@ import {
 import type {
   AuditEvent,
   LetterRecord,
+  MeetingRecord,
   RecordedDecision,
   ReferralRecord,
   TaskRecord,
@@ -31,6 +32,11 @@ import { sampleReferral } from "./http";
 
 const copy = <T>(value: T): T => structuredClone(value);
 
+/** A letter's identity, as the DynamoDB adapter keys it: referral, kind, request and recipient. */
+const letterKeyOf = (
+  letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
+) => [letter.referralId, letter.letterKind, letter.requestId ?? "", letter.recipientRole].join("#");
+
 /** The ReferralStore in memory, with the DynamoDB adapter's conditions. */
 export class InMemoryReferralStore implements ReferralStore {
   readonly referrals = new Map<string, ReferralRecord>();
@@ -38,6 +44,13 @@ export class InMemoryReferralStore implements ReferralStore {
   readonly tasks = new Map<string, TaskRecord>();
   readonly letters = new Map<string, LetterRecord>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
+  readonly meetings = new Map<string, MeetingRecord>();
+  /** Referral ids filed under each meeting (changeStatus with an assignment's meetingId). */
+  readonly meetingReferrals = new Map<string, Set<string>>();
+  /** Agenda id → meeting id, once the agenda is claimed. */
+  readonly agendas = new Map<string, string>();
+  /** Every takeSeat call, in order, with its answer. */
+  readonly seatAttempts: { meetingId: string; taken: boolean }[] = [];
 
   /** Puts a referral in place as if it had been received. */
   seed(referral: ReferralRecord): this {
@@ -106,6 +119,11 @@ export class InMemoryReferralStore implements ReferralStore {
     if (change.assignment) referral.assignment = copy(change.assignment);
     if (change.failure) referral.failure = copy(change.failure);
     if (change.assessmentDueDate) referral.assessmentDueDate = change.assessmentDueDate;
+    const meetingId = change.assignment?.meetingId;
+    if (meetingId) {
+      const filed = this.meetingReferrals.get(meetingId) ?? new Set<string>();
+      this.meetingReferrals.set(meetingId, filed.add(referralId));
+    }
     this.event(referralId, event);
   }
 
@@ -188,8 +206,62 @@ export class InMemoryReferralStore implements ReferralStore {
     this.event(referralId, event);
   }
 
+  async takeSeat(meetingId: string, startsAt: Date, capacity: number) {
+    const meeting = this.meetings.get(meetingId);
+    const taken = !meeting || meeting.seats < capacity;
+    if (taken) {
+      this.meetings.set(meetingId, {
+        meetingId,
+        startsAt: startsAt.toISOString(),
+        capacity,
+        seats: (meeting?.seats ?? 0) + 1,
+        agendaId: meeting?.agendaId ?? `agenda-${meetingId}`,
+        ...(meeting?.agendaSentAt ? { agendaSentAt: meeting.agendaSentAt } : {}),
+      });
+    }
+    this.seatAttempts.push({ meetingId, taken });
+    return taken;
+  }
+
+  async getMeeting(meetingId: string) {
+    const found = this.meetings.get(meetingId);
+    return found ? copy(found) : undefined;
+  }
+
+  async meetingsStartingBetween(from: Date, until: Date) {
+    return [...this.meetings.values()]
+      .filter((m) => Date.parse(m.startsAt) >= from.getTime() && Date.parse(m.startsAt) <= until.getTime())
+      .sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.meetingId.localeCompare(b.meetingId))
+      .map(copy);
+  }
+
+  async claimAgenda(meeting: MeetingRecord, sentAt: string) {
+    const stored = this.meetings.get(meeting.meetingId);
+    if (!stored || stored.agendaId !== meeting.agendaId || stored.agendaSentAt) return false;
+    stored.agendaSentAt = sentAt;
+    this.agendas.set(stored.agendaId, stored.meetingId);
+    return true;
+  }
+
+  async releaseAgenda(meeting: MeetingRecord, sentAt: string) {
+    const stored = this.meetings.get(meeting.meetingId);
+    if (stored?.agendaSentAt === sentAt) delete stored.agendaSentAt;
+  }
+
+  async findMeetingByAgendaId(agendaId: string) {
+    const meetingId = this.agendas.get(agendaId);
+    return meetingId ? this.getMeeting(meetingId) : undefined;
+  }
+
+  async listMeetingReferrals(meetingId: string) {
+    return [...(this.meetingReferrals.get(meetingId) ?? [])]
+      .map((id) => this.referrals.get(id))
+      .filter((referral): referral is ReferralRecord => referral !== undefined)
+      .map(copy);
+  }
+
   async claimLetter(letter: LetterRecord) {
-    const key = `${letter.referralId}#${letter.letterKind}#${letter.recipientRole}`;
+    const key = letterKeyOf(letter);
     const earlier = this.letters.get(key);
     if (earlier) return copy(earlier);
     this.letters.set(key, copy(letter));
@@ -201,8 +273,19 @@ export class InMemoryReferralStore implements ReferralStore {
     outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },
     event: AuditEvent,
   ) {
-    const stored = this.letters.get(`${letter.referralId}#${letter.letterKind}#${letter.recipientRole}`);
+    const stored = this.letters.get(letterKeyOf(letter));
     if (stored) Object.assign(stored, outcome);
+    this.event(letter.referralId, event);
+  }
+
+  async markLetterPosted(
+    letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
+    posted: { sentAt: string; postedBy: string },
+    event: AuditEvent,
+  ) {
+    const stored = this.letters.get(letterKeyOf(letter));
+    if (stored?.status !== "awaiting-postal") throw new StaleStateError("letter is not awaiting post");
+    Object.assign(stored, { status: "sent", ...posted });
     this.event(letter.referralId, event);
   }
 }

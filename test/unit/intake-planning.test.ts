@@ -65,7 +65,7 @@ function atomicSeatCounter() {
 }
 
 describe("intakePlanningConfigSchema", () => {
-  it("defaults to Tuesday and Thursday 12:00 with 20 seats per meeting", () => {
+  it("defaults to Tuesday and Thursday 12:00 with 20 seats per meeting, agendas 24 hours ahead", () => {
     // Act
     const config = intakePlanningConfigSchema.parse({});
 
@@ -76,6 +76,7 @@ describe("intakePlanningConfigSchema", () => {
         { weekday: 4, time: "12:00" },
       ],
       capacityPerMeeting: 20,
+      agendaLeadHours: 24,
     });
   });
 

@@ -16,6 +16,8 @@ describe("the OpenAPI document", () => {
 
   it("covers every route of the contract", () => {
     expect(Object.keys(document.paths).sort()).toEqual([
+      "/letters",
+      "/letters/{letterId}/sent",
       "/openapi.json",
       "/referrals",
       "/referrals/{referralId}",

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { CONTENT_ITEMS } from "../../functions/domain/referral";
 import {
   renderDecisionRecordedPage,
+  renderFormExpiredPage,
+  renderInformationRequestedPage,
   renderTaskGonePage,
   renderTaskPage,
   type TaskPageInput,
@@ -79,29 +81,43 @@ describe("the task page", () => {
     expect(renderTaskPage(pageInput({ workingDaysLeft: 1 }))).toContain("1 virkedag igjen");
   });
 
-  it("has one POST form with labelled fields for both outcomes", () => {
+  it("has one POST form per outcome, each with its hidden outcome, the anti-forgery token and labelled fields", () => {
     // Act
-    const html = renderTaskPage(pageInput());
+    const html = renderTaskPage({ ...pageInput(), csrfToken: "tok-123" });
 
     // Assess
-    expect(html.match(/<form /g)).toHaveLength(1);
-    expect(html).toContain('<form method="post" action="secret-task-id-0123456789/decision">');
-    for (const value of ["granted", "refused"]) {
-      expect(html).toContain(`name="outcome" id="outcome-${value}" value="${value}"`);
+    const forms = [...html.matchAll(/<form [^>]*>([\s\S]*?)<\/form>/g)];
+    expect(forms).toHaveLength(4);
+    const outcomes = forms.map((form) => /name="outcome" value="([^"]+)"/.exec(form[1] ?? "")?.[1]);
+    expect(outcomes).toEqual(["granted", "refused", "forwarded", "information-requested"]);
+    for (const [form] of forms) {
+      expect(form).toContain('<form method="post" action="secret-task-id-0123456789/decision"');
+      expect(form).toContain('<input type="hidden" name="csrfToken" value="tok-123">');
+      expect(form).toContain('name="assessedBy"');
     }
     for (const value of ["team", "single-discipline", "mapping-consultation"]) {
-      expect(html).toContain(`name="careForm" id="careForm-${value}" value="${value}"`);
+      expect(html).toContain(`name="careForm" id="granted-careForm-${value}" value="${value}"`);
     }
-    expect(html).toContain("<legend>Ved rett til nødvendig helsehjelp</legend>");
-    expect(html).toContain("<legend>Ved avslag</legend>");
-    // Every input, textarea and radio has a label pointing at it.
+    expect(forms[0]?.[0]).toContain('name="startOfCareDeadline"');
+    expect(forms[0]?.[0]).toContain('name="plannedStart"');
+    expect(forms[1]?.[0]).toMatch(/name="justification"[\s\S]*name="advice"/);
+    expect(forms[2]?.[0]).toMatch(/name="forwardTo"[\s\S]*name="justification"/);
+    expect(html).toContain("Ansiennitetsdatoen følger henvisningen, og svarbrevet sier det.");
+    expect(forms[3]?.[0]).toContain('name="question"');
+    expect(html).toContain("Forespørsel til henviser");
+    expect(html).toContain("fristen for vurdering løper videre");
+    // Every input, textarea and radio has a label pointing at it, and ids are unique across forms.
     const ids = [...html.matchAll(/<(?:input|textarea)[^>]* id="([^"]+)"/g)].map((match) => match[1]);
-    expect(ids).toHaveLength(10);
+    expect(ids).toHaveLength(14);
+    expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(html).toContain(`<label for="${id}">`);
-    expect(html).not.toContain('value="forwarded"');
   });
 
-  it("shows errors next to their fields and keeps what was typed", () => {
+  it("puts no token field in the forms of a task that has none", () => {
+    expect(renderTaskPage(pageInput())).not.toContain('name="csrfToken"');
+  });
+
+  it("shows errors next to their fields in the form that was posted, and keeps what was typed", () => {
     // Prepare
     const input: TaskPageInput = {
       ...pageInput(),
@@ -117,17 +133,38 @@ describe("the task page", () => {
 
     // Assess
     expect(html).toContain('role="alert"');
-    expect(html).toContain('<a href="#field-advice">Skriv råd om videre oppfølging</a>');
+    expect(html).toContain('<a href="#refused-advice">Skriv råd om videre oppfølging</a>');
     expect(html).toContain("<li>Noe annet gikk galt</li>");
-    expect(html).toContain('<p class="field-error" id="error-advice">Skriv råd om videre oppfølging</p>');
-    expect(html).toMatch(
-      /<textarea id="field-advice"[^>]*aria-describedby="hint-advice error-advice" aria-invalid="true">/,
+    expect(html).toContain(
+      '<p class="field-error" id="refused-advice-error">Skriv råd om videre oppfølging</p>',
     );
-    expect(html).toContain('id="outcome-refused" value="refused" checked');
+    expect(html).toMatch(
+      /<textarea id="refused-advice"[^>]*aria-describedby="refused-advice-hint refused-advice-error" aria-invalid="true">/,
+    );
     expect(html).toContain(">Følges opp hos fastlege.</textarea>");
+    // The forward form has its own justification field, untouched.
+    expect(html).toMatch(/<textarea id="forwarded-justification"[^>]*><\/textarea>/);
   });
 
-  it("escapes markup in referral text and in submitted values", () => {
+  it("shows the errors of every outcome at their own fields", () => {
+    const cases = [
+      { outcome: "granted", path: "careForm", anchor: "#granted-careForm-team" },
+      { outcome: "granted", path: "startOfCareDeadline", anchor: "#granted-startOfCareDeadline" },
+      { outcome: "forwarded", path: "forwardTo", anchor: "#forwarded-forwardTo" },
+      { outcome: "information-requested", path: "question", anchor: "#information-requested-question" },
+    ];
+    for (const { outcome, path, anchor } of cases) {
+      const html = renderTaskPage({
+        ...pageInput(),
+        errors: [{ path, message: "Feil her" }],
+        values: { outcome, [path]: "verdi" },
+      });
+      expect(html, path).toContain(`<a href="${anchor}">Feil her</a>`);
+      expect(html, path).toContain(`id="${anchor.slice(1).replace(/-team$/, "")}-error">Feil her</p>`);
+    }
+  });
+
+  it("escapes markup in referral text and in submitted values of every form", () => {
     // Prepare
     const input: TaskPageInput = {
       ...pageInput({
@@ -135,8 +172,12 @@ describe("the task page", () => {
         patient: { name: "<img src=x onerror=alert(1)>" },
         content: { patientPerspective: "</dd><script>x</script>" },
         diagnoses: [{ system: "ICD-10", code: "M79.7", text: "<b>fet</b>" }],
+        kind: "forwarded",
+        forwarded: { ansiennitetsdato: "2025-04-01", previousInstitution: "<i>Sykehus</i>" },
       }),
       values: {
+        outcome: "forwarded",
+        forwardTo: '"><script>alert(2)</script>',
         justification: "</textarea><script>alert(1)</script>",
         assessedBy: '" autofocus onfocus="alert(1)',
       },
@@ -149,9 +190,76 @@ describe("the task page", () => {
     expect(html).not.toContain("<script");
     expect(html).not.toContain("<img");
     expect(html).not.toContain("<b>fet</b>");
+    expect(html).not.toContain("<i>Sykehus</i>");
     expect(html).not.toContain('" autofocus');
     expect(html).toContain("&lt;script&gt;alert(&quot;reason&quot;)&lt;/script&gt;");
     expect(html).toContain("&lt;/textarea&gt;&lt;script&gt;");
+    expect(html).toContain('value="&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"');
+  });
+
+  it("shows a forwarded referral's ansiennitetsdato and previous institution, and Haster", () => {
+    const html = renderTaskPage(
+      pageInput({
+        kind: "forwarded",
+        priority: "urgent",
+        forwarded: { ansiennitetsdato: "2025-04-01", previousInstitution: "Sykehuset Innlandet" },
+      }),
+    );
+    expect(html).toContain("<dt>Type</dt><dd>Videresendt henvisning</dd>");
+    expect(html).toContain("<dt>Ansiennitetsdato</dt><dd>1. april 2025</dd>");
+    expect(html).toContain("<dt>Tidligere institusjon</dt><dd>Sykehuset Innlandet</dd>");
+    expect(html).toContain('<strong class="urgent">Haster</strong>');
+  });
+
+  it("shows every flag by its Norwegian name", () => {
+    const html = renderTaskPage(
+      pageInput({
+        flags: ["young-adult-at-risk", "trauma", "elderly", "mental-health", "substance-dependency"],
+      }),
+    );
+    for (const label of [
+      "Ung voksen med risiko for frafall fra skole eller arbeid",
+      "Traumer",
+      "Eldre pasient",
+      "Psykisk helse",
+      "Rus- eller legemiddelavhengighet",
+    ]) {
+      expect(html).toContain(`<li>${label}</li>`);
+    }
+    expect(renderTaskPage(pageInput({ flags: [] }))).toContain("<dt>Særlige hensyn</dt>\n<dd>Ingen</dd>");
+  });
+
+  it("suggests a short deadline, four weeks out, for a young adult at risk", () => {
+    // Act
+    const html = renderTaskPage({ ...pageInput(), today: "2025-04-25" });
+    const other = renderTaskPage({ ...pageInput({ flags: [] }), today: "2025-04-25" });
+
+    // Assess
+    expect(html).toContain("Forslag: 4 uker, 23. mai 2025.");
+    expect(html).toMatch(/id="granted-startOfCareDeadline" name="startOfCareDeadline" value="2025-05-23"/);
+    expect(other).not.toContain("Forslag:");
+    expect(other).toMatch(/id="granted-startOfCareDeadline" name="startOfCareDeadline" value=""/);
+  });
+
+  it("keeps what was typed over the suggestion when a granted form comes back", () => {
+    const html = renderTaskPage({
+      ...pageInput(),
+      today: "2025-04-25",
+      values: { outcome: "granted", startOfCareDeadline: "2025-06-01" },
+      errors: [{ path: "careForm", message: "Velg tilbudsform" }],
+    });
+    expect(html).toMatch(/name="startOfCareDeadline" value="2025-06-01"/);
+  });
+
+  it("warns with a banner when the deadline is at risk or breached", () => {
+    expect(renderTaskPage(pageInput({ workingDaysLeft: 6 }))).not.toContain('class="banner');
+    expect(renderTaskPage(pageInput({ workingDaysLeft: 6, atRisk: true }))).toContain(
+      "Fristen for vurdering er nær",
+    );
+    expect(renderTaskPage(pageInput({ workingDaysLeft: 2 }))).toContain('class="banner at-risk"');
+    const breached = renderTaskPage(pageInput({ workingDaysLeft: -1, deadlineBreached: true }));
+    expect(breached).toContain('class="banner breached"');
+    expect(breached).toContain("Fristen for vurdering er passert");
   });
 
   it("does not show the task id, which is the link's credential", () => {
@@ -176,5 +284,17 @@ describe("the pages around the task", () => {
     const html = renderDecisionRecordedPage({ referralId: "R-2025-0001<x>" });
     expect(html).toContain("Vurderingen er registrert");
     expect(html).toContain("R-2025-0001&lt;x&gt;");
+  });
+
+  it("confirms an information request: the task stays open and the clock runs, with a link back", () => {
+    const html = renderInformationRequestedPage({ referralId: "R-1", taskHref: "../abc" });
+    expect(html).toContain("Forespørselen er sendt. Oppgaven er fortsatt åpen, og fristen løper.");
+    expect(html).toContain('<a href="../abc">Tilbake til oppgaven</a>');
+  });
+
+  it("says an expired form recorded nothing", () => {
+    const html = renderFormExpiredPage({ taskHref: "../abc" });
+    expect(html).toContain("<h1>Skjemaet er utløpt</h1>");
+    expect(html).toContain("ingenting er registrert");
   });
 });

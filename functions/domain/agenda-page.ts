@@ -1,0 +1,150 @@
+/**
+ * The agenda page of an intake meeting (GET /agendas/{agendaId}): the meeting's referrals, soonest
+ * deadline first, with kind, priority, flags, working days left, how much content is missing, and
+ * a link to each open task. Server-rendered, escaped, Norwegian, without JavaScript. Patient names
+ * are shown (a staff page behind a capability link); national IDs and referral text are not.
+ */
+import Handlebars from "handlebars";
+import type { AgendaRow } from "./agenda";
+import { formatMeetingTime } from "./intake-planning";
+import { formatNorwegianDate } from "./letters";
+import type { MeetingRecord } from "./records";
+import { CONTENT_ITEMS, FLAGS, KIND_LABELS, PRIORITY_LABELS } from "./referral";
+
+const env = Handlebars.create();
+
+const PAGE = `<!DOCTYPE html>
+<html lang="nb">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{{title}}</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; line-height: 1.5; color: #1a1a1a; background: #fff; margin: 0; }
+main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
+h1 { font-size: 1.6rem; }
+table { border-collapse: collapse; width: 100%; }
+caption { text-align: left; font-weight: 600; padding: 0.5rem 0; }
+th, td { text-align: left; vertical-align: top; padding: 0.4rem 0.6rem; border-bottom: 1px solid #ccc; }
+th { background: #f3f6fa; }
+td ul { margin: 0; padding-left: 1.1rem; }
+.close { color: #b3261e; font-weight: 600; }
+.urgent { color: #b3261e; font-weight: 600; }
+a:focus { outline: 3px solid #f2a900; outline-offset: 2px; }
+</style>
+</head>
+<body>
+<main>
+<h1>{{title}}</h1>
+<p>{{summary}}</p>
+{{#if rows.length}}
+<table>
+<caption>Henvisninger, med korteste frist først</caption>
+<thead>
+<tr>
+<th scope="col">Pasient</th>
+<th scope="col">Type</th>
+<th scope="col">Prioritet</th>
+<th scope="col">Frist</th>
+<th scope="col">Merknader</th>
+<th scope="col">Manglende opplysninger</th>
+<th scope="col">Oppgave</th>
+</tr>
+</thead>
+<tbody>
+{{#each rows}}
+<tr>
+<th scope="row">{{patientName}}</th>
+<td>{{kind}}</td>
+<td>{{#if urgent}}<span class="urgent">{{priority}}</span>{{else}}{{priority}}{{/if}}</td>
+<td>{{dueDate}}<br>{{#if close}}<span class="close">{{daysLeft}}</span>{{else}}{{daysLeft}}{{/if}}</td>
+<td>{{#if flags.length}}<ul>{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</td>
+<td>{{missing}}</td>
+<td>{{#if taskHref}}<a href="{{taskHref}}">Åpne oppgaven<span style="position:absolute;left:-10000px"> for {{patientName}}</span></a>{{else}}{{state}}{{/if}}</td>
+</tr>
+{{/each}}
+</tbody>
+</table>
+{{else}}
+<p>Ingen henvisninger er satt opp til dette møtet ennå.</p>
+{{/if}}
+<p>Siden endrer ingenting. Vurderingen registreres på hver henvisnings oppgaveside.</p>
+</main>
+</body>
+</html>
+`;
+
+const pageTemplate = env.compile(PAGE);
+
+const NOT_FOUND = `<!DOCTYPE html>
+<html lang="nb">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>Fant ikke sakslisten</title>
+</head>
+<body>
+<main>
+<h1>Fant ikke sakslisten</h1>
+<p>Lenken er ugyldig eller ufullstendig. Kontroller at hele lenken fra e-posten er med, eller kontakt den som leder inntaksmøtet.</p>
+</main>
+</body>
+</html>
+`;
+
+function daysLeftText(days: number): string {
+  if (days > 1) return `${days} virkedager igjen`;
+  if (days === 1) return "1 virkedag igjen";
+  if (days === 0) return "fristen er i dag";
+  return `fristen er passert med ${-days} ${days === -1 ? "virkedag" : "virkedager"}`;
+}
+
+const STATE_LABELS: Record<string, string> = {
+  received: "Ikke klar ennå",
+  "awaiting-assessment": "Ingen åpen oppgave",
+  decided: "Vurdert",
+  closed: "Avsluttet",
+  failed: "Stoppet, kontakt drift",
+};
+
+/** Renders the agenda of a meeting. Task links are relative (`../tasks/{taskId}`), on the same API. */
+export function renderAgendaPage(input: { meeting: MeetingRecord; rows: AgendaRow[] }): string {
+  const when = formatMeetingTime(input.meeting.meetingId);
+  const rows = input.rows.map(({ referral, workingDaysLeft, openTaskId }) => {
+    const flags: string[] = referral.submission.flags.map(
+      (flag) => FLAGS.find((known) => known.key === flag)?.label ?? flag,
+    );
+    if (referral.deadlineBreached) flags.unshift("Fristen er brutt");
+    else if (referral.atRisk) flags.unshift("Fristen er i fare");
+    const missing = referral.missingContent.length;
+    return {
+      patientName: referral.submission.patient.name,
+      kind: KIND_LABELS[referral.kind],
+      priority: PRIORITY_LABELS[referral.priority],
+      urgent: referral.priority === "urgent",
+      dueDate: formatNorwegianDate(referral.assessmentDueDate),
+      daysLeft: daysLeftText(workingDaysLeft),
+      close: workingDaysLeft <= 2,
+      flags,
+      missing: missing === 0 ? "Ingen" : `${missing} av ${CONTENT_ITEMS.length}`,
+      ...(openTaskId ? { taskHref: `../tasks/${encodeURIComponent(openTaskId)}` } : {}),
+      state: STATE_LABELS[referral.status] ?? referral.status,
+    };
+  });
+  const count = rows.length;
+  return pageTemplate({
+    title: `Saksliste for inntaksmøtet ${when}`,
+    summary:
+      count === 1
+        ? "Én henvisning er satt opp til møtet."
+        : `${count} henvisninger er satt opp til møtet (${input.meeting.capacity} plasser).`,
+    rows,
+  });
+}
+
+/** The page for an agenda id that leads nowhere (404). */
+export function renderAgendaNotFoundPage(): string {
+  return NOT_FOUND;
+}

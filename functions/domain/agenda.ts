@@ -1,0 +1,186 @@
+/**
+ * The intake meeting's agenda: one neutral email to the meeting's team before each meeting, with a
+ * link to the agenda page, and the page itself (the referrals of the meeting, soonest deadline
+ * first, each with a link to its task). The email says only when the meeting is and how many
+ * referrals it holds; the page, behind an unguessable id like the task pages, shows the rest.
+ */
+import Handlebars from "handlebars";
+import { type CalendarRules, osloDate } from "./calendar";
+import type { ClinicConfig } from "./clinic";
+import { formatMeetingTime } from "./intake-planning";
+import { workingDaysLeft } from "./legal-clock";
+import type { Clock, Mailer, ReferralStore } from "./ports";
+import type { MeetingRecord, ReferralRecord, TaskRecord } from "./records";
+
+const MS_PER_HOUR = 3_600_000;
+
+/** The agenda page of a meeting, under the public base URL. */
+export function agendaUrlOf(publicBaseUrl: string, agendaId: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, "")}/agendas/${agendaId}`;
+}
+
+/** The members of a meeting's team: the clinic's intake team (every meeting has the whole roster). */
+export function meetingTeamOf(config: ClinicConfig): ClinicConfig["intakeTeam"] {
+  return config.intakeTeam;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The agenda email
+
+const htmlEnv = Handlebars.create();
+const textEnv = Handlebars.create();
+
+const EMAIL_TEXT = `{{headline}}
+
+{{count}}
+
+Åpne sakslisten her:
+{{agendaUrl}}
+
+Lenken åpner sakslisten med lenker til hver henvisnings oppgave. Ikke videresend denne e-posten: lenken gir tilgang til sakslisten.
+
+{{clinicName}}
+`;
+
+const EMAIL_HTML = `<!DOCTYPE html>
+<html lang="nb">
+<head>
+<meta charset="utf-8">
+<title>{{subject}}</title>
+</head>
+<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a;">
+<p><strong>{{headline}}</strong></p>
+<p>{{count}}</p>
+<p><a href="{{agendaUrl}}">Åpne sakslisten</a></p>
+<p>Lenken åpner sakslisten med lenker til hver henvisnings oppgave. Ikke videresend denne e-posten: lenken gir tilgang til sakslisten.</p>
+<p>{{clinicName}}</p>
+</body>
+</html>
+`;
+
+const emailText = textEnv.compile(EMAIL_TEXT, { noEscape: true });
+const emailHtml = htmlEnv.compile(EMAIL_HTML);
+
+/** What the agenda email may say: when, how many, where the agenda is. No patient data fits in. */
+export interface AgendaEmailInput {
+  agendaUrl: string;
+  /** The meeting's id ("2025-03-04T12:00", Oslo time). */
+  meetingId: string;
+  referralCount: number;
+  clinicName: string;
+}
+
+/** Renders the neutral agenda email; the URL must be http(s). */
+export function renderAgendaEmail(input: AgendaEmailInput): { subject: string; text: string; html: string } {
+  if (!/^https?:\/\//i.test(input.agendaUrl)) throw new RangeError("agendaUrl must be an http(s) URL");
+  const when = formatMeetingTime(input.meetingId);
+  const subject = `Saksliste for inntaksmøtet ${when}`;
+  const view = {
+    subject,
+    headline: `Sakslisten for inntaksmøtet ${when} er klar.`,
+    count:
+      input.referralCount === 1
+        ? "Én henvisning er satt opp til møtet."
+        : `${input.referralCount} henvisninger er satt opp til møtet.`,
+    agendaUrl: input.agendaUrl,
+    clinicName: input.clinicName,
+  };
+  return { subject, text: emailText(view), html: emailHtml(view) };
+}
+
+/** What one run of SendAgendas did. */
+export interface SendAgendasResult {
+  /** The meetings whose agenda this run sent. */
+  meetingIds: string[];
+  emails: number;
+}
+
+/**
+ * SendAgendas (every 15 minutes): for each meeting with a seat taken that starts within the next
+ * `agendaLeadHours` and has no agenda sent, claims the agenda (a conditional write, so two runs
+ * never both send it) and emails the meeting's team one neutral message with the agenda link. If
+ * the email fails, the claim is given back so the next run tries again, and the run fails after
+ * the other meetings have had their turn.
+ */
+export async function sendAgendas(deps: {
+  store: ReferralStore;
+  clock: Clock;
+  mailer: Mailer;
+  config: ClinicConfig;
+  publicBaseUrl: string;
+}): Promise<SendAgendasResult> {
+  const now = deps.clock.now();
+  const until = new Date(now.getTime() + deps.config.intakePlanning.agendaLeadHours * MS_PER_HOUR);
+  const meetings = await deps.store.meetingsStartingBetween(now, until);
+  const result: SendAgendasResult = { meetingIds: [], emails: 0 };
+  const failures: unknown[] = [];
+  for (const meeting of meetings) {
+    if (meeting.seats < 1 || meeting.agendaSentAt !== undefined) continue;
+    const sentAt = deps.clock.now().toISOString();
+    if (!(await deps.store.claimAgenda(meeting, sentAt))) continue;
+    const email = renderAgendaEmail({
+      agendaUrl: agendaUrlOf(deps.publicBaseUrl, meeting.agendaId),
+      meetingId: meeting.meetingId,
+      referralCount: meeting.seats,
+      clinicName: deps.config.clinic.name,
+    });
+    try {
+      for (const member of meetingTeamOf(deps.config)) {
+        await deps.mailer.send({ to: member.email, ...email });
+        result.emails += 1;
+      }
+      result.meetingIds.push(meeting.meetingId);
+    } catch (error) {
+      await deps.store.releaseAgenda(meeting, sentAt);
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The agenda page
+
+/** One line of the agenda. */
+export interface AgendaRow {
+  referral: ReferralRecord;
+  workingDaysLeft: number;
+  /** The referral's task, while it can still be answered (open). */
+  openTaskId?: string;
+}
+
+/** What the agenda page shows, or that there is no such agenda. */
+export type AgendaView = { kind: "agenda"; meeting: MeetingRecord; rows: AgendaRow[] } | { kind: "unknown" };
+
+/**
+ * Reads a meeting's agenda by its id: the meeting and its referrals, soonest due date first (then
+ * the earliest received). Changes nothing: mail scanners follow links.
+ */
+export async function viewAgenda(
+  deps: { store: ReferralStore; clock: Clock; calendar: CalendarRules },
+  agendaId: string,
+): Promise<AgendaView> {
+  const meeting = await deps.store.findMeetingByAgendaId(agendaId);
+  if (!meeting) return { kind: "unknown" };
+  const today = osloDate(deps.clock.now());
+  const referrals = await deps.store.listMeetingReferrals(meeting.meetingId);
+  const rows = await Promise.all(
+    referrals.map(async (referral): Promise<AgendaRow> => {
+      const tasks: TaskRecord[] = await deps.store.listTasks(referral.referralId);
+      const open = tasks.filter((task) => task.state === "open").at(-1);
+      return {
+        referral,
+        workingDaysLeft: workingDaysLeft(today, referral.assessmentDueDate, deps.calendar),
+        ...(open ? { openTaskId: open.taskId } : {}),
+      };
+    }),
+  );
+  rows.sort(
+    (a, b) =>
+      a.referral.assessmentDueDate.localeCompare(b.referral.assessmentDueDate) ||
+      a.referral.receivedAt.localeCompare(b.referral.receivedAt) ||
+      a.referral.referralId.localeCompare(b.referral.referralId),
+  );
+  return { kind: "agenda", meeting, rows };
+}

@@ -1,0 +1,286 @@
+/**
+ * Every outcome end to end on the local default (same synthesized state machine and handlers,
+ * DynamoDB Local, the SES emulator), driven over HTTP as a clinician's browser and operations would:
+ * a forward, a forespørsel that keeps the task open, and a patient without email whose letter waits
+ * on the postal list until it is marked posted.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatNorwegianDate } from "../../functions/domain/letters";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import {
+  eventually,
+  getJson,
+  type MailboxEmail,
+  mailbox,
+  sampleReferral,
+  submitReferral,
+  taskLinkIn,
+} from "../support/http";
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const intakeTeam = [
+  "ingrid.lie@smerteklinikk.example",
+  "ola.haugen@smerteklinikk.example",
+  "sara.nilsen@smerteklinikk.example",
+];
+const referrerEmail = "per.hansen@legesenter.example";
+const patientEmail = "kari.nordmann@pasient.example";
+const gpEmail = "fastlege@legesenter.example";
+
+const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/** Submits a referral and waits for the task emails of its workflow; returns the task link. */
+async function submitAndAwaitTask(referral: Record<string, unknown>, key: string) {
+  const before = (await mailbox(stack.mailboxJsonUrl)).length;
+  const receipt = await submitReferral(stack.apiUrl, referral, key);
+  expect(receipt.status).toBe(202);
+  const taskEmails = await eventually(async () => {
+    const emails = (await mailbox(stack.mailboxJsonUrl))
+      .slice(before)
+      .filter((email) => intakeTeam.includes(email.destination.to[0] ?? ""));
+    return emails.length === intakeTeam.length ? emails : undefined;
+  }, "the task emails to the intake team");
+  return { referralId: String(receipt.body.referralId), taskLink: taskLinkIn(taskEmails[0] as MailboxEmail) };
+}
+
+/** Opens the task page and posts one of its forms, as a browser does: with the page's token. */
+async function postForm(taskLink: string, fields: Record<string, string>) {
+  const page = await fetch(taskLink);
+  expect(page.status).toBe(200);
+  const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
+  return fetch(`${taskLink}/decision`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(taskLink).origin },
+    body: new URLSearchParams({ ...fields, csrfToken }).toString(),
+  });
+}
+
+const emailsOf = async (referralId: string) =>
+  (await mailbox(stack.mailboxJsonUrl)).filter((email) => email.subject.includes(referralId));
+
+async function awaitFile(
+  referralId: string,
+  ready: (file: Record<string, unknown>) => boolean,
+  what: string,
+) {
+  return eventually(async () => {
+    const { body } = await getJson(`${stack.apiUrl}/referrals/${referralId}`);
+    return ready(body) ? body : undefined;
+  }, what);
+}
+const eventTypes = (file: Record<string, unknown>) => (file.events as { type: string }[]).map((e) => e.type);
+const completed = (file: Record<string, unknown>) => eventTypes(file).includes("workflow-completed");
+
+describe("every outcome on the local stack", () => {
+  it("forwards a referral: the referrer, the patient and the GP learn where to, why, and that the ansiennitetsdato follows", async () => {
+    // Prepare: itself a forward, first received in the specialist health service three days ago.
+    const originalReceivedDate = daysFromNow(-3);
+    const referral = {
+      ...sampleReferral(),
+      kind: "forwarded",
+      originalReceivedDate,
+      previousInstitution: "Sykehuset Innlandet",
+    };
+    const { referralId, taskLink } = await submitAndAwaitTask(referral, "outcome-forward-1");
+    const page = await (await fetch(taskLink)).text();
+    expect(page).toContain(`<dt>Ansiennitetsdato</dt><dd>${formatNorwegianDate(originalReceivedDate)}</dd>`);
+    expect(page).toContain("Sykehuset Innlandet");
+
+    // Act
+    const decided = await postForm(taskLink, {
+      outcome: "forwarded",
+      forwardTo: "Smertesenteret, St. Olavs hospital",
+      justification: "Pasienten bor nærmere St. Olavs hospital.",
+      assessedBy: "1234567",
+    });
+
+    // Assess
+    expect(decided.status).toBe(200);
+    const file = await awaitFile(referralId, completed, "the forward completed");
+    expect(file).toMatchObject({
+      status: "decided",
+      decision: { outcome: "forwarded", forwardTo: "Smertesenteret, St. Olavs hospital" },
+    });
+    const letters = await emailsOf(referralId);
+    expect(letters.map((email) => email.destination.to[0]).sort()).toEqual(
+      [referrerEmail, patientEmail, gpEmail].sort(),
+    );
+    for (const letter of letters) {
+      const text = letter.body.text ?? "";
+      expect(text).toContain("Henvisningen er sendt videre til Smertesenteret, St. Olavs hospital");
+      expect(text).toContain("Pasienten bor nærmere St. Olavs hospital.");
+      expect(text).toContain(
+        `Ansiennitetsdatoen ${formatNorwegianDate(originalReceivedDate)} følger henvisningen til Smertesenteret`,
+      );
+      expect(text).toContain("Statsforvalteren");
+    }
+    expect(letters.find((l) => l.destination.to[0] === patientEmail)?.body.text).toContain(
+      "Kopi til pasient",
+    );
+    expect((await fetch(taskLink)).status).toBe(410);
+  });
+
+  it("asks the referrer for more information: the forespørsel goes out, the task stays open, and a later grant completes", async () => {
+    // Prepare
+    const { referralId, taskLink } = await submitAndAwaitTask(
+      sampleReferral(),
+      "outcome-information-request-1",
+    );
+
+    // Act
+    const asked = await postForm(taskLink, {
+      outcome: "information-requested",
+      question: "Hvilke legemidler er prøvd, og med hvilken effekt?",
+      assessedBy: "1234567",
+    });
+
+    // Assess: the referrer, and only the referrer, got the forespørsel; the task and the clock go on.
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain(
+      "Forespørselen er sendt. Oppgaven er fortsatt åpen, og fristen løper.",
+    );
+    const forespørsel = await eventually(async () => {
+      const found = await emailsOf(referralId);
+      return found.length > 0 ? found : undefined;
+    }, "the forespørsel letter");
+    expect(forespørsel.map((email) => email.destination.to)).toEqual([[referrerEmail]]);
+    expect(forespørsel[0]?.subject).toBe(`Forespørsel om tilleggsopplysninger (ref. ${referralId})`);
+    expect(forespørsel[0]?.body.text).toContain("Hvilke legemidler er prøvd, og med hvilken effekt?");
+    expect(forespørsel[0]?.body.text).toContain("Fristen for vurdering løper som før");
+    expect((await fetch(taskLink)).status).toBe(200);
+    const waiting = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    expect(waiting.status).toBe("awaiting-assessment");
+    expect(eventTypes(waiting)).toContain("information-requested");
+    expect(waiting.letters).toEqual([
+      expect.objectContaining({
+        letterKind: "information-request",
+        recipientRole: "referrer",
+        status: "sent",
+      }),
+    ]);
+
+    // Act: the answer came; the team grants through the same link.
+    const careDeadline = daysFromNow(28);
+    const decided = await postForm(taskLink, {
+      outcome: "granted",
+      careForm: "mapping-consultation",
+      startOfCareDeadline: careDeadline,
+      assessedBy: "1234567",
+    });
+
+    // Assess
+    expect(decided.status).toBe(200);
+    const file = await awaitFile(referralId, completed, "the grant completed");
+    expect(file.decision).toMatchObject({ outcome: "granted", careForm: "mapping-consultation" });
+    const answers = (await emailsOf(referralId)).filter((email) => /svar på henvisning/i.test(email.subject));
+    expect(answers.map((email) => email.destination.to[0]).sort()).toEqual(
+      [referrerEmail, patientEmail, gpEmail].sort(),
+    );
+    expect(answers[0]?.body.text).toContain(formatNorwegianDate(careDeadline));
+    expect(answers[0]?.body.text).toContain("kartleggingskonsultasjon");
+  });
+
+  it("refuses a form post without the page's token with 403 and records nothing", async () => {
+    // Prepare
+    const { referralId, taskLink } = await submitAndAwaitTask(sampleReferral(), "outcome-csrf-1");
+
+    // Act: a cross-site form would post without the token (and from another origin).
+    const forged = await fetch(`${taskLink}/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+      body: new URLSearchParams({
+        outcome: "refused",
+        justification: "x",
+        advice: "y",
+        assessedBy: "1",
+      }).toString(),
+    });
+    const noToken = await fetch(`${taskLink}/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        outcome: "refused",
+        justification: "x",
+        advice: "y",
+        assessedBy: "1",
+      }).toString(),
+    });
+
+    // Assess
+    expect(forged.status).toBe(403);
+    expect(noToken.status).toBe(403);
+    expect(await noToken.text()).toContain("Skjemaet er utløpt");
+    const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    expect(eventTypes(file)).not.toContain("decision-submitted");
+    expect((await fetch(taskLink)).status).toBe(200);
+  });
+
+  it("lists a patient's letter without email at GET /letters?status=awaiting-postal until it is marked sent", async () => {
+    // Prepare: a patient with a postal address and no email.
+    const referral = sampleReferral();
+    const { email: _none, ...patient } = referral.patient as Record<string, unknown>;
+    referral.patient = patient;
+    const { referralId, taskLink } = await submitAndAwaitTask(referral, "outcome-postal-1");
+    const decided = await postForm(taskLink, {
+      outcome: "refused",
+      justification: "Kan følges opp i primærhelsetjenesten.",
+      advice: "Fysioterapi med fokus på mestring.",
+      assessedBy: "1234567",
+    });
+    expect(decided.status).toBe(200);
+    await awaitFile(referralId, completed, "the refusal completed");
+
+    // Act
+    const listed = await getJson(`${stack.apiUrl}/letters?status=awaiting-postal`);
+
+    // Assess: the patient's copy waits for post, with the address; referrer and GP got email.
+    expect(listed.status).toBe(200);
+    const mine = (listed.body.letters as Record<string, unknown>[]).filter(
+      (l) => l.referralId === referralId,
+    );
+    expect(mine).toEqual([
+      {
+        letterId: expect.any(String),
+        referralId,
+        letterKind: "decision",
+        recipientRole: "patient",
+        createdAt: expect.any(String),
+        subject: `Kopi til pasient: svar på henvisning (ref. ${referralId})`,
+        postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+      },
+    ]);
+    expect((await emailsOf(referralId)).map((email) => email.destination.to[0]).sort()).toEqual(
+      [referrerEmail, gpEmail].sort(),
+    );
+
+    // Act: someone posts it and marks it sent; a second mark is refused.
+    const letterId = String(mine[0]?.letterId);
+    const marked = await fetch(`${stack.apiUrl}/letters/${letterId}/sent`, { method: "POST" });
+    const again = await fetch(`${stack.apiUrl}/letters/${letterId}/sent`, { method: "POST" });
+
+    // Assess
+    expect(marked.status).toBe(200);
+    expect(await marked.json()).toMatchObject({ letterId, status: "sent" });
+    expect(again.status).toBe(409);
+    const after = await getJson(`${stack.apiUrl}/letters?status=awaiting-postal`);
+    expect((after.body.letters as { referralId: string }[]).some((l) => l.referralId === referralId)).toBe(
+      false,
+    );
+    const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    expect(eventTypes(file)).toEqual(expect.arrayContaining(["letter-awaiting-postal", "letter-posted"]));
+    expect((file.letters as { recipientRole: string; status: string }[]).map((l) => l.status)).toEqual([
+      "sent",
+      "sent",
+      "sent",
+    ]);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * The intake meetings in the synthesized template: an EventBridge rule every 15 minutes runs the
+ * agenda sender, which may query, get, update and put items and send mail, and nothing more; the
+ * agenda page is served without auth by a function that can only read.
+ */
+import { describe, expect, it } from "vitest";
+import { createFristApp } from "../../lib/app";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Resource = { Type: string; Properties: Record<string, Json>; Metadata?: Record<string, Json> };
+type Statement = { Effect: string; Action: string | string[]; Resource?: Json; Condition?: Json };
+
+const { app, stack } = createFristApp({ bundling: false });
+const resources = (
+  app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, Resource> }
+).Resources;
+
+function ofType(type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+function functionByEntry(entry: string): [string, Resource] {
+  const found = ofType("AWS::Lambda::Function").find(([, r]) => r.Metadata?.["frist:entry"] === entry);
+  if (!found) throw new Error(`no function with frist:entry ${entry}`);
+  return found;
+}
+
+function pathOf(resourceId: Json): string {
+  const parts: string[] = [];
+  let ref = resourceId as { Ref?: string };
+  while (ref.Ref && resources[ref.Ref]?.Type === "AWS::ApiGateway::Resource") {
+    const properties = resources[ref.Ref]?.Properties ?? {};
+    parts.unshift(properties.PathPart as string);
+    ref = properties.ParentId as { Ref?: string };
+  }
+  return `/${parts.join("/")}`;
+}
+
+function statementsOf(fn: Resource): Statement[] {
+  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  return ofType("AWS::IAM::Policy")
+    .filter(([, r]) =>
+      (r.Properties.Roles as { Ref: string }[] | undefined)?.some((role) => role.Ref === roleId),
+    )
+    .flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((s) => s.Effect === "Allow");
+}
+
+const actionsOf = (statements: Statement[]) =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe("the agenda schedule", () => {
+  const [sendAgendasId, sendAgendas] = functionByEntry("functions/handlers/send-agendas.ts");
+  const rules = ofType("AWS::Events::Rule");
+
+  it("runs send-agendas every 15 minutes from an EventBridge rule", () => {
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] as [string, Resource];
+    expect(rule.Properties.ScheduleExpression).toBe("rate(15 minutes)");
+    expect(rule.Properties.State).toBe("ENABLED");
+    const targets = rule.Properties.Targets as { Arn: Json }[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]?.Arn).toEqual({ "Fn::GetAtt": [sendAgendasId, "Arn"] });
+  });
+
+  it("lets only EventBridge, and only this rule, invoke the function", () => {
+    const permissions = ofType("AWS::Lambda::Permission").filter(
+      ([, p]) =>
+        JSON.stringify(p.Properties.FunctionName) ===
+        JSON.stringify({ "Fn::GetAtt": [sendAgendasId, "Arn"] }),
+    );
+    expect(permissions).toHaveLength(1);
+    const [ruleId] = rules[0] as [string, Resource];
+    expect(permissions[0]?.[1].Properties).toMatchObject({
+      Action: "lambda:InvokeFunction",
+      Principal: "events.amazonaws.com",
+      SourceArn: { "Fn::GetAtt": [ruleId, "Arn"] },
+    });
+  });
+
+  it("gives the function the table, the clinic, the link base and the mailer, and least-privilege grants", () => {
+    const variables = (sendAgendas.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(Object.keys(variables).sort()).toEqual([
+      "CLINIC_CONFIG",
+      "MAIL_FROM",
+      "NODE_OPTIONS",
+      "PUBLIC_BASE_URL",
+      "SES_CONFIGURATION_SET",
+      "TABLE_NAME",
+    ]);
+    expect(JSON.parse(variables.CLINIC_CONFIG as string)).toMatchObject({
+      intakePlanning: { agendaLeadHours: 24 },
+    });
+
+    const statements = statementsOf(sendAgendas);
+    const actions = actionsOf(statements);
+    const dynamo = actions.filter((action) => action.startsWith("dynamodb:")).sort();
+    expect(dynamo).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
+    expect(actions).toEqual(expect.arrayContaining(["ses:SendEmail"]));
+    expect(actions.some((action) => action.includes("*"))).toBe(false);
+    const table = statements.find((s) => actionsOf([s]).includes("dynamodb:Query"));
+    expect(JSON.stringify(table?.Resource)).toContain("/index/worklist");
+    expect(JSON.stringify(table?.Resource)).not.toContain("index/*");
+    const kms = statements.find((s) => actionsOf([s]).includes("kms:Decrypt"));
+    expect(JSON.stringify(kms?.Condition)).toContain("kms:ViaService");
+  });
+});
+
+describe("the agenda route", () => {
+  const [agendaPageId, agendaPage] = functionByEntry("functions/handlers/agenda-page.ts");
+
+  it("serves GET /agendas/{agendaId} without auth (the agenda id is the capability) through the Lambda proxy", () => {
+    const methods = ofType("AWS::ApiGateway::Method")
+      .map(([, m]) => m.Properties)
+      .filter((m) => pathOf(m.ResourceId as Json).startsWith("/agendas"));
+    expect(methods).toHaveLength(1);
+    const [method] = methods;
+    expect(method?.HttpMethod).toBe("GET");
+    expect(pathOf(method?.ResourceId as Json)).toBe("/agendas/{agendaId}");
+    expect(method?.AuthorizationType).toBe("NONE");
+    expect(method?.Integration).toMatchObject({ Type: "AWS_PROXY", IntegrationHttpMethod: "POST" });
+    expect(JSON.stringify(method?.Integration)).toContain(`"${agendaPageId}"`);
+  });
+
+  it("lets the page's function read the table but write nothing", () => {
+    const actions = actionsOf(statementsOf(agendaPage));
+    expect(actions).toContain("dynamodb:GetItem");
+    for (const forbidden of [
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "ses:SendEmail",
+    ]) {
+      expect(actions).not.toContain(forbidden);
+    }
+  });
+});

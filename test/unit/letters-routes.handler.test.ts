@@ -1,0 +1,239 @@
+/**
+ * The postal routes alone, with DynamoDB mocked: GET /letters?status=awaiting-postal reads the
+ * `worklist` index's postal partition (never a scan) and shows only what posting needs;
+ * POST /letters/{letterId}/sent marks one letter sent, conditionally, with its audit event.
+ */
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-vitest/extend";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { encodePostalCursor } from "../../functions/adapters/dynamo-postal-queue";
+import { letterIdOf } from "../../functions/domain/postal";
+
+vi.mock("../../functions/adapters/clock", () => ({
+  systemClock: { now: () => new Date("2025-03-10T08:00:00Z") },
+}));
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+type Handler = (event: APIGatewayProxyEvent) => Promise<{ statusCode: number; body: string }>;
+let list: Handler;
+let markPosted: Handler;
+
+beforeAll(async () => {
+  process.env.TABLE_NAME = "Referrals";
+  process.env.AWS_REGION = "eu-north-1";
+  process.env.FRIST_QUIET = "1";
+  ({ handler: list } = await import("../../functions/handlers/list-letters"));
+  ({ handler: markPosted } = await import("../../functions/handlers/mark-letter-posted"));
+});
+
+afterEach(() => {
+  dynamo.reset();
+});
+
+function event(partial: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent {
+  return {
+    headers: {},
+    queryStringParameters: null,
+    pathParameters: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { identity: { userArn: "arn:aws:iam::123456789012:user/ops" } },
+    ...partial,
+  } as unknown as APIGatewayProxyEvent;
+}
+
+/** A letter item as the index holds it (projection ALL): the body and everything else included. */
+const postalItem = {
+  pk: "REFERRAL#ref-1",
+  sk: "LETTER#decision#patient",
+  gsi1pk: "LETTER#awaiting-postal",
+  gsi1sk: "2025-03-07T10:00:00.000Z#ref-1#decision#patient",
+  referralId: "ref-1",
+  letterKind: "decision",
+  recipientRole: "patient",
+  createdAt: "2025-03-07T10:00:00.000Z",
+  subject: "Kopi til pasient: svar på henvisning (ref. ref-1)",
+  postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+};
+
+describe("GET /letters?status=awaiting-postal", () => {
+  it("queries the postal partition of the worklist index, oldest first, reading only the listed attributes", async () => {
+    // Prepare
+    dynamo.on(QueryCommand).resolves({ Items: [postalItem] });
+
+    // Act
+    const response = await list(event({ queryStringParameters: { status: "awaiting-postal" } }));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({
+      letters: [
+        {
+          letterId: letterIdOf({ referralId: "ref-1", letterKind: "decision", recipientRole: "patient" }),
+          referralId: "ref-1",
+          letterKind: "decision",
+          recipientRole: "patient",
+          createdAt: "2025-03-07T10:00:00.000Z",
+          subject: "Kopi til pasient: svar på henvisning (ref. ref-1)",
+          postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+        },
+      ],
+    });
+    expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: "Referrals",
+      IndexName: "worklist",
+      KeyConditionExpression: "gsi1pk = :postal",
+      ExpressionAttributeValues: { ":postal": "LETTER#awaiting-postal" },
+      ScanIndexForward: true,
+      Limit: 50,
+    });
+    const projection = String(dynamo.commandCalls(QueryCommand)[0]?.args[0].input.ProjectionExpression);
+    expect(projection).not.toMatch(/html|text|#to\b/);
+    expect(dynamo).not.toHaveReceivedCommand(ScanCommand);
+  });
+
+  it("shows a GP's letter without any address, and pages with an opaque cursor", async () => {
+    // Prepare
+    const gpItem = { ...postalItem, sk: "LETTER#decision#gp", recipientRole: "gp", postalAddress: undefined };
+    const last = { gsi1pk: gpItem.gsi1pk, gsi1sk: gpItem.gsi1sk, pk: gpItem.pk, sk: gpItem.sk };
+    dynamo.on(QueryCommand).resolves({ Items: [gpItem], LastEvaluatedKey: last });
+
+    // Act
+    const response = await list(event({ queryStringParameters: { status: "awaiting-postal", limit: "1" } }));
+    const body = JSON.parse(response.body);
+    const next = await list(
+      event({ queryStringParameters: { status: "awaiting-postal", cursor: body.nextCursor } }),
+    );
+
+    // Assess
+    expect(body.letters[0]).not.toHaveProperty("postalAddress");
+    expect(body.nextCursor).toBe(encodePostalCursor(last));
+    expect(next.statusCode).toBe(200);
+    expect(dynamo.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(last);
+  });
+
+  it("refuses another status, a bad limit or a forged cursor with 400, before asking DynamoDB", async () => {
+    const forged = Buffer.from(
+      JSON.stringify({ gsi1pk: "awaiting-assessment", gsi1sk: "x", pk: "REFERRAL#1", sk: "REFERRAL" }),
+    ).toString("base64url");
+    for (const query of [
+      null,
+      { status: "sent" },
+      { status: "awaiting-postal", limit: "0" },
+      { status: "awaiting-postal", cursor: forged },
+    ]) {
+      const response = await list(event({ queryStringParameters: query }));
+      expect(response.statusCode, JSON.stringify(query)).toBe(400);
+      expect(JSON.parse(response.body).error).toBe("validation_failed");
+    }
+    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+  });
+});
+
+describe("POST /letters/{letterId}/sent", () => {
+  const letterId = letterIdOf({ referralId: "ref-1", letterKind: "decision", recipientRole: "patient" });
+
+  it("marks the letter sent only from awaiting-postal, takes it off the list and records letter-posted by the caller", async () => {
+    // Prepare
+    dynamo.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const response = await markPosted(event({ pathParameters: { letterId } }));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({
+      letterId,
+      status: "sent",
+      sentAt: "2025-03-10T08:00:00.000Z",
+    });
+    const [update, audit] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(update?.Update).toMatchObject({
+      Key: { pk: "REFERRAL#ref-1", sk: "LETTER#decision#patient" },
+      ConditionExpression: "attribute_exists(pk) AND #status = :awaiting",
+      ExpressionAttributeValues: expect.objectContaining({ ":awaiting": "awaiting-postal", ":sent": "sent" }),
+    });
+    expect(update?.Update?.UpdateExpression).toContain("REMOVE gsi1pk, gsi1sk");
+    expect(audit?.Put?.Item).toMatchObject({
+      pk: "REFERRAL#ref-1",
+      type: "letter-posted",
+      actor: { kind: "staff", id: "arn:aws:iam::123456789012:user/ops" },
+      details: { letterKind: "decision", recipientRole: "patient" },
+    });
+  });
+
+  it("answers 409 when the letter is not awaiting post (already posted, or emailed)", async () => {
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: "cancelled",
+        $metadata: {},
+        CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }],
+      }),
+    );
+    const response = await markPosted(event({ pathParameters: { letterId } }));
+    expect(response.statusCode).toBe(409);
+    expect(JSON.parse(response.body).error).toBe("not_awaiting_postal");
+  });
+
+  it("answers 404 to a letter id it did not make, without writing", async () => {
+    const response = await markPosted(event({ pathParameters: { letterId: "not-a-letter" } }));
+    expect(response.statusCode).toBe(404);
+    expect(dynamo).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+});
+
+describe("the referral store's letter items", () => {
+  it("put a letter awaiting post on the postal list, an emailed one not, and key information requests by request", async () => {
+    // Prepare
+    const { DynamoReferralStore } = await import("../../functions/adapters/dynamo-referral-store");
+    const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
+    dynamo.on(PutCommand).resolves({});
+    const store = new DynamoReferralStore(dynamo as unknown as DynamoDBDocumentClient, "Referrals");
+    const base = {
+      referralId: "ref-1",
+      letterKind: "decision" as const,
+      subject: "s",
+      html: "h",
+      text: "t",
+      createdAt: "2025-03-07T10:00:00.000Z",
+    };
+
+    // Act
+    await store.claimLetter({ ...base, recipientRole: "gp", channel: "postal", status: "awaiting-postal" });
+    await store.claimLetter({
+      ...base,
+      recipientRole: "referrer",
+      channel: "email",
+      status: "sending",
+      to: "a@b.no",
+    });
+    await store.claimLetter({
+      ...base,
+      letterKind: "information-request",
+      requestId: "q1",
+      recipientRole: "referrer",
+      channel: "email",
+      status: "sending",
+      to: "a@b.no",
+    });
+
+    // Assess
+    const items = dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item);
+    expect(items[0]).toMatchObject({
+      sk: "LETTER#decision#gp",
+      gsi1pk: "LETTER#awaiting-postal",
+      gsi1sk: "2025-03-07T10:00:00.000Z#ref-1#decision#gp",
+    });
+    expect(items[1]).not.toHaveProperty("gsi1pk");
+    expect(items[2]).toMatchObject({ sk: "LETTER#information-request#q1#referrer" });
+    expect(items[2]).not.toHaveProperty("gsi1pk");
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The decision handler (POST /tasks/{taskId}/decision) over in-memory ports: forms need the task's
+ * anti-forgery token and a same-host Origin, JSON needs its content type, and an information request
+ * answers with a page that says the task is still open.
+ */
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import {
+  FakeClock,
+  FakeWorkflow,
+  InMemoryReferralStore,
+  RecordingMailer,
+  testClinicConfig,
+  testReferral,
+} from "../support/fakes";
+
+const ports = vi.hoisted(() => ({}) as { store: unknown; mailer: unknown; workflow: unknown });
+vi.mock("../../functions/adapters/wiring", () => ({
+  referralStoreFromEnv: () => ports.store,
+  mailerFromEnv: () => ports.mailer,
+  workflowFromEnv: () => ports.workflow,
+}));
+vi.mock("../../functions/adapters/clock", () => ({
+  systemClock: { now: () => new Date("2025-03-03T09:00:00Z") },
+}));
+
+const config = testClinicConfig();
+let store: InMemoryReferralStore;
+let mailer: RecordingMailer;
+let workflow: FakeWorkflow;
+let handler: (event: APIGatewayProxyEvent) => Promise<{ statusCode: number; body: string }>;
+
+/** The handler builds its deps once, so the fakes are the same objects throughout; reset in place. */
+beforeAll(async () => {
+  process.env.CLINIC_CONFIG = JSON.stringify(config);
+  process.env.FRIST_QUIET = "1";
+  store = new InMemoryReferralStore();
+  mailer = new RecordingMailer();
+  workflow = new FakeWorkflow();
+  Object.assign(ports, { store, mailer, workflow });
+  ({ handler } = await import("../../functions/handlers/submit-decision"));
+});
+
+let taskId: string;
+let csrfToken: string;
+
+beforeEach(async () => {
+  for (const map of [store.referrals, store.events, store.tasks, store.letters]) map.clear();
+  mailer.sent.length = 0;
+  workflow.resumed.length = 0;
+  workflow.waiting.clear();
+  const deps = {
+    store,
+    mailer,
+    workflow,
+    config,
+    clock: new FakeClock(new Date("2025-03-03T09:00:00Z")),
+    publicBaseUrl: "https://api.example/prod",
+  };
+  store.seed(testReferral());
+  await planIntake(deps, "ref-1");
+  ({ taskId } = await notifyAssessors(deps, { referralId: "ref-1", taskToken: "token-1" }));
+  workflow.waiting.add("token-1");
+  csrfToken = (await store.findTask(taskId))?.csrfToken ?? "";
+  mailer.sent.length = 0;
+});
+
+function post(body: string, headers: Record<string, string>): APIGatewayProxyEvent {
+  return {
+    httpMethod: "POST",
+    path: `/tasks/${taskId}/decision`,
+    resource: "/tasks/{taskId}/decision",
+    pathParameters: { taskId },
+    headers: { Host: "api.example", ...headers },
+    body,
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEvent;
+}
+
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+  post(new URLSearchParams(fields).toString(), {
+    "Content-Type": "application/x-www-form-urlencoded",
+    ...headers,
+  });
+
+const granted = {
+  outcome: "granted",
+  careForm: "team",
+  startOfCareDeadline: "2025-05-26",
+  assessedBy: "1234567",
+};
+
+describe("POST /tasks/{taskId}/decision", () => {
+  it("answers a form without the token, or with a wrong one, 403 'form expired' and records nothing", async () => {
+    for (const event of [form(granted), form({ ...granted, csrfToken: "forged" })]) {
+      // Act
+      const response = await handler(event);
+
+      // Assess
+      expect(response.statusCode).toBe(403);
+      expect(response.body).toContain("Skjemaet er utløpt");
+    }
+    expect(store.eventTypesOf("ref-1")).not.toContain("decision-submitted");
+    expect(workflow.resumed).toEqual([]);
+    expect([...store.tasks.values()][0]?.state).toBe("open");
+  });
+
+  it("answers a form from another origin 403, even with the right token", async () => {
+    const response = await handler(form({ ...granted, csrfToken }, { Origin: "https://evil.example" }));
+    expect(response.statusCode).toBe(403);
+    expect(workflow.resumed).toEqual([]);
+  });
+
+  it("records a form with the task's token from the same origin (or Origin: null)", async () => {
+    const response = await handler(form({ ...granted, csrfToken }, { Origin: "null" }));
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain("Vurderingen er registrert");
+    expect(workflow.resumed).toEqual([{ taskToken: "token-1", output: { taskId, outcome: "granted" } }]);
+  });
+
+  it("takes JSON without a token, as before", async () => {
+    const response = await handler(post(JSON.stringify(granted), { "Content-Type": "application/json" }));
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({
+      referralId: "ref-1",
+      outcome: "granted",
+      status: "recorded",
+    });
+  });
+
+  it("shows bad form input back with Norwegian messages and the values, never echoing the token", async () => {
+    const response = await handler(
+      form({
+        outcome: "forwarded",
+        forwardTo: "",
+        justification: "Nærmere <b>bosted</b>",
+        assessedBy: "1",
+        csrfToken,
+      }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('<a href="#forwarded-forwardTo">Oppgi hvor henvisningen sendes</a>');
+    expect(response.body).toContain("Nærmere &lt;b&gt;bosted&lt;/b&gt;</textarea>");
+    expect(response.body.match(new RegExp(csrfToken, "g"))).toHaveLength(4); // one per form, from the task
+    expect(workflow.resumed).toEqual([]);
+  });
+
+  it("answers an information request with a page saying the task stays open, and sends the letter", async () => {
+    const response = await handler(
+      form({ outcome: "information-requested", question: "MR-svar?", assessedBy: "1234567", csrfToken }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain("Forespørselen er sendt. Oppgaven er fortsatt åpen, og fristen løper.");
+    expect(response.body).toContain(`href="../${taskId}"`);
+    expect(mailer.sent.map((email) => email.subject)).toEqual([
+      "Forespørsel om tilleggsopplysninger (ref. ref-1)",
+    ]);
+    expect(workflow.resumed).toEqual([]);
+  });
+
+  it("answers an information request in JSON with status requested", async () => {
+    const response = await handler(
+      post(JSON.stringify({ outcome: "information-requested", question: "MR-svar?", assessedBy: "1" }), {
+        "Content-Type": "application/json",
+      }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({
+      referralId: "ref-1",
+      outcome: "information-requested",
+      status: "requested",
+    });
+  });
+});
