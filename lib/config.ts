@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   type ClinicConfigInput,
   clinicSchema,
+  decisionConfigSchema,
   intakeTeamSchema,
   legalClockConfigSchema,
 } from "../functions/domain/clinic";
@@ -23,6 +24,7 @@ export const fristConfigSchema = z.object({
   intakeTeam: intakeTeamSchema,
   legalClock: legalClockConfigSchema.prefault({}),
   intakePlanning: intakePlanningConfigSchema.prefault({}),
+  decision: decisionConfigSchema.prefault({}),
   alarmEmail: z.email().optional(),
   publicBaseUrl: z
     .url()
@@ -42,6 +44,7 @@ export const CONTEXT_KEYS = {
   intakeTeam: "frist:intakeTeam",
   legalClock: "frist:legalClock",
   intakePlanning: "frist:intakePlanning",
+  decision: "frist:decision",
   alarmEmail: "frist:alarmEmail",
   publicBaseUrl: "frist:publicBaseUrl",
 } as const satisfies Record<keyof FristConfig, string>;
@@ -60,6 +63,7 @@ export function parseFristConfig(read: (key: string) => unknown): FristConfig {
     intakeTeam: parseIfJson(read(CONTEXT_KEYS.intakeTeam)),
     legalClock: parseIfJson(read(CONTEXT_KEYS.legalClock)) ?? {},
     intakePlanning: parseIfJson(read(CONTEXT_KEYS.intakePlanning)) ?? {},
+    decision: parseIfJson(read(CONTEXT_KEYS.decision)) ?? {},
     alarmEmail: emptyToUndefined(read(CONTEXT_KEYS.alarmEmail)),
     publicBaseUrl: emptyToUndefined(read(CONTEXT_KEYS.publicBaseUrl)),
   };
@@ -91,6 +95,7 @@ export function clinicConfigJson(config: FristConfig): string {
     intakeTeam: config.intakeTeam,
     legalClock: config.legalClock,
     intakePlanning: config.intakePlanning,
+    decision: config.decision,
   };
   return JSON.stringify(clinicConfig);
 }

@@ -51,6 +51,7 @@ describe("the Frist configuration", () => {
     });
     expect(Object.keys(clinicConfig).sort()).toEqual([
       "clinic",
+      "decision",
       "intakePlanning",
       "intakeTeam",
       "legalClock",
