@@ -1,0 +1,149 @@
+/**
+ * A clinician in a real browser: headless Chromium (Debian's package) driven by playwright-core
+ * opens the task link from the local mailbox, fills in each outcome's form, submits it and sees the
+ * confirmation. A screenshot per outcome is kept in test-results/browser/ as a test artifact.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import {
+  eventually,
+  type MailboxEmail,
+  mailbox,
+  sampleReferral,
+  submitReferral,
+  taskLinkIn,
+} from "../support/http";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS = new URL("../../test-results/browser/", import.meta.url);
+
+let stack: LocalStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package or set CHROMIUM_PATH`);
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // This machine has no network beyond loopback: keep Chromium from reaching for Google's services.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** Submits a referral and returns the task link from the first task email it causes. */
+async function taskLinkForNewReferral(key: string): Promise<string> {
+  const before = (await mailbox(stack.mailboxJsonUrl)).length;
+  const receipt = await submitReferral(stack.apiUrl, sampleReferral(), key);
+  expect(receipt.status).toBe(202);
+  const email = await eventually(async () => {
+    const emails = (await mailbox(stack.mailboxJsonUrl)).slice(before);
+    return emails.find((e) => /\/tasks\//.test(e.body.text ?? "")) as MailboxEmail | undefined;
+  }, "the task email");
+  return taskLinkIn(email);
+}
+
+const inWeeks = (weeks: number) => new Date(Date.now() + weeks * 7 * 86_400_000).toISOString().slice(0, 10);
+
+async function decide(outcome: string, fill: (page: Page) => Promise<void>, button: string) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(await taskLinkForNewReferral(`browser-${outcome}`));
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Vurdering av henvisning");
+    await fill(page);
+    await page.getByRole("button", { name: button }).click();
+    await page.waitForLoadState("domcontentloaded");
+    await page.screenshot({ path: new URL(`${outcome}.png`, SCREENSHOTS).pathname, fullPage: true });
+    return (await page.getByRole("heading", { level: 1 }).textContent()) ?? "";
+  } finally {
+    await page.close();
+  }
+}
+
+describe("a clinician decides in the browser", () => {
+  it("grants a right through the task page's form", async () => {
+    const heading = await decide(
+      "granted",
+      async (page) => {
+        await page.getByLabel("Tverrfaglig utredning i team").check();
+        await page.locator("#granted-startOfCareDeadline").fill(inWeeks(8));
+        await page.locator("#granted-assessedBy").fill("1234567");
+      },
+      "Registrer rett til helsehjelp",
+    );
+    expect(heading).toBe("Vurderingen er registrert");
+  });
+
+  it("refuses with justification and advice", async () => {
+    const heading = await decide(
+      "refused",
+      async (page) => {
+        await page.locator("#refused-justification").fill("Kan følges opp hos fastlegen.");
+        await page.locator("#refused-advice").fill("Gradert aktivitet og fysioterapi.");
+        await page.locator("#refused-assessedBy").fill("1234567");
+      },
+      "Registrer avslag",
+    );
+    expect(heading).toBe("Vurderingen er registrert");
+  });
+
+  it("forwards to another clinic", async () => {
+    const heading = await decide(
+      "forwarded",
+      async (page) => {
+        await page.locator("#forwarded-forwardTo").fill("Regionalt smertesenter, St. Olavs hospital");
+        await page.locator("#forwarded-justification").fill("Trenger regional kompetanse.");
+        await page.locator("#forwarded-assessedBy").fill("1234567");
+      },
+      "Registrer videresending",
+    );
+    expect(heading).toBe("Vurderingen er registrert");
+  });
+
+  it("asks the referrer for more information and keeps the task open", async () => {
+    const heading = await decide(
+      "information-requested",
+      async (page) => {
+        await page.locator("#information-requested-question").fill("Hvilke medisiner har vært forsøkt?");
+        await page.locator("#information-requested-assessedBy").fill("1234567");
+      },
+      "Send forespørsel",
+    );
+    expect(heading).toBe("Forespørselen er sendt");
+  });
+
+  it("shows a form error per field and records nothing when a required field is empty", async () => {
+    const page = await browser.newPage();
+    try {
+      const link = await taskLinkForNewReferral("browser-invalid");
+      await page.goto(link);
+      await page.locator("#refused-assessedBy").fill("1234567");
+      await page.getByRole("button", { name: "Registrer avslag" }).click();
+      await page.waitForLoadState("domcontentloaded");
+      await page.screenshot({ path: new URL("invalid.png", SCREENSHOTS).pathname, fullPage: true });
+
+      expect(await page.getByRole("heading", { name: "Vurderingen ble ikke registrert" }).count()).toBe(1);
+      expect(await page.locator("#refused-justification").getAttribute("aria-invalid")).toBe("true");
+      expect((await fetch(link)).status).toBe(200);
+    } finally {
+      await page.close();
+    }
+  });
+});
