@@ -1,0 +1,61 @@
+/**
+ * Capacity under load, over HTTP on the local stack: 200 referrals arrive at once for meetings of 20.
+ * The seat counter is one conditional DynamoDB update, so the first meeting ends up with exactly 20
+ * and no meeting with more, however the 200 workflows interleave.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { eventually, getJson, sampleReferral, submitReferral } from "../support/http";
+
+const REFERRALS = 200;
+const CAPACITY = 20;
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    inMemory: true,
+    quiet: true,
+    // Monday 2 March 2026, 09:00 in Oslo: the meetings are Tuesdays and Thursdays at 12:00.
+    clock: "2026-03-02T09:00:00+01:00",
+    context: { "frist:intakePlanning": { capacityPerMeeting: CAPACITY } },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe("intake meetings under concurrent referrals", () => {
+  it(`fills a meeting of ${CAPACITY} with exactly ${CAPACITY} of ${REFERRALS} referrals sent at once`, async () => {
+    // Act: every referral at once, each with its own idempotency key.
+    const receipts = await Promise.all(
+      Array.from({ length: REFERRALS }, (_, i) =>
+        submitReferral(stack.apiUrl, sampleReferral(), `capacity-${i}`),
+      ),
+    );
+    expect(receipts.map((r) => r.status)).toEqual(Array(REFERRALS).fill(202));
+
+    const meetings = await eventually(
+      async () => {
+        const assigned = await Promise.all(
+          receipts.map(async ({ body }) => {
+            const { body: referral } = await getJson(`${stack.apiUrl}/referrals/${body.referralId}`);
+            return (referral.assignment as { meetingId?: string } | undefined)?.meetingId;
+          }),
+        );
+        return assigned.every(Boolean) ? (assigned as string[]) : undefined;
+      },
+      "every referral assigned to a meeting",
+      90_000,
+    );
+
+    // Assess
+    const seats = new Map<string, number>();
+    for (const meetingId of meetings) seats.set(meetingId, (seats.get(meetingId) ?? 0) + 1);
+    const inOrder = [...seats.entries()].sort(([a], [b]) => a.localeCompare(b));
+    expect(inOrder[0]).toEqual(["2026-03-03T12:00", CAPACITY]);
+    expect(Math.max(...seats.values())).toBe(CAPACITY);
+    expect(inOrder.map(([, count]) => count)).toEqual(Array(REFERRALS / CAPACITY).fill(CAPACITY));
+  }, 180_000);
+});
