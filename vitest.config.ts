@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Two cores: keep the heavy suites from starving each other.
     maxWorkers: 2,
+    // The handlers' info lines (ids only) would bury the test report; errors still print.
+    env: { FRIST_QUIET: "1" },
   },
 });
