@@ -18,6 +18,8 @@ import {
   isWorkingDay,
   osloDate,
   osloEndOfDay,
+  osloInstant,
+  osloOffsetMs,
   osloStartOfDay,
 } from "../functions/domain/calendar";
 import { calendarRulesOf, type LegalClockConfig, legalClockConfigSchema } from "../functions/domain/clinic";
@@ -325,13 +327,10 @@ function daysInMonth(year: number, month: number): number {
  * a moment that lies on that Oslo day whatever the season.
  */
 export function parseReceipt(text: string): Date {
-  const dateOnly = DATE.exec(text);
-  if (dateOnly) {
+  if (DATE.test(text)) {
     if (!isRealDate(text)) throw new UsageError(`"${text}" is not a real date (years from 1900)`);
-    const [year, month, day] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
-    // 10:00 UTC lies after any clock change of that day (01:00 UTC), so its offset is noon's offset.
-    const utcNoon = Date.UTC(year, month - 1, day, 12);
-    return new Date(utcNoon - osloOffsetMs(Date.UTC(year, month - 1, day, 10)));
+    // Noon is never in a clock change (Oslo changes at 01:00 UTC), so it is one unambiguous instant.
+    return osloInstant(text, 12, 0);
   }
   const match = TIMESTAMP.exec(text);
   if (!match) throw new UsageError(`"${text}" is not a timestamp: ${EXAMPLES}`);
@@ -360,37 +359,9 @@ export function parseReceipt(text: string): Date {
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000);
 }
 
-const osloWallClock = new Intl.DateTimeFormat("en-US", {
-  timeZone: "Europe/Oslo",
-  hourCycle: "h23",
-  year: "numeric",
-  month: "numeric",
-  day: "numeric",
-  hour: "numeric",
-  minute: "numeric",
-  second: "numeric",
-});
-
-/** Oslo's offset from UTC at an instant, in milliseconds (+1 h in winter, +2 h in summer). */
-function osloOffsetMs(instantMs: number): number {
-  const fields: Record<string, number> = {};
-  for (const part of osloWallClock.formatToParts(instantMs)) {
-    if (part.type !== "literal") fields[part.type] = Number(part.value);
-  }
-  const wall = Date.UTC(
-    fields.year ?? 0,
-    (fields.month ?? 1) - 1,
-    fields.day ?? 1,
-    fields.hour ?? 0,
-    fields.minute ?? 0,
-    fields.second ?? 0,
-  );
-  return wall - (instantMs - (((instantMs % 1000) + 1000) % 1000));
-}
-
 /** An instant as Oslo local time in ISO 8601 with its offset: "2025-05-02T00:00:00+02:00". */
 function osloIso(instant: Date): string {
-  const offset = osloOffsetMs(instant.getTime());
+  const offset = osloOffsetMs(instant);
   const local = new Date(instant.getTime() + offset).toISOString(); // the wall clock, labelled "Z"
   const millis = instant.getUTCMilliseconds();
   const minutes = Math.abs(offset) / 60_000;

@@ -17,6 +17,7 @@ import {
 } from "../domain/postal";
 import type { LetterRecord } from "../domain/records";
 import { dynamoDocumentClient } from "./clients";
+import { type CursorKey, decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { AWAITING_POSTAL_PARTITION } from "./dynamo-referral-store";
 import { WORKLIST_INDEX } from "./dynamo-worklist";
 import { requireEnv } from "./env";
@@ -31,32 +32,12 @@ const PROJECTED = [
   "postalAddress",
 ] as const;
 
-const CURSOR_KEYS = ["gsi1pk", "gsi1sk", "pk", "sk"] as const;
-type CursorKey = Record<(typeof CURSOR_KEYS)[number], string>;
-
-/** A LastEvaluatedKey as an opaque, URL-safe cursor. */
-export function encodePostalCursor(key: Record<string, unknown>): string {
-  const ordered = Object.fromEntries(CURSOR_KEYS.map((name) => [name, key[name]]));
-  return Buffer.from(JSON.stringify(ordered), "utf8").toString("base64url");
-}
-
 /** A cursor back into an ExclusiveStartKey of the postal partition; anything else throws. */
 export function decodePostalCursor(cursor: string): CursorKey {
   const invalid = () => new InvalidPostalCursor("must be a cursor from a previous page of this list");
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw invalid();
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid();
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  if (keys.length !== CURSOR_KEYS.length || !CURSOR_KEYS.every((name) => typeof record[name] === "string")) {
-    throw invalid();
-  }
-  const key = record as CursorKey;
+  const key = decodeCursor(cursor);
   if (
+    key === undefined ||
     key.gsi1pk !== AWAITING_POSTAL_PARTITION ||
     !key.pk.startsWith("REFERRAL#") ||
     !key.sk.startsWith("LETTER#")
@@ -90,7 +71,7 @@ export class DynamoPostalQueue implements PostalQueue {
       }),
     );
     const letters = (Items ?? []).map((item) => toPostalLetter(item as LetterRecord));
-    return { letters, ...(LastEvaluatedKey ? { nextCursor: encodePostalCursor(LastEvaluatedKey) } : {}) };
+    return { letters, ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}) };
   }
 }
 

@@ -7,6 +7,7 @@
  * worklist's own attributes, so health data never even reaches the function's memory.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { CURSOR_PATTERN } from "../domain/paging";
 import {
   InvalidCursor,
   type Worklist,
@@ -15,6 +16,7 @@ import {
   type WorklistRow,
 } from "../domain/worklist";
 import { dynamoDocumentClient } from "./clients";
+import { type CursorKey, decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { requireEnv } from "./env";
 
 /** The index name, as lib/constructs/referral-store.ts creates it. */
@@ -32,45 +34,17 @@ const PROJECTED = [
   "atRisk",
 ] as const;
 
-/** The key of a row in the index: the index keys plus the table keys (what LastEvaluatedKey holds). */
-const CURSOR_KEYS = ["gsi1pk", "gsi1sk", "pk", "sk"] as const;
-type CursorKey = Record<(typeof CURSOR_KEYS)[number], string>;
-
-/** Turns a LastEvaluatedKey into an opaque, URL-safe cursor (base64url of its JSON). */
-export function encodeCursor(key: Record<string, unknown>): string {
-  const ordered = Object.fromEntries(CURSOR_KEYS.map((name) => [name, key[name]]));
-  return Buffer.from(JSON.stringify(ordered), "utf8").toString("base64url");
-}
-
 /**
  * Turns a cursor back into an ExclusiveStartKey, accepting only what `encodeCursor` makes for a
  * referral of `status`: exactly the four key attributes, all strings of the right form. Anything
  * else throws InvalidCursor before DynamoDB is asked, so a forged cursor cannot steer the Query.
  */
-export function decodeCursor(cursor: string, status: string): CursorKey {
+export function decodeWorklistCursor(cursor: string, status: string): CursorKey {
   const invalid = () => new InvalidCursor("must be a cursor from a previous page of this worklist");
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw invalid();
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid();
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  if (keys.length !== CURSOR_KEYS.length || !CURSOR_KEYS.every((name) => keys.includes(name))) {
-    throw invalid();
-  }
-  const { gsi1pk, gsi1sk, pk, sk } = record;
-  if (
-    typeof gsi1pk !== "string" ||
-    typeof gsi1sk !== "string" ||
-    typeof pk !== "string" ||
-    typeof sk !== "string"
-  ) {
-    throw invalid();
-  }
+  if (!CURSOR_PATTERN.test(cursor)) throw invalid();
+  const key = decodeCursor(cursor);
+  if (key === undefined) throw invalid();
+  const { gsi1pk, gsi1sk, pk, sk } = key;
   const referralId = /^REFERRAL#(.+)$/.exec(pk)?.[1];
   if (
     gsi1pk !== status ||
@@ -92,7 +66,8 @@ export class DynamoWorklist implements Worklist {
   ) {}
 
   async page(query: WorklistQuery): Promise<WorklistPage> {
-    const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.status);
+    const startKey =
+      query.cursor === undefined ? undefined : decodeWorklistCursor(query.cursor, query.status);
     const names = Object.fromEntries(PROJECTED.map((name) => [`#${name}`, name]));
     const values: Record<string, string> = { ":status": query.status };
     let keyCondition = "gsi1pk = :status";

@@ -296,8 +296,8 @@ function osloWallClock(instantMs: number): { days: number; msOfDay: number } {
   return { days, msOfDay: msOfDay + (((instantMs % 1000) + 1000) % 1000) };
 }
 
-/** Oslo's UTC offset in milliseconds at an instant. */
-function osloOffsetMs(instantMs: number): number {
+/** Oslo's UTC offset in milliseconds at an instant given in epoch milliseconds. */
+function offsetMsAt(instantMs: number): number {
   const wall = osloWallClock(instantMs);
   return wall.days * MS_PER_DAY + wall.msOfDay - instantMs;
 }
@@ -306,6 +306,35 @@ function assertInstant(instant: Date): number {
   const ms = instant instanceof Date ? instant.getTime() : Number.NaN;
   if (Number.isNaN(ms)) throw new RangeError("not a valid Date");
   return ms;
+}
+
+/** Oslo's offset from UTC at `instant`, in milliseconds (+1 h in winter, +2 h in summer). */
+export function osloOffsetMs(instant: Date): number {
+  return offsetMsAt(assertInstant(instant));
+}
+
+/**
+ * The instant Oslo's clocks show `hour`:`minute` on `date`, in the offset in force then. Tries the
+ * offsets in force a day before and a day after: a time in the autumn overlap takes the earlier
+ * instant (summer time), a time in the spring gap is moved forward by the gap (02:30 becomes 03:30),
+ * as Temporal's "compatible" disambiguation does. Throws a RangeError for a bad date or time.
+ */
+export function osloInstant(date: IsoDate, hour: number, minute: number): Date {
+  if (
+    !Number.isInteger(hour) ||
+    hour < 0 ||
+    hour > 23 ||
+    !Number.isInteger(minute) ||
+    minute < 0 ||
+    minute > 59
+  ) {
+    throw new RangeError(`not a valid time of day: ${String(hour)}:${String(minute)}`);
+  }
+  const wallMs = toDayNumber(date) * MS_PER_DAY + (hour * 60 + minute) * 60_000;
+  const before = wallMs - offsetMsAt(wallMs - MS_PER_DAY);
+  const after = wallMs - offsetMsAt(wallMs + MS_PER_DAY);
+  const valid = [before, after].filter((instant) => instant + offsetMsAt(instant) === wallMs);
+  return new Date(valid.length > 0 ? Math.min(...valid) : before);
 }
 
 /** The calendar date in Europe/Oslo at `instant` (receipt time is taken in Oslo, whatever the server's zone). */
@@ -322,8 +351,8 @@ function osloStartOfDayMs(days: number): number {
   // Guess with the offset at UTC midnight, then correct with the offset at the guess. Under the EU
   // rules Oslo changes clocks at 01:00 UTC, never at local midnight, so local midnight exists and is unique.
   const wallMs = days * MS_PER_DAY;
-  const guess = wallMs - osloOffsetMs(wallMs);
-  const result = wallMs - osloOffsetMs(guess);
+  const guess = wallMs - offsetMsAt(wallMs);
+  const result = wallMs - offsetMsAt(guess);
   if (startOfDayCache.size >= START_OF_DAY_CACHE_LIMIT) startOfDayCache.clear();
   startOfDayCache.set(days, result);
   return result;

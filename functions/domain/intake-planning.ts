@@ -17,15 +17,14 @@ import {
   type IsoDate,
   isWorkingDay,
   osloDate,
+  osloInstant,
   reminderPoint,
 } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import type { Assignment } from "./records";
 import type { KIND_LABELS, PRIORITY_LABELS } from "./referral";
 
-const OSLO = "Europe/Oslo";
 const MS_PER_DAY = 86_400_000;
-const MS_PER_MINUTE = 60_000;
 
 /** How far ahead a meeting is searched for: 8 weeks, far beyond any 10-working-day deadline. */
 export const PLANNING_HORIZON_DAYS = 56;
@@ -122,7 +121,7 @@ export class IntakePlanningError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dates and Oslo wall-clock times
+// Dates and times
 
 /** UTC milliseconds of a civil date and time (safe for years below 100, unlike Date.UTC). */
 function utcMs(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
@@ -158,47 +157,6 @@ function parseTime(time: string): [hour: number, minute: number] {
   return [Number(match[1]), Number(match[2])];
 }
 
-const osloParts = new Intl.DateTimeFormat("en-US", {
-  timeZone: OSLO,
-  hourCycle: "h23",
-  year: "numeric",
-  month: "numeric",
-  day: "numeric",
-  hour: "numeric",
-  minute: "numeric",
-  second: "numeric",
-});
-
-/** Oslo's UTC offset in milliseconds at an instant (whole seconds, which Oslo's offsets are). */
-function osloOffsetMs(instantMs: number): number {
-  const fields: Record<string, number> = {};
-  for (const part of osloParts.formatToParts(instantMs)) {
-    if (part.type !== "literal") fields[part.type] = Number(part.value);
-  }
-  const wall = utcMs(
-    fields.year ?? Number.NaN,
-    fields.month ?? Number.NaN,
-    fields.day ?? Number.NaN,
-    fields.hour ?? 0,
-    fields.minute ?? 0,
-    fields.second ?? 0,
-  );
-  return wall - Math.floor(instantMs / 1000) * 1000;
-}
-
-/**
- * The instant Oslo's clocks show `wallMs` (a wall-clock time written as if it were UTC). Tries the
- * offsets in force a day before and a day after: a time in the autumn overlap takes the earlier
- * instant (summer time), a time in the spring gap is moved forward by the gap (02:30 becomes 03:30),
- * as Temporal's "compatible" disambiguation does.
- */
-function osloInstant(wallMs: number): number {
-  const before = wallMs - osloOffsetMs(wallMs - MS_PER_DAY);
-  const after = wallMs - osloOffsetMs(wallMs + MS_PER_DAY);
-  const valid = [before, after].filter((instant) => instant + osloOffsetMs(instant) === wallMs);
-  return valid.length > 0 ? Math.min(...valid) : before;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Meetings
 
@@ -226,9 +184,10 @@ export function meetingId(date: IsoDate, time: string): string {
 export function meetingStartsAt(id: string): Date {
   const match = typeof id === "string" ? MEETING_ID.exec(id) : null;
   if (!match) throw new RangeError(`not a meeting id (YYYY-MM-DDTHH:MM): ${String(id)}`);
-  const days = dayNumber(match[1] as IsoDate);
+  const date = match[1] as IsoDate;
+  dayNumber(date);
   const [hour, minute] = parseTime(match[2] as string);
-  return new Date(osloInstant(days * MS_PER_DAY + (hour * 60 + minute) * MS_PER_MINUTE));
+  return osloInstant(date, hour, minute);
 }
 
 function assertInstant(instant: Date, what: string): number {

@@ -6,6 +6,7 @@
  * patient's copy the postal address (the letter body itself is in the referral's file).
  */
 import { z } from "zod";
+import { cursorParam, limitParam } from "./paging";
 import type { Clock, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import type { Actor, LetterRecord } from "./records";
@@ -13,26 +14,14 @@ import { formatIssues, type Issue } from "./validation";
 
 /** Page sizes of the postal list: a day's letters fit on one page. */
 export const POSTAL_LIMITS = { default: 50, max: 200 } as const;
-const limitMessage = `must be a whole number from 1 to ${POSTAL_LIMITS.max}`;
 
 /** The query string of GET /letters. `status` is required and has one value today. */
 export const postalQuerySchema = z.object({
   status: z
     .literal("awaiting-postal", { error: 'must be "awaiting-postal"' })
     .describe("The letters of this status: those waiting to be posted."),
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, limitMessage)
-    .transform(Number)
-    .pipe(z.number().int().min(1, limitMessage).max(POSTAL_LIMITS.max, limitMessage))
-    .default(POSTAL_LIMITS.default)
-    .describe("Page size."),
-  cursor: z
-    .string()
-    .max(2048, "must be a cursor from a previous page")
-    .regex(/^[A-Za-z0-9_-]+$/, "must be a cursor from a previous page")
-    .optional()
-    .describe("`nextCursor` of the previous page."),
+  limit: limitParam(POSTAL_LIMITS),
+  cursor: cursorParam(),
 });
 export type PostalQuery = z.output<typeof postalQuerySchema>;
 

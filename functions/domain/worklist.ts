@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { type CalendarRules, type IsoDate, osloDate } from "./calendar";
 import { workingDaysLeft } from "./legal-clock";
+import { cursorParam, limitParam } from "./paging";
 import { REFERRAL_STATUSES, type ReferralStatus, type ReferralSubmission } from "./referral";
 import { formatIssues, type Issue } from "./validation";
 
@@ -14,7 +15,6 @@ import { formatIssues, type Issue } from "./validation";
 export const WORKLIST_LIMITS = { default: 50, max: 200 } as const;
 
 const statusList = REFERRAL_STATUSES.map((status) => `"${status}"`).join(", ");
-const limitMessage = `must be a whole number from 1 to ${WORKLIST_LIMITS.max}`;
 
 /**
  * The query string of GET /referrals. Values arrive as strings; `limit` is parsed strictly (digits
@@ -29,19 +29,8 @@ export const worklistQuerySchema = z.object({
     .date("must be a date (YYYY-MM-DD)")
     .optional()
     .describe("Only referrals due before this date (exclusive). Without it, every referral of the status."),
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, limitMessage)
-    .transform(Number)
-    .pipe(z.number().int().min(1, limitMessage).max(WORKLIST_LIMITS.max, limitMessage))
-    .default(WORKLIST_LIMITS.default)
-    .describe("Page size."),
-  cursor: z
-    .string()
-    .max(2048, "must be a cursor from a previous page")
-    .regex(/^[A-Za-z0-9_-]+$/, "must be a cursor from a previous page")
-    .optional()
-    .describe("`nextCursor` of the previous page."),
+  limit: limitParam(WORKLIST_LIMITS),
+  cursor: cursorParam(),
 });
 
 /** A parsed worklist query. */

@@ -13,6 +13,8 @@ import {
   isWorkingDay,
   osloDate,
   osloEndOfDay,
+  osloInstant,
+  osloOffsetMs,
   osloStartOfDay,
   reminderPoint,
   workingDaysBetween,
@@ -334,6 +336,34 @@ describe("Oslo dates and instants", () => {
 
   it("rejects an invalid Date", () => {
     expect(() => osloDate(new Date("nonsense"))).toThrow(RangeError);
+    expect(() => osloOffsetMs(new Date("nonsense"))).toThrow(RangeError);
+  });
+
+  it("gives Oslo's offset from UTC: one hour in winter, two in summer", () => {
+    // Prepare / Act / Assess
+    expect(osloOffsetMs(new Date("2026-01-15T12:00:00Z"))).toBe(3_600_000);
+    expect(osloOffsetMs(new Date("2026-07-15T12:00:00.500Z"))).toBe(7_200_000);
+    expect(osloOffsetMs(new Date("2026-03-29T00:59:59Z"))).toBe(3_600_000);
+    expect(osloOffsetMs(new Date("2026-03-29T01:00:00Z"))).toBe(7_200_000);
+  });
+
+  it("turns an Oslo wall-clock time into the instant, in the offset in force that day", () => {
+    // Prepare / Act / Assess
+    expect(osloInstant("2026-11-24", 12, 0).toISOString()).toBe("2026-11-24T11:00:00.000Z");
+    expect(osloInstant("2026-06-02", 12, 0).toISOString()).toBe("2026-06-02T10:00:00.000Z");
+  });
+
+  it("moves a wall-clock time in the spring gap forward and takes the earlier instant in the autumn overlap", () => {
+    // Prepare / Act / Assess
+    expect(osloInstant("2026-03-29", 2, 30).toISOString()).toBe("2026-03-29T01:30:00.000Z"); // 03:30 summer time
+    expect(osloInstant("2026-10-25", 2, 30).toISOString()).toBe("2026-10-25T00:30:00.000Z"); // the first 02:30
+  });
+
+  it("rejects a bad date or time of day for a wall-clock time", () => {
+    expect(() => osloInstant("2026-02-30", 12, 0)).toThrow(RangeError);
+    expect(() => osloInstant("2026-02-03", 24, 0)).toThrow(RangeError);
+    expect(() => osloInstant("2026-02-03", 12, 60)).toThrow(RangeError);
+    expect(() => osloInstant("2026-02-03", 1.5, 0)).toThrow(RangeError);
   });
 });
 

@@ -14,7 +14,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { encodePostalCursor } from "../../functions/adapters/dynamo-postal-queue";
+import { encodeCursor } from "../../functions/adapters/dynamo-cursor";
 import { letterIdOf } from "../../functions/domain/postal";
 
 vi.mock("../../functions/adapters/clock", () => ({
@@ -115,7 +115,7 @@ describe("GET /letters?status=awaiting-postal", () => {
 
     // Assess
     expect(body.letters[0]).not.toHaveProperty("postalAddress");
-    expect(body.nextCursor).toBe(encodePostalCursor(last));
+    expect(body.nextCursor).toBe(encodeCursor(last));
     expect(next.statusCode).toBe(200);
     expect(dynamo.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(last);
   });
