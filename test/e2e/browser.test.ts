@@ -7,14 +7,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import {
-  eventually,
-  type MailboxEmail,
-  mailbox,
-  sampleReferral,
-  submitReferral,
-  taskLinkIn,
-} from "../support/http";
+import { daysFromNow, mailboxSize, newEmails } from "../support/e2e";
+import { eventually, type MailboxEmail, sampleReferral, submitReferral, taskLinkIn } from "../support/http";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = new URL("../../test-results/browser/", import.meta.url);
@@ -50,17 +44,15 @@ afterAll(async () => {
 
 /** Submits a referral and returns the task link from the first task email it causes. */
 async function taskLinkForNewReferral(key: string): Promise<string> {
-  const before = (await mailbox(stack.mailboxJsonUrl)).length;
+  const before = await mailboxSize(stack);
   const receipt = await submitReferral(stack.apiUrl, sampleReferral(), key);
   expect(receipt.status).toBe(202);
   const email = await eventually(async () => {
-    const emails = (await mailbox(stack.mailboxJsonUrl)).slice(before);
+    const emails = await newEmails(stack, before);
     return emails.find((e) => /\/tasks\//.test(e.body.text ?? "")) as MailboxEmail | undefined;
   }, "the task email");
   return taskLinkIn(email);
 }
-
-const inWeeks = (weeks: number) => new Date(Date.now() + weeks * 7 * 86_400_000).toISOString().slice(0, 10);
 
 async function decide(outcome: string, fill: (page: Page) => Promise<void>, button: string) {
   const page = await browser.newPage();
@@ -83,7 +75,7 @@ describe("a clinician decides in the browser", () => {
       "granted",
       async (page) => {
         await page.getByLabel("Tverrfaglig utredning i team").check();
-        await page.locator("#granted-startOfCareDeadline").fill(inWeeks(8));
+        await page.locator("#granted-startOfCareDeadline").fill(daysFromNow(8 * 7));
         await page.locator("#granted-assessedBy").fill("1234567");
       },
       "Registrer rett til helsehjelp",

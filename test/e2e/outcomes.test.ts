@@ -8,14 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatNorwegianDate } from "../../functions/domain/letters";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
-  eventually,
-  getJson,
-  type MailboxEmail,
-  mailbox,
-  sampleReferral,
-  submitReferral,
-  taskLinkIn,
-} from "../support/http";
+  awaitFile,
+  daysFromNow,
+  emailsOf,
+  eventTypes,
+  gpEmail,
+  patientEmail,
+  postForm,
+  referrerEmail,
+  submitAndAwaitTask,
+} from "../support/e2e";
+import { eventually, getJson, sampleReferral } from "../support/http";
+
+const completed = (file: Record<string, unknown>) => eventTypes(file).includes("workflow-completed");
 
 let stack: LocalStack;
 
@@ -27,59 +32,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const intakeTeam = [
-  "ingrid.lie@smerteklinikk.example",
-  "ola.haugen@smerteklinikk.example",
-  "sara.nilsen@smerteklinikk.example",
-];
-const referrerEmail = "per.hansen@legesenter.example";
-const patientEmail = "kari.nordmann@pasient.example";
-const gpEmail = "fastlege@legesenter.example";
-
-const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-
-/** Submits a referral and waits for the task emails of its workflow; returns the task link. */
-async function submitAndAwaitTask(referral: Record<string, unknown>, key: string) {
-  const before = (await mailbox(stack.mailboxJsonUrl)).length;
-  const receipt = await submitReferral(stack.apiUrl, referral, key);
-  expect(receipt.status).toBe(202);
-  const taskEmails = await eventually(async () => {
-    const emails = (await mailbox(stack.mailboxJsonUrl))
-      .slice(before)
-      .filter((email) => intakeTeam.includes(email.destination.to[0] ?? ""));
-    return emails.length === intakeTeam.length ? emails : undefined;
-  }, "the task emails to the intake team");
-  return { referralId: String(receipt.body.referralId), taskLink: taskLinkIn(taskEmails[0] as MailboxEmail) };
-}
-
-/** Opens the task page and posts one of its forms, as a browser does: with the page's token. */
-async function postForm(taskLink: string, fields: Record<string, string>) {
-  const page = await fetch(taskLink);
-  expect(page.status).toBe(200);
-  const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
-  return fetch(`${taskLink}/decision`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(taskLink).origin },
-    body: new URLSearchParams({ ...fields, csrfToken }).toString(),
-  });
-}
-
-const emailsOf = async (referralId: string) =>
-  (await mailbox(stack.mailboxJsonUrl)).filter((email) => email.subject.includes(referralId));
-
-async function awaitFile(
-  referralId: string,
-  ready: (file: Record<string, unknown>) => boolean,
-  what: string,
-) {
-  return eventually(async () => {
-    const { body } = await getJson(`${stack.apiUrl}/referrals/${referralId}`);
-    return ready(body) ? body : undefined;
-  }, what);
-}
-const eventTypes = (file: Record<string, unknown>) => (file.events as { type: string }[]).map((e) => e.type);
-const completed = (file: Record<string, unknown>) => eventTypes(file).includes("workflow-completed");
-
 describe("every outcome on the local stack", () => {
   it("forwards a referral: the referrer, the patient and the GP learn where to, why, and that the ansiennitetsdato follows", async () => {
     // Prepare: itself a forward, first received in the specialist health service three days ago.
@@ -90,7 +42,7 @@ describe("every outcome on the local stack", () => {
       originalReceivedDate,
       previousInstitution: "Sykehuset Innlandet",
     };
-    const { referralId, taskLink } = await submitAndAwaitTask(referral, "outcome-forward-1");
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, referral, "outcome-forward-1");
     const page = await (await fetch(taskLink)).text();
     expect(page).toContain(`<dt>Ansiennitetsdato</dt><dd>${formatNorwegianDate(originalReceivedDate)}</dd>`);
     expect(page).toContain("Sykehuset Innlandet");
@@ -105,12 +57,12 @@ describe("every outcome on the local stack", () => {
 
     // Assess
     expect(decided.status).toBe(200);
-    const file = await awaitFile(referralId, completed, "the forward completed");
+    const file = await awaitFile(stack, referralId, completed, "the forward completed");
     expect(file).toMatchObject({
       status: "decided",
       decision: { outcome: "forwarded", forwardTo: "Smertesenteret, St. Olavs hospital" },
     });
-    const letters = await emailsOf(referralId);
+    const letters = await emailsOf(stack, referralId);
     expect(letters.map((email) => email.destination.to[0]).sort()).toEqual(
       [referrerEmail, patientEmail, gpEmail].sort(),
     );
@@ -132,6 +84,7 @@ describe("every outcome on the local stack", () => {
   it("asks the referrer for more information: the forespørsel goes out, the task stays open, and a later grant completes", async () => {
     // Prepare
     const { referralId, taskLink } = await submitAndAwaitTask(
+      stack,
       sampleReferral(),
       "outcome-information-request-1",
     );
@@ -149,7 +102,7 @@ describe("every outcome on the local stack", () => {
       "Forespørselen er sendt. Oppgaven er fortsatt åpen, og fristen løper.",
     );
     const forespørsel = await eventually(async () => {
-      const found = await emailsOf(referralId);
+      const found = await emailsOf(stack, referralId);
       return found.length > 0 ? found : undefined;
     }, "the forespørsel letter");
     expect(forespørsel.map((email) => email.destination.to)).toEqual([[referrerEmail]]);
@@ -179,9 +132,11 @@ describe("every outcome on the local stack", () => {
 
     // Assess
     expect(decided.status).toBe(200);
-    const file = await awaitFile(referralId, completed, "the grant completed");
+    const file = await awaitFile(stack, referralId, completed, "the grant completed");
     expect(file.decision).toMatchObject({ outcome: "granted", careForm: "mapping-consultation" });
-    const answers = (await emailsOf(referralId)).filter((email) => /svar på henvisning/i.test(email.subject));
+    const answers = (await emailsOf(stack, referralId)).filter((email) =>
+      /svar på henvisning/i.test(email.subject),
+    );
     expect(answers.map((email) => email.destination.to[0]).sort()).toEqual(
       [referrerEmail, patientEmail, gpEmail].sort(),
     );
@@ -191,7 +146,7 @@ describe("every outcome on the local stack", () => {
 
   it("refuses a form post without the page's token with 403 and records nothing", async () => {
     // Prepare
-    const { referralId, taskLink } = await submitAndAwaitTask(sampleReferral(), "outcome-csrf-1");
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "outcome-csrf-1");
 
     // Act: a cross-site form would post without the token (and from another origin).
     const forged = await fetch(`${taskLink}/decision`, {
@@ -229,7 +184,7 @@ describe("every outcome on the local stack", () => {
     const referral = sampleReferral();
     const { email: _none, ...patient } = referral.patient as Record<string, unknown>;
     referral.patient = patient;
-    const { referralId, taskLink } = await submitAndAwaitTask(referral, "outcome-postal-1");
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, referral, "outcome-postal-1");
     const decided = await postForm(taskLink, {
       outcome: "refused",
       justification: "Kan følges opp i primærhelsetjenesten.",
@@ -237,7 +192,7 @@ describe("every outcome on the local stack", () => {
       assessedBy: "1234567",
     });
     expect(decided.status).toBe(200);
-    await awaitFile(referralId, completed, "the refusal completed");
+    await awaitFile(stack, referralId, completed, "the refusal completed");
 
     // Act
     const listed = await getJson(`${stack.apiUrl}/letters?status=awaiting-postal`);
@@ -258,7 +213,7 @@ describe("every outcome on the local stack", () => {
         postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
       },
     ]);
-    expect((await emailsOf(referralId)).map((email) => email.destination.to[0]).sort()).toEqual(
+    expect((await emailsOf(stack, referralId)).map((email) => email.destination.to[0]).sort()).toEqual(
       [referrerEmail, gpEmail].sort(),
     );
 

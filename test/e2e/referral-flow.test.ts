@@ -6,10 +6,28 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatNorwegianDate } from "../../functions/domain/letters";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
+  awaitFile,
+  daysFromNow,
+  emailsOf,
+  eventTypes,
+  gpEmail,
+  intakeTeam,
+  lead,
+  mailboxSize,
+  newEmails,
+  ofSubject,
+  patientEmail,
+  referrerEmail,
+  submitAndAwaitTask,
+  withPatient,
+} from "../support/e2e";
+import {
+  csrfTokenIn,
   eventually,
   getJson,
   type MailboxEmail,
-  mailbox,
+  postDecisionForm,
+  postDecisionJson,
   sampleReferral,
   submitReferral,
   taskLinkIn,
@@ -25,39 +43,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const intakeTeam = [
-  "ingrid.lie@smerteklinikk.example",
-  "ola.haugen@smerteklinikk.example",
-  "sara.nilsen@smerteklinikk.example",
-];
-const referrerEmail = "per.hansen@legesenter.example";
-const patientEmail = "kari.nordmann@pasient.example";
-const gpEmail = "fastlege@legesenter.example";
-
-function withPatient(name: string, email: string): Record<string, unknown> {
-  const referral = sampleReferral();
-  referral.patient = { ...(referral.patient as object), name, email };
-  return referral;
-}
-
-const newEmails = async (before: number) => (await mailbox(stack.mailboxJsonUrl)).slice(before);
-
-/** Submits a referral and waits for the task emails of its workflow; returns the task link. */
-async function submitAndAwaitTask(referral: Record<string, unknown>, key: string) {
-  const before = (await mailbox(stack.mailboxJsonUrl)).length;
-  const receipt = await submitReferral(stack.apiUrl, referral, key);
-  expect(receipt.status).toBe(202);
-  const taskEmails = await eventually(async () => {
-    const emails = (await newEmails(before)).filter((email) =>
-      intakeTeam.includes(email.destination.to[0] ?? ""),
-    );
-    return emails.length === intakeTeam.length ? emails : undefined;
-  }, "the task emails to the intake team");
-  return { receipt: receipt.body, taskEmails, taskLink: taskLinkIn(taskEmails[0] as MailboxEmail) };
-}
-
-function lettersTo(emails: MailboxEmail[], referralId: string) {
-  const ofReferral = emails.filter((email) => email.subject.includes(referralId));
+async function lettersTo(referralId: string) {
+  const ofReferral = await emailsOf(stack, referralId);
   return {
     referrer: ofReferral.find((email) => email.destination.to.includes(referrerEmail)),
     patient: ofReferral.find((email) => email.destination.to.includes(patientEmail)),
@@ -67,7 +54,7 @@ function lettersTo(emails: MailboxEmail[], referralId: string) {
 
 async function awaitLetters(referralId: string) {
   return eventually(async () => {
-    const letters = lettersTo(await mailbox(stack.mailboxJsonUrl), referralId);
+    const letters = await lettersTo(referralId);
     return letters.referrer && letters.patient && letters.gp
       ? (letters as Record<keyof typeof letters, MailboxEmail>)
       : undefined;
@@ -87,9 +74,12 @@ async function awaitStatus(referralId: string, status: string) {
 describe("a referral travels from the portal to the letters on the local stack", () => {
   it("grants a right: task email without health data, task page, decision, letters to referrer, patient and GP", async () => {
     // Prepare
-    const referral = withPatient("Astrid Granberg", patientEmail);
-    const { receipt, taskEmails, taskLink } = await submitAndAwaitTask(referral, "grant-1");
-    const referralId = String(receipt.referralId);
+    const referral = withPatient("Astrid Granberg");
+    const { receipt, referralId, taskEmails, taskLink } = await submitAndAwaitTask(
+      stack,
+      referral,
+      "grant-1",
+    );
     expect(receipt.status).toBe("received");
     expect(receipt.assessmentDueDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(receipt.missingContent).toEqual(["dependency", "substanceUse", "previousInvestigations"]);
@@ -106,7 +96,7 @@ describe("a referral travels from the portal to the letters on the local stack",
       expect(everything).toContain(taskLink);
     }
 
-    const careDeadline = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+    const careDeadline = daysFromNow(60);
 
     // Act: the clinician opens the page twice (opening changes nothing) and grants.
     // The form carries the task's anti-forgery token, as a browser would post it back.
@@ -114,19 +104,15 @@ describe("a referral travels from the portal to the letters on the local stack",
     expect(page.status).toBe(200);
     const pageHtml = await page.text();
     expect(pageHtml).toContain("Astrid Granberg");
-    const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(pageHtml)?.[1] ?? "";
+    const csrfToken = csrfTokenIn(pageHtml);
     expect(csrfToken).not.toBe("");
     expect((await fetch(taskLink)).status).toBe(200);
-    const decided = await fetch(`${taskLink}/decision`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(taskLink).origin },
-      body: new URLSearchParams({
-        outcome: "granted",
-        careForm: "team",
-        startOfCareDeadline: careDeadline,
-        assessedBy: "1234567",
-        csrfToken,
-      }).toString(),
+    const decided = await postDecisionForm(taskLink, {
+      outcome: "granted",
+      careForm: "team",
+      startOfCareDeadline: careDeadline,
+      assessedBy: "1234567",
+      csrfToken,
     });
 
     // Assess
@@ -163,32 +149,29 @@ describe("a referral travels from the portal to the letters on the local stack",
 
     // A reused link is gone, for the page and for another decision.
     expect((await fetch(taskLink)).status).toBe(410);
-    const again = await fetch(`${taskLink}/decision`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ outcome: "refused", justification: "x", advice: "y", assessedBy: "1234567" }),
+    const again = await postDecisionJson(taskLink, {
+      outcome: "refused",
+      justification: "x",
+      advice: "y",
+      assessedBy: "1234567",
     });
     expect(again.status).toBe(410);
   });
 
   it("refuses with a justification and advice that reach every letter", async () => {
     // Prepare
-    const { receipt, taskLink } = await submitAndAwaitTask(
-      withPatient("Bjørn Avslagsen", patientEmail),
+    const { referralId, taskLink } = await submitAndAwaitTask(
+      stack,
+      withPatient("Bjørn Avslagsen"),
       "refuse-1",
     );
-    const referralId = String(receipt.referralId);
 
     // Act
-    const decided = await fetch(`${taskLink}/decision`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        outcome: "refused",
-        justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
-        advice: "Gradert aktivitet og fysioterapi med fokus på mestring.",
-        assessedBy: "7654321",
-      }),
+    const decided = await postDecisionJson(taskLink, {
+      outcome: "refused",
+      justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+      advice: "Gradert aktivitet og fysioterapi med fokus på mestring.",
+      assessedBy: "7654321",
     });
 
     // Assess
@@ -204,9 +187,9 @@ describe("a referral travels from the portal to the letters on the local stack",
 
   it("answers a portal retry with the same 202 and creates nothing new", async () => {
     // Prepare
-    const referral = withPatient("Rune Retry", patientEmail);
-    const { receipt } = await submitAndAwaitTask(referral, "retry-1");
-    const before = (await mailbox(stack.mailboxJsonUrl)).length;
+    const referral = withPatient("Rune Retry");
+    const { receipt } = await submitAndAwaitTask(stack, referral, "retry-1");
+    const before = await mailboxSize(stack);
 
     // Act: the same body with its keys in another order is the same body.
     const reordered = Object.fromEntries(Object.entries(referral).reverse());
@@ -218,18 +201,14 @@ describe("a referral travels from the portal to the letters on the local stack",
     const { body } = await getJson(`${stack.apiUrl}/referrals/${receipt.referralId}`);
     expect((body.events as { type: string }[]).filter((e) => e.type === "referral-received")).toHaveLength(1);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(await newEmails(before)).toEqual([]);
+    expect(await newEmails(stack, before)).toEqual([]);
   });
 
   it("answers 409 to the same key with another body", async () => {
-    const first = await submitReferral(
-      stack.apiUrl,
-      withPatient("Kari Konflikt", patientEmail),
-      "conflict-1",
-    );
+    const first = await submitReferral(stack.apiUrl, withPatient("Kari Konflikt"), "conflict-1");
     expect(first.status).toBe(202);
 
-    const second = await submitReferral(stack.apiUrl, withPatient("Kari Annen", patientEmail), "conflict-1");
+    const second = await submitReferral(stack.apiUrl, withPatient("Kari Annen"), "conflict-1");
 
     expect(second.status).toBe(409);
     expect(second.body.error).toBe("idempotency_conflict");
@@ -272,28 +251,10 @@ describe("a referral travels from the portal to the letters on the local stack",
 });
 
 describe("the legal clock on the local stack", () => {
-  const lead = intakeTeam[0] as string;
-  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
-  const ofSubject = (emails: MailboxEmail[], subject: string) =>
-    emails.filter((email) => email.subject.endsWith(subject));
-
-  async function awaitFile(
-    referralId: string,
-    ready: (file: Record<string, unknown>) => boolean,
-    what: string,
-  ) {
-    return eventually(async () => {
-      const { body } = await getJson(`${stack.apiUrl}/referrals/${referralId}`);
-      return ready(body) ? body : undefined;
-    }, what);
-  }
-  const eventTypes = (file: Record<string, unknown>) =>
-    (file.events as { type: string }[]).map((e) => e.type);
-
   it("marks an urgent referral's staff emails Haster, still without health data", async () => {
     // Prepare: other referrals' task emails may still arrive; these are told apart by the subject.
-    const before = (await mailbox(stack.mailboxJsonUrl)).length;
-    const referral = { ...withPatient("Una Urgentsen", patientEmail), priority: "urgent" };
+    const before = await mailboxSize(stack);
+    const referral = { ...withPatient("Una Urgentsen"), priority: "urgent" };
 
     // Act
     const receipt = await submitReferral(stack.apiUrl, referral, "urgent-1");
@@ -301,7 +262,10 @@ describe("the legal clock on the local stack", () => {
     // Assess
     expect(receipt.status).toBe(202);
     const taskEmails = await eventually(async () => {
-      const emails = ofSubject(await newEmails(before), "Haster: En ny henvisning venter på vurdering");
+      const emails = ofSubject(
+        await newEmails(stack, before),
+        "Haster: En ny henvisning venter på vurdering",
+      );
       return emails.length === intakeTeam.length ? emails : undefined;
     }, "the urgent task emails");
     for (const email of taskEmails) {
@@ -315,9 +279,9 @@ describe("the legal clock on the local stack", () => {
 
   it("acknowledges a secondary referral to its referrer and closes it, with no task", async () => {
     // Prepare
-    const before = (await mailbox(stack.mailboxJsonUrl)).length;
+    const before = await mailboxSize(stack);
     const referral = {
-      ...withPatient("Siri Sekundær", patientEmail),
+      ...withPatient("Siri Sekundær"),
       kind: "secondary",
       previousDecisionRef: "SAK-2024-117",
     };
@@ -328,10 +292,15 @@ describe("the legal clock on the local stack", () => {
     // Assess
     expect(receipt.status).toBe(202);
     const referralId = String(receipt.body.referralId);
-    const file = await awaitFile(referralId, (body) => body.status === "closed", "the referral closed");
+    const file = await awaitFile(
+      stack,
+      referralId,
+      (body) => body.status === "closed",
+      "the referral closed",
+    );
     expect(eventTypes(file)).toEqual(expect.arrayContaining(["letter-sent", "secondary-acknowledged"]));
     expect(file.tasks).toEqual([]);
-    const emails = (await newEmails(before)).filter((email) => email.subject.includes(referralId));
+    const emails = (await newEmails(stack, before)).filter((email) => email.subject.includes(referralId));
     expect(emails.map((email) => email.destination.to[0])).toEqual([referrerEmail]);
     expect(emails[0]?.subject).toBe(`Bekreftelse på mottatt henvisning (ref. ${referralId})`);
     expect(emails[0]?.body.text).toContain("SAK-2024-117");
@@ -340,11 +309,11 @@ describe("the legal clock on the local stack", () => {
 
   it("counts a forward from its ansiennitetsdato: at risk on arrival, reminded, breached, escalated, and still decided", async () => {
     // Prepare: first received in the specialist health service a month ago, so every timer fires at once.
-    const before = (await mailbox(stack.mailboxJsonUrl)).length;
+    const before = await mailboxSize(stack);
     const referral = {
-      ...withPatient("Frode Videresendt", patientEmail),
+      ...withPatient("Frode Videresendt"),
       kind: "forwarded",
-      originalReceivedDate: daysAgo(30),
+      originalReceivedDate: daysFromNow(-30),
       previousInstitution: "Sykehuset Innlandet",
     };
 
@@ -352,18 +321,19 @@ describe("the legal clock on the local stack", () => {
     const receipt = await submitReferral(stack.apiUrl, referral, "forwarded-1");
     const referralId = String(receipt.body.referralId);
     const breached = await awaitFile(
+      stack,
       referralId,
       (body) => eventTypes(body).filter((type) => type === "assessment-task-rearmed").length >= 2,
       "the breach and the wait after it",
     );
 
     // Assess: the due date counts from the ansiennitetsdato, and it has passed.
-    expect(String(receipt.body.assessmentDueDate) < daysAgo(0)).toBe(true);
+    expect(String(receipt.body.assessmentDueDate) < daysFromNow(0)).toBe(true);
     expect(breached).toMatchObject({ deadlineBreached: true, atRisk: true, status: "awaiting-assessment" });
     expect(eventTypes(breached)).toEqual(
       expect.arrayContaining(["deadline-at-risk", "assessors-reminded", "deadline-breached", "escalated"]),
     );
-    const emails = await newEmails(before);
+    const emails = await newEmails(stack, before);
     const [alert] = ofSubject(emails, "En henvisning har kort frist for vurdering");
     const tasks = ofSubject(emails, "En ny henvisning venter på vurdering");
     const reminders = ofSubject(emails, "Påminnelse: en henvisning venter fortsatt på vurdering");
@@ -380,15 +350,11 @@ describe("the legal clock on the local stack", () => {
     }
 
     // Act: a decision after the breach, through the same link.
-    const decided = await fetch(`${link}/decision`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        outcome: "refused",
-        justification: "Kan følges opp i primærhelsetjenesten.",
-        advice: "Fysioterapi med fokus på mestring.",
-        assessedBy: "7654321",
-      }),
+    const decided = await postDecisionJson(link, {
+      outcome: "refused",
+      justification: "Kan følges opp i primærhelsetjenesten.",
+      advice: "Fysioterapi med fokus på mestring.",
+      assessedBy: "7654321",
     });
 
     // Assess

@@ -11,11 +11,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
+  awaitFile,
+  emailsOf,
+  eventTypes,
+  gpEmail,
+  intakeTeam,
+  lead,
+  ofSubject,
+  patientEmail,
+  referrerEmail,
+  withPatient,
+} from "../support/e2e";
+import {
   eventually,
   getJson,
   type MailboxEmail,
   mailbox,
-  sampleReferral,
+  postDecisionJson,
   submitReferral,
   taskLinkIn,
 } from "../support/http";
@@ -24,31 +36,12 @@ const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const REMINDER_POINT = "2026-03-11T23:00:00.000Z";
 const DEADLINE = "2026-03-16T22:59:59.999Z";
 
-const intakeTeam = [
-  "ingrid.lie@smerteklinikk.example",
-  "ola.haugen@smerteklinikk.example",
-  "sara.nilsen@smerteklinikk.example",
-];
-const lead = "ingrid.lie@smerteklinikk.example";
-const referrerEmail = "per.hansen@legesenter.example";
-const patientEmail = "kari.nordmann@pasient.example";
-const gpEmail = "fastlege@legesenter.example";
 const SUBJECTS = {
   task: "En ny henvisning venter på vurdering",
   reminder: "Påminnelse: en henvisning venter fortsatt på vurdering",
   escalation: "Fristen for vurdering av en henvisning er passert",
 };
 
-function withPatient(name: string): Record<string, unknown> {
-  const referral = sampleReferral();
-  referral.patient = { ...(referral.patient as object), name, email: patientEmail };
-  return referral;
-}
-
-const ofSubject = (emails: MailboxEmail[], subject: string) =>
-  emails.filter((email) => email.subject.endsWith(subject));
-const eventTypes = (file: Record<string, unknown>) =>
-  ((file.events as { type: string }[] | undefined) ?? []).map((event) => event.type);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Moves the local runtime's clock, as a tester or a demo does. */
@@ -129,10 +122,12 @@ describe("the deadline timer on simulated time, moved over HTTP", () => {
       expectNeutral(email, patientName);
       expect(taskLinkIn(email)).toBe(taskLink);
     }
-    const reminded = await eventually(async () => {
-      const { body } = await getJson(referralUrl);
-      return eventTypes(body).includes("assessors-reminded") ? body : undefined;
-    }, "the reminder in the referral's events");
+    const reminded = await awaitFile(
+      stack,
+      referralId,
+      (body) => eventTypes(body).includes("assessors-reminded"),
+      "the reminder in the referral's events",
+    );
     expect(reminded.deadlineBreached).not.toBe(true);
     expect(ofSubject(await mailbox(stack.mailboxJsonUrl), SUBJECTS.escalation)).toEqual([]);
 
@@ -147,12 +142,12 @@ describe("the deadline timer on simulated time, moved over HTTP", () => {
     expect(escalation?.destination.to).toEqual([lead]);
     expectNeutral(escalation as MailboxEmail, patientName);
     expect(taskLinkIn(escalation as MailboxEmail)).toBe(taskLink);
-    const breached = await eventually(async () => {
-      const { body } = await getJson(referralUrl);
-      return body.deadlineBreached === true && eventTypes(body).includes("deadline-breached")
-        ? body
-        : undefined;
-    }, "the breach on the referral");
+    const breached = await awaitFile(
+      stack,
+      referralId,
+      (body) => body.deadlineBreached === true && eventTypes(body).includes("deadline-breached"),
+      "the breach on the referral",
+    );
     expect(breached.status).toBe("awaiting-assessment");
     const breachEvent = (breached.events as { type: string; at: string }[]).find(
       (event) => event.type === "deadline-breached",
@@ -168,30 +163,26 @@ describe("the deadline timer on simulated time, moved over HTTP", () => {
 
     // Act: a decision after the breach, through the link of the first email.
     expect((await fetch(taskLink)).status).toBe(200);
-    const decided = await fetch(`${taskLink}/decision`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        outcome: "granted",
-        careForm: "team",
-        startOfCareDeadline: "2026-05-15",
-        assessedBy: "1234567",
-      }),
+    const decided = await postDecisionJson(taskLink, {
+      outcome: "granted",
+      careForm: "team",
+      startOfCareDeadline: "2026-05-15",
+      assessedBy: "1234567",
     });
 
     // Assess: letters go out, the referral is decided and keeps its breach on record.
     expect(decided.status).toBe(200);
     await eventually(async () => {
-      const letters = (await mailbox(stack.mailboxJsonUrl)).filter((email) =>
-        email.subject.includes(referralId),
-      );
+      const letters = await emailsOf(stack, referralId);
       const to = letters.flatMap((email) => email.destination.to);
       return [referrerEmail, patientEmail, gpEmail].every((address) => to.includes(address)) ? to : undefined;
     }, "the decision letters to the referrer, the patient and the GP");
-    const decidedFile = await eventually(async () => {
-      const { body } = await getJson(referralUrl);
-      return body.status === "decided" && eventTypes(body).includes("workflow-completed") ? body : undefined;
-    }, "the referral decided");
+    const decidedFile = await awaitFile(
+      stack,
+      referralId,
+      (body) => body.status === "decided" && eventTypes(body).includes("workflow-completed"),
+      "the referral decided",
+    );
     expect(decidedFile.deadlineBreached).toBe(true);
     expect((await fetch(taskLink)).status).toBe(410);
   });
@@ -224,12 +215,10 @@ describe("the deadline timer at --time-scale 43200", () => {
     const receipt = await submitReferral(stack.apiUrl, withPatient("Frida Fartsen"), "simulated-time-fast");
     expect(receipt.status).toBe(202);
     expect(receipt.body.assessmentDueDate).toBe("2026-03-16");
-    const referralUrl = `${stack.apiUrl}/referrals/${String(receipt.body.referralId)}`;
-    const breached = await eventually(
-      async () => {
-        const { body } = await getJson(referralUrl);
-        return body.deadlineBreached === true ? body : undefined;
-      },
+    const breached = await awaitFile(
+      stack,
+      String(receipt.body.referralId),
+      (body) => body.deadlineBreached === true,
       "the breach",
       60_000,
     );

@@ -49,3 +49,24 @@ export function taskLinkIn(email: MailboxEmail): string {
   if (!match) throw new Error("no task link in the email");
   return match[0];
 }
+
+/** The anti-forgery token of a task page's forms, or "" when the page has none. */
+export const csrfTokenIn = (html: string): string => /name="csrfToken" value="([^"]+)"/.exec(html)?.[1] ?? "";
+
+/** Posts a task page's form as a browser does: form-encoded, from the page's own origin. */
+export function postDecisionForm(taskLink: string, fields: Record<string, string>) {
+  return fetch(`${taskLink}/decision`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(taskLink).origin },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+/** Posts a decision as JSON to a task link, as an API client does. */
+export function postDecisionJson(taskLink: string, decision: Record<string, unknown>) {
+  return fetch(`${taskLink}/decision`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(decision),
+  });
+}

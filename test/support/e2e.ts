@@ -1,0 +1,113 @@
+/**
+ * Support for the end-to-end suites: the sample people's addresses (cdk.json's intake team and the
+ * sample referral's referrer, patient and GP) and the steps the suites share against a running local
+ * stack, over HTTP only. Each suite starts its own stack and passes it in.
+ */
+import { readFileSync } from "node:fs";
+import { expect } from "vitest";
+import type { LocalStack } from "../../lib/local/local-stack";
+import {
+  csrfTokenIn,
+  eventually,
+  getJson,
+  type MailboxEmail,
+  mailbox,
+  postDecisionForm,
+  sampleReferral,
+  submitReferral,
+  taskLinkIn,
+} from "./http";
+
+interface TeamMember {
+  email: string;
+  lead?: boolean;
+}
+
+const team: TeamMember[] = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8"))
+  .context["frist:intakeTeam"];
+const sample = sampleReferral() as Record<"patient" | "referrer" | "gp", { email: string }>;
+
+/** The intake team's addresses, in cdk.json's order. */
+export const intakeTeam: readonly string[] = team.map((member) => member.email);
+const leadMember = team.find((member) => member.lead);
+if (!leadMember) throw new Error("cdk.json's frist:intakeTeam has no lead");
+/** The clinic lead: the intake team member marked `lead`. */
+export const lead = leadMember.email;
+export const referrerEmail = sample.referrer.email;
+export const patientEmail = sample.patient.email;
+export const gpEmail = sample.gp.email;
+
+/** The sample referral with another patient name and email. */
+export function withPatient(name: string, email: string = patientEmail): Record<string, unknown> {
+  const referral = sampleReferral();
+  referral.patient = { ...(referral.patient as object), name, email };
+  return referral;
+}
+
+/** A date `days` from now (negative: ago), as YYYY-MM-DD. */
+export const daysFromNow = (days: number) =>
+  new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/** The emails of the local mailbox whose subject ends with `subject`. */
+export const ofSubject = (emails: MailboxEmail[], subject: string) =>
+  emails.filter((email) => email.subject.endsWith(subject));
+
+/** The audit event types of a referral file, in order. */
+export const eventTypes = (file: Record<string, unknown>) =>
+  (file.events as { type: string }[]).map((e) => e.type);
+
+/** How many emails the local mailbox holds. */
+export const mailboxSize = async (stack: LocalStack) => (await mailbox(stack.mailboxJsonUrl)).length;
+
+/** The emails that arrived after the first `before`. */
+export const newEmails = async (stack: LocalStack, before: number) =>
+  (await mailbox(stack.mailboxJsonUrl)).slice(before);
+
+/** The emails whose subject names the referral: its letters. */
+export const emailsOf = async (stack: LocalStack, referralId: string) =>
+  (await mailbox(stack.mailboxJsonUrl)).filter((email) => email.subject.includes(referralId));
+
+/** Submits a referral and waits for the task emails of its workflow; returns the task link. */
+export async function submitAndAwaitTask(stack: LocalStack, referral: Record<string, unknown>, key: string) {
+  const before = await mailboxSize(stack);
+  const receipt = await submitReferral(stack.apiUrl, referral, key);
+  expect(receipt.status).toBe(202);
+  const taskEmails = await eventually(async () => {
+    const emails = (await newEmails(stack, before)).filter((email) =>
+      intakeTeam.includes(email.destination.to[0] ?? ""),
+    );
+    return emails.length === intakeTeam.length ? emails : undefined;
+  }, "the task emails to the intake team");
+  return {
+    receipt: receipt.body,
+    referralId: String(receipt.body.referralId),
+    taskEmails,
+    taskLink: taskLinkIn(taskEmails[0] as MailboxEmail),
+  };
+}
+
+/** Opens the task page and posts one of its forms, as a browser does: with the page's token. */
+export async function postForm(taskLink: string, fields: Record<string, string>) {
+  const page = await fetch(taskLink);
+  expect(page.status).toBe(200);
+  const csrfToken = csrfTokenIn(await page.text());
+  return postDecisionForm(taskLink, { ...fields, csrfToken });
+}
+
+/** Polls the referral file until `ready` holds for it. */
+export async function awaitFile(
+  stack: LocalStack,
+  referralId: string,
+  ready: (file: Record<string, unknown>) => boolean,
+  what: string,
+  timeoutMs?: number,
+) {
+  return eventually(
+    async () => {
+      const { body } = await getJson(`${stack.apiUrl}/referrals/${referralId}`);
+      return ready(body) ? body : undefined;
+    },
+    what,
+    timeoutMs,
+  );
+}
