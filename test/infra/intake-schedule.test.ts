@@ -4,50 +4,15 @@
  * agenda page is served without auth by a function that can only read.
  */
 import { describe, expect, it } from "vitest";
-import { createFristApp } from "../../lib/app";
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Resource = { Type: string; Properties: Record<string, Json>; Metadata?: Record<string, Json> };
-type Statement = { Effect: string; Action: string | string[]; Resource?: Json; Condition?: Json };
-
-const { app, stack } = createFristApp({ bundling: false });
-const resources = (
-  app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, Resource> }
-).Resources;
-
-function ofType(type: string): [string, Resource][] {
-  return Object.entries(resources).filter(([, r]) => r.Type === type);
-}
-
-function functionByEntry(entry: string): [string, Resource] {
-  const found = ofType("AWS::Lambda::Function").find(([, r]) => r.Metadata?.["frist:entry"] === entry);
-  if (!found) throw new Error(`no function with frist:entry ${entry}`);
-  return found;
-}
-
-function pathOf(resourceId: Json): string {
-  const parts: string[] = [];
-  let ref = resourceId as { Ref?: string };
-  while (ref.Ref && resources[ref.Ref]?.Type === "AWS::ApiGateway::Resource") {
-    const properties = resources[ref.Ref]?.Properties ?? {};
-    parts.unshift(properties.PathPart as string);
-    ref = properties.ParentId as { Ref?: string };
-  }
-  return `/${parts.join("/")}`;
-}
-
-function statementsOf(fn: Resource): Statement[] {
-  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-  return ofType("AWS::IAM::Policy")
-    .filter(([, r]) =>
-      (r.Properties.Roles as { Ref: string }[] | undefined)?.some((role) => role.Ref === roleId),
-    )
-    .flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-    .filter((s) => s.Effect === "Allow");
-}
-
-const actionsOf = (statements: Statement[]) =>
-  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+import {
+  actionsOf,
+  allowStatementsOf,
+  apiPathOf,
+  functionByEntry,
+  type Json,
+  ofType,
+  type Resource,
+} from "../support/template";
 
 describe("the agenda schedule", () => {
   const [sendAgendasId, sendAgendas] = functionByEntry("functions/handlers/send-agendas.ts");
@@ -92,16 +57,16 @@ describe("the agenda schedule", () => {
       intakePlanning: { agendaLeadHours: 24 },
     });
 
-    const statements = statementsOf(sendAgendas);
-    const actions = actionsOf(statements);
+    const statements = allowStatementsOf(sendAgendas);
+    const actions = statements.flatMap(actionsOf);
     const dynamo = actions.filter((action) => action.startsWith("dynamodb:")).sort();
     expect(dynamo).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
     expect(actions).toEqual(expect.arrayContaining(["ses:SendEmail"]));
     expect(actions.some((action) => action.includes("*"))).toBe(false);
-    const table = statements.find((s) => actionsOf([s]).includes("dynamodb:Query"));
+    const table = statements.find((s) => actionsOf(s).includes("dynamodb:Query"));
     expect(JSON.stringify(table?.Resource)).toContain("/index/worklist");
     expect(JSON.stringify(table?.Resource)).not.toContain("index/*");
-    const kms = statements.find((s) => actionsOf([s]).includes("kms:Decrypt"));
+    const kms = statements.find((s) => actionsOf(s).includes("kms:Decrypt"));
     expect(JSON.stringify(kms?.Condition)).toContain("kms:ViaService");
   });
 });
@@ -112,18 +77,18 @@ describe("the agenda route", () => {
   it("serves GET /agendas/{agendaId} without auth (the agenda id is the capability) through the Lambda proxy", () => {
     const methods = ofType("AWS::ApiGateway::Method")
       .map(([, m]) => m.Properties)
-      .filter((m) => pathOf(m.ResourceId as Json).startsWith("/agendas"));
+      .filter((m) => apiPathOf(m.ResourceId as Json).startsWith("/agendas"));
     expect(methods).toHaveLength(1);
     const [method] = methods;
     expect(method?.HttpMethod).toBe("GET");
-    expect(pathOf(method?.ResourceId as Json)).toBe("/agendas/{agendaId}");
+    expect(apiPathOf(method?.ResourceId as Json)).toBe("/agendas/{agendaId}");
     expect(method?.AuthorizationType).toBe("NONE");
     expect(method?.Integration).toMatchObject({ Type: "AWS_PROXY", IntegrationHttpMethod: "POST" });
     expect(JSON.stringify(method?.Integration)).toContain(`"${agendaPageId}"`);
   });
 
   it("lets the page's function read the table but write nothing", () => {
-    const actions = actionsOf(statementsOf(agendaPage));
+    const actions = allowStatementsOf(agendaPage).flatMap(actionsOf);
     expect(actions).toContain("dynamodb:GetItem");
     for (const forbidden of [
       "dynamodb:PutItem",

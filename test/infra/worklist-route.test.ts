@@ -3,66 +3,22 @@
  * function that may read the table (and the worklist index) but never write to it.
  */
 import { describe, expect, it } from "vitest";
-import { createFristApp } from "../../lib/app";
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Resource = { Type: string; Properties: Record<string, Json>; Metadata?: Record<string, Json> };
-type Statement = { Effect: string; Action: string | string[]; Resource?: Json };
-
-// Synthesize once, in-process and without bundling, as the local runtime does.
-const { app, stack } = createFristApp({ bundling: false });
-const resources = (
-  app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, Resource> }
-).Resources;
+import {
+  actionsOf,
+  allowStatementsOf,
+  apiPathOf,
+  functionByEntry,
+  type Json,
+  ofType,
+} from "../support/template";
 
 const ENTRY = "functions/handlers/list-referrals.ts";
-
-function ofType(type: string): [string, Resource][] {
-  return Object.entries(resources).filter(([, r]) => r.Type === type);
-}
-
-function functionByEntry(entry: string): [string, Resource] {
-  const found = ofType("AWS::Lambda::Function").find(([, r]) => r.Metadata?.["frist:entry"] === entry);
-  if (!found) throw new Error(`no function with frist:entry ${entry}`);
-  return found;
-}
-
-/** The path of an API Gateway resource, from its Ref up to the root. */
-function pathOf(resourceId: Json): string {
-  const parts: string[] = [];
-  let ref = resourceId as { Ref?: string };
-  while (ref.Ref && resources[ref.Ref]?.Type === "AWS::ApiGateway::Resource") {
-    const properties = resources[ref.Ref]?.Properties ?? {};
-    parts.unshift(properties.PathPart as string);
-    ref = properties.ParentId as { Ref?: string };
-  }
-  return `/${parts.join("/")}`;
-}
-
-/** Every statement of the identity policies attached to a role. */
-function statementsOfRole(roleId: string): Statement[] {
-  return Object.values(resources)
-    .filter(
-      (r) =>
-        r.Type === "AWS::IAM::Policy" &&
-        (r.Properties.Roles as { Ref: string }[] | undefined)?.some((role) => role.Ref === roleId),
-    )
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-    .concat(
-      (
-        (resources[roleId]?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]) ?? []
-      ).flatMap((p) => p.PolicyDocument.Statement),
-    );
-}
-
-const actionsOf = (statement: Statement) =>
-  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
 describe("the worklist route", () => {
   const [functionId, fn] = functionByEntry(ENTRY);
   const getReferrals = ofType("AWS::ApiGateway::Method")
     .map(([, m]) => m.Properties)
-    .filter((m) => m.HttpMethod === "GET" && pathOf(m.ResourceId as Json) === "/referrals");
+    .filter((m) => m.HttpMethod === "GET" && apiPathOf(m.ResourceId as Json) === "/referrals");
 
   it("serves GET /referrals with IAM auth through the Lambda proxy to the list-referrals handler", () => {
     expect(getReferrals).toHaveLength(1);
@@ -85,8 +41,7 @@ describe("the worklist route", () => {
 
   it("lets the function query the table and the worklist index, but write nothing", () => {
     // Prepare
-    const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-    const statements = statementsOfRole(roleId).filter((s) => s.Effect === "Allow");
+    const statements = allowStatementsOf(fn);
     const actions = statements.flatMap(actionsOf);
 
     // Assess
