@@ -23,7 +23,7 @@ import {
   osloStartOfDay,
 } from "../functions/domain/calendar";
 import { calendarRulesOf, type LegalClockConfig, legalClockConfigSchema } from "../functions/domain/clinic";
-import { formatNorwegianDate } from "../functions/domain/letters";
+import { formatNorwegianDate } from "../functions/views/norwegian-time";
 
 /** Where the CLI writes, and where it reads the CDK context from (tests pass their own). */
 export interface CliIo {

@@ -4,10 +4,10 @@
  * first, each with a link to its task). The email says only when the meeting is and how many
  * referrals it holds; the page, behind an unguessable id like the task pages, shows the rest.
  */
-import Handlebars from "handlebars";
+
+import { renderAgendaEmail } from "../views/agenda-email";
 import { type CalendarRules, osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
-import { formatMeetingTime } from "./intake-planning";
 import { workingDaysLeft } from "./legal-clock";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { MeetingRecord, ReferralRecord, TaskRecord } from "./records";
@@ -22,70 +22,6 @@ export function agendaUrlOf(publicBaseUrl: string, agendaId: string): string {
 /** The members of a meeting's team: the clinic's intake team (every meeting has the whole roster). */
 export function meetingTeamOf(config: ClinicConfig): ClinicConfig["intakeTeam"] {
   return config.intakeTeam;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The agenda email
-
-const htmlEnv = Handlebars.create();
-const textEnv = Handlebars.create();
-
-const EMAIL_TEXT = `{{headline}}
-
-{{count}}
-
-Åpne sakslisten her:
-{{agendaUrl}}
-
-Lenken åpner sakslisten med lenker til hver henvisnings oppgave. Ikke videresend denne e-posten: lenken gir tilgang til sakslisten.
-
-{{clinicName}}
-`;
-
-const EMAIL_HTML = `<!DOCTYPE html>
-<html lang="nb">
-<head>
-<meta charset="utf-8">
-<title>{{subject}}</title>
-</head>
-<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a;">
-<p><strong>{{headline}}</strong></p>
-<p>{{count}}</p>
-<p><a href="{{agendaUrl}}">Åpne sakslisten</a></p>
-<p>Lenken åpner sakslisten med lenker til hver henvisnings oppgave. Ikke videresend denne e-posten: lenken gir tilgang til sakslisten.</p>
-<p>{{clinicName}}</p>
-</body>
-</html>
-`;
-
-const emailText = textEnv.compile(EMAIL_TEXT, { noEscape: true });
-const emailHtml = htmlEnv.compile(EMAIL_HTML);
-
-/** What the agenda email may say: when, how many, where the agenda is. No patient data fits in. */
-export interface AgendaEmailInput {
-  agendaUrl: string;
-  /** The meeting's id ("2025-03-04T12:00", Oslo time). */
-  meetingId: string;
-  referralCount: number;
-  clinicName: string;
-}
-
-/** Renders the neutral agenda email; the URL must be http(s). */
-export function renderAgendaEmail(input: AgendaEmailInput): { subject: string; text: string; html: string } {
-  if (!/^https?:\/\//i.test(input.agendaUrl)) throw new RangeError("agendaUrl must be an http(s) URL");
-  const when = formatMeetingTime(input.meetingId);
-  const subject = `Saksliste for inntaksmøtet ${when}`;
-  const view = {
-    subject,
-    headline: `Sakslisten for inntaksmøtet ${when} er klar.`,
-    count:
-      input.referralCount === 1
-        ? "Én henvisning er satt opp til møtet."
-        : `${input.referralCount} henvisninger er satt opp til møtet.`,
-    agendaUrl: input.agendaUrl,
-    clinicName: input.clinicName,
-  };
-  return { subject, text: emailText(view), html: emailHtml(view) };
 }
 
 /** What one run of SendAgendas did. */

@@ -3,6 +3,8 @@
  * and record it. The workflow calls these through thin handlers; the staff pages call the task ones.
  */
 import { randomBytes } from "node:crypto";
+import { formatMeetingTime } from "../views/norwegian-time";
+import { renderAssessmentTaskEmail, renderAtRiskEmail, renderMeetingAtRiskEmail } from "../views/staff-email";
 import { type CalendarRules, osloDate } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { csrfTokenMatches, newCsrfToken } from "./csrf";
@@ -10,7 +12,6 @@ import { type Decision, parseTaskAnswer } from "./decision";
 import { type InformationRequested, requestInformation } from "./information-request";
 import {
   chooseTrack,
-  formatMeetingTime,
   IntakePlanningError,
   meetingLead,
   meetingStartsAt,
@@ -21,7 +22,6 @@ import { isAtRisk, type LegalClock, legalClockFor, secondsUntil, workingDaysLeft
 import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
-import { renderAssessmentTaskEmail, renderAtRiskEmail, renderMeetingAtRiskEmail } from "./staff-email";
 
 /** The audit actor of a workflow step. */
 export const workflowActor = (step: string): Actor => ({ kind: "system", id: `workflow:${step}` });

@@ -5,6 +5,8 @@
  * the calendar and the clinic's rules at run time. Emails go out at least once (a retried step may
  * send one twice); the breach flag, its audit event and its metric are recorded once.
  */
+
+import { renderEscalationEmail, renderReminderEmail } from "../views/staff-email";
 import {
   assessorsOf,
   leadOf,
@@ -17,7 +19,6 @@ import {
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { legalClockFor, nextEscalationAt, secondsUntil } from "./legal-clock";
 import type { Clock, Mailer, Metrics, ReferralStore } from "./ports";
-import { renderEscalationEmail, renderReminderEmail } from "./staff-email";
 
 /** What the timer steps need. */
 export interface DeadlineTimerDeps {

@@ -3,9 +3,10 @@
  * email per recipient. Each letter is claimed in the store before it is sent, keyed on referral,
  * letter kind and recipient, so a retried workflow step never sends the same letter twice.
  */
+
+import { renderDecisionLetter } from "../views/letters";
 import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
-import { renderDecisionLetter } from "./letters";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, RecipientRole, ReferralRecord } from "./records";
 

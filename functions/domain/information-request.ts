@@ -5,11 +5,11 @@
  * and the GP get the answer later, with the decision.
  */
 import { createHash } from "node:crypto";
+import { renderInformationRequestLetter } from "../views/letters";
 import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import type { InformationRequest } from "./decision";
 import { deliverLetter } from "./dispatch";
-import { renderInformationRequestLetter } from "./letters";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, ReferralRecord, TaskRecord } from "./records";
 

@@ -362,33 +362,3 @@ export function singleAssessorOf(
   if (!member) throw new IntakePlanningError("the configured single assessor is not on the intake team");
   return member;
 }
-
-const WEEKDAYS_NB = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"];
-const MONTHS_NB = [
-  "januar",
-  "februar",
-  "mars",
-  "april",
-  "mai",
-  "juni",
-  "juli",
-  "august",
-  "september",
-  "oktober",
-  "november",
-  "desember",
-];
-
-/**
- * A meeting's time as Norwegians write it, from its id (which is Oslo local time):
- * "2025-03-04T12:00" → "tirsdag 4. mars 2025 kl. 12.00". Throws a RangeError for a malformed id.
- */
-export function formatMeetingTime(id: string): string {
-  const match = typeof id === "string" ? MEETING_ID.exec(id) : null;
-  if (!match) throw new RangeError(`not a meeting id (YYYY-MM-DDTHH:MM): ${String(id)}`);
-  const date = match[1] as IsoDate;
-  const days = dayNumber(date);
-  const [, month, day] = date.split("-").map(Number) as [number, number, number];
-  const weekday = WEEKDAYS_NB[isoWeekday(days) - 1];
-  return `${weekday} ${day}. ${MONTHS_NB[month - 1]} ${date.slice(0, 4)} kl. ${(match[2] as string).replace(":", ".")}`;
-}

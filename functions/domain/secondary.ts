@@ -3,11 +3,12 @@
  * was rights-assessed already, so it is not assessed again: no task, no email to staff. The referrer
  * gets an acknowledgement letter naming the earlier assessment, and the referral is closed.
  */
+
+import { renderAcknowledgementLetter } from "../views/letters";
 import { mustGetReferral, workflowActor } from "./assessment";
 import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { deliverLetter } from "./dispatch";
-import { renderAcknowledgementLetter } from "./letters";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import type { LetterRecord } from "./records";

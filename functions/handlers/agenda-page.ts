@@ -6,8 +6,8 @@ import { html, internalError } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { referralStoreFromEnv } from "../adapters/wiring";
 import { viewAgenda } from "../domain/agenda";
-import { renderAgendaNotFoundPage, renderAgendaPage } from "../domain/agenda-page";
 import { calendarRulesOf } from "../domain/clinic";
+import { renderAgendaNotFoundPage, renderAgendaPage } from "../views/agenda-page";
 
 const deps = {
   store: referralStoreFromEnv(),

@@ -21,7 +21,7 @@ import {
   renderFormExpiredPage,
   renderInformationRequestedPage,
   renderTaskGonePage,
-} from "../domain/staff-pages";
+} from "../views/staff-pages";
 import { taskLinks, taskPageHtml } from "./task-page-view";
 
 const config = clinicConfigFromEnv();

@@ -2,7 +2,7 @@
 import type { TaskView } from "../domain/assessment";
 import type { IsoDate } from "../domain/calendar";
 import type { ClinicConfig } from "../domain/clinic";
-import { renderTaskPage } from "../domain/staff-pages";
+import { renderTaskPage } from "../views/staff-pages";
 
 /** How the page links to itself and to its form, relative to where it is served. */
 export const taskLinks = (taskId: string) => ({

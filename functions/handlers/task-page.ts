@@ -8,7 +8,7 @@ import { referralStoreFromEnv } from "../adapters/wiring";
 import { viewTask } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
 import { calendarRulesOf } from "../domain/clinic";
-import { renderTaskGonePage } from "../domain/staff-pages";
+import { renderTaskGonePage } from "../views/staff-pages";
 import { taskPageHtml } from "./task-page-view";
 
 const config = clinicConfigFromEnv();

@@ -5,7 +5,7 @@
  * on the postal list until it is marked posted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatNorwegianDate } from "../../functions/domain/letters";
+import { formatNorwegianDate } from "../../functions/views/norwegian-time";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,

@@ -3,7 +3,7 @@
  * Local, the SES emulator and the local Step Functions endpoint, driven over HTTP only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatNorwegianDate } from "../../functions/domain/letters";
+import { formatNorwegianDate } from "../../functions/views/norwegian-time";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,

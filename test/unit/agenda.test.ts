@@ -5,10 +5,10 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { sendAgendas, viewAgenda } from "../../functions/domain/agenda";
-import { renderAgendaPage } from "../../functions/domain/agenda-page";
 import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { meetingStartsAt } from "../../functions/domain/intake-planning";
+import { renderAgendaPage } from "../../functions/views/agenda-page";
 import {
   FakeClock,
   InMemoryReferralStore,

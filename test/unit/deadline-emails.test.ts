@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { renderAcknowledgementLetter } from "../../functions/domain/letters";
+import { renderAcknowledgementLetter } from "../../functions/views/letters";
 import {
   renderAtRiskEmail,
   renderEscalationEmail,
   renderReminderEmail,
-} from "../../functions/domain/staff-email";
+} from "../../functions/views/staff-email";
 import { testClinicConfig } from "../support/fakes";
 
 const taskUrl = "https://abc.execute-api.eu-north-1.amazonaws.com/prod/tasks/Zm9vYmFy";

@@ -12,7 +12,7 @@ import {
   renderAcknowledgementLetter,
   renderDecisionLetter,
   renderInformationRequestLetter,
-} from "../../functions/domain/letters";
+} from "../../functions/views/letters";
 
 const clinic: ClinicConfig["clinic"] = parseClinicConfig(
   JSON.stringify({

@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type ClinicConfig, parseClinicConfig } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
-import {
-  type DecisionLetterInput,
-  formatNorwegianDate,
-  renderDecisionLetter,
-} from "../../functions/domain/letters";
+import { type DecisionLetterInput, renderDecisionLetter } from "../../functions/views/letters";
+import { formatNorwegianDate } from "../../functions/views/norwegian-time";
 
 const CLINIC_CONFIG_JSON = JSON.stringify({
   clinic: {

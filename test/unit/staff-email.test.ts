@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderAssessmentTaskEmail } from "../../functions/domain/staff-email";
+import { renderAssessmentTaskEmail } from "../../functions/views/staff-email";
 
 describe("the task email to intake staff", () => {
   const email = renderAssessmentTaskEmail({

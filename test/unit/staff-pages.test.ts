@@ -7,7 +7,7 @@ import {
   renderTaskGonePage,
   renderTaskPage,
   type TaskPageInput,
-} from "../../functions/domain/staff-pages";
+} from "../../functions/views/staff-pages";
 
 function pageInput(overrides: Partial<TaskPageInput["referral"]> = {}): TaskPageInput {
   return {

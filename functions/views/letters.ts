@@ -6,62 +6,13 @@
  * carries: the national ID. The subject names no patient either, because subjects travel unencrypted
  * through mail logs and notification previews.
  */
-import Handlebars from "handlebars";
-import type { IsoDate } from "./calendar";
-import type { ClinicConfig } from "./clinic";
-import { CARE_FORMS, type Decision } from "./decision";
+import type { IsoDate } from "../domain/calendar";
+import type { ClinicConfig } from "../domain/clinic";
+import { CARE_FORMS, type Decision } from "../domain/decision";
+import { htmlTemplate, textTemplate } from "./engine";
+import { formatNorwegianDate } from "./norwegian-time";
 
-// ---------------------------------------------------------------------------------------------
-// Dates
-
-const MONTHS = [
-  "januar",
-  "februar",
-  "mars",
-  "april",
-  "mai",
-  "juni",
-  "juli",
-  "august",
-  "september",
-  "oktober",
-  "november",
-  "desember",
-] as const;
-
-/**
- * "2025-05-02" → "2. mai 2025", as dates are written in Norwegian letters. By hand rather than with
- * Intl, so the result does not depend on which ICU locale data the runtime carries.
- */
-export function formatNorwegianDate(iso: IsoDate): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  const month = match ? MONTHS[Number(match[2]) - 1] : undefined;
-  const day = match ? Number(match[3]) : 0;
-  if (!match || !month || day < 1 || day > 31) throw new RangeError("expected a date as YYYY-MM-DD");
-  return `${day}. ${month} ${match[1]}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Templates
-
-/** HTML: escaping on. Free text keeps its line breaks, escaped first. */
-const htmlEnv = Handlebars.create();
-htmlEnv.registerHelper(
-  "multiline",
-  (text: unknown) =>
-    new htmlEnv.SafeString(htmlEnv.Utils.escapeExpression(String(text ?? "")).replace(/\r?\n/g, "<br>\n")),
-);
-
-/** Plain text: a separate environment compiled with noEscape, so "&" stays "&" and not "&amp;". */
-const textEnv = Handlebars.create();
-
-const HTML_HEAD = `<!DOCTYPE html>
-<html lang="nb">
-<head>
-<meta charset="utf-8">
-<title>{{subject}}</title>
-</head>
-<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a; max-width: 42em; margin: 0 auto; padding: 1em;">
+const HTML_HEAD = `{{#> emailHtml}}
 {{#if copyNote}}
 <p style="font-weight: bold; text-transform: uppercase; letter-spacing: 0.05em;">{{copyNote}}</p>
 {{/if}}
@@ -80,8 +31,7 @@ const HTML_COMPLAINT = `<h2 style="font-size: 1.1em;">Klage</h2>
 const HTML_FOOT = `<h2 style="font-size: 1.1em;">Kontakt</h2>
 <p>Spørsmål om henvisningen kan rettes til {{clinic.name}}, {{clinic.department}}, telefon {{clinic.phone}}, e-post {{clinic.email}}. Oppgi referanse {{referralId}}. Send ikke helseopplysninger med vanlig e-post.</p>
 <p>Med vennlig hilsen<br>{{clinic.name}}, {{clinic.department}}<br>Tverrfaglig inntaksteam</p>
-</body>
-</html>
+{{/emailHtml}}
 `;
 
 const HTML_GRANTED = `<p>Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.</p>
@@ -235,16 +185,16 @@ Henvisningen er registrert hos {{clinic.name}}, {{clinic.department}}, og følge
 /** Every decision letter, the forward included, says how to complain. */
 const templates = {
   granted: {
-    html: htmlEnv.compile(HTML_HEAD + HTML_GRANTED + HTML_COMPLAINT + HTML_FOOT),
-    text: textEnv.compile(TEXT_HEAD + TEXT_GRANTED + TEXT_COMPLAINT + TEXT_FOOT, { noEscape: true }),
+    html: htmlTemplate(HTML_HEAD + HTML_GRANTED + HTML_COMPLAINT + HTML_FOOT),
+    text: textTemplate(TEXT_HEAD + TEXT_GRANTED + TEXT_COMPLAINT + TEXT_FOOT),
   },
   refused: {
-    html: htmlEnv.compile(HTML_HEAD + HTML_REFUSED + HTML_COMPLAINT + HTML_FOOT),
-    text: textEnv.compile(TEXT_HEAD + TEXT_REFUSED + TEXT_COMPLAINT + TEXT_FOOT, { noEscape: true }),
+    html: htmlTemplate(HTML_HEAD + HTML_REFUSED + HTML_COMPLAINT + HTML_FOOT),
+    text: textTemplate(TEXT_HEAD + TEXT_REFUSED + TEXT_COMPLAINT + TEXT_FOOT),
   },
   forwarded: {
-    html: htmlEnv.compile(HTML_HEAD + HTML_FORWARDED + HTML_COMPLAINT + HTML_FOOT),
-    text: textEnv.compile(TEXT_HEAD + TEXT_FORWARDED + TEXT_COMPLAINT + TEXT_FOOT, { noEscape: true }),
+    html: htmlTemplate(HTML_HEAD + HTML_FORWARDED + HTML_COMPLAINT + HTML_FOOT),
+    text: textTemplate(TEXT_HEAD + TEXT_FORWARDED + TEXT_COMPLAINT + TEXT_FOOT),
   },
 } satisfies Record<
   Decision["outcome"],
@@ -314,8 +264,8 @@ export function renderDecisionLetter(input: DecisionLetterInput): RenderedLetter
 }
 
 const acknowledgementTemplate = {
-  html: htmlEnv.compile(HTML_HEAD + HTML_ACKNOWLEDGEMENT + HTML_FOOT),
-  text: textEnv.compile(TEXT_HEAD + TEXT_ACKNOWLEDGEMENT + TEXT_FOOT, { noEscape: true }),
+  html: htmlTemplate(HTML_HEAD + HTML_ACKNOWLEDGEMENT + HTML_FOOT),
+  text: textTemplate(TEXT_HEAD + TEXT_ACKNOWLEDGEMENT + TEXT_FOOT),
 };
 
 const ACKNOWLEDGEMENT_TITLE = "Bekreftelse på mottatt henvisning";
@@ -358,8 +308,8 @@ export function renderAcknowledgementLetter(input: AcknowledgementLetterInput): 
 }
 
 const informationRequestTemplate = {
-  html: htmlEnv.compile(HTML_HEAD + HTML_INFORMATION_REQUEST + HTML_FOOT),
-  text: textEnv.compile(TEXT_HEAD + TEXT_INFORMATION_REQUEST + TEXT_FOOT, { noEscape: true }),
+  html: htmlTemplate(HTML_HEAD + HTML_INFORMATION_REQUEST + HTML_FOOT),
+  text: textTemplate(TEXT_HEAD + TEXT_INFORMATION_REQUEST + TEXT_FOOT),
 };
 
 const INFORMATION_REQUEST_TITLE = "Forespørsel om tilleggsopplysninger";

@@ -5,12 +5,9 @@
  * national ID, diagnosis or referral text. The link opens a page; only an explicit POST there
  * records anything.
  */
-import Handlebars from "handlebars";
-import type { IsoDate } from "./calendar";
-import { formatNorwegianDate } from "./letters";
-
-const htmlEnv = Handlebars.create();
-const textEnv = Handlebars.create();
+import type { IsoDate } from "../domain/calendar";
+import { htmlTemplate, textTemplate } from "./engine";
+import { formatNorwegianDate } from "./norwegian-time";
 
 /** One layout for every staff email: a headline, a few plain sentences, the task link if any, the clinic. */
 const TEXT = `{{#each paragraphs}}{{this}}
@@ -23,13 +20,7 @@ Lenken åpner en side med henvisningen og et skjema for vurderingen. Ikke videre
 {{/if}}{{clinicName}}
 `;
 
-const HTML = `<!DOCTYPE html>
-<html lang="nb">
-<head>
-<meta charset="utf-8">
-<title>{{subject}}</title>
-</head>
-<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a;">
+const HTML = `{{#> emailHtml}}
 {{#each paragraphs}}
 {{#if @first}}<p><strong>{{this}}</strong></p>{{else}}<p>{{this}}</p>{{/if}}
 {{/each}}
@@ -38,12 +29,11 @@ const HTML = `<!DOCTYPE html>
 <p>Lenken åpner en side med henvisningen og et skjema for vurderingen. Ikke videresend denne e-posten: lenken gir tilgang til oppgaven.</p>
 {{/if}}
 <p>{{clinicName}}</p>
-</body>
-</html>
+{{/emailHtml}}
 `;
 
-const textTemplate = textEnv.compile(TEXT, { noEscape: true });
-const htmlTemplate = htmlEnv.compile(HTML);
+const renderText = textTemplate(TEXT);
+const renderHtml = htmlTemplate(HTML);
 
 /** What every staff email may know: dates, the clinic, and whether the referral is urgent. */
 export interface StaffEmailInput {
@@ -96,7 +86,7 @@ function render(
     taskUrl: input.taskUrl,
     clinicName: input.clinicName,
   };
-  return { subject: fullSubject, text: textTemplate(view), html: htmlTemplate(view) };
+  return { subject: fullSubject, text: renderText(view), html: renderHtml(view) };
 }
 
 /**

@@ -4,10 +4,8 @@
  * Server-rendered, escaped, Norwegian, and usable without JavaScript: each outcome is its own form
  * with its own POST, every field has a label, and errors sit next to their fields.
  */
-import Handlebars from "handlebars";
-import { type IsoDate, osloDate } from "./calendar";
-import { addDays, CARE_FORMS, MAX_DEADLINE_DAYS } from "./decision";
-import { formatNorwegianDate } from "./letters";
+import { type IsoDate, osloDate } from "../domain/calendar";
+import { addDays, CARE_FORMS, MAX_DEADLINE_DAYS } from "../domain/decision";
 import {
   CONTENT_ITEMS,
   type ContentItem,
@@ -15,71 +13,12 @@ import {
   KIND_LABELS,
   PRIORITY_LABELS,
   type ReferralSubmission,
-} from "./referral";
-import type { Issue } from "./validation";
+} from "../domain/referral";
+import type { Issue } from "../domain/validation";
+import { htmlTemplate, registerPartial } from "./engine";
+import { formatNorwegianDate } from "./norwegian-time";
 
-const env = Handlebars.create();
-
-const STYLES = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; line-height: 1.5; color: #1a1a1a; background: #fff; margin: 0; }
-main { max-width: 48rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
-h1 { font-size: 1.6rem; }
-h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
-h3 { font-size: 1.05rem; margin-bottom: 0.25rem; }
-dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; }
-dl.content dt { font-weight: 600; margin-top: 0.75rem; }
-dt { font-weight: 600; }
-dd { margin: 0; }
-dd ul { margin: 0; padding-left: 1.1rem; }
-.text { white-space: pre-line; }
-.missing { color: #8a1c1c; }
-.deadline { background: #f3f6fa; border-left: 4px solid #1f5fa8; padding: 0.5rem 1rem; }
-.deadline.close { border-left-color: #b3261e; background: #fdf0ef; }
-.urgent { color: #b3261e; }
-.banner { border: 3px solid #b3261e; background: #fdf0ef; padding: 0.5rem 1rem; margin: 1rem 0; }
-.banner.at-risk { border-color: #b36b00; background: #fff6e5; }
-.banner h2 { margin: 0; border: 0; font-size: 1.1rem; }
-ul.flags { margin: 0; padding-left: 1.1rem; }
-ul.flags li { font-weight: 600; color: #7a2e00; }
-section.outcome { border: 1px solid #bbb; border-radius: 4px; padding: 0 1rem 1rem; margin: 1.5rem 0; }
-fieldset { border: 1px solid #bbb; padding: 0.75rem 1rem; margin: 1rem 0; }
-legend { font-weight: 600; padding: 0 0.25rem; }
-.field { margin: 1rem 0; }
-label { display: block; font-weight: 600; }
-.choice { margin: 0.25rem 0; }
-.choice label { display: inline; font-weight: normal; }
-input[type="text"], input[type="date"], textarea { font: inherit; padding: 0.4rem; border: 1px solid #666; max-width: 100%; box-sizing: border-box; }
-textarea { width: 100%; min-height: 8rem; }
-.hint { color: #555; margin: 0.1rem 0 0.3rem; }
-.field-error { color: #b3261e; font-weight: 600; margin: 0.25rem 0; }
-[aria-invalid="true"] { border: 2px solid #b3261e; }
-.error-summary { border: 3px solid #b3261e; padding: 0.5rem 1rem; margin: 1rem 0; }
-button { font: inherit; padding: 0.6rem 1.2rem; background: #1f5fa8; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
-a:focus, input:focus, textarea:focus, button:focus { outline: 3px solid #f2a900; outline-offset: 2px; }
-`;
-
-env.registerPartial(
-  "layout",
-  `<!DOCTYPE html>
-<html lang="nb">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>{{title}} – Frist</title>
-<style>${STYLES}</style>
-</head>
-<body>
-<main>
-{{> @partial-block}}
-</main>
-</body>
-</html>
-`,
-);
-
-env.registerPartial(
+registerPartial(
   "radioGroup",
   `<fieldset{{#if group.error}} aria-describedby="{{group.errorId}}"{{/if}}>
 <legend>{{group.legend}}</legend>
@@ -93,7 +32,7 @@ env.registerPartial(
 `,
 );
 
-env.registerPartial(
+registerPartial(
   "field",
   `<div class="field">
 <label for="{{field.id}}">{{field.label}}</label>
@@ -112,7 +51,7 @@ env.registerPartial(
 `,
 );
 
-const TASK_PAGE = `{{#> layout title="Vurdering av henvisning"}}
+const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 <h1>Vurdering av henvisning</h1>
 {{#if errors.length}}
 <div class="error-summary" role="alert" aria-labelledby="error-summary-title">
@@ -202,10 +141,10 @@ const TASK_PAGE = `{{#> layout title="Vurdering av henvisning"}}
 </section>
 {{/each}}
 </section>
-{{/layout}}
+{{/page}}
 `;
 
-const MESSAGE_PAGE = `{{#> layout title=title}}
+const MESSAGE_PAGE = `{{#> page title=title}}
 <h1>{{title}}</h1>
 {{#each paragraphs}}
 <p>{{this}}</p>
@@ -213,11 +152,11 @@ const MESSAGE_PAGE = `{{#> layout title=title}}
 {{#if link}}
 <p><a href="{{link.href}}">{{link.text}}</a></p>
 {{/if}}
-{{/layout}}
+{{/page}}
 `;
 
-const taskPageTemplate = env.compile(TASK_PAGE);
-const messagePageTemplate = env.compile(MESSAGE_PAGE);
+const taskPageTemplate = htmlTemplate(TASK_PAGE);
+const messagePageTemplate = htmlTemplate(MESSAGE_PAGE);
 
 // ---------------------------------------------------------------------------------------------
 // The task page

@@ -4,38 +4,13 @@
  * a link to each open task. Server-rendered, escaped, Norwegian, without JavaScript. Patient names
  * are shown (a staff page behind a capability link); national IDs and referral text are not.
  */
-import Handlebars from "handlebars";
-import type { AgendaRow } from "./agenda";
-import { formatMeetingTime } from "./intake-planning";
-import { formatNorwegianDate } from "./letters";
-import type { MeetingRecord } from "./records";
-import { CONTENT_ITEMS, FLAGS, KIND_LABELS, PRIORITY_LABELS } from "./referral";
+import type { AgendaRow } from "../domain/agenda";
+import type { MeetingRecord } from "../domain/records";
+import { CONTENT_ITEMS, FLAGS, KIND_LABELS, PRIORITY_LABELS } from "../domain/referral";
+import { htmlTemplate } from "./engine";
+import { formatMeetingTime, formatNorwegianDate } from "./norwegian-time";
 
-const env = Handlebars.create();
-
-const PAGE = `<!DOCTYPE html>
-<html lang="nb">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>{{title}}</title>
-<style>
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; line-height: 1.5; color: #1a1a1a; background: #fff; margin: 0; }
-main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
-h1 { font-size: 1.6rem; }
-table { border-collapse: collapse; width: 100%; }
-caption { text-align: left; font-weight: 600; padding: 0.5rem 0; }
-th, td { text-align: left; vertical-align: top; padding: 0.4rem 0.6rem; border-bottom: 1px solid #ccc; }
-th { background: #f3f6fa; }
-td ul { margin: 0; padding-left: 1.1rem; }
-.close { color: #b3261e; font-weight: 600; }
-.urgent { color: #b3261e; font-weight: 600; }
-a:focus { outline: 3px solid #f2a900; outline-offset: 2px; }
-</style>
-</head>
-<body>
-<main>
+const PAGE = `{{#> page title=title wide=true}}
 <h1>{{title}}</h1>
 <p>{{summary}}</p>
 {{#if rows.length}}
@@ -61,7 +36,7 @@ a:focus { outline: 3px solid #f2a900; outline-offset: 2px; }
 <td>{{dueDate}}<br>{{#if close}}<span class="close">{{daysLeft}}</span>{{else}}{{daysLeft}}{{/if}}</td>
 <td>{{#if flags.length}}<ul>{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</td>
 <td>{{missing}}</td>
-<td>{{#if taskHref}}<a href="{{taskHref}}">Åpne oppgaven<span style="position:absolute;left:-10000px"> for {{patientName}}</span></a>{{else}}{{state}}{{/if}}</td>
+<td>{{#if taskHref}}<a href="{{taskHref}}">Åpne oppgaven<span class="visually-hidden"> for {{patientName}}</span></a>{{else}}{{state}}{{/if}}</td>
 </tr>
 {{/each}}
 </tbody>
@@ -70,29 +45,17 @@ a:focus { outline: 3px solid #f2a900; outline-offset: 2px; }
 <p>Ingen henvisninger er satt opp til dette møtet ennå.</p>
 {{/if}}
 <p>Siden endrer ingenting. Vurderingen registreres på hver henvisnings oppgaveside.</p>
-</main>
-</body>
-</html>
+{{/page}}
 `;
 
-const pageTemplate = env.compile(PAGE);
-
-const NOT_FOUND = `<!DOCTYPE html>
-<html lang="nb">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>Fant ikke sakslisten</title>
-</head>
-<body>
-<main>
+const NOT_FOUND = `{{#> page title="Fant ikke sakslisten"}}
 <h1>Fant ikke sakslisten</h1>
 <p>Lenken er ugyldig eller ufullstendig. Kontroller at hele lenken fra e-posten er med, eller kontakt den som leder inntaksmøtet.</p>
-</main>
-</body>
-</html>
+{{/page}}
 `;
+
+const pageTemplate = htmlTemplate(PAGE);
+const notFoundTemplate = htmlTemplate(NOT_FOUND);
 
 function daysLeftText(days: number): string {
   if (days > 1) return `${days} virkedager igjen`;
@@ -146,5 +109,5 @@ export function renderAgendaPage(input: { meeting: MeetingRecord; rows: AgendaRo
 
 /** The page for an agenda id that leads nowhere (404). */
 export function renderAgendaNotFoundPage(): string {
-  return NOT_FOUND;
+  return notFoundTemplate({});
 }
