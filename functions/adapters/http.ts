@@ -1,8 +1,11 @@
 /**
- * Small helpers for API Gateway proxy events: header lookup, JSON and HTML answers. HTML answers carry
- * headers that keep staff pages (which show health data) out of caches and frames.
+ * The API handlers' one wrapper ({@link apiRoute}: media types, body, errors) and its helpers for
+ * API Gateway proxy events: header lookup, JSON and HTML answers. HTML answers carry headers that
+ * keep staff pages (which show health data) out of caches and frames.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { renderMessagePage } from "../views/staff-pages";
+import { logger } from "./logger";
 
 /** A header's value, whatever case the client or API Gateway gave its name. */
 export function header(event: Pick<APIGatewayProxyEvent, "headers">, name: string): string | undefined {
@@ -54,4 +57,113 @@ export function html(statusCode: number, body: string): APIGatewayProxyResult {
 /** The answer to a failure we did not foresee: no message, no stack, nothing from the request. */
 export function internalError(): APIGatewayProxyResult {
   return json(500, { error: "internal_error" });
+}
+
+/** An answer decided before the handler's work is done: thrown, and sent as it is by {@link apiRoute}. */
+export class HttpAnswer extends Error {
+  override readonly name = "HttpAnswer";
+  constructor(readonly result: APIGatewayProxyResult) {
+    super(`HTTP ${result.statusCode}`);
+  }
+}
+
+/** A 400 naming the field, in the contract's shape. */
+export function validationFailed(path: string, message: string): HttpAnswer {
+  return new HttpAnswer(json(400, { error: "validation_failed", issues: [{ path, message }] }));
+}
+
+/** What a route's handler gets: the event and its body, read the way the route declared. */
+export interface ApiRequest {
+  event: APIGatewayProxyEvent;
+  /** The body's media type, lower-case without parameters ("" when none). */
+  mediaType: string;
+  /** True when the body is an HTML form post (application/x-www-form-urlencoded). */
+  fromForm: boolean;
+  /**
+   * The body: form fields for a form post, the parsed value for JSON. Invalid JSON throws the
+   * contract's 400 `invalid_json`, so a handler can check headers first and read the body after.
+   */
+  body(): unknown;
+}
+
+/** How a route reads requests and answers failures. */
+export interface RouteOptions {
+  /** What the route does, for the log line of an unforeseen failure ("showing a task"). */
+  name: string;
+  /** The route answers with HTML pages: an unforeseen failure is a page too. */
+  page?: boolean;
+  /** The request media types the route takes a body in; others answer 415. None: no body is read. */
+  accepts?: readonly ("application/json" | "application/x-www-form-urlencoded")[];
+  /** The largest body the route reads (413 above it); default 256 KB. */
+  maxBodyBytes?: number;
+  /**
+   * Checks that run after the media type and before the size check, e.g. a form's Origin; returning
+   * an answer stops the request there.
+   */
+  guard?: (request: ApiRequest) => APIGatewayProxyResult | undefined;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+const failurePage = (): string =>
+  renderMessagePage({
+    title: "Noe gikk galt",
+    paragraphs: ["Siden kunne ikke vises akkurat nå, og ingenting er endret. Prøv igjen om litt."],
+  });
+
+/**
+ * Wraps an API handler in what every route shares: the request media type (415), the body limit
+ * (413), the body parsed once (400 `invalid_json`), and one error path. An {@link HttpAnswer} thrown
+ * anywhere is sent as it is; anything else is logged by name only (its message may quote data) and
+ * answers 500 without detail, as JSON or, for a page route, as a page.
+ */
+export function apiRoute(
+  options: RouteOptions,
+  handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return async (event) => {
+    try {
+      const type = mediaType(event);
+      let parsed: { value: unknown } | undefined;
+      const text = options.accepts ? bodyText(event) : "";
+      const request: ApiRequest = {
+        event,
+        mediaType: type,
+        fromForm: type === "application/x-www-form-urlencoded",
+        body() {
+          parsed ??= { value: parseBody(text, request.fromForm) };
+          return parsed.value;
+        },
+      };
+      if (options.accepts && !options.accepts.includes(type as never)) {
+        return json(415, {
+          error: "unsupported_media_type",
+          message: `Content-Type must be ${options.accepts.join(" or ")}`,
+        });
+      }
+      const stopped = options.guard?.(request);
+      if (stopped) return stopped;
+      if (options.accepts && Buffer.byteLength(text, "utf8") > maxBodyBytes) {
+        return json(413, {
+          error: "payload_too_large",
+          message: `the body must be at most ${maxBodyBytes} bytes`,
+        });
+      }
+      return await handle(request);
+    } catch (error) {
+      if (error instanceof HttpAnswer) return error.result;
+      logger.error(`${options.name} failed`, error);
+      return options.page ? html(500, failurePage()) : internalError();
+    }
+  };
+}
+
+function parseBody(text: string, fromForm: boolean): unknown {
+  if (fromForm) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpAnswer(json(400, { error: "invalid_json", message: "the body is not valid JSON" }));
+  }
 }

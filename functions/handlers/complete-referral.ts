@@ -1,9 +1,8 @@
 /** Workflow step Complete: records that the referral's workflow has finished. */
-import { systemClock } from "../adapters/clock";
-import { referralStoreFromEnv } from "../adapters/wiring";
+import { dependencies } from "../adapters/root";
 import { completeReferral } from "../domain/assessment";
 
-const deps = { store: referralStoreFromEnv(), clock: systemClock };
+const deps = dependencies("store", "clock");
 
 export const handler = async (input: { referralId: string }) => {
   await completeReferral(deps, input.referralId);

@@ -1,15 +1,8 @@
 /** Workflow step DispatchLetters: the decision letter to the referrer, copies to the patient and the GP. */
-import { systemClock } from "../adapters/clock";
-import { clinicConfigFromEnv } from "../adapters/env";
-import { mailerFromEnv, referralStoreFromEnv } from "../adapters/wiring";
+import { dependencies } from "../adapters/root";
 import { dispatchDecisionLetters } from "../domain/dispatch";
 
-const deps = {
-  store: referralStoreFromEnv(),
-  clock: systemClock,
-  mailer: mailerFromEnv(),
-  config: clinicConfigFromEnv(),
-};
+const deps = dependencies("store", "clock", "mailer", "config");
 
 export const handler = async (input: { referralId: string }) =>
   dispatchDecisionLetters(deps, input.referralId);

@@ -1,25 +1,16 @@
 /** GET /referrals: the worklist, soonest deadline first, with working days left. No patient data. */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { systemClock } from "../adapters/clock";
-import { worklistFromEnv } from "../adapters/dynamo-worklist";
-import { clinicConfigFromEnv } from "../adapters/env";
-import { internalError, json } from "../adapters/http";
-import { logger } from "../adapters/logger";
-import { calendarRulesOf } from "../domain/clinic";
+import { apiRoute, json, validationFailed } from "../adapters/http";
+import { dependencies } from "../adapters/root";
 import { InvalidCursor, parseWorklistQuery, readWorklist } from "../domain/worklist";
 
-const deps = { worklist: worklistFromEnv(), rules: calendarRulesOf(clinicConfigFromEnv().legalClock) };
+const { worklist, calendar, clock } = dependencies("worklist", "calendar", "clock");
+const deps = { worklist, rules: calendar };
 
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+export const handler = apiRoute({ name: "reading the worklist" }, async ({ event }) => {
   const query = parseWorklistQuery(event.queryStringParameters);
   if (!query.ok) return json(400, { error: "validation_failed", issues: query.issues });
-  try {
-    return json(200, await readWorklist(deps, query.value, systemClock.now()));
-  } catch (error) {
-    if (error instanceof InvalidCursor) {
-      return json(400, { error: "validation_failed", issues: [{ path: "cursor", message: error.message }] });
-    }
-    logger.error("reading the worklist failed", error, { status: query.value.status });
-    return internalError();
-  }
-};
+  const page = await readWorklist(deps, query.value, clock.now()).catch((error: unknown) => {
+    throw error instanceof InvalidCursor ? validationFailed("cursor", error.message) : error;
+  });
+  return json(200, page);
+});

@@ -4,18 +4,10 @@
  * link; the later ones ("rearm") swap the new token into the same task. The workflow waits until the
  * decision resumes it or the timer runs out.
  */
-import { systemClock } from "../adapters/clock";
-import { clinicConfigFromEnv, requireEnv } from "../adapters/env";
-import { mailerFromEnv, referralStoreFromEnv } from "../adapters/wiring";
+import { dependencies } from "../adapters/root";
 import { type NotifyPhase, notifyAssessors } from "../domain/assessment";
 
-const deps = {
-  store: referralStoreFromEnv(),
-  clock: systemClock,
-  mailer: mailerFromEnv(),
-  config: clinicConfigFromEnv(),
-  publicBaseUrl: requireEnv("PUBLIC_BASE_URL"),
-};
+const deps = dependencies("store", "clock", "mailer", "config", "publicBaseUrl");
 
 export const handler = async (input: { referralId: string; taskToken: string; phase?: NotifyPhase }) =>
   notifyAssessors(deps, input);

@@ -1,53 +1,31 @@
 /** POST /referrals: a portal submits a referral. */
-
-import { randomUUID } from "node:crypto";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { systemClock } from "../adapters/clock";
-import { clinicConfigFromEnv } from "../adapters/env";
-import { bodyText, header, internalError, json, mediaType } from "../adapters/http";
+import { apiRoute, header, json, validationFailed } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { referralStoreFromEnv, workflowFromEnv } from "../adapters/wiring";
+import { dependencies } from "../adapters/root";
 import { receiveReferral } from "../domain/receive-referral";
 
 /** Our own body limit, well under API Gateway's 10 MB: a referral is text, and a big one is a mistake. */
 export const MAX_BODY_BYTES = 256 * 1024;
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,128}$/;
 
-const deps = {
-  store: referralStoreFromEnv(),
-  workflow: workflowFromEnv(),
-  clock: systemClock,
-  newReferralId: randomUUID,
-  legalClock: clinicConfigFromEnv().legalClock,
-};
+const { store, workflow, clock, config, newId } = dependencies(
+  "store",
+  "workflow",
+  "clock",
+  "config",
+  "newId",
+);
+const deps = { store, workflow, clock, newReferralId: newId, legalClock: config.legalClock };
 
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-  if (mediaType(event) !== "application/json") {
-    return json(415, { error: "unsupported_media_type", message: "Content-Type must be application/json" });
-  }
-  const text = bodyText(event);
-  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
-    return json(413, {
-      error: "payload_too_large",
-      message: `the body must be at most ${MAX_BODY_BYTES} bytes`,
-    });
-  }
-  const idempotencyKey = header(event, "idempotency-key");
-  if (!idempotencyKey || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    return json(400, {
-      error: "validation_failed",
-      issues: [{ path: "Idempotency-Key", message: "header must be 1-128 printable ASCII characters" }],
-    });
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return json(400, { error: "invalid_json", message: "the body is not valid JSON" });
-  }
-
-  const identity = event.requestContext?.identity;
-  try {
+export const handler = apiRoute(
+  { name: "receiving a referral", accepts: ["application/json"], maxBodyBytes: MAX_BODY_BYTES },
+  async (request) => {
+    const idempotencyKey = header(request.event, "idempotency-key");
+    if (!idempotencyKey || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw validationFailed("Idempotency-Key", "header must be 1-128 printable ASCII characters");
+    }
+    const body = request.body();
+    const identity = request.event.requestContext?.identity;
     const result = await receiveReferral(deps, {
       idempotencyKey,
       scope: identity?.accountId ?? "local",
@@ -69,8 +47,5 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
         });
         return json(202, result.receipt);
     }
-  } catch (error) {
-    logger.error("receiving a referral failed", error);
-    return internalError();
-  }
-};
+  },
+);

@@ -3,19 +3,9 @@
  * its DeadlineBreaches metric), escalates to the clinic lead, and returns the wait until the next
  * escalation.
  */
-import { systemClock } from "../adapters/clock";
-import { clinicConfigFromEnv, requireEnv } from "../adapters/env";
-import { emfMetrics } from "../adapters/metrics";
-import { mailerFromEnv, referralStoreFromEnv } from "../adapters/wiring";
+import { dependencies } from "../adapters/root";
 import { recordBreach } from "../domain/deadline-timer";
 
-const deps = {
-  store: referralStoreFromEnv(),
-  clock: systemClock,
-  mailer: mailerFromEnv(),
-  metrics: emfMetrics,
-  config: clinicConfigFromEnv(),
-  publicBaseUrl: requireEnv("PUBLIC_BASE_URL"),
-};
+const deps = dependencies("store", "clock", "mailer", "metrics", "config", "publicBaseUrl");
 
 export const handler = async (input: { referralId: string }) => recordBreach(deps, input);

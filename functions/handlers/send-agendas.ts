@@ -2,19 +2,12 @@
  * Scheduled (EventBridge, every 15 minutes): sends each upcoming intake meeting's team one neutral
  * email with the agenda link, once per meeting, within the clinic's agenda lead time.
  */
-import { systemClock } from "../adapters/clock";
-import { clinicConfigFromEnv, requireEnv } from "../adapters/env";
+
 import { logger } from "../adapters/logger";
-import { mailerFromEnv, referralStoreFromEnv } from "../adapters/wiring";
+import { dependencies } from "../adapters/root";
 import { sendAgendas } from "../domain/agenda";
 
-const deps = {
-  store: referralStoreFromEnv(),
-  clock: systemClock,
-  mailer: mailerFromEnv(),
-  config: clinicConfigFromEnv(),
-  publicBaseUrl: requireEnv("PUBLIC_BASE_URL"),
-};
+const deps = dependencies("store", "clock", "mailer", "config", "publicBaseUrl");
 
 export const handler = async (_event?: unknown) => {
   const result = await sendAgendas(deps);

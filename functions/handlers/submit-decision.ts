@@ -6,15 +6,11 @@
  * and, when the browser names one, an Origin of this host; otherwise 403 and nothing is recorded.
  * JSON needs `Content-Type: application/json`, which a cross-site HTML form cannot send.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { systemClock } from "../adapters/clock";
-import { clinicConfigFromEnv } from "../adapters/env";
-import { bodyText, header, html, internalError, json, mediaType } from "../adapters/http";
+import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { mailerFromEnv, referralStoreFromEnv, workflowFromEnv } from "../adapters/wiring";
+import { dependencies } from "../adapters/root";
 import { submitDecision } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
-import { calendarRulesOf } from "../domain/clinic";
 import { originAllowed } from "../domain/csrf";
 import {
   renderDecisionRecordedPage,
@@ -24,15 +20,8 @@ import {
 } from "../views/staff-pages";
 import { taskLinks, taskPageHtml } from "./task-page-view";
 
-const config = clinicConfigFromEnv();
-const deps = {
-  store: referralStoreFromEnv(),
-  workflow: workflowFromEnv(),
-  mailer: mailerFromEnv(),
-  config,
-  clock: systemClock,
-  calendar: calendarRulesOf(config.legalClock),
-};
+const deps = dependencies("store", "workflow", "mailer", "config", "clock", "calendar");
+const { config } = deps;
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a rejected form shows back: the submitted values, never the anti-forgery token. */
@@ -44,39 +33,24 @@ function valuesOf(body: Record<string, unknown>): Record<string, string> {
   );
 }
 
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-  const taskId = event.pathParameters?.taskId ?? "";
-  const links = taskLinks(taskId);
-  const type = mediaType(event);
-  const fromForm = type === "application/x-www-form-urlencoded";
-  if (!fromForm && type !== "application/json") {
-    return json(415, {
-      error: "unsupported_media_type",
-      message: "Content-Type must be application/x-www-form-urlencoded or application/json",
-    });
-  }
-  if (fromForm && !originAllowed(header(event, "origin"), header(event, "host"))) {
-    return html(403, renderFormExpiredPage({ taskHref: links.fromDecision }));
-  }
-  const text = bodyText(event);
-  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
-    return json(413, {
-      error: "payload_too_large",
-      message: `the body must be at most ${MAX_BODY_BYTES} bytes`,
-    });
-  }
-  let body: Record<string, unknown>;
-  if (fromForm) {
-    body = Object.fromEntries(new URLSearchParams(text));
-  } else {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return json(400, { error: "invalid_json", message: "the body is not valid JSON" });
-    }
-  }
-
-  try {
+export const handler = apiRoute(
+  {
+    name: "recording a decision",
+    accepts: ["application/x-www-form-urlencoded", "application/json"],
+    maxBodyBytes: MAX_BODY_BYTES,
+    guard: ({ event, fromForm }) =>
+      fromForm && !originAllowed(header(event, "origin"), header(event, "host"))
+        ? html(
+            403,
+            renderFormExpiredPage({ taskHref: taskLinks(event.pathParameters?.taskId ?? "").fromDecision }),
+          )
+        : undefined,
+  },
+  async (request) => {
+    const taskId = request.event.pathParameters?.taskId ?? "";
+    const links = taskLinks(taskId);
+    const { fromForm } = request;
+    const body = request.body() as Record<string, unknown>;
     const result = await submitDecision(
       deps,
       taskId,
@@ -145,8 +119,5 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
               status: "recorded",
             });
     }
-  } catch (error) {
-    logger.error("recording a decision failed", error);
-    return internalError();
-  }
-};
+  },
+);

@@ -511,6 +511,15 @@ const GONE_PAGES = {
   },
 } as const;
 
+/** A page with a title, a few paragraphs and at most one link: errors, refusals, confirmations. */
+export function renderMessagePage(input: {
+  title: string;
+  paragraphs: readonly string[];
+  link?: { href: string; text: string } | null;
+}): string {
+  return messagePageTemplate({ link: null, ...input });
+}
+
 /** The page for a task that can no longer be answered (410), or was never there. */
 export function renderTaskGonePage(input: { reason: "answered" | "expired" | "unknown" }): string {
   return messagePageTemplate(GONE_PAGES[input.reason]);

@@ -1,0 +1,68 @@
+/**
+ * The one composition root of the handlers: every dependency a handler can ask for, built from the
+ * environment once per Lambda container and shared by whoever asks. A handler names what it needs at
+ * module scope (`dependencies("store", "clock")`), so a missing variable still fails at cold start,
+ * with its name, and a unit test replaces the adapters by mocking ./wiring or ./clock.
+ */
+import { randomUUID } from "node:crypto";
+import type { CalendarRules } from "../domain/calendar";
+import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
+import type { Clock, Mailer, Metrics, ReferralStore, Workflow } from "../domain/ports";
+import type { PostalQueue } from "../domain/postal";
+import type { Worklist } from "../domain/worklist";
+import { systemClock } from "./clock";
+import { postalQueueFromEnv } from "./dynamo-postal-queue";
+import { worklistFromEnv } from "./dynamo-worklist";
+import { clinicConfigFromEnv, requireEnv } from "./env";
+import { emfMetrics } from "./metrics";
+import { mailerFromEnv, referralStoreFromEnv, workflowFromEnv } from "./wiring";
+
+/** Everything a handler may depend on. */
+export interface HandlerDependencies {
+  store: ReferralStore;
+  mailer: Mailer;
+  workflow: Workflow;
+  clock: Clock;
+  metrics: Metrics;
+  /** The clinic and its intake team (CLINIC_CONFIG). */
+  config: ClinicConfig;
+  /** The clinic's working-day rules, from its legal-clock configuration. */
+  calendar: CalendarRules;
+  /** The base of links in emails (PUBLIC_BASE_URL). */
+  publicBaseUrl: string;
+  worklist: Worklist;
+  postalQueue: PostalQueue;
+  newId: () => string;
+}
+
+type Builders = { [K in keyof HandlerDependencies]: () => HandlerDependencies[K] };
+
+const builders: Builders = {
+  store: referralStoreFromEnv,
+  mailer: mailerFromEnv,
+  workflow: workflowFromEnv,
+  clock: () => systemClock,
+  metrics: () => emfMetrics,
+  config: clinicConfigFromEnv,
+  calendar: () => calendarRulesOf(dependency("config").legalClock),
+  publicBaseUrl: () => requireEnv("PUBLIC_BASE_URL"),
+  worklist: worklistFromEnv,
+  postalQueue: postalQueueFromEnv,
+  newId: () => randomUUID,
+};
+
+const built: Partial<HandlerDependencies> = {};
+
+function dependency<K extends keyof HandlerDependencies>(name: K): HandlerDependencies[K] {
+  if (!(name in built)) built[name] = builders[name]();
+  return built[name] as HandlerDependencies[K];
+}
+
+/** The named dependencies, built now (once per container) and shared with every other caller. */
+export function dependencies<K extends keyof HandlerDependencies>(
+  ...names: K[]
+): Pick<HandlerDependencies, K> {
+  const picked = {} as Pick<HandlerDependencies, K>;
+  for (const name of names) picked[name] = dependency(name);
+  return picked;
+}

@@ -1,0 +1,78 @@
+/**
+ * The API wrapper every route shares: request media types, the body limit, the body read once, and
+ * one error path that answers without detail and logs the error's name only.
+ */
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { apiRoute, json, validationFailed } from "../../functions/adapters/http";
+
+function event(body: string | null, contentType?: string): APIGatewayProxyEvent {
+  return {
+    body,
+    headers: contentType ? { "Content-Type": contentType } : {},
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEvent;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("apiRoute", () => {
+  const echo = apiRoute(
+    { name: "echoing", accepts: ["application/json", "application/x-www-form-urlencoded"], maxBodyBytes: 16 },
+    async (request) => json(200, { body: request.body(), fromForm: request.fromForm }),
+  );
+
+  it("answers 415 naming the media types the route takes, without calling the handler", async () => {
+    const response = await echo(event("{}", "text/plain"));
+    expect(response.statusCode).toBe(415);
+    expect(JSON.parse(response.body).message).toBe(
+      "Content-Type must be application/json or application/x-www-form-urlencoded",
+    );
+  });
+
+  it("answers 413 for a body over the route's limit", async () => {
+    const response = await echo(event(JSON.stringify({ text: "x".repeat(20) }), "application/json"));
+    expect(response.statusCode).toBe(413);
+  });
+
+  it("parses JSON and form bodies, and answers invalid_json for broken JSON", async () => {
+    expect(JSON.parse((await echo(event('{"a":1}', "application/json; charset=utf-8"))).body)).toEqual({
+      body: { a: 1 },
+      fromForm: false,
+    });
+    expect(JSON.parse((await echo(event("a=1&b=x", "application/x-www-form-urlencoded"))).body)).toEqual({
+      body: { a: "1", b: "x" },
+      fromForm: true,
+    });
+    const broken = await echo(event("{", "application/json"));
+    expect(broken.statusCode).toBe(400);
+    expect(JSON.parse(broken.body).error).toBe("invalid_json");
+  });
+
+  it("sends a thrown HttpAnswer as it is", async () => {
+    const route = apiRoute({ name: "checking" }, async () => {
+      throw validationFailed("cursor", "not a cursor");
+    });
+    const response = await route(event(null));
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).issues).toEqual([{ path: "cursor", message: "not a cursor" }]);
+  });
+
+  it("answers an unforeseen failure with 500 and no detail, as JSON or as a page, logging the name only", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const failing = async () => {
+      throw new Error("secret 15038512282");
+    };
+    const api = await apiRoute({ name: "failing" }, failing)(event(null));
+    const page = await apiRoute({ name: "failing", page: true }, failing)(event(null));
+    expect(api.statusCode).toBe(500);
+    expect(JSON.parse(api.body)).toEqual({ error: "internal_error" });
+    expect(page.statusCode).toBe(500);
+    expect(page.headers?.["content-type"]).toMatch(/^text\/html/);
+    expect(page.body).not.toContain("15038512282");
+    expect(page.body).not.toMatch(/at .*\.ts:\d+/);
+    expect(page.body).toContain("Noe gikk galt");
+    expect(JSON.stringify(logged.mock.calls)).not.toContain("15038512282");
+    expect(JSON.stringify(logged.mock.calls)).toContain("failing failed");
+  });
+});
