@@ -7,6 +7,7 @@
  * what the list shows.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { CURSOR_PATTERN } from "../domain/paging";
 import {
   InvalidPostalCursor,
   letterIdOf,
@@ -14,6 +15,7 @@ import {
   type PostalList,
   type PostalQuery,
   type PostalQueue,
+  postalLetterSchema,
 } from "../domain/postal";
 import type { LetterRecord } from "../domain/records";
 import { dynamoDocumentClient } from "./clients";
@@ -32,18 +34,37 @@ const PROJECTED = [
   "postalAddress",
 ] as const;
 
-/** A cursor back into an ExclusiveStartKey of the postal partition; anything else throws. */
+const LETTER_KINDS = postalLetterSchema.shape.letterKind.options;
+const RECIPIENT_ROLES = postalLetterSchema.shape.recipientRole.options;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/**
+ * A cursor back into an ExclusiveStartKey of the postal partition, accepting only what
+ * `encodeCursor` makes from a letter's keys: the letter's table key (`REFERRAL#<id>`,
+ * `LETTER#<kind>[#<request>]#<role>`) and the postal sort key those imply
+ * (`<createdAt>#<id>#<kind>#<role>`). Anything else throws before DynamoDB is asked.
+ */
 export function decodePostalCursor(cursor: string): CursorKey {
   const invalid = () => new InvalidPostalCursor("must be a cursor from a previous page of this list");
+  if (!CURSOR_PATTERN.test(cursor)) throw invalid();
   const key = decodeCursor(cursor);
+  if (key === undefined || key.gsi1pk !== AWAITING_POSTAL_PARTITION) throw invalid();
+  const referralId = /^REFERRAL#([^#]+)$/.exec(key.pk)?.[1];
+  const letter = /^LETTER#([^#]+)(?:#[^#]+)?#([^#]+)$/.exec(key.sk);
+  const kind = letter?.[1] as (typeof LETTER_KINDS)[number] | undefined;
+  const role = letter?.[2] as (typeof RECIPIENT_ROLES)[number] | undefined;
   if (
-    key === undefined ||
-    key.gsi1pk !== AWAITING_POSTAL_PARTITION ||
-    !key.pk.startsWith("REFERRAL#") ||
-    !key.sk.startsWith("LETTER#")
+    referralId === undefined ||
+    kind === undefined ||
+    role === undefined ||
+    !LETTER_KINDS.includes(kind) ||
+    !RECIPIENT_ROLES.includes(role)
   ) {
     throw invalid();
   }
+  const suffix = `#${referralId}#${kind}#${role}`;
+  const createdAt = key.gsi1sk.endsWith(suffix) ? key.gsi1sk.slice(0, -suffix.length) : "";
+  if (!ISO_TIMESTAMP.test(createdAt) || Number.isNaN(Date.parse(createdAt))) throw invalid();
   return key;
 }
 

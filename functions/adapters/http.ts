@@ -4,6 +4,7 @@
  * keep staff pages (which show health data) out of caches and frames.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
 import { renderMessagePage } from "../views/staff-pages";
 import { logger } from "./logger";
 
@@ -161,9 +162,17 @@ export function apiRoute(
 
 function parseBody(text: string, fromForm: boolean): unknown {
   if (fromForm) return Object.fromEntries(new URLSearchParams(text));
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new HttpAnswer(json(400, { error: "invalid_json", message: "the body is not valid JSON" }));
   }
+  // Hashing and storing a body recurse; one nested thousands deep (even in a field nobody reads)
+  // is refused here rather than overflowing the stack there.
+  const deepPath = tooDeeplyNested(value);
+  if (deepPath !== undefined) {
+    throw validationFailed(deepPath, `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return value;
 }

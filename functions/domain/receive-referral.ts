@@ -54,6 +54,22 @@ export function clockStartDate(submission: ReferralSubmission, receivedAt: Date)
   return submission.kind === "forwarded" ? submission.originalReceivedDate : osloDate(receivedAt);
 }
 
+/**
+ * How far back a forward's ansiennitetsdato may lie. A referral forwarded within the specialist
+ * health service arrives days or weeks after its first receipt; a date years back is a typing error
+ * (or 0001-01-01 from an empty date field) and would start the clock already breached.
+ */
+export const MAX_ORIGINAL_RECEIPT_AGE_YEARS = 1;
+
+/** Why a forward's original receipt date cannot be right, or undefined when it can. */
+export function originalReceivedDateProblem(date: IsoDate, today: IsoDate): string | undefined {
+  if (date > today) return "must not be in the future";
+  const [year, monthDay] = [Number(today.slice(0, 4)), today.slice(4)];
+  const earliest = `${String(year - MAX_ORIGINAL_RECEIPT_AGE_YEARS).padStart(4, "0")}${monthDay}`;
+  if (date < earliest) return `must be at most ${MAX_ORIGINAL_RECEIPT_AGE_YEARS} year before today`;
+  return undefined;
+}
+
 /** Hash of the body in canonical form, so key order or whitespace in a retry does not count as a change. */
 export function bodyHash(body: unknown): string {
   return createHash("sha256").update(canonicalJson(body)).digest("hex");
@@ -66,11 +82,9 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
   const submission = parsed.value;
   const now = deps.clock.now();
 
-  if (submission.kind === "forwarded" && submission.originalReceivedDate > osloDate(now)) {
-    return {
-      outcome: "invalid",
-      issues: [{ path: "originalReceivedDate", message: "must not be in the future" }],
-    };
+  if (submission.kind === "forwarded") {
+    const problem = originalReceivedDateProblem(submission.originalReceivedDate, osloDate(now));
+    if (problem) return { outcome: "invalid", issues: [{ path: "originalReceivedDate", message: problem }] };
   }
 
   const hash = bodyHash(request.body);

@@ -17,15 +17,63 @@ import { compact, formatIssues, type Issue } from "./validation";
 /** Limits: names and addresses are short; free text is generous but bounded (413 guards the body). */
 export const LIMITS = { name: 200, shortText: 500, freeText: 20_000, diagnoses: 20 } as const;
 
-/** A required, trimmed, non-empty string. */
-const requiredText = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
+/**
+ * Characters no text of a referral may hold: C0/C1 controls other than tab, line feed and carriage
+ * return, and the bidirectional embedding, override and isolate controls, which can make text read
+ * differently on screen than it is stored ("Trojan Source").
+ */
+const FORBIDDEN_IN_TEXT = /(?![\t\n\r])\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u;
+/** What a one-line text (a name, an address line) may not hold: any control or format character. */
+const FORBIDDEN_IN_LINE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+/** A line must show something: at least one letter or digit (not only spaces, dots or invisible marks). */
+const VISIBLE = /[\p{L}\p{N}]/u;
 
-/** An optional trimmed string where "" (and null, as some portals send) counts as absent. */
-const optionalText = (max: number) =>
+/**
+ * Free text: NFC, with no lone surrogates (they cannot be stored as UTF-8) and no control or
+ * bidirectional override characters. Messages name the rule, never the text.
+ */
+const safeText = (max: number) =>
   z
     .string()
     .trim()
     .max(max)
+    .refine((value) => value.isWellFormed(), { message: "must be valid Unicode text", abort: true })
+    .refine((value) => !FORBIDDEN_IN_TEXT.test(value), {
+      message: "must not contain control or bidirectional override characters",
+      abort: true,
+    })
+    .transform((value) => value.normalize("NFC"));
+
+/** Why a one-line text cannot be stored as it is, or undefined when it can. */
+function lineProblem(value: string): string | undefined {
+  if (!value.isWellFormed()) return "must be valid Unicode text";
+  if (FORBIDDEN_IN_LINE.test(value)) {
+    return "must not contain control, invisible or bidirectional formatting characters";
+  }
+  if (value !== "" && !VISIBLE.test(value)) return "must contain a letter or digit";
+  return undefined;
+}
+
+/** A required one-line text (names, addresses): visible characters only, no control or format characters. */
+const requiredText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(max)
+    .superRefine((value, ctx) => {
+      const problem = lineProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform((value) => value.normalize("NFC"));
+
+/** A required free text (the reason): may span lines. */
+const requiredFreeText = (max: number) =>
+  safeText(max).refine((value) => VISIBLE.test(value), "must contain a letter or digit");
+
+/** An optional trimmed free text where "" (and null, as some portals send) counts as absent. */
+const optionalText = (max: number) =>
+  safeText(max)
     .nullish()
     .transform((value) => (value ? value : undefined));
 
@@ -173,7 +221,7 @@ const submissionBase = {
   referrer: referrerSchema,
   gp: gpSchema,
   diagnoses: z.array(diagnosisSchema).min(1, "at least one diagnosis is required").max(LIMITS.diagnoses),
-  reason: requiredText(LIMITS.freeText),
+  reason: requiredFreeText(LIMITS.freeText),
   content: contentSchema.optional().transform((content) => content ?? {}),
   flags: z
     .array(z.enum(flagKeys))

@@ -34,3 +34,24 @@ export function formatIssues(error: z.ZodError): Issue[] {
 export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** How deep a request body may nest: a referral is four levels deep; 32 leaves room for portals' extras. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * The dotted path of the first value nested deeper than `maxDepth` levels in a parsed JSON value, or
+ * undefined when it nests no deeper. Iterative, so it cannot overflow the stack on the bodies it
+ * guards against; later steps (hashing, storing) recurse and would.
+ */
+export function tooDeeplyNested(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
+  const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const current = stack.pop() as { value: unknown; path: string[] };
+    if (current.value === null || typeof current.value !== "object") continue;
+    if (current.path.length >= maxDepth) return current.path.join(".");
+    for (const [key, child] of Object.entries(current.value)) {
+      stack.push({ value: child, path: [...current.path, key] });
+    }
+  }
+  return undefined;
+}

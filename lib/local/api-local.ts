@@ -124,28 +124,32 @@ export function buildProxyEvent(
   const queryStart = request.url.indexOf("?");
   const path = decode(queryStart >= 0 ? request.url.slice(0, queryStart) : request.url);
   const query = new URLSearchParams(queryStart >= 0 ? request.url.slice(queryStart + 1) : "");
-  const queryStringParameters: Record<string, string> = {};
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
-  for (const [name, value] of query) {
-    queryStringParameters[name] = value;
-    multiValueQueryStringParameters[name] = [...(multiValueQueryStringParameters[name] ?? []), value];
-  }
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Names come from the client: collect them in Maps and turn those into plain objects with
+  // Object.fromEntries, which defines own properties, so "__proto__", "constructor" or "toString"
+  // are data like any other name (as API Gateway passes them) and never reach the prototype.
+  const queryValues = new Map<string, string[]>();
+  for (const [name, value] of query) queryValues.set(name, [...(queryValues.get(name) ?? []), value]);
+  const queryStringParameters: Record<string, string> = Object.fromEntries(
+    [...queryValues].map(([name, values]) => [name, values.at(-1) as string]),
+  );
+  const multiValueQueryStringParameters: Record<string, string[]> = Object.fromEntries(queryValues);
+  const headerValues = new Map<string, string[]>();
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i] as string;
-    const value = request.rawHeaders[i + 1] as string;
-    headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    headerValues.set(name, [...(headerValues.get(name) ?? []), request.rawHeaders[i + 1] as string]);
   }
+  const headers: Record<string, string> = Object.fromEntries(
+    [...headerValues].map(([name, values]) => [name, values.at(-1) as string]),
+  );
+  const multiValueHeaders: Record<string, string[]> = Object.fromEntries(headerValues);
   const hasHeader = (name: string): boolean => Object.keys(headers).some((h) => h.toLowerCase() === name);
   const host = Object.entries(headers).find(([name]) => name.toLowerCase() === "host")?.[1] ?? "localhost";
-  const forwarded: Record<string, string> = {
-    "X-Forwarded-For": request.sourceIp,
-    "X-Forwarded-Proto": "http",
-    "X-Forwarded-Port": host.includes(":") ? (host.split(":").pop() as string) : "80",
-  };
-  for (const [name, value] of Object.entries(forwarded)) {
+  const forwarded: [string, string][] = [
+    ["X-Forwarded-For", request.sourceIp],
+    ["X-Forwarded-Proto", "http"],
+    ["X-Forwarded-Port", host.includes(":") ? (host.split(":").pop() as string) : "80"],
+  ];
+  for (const [name, value] of forwarded) {
     if (hasHeader(name.toLowerCase())) continue;
     headers[name] = value;
     multiValueHeaders[name] = [value];
@@ -274,6 +278,13 @@ export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal>
   const server = Fastify({ logger: false, bodyLimit: API_PAYLOAD_LIMIT_BYTES });
   server.removeAllContentTypeParsers();
   server.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  // API Gateway hands the body and the Content-Type header to the function whatever the header says
+  // ("application/json, text/plain", "", nonsense): the function answers 415 if it minds. Fastify
+  // would refuse a media type it cannot parse before any parser runs, so it sees a neutral one; the
+  // event is built from the raw headers, which keep the client's value.
+  server.addHook("onRequest", async (request) => {
+    request.headers["content-type"] = "application/octet-stream";
+  });
 
   server.setErrorHandler(async (error: { statusCode?: number; code?: string }, _request, reply) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.statusCode === 413) {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -124,6 +125,18 @@ describe("the proxy event and result", () => {
   });
 });
 
+/** A GET with exactly these extra raw headers (fetch drops a header named "__proto__"). */
+function rawGet(url: string, rawHeaders: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { headers: ["Host", new URL(url).host, ...rawHeaders] }, (response) => {
+      response.resume();
+      response.on("end", () => resolve(response.statusCode ?? 0));
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
+
 describe("the API emulation over HTTP", () => {
   let api: ApiLocal;
   const events: Array<{ fn: string; event: APIGatewayProxyEvent }> = [];
@@ -202,5 +215,41 @@ describe("the API emulation over HTTP", () => {
     // Assess
     expect(response.status).toBe(413);
     expect(events.length).toBe(before);
+  });
+
+  it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])(
+    "hands a header and a query parameter named %s to the function as data, as API Gateway does",
+    async (name) => {
+      // Act
+      const status = await rawGet(`${api.url}/tasks/t1?${name}=q1&${name}=q2`, [name, "h"]);
+
+      // Assess
+      expect(status).toBe(200);
+      const event = events.at(-1)?.event;
+      expect(Object.hasOwn(event?.headers ?? {}, name)).toBe(true);
+      expect(event?.headers[name]).toBe("h");
+      expect(event?.multiValueHeaders[name]).toEqual(["h"]);
+      expect(event?.queryStringParameters?.[name]).toBe("q2");
+      expect(event?.multiValueQueryStringParameters?.[name]).toEqual(["q1", "q2"]);
+      expect(Object.getPrototypeOf(event?.headers)).toBe(Object.prototype);
+    },
+  );
+
+  it.each([
+    "application/json, text/plain",
+    "application/json; charset=utf-8; charset=latin1",
+    "not a media type",
+    "",
+  ])("passes the Content-Type %j through to the function rather than failing", async (contentType) => {
+    // Act
+    const response = await fetch(`${api.url}/referrals`, {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body: "{}",
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("Receive:{}");
   });
 });

@@ -102,7 +102,13 @@ describe("GET /letters?status=awaiting-postal", () => {
 
   it("shows a GP's letter without any address, and pages with an opaque cursor", async () => {
     // Prepare
-    const gpItem = { ...postalItem, sk: "LETTER#decision#gp", recipientRole: "gp", postalAddress: undefined };
+    const gpItem = {
+      ...postalItem,
+      sk: "LETTER#decision#gp",
+      gsi1sk: "2025-03-07T10:00:00.000Z#ref-1#decision#gp",
+      recipientRole: "gp",
+      postalAddress: undefined,
+    };
     const last = { gsi1pk: gpItem.gsi1pk, gsi1sk: gpItem.gsi1sk, pk: gpItem.pk, sk: gpItem.sk };
     dynamo.on(QueryCommand).resolves({ Items: [gpItem], LastEvaluatedKey: last });
 
