@@ -1,12 +1,21 @@
 /**
- * Metrics as CloudWatch Embedded Metric Format: one JSON line on stdout per record, which Lambda's
- * log group turns into metrics without a PutMetricData call (no extra latency, no extra permission).
+ * Metrics with Powertools for AWS Lambda: each count is one CloudWatch Embedded Metric Format object
+ * written straight to stdout. Under Lambda's JSON log format only that keeps `_aws` at the top level
+ * of the log event (a console.log line would be wrapped as a string inside `message`, and CloudWatch
+ * would never extract the metric). No PutMetricData call: no latency, no extra permission.
  */
-import type { Metrics } from "../domain/ports";
+import { Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
+import { METRICS_NAMESPACE, METRICS_SERVICE, type Metrics } from "../domain/ports";
 
-/** Writes each record as one log line; FRIST_QUIET=1 (the local default's quiet mode) silences it. */
-export const emfMetrics: Metrics = {
-  put: (record) => {
-    if (process.env.FRIST_QUIET !== "1") console.log(JSON.stringify(record));
+let powertools: PowertoolsMetrics | undefined;
+
+/** Writes each count at once (a single-metric record); FRIST_QUIET=1 silences it. */
+export const powertoolsMetrics: Metrics = {
+  count(name, ids = {}) {
+    if (process.env.FRIST_QUIET === "1") return;
+    powertools ??= new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+    const single = powertools.singleMetric();
+    for (const [key, value] of Object.entries(ids)) single.addMetadata(key, value);
+    single.addMetric(name, "Count", 1);
   },
 };

@@ -14,7 +14,7 @@ import { systemClock } from "./clock";
 import { postalQueueFromEnv } from "./dynamo-postal-queue";
 import { worklistFromEnv } from "./dynamo-worklist";
 import { clinicConfigFromEnv, requireEnv } from "./env";
-import { emfMetrics } from "./metrics";
+import { powertoolsMetrics } from "./metrics";
 import { mailerFromEnv, referralStoreFromEnv, workflowFromEnv } from "./wiring";
 
 /** Everything a handler may depend on. */
@@ -42,7 +42,7 @@ const builders: Builders = {
   mailer: mailerFromEnv,
   workflow: workflowFromEnv,
   clock: () => systemClock,
-  metrics: () => emfMetrics,
+  metrics: () => powertoolsMetrics,
   config: clinicConfigFromEnv,
   calendar: () => calendarRulesOf(dependency("config").legalClock),
   publicBaseUrl: () => requireEnv("PUBLIC_BASE_URL"),

@@ -18,7 +18,14 @@ import {
 } from "./assessment";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { legalClockFor, nextEscalationAt, secondsUntil } from "./legal-clock";
-import type { Clock, Mailer, Metrics, ReferralStore } from "./ports";
+import {
+  type Clock,
+  type Mailer,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  type Metrics,
+  type ReferralStore,
+} from "./ports";
 
 /** What the timer steps need. */
 export interface DeadlineTimerDeps {
@@ -29,30 +36,12 @@ export interface DeadlineTimerDeps {
   publicBaseUrl: string;
 }
 
-/** The CloudWatch namespace and metric of a recorded breach; the operations alarm watches it. */
-export const BREACH_METRIC = { namespace: "Frist", name: "DeadlineBreaches" } as const;
-
-/**
- * One breach as a CloudWatch Embedded Metric Format record, without dimensions (the alarm counts
- * every breach of the clinic). Besides the count it carries the referral id, so operations can find
- * the referral from the log line; nothing else, because a log line is no place for health data.
- */
-export function deadlineBreachMetric(at: Date, referralId: string): Record<string, unknown> {
-  return {
-    _aws: {
-      Timestamp: at.getTime(),
-      CloudWatchMetrics: [
-        {
-          Namespace: BREACH_METRIC.namespace,
-          Dimensions: [[]],
-          Metrics: [{ Name: BREACH_METRIC.name, Unit: "Count" }],
-        },
-      ],
-    },
-    [BREACH_METRIC.name]: 1,
-    referralId,
-  };
-}
+/** The metric of a recorded breach (Count, in Frist's namespace); the operations alarm watches it. */
+export const BREACH_METRIC = {
+  namespace: METRICS_NAMESPACE,
+  name: "DeadlineBreaches",
+  service: METRICS_SERVICE,
+} as const;
 
 /**
  * RemindAssessors: a neutral reminder with the task's link to every assessor, and an audit event.
@@ -124,7 +113,8 @@ export async function recordBreach(
     actor: workflowActor("RecordBreach"),
     details: { assessmentDueDate: clock.dueDate, deadline: clock.deadline.toISOString() },
   });
-  if (firstBreach) deps.metrics.put(deadlineBreachMetric(now, referral.referralId));
+  // Only the referral id goes along, so operations can find the referral from the record.
+  if (firstBreach) deps.metrics.count(BREACH_METRIC.name, { referralId: referral.referralId });
   await deps.store.appendEvent(referral.referralId, {
     type: "escalated",
     at: deps.clock.now().toISOString(),

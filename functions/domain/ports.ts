@@ -163,12 +163,17 @@ export class TaskNoLongerOpen extends Error {
   override readonly name = "TaskNoLongerOpen";
 }
 
+/** The CloudWatch namespace of Frist's own metrics. */
+export const METRICS_NAMESPACE = "Frist";
+/** The service name on log lines and the `service` dimension of Frist's own metrics. */
+export const METRICS_SERVICE = "frist";
+
 /**
- * Where metrics go: one CloudWatch Embedded Metric Format record per call (a structured log line on
- * Lambda). Records carry ids and counts only.
+ * Where metrics go: one count per call, in {@link METRICS_NAMESPACE} with the `service` dimension
+ * only. The ids travel along as searchable properties of the record; nothing else does.
  */
 export interface Metrics {
-  put(record: Record<string, unknown>): void;
+  count(name: string, ids?: Record<string, string>): void;
 }
 
 /** The time, from one place, so local runs and tests can move it. */

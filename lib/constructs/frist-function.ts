@@ -111,6 +111,11 @@ export class FristFunction extends NodejsFunction {
       environment: {
         ...props.environment,
         NODE_OPTIONS: "--enable-source-maps",
+        // Powertools: one service name on log lines and metrics; nothing of a response or an
+        // error's message on a trace (either may hold health data).
+        POWERTOOLS_SERVICE_NAME: "frist",
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: "false",
+        POWERTOOLS_TRACER_CAPTURE_ERROR: "false",
       },
       bundling: {
         forceDockerBundling: false,

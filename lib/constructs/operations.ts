@@ -16,6 +16,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { BREACH_METRIC } from "../../functions/domain/deadline-timer";
 
 /** Props of Operations. */
 export interface OperationsProps {
@@ -25,8 +26,15 @@ export interface OperationsProps {
   readonly alarmEmail?: string;
 }
 
-/** The metric RecordBreach writes (Embedded Metric Format, no dimensions) once per breached referral. */
-export const DEADLINE_BREACH_METRIC = { namespace: "Frist", metricName: "DeadlineBreaches" } as const;
+/**
+ * The metric RecordBreach writes once per breached referral (Powertools Embedded Metric Format, with
+ * the `service` dimension Powertools always adds).
+ */
+export const DEADLINE_BREACH_METRIC = {
+  namespace: BREACH_METRIC.namespace,
+  metricName: BREACH_METRIC.name,
+  dimensionsMap: { service: BREACH_METRIC.service },
+} as const;
 
 /**
  * What operations sees: an alarm topic, alarms on executions that failed, timed out or were

@@ -640,7 +640,7 @@ describe("operations", () => {
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       Namespace: "Frist",
       MetricName: "DeadlineBreaches",
-      Dimensions: Match.absent(),
+      Dimensions: [{ Name: "service", Value: "frist" }],
       Statistic: "Sum",
       Period: 300,
       Threshold: 1,
@@ -666,6 +666,12 @@ describe("operations", () => {
 
 describe("the functions", () => {
   const functions = resourcesOfType("AWS::Lambda::Function");
+  /** Set on every function by FristFunction. */
+  const POWERTOOLS_VARIABLES = [
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_TRACER_CAPTURE_ERROR",
+    "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
+  ];
 
   it("are the nineteen handlers", () => {
     expect(functions).toHaveLength(19);
@@ -680,6 +686,20 @@ describe("the functions", () => {
         MemorySize: 256,
         Handler: "index.handler",
         Environment: { Variables: { NODE_OPTIONS: "--enable-source-maps" } },
+      });
+    }
+  });
+
+  it("name Frist's service for Powertools and keep responses and error messages off their traces", () => {
+    for (const [id, fn] of functions) {
+      expect(fn.Properties, id).toMatchObject({
+        Environment: {
+          Variables: {
+            POWERTOOLS_SERVICE_NAME: "frist",
+            POWERTOOLS_TRACER_CAPTURE_RESPONSE: "false",
+            POWERTOOLS_TRACER_CAPTURE_ERROR: "false",
+          },
+        },
       });
     }
   });
@@ -720,6 +740,7 @@ describe("the functions", () => {
         "CLINIC_CONFIG",
         "MAIL_FROM",
         "NODE_OPTIONS",
+        ...POWERTOOLS_VARIABLES,
         "PUBLIC_BASE_URL",
         "SES_CONFIGURATION_SET",
         "STATE_MACHINE_ARN",
@@ -733,7 +754,7 @@ describe("the functions", () => {
       functions.map(([, fn]) => [
         fn.Metadata?.["frist:entry"] as string,
         Object.keys((fn.Properties.Environment as { Variables: Record<string, Json> }).Variables)
-          .filter((name) => name !== "NODE_OPTIONS")
+          .filter((name) => name !== "NODE_OPTIONS" && !POWERTOOLS_VARIABLES.includes(name))
           .sort(),
       ]),
     );

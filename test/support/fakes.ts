@@ -313,10 +313,10 @@ export class RecordingMailer implements Mailer {
 
 /** Metrics that keep every record. */
 export class RecordingMetrics implements Metrics {
-  readonly records: Record<string, unknown>[] = [];
+  readonly records: { name: string; ids: Record<string, string> }[] = [];
 
-  put(record: Record<string, unknown>): void {
-    this.records.push(copy(record));
+  count(name: string, ids: Record<string, string> = {}): void {
+    this.records.push({ name, ids: copy(ids) });
   }
 }
 

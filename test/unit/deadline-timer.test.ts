@@ -12,7 +12,7 @@ import {
   viewTask,
 } from "../../functions/domain/assessment";
 import { calendarRulesOf } from "../../functions/domain/clinic";
-import { deadlineBreachMetric, recordBreach, remindAssessors } from "../../functions/domain/deadline-timer";
+import { recordBreach, remindAssessors } from "../../functions/domain/deadline-timer";
 import { acknowledgeSecondary } from "../../functions/domain/secondary";
 import {
   FakeClock,
@@ -295,25 +295,6 @@ describe("RecordBreach", () => {
     expect(metrics.records).toEqual([]);
   });
 
-  it("writes the metric as Embedded Metric Format in the Frist namespace, with ids only", async () => {
-    // Act
-    const line = JSON.stringify(deadlineBreachMetric(new Date("2025-03-18T00:00:00Z"), "ref-1"));
-
-    // Assess
-    const record = JSON.parse(line);
-    expect(record).toEqual({
-      _aws: {
-        Timestamp: Date.parse("2025-03-18T00:00:00Z"),
-        CloudWatchMetrics: [
-          { Namespace: "Frist", Dimensions: [[]], Metrics: [{ Name: "DeadlineBreaches", Unit: "Count" }] },
-        ],
-      },
-      DeadlineBreaches: 1,
-      referralId: "ref-1",
-    });
-    expectNoPatientData(line);
-  });
-
   it("puts that metric, and no health data, out when a deadline is breached", async () => {
     // Prepare
     await waitingReferral();
@@ -323,7 +304,7 @@ describe("RecordBreach", () => {
     await recordBreach(deps(), { referralId: "ref-1" });
 
     // Assess
-    expect(metrics.records).toEqual([deadlineBreachMetric(new Date("2025-03-18T06:00:00Z"), "ref-1")]);
+    expect(metrics.records).toEqual([{ name: "DeadlineBreaches", ids: { referralId: "ref-1" } }]);
     expectNoPatientData(JSON.stringify(metrics.records));
   });
 });
