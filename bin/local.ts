@@ -13,9 +13,10 @@ Runs Frist locally: the synthesized API, workflow, table and mailer on local sta
 
 Options:
   --port <n>          API port (default 3000; 0 picks a free one)
-  --in-memory         keep DynamoDB in memory (nothing survives a restart)
-  --data-dir <dir>    DynamoDB Local's data directory (default .frist/data)
-  --clock <iso>       start of simulated time, e.g. 2026-03-02T08:00:00Z (default: now)
+  --in-memory         keep everything in memory (nothing survives a restart)
+  --data-dir <dir>    where referrals, workflow executions and the clock are kept (default .frist/data)
+  --clock <iso>       start of simulated time, e.g. 2026-03-02T08:00:00Z (default: now, or where a
+                      simulated run on the data directory stopped)
   --time-scale <x>    simulated time runs x times faster (default 1; 43200 = 10 working days in ~30 s)
   --quiet             no request log
   --help              this text
@@ -25,7 +26,8 @@ Every handler and every workflow timer follows the simulated clock. Move it forw
 or from the operations page.
 
 Local mode has no IAM signing: the portal routes (/referrals) are unauthenticated here.
-Workflow executions and emails live in memory: a restart forgets in-flight executions.`;
+With a data directory a restart goes on where it stopped: referrals, their workflow executions (task
+links, reminder, breach and escalation timers) and the simulated clock. The mailbox lives in memory.`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${HELP}`);
@@ -87,7 +89,11 @@ Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
 Simulated time: ${describeClock(stack.clock)}
 
 The portal routes (/referrals) are unauthenticated locally: there is no IAM signing.
-Workflow executions and emails live in memory: a restart forgets them. Ctrl-C stops.
+${
+  values["in-memory"]
+    ? "Everything lives in memory: a restart forgets it."
+    : "Referrals, workflow executions and the clock survive a restart; the mailbox lives in memory."
+} Ctrl-C stops.
 `);
 
   let stopping = false;

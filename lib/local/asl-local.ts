@@ -406,15 +406,37 @@ export class TaskTokenRegistry {
     return { token, result: promise };
   }
 
+  /**
+   * Takes over a token issued before a restart of the local stack (persisted with its execution), as
+   * waiting again: the staff link's task, which maps to this token in DynamoDB, keeps working.
+   */
+  adopt(
+    token: string,
+    executionArn: string,
+    stateName: string,
+    issuedAt: Date,
+  ): { token: string; result: Promise<unknown> } {
+    if (this.#entries.get(token)?.status === "waiting") throw new Error("the token is already waiting");
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    promise.catch(() => undefined);
+    this.#entries.set(token, {
+      token,
+      executionArn,
+      stateName,
+      status: "waiting",
+      issuedAt,
+      resolve,
+      reject,
+    });
+    return { token, result: promise };
+  }
+
   #waiting(token: string): TokenEntry {
     const entry = this.#entries.get(token);
     if (!entry) {
       if (!TOKEN_FORMAT.test(token))
         throw new TaskTokenError("InvalidToken", "Invalid Token: 'Invalid token'");
-      throw new TaskTokenError(
-        "TaskDoesNotExist",
-        "Task does not exist (local executions live in memory: a restart of the local stack forgets them)",
-      );
+      throw new TaskTokenError("TaskDoesNotExist", "Task does not exist");
     }
     if (entry.status !== "waiting") {
       throw new TaskTokenError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
@@ -533,6 +555,34 @@ export interface TaskHandlerOptions {
   isStopped?: () => boolean;
   /** Called when a Task state starts an attempt; returns where that attempt's events go. */
   onTaskAttempt?: (stateName: string) => (event: TaskAttemptEvent) => void;
+  /**
+   * Called when a resumed callback task takes its persisted token back; returns where the events of
+   * that (continued) attempt go. Defaults to {@link onTaskAttempt}.
+   */
+  onTaskResume?: (stateName: string) => (event: TaskAttemptEvent) => void;
+  /**
+   * A callback task's token was issued (`submitted: false`, before its function runs) or its function
+   * returned and the task now waits for SendTaskSuccess/Failure (`submitted: true`); `deadlineMs` is
+   * its timeout on the clock. The engine persists this to resume the wait after a restart.
+   */
+  onCallback?: (event: { stateName: string; token: string; deadlineMs?: number; submitted: boolean }) => void;
+  /** A (rewritten) Wait state sleeps until `untilMs` on the clock; persisted like {@link onCallback}. */
+  onWait?: (stateName: string, untilMs: number) => void;
+  /**
+   * Where a resumed execution (after a restart of the local stack) picks up, consumed by the first
+   * attempt of that state: a callback task with a `token` waits for that token again without invoking
+   * its function (its function already ran and stored the token), until `deadlineMs`; one without a
+   * token runs again, keeping `deadlineMs`; a Wait state sleeps until `untilMs`.
+   */
+  resume?: {
+    stateName: string;
+    token?: string;
+    issuedAt?: Date;
+    deadlineMs?: number;
+    untilMs?: number;
+    /** What was sent for the token before the restart, if anything: the task settles with it at once. */
+    settled?: { output: unknown } | { error?: string; cause?: string };
+  };
 }
 
 type LocalHandler = (input: unknown) => Promise<unknown>;
@@ -558,7 +608,18 @@ function toJson(value: unknown): unknown {
 export function buildTaskHandlers(options: TaskHandlerOptions): Record<string, LocalHandler> {
   const handlers: Record<string, LocalHandler> = {};
   const clock = options.clock ?? new SimulatedClock();
-  const withClock = { ...options, clock };
+  let pendingResume = options.resume;
+  const withClock = {
+    ...options,
+    clock,
+    /** The resume point, handed to the first attempt of its state only. */
+    takeResume: (stateName: string) => {
+      if (pendingResume?.stateName !== stateName) return undefined;
+      const taken = pendingResume;
+      pendingResume = undefined;
+      return taken;
+    },
+  };
   for (const [stateName, state] of allStates(options.definition)) {
     if (state.Type !== "Task") continue;
     const resource = String(state.Resource);
@@ -584,15 +645,19 @@ function tryParseTimestamp(value: string): number | undefined {
 }
 
 /** A rewritten Wait state: sleeps on the clock, then passes its input on unchanged. */
-async function runWait(
-  options: TaskHandlerOptions & { clock: LocalClock },
-  stateName: string,
-  input: unknown,
-): Promise<unknown> {
+type RunOptions = TaskHandlerOptions & {
+  clock: LocalClock;
+  takeResume: (stateName: string) => TaskHandlerOptions["resume"];
+};
+
+async function runWait(options: RunOptions, stateName: string, input: unknown): Promise<unknown> {
   const { clock } = options;
   const spec = isRecord(input) ? input : {};
+  const resumedUntil = options.takeResume(stateName)?.untilMs;
   let until: number;
-  if ("seconds" in spec) {
+  if (resumedUntil !== undefined) {
+    until = resumedUntil;
+  } else if ("seconds" in spec) {
     const seconds = spec.seconds;
     if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 0) {
       throw new LocalRuntimeError(
@@ -612,6 +677,7 @@ async function runWait(
   } else {
     until = clock.nowMs();
   }
+  options.onWait?.(stateName, until);
   await clock.sleepUntil(until, options.signal);
   return spec.input ?? null;
 }
@@ -622,14 +688,18 @@ async function runWait(
  * synchronously. A callback task's own timeout is enforced here on the clock instead.
  */
 function runTask(
-  options: TaskHandlerOptions & { clock: LocalClock },
+  options: RunOptions,
   stateName: string,
   resource: string,
   callback: boolean,
   input: unknown,
 ): Promise<unknown> {
   const { clock } = options;
-  const record = options.onTaskAttempt?.(stateName) ?? (() => undefined);
+  const resumed = callback ? options.takeResume(stateName) : undefined;
+  const adopting = resumed?.token !== undefined;
+  const record =
+    (adopting ? (options.onTaskResume ?? options.onTaskAttempt) : options.onTaskAttempt)?.(stateName) ??
+    (() => undefined);
   const described = describeResource(resource);
   const emit = (type: TaskAttemptEvent["type"], extra: Partial<TaskAttemptEvent> = {}): void =>
     record({ type, timestamp: clock.now(), ...described, ...extra });
@@ -655,10 +725,21 @@ function runTask(
   let token: string | undefined;
   let callbackResult: Promise<unknown> | undefined;
   if (callback) {
-    const issued = options.tokens.issue(options.executionArn, stateName);
+    const issued =
+      adopting && resumed?.token
+        ? options.tokens.adopt(
+            resumed.token,
+            options.executionArn,
+            stateName,
+            resumed.issuedAt ?? clock.now(),
+          )
+        : options.tokens.issue(options.executionArn, stateName);
     token = issued.token;
     callbackResult = issued.result;
     parameters = replaceTaskTokenPlaceholder(parameters, token);
+    const settled = adopting ? resumed?.settled : undefined;
+    if (settled && "output" in settled) options.tokens.succeed(token, settled.output);
+    else if (settled) options.tokens.fail(token, settled.error, settled.cause);
   }
 
   const direct = LAMBDA_FUNCTION_ARN.test(resource);
@@ -667,18 +748,46 @@ function runTask(
     : functionNameFromArn(String((parameters as Record<string, unknown>)?.FunctionName ?? ""));
   const payload = direct ? parameters : ((parameters as Record<string, unknown>)?.Payload ?? null);
 
-  emit("TaskScheduled", {
-    parameters: JSON.stringify(parameters),
-    ...(timeoutInSeconds !== undefined ? { timeoutInSeconds } : {}),
-  });
-  emit("TaskStarted");
-  // A callback task's deadline, on the clock, from its start (as Step Functions counts it).
+  if (!adopting) {
+    emit("TaskScheduled", {
+      parameters: JSON.stringify(parameters),
+      ...(timeoutInSeconds !== undefined ? { timeoutInSeconds } : {}),
+    });
+    emit("TaskStarted");
+  }
+  // A callback task's deadline, on the clock, from its start (as Step Functions counts it); a resumed
+  // one keeps the deadline it had before the restart.
   const deadline =
-    callback && timeoutInSeconds !== undefined ? clock.nowMs() + timeoutInSeconds * 1000 : undefined;
+    callback && timeoutInSeconds !== undefined
+      ? (resumed?.deadlineMs ?? clock.nowMs() + timeoutInSeconds * 1000)
+      : undefined;
+  if (callback && token) {
+    options.onCallback?.({
+      stateName,
+      token,
+      ...(deadline !== undefined ? { deadlineMs: deadline } : {}),
+      submitted: adopting,
+    });
+  }
   let timedOut = false;
+
+  const waitForCallback = async (pending: Promise<unknown>): Promise<unknown> => {
+    try {
+      const output = await pending;
+      emit("TaskSucceeded", { output: JSON.stringify(output) });
+      return output;
+    } catch (failure) {
+      const error = failure as Error;
+      if (!(error instanceof TaskClosedError))
+        emit("TaskFailed", { error: error.name, cause: error.message });
+      throw error;
+    }
+  };
 
   const attempt = async (): Promise<unknown> => {
     if (options.isStopped?.()) throw new TaskClosedError("closed");
+    // The function ran before the restart and stored this token: only the wait goes on.
+    if (adopting && callbackResult) return waitForCallback(callbackResult);
     let result: unknown;
     try {
       result = toJson(
@@ -710,16 +819,15 @@ function runTask(
       return response;
     }
     emit("TaskSubmitted", { output: JSON.stringify(response) });
-    try {
-      const output = await callbackResult;
-      emit("TaskSucceeded", { output: JSON.stringify(output) });
-      return output;
-    } catch (failure) {
-      const error = failure as Error;
-      if (!(error instanceof TaskClosedError))
-        emit("TaskFailed", { error: error.name, cause: error.message });
-      throw error;
+    if (token) {
+      options.onCallback?.({
+        stateName,
+        token,
+        ...(deadline !== undefined ? { deadlineMs: deadline } : {}),
+        submitted: true,
+      });
     }
+    return waitForCallback(callbackResult);
   };
   if (deadline === undefined || timeoutInSeconds === undefined) return attempt();
 

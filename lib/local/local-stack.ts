@@ -13,6 +13,7 @@
  * module scope) are imported once per process, so a stack restarted in the same process reuses the
  * previous ports when they are free.
  */
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SIMULATED_CLOCK_ENV } from "../../functions/adapters/clock";
 import { createFristApp } from "../app";
@@ -23,6 +24,7 @@ import {
   LOCAL_CREDENTIALS,
   startDynamoDbLocal,
 } from "./dynamodb-local";
+import { readSavedClock, writeSavedClock } from "./execution-files";
 import { createLambdaRuntime } from "./lambda-local";
 import { startSchedules } from "./schedules";
 import { type SesLocal, startSesLocal } from "./ses-local";
@@ -156,16 +158,39 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     mark = now;
   };
 
+  // With a data directory the workflow's executions and the clock are kept beside DynamoDB's files.
+  const dataDir = options.inMemory ? null : (options.dataDir ?? ".frist/data");
+  const workflowDir = dataDir === null ? undefined : path.join(dataDir, "stepfunctions");
+  const savedClock = workflowDir ? readSavedClock(workflowDir) : undefined;
+  // A simulated run goes on where its clock stopped, unless --clock says otherwise.
+  const resumeSimulated = options.clock === undefined && savedClock?.simulated === true;
+
   // Refuse a bad --clock/--time-scale before anything starts. Time stands still until the stack is
   // ready, so that seconds of start-up are not days of simulated time.
+  const requestedStart = options.clock !== undefined ? parseClockStart(options.clock) : undefined;
+  const scale =
+    options.timeScale !== undefined
+      ? parseTimeScale(options.timeScale)
+      : resumeSimulated
+        ? savedClock?.scale
+        : undefined;
   const clock = new SimulatedClock({
     paused: true,
-    ...(options.clock !== undefined ? { start: parseClockStart(options.clock) } : {}),
-    ...(options.timeScale !== undefined ? { scale: parseTimeScale(options.timeScale) } : {}),
+    ...(requestedStart
+      ? { start: requestedStart }
+      : resumeSimulated && savedClock
+        ? { start: savedClock.now }
+        : {}),
+    ...(scale !== undefined ? { scale } : {}),
   });
+  let simulated = requestedStart !== undefined || (scale ?? 1) !== 1 || resumeSimulated;
+  if (requestedStart && savedClock && requestedStart.getTime() < Date.parse(savedClock.now)) {
+    log(
+      `warning: --clock ${requestedStart.toISOString()} is before ${savedClock.now}, where the data directory's clock stopped; timers set before the restart fire that much later`,
+    );
+  }
 
   // Java takes the longest: start DynamoDB Local first and synthesize while it boots.
-  const dataDir = options.inMemory ? null : (options.dataDir ?? ".frist/data");
   const dynamoStart = startDynamoDbLocal({ dataDir, port: lastPorts.dynamodb });
   dynamoStart.catch(() => undefined);
   const stopDynamo = (): Promise<void> =>
@@ -213,6 +238,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: lastPorts.sfn ?? 0,
       invoke: (functionLogicalId, payload) => runtime.invoke(functionLogicalId, payload),
       clock,
+      ...(workflowDir ? { dataDir: workflowDir } : {}),
       log: (line: string) => {
         if (requestLog && line.startsWith("clock ")) requestLog(line);
       },
@@ -279,11 +305,46 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => schedules.stop());
 
+    // The executions a previous run left RUNNING in the data directory go on where they stood.
+    const restored = sfn.engine.restore();
+    if (restored.resumed.length > 0 || restored.skipped.length > 0) {
+      log(
+        `workflow: resumed ${restored.resumed.length} execution(s) from ${workflowDir}` +
+          (restored.skipped.length > 0 ? `; skipped unreadable ${restored.skipped.join(", ")}` : ""),
+      );
+    }
+
     Object.assign(lastPorts, { api: api.port, dynamodb: dynamo.port, ses: ses.port, sfn: sfn.port });
     timings.total = Date.now() - started;
-    // Without --clock, simulated time starts at the real now (the start-up took some of it).
-    if (options.clock === undefined) clock.advanceTo(Math.max(Date.now(), clock.nowMs()));
+    // Without --clock, simulated time starts at the real now (the start-up took some of it), or where
+    // a simulated run on this data directory stopped.
+    if (options.clock === undefined && !resumeSimulated) {
+      clock.advanceTo(Math.max(Date.now(), clock.nowMs(), savedClock ? Date.parse(savedClock.now) : 0));
+    }
     clock.resume();
+    if (workflowDir) {
+      // The clock is written down as it moves, so that a restart (or a crash) goes on from here.
+      const saveClock = (): void => {
+        try {
+          writeSavedClock(workflowDir, { now: clock.now().toISOString(), scale: clock.scale, simulated });
+        } catch (error) {
+          log(`workflow: cannot write the clock to ${workflowDir}: ${(error as Error).message}`);
+        }
+      };
+      const unfollowSave = clock.onChange(() => {
+        simulated = true; // moved by hand
+        saveClock();
+      });
+      const timer = setInterval(saveClock, 1_000);
+      timer.unref();
+      saveClock();
+      // Runs first on stop (stoppers run in reverse): the clock where it stands when the stack stops.
+      stoppers.push(async () => {
+        clearInterval(timer);
+        unfollowSave();
+        saveClock();
+      });
+    }
 
     let stopped: Promise<void> | undefined;
     return {

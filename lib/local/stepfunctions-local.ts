@@ -2,8 +2,10 @@
  * A local Step Functions endpoint: a fastify server speaking the AWS JSON 1.0 protocol the SDK uses
  * (POST /, `X-Amz-Target: AWSStepFunctions.<Operation>`), running the synthesized definition with
  * aws-local-stepfunctions. The handlers reach it through AWS_ENDPOINT_URL_SFN with their normal
- * SFNClient. Executions live in memory: restarting the local stack forgets in-flight executions, and a
- * task link sent before the restart then answers TaskDoesNotExist.
+ * SFNClient. With a data directory the executions are written to it as they move (execution-files.ts)
+ * and {@link LocalStepFunctions.restore} resumes the running ones after a restart, where they stood:
+ * a waiting callback task on the same token until the same deadline, so the task links sent before
+ * the restart keep working. Without one they live in memory.
  *
  * Operations: StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory, StopExecution,
  * SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat, DescribeStateMachine, ListStateMachines.
@@ -24,9 +26,17 @@ import {
   buildTaskHandlers,
   type LambdaInvoker,
   type TaskAttemptEvent,
+  type TaskHandlerOptions,
   TaskTokenError,
   TaskTokenRegistry,
 } from "./asl-local";
+import {
+  type ExecutionFile,
+  ExecutionFiles,
+  type ExecutionPosition,
+  taskAttemptsFromJson,
+  taskAttemptsToJson,
+} from "./execution-files";
 import { ClockInputError, parseAdvanceRequest, SimulatedClock } from "./simulated-clock";
 import { LOCAL_ACCOUNT_ID } from "./template";
 
@@ -61,6 +71,13 @@ export interface LocalExecution {
 }
 
 interface ExecutionRecord extends LocalExecution {
+  markDone: () => void;
+  /** The state the execution is in (entered, not exited), with its input; what a restart resumes. */
+  position?: { stateName: string; input: unknown };
+  /** The waiting callback task of the current state: its token, deadline and what was sent for it. */
+  callback?: NonNullable<ExecutionPosition["callback"]> & { stateName: string };
+  /** The current Wait state's wake-up instant. */
+  wait?: { stateName: string; untilMs: number };
   events: LibraryEvent[];
   taskAttempts: Map<string, TaskAttemptEvent[][]>;
   /** Types of states the local definition runs differently (rewritten Wait states), for the history. */
@@ -110,6 +127,63 @@ function requireString(body: Record<string, unknown>, field: string): string {
 export interface LocalStepFunctionsOptions {
   /** The clock waits and timeouts follow; default: real time. */
   clock?: SimulatedClock;
+  /**
+   * Where executions are kept across restarts (see execution-files.ts); without it they live in memory
+   * only. {@link LocalStepFunctions.restore} reads them back.
+   */
+  dataDir?: string;
+}
+
+interface MachineEntry {
+  spec: LocalStateMachineSpec;
+  machine: StateMachine;
+  definition: AslDefinition;
+  notes: string[];
+  simulatedWaits: string[];
+  executionTimeoutSeconds: number | undefined;
+  created: Date;
+  /** The same definition starting at another state, for resumed executions. */
+  variants: Map<string, StateMachine>;
+}
+
+/** An execution as written to its file. */
+function toExecutionFile(record: ExecutionRecord): ExecutionFile {
+  const callback = record.callback?.stateName === record.position?.stateName ? record.callback : undefined;
+  const untilMs = record.wait?.stateName === record.position?.stateName ? record.wait?.untilMs : undefined;
+  return {
+    version: 1,
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    input: record.input,
+    status: record.status,
+    startDate: record.startDate.toISOString(),
+    ...(record.stopDate ? { stopDate: record.stopDate.toISOString() } : {}),
+    ...(record.output !== undefined ? { output: record.output } : {}),
+    ...(record.error !== undefined ? { error: record.error } : {}),
+    ...(record.cause !== undefined ? { cause: record.cause } : {}),
+    events: record.events,
+    taskAttempts: taskAttemptsToJson(record.taskAttempts),
+    ...(record.position
+      ? {
+          position: {
+            ...record.position,
+            ...(callback
+              ? {
+                  callback: {
+                    token: callback.token,
+                    issuedAt: callback.issuedAt,
+                    submitted: callback.submitted,
+                    ...(callback.deadlineMs !== undefined ? { deadlineMs: callback.deadlineMs } : {}),
+                    ...(callback.settled ? { settled: callback.settled } : {}),
+                  },
+                }
+              : {}),
+            ...(untilMs !== undefined ? { untilMs } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 /** The execution engine behind the endpoint; usable without HTTP. */
@@ -117,19 +191,14 @@ export class LocalStepFunctions {
   readonly tokens: TaskTokenRegistry;
   /** The clock the engine's waits, timeouts and timestamps follow. */
   readonly clock: SimulatedClock;
-  readonly #machines = new Map<
-    string,
-    {
-      spec: LocalStateMachineSpec;
-      machine: StateMachine;
-      definition: AslDefinition;
-      notes: string[];
-      simulatedWaits: string[];
-      executionTimeoutSeconds: number | undefined;
-      created: Date;
-    }
-  >();
+  readonly #machines = new Map<string, MachineEntry>();
   readonly #executions = new Map<string, ExecutionRecord>();
+  readonly #files: ExecutionFiles | undefined;
+  readonly #dirty = new Set<ExecutionRecord>();
+  #flushScheduled = false;
+  /** Set on shutdown with a data directory: the aborts that follow are not written. */
+  #suspended = false;
+  #writeFailed = false;
 
   constructor(
     stateMachines: LocalStateMachineSpec[],
@@ -139,6 +208,7 @@ export class LocalStepFunctions {
   ) {
     this.clock = options.clock ?? new SimulatedClock();
     this.tokens = new TaskTokenRegistry(() => this.clock.now());
+    this.#files = options.dataDir !== undefined ? new ExecutionFiles(options.dataDir) : undefined;
     for (const spec of stateMachines) {
       const { definition, notes, simulatedWaits, executionTimeoutSeconds } = adaptDefinitionForLocal(
         spec.definition as AslDefinition,
@@ -163,8 +233,14 @@ export class LocalStepFunctions {
         simulatedWaits,
         executionTimeoutSeconds,
         created: this.clock.now(),
+        variants: new Map(),
       });
     }
+  }
+
+  /** Whether executions are kept in a data directory across restarts. */
+  get persistent(): boolean {
+    return this.#files !== undefined;
   }
 
   /** The rewrites made for local execution, per state machine ARN (printed at start-up). */
@@ -202,9 +278,49 @@ export class LocalStepFunctions {
       if (existing.status === "RUNNING" && existing.input === input) return existing;
       throw new SfnError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
     }
+    const record = this.#newRecord(entry, {
+      executionArn,
+      stateMachineArn: request.stateMachineArn,
+      name,
+      input,
+      startDate: this.clock.now(),
+    });
+    this.#executions.set(executionArn, record);
+    this.#launch(record, entry, { runInput: parsedInput });
+    return record;
+  }
 
-    const taskAttempts = new Map<string, TaskAttemptEvent[][]>();
-    const stopSignal = new AbortController();
+  #newRecord(
+    entry: MachineEntry,
+    fields: Pick<ExecutionRecord, "executionArn" | "stateMachineArn" | "name" | "input" | "startDate">,
+  ): ExecutionRecord {
+    const { promise: done, resolve: markDone } = Promise.withResolvers<void>();
+    return {
+      ...fields,
+      status: "RUNNING",
+      done,
+      markDone,
+      events: [],
+      taskAttempts: new Map(),
+      stateTypes: Object.fromEntries(entry.simulatedWaits.map((name) => [name, "Wait"])),
+      abort: () => undefined,
+      stopRequested: false,
+      timedOut: false,
+      stopSignal: new AbortController(),
+    };
+  }
+
+  /**
+   * Runs (or, after a restart, resumes) an execution: from StartAt with the execution's input, or from
+   * `resume.stateName` with that state's input, as persisted.
+   */
+  #launch(
+    record: ExecutionRecord,
+    entry: MachineEntry,
+    run: { runInput: unknown; resume?: NonNullable<TaskHandlerOptions["resume"]> },
+  ): void {
+    const { executionArn, taskAttempts, stopSignal } = record;
+    const resume = run.resume;
     const handlers = buildTaskHandlers({
       definition: entry.definition,
       invoke: this.invoke,
@@ -213,53 +329,60 @@ export class LocalStepFunctions {
       region: this.region,
       clock: this.clock,
       signal: stopSignal.signal,
-      isStopped: () => {
-        const current = this.#executions.get(executionArn);
-        // The first task starts inside run(), before the record is stored: not stopped then.
-        return current !== undefined && (current.status !== "RUNNING" || current.stopRequested);
-      },
+      isStopped: () => record.status !== "RUNNING" || record.stopRequested,
       onTaskAttempt: (stateName) => {
         const group: TaskAttemptEvent[] = [];
         const groups = taskAttempts.get(stateName) ?? [];
         groups.push(group);
         taskAttempts.set(stateName, groups);
-        return (event) => group.push(event);
+        return (event) => {
+          group.push(event);
+          this.#changed(record);
+        };
       },
+      onTaskResume: (stateName) => {
+        const groups = taskAttempts.get(stateName) ?? [[]];
+        taskAttempts.set(stateName, groups);
+        const group = groups.at(-1) as TaskAttemptEvent[];
+        return (event) => {
+          group.push(event);
+          this.#changed(record);
+        };
+      },
+      onCallback: ({ stateName, token, deadlineMs, submitted }) => {
+        record.callback = {
+          stateName,
+          token,
+          issuedAt:
+            record.callback?.token === token ? record.callback.issuedAt : this.clock.now().toISOString(),
+          ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+          submitted,
+        };
+        this.#changed(record);
+      },
+      onWait: (stateName, untilMs) => {
+        record.wait = { stateName, untilMs };
+        this.#changed(record);
+      },
+      ...(resume ? { resume } : {}),
     });
-    const startDate = this.clock.now();
-    const run = entry.machine.run(parsedInput as never, {
+    const machine = resume ? this.#variant(entry, resume.stateName) : entry.machine;
+    const execution = machine.run(run.runInput as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
       context: buildExecutionContext({
         executionArn,
-        executionName: name,
+        executionName: record.name,
         stateMachineArn: entry.spec.arn,
         stateMachineName: entry.spec.name,
         ...(entry.spec.roleArn ? { roleArn: entry.spec.roleArn } : {}),
       }),
     });
-
-    const { promise: done, resolve: markDone } = Promise.withResolvers<void>();
-    const record: ExecutionRecord = {
-      executionArn,
-      stateMachineArn: request.stateMachineArn,
-      name,
-      input,
-      status: "RUNNING",
-      startDate,
-      done,
-      events: [],
-      taskAttempts,
-      stateTypes: Object.fromEntries(entry.simulatedWaits.map((name) => [name, "Wait"])),
-      abort: run.abort,
-      stopRequested: false,
-      timedOut: false,
-      stopSignal,
-    };
-    this.#executions.set(executionArn, record);
+    record.abort = execution.abort;
+    this.#changed(record);
 
     if (entry.executionTimeoutSeconds !== undefined) {
       this.clock
-        .sleepUntil(startDate.getTime() + entry.executionTimeoutSeconds * 1000, stopSignal.signal)
+        .sleepUntil(record.startDate.getTime() + entry.executionTimeoutSeconds * 1000, stopSignal.signal)
         .then(
           () => {
             if (record.status !== "RUNNING" || record.stopRequested) return;
@@ -272,15 +395,35 @@ export class LocalStepFunctions {
         );
     }
 
+    // A resumed run repeats what the history already has: its ExecutionStarted, and the StateEntered of
+    // the state it resumes when that state only goes on waiting (a callback's token, a Wait's instant).
+    let skipStarted = resume !== undefined;
+    let skipEntered =
+      resume !== undefined && (resume.token !== undefined || resume.untilMs !== undefined)
+        ? resume.stateName
+        : undefined;
     const consumeEvents = (async () => {
-      for await (const event of run.eventLogs) {
+      for await (const event of execution.eventLogs) {
         // The library stamps real time; the history tells the engine's (simulated) time.
         const libraryEvent: LibraryEvent = {
           ...(event as unknown as LibraryEvent),
           timestamp: this.clock.nowMs(),
         };
+        const state = libraryEvent.state as { name: string; type: string; input?: unknown } | undefined;
+        if (skipStarted && libraryEvent.type === "ExecutionStarted") {
+          skipStarted = false;
+          continue;
+        }
+        if (
+          skipEntered !== undefined &&
+          libraryEvent.type === "StateEntered" &&
+          state?.name === skipEntered
+        ) {
+          skipEntered = undefined;
+          continue;
+        }
         record.events.push(libraryEvent);
-        const state = libraryEvent.state as { name: string; type: string } | undefined;
+        this.#track(record, libraryEvent);
         if (
           libraryEvent.type === "StateFailed" &&
           libraryEvent.Error === "States.Timeout" &&
@@ -305,10 +448,11 @@ export class LocalStepFunctions {
             });
           }
         }
+        this.#changed(record);
       }
     })();
 
-    run.result
+    execution.result
       .then(
         (output) => {
           record.status = "SUCCEEDED";
@@ -335,9 +479,162 @@ export class LocalStepFunctions {
         stopSignal.abort();
         this.tokens.closeExecution(executionArn);
         await Promise.race([consumeEvents, new Promise((resolve) => setTimeout(resolve, 50))]);
-        markDone();
+        record.position = undefined;
+        this.#changed(record);
+        record.markDone();
       });
-    return record;
+  }
+
+  /** Keeps `position` (the state the execution is in, with its input) up to date from the event log. */
+  #track(record: ExecutionRecord, event: LibraryEvent): void {
+    const state = event.state as { name: string; input?: unknown } | undefined;
+    if (!state) return;
+    if (event.type === "StateEntered") {
+      record.position = { stateName: state.name, input: state.input ?? null };
+      // What a previous state (or a previous visit of this one) left: only this visit's counts.
+      if (record.callback && record.callback.stateName !== state.name) record.callback = undefined;
+      if (record.wait && record.wait.stateName !== state.name) record.wait = undefined;
+    } else if (event.type === "StateExited" && record.position?.stateName === state.name) {
+      record.position = undefined;
+      if (record.callback?.stateName === state.name) record.callback = undefined;
+      if (record.wait?.stateName === state.name) record.wait = undefined;
+    }
+  }
+
+  /** The machine that starts at `stateName` (a resumed execution), built once per state. */
+  #variant(entry: MachineEntry, stateName: string): StateMachine {
+    let machine = entry.variants.get(stateName);
+    if (!machine) {
+      // The definition was validated whole; from another StartAt, states before it are unreachable.
+      machine = new StateMachine({ ...entry.definition, StartAt: stateName } as never, {
+        validationOptions: { noValidate: true },
+      });
+      entry.variants.set(stateName, machine);
+    }
+    return machine;
+  }
+
+  /** Marks an execution for writing (with a data directory), once per tick however much it moved. */
+  #changed(record: ExecutionRecord): void {
+    if (!this.#files || this.#suspended) return;
+    this.#dirty.add(record);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Writes every execution that moved since the last write (with a data directory). */
+  flush(): void {
+    const files = this.#files;
+    if (!files || this.#suspended) return;
+    try {
+      for (const record of this.#dirty) {
+        files.write(toExecutionFile(record));
+        this.#dirty.delete(record);
+      }
+    } catch (error) {
+      // The data directory went away or filled up: say so once, keep running in memory.
+      if (!this.#writeFailed)
+        console.error(`frist local: cannot write executions to ${files.directory}: ${error}`);
+      this.#writeFailed = true;
+      this.#dirty.clear();
+    }
+  }
+
+  /**
+   * Writes every execution, then stops running them without recording the stop: they stay RUNNING on
+   * disk and the next start resumes them (see {@link restore}). Without a data directory, the same as
+   * {@link abortAll}.
+   */
+  suspendAll(): void {
+    if (this.#files) {
+      for (const record of this.#executions.values())
+        if (record.status === "RUNNING") this.#dirty.add(record);
+      this.flush();
+      this.#suspended = true;
+    }
+    this.abortAll();
+  }
+
+  /**
+   * Reads the executions of the data directory back and resumes the RUNNING ones where they stood: a
+   * callback task waits again on the same token (the link in DynamoDB keeps working) until the same
+   * deadline, a Wait state sleeps until the same instant, and a step that was running runs again (the
+   * steps are idempotent). Returns the names of the executions resumed.
+   */
+  restore(): { resumed: string[]; finished: number; skipped: string[] } {
+    const files = this.#files;
+    if (!files) return { resumed: [], finished: 0, skipped: [] };
+    const { executions, skipped } = files.readAll();
+    const resumed: string[] = [];
+    let finished = 0;
+    for (const file of executions) {
+      const entry = this.#machines.get(file.stateMachineArn);
+      if (!entry || this.#executions.has(file.executionArn)) {
+        skipped.push(file.name);
+        continue;
+      }
+      const record = this.#newRecord(entry, {
+        executionArn: file.executionArn,
+        stateMachineArn: file.stateMachineArn,
+        name: file.name,
+        input: file.input,
+        startDate: new Date(file.startDate),
+      });
+      record.events = file.events as LibraryEvent[];
+      record.taskAttempts = taskAttemptsFromJson(file.taskAttempts);
+      this.#executions.set(record.executionArn, record);
+      if (file.status !== "RUNNING") {
+        Object.assign(record, {
+          status: file.status as ExecutionStatus,
+          ...(file.stopDate ? { stopDate: new Date(file.stopDate) } : {}),
+          ...(file.output !== undefined ? { output: file.output } : {}),
+          ...(file.error !== undefined ? { error: file.error } : {}),
+          ...(file.cause !== undefined ? { cause: file.cause } : {}),
+        });
+        record.stopSignal.abort();
+        record.markDone();
+        finished++;
+        continue;
+      }
+      const position = file.position;
+      if (position) {
+        record.position = { stateName: position.stateName, input: position.input };
+        if (position.callback) record.callback = { ...position.callback, stateName: position.stateName };
+        if (position.untilMs !== undefined)
+          record.wait = { stateName: position.stateName, untilMs: position.untilMs };
+      }
+      if (!position) {
+        this.#launch(record, entry, { runInput: JSON.parse(file.input) });
+      } else {
+        const callback = position.callback;
+        this.#launch(record, entry, {
+          runInput: position.input,
+          resume: {
+            stateName: position.stateName,
+            ...(callback?.submitted ? { token: callback.token, issuedAt: new Date(callback.issuedAt) } : {}),
+            ...(callback?.deadlineMs !== undefined ? { deadlineMs: callback.deadlineMs } : {}),
+            ...(callback?.settled ? { settled: callback.settled } : {}),
+            ...(position.untilMs !== undefined ? { untilMs: position.untilMs } : {}),
+          },
+        });
+      }
+      resumed.push(record.name);
+    }
+    return { resumed, finished, skipped };
+  }
+
+  /** Records what was sent for a waiting token, and writes it at once: a restart must not lose it. */
+  settleCallback(token: string, settled: { output: unknown } | { error?: string; cause?: string }): void {
+    for (const record of this.#executions.values()) {
+      if (record.callback?.token !== token) continue;
+      record.callback = { ...record.callback, settled };
+      this.#changed(record);
+      this.flush();
+    }
   }
 
   /** StopExecution: aborts a running execution. */
@@ -637,6 +934,7 @@ export function performOperation(
       const output = parseOutput(body.output);
       try {
         engine.tokens.succeed(token, output);
+        engine.settleCallback(token, { output });
       } catch (error) {
         asTaskTokenError(error);
       }
@@ -645,11 +943,12 @@ export function performOperation(
     case "SendTaskFailure": {
       const token = requireString(body, "taskToken");
       try {
-        engine.tokens.fail(
-          token,
-          typeof body.error === "string" ? body.error : undefined,
-          typeof body.cause === "string" ? body.cause : undefined,
-        );
+        const failure = {
+          ...(typeof body.error === "string" ? { error: body.error } : {}),
+          ...(typeof body.cause === "string" ? { cause: body.cause } : {}),
+        };
+        engine.tokens.fail(token, failure.error, failure.cause);
+        engine.settleCallback(token, failure);
       } catch (error) {
         asTaskTokenError(error);
       }
@@ -734,7 +1033,11 @@ function operationsPage(engine: LocalStepFunctions): string {
     .join("\n");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Frist local: workflow executions</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style></head>
-<body><h1>Workflow executions</h1><p>In memory: a restart of the local stack forgets them.</p>
+<body><h1>Workflow executions</h1><p>${
+    engine.persistent
+      ? "Kept in the data directory: a restart of the local stack resumes them where they stood."
+      : "In memory: a restart of the local stack forgets them."
+  }</p>
 <p>Simulated time: <strong>${escapeHtml(describeClock(engine.clock))}</strong>.
 Timers and the handlers follow it (<a href="/clock">/clock</a>).</p>
 <form method="post" action="/clock/advance">Advance the clock by <input name="by" value="PT1H" size="10"
@@ -755,6 +1058,8 @@ export interface StepFunctionsLocalOptions {
   log?: (line: string) => void;
   /** The clock the engine follows and `/clock` moves; default: real time. */
   clock?: SimulatedClock;
+  /** Keep executions in this directory across restarts (see {@link LocalStepFunctionsOptions.dataDir}). */
+  dataDir?: string;
 }
 
 /** A running local Step Functions endpoint. */
@@ -776,6 +1081,7 @@ export async function startStepFunctionsLocal(
 ): Promise<StepFunctionsLocalServer> {
   const engine = new LocalStepFunctions(options.stateMachines, options.invoke, options.region, {
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
   });
   const server: FastifyInstance = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   server.removeAllContentTypeParsers();
@@ -870,7 +1176,8 @@ export async function startStepFunctionsLocal(
     port,
     engine,
     async stop() {
-      engine.abortAll();
+      // With a data directory the executions stay RUNNING on disk, to be resumed by the next start.
+      engine.suspendAll();
       await server.close();
     },
   };

@@ -1,0 +1,134 @@
+/**
+ * `npm start --data-dir <dir>` survives a restart: referrals awaiting assessment, the local stack
+ * stopped and started again on the same data directory, and then their task links open, the deadline
+ * timer fires on the simulated clock (the reminder at working day 8), and a decision sends its letters.
+ * Driven over HTTP, as a portal, a clinician and an operator would; the stack is started in-process
+ * twice, as `npm start` would be.
+ *
+ * The referrals arrive on Monday 2 March 2026 at 09:00 in Oslo; their reminder point is 12 March 00:00
+ * in Oslo (2026-03-11T23:00Z), their due date 16 March.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import {
+  awaitFile,
+  emailsOf,
+  eventTypes,
+  gpEmail,
+  intakeTeam,
+  ofSubject,
+  patientEmail,
+  referrerEmail,
+  submitAndAwaitTask,
+  withPatient,
+} from "../support/e2e";
+import { eventually, getJson, mailbox, postDecisionJson, taskLinkIn } from "../support/http";
+
+const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
+const REMINDER_POINT = Date.parse("2026-03-11T23:00:00Z");
+const REMINDER_SUBJECT = "Påminnelse: en henvisning venter fortsatt på vurdering";
+
+/** A link of the stopped stack on the running one (the path is what a link is; the port may differ). */
+const on = (stack: LocalStack, link: string) => new URL(new URL(link).pathname, stack.apiUrl).toString();
+
+describe("npm start with a data directory, stopped and started again", () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "frist-restart-"));
+  let stack: LocalStack | undefined;
+
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("keeps the referrals' task links and timers, and a decision after the restart sends the letters", async () => {
+    // Prepare: two referrals awaiting assessment, each with its task emailed to the intake team.
+    stack = await startLocalStack({
+      port: 0,
+      dataDir,
+      quiet: true,
+      clock: MONDAY_0900_OSLO,
+      log: () => undefined,
+    });
+    const first = await submitAndAwaitTask(stack, withPatient("Rita Restart"), "restart-1");
+    const second = await submitAndAwaitTask(stack, withPatient("Ola Omstart"), "restart-2");
+    const stoppedAt = stack.clock.nowMs();
+
+    // Act: stop the stack, start it again on the same data directory (no --clock: it goes on).
+    await stack.stop();
+    const lines: string[] = [];
+    stack = await startLocalStack({ port: 0, dataDir, quiet: true, log: (line) => lines.push(line) });
+    const running = stack;
+
+    // Assess: simulated time goes on from where it stopped; both executions were resumed.
+    expect(running.clock.nowMs()).toBeGreaterThanOrEqual(stoppedAt);
+    expect(running.clock.nowMs()).toBeLessThan(stoppedAt + 60 * 60_000);
+    expect(lines.join("\n")).toMatch(/resumed 2 execution/);
+    for (const { referralId } of [first, second]) {
+      const execution = running.stepFunctions.engine
+        .listExecutions(running.stateMachineArn)
+        .find((candidate) => candidate.name === referralId);
+      expect(execution?.status).toBe("RUNNING");
+    }
+
+    // Assess: the links sent before the restart open their task pages.
+    for (const { taskLink } of [first, second]) {
+      const page = await fetch(on(running, taskLink));
+      expect(page.status).toBe(200);
+    }
+    // The mailbox is the emulator's, in memory: it starts empty after a restart, and nobody was
+    // emailed again about the tasks they already have.
+    expect(await mailbox(running.mailboxJsonUrl)).toEqual([]);
+
+    // Act: the clock passes the reminder point, working day 8.
+    const advanced = await fetch(`${running.clockUrl}/advance`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ to: new Date(REMINDER_POINT + 60_000).toISOString() }),
+    });
+    expect(advanced.status).toBe(200);
+
+    // Assess: each referral's assessors get the reminder, with the link they had before the restart.
+    const reminders = await eventually(async () => {
+      const emails = ofSubject(await mailbox(running.mailboxJsonUrl), REMINDER_SUBJECT);
+      return emails.length === 2 * intakeTeam.length ? emails : undefined;
+    }, "the reminders of both referrals");
+    const remindedLinks = new Set(reminders.map((email) => new URL(taskLinkIn(email)).pathname));
+    expect(remindedLinks).toEqual(new Set([first, second].map(({ taskLink }) => new URL(taskLink).pathname)));
+    await awaitFile(
+      running,
+      first.referralId,
+      (file) => eventTypes(file).includes("assessors-reminded"),
+      "the reminder on the first referral",
+    );
+
+    // Act: a decision on the first referral, through its link from before the restart.
+    const decided = await postDecisionJson(on(running, first.taskLink), {
+      outcome: "granted",
+      careForm: "team",
+      startOfCareDeadline: "2026-05-15",
+      assessedBy: "1234567",
+    });
+
+    // Assess: the letters go out to the referrer, the patient and the GP; the referral is decided.
+    expect(decided.status).toBe(200);
+    await eventually(async () => {
+      const to = (await emailsOf(running, first.referralId)).flatMap((email) => email.destination.to);
+      return [referrerEmail, patientEmail, gpEmail].every((address) => to.includes(address)) ? to : undefined;
+    }, "the decision letters");
+    const file = await awaitFile(
+      running,
+      first.referralId,
+      (body) => body.status === "decided" && eventTypes(body).includes("workflow-completed"),
+      "the first referral decided",
+    );
+    expect(file.deadlineBreached).toBe(false);
+    // The other referral still waits, its link still open.
+    expect((await getJson(`${running.apiUrl}/referrals/${second.referralId}`)).body.status).toBe(
+      "awaiting-assessment",
+    );
+    expect((await fetch(on(running, second.taskLink))).status).toBe(200);
+  });
+});
