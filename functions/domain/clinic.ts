@@ -38,14 +38,71 @@ export function calendarRulesOf(clock: LegalClockConfig): CalendarRules {
   return { workingWeekdays: clock.workingWeekdays, closures: clock.closures };
 }
 
+/**
+ * The offices of the Statsforvalteren as they are called today (since 1 January 2024, when
+ * "Statsforvalteren i Oslo og Viken" became "Statsforvalteren i Østfold, Buskerud, Oslo og
+ * Akershus"). Complaints under pbrl § 7-2 go to the office of the clinic's county; a letter must name
+ * an office that exists, so the configuration takes one of these names only.
+ */
+export const STATSFORVALTERE = [
+  "Statsforvalteren i Agder",
+  "Statsforvalteren i Innlandet",
+  "Statsforvalteren i Møre og Romsdal",
+  "Statsforvalteren i Nordland",
+  "Statsforvalteren i Rogaland",
+  "Statsforvalteren i Troms og Finnmark",
+  "Statsforvalteren i Trøndelag",
+  "Statsforvalteren i Vestfold og Telemark",
+  "Statsforvalteren i Vestland",
+  "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
+] as const;
+
+/** Former and mistaken names, with the office to use instead (said in the configuration error). */
+const RENAMED_STATSFORVALTERE: Record<string, string> = {
+  "Statsforvalteren i Oslo og Viken": "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
+  "Statsforvalteren i Oslo og Akershus": "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
+  "Fylkesmannen i Oslo og Viken": "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
+};
+
+const complaintsToSchema = z.string().superRefine((value, ctx) => {
+  if ((STATSFORVALTERE as readonly string[]).includes(value)) return;
+  const instead = RENAMED_STATSFORVALTERE[value.trim()];
+  ctx.addIssue({
+    code: "custom",
+    message: instead
+      ? `no such office today: use "${instead}"`
+      : `must name a Statsforvalteren office as it is called today: ${STATSFORVALTERE.join("; ")}`,
+  });
+});
+
+/** A PO box is where letters go, not where patients come: "Postboks 4950 Nydalen", "Pb. 12". */
+const PO_BOX = /\b(postboks|boks|pb\.?)\s*\d/i;
+
 export const clinicSchema = z.object({
   name: text(200),
   department: text(200),
-  address: text(300),
+  /** Where letters and complaints are sent (may be a PO box), as in the letterhead. */
+  postalAddress: text(300),
+  /** Where the patient comes ("hvor", pbrl § 2-2): a street address, never a PO box. */
+  visitingAddress: text(300).refine(
+    (value) => !PO_BOX.test(value),
+    "must be a street address where patients come, not a PO box (that is postalAddress)",
+  ),
   phone: text(50),
   email: z.email().max(254),
-  /** The complaints body, e.g. "Statsforvalteren i Oslo og Viken". */
-  complaintsTo: text(200),
+  /** The complaints body of the clinic's county (pbrl § 7-2), one of {@link STATSFORVALTERE}. */
+  complaintsTo: complaintsToSchema.pipe(z.enum(STATSFORVALTERE)),
+  /**
+   * Helfo Pasientformidling, which finds the patient an offer after a missed start-of-care
+   * deadline: how the letters tell the patient to reach it.
+   */
+  helfo: z
+    .object({
+      name: text(100).default("Helfo Pasientformidling"),
+      phone: text(50).default("33 52 80 00"),
+      web: text(100).default("helsenorge.no"),
+    })
+    .prefault({}),
 });
 
 export const intakeTeamSchema = z
@@ -54,6 +111,11 @@ export const intakeTeamSchema = z
       name: text(200),
       role: z.enum(INTAKE_ROLES),
       email: z.email().max(254),
+      /** HPR-nummer, so a decision signed with it names this clinician in the letters. */
+      hprNumber: z
+        .string()
+        .regex(/^\d{1,9}$/, "an HPR number (1 to 9 digits)")
+        .optional(),
       lead: z.boolean().optional(),
     }),
   )

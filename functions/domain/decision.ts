@@ -42,6 +42,13 @@ const MESSAGES = {
   deadlineNotAfterToday: "Fristen for igangsetting må være etter dagens dato",
   plannedStart: "Oppgi planlagt oppstart som dato (ÅÅÅÅ-MM-DD)",
   plannedStartAfterDeadline: "Planlagt oppstart kan ikke være etter fristen for igangsetting",
+  plannedStartInPast: "Planlagt oppstart kan ikke være før dagens dato",
+  startNoticeBy: "Oppgi datoen pasienten senest får vite tidspunktet for oppstart (ÅÅÅÅ-MM-DD)",
+  startNoticeByAfterDeadline: "Pasienten må få vite tidspunktet for oppstart før fristen for igangsetting",
+  startNoticeByInPast: "Datoen pasienten senest får vite tidspunktet kan ikke være før dagens dato",
+  whenMissing:
+    "Oppgi planlagt oppstart, eller datoen pasienten senest får vite tidspunktet for oppstart (pasient- og brukerrettighetsloven § 2-2)",
+  forwardToContact: "Oppgi kontaktinformasjon til mottakende klinikk (telefon eller adresse)",
   justification: "Skriv en faglig begrunnelse",
   advice: "Skriv råd om videre oppfølging",
   forwardTo: "Oppgi hvor henvisningen sendes",
@@ -52,6 +59,15 @@ const MESSAGES = {
 
 const requiredText = (max: number, message: string) =>
   z.string({ error: message }).trim().min(1, message).max(max, MESSAGES.tooLong);
+
+/** An optional date field: "" (an untouched form field) counts as absent. */
+const optionalDate = (message: string) =>
+  z
+    .string({ error: message })
+    .trim()
+    .transform((value) => (value === "" ? undefined : value))
+    .pipe(z.iso.date({ error: message }).optional())
+    .optional();
 
 const assessedBy = requiredText(64, MESSAGES.assessedBy).describe("HPR number or staff id of the assessor.");
 
@@ -85,17 +101,35 @@ function buildDecisionSchema(window?: DeadlineWindow) {
       careForm: z.enum(careFormKeys, { error: MESSAGES.careForm }),
       /** The legal deadline (juridisk frist) for start of care. */
       startOfCareDeadline,
-      plannedStart: z
-        .string({ error: MESSAGES.plannedStart })
-        .trim()
-        .transform((value) => (value === "" ? undefined : value))
-        .pipe(z.iso.date({ error: MESSAGES.plannedStart }).optional())
-        .optional(),
+      plannedStart: optionalDate(MESSAGES.plannedStart),
+      /**
+       * When there is no planned start yet: the date by which the patient will be told when care
+       * starts (pbrl § 2-2 asks that the patient learns "when" with the decision).
+       */
+      startNoticeBy: optionalDate(MESSAGES.startNoticeBy),
       assessedBy,
     })
     .superRefine((value, ctx) => {
       if (value.plannedStart && value.plannedStart > value.startOfCareDeadline) {
         ctx.addIssue({ code: "custom", path: ["plannedStart"], message: MESSAGES.plannedStartAfterDeadline });
+      }
+      if (value.startNoticeBy && value.startNoticeBy > value.startOfCareDeadline) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["startNoticeBy"],
+          message: MESSAGES.startNoticeByAfterDeadline,
+        });
+      }
+      // Checks of a submission only: a stored decision is read back whatever the date is today.
+      if (!window) return;
+      if (value.plannedStart && value.plannedStart < window.today) {
+        ctx.addIssue({ code: "custom", path: ["plannedStart"], message: MESSAGES.plannedStartInPast });
+      }
+      if (value.startNoticeBy && value.startNoticeBy < window.today) {
+        ctx.addIssue({ code: "custom", path: ["startNoticeBy"], message: MESSAGES.startNoticeByInPast });
+      }
+      if (!value.plannedStart && !value.startNoticeBy) {
+        ctx.addIssue({ code: "custom", path: ["plannedStart"], message: MESSAGES.whenMissing });
       }
     });
 
@@ -107,12 +141,25 @@ function buildDecisionSchema(window?: DeadlineWindow) {
     assessedBy,
   });
 
-  const forwarded = z.object({
-    outcome: z.literal("forwarded"),
-    forwardTo: requiredText(200, MESSAGES.forwardTo),
-    justification: requiredText(20_000, MESSAGES.justification),
-    assessedBy,
-  });
+  const forwarded = z
+    .object({
+      outcome: z.literal("forwarded"),
+      forwardTo: requiredText(200, MESSAGES.forwardTo),
+      /** How the patient reaches the receiving clinic (phone, address): said in the forward letter. */
+      forwardToContact: z
+        .string({ error: MESSAGES.forwardToContact })
+        .trim()
+        .max(300, MESSAGES.tooLong)
+        .transform((value) => (value === "" ? undefined : value))
+        .optional(),
+      justification: requiredText(20_000, MESSAGES.justification),
+      assessedBy,
+    })
+    .superRefine((value, ctx) => {
+      if (window && !value.forwardToContact) {
+        ctx.addIssue({ code: "custom", path: ["forwardToContact"], message: MESSAGES.forwardToContact });
+      }
+    });
 
   return (
     z

@@ -1,25 +1,118 @@
 /**
  * DispatchLetters: the decision letter to the referrer, with copies to the patient and the GP, one
- * email per recipient. Each letter is claimed in the store before it is sent, keyed on referral,
- * letter kind and recipient, so a retried workflow step never sends the same letter twice.
+ * letter per person (a GP who is the referrer gets one). Each letter is claimed in the store before
+ * it is sent, keyed on referral, letter kind and recipient, so a retried workflow step never sends
+ * the same letter twice.
  */
-
-import { renderDecisionLetter } from "../views/letters";
+import {
+  type DecisionLetterInput,
+  type LetterAssessment,
+  type LetterPatient,
+  renderDecisionLetter,
+} from "../views/letters";
 import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
+import { validateNationalId } from "./national-id";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, RecipientRole, ReferralRecord } from "./records";
+import type { ReferralSubmission } from "./referral";
 
 const actor: Actor = { kind: "system", id: "workflow:DispatchLetters" };
 
-/** Who gets the decision letter, and where: email when we have an address, else post. */
+/**
+ * Whether the GP is the referrer (the common case): the same HPR number, or the same email address.
+ * Then the GP is one person with one letter, the referrer's.
+ */
+export function gpIsReferrer(submission: {
+  referrer: { hprNumber: string; email: string };
+  gp: { name?: string; hprNumber?: string | undefined; email?: string | undefined };
+}): boolean {
+  const { referrer, gp } = submission;
+  if (gp.hprNumber) return gp.hprNumber === referrer.hprNumber;
+  return gp.email !== undefined && gp.email.toLowerCase() === referrer.email.toLowerCase();
+}
+
+/**
+ * Who gets the answer, and where: the referrer, the patient and the GP, one letter per person (a GP
+ * who is also the referrer gets the referrer's letter only). Email when there is an address, else post.
+ */
 export function letterRecipients(referral: ReferralRecord): { role: RecipientRole; email?: string }[] {
   const { referrer, patient, gp } = referral.submission;
   return [
     { role: "referrer", email: referrer.email },
     { role: "patient", email: patient.email },
-    { role: "gp", email: gp.email },
+    ...(gpIsReferrer(referral.submission) ? [] : [{ role: "gp" as const, email: gp.email }]),
   ];
+}
+
+/** The patient as letters name them: name and birth date (from the national ID, never the ID itself). */
+export function letterPatientOf(submission: ReferralSubmission): LetterPatient {
+  // The number passed validation at receipt; accept the relaxed check digit it may have been taken with.
+  const id = validateNationalId(submission.patient.nationalId, { relaxedFirstCheckDigit: true });
+  return {
+    name: submission.patient.name,
+    ...(id.ok ? { birthDate: id.birthDate } : {}),
+    ...(submission.patient.postalAddress ? { postalAddress: submission.patient.postalAddress } : {}),
+  };
+}
+
+/**
+ * Who assessed the referral and who answers for it. The responsible clinician is the team member
+ * who signed the decision (by email, HPR number or name); failing that, the single assessor, or the
+ * meeting's lead. Those who took part are the assignment's assessors (the one clinician on the
+ * single-assessor track, the team in the intake meeting).
+ */
+export function letterAssessmentOf(referral: ReferralRecord, config: ClinicConfig): LetterAssessment {
+  const team = config.intakeTeam;
+  const track = referral.assignment?.track ?? "intake-meeting";
+  const signedBy = referral.decision?.decision.assessedBy.trim().toLowerCase() ?? "";
+  const byName = (name: string | undefined) => team.find((member) => member.name === name);
+  const responsible =
+    team.find(
+      (member) =>
+        member.email.toLowerCase() === signedBy ||
+        member.hprNumber === signedBy ||
+        member.name.toLowerCase() === signedBy,
+    ) ??
+    (track === "single-assessor" ? byName(referral.assignment?.assessors[0]?.name) : undefined) ??
+    byName(referral.assignment?.lead) ??
+    team.find((member) => member.lead) ??
+    team[0];
+  const participantRoles =
+    track === "single-assessor"
+      ? [responsible?.role ?? "physician"]
+      : (referral.assignment?.assessors ?? team).map((assessor) => assessor.role);
+  return {
+    track,
+    participantRoles,
+    responsible: responsible
+      ? { name: responsible.name, role: responsible.role }
+      : { name: config.clinic.name, role: "" },
+  };
+}
+
+/** One recipient's answer to the referral, as the letter template needs it. */
+export function decisionLetterInputOf(
+  referral: ReferralRecord,
+  recipientRole: RecipientRole,
+  config: ClinicConfig,
+): DecisionLetterInput {
+  const { submission } = referral;
+  if (!referral.decision) throw new Error(`referral ${referral.referralId} has no recorded decision`);
+  return {
+    referralId: referral.referralId,
+    recipientRole,
+    receivedDate: referral.clockStartDate,
+    patient: letterPatientOf(submission),
+    referrer: { name: submission.referrer.name, organisation: submission.referrer.organisation },
+    ...(gpIsReferrer(submission) ? {} : { gp: { name: submission.gp.name } }),
+    decision: referral.decision.decision,
+    decidedDate: osloDate(new Date(referral.decision.decidedAt)),
+    assessment: letterAssessmentOf(referral, config),
+    // A forward keeps the ansiennitetsdato, so the receiving clinic answers by the same due date.
+    answerByDate: referral.assessmentDueDate,
+    clinic: config.clinic,
+  };
 }
 
 /** Sends (or marks for post) every letter of the decision; returns how many emails went out now. */
@@ -33,17 +126,7 @@ export async function dispatchDecisionLetters(
   let sent = 0;
 
   for (const recipient of letterRecipients(referral)) {
-    const rendered = renderDecisionLetter({
-      referralId,
-      recipientRole: recipient.role,
-      receivedDate: referral.clockStartDate,
-      patient: { name: submission.patient.name },
-      referrer: { name: submission.referrer.name, organisation: submission.referrer.organisation },
-      gp: { name: submission.gp.name },
-      decision: referral.decision.decision,
-      decidedDate: osloDate(new Date(referral.decision.decidedAt)),
-      clinic: deps.config.clinic,
-    });
+    const rendered = renderDecisionLetter(decisionLetterInputOf(referral, recipient.role, deps.config));
     const letter: LetterRecord = {
       referralId,
       letterKind: "decision",

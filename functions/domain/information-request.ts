@@ -9,7 +9,7 @@ import { renderInformationRequestLetter } from "../views/letters";
 import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import type { InformationRequest } from "./decision";
-import { deliverLetter } from "./dispatch";
+import { deliverLetter, letterPatientOf } from "./dispatch";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, ReferralRecord, TaskRecord } from "./records";
 
@@ -65,7 +65,7 @@ export async function requestInformation(
     referralId,
     receivedDate: referral.clockStartDate,
     assessmentDueDate: referral.assessmentDueDate,
-    patient: { name: submission.patient.name },
+    patient: letterPatientOf(submission),
     referrer: { name: submission.referrer.name, organisation: submission.referrer.organisation },
     question: request.question,
     date: osloDate(now),

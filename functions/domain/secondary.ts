@@ -8,7 +8,7 @@ import { renderAcknowledgementLetter } from "../views/letters";
 import { mustGetReferral, workflowActor } from "./assessment";
 import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
-import { deliverLetter } from "./dispatch";
+import { deliverLetter, letterPatientOf } from "./dispatch";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import type { LetterRecord } from "./records";
@@ -37,7 +37,7 @@ export async function acknowledgeSecondary(
   const rendered = renderAcknowledgementLetter({
     referralId,
     receivedDate: referral.clockStartDate,
-    patient: { name: submission.patient.name },
+    patient: letterPatientOf(submission),
     referrer: { name: submission.referrer.name, organisation: submission.referrer.organisation },
     previousDecisionRef: submission.previousDecisionRef,
     date: osloDate(now),

@@ -2,6 +2,8 @@
 import type { TaskView } from "../domain/assessment";
 import type { IsoDate } from "../domain/calendar";
 import type { ClinicConfig } from "../domain/clinic";
+import { letterPatientOf } from "../domain/dispatch";
+import type { ReferralSubmission } from "../domain/referral";
 import { renderTaskPage } from "../views/staff-pages";
 
 /** How the page links to itself and to its form, relative to where it is served. */
@@ -28,7 +30,7 @@ export function taskPageHtml(
       receivedAt: referral.receivedAt,
       assessmentDueDate: referral.assessmentDueDate,
       workingDaysLeft,
-      patient: { name: submission.patient.name },
+      patient: { name: submission.patient.name, ...birthDateOf(submission) },
       referrer: { name: submission.referrer.name, organisation: submission.referrer.organisation },
       diagnoses: submission.diagnoses,
       reason: submission.reason,
@@ -54,4 +56,10 @@ export function taskPageHtml(
     maxDeadlineDays: context.config.decision.maxStartOfCareDeadlineDays,
     ...feedback,
   });
+}
+
+/** The patient's birth date for the page, read from the national ID (which the page never shows). */
+function birthDateOf(submission: ReferralSubmission): { birthDate?: string } {
+  const { birthDate } = letterPatientOf(submission);
+  return birthDate ? { birthDate } : {};
 }

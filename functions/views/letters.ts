@@ -1,288 +1,577 @@
 /**
- * The decision letter (svarbrev) in Norwegian bokmål: to the referrer, with copies to the patient and
- * the GP. One template per outcome, in HTML and plain text, compiled once at module scope.
+ * The letters in Norwegian bokmål: the answer to a referral (svarbrev) to the referrer with copies to
+ * the patient and the GP, the forespørsel, the acknowledgement of a secondary referral, and the letter
+ * to the patient about a missed start of care. Every letter is built as a list of sections in this
+ * file, in the order a reader meets them, and rendered through one HTML and one plain-text template,
+ * so the law's sentences are written once and read here line by line:
  *
- * What a letter may carry: names, the decision and its reasons, dates and the clinic. What it never
- * carries: the national ID. The subject names no patient either, because subjects travel unencrypted
- * through mail logs and notification previews.
+ * - the decision and its legal basis (pasient- og brukerrettighetsloven, pbrl, § 2-1 b), who assessed
+ *   the referral and who is responsible for the assessment, the patient by name and birth date;
+ * - a right: what care, when (the planned start, or the date by which the patient will be told) and
+ *   where (the visiting address, never a PO box), the latest start (juridisk frist, § 2-1 b andre
+ *   ledd, told with the decision as § 2-2 asks), the free choice of hospital (§ 2-4, helsenorge.no),
+ *   and that the hospital reports a missed start to Helfo, whose Pasientformidling then finds an
+ *   offer, with how to reach Helfo;
+ * - a refusal: that there is no right to specialist care (the right, not the place), the
+ *   justification, the advice, and the right to a renewed assessment (§ 2-3);
+ * - a forward: where and why, that the ansiennitetsdato is kept, by when the patient will hear, and
+ *   how to reach the receiving clinic; a forward decides no right, so it carries no complaint section;
+ * - a complaint: to the clinic, which forwards it to the Statsforvalteren (§ 7-2), within four weeks
+ *   (§ 7-5).
+ *
+ * The patient's copy speaks to the patient ("du"); the referrer's letter and the GP's copy speak of
+ * "pasienten". No letter carries the national ID, and no subject names the patient, because subjects
+ * travel unencrypted through mail logs and notification previews.
  */
 import type { IsoDate } from "../domain/calendar";
 import type { ClinicConfig } from "../domain/clinic";
 import { CARE_FORMS, type Decision } from "../domain/decision";
-import { htmlTemplate, textTemplate } from "./engine";
-import { formatNorwegianDate } from "./norwegian-time";
+import { htmlTemplate, registerPartial, textTemplate } from "./engine";
+import { formatNorwegianDate, formatNorwegianWeekdayDate } from "./norwegian-time";
 
-const HTML_HEAD = `{{#> emailHtml}}
+// ---------------------------------------------------------------------------------------------
+// The one letter layout
+
+/** A piece of a paragraph: plain, emphasised, or free text whose line breaks are kept. */
+interface Segment {
+  text: string;
+  strong?: boolean;
+  multiline?: boolean;
+}
+
+type Paragraph = (string | Segment)[];
+
+/** A section of a letter: an optional heading and its paragraphs. */
+interface Section {
+  heading?: string;
+  paragraphs: Paragraph[];
+}
+
+/** Everything the layout shows, already in words. */
+interface LetterView {
+  subject: string;
+  /** Over the letterhead: whose copy this is ("Kopi til pasient"). */
+  copyNote: string | null;
+  letterhead: string[];
+  /** The addressee, one line each; the first starts "Til: ". */
+  to: string[];
+  copyList: string | null;
+  letterDate: string;
+  referralId: string;
+  title: string;
+  /** "Kari Nordmann, født 15. mars 1985". */
+  regarding: string;
+  sections: Section[];
+  signature: string[];
+}
+
+registerPartial(
+  "letterSegments",
+  "{{#each this}}{{#if strong}}<strong>{{text}}</strong>{{else if multiline}}{{multiline text}}{{else}}{{text}}{{/if}}{{/each}}",
+);
+
+const LETTER_HTML = `{{#> emailHtml}}
 {{#if copyNote}}
 <p style="font-weight: bold; text-transform: uppercase; letter-spacing: 0.05em;">{{copyNote}}</p>
 {{/if}}
-<p><strong>{{clinic.name}}</strong><br>{{clinic.department}}<br>{{clinic.address}}</p>
-<p>Til: {{referrer.name}}, {{referrer.organisation}}{{#if copyList}}<br>Kopi til: {{copyList}}{{/if}}</p>
-<p>Dato: {{decidedDate}}<br>Vår referanse: {{referralId}}</p>
+<p>{{#each letterhead}}{{#if @first}}<strong>{{this}}</strong>{{else}}<br>{{this}}{{/if}}{{/each}}</p>
+<p>{{#each to}}{{#unless @first}}<br>{{/unless}}{{this}}{{/each}}{{#if copyList}}<br>Kopi til: {{copyList}}{{/if}}</p>
+<p>Dato: {{letterDate}}<br>Vår referanse: {{referralId}}</p>
 <h1 style="font-size: 1.3em;">{{title}}</h1>
-<p><strong>Gjelder:</strong> {{patientName}}</p>
-`;
-
-const HTML_COMPLAINT = `<h2 style="font-size: 1.1em;">Klage</h2>
-<p>Pasienten kan klage på vurderingen til {{clinic.complaintsTo}}. Klagen sendes til {{clinic.name}}, {{clinic.department}}, som vurderer saken på nytt. Gir vi ikke pasienten medhold, sender vi klagen videre til {{clinic.complaintsTo}}.</p>
-<p>Klagefrist er fire uker fra pasienten fikk eller burde ha fått kjennskap til vurderingen (pasient- og brukerrettighetsloven § 7-2). Klagen bør være skriftlig og begrunnet.</p>
-`;
-
-const HTML_FOOT = `<h2 style="font-size: 1.1em;">Kontakt</h2>
-<p>Spørsmål om henvisningen kan rettes til {{clinic.name}}, {{clinic.department}}, telefon {{clinic.phone}}, e-post {{clinic.email}}. Oppgi referanse {{referralId}}. Send ikke helseopplysninger med vanlig e-post.</p>
-<p>Med vennlig hilsen<br>{{clinic.name}}, {{clinic.department}}<br>Tverrfaglig inntaksteam</p>
+<p><strong>Gjelder:</strong> {{regarding}}</p>
+{{#each sections}}
+{{#if heading}}
+<h2 style="font-size: 1.1em;">{{heading}}</h2>
+{{/if}}
+{{#each html}}
+<p>{{> letterSegments this}}</p>
+{{/each}}
+{{/each}}
+<p>{{#each signature}}{{#unless @first}}<br>{{/unless}}{{this}}{{/each}}</p>
 {{/emailHtml}}
 `;
 
-const HTML_GRANTED = `<p>Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.</p>
-<p><strong>Pasienten har rett til nødvendig helsehjelp i spesialisthelsetjenesten.</strong></p>
-<h2 style="font-size: 1.1em;">Tilbud</h2>
-<p>Pasienten får tilbud om {{careForm}} ved {{clinic.name}}, {{clinic.department}}, {{clinic.address}}.</p>
-{{#if plannedStart}}
-<p>Planlagt oppstart: <strong>{{plannedStart}}</strong>. Pasienten får innkalling med nærmere tidspunkt.</p>
-{{else}}
-<p>Tidspunkt for oppstart er ikke fastsatt ennå. Pasienten får innkalling i god tid før fristen nedenfor.</p>
-{{/if}}
-<p>Frist for igangsetting av helsehjelp: <strong>{{startOfCareDeadline}}</strong>. Dette er den juridiske fristen: helsehjelpen skal være satt i gang senest denne dagen.</p>
-<h2 style="font-size: 1.1em;">Hvis fristen ikke holdes</h2>
-<p>Er helsehjelpen ikke satt i gang innen {{startOfCareDeadline}}, har pasienten rett til å kontakte Helfo. Helfo skal da skaffe pasienten et tilbud om helsehjelp hos en annen tjenesteyter, om nødvendig hos en privat tjenesteyter eller i utlandet.</p>
-`;
-
-const HTML_REFUSED = `<p>Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.</p>
-<p><strong>Vi har kommet fram til at pasienten ikke har rett til nødvendig helsehjelp i spesialisthelsetjenesten ved vår klinikk. Henvisningen får derfor avslag.</strong></p>
-<h2 style="font-size: 1.1em;">Begrunnelse</h2>
-<p>{{multiline justification}}</p>
-<h2 style="font-size: 1.1em;">Råd om videre oppfølging</h2>
-<p>{{multiline advice}}</p>
-<p>Henviser kan sende ny henvisning dersom situasjonen endrer seg.</p>
-`;
-
-const HTML_FORWARDED = `<p>Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.</p>
-<p><strong>Henvisningen er sendt videre til {{forwardTo}}</strong>, som vurderer pasientens rett til nødvendig helsehjelp og gir svar.</p>
-<h2 style="font-size: 1.1em;">Begrunnelse</h2>
-<p>{{multiline justification}}</p>
-<h2 style="font-size: 1.1em;">Ansiennitetsdato</h2>
-<p>Ansiennitetsdatoen <strong>{{receivedDate}}</strong> følger henvisningen til {{forwardTo}}. Pasienten beholder sin opprinnelige mottaksdato, og fristen for vurdering regnes fortsatt fra denne datoen.</p>
-`;
-
-const TEXT_HEAD = `{{#if copyNote}}
+const LETTER_TEXT = `{{#if copyNote}}
 {{copyNote}}
 
 {{/if}}
-{{clinic.name}}
-{{clinic.department}}
-{{clinic.address}}
+{{#each letterhead}}
+{{this}}
+{{/each}}
 
-Til: {{referrer.name}}, {{referrer.organisation}}
+{{#each to}}
+{{this}}
+{{/each}}
 {{#if copyList}}
 Kopi til: {{copyList}}
 {{/if}}
-Dato: {{decidedDate}}
+Dato: {{letterDate}}
 Vår referanse: {{referralId}}
 
 {{title}}
 
-Gjelder: {{patientName}}
+Gjelder: {{regarding}}
 
-`;
-
-const TEXT_COMPLAINT = `KLAGE
-Pasienten kan klage på vurderingen til {{clinic.complaintsTo}}. Klagen sendes til {{clinic.name}}, {{clinic.department}}, som vurderer saken på nytt. Gir vi ikke pasienten medhold, sender vi klagen videre til {{clinic.complaintsTo}}.
-
-Klagefrist er fire uker fra pasienten fikk eller burde ha fått kjennskap til vurderingen (pasient- og brukerrettighetsloven § 7-2). Klagen bør være skriftlig og begrunnet.
-
-`;
-
-const TEXT_FOOT = `KONTAKT
-Spørsmål om henvisningen kan rettes til {{clinic.name}}, {{clinic.department}}, telefon {{clinic.phone}}, e-post {{clinic.email}}. Oppgi referanse {{referralId}}. Send ikke helseopplysninger med vanlig e-post.
-
-Med vennlig hilsen
-{{clinic.name}}, {{clinic.department}}
-Tverrfaglig inntaksteam
-`;
-
-const TEXT_GRANTED = `Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.
-
-Pasienten har rett til nødvendig helsehjelp i spesialisthelsetjenesten.
-
-TILBUD
-Pasienten får tilbud om {{careForm}} ved {{clinic.name}}, {{clinic.department}}, {{clinic.address}}.
-
-{{#if plannedStart}}
-Planlagt oppstart: {{plannedStart}}. Pasienten får innkalling med nærmere tidspunkt.
-{{else}}
-Tidspunkt for oppstart er ikke fastsatt ennå. Pasienten får innkalling i god tid før fristen nedenfor.
+{{#each sections}}
+{{#if heading}}
+{{heading}}
 {{/if}}
+{{#each text}}
+{{this}}
 
-Frist for igangsetting av helsehjelp: {{startOfCareDeadline}}. Dette er den juridiske fristen: helsehjelpen skal være satt i gang senest denne dagen.
-
-HVIS FRISTEN IKKE HOLDES
-Er helsehjelpen ikke satt i gang innen {{startOfCareDeadline}}, har pasienten rett til å kontakte Helfo. Helfo skal da skaffe pasienten et tilbud om helsehjelp hos en annen tjenesteyter, om nødvendig hos en privat tjenesteyter eller i utlandet.
-
+{{/each}}
+{{/each}}
+{{#each signature}}
+{{this}}
+{{/each}}
 `;
 
-const TEXT_REFUSED = `Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.
+const renderHtml = htmlTemplate(LETTER_HTML);
+const renderText = textTemplate(LETTER_TEXT);
 
-Vi har kommet fram til at pasienten ikke har rett til nødvendig helsehjelp i spesialisthelsetjenesten ved vår klinikk. Henvisningen får derfor avslag.
-
-BEGRUNNELSE
-{{justification}}
-
-RÅD OM VIDERE OPPFØLGING
-{{advice}}
-
-Henviser kan sende ny henvisning dersom situasjonen endrer seg.
-
-`;
-
-const TEXT_FORWARDED = `Vi viser til henvisning mottatt {{receivedDate}}. Henvisningen er vurdert av vårt tverrfaglige inntaksteam.
-
-Henvisningen er sendt videre til {{forwardTo}}, som vurderer pasientens rett til nødvendig helsehjelp og gir svar.
-
-BEGRUNNELSE
-{{justification}}
-
-ANSIENNITETSDATO
-Ansiennitetsdatoen {{receivedDate}} følger henvisningen til {{forwardTo}}. Pasienten beholder sin opprinnelige mottaksdato, og fristen for vurdering regnes fortsatt fra denne datoen.
-
-`;
-
-const HTML_INFORMATION_REQUEST = `<p>Vi viser til henvisning mottatt {{receivedDate}}. For å vurdere henvisningen trenger inntaksteamet flere opplysninger.</p>
-<h2 style="font-size: 1.1em;">Hva vi trenger</h2>
-<p>{{multiline question}}</p>
-<h2 style="font-size: 1.1em;">Slik svarer du</h2>
-<p>Send opplysningene som tillegg til henvisningen gjennom den vanlige elektroniske meldingsutvekslingen, og oppgi vår referanse {{referralId}}.</p>
-<h2 style="font-size: 1.1em;">Fristen løper</h2>
-<p>Dette er ikke et svar på henvisningen, og henvisningen er ikke sendt i retur. Fristen for vurdering løper som før: henvisningen blir vurdert senest <strong>{{dueDate}}</strong>, også om opplysningene ikke har kommet innen da.</p>
-`;
-
-const TEXT_INFORMATION_REQUEST = `Vi viser til henvisning mottatt {{receivedDate}}. For å vurdere henvisningen trenger inntaksteamet flere opplysninger.
-
-HVA VI TRENGER
-{{question}}
-
-SLIK SVARER DU
-Send opplysningene som tillegg til henvisningen gjennom den vanlige elektroniske meldingsutvekslingen, og oppgi vår referanse {{referralId}}.
-
-FRISTEN LØPER
-Dette er ikke et svar på henvisningen, og henvisningen er ikke sendt i retur. Fristen for vurdering løper som før: henvisningen blir vurdert senest {{dueDate}}, også om opplysningene ikke har kommet innen da.
-
-`;
-
-const HTML_ACKNOWLEDGEMENT = `<p>Vi bekrefter at vi har mottatt henvisningen {{receivedDate}}.</p>
-<p>Henvisningen er en sekundærhenvisning for en tilstand som allerede er rettighetsvurdert (tidligere vurdering: <strong>{{previousDecisionRef}}</strong>). <strong>Den blir derfor ikke rettighetsvurdert på nytt</strong>, og pasienten får ikke et nytt svar om rett til nødvendig helsehjelp. Den tidligere vurderingen og fristen som ble satt der, gjelder fortsatt.</p>
-<p>Henvisningen er registrert hos {{clinic.name}}, {{clinic.department}}, og følges opp i det pågående forløpet.</p>
-`;
-
-const TEXT_ACKNOWLEDGEMENT = `Vi bekrefter at vi har mottatt henvisningen {{receivedDate}}.
-
-Henvisningen er en sekundærhenvisning for en tilstand som allerede er rettighetsvurdert (tidligere vurdering: {{previousDecisionRef}}). Den blir derfor ikke rettighetsvurdert på nytt, og pasienten får ikke et nytt svar om rett til nødvendig helsehjelp. Den tidligere vurderingen og fristen som ble satt der, gjelder fortsatt.
-
-Henvisningen er registrert hos {{clinic.name}}, {{clinic.department}}, og følges opp i det pågående forløpet.
-
-`;
-
-/** Every decision letter, the forward included, says how to complain. */
-const templates = {
-  granted: {
-    html: htmlTemplate(HTML_HEAD + HTML_GRANTED + HTML_COMPLAINT + HTML_FOOT),
-    text: textTemplate(TEXT_HEAD + TEXT_GRANTED + TEXT_COMPLAINT + TEXT_FOOT),
-  },
-  refused: {
-    html: htmlTemplate(HTML_HEAD + HTML_REFUSED + HTML_COMPLAINT + HTML_FOOT),
-    text: textTemplate(TEXT_HEAD + TEXT_REFUSED + TEXT_COMPLAINT + TEXT_FOOT),
-  },
-  forwarded: {
-    html: htmlTemplate(HTML_HEAD + HTML_FORWARDED + HTML_COMPLAINT + HTML_FOOT),
-    text: textTemplate(TEXT_HEAD + TEXT_FORWARDED + TEXT_COMPLAINT + TEXT_FOOT),
-  },
-} satisfies Record<
-  Decision["outcome"],
-  { html: HandlebarsTemplateDelegate; text: HandlebarsTemplateDelegate }
->;
-
-const TITLES: Record<Decision["outcome"], string> = {
-  granted: "Vurdering av henvisning – rett til nødvendig helsehjelp",
-  refused: "Vurdering av henvisning – avslag",
-  forwarded: "Vurdering av henvisning – videresendt",
-};
-
-const COPY_NOTES = { referrer: null, patient: "Kopi til pasient", gp: "Kopi til fastlege" } as const;
-
-const SUBJECT_PREFIXES = {
-  referrer: "Svar på henvisning",
-  patient: "Kopi til pasient: svar på henvisning",
-  gp: "Kopi til fastlege: svar på henvisning",
-} as const;
-
-// ---------------------------------------------------------------------------------------------
-// Rendering
-
-export interface DecisionLetterInput {
-  /** The letter's reference ("Vår referanse"). */
-  referralId: string;
-  /** The referrer gets the letter; patient and GP get marked copies. */
-  recipientRole: "referrer" | "patient" | "gp";
-  /** The date the clock counts from (for a forward, the ansiennitetsdato). */
-  receivedDate: IsoDate;
-  patient: { name: string };
-  referrer: { name: string; organisation: string };
-  gp: { name: string };
-  decision: Decision;
-  decidedDate: IsoDate;
-  clinic: ClinicConfig["clinic"];
-}
-
+/** A rendered letter: its subject and its body as HTML and as plain text. */
 export interface RenderedLetter {
   subject: string;
   html: string;
   text: string;
 }
 
-/** Renders one recipient's copy of the decision letter. */
-export function renderDecisionLetter(input: DecisionLetterInput): RenderedLetter {
-  const { decision } = input;
-  const subject = `${SUBJECT_PREFIXES[input.recipientRole]} (ref. ${input.referralId})`;
-  const view = {
-    subject,
-    title: TITLES[decision.outcome],
-    copyNote: COPY_NOTES[input.recipientRole],
-    copyList:
-      input.recipientRole === "referrer"
-        ? `pasient (${input.patient.name}) og fastlege (${input.gp.name})`
-        : null,
-    referralId: input.referralId,
-    receivedDate: formatNorwegianDate(input.receivedDate),
-    decidedDate: formatNorwegianDate(input.decidedDate),
-    patientName: input.patient.name,
-    referrer: input.referrer,
-    clinic: input.clinic,
-    ...outcomeView(decision),
-  };
-  const template = templates[decision.outcome];
-  return { subject, html: template.html(view), text: template.text(view) };
+function render(view: LetterView): RenderedLetter {
+  const segments = (paragraph: Paragraph): Segment[] =>
+    paragraph.map((part) => (typeof part === "string" ? { text: part } : part));
+  const sections = view.sections.map((section) => ({
+    heading: section.heading ?? null,
+    html: section.paragraphs.map(segments),
+    text: section.paragraphs.map((paragraph) =>
+      segments(paragraph)
+        .map((segment) => segment.text)
+        .join(""),
+    ),
+  }));
+  const html = renderHtml({ ...view, sections });
+  const text = renderText({
+    ...view,
+    sections: sections.map((section) => ({
+      ...section,
+      heading: section.heading?.toLocaleUpperCase("nb-NO") ?? null,
+    })),
+  });
+  return { subject: view.subject, html, text };
 }
 
-const acknowledgementTemplate = {
-  html: htmlTemplate(HTML_HEAD + HTML_ACKNOWLEDGEMENT + HTML_FOOT),
-  text: textTemplate(TEXT_HEAD + TEXT_ACKNOWLEDGEMENT + TEXT_FOOT),
+// ---------------------------------------------------------------------------------------------
+// People and the clinic
+
+/** The clinic as the letters present it. */
+export type LetterClinic = ClinicConfig["clinic"];
+
+/** The patient as a letter names them: name and birth date, never the national ID. */
+export interface LetterPatient {
+  name: string;
+  /** YYYY-MM-DD, read from the national ID. */
+  birthDate?: IsoDate;
+  /** Where the patient's copy is posted, when it goes by post. */
+  postalAddress?: { line1: string; postalCode: string; city: string };
+}
+
+/** The referrer (henviser). */
+export interface LetterReferrer {
+  name: string;
+  organisation: string;
+}
+
+/** Who the letter is to: the referrer, or the copy to the patient or to the GP. */
+export type LetterRecipient = "referrer" | "patient" | "gp";
+
+/** The professions of the intake team, as a letter names them. */
+const ROLE_LABELS: Record<string, string> = {
+  physician: "lege",
+  psychologist: "psykolog",
+  physiotherapist: "fysioterapeut",
+  nurse: "sykepleier",
 };
 
-const ACKNOWLEDGEMENT_TITLE = "Bekreftelse på mottatt henvisning";
+function roleLabel(role: string): string {
+  return ROLE_LABELS[role] ?? role;
+}
+
+/** "a, b og c". */
+function listNb(items: readonly string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} og ${items.at(-1)}`;
+}
+
+function regardingOf(patient: LetterPatient): string {
+  return patient.birthDate ? `${patient.name}, født ${formatNorwegianDate(patient.birthDate)}` : patient.name;
+}
+
+function letterheadOf(clinic: LetterClinic): string[] {
+  return [clinic.name, clinic.department, clinic.postalAddress];
+}
+
+/** Who this copy is to, as the address block says it. */
+function addresseeOf(
+  recipient: LetterRecipient,
+  people: { patient: LetterPatient; referrer: LetterReferrer; gp?: { name: string } },
+): string[] {
+  switch (recipient) {
+    case "patient": {
+      const address = people.patient.postalAddress;
+      return [
+        `Til: ${people.patient.name}`,
+        ...(address ? [address.line1, `${address.postalCode} ${address.city}`] : []),
+      ];
+    }
+    case "gp":
+      return [`Til: ${people.gp?.name ?? people.referrer.name}, fastlege`];
+    case "referrer":
+      return [`Til: ${people.referrer.name}, ${people.referrer.organisation}`];
+  }
+}
+
+/**
+ * The copy list of the referrer's letter: the patient, and the GP unless the GP is the referrer
+ * (then the GP's copy is this very letter: one letter per person).
+ */
+function copyListOf(
+  recipient: LetterRecipient,
+  people: { patient: LetterPatient; gp?: { name: string } },
+): string | null {
+  if (recipient !== "referrer") return null;
+  const copies = [`pasient (${people.patient.name})`, ...(people.gp ? [`fastlege (${people.gp.name})`] : [])];
+  return listNb(copies);
+}
+
+const COPY_NOTES: Record<LetterRecipient, string | null> = {
+  referrer: null,
+  patient: "Kopi til pasient",
+  gp: "Kopi til fastlege",
+};
+
+/** The contact section every letter ends with. */
+function contactSection(clinic: LetterClinic, referralId: string, toPatient: boolean): Section {
+  return {
+    heading: "Kontakt",
+    paragraphs: [
+      [
+        `${toPatient ? "Har du spørsmål, kan du kontakte" : "Spørsmål om henvisningen kan rettes til"} ${clinic.name}, ${clinic.department}, telefon ${clinic.phone}, e-post ${clinic.email}, postadresse ${clinic.postalAddress}. Oppgi referanse ${referralId}. Send ikke helseopplysninger med vanlig e-post.`,
+      ],
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The answer to a referral
+
+/** Who assessed the referral and who is responsible for the assessment. */
+export interface LetterAssessment {
+  /** `intake-meeting`: the multidisciplinary team; `single-assessor`: one clinician alone. */
+  track: "intake-meeting" | "single-assessor";
+  /** The professions of those who took part (the team's roles, or the one assessor's). */
+  participantRoles: string[];
+  /** The clinician responsible for the assessment, named in the letter and signing it. */
+  responsible: { name: string; role: string };
+}
+
+/** What the answer to a referral says, for one recipient. */
+export interface DecisionLetterInput {
+  /** The letter's reference ("Vår referanse"). */
+  referralId: string;
+  recipientRole: LetterRecipient;
+  /** The date the clock counts from: receipt, or for a forwarded referral the ansiennitetsdato. */
+  receivedDate: IsoDate;
+  patient: LetterPatient;
+  referrer: LetterReferrer;
+  /** The GP, when the GP is someone else than the referrer; absent, the GP gets no separate copy. */
+  gp?: { name: string };
+  decision: Decision;
+  decidedDate: IsoDate;
+  assessment: LetterAssessment;
+  /**
+   * For a forward: the date by which the receiving clinic must answer, counted from the
+   * ansiennitetsdato (the assessment due date, which the forward keeps).
+   */
+  answerByDate?: IsoDate;
+  clinic: LetterClinic;
+}
+
+const TITLES: Record<Decision["outcome"], string> = {
+  granted: "Svar på henvisning – rett til nødvendig helsehjelp",
+  refused: "Svar på henvisning – avslag på rett til nødvendig helsehjelp",
+  forwarded: "Svar på henvisning – henvisningen er sendt videre",
+};
+
+const SUBJECT_PREFIXES: Record<LetterRecipient, string> = {
+  referrer: "Svar på henvisning",
+  patient: "Kopi til pasient: svar på henvisning",
+  gp: "Kopi til fastlege: svar på henvisning",
+};
+
+/** The sentence that says who assessed the referral, and who is responsible. */
+function assessedBySentence(assessment: LetterAssessment): string {
+  const responsible = `${assessment.responsible.name}, ${roleLabel(assessment.responsible.role)}`;
+  if (assessment.track === "single-assessor") {
+    return `Henvisningen er vurdert av ${responsible}, som er ansvarlig for vurderingen.`;
+  }
+  const roles = [...new Set(assessment.participantRoles.map(roleLabel))];
+  const team = roles.length > 0 ? ` (${listNb(roles)})` : "";
+  return `Henvisningen er vurdert i vårt tverrfaglige inntaksteam${team}. Ansvarlig for vurderingen er ${responsible}.`;
+}
+
+/** The complaint section: to the clinic, which forwards to the Statsforvalteren (§ 7-2), within four weeks (§ 7-5). */
+function complaintSection(clinic: LetterClinic, toPatient: boolean): Section {
+  const who = toPatient ? "Du" : "Pasienten";
+  const subject = toPatient ? "du" : "pasienten";
+  const notUpheld = toPatient ? "Gir vi deg ikke medhold" : "Gir vi ikke pasienten medhold";
+  return {
+    heading: "Klage",
+    paragraphs: [
+      [
+        `${who} kan klage på vurderingen (pasient- og brukerrettighetsloven § 7-2). Klagen sendes til ${clinic.name}, ${clinic.department}, ${clinic.postalAddress}. Vi vurderer saken på nytt. ${notUpheld}, sender vi klagen videre til ${clinic.complaintsTo}.`,
+      ],
+      [
+        `Klagefristen er fire uker fra ${subject} fikk eller burde ha fått kjennskap til vurderingen (pasient- og brukerrettighetsloven § 7-5). Klagen bør være skriftlig og begrunnet.`,
+      ],
+    ],
+  };
+}
+
+function grantedSections(
+  decision: Extract<Decision, { outcome: "granted" }>,
+  input: DecisionLetterInput,
+  toPatient: boolean,
+): Section[] {
+  const { clinic } = input;
+  const careForm = CARE_FORMS.find((form) => form.key === decision.careForm)?.label ?? decision.careForm;
+  const deadline = formatNorwegianWeekdayDate(decision.startOfCareDeadline);
+  const you = toPatient ? "du" : "pasienten";
+  const You = toPatient ? "Du" : "Pasienten";
+  const your = toPatient ? "deg" : "pasienten";
+  const when: Paragraph = decision.plannedStart
+    ? [
+        "Planlagt oppstart: ",
+        { text: formatNorwegianWeekdayDate(decision.plannedStart), strong: true },
+        `. ${You} får innkalling med klokkeslett.`,
+      ]
+    : decision.startNoticeBy
+      ? [
+          "Tidspunktet for oppstart er ikke fastsatt ennå. ",
+          {
+            text: `${You} får innkalling med dato og klokkeslett senest ${formatNorwegianWeekdayDate(decision.startNoticeBy)}.`,
+            strong: true,
+          },
+        ]
+      : [
+          `Tidspunktet for oppstart er ikke fastsatt ennå. ${You} får innkalling i god tid før fristen nedenfor.`,
+        ];
+  return [
+    {
+      paragraphs: [
+        [
+          {
+            text: `${You} har rett til nødvendig helsehjelp i spesialisthelsetjenesten (pasient- og brukerrettighetsloven § 2-1 b).`,
+            strong: true,
+          },
+        ],
+      ],
+    },
+    {
+      heading: "Tilbud",
+      paragraphs: [[`${You} får tilbud om ${careForm}.`]],
+    },
+    {
+      heading: "Når og hvor",
+      paragraphs: [
+        when,
+        [`Sted: ${clinic.name}, ${clinic.department}, ${clinic.visitingAddress}.`],
+        [
+          "Helsehjelpen skal starte senest ",
+          { text: deadline, strong: true },
+          ". Dette er den juridiske fristen for når helsehjelpen skal være satt i gang (pasient- og brukerrettighetsloven § 2-1 b andre ledd).",
+        ],
+      ],
+    },
+    {
+      heading: "Hvis fristen ikke holdes",
+      paragraphs: [
+        [
+          `Er helsehjelpen ikke satt i gang innen ${deadline}, melder sykehuset fra til Helfo. ${clinic.helfo.name} skal da skaffe ${your} et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet (pasient- og brukerrettighetsloven § 2-1 b fjerde ledd).`,
+        ],
+        [
+          `${You} kan også selv kontakte ${clinic.helfo.name} på telefon ${clinic.helfo.phone} eller på ${clinic.helfo.web}.`,
+        ],
+      ],
+    },
+    {
+      heading: "Fritt behandlingsvalg",
+      paragraphs: [
+        [
+          `${You} kan selv velge hvor helsehjelpen skal gis: ved et offentlig sykehus eller en privat virksomhet som har avtale med et regionalt helseforetak (fritt behandlingsvalg, pasient- og brukerrettighetsloven § 2-4). Ventetider og behandlingssteder ${toPatient ? "finner du" : "står"} på helsenorge.no. Ta kontakt med oss hvis ${you} ønsker et annet behandlingssted.`,
+        ],
+      ],
+    },
+    complaintSection(clinic, toPatient),
+  ];
+}
+
+function refusedSections(
+  decision: Extract<Decision, { outcome: "refused" }>,
+  input: DecisionLetterInput,
+  toPatient: boolean,
+): Section[] {
+  const You = toPatient ? "Du" : "Pasienten";
+  const you = toPatient ? "du" : "pasienten";
+  return [
+    {
+      paragraphs: [
+        [
+          {
+            text: `Vi har kommet fram til at ${you} ikke har rett til nødvendig helsehjelp i spesialisthelsetjenesten (pasient- og brukerrettighetsloven § 2-1 b). Henvisningen får derfor avslag.`,
+            strong: true,
+          },
+        ],
+      ],
+    },
+    { heading: "Begrunnelse", paragraphs: [[{ text: decision.justification, multiline: true }]] },
+    {
+      heading: "Råd om videre oppfølging",
+      paragraphs: [
+        [{ text: decision.advice, multiline: true }],
+        [
+          toPatient
+            ? "Fastlegen din har fått kopi av dette brevet og kan følge deg opp videre."
+            : "Henviser og fastlege kan kontakte oss for faglige råd om videre oppfølging.",
+        ],
+      ],
+    },
+    {
+      heading: "Fornyet vurdering",
+      paragraphs: [
+        [
+          `${You} har rett til én fornyet vurdering av helsetilstanden i spesialisthelsetjenesten (pasient- og brukerrettighetsloven § 2-3). ${toPatient ? "Snakk med fastlegen din eller den som henviste deg" : "Henviser kan be om det med en ny henvisning"} hvis ${you} ønsker det. Endrer situasjonen seg, kan henviser også sende en ny henvisning.`,
+        ],
+      ],
+    },
+    complaintSection(input.clinic, toPatient),
+  ];
+}
+
+function forwardedSections(
+  decision: Extract<Decision, { outcome: "forwarded" }>,
+  input: DecisionLetterInput,
+  toPatient: boolean,
+): Section[] {
+  const you = toPatient ? "du" : "pasienten";
+  const You = toPatient ? "Du" : "Pasienten";
+  const ansiennitet = formatNorwegianDate(input.receivedDate);
+  const answerBy = input.answerByDate;
+  const hear: Paragraph = !answerBy
+    ? [`${You} får svar fra ${decision.forwardTo}.`]
+    : answerBy >= input.decidedDate
+      ? [
+          `${decision.forwardTo} skal gi ${toPatient ? "deg" : "pasienten"} svar på om ${you} har rett til nødvendig helsehjelp senest `,
+          { text: formatNorwegianWeekdayDate(answerBy), strong: true },
+          ".",
+        ]
+      : [
+          `Fristen for å gi ${toPatient ? "deg" : "pasienten"} svar, ${formatNorwegianWeekdayDate(answerBy)}, er passert. ${decision.forwardTo} skal gi svar så snart som mulig.`,
+        ];
+  return [
+    {
+      paragraphs: [
+        [
+          { text: `Henvisningen er sendt videre til ${decision.forwardTo}`, strong: true },
+          `, som vurderer om ${you} har rett til nødvendig helsehjelp i spesialisthelsetjenesten, og gir svar.`,
+        ],
+      ],
+    },
+    { heading: "Begrunnelse", paragraphs: [[{ text: decision.justification, multiline: true }]] },
+    {
+      heading: toPatient ? "Når du får svar" : "Når pasienten får svar",
+      paragraphs: [
+        [
+          "Ansiennitetsdatoen ",
+          { text: ansiennitet, strong: true },
+          ` følger henvisningen til ${decision.forwardTo}. Fristen for vurderingen regnes fortsatt fra denne datoen, ikke fra når ${decision.forwardTo} mottar henvisningen.`,
+        ],
+        hear,
+      ],
+    },
+    {
+      heading: `Kontakt ${decision.forwardTo}`,
+      paragraphs: [
+        [
+          decision.forwardToContact
+            ? `${decision.forwardTo}: ${decision.forwardToContact}.`
+            : `Spør oss om kontaktinformasjon til ${decision.forwardTo}.`,
+        ],
+      ],
+    },
+  ];
+}
+
+/** Renders one recipient's letter: the referrer's, or the patient's or the GP's copy. */
+export function renderDecisionLetter(input: DecisionLetterInput): RenderedLetter {
+  const { decision, clinic } = input;
+  const toPatient = input.recipientRole === "patient";
+  const intro: Section = {
+    paragraphs: [
+      [
+        `Vi viser til ${toPatient ? "henvisningen din, " : "henvisning "}mottatt ${formatNorwegianDate(input.receivedDate)}. ${assessedBySentence(input.assessment)}`,
+      ],
+      ...(toPatient
+        ? [
+            [
+              `Dette er din kopi av svaret til ${input.referrer.name}, ${input.referrer.organisation}, som henviste deg.`,
+            ],
+          ]
+        : []),
+    ],
+  };
+  const body =
+    decision.outcome === "granted"
+      ? grantedSections(decision, input, toPatient)
+      : decision.outcome === "refused"
+        ? refusedSections(decision, input, toPatient)
+        : forwardedSections(decision, input, toPatient);
+  return render({
+    subject: `${SUBJECT_PREFIXES[input.recipientRole]} (ref. ${input.referralId})`,
+    copyNote: COPY_NOTES[input.recipientRole],
+    letterhead: letterheadOf(clinic),
+    to: addresseeOf(input.recipientRole, input),
+    copyList: copyListOf(input.recipientRole, input),
+    letterDate: formatNorwegianDate(input.decidedDate),
+    referralId: input.referralId,
+    title: TITLES[decision.outcome],
+    regarding: regardingOf(input.patient),
+    sections: [intro, ...body, contactSection(clinic, input.referralId, toPatient)],
+    signature: [
+      "Med vennlig hilsen",
+      `${input.assessment.responsible.name}, ${roleLabel(input.assessment.responsible.role)}`,
+      "Ansvarlig for vurderingen",
+      `${clinic.name}, ${clinic.department}`,
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The acknowledgement of a secondary referral
 
 export interface AcknowledgementLetterInput {
   /** The letter's reference ("Vår referanse"). */
   referralId: string;
   /** The Oslo date the referral was received. */
   receivedDate: IsoDate;
-  patient: { name: string };
-  referrer: { name: string; organisation: string };
+  patient: LetterPatient;
+  referrer: LetterReferrer;
   /** The earlier rights assessment the secondary referral builds on. */
   previousDecisionRef: string;
   /** The date of the letter. */
   date: IsoDate;
-  clinic: ClinicConfig["clinic"];
+  clinic: LetterClinic;
 }
+
+const ACKNOWLEDGEMENT_TITLE = "Bekreftelse på mottatt henvisning";
 
 /**
  * The acknowledgement to the referrer of a secondary referral (sekundærhenvisning): received, not
@@ -290,29 +579,40 @@ export interface AcknowledgementLetterInput {
  * contact. It decides nothing, so it carries no complaint section.
  */
 export function renderAcknowledgementLetter(input: AcknowledgementLetterInput): RenderedLetter {
-  const subject = `${ACKNOWLEDGEMENT_TITLE} (ref. ${input.referralId})`;
-  const view = {
-    subject,
-    title: ACKNOWLEDGEMENT_TITLE,
+  return render({
+    subject: `${ACKNOWLEDGEMENT_TITLE} (ref. ${input.referralId})`,
     copyNote: null,
+    letterhead: letterheadOf(input.clinic),
+    to: addresseeOf("referrer", input),
     copyList: null,
+    letterDate: formatNorwegianDate(input.date),
     referralId: input.referralId,
-    receivedDate: formatNorwegianDate(input.receivedDate),
-    decidedDate: formatNorwegianDate(input.date),
-    patientName: input.patient.name,
-    referrer: input.referrer,
-    clinic: input.clinic,
-    previousDecisionRef: input.previousDecisionRef,
-  };
-  return { subject, html: acknowledgementTemplate.html(view), text: acknowledgementTemplate.text(view) };
+    title: ACKNOWLEDGEMENT_TITLE,
+    regarding: regardingOf(input.patient),
+    sections: [
+      {
+        paragraphs: [
+          [`Vi bekrefter at vi har mottatt henvisningen ${formatNorwegianDate(input.receivedDate)}.`],
+          [
+            "Henvisningen er en sekundærhenvisning for en tilstand som allerede er rettighetsvurdert (tidligere vurdering: ",
+            { text: input.previousDecisionRef, strong: true },
+            "). ",
+            { text: "Den blir derfor ikke rettighetsvurdert på nytt", strong: true },
+            ", og pasienten får ikke et nytt svar om rett til nødvendig helsehjelp. Den tidligere vurderingen og fristen som ble satt der, gjelder fortsatt.",
+          ],
+          [
+            `Henvisningen er registrert hos ${input.clinic.name}, ${input.clinic.department}, og følges opp i det pågående forløpet.`,
+          ],
+        ],
+      },
+      contactSection(input.clinic, input.referralId, false),
+    ],
+    signature: ["Med vennlig hilsen", `${input.clinic.name}, ${input.clinic.department}`],
+  });
 }
 
-const informationRequestTemplate = {
-  html: htmlTemplate(HTML_HEAD + HTML_INFORMATION_REQUEST + HTML_FOOT),
-  text: textTemplate(TEXT_HEAD + TEXT_INFORMATION_REQUEST + TEXT_FOOT),
-};
-
-const INFORMATION_REQUEST_TITLE = "Forespørsel om tilleggsopplysninger";
+// ---------------------------------------------------------------------------------------------
+// The forespørsel
 
 export interface InformationRequestLetterInput {
   /** The letter's reference ("Vår referanse"). */
@@ -321,14 +621,16 @@ export interface InformationRequestLetterInput {
   receivedDate: IsoDate;
   /** The assessment due date: the letter says the clock keeps running until then. */
   assessmentDueDate: IsoDate;
-  patient: { name: string };
-  referrer: { name: string; organisation: string };
+  patient: LetterPatient;
+  referrer: LetterReferrer;
   /** What the intake team asks, as typed on the task page. */
   question: string;
   /** The date of the letter. */
   date: IsoDate;
-  clinic: ClinicConfig["clinic"];
+  clinic: LetterClinic;
 }
+
+const INFORMATION_REQUEST_TITLE = "Forespørsel om tilleggsopplysninger";
 
 /**
  * The forespørsel to the referrer: what the intake team needs, how to send it, and that this is not
@@ -336,39 +638,49 @@ export interface InformationRequestLetterInput {
  * get the answer later), and without a complaint section, because nothing is decided yet.
  */
 export function renderInformationRequestLetter(input: InformationRequestLetterInput): RenderedLetter {
-  const subject = `${INFORMATION_REQUEST_TITLE} (ref. ${input.referralId})`;
-  const view = {
-    subject,
-    title: INFORMATION_REQUEST_TITLE,
+  return render({
+    subject: `${INFORMATION_REQUEST_TITLE} (ref. ${input.referralId})`,
     copyNote: null,
+    letterhead: letterheadOf(input.clinic),
+    to: addresseeOf("referrer", input),
     copyList: null,
+    letterDate: formatNorwegianDate(input.date),
     referralId: input.referralId,
-    receivedDate: formatNorwegianDate(input.receivedDate),
-    decidedDate: formatNorwegianDate(input.date),
-    dueDate: formatNorwegianDate(input.assessmentDueDate),
-    patientName: input.patient.name,
-    referrer: input.referrer,
-    clinic: input.clinic,
-    question: input.question,
-  };
-  return {
-    subject,
-    html: informationRequestTemplate.html(view),
-    text: informationRequestTemplate.text(view),
-  };
-}
-
-function outcomeView(decision: Decision): Record<string, string | null> {
-  switch (decision.outcome) {
-    case "granted":
-      return {
-        careForm: CARE_FORMS.find((form) => form.key === decision.careForm)?.label ?? decision.careForm,
-        startOfCareDeadline: formatNorwegianDate(decision.startOfCareDeadline),
-        plannedStart: decision.plannedStart ? formatNorwegianDate(decision.plannedStart) : null,
-      };
-    case "refused":
-      return { justification: decision.justification, advice: decision.advice };
-    case "forwarded":
-      return { forwardTo: decision.forwardTo, justification: decision.justification };
-  }
+    title: INFORMATION_REQUEST_TITLE,
+    regarding: regardingOf(input.patient),
+    sections: [
+      {
+        paragraphs: [
+          [
+            `Vi viser til henvisning mottatt ${formatNorwegianDate(input.receivedDate)}. For å vurdere henvisningen trenger inntaksteamet flere opplysninger.`,
+          ],
+        ],
+      },
+      { heading: "Hva vi trenger", paragraphs: [[{ text: input.question, multiline: true }]] },
+      {
+        heading: "Slik svarer du",
+        paragraphs: [
+          [
+            `Send opplysningene som tillegg til henvisningen gjennom den vanlige elektroniske meldingsutvekslingen, og oppgi vår referanse ${input.referralId}.`,
+          ],
+        ],
+      },
+      {
+        heading: "Fristen løper",
+        paragraphs: [
+          [
+            "Dette er ikke et svar på henvisningen, og henvisningen er ikke sendt i retur. Fristen for vurdering løper som før: henvisningen blir vurdert senest ",
+            { text: formatNorwegianDate(input.assessmentDueDate), strong: true },
+            ", også om opplysningene ikke har kommet innen da.",
+          ],
+        ],
+      },
+      contactSection(input.clinic, input.referralId, false),
+    ],
+    signature: [
+      "Med vennlig hilsen",
+      `${input.clinic.name}, ${input.clinic.department}`,
+      "Tverrfaglig inntaksteam",
+    ],
+  });
 }

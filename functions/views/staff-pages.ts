@@ -86,7 +86,7 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 {{/if}}
 <dt>Prioritet</dt><dd>{{#if urgent}}<strong class="urgent">{{priority}}</strong>{{else}}{{priority}}{{/if}}</dd>
 <dt>Mottatt</dt><dd>{{receivedDate}}</dd>
-<dt>Pasient</dt><dd>{{patient.name}}{{#if patient.birthYear}} (født {{patient.birthYear}}){{/if}}</dd>
+<dt>Pasient</dt><dd>{{patient.name}}{{#if patient.birthDate}}, født {{date patient.birthDate}}{{/if}}</dd>
 <dt>Henviser</dt><dd>{{referrer.name}}, {{referrer.organisation}}</dd>
 <dt>Diagnoser</dt>
 <dd><ul>
@@ -172,7 +172,8 @@ export interface TaskPageInput {
     receivedAt: string;
     assessmentDueDate: IsoDate;
     workingDaysLeft: number;
-    patient: { name: string; birthYear?: number };
+    /** The birth date (from the national ID) beside the name, so the right patient is assessed. */
+    patient: { name: string; birthDate?: IsoDate };
     referrer: { name: string; organisation: string };
     diagnoses: { system: string; code: string; text?: string }[];
     reason: string;
@@ -209,6 +210,8 @@ type FormOutcome = (typeof FORM_OUTCOMES)[number];
 type FieldName =
   | "startOfCareDeadline"
   | "plannedStart"
+  | "startNoticeBy"
+  | "forwardToContact"
   | "justification"
   | "advice"
   | "forwardTo"
@@ -255,8 +258,14 @@ const FORMS: Record<FormOutcome, FormDef> = {
       },
       {
         name: "plannedStart",
-        label: "Planlagt oppstart (valgfritt)",
-        hint: "ÅÅÅÅ-MM-DD, senest på fristen.",
+        label: "Planlagt oppstart",
+        hint: "ÅÅÅÅ-MM-DD: fra i dag og senest på fristen. Pasienten skal få vite når helsehjelpen starter.",
+        type: "date",
+      },
+      {
+        name: "startNoticeBy",
+        label: "Eller: pasienten får vite tidspunktet senest",
+        hint: "Bare når oppstart ikke er planlagt ennå. ÅÅÅÅ-MM-DD, før fristen. Står i brevet til pasienten.",
         type: "date",
       },
       ASSESSED_BY,
@@ -292,6 +301,13 @@ const FORMS: Record<FormOutcome, FormDef> = {
         name: "forwardTo",
         label: "Sendes til",
         hint: "Klinikken eller senteret som skal vurdere henvisningen.",
+        type: "text",
+        required: true,
+      },
+      {
+        name: "forwardToContact",
+        label: "Kontaktinformasjon til mottakende klinikk",
+        hint: "Telefon og adresse. Står i brevet, så pasienten vet hvem som skal svare.",
         type: "text",
         required: true,
       },

@@ -76,6 +76,7 @@ describe("a clinician decides in the browser", () => {
       async (page) => {
         await page.getByLabel("Tverrfaglig utredning i team").check();
         await page.locator("#granted-startOfCareDeadline").fill(daysFromNow(8 * 7));
+        await page.locator("#granted-plannedStart").fill(daysFromNow(4 * 7));
         await page.locator("#granted-assessedBy").fill("1234567");
       },
       "Registrer rett til helsehjelp",
@@ -101,6 +102,7 @@ describe("a clinician decides in the browser", () => {
       "forwarded",
       async (page) => {
         await page.locator("#forwarded-forwardTo").fill("Regionalt smertesenter, St. Olavs hospital");
+        await page.locator("#forwarded-forwardToContact").fill("telefon 72 57 30 00");
         await page.locator("#forwarded-justification").fill("Trenger regional kompetanse.");
         await page.locator("#forwarded-assessedBy").fill("1234567");
       },

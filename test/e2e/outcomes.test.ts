@@ -12,7 +12,6 @@ import {
   daysFromNow,
   emailsOf,
   eventTypes,
-  gpEmail,
   patientEmail,
   postForm,
   referrerEmail,
@@ -33,7 +32,7 @@ afterAll(async () => {
 });
 
 describe("every outcome on the local stack", () => {
-  it("forwards a referral: the referrer, the patient and the GP learn where to, why, and that the ansiennitetsdato follows", async () => {
+  it("forwards a referral: the referrer (the sample's GP too: one letter) and the patient learn where to, why, and that the ansiennitetsdato follows", async () => {
     // Prepare: itself a forward, first received in the specialist health service three days ago.
     const originalReceivedDate = daysFromNow(-3);
     const referral = {
@@ -51,6 +50,7 @@ describe("every outcome on the local stack", () => {
     const decided = await postForm(taskLink, {
       outcome: "forwarded",
       forwardTo: "Smertesenteret, St. Olavs hospital",
+      forwardToContact: "telefon 72 57 30 00",
       justification: "Pasienten bor nærmere St. Olavs hospital.",
       assessedBy: "1234567",
     });
@@ -64,7 +64,7 @@ describe("every outcome on the local stack", () => {
     });
     const letters = await emailsOf(stack, referralId);
     expect(letters.map((email) => email.destination.to[0]).sort()).toEqual(
-      [referrerEmail, patientEmail, gpEmail].sort(),
+      [referrerEmail, patientEmail].sort(),
     );
     for (const letter of letters) {
       const text = letter.body.text ?? "";
@@ -73,7 +73,9 @@ describe("every outcome on the local stack", () => {
       expect(text).toContain(
         `Ansiennitetsdatoen ${formatNorwegianDate(originalReceivedDate)} følger henvisningen til Smertesenteret`,
       );
-      expect(text).toContain("Statsforvalteren");
+      expect(text).toContain("telefon 72 57 30 00");
+      // A forward decides no right: nothing to complain about here.
+      expect(text).not.toContain("Statsforvalteren");
     }
     expect(letters.find((l) => l.destination.to[0] === patientEmail)?.body.text).toContain(
       "Kopi til pasient",
@@ -127,6 +129,7 @@ describe("every outcome on the local stack", () => {
       outcome: "granted",
       careForm: "mapping-consultation",
       startOfCareDeadline: careDeadline,
+      startNoticeBy: daysFromNow(14),
       assessedBy: "1234567",
     });
 
@@ -138,7 +141,7 @@ describe("every outcome on the local stack", () => {
       /svar på henvisning/i.test(email.subject),
     );
     expect(answers.map((email) => email.destination.to[0]).sort()).toEqual(
-      [referrerEmail, patientEmail, gpEmail].sort(),
+      [referrerEmail, patientEmail].sort(),
     );
     expect(answers[0]?.body.text).toContain(formatNorwegianDate(careDeadline));
     expect(answers[0]?.body.text).toContain("kartleggingskonsultasjon");
@@ -197,7 +200,7 @@ describe("every outcome on the local stack", () => {
     // Act
     const listed = await getJson(`${stack.apiUrl}/letters?status=awaiting-postal`);
 
-    // Assess: the patient's copy waits for post, with the address; referrer and GP got email.
+    // Assess: the patient's copy waits for post, with the address; the referrer (also the GP) got email.
     expect(listed.status).toBe(200);
     const mine = (listed.body.letters as Record<string, unknown>[]).filter(
       (l) => l.referralId === referralId,
@@ -213,9 +216,9 @@ describe("every outcome on the local stack", () => {
         postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
       },
     ]);
-    expect((await emailsOf(stack, referralId)).map((email) => email.destination.to[0]).sort()).toEqual(
-      [referrerEmail, gpEmail].sort(),
-    );
+    expect((await emailsOf(stack, referralId)).map((email) => email.destination.to[0]).sort()).toEqual([
+      referrerEmail,
+    ]);
 
     // Act: someone posts it and marks it sent; a second mark is refused.
     const letterId = String(mine[0]?.letterId);
@@ -232,10 +235,14 @@ describe("every outcome on the local stack", () => {
     );
     const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
     expect(eventTypes(file)).toEqual(expect.arrayContaining(["letter-awaiting-postal", "letter-posted"]));
-    expect((file.letters as { recipientRole: string; status: string }[]).map((l) => l.status)).toEqual([
-      "sent",
-      "sent",
-      "sent",
-    ]);
+    expect(
+      (file.letters as { recipientRole: string; status: string }[]).map((l) => [l.recipientRole, l.status]),
+    ).toEqual(
+      expect.arrayContaining([
+        ["referrer", "sent"],
+        ["patient", "sent"],
+      ]),
+    );
+    expect(file.letters).toHaveLength(2);
   });
 });

@@ -44,6 +44,14 @@ export function withPatient(name: string, email: string = patientEmail): Record<
   return referral;
 }
 
+/**
+ * The referral with a GP who is not the referrer (another HPR number), so the GP gets a copy of their
+ * own. In the sample, the GP is the referrer, who gets one letter.
+ */
+export function withOwnGp(referral: Record<string, unknown>): Record<string, unknown> {
+  return { ...referral, gp: { hprNumber: "7654321", name: "Gro Fastlege", email: gpEmail } };
+}
+
 /** A date `days` from now (negative: ago), as YYYY-MM-DD. */
 export const daysFromNow = (days: number) =>
   new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);

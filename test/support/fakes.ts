@@ -358,10 +358,11 @@ export function testClinicConfig(overrides: Partial<ClinicConfigInput> = {}): Cl
     clinic: {
       name: "Smerteklinikken",
       department: "Tverrfaglig smerteklinikk",
-      address: "Postboks 4950 Nydalen, 0424 Oslo",
+      postalAddress: "Postboks 4950 Nydalen, 0424 Oslo",
+      visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
       phone: "23 00 00 00",
       email: "smerteklinikken@smerteklinikk.example",
-      complaintsTo: "Statsforvalteren i Oslo og Akershus",
+      complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
     },
     intakeTeam: [
       { name: "Ingrid Lie", role: "physician", email: "ingrid.lie@smerteklinikk.example", lead: true },

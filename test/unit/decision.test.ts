@@ -10,6 +10,7 @@ function formBody(fields: Record<string, string>): Record<string, string> {
     careForm: "",
     startOfCareDeadline: "",
     plannedStart: "",
+    startNoticeBy: "",
     justification: "",
     advice: "",
     assessedBy: "",
@@ -48,12 +49,13 @@ describe("a decision", () => {
     });
   });
 
-  it("treats an empty planned start as absent", () => {
+  it("treats an empty planned start as absent when the date the patient will be told is given", () => {
     // Prepare
     const body = formBody({
       outcome: "granted",
       careForm: "mapping-consultation",
       startOfCareDeadline: "2025-07-25",
+      startNoticeBy: "2025-06-13",
       assessedBy: "ola.lege",
     });
 
@@ -80,7 +82,13 @@ describe("a decision", () => {
   it("rejects a deadline more than a year ahead, or past a configured maximum", () => {
     // Prepare
     const granted = (deadline: string) =>
-      formBody({ outcome: "granted", careForm: "team", startOfCareDeadline: deadline, assessedBy: "123" });
+      formBody({
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: deadline,
+        plannedStart: "2025-06-10",
+        assessedBy: "123",
+      });
 
     // Act + Assess
     expect(parseDecision(granted("2026-05-02"), TODAY).ok).toBe(true);
@@ -95,6 +103,7 @@ describe("a decision", () => {
       outcome: "granted",
       careForm: "team",
       startOfCareDeadline: "2025-06-31",
+      plannedStart: "2025-06-10",
       assessedBy: "1",
     });
 
@@ -167,6 +176,7 @@ describe("a decision", () => {
       {
         outcome: "forwarded",
         forwardTo: "Smertesenteret, St. Olavs hospital",
+        forwardToContact: "telefon 72 57 30 00",
         justification: "Nærmere bosted.",
         assessedBy: "1",
       },
@@ -175,6 +185,61 @@ describe("a decision", () => {
 
     // Assess
     expect(result.ok).toBe(true);
+  });
+
+  it("asks a forward for the receiving clinic's contact, which the letter gives the patient", () => {
+    const result = parseDecision(
+      {
+        outcome: "forwarded",
+        forwardTo: "Smertesenteret",
+        justification: "Nærmere bosted.",
+        assessedBy: "1",
+      },
+      TODAY,
+    );
+    expect(result).toEqual({
+      ok: false,
+      issues: [
+        {
+          path: "forwardToContact",
+          message: "Oppgi kontaktinformasjon til mottakende klinikk (telefon eller adresse)",
+        },
+      ],
+    });
+  });
+
+  it("asks a granted right for when care starts: a planned start, or the date by which the patient will be told (§ 2-2)", () => {
+    // Prepare
+    const granted = (fields: Record<string, string>) =>
+      formBody({
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: "2025-07-25",
+        assessedBy: "1",
+        ...fields,
+      });
+
+    // Act + Assess
+    expect(pathsOf(parseDecision(granted({}), TODAY))).toEqual(["plannedStart"]);
+    expect(parseDecision(granted({ plannedStart: TODAY }), TODAY).ok).toBe(true);
+    expect(parseDecision(granted({ startNoticeBy: "2025-07-25" }), TODAY).ok).toBe(true);
+    expect(pathsOf(parseDecision(granted({ plannedStart: "2025-05-01" }), TODAY))).toEqual(["plannedStart"]);
+    expect(pathsOf(parseDecision(granted({ startNoticeBy: "2025-05-01" }), TODAY))).toEqual([
+      "startNoticeBy",
+    ]);
+    expect(pathsOf(parseDecision(granted({ startNoticeBy: "2025-07-26" }), TODAY))).toEqual([
+      "startNoticeBy",
+    ]);
+  });
+
+  it("reads a stored decision without a start back, whatever the date is today", () => {
+    const stored = {
+      outcome: "granted",
+      careForm: "team",
+      startOfCareDeadline: "2020-01-10",
+      assessedBy: "1",
+    };
+    expect(decisionSchema.safeParse(stored).success).toBe(true);
   });
 
   it("asks for an outcome when none or an unknown one is chosen", () => {

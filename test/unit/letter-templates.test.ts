@@ -1,13 +1,18 @@
 /**
- * Golden tests of every letter template: each rendered letter is kept under __golden__/ as readable
- * .txt and .html files (reviewed like code; `vitest -u` rewrites them after a deliberate change), and
- * the sentences that carry the law are asserted explicitly as well.
+ * The letters, checked against the law line by line. Every letter is kept under __golden__/ as
+ * readable .txt and .html files (reviewed like code; `vitest -u` rewrites them after a deliberate
+ * change), and the sentences that carry the law are asserted explicitly for every outcome and
+ * recipient: pbrl § 2-1 b (the right and the deadline), § 2-2 (told when and where), § 2-3 (renewed
+ * assessment), § 2-4 (free choice of hospital), § 7-2 (complaint to the Statsforvalteren), § 7-5
+ * (four weeks), Helfo after a missed start, the responsible clinician, the patient by name and birth
+ * date, the patient's copy in the second person.
  */
 import { describe, expect, it } from "vitest";
 import { type ClinicConfig, parseClinicConfig } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
 import {
   type DecisionLetterInput,
+  type LetterAssessment,
   type RenderedLetter,
   renderAcknowledgementLetter,
   renderDecisionLetter,
@@ -19,12 +24,13 @@ const clinic: ClinicConfig["clinic"] = parseClinicConfig(
     clinic: {
       name: "Smerteklinikken",
       department: "Avdeling for smertebehandling",
-      address: "Sognsvannsveien 20, 0372 Oslo",
+      postalAddress: "Postboks 4950 Nydalen, 0424 Oslo",
+      visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
       phone: "22 11 80 80",
       email: "smerteklinikken@example.no",
-      complaintsTo: "Statsforvalteren i Oslo og Viken",
+      complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
     },
-    intakeTeam: [{ name: "Lege Lise", role: "physician", email: "lise@example.no", lead: true }],
+    intakeTeam: [{ name: "Ingrid Lie", role: "physician", email: "ingrid.lie@example.no", lead: true }],
   }),
 ).clinic;
 
@@ -34,33 +40,61 @@ const DECISIONS = {
     careForm: "team",
     startOfCareDeadline: "2025-07-25",
     plannedStart: "2025-06-10",
-    assessedBy: "1234567",
+    assessedBy: "ingrid.lie@example.no",
+  },
+  grantedNotice: {
+    outcome: "granted",
+    careForm: "mapping-consultation",
+    startOfCareDeadline: "2025-07-25",
+    startNoticeBy: "2025-06-13",
+    assessedBy: "ingrid.lie@example.no",
   },
   refused: {
     outcome: "refused",
     justification:
       "Smertene kan følges opp i primærhelsetjenesten.\nDet er ikke behov for tverrfaglig utredning nå.",
     advice: "Gradert aktivitetsøkning med støtte fra fysioterapeut.",
-    assessedBy: "1234567",
+    assessedBy: "ingrid.lie@example.no",
   },
   forwarded: {
     outcome: "forwarded",
     forwardTo: "Smertesenteret, St. Olavs hospital",
+    forwardToContact: "telefon 72 57 30 00, Postboks 3250 Torgarden, 7006 Trondheim",
     justification: "Pasienten bor nærmere St. Olavs hospital, som har tilbud for denne tilstanden.",
-    assessedBy: "1234567",
+    assessedBy: "ingrid.lie@example.no",
   },
 } satisfies Record<string, Decision>;
+
+const TEAM: LetterAssessment = {
+  track: "intake-meeting",
+  participantRoles: ["physician", "psychologist", "physiotherapist"],
+  responsible: { name: "Ingrid Lie", role: "physician" },
+};
+
+const SINGLE: LetterAssessment = {
+  track: "single-assessor",
+  participantRoles: ["physician"],
+  responsible: { name: "Ingrid Lie", role: "physician" },
+};
+
+const RECIPIENTS = ["referrer", "patient", "gp"] as const;
 
 function decisionLetter(decision: Decision, overrides: Partial<DecisionLetterInput> = {}): RenderedLetter {
   return renderDecisionLetter({
     referralId: "R-2025-0001",
     recipientRole: "referrer",
     receivedDate: "2025-04-22",
-    patient: { name: "Kari Nordmann" },
+    patient: {
+      name: "Kari Nordmann",
+      birthDate: "1985-03-15",
+      postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+    },
     referrer: { name: "Lege Legesen", organisation: "Sentrum legekontor" },
     gp: { name: "Fastlege Fastlegesen" },
     decision,
     decidedDate: "2025-05-02",
+    assessment: TEAM,
+    answerByDate: "2025-05-07",
     clinic,
     ...overrides,
   });
@@ -71,7 +105,7 @@ const informationRequest = (question = "Hvilke legemidler har pasienten prøvd, 
     referralId: "R-2025-0001",
     receivedDate: "2025-04-22",
     assessmentDueDate: "2025-05-07",
-    patient: { name: "Kari Nordmann" },
+    patient: { name: "Kari Nordmann", birthDate: "1985-03-15" },
     referrer: { name: "Lege Legesen", organisation: "Sentrum legekontor" },
     question,
     date: "2025-05-02",
@@ -82,7 +116,7 @@ const acknowledgement = () =>
   renderAcknowledgementLetter({
     referralId: "R-2025-0002",
     receivedDate: "2025-05-02",
-    patient: { name: "Kari Nordmann" },
+    patient: { name: "Kari Nordmann", birthDate: "1985-03-15" },
     referrer: { name: "Lege Legesen", organisation: "Sentrum legekontor" },
     previousDecisionRef: "SAK-2024-117",
     date: "2025-05-02",
@@ -94,19 +128,34 @@ async function expectGolden(name: string, letter: RenderedLetter) {
   await expect(letter.html).toMatchFileSnapshot(`./__golden__/${name}.html`);
 }
 
-describe("the letter templates (golden files)", () => {
-  it("granted: to the referrer, and the copies to the patient and the GP", async () => {
-    await expectGolden("granted.referrer", decisionLetter(DECISIONS.granted));
-    await expectGolden("granted.patient", decisionLetter(DECISIONS.granted, { recipientRole: "patient" }));
-    await expectGolden("granted.gp", decisionLetter(DECISIONS.granted, { recipientRole: "gp" }));
-  });
+/** Both bodies of a letter: every sentence the law asks for must be in each. */
+const bodies = (letter: RenderedLetter) => [letter.text, letter.html];
 
-  it("refused", async () => {
-    await expectGolden("refused.referrer", decisionLetter(DECISIONS.refused));
-  });
+describe("the letters (golden files, one per outcome and recipient)", () => {
+  for (const recipientRole of RECIPIENTS) {
+    it(`granted with a planned start, team track: ${recipientRole}`, async () => {
+      await expectGolden(`granted.${recipientRole}`, decisionLetter(DECISIONS.granted, { recipientRole }));
+    });
+    it(`granted with the date the patient will be told, single assessor: ${recipientRole}`, async () => {
+      await expectGolden(
+        `granted-notice.${recipientRole}`,
+        decisionLetter(DECISIONS.grantedNotice, { recipientRole, assessment: SINGLE }),
+      );
+    });
+    it(`refused: ${recipientRole}`, async () => {
+      await expectGolden(`refused.${recipientRole}`, decisionLetter(DECISIONS.refused, { recipientRole }));
+    });
+    it(`forwarded: ${recipientRole}`, async () => {
+      await expectGolden(
+        `forwarded.${recipientRole}`,
+        decisionLetter(DECISIONS.forwarded, { recipientRole }),
+      );
+    });
+  }
 
-  it("forwarded", async () => {
-    await expectGolden("forwarded.referrer", decisionLetter(DECISIONS.forwarded));
+  it("granted, when the GP is the referrer: one letter, copied to the patient only", async () => {
+    const { gp: _gp, ...input } = { gp: undefined };
+    await expectGolden("granted-gp-is-referrer.referrer", decisionLetter(DECISIONS.granted, input));
   });
 
   it("information request (forespørsel)", async () => {
@@ -118,62 +167,259 @@ describe("the letter templates (golden files)", () => {
   });
 });
 
-describe("what each letter says", () => {
-  it("a granted right: the decision, the care, where, the planned start and the legal deadline, as Norwegian dates", () => {
-    const { text, html } = decisionLetter(DECISIONS.granted);
-    for (const body of [text, html]) {
-      expect(body).toContain("Pasienten har rett til nødvendig helsehjelp i spesialisthelsetjenesten.");
-      expect(body).toContain(
-        "tverrfaglig utredning i team ved Smerteklinikken, Avdeling for smertebehandling",
-      );
-      expect(body).toContain("Sognsvannsveien 20, 0372 Oslo");
-      expect(body).toMatch(/Planlagt oppstart: (<strong>)?10\. juni 2025/);
-      expect(body).toMatch(/Frist for igangsetting av helsehjelp: (<strong>)?25\. juli 2025/);
-      expect(body).toContain("Dato: 2. mai 2025");
-      expect(body).toContain("klage på vurderingen til Statsforvalteren i Oslo og Viken");
-      expect(body).toContain("telefon 22 11 80 80");
+describe("what the law asks of every answer", () => {
+  const decided = [DECISIONS.granted, DECISIONS.grantedNotice, DECISIONS.refused, DECISIONS.forwarded];
+
+  it("is dated, with the clinic's reference", () => {
+    for (const body of bodies(decisionLetter(DECISIONS.granted))) {
+      expect(body).toMatch(/Dato: 2\. mai 2025(<br>|\n)Vår referanse: R-2025-0001/);
     }
   });
 
-  it("a refusal: the justification and the advice, and how to complain", () => {
-    const { text } = decisionLetter(DECISIONS.refused);
-    expect(text).toContain("Henvisningen får derfor avslag.");
-    expect(text).toContain("BEGRUNNELSE\nSmertene kan følges opp i primærhelsetjenesten.");
-    expect(text).toContain(
-      "RÅD OM VIDERE OPPFØLGING\nGradert aktivitetsøkning med støtte fra fysioterapeut.",
+  it("names the patient with the birth date beside the name, and never a national ID", () => {
+    for (const decision of decided) {
+      for (const recipientRole of RECIPIENTS) {
+        const letter = decisionLetter(decision, { recipientRole });
+        expect(letter.text).toContain("Gjelder: Kari Nordmann, født 15. mars 1985");
+        expect(letter.html).toContain("<strong>Gjelder:</strong> Kari Nordmann, født 15. mars 1985");
+        expect(letter.text).not.toMatch(/\d{11}/);
+        expect(letter.subject).not.toMatch(/Kari|Nordmann/);
+      }
+    }
+  });
+
+  it("names the responsible clinician and the team that took part, on the team track", () => {
+    for (const decision of decided) {
+      for (const body of bodies(decisionLetter(decision))) {
+        expect(body).toContain(
+          "Henvisningen er vurdert i vårt tverrfaglige inntaksteam (lege, psykolog og fysioterapeut). Ansvarlig for vurderingen er Ingrid Lie, lege.",
+        );
+        expect(body).toMatch(/Ingrid Lie, lege(<br>|\n)Ansvarlig for vurderingen/);
+      }
+    }
+  });
+
+  it("says one clinician assessed it alone on the single-assessor track, and no team", () => {
+    for (const decision of decided) {
+      for (const body of bodies(decisionLetter(decision, { assessment: SINGLE }))) {
+        expect(body).toContain(
+          "Henvisningen er vurdert av Ingrid Lie, lege, som er ansvarlig for vurderingen.",
+        );
+        expect(body).not.toMatch(/inntaksteam/i);
+      }
+    }
+  });
+
+  it("speaks to the patient as 'du' in the patient's copy, and of 'pasienten' to the professionals", () => {
+    for (const decision of decided) {
+      const patient = decisionLetter(decision, { recipientRole: "patient" });
+      // What staff wrote (a justification) is quoted as written; the letter's own words say "du".
+      const quoted = "justification" in decision ? decision.justification : "";
+      for (const body of bodies(patient)) {
+        expect(body.replace(quoted, "")).not.toMatch(/\bpasienten\b/i);
+        expect(body).toMatch(/\b(du|deg|din)\b/i);
+      }
+      expect(patient.text).toMatch(/^Til: Kari Nordmann\nStorgata 1\n0150 Oslo$/m);
+      expect(patient.text).toContain("Dette er din kopi av svaret til Lege Legesen, Sentrum legekontor");
+      for (const recipientRole of ["referrer", "gp"] as const) {
+        const text = decisionLetter(decision, { recipientRole }).text;
+        expect(text).not.toMatch(/\b(du|deg)\b/);
+      }
+    }
+    expect(decisionLetter(DECISIONS.granted, { recipientRole: "patient" }).text).toContain(
+      "Du har rett til nødvendig helsehjelp i spesialisthelsetjenesten (pasient- og brukerrettighetsloven § 2-1 b).",
     );
-    expect(text).toContain("Statsforvalteren i Oslo og Viken");
   });
 
-  it("a forward: where to, why, that the ansiennitetsdato travels with it, and how to complain", () => {
-    const { text, html } = decisionLetter(DECISIONS.forwarded);
-    for (const body of [text, html]) {
-      expect(body).toContain("Henvisningen er sendt videre til Smertesenteret, St. Olavs hospital");
-      expect(body).toContain("Pasienten bor nærmere St. Olavs hospital");
-      expect(body).toMatch(
-        /Ansiennitetsdatoen (<strong>)?22\. april 2025(<\/strong>)? følger henvisningen til Smertesenteret/,
-      );
-      expect(body).toContain("fristen for vurdering regnes fortsatt fra denne datoen");
-      expect(body).toContain("Statsforvalteren i Oslo og Viken");
+  it("tells how to complain on a right and on a refusal: through the clinic to today's Statsforvalteren (§ 7-2), within four weeks (§ 7-5)", () => {
+    for (const decision of [DECISIONS.granted, DECISIONS.grantedNotice, DECISIONS.refused]) {
+      for (const recipientRole of RECIPIENTS) {
+        for (const body of bodies(decisionLetter(decision, { recipientRole }))) {
+          expect(body).toMatch(
+            /(Du|Pasienten) kan klage på vurderingen \(pasient- og brukerrettighetsloven § 7-2\)/,
+          );
+          expect(body).toContain(
+            "Klagen sendes til Smerteklinikken, Avdeling for smertebehandling, Postboks 4950 Nydalen, 0424 Oslo.",
+          );
+          expect(body).toContain(
+            "sender vi klagen videre til Statsforvalteren i Østfold, Buskerud, Oslo og Akershus.",
+          );
+          expect(body).toMatch(
+            /Klagefristen er fire uker fra (du|pasienten) fikk eller burde ha fått kjennskap til vurderingen \(pasient- og brukerrettighetsloven § 7-5\)/,
+          );
+          expect(body).not.toContain("Oslo og Viken");
+        }
+      }
     }
-    expect(text).toContain("Kopi til: pasient (Kari Nordmann) og fastlege (Fastlege Fastlegesen)");
   });
 
+  it("a forward decides no right, so it carries no complaint section", () => {
+    for (const recipientRole of RECIPIENTS) {
+      for (const body of bodies(decisionLetter(DECISIONS.forwarded, { recipientRole }))) {
+        expect(body).not.toMatch(/klage/i);
+        expect(body).not.toContain("Statsforvalteren");
+      }
+    }
+  });
+});
+
+describe("a granted right", () => {
+  it("says what care, when (the planned start) and where (the visiting address, not the PO box), and the latest start", () => {
+    for (const recipientRole of RECIPIENTS) {
+      for (const body of bodies(decisionLetter(DECISIONS.granted, { recipientRole }))) {
+        expect(body).toMatch(/(Du|Pasienten) får tilbud om tverrfaglig utredning i team\./);
+        expect(body).toMatch(/Planlagt oppstart: (<strong>)?tirsdag 10\. juni 2025/);
+        expect(body).toContain(
+          "Sted: Smerteklinikken, Avdeling for smertebehandling, Sognsvannsveien 20, 0372 Oslo.",
+        );
+        expect(body).not.toMatch(/Sted:[^\n<]*Postboks/);
+        expect(body).toMatch(/Helsehjelpen skal starte senest (<strong>)?fredag 25\. juli 2025/);
+        expect(body).toContain("(pasient- og brukerrettighetsloven § 2-1 b andre ledd)");
+      }
+    }
+  });
+
+  it("without a planned start, gives the date by which the patient will be told", () => {
+    for (const body of bodies(decisionLetter(DECISIONS.grantedNotice, { recipientRole: "patient" }))) {
+      expect(body).toMatch(/Du får innkalling med dato og klokkeslett senest fredag 13\. juni 2025\./);
+      expect(body).not.toContain("Planlagt oppstart");
+      expect(body).toContain("kartleggingskonsultasjon");
+    }
+  });
+
+  it("tells of the free choice of hospital (§ 2-4) and where to compare waiting times", () => {
+    for (const recipientRole of RECIPIENTS) {
+      for (const body of bodies(decisionLetter(DECISIONS.granted, { recipientRole }))) {
+        expect(body).toContain("(fritt behandlingsvalg, pasient- og brukerrettighetsloven § 2-4)");
+        expect(body).toContain("helsenorge.no");
+      }
+    }
+  });
+
+  it("says the hospital reports a missed start to Helfo, that Helfo Pasientformidling finds an offer, and how to reach Helfo", () => {
+    for (const recipientRole of RECIPIENTS) {
+      for (const body of bodies(decisionLetter(DECISIONS.granted, { recipientRole }))) {
+        expect(body).toContain(
+          "Er helsehjelpen ikke satt i gang innen fredag 25. juli 2025, melder sykehuset fra til Helfo.",
+        );
+        expect(body).toMatch(
+          /Helfo Pasientformidling skal da skaffe (deg|pasienten) et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet/,
+        );
+        expect(body).toMatch(
+          /kontakte Helfo Pasientformidling på telefon 33 52 80 00 eller på helsenorge\.no/,
+        );
+      }
+    }
+  });
+});
+
+describe("a refusal", () => {
+  it("is about the right to specialist care as a whole, not the place, with justification and advice", () => {
+    for (const recipientRole of RECIPIENTS) {
+      const letter = decisionLetter(DECISIONS.refused, { recipientRole });
+      for (const body of bodies(letter)) {
+        expect(body).toMatch(
+          /Vi har kommet fram til at (du|pasienten) ikke har rett til nødvendig helsehjelp i spesialisthelsetjenesten \(pasient- og brukerrettighetsloven § 2-1 b\)\. Henvisningen får derfor avslag\./,
+        );
+        expect(body).not.toMatch(/ved vår klinikk/);
+        expect(body).not.toContain("Helfo");
+      }
+      expect(letter.text).toContain(
+        "BEGRUNNELSE\nSmertene kan følges opp i primærhelsetjenesten.\nDet er ikke behov",
+      );
+      expect(letter.text).toContain(
+        "RÅD OM VIDERE OPPFØLGING\nGradert aktivitetsøkning med støtte fra fysioterapeut.",
+      );
+      expect(letter.html).toContain("primærhelsetjenesten.<br>\nDet er ikke behov");
+    }
+  });
+
+  it("tells of the right to a renewed assessment (§ 2-3)", () => {
+    for (const recipientRole of RECIPIENTS) {
+      for (const body of bodies(decisionLetter(DECISIONS.refused, { recipientRole }))) {
+        expect(body).toMatch(
+          /(Du|Pasienten) har rett til én fornyet vurdering av helsetilstanden i spesialisthelsetjenesten \(pasient- og brukerrettighetsloven § 2-3\)/,
+        );
+      }
+    }
+  });
+});
+
+describe("a forward", () => {
+  it("says where and why, that the ansiennitetsdato is kept, by when the patient hears, and how to reach the receiving clinic", () => {
+    for (const recipientRole of RECIPIENTS) {
+      for (const body of bodies(decisionLetter(DECISIONS.forwarded, { recipientRole }))) {
+        expect(body).toMatch(/Henvisningen er sendt videre til Smertesenteret, St\. Olavs hospital/);
+        expect(body).toContain("Pasienten bor nærmere St. Olavs hospital");
+        expect(body).toMatch(
+          /Ansiennitetsdatoen (<strong>)?22\. april 2025(<\/strong>)? følger henvisningen/,
+        );
+        expect(body).toMatch(
+          /svar på om (du|pasienten) har rett til nødvendig helsehjelp senest (<strong>)?onsdag 7\. mai 2025/,
+        );
+        expect(body).toContain(
+          "Smertesenteret, St. Olavs hospital: telefon 72 57 30 00, Postboks 3250 Torgarden, 7006 Trondheim.",
+        );
+      }
+    }
+  });
+
+  it("says the answer is overdue when the due date has passed", () => {
+    const letter = decisionLetter(DECISIONS.forwarded, {
+      answerByDate: "2025-04-30",
+      recipientRole: "patient",
+    });
+    expect(letter.text).toContain("Fristen for å gi deg svar, onsdag 30. april 2025, er passert.");
+  });
+});
+
+describe("one letter per person", () => {
+  it("copies the referrer's letter to the patient and the GP, and to the patient only when the GP is the referrer", () => {
+    expect(decisionLetter(DECISIONS.granted).text).toContain(
+      "Kopi til: pasient (Kari Nordmann) og fastlege (Fastlege Fastlegesen)",
+    );
+    const { text } = decisionLetter(DECISIONS.granted, { gp: undefined });
+    expect(text).toContain("Kopi til: pasient (Kari Nordmann)\n");
+    expect(text).not.toContain("fastlege (");
+  });
+
+  it("marks the copies to the patient and the GP", () => {
+    expect(
+      decisionLetter(DECISIONS.granted, { recipientRole: "patient" }).text.startsWith("Kopi til pasient\n"),
+    ).toBe(true);
+    expect(
+      decisionLetter(DECISIONS.granted, { recipientRole: "gp" }).text.startsWith("Kopi til fastlege\n"),
+    ).toBe(true);
+    expect(decisionLetter(DECISIONS.granted, { recipientRole: "patient" }).subject).toBe(
+      "Kopi til pasient: svar på henvisning (ref. R-2025-0001)",
+    );
+  });
+});
+
+describe("the letters to the referrer alone", () => {
   it("an information request: the question, that it is no answer, that the clock runs, whom to contact, no complaint", () => {
     const letter = informationRequest();
     expect(letter.subject).toBe("Forespørsel om tilleggsopplysninger (ref. R-2025-0001)");
-    for (const body of [letter.text, letter.html]) {
-      expect(body).toContain("Forespørsel om tilleggsopplysninger");
+    for (const body of bodies(letter)) {
       expect(body).toContain("Hvilke legemidler har pasienten prøvd, og med hvilken effekt?");
       expect(body).toContain("Dette er ikke et svar på henvisningen");
       expect(body).toMatch(/henvisningen blir vurdert senest (<strong>)?7\. mai 2025/);
-      expect(body).toContain("henvisning mottatt 22. april 2025");
       expect(body).toContain("telefon 22 11 80 80");
+      expect(body).toContain("Kari Nordmann, født 15. mars 1985");
       expect(body).not.toContain("Statsforvalteren");
       expect(body).not.toContain("Kopi til");
     }
   });
 
+  it("an acknowledgement of a secondary referral names the earlier assessment and carries no complaint", () => {
+    for (const body of bodies(acknowledgement())) {
+      expect(body).toMatch(/tidligere vurdering: (<strong>)?SAK-2024-117/);
+      expect(body).not.toContain("Statsforvalteren");
+    }
+  });
+});
+
+describe("escaping", () => {
   it("escapes markup from the referral and the form in every HTML letter, and keeps the text letter verbatim", () => {
     // Prepare
     const evil = '<script>alert("x")</script> & <img src=x onerror=alert(1)>';
@@ -184,8 +430,11 @@ describe("what each letter says", () => {
     };
     const letters = [
       decisionLetter({ ...DECISIONS.refused, justification: evil, advice: evil }, people),
-      decisionLetter({ ...DECISIONS.forwarded, forwardTo: evil, justification: evil }, people),
-      decisionLetter(DECISIONS.granted, people),
+      decisionLetter(
+        { ...DECISIONS.forwarded, forwardTo: evil, forwardToContact: evil, justification: evil },
+        people,
+      ),
+      decisionLetter(DECISIONS.granted, { ...people, recipientRole: "patient" }),
       renderInformationRequestLetter({
         referralId: "R-1",
         receivedDate: "2025-04-22",
@@ -203,7 +452,7 @@ describe("what each letter says", () => {
       expect(letter.html).not.toContain("<img");
       expect(letter.html).not.toContain("<b>legekontor</b>");
       expect(letter.html).toContain("&lt;script&gt;");
-      expect(letter.text).toContain("A & B <b>legekontor</b>");
+      expect(letter.text).toContain(evil);
     }
   });
 });

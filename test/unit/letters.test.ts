@@ -1,224 +1,156 @@
+/**
+ * Who gets a letter and what the letters know of the people in them: one letter per person, the
+ * patient by name and birth date, the responsible clinician. And the clinic configuration the
+ * letters quote: today's Statsforvalteren and a visiting address that is not a PO box.
+ */
 import { describe, expect, it } from "vitest";
-import { type ClinicConfig, parseClinicConfig } from "../../functions/domain/clinic";
-import type { Decision } from "../../functions/domain/decision";
-import { type DecisionLetterInput, renderDecisionLetter } from "../../functions/views/letters";
-import { formatNorwegianDate } from "../../functions/views/norwegian-time";
+import { parseClinicConfig } from "../../functions/domain/clinic";
+import {
+  gpIsReferrer,
+  letterAssessmentOf,
+  letterPatientOf,
+  letterRecipients,
+} from "../../functions/domain/dispatch";
+import { testClinicConfig, testReferral, testSubmission } from "../support/fakes";
 
-const CLINIC_CONFIG_JSON = JSON.stringify({
-  clinic: {
-    name: "Smerteklinikken",
-    department: "Avdeling for smertebehandling",
-    address: "Sognsvannsveien 20, 0372 Oslo",
-    phone: "22 11 80 80",
-    email: "smerteklinikken@example.no",
-    complaintsTo: "Statsforvalteren i Oslo og Viken",
+const CLINIC = {
+  name: "Smerteklinikken",
+  department: "Avdeling for smertebehandling",
+  postalAddress: "Postboks 4950 Nydalen, 0424 Oslo",
+  visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
+  phone: "22 11 80 80",
+  email: "smerteklinikken@example.no",
+  complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
+};
+const TEAM = [
+  { name: "Lege Lise", role: "physician", email: "lise@example.no", lead: true },
+  { name: "Psykolog Per", role: "psychologist", email: "per@example.no", hprNumber: "7654321" },
+];
+const configJson = (clinic: Record<string, unknown> = {}) =>
+  JSON.stringify({ clinic: { ...CLINIC, ...clinic }, intakeTeam: TEAM });
+
+const decided = (assessedBy: string) => ({
+  decision: {
+    decision: {
+      outcome: "refused" as const,
+      justification: "…",
+      advice: "…",
+      assessedBy,
+    },
+    taskId: "t-1",
+    decidedAt: "2025-03-10T10:00:00.000Z",
   },
-  intakeTeam: [
-    { name: "Lege Lise", role: "physician", email: "lise@example.no", lead: true },
-    { name: "Psykolog Per", role: "psychologist", email: "per@example.no" },
-  ],
 });
 
-const granted: Decision = {
-  outcome: "granted",
-  careForm: "team",
-  startOfCareDeadline: "2025-07-25",
-  plannedStart: "2025-06-10",
-  assessedBy: "1234567",
-};
+describe("who gets the answer", () => {
+  it("sends one letter to a GP who is also the referrer (the same HPR number), as in the sample referral", () => {
+    // Prepare: the sample's GP and referrer share HPR 1234567 but not the email address.
+    const referral = testReferral();
 
-const refused: Decision = {
-  outcome: "refused",
-  justification: "Smertene kan følges opp i primærhelsetjenesten.",
-  advice: "Gradert aktivitetsøkning med støtte fra fysioterapeut.",
-  assessedBy: "1234567",
-};
+    // Act
+    const recipients = letterRecipients(referral);
 
-function letterInput(overrides: Partial<DecisionLetterInput> = {}): DecisionLetterInput {
-  return {
-    referralId: "R-2025-0001",
-    recipientRole: "referrer",
-    receivedDate: "2025-04-22",
-    patient: { name: "Kari Nordmann" },
-    referrer: { name: "Lege Legesen", organisation: "Sentrum legekontor" },
-    gp: { name: "Fastlege Fastlegesen" },
-    decision: granted,
-    decidedDate: "2025-05-02",
-    clinic: parseClinicConfig(CLINIC_CONFIG_JSON).clinic,
-    ...overrides,
-  };
-}
-
-describe("Norwegian dates", () => {
-  it("writes dates as Norwegian letters do", () => {
-    expect(formatNorwegianDate("2025-05-02")).toBe("2. mai 2025");
-    expect(formatNorwegianDate("2024-12-31")).toBe("31. desember 2024");
-    expect(formatNorwegianDate("2026-01-01")).toBe("1. januar 2026");
+    // Assess
+    expect(recipients.map((recipient) => recipient.role)).toEqual(["referrer", "patient"]);
+    expect(recipients[0]?.email).toBe("per.hansen@legesenter.example");
   });
 
-  it("refuses what is not a date", () => {
-    expect(() => formatNorwegianDate("2025-13-01")).toThrow(RangeError);
-    expect(() => formatNorwegianDate("2025-05-02T10:00:00Z")).toThrow(RangeError);
+  it("sends the GP a copy when the GP is someone else", () => {
+    const submission = testSubmission({
+      gp: { hprNumber: "7777777", name: "Fastlege Fastlegesen", email: "fastlege@example.no" },
+    });
+    expect(letterRecipients(testReferral({ submission })).map((recipient) => recipient.role)).toEqual([
+      "referrer",
+      "patient",
+      "gp",
+    ]);
+  });
+
+  it("takes a GP without an HPR number for the referrer when the email address is the same", () => {
+    const referrer = testSubmission().referrer;
+    expect(gpIsReferrer({ referrer, gp: { name: "X", email: referrer.email.toUpperCase() } })).toBe(true);
+    expect(gpIsReferrer({ referrer, gp: { name: referrer.name } })).toBe(false);
   });
 });
 
-describe("the decision letter", () => {
-  it("tells the referrer of a granted right: care form, where, planned start and the legal deadline", () => {
-    // Act
-    const letter = renderDecisionLetter(letterInput());
-
-    // Assess
-    for (const body of [letter.text, letter.html]) {
-      expect(body).toContain("Vurdering av henvisning – rett til nødvendig helsehjelp");
-      expect(body).toContain("Pasienten har rett til nødvendig helsehjelp i spesialisthelsetjenesten.");
-      expect(body).toContain(
-        "tverrfaglig utredning i team ved Smerteklinikken, Avdeling for smertebehandling",
-      );
-      expect(body).toContain("Sognsvannsveien 20, 0372 Oslo");
-      expect(body).toContain("10. juni 2025");
-      expect(body).toMatch(/Frist for igangsetting av helsehjelp: (<strong>)?25\. juli 2025/);
-      expect(body).toContain("henvisning mottatt 22. april 2025");
-      expect(body).toContain("2. mai 2025");
-      expect(body).toContain("Helfo");
-      expect(body).toContain("Vår referanse: R-2025-0001");
-    }
-    expect(letter.text).toContain("Kopi til: pasient (Kari Nordmann) og fastlege (Fastlege Fastlegesen)");
+describe("the people in a letter", () => {
+  it("names the patient by birth date from the national ID, and keeps the ID out", () => {
+    const patient = letterPatientOf(testSubmission());
+    expect(patient).toEqual({
+      name: "Kari Nordmann",
+      birthDate: "1985-03-15",
+      postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+    });
+    expect(JSON.stringify(patient)).not.toContain("15038512282");
   });
 
-  it("names each form of care in Norwegian", () => {
-    const careForms = ["single-discipline", "mapping-consultation"] as const;
-    const [single, mapping] = careForms.map(
-      (careForm) => renderDecisionLetter(letterInput({ decision: { ...granted, careForm } })).text,
-    );
-    expect(single).toContain("utredning ved én eller to faggrupper");
-    expect(mapping).toContain("kartleggingskonsultasjon");
-  });
-
-  it("says the start is not yet set when there is no planned start", () => {
-    // Prepare
-    const { plannedStart: _none, ...withoutStart } = granted as Extract<Decision, { outcome: "granted" }>;
-
-    // Act
-    const letter = renderDecisionLetter(letterInput({ decision: withoutStart }));
-
-    // Assess
-    expect(letter.text).toContain("Tidspunkt for oppstart er ikke fastsatt ennå.");
-    expect(letter.text).not.toContain("Planlagt oppstart:");
-  });
-
-  it("always says how to complain, to whom, through the clinic and within four weeks", () => {
-    for (const decision of [granted, refused]) {
-      // Act
-      const { text, html } = renderDecisionLetter(letterInput({ decision }));
-
-      // Assess
-      for (const body of [text, html]) {
-        expect(body).toContain("klage på vurderingen til Statsforvalteren i Oslo og Viken");
-        expect(body).toContain("Klagen sendes til Smerteklinikken");
-        expect(body).toContain("Klagefrist er fire uker");
-        expect(body).toContain("pasient- og brukerrettighetsloven § 7-2");
-        expect(body).toContain("telefon 22 11 80 80, e-post smerte");
-      }
+  it("names as responsible the team member who signed the decision, by email, HPR number or name", () => {
+    const config = parseClinicConfig(configJson());
+    const onTeam = { assignment: { track: "intake-meeting" as const, assessors: TEAM, lead: "Lege Lise" } };
+    for (const signedBy of ["PER@example.no", "7654321", "Psykolog Per"]) {
+      const facts = letterAssessmentOf(testReferral({ ...onTeam, ...decided(signedBy) }), config);
+      expect(facts.responsible).toEqual({ name: "Psykolog Per", role: "psychologist" });
+      expect(facts.participantRoles).toEqual(["physician", "psychologist"]);
+      expect(facts.track).toBe("intake-meeting");
     }
   });
 
-  it("carries the justification and the advice of a refusal, and that the team assessed it", () => {
-    // Act
-    const letter = renderDecisionLetter(letterInput({ decision: refused }));
-
-    // Assess
-    for (const body of [letter.text, letter.html]) {
-      expect(body).toContain("Vurdering av henvisning – avslag");
-      expect(body).toContain("Henvisningen får derfor avslag.");
-      expect(body).toContain("vurdert av vårt tverrfaglige inntaksteam");
-      expect(body).toContain("Smertene kan følges opp i primærhelsetjenesten.");
-      expect(body).toMatch(/Råd om videre oppfølging/i);
-      expect(body).toContain("Gradert aktivitetsøkning med støtte fra fysioterapeut.");
-      expect(body).not.toContain("Helfo");
-    }
-  });
-
-  it("marks the copies to the patient and the GP", () => {
-    // Act
-    const patient = renderDecisionLetter(letterInput({ recipientRole: "patient" }));
-    const gp = renderDecisionLetter(letterInput({ recipientRole: "gp" }));
-    const referrer = renderDecisionLetter(letterInput());
-
-    // Assess
-    expect(patient.text.startsWith("Kopi til pasient\n")).toBe(true);
-    expect(patient.html).toContain("Kopi til pasient");
-    expect(gp.text.startsWith("Kopi til fastlege\n")).toBe(true);
-    expect(referrer.text).not.toContain("Kopi til pasient\n");
-    expect(patient.subject).toBe("Kopi til pasient: svar på henvisning (ref. R-2025-0001)");
-  });
-
-  it("keeps the patient's name out of every subject line", () => {
-    for (const recipientRole of ["referrer", "patient", "gp"] as const) {
-      for (const decision of [granted, refused]) {
-        // Act
-        const { subject } = renderDecisionLetter(letterInput({ recipientRole, decision }));
-
-        // Assess
-        expect(subject).toMatch(/svar på henvisning \(ref\. R-2025-0001\)$/i);
-        expect(subject).not.toContain("Kari");
-        expect(subject).not.toContain("Nordmann");
-      }
-    }
-  });
-
-  it("escapes markup from free text in the HTML letter and leaves the text letter verbatim", () => {
-    // Prepare
-    const decision: Decision = {
-      ...refused,
-      justification: 'Se <script>alert("x")</script> & vurder\nlinje to',
-      advice: "<img src=x onerror=alert(1)>",
-    };
-
-    // Act
-    const letter = renderDecisionLetter(
-      letterInput({ decision, referrer: { name: "Lege <b>Fet</b>", organisation: "A & B legekontor" } }),
-    );
-
-    // Assess
-    expect(letter.html).not.toContain("<script>");
-    expect(letter.html).not.toContain("<img");
-    expect(letter.html).not.toContain("<b>Fet</b>");
-    expect(letter.html).toContain("&lt;script&gt;");
-    expect(letter.html).toContain("&amp; vurder<br>\nlinje to");
-    expect(letter.text).toContain('Se <script>alert("x")</script> & vurder\nlinje to');
-    expect(letter.text).toContain("A & B legekontor");
-  });
-
-  it("tells of a forward where the referral went", () => {
-    // Act
-    const letter = renderDecisionLetter(
-      letterInput({
-        decision: {
-          outcome: "forwarded",
-          forwardTo: "Smertesenteret, St. Olavs hospital",
-          justification: "Nærmere bosted.",
-          assessedBy: "1",
-        },
-      }),
-    );
-
-    // Assess
-    expect(letter.text).toContain("Vurdering av henvisning – videresendt");
-    expect(letter.text).toContain("sendt videre til Smertesenteret, St. Olavs hospital");
-    expect(letter.text).toContain("Nærmere bosted.");
+  it("falls back to the single assessor, or the meeting's lead, when the signature names no one on the team", () => {
+    const config = parseClinicConfig(configJson());
+    const single = testReferral({
+      assignment: { track: "single-assessor", assessors: [{ name: "Psykolog Per", role: "psychologist" }] },
+      ...decided("staff-42"),
+    });
+    expect(letterAssessmentOf(single, config)).toEqual({
+      track: "single-assessor",
+      participantRoles: ["psychologist"],
+      responsible: { name: "Psykolog Per", role: "psychologist" },
+    });
+    const meeting = testReferral({
+      assignment: { track: "intake-meeting", assessors: TEAM, lead: "Lege Lise" },
+      ...decided("staff-42"),
+    });
+    expect(letterAssessmentOf(meeting, config).responsible).toEqual({ name: "Lege Lise", role: "physician" });
   });
 });
 
 describe("the clinic configuration", () => {
-  it("parses a valid configuration", () => {
-    const config: ClinicConfig = parseClinicConfig(CLINIC_CONFIG_JSON);
+  it("parses a valid configuration, with Helfo's contact by default", () => {
+    const config = parseClinicConfig(configJson());
     expect(config.intakeTeam.map((member) => member.role)).toEqual(["physician", "psychologist"]);
+    expect(config.clinic.helfo).toEqual({
+      name: "Helfo Pasientformidling",
+      phone: "33 52 80 00",
+      web: "helsenorge.no",
+    });
+    expect(testClinicConfig().clinic.complaintsTo).toBe(
+      "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
+    );
+  });
+
+  it("rejects a Statsforvalteren office that no longer exists, naming the one to use", () => {
+    for (const old of ["Statsforvalteren i Oslo og Viken", "Statsforvalteren i Oslo og Akershus"]) {
+      expect(() => parseClinicConfig(configJson({ complaintsTo: old }))).toThrow(
+        /clinic\.complaintsTo: no such office today: use "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus"/,
+      );
+    }
+    expect(() => parseClinicConfig(configJson({ complaintsTo: "Klagenemnda" }))).toThrow(
+      /clinic\.complaintsTo: must name a Statsforvalteren office/,
+    );
+  });
+
+  it("rejects a PO box as the visiting address, where patients come", () => {
+    for (const box of ["Postboks 4950 Nydalen, 0424 Oslo", "Pb. 12, 7006 Trondheim"]) {
+      expect(() => parseClinicConfig(configJson({ visitingAddress: box }))).toThrow(
+        /clinic\.visitingAddress: must be a street address/,
+      );
+    }
   });
 
   it("says clearly what is wrong with an invalid one", () => {
-    const noTeam = JSON.stringify({ ...JSON.parse(CLINIC_CONFIG_JSON), intakeTeam: [] });
+    const noTeam = JSON.stringify({ ...JSON.parse(configJson()), intakeTeam: [] });
     const badRole = JSON.stringify({
-      ...JSON.parse(CLINIC_CONFIG_JSON),
+      ...JSON.parse(configJson()),
       intakeTeam: [{ name: "X", role: "surgeon", email: "x@example.no" }],
     });
     expect(() => parseClinicConfig("{not json")).toThrow("Clinic configuration is not valid JSON");

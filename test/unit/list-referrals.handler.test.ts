@@ -23,10 +23,11 @@ beforeAll(async () => {
     clinic: {
       name: "Smerteklinikken",
       department: "Tverrfaglig smerteklinikk",
-      address: "Postboks 1, 0424 Oslo",
+      postalAddress: "Postboks 1, 0424 Oslo",
+      visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
       phone: "23 00 00 00",
       email: "klinikk@example.no",
-      complaintsTo: "Statsforvalteren i Oslo og Akershus",
+      complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
     },
     intakeTeam: [{ name: "Ingrid Lie", role: "physician", email: "ingrid@example.no", lead: true }],
   });

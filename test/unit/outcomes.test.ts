@@ -28,7 +28,6 @@ import {
 
 const REFERRER = "per.hansen@legesenter.example";
 const PATIENT = "kari.nordmann@pasient.example";
-const GP = "fastlege@legesenter.example";
 
 let store: InMemoryReferralStore;
 let mailer: RecordingMailer;
@@ -70,6 +69,7 @@ const granted = {
   outcome: "granted",
   careForm: "team",
   startOfCareDeadline: "2025-05-26",
+  plannedStart: "2025-03-17",
   assessedBy: "1234567",
 };
 
@@ -147,7 +147,8 @@ describe("an information request (forespørsel)", () => {
     // Assess
     expect(decided.kind).toBe("recorded");
     expect(workflow.resumed).toEqual([{ taskToken: "token-1", output: { taskId, outcome: "granted" } }]);
-    expect(mailer.sent.map((email) => email.to)).toEqual([REFERRER, REFERRER, PATIENT, GP]);
+    // The sample's GP is the referrer (the same HPR number): one letter per person.
+    expect(mailer.sent.map((email) => email.to)).toEqual([REFERRER, REFERRER, PATIENT]);
   });
 
   it("requires the question and the assessor, with Norwegian messages, and records nothing without them", async () => {
@@ -265,7 +266,9 @@ describe("the deadline bounds of a granted right", () => {
       const parsed = parseTaskAnswer({ ...granted, ...body }, today);
       return parsed.ok ? [] : parsed.issues.map((issue) => issue.path);
     };
-    expect(pathsOf({ startOfCareDeadline: "2025-03-03" })).toEqual(["startOfCareDeadline"]);
+    expect(pathsOf({ startOfCareDeadline: "2025-03-03", plannedStart: "2025-03-03" })).toEqual([
+      "startOfCareDeadline",
+    ]);
     expect(pathsOf({ startOfCareDeadline: "2025-04-01", plannedStart: "2025-04-02" })).toEqual([
       "plannedStart",
     ]);
@@ -274,7 +277,7 @@ describe("the deadline bounds of a granted right", () => {
 });
 
 describe("a forwarded referral", () => {
-  it("is recorded and answered to the referrer with copies to patient and GP: where to, why and the ansiennitetsdato", async () => {
+  it("is recorded and answered to the referrer (who is the GP) with a copy to the patient: where to, why and the ansiennitetsdato", async () => {
     // Prepare: itself a forward, first received in the specialist health service on 20 February.
     const taskId = await waitingReferral({
       clockStartDate: "2025-02-20",
@@ -289,6 +292,7 @@ describe("a forwarded referral", () => {
     const result = await submitDecision(deps(), taskId, {
       outcome: "forwarded",
       forwardTo: "Smertesenteret, St. Olavs hospital",
+      forwardToContact: "telefon 72 57 30 00",
       justification: "Nærmere bosted.",
       assessedBy: "1234567",
     });
@@ -298,8 +302,9 @@ describe("a forwarded referral", () => {
     // Assess
     expect(result.kind).toBe("recorded");
     expect(workflow.resumed[0]?.output).toEqual({ taskId, outcome: "forwarded" });
-    expect(sent).toBe(3);
-    expect(mailer.sent.map((email) => email.to)).toEqual([REFERRER, PATIENT, GP]);
+    // The sample's GP is the referrer (the same HPR number): one letter per person.
+    expect(sent).toBe(2);
+    expect(mailer.sent.map((email) => email.to)).toEqual([REFERRER, PATIENT]);
     for (const email of mailer.sent) {
       expect(email.text).toContain("Henvisningen er sendt videre til Smertesenteret, St. Olavs hospital");
       expect(email.text).toContain("Nærmere bosted.");
@@ -324,7 +329,7 @@ describe("postal dispatch", () => {
     const { sent } = await dispatchDecisionLetters(deps(), "ref-1");
 
     // Assess
-    expect(sent).toBe(2);
+    expect(sent).toBe(1); // the referrer's; the GP is the referrer, the patient's copy waits for post
     const patientLetter = [...store.letters.values()].find((letter) => letter.recipientRole === "patient");
     expect(patientLetter).toMatchObject({
       status: "awaiting-postal",

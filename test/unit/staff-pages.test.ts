@@ -19,7 +19,7 @@ function pageInput(overrides: Partial<TaskPageInput["referral"]> = {}): TaskPage
       receivedAt: "2025-04-22T08:15:00.000Z",
       assessmentDueDate: "2025-05-07",
       workingDaysLeft: 4,
-      patient: { name: "Kari Nordmann", birthYear: 1985 },
+      patient: { name: "Kari Nordmann", birthDate: "1985-03-15" },
       referrer: { name: "Lege Legesen", organisation: "Sentrum legekontor" },
       diagnoses: [{ system: "ICPC-2", code: "L18", text: "Muskelsmerter" }],
       reason: "Langvarige smerter i nakke og skuldre.",
@@ -51,7 +51,7 @@ describe("the task page", () => {
     // Assess
     expect(html).toContain('<html lang="nb">');
     expect(html).toContain("R-2025-0001");
-    expect(html).toContain("Kari Nordmann (født 1985)");
+    expect(html).toContain("<dd>Kari Nordmann, født 15. mars 1985</dd>");
     expect(html).toContain("Lege Legesen, Sentrum legekontor");
     expect(html).toContain("ICPC-2 L18: Muskelsmerter");
     expect(html).toContain("Langvarige smerter i nakke og skuldre.");
@@ -100,15 +100,18 @@ describe("the task page", () => {
     }
     expect(forms[0]?.[0]).toContain('name="startOfCareDeadline"');
     expect(forms[0]?.[0]).toContain('name="plannedStart"');
+    expect(forms[0]?.[0]).toContain('name="startNoticeBy"');
     expect(forms[1]?.[0]).toMatch(/name="justification"[\s\S]*name="advice"/);
-    expect(forms[2]?.[0]).toMatch(/name="forwardTo"[\s\S]*name="justification"/);
+    expect(forms[2]?.[0]).toMatch(
+      /name="forwardTo"[\s\S]*name="forwardToContact"[\s\S]*name="justification"/,
+    );
     expect(html).toContain("Ansiennitetsdatoen følger henvisningen, og svarbrevet sier det.");
     expect(forms[3]?.[0]).toContain('name="question"');
     expect(html).toContain("Forespørsel til henviser");
     expect(html).toContain("fristen for vurdering løper videre");
     // Every input, textarea and radio has a label pointing at it, and ids are unique across forms.
     const ids = [...html.matchAll(/<(?:input|textarea)[^>]* id="([^"]+)"/g)].map((match) => match[1]);
-    expect(ids).toHaveLength(14);
+    expect(ids).toHaveLength(16);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(html).toContain(`<label for="${id}">`);
   });

@@ -88,6 +88,7 @@ const granted = {
   outcome: "granted",
   careForm: "team",
   startOfCareDeadline: "2025-05-26",
+  plannedStart: "2025-03-17",
   assessedBy: "1234567",
 };
 
