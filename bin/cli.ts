@@ -24,6 +24,7 @@ import {
 } from "../functions/domain/calendar";
 import { calendarRulesOf, type LegalClockConfig, legalClockConfigSchema } from "../functions/domain/clinic";
 import { formatNorwegianDate } from "../functions/views/norwegian-time";
+import { statsCommand } from "./stats";
 
 /** Where the CLI writes, and where it reads the CDK context from (tests pass their own). */
 export interface CliIo {
@@ -54,6 +55,7 @@ Options:
 
 Commands:
   frist deadline <timestamp>   as above
+  frist stats --from … --to …  statistics per year or month as CSV (frist stats --help)
   frist help                   show this text`;
 
 /** The legal clock of one referral, as `--json` prints it. */
@@ -90,7 +92,7 @@ const processIo: CliIo = {
  * Runs the CLI with `argv` (the arguments after the program name) and returns the exit code. It never
  * calls process.exit, so tests run it in-process.
  */
-export function runCli(argv: readonly string[], io: CliIo = processIo): number {
+export function runCli(argv: readonly string[], io: CliIo = processIo): number | Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === "help" || command === "--help" || command === "-h") {
@@ -98,6 +100,7 @@ export function runCli(argv: readonly string[], io: CliIo = processIo): number {
       return EXIT.ok;
     }
     if (command === undefined) throw new UsageError("missing a command");
+    if (command === "stats") return statsCommand(rest, io);
     if (command !== "deadline") throw new UsageError(`unknown command "${command}"`);
     return deadlineCommand(rest, io);
   } catch (error) {

@@ -5,4 +5,4 @@ import { register } from "tsx/esm/api";
 
 register();
 const { runCli } = await import("./cli.ts");
-process.exitCode = runCli(process.argv.slice(2));
+process.exitCode = await runCli(process.argv.slice(2));

@@ -23,8 +23,10 @@ import {
   type ReferralFlag,
   type ReferralStore,
   StaleStateError,
+  type StatisticsSource,
 } from "../domain/ports";
 import type { AuditEvent, LetterRecord, MeetingRecord, ReferralRecord, TaskRecord } from "../domain/records";
+import type { Month, MonthCounters, Tally } from "../domain/statistics";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -75,6 +77,9 @@ const meetingSortKey = (startsAt: string, meetingId: string) => `${startsAt}#${m
 /** The attributes of a meeting item (aliased where DynamoDB reserves the word). */
 const MEETING_ATTRIBUTES = ["meetingId", "startsAt", "capacity", "seats", "agendaId", "agendaSentAt"];
 
+/** A month's statistics counters: one item per Oslo month of receipt, a flat map of numbers. */
+const statisticsKey = (month: Month) => ({ pk: `STATISTICS#${month}`, sk: "STATISTICS" });
+
 /** The worklist index keys: only referrals carry them, so events and letters stay out of the index. */
 const worklistKeys = (status: string, dueDate: string, referralId: string) => ({
   gsi1pk: status,
@@ -97,12 +102,63 @@ function toMeeting(item: Record<string, unknown>): MeetingRecord {
   };
 }
 
-/** DynamoDB implementation of the ReferralStore port. */
-export class DynamoReferralStore implements ReferralStore {
+/** DynamoDB implementation of the ReferralStore port, and the statistics counters it maintains. */
+export class DynamoReferralStore implements ReferralStore, StatisticsSource {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  /**
+   * The counters' ADD, as one more item of the transaction that makes the change: both happen or
+   * neither does, so a retried step whose condition now fails adds nothing.
+   */
+  private tallyUpdate(tally: Tally | undefined): TransactItem[] {
+    const entries = Object.entries(tally?.add ?? {});
+    if (!tally || entries.length === 0) return [];
+    return [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: statisticsKey(tally.month),
+          UpdateExpression: `SET recordType = :type, #month = :month ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(", ")}`,
+          ExpressionAttributeNames: {
+            "#month": "month",
+            ...Object.fromEntries(entries.map(([name], i) => [`#c${i}`, `c.${name}`])),
+          },
+          ExpressionAttributeValues: {
+            ":type": "statistics",
+            ":month": tally.month,
+            ...Object.fromEntries(entries.map(([, value], i) => [`:c${i}`, value])),
+          },
+        },
+      },
+    ];
+  }
+
+  async monthCounters(months: Month[]): Promise<Map<Month, MonthCounters>> {
+    const counters = new Map<Month, MonthCounters>();
+    for (let start = 0; start < months.length; start += 100) {
+      let keys: Record<string, unknown>[] = months.slice(start, start + 100).map(statisticsKey);
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error("BatchGetItem left keys unprocessed");
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) {
+          const month: MonthCounters = {};
+          for (const [name, value] of Object.entries(item)) {
+            if (name.startsWith("c.") && typeof value === "number") month[name.slice(2)] = value;
+          }
+          counters.set(String(item.month), month);
+        }
+        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return counters;
+  }
 
   private eventPut(referralId: string, event: AuditEvent): TransactItem {
     return {
@@ -124,6 +180,7 @@ export class DynamoReferralStore implements ReferralStore {
     referral: ReferralRecord,
     idempotency: IdempotencyRecord,
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void> {
     try {
       await this.client.send(
@@ -153,6 +210,7 @@ export class DynamoReferralStore implements ReferralStore {
               },
             },
             this.eventPut(referral.referralId, event),
+            ...this.tallyUpdate(tally),
           ],
         }),
       );
@@ -272,7 +330,12 @@ export class DynamoReferralStore implements ReferralStore {
     );
   }
 
-  async flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent): Promise<boolean> {
+  async flagReferral(
+    referralId: string,
+    flag: ReferralFlag,
+    event: AuditEvent,
+    tally?: Tally,
+  ): Promise<boolean> {
     try {
       await this.transact(
         [
@@ -287,6 +350,7 @@ export class DynamoReferralStore implements ReferralStore {
             },
           },
           this.eventPut(referralId, event),
+          ...this.tallyUpdate(tally),
         ],
         `referral ${referralId} is already flagged`,
       );
@@ -445,6 +509,7 @@ export class DynamoReferralStore implements ReferralStore {
     referralId: string,
     decision: Parameters<ReferralStore["recordDecision"]>[1],
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void> {
     const referral = await this.getReferral(referralId);
     if (referral?.decision?.taskId === decision.taskId) return; // a retried step: already recorded
@@ -465,6 +530,7 @@ export class DynamoReferralStore implements ReferralStore {
           },
         },
         this.eventPut(referralId, event),
+        ...this.tallyUpdate(tally),
       ],
       `referral ${referralId} is not awaiting assessment`,
     );
@@ -662,6 +728,7 @@ export class DynamoReferralStore implements ReferralStore {
     letter: LetterRecord,
     outcome: Parameters<ReferralStore["completeLetter"]>[1],
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void> {
     const values: Record<string, unknown> = { ":status": outcome.status };
     const sets = ["#status = :status"];
@@ -687,11 +754,14 @@ export class DynamoReferralStore implements ReferralStore {
             TableName: this.tableName,
             Key: letterKey(letter),
             UpdateExpression: `SET ${sets.join(", ")}`,
+            // Counted once: with a tally, a letter already in this status is not completed again.
+            ...(tally ? { ConditionExpression: "#status <> :status" } : {}),
             ExpressionAttributeNames: { "#status": "status" },
             ExpressionAttributeValues: values,
           },
         },
         this.eventPut(letter.referralId, event),
+        ...this.tallyUpdate(tally),
       ],
       "letter could not be completed",
     );
@@ -701,6 +771,7 @@ export class DynamoReferralStore implements ReferralStore {
     letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
     posted: { sentAt: string; postedBy: string },
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void> {
     await this.transact(
       [
@@ -721,6 +792,7 @@ export class DynamoReferralStore implements ReferralStore {
           },
         },
         this.eventPut(letter.referralId, event),
+        ...this.tallyUpdate(tally),
       ],
       "letter is not awaiting postal dispatch",
     );

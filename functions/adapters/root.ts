@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { CalendarRules } from "../domain/calendar";
 import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
-import type { Clock, Mailer, Metrics, ReferralStore, Workflow } from "../domain/ports";
+import type { Clock, Mailer, Metrics, ReferralStore, StatisticsSource, Workflow } from "../domain/ports";
 import type { PostalQueue } from "../domain/postal";
 import type { Worklist } from "../domain/worklist";
 import { systemClock } from "./clock";
@@ -15,7 +15,7 @@ import { postalQueueFromEnv } from "./dynamo-postal-queue";
 import { worklistFromEnv } from "./dynamo-worklist";
 import { clinicConfigFromEnv, requireEnv } from "./env";
 import { powertoolsMetrics } from "./metrics";
-import { mailerFromEnv, referralStoreFromEnv, workflowFromEnv } from "./wiring";
+import { mailerFromEnv, referralStoreFromEnv, statisticsFromEnv, workflowFromEnv } from "./wiring";
 
 /** Everything a handler may depend on. */
 export interface HandlerDependencies {
@@ -32,6 +32,8 @@ export interface HandlerDependencies {
   publicBaseUrl: string;
   worklist: Worklist;
   postalQueue: PostalQueue;
+  /** The statistics aggregate's read side (monthly counters). */
+  statistics: StatisticsSource;
   newId: () => string;
 }
 
@@ -48,6 +50,7 @@ const builders: Builders = {
   publicBaseUrl: () => requireEnv("PUBLIC_BASE_URL"),
   worklist: worklistFromEnv,
   postalQueue: postalQueueFromEnv,
+  statistics: () => statisticsFromEnv(),
   newId: () => randomUUID,
 };
 

@@ -2,7 +2,7 @@
  * Builds the adapters a handler needs from its environment. Handlers call these at module scope, so
  * each Lambda container builds them once.
  */
-import type { Mailer, ReferralStore, Workflow } from "../domain/ports";
+import type { Mailer, ReferralStore, StatisticsSource, Workflow } from "../domain/ports";
 import { dynamoDocumentClient, sesClient, stepFunctionsClient } from "./clients";
 import { DynamoReferralStore } from "./dynamo-referral-store";
 import { requireEnv } from "./env";
@@ -10,6 +10,11 @@ import { SesMailer } from "./ses-mailer";
 import { StepFunctionsWorkflow } from "./sfn-workflow";
 
 export function referralStoreFromEnv(): ReferralStore {
+  return new DynamoReferralStore(dynamoDocumentClient, requireEnv("TABLE_NAME"));
+}
+
+/** The statistics counters: kept by the referral store in the same table. */
+export function statisticsFromEnv(): StatisticsSource {
   return new DynamoReferralStore(dynamoDocumentClient, requireEnv("TABLE_NAME"));
 }
 

@@ -22,6 +22,7 @@ import { isAtRisk, type LegalClock, legalClockFor, secondsUntil, workingDaysLeft
 import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
+import { tallyOfDecision } from "./statistics";
 
 /** The audit actor of a workflow step. */
 export const workflowActor = (step: string): Actor => ({ kind: "system", id: `workflow:${step}` });
@@ -448,12 +449,13 @@ export async function submitDecision(
 
 /** RecordDecision: copies the answered task's decision onto the referral (status `decided`). */
 export async function recordDecision(
-  deps: { store: ReferralStore; clock: Clock },
+  deps: { store: ReferralStore; clock: Clock; calendar: CalendarRules },
   input: { referralId: string; taskId: string },
 ): Promise<{ referralId: string; outcome: Decision["outcome"] }> {
   const task = await deps.store.getTask(input.referralId, input.taskId);
   if (!task?.decision) throw new StaleStateError(`task ${input.taskId} has no decision`);
   const decidedAt = task.answeredAt ?? deps.clock.now().toISOString();
+  const referral = await mustGetReferral(deps.store, input.referralId);
   await deps.store.recordDecision(
     input.referralId,
     { decision: task.decision, taskId: task.taskId, decidedAt },
@@ -463,6 +465,7 @@ export async function recordDecision(
       actor: workflowActor("RecordDecision"),
       details: { outcome: task.decision.outcome, assessedBy: task.decision.assessedBy },
     },
+    tallyOfDecision(referral, task.decision, decidedAt, deps.calendar),
   );
   return { referralId: input.referralId, outcome: task.decision.outcome };
 }

@@ -26,6 +26,7 @@ import {
   type Metrics,
   type ReferralStore,
 } from "./ports";
+import { tallyOfBreach } from "./statistics";
 
 /** What the timer steps need. */
 export interface DeadlineTimerDeps {
@@ -107,12 +108,17 @@ export async function recordBreach(
     });
     await deps.mailer.send({ to: lead.email, ...email });
   }
-  const firstBreach = await deps.store.flagReferral(referral.referralId, "deadlineBreached", {
-    type: "deadline-breached",
-    at: now.toISOString(),
-    actor: workflowActor("RecordBreach"),
-    details: { assessmentDueDate: clock.dueDate, deadline: clock.deadline.toISOString() },
-  });
+  const firstBreach = await deps.store.flagReferral(
+    referral.referralId,
+    "deadlineBreached",
+    {
+      type: "deadline-breached",
+      at: now.toISOString(),
+      actor: workflowActor("RecordBreach"),
+      details: { assessmentDueDate: clock.dueDate, deadline: clock.deadline.toISOString() },
+    },
+    tallyOfBreach(referral),
+  );
   // Only the referral id goes along, so operations can find the referral from the record.
   if (firstBreach) deps.metrics.count(BREACH_METRIC.name, { referralId: referral.referralId });
   await deps.store.appendEvent(referral.referralId, {

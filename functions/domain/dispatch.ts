@@ -16,6 +16,7 @@ import { validateNationalId } from "./national-id";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, RecipientRole, ReferralRecord } from "./records";
 import type { ReferralSubmission } from "./referral";
+import { type Tally, tallyOfPatientInformed } from "./statistics";
 
 const actor: Actor = { kind: "system", id: "workflow:DispatchLetters" };
 
@@ -144,7 +145,10 @@ export async function dispatchDecisionLetters(
         : {}),
     };
 
-    if (await deliverLetter(deps, letter, actor)) sent += 1;
+    // The patient's letter out by the due date is what the statistics call "informed within the deadline".
+    const counted =
+      recipient.role === "patient" ? (sentAt: string) => tallyOfPatientInformed(referral, sentAt) : undefined;
+    if (await deliverLetter(deps, letter, actor, counted)) sent += 1;
   }
   return { sent };
 }
@@ -159,6 +163,8 @@ export async function deliverLetter(
   deps: { store: ReferralStore; clock: Clock; mailer: Mailer },
   letter: LetterRecord,
   actor: Actor,
+  /** What statistics count when this letter goes out by email at `sentAt` (in the same write). */
+  tallyWhenSent?: (sentAt: string) => Tally | undefined,
 ): Promise<boolean> {
   const details = { letterKind: letter.letterKind, recipientRole: letter.recipientRole };
   const earlier = await deps.store.claimLetter(letter);
@@ -184,6 +190,7 @@ export async function deliverLetter(
     letter,
     { status: "sent", sentAt, messageId },
     { type: "letter-sent", at: sentAt, actor, details },
+    tallyWhenSent?.(sentAt),
   );
   return true;
 }

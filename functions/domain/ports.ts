@@ -14,6 +14,7 @@ import type {
   TaskRecord,
 } from "./records";
 import type { ReferralStatus } from "./referral";
+import type { Month, MonthCounters, Tally } from "./statistics";
 
 /** The once-only flags of a referral's legal clock. */
 export type ReferralFlag = "atRisk" | "deadlineBreached";
@@ -47,7 +48,17 @@ export class StaleStateError extends Error {
 
 export interface ReferralStore {
   /** Writes the referral, its idempotency record and first event atomically; throws IdempotencyKeyTaken. */
-  createReferral(referral: ReferralRecord, idempotency: IdempotencyRecord, event: AuditEvent): Promise<void>;
+  /**
+   * Stores a new referral with its idempotency record and audit event. Every write that changes what
+   * statistics count takes an optional `tally`, added to the month's counters in the same atomic write
+   * (so a retried or refused write never counts twice).
+   */
+  createReferral(
+    referral: ReferralRecord,
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+    tally?: Tally,
+  ): Promise<void>;
   getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
   getReferral(referralId: string): Promise<ReferralRecord | undefined>;
   getReferralFile(referralId: string): Promise<ReferralFile | undefined>;
@@ -72,7 +83,7 @@ export interface ReferralStore {
    * Sets a flag on the referral with its audit event, once: returns true when this call set it, and
    * false (writing nothing) when it was already set, so a retried step records it only once.
    */
-  flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent): Promise<boolean>;
+  flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent, tally?: Tally): Promise<boolean>;
   appendEvent(referralId: string, event: AuditEvent): Promise<void>;
   createTask(task: TaskRecord, event: AuditEvent): Promise<void>;
   findTask(taskId: string): Promise<TaskRecord | undefined>;
@@ -99,7 +110,12 @@ export interface ReferralStore {
   /** Marks a task expired: its workflow no longer waits, so its link answers 410. */
   expireTask(task: TaskRecord): Promise<void>;
   /** Records the decision on the referral (status `decided`); a repeat for the same task is a no-op. */
-  recordDecision(referralId: string, decision: RecordedDecision, event: AuditEvent): Promise<void>;
+  recordDecision(
+    referralId: string,
+    decision: RecordedDecision,
+    event: AuditEvent,
+    tally?: Tally,
+  ): Promise<void>;
   /**
    * Takes one seat in an intake meeting, atomically: creates the meeting on its first seat (with a
    * fresh agenda id) and adds 1 only while `seats < capacity`. Resolves false, changing nothing,
@@ -126,6 +142,7 @@ export interface ReferralStore {
     letter: LetterRecord,
     outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void>;
   /**
    * Marks a letter waiting for postal dispatch as posted (status `sent`, off the postal list), with
@@ -135,7 +152,13 @@ export interface ReferralStore {
     letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
     posted: { sentAt: string; postedBy: string },
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void>;
+}
+
+/** The read side of the statistics aggregate: the counters of the months asked for (absent: none). */
+export interface StatisticsSource {
+  monthCounters(months: Month[]): Promise<Map<Month, MonthCounters>>;
 }
 
 /** An email as the domain composes it: plain text and HTML, no attachments. */

@@ -10,6 +10,7 @@ import { cursorParam, limitParam } from "./paging";
 import type { Clock, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import type { Actor, LetterRecord } from "./records";
+import { tallyOfPatientInformed } from "./statistics";
 import { formatIssues, type Issue } from "./validation";
 
 /** Page sizes of the postal list: a day's letters fit on one page. */
@@ -127,6 +128,11 @@ export async function markLetterPosted(
   const ref = parseLetterId(letterId);
   if (!ref) return { kind: "unknown" };
   const sentAt = deps.clock.now().toISOString();
+  // A patient's decision letter posted by the due date counts as the patient informed in time.
+  const referral =
+    ref.letterKind === "decision" && ref.recipientRole === "patient"
+      ? await deps.store.getReferral(ref.referralId)
+      : undefined;
   try {
     await deps.store.markLetterPosted(
       ref,
@@ -137,6 +143,7 @@ export async function markLetterPosted(
         actor,
         details: { letterKind: ref.letterKind, recipientRole: ref.recipientRole },
       },
+      referral ? tallyOfPatientInformed(referral, sentAt) : undefined,
     );
   } catch (error) {
     if (error instanceof StaleStateError) return { kind: "not-awaiting" };

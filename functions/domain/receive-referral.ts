@@ -16,6 +16,7 @@ import {
   parseReferralSubmission,
   type ReferralSubmission,
 } from "./referral";
+import { tallyOfReceipt } from "./statistics";
 
 /** The 202 body of api.md, stored with the idempotency record and replayed verbatim on a retry. */
 export interface ReferralReceipt {
@@ -137,7 +138,7 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
   };
 
   try {
-    await deps.store.createReferral(referral, idempotency, event);
+    await deps.store.createReferral(referral, idempotency, event, tallyOfReceipt(referral));
   } catch (error) {
     if (!(error instanceof IdempotencyKeyTaken)) throw error;
     // A concurrent retry with the same key won the race: answer as it did.

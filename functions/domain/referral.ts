@@ -194,7 +194,16 @@ const patientSchema = z
   })
   .transform(compact);
 
+/** Who referred: primary care (a GP, a physiotherapist in the municipality) or a specialist. */
+export const REFERRER_TYPES = ["primary-care", "specialist"] as const;
+export type ReferrerType = (typeof REFERRER_TYPES)[number];
+
 const referrerSchema = z.object({
+  /** Optional (added later; portals that do not send it are counted as "unspecified" in statistics). */
+  type: z
+    .enum(REFERRER_TYPES, { error: 'must be "primary-care" or "specialist"' })
+    .optional()
+    .describe("primary-care or specialist; used for statistics only."),
   hprNumber,
   name: requiredText(LIMITS.name),
   organisation: requiredText(LIMITS.name),

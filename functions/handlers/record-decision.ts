@@ -2,6 +2,6 @@
 import { dependencies } from "../adapters/root";
 import { recordDecision } from "../domain/assessment";
 
-const deps = dependencies("store", "clock");
+const deps = dependencies("store", "clock", "calendar");
 
 export const handler = async (input: { referralId: string; taskId: string }) => recordDecision(deps, input);

@@ -42,6 +42,7 @@ export interface ApiFunctions {
   readonly listLetters: FristFunction;
   readonly markLetterPosted: FristFunction;
   readonly agendaPage: FristFunction;
+  readonly statistics: FristFunction;
 }
 
 /** Stage-wide throttle: a clinic's portals send tens of referrals a day; this is headroom, not a quota. */
@@ -222,6 +223,11 @@ export class ReferralApi extends Construct {
         // CLINIC_CONFIG carries the clinic's calendar rules, which count the working days left.
         environment: { ...table, CLINIC_CONFIG: this.clinicConfig },
       }),
+      statistics: new FristFunction(this, "StatisticsFunction", {
+        entry: "functions/handlers/get-statistics.ts",
+        description: "Frist API: GET /statistics (monthly counters, JSON or CSV; changes nothing)",
+        environment: { ...table },
+      }),
     };
 
     this.store.grantReadWriteData(fns.receiveReferral);
@@ -235,6 +241,7 @@ export class ReferralApi extends Construct {
     this.mailer.grantSend(fns.submitDecision);
     this.store.grantReadData(fns.listLetters);
     this.store.grantReadWriteData(fns.markLetterPosted);
+    this.store.grantReadData(fns.statistics);
 
     const integrate = (fn: FristFunction) => new LambdaIntegration(fn, { allowTestInvoke: false });
     const open = { authorizationType: AuthorizationType.NONE };
@@ -250,6 +257,10 @@ export class ReferralApi extends Construct {
     });
     letters.addMethod("GET", integrate(fns.listLetters));
     letters.addResource("{letterId}").addResource("sent").addMethod("POST", integrate(fns.markLetterPosted));
+    // Statistics: counts only (no health data), for operations and the clinic lead.
+    this.api.root
+      .addResource("statistics", { defaultMethodOptions: { authorizationType: AuthorizationType.IAM } })
+      .addMethod("GET", integrate(fns.statistics));
 
     // Staff routes: the opaque task id in the emailed link is the capability.
     const task = this.api.root.addResource("tasks").addResource("{taskId}");

@@ -477,6 +477,7 @@ describe("the API", () => {
       "GET /openapi.json": "NONE",
       "GET /agendas/{agendaId}": "NONE",
       "GET /letters": "AWS_IAM",
+      "GET /statistics": "AWS_IAM",
       "POST /letters/{letterId}/sent": "AWS_IAM",
     });
   });
@@ -673,8 +674,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
   ];
 
-  it("are the nineteen handlers", () => {
-    expect(functions).toHaveLength(19);
+  it("are the twenty handlers", () => {
+    expect(functions).toHaveLength(20);
   });
 
   it("run Node.js 22 on arm64 with active tracing, source maps and 256 MB", () => {
@@ -772,6 +773,7 @@ describe("the functions", () => {
         "TABLE_NAME",
       ],
       "functions/handlers/list-letters.ts": ["TABLE_NAME"],
+      "functions/handlers/get-statistics.ts": ["TABLE_NAME"],
       "functions/handlers/mark-letter-posted.ts": ["TABLE_NAME"],
       "functions/handlers/openapi.ts": [],
       "functions/handlers/agenda-page.ts": ["CLINIC_CONFIG", "TABLE_NAME"],

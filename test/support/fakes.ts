@@ -16,6 +16,7 @@ import {
   type ReferralFlag,
   type ReferralStore,
   StaleStateError,
+  type StatisticsSource,
   TaskNoLongerOpen,
   type Workflow,
 } from "../../functions/domain/ports";
@@ -28,6 +29,7 @@ import type {
   TaskRecord,
 } from "../../functions/domain/records";
 import { parseReferralSubmission, type ReferralSubmission } from "../../functions/domain/referral";
+import type { Month, MonthCounters, Tally } from "../../functions/domain/statistics";
 import { sampleReferral } from "./http";
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -37,8 +39,10 @@ const letterKeyOf = (
   letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
 ) => [letter.referralId, letter.letterKind, letter.requestId ?? "", letter.recipientRole].join("#");
 
-/** The ReferralStore in memory, with the DynamoDB adapter's conditions. */
-export class InMemoryReferralStore implements ReferralStore {
+/** The ReferralStore in memory, with the DynamoDB adapter's conditions, and its statistics counters. */
+export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
+  /** The statistics aggregate: counters per month of receipt, added to with each counted change. */
+  readonly counters = new Map<Month, MonthCounters>();
   readonly referrals = new Map<string, ReferralRecord>();
   readonly events = new Map<string, AuditEvent[]>();
   readonly tasks = new Map<string, TaskRecord>();
@@ -77,12 +81,33 @@ export class InMemoryReferralStore implements ReferralStore {
     this.events.set(referralId, [...this.eventsOf(referralId), copy(event)]);
   }
 
-  async createReferral(referral: ReferralRecord, idempotency: IdempotencyRecord, event: AuditEvent) {
+  private count(tally: Tally | undefined): void {
+    if (!tally) return;
+    const month = this.counters.get(tally.month) ?? {};
+    for (const [name, value] of Object.entries(tally.add)) month[name] = (month[name] ?? 0) + value;
+    this.counters.set(tally.month, month);
+  }
+
+  async monthCounters(months: Month[]): Promise<Map<Month, MonthCounters>> {
+    return new Map(
+      months.flatMap((month) =>
+        this.counters.has(month) ? [[month, copy(this.counters.get(month) ?? {})]] : [],
+      ),
+    );
+  }
+
+  async createReferral(
+    referral: ReferralRecord,
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+    tally?: Tally,
+  ) {
     const key = `${idempotency.scope}#${idempotency.key}`;
     if (this.idempotency.has(key)) throw new IdempotencyKeyTaken("taken");
     this.idempotency.set(key, copy(idempotency));
     this.seed(referral);
     this.event(referral.referralId, event);
+    this.count(tally);
   }
 
   async getIdempotencyRecord(scope: string, key: string) {
@@ -127,11 +152,12 @@ export class InMemoryReferralStore implements ReferralStore {
     this.event(referralId, event);
   }
 
-  async flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent) {
+  async flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent, tally?: Tally) {
     const referral = this.mustReferral(referralId);
     if (referral[flag] === true) return false;
     referral[flag] = true;
     this.event(referralId, event);
+    this.count(tally);
     return true;
   }
 
@@ -197,13 +223,14 @@ export class InMemoryReferralStore implements ReferralStore {
     if (stored) stored.state = "expired";
   }
 
-  async recordDecision(referralId: string, decision: RecordedDecision, event: AuditEvent) {
+  async recordDecision(referralId: string, decision: RecordedDecision, event: AuditEvent, tally?: Tally) {
     const referral = this.mustReferral(referralId);
     if (referral.decision?.taskId === decision.taskId) return;
     if (referral.status !== "awaiting-assessment") throw new StaleStateError("not awaiting assessment");
     referral.status = "decided";
     referral.decision = copy(decision);
     this.event(referralId, event);
+    this.count(tally);
   }
 
   async takeSeat(meetingId: string, startsAt: Date, capacity: number) {
@@ -272,21 +299,27 @@ export class InMemoryReferralStore implements ReferralStore {
     letter: LetterRecord,
     outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },
     event: AuditEvent,
+    tally?: Tally,
   ) {
     const stored = this.letters.get(letterKeyOf(letter));
+    // Counted once: a letter already sent is not completed again with a tally.
+    if (tally && stored?.status === outcome.status) throw new StaleStateError("letter already completed");
     if (stored) Object.assign(stored, outcome);
     this.event(letter.referralId, event);
+    this.count(tally);
   }
 
   async markLetterPosted(
     letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
     posted: { sentAt: string; postedBy: string },
     event: AuditEvent,
+    tally?: Tally,
   ) {
     const stored = this.letters.get(letterKeyOf(letter));
     if (stored?.status !== "awaiting-postal") throw new StaleStateError("letter is not awaiting post");
     Object.assign(stored, { status: "sent", ...posted });
     this.event(letter.referralId, event);
+    this.count(tally);
   }
 }
 

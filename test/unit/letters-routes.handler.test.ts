@@ -6,6 +6,7 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
@@ -148,8 +149,11 @@ describe("POST /letters/{letterId}/sent", () => {
   const letterId = letterIdOf({ referralId: "ref-1", letterKind: "decision", recipientRole: "patient" });
 
   it("marks the letter sent only from awaiting-postal, takes it off the list and records letter-posted by the caller", async () => {
-    // Prepare
+    // Prepare: the patient's decision letter of a referral due 17 March, posted on 10 March.
     dynamo.on(TransactWriteCommand).resolves({});
+    dynamo.on(GetCommand).resolves({
+      Item: { referralId: "ref-1", receivedAt: "2025-03-03T09:00:00.000Z", assessmentDueDate: "2025-03-17" },
+    });
 
     // Act
     const response = await markPosted(event({ pathParameters: { letterId } }));
@@ -174,9 +178,17 @@ describe("POST /letters/{letterId}/sent", () => {
       actor: { kind: "staff", id: "arn:aws:iam::123456789012:user/ops" },
       details: { letterKind: "decision", recipientRole: "patient" },
     });
+    // The patient informed by the due date: counted for March in the same transaction.
+    const counted = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[2];
+    expect(counted?.Update).toMatchObject({
+      Key: { pk: "STATISTICS#2025-03", sk: "STATISTICS" },
+      ExpressionAttributeNames: expect.objectContaining({ "#c0": "c.informedWithinDeadline" }),
+      ExpressionAttributeValues: expect.objectContaining({ ":c0": 1 }),
+    });
   });
 
   it("answers 409 when the letter is not awaiting post (already posted, or emailed)", async () => {
+    dynamo.on(GetCommand).resolves({});
     dynamo.on(TransactWriteCommand).rejects(
       new TransactionCanceledException({
         message: "cancelled",

@@ -263,7 +263,7 @@ describe("GET /referrals handler", () => {
   it("answers 500 without detail when DynamoDB fails, and logs the error's name only", async () => {
     // Prepare
     dynamo.on(QueryCommand).rejects(new Error("Requested resource not found: Table Referrals"));
-    const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const log = vi.spyOn(process.stderr, "write").mockImplementation(() => true); // Powertools writes error lines to stderr itself
 
     // Act
     const response = await handler(get(null));

@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-s
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { osloDate } from "../../functions/domain/calendar";
 import { bodyHash } from "../../functions/domain/receive-referral";
 import { sampleReferral } from "../support/http";
 
@@ -69,8 +70,23 @@ describe("POST /referrals handler", () => {
     expect(response.statusCode).toBe(202);
     const receipt = JSON.parse(response.body);
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => item.Put?.Item?.recordType)).toEqual(["idempotency", "referral", "event"]);
-    expect(items.every((item) => item.Put?.ConditionExpression === "attribute_not_exists(pk)")).toBe(true);
+    const [idempotency, referral, event, counted] = items;
+    expect([idempotency, referral, event].map((item) => item?.Put?.Item?.recordType)).toEqual([
+      "idempotency",
+      "referral",
+      "event",
+    ]);
+    expect(
+      [idempotency, referral, event].every(
+        (item) => item?.Put?.ConditionExpression === "attribute_not_exists(pk)",
+      ),
+    ).toBe(true);
+    // The statistics counters of the month of receipt, in the same transaction.
+    expect(counted?.Update?.Key).toEqual({
+      pk: `STATISTICS#${osloDate(new Date(receipt.receivedAt)).slice(0, 7)}`,
+      sk: "STATISTICS",
+    });
+    expect(items).toHaveLength(4);
     expect(items[1]?.Put?.Item).toMatchObject({
       pk: `REFERRAL#${receipt.referralId}`,
       gsi1pk: "received",
@@ -163,7 +179,7 @@ describe("POST /referrals handler", () => {
 
   it("answers 500 without detail when the store fails, and logs no request data", async () => {
     dynamo.on(GetCommand).rejects(new Error("boom with 15038512282"));
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logged = vi.spyOn(process.stderr, "write").mockImplementation(() => true); // Powertools writes error lines to stderr itself
 
     const response = await handler(post(sampleReferral()));
 

@@ -1,0 +1,351 @@
+/**
+ * Statistics like the 2018 survey's Table 1 (referrals per period, the share granted a right and the
+ * share refused) plus what the guideline adds: the share of patients informed within the deadline,
+ * the working days to a decision, the breaches, granted by care form and by referrer type.
+ *
+ * Computed from a maintained aggregate, never by reading every referral: each state change that
+ * matters adds a {@link Tally} (counter increments for the Oslo month of receipt) in the same store
+ * write as the change itself, so a change and its count happen together or not at all. A report
+ * reads one counter set per month and sums them here.
+ */
+
+import { z } from "zod";
+import { type CalendarRules, type IsoDate, osloDate, workingDaysBetween } from "./calendar";
+import { CARE_FORMS, type CareForm, type Decision } from "./decision";
+import type { ReferralRecord } from "./records";
+import { KIND_LABELS, REFERRER_TYPES } from "./referral";
+import { formatIssues, type Issue } from "./validation";
+
+/** Referrals whose portal did not say (the field is optional). */
+export const UNSPECIFIED_REFERRER = "unspecified";
+
+const KINDS = Object.keys(KIND_LABELS) as (keyof typeof KIND_LABELS)[];
+const CARE_FORM_KEYS = CARE_FORMS.map((form) => form.key);
+const REFERRER_KEYS = [...REFERRER_TYPES, UNSPECIFIED_REFERRER] as const;
+
+/** A month as `YYYY-MM`: the aggregate's unit. */
+export type Month = string;
+
+/** Counter increments for one month of receipt. */
+export interface Tally {
+  month: Month;
+  add: Record<string, number>;
+}
+
+/** The counters of one month, as stored (absent counters are 0). */
+export type MonthCounters = Record<string, number>;
+
+/** The counter names: flat, so a store can ADD each one atomically. */
+export const COUNTERS = {
+  referrals: "referrals",
+  kind: (kind: string) => `kind.${kind}`,
+  granted: "granted",
+  refused: "refused",
+  forwarded: "forwarded",
+  grantedCareForm: (form: string) => `granted.${form}`,
+  referrer: (type: string) => `referrer.${type}`,
+  referrerGranted: (type: string) => `referrer.${type}.granted`,
+  /** The histogram of working days to decision: one counter per number of days. */
+  days: (days: number) => `days.${days}`,
+  breaches: "breaches",
+  informedWithinDeadline: "informedWithinDeadline",
+} as const;
+
+/** The Oslo month a referral is counted in: the month of its Oslo date of receipt. */
+export function receiptMonth(referral: Pick<ReferralRecord, "receivedAt">): Month {
+  return osloDate(new Date(referral.receivedAt)).slice(0, 7);
+}
+
+function referrerTypeOf(referral: Pick<ReferralRecord, "submission">): string {
+  return referral.submission.referrer.type ?? UNSPECIFIED_REFERRER;
+}
+
+/** A referral received: one referral of its kind and referrer type (pending until decided). */
+export function tallyOfReceipt(referral: Pick<ReferralRecord, "receivedAt" | "kind" | "submission">): Tally {
+  return {
+    month: receiptMonth(referral),
+    add: {
+      [COUNTERS.referrals]: 1,
+      [COUNTERS.kind(referral.kind)]: 1,
+      [COUNTERS.referrer(referrerTypeOf(referral))]: 1,
+    },
+  };
+}
+
+/**
+ * A decision recorded: its outcome, the care form and referrer type of a grant, and the working
+ * days from the start of the legal clock to the Oslo date of the decision (the histogram's bucket).
+ */
+export function tallyOfDecision(
+  referral: Pick<ReferralRecord, "receivedAt" | "clockStartDate" | "submission">,
+  decision: Decision,
+  decidedAt: string,
+  rules: CalendarRules,
+): Tally {
+  const days = Math.max(0, workingDaysBetween(referral.clockStartDate, osloDate(new Date(decidedAt)), rules));
+  const add: Record<string, number> = { [decision.outcome]: 1, [COUNTERS.days(days)]: 1 };
+  if (decision.outcome === "granted") {
+    add[COUNTERS.grantedCareForm(decision.careForm)] = 1;
+    add[COUNTERS.referrerGranted(referrerTypeOf(referral))] = 1;
+  }
+  return { month: receiptMonth(referral), add };
+}
+
+/** A deadline breached (recorded once per referral). */
+export function tallyOfBreach(referral: Pick<ReferralRecord, "receivedAt">): Tally {
+  return { month: receiptMonth(referral), add: { [COUNTERS.breaches]: 1 } };
+}
+
+/**
+ * The patient's decision letter went out (emailed, or posted by hand) at `sentAt`: counted when
+ * that was on or before the assessment due date (Oslo), otherwise nothing to count.
+ */
+export function tallyOfPatientInformed(
+  referral: Pick<ReferralRecord, "receivedAt" | "assessmentDueDate">,
+  sentAt: string,
+): Tally | undefined {
+  if (osloDate(new Date(sentAt)) > referral.assessmentDueDate) return undefined;
+  return { month: receiptMonth(referral), add: { [COUNTERS.informedWithinDeadline]: 1 } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+export const STATISTICS_PERIODS = ["year", "month"] as const;
+export type StatisticsPeriod = (typeof STATISTICS_PERIODS)[number];
+
+/** GET /statistics's query. */
+export interface StatisticsQuery {
+  from: IsoDate;
+  to: IsoDate;
+  by: StatisticsPeriod;
+  /** Counts from 1 to this minus 1 are suppressed (null): for sharing outside the clinic. */
+  suppressBelow?: number;
+}
+
+const isoDate = z.iso.date("must be a date (YYYY-MM-DD)");
+
+const validDates = (query: { from: unknown; to: unknown }) =>
+  isoDate.safeParse(query.from).success && isoDate.safeParse(query.to).success;
+
+const statisticsQuerySchema = z
+  .object({
+    from: isoDate,
+    to: isoDate,
+    by: z.enum(STATISTICS_PERIODS, { error: 'must be "year" or "month"' }).default("year"),
+    suppressBelow: z.coerce
+      .number({ error: "must be a whole number from 1 to 100" })
+      .int("must be a whole number from 1 to 100")
+      .min(1, "must be a whole number from 1 to 100")
+      .max(100, "must be a whole number from 1 to 100")
+      .optional(),
+  })
+  // Only between two valid dates: a malformed one is reported on its own field alone.
+  .refine((query) => !validDates(query) || query.from <= query.to, {
+    path: ["to"],
+    message: "must not be before from",
+  })
+  .refine((query) => !validDates(query) || monthsBetween(query.from, query.to).length <= 12 * 50, {
+    path: ["to"],
+    message: "must be at most 50 years after from",
+  });
+
+/** Validates the query string; `issues` are ready for the 400 answer. */
+export function parseStatisticsQuery(
+  params: Record<string, string | undefined>,
+): { ok: true; value: StatisticsQuery } | { ok: false; issues: Issue[] } {
+  const result = statisticsQuerySchema.safeParse(params);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: formatIssues(result.error) };
+}
+
+/** Every month touched by [from, to], in order. */
+export function monthsBetween(from: IsoDate, to: IsoDate): Month[] {
+  const months: Month[] = [];
+  let [year, month] = from.split("-").map(Number) as [number, number];
+  const last = to.slice(0, 7);
+  for (;;) {
+    const current = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}`;
+    if (current > last) return months;
+    months.push(current);
+    month += 1;
+    if (month > 12) {
+      month = 1;
+      year += 1;
+    }
+  }
+}
+
+/** A count, or null where it is suppressed. */
+type Cell = number | null;
+
+/** One period's figures. */
+export interface StatisticsRow {
+  /** "2016" or "2016-03". */
+  period: string;
+  referrals: Cell;
+  referralsByKind: Record<string, Cell>;
+  granted: Cell;
+  refused: Cell;
+  forwarded: Cell;
+  /** Received and not yet granted, refused or forwarded. */
+  pending: Cell;
+  /** Of granted + refused, whole percent; with refusedPercent it makes 100, as in the survey. */
+  grantedPercent: Cell;
+  refusedPercent: Cell;
+  /** Of the decided (granted, refused, forwarded): the patient's letter out by the due date. */
+  withinDeadlinePercent: Cell;
+  /** Working days from the start of the legal clock to the decision; the middle of the histogram. */
+  medianWorkingDaysToDecision: Cell;
+  breaches: Cell;
+  grantedByCareForm: Record<string, Cell>;
+  byReferrerType: Record<string, { referrals: Cell; granted: Cell }>;
+}
+
+/** GET /statistics's answer. */
+export interface StatisticsReport {
+  /** The first and last day of the whole months counted (the aggregate's resolution is a month). */
+  from: IsoDate;
+  to: IsoDate;
+  by: StatisticsPeriod;
+  suppressBelow?: number;
+  periods: StatisticsRow[];
+  total: StatisticsRow;
+}
+
+/** A share in whole percent, rounded half up; null without a denominator. */
+export function percent(part: number, whole: number): number | null {
+  return whole === 0 ? null : Math.round((100 * part) / whole);
+}
+
+/** The median of a histogram (value → count): the middle value, or the mean of the two middle ones. */
+export function histogramMedian(histogram: ReadonlyMap<number, number>): number | null {
+  const buckets = [...histogram].filter(([, count]) => count > 0).sort(([a], [b]) => a - b);
+  const n = buckets.reduce((sum, [, count]) => sum + count, 0);
+  if (n === 0) return null;
+  const nth = (index: number) => {
+    let seen = 0;
+    for (const [value, count] of buckets) {
+      seen += count;
+      if (index < seen) return value;
+    }
+    throw new Error("unreachable: index within the histogram");
+  };
+  return n % 2 === 1 ? nth((n - 1) / 2) : (nth(n / 2 - 1) + nth(n / 2)) / 2;
+}
+
+function sum(counters: MonthCounters[]): MonthCounters {
+  const total: MonthCounters = {};
+  for (const month of counters) {
+    for (const [name, value] of Object.entries(month)) total[name] = (total[name] ?? 0) + value;
+  }
+  return total;
+}
+
+function row(period: string, c: MonthCounters, suppressBelow: number): StatisticsRow {
+  const n = (name: string) => c[name] ?? 0;
+  const cell = (value: number): Cell => (value > 0 && value < suppressBelow ? null : value);
+  /** A derived figure shown only when what it is computed from is not itself too small. */
+  const over = (base: number, value: number | null): Cell => (base < suppressBelow ? null : value);
+  const granted = n(COUNTERS.granted);
+  const refused = n(COUNTERS.refused);
+  const forwarded = n(COUNTERS.forwarded);
+  const decided = granted + refused + forwarded;
+  const histogram = new Map<number, number>();
+  for (const [name, value] of Object.entries(c)) {
+    const match = /^days\.(\d+)$/.exec(name);
+    if (match) histogram.set(Number(match[1]), value);
+  }
+  const grantedPercent = percent(granted, granted + refused);
+  return {
+    period,
+    referrals: cell(n(COUNTERS.referrals)),
+    referralsByKind: Object.fromEntries(KINDS.map((kind) => [kind, cell(n(COUNTERS.kind(kind)))])),
+    granted: cell(granted),
+    refused: cell(refused),
+    forwarded: cell(forwarded),
+    pending: cell(Math.max(0, n(COUNTERS.referrals) - decided)),
+    grantedPercent: over(granted + refused, grantedPercent),
+    refusedPercent: over(granted + refused, grantedPercent === null ? null : 100 - grantedPercent),
+    withinDeadlinePercent: over(decided, percent(n(COUNTERS.informedWithinDeadline), decided)),
+    medianWorkingDaysToDecision: over(decided, histogramMedian(histogram)),
+    breaches: cell(n(COUNTERS.breaches)),
+    grantedByCareForm: Object.fromEntries(
+      CARE_FORM_KEYS.map((form: CareForm) => [form, cell(n(COUNTERS.grantedCareForm(form)))]),
+    ),
+    byReferrerType: Object.fromEntries(
+      REFERRER_KEYS.map((type) => [
+        type,
+        { referrals: cell(n(COUNTERS.referrer(type))), granted: cell(n(COUNTERS.referrerGranted(type))) },
+      ]),
+    ),
+  };
+}
+
+/** The report for a query from the counters of the months it covers (missing months count 0). */
+export function statisticsReport(
+  query: StatisticsQuery,
+  counters: ReadonlyMap<Month, MonthCounters>,
+): StatisticsReport {
+  const months = monthsBetween(query.from, query.to);
+  const suppressBelow = query.suppressBelow ?? 0;
+  const periodOf = (month: Month) => (query.by === "year" ? month.slice(0, 4) : month);
+  const grouped = new Map<string, MonthCounters[]>();
+  for (const month of months) {
+    const group = grouped.get(periodOf(month)) ?? [];
+    group.push(counters.get(month) ?? {});
+    grouped.set(periodOf(month), group);
+  }
+  const first = months[0] ?? query.from.slice(0, 7);
+  const last = months.at(-1) ?? query.to.slice(0, 7);
+  return {
+    from: `${first}-01`,
+    to: lastDayOf(last),
+    by: query.by,
+    ...(query.suppressBelow ? { suppressBelow: query.suppressBelow } : {}),
+    periods: [...grouped].map(([period, group]) => row(period, sum(group), suppressBelow)),
+    total: row("total", sum(months.map((month) => counters.get(month) ?? {})), suppressBelow),
+  };
+}
+
+function lastDayOf(month: Month): IsoDate {
+  const [year, m] = month.split("-").map(Number) as [number, number];
+  return new Date(Date.UTC(year, m, 0)).toISOString().slice(0, 10);
+}
+
+/** The CSV columns, in order: one row per period and a last row `total`. Suppressed cells are empty. */
+export const CSV_COLUMNS: readonly { header: string; value: (row: StatisticsRow) => Cell | string }[] = [
+  { header: "period", value: (r) => r.period },
+  { header: "referrals", value: (r) => r.referrals },
+  ...KINDS.map((kind) => ({
+    header: `referrals_${kind}`,
+    value: (r: StatisticsRow) => r.referralsByKind[kind] ?? 0,
+  })),
+  { header: "granted", value: (r) => r.granted },
+  { header: "refused", value: (r) => r.refused },
+  { header: "forwarded", value: (r) => r.forwarded },
+  { header: "pending", value: (r) => r.pending },
+  { header: "granted_percent", value: (r) => r.grantedPercent },
+  { header: "refused_percent", value: (r) => r.refusedPercent },
+  { header: "within_deadline_percent", value: (r) => r.withinDeadlinePercent },
+  { header: "median_working_days_to_decision", value: (r) => r.medianWorkingDaysToDecision },
+  { header: "breaches", value: (r) => r.breaches },
+  ...CARE_FORM_KEYS.map((form) => ({
+    header: `granted_${form}`,
+    value: (r: StatisticsRow) => r.grantedByCareForm[form] ?? 0,
+  })),
+  ...REFERRER_KEYS.flatMap((type) => [
+    { header: `referrals_${type}`, value: (r: StatisticsRow) => r.byReferrerType[type]?.referrals ?? 0 },
+    { header: `granted_${type}`, value: (r: StatisticsRow) => r.byReferrerType[type]?.granted ?? 0 },
+  ]),
+];
+
+/** The report as CSV (RFC 4180, CRLF line ends): a header, the periods, then the total. */
+export function statisticsCsv(report: StatisticsReport): string {
+  const lines = [CSV_COLUMNS.map((column) => column.header).join(",")];
+  for (const r of [...report.periods, report.total]) {
+    lines.push(CSV_COLUMNS.map((column) => String(column.value(r) ?? "")).join(","));
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}
