@@ -1,28 +1,26 @@
 /**
  * `frist`: the command line of Frist (package.json "bin", started by bin/frist-cli.js).
  *
- *   frist deadline <timestamp> [--json] [--priority ordinary|urgent] [--forwarded-from YYYY-MM-DD]
+ *   frist deadline <timestamp>… [--json] [--priority ordinary|urgent] [--forwarded-from YYYY-MM-DD]
  *
- * prints the legal clock of a referral received at that moment: day 0, the assessment due date, the
- * reminder point and, for an urgent referral, the internal target, under the calendar rules of
- * cdk.json's "frist:legalClock" (the same schema and defaults the deployed functions use).
+ * prints the legal clock of a referral received at each moment given: day 0, the assessment due
+ * date, the reminder point and, for an urgent referral, the internal target, under the calendar rules
+ * of cdk.json's "frist:legalClock". It computes them with the service's own clock (`legalClockFor`,
+ * the function the receipt and the workflow's timers use), so the CLI and the service cannot differ.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
   ASSESSMENT_WORKING_DAYS,
-  addWorkingDays,
-  type CalendarRules,
   type IsoDate,
   isWorkingDay,
   osloDate,
-  osloEndOfDay,
   osloInstant,
   osloOffsetMs,
-  osloStartOfDay,
 } from "../functions/domain/calendar";
 import { calendarRulesOf, type LegalClockConfig, legalClockConfigSchema } from "../functions/domain/clinic";
+import { isAtRisk, legalClockFor } from "../functions/domain/legal-clock";
 import { formatNorwegianDate } from "../functions/views/norwegian-time";
 import { statsCommand } from "./stats";
 
@@ -37,25 +35,26 @@ export interface CliIo {
 /** Exit codes: 2 for a usage error (bad arguments), as most Unix tools do; 1 for a broken configuration. */
 export const EXIT = { ok: 0, config: 1, usage: 2 } as const;
 
-export const USAGE = `Usage: frist deadline <timestamp> [options]
+export const USAGE = `Usage: frist deadline <timestamp>... [options]
 
-Prints the assessment deadline of a referral received at <timestamp>: day 0 (the day of
-receipt in Oslo), the due date (${ASSESSMENT_WORKING_DAYS} working days later), the reminder point and, for an
-urgent referral, the internal target. Calendar rules come from cdk.json ("frist:legalClock").
+Prints the assessment deadline of a referral received at each <timestamp>, in the order given:
+day 0 (the day of receipt in Oslo), the due date (${ASSESSMENT_WORKING_DAYS} working days later), the reminder
+point and, for an urgent referral, the internal target, as the service computes them. Calendar
+rules come from cdk.json ("frist:legalClock"). A bad timestamp stops the run before any output.
 
 <timestamp>  ISO 8601 with Z or an offset (2025-04-16T10:00:00+02:00, 2025-04-16T08:00Z),
-             or a date (2025-04-16), read as 12:00 Oslo time that day.
+             or a date (2025-04-16), read as 12:00 Oslo time that day. Give as many as you like.
 
 Options:
-  --json                       print one JSON object instead of text
+  --json                       print one JSON object per line, one per timestamp, in order
   --priority ordinary|urgent   urgent adds the internal target and reminds earlier (default: ordinary)
   --forwarded-from YYYY-MM-DD  a forwarded referral: the clock counts from this original
                                receipt date (ansiennitetsdato), which cannot be after <timestamp>
   -h, --help                   show this text
 
 Commands:
-  frist deadline <timestamp>   as above
-  frist stats --from … --to …  statistics per year or month as CSV (frist stats --help)
+  frist deadline <timestamp>...  as above
+  frist stats --from … --to …    statistics per year or month as CSV (frist stats --help)
   frist help                   show this text`;
 
 /** The legal clock of one referral, as `--json` prints it. */
@@ -122,12 +121,11 @@ function deadlineCommand(args: string[], io: CliIo): number {
     io.out(USAGE);
     return EXIT.ok;
   }
-  const [timestamp, ...extra] = positionals;
-  if (timestamp === undefined) {
+  if (positionals.length === 0) {
     throw new UsageError("missing the timestamp of receipt, e.g. frist deadline 2025-04-16T10:00:00+02:00");
   }
-  if (extra.length > 0) throw new UsageError(`expected one timestamp, also got "${extra.join(" ")}"`);
-  const receivedAt = parseReceipt(timestamp);
+  // Every timestamp is read before anything is printed: a script gets all its lines or none.
+  const receipts = positionals.map(parseReceipt);
 
   const priority = values.priority ?? "ordinary";
   if (priority !== "ordinary" && priority !== "urgent") {
@@ -138,15 +136,24 @@ function deadlineCommand(args: string[], io: CliIo): number {
     if (!isRealDate(forwardedFrom)) {
       throw new UsageError(`--forwarded-from must be a date as YYYY-MM-DD, not "${forwardedFrom}"`);
     }
-    if (forwardedFrom > osloDate(receivedAt)) {
-      throw new UsageError(
-        `--forwarded-from ${forwardedFrom} is after the day of receipt (${osloDate(receivedAt)}): the original receipt cannot be in the future`,
-      );
+    for (const receivedAt of receipts) {
+      if (forwardedFrom > osloDate(receivedAt)) {
+        throw new UsageError(
+          `--forwarded-from ${forwardedFrom} is after the day of receipt (${osloDate(receivedAt)}): the original receipt cannot be in the future`,
+        );
+      }
     }
   }
 
-  const report = deadlineReport({ receivedAt, priority, forwardedFrom }, legalClockOf(io));
-  io.out(values.json ? JSON.stringify(report) : describeDeadline(report).join("\n"));
+  const clock = legalClockOf(io);
+  const reports = receipts.map((receivedAt) =>
+    deadlineReport({ receivedAt, priority, forwardedFrom }, clock),
+  );
+  io.out(
+    values.json
+      ? reports.map((report) => JSON.stringify(report)).join("\n")
+      : reports.map((report) => describeDeadline(report).join("\n")).join("\n\n"),
+  );
   return EXIT.ok;
 }
 
@@ -177,21 +184,17 @@ function parseOptions(args: string[]) {
 
 /**
  * Day 0, the due date, the reminder point and the urgent target of a referral received at
- * `receivedAt`, under the clinic's legal-clock configuration.
+ * `receivedAt`, under the clinic's legal-clock configuration, from the service's `legalClockFor`.
  */
 export function deadlineReport(
   input: { receivedAt: Date; priority: "ordinary" | "urgent"; forwardedFrom?: IsoDate | undefined },
-  clock: LegalClockConfig,
+  config: LegalClockConfig,
 ): DeadlineReport {
-  const rules: CalendarRules = calendarRulesOf(clock);
   const receivedOn = osloDate(input.receivedAt);
   const clockStartDate = input.forwardedFrom ?? receivedOn;
-  const assessmentDueDate = addWorkingDays(clockStartDate, ASSESSMENT_WORKING_DAYS, rules);
-  const deadline = osloEndOfDay(assessmentDueDate);
+  // The service's clock: the same function the receipt, PlanIntake and the timers call.
+  const clock = legalClockFor({ clockStartDate, priority: input.priority }, config);
   const urgent = input.priority === "urgent";
-  const reminderDay = urgent ? clock.urgentReminderWorkingDay : clock.reminderWorkingDay;
-  const reminderDate = addWorkingDays(clockStartDate, reminderDay, rules);
-  const reminderAt = osloStartOfDay(reminderDate);
   return {
     receivedAt: input.receivedAt.toISOString(),
     receivedAtOslo: osloIso(input.receivedAt),
@@ -199,27 +202,22 @@ export function deadlineReport(
     kind: input.forwardedFrom === undefined ? "new" : "forwarded",
     priority: input.priority,
     clockStartDate,
-    assessmentDueDate,
-    deadline: { oslo: osloIso(deadline), utc: deadline.toISOString() },
+    assessmentDueDate: clock.dueDate,
+    deadline: { oslo: osloIso(clock.deadline), utc: clock.deadline.toISOString() },
     reminder: {
-      workingDay: reminderDay,
-      date: reminderDate,
-      oslo: osloIso(reminderAt),
-      utc: reminderAt.toISOString(),
+      workingDay: urgent ? config.urgentReminderWorkingDay : config.reminderWorkingDay,
+      date: osloDate(clock.reminderAt),
+      oslo: osloIso(clock.reminderAt),
+      utc: clock.reminderAt.toISOString(),
     },
-    ...(urgent
-      ? {
-          urgentTarget: {
-            workingDays: clock.urgentTargetWorkingDays,
-            date: addWorkingDays(clockStartDate, clock.urgentTargetWorkingDays, rules),
-          },
-        }
+    ...(clock.internalTargetDate
+      ? { urgentTarget: { workingDays: config.urgentTargetWorkingDays, date: clock.internalTargetDate } }
       : {}),
     passedAtReceipt: {
-      reminder: reminderAt.getTime() <= input.receivedAt.getTime(),
-      deadline: deadline.getTime() < input.receivedAt.getTime(),
+      reminder: isAtRisk(clock, input.receivedAt),
+      deadline: clock.deadline.getTime() < input.receivedAt.getTime(),
     },
-    calendar: { workingWeekdays: [...clock.workingWeekdays], closures: [...clock.closures] },
+    calendar: { workingWeekdays: [...config.workingWeekdays], closures: [...config.closures] },
   };
 }
 

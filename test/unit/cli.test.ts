@@ -5,8 +5,15 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type DeadlineReport, runCli } from "../../bin/cli";
+import { osloDate } from "../../functions/domain/calendar";
+import { legalClockConfigSchema } from "../../functions/domain/clinic";
+import { legalClockFor } from "../../functions/domain/legal-clock";
+import { receiveReferral } from "../../functions/domain/receive-referral";
+import { FakeClock, FakeWorkflow, InMemoryReferralStore } from "../support/fakes";
+import { sampleReferral } from "../support/http";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -213,7 +220,11 @@ describe("frist deadline", () => {
       ["deadline", "2025-04-16", "--forwarded-from", "2025-04-17"],
       /cannot be in the future/,
     ],
-    ["two timestamps", ["deadline", "2025-04-16", "2025-04-17"], /expected one timestamp/],
+    [
+      "a bad timestamp among good ones",
+      ["deadline", "2025-04-16", "nope", "2025-04-17"],
+      /"nope" is not a timestamp/,
+    ],
   ])("exits with 2 and a clear message on stderr for %s", (_what, argv, message) => {
     const { code, stdout, stderr } = run(argv as string[]);
 
@@ -230,7 +241,7 @@ describe("frist deadline", () => {
 
       expect(code).toBe(0);
       expect(stderr).toBe("");
-      expect(stdout).toMatch(/^Usage: frist deadline <timestamp> \[options\]/);
+      expect(stdout).toMatch(/^Usage: frist deadline <timestamp>\.\.\. \[options\]/);
       expect(stdout).toContain("--forwarded-from YYYY-MM-DD");
     },
   );
@@ -265,4 +276,97 @@ describe("frist deadline", () => {
     // Assess
     expect(JSON.parse(stdout).assessmentDueDate).toBe("2025-05-06");
   });
+
+  it("prints one JSON object per line for several timestamps, in the order given", () => {
+    // Prepare
+    const timestamps = ["2025-04-16T10:00:00+02:00", "2024-12-31T23:30:00+01:00", "2025-03-30T00:30:00Z"];
+
+    // Act
+    const { code, stdout } = run(["deadline", ...timestamps, "--json"]);
+
+    // Assess
+    expect(code).toBe(0);
+    const lines = stdout.split("\n").map((line) => JSON.parse(line) as DeadlineReport);
+    expect(lines.map((line) => line.receivedAt)).toEqual(timestamps.map((t) => new Date(t).toISOString()));
+    for (const [i, line] of lines.entries())
+      expect(line).toEqual(report(["deadline", timestamps[i] as string]));
+  });
+
+  it("prints a block of text per timestamp, separated by a blank line", () => {
+    const { stdout } = run(["deadline", "2025-04-16", "2025-04-17"]);
+    expect(stdout.split("\n\n")).toHaveLength(2);
+    expect(stdout.match(/^Received: /gm)).toHaveLength(2);
+  });
+
+  it("uses the service's legal clock: the same due date, reminder and urgent target for every instant and rule set", () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date("2020-01-01T00:00:00Z"),
+          max: new Date("2030-12-31T23:59:59Z"),
+          noInvalidDate: true,
+        }),
+        fc.constantFrom("ordinary" as const, "urgent" as const),
+        fc.subarray([1, 2, 3, 4, 5, 6], { minLength: 1 }),
+        (instant, priority, workingWeekdays) => {
+          const legalClock = { workingWeekdays };
+          const cli = report(["deadline", instant.toISOString(), "--priority", priority], {
+            "frist:legalClock": legalClock,
+          });
+          const service = legalClockFor(
+            { clockStartDate: osloDate(instant), priority },
+            legalClockConfigSchema.parse(legalClock),
+          );
+          expect(cli.assessmentDueDate).toBe(service.dueDate);
+          expect(cli.reminder.utc).toBe(service.reminderAt.toISOString());
+          expect(cli.deadline.utc).toBe(service.deadline.toISOString());
+          expect(cli.urgentTarget?.date).toBe(service.internalTargetDate);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("checks 1,000 timestamps in one `npx frist deadline` call, each agreeing with the due date POST /referrals answers", async () => {
+    // Prepare: every 7 h 13 min from 20 December 2024, across Christmas, Easter, 17 May and both DST nights.
+    const start = Date.parse("2024-12-20T00:00:00Z");
+    const instants = Array.from({ length: 1000 }, (_, i) => new Date(start + i * (7 * 60 + 13) * 60_000));
+    const receipts = new Map<string, string>();
+    const store = new InMemoryReferralStore();
+    for (const [i, instant] of instants.entries()) {
+      const received = await receiveReferral(
+        {
+          store,
+          workflow: new FakeWorkflow(),
+          clock: new FakeClock(instant),
+          newReferralId: () => `ref-${i}`,
+          legalClock: legalClockConfigSchema.parse({}),
+        },
+        {
+          idempotencyKey: `key-${i}`,
+          scope: "portal",
+          actor: { kind: "portal", id: "p" },
+          body: sampleReferral(),
+        },
+      );
+      if (received.outcome !== "accepted") throw new Error(`receipt ${i}: ${received.outcome}`);
+      receipts.set(instant.toISOString(), received.receipt.assessmentDueDate);
+    }
+
+    // Act
+    const { stdout } = await promisify(execFile)(
+      "npx",
+      ["frist", "deadline", ...instants.map((instant) => instant.toISOString()), "--json"],
+      { cwd: REPO_ROOT, timeout: 50_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+
+    // Assess
+    const lines = stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as DeadlineReport);
+    expect(lines).toHaveLength(1000);
+    expect(lines.map((line) => line.receivedAt)).toEqual(instants.map((instant) => instant.toISOString()));
+    for (const line of lines) expect(line.assessmentDueDate).toBe(receipts.get(line.receivedAt));
+  }, 60_000);
 });

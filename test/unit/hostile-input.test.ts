@@ -33,10 +33,11 @@ beforeAll(async () => {
     clinic: {
       name: "Smerteklinikken",
       department: "Tverrfaglig smerteklinikk",
-      address: "Postboks 1, 0001 Oslo",
+      postalAddress: "Postboks 1, 0001 Oslo",
+      visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
       phone: "23 00 00 00",
       email: "post@smerteklinikk.example",
-      complaintsTo: "Statsforvalteren i Oslo og Akershus",
+      complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
     },
     intakeTeam: [
       { name: "Ingrid Lie", role: "physician", email: "ingrid@smerteklinikk.example", lead: true },
