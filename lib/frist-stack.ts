@@ -61,6 +61,7 @@ export class FristStack extends Stack {
     this.operations = new Operations(this, "Operations", {
       stateMachine: this.workflow.stateMachine,
       api: this.api.api,
+      markFailedFunction: this.workflow.functions.markFailed,
       alarmEmail: config.alarmEmail,
     });
 

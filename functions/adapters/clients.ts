@@ -3,22 +3,57 @@
  * (AWS_ENDPOINT_URL_<SERVICE>), which is how the local default points these same clients at DynamoDB
  * Local, the SES emulator and the local Step Functions endpoint without code of its own. Each is
  * traced (X-Ray subsegments) in a Lambda with tracing on.
+ *
+ * Every client fails fast: a dependency that does not answer costs at most about
+ * maxAttempts × (connection + request timeout), under the API's 10 s, so the API can answer 503 in
+ * time and a workflow step fails and is retried by the workflow instead of hanging. Every error
+ * leaves a client under one of Frist's names (adapters/faults.ts), never with a service's message.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoFault, guardClient, mailFault, workflowFault } from "./faults";
 import { traced } from "./tracing";
 
-export const dynamoDocumentClient = DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
-  marshallOptions: { removeUndefinedValues: true },
-});
+/**
+ * Timeouts of every client, in ms: a paused or overloaded service that accepts the connection and
+ * never answers is given up on after `requestTimeout`. `throwOnRequestTimeout` is required: without
+ * it this version of the Node HTTP handler only logs a warning and keeps waiting. Worst case with the
+ * SDK's 3 attempts: about 3 × (1 + 2) s plus backoff, under the API's 10 s.
+ */
+export const CLIENT_TIMEOUTS = {
+  connectionTimeout: 1_000,
+  requestTimeout: 2_000,
+  throwOnRequestTimeout: true,
+} as const;
+const failFast = { requestHandler: { ...CLIENT_TIMEOUTS }, maxAttempts: 3 };
 
-export const stepFunctionsClient = traced(new SFNClient({}));
+/** A DynamoDB client with Frist's timeouts and named faults (the contract tests build theirs here too). */
+export function dynamoClient(config: ConstructorParameters<typeof DynamoDBClient>[0] = {}): DynamoDBClient {
+  return traced(guardClient(new DynamoDBClient({ ...failFast, ...config }), dynamoFault));
+}
 
-/** A hung SES call must not hold a Lambda until its timeout: fail fast and let the workflow retry. */
+/** The document client of a guarded DynamoDB client, with the store's marshalling options. */
+export function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export const dynamoDocumentClient = documentClientOf(dynamoClient());
+
+export const stepFunctionsClient = traced(guardClient(new SFNClient({ ...failFast }), workflowFault));
+
+/**
+ * A hung SES call must not hold a Lambda until its timeout: fail fast and let the workflow retry.
+ * One attempt only: SendEmail has no idempotency key, so the SDK must not repeat a send that may
+ * have gone through; the letter's claim decides when to try again (domain/dispatch.ts).
+ */
 export const sesClient = traced(
-  new SESClient({
-    requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000 },
-  }),
+  guardClient(
+    new SESClient({
+      requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true },
+      maxAttempts: 1,
+    }),
+    mailFault,
+  ),
 );

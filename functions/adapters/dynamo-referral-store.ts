@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -25,7 +26,14 @@ import {
   StaleStateError,
   type StatisticsSource,
 } from "../domain/ports";
-import type { AuditEvent, LetterRecord, MeetingRecord, ReferralRecord, TaskRecord } from "../domain/records";
+import type {
+  AuditEvent,
+  LetterRecord,
+  MeetingRecord,
+  PendingDecision,
+  ReferralRecord,
+  TaskRecord,
+} from "../domain/records";
 import type { Month, MonthCounters, Tally } from "../domain/statistics";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -42,6 +50,14 @@ export const letterKey = (
   pk: `REFERRAL#${letter.referralId}`,
   sk: `LETTER#${letter.letterKind}${letter.requestId ? `#${letter.requestId}` : ""}#${letter.recipientRole}`,
 });
+
+/** A referral's pending decision (at most one: one live task per referral). */
+const pendingDecisionKey = (referralId: string) => ({ pk: `REFERRAL#${referralId}`, sk: "PENDING_DECISION" });
+/**
+ * The partition of the `worklist` index that lists pending decisions (sparse), sorted
+ * "<answeredAt>#<referralId>", so "answered before t" is one key condition.
+ */
+export const PENDING_DECISION_PARTITION = "PENDING_DECISION";
 
 /** The partition of the `worklist` index that lists the letters waiting to be posted. */
 export const AWAITING_POSTAL_PARTITION = "LETTER#awaiting-postal";
@@ -326,7 +342,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
         ...filing,
         this.eventPut(referralId, event),
       ],
-      `referral ${referralId} is not in ${change.from.join("/")}`,
+      "referral is not in the expected status",
     );
   }
 
@@ -352,7 +368,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           this.eventPut(referralId, event),
           ...this.tallyUpdate(tally),
         ],
-        `referral ${referralId} is already flagged`,
+        "referral is already flagged",
       );
       return true;
     } catch (error) {
@@ -474,6 +490,21 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
             },
           },
         },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...pendingDecisionKey(task.referralId),
+              recordType: "pending-decision",
+              gsi1pk: PENDING_DECISION_PARTITION,
+              gsi1sk: `${answer.answeredAt}#${task.referralId}`,
+              referralId: task.referralId,
+              taskId: task.taskId,
+              outcome: answer.decision.outcome,
+              answeredAt: answer.answeredAt,
+            } satisfies PendingDecision & Record<string, unknown>,
+          },
+        },
         this.eventPut(task.referralId, event),
       ],
       "task is no longer open",
@@ -490,6 +521,58 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
         ExpressionAttributeNames: { "#state": "state" },
         ExpressionAttributeValues: { ":open": "open", ":answered": "answered" },
       }),
+    );
+    await this.dropPendingDecision(task.referralId, task.taskId);
+  }
+
+  /** Deletes the referral's pending decision if it is this task's (a newer one stays). */
+  private async dropPendingDecision(referralId: string, taskId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: pendingDecisionKey(referralId),
+          ConditionExpression: "taskId = :taskId",
+          ExpressionAttributeValues: { ":taskId": taskId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async listPendingDecisions(answeredBefore: Date): Promise<PendingDecision[]> {
+    const pending: PendingDecision[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "worklist",
+          KeyConditionExpression: "gsi1pk = :partition AND gsi1sk < :before",
+          ExpressionAttributeValues: {
+            ":partition": PENDING_DECISION_PARTITION,
+            ":before": answeredBefore.toISOString(),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        pending.push({
+          referralId: String(item.referralId),
+          taskId: String(item.taskId),
+          outcome: item.outcome as PendingDecision["outcome"],
+          answeredAt: String(item.answeredAt),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return pending;
+  }
+
+  async clearPendingDecision(referralId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: pendingDecisionKey(referralId) }),
     );
   }
 
@@ -512,7 +595,10 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     tally?: Tally,
   ): Promise<void> {
     const referral = await this.getReferral(referralId);
-    if (referral?.decision?.taskId === decision.taskId) return; // a retried step: already recorded
+    if (referral?.decision?.taskId === decision.taskId) {
+      // A retried step: already recorded (and its pending decision dropped in that same write).
+      return;
+    }
     await this.transact(
       [
         {
@@ -529,10 +615,11 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
             },
           },
         },
+        { Delete: { TableName: this.tableName, Key: pendingDecisionKey(referralId) } },
         this.eventPut(referralId, event),
         ...this.tallyUpdate(tally),
       ],
-      `referral ${referralId} is not awaiting assessment`,
+      "referral is not awaiting assessment",
     );
   }
 
@@ -721,6 +808,49 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
         new GetCommand({ TableName: this.tableName, Key: letterKey(letter), ConsistentRead: true }),
       );
       return Item ? stripKeys<LetterRecord>(Item) : undefined;
+    }
+  }
+
+  async takeOverLetter(letter: LetterRecord, fromClaimId: string | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: letterKey(letter),
+          UpdateExpression: "SET claimId = :claimId, claimedAt = :claimedAt",
+          ConditionExpression:
+            fromClaimId === undefined
+              ? "#status = :sending AND attribute_not_exists(claimId)"
+              : "#status = :sending AND claimId = :from",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":sending": "sending",
+            ":claimId": letter.claimId,
+            ":claimedAt": letter.claimedAt,
+            ...(fromClaimId === undefined ? {} : { ":from": fromClaimId }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseLetter(letter: LetterRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: letterKey(letter),
+          ConditionExpression: "#status = :sending AND claimId = :claimId",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":sending": "sending", ":claimId": letter.claimId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

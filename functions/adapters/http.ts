@@ -4,6 +4,7 @@
  * keep staff pages (which show health data) out of caches and frames.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { isUnavailable } from "../domain/errors";
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
 import { renderMessagePage } from "../views/staff-pages";
 import { logger } from "./logger";
@@ -116,7 +117,8 @@ const failurePage = (): string =>
  * Wraps an API handler in what every route shares: the request media type (415), the body limit
  * (413), the body parsed once (400 `invalid_json`), and one error path. An {@link HttpAnswer} thrown
  * anywhere is sent as it is; anything else is logged by name only (its message may quote data) and
- * answers 500 without detail, as JSON or, for a page route, as a page.
+ * answers without detail, as JSON or, for a page route, as a page: 503 with Retry-After when a
+ * dependency was unavailable (functions/domain/errors.ts), else 500.
  */
 export function apiRoute(
   options: RouteOptions,
@@ -155,6 +157,7 @@ export function apiRoute(
     } catch (error) {
       if (error instanceof HttpAnswer) return error.result;
       logger.error(`${options.name} failed`, error);
+      if (isUnavailable(error)) return serviceUnavailable(options.page ? "html" : "json");
       return options.page ? html(500, failurePage()) : internalError();
     }
   };
@@ -175,4 +178,42 @@ function parseBody(text: string, fromForm: boolean): unknown {
     throw validationFailed(deepPath, `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
   }
   return value;
+}
+
+/** How long a client should wait before retrying after a 503, in seconds. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The answer while a dependency (DynamoDB, SES, Step Functions) is unavailable: 503 with
+ * Retry-After, never 500, so a portal can tell a passing outage from a permanent failure and retry
+ * with the same Idempotency-Key. A staff page gets a short page that says so.
+ */
+export function serviceUnavailable(format: "json" | "html" = "json"): APIGatewayProxyResult {
+  const retryAfter = { "retry-after": String(RETRY_AFTER_SECONDS) };
+  if (format === "html") {
+    const page = html(
+      503,
+      renderMessagePage({
+        title: "Midlertidig utilgjengelig",
+        paragraphs: [
+          "Frist får ikke kontakt med en tjeneste den trenger, og ingenting er endret. Prøv igjen om litt.",
+        ],
+      }),
+    );
+    return { ...page, headers: { ...page.headers, ...retryAfter } };
+  }
+  return json(
+    503,
+    { error: "service_unavailable", message: "a dependency is unavailable; retry after Retry-After seconds" },
+    retryAfter,
+  );
+}
+
+/**
+ * The answer to an error a route did not handle itself: 503 with Retry-After when a dependency was
+ * unavailable, else the bare 500 (a page for page routes). Neither says anything about the error.
+ */
+export function failureResponse(error: unknown, format: "json" | "html" = "json"): APIGatewayProxyResult {
+  if (isUnavailable(error)) return serviceUnavailable(format);
+  return format === "html" ? html(500, failurePage()) : internalError();
 }

@@ -9,6 +9,7 @@ import { type CalendarRules, osloDate } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { csrfTokenMatches, newCsrfToken } from "./csrf";
 import { type Decision, parseTaskAnswer } from "./decision";
+import { DecisionMissing, isUnavailable, ReferralNotFound } from "./errors";
 import { type InformationRequested, requestInformation } from "./information-request";
 import {
   chooseTrack,
@@ -27,15 +28,12 @@ import { tallyOfDecision } from "./statistics";
 /** The audit actor of a workflow step. */
 export const workflowActor = (step: string): Actor => ({ kind: "system", id: `workflow:${step}` });
 
-/** Thrown when a workflow step is asked about a referral that is not there: a bug, not bad input. */
-export class ReferralNotFound extends Error {
-  override readonly name = "ReferralNotFound";
-}
+export { ReferralNotFound } from "./errors";
 
 /** Reads a referral a workflow step works on; throws ReferralNotFound when it is not there. */
 export async function mustGetReferral(store: ReferralStore, referralId: string): Promise<ReferralRecord> {
   const referral = await store.getReferral(referralId);
-  if (!referral) throw new ReferralNotFound(`referral ${referralId} not found`);
+  if (!referral) throw new ReferralNotFound();
   return referral;
 }
 
@@ -350,7 +348,13 @@ export async function viewTask(
 }
 
 export type SubmitDecisionResult =
-  | { kind: "recorded"; referralId: string; decision: Decision }
+  | {
+      kind: "recorded";
+      referralId: string;
+      decision: Decision;
+      /** False when the decision is stored but the workflow could not be told yet (see PendingDecision). */
+      resumed: boolean;
+    }
   | {
       kind: "invalid";
       issues: { path: string; message: string }[];
@@ -363,8 +367,9 @@ export type SubmitDecisionResult =
   | { kind: "unknown" };
 
 /**
- * Takes a decision from the task page: validates it, marks the task answered (once only, so a double
- * click or a reused link cannot decide twice) and resumes the workflow. A form post (`options.form`)
+ * Takes a decision from the task page: validates it, marks the task answered and files it as a
+ * pending decision in one write (once only, so a double click or a reused link cannot decide twice),
+ * then resumes the workflow. A `recorded` answer always means the decision is stored. A form post (`options.form`)
  * must carry the task's anti-forgery token, or nothing happens (`forbidden`). An information request
  * is no decision: it sends the forespørsel and leaves the task open and the workflow waiting.
  */
@@ -411,14 +416,16 @@ export async function submitDecision(
     throw error;
   }
 
+  // From here the decision is durable (the answered task and its pending decision, one write): the
+  // answer is 200 whatever happens to the resume. A resume that fails for a passing reason leaves the
+  // pending decision for the reconciler, which resumes the workflow with the task's current token.
   const output = { taskId, outcome: decision.outcome };
   try {
-    await deps.workflow.resume(task.taskToken, output);
+    await resumeWithRetries(deps.workflow, task.taskToken, output);
   } catch (error) {
     if (!(error instanceof TaskNoLongerOpen)) {
-      // A passing fault: put the task back so the same link can be used again.
-      await deps.store.reopenTask(task);
-      throw error;
+      if (!isUnavailable(error)) throw error;
+      return { kind: "recorded", referralId: task.referralId, decision, resumed: false };
     }
     // The token's wait is over. Either the workflow is between two waits (a reminder or an escalation
     // is going out) and has already re-armed this task with a new token, or it is about to, or it
@@ -432,19 +439,35 @@ export async function submitDecision(
     }
     if (current && current.taskToken !== task.taskToken) {
       try {
-        await deps.workflow.resume(current.taskToken, output);
-        return { kind: "recorded", referralId: task.referralId, decision };
+        await resumeWithRetries(deps.workflow, current.taskToken, output);
+        return { kind: "recorded", referralId: task.referralId, decision, resumed: true };
       } catch (retryError) {
         if (!(retryError instanceof TaskNoLongerOpen)) {
-          await deps.store.reopenTask(task);
-          throw retryError;
+          if (!isUnavailable(retryError)) throw retryError;
+          return { kind: "recorded", referralId: task.referralId, decision, resumed: false };
         }
       }
     }
     await deps.store.reopenTask(task);
     return { kind: "busy", view };
   }
-  return { kind: "recorded", referralId: task.referralId, decision };
+  return { kind: "recorded", referralId: task.referralId, decision, resumed: true };
+}
+
+/** Resumes a wait, trying again twice at once on a passing fault (the SDK has retried as well). */
+async function resumeWithRetries(
+  workflow: Workflow,
+  taskToken: string,
+  output: { taskId: string; outcome: Decision["outcome"] },
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await workflow.resume(taskToken, output);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !isUnavailable(error)) throw error;
+    }
+  }
 }
 
 /** RecordDecision: copies the answered task's decision onto the referral (status `decided`). */
@@ -453,7 +476,7 @@ export async function recordDecision(
   input: { referralId: string; taskId: string },
 ): Promise<{ referralId: string; outcome: Decision["outcome"] }> {
   const task = await deps.store.getTask(input.referralId, input.taskId);
-  if (!task?.decision) throw new StaleStateError(`task ${input.taskId} has no decision`);
+  if (!task?.decision) throw new DecisionMissing();
   const decidedAt = task.answeredAt ?? deps.clock.now().toISOString();
   const referral = await mustGetReferral(deps.store, input.referralId);
   await deps.store.recordDecision(

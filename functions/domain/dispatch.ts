@@ -1,9 +1,10 @@
 /**
  * DispatchLetters: the decision letter to the referrer, with copies to the patient and the GP, one
  * letter per person (a GP who is the referrer gets one). Each letter is claimed in the store before
- * it is sent, keyed on referral, letter kind and recipient, so a retried workflow step never sends
- * the same letter twice.
+ * it is sent, keyed on referral, letter kind and recipient, so a retried or overlapping workflow step
+ * never sends the same letter twice, and an interrupted one resumes with the letters not yet sent.
  */
+import { randomBytes } from "node:crypto";
 import {
   type DecisionLetterInput,
   type LetterAssessment,
@@ -12,8 +13,16 @@ import {
 } from "../views/letters";
 import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
+import {
+  DecisionMissing,
+  isUnavailable,
+  LetterInFlight,
+  MailRejected,
+  MailUnavailable,
+  ReferralNotFound,
+} from "./errors";
 import { validateNationalId } from "./national-id";
-import type { Clock, Mailer, ReferralStore } from "./ports";
+import { type Clock, type Mailer, type ReferralStore, StaleStateError } from "./ports";
 import type { Actor, LetterRecord, RecipientRole, ReferralRecord } from "./records";
 import type { ReferralSubmission } from "./referral";
 import { type Tally, tallyOfPatientInformed } from "./statistics";
@@ -122,9 +131,11 @@ export async function dispatchDecisionLetters(
   referralId: string,
 ): Promise<{ sent: number }> {
   const referral = await deps.store.getReferral(referralId);
-  if (!referral?.decision) throw new Error(`referral ${referralId} has no recorded decision`);
+  if (!referral) throw new ReferralNotFound();
+  if (!referral.decision) throw new DecisionMissing();
   const { submission } = referral;
   let sent = 0;
+  let firstError: { error: unknown } | undefined;
 
   for (const recipient of letterRecipients(referral)) {
     const rendered = renderDecisionLetter(decisionLetterInputOf(referral, recipient.role, deps.config));
@@ -148,16 +159,52 @@ export async function dispatchDecisionLetters(
     // The patient's letter out by the due date is what the statistics call "informed within the deadline".
     const counted =
       recipient.role === "patient" ? (sentAt: string) => tallyOfPatientInformed(referral, sentAt) : undefined;
-    if (await deliverLetter(deps, letter, actor, counted)) sent += 1;
+    // One recipient's trouble does not hold up the others; the step fails afterwards (and is
+    // retried) so the set is completed, never left partial.
+    try {
+      if (await deliverLetter(deps, letter, actor, counted)) sent += 1;
+    } catch (error) {
+      firstError ??= { error };
+    }
   }
+  if (firstError) throw firstError.error;
   return { sent };
 }
 
 /**
- * Sends one letter at most once per referral, letter kind and recipient: claims its slot in the
- * store first, then emails it (or marks it for post when there is no address) and records that with
- * an audit event. Returns true when an email went out in this call. Every letter kind goes through
- * here, so a retried workflow step never sends the same letter twice.
+ * How long a `sending` claim keeps every other attempt off its letter: longer than any one attempt
+ * can take between claiming and recording (the dispatch Lambda's 60 s timeout), so only a claim
+ * whose holder died is taken over. Wall-clock time, even under the local simulated clock: it bounds
+ * how long a process may hold the claim, and processes run in real time.
+ */
+export const LETTER_CLAIM_LEASE_MS = 2 * 60_000;
+
+/** Waits between attempts to record a sent letter (the send cannot be taken back; the record must land). */
+const RECORD_RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A claim's random id: tells this attempt's claim from another's (and from its own SDK retry's). */
+function newClaimId(): string {
+  return randomBytes(12).toString("base64url");
+}
+
+/**
+ * Sends one letter exactly once per referral, letter kind (and request) and recipient, as far as a
+ * mail service without idempotency keys allows:
+ *
+ * 1. Claim the letter's slot in the store (a conditional put with a random claim id). A slot that is
+ *    `sent` or `awaiting-postal` is done: nothing to do. A `sending` slot of another attempt younger
+ *    than {@link LETTER_CLAIM_LEASE_MS} is someone else's send in progress: throw LetterInFlight
+ *    (the workflow retries; a double-clicked form sends nothing more). An older one is taken over,
+ *    conditionally, so of two late attempts only one proceeds.
+ * 2. Send. When the mail service answers that it did not send (MailUnavailable, MailRejected), the
+ *    claim is dropped so the next attempt sends at once. When it gives no answer (MailUnanswered),
+ *    the claim stays: the mail may have gone, so it is sent again only after the lease.
+ * 3. Record `sent` at once, retrying for a few seconds: the window in which a crash repeats a send
+ *    is from SES accepting the message to this write landing (see the README).
+ *
+ * Returns true when an email went out in this call. Every letter kind goes through here.
  */
 export async function deliverLetter(
   deps: { store: ReferralStore; clock: Clock; mailer: Mailer },
@@ -167,30 +214,57 @@ export async function deliverLetter(
   tallyWhenSent?: (sentAt: string) => Tally | undefined,
 ): Promise<boolean> {
   const details = { letterKind: letter.letterKind, recipientRole: letter.recipientRole };
-  const earlier = await deps.store.claimLetter(letter);
+  const claim: LetterRecord = { ...letter, claimId: newClaimId(), claimedAt: new Date().toISOString() };
+  const earlier = await deps.store.claimLetter(claim);
   if (earlier && earlier.status !== "sending") return false; // sent, or already queued for post
-  if (!letter.to) {
+  if (earlier && earlier.claimId !== claim.claimId) {
+    // An SDK retry of our own put finds our own claim; anything else is another attempt's.
+    const heldFor = Date.now() - Date.parse(earlier.claimedAt ?? earlier.createdAt);
+    if (heldFor < LETTER_CLAIM_LEASE_MS) throw new LetterInFlight();
+    if (!(await deps.store.takeOverLetter(claim, earlier.claimId))) throw new LetterInFlight();
+  }
+  if (!claim.to) {
     await deps.store.completeLetter(
-      letter,
+      claim,
       { status: "awaiting-postal" },
       { type: "letter-awaiting-postal", at: deps.clock.now().toISOString(), actor, details },
     );
     return false;
   }
-  // A claim left in `sending` means an earlier attempt may have sent it before failing: SES gives no
-  // way to ask, so the letter is sent again (at least once, never silently lost).
-  const messageId = await deps.mailer.send({
-    to: letter.to,
-    subject: letter.subject,
-    text: letter.text,
-    html: letter.html,
-  });
+  let messageId: string;
+  try {
+    messageId = await deps.mailer.send({
+      to: claim.to,
+      subject: claim.subject,
+      text: claim.text,
+      html: claim.html,
+    });
+  } catch (error) {
+    if (error instanceof MailUnavailable || error instanceof MailRejected) {
+      // The mail service answered: nothing was sent. Free the slot for the next attempt (if this
+      // write fails too, the lease frees it later).
+      await deps.store.releaseLetter(claim).catch(() => undefined);
+    }
+    throw error;
+  }
   const sentAt = deps.clock.now().toISOString();
-  await deps.store.completeLetter(
-    letter,
-    { status: "sent", sentAt, messageId },
-    { type: "letter-sent", at: sentAt, actor, details },
-    tallyWhenSent?.(sentAt),
-  );
+  const record = () =>
+    deps.store.completeLetter(
+      claim,
+      { status: "sent", sentAt, messageId },
+      { type: "letter-sent", at: sentAt, actor, details },
+      tallyWhenSent?.(sentAt),
+    );
+  for (const delay of [...RECORD_RETRY_DELAYS_MS, undefined]) {
+    try {
+      await record();
+      return true;
+    } catch (error) {
+      // Already completed: an earlier attempt of this write landed after all.
+      if (error instanceof StaleStateError) return true;
+      if (delay === undefined || !isUnavailable(error)) throw error;
+      await sleep(delay);
+    }
+  }
   return true;
 }

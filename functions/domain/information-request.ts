@@ -10,6 +10,7 @@ import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import type { InformationRequest } from "./decision";
 import { deliverLetter, letterPatientOf } from "./dispatch";
+import { LetterInFlight } from "./errors";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, ReferralRecord, TaskRecord } from "./records";
 
@@ -84,6 +85,13 @@ export async function requestInformation(
     text: rendered.text,
     createdAt: now.toISOString(),
   };
-  const letterSent = await deliverLetter(deps, letter, actor);
+  let letterSent: boolean;
+  try {
+    letterSent = await deliverLetter(deps, letter, actor);
+  } catch (error) {
+    // The same form submitted twice at once: the other submission is sending this very letter.
+    if (!(error instanceof LetterInFlight)) throw error;
+    letterSent = false;
+  }
   return { kind: "information-requested", referralId, requestId, letterSent };
 }

@@ -9,6 +9,7 @@ import type {
   AuditEvent,
   LetterRecord,
   MeetingRecord,
+  PendingDecision,
   RecordedDecision,
   ReferralRecord,
   TaskRecord,
@@ -99,23 +100,36 @@ export interface ReferralStore {
     rearm: { taskToken: string; rearmedAt: string },
     event: AuditEvent,
   ): Promise<void>;
-  /** Marks an open task answered with the decision; throws StaleStateError otherwise. */
+  /**
+   * Marks an open task answered with the decision and files a {@link PendingDecision}, in one write;
+   * throws StaleStateError when the task is not open. Once this resolves the decision is durable.
+   */
   answerTask(
     task: TaskRecord,
     answer: { decision: Decision; answeredBy: string; answeredAt: string },
     event: AuditEvent,
   ): Promise<void>;
-  /** Puts an answered task back to open after the workflow refused its answer for a passing reason. */
+  /**
+   * Puts an answered task back to open (and drops its pending decision) after the workflow refused
+   * its answer for a passing reason.
+   */
   reopenTask(task: TaskRecord): Promise<void>;
   /** Marks a task expired: its workflow no longer waits, so its link answers 410. */
   expireTask(task: TaskRecord): Promise<void>;
-  /** Records the decision on the referral (status `decided`); a repeat for the same task is a no-op. */
+  /**
+   * Records the decision on the referral (status `decided`) and drops its pending decision, in one
+   * write; a repeat for the same task is a no-op.
+   */
   recordDecision(
     referralId: string,
     decision: RecordedDecision,
     event: AuditEvent,
     tally?: Tally,
   ): Promise<void>;
+  /** The decisions answered before `answeredBefore` that no RecordDecision has taken yet, oldest first. */
+  listPendingDecisions(answeredBefore: Date): Promise<PendingDecision[]>;
+  /** Drops a referral's pending decision (a reconciler found it stale: the referral is decided). */
+  clearPendingDecision(referralId: string): Promise<void>;
   /**
    * Takes one seat in an intake meeting, atomically: creates the meeting on its first seat (with a
    * fresh agenda id) and adds 1 only while `seats < capacity`. Resolves false, changing nothing,
@@ -136,8 +150,19 @@ export interface ReferralStore {
   findMeetingByAgendaId(agendaId: string): Promise<MeetingRecord | undefined>;
   /** The referrals filed under a meeting (see changeStatus), in no particular order. */
   listMeetingReferrals(meetingId: string): Promise<ReferralRecord[]>;
-  /** Claims a letter slot; returns the existing letter when this letter was already claimed. */
+  /**
+   * Claims a letter slot (keyed on referral, letter kind, request and recipient) with the letter's
+   * `claimId`/`claimedAt`; returns the existing letter when this letter was already claimed.
+   */
   claimLetter(letter: LetterRecord): Promise<LetterRecord | undefined>;
+  /**
+   * Takes over a `sending` claim whose holder gave up or died: sets the letter's new `claimId` and
+   * `claimedAt` only while the stored claim is still `fromClaimId` (undefined: a claim without an
+   * id). Returns false when another attempt changed it first.
+   */
+  takeOverLetter(letter: LetterRecord, fromClaimId: string | undefined): Promise<boolean>;
+  /** Drops this attempt's `sending` claim (the mail service said it did not send), so a retry sends. */
+  releaseLetter(letter: LetterRecord): Promise<void>;
   completeLetter(
     letter: LetterRecord,
     outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },

@@ -124,6 +124,19 @@ export interface TaskRecord {
   csrfToken?: string;
 }
 
+/**
+ * A decision that answered 200 but that the workflow has not yet recorded: written with the task's
+ * answer in one transaction, removed when RecordDecision records it (or the task is reopened). While
+ * it exists, the decision lives on the task (`TaskRecord.decision`) and a reconciler can resume the
+ * workflow with the task's current token. Ids and the outcome only.
+ */
+export interface PendingDecision {
+  referralId: string;
+  taskId: string;
+  outcome: Decision["outcome"];
+  answeredAt: string;
+}
+
 export type RecipientRole = "referrer" | "patient" | "gp";
 
 /** A letter as sent (or waiting for postal dispatch), with its rendered body kept for the record. */
@@ -150,4 +163,7 @@ export interface LetterRecord {
   postalAddress?: { line1: string; postalCode: string; city: string };
   /** Who marked a postal letter as posted. */
   postedBy?: string;
+  /** The attempt that holds the `sending` claim (random), and when it took it (wall-clock ISO). */
+  claimId?: string;
+  claimedAt?: string;
 }

@@ -110,7 +110,12 @@ export const handler = apiRoute(
               requestId: result.requestId,
             });
       default:
-        logger.info("decision recorded", { referralId: result.referralId, outcome: result.decision.outcome });
+        logger.info("decision recorded", {
+          referralId: result.referralId,
+          outcome: result.decision.outcome,
+          // false: stored, the workflow not yet told; the pending decision is resumed by the reconciler.
+          resumed: result.resumed,
+        });
         return fromForm
           ? html(200, renderDecisionRecordedPage({ referralId: result.referralId }))
           : json(200, {

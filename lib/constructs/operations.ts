@@ -12,6 +12,7 @@ import {
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
@@ -22,6 +23,11 @@ import { BREACH_METRIC } from "../../functions/domain/deadline-timer";
 export interface OperationsProps {
   readonly stateMachine: StateMachine;
   readonly api: RestApi;
+  /**
+   * The workflow's MarkFailed function: its errors mean the failure handling itself is failing, so
+   * a referral may not even be marked failed (alarm MarkFailedErrors).
+   */
+  readonly markFailedFunction?: IFunction;
   /** Subscribed to the alarm topic when given (frist:alarmEmail); confirm the subscription email. */
   readonly alarmEmail?: string;
 }
@@ -49,7 +55,13 @@ export const DEADLINE_BREACH_METRIC = {
 export class Operations extends Construct {
   public readonly topic: Topic;
   public readonly key: Key;
-  public readonly alarms: { failed: Alarm; timedOut: Alarm; aborted: Alarm; deadlineBreached: Alarm };
+  public readonly alarms: {
+    failed: Alarm;
+    timedOut: Alarm;
+    aborted: Alarm;
+    deadlineBreached: Alarm;
+    markFailedErrors?: Alarm;
+  };
   public readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -108,6 +120,15 @@ export class Operations extends Construct {
         breaches,
         "A referral passed its 10-working-day assessment deadline without a decision (deadlineBreached: true); the clinic lead has the escalation email.",
       ),
+      ...(props.markFailedFunction
+        ? {
+            markFailedErrors: this.alarm(
+              "MarkFailedErrors",
+              props.markFailedFunction.metricErrors(period),
+              "The workflow's MarkFailed step failed: a referral's workflow gave up and its record may not say so (execution error Frist.MarkFailedFailed once its retries ran out).",
+            ),
+          }
+        : {}),
     };
 
     this.dashboard = new Dashboard(this, "Dashboard", {

@@ -43,23 +43,58 @@ export const WORKFLOW_STATES = {
   complete: "Complete",
   flagUnknownOutcome: "FlagUnknownOutcome",
   markFailed: "MarkFailed",
+  markFailedFailed: "MarkFailedFailed",
   failed: "Failed",
   done: "Done",
 } as const;
 
 /**
- * Errors worth another attempt: Lambda throttling, and the AWS SDK's throttling/conflict/5xx error
- * names as thrown by the handlers (Step Functions matches a Lambda error on its `errorType`).
- * Added on top of LambdaInvoke's own retry of Lambda service exceptions.
+ * Errors that no retry can cure: the referral or its decision is not there, or the graph met an
+ * outcome it does not route. The handlers throw these under these names (functions/domain/errors.ts);
+ * they go straight to MarkFailed. Every other error is treated as passing and retried.
+ */
+export const PERMANENT_ERRORS = ["ReferralNotFound", "DecisionMissing", "Frist.UnknownOutcome"];
+
+/**
+ * What a callback (`.waitForTaskToken`) Task retries, by name. It may not use `States.ALL`: that
+ * would also retry its own `States.Timeout`, which is the deadline timer going off (and locally the
+ * engine refuses `States.TaskFailed` on such a Task for the same reason). These are the names the
+ * adapters give an unavailable dependency, Lambda's own service faults, and the SDK's throttling
+ * and 5xx names should an unwrapped one slip through.
  */
 export const TRANSIENT_ERRORS = [
+  "DynamoUnavailable",
+  "MailUnavailable",
+  "MailUnanswered",
+  "WorkflowUnavailable",
+  "LetterInFlight",
+  "StaleStateError",
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
   "Lambda.TooManyRequestsException",
+  "Lambda.Unknown",
+  "Sandbox.Timedout",
   "ProvisionedThroughputExceededException",
   "ThrottlingException",
   "TransactionConflictException",
   "InternalServerError",
   "ServiceUnavailable",
+  "TimeoutError",
 ];
+
+/**
+ * The retry budget of every Task: full jitter, 2 s doubling to at most 60 s a wait, 20 attempts.
+ * Expected time before giving up (full jitter halves each wait on average) is about 8 minutes,
+ * at most about 16: a DynamoDB, SES or Lambda outage of several minutes is outlasted.
+ */
+export const RETRY_POLICY = {
+  interval: Duration.seconds(2),
+  maxDelay: Duration.seconds(60),
+  maxAttempts: 20,
+  backoffRate: 2,
+  jitterStrategy: JitterType.FULL,
+} as const;
 
 /** Props of the ReferralWorkflow. */
 export interface ReferralWorkflowProps {
@@ -97,8 +132,9 @@ export interface WorkflowFunctions {
  * times out → RemindAssessors → AwaitAfterReminder (until the end of the due date) times out →
  * RecordBreach → AwaitAfterBreach (until the end of the next working day) times out → RecordBreach
  * again, each working day, until a decision resumes whichever Await* state waits. Every timeout is
- * computed by the step before it from the calendar and the clinic's rules, at run time. Any error →
- * MarkFailed → Failed.
+ * computed by the step before it from the calendar and the clinic's rules, at run time. Every Task
+ * retries passing faults on one budget (RETRY_POLICY); what remains → MarkFailed → Failed, and a
+ * MarkFailed that itself fails → MarkFailedFailed (alarmed).
  *
  * Standard, not Express: a referral waits days for a human decision, and each execution's
  * history is the visible record of where a referral stands. JSONPath only; only ids travel in
@@ -228,6 +264,14 @@ export class ReferralWorkflow extends Construct {
       resultPath: JsonPath.DISCARD,
     });
     markFailed.next(failed);
+    // Failure handling must not fail silently: when even MarkFailed gives up (after its own
+    // retries), the execution ends in a Fail state of its own, and the MarkFailed function's
+    // errors alarm (Operations) tells operations that a referral is not even marked failed.
+    const markFailedFailed = new Fail(this, WORKFLOW_STATES.markFailedFailed, {
+      error: "Frist.MarkFailedFailed",
+      cause: "Marking the referral failed did not succeed; its record may still show it in progress.",
+    });
+    markFailed.addCatch(markFailedFailed, { errors: [Errors.ALL], resultPath: JsonPath.DISCARD });
 
     const planIntake = this.task(WORKFLOW_STATES.planIntake, fns.planIntake, {
       payload: TaskInput.fromObject({ referralId }),
@@ -346,8 +390,10 @@ export class ReferralWorkflow extends Construct {
       }),
       taskTimeout: Timeout.at(timeoutPath),
       resultPath: "$.assessment",
+      // LambdaInvoke's own retry of Lambda service errors is folded into the one policy.
+      retryOnServiceExceptions: false,
     });
-    this.retryTransient(task);
+    this.retryTransientByName(task);
     return task;
   }
 
@@ -357,18 +403,23 @@ export class ReferralWorkflow extends Construct {
     lambdaFunction: FristFunction,
     options: Pick<ConstructorParameters<typeof LambdaInvoke>[2], "payload" | "resultPath" | "resultSelector">,
   ): LambdaInvoke {
-    const task = new LambdaInvoke(this, name, { lambdaFunction, ...options });
+    const task = new LambdaInvoke(this, name, {
+      lambdaFunction,
+      retryOnServiceExceptions: false,
+      ...options,
+    });
     this.retryTransient(task);
     return task;
   }
 
+  /** A plain Task: permanent errors are not retried; every other error is, on the budget. */
   private retryTransient(task: LambdaInvoke): void {
-    task.addRetry({
-      errors: TRANSIENT_ERRORS,
-      interval: Duration.seconds(2),
-      maxAttempts: 4,
-      backoffRate: 2,
-      jitterStrategy: JitterType.FULL,
-    });
+    task.addRetry({ errors: PERMANENT_ERRORS, maxAttempts: 0 });
+    task.addRetry({ errors: [Errors.ALL], ...RETRY_POLICY });
+  }
+
+  /** A callback Task retries the transient errors by name (see TRANSIENT_ERRORS), on the budget. */
+  private retryTransientByName(task: LambdaInvoke): void {
+    task.addRetry({ errors: TRANSIENT_ERRORS, ...RETRY_POLICY });
   }
 }

@@ -61,7 +61,14 @@ type AslState = {
   ResultSelector?: Record<string, string>;
   TimeoutSecondsPath?: string;
   TimeoutSeconds?: number;
-  Retry?: { ErrorEquals: string[] }[];
+  Retry?: {
+    ErrorEquals: string[];
+    MaxAttempts?: number;
+    IntervalSeconds?: number;
+    MaxDelaySeconds?: number;
+    BackoffRate?: number;
+    JitterStrategy?: string;
+  }[];
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
   Choices?: { Next: string }[];
   Default?: string;
@@ -236,6 +243,7 @@ describe("the referral workflow", () => {
         "Done",
         "FlagUnknownOutcome",
         "MarkFailed",
+        "MarkFailedFailed",
         "Failed",
       ].sort(),
     );
@@ -360,7 +368,17 @@ describe("the referral workflow", () => {
     }
   });
 
-  it("retries every Task on transient errors and sends every other error to MarkFailed with the error at $.error", () => {
+  /** The longest a Retry rule can keep a Task going: the sum of its capped waits, in seconds. */
+  function retryBudgetSeconds(rule: NonNullable<AslState["Retry"]>[number]): number {
+    let total = 0;
+    for (let attempt = 0; attempt < (rule.MaxAttempts ?? 3); attempt++) {
+      const wait = (rule.IntervalSeconds ?? 1) * (rule.BackoffRate ?? 2) ** attempt;
+      total += Math.min(wait, rule.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+    }
+    return total;
+  }
+
+  it("retries every plain Task on every error but the permanent ones, with jitter, for more than ten minutes", () => {
     expect(taskStates.map(([name]) => name).sort()).toEqual(
       [
         "AcknowledgeSecondary",
@@ -377,18 +395,49 @@ describe("the referral workflow", () => {
       ].sort(),
     );
     for (const [name, state] of taskStates) {
-      const retried = state.Retry?.flatMap((r) => r.ErrorEquals) ?? [];
-      expect(retried, name).toEqual(
+      if (name.startsWith("Await")) continue;
+      const [permanent, all, ...rest] = state.Retry ?? [];
+      expect(rest, name).toEqual([]);
+      // Permanent errors first, with no attempts: States.ALL must come last and would match them.
+      expect(permanent, name).toEqual({
+        ErrorEquals: ["ReferralNotFound", "DecisionMissing", "Frist.UnknownOutcome"],
+        MaxAttempts: 0,
+      });
+      expect(all?.ErrorEquals, name).toEqual(["States.ALL"]);
+      expect(all?.JitterStrategy, name).toBe("FULL");
+      expect(all?.MaxDelaySeconds, name).toBeLessThanOrEqual(60);
+      if (!all) throw new Error(`${name} has no States.ALL retry`);
+      expect(retryBudgetSeconds(all), name).toBeGreaterThan(600);
+    }
+  });
+
+  it("retries the waits' Lambda on the transient errors by name, never on States.ALL or States.Timeout (the deadline timer)", () => {
+    for (const name of ["AwaitAssessment", "AwaitAfterReminder", "AwaitAfterBreach"]) {
+      const retries = states[name]?.Retry ?? [];
+      expect(retries, name).toHaveLength(1);
+      const [rule] = retries;
+      if (!rule) throw new Error(`${name} has no retry`);
+      expect(rule.ErrorEquals, name).toEqual(
         expect.arrayContaining([
+          "DynamoUnavailable",
+          "MailUnavailable",
           "Lambda.ServiceException",
           "Lambda.TooManyRequestsException",
-          "ProvisionedThroughputExceededException",
           "ThrottlingException",
           "TransactionConflictException",
-          "InternalServerError",
-          "ServiceUnavailable",
         ]),
       );
+      for (const never of ["States.ALL", "States.Timeout", "States.TaskFailed"]) {
+        expect(rule.ErrorEquals, name).not.toContain(never);
+      }
+      expect(rule.JitterStrategy, name).toBe("FULL");
+      expect(retryBudgetSeconds(rule), name).toBeGreaterThan(600);
+      expect(states[name]?.Catch?.[0], name).toMatchObject({ ErrorEquals: ["States.Timeout"] });
+    }
+  });
+
+  it("sends every error a Task could not retry away to MarkFailed with the error at $.error", () => {
+    for (const [name, state] of taskStates) {
       if (name === "MarkFailed") continue;
       expect(state.Catch?.at(-1), name).toEqual({
         ErrorEquals: ["States.ALL"],
@@ -400,6 +449,13 @@ describe("the referral workflow", () => {
       "referralId.$": "$.referralId",
       "error.$": "$.error",
     });
+  });
+
+  it("ends in a Fail state of its own when MarkFailed itself fails after its retries", () => {
+    expect(states.MarkFailed?.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: null, Next: "MarkFailedFailed" },
+    ]);
+    expect(states.MarkFailedFailed).toMatchObject({ Type: "Fail", Error: "Frist.MarkFailedFailed" });
   });
 
   it("passes only ids between states", () => {
@@ -646,6 +702,25 @@ describe("operations", () => {
       Period: 300,
       Threshold: 1,
       EvaluationPeriods: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
+  it("alarms when the workflow's MarkFailed function errs (failure handling that fails) to the alarm topic", () => {
+    const [topicId] = onlyResourceOfType("AWS::SNS::Topic");
+    const markFailedFunction = Object.entries(template.findResources("AWS::Lambda::Function")).find(([id]) =>
+      id.includes("MarkFailedFunction"),
+    )?.[0];
+    expect(markFailedFunction).toBeDefined();
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/Lambda",
+      MetricName: "Errors",
+      Dimensions: [{ Name: "FunctionName", Value: { Ref: markFailedFunction } }],
+      Statistic: "Sum",
+      Period: 300,
+      Threshold: 1,
       ComparisonOperator: "GreaterThanOrEqualToThreshold",
       TreatMissingData: "notBreaching",
       AlarmActions: [{ Ref: topicId }],

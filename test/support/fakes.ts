@@ -5,6 +5,7 @@
  */
 import { type ClinicConfig, type ClinicConfigInput, clinicConfigSchema } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
+import { MailUnavailable } from "../../functions/domain/errors";
 import {
   type Clock,
   IdempotencyKeyTaken,
@@ -24,6 +25,7 @@ import type {
   AuditEvent,
   LetterRecord,
   MeetingRecord,
+  PendingDecision,
   RecordedDecision,
   ReferralRecord,
   TaskRecord,
@@ -47,6 +49,8 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
   readonly events = new Map<string, AuditEvent[]>();
   readonly tasks = new Map<string, TaskRecord>();
   readonly letters = new Map<string, LetterRecord>();
+  /** Referral id → its pending decision (answered, not yet recorded by the workflow). */
+  readonly pendingDecisions = new Map<string, PendingDecision>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
   readonly meetings = new Map<string, MeetingRecord>();
   /** Referral ids filed under each meeting (changeStatus with an assignment's meetingId). */
@@ -206,6 +210,12 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     const stored = this.tasks.get(task.taskId);
     if (stored?.state !== "open") throw new StaleStateError("task is no longer open");
     Object.assign(stored, { state: "answered", ...copy(answer) });
+    this.pendingDecisions.set(task.referralId, {
+      referralId: task.referralId,
+      taskId: task.taskId,
+      outcome: answer.decision.outcome,
+      answeredAt: answer.answeredAt,
+    });
     this.event(task.referralId, event);
   }
 
@@ -216,6 +226,9 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     delete stored.decision;
     delete stored.answeredBy;
     delete stored.answeredAt;
+    if (this.pendingDecisions.get(task.referralId)?.taskId === task.taskId) {
+      this.pendingDecisions.delete(task.referralId);
+    }
   }
 
   async expireTask(task: TaskRecord) {
@@ -229,8 +242,20 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     if (referral.status !== "awaiting-assessment") throw new StaleStateError("not awaiting assessment");
     referral.status = "decided";
     referral.decision = copy(decision);
+    this.pendingDecisions.delete(referralId);
     this.event(referralId, event);
     this.count(tally);
+  }
+
+  async listPendingDecisions(answeredBefore: Date) {
+    return [...this.pendingDecisions.values()]
+      .filter((pending) => `${pending.answeredAt}#${pending.referralId}` < answeredBefore.toISOString())
+      .sort((a, b) => a.answeredAt.localeCompare(b.answeredAt) || a.referralId.localeCompare(b.referralId))
+      .map(copy);
+  }
+
+  async clearPendingDecision(referralId: string) {
+    this.pendingDecisions.delete(referralId);
   }
 
   async takeSeat(meetingId: string, startsAt: Date, capacity: number) {
@@ -295,6 +320,20 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     return undefined;
   }
 
+  async takeOverLetter(letter: LetterRecord, fromClaimId: string | undefined) {
+    const stored = this.letters.get(letterKeyOf(letter));
+    if (stored?.status !== "sending" || stored.claimId !== fromClaimId) return false;
+    stored.claimId = letter.claimId;
+    stored.claimedAt = letter.claimedAt;
+    return true;
+  }
+
+  async releaseLetter(letter: LetterRecord) {
+    const key = letterKeyOf(letter);
+    const stored = this.letters.get(key);
+    if (stored?.status === "sending" && stored.claimId === letter.claimId) this.letters.delete(key);
+  }
+
   async completeLetter(
     letter: LetterRecord,
     outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },
@@ -323,7 +362,10 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
   }
 }
 
-/** A Mailer that keeps what it was asked to send; `failNext` makes the next sends throw. */
+/**
+ * A Mailer that keeps what it was asked to send; `failNext` makes the next sends throw
+ * MailUnavailable, as the SES adapter does when SES answers with a throttling or 5xx error.
+ */
 export class RecordingMailer implements Mailer {
   readonly sent: OutgoingEmail[] = [];
   failNext = 0;
@@ -331,9 +373,7 @@ export class RecordingMailer implements Mailer {
   async send(email: OutgoingEmail): Promise<string> {
     if (this.failNext > 0) {
       this.failNext -= 1;
-      const error = new Error("Rate exceeded");
-      error.name = "ThrottlingException";
-      throw error;
+      throw new MailUnavailable();
     }
     this.sent.push(copy(email));
     return `message-${this.sent.length}`;

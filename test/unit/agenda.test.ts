@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { sendAgendas, viewAgenda } from "../../functions/domain/agenda";
 import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
 import { calendarRulesOf } from "../../functions/domain/clinic";
+import { MailUnavailable } from "../../functions/domain/errors";
 import { meetingStartsAt } from "../../functions/domain/intake-planning";
 import { renderAgendaPage } from "../../functions/views/agenda-page";
 import {
@@ -98,7 +99,7 @@ describe("SendAgendas", () => {
     mailer.failNext = 1;
 
     // Act
-    await expect(sendAgendas(deps())).rejects.toThrow("Rate exceeded");
+    await expect(sendAgendas(deps())).rejects.toThrow(MailUnavailable);
     const retried = await sendAgendas(deps());
 
     // Assess

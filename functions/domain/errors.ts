@@ -1,0 +1,66 @@
+/**
+ * The errors Frist throws. Each one's `name` says what failed (Step Functions matches Retry and Catch
+ * on it, logs keep only it) and its message is fixed text with no data in it: no id, no email
+ * address, no name, nothing a dependency said. A message from an SDK or SES can quote a recipient's
+ * address, so the adapters replace such errors with these instead of passing them on.
+ */
+
+/** Base of Frist's errors: the message is a fixed sentence chosen by the subclass. */
+export abstract class FristError extends Error {
+  /** True when the same call may succeed later (a dependency was unavailable or busy). */
+  abstract readonly transient: boolean;
+}
+
+function named<N extends string>(name: N, message: string, transient: boolean) {
+  return class extends FristError {
+    override readonly name: N = name;
+    readonly transient = transient;
+    constructor() {
+      super(message);
+    }
+  };
+}
+
+/** DynamoDB did not answer in time, throttled, or failed on its side: try again later. */
+export class DynamoUnavailable extends named(
+  "DynamoUnavailable",
+  "The referral store is unavailable",
+  true,
+) {}
+/** DynamoDB refused the request itself (a bug: a bad key, expression or item): retrying will not help. */
+export class DynamoRejected extends named("DynamoRejected", "The referral store rejected a request", false) {}
+/** SES did not answer in time, throttled, or failed on its side. */
+export class MailUnavailable extends named("MailUnavailable", "The mail service is unavailable", true) {}
+/**
+ * SES gave no answer (timeout, reset): the message may or may not have been accepted. The letter's
+ * claim is kept, so the send is repeated only after the claim's lease (the README's window).
+ */
+export class MailUnanswered extends named("MailUnanswered", "The mail service did not answer", true) {}
+/** SES refused the message (e.g. a rejected recipient); the message is not quoted, it names the address. */
+export class MailRejected extends named("MailRejected", "The mail service rejected a message", false) {}
+/** Step Functions did not answer in time, throttled, or failed on its side. */
+export class WorkflowUnavailable extends named(
+  "WorkflowUnavailable",
+  "The workflow engine is unavailable",
+  true,
+) {}
+/** Step Functions refused the request itself. */
+export class WorkflowRejected extends named(
+  "WorkflowRejected",
+  "The workflow engine rejected a request",
+  false,
+) {}
+/** A workflow step was asked about a referral that is not there: a bug, not a passing fault. */
+export class ReferralNotFound extends named("ReferralNotFound", "The referral was not found", false) {}
+/** A step that needs the referral's decision found none: a bug, not a passing fault. */
+export class DecisionMissing extends named("DecisionMissing", "The referral has no decision", false) {}
+/**
+ * Another invocation holds the claim on this letter and may be sending it right now: this one must
+ * not send it too. Passing: once the claim is completed or its lease has run out, a retry proceeds.
+ */
+export class LetterInFlight extends named("LetterInFlight", "Another attempt is sending this letter", true) {}
+
+/** An error worth answering 503 (and retrying): a dependency was unavailable or busy. */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof FristError && error.transient;
+}
