@@ -13,7 +13,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { dynamoFault, guardClient, mailFault, workflowFault } from "./faults";
+import { dynamoFault, mailFault, withNamedFaults, workflowFault } from "./faults";
 import { traced } from "./tracing";
 
 /**
@@ -29,31 +29,34 @@ export const CLIENT_TIMEOUTS = {
 } as const;
 const failFast = { requestHandler: { ...CLIENT_TIMEOUTS }, maxAttempts: 3 };
 
-/** A DynamoDB client with Frist's timeouts and named faults (the contract tests build theirs here too). */
+/** A DynamoDB client with Frist's timeouts (the contract tests build theirs here too). */
 export function dynamoClient(config: ConstructorParameters<typeof DynamoDBClient>[0] = {}): DynamoDBClient {
-  return traced(guardClient(new DynamoDBClient({ ...failFast, ...config }), dynamoFault));
+  return traced(new DynamoDBClient({ ...failFast, ...config }));
 }
 
-/** The document client of a guarded DynamoDB client, with the store's marshalling options. */
+/** The document client the stores use: the store's marshalling options, errors under Frist's names. */
 export function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return withNamedFaults(
+    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    dynamoFault,
+  );
 }
 
 export const dynamoDocumentClient = documentClientOf(dynamoClient());
 
-export const stepFunctionsClient = traced(guardClient(new SFNClient({ ...failFast }), workflowFault));
+export const stepFunctionsClient = withNamedFaults(traced(new SFNClient({ ...failFast })), workflowFault);
 
 /**
  * A hung SES call must not hold a Lambda until its timeout: fail fast and let the workflow retry.
  * One attempt only: SendEmail has no idempotency key, so the SDK must not repeat a send that may
  * have gone through; the letter's claim decides when to try again (domain/dispatch.ts).
  */
-export const sesClient = traced(
-  guardClient(
+export const sesClient = withNamedFaults(
+  traced(
     new SESClient({
       requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true },
       maxAttempts: 1,
     }),
-    mailFault,
   ),
+  mailFault,
 );

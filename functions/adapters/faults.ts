@@ -7,19 +7,8 @@
  * The errors the stores act on themselves (a failed condition, a closed task token, an execution
  * that already exists) pass through unchanged.
  */
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  TransactionCanceledException,
-} from "@aws-sdk/client-dynamodb";
-import type { SESClient } from "@aws-sdk/client-ses";
-import {
-  ExecutionAlreadyExists,
-  InvalidToken,
-  type SFNClient,
-  TaskDoesNotExist,
-  TaskTimedOut,
-} from "@aws-sdk/client-sfn";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { ExecutionAlreadyExists, InvalidToken, TaskDoesNotExist, TaskTimedOut } from "@aws-sdk/client-sfn";
 import {
   DynamoRejected,
   DynamoUnavailable,
@@ -98,23 +87,20 @@ export function workflowFault(error: unknown): unknown {
   return isPassingSdkError(error) ? new WorkflowUnavailable() : new WorkflowRejected();
 }
 
-type GuardedClient = DynamoDBClient | SESClient | SFNClient;
-
 /**
- * Adds a middleware at the outermost step of the client's stack, around the SDK's own retries,
- * that replaces whatever error is left by `fault(error)`. A DynamoDBDocumentClient shares its
- * client's stack, so guarding the client guards it too.
+ * The client with every `send` rejection replaced by `fault(error)`, after the SDK's own retries.
+ * A proxy around `send` (not a middleware) so that it holds for every caller of the client, and for
+ * tests that stub the client class's `send`.
  */
-export function guardClient<C extends GuardedClient>(client: C, fault: (error: unknown) => unknown): C {
-  (client as DynamoDBClient).middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        throw fault(error);
-      }
+export function withNamedFaults<C extends object>(client: C, fault: (error: unknown) => unknown): C {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "send" || typeof value !== "function") return value;
+      return (...args: unknown[]) =>
+        (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((error: unknown) => {
+          throw fault(error);
+        });
     },
-    { step: "initialize", name: "fristNamedFaults", override: true },
-  );
-  return client;
+  });
 }

@@ -8,7 +8,7 @@ import { SESClient } from "@aws-sdk/client-ses";
 import { afterEach, describe, expect, it } from "vitest";
 import { documentClientOf, dynamoClient } from "../../functions/adapters/clients";
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
-import { guardClient, mailFault } from "../../functions/adapters/faults";
+import { mailFault, withNamedFaults } from "../../functions/adapters/faults";
 import { failureResponse, RETRY_AFTER_SECONDS } from "../../functions/adapters/http";
 import { SesMailer } from "../../functions/adapters/ses-mailer";
 import {
@@ -48,7 +48,7 @@ const sesError = (code: string, message: string) =>
   `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`;
 
 function mailerAt(endpoint: string): SesMailer {
-  const client = guardClient(
+  const client = withNamedFaults(
     new SESClient({ endpoint, region: "eu-north-1", credentials, maxAttempts: 1 }),
     mailFault,
   );

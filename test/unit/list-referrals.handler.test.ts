@@ -262,7 +262,12 @@ describe("GET /referrals handler", () => {
 
   it("answers 500 without detail when DynamoDB fails, and logs the error's name only", async () => {
     // Prepare
-    dynamo.on(QueryCommand).rejects(new Error("Requested resource not found: Table Referrals"));
+    dynamo.on(QueryCommand).rejects(
+      Object.assign(new Error("Requested resource not found: Table Referrals"), {
+        name: "ResourceNotFoundException",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const log = vi.spyOn(process.stderr, "write").mockImplementation(() => true); // Powertools writes error lines to stderr itself
 
     // Act

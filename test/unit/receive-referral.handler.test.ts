@@ -14,7 +14,9 @@ import { sampleReferral } from "../support/http";
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
-let handler: (event: APIGatewayProxyEvent) => Promise<{ statusCode: number; body: string }>;
+let handler: (
+  event: APIGatewayProxyEvent,
+) => Promise<{ statusCode: number; body: string; headers?: Record<string, unknown> }>;
 
 beforeAll(async () => {
   process.env.TABLE_NAME = "Referrals";
@@ -177,8 +179,29 @@ describe("POST /referrals handler", () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
-  it("answers 500 without detail when the store fails, and logs no request data", async () => {
-    dynamo.on(GetCommand).rejects(new Error("boom with 15038512282"));
+  it("answers 503 with Retry-After and no detail while DynamoDB does not answer, and logs no request data", async () => {
+    // What the SDK leaves after its retries when the connection times out: no HTTP status at all.
+    dynamo.on(GetCommand).rejects(Object.assign(new Error("timeout 15038512282"), { name: "TimeoutError" }));
+    const logged = vi.spyOn(process.stderr, "write").mockImplementation(() => true); // Powertools writes error lines to stderr itself
+
+    const response = await handler(post(sampleReferral()));
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.["retry-after"]).toMatch(/^\d+$/);
+    expect(JSON.parse(response.body)).toMatchObject({ error: "service_unavailable" });
+    expect(response.body).not.toContain("15038512282");
+    expect(JSON.stringify(logged.mock.calls)).not.toContain("15038512282");
+    logged.mockRestore();
+  });
+
+  it("answers 500 without detail when the store refuses the request, and logs no request data", async () => {
+    // A 4xx the SDK does not retry (a bug, e.g. a missing table): not an outage.
+    dynamo.on(GetCommand).rejects(
+      Object.assign(new Error("boom with 15038512282"), {
+        name: "ResourceNotFoundException",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const logged = vi.spyOn(process.stderr, "write").mockImplementation(() => true); // Powertools writes error lines to stderr itself
 
     const response = await handler(post(sampleReferral()));
