@@ -577,15 +577,21 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
   }
 
   async expireTask(task: TaskRecord): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: taskKey(task.referralId, task.taskId),
-        UpdateExpression: "SET #state = :expired",
-        ExpressionAttributeNames: { "#state": "state" },
-        ExpressionAttributeValues: { ":expired": "expired" },
-      }),
-    );
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: "SET #state = :expired",
+          // An update without a condition would create a bare item for a task that is not there.
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":expired": "expired" },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async recordDecision(

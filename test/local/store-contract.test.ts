@@ -1,0 +1,398 @@
+/**
+ * The store contract: one suite run against the in-memory store the unit tests use
+ * (test/support/fakes.ts) and the DynamoDB store on DynamoDB Local with the synthesized table, so a
+ * use case tested on the fake holds on DynamoDB. Each rule here is one the domain relies on:
+ * once-only writes, conditional transitions that change nothing when refused, claims, and what a
+ * reconciler reads.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { documentClientOf, dynamoClient } from "../../functions/adapters/clients";
+import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
+import type { Decision } from "../../functions/domain/decision";
+import {
+  IdempotencyKeyTaken,
+  type IdempotencyRecord,
+  type ReferralStore,
+  StaleStateError,
+} from "../../functions/domain/ports";
+import type { AuditEvent, LetterRecord, TaskRecord } from "../../functions/domain/records";
+import { createFristApp } from "../../lib/app";
+import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
+import { type CfnTemplate, readTables } from "../../lib/local/template";
+import { InMemoryReferralStore, testReferral } from "../support/fakes";
+
+const { app, stack } = createFristApp({ bundling: false });
+const tables = readTables(app.synth().getStackByName(stack.stackName).template as CfnTemplate);
+const tableName = String(tables[0]?.TableName);
+
+let db: DynamoDbLocal | undefined;
+
+beforeAll(async () => {
+  db = await startDynamoDbLocal({ dataDir: null, tables });
+}, 90_000);
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+const stores: [string, () => ReferralStore][] = [
+  ["the in-memory store", () => new InMemoryReferralStore()],
+  [
+    "the DynamoDB store on DynamoDB Local",
+    () => {
+      if (!db) throw new Error("DynamoDB Local did not start");
+      // Generous timeouts: this suite checks the contract, not the outage behaviour.
+      const client = dynamoClient({
+        endpoint: db.endpoint,
+        region: "eu-north-1",
+        credentials: LOCAL_CREDENTIALS,
+        requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+      });
+      return new DynamoReferralStore(documentClientOf(client), tableName);
+    },
+  ],
+];
+
+/** A fresh referral id per test, so the DynamoDB table can be shared by every test. */
+let n = 0;
+const freshId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(n++).toString(36)}`;
+
+const event = (type: AuditEvent["type"], at = "2025-03-03T09:00:00.000Z"): AuditEvent => ({
+  type,
+  at,
+  actor: { kind: "system", id: "contract" },
+});
+
+const decision: Decision = {
+  outcome: "refused",
+  justification: "Ikke rett til helsehjelp.",
+  advice: "Kontakt fastlegen.",
+  assessedBy: "1234567",
+} as unknown as Decision;
+
+describe.each(stores)("%s", (_name, makeStore) => {
+  let store: ReferralStore;
+  let referralId: string;
+
+  beforeEach(async () => {
+    store = makeStore();
+    referralId = freshId("ref");
+  });
+
+  /** Creates the test referral, as receive-referral does. */
+  async function received() {
+    const referral = testReferral({ referralId });
+    const idempotency: IdempotencyRecord = {
+      scope: "portal",
+      key: freshId("key"),
+      bodyHash: "h",
+      referralId,
+      response: { referralId },
+      createdAt: referral.receivedAt,
+    };
+    await store.createReferral(referral, idempotency, event("referral-received"));
+    return { referral, idempotency };
+  }
+
+  async function awaiting() {
+    await received();
+    await store.changeStatus(
+      referralId,
+      { from: ["received"], to: "awaiting-assessment" },
+      event("intake-planned", "2025-03-03T09:00:01.000Z"),
+    );
+  }
+
+  async function openTask(taskId = freshId("task")): Promise<TaskRecord> {
+    const task: TaskRecord = {
+      taskId,
+      referralId,
+      taskToken: "token-1",
+      state: "open",
+      createdAt: "2025-03-03T09:00:02.000Z",
+    };
+    await store.createTask(task, event("assessment-task-created", task.createdAt));
+    return task;
+  }
+
+  const answer = { decision, answeredBy: "1234567", answeredAt: "2025-03-04T10:00:00.000Z" };
+
+  describe("referrals", () => {
+    it("creates a referral once per idempotency key and writes nothing on a repeat", async () => {
+      const { referral, idempotency } = await received();
+      const again = { ...referral, referralId: freshId("ref") };
+      await expect(
+        store.createReferral(
+          again,
+          { ...idempotency, referralId: again.referralId },
+          event("referral-received"),
+        ),
+      ).rejects.toBeInstanceOf(IdempotencyKeyTaken);
+      expect(await store.getReferral(again.referralId)).toBeUndefined();
+      expect((await store.getIdempotencyRecord("portal", idempotency.key))?.referralId).toBe(referralId);
+    });
+
+    it("refuses a status change from another status and writes no event with it", async () => {
+      await received();
+      await expect(
+        store.changeStatus(
+          referralId,
+          { from: ["awaiting-assessment"], to: "decided" },
+          event("decision-recorded"),
+        ),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      const file = await store.getReferralFile(referralId);
+      expect(file?.referral.status).toBe("received");
+      expect(file?.events.map((e) => e.type)).toEqual(["referral-received"]);
+    });
+
+    it("refuses a status change of a referral that does not exist", async () => {
+      await expect(
+        store.changeStatus(referralId, { from: ["received"], to: "failed" }, event("workflow-failed")),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      expect(await store.getReferral(referralId)).toBeUndefined();
+    });
+
+    it("sets a flag once: true and one event the first time, false and nothing after", async () => {
+      await received();
+      expect(await store.flagReferral(referralId, "deadlineBreached", event("deadline-breached"))).toBe(true);
+      expect(await store.flagReferral(referralId, "deadlineBreached", event("deadline-breached"))).toBe(
+        false,
+      );
+      const file = await store.getReferralFile(referralId);
+      expect(file?.referral.deadlineBreached).toBe(true);
+      expect(file?.events.filter((e) => e.type === "deadline-breached")).toHaveLength(1);
+    });
+  });
+
+  describe("tasks and decisions", () => {
+    it("answers an open task once, and files its decision as pending until it is recorded", async () => {
+      await awaiting();
+      const task = await openTask();
+      await store.answerTask(task, answer, event("decision-submitted"));
+      await expect(store.answerTask(task, answer, event("decision-submitted"))).rejects.toBeInstanceOf(
+        StaleStateError,
+      );
+      expect((await store.getTask(referralId, task.taskId))?.state).toBe("answered");
+      const pending = (await store.listPendingDecisions(new Date("2100-01-01"))).filter(
+        (p) => p.referralId === referralId,
+      );
+      expect(pending).toEqual([
+        { referralId, taskId: task.taskId, outcome: "refused", answeredAt: answer.answeredAt },
+      ]);
+
+      await store.recordDecision(
+        referralId,
+        { decision, taskId: task.taskId, decidedAt: answer.answeredAt },
+        event("decision-recorded"),
+      );
+      expect((await store.getReferral(referralId))?.status).toBe("decided");
+      const after = await store.listPendingDecisions(new Date("2100-01-01"));
+      expect(after.filter((p) => p.referralId === referralId)).toEqual([]);
+    });
+
+    it("lists pending decisions answered strictly before the given time", async () => {
+      await awaiting();
+      const task = await openTask();
+      await store.answerTask(task, answer, event("decision-submitted"));
+      const at = new Date(answer.answeredAt);
+      const mine = async (before: Date) =>
+        (await store.listPendingDecisions(before)).filter((p) => p.referralId === referralId);
+      expect(await mine(at)).toEqual([]);
+      expect(await mine(new Date(at.getTime() + 1))).toHaveLength(1);
+    });
+
+    it("reopens an answered task without its decision and drops its pending decision", async () => {
+      await awaiting();
+      const task = await openTask();
+      await store.answerTask(task, answer, event("decision-submitted"));
+      await store.reopenTask(task);
+      const reopened = await store.getTask(referralId, task.taskId);
+      expect(reopened?.state).toBe("open");
+      expect(reopened?.decision).toBeUndefined();
+      const pending = await store.listPendingDecisions(new Date("2100-01-01"));
+      expect(pending.filter((p) => p.referralId === referralId)).toEqual([]);
+    });
+
+    it("records a decision once: a repeat for the same task is a no-op, another status is refused", async () => {
+      await awaiting();
+      const task = await openTask();
+      const recorded = { decision, taskId: task.taskId, decidedAt: answer.answeredAt };
+      await store.recordDecision(referralId, recorded, event("decision-recorded"));
+      await store.recordDecision(referralId, recorded, event("decision-recorded"));
+      const file = await store.getReferralFile(referralId);
+      expect(file?.events.filter((e) => e.type === "decision-recorded")).toHaveLength(1);
+
+      const other = freshId("ref");
+      await expect(
+        store.recordDecision(other, { ...recorded, taskId: "another" }, event("decision-recorded")),
+      ).rejects.toBeInstanceOf(StaleStateError);
+    });
+
+    it("re-arms an open or answered task with a new token, never an expired one", async () => {
+      await awaiting();
+      const task = await openTask();
+      await store.rearmTask(
+        task,
+        { taskToken: "token-2", rearmedAt: "2025-03-05T07:00:00.000Z" },
+        event("assessment-task-rearmed"),
+      );
+      expect((await store.findTask(task.taskId))?.taskToken).toBe("token-2");
+      await store.expireTask(task);
+      await expect(
+        store.rearmTask(
+          task,
+          { taskToken: "token-3", rearmedAt: "2025-03-06T07:00:00.000Z" },
+          event("assessment-task-rearmed"),
+        ),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      expect((await store.findTask(task.taskId))?.taskToken).toBe("token-2");
+    });
+
+    it("finds a task by its id alone, and by referral and id only under its own referral", async () => {
+      await awaiting();
+      const task = await openTask();
+      expect((await store.findTask(task.taskId))?.referralId).toBe(referralId);
+      expect(await store.getTask(freshId("ref"), task.taskId)).toBeUndefined();
+      expect(await store.findTask(freshId("task"))).toBeUndefined();
+    });
+
+    it("expiring a task that does not exist creates nothing", async () => {
+      await awaiting();
+      const ghost: TaskRecord = {
+        taskId: freshId("task"),
+        referralId,
+        taskToken: "t",
+        state: "open",
+        createdAt: "2025-03-03T09:00:00.000Z",
+      };
+      await store.expireTask(ghost);
+      expect(await store.getTask(referralId, ghost.taskId)).toBeUndefined();
+      expect(await store.listTasks(referralId)).toEqual([]);
+    });
+
+    it("lists a referral's tasks oldest first", async () => {
+      await awaiting();
+      const first = await openTask();
+      const second: TaskRecord = { ...first, taskId: freshId("task"), createdAt: "2025-03-04T09:00:00.000Z" };
+      await store.createTask(second, event("assessment-task-created"));
+      expect((await store.listTasks(referralId)).map((t) => t.taskId)).toEqual([first.taskId, second.taskId]);
+    });
+  });
+
+  describe("letter claims", () => {
+    const letter = (overrides: Partial<LetterRecord> = {}): LetterRecord => ({
+      referralId,
+      letterKind: "decision",
+      recipientRole: "referrer",
+      channel: "email",
+      to: "per.hansen@legesenter.example",
+      status: "sending",
+      subject: "Svar",
+      html: "<p>brev</p>",
+      text: "brev",
+      createdAt: "2025-03-04T10:00:00.000Z",
+      claimId: "claim-a",
+      claimedAt: "2025-03-04T10:00:00.000Z",
+      ...overrides,
+    });
+
+    it("claims a letter once per referral, kind, request and recipient, and shows a later claim the first", async () => {
+      await received();
+      expect(await store.claimLetter(letter())).toBeUndefined();
+      expect((await store.claimLetter(letter({ claimId: "claim-b" })))?.claimId).toBe("claim-a");
+      expect(
+        await store.claimLetter(letter({ recipientRole: "patient", claimId: "claim-c" })),
+      ).toBeUndefined();
+      expect(
+        await store.claimLetter(letter({ letterKind: "information-request", requestId: "r1", claimId: "d" })),
+      ).toBeUndefined();
+      expect(
+        await store.claimLetter(letter({ letterKind: "information-request", requestId: "r2", claimId: "e" })),
+      ).toBeUndefined();
+    });
+
+    it("lets a claim be taken over only from the claim it names", async () => {
+      await received();
+      await store.claimLetter(letter());
+      expect(await store.takeOverLetter(letter({ claimId: "claim-b" }), "claim-x")).toBe(false);
+      expect(await store.takeOverLetter(letter({ claimId: "claim-b" }), "claim-a")).toBe(true);
+      expect(await store.takeOverLetter(letter({ claimId: "claim-c" }), "claim-a")).toBe(false);
+      expect((await store.claimLetter(letter({ claimId: "claim-z" })))?.claimId).toBe("claim-b");
+    });
+
+    it("releases a claim only for the attempt that holds it, and never a sent letter", async () => {
+      await received();
+      await store.claimLetter(letter());
+      await store.releaseLetter(letter({ claimId: "claim-b" }));
+      expect((await store.claimLetter(letter({ claimId: "claim-b" })))?.claimId).toBe("claim-a");
+      await store.releaseLetter(letter());
+      expect(await store.claimLetter(letter({ claimId: "claim-b" }))).toBeUndefined();
+
+      await store.completeLetter(
+        letter({ claimId: "claim-b" }),
+        { status: "sent", sentAt: "2025-03-04T10:00:01.000Z", messageId: "m-1" },
+        event("letter-sent"),
+      );
+      await store.releaseLetter(letter({ claimId: "claim-b" }));
+      expect((await store.claimLetter(letter({ claimId: "claim-c" })))?.status).toBe("sent");
+    });
+
+    it("completes a counted letter once: a repeat is refused", async () => {
+      await received();
+      await store.claimLetter(letter());
+      const sent = { status: "sent" as const, sentAt: "2025-03-04T10:00:01.000Z", messageId: "m-1" };
+      const tally = { month: "2025-03", add: { patientInformed: 1 } };
+      await store.completeLetter(letter(), sent, event("letter-sent"), tally);
+      await expect(store.completeLetter(letter(), sent, event("letter-sent"), tally)).rejects.toBeInstanceOf(
+        StaleStateError,
+      );
+    });
+
+    it("marks only a letter awaiting post as posted", async () => {
+      await received();
+      await store.claimLetter(letter({ channel: "postal", to: undefined, status: "awaiting-postal" }));
+      await expect(
+        store.markLetterPosted(
+          letter({ recipientRole: "patient" }),
+          { sentAt: "2025-03-05T10:00:00.000Z", postedBy: "clerk" },
+          event("letter-posted"),
+        ),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      await store.markLetterPosted(
+        letter(),
+        { sentAt: "2025-03-05T10:00:00.000Z", postedBy: "clerk" },
+        event("letter-posted"),
+      );
+      await expect(
+        store.markLetterPosted(
+          letter(),
+          { sentAt: "2025-03-05T10:00:00.000Z", postedBy: "clerk" },
+          event("letter-posted"),
+        ),
+      ).rejects.toBeInstanceOf(StaleStateError);
+    });
+  });
+
+  describe("meetings", () => {
+    it("takes seats up to the capacity and no more", async () => {
+      const meetingId = `2031-${freshId("m")}`;
+      const startsAt = new Date("2031-01-07T11:00:00.000Z");
+      const taken = [];
+      for (let i = 0; i < 4; i++) taken.push(await store.takeSeat(meetingId, startsAt, 3));
+      expect(taken).toEqual([true, true, true, false]);
+      expect((await store.getMeeting(meetingId))?.seats).toBe(3);
+    });
+
+    it("claims a meeting's agenda once, and again only after a release", async () => {
+      const meetingId = `2031-${freshId("m")}`;
+      await store.takeSeat(meetingId, new Date("2031-01-07T11:00:00.000Z"), 3);
+      const meeting = await store.getMeeting(meetingId);
+      if (!meeting) throw new Error("no meeting");
+      expect(await store.claimAgenda(meeting, "2031-01-06T16:00:00.000Z")).toBe(true);
+      expect(await store.claimAgenda(meeting, "2031-01-06T16:00:01.000Z")).toBe(false);
+      await store.releaseAgenda(meeting, "2031-01-06T16:00:00.000Z");
+      expect(await store.claimAgenda(meeting, "2031-01-06T16:00:02.000Z")).toBe(true);
+    });
+  });
+});
