@@ -1,7 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { clinicConfigJson, type FristConfig } from "./config";
-import { IntakeSchedule } from "./constructs/intake-schedule";
+import { FristFunction, FUNCTION_TIMEOUTS } from "./constructs/frist-function";
+import { AGENDA_SCHEDULE_MINUTES, IntakeSchedule } from "./constructs/intake-schedule";
 import { Mailer } from "./constructs/mailer";
 import { Operations } from "./constructs/operations";
 import { ReferralApi } from "./constructs/referral-api";
@@ -58,10 +59,23 @@ export class FristStack extends Stack {
       clinicConfig,
       publicBaseUrl: this.api.publicBaseUrl,
     });
+    // Last, so it finds every function of the stack to watch.
     this.operations = new Operations(this, "Operations", {
       stateMachine: this.workflow.stateMachine,
       api: this.api.api,
       markFailedFunction: this.workflow.functions.markFailed,
+      functions: this.node
+        .findAll()
+        .filter((c): c is FristFunction => c instanceof FristFunction)
+        .map((fn) => ({
+          name: fn.node.id.replace(/Function$/, ""),
+          fn,
+          timeout: fn.timeout ?? FUNCTION_TIMEOUTS.api,
+        })),
+      table: this.store.table,
+      configurationSet: this.mailer.configurationSet,
+      configurationSetName: this.mailer.configurationSetName,
+      schedule: { rule: this.intakeSchedule.rule, everyMinutes: AGENDA_SCHEDULE_MINUTES },
       alarmEmail: config.alarmEmail,
     });
 

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { RestApi } from "aws-cdk-lib/aws-apigateway";
 import {
-  Alarm,
+  type AlarmBase,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -9,23 +9,48 @@ import {
   TextWidget,
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { Rule } from "aws-cdk-lib/aws-events";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import {
+  CloudWatchDimensionSource,
+  type ConfigurationSet,
+  EmailSendingEvent,
+  EventDestination,
+} from "aws-cdk-lib/aws-ses";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import { MonitoringFacade, SnsAlarmActionStrategy } from "cdk-monitoring-constructs";
 import { Construct } from "constructs";
 import { BREACH_METRIC } from "../../functions/domain/deadline-timer";
+import { API_STAGE } from "./referral-api";
+
+/** A function to watch, by the name operations will read in the alarm. */
+export interface WatchedFunction {
+  readonly name: string;
+  readonly fn: IFunction;
+  /** The function's timeout: its duration alarm fires at 80 % of it. */
+  readonly timeout: Duration;
+}
 
 /** Props of Operations. */
 export interface OperationsProps {
   readonly stateMachine: StateMachine;
   readonly api: RestApi;
+  /** Every Frist function: each gets alarms on errors, throttles and duration. */
+  readonly functions: readonly WatchedFunction[];
+  readonly table: ITable;
+  /** The SES configuration set: its bounce and complaint events become CloudWatch metrics. */
+  readonly configurationSet: ConfigurationSet;
+  readonly configurationSetName: string;
+  /** The agenda schedule: alarms on failed invocations and on runs that did not happen. */
+  readonly schedule: { readonly rule: Rule; readonly everyMinutes: number };
   /**
    * The workflow's MarkFailed function: its errors mean the failure handling itself is failing, so
-   * a referral may not even be marked failed (alarm MarkFailedErrors).
+   * a referral may not even be marked failed; its error alarm says so.
    */
   readonly markFailedFunction?: IFunction;
   /** Subscribed to the alarm topic when given (frist:alarmEmail); confirm the subscription email. */
@@ -42,11 +67,19 @@ export const DEADLINE_BREACH_METRIC = {
   dimensionsMap: { service: BREACH_METRIC.service },
 } as const;
 
+/** The README section every alarm description points to. */
+export const RUNBOOK = "README.md, 'Alarms: what to do'";
+
 /**
- * What operations sees: an alarm topic, alarms on executions that failed, timed out or were
- * aborted, and an alarm on every missed 10-working-day deadline (the DeadlineBreaches metric). Any one of those is a referral that will not reach its decision letters by itself,
- * and a missed 10-working-day deadline is a patient's right denied, so the threshold is one
- * execution in five minutes, and no data (no executions) is not an alarm.
+ * What operations sees: one encrypted alarm topic and, through cdk-monitoring-constructs'
+ * MonitoringFacade, alarms on everything that can stall a referral: API 5xx and latency, every
+ * function's errors, throttles and duration, failed, timed-out, aborted and throttled executions,
+ * DynamoDB throttling and system errors, SES bounces and complaints, the agenda schedule failing or
+ * not running, and every missed 10-working-day deadline. Each alarm's description says what to do.
+ *
+ * Thresholds are "any": Frist handles tens of referrals a day, so one failed execution or one
+ * 5xx is already a referral or a portal call that needs a person. No data is not an alarm, except
+ * for the schedule, where silence is the failure.
  *
  * The topic is encrypted with its own customer-managed key: CloudWatch alarms cannot publish to
  * a topic under the AWS-managed SNS key (its key policy cannot grant CloudWatch), so the key
@@ -55,13 +88,7 @@ export const DEADLINE_BREACH_METRIC = {
 export class Operations extends Construct {
   public readonly topic: Topic;
   public readonly key: Key;
-  public readonly alarms: {
-    failed: Alarm;
-    timedOut: Alarm;
-    aborted: Alarm;
-    deadlineBreached: Alarm;
-    markFailedErrors?: Alarm;
-  };
+  public readonly monitoring: MonitoringFacade;
   public readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -100,36 +127,235 @@ export class Operations extends Construct {
     );
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
 
-    const sm = props.stateMachine;
-    const period = { period: Duration.minutes(5), statistic: "Sum" };
-    const breaches = new Metric({ ...DEADLINE_BREACH_METRIC, ...period });
-    this.alarms = {
-      failed: this.alarm("ExecutionsFailed", sm.metricFailed(period), "A referral's execution failed."),
-      timedOut: this.alarm(
-        "ExecutionsTimedOut",
-        sm.metricTimedOut(period),
-        "A referral's execution timed out.",
-      ),
-      aborted: this.alarm(
-        "ExecutionsAborted",
-        sm.metricAborted(period),
-        "A referral's execution was aborted (stopped by hand or by a redeploy).",
-      ),
-      deadlineBreached: this.alarm(
-        "DeadlineBreached",
-        breaches,
-        "A referral passed its 10-working-day assessment deadline without a decision (deadlineBreached: true); the clinic lead has the escalation email.",
-      ),
-      ...(props.markFailedFunction
-        ? {
-            markFailedErrors: this.alarm(
-              "MarkFailedErrors",
-              props.markFailedFunction.metricErrors(period),
-              "The workflow's MarkFailed step failed: a referral's workflow gave up and its record may not say so (execution error Frist.MarkFailedFailed once its retries ran out).",
+    // SES bounce and complaint events as CloudWatch metrics, per configuration set.
+    props.configurationSet.addEventDestination("ToCloudWatch", {
+      destination: EventDestination.cloudWatchDimensions([
+        {
+          name: "ses:configuration-set",
+          source: CloudWatchDimensionSource.MESSAGE_TAG,
+          defaultValue: props.configurationSetName,
+        },
+      ]),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
+    });
+
+    this.monitoring = new MonitoringFacade(this, "Monitoring", {
+      alarmFactoryDefaults: {
+        alarmNamePrefix: "Frist",
+        actionsEnabled: true,
+        action: new SnsAlarmActionStrategy({ onAlarmTopic: this.topic }),
+        datapointsToAlarm: 1,
+        evaluationPeriods: 1,
+      },
+      metricFactoryDefaults: { period: Duration.minutes(5) },
+    });
+    const any = (what: string, todo: string) => ({
+      maxErrorCount: 0,
+      alarmDescriptionOverride: describe(what, todo),
+    });
+
+    this.monitoring.monitorApiGateway({
+      api: props.api,
+      apiStage: API_STAGE,
+      alarmFriendlyName: "Api",
+      humanReadableName: "Frist API",
+      add5XXFaultCountAlarm: {
+        Critical: any(
+          "The API answered 5xx (a portal's referral or a clinician's decision may not have been taken).",
+          "Find the failing route in the API access log (status 5xx, resourcePath), then that function's log by time; the portal retries with the same Idempotency-Key, nothing is duplicated.",
+        ),
+      },
+      addLatencyP99Alarm: {
+        Warning: {
+          maxLatency: Duration.seconds(5),
+          alarmDescriptionOverride: describe(
+            "The API's p99 latency is over 5 s (portals and clinicians wait).",
+            "Check the functions' duration and DynamoDB throttling alarms; a cold start storm passes by itself, a slow dependency does not.",
+          ),
+        },
+      },
+    });
+
+    for (const watched of props.functions) {
+      this.monitoring.monitorLambdaFunction({
+        lambdaFunction: watched.fn,
+        alarmFriendlyName: watched.name,
+        humanReadableName: `Frist ${watched.name}`,
+        addFaultCountAlarm: {
+          Critical:
+            watched.fn === props.markFailedFunction
+              ? any(
+                  "The workflow's MarkFailed step failed: a referral's workflow gave up and its record may not say so (execution error Frist.MarkFailedFailed once its retries ran out).",
+                  "Find the execution (name = referral id) that failed with Frist.MarkFailedFailed, fix the cause (its log group has the errorName), and resume the referral from the operations page.",
+                )
+              : any(
+                  `${watched.name} failed (threw or timed out).`,
+                  "Read the function's log group for the errorName and referralId; workflow steps are retried and then mark the referral failed (see the executions alarm); API calls answered 500.",
+                ),
+        },
+        addThrottlesCountAlarm: {
+          Critical: any(
+            `${watched.name} was throttled (the account's concurrency ran out).`,
+            "Check the account's Lambda concurrency (a runaway function elsewhere?); throttled workflow steps are retried, throttled API calls answered 5xx.",
+          ),
+        },
+        addMaxLatencyAlarm: {
+          Warning: {
+            maxLatency: Duration.millis(watched.timeout.toMilliseconds() * 0.8),
+            alarmDescriptionOverride: describe(
+              `${watched.name} ran for over 80 % of its timeout.`,
+              "A dependency is slow (DynamoDB, SES, Step Functions): check their alarms and the function's trace in X-Ray before it starts timing out.",
             ),
-          }
-        : {}),
-    };
+          },
+        },
+      });
+    }
+
+    const executions = (what: string) =>
+      any(
+        `A referral's execution ${what}.`,
+        "Open the state machine's executions (name = referral id); the referral is marked failed with the error's name. Fix the cause, then use the operations page's 'needs attention' list to resume it.",
+      );
+    this.monitoring.monitorStepFunction({
+      stateMachine: props.stateMachine,
+      alarmFriendlyName: "Workflow",
+      humanReadableName: "Frist referral workflow",
+      addFailedExecutionCountAlarm: { Critical: executions("failed") },
+      addTimedOutExecutionCountAlarm: { Critical: executions("timed out") },
+      addAbortedExecutionCountAlarm: {
+        Critical: executions("was aborted (stopped by hand or by a redeploy)"),
+      },
+      addThrottledExecutionCountAlarm: {
+        Critical: any(
+          "Step Functions throttled the workflow.",
+          "Check the account's Step Functions quotas; throttled starts are retried by the portal.",
+        ),
+      },
+    });
+
+    const throttled = (what: string) => ({
+      maxThrottledEventsThreshold: 0,
+      alarmDescriptionOverride: describe(
+        `DynamoDB throttled ${what} on the referral table.`,
+        "The table is on-demand: a spike beyond its previous peak throttles for minutes. Steps are retried; if it persists, check for a runaway caller.",
+      ),
+    });
+    this.monitoring.monitorDynamoTable({
+      table: props.table,
+      alarmFriendlyName: "Table",
+      humanReadableName: "Frist referral table",
+      addReadThrottledEventsCountAlarm: { Critical: throttled("reads") },
+      addWriteThrottledEventsCountAlarm: { Critical: throttled("writes") },
+      addSystemErrorCountAlarm: {
+        Critical: any(
+          "DynamoDB answered with system errors.",
+          "Check the AWS Health Dashboard for DynamoDB in the region; callers answered 503 and steps are retried.",
+        ),
+      },
+    });
+
+    const ses = (metricName: string) =>
+      new Metric({
+        namespace: "AWS/SES",
+        metricName,
+        dimensionsMap: { "ses:configuration-set": props.configurationSetName },
+        statistic: "Sum",
+        period: Duration.minutes(5),
+      });
+    const events = (metricName: string) =>
+      new Metric({
+        namespace: "AWS/Events",
+        metricName,
+        dimensionsMap: { RuleName: props.schedule.rule.ruleName },
+        statistic: "Sum",
+        period: Duration.minutes(5),
+      });
+    const atLeastOne = (what: string, todo: string) => ({
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
+      alarmDescriptionOverride: describe(what, todo),
+    });
+    const breaches = new Metric({ ...DEADLINE_BREACH_METRIC, statistic: "Sum", period: Duration.minutes(5) });
+    this.monitoring.monitorCustom({
+      alarmFriendlyName: "Frist",
+      humanReadableName: "Frist: deadlines, email and the agenda schedule",
+      metricGroups: [
+        {
+          title: "Deadline breaches (10 working days passed without a decision)",
+          metrics: [
+            {
+              metric: breaches,
+              alarmFriendlyName: "DeadlineBreached",
+              addAlarm: {
+                Critical: atLeastOne(
+                  "A referral passed its 10-working-day assessment deadline without a decision (deadlineBreached: true).",
+                  "The clinic lead has the escalation email with the task link: make sure the referral is decided today; the breach counts in /statistics.",
+                ),
+              },
+            },
+          ],
+        },
+        {
+          title: "Email bounces and complaints",
+          metrics: [
+            {
+              metric: ses("Bounce"),
+              alarmFriendlyName: "EmailBounced",
+              addAlarm: {
+                Warning: atLeastOne(
+                  "An email bounced (a letter or a task link did not arrive).",
+                  "Find the letter in the referral's file (letter-sent events) and send it by post; fix the address with the referrer. SES now suppresses that address.",
+                ),
+              },
+            },
+            {
+              metric: ses("Complaint"),
+              alarmFriendlyName: "EmailComplaint",
+              addAlarm: {
+                Warning: atLeastOne(
+                  "A recipient marked a Frist email as spam.",
+                  "Find out who (SES suppression list) and why; letters to that address must go by post from now on.",
+                ),
+              },
+            },
+          ],
+        },
+        {
+          title: "Agenda schedule",
+          metrics: [
+            {
+              metric: events("FailedInvocations"),
+              alarmFriendlyName: "ScheduleFailed",
+              addAlarm: {
+                Critical: atLeastOne(
+                  "The agenda schedule could not invoke its function.",
+                  "Check the rule's target and the function's resource policy; agendas for the coming meetings are not going out.",
+                ),
+              },
+            },
+            {
+              metric: events("Invocations").with({
+                period: Duration.minutes(props.schedule.everyMinutes * 3),
+              }),
+              alarmFriendlyName: "ScheduleMissing",
+              addAlarm: {
+                Critical: {
+                  threshold: 1,
+                  comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+                  // Silence is the failure here: no data means the schedule did not run.
+                  treatMissingDataOverride: TreatMissingData.BREACHING,
+                  alarmDescriptionOverride: describe(
+                    `The agenda schedule has not run for ${props.schedule.everyMinutes * 3} minutes.`,
+                    "Check that the EventBridge rule is enabled; agendas for the coming meetings are not going out.",
+                  ),
+                },
+              },
+            },
+          ],
+        },
+      ],
+    });
 
     this.dashboard = new Dashboard(this, "Dashboard", {
       defaultInterval: Duration.days(7),
@@ -137,7 +363,7 @@ export class Operations extends Construct {
         [
           new TextWidget({
             markdown:
-              "# Frist\nReferrals in the workflow and at the API. A failed execution means a referral was marked `failed`: look it up by its execution name (the referral id).",
+              "# Frist\nReferrals in the workflow and at the API. A failed execution means a referral was marked `failed`: look it up by its execution name (the referral id). Every alarm says what to do; the runbook is in the README.",
             width: 24,
             height: 2,
           }),
@@ -146,52 +372,33 @@ export class Operations extends Construct {
           new GraphWidget({
             title: "Workflow executions",
             left: [
-              sm.metricStarted(period),
-              sm.metricSucceeded(period),
-              sm.metricFailed(period),
-              sm.metricTimedOut(period),
-              sm.metricAborted(period),
+              props.stateMachine.metricStarted(),
+              props.stateMachine.metricSucceeded(),
+              props.stateMachine.metricFailed(),
+              props.stateMachine.metricTimedOut(),
+              props.stateMachine.metricAborted(),
             ],
             width: 12,
           }),
           new GraphWidget({
             title: "API requests and errors",
-            left: [props.api.metricCount(period)],
-            right: [props.api.metricClientError(period), props.api.metricServerError(period)],
+            left: [props.api.metricCount()],
+            right: [props.api.metricClientError(), props.api.metricServerError()],
             width: 12,
           }),
         ],
-        [
-          new GraphWidget({
-            title: "Deadline breaches (10 working days passed without a decision)",
-            left: [breaches],
-            width: 24,
-          }),
-        ],
-        [
-          new GraphWidget({
-            title: "API latency (p50, p99)",
-            left: [
-              props.api.metricLatency({ period: Duration.minutes(5), statistic: "p50" }),
-              props.api.metricLatency({ period: Duration.minutes(5), statistic: "p99" }),
-            ],
-            width: 24,
-          }),
-        ],
+        [new GraphWidget({ title: "Deadline breaches", left: [breaches], width: 24 })],
       ],
     });
   }
 
-  private alarm(id: string, metric: Metric, description: string): Alarm {
-    const alarm = new Alarm(this, id, {
-      alarmDescription: `Frist: ${description} Find it in the state machine's executions (name = referral id).`,
-      metric,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(new SnsAction(this.topic));
-    return alarm;
+  /** Every alarm created here, for tests and for whoever adds an action. */
+  get alarms(): AlarmBase[] {
+    return this.monitoring.createdAlarms().map((created) => created.alarm);
   }
+}
+
+/** An alarm description: what happened, what to do, where the runbook is. */
+function describe(what: string, todo: string): string {
+  return `Frist: ${what} What to do: ${todo} Runbook: ${RUNBOOK}.`;
 }

@@ -672,61 +672,6 @@ describe("permissions", () => {
 });
 
 describe("operations", () => {
-  it("alarms on failed, timed-out and aborted executions (one in five minutes) to the alarm topic", () => {
-    const [topicId] = onlyResourceOfType("AWS::SNS::Topic");
-
-    for (const metric of ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"]) {
-      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-        Namespace: "AWS/States",
-        MetricName: metric,
-        Dimensions: [{ Name: "StateMachineArn", Value: { Ref: stateMachineId } }],
-        Statistic: "Sum",
-        Period: 300,
-        Threshold: 1,
-        EvaluationPeriods: 1,
-        ComparisonOperator: "GreaterThanOrEqualToThreshold",
-        TreatMissingData: "notBreaching",
-        AlarmActions: [{ Ref: topicId }],
-      });
-    }
-  });
-
-  it("alarms on any deadline breach (the Frist DeadlineBreaches metric, sum >= 1 in five minutes) to the alarm topic", () => {
-    const [topicId] = onlyResourceOfType("AWS::SNS::Topic");
-
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      Namespace: "Frist",
-      MetricName: "DeadlineBreaches",
-      Dimensions: [{ Name: "service", Value: "frist" }],
-      Statistic: "Sum",
-      Period: 300,
-      Threshold: 1,
-      EvaluationPeriods: 1,
-      ComparisonOperator: "GreaterThanOrEqualToThreshold",
-      TreatMissingData: "notBreaching",
-      AlarmActions: [{ Ref: topicId }],
-    });
-  });
-
-  it("alarms when the workflow's MarkFailed function errs (failure handling that fails) to the alarm topic", () => {
-    const [topicId] = onlyResourceOfType("AWS::SNS::Topic");
-    const markFailedFunction = Object.entries(template.findResources("AWS::Lambda::Function")).find(([id]) =>
-      id.includes("MarkFailedFunction"),
-    )?.[0];
-    expect(markFailedFunction).toBeDefined();
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      Namespace: "AWS/Lambda",
-      MetricName: "Errors",
-      Dimensions: [{ Name: "FunctionName", Value: { Ref: markFailedFunction } }],
-      Statistic: "Sum",
-      Period: 300,
-      Threshold: 1,
-      ComparisonOperator: "GreaterThanOrEqualToThreshold",
-      TreatMissingData: "notBreaching",
-      AlarmActions: [{ Ref: topicId }],
-    });
-  });
-
   it("encrypts the alarm topic with a key CloudWatch may use", () => {
     const [, topic] = onlyResourceOfType("AWS::SNS::Topic");
     const keyId = getAttTarget(topic.Properties.KmsMasterKeyId as Json);
