@@ -13,6 +13,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { returnConsumedCapacity } from "./consumed-capacity";
 import { dynamoFault, mailFault, withNamedFaults, workflowFault } from "./faults";
 import { traced } from "./tracing";
 
@@ -31,7 +32,9 @@ const failFast = { requestHandler: { ...CLIENT_TIMEOUTS }, maxAttempts: 3 };
 
 /** A DynamoDB client with Frist's timeouts (the contract tests build theirs here too). */
 export function dynamoClient(config: ConstructorParameters<typeof DynamoDBClient>[0] = {}): DynamoDBClient {
-  return traced(new DynamoDBClient({ ...failFast, ...config }));
+  const client = traced(new DynamoDBClient({ ...failFast, ...config }));
+  returnConsumedCapacity(client);
+  return client;
 }
 
 /** The document client the stores use: the store's marshalling options, errors under Frist's names. */

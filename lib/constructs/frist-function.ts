@@ -37,8 +37,26 @@ export const FUNCTION_TIMEOUTS = {
  * esbuild emits ESM; CommonJS dependencies (handlebars, parts of the SDK) still call `require`,
  * which ESM lacks. The banner gives the bundle a real `require` bound to the bundle's own URL.
  */
-const ESM_REQUIRE_BANNER =
+export const ESM_REQUIRE_BANNER =
   "import { createRequire as __fristCreateRequire } from 'node:module'; const require = __fristCreateRequire(import.meta.url);";
+
+/**
+ * How every function is bundled (see the class comment); exported so that the cold-start benchmark
+ * (test/bench/cold-start.ts) bundles the handlers exactly as a deployment does.
+ */
+export const FRIST_BUNDLING = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: "node22",
+  mainFields: ["module", "main"],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  sourcesContent: false,
+  bundleAwsSDK: true,
+  externalModules: [] as string[],
+};
 
 /** Props of a FristFunction. */
 export interface FristFunctionProps {
@@ -117,19 +135,7 @@ export class FristFunction extends NodejsFunction {
         POWERTOOLS_TRACER_CAPTURE_RESPONSE: "false",
         POWERTOOLS_TRACER_CAPTURE_ERROR: "false",
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: "node22",
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        bundleAwsSDK: true,
-        externalModules: [],
-      },
+      bundling: FRIST_BUNDLING,
     });
     this.entryPath = entryPath;
     const cfn = this.node.defaultChild as CfnFunction;

@@ -6,8 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
+import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
+import { counters } from "./counters";
 import { type LocalFunction, localLambdaArn } from "./template";
 
 /** A Lambda handler: promise style, or the legacy callback style. */
@@ -94,17 +96,23 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       const fn = find(functionLogicalId);
       const handler = await load(fn);
       const context = lambdaContext(fn, options.region);
-      if (handler.length >= 3) {
-        return new Promise((resolve, reject) => {
-          const returned = handler(event, context, (error, result) =>
-            error ? reject(error) : resolve(result),
-          );
-          if (returned && typeof (returned as Promise<unknown>).then === "function") {
-            (returned as Promise<unknown>).then(resolve, reject);
-          }
-        });
+      // Billed duration: the handler's time, as Lambda measures it (cost counting, lib/local/counters.ts).
+      const started = performance.now();
+      try {
+        if (handler.length >= 3) {
+          return await new Promise((resolve, reject) => {
+            const returned = handler(event, context, (error, result) =>
+              error ? reject(error) : resolve(result),
+            );
+            if (returned && typeof (returned as Promise<unknown>).then === "function") {
+              (returned as Promise<unknown>).then(resolve, reject);
+            }
+          });
+        }
+        return await handler(event, context);
+      } finally {
+        counters.lambdaInvocation(fn.logicalId, fn.memorySize, performance.now() - started);
       }
-      return await handler(event, context);
     },
     async preload() {
       await Promise.all(Object.values(options.functions).map(load));

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { SIMULATED_CLOCK_ENV } from "../../functions/adapters/clock";
 import { createFristApp } from "../app";
 import { type ApiLocal, startApiLocal } from "./api-local";
+import { countConsumedCapacity, counters, type MiddlewareClient } from "./counters";
 import {
   createMissingTables,
   type DynamoDbLocal,
@@ -99,8 +100,78 @@ export interface LocalStack {
   timings: Record<string, number>;
   /** The Step Functions engine, for tests that wait for an execution. */
   stepFunctions: StepFunctionsLocalServer;
+  /** Lambda work in flight, and a gate on the workflow's tasks (benchmarks, `frist simulate`). */
+  activity: LocalActivity;
   /** Stops every service and restores the environment variables it set. */
   stop(): Promise<void>;
+}
+
+/**
+ * What the local runtime is doing: how many Lambda invocations are running, and a gate that holds the
+ * workflow's Task invocations (the executions start and wait at their first task) so that a benchmark
+ * can measure the API without the workflow's load, then let the workflow run.
+ */
+export interface LocalActivity {
+  /** Lambda invocations running now (API, workflow and schedules), not counting held tasks. */
+  inFlight(): number;
+  /** Workflow tasks waiting at the closed gate. */
+  held(): number;
+  /** Closes the gate: workflow tasks wait from now on. */
+  holdWorkflow(): void;
+  /** Opens the gate: held tasks run. */
+  releaseWorkflow(): void;
+  /** Resolves once no invocation has been running for `quietMs` (and none is held). */
+  settled(quietMs?: number): Promise<void>;
+}
+
+function createActivity(): LocalActivity & {
+  track<T>(work: () => Promise<T>): Promise<T>;
+  gate(): Promise<void>;
+} {
+  let running = 0;
+  let waiting = 0;
+  let open: Promise<void> | undefined;
+  let openGate: (() => void) | undefined;
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  return {
+    inFlight: () => running,
+    held: () => waiting,
+    holdWorkflow() {
+      if (open) return;
+      const { promise, resolve } = Promise.withResolvers<void>();
+      open = promise;
+      openGate = resolve;
+    },
+    releaseWorkflow() {
+      openGate?.();
+      open = undefined;
+      openGate = undefined;
+    },
+    async settled(quietMs = 30) {
+      for (let quiet = 0; quiet < quietMs; ) {
+        await pause(5);
+        quiet = running === 0 && waiting === 0 ? quiet + 5 : 0;
+      }
+    },
+    async track(work) {
+      running += 1;
+      try {
+        return await work();
+      } finally {
+        running -= 1;
+      }
+    },
+    async gate() {
+      while (open) {
+        waiting += 1;
+        try {
+          await open;
+        } finally {
+          waiting -= 1;
+        }
+      }
+    },
+  };
 }
 
 /**
@@ -122,6 +193,20 @@ function readApp(context: Record<string, unknown> | undefined) {
     stateMachine: readStateMachine(template, { region, stackName }),
     routes: readApiRoutes(template),
   };
+}
+
+let capacityCounted = false;
+
+/**
+ * Counts the consumed capacity of the handlers' DynamoDB calls (lib/local/counters.ts) with a
+ * middleware on their shared client: imported after the handlers (the module builds the client from
+ * the environment the stack sets), once per process, like the handler modules themselves.
+ */
+async function countHandlersConsumedCapacity(): Promise<void> {
+  if (capacityCounted) return;
+  const { dynamoDocumentClient } = await import("../../functions/adapters/clients");
+  countConsumedCapacity(dynamoDocumentClient as unknown as MiddlewareClient);
+  capacityCounted = true;
 }
 
 const lastPorts: { api?: number; dynamodb?: number; ses?: number; sfn?: number } = {};
@@ -212,11 +297,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const { promise: ready, resolve: markReady, reject: failReady } = Promise.withResolvers<void>();
   ready.catch(() => undefined);
   const runtime = createLambdaRuntime({ repoRoot: REPO_ROOT, functions, region, ready });
+  const activity = createActivity();
+  const invoke = (functionLogicalId: string, event: unknown) =>
+    activity.track(() => runtime.invoke(functionLogicalId, event));
 
   const stoppers: Array<() => Promise<void>> = [];
   let restoreEnvironment: (() => void) | undefined;
   let unfollowClock: (() => void) | undefined;
   const stopAll = async (): Promise<void> => {
+    activity.releaseWorkflow();
     for (const stop of stoppers.splice(0).reverse()) {
       await stop().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
     }
@@ -236,7 +325,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ],
       region,
       port: lastPorts.sfn ?? 0,
-      invoke: (functionLogicalId, payload) => runtime.invoke(functionLogicalId, payload),
+      invoke: async (functionLogicalId, payload) => {
+        await activity.gate();
+        return invoke(functionLogicalId, payload);
+      },
       clock,
       ...(workflowDir ? { dataDir: workflowDir } : {}),
       log: (line: string) => {
@@ -245,9 +337,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => sfn.stop());
     const requestedPort = options.port ?? 3000;
+    // Every request the emulation routes to a function is one API Gateway bills (cost counting).
+    const apiInvoke = (functionLogicalId: string, event: unknown) => {
+      counters.apiRequest();
+      return invoke(functionLogicalId, event);
+    };
     const api: ApiLocal = await startApiLocal({
       routes,
-      invoke: (functionLogicalId, event) => runtime.invoke(functionLogicalId, event),
+      invoke: apiInvoke,
       now: () => clock.now(),
       port: requestedPort === 0 ? (lastPorts.api ?? 0) : requestedPort,
       ...(requestLog ? { log: requestLog } : {}),
@@ -255,7 +352,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (requestedPort === 0 && lastPorts.api) {
         return startApiLocal({
           routes,
-          invoke: (functionLogicalId, event) => runtime.invoke(functionLogicalId, event),
+          invoke: apiInvoke,
           now: () => clock.now(),
           port: 0,
           ...(requestLog ? { log: requestLog } : {}),
@@ -294,12 +391,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     markReady();
     await runtime.preload();
+    await countHandlersConsumedCapacity();
     lap("handlers");
     // Scheduled rules (the agenda sender) run on the same simulated clock as the workflow's timers.
     const schedules = startSchedules({
       template,
       region,
-      invoke: (functionLogicalId, event) => runtime.invoke(functionLogicalId, event),
+      invoke,
       now: () => clock.now(),
       sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
     });
@@ -363,6 +461,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       template,
       timings,
       stepFunctions: sfn,
+      activity,
       stop() {
         stopped ??= stopAll();
         return stopped;

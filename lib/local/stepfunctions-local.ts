@@ -30,6 +30,7 @@ import {
   TaskTokenError,
   TaskTokenRegistry,
 } from "./asl-local";
+import { counters } from "./counters";
 import {
   type ExecutionFile,
   ExecutionFiles,
@@ -424,6 +425,9 @@ export class LocalStepFunctions {
         }
         record.events.push(libraryEvent);
         this.#track(record, libraryEvent);
+        if (libraryEvent.type === "StateEntered" || libraryEvent.type === "StateRetried") {
+          counters.stateTransition();
+        }
         if (
           libraryEvent.type === "StateFailed" &&
           libraryEvent.Error === "States.Timeout" &&

@@ -1,101 +1,178 @@
 /**
- * `npm run bench`: throughput and latency of POST /referrals on the local stack, beside a raw
- * DynamoDB Local PutItem baseline measured in the same run on the same DynamoDB Local. The ratio is
- * what to watch: it says what validation, the transaction, the idempotency record and StartExecution
- * cost on top of one bare write, independent of how fast this machine is.
+ * `npm run bench`: one table of ratios and counts, all measured in the same run on this machine, so
+ * that they say something whatever the machine's speed:
+ *
+ * - intake: POST /referrals throughput against raw PutItem on the same DynamoDB Local, with the
+ *   workflow held and with it running (test/bench/intake.ts);
+ * - cold start: each function bundle's import against a bundle of only the SDK clients it uses, and
+ *   what --enable-source-maps adds (test/bench/cold-start.ts);
+ * - the year: a centre's referrals, POST to letters, on simulated time (lib/local/simulate.ts), and
+ *   what each referral would cost on AWS from what that run counted (lib/local/cost.ts).
+ *
+ * Environment: BENCH_ONLY=intake,cold,year (default all), BENCH_REQUESTS (400), BENCH_CONCURRENCY (8),
+ * BENCH_COLD_RUNS (7), BENCH_YEAR_REFERRALS (1925).
  */
-
-import { performance } from "node:perf_hooks";
-import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { loadavg } from "node:os";
+import { describeCost, perReferral } from "../../lib/local/cost";
 import { startLocalStack } from "../../lib/local/local-stack";
-import { sampleReferral } from "../support/http";
+import { type ColdStart, measureColdStarts, measureSourceMapCost } from "./cold-start";
+import { type IntakeFigures, measureIntake } from "./intake";
+import { measureYear, type YearFigures } from "./year";
 
-// Info logs of 1,000 requests would drown the figures (and cost time inside the measurement).
+// Info logs of thousands of requests would drown the figures (and cost time inside the measurement).
 process.env.FRIST_QUIET = "1";
 
-const WARMUP = 30;
+const only = new Set((process.env.BENCH_ONLY ?? "intake,cold,year").split(",").map((part) => part.trim()));
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
+const YEAR_REFERRALS = Number(process.env.BENCH_YEAR_REFERRALS ?? 1925);
 
-interface Figures {
-  throughput: number;
-  p50: number;
-  p99: number;
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
+const startedAt = new Date();
+console.log(`npm run bench, started ${startedAt.toISOString()}, load average ${load()} (2 cores shared)`);
+
+let intake: IntakeFigures | undefined;
+if (only.has("intake")) {
+  const stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  try {
+    intake = await measureIntake(stack, { requests: REQUESTS, concurrency: CONCURRENCY, warmup: 30 });
+  } finally {
+    await stack.stop();
+  }
+  console.log(`intake measured, load average ${load()}`);
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+let cold: ColdStart[] | undefined;
+let sourceMaps: { withoutMs: number; withMs: number } | undefined;
+if (only.has("cold")) {
+  cold = await measureColdStarts(COLD_RUNS);
+  sourceMaps = await measureSourceMapCost("functions/handlers/receive-referral.ts", COLD_RUNS);
+  console.log(`cold starts measured, load average ${load()}`);
 }
 
-/** Runs `count` operations, `concurrency` at a time; returns requests per second and latency in ms. */
-async function measure(
-  count: number,
-  concurrency: number,
-  operation: (i: number) => Promise<void>,
-): Promise<Figures> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t0 = performance.now();
-        await operation(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
+let year: YearFigures | undefined;
+if (only.has("year")) {
+  year = await measureYear(YEAR_REFERRALS);
+  console.log(`year measured, load average ${load()}`);
+}
+
+// ------------------------------------------------------------------------------------------------
+// The table
+
+interface Row {
+  measure: string;
+  figure: string;
+  target: string;
+  met?: boolean;
+}
+const rows: Row[] = [];
+if (intake) {
+  const base = (intake.putItemBefore.throughput + intake.putItemAfter.throughput) / 2;
+  rows.push(
+    { measure: "raw PutItem, DynamoDB Local (base)", figure: `${base.toFixed(0)} req/s`, target: "" },
+    {
+      measure: "POST /referrals, workflow held",
+      figure: `${intake.ratioHeld.toFixed(2)}× (${intake.postWorkflowHeld.throughput.toFixed(0)} req/s, p50 ${intake.postWorkflowHeld.p50.toFixed(0)} ms)`,
+      target: "≥ 0.30×",
+      met: intake.ratioHeld >= 0.3,
+    },
+    {
+      measure: "POST /referrals, workflow running",
+      figure: `${intake.ratioRunning.toFixed(2)}× (${intake.postWorkflowRunning.throughput.toFixed(0)} req/s, p50 ${intake.postWorkflowRunning.p50.toFixed(0)} ms)`,
+      target: "≥ 0.30×",
+      met: intake.ratioRunning >= 0.3,
+    },
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { throughput: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+if (cold && cold.length > 0) {
+  const worst = cold.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  const ratios = cold.map((c) => c.ratio).sort((a, b) => a - b);
+  const medianRatio = ratios[Math.floor(ratios.length / 2)] ?? Number.NaN;
+  rows.push(
+    {
+      measure: `cold start, worst of ${cold.length} bundles`,
+      figure: `${worst.ratio.toFixed(2)}× (${shortName(worst.entry)} ${worst.importMs.toFixed(0)} vs ${worst.sdkOnlyMs.toFixed(0)} ms)`,
+      target: "≤ 1.5×",
+      met: worst.ratio <= 1.5,
+    },
+    {
+      measure: "cold start, median bundle",
+      figure: `${medianRatio.toFixed(2)}×`,
+      target: "≤ 1.5×",
+      met: medianRatio <= 1.5,
+    },
+  );
+}
+if (sourceMaps) {
+  rows.push({
+    measure: "--enable-source-maps, receive-referral",
+    figure: `${(sourceMaps.withMs / sourceMaps.withoutMs).toFixed(2)}× (${sourceMaps.withMs.toFixed(0)} vs ${sourceMaps.withoutMs.toFixed(0)} ms)`,
+    target: "(off)",
+  });
+}
+let costLines: string[] = [];
+if (year) {
+  const cost = perReferral(year.cost, year.referrals);
+  costLines = describeCost(cost);
+  rows.push(
+    {
+      measure: `the year: ${year.referrals} referrals POST to letters`,
+      figure: `${(year.realMs / 60_000).toFixed(1)} min real time (${year.lettersDispatched} decided with letters)`,
+      target: "≤ 10 min",
+      met: year.realMs <= 10 * 60_000 && year.referrals >= 1925,
+    },
+    {
+      measure: "cost per referral, receipt to letters",
+      figure: `$${cost.totalUsd.toFixed(5)}`,
+      target: "≤ $0.002",
+      met: cost.totalUsd <= 0.002,
+    },
+  );
 }
 
-const stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
-try {
-  const dynamo = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint });
-  const table = process.env.TABLE_NAME ?? "";
-  const referral = sampleReferral();
-  const runId = Date.now().toString(36);
-
-  const putItem = (i: number) =>
-    dynamo
-      .send(
-        new PutItemCommand({
-          TableName: table,
-          Item: {
-            pk: { S: `BENCH#${runId}#${i}` },
-            sk: { S: "BENCH" },
-            body: { S: JSON.stringify(referral) },
-          },
-        }),
-      )
-      .then(() => undefined);
-
-  const postReferral = (prefix: string) => async (i: number) => {
-    const response = await fetch(`${stack.apiUrl}/referrals`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": `${prefix}-${runId}-${i}` },
-      body: JSON.stringify(referral),
-    });
-    await response.arrayBuffer();
-    if (response.status !== 202) throw new Error(`POST /referrals answered ${response.status}`);
-  };
-
-  await measure(WARMUP, CONCURRENCY, (i) => putItem(-1 - i));
-  await measure(WARMUP, CONCURRENCY, postReferral("warmup"));
-  const baseline = await measure(REQUESTS, CONCURRENCY, putItem);
-  const api = await measure(REQUESTS, CONCURRENCY, postReferral("bench"));
-
-  const row = (name: string, f: Figures) =>
-    `${name.padEnd(30)} ${f.throughput.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(1).padStart(7)} ms   p99 ${f.p99.toFixed(1).padStart(7)} ms`;
-  console.log(`\n${REQUESTS} requests, ${CONCURRENCY} at a time, after ${WARMUP} warm-up requests each\n`);
-  console.log(row("DynamoDB Local PutItem (base)", baseline));
-  console.log(row("POST /referrals (local stack)", api));
+const widths = [44, 52, 10];
+const line = (cells: string[]) =>
+  cells
+    .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+    .join(" ")
+    .trimEnd();
+console.log(`\n${line(["measure", "figure", "target", "met"])}`);
+console.log(line(widths.map((w) => "-".repeat(w)).concat("---")));
+for (const row of rows) {
   console.log(
-    `\nratio POST/PutItem: throughput ${(api.throughput / baseline.throughput).toFixed(2)}x, ` +
-      `p50 ${(api.p50 / baseline.p50).toFixed(2)}x, p99 ${(api.p99 / baseline.p99).toFixed(2)}x`,
+    line([row.measure, row.figure, row.target, row.met === undefined ? "" : row.met ? "yes" : "NO"]),
   );
-} finally {
-  await stack.stop();
+}
+
+if (intake) {
+  console.log(
+    `\nintake: ${REQUESTS} requests per phase, ${CONCURRENCY} at a time; PutItem before ${intake.putItemBefore.throughput.toFixed(0)} and after ${intake.putItemAfter.throughput.toFixed(0)} req/s.` +
+      `\n  "held": each POST's StartExecution reaches the real local engine; its executions wait at their first task.` +
+      `\n  "running": each accepted referral's PlanIntake and NotifyAssessors (3 emails) run in the same process.`,
+  );
+}
+if (cold) {
+  console.log(`\ncold start, median of ${COLD_RUNS} fresh node processes each (import only, ms):`);
+  for (const c of cold) {
+    console.log(
+      `  ${shortName(c.entry).padEnd(24)} ${c.bundleKb.toFixed(0).padStart(5)} KB  ${c.importMs.toFixed(0).padStart(4)} vs ${c.sdkOnlyMs.toFixed(0).padStart(4)} ms  ${c.ratio.toFixed(2)}×  (${c.sdkPackages.map((p) => p.replace("@aws-sdk/", "")).join(", ")})`,
+    );
+  }
+}
+if (year) {
+  console.log(
+    `\ncost per referral (${year.referrals} referrals, eu-north-1 list prices, lib/local/cost.ts):`,
+  );
+  for (const text of costLines) console.log(text);
+  console.log(`\nthe year's statistics:`);
+  for (const text of year.report) console.log(`  ${text}`);
+}
+console.log(`\nfinished ${new Date().toISOString()}, load average ${load()}`);
+
+function shortName(entry: string): string {
+  return entry.replace(/^functions\/handlers\//, "").replace(/\.ts$/, "");
 }

@@ -1,0 +1,607 @@
+/**
+ * `frist simulate`: a period of a centre replayed through the local default on simulated time, every
+ * step real. Portals POST referrals over HTTP at their simulated moments; the synthesized workflow
+ * plans each into an intake meeting, emails the team and arms its deadline timer; the agenda schedule
+ * emails each meeting's agenda link; at each meeting the team opens the agenda page, opens each task
+ * page and posts its decision form (with the page's anti-forgery token), as a browser does; the
+ * workflow records it and sends the letters. Nothing is shortcut: the driver only moves the clock and
+ * speaks HTTP, and reads the mailbox for the links a person would click.
+ *
+ * The clock jumps from one event to the next (a referral arriving, a meeting, a late decision), and
+ * before each jump to another day the driver waits until no function is running, so that timers,
+ * reminders and breaches fire on the day they are due.
+ */
+import {
+  type CalendarRules,
+  defaultCalendarRules,
+  type IsoDate,
+  isWorkingDay,
+  osloDate,
+  osloInstant,
+  workingDaysBetween,
+} from "../../functions/domain/calendar";
+import { formatMeetingTime } from "../../functions/domain/intake-planning";
+import { costOf, type RunCost } from "./cost";
+import { counters, type RunCounts } from "./counters";
+import { type LocalStack, startLocalStack } from "./local-stack";
+
+/** A weekly meeting slot, Oslo time (ISO weekday 1 = Monday). */
+export interface MeetingSlot {
+  weekday: number;
+  time: string;
+}
+
+/** What to simulate; every field has a default from the survey's largest centre. */
+export interface SimulationOptions {
+  /** Referrals received in the period. */
+  referrals: number;
+  /** First day of the period (Oslo). */
+  from: IsoDate;
+  /** Length of the period in days. */
+  days: number;
+  meetings: MeetingSlot[];
+  capacityPerMeeting: number;
+  /** Shares of the referrals that are secondary, forwarded, and urgent. */
+  secondaryShare: number;
+  forwardedShare: number;
+  urgentShare: number;
+  /** Share of the decided referrals that are granted a right (the rest are refused). */
+  grantedShare: number;
+  /** Share of a meeting's referrals decided at the meeting; the rest `lateDays` working days later. */
+  decidedAtMeetingShare: number;
+  lateDays: number;
+  /** Spread over the year: relative volume per month, January first (12 numbers). */
+  monthWeights: number[];
+  seed: number;
+  /** Called after each event: referrals received so far, of how many, and the simulated now. */
+  onProgress?: (received: number, total: number, now: Date) => void;
+}
+
+/**
+ * The survey's largest centre (../shared/seeds/001: OUS 2017, 1,925 referrals; two intake meetings
+ * a week of 15–30 referrals each; refusals 31 % in 2016, so 69 % granted). Secondary and forwarded
+ * shares and the summer/Christmas dip are assumptions, stated in `frist simulate --help`.
+ */
+export const DEFAULT_SIMULATION: SimulationOptions = {
+  referrals: 1925,
+  from: "2027-01-01",
+  days: 365,
+  meetings: [
+    { weekday: 2, time: "12:00" },
+    { weekday: 4, time: "12:00" },
+  ],
+  capacityPerMeeting: 30,
+  secondaryShare: 0.1,
+  forwardedShare: 0.03,
+  urgentShare: 0.05,
+  grantedShare: 0.69,
+  decidedAtMeetingShare: 0.95,
+  lateDays: 2,
+  monthWeights: [1, 1, 1, 1, 1, 1, 0.4, 0.9, 1.1, 1.1, 1.1, 0.8],
+  seed: 1,
+};
+
+/** One referral of the simulation, as the driver knows it. */
+interface SimReferral {
+  n: number;
+  patientName: string;
+  kind: "new" | "forwarded" | "secondary";
+  priority: "ordinary" | "urgent";
+  at: number;
+  referralId?: string;
+}
+
+type SimEvent =
+  | { at: number; type: "arrival"; referral: SimReferral }
+  | { at: number; type: "meeting"; meetingId: string }
+  | { at: number; type: "late-decision"; taskLink: string; referral: SimReferral | undefined };
+
+/** The period's figures, computed from the referral files the API answers at the end. */
+export interface SimulationStatistics {
+  referrals: number;
+  byKind: Record<string, number>;
+  granted: number;
+  refused: number;
+  pending: number;
+  grantedPercent: number;
+  refusedPercent: number;
+  /** Decided (patient informed) by the due date, of the decided rights-assessed referrals. */
+  withinDeadlinePercent: number;
+  medianWorkingDaysToDecision: number;
+  breaches: number;
+  /** Referrals planned into a meeting after their reminder point: where capacity ran out. */
+  atRisk: number;
+  /** Meetings filled to capacity, and the weeks where referrals were pushed past their reminder. */
+  fullMeetings: string[];
+  atRiskWeeks: Array<{ week: string; referrals: number }>;
+  failed: number;
+}
+
+/** What a simulation did. */
+export interface SimulationResult {
+  options: SimulationOptions;
+  statistics: SimulationStatistics;
+  counts: RunCounts;
+  sesMessages: number;
+  cost: RunCost;
+  /** Real milliseconds from the first POST to the last letter. */
+  realMs: number;
+  decisionsPosted: number;
+  lettersDispatched: number;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The centre's period, generated
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same period. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function addDays(date: IsoDate, days: number): IsoDate {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The referrals of the period: working days weighted by month, times in office hours. */
+function arrivals(options: SimulationOptions, rules: CalendarRules): SimReferral[] {
+  const rand = random(options.seed);
+  const days: { date: IsoDate; weight: number }[] = [];
+  for (let i = 0; i < options.days; i++) {
+    const date = addDays(options.from, i);
+    if (!isWorkingDay(date, rules)) continue;
+    days.push({ date, weight: options.monthWeights[Number(date.slice(5, 7)) - 1] ?? 1 });
+  }
+  if (days.length === 0) throw new RangeError("the period has no working day");
+  const total = days.reduce((sum, day) => sum + day.weight, 0);
+  const out: SimReferral[] = [];
+  for (let n = 0; n < options.referrals; n++) {
+    let pick = rand() * total;
+    let day = days.at(-1) as { date: IsoDate };
+    for (const candidate of days) {
+      pick -= candidate.weight;
+      if (pick < 0) {
+        day = candidate;
+        break;
+      }
+    }
+    const minute = 8 * 60 + Math.floor(rand() * 8 * 60);
+    const roll = rand();
+    const kind =
+      roll < options.secondaryShare
+        ? "secondary"
+        : roll < options.secondaryShare + options.forwardedShare
+          ? "forwarded"
+          : "new";
+    out.push({
+      n,
+      patientName: `Simulert Pasient ${String(n + 1).padStart(5, "0")}`,
+      kind,
+      priority: rand() < options.urgentShare ? "urgent" : "ordinary",
+      at: osloInstant(day.date, Math.floor(minute / 60), minute % 60).getTime() + Math.floor(rand() * 60_000),
+    });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/** The meetings of the period (and four weeks after, while the last referrals are assessed). */
+function meetings(options: SimulationOptions, rules: CalendarRules): SimEvent[] {
+  const out: SimEvent[] = [];
+  for (let i = 0; i < options.days + 28; i++) {
+    const date = addDays(options.from, i);
+    if (!isWorkingDay(date, rules)) continue;
+    const weekday = ((new Date(`${date}T12:00:00Z`).getUTCDay() + 6) % 7) + 1;
+    for (const slot of options.meetings.filter((s) => s.weekday === weekday)) {
+      const [hour, minute] = slot.time.split(":").map(Number) as [number, number];
+      // The team opens the agenda a few minutes into the meeting.
+      const at = osloInstant(date, hour, minute).getTime() + 5 * 60_000;
+      out.push({ at, type: "meeting", meetingId: `${date}T${slot.time}` });
+    }
+  }
+  return out;
+}
+
+/** A submission as a portal sends it; the patient's name is how the team finds it on the agenda. */
+function submission(referral: SimReferral, receivedOn: IsoDate): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    kind: referral.kind,
+    priority: referral.priority,
+    patient: {
+      nationalId: "15038512282",
+      name: referral.patientName,
+      email: "pasient@pasient.example",
+      postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+    },
+    referrer: {
+      hprNumber: "1234567",
+      name: "Per Hansen",
+      organisation: "Grünerløkka legesenter",
+      email: "per.hansen@legesenter.example",
+    },
+    gp: { hprNumber: "1234567", name: "Per Hansen", email: "fastlege@legesenter.example" },
+    diagnoses: [{ system: "ICPC-2", code: "L18", text: "Muskelsmerter" }],
+    reason: "Langvarige, sammensatte muskel- og skjelettsmerter; ønsker tverrfaglig utredning.",
+    content: {
+      painDescription: "Daglige smerter i nakke og skuldre i over to år.",
+      previousTreatments: "Fysioterapi i ett år med liten effekt.",
+    },
+    flags: [],
+  };
+  if (referral.kind === "forwarded") {
+    body.originalReceivedDate = addDays(receivedOn, -3);
+    body.previousInstitution = "Sykehuset Østfold";
+  }
+  if (referral.kind === "secondary") body.previousDecisionRef = `SIM-${referral.n}`;
+  return body;
+}
+
+// ------------------------------------------------------------------------------------------------
+// HTTP, as the portal and the team speak it
+
+interface Email {
+  messageId: string;
+  subject: string;
+  body: { text?: string; html?: string };
+}
+
+async function check(response: Response, what: string, ok: (status: number) => boolean): Promise<string> {
+  const text = await response.text();
+  if (!ok(response.status)) throw new Error(`${what} answered ${response.status}`);
+  return text;
+}
+
+function decodeHtml(text: string): string {
+  return text
+    .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
+    .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
+}
+
+/** Rows of an agenda page: the patient's name and the task link, where the task is open. */
+function agendaRows(html: string): { patientName: string; taskHref?: string }[] {
+  const rows: { patientName: string; taskHref?: string }[] = [];
+  for (const row of html.split("<tr>").slice(1)) {
+    const name = /<th scope="row">([^<]*)<\/th>/.exec(row)?.[1];
+    if (name === undefined) continue;
+    const href = /<a href="([^"]*\/tasks\/[^"]+)"/.exec(row)?.[1];
+    rows.push({ patientName: decodeHtml(name), ...(href ? { taskHref: decodeHtml(href) } : {}) });
+  }
+  return rows;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The run
+
+/** Runs the simulation on a fresh in-memory local stack and returns its figures. */
+export async function simulate(input: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
+  const options: SimulationOptions = { ...DEFAULT_SIMULATION, ...input };
+  const rules = defaultCalendarRules;
+  const referrals = arrivals(options, rules);
+  const start = osloInstant(options.from, 0, 0);
+  const stack = await startLocalStack({
+    port: 0,
+    inMemory: true,
+    quiet: true,
+    clock: start.toISOString(),
+    context: {
+      "frist:intakePlanning": { meetings: options.meetings, capacityPerMeeting: options.capacityPerMeeting },
+    },
+  });
+  try {
+    return await run(stack, options, referrals, rules);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function run(
+  stack: LocalStack,
+  options: SimulationOptions,
+  referrals: SimReferral[],
+  rules: CalendarRules,
+): Promise<SimulationResult> {
+  const rand = random(options.seed + 1);
+  const events: SimEvent[] = [
+    ...referrals.map((referral): SimEvent => ({ at: referral.at, type: "arrival", referral })),
+    ...meetings(options, rules),
+  ].sort((a, b) => a.at - b.at);
+  const byPatient = new Map(referrals.map((referral) => [referral.patientName, referral]));
+  const origin = new URL(stack.apiUrl).origin;
+  const agendaLinks = new Map<string, string>(); // agenda email subject → agenda link
+  const seenEmails = new Set<string>();
+  let lastPoll = 0;
+  let received = 0;
+  let decisionsPosted = 0;
+  const finished = new Set<string>();
+
+  const pollMailbox = async (): Promise<void> => {
+    const since = Math.max(0, Math.floor(lastPoll / 1000) - 2);
+    lastPoll = Date.now();
+    const response = await fetch(`${stack.mailboxJsonUrl}?since=${since}`);
+    const { emails } = (await response.json()) as { emails: Email[] };
+    for (const email of emails) {
+      if (seenEmails.has(email.messageId)) continue;
+      seenEmails.add(email.messageId);
+      const link = /https?:\/\/\S+\/agendas\/[A-Za-z0-9_-]+/.exec(email.body.text ?? "")?.[0];
+      if (link && email.subject.startsWith("Saksliste")) agendaLinks.set(email.subject, link);
+    }
+  };
+
+  const decide = async (taskLink: string): Promise<void> => {
+    const page = await fetch(taskLink);
+    const html = await check(page, "the task page", (status) => status === 200 || status === 410);
+    if (page.status === 410) return; // decided meanwhile
+    const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(html)?.[1] ?? "";
+    const today = osloDate(stack.clock.now());
+    const granted = rand() < options.grantedShare;
+    const fields: Record<string, string> = granted
+      ? {
+          outcome: "granted",
+          careForm: "team",
+          startOfCareDeadline: addDays(today, 90),
+          assessedBy: "1234567",
+        }
+      : {
+          outcome: "refused",
+          justification: "Pasienten forventes å få tilstrekkelig hjelp i primærhelsetjenesten.",
+          advice: "Fortsatt oppfølging hos fastlege med gradert aktivitet.",
+          assessedBy: "1234567",
+        };
+    const response = await fetch(`${taskLink}/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin },
+      body: new URLSearchParams({ ...fields, csrfToken }).toString(),
+      redirect: "manual",
+    });
+    await check(response, "the decision form", (status) => status < 400 || status === 410);
+    decisionsPosted += 1;
+  };
+
+  const advanceTo = (at: number): void => {
+    if (at > stack.clock.nowMs()) stack.clock.advanceTo(at);
+  };
+
+  await stack.activity.settled();
+  counters.reset();
+  const started = Date.now();
+  let day = "";
+  while (events.length > 0) {
+    const event = events.shift() as SimEvent;
+    const eventDay = osloDate(new Date(event.at));
+    if (eventDay !== day || event.type !== "arrival") {
+      // Let the workflow catch up before time moves on: timers fire on the day they are due.
+      await stack.activity.settled();
+      day = eventDay;
+    }
+    if (event.type === "arrival") {
+      advanceTo(event.at);
+      const { referral } = event;
+      const response = await fetch(`${stack.apiUrl}/referrals`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "idempotency-key": `simulate-${options.seed}-${referral.n}`,
+        },
+        body: JSON.stringify(submission(referral, eventDay)),
+      });
+      const receipt = JSON.parse(await check(response, "POST /referrals", (s) => s === 202)) as {
+        referralId: string;
+      };
+      referral.referralId = receipt.referralId;
+      received += 1;
+    } else if (event.type === "meeting") {
+      // The agenda email goes out ahead of the meeting (on the schedule); a person clicks its link.
+      const subject = `Saksliste for inntaksmøtet ${formatMeetingTime(event.meetingId)}`;
+      if (!agendaLinks.has(subject)) {
+        advanceTo(event.at - 60 * 60_000);
+        await stack.activity.settled();
+        await pollMailbox();
+      }
+      advanceTo(event.at);
+      await stack.activity.settled();
+      const agendaLink = agendaLinks.get(subject);
+      if (agendaLink) {
+        const html = await check(await fetch(agendaLink), "the agenda page", (s) => s === 200);
+        for (const row of agendaRows(html)) {
+          if (!row.taskHref) continue;
+          const taskLink = new URL(row.taskHref, stack.apiUrl).toString();
+          if (rand() < options.decidedAtMeetingShare) {
+            await decide(taskLink);
+          } else {
+            const later = lateDecisionAt(event.at, options.lateDays, rules);
+            insertEvent(events, {
+              at: later,
+              type: "late-decision",
+              taskLink,
+              referral: byPatient.get(row.patientName),
+            });
+          }
+        }
+      }
+    } else {
+      advanceTo(event.at);
+      await decide(event.taskLink);
+    }
+    options.onProgress?.(received, referrals.length, stack.clock.now());
+    // After the last arrival, stop once every referral that can be decided has been.
+    if (
+      received === referrals.length &&
+      !events.some((e) => e.type === "late-decision") &&
+      (await allSettled(stack, referrals, finished))
+    ) {
+      break;
+    }
+  }
+  await stack.activity.settled(200);
+  const realMs = Date.now() - started;
+  const counts = counters.snapshot();
+  const mailbox = (await (await fetch(stack.mailboxJsonUrl)).json()) as { emails: Email[] };
+  const sesMessages = mailbox.emails.length;
+  const statistics = await statisticsOf(stack, referrals, options, rules);
+  return {
+    options,
+    statistics,
+    counts,
+    sesMessages,
+    cost: costOf(counts, sesMessages),
+    realMs,
+    decisionsPosted,
+    lettersDispatched: statistics.granted + statistics.refused,
+  };
+}
+
+function insertEvent(events: SimEvent[], event: SimEvent): void {
+  const index = events.findIndex((e) => e.at > event.at);
+  if (index < 0) events.push(event);
+  else events.splice(index, 0, event);
+}
+
+/** 10:00 Oslo, `days` working days after the meeting. */
+function lateDecisionAt(meetingAt: number, days: number, rules: CalendarRules): number {
+  let date = osloDate(new Date(meetingAt));
+  for (let left = days; left > 0; ) {
+    date = addDays(date, 1);
+    if (isWorkingDay(date, rules)) left -= 1;
+  }
+  return osloInstant(date, 10, 0).getTime();
+}
+
+/** Whether every rights-assessed referral is decided (checked sparingly: once the arrivals are in). */
+async function allSettled(
+  stack: LocalStack,
+  referrals: SimReferral[],
+  finished: Set<string>,
+): Promise<boolean> {
+  for (const referral of referrals) {
+    if (referral.kind === "secondary" || !referral.referralId || finished.has(referral.referralId)) continue;
+    const response = await fetch(`${stack.apiUrl}/referrals/${referral.referralId}`);
+    const file = (await response.json()) as { status?: string };
+    if (file.status === "awaiting-assessment" || file.status === "received") return false;
+    finished.add(referral.referralId);
+  }
+  return true;
+}
+
+interface ReferralFileView {
+  status: string;
+  kind: string;
+  receivedAt: string;
+  clockStartDate: string;
+  assessmentDueDate: string;
+  deadlineBreached?: boolean;
+  atRisk?: boolean;
+  assignment?: { meetingId?: string };
+  decision?: { outcome: string; decidedAt: string };
+  letters: { letterKind: string; recipientRole: string; sentAt?: string }[];
+}
+
+/** The period's statistics, from each referral's file as GET /referrals/{id} answers it. */
+async function statisticsOf(
+  stack: LocalStack,
+  referrals: SimReferral[],
+  options: SimulationOptions,
+  rules: CalendarRules,
+): Promise<SimulationStatistics> {
+  const files: ReferralFileView[] = [];
+  for (const referral of referrals) {
+    if (!referral.referralId) continue;
+    const response = await fetch(`${stack.apiUrl}/referrals/${referral.referralId}`);
+    files.push((await response.json()) as ReferralFileView);
+  }
+  const byKind: Record<string, number> = {};
+  for (const file of files) byKind[file.kind] = (byKind[file.kind] ?? 0) + 1;
+  const assessed = files.filter((file) => file.kind !== "secondary");
+  const decided = assessed.filter((file) => file.decision);
+  const granted = decided.filter((file) => file.decision?.outcome === "granted").length;
+  const refused = decided.filter((file) => file.decision?.outcome === "refused").length;
+  const withinDeadline = decided.filter(
+    (file) => osloDate(new Date(file.decision?.decidedAt ?? "")) <= file.assessmentDueDate,
+  ).length;
+  const days = decided
+    .map((file) =>
+      workingDaysBetween(file.clockStartDate, osloDate(new Date(file.decision?.decidedAt ?? "")), rules),
+    )
+    .sort((a, b) => a - b);
+  const seats = new Map<string, number>();
+  for (const file of assessed) {
+    const meetingId = file.assignment?.meetingId;
+    if (meetingId) seats.set(meetingId, (seats.get(meetingId) ?? 0) + 1);
+  }
+  const weeks = new Map<string, number>();
+  for (const file of assessed.filter((f) => f.atRisk)) {
+    const week = isoWeek(osloDate(new Date(file.receivedAt)));
+    weeks.set(week, (weeks.get(week) ?? 0) + 1);
+  }
+  const percent = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((100 * part) / whole));
+  return {
+    referrals: files.length,
+    byKind,
+    granted,
+    refused,
+    pending: assessed.length - decided.length,
+    grantedPercent: percent(granted, granted + refused),
+    refusedPercent: percent(refused, granted + refused),
+    withinDeadlinePercent: percent(withinDeadline, decided.length),
+    medianWorkingDaysToDecision: days.length === 0 ? 0 : (days[Math.floor((days.length - 1) / 2)] as number),
+    breaches: assessed.filter((file) => file.deadlineBreached).length,
+    atRisk: assessed.filter((file) => file.atRisk).length,
+    fullMeetings: [...seats.entries()]
+      .filter(([, count]) => count >= options.capacityPerMeeting)
+      .map(([meetingId]) => meetingId)
+      .sort(),
+    atRiskWeeks: [...weeks.entries()]
+      .map(([week, count]) => ({ week, referrals: count }))
+      .sort((a, b) => a.week.localeCompare(b.week)),
+    failed: files.filter((file) => file.status === "failed").length,
+  };
+}
+
+/** ISO week of a date, "2027-W05". */
+function isoWeek(date: IsoDate): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  const weekday = (d.getUTCDay() + 6) % 7;
+  d.setUTCDate(d.getUTCDate() - weekday + 3);
+  const firstThursday = new Date(Date.UTC(d.getUTCFullYear(), 0, 4));
+  const week =
+    1 +
+    Math.round(
+      (d.getTime() - firstThursday.getTime()) / 86_400_000 / 7 -
+        (((firstThursday.getUTCDay() + 6) % 7) - 3) / 7,
+    );
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
+}
+
+/** The statistics and the run as text lines (the CLI and the benchmark print them). */
+export function describeSimulation(result: SimulationResult): string[] {
+  const s = result.statistics;
+  const o = result.options;
+  const kinds = Object.entries(s.byKind)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(", ");
+  const lines = [
+    `Period:              ${o.from} + ${o.days} days, ${o.meetings.map((m) => `${["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][m.weekday]} ${m.time}`).join(" and ")}, ${o.capacityPerMeeting} seats a meeting`,
+    `Referrals:           ${s.referrals} (${kinds})`,
+    `Granted / refused:   ${s.granted} / ${s.refused} (${s.grantedPercent} % / ${s.refusedPercent} %), ${s.pending} pending`,
+    `Within the deadline: ${s.withinDeadlinePercent} % of decided referrals decided by their due date`,
+    `Median time:         ${s.medianWorkingDaysToDecision} working days from receipt to decision`,
+    `Breaches:            ${s.breaches}`,
+    `Capacity:            ${s.fullMeetings.length} meetings full; ${s.atRisk} referrals planned after their reminder point`,
+  ];
+  if (s.atRiskWeeks.length > 0) {
+    const worst = [...s.atRiskWeeks].sort((a, b) => b.referrals - a.referrals).slice(0, 5);
+    lines.push(`  ran out in:        ${worst.map((w) => `${w.week} (${w.referrals})`).join(", ")}`);
+  }
+  if (s.failed > 0) lines.push(`Failed:              ${s.failed} referrals failed (see the operations page)`);
+  lines.push(
+    `Run:                 ${(result.realMs / 1000).toFixed(0)} s real time, ${result.decisionsPosted} decisions posted, ${result.sesMessages} emails`,
+  );
+  return lines;
+}

@@ -1,0 +1,213 @@
+/**
+ * Cold start, measured: each function bundled as a deployment bundles it (esbuild with
+ * lib/constructs/frist-function.ts's FRIST_BUNDLING: ESM, the createRequire banner, minified, the
+ * SDK bundled), imported in a fresh `node` process, against a bundle of only the AWS SDK clients that
+ * function uses (detected from the bundle's own inputs), each client constructed once as a handler
+ * does at module scope. Runs alternate between the two, and the figure is the median of each.
+ *
+ * The import is timed inside the child (performance.now() around `await import()`), so Node's own
+ * start-up, the same for both, stays out of the ratio.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { build, type Metafile } from "esbuild";
+import { createFristApp } from "../../lib/app";
+import { FRIST_BUNDLING, REPO_ROOT } from "../../lib/constructs/frist-function";
+import {
+  createResolver,
+  type LocalFunction,
+  readFunctions,
+  resolveEnvironment,
+} from "../../lib/local/template";
+
+/** One function's cold-start figures. */
+export interface ColdStart {
+  logicalId: string;
+  entry: string;
+  bundleKb: number;
+  sdkPackages: string[];
+  /** Median import of the function's bundle, ms. */
+  importMs: number;
+  /** Median import of the SDK-only bundle, ms. */
+  sdkOnlyMs: number;
+  ratio: number;
+}
+
+/** The class each SDK package's client is exported as. */
+const CLIENT_CLASSES: Record<string, string> = {
+  "@aws-sdk/client-dynamodb": "DynamoDBClient",
+  "@aws-sdk/client-sfn": "SFNClient",
+  "@aws-sdk/client-ses": "SESClient",
+  "@aws-sdk/client-sesv2": "SESv2Client",
+  "@aws-sdk/client-cognito-identity-provider": "CognitoIdentityProviderClient",
+  "@aws-sdk/client-cloudwatch": "CloudWatchClient",
+  "@aws-sdk/client-xray": "XRayClient",
+  "@aws-sdk/client-kms": "KMSClient",
+  "@aws-sdk/client-secrets-manager": "SecretsManagerClient",
+  "@aws-sdk/client-ssm": "SSMClient",
+};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Bundles `entry` (a file, or source text) as FRIST_BUNDLING says, into `outfile`. */
+async function bundle(entry: { file: string } | { contents: string }, outfile: string): Promise<Metafile> {
+  const result = await build({
+    ...("file" in entry
+      ? { entryPoints: [entry.file] }
+      : { stdin: { contents: entry.contents, resolveDir: REPO_ROOT, loader: "js" as const } }),
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: FRIST_BUNDLING.target,
+    mainFields: FRIST_BUNDLING.mainFields,
+    banner: { js: FRIST_BUNDLING.banner },
+    minify: FRIST_BUNDLING.minify,
+    sourcemap: FRIST_BUNDLING.sourceMap ? "linked" : false,
+    sourcesContent: FRIST_BUNDLING.sourcesContent,
+    external: FRIST_BUNDLING.externalModules,
+    metafile: true,
+    logLevel: "silent",
+  });
+  return result.metafile;
+}
+
+/** The SDK client packages a bundle pulls in (lib-dynamodb counts: the store's document client). */
+function sdkPackagesOf(metafile: Metafile): string[] {
+  const packages = new Set<string>();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /node_modules\/(@aws-sdk\/(?:client-[a-z0-9-]+|lib-dynamodb))\//.exec(input);
+    if (match) packages.add(match[1] as string);
+  }
+  return [...packages].sort();
+}
+
+/** Source text of a module that constructs one client of each package, as a handler does. */
+function sdkOnlySource(packages: string[]): string {
+  const lines: string[] = [];
+  const clients = packages.filter((name) => name !== "@aws-sdk/lib-dynamodb");
+  clients.forEach((name, i) => {
+    const className = CLIENT_CLASSES[name];
+    if (!className) throw new Error(`cold-start bench: no client class known for ${name}`);
+    lines.push(`import { ${className} as C${i} } from "${name}";`, `export const c${i} = new C${i}({});`);
+  });
+  if (packages.includes("@aws-sdk/lib-dynamodb")) {
+    const dynamo = clients.indexOf("@aws-sdk/client-dynamodb");
+    lines.push(
+      `import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";`,
+      `export const documentClient = DynamoDBDocumentClient.from(${dynamo >= 0 ? `c${dynamo}` : "undefined"});`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Imports `file` in a fresh node process; returns the milliseconds the import took. */
+export function importMs(file: string, env: Record<string, string>, nodeOptions: string[] = []): number {
+  const script = `const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t0));`;
+  const child = spawnSync(process.execPath, [...nodeOptions, "--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+  });
+  const ms = Number(child.stdout);
+  if (child.status !== 0 || !Number.isFinite(ms)) {
+    throw new Error(`importing ${file} failed: ${child.stderr.split("\n").slice(0, 5).join(" | ")}`);
+  }
+  return ms;
+}
+
+/** The functions of the synthesized app and the environment a deployment gives them. */
+export function appFunctions(): { functions: LocalFunction[]; env: Record<string, string> } {
+  const { app, stack } = createFristApp({ bundling: false });
+  const template = app.synth().getStackByName(stack.stackName).template;
+  const functions = readFunctions(template);
+  const resolve = createResolver(template, { region: "eu-north-1", stackName: stack.stackName });
+  const env = resolveEnvironment(functions, resolve, { PUBLIC_BASE_URL: "https://frist.example" });
+  delete env.NODE_OPTIONS;
+  return {
+    functions: Object.values(functions),
+    env: {
+      ...env,
+      AWS_REGION: "eu-north-1",
+      AWS_ACCESS_KEY_ID: "bench",
+      AWS_SECRET_ACCESS_KEY: "bench",
+      FRIST_QUIET: "1",
+    },
+  };
+}
+
+/** Bundles every function and its SDK-only twin, then times `runs` imports of each, alternating. */
+export async function measureColdStarts(runs: number, only?: (fn: LocalFunction) => boolean) {
+  const dir = mkdtempSync(path.join(tmpdir(), "frist-cold-"));
+  try {
+    const { functions, env } = appFunctions();
+    const results: ColdStart[] = [];
+    // One bundle per entry file (several functions may share one).
+    const seen = new Set<string>();
+    for (const fn of functions.filter((f) => (only ? only(f) : true))) {
+      if (seen.has(fn.entry)) continue;
+      seen.add(fn.entry);
+      const out = path.join(dir, fn.logicalId);
+      mkdirSync(out);
+      const handlerFile = path.join(out, "index.mjs");
+      const metafile = await bundle({ file: path.join(REPO_ROOT, fn.entry) }, handlerFile);
+      const sdkPackages = sdkPackagesOf(metafile);
+      const sdkFile = path.join(out, "sdk-only.mjs");
+      await bundle({ contents: sdkOnlySource(sdkPackages) }, sdkFile);
+      const own: number[] = [];
+      const sdk: number[] = [];
+      importMs(handlerFile, env); // the first read of a new file warms the page cache for both
+      importMs(sdkFile, env);
+      for (let i = 0; i < runs; i++) {
+        own.push(importMs(handlerFile, env));
+        sdk.push(importMs(sdkFile, env));
+      }
+      const importMedian = median(own);
+      const sdkMedian = median(sdk);
+      results.push({
+        logicalId: fn.logicalId,
+        entry: fn.entry,
+        bundleKb: statSync(handlerFile).size / 1024,
+        sdkPackages,
+        importMs: importMedian,
+        sdkOnlyMs: sdkMedian,
+        ratio: importMedian / sdkMedian,
+      });
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What `--enable-source-maps` costs one function's import: the median with and without it, on the
+ * same bundle (with its linked .map file beside it, as deployed).
+ */
+export async function measureSourceMapCost(entry: string, runs: number) {
+  const dir = mkdtempSync(path.join(tmpdir(), "frist-maps-"));
+  try {
+    const { env } = appFunctions();
+    const file = path.join(dir, "index.mjs");
+    await bundle({ file: path.join(REPO_ROOT, entry) }, file);
+    writeFileSync(path.join(dir, "package.json"), "{}");
+    importMs(file, env);
+    const without: number[] = [];
+    const withMaps: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      without.push(importMs(file, env));
+      withMaps.push(importMs(file, env, ["--enable-source-maps"]));
+    }
+    return { withoutMs: median(without), withMs: median(withMaps) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
