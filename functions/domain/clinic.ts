@@ -2,7 +2,7 @@
  * The clinic's configuration (CLINIC_CONFIG): who the clinic is, as its letters present it, and who
  * sits on the multidisciplinary intake team that assesses referrals.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { CalendarRules } from "./calendar";
 import { intakePlanningConfigSchema } from "./intake-planning";
 import { formatIssues } from "./validation";

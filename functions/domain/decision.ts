@@ -5,7 +5,7 @@
  * The body arrives as a form (every value a string, untouched fields as "") or as JSON, so optional
  * fields treat "" as absent. Messages are Norwegian: staff read them next to the field on the task page.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { IsoDate } from "./calendar";
 import { compact, formatIssues, type Issue } from "./validation";
 

@@ -10,7 +10,7 @@
  * Pure: no AWS, no I/O, no clock. A meeting is identified by its Oslo date and time,
  * "2026-11-24T12:00", which is stable, sortable, and readable in the table and in logs.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   type CalendarRules,
   defaultCalendarRules,

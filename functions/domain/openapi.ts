@@ -3,7 +3,7 @@
  * validate the requests, so the document cannot drift from the code. Refinements such as the national
  * ID check digits have no JSON Schema form; the descriptions say what they check.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { decisionSchema, informationRequestSchema } from "./decision";
 import { letterPostedSchema, postalListSchema, postalQuerySchema } from "./postal";
 import {

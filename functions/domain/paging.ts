@@ -2,7 +2,7 @@
  * The paging parameters shared by the list routes (GET /referrals, GET /letters): a page size and
  * an opaque cursor. Values arrive as query-string strings.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** What a cursor is made of: base64url (see functions/adapters/dynamo-cursor.ts). */
 export const CURSOR_PATTERN = /^[A-Za-z0-9_-]+$/;

@@ -5,7 +5,7 @@
  * and nothing more: which referral and letter, to whom, since when, its subject, and for the
  * patient's copy the postal address (the letter body itself is in the referral's file).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { cursorParam, limitParam } from "./paging";
 import type { Clock, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";

@@ -6,7 +6,7 @@
  * Unknown keys are stripped, not rejected: portals (EPJ systems) add fields of their own, and a
  * referral must not bounce because of a field we never read. Only what the schema names is stored.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { decisionSchema } from "./decision";
 import { validateHprNumber, validateNationalId } from "./national-id";
 import { compact, formatIssues, type Issue } from "./validation";

@@ -5,7 +5,7 @@
  * ID or a line of health text in an error message is a leak. The schemas only use messages that
  * describe the rule, and this module strips long digit runs as a second line of defence.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** One problem with a submitted body, as api.md shows it. */
 export interface Issue {

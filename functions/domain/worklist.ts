@@ -4,7 +4,7 @@
  * the clock and nothing else: no patient, no names, no national ID, no referral text. Whatever reads
  * the store for it must read only the attributes of `WorklistRow`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type CalendarRules, type IsoDate, osloDate } from "./calendar";
 import { workingDaysLeft } from "./legal-clock";
 import { cursorParam, limitParam } from "./paging";
