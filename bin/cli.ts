@@ -55,6 +55,7 @@ Options:
 Commands:
   frist deadline <timestamp>...  as above
   frist stats --from … --to …    statistics per year or month as CSV (frist stats --help)
+  frist simulate [options]       replays a period of a centre on the local default (frist simulate --help)
   frist help                   show this text`;
 
 /** The legal clock of one referral, as `--json` prints it. */
@@ -100,6 +101,12 @@ export function runCli(argv: readonly string[], io: CliIo = processIo): number |
     }
     if (command === undefined) throw new UsageError("missing a command");
     if (command === "stats") return statsCommand(rest, io);
+    // Runs the local default for minutes: loaded only when asked.
+    if (command === "simulate") {
+      return import("./simulate").then(({ runSimulate }) =>
+        runSimulate(rest, { ...io, progress: process.stderr.isTTY ? process.stderr : undefined }),
+      );
+    }
     if (command !== "deadline") throw new UsageError(`unknown command "${command}"`);
     return deadlineCommand(rest, io);
   } catch (error) {

@@ -127,6 +127,8 @@ export interface SimulationResult {
   /** Real milliseconds from the first POST to the last letter. */
   realMs: number;
   decisionsPosted: number;
+  /** Decisions taken from a task email because no agenda showed the task (see ORPHAN_AFTER_MS). */
+  decisionsFromEmail: number;
   lettersDispatched: number;
 }
 
@@ -316,10 +318,14 @@ async function run(
   const byPatient = new Map(referrals.map((referral) => [referral.patientName, referral]));
   const origin = new URL(stack.apiUrl).origin;
   const agendaLinks = new Map<string, string>(); // agenda email subject → agenda link
+  // Task links from the team's emails, by task id: a task no agenda ever showed is taken from there.
+  const taskEmails = new Map<string, { link: string; at: number }>();
+  const handled = new Set<string>();
   const seenEmails = new Set<string>();
   let lastPoll = 0;
   let received = 0;
   let decisionsPosted = 0;
+  let fromEmail = 0;
   const finished = new Set<string>();
 
   const pollMailbox = async (): Promise<void> => {
@@ -332,16 +338,34 @@ async function run(
       seenEmails.add(email.messageId);
       const link = /https?:\/\/\S+\/agendas\/[A-Za-z0-9_-]+/.exec(email.body.text ?? "")?.[0];
       if (link && email.subject.startsWith("Saksliste")) agendaLinks.set(email.subject, link);
+      const task = /https?:\/\/\S+\/tasks\/([A-Za-z0-9_-]+)/.exec(email.body.text ?? "");
+      if (task && !taskEmails.has(task[1] as string)) {
+        taskEmails.set(task[1] as string, { link: task[0], at: stack.clock.nowMs() });
+      }
     }
   };
 
+  /**
+   * Opens the task page and posts the decision, as a team member does; when the page answers that
+   * the task was busy for a moment (503: the workflow was between two waits), tries again shortly.
+   */
   const decide = async (taskLink: string): Promise<void> => {
+    const granted = rand() < options.grantedShare;
+    for (let attempt = 1; ; attempt++) {
+      const status = await postDecision(taskLink, granted);
+      if (status !== 503) return;
+      if (attempt >= 10) throw new Error("the decision form answered 503 ten times");
+      await stack.activity.settled(100);
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  };
+
+  const postDecision = async (taskLink: string, granted: boolean): Promise<number> => {
     const page = await fetch(taskLink);
     const html = await check(page, "the task page", (status) => status === 200 || status === 410);
-    if (page.status === 410) return; // decided meanwhile
+    if (page.status === 410) return 410; // decided meanwhile
     const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(html)?.[1] ?? "";
     const today = osloDate(stack.clock.now());
-    const granted = rand() < options.grantedShare;
     const fields: Record<string, string> = granted
       ? {
           outcome: "granted",
@@ -361,8 +385,9 @@ async function run(
       body: new URLSearchParams({ ...fields, csrfToken }).toString(),
       redirect: "manual",
     });
-    await check(response, "the decision form", (status) => status < 400 || status === 410);
-    decisionsPosted += 1;
+    await check(response, "the decision form", (status) => status < 400 || status === 410 || status === 503);
+    if (response.status !== 503) decisionsPosted += 1;
+    return response.status;
   };
 
   const advanceTo = (at: number): void => {
@@ -397,11 +422,15 @@ async function run(
       };
       referral.referralId = receipt.referralId;
       received += 1;
+      // The workflow plans a referral within moments of its receipt, before the clock moves on.
+      await stack.activity.settled(15);
     } else if (event.type === "meeting") {
       // The agenda email goes out ahead of the meeting (on the schedule); a person clicks its link.
       const subject = `Saksliste for inntaksmøtet ${formatMeetingTime(event.meetingId)}`;
       if (!agendaLinks.has(subject)) {
-        advanceTo(event.at - 60 * 60_000);
+        // SendAgendas only sends for meetings yet to start: a seat taken in the last hours gets its
+        // agenda on the run just before the meeting.
+        advanceTo(event.at - 6 * 60_000);
         await stack.activity.settled();
         await pollMailbox();
       }
@@ -412,7 +441,8 @@ async function run(
         const html = await check(await fetch(agendaLink), "the agenda page", (s) => s === 200);
         for (const row of agendaRows(html)) {
           if (!row.taskHref) continue;
-          const taskLink = new URL(row.taskHref, stack.apiUrl).toString();
+          const taskLink = new URL(row.taskHref, agendaLink).toString();
+          handled.add(taskIdOf(taskLink));
           if (rand() < options.decidedAtMeetingShare) {
             await decide(taskLink);
           } else {
@@ -425,6 +455,15 @@ async function run(
             });
           }
         }
+      }
+      // A task no agenda showed within two weeks of its email (its seat was taken after the last
+      // agenda run before the meeting): the team takes it from the task email.
+      await pollMailbox();
+      for (const [taskId, email] of taskEmails) {
+        if (handled.has(taskId) || email.at > event.at - ORPHAN_AFTER_MS) continue;
+        handled.add(taskId);
+        await decide(email.link);
+        fromEmail += 1;
       }
     } else {
       advanceTo(event.at);
@@ -454,8 +493,16 @@ async function run(
     cost: costOf(counts, sesMessages),
     realMs,
     decisionsPosted,
+    decisionsFromEmail: fromEmail,
     lettersDispatched: statistics.granted + statistics.refused,
   };
+}
+
+/** How long a task may wait for an agenda before the team takes it from its email. */
+const ORPHAN_AFTER_MS = 14 * 24 * 60 * 60_000;
+
+function taskIdOf(link: string): string {
+  return link.slice(link.lastIndexOf("/") + 1);
 }
 
 function insertEvent(events: SimEvent[], event: SimEvent): void {
@@ -601,7 +648,7 @@ export function describeSimulation(result: SimulationResult): string[] {
   }
   if (s.failed > 0) lines.push(`Failed:              ${s.failed} referrals failed (see the operations page)`);
   lines.push(
-    `Run:                 ${(result.realMs / 1000).toFixed(0)} s real time, ${result.decisionsPosted} decisions posted, ${result.sesMessages} emails`,
+    `Run:                 ${(result.realMs / 1000).toFixed(0)} s real time, ${result.decisionsPosted} decisions posted (${result.decisionsFromEmail} from a task email: on no agenda), ${result.sesMessages} emails`,
   );
   return lines;
 }
