@@ -20,7 +20,7 @@ import {
   osloInstant,
   workingDaysBetween,
 } from "../../functions/domain/calendar";
-import { formatMeetingTime } from "../../functions/domain/intake-planning";
+import { formatMeetingTime } from "../../functions/views/norwegian-time";
 import { costOf, type RunCost } from "./cost";
 import { counters, type RunCounts } from "./counters";
 import { type LocalStack, startLocalStack } from "./local-stack";
@@ -255,7 +255,14 @@ interface Email {
 
 async function check(response: Response, what: string, ok: (status: number) => boolean): Promise<string> {
   const text = await response.text();
-  if (!ok(response.status)) throw new Error(`${what} answered ${response.status}`);
+  if (!ok(response.status)) {
+    // A form page names what it refused in its error summary's links; say it (no data in them).
+    const summary = /class="error-summary"[\s\S]*?<\/ul>/.exec(text)?.[0] ?? "";
+    const refused = [...summary.matchAll(/<li>(?:<a href="#([^"]+)">)?([^<]*)/g)]
+      .map((m) => m[1] ?? m[2])
+      .join(", ");
+    throw new Error(`${what} answered ${response.status}${refused ? ` (refused: ${refused})` : ""}`);
+  }
   return text;
 }
 
@@ -371,6 +378,7 @@ async function run(
           outcome: "granted",
           careForm: "team",
           startOfCareDeadline: addDays(today, 90),
+          plannedStart: addDays(today, 60),
           assessedBy: "1234567",
         }
       : {
