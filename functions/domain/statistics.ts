@@ -9,7 +9,7 @@
  * reads one counter set per month and sums them here.
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import { type CalendarRules, type IsoDate, osloDate, workingDaysBetween } from "./calendar";
 import { CARE_FORMS, type CareForm, type Decision } from "./decision";
 import type { ReferralRecord } from "./records";
