@@ -38,6 +38,15 @@ export interface DynamoDbLocal {
   createdTables: string[];
   /** A client for this instance, with dummy credentials. */
   client: DynamoDBClient;
+  /** The process id of its JVM (the `java` child itself). */
+  pid: number | undefined;
+  /**
+   * Freezes the JVM (SIGSTOP): connections are still accepted by the kernel, nothing is answered,
+   * as a DynamoDB that stopped responding. For the fault-injection tests; `resume` undoes it.
+   */
+  pause(): void;
+  /** Lets a paused JVM run again (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -176,9 +185,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     port: Number(new URL(endpoint).port),
     createdTables,
     client,
+    pid: child.pid,
+    pause() {
+      child.kill("SIGSTOP");
+    },
+    resume() {
+      child.kill("SIGCONT");
+    },
     stop() {
       stopped ??= (async () => {
         process.removeListener("exit", killOnExit);
+        // A paused JVM does not act on SIGTERM until it runs again.
+        child.kill("SIGCONT");
         client.destroy();
         child.kill("SIGTERM");
         if (!(await waitForExit(child, 5_000))) {

@@ -102,6 +102,17 @@ export interface LocalStack {
   stepFunctions: StepFunctionsLocalServer;
   /** Lambda work in flight, and a gate on the workflow's tasks (benchmarks, `frist simulate`). */
   activity: LocalActivity;
+  /**
+   * Fault switches for the fault-injection tests, local only: freeze DynamoDB Local's JVM
+   * (SIGSTOP/SIGCONT) and make the SES emulator answer 503.
+   */
+  faults: {
+    pauseDynamoDb(): void;
+    resumeDynamoDb(): void;
+    failSes(failing: boolean): void;
+    /** SES API calls refused while failing. */
+    sesRefusals(): number;
+  };
   /** Stops every service and restores the environment variables it set. */
   stop(): Promise<void>;
 }
@@ -462,6 +473,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timings,
       stepFunctions: sfn,
       activity,
+      faults: {
+        pauseDynamoDb: () => dynamo.pause(),
+        resumeDynamoDb: () => dynamo.resume(),
+        failSes: (failing) => ses.failSends(failing),
+        sesRefusals: () => ses.refusedSends,
+      },
       stop() {
         stopped ??= stopAll();
         return stopped;

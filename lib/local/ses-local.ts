@@ -4,7 +4,7 @@
  * SendTemplatedEmail, which is why the handlers send plain or raw email with a request timeout.
  * Emails live in memory: a restart of the local stack empties the mailbox.
  */
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import * as sesLocal from "aws-ses-v2-local";
 import { findFreePort } from "./ports";
 
@@ -19,6 +19,13 @@ export interface SesLocal {
   port: number;
   /** Empties the mailbox. */
   clear(): Promise<void>;
+  /**
+   * Local only, for fault-injection tests: while on, every SES API call (any POST but the mailbox's
+   * own) answers 503 ServiceUnavailable, as SES does in an outage, and nothing is delivered.
+   */
+  failSends(failing: boolean): void;
+  /** How many SES API calls were refused by `failSends` so far. */
+  readonly refusedSends: number;
   stop(): Promise<void>;
 }
 
@@ -40,6 +47,25 @@ export async function startSesLocal(options: { port?: number } = {}): Promise<Se
   const host = "127.0.0.1";
   const port = await findFreePort(host, options.port);
   const server = await startFunction()({ host, port });
+  // The fault switch sits in front of the emulator's own request handlers.
+  let failing = false;
+  let refusedSends = 0;
+  const emulator = server.listeners("request") as ((...args: unknown[]) => void)[];
+  server.removeAllListeners("request");
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    if (failing && request.method === "POST" && !request.url?.startsWith("/clear-store")) {
+      refusedSends += 1;
+      request.resume();
+      response.writeHead(503, { "content-type": "text/xml" });
+      response.end(
+        '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Receiver</Type>' +
+          "<Code>ServiceUnavailable</Code><Message>Service unavailable (local fault switch)</Message></Error>" +
+          "<RequestId>local-fault</RequestId></ErrorResponse>",
+      );
+      return;
+    }
+    for (const handle of emulator) handle.call(server, request, response);
+  });
   const endpoint = `http://${host}:${port}`;
   const clear = async (): Promise<void> => {
     const response = await fetch(`${endpoint}/clear-store`, { method: "POST" });
@@ -53,6 +79,12 @@ export async function startSesLocal(options: { port?: number } = {}): Promise<Se
     mailboxJsonUrl: `${endpoint}/store`,
     port,
     clear,
+    failSends(on: boolean) {
+      failing = on;
+    },
+    get refusedSends() {
+      return refusedSends;
+    },
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,0 +1,211 @@
+/**
+ * Fault injection on the local stack: referrals at every step (just received, awaiting a decision, a
+ * decision being recorded, letters being sent) while DynamoDB Local is frozen (SIGSTOP/SIGCONT of its
+ * JVM) and then the SES emulator answers 503 for a while. Afterwards every referral is where it
+ * should be: none stranded, no decision lost, no letter twice, no partial letter set. A portal's POST
+ * during the outage answers 503 with Retry-After within 10 s, and the same key afterwards 202 with one
+ * referral. The figures are printed.
+ */
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoClient } from "../../functions/adapters/clients";
+import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import {
+  awaitFile,
+  emailsOf,
+  eventTypes,
+  patientEmail,
+  postForm,
+  referrerEmail,
+  submitAndAwaitTask,
+  withPatient,
+} from "../support/e2e";
+import { submitReferral } from "../support/http";
+
+/** How long each outage lasts, in ms. */
+const DYNAMODB_PAUSE_MS = 8_000;
+const SES_FAILURE_MS = 8_000;
+/** The workflow's retries back off with jitter: after an outage, give the steps time to come round. */
+const RECOVERY_TIMEOUT_MS = 120_000;
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+});
+
+afterAll(async () => {
+  stack?.faults.resumeDynamoDb();
+  stack?.faults.failSes(false);
+  await stack?.stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const completed = (file: Record<string, unknown>) => eventTypes(file).includes("workflow-completed");
+const awaitingWithTask = (file: Record<string, unknown>) =>
+  file.status === "awaiting-assessment" && eventTypes(file).includes("assessors-notified");
+
+const refusal = {
+  outcome: "refused",
+  justification: "Tilstanden gir ikke rett til nødvendig helsehjelp i spesialisthelsetjenesten.",
+  advice: "Fortsett oppfølgingen hos fastlegen.",
+  assessedBy: "1234567",
+};
+
+/** Times a request; resolves with its status, Retry-After and how long it took. */
+async function timed(request: () => Promise<Response>) {
+  const started = Date.now();
+  const response = await request();
+  await response.arrayBuffer();
+  return {
+    status: response.status,
+    retryAfter: response.headers.get("retry-after"),
+    ms: Date.now() - started,
+  };
+}
+
+async function countReferralItems(): Promise<number> {
+  const client = dynamoClient({
+    endpoint: stack.dynamodbEndpoint,
+    region: stack.region,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+  });
+  let count = 0;
+  let startKey: Record<string, never> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: stack.tableNames[0],
+        FilterExpression: "recordType = :referral",
+        ExpressionAttributeValues: { ":referral": { S: "referral" } },
+        Select: "COUNT",
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey as typeof startKey;
+  } while (startKey);
+  client.destroy();
+  return count;
+}
+
+describe("faults on the local stack", () => {
+  it("loses nothing through a frozen DynamoDB and a failing SES: no referral stranded, no decision lost, no letter twice, no partial set", async () => {
+    // Prepare: four referrals waiting for a decision (their task emails sent).
+    const waiting = [];
+    for (let i = 0; i < 4; i++) {
+      waiting.push(await submitAndAwaitTask(stack, withPatient(`Vente Pasient ${i}`), `faults-waiting-${i}`));
+    }
+    const [recordedA, recordedB, lettersA, lettersB] = waiting;
+    if (!recordedA || !recordedB || !lettersA || !lettersB) throw new Error("four referrals expected");
+
+    // Act 1: three referrals just received and two decisions being recorded when DynamoDB freezes.
+    const received = await Promise.all(
+      [0, 1, 2].map((i) => submitReferral(stack.apiUrl, withPatient(`Ny Pasient ${i}`), `faults-new-${i}`)),
+    );
+    const decidedBefore = await Promise.all([
+      postForm(recordedA.taskLink, refusal),
+      postForm(recordedB.taskLink, refusal),
+    ]);
+    stack.faults.pauseDynamoDb();
+    const pausedAt = Date.now();
+    const [portal, staff] = await Promise.all([
+      timed(() =>
+        fetch(`${stack.apiUrl}/referrals`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "idempotency-key": "faults-during-outage" },
+          body: JSON.stringify(withPatient("Utfall Pasient")),
+        }),
+      ),
+      timed(() => fetch(lettersA.taskLink)),
+    ]);
+    await sleep(Math.max(0, DYNAMODB_PAUSE_MS - (Date.now() - pausedAt)));
+    stack.faults.resumeDynamoDb();
+    const dynamoPausedMs = Date.now() - pausedAt;
+    const retried = await submitReferral(stack.apiUrl, withPatient("Utfall Pasient"), "faults-during-outage");
+
+    // Act 2: SES fails while two more decisions send their letters.
+    stack.faults.failSes(true);
+    const sesFailedAt = Date.now();
+    const decidedDuring = [
+      await postForm(lettersA.taskLink, refusal),
+      await postForm(lettersB.taskLink, refusal),
+    ];
+    await sleep(Math.max(0, SES_FAILURE_MS - (Date.now() - sesFailedAt)));
+    stack.faults.failSes(false);
+    const sesFailedMs = Date.now() - sesFailedAt;
+
+    // Assess: the outage answers.
+    expect(portal.status).toBe(503);
+    expect(portal.retryAfter).toMatch(/^\d+$/);
+    expect(portal.ms).toBeLessThan(10_000);
+    expect(staff.status).toBe(503);
+    expect(staff.retryAfter).toMatch(/^\d+$/);
+    expect(staff.ms).toBeLessThan(10_000);
+    expect(retried.status).toBe(202);
+    const replay = await submitReferral(stack.apiUrl, withPatient("Utfall Pasient"), "faults-during-outage");
+    expect(replay.body.referralId).toBe(retried.body.referralId);
+
+    // Assess: every referral where it belongs, once the retries came round.
+    const decided = [recordedA, recordedB, lettersA, lettersB];
+    const decisions = [...decidedBefore, ...decidedDuring];
+    for (const answer of decisions) expect(answer.status).toBe(200);
+    const undecidedIds = [...received.map((r) => String(r.body.referralId)), String(retried.body.referralId)];
+    for (const r of received) expect(r.status).toBe(202);
+
+    const stranded: string[] = [];
+    const lost: string[] = [];
+    const duplicates: string[] = [];
+    const partial: string[] = [];
+    await Promise.all([
+      ...decided.map(async ({ referralId }) => {
+        const file = await awaitFile(
+          stack,
+          referralId,
+          completed,
+          `${referralId} completed`,
+          RECOVERY_TIMEOUT_MS,
+        ).catch(() => undefined);
+        if (!file) {
+          stranded.push(referralId);
+          return;
+        }
+        if ((file.decision as { outcome?: string } | undefined)?.outcome !== "refused") lost.push(referralId);
+      }),
+      ...undecidedIds.map(async (referralId) => {
+        const file = await awaitFile(
+          stack,
+          referralId,
+          awaitingWithTask,
+          `${referralId} awaiting assessment`,
+          RECOVERY_TIMEOUT_MS,
+        ).catch(() => undefined);
+        if (!file) stranded.push(referralId);
+      }),
+    ]);
+    for (const { referralId } of decided) {
+      const recipients = (await emailsOf(stack, referralId)).map((email) => email.destination.to[0] ?? "");
+      const expected = [referrerEmail, patientEmail];
+      if (recipients.length !== new Set(recipients).size) duplicates.push(referralId);
+      if (!expected.every((address) => recipients.includes(address))) partial.push(referralId);
+    }
+    const referralItems = await countReferralItems();
+
+    console.log(
+      [
+        "fault injection on the local stack:",
+        `  referrals: ${decided.length + undecidedIds.length} (${decided.length} decided: 2 while DynamoDB froze, 2 while SES failed; ${undecidedIds.length} received around the outage, 1 of them retried after a 503)`,
+        `  faults: DynamoDB Local frozen (SIGSTOP) ${dynamoPausedMs} ms; SES answering 503 for ${sesFailedMs} ms (${stack.faults.sesRefusals()} calls refused)`,
+        `  during the outage: POST /referrals ${portal.status} in ${portal.ms} ms (Retry-After ${portal.retryAfter}), task page ${staff.status} in ${staff.ms} ms; same key afterwards ${retried.status}`,
+        `  outcomes: stranded ${stranded.length}, decisions lost ${lost.length}, duplicate letters ${duplicates.length}, partial letter sets ${partial.length}; referral records ${referralItems}`,
+      ].join("\n"),
+    );
+    expect(stranded).toEqual([]);
+    expect(lost).toEqual([]);
+    expect(duplicates).toEqual([]);
+    expect(partial).toEqual([]);
+    expect(referralItems).toBe(decided.length + undecidedIds.length);
+  }, 300_000);
+});
