@@ -20,6 +20,7 @@ import {
   osloInstant,
   workingDaysBetween,
 } from "../../functions/domain/calendar";
+import type { StatisticsRow } from "../../functions/domain/statistics";
 import { formatMeetingTime } from "../../functions/views/norwegian-time";
 import { costOf, type RunCost } from "./cost";
 import { counters, type RunCounts } from "./counters";
@@ -117,10 +118,15 @@ export interface SimulationStatistics {
   failed: number;
 }
 
+/** The figures GET /statistics answers for the period (the operations page's), where it answers. */
+export type RouteStatistics = StatisticsRow;
+
 /** What a simulation did. */
 export interface SimulationResult {
   options: SimulationOptions;
   statistics: SimulationStatistics;
+  /** GET /statistics for the period's whole months, or why not (e.g. the route asks for a sign-in). */
+  route: { total: RouteStatistics } | { unavailable: string };
   counts: RunCounts;
   sesMessages: number;
   cost: RunCost;
@@ -493,9 +499,11 @@ async function run(
   const mailbox = (await (await fetch(stack.mailboxJsonUrl)).json()) as { emails: Email[] };
   const sesMessages = mailbox.emails.length;
   const statistics = await statisticsOf(stack, referrals, options, rules);
+  const route = await routeStatistics(stack, options);
   return {
     options,
     statistics,
+    route,
     counts,
     sesMessages,
     cost: costOf(counts, sesMessages),
@@ -619,6 +627,21 @@ async function statisticsOf(
   };
 }
 
+/** GET /statistics for the period, as the operations page reads it. */
+async function routeStatistics(
+  stack: LocalStack,
+  options: SimulationOptions,
+): Promise<SimulationResult["route"]> {
+  const to = addDays(options.from, options.days - 1);
+  const response = await fetch(`${stack.apiUrl}/statistics?from=${options.from}&to=${to}&by=year`);
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    return { unavailable: `GET /statistics answered ${response.status}` };
+  }
+  const report = (await response.json()) as { total: RouteStatistics };
+  return { total: report.total };
+}
+
 /** ISO week of a date, "2027-W05". */
 function isoWeek(date: IsoDate): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -641,13 +664,27 @@ export function describeSimulation(result: SimulationResult): string[] {
   const kinds = Object.entries(s.byKind)
     .map(([kind, count]) => `${count} ${kind}`)
     .join(", ");
+  const route = "total" in result.route ? result.route.total : undefined;
+  const cell = (value: unknown) => (value === null || value === undefined ? "–" : String(value));
   const lines = [
     `Period:              ${o.from} + ${o.days} days, ${o.meetings.map((m) => `${["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][m.weekday]} ${m.time}`).join(" and ")}, ${o.capacityPerMeeting} seats a meeting`,
     `Referrals:           ${s.referrals} (${kinds})`,
-    `Granted / refused:   ${s.granted} / ${s.refused} (${s.grantedPercent} % / ${s.refusedPercent} %), ${s.pending} pending`,
-    `Within the deadline: ${s.withinDeadlinePercent} % of decided referrals decided by their due date`,
-    `Median time:         ${s.medianWorkingDaysToDecision} working days from receipt to decision`,
-    `Breaches:            ${s.breaches}`,
+    ...(route
+      ? [
+          `Statistics, as GET /statistics answers for the period:`,
+          `  granted / refused: ${cell(route.granted)} / ${cell(route.refused)} (${cell(route.grantedPercent)} % / ${cell(route.refusedPercent)} %), ${cell(route.pending)} pending`,
+          `  within deadline:   ${cell(route.withinDeadlinePercent)} % (patient's letter out by the due date)`,
+          `  median:            ${cell(route.medianWorkingDaysToDecision)} working days to decision`,
+          `  breaches:          ${cell(route.breaches)}`,
+        ]
+      : [
+          `Statistics:          ${"unavailable" in result.route ? result.route.unavailable : ""}; counted from the run instead:`,
+        ]),
+    `Counted from each referral's file (GET /referrals/{id}):`,
+    `  granted / refused: ${s.granted} / ${s.refused} (${s.grantedPercent} % / ${s.refusedPercent} %), ${s.pending} pending`,
+    `  within deadline:   ${s.withinDeadlinePercent} % (decision recorded by the due date)`,
+    `  median:            ${s.medianWorkingDaysToDecision} working days to decision`,
+    `  breaches:          ${s.breaches}`,
     `Capacity:            ${s.fullMeetings.length} meetings full; ${s.atRisk} referrals planned after their reminder point`,
   ];
   if (s.atRiskWeeks.length > 0) {
