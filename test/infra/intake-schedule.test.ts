@@ -48,7 +48,6 @@ describe("the agenda schedule", () => {
     expect(Object.keys(variables).sort()).toEqual([
       "CLINIC_CONFIG",
       "MAIL_FROM",
-      "NODE_OPTIONS",
       "POWERTOOLS_SERVICE_NAME",
       "POWERTOOLS_TRACER_CAPTURE_ERROR",
       "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
