@@ -300,6 +300,45 @@ describe("Oslo dates and instants", () => {
     expect(osloDate(new Date(instant))).toBe(expected);
   });
 
+  it("reads the Oslo date and offset as Intl does at any instant, clock-change hours included", () => {
+    const intl = new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Europe/Oslo",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      timeZoneName: "longOffset",
+    });
+    const expected = (ms: number) => {
+      const parts = Object.fromEntries(intl.formatToParts(ms).map((part) => [part.type, part.value]));
+      const zone = /GMT([+-])(\d{2}):(\d{2})/.exec(parts.timeZoneName ?? "");
+      const offset = zone
+        ? (zone[1] === "-" ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3])) * 60_000
+        : 0;
+      return { date: `${parts.year}-${parts.month}-${parts.day}`, offset };
+    };
+    // Any instant, and instants within minutes of the 01:00 UTC clock changes (last Sundays of March and October).
+    const anyInstant = fc.integer({ min: Date.UTC(1950, 0, 1), max: Date.UTC(2150, 0, 1) });
+    const nearChange = fc
+      .record({
+        year: fc.integer({ min: 1981, max: 2150 }),
+        month: fc.constantFrom(2, 9),
+        jitter: fc.integer({ min: -3_600_000, max: 3_600_000 }),
+      })
+      .map(({ year, month, jitter }) => {
+        const lastDay = new Date(Date.UTC(year, month + 1, 0));
+        const lastSunday = lastDay.getUTCDate() - lastDay.getUTCDay();
+        return Date.UTC(year, month, lastSunday, 1) + jitter;
+      });
+    fc.assert(
+      fc.property(fc.oneof(anyInstant, nearChange), (ms) => {
+        const { date, offset } = expected(ms);
+        expect(osloDate(new Date(ms))).toBe(date);
+        expect(osloOffsetMs(new Date(ms))).toBe(offset);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("finds Oslo midnight on the spring-forward day (a 23-hour day)", () => {
     expect(osloStartOfDay("2025-03-30").toISOString()).toBe("2025-03-29T23:00:00.000Z");
     expect(osloEndOfDay("2025-03-30").toISOString()).toBe("2025-03-30T21:59:59.999Z");
