@@ -28,6 +28,7 @@ import {
 } from "../domain/ports";
 import type {
   AuditEvent,
+  HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
   PendingDecision,
@@ -84,6 +85,12 @@ const meetingMemberKey = (meetingId: string, referralId: string) => ({
   sk: `REFERRAL#${referralId}`,
 });
 const agendaKey = (agendaId: string) => ({ pk: `AGENDA#${agendaId}`, sk: "AGENDA" });
+/** Helfo notifications share one partition, sorted by breach: few, and read all at once for export. */
+const HELFO_PARTITION = "HELFO";
+const helfoKey = (notification: { breachedAt: string; referralId: string }) => ({
+  pk: HELFO_PARTITION,
+  sk: `${notification.breachedAt}#${notification.referralId}`,
+});
 /**
  * Meetings reuse the worklist index sparsely: partition "MEETING" (no referral status is called
  * that), sort "<startsAt ISO>#<meetingId>", so "meetings starting between" is one key condition.
@@ -932,6 +939,95 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       ],
       "letter is not awaiting postal dispatch",
     );
+  }
+
+  async recordStartOfCare(
+    referralId: string,
+    change: { plannedStart?: string; startedOn?: string },
+    event: AuditEvent,
+  ): Promise<void> {
+    const sets: string[] = [];
+    const values: Record<string, unknown> = { ":decided": "decided" };
+    if (change.plannedStart) {
+      sets.push("carePlannedStart = :planned");
+      values[":planned"] = change.plannedStart;
+    }
+    if (change.startedOn) {
+      sets.push("careStartedOn = :started");
+      values[":started"] = change.startedOn;
+    }
+    if (sets.length === 0) return;
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: referralKey(referralId),
+            UpdateExpression: `SET ${sets.join(", ")}`,
+            ConditionExpression: "attribute_exists(pk) AND #status = :decided",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: values,
+          },
+        },
+        this.eventPut(referralId, event),
+      ],
+      `referral ${referralId} is not decided`,
+    );
+  }
+
+  async recordStartOfCareBreach(
+    referralId: string,
+    notification: HelfoNotificationRecord,
+    event: AuditEvent,
+  ): Promise<boolean> {
+    try {
+      await this.transact(
+        [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: referralKey(referralId),
+              UpdateExpression: "SET startOfCareBreached = :true",
+              ConditionExpression:
+                "attribute_exists(pk) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
+              ExpressionAttributeValues: { ":true": true, ":false": false },
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          this.eventPut(referralId, event),
+        ],
+        `referral ${referralId} has its start-of-care breach recorded`,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof StaleStateError) return false;
+      throw error;
+    }
+  }
+
+  async listHelfoNotifications(): Promise<HelfoNotificationRecord[]> {
+    const notifications: HelfoNotificationRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": HELFO_PARTITION },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      notifications.push(...(page.Items ?? []).map((item) => stripKeys<HelfoNotificationRecord>(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return notifications;
   }
 
   /** Runs a transaction; a failed condition becomes StaleStateError with a message free of data. */

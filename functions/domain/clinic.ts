@@ -129,6 +129,8 @@ export const intakeTeamSchema = z
 export const decisionConfigSchema = z.object({
   maxStartOfCareDeadlineDays: z.number().int().min(1).max(3650).default(365),
   youngAdultDeadlineWeeks: z.number().int().min(1).max(52).default(4),
+  /** The clinic lead is reminded of a granted right not yet started this many working days before its deadline. */
+  startOfCareReminderWorkingDays: z.number().int().min(1).max(60).default(10),
 });
 
 export const clinicConfigSchema = z.object({

@@ -13,6 +13,7 @@ import {
   referralViewSchema,
   validationErrorSchema,
 } from "./referral";
+import { startOfCareBodySchema, startOfCareRecordedSchema } from "./start-of-care";
 import { worklistQuerySchema, worklistSchema } from "./worklist";
 
 type JsonObject = Record<string, unknown>;
@@ -30,6 +31,8 @@ function componentSchemas(): Record<string, JsonObject> {
   registry.add(validationErrorSchema, { id: "ValidationError" });
   registry.add(errorSchema, { id: "Error" });
   registry.add(worklistSchema, { id: "Worklist" });
+  registry.add(startOfCareBodySchema, { id: "StartOfCareBody" });
+  registry.add(startOfCareRecordedSchema, { id: "StartOfCareRecorded" });
   // "input": requests are documented as portals send them (before trimming, defaults and the like).
   const { schemas } = z.toJSONSchema(registry, {
     io: "input",
@@ -172,6 +175,47 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           responses: {
             200: jsonBody("ReferralView", "The referral."),
             404: ERRORS[404],
+          },
+        },
+      },
+      "/referrals/{referralId}/start-of-care": {
+        post: {
+          operationId: "recordStartOfCare",
+          summary: "Record the planned start, or the day care started, of a granted right",
+          description:
+            "Staff record when care starts. `startedOn` may not be in the future or before the decision; " +
+            "`plannedStart` may not be in the past. The workflow checks at the end of the deadline day: " +
+            "no start on or before it is a fristbrudd (Helfo notification, the patient's letter).",
+          security: [{ sigv4: [] }],
+          parameters: [pathId("referralId", "The id from the 202 answer.")],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: ref("StartOfCareBody") } },
+          },
+          responses: {
+            200: jsonBody("StartOfCareRecorded", "Recorded; the referral's `startOfCare`."),
+            400: jsonBody("ValidationError", "A date is missing or out of bounds (`validation_failed`)."),
+            404: ERRORS[404],
+            409: jsonBody("Error", "The referral has no granted right (`not_granted`)."),
+          },
+        },
+      },
+      "/helfo-notifications": {
+        get: {
+          operationId: "listHelfoNotifications",
+          summary: "The notices of missed start-of-care deadlines (fristbrudd) to send to Helfo",
+          description:
+            "One per breach, oldest first. JSON `{ notifications: [...] }`, or CSV with `Accept: text/csv` " +
+            "(or `format=csv`). They identify the patient, as Helfo needs: staff only.",
+          security: [{ sigv4: [] }],
+          responses: {
+            200: {
+              description: "The notifications.",
+              content: {
+                "application/json": { schema: { type: "object" } },
+                "text/csv": { schema: { type: "string" } },
+              },
+            },
           },
         },
       },

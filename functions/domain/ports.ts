@@ -7,6 +7,7 @@ import type { Decision } from "./decision";
 import type {
   Assignment,
   AuditEvent,
+  HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
   PendingDecision,
@@ -18,7 +19,7 @@ import type { ReferralStatus } from "./referral";
 import type { Month, MonthCounters, Tally } from "./statistics";
 
 /** The once-only flags of a referral's legal clock. */
-export type ReferralFlag = "atRisk" | "deadlineBreached";
+export type ReferralFlag = "atRisk" | "deadlineBreached" | "startOfCareReminded";
 
 /** What a portal retry is matched against: the hash of its body and the answer it got. */
 export interface IdempotencyRecord {
@@ -179,6 +180,26 @@ export interface ReferralStore {
     event: AuditEvent,
     tally?: Tally,
   ): Promise<void>;
+  /**
+   * Records the planned start and/or the day care started on a decided referral, with its audit
+   * event; throws StaleStateError when the referral is not there or not decided.
+   */
+  recordStartOfCare(
+    referralId: string,
+    change: { plannedStart?: string; startedOn?: string },
+    event: AuditEvent,
+  ): Promise<void>;
+  /**
+   * Records a missed start-of-care deadline once: flags the referral, files the Helfo notification
+   * and the audit event in one write. Returns false, writing nothing, when it was already recorded.
+   */
+  recordStartOfCareBreach(
+    referralId: string,
+    notification: HelfoNotificationRecord,
+    event: AuditEvent,
+  ): Promise<boolean>;
+  /** Every Helfo notification, oldest breach first. */
+  listHelfoNotifications(): Promise<HelfoNotificationRecord[]>;
 }
 
 /** The read side of the statistics aggregate: the counters of the months asked for (absent: none). */

@@ -13,6 +13,14 @@ import type { Actor, LetterRecord } from "./records";
 import { tallyOfPatientInformed } from "./statistics";
 import { formatIssues, type Issue } from "./validation";
 
+/** Every kind of letter Frist sends (see LetterRecord). */
+export const LETTER_KINDS = [
+  "decision",
+  "acknowledgement",
+  "information-request",
+  "start-of-care-breach",
+] as const satisfies readonly LetterRecord["letterKind"][];
+
 /** Page sizes of the postal list: a day's letters fit on one page. */
 export const POSTAL_LIMITS = { default: 50, max: 200 } as const;
 
@@ -43,7 +51,7 @@ export const postalLetterSchema = z.object({
   /** Opaque, URL-safe id for POST /letters/{letterId}/sent. */
   letterId: z.string(),
   referralId: z.string(),
-  letterKind: z.enum(["decision", "acknowledgement", "information-request"]),
+  letterKind: z.enum(LETTER_KINDS),
   recipientRole: z.enum(["referrer", "patient", "gp"]),
   createdAt: z.iso.datetime(),
   subject: z.string(),
@@ -72,7 +80,7 @@ export type LetterRef = Pick<LetterRecord, "referralId" | "letterKind" | "recipi
 const letterRefSchema = z
   .object({
     r: z.string().min(1).max(200),
-    k: z.enum(["decision", "acknowledgement", "information-request"]),
+    k: z.enum(LETTER_KINDS),
     p: z.enum(["referrer", "patient", "gp"]),
     q: z.string().min(1).max(100).optional(),
   })

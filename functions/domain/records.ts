@@ -42,6 +42,10 @@ export type AuditEventType =
   | "letter-posted"
   | "information-requested"
   | "workflow-completed"
+  | "start-of-care-recorded"
+  | "start-of-care-reminded"
+  | "start-of-care-kept"
+  | "start-of-care-breached"
   | "workflow-failed";
 
 /** How the referral will be assessed, and by whom. */
@@ -92,6 +96,34 @@ export interface ReferralRecord {
   assignment?: Assignment;
   decision?: RecordedDecision;
   failure?: { error: string; at: string };
+  /** A granted right: the planned start as staff last recorded it (after the decision). */
+  carePlannedStart?: IsoDate;
+  /** A granted right: the day care started, as staff recorded it. */
+  careStartedOn?: IsoDate;
+  /** The reminder before the start-of-care deadline went out (once). */
+  startOfCareReminded?: boolean;
+  /** The start-of-care deadline passed without care started: a fristbrudd, reported to Helfo (once). */
+  startOfCareBreached?: boolean;
+}
+
+/**
+ * The notice to Helfo of a missed start-of-care deadline (fristbrudd): one per breach, kept for the
+ * clinic to send on (exported as JSON or CSV for staff). It identifies the patient, because Helfo
+ * Pasientformidling must find the patient an offer; it is read by signed-in staff only.
+ */
+export interface HelfoNotificationRecord {
+  referralId: string;
+  /** When the breach was recorded (the first instant after the deadline day). */
+  breachedAt: string;
+  /** The start-of-care deadline (juridisk frist) that was missed. */
+  startOfCareDeadline: IsoDate;
+  /** The date the right was granted. */
+  decidedOn: IsoDate;
+  careForm: string;
+  patient: { nationalId: string; name: string; birthDate?: IsoDate };
+  clinic: { name: string; department: string };
+  /** `to-report`: waiting for the clinic to send it to Helfo. */
+  status: "to-report";
 }
 
 export interface RecordedDecision {
@@ -146,7 +178,7 @@ export interface LetterRecord {
    * `decision`: the answer to a referral; `acknowledgement`: the receipt of a secondary referral;
    * `information-request`: a forespørsel to the referrer (one per request, told apart by `requestId`).
    */
-  letterKind: "decision" | "acknowledgement" | "information-request";
+  letterKind: "decision" | "acknowledgement" | "information-request" | "start-of-care-breach";
   /** Which information request this letter is: part of the letter's identity for that kind. */
   requestId?: string;
   recipientRole: RecipientRole;

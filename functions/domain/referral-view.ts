@@ -3,6 +3,7 @@
  * portal has it) and letter bodies, and gives the audit trail in order.
  */
 import type { ReferralFile } from "./ports";
+import { startOfCareOf } from "./start-of-care";
 
 export function referralView({ referral, events, letters, tasks }: ReferralFile) {
   return {
@@ -20,6 +21,7 @@ export function referralView({ referral, events, letters, tasks }: ReferralFile)
       ? { decision: { ...referral.decision.decision, decidedAt: referral.decision.decidedAt } }
       : {}),
     ...(referral.failure ? { failure: referral.failure } : {}),
+    ...(startOfCareOf(referral) ? { startOfCare: startOfCareOf(referral) } : {}),
     letters: letters.map((letter) => ({
       letterKind: letter.letterKind,
       recipientRole: letter.recipientRole,

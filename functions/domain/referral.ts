@@ -342,6 +342,15 @@ export const referralViewSchema = z.object({
     .optional(),
   decision: decisionSchema.and(z.object({ decidedAt: z.iso.datetime() })).optional(),
   failure: z.object({ error: z.string(), at: z.iso.datetime() }).optional(),
+  /** A granted right: the start-of-care deadline, the planned start, the recorded start, and a fristbrudd. */
+  startOfCare: z
+    .object({
+      deadline: z.iso.date(),
+      plannedStart: z.iso.date().nullable(),
+      startedOn: z.iso.date().nullable(),
+      breached: z.boolean(),
+    })
+    .optional(),
   letters: z.array(
     z.object({
       letterKind: z.string(),

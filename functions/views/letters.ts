@@ -319,7 +319,11 @@ function assessedBySentence(assessment: LetterAssessment): string {
 }
 
 /** The complaint section: to the clinic, which forwards to the Statsforvalteren (§ 7-2), within four weeks (§ 7-5). */
-function complaintSection(clinic: LetterClinic, toPatient: boolean): Section {
+function complaintSection(
+  clinic: LetterClinic,
+  toPatient: boolean,
+  about: { what: string; known: string } = { what: "vurderingen", known: "vurderingen" },
+): Section {
   const who = toPatient ? "Du" : "Pasienten";
   const subject = toPatient ? "du" : "pasienten";
   const notUpheld = toPatient ? "Gir vi deg ikke medhold" : "Gir vi ikke pasienten medhold";
@@ -327,10 +331,10 @@ function complaintSection(clinic: LetterClinic, toPatient: boolean): Section {
     heading: "Klage",
     paragraphs: [
       [
-        `${who} kan klage på vurderingen (pasient- og brukerrettighetsloven § 7-2). Klagen sendes til ${clinic.name}, ${clinic.department}, ${clinic.postalAddress}. Vi vurderer saken på nytt. ${notUpheld}, sender vi klagen videre til ${clinic.complaintsTo}.`,
+        `${who} kan klage på ${about.what} (pasient- og brukerrettighetsloven § 7-2). Klagen sendes til ${clinic.name}, ${clinic.department}, ${clinic.postalAddress}. Vi vurderer saken på nytt. ${notUpheld}, sender vi klagen videre til ${clinic.complaintsTo}.`,
       ],
       [
-        `Klagefristen er fire uker fra ${subject} fikk eller burde ha fått kjennskap til vurderingen (pasient- og brukerrettighetsloven § 7-5). Klagen bør være skriftlig og begrunnet.`,
+        `Klagefristen er fire uker fra ${subject} fikk eller burde ha fått kjennskap til ${about.known} (pasient- og brukerrettighetsloven § 7-5). Klagen bør være skriftlig og begrunnet.`,
       ],
     ],
   };
@@ -682,5 +686,72 @@ export function renderInformationRequestLetter(input: InformationRequestLetterIn
       `${input.clinic.name}, ${input.clinic.department}`,
       "Tverrfaglig inntaksteam",
     ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A missed start of care (fristbrudd)
+
+export interface StartOfCareBreachLetterInput {
+  /** The letter's reference ("Vår referanse"). */
+  referralId: string;
+  patient: LetterPatient;
+  /** The start-of-care deadline that was missed. */
+  startOfCareDeadline: IsoDate;
+  /** The date of the letter. */
+  date: IsoDate;
+  clinic: LetterClinic;
+}
+
+const BREACH_TITLE = "Helsehjelpen din er ikke satt i gang innen fristen";
+
+/**
+ * The letter to the patient when the start-of-care deadline has passed without care started: that the
+ * hospital has told Helfo, that Helfo Pasientformidling finds an offer without delay (pbrl § 2-1 b
+ * fjerde ledd), how to reach Helfo, and how to complain (§ 7-2, § 7-5). To the patient, as "du".
+ */
+export function renderStartOfCareBreachLetter(input: StartOfCareBreachLetterInput): RenderedLetter {
+  const { clinic } = input;
+  const deadline = formatNorwegianWeekdayDate(input.startOfCareDeadline);
+  return render({
+    subject: `Fristbrudd: helsehjelpen er ikke satt i gang (ref. ${input.referralId})`,
+    copyNote: null,
+    letterhead: letterheadOf(clinic),
+    to: addresseeOf("patient", { ...input, referrer: { name: "", organisation: "" } }),
+    copyList: null,
+    letterDate: formatNorwegianDate(input.date),
+    referralId: input.referralId,
+    title: BREACH_TITLE,
+    regarding: regardingOf(input.patient),
+    sections: [
+      {
+        paragraphs: [
+          [
+            "Du har rett til nødvendig helsehjelp i spesialisthelsetjenesten, og helsehjelpen skulle vært satt i gang senest ",
+            { text: deadline, strong: true },
+            ". ",
+            { text: "Helsehjelpen er ikke satt i gang innen fristen.", strong: true },
+            " Vi beklager det.",
+          ],
+        ],
+      },
+      {
+        heading: "Vi har meldt fra til Helfo",
+        paragraphs: [
+          [
+            `Sykehuset har meldt fristbruddet til Helfo. ${clinic.helfo.name} skal skaffe deg et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet (pasient- og brukerrettighetsloven § 2-1 b fjerde ledd).`,
+          ],
+          [
+            `Du kan selv kontakte ${clinic.helfo.name} på telefon ${clinic.helfo.phone} eller på ${clinic.helfo.web}. Oppgi at fristen for helsehjelp var ${deadline}.`,
+          ],
+        ],
+      },
+      complaintSection(clinic, true, {
+        what: "at helsehjelpen ikke er satt i gang innen fristen",
+        known: "fristbruddet",
+      }),
+      contactSection(clinic, input.referralId, true),
+    ],
+    signature: ["Med vennlig hilsen", `${clinic.name}, ${clinic.department}`],
   });
 }

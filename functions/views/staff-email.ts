@@ -155,3 +155,41 @@ export function renderAtRiskEmail(input: StaffEmailInput & { deadlinePassed: boo
     "Inntaksteamet får oppgaven med lenke i en egen e-post.",
   ]);
 }
+
+/** What the start-of-care emails to the clinic lead may say: the reference and the deadline. */
+export interface StartOfCareEmailInput {
+  /** The referral's reference, to find it in the worklist; not health data. */
+  referralId: string;
+  startOfCareDeadline: IsoDate;
+  clinicName: string;
+}
+
+/**
+ * The reminder before a start-of-care deadline, to the clinic lead: care for a granted right has not
+ * been recorded as started. Neutral: the reference and the date, no patient.
+ */
+export function renderStartOfCareReminderEmail(input: StartOfCareEmailInput): StaffEmail {
+  const due = formatNorwegianDate(input.startOfCareDeadline);
+  return render(
+    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName },
+    "Påminnelse: frist for oppstart av helsehjelp nærmer seg",
+    [
+      "Påminnelse: fristen for oppstart av helsehjelp nærmer seg.",
+      `For henvisning ${input.referralId} er det ikke registrert at helsehjelpen har startet. Fristen for oppstart er ${due}.`,
+      "Sørg for at pasienten får time før fristen, og registrer oppstarten. Starter ikke helsehjelpen innen fristen, er det et fristbrudd som skal meldes til Helfo.",
+    ],
+  );
+}
+
+/** The notice to the clinic lead of a recorded fristbrudd: the Helfo notification waits to be sent on. */
+export function renderStartOfCareBreachEmail(input: StartOfCareEmailInput): StaffEmail {
+  const due = formatNorwegianDate(input.startOfCareDeadline);
+  return render(
+    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName },
+    "Fristbrudd: helsehjelp ikke startet innen fristen",
+    [
+      "Fristbrudd: helsehjelpen er ikke startet innen fristen.",
+      `For henvisning ${input.referralId} var fristen for oppstart ${due}, og oppstart er ikke registrert. Fristbruddet er registrert, meldingen til Helfo ligger klar i listen over Helfo-meldinger, og pasienten har fått brev.`,
+    ],
+  );
+}

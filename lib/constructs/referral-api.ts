@@ -43,6 +43,8 @@ export interface ApiFunctions {
   readonly markLetterPosted: FristFunction;
   readonly agendaPage: FristFunction;
   readonly statistics: FristFunction;
+  readonly recordStartOfCare: FristFunction;
+  readonly helfoNotifications: FristFunction;
 }
 
 /** Stage-wide throttle: a clinic's portals send tens of referrals a day; this is headroom, not a quota. */
@@ -228,6 +230,17 @@ export class ReferralApi extends Construct {
         description: "Frist API: GET /statistics (monthly counters, JSON or CSV; changes nothing)",
         environment: { ...table },
       }),
+      recordStartOfCare: new FristFunction(this, "RecordStartOfCareFunction", {
+        entry: "functions/handlers/record-start-of-care.ts",
+        description: "Frist API: POST /referrals/{referralId}/start-of-care (planned or actual start)",
+        environment: { ...table },
+      }),
+      helfoNotifications: new FristFunction(this, "HelfoNotificationsFunction", {
+        entry: "functions/handlers/helfo-notifications.ts",
+        description:
+          "Frist API: GET /helfo-notifications (fristbrudd to report, JSON or CSV; changes nothing)",
+        environment: { ...table },
+      }),
     };
 
     this.store.grantReadWriteData(fns.receiveReferral);
@@ -242,6 +255,8 @@ export class ReferralApi extends Construct {
     this.store.grantReadData(fns.listLetters);
     this.store.grantReadWriteData(fns.markLetterPosted);
     this.store.grantReadData(fns.statistics);
+    this.store.grantReadWriteData(fns.recordStartOfCare);
+    this.store.grantReadData(fns.helfoNotifications);
 
     const integrate = (fn: FristFunction) => new LambdaIntegration(fn, { allowTestInvoke: false });
     const open = { authorizationType: AuthorizationType.NONE };
@@ -249,7 +264,16 @@ export class ReferralApi extends Construct {
     // Portal routes: IAM auth, inherited from the /referrals resource.
     this.referrals.addMethod("POST", integrate(fns.receiveReferral));
     this.referrals.addMethod("GET", integrate(fns.listReferrals));
-    this.referrals.addResource("{referralId}").addMethod("GET", integrate(fns.getReferral));
+    const referral = this.referrals.addResource("{referralId}");
+    referral.addMethod("GET", integrate(fns.getReferral));
+    // Staff record when care starts (IAM auth, inherited from /referrals).
+    referral.addResource("start-of-care").addMethod("POST", integrate(fns.recordStartOfCare));
+    // The Helfo notifications identify patients: IAM auth, like the postal list.
+    this.api.root
+      .addResource("helfo-notifications", {
+        defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+      })
+      .addMethod("GET", integrate(fns.helfoNotifications));
 
     // Operations routes: the postal list and its "posted" mark, IAM auth like the portal routes.
     const letters = this.api.root.addResource("letters", {

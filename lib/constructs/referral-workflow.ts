@@ -19,6 +19,8 @@ import {
   Succeed,
   TaskInput,
   Timeout,
+  Wait,
+  WaitTime,
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
@@ -41,6 +43,13 @@ export const WORKFLOW_STATES = {
   recordDecision: "RecordDecision",
   dispatchLetters: "DispatchLetters",
   complete: "Complete",
+  routeStartOfCare: "RouteStartOfCare",
+  planStartOfCare: "PlanStartOfCare",
+  awaitStartOfCareReminder: "AwaitStartOfCareReminder",
+  remindStartOfCare: "RemindStartOfCare",
+  routeCareStarted: "RouteCareStarted",
+  awaitStartOfCareDeadline: "AwaitStartOfCareDeadline",
+  checkStartOfCare: "CheckStartOfCare",
   flagUnknownOutcome: "FlagUnknownOutcome",
   markFailed: "MarkFailed",
   markFailedFailed: "MarkFailedFailed",
@@ -120,6 +129,7 @@ export interface WorkflowFunctions {
   readonly recordDecision: FristFunction;
   readonly dispatchLetters: FristFunction;
   readonly completeReferral: FristFunction;
+  readonly startOfCare: FristFunction;
   readonly markFailed: FristFunction;
 }
 
@@ -128,7 +138,10 @@ export interface WorkflowFunctions {
  *
  * PlanIntake → RouteKind: a secondary referral → AcknowledgeSecondary → Done; any other →
  * AwaitAssessment (waitForTaskToken until the reminder point) → RouteDecision → RecordDecision →
- * DispatchLetters → Complete → Done. The deadline timer is explicit in the graph: AwaitAssessment
+ * DispatchLetters → Complete → RouteStartOfCare: a granted right → PlanStartOfCare →
+ * AwaitStartOfCareReminder (Wait until the reminder point) → RemindStartOfCare → RouteCareStarted: a
+ * start recorded → Done; else AwaitStartOfCareDeadline (Wait until the end of the deadline day) →
+ * CheckStartOfCare (kept, or a fristbrudd: Helfo notification, patient's letter, metric) → Done. The deadline timer is explicit in the graph: AwaitAssessment
  * times out → RemindAssessors → AwaitAfterReminder (until the end of the due date) times out →
  * RecordBreach → AwaitAfterBreach (until the end of the next working day) times out → RecordBreach
  * again, each working day, until a decision resumes whichever Await* state waits. Every timeout is
@@ -201,6 +214,12 @@ export class ReferralWorkflow extends Construct {
         timeout: FUNCTION_TIMEOUTS.task,
         environment: { ...table },
       }),
+      startOfCare: new FristFunction(this, "StartOfCareFunction", {
+        entry: "functions/handlers/start-of-care-timer.ts",
+        description: "Frist workflow: the start-of-care timer (plan, remind, check for a fristbrudd)",
+        timeout: FUNCTION_TIMEOUTS.mail,
+        environment: { ...table, ...clinic, ...mailer.environment },
+      }),
       markFailed: new FristFunction(this, "MarkFailedFunction", {
         entry: "functions/handlers/mark-failed.ts",
         description: "Frist workflow: marks the referral failed",
@@ -216,6 +235,7 @@ export class ReferralWorkflow extends Construct {
       this.functions.remindAssessors,
       this.functions.recordBreach,
       this.functions.dispatchLetters,
+      this.functions.startOfCare,
     ]) {
       mailer.grantSend(fn);
     }
@@ -330,6 +350,31 @@ export class ReferralWorkflow extends Construct {
       payload: TaskInput.fromObject({ referralId }),
       resultPath: JsonPath.DISCARD,
     });
+
+    // The start-of-care timer of a granted right: remind before the deadline, check at its end.
+    const planStartOfCare = this.task(WORKFLOW_STATES.planStartOfCare, fns.startOfCare, {
+      payload: TaskInput.fromObject({ referralId, step: "plan" }),
+      resultSelector: {
+        remindAt: JsonPath.stringAt("$.Payload.remindAt"),
+        deadlineAt: JsonPath.stringAt("$.Payload.deadlineAt"),
+      },
+      resultPath: "$.startOfCare",
+    });
+    const awaitStartOfCareReminder = new Wait(this, WORKFLOW_STATES.awaitStartOfCareReminder, {
+      time: WaitTime.timestampPath("$.startOfCare.remindAt"),
+    });
+    const remindStartOfCare = this.task(WORKFLOW_STATES.remindStartOfCare, fns.startOfCare, {
+      payload: TaskInput.fromObject({ referralId, step: "remind" }),
+      resultSelector: { started: JsonPath.objectAt("$.Payload.started") },
+      resultPath: "$.startOfCareCheck",
+    });
+    const awaitStartOfCareDeadline = new Wait(this, WORKFLOW_STATES.awaitStartOfCareDeadline, {
+      time: WaitTime.timestampPath("$.startOfCare.deadlineAt"),
+    });
+    const checkStartOfCare = this.task(WORKFLOW_STATES.checkStartOfCare, fns.startOfCare, {
+      payload: TaskInput.fromObject({ referralId, step: "check" }),
+      resultPath: JsonPath.DISCARD,
+    });
     // After the timeout catches, so States.Timeout goes down the timer path and all else here.
     for (const task of [
       planIntake,
@@ -340,6 +385,9 @@ export class ReferralWorkflow extends Construct {
       recordDecision,
       dispatchLetters,
       complete,
+      planStartOfCare,
+      remindStartOfCare,
+      checkStartOfCare,
     ]) {
       task.addCatch(markFailed, { errors: [Errors.ALL], resultPath: "$.error" });
     }
@@ -354,6 +402,16 @@ export class ReferralWorkflow extends Construct {
       resultPath: "$.error",
     });
     const done = new Succeed(this, WORKFLOW_STATES.done);
+    // A started care needs no check at the deadline; otherwise wait for the end of the deadline day.
+    const routeCareStarted = new Choice(this, WORKFLOW_STATES.routeCareStarted)
+      .when(Condition.booleanEquals("$.startOfCareCheck.started", true), done)
+      .otherwise(awaitStartOfCareDeadline.next(checkStartOfCare).next(done));
+    const routeStartOfCare = new Choice(this, WORKFLOW_STATES.routeStartOfCare)
+      .when(
+        Condition.stringEquals("$.assessment.outcome", "granted"),
+        planStartOfCare.next(awaitStartOfCareReminder).next(remindStartOfCare).next(routeCareStarted),
+      )
+      .otherwise(done);
     const routeDecision = new Choice(this, WORKFLOW_STATES.routeDecision)
       .when(
         Condition.or(
@@ -361,7 +419,7 @@ export class ReferralWorkflow extends Construct {
           Condition.stringEquals("$.assessment.outcome", "refused"),
           Condition.stringEquals("$.assessment.outcome", "forwarded"),
         ),
-        recordDecision.next(dispatchLetters).next(complete).next(done),
+        recordDecision.next(dispatchLetters).next(complete).next(routeStartOfCare),
       )
       .otherwise(flagUnknownOutcome.next(markFailed));
     for (const awaitState of awaits) awaitState.next(routeDecision);

@@ -240,6 +240,13 @@ describe("the referral workflow", () => {
         "RecordDecision",
         "DispatchLetters",
         "Complete",
+        "RouteStartOfCare",
+        "PlanStartOfCare",
+        "AwaitStartOfCareReminder",
+        "RemindStartOfCare",
+        "RouteCareStarted",
+        "AwaitStartOfCareDeadline",
+        "CheckStartOfCare",
         "Done",
         "FlagUnknownOutcome",
         "MarkFailed",
@@ -266,10 +273,47 @@ describe("the referral workflow", () => {
     });
     expect(states.RecordDecision?.Next).toBe("DispatchLetters");
     expect(states.DispatchLetters?.Next).toBe("Complete");
-    expect(states.Complete?.Next).toBe("Done");
+    expect(states.Complete?.Next).toBe("RouteStartOfCare");
     expect(states.Done?.Type).toBe("Succeed");
     expect(states.MarkFailed?.Next).toBe("Failed");
     expect(states.Failed?.Type).toBe("Fail");
+  });
+
+  it("follows a granted right's start of care: Wait until the reminder, remind, and unless started Wait until the deadline's end and check", () => {
+    expect(states.RouteStartOfCare?.Choices).toEqual([
+      { Variable: "$.assessment.outcome", StringEquals: "granted", Next: "PlanStartOfCare" },
+    ]);
+    expect(states.RouteStartOfCare?.Default).toBe("Done");
+    expect(states.PlanStartOfCare).toMatchObject({
+      Next: "AwaitStartOfCareReminder",
+      ResultPath: "$.startOfCare",
+      ResultSelector: { "remindAt.$": "$.Payload.remindAt", "deadlineAt.$": "$.Payload.deadlineAt" },
+      Parameters: { Payload: { "referralId.$": "$.referralId", step: "plan" } },
+    });
+    expect(states.AwaitStartOfCareReminder).toEqual({
+      Type: "Wait",
+      TimestampPath: "$.startOfCare.remindAt",
+      Next: "RemindStartOfCare",
+    });
+    expect(states.RemindStartOfCare).toMatchObject({
+      Next: "RouteCareStarted",
+      ResultPath: "$.startOfCareCheck",
+      Parameters: { Payload: { "referralId.$": "$.referralId", step: "remind" } },
+    });
+    expect(states.RouteCareStarted?.Choices).toEqual([
+      { Variable: "$.startOfCareCheck.started", BooleanEquals: true, Next: "Done" },
+    ]);
+    expect(states.RouteCareStarted?.Default).toBe("AwaitStartOfCareDeadline");
+    expect(states.AwaitStartOfCareDeadline).toEqual({
+      Type: "Wait",
+      TimestampPath: "$.startOfCare.deadlineAt",
+      Next: "CheckStartOfCare",
+    });
+    expect(states.CheckStartOfCare).toMatchObject({
+      Next: "Done",
+      ResultPath: null,
+      Parameters: { Payload: { "referralId.$": "$.referralId", step: "check" } },
+    });
   });
 
   it("routes granted, refused and forwarded alike to RecordDecision, and any other outcome to FlagUnknownOutcome", () => {
@@ -385,13 +429,16 @@ describe("the referral workflow", () => {
         "AwaitAfterBreach",
         "AwaitAfterReminder",
         "AwaitAssessment",
+        "CheckStartOfCare",
         "Complete",
         "DispatchLetters",
         "MarkFailed",
         "PlanIntake",
+        "PlanStartOfCare",
         "RecordBreach",
         "RecordDecision",
         "RemindAssessors",
+        "RemindStartOfCare",
       ].sort(),
     );
     for (const [name, state] of taskStates) {
@@ -459,8 +506,8 @@ describe("the referral workflow", () => {
   });
 
   it("passes only ids between states", () => {
-    // `phase` is a constant of the graph ("initial" | "rearm"), not data.
-    const allowed = new Set(["referralId.$", "taskId.$", "taskToken.$", "error.$", "phase"]);
+    // `phase` and `step` are constants of the graph ("initial" | "rearm", "plan" | "remind" | "check"), not data.
+    const allowed = new Set(["referralId.$", "taskId.$", "taskToken.$", "error.$", "phase", "step"]);
     for (const [name, state] of taskStates) {
       for (const key of Object.keys(state.Parameters?.Payload ?? {})) {
         expect(allowed.has(key), `${name}: ${key}`).toBe(true);
@@ -488,6 +535,9 @@ describe("the referral workflow", () => {
       RecordDecision: "functions/handlers/record-decision.ts",
       DispatchLetters: "functions/handlers/dispatch-letters.ts",
       Complete: "functions/handlers/complete-referral.ts",
+      PlanStartOfCare: "functions/handlers/start-of-care-timer.ts",
+      RemindStartOfCare: "functions/handlers/start-of-care-timer.ts",
+      CheckStartOfCare: "functions/handlers/start-of-care-timer.ts",
       MarkFailed: "functions/handlers/mark-failed.ts",
     });
   });
@@ -535,6 +585,8 @@ describe("the API", () => {
       "GET /letters": "AWS_IAM",
       "GET /statistics": "AWS_IAM",
       "POST /letters/{letterId}/sent": "AWS_IAM",
+      "POST /referrals/{referralId}/start-of-care": "AWS_IAM",
+      "GET /helfo-notifications": "AWS_IAM",
     });
   });
 
@@ -630,6 +682,7 @@ describe("permissions", () => {
       "functions/handlers/record-breach.ts",
       "functions/handlers/remind-assessors.ts",
       "functions/handlers/send-agendas.ts",
+      "functions/handlers/start-of-care-timer.ts",
       "functions/handlers/submit-decision.ts",
     ]);
     const taskResponse = statementsOfFunction("functions/handlers/submit-decision.ts").find((s) =>
@@ -694,8 +747,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
   ];
 
-  it("are the twenty handlers", () => {
-    expect(functions).toHaveLength(20);
+  it("are the twenty-three handlers", () => {
+    expect(functions).toHaveLength(23);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
@@ -784,6 +837,14 @@ describe("the functions", () => {
     expect(names).toEqual({
       "functions/handlers/receive-referral.ts": ["CLINIC_CONFIG", "STATE_MACHINE_ARN", "TABLE_NAME"],
       "functions/handlers/get-referral.ts": ["TABLE_NAME"],
+      "functions/handlers/record-start-of-care.ts": ["TABLE_NAME"],
+      "functions/handlers/helfo-notifications.ts": ["TABLE_NAME"],
+      "functions/handlers/start-of-care-timer.ts": [
+        "CLINIC_CONFIG",
+        "MAIL_FROM",
+        "SES_CONFIGURATION_SET",
+        "TABLE_NAME",
+      ],
       "functions/handlers/list-referrals.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
       "functions/handlers/task-page.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
       "functions/handlers/submit-decision.ts": [

@@ -24,6 +24,7 @@ const STEPS = [
   "RecordDecision",
   "DispatchLetters",
   "CompleteReferral",
+  "StartOfCare",
   "MarkFailed",
 ] as const;
 type Step = (typeof STEPS)[number];
@@ -53,6 +54,12 @@ beforeAll(async () => {
         case "RecordBreach":
           // Escalate once more after a second, then wait long enough for the test to decide.
           return { seconds: callsOf(referralId, "RecordBreach").length < 2 ? 1 : 600 };
+        case "StartOfCare": {
+          // The start-of-care timer's two points, a second apart; care never starts.
+          const soon = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+          if (input.step === "plan") return { referralId, remindAt: soon(1), deadlineAt: soon(2) };
+          return input.step === "remind" ? { started: false } : { breached: true };
+        }
         default:
           return {};
       }
@@ -131,6 +138,15 @@ describe("the deadline timer on the local engine", () => {
       "RecordDecision",
       "DispatchLetters",
       "CompleteReferral",
+      "StartOfCare",
+      "StartOfCare",
+      "StartOfCare",
+    ]);
+    // A granted right: the start-of-care timer plans, reminds and checks at the deadline.
+    expect(callsOf("ref-timer", "StartOfCare").map((call) => call.payload.step)).toEqual([
+      "plan",
+      "remind",
+      "check",
     ]);
     expect(callsOf("ref-timer", "NotifyAssessors").map((call) => call.payload.phase)).toEqual([
       "initial",

@@ -23,6 +23,7 @@ import {
 } from "../../functions/domain/ports";
 import type {
   AuditEvent,
+  HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
   PendingDecision,
@@ -57,6 +58,8 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
   readonly meetingReferrals = new Map<string, Set<string>>();
   /** Agenda id → meeting id, once the agenda is claimed. */
   readonly agendas = new Map<string, string>();
+  /** Helfo notifications by referral id (one per breach). */
+  readonly helfo = new Map<string, HelfoNotificationRecord>();
   /** Every takeSeat call, in order, with its answer. */
   readonly seatAttempts: { meetingId: string; taken: boolean }[] = [];
 
@@ -359,6 +362,37 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     Object.assign(stored, { status: "sent", ...posted });
     this.event(letter.referralId, event);
     this.count(tally);
+  }
+
+  async recordStartOfCare(
+    referralId: string,
+    change: { plannedStart?: string; startedOn?: string },
+    event: AuditEvent,
+  ) {
+    const referral = this.referrals.get(referralId);
+    if (referral?.status !== "decided") throw new StaleStateError("referral is not decided");
+    if (change.plannedStart) referral.carePlannedStart = change.plannedStart;
+    if (change.startedOn) referral.careStartedOn = change.startedOn;
+    this.event(referralId, event);
+  }
+
+  async recordStartOfCareBreach(
+    referralId: string,
+    notification: HelfoNotificationRecord,
+    event: AuditEvent,
+  ) {
+    const referral = this.mustReferral(referralId);
+    if (referral.startOfCareBreached === true) return false;
+    referral.startOfCareBreached = true;
+    this.helfo.set(referralId, copy(notification));
+    this.event(referralId, event);
+    return true;
+  }
+
+  async listHelfoNotifications() {
+    return [...this.helfo.values()]
+      .map(copy)
+      .sort((a, b) => a.breachedAt.localeCompare(b.breachedAt) || a.referralId.localeCompare(b.referralId));
   }
 }
 

@@ -17,6 +17,7 @@ import {
   renderAcknowledgementLetter,
   renderDecisionLetter,
   renderInformationRequestLetter,
+  renderStartOfCareBreachLetter,
 } from "../../functions/views/letters";
 
 const clinic: ClinicConfig["clinic"] = parseClinicConfig(
@@ -123,6 +124,19 @@ const acknowledgement = () =>
     clinic,
   });
 
+const breachLetter = () =>
+  renderStartOfCareBreachLetter({
+    referralId: "R-2025-0001",
+    patient: {
+      name: "Kari Nordmann",
+      birthDate: "1985-03-15",
+      postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+    },
+    startOfCareDeadline: "2025-07-25",
+    date: "2025-07-28",
+    clinic,
+  });
+
 async function expectGolden(name: string, letter: RenderedLetter) {
   await expect(`Emne: ${letter.subject}\n\n${letter.text}`).toMatchFileSnapshot(`./__golden__/${name}.txt`);
   await expect(letter.html).toMatchFileSnapshot(`./__golden__/${name}.html`);
@@ -164,6 +178,28 @@ describe("the letters (golden files, one per outcome and recipient)", () => {
 
   it("acknowledgement of a secondary referral", async () => {
     await expectGolden("acknowledgement.referrer", acknowledgement());
+  });
+
+  it("a missed start of care (fristbrudd), to the patient", async () => {
+    await expectGolden("start-of-care-breach.patient", breachLetter());
+  });
+});
+
+describe("the letter about a missed start of care", () => {
+  it("tells the patient, as 'du', that Helfo has been told, that Helfo Pasientformidling finds an offer, how to reach Helfo and how to complain", () => {
+    for (const body of bodies(breachLetter())) {
+      expect(body).toMatch(/skulle vært satt i gang senest (<strong>)?fredag 25\. juli 2025/);
+      expect(body).toContain("Sykehuset har meldt fristbruddet til Helfo.");
+      expect(body).toContain(
+        "Helfo Pasientformidling skal skaffe deg et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet (pasient- og brukerrettighetsloven § 2-1 b fjerde ledd).",
+      );
+      expect(body).toContain("Helfo Pasientformidling på telefon 33 52 80 00 eller på helsenorge.no");
+      expect(body).toContain("(pasient- og brukerrettighetsloven § 7-2)");
+      expect(body).toContain("(pasient- og brukerrettighetsloven § 7-5)");
+      expect(body).toContain("Kari Nordmann, født 15. mars 1985");
+      expect(body).not.toMatch(/\bpasienten\b/i);
+    }
+    expect(breachLetter().subject).not.toMatch(/Kari|Nordmann/);
   });
 });
 

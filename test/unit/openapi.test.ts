@@ -16,17 +16,25 @@ describe("the OpenAPI document", () => {
 
   it("covers every route of the contract", () => {
     expect(Object.keys(document.paths).sort()).toEqual([
+      "/helfo-notifications",
       "/letters",
       "/letters/{letterId}/sent",
       "/openapi.json",
       "/referrals",
       "/referrals/{referralId}",
+      "/referrals/{referralId}/start-of-care",
       "/tasks/{taskId}",
       "/tasks/{taskId}/decision",
     ]);
     expect(document.paths["/referrals/{referralId}"].get).toBeDefined();
     expect(document.paths["/tasks/{taskId}"].get).toBeDefined();
     expect(document.paths["/tasks/{taskId}/decision"].post).toBeDefined();
+    expect(
+      document.paths["/referrals/{referralId}/start-of-care"].post.requestBody.content["application/json"]
+        .schema,
+    ).toEqual({
+      $ref: "#/components/schemas/StartOfCareBody",
+    });
   });
 
   it("documents POST /referrals with its Idempotency-Key header and answers", () => {
