@@ -12,7 +12,7 @@
  *
  * Staff record the planned start and the day care started (POST /referrals/{id}/start-of-care).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { renderStartOfCareBreachLetter } from "../views/letters";
 import { renderStartOfCareBreachEmail, renderStartOfCareReminderEmail } from "../views/staff-email";
 import { leadOf, mustGetReferral, workflowActor } from "./assessment";
