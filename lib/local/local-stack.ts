@@ -15,7 +15,12 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SIMULATED_CLOCK_ENV } from "../../functions/adapters/clock";
+import { DynamoPostalQueue } from "../../functions/adapters/dynamo-postal-queue";
+import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
+import { DynamoWorklist } from "../../functions/adapters/dynamo-worklist";
+import { calendarRulesOf, parseClinicConfig } from "../../functions/domain/clinic";
 import { createFristApp } from "../app";
 import { type ApiLocal, startApiLocal } from "./api-local";
 import { countConsumedCapacity, counters, type MiddlewareClient } from "./counters";
@@ -27,6 +32,7 @@ import {
 } from "./dynamodb-local";
 import { readSavedClock, writeSavedClock } from "./execution-files";
 import { createLambdaRuntime } from "./lambda-local";
+import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
 import { startSchedules } from "./schedules";
 import { type SesLocal, startSesLocal } from "./ses-local";
 import { parseClockStart, parseTimeScale, SimulatedClock } from "./simulated-clock";
@@ -327,6 +333,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     restoreEnvironment = undefined;
   };
 
+  // The operations page reads the table once DynamoDB Local is up; until then it shows the executions.
+  let operationsSources: OperationsSources | undefined;
+
   try {
     const ses: SesLocal = await startSesLocal({ port: lastPorts.ses });
     stoppers.push(() => ses.stop());
@@ -342,6 +351,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       clock,
       ...(workflowDir ? { dataDir: workflowDir } : {}),
+      operationsPage: async (engine) =>
+        renderOperationsPage(await operationsPageData(engine, operationsSources)),
       log: (line: string) => {
         if (requestLog && line.startsWith("clock ")) requestLog(line);
       },
@@ -396,6 +407,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SFN: sfn.endpoint,
       [SIMULATED_CLOCK_ENV]: clock.envValue(),
     });
+    {
+      const documents = DynamoDBDocumentClient.from(dynamo.client);
+      const tableName = String(functionEnvironment.TABLE_NAME);
+      operationsSources = {
+        worklist: new DynamoWorklist(documents, tableName),
+        postalQueue: new DynamoPostalQueue(documents, tableName),
+        statistics: new DynamoReferralStore(documents, tableName),
+        rules: calendarRulesOf(parseClinicConfig(String(functionEnvironment.CLINIC_CONFIG)).legalClock),
+        apiUrl: api.url,
+      };
+    }
     // The handlers read the clock from the environment: rewrite it whenever the clock moves.
     unfollowClock = clock.onChange(() => {
       process.env[SIMULATED_CLOCK_ENV] = clock.envValue();

@@ -1064,6 +1064,8 @@ export interface StepFunctionsLocalOptions {
   clock?: SimulatedClock;
   /** Keep executions in this directory across restarts (see {@link LocalStepFunctionsOptions.dataDir}). */
   dataDir?: string;
+  /** Renders `GET /` (the local stack's operations page); default: the executions alone. */
+  operationsPage?: (engine: LocalStepFunctions) => Promise<string>;
 }
 
 /** A running local Step Functions endpoint. */
@@ -1092,7 +1094,9 @@ export async function startStepFunctionsLocal(
   server.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
 
   server.get("/", async (_request, reply) =>
-    reply.type("text/html; charset=utf-8").send(operationsPage(engine)),
+    reply
+      .type("text/html; charset=utf-8")
+      .send(options.operationsPage ? await options.operationsPage(engine) : operationsPage(engine)),
   );
   server.get("/clock", async (_request, reply) =>
     reply.type("application/json").send(JSON.stringify(clockState(engine.clock))),

@@ -1,0 +1,128 @@
+/**
+ * The local operations page on a running stack, after a fortnight of simulated time: executions by
+ * state, a referral past its deadline and one nearing it, the statistics chart, and the patient's
+ * letter waiting to be posted; then a screenshot with Debian's Chromium (test-results/).
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { awaitFile, submitAndAwaitTask } from "../support/e2e";
+import { eventually, postDecisionJson, sampleReferral } from "../support/http";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOT = new URL("../../test-results/operations-page.png", import.meta.url);
+
+async function advanceTo(stack: LocalStack, to: string) {
+  const response = await fetch(`${stack.clockUrl}/advance`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ to }),
+  });
+  expect(response.status).toBe(200);
+}
+
+/** The text of the page's section with this id. */
+function section(html: string, id: string): string {
+  const start = html.indexOf(`<section id="${id}"`);
+  expect(start, id).toBeGreaterThanOrEqual(0);
+  return html.slice(start, html.indexOf("</section>", start));
+}
+
+describe("the local operations page", () => {
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    // Monday 3 March 2025, 09:00 in Oslo.
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      quiet: true,
+      clock: "2025-03-03T08:00:00Z",
+      timeScale: 1,
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("shows executions by state, referrals past and nearing their deadline, the statistics chart and letters to post", async () => {
+    // Prepare: A granted at once, its patient without email (a letter to post); B left undecided
+    // (due Monday 17 March); D received Wednesday 5 March (due Wednesday 19 March).
+    const byPost = sampleReferral();
+    delete (byPost.patient as Record<string, unknown>).email;
+    const a = await submitAndAwaitTask(stack, byPost, "ops-a");
+    const b = await submitAndAwaitTask(stack, sampleReferral(), "ops-b");
+    const granted = await postDecisionJson(a.taskLink, {
+      outcome: "granted",
+      careForm: "team",
+      startOfCareDeadline: "2025-05-30",
+      plannedStart: "2025-04-01",
+      assessedBy: "1234567",
+    });
+    expect(granted.status).toBeLessThan(300);
+    await awaitFile(
+      stack,
+      a.referralId,
+      (file) =>
+        (file.letters as { recipientRole: string; status: string }[]).some(
+          (l) => l.recipientRole === "patient" && l.status === "awaiting-postal",
+        ),
+      "the patient's letter queued for post",
+    );
+    await advanceTo(stack, "2025-03-05T08:00:00Z");
+    const d = await submitAndAwaitTask(stack, sampleReferral(), "ops-d");
+
+    // Act: Tuesday 18 March, 10:00 in Oslo; the workflow records B's breach.
+    await advanceTo(stack, "2025-03-18T09:00:00Z");
+    await awaitFile(stack, b.referralId, (file) => file.deadlineBreached === true, "B's breach recorded");
+    const html = await eventually(async () => {
+      const page = await (await fetch(stack.operationsUrl)).text();
+      return page.includes(b.referralId) ? page : undefined;
+    }, "the page listing B");
+
+    // Assess
+    // B and D wait for their decisions; A's workflow is done.
+    const byState = section(html, "executions-by-state");
+    expect(byState).toMatch(/<strong>2<\/strong><span>running<\/span>/);
+    expect(byState).toMatch(/<strong>1<\/strong><span>succeeded<\/span>/);
+    expect(byState).toMatch(/<strong>2<\/strong><span>waiting for a decision<\/span>/);
+    expect(section(html, "past-deadline")).toContain(b.referralId);
+    expect(section(html, "past-deadline")).toContain("breached");
+    expect(section(html, "nearing-deadline")).toContain(d.referralId);
+    expect(section(html, "nearing-deadline")).not.toContain(b.referralId);
+    const statistics = section(html, "statistics");
+    expect(statistics).toContain("<svg");
+    expect(statistics).toContain("2025-03: 1 granted");
+    expect(statistics).toContain("2025-03: 2 pending");
+    expect(section(html, "letters-awaiting-posting")).toContain(a.referralId);
+    // Ids, dates and counts only: nothing of the patient.
+    for (const datum of ["Kari", "Nordmann", "15038512282", "Storgata"]) expect(html).not.toContain(datum);
+
+    if (!existsSync(CHROMIUM))
+      throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package`);
+    mkdirSync(new URL(".", SCREENSHOT), { recursive: true });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      await page.goto(stack.operationsUrl);
+      await expect(page.locator("#statistics svg rect").count()).resolves.toBeGreaterThan(0);
+      await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
+    } finally {
+      await browser.close();
+    }
+    expect(existsSync(SCREENSHOT)).toBe(true);
+  });
+});
