@@ -140,6 +140,8 @@ export function appFunctions(): { functions: LocalFunction[]; env: Record<string
       AWS_ACCESS_KEY_ID: "bench",
       AWS_SECRET_ACCESS_KEY: "bench",
       FRIST_QUIET: "1",
+      // As in a Lambda container: the X-Ray tracer loads where tracing is on (functions/adapters/tracing.ts).
+      ...(process.env.BENCH_LAMBDA_ENV === "0" ? {} : { AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x" }),
     },
   };
 }
