@@ -685,11 +685,11 @@ export function describeSimulation(result: SimulationResult): string[] {
     `  within deadline:   ${s.withinDeadlinePercent} % (decision recorded by the due date)`,
     `  median:            ${s.medianWorkingDaysToDecision} working days to decision`,
     `  breaches:          ${s.breaches}`,
-    `Capacity:            ${s.fullMeetings.length} meetings full; ${s.atRisk} referrals planned after their reminder point`,
+    `Capacity:            ${s.fullMeetings.length} meetings full; ${s.atRisk} referrals had no meeting with room before their reminder point`,
   ];
   if (s.atRiskWeeks.length > 0) {
     const worst = [...s.atRiskWeeks].sort((a, b) => b.referrals - a.referrals).slice(0, 5);
-    lines.push(`  ran out in:        ${worst.map((w) => `${w.week} (${w.referrals})`).join(", ")}`);
+    lines.push(`  received in weeks: ${worst.map((w) => `${w.week} (${w.referrals})`).join(", ")}`);
   }
   if (s.failed > 0) lines.push(`Failed:              ${s.failed} referrals failed (see the operations page)`);
   lines.push(
