@@ -26,6 +26,7 @@ import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { MonitoringFacade, SnsAlarmActionStrategy } from "cdk-monitoring-constructs";
 import { Construct } from "constructs";
 import { BREACH_METRIC } from "../../functions/domain/deadline-timer";
+import { START_OF_CARE_BREACH_METRIC } from "../../functions/domain/start-of-care";
 import { API_STAGE } from "./referral-api";
 
 /** A function to watch, by the name operations will read in the alarm. */
@@ -277,6 +278,12 @@ export class Operations extends Construct {
       alarmDescriptionOverride: describe(what, todo),
     });
     const breaches = new Metric({ ...DEADLINE_BREACH_METRIC, statistic: "Sum", period: Duration.minutes(5) });
+    const startOfCareBreaches = new Metric({
+      ...DEADLINE_BREACH_METRIC,
+      metricName: START_OF_CARE_BREACH_METRIC,
+      statistic: "Sum",
+      period: Duration.minutes(5),
+    });
     this.monitoring.monitorCustom({
       alarmFriendlyName: "Frist",
       humanReadableName: "Frist: deadlines, email and the agenda schedule",
@@ -291,6 +298,16 @@ export class Operations extends Construct {
                 Critical: atLeastOne(
                   "A referral passed its 10-working-day assessment deadline without a decision (deadlineBreached: true).",
                   "The clinic lead has the escalation email with the task link: make sure the referral is decided today; the breach counts in /statistics.",
+                ),
+              },
+            },
+            {
+              metric: startOfCareBreaches,
+              alarmFriendlyName: "StartOfCareBreached",
+              addAlarm: {
+                Critical: atLeastOne(
+                  "A granted patient's start-of-care deadline passed without a recorded start (fristbrudd); the Helfo notification is recorded.",
+                  "The lead has the notice: check GET /helfo-notifications, make sure Helfo is told and the patient is offered care elsewhere; record the start if care did begin.",
                 ),
               },
             },

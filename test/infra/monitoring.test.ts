@@ -196,6 +196,10 @@ describe("the alarms", () => {
     expect(breach).toMatchObject({ statistic: "Sum", period: 300, missing: "notBreaching" });
   });
 
+  it("watch every missed start of care (StartOfCareBreached, the Helfo case)", () => {
+    expect(alarmOn("Frist", "StartOfCareBreached", { service: "frist" }).filter(onAny)).toHaveLength(1);
+  });
+
   it("have the runbook the descriptions point to", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
     expect(readme).toContain("## Alarms: what to do");
