@@ -253,6 +253,20 @@ function submission(referral: SimReferral, receivedOn: IsoDate): Record<string, 
 // ------------------------------------------------------------------------------------------------
 // HTTP, as the portal and the team speak it
 
+/**
+ * fetch as people and portals use it: a 503 (a dependency slow to answer; Retry-After says when to
+ * come back) is tried again after a short pause, up to ten times. Every request here is safe to
+ * repeat: GETs, POST /referrals with its idempotency key, a decision form the task takes once.
+ */
+async function fetch(url: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await globalThis.fetch(url, init);
+    if (response.status !== 503 || attempt >= 10) return response;
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
+}
+
 interface Email {
   messageId: string;
   subject: string;
@@ -423,14 +437,21 @@ async function run(
     if (event.type === "arrival") {
       advanceTo(event.at);
       const { referral } = event;
-      const response = await fetch(`${stack.apiUrl}/referrals`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "idempotency-key": `simulate-${options.seed}-${referral.n}`,
-        },
-        body: JSON.stringify(submission(referral, eventDay)),
-      });
+      // A portal retries a 503 (a dependency slow to answer) with the same idempotency key.
+      let response: Response;
+      for (let attempt = 1; ; attempt++) {
+        response = await fetch(`${stack.apiUrl}/referrals`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "idempotency-key": `simulate-${options.seed}-${referral.n}`,
+          },
+          body: JSON.stringify(submission(referral, eventDay)),
+        });
+        if (response.status !== 503 || attempt >= 10) break;
+        await response.body?.cancel();
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
       const receipt = JSON.parse(await check(response, "POST /referrals", (s) => s === 202)) as {
         referralId: string;
       };

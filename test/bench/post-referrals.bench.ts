@@ -152,6 +152,7 @@ if (intake) {
   console.log(
     `\nintake: ${REQUESTS} requests per phase, ${CONCURRENCY} at a time; PutItem before ${intake.putItemBefore.throughput.toFixed(0)} and after ${intake.putItemAfter.throughput.toFixed(0)} req/s.` +
       `\n  "held": each POST's StartExecution reaches the real local engine; its executions wait at their first task.` +
+      `\n  503 answers retried: ${intake.postWorkflowHeld.unavailable ?? 0} held, ${intake.postWorkflowRunning.unavailable ?? 0} running.` +
       `\n  "running": each accepted referral's PlanIntake and NotifyAssessors (3 emails) run in the same process.`,
   );
 }
