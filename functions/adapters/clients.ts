@@ -18,17 +18,20 @@ import { dynamoFault, mailFault, withNamedFaults, workflowFault } from "./faults
 import { traced } from "./tracing";
 
 /**
- * Timeouts of every client, in ms: a paused or overloaded service that accepts the connection and
- * never answers is given up on after `requestTimeout`. `throwOnRequestTimeout` is required: without
- * it this version of the Node HTTP handler only logs a warning and keeps waiting. Worst case with the
- * SDK's 3 attempts: about 3 × (1 + 2) s plus backoff, under the API's 10 s.
+ * Timeouts of the DynamoDB and Step Functions clients, in ms: a paused or overloaded service that
+ * accepts the connection and never answers is given up on after `requestTimeout`.
+ * `throwOnRequestTimeout` is required: without it this version of the Node HTTP handler only logs a
+ * warning and keeps waiting. One attempt: a retried timeout doubles the load on a service that is
+ * already slow (a burst of 200 referrals on DynamoDB Local answered 503 to nearly all of them with
+ * 3 × 2 s), and the caller retries anyway (the workflow by its Retry policy, a portal on the 503's
+ * Retry-After). So a dependency that does not answer costs about 5 s, under the API's 10 s.
  */
 export const CLIENT_TIMEOUTS = {
   connectionTimeout: 1_000,
-  requestTimeout: 2_000,
+  requestTimeout: 5_000,
   throwOnRequestTimeout: true,
 } as const;
-const failFast = { requestHandler: { ...CLIENT_TIMEOUTS }, maxAttempts: 3 };
+const failFast = { requestHandler: { ...CLIENT_TIMEOUTS }, maxAttempts: 1 };
 
 /** A DynamoDB client with Frist's timeouts (the contract tests build theirs here too). */
 export function dynamoClient(config: ConstructorParameters<typeof DynamoDBClient>[0] = {}): DynamoDBClient {

@@ -636,7 +636,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     );
   }
 
-  async takeSeat(meetingId: string, startsAt: Date, capacity: number): Promise<boolean> {
+  async takeSeat(meetingId: string, startsAt: Date, capacity: number, holder?: string): Promise<boolean> {
     const startsAtIso = startsAt.toISOString();
     try {
       // One conditional UpdateItem: the counter and its check are atomic, so concurrent referrals
@@ -646,12 +646,17 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           TableName: this.tableName,
           Key: meetingKey(meetingId),
           UpdateExpression:
-            "ADD #seats :one SET meetingId = :id, startsAt = :startsAt, #capacity = :capacity, " +
+            `ADD #seats :one${holder ? ", holders :holders" : ""} SET meetingId = :id, startsAt = :startsAt, #capacity = :capacity, ` +
             "recordType = :type, gsi1pk = :partition, gsi1sk = :sortKey, agendaId = if_not_exists(agendaId, :agendaId)",
-          ConditionExpression: "attribute_not_exists(#seats) OR #seats < :capacity",
+          // A holder takes one seat however often it asks: a retry after an answer that was lost
+          // (a timeout after the write landed) must not take a second seat.
+          ConditionExpression: holder
+            ? "(attribute_not_exists(#seats) OR #seats < :capacity) AND NOT contains(holders, :holder)"
+            : "attribute_not_exists(#seats) OR #seats < :capacity",
           // CAPACITY is a DynamoDB reserved word; both counter names are aliased alike.
           ExpressionAttributeNames: { "#seats": "seats", "#capacity": "capacity" },
           ExpressionAttributeValues: {
+            ...(holder ? { ":holders": new Set([holder]), ":holder": holder } : {}),
             ":one": 1,
             ":id": meetingId,
             ":startsAt": startsAtIso,
@@ -665,8 +670,12 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!holder) return false;
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: meetingKey(meetingId), ConsistentRead: true }),
+      );
+      return (Item?.holders as Set<string> | undefined)?.has(holder) ?? false;
     }
   }
 

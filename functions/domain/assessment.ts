@@ -57,7 +57,8 @@ export function planAssignment(config: ClinicConfig): Assignment {
  */
 export async function assignAssessors(
   deps: { store: ReferralStore; config: ClinicConfig },
-  referral: Pick<ReferralRecord, "kind" | "priority">,
+  /** With its id, the referral holds at most one seat however often this is retried. */
+  referral: Pick<ReferralRecord, "kind" | "priority"> & { referralId?: string },
   now: Date,
   reminderAt: Date,
 ): Promise<{ assignment: Assignment; meetingLate: boolean }> {
@@ -79,7 +80,8 @@ export async function assignAssessors(
   try {
     const plan = await planWithSeats(
       { receivedAt: now, now, reminderAt, config: planning, rules: calendarRulesOf(deps.config.legalClock) },
-      (meetingId, capacity) => deps.store.takeSeat(meetingId, meetingStartsAt(meetingId), capacity),
+      (meetingId, capacity) =>
+        deps.store.takeSeat(meetingId, meetingStartsAt(meetingId), capacity, referral.referralId),
     );
     return {
       assignment: { ...base, meetingId: plan.meetingId, startsAt: plan.startsAt.toISOString() },

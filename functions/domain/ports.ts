@@ -136,7 +136,7 @@ export interface ReferralStore {
    * fresh agenda id) and adds 1 only while `seats < capacity`. Resolves false, changing nothing,
    * when the meeting is full, so concurrent referrals never overbook it.
    */
-  takeSeat(meetingId: string, startsAt: Date, capacity: number): Promise<boolean>;
+  takeSeat(meetingId: string, startsAt: Date, capacity: number, holder?: string): Promise<boolean>;
   getMeeting(meetingId: string): Promise<MeetingRecord | undefined>;
   /** The meetings with a seat taken that start in [from, until], earliest first (an index query, no scan). */
   meetingsStartingBetween(from: Date, until: Date): Promise<MeetingRecord[]>;

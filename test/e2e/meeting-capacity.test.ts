@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { eventually, getJson, sampleReferral, submitReferral } from "../support/http";
+import { eventually, getJson, sampleReferral, submitReferralRetrying } from "../support/http";
 
 const REFERRALS = 200;
 const CAPACITY = 20;
@@ -28,10 +28,12 @@ afterAll(async () => {
 
 describe("intake meetings under concurrent referrals", () => {
   it(`fills a meeting of ${CAPACITY} with exactly ${CAPACITY} of ${REFERRALS} referrals sent at once`, async () => {
-    // Act: every referral at once, each with its own idempotency key.
+    // Act: every referral at once, each with its own idempotency key. A burst this size can overload
+    // DynamoDB Local on a busy machine: the API then answers 503 with Retry-After, and the portal
+    // retries with the same key, as the contract says it may.
     const receipts = await Promise.all(
       Array.from({ length: REFERRALS }, (_, i) =>
-        submitReferral(stack.apiUrl, sampleReferral(), `capacity-${i}`),
+        submitReferralRetrying(stack.apiUrl, sampleReferral(), `capacity-${i}`),
       ),
     );
     expect(receipts.map((r) => r.status)).toEqual(Array(REFERRALS).fill(202));

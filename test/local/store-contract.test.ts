@@ -384,6 +384,18 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect((await store.getMeeting(meetingId))?.seats).toBe(3);
     });
 
+    it("gives a holder one seat however often it asks, and still no seat past the capacity", async () => {
+      const meetingId = `2031-${freshId("m")}`;
+      const startsAt = new Date("2031-01-07T11:00:00.000Z");
+      expect(await store.takeSeat(meetingId, startsAt, 2, "ref-a")).toBe(true);
+      expect(await store.takeSeat(meetingId, startsAt, 2, "ref-a")).toBe(true);
+      expect((await store.getMeeting(meetingId))?.seats).toBe(1);
+      expect(await store.takeSeat(meetingId, startsAt, 2, "ref-b")).toBe(true);
+      expect(await store.takeSeat(meetingId, startsAt, 2, "ref-c")).toBe(false);
+      expect(await store.takeSeat(meetingId, startsAt, 2, "ref-b")).toBe(true);
+      expect((await store.getMeeting(meetingId))?.seats).toBe(2);
+    });
+
     it("claims a meeting's agenda once, and again only after a release", async () => {
       const meetingId = `2031-${freshId("m")}`;
       await store.takeSeat(meetingId, new Date("2031-01-07T11:00:00.000Z"), 3);

@@ -261,9 +261,18 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     this.pendingDecisions.delete(referralId);
   }
 
-  async takeSeat(meetingId: string, startsAt: Date, capacity: number) {
+  /** Meeting id → the holders of its seats (takeSeat with a holder). */
+  readonly seatHolders = new Map<string, Set<string>>();
+
+  async takeSeat(meetingId: string, startsAt: Date, capacity: number, holder?: string) {
     const meeting = this.meetings.get(meetingId);
+    const holders = this.seatHolders.get(meetingId) ?? new Set<string>();
+    if (holder && holders.has(holder)) {
+      this.seatAttempts.push({ meetingId, taken: true });
+      return true;
+    }
     const taken = !meeting || meeting.seats < capacity;
+    if (taken && holder) this.seatHolders.set(meetingId, holders.add(holder));
     if (taken) {
       this.meetings.set(meetingId, {
         meetingId,

@@ -22,6 +22,29 @@ export async function submitReferral(apiUrl: string, body: unknown, idempotencyK
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/**
+ * POSTs a referral as a well-behaved portal does under load: a 503 is retried with the same
+ * Idempotency-Key after its Retry-After (the contract says that is always safe), up to `attempts`.
+ */
+export async function submitReferralRetrying(
+  apiUrl: string,
+  body: unknown,
+  idempotencyKey: string,
+  attempts = 6,
+) {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${apiUrl}/referrals`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": idempotencyKey },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const answer = { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    if (answer.status !== 503 || attempt >= attempts) return answer;
+    const retryAfter = Number(response.headers.get("retry-after") ?? "1");
+    await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 10) * 1000));
+  }
+}
+
 export async function getJson(url: string) {
   const response = await fetch(url);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
