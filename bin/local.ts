@@ -84,6 +84,10 @@ Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
   Operations            ${stack.operationsUrl}
   Clock                 ${stack.clockUrl}  (POST ${stack.clockUrl}/advance {"by":"PT36H"} moves it)
   Step Functions        ${stack.sfnEndpoint}
+  Sign-in (OpenID)      ${stack.signIn.issuer}
+                        staff: email from cdk.json (${stack.signIn.staff.map((s) => `${s.email} = ${s.roles.join("+")}`).join(", ")})
+                        patient: any 11-digit national ID; health personnel: any HPR number
+                        password: ${stack.signIn.password}
   DynamoDB Local        ${stack.dynamodbEndpoint}  (${values["in-memory"] ? "in memory" : `data in ${values["data-dir"] ?? ".frist/data"}`})
 
 Simulated time: ${describeClock(stack.clock)}

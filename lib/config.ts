@@ -8,9 +8,45 @@ import {
   legalClockConfigSchema,
 } from "../functions/domain/clinic";
 import { intakePlanningConfigSchema } from "../functions/domain/intake-planning";
+import { STAFF_ROLES } from "../functions/domain/session";
 
 /** Default region: Stockholm is the AWS region nearest Norway, and keeps health data inside the EU/EEA. */
 export const DEFAULT_REGION = "eu-north-1";
+
+const oidcIssuerSchema = z.object({
+  issuer: z.url().refine((url) => url.startsWith("https://"), "an https issuer URL"),
+  clientId: z.string().min(1).max(200),
+});
+
+/** Staff beside the intake team: clerks (postal letters), operations, or more leads and assessors. */
+export const staffSchema = z
+  .array(
+    z.object({
+      name: z.string().min(1).max(200),
+      email: z.email().max(254),
+      roles: z.array(z.enum(STAFF_ROLES)).min(1),
+      hprNumber: z
+        .string()
+        .regex(/^\d{1,9}$/, "up to 9 digits")
+        .optional(),
+    }),
+  )
+  .default([]);
+
+/** The hospital's own OpenID provider (HelseID, Entra ID), federated into the Cognito user pool. */
+export const identityProviderSchema = z.object({
+  /** The provider's name in Cognito (letters, digits, - and _). */
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "1-32 letters, digits, '_' or '-'"),
+  issuer: z.url().refine((url) => url.startsWith("https://"), "an https issuer URL"),
+  clientId: z.string().min(1).max(200),
+  /** The Secrets Manager secret holding the client secret (never the secret itself). */
+  clientSecretName: z.string().min(1).max(512),
+});
+
+/** The OpenID issuers letter recipients sign in with: ID-porten-style (patients), HelseID-style (personnel). */
+export const recipientSignInSchema = z
+  .object({ patient: oidcIssuerSchema.optional(), professional: oidcIssuerSchema.optional() })
+  .default({});
 
 /** The deploy-time configuration of Frist, as read from the CDK context keys `frist:*`. */
 export const fristConfigSchema = z.object({
@@ -26,6 +62,9 @@ export const fristConfigSchema = z.object({
   intakePlanning: intakePlanningConfigSchema.prefault({}),
   decision: decisionConfigSchema.prefault({}),
   alarmEmail: z.email().optional(),
+  staff: staffSchema,
+  identityProvider: identityProviderSchema.optional(),
+  recipientSignIn: recipientSignInSchema,
   publicBaseUrl: z
     .url()
     .transform((url) => url.replace(/\/+$/, ""))
@@ -46,6 +85,9 @@ export const CONTEXT_KEYS = {
   intakePlanning: "frist:intakePlanning",
   decision: "frist:decision",
   alarmEmail: "frist:alarmEmail",
+  staff: "frist:staff",
+  identityProvider: "frist:identityProvider",
+  recipientSignIn: "frist:recipientSignIn",
   publicBaseUrl: "frist:publicBaseUrl",
 } as const satisfies Record<keyof FristConfig, string>;
 
@@ -65,6 +107,9 @@ export function parseFristConfig(read: (key: string) => unknown): FristConfig {
     intakePlanning: parseIfJson(read(CONTEXT_KEYS.intakePlanning)) ?? {},
     decision: parseIfJson(read(CONTEXT_KEYS.decision)) ?? {},
     alarmEmail: emptyToUndefined(read(CONTEXT_KEYS.alarmEmail)),
+    staff: parseIfJson(read(CONTEXT_KEYS.staff)) ?? [],
+    identityProvider: emptyToUndefined(parseIfJson(read(CONTEXT_KEYS.identityProvider))),
+    recipientSignIn: parseIfJson(read(CONTEXT_KEYS.recipientSignIn)) ?? {},
     publicBaseUrl: emptyToUndefined(read(CONTEXT_KEYS.publicBaseUrl)),
   };
   const result = fristConfigSchema.safeParse(raw);
@@ -112,4 +157,31 @@ function parseIfJson(value: unknown): unknown {
 
 function emptyToUndefined(value: unknown): unknown {
   return value === "" || value === null ? undefined : value;
+}
+
+/** A member of staff with the roles Frist gives them: a user (and group memberships) in the identity provider. */
+export interface StaffAccount {
+  name: string;
+  email: string;
+  roles: string[];
+  hprNumber?: string;
+}
+
+/**
+ * Every member of staff and their roles: the intake team are assessors (the lead also `lead`), then
+ * `frist:staff` (clerks, operations). One person listed twice gets the union of the roles.
+ */
+export function staffAccountsOf(config: Pick<FristConfig, "intakeTeam" | "staff">): StaffAccount[] {
+  const accounts = new Map<string, StaffAccount>();
+  const add = (account: StaffAccount) => {
+    const key = account.email.toLowerCase();
+    const known = accounts.get(key);
+    if (known) known.roles = [...new Set([...known.roles, ...account.roles])];
+    else accounts.set(key, { ...account, roles: [...account.roles] });
+  };
+  for (const member of config.intakeTeam) {
+    add({ name: member.name, email: member.email, roles: member.lead ? ["assessor", "lead"] : ["assessor"] });
+  }
+  for (const member of config.staff) add({ ...member });
+  return [...accounts.values()];
 }

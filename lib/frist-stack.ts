@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { clinicConfigJson, type FristConfig } from "./config";
+import { clinicConfigJson, type FristConfig, staffAccountsOf } from "./config";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./constructs/frist-function";
 import { AGENDA_SCHEDULE_MINUTES, IntakeSchedule } from "./constructs/intake-schedule";
 import { Mailer } from "./constructs/mailer";
@@ -8,6 +8,7 @@ import { Operations } from "./constructs/operations";
 import { ReferralApi } from "./constructs/referral-api";
 import { ReferralStore } from "./constructs/referral-store";
 import { ReferralWorkflow } from "./constructs/referral-workflow";
+import { StaffSignIn } from "./constructs/staff-sign-in";
 
 /** Props of the FristStack. */
 export interface FristStackProps extends StackProps {
@@ -28,6 +29,7 @@ export class FristStack extends Stack {
   public readonly workflow: ReferralWorkflow;
   public readonly intakeSchedule: IntakeSchedule;
   public readonly operations: Operations;
+  public readonly signIn: StaffSignIn;
 
   constructor(scope: Construct, id: string, props: FristStackProps) {
     super(scope, id, props);
@@ -52,7 +54,13 @@ export class FristStack extends Stack {
       clinicConfig,
       publicBaseUrl: this.api.publicBaseUrl,
     });
-    this.api.addRoutes(this.workflow.stateMachine);
+    this.signIn = new StaffSignIn(this, "StaffSignIn", {
+      publicBaseUrl: this.api.publicBaseUrl,
+      staff: staffAccountsOf(config),
+      identityProvider: config.identityProvider,
+      recipientSignIn: config.recipientSignIn,
+    });
+    this.api.addRoutes(this.workflow.stateMachine, this.signIn.providersJson(config.recipientSignIn));
     this.intakeSchedule = new IntakeSchedule(this, "IntakeSchedule", {
       store: this.store,
       mailer: this.mailer,

@@ -4,10 +4,14 @@
  * keep staff pages (which show health data) out of caches and frames.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { accessEventOf } from "../domain/access-log";
 import { isUnavailable } from "../domain/errors";
+import { hasRole, type SignInAudience, type StaffRole } from "../domain/session";
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
 import { renderMessagePage } from "../views/staff-pages";
 import { logger } from "./logger";
+import { dependencies } from "./root";
+import { type ActiveSession, resolveSession, signInUrl } from "./sign-in";
 
 /** A header's value, whatever case the client or API Gateway gave its name. */
 export function header(event: Pick<APIGatewayProxyEvent, "headers">, name: string): string | undefined {
@@ -86,6 +90,16 @@ export interface ApiRequest {
    * contract's 400 `invalid_json`, so a handler can check headers first and read the body after.
    */
   body(): unknown;
+  /** The signed-in session (routes with `access` only; always set there). */
+  session?: ActiveSession;
+}
+
+/** Who may use a route: signed in for one of `audiences` (default staff), holding one of `roles`. */
+export interface RouteAccess {
+  audiences?: readonly SignInAudience[];
+  roles?: readonly StaffRole[];
+  /** The referral a request is about, so a refused attempt lands in that referral's access log. */
+  referralOf?: (event: APIGatewayProxyEvent) => Promise<string | undefined>;
 }
 
 /** How a route reads requests and answers failures. */
@@ -103,6 +117,11 @@ export interface RouteOptions {
    * an answer stops the request there.
    */
   guard?: (request: ApiRequest) => APIGatewayProxyResult | undefined;
+  /**
+   * Needs a signed-in person: without a session a GET answers 303 to sign-in (and back after), any
+   * other method 401; a signed-in person without the role gets a 403 page, and the attempt is logged.
+   */
+  access?: RouteAccess;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -125,21 +144,31 @@ export function apiRoute(
   handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Built at cold start, so a missing SIGN_IN_PROVIDERS fails there, with its name.
+  const signIn = options.access ? dependencies("signIn", "accessLog", "clock") : undefined;
   return async (event) => {
     try {
+      let session: ActiveSession | undefined;
+      if (options.access && signIn) {
+        const signedIn = await admit(options, options.access, signIn, event);
+        if ("statusCode" in signedIn) return signedIn;
+        session = signedIn.session;
+      }
       const type = mediaType(event);
       let parsed: { value: unknown } | undefined;
       const text = options.accepts ? bodyText(event) : "";
       const request: ApiRequest = {
         event,
         mediaType: type,
+        ...(session ? { session } : {}),
         fromForm: type === "application/x-www-form-urlencoded",
         body() {
           parsed ??= { value: parseBody(text, request.fromForm) };
           return parsed.value;
         },
       };
-      if (options.accepts && !options.accepts.includes(type as never)) {
+      const hasBody = event.httpMethod !== "GET" && event.httpMethod !== "HEAD";
+      if (options.accepts && hasBody && !options.accepts.includes(type as never)) {
         return json(415, {
           error: "unsupported_media_type",
           message: `Content-Type must be ${options.accepts.join(" or ")}`,
@@ -147,7 +176,7 @@ export function apiRoute(
       }
       const stopped = options.guard?.(request);
       if (stopped) return stopped;
-      if (options.accepts && Buffer.byteLength(text, "utf8") > maxBodyBytes) {
+      if (options.accepts && hasBody && Buffer.byteLength(text, "utf8") > maxBodyBytes) {
         return json(413, {
           error: "payload_too_large",
           message: `the body must be at most ${maxBodyBytes} bytes`,
@@ -162,6 +191,68 @@ export function apiRoute(
     }
   };
 }
+
+/** The path and query of the request, as the page to come back to after sign-in. */
+function pathOf(event: APIGatewayProxyEvent): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined) query.set(name, value);
+  }
+  const search = query.toString();
+  return `${event.path}${search ? `?${search}` : ""}`;
+}
+
+/** The session that may use the route, or the answer for a request that may not. */
+async function admit(
+  options: RouteOptions,
+  access: RouteAccess,
+  deps: ReturnType<typeof dependencies<"signIn" | "accessLog" | "clock">>,
+  event: APIGatewayProxyEvent,
+): Promise<{ session: ActiveSession } | APIGatewayProxyResult> {
+  const audiences = access.audiences ?? ["staff"];
+  const session = await resolveSession(deps.signIn, event);
+  if (!session || !audiences.includes(session.principal.kind)) {
+    if (event.httpMethod === "GET" || event.httpMethod === "HEAD") {
+      return {
+        statusCode: 303,
+        headers: {
+          location: signInUrl(deps.signIn.publicBaseUrl, audiences[0] ?? "staff", pathOf(event)),
+          "cache-control": "no-store",
+        },
+        body: "",
+      };
+    }
+    return options.page || mediaType(event) === "application/x-www-form-urlencoded"
+      ? html(401, renderMessagePage({ title: "Du er ikke logget inn", paragraphs: [SIGNED_OUT] }))
+      : json(401, { error: "unauthenticated", message: "sign in first" });
+  }
+  if (access.roles && !hasRole(session.principal, access.roles)) {
+    const referralId = (await access.referralOf?.(event).catch(() => undefined)) ?? "";
+    logger.warn("access refused", { route: options.name, referralId });
+    await deps.accessLog.record(
+      accessEventOf(session.principal, {
+        referralId,
+        what: options.name,
+        at: deps.clock.now(),
+        outcome: "refused",
+      }),
+    );
+    return html(
+      403,
+      renderMessagePage({
+        title: "Du har ikke tilgang til denne siden",
+        paragraphs: [
+          "Siden krever en annen rolle enn den du er logget inn med. Forsøket er registrert.",
+          "Kontakt den som leder inntaksmøtet om du mener du skal ha tilgang.",
+        ],
+      }),
+    );
+  }
+  return { session };
+}
+
+const SIGNED_OUT =
+  "Økten din er utløpt eller du er ikke logget inn, så ingenting er registrert. Åpne lenken på nytt for å logge inn.";
 
 function parseBody(text: string, fromForm: boolean): unknown {
   if (fromForm) return Object.fromEntries(new URLSearchParams(text));

@@ -5,16 +5,20 @@
  * with its name, and a unit test replaces the adapters by mocking ./wiring or ./clock.
  */
 import { randomUUID } from "node:crypto";
+import type { AccessLog } from "../domain/access-log";
 import type { CalendarRules } from "../domain/calendar";
 import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import type { Clock, Mailer, Metrics, ReferralStore, StatisticsSource, Workflow } from "../domain/ports";
 import type { PostalQueue } from "../domain/postal";
 import type { Worklist } from "../domain/worklist";
 import { systemClock } from "./clock";
+import { accessLogFromEnv } from "./dynamo-access-log";
 import { postalQueueFromEnv } from "./dynamo-postal-queue";
+import { sessionStoreFromEnv } from "./dynamo-sessions";
 import { worklistFromEnv } from "./dynamo-worklist";
 import { clinicConfigFromEnv, requireEnv } from "./env";
 import { powertoolsMetrics } from "./metrics";
+import { type SignInDeps, signInProvidersSchema } from "./sign-in";
 import { mailerFromEnv, referralStoreFromEnv, statisticsFromEnv, workflowFromEnv } from "./wiring";
 
 /** Everything a handler may depend on. */
@@ -35,6 +39,9 @@ export interface HandlerDependencies {
   /** The statistics aggregate's read side (monthly counters). */
   statistics: StatisticsSource;
   newId: () => string;
+  /** Sessions, the OpenID providers (SIGN_IN_PROVIDERS) and the API's base URL. */
+  signIn: SignInDeps;
+  accessLog: AccessLog;
 }
 
 type Builders = { [K in keyof HandlerDependencies]: () => HandlerDependencies[K] };
@@ -52,6 +59,12 @@ const builders: Builders = {
   postalQueue: postalQueueFromEnv,
   statistics: () => statisticsFromEnv(),
   newId: () => randomUUID,
+  signIn: () => ({
+    sessions: sessionStoreFromEnv(),
+    providers: signInProvidersSchema.parse(JSON.parse(requireEnv("SIGN_IN_PROVIDERS"))),
+    publicBaseUrl: dependency("publicBaseUrl"),
+  }),
+  accessLog: accessLogFromEnv,
 };
 
 const built: Partial<HandlerDependencies> = {};

@@ -12,13 +12,14 @@ import { dependencies } from "../adapters/root";
 import { submitDecision } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
 import { originAllowed } from "../domain/csrf";
+import { authorOf } from "../domain/session";
 import {
   renderDecisionRecordedPage,
   renderFormExpiredPage,
   renderInformationRequestedPage,
   renderTaskGonePage,
 } from "../views/staff-pages";
-import { taskLinks, taskPageHtml } from "./task-page-view";
+import { referralOfTask, taskLinks, taskPageHtml } from "./task-page-view";
 
 const deps = dependencies("store", "workflow", "mailer", "config", "clock", "calendar");
 const { config } = deps;
@@ -38,6 +39,10 @@ export const handler = apiRoute(
     name: "recording a decision",
     accepts: ["application/x-www-form-urlencoded", "application/json"],
     maxBodyBytes: MAX_BODY_BYTES,
+    access: {
+      roles: ["assessor", "lead"],
+      referralOf: (event) => referralOfTask(deps.store, event.pathParameters?.taskId),
+    },
     guard: ({ event, fromForm }) =>
       fromForm && !originAllowed(header(event, "origin"), header(event, "host"))
         ? html(
@@ -50,13 +55,16 @@ export const handler = apiRoute(
     const taskId = request.event.pathParameters?.taskId ?? "";
     const links = taskLinks(taskId);
     const { fromForm } = request;
-    const body = request.body() as Record<string, unknown>;
-    const result = await submitDecision(
-      deps,
-      taskId,
-      body,
-      fromForm ? { form: { csrfToken: body.csrfToken } } : {},
-    );
+    const principal = request.session?.principal;
+    if (principal?.kind !== "staff") throw new Error("a staff route without a staff session");
+    // The author is the signed-in person: whatever the body says in `assessedBy` is replaced.
+    const signedInAs = authorOf(principal, config.intakeTeam);
+    const body: Record<string, unknown> = {
+      ...(request.body() as Record<string, unknown>),
+      assessedBy: signedInAs,
+    };
+    const csrfToken = fromForm ? body.csrfToken : header(request.event, "x-csrf-token");
+    const result = await submitDecision(deps, taskId, body, { form: { csrfToken } });
     const pageContext = { today: osloDate(deps.clock.now()), config };
     switch (result.kind) {
       case "unknown":
@@ -68,7 +76,12 @@ export const handler = apiRoute(
           ? html(410, renderTaskGonePage({ reason: result.reason }))
           : json(410, { error: "task_gone", reason: result.reason });
       case "forbidden":
-        return html(403, renderFormExpiredPage({ taskHref: links.fromDecision }));
+        return fromForm
+          ? html(403, renderFormExpiredPage({ taskHref: links.fromDecision }))
+          : json(403, {
+              error: "csrf_token_mismatch",
+              message: "send the task page's csrfToken in the X-CSRF-Token header",
+            });
       case "busy": {
         // The workflow was between two waits (a reminder or an escalation going out): the task is
         // open again, and the same link works in a moment.
@@ -86,6 +99,7 @@ export const handler = apiRoute(
           taskPageHtml(result.view, pageContext, {
             errors: [{ path: "form", message }],
             values: valuesOf(body),
+            signedInAs,
           }),
         );
       }
@@ -93,7 +107,11 @@ export const handler = apiRoute(
         if (!fromForm) return json(400, { error: "validation_failed", issues: result.issues });
         return html(
           400,
-          taskPageHtml(result.view, pageContext, { errors: result.issues, values: valuesOf(body) }),
+          taskPageHtml(result.view, pageContext, {
+            errors: result.issues,
+            values: valuesOf(body),
+            signedInAs,
+          }),
         );
       }
       case "information-requested":

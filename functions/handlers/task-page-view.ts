@@ -3,8 +3,17 @@ import type { TaskView } from "../domain/assessment";
 import type { IsoDate } from "../domain/calendar";
 import type { ClinicConfig } from "../domain/clinic";
 import { letterPatientOf } from "../domain/dispatch";
+import type { ReferralStore } from "../domain/ports";
 import type { ReferralSubmission } from "../domain/referral";
 import { renderTaskPage } from "../views/staff-pages";
+
+/** The referral a task link is about (for the access log of a refused attempt). */
+export async function referralOfTask(
+  store: Pick<ReferralStore, "findTask">,
+  taskId: string | undefined,
+): Promise<string | undefined> {
+  return taskId ? (await store.findTask(taskId))?.referralId : undefined;
+}
 
 /** How the page links to itself and to its form, relative to where it is served. */
 export const taskLinks = (taskId: string) => ({
@@ -17,7 +26,12 @@ export const taskLinks = (taskId: string) => ({
 export function taskPageHtml(
   view: Extract<TaskView, { kind: "open" }>,
   context: { today: IsoDate; config: Pick<ClinicConfig, "decision"> },
-  feedback: { errors?: { path: string; message: string }[]; values?: Record<string, string> } = {},
+  feedback: {
+    errors?: { path: string; message: string }[];
+    values?: Record<string, string>;
+    /** The signed-in clinician, who will be the decision's author. */
+    signedInAs?: string;
+  } = {},
 ): string {
   const { referral, task, workingDaysLeft } = view;
   const { submission } = referral;

@@ -119,6 +119,9 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 <section aria-labelledby="forms-title">
 <h2 id="forms-title">Registrer vurdering</h2>
 <p>Velg ett utfall og send inn skjemaet for det. Hvert utfall har sitt eget skjema.</p>
+{{#if signedInAs}}
+<p class="signed-in">Vurderingen registreres på deg: <strong>{{signedInAs}}</strong>.</p>
+{{/if}}
 {{#each forms}}
 <section class="outcome" aria-labelledby="{{id}}-title">
 <h3 id="{{id}}-title">{{title}}</h3>
@@ -191,6 +194,11 @@ export interface TaskPageInput {
   formAction: string;
   /** The task's anti-forgery token, put in a hidden field of every form. */
   csrfToken?: string;
+  /**
+   * The signed-in clinician ("Ola Haugen, psykolog"): the decision is theirs, so the forms ask no
+   * "assessed by" field and say who decides instead.
+   */
+  signedInAs?: string;
   /** Today in Oslo: the young-adult deadline suggestion counts from it. */
   today?: IsoDate;
   /** How many weeks out the page suggests the deadline for a young adult at risk (default 4). */
@@ -439,7 +447,9 @@ export function renderTaskPage(input: TaskPageInput): string {
     // Only the form that was posted gets the errors and the values back.
     const ownErrors = outcome === posted ? errors : [];
     const ownValues = outcome === posted ? values : {};
-    const fields = def.fields.map((field) => fieldView(outcome, field, ownErrors, ownValues));
+    const fields = def.fields
+      .filter((field) => !(input.signedInAs && field.name === "assessedBy"))
+      .map((field) => fieldView(outcome, field, ownErrors, ownValues));
     if (outcome === "granted") {
       const deadline = fields.find((field) => field.name === "startOfCareDeadline");
       if (deadline) {
@@ -492,6 +502,7 @@ export function renderTaskPage(input: TaskPageInput): string {
     contentItems,
     formAction: input.formAction,
     csrfToken: input.csrfToken ?? null,
+    signedInAs: input.signedInAs ?? null,
     forms,
   });
 }

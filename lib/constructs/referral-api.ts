@@ -45,6 +45,8 @@ export interface ApiFunctions {
   readonly statistics: FristFunction;
   readonly recordStartOfCare: FristFunction;
   readonly helfoNotifications: FristFunction;
+  readonly auth: FristFunction;
+  readonly accessLog: FristFunction;
 }
 
 /** Stage-wide throttle: a clinic's portals send tens of referrals a day; this is headroom, not a quota. */
@@ -164,10 +166,16 @@ export class ReferralApi extends Construct {
     return this.routed;
   }
 
-  /** Creates the handlers and the routes of api.md; call once, after the workflow exists. */
-  addRoutes(stateMachine: IStateMachine): ApiFunctions {
+  /**
+   * Creates the handlers and the routes of api.md; call once, after the workflow exists.
+   * `signInProviders` is SIGN_IN_PROVIDERS (JSON): the OpenID issuers of staff and letter recipients.
+   */
+  addRoutes(stateMachine: IStateMachine, signInProviders: string): ApiFunctions {
     if (this.routed) throw new Error("ReferralApi.addRoutes was already called");
     const table = { TABLE_NAME: this.store.tableName };
+    // Staff pages need a session: the table holds it, the providers sign people in, and the base
+    // URL is where sign-in sends the browser and back.
+    const signIn = { SIGN_IN_PROVIDERS: signInProviders, PUBLIC_BASE_URL: this.publicBaseUrl };
     const workflow = { STATE_MACHINE_ARN: stateMachine.stateMachineArn };
     const fns: ApiFunctions = {
       receiveReferral: new FristFunction(this, "ReceiveReferralFunction", {
@@ -190,7 +198,7 @@ export class ReferralApi extends Construct {
       taskPage: new FristFunction(this, "TaskPageFunction", {
         entry: "functions/handlers/task-page.ts",
         description: "Frist API: GET /tasks/{taskId} (changes nothing)",
-        environment: { ...table, CLINIC_CONFIG: this.clinicConfig },
+        environment: { ...table, ...signIn, CLINIC_CONFIG: this.clinicConfig },
       }),
       submitDecision: new FristFunction(this, "SubmitDecisionFunction", {
         entry: "functions/handlers/submit-decision.ts",
@@ -201,6 +209,7 @@ export class ReferralApi extends Construct {
         environment: {
           ...table,
           ...workflow,
+          ...signIn,
           CLINIC_CONFIG: this.clinicConfig,
           ...this.mailer.environment,
         },
@@ -223,7 +232,17 @@ export class ReferralApi extends Construct {
         entry: "functions/handlers/agenda-page.ts",
         description: "Frist API: GET /agendas/{agendaId} (an intake meeting's agenda; changes nothing)",
         // CLINIC_CONFIG carries the clinic's calendar rules, which count the working days left.
-        environment: { ...table, CLINIC_CONFIG: this.clinicConfig },
+        environment: { ...table, ...signIn, CLINIC_CONFIG: this.clinicConfig },
+      }),
+      auth: new FristFunction(this, "AuthFunction", {
+        entry: "functions/handlers/auth.ts",
+        description: "Frist API: /auth/login, /auth/callback, /auth/session, /auth/logout (sign-in)",
+        environment: { ...table, ...signIn },
+      }),
+      accessLog: new FristFunction(this, "AccessLogFunction", {
+        entry: "functions/handlers/access-log.ts",
+        description: "Frist API: GET /access-log/{referralId} (the lead reads who opened a referral)",
+        environment: { ...table, ...signIn },
       }),
       statistics: new FristFunction(this, "StatisticsFunction", {
         entry: "functions/handlers/get-statistics.ts",
@@ -247,8 +266,11 @@ export class ReferralApi extends Construct {
     stateMachine.grantStartExecution(fns.receiveReferral);
     this.store.grantReadData(fns.getReferral);
     this.store.grantReadData(fns.listReferrals);
-    this.store.grantReadData(fns.taskPage);
-    this.store.grantReadData(fns.agendaPage);
+    // Staff pages write sessions (last use) and the access log.
+    this.store.grantReadWriteData(fns.taskPage);
+    this.store.grantReadWriteData(fns.agendaPage);
+    this.store.grantReadWriteData(fns.auth);
+    this.store.grantReadWriteData(fns.accessLog);
     this.store.grantReadWriteData(fns.submitDecision);
     stateMachine.grantTaskResponse(fns.submitDecision);
     this.mailer.grantSend(fns.submitDecision);
@@ -286,7 +308,7 @@ export class ReferralApi extends Construct {
       .addResource("statistics", { defaultMethodOptions: { authorizationType: AuthorizationType.IAM } })
       .addMethod("GET", integrate(fns.statistics));
 
-    // Staff routes: the opaque task id in the emailed link is the capability.
+    // Staff routes: the emailed link names the task (an opaque id), the session says who opens it.
     const task = this.api.root.addResource("tasks").addResource("{taskId}");
     const openMethods = [
       task.addMethod("GET", integrate(fns.taskPage), open),
@@ -297,11 +319,23 @@ export class ReferralApi extends Construct {
         .addResource("{agendaId}")
         .addMethod("GET", integrate(fns.agendaPage), open),
     ];
+    // Sign-in and the lead's access log: no IAM auth, the session is checked by the function.
+    const auth = this.api.root.addResource("auth");
+    openMethods.push(
+      auth.addResource("login").addMethod("GET", integrate(fns.auth), open),
+      auth.addResource("callback").addMethod("GET", integrate(fns.auth), open),
+      auth.addResource("session").addMethod("GET", integrate(fns.auth), open),
+      auth.addResource("logout").addMethod("POST", integrate(fns.auth), open),
+      this.api.root
+        .addResource("access-log")
+        .addResource("{referralId}")
+        .addMethod("GET", integrate(fns.accessLog), open),
+    );
     for (const method of openMethods) {
       Validations.of(method).acknowledge({
         id: "AwsSolutions-APIG4",
         reason:
-          "Opened by intake staff from an emailed link: the opaque random task id (or agenda id) is the capability; tasks expire and answer once, agendas only read. /openapi.json publishes the contract and holds no data.",
+          "Staff pages and sign-in: the function requires a signed-in session (OpenID Connect via the Cognito user pool, MFA) with the right role, answering 303 to sign-in or 401 otherwise; API Gateway has no authorizer for a browser's session cookie. /openapi.json publishes the contract and holds no data.",
       });
     }
 

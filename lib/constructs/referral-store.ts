@@ -10,6 +10,9 @@ export const REFERRAL_INDEXES = {
   byTaskId: { name: "byTaskId", partitionKey: "taskId" },
 } as const;
 
+/** The TTL attribute (epoch seconds) of session items (functions/adapters/dynamo-sessions.ts). */
+export const SESSION_TTL_ATTRIBUTE = "expiresAtEpoch";
+
 /** Item reads the handlers make: single items, one referral's item collection, the two GSIs. */
 const READ_ACTIONS = [
   "dynamodb:GetItem",
@@ -69,6 +72,8 @@ export class ReferralStore extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Sessions and sign-ins under way carry an expiry; DynamoDB removes them after it.
+      timeToLiveAttribute: SESSION_TTL_ATTRIBUTE,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: REFERRAL_INDEXES.worklist.name,

@@ -22,6 +22,7 @@ import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-st
 import { DynamoWorklist } from "../../functions/adapters/dynamo-worklist";
 import { calendarRulesOf, parseClinicConfig } from "../../functions/domain/clinic";
 import { createFristApp } from "../app";
+import { staffAccountsOf } from "../config";
 import { type ApiLocal, startApiLocal } from "./api-local";
 import { countConsumedCapacity, counters, type MiddlewareClient } from "./counters";
 import {
@@ -32,6 +33,7 @@ import {
 } from "./dynamodb-local";
 import { readSavedClock, writeSavedClock } from "./execution-files";
 import { createLambdaRuntime } from "./lambda-local";
+import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
 import { startSchedules } from "./schedules";
 import { type SesLocal, startSesLocal } from "./ses-local";
@@ -71,6 +73,8 @@ export interface LocalStackOptions {
   context?: Record<string, unknown>;
   /** Where log lines go; default console.log. */
   log?: (line: string) => void;
+  /** The local OpenID provider's password for every account; default: random per start. */
+  signInPassword?: string;
 }
 
 /** A running local stack. */
@@ -104,6 +108,11 @@ export interface LocalStack {
   template: CfnTemplate;
   /** Milliseconds the start took, per step. */
   timings: Record<string, number>;
+  /**
+   * The local OpenID provider (staff by email, patients by national ID, health personnel by HPR
+   * number), its one password, and the staff accounts with their roles.
+   */
+  signIn: { issuer: string; password: string; staff: LocalStaffAccount[] };
   /** The Step Functions engine, for tests that wait for an execution. */
   stepFunctions: StepFunctionsLocalServer;
   /** Lambda work in flight, and a gate on the workflow's tasks (benchmarks, `frist simulate`). */
@@ -209,6 +218,7 @@ function readApp(context: Record<string, unknown> | undefined) {
     tables: readTables(template),
     stateMachine: readStateMachine(template, { region, stackName }),
     routes: readApiRoutes(template),
+    staff: staffAccountsOf(stack.config),
   };
 }
 
@@ -308,7 +318,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stopDynamo();
     throw error;
   }
-  const { template, region, stackName, functions, tables, stateMachine, routes } = app;
+  const { template, region, stackName, functions, tables, stateMachine, routes, staff } = app;
   lap("synth");
 
   const { promise: ready, resolve: markReady, reject: failReady } = Promise.withResolvers<void>();
@@ -383,6 +393,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       throw error;
     });
     stoppers.push(() => api.stop());
+    // The local OpenID provider stands in for Cognito, ID-porten and HelseID alike.
+    const oidc: OidcLocal = await startOidcLocal({
+      staff,
+      redirectUri: `${api.url}/auth/callback`,
+      ...(options.signInPassword ? { password: options.signInPassword } : {}),
+    });
+    stoppers.push(() => oidc.stop());
+    const localProvider = { issuer: oidc.issuer, clientId: oidc.clientId };
+    const signInProviders = { staff: localProvider, patient: localProvider, professional: localProvider };
     lap("ses+sfn+api");
 
     const dynamo: DynamoDbLocal = await dynamoStart;
@@ -391,7 +410,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     lap("dynamodb");
 
     const resolve = createResolver(template, { region, stackName });
-    const functionEnvironment = resolveEnvironment(functions, resolve, { PUBLIC_BASE_URL: api.url });
+    const functionEnvironment = resolveEnvironment(functions, resolve, {
+      PUBLIC_BASE_URL: api.url,
+      SIGN_IN_PROVIDERS: JSON.stringify(signInProviders),
+    });
     delete functionEnvironment.NODE_OPTIONS; // in-process it means nothing, and children would inherit it
     restoreEnvironment = applyEnvironment({
       ...functionEnvironment,
@@ -501,6 +523,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         failSes: (failing) => ses.failSends(failing),
         sesRefusals: () => ses.refusedSends,
       },
+      signIn: { issuer: oidc.issuer, password: oidc.password, staff },
       stop() {
         stopped ??= stopAll();
         return stopped;

@@ -1,13 +1,14 @@
 /**
  * A clinician in a real browser: headless Chromium (Debian's package) driven by playwright-core
- * opens the task link from the local mailbox, fills in each outcome's form, submits it and sees the
- * confirmation. A screenshot per outcome is kept in test-results/browser/ as a test artifact.
+ * opens the task link from the local mailbox, signs in through the local OpenID provider's form,
+ * lands back on the task, fills in each outcome's form, submits it and sees the confirmation. A
+ * screenshot per step is kept in test-results/browser/ as a test artifact.
  */
 import { existsSync, mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { daysFromNow, mailboxSize, newEmails } from "../support/e2e";
+import { assessor, daysFromNow, mailboxSize, newEmails } from "../support/e2e";
 import { eventually, type MailboxEmail, sampleReferral, submitReferral, taskLinkIn } from "../support/http";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -15,6 +16,8 @@ const SCREENSHOTS = new URL("../../test-results/browser/", import.meta.url);
 
 let stack: LocalStack;
 let browser: Browser;
+/** The assessor's browser profile: signed in once, through the provider's form, like a person. */
+let assessorContext: BrowserContext;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -38,6 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await assessorContext?.close();
   await browser?.close();
   await stack?.stop();
 });
@@ -54,10 +58,32 @@ async function taskLinkForNewReferral(key: string): Promise<string> {
   return taskLinkIn(email);
 }
 
+/**
+ * Opens a link; when it lands on the local provider's sign-in form, signs in there (identifier and
+ * password, no JavaScript needed) and follows the redirects back to the page asked for.
+ */
+async function openSignedIn(page: Page, link: string, identifier: string, screenshot?: string) {
+  await page.goto(link);
+  if (page.url().startsWith(stack.signIn.issuer)) {
+    await page.getByLabel(/E-post/).fill(identifier);
+    await page.getByLabel("Passord").fill(stack.signIn.password);
+    if (screenshot)
+      await page.screenshot({ path: new URL(screenshot, SCREENSHOTS).pathname, fullPage: true });
+    await Promise.all([
+      page.waitForURL((url) => url.href.startsWith(link)),
+      page.getByRole("button", { name: "Logg inn" }).click(),
+    ]);
+  }
+}
+
 async function decide(outcome: string, fill: (page: Page) => Promise<void>, button: string) {
-  const page = await browser.newPage();
+  assessorContext ??= await browser.newContext();
+  const page = await assessorContext.newPage();
   try {
-    await page.goto(await taskLinkForNewReferral(`browser-${outcome}`));
+    const link = await taskLinkForNewReferral(`browser-${outcome}`);
+    await openSignedIn(page, link, assessor, "sign-in.png");
+    expect(page.url()).toBe(link);
+    expect(await page.getByText("Vurderingen registreres på deg").textContent()).toContain("Ola Haugen");
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Vurdering av henvisning");
     await fill(page);
     await page.getByRole("button", { name: button }).click();
@@ -77,7 +103,6 @@ describe("a clinician decides in the browser", () => {
         await page.getByLabel("Tverrfaglig utredning i team").check();
         await page.locator("#granted-startOfCareDeadline").fill(daysFromNow(8 * 7));
         await page.locator("#granted-plannedStart").fill(daysFromNow(4 * 7));
-        await page.locator("#granted-assessedBy").fill("1234567");
       },
       "Registrer rett til helsehjelp",
     );
@@ -90,7 +115,6 @@ describe("a clinician decides in the browser", () => {
       async (page) => {
         await page.locator("#refused-justification").fill("Kan følges opp hos fastlegen.");
         await page.locator("#refused-advice").fill("Gradert aktivitet og fysioterapi.");
-        await page.locator("#refused-assessedBy").fill("1234567");
       },
       "Registrer avslag",
     );
@@ -104,7 +128,6 @@ describe("a clinician decides in the browser", () => {
         await page.locator("#forwarded-forwardTo").fill("Regionalt smertesenter, St. Olavs hospital");
         await page.locator("#forwarded-forwardToContact").fill("telefon 72 57 30 00");
         await page.locator("#forwarded-justification").fill("Trenger regional kompetanse.");
-        await page.locator("#forwarded-assessedBy").fill("1234567");
       },
       "Registrer videresending",
     );
@@ -116,7 +139,6 @@ describe("a clinician decides in the browser", () => {
       "information-requested",
       async (page) => {
         await page.locator("#information-requested-question").fill("Hvilke medisiner har vært forsøkt?");
-        await page.locator("#information-requested-assessedBy").fill("1234567");
       },
       "Send forespørsel",
     );
@@ -124,18 +146,18 @@ describe("a clinician decides in the browser", () => {
   });
 
   it("shows a form error per field and records nothing when a required field is empty", async () => {
-    const page = await browser.newPage();
+    assessorContext ??= await browser.newContext();
+    const page = await assessorContext.newPage();
     try {
       const link = await taskLinkForNewReferral("browser-invalid");
-      await page.goto(link);
-      await page.locator("#refused-assessedBy").fill("1234567");
+      await openSignedIn(page, link, assessor);
       await page.getByRole("button", { name: "Registrer avslag" }).click();
       await page.waitForLoadState("domcontentloaded");
       await page.screenshot({ path: new URL("invalid.png", SCREENSHOTS).pathname, fullPage: true });
 
       expect(await page.getByRole("heading", { name: "Vurderingen ble ikke registrert" }).count()).toBe(1);
       expect(await page.locator("#refused-justification").getAttribute("aria-invalid")).toBe("true");
-      expect((await fetch(link)).status).toBe(200);
+      expect((await page.request.get(link, { maxRedirects: 0 })).status()).toBe(200);
     } finally {
       await page.close();
     }

@@ -18,10 +18,11 @@ import {
   patientEmail,
   postForm,
   referrerEmail,
+  signInAsAssessor,
   submitAndAwaitTask,
   withPatient,
 } from "../support/e2e";
-import { submitReferral } from "../support/http";
+import { fetchAs, type SignedIn, submitReferral } from "../support/http";
 
 /** How long each outage lasts, in ms. */
 const DYNAMODB_PAUSE_MS = 8_000;
@@ -30,9 +31,12 @@ const SES_FAILURE_MS = 8_000;
 const RECOVERY_TIMEOUT_MS = 120_000;
 
 let stack: LocalStack;
+/** A signed-in assessor: task pages need a session. */
+let assessorSession: SignedIn;
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  assessorSession = await signInAsAssessor(stack);
 });
 
 afterAll(async () => {
@@ -106,8 +110,8 @@ describe("faults on the local stack", () => {
       [0, 1, 2].map((i) => submitReferral(stack.apiUrl, withPatient(`Ny Pasient ${i}`), `faults-new-${i}`)),
     );
     const decidedBefore = await Promise.all([
-      postForm(recordedA.taskLink, refusal),
-      postForm(recordedB.taskLink, refusal),
+      postForm(recordedA.taskLink, refusal, assessorSession),
+      postForm(recordedB.taskLink, refusal, assessorSession),
     ]);
     stack.faults.pauseDynamoDb();
     const pausedAt = Date.now();
@@ -119,7 +123,7 @@ describe("faults on the local stack", () => {
           body: JSON.stringify(withPatient("Utfall Pasient")),
         }),
       ),
-      timed(() => fetch(lettersA.taskLink)),
+      timed(() => fetchAs(assessorSession, lettersA.taskLink)),
     ]);
     await sleep(Math.max(0, DYNAMODB_PAUSE_MS - (Date.now() - pausedAt)));
     stack.faults.resumeDynamoDb();
@@ -130,8 +134,8 @@ describe("faults on the local stack", () => {
     stack.faults.failSes(true);
     const sesFailedAt = Date.now();
     const decidedDuring = [
-      await postForm(lettersA.taskLink, refusal),
-      await postForm(lettersB.taskLink, refusal),
+      await postForm(lettersA.taskLink, refusal, assessorSession),
+      await postForm(lettersB.taskLink, refusal, assessorSession),
     ];
     await sleep(Math.max(0, SES_FAILURE_MS - (Date.now() - sesFailedAt)));
     stack.faults.failSes(false);

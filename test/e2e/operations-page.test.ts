@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { awaitFile, submitAndAwaitTask } from "../support/e2e";
+import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
 import { eventually, postDecisionJson, sampleReferral } from "../support/http";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -54,13 +54,17 @@ describe("the local operations page", () => {
     delete (byPost.patient as Record<string, unknown>).email;
     const a = await submitAndAwaitTask(stack, byPost, "ops-a");
     const b = await submitAndAwaitTask(stack, sampleReferral(), "ops-b");
-    const granted = await postDecisionJson(a.taskLink, {
-      outcome: "granted",
-      careForm: "team",
-      startOfCareDeadline: "2025-05-30",
-      plannedStart: "2025-04-01",
-      assessedBy: "1234567",
-    });
+    const granted = await postDecisionJson(
+      a.taskLink,
+      {
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: "2025-05-30",
+        plannedStart: "2025-04-01",
+        assessedBy: "1234567",
+      },
+      await signInAsAssessor(stack),
+    );
     expect(granted.status).toBeLessThan(300);
     await awaitFile(
       stack,

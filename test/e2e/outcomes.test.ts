@@ -15,16 +15,20 @@ import {
   patientEmail,
   postForm,
   referrerEmail,
+  signInAsAssessor,
   submitAndAwaitTask,
 } from "../support/e2e";
-import { eventually, getJson, sampleReferral } from "../support/http";
+import { eventually, fetchAs, getJson, type SignedIn, sampleReferral } from "../support/http";
 
 const completed = (file: Record<string, unknown>) => eventTypes(file).includes("workflow-completed");
 
 let stack: LocalStack;
+/** A signed-in assessor: task pages need a session. */
+let staff: SignedIn;
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  staff = await signInAsAssessor(stack);
 });
 
 afterAll(async () => {
@@ -42,18 +46,22 @@ describe("every outcome on the local stack", () => {
       previousInstitution: "Sykehuset Innlandet",
     };
     const { referralId, taskLink } = await submitAndAwaitTask(stack, referral, "outcome-forward-1");
-    const page = await (await fetch(taskLink)).text();
+    const page = await (await fetchAs(staff, taskLink)).text();
     expect(page).toContain(`<dt>Ansiennitetsdato</dt><dd>${formatNorwegianDate(originalReceivedDate)}</dd>`);
     expect(page).toContain("Sykehuset Innlandet");
 
     // Act
-    const decided = await postForm(taskLink, {
-      outcome: "forwarded",
-      forwardTo: "Smertesenteret, St. Olavs hospital",
-      forwardToContact: "telefon 72 57 30 00",
-      justification: "Pasienten bor nærmere St. Olavs hospital.",
-      assessedBy: "1234567",
-    });
+    const decided = await postForm(
+      taskLink,
+      {
+        outcome: "forwarded",
+        forwardTo: "Smertesenteret, St. Olavs hospital",
+        forwardToContact: "telefon 72 57 30 00",
+        justification: "Pasienten bor nærmere St. Olavs hospital.",
+        assessedBy: "1234567",
+      },
+      staff,
+    );
 
     // Assess
     expect(decided.status).toBe(200);
@@ -80,7 +88,7 @@ describe("every outcome on the local stack", () => {
     expect(letters.find((l) => l.destination.to[0] === patientEmail)?.body.text).toContain(
       "Kopi til pasient",
     );
-    expect((await fetch(taskLink)).status).toBe(410);
+    expect((await fetchAs(staff, taskLink)).status).toBe(410);
   });
 
   it("asks the referrer for more information: the forespørsel goes out, the task stays open, and a later grant completes", async () => {
@@ -92,11 +100,15 @@ describe("every outcome on the local stack", () => {
     );
 
     // Act
-    const asked = await postForm(taskLink, {
-      outcome: "information-requested",
-      question: "Hvilke legemidler er prøvd, og med hvilken effekt?",
-      assessedBy: "1234567",
-    });
+    const asked = await postForm(
+      taskLink,
+      {
+        outcome: "information-requested",
+        question: "Hvilke legemidler er prøvd, og med hvilken effekt?",
+        assessedBy: "1234567",
+      },
+      staff,
+    );
 
     // Assess: the referrer, and only the referrer, got the forespørsel; the task and the clock go on.
     expect(asked.status).toBe(200);
@@ -111,7 +123,7 @@ describe("every outcome on the local stack", () => {
     expect(forespørsel[0]?.subject).toBe(`Forespørsel om tilleggsopplysninger (ref. ${referralId})`);
     expect(forespørsel[0]?.body.text).toContain("Hvilke legemidler er prøvd, og med hvilken effekt?");
     expect(forespørsel[0]?.body.text).toContain("Fristen for vurdering løper som før");
-    expect((await fetch(taskLink)).status).toBe(200);
+    expect((await fetchAs(staff, taskLink)).status).toBe(200);
     const waiting = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
     expect(waiting.status).toBe("awaiting-assessment");
     expect(eventTypes(waiting)).toContain("information-requested");
@@ -125,13 +137,17 @@ describe("every outcome on the local stack", () => {
 
     // Act: the answer came; the team grants through the same link.
     const careDeadline = daysFromNow(28);
-    const decided = await postForm(taskLink, {
-      outcome: "granted",
-      careForm: "mapping-consultation",
-      startOfCareDeadline: careDeadline,
-      startNoticeBy: daysFromNow(14),
-      assessedBy: "1234567",
-    });
+    const decided = await postForm(
+      taskLink,
+      {
+        outcome: "granted",
+        careForm: "mapping-consultation",
+        startOfCareDeadline: careDeadline,
+        startNoticeBy: daysFromNow(14),
+        assessedBy: "1234567",
+      },
+      staff,
+    );
 
     // Assess
     expect(decided.status).toBe(200);
@@ -152,7 +168,7 @@ describe("every outcome on the local stack", () => {
     const { referralId, taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "outcome-csrf-1");
 
     // Act: a cross-site form would post without the token (and from another origin).
-    const forged = await fetch(`${taskLink}/decision`, {
+    const forged = await fetchAs(staff, `${taskLink}/decision`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
       body: new URLSearchParams({
@@ -162,7 +178,7 @@ describe("every outcome on the local stack", () => {
         assessedBy: "1",
       }).toString(),
     });
-    const noToken = await fetch(`${taskLink}/decision`, {
+    const noToken = await fetchAs(staff, `${taskLink}/decision`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({
@@ -179,7 +195,7 @@ describe("every outcome on the local stack", () => {
     expect(await noToken.text()).toContain("Skjemaet er utløpt");
     const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
     expect(eventTypes(file)).not.toContain("decision-submitted");
-    expect((await fetch(taskLink)).status).toBe(200);
+    expect((await fetchAs(staff, taskLink)).status).toBe(200);
   });
 
   it("lists a patient's letter without email at GET /letters?status=awaiting-postal until it is marked sent", async () => {
@@ -188,12 +204,16 @@ describe("every outcome on the local stack", () => {
     const { email: _none, ...patient } = referral.patient as Record<string, unknown>;
     referral.patient = patient;
     const { referralId, taskLink } = await submitAndAwaitTask(stack, referral, "outcome-postal-1");
-    const decided = await postForm(taskLink, {
-      outcome: "refused",
-      justification: "Kan følges opp i primærhelsetjenesten.",
-      advice: "Fysioterapi med fokus på mestring.",
-      assessedBy: "1234567",
-    });
+    const decided = await postForm(
+      taskLink,
+      {
+        outcome: "refused",
+        justification: "Kan følges opp i primærhelsetjenesten.",
+        advice: "Fysioterapi med fokus på mestring.",
+        assessedBy: "1234567",
+      },
+      staff,
+    );
     expect(decided.status).toBe(200);
     await awaitFile(stack, referralId, completed, "the refusal completed");
 

@@ -18,6 +18,7 @@ import {
   ofSubject,
   patientEmail,
   referrerEmail,
+  signInAsAssessor,
   submitAndAwaitTask,
   withOwnGp,
   withPatient,
@@ -25,19 +26,24 @@ import {
 import {
   csrfTokenIn,
   eventually,
+  fetchAs,
   getJson,
   type MailboxEmail,
   postDecisionForm,
   postDecisionJson,
+  type SignedIn,
   sampleReferral,
   submitReferral,
   taskLinkIn,
 } from "../support/http";
 
 let stack: LocalStack;
+/** A signed-in assessor: task pages need a session. */
+let staff: SignedIn;
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  staff = await signInAsAssessor(stack);
 });
 
 afterAll(async () => {
@@ -102,21 +108,25 @@ describe("a referral travels from the portal to the letters on the local stack",
 
     // Act: the clinician opens the page twice (opening changes nothing) and grants.
     // The form carries the task's anti-forgery token, as a browser would post it back.
-    const page = await fetch(taskLink);
+    const page = await fetchAs(staff, taskLink);
     expect(page.status).toBe(200);
     const pageHtml = await page.text();
     expect(pageHtml).toContain("Astrid Granberg");
     const csrfToken = csrfTokenIn(pageHtml);
     expect(csrfToken).not.toBe("");
-    expect((await fetch(taskLink)).status).toBe(200);
-    const decided = await postDecisionForm(taskLink, {
-      outcome: "granted",
-      careForm: "team",
-      startOfCareDeadline: careDeadline,
-      plannedStart: daysFromNow(30),
-      assessedBy: "1234567",
-      csrfToken,
-    });
+    expect((await fetchAs(staff, taskLink)).status).toBe(200);
+    const decided = await postDecisionForm(
+      taskLink,
+      {
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: careDeadline,
+        plannedStart: daysFromNow(30),
+        assessedBy: "1234567",
+        csrfToken,
+      },
+      staff,
+    );
 
     // Assess
     expect(decided.status).toBe(200);
@@ -151,13 +161,17 @@ describe("a referral travels from the portal to the letters on the local stack",
     );
 
     // A reused link is gone, for the page and for another decision.
-    expect((await fetch(taskLink)).status).toBe(410);
-    const again = await postDecisionJson(taskLink, {
-      outcome: "refused",
-      justification: "x",
-      advice: "y",
-      assessedBy: "1234567",
-    });
+    expect((await fetchAs(staff, taskLink)).status).toBe(410);
+    const again = await postDecisionJson(
+      taskLink,
+      {
+        outcome: "refused",
+        justification: "x",
+        advice: "y",
+        assessedBy: "1234567",
+      },
+      staff,
+    );
     expect(again.status).toBe(410);
   });
 
@@ -170,12 +184,16 @@ describe("a referral travels from the portal to the letters on the local stack",
     );
 
     // Act
-    const decided = await postDecisionJson(taskLink, {
-      outcome: "refused",
-      justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
-      advice: "Gradert aktivitet og fysioterapi med fokus på mestring.",
-      assessedBy: "7654321",
-    });
+    const decided = await postDecisionJson(
+      taskLink,
+      {
+        outcome: "refused",
+        justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+        advice: "Gradert aktivitet og fysioterapi med fokus på mestring.",
+        assessedBy: "7654321",
+      },
+      staff,
+    );
 
     // Assess
     expect(decided.status).toBe(200);
@@ -187,7 +205,8 @@ describe("a referral travels from the portal to the letters on the local stack",
       expect(letter.body.text).toContain("Gradert aktivitet og fysioterapi med fokus på mestring.");
     }
     const file = await awaitStatus(referralId, "decided");
-    expect(file.decision).toMatchObject({ outcome: "refused", assessedBy: "7654321" });
+    // The author is the signed-in assessor, whatever the body said in assessedBy.
+    expect(file.decision).toMatchObject({ outcome: "refused", assessedBy: "Ola Haugen, psychologist" });
   });
 
   it("answers a portal retry with the same 202 and creates nothing new", async () => {
@@ -355,12 +374,16 @@ describe("the legal clock on the local stack", () => {
     }
 
     // Act: a decision after the breach, through the same link.
-    const decided = await postDecisionJson(link, {
-      outcome: "refused",
-      justification: "Kan følges opp i primærhelsetjenesten.",
-      advice: "Fysioterapi med fokus på mestring.",
-      assessedBy: "7654321",
-    });
+    const decided = await postDecisionJson(
+      link,
+      {
+        outcome: "refused",
+        justification: "Kan følges opp i primærhelsetjenesten.",
+        advice: "Fysioterapi med fokus på mestring.",
+        assessedBy: "7654321",
+      },
+      staff,
+    );
 
     // Assess
     expect(decided.status).toBe(200);
@@ -368,6 +391,6 @@ describe("the legal clock on the local stack", () => {
     expect(letters.referrer.body.text).toContain("Kan følges opp i primærhelsetjenesten.");
     const file = await awaitStatus(referralId, "decided");
     expect(file.deadlineBreached).toBe(true);
-    expect((await fetch(link)).status).toBe(410);
+    expect((await fetchAs(staff, link)).status).toBe(410);
   });
 });

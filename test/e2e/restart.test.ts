@@ -22,10 +22,11 @@ import {
   ofSubject,
   patientEmail,
   referrerEmail,
+  signInAsAssessor,
   submitAndAwaitTask,
   withPatient,
 } from "../support/e2e";
-import { eventually, getJson, mailbox, postDecisionJson, taskLinkIn } from "../support/http";
+import { eventually, fetchAs, getJson, mailbox, postDecisionJson, taskLinkIn } from "../support/http";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const REMINDER_POINT = Date.parse("2026-03-11T23:00:00Z");
@@ -61,6 +62,7 @@ describe("npm start with a data directory, stopped and started again", () => {
     const lines: string[] = [];
     stack = await startLocalStack({ port: 0, dataDir, quiet: true, log: (line) => lines.push(line) });
     const running = stack;
+    const staff = await signInAsAssessor(running);
 
     // Assess: simulated time goes on from where it stopped; both executions were resumed.
     expect(running.clock.nowMs()).toBeGreaterThanOrEqual(stoppedAt);
@@ -75,7 +77,7 @@ describe("npm start with a data directory, stopped and started again", () => {
 
     // Assess: the links sent before the restart open their task pages.
     for (const { taskLink } of [first, second]) {
-      const page = await fetch(on(running, taskLink));
+      const page = await fetchAs(staff, on(running, taskLink));
       expect(page.status).toBe(200);
     }
     // The mailbox is the emulator's, in memory: it starts empty after a restart, and nobody was
@@ -105,12 +107,16 @@ describe("npm start with a data directory, stopped and started again", () => {
     );
 
     // Act: a decision on the first referral, through its link from before the restart.
-    const decided = await postDecisionJson(on(running, first.taskLink), {
-      outcome: "granted",
-      careForm: "team",
-      startOfCareDeadline: "2026-05-15",
-      assessedBy: "1234567",
-    });
+    const decided = await postDecisionJson(
+      on(running, first.taskLink),
+      {
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: "2026-05-15",
+        assessedBy: "1234567",
+      },
+      staff,
+    );
 
     // Assess: the letters go out to the referrer, the patient and the GP; the referral is decided.
     expect(decided.status).toBe(200);
@@ -129,6 +135,6 @@ describe("npm start with a data directory, stopped and started again", () => {
     expect((await getJson(`${running.apiUrl}/referrals/${second.referralId}`)).body.status).toBe(
       "awaiting-assessment",
     );
-    expect((await fetch(on(running, second.taskLink))).status).toBe(200);
+    expect((await fetchAs(staff, on(running, second.taskLink))).status).toBe(200);
   });
 });

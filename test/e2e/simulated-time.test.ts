@@ -19,14 +19,17 @@ import {
   ofSubject,
   patientEmail,
   referrerEmail,
+  signInAsAssessor,
   withPatient,
 } from "../support/e2e";
 import {
   eventually,
+  fetchAs,
   getJson,
   type MailboxEmail,
   mailbox,
   postDecisionJson,
+  type SignedIn,
   submitReferral,
   taskLinkIn,
 } from "../support/http";
@@ -65,6 +68,8 @@ function expectNeutral(email: MailboxEmail, patientName: string): void {
 
 describe("the deadline timer on simulated time, moved over HTTP", () => {
   let stack: LocalStack;
+  /** A signed-in assessor: task pages need a session. */
+  let staff: SignedIn;
 
   beforeAll(async () => {
     stack = await startLocalStack({
@@ -74,6 +79,7 @@ describe("the deadline timer on simulated time, moved over HTTP", () => {
       clock: MONDAY_0900_OSLO,
       timeScale: 1,
     });
+    staff = await signInAsAssessor(stack);
   });
 
   afterAll(async () => {
@@ -161,14 +167,18 @@ describe("the deadline timer on simulated time, moved over HTTP", () => {
     expect(Number(line?.workingDaysLeft)).toBeLessThan(0);
 
     // Act: a decision after the breach, through the link of the first email.
-    expect((await fetch(taskLink)).status).toBe(200);
-    const decided = await postDecisionJson(taskLink, {
-      outcome: "granted",
-      careForm: "team",
-      startOfCareDeadline: "2026-05-15",
-      plannedStart: "2026-05-04",
-      assessedBy: "1234567",
-    });
+    expect((await fetchAs(staff, taskLink)).status).toBe(200);
+    const decided = await postDecisionJson(
+      taskLink,
+      {
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: "2026-05-15",
+        plannedStart: "2026-05-04",
+        assessedBy: "1234567",
+      },
+      staff,
+    );
 
     // Assess: letters go out, the referral is decided and keeps its breach on record.
     expect(decided.status).toBe(200);
@@ -184,7 +194,7 @@ describe("the deadline timer on simulated time, moved over HTTP", () => {
       "the referral decided",
     );
     expect(decidedFile.deadlineBreached).toBe(true);
-    expect((await fetch(taskLink)).status).toBe(410);
+    expect((await fetchAs(staff, taskLink)).status).toBe(410);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   eventTypes,
   lead,
   ofSubject,
+  signInAsAssessor,
   submitAndAwaitTask,
   withPatient,
 } from "../support/e2e";
@@ -35,13 +36,17 @@ async function advanceClock(stack: LocalStack, to: string) {
 
 async function grant(stack: LocalStack, patientName: string, email: string, key: string) {
   const { referralId, taskLink } = await submitAndAwaitTask(stack, withPatient(patientName, email), key);
-  const decided = await postDecisionJson(taskLink, {
-    outcome: "granted",
-    careForm: "team",
-    startOfCareDeadline: DEADLINE,
-    plannedStart: "2026-04-01",
-    assessedBy: "ingrid.lie@smerteklinikk.example",
-  });
+  const decided = await postDecisionJson(
+    taskLink,
+    {
+      outcome: "granted",
+      careForm: "team",
+      startOfCareDeadline: DEADLINE,
+      plannedStart: "2026-04-01",
+      assessedBy: "ingrid.lie@smerteklinikk.example",
+    },
+    await signInAsAssessor(stack),
+  );
   expect(decided.status).toBe(200);
   await awaitFile(
     stack,

@@ -20,7 +20,7 @@ import { letterIdOf, markLetterPosted } from "../../functions/domain/postal";
 import { receiveReferral } from "../../functions/domain/receive-referral";
 import type { StatisticsReport, StatisticsRow } from "../../functions/domain/statistics";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { awaitFile, submitAndAwaitTask } from "../support/e2e";
+import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
 import {
   FakeClock,
   FakeWorkflow,
@@ -140,13 +140,17 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
     await submitAndAwaitTask(stack, sampleReferral(), "stats-http-2");
 
     // Act: granted the same day (0 working days), with team care.
-    const decided = await postDecisionJson(taskLink, {
-      outcome: "granted",
-      careForm: "team",
-      startOfCareDeadline: "2025-03-31",
-      plannedStart: "2025-03-03",
-      assessedBy: "1234567",
-    });
+    const decided = await postDecisionJson(
+      taskLink,
+      {
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: "2025-03-31",
+        plannedStart: "2025-03-03",
+        assessedBy: "1234567",
+      },
+      await signInAsAssessor(stack),
+    );
     expect(decided.status, await decided.clone().text()).toBeLessThan(300);
     await awaitFile(
       stack,

@@ -587,6 +587,11 @@ describe("the API", () => {
       "POST /letters/{letterId}/sent": "AWS_IAM",
       "POST /referrals/{referralId}/start-of-care": "AWS_IAM",
       "GET /helfo-notifications": "AWS_IAM",
+      "GET /auth/login": "NONE",
+      "GET /auth/callback": "NONE",
+      "GET /auth/session": "NONE",
+      "POST /auth/logout": "NONE",
+      "GET /access-log/{referralId}": "NONE",
     });
   });
 
@@ -747,8 +752,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
   ];
 
-  it("are the twenty-three handlers", () => {
-    expect(functions).toHaveLength(23);
+  it("are the twenty-five handlers", () => {
+    expect(functions).toHaveLength(25);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
@@ -818,6 +823,7 @@ describe("the functions", () => {
         ...POWERTOOLS_VARIABLES,
         "PUBLIC_BASE_URL",
         "SES_CONFIGURATION_SET",
+        "SIGN_IN_PROVIDERS",
         "STATE_MACHINE_ARN",
         "TABLE_NAME",
       ].sort(),
@@ -846,19 +852,33 @@ describe("the functions", () => {
         "TABLE_NAME",
       ],
       "functions/handlers/list-referrals.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
-      "functions/handlers/task-page.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
+      "functions/handlers/task-page.ts": [
+        "CLINIC_CONFIG",
+        "PUBLIC_BASE_URL",
+        "SIGN_IN_PROVIDERS",
+        "TABLE_NAME",
+      ],
       "functions/handlers/submit-decision.ts": [
         "CLINIC_CONFIG",
         "MAIL_FROM",
+        "PUBLIC_BASE_URL",
         "SES_CONFIGURATION_SET",
+        "SIGN_IN_PROVIDERS",
         "STATE_MACHINE_ARN",
         "TABLE_NAME",
       ],
+      "functions/handlers/auth.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
+      "functions/handlers/access-log.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/list-letters.ts": ["TABLE_NAME"],
       "functions/handlers/get-statistics.ts": ["TABLE_NAME"],
       "functions/handlers/mark-letter-posted.ts": ["TABLE_NAME"],
       "functions/handlers/openapi.ts": [],
-      "functions/handlers/agenda-page.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
+      "functions/handlers/agenda-page.ts": [
+        "CLINIC_CONFIG",
+        "PUBLIC_BASE_URL",
+        "SIGN_IN_PROVIDERS",
+        "TABLE_NAME",
+      ],
       "functions/handlers/send-agendas.ts": [
         "CLINIC_CONFIG",
         "MAIL_FROM",

@@ -9,11 +9,14 @@ import type { LocalStack } from "../../lib/local/local-stack";
 import {
   csrfTokenIn,
   eventually,
+  fetchAs,
   getJson,
   type MailboxEmail,
   mailbox,
   postDecisionForm,
+  type SignedIn,
   sampleReferral,
+  signIn,
   submitReferral,
   taskLinkIn,
 } from "./http";
@@ -33,6 +36,8 @@ const leadMember = team.find((member) => member.lead);
 if (!leadMember) throw new Error("cdk.json's frist:intakeTeam has no lead");
 /** The clinic lead: the intake team member marked `lead`. */
 export const lead = leadMember.email;
+/** An assessor who is not the lead. */
+export const assessor = team.find((member) => !member.lead)?.email ?? lead;
 export const referrerEmail = sample.referrer.email;
 export const patientEmail = sample.patient.email;
 export const gpEmail = sample.gp.email;
@@ -94,13 +99,16 @@ export async function submitAndAwaitTask(stack: LocalStack, referral: Record<str
   };
 }
 
-/** Opens the task page and posts one of its forms, as a browser does: with the page's token. */
-export async function postForm(taskLink: string, fields: Record<string, string>) {
-  const page = await fetch(taskLink);
+/** Opens the task page and posts one of its forms, as a signed-in browser does: with the page's token. */
+export async function postForm(taskLink: string, fields: Record<string, string>, session: SignedIn) {
+  const page = await fetchAs(session, taskLink);
   expect(page.status).toBe(200);
   const csrfToken = csrfTokenIn(await page.text());
-  return postDecisionForm(taskLink, { ...fields, csrfToken });
+  return postDecisionForm(taskLink, { ...fields, csrfToken }, session);
 }
+
+/** Signs in as a member of the intake team (an assessor, not the lead) through the local provider. */
+export const signInAsAssessor = (stack: LocalStack) => signIn(stack, assessor);
 
 /** Polls the referral file until `ready` holds for it. */
 export async function awaitFile(

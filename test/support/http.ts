@@ -1,5 +1,8 @@
 /** Test helpers that talk to a running local stack over HTTP only, as a portal or a clinician would. */
 import { readFileSync } from "node:fs";
+import { fetchAs, type SignedIn } from "./sign-in";
+
+export { fetchAs, type SignedIn, signIn } from "./sign-in";
 
 export const sampleReferral = (): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL("../fixtures/sample-referral.json", import.meta.url), "utf8"));
@@ -76,20 +79,33 @@ export function taskLinkIn(email: MailboxEmail): string {
 /** The anti-forgery token of a task page's forms, or "" when the page has none. */
 export const csrfTokenIn = (html: string): string => /name="csrfToken" value="([^"]+)"/.exec(html)?.[1] ?? "";
 
-/** Posts a task page's form as a browser does: form-encoded, from the page's own origin. */
-export function postDecisionForm(taskLink: string, fields: Record<string, string>) {
-  return fetch(`${taskLink}/decision`, {
+/** Posts a task page's form as a browser does: form-encoded, from the page's own origin, signed in. */
+export function postDecisionForm(
+  taskLink: string,
+  fields: Record<string, string>,
+  session: SignedIn | undefined,
+) {
+  return fetchAs(session, `${taskLink}/decision`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(taskLink).origin },
     body: new URLSearchParams(fields).toString(),
   });
 }
 
-/** Posts a decision as JSON to a task link, as an API client does. */
-export function postDecisionJson(taskLink: string, decision: Record<string, unknown>) {
-  return fetch(`${taskLink}/decision`, {
+/**
+ * Posts a decision as JSON to a task link, as an API client with a session does: with the task
+ * page's anti-forgery token in X-CSRF-Token (read from the page when it opens).
+ */
+export async function postDecisionJson(
+  taskLink: string,
+  decision: Record<string, unknown>,
+  session: SignedIn | undefined,
+) {
+  const page = await fetchAs(session, taskLink);
+  const csrfToken = page.status === 200 ? csrfTokenIn(await page.text()) : "";
+  return fetchAs(session, `${taskLink}/decision`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(csrfToken ? { "x-csrf-token": csrfToken } : {}) },
     body: JSON.stringify(decision),
   });
 }

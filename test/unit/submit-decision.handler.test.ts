@@ -21,6 +21,24 @@ vi.mock("../../functions/adapters/wiring", () => ({
   mailerFromEnv: () => ports.mailer,
   workflowFromEnv: () => ports.workflow,
 }));
+const signedIn = vi.hoisted(() => ({
+  sessions: new Map<string, unknown>(),
+  accessEvents: [] as unknown[],
+}));
+vi.mock("../../functions/adapters/dynamo-sessions", () => ({
+  sessionStoreFromEnv: () => ({
+    get: async (id: string) => signedIn.sessions.get(id),
+    touch: async () => undefined,
+  }),
+}));
+vi.mock("../../functions/adapters/dynamo-access-log", () => ({
+  accessLogFromEnv: () => ({
+    record: async (event: unknown) => {
+      signedIn.accessEvents.push(event);
+    },
+    list: async () => [],
+  }),
+}));
 vi.mock("../../functions/adapters/clock", () => ({
   systemClock: { now: () => new Date("2025-03-03T09:00:00Z") },
 }));
@@ -34,6 +52,10 @@ let handler: (event: APIGatewayProxyEvent) => Promise<{ statusCode: number; body
 /** The handler builds its deps once, so the fakes are the same objects throughout; reset in place. */
 beforeAll(async () => {
   process.env.CLINIC_CONFIG = JSON.stringify(config);
+  process.env.PUBLIC_BASE_URL = "https://api.example/prod";
+  process.env.SIGN_IN_PROVIDERS = JSON.stringify({
+    staff: { issuer: "https://idp.example", clientId: "frist" },
+  });
   process.env.FRIST_QUIET = "1";
   store = new InMemoryReferralStore();
   mailer = new RecordingMailer();
@@ -48,6 +70,20 @@ let csrfToken: string;
 beforeEach(async () => {
   for (const map of [store.referrals, store.events, store.tasks, store.letters]) map.clear();
   mailer.sent.length = 0;
+  signedIn.accessEvents.length = 0;
+  const now = new Date();
+  const session = (roles: string[], email: string, name: string) => ({
+    principal: { kind: "staff", subject: email, email, name, roles },
+    csrfToken: "session-csrf",
+    createdAt: now.toISOString(),
+    lastSeenAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + 30 * 60_000).toISOString(),
+  });
+  signedIn.sessions.set(
+    ASSESSOR_SESSION,
+    session(["assessor"], config.intakeTeam[1]?.email ?? "", "Ola Haugen"),
+  );
+  signedIn.sessions.set(CLERK_SESSION, session(["clerk"], "kari.dahl@example.org", "Kari Dahl"));
   workflow.resumed.length = 0;
   workflow.waiting.clear();
   const deps = {
@@ -66,23 +102,39 @@ beforeEach(async () => {
   mailer.sent.length = 0;
 });
 
-function post(body: string, headers: Record<string, string>): APIGatewayProxyEvent {
+const ASSESSOR_SESSION = "A".repeat(43);
+const CLERK_SESSION = "C".repeat(43);
+
+function post(
+  body: string,
+  headers: Record<string, string>,
+  sessionId = ASSESSOR_SESSION,
+): APIGatewayProxyEvent {
   return {
     httpMethod: "POST",
     path: `/tasks/${taskId}/decision`,
     resource: "/tasks/{taskId}/decision",
     pathParameters: { taskId },
-    headers: { Host: "api.example", ...headers },
+    headers: {
+      Host: "api.example",
+      ...(sessionId ? { Cookie: `frist_session=${sessionId}` } : {}),
+      ...headers,
+    },
     body,
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEvent;
 }
 
-const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
-  post(new URLSearchParams(fields).toString(), {
-    "Content-Type": "application/x-www-form-urlencoded",
-    ...headers,
-  });
+const form = (
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+  sessionId = ASSESSOR_SESSION,
+) =>
+  post(
+    new URLSearchParams(fields).toString(),
+    { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+    sessionId,
+  );
 
 const granted = {
   outcome: "granted",
@@ -120,8 +172,14 @@ describe("POST /tasks/{taskId}/decision", () => {
     expect(workflow.resumed).toEqual([{ taskToken: "token-1", output: { taskId, outcome: "granted" } }]);
   });
 
-  it("takes JSON without a token, as before", async () => {
-    const response = await handler(post(JSON.stringify(granted), { "Content-Type": "application/json" }));
+  it("takes JSON with the task page's token in X-CSRF-Token, and refuses JSON without it", async () => {
+    const without = await handler(post(JSON.stringify(granted), { "Content-Type": "application/json" }));
+    expect(without.statusCode).toBe(403);
+    expect(workflow.resumed).toEqual([]);
+
+    const response = await handler(
+      post(JSON.stringify(granted), { "Content-Type": "application/json", "X-CSRF-Token": csrfToken }),
+    );
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({
       referralId: "ref-1",
@@ -164,6 +222,7 @@ describe("POST /tasks/{taskId}/decision", () => {
     const response = await handler(
       post(JSON.stringify({ outcome: "information-requested", question: "MR-svar?", assessedBy: "1" }), {
         "Content-Type": "application/json",
+        "X-CSRF-Token": csrfToken,
       }),
     );
     expect(response.statusCode).toBe(200);
@@ -172,5 +231,46 @@ describe("POST /tasks/{taskId}/decision", () => {
       outcome: "information-requested",
       status: "requested",
     });
+  });
+
+  it("answers 401 without a session, form or JSON, and records nothing", async () => {
+    const fromForm = await handler(
+      post(
+        new URLSearchParams({ ...granted, csrfToken }).toString(),
+        {
+          "Content-Type": "application/x-www-form-urlencoded",
+        },
+        "",
+      ),
+    );
+    const fromJson = await handler(
+      post(JSON.stringify(granted), { "Content-Type": "application/json", "X-CSRF-Token": csrfToken }, ""),
+    );
+    expect(fromForm.statusCode).toBe(401);
+    expect(fromJson.statusCode).toBe(401);
+    expect(store.eventTypesOf("ref-1")).not.toContain("decision-submitted");
+    expect(workflow.resumed).toEqual([]);
+  });
+
+  it("answers 403 to a clerk, records nothing, and logs the attempt against the referral", async () => {
+    const response = await handler(form({ ...granted, csrfToken }, {}, CLERK_SESSION));
+    expect(response.statusCode).toBe(403);
+    expect(workflow.resumed).toEqual([]);
+    expect(signedIn.accessEvents).toEqual([
+      expect.objectContaining({
+        referralId: "ref-1",
+        who: "kari.dahl@example.org",
+        role: "clerk",
+        outcome: "refused",
+      }),
+    ]);
+  });
+
+  it("makes the signed-in assessor the decision's author, whatever assessedBy says", async () => {
+    const response = await handler(form({ ...granted, assessedBy: "Dr. Hvemsomhelst", csrfToken }));
+    expect(response.statusCode).toBe(200);
+    const task = [...store.tasks.values()][0] as { answeredBy?: string };
+    expect(task.answeredBy).toMatch(/^Ola Haugen, /);
+    expect(JSON.stringify([...store.events.values()])).not.toContain("Hvemsomhelst");
   });
 });

@@ -1,0 +1,256 @@
+/**
+ * OpenID Connect sign-in with openid-client (authorization code + PKCE), the same code in the cloud
+ * and locally: only the issuers differ (SIGN_IN_PROVIDERS: Cognito for staff, ID-porten-style for
+ * patients, HelseID-style for health personnel; locally all three are the local provider). The
+ * browser holds a random session id in an HttpOnly, SameSite=Lax cookie (Secure on https); the
+ * session itself is in DynamoDB.
+ *
+ * Sign-in and session times run on the real clock, not the simulated one: ID tokens, cookies and
+ * idle limits are about the person at the keyboard, not about the referral's legal clock.
+ */
+import { randomBytes } from "node:crypto";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import * as oidc from "openid-client";
+import * as z from "zod";
+import {
+  type PendingSignIn,
+  type Principal,
+  principalFromClaims,
+  SESSION_TOUCH_MS,
+  type Session,
+  type SessionStore,
+  SIGN_IN_AUDIENCES,
+  type SignInAudience,
+  safeReturnPath,
+  sessionExpiry,
+  sessionLive,
+} from "../domain/session";
+import { header } from "./http";
+
+export const SESSION_COOKIE = "frist_session";
+export const SIGN_IN_COOKIE = "frist_signin";
+
+const providerSchema = z.object({ issuer: z.url(), clientId: z.string().min(1) });
+/** SIGN_IN_PROVIDERS: one OpenID provider per audience; staff is required, the others optional. */
+export const signInProvidersSchema = z.object({
+  staff: providerSchema,
+  patient: providerSchema.optional(),
+  professional: providerSchema.optional(),
+});
+export type SignInProviders = z.infer<typeof signInProvidersSchema>;
+
+/** What the sign-in needs: the session store, the providers, and where this API lives. */
+export interface SignInDeps {
+  sessions: SessionStore;
+  providers: SignInProviders;
+  /** PUBLIC_BASE_URL, e.g. https://abc.execute-api.eu-north-1.amazonaws.com/prod */
+  publicBaseUrl: string;
+  now?: () => Date;
+}
+
+/** A signed-in request's session, with its id (for sign-out). */
+export interface ActiveSession extends Session {
+  sessionId: string;
+}
+
+/** The cookies of a request, by name (the first of each name). */
+export function cookiesOf(
+  event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders">,
+): Map<string, string> {
+  const cookies = new Map<string, string>();
+  const values = event.multiValueHeaders
+    ? Object.entries(event.multiValueHeaders)
+        .filter(([name]) => name.toLowerCase() === "cookie")
+        .flatMap(([, value]) => value ?? [])
+    : [];
+  const single = header(event, "cookie");
+  if (values.length === 0 && single) values.push(single);
+  for (const line of values) {
+    for (const part of line.split(";")) {
+      const at = part.indexOf("=");
+      if (at < 0) continue;
+      const name = part.slice(0, at).trim();
+      if (!cookies.has(name)) cookies.set(name, part.slice(at + 1).trim());
+    }
+  }
+  return cookies;
+}
+
+/** A Set-Cookie value scoped to this API's path, HttpOnly and SameSite=Lax, Secure on https. */
+export function cookie(publicBaseUrl: string, name: string, value: string, maxAgeSeconds: number): string {
+  const url = new URL(publicBaseUrl);
+  const path = url.pathname.replace(/\/+$/, "") || "/";
+  const secure = url.protocol === "https:" ? "; Secure" : "";
+  return `${name}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
+}
+
+const randomId = () => randomBytes(32).toString("base64url");
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** The live session the request's cookie names, extended by this use; undefined when there is none. */
+export async function resolveSession(
+  deps: Pick<SignInDeps, "sessions" | "now">,
+  event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders">,
+): Promise<ActiveSession | undefined> {
+  const sessionId = cookiesOf(event).get(SESSION_COOKIE);
+  if (!sessionId || !SESSION_ID.test(sessionId)) return undefined;
+  const session = await deps.sessions.get(sessionId);
+  const now = deps.now?.() ?? new Date();
+  if (!session || !sessionLive(session, now)) return undefined;
+  if (now.getTime() - Date.parse(session.lastSeenAt) >= SESSION_TOUCH_MS) {
+    const expiresAt = sessionExpiry(new Date(session.createdAt), now).toISOString();
+    await deps.sessions.touch(sessionId, { lastSeenAt: now.toISOString(), expiresAt });
+    return { ...session, lastSeenAt: now.toISOString(), expiresAt, sessionId };
+  }
+  return { ...session, sessionId };
+}
+
+const configurations = new Map<string, Promise<oidc.Configuration>>();
+
+/** The provider's configuration from its discovery document, fetched once per container. */
+function configurationOf(provider: { issuer: string; clientId: string }): Promise<oidc.Configuration> {
+  const key = `${provider.issuer} ${provider.clientId}`;
+  let configuration = configurations.get(key);
+  if (!configuration) {
+    const insecure = new URL(provider.issuer).protocol === "http:";
+    configuration = oidc.discovery(
+      new URL(provider.issuer),
+      provider.clientId,
+      undefined,
+      oidc.None(),
+      // Only the local provider is plain http (on loopback); every cloud issuer is https.
+      insecure ? { execute: [oidc.allowInsecureRequests], timeout: 5 } : { timeout: 5 },
+    );
+    configuration.catch(() => configurations.delete(key));
+    configurations.set(key, configuration);
+  }
+  return configuration;
+}
+
+const callbackUrl = (publicBaseUrl: string) => `${publicBaseUrl}/auth/callback`;
+
+/** The audience named in a request, staff when none or an unknown one. */
+export function audienceOf(value: unknown): SignInAudience {
+  return SIGN_IN_AUDIENCES.includes(value as SignInAudience) ? (value as SignInAudience) : "staff";
+}
+
+/**
+ * Starts a sign-in: remembers the PKCE verifier, nonce and return path under a random state (and
+ * binds it to this browser with a short cookie), and answers where to send the browser.
+ */
+export async function beginSignIn(
+  deps: SignInDeps,
+  audience: SignInAudience,
+  returnTo: string,
+): Promise<{ location: string; setCookie: string } | undefined> {
+  const provider = deps.providers[audience];
+  if (!provider) return undefined;
+  const configuration = await configurationOf(provider);
+  const state = oidc.randomState();
+  const pending: PendingSignIn = {
+    audience,
+    codeVerifier: oidc.randomPKCECodeVerifier(),
+    nonce: oidc.randomNonce(),
+    returnTo: safeReturnPath(returnTo),
+    createdAt: (deps.now?.() ?? new Date()).toISOString(),
+  };
+  await deps.sessions.savePendingSignIn(state, pending);
+  const location = oidc.buildAuthorizationUrl(configuration, {
+    redirect_uri: callbackUrl(deps.publicBaseUrl),
+    scope: "openid profile email",
+    response_type: "code",
+    code_challenge: await oidc.calculatePKCECodeChallenge(pending.codeVerifier),
+    code_challenge_method: "S256",
+    state,
+    nonce: pending.nonce,
+    // Always ask who it is: a shared clinic computer must not carry the last person's sign-in.
+    prompt: "login",
+  });
+  return { location: location.href, setCookie: cookie(deps.publicBaseUrl, SIGN_IN_COOKIE, state, 600) };
+}
+
+/** Why a callback did not sign anyone in. */
+export type SignInFailure = "no-sign-in-under-way" | "not-recognised" | "provider-refused";
+
+/**
+ * Finishes a sign-in at the callback: the state must match this browser's sign-in cookie and a
+ * sign-in under way (used once), the code is exchanged with the PKCE verifier, the ID token's nonce
+ * checked; the claims become a session.
+ */
+export async function finishSignIn(
+  deps: SignInDeps,
+  event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders" | "queryStringParameters">,
+): Promise<
+  | { ok: true; principal: Principal; returnTo: string; setCookies: string[] }
+  | { ok: false; reason: SignInFailure; setCookies: string[] }
+> {
+  const clear = [cookie(deps.publicBaseUrl, SIGN_IN_COOKIE, "", 0)];
+  const query = event.queryStringParameters ?? {};
+  const state = query.state ?? "";
+  if (!state || cookiesOf(event).get(SIGN_IN_COOKIE) !== state) {
+    return { ok: false, reason: "no-sign-in-under-way", setCookies: clear };
+  }
+  const pending = await deps.sessions.takePendingSignIn(state);
+  const provider = pending && deps.providers[pending.audience];
+  if (!pending || !provider) return { ok: false, reason: "no-sign-in-under-way", setCookies: clear };
+  if (query.error) return { ok: false, reason: "provider-refused", setCookies: clear };
+
+  const configuration = await configurationOf(provider);
+  const current = new URL(callbackUrl(deps.publicBaseUrl));
+  for (const [name, value] of Object.entries(query))
+    if (value !== undefined) current.searchParams.set(name, value);
+  let claims: Record<string, unknown> | undefined;
+  try {
+    const tokens = await oidc.authorizationCodeGrant(configuration, current, {
+      pkceCodeVerifier: pending.codeVerifier,
+      expectedState: state,
+      expectedNonce: pending.nonce,
+      idTokenExpected: true,
+    });
+    claims = tokens.claims() as Record<string, unknown> | undefined;
+  } catch (error) {
+    // The provider's answer did not check out (bad code, replay, wrong nonce): a refusal, not a fault.
+    if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
+      return { ok: false, reason: "provider-refused", setCookies: clear };
+    }
+    if ((error as { code?: string }).code?.startsWith("OAUTH_")) {
+      return { ok: false, reason: "provider-refused", setCookies: clear };
+    }
+    throw error;
+  }
+  const principal = claims && principalFromClaims(pending.audience, claims);
+  if (!principal) return { ok: false, reason: "not-recognised", setCookies: clear };
+
+  const sessionId = randomId();
+  const now = deps.now?.() ?? new Date();
+  const session: Session = {
+    principal,
+    csrfToken: randomId(),
+    createdAt: now.toISOString(),
+    lastSeenAt: now.toISOString(),
+    expiresAt: sessionExpiry(now, now).toISOString(),
+  };
+  await deps.sessions.create(sessionId, session);
+  // The cookie may outlive the idle limit: the server decides when the session ends.
+  return {
+    ok: true,
+    principal,
+    returnTo: pending.returnTo,
+    setCookies: [...clear, cookie(deps.publicBaseUrl, SESSION_COOKIE, sessionId, 10 * 60 * 60)],
+  };
+}
+
+/** Ends the request's session, if any; answers the cookie that clears it in the browser. */
+export async function signOut(
+  deps: Pick<SignInDeps, "sessions" | "publicBaseUrl">,
+  session: ActiveSession | undefined,
+): Promise<string> {
+  if (session) await deps.sessions.delete(session.sessionId);
+  return cookie(deps.publicBaseUrl, SESSION_COOKIE, "", 0);
+}
+
+/** Where an unauthenticated GET of `path` is sent: sign-in for the audience, then back to `path`. */
+export function signInUrl(publicBaseUrl: string, audience: SignInAudience, returnTo: string): string {
+  const params = new URLSearchParams({ audience, returnTo: safeReturnPath(returnTo) });
+  return `${publicBaseUrl}/auth/login?${params}`;
+}

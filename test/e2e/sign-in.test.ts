@@ -1,0 +1,176 @@
+/**
+ * Sign-in and need-to-know on the local default, over HTTP only, through the real local OpenID
+ * provider: staff routes without a session show nothing and change nothing, the wrong role is
+ * refused and logged, every view of a referral leaves an access event the lead can read, the
+ * decision's author is the signed-in person, and sign-out ends the session.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { assessor, eventTypes, lead, postForm, submitAndAwaitTask } from "../support/e2e";
+import { csrfTokenIn, fetchAs, getJson, type SignedIn, sampleReferral, signIn } from "../support/http";
+
+let stack: LocalStack;
+let assessorSession: SignedIn;
+let leadSession: SignedIn;
+const clerk = "kari.dahl@smerteklinikk.example";
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  assessorSession = await signIn(stack, assessor);
+  leadSession = await signIn(stack, lead);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const refusal = {
+  outcome: "refused",
+  justification: "Kan følges opp i primærhelsetjenesten.",
+  advice: "Fysioterapi med fokus på mestring.",
+  assessedBy: "Dr. Hvemsomhelst",
+};
+
+async function accessLogOf(referralId: string, session: SignedIn) {
+  const response = await fetchAs(session, `${stack.apiUrl}/access-log/${referralId}`, {
+    headers: { accept: "application/json" },
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { events: Record<string, string>[] }).events;
+}
+
+describe("staff routes without a session", () => {
+  it("answers a GET of every staff page with 303 to sign-in that names the page, and shows no health data", async () => {
+    const { taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "signin-unauth-get");
+    const taskPath = new URL(taskLink).pathname;
+    for (const path of [
+      taskPath,
+      "/agendas/AAAAAAAAAAAAAAAAAAAAAAAA",
+      "/access-log/00000000-0000-0000-0000-000000000000",
+    ]) {
+      const response = await fetch(`${stack.apiUrl}${path}`, { redirect: "manual" });
+      expect(response.status, path).toBe(303);
+      const location = new URL(String(response.headers.get("location")));
+      expect(location.pathname).toBe("/auth/login");
+      expect(location.searchParams.get("returnTo")).toBe(path);
+      const body = await response.text();
+      expect(body).not.toContain("Astrid");
+      expect(body).not.toContain("15038512282");
+    }
+  });
+
+  it("answers a POST of a decision with 401, form or JSON, and records nothing", async () => {
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "signin-unauth-post");
+    const page = await fetchAs(assessorSession, taskLink);
+    const csrfToken = csrfTokenIn(await page.text());
+
+    const form = await fetch(`${taskLink}/decision`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(taskLink).origin },
+      body: new URLSearchParams({ ...refusal, csrfToken }).toString(),
+    });
+    const json = await fetch(`${taskLink}/decision`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/json", "x-csrf-token": csrfToken },
+      body: JSON.stringify(refusal),
+    });
+
+    expect(form.status).toBe(401);
+    expect(json.status).toBe(401);
+    expect(await form.text()).not.toContain("Astrid");
+    const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    expect(eventTypes(file)).not.toContain("decision-submitted");
+    expect((await fetchAs(assessorSession, taskLink)).status).toBe(200);
+  });
+
+  it("comes back to the page asked for after sign-in, and never to another site", async () => {
+    const { taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "signin-return");
+    const taskPath = new URL(taskLink).pathname;
+
+    const back = await signIn(stack, assessor, { returnTo: taskPath });
+    const elsewhere = await signIn(stack, assessor, { returnTo: "//evil.example/x" });
+
+    expect(back.landedOn).toBe(`${stack.apiUrl}${taskPath}`);
+    expect(elsewhere.landedOn).toBe(`${stack.apiUrl}/auth/session`);
+  });
+
+  it("refuses a wrong password at the provider's form", async () => {
+    await expect(signIn(stack, assessor, { password: "not-the-password" })).rejects.toThrow();
+  });
+});
+
+describe("need-to-know and the access log", () => {
+  it("refuses a clerk the task page with 403, and the lead sees the refused attempt in the referral's access log", async () => {
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "signin-clerk");
+    const clerkSession = await signIn(stack, clerk);
+
+    const refused = await fetchAs(clerkSession, taskLink);
+
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).not.toContain("Astrid");
+    const events = await accessLogOf(referralId, leadSession);
+    expect(events).toContainEqual(
+      expect.objectContaining({ who: clerk, role: "clerk", what: "task-page", outcome: "refused" }),
+    );
+  });
+
+  it("records every view of the task page (who, role, when, what) and lists it to the lead as JSON and as a page", async () => {
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "signin-access");
+    const before = Date.now();
+
+    expect((await fetchAs(assessorSession, taskLink)).status).toBe(200);
+    expect((await fetchAs(leadSession, taskLink)).status).toBe(200);
+
+    const events = await accessLogOf(referralId, leadSession);
+    expect(events.filter((event) => event.what === "task-page")).toEqual([
+      expect.objectContaining({ who: assessor, role: "assessor", outcome: "viewed", name: "Ola Haugen" }),
+      expect.objectContaining({ who: lead, role: "assessor,lead", outcome: "viewed" }),
+    ]);
+    for (const event of events) expect(Date.parse(String(event.at))).toBeGreaterThanOrEqual(before - 5_000);
+    const page = await fetchAs(leadSession, `${stack.apiUrl}/access-log/${referralId}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Ola Haugen");
+  });
+
+  it("lets only the lead read an access log: an assessor gets 403", async () => {
+    const { referralId } = await submitAndAwaitTask(stack, sampleReferral(), "signin-access-lead");
+    const response = await fetchAs(assessorSession, `${stack.apiUrl}/access-log/${referralId}`);
+    expect(response.status).toBe(403);
+  });
+
+  it("records the signed-in assessor as the decision's author, ignoring assessedBy in the body", async () => {
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "signin-author");
+
+    const decided = await postForm(taskLink, refusal, assessorSession);
+
+    expect(decided.status).toBe(200);
+    const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    const submitted = (file.events as { type: string; actor: { id: string } }[]).find(
+      (event) => event.type === "decision-submitted",
+    );
+    expect(submitted?.actor.id).toBe("Ola Haugen, psychologist");
+    expect(JSON.stringify(file)).not.toContain("Hvemsomhelst");
+    // Answered: the link is dead, for the page and for another decision.
+    expect((await fetchAs(assessorSession, taskLink)).status).toBe(410);
+  });
+});
+
+describe("sign-out", () => {
+  it("ends the session: its cookie no longer opens a task page", async () => {
+    const { taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "signin-signout");
+    const session = await signIn(stack, assessor);
+    const sessionPage = await fetchAs(session, `${stack.apiUrl}/auth/session`);
+    const csrfToken = csrfTokenIn(await sessionPage.text());
+
+    const out = await fetchAs(session, `${stack.apiUrl}/auth/logout`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrfToken }).toString(),
+    });
+
+    expect(out.status).toBe(200);
+    expect((await fetchAs(session, taskLink)).status).toBe(303);
+  });
+});
