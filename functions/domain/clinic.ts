@@ -90,6 +90,11 @@ export const clinicSchema = z.object({
   ),
   phone: text(50),
   email: z.email().max(254),
+  /**
+   * Who posts the letters of patients without email (the clerk): told with the lead when a patient's
+   * copy still waits for post on the due date. Optional; the lead is told either way.
+   */
+  clerkEmail: z.email().max(254).optional(),
   /** The complaints body of the clinic's county (pbrl § 7-2), one of {@link STATSFORVALTERE}. */
   complaintsTo: complaintsToSchema.pipe(z.enum(STATSFORVALTERE)),
   /**

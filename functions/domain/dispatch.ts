@@ -11,7 +11,8 @@ import {
   type LetterPatient,
   renderDecisionLetter,
 } from "../views/letters";
-import { osloDate } from "./calendar";
+import { renderPostalLetterEscalationEmail } from "../views/staff-email";
+import { osloDate, osloStartOfDay } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import {
   DecisionMissing,
@@ -125,11 +126,23 @@ export function decisionLetterInputOf(
   };
 }
 
+/**
+ * What DispatchLetters tells the workflow: how many emails went out, and whether the patient's copy
+ * waits for post. The law's test is that the patient is informed within the 10 working days, so a
+ * copy waiting for post is followed up: `escalateAt` is the start of the due date in Oslo (or now,
+ * when that has passed), when a copy still waiting is escalated to the clerk and the lead.
+ */
+export interface DispatchResult {
+  sent: number;
+  patientAwaitingPostal: boolean;
+  escalateAt: string;
+}
+
 /** Sends (or marks for post) every letter of the decision; returns how many emails went out now. */
 export async function dispatchDecisionLetters(
   deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
   referralId: string,
-): Promise<{ sent: number }> {
+): Promise<DispatchResult> {
   const referral = await deps.store.getReferral(referralId);
   if (!referral) throw new ReferralNotFound();
   if (!referral.decision) throw new DecisionMissing();
@@ -168,7 +181,13 @@ export async function dispatchDecisionLetters(
     }
   }
   if (firstError) throw firstError.error;
-  return { sent };
+  const now = deps.clock.now();
+  const dueMorning = osloStartOfDay(referral.assessmentDueDate);
+  return {
+    sent,
+    patientAwaitingPostal: !submission.patient.email,
+    escalateAt: new Date(Math.max(dueMorning.getTime(), now.getTime())).toISOString(),
+  };
 }
 
 /**
@@ -267,4 +286,42 @@ export async function deliverLetter(
     }
   }
   return true;
+}
+
+/**
+ * EscalatePostalLetter, on the morning of the due date: the patient's copy still waits for post, so
+ * the patient is not yet informed. The clerk (who posts letters) and the clinic lead are told,
+ * neutrally, once. Returns whether it was still waiting.
+ */
+export async function escalateWaitingPatientLetter(
+  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
+  referralId: string,
+): Promise<{ waiting: boolean }> {
+  const file = await deps.store.getReferralFile(referralId);
+  if (!file) throw new Error(`referral ${referralId} not found`);
+  const waiting = file.letters.some(
+    (letter) =>
+      letter.letterKind === "decision" &&
+      letter.recipientRole === "patient" &&
+      letter.status === "awaiting-postal",
+  );
+  if (!waiting || file.events.some((event) => event.type === "postal-letter-escalated")) return { waiting };
+  const email = renderPostalLetterEscalationEmail({
+    referralId,
+    dueDate: file.referral.assessmentDueDate,
+    clinicName: deps.config.clinic.name,
+  });
+  // The clinic lead, as assessment's leadOf finds it (not imported: assessment depends on this module).
+  const lead = deps.config.intakeTeam.find((member) => member.lead) ?? deps.config.intakeTeam[0];
+  const clerk = deps.config.clinic.clerkEmail;
+  const to = [...new Set([...(clerk ? [clerk] : []), ...(lead ? [lead.email] : [])])];
+  // Tell first, record after: a retried step may tell twice, but never not at all.
+  for (const address of to) await deps.mailer.send({ to: address, ...email });
+  await deps.store.appendEvent(referralId, {
+    type: "postal-letter-escalated",
+    at: deps.clock.now().toISOString(),
+    actor: { kind: "system", id: "workflow:EscalatePostalLetter" },
+    details: { assessmentDueDate: file.referral.assessmentDueDate, recipients: to.length },
+  });
+  return { waiting };
 }

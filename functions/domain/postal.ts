@@ -6,6 +6,7 @@
  * patient's copy the postal address (the letter body itself is in the referral's file).
  */
 import * as z from "zod";
+import { osloDate } from "./calendar";
 import { cursorParam, limitParam } from "./paging";
 import type { Clock, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
@@ -156,6 +157,16 @@ export async function markLetterPosted(
   } catch (error) {
     if (error instanceof StaleStateError) return { kind: "not-awaiting" };
     throw error;
+  }
+  // The 10 working days run until the patient is informed: a copy posted after the due date is a
+  // breach of the deadline even when the decision was in time (recorded once, as the timer's is).
+  if (referral && osloDate(new Date(sentAt)) > referral.assessmentDueDate) {
+    await deps.store.flagReferral(ref.referralId, "deadlineBreached", {
+      type: "patient-informed-late",
+      at: sentAt,
+      actor,
+      details: { assessmentDueDate: referral.assessmentDueDate, informedOn: osloDate(new Date(sentAt)) },
+    });
   }
   return { kind: "posted", letterId, sentAt };
 }

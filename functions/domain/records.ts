@@ -42,6 +42,8 @@ export type AuditEventType =
   | "letter-posted"
   | "information-requested"
   | "workflow-completed"
+  | "postal-letter-escalated"
+  | "patient-informed-late"
   | "start-of-care-recorded"
   | "start-of-care-reminded"
   | "start-of-care-kept"

@@ -1,8 +1,14 @@
-/** Workflow step DispatchLetters: the decision letter to the referrer, copies to the patient and the GP. */
+/**
+ * Workflow steps of the answer's letters: `DispatchLetters` (the decision letter to the referrer,
+ * copies to the patient and the GP, one per person) and, when the patient's copy waits for post,
+ * `EscalatePostalLetter` on the morning of the due date (to the clerk and the lead, if still waiting).
+ */
 import { dependencies } from "../adapters/root";
-import { dispatchDecisionLetters } from "../domain/dispatch";
+import { dispatchDecisionLetters, escalateWaitingPatientLetter } from "../domain/dispatch";
 
 const deps = dependencies("store", "clock", "mailer", "config");
 
-export const handler = async (input: { referralId: string }) =>
-  dispatchDecisionLetters(deps, input.referralId);
+export const handler = async (input: { referralId: string; step?: "dispatch" | "escalate-postal" }) =>
+  input.step === "escalate-postal"
+    ? escalateWaitingPatientLetter(deps, input.referralId)
+    : dispatchDecisionLetters(deps, input.referralId);

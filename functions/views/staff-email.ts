@@ -193,3 +193,19 @@ export function renderStartOfCareBreachEmail(input: StartOfCareEmailInput): Staf
     ],
   );
 }
+
+/**
+ * To the clerk and the clinic lead on the due date: a patient's copy of an answer still waits for
+ * post, and the patient must be informed within the 10 working days. Neutral: reference and date.
+ */
+export function renderPostalLetterEscalationEmail(input: {
+  referralId: string;
+  dueDate: IsoDate;
+  clinicName: string;
+}): StaffEmail {
+  return render(input, "Et svarbrev til pasient venter fortsatt på å bli sendt i posten", [
+    "Et svarbrev til pasient venter fortsatt på å bli sendt i posten.",
+    `Brevet gjelder henvisning ${input.referralId}. Pasienten skal være informert innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak), og fristen er i dag eller passert.`,
+    "Send brevet i dag, og marker det som sendt i listen over brev som venter på post.",
+  ]);
+}

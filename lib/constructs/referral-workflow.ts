@@ -43,6 +43,9 @@ export const WORKFLOW_STATES = {
   recordDecision: "RecordDecision",
   dispatchLetters: "DispatchLetters",
   complete: "Complete",
+  routePatientInformed: "RoutePatientInformed",
+  awaitPostalDueDate: "AwaitPostalDueDate",
+  escalatePostalLetter: "EscalatePostalLetter",
   routeStartOfCare: "RouteStartOfCare",
   planStartOfCare: "PlanStartOfCare",
   awaitStartOfCareReminder: "AwaitStartOfCareReminder",
@@ -138,7 +141,8 @@ export interface WorkflowFunctions {
  *
  * PlanIntake → RouteKind: a secondary referral → AcknowledgeSecondary → Done; any other →
  * AwaitAssessment (waitForTaskToken until the reminder point) → RouteDecision → RecordDecision →
- * DispatchLetters → Complete → RouteStartOfCare: a granted right → PlanStartOfCare →
+ * DispatchLetters → Complete → RoutePatientInformed: a patient's copy waiting for post →
+ * AwaitPostalDueDate (Wait until the due date's morning) → EscalatePostalLetter → RouteStartOfCare: a granted right → PlanStartOfCare →
  * AwaitStartOfCareReminder (Wait until the reminder point) → RemindStartOfCare → RouteCareStarted: a
  * start recorded → Done; else AwaitStartOfCareDeadline (Wait until the end of the deadline day) →
  * CheckStartOfCare (kept, or a fristbrudd: Helfo notification, patient's letter, metric) → Done. The deadline timer is explicit in the graph: AwaitAssessment
@@ -344,6 +348,19 @@ export class ReferralWorkflow extends Construct {
     });
     const dispatchLetters = this.task(WORKFLOW_STATES.dispatchLetters, fns.dispatchLetters, {
       payload: TaskInput.fromObject({ referralId }),
+      resultSelector: {
+        patientAwaitingPostal: JsonPath.objectAt("$.Payload.patientAwaitingPostal"),
+        escalateAt: JsonPath.stringAt("$.Payload.escalateAt"),
+      },
+      resultPath: "$.letters",
+    });
+    // The patient must be informed within the 10 working days: a copy waiting for post is escalated
+    // to the clerk and the lead on the morning of the due date.
+    const awaitPostalDueDate = new Wait(this, WORKFLOW_STATES.awaitPostalDueDate, {
+      time: WaitTime.timestampPath("$.letters.escalateAt"),
+    });
+    const escalatePostalLetter = this.task(WORKFLOW_STATES.escalatePostalLetter, fns.dispatchLetters, {
+      payload: TaskInput.fromObject({ referralId, step: "escalate-postal" }),
       resultPath: JsonPath.DISCARD,
     });
     const complete = this.task(WORKFLOW_STATES.complete, fns.completeReferral, {
@@ -385,6 +402,7 @@ export class ReferralWorkflow extends Construct {
       recordDecision,
       dispatchLetters,
       complete,
+      escalatePostalLetter,
       planStartOfCare,
       remindStartOfCare,
       checkStartOfCare,
@@ -412,6 +430,12 @@ export class ReferralWorkflow extends Construct {
         planStartOfCare.next(awaitStartOfCareReminder).next(remindStartOfCare).next(routeCareStarted),
       )
       .otherwise(done);
+    const routePatientInformed = new Choice(this, WORKFLOW_STATES.routePatientInformed)
+      .when(
+        Condition.booleanEquals("$.letters.patientAwaitingPostal", true),
+        awaitPostalDueDate.next(escalatePostalLetter).next(routeStartOfCare),
+      )
+      .otherwise(routeStartOfCare);
     const routeDecision = new Choice(this, WORKFLOW_STATES.routeDecision)
       .when(
         Condition.or(
@@ -419,7 +443,7 @@ export class ReferralWorkflow extends Construct {
           Condition.stringEquals("$.assessment.outcome", "refused"),
           Condition.stringEquals("$.assessment.outcome", "forwarded"),
         ),
-        recordDecision.next(dispatchLetters).next(complete).next(routeStartOfCare),
+        recordDecision.next(dispatchLetters).next(complete).next(routePatientInformed),
       )
       .otherwise(flagUnknownOutcome.next(markFailed));
     for (const awaitState of awaits) awaitState.next(routeDecision);

@@ -240,6 +240,9 @@ describe("the referral workflow", () => {
         "RecordDecision",
         "DispatchLetters",
         "Complete",
+        "RoutePatientInformed",
+        "AwaitPostalDueDate",
+        "EscalatePostalLetter",
         "RouteStartOfCare",
         "PlanStartOfCare",
         "AwaitStartOfCareReminder",
@@ -273,10 +276,34 @@ describe("the referral workflow", () => {
     });
     expect(states.RecordDecision?.Next).toBe("DispatchLetters");
     expect(states.DispatchLetters?.Next).toBe("Complete");
-    expect(states.Complete?.Next).toBe("RouteStartOfCare");
+    expect(states.Complete?.Next).toBe("RoutePatientInformed");
     expect(states.Done?.Type).toBe("Succeed");
     expect(states.MarkFailed?.Next).toBe("Failed");
     expect(states.Failed?.Type).toBe("Fail");
+  });
+
+  it("follows a patient's copy waiting for post: Wait until the due date's morning, then escalate", () => {
+    expect(states.DispatchLetters).toMatchObject({
+      ResultPath: "$.letters",
+      ResultSelector: {
+        "patientAwaitingPostal.$": "$.Payload.patientAwaitingPostal",
+        "escalateAt.$": "$.Payload.escalateAt",
+      },
+    });
+    expect(states.RoutePatientInformed?.Choices).toEqual([
+      { Variable: "$.letters.patientAwaitingPostal", BooleanEquals: true, Next: "AwaitPostalDueDate" },
+    ]);
+    expect(states.RoutePatientInformed?.Default).toBe("RouteStartOfCare");
+    expect(states.AwaitPostalDueDate).toEqual({
+      Type: "Wait",
+      TimestampPath: "$.letters.escalateAt",
+      Next: "EscalatePostalLetter",
+    });
+    expect(states.EscalatePostalLetter).toMatchObject({
+      Next: "RouteStartOfCare",
+      ResultPath: null,
+      Parameters: { Payload: { "referralId.$": "$.referralId", step: "escalate-postal" } },
+    });
   });
 
   it("follows a granted right's start of care: Wait until the reminder, remind, and unless started Wait until the deadline's end and check", () => {
@@ -404,8 +431,8 @@ describe("the referral workflow", () => {
     for (const name of [
       "AcknowledgeSecondary",
       "RecordDecision",
-      "DispatchLetters",
       "Complete",
+      "EscalatePostalLetter",
       "MarkFailed",
     ]) {
       expect(states[name]?.ResultPath, name).toBeNull();
@@ -432,6 +459,7 @@ describe("the referral workflow", () => {
         "CheckStartOfCare",
         "Complete",
         "DispatchLetters",
+        "EscalatePostalLetter",
         "MarkFailed",
         "PlanIntake",
         "PlanStartOfCare",
@@ -535,6 +563,7 @@ describe("the referral workflow", () => {
       RecordDecision: "functions/handlers/record-decision.ts",
       DispatchLetters: "functions/handlers/dispatch-letters.ts",
       Complete: "functions/handlers/complete-referral.ts",
+      EscalatePostalLetter: "functions/handlers/dispatch-letters.ts",
       PlanStartOfCare: "functions/handlers/start-of-care-timer.ts",
       RemindStartOfCare: "functions/handlers/start-of-care-timer.ts",
       CheckStartOfCare: "functions/handlers/start-of-care-timer.ts",

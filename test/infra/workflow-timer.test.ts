@@ -54,6 +54,9 @@ beforeAll(async () => {
         case "RecordBreach":
           // Escalate once more after a second, then wait long enough for the test to decide.
           return { seconds: callsOf(referralId, "RecordBreach").length < 2 ? 1 : 600 };
+        case "DispatchLetters":
+          // Every copy emailed: nothing waits for post.
+          return { sent: 2, patientAwaitingPostal: false, escalateAt: new Date().toISOString() };
         case "StartOfCare": {
           // The start-of-care timer's two points, a second apart; care never starts.
           const soon = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
