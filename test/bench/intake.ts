@@ -106,7 +106,8 @@ export async function measureIntake(
   };
 
   try {
-    await measure(warmup, concurrency, (i) => putItem(-1 - i));
+    // DynamoDB Local is Java: its JIT needs far more than a few calls before PutItem runs at speed.
+    await measure(warmup * 10, concurrency, (i) => putItem(-1 - i));
     await measure(warmup, concurrency, postReferral("warmup"));
     await stack.activity.settled();
 
