@@ -64,6 +64,9 @@ export function letterPatientOf(submission: ReferralSubmission): LetterPatient {
     name: submission.patient.name,
     ...(id.ok ? { birthDate: id.birthDate } : {}),
     ...(submission.patient.postalAddress ? { postalAddress: submission.patient.postalAddress } : {}),
+    ...(submission.patient.interpreterLanguage
+      ? { interpreterLanguage: submission.patient.interpreterLanguage }
+      : {}),
   };
 }
 

@@ -181,6 +181,13 @@ const patientSchema = z
     nationalId,
     name: requiredText(LIMITS.name),
     email: optionalEmail,
+    /**
+     * The language the patient needs an interpreter for, when they do (optional; absent: no need
+     * known). The task page shows it, and the patient's letter says an interpreter is booked.
+     */
+    interpreterLanguage: optionalText(100).describe(
+      "Optional: the language the patient needs an interpreter for (e.g. 'arabisk', 'polsk').",
+    ),
     postalAddress: z
       .object({
         line1: requiredText(LIMITS.name),

@@ -1,6 +1,6 @@
 /** Maps an open task to the task page's input; shared by the page and the decision form's error answer. */
 import type { TaskView } from "../domain/assessment";
-import type { IsoDate } from "../domain/calendar";
+import { type IsoDate, osloDate } from "../domain/calendar";
 import type { ClinicConfig } from "../domain/clinic";
 import { letterPatientOf } from "../domain/dispatch";
 import type { ReferralStore } from "../domain/ports";
@@ -45,6 +45,10 @@ export function taskPageHtml(
       assessmentDueDate: referral.assessmentDueDate,
       workingDaysLeft,
       patient: { name: submission.patient.name, ...birthDateOf(submission) },
+      under18: isUnder18(birthDateOf(submission).birthDate, referral.receivedAt),
+      ...(submission.patient.interpreterLanguage
+        ? { interpreterLanguage: submission.patient.interpreterLanguage }
+        : {}),
       referrer: { name: submission.referrer.name, organisation: submission.referrer.organisation },
       diagnoses: submission.diagnoses,
       reason: submission.reason,
@@ -70,6 +74,14 @@ export function taskPageHtml(
     maxDeadlineDays: context.config.decision.maxStartOfCareDeadlineDays,
     ...feedback,
   });
+}
+
+/** Whether the patient was under 18 on the Oslo day of receipt (the guideline's pathway is for adults). */
+export function isUnder18(birthDate: string | undefined, receivedAt: string): boolean {
+  if (!birthDate) return false;
+  const received = osloDate(new Date(receivedAt));
+  const eighteenth = `${String(Number(birthDate.slice(0, 4)) + 18).padStart(4, "0")}${birthDate.slice(4)}`;
+  return received < eighteenth;
 }
 
 /** The patient's birth date for the page, read from the national ID (which the page never shows). */

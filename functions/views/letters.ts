@@ -172,6 +172,8 @@ export interface LetterPatient {
   birthDate?: IsoDate;
   /** Where the patient's copy is posted, when it goes by post. */
   postalAddress?: { line1: string; postalCode: string; city: string };
+  /** The language the patient needs an interpreter for: a granted right's letter says one is booked. */
+  interpreterLanguage?: string;
 }
 
 /** The referrer (henviser). */
@@ -388,6 +390,15 @@ function grantedSections(
       paragraphs: [
         when,
         [`Sted: ${clinic.name}, ${clinic.department}, ${clinic.visitingAddress}.`],
+        ...(input.patient.interpreterLanguage
+          ? [
+              [
+                toPatient
+                  ? `Vi bestiller tolk (${input.patient.interpreterLanguage}) til timen din. Tolk er gratis for deg.`
+                  : `Pasienten trenger tolk (${input.patient.interpreterLanguage}). Vi bestiller tolk til timen.`,
+              ],
+            ]
+          : []),
         [
           "Helsehjelpen skal starte senest ",
           { text: deadline, strong: true },

@@ -177,6 +177,10 @@ export interface TaskPageInput {
     workingDaysLeft: number;
     /** The birth date (from the national ID) beside the name, so the right patient is assessed. */
     patient: { name: string; birthDate?: IsoDate };
+    /** Under 18 on the day of receipt: the guideline's pathway is for adults. */
+    under18?: boolean;
+    /** The language the patient needs an interpreter for. */
+    interpreterLanguage?: string;
     referrer: { name: string; organisation: string };
     diagnoses: { system: string; code: string; text?: string }[];
     reason: string;
@@ -493,7 +497,13 @@ export function renderTaskPage(input: TaskPageInput): string {
     patient: referral.patient,
     referrer: referral.referrer,
     diagnoses: referral.diagnoses,
-    flags: referral.flags.map((flag) => FLAGS.find((known) => known.key === flag)?.label ?? flag),
+    flags: [
+      ...(referral.under18
+        ? ["Under 18 år ved mottak: utenfor veilederens pasientforløp for voksne; vurder barneklinikk"]
+        : []),
+      ...(referral.interpreterLanguage ? [`Trenger tolk: ${referral.interpreterLanguage}`] : []),
+      ...referral.flags.map((flag) => FLAGS.find((known) => known.key === flag)?.label ?? flag),
+    ],
     reason: referral.reason,
     contentSummary:
       missingCount === 0
