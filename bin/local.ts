@@ -2,8 +2,15 @@
  * `npm start`: the local default. Runs Frist on this machine with no AWS account (see
  * lib/local/local-stack.ts) and prints where to look.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startLocalStack } from "../lib/local/local-stack";
+import {
+  DEFAULT_PORTAL_NAME,
+  type LocalPortal,
+  localPortalArn,
+  validateLocalPortals,
+} from "../lib/local/portal-signing";
 import { parseClockStart, parseTimeScale } from "../lib/local/simulated-clock";
 import { describeClock } from "../lib/local/stepfunctions-local";
 
@@ -18,6 +25,8 @@ Options:
   --clock <iso>       start of simulated time, e.g. 2026-03-02T08:00:00Z (default: now, or where a
                       simulated run on the data directory stopped)
   --time-scale <x>    simulated time runs x times faster (default 1; 43200 = 10 working days in ~30 s)
+  --portals <file>    the local portals' credentials, a JSON array of
+                      {"name", "accessKeyId", "secretAccessKey"} (default: portal-a and portal-b)
   --quiet             no request log
   --help              this text
 
@@ -25,7 +34,8 @@ Every handler and every workflow timer follows the simulated clock. Move it forw
   curl -X POST <clock URL>/advance -d '{"by":"PT36H"}'     (or {"to":"2026-03-16T08:00:00Z"})
 or from the operations page.
 
-Local mode has no IAM signing: the portal routes (/referrals) are unauthenticated here.
+The portal routes (/referrals) take SigV4-signed requests (service execute-api) from the local
+portals, as API Gateway's IAM auth does; an unsigned request is the default portal.
 With a data directory a restart goes on where it stopped: referrals, their workflow executions (task
 links, reminder, breach and escalation timers) and the simulated clock. The mailbox lives in memory.`;
 
@@ -56,6 +66,15 @@ async function main(): Promise<void> {
     fail((error as Error).message);
   }
 
+  let portals: LocalPortal[] | undefined;
+  try {
+    if (values.portals !== undefined) {
+      portals = validateLocalPortals(JSON.parse(readFileSync(values.portals, "utf8")) as LocalPortal[]);
+    }
+  } catch (error) {
+    fail(`--portals: ${(error as Error).message}`);
+  }
+
   // Signals during start-up wait for it to finish, so that the Java process is never left behind.
   let signalled: string | undefined;
   const early = (signal: string): void => {
@@ -72,7 +91,11 @@ async function main(): Promise<void> {
     ...(values.clock !== undefined ? { clock: values.clock } : {}),
     ...(timeScale !== undefined ? { timeScale } : {}),
     quiet: values.quiet ?? false,
+    ...(portals ? { portals } : {}),
   });
+  const portalLines = stack.portals
+    .map((p) => `  ${p.name.padEnd(22)}${p.accessKeyId}  ${p.secretAccessKey}  (${localPortalArn(p.name)})`)
+    .join("\n");
 
   console.log(`
 Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
@@ -92,7 +115,10 @@ Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
 
 Simulated time: ${describeClock(stack.clock)}
 
-The portal routes (/referrals) are unauthenticated locally: there is no IAM signing.
+Portals (/referrals): sign with SigV4, region ${stack.region}, service execute-api, e.g.
+  curl --aws-sigv4 "aws:amz:${stack.region}:execute-api" --user <access key>:<secret> ${stack.apiUrl}/referrals
+Local portal credentials (local only; an unsigned request is ${localPortalArn(DEFAULT_PORTAL_NAME)}):
+${portalLines}
 ${
   values["in-memory"]
     ? "Everything lives in memory: a restart forgets it."
@@ -131,6 +157,7 @@ function parse() {
       clock: { type: "string" },
       "time-scale": { type: "string" },
       quiet: { type: "boolean" },
+      portals: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,

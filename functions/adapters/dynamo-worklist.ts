@@ -65,11 +65,12 @@ export class DynamoWorklist implements Worklist {
     private readonly tableName: string,
   ) {}
 
-  async page(query: WorklistQuery): Promise<WorklistPage> {
+  async page(query: WorklistQuery, portal: string): Promise<WorklistPage> {
     const startKey =
       query.cursor === undefined ? undefined : decodeWorklistCursor(query.cursor, query.status);
-    const names = Object.fromEntries(PROJECTED.map((name) => [`#${name}`, name]));
-    const values: Record<string, string> = { ":status": query.status };
+    const projected = Object.fromEntries(PROJECTED.map((name) => [`#${name}`, name]));
+    const names = { ...projected, "#portal": "portal" };
+    const values: Record<string, string> = { ":status": query.status, ":portal": portal };
     let keyCondition = "gsi1pk = :status";
     if (query.dueBefore !== undefined) {
       keyCondition += " AND gsi1sk < :dueBefore";
@@ -80,9 +81,13 @@ export class DynamoWorklist implements Worklist {
         TableName: this.tableName,
         IndexName: WORKLIST_INDEX,
         KeyConditionExpression: keyCondition,
+        // The portal's own referrals only. A filter on the status partition rather than an index
+        // of its own: a clinic has a handful of portals and tens of referrals a day, so a page
+        // reads at most `limit` items and drops the other portals' (server-side, never seen here).
+        FilterExpression: "#portal = :portal",
         ExpressionAttributeValues: values,
         ExpressionAttributeNames: names,
-        ProjectionExpression: Object.keys(names).join(", "),
+        ProjectionExpression: Object.keys(projected).join(", "),
         ScanIndexForward: true,
         Limit: query.limit,
         ExclusiveStartKey: startKey,

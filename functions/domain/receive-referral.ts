@@ -44,9 +44,11 @@ export interface ReceiveDeps {
 export interface ReceiveRequest {
   /** The portal's Idempotency-Key, already checked for form. */
   idempotencyKey: string;
-  /** Whose key space the key lives in (the calling portal), so two portals cannot collide. */
-  scope: string;
-  actor: Actor;
+  /**
+   * The calling portal's id (portal.ts): it owns the referral, and its key space holds the key, so
+   * two portals cannot collide and one cannot replay another's receipt.
+   */
+  portal: string;
   body: unknown;
 }
 
@@ -88,8 +90,9 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     if (problem) return { outcome: "invalid", issues: [{ path: "originalReceivedDate", message: problem }] };
   }
 
+  const actor: Actor = { kind: "portal", id: request.portal };
   const hash = bodyHash(request.body);
-  const earlier = await deps.store.getIdempotencyRecord(request.scope, request.idempotencyKey);
+  const earlier = await deps.store.getIdempotencyRecord(request.portal, request.idempotencyKey);
   if (earlier) return replay(deps, earlier, hash);
 
   const referralId = deps.newReferralId();
@@ -116,10 +119,11 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     missingContent: receipt.missingContent,
     deadlineBreached: false,
     submission,
-    submittedBy: request.actor,
+    submittedBy: actor,
+    portal: request.portal,
   };
   const idempotency: IdempotencyRecord = {
-    scope: request.scope,
+    scope: request.portal,
     key: request.idempotencyKey,
     bodyHash: hash,
     referralId,
@@ -129,7 +133,7 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
   const event: AuditEvent = {
     type: "referral-received",
     at: receivedAt,
-    actor: request.actor,
+    actor,
     details: {
       kind: submission.kind,
       priority: submission.priority,
@@ -142,7 +146,7 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
   } catch (error) {
     if (!(error instanceof IdempotencyKeyTaken)) throw error;
     // A concurrent retry with the same key won the race: answer as it did.
-    const winner = await deps.store.getIdempotencyRecord(request.scope, request.idempotencyKey);
+    const winner = await deps.store.getIdempotencyRecord(request.portal, request.idempotencyKey);
     if (!winner) throw error;
     return replay(deps, winner, hash);
   }

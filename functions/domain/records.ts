@@ -95,6 +95,11 @@ export interface ReferralRecord {
   atRisk?: boolean;
   submission: ReferralSubmission;
   submittedBy: Actor;
+  /**
+   * The portal that submitted it (its id, see portal.ts), the one portal that may read it back.
+   * Absent on referrals stored before portals were told apart: those no portal may read.
+   */
+  portal?: string;
   assignment?: Assignment;
   decision?: RecordedDecision;
   failure?: { error: string; at: string };

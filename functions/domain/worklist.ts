@@ -1,6 +1,6 @@
 /**
- * The worklist (GET /referrals): the referrals of one status, soonest deadline first, each with the
- * working days left until its due date. It is what the intake team opens in the morning, so it shows
+ * The worklist (GET /referrals): the calling portal's referrals of one status, soonest deadline
+ * first, each with the working days left until its due date. It is what the intake team opens in the morning, so it shows
  * the clock and nothing else: no patient, no names, no national ID, no referral text. Whatever reads
  * the store for it must read only the attributes of `WorklistRow`.
  */
@@ -89,8 +89,13 @@ export interface WorklistPage {
 
 /** The port: referrals of a status by due date, read from an index (never a scan). */
 export interface Worklist {
-  /** Throws InvalidCursor when `query.cursor` is not one this worklist issued for `query.status`. */
-  page(query: WorklistQuery): Promise<WorklistPage>;
+  /**
+   * One page of the referrals of `query.status` that `portal` submitted (portal.ts): a portal's
+   * worklist holds its own referrals only. A page may hold fewer than `query.limit` lines while
+   * `nextCursor` says there may be more. Throws InvalidCursor when `query.cursor` is not one this
+   * worklist issued for `query.status`.
+   */
+  page(query: WorklistQuery, portal: string): Promise<WorklistPage>;
 }
 
 /** A cursor that did not come from a previous page of the same worklist. */
@@ -127,13 +132,17 @@ export function worklistItem(row: WorklistRow, today: IsoDate, rules: CalendarRu
   };
 }
 
-/** Reads one page of the worklist and counts each referral's working days left from `now` in Oslo. */
+/**
+ * Reads one page of the calling portal's worklist and counts each referral's working days left from
+ * `now` in Oslo.
+ */
 export async function readWorklist(
   deps: { worklist: Worklist; rules: CalendarRules },
   query: WorklistQuery,
+  portal: string,
   now: Date,
 ): Promise<WorklistResponse> {
-  const page = await deps.worklist.page(query);
+  const page = await deps.worklist.page(query, portal);
   const today = osloDate(now);
   return {
     asOf: today,

@@ -1,12 +1,19 @@
-/** GET /referrals/{referralId}: the referral with its assignment, decision, letters and audit trail. */
+/**
+ * GET /referrals/{referralId}: the calling portal's view of one of its referrals. Another portal's
+ * referral (or one with no owner) answers the same 404 as one that does not exist.
+ */
 import { apiRoute, json } from "../adapters/http";
+import { callingPortal } from "../adapters/portal-caller";
 import { dependencies } from "../adapters/root";
-import { referralView } from "../domain/referral-view";
+import { isOwnedBy, portalReferralView } from "../domain/portal";
 
 const { store } = dependencies("store");
 
 export const handler = apiRoute({ name: "reading a referral" }, async ({ event }) => {
+  const portal = callingPortal(event);
   const file = await store.getReferralFile(event.pathParameters?.referralId ?? "");
-  if (!file) return json(404, { error: "not_found", message: "no referral with this id" });
-  return json(200, referralView(file));
+  if (!file || !isOwnedBy(file.referral, portal)) {
+    return json(404, { error: "not_found", message: "no referral with this id" });
+  }
+  return json(200, portalReferralView(file));
 });

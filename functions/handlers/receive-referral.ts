@@ -1,6 +1,7 @@
 /** POST /referrals: a portal submits a referral. */
 import { apiRoute, header, json, validationFailed } from "../adapters/http";
 import { logger } from "../adapters/logger";
+import { callingPortal } from "../adapters/portal-caller";
 import { dependencies } from "../adapters/root";
 import { receiveReferral } from "../domain/receive-referral";
 
@@ -20,16 +21,15 @@ const deps = { store, workflow, clock, newReferralId: newId, legalClock: config.
 export const handler = apiRoute(
   { name: "receiving a referral", accepts: ["application/json"], maxBodyBytes: MAX_BODY_BYTES },
   async (request) => {
+    const portal = callingPortal(request.event);
     const idempotencyKey = header(request.event, "idempotency-key");
     if (!idempotencyKey || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw validationFailed("Idempotency-Key", "header must be 1-128 printable ASCII characters");
     }
     const body = request.body();
-    const identity = request.event.requestContext?.identity;
     const result = await receiveReferral(deps, {
       idempotencyKey,
-      scope: identity?.accountId ?? "local",
-      actor: { kind: "portal", id: identity?.userArn ?? "local-portal" },
+      portal,
       body,
     });
     switch (result.outcome) {

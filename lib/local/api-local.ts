@@ -5,12 +5,14 @@
  * for an unknown route or method, 413 over the 10 MB payload limit, 502 when the function fails or
  * returns something that is not a proxy result.
  *
- * Local mode has no IAM signing: routes with AWS_IAM authorization (the portal's `/referrals`) are
- * served unauthenticated, and `requestContext.identity.userArn` is null.
+ * Routes with AWS_IAM authorization (the portals' `/referrals`) verify SigV4 signatures made with
+ * the local portals' credentials (lib/local/portal-signing.ts) and set `requestContext.identity` as
+ * API Gateway does for an IAM user; an unsigned request there is the one default portal.
  */
 import { randomUUID } from "node:crypto";
-import type { APIGatewayProxyEvent } from "aws-lambda";
+import type { APIGatewayEventIdentity, APIGatewayProxyEvent } from "aws-lambda";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import { authenticatePortal, DEFAULT_LOCAL_PORTALS, type LocalPortal } from "./portal-signing";
 import type { ApiRoute } from "./template";
 
 /** API Gateway's hard payload limit. */
@@ -118,7 +120,7 @@ export interface ProxyRequest {
 export function buildProxyEvent(
   request: ProxyRequest,
   match: RouteMatch,
-  options: { stage: string; now?: Date },
+  options: { stage: string; now?: Date; identity?: Partial<APIGatewayEventIdentity> },
 ): APIGatewayProxyEvent {
   const now = options.now ?? new Date();
   const queryStart = request.url.indexOf("?");
@@ -192,6 +194,7 @@ export function buildProxyEvent(
         user: null,
         userAgent: Object.entries(headers).find(([name]) => name.toLowerCase() === "user-agent")?.[1] ?? null,
         userArn: null,
+        ...options.identity,
       },
       path: `/${options.stage}${path}`,
       protocol: "HTTP/1.1",
@@ -260,6 +263,10 @@ export interface ApiLocalOptions {
   logError?: (functionLogicalId: string, error: unknown) => void;
   /** The request time in the events (requestTimeEpoch); the local stack passes its simulated clock. */
   now?: () => Date;
+  /** Who may sign requests to AWS_IAM routes; default DEFAULT_LOCAL_PORTALS. */
+  portals?: readonly LocalPortal[];
+  /** The region signatures are scoped to; default "eu-north-1". */
+  region?: string;
 }
 
 /** A running API emulation. */
@@ -314,6 +321,22 @@ export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal>
       };
     } else {
       const body = typeof request.body === "string" ? request.body : null;
+      const auth =
+        match.route.authorizationType === "AWS_IAM"
+          ? await authenticatePortal(
+              { method: request.method, url, rawHeaders: request.raw.rawHeaders, body: body ?? "" },
+              options.portals ?? DEFAULT_LOCAL_PORTALS,
+              options.region ?? "eu-north-1",
+            )
+          : undefined;
+      if (auth && !auth.ok) {
+        options.log?.(`${request.method} ${pathOnly} 403 ${auth.failure.errorType}`);
+        return reply
+          .code(auth.failure.statusCode)
+          .header("x-amzn-ErrorType", auth.failure.errorType)
+          .type("application/json")
+          .send(JSON.stringify({ message: auth.failure.message }));
+      }
       const event = buildProxyEvent(
         {
           method: request.method,
@@ -323,7 +346,11 @@ export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal>
           sourceIp: request.ip,
         },
         match,
-        { stage, ...(options.now ? { now: options.now() } : {}) },
+        {
+          stage,
+          ...(options.now ? { now: options.now() } : {}),
+          ...(auth?.ok ? { identity: auth.identity } : {}),
+        },
       );
       try {
         response = toProxyResponse(await options.invoke(match.route.functionLogicalId, event));

@@ -35,6 +35,7 @@ import { readSavedClock, writeSavedClock } from "./execution-files";
 import { createLambdaRuntime } from "./lambda-local";
 import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
+import { DEFAULT_LOCAL_PORTALS, type LocalPortal, validateLocalPortals } from "./portal-signing";
 import { startSchedules } from "./schedules";
 import { type SesLocal, startSesLocal } from "./ses-local";
 import { parseClockStart, parseTimeScale, SimulatedClock } from "./simulated-clock";
@@ -75,6 +76,8 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** The local OpenID provider's password for every account; default: random per start. */
   signInPassword?: string;
+  /** The portals that may sign requests to the IAM routes; default DEFAULT_LOCAL_PORTALS. */
+  portals?: readonly LocalPortal[];
 }
 
 /** A running local stack. */
@@ -104,6 +107,8 @@ export interface LocalStack {
   stateMachineArn: string;
   /** The rewrites made to the definition for local execution (asl-local). */
   adaptationNotes: string[];
+  /** The portals that sign requests (an unsigned request is the default portal). */
+  portals: readonly LocalPortal[];
   /** The synthesized template the stack runs. */
   template: CfnTemplate;
   /** Milliseconds the start took, per step. */
@@ -368,6 +373,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
     stoppers.push(() => sfn.stop());
+    const portals = validateLocalPortals(options.portals ?? DEFAULT_LOCAL_PORTALS);
     const requestedPort = options.port ?? 3000;
     // Every request the emulation routes to a function is one API Gateway bills (cost counting).
     const apiInvoke = (functionLogicalId: string, event: unknown) => {
@@ -378,6 +384,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routes,
       invoke: apiInvoke,
       now: () => clock.now(),
+      portals,
+      region,
       port: requestedPort === 0 ? (lastPorts.api ?? 0) : requestedPort,
       ...(requestLog ? { log: requestLog } : {}),
     }).catch(async (error: unknown) => {
@@ -386,6 +394,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           routes,
           invoke: apiInvoke,
           now: () => clock.now(),
+          portals,
+          region,
           port: 0,
           ...(requestLog ? { log: requestLog } : {}),
         });
@@ -512,6 +522,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
       tableNames: tables.map((table) => String(table.TableName)),
       stateMachineArn: stateMachine.arn,
+      portals,
       adaptationNotes: sfn.engine.adaptationNotes()[stateMachine.arn] ?? [],
       template,
       timings,

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { eventually, getJson, sampleReferral, submitReferralRetrying } from "../support/http";
+import { referralFile } from "../support/e2e";
+import { eventually, sampleReferral, submitReferralRetrying } from "../support/http";
 
 const REFERRALS = 200;
 const CAPACITY = 20;
@@ -42,7 +43,7 @@ describe("intake meetings under concurrent referrals", () => {
       async () => {
         const assigned = await Promise.all(
           receipts.map(async ({ body }) => {
-            const { body: referral } = await getJson(`${stack.apiUrl}/referrals/${body.referralId}`);
+            const referral = await referralFile(stack, String(body.referralId));
             return (referral.assignment as { meetingId?: string } | undefined)?.meetingId;
           }),
         );

@@ -14,6 +14,7 @@ import {
   eventTypes,
   patientEmail,
   postForm,
+  referralFile,
   referrerEmail,
   signInAsAssessor,
   submitAndAwaitTask,
@@ -124,7 +125,7 @@ describe("every outcome on the local stack", () => {
     expect(forespørsel[0]?.body.text).toContain("Hvilke legemidler er prøvd, og med hvilken effekt?");
     expect(forespørsel[0]?.body.text).toContain("Fristen for vurdering løper som før");
     expect((await fetchAs(staff, taskLink)).status).toBe(200);
-    const waiting = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    const waiting = await referralFile(stack, referralId);
     expect(waiting.status).toBe("awaiting-assessment");
     expect(eventTypes(waiting)).toContain("information-requested");
     expect(waiting.letters).toEqual([
@@ -193,7 +194,7 @@ describe("every outcome on the local stack", () => {
     expect(forged.status).toBe(403);
     expect(noToken.status).toBe(403);
     expect(await noToken.text()).toContain("Skjemaet er utløpt");
-    const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    const file = await referralFile(stack, referralId);
     expect(eventTypes(file)).not.toContain("decision-submitted");
     expect((await fetchAs(staff, taskLink)).status).toBe(200);
   });
@@ -253,7 +254,7 @@ describe("every outcome on the local stack", () => {
     expect((after.body.letters as { referralId: string }[]).some((l) => l.referralId === referralId)).toBe(
       false,
     );
-    const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    const file = await referralFile(stack, referralId);
     expect(eventTypes(file)).toEqual(expect.arrayContaining(["letter-awaiting-postal", "letter-posted"]));
     expect(
       (file.letters as { recipientRole: string; status: string }[]).map((l) => [l.recipientRole, l.status]),

@@ -17,6 +17,7 @@ import {
   newEmails,
   ofSubject,
   patientEmail,
+  referralFile,
   referrerEmail,
   signInAsAssessor,
   submitAndAwaitTask,
@@ -27,7 +28,6 @@ import {
   csrfTokenIn,
   eventually,
   fetchAs,
-  getJson,
   type MailboxEmail,
   postDecisionForm,
   postDecisionJson,
@@ -71,7 +71,7 @@ async function awaitLetters(referralId: string, withGp = true) {
 
 async function awaitStatus(referralId: string, status: string) {
   return eventually(async () => {
-    const { body } = await getJson(`${stack.apiUrl}/referrals/${referralId}`);
+    const body = await referralFile(stack, String(referralId));
     const completed = (body.events as { type: string }[] | undefined)?.some(
       (e) => e.type === "workflow-completed",
     );
@@ -222,7 +222,7 @@ describe("a referral travels from the portal to the letters on the local stack",
     // Assess
     expect(retry.status).toBe(202);
     expect(retry.body).toEqual(receipt);
-    const { body } = await getJson(`${stack.apiUrl}/referrals/${receipt.referralId}`);
+    const body = await referralFile(stack, String(receipt.referralId));
     expect((body.events as { type: string }[]).filter((e) => e.type === "referral-received")).toHaveLength(1);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await newEmails(stack, before)).toEqual([]);

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { assessor, eventTypes, lead, postForm, submitAndAwaitTask } from "../support/e2e";
-import { csrfTokenIn, fetchAs, getJson, type SignedIn, sampleReferral, signIn } from "../support/http";
+import { assessor, eventTypes, lead, postForm, referralFile, submitAndAwaitTask } from "../support/e2e";
+import { csrfTokenIn, fetchAs, type SignedIn, sampleReferral, signIn } from "../support/http";
 
 let stack: LocalStack;
 let assessorSession: SignedIn;
@@ -80,7 +80,7 @@ describe("staff routes without a session", () => {
     expect(form.status).toBe(401);
     expect(json.status).toBe(401);
     expect(await form.text()).not.toContain("Astrid");
-    const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    const file = await referralFile(stack, referralId);
     expect(eventTypes(file)).not.toContain("decision-submitted");
     expect((await fetchAs(assessorSession, taskLink)).status).toBe(200);
   });
@@ -146,7 +146,7 @@ describe("need-to-know and the access log", () => {
     const decided = await postForm(taskLink, refusal, assessorSession);
 
     expect(decided.status).toBe(200);
-    const file = (await getJson(`${stack.apiUrl}/referrals/${referralId}`)).body;
+    const file = await referralFile(stack, referralId);
     const submitted = (file.events as { type: string; actor: { id: string } }[]).find(
       (event) => event.type === "decision-submitted",
     );

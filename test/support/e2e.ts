@@ -1,16 +1,21 @@
 /**
  * Support for the end-to-end suites: the sample people's addresses (cdk.json's intake team and the
  * sample referral's referrer, patient and GP) and the steps the suites share against a running local
- * stack, over HTTP only. Each suite starts its own stack and passes it in.
+ * stack, over HTTP (and, for what no portal may see, DynamoDB Local). Each suite starts its own stack
+ * and passes it in.
  */
 import { readFileSync } from "node:fs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
+import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
+import { referralView } from "../../functions/domain/referral-view";
+import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
 import type { LocalStack } from "../../lib/local/local-stack";
 import {
   csrfTokenIn,
   eventually,
   fetchAs,
-  getJson,
   type MailboxEmail,
   mailbox,
   postDecisionForm,
@@ -110,6 +115,27 @@ export async function postForm(taskLink: string, fields: Record<string, string>,
 /** Signs in as a member of the intake team (an assessor, not the lead) through the local provider. */
 export const signInAsAssessor = (stack: LocalStack) => signIn(stack, assessor);
 
+/**
+ * The whole referral file as the store holds it (tasks, internal events, assignment and all), in
+ * the shape of referralView. The API shows a portal only its own narrow view (functions/domain/
+ * portal.ts), so the suites read what the workflow did from DynamoDB Local itself.
+ */
+export async function referralFile(stack: LocalStack, referralId: string): Promise<Record<string, unknown>> {
+  const store = new DynamoReferralStore(
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: stack.dynamodbEndpoint,
+        region: stack.region,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+    ),
+    process.env.TABLE_NAME ?? (stack.tableNames[0] as string),
+  );
+  const file = await store.getReferralFile(referralId);
+  if (!file) throw new Error(`no referral ${referralId} in the store`);
+  return JSON.parse(JSON.stringify(referralView(file))) as Record<string, unknown>;
+}
+
 /** Polls the referral file until `ready` holds for it. */
 export async function awaitFile(
   stack: LocalStack,
@@ -120,7 +146,7 @@ export async function awaitFile(
 ) {
   return eventually(
     async () => {
-      const { body } = await getJson(`${stack.apiUrl}/referrals/${referralId}`);
+      const body = await referralFile(stack, referralId);
       return ready(body) ? body : undefined;
     },
     what,

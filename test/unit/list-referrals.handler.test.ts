@@ -9,6 +9,7 @@ import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 const MONDAY_MORNING = new Date("2025-03-10T09:00:00+01:00");
+const PORTAL_A = "arn:aws:iam::123456789012:user/portal-a";
 const clock = vi.hoisted(() => ({ now: new Date(0) }));
 vi.mock("../../functions/adapters/clock", () => ({ systemClock: { now: () => clock.now } }));
 
@@ -51,6 +52,7 @@ function get(query: Record<string, string> | null): APIGatewayProxyEvent {
     queryStringParameters: query,
     body: null,
     isBase64Encoded: false,
+    requestContext: { identity: { accountId: "123456789012", userArn: PORTAL_A } },
   } as unknown as APIGatewayProxyEvent;
 }
 
@@ -97,7 +99,12 @@ describe("GET /referrals handler", () => {
       TableName: "Referrals",
       IndexName: "worklist",
       KeyConditionExpression: "gsi1pk = :status AND gsi1sk < :dueBefore",
-      ExpressionAttributeValues: { ":status": "awaiting-assessment", ":dueBefore": "2025-03-14" },
+      FilterExpression: "#portal = :portal",
+      ExpressionAttributeValues: {
+        ":status": "awaiting-assessment",
+        ":dueBefore": "2025-03-14",
+        ":portal": PORTAL_A,
+      },
       ScanIndexForward: true,
       Limit: 50,
     });
@@ -126,7 +133,29 @@ describe("GET /referrals handler", () => {
     );
   });
 
-  it("lists every referral awaiting assessment when called without parameters", async () => {
+  it("keeps to the calling portal's referrals: an assumed role's session counts as its role", async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    const event = get(null);
+    event.requestContext.identity.userArn = "arn:aws:sts::123456789012:assumed-role/PortalB/session-17";
+
+    await handler(event);
+
+    const input = dynamo.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(input?.ExpressionAttributeNames?.["#portal"]).toBe("portal");
+    expect(input?.ExpressionAttributeValues?.[":portal"]).toBe("arn:aws:iam::123456789012:role/PortalB");
+  });
+
+  it("refuses a caller without an IAM principal with 403, without asking DynamoDB", async () => {
+    const event = get(null);
+    event.requestContext.identity.userArn = null;
+
+    const response = await handler(event);
+
+    expect(response.statusCode).toBe(403);
+    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+  });
+
+  it("lists every referral of the portal awaiting assessment when called without parameters", async () => {
     dynamo.on(QueryCommand).resolves({ Items: [] });
 
     const response = await handler(get(null));
@@ -134,7 +163,7 @@ describe("GET /referrals handler", () => {
     expect(response.statusCode).toBe(200);
     expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
       KeyConditionExpression: "gsi1pk = :status",
-      ExpressionAttributeValues: { ":status": "awaiting-assessment" },
+      ExpressionAttributeValues: { ":status": "awaiting-assessment", ":portal": PORTAL_A },
       Limit: 50,
     });
   });

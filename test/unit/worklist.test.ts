@@ -116,18 +116,26 @@ describe("a worklist line", () => {
     expect(item).not.toHaveProperty("atRisk");
   });
 
-  it("counts from today's date in Oslo and passes the store's cursor on", async () => {
+  it("counts from today's date in Oslo, asks for the calling portal's lines and passes the store's cursor on", async () => {
     // Prepare: 22:30 UTC on 5 May 2025 is already 6 May in Oslo (summer time).
-    const worklist: Worklist = { page: async () => ({ rows: [row()], nextCursor: "abc" }) };
+    const asked: string[] = [];
+    const worklist: Worklist = {
+      page: async (_query, portal) => {
+        asked.push(portal);
+        return { rows: [row()], nextCursor: "abc" };
+      },
+    };
 
     // Act
     const page = await readWorklist(
       { worklist, rules: defaultCalendarRules },
       { status: "awaiting-assessment", limit: 50 },
+      "arn:aws:iam::123456789012:user/portal-a",
       new Date("2025-05-05T22:30:00Z"),
     );
 
     // Assess
+    expect(asked).toEqual(["arn:aws:iam::123456789012:user/portal-a"]);
     expect(page.asOf).toBe("2025-05-06");
     expect(page.items[0]?.workingDaysLeft).toBe(0);
     expect(page.nextCursor).toBe("abc");
