@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import { clinicConfigJson, type FristConfig, staffAccountsOf } from "./config";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./constructs/frist-function";
 import { AGENDA_SCHEDULE_MINUTES, IntakeSchedule } from "./constructs/intake-schedule";
+import { LogEncryption } from "./constructs/log-encryption";
 import { Mailer } from "./constructs/mailer";
 import { Operations } from "./constructs/operations";
 import { ReferralApi } from "./constructs/referral-api";
@@ -37,6 +38,7 @@ export class FristStack extends Stack {
     this.config = config;
     const clinicConfig = clinicConfigJson(config);
 
+    new LogEncryption(this, "LogEncryption");
     this.store = new ReferralStore(this, "ReferralStore");
     this.mailer = new Mailer(this, "Mailer", {
       senderEmail: config.senderEmail,

@@ -13,6 +13,7 @@ import {
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { ApiFirewall } from "./api-firewall";
 import { FristFunction } from "./frist-function";
 import type { Mailer } from "./mailer";
 import type { ReferralStore } from "./referral-store";
@@ -74,7 +75,9 @@ const PUBLIC_ROUTE_OPTIONS: MethodDeploymentOptions = {
  * - Access logs as JSON without request bodies and with the resource path template
  *   (`/tasks/{taskId}`), never the concrete path, so task ids never reach a log.
  * - Execution logs at ERROR only and data trace off: a data trace would log request and response
- *   bodies, i.e. referrals. Metrics and X-Ray tracing on.
+ *   bodies, i.e. referrals. Metrics on; X-Ray off on the stage (its segments record full URLs, and
+ *   a link's id is a secret), on in the functions.
+ * - AWS WAF in front (ApiFirewall): AWS managed rules and per-address rate limits.
  * - Body size: API Gateway's own limit is a fixed 10 MB. Frist's limit (256 KB, answered with 413)
  *   is enforced by the handlers, which must also answer 400/413/415 in the contract's JSON shape
  *   and behave the same on the local runtime; an API Gateway request validator can do neither, so
@@ -87,6 +90,8 @@ const PUBLIC_ROUTE_OPTIONS: MethodDeploymentOptions = {
 export class ReferralApi extends Construct {
   public readonly api: RestApi;
   public readonly accessLogGroup: LogGroup;
+  /** AWS WAF in front of the stage. */
+  public readonly firewall: ApiFirewall;
   /** The `/referrals` resource (IAM auth by default for every method below it). */
   public readonly referrals: Resource;
   private readonly store: ReferralStore;
@@ -130,7 +135,10 @@ export class ReferralApi extends Construct {
         loggingLevel: MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         metricsEnabled: true,
-        tracingEnabled: true,
+        // No X-Ray on the stage: API Gateway's trace segment records the full request URL, and a
+        // task or agenda link's id is the secret in it. The functions trace themselves (their
+        // segments carry no URL, and neither responses nor error messages; see FristFunction).
+        tracingEnabled: false,
         throttlingRateLimit: THROTTLE.rateLimit,
         throttlingBurstLimit: THROTTLE.burstLimit,
         // A method override is a full record: repeat the stage's logging and metrics settings.
@@ -144,6 +152,7 @@ export class ReferralApi extends Construct {
     this.referrals = this.api.root.addResource("referrals", {
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
     });
+    this.firewall = new ApiFirewall(this, "Firewall", { stage: this.api.deploymentStage });
     this.acknowledgeNagFindings();
   }
 
@@ -347,13 +356,22 @@ export class ReferralApi extends Construct {
     const reasons: Record<string, string> = {
       "AwsSolutions-APIG2":
         "Requests are validated by the handlers against the zod schemas of api.md, which answer in the contract's error shape (400 with issue paths, 413, 415) and behave identically on the local runtime; an API Gateway validator would answer differently.",
-      "AwsSolutions-APIG3":
-        "No WAF for now: portal routes require SigV4-signed IAM calls, task routes need an unguessable task id, and the stage and the public routes are throttled. Revisit if the API is exposed more widely.",
       "AwsSolutions-COG4":
         "Portal routes use IAM (SigV4) auth: the callers are referral portals, i.e. systems with AWS credentials, not users in a Cognito pool. Task routes are capability links (see APIG4).",
       "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]":
         "The account-level API Gateway logging role uses AWS's managed policy for exactly that purpose (create and write CloudWatch log groups for API Gateway).",
     };
     for (const [id, reason] of Object.entries(reasons)) Validations.of(this).acknowledge({ id, reason });
+    const stage: Record<string, string> = {
+      "HIPAA.Security-APIGWCacheEnabledAndEncrypted":
+        "No API cache at all: every answer is per caller (a portal's own referrals, a signed-in person's page) and may hold health data; a cache would serve one caller's answer to another and keep health data outside the table.",
+      "HIPAA.Security-APIGWSSLEnabled":
+        "The rule asks for a client certificate towards an HTTP backend; every integration here is a Lambda proxy integration, which API Gateway invokes through the Lambda API, not over HTTP.",
+      "HIPAA.Security-APIGWXrayEnabled":
+        "Off on purpose: API Gateway's X-Ray segment records the full request URL, and task and agenda links carry their secret id in the path. The functions behind it are traced (FristFunction), without URLs, responses or error messages.",
+    };
+    for (const [id, reason] of Object.entries(stage)) {
+      Validations.of(this.api.deploymentStage).acknowledge({ id, reason });
+    }
   }
 }

@@ -1,4 +1,5 @@
-import { RemovalPolicy, Stack } from "aws-cdk-lib";
+import { RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { BackupPlan, BackupResource } from "aws-cdk-lib/aws-backup";
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
@@ -85,6 +86,19 @@ export class ReferralStore extends Construct {
       indexName: REFERRAL_INDEXES.byTaskId.name,
       partitionKey: { name: REFERRAL_INDEXES.byTaskId.partitionKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+    });
+
+    // Point-in-time recovery reaches back 35 days; AWS Backup keeps daily, weekly and monthly
+    // recovery points beyond that (5 years for the monthly), in a vault of their own, so a
+    // corruption noticed late, or a deleted table, can still be restored.
+    const backups = BackupPlan.dailyWeeklyMonthly5YearRetention(this, "Backups");
+    const selection = backups.addSelection("Table", {
+      resources: [BackupResource.fromDynamoDbTable(this.table)],
+    });
+    Validations.of(selection).acknowledge({
+      id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]",
+      reason:
+        "AWS Backup's own service role policy, maintained by AWS for exactly this purpose: the backup service may back up the selected table.",
     });
   }
 

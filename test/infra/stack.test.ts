@@ -659,13 +659,13 @@ describe("the API", () => {
     }
   });
 
-  it("deploys stage prod with JSON access logs without bodies, throttling, metrics and tracing, and no data trace", () => {
+  it("deploys stage prod with JSON access logs without bodies or paths, throttling and metrics, and no data trace or stage tracing", () => {
     const [, stage] = onlyResourceOfType("AWS::ApiGateway::Stage");
     const accessLog = stage.Properties.AccessLogSetting as { Format: string; DestinationArn: Json };
     const format = JSON.parse(accessLog.Format) as Record<string, string>;
     const settings = stage.Properties.MethodSettings as Record<string, Json>[];
 
-    expect(stage.Properties).toMatchObject({ StageName: "prod", TracingEnabled: true });
+    expect(stage.Properties).toMatchObject({ StageName: "prod", TracingEnabled: false });
     expect(format.resourcePath).toBe("$context.resourcePath");
     expect(Object.values(format).join(" ")).not.toMatch(/requestBody|\$context\.path|\$input/);
     expect(settings[0]).toMatchObject({

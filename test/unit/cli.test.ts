@@ -344,8 +344,7 @@ describe("frist deadline", () => {
         },
         {
           idempotencyKey: `key-${i}`,
-          scope: "portal",
-          actor: { kind: "portal", id: "p" },
+          portal: "arn:aws:iam::123456789012:user/portal",
           body: sampleReferral(),
         },
       );
