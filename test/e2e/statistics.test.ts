@@ -233,8 +233,7 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
       clock.set(receivedAt);
       const received = await receiveReferral(deps, {
         idempotencyKey: `stats-${index}`,
-        scope: "stats",
-        actor,
+        portal: "arn:aws:iam::000000000000:user/stats",
         body,
       });
       if (received.outcome !== "accepted") throw new Error(`referral ${index} was not accepted`);
