@@ -12,7 +12,7 @@
  * is the whole of it; the view is parsed through it, so a field added to the referral elsewhere
  * never reaches a portal by accident.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ReferralFile } from "./ports";
 import type { AuditEventType, ReferralRecord } from "./records";
 import { REFERRAL_STATUSES } from "./referral";
