@@ -65,12 +65,18 @@ export class DynamoWorklist implements Worklist {
     private readonly tableName: string,
   ) {}
 
-  async page(query: WorklistQuery, portal: string): Promise<WorklistPage> {
+  async page(query: WorklistQuery, portal?: string): Promise<WorklistPage> {
     const startKey =
       query.cursor === undefined ? undefined : decodeWorklistCursor(query.cursor, query.status);
     const projected = Object.fromEntries(PROJECTED.map((name) => [`#${name}`, name]));
-    const names = { ...projected, "#portal": "portal" };
-    const values: Record<string, string> = { ":status": query.status, ":portal": portal };
+    const names: Record<string, string> = {
+      ...projected,
+      ...(portal !== undefined ? { "#portal": "portal" } : {}),
+    };
+    const values: Record<string, string> = {
+      ":status": query.status,
+      ...(portal !== undefined ? { ":portal": portal } : {}),
+    };
     let keyCondition = "gsi1pk = :status";
     if (query.dueBefore !== undefined) {
       keyCondition += " AND gsi1sk < :dueBefore";
@@ -84,7 +90,7 @@ export class DynamoWorklist implements Worklist {
         // The portal's own referrals only. A filter on the status partition rather than an index
         // of its own: a clinic has a handful of portals and tens of referrals a day, so a page
         // reads at most `limit` items and drops the other portals' (server-side, never seen here).
-        FilterExpression: "#portal = :portal",
+        ...(portal !== undefined ? { FilterExpression: "#portal = :portal" } : {}),
         ExpressionAttributeValues: values,
         ExpressionAttributeNames: names,
         ProjectionExpression: Object.keys(projected).join(", "),

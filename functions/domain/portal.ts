@@ -16,6 +16,7 @@ import * as z from "zod";
 import type { ReferralFile } from "./ports";
 import type { AuditEventType, ReferralRecord } from "./records";
 import { REFERRAL_STATUSES } from "./referral";
+import { startOfCareOf } from "./start-of-care";
 
 /** The fields of API Gateway's `requestContext.identity` a portal's id is made from. */
 export interface CallerIdentity {
@@ -87,6 +88,15 @@ export const portalReferralViewSchema = z.object({
       forwardTo: z.string().optional(),
     })
     .optional(),
+  /** A granted referral's start of care: the deadline, the planned and the actual start, a breach. */
+  startOfCare: z
+    .object({
+      deadline: z.iso.date(),
+      plannedStart: z.iso.date().nullable(),
+      startedOn: z.iso.date().nullable(),
+      breached: z.boolean(),
+    })
+    .optional(),
   letters: z.array(
     z.object({
       letterKind: z.string(),
@@ -106,6 +116,7 @@ const portalEventTypes: ReadonlySet<string> = new Set(PORTAL_EVENT_TYPES);
 /** The portal's view of a referral file: picked field by field, then held to the schema. */
 export function portalReferralView({ referral, events, letters }: ReferralFile): PortalReferralView {
   const decision = referral.decision?.decision as Record<string, unknown> | undefined;
+  const startOfCare = startOfCareOf(referral);
   const decisionField = (name: string) =>
     typeof decision?.[name] === "string" ? { [name]: decision[name] as string } : {};
   return portalReferralViewSchema.parse({
@@ -131,6 +142,7 @@ export function portalReferralView({ referral, events, letters }: ReferralFile):
           },
         }
       : {}),
+    ...(startOfCare ? { startOfCare } : {}),
     letters: letters.map((letter) => ({
       letterKind: letter.letterKind,
       recipientRole: letter.recipientRole,

@@ -90,12 +90,13 @@ export interface WorklistPage {
 /** The port: referrals of a status by due date, read from an index (never a scan). */
 export interface Worklist {
   /**
-   * One page of the referrals of `query.status` that `portal` submitted (portal.ts): a portal's
-   * worklist holds its own referrals only. A page may hold fewer than `query.limit` lines while
-   * `nextCursor` says there may be more. Throws InvalidCursor when `query.cursor` is not one this
-   * worklist issued for `query.status`.
+   * One page of the referrals of `query.status`; with `portal`, only those that portal submitted
+   * (portal.ts): GET /referrals always passes the calling portal, and only the clinic's own views
+   * (the operations page) read every portal's. With a portal, a page may hold fewer than
+   * `query.limit` lines while `nextCursor` says there may be more. Throws InvalidCursor when
+   * `query.cursor` is not one this worklist issued for `query.status`.
    */
-  page(query: WorklistQuery, portal: string): Promise<WorklistPage>;
+  page(query: WorklistQuery, portal?: string): Promise<WorklistPage>;
 }
 
 /** A cursor that did not come from a previous page of the same worklist. */

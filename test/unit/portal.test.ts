@@ -156,6 +156,7 @@ describe("a portal's view of its referral", () => {
       status: "decided",
       assignment: { track: "single-assessor" },
       decision: { outcome: "granted", careForm: "team", startOfCareDeadline: "2025-05-01" },
+      startOfCare: { deadline: "2025-05-01", plannedStart: null, startedOn: null, breached: false },
       letters: [{ letterKind: "decision", recipientRole: "referrer", channel: "email", status: "sent" }],
     });
     expect(view.events).toEqual([

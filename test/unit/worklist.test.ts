@@ -121,7 +121,7 @@ describe("a worklist line", () => {
     const asked: string[] = [];
     const worklist: Worklist = {
       page: async (_query, portal) => {
-        asked.push(portal);
+        asked.push(String(portal));
         return { rows: [row()], nextCursor: "abc" };
       },
     };
