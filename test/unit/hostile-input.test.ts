@@ -39,7 +39,9 @@ beforeAll(async () => {
       email: "post@smerteklinikk.example",
       complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
     },
-    intakeTeam: [{ name: "Ingrid Lie", role: "physician", email: "ingrid@smerteklinikk.example", lead: true }],
+    intakeTeam: [
+      { name: "Ingrid Lie", role: "physician", email: "ingrid@smerteklinikk.example", lead: true },
+    ],
   });
   ({ handler: receive } = await import("../../functions/handlers/receive-referral"));
   ({ handler: listLetters } = await import("../../functions/handlers/list-letters"));
