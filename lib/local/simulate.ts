@@ -22,6 +22,7 @@ import {
 } from "../../functions/domain/calendar";
 import type { StatisticsRow } from "../../functions/domain/statistics";
 import { formatMeetingTime } from "../../functions/views/norwegian-time";
+import { signIn } from "../../test/support/sign-in";
 import { costOf, type RunCost } from "./cost";
 import { counters, type RunCounts } from "./counters";
 import { type LocalStack, startLocalStack } from "./local-stack";
@@ -253,14 +254,20 @@ function submission(referral: SimReferral, receivedOn: IsoDate): Record<string, 
 // ------------------------------------------------------------------------------------------------
 // HTTP, as the portal and the team speak it
 
+/** The staff session the team's requests carry (signed in at the start of a run). */
+const session: { cookie?: string } = {};
+
 /**
  * fetch as people and portals use it: a 503 (a dependency slow to answer; Retry-After says when to
  * come back) is tried again after a short pause, up to ten times. Every request here is safe to
  * repeat: GETs, POST /referrals with its idempotency key, a decision form the task takes once.
  */
 async function fetch(url: string, init?: RequestInit): Promise<Response> {
+  const headers = new Headers(init?.headers);
+  // The team's pages are behind staff sign-in: every request carries the signed-in lead's session.
+  if (session.cookie && !headers.has("cookie")) headers.set("cookie", session.cookie);
   for (let attempt = 1; ; attempt++) {
-    const response = await globalThis.fetch(url, init);
+    const response = await globalThis.fetch(url, { ...init, headers });
     if (response.status !== 503 || attempt >= 10) return response;
     await response.body?.cancel();
     await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
@@ -337,6 +344,10 @@ async function run(
   referrals: SimReferral[],
   rules: CalendarRules,
 ): Promise<SimulationResult> {
+  // The clinic lead signs in once, over the local OpenID provider, as a browser does.
+  const lead = stack.signIn.staff.find((member) => member.roles.includes("lead")) ?? stack.signIn.staff[0];
+  if (!lead) throw new Error("the local provider has no staff account to sign in with");
+  session.cookie = (await signIn(stack, lead.email)).cookie;
   const rand = random(options.seed + 1);
   const events: SimEvent[] = [
     ...referrals.map((referral): SimEvent => ({ at: referral.at, type: "arrival", referral })),

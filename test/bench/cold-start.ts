@@ -130,7 +130,11 @@ export function appFunctions(): { functions: LocalFunction[]; env: Record<string
   const template = app.synth().getStackByName(stack.stackName).template;
   const functions = readFunctions(template);
   const resolve = createResolver(template, { region: "eu-north-1", stackName: stack.stackName });
-  const env = resolveEnvironment(functions, resolve, { PUBLIC_BASE_URL: "https://frist.example" });
+  const provider = { issuer: "https://sign-in.frist.example", clientId: "frist" };
+  const env = resolveEnvironment(functions, resolve, {
+    PUBLIC_BASE_URL: "https://frist.example",
+    SIGN_IN_PROVIDERS: JSON.stringify({ staff: provider, patient: provider, professional: provider }),
+  });
   delete env.NODE_OPTIONS;
   return {
     functions: Object.values(functions),
