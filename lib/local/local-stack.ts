@@ -241,7 +241,7 @@ async function countHandlersConsumedCapacity(): Promise<void> {
   capacityCounted = true;
 }
 
-const lastPorts: { api?: number; dynamodb?: number; ses?: number; sfn?: number } = {};
+const lastPorts: { api?: number; dynamodb?: number; ses?: number; sfn?: number; oidc?: number } = {};
 
 /** Names the SDK reads endpoints and credentials from; the stack sets them and restores them on stop. */
 function applyEnvironment(values: Record<string, string | undefined>): () => void {
@@ -404,11 +404,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => api.stop());
     // The local OpenID provider stands in for Cognito, ID-porten and HelseID alike.
-    const oidc: OidcLocal = await startOidcLocal({
-      staff,
-      redirectUri: `${api.url}/auth/callback`,
-      ...(options.signInPassword ? { password: options.signInPassword } : {}),
-    });
+    // The handlers keep the issuer they read at import: a restart in this process reuses its port.
+    const startOidc = (port: number | undefined) =>
+      startOidcLocal({
+        staff,
+        redirectUri: `${api.url}/auth/callback`,
+        ...(port ? { port } : {}),
+        ...(options.signInPassword ? { password: options.signInPassword } : {}),
+      });
+    const oidc: OidcLocal = await startOidc(lastPorts.oidc).catch(() => startOidc(undefined));
     stoppers.push(() => oidc.stop());
     const localProvider = { issuer: oidc.issuer, clientId: oidc.clientId };
     const signInProviders = { staff: localProvider, patient: localProvider, professional: localProvider };
@@ -477,7 +481,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
 
-    Object.assign(lastPorts, { api: api.port, dynamodb: dynamo.port, ses: ses.port, sfn: sfn.port });
+    Object.assign(lastPorts, {
+      api: api.port,
+      dynamodb: dynamo.port,
+      ses: ses.port,
+      sfn: sfn.port,
+      oidc: Number(new URL(oidc.issuer).port),
+    });
     timings.total = Date.now() - started;
     // Without --clock, simulated time starts at the real now (the start-up took some of it), or where
     // a simulated run on this data directory stopped.

@@ -44,7 +44,11 @@ describe("npm start with a data directory, stopped and started again", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("keeps the referrals' task links and timers, and a decision after the restart sends the letters", async () => {
+  // Two stack starts (Java, synth, the local OpenID provider) and a sign-in: more than the default minute
+  // on a loaded two-core machine.
+  it("keeps the referrals' task links and timers, and a decision after the restart sends the letters", {
+    timeout: 180_000,
+  }, async () => {
     // Prepare: two referrals awaiting assessment, each with its task emailed to the intake team.
     stack = await startLocalStack({
       port: 0,
