@@ -256,7 +256,7 @@ export class ReferralApi extends Construct {
       statistics: new FristFunction(this, "StatisticsFunction", {
         entry: "functions/handlers/get-statistics.ts",
         description: "Frist API: GET /statistics (monthly counters, JSON or CSV; changes nothing)",
-        environment: { ...table },
+        environment: { ...table, ...signIn },
       }),
       recordStartOfCare: new FristFunction(this, "RecordStartOfCareFunction", {
         entry: "functions/handlers/record-start-of-care.ts",
@@ -285,7 +285,7 @@ export class ReferralApi extends Construct {
     this.mailer.grantSend(fns.submitDecision);
     this.store.grantReadData(fns.listLetters);
     this.store.grantReadWriteData(fns.markLetterPosted);
-    this.store.grantReadData(fns.statistics);
+    this.store.grantReadWriteData(fns.statistics); // the session's last use
     this.store.grantReadWriteData(fns.recordStartOfCare);
     this.store.grantReadData(fns.helfoNotifications);
 
@@ -312,10 +312,6 @@ export class ReferralApi extends Construct {
     });
     letters.addMethod("GET", integrate(fns.listLetters));
     letters.addResource("{letterId}").addResource("sent").addMethod("POST", integrate(fns.markLetterPosted));
-    // Statistics: counts only (no health data), for operations and the clinic lead.
-    this.api.root
-      .addResource("statistics", { defaultMethodOptions: { authorizationType: AuthorizationType.IAM } })
-      .addMethod("GET", integrate(fns.statistics));
 
     // Staff routes: the emailed link names the task (an opaque id), the session says who opens it.
     const task = this.api.root.addResource("tasks").addResource("{taskId}");
@@ -339,6 +335,8 @@ export class ReferralApi extends Construct {
         .addResource("access-log")
         .addResource("{referralId}")
         .addMethod("GET", integrate(fns.accessLog), open),
+      // Statistics for signed-in operations staff and the lead (the function checks the role).
+      this.api.root.addResource("statistics").addMethod("GET", integrate(fns.statistics), open),
     );
     for (const method of openMethods) {
       Validations.of(method).acknowledge({

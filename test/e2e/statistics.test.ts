@@ -28,7 +28,12 @@ import {
   RecordingMetrics,
   testClinicConfig,
 } from "../support/fakes";
-import { getJson, postDecisionJson, sampleReferral } from "../support/http";
+import { postDecisionJson, sampleReferral } from "../support/http";
+import { fetchAs, type SignedIn, signIn } from "../support/sign-in";
+
+/** cdk.json's operations member and a clerk (who may not read statistics). */
+const OPERATIONS = "per.berg@smerteklinikk.example";
+const CLERK = "kari.dahl@smerteklinikk.example";
 
 /** Monday 6 January 2025, 09:00 in Oslo: the local stack's simulated time at start. */
 const STACK_START = "2025-01-06T08:00:00Z";
@@ -113,7 +118,13 @@ function expectedRow(period: string, facts: Fact[]): StatisticsRow {
 describe("GET /statistics over two years of referrals on the simulated clock", () => {
   let stack: LocalStack;
   let store: DynamoReferralStore;
+  let operations: SignedIn;
   const facts: Fact[] = [];
+  /** GET as the signed-in operations member, as JSON. */
+  const getJson = async (url: string) => {
+    const response = await fetchAs(operations, url, { headers: { accept: "application/json" } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
 
   beforeAll(async () => {
     stack = await startLocalStack({ port: 0, inMemory: true, quiet: true, clock: STACK_START, timeScale: 1 });
@@ -126,6 +137,7 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
       ),
       stack.tableNames[0] as string,
     );
+    operations = await signIn(stack, OPERATIONS);
   });
 
   afterAll(async () => {
@@ -318,9 +330,13 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
     // Act: the report over HTTP, by year and by month, and the CSV.
     const byYear = await getJson(`${stack.apiUrl}/statistics?from=2025-01-01&to=2026-12-31&by=year`);
     const byMonth = await getJson(`${stack.apiUrl}/statistics?from=2025-01-01&to=2026-12-31&by=month`);
-    const csv = await fetch(`${stack.apiUrl}/statistics?from=2025-01-01&to=2026-12-31&by=year`, {
-      headers: { accept: "text/csv" },
-    });
+    const csv = await fetchAs(
+      operations,
+      `${stack.apiUrl}/statistics?from=2025-01-01&to=2026-12-31&by=year`,
+      {
+        headers: { accept: "text/csv" },
+      },
+    );
 
     // Assess: every figure, against the test's own counts.
     expect(byYear.status).toBe(200);
@@ -355,6 +371,15 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
     expect(total[0]).toBe("total");
     expect(Number(total[header.indexOf("referrals")])).toBe(facts.length);
     expect(Number(total[header.indexOf("breaches")])).toBe(facts.filter((f) => f.breached).length);
+  });
+
+  it("answers only signed-in operations staff or the lead: no session goes to sign-in, a clerk 403", async () => {
+    const url = `${stack.apiUrl}/statistics?from=2025-01-01&to=2025-12-31`;
+    const anonymous = await fetchAs(undefined, url, { headers: { accept: "application/json" } });
+    const clerk = await fetchAs(await signIn(stack, CLERK), url, { headers: { accept: "application/json" } });
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get("location")).toContain("/auth/login");
+    expect(clerk.status).toBe(403);
   });
 
   it("answers a bad query with 400 naming the field", async () => {

@@ -612,7 +612,7 @@ describe("the API", () => {
       "GET /openapi.json": "NONE",
       "GET /agendas/{agendaId}": "NONE",
       "GET /letters": "AWS_IAM",
-      "GET /statistics": "AWS_IAM",
+      "GET /statistics": "NONE",
       "POST /letters/{letterId}/sent": "AWS_IAM",
       "POST /referrals/{referralId}/start-of-care": "AWS_IAM",
       "GET /helfo-notifications": "AWS_IAM",
@@ -899,7 +899,7 @@ describe("the functions", () => {
       "functions/handlers/auth.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/access-log.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/list-letters.ts": ["TABLE_NAME"],
-      "functions/handlers/get-statistics.ts": ["TABLE_NAME"],
+      "functions/handlers/get-statistics.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/mark-letter-posted.ts": ["TABLE_NAME"],
       "functions/handlers/openapi.ts": [],
       "functions/handlers/agenda-page.ts": [
