@@ -6,6 +6,7 @@ import { AGENDA_SCHEDULE_MINUTES, IntakeSchedule } from "./constructs/intake-sch
 import { LogEncryption } from "./constructs/log-encryption";
 import { Mailer } from "./constructs/mailer";
 import { Operations } from "./constructs/operations";
+import { Recovery } from "./constructs/recovery";
 import { ReferralApi } from "./constructs/referral-api";
 import { ReferralStore } from "./constructs/referral-store";
 import { ReferralWorkflow } from "./constructs/referral-workflow";
@@ -29,6 +30,7 @@ export class FristStack extends Stack {
   public readonly api: ReferralApi;
   public readonly workflow: ReferralWorkflow;
   public readonly intakeSchedule: IntakeSchedule;
+  public readonly recovery: Recovery;
   public readonly operations: Operations;
   public readonly signIn: StaffSignIn;
 
@@ -68,6 +70,10 @@ export class FristStack extends Stack {
       mailer: this.mailer,
       clinicConfig,
       publicBaseUrl: this.api.publicBaseUrl,
+    });
+    this.recovery = new Recovery(this, "Recovery", {
+      store: this.store,
+      stateMachine: this.workflow.stateMachine,
     });
     // Last, so it finds every function of the stack to watch.
     this.operations = new Operations(this, "Operations", {

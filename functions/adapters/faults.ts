@@ -8,7 +8,13 @@
  * that already exists) pass through unchanged.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { ExecutionAlreadyExists, InvalidToken, TaskDoesNotExist, TaskTimedOut } from "@aws-sdk/client-sfn";
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidToken,
+  TaskDoesNotExist,
+  TaskTimedOut,
+} from "@aws-sdk/client-sfn";
 import {
   DynamoRejected,
   DynamoUnavailable,
@@ -73,14 +79,18 @@ export function mailFault(error: unknown): unknown {
   return isPassingSdkError(error) ? new MailUnavailable() : new MailRejected();
 }
 
-/** Step Functions: a closed token or an existing execution pass; all else becomes Workflow*. */
+/**
+ * Step Functions: a closed token, an existing execution or a missing one (recovery probes execution
+ * names until one does not exist) pass; all else becomes Workflow*.
+ */
 export function workflowFault(error: unknown): unknown {
   if (
     error instanceof FristError ||
     error instanceof TaskTimedOut ||
     error instanceof TaskDoesNotExist ||
     error instanceof InvalidToken ||
-    error instanceof ExecutionAlreadyExists
+    error instanceof ExecutionAlreadyExists ||
+    error instanceof ExecutionDoesNotExist
   ) {
     return error;
   }

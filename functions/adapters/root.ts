@@ -10,6 +10,7 @@ import type { CalendarRules } from "../domain/calendar";
 import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import type { Clock, Mailer, Metrics, ReferralStore, StatisticsSource, Workflow } from "../domain/ports";
 import type { PostalQueue } from "../domain/postal";
+import type { WorkflowExecutions } from "../domain/recovery";
 import type { Worklist } from "../domain/worklist";
 import { systemClock } from "./clock";
 import { accessLogFromEnv } from "./dynamo-access-log";
@@ -19,13 +20,21 @@ import { worklistFromEnv } from "./dynamo-worklist";
 import { clinicConfigFromEnv, requireEnv } from "./env";
 import { powertoolsMetrics } from "./metrics";
 import { type SignInDeps, signInProvidersSchema } from "./sign-in";
-import { mailerFromEnv, referralStoreFromEnv, statisticsFromEnv, workflowFromEnv } from "./wiring";
+import {
+  executionsFromEnv,
+  mailerFromEnv,
+  referralStoreFromEnv,
+  statisticsFromEnv,
+  workflowFromEnv,
+} from "./wiring";
 
 /** Everything a handler may depend on. */
 export interface HandlerDependencies {
   store: ReferralStore;
   mailer: Mailer;
   workflow: Workflow;
+  /** The workflow's executions, for recovery. */
+  executions: WorkflowExecutions;
   clock: Clock;
   metrics: Metrics;
   /** The clinic and its intake team (CLINIC_CONFIG). */
@@ -50,6 +59,7 @@ const builders: Builders = {
   store: referralStoreFromEnv,
   mailer: mailerFromEnv,
   workflow: workflowFromEnv,
+  executions: executionsFromEnv,
   clock: () => systemClock,
   metrics: () => powertoolsMetrics,
   config: clinicConfigFromEnv,

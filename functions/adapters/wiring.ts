@@ -3,10 +3,12 @@
  * each Lambda container builds them once.
  */
 import type { Mailer, ReferralStore, StatisticsSource, Workflow } from "../domain/ports";
+import type { WorkflowExecutions } from "../domain/recovery";
 import { dynamoDocumentClient, sesClient, stepFunctionsClient } from "./clients";
 import { DynamoReferralStore } from "./dynamo-referral-store";
 import { requireEnv } from "./env";
 import { SesMailer } from "./ses-mailer";
+import { StepFunctionsExecutions } from "./sfn-executions";
 import { StepFunctionsWorkflow } from "./sfn-workflow";
 
 export function referralStoreFromEnv(): ReferralStore {
@@ -24,4 +26,9 @@ export function mailerFromEnv(): Mailer {
 
 export function workflowFromEnv(): Workflow {
   return new StepFunctionsWorkflow(stepFunctionsClient, requireEnv("STATE_MACHINE_ARN"));
+}
+
+/** The workflow's executions, for recovery (STATE_MACHINE_ARN). */
+export function executionsFromEnv(): WorkflowExecutions {
+  return new StepFunctionsExecutions(stepFunctionsClient, requireEnv("STATE_MACHINE_ARN"));
 }

@@ -48,7 +48,9 @@ export type AuditEventType =
   | "start-of-care-reminded"
   | "start-of-care-kept"
   | "start-of-care-breached"
-  | "workflow-failed";
+  | "workflow-failed"
+  /** The reconciler started a new execution for a stranded referral, or resumed its decision. */
+  | "workflow-resumed";
 
 /** How the referral will be assessed, and by whom. */
 export interface Assignment {

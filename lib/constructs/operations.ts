@@ -26,7 +26,10 @@ import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { MonitoringFacade, SnsAlarmActionStrategy } from "cdk-monitoring-constructs";
 import { Construct } from "constructs";
 import { BREACH_METRIC } from "../../functions/domain/deadline-timer";
+import { METRICS_NAMESPACE, METRICS_SERVICE } from "../../functions/domain/ports";
+import { RECOVERY_METRIC } from "../../functions/domain/recovery";
 import { START_OF_CARE_BREACH_METRIC } from "../../functions/domain/start-of-care";
+import { RECOVERY_SCHEDULE_MINUTES } from "./recovery";
 import { API_STAGE } from "./referral-api";
 
 /** A function to watch, by the name operations will read in the alarm. */
@@ -69,6 +72,16 @@ export const DEADLINE_BREACH_METRIC = {
 } as const;
 
 /** The README section every alarm description points to. */
+/**
+ * The metric the reconciler writes once per run for each referral it finds not where its record says
+ * (stranded, failed, a decision not taken, or given up on), with the `service` dimension.
+ */
+export const RECOVERY_NEEDED_METRIC = {
+  namespace: METRICS_NAMESPACE,
+  metricName: RECOVERY_METRIC,
+  dimensionsMap: { service: METRICS_SERVICE },
+} as const;
+
 export const RUNBOOK = "README.md, 'Alarms: what to do'";
 
 /**
@@ -308,6 +321,27 @@ export class Operations extends Construct {
                 Critical: atLeastOne(
                   "A granted patient's start-of-care deadline passed without a recorded start (fristbrudd); the Helfo notification is recorded.",
                   "The lead has the notice: check GET /helfo-notifications, make sure Helfo is told and the patient is offered care elsewhere; record the start if care did begin.",
+                ),
+              },
+            },
+          ],
+        },
+        {
+          title: "Referrals the reconciler found not where their record says",
+          metrics: [
+            {
+              // Over the reconciler's whole period, so that every run is seen; a referral it gave up on
+              // counts on every run and keeps the alarm on until a person resumes it.
+              metric: new Metric({
+                ...RECOVERY_NEEDED_METRIC,
+                statistic: "Sum",
+                period: Duration.minutes(RECOVERY_SCHEDULE_MINUTES),
+              }),
+              alarmFriendlyName: "WorkflowsNeedingRecovery",
+              addAlarm: {
+                Critical: atLeastOne(
+                  "The reconciler found a referral whose workflow was not where its record says (stranded, failed, a decision not taken) and resumed it, or gave up on it.",
+                  "Its log line ('workflow needs recovery') names the referral id. A resumed one needs nothing; one it gave up on: fix the cause, then invoke the reconciler with {\"referralId\": \"…\"} (README, 'Recovery').",
                 ),
               },
             },

@@ -31,6 +31,7 @@ import type { ReferralStore } from "./referral-store";
 
 /** The state names of the workflow; the console, the alarms' runbook and the local runtime use them. */
 export const WORKFLOW_STATES = {
+  routeStart: "RouteStart",
   planIntake: "PlanIntake",
   routeKind: "RouteKind",
   acknowledgeSecondary: "AcknowledgeSecondary",
@@ -139,7 +140,8 @@ export interface WorkflowFunctions {
 /**
  * One Standard execution per referral, named by the referral id, with input `{"referralId"}`:
  *
- * PlanIntake → RouteKind: a secondary referral → AcknowledgeSecondary → Done; any other →
+ * RouteStart (an execution the reconciler starts for a referral whose decision is known, with
+ * `{"referralId", "assessment": {"taskId", "outcome"}}`, goes to RouteDecision) → PlanIntake → RouteKind: a secondary referral → AcknowledgeSecondary → Done; any other →
  * AwaitAssessment (waitForTaskToken until the reminder point) → RouteDecision → RecordDecision →
  * DispatchLetters → Complete → RoutePatientInformed: a patient's copy waiting for post →
  * AwaitPostalDueDate (Wait until the due date's morning) → EscalatePostalLetter → RouteStartOfCare: a granted right → PlanStartOfCare →
@@ -458,7 +460,14 @@ export class ReferralWorkflow extends Construct {
       .when(Condition.stringEquals("$.plan.track", "secondary"), acknowledgeSecondary.next(done))
       .otherwise(awaitAssessment);
 
-    return planIntake.next(routeKind);
+    // A referral resumed by the reconciler with its decision known (decided, or a decision stored but
+    // never taken) starts at RouteDecision: recording it again is a no-op, letters go once per
+    // recipient. Every other execution, resumed or not, starts at PlanIntake (idempotent), which
+    // computes the timer from the legal clock at run time.
+    planIntake.next(routeKind);
+    return new Choice(this, WORKFLOW_STATES.routeStart)
+      .when(Condition.isPresent("$.assessment.outcome"), routeDecision)
+      .otherwise(planIntake);
   }
 
   /**

@@ -21,6 +21,7 @@ import { DynamoPostalQueue } from "../../functions/adapters/dynamo-postal-queue"
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
 import { DynamoWorklist } from "../../functions/adapters/dynamo-worklist";
 import { calendarRulesOf, parseClinicConfig } from "../../functions/domain/clinic";
+import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/recovery";
 import { createFristApp } from "../app";
 import { staffAccountsOf } from "../config";
 import { type ApiLocal, startApiLocal } from "./api-local";
@@ -36,6 +37,7 @@ import { createLambdaRuntime } from "./lambda-local";
 import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
 import { DEFAULT_LOCAL_PORTALS, type LocalPortal, validateLocalPortals } from "./portal-signing";
+import { recoverySection } from "./recovery-section";
 import { startSchedules } from "./schedules";
 import { type SesLocal, startSesLocal } from "./ses-local";
 import { parseClockStart, parseTimeScale, SimulatedClock } from "./simulated-clock";
@@ -133,6 +135,8 @@ export interface LocalStack {
     /** SES API calls refused while failing. */
     sesRefusals(): number;
   };
+  /** The reconciler, as the local runtime runs it (at start-up, then every minute). */
+  recovery?: LocalRecovery;
   /** Stops every service and restores the environment variables it set. */
   stop(): Promise<void>;
 }
@@ -243,6 +247,84 @@ async function countHandlersConsumedCapacity(): Promise<void> {
 
 const lastPorts: { api?: number; dynamodb?: number; ses?: number; sfn?: number; oidc?: number } = {};
 
+/** The reconciler's handler, found in the template by its entry. */
+export const RECONCILER_ENTRY = "functions/handlers/reconcile-workflows.ts";
+/** How often the local runtime runs the reconciler, in real milliseconds. */
+export const LOCAL_RECOVERY_INTERVAL_MS = 60_000;
+
+/** The reconciler on the local runtime: the same handler the EventBridge rule runs on AWS. */
+export interface LocalRecovery {
+  /** One run, as the schedule makes it; resolves with its report. */
+  run(): Promise<unknown>;
+  /** What needs attention, without acting (the operations page). */
+  inspect(): Promise<RecoveryVerdict[]>;
+  /** A person's resume of one referral (the operations page's action). */
+  resume(referralId: string): Promise<RecoveryOutcome | undefined>;
+  /** Runs it now and then every {@link LOCAL_RECOVERY_INTERVAL_MS}. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** The "needs attention" section, or a note that the reconciler did not answer. */
+async function attentionSection(recovery: LocalRecovery) {
+  try {
+    return recoverySection(await recovery.inspect());
+  } catch {
+    return recoverySection(undefined);
+  }
+}
+
+function localRecovery(
+  logicalId: string,
+  runtime: { invoke(id: string, event: unknown): Promise<unknown> },
+  log: (line: string) => void,
+): LocalRecovery {
+  let running: Promise<unknown> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const run = (): Promise<unknown> => {
+    // One run at a time, as on AWS where a slow run makes the next one wait for nothing.
+    running ??= runtime
+      .invoke(logicalId, { "detail-type": "Scheduled Event", source: "frist.local" })
+      .then(
+        (report) => {
+          const found = (report as { outcomes?: RecoveryOutcome[] }).outcomes ?? [];
+          for (const outcome of found) {
+            log(`recovery: ${outcome.referralId} ${outcome.finding}, ${outcome.result ?? "no action"}`);
+          }
+          return report;
+        },
+        (error: unknown) => {
+          log(`recovery: the run failed: ${(error as Error).name}`);
+          return undefined;
+        },
+      )
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  return {
+    run,
+    async inspect() {
+      return ((await runtime.invoke(logicalId, { inspect: true })) as { verdicts: RecoveryVerdict[] })
+        .verdicts;
+    },
+    async resume(referralId) {
+      const answer = (await runtime.invoke(logicalId, { referralId })) as { outcome: RecoveryOutcome | null };
+      return answer.outcome ?? undefined;
+    },
+    start() {
+      void run();
+      timer = setInterval(() => void run(), LOCAL_RECOVERY_INTERVAL_MS);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** Names the SDK reads endpoints and credentials from; the stack sets them and restores them on stop. */
 function applyEnvironment(values: Record<string, string | undefined>): () => void {
   const previous: Record<string, string | undefined> = {};
@@ -332,6 +414,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const activity = createActivity();
   const invoke = (functionLogicalId: string, event: unknown) =>
     activity.track(() => runtime.invoke(functionLogicalId, event));
+  // The reconciler (recovery) runs at start-up and then every minute of real time, not on the
+  // simulated clock: it looks after faults, which happen in real time, and at --time-scale 43200 a
+  // 15-minute rule would run every 20 ms.
+  const reconcilerId = Object.values(functions).find((fn) => fn.entry === RECONCILER_ENTRY)?.logicalId;
+  const recovery = reconcilerId ? localRecovery(reconcilerId, { invoke }, log) : undefined;
 
   const stoppers: Array<() => Promise<void>> = [];
   let restoreEnvironment: (() => void) | undefined;
@@ -367,7 +454,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock,
       ...(workflowDir ? { dataDir: workflowDir } : {}),
       operationsPage: async (engine) =>
-        renderOperationsPage(await operationsPageData(engine, operationsSources)),
+        renderOperationsPage(
+          await operationsPageData(
+            engine,
+            operationsSources,
+            recovery ? [await attentionSection(recovery)] : [],
+          ),
+        ),
+      ...(recovery ? { recovery } : {}),
       log: (line: string) => {
         if (requestLog && line.startsWith("clock ")) requestLog(line);
       },
@@ -462,8 +556,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await runtime.preload();
     await countHandlersConsumedCapacity();
     lap("handlers");
+    if (recovery) stoppers.push(() => recovery.stop());
     // Scheduled rules (the agenda sender) run on the same simulated clock as the workflow's timers.
     const schedules = startSchedules({
+      ...(reconcilerId ? { exclude: [reconcilerId] } : {}),
       template,
       region,
       invoke,
@@ -495,6 +591,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock.advanceTo(Math.max(Date.now(), clock.nowMs(), savedClock ? Date.parse(savedClock.now) : 0));
     }
     clock.resume();
+    recovery?.start();
     if (workflowDir) {
       // The clock is written down as it moves, so that a restart (or a crash) goes on from here.
       const saveClock = (): void => {
@@ -545,6 +642,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         sesRefusals: () => ses.refusedSends,
       },
       signIn: { issuer: oidc.issuer, password: oidc.password, staff },
+      ...(recovery ? { recovery } : {}),
       stop() {
         stopped ??= stopAll();
         return stopped;

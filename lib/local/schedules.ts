@@ -128,6 +128,8 @@ export interface SchedulesOptions {
   sleepUntil?: (instant: Date, signal: AbortSignal) => Promise<void>;
   /** Don't start timers: only `runNow()` runs the rules (tests). */
   manual?: boolean;
+  /** Functions (logical ids) whose rules the caller runs itself: their rules are left out. */
+  exclude?: string[];
   log?: (line: string) => void;
 }
 
@@ -146,7 +148,10 @@ export interface LocalSchedules {
  * only in the cloud. A failing target is logged by name and the schedule goes on.
  */
 export function startSchedules(options: SchedulesOptions): LocalSchedules {
-  const rules = readSchedules(options.template);
+  const excluded = new Set(options.exclude ?? []);
+  const rules = readSchedules(options.template).filter(
+    (rule) => !rule.targets.some((target) => excluded.has(target.functionLogicalId)),
+  );
   const scale = options.timeScale ?? 1;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError("timeScale must be a positive number");
   const now = options.now ?? (() => new Date());

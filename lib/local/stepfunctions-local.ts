@@ -19,6 +19,7 @@
 import { randomUUID } from "node:crypto";
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/recovery";
 import {
   type AslDefinition,
   adaptDefinitionForLocal,
@@ -1046,6 +1047,7 @@ function operationsPage(engine: LocalStepFunctions): string {
 Timers and the handlers follow it (<a href="/clock">/clock</a>).</p>
 <form method="post" action="/clock/advance">Advance the clock by <input name="by" value="PT1H" size="10"
 aria-label="ISO 8601 duration, e.g. PT36H or P2D"> <button>Advance</button></form>
+<h2>Executions</h2>
 <table><thead><tr><th>Execution (referral id)</th><th>Status</th><th>Current or last state</th><th>Started</th><th>Stopped</th><th>Error</th></tr></thead>
 <tbody>${rows}</tbody></table></body></html>`;
 }
@@ -1066,6 +1068,11 @@ export interface StepFunctionsLocalOptions {
   dataDir?: string;
   /** Renders `GET /` (the local stack's operations page); default: the executions alone. */
   operationsPage?: (engine: LocalStepFunctions) => Promise<string>;
+  /** The reconciler: the operations page lists what needs attention and resumes a referral with it. */
+  recovery?: {
+    inspect(): Promise<RecoveryVerdict[]>;
+    resume(referralId: string): Promise<RecoveryOutcome | undefined>;
+  };
 }
 
 /** A running local Step Functions endpoint. */
@@ -1098,6 +1105,41 @@ export async function startStepFunctionsLocal(
       .type("text/html; charset=utf-8")
       .send(options.operationsPage ? await options.operationsPage(engine) : operationsPage(engine)),
   );
+  server.post("/recovery/resume", async (request, reply) => {
+    const raw = typeof request.body === "string" ? request.body : "";
+    const fromForm = String(request.headers["content-type"] ?? "").startsWith(
+      "application/x-www-form-urlencoded",
+    );
+    let referralId: unknown;
+    try {
+      referralId = fromForm
+        ? new URLSearchParams(raw).get("referralId")
+        : (JSON.parse(raw) as { referralId?: unknown }).referralId;
+    } catch {
+      referralId = undefined;
+    }
+    if (typeof referralId !== "string" || !/^[A-Za-z0-9_-]{1,80}$/.test(referralId)) {
+      return reply
+        .code(400)
+        .type("application/json")
+        .send(
+          JSON.stringify({
+            error: "validation_failed",
+            issues: [{ path: "referralId", message: "must be a referral id" }],
+          }),
+        );
+    }
+    if (!options.recovery) return reply.code(404).send();
+    const outcome = await options.recovery.resume(referralId);
+    options.log?.(`recovery: resume ${referralId}: ${outcome?.finding ?? "not found"}`);
+    if (fromForm) return reply.code(303).header("location", "/").send();
+    if (!outcome)
+      return reply
+        .code(404)
+        .type("application/json")
+        .send(JSON.stringify({ error: "not_found" }));
+    return reply.type("application/json").send(JSON.stringify(outcome));
+  });
   server.get("/clock", async (_request, reply) =>
     reply.type("application/json").send(JSON.stringify(clockState(engine.clock))),
   );

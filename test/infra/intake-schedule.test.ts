@@ -16,7 +16,9 @@ import {
 
 describe("the agenda schedule", () => {
   const [sendAgendasId, sendAgendas] = functionByEntry("functions/handlers/send-agendas.ts");
-  const rules = ofType("AWS::Events::Rule");
+  const rules = ofType("AWS::Events::Rule").filter(([, rule]) =>
+    JSON.stringify(rule.Properties.Targets).includes(sendAgendasId),
+  );
 
   it("runs send-agendas every 15 minutes from an EventBridge rule", () => {
     expect(rules).toHaveLength(1);

@@ -225,9 +225,10 @@ describe("the referral workflow", () => {
   it("is a Standard state machine in JSONPath with the states of the referral's journey", () => {
     expect(stateMachine.Properties.StateMachineType).toBe("STANDARD");
     expect(definition.QueryLanguage).toBe("JSONPath");
-    expect(definition.StartAt).toBe("PlanIntake");
+    expect(definition.StartAt).toBe("RouteStart");
     expect(Object.keys(states).sort()).toEqual(
       [
+        "RouteStart",
         "PlanIntake",
         "RouteKind",
         "AcknowledgeSecondary",
@@ -700,14 +701,20 @@ describe("permissions", () => {
     }
   });
 
-  it("lets only the decision handler answer task tokens, and only receive-referral start executions", () => {
+  it("lets only the decision handler and the reconciler answer task tokens, and only receive-referral and the reconciler start executions", () => {
     const holders = (action: string) =>
       resourcesOfType("AWS::Lambda::Function")
         .map(([, fn]) => fn.Metadata?.["frist:entry"] as string)
         .filter((entry) => statementsOfFunction(entry).some((s) => actionsOf(s).includes(action)));
 
-    expect(holders("states:SendTaskSuccess")).toEqual(["functions/handlers/submit-decision.ts"]);
-    expect(holders("states:StartExecution")).toEqual(["functions/handlers/receive-referral.ts"]);
+    expect(holders("states:SendTaskSuccess").sort()).toEqual([
+      "functions/handlers/reconcile-workflows.ts",
+      "functions/handlers/submit-decision.ts",
+    ]);
+    expect(holders("states:StartExecution").sort()).toEqual([
+      "functions/handlers/receive-referral.ts",
+      "functions/handlers/reconcile-workflows.ts",
+    ]);
     expect(holders("ses:SendEmail").sort()).toEqual([
       "functions/handlers/acknowledge-secondary.ts",
       "functions/handlers/dispatch-letters.ts",
@@ -781,8 +788,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
   ];
 
-  it("are the twenty-five handlers", () => {
-    expect(functions).toHaveLength(25);
+  it("are the twenty-six handlers", () => {
+    expect(functions).toHaveLength(26);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
@@ -872,6 +879,7 @@ describe("the functions", () => {
     expect(names).toEqual({
       "functions/handlers/receive-referral.ts": ["CLINIC_CONFIG", "STATE_MACHINE_ARN", "TABLE_NAME"],
       "functions/handlers/get-referral.ts": ["TABLE_NAME"],
+      "functions/handlers/reconcile-workflows.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
       "functions/handlers/record-start-of-care.ts": ["TABLE_NAME"],
       "functions/handlers/helfo-notifications.ts": ["TABLE_NAME"],
       "functions/handlers/start-of-care-timer.ts": [

@@ -177,3 +177,51 @@ describe("the deadline timer on the local engine", () => {
     expect(callsOf("ref-secondary").map((call) => call.step)).toEqual(["PlanIntake", "AcknowledgeSecondary"]);
   });
 });
+
+describe("an execution the reconciler starts for a referral whose decision is known", () => {
+  it("goes straight to RecordDecision with the task's decision, then the letters, with no new task", async () => {
+    // Act: the input recovery gives a decided referral's new execution.
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: machine.arn,
+        name: "ref-decided-r1",
+        input: JSON.stringify({
+          referralId: "ref-decided",
+          assessment: { taskId: "task-9", outcome: "refused" },
+        }),
+      }),
+    );
+    const done = await server.engine.waitForExecution(String(executionArn));
+
+    // Assess
+    expect(done.status).toBe("SUCCEEDED");
+    expect(callsOf("ref-decided").map((call) => call.step)).toEqual([
+      "RecordDecision",
+      "DispatchLetters",
+      "CompleteReferral",
+    ]);
+    expect(callsOf("ref-decided", "RecordDecision")[0]?.payload).toEqual({
+      referralId: "ref-decided",
+      taskId: "task-9",
+    });
+  });
+
+  it("without a decision starts at PlanIntake, which sets the timer from the legal clock again", async () => {
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: machine.arn,
+        name: "ref-stranded-r1",
+        input: JSON.stringify({ referralId: "ref-stranded" }),
+      }),
+    );
+    const notify = await eventually(() => callsOf("ref-stranded", "NotifyAssessors")[0], "the await");
+    expect(callsOf("ref-stranded").map((call) => call.step)).toEqual(["PlanIntake", "NotifyAssessors"]);
+    await sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: String(notify.payload.taskToken),
+        output: JSON.stringify({ taskId: "task-ref-stranded", outcome: "granted" }),
+      }),
+    );
+    expect((await server.engine.waitForExecution(String(executionArn))).status).toBe("SUCCEEDED");
+  });
+});

@@ -56,18 +56,27 @@ describe("local schedules", () => {
     expect(rateToMs("cron(0 12 * * ? *)")).toBeUndefined();
   });
 
-  it("finds the agenda rule of the synthesized template, every 15 minutes, targeting send-agendas", () => {
+  it("finds the agenda and reconciler rules of the synthesized template, every 15 minutes, and leaves out an excluded one", () => {
     // Act
     const rules = readSchedules(fristTemplate);
 
     // Assess
-    expect(rules).toHaveLength(1);
-    const [rule] = rules;
-    expect(rule?.periodMs).toBe(900_000);
-    const target = rule?.targets[0]?.functionLogicalId ?? "";
-    expect(fristTemplate.Resources?.[target]?.Metadata?.["frist:entry"]).toBe(
+    const entryOf = (rule: (typeof rules)[number] | undefined) =>
+      fristTemplate.Resources?.[rule?.targets[0]?.functionLogicalId ?? ""]?.Metadata?.["frist:entry"];
+    expect(rules.map(entryOf).sort()).toEqual([
+      "functions/handlers/reconcile-workflows.ts",
       "functions/handlers/send-agendas.ts",
-    );
+    ]);
+    for (const rule of rules) expect(rule.periodMs).toBe(900_000);
+    const reconciler = rules.find((rule) => entryOf(rule) === "functions/handlers/reconcile-workflows.ts");
+    const running = startSchedules({
+      template: fristTemplate,
+      region: "eu-north-1",
+      invoke: async () => ({}),
+      manual: true,
+      exclude: [reconciler?.targets[0]?.functionLogicalId ?? ""],
+    });
+    expect(running.rules.map(entryOf)).toEqual(["functions/handlers/send-agendas.ts"]);
   });
 
   it("invokes the target with a Scheduled Event on the scaled interval, skipping cron and disabled rules", async () => {

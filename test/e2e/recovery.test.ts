@@ -1,0 +1,146 @@
+/**
+ * Recovery on the local stack: a referral whose execution is gone (stopped, as a lost or aborted
+ * execution would be) shows on the operations page as needing attention; the reconciler resumes it —
+ * on its own run, or by the page's resume action — with a new execution from the referral's state, and
+ * the task link the assessors already have still takes the decision, which sends the letters.
+ */
+import { SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import {
+  awaitFile,
+  emailsOf,
+  eventTypes,
+  patientEmail,
+  referrerEmail,
+  signInAsAssessor,
+  submitAndAwaitTask,
+  withPatient,
+} from "../support/e2e";
+import { eventually, postDecisionJson } from "../support/http";
+
+describe("recovery on the local stack", () => {
+  let stack: LocalStack;
+  let sfn: SFNClient;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ port: 0, inMemory: true, quiet: true, log: () => undefined });
+    sfn = new SFNClient({
+      endpoint: stack.sfnEndpoint,
+      region: stack.region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+  });
+
+  afterAll(async () => {
+    sfn?.destroy();
+    await stack?.stop();
+  });
+
+  /** The operations page's attention section (the page also lists every execution by name). */
+  const attentionList = async () => {
+    const page = await (await fetch(stack.operationsUrl)).text();
+    return /<section id="attention">[\s\S]*?<\/section>/.exec(page)?.[0] ?? "";
+  };
+  const executionArnOf = (name: string) =>
+    `${stack.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+  const executionOf = (name: string) =>
+    stack.stepFunctions.engine
+      .listExecutions(stack.stateMachineArn)
+      .find((execution) => execution.name === name);
+
+  it("lists a referral whose execution stopped, resumes it from the page, and its old link still decides it", async () => {
+    // Prepare: a referral awaiting assessment, then its execution stopped.
+    const { referralId, taskLink } = await submitAndAwaitTask(
+      stack,
+      withPatient("Rune Redning"),
+      "recovery-1",
+    );
+    await sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(referralId) }));
+    await stack.stepFunctions.engine.waitForExecution(executionArnOf(referralId));
+
+    // Assess: the operations page lists it, with a resume button.
+    const listed = await attentionList();
+    expect(listed).toContain("Referrals that need attention");
+    expect(listed).toContain(referralId);
+    expect(listed).toMatch(/its last execution failed, timed out or was aborted/);
+    expect(listed).toContain('action="/recovery/resume"');
+
+    // Act: the page's resume action.
+    const resumed = await fetch(`${stack.stepFunctions.operationsUrl}recovery/resume`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ referralId }).toString(),
+      redirect: "manual",
+    });
+
+    // Assess: a new execution runs it, the page no longer lists it, the trail says so.
+    expect(resumed.status).toBe(303);
+    expect(executionOf(`${referralId}-r1`)?.status).toBe("RUNNING");
+    await awaitFile(
+      stack,
+      referralId,
+      (file) => eventTypes(file).includes("workflow-resumed"),
+      "the resume in the referral's events",
+    );
+    await eventually(
+      async () => ((await attentionList()).includes(referralId) ? undefined : true),
+      "the referral off the attention list",
+    );
+
+    // Act: the decision through the link the assessors had before.
+    await eventually(
+      async () =>
+        stack.stepFunctions.engine.tokens
+          .list(executionArnOf(`${referralId}-r1`))
+          .some((token) => token.status === "waiting")
+          ? true
+          : undefined,
+      "the resumed execution waiting for the decision",
+    );
+    const staff = await signInAsAssessor(stack);
+    const decided = await postDecisionJson(
+      taskLink,
+      {
+        outcome: "refused",
+        justification:
+          "Tilstanden er ikke av en slik art at pasienten har behov for tverrfaglig smertebehandling.",
+        advice: "Fastlegen følger opp.",
+        assessedBy: "1234567",
+      },
+      staff,
+    );
+
+    // Assess: the letters go out once each, the new execution finishes.
+    expect(decided.status).toBe(200);
+    const to = await eventually(async () => {
+      const sent = (await emailsOf(stack, referralId)).flatMap((email) => email.destination.to);
+      return [referrerEmail, patientEmail].every((address) => sent.includes(address)) ? sent : undefined;
+    }, "the decision letters");
+    expect(to.filter((address) => address === referrerEmail)).toHaveLength(1);
+    const done = await stack.stepFunctions.engine.waitForExecution(
+      executionArnOf(`${referralId}-r1`),
+      20_000,
+    );
+    expect(done.status).toBe("SUCCEEDED");
+  });
+
+  it("resumes a stranded referral on its own run and counts nothing for healthy ones", async () => {
+    const { referralId } = await submitAndAwaitTask(stack, withPatient("Siri Strandet"), "recovery-2");
+    const healthy = await submitAndAwaitTask(stack, withPatient("Hans Helse"), "recovery-3");
+    await sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(referralId) }));
+    await stack.stepFunctions.engine.waitForExecution(executionArnOf(referralId));
+
+    const report = (await stack.recovery?.run()) as {
+      outcomes: { referralId: string; finding: string; result?: string }[];
+    };
+
+    const ours = [referralId, healthy.referralId];
+    expect(report.outcomes.filter((outcome) => ours.includes(outcome.referralId))).toEqual([
+      expect.objectContaining({ referralId, finding: "failed", result: "done" }),
+    ]);
+    expect(executionOf(`${referralId}-r1`)?.status).toBe("RUNNING");
+    expect(executionOf(healthy.referralId)?.status).toBe("RUNNING");
+    expect(executionOf(`${healthy.referralId}-r1`)).toBeUndefined();
+  });
+});
