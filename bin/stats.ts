@@ -1,10 +1,13 @@
 /**
  * `frist stats --from YYYY-MM-DD --to YYYY-MM-DD [--by year|month] [--suppress-below n] [--json]
- * [--api <url>]`: GET /statistics of a running Frist (the local default by default) for scripts,
- * printed as CSV (or the JSON answer with --json). Exit 0 on success, 2 on bad arguments, 1 when the
- * API refuses or cannot be reached.
+ * [--api <url>] [--session <id>]`: GET /statistics of a running Frist (the local default by default)
+ * for scripts, printed as CSV (or the JSON answer with --json). The route needs a signed-in
+ * `operations` person or the lead: the command sends the session of such a person (`--session`, or
+ * $FRIST_SESSION), the value of the `frist_session` cookie after signing in at <api>/auth/login.
+ * Exit 0 on success, 2 on bad arguments, 1 when the API refuses or cannot be reached.
  */
 import { parseArgs } from "node:util";
+import { SESSION_COOKIE } from "../functions/domain/session";
 
 /** Where the command writes. */
 export interface StatsIo {
@@ -22,6 +25,9 @@ Options:
   --suppress-below <n>     leave counts from 1 to n-1 empty (for sharing outside the clinic)
   --json                   print the JSON answer instead of CSV
   --api <url>              the API's base URL (default $FRIST_API_URL or http://localhost:3000)
+  --session <id>           a signed-in session of an operations person or the lead (default
+                           $FRIST_SESSION): the frist_session cookie's value after signing in at
+                           <api>/auth/login
   -h, --help               show this text`;
 
 /** Runs `frist stats` with the arguments after "stats"; resolves to the exit code. */
@@ -37,6 +43,7 @@ export async function statsCommand(args: readonly string[], io: StatsIo): Promis
         "suppress-below": { type: "string" },
         json: { type: "boolean" },
         api: { type: "string" },
+        session: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -58,9 +65,14 @@ export async function statsCommand(args: readonly string[], io: StatsIo): Promis
   const query = new URLSearchParams({ from: values.from, to: values.to, by: String(values.by ?? "year") });
   if (typeof values["suppress-below"] === "string") query.set("suppressBelow", values["suppress-below"]);
   const accept = values.json ? "application/json" : "text/csv";
+  const session = values.session ?? process.env.FRIST_SESSION;
+  const headers: Record<string, string> = { accept };
+  if (typeof session === "string" && session !== "") headers.cookie = `${SESSION_COOKIE}=${session}`;
   let response: Response;
   try {
-    response = await (io.fetch ?? fetch)(`${base}/statistics?${query}`, { headers: { accept } });
+    // Manual redirects: without a session the route answers 303 to the sign-in page, which is not
+    // statistics and must not be printed as if it were.
+    response = await (io.fetch ?? fetch)(`${base}/statistics?${query}`, { headers, redirect: "manual" });
   } catch (error) {
     io.err(`frist: cannot reach ${base} (${(error as Error).name})`);
     return 1;
@@ -70,6 +82,16 @@ export async function statsCommand(args: readonly string[], io: StatsIo): Promis
     const issues = (JSON.parse(body) as { issues?: { path: string; message: string }[] }).issues ?? [];
     io.err(`frist: ${issues.map((issue) => `--${flagOf(issue.path)} ${issue.message}`).join("; ")}`);
     return 2;
+  }
+  if (response.status === 303 || response.status === 401) {
+    io.err(
+      `frist: GET /statistics needs a signed-in operations person or the lead: sign in at ${base}/auth/login, then pass the frist_session cookie's value with --session or FRIST_SESSION`,
+    );
+    return 1;
+  }
+  if (response.status === 403) {
+    io.err("frist: the session's person may not read statistics (operations or lead only)");
+    return 1;
   }
   if (!response.ok) {
     io.err(`frist: GET /statistics answered ${response.status}`);

@@ -16,6 +16,7 @@ import {
   type PendingSignIn,
   type Principal,
   principalFromClaims,
+  SESSION_COOKIE,
   SESSION_TOUCH_MS,
   type Session,
   type SessionStore,
@@ -27,7 +28,7 @@ import {
 } from "../domain/session";
 import { header } from "./http";
 
-export const SESSION_COOKIE = "frist_session";
+export { SESSION_COOKIE };
 export const SIGN_IN_COOKIE = "frist_signin";
 
 const providerSchema = z.object({ issuer: z.url(), clientId: z.string().min(1) });

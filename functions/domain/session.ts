@@ -30,6 +30,9 @@ export interface Session {
   expiresAt: string;
 }
 
+/** The cookie that carries a session id (and nothing else) in the browser, and for scripts. */
+export const SESSION_COOKIE = "frist_session";
+
 export const SESSION_IDLE_MS = 30 * 60_000;
 export const SESSION_MAX_MS = 10 * 60 * 60_000;
 /** A session's last-seen time is written at most this often: a page view is not worth a write each. */

@@ -10,6 +10,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../bin/cli";
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
 import { recordDecision } from "../../functions/domain/assessment";
 import { addWorkingDays, type IsoDate, osloDate, osloInstant } from "../../functions/domain/calendar";
@@ -380,6 +381,28 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
     expect(anonymous.status).toBe(303);
     expect(anonymous.headers.get("location")).toContain("/auth/login");
     expect(clerk.status).toBe(403);
+  });
+
+  it("lets frist stats read the period with an operations session, and tells a script without one to sign in", async () => {
+    const session = (await signIn(stack, OPERATIONS)).cookie.match(/frist_session=([^;]+)/)?.[1] ?? "";
+    const run = async (extra: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const args = ["stats", "--from", "2025-01-01", "--to", "2026-12-31", "--api", stack.apiUrl, ...extra];
+      const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+      return { code, out: out.join("\n"), err: err.join("\n") };
+    };
+
+    const signedIn = await run(["--session", session]);
+    const anonymous = await run([]);
+
+    expect(signedIn.code).toBe(0);
+    const lines = signedIn.out.split("\n");
+    const header = (lines[0] ?? "").split(",");
+    expect(Number((lines.at(-1) ?? "").split(",")[header.indexOf("referrals")])).toBe(facts.length);
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.out).toBe("");
+    expect(anonymous.err).toContain("/auth/login");
   });
 
   it("answers a bad query with 400 naming the field", async () => {
