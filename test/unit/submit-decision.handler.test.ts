@@ -20,6 +20,10 @@ vi.mock("../../functions/adapters/wiring", () => ({
   referralStoreFromEnv: () => ports.store,
   mailerFromEnv: () => ports.mailer,
   workflowFromEnv: () => ports.workflow,
+  // The reconciler's port: the decision handler never names it.
+  executionsFromEnv: () => {
+    throw new Error("the decision handler does not list executions");
+  },
 }));
 const signedIn = vi.hoisted(() => ({
   sessions: new Map<string, unknown>(),
