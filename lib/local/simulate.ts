@@ -22,10 +22,10 @@ import {
 } from "../../functions/domain/calendar";
 import type { StatisticsRow } from "../../functions/domain/statistics";
 import { formatMeetingTime } from "../../functions/views/norwegian-time";
-import { signIn } from "../../test/support/sign-in";
 import { costOf, type RunCost } from "./cost";
 import { counters, type RunCounts } from "./counters";
 import { type LocalStack, startLocalStack } from "./local-stack";
+import { signIn } from "./sign-in-client";
 
 /** A weekly meeting slot, Oslo time (ISO weekday 1 = Monday). */
 export interface MeetingSlot {

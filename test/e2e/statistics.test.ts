@@ -21,6 +21,7 @@ import { letterIdOf, markLetterPosted } from "../../functions/domain/postal";
 import { receiveReferral } from "../../functions/domain/receive-referral";
 import type { StatisticsReport, StatisticsRow } from "../../functions/domain/statistics";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { fetchAs, type SignedIn, signIn } from "../../lib/local/sign-in-client";
 import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
 import {
   FakeClock,
@@ -30,7 +31,6 @@ import {
   testClinicConfig,
 } from "../support/fakes";
 import { postDecisionJson, sampleReferral } from "../support/http";
-import { fetchAs, type SignedIn, signIn } from "../support/sign-in";
 
 /** cdk.json's operations member and a clerk (who may not read statistics). */
 const OPERATIONS = "per.berg@smerteklinikk.example";

@@ -1,9 +1,10 @@
 /**
- * Signs in over HTTP the way a browser without JavaScript does: Frist's /auth/login, the local
- * OpenID provider's form (identifier + password), its redirects, Frist's callback. Returns the
- * session cookie to send with later requests. Only fetch and a small cookie jar per host.
+ * The local sign-in client of `frist simulate` and the end-to-end tests. Signs in over HTTP the way
+ * a browser without JavaScript does: Frist's /auth/login, the local OpenID provider's form
+ * (identifier + password), its redirects, Frist's callback. Returns the session cookie to send with
+ * later requests. Only fetch and a small cookie jar per host.
  */
-import type { LocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "./local-stack";
 
 /** A signed-in browser: the Cookie header value that carries its Frist session. */
 export interface SignedIn {
