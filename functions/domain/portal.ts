@@ -15,7 +15,7 @@
 import * as z from "zod";
 import type { ReferralFile } from "./ports";
 import type { AuditEventType, ReferralRecord } from "./records";
-import { REFERRAL_STATUSES } from "./referral";
+import { REFERRAL_STATUSES, startOfCareViewSchema } from "./referral";
 import { startOfCareOf } from "./start-of-care";
 
 /** The fields of API Gateway's `requestContext.identity` a portal's id is made from. */
@@ -89,14 +89,7 @@ export const portalReferralViewSchema = z.object({
     })
     .optional(),
   /** A granted referral's start of care: the deadline, the planned and the actual start, a breach. */
-  startOfCare: z
-    .object({
-      deadline: z.iso.date(),
-      plannedStart: z.iso.date().nullable(),
-      startedOn: z.iso.date().nullable(),
-      breached: z.boolean(),
-    })
-    .optional(),
+  startOfCare: startOfCareViewSchema.optional(),
   letters: z.array(
     z.object({
       letterKind: z.string(),

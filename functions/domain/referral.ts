@@ -324,6 +324,14 @@ export const validationErrorSchema = z.object({
 export const errorSchema = z.object({ error: z.string(), message: z.string().optional() });
 
 /** GET /referrals/{referralId}: the referral's state, letters and audit trail, no health text. */
+/** What every view (staff and portal) shows of a granted right's start of care (api.md "Start of care"). */
+export const startOfCareViewSchema = z.object({
+  deadline: z.iso.date(),
+  plannedStart: z.iso.date().nullable(),
+  startedOn: z.iso.date().nullable(),
+  breached: z.boolean(),
+});
+
 export const referralViewSchema = z.object({
   referralId: z.string(),
   status: z.enum(REFERRAL_STATUSES),
@@ -350,14 +358,7 @@ export const referralViewSchema = z.object({
   decision: decisionSchema.and(z.object({ decidedAt: z.iso.datetime() })).optional(),
   failure: z.object({ error: z.string(), at: z.iso.datetime() }).optional(),
   /** A granted right: the start-of-care deadline, the planned start, the recorded start, and a fristbrudd. */
-  startOfCare: z
-    .object({
-      deadline: z.iso.date(),
-      plannedStart: z.iso.date().nullable(),
-      startedOn: z.iso.date().nullable(),
-      breached: z.boolean(),
-    })
-    .optional(),
+  startOfCare: startOfCareViewSchema.optional(),
   letters: z.array(
     z.object({
       letterKind: z.string(),
