@@ -5,12 +5,12 @@
  */
 import * as z from "zod";
 import { decisionSchema, informationRequestSchema } from "./decision";
+import { portalReferralViewSchema } from "./portal";
 import { letterPostedSchema, postalListSchema, postalQuerySchema } from "./postal";
 import {
   errorSchema,
   referralAcceptedSchema,
   referralSubmissionSchema,
-  referralViewSchema,
   validationErrorSchema,
 } from "./referral";
 import { startOfCareBodySchema, startOfCareRecordedSchema } from "./start-of-care";
@@ -23,7 +23,8 @@ function componentSchemas(): Record<string, JsonObject> {
   const registry = z.registry<{ id: string }>();
   registry.add(referralSubmissionSchema, { id: "ReferralSubmission" });
   registry.add(referralAcceptedSchema, { id: "ReferralAccepted" });
-  registry.add(referralViewSchema, { id: "ReferralView" });
+  // GET /referrals/{id} answers portals with the portal's view (no task ids, staff or internal events).
+  registry.add(portalReferralViewSchema, { id: "PortalReferralView" });
   registry.add(decisionSchema, { id: "Decision" });
   registry.add(informationRequestSchema, { id: "InformationRequest" });
   registry.add(postalListSchema, { id: "PostalList" });
@@ -169,12 +170,17 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
       "/referrals/{referralId}": {
         get: {
           operationId: "getReferral",
-          summary: "Read a referral's status, decision, letters and audit trail",
+          summary:
+            "Read one of the calling portal's referrals: its clock, outcome, start of care, letters and milestones",
+          description:
+            "The portal's view: no task ids, staff identities, justification or advice (those are in the " +
+            "letter to the referrer), and only milestone events (type and time). Another portal's " +
+            "referral answers the same 404 as an id that does not exist.",
           security: [{ sigv4: [] }],
           parameters: [pathId("referralId", "The id from the 202 answer.")],
           responses: {
-            200: jsonBody("ReferralView", "The referral."),
-            404: ERRORS[404],
+            200: jsonBody("PortalReferralView", "The referral, as the portal that sent it sees it."),
+            404: jsonBody("Error", "No referral with this id for this portal (`not_found`)."),
           },
         },
       },

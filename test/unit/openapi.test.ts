@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildOpenApiDocument } from "../../functions/domain/openapi";
+import { portalReferralView } from "../../functions/domain/portal";
+import { testReferral } from "../support/fakes";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests walk the document by path and assert its shape at run time.
 type Json = Record<string, any>;
@@ -77,5 +79,55 @@ describe("the OpenAPI document", () => {
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(document.components.schemas).toHaveProperty(ref);
     expect(JSON.stringify(document.components.schemas)).not.toContain('"$schema"');
+  });
+
+  it("describes GET /referrals/{id} as the portal's view: every field it answers, and no task, staff or event detail", () => {
+    // Prepare: a decided referral as a portal reads it.
+    const view = portalReferralView({
+      referral: testReferral({
+        status: "decided",
+        portal: "arn:aws:iam::123456789012:user/portal-a",
+        assignment: { track: "single-assessor", assessors: [{ name: "Ingrid Lie", role: "physician" }] },
+        decision: {
+          taskId: "tsk_secret",
+          decidedAt: "2025-03-05T10:00:00.000Z",
+          decision: {
+            outcome: "granted",
+            careForm: "team",
+            startOfCareDeadline: "2025-05-01",
+            plannedStart: "2025-04-01",
+            assessedBy: "Ingrid Lie",
+          } as never,
+        },
+      }),
+      events: [
+        {
+          type: "referral-received",
+          at: "2025-03-03T09:00:00.000Z",
+          actor: { kind: "portal", id: "p" },
+          details: { taskId: "tsk_secret" },
+        },
+      ],
+      letters: [],
+      tasks: [],
+    });
+
+    // Act
+    const get = document.paths["/referrals/{referralId}"].get;
+    const schema =
+      document.components.schemas[
+        get.responses[200].content["application/json"].schema.$ref.split("/").pop()
+      ];
+
+    // Assess: the documented fields are the answered fields, and none of the staff view's.
+    expect(Object.keys(schema.properties).sort()).toEqual(expect.arrayContaining(Object.keys(view).sort()));
+    for (const field of ["tasks", "failure", "atRisk"]) expect(schema.properties).not.toHaveProperty(field);
+    expect(Object.keys(schema.properties.events.items.properties).sort()).toEqual(["at", "type"]);
+    expect(schema.properties.events.items.properties.type.enum).not.toContain("assessment-task-created");
+    expect(Object.keys(schema.properties.assignment.properties)).toEqual(["track"]);
+    expect(schema.properties.decision.properties).not.toHaveProperty("justification");
+    expect(schema.properties.decision.properties).not.toHaveProperty("assessedBy");
+    expect(JSON.stringify(schema)).not.toMatch(/taskId|actor|assessors/);
+    expect(schema.properties.startOfCare).toBeDefined();
   });
 });
