@@ -73,6 +73,15 @@ const ERRORS = {
   415: jsonBody("Error", "The Content-Type is not accepted."),
 };
 
+/** The session's anti-forgery token, for JSON posts from a staff session. */
+const CSRF_HEADER = {
+  name: "X-CSRF-Token",
+  in: "header",
+  required: false,
+  description: "The session's `csrfToken`; required with a JSON body (a form sends it as a field instead).",
+  schema: { type: "string" },
+};
+
 const pathId = (name: string, description: string) => ({
   name,
   in: "path",
@@ -191,18 +200,76 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           description:
             "Staff record when care starts. `startedOn` may not be in the future or before the decision; " +
             "`plannedStart` may not be in the past. The workflow checks at the end of the deadline day: " +
-            "no start on or before it is a fristbrudd (Helfo notification, the patient's letter).",
-          security: [{ sigv4: [] }],
-          parameters: [pathId("referralId", "The id from the 202 answer.")],
+            "no start on or before it is a fristbrudd (Helfo notification, the patient's letter). For a " +
+            "signed-in assessor or the lead (staff session), never a portal: JSON carries the session's " +
+            "`csrfToken` (from GET /staff/referrals/{referralId}) in `X-CSRF-Token`.",
+          security: [{ staffSession: [] }],
+          parameters: [pathId("referralId", "The id from the 202 answer."), CSRF_HEADER],
           requestBody: {
             required: true,
-            content: { "application/json": { schema: ref("StartOfCareBody") } },
+            content: {
+              "application/json": { schema: ref("StartOfCareBody") },
+              "application/x-www-form-urlencoded": {
+                schema: {
+                  allOf: [
+                    ref("StartOfCareBody"),
+                    {
+                      type: "object",
+                      properties: {
+                        csrfToken: { type: "string", description: "From the referral page's form." },
+                      },
+                      required: ["csrfToken"],
+                    },
+                  ],
+                },
+              },
+            },
           },
           responses: {
-            200: jsonBody("StartOfCareRecorded", "Recorded; the referral's `startOfCare`."),
+            200: {
+              description:
+                "Recorded: the referral's `startOfCare` for JSON, the referral page again for a form.",
+              content: {
+                "application/json": { schema: ref("StartOfCareRecorded") },
+                "text/html": { schema: { type: "string" } },
+              },
+            },
             400: jsonBody("ValidationError", "A date is missing or out of bounds (`validation_failed`)."),
+            401: jsonBody(
+              "Error",
+              "No staff session (`unauthenticated`): nothing recorded. Portals cannot record a start.",
+            ),
+            403: jsonBody(
+              "Error",
+              "Not an assessor or the lead, or without the session's token (`csrf_token_mismatch`): nothing recorded.",
+            ),
             404: ERRORS[404],
             409: jsonBody("Error", "The referral has no granted right (`not_granted`)."),
+          },
+        },
+      },
+      "/staff/referrals/{referralId}": {
+        get: {
+          operationId: "getStaffReferralPage",
+          summary:
+            "A referral for signed-in assessors and the lead (HTML, or JSON); every read is access-logged",
+          description:
+            "The submission, the clock, the decision, the start of care with its form, and the letters. " +
+            "Without a session a GET answers 303 to sign-in; another role 403 (logged). With " +
+            "`Accept: application/json`: `{ referral, csrfToken }`, the staff view and the session's token.",
+          security: [{ staffSession: [] }],
+          parameters: [pathId("referralId", "The referral's id.")],
+          responses: {
+            200: {
+              description: "The referral page (or JSON).",
+              content: {
+                "text/html": { schema: { type: "string" } },
+                "application/json": { schema: { type: "object" } },
+              },
+            },
+            303: { description: "Not signed in: to sign-in, and back afterwards." },
+            403: htmlBody("Signed in without the assessor or lead role; the attempt is logged."),
+            404: htmlBody("No referral with this id."),
           },
         },
       },
@@ -367,6 +434,14 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
     components: {
       schemas: componentSchemas(),
       securitySchemes: {
+        staffSession: {
+          type: "apiKey",
+          name: "frist_session",
+          in: "cookie",
+          description:
+            "A signed-in staff session (OpenID Connect sign-in at /auth/login). Posts also carry the " +
+            "session's anti-forgery token: form field `csrfToken`, or header `X-CSRF-Token` for JSON.",
+        },
         sigv4: {
           type: "apiKey",
           name: "Authorization",

@@ -1,40 +1,126 @@
 /**
- * POST /referrals/{referralId}/start-of-care: staff record the planned start, or the day care
- * started, of a granted right (JSON or form). Answers the referral's `startOfCare`.
+ * POST /referrals/{referralId}/start-of-care: a signed-in assessor or lead records the planned start,
+ * or the day care started, of a granted right: from the staff referral page's form (answered with
+ * the page) or as JSON (answered with the referral's `startOfCare`). Portals cannot: the route has
+ * no IAM authorization on AWS, and without a staff session it answers 401 and records nothing.
+ *
+ * Forgery: a form post carries the session's anti-forgery token (`csrfToken`) and, when the browser
+ * names one, an Origin of this host; JSON carries the token in `X-CSRF-Token` (from the referral
+ * page, or its JSON). Otherwise 403, nothing recorded.
  */
-import type { APIGatewayProxyEvent } from "aws-lambda";
-import { apiRoute, json } from "../adapters/http";
+import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { dependencies } from "../adapters/root";
-import type { Actor } from "../domain/records";
+import { csrfTokenMatches, originAllowed } from "../domain/csrf";
+import { actorIdOf } from "../domain/session";
 import { recordStartOfCare } from "../domain/start-of-care";
+import { renderMessagePage } from "../views/staff-pages";
+import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
 
-const deps = dependencies("store", "clock");
+const deps = dependencies("store", "clock", "accessLog");
 
-/** The IAM caller API Gateway authenticated (SigV4), for the audit trail. */
-function callerOf(event: APIGatewayProxyEvent): Actor {
-  const identity = event.requestContext?.identity;
-  return { kind: "staff", id: identity?.userArn || identity?.caller || "staff" };
+const formExpired = (referralId: string) =>
+  html(
+    403,
+    renderMessagePage({
+      title: "Skjemaet er utløpt",
+      paragraphs: [
+        "Skjemaet er utløpt eller kom ikke fra henvisningssiden, så ingenting er registrert.",
+        "Åpne henvisningen på nytt og registrer oppstarten derfra.",
+      ],
+      link: { href: referralLinks(referralId).fromStartOfCare, text: "Åpne henvisningen på nytt" },
+    }),
+  );
+
+/** The form's fields as the domain reads them: no token, and an empty date field is no date. */
+function formFields(body: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(body)
+      .filter(([key, value]) => key !== "csrfToken" && typeof value === "string" && value.trim() !== "")
+      .map(([key, value]) => [key, String(value).trim()]),
+  );
 }
 
 export const handler = apiRoute(
-  { name: "recording the start of care", accepts: ["application/json", "application/x-www-form-urlencoded"] },
+  {
+    name: "recording the start of care",
+    accepts: ["application/json", "application/x-www-form-urlencoded"],
+    maxBodyBytes: 16 * 1024,
+    access: {
+      roles: ["assessor", "lead"],
+      referralOf: async (event) => {
+        const id = event.pathParameters?.referralId ?? "";
+        return REFERRAL_ID.test(id) ? id : undefined;
+      },
+    },
+    guard: ({ event, fromForm }) =>
+      fromForm && !originAllowed(header(event, "origin"), header(event, "host"))
+        ? formExpired(event.pathParameters?.referralId ?? "")
+        : undefined,
+  },
   async (request) => {
-    const referralId = request.event.pathParameters?.referralId ?? "";
-    const result = await recordStartOfCare(deps, referralId, request.body(), callerOf(request.event));
+    const { session, fromForm, event } = request;
+    if (!session) throw new Error("a staff route without a session");
+    const referralId = event.pathParameters?.referralId ?? "";
+    const raw = request.body();
+    const body = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
+    const token = fromForm ? body.csrfToken : header(event, "x-csrf-token");
+    if (!csrfTokenMatches(session.csrfToken, token)) {
+      return fromForm
+        ? formExpired(referralId)
+        : json(403, {
+            error: "csrf_token_mismatch",
+            message:
+              "send the session's csrfToken (from GET /staff/referrals/{id}) in the X-CSRF-Token header",
+          });
+    }
+    const input = fromForm ? formFields(body) : raw;
+    const actor = { kind: "staff" as const, id: actorIdOf(session.principal) };
+    const result = await recordStartOfCare(
+      deps,
+      REFERRAL_ID.test(referralId) ? referralId : "",
+      input,
+      actor,
+    );
+    if (!fromForm) {
+      switch (result.kind) {
+        case "invalid":
+          return json(400, { error: "validation_failed", issues: result.issues });
+        case "unknown":
+          return json(404, { error: "not_found", message: "no referral with this id" });
+        case "not-granted":
+          return json(409, {
+            error: "not_granted",
+            message: "the referral has no granted right whose start of care can be recorded",
+          });
+        default:
+          logger.info("start of care recorded", { referralId });
+          return json(200, { referralId, startOfCare: result.startOfCare });
+      }
+    }
+    if (result.kind === "unknown") {
+      return html(404, renderMessagePage({ title: "Fant ikke henvisningen", paragraphs: [] }));
+    }
+    if (result.kind === "recorded") logger.info("start of care recorded", { referralId });
+    // The form's answer is the referral page again (a view of health data, so logged like one).
+    const file = await deps.store.getReferralFile(referralId);
+    if (!file) return html(404, renderMessagePage({ title: "Fant ikke henvisningen", paragraphs: [] }));
+    await logReferralView(deps, session.principal, referralId);
+    const page = (status: number, extra: Parameters<typeof referralPageHtml>[1]) =>
+      html(status, referralPageHtml(file, extra));
+    const context = { csrfToken: session.csrfToken, formAction: referralLinks(referralId).startOfCareAction };
     switch (result.kind) {
       case "invalid":
-        return json(400, { error: "validation_failed", issues: result.issues });
-      case "unknown":
-        return json(404, { error: "not_found", message: "no referral with this id" });
+        return page(400, { ...context, errors: result.issues, values: formFields(body) });
       case "not-granted":
-        return json(409, {
-          error: "not_granted",
-          message: "the referral has no granted right whose start of care can be recorded",
+        return page(409, {
+          ...context,
+          errors: [
+            { path: "startedOn", message: "Henvisningen har ingen innvilget rett å registrere oppstart for" },
+          ],
         });
       default:
-        logger.info("start of care recorded", { referralId });
-        return json(200, { referralId, startOfCare: result.startOfCare });
+        return page(200, { ...context, notice: "Oppstarten er registrert" });
     }
   },
 );

@@ -45,6 +45,7 @@ export interface ApiFunctions {
   readonly agendaPage: FristFunction;
   readonly statistics: FristFunction;
   readonly recordStartOfCare: FristFunction;
+  readonly staffReferralPage: FristFunction;
   readonly helfoNotifications: FristFunction;
   readonly auth: FristFunction;
   readonly accessLog: FristFunction;
@@ -260,8 +261,15 @@ export class ReferralApi extends Construct {
       }),
       recordStartOfCare: new FristFunction(this, "RecordStartOfCareFunction", {
         entry: "functions/handlers/record-start-of-care.ts",
-        description: "Frist API: POST /referrals/{referralId}/start-of-care (planned or actual start)",
-        environment: { ...table },
+        description:
+          "Frist API: POST /referrals/{referralId}/start-of-care (staff session; planned or actual start)",
+        environment: { ...table, ...signIn },
+      }),
+      staffReferralPage: new FristFunction(this, "StaffReferralPageFunction", {
+        entry: "functions/handlers/staff-referral-page.ts",
+        description:
+          "Frist API: GET /staff/referrals/{referralId} (a referral for staff; each read access-logged)",
+        environment: { ...table, ...signIn },
       }),
       helfoNotifications: new FristFunction(this, "HelfoNotificationsFunction", {
         entry: "functions/handlers/helfo-notifications.ts",
@@ -287,6 +295,7 @@ export class ReferralApi extends Construct {
     this.store.grantReadWriteData(fns.markLetterPosted);
     this.store.grantReadWriteData(fns.statistics); // the session's last use
     this.store.grantReadWriteData(fns.recordStartOfCare);
+    this.store.grantReadWriteData(fns.staffReferralPage); // the access log and the session's last use
     this.store.grantReadData(fns.helfoNotifications);
 
     const integrate = (fn: FristFunction) => new LambdaIntegration(fn, { allowTestInvoke: false });
@@ -297,8 +306,11 @@ export class ReferralApi extends Construct {
     this.referrals.addMethod("GET", integrate(fns.listReferrals));
     const referral = this.referrals.addResource("{referralId}");
     referral.addMethod("GET", integrate(fns.getReferral));
-    // Staff record when care starts (IAM auth, inherited from /referrals).
-    referral.addResource("start-of-care").addMethod("POST", integrate(fns.recordStartOfCare));
+    // Staff record when care starts: a staff session (the function checks it and the role), not IAM,
+    // so no portal's credentials can record a start; the method overrides the resource's IAM default.
+    const startOfCare = referral
+      .addResource("start-of-care")
+      .addMethod("POST", integrate(fns.recordStartOfCare), open);
     // The Helfo notifications identify patients: IAM auth, like the postal list.
     this.api.root
       .addResource("helfo-notifications", {
@@ -337,6 +349,13 @@ export class ReferralApi extends Construct {
         .addMethod("GET", integrate(fns.accessLog), open),
       // Statistics for signed-in operations staff and the lead (the function checks the role).
       this.api.root.addResource("statistics").addMethod("GET", integrate(fns.statistics), open),
+      startOfCare,
+      // A referral for signed-in assessors and the lead (GET /referrals/{id} stays the portals').
+      this.api.root
+        .addResource("staff")
+        .addResource("referrals")
+        .addResource("{referralId}")
+        .addMethod("GET", integrate(fns.staffReferralPage), open),
     );
     for (const method of openMethods) {
       Validations.of(method).acknowledge({

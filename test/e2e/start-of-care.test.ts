@@ -18,7 +18,7 @@ import {
   submitAndAwaitTask,
   withPatient,
 } from "../support/e2e";
-import { eventually, getJson, mailbox, postDecisionJson } from "../support/http";
+import { eventually, fetchAs, getJson, mailbox, postDecisionJson } from "../support/http";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const DEADLINE = "2026-04-17";
@@ -100,10 +100,26 @@ describe("the start of care on simulated time", () => {
 
     // Act: care starts for one of them on 1 April, and staff record it.
     await advanceClock(stack, "2026-04-01T10:00:00Z");
-    const recorded = await fetch(`${stack.apiUrl}/referrals/${kept}/start-of-care`, {
+    const startOfCareUrl = `${stack.apiUrl}/referrals/${kept}/start-of-care`;
+    const start = JSON.stringify({ startedOn: "2026-04-01" });
+    // A portal (an unsigned request is the local default portal) and a browser without a session
+    // cannot record it; the assessor does, with the session's token from the staff referral page.
+    const fromPortal = await fetch(startOfCareUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ startedOn: "2026-04-01" }),
+      body: start,
+    });
+    expect(fromPortal.status).toBe(401);
+    const assessor = await signInAsAssessor(stack);
+    const staffView = await fetchAs(assessor, `${stack.apiUrl}/staff/referrals/${kept}`, {
+      headers: { accept: "application/json" },
+    });
+    expect(staffView.status).toBe(200);
+    const { csrfToken } = (await staffView.json()) as { csrfToken: string };
+    const recorded = await fetchAs(assessor, startOfCareUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrfToken },
+      body: start,
     });
     expect(recorded.status).toBe(200);
     expect(await recorded.json()).toMatchObject({

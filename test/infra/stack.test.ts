@@ -615,7 +615,8 @@ describe("the API", () => {
       "GET /letters": "AWS_IAM",
       "GET /statistics": "NONE",
       "POST /letters/{letterId}/sent": "AWS_IAM",
-      "POST /referrals/{referralId}/start-of-care": "AWS_IAM",
+      "POST /referrals/{referralId}/start-of-care": "NONE",
+      "GET /staff/referrals/{referralId}": "NONE",
       "GET /helfo-notifications": "AWS_IAM",
       "GET /auth/login": "NONE",
       "GET /auth/callback": "NONE",
@@ -645,13 +646,39 @@ describe("the API", () => {
     }
   });
 
-  it("puts every /referrals method behind IAM auth", () => {
-    const referralMethods = Object.entries(routes).filter(([route]) =>
-      route.split(" ")[1]?.startsWith("/referrals"),
+  it("puts every portal method under /referrals behind IAM auth, and nothing else there", () => {
+    const referralMethods = Object.entries(routes).filter(
+      ([route]) => route.split(" ")[1]?.startsWith("/referrals") && !route.endsWith("/start-of-care"),
     );
 
-    expect(referralMethods.length).toBeGreaterThan(0);
+    expect(referralMethods.map(([route]) => route).sort()).toEqual([
+      "GET /referrals",
+      "GET /referrals/{referralId}",
+      "POST /referrals",
+    ]);
     for (const [route, auth] of referralMethods) expect(auth, route).toBe("AWS_IAM");
+  });
+
+  it("records the start of care with a staff session, not IAM: no portal's credentials reach it, and staff need none", () => {
+    // API Gateway lets any IAM principal allowed on /referrals through an AWS_IAM method; a method
+    // without it reaches the function, which requires a signed-in assessor or lead.
+    expect(routes["POST /referrals/{referralId}/start-of-care"]).toBe("NONE");
+    expect(routes["GET /staff/referrals/{referralId}"]).toBe("NONE");
+    for (const entry of [
+      "functions/handlers/record-start-of-care.ts",
+      "functions/handlers/staff-referral-page.ts",
+    ]) {
+      const [, fn] = functionByEntry(entry);
+      const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+      expect(Object.keys(variables), entry).toEqual(
+        expect.arrayContaining(["SIGN_IN_PROVIDERS", "PUBLIC_BASE_URL"]),
+      );
+      const actions = statementsOfFunction(entry).flatMap(actionsOf);
+      expect(
+        actions.some((action) => action.startsWith("ses:") || action.startsWith("states:")),
+        entry,
+      ).toBe(false);
+    }
   });
 
   it("integrates every route with its handler through the Lambda proxy", () => {
@@ -788,8 +815,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
   ];
 
-  it("are the twenty-six handlers", () => {
-    expect(functions).toHaveLength(26);
+  it("are the twenty-seven handlers", () => {
+    expect(functions).toHaveLength(27);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
@@ -880,7 +907,8 @@ describe("the functions", () => {
       "functions/handlers/receive-referral.ts": ["CLINIC_CONFIG", "STATE_MACHINE_ARN", "TABLE_NAME"],
       "functions/handlers/get-referral.ts": ["TABLE_NAME"],
       "functions/handlers/reconcile-workflows.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
-      "functions/handlers/record-start-of-care.ts": ["TABLE_NAME"],
+      "functions/handlers/record-start-of-care.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
+      "functions/handlers/staff-referral-page.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/helfo-notifications.ts": ["TABLE_NAME"],
       "functions/handlers/start-of-care-timer.ts": [
         "CLINIC_CONFIG",

@@ -25,6 +25,7 @@ describe("the OpenAPI document", () => {
       "/referrals",
       "/referrals/{referralId}",
       "/referrals/{referralId}/start-of-care",
+      "/staff/referrals/{referralId}",
       "/tasks/{taskId}",
       "/tasks/{taskId}/decision",
     ]);

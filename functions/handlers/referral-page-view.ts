@@ -1,0 +1,70 @@
+/**
+ * The staff referral page's input from a referral file and the session, shared by the page itself
+ * (GET /staff/referrals/{referralId}) and the start-of-care form's answer (POST
+ * /referrals/{referralId}/start-of-care), and the one place that logs a view of it.
+ */
+import type { AccessLog } from "../domain/access-log";
+import { accessEventOf } from "../domain/access-log";
+import { letterPatientOf } from "../domain/dispatch";
+import type { ReferralFile } from "../domain/ports";
+import type { Principal } from "../domain/session";
+import { startOfCareOf } from "../domain/start-of-care";
+import type { Issue } from "../domain/validation";
+import { renderReferralPage } from "../views/referral-page";
+
+/** What a referral view is called in the access log. */
+export const REFERRAL_VIEW = "referral-view";
+
+/** Referral ids are UUIDs; anything else is not looked up. */
+export const REFERRAL_ID = /^[0-9a-f-]{36}$/;
+
+/** Where the staff page of a referral lives, and where its start-of-care form posts, relative to each. */
+export const referralLinks = (referralId: string) => ({
+  /** From GET /staff/referrals/{id}: the form posts to /referrals/{id}/start-of-care. */
+  startOfCareAction: `../../referrals/${encodeURIComponent(referralId)}/start-of-care`,
+  /** From POST /referrals/{id}/start-of-care: back to /staff/referrals/{id}. */
+  fromStartOfCare: `../../staff/referrals/${encodeURIComponent(referralId)}`,
+});
+
+/** Records that `principal` read the referral's health data (before it is shown). */
+export function logReferralView(
+  deps: { accessLog: AccessLog; clock: { now(): Date } },
+  principal: Principal,
+  referralId: string,
+): Promise<void> {
+  return deps.accessLog.record(
+    accessEventOf(principal, { referralId, what: REFERRAL_VIEW, at: deps.clock.now() }),
+  );
+}
+
+/** The page of one referral: its file, with the start-of-care form for a granted right. */
+export function referralPageHtml(
+  file: ReferralFile,
+  context: {
+    csrfToken: string;
+    /** Where the form posts, relative to the page that shows it. */
+    formAction: string;
+    errors?: Issue[];
+    values?: Record<string, string>;
+    notice?: string;
+  },
+): string {
+  const startOfCare = startOfCareOf(file.referral);
+  const { birthDate } = letterPatientOf(file.referral.submission);
+  return renderReferralPage({
+    file,
+    ...(birthDate ? { birthDate } : {}),
+    ...(startOfCare ? { startOfCare } : {}),
+    ...(startOfCare
+      ? {
+          form: {
+            action: context.formAction,
+            csrfToken: context.csrfToken,
+            ...(context.errors ? { errors: context.errors } : {}),
+            ...(context.values ? { values: context.values } : {}),
+          },
+        }
+      : {}),
+    ...(context.notice ? { notice: context.notice } : {}),
+  });
+}
