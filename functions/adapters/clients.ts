@@ -1,5 +1,6 @@
 /**
- * The AWS clients, built once per Lambda container. Endpoints come from the SDK's own configuration
+ * The AWS clients, each built on its first use and then kept for the container: a function bundles
+ * and constructs only the clients its handler's adapters call (root.ts). Endpoints come from the SDK's own configuration
  * (AWS_ENDPOINT_URL_<SERVICE>), which is how the local default points these same clients at DynamoDB
  * Local, the SES emulator and the local Step Functions endpoint without code of its own. Each is
  * traced (X-Ray subsegments) in a Lambda with tracing on.
@@ -48,21 +49,35 @@ export function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient
   );
 }
 
-export const dynamoDocumentClient = documentClientOf(dynamoClient());
+let documentClient: DynamoDBDocumentClient | undefined;
+/** The document client every DynamoDB adapter of the handlers shares. */
+export function dynamoDocumentClient(): DynamoDBDocumentClient {
+  documentClient ??= documentClientOf(dynamoClient());
+  return documentClient;
+}
 
-export const stepFunctionsClient = withNamedFaults(traced(new SFNClient({ ...failFast })), workflowFault);
+let sfn: SFNClient | undefined;
+/** The Step Functions client (starting executions, task callbacks, recovery). */
+export function stepFunctionsClient(): SFNClient {
+  sfn ??= withNamedFaults(traced(new SFNClient({ ...failFast })), workflowFault);
+  return sfn;
+}
 
+let ses: SESClient | undefined;
 /**
  * A hung SES call must not hold a Lambda until its timeout: fail fast and let the workflow retry.
  * One attempt only: SendEmail has no idempotency key, so the SDK must not repeat a send that may
  * have gone through; the letter's claim decides when to try again (domain/dispatch.ts).
  */
-export const sesClient = withNamedFaults(
-  traced(
-    new SESClient({
-      requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true },
-      maxAttempts: 1,
-    }),
-  ),
-  mailFault,
-);
+export function sesClient(): SESClient {
+  ses ??= withNamedFaults(
+    traced(
+      new SESClient({
+        requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true },
+        maxAttempts: 1,
+      }),
+    ),
+    mailFault,
+  );
+  return ses;
+}

@@ -47,5 +47,5 @@ export class DynamoAccessLog implements AccessLog {
 }
 
 export function accessLogFromEnv(): AccessLog {
-  return new DynamoAccessLog(dynamoDocumentClient, requireEnv("TABLE_NAME"));
+  return new DynamoAccessLog(dynamoDocumentClient(), requireEnv("TABLE_NAME"));
 }

@@ -110,5 +110,5 @@ function toPostalLetter(item: LetterRecord): PostalLetter {
 
 /** The postal list on TABLE_NAME, over the shared document client. */
 export function postalQueueFromEnv(): PostalQueue {
-  return new DynamoPostalQueue(dynamoDocumentClient, requireEnv("TABLE_NAME"));
+  return new DynamoPostalQueue(dynamoDocumentClient(), requireEnv("TABLE_NAME"));
 }

@@ -93,5 +93,5 @@ export class DynamoSessionStore implements SessionStore {
 }
 
 export function sessionStoreFromEnv(): SessionStore {
-  return new DynamoSessionStore(dynamoDocumentClient, requireEnv("TABLE_NAME"));
+  return new DynamoSessionStore(dynamoDocumentClient(), requireEnv("TABLE_NAME"));
 }

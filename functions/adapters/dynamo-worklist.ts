@@ -108,5 +108,5 @@ export class DynamoWorklist implements Worklist {
 
 /** The worklist on TABLE_NAME, over the shared document client. */
 export function worklistFromEnv(): Worklist {
-  return new DynamoWorklist(dynamoDocumentClient, requireEnv("TABLE_NAME"));
+  return new DynamoWorklist(dynamoDocumentClient(), requireEnv("TABLE_NAME"));
 }

@@ -10,7 +10,7 @@ import { hasRole, type SignInAudience, type StaffRole } from "../domain/session"
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
 import { renderMessagePage } from "../views/staff-pages";
 import { logger } from "./logger";
-import { dependencies } from "./root";
+import { accessLog, clock, type Dependencies, dependencies, signIn } from "./root";
 import { type ActiveSession, resolveSession, signInUrl } from "./sign-in";
 
 /** A header's value, whatever case the client or API Gateway gave its name. */
@@ -26,6 +26,16 @@ export function header(event: Pick<APIGatewayProxyEvent, "headers">, name: strin
 export function bodyText(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">): string {
   if (!event.body) return "";
   return event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+}
+
+/**
+ * Whether the caller asked for CSV: `format=csv`, or an Accept header preferring text/csv. Here
+ * rather than in a handler, so a route that offers CSV does not import another route's module.
+ */
+export function wantsCsv(event: Pick<APIGatewayProxyEvent, "headers" | "queryStringParameters">): boolean {
+  if (event.queryStringParameters?.format === "csv") return true;
+  const accept = (header(event, "accept") ?? "").toLowerCase();
+  return accept.split(",").some((part) => part.split(";")[0]?.trim() === "text/csv");
 }
 
 /** The media type of the request, lower-case and without parameters such as charset. */
@@ -137,22 +147,61 @@ const failurePage = (): string =>
  * (413), the body parsed once (400 `invalid_json`), and one error path. An {@link HttpAnswer} thrown
  * anywhere is sent as it is; anything else is logged by name only (its message may quote data) and
  * answers without detail, as JSON or, for a page route, as a page: 503 with Retry-After when a
- * dependency was unavailable (functions/domain/errors.ts), else 500.
+ * dependency was unavailable (functions/domain/errors.ts), else 500. Routes with `access` admit
+ * signed-in people only.
+ *
+ * A route that takes neither `page` nor `access` should use {@link jsonRoute}: the same wrapper
+ * without the sign-in and the page rendering, which then stay out of its function's bundle.
  */
 export function apiRoute(
   options: RouteOptions,
   handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const access = options.access;
   // Built at cold start, so a missing SIGN_IN_PROVIDERS fails there, with its name.
-  const signIn = options.access ? dependencies("signIn", "accessLog", "clock") : undefined;
+  const signedIn = access ? dependencies(signIn, accessLog, clock) : undefined;
+  return routeWith(options, handle, {
+    admit: access && signedIn ? (event) => admit(options, access, signedIn, event) : undefined,
+    failure: (error) => failureResponse(error, options.page ? "html" : "json"),
+  });
+}
+
+/** Options of a JSON route open to its callers as API Gateway admits them (no session, no pages). */
+export type JsonRouteOptions = Omit<RouteOptions, "page" | "access">;
+
+/**
+ * {@link apiRoute} for a route that answers JSON only and needs no sign-in (a portal's routes, IAM
+ * routes): the same media types, limits, body and error path, with nothing of the sign-in or the
+ * page templates in its function's bundle.
+ */
+export function jsonRoute(
+  options: JsonRouteOptions,
+  handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  return routeWith(options, handle, {
+    failure: (error) => (isUnavailable(error) ? jsonUnavailable() : internalError()),
+  });
+}
+
+/** What {@link apiRoute} adds to the shared wrapper: admission and the failure answer. */
+interface RouteShell {
+  admit?: (event: APIGatewayProxyEvent) => Promise<{ session: ActiveSession } | APIGatewayProxyResult>;
+  failure: (error: unknown) => APIGatewayProxyResult;
+}
+
+function routeWith(
+  options: RouteOptions,
+  handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
+  shell: RouteShell,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return async (event) => {
     try {
       let session: ActiveSession | undefined;
-      if (options.access && signIn) {
-        const signedIn = await admit(options, options.access, signIn, event);
-        if ("statusCode" in signedIn) return signedIn;
-        session = signedIn.session;
+      if (shell.admit) {
+        const admitted = await shell.admit(event);
+        if ("statusCode" in admitted) return admitted;
+        session = admitted.session;
       }
       const type = mediaType(event);
       let parsed: { value: unknown } | undefined;
@@ -186,8 +235,7 @@ export function apiRoute(
     } catch (error) {
       if (error instanceof HttpAnswer) return error.result;
       logger.error(`${options.name} failed`, error);
-      if (isUnavailable(error)) return serviceUnavailable(options.page ? "html" : "json");
-      return options.page ? html(500, failurePage()) : internalError();
+      return shell.failure(error);
     }
   };
 }
@@ -206,7 +254,7 @@ function pathOf(event: APIGatewayProxyEvent): string {
 async function admit(
   options: RouteOptions,
   access: RouteAccess,
-  deps: ReturnType<typeof dependencies<"signIn" | "accessLog" | "clock">>,
+  deps: Dependencies<[typeof signIn, typeof accessLog, typeof clock]>,
   event: APIGatewayProxyEvent,
 ): Promise<{ session: ActiveSession } | APIGatewayProxyResult> {
   const audiences = access.audiences ?? ["staff"];
@@ -280,8 +328,8 @@ export const RETRY_AFTER_SECONDS = 5;
  * with the same Idempotency-Key. A staff page gets a short page that says so.
  */
 export function serviceUnavailable(format: "json" | "html" = "json"): APIGatewayProxyResult {
-  const retryAfter = { "retry-after": String(RETRY_AFTER_SECONDS) };
   if (format === "html") {
+    const retryAfter = { "retry-after": String(RETRY_AFTER_SECONDS) };
     const page = html(
       503,
       renderMessagePage({
@@ -293,10 +341,15 @@ export function serviceUnavailable(format: "json" | "html" = "json"): APIGateway
     );
     return { ...page, headers: { ...page.headers, ...retryAfter } };
   }
+  return jsonUnavailable();
+}
+
+/** {@link serviceUnavailable} as JSON (no page template needed). */
+function jsonUnavailable(): APIGatewayProxyResult {
   return json(
     503,
     { error: "service_unavailable", message: "a dependency is unavailable; retry after Retry-After seconds" },
-    retryAfter,
+    { "retry-after": String(RETRY_AFTER_SECONDS) },
   );
 }
 

@@ -1,8 +1,21 @@
 /**
- * The one composition root of the handlers: every dependency a handler can ask for, built from the
- * environment once per Lambda container and shared by whoever asks. A handler names what it needs at
- * module scope (`dependencies("store", "clock")`), so a missing variable still fails at cold start,
- * with its name, and a unit test replaces the adapters by mocking ./wiring or ./clock.
+ * The one composition root of the handlers: every dependency a handler can ask for, one exported
+ * provider each, built from the environment on first use, once per Lambda container, and shared by
+ * whoever asks. A handler imports the providers it names and asks for them at module scope:
+ *
+ *     import { clock, dependencies, store } from "../adapters/root";
+ *     const deps = dependencies(store, clock); // { store: ReferralStore, clock: Clock }
+ *
+ * so a missing variable still fails at cold start, with its name, and a unit test replaces the
+ * adapters by mocking ./wiring, ./clock, ./dynamo-sessions or ./dynamo-access-log.
+ *
+ * Why a provider per export rather than names looked up in one table: esbuild keeps in a function's
+ * bundle only the providers its handler imports, and with them only the adapters, SDK clients and
+ * libraries those build. A table of every builder would pull every adapter into every bundle (all
+ * three SDK clients, the OpenID client, Handlebars), and the import of that code is most of a cold
+ * start (`npm run bench`). So every provider here is a plain object literal (no call at module
+ * scope), and a new dependency is one more `export const`. Each `build` calls its adapter's
+ * function only when run, so a test's mock of ./wiring needs only what its handler asks for.
  */
 import { randomUUID } from "node:crypto";
 import type { AccessLog } from "../domain/access-log";
@@ -28,67 +41,94 @@ import {
   workflowFromEnv,
 } from "./wiring";
 
-/** Everything a handler may depend on. */
-export interface HandlerDependencies {
-  store: ReferralStore;
-  mailer: Mailer;
-  workflow: Workflow;
-  /** The workflow's executions, for recovery. */
-  executions: WorkflowExecutions;
-  clock: Clock;
-  metrics: Metrics;
-  /** The clinic and its intake team (CLINIC_CONFIG). */
-  config: ClinicConfig;
-  /** The clinic's working-day rules, from its legal-clock configuration. */
-  calendar: CalendarRules;
-  /** The base of links in emails (PUBLIC_BASE_URL). */
-  publicBaseUrl: string;
-  worklist: Worklist;
-  postalQueue: PostalQueue;
-  /** The statistics aggregate's read side (monthly counters). */
-  statistics: StatisticsSource;
-  newId: () => string;
-  /** Sessions, the OpenID providers (SIGN_IN_PROVIDERS) and the API's base URL. */
-  signIn: SignInDeps;
-  accessLog: AccessLog;
+/** One dependency a handler can name: its key in what {@link dependencies} returns, and how it is built. */
+export interface Provider<Name extends string, T> {
+  readonly name: Name;
+  readonly build: () => T;
 }
 
-type Builders = { [K in keyof HandlerDependencies]: () => HandlerDependencies[K] };
-
-const builders: Builders = {
-  store: referralStoreFromEnv,
-  mailer: mailerFromEnv,
-  workflow: workflowFromEnv,
-  executions: executionsFromEnv,
-  clock: () => systemClock,
-  metrics: () => powertoolsMetrics,
-  config: clinicConfigFromEnv,
-  calendar: () => calendarRulesOf(dependency("config").legalClock),
-  publicBaseUrl: () => requireEnv("PUBLIC_BASE_URL"),
-  worklist: worklistFromEnv,
-  postalQueue: postalQueueFromEnv,
-  statistics: () => statisticsFromEnv(),
-  newId: () => randomUUID,
-  signIn: () => ({
-    sessions: sessionStoreFromEnv(),
-    providers: signInProvidersSchema.parse(JSON.parse(requireEnv("SIGN_IN_PROVIDERS"))),
-    publicBaseUrl: dependency("publicBaseUrl"),
-  }),
-  accessLog: accessLogFromEnv,
+/** What {@link dependencies} returns for these providers: each built value under its provider's name. */
+export type Dependencies<P extends readonly Provider<string, unknown>[]> = {
+  [Q in P[number] as Q["name"]]: ReturnType<Q["build"]>;
 };
 
-const built: Partial<HandlerDependencies> = {};
+const built = new Map<string, unknown>();
 
-function dependency<K extends keyof HandlerDependencies>(name: K): HandlerDependencies[K] {
-  if (!(name in built)) built[name] = builders[name]();
-  return built[name] as HandlerDependencies[K];
+/** The provider's value, built on the first call in this container and shared after. */
+export function dependency<T>(provider: Provider<string, T>): T {
+  if (!built.has(provider.name)) built.set(provider.name, provider.build());
+  return built.get(provider.name) as T;
 }
 
 /** The named dependencies, built now (once per container) and shared with every other caller. */
-export function dependencies<K extends keyof HandlerDependencies>(
-  ...names: K[]
-): Pick<HandlerDependencies, K> {
-  const picked = {} as Pick<HandlerDependencies, K>;
-  for (const name of names) picked[name] = dependency(name);
-  return picked;
+export function dependencies<const P extends readonly Provider<string, unknown>[]>(
+  ...providers: P
+): Dependencies<P> {
+  const picked: Record<string, unknown> = {};
+  for (const provider of providers) picked[provider.name] = dependency(provider);
+  return picked as Dependencies<P>;
 }
+
+export const store: Provider<"store", ReferralStore> = { name: "store", build: () => referralStoreFromEnv() };
+
+export const mailer: Provider<"mailer", Mailer> = { name: "mailer", build: () => mailerFromEnv() };
+
+export const workflow: Provider<"workflow", Workflow> = { name: "workflow", build: () => workflowFromEnv() };
+
+/** The workflow's executions, for recovery. */
+export const executions: Provider<"executions", WorkflowExecutions> = {
+  name: "executions",
+  build: () => executionsFromEnv(),
+};
+
+export const clock: Provider<"clock", Clock> = { name: "clock", build: () => systemClock };
+
+export const metrics: Provider<"metrics", Metrics> = { name: "metrics", build: () => powertoolsMetrics };
+
+/** The clinic and its intake team (CLINIC_CONFIG). */
+export const config: Provider<"config", ClinicConfig> = {
+  name: "config",
+  build: () => clinicConfigFromEnv(),
+};
+
+/** The clinic's working-day rules, from its legal-clock configuration. */
+export const calendar: Provider<"calendar", CalendarRules> = {
+  name: "calendar",
+  build: () => calendarRulesOf(dependency(config).legalClock),
+};
+
+/** The base of links in emails (PUBLIC_BASE_URL). */
+export const publicBaseUrl: Provider<"publicBaseUrl", string> = {
+  name: "publicBaseUrl",
+  build: () => requireEnv("PUBLIC_BASE_URL"),
+};
+
+export const worklist: Provider<"worklist", Worklist> = { name: "worklist", build: () => worklistFromEnv() };
+
+export const postalQueue: Provider<"postalQueue", PostalQueue> = {
+  name: "postalQueue",
+  build: () => postalQueueFromEnv(),
+};
+
+/** The statistics aggregate's read side (monthly counters). */
+export const statistics: Provider<"statistics", StatisticsSource> = {
+  name: "statistics",
+  build: () => statisticsFromEnv(),
+};
+
+export const newId: Provider<"newId", () => string> = { name: "newId", build: () => randomUUID };
+
+/** Sessions, the OpenID providers (SIGN_IN_PROVIDERS) and the API's base URL. */
+export const signIn: Provider<"signIn", SignInDeps> = {
+  name: "signIn",
+  build: () => ({
+    sessions: sessionStoreFromEnv(),
+    providers: signInProvidersSchema.parse(JSON.parse(requireEnv("SIGN_IN_PROVIDERS"))),
+    publicBaseUrl: dependency(publicBaseUrl),
+  }),
+};
+
+export const accessLog: Provider<"accessLog", AccessLog> = {
+  name: "accessLog",
+  build: () => accessLogFromEnv(),
+};

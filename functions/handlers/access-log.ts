@@ -3,17 +3,17 @@
  * was refused), as a page or, with `Accept: application/json`, as JSON.
  */
 import { apiRoute, header, html, json } from "../adapters/http";
-import { dependencies } from "../adapters/root";
+import { accessLog, dependencies } from "../adapters/root";
 import { renderAccessLogPage } from "../views/access-log-page";
 
-const { accessLog } = dependencies("accessLog");
+const deps = dependencies(accessLog);
 const REFERRAL_ID = /^[0-9a-f-]{36}$/;
 
 export const handler = apiRoute(
   { name: "reading the access log", page: true, access: { roles: ["lead"] } },
   async ({ event }) => {
     const referralId = event.pathParameters?.referralId ?? "";
-    const events = REFERRAL_ID.test(referralId) ? await accessLog.list(referralId) : [];
+    const events = REFERRAL_ID.test(referralId) ? await deps.accessLog.list(referralId) : [];
     if ((header(event, "accept") ?? "").includes("application/json")) {
       return json(200, { referralId, events });
     }

@@ -3,12 +3,12 @@
  * referral on it is a view of health data, logged. It changes nothing else: mail scanners follow links.
  */
 import { apiRoute, html } from "../adapters/http";
-import { dependencies } from "../adapters/root";
+import { accessLog, calendar, clock, dependencies, store } from "../adapters/root";
 import { accessEventOf } from "../domain/access-log";
 import { viewAgenda } from "../domain/agenda";
 import { renderAgendaNotFoundPage, renderAgendaPage } from "../views/agenda-page";
 
-const deps = dependencies("store", "clock", "calendar", "accessLog");
+const deps = dependencies(store, clock, calendar, accessLog);
 
 /** Agenda ids are 32 random bytes in base64url; anything else is not looked up. */
 const AGENDA_ID = /^[A-Za-z0-9_-]{16,128}$/;

@@ -8,7 +8,7 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { apiRoute, html } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { dependencies } from "../adapters/root";
+import { dependencies, signIn } from "../adapters/root";
 import {
   audienceOf,
   beginSignIn,
@@ -22,7 +22,7 @@ import { SIGNED_IN_PATH, type SignInAudience } from "../domain/session";
 import { renderSessionPage } from "../views/sign-in-pages";
 import { renderMessagePage } from "../views/staff-pages";
 
-const { signIn } = dependencies("signIn");
+const deps = dependencies(signIn);
 
 const FAILURES: Record<SignInFailure, string> = {
   "no-sign-in-under-way":
@@ -60,7 +60,7 @@ export const handler = apiRoute(
       case "GET /auth/login": {
         const query = event.queryStringParameters ?? {};
         const audience: SignInAudience = audienceOf(query.audience);
-        const started = await beginSignIn(signIn, audience, query.returnTo ?? SIGNED_IN_PATH);
+        const started = await beginSignIn(deps.signIn, audience, query.returnTo ?? SIGNED_IN_PATH);
         if (!started) {
           return html(
             404,
@@ -73,7 +73,7 @@ export const handler = apiRoute(
         return seeOther(started.location, [started.setCookie]);
       }
       case "GET /auth/callback": {
-        const result = await finishSignIn(signIn, event);
+        const result = await finishSignIn(deps.signIn, event);
         if (!result.ok) {
           logger.warn("sign-in failed", { reason: result.reason });
           return withCookies(
@@ -82,21 +82,21 @@ export const handler = apiRoute(
               renderMessagePage({
                 title: "Innloggingen mislyktes",
                 paragraphs: [FAILURES[result.reason]],
-                link: { href: `${signIn.publicBaseUrl}${SIGNED_IN_PATH}`, text: "Til innlogging" },
+                link: { href: `${deps.signIn.publicBaseUrl}${SIGNED_IN_PATH}`, text: "Til innlogging" },
               }),
             ),
             result.setCookies,
           );
         }
         logger.info("signed in", { kind: result.principal.kind });
-        return seeOther(`${signIn.publicBaseUrl}${result.returnTo}`, result.setCookies);
+        return seeOther(`${deps.signIn.publicBaseUrl}${result.returnTo}`, result.setCookies);
       }
       case "GET /auth/session": {
-        const session = await resolveSession(signIn, event);
+        const session = await resolveSession(deps.signIn, event);
         if (!session) {
           return html(
             200,
-            renderSessionPage({ loginHref: signInUrl(signIn.publicBaseUrl, "staff", SIGNED_IN_PATH) }),
+            renderSessionPage({ loginHref: signInUrl(deps.signIn.publicBaseUrl, "staff", SIGNED_IN_PATH) }),
           );
         }
         const { principal } = session;
@@ -118,12 +118,12 @@ export const handler = apiRoute(
             person,
             roles,
             csrfToken: session.csrfToken,
-            logoutAction: `${signIn.publicBaseUrl}/auth/logout`,
+            logoutAction: `${deps.signIn.publicBaseUrl}/auth/logout`,
           }),
         );
       }
       case "POST /auth/logout": {
-        const session = await resolveSession(signIn, event);
+        const session = await resolveSession(deps.signIn, event);
         const body = request.body() as Record<string, string>;
         if (session && body.csrfToken !== session.csrfToken) {
           return html(
@@ -131,11 +131,11 @@ export const handler = apiRoute(
             renderMessagePage({
               title: "Skjemaet er utløpt",
               paragraphs: ["Utloggingen kom ikke fra Frist sin side. Du er fortsatt logget inn."],
-              link: { href: `${signIn.publicBaseUrl}${SIGNED_IN_PATH}`, text: "Tilbake" },
+              link: { href: `${deps.signIn.publicBaseUrl}${SIGNED_IN_PATH}`, text: "Tilbake" },
             }),
           );
         }
-        const clear = await signOut(signIn, session);
+        const clear = await signOut(deps.signIn, session);
         return withCookies(
           html(
             200,

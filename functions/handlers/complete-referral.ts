@@ -1,8 +1,8 @@
 /** Workflow step Complete: records that the referral's workflow has finished. */
-import { dependencies } from "../adapters/root";
+import { clock, dependencies, store } from "../adapters/root";
 import { completeReferral } from "../domain/assessment";
 
-const deps = dependencies("store", "clock");
+const deps = dependencies(store, clock);
 
 export const handler = async (input: { referralId: string }) => {
   await completeReferral(deps, input.referralId);

@@ -2,16 +2,16 @@
  * GET /referrals/{referralId}: the calling portal's view of one of its referrals. Another portal's
  * referral (or one with no owner) answers the same 404 as one that does not exist.
  */
-import { apiRoute, json } from "../adapters/http";
+import { json, jsonRoute } from "../adapters/http";
 import { callingPortal } from "../adapters/portal-caller";
-import { dependencies } from "../adapters/root";
+import { dependencies, store } from "../adapters/root";
 import { isOwnedBy, portalReferralView } from "../domain/portal";
 
-const { store } = dependencies("store");
+const deps = dependencies(store);
 
-export const handler = apiRoute({ name: "reading a referral" }, async ({ event }) => {
+export const handler = jsonRoute({ name: "reading a referral" }, async ({ event }) => {
   const portal = callingPortal(event);
-  const file = await store.getReferralFile(event.pathParameters?.referralId ?? "");
+  const file = await deps.store.getReferralFile(event.pathParameters?.referralId ?? "");
   if (!file || !isOwnedBy(file.referral, portal)) {
     return json(404, { error: "not_found", message: "no referral with this id" });
   }

@@ -3,15 +3,14 @@
  * breach, for the clinic to send on to Helfo. JSON, or CSV with `Accept: text/csv` (or `format=csv`).
  * They identify the patient (Helfo must), so the route is for staff only, like the postal list.
  */
-import { apiRoute, json } from "../adapters/http";
-import { dependencies } from "../adapters/root";
+import { json, jsonRoute, wantsCsv } from "../adapters/http";
+import { dependencies, store } from "../adapters/root";
 import { helfoNotificationsCsv } from "../domain/start-of-care";
-import { wantsCsv } from "./get-statistics";
 
-const { store } = dependencies("store");
+const deps = dependencies(store);
 
-export const handler = apiRoute({ name: "reading the Helfo notifications" }, async ({ event }) => {
-  const notifications = await store.listHelfoNotifications();
+export const handler = jsonRoute({ name: "reading the Helfo notifications" }, async ({ event }) => {
+  const notifications = await deps.store.listHelfoNotifications();
   if (!wantsCsv(event)) return json(200, { notifications });
   return {
     statusCode: 200,

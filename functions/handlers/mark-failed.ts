@@ -1,8 +1,8 @@
 /** Workflow step MarkFailed: the catch-all's landing, marks the referral failed before the execution fails. */
-import { dependencies } from "../adapters/root";
+import { clock, dependencies, store } from "../adapters/root";
 import { markFailed } from "../domain/assessment";
 
-const deps = dependencies("store", "clock");
+const deps = dependencies(store, clock);
 
 export const handler = async (input: { referralId: string; error?: { Error?: string } }) => {
   await markFailed(deps, input);

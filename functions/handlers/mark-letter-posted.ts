@@ -1,12 +1,12 @@
 /** POST /letters/{letterId}/sent: someone in operations posted a letter; it leaves the postal list. */
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { apiRoute, json } from "../adapters/http";
+import { json, jsonRoute } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { dependencies } from "../adapters/root";
+import { clock, dependencies, store } from "../adapters/root";
 import { markLetterPosted } from "../domain/postal";
 import type { Actor } from "../domain/records";
 
-const deps = dependencies("store", "clock");
+const deps = dependencies(store, clock);
 
 /** The IAM caller API Gateway authenticated (SigV4), for the audit trail. */
 function callerOf(event: APIGatewayProxyEvent): Actor {
@@ -14,7 +14,7 @@ function callerOf(event: APIGatewayProxyEvent): Actor {
   return { kind: "staff", id: identity?.userArn || identity?.caller || "operations" };
 }
 
-export const handler = apiRoute({ name: "marking a letter posted" }, async ({ event }) => {
+export const handler = jsonRoute({ name: "marking a letter posted" }, async ({ event }) => {
   const letterId = event.pathParameters?.letterId ?? "";
   const result = await markLetterPosted(deps, letterId, callerOf(event));
   switch (result.kind) {

@@ -1,24 +1,24 @@
 /** POST /referrals: a portal submits a referral. */
-import { apiRoute, header, json, validationFailed } from "../adapters/http";
+import { header, json, jsonRoute, validationFailed } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { callingPortal } from "../adapters/portal-caller";
-import { dependencies } from "../adapters/root";
+import { clock, config, dependencies, newId, store, workflow } from "../adapters/root";
 import { receiveReferral } from "../domain/receive-referral";
 
 /** Our own body limit, well under API Gateway's 10 MB: a referral is text, and a big one is a mistake. */
 export const MAX_BODY_BYTES = 256 * 1024;
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,128}$/;
 
-const { store, workflow, clock, config, newId } = dependencies(
-  "store",
-  "workflow",
-  "clock",
-  "config",
-  "newId",
-);
-const deps = { store, workflow, clock, newReferralId: newId, legalClock: config.legalClock };
+const ports = dependencies(store, workflow, clock, config, newId);
+const deps = {
+  store: ports.store,
+  workflow: ports.workflow,
+  clock: ports.clock,
+  newReferralId: ports.newId,
+  legalClock: ports.config.legalClock,
+};
 
-export const handler = apiRoute(
+export const handler = jsonRoute(
   { name: "receiving a referral", accepts: ["application/json"], maxBodyBytes: MAX_BODY_BYTES },
   async (request) => {
     const portal = callingPortal(request.event);

@@ -6,12 +6,12 @@
  * with `{"inspect": true}` it lists what needs attention without acting (the operations page).
  */
 import { logger } from "../adapters/logger";
-import { dependencies } from "../adapters/root";
+import { clock, dependencies, executions, metrics, store, workflow, worklist } from "../adapters/root";
 import { inspect, reconcile, resumeReferral } from "../domain/recovery";
 import type { ReferralStatus } from "../domain/referral";
 import { WORKLIST_LIMITS } from "../domain/worklist";
 
-const deps = dependencies("store", "executions", "workflow", "worklist", "clock", "metrics");
+const deps = dependencies(store, executions, workflow, worklist, clock, metrics);
 
 async function referralsWithStatus(status: ReferralStatus): Promise<string[]> {
   const ids: string[] = [];

@@ -1,7 +1,7 @@
 /** Workflow step RecordDecision: the answered task's decision becomes the referral's. */
-import { dependencies } from "../adapters/root";
+import { calendar, clock, dependencies, store } from "../adapters/root";
 import { recordDecision } from "../domain/assessment";
 
-const deps = dependencies("store", "clock", "calendar");
+const deps = dependencies(store, clock, calendar);
 
 export const handler = async (input: { referralId: string; taskId: string }) => recordDecision(deps, input);

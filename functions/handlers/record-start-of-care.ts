@@ -10,14 +10,14 @@
  */
 import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { dependencies } from "../adapters/root";
+import { accessLog, clock, dependencies, store } from "../adapters/root";
 import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import { actorIdOf } from "../domain/session";
 import { recordStartOfCare } from "../domain/start-of-care";
 import { renderMessagePage } from "../views/staff-pages";
 import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
 
-const deps = dependencies("store", "clock", "accessLog");
+const deps = dependencies(store, clock, accessLog);
 
 const formExpired = (referralId: string) =>
   html(

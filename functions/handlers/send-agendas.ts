@@ -4,10 +4,10 @@
  */
 
 import { logger } from "../adapters/logger";
-import { dependencies } from "../adapters/root";
+import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
 import { sendAgendas } from "../domain/agenda";
 
-const deps = dependencies("store", "clock", "mailer", "config", "publicBaseUrl");
+const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
 
 export const handler = async (_event?: unknown) => {
   const result = await sendAgendas(deps);

@@ -7,12 +7,12 @@
  * GET /referrals/{referralId} stays the portals' view.
  */
 import { apiRoute, header, html, json } from "../adapters/http";
-import { dependencies } from "../adapters/root";
+import { accessLog, clock, dependencies, store } from "../adapters/root";
 import { referralView } from "../domain/referral-view";
 import { renderMessagePage } from "../views/staff-pages";
 import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
 
-const deps = dependencies("store", "clock", "accessLog");
+const deps = dependencies(store, clock, accessLog);
 
 const notFound = () =>
   html(

@@ -8,7 +8,7 @@
  */
 import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { dependencies } from "../adapters/root";
+import { calendar, clock, config, dependencies, mailer, store, workflow } from "../adapters/root";
 import { submitDecision } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
 import { originAllowed } from "../domain/csrf";
@@ -21,8 +21,7 @@ import {
 } from "../views/staff-pages";
 import { referralOfTask, taskLinks, taskPageHtml } from "./task-page-view";
 
-const deps = dependencies("store", "workflow", "mailer", "config", "clock", "calendar");
-const { config } = deps;
+const deps = dependencies(store, workflow, mailer, config, clock, calendar);
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a rejected form shows back: the submitted values, never the anti-forgery token. */
@@ -58,14 +57,14 @@ export const handler = apiRoute(
     const principal = request.session?.principal;
     if (principal?.kind !== "staff") throw new Error("a staff route without a staff session");
     // The author is the signed-in person: whatever the body says in `assessedBy` is replaced.
-    const signedInAs = authorOf(principal, config.intakeTeam);
+    const signedInAs = authorOf(principal, deps.config.intakeTeam);
     const body: Record<string, unknown> = {
       ...(request.body() as Record<string, unknown>),
       assessedBy: signedInAs,
     };
     const csrfToken = fromForm ? body.csrfToken : header(request.event, "x-csrf-token");
     const result = await submitDecision(deps, taskId, body, { form: { csrfToken } });
-    const pageContext = { today: osloDate(deps.clock.now()), config };
+    const pageContext = { today: osloDate(deps.clock.now()), config: deps.config };
     switch (result.kind) {
       case "unknown":
         return fromForm

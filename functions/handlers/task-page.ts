@@ -3,7 +3,7 @@
  * the access log (mail scanners follow links, and without a session they reach only sign-in).
  */
 import { apiRoute, html } from "../adapters/http";
-import { dependencies } from "../adapters/root";
+import { accessLog, calendar, clock, config, dependencies, store } from "../adapters/root";
 import { accessEventOf } from "../domain/access-log";
 import { viewTask } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
@@ -11,7 +11,7 @@ import { authorOf } from "../domain/session";
 import { renderTaskGonePage } from "../views/staff-pages";
 import { referralOfTask, taskPageHtml } from "./task-page-view";
 
-const deps = dependencies("store", "clock", "calendar", "config", "accessLog");
+const deps = dependencies(store, clock, calendar, config, accessLog);
 
 export const handler = apiRoute(
   {

@@ -241,7 +241,7 @@ let capacityCounted = false;
 async function countHandlersConsumedCapacity(): Promise<void> {
   if (capacityCounted) return;
   const { dynamoDocumentClient } = await import("../../functions/adapters/clients");
-  countConsumedCapacity(dynamoDocumentClient as unknown as MiddlewareClient);
+  countConsumedCapacity(dynamoDocumentClient() as unknown as MiddlewareClient);
   capacityCounted = true;
 }
 

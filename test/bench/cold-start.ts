@@ -81,10 +81,19 @@ async function bundle(entry: { file: string } | { contents: string }, outfile: s
   return result.metafile;
 }
 
-/** The SDK client packages a bundle pulls in (lib-dynamodb counts: the store's document client). */
+/**
+ * The SDK client packages a bundle carries (lib-dynamodb counts: the store's document client): the
+ * inputs with bytes in the output, not every module esbuild read (tree-shaking drops the clients an
+ * imported adapter module could build but the handler never asks for).
+ */
 function sdkPackagesOf(metafile: Metafile): string[] {
   const packages = new Set<string>();
-  for (const input of Object.keys(metafile.inputs)) {
+  const inOutput = Object.values(metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([file]) => file),
+  );
+  for (const input of inOutput) {
     const match = /node_modules\/(@aws-sdk\/(?:client-[a-z0-9-]+|lib-dynamodb))\//.exec(input);
     if (match) packages.add(match[1] as string);
   }

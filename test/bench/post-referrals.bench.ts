@@ -10,7 +10,8 @@
  *   what each referral would cost on AWS from what that run counted (lib/local/cost.ts).
  *
  * Environment: BENCH_ONLY=intake,cold,year (default all), BENCH_REQUESTS (400), BENCH_CONCURRENCY (8),
- * BENCH_COLD_RUNS (7), BENCH_YEAR_REFERRALS (1925).
+ * BENCH_COLD_RUNS (7), BENCH_COLD_FUNCTIONS (entry names, comma-separated; default all),
+ * BENCH_YEAR_REFERRALS (1925).
  */
 import { loadavg } from "node:os";
 import { describeCost, perReferral } from "../../lib/local/cost";
@@ -26,6 +27,7 @@ const only = new Set((process.env.BENCH_ONLY ?? "intake,cold,year").split(",").m
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
+const COLD_FUNCTIONS = process.env.BENCH_COLD_FUNCTIONS?.split(",").map((name) => name.trim());
 const YEAR_REFERRALS = Number(process.env.BENCH_YEAR_REFERRALS ?? 1925);
 
 const load = () =>
@@ -49,7 +51,10 @@ if (only.has("intake")) {
 let cold: ColdStart[] | undefined;
 let sourceMaps: { withoutMs: number; withMs: number } | undefined;
 if (only.has("cold")) {
-  cold = await measureColdStarts(COLD_RUNS);
+  cold = await measureColdStarts(
+    COLD_RUNS,
+    COLD_FUNCTIONS && ((fn) => COLD_FUNCTIONS.some((name) => fn.entry.endsWith(`/${name}.ts`))),
+  );
   sourceMaps = await measureSourceMapCost("functions/handlers/receive-referral.ts", COLD_RUNS);
   console.log(`cold starts measured, load average ${load()}`);
 }
