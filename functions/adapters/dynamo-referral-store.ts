@@ -33,6 +33,7 @@ import type {
   MeetingRecord,
   PendingDecision,
   ReferralRecord,
+  StaffEmailRecord,
   TaskRecord,
 } from "../domain/records";
 import type { Month, MonthCounters, Tally } from "../domain/statistics";
@@ -84,6 +85,16 @@ const meetingMemberKey = (meetingId: string, referralId: string) => ({
   pk: `MEETING#${meetingId}`,
   sk: `REFERRAL#${referralId}`,
 });
+/**
+ * A staff email's key: in the partition of what it is about (the referral, or the meeting of an
+ * agenda), by kind, occurrence and recipient.
+ */
+const staffEmailKey = (
+  email: Pick<StaffEmailRecord, "about" | "aboutId" | "kind" | "occurrence" | "to">,
+) => ({
+  pk: `${email.about === "meeting" ? "MEETING" : "REFERRAL"}#${email.aboutId}`,
+  sk: `STAFF_EMAIL#${email.kind}#${email.occurrence}#${email.to.toLowerCase()}`,
+});
 const agendaKey = (agendaId: string) => ({ pk: `AGENDA#${agendaId}`, sk: "AGENDA" });
 /** Helfo notifications share one partition, sorted by breach: few, and read all at once for export. */
 const HELFO_PARTITION = "HELFO";
@@ -98,7 +109,15 @@ const helfoKey = (notification: { breachedAt: string; referralId: string }) => (
 export const MEETING_PARTITION = "MEETING";
 const meetingSortKey = (startsAt: string, meetingId: string) => `${startsAt}#${meetingId}`;
 /** The attributes of a meeting item (aliased where DynamoDB reserves the word). */
-const MEETING_ATTRIBUTES = ["meetingId", "startsAt", "capacity", "seats", "agendaId", "agendaSentAt"];
+const MEETING_ATTRIBUTES = [
+  "meetingId",
+  "startsAt",
+  "capacity",
+  "seats",
+  "agendaId",
+  "agendaSentAt",
+  "agendaDeliveredAt",
+];
 
 /** A month's statistics counters: one item per Oslo month of receipt, a flat map of numbers. */
 const statisticsKey = (month: Month) => ({ pk: `STATISTICS#${month}`, sk: "STATISTICS" });
@@ -122,6 +141,7 @@ function toMeeting(item: Record<string, unknown>): MeetingRecord {
     seats: Number(item.seats),
     agendaId: String(item.agendaId),
     ...(typeof item.agendaSentAt === "string" ? { agendaSentAt: item.agendaSentAt } : {}),
+    ...(typeof item.agendaDeliveredAt === "string" ? { agendaDeliveredAt: item.agendaDeliveredAt } : {}),
   };
 }
 
@@ -388,7 +408,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     await this.transact([this.eventPut(referralId, event)], "event already exists");
   }
 
-  async createTask(task: TaskRecord, event: AuditEvent): Promise<void> {
+  async createTask(task: TaskRecord, event: AuditEvent, options: { ordinal?: number } = {}): Promise<void> {
     await this.transact(
       [
         {
@@ -398,6 +418,23 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
             ConditionExpression: "attribute_not_exists(pk)",
           },
         },
+        // The task's place among the referral's tasks: one task per place.
+        ...(options.ordinal === undefined
+          ? []
+          : [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    pk: `REFERRAL#${task.referralId}`,
+                    sk: `TASK_PLACE#${options.ordinal}`,
+                    recordType: "task-place",
+                    taskId: task.taskId,
+                  },
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
+              },
+            ]),
         this.eventPut(task.referralId, event),
       ],
       "task already exists",
@@ -484,8 +521,9 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           Update: {
             TableName: this.tableName,
             Key: taskKey(task.referralId, task.taskId),
-            UpdateExpression:
-              "SET #state = :answered, decision = :decision, answeredBy = :by, answeredAt = :at",
+            UpdateExpression: `SET #state = :answered, decision = :decision, answeredBy = :by, answeredAt = :at${
+              answer.answerStoredAt ? ", answerStoredAt = :storedAt" : ""
+            }`,
             ConditionExpression: "#state = :open",
             ExpressionAttributeNames: { "#state": "state" },
             ExpressionAttributeValues: {
@@ -494,6 +532,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
               ":decision": answer.decision,
               ":by": answer.answeredBy,
               ":at": answer.answeredAt,
+              ...(answer.answerStoredAt ? { ":storedAt": answer.answerStoredAt } : {}),
             },
           },
         },
@@ -523,7 +562,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       new UpdateCommand({
         TableName: this.tableName,
         Key: taskKey(task.referralId, task.taskId),
-        UpdateExpression: "SET #state = :open REMOVE decision, answeredBy, answeredAt",
+        UpdateExpression: "SET #state = :open REMOVE decision, answeredBy, answeredAt, answerStoredAt",
         ConditionExpression: "#state = :answered",
         ExpressionAttributeNames: { "#state": "state" },
         ExpressionAttributeValues: { ":open": "open", ":answered": "answered" },
@@ -599,6 +638,34 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async reviveTask(
+    task: TaskRecord,
+    rearm: Parameters<ReferralStore["reviveTask"]>[1],
+    event: AuditEvent,
+  ): Promise<void> {
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: taskKey(task.referralId, task.taskId),
+            UpdateExpression: "SET #state = :open, taskToken = :token, rearmedAt = :at",
+            ConditionExpression: "#state = :expired AND attribute_not_exists(decision)",
+            ExpressionAttributeNames: { "#state": "state" },
+            ExpressionAttributeValues: {
+              ":open": "open",
+              ":expired": "expired",
+              ":token": rearm.taskToken,
+              ":at": rearm.rearmedAt,
+            },
+          },
+        },
+        this.eventPut(task.referralId, event),
+      ],
+      "task cannot be revived",
+    );
   }
 
   async recordDecision(
@@ -764,6 +831,23 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     }
   }
 
+  async completeAgenda(meeting: MeetingRecord, deliveredAt: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: meetingKey(meeting.meetingId),
+          UpdateExpression: "SET agendaDeliveredAt = :at",
+          ConditionExpression: "agendaId = :agendaId AND attribute_not_exists(agendaDeliveredAt)",
+          ExpressionAttributeValues: { ":at": deliveredAt, ":agendaId": meeting.agendaId },
+        }),
+      );
+    } catch (error) {
+      // Already delivered (an overlapping run finished it): nothing to do.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async findMeetingByAgendaId(agendaId: string): Promise<MeetingRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: agendaKey(agendaId), ConsistentRead: true }),
@@ -869,6 +953,93 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           ConditionExpression: "#status = :sending AND claimId = :claimId",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: { ":sending": "sending", ":claimId": letter.claimId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async claimStaffEmail(email: StaffEmailRecord): Promise<StaffEmailRecord | undefined> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...staffEmailKey(email), recordType: "staff-email", ...email },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: staffEmailKey(email), ConsistentRead: true }),
+      );
+      return Item ? stripKeys<StaffEmailRecord>(Item) : undefined;
+    }
+  }
+
+  async takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: staffEmailKey(email),
+          UpdateExpression: "SET claimId = :claimId, claimedAt = :claimedAt",
+          ConditionExpression:
+            fromClaimId === undefined
+              ? "#status = :sending AND attribute_not_exists(claimId)"
+              : "#status = :sending AND claimId = :from",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":sending": "sending",
+            ":claimId": email.claimId,
+            ":claimedAt": email.claimedAt,
+            ...(fromClaimId === undefined ? {} : { ":from": fromClaimId }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseStaffEmail(email: StaffEmailRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: staffEmailKey(email),
+          ConditionExpression: "#status = :sending AND claimId = :claimId",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":sending": "sending", ":claimId": email.claimId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async completeStaffEmail(
+    email: StaffEmailRecord,
+    sent: { sentAt: string; messageId: string },
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: staffEmailKey(email),
+          UpdateExpression: "SET #status = :sent, sentAt = :sentAt, messageId = :messageId",
+          // Only over a claim: a record released meanwhile is not brought back as a bare item.
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":sent": "sent",
+            ":sentAt": sent.sentAt,
+            ":messageId": sent.messageId,
+          },
         }),
       );
     } catch (error) {

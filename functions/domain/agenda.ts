@@ -8,9 +8,12 @@
 import { renderAgendaEmail } from "../views/agenda-email";
 import { type CalendarRules, osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
+import { EmailInFlight } from "./errors";
 import { workingDaysLeft } from "./legal-clock";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { MeetingRecord, ReferralRecord, TaskRecord } from "./records";
+import { CLAIM_LEASE_MS } from "./send-once";
+import { sendStaffEmails } from "./staff-mail";
 
 const MS_PER_HOUR = 3_600_000;
 
@@ -33,10 +36,11 @@ export interface SendAgendasResult {
 
 /**
  * SendAgendas (every 15 minutes): for each meeting with a seat taken that starts within the next
- * `agendaLeadHours` and has no agenda sent, claims the agenda (a conditional write, so two runs
- * never both send it) and emails the meeting's team one neutral message with the agenda link. If
- * the email fails, the claim is given back so the next run tries again, and the run fails after
- * the other meetings have had their turn.
+ * `agendaLeadHours` and whose agenda is not yet delivered, claims the agenda (a conditional write, so
+ * of two overlapping runs one sends it) and emails each member of the meeting's team one neutral
+ * message with the agenda link, once per member (a staff email claim, see staff-mail.ts). If an email
+ * fails, the claim is given back and the next run sends only to those who lack it; a claim left by a
+ * run that died is taken up after its lease. The run fails after the other meetings had their turn.
  */
 export async function sendAgendas(deps: {
   store: ReferralStore;
@@ -51,9 +55,14 @@ export async function sendAgendas(deps: {
   const result: SendAgendasResult = { meetingIds: [], emails: 0 };
   const failures: unknown[] = [];
   for (const meeting of meetings) {
-    if (meeting.seats < 1 || meeting.agendaSentAt !== undefined) continue;
-    const sentAt = deps.clock.now().toISOString();
-    if (!(await deps.store.claimAgenda(meeting, sentAt))) continue;
+    if (meeting.seats < 1 || meeting.agendaDeliveredAt !== undefined) continue;
+    let claimedAt = meeting.agendaSentAt;
+    if (claimedAt === undefined) {
+      claimedAt = deps.clock.now().toISOString();
+      if (!(await deps.store.claimAgenda(meeting, claimedAt))) continue;
+    } else if (deps.clock.now().getTime() - Date.parse(claimedAt) < CLAIM_LEASE_MS) {
+      continue; // another run is sending it now
+    }
     const email = renderAgendaEmail({
       agendaUrl: agendaUrlOf(deps.publicBaseUrl, meeting.agendaId),
       meetingId: meeting.meetingId,
@@ -61,14 +70,19 @@ export async function sendAgendas(deps: {
       clinicName: deps.config.clinic.name,
     });
     try {
-      for (const member of meetingTeamOf(deps.config)) {
-        await deps.mailer.send({ to: member.email, ...email });
-        result.emails += 1;
-      }
-      result.meetingIds.push(meeting.meetingId);
+      const sent = await sendStaffEmails(
+        deps,
+        { about: "meeting", aboutId: meeting.meetingId, kind: "agenda", occurrence: meeting.agendaId },
+        meetingTeamOf(deps.config).map((member) => member.email),
+        email,
+      );
+      await deps.store.completeAgenda(meeting, deps.clock.now().toISOString());
+      result.emails += sent;
+      if (sent > 0) result.meetingIds.push(meeting.meetingId);
     } catch (error) {
-      await deps.store.releaseAgenda(meeting, sentAt);
-      failures.push(error);
+      await deps.store.releaseAgenda(meeting, claimedAt).catch(() => undefined);
+      // Another run holds a member's email: it completes the agenda; not this run's failure.
+      if (!(error instanceof EmailInFlight)) failures.push(error);
     }
   }
   if (failures.length > 0) throw failures[0];

@@ -23,6 +23,7 @@ import { isAtRisk, type LegalClock, legalClockFor, secondsUntil, workingDaysLeft
 import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
+import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 import { tallyOfDecision } from "./statistics";
 
 /** The audit actor of a workflow step. */
@@ -178,12 +179,12 @@ export async function planIntake(
   }
 
   if (isAtRisk(clock, now) && !referral.atRisk) {
-    // Alert first, flag after: a retried step may alert twice, but never not at all.
+    // Alert first (once, by its claim), flag after: a retry after a crash in between alerts no more.
     const deadlinePassed = now.getTime() > clock.deadline.getTime();
     const lead = leadOf(deps.config);
     if (lead) {
       const email = renderAtRiskEmail({ ...staffEmailFacts(referral, clock, deps.config), deadlinePassed });
-      await deps.mailer.send({ to: lead.email, ...email });
+      await sendStaffEmail(deps, aboutReferral(referralId, "at-risk", clock.dueDate), lead.email, email);
     }
     await deps.store.flagReferral(referralId, "atRisk", {
       type: "deadline-at-risk",
@@ -205,7 +206,12 @@ export async function planIntake(
         ...staffEmailFacts(referral, clock, deps.config),
         ...(meetingId ? { meetingTime: formatMeetingTime(meetingId) } : {}),
       });
-      await deps.mailer.send({ to: lead.email, ...email });
+      await sendStaffEmail(
+        deps,
+        aboutReferral(referralId, "meeting-at-risk", clock.dueDate),
+        lead.email,
+        email,
+      );
     }
     await deps.store.flagReferral(referralId, "atRisk", {
       type: "meeting-at-risk",
@@ -258,8 +264,10 @@ export type NotifyPhase = "initial" | "rearm";
  * token) and emails the assignment's assessors (the single assessor, or the meeting's team) a
  * neutral message with its link and the meeting's time. `rearm` (after a reminder or an
  * escalation) swaps the new token into the same task, so the link in every email keeps working,
- * and emails no one. A retried `initial` re-arms the task it created and emails again (at least
- * once); a `rearm` that finds no live task (it expired in a race) starts a new one, as `initial`.
+ * and emails no one. A retried `initial` re-arms the task it created; the task email goes once per
+ * task and assessor (a claim, see staff-mail.ts), so the retry sends only what is missing. A resumed
+ * workflow whose task was expired when it failed takes that task up again (same link, no new email);
+ * a `rearm` that finds no task at all starts a new one, as `initial`.
  * The emails name no patient, diagnosis or referral text.
  */
 export async function notifyAssessors(
@@ -269,40 +277,9 @@ export async function notifyAssessors(
   const referral = await mustGetReferral(deps.store, input.referralId);
   const phase = input.phase ?? "initial";
   const step = "NotifyAssessors";
-  const now = deps.clock.now();
-  const live = await liveTaskOf(deps.store, referral.referralId);
-
-  let taskId: string;
-  if (live) {
-    await deps.store.rearmTask(
-      live,
-      { taskToken: input.taskToken, rearmedAt: now.toISOString() },
-      {
-        type: "assessment-task-rearmed",
-        at: now.toISOString(),
-        actor: workflowActor(step),
-        details: { taskId: live.taskId, phase },
-      },
-    );
-    if (phase === "rearm") return { taskId: live.taskId };
-    taskId = live.taskId;
-  } else {
-    const task: TaskRecord = {
-      taskId: newTaskId(),
-      referralId: referral.referralId,
-      taskToken: input.taskToken,
-      state: "open",
-      createdAt: now.toISOString(),
-      csrfToken: newCsrfToken(),
-    };
-    await deps.store.createTask(task, {
-      type: "assessment-task-created",
-      at: task.createdAt,
-      actor: workflowActor(step),
-      details: { taskId: task.taskId, phase },
-    });
-    taskId = task.taskId;
-  }
+  const armed = await armTask(deps, referral.referralId, input.taskToken, phase, step);
+  if (!armed.email) return { taskId: armed.taskId };
+  const taskId = armed.taskId;
 
   const clock = legalClockFor(referral, deps.config.legalClock);
   const meetingId = referral.assignment?.meetingId;
@@ -312,16 +289,84 @@ export async function notifyAssessors(
     ...(meetingId ? { meetingTime: formatMeetingTime(meetingId) } : {}),
   });
   const assessors = assessorsOf(referral, deps.config);
-  for (const assessor of assessors) {
-    await deps.mailer.send({ to: assessor.email, ...email });
+  // Once per task and assessor: a retried step, or a resumed one that took up the task it had,
+  // sends the link only to those who do not have it yet.
+  const sent = await sendStaffEmails(
+    deps,
+    aboutReferral(referral.referralId, "task", taskId),
+    assessors.map((assessor) => assessor.email),
+    email,
+  );
+  if (sent > 0) {
+    await deps.store.appendEvent(referral.referralId, {
+      type: "assessors-notified",
+      at: deps.clock.now().toISOString(),
+      actor: workflowActor(step),
+      details: { taskId, recipients: sent },
+    });
   }
-  await deps.store.appendEvent(referral.referralId, {
-    type: "assessors-notified",
-    at: deps.clock.now().toISOString(),
-    actor: workflowActor(step),
-    details: { taskId, recipients: assessors.length },
-  });
   return { taskId };
+}
+
+/**
+ * The task a wait takes its answer from, holding the wait's token: the live task re-armed; else the
+ * task a failed workflow left expired, revived (its link works again); else a new one. A new task
+ * takes the referral's next task place (`ordinal`), so of two overlapping invocations one creates it
+ * and the other re-arms it. `email` says whether the task email is (still) due: not for a plain re-arm.
+ */
+async function armTask(
+  deps: { store: ReferralStore; clock: Clock },
+  referralId: string,
+  taskToken: string,
+  phase: NotifyPhase,
+  step: string,
+): Promise<{ taskId: string; email: boolean }> {
+  for (let pass = 1; ; pass++) {
+    const now = deps.clock.now().toISOString();
+    const tasks = await deps.store.listTasks(referralId);
+    const live = tasks.filter((task) => task.state === "open" || task.state === "answered").at(-1);
+    const rearmed = (taskId: string, revived?: true) => ({
+      type: "assessment-task-rearmed" as const,
+      at: now,
+      actor: workflowActor(step),
+      details: { taskId, phase, ...(revived ? { revived } : {}) },
+    });
+    if (live) {
+      await deps.store.rearmTask(live, { taskToken, rearmedAt: now }, rearmed(live.taskId));
+      return { taskId: live.taskId, email: phase !== "rearm" };
+    }
+    // A resumed workflow (its referral had failed, and MarkFailed expired the task) takes up the task
+    // it had: the link the assessors already hold works again, and no new link is emailed.
+    const expired = tasks.filter((task) => task.state === "expired" && !task.decision).at(-1);
+    if (expired) {
+      await deps.store.reviveTask(expired, { taskToken, rearmedAt: now }, rearmed(expired.taskId, true));
+      return { taskId: expired.taskId, email: true };
+    }
+    const task: TaskRecord = {
+      taskId: newTaskId(),
+      referralId,
+      taskToken,
+      state: "open",
+      createdAt: now,
+      csrfToken: newCsrfToken(),
+    };
+    try {
+      await deps.store.createTask(
+        task,
+        {
+          type: "assessment-task-created",
+          at: now,
+          actor: workflowActor(step),
+          details: { taskId: task.taskId, phase },
+        },
+        { ordinal: tasks.length },
+      );
+      return { taskId: task.taskId, email: true };
+    } catch (error) {
+      // An overlapping invocation created the task first: take that one (the next pass re-arms it).
+      if (!(error instanceof StaleStateError) || pass > 1) throw error;
+    }
+  }
 }
 
 /** What the task page shows, or why it cannot be shown. */
@@ -405,7 +450,13 @@ export async function submitDecision(
   try {
     await deps.store.answerTask(
       task,
-      { decision, answeredBy: decision.assessedBy, answeredAt: now.toISOString() },
+      {
+        decision,
+        answeredBy: decision.assessedBy,
+        answeredAt: now.toISOString(),
+        // Real time, even under the local simulated clock: see TaskRecord.answerStoredAt.
+        answerStoredAt: new Date().toISOString(),
+      },
       {
         type: "decision-submitted",
         at: now.toISOString(),

@@ -2,8 +2,9 @@
  * The deadline timer's two steps: RemindAssessors (the reminder point has come, a decision has not)
  * and RecordBreach (the 10 working days have run out: record the breach once, escalate to the clinic
  * lead each working day). Each returns how long the workflow should wait before the next step, from
- * the calendar and the clinic's rules at run time. Emails go out at least once (a retried step may
- * send one twice); the breach flag, its audit event and its metric are recorded once.
+ * the calendar and the clinic's rules at run time. Emails go out once (claimed per reminder point,
+ * or per day of escalation, and recipient); the breach flag, its audit event and its metric are
+ * recorded once.
  */
 
 import { renderEscalationEmail, renderReminderEmail } from "../views/staff-email";
@@ -16,6 +17,7 @@ import {
   taskUrlOf,
   workflowActor,
 } from "./assessment";
+import { osloDate } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { legalClockFor, nextEscalationAt, secondsUntil } from "./legal-clock";
 import {
@@ -26,6 +28,7 @@ import {
   type Metrics,
   type ReferralStore,
 } from "./ports";
+import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 import { tallyOfBreach } from "./statistics";
 
 /** What the timer steps need. */
@@ -65,7 +68,13 @@ export async function remindAssessors(
       taskUrl: taskUrlOf(deps.publicBaseUrl, task.taskId),
       ...staffEmailFacts(referral, clock, deps.config),
     });
-    for (const assessor of recipients) await deps.mailer.send({ to: assessor.email, ...email });
+    // Once per reminder point and assessor, however often the step is retried.
+    await sendStaffEmails(
+      deps,
+      aboutReferral(referral.referralId, "reminder", clock.reminderAt.toISOString()),
+      recipients.map((assessor) => assessor.email),
+      email,
+    );
   }
   await deps.store.appendEvent(referral.referralId, {
     type: "assessors-reminded",
@@ -100,13 +109,19 @@ export async function recordBreach(
 
   const task = await liveTaskOf(deps.store, referral.referralId);
   const lead = leadOf(deps.config);
-  // Escalate first, flag after: a retried step may escalate twice, but never not at all.
+  // Escalate first, flag after; the escalation goes once per Oslo day (its claim), so a retry after
+  // a crash in between does not escalate again.
   if (lead) {
     const email = renderEscalationEmail({
       ...(task ? { taskUrl: taskUrlOf(deps.publicBaseUrl, task.taskId) } : {}),
       ...staffEmailFacts(referral, clock, deps.config),
     });
-    await deps.mailer.send({ to: lead.email, ...email });
+    await sendStaffEmail(
+      deps,
+      aboutReferral(referral.referralId, "escalation", osloDate(now)),
+      lead.email,
+      email,
+    );
   }
   const firstBreach = await deps.store.flagReferral(
     referral.referralId,

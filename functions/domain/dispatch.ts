@@ -4,7 +4,6 @@
  * it is sent, keyed on referral, letter kind and recipient, so a retried or overlapping workflow step
  * never sends the same letter twice, and an interrupted one resumes with the letters not yet sent.
  */
-import { randomBytes } from "node:crypto";
 import {
   type DecisionLetterInput,
   type LetterAssessment,
@@ -14,18 +13,20 @@ import {
 import { renderPostalLetterEscalationEmail } from "../views/staff-email";
 import { osloDate, osloStartOfDay } from "./calendar";
 import type { ClinicConfig } from "./clinic";
-import {
-  DecisionMissing,
-  isUnavailable,
-  LetterInFlight,
-  MailRejected,
-  MailUnavailable,
-  ReferralNotFound,
-} from "./errors";
+import { DecisionMissing, LetterInFlight, ReferralNotFound } from "./errors";
 import { validateNationalId } from "./national-id";
-import { type Clock, type Mailer, type ReferralStore, StaleStateError } from "./ports";
+import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, RecipientRole, ReferralRecord } from "./records";
 import type { ReferralSubmission } from "./referral";
+import {
+  CLAIM_LEASE_MS,
+  type ClaimSlots,
+  claimSend,
+  recordSend,
+  sendClaimed,
+  withNewClaim,
+} from "./send-once";
+import { aboutReferral, sendStaffEmails } from "./staff-mail";
 import { type Tally, tallyOfPatientInformed } from "./statistics";
 
 const actor: Actor = { kind: "system", id: "workflow:DispatchLetters" };
@@ -193,36 +194,25 @@ export async function dispatchDecisionLetters(
   };
 }
 
-/**
- * How long a `sending` claim keeps every other attempt off its letter: longer than any one attempt
- * can take between claiming and recording (the dispatch Lambda's 60 s timeout), so only a claim
- * whose holder died is taken over. Wall-clock time, even under the local simulated clock: it bounds
- * how long a process may hold the claim, and processes run in real time.
- */
-export const LETTER_CLAIM_LEASE_MS = 2 * 60_000;
+/** How long a letter's `sending` claim keeps other attempts off it (see send-once.ts). */
+export const LETTER_CLAIM_LEASE_MS = CLAIM_LEASE_MS;
 
-/** Waits between attempts to record a sent letter (the send cannot be taken back; the record must land). */
-const RECORD_RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A claim's random id: tells this attempt's claim from another's (and from its own SDK retry's). */
-function newClaimId(): string {
-  return randomBytes(12).toString("base64url");
-}
+/** The letter store's claims, as the claim protocol (send-once.ts) uses them. */
+const letterSlots = (store: ReferralStore): ClaimSlots<LetterRecord> => ({
+  claim: (letter) => store.claimLetter(letter),
+  takeOver: (letter, from) => store.takeOverLetter(letter, from),
+});
 
 /**
  * Sends one letter exactly once per referral, letter kind (and request) and recipient, as far as a
- * mail service without idempotency keys allows:
+ * mail service without idempotency keys allows (the claim protocol of send-once.ts):
  *
- * 1. Claim the letter's slot in the store (a conditional put with a random claim id). A slot that is
- *    `sent` or `awaiting-postal` is done: nothing to do. A `sending` slot of another attempt younger
- *    than {@link LETTER_CLAIM_LEASE_MS} is someone else's send in progress: throw LetterInFlight
- *    (the workflow retries; a double-clicked form sends nothing more). An older one is taken over,
- *    conditionally, so of two late attempts only one proceeds.
- * 2. Send. When the mail service answers that it did not send (MailUnavailable, MailRejected), the
- *    claim is dropped so the next attempt sends at once. When it gives no answer (MailUnanswered),
- *    the claim stays: the mail may have gone, so it is sent again only after the lease.
+ * 1. Claim the letter's slot in the store. A slot that is `sent` or `awaiting-postal` is done:
+ *    nothing to do. A `sending` slot of another attempt younger than {@link LETTER_CLAIM_LEASE_MS}
+ *    is someone else's send in progress: throw LetterInFlight (the workflow retries; a
+ *    double-clicked form sends nothing more). An older one is taken over, conditionally.
+ * 2. Send. When the mail service answers that it did not send, the claim is dropped so the next
+ *    attempt sends at once; when it gives no answer, the claim stays until its lease runs out.
  * 3. Record `sent` at once, retrying for a few seconds: the window in which a crash repeats a send
  *    is from SES accepting the message to this write landing (see the README).
  *
@@ -236,15 +226,8 @@ export async function deliverLetter(
   tallyWhenSent?: (sentAt: string) => Tally | undefined,
 ): Promise<boolean> {
   const details = { letterKind: letter.letterKind, recipientRole: letter.recipientRole };
-  const claim: LetterRecord = { ...letter, claimId: newClaimId(), claimedAt: new Date().toISOString() };
-  const earlier = await deps.store.claimLetter(claim);
-  if (earlier && earlier.status !== "sending") return false; // sent, or already queued for post
-  if (earlier && earlier.claimId !== claim.claimId) {
-    // An SDK retry of our own put finds our own claim; anything else is another attempt's.
-    const heldFor = Date.now() - Date.parse(earlier.claimedAt ?? earlier.createdAt);
-    if (heldFor < LETTER_CLAIM_LEASE_MS) throw new LetterInFlight();
-    if (!(await deps.store.takeOverLetter(claim, earlier.claimId))) throw new LetterInFlight();
-  }
+  const claim = withNewClaim(letter);
+  if ((await claimSend(letterSlots(deps.store), claim, () => new LetterInFlight())) === "done") return false;
   if (!claim.to) {
     await deps.store.completeLetter(
       claim,
@@ -253,41 +236,20 @@ export async function deliverLetter(
     );
     return false;
   }
-  let messageId: string;
-  try {
-    messageId = await deps.mailer.send({
-      to: claim.to,
-      subject: claim.subject,
-      text: claim.text,
-      html: claim.html,
-    });
-  } catch (error) {
-    if (error instanceof MailUnavailable || error instanceof MailRejected) {
-      // The mail service answered: nothing was sent. Free the slot for the next attempt (if this
-      // write fails too, the lease frees it later).
-      await deps.store.releaseLetter(claim).catch(() => undefined);
-    }
-    throw error;
-  }
+  const messageId = await sendClaimed(
+    deps.mailer,
+    { to: claim.to, subject: claim.subject, text: claim.text, html: claim.html },
+    () => deps.store.releaseLetter(claim),
+  );
   const sentAt = deps.clock.now().toISOString();
-  const record = () =>
+  await recordSend(() =>
     deps.store.completeLetter(
       claim,
       { status: "sent", sentAt, messageId },
       { type: "letter-sent", at: sentAt, actor, details },
       tallyWhenSent?.(sentAt),
-    );
-  for (const delay of [...RECORD_RETRY_DELAYS_MS, undefined]) {
-    try {
-      await record();
-      return true;
-    } catch (error) {
-      // Already completed: an earlier attempt of this write landed after all.
-      if (error instanceof StaleStateError) return true;
-      if (delay === undefined || !isUnavailable(error)) throw error;
-      await sleep(delay);
-    }
-  }
+    ),
+  );
   return true;
 }
 
@@ -318,8 +280,13 @@ export async function escalateWaitingPatientLetter(
   const lead = deps.config.intakeTeam.find((member) => member.lead) ?? deps.config.intakeTeam[0];
   const clerk = deps.config.clinic.clerkEmail;
   const to = [...new Set([...(clerk ? [clerk] : []), ...(lead ? [lead.email] : [])])];
-  // Tell first, record after: a retried step may tell twice, but never not at all.
-  for (const address of to) await deps.mailer.send({ to: address, ...email });
+  // Tell first (once per address, by its claim), record after: a retry tells no one twice.
+  await sendStaffEmails(
+    deps,
+    aboutReferral(referralId, "postal-escalation", file.referral.assessmentDueDate),
+    to,
+    email,
+  );
   await deps.store.appendEvent(referralId, {
     type: "postal-letter-escalated",
     at: deps.clock.now().toISOString(),

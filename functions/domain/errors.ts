@@ -60,6 +60,12 @@ export class DecisionMissing extends named("DecisionMissing", "The referral has 
  */
 export class LetterInFlight extends named("LetterInFlight", "Another attempt is sending this letter", true) {}
 
+/**
+ * Another invocation holds the claim on this staff email (same kind, occurrence and recipient) and
+ * may be sending it right now. Passing, like LetterInFlight: a retry finds it sent.
+ */
+export class EmailInFlight extends named("EmailInFlight", "Another attempt is sending this email", true) {}
+
 /** An error worth answering 503 (and retrying): a dependency was unavailable or busy. */
 export function isUnavailable(error: unknown): boolean {
   return error instanceof FristError && error.transient;

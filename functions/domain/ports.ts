@@ -13,6 +13,7 @@ import type {
   PendingDecision,
   RecordedDecision,
   ReferralRecord,
+  StaffEmailRecord,
   TaskRecord,
 } from "./records";
 import type { ReferralStatus } from "./referral";
@@ -87,7 +88,12 @@ export interface ReferralStore {
    */
   flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent, tally?: Tally): Promise<boolean>;
   appendEvent(referralId: string, event: AuditEvent): Promise<void>;
-  createTask(task: TaskRecord, event: AuditEvent): Promise<void>;
+  /**
+   * Creates a task (throws StaleStateError when its id exists). With `ordinal` (how many tasks the
+   * referral had when this one was planned), the task takes that place among the referral's tasks:
+   * a second task planned at the same place (an overlapping invocation) throws StaleStateError.
+   */
+  createTask(task: TaskRecord, event: AuditEvent, options?: { ordinal?: number }): Promise<void>;
   findTask(taskId: string): Promise<TaskRecord | undefined>;
   getTask(referralId: string, taskId: string): Promise<TaskRecord | undefined>;
   /** Every task of a referral, oldest first. */
@@ -107,7 +113,7 @@ export interface ReferralStore {
    */
   answerTask(
     task: TaskRecord,
-    answer: { decision: Decision; answeredBy: string; answeredAt: string },
+    answer: { decision: Decision; answeredBy: string; answeredAt: string; answerStoredAt?: string },
     event: AuditEvent,
   ): Promise<void>;
   /**
@@ -117,6 +123,16 @@ export interface ReferralStore {
   reopenTask(task: TaskRecord): Promise<void>;
   /** Marks a task expired: its workflow no longer waits, so its link answers 410. */
   expireTask(task: TaskRecord): Promise<void>;
+  /**
+   * Opens an expired task again for a resumed workflow's wait, with that wait's token: the same task
+   * id, so the link already emailed works again. Only an expired task that holds no decision; throws
+   * StaleStateError otherwise.
+   */
+  reviveTask(
+    task: TaskRecord,
+    rearm: { taskToken: string; rearmedAt: string },
+    event: AuditEvent,
+  ): Promise<void>;
   /**
    * Records the decision on the referral (status `decided`) and drops its pending decision, in one
    * write; a repeat for the same task is a no-op.
@@ -147,6 +163,8 @@ export interface ReferralStore {
   claimAgenda(meeting: MeetingRecord, sentAt: string): Promise<boolean>;
   /** Undoes this run's claim (the email failed), so a later run sends the agenda again. */
   releaseAgenda(meeting: MeetingRecord, sentAt: string): Promise<void>;
+  /** Marks a meeting's agenda delivered to the whole team (`agendaDeliveredAt`): later runs skip it. */
+  completeAgenda(meeting: MeetingRecord, deliveredAt: string): Promise<void>;
   /** The meeting whose agenda has this id, once its agenda email is claimed. */
   findMeetingByAgendaId(agendaId: string): Promise<MeetingRecord | undefined>;
   /** The referrals filed under a meeting (see changeStatus), in no particular order. */
@@ -164,6 +182,17 @@ export interface ReferralStore {
   takeOverLetter(letter: LetterRecord, fromClaimId: string | undefined): Promise<boolean>;
   /** Drops this attempt's `sending` claim (the mail service said it did not send), so a retry sends. */
   releaseLetter(letter: LetterRecord): Promise<void>;
+  /**
+   * Claims a staff email's slot (about, kind, occurrence, recipient) with its `claimId`/`claimedAt`;
+   * returns the record already there when it was claimed before.
+   */
+  claimStaffEmail(email: StaffEmailRecord): Promise<StaffEmailRecord | undefined>;
+  /** Takes over a `sending` staff email claim, only while it is still `fromClaimId`'s. */
+  takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined): Promise<boolean>;
+  /** Drops this attempt's `sending` claim (the mail service said it did not send). */
+  releaseStaffEmail(email: StaffEmailRecord): Promise<void>;
+  /** Records a staff email sent. */
+  completeStaffEmail(email: StaffEmailRecord, sent: { sentAt: string; messageId: string }): Promise<void>;
   completeLetter(
     letter: LetterRecord,
     outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },

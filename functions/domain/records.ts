@@ -75,7 +75,10 @@ export interface MeetingRecord {
   seats: number;
   /** Random, URL-safe: the agenda page's address (`/agendas/{agendaId}`) is the capability. */
   agendaId: string;
+  /** When a run claimed the agenda email (the clinic's clock); cleared when that run's send failed. */
   agendaSentAt?: string;
+  /** When every team member had the agenda email: the meeting is done with. */
+  agendaDeliveredAt?: string;
 }
 
 /** The referral as stored: the submission as received plus what Frist derived and decided. */
@@ -156,6 +159,11 @@ export interface TaskRecord {
   /** When the token was last swapped for a new wait. */
   rearmedAt?: string;
   answeredAt?: string;
+  /**
+   * When the answer was stored by the wall clock (`answeredAt` is the clinic's clock, simulated
+   * locally): recovery leaves the answering request a real-time grace period to resume the workflow.
+   */
+  answerStoredAt?: string;
   answeredBy?: string;
   decision?: Decision;
   /**
@@ -176,6 +184,46 @@ export interface PendingDecision {
   taskId: string;
   outcome: Decision["outcome"];
   answeredAt: string;
+}
+
+/**
+ * The kinds of staff email. Each goes once per occurrence and recipient (a {@link StaffEmailRecord}):
+ * `task` (the assessors' task link, per task), `reminder` (per reminder point), `escalation` (the
+ * lead, per Oslo day of escalation), `at-risk` and `meeting-at-risk` (the lead, per due date),
+ * `start-of-care-reminder` and `start-of-care-breach` (the lead, per start-of-care deadline),
+ * `postal-escalation` (clerk and lead, per due date), `agenda` (the meeting's team, per agenda).
+ */
+export type StaffEmailKind =
+  | "task"
+  | "reminder"
+  | "escalation"
+  | "at-risk"
+  | "meeting-at-risk"
+  | "start-of-care-reminder"
+  | "start-of-care-breach"
+  | "postal-escalation"
+  | "agenda";
+
+/**
+ * One staff email's claim and record: keyed on what it is about (a referral, or for the agenda an
+ * intake meeting), its kind, its occurrence and its recipient, so a retried or overlapping step sends
+ * it once (the claim protocol of send-once.ts). Staff addresses and ids only, never the email's text.
+ */
+export interface StaffEmailRecord {
+  about: "referral" | "meeting";
+  /** The referral's id, or the meeting's. */
+  aboutId: string;
+  kind: StaffEmailKind;
+  /** Which one of its kind (see {@link StaffEmailKind}): a task id, a date or an instant. */
+  occurrence: string;
+  to: string;
+  status: "sending" | "sent";
+  createdAt: string;
+  claimId?: string;
+  /** Wall-clock time of the claim (its lease). */
+  claimedAt?: string;
+  sentAt?: string;
+  messageId?: string;
 }
 
 export type RecipientRole = "referrer" | "patient" | "gp";

@@ -36,6 +36,12 @@ export interface PendingDecisionRef {
   taskId: string;
   outcome: Decision["outcome"];
   answeredAt: string;
+  /**
+   * When the answer was stored, by the wall clock (see TaskRecord.answerStoredAt): the request that
+   * stored it runs in real time, so its own resume is over a real-time grace period later, however
+   * fast the local simulated clock runs.
+   */
+  storedAt?: string;
 }
 
 /** Everything {@link assessRecovery} looks at for one referral. */
@@ -153,7 +159,12 @@ const ageMs = (now: Date, at: string | undefined) =>
 export function assessRecovery(
   snapshot: RecoverySnapshot,
   now: Date,
-  options: { policy?: RecoveryPolicy; manual?: boolean } = {},
+  options: {
+    policy?: RecoveryPolicy;
+    manual?: boolean;
+    /** The wall clock's now, for a decision's `storedAt` (defaults to `now`: the same clock on AWS). */
+    wallNow?: Date;
+  } = {},
 ): RecoveryVerdict {
   const policy = options.policy ?? RECOVERY_POLICY;
   const manual = options.manual === true;
@@ -183,8 +194,13 @@ export function assessRecovery(
   switch (latest.status) {
     case "RUNNING":
       if (pendingDecision && referral.status === "awaiting-assessment") {
-        if (!manual && ageMs(now, pendingDecision.answeredAt) < policy.decisionGraceMs)
-          return verdict("healthy");
+        // The request that stored the decision resumes the workflow itself, at once: the grace
+        // period keeps the two from racing for the same token (the loser would turn the clinician's
+        // answer into a 503). Past it, the decision is sent on by the first run that sees it.
+        const age = pendingDecision.storedAt
+          ? ageMs(options.wallNow ?? now, pendingDecision.storedAt)
+          : ageMs(now, pendingDecision.answeredAt);
+        if (!manual && age < policy.decisionGraceMs) return verdict("healthy");
         return verdict("decision-not-resumed", {
           kind: "resume-decision",
           taskId: pendingDecision.taskId,
@@ -225,13 +241,8 @@ export interface RecoveryDeps {
   clock: Clock;
   metrics: Metrics;
   policy?: RecoveryPolicy;
-  /**
-   * The stored decisions the previous run found not taken (`<referralId>#<taskId>`). A run sends a
-   * decision on only when the previous run saw it too: the request that stored it had a whole period to
-   * send it itself, so the two never race for the same token (which would turn the clinician's answer
-   * into a 503), however fast simulated time runs. {@link reconcile} returns the new set.
-   */
-  previouslyPending?: ReadonlySet<string>;
+  /** The wall clock (real time even under the local simulated clock); defaults to the system's. */
+  wallClock?: Clock;
 }
 
 /** The metric each referral found not where its record says counts once per run; the alarm watches it. */
@@ -248,11 +259,7 @@ export interface ReconcileReport {
   checked: number;
   /** The referrals that needed attention, with what was done. */
   outcomes: RecoveryOutcome[];
-  /** The stored decisions found not taken, for the next run's {@link RecoveryDeps.previouslyPending}. */
-  pending: Set<string>;
 }
-
-const pendingKey = (referralId: string, taskId: string) => `${referralId}#${taskId}`;
 
 /** The statuses whose referrals may be stranded: not finished, or failed. */
 const WATCHED_STATUSES: ReferralStatus[] = ["received", "awaiting-assessment", "failed"];
@@ -269,6 +276,7 @@ export function pendingDecisionOf(
     taskId: answered.taskId,
     outcome: answered.decision.outcome,
     answeredAt: answered.answeredAt ?? answered.createdAt,
+    ...(answered.answerStoredAt ? { storedAt: answered.answerStoredAt } : {}),
   };
 }
 
@@ -336,25 +344,25 @@ async function act(deps: RecoveryDeps, verdict: RecoveryVerdict): Promise<string
   }
 }
 
+/** The options {@link assessRecovery} runs with in a reconciler run. */
+function assessOptions(deps: RecoveryDeps, manual: boolean) {
+  return {
+    manual,
+    wallNow: deps.wallClock?.now() ?? new Date(),
+    ...(deps.policy ? { policy: deps.policy } : {}),
+  };
+}
+
 async function assessAndAct(
   deps: RecoveryDeps,
   referralId: string,
   manual: boolean,
-  pending?: Set<string>,
 ): Promise<RecoveryOutcome | undefined> {
   const snapshot = await snapshotOf(deps, referralId);
   if (!snapshot) return undefined;
-  const verdict = assessRecovery(snapshot, deps.clock.now(), {
-    manual,
-    ...(deps.policy ? { policy: deps.policy } : {}),
-  });
+  const verdict = assessRecovery(snapshot, deps.clock.now(), assessOptions(deps, manual));
   if (!verdict.needsAttention) return verdict;
   deps.metrics.count(RECOVERY_METRIC, { referralId });
-  if (verdict.action.kind === "resume-decision" && !manual) {
-    const key = pendingKey(referralId, verdict.action.taskId);
-    pending?.add(key);
-    if (!deps.previouslyPending?.has(key)) return { ...verdict, result: "later" };
-  }
   try {
     const result = await act(deps, verdict);
     return result ? { ...verdict, result } : verdict;
@@ -380,12 +388,11 @@ async function candidates(deps: RecoveryDeps): Promise<Set<string>> {
 export async function reconcile(deps: RecoveryDeps): Promise<ReconcileReport> {
   const ids = await candidates(deps);
   const outcomes: RecoveryOutcome[] = [];
-  const pending = new Set<string>();
   for (const referralId of ids) {
-    const outcome = await assessAndAct(deps, referralId, false, pending);
+    const outcome = await assessAndAct(deps, referralId, false);
     if (outcome?.needsAttention) outcomes.push(outcome);
   }
-  return { checked: ids.size, outcomes, pending };
+  return { checked: ids.size, outcomes };
 }
 
 /** What a run would find, without acting or counting: the operations page's list. */
@@ -395,7 +402,7 @@ export async function inspect(deps: RecoveryDeps): Promise<RecoveryVerdict[]> {
   for (const referralId of ids) {
     const snapshot = await snapshotOf(deps, referralId);
     if (!snapshot) continue;
-    const verdict = assessRecovery(snapshot, deps.clock.now(), deps.policy ? { policy: deps.policy } : {});
+    const verdict = assessRecovery(snapshot, deps.clock.now(), assessOptions(deps, false));
     if (verdict.needsAttention) verdicts.push(verdict);
   }
   return verdicts;

@@ -30,6 +30,7 @@ import { deliverLetter, letterPatientOf } from "./dispatch";
 import type { Clock, Mailer, Metrics, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import type { Actor, HelfoNotificationRecord, LetterRecord, ReferralRecord } from "./records";
+import { aboutReferral, sendStaffEmail } from "./staff-mail";
 import { formatIssues, type Issue } from "./validation";
 
 /** The metric counted once per recorded fristbrudd. */
@@ -120,16 +121,18 @@ export async function remindStartOfCare(
   if (view.startedOn !== null) return { started: true };
   if (referral.startOfCareReminded) return { started: false };
   const lead = leadOf(deps.config);
-  // Remind first, flag after: a retried step may remind twice, but never not at all.
+  // Remind first (once, by its claim), flag after: a retry after a crash in between reminds no more.
   if (lead) {
-    await deps.mailer.send({
-      to: lead.email,
-      ...renderStartOfCareReminderEmail({
+    await sendStaffEmail(
+      deps,
+      aboutReferral(referralId, "start-of-care-reminder", view.deadline),
+      lead.email,
+      renderStartOfCareReminderEmail({
         referralId,
         startOfCareDeadline: view.deadline,
         clinicName: deps.config.clinic.name,
       }),
-    });
+    );
   }
   await deps.store.flagReferral(referralId, "startOfCareReminded", {
     type: "start-of-care-reminded",
@@ -214,16 +217,19 @@ export async function checkStartOfCare(
   };
   await deliverLetter(deps, letter, actor);
 
+  // The lead's notice goes once (its claim), also when a retry finds the breach already recorded.
   const lead = leadOf(deps.config);
-  if (firstTime && lead) {
-    await deps.mailer.send({
-      to: lead.email,
-      ...renderStartOfCareBreachEmail({
+  if (lead) {
+    await sendStaffEmail(
+      deps,
+      aboutReferral(referralId, "start-of-care-breach", view.deadline),
+      lead.email,
+      renderStartOfCareBreachEmail({
         referralId,
         startOfCareDeadline: view.deadline,
         clinicName: deps.config.clinic.name,
       }),
-    });
+    );
   }
   return { breached: true };
 }

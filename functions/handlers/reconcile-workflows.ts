@@ -29,8 +29,6 @@ async function referralsWithStatus(status: ReferralStatus): Promise<string[]> {
 }
 
 const recovery = { ...deps, referralsWithStatus };
-/** What the previous run in this container found pending (see RecoveryDeps.previouslyPending). */
-let previouslyPending: ReadonlySet<string> = new Set();
 
 export const handler = async (event?: { referralId?: unknown; inspect?: unknown }) => {
   if (event?.inspect === true) return { verdicts: await inspect(recovery) };
@@ -39,8 +37,7 @@ export const handler = async (event?: { referralId?: unknown; inspect?: unknown 
     logger.info(`resume requested: ${outcome?.finding ?? "not found"}`, { referralId: event.referralId });
     return { outcome: outcome ?? null };
   }
-  const report = await reconcile({ ...recovery, previouslyPending });
-  previouslyPending = report.pending;
+  const report = await reconcile(recovery);
   for (const outcome of report.outcomes) {
     logger.warn(`workflow needs recovery: ${outcome.finding}, ${outcome.result ?? "no action"}`, {
       referralId: outcome.referralId,

@@ -81,6 +81,7 @@ export const TRANSIENT_ERRORS = [
   "MailUnanswered",
   "WorkflowUnavailable",
   "LetterInFlight",
+  "EmailInFlight",
   "StaleStateError",
   "Lambda.ServiceException",
   "Lambda.AWSLambdaException",

@@ -15,7 +15,7 @@ import {
   type ReferralStore,
   StaleStateError,
 } from "../../functions/domain/ports";
-import type { AuditEvent, LetterRecord, TaskRecord } from "../../functions/domain/records";
+import type { AuditEvent, LetterRecord, StaffEmailRecord, TaskRecord } from "../../functions/domain/records";
 import { createFristApp } from "../../lib/app";
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
@@ -249,6 +249,47 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect((await store.findTask(task.taskId))?.taskToken).toBe("token-2");
     });
 
+    it("revives only an expired task without a decision, with the new wait's token", async () => {
+      await awaiting();
+      const task = await openTask();
+      const rearm = { taskToken: "token-r1", rearmedAt: "2025-03-06T07:00:00.000Z" };
+      await expect(store.reviveTask(task, rearm, event("assessment-task-rearmed"))).rejects.toBeInstanceOf(
+        StaleStateError,
+      );
+      await store.expireTask(task);
+      await store.reviveTask(task, rearm, event("assessment-task-rearmed"));
+      expect(await store.getTask(referralId, task.taskId)).toMatchObject({
+        state: "open",
+        taskToken: "token-r1",
+      });
+
+      await store.answerTask({ ...task, taskToken: "token-r1" }, answer, event("decision-submitted"));
+      await store.expireTask(task);
+      await expect(
+        store.reviveTask(task, { ...rearm, taskToken: "token-r2" }, event("assessment-task-rearmed")),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      expect((await store.getTask(referralId, task.taskId))?.taskToken).toBe("token-r1");
+    });
+
+    it("creates one task per place: a second task at the same place is refused and not stored", async () => {
+      await awaiting();
+      const first: TaskRecord = {
+        taskId: freshId("task"),
+        referralId,
+        taskToken: "t-1",
+        state: "open",
+        createdAt: "2025-03-03T09:00:02.000Z",
+      };
+      const second: TaskRecord = { ...first, taskId: freshId("task"), taskToken: "t-2" };
+      await store.createTask(first, event("assessment-task-created"), { ordinal: 0 });
+      await expect(
+        store.createTask(second, event("assessment-task-created"), { ordinal: 0 }),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      expect((await store.listTasks(referralId)).map((t) => t.taskId)).toEqual([first.taskId]);
+      await store.createTask(second, event("assessment-task-created"), { ordinal: 1 });
+      expect(await store.listTasks(referralId)).toHaveLength(2);
+    });
+
     it("finds a task by its id alone, and by referral and id only under its own referral", async () => {
       await awaiting();
       const task = await openTask();
@@ -405,6 +446,94 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(await store.claimAgenda(meeting, "2031-01-06T16:00:01.000Z")).toBe(false);
       await store.releaseAgenda(meeting, "2031-01-06T16:00:00.000Z");
       expect(await store.claimAgenda(meeting, "2031-01-06T16:00:02.000Z")).toBe(true);
+    });
+
+    it("marks an agenda delivered once, and shows it on the meeting", async () => {
+      const meetingId = `2031-${freshId("m")}`;
+      await store.takeSeat(meetingId, new Date("2031-01-07T11:00:00.000Z"), 3);
+      const meeting = await store.getMeeting(meetingId);
+      if (!meeting) throw new Error("no meeting");
+      await store.claimAgenda(meeting, "2031-01-06T16:00:00.000Z");
+      await store.completeAgenda(meeting, "2031-01-06T16:00:05.000Z");
+      await store.completeAgenda(meeting, "2031-01-06T16:09:00.000Z");
+      expect((await store.getMeeting(meetingId))?.agendaDeliveredAt).toBe("2031-01-06T16:00:05.000Z");
+      const listed = await store.meetingsStartingBetween(
+        new Date("2031-01-07T10:00:00.000Z"),
+        new Date("2031-01-07T12:00:00.000Z"),
+      );
+      expect(listed.find((m) => m.meetingId === meetingId)?.agendaDeliveredAt).toBe(
+        "2031-01-06T16:00:05.000Z",
+      );
+    });
+  });
+
+  describe("staff email claims", () => {
+    const claim = (overrides: Partial<StaffEmailRecord> = {}): StaffEmailRecord => ({
+      about: "referral",
+      aboutId: referralId,
+      kind: "task",
+      occurrence: "task-1",
+      to: "ola.haugen@smerteklinikk.example",
+      status: "sending",
+      createdAt: "2025-03-04T10:00:00.000Z",
+      claimId: "claim-a",
+      claimedAt: "2025-03-04T10:00:00.000Z",
+      ...overrides,
+    });
+
+    it("claims a staff email once per subject, kind, occurrence and recipient (any letter case), and shows a later claim the first", async () => {
+      await received();
+      expect(await store.claimStaffEmail(claim())).toBeUndefined();
+      expect((await store.claimStaffEmail(claim({ claimId: "claim-b" })))?.claimId).toBe("claim-a");
+      expect(
+        (await store.claimStaffEmail(claim({ to: "Ola.Haugen@Smerteklinikk.example", claimId: "c" })))
+          ?.claimId,
+      ).toBe("claim-a");
+      expect(await store.claimStaffEmail(claim({ to: "sara.nilsen@smerteklinikk.example" }))).toBeUndefined();
+      expect(await store.claimStaffEmail(claim({ occurrence: "task-2" }))).toBeUndefined();
+      expect(await store.claimStaffEmail(claim({ kind: "reminder" }))).toBeUndefined();
+      expect(await store.claimStaffEmail(claim({ about: "meeting", aboutId: referralId }))).toBeUndefined();
+    });
+
+    it("lets a staff email claim be taken over only from the claim it names, and released only by its holder", async () => {
+      await received();
+      await store.claimStaffEmail(claim());
+      expect(await store.takeOverStaffEmail(claim({ claimId: "claim-b" }), "claim-x")).toBe(false);
+      expect(await store.takeOverStaffEmail(claim({ claimId: "claim-b" }), "claim-a")).toBe(true);
+      expect(await store.takeOverStaffEmail(claim({ claimId: "claim-c" }), "claim-a")).toBe(false);
+      await store.releaseStaffEmail(claim({ claimId: "claim-a" }));
+      expect((await store.claimStaffEmail(claim({ claimId: "claim-z" })))?.claimId).toBe("claim-b");
+      await store.releaseStaffEmail(claim({ claimId: "claim-b" }));
+      expect(await store.claimStaffEmail(claim({ claimId: "claim-d" }))).toBeUndefined();
+    });
+
+    it("records a staff email sent, after which it is neither released nor taken over", async () => {
+      await received();
+      await store.claimStaffEmail(claim());
+      await store.completeStaffEmail(claim(), { sentAt: "2025-03-04T10:00:01.000Z", messageId: "m-1" });
+      await store.releaseStaffEmail(claim());
+      expect(await store.takeOverStaffEmail(claim({ claimId: "claim-b" }), "claim-a")).toBe(false);
+      expect(await store.claimStaffEmail(claim({ claimId: "claim-c" }))).toMatchObject({
+        status: "sent",
+        sentAt: "2025-03-04T10:00:01.000Z",
+        messageId: "m-1",
+      });
+    });
+
+    it("does not bring back a released staff email claim when a late record arrives", async () => {
+      await received();
+      await store.claimStaffEmail(claim());
+      await store.releaseStaffEmail(claim());
+      await store.completeStaffEmail(claim(), { sentAt: "2025-03-04T10:00:01.000Z", messageId: "m-1" });
+      expect(await store.claimStaffEmail(claim({ claimId: "claim-b" }))).toBeUndefined();
+    });
+
+    it("keeps staff emails out of the referral's file", async () => {
+      await received();
+      await store.claimStaffEmail(claim());
+      const file = await store.getReferralFile(referralId);
+      expect(file?.letters).toEqual([]);
+      expect(file?.tasks).toEqual([]);
     });
   });
 });

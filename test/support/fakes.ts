@@ -29,6 +29,7 @@ import type {
   PendingDecision,
   RecordedDecision,
   ReferralRecord,
+  StaffEmailRecord,
   TaskRecord,
 } from "../../functions/domain/records";
 import { parseReferralSubmission, type ReferralSubmission } from "../../functions/domain/referral";
@@ -42,6 +43,10 @@ const letterKeyOf = (
   letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
 ) => [letter.referralId, letter.letterKind, letter.requestId ?? "", letter.recipientRole].join("#");
 
+/** A staff email's identity, as the DynamoDB adapter keys it: about, kind, occurrence and recipient. */
+const staffEmailKeyOf = (email: StaffEmailRecord) =>
+  [email.about, email.aboutId, email.kind, email.occurrence, email.to.toLowerCase()].join("#");
+
 /** The ReferralStore in memory, with the DynamoDB adapter's conditions, and its statistics counters. */
 export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
   /** The statistics aggregate: counters per month of receipt, added to with each counted change. */
@@ -49,7 +54,10 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
   readonly referrals = new Map<string, ReferralRecord>();
   readonly events = new Map<string, AuditEvent[]>();
   readonly tasks = new Map<string, TaskRecord>();
+  /** `<referralId>#<ordinal>` of every task created with a place (see createTask). */
+  readonly taskPlaces = new Set<string>();
   readonly letters = new Map<string, LetterRecord>();
+  readonly staffEmails = new Map<string, StaffEmailRecord>();
   /** Referral id → its pending decision (answered, not yet recorded by the workflow). */
   readonly pendingDecisions = new Map<string, PendingDecision>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
@@ -172,8 +180,13 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     this.event(referralId, event);
   }
 
-  async createTask(task: TaskRecord, event: AuditEvent) {
+  async createTask(task: TaskRecord, event: AuditEvent, options: { ordinal?: number } = {}) {
     if (this.tasks.has(task.taskId)) throw new StaleStateError("task already exists");
+    const place = options.ordinal === undefined ? undefined : `${task.referralId}#${options.ordinal}`;
+    if (place !== undefined) {
+      if (this.taskPlaces.has(place)) throw new StaleStateError("task place taken");
+      this.taskPlaces.add(place);
+    }
     this.tasks.set(task.taskId, copy(task));
     this.event(task.referralId, event);
   }
@@ -207,7 +220,7 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
 
   async answerTask(
     task: TaskRecord,
-    answer: { decision: Decision; answeredBy: string; answeredAt: string },
+    answer: { decision: Decision; answeredBy: string; answeredAt: string; answerStoredAt?: string },
     event: AuditEvent,
   ) {
     const stored = this.tasks.get(task.taskId);
@@ -229,6 +242,7 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     delete stored.decision;
     delete stored.answeredBy;
     delete stored.answeredAt;
+    delete stored.answerStoredAt;
     if (this.pendingDecisions.get(task.referralId)?.taskId === task.taskId) {
       this.pendingDecisions.delete(task.referralId);
     }
@@ -237,6 +251,17 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
   async expireTask(task: TaskRecord) {
     const stored = this.tasks.get(task.taskId);
     if (stored) stored.state = "expired";
+  }
+
+  async reviveTask(task: TaskRecord, rearm: { taskToken: string; rearmedAt: string }, event: AuditEvent) {
+    const stored = this.tasks.get(task.taskId);
+    if (stored?.referralId !== task.referralId || stored.state !== "expired" || stored.decision) {
+      throw new StaleStateError("task cannot be revived");
+    }
+    stored.state = "open";
+    stored.taskToken = rearm.taskToken;
+    stored.rearmedAt = rearm.rearmedAt;
+    this.event(task.referralId, event);
   }
 
   async recordDecision(referralId: string, decision: RecordedDecision, event: AuditEvent, tally?: Tally) {
@@ -312,6 +337,12 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     if (stored?.agendaSentAt === sentAt) delete stored.agendaSentAt;
   }
 
+  async completeAgenda(meeting: MeetingRecord, deliveredAt: string) {
+    const stored = this.meetings.get(meeting.meetingId);
+    if (stored?.agendaId === meeting.agendaId && !stored.agendaDeliveredAt)
+      stored.agendaDeliveredAt = deliveredAt;
+  }
+
   async findMeetingByAgendaId(agendaId: string) {
     const meetingId = this.agendas.get(agendaId);
     return meetingId ? this.getMeeting(meetingId) : undefined;
@@ -344,6 +375,33 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     const key = letterKeyOf(letter);
     const stored = this.letters.get(key);
     if (stored?.status === "sending" && stored.claimId === letter.claimId) this.letters.delete(key);
+  }
+
+  async claimStaffEmail(email: StaffEmailRecord) {
+    const key = staffEmailKeyOf(email);
+    const earlier = this.staffEmails.get(key);
+    if (earlier) return copy(earlier);
+    this.staffEmails.set(key, copy(email));
+    return undefined;
+  }
+
+  async takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined) {
+    const stored = this.staffEmails.get(staffEmailKeyOf(email));
+    if (stored?.status !== "sending" || stored.claimId !== fromClaimId) return false;
+    stored.claimId = email.claimId;
+    stored.claimedAt = email.claimedAt;
+    return true;
+  }
+
+  async releaseStaffEmail(email: StaffEmailRecord) {
+    const key = staffEmailKeyOf(email);
+    const stored = this.staffEmails.get(key);
+    if (stored?.status === "sending" && stored.claimId === email.claimId) this.staffEmails.delete(key);
+  }
+
+  async completeStaffEmail(email: StaffEmailRecord, sent: { sentAt: string; messageId: string }) {
+    const stored = this.staffEmails.get(staffEmailKeyOf(email));
+    if (stored) Object.assign(stored, { status: "sent", ...sent });
   }
 
   async completeLetter(

@@ -9,6 +9,7 @@ import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { MailUnavailable } from "../../functions/domain/errors";
 import { meetingStartsAt } from "../../functions/domain/intake-planning";
+import { sendStaffEmail } from "../../functions/domain/staff-mail";
 import { renderAgendaPage } from "../../functions/views/agenda-page";
 import {
   FakeClock,
@@ -92,7 +93,7 @@ describe("SendAgendas", () => {
     expect(mailer.sent).toHaveLength(3);
   });
 
-  it("gives the claim back when the email fails, so the next run sends the agenda", async () => {
+  it("gives the claim back when an email fails, so the next run sends the agenda to those who lack it, once each", async () => {
     // Prepare
     await seat("2025-03-04T12:00");
     clock.set("2025-03-03T12:00:00Z");
@@ -100,11 +101,43 @@ describe("SendAgendas", () => {
 
     // Act
     await expect(sendAgendas(deps())).rejects.toThrow(MailUnavailable);
+    const sentFirst = mailer.sent.length;
     const retried = await sendAgendas(deps());
+    const again = await sendAgendas(deps());
+
+    // Assess: the others had it from the first run; the retry sent the one that failed.
+    expect(sentFirst).toBe(TEAM.length - 1);
+    expect(retried).toEqual({ meetingIds: ["2025-03-04T12:00"], emails: 1 });
+    expect(again.emails).toBe(0);
+    expect(mailer.sent.map((email) => email.to).sort()).toEqual([...TEAM].sort());
+  });
+
+  it("takes up an agenda whose run died half way once its claim is stale, and sends only to those who lack it", async () => {
+    // Prepare: a run claimed the agenda and emailed the first member, then died (no release, no completion).
+    await seat("2025-03-04T12:00");
+    clock.set("2025-03-03T12:00:00Z");
+    const meeting = await store.getMeeting("2025-03-04T12:00");
+    if (!meeting) throw new Error("no meeting");
+    await store.claimAgenda(meeting, "2025-03-03T12:00:00.000Z");
+    const first = TEAM[0] as string;
+    await sendStaffEmail(
+      deps(),
+      { about: "meeting", aboutId: meeting.meetingId, kind: "agenda", occurrence: meeting.agendaId },
+      first,
+      { subject: "s", text: "t", html: "h" },
+    );
+
+    // Act: at once, the claim is fresh (another run may be sending); 15 minutes later it is stale.
+    const fresh = await sendAgendas(deps());
+    clock.set("2025-03-03T12:15:00Z");
+    const later = await sendAgendas(deps());
 
     // Assess
-    expect(retried.meetingIds).toEqual(["2025-03-04T12:00"]);
-    expect(mailer.sent.map((email) => email.to)).toEqual(TEAM);
+    expect(fresh.emails).toBe(0);
+    expect(later).toEqual({ meetingIds: ["2025-03-04T12:00"], emails: TEAM.length - 1 });
+    expect(mailer.sent.filter((email) => email.to === first)).toHaveLength(1);
+    expect(new Set(mailer.sent.map((email) => email.to)).size).toBe(TEAM.length);
+    expect((await store.getMeeting("2025-03-04T12:00"))?.agendaDeliveredAt).toBeDefined();
   });
 });
 

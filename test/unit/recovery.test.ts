@@ -298,7 +298,7 @@ describe("a reconciler run", () => {
     expect(metrics.records).toHaveLength(2);
   });
 
-  it("sends a stored decision to the execution that waits for it, with the task's current token", async () => {
+  it("sends a stored decision on in its first run once the answering request had its grace period, with the task's current token", async () => {
     const { store, executions, workflow, deps } = recoveryWorld();
     const referral = testReferral({ referralId: "ref-4", status: "awaiting-assessment" });
     await store.createReferral(
@@ -315,32 +315,72 @@ describe("a reconciler run", () => {
     };
     await store.createTask(task, event);
     await store.rearmTask(task, { taskToken: "token-now", rearmedAt: LONG_AGO }, event);
+    // Stored by a request three minutes ago (wall clock): past the grace period.
+    const storedAt = new Date(NOW.getTime() - 3 * 60_000).toISOString();
     await store.answerTask(
       { ...task, taskToken: "token-now" },
-      { decision: decision.decision, answeredBy: "1234567", answeredAt: LONG_AGO },
+      { decision: decision.decision, answeredBy: "1234567", answeredAt: LONG_AGO, answerStoredAt: storedAt },
       event,
     );
     executions.all.set("ref-4", execution("ref-4", "RUNNING"));
+    const world = { ...deps, wallClock: new FakeClock(NOW) };
 
-    workflow.waiting.add("token-now");
-    // The first run that sees it leaves it to the request that stored it: only the next one sends it.
-    const first = await reconcile(deps);
-    expect(first.outcomes).toMatchObject([
+    // The workflow is between two waits: the resume fails for now, and is tried on the next run.
+    const between = await reconcile(world);
+    expect(between.outcomes).toMatchObject([
       { referralId: "ref-4", finding: "decision-not-resumed", result: "later" },
     ]);
     expect(workflow.resumed).toEqual([]);
 
-    // The workflow is between two waits: the resume fails for now, and is tried on the next run.
-    workflow.waiting.delete("token-now");
-    const second = await reconcile({ ...deps, previouslyPending: first.pending });
-    expect(second.outcomes).toMatchObject([{ referralId: "ref-4", result: "later" }]);
-
+    // A fresh container (nothing remembered from an earlier run) sends it at once.
     workflow.waiting.add("token-now");
-    const third = await reconcile({ ...deps, previouslyPending: second.pending });
-    expect(third.outcomes).toMatchObject([{ referralId: "ref-4", result: "done" }]);
+    const first = await reconcile({ ...deps, wallClock: new FakeClock(NOW) });
+    expect(first.outcomes).toMatchObject([{ referralId: "ref-4", result: "done" }]);
     expect(workflow.resumed).toEqual([
       { taskToken: "token-now", output: { taskId: "task-4", outcome: "refused" } },
     ]);
+  });
+
+  it("leaves a decision stored seconds ago by the wall clock to its own request, however far the simulated clock ran", async () => {
+    const { store, executions, workflow, deps } = recoveryWorld();
+    await store.createReferral(
+      testReferral({ referralId: "ref-4", status: "awaiting-assessment" }),
+      { scope: "p", key: "k4", bodyHash: "h", referralId: "ref-4", response: {}, createdAt: LONG_AGO },
+      event,
+    );
+    const task = {
+      taskId: "task-4",
+      referralId: "ref-4",
+      taskToken: "token-now",
+      state: "open" as const,
+      createdAt: LONG_AGO,
+    };
+    await store.createTask(task, event);
+    // Answered days ago on the simulated clock, stored 10 s ago on the wall clock.
+    const wallNow = new Date("2026-01-10T09:00:00.000Z");
+    await store.answerTask(
+      task,
+      {
+        decision: decision.decision,
+        answeredBy: "1234567",
+        answeredAt: LONG_AGO,
+        answerStoredAt: new Date(wallNow.getTime() - 10_000).toISOString(),
+      },
+      event,
+    );
+    executions.all.set("ref-4", execution("ref-4", "RUNNING"));
+    workflow.waiting.add("token-now");
+
+    const run = await reconcile({ ...deps, wallClock: new FakeClock(wallNow) });
+    expect(run.outcomes).toEqual([]);
+    expect(workflow.resumed).toEqual([]);
+
+    const later = await reconcile({
+      ...deps,
+      wallClock: new FakeClock(new Date(wallNow.getTime() + 3 * 60_000)),
+    });
+    expect(later.outcomes).toMatchObject([{ referralId: "ref-4", result: "done" }]);
+    expect(workflow.resumed).toHaveLength(1);
   });
 
   it("resumes a failed referral by hand: its status back to awaiting assessment, a new execution", async () => {

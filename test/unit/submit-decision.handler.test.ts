@@ -72,7 +72,15 @@ let taskId: string;
 let csrfToken: string;
 
 beforeEach(async () => {
-  for (const map of [store.referrals, store.events, store.tasks, store.letters]) map.clear();
+  for (const map of [
+    store.referrals,
+    store.events,
+    store.tasks,
+    store.letters,
+    store.taskPlaces,
+    store.staffEmails,
+  ])
+    map.clear();
   mailer.sent.length = 0;
   signedIn.accessEvents.length = 0;
   const now = new Date();
