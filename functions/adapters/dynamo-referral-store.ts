@@ -429,7 +429,8 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
                     pk: `REFERRAL#${task.referralId}`,
                     sk: `TASK_PLACE#${options.ordinal}`,
                     recordType: "task-place",
-                    taskId: task.taskId,
+                    // Not `taskId`: that attribute keys the byTaskId index, which must find the task only.
+                    heldBy: task.taskId,
                   },
                   ConditionExpression: "attribute_not_exists(pk)",
                 },

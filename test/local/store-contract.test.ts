@@ -286,6 +286,12 @@ describe.each(stores)("%s", (_name, makeStore) => {
         store.createTask(second, event("assessment-task-created"), { ordinal: 0 }),
       ).rejects.toBeInstanceOf(StaleStateError);
       expect((await store.listTasks(referralId)).map((t) => t.taskId)).toEqual([first.taskId]);
+      // Found by its id as the task it is (the place is no second item under that id).
+      expect(await store.findTask(first.taskId)).toMatchObject({
+        referralId,
+        state: "open",
+        taskToken: "t-1",
+      });
       await store.createTask(second, event("assessment-task-created"), { ordinal: 1 });
       expect(await store.listTasks(referralId)).toHaveLength(2);
     });
