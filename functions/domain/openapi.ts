@@ -386,16 +386,43 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           summary:
             "Letters waiting for postal dispatch (a patient or GP without an email address), oldest first",
           description:
-            "For operations, who post them. Served by an index, never a scan. Each line names the referral, " +
-            "the letter and its recipient, and for the patient's copy the postal address; the letter body " +
-            "is in the referral's file.",
-          security: [{ sigv4: [] }],
+            "For a signed-in clerk (or the lead), who posts them. Served by an index, never a scan. Each " +
+            "line names the referral, the letter and its recipient, and for the patient's copy the postal " +
+            "address; the letter itself is at GET /letters/{letterId}/print. A browser (`Accept: text/html`) " +
+            "gets the clerk's page; anything else JSON with the session's `csrfToken`. Without a session " +
+            "303 to sign-in; another role 403.",
+          security: [{ staffSession: [] }],
           parameters: queryParameters(postalQuerySchema).map((parameter) =>
             parameter.name === "status" ? { ...parameter, required: true } : parameter,
           ),
           responses: {
-            200: jsonBody("PostalList", "One page of the list; `nextCursor` when there may be more."),
+            200: {
+              description: "One page of the list; `nextCursor` when there may be more.",
+              content: {
+                "application/json": { schema: ref("PostalList") },
+                "text/html": { schema: { type: "string" } },
+              },
+            },
+            303: { description: "Not signed in: to sign-in, and back afterwards." },
             400: jsonBody("ValidationError", "A query parameter is invalid (`validation_failed`)."),
+            403: htmlBody("Signed in without the clerk or lead role."),
+          },
+        },
+      },
+      "/letters/{letterId}/print": {
+        get: {
+          operationId: "printPostalLetter",
+          summary: "A letter waiting for (or gone by) post, as written, to print",
+          description:
+            "For a signed-in clerk (or the lead). Each view is recorded in the referral's access log " +
+            "(who, role, when, `postal-letter`). Letters that went by email answer 404.",
+          security: [{ staffSession: [] }],
+          parameters: [pathId("letterId", "The `letterId` from GET /letters.")],
+          responses: {
+            200: htmlBody("The letter."),
+            303: { description: "Not signed in: to sign-in, and back afterwards." },
+            403: htmlBody("Signed in without the clerk or lead role; the attempt is logged."),
+            404: htmlBody("No postal letter with this id."),
           },
         },
       },
@@ -405,11 +432,19 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           summary: "Mark a letter waiting for postal dispatch as posted",
           description:
             "Only from `awaiting-postal`: the letter becomes `sent`, leaves the list, and the referral's " +
-            "audit trail records `letter-posted` with the caller. No body.",
-          security: [{ sigv4: [] }],
-          parameters: [pathId("letterId", "The `letterId` from GET /letters.")],
+            "audit trail records `letter-posted` with the signed-in clerk. From the list page's form " +
+            "(field `csrfToken`; answered 303 back to the list) or from a script with no body or JSON and " +
+            "the session's token in `X-CSRF-Token` (answered with JSON).",
+          security: [{ staffSession: [] }],
+          parameters: [pathId("letterId", "The `letterId` from GET /letters."), CSRF_HEADER],
           responses: {
             200: jsonBody("LetterPosted", "Marked posted."),
+            303: { description: "Marked posted from the page's form: back to the list." },
+            401: jsonBody("Error", "No staff session (`unauthenticated`): nothing changed."),
+            403: jsonBody(
+              "Error",
+              "Not a clerk or the lead, or without the session's token (`csrf_token_mismatch`): nothing changed.",
+            ),
             404: ERRORS[404],
             409: jsonBody(
               "Error",

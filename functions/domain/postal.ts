@@ -1,7 +1,7 @@
 /**
  * Postal dispatch: a patient or GP without an email address gets the letter by post. Such letters
- * wait on a list (GET /letters?status=awaiting-postal) until someone in operations posts them and
- * marks them sent (POST /letters/{letterId}/sent). The list shows what is needed to post a letter
+ * wait on a list (GET /letters?status=awaiting-postal) until a signed-in clerk prints them (GET
+ * /letters/{letterId}/print), posts them and marks them sent (POST /letters/{letterId}/sent). The list shows what is needed to post a letter
  * and nothing more: which referral and letter, to whom, since when, its subject, and for the
  * patient's copy the postal address (the letter body itself is in the referral's file).
  */
@@ -65,6 +65,8 @@ export type PostalLetter = z.output<typeof postalLetterSchema>;
 export const postalListSchema = z.object({
   letters: z.array(postalLetterSchema),
   nextCursor: z.string().optional(),
+  /** The session's anti-forgery token, for a script's POST /letters/{letterId}/sent (X-CSRF-Token). */
+  csrfToken: z.string().optional(),
 });
 export type PostalList = z.output<typeof postalListSchema>;
 

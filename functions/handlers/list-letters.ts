@@ -1,15 +1,40 @@
-/** GET /letters?status=awaiting-postal: the letters someone must post, oldest first, from an index. */
-import { json, jsonRoute, validationFailed } from "../adapters/http";
+/**
+ * GET /letters?status=awaiting-postal: the letters someone must post, oldest first, from an index,
+ * for a signed-in clerk (or the lead). A browser (Accept: text/html) gets the clerk's page, with a
+ * print link and a "sent" form per letter; anything else gets the JSON list, with the session's
+ * anti-forgery token for a script that then marks letters sent.
+ */
+import { apiRoute, header, html, json, validationFailed } from "../adapters/http";
 import { dependencies, postalQueue } from "../adapters/root";
 import { InvalidPostalCursor, parsePostalQuery } from "../domain/postal";
+import { renderPostalListPage } from "../views/postal-pages";
 
 const deps = dependencies(postalQueue);
 
-export const handler = jsonRoute({ name: "reading the postal list" }, async ({ event }) => {
-  const query = parsePostalQuery(event.queryStringParameters);
-  if (!query.ok) return json(400, { error: "validation_failed", issues: query.issues });
-  const page = await deps.postalQueue.page(query.value).catch((error: unknown) => {
-    throw error instanceof InvalidPostalCursor ? validationFailed("cursor", error.message) : error;
-  });
-  return json(200, page);
-});
+/** True when the caller asked for a page (a browser's Accept names text/html). */
+const wantsPage = (accept: string | undefined) => (accept ?? "").toLowerCase().includes("text/html");
+
+export const handler = apiRoute(
+  { name: "reading the postal list", access: { roles: ["clerk", "lead"] } },
+  async ({ event, session }) => {
+    if (!session) throw new Error("a staff route without a session");
+    const page = wantsPage(header(event, "accept"));
+    const { posted, ...params } = event.queryStringParameters ?? {};
+    // The clerk's bookmark may be plain /letters: the page shows the one list there is.
+    const query = parsePostalQuery(page ? { status: "awaiting-postal", ...params } : params);
+    if (!query.ok) return json(400, { error: "validation_failed", issues: query.issues });
+    const list = await deps.postalQueue.page(query.value).catch((error: unknown) => {
+      throw error instanceof InvalidPostalCursor ? validationFailed("cursor", error.message) : error;
+    });
+    if (!page) return json(200, { ...list, csrfToken: session.csrfToken });
+    return html(
+      200,
+      renderPostalListPage({
+        letters: list.letters,
+        csrfToken: session.csrfToken,
+        ...(list.nextCursor ? { nextCursor: list.nextCursor } : {}),
+        ...(posted === "1" ? { notice: "Brevet er merket som sendt" } : {}),
+      }),
+    );
+  },
+);

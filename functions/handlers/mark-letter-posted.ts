@@ -1,32 +1,91 @@
-/** POST /letters/{letterId}/sent: someone in operations posted a letter; it leaves the postal list. */
-import type { APIGatewayProxyEvent } from "aws-lambda";
-import { json, jsonRoute } from "../adapters/http";
+/**
+ * POST /letters/{letterId}/sent: a signed-in clerk (or the lead) posted a letter; it leaves the
+ * postal list, and the audit trail names who. From the list page's form (answered by going back to
+ * the list) or by a script (no body or JSON, answered with JSON).
+ *
+ * Forgery: a form post carries the session's anti-forgery token (`csrfToken`) and, when the browser
+ * names one, an Origin of this host; a script sends the token in `X-CSRF-Token` (from the JSON list).
+ * Otherwise 403, nothing recorded.
+ */
+import { apiRoute, bodyText, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { clock, dependencies, store } from "../adapters/root";
-import { markLetterPosted } from "../domain/postal";
-import type { Actor } from "../domain/records";
+import { csrfTokenMatches, originAllowed } from "../domain/csrf";
+import { markLetterPosted, parseLetterId } from "../domain/postal";
+import { actorIdOf } from "../domain/session";
+import { renderMessagePage } from "../views/staff-pages";
 
 const deps = dependencies(store, clock);
 
-/** The IAM caller API Gateway authenticated (SigV4), for the audit trail. */
-function callerOf(event: APIGatewayProxyEvent): Actor {
-  const identity = event.requestContext?.identity;
-  return { kind: "staff", id: identity?.userArn || identity?.caller || "operations" };
-}
+const MAX_FORM_BYTES = 4 * 1024;
 
-export const handler = jsonRoute({ name: "marking a letter posted" }, async ({ event }) => {
-  const letterId = event.pathParameters?.letterId ?? "";
-  const result = await markLetterPosted(deps, letterId, callerOf(event));
-  switch (result.kind) {
-    case "unknown":
-      return json(404, { error: "not_found", message: "no letter with this id" });
-    case "not-awaiting":
-      return json(409, {
-        error: "not_awaiting_postal",
-        message: "the letter is not waiting for postal dispatch (already posted, emailed or unknown)",
+/** Back to the list from /letters/{letterId}/sent. */
+const LIST = "../../letters?status=awaiting-postal";
+
+const page = (status: number, title: string, paragraphs: string[]) =>
+  html(status, renderMessagePage({ title, paragraphs, link: { href: LIST, text: "Tilbake til listen" } }));
+
+const formExpired = () =>
+  page(403, "Skjemaet er utløpt", [
+    "Skjemaet er utløpt eller kom ikke fra listen over brev til postlegging, så ingenting er registrert.",
+  ]);
+
+export const handler = apiRoute(
+  {
+    name: "marking a letter posted",
+    access: {
+      roles: ["clerk", "lead"],
+      referralOf: async (event) => parseLetterId(event.pathParameters?.letterId ?? "")?.referralId,
+    },
+    guard: ({ event, fromForm }) =>
+      fromForm && !originAllowed(header(event, "origin"), header(event, "host")) ? formExpired() : undefined,
+  },
+  async (request) => {
+    const { event, fromForm, session } = request;
+    if (!session) throw new Error("a staff route without a session");
+    // No body is read but a form's (a script may post none at all, as before sign-in).
+    const text = bodyText(event);
+    if (text.length > MAX_FORM_BYTES) {
+      return json(413, {
+        error: "payload_too_large",
+        message: `the body must be at most ${MAX_FORM_BYTES} bytes`,
       });
-    default:
-      logger.info("letter posted", { letterId });
-      return json(200, { letterId: result.letterId, status: "sent", sentAt: result.sentAt });
-  }
-});
+    }
+    const token = fromForm ? new URLSearchParams(text).get("csrfToken") : header(event, "x-csrf-token");
+    if (!csrfTokenMatches(session.csrfToken, token)) {
+      return fromForm
+        ? formExpired()
+        : json(403, {
+            error: "csrf_token_mismatch",
+            message: "send the session's csrfToken (from GET /letters) in the X-CSRF-Token header",
+          });
+    }
+    const letterId = event.pathParameters?.letterId ?? "";
+    const actor = { kind: "staff" as const, id: actorIdOf(session.principal) };
+    const result = await markLetterPosted(deps, letterId, actor);
+    switch (result.kind) {
+      case "unknown":
+        return fromForm
+          ? page(404, "Fant ikke brevet", ["Det finnes ikke noe brev med denne lenken."])
+          : json(404, { error: "not_found", message: "no letter with this id" });
+      case "not-awaiting":
+        return fromForm
+          ? page(409, "Brevet venter ikke på postlegging", [
+              "Brevet er allerede merket som sendt, eller det gikk med e-post. Ingenting er endret.",
+            ])
+          : json(409, {
+              error: "not_awaiting_postal",
+              message: "the letter is not waiting for postal dispatch (already posted, emailed or unknown)",
+            });
+      default:
+        logger.info("letter posted", { referralId: parseLetterId(letterId)?.referralId });
+        return fromForm
+          ? {
+              statusCode: 303,
+              headers: { location: `${LIST}&posted=1`, "cache-control": "no-store" },
+              body: "",
+            }
+          : json(200, { letterId: result.letterId, status: "sent", sentAt: result.sentAt });
+    }
+  },
+);

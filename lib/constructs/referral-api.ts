@@ -42,6 +42,7 @@ export interface ApiFunctions {
   readonly openApi: FristFunction;
   readonly listLetters: FristFunction;
   readonly markLetterPosted: FristFunction;
+  readonly postalLetter: FristFunction;
   readonly agendaPage: FristFunction;
   readonly statistics: FristFunction;
   readonly recordStartOfCare: FristFunction;
@@ -226,13 +227,20 @@ export class ReferralApi extends Construct {
       }),
       listLetters: new FristFunction(this, "ListLettersFunction", {
         entry: "functions/handlers/list-letters.ts",
-        description: "Frist API: GET /letters?status=awaiting-postal (letters to post)",
-        environment: { ...table },
+        description:
+          "Frist API: GET /letters?status=awaiting-postal (the clerk's letters to post; page or JSON)",
+        environment: { ...table, ...signIn },
       }),
       markLetterPosted: new FristFunction(this, "MarkLetterPostedFunction", {
         entry: "functions/handlers/mark-letter-posted.ts",
-        description: "Frist API: POST /letters/{letterId}/sent (a letter was posted)",
-        environment: { ...table },
+        description: "Frist API: POST /letters/{letterId}/sent (a clerk posted a letter)",
+        environment: { ...table, ...signIn },
+      }),
+      postalLetter: new FristFunction(this, "PostalLetterFunction", {
+        entry: "functions/handlers/postal-letter.ts",
+        description:
+          "Frist API: GET /letters/{letterId}/print (a postal letter to print; each view access-logged)",
+        environment: { ...table, ...signIn },
       }),
       openApi: new FristFunction(this, "OpenApiFunction", {
         entry: "functions/handlers/openapi.ts",
@@ -291,8 +299,9 @@ export class ReferralApi extends Construct {
     this.store.grantReadWriteData(fns.submitDecision);
     stateMachine.grantTaskResponse(fns.submitDecision);
     this.mailer.grantSend(fns.submitDecision);
-    this.store.grantReadData(fns.listLetters);
+    this.store.grantReadWriteData(fns.listLetters); // the session's last use
     this.store.grantReadWriteData(fns.markLetterPosted);
+    this.store.grantReadWriteData(fns.postalLetter); // the access log and the session's last use
     this.store.grantReadWriteData(fns.statistics); // the session's last use
     this.store.grantReadWriteData(fns.recordStartOfCare);
     this.store.grantReadWriteData(fns.staffReferralPage); // the access log and the session's last use
@@ -318,12 +327,15 @@ export class ReferralApi extends Construct {
       })
       .addMethod("GET", integrate(fns.helfoNotifications));
 
-    // Operations routes: the postal list and its "posted" mark, IAM auth like the portal routes.
-    const letters = this.api.root.addResource("letters", {
-      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
-    });
-    letters.addMethod("GET", integrate(fns.listLetters));
-    letters.addResource("{letterId}").addResource("sent").addMethod("POST", integrate(fns.markLetterPosted));
+    // The postal queue: a clerk's pages (and JSON for the clerk's scripts) behind a staff session,
+    // checked by the functions with the role; no IAM, so a clerk needs no AWS credentials.
+    const letters = this.api.root.addResource("letters");
+    const letter = letters.addResource("{letterId}");
+    const postalMethods = [
+      letters.addMethod("GET", integrate(fns.listLetters), open),
+      letter.addResource("print").addMethod("GET", integrate(fns.postalLetter), open),
+      letter.addResource("sent").addMethod("POST", integrate(fns.markLetterPosted), open),
+    ];
 
     // Staff routes: the emailed link names the task (an opaque id), the session says who opens it.
     const task = this.api.root.addResource("tasks").addResource("{taskId}");
@@ -350,6 +362,7 @@ export class ReferralApi extends Construct {
       // Statistics for signed-in operations staff and the lead (the function checks the role).
       this.api.root.addResource("statistics").addMethod("GET", integrate(fns.statistics), open),
       startOfCare,
+      ...postalMethods,
       // A referral for signed-in assessors and the lead (GET /referrals/{id} stays the portals').
       this.api.root
         .addResource("staff")

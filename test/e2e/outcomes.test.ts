@@ -12,6 +12,7 @@ import {
   daysFromNow,
   emailsOf,
   eventTypes,
+  lead,
   patientEmail,
   postForm,
   referralFile,
@@ -19,7 +20,10 @@ import {
   signInAsAssessor,
   submitAndAwaitTask,
 } from "../support/e2e";
-import { eventually, fetchAs, getJson, type SignedIn, sampleReferral } from "../support/http";
+import { eventually, fetchAs, type SignedIn, sampleReferral, signIn } from "../support/http";
+
+/** The clerk of cdk.json's `frist:staff`, who posts letters. */
+const CLERK = "kari.dahl@smerteklinikk.example";
 
 const completed = (file: Record<string, unknown>) => eventTypes(file).includes("workflow-completed");
 
@@ -199,7 +203,7 @@ describe("every outcome on the local stack", () => {
     expect((await fetchAs(staff, taskLink)).status).toBe(200);
   });
 
-  it("lists a patient's letter without email at GET /letters?status=awaiting-postal until it is marked sent", async () => {
+  it("lists a patient's letter without email for the signed-in clerk, who prints it and marks it sent", async () => {
     // Prepare: a patient with a postal address and no email.
     const referral = sampleReferral();
     const { email: _none, ...patient } = referral.patient as Record<string, unknown>;
@@ -218,14 +222,18 @@ describe("every outcome on the local stack", () => {
     expect(decided.status).toBe(200);
     await awaitFile(stack, referralId, completed, "the refusal completed");
 
-    // Act
-    const listed = await getJson(`${stack.apiUrl}/letters?status=awaiting-postal`);
+    // Act: without a session the list shows nothing; the clerk signs in and lists the letters.
+    const listUrl = `${stack.apiUrl}/letters?status=awaiting-postal`;
+    const anonymous = await fetchAs(undefined, listUrl);
+    const clerk = await signIn(stack, CLERK);
+    const listed = await fetchAs(clerk, listUrl);
 
     // Assess: the patient's copy waits for post, with the address; the referrer (also the GP) got email.
+    expect(anonymous.status).toBe(303);
+    expect(await anonymous.text()).not.toContain("Storgata");
     expect(listed.status).toBe(200);
-    const mine = (listed.body.letters as Record<string, unknown>[]).filter(
-      (l) => l.referralId === referralId,
-    );
+    const body = (await listed.json()) as { letters: Record<string, unknown>[]; csrfToken: string };
+    const mine = body.letters.filter((l) => l.referralId === referralId);
     expect(mine).toEqual([
       {
         letterId: expect.any(String),
@@ -241,21 +249,52 @@ describe("every outcome on the local stack", () => {
       referrerEmail,
     ]);
 
-    // Act: someone posts it and marks it sent; a second mark is refused.
+    // Act: the clerk opens the page, prints the letter, posts it and marks it sent; without a
+    // session or as an assessor the mark is refused; a second mark is refused too.
     const letterId = String(mine[0]?.letterId);
-    const marked = await fetch(`${stack.apiUrl}/letters/${letterId}/sent`, { method: "POST" });
-    const again = await fetch(`${stack.apiUrl}/letters/${letterId}/sent`, { method: "POST" });
+    const pageHtml = await (await fetchAs(clerk, listUrl, { headers: { accept: "text/html" } })).text();
+    const printed = await fetchAs(clerk, `${stack.apiUrl}/letters/${letterId}/print`);
+    const sentUrl = `${stack.apiUrl}/letters/${letterId}/sent`;
+    const unauthenticated = await fetchAs(undefined, sentUrl, { method: "POST" });
+    const asAssessor = await fetchAs(staff, sentUrl, {
+      method: "POST",
+      headers: { "x-csrf-token": body.csrfToken },
+    });
+    const withoutToken = await fetchAs(clerk, sentUrl, { method: "POST" });
+    const marked = await fetchAs(clerk, sentUrl, {
+      method: "POST",
+      headers: { "x-csrf-token": body.csrfToken },
+    });
+    const again = await fetchAs(clerk, sentUrl, {
+      method: "POST",
+      headers: { "x-csrf-token": body.csrfToken },
+    });
 
     // Assess
+    expect(pageHtml).toContain(`letters/${letterId}/print`);
+    expect(printed.status).toBe(200);
+    expect(await printed.text()).toContain("Kari Nordmann");
+    expect([unauthenticated.status, asAssessor.status, withoutToken.status]).toEqual([401, 403, 403]);
     expect(marked.status).toBe(200);
     expect(await marked.json()).toMatchObject({ letterId, status: "sent" });
     expect(again.status).toBe(409);
-    const after = await getJson(`${stack.apiUrl}/letters?status=awaiting-postal`);
-    expect((after.body.letters as { referralId: string }[]).some((l) => l.referralId === referralId)).toBe(
-      false,
+    const after = (await (await fetchAs(clerk, listUrl)).json()) as { letters: { referralId: string }[] };
+    expect(after.letters.some((l) => l.referralId === referralId)).toBe(false);
+    const leadSession = await signIn(stack, lead);
+    const accessLog = (await (
+      await fetchAs(leadSession, `${stack.apiUrl}/access-log/${referralId}`, {
+        headers: { accept: "application/json" },
+      })
+    ).json()) as { events: { who: string; role: string; what: string; outcome: string }[] };
+    expect(accessLog.events).toContainEqual(
+      expect.objectContaining({ who: CLERK, role: "clerk", what: "postal-letter", outcome: "viewed" }),
     );
     const file = await referralFile(stack, referralId);
     expect(eventTypes(file)).toEqual(expect.arrayContaining(["letter-awaiting-postal", "letter-posted"]));
+    expect(
+      (file.events as { type: string; actor: { id: string } }[]).find((e) => e.type === "letter-posted")
+        ?.actor.id,
+    ).toBe(CLERK);
     expect(
       (file.letters as { recipientRole: string; status: string }[]).map((l) => [l.recipientRole, l.status]),
     ).toEqual(

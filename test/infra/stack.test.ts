@@ -612,9 +612,10 @@ describe("the API", () => {
       "POST /tasks/{taskId}/decision": "NONE",
       "GET /openapi.json": "NONE",
       "GET /agendas/{agendaId}": "NONE",
-      "GET /letters": "AWS_IAM",
+      "GET /letters": "NONE",
+      "GET /letters/{letterId}/print": "NONE",
       "GET /statistics": "NONE",
-      "POST /letters/{letterId}/sent": "AWS_IAM",
+      "POST /letters/{letterId}/sent": "NONE",
       "POST /referrals/{referralId}/start-of-care": "NONE",
       "GET /staff/referrals/{referralId}": "NONE",
       "GET /helfo-notifications": "AWS_IAM",
@@ -626,14 +627,21 @@ describe("the API", () => {
     });
   });
 
-  it("serves the postal list and its 'posted' mark behind IAM auth, reading and writing only the table", () => {
-    expect(routes["GET /letters"]).toBe("AWS_IAM");
-    expect(routes["POST /letters/{letterId}/sent"]).toBe("AWS_IAM");
-    const writes = (entry: string) =>
-      statementsOfFunction(entry).some((s) => actionsOf(s).includes("dynamodb:UpdateItem"));
-    expect(writes("functions/handlers/list-letters.ts")).toBe(false);
-    expect(writes("functions/handlers/mark-letter-posted.ts")).toBe(true);
-    for (const entry of ["functions/handlers/list-letters.ts", "functions/handlers/mark-letter-posted.ts"]) {
+  it("serves the postal queue to a staff session, not IAM, with the sign-in settings and only the table", () => {
+    const postal = [
+      "functions/handlers/list-letters.ts",
+      "functions/handlers/postal-letter.ts",
+      "functions/handlers/mark-letter-posted.ts",
+    ];
+    for (const route of ["GET /letters", "GET /letters/{letterId}/print", "POST /letters/{letterId}/sent"]) {
+      expect(routes[route], route).toBe("NONE");
+    }
+    for (const entry of postal) {
+      const [, fn] = functionByEntry(entry);
+      const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+      expect(Object.keys(variables), entry).toEqual(
+        expect.arrayContaining(["SIGN_IN_PROVIDERS", "PUBLIC_BASE_URL", "TABLE_NAME"]),
+      );
       const actions = statementsOfFunction(entry).flatMap(actionsOf);
       expect(
         actions.some((action) => action.startsWith("ses:")),
@@ -815,8 +823,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
   ];
 
-  it("are the twenty-seven handlers", () => {
-    expect(functions).toHaveLength(27);
+  it("are the twenty-eight handlers", () => {
+    expect(functions).toHaveLength(28);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
@@ -934,9 +942,10 @@ describe("the functions", () => {
       ],
       "functions/handlers/auth.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/access-log.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/list-letters.ts": ["TABLE_NAME"],
+      "functions/handlers/list-letters.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
+      "functions/handlers/postal-letter.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/get-statistics.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/mark-letter-posted.ts": ["TABLE_NAME"],
+      "functions/handlers/mark-letter-posted.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/openapi.ts": [],
       "functions/handlers/agenda-page.ts": [
         "CLINIC_CONFIG",

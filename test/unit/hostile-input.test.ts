@@ -11,13 +11,37 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeCursor } from "../../functions/adapters/dynamo-cursor";
 import { decodePostalCursor } from "../../functions/adapters/dynamo-postal-queue";
 import { originalReceivedDateProblem } from "../../functions/domain/receive-referral";
 import { parseReferralSubmission } from "../../functions/domain/referral";
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../../functions/domain/validation";
 import { sampleReferral } from "../support/http";
+
+// The postal list is a clerk's: one signed-in clerk, whose session the cursor tests carry.
+const CLERK_SESSION = "K".repeat(43);
+vi.mock("../../functions/adapters/dynamo-sessions", () => ({
+  sessionStoreFromEnv: () => ({
+    get: async () => ({
+      principal: {
+        kind: "staff",
+        subject: "kari",
+        email: "kari@smerteklinikk.example",
+        name: "Kari",
+        roles: ["clerk"],
+      },
+      csrfToken: "t",
+      createdAt: new Date().toISOString(),
+      lastSeenAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    }),
+    touch: async () => undefined,
+  }),
+}));
+vi.mock("../../functions/adapters/dynamo-access-log", () => ({
+  accessLogFromEnv: () => ({ record: async () => undefined, list: async () => [] }),
+}));
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -29,6 +53,10 @@ beforeAll(async () => {
   process.env.TABLE_NAME = "Referrals";
   process.env.STATE_MACHINE_ARN = "arn:aws:states:eu-north-1:123456789012:stateMachine:Referral";
   process.env.AWS_REGION = "eu-north-1";
+  process.env.PUBLIC_BASE_URL = "https://api.example/prod";
+  process.env.SIGN_IN_PROVIDERS = JSON.stringify({
+    staff: { issuer: "https://idp.example", clientId: "frist" },
+  });
   process.env.CLINIC_CONFIG = JSON.stringify({
     clinic: {
       name: "Smerteklinikken",
@@ -215,6 +243,8 @@ describe("GET /letters cursors", () => {
     ["an extra attribute", { ...genuine, extra: "x" }],
   ])("refuse a forged cursor with %s with 400, before asking DynamoDB", async (_what, key) => {
     const response = await listLetters({
+      httpMethod: "GET",
+      headers: { Cookie: `frist_session=${CLERK_SESSION}` },
       queryStringParameters: { status: "awaiting-postal", cursor: cursorOf(key) },
     } as unknown as APIGatewayProxyEvent);
 

@@ -1,7 +1,9 @@
 /**
- * The postal routes alone, with DynamoDB mocked: GET /letters?status=awaiting-postal reads the
- * `worklist` index's postal partition (never a scan) and shows only what posting needs;
- * POST /letters/{letterId}/sent marks one letter sent, conditionally, with its audit event.
+ * The postal routes alone, with DynamoDB mocked: a signed-in clerk's GET /letters?status=awaiting-postal
+ * reads the `worklist` index's postal partition (never a scan) and shows only what posting needs, as
+ * JSON or as the clerk's page; GET /letters/{letterId}/print shows a postal letter, each view in the
+ * access log; POST /letters/{letterId}/sent marks one letter sent, conditionally, with its audit
+ * event naming the clerk. Without a session nothing is shown or changed; other roles get 403.
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
@@ -21,27 +23,75 @@ import { letterIdOf } from "../../functions/domain/postal";
 vi.mock("../../functions/adapters/clock", () => ({
   systemClock: { now: () => new Date("2025-03-10T08:00:00Z") },
 }));
+const signedIn = vi.hoisted(() => ({ sessions: new Map<string, unknown>(), accessEvents: [] as unknown[] }));
+vi.mock("../../functions/adapters/dynamo-sessions", () => ({
+  sessionStoreFromEnv: () => ({
+    get: async (id: string) => signedIn.sessions.get(id),
+    touch: async () => undefined,
+  }),
+}));
+vi.mock("../../functions/adapters/dynamo-access-log", () => ({
+  accessLogFromEnv: () => ({
+    record: async (event: unknown) => {
+      signedIn.accessEvents.push(event);
+    },
+    list: async () => [],
+  }),
+}));
+
+const CLERK = "C".repeat(43);
+const ASSESSOR = "A".repeat(43);
+const TOKEN = "clerk-session-token";
+const staffSession = (roles: string[], email: string) => ({
+  principal: { kind: "staff", subject: email, email, name: email, roles },
+  csrfToken: TOKEN,
+  createdAt: new Date().toISOString(),
+  lastSeenAt: new Date().toISOString(),
+  expiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
+});
+signedIn.sessions.set(CLERK, staffSession(["clerk"], "kari.dahl@smerteklinikk.example"));
+signedIn.sessions.set(ASSESSOR, staffSession(["assessor"], "ola.haugen@smerteklinikk.example"));
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 type Handler = (event: APIGatewayProxyEvent) => Promise<{ statusCode: number; body: string }>;
 let list: Handler;
 let markPosted: Handler;
+let print: Handler;
 
 beforeAll(async () => {
   process.env.TABLE_NAME = "Referrals";
   process.env.AWS_REGION = "eu-north-1";
   process.env.FRIST_QUIET = "1";
+  process.env.PUBLIC_BASE_URL = "https://api.example/prod";
+  process.env.SIGN_IN_PROVIDERS = JSON.stringify({
+    staff: { issuer: "https://idp.example", clientId: "frist" },
+  });
   ({ handler: list } = await import("../../functions/handlers/list-letters"));
   ({ handler: markPosted } = await import("../../functions/handlers/mark-letter-posted"));
+  ({ handler: print } = await import("../../functions/handlers/postal-letter"));
 });
 
 afterEach(() => {
   dynamo.reset();
+  signedIn.accessEvents.length = 0;
 });
 
-function event(partial: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent {
+/** A request of the clerk's session (or `session`), a POST carrying the session's token. */
+function event(
+  partial: Partial<APIGatewayProxyEvent>,
+  session: string | null = CLERK,
+  headers: Record<string, string> = {},
+): APIGatewayProxyEvent {
+  const method = partial.httpMethod ?? (partial.pathParameters?.letterId ? "POST" : "GET");
   return {
-    headers: {},
+    httpMethod: method,
+    path: "/letters",
+    headers: {
+      Host: "api.example",
+      ...(session ? { Cookie: `frist_session=${session}` } : {}),
+      ...(method === "POST" ? { "X-CSRF-Token": TOKEN } : {}),
+      ...headers,
+    },
     queryStringParameters: null,
     pathParameters: null,
     body: null,
@@ -76,6 +126,7 @@ describe("GET /letters?status=awaiting-postal", () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({
+      csrfToken: TOKEN,
       letters: [
         {
           letterId: letterIdOf({ referralId: "ref-1", letterKind: "decision", recipientRole: "patient" }),
@@ -175,7 +226,7 @@ describe("POST /letters/{letterId}/sent", () => {
     expect(audit?.Put?.Item).toMatchObject({
       pk: "REFERRAL#ref-1",
       type: "letter-posted",
-      actor: { kind: "staff", id: "arn:aws:iam::123456789012:user/ops" },
+      actor: { kind: "staff", id: "kari.dahl@smerteklinikk.example" },
       details: { letterKind: "decision", recipientRole: "patient" },
     });
     // The patient informed by the due date: counted for March in the same transaction.
@@ -205,6 +256,123 @@ describe("POST /letters/{letterId}/sent", () => {
     const response = await markPosted(event({ pathParameters: { letterId: "not-a-letter" } }));
     expect(response.statusCode).toBe(404);
     expect(dynamo).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+});
+
+describe("the postal queue is a clerk's", () => {
+  const letterId = letterIdOf({ referralId: "ref-1", letterKind: "decision", recipientRole: "patient" });
+  const letterItems: Record<string, unknown>[] = [
+    { pk: "REFERRAL#ref-1", sk: "REFERRAL", recordType: "referral", referralId: "ref-1" },
+    {
+      ...postalItem,
+      recordType: "letter",
+      channel: "postal",
+      status: "awaiting-postal",
+      html: "<p>Kari Nordmann har rett til nødvendig helsehjelp.</p>",
+      text: "Kari Nordmann har rett til nødvendig helsehjelp.",
+    },
+  ];
+
+  it("sends a browser without a session to sign-in and a script's POST gets 401, reading and writing nothing", async () => {
+    const listed = await list(event({ queryStringParameters: { status: "awaiting-postal" } }, null));
+    const printed = await print(event({ httpMethod: "GET", pathParameters: { letterId } }, null));
+    const marked = await markPosted(event({ pathParameters: { letterId } }, null));
+
+    expect([listed.statusCode, printed.statusCode, marked.statusCode]).toEqual([303, 303, 401]);
+    expect(printed.body).not.toContain("Kari Nordmann");
+    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+    expect(dynamo).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it("refuses an assessor with 403 on every postal route, changing nothing", async () => {
+    const answers = [
+      await list(event({ queryStringParameters: { status: "awaiting-postal" } }, ASSESSOR)),
+      await print(event({ httpMethod: "GET", pathParameters: { letterId } }, ASSESSOR)),
+      await markPosted(event({ pathParameters: { letterId } }, ASSESSOR)),
+    ];
+
+    expect(answers.map((answer) => answer.statusCode)).toEqual([403, 403, 403]);
+    expect(dynamo).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(signedIn.accessEvents).toEqual(
+      expect.arrayContaining([expect.objectContaining({ referralId: "ref-1", outcome: "refused" })]),
+    );
+  });
+
+  it("refuses a mark without the session's token, and a form from another origin, writing nothing", async () => {
+    const noToken = await markPosted(event({ pathParameters: { letterId } }, CLERK, { "X-CSRF-Token": "" }));
+    const foreign = await markPosted(
+      event({ pathParameters: { letterId }, body: `csrfToken=${TOKEN}` }, CLERK, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Origin: "https://evil.example",
+      }),
+    );
+
+    expect([noToken.statusCode, foreign.statusCode]).toEqual([403, 403]);
+    expect(dynamo).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it("shows a browser the clerk's page: print link and a 'sent' form with the session's token per letter", async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [postalItem] });
+
+    const response = await list(event({ queryStringParameters: null }, CLERK, { Accept: "text/html,*/*" }));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain(`href="letters/${letterId}/print"`);
+    expect(response.body).toContain(`action="letters/${letterId}/sent"`);
+    expect(response.body).toContain(`name="csrfToken" value="${TOKEN}"`);
+    expect(response.body).toContain("Storgata 1");
+  });
+
+  it("marks a letter sent from the page's form and goes back to the list", async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    dynamo.on(GetCommand).resolves({
+      Item: { referralId: "ref-1", receivedAt: "2025-03-03T09:00:00.000Z", assessmentDueDate: "2025-03-17" },
+    });
+
+    const response = await markPosted(
+      event({ pathParameters: { letterId }, body: `csrfToken=${TOKEN}` }, CLERK, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Origin: "https://api.example",
+      }),
+    );
+
+    expect(response.statusCode).toBe(303);
+    expect((response as { headers?: Record<string, string> }).headers?.location).toBe(
+      "../../letters?status=awaiting-postal&posted=1",
+    );
+    expect(dynamo).toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it("prints a postal letter as written for the clerk, recording who read it, when and in which role", async () => {
+    dynamo.on(QueryCommand).resolves({ Items: letterItems });
+
+    const response = await print(event({ httpMethod: "GET", pathParameters: { letterId } }));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain("Kari Nordmann har rett til nødvendig helsehjelp.");
+    expect(signedIn.accessEvents).toEqual([
+      {
+        referralId: "ref-1",
+        at: "2025-03-10T08:00:00.000Z",
+        who: "kari.dahl@smerteklinikk.example",
+        name: "kari.dahl@smerteklinikk.example",
+        role: "clerk",
+        what: "postal-letter",
+        outcome: "viewed",
+      },
+    ]);
+  });
+
+  it("does not print an emailed letter or a forged id (404), and logs no view", async () => {
+    dynamo.on(QueryCommand).resolves({
+      Items: letterItems.map((item) => (item.recordType === "letter" ? { ...item, channel: "email" } : item)),
+    });
+
+    const emailed = await print(event({ httpMethod: "GET", pathParameters: { letterId } }));
+    const forged = await print(event({ httpMethod: "GET", pathParameters: { letterId: "not-a-letter" } }));
+
+    expect([emailed.statusCode, forged.statusCode]).toEqual([404, 404]);
+    expect(signedIn.accessEvents).toEqual([]);
   });
 });
 

@@ -20,6 +20,7 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(document.paths).sort()).toEqual([
       "/helfo-notifications",
       "/letters",
+      "/letters/{letterId}/print",
       "/letters/{letterId}/sent",
       "/openapi.json",
       "/referrals",
@@ -130,5 +131,30 @@ describe("the OpenAPI document", () => {
     expect(schema.properties.decision.properties).not.toHaveProperty("assessedBy");
     expect(JSON.stringify(schema)).not.toMatch(/taskId|actor|assessors/);
     expect(schema.properties.startOfCare).toBeDefined();
+  });
+
+  it("says the portal routes take SigV4 and the staff routes a staff session, never SigV4", () => {
+    const securityOf = (path: string, method: string) =>
+      JSON.stringify(document.paths[path][method].security ?? []);
+    for (const [path, method] of [
+      ["/referrals", "post"],
+      ["/referrals", "get"],
+      ["/referrals/{referralId}", "get"],
+    ]) {
+      expect(securityOf(path as string, method as string), path).toBe('[{"sigv4":[]}]');
+    }
+    for (const [path, method] of [
+      ["/referrals/{referralId}/start-of-care", "post"],
+      ["/staff/referrals/{referralId}", "get"],
+      ["/letters", "get"],
+      ["/letters/{letterId}/print", "get"],
+      ["/letters/{letterId}/sent", "post"],
+    ]) {
+      expect(securityOf(path as string, method as string), path).toBe('[{"staffSession":[]}]');
+    }
+    expect(document.components.securitySchemes.staffSession).toMatchObject({
+      in: "cookie",
+      name: "frist_session",
+    });
   });
 });
