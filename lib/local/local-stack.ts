@@ -19,9 +19,11 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SIMULATED_CLOCK_ENV } from "../../functions/adapters/clock";
 import { DynamoPostalQueue } from "../../functions/adapters/dynamo-postal-queue";
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
+import { DynamoSessionStore } from "../../functions/adapters/dynamo-sessions";
 import { DynamoWorklist } from "../../functions/adapters/dynamo-worklist";
 import { calendarRulesOf, parseClinicConfig } from "../../functions/domain/clinic";
 import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/recovery";
+import type { SessionStore } from "../../functions/domain/session";
 import { createFristApp } from "../app";
 import { staffAccountsOf } from "../config";
 import { type ApiLocal, startApiLocal } from "./api-local";
@@ -35,6 +37,7 @@ import {
 import { readSavedClock, writeSavedClock } from "./execution-files";
 import { createLambdaRuntime } from "./lambda-local";
 import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
+import { type OperationsViewer, operationsAccess } from "./operations-access";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
 import { DEFAULT_LOCAL_PORTALS, type LocalPortal, validateLocalPortals } from "./portal-signing";
 import { recoverySection } from "./recovery-section";
@@ -266,11 +269,11 @@ export interface LocalRecovery {
 }
 
 /** The "needs attention" section, or a note that the reconciler did not answer. */
-async function attentionSection(recovery: LocalRecovery) {
+async function attentionSection(recovery: LocalRecovery, viewer?: OperationsViewer) {
   try {
-    return recoverySection(await recovery.inspect());
+    return recoverySection(await recovery.inspect(), viewer);
   } catch {
-    return recoverySection(undefined);
+    return recoverySection(undefined, viewer);
   }
 }
 
@@ -437,6 +440,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   // The operations page reads the table once DynamoDB Local is up; until then it shows the executions.
   let operationsSources: OperationsSources | undefined;
+  // Its resume action needs a signed-in operations person or lead (sessions live in the table too).
+  let sessions: SessionStore | undefined;
+  let apiUrlOfStack = "";
+  const access = operationsAccess({ sessions: () => sessions, apiUrl: () => apiUrlOfStack });
 
   try {
     const ses: SesLocal = await startSesLocal({ port: lastPorts.ses });
@@ -453,15 +460,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       clock,
       ...(workflowDir ? { dataDir: workflowDir } : {}),
-      operationsPage: async (engine) =>
+      // The API's host name, so a browser signed in there sends its session cookie to this page too.
+      host: "localhost",
+      operationsPage: async (engine, request) =>
         renderOperationsPage(
           await operationsPageData(
             engine,
             operationsSources,
-            recovery ? [await attentionSection(recovery)] : [],
+            recovery
+              ? [
+                  await attentionSection(
+                    recovery,
+                    await access.viewer(request.headers).catch(() => undefined),
+                  ),
+                ]
+              : [],
           ),
         ),
-      ...(recovery ? { recovery } : {}),
+      ...(recovery
+        ? {
+            recovery: {
+              inspect: () => recovery.inspect(),
+              resume: (referralId: string) => recovery.resume(referralId),
+              admit: (request) => access.admit(request),
+            },
+          }
+        : {}),
       log: (line: string) => {
         if (requestLog && line.startsWith("clock ")) requestLog(line);
       },
@@ -497,6 +521,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       throw error;
     });
     stoppers.push(() => api.stop());
+    apiUrlOfStack = api.url;
     // The local OpenID provider stands in for Cognito, ID-porten and HelseID alike.
     // The handlers keep the issuer they read at import: a restart in this process reuses its port.
     const startOidc = (port: number | undefined) =>
@@ -540,6 +565,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     {
       const documents = DynamoDBDocumentClient.from(dynamo.client);
       const tableName = String(functionEnvironment.TABLE_NAME);
+      sessions = new DynamoSessionStore(documents, tableName);
       operationsSources = {
         worklist: new DynamoWorklist(documents, tableName),
         postalQueue: new DynamoPostalQueue(documents, tableName),

@@ -17,6 +17,7 @@
  * it forward (a form post from the operations page works too).
  */
 import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/recovery";
@@ -1066,12 +1067,21 @@ export interface StepFunctionsLocalOptions {
   clock?: SimulatedClock;
   /** Keep executions in this directory across restarts (see {@link LocalStepFunctionsOptions.dataDir}). */
   dataDir?: string;
-  /** Renders `GET /` (the local stack's operations page); default: the executions alone. */
-  operationsPage?: (engine: LocalStepFunctions) => Promise<string>;
+  /** Renders `GET /` (the local stack's operations page) for a request; default: the executions alone. */
+  operationsPage?: (engine: LocalStepFunctions, request: { headers: IncomingHttpHeaders }) => Promise<string>;
   /** The reconciler: the operations page lists what needs attention and resumes a referral with it. */
   recovery?: {
     inspect(): Promise<RecoveryVerdict[]>;
     resume(referralId: string): Promise<RecoveryOutcome | undefined>;
+    /**
+     * Whether a resume post may go on (a signed-in operations person or lead, with the session's
+     * anti-forgery token): undefined, or the refusal to answer with. Absent: no check (the engine alone).
+     */
+    admit?: (request: {
+      headers: IncomingHttpHeaders;
+      fromForm: boolean;
+      fields: Record<string, unknown>;
+    }) => Promise<{ status: number; contentType: string; body: string } | undefined>;
   };
 }
 
@@ -1100,24 +1110,31 @@ export async function startStepFunctionsLocal(
   server.removeAllContentTypeParsers();
   server.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
 
-  server.get("/", async (_request, reply) =>
+  server.get("/", async (request, reply) =>
     reply
       .type("text/html; charset=utf-8")
-      .send(options.operationsPage ? await options.operationsPage(engine) : operationsPage(engine)),
+      .send(
+        options.operationsPage
+          ? await options.operationsPage(engine, { headers: request.headers })
+          : operationsPage(engine),
+      ),
   );
   server.post("/recovery/resume", async (request, reply) => {
     const raw = typeof request.body === "string" ? request.body : "";
     const fromForm = String(request.headers["content-type"] ?? "").startsWith(
       "application/x-www-form-urlencoded",
     );
-    let referralId: unknown;
+    let fields: Record<string, unknown> = {};
     try {
-      referralId = fromForm
-        ? new URLSearchParams(raw).get("referralId")
-        : (JSON.parse(raw) as { referralId?: unknown }).referralId;
+      const parsed: unknown = fromForm ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw);
+      if (parsed && typeof parsed === "object") fields = parsed as Record<string, unknown>;
     } catch {
-      referralId = undefined;
+      fields = {};
     }
+    // Who may resume comes first: without a session nothing else is looked at.
+    const refused = await options.recovery?.admit?.({ headers: request.headers, fromForm, fields });
+    if (refused) return reply.code(refused.status).type(refused.contentType).send(refused.body);
+    const referralId = fields.referralId;
     if (typeof referralId !== "string" || !/^[A-Za-z0-9_-]{1,80}$/.test(referralId)) {
       return reply
         .code(400)

@@ -17,7 +17,10 @@ import {
   submitAndAwaitTask,
   withPatient,
 } from "../support/e2e";
-import { eventually, postDecisionJson } from "../support/http";
+import { csrfTokenIn, eventually, fetchAs, mailbox, postDecisionJson, signIn } from "../support/http";
+
+/** The operations person of cdk.json's frist:staff. */
+const OPERATIONS = "per.berg@smerteklinikk.example";
 
 describe("recovery on the local stack", () => {
   let stack: LocalStack;
@@ -49,7 +52,7 @@ describe("recovery on the local stack", () => {
       .listExecutions(stack.stateMachineArn)
       .find((execution) => execution.name === name);
 
-  it("lists a referral whose execution stopped, resumes it from the page, and its old link still decides it", async () => {
+  it("lists a referral whose execution stopped, resumes it from the page for operations only, and its old link still decides it without a new task email", async () => {
     // Prepare: a referral awaiting assessment, then its execution stopped.
     const { referralId, taskLink } = await submitAndAwaitTask(
       stack,
@@ -64,15 +67,49 @@ describe("recovery on the local stack", () => {
     expect(listed).toContain("Referrals that need attention");
     expect(listed).toContain(referralId);
     expect(listed).toMatch(/its last execution failed, timed out or was aborted/);
-    expect(listed).toContain('action="/recovery/resume"');
+    // Without a session the page offers sign-in, not the resume button.
+    expect(listed).not.toContain('action="/recovery/resume"');
+    expect(listed).toMatch(
+      /needs a signed-in operations person or the clinic lead: <a href="[^"]+\/auth\/login/,
+    );
 
-    // Act: the page's resume action.
-    const resumed = await fetch(`${stack.stepFunctions.operationsUrl}recovery/resume`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ referralId }).toString(),
-      redirect: "manual",
-    });
+    // The resume action is for a signed-in operations person or the lead, with the page's token.
+    const resumeUrl = `${stack.stepFunctions.operationsUrl}recovery/resume`;
+    const form = (fields: Record<string, string>, init: { cookie?: string; origin?: string } = {}) =>
+      fetch(resumeUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          ...(init.cookie ? { cookie: init.cookie } : {}),
+          ...(init.origin ? { origin: init.origin } : {}),
+        },
+        body: new URLSearchParams(fields).toString(),
+        redirect: "manual",
+      });
+    const anonymous = await form({ referralId });
+    expect(anonymous.status).toBe(401);
+    const assessorSession = await signInAsAssessor(stack);
+    const assessorPage = await (await fetchAs(assessorSession, stack.operationsUrl)).text();
+    expect(assessorPage).not.toContain('action="/recovery/resume"');
+    expect((await form({ referralId, csrfToken: "x" }, { cookie: assessorSession.cookie })).status).toBe(403);
+    const operations = await signIn(stack, OPERATIONS);
+    const operationsPage = await (await fetchAs(operations, stack.operationsUrl)).text();
+    expect(operationsPage).toContain('action="/recovery/resume"');
+    const csrfToken = csrfTokenIn(operationsPage);
+    expect(csrfToken).not.toBe("");
+    expect((await form({ referralId }, { cookie: operations.cookie })).status).toBe(403);
+    expect(
+      (await form({ referralId, csrfToken }, { cookie: operations.cookie, origin: "http://evil.example" }))
+        .status,
+    ).toBe(403);
+    // Nothing of that resumed it.
+    expect(executionOf(`${referralId}-r1`)).toBeUndefined();
+    const taskEmailsBefore = (await mailbox(stack.mailboxJsonUrl)).filter((email) =>
+      (email.body.text ?? "").includes(taskLink),
+    ).length;
+
+    // Act: the page's resume action, by operations.
+    const resumed = await form({ referralId, csrfToken }, { cookie: operations.cookie });
 
     // Assess: a new execution runs it, the page no longer lists it, the trail says so.
     expect(resumed.status).toBe(303);
@@ -88,6 +125,12 @@ describe("recovery on the local stack", () => {
       "the referral off the attention list",
     );
 
+    // The resumed execution takes up the same task: no new task email.
+    const taskEmailsAfter = (await mailbox(stack.mailboxJsonUrl)).filter((email) =>
+      (email.body.text ?? "").includes(taskLink),
+    ).length;
+    expect(taskEmailsAfter).toBe(taskEmailsBefore);
+
     // Act: the decision through the link the assessors had before.
     await eventually(
       async () =>
@@ -98,7 +141,6 @@ describe("recovery on the local stack", () => {
           : undefined,
       "the resumed execution waiting for the decision",
     );
-    const staff = await signInAsAssessor(stack);
     const decided = await postDecisionJson(
       taskLink,
       {
@@ -108,7 +150,7 @@ describe("recovery on the local stack", () => {
         advice: "Fastlegen følger opp.",
         assessedBy: "1234567",
       },
-      staff,
+      assessorSession,
     );
 
     // Assess: the letters go out once each, the new execution finishes.
