@@ -32,6 +32,7 @@ import type {
   LetterRecord,
   MeetingRecord,
   PendingDecision,
+  PriorityChange,
   ReferralRecord,
   StaffEmailRecord,
   TaskRecord,
@@ -402,6 +403,33 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       if (error instanceof StaleStateError) return false;
       throw error;
     }
+  }
+
+  async changePriority(referralId: string, change: PriorityChange, event: AuditEvent): Promise<void> {
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: referralKey(referralId),
+            UpdateExpression:
+              "SET #priority = :to, priorityChanges = list_append(if_not_exists(priorityChanges, :none), :change)",
+            ConditionExpression: "#status IN (:received, :awaiting) AND #priority = :from",
+            ExpressionAttributeNames: { "#status": "status", "#priority": "priority" },
+            ExpressionAttributeValues: {
+              ":to": change.to,
+              ":from": change.from,
+              ":none": [],
+              ":change": [change],
+              ":received": "received",
+              ":awaiting": "awaiting-assessment",
+            },
+          },
+        },
+        this.eventPut(referralId, event),
+      ],
+      "referral does not wait for assessment at that priority",
+    );
   }
 
   async appendEvent(referralId: string, event: AuditEvent): Promise<void> {

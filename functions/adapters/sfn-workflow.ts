@@ -1,13 +1,14 @@
 import {
   ExecutionAlreadyExists,
   InvalidToken,
+  SendTaskFailureCommand,
   SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
   TaskDoesNotExist,
   TaskTimedOut,
 } from "@aws-sdk/client-sfn";
-import { TaskNoLongerOpen, type Workflow } from "../domain/ports";
+import { RETIME_ERROR, TaskNoLongerOpen, type Workflow } from "../domain/ports";
 
 /** The referral workflow on Step Functions: one execution per referral, named by the referral id. */
 export class StepFunctionsWorkflow implements Workflow {
@@ -35,8 +36,24 @@ export class StepFunctionsWorkflow implements Workflow {
   }
 
   async resume(taskToken: string, output: { taskId: string; outcome: string }): Promise<void> {
+    await this.answer(() =>
+      this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
+    );
+  }
+
+  async retime(taskToken: string): Promise<void> {
+    // The cause is fixed text: an execution's history must hold no health data.
+    await this.answer(() =>
+      this.client.send(
+        new SendTaskFailureCommand({ taskToken, error: RETIME_ERROR, cause: "The priority was changed." }),
+      ),
+    );
+  }
+
+  /** Answers a wait; a wait that is over (timed out, answered, unknown) is TaskNoLongerOpen. */
+  private async answer(send: () => Promise<unknown>): Promise<void> {
     try {
-      await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+      await send();
     } catch (error) {
       if (
         error instanceof TaskTimedOut ||

@@ -1,13 +1,19 @@
 /**
- * The deadline timer's two steps: RemindAssessors (the reminder point has come, a decision has not)
- * and RecordBreach (the 10 working days have run out: record the breach once, escalate to the clinic
- * lead each working day). Each returns how long the workflow should wait before the next step, from
- * the calendar and the clinic's rules at run time. Emails go out once (claimed per reminder point,
- * or per day of escalation, and recipient); the breach flag, its audit event and its metric are
- * recorded once.
+ * The deadline timer's steps: RemindAssessors (the reminder point has come, a decision has not),
+ * EscalateUrgentTarget (an urgent referral's internal target has passed: record it once and tell the
+ * clinic lead), RecordBreach (the 10 working days have run out: record the breach once, escalate to
+ * the clinic lead each working day) and RetimeAssessment (the priority changed: set the timer anew).
+ * Each returns how long the workflow should wait and which step is due then (RouteTimer routes on
+ * it), from the calendar, the clinic's rules and the referral's priority at run time. Emails go out
+ * once (claimed per reminder point, per target, or per day of escalation, and recipient); the flags,
+ * their audit events and the metrics are recorded once.
  */
 
-import { renderEscalationEmail, renderReminderEmail } from "../views/staff-email";
+import {
+  renderEscalationEmail,
+  renderReminderEmail,
+  renderUrgentTargetEscalationEmail,
+} from "../views/staff-email";
 import {
   assessorsOf,
   leadOf,
@@ -19,7 +25,7 @@ import {
 } from "./assessment";
 import { osloDate } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
-import { legalClockFor, nextEscalationAt, secondsUntil } from "./legal-clock";
+import { type LegalClock, legalClockFor, nextTimerPoint, secondsUntil, type TimerStep } from "./legal-clock";
 import {
   type Clock,
   type Mailer,
@@ -28,8 +34,30 @@ import {
   type Metrics,
   type ReferralStore,
 } from "./ports";
+import type { ReferralRecord } from "./records";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 import { tallyOfBreach } from "./statistics";
+
+/** What a timer step tells the workflow: wait this long, then run `next` (RouteTimer's choice). */
+export interface TimerWait {
+  seconds: number;
+  next: TimerStep;
+}
+
+/** The wait until the timer's next point, for a referral as it is now. */
+function waitAfter(
+  referral: Pick<ReferralRecord, "urgentTargetEscalated">,
+  clock: LegalClock,
+  now: Date,
+  config: ClinicConfig,
+  done: { reminded?: boolean; urgentTargetEscalated?: boolean } = {},
+): TimerWait {
+  const point = nextTimerPoint(clock, now, calendarRulesOf(config.legalClock), {
+    urgentTargetEscalated: referral.urgentTargetEscalated === true,
+    ...done,
+  });
+  return { seconds: secondsUntil(point.at, now), next: point.step };
+}
 
 /** What the timer steps need. */
 export interface DeadlineTimerDeps {
@@ -47,19 +75,27 @@ export const BREACH_METRIC = {
   service: METRICS_SERVICE,
 } as const;
 
+/** The metric of a missed internal target of an urgent referral (Count, once per referral). */
+export const URGENT_TARGET_METRIC = {
+  namespace: METRICS_NAMESPACE,
+  name: "UrgentTargetMissed",
+  service: METRICS_SERVICE,
+} as const;
+
 /**
  * RemindAssessors: a neutral reminder with the task's link to every assessor, and an audit event.
- * Returns the seconds until the legal deadline (the end of the due date), the next wait.
+ * Returns the wait until the timer's next point: an urgent referral's internal target, else the
+ * legal deadline (the end of the due date).
  */
 export async function remindAssessors(
   deps: DeadlineTimerDeps,
   input: { referralId: string },
-): Promise<{ seconds: number }> {
+): Promise<TimerWait> {
   const referral = await mustGetReferral(deps.store, input.referralId);
   const now = deps.clock.now();
   const clock = legalClockFor(referral, deps.config.legalClock);
-  const seconds = secondsUntil(clock.deadline, now);
-  if (referral.status !== "awaiting-assessment") return { seconds };
+  const wait = waitAfter(referral, clock, now, deps.config, { reminded: true });
+  if (referral.status !== "awaiting-assessment") return wait;
 
   const task = await liveTaskOf(deps.store, referral.referralId);
   const recipients = task?.state === "open" ? assessorsOf(referral, deps.config) : [];
@@ -86,26 +122,96 @@ export async function remindAssessors(
       ...(task ? { taskId: task.taskId } : {}),
     },
   });
-  return { seconds };
+  return wait;
+}
+
+/**
+ * EscalateUrgentTarget: an urgent referral's internal target (urgentTargetWorkingDays, inside the
+ * legal 10) has passed without a decision. The clinic lead gets a neutral escalation with the task's
+ * link, and the referral `urgentTargetEscalated: true` with an "urgent-target-missed" event and one
+ * UrgentTargetMissed metric, once: a retried or repeated step finds the flag and does nothing more.
+ * Woken for a referral that is no longer urgent (its priority changed), or before its target has
+ * passed, it records nothing. Returns the wait until the timer's next point (the legal deadline).
+ */
+export async function escalateUrgentTarget(
+  deps: DeadlineTimerDeps & { metrics: Metrics },
+  input: { referralId: string },
+): Promise<TimerWait> {
+  const referral = await mustGetReferral(deps.store, input.referralId);
+  const now = deps.clock.now();
+  const clock = legalClockFor(referral, deps.config.legalClock);
+  const missed =
+    referral.status === "awaiting-assessment" &&
+    referral.urgentTargetEscalated !== true &&
+    clock.internalTargetDate !== undefined &&
+    clock.internalTargetEnd !== undefined &&
+    now.getTime() > clock.internalTargetEnd.getTime();
+  if (!missed || !clock.internalTargetDate) return waitAfter(referral, clock, now, deps.config);
+
+  const task = await liveTaskOf(deps.store, referral.referralId);
+  const lead = leadOf(deps.config);
+  // Escalate first, flag after; the escalation is claimed per target date, so a retry after a crash
+  // in between does not send it again.
+  if (lead) {
+    const email = renderUrgentTargetEscalationEmail({
+      ...(task ? { taskUrl: taskUrlOf(deps.publicBaseUrl, task.taskId) } : {}),
+      ...staffEmailFacts(referral, clock, deps.config),
+      internalTargetDate: clock.internalTargetDate,
+    });
+    await sendStaffEmail(
+      deps,
+      aboutReferral(referral.referralId, "urgent-target", clock.internalTargetDate),
+      lead.email,
+      email,
+    );
+  }
+  const first = await deps.store.flagReferral(referral.referralId, "urgentTargetEscalated", {
+    type: "urgent-target-missed",
+    at: now.toISOString(),
+    actor: workflowActor("EscalateUrgentTarget"),
+    details: {
+      internalTargetDate: clock.internalTargetDate,
+      assessmentDueDate: clock.dueDate,
+      leadNotified: lead !== undefined,
+      ...(task ? { taskId: task.taskId } : {}),
+    },
+  });
+  if (first) deps.metrics.count(URGENT_TARGET_METRIC.name, { referralId: referral.referralId });
+  return waitAfter(referral, clock, now, deps.config, { urgentTargetEscalated: true });
+}
+
+/**
+ * RetimeAssessment: the referral's priority changed while the workflow waited, so the wait it was in
+ * was ended (see changePriority) and the timer is set anew from the clock under the new priority.
+ * Sends nothing and records nothing (the change itself was recorded with its reason).
+ */
+export async function retimeAssessment(
+  deps: Pick<DeadlineTimerDeps, "store" | "clock" | "config">,
+  input: { referralId: string },
+): Promise<TimerWait> {
+  const referral = await mustGetReferral(deps.store, input.referralId);
+  const now = deps.clock.now();
+  return waitAfter(referral, legalClockFor(referral, deps.config.legalClock), now, deps.config);
 }
 
 /**
  * RecordBreach: once the deadline has passed without a decision, the referral gets
  * `deadlineBreached: true` with a "deadline-breached" event and one DeadlineBreaches metric (the
  * first time only), and the clinic lead an escalation email with the task's link and an "escalated"
- * event (every time). Returns the seconds until the end of the next working day, when it escalates
- * again. Woken before the deadline (it cannot be breached yet) it records nothing and waits for it.
+ * event (every time). Returns the wait until the end of the next working day, when it escalates
+ * again. Woken before the deadline (it cannot be breached yet) it records nothing and waits for the
+ * timer's next point.
  */
 export async function recordBreach(
   deps: DeadlineTimerDeps & { metrics: Metrics },
   input: { referralId: string },
-): Promise<{ seconds: number }> {
+): Promise<TimerWait> {
   const referral = await mustGetReferral(deps.store, input.referralId);
   const now = deps.clock.now();
   const clock = legalClockFor(referral, deps.config.legalClock);
-  if (now.getTime() <= clock.deadline.getTime()) return { seconds: secondsUntil(clock.deadline, now) };
-  const seconds = secondsUntil(nextEscalationAt(now, calendarRulesOf(deps.config.legalClock)), now);
-  if (referral.status !== "awaiting-assessment") return { seconds };
+  const wait = waitAfter(referral, clock, now, deps.config);
+  if (now.getTime() <= clock.deadline.getTime()) return wait;
+  if (referral.status !== "awaiting-assessment") return wait;
 
   const task = await liveTaskOf(deps.store, referral.referralId);
   const lead = leadOf(deps.config);
@@ -146,5 +252,5 @@ export async function recordBreach(
       ...(task ? { taskId: task.taskId } : {}),
     },
   });
-  return { seconds };
+  return wait;
 }

@@ -23,6 +23,8 @@ export interface LegalClock {
   dueDate: IsoDate;
   /** Urgent referrals only: the clinic's own, shorter target (urgentTargetWorkingDays). */
   internalTargetDate?: IsoDate;
+  /** Urgent referrals only: the last millisecond of the internal target date in Oslo; after it, it is missed. */
+  internalTargetEnd?: Date;
   /** Oslo 00:00 at the start of the reminder working day (urgentReminderWorkingDay when urgent). */
   reminderAt: Date;
   /** The last millisecond of the due date in Oslo: after it, the deadline is breached. */
@@ -41,10 +43,13 @@ export function legalClockFor(
   const urgent = referral.priority === "urgent";
   const dueDate = addWorkingDays(referral.clockStartDate, ASSESSMENT_WORKING_DAYS, rules);
   const reminderDay = urgent ? config.urgentReminderWorkingDay : config.reminderWorkingDay;
+  const internalTargetDate = urgent
+    ? addWorkingDays(referral.clockStartDate, config.urgentTargetWorkingDays, rules)
+    : undefined;
   return {
     dueDate,
-    ...(urgent
-      ? { internalTargetDate: addWorkingDays(referral.clockStartDate, config.urgentTargetWorkingDays, rules) }
+    ...(internalTargetDate
+      ? { internalTargetDate, internalTargetEnd: osloEndOfDay(internalTargetDate) }
       : {}),
     reminderAt: osloStartOfDay(addWorkingDays(referral.clockStartDate, reminderDay, rules)),
     deadline: osloEndOfDay(dueDate),
@@ -87,4 +92,51 @@ export function isAtRisk(clock: Pick<LegalClock, "reminderAt">, now: Date): bool
 export function workingDaysLeft(today: IsoDate, dueDate: IsoDate, rules: CalendarRules): number {
   if (today <= dueDate) return workingDaysBetween(today, dueDate, rules);
   return Math.min(-1, -workingDaysBetween(dueDate, today, rules));
+}
+
+/** The steps of the deadline timer, named as the workflow's RouteTimer routes them. */
+export type TimerStep = "remind" | "urgent-target" | "breach";
+
+/** The next step of the deadline timer and the instant it is due. */
+export interface TimerPoint {
+  step: TimerStep;
+  at: Date;
+}
+
+/**
+ * The deadline timer's next point after `now`, from the referral's clock as it is now (its priority
+ * may have changed since the last point was set): the reminder while it lies ahead (unless it was
+ * just sent), an urgent referral's internal target until its escalation was recorded (at once when
+ * the target has already passed, e.g. a referral made urgent late), then the legal deadline, and
+ * after that the next working day's end, for the breach's daily escalation. The earliest wins; at
+ * equal instants the internal target goes before the breach.
+ */
+export function nextTimerPoint(
+  clock: LegalClock,
+  now: Date,
+  rules: CalendarRules,
+  done: { reminded?: boolean; urgentTargetEscalated?: boolean } = {},
+): TimerPoint {
+  const points: TimerPoint[] = [];
+  if (!done.reminded && now.getTime() < clock.reminderAt.getTime()) {
+    points.push({ step: "remind", at: clock.reminderAt });
+  }
+  if (clock.internalTargetEnd && !done.urgentTargetEscalated && now.getTime() <= clock.deadline.getTime()) {
+    points.push({
+      step: "urgent-target",
+      // "Missed" is the first instant after the target day's end, as with the legal deadline.
+      at: new Date(Math.max(clock.internalTargetEnd.getTime() + 1, now.getTime())),
+    });
+  }
+  points.push({
+    step: "breach",
+    at: now.getTime() <= clock.deadline.getTime() ? clock.deadline : nextEscalationAt(now, rules),
+  });
+  const order: TimerStep[] = ["remind", "urgent-target", "breach"];
+  return points.reduce((best, point) =>
+    point.at.getTime() < best.at.getTime() ||
+    (point.at.getTime() === best.at.getTime() && order.indexOf(point.step) < order.indexOf(best.step))
+      ? point
+      : best,
+  );
 }

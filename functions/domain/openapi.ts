@@ -380,6 +380,63 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           },
         },
       },
+      "/tasks/{taskId}/priority": {
+        post: {
+          operationId: "changePriority",
+          summary: "Change a waiting referral's priority (urgent or ordinary), with a reason",
+          description:
+            "For a signed-in assessor or lead. The change, its reason and its author (the signed-in person) " +
+            "are recorded; the deadline timer follows the new priority at once (an urgent referral's " +
+            "reminder and internal target, which escalates to the lead once when missed). The legal " +
+            "deadline (10 working days) does not change. A form post carries the task page's `csrfToken`; " +
+            "JSON sends it in `X-CSRF-Token`.",
+          parameters: [pathId("taskId", "Opaque task id from the staff email.")],
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(
+              ["application/x-www-form-urlencoded", "application/json"].map((type) => [
+                type,
+                {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      priority: { type: "string", enum: ["ordinary", "urgent"] },
+                      reason: { type: "string", minLength: 1, maxLength: 2000 },
+                      csrfToken: { type: "string", description: "From the task page's form." },
+                    },
+                    required: ["priority", "reason"],
+                  },
+                },
+              ]),
+            ),
+          },
+          responses: {
+            200: {
+              description: "Changed: a confirmation page for a form, JSON for JSON.",
+              content: {
+                "text/html": { schema: { type: "string" } },
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      referralId: { type: "string" },
+                      priority: { type: "string", enum: ["ordinary", "urgent"] },
+                      status: { type: "string", enum: ["changed"] },
+                    },
+                    required: ["referralId", "priority", "status"],
+                  },
+                },
+              },
+            },
+            400: htmlOrError("The same priority, or no reason (`validation_failed`)."),
+            403: htmlOrError("Without the task's anti-forgery token (`csrf_token_mismatch`)."),
+            404: htmlOrError("No task with this id (`not_found`)."),
+            410: htmlOrError("The referral is decided or its task expired (`task_gone`)."),
+            413: ERRORS[413],
+            415: ERRORS[415],
+          },
+        },
+      },
       "/letters": {
         get: {
           operationId: "listLetters",

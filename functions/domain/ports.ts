@@ -11,6 +11,7 @@ import type {
   LetterRecord,
   MeetingRecord,
   PendingDecision,
+  PriorityChange,
   RecordedDecision,
   ReferralRecord,
   StaffEmailRecord,
@@ -20,7 +21,7 @@ import type { ReferralStatus } from "./referral";
 import type { Month, MonthCounters, Tally } from "./statistics";
 
 /** The once-only flags of a referral's legal clock. */
-export type ReferralFlag = "atRisk" | "deadlineBreached" | "startOfCareReminded";
+export type ReferralFlag = "atRisk" | "deadlineBreached" | "startOfCareReminded" | "urgentTargetEscalated";
 
 /** What a portal retry is matched against: the hash of its body and the answer it got. */
 export interface IdempotencyRecord {
@@ -88,6 +89,12 @@ export interface ReferralStore {
    */
   flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent, tally?: Tally): Promise<boolean>;
   appendEvent(referralId: string, event: AuditEvent): Promise<void>;
+  /**
+   * Sets the priority of a referral that waits for its assessment (status `received` or
+   * `awaiting-assessment`) and is now `change.from`, appending the change to `priorityChanges`, with
+   * its audit event, in one write; throws StaleStateError otherwise (decided, or changed meanwhile).
+   */
+  changePriority(referralId: string, change: PriorityChange, event: AuditEvent): Promise<void>;
   /**
    * Creates a task (throws StaleStateError when its id exists). With `ordinal` (how many tasks the
    * referral had when this one was planned), the task takes that place among the referral's tasks:
@@ -255,7 +262,15 @@ export interface Workflow {
   start(referralId: string): Promise<void>;
   /** Resumes the execution waiting on `taskToken`; throws TaskNoLongerOpen if it stopped waiting. */
   resume(taskToken: string, output: { taskId: string; outcome: Decision["outcome"] }): Promise<void>;
+  /**
+   * Ends the wait on `taskToken` with {@link RETIME_ERROR}, so the workflow sets its deadline timer
+   * anew (the priority changed); throws TaskNoLongerOpen if it stopped waiting.
+   */
+  retime(taskToken: string): Promise<void>;
 }
+
+/** The error a wait is ended with when its timer must be set anew; the workflow's Await* states catch it. */
+export const RETIME_ERROR = "Frist.Retime";
 
 export class TaskNoLongerOpen extends Error {
   override readonly name = "TaskNoLongerOpen";

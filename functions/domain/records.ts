@@ -34,6 +34,10 @@ export type AuditEventType =
   | "assessors-reminded"
   | "deadline-breached"
   | "escalated"
+  /** An urgent referral passed its internal target without a decision; the lead was told (once). */
+  | "urgent-target-missed"
+  /** Staff changed the priority (urgent or ordinary), with the reason they gave. */
+  | "priority-changed"
   | "secondary-acknowledged"
   | "decision-submitted"
   | "decision-recorded"
@@ -51,6 +55,16 @@ export type AuditEventType =
   | "workflow-failed"
   /** The reconciler started a new execution for a stranded referral, or resumed its decision. */
   | "workflow-resumed";
+
+/** One change of a referral's priority by staff. */
+export interface PriorityChange {
+  from: ReferralSubmission["priority"];
+  to: ReferralSubmission["priority"];
+  reason: string;
+  /** The signed-in person who changed it. */
+  by: string;
+  at: string;
+}
 
 /** How the referral will be assessed, and by whom. */
 export interface Assignment {
@@ -112,6 +126,14 @@ export interface ReferralRecord {
   carePlannedStart?: IsoDate;
   /** A granted right: the day care started, as staff recorded it. */
   careStartedOn?: IsoDate;
+  /** An urgent referral's internal target passed without a decision, and the lead was told (once). */
+  urgentTargetEscalated?: boolean;
+  /**
+   * Staff's changes of the priority, oldest first, each with its reason (health text: kept here with
+   * the referral, not in the audit event). `priority` above is the one in force; the portal's own
+   * stays in `submission`.
+   */
+  priorityChanges?: PriorityChange[];
   /** The reminder before the start-of-care deadline went out (once). */
   startOfCareReminded?: boolean;
   /** The start-of-care deadline passed without care started: a fristbrudd, reported to Helfo (once). */
@@ -197,6 +219,7 @@ export type StaffEmailKind =
   | "task"
   | "reminder"
   | "escalation"
+  | "urgent-target"
   | "at-risk"
   | "meeting-at-risk"
   | "start-of-care-reminder"

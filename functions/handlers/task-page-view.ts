@@ -3,6 +3,7 @@ import type { TaskView } from "../domain/assessment";
 import { type IsoDate, osloDate } from "../domain/calendar";
 import type { ClinicConfig } from "../domain/clinic";
 import { letterPatientOf } from "../domain/dispatch";
+import { legalClockFor } from "../domain/legal-clock";
 import type { ReferralStore } from "../domain/ports";
 import type { ReferralSubmission } from "../domain/referral";
 import { renderTaskPage } from "../views/staff-pages";
@@ -21,11 +22,15 @@ export const taskLinks = (taskId: string) => ({
   formAction: `${encodeURIComponent(taskId)}/decision`,
   /** From POST /tasks/{taskId}/decision: back to /tasks/{taskId}. */
   fromDecision: `../${encodeURIComponent(taskId)}`,
+  /** From GET /tasks/{taskId}: the priority form posts to /tasks/{taskId}/priority. */
+  priorityAction: `${encodeURIComponent(taskId)}/priority`,
+  /** From POST /tasks/{taskId}/priority: back to /tasks/{taskId}. */
+  fromPriority: `../${encodeURIComponent(taskId)}`,
 });
 
 export function taskPageHtml(
   view: Extract<TaskView, { kind: "open" }>,
-  context: { today: IsoDate; config: Pick<ClinicConfig, "decision"> },
+  context: { today: IsoDate; config: Pick<ClinicConfig, "decision" | "legalClock"> },
   feedback: {
     errors?: { path: string; message: string }[];
     values?: Record<string, string>;
@@ -35,6 +40,7 @@ export function taskPageHtml(
 ): string {
   const { referral, task, workingDaysLeft } = view;
   const { submission } = referral;
+  const clock = legalClockFor(referral, context.config.legalClock);
   return renderTaskPage({
     taskId: task.taskId,
     referral: {
@@ -65,9 +71,12 @@ export function taskPageHtml(
         : {}),
       atRisk: referral.atRisk === true,
       deadlineBreached: referral.deadlineBreached,
+      ...(clock.internalTargetDate ? { internalTargetDate: clock.internalTargetDate } : {}),
+      ...(referral.priorityChanges ? { priorityChanges: referral.priorityChanges } : {}),
     },
     // Relative, so the form posts back under whatever stage or host served the page.
     formAction: taskLinks(task.taskId).formAction,
+    priorityAction: taskLinks(task.taskId).priorityAction,
     ...(task.csrfToken ? { csrfToken: task.csrfToken } : {}),
     today: context.today,
     youngAdultDeadlineWeeks: context.config.decision.youngAdultDeadlineWeeks,

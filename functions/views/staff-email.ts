@@ -128,6 +128,21 @@ export function renderReminderEmail(input: AssessmentTaskEmailInput): StaffEmail
 }
 
 /**
+ * The escalation to the clinic lead when an urgent referral's internal target (a few working days,
+ * inside the legal 10) has passed without a decision: once, with the same task link. It names the
+ * target and the legal deadline still ahead, and nothing about the patient.
+ */
+export function renderUrgentTargetEscalationEmail(
+  input: StaffEmailInput & { internalTargetDate: IsoDate; taskUrl?: string },
+): StaffEmail {
+  return render({ ...input, urgent: true }, "Intern frist for en henvisning som haster er passert", [
+    "Den interne fristen for vurdering av en henvisning som haster er passert.",
+    `Henvisningen skulle etter klinikkens interne frist vært vurdert innen ${formatNorwegianDate(input.internalTargetDate)}. Den er ennå ikke vurdert.`,
+    `Den juridiske fristen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Sørg for at henvisningen blir vurdert så snart som mulig.`,
+  ]);
+}
+
+/**
  * The escalation to the clinic lead once the 10 working days have run out, and again each working
  * day until a decision comes. It says the deadline has passed and links to the same task.
  */

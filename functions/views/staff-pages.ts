@@ -101,6 +101,34 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 <p class="text">{{reason}}</p>
 </section>
 
+<section aria-labelledby="priority-title">
+<h2 id="priority-title">Prioritet</h2>
+<p>Prioritet nå: <strong>{{priority}}</strong>.{{#if internalTarget}} Intern frist for vurderingen: {{internalTarget}}.{{/if}} Den juridiske fristen er den samme for begge prioriteter.</p>
+{{#if priorityChanges.length}}
+<ul class="priority-changes">
+{{#each priorityChanges}}
+<li>{{at}}: endret fra {{from}} til {{to}} av {{by}}. Begrunnelse: {{reason}}</li>
+{{/each}}
+</ul>
+{{/if}}
+{{#if priorityForm}}
+<form method="post" action="{{priorityForm.action}}" id="priority-form">
+<input type="hidden" name="priority" value="{{priorityForm.to}}">
+{{#if csrfToken}}
+<input type="hidden" name="csrfToken" value="{{csrfToken}}">
+{{/if}}
+<div class="field">
+<label for="priority-reason">Begrunnelse for å endre til {{priorityForm.toLabel}}</label>
+{{#if priorityForm.error}}
+<p class="field-error" id="priority-reason-error">{{priorityForm.error}}</p>
+{{/if}}
+<textarea id="priority-reason" name="reason" rows="3" aria-required="true"{{#if priorityForm.error}} aria-invalid="true" aria-describedby="priority-reason-error"{{/if}}></textarea>
+</div>
+<button type="submit">Endre prioritet til {{priorityForm.toLabel}}</button>
+</form>
+{{/if}}
+</section>
+
 <section aria-labelledby="content-title">
 <h2 id="content-title">Innhold i henvisningen</h2>
 <p>{{contentSummary}}</p>
@@ -193,9 +221,21 @@ export interface TaskPageInput {
     atRisk?: boolean;
     /** The 10 working days passed without a decision. */
     deadlineBreached?: boolean;
+    /** An urgent referral's internal target date (inside the legal 10 working days). */
+    internalTargetDate?: IsoDate;
+    /** Staff's changes of the priority, oldest first, with who, when and why. */
+    priorityChanges?: readonly {
+      from: ReferralSubmission["priority"];
+      to: ReferralSubmission["priority"];
+      reason: string;
+      by: string;
+      at: string;
+    }[];
   };
   /** Where the forms post (POST /tasks/{taskId}/decision). */
   formAction: string;
+  /** Where the priority form posts (POST /tasks/{taskId}/priority); absent, no priority form. */
+  priorityAction?: string;
   /** The task's anti-forgery token, put in a hidden field of every form. */
   csrfToken?: string;
   /**
@@ -434,7 +474,9 @@ function bannerOf(referral: TaskPageInput["referral"]) {
 /** Renders GET /tasks/{taskId} (and the same page with errors after a rejected POST). */
 export function renderTaskPage(input: TaskPageInput): string {
   const { referral } = input;
-  const errors = input.errors ?? [];
+  // Issues of the priority form (paths "priority.…") show at that form, not in the decision summary.
+  const priorityErrors = (input.errors ?? []).filter((issue) => issue.path.startsWith("priority."));
+  const errors = (input.errors ?? []).filter((issue) => !issue.path.startsWith("priority."));
   const values = input.values ?? {};
   const posted = isFormOutcome(values.outcome) ? values.outcome : undefined;
   const missing = new Set<ContentItem>(referral.missingContent);
@@ -493,6 +535,22 @@ export function renderTaskPage(input: TaskPageInput): string {
       : null,
     priority: PRIORITY_LABELS[referral.priority],
     urgent: referral.priority === "urgent",
+    internalTarget: referral.internalTargetDate ? formatNorwegianDate(referral.internalTargetDate) : null,
+    priorityChanges: (referral.priorityChanges ?? []).map((change) => ({
+      at: formatNorwegianDate(osloDate(new Date(change.at))),
+      from: PRIORITY_LABELS[change.from].toLowerCase(),
+      to: PRIORITY_LABELS[change.to].toLowerCase(),
+      by: change.by,
+      reason: change.reason,
+    })),
+    priorityForm: input.priorityAction
+      ? {
+          action: input.priorityAction,
+          to: referral.priority === "urgent" ? "ordinary" : "urgent",
+          toLabel: PRIORITY_LABELS[referral.priority === "urgent" ? "ordinary" : "urgent"].toLowerCase(),
+          error: priorityErrors.map((issue) => issue.message).join(" ") || null,
+        }
+      : null,
     receivedDate: formatNorwegianDate(osloDate(new Date(referral.receivedAt))),
     patient: referral.patient,
     referrer: referral.referrer,

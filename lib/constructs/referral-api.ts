@@ -39,6 +39,7 @@ export interface ApiFunctions {
   readonly listReferrals: FristFunction;
   readonly taskPage: FristFunction;
   readonly submitDecision: FristFunction;
+  readonly changePriority: FristFunction;
   readonly openApi: FristFunction;
   readonly listLetters: FristFunction;
   readonly markLetterPosted: FristFunction;
@@ -225,6 +226,13 @@ export class ReferralApi extends Construct {
           ...this.mailer.environment,
         },
       }),
+      changePriority: new FristFunction(this, "ChangePriorityFunction", {
+        entry: "functions/handlers/change-priority.ts",
+        description: "Frist API: POST /tasks/{taskId}/priority (staff change the priority, with a reason)",
+        // STATE_MACHINE_ARN builds the workflow adapter (SendTaskFailure ends the wait to retime it);
+        // CLINIC_CONFIG holds the legal-clock rules the page's internal target is counted by.
+        environment: { ...table, ...workflow, ...signIn, CLINIC_CONFIG: this.clinicConfig },
+      }),
       listLetters: new FristFunction(this, "ListLettersFunction", {
         entry: "functions/handlers/list-letters.ts",
         description:
@@ -298,6 +306,8 @@ export class ReferralApi extends Construct {
     this.store.grantReadWriteData(fns.accessLog);
     this.store.grantReadWriteData(fns.submitDecision);
     stateMachine.grantTaskResponse(fns.submitDecision);
+    this.store.grantReadWriteData(fns.changePriority);
+    stateMachine.grantTaskResponse(fns.changePriority);
     this.mailer.grantSend(fns.submitDecision);
     this.store.grantReadWriteData(fns.listLetters); // the session's last use
     this.store.grantReadWriteData(fns.markLetterPosted);
@@ -342,6 +352,7 @@ export class ReferralApi extends Construct {
     const openMethods = [
       task.addMethod("GET", integrate(fns.taskPage), open),
       task.addResource("decision").addMethod("POST", integrate(fns.submitDecision), open),
+      task.addResource("priority").addMethod("POST", integrate(fns.changePriority), open),
       this.api.root.addResource("openapi.json").addMethod("GET", integrate(fns.openApi), open),
       this.api.root
         .addResource("agendas")

@@ -24,6 +24,7 @@ import {
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { RETIME_ERROR } from "../../functions/domain/ports";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./frist-function";
 import type { Mailer } from "./mailer";
 import { nagArnOf } from "./nag";
@@ -36,10 +37,15 @@ export const WORKFLOW_STATES = {
   routeKind: "RouteKind",
   acknowledgeSecondary: "AcknowledgeSecondary",
   awaitAssessment: "AwaitAssessment",
+  routeTimer: "RouteTimer",
   remindAssessors: "RemindAssessors",
   awaitAfterReminder: "AwaitAfterReminder",
+  escalateUrgentTarget: "EscalateUrgentTarget",
+  awaitAfterUrgentTarget: "AwaitAfterUrgentTarget",
   recordBreach: "RecordBreach",
   awaitAfterBreach: "AwaitAfterBreach",
+  retimeAssessment: "RetimeAssessment",
+  awaitAfterRetime: "AwaitAfterRetime",
   routeDecision: "RouteDecision",
   recordDecision: "RecordDecision",
   dispatchLetters: "DispatchLetters",
@@ -149,10 +155,15 @@ export interface WorkflowFunctions {
  * AwaitStartOfCareReminder (Wait until the reminder point) → RemindStartOfCare → RouteCareStarted: a
  * start recorded → Done; else AwaitStartOfCareDeadline (Wait until the end of the deadline day) →
  * CheckStartOfCare (kept, or a fristbrudd: Helfo notification, patient's letter, metric) → Done. The deadline timer is explicit in the graph: AwaitAssessment
- * times out → RemindAssessors → AwaitAfterReminder (until the end of the due date) times out →
- * RecordBreach → AwaitAfterBreach (until the end of the next working day) times out → RecordBreach
- * again, each working day, until a decision resumes whichever Await* state waits. Every timeout is
- * computed by the step before it from the calendar and the clinic's rules, at run time. Every Task
+ * times out → RouteTimer → RemindAssessors → AwaitAfterReminder; each timer step returns the wait
+ * until the next point and which step is due then ($.timer.next), and the timeout of each Await*
+ * state goes to RouteTimer, which runs it: EscalateUrgentTarget (an urgent referral's internal
+ * target passed: recorded once, the lead told) → AwaitAfterUrgentTarget; RecordBreach (the legal
+ * deadline passed: recorded once, the lead told each working day) → AwaitAfterBreach; until a
+ * decision resumes whichever Await* state waits. A priority changed by staff ends the current wait
+ * with Frist.Retime → RetimeAssessment (the timer anew under the new priority) → AwaitAfterRetime.
+ * Every timeout is computed by the step before it from the calendar, the clinic's rules and the
+ * referral's priority, at run time. Every Task
  * retries passing faults on one budget (RETRY_POLICY); what remains → MarkFailed → Failed, and a
  * MarkFailed that itself fails → MarkFailedFailed (alarmed).
  *
@@ -199,7 +210,8 @@ export class ReferralWorkflow extends Construct {
       }),
       recordBreach: new FristFunction(this, "RecordBreachFunction", {
         entry: "functions/handlers/record-breach.ts",
-        description: "Frist workflow: records a deadline breach and escalates to the clinic lead",
+        description:
+          "Frist workflow: records a missed deadline or urgent target and escalates to the lead; retimes the timer",
         timeout: FUNCTION_TIMEOUTS.task,
         environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
       }),
@@ -319,36 +331,74 @@ export class ReferralWorkflow extends Construct {
     });
 
     // The deadline timer: each Await* state waits for the decision until its timeout, which the step
-    // before it computed; RemindAssessors and RecordBreach compute the next one into $.timer.seconds.
+    // before it computed; every timer step returns the next wait and step into $.timer
+    // ({seconds, next}), and every timeout goes to RouteTimer, which runs the step that is due.
     const awaitAssessment = this.awaitDecision(
       WORKFLOW_STATES.awaitAssessment,
       "initial",
       "$.plan.untilReminderSeconds",
     );
+    const timerResult = {
+      resultSelector: {
+        seconds: JsonPath.numberAt("$.Payload.seconds"),
+        next: JsonPath.stringAt("$.Payload.next"),
+      },
+      resultPath: "$.timer",
+    };
     const remindAssessors = this.task(WORKFLOW_STATES.remindAssessors, fns.remindAssessors, {
       payload: TaskInput.fromObject({ referralId }),
-      resultSelector: { seconds: JsonPath.numberAt("$.Payload.seconds") },
-      resultPath: "$.timer",
+      ...timerResult,
     });
     const awaitAfterReminder = this.awaitDecision(
       WORKFLOW_STATES.awaitAfterReminder,
       "rearm",
       "$.timer.seconds",
     );
+    const escalateUrgentTarget = this.task(WORKFLOW_STATES.escalateUrgentTarget, fns.recordBreach, {
+      payload: TaskInput.fromObject({ referralId, step: "urgent-target" }),
+      ...timerResult,
+    });
+    const awaitAfterUrgentTarget = this.awaitDecision(
+      WORKFLOW_STATES.awaitAfterUrgentTarget,
+      "rearm",
+      "$.timer.seconds",
+    );
     const recordBreach = this.task(WORKFLOW_STATES.recordBreach, fns.recordBreach, {
       payload: TaskInput.fromObject({ referralId }),
-      resultSelector: { seconds: JsonPath.numberAt("$.Payload.seconds") },
-      resultPath: "$.timer",
+      ...timerResult,
     });
     const awaitAfterBreach = this.awaitDecision(WORKFLOW_STATES.awaitAfterBreach, "rearm", "$.timer.seconds");
+    const retimeAssessment = this.task(WORKFLOW_STATES.retimeAssessment, fns.recordBreach, {
+      payload: TaskInput.fromObject({ referralId, step: "retime" }),
+      ...timerResult,
+    });
+    const awaitAfterRetime = this.awaitDecision(WORKFLOW_STATES.awaitAfterRetime, "rearm", "$.timer.seconds");
 
+    // The first wait has no $.timer yet (a Choice on a missing path fails): its timeout is the
+    // reminder point.
+    const timerNext = (step: string) =>
+      Condition.and(Condition.isPresent("$.timer.next"), Condition.stringEquals("$.timer.next", step));
+    const routeTimer = new Choice(this, WORKFLOW_STATES.routeTimer)
+      .when(timerNext("urgent-target"), escalateUrgentTarget)
+      .when(timerNext("breach"), recordBreach)
+      .otherwise(remindAssessors);
     const onTimeout = { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD };
-    awaitAssessment.addCatch(remindAssessors, onTimeout);
+    const onRetime = { errors: [RETIME_ERROR], resultPath: JsonPath.DISCARD };
     remindAssessors.next(awaitAfterReminder);
-    awaitAfterReminder.addCatch(recordBreach, onTimeout);
+    escalateUrgentTarget.next(awaitAfterUrgentTarget);
     recordBreach.next(awaitAfterBreach);
-    awaitAfterBreach.addCatch(recordBreach, onTimeout);
-    const awaits = [awaitAssessment, awaitAfterReminder, awaitAfterBreach];
+    retimeAssessment.next(awaitAfterRetime);
+    const awaits = [
+      awaitAssessment,
+      awaitAfterReminder,
+      awaitAfterUrgentTarget,
+      awaitAfterBreach,
+      awaitAfterRetime,
+    ];
+    for (const awaitState of awaits) {
+      awaitState.addCatch(routeTimer, onTimeout);
+      awaitState.addCatch(retimeAssessment, onRetime);
+    }
 
     const recordDecision = this.task(WORKFLOW_STATES.recordDecision, fns.recordDecision, {
       payload: TaskInput.fromObject({ referralId, taskId: JsonPath.stringAt("$.assessment.taskId") }),
@@ -406,7 +456,9 @@ export class ReferralWorkflow extends Construct {
       acknowledgeSecondary,
       ...awaits,
       remindAssessors,
+      escalateUrgentTarget,
       recordBreach,
+      retimeAssessment,
       recordDecision,
       dispatchLetters,
       complete,

@@ -233,10 +233,15 @@ describe("the referral workflow", () => {
         "RouteKind",
         "AcknowledgeSecondary",
         "AwaitAssessment",
+        "RouteTimer",
         "RemindAssessors",
         "AwaitAfterReminder",
+        "EscalateUrgentTarget",
+        "AwaitAfterUrgentTarget",
         "RecordBreach",
         "AwaitAfterBreach",
+        "RetimeAssessment",
+        "AwaitAfterRetime",
         "RouteDecision",
         "RecordDecision",
         "DispatchLetters",
@@ -371,11 +376,13 @@ describe("the referral workflow", () => {
     });
   });
 
-  it("waits for the decision in three Await states, each a task-token wait with a timeout from the state", () => {
+  it("waits for the decision in five Await states, each a task-token wait with a timeout from the state", () => {
     const timeouts = {
       AwaitAssessment: ["$.plan.untilReminderSeconds", "initial"],
       AwaitAfterReminder: ["$.timer.seconds", "rearm"],
+      AwaitAfterUrgentTarget: ["$.timer.seconds", "rearm"],
       AwaitAfterBreach: ["$.timer.seconds", "rearm"],
+      AwaitAfterRetime: ["$.timer.seconds", "rearm"],
     };
     for (const [name, [path, phase]] of Object.entries(timeouts)) {
       const state = states[name];
@@ -392,33 +399,67 @@ describe("the referral workflow", () => {
     }
   });
 
-  it("catches each wait's timeout into the timer path: RemindAssessors, then RecordBreach, then RecordBreach again", () => {
-    const onTimeout = {
-      AwaitAssessment: "RemindAssessors",
-      AwaitAfterReminder: "RecordBreach",
-      AwaitAfterBreach: "RecordBreach",
-    };
-    for (const [name, next] of Object.entries(onTimeout)) {
+  it("catches each wait's timeout into RouteTimer and a priority change into RetimeAssessment", () => {
+    for (const name of [
+      "AwaitAssessment",
+      "AwaitAfterReminder",
+      "AwaitAfterUrgentTarget",
+      "AwaitAfterBreach",
+      "AwaitAfterRetime",
+    ]) {
       const catches = states[name]?.Catch ?? [];
-      expect(catches[0], name).toEqual({ ErrorEquals: ["States.Timeout"], ResultPath: null, Next: next });
+      expect(catches[0], name).toEqual({
+        ErrorEquals: ["States.Timeout"],
+        ResultPath: null,
+        Next: "RouteTimer",
+      });
+      expect(catches[1], name).toEqual({
+        ErrorEquals: ["Frist.Retime"],
+        ResultPath: null,
+        Next: "RetimeAssessment",
+      });
       expect(catches.at(-1), name).toEqual({
         ErrorEquals: ["States.ALL"],
         ResultPath: "$.error",
         Next: "MarkFailed",
       });
-      expect(catches, name).toHaveLength(2);
+      expect(catches, name).toHaveLength(3);
     }
   });
 
-  it("computes each next timeout at run time into $.timer and loops RecordBreach → AwaitAfterBreach", () => {
-    for (const name of ["RemindAssessors", "RecordBreach"]) {
-      expect(states[name]?.ResultSelector, name).toEqual({ "seconds.$": "$.Payload.seconds" });
+  it("routes a timeout to the step the last timer step named: the urgent target, the breach, else the reminder", () => {
+    const present = (next: string) => ({
+      And: [
+        { Variable: "$.timer.next", IsPresent: true },
+        { Variable: "$.timer.next", StringEquals: next },
+      ],
+    });
+    expect(states.RouteTimer?.Choices).toEqual([
+      { ...present("urgent-target"), Next: "EscalateUrgentTarget" },
+      { ...present("breach"), Next: "RecordBreach" },
+    ]);
+    expect(states.RouteTimer?.Default).toBe("RemindAssessors");
+  });
+
+  it("computes each next timeout and step at run time into $.timer, each timer step followed by its own wait", () => {
+    const steps = {
+      RemindAssessors: [{ "referralId.$": "$.referralId" }, "AwaitAfterReminder"],
+      EscalateUrgentTarget: [
+        { "referralId.$": "$.referralId", step: "urgent-target" },
+        "AwaitAfterUrgentTarget",
+      ],
+      RecordBreach: [{ "referralId.$": "$.referralId" }, "AwaitAfterBreach"],
+      RetimeAssessment: [{ "referralId.$": "$.referralId", step: "retime" }, "AwaitAfterRetime"],
+    } as const;
+    for (const [name, [payload, next]] of Object.entries(steps)) {
+      expect(states[name]?.ResultSelector, name).toEqual({
+        "seconds.$": "$.Payload.seconds",
+        "next.$": "$.Payload.next",
+      });
       expect(states[name]?.ResultPath, name).toBe("$.timer");
-      expect(states[name]?.Parameters?.Payload, name).toEqual({ "referralId.$": "$.referralId" });
+      expect(states[name]?.Parameters?.Payload, name).toEqual(payload);
+      expect(states[name]?.Next, name).toBe(next);
     }
-    expect(states.RemindAssessors?.Next).toBe("AwaitAfterReminder");
-    expect(states.RecordBreach?.Next).toBe("AwaitAfterBreach");
-    expect(states.AwaitAfterBreach?.Catch?.[0]?.Next).toBe("RecordBreach");
     // No timeout is written into the graph: every Task either waits on a path or has none.
     for (const [name, state] of taskStates) expect(state.TimeoutSeconds, name).toBeUndefined();
   });
@@ -456,8 +497,12 @@ describe("the referral workflow", () => {
         "AcknowledgeSecondary",
         "AwaitAfterBreach",
         "AwaitAfterReminder",
+        "AwaitAfterRetime",
+        "AwaitAfterUrgentTarget",
         "AwaitAssessment",
         "CheckStartOfCare",
+        "EscalateUrgentTarget",
+        "RetimeAssessment",
         "Complete",
         "DispatchLetters",
         "EscalatePostalLetter",
@@ -559,8 +604,12 @@ describe("the referral workflow", () => {
       AwaitAssessment: "functions/handlers/notify-assessors.ts",
       RemindAssessors: "functions/handlers/remind-assessors.ts",
       AwaitAfterReminder: "functions/handlers/notify-assessors.ts",
+      EscalateUrgentTarget: "functions/handlers/record-breach.ts",
+      AwaitAfterUrgentTarget: "functions/handlers/notify-assessors.ts",
       RecordBreach: "functions/handlers/record-breach.ts",
       AwaitAfterBreach: "functions/handlers/notify-assessors.ts",
+      RetimeAssessment: "functions/handlers/record-breach.ts",
+      AwaitAfterRetime: "functions/handlers/notify-assessors.ts",
       RecordDecision: "functions/handlers/record-decision.ts",
       DispatchLetters: "functions/handlers/dispatch-letters.ts",
       Complete: "functions/handlers/complete-referral.ts",
@@ -610,6 +659,7 @@ describe("the API", () => {
       "GET /referrals/{referralId}": "AWS_IAM",
       "GET /tasks/{taskId}": "NONE",
       "POST /tasks/{taskId}/decision": "NONE",
+      "POST /tasks/{taskId}/priority": "NONE",
       "GET /openapi.json": "NONE",
       "GET /agendas/{agendaId}": "NONE",
       "GET /letters": "NONE",
@@ -736,13 +786,14 @@ describe("permissions", () => {
     }
   });
 
-  it("lets only the decision handler and the reconciler answer task tokens, and only receive-referral and the reconciler start executions", () => {
+  it("lets only the decision and priority handlers and the reconciler answer task tokens, and only receive-referral and the reconciler start executions", () => {
     const holders = (action: string) =>
       resourcesOfType("AWS::Lambda::Function")
         .map(([, fn]) => fn.Metadata?.["frist:entry"] as string)
         .filter((entry) => statementsOfFunction(entry).some((s) => actionsOf(s).includes(action)));
 
     expect(holders("states:SendTaskSuccess").sort()).toEqual([
+      "functions/handlers/change-priority.ts",
       "functions/handlers/reconcile-workflows.ts",
       "functions/handlers/submit-decision.ts",
     ]);
@@ -936,6 +987,13 @@ describe("the functions", () => {
         "MAIL_FROM",
         "PUBLIC_BASE_URL",
         "SES_CONFIGURATION_SET",
+        "SIGN_IN_PROVIDERS",
+        "STATE_MACHINE_ARN",
+        "TABLE_NAME",
+      ],
+      "functions/handlers/change-priority.ts": [
+        "CLINIC_CONFIG",
+        "PUBLIC_BASE_URL",
         "SIGN_IN_PROVIDERS",
         "STATE_MACHINE_ARN",
         "TABLE_NAME",

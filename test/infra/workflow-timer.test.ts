@@ -1,10 +1,16 @@
 /**
  * The synthesized state machine, run on the local Step Functions engine with stub functions and
  * one-second timers: the deadline timer's path through the graph (reminder, breach, escalation
- * loop), a decision after the breach, and the secondary short path. The stubs stand in for the
+ * loop; an urgent referral's internal target; a wait ended by a priority change), a decision after
+ * the breach, and the secondary short path. The stubs stand in for the
  * handlers, so this checks the graph and its timeouts, not the domain.
  */
-import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFristApp } from "../../lib/app";
 import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
@@ -31,6 +37,8 @@ type Step = (typeof STEPS)[number];
 
 const calls: { step: Step; payload: Record<string, unknown> }[] = [];
 const tracks = new Map<string, string>();
+/** Referrals whose stub timer has an urgent target between the reminder and the deadline. */
+const urgent = new Set<string>();
 let server: StepFunctionsLocalServer;
 let sfn: SFNClient;
 
@@ -46,14 +54,21 @@ beforeAll(async () => {
       const referralId = String(input.referralId);
       switch (step) {
         case "PlanIntake":
-          return { referralId, track: tracks.get(referralId) ?? "assessment", untilReminderSeconds: 1 };
+          return {
+            referralId,
+            track: tracks.get(referralId) ?? "assessment",
+            untilReminderSeconds: referralId === "ref-retime" ? 600 : 1,
+          };
         case "NotifyAssessors":
           return { taskId: `task-${referralId}` };
         case "RemindAssessors":
-          return { seconds: 1 };
+          return { seconds: 1, next: urgent.has(referralId) ? "urgent-target" : "breach" };
         case "RecordBreach":
+          // One function runs three steps: the urgent target, the retime, and the breach.
+          if (input.step === "urgent-target") return { seconds: 600, next: "breach" };
+          if (input.step === "retime") return { seconds: 1, next: "urgent-target" };
           // Escalate once more after a second, then wait long enough for the test to decide.
-          return { seconds: callsOf(referralId, "RecordBreach").length < 2 ? 1 : 600 };
+          return { seconds: callsOf(referralId, "RecordBreach").length < 2 ? 1 : 600, next: "breach" };
         case "DispatchLetters":
           // Every copy emailed: nothing waits for post.
           return { sent: 2, patientAwaitingPostal: false, escalateAt: new Date().toISOString() };
@@ -163,6 +178,83 @@ describe("the deadline timer on the local engine", () => {
       referralId: "ref-timer",
       taskId: "task-ref-timer",
     });
+  });
+
+  it("escalates an urgent referral's internal target after the reminder, then waits for the deadline", async () => {
+    // Prepare
+    urgent.add("ref-urgent");
+    const executionArn = await start("ref-urgent");
+
+    // Act: the reminder's next point is the internal target.
+    const rearm = await eventually(
+      () => callsOf("ref-urgent", "NotifyAssessors")[2],
+      "the wait after the urgent target",
+    );
+    await sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: String(rearm.payload.taskToken),
+        output: JSON.stringify({ taskId: "task-ref-urgent", outcome: "refused" }),
+      }),
+    );
+    const done = await server.engine.waitForExecution(executionArn);
+
+    // Assess
+    expect(done.status).toBe("SUCCEEDED");
+    expect(callsOf("ref-urgent").map((call) => [call.step, call.payload.step ?? call.payload.phase])).toEqual(
+      [
+        ["PlanIntake", undefined],
+        ["NotifyAssessors", "initial"],
+        ["RemindAssessors", undefined],
+        ["NotifyAssessors", "rearm"],
+        ["RecordBreach", "urgent-target"],
+        ["NotifyAssessors", "rearm"],
+        ["RecordDecision", undefined],
+        ["DispatchLetters", undefined],
+        ["CompleteReferral", undefined],
+      ],
+    );
+  });
+
+  it("sets the timer anew when a priority change ends the wait, and routes to the step it names", async () => {
+    // Prepare: the first wait (until the reminder) is long, so only the retime can end it early.
+    const executionArn = await start("ref-retime");
+    const first = await eventually(() => callsOf("ref-retime", "NotifyAssessors")[0], "the first wait");
+
+    // Act: the priority changed (changePriority ends the wait with Frist.Retime).
+    await sfn.send(
+      new SendTaskFailureCommand({
+        taskToken: String(first.payload.taskToken),
+        error: "Frist.Retime",
+        cause: "The priority was changed.",
+      }),
+    );
+    const afterTarget = await eventually(
+      () => callsOf("ref-retime", "NotifyAssessors")[2],
+      "the wait after the urgent target",
+    );
+    await sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: String(afterTarget.payload.taskToken),
+        output: JSON.stringify({ taskId: "task-ref-retime", outcome: "refused" }),
+      }),
+    );
+    const done = await server.engine.waitForExecution(executionArn);
+
+    // Assess: retimed (not failed), then the urgent target the retime named, then the decision.
+    expect(done.status).toBe("SUCCEEDED");
+    expect(callsOf("ref-retime").map((call) => [call.step, call.payload.step ?? call.payload.phase])).toEqual(
+      [
+        ["PlanIntake", undefined],
+        ["NotifyAssessors", "initial"],
+        ["RecordBreach", "retime"],
+        ["NotifyAssessors", "rearm"],
+        ["RecordBreach", "urgent-target"],
+        ["NotifyAssessors", "rearm"],
+        ["RecordDecision", undefined],
+        ["DispatchLetters", undefined],
+        ["CompleteReferral", undefined],
+      ],
+    );
   });
 
   it("acknowledges a secondary referral without a task", async () => {

@@ -27,6 +27,7 @@ import type {
   LetterRecord,
   MeetingRecord,
   PendingDecision,
+  PriorityChange,
   RecordedDecision,
   ReferralRecord,
   StaffEmailRecord,
@@ -80,6 +81,11 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
   /** The audit trail of a referral, in the order written. */
   eventsOf(referralId: string): AuditEvent[] {
     return this.events.get(referralId) ?? [];
+  }
+
+  /** The stored referral itself (not a copy), for a test that sets a state up directly. */
+  mustGet(referralId: string): ReferralRecord {
+    return this.mustReferral(referralId);
   }
 
   eventTypesOf(referralId: string): string[] {
@@ -177,6 +183,20 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
   }
 
   async appendEvent(referralId: string, event: AuditEvent) {
+    this.event(referralId, event);
+  }
+
+  async changePriority(referralId: string, change: PriorityChange, event: AuditEvent) {
+    const referral = this.referrals.get(referralId);
+    if (
+      !referral ||
+      !["received", "awaiting-assessment"].includes(referral.status) ||
+      referral.priority !== change.from
+    ) {
+      throw new StaleStateError("referral does not wait for assessment at that priority");
+    }
+    referral.priority = change.to;
+    referral.priorityChanges = [...(referral.priorityChanges ?? []), copy(change)];
     this.event(referralId, event);
   }
 
@@ -523,6 +543,13 @@ export class FakeWorkflow implements Workflow {
   async resume(taskToken: string, output: { taskId: string; outcome: Decision["outcome"] }) {
     if (!this.waiting.delete(taskToken)) throw new TaskNoLongerOpen("the workflow no longer waits");
     this.resumed.push({ taskToken, output });
+  }
+
+  readonly retimed: string[] = [];
+
+  async retime(taskToken: string) {
+    if (!this.waiting.delete(taskToken)) throw new TaskNoLongerOpen("the workflow no longer waits");
+    this.retimed.push(taskToken);
   }
 }
 

@@ -29,6 +29,7 @@ describe("the OpenAPI document", () => {
       "/staff/referrals/{referralId}",
       "/tasks/{taskId}",
       "/tasks/{taskId}/decision",
+      "/tasks/{taskId}/priority",
     ]);
     expect(document.paths["/referrals/{referralId}"].get).toBeDefined();
     expect(document.paths["/tasks/{taskId}"].get).toBeDefined();

@@ -213,7 +213,7 @@ describe("POST /tasks/{taskId}/decision", () => {
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain('<a href="#forwarded-forwardTo">Oppgi hvor henvisningen sendes</a>');
     expect(response.body).toContain("Nærmere &lt;b&gt;bosted&lt;/b&gt;</textarea>");
-    expect(response.body.match(new RegExp(csrfToken, "g"))).toHaveLength(4); // one per form, from the task
+    expect(response.body.match(new RegExp(csrfToken, "g"))).toHaveLength(5); // one per form (four outcomes and the priority), from the task
     expect(workflow.resumed).toEqual([]);
   });
 
