@@ -165,6 +165,64 @@ describe.each(stores)("%s", (_name, makeStore) => {
     });
   });
 
+  describe("priority changes", () => {
+    const change = (from: "ordinary" | "urgent", to: "ordinary" | "urgent", at: string) => ({
+      from,
+      to,
+      reason: `grunn ${at}`,
+      by: "Ola Haugen, psychologist",
+      at,
+    });
+
+    it("changes a waiting referral's priority from the one it has, keeping every change in order", async () => {
+      await awaiting();
+      await store.changePriority(
+        referralId,
+        change("ordinary", "urgent", "2025-03-04T08:00:00.000Z"),
+        event("priority-changed"),
+      );
+      await store.changePriority(
+        referralId,
+        change("urgent", "ordinary", "2025-03-05T08:00:00.000Z"),
+        event("priority-changed", "2025-03-05T08:00:00.000Z"),
+      );
+      const file = await store.getReferralFile(referralId);
+      expect(file?.referral.priority).toBe("ordinary");
+      expect(file?.referral.priorityChanges?.map((c) => [c.from, c.to, c.reason])).toEqual([
+        ["ordinary", "urgent", "grunn 2025-03-04T08:00:00.000Z"],
+        ["urgent", "ordinary", "grunn 2025-03-05T08:00:00.000Z"],
+      ]);
+      expect(file?.events.filter((e) => e.type === "priority-changed")).toHaveLength(2);
+    });
+
+    it("refuses a change from a priority it does not have, or of a decided referral, writing nothing", async () => {
+      await awaiting();
+      await expect(
+        store.changePriority(
+          referralId,
+          change("urgent", "ordinary", "2025-03-04T08:00:00.000Z"),
+          event("priority-changed"),
+        ),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      await store.changeStatus(
+        referralId,
+        { from: ["awaiting-assessment"], to: "decided" },
+        event("decision-recorded", "2025-03-04T09:00:00.000Z"),
+      );
+      await expect(
+        store.changePriority(
+          referralId,
+          change("ordinary", "urgent", "2025-03-04T10:00:00.000Z"),
+          event("priority-changed"),
+        ),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      const file = await store.getReferralFile(referralId);
+      expect(file?.referral.priority).toBe("ordinary");
+      expect(file?.referral.priorityChanges).toBeUndefined();
+      expect(file?.events.map((e) => e.type)).not.toContain("priority-changed");
+    });
+  });
+
   describe("tasks and decisions", () => {
     it("answers an open task once, and files its decision as pending until it is recorded", async () => {
       await awaiting();

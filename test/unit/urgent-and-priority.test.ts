@@ -154,6 +154,22 @@ describe("EscalateUrgentTarget", () => {
     expect(retried).toEqual(first);
   });
 
+  it("sends the escalation once when a retry follows a crash after the email and before the record", async () => {
+    await waitingReferral("urgent");
+    clock.set("2025-03-10T23:00:01Z");
+    const flag = store.flagReferral.bind(store);
+    store.flagReferral = async () => {
+      throw new Error("the process died");
+    };
+    await expect(escalateUrgentTarget(deps(), { referralId: "ref-1" })).rejects.toThrow("died");
+    store.flagReferral = flag;
+
+    await escalateUrgentTarget(deps(), { referralId: "ref-1" });
+
+    expect(mailer.sent.map((email) => email.to)).toEqual([LEAD]);
+    expect(store.eventTypesOf("ref-1").filter((type) => type === "urgent-target-missed")).toHaveLength(1);
+  });
+
   it("records and sends nothing when woken before the target, for a referral made ordinary, or once decided", async () => {
     await waitingReferral("urgent");
     clock.set("2025-03-10T12:00:00Z");
