@@ -2,7 +2,8 @@
  * Fault injection on the local stack: referrals at every step (just received, awaiting a decision, a
  * decision being recorded, letters being sent) while DynamoDB Local is frozen (SIGSTOP/SIGCONT of its
  * JVM) and then the SES emulator answers 503 for a while. Afterwards every referral is where it
- * should be: none stranded, no decision lost, no letter twice, no partial letter set. A portal's POST
+ * should be: none stranded, no decision lost, no letter twice, no partial letter set, no staff email
+ * twice (each referral's task link to each assessor once). A portal's POST
  * during the outage answers 503 with Retry-After within 10 s, and the same key afterwards 202 with one
  * referral. The figures are printed.
  */
@@ -15,6 +16,7 @@ import {
   awaitFile,
   emailsOf,
   eventTypes,
+  intakeTeam,
   patientEmail,
   postForm,
   referrerEmail,
@@ -22,7 +24,7 @@ import {
   submitAndAwaitTask,
   withPatient,
 } from "../support/e2e";
-import { fetchAs, type SignedIn, submitReferral } from "../support/http";
+import { fetchAs, mailbox, type SignedIn, submitReferral } from "../support/http";
 
 /** How long each outage lasts, in ms. */
 const DYNAMODB_PAUSE_MS = 8_000;
@@ -96,7 +98,7 @@ async function countReferralItems(): Promise<number> {
 }
 
 describe("faults on the local stack", () => {
-  it("loses nothing through a frozen DynamoDB and a failing SES: no referral stranded, no decision lost, no letter twice, no partial set", async () => {
+  it("loses nothing through a frozen DynamoDB and a failing SES: no referral stranded, no decision lost, no letter or staff email twice, no partial set", async () => {
     // Prepare: four referrals waiting for a decision (their task emails sent).
     const waiting = [];
     for (let i = 0; i < 4; i++) {
@@ -195,6 +197,21 @@ describe("faults on the local stack", () => {
       if (recipients.length !== new Set(recipients).size) duplicates.push(referralId);
       if (!expected.every((address) => recipients.includes(address))) partial.push(referralId);
     }
+    // Staff emails (task links to the intake team, and any alert to the lead): each one once.
+    const staffEmails = (await mailbox(stack.mailboxJsonUrl)).filter((email) =>
+      intakeTeam.includes(email.destination.to[0] ?? ""),
+    );
+    const seen = new Set<string>();
+    const duplicateStaffEmails: string[] = [];
+    for (const email of staffEmails) {
+      const key = `${email.destination.to[0]}\n${email.subject}\n${email.body.text ?? ""}`;
+      if (seen.has(key)) duplicateStaffEmails.push(email.subject);
+      seen.add(key);
+    }
+    // Every referral's task link reached its assessors (the intake team here) once each.
+    const taskLinks = new Set(
+      staffEmails.flatMap((email) => /\/tasks\/[A-Za-z0-9_-]+/.exec(email.body.text ?? "")?.[0] ?? []),
+    );
     const referralItems = await countReferralItems();
 
     console.log(
@@ -204,8 +221,18 @@ describe("faults on the local stack", () => {
         `  faults: DynamoDB Local frozen (SIGSTOP) ${dynamoPausedMs} ms; SES answering 503 for ${sesFailedMs} ms (${stack.faults.sesRefusals()} calls refused)`,
         `  during the outage: POST /referrals ${portal.status} in ${portal.ms} ms (Retry-After ${portal.retryAfter}), task page ${staff.status} in ${staff.ms} ms; same key afterwards ${retried.status}`,
         `  outcomes: stranded ${stranded.length}, decisions lost ${lost.length}, duplicate letters ${duplicates.length}, partial letter sets ${partial.length}; referral records ${referralItems}`,
+        `  staff emails: ${staffEmails.length} (${taskLinks.size} task links), duplicate staff emails ${duplicateStaffEmails.length}`,
       ].join("\n"),
     );
+    expect(duplicateStaffEmails).toEqual([]);
+    // One task link per referral, each to the whole intake team once.
+    expect(taskLinks.size).toBe(decided.length + undecidedIds.length);
+    for (const link of taskLinks) {
+      const to = staffEmails
+        .filter((email) => (email.body.text ?? "").includes(link))
+        .map((email) => email.destination.to[0]);
+      expect(to.sort()).toEqual([...intakeTeam].sort());
+    }
     expect(stranded).toEqual([]);
     expect(lost).toEqual([]);
     expect(duplicates).toEqual([]);
