@@ -874,8 +874,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
   ];
 
-  it("are the twenty-eight handlers", () => {
-    expect(functions).toHaveLength(28);
+  it("are the twenty-nine handlers", () => {
+    expect(functions).toHaveLength(29);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
