@@ -58,6 +58,35 @@ export const FRIST_BUNDLING = {
   externalModules: [] as string[],
 };
 
+/**
+ * CDK context key: `-c frist:traceAwsCalls=true` deploys every function with an X-Ray subsegment
+ * per AWS call (Powertools Tracer over the X-Ray SDK). Off by default: Lambda's active tracing
+ * still records every invocation (its initialization and duration) and Step Functions traces every
+ * task, while the X-Ray SDK would be loaded by every cold start (`npm run bench` measures the
+ * import without it; with it the X-Ray SDK and its dependencies add about half of the SDK clients'
+ * own load). Turn it on to find which DynamoDB, SES or Step Functions call is slow.
+ */
+export const TRACE_AWS_CALLS_CONTEXT = "frist:traceAwsCalls";
+
+/** Whether the app traces AWS calls ({@link TRACE_AWS_CALLS_CONTEXT}). */
+export function traceAwsCallsOf(scope: Construct): boolean {
+  const value = scope.node.tryGetContext(TRACE_AWS_CALLS_CONTEXT);
+  return value === true || value === "true";
+}
+
+/**
+ * FRIST_BUNDLING with the tracing choice compiled in: functions/adapters/tracing.ts reads
+ * POWERTOOLS_TRACE_ENABLED, and with its value fixed at build time esbuild leaves the tracer and the
+ * X-Ray SDK out of an untraced function's bundle altogether. The same value is in the function's
+ * environment, which Powertools reads.
+ */
+export function fristBundling(traceAwsCalls: boolean) {
+  return {
+    ...FRIST_BUNDLING,
+    define: { "process.env.POWERTOOLS_TRACE_ENABLED": JSON.stringify(String(traceAwsCalls)) },
+  };
+}
+
 /** Props of a FristFunction. */
 export interface FristFunctionProps {
   /** The handler's entry file relative to the repository root, e.g. `functions/handlers/plan-intake.ts`. */
@@ -76,7 +105,7 @@ export interface FristFunctionProps {
  *
  * - Node.js 22 on arm64 (Graviton: cheaper per ms, same code). Node 22 is the version the whole
  *   toolchain runs on, so the local runtime executes the handlers on the same major version.
- * - X-Ray tracing active, JSON log format with application logs at INFO (debug lines never reach
+ * - X-Ray tracing active (each invocation; each AWS call too with {@link TRACE_AWS_CALLS_CONTEXT}), JSON log format with application logs at INFO (debug lines never reach
  *   CloudWatch in production). No `--enable-source-maps`: no function logs a stack trace (the
  *   logger keeps ids and error names: a message or a stack may quote data), so the maps would only
  *   serve the runtime's own report of a crash, while Node would load them on every cold start
@@ -99,6 +128,7 @@ export class FristFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: FristFunctionProps) {
     const entryPath = toPosix(path.normalize(props.entry));
+    const traceAwsCalls = traceAwsCallsOf(scope);
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -138,8 +168,10 @@ export class FristFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: "frist",
         POWERTOOLS_TRACER_CAPTURE_RESPONSE: "false",
         POWERTOOLS_TRACER_CAPTURE_ERROR: "false",
+        // X-Ray subsegments per AWS call only when deployed with frist:traceAwsCalls (see there).
+        POWERTOOLS_TRACE_ENABLED: String(traceAwsCalls),
       },
-      bundling: FRIST_BUNDLING,
+      bundling: fristBundling(traceAwsCalls),
     });
     this.entryPath = entryPath;
     const cfn = this.node.defaultChild as CfnFunction;

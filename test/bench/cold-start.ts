@@ -15,7 +15,12 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { createFristApp } from "../../lib/app";
-import { FRIST_BUNDLING, REPO_ROOT } from "../../lib/constructs/frist-function";
+import {
+  FRIST_BUNDLING,
+  fristBundling,
+  REPO_ROOT,
+  TRACE_AWS_CALLS_CONTEXT,
+} from "../../lib/constructs/frist-function";
 import {
   createResolver,
   type LocalFunction,
@@ -58,8 +63,16 @@ function median(values: number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/** Bundles `entry` (a file, or source text) as FRIST_BUNDLING says, into `outfile`. */
-async function bundle(entry: { file: string } | { contents: string }, outfile: string): Promise<Metafile> {
+/**
+ * Bundles `entry` (a file, or source text) as FRIST_BUNDLING says, into `outfile`, with the tracing
+ * choice of the synthesized functions (`env`) compiled in, as fristBundling does for a deployment.
+ */
+async function bundle(
+  entry: { file: string } | { contents: string },
+  outfile: string,
+  env: Record<string, string>,
+): Promise<Metafile> {
+  const { define } = fristBundling(env.POWERTOOLS_TRACE_ENABLED !== "false");
   const result = await build({
     ...("file" in entry
       ? { entryPoints: [entry.file] }
@@ -75,6 +88,7 @@ async function bundle(entry: { file: string } | { contents: string }, outfile: s
     sourcemap: FRIST_BUNDLING.sourceMap ? "linked" : false,
     sourcesContent: FRIST_BUNDLING.sourcesContent,
     external: FRIST_BUNDLING.externalModules,
+    define,
     metafile: true,
     logLevel: "silent",
   });
@@ -135,7 +149,12 @@ export function importMs(file: string, env: Record<string, string>, nodeOptions:
 
 /** The functions of the synthesized app and the environment a deployment gives them. */
 export function appFunctions(): { functions: LocalFunction[]; env: Record<string, string> } {
-  const { app, stack } = createFristApp({ bundling: false });
+  // BENCH_TRACE_AWS_CALLS=1 measures the functions as deployed with `-c frist:traceAwsCalls=true`.
+  const traced = process.env.BENCH_TRACE_AWS_CALLS === "1";
+  const { app, stack } = createFristApp({
+    bundling: false,
+    context: traced ? { [TRACE_AWS_CALLS_CONTEXT]: "true" } : {},
+  });
   const template = app.synth().getStackByName(stack.stackName).template;
   const functions = readFunctions(template);
   const resolve = createResolver(template, { region: "eu-north-1", stackName: stack.stackName });
@@ -173,10 +192,10 @@ export async function measureColdStarts(runs: number, only?: (fn: LocalFunction)
       const out = path.join(dir, fn.logicalId);
       mkdirSync(out);
       const handlerFile = path.join(out, "index.mjs");
-      const metafile = await bundle({ file: path.join(REPO_ROOT, fn.entry) }, handlerFile);
+      const metafile = await bundle({ file: path.join(REPO_ROOT, fn.entry) }, handlerFile, env);
       const sdkPackages = sdkPackagesOf(metafile);
       const sdkFile = path.join(out, "sdk-only.mjs");
-      await bundle({ contents: sdkOnlySource(sdkPackages) }, sdkFile);
+      await bundle({ contents: sdkOnlySource(sdkPackages) }, sdkFile, env);
       const own: number[] = [];
       const sdk: number[] = [];
       importMs(handlerFile, env); // the first read of a new file warms the page cache for both
@@ -212,7 +231,7 @@ export async function measureSourceMapCost(entry: string, runs: number) {
   try {
     const { env } = appFunctions();
     const file = path.join(dir, "index.mjs");
-    await bundle({ file: path.join(REPO_ROOT, entry) }, file);
+    await bundle({ file: path.join(REPO_ROOT, entry) }, file, env);
     writeFileSync(path.join(dir, "package.json"), "{}");
     importMs(file, env);
     const without: number[] = [];

@@ -11,7 +11,7 @@
  *
  * Environment: BENCH_ONLY=intake,cold,year (default all), BENCH_REQUESTS (400), BENCH_CONCURRENCY (8),
  * BENCH_COLD_RUNS (7), BENCH_COLD_FUNCTIONS (entry names, comma-separated; default all),
- * BENCH_YEAR_REFERRALS (1925).
+ * BENCH_YEAR_REFERRALS (1925), BENCH_TRACE_AWS_CALLS=1 (cold starts as deployed with frist:traceAwsCalls).
  */
 import { loadavg } from "node:os";
 import { describeCost, perReferral } from "../../lib/local/cost";

@@ -872,6 +872,7 @@ describe("the functions", () => {
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_TRACER_CAPTURE_ERROR",
     "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
+    "POWERTOOLS_TRACE_ENABLED",
   ];
 
   it("are the twenty-nine handlers", () => {

@@ -1,0 +1,134 @@
+/**
+ * What a function's bundle carries, built as a deployment builds it (FristFunction's esbuild
+ * options): only the SDK clients and libraries its handler uses. A cold start is mostly the import
+ * of that code, so an adapter or view pulled in by accident (a module with a side effect at load, a
+ * table of every builder) shows here before it shows as a slower function.
+ */
+import * as path from "node:path";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { createFristApp } from "../../lib/app";
+import {
+  FRIST_BUNDLING,
+  fristBundling,
+  REPO_ROOT,
+  TRACE_AWS_CALLS_CONTEXT,
+} from "../../lib/constructs/frist-function";
+import { ofType, type Resource } from "../support/template";
+
+/** The packages (and Frist's own folders) with code in the bundle of `entry`. */
+async function bundledPackages(entry: string, traceAwsCalls = false): Promise<Set<string>> {
+  const options = fristBundling(traceAwsCalls);
+  const result = await build({
+    entryPoints: [path.join(REPO_ROOT, entry)],
+    bundle: true,
+    write: false,
+    outfile: "index.mjs",
+    platform: "node",
+    format: "esm",
+    target: options.target,
+    mainFields: options.mainFields,
+    banner: { js: options.banner },
+    minify: true,
+    define: options.define,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const packages = new Set<string>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [file, input] of Object.entries(output.inputs)) {
+      if (input.bytesInOutput === 0) continue;
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+      packages.add(match ? (match[1] as string) : path.dirname(file));
+    }
+  }
+  return packages;
+}
+
+describe("a function's bundle", () => {
+  it("of a portal's read route holds the DynamoDB client only: no other client, no sign-in, no templates, no X-Ray", async () => {
+    const packages = await bundledPackages("functions/handlers/get-referral.ts");
+
+    expect(packages).toContain("@aws-sdk/client-dynamodb");
+    for (const absent of [
+      "@aws-sdk/client-ses",
+      "@aws-sdk/client-sfn",
+      "openid-client",
+      "handlebars",
+      "functions/views",
+      "aws-xray-sdk-core",
+      "@aws-lambda-powertools/tracer",
+    ]) {
+      expect(packages, absent).not.toContain(absent);
+    }
+  });
+
+  it("of intake holds DynamoDB and Step Functions, and no mailer, sign-in or templates", async () => {
+    const packages = await bundledPackages("functions/handlers/receive-referral.ts");
+
+    expect(packages).toContain("@aws-sdk/client-dynamodb");
+    expect(packages).toContain("@aws-sdk/client-sfn");
+    for (const absent of ["@aws-sdk/client-ses", "openid-client", "handlebars"]) {
+      expect(packages, absent).not.toContain(absent);
+    }
+  });
+
+  it("of a workflow step that emails holds SES and the templates, and no Step Functions client or sign-in", async () => {
+    const packages = await bundledPackages("functions/handlers/plan-intake.ts");
+
+    expect(packages).toContain("@aws-sdk/client-ses");
+    expect(packages).toContain("handlebars");
+    for (const absent of ["@aws-sdk/client-sfn", "openid-client"]) {
+      expect(packages, absent).not.toContain(absent);
+    }
+  });
+
+  it("holds the X-Ray tracer only when the app traces AWS calls", async () => {
+    const untraced = await bundledPackages("functions/handlers/get-referral.ts", false);
+    const traced = await bundledPackages("functions/handlers/get-referral.ts", true);
+
+    expect(untraced).not.toContain("aws-xray-sdk-core");
+    expect(traced).toContain("aws-xray-sdk-core");
+    expect(traced).toContain("@aws-lambda-powertools/tracer");
+  });
+});
+
+describe("tracing of AWS calls", () => {
+  const environments = () =>
+    ofType("AWS::Lambda::Function")
+      .filter(([, fn]) => fn.Metadata?.["frist:entry"])
+      .map(([id, fn]) => [id, fn.Properties.Environment as { Variables: Record<string, unknown> }] as const);
+
+  it("is off by default: every function is told so, and Lambda still traces each invocation", () => {
+    const found = environments();
+    expect(found.length).toBeGreaterThan(20);
+    for (const [id, environment] of found) {
+      expect(environment.Variables.POWERTOOLS_TRACE_ENABLED, id).toBe("false");
+    }
+  });
+
+  it("is on in every function deployed with frist:traceAwsCalls", () => {
+    const { app, stack } = createFristApp({
+      bundling: false,
+      context: { [TRACE_AWS_CALLS_CONTEXT]: "true" },
+    });
+    const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<
+      string,
+      Resource
+    >;
+    const functions = Object.entries(resources).filter(
+      ([, r]) => r.Type === "AWS::Lambda::Function" && r.Metadata?.["frist:entry"],
+    );
+    expect(functions.length).toBeGreaterThan(20);
+    for (const [id, fn] of functions) {
+      const { Variables } = fn.Properties.Environment as { Variables: Record<string, unknown> };
+      expect(Variables.POWERTOOLS_TRACE_ENABLED, id).toBe("true");
+    }
+  });
+
+  it("keeps FRIST_BUNDLING's options and adds only the tracing choice", () => {
+    const { define, ...rest } = fristBundling(true);
+    expect(rest).toEqual(FRIST_BUNDLING);
+    expect(define).toEqual({ "process.env.POWERTOOLS_TRACE_ENABLED": '"true"' });
+  });
+});
