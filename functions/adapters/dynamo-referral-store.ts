@@ -1220,6 +1220,51 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     }
   }
 
+  async holdInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    request: { requestId: string; at: string },
+  ): Promise<{ held: true } | { held: false; task?: TaskRecord }> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: "SET openRequestId = :id, openRequestAt = if_not_exists(openRequestAt, :at)",
+          ConditionExpression:
+            "attribute_exists(pk) AND #state = :open AND (attribute_not_exists(openRequestId) OR openRequestId = :id)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":id": request.requestId, ":at": request.at, ":open": "open" },
+        }),
+      );
+      return { held: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const stored = await this.getTask(task.referralId, task.taskId);
+      return { held: false, ...(stored ? { task: stored } : {}) };
+    }
+  }
+
+  async closeInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    requestId: string,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: "REMOVE openRequestId, openRequestAt",
+          ConditionExpression: "openRequestId = :id",
+          ExpressionAttributeValues: { ":id": requestId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async listHelfoNotifications(): Promise<HelfoNotificationRecord[]> {
     const notifications: HelfoNotificationRecord[] = [];
     let startKey: Record<string, unknown> | undefined;

@@ -10,7 +10,12 @@ import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { csrfTokenMatches, newCsrfToken } from "./csrf";
 import { type Decision, parseTaskAnswer } from "./decision";
 import { DecisionMissing, isUnavailable, ReferralNotFound } from "./errors";
-import { type InformationRequested, requestInformation } from "./information-request";
+import {
+  type InformationRequested,
+  type InformationRequestOpen,
+  recordInformationReceived,
+  requestInformation,
+} from "./information-request";
 import {
   chooseTrack,
   IntakePlanningError,
@@ -411,6 +416,8 @@ export type SubmitDecisionResult =
   | { kind: "busy"; view: Extract<TaskView, { kind: "open" }> }
   | { kind: "forbidden" }
   | InformationRequested
+  | InformationRequestOpen
+  | { kind: "information-received" | "no-open-request"; referralId: string }
   | { kind: "unknown" };
 
 /**
@@ -439,6 +446,12 @@ export async function submitDecision(
     return { kind: "forbidden" };
   }
   const now = deps.clock.now();
+  // The referrer answered the open information request: no decision, the task stays open.
+  const answer = body as { outcome?: unknown; assessedBy?: unknown } | null;
+  if (answer?.outcome === "information-received") {
+    const actor = { kind: "staff" as const, id: String(answer.assessedBy ?? "staff").slice(0, 64) };
+    return recordInformationReceived(deps, view.task, actor);
+  }
   const parsed = parseTaskAnswer(body, osloDate(now), deps.config.decision.maxStartOfCareDeadlineDays);
   if (!parsed.ok) return { kind: "invalid", issues: parsed.issues, view };
   if (parsed.value.outcome === "information-requested") {

@@ -34,6 +34,17 @@ export interface InformationRequested {
 }
 
 /**
+ * Another request of the task is still open (no answer recorded): nothing was recorded or sent. One
+ * open request per task at a time, so the referrer gets one question to answer, not a stream.
+ */
+export interface InformationRequestOpen {
+  kind: "information-request-open";
+  referralId: string;
+  /** When the open request was made (ISO), to say so on the page. */
+  openSince?: string;
+}
+
+/**
  * Records the request ("information-requested" in the audit trail, without the question, which may
  * hold health details) and sends the forespørsel letter to the referrer, at most once per request.
  * Leaves the task and the workflow alone.
@@ -42,12 +53,26 @@ export async function requestInformation(
   deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
   open: { task: TaskRecord; referral: ReferralRecord },
   request: InformationRequest,
-): Promise<InformationRequested> {
+): Promise<InformationRequested | InformationRequestOpen | { kind: "gone"; reason: "answered" | "expired" }> {
   const { task, referral } = open;
   const { referralId, submission } = referral;
   const requestId = informationRequestId(task.taskId, request.question);
   const actor: Actor = { kind: "staff", id: request.assessedBy };
   const now = deps.clock.now();
+
+  // One open request per task: hold the task's slot first (a conditional write, so two different
+  // questions at once cannot both pass); the same question again holds it still (a retry).
+  const hold = await deps.store.holdInformationRequest(task, { requestId, at: now.toISOString() });
+  if (!hold.held) {
+    if (hold.task?.state === "open" && hold.task.openRequestId) {
+      return {
+        kind: "information-request-open",
+        referralId,
+        ...(hold.task.openRequestAt ? { openSince: hold.task.openRequestAt } : {}),
+      };
+    }
+    return { kind: "gone", reason: hold.task?.state === "expired" ? "expired" : "answered" };
+  }
 
   const file = await deps.store.getReferralFile(referralId);
   const askedBefore = file?.letters.some(
@@ -90,8 +115,36 @@ export async function requestInformation(
     letterSent = await deliverLetter(deps, letter, actor);
   } catch (error) {
     // The same form submitted twice at once: the other submission is sending this very letter.
-    if (!(error instanceof LetterInFlight)) throw error;
+    if (!(error instanceof LetterInFlight)) {
+      // The letter did not go: the request is not open, so staff may ask again (or otherwise).
+      if (!askedBefore) await deps.store.closeInformationRequest(task, requestId).catch(() => false);
+      throw error;
+    }
     letterSent = false;
   }
   return { kind: "information-requested", referralId, requestId, letterSent };
+}
+
+/**
+ * Staff record that the referrer answered the task's open request: it is closed, with the audit
+ * event "information-received", and a new request can be made. Nothing happens when none is open.
+ */
+export async function recordInformationReceived(
+  deps: { store: ReferralStore; clock: Clock },
+  task: TaskRecord,
+  actor: Actor,
+): Promise<
+  { kind: "information-received"; referralId: string } | { kind: "no-open-request"; referralId: string }
+> {
+  const { referralId, openRequestId } = task;
+  if (!openRequestId || !(await deps.store.closeInformationRequest(task, openRequestId))) {
+    return { kind: "no-open-request", referralId };
+  }
+  await deps.store.appendEvent(referralId, {
+    type: "information-received",
+    at: deps.clock.now().toISOString(),
+    actor,
+    details: { taskId: task.taskId, requestId: openRequestId },
+  });
+  return { kind: "information-received", referralId };
 }

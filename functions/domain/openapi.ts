@@ -312,7 +312,9 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           description:
             "A decision (`granted`, `refused`, `forwarded`) answers the task and resumes the workflow. An " +
             "information request (`information-requested`) sends the forespørsel letter to the referrer " +
-            "and leaves the task open and the deadline running. A form post must carry the task page's " +
+            "and leaves the task open and the deadline running; a task has one open request at a time " +
+            "(another answers 409 `information_request_open`, nothing sent) until staff record the " +
+            "referrer's answer with `outcome: information-received`. A form post must carry the task page's " +
             "`csrfToken` (hidden field) and, when the browser sends one, an `Origin` of this host; JSON " +
             "posts need `Content-Type: application/json` and no token.",
           parameters: [pathId("taskId", "Opaque task id from the staff email.")],
@@ -348,7 +350,13 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
                       referralId: { type: "string" },
                       outcome: {
                         type: "string",
-                        enum: ["granted", "refused", "forwarded", "information-requested"],
+                        enum: [
+                          "granted",
+                          "refused",
+                          "forwarded",
+                          "information-requested",
+                          "information-received",
+                        ],
                       },
                       status: {
                         type: "string",
@@ -374,6 +382,10 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
               "A form post without the task's anti-forgery token, or from another origin: the form has expired and nothing was recorded.",
             ),
             404: htmlOrError("No task with this id (`not_found`)."),
+            409: htmlOrError(
+              "An information request of the task is still open (`information_request_open`): nothing was " +
+                "recorded or sent; or `information-received` with no request open.",
+            ),
             410: htmlOrError("The task was already answered or has expired (`task_gone`)."),
             413: ERRORS[413],
             415: ERRORS[415],

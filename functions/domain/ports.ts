@@ -236,6 +236,20 @@ export interface ReferralStore {
   ): Promise<boolean>;
   /** Every Helfo notification, oldest breach first. */
   listHelfoNotifications(): Promise<HelfoNotificationRecord[]>;
+  /**
+   * Holds the task's one open information request: sets `openRequestId`/`openRequestAt` only while
+   * the task is open and no other request is open (the same request again still holds it, keeping its
+   * time). Otherwise writes nothing and returns the task as stored (undefined when it is not there).
+   */
+  holdInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    request: { requestId: string; at: string },
+  ): Promise<{ held: true } | { held: false; task?: TaskRecord }>;
+  /** Closes the task's open request `requestId`; false, writing nothing, when that is not the one open. */
+  closeInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    requestId: string,
+  ): Promise<boolean>;
 }
 
 /** The read side of the statistics aggregate: the counters of the months asked for (absent: none). */

@@ -45,6 +45,8 @@ export type AuditEventType =
   | "letter-awaiting-postal"
   | "letter-posted"
   | "information-requested"
+  /** Staff recorded the referrer's answer to the open information request (it is closed). */
+  | "information-received"
   | "workflow-completed"
   | "postal-letter-escalated"
   | "patient-informed-late"
@@ -193,6 +195,13 @@ export interface TaskRecord {
    * hidden field, and required on every form post (a cross-site form cannot read it).
    */
   csrfToken?: string;
+  /**
+   * The task's one open information request (forespørsel): its id, and when it was asked. Set when
+   * the request is made, removed when staff record the referrer's answer; while it is set no other
+   * request can be made on the task.
+   */
+  openRequestId?: string;
+  openRequestAt?: string;
 }
 
 /**

@@ -16,7 +16,9 @@ import { authorOf } from "../domain/session";
 import {
   renderDecisionRecordedPage,
   renderFormExpiredPage,
+  renderInformationReceivedPage,
   renderInformationRequestedPage,
+  renderInformationRequestOpenPage,
   renderTaskGonePage,
 } from "../views/staff-pages";
 import { referralOfTask, taskLinks, taskPageHtml } from "./task-page-view";
@@ -125,6 +127,38 @@ export const handler = apiRoute(
               outcome: "information-requested",
               status: "requested",
               requestId: result.requestId,
+            });
+      case "information-request-open":
+        // One open request per task: nothing recorded, nothing sent.
+        return fromForm
+          ? html(
+              409,
+              renderInformationRequestOpenPage({
+                ...(result.openSince ? { openSince: result.openSince } : {}),
+                taskHref: links.fromDecision,
+              }),
+            )
+          : json(409, {
+              error: "information_request_open",
+              message:
+                "the task already has an open information request; record the referrer's answer (outcome information-received) before asking again",
+              ...(result.openSince ? { openSince: result.openSince } : {}),
+            });
+      case "information-received":
+      case "no-open-request":
+        logger.info("information received", { referralId: result.referralId, closed: result.kind });
+        return fromForm
+          ? html(
+              result.kind === "information-received" ? 200 : 409,
+              renderInformationReceivedPage({
+                closed: result.kind === "information-received",
+                taskHref: links.fromDecision,
+              }),
+            )
+          : json(result.kind === "information-received" ? 200 : 409, {
+              referralId: result.referralId,
+              outcome: "information-received",
+              status: result.kind === "information-received" ? "recorded" : "no_open_request",
             });
       default:
         logger.info("decision recorded", {

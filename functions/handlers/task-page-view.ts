@@ -78,6 +78,9 @@ export function taskPageHtml(
     formAction: taskLinks(task.taskId).formAction,
     priorityAction: taskLinks(task.taskId).priorityAction,
     ...(task.csrfToken ? { csrfToken: task.csrfToken } : {}),
+    ...(task.openRequestId && task.openRequestAt
+      ? { openRequestSince: osloDate(new Date(task.openRequestAt)) }
+      : {}),
     today: context.today,
     youngAdultDeadlineWeeks: context.config.decision.youngAdultDeadlineWeeks,
     maxDeadlineDays: context.config.decision.maxStartOfCareDeadlineDays,

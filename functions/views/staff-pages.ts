@@ -249,6 +249,8 @@ export interface TaskPageInput {
   youngAdultDeadlineWeeks?: number;
   /** The clinic's upper bound on the start-of-care deadline, in days (said in the hint). */
   maxDeadlineDays?: number;
+  /** The Oslo date of the task's open information request, while no answer is recorded. */
+  openRequestSince?: IsoDate;
   /** Issues from a rejected submission, shown in a summary and at their fields. */
   errors?: Issue[];
   /** What was submitted (its `outcome` names the form), so a rejected form comes back filled in. */
@@ -489,6 +491,18 @@ export function renderTaskPage(input: TaskPageInput): string {
   const maxDeadlineDays = input.maxDeadlineDays ?? MAX_DEADLINE_DAYS;
 
   const forms = FORM_OUTCOMES.map((outcome) => {
+    // One open information request per task: while one is open, its form records the answer instead.
+    if (outcome === "information-requested" && input.openRequestSince) {
+      return {
+        id: "information-received",
+        outcome: "information-received",
+        title: "Forespørsel til henviser",
+        intro: `Henviser fikk en forespørsel om tilleggsopplysninger ${formatNorwegianDate(input.openRequestSince)}, og svaret er ikke registrert. Registrer svaret når det er kommet; først da kan du sende en ny forespørsel. Fristen løper uansett.`,
+        button: "Registrer at svaret er mottatt",
+        careForm: null,
+        fields: [],
+      };
+    }
     const def = FORMS[outcome];
     // Only the form that was posted gets the errors and the values back.
     const ownErrors = outcome === posted ? errors : [];
@@ -639,6 +653,33 @@ export function renderInformationRequestedPage(input: { referralId: string; task
       "Forespørselen er sendt. Oppgaven er fortsatt åpen, og fristen løper.",
       `Henviser har fått brevet «Forespørsel om tilleggsopplysninger» om henvisning ${input.referralId}. Henvisningen må fortsatt vurderes innen fristen, også om svaret ikke kommer.`,
     ],
+    link: { href: input.taskHref, text: "Tilbake til oppgaven" },
+  });
+}
+
+/** The answer to a second information request while one is open (409): nothing was sent. */
+export function renderInformationRequestOpenPage(input: { openSince?: string; taskHref: string }): string {
+  return messagePageTemplate({
+    title: "En forespørsel er allerede åpen",
+    paragraphs: [
+      `Henviser har allerede fått en forespørsel om tilleggsopplysninger${
+        input.openSince ? ` (sendt ${formatNorwegianDate(osloDate(new Date(input.openSince)))})` : ""
+      }, og svaret er ikke registrert. Ingenting er sendt nå.`,
+      "Registrer svaret fra henviser på oppgavesiden før du sender en ny forespørsel. Fristen løper uansett.",
+    ],
+    link: { href: input.taskHref, text: "Tilbake til oppgaven" },
+  });
+}
+
+/** The answer to "the referrer answered": the request is closed (or none was open). */
+export function renderInformationReceivedPage(input: { closed: boolean; taskHref: string }): string {
+  return messagePageTemplate({
+    title: input.closed ? "Svaret er registrert" : "Ingen åpen forespørsel",
+    paragraphs: input.closed
+      ? [
+          "Svaret fra henviser er registrert, og forespørselen er lukket. Oppgaven er fortsatt åpen, og fristen løper.",
+        ]
+      : ["Oppgaven har ingen åpen forespørsel, så ingenting er endret."],
     link: { href: input.taskHref, text: "Tilbake til oppgaven" },
   });
 }

@@ -129,6 +129,15 @@ describe("every outcome on the local stack", () => {
     expect(forespørsel[0]?.body.text).toContain("Hvilke legemidler er prøvd, og med hvilken effekt?");
     expect(forespørsel[0]?.body.text).toContain("Fristen for vurdering løper som før");
     expect((await fetchAs(staff, taskLink)).status).toBe(200);
+
+    // Act: a second question while the first is open is refused; nothing more goes to the referrer.
+    const second = await postForm(
+      taskLink,
+      { outcome: "information-requested", question: "Foreligger det MR-bilder?" },
+      staff,
+    );
+    expect(second.status).toBe(409);
+    expect(await second.text()).toContain("En forespørsel er allerede åpen");
     const waiting = await referralFile(stack, referralId);
     expect(waiting.status).toBe("awaiting-assessment");
     expect(eventTypes(waiting)).toContain("information-requested");
@@ -139,6 +148,8 @@ describe("every outcome on the local stack", () => {
         status: "sent",
       }),
     ]);
+    expect(eventTypes(waiting).filter((type) => type === "information-requested")).toHaveLength(1);
+    expect(await emailsOf(stack, referralId)).toHaveLength(1);
 
     // Act: the answer came; the team grants through the same link.
     const careDeadline = daysFromNow(28);

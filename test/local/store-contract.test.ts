@@ -376,6 +376,48 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(await store.listTasks(referralId)).toEqual([]);
     });
 
+    it("holds one open information request per task: the same request again, never another, until it is closed", async () => {
+      await awaiting();
+      const task = await openTask();
+      const first = { requestId: "q-1", at: "2025-03-04T10:00:00.000Z" };
+
+      expect(await store.holdInformationRequest(task, first)).toEqual({ held: true });
+      expect(await store.holdInformationRequest(task, { ...first, at: "2025-03-04T11:00:00.000Z" })).toEqual({
+        held: true,
+      });
+      const other = await store.holdInformationRequest(task, {
+        requestId: "q-2",
+        at: "2025-03-04T12:00:00.000Z",
+      });
+      expect(other.held).toBe(false);
+      expect(other.held ? undefined : other.task).toMatchObject({
+        openRequestId: "q-1",
+        openRequestAt: "2025-03-04T10:00:00.000Z",
+      });
+      expect(await store.closeInformationRequest(task, "q-2")).toBe(false);
+      expect(await store.closeInformationRequest(task, "q-1")).toBe(true);
+      expect(await store.closeInformationRequest(task, "q-1")).toBe(false);
+      expect(await store.holdInformationRequest(task, { requestId: "q-2", at: first.at })).toEqual({
+        held: true,
+      });
+      expect((await store.getTask(referralId, task.taskId))?.openRequestId).toBe("q-2");
+    });
+
+    it("holds no information request on a task that is answered or not there", async () => {
+      await awaiting();
+      const task = await openTask();
+      await store.answerTask(task, answer, event("decision-submitted"));
+      const request = { requestId: "q-1", at: "2025-03-04T10:00:00.000Z" };
+
+      const answered = await store.holdInformationRequest(task, request);
+      const ghost = await store.holdInformationRequest({ referralId, taskId: freshId("task") }, request);
+
+      expect(answered.held).toBe(false);
+      expect(answered.held ? undefined : answered.task?.state).toBe("answered");
+      expect(ghost).toEqual({ held: false });
+      expect((await store.listTasks(referralId)).map((t) => t.taskId)).toEqual([task.taskId]);
+    });
+
     it("lists a referral's tasks oldest first", async () => {
       await awaiting();
       const first = await openTask();

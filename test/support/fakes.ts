@@ -476,6 +476,27 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     return true;
   }
 
+  async holdInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    request: { requestId: string; at: string },
+  ): Promise<{ held: true } | { held: false; task?: TaskRecord }> {
+    const stored = this.tasks.get(task.taskId);
+    if (stored?.referralId !== task.referralId) return { held: false };
+    const free = stored.openRequestId === undefined || stored.openRequestId === request.requestId;
+    if (stored.state !== "open" || !free) return { held: false, task: copy(stored) };
+    stored.openRequestId = request.requestId;
+    stored.openRequestAt ??= request.at;
+    return { held: true };
+  }
+
+  async closeInformationRequest(task: Pick<TaskRecord, "referralId" | "taskId">, requestId: string) {
+    const stored = this.tasks.get(task.taskId);
+    if (stored?.referralId !== task.referralId || stored.openRequestId !== requestId) return false;
+    delete stored.openRequestId;
+    delete stored.openRequestAt;
+    return true;
+  }
+
   async listHelfoNotifications() {
     return [...this.helfo.values()]
       .map(copy)

@@ -111,27 +111,93 @@ describe("an information request (forespørsel)", () => {
     });
   });
 
-  it("sends one letter per request: a repeat of the same question sends nothing, a new question sends again", async () => {
+  it("sends one letter per request: a repeat of the same question sends nothing", async () => {
     // Prepare
     const taskId = await waitingReferral();
 
     // Act
     const first = await submitDecision(deps(), taskId, request);
     const repeat = await submitDecision(deps(), taskId, request);
+
+    // Assess
+    expect(first).toMatchObject({ letterSent: true });
+    expect(repeat).toMatchObject({
+      kind: "information-requested",
+      letterSent: false,
+      requestId: (first as { requestId: string }).requestId,
+    });
+    expect(mailer.sent).toHaveLength(1);
+    expect(store.eventTypesOf("ref-1").filter((type) => type === "information-requested")).toHaveLength(1);
+  });
+
+  it("keeps one open request per task: another question while one is open is refused, nothing sent or recorded", async () => {
+    // Prepare
+    const taskId = await waitingReferral();
+    await submitDecision(deps(), taskId, request);
+
+    // Act
     const second = await submitDecision(deps(), taskId, {
       ...request,
       question: "Foreligger det MR-bilder?",
     });
 
     // Assess
-    expect(first).toMatchObject({ letterSent: true });
-    expect(repeat).toMatchObject({
-      letterSent: false,
-      requestId: (first as { requestId: string }).requestId,
+    expect(second).toEqual({
+      kind: "information-request-open",
+      referralId: "ref-1",
+      openSince: "2025-03-03T09:00:00.000Z",
     });
-    expect(second).toMatchObject({ letterSent: true });
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]?.text).not.toContain("MR-bilder");
+    expect(store.eventTypesOf("ref-1").filter((type) => type === "information-requested")).toHaveLength(1);
+    expect([...store.letters.values()].filter((l) => l.letterKind === "information-request")).toHaveLength(1);
+  });
+
+  it("lets two different questions sent at once through as one: one letter, the other refused", async () => {
+    // Prepare
+    const taskId = await waitingReferral();
+
+    // Act
+    const answers = await Promise.all([
+      submitDecision(deps(), taskId, request),
+      submitDecision(deps(), taskId, { ...request, question: "Foreligger det MR-bilder?" }),
+    ]);
+
+    // Assess
+    expect(answers.map((answer) => answer.kind).sort()).toEqual([
+      "information-request-open",
+      "information-requested",
+    ]);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("opens the way for a new question once the referrer's answer is recorded", async () => {
+    // Prepare
+    const taskId = await waitingReferral();
+    await submitDecision(deps(), taskId, request);
+
+    // Act
+    const received = await submitDecision(deps(), taskId, {
+      outcome: "information-received",
+      assessedBy: "1234567",
+    });
+    const again = await submitDecision(deps(), taskId, {
+      outcome: "information-received",
+      assessedBy: "1234567",
+    });
+    const second = await submitDecision(deps(), taskId, {
+      ...request,
+      question: "Foreligger det MR-bilder?",
+    });
+
+    // Assess
+    expect(received).toEqual({ kind: "information-received", referralId: "ref-1" });
+    expect(again).toEqual({ kind: "no-open-request", referralId: "ref-1" });
+    expect(second).toMatchObject({ kind: "information-requested", letterSent: true });
     expect(mailer.sent).toHaveLength(2);
-    expect(store.eventTypesOf("ref-1").filter((type) => type === "information-requested")).toHaveLength(2);
+    expect(store.eventTypesOf("ref-1").filter((type) => type === "information-received")).toHaveLength(1);
+    expect((await viewTask(deps(), taskId)).kind).toBe("open");
+    expect(workflow.resumed).toEqual([]);
   });
 
   it("is followed by a decision through the same task, which resumes the workflow and sends the answer", async () => {

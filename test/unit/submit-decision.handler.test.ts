@@ -230,6 +230,49 @@ describe("POST /tasks/{taskId}/decision", () => {
     expect(workflow.resumed).toEqual([]);
   });
 
+  it("refuses a second information request while one is open with a 409 page (form) or JSON, sending nothing", async () => {
+    await handler(form({ outcome: "information-requested", question: "MR-svar?", csrfToken }));
+    mailer.sent.length = 0;
+
+    const page = await handler(
+      form({ outcome: "information-requested", question: "Og røntgen?", csrfToken }),
+    );
+    const fromJson = await handler(
+      post(JSON.stringify({ outcome: "information-requested", question: "Og røntgen?" }), {
+        "Content-Type": "application/json",
+        "X-CSRF-Token": csrfToken,
+      }),
+    );
+
+    expect(page.statusCode).toBe(409);
+    expect(page.body).toContain("En forespørsel er allerede åpen");
+    expect(page.body).toContain("Ingenting er sendt nå.");
+    expect(fromJson.statusCode).toBe(409);
+    expect(JSON.parse(fromJson.body)).toMatchObject({ error: "information_request_open" });
+    expect(mailer.sent).toEqual([]);
+    expect(store.eventTypesOf("ref-1").filter((type) => type === "information-requested")).toHaveLength(1);
+  });
+
+  it("shows the open request on the task page with a form to record the answer, which closes it", async () => {
+    const { handler: page } = await import("../../functions/handlers/task-page");
+    await handler(form({ outcome: "information-requested", question: "MR-svar?", csrfToken }));
+
+    const open = await page({ ...post("", {}), httpMethod: "GET", body: null });
+    const received = await handler(form({ outcome: "information-received", csrfToken }));
+    const reopened = await page({ ...post("", {}), httpMethod: "GET", body: null });
+
+    expect(open.statusCode).toBe(200);
+    expect(open.body).toContain('value="information-received"');
+    expect(open.body).toContain("Registrer at svaret er mottatt");
+    expect(open.body).not.toContain('value="information-requested"');
+    expect(received.statusCode).toBe(200);
+    expect(received.body).toContain("Svaret er registrert");
+    expect(reopened.body).toContain('value="information-requested"');
+    expect(store.eventsOf("ref-1").find((e) => e.type === "information-received")?.actor.id).toContain(
+      "Ola Haugen",
+    );
+  });
+
   it("answers an information request in JSON with status requested", async () => {
     const response = await handler(
       post(JSON.stringify({ outcome: "information-requested", question: "MR-svar?", assessedBy: "1" }), {
