@@ -952,7 +952,10 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
         new UpdateCommand({
           TableName: this.tableName,
           Key: letterKey(letter),
-          UpdateExpression: "SET claimId = :claimId, claimedAt = :claimedAt",
+          // A claim made before letters had links gets one; a link once set is never changed.
+          UpdateExpression: `SET claimId = :claimId, claimedAt = :claimedAt${
+            letter.linkId ? ", linkId = if_not_exists(linkId, :linkId)" : ""
+          }`,
           ConditionExpression:
             fromClaimId === undefined
               ? "#status = :sending AND attribute_not_exists(claimId)"
@@ -962,6 +965,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
             ":sending": "sending",
             ":claimId": letter.claimId,
             ":claimedAt": letter.claimedAt,
+            ...(letter.linkId ? { ":linkId": letter.linkId } : {}),
             ...(fromClaimId === undefined ? {} : { ":from": fromClaimId }),
           },
         }),

@@ -106,7 +106,13 @@ export interface ApiRequest {
 
 /** Who may use a route: signed in for one of `audiences` (default staff), holding one of `roles`. */
 export interface RouteAccess {
-  audiences?: readonly SignInAudience[];
+  /**
+   * Where the person must have signed in; the first is where sign-in sends someone who has not. A
+   * function when the request decides it (a letter's link: the patient's copy needs the patient).
+   */
+  audiences?:
+    | readonly SignInAudience[]
+    | ((event: APIGatewayProxyEvent) => Promise<readonly SignInAudience[]>);
   roles?: readonly StaffRole[];
   /** The referral a request is about, so a refused attempt lands in that referral's access log. */
   referralOf?: (event: APIGatewayProxyEvent) => Promise<string | undefined>;
@@ -257,7 +263,8 @@ async function admit(
   deps: Dependencies<[typeof signIn, typeof accessLog, typeof clock]>,
   event: APIGatewayProxyEvent,
 ): Promise<{ session: ActiveSession } | APIGatewayProxyResult> {
-  const audiences = access.audiences ?? ["staff"];
+  const audiences =
+    typeof access.audiences === "function" ? await access.audiences(event) : (access.audiences ?? ["staff"]);
   const session = await resolveSession(deps.signIn, event);
   if (!session || !audiences.includes(session.principal.kind)) {
     if (event.httpMethod === "GET" || event.httpMethod === "HEAD") {

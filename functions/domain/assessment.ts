@@ -435,6 +435,8 @@ export async function submitDecision(
     calendar: CalendarRules;
     mailer: Mailer;
     config: ClinicConfig;
+    /** The base of the forespørsel letter's link (its email is a notice with a link). */
+    publicBaseUrl: string;
   },
   taskId: string,
   body: unknown,

@@ -4,6 +4,8 @@
  * it is sent, keyed on referral, letter kind and recipient, so a retried or overlapping workflow step
  * never sends the same letter twice, and an interrupted one resumes with the letters not yet sent.
  */
+
+import { renderLetterNotice } from "../views/letter-notice";
 import {
   type DecisionLetterInput,
   type LetterAssessment,
@@ -14,6 +16,7 @@ import { renderPostalLetterEscalationEmail } from "../views/staff-email";
 import { osloDate, osloStartOfDay } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { DecisionMissing, LetterInFlight, ReferralNotFound } from "./errors";
+import { letterLinkOf, newLetterLinkId } from "./letter-reading";
 import { validateNationalId } from "./national-id";
 import type { Clock, Mailer, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, RecipientRole, ReferralRecord } from "./records";
@@ -46,14 +49,18 @@ export function gpIsReferrer(submission: {
 
 /**
  * Who gets the answer, and where: the referrer, the patient and the GP, one letter per person (a GP
- * who is also the referrer gets the referrer's letter only). Email when there is an address, else post.
+ * who is also the referrer gets the referrer's letter only). The email is a notice with a link; the
+ * letter opens after sign-in as its recipient (the patient by national ID, health personnel by HPR
+ * number). So a letter goes by email when there is an address and someone to sign in as, else by
+ * post: a GP named without an HPR number could never prove to be that GP, so their copy is posted.
  */
 export function letterRecipients(referral: ReferralRecord): { role: RecipientRole; email?: string }[] {
   const { referrer, patient, gp } = referral.submission;
+  const gpEmail = gp.hprNumber ? gp.email : undefined;
   return [
     { role: "referrer", email: referrer.email },
     { role: "patient", email: patient.email },
-    ...(gpIsReferrer(referral.submission) ? [] : [{ role: "gp" as const, email: gp.email }]),
+    ...(gpIsReferrer(referral.submission) ? [] : [{ role: "gp" as const, email: gpEmail }]),
   ];
 }
 
@@ -143,10 +150,7 @@ export interface DispatchResult {
 }
 
 /** Sends (or marks for post) every letter of the decision; returns how many emails went out now. */
-export async function dispatchDecisionLetters(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
-  referralId: string,
-): Promise<DispatchResult> {
+export async function dispatchDecisionLetters(deps: LetterDeps, referralId: string): Promise<DispatchResult> {
   const referral = await deps.store.getReferral(referralId);
   if (!referral) throw new ReferralNotFound();
   if (!referral.decision) throw new DecisionMissing();
@@ -194,6 +198,24 @@ export async function dispatchDecisionLetters(
   };
 }
 
+/** What sending a letter needs: the store, the clock, the mailer, the clinic, and where links point. */
+export interface LetterDeps {
+  store: ReferralStore;
+  clock: Clock;
+  mailer: Mailer;
+  config: ClinicConfig;
+  /** PUBLIC_BASE_URL: the notice's link is `<publicBaseUrl>/inbox/<referralId>.<linkId>`. */
+  publicBaseUrl: string;
+}
+
+/** The letter page a notice links to. */
+export function letterUrl(
+  publicBaseUrl: string,
+  letter: Pick<LetterRecord, "referralId" | "linkId">,
+): string {
+  return `${publicBaseUrl.replace(/\/+$/, "")}/inbox/${letterLinkOf(letter)}`;
+}
+
 /** How long a letter's `sending` claim keeps other attempts off it (see send-once.ts). */
 export const LETTER_CLAIM_LEASE_MS = CLAIM_LEASE_MS;
 
@@ -219,15 +241,27 @@ const letterSlots = (store: ReferralStore): ClaimSlots<LetterRecord> => ({
  * Returns true when an email went out in this call. Every letter kind goes through here.
  */
 export async function deliverLetter(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer },
+  deps: LetterDeps,
   letter: LetterRecord,
   actor: Actor,
   /** What statistics count when this letter goes out by email at `sentAt` (in the same write). */
   tallyWhenSent?: (sentAt: string) => Tally | undefined,
 ): Promise<boolean> {
   const details = { letterKind: letter.letterKind, recipientRole: letter.recipientRole };
-  const claim = withNewClaim(letter);
-  if ((await claimSend(letterSlots(deps.store), claim, () => new LetterInFlight())) === "done") return false;
+  let claim = withNewClaim({ ...letter, linkId: newLetterLinkId() });
+  // A letter claimed before keeps the link of its first claim: that attempt may have emailed it.
+  let earlierLink: string | undefined;
+  const slots = letterSlots(deps.store);
+  const remembering: ClaimSlots<LetterRecord> = {
+    ...slots,
+    claim: async (record) => {
+      const earlier = await slots.claim(record);
+      earlierLink = earlier?.linkId;
+      return earlier;
+    },
+  };
+  if ((await claimSend(remembering, claim, () => new LetterInFlight())) === "done") return false;
+  if (earlierLink) claim = { ...claim, linkId: earlierLink };
   if (!claim.to) {
     await deps.store.completeLetter(
       claim,
@@ -236,10 +270,16 @@ export async function deliverLetter(
     );
     return false;
   }
-  const messageId = await sendClaimed(
-    deps.mailer,
-    { to: claim.to, subject: claim.subject, text: claim.text, html: claim.html },
-    () => deps.store.releaseLetter(claim),
+  // The email is a neutral notice with the letter's link; the letter itself stays in the store.
+  const notice = renderLetterNotice({
+    letterKind: claim.letterKind,
+    recipientRole: claim.recipientRole,
+    referralId: claim.referralId,
+    link: letterUrl(deps.publicBaseUrl, claim),
+    clinic: deps.config.clinic,
+  });
+  const messageId = await sendClaimed(deps.mailer, { to: claim.to, ...notice }, () =>
+    deps.store.releaseLetter(claim),
   );
   const sentAt = deps.clock.now().toISOString();
   await recordSend(() =>

@@ -50,7 +50,7 @@ export interface InformationRequestOpen {
  * Leaves the task and the workflow alone.
  */
 export async function requestInformation(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
+  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig; publicBaseUrl: string },
   open: { task: TaskRecord; referral: ReferralRecord },
   request: InformationRequest,
 ): Promise<InformationRequested | InformationRequestOpen | { kind: "gone"; reason: "answered" | "expired" }> {

@@ -184,7 +184,8 @@ export interface ReferralStore {
   /**
    * Takes over a `sending` claim whose holder gave up or died: sets the letter's new `claimId` and
    * `claimedAt` only while the stored claim is still `fromClaimId` (undefined: a claim without an
-   * id). Returns false when another attempt changed it first.
+   * id), and its `linkId` when it has none yet (a link once set is kept). Returns false when another
+   * attempt changed it first.
    */
   takeOverLetter(letter: LetterRecord, fromClaimId: string | undefined): Promise<boolean>;
   /** Drops this attempt's `sending` claim (the mail service said it did not send), so a retry sends. */

@@ -284,6 +284,11 @@ export interface LetterRecord {
   postalAddress?: { line1: string; postalCode: string; city: string };
   /** Who marked a postal letter as posted. */
   postedBy?: string;
+  /**
+   * The random part of the letter's link (`/inbox/<referralId>.<linkId>`, emailed in the notice):
+   * set when the letter is first claimed and kept by every later attempt, so a link once sent works.
+   */
+  linkId?: string;
   /** The attempt that holds the `sending` claim (random), and when it took it (wall-clock ISO). */
   claimId?: string;
   claimedAt?: string;

@@ -24,7 +24,7 @@ export class NotSecondaryReferral extends Error {
  * acknowledgement, and a retried step neither sends it twice nor closes twice.
  */
 export async function acknowledgeSecondary(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
+  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig; publicBaseUrl: string },
   referralId: string,
 ): Promise<{ referralId: string; sent: number }> {
   const referral = await mustGetReferral(deps.store, referralId);

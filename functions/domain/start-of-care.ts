@@ -150,7 +150,15 @@ export async function remindStartOfCare(
  * after the breach was recorded finds it recorded and still sees the letter out.
  */
 export async function checkStartOfCare(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; metrics: Metrics; config: ClinicConfig },
+  deps: {
+    store: ReferralStore;
+    clock: Clock;
+    mailer: Mailer;
+    metrics: Metrics;
+    config: ClinicConfig;
+    /** The base of the letter's link (the patient's letter is a notice with a link). */
+    publicBaseUrl: string;
+  },
   referralId: string,
 ): Promise<{ breached: boolean }> {
   const referral = await mustGetReferral(deps.store, referralId);

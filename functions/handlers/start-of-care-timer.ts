@@ -3,10 +3,10 @@
  * deadline runs out), `remind` (the clinic lead, once, unless a start is recorded) and `check` (at
  * the end of the deadline day: kept, or a fristbrudd with its Helfo notification and letter).
  */
-import { clock, config, dependencies, mailer, metrics, store } from "../adapters/root";
+import { clock, config, dependencies, mailer, metrics, publicBaseUrl, store } from "../adapters/root";
 import { checkStartOfCare, planStartOfCare, remindStartOfCare } from "../domain/start-of-care";
 
-const deps = dependencies(store, clock, mailer, metrics, config);
+const deps = dependencies(store, clock, mailer, metrics, config, publicBaseUrl);
 
 export const handler = async (input: { referralId: string; step: "plan" | "remind" | "check" }) => {
   switch (input.step) {

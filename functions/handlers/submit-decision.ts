@@ -8,7 +8,16 @@
  */
 import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { calendar, clock, config, dependencies, mailer, store, workflow } from "../adapters/root";
+import {
+  calendar,
+  clock,
+  config,
+  dependencies,
+  mailer,
+  publicBaseUrl,
+  store,
+  workflow,
+} from "../adapters/root";
 import { submitDecision } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
 import { originAllowed } from "../domain/csrf";
@@ -23,7 +32,7 @@ import {
 } from "../views/staff-pages";
 import { referralOfTask, taskLinks, taskPageHtml } from "./task-page-view";
 
-const deps = dependencies(store, workflow, mailer, config, clock, calendar);
+const deps = dependencies(store, workflow, mailer, config, clock, calendar, publicBaseUrl);
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a rejected form shows back: the submitted values, never the anti-forgery token. */

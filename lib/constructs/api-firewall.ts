@@ -18,7 +18,7 @@ export interface ApiFirewallProps {
 /**
  * AWS WAF in front of the REST API: AWS's common rule set and known-bad-inputs rule set, a
  * rate-based rule per client address on every route, and a tighter one on the link routes
- * (`/tasks/…`, `/agendas/…`), whose unguessable id is the only key.
+ * (`/tasks/…`, `/agendas/…`, the letters' `/inbox/…`), whose unguessable id is the only key.
  *
  * - Referral bodies are large by nature (13 free-text items, up to 256 KB): the common rule set's
  *   8 KB body-size rule counts instead of blocking; the handlers enforce the contract's own limit.
@@ -82,8 +82,10 @@ export class ApiFirewall extends Construct {
                   statements: [
                     linkPath(`/${props.stage.stageName}/tasks/`),
                     linkPath(`/${props.stage.stageName}/agendas/`),
+                    linkPath(`/${props.stage.stageName}/inbox/`),
                     linkPath("/tasks/"),
                     linkPath("/agendas/"),
+                    linkPath("/inbox/"),
                   ],
                 },
               },

@@ -51,6 +51,7 @@ export interface ApiFunctions {
   readonly helfoNotifications: FristFunction;
   readonly auth: FristFunction;
   readonly accessLog: FristFunction;
+  readonly letterPage: FristFunction;
 }
 
 /** Stage-wide throttle: a clinic's portals send tens of referrals a day; this is headroom, not a quota. */
@@ -149,6 +150,7 @@ export class ReferralApi extends Construct {
           "/tasks/{taskId}/GET": PUBLIC_ROUTE_OPTIONS,
           "/tasks/{taskId}/decision/POST": PUBLIC_ROUTE_OPTIONS,
           "/agendas/{agendaId}/GET": PUBLIC_ROUTE_OPTIONS,
+          "/inbox/{letterLink}/GET": PUBLIC_ROUTE_OPTIONS,
         },
       },
     });
@@ -270,6 +272,12 @@ export class ReferralApi extends Construct {
         description: "Frist API: GET /access-log/{referralId} (the lead reads who opened a referral)",
         environment: { ...table, ...signIn },
       }),
+      letterPage: new FristFunction(this, "LetterPageFunction", {
+        entry: "functions/handlers/letter-page.ts",
+        description:
+          "Frist API: GET /inbox/{letterLink} (a letter, for its recipient signed in as patient or health personnel)",
+        environment: { ...table, ...signIn },
+      }),
       statistics: new FristFunction(this, "StatisticsFunction", {
         entry: "functions/handlers/get-statistics.ts",
         description: "Frist API: GET /statistics (monthly counters, JSON or CSV; changes nothing)",
@@ -304,6 +312,7 @@ export class ReferralApi extends Construct {
     this.store.grantReadWriteData(fns.agendaPage);
     this.store.grantReadWriteData(fns.auth);
     this.store.grantReadWriteData(fns.accessLog);
+    this.store.grantReadWriteData(fns.letterPage); // the session's last use and the access log
     this.store.grantReadWriteData(fns.submitDecision);
     stateMachine.grantTaskResponse(fns.submitDecision);
     this.store.grantReadWriteData(fns.changePriority);
@@ -380,12 +389,18 @@ export class ReferralApi extends Construct {
         .addResource("referrals")
         .addResource("{referralId}")
         .addMethod("GET", integrate(fns.staffReferralPage), open),
+      // A letter for its recipient, from the notice email: the function requires sign-in as the
+      // patient (ID-porten) or the health personnel (HelseID) the letter is addressed to.
+      this.api.root
+        .addResource("inbox")
+        .addResource("{letterLink}")
+        .addMethod("GET", integrate(fns.letterPage), open),
     );
     for (const method of openMethods) {
       Validations.of(method).acknowledge({
         id: "AwsSolutions-APIG4",
         reason:
-          "Staff pages and sign-in: the function requires a signed-in session (OpenID Connect via the Cognito user pool, MFA) with the right role, answering 303 to sign-in or 401 otherwise; API Gateway has no authorizer for a browser's session cookie. /openapi.json publishes the contract and holds no data.",
+          "Staff pages and sign-in: the function requires a signed-in session (OpenID Connect via the Cognito user pool, MFA) with the right role, answering 303 to sign-in or 401 otherwise; API Gateway has no authorizer for a browser's session cookie. /inbox/{letterLink} likewise requires sign-in as the letter's own recipient (ID-porten or HelseID). /openapi.json publishes the contract and holds no data.",
       });
     }
 

@@ -194,7 +194,8 @@ export class ReferralWorkflow extends Construct {
         entry: "functions/handlers/acknowledge-secondary.ts",
         description: "Frist workflow: acknowledges a secondary referral to its referrer and closes it",
         timeout: FUNCTION_TIMEOUTS.task,
-        environment: { ...table, ...clinic, ...mailer.environment },
+        // PUBLIC_BASE_URL: a letter's email is a notice with the link to the letter page.
+        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
       }),
       notifyAssessors: new FristFunction(this, "NotifyAssessorsFunction", {
         entry: "functions/handlers/notify-assessors.ts",
@@ -225,7 +226,8 @@ export class ReferralWorkflow extends Construct {
         entry: "functions/handlers/dispatch-letters.ts",
         description: "Frist workflow: sends the decision letters, once per recipient",
         timeout: FUNCTION_TIMEOUTS.mail,
-        environment: { ...table, ...clinic, ...mailer.environment },
+        // PUBLIC_BASE_URL: each letter's email is a notice with the link to the letter page.
+        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
       }),
       completeReferral: new FristFunction(this, "CompleteReferralFunction", {
         entry: "functions/handlers/complete-referral.ts",
@@ -237,7 +239,8 @@ export class ReferralWorkflow extends Construct {
         entry: "functions/handlers/start-of-care-timer.ts",
         description: "Frist workflow: the start-of-care timer (plan, remind, check for a fristbrudd)",
         timeout: FUNCTION_TIMEOUTS.mail,
-        environment: { ...table, ...clinic, ...mailer.environment },
+        // PUBLIC_BASE_URL: the patient's letter about a missed start is a notice with a link.
+        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
       }),
       markFailed: new FristFunction(this, "MarkFailedFunction", {
         entry: "functions/handlers/mark-failed.ts",

@@ -13,12 +13,16 @@ import {
   gpEmail,
   intakeTeam,
   lead,
+  letterText,
   mailboxSize,
   newEmails,
   ofSubject,
+  ownGpHpr,
   patientEmail,
+  patientNationalId,
   referralFile,
   referrerEmail,
+  referrerHpr,
   signInAsAssessor,
   submitAndAwaitTask,
   withOwnGp,
@@ -131,13 +135,26 @@ describe("a referral travels from the portal to the letters on the local stack",
     // Assess
     expect(decided.status).toBe(200);
     const letters = await awaitLetters(referralId);
-    expect(letters.referrer.body.text).toContain("rett til nødvendig helsehjelp");
-    expect(letters.referrer.body.text).toContain(formatNorwegianDate(careDeadline));
-    expect(letters.patient.body.text).toContain("Kopi til pasient");
-    expect(letters.gp.body.text).toContain("Kopi til fastlege");
+    // Each email is a notice with a link; each recipient reads the letter after signing in.
+    const read = {
+      referrer: await letterText(stack, letters.referrer, referrerHpr),
+      patient: await letterText(stack, letters.patient, patientNationalId),
+      gp: await letterText(stack, letters.gp, ownGpHpr),
+    };
+    expect(read.referrer).toContain("rett til nødvendig helsehjelp");
+    expect(read.referrer).toContain(formatNorwegianDate(careDeadline));
+    expect(read.patient).toContain("Kopi til pasient");
+    expect(read.gp).toContain("Kopi til fastlege");
+    for (const text of Object.values(read)) {
+      expect(text).toContain("Statsforvalteren");
+      expect(text).toContain("Astrid Granberg");
+      expect(text).not.toContain("15038512282");
+    }
     for (const letter of Object.values(letters)) {
-      expect(letter.body.text).toContain("Statsforvalteren");
-      expect(`${letter.body.text}${letter.body.html}${letter.subject}`).not.toContain("15038512282");
+      const everything = `${letter.body.text}${letter.body.html}${letter.subject}`;
+      expect(everything).not.toContain("15038512282");
+      expect(everything).not.toContain("Astrid");
+      expect(everything).not.toContain("nødvendig helsehjelp");
     }
 
     const file = await awaitStatus(referralId, "decided");
@@ -200,9 +217,14 @@ describe("a referral travels from the portal to the letters on the local stack",
     // The sample's GP is the referrer: one letter per person, so no separate GP copy.
     const letters = await awaitLetters(referralId, false);
     expect(letters.gp).toBeUndefined();
-    for (const letter of [letters.referrer, letters.patient]) {
-      expect(letter.body.text).toContain("Tilstanden kan følges opp i primærhelsetjenesten.");
-      expect(letter.body.text).toContain("Gradert aktivitet og fysioterapi med fokus på mestring.");
+    for (const [letter, identifier] of [
+      [letters.referrer, referrerHpr],
+      [letters.patient, patientNationalId],
+    ] as const) {
+      expect(letter.body.text).not.toContain("primærhelsetjenesten");
+      const text = await letterText(stack, letter, identifier);
+      expect(text).toContain("Tilstanden kan følges opp i primærhelsetjenesten.");
+      expect(text).toContain("Gradert aktivitet og fysioterapi med fokus på mestring.");
     }
     const file = await awaitStatus(referralId, "decided");
     // The author is the signed-in assessor, whatever the body said in assessedBy.
@@ -327,7 +349,8 @@ describe("the legal clock on the local stack", () => {
     const emails = (await newEmails(stack, before)).filter((email) => email.subject.includes(referralId));
     expect(emails.map((email) => email.destination.to[0])).toEqual([referrerEmail]);
     expect(emails[0]?.subject).toBe(`Bekreftelse på mottatt henvisning (ref. ${referralId})`);
-    expect(emails[0]?.body.text).toContain("SAK-2024-117");
+    expect(emails[0]?.body.text).not.toContain("SAK-2024-117");
+    expect(await letterText(stack, emails[0] as MailboxEmail, referrerHpr)).toContain("SAK-2024-117");
     expect(eventTypes(file)).not.toContain("assessors-notified");
   });
 
@@ -388,7 +411,9 @@ describe("the legal clock on the local stack", () => {
     // Assess
     expect(decided.status).toBe(200);
     const letters = await awaitLetters(referralId, false);
-    expect(letters.referrer.body.text).toContain("Kan følges opp i primærhelsetjenesten.");
+    expect(await letterText(stack, letters.referrer, referrerHpr)).toContain(
+      "Kan følges opp i primærhelsetjenesten.",
+    );
     const file = await awaitStatus(referralId, "decided");
     expect(file.deadlineBreached).toBe(true);
     expect((await fetchAs(staff, link)).status).toBe(410);

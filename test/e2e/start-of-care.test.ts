@@ -13,7 +13,9 @@ import {
   emailsOf,
   eventTypes,
   lead,
+  letterText,
   ofSubject,
+  patientNationalId,
   signInAsAssessor,
   submitAndAwaitTask,
   withPatient,
@@ -148,13 +150,15 @@ describe("the start of care on simulated time", () => {
     expect(Date.parse(String(breachEvent?.at))).toBeGreaterThan(Date.parse(DEADLINE_END));
     const letter = await eventually(async () => {
       const emails = (await emailsOf(stack, missed)).filter((email) =>
-        email.subject.startsWith("Fristbrudd"),
+        email.subject.startsWith("Nytt brev om henvisningen din"),
       );
       return emails.length > 0 ? emails : undefined;
     }, "the patient's letter about the missed start");
     expect(letter.map((email) => email.destination.to[0])).toEqual(["mona@pasient.example"]);
-    expect(letter[0]?.body.text).toContain("Sykehuset har meldt fristbruddet til Helfo.");
-    expect(letter[0]?.body.text).toContain("Helfo Pasientformidling");
+    expect(letter[0]?.body.text).not.toContain("fristbrudd");
+    const text = letter[0] ? await letterText(stack, letter[0], patientNationalId) : "";
+    expect(text).toContain("Sykehuset har meldt fristbruddet til Helfo.");
+    expect(text).toContain("Helfo Pasientformidling");
 
     const exported = await getJson(`${stack.apiUrl}/helfo-notifications`);
     expect(exported.status).toBe(200);

@@ -53,7 +53,7 @@ describe("AWS WAF on the API", () => {
     expect(rule("AWSManagedRulesCommonRuleSet").OverrideAction).toEqual({ None: {} });
   });
 
-  it("blocks an address over its rate, tighter on the task and agenda links, before the managed rules run", () => {
+  it("blocks an address over its rate, tighter on the task, agenda and letter links, before the managed rules run", () => {
     const all = rule("all-routes-rate");
     const links = rule("link-routes-rate");
     const linkStatement = links.Statement.RateBasedStatement as Record<string, Json>;
@@ -64,6 +64,7 @@ describe("AWS WAF on the API", () => {
     expect(linkStatement).toMatchObject({ AggregateKeyType: "IP", Limit: 100 });
     expect(JSON.stringify(linkStatement.ScopeDownStatement)).toContain("/tasks/");
     expect(JSON.stringify(linkStatement.ScopeDownStatement)).toContain("/agendas/");
+    expect(JSON.stringify(linkStatement.ScopeDownStatement)).toContain("/inbox/");
     const managedPriority = rule("AWSManagedRulesCommonRuleSet").Priority;
     expect(links.Priority).toBeLessThan(managedPriority);
     expect(all.Priority).toBeLessThan(managedPriority);

@@ -674,7 +674,29 @@ describe("the API", () => {
       "GET /auth/session": "NONE",
       "POST /auth/logout": "NONE",
       "GET /access-log/{referralId}": "NONE",
+      "GET /inbox/{letterLink}": "NONE",
     });
+  });
+
+  it("serves a letter to its recipient at /inbox/{letterLink}: no IAM (the function requires the recipient's sign-in), no mail, a tight throttle", () => {
+    expect(routes["GET /inbox/{letterLink}"]).toBe("NONE");
+    const entry = "functions/handlers/letter-page.ts";
+    const actions = statementsOfFunction(entry).flatMap(actionsOf);
+    expect(actions.some((action) => action.startsWith("ses:"))).toBe(false);
+    expect(actions.some((action) => action.startsWith("states:"))).toBe(false);
+    expect(actions).toContain("dynamodb:Query");
+    // The same providers as sign-in itself (staff, and the patients' and personnel's issuers).
+    const variablesOf = (file: string) =>
+      (functionByEntry(file)[1].Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(variablesOf(entry).SIGN_IN_PROVIDERS).toEqual(
+      variablesOf("functions/handlers/auth.ts").SIGN_IN_PROVIDERS,
+    );
+    const [, stage] = resourcesOfType("AWS::ApiGateway::Stage")[0] ?? [];
+    const settings = (stage?.Properties?.MethodSettings ?? []) as {
+      ResourcePath: string;
+      ThrottlingRateLimit?: number;
+    }[];
+    expect(settings.find((s) => s.ResourcePath === "/~1inbox~1{letterLink}")?.ThrottlingRateLimit).toBe(10);
   });
 
   it("serves the postal queue to a staff session, not IAM, with the sign-in settings and only the table", () => {
@@ -973,6 +995,7 @@ describe("the functions", () => {
       "functions/handlers/start-of-care-timer.ts": [
         "CLINIC_CONFIG",
         "MAIL_FROM",
+        "PUBLIC_BASE_URL",
         "SES_CONFIGURATION_SET",
         "TABLE_NAME",
       ],
@@ -1003,6 +1026,7 @@ describe("the functions", () => {
       "functions/handlers/access-log.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/list-letters.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/postal-letter.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
+      "functions/handlers/letter-page.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/get-statistics.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/mark-letter-posted.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/openapi.ts": [],
@@ -1028,6 +1052,7 @@ describe("the functions", () => {
       "functions/handlers/acknowledge-secondary.ts": [
         "CLINIC_CONFIG",
         "MAIL_FROM",
+        "PUBLIC_BASE_URL",
         "SES_CONFIGURATION_SET",
         "TABLE_NAME",
       ],
@@ -1056,6 +1081,7 @@ describe("the functions", () => {
       "functions/handlers/dispatch-letters.ts": [
         "CLINIC_CONFIG",
         "MAIL_FROM",
+        "PUBLIC_BASE_URL",
         "SES_CONFIGURATION_SET",
         "TABLE_NAME",
       ],

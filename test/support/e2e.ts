@@ -16,8 +16,10 @@ import {
   csrfTokenIn,
   eventually,
   fetchAs,
+  letterLinkIn,
   type MailboxEmail,
   mailbox,
+  pageText,
   postDecisionForm,
   type SignedIn,
   sampleReferral,
@@ -33,7 +35,10 @@ interface TeamMember {
 
 const team: TeamMember[] = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8"))
   .context["frist:intakeTeam"];
-const sample = sampleReferral() as Record<"patient" | "referrer" | "gp", { email: string }>;
+const sample = sampleReferral() as Record<
+  "patient" | "referrer" | "gp",
+  { email: string; nationalId?: string; hprNumber?: string }
+>;
 
 /** The intake team's addresses, in cdk.json's order. */
 export const intakeTeam: readonly string[] = team.map((member) => member.email);
@@ -46,6 +51,12 @@ export const assessor = team.find((member) => !member.lead)?.email ?? lead;
 export const referrerEmail = sample.referrer.email;
 export const patientEmail = sample.patient.email;
 export const gpEmail = sample.gp.email;
+/** The sample patient's national ID: how the patient signs in to read a letter (ID-porten's `pid`). */
+export const patientNationalId = String(sample.patient.nationalId);
+/** The sample referrer's HPR number: how the referrer signs in to read a letter (HelseID's `hpr_number`). */
+export const referrerHpr = String(sample.referrer.hprNumber);
+/** The HPR number of the GP of {@link withOwnGp}. */
+export const ownGpHpr = "7654321";
 
 /** The sample referral with another patient name and email. */
 export function withPatient(name: string, email: string = patientEmail): Record<string, unknown> {
@@ -59,7 +70,7 @@ export function withPatient(name: string, email: string = patientEmail): Record<
  * own. In the sample, the GP is the referrer, who gets one letter.
  */
 export function withOwnGp(referral: Record<string, unknown>): Record<string, unknown> {
-  return { ...referral, gp: { hprNumber: "7654321", name: "Gro Fastlege", email: gpEmail } };
+  return { ...referral, gp: { hprNumber: ownGpHpr, name: "Gro Fastlege", email: gpEmail } };
 }
 
 /** A date `days` from now (negative: ago), as YYYY-MM-DD. */
@@ -84,6 +95,25 @@ export const newEmails = async (stack: LocalStack, before: number) =>
 /** The emails whose subject names the referral: its letters. */
 export const emailsOf = async (stack: LocalStack, referralId: string) =>
   (await mailbox(stack.mailboxJsonUrl)).filter((email) => email.subject.includes(referralId));
+
+/**
+ * Reads a letter as its recipient does: signs in through the local provider (a patient by national
+ * ID, health personnel by HPR number), opens the link in the notice email and answers the page's
+ * status and visible text.
+ */
+export async function readLetterAs(stack: LocalStack, email: MailboxEmail, identifier: string) {
+  const audience = /^\d{11}$/.test(identifier) ? "patient" : "professional";
+  const session = await signIn(stack, identifier, { audience });
+  const page = await fetchAs(session, letterLinkIn(email));
+  return { status: page.status, text: pageText(await page.text()) };
+}
+
+/** The visible text of a letter its recipient opened (fails unless the page opened). */
+export async function letterText(stack: LocalStack, email: MailboxEmail, identifier: string) {
+  const read = await readLetterAs(stack, email, identifier);
+  expect(read.status, `the letter "${email.subject}" for ${identifier}`).toBe(200);
+  return read.text;
+}
 
 /** Submits a referral and waits for the task emails of its workflow; returns the task link. */
 export async function submitAndAwaitTask(stack: LocalStack, referral: Record<string, unknown>, key: string) {

@@ -388,6 +388,7 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     if (stored?.status !== "sending" || stored.claimId !== fromClaimId) return false;
     stored.claimId = letter.claimId;
     stored.claimedAt = letter.claimedAt;
+    stored.linkId ??= letter.linkId;
     return true;
   }
 

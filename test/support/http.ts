@@ -76,6 +76,28 @@ export function taskLinkIn(email: MailboxEmail): string {
   return match[0];
 }
 
+/** The letter link from a letter's notice email: the only way a recipient reaches a letter. */
+export function letterLinkIn(email: MailboxEmail): string {
+  const match = /https?:\/\/\S+\/inbox\/[A-Za-z0-9._-]+/.exec(email.body.text ?? "");
+  if (!match) throw new Error(`no letter link in the email "${email.subject}"`);
+  return match[0];
+}
+
+/** A page's visible text: tags dropped, the entities Handlebars writes decoded, spaces collapsed. */
+export function pageText(html: string): string {
+  return html
+    .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/g, "")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&#x27;/g, "'")
+    .replace(/&#x3D;/g, "=")
+    .replace(/&#x60;/g, "`")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
+}
+
 /** The anti-forgery token of a task page's forms, or "" when the page has none. */
 export const csrfTokenIn = (html: string): string => /name="csrfToken" value="([^"]+)"/.exec(html)?.[1] ?? "";
 

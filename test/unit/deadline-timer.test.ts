@@ -388,8 +388,12 @@ describe("AcknowledgeSecondary", () => {
     // Assess
     expect(result).toEqual({ referralId: "ref-1", sent: 1 });
     expect(mailer.sent.map((email) => email.to)).toEqual(["per.hansen@legesenter.example"]);
-    const [letter] = mailer.sent;
-    expect(letter?.subject).toBe("Bekreftelse på mottatt henvisning (ref. ref-1)");
+    const [notice] = mailer.sent;
+    expect(notice?.subject).toBe("Bekreftelse på mottatt henvisning (ref. ref-1)");
+    expect(notice?.text).toMatch(/\/inbox\/ref-1\.[\w-]+/);
+    expect(notice?.text).not.toContain("Kari Nordmann");
+    // The letter itself waits behind the link.
+    const [letter] = [...store.letters.values()];
     expect(letter?.text).toContain("SAK-2024-117");
     expect(letter?.text).toContain("ikke rettighetsvurdert på nytt");
     expect(letter?.text).toContain("23 00 00 00");

@@ -24,7 +24,7 @@ let clock: FakeClock;
 let mailer: RecordingMailer;
 const config = testClinicConfig();
 config.clinic.clerkEmail = CLERK;
-const deps = () => ({ store, clock, mailer, config });
+const deps = () => ({ store, clock, mailer, config, publicBaseUrl: "https://frist.example/prod" });
 
 /** A refusal decided on Friday 14 March 2025, due Monday 17 March; the patient has no email. */
 function decidedWithoutPatientEmail(): ReferralRecord {

@@ -40,7 +40,7 @@ let clock: FakeClock;
 let mailer: RecordingMailer;
 let metrics: RecordingMetrics;
 const config = testClinicConfig();
-const deps = () => ({ store, clock, mailer, metrics, config });
+const deps = () => ({ store, clock, mailer, metrics, config, publicBaseUrl: "https://frist.example/prod" });
 
 function decidedReferral(overrides: Partial<ReferralRecord> = {}): ReferralRecord {
   return testReferral({
@@ -142,8 +142,11 @@ describe("the check at the end of the deadline day", () => {
       },
     ]);
     expect(mailer.sent.map((email) => email.to)).toEqual([PATIENT, LEAD]);
-    const letter = mailer.sent[0];
-    expect(letter?.subject).not.toMatch(/Kari|Nordmann/);
+    const notice = mailer.sent[0];
+    expect(notice?.subject).not.toMatch(/Kari|Nordmann|Fristbrudd/);
+    expect(notice?.text).not.toContain("fristen");
+    const letter = [...store.letters.values()].find((l) => l.letterKind === "start-of-care-breach");
+    expect(letter?.status).toBe("sent");
     expect(letter?.text).toContain("Helsehjelpen er ikke satt i gang innen fristen.");
     expect(letter?.text).toContain("Sykehuset har meldt fristbruddet til Helfo.");
     expect(letter?.text).toContain("Helfo Pasientformidling på telefon 33 52 80 00");
