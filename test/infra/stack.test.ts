@@ -897,8 +897,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the twenty-nine handlers", () => {
-    expect(functions).toHaveLength(29);
+  it("are the thirty handlers", () => {
+    expect(functions).toHaveLength(30);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
