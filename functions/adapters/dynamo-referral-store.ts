@@ -1269,6 +1269,36 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     }
   }
 
+  async markHelfoReported(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    reported: { reportedOn: string; reportedBy: string; reportedAt: string },
+    event: AuditEvent,
+  ): Promise<void> {
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: helfoKey(notification),
+            UpdateExpression:
+              "SET #status = :reported, reportedOn = :reportedOn, reportedBy = :reportedBy, reportedAt = :reportedAt",
+            ConditionExpression: "attribute_exists(pk) AND #status = :toReport",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":reported": "reported",
+              ":toReport": "to-report",
+              ":reportedOn": reported.reportedOn,
+              ":reportedBy": reported.reportedBy,
+              ":reportedAt": reported.reportedAt,
+            },
+          },
+        },
+        this.eventPut(notification.referralId, event),
+      ],
+      "no Helfo notification to report",
+    );
+  }
+
   async listHelfoNotifications(): Promise<HelfoNotificationRecord[]> {
     const notifications: HelfoNotificationRecord[] = [];
     let startKey: Record<string, unknown> | undefined;

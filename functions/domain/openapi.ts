@@ -279,7 +279,9 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           summary: "The notices of missed start-of-care deadlines (fristbrudd) to send to Helfo",
           description:
             "One per breach, oldest first. JSON `{ notifications: [...] }`, or CSV with `Accept: text/csv` " +
-            "(or `format=csv`). They identify the patient, as Helfo needs: staff only.",
+            "(or `format=csv`). They identify the patient, as Helfo needs: staff only. Each carries " +
+            "`status` (`to-report` | `reported`) and, once reported, `reportedOn` and `reportedBy` (CSV " +
+            "columns too).",
           security: [{ sigv4: [] }],
           responses: {
             200: {
@@ -289,6 +291,51 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
                 "text/csv": { schema: { type: "string" } },
               },
             },
+          },
+        },
+      },
+      "/helfo-notifications/{referralId}/reported": {
+        post: {
+          operationId: "markHelfoReported",
+          summary: "The clinic lead records a fristbrudd's notification as reported to Helfo",
+          description:
+            "For a signed-in lead (staff session; no IAM). `reportedOn` (YYYY-MM-DD, default today in Oslo; " +
+            "not in the future, not before the breach); who is the signed-in person. Once only: a second " +
+            "mark answers 409 with the first. JSON sends the session's token in `X-CSRF-Token`; a form " +
+            "sends `csrfToken`.",
+          parameters: [pathId("referralId", "The referral whose fristbrudd was reported.")],
+          requestBody: {
+            required: false,
+            content: Object.fromEntries(
+              ["application/json", "application/x-www-form-urlencoded"].map((type) => [
+                type,
+                {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      reportedOn: { type: "string", format: "date" },
+                      csrfToken: { type: "string" },
+                    },
+                  },
+                },
+              ]),
+            ),
+          },
+          responses: {
+            200: {
+              description: 'Recorded: `{ referralId, status: "reported", reportedOn, reportedBy }`.',
+              content: {
+                "application/json": { schema: { type: "object" } },
+                "text/html": { schema: { type: "string" } },
+              },
+            },
+            400: htmlOrError(
+              "`reportedOn` is not a date, in the future, or before the breach (`validation_failed`).",
+            ),
+            401: htmlOrError("Not signed in."),
+            403: htmlOrError("Not the lead, or without the session's anti-forgery token."),
+            404: htmlOrError("No Helfo notification for this referral (`not_found`)."),
+            409: htmlOrError("Already reported (`already_reported`, with the recorded day and who)."),
           },
         },
       },

@@ -3,6 +3,7 @@
  * implement them in memory. Every write that changes a referral takes the audit event with it, so the
  * change and its record land together or not at all.
  */
+import type { IsoDate } from "./calendar";
 import type { Decision } from "./decision";
 import type {
   Assignment,
@@ -251,6 +252,15 @@ export interface ReferralStore {
     task: Pick<TaskRecord, "referralId" | "taskId">,
     requestId: string,
   ): Promise<boolean>;
+  /**
+   * Marks a Helfo notification reported (status `reported`, the date and who), with its audit event,
+   * in one write; throws StaleStateError when it is not there or is already reported.
+   */
+  markHelfoReported(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    reported: { reportedOn: IsoDate; reportedBy: string; reportedAt: string },
+    event: AuditEvent,
+  ): Promise<void>;
 }
 
 /** The read side of the statistics aggregate: the counters of the months asked for (absent: none). */

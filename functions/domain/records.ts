@@ -54,6 +54,8 @@ export type AuditEventType =
   | "start-of-care-reminded"
   | "start-of-care-kept"
   | "start-of-care-breached"
+  /** The lead recorded the Helfo notification of a fristbrudd as reported to Helfo. */
+  | "helfo-reported"
   | "workflow-failed"
   /** The reconciler started a new execution for a stranded referral, or resumed its decision. */
   | "workflow-resumed";
@@ -158,8 +160,14 @@ export interface HelfoNotificationRecord {
   careForm: string;
   patient: { nationalId: string; name: string; birthDate?: IsoDate };
   clinic: { name: string; department: string };
-  /** `to-report`: waiting for the clinic to send it to Helfo. */
-  status: "to-report";
+  /** `to-report`: waiting for the clinic to send it to Helfo; `reported`: sent, as the lead recorded. */
+  status: "to-report" | "reported";
+  /** The day the clinic reported it to Helfo (Oslo date), as the lead recorded it. */
+  reportedOn?: IsoDate;
+  /** Who recorded it reported (the signed-in person). */
+  reportedBy?: string;
+  /** When that was recorded (ISO instant). */
+  reportedAt?: string;
 }
 
 export interface RecordedDecision {

@@ -342,6 +342,67 @@ export async function recordStartOfCare(
 }
 
 // ---------------------------------------------------------------------------------------------
+// The Helfo notification reported
+
+/** The body of POST /helfo-notifications/{referralId}/reported: the day it was reported (default today). */
+export const helfoReportedSchema = z.object({
+  reportedOn: z.iso.date("must be a date (YYYY-MM-DD)").optional(),
+});
+
+export type HelfoReportedResult =
+  | { kind: "reported"; notification: HelfoNotificationRecord }
+  | { kind: "already"; notification: HelfoNotificationRecord }
+  | { kind: "invalid"; issues: Issue[] }
+  | { kind: "unknown" };
+
+/**
+ * The lead records that the clinic has reported a fristbrudd to Helfo: the notification becomes
+ * `reported` with the day (`reportedOn`, Oslo; not in the future, not before the breach) and who
+ * recorded it (the signed-in person), with a "helfo-reported" event on the referral, once. A second
+ * mark answers `already` with the first one's record and changes nothing.
+ */
+export async function markHelfoReported(
+  deps: { store: ReferralStore; clock: Clock },
+  referralId: string,
+  body: unknown,
+  reportedBy: string,
+): Promise<HelfoReportedResult> {
+  const notification = (await deps.store.listHelfoNotifications()).find((n) => n.referralId === referralId);
+  if (!notification) return { kind: "unknown" };
+  if (notification.status === "reported") return { kind: "already", notification };
+  const parsed = helfoReportedSchema.safeParse(body ?? {});
+  if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
+  const now = deps.clock.now();
+  const today = osloDate(now);
+  const reportedOn = parsed.data.reportedOn ?? today;
+  const breachedOn = osloDate(new Date(notification.breachedAt));
+  if (reportedOn > today) {
+    return { kind: "invalid", issues: [{ path: "reportedOn", message: "must not be in the future" }] };
+  }
+  if (reportedOn < breachedOn) {
+    return {
+      kind: "invalid",
+      issues: [{ path: "reportedOn", message: `must not be before the breach (${breachedOn})` }],
+    };
+  }
+  const reported = { reportedOn, reportedBy, reportedAt: now.toISOString() };
+  try {
+    await deps.store.markHelfoReported(notification, reported, {
+      type: "helfo-reported",
+      at: reported.reportedAt,
+      actor: { kind: "staff", id: reportedBy },
+      details: { reportedOn, startOfCareDeadline: notification.startOfCareDeadline },
+    });
+  } catch (error) {
+    if (!(error instanceof StaleStateError)) throw error;
+    // Marked by someone else in the meantime.
+    const current = (await deps.store.listHelfoNotifications()).find((n) => n.referralId === referralId);
+    return current ? { kind: "already", notification: current } : { kind: "unknown" };
+  }
+  return { kind: "reported", notification: { ...notification, status: "reported", ...reported } };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The Helfo export
 
 const CSV_COLUMNS = [
@@ -355,6 +416,8 @@ const CSV_COLUMNS = [
   "birthDate",
   "clinic",
   "status",
+  "reportedOn",
+  "reportedBy",
 ] as const;
 
 function csvCell(value: string): string {
@@ -377,6 +440,8 @@ export function helfoNotificationsCsv(notifications: readonly HelfoNotificationR
       n.patient.birthDate ?? "",
       `${n.clinic.name}, ${n.clinic.department}`,
       n.status,
+      n.reportedOn ?? "",
+      n.reportedBy ?? "",
     ]
       .map(csvCell)
       .join(","),

@@ -49,6 +49,7 @@ export interface ApiFunctions {
   readonly recordStartOfCare: FristFunction;
   readonly staffReferralPage: FristFunction;
   readonly helfoNotifications: FristFunction;
+  readonly helfoReported: FristFunction;
   readonly auth: FristFunction;
   readonly accessLog: FristFunction;
   readonly letterPage: FristFunction;
@@ -301,6 +302,12 @@ export class ReferralApi extends Construct {
           "Frist API: GET /helfo-notifications (fristbrudd to report, JSON or CSV; changes nothing)",
         environment: { ...table },
       }),
+      helfoReported: new FristFunction(this, "HelfoReportedFunction", {
+        entry: "functions/handlers/helfo-reported.ts",
+        description:
+          "Frist API: POST /helfo-notifications/{referralId}/reported (the lead, with a session, marks it reported)",
+        environment: { ...table, ...signIn },
+      }),
     };
 
     this.store.grantReadWriteData(fns.receiveReferral);
@@ -325,6 +332,7 @@ export class ReferralApi extends Construct {
     this.store.grantReadWriteData(fns.recordStartOfCare);
     this.store.grantReadWriteData(fns.staffReferralPage); // the access log and the session's last use
     this.store.grantReadData(fns.helfoNotifications);
+    this.store.grantReadWriteData(fns.helfoReported);
 
     const integrate = (fn: FristFunction) => new LambdaIntegration(fn, { allowTestInvoke: false });
     const open = { authorizationType: AuthorizationType.NONE };
@@ -339,12 +347,16 @@ export class ReferralApi extends Construct {
     const startOfCare = referral
       .addResource("start-of-care")
       .addMethod("POST", integrate(fns.recordStartOfCare), open);
-    // The Helfo notifications identify patients: IAM auth, like the postal list.
-    this.api.root
-      .addResource("helfo-notifications", {
-        defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
-      })
-      .addMethod("GET", integrate(fns.helfoNotifications));
+    // The Helfo notifications identify patients: IAM auth for the export. The lead marks one
+    // reported with a staff session (the function checks it and the role), not IAM.
+    const helfo = this.api.root.addResource("helfo-notifications", {
+      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+    });
+    helfo.addMethod("GET", integrate(fns.helfoNotifications));
+    const helfoReported = helfo
+      .addResource("{referralId}")
+      .addResource("reported")
+      .addMethod("POST", integrate(fns.helfoReported), open);
 
     // The postal queue: a clerk's pages (and JSON for the clerk's scripts) behind a staff session,
     // checked by the functions with the role; no IAM, so a clerk needs no AWS credentials.
@@ -382,6 +394,7 @@ export class ReferralApi extends Construct {
       // Statistics for signed-in operations staff and the lead (the function checks the role).
       this.api.root.addResource("statistics").addMethod("GET", integrate(fns.statistics), open),
       startOfCare,
+      helfoReported,
       ...postalMethods,
       // A referral for signed-in assessors and the lead (GET /referrals/{id} stays the portals').
       this.api.root

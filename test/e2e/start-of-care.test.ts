@@ -16,11 +16,12 @@ import {
   letterText,
   ofSubject,
   patientNationalId,
+  referralFile,
   signInAsAssessor,
   submitAndAwaitTask,
   withPatient,
 } from "../support/e2e";
-import { eventually, fetchAs, getJson, mailbox, postDecisionJson } from "../support/http";
+import { eventually, fetchAs, getJson, mailbox, postDecisionJson, signIn } from "../support/http";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const DEADLINE = "2026-04-17";
@@ -172,6 +173,49 @@ describe("the start of care on simulated time", () => {
     const csv = await fetch(`${stack.apiUrl}/helfo-notifications`, { headers: { accept: "text/csv" } });
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     expect((await csv.text()).split("\r\n").filter((row) => row.includes(missed))).toHaveLength(1);
+    expect(notifications.find((n) => n.referralId === missed)).toMatchObject({ status: "to-report" });
+
+    // Act: the clinic reports it to Helfo, and the lead records that (an assessor may not).
+    const reportedUrl = `${stack.apiUrl}/helfo-notifications/${missed}/reported`;
+    const mark = async (session: Awaited<ReturnType<typeof signIn>>) => {
+      const view = await fetchAs(session, `${stack.apiUrl}/staff/referrals/${missed}`, {
+        headers: { accept: "application/json" },
+      });
+      const { csrfToken: token } = (await view.json()) as { csrfToken: string };
+      return fetchAs(session, reportedUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": token },
+        body: JSON.stringify({ reportedOn: "2026-04-18" }),
+      });
+    };
+    expect((await mark(assessor)).status).toBe(403);
+    const theLead = await signIn(stack, lead);
+    const marked = await mark(theLead);
+    expect(marked.status).toBe(200);
+    expect(await marked.json()).toEqual({
+      referralId: missed,
+      status: "reported",
+      reportedOn: "2026-04-18",
+      reportedBy: lead,
+    });
+    expect((await mark(theLead)).status).toBe(409);
+
+    // Assess: the export carries the status, the date and who, in JSON and CSV.
+    const after = (await getJson(`${stack.apiUrl}/helfo-notifications`)).body.notifications as {
+      referralId: string;
+    }[];
+    expect(after.find((n) => n.referralId === missed)).toMatchObject({
+      status: "reported",
+      reportedOn: "2026-04-18",
+      reportedBy: lead,
+    });
+    const csvAfter = await (
+      await fetch(`${stack.apiUrl}/helfo-notifications`, { headers: { accept: "text/csv" } })
+    ).text();
+    const [header, ...rows] = csvAfter.split("\r\n");
+    expect(header).toMatch(/"?status"?,"?reportedOn"?,"?reportedBy"?$/);
+    expect(rows.find((row) => row.includes(missed))).toMatch(/"reported","2026-04-18","[^"]+"$/);
+    expect(eventTypes(await referralFile(stack, missed))).toContain("helfo-reported");
 
     // Assess: the one that started in time kept its deadline.
     const keptFile = await awaitFile(

@@ -669,6 +669,7 @@ describe("the API", () => {
       "POST /referrals/{referralId}/start-of-care": "NONE",
       "GET /staff/referrals/{referralId}": "NONE",
       "GET /helfo-notifications": "AWS_IAM",
+      "POST /helfo-notifications/{referralId}/reported": "NONE",
       "GET /auth/login": "NONE",
       "GET /auth/callback": "NONE",
       "GET /auth/session": "NONE",
@@ -992,6 +993,7 @@ describe("the functions", () => {
       "functions/handlers/record-start-of-care.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/staff-referral-page.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/helfo-notifications.ts": ["TABLE_NAME"],
+      "functions/handlers/helfo-reported.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/start-of-care-timer.ts": [
         "CLINIC_CONFIG",
         "MAIL_FROM",

@@ -223,6 +223,43 @@ describe.each(stores)("%s", (_name, makeStore) => {
     });
   });
 
+  describe("Helfo notifications", () => {
+    it("marks a notification reported once: a second mark, or one of a notification not there, is refused", async () => {
+      await awaiting();
+      const notification = {
+        referralId,
+        breachedAt: "2025-06-27T22:00:00.000Z",
+        startOfCareDeadline: "2025-06-27",
+        decidedOn: "2025-03-14",
+        careForm: "team",
+        patient: { nationalId: "15038512282", name: "Kari Nordmann" },
+        clinic: { name: "Smerteklinikken", department: "Smerte" },
+        status: "to-report" as const,
+      };
+      await expect(
+        store.markHelfoReported(
+          notification,
+          { reportedOn: "2025-06-30", reportedBy: "lead", reportedAt: "2025-06-30T08:00:00.000Z" },
+          event("helfo-reported"),
+        ),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      await store.recordStartOfCareBreach(referralId, notification, event("start-of-care-breached"));
+      const reported = {
+        reportedOn: "2025-06-30",
+        reportedBy: "lead",
+        reportedAt: "2025-06-30T08:00:00.000Z",
+      };
+      await store.markHelfoReported(notification, reported, event("helfo-reported"));
+      await expect(
+        store.markHelfoReported(notification, { ...reported, reportedBy: "other" }, event("helfo-reported")),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      const stored = (await store.listHelfoNotifications()).find((n) => n.referralId === referralId);
+      expect(stored).toMatchObject({ status: "reported", ...reported });
+      const file = await store.getReferralFile(referralId);
+      expect(file?.events.filter((e) => e.type === "helfo-reported")).toHaveLength(1);
+    });
+  });
+
   describe("tasks and decisions", () => {
     it("answers an open task once, and files its decision as pending until it is recorded", async () => {
       await awaiting();

@@ -498,6 +498,19 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     return true;
   }
 
+  async markHelfoReported(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    reported: { reportedOn: string; reportedBy: string; reportedAt: string },
+    event: AuditEvent,
+  ) {
+    const stored = this.helfo.get(notification.referralId);
+    if (!stored || stored.breachedAt !== notification.breachedAt || stored.status !== "to-report") {
+      throw new StaleStateError("no Helfo notification to report");
+    }
+    this.helfo.set(notification.referralId, { ...stored, status: "reported", ...reported });
+    this.event(notification.referralId, event);
+  }
+
   async listHelfoNotifications() {
     return [...this.helfo.values()]
       .map(copy)

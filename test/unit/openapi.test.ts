@@ -19,6 +19,7 @@ describe("the OpenAPI document", () => {
   it("covers every route of the contract", () => {
     expect(Object.keys(document.paths).sort()).toEqual([
       "/helfo-notifications",
+      "/helfo-notifications/{referralId}/reported",
       "/letters",
       "/letters/{letterId}/print",
       "/letters/{letterId}/sent",

@@ -10,6 +10,7 @@ import { referralView } from "../../functions/domain/referral-view";
 import {
   checkStartOfCare,
   helfoNotificationsCsv,
+  markHelfoReported,
   planStartOfCare,
   recordStartOfCare,
   remindStartOfCare,
@@ -244,9 +245,78 @@ describe("the Helfo export", () => {
     ]);
     const [head, row, end] = csv.split("\r\n");
     expect(head).toBe(
-      "referralId,breachedAt,startOfCareDeadline,decidedOn,careForm,nationalId,name,birthDate,clinic,status",
+      "referralId,breachedAt,startOfCareDeadline,decidedOn,careForm,nationalId,name,birthDate,clinic,status,reportedOn,reportedBy",
     );
     expect(row).toContain('"15038512282","\'=HYPERLINK(""x"") ""Kari""","1985-03-15"');
     expect(end).toBe("");
+  });
+});
+
+describe("a Helfo notification marked reported", () => {
+  /** A recorded fristbrudd (deadline Friday 27 June 2025, breached in the first instant after it). */
+  async function breached() {
+    store.seed(decidedReferral());
+    clock.set("2025-06-27T22:00:00.000Z");
+    await checkStartOfCare(deps(), "ref-1");
+  }
+
+  it("records the day and who once, with an event, and the export carries both in JSON and CSV", async () => {
+    // Prepare
+    await breached();
+    clock.set("2025-06-30T08:00:00.000Z");
+
+    // Act
+    const result = await markHelfoReported(deps(), "ref-1", { reportedOn: "2025-06-30" }, LEAD);
+    const again = await markHelfoReported(deps(), "ref-1", { reportedOn: "2025-06-30" }, "someone@else");
+
+    // Assess
+    expect(result).toMatchObject({
+      kind: "reported",
+      notification: { status: "reported", reportedOn: "2025-06-30", reportedBy: LEAD },
+    });
+    expect(again).toMatchObject({ kind: "already", notification: { reportedBy: LEAD } });
+    const [stored] = await store.listHelfoNotifications();
+    expect(stored).toMatchObject({
+      status: "reported",
+      reportedOn: "2025-06-30",
+      reportedBy: LEAD,
+      reportedAt: "2025-06-30T08:00:00.000Z",
+    });
+    expect(store.eventsOf("ref-1").filter((event) => event.type === "helfo-reported")).toEqual([
+      {
+        type: "helfo-reported",
+        at: "2025-06-30T08:00:00.000Z",
+        actor: { kind: "staff", id: LEAD },
+        details: { reportedOn: "2025-06-30", startOfCareDeadline: "2025-06-27" },
+      },
+    ]);
+    const row = helfoNotificationsCsv(await store.listHelfoNotifications()).split("\r\n")[1];
+    expect(row).toMatch(/,"reported","2025-06-30","ingrid\.lie@smerteklinikk\.example"$/);
+  });
+
+  it("takes today (Oslo) when no day is given", async () => {
+    await breached();
+    clock.set("2025-06-30T22:30:00.000Z"); // already 1 July in Oslo
+
+    const result = await markHelfoReported(deps(), "ref-1", {}, LEAD);
+
+    expect(result).toMatchObject({ kind: "reported", notification: { reportedOn: "2025-07-01" } });
+  });
+
+  it("refuses a day in the future or before the breach, and a referral without a notification, changing nothing", async () => {
+    await breached();
+    clock.set("2025-06-30T08:00:00.000Z");
+
+    const future = await markHelfoReported(deps(), "ref-1", { reportedOn: "2025-07-01" }, LEAD);
+    const early = await markHelfoReported(deps(), "ref-1", { reportedOn: "2025-06-27" }, LEAD);
+    const notADate = await markHelfoReported(deps(), "ref-1", { reportedOn: "30.06.2025" }, LEAD);
+    const unknown = await markHelfoReported(deps(), "ref-2", {}, LEAD);
+
+    expect(future).toMatchObject({ kind: "invalid", issues: [{ path: "reportedOn" }] });
+    expect(early).toMatchObject({ kind: "invalid", issues: [{ path: "reportedOn" }] });
+    expect(notADate).toMatchObject({ kind: "invalid", issues: [{ path: "reportedOn" }] });
+    expect(unknown).toEqual({ kind: "unknown" });
+    expect((await store.listHelfoNotifications())[0]?.status).toBe("to-report");
+    expect(store.eventTypesOf("ref-1")).not.toContain("helfo-reported");
   });
 });

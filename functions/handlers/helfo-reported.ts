@@ -1,0 +1,119 @@
+/**
+ * POST /helfo-notifications/{referralId}/reported: the clinic lead records that a fristbrudd's Helfo
+ * notification has been reported to Helfo (`reportedOn`, default today; who: the signed-in person).
+ * JSON (token in `X-CSRF-Token`) or form (`csrfToken`, and a same-host Origin): the session's
+ * anti-forgery token. GET /helfo-notifications then shows it `reported`, in JSON and CSV.
+ */
+import { apiRoute, header, html, json } from "../adapters/http";
+import { logger } from "../adapters/logger";
+import { clock, dependencies, store } from "../adapters/root";
+import { csrfTokenMatches, originAllowed } from "../domain/csrf";
+import type { HelfoNotificationRecord } from "../domain/records";
+import { actorIdOf } from "../domain/session";
+import { markHelfoReported } from "../domain/start-of-care";
+import { renderMessagePage } from "../views/staff-pages";
+
+/** A referral id (a UUID): anything else is no referral, and is not looked up. */
+const REFERRAL_ID = /^[0-9a-f-]{36}$/;
+
+const deps = dependencies(store, clock);
+
+/** The answer names the record, not the patient: the national ID stays in the export. */
+const reportedOf = (n: HelfoNotificationRecord) => ({
+  referralId: n.referralId,
+  status: n.status,
+  reportedOn: n.reportedOn,
+  reportedBy: n.reportedBy,
+});
+
+const formExpired = () =>
+  html(
+    403,
+    renderMessagePage({
+      title: "Skjemaet er utløpt",
+      paragraphs: ["Skjemaet er utløpt eller kom ikke fra Frist, så ingenting er registrert."],
+    }),
+  );
+
+export const handler = apiRoute(
+  {
+    name: "marking a Helfo notification reported",
+    accepts: ["application/json", "application/x-www-form-urlencoded"],
+    maxBodyBytes: 4 * 1024,
+    access: {
+      roles: ["lead"],
+      referralOf: async (event) => {
+        const id = event.pathParameters?.referralId ?? "";
+        return REFERRAL_ID.test(id) ? id : undefined;
+      },
+    },
+    guard: ({ event, fromForm }) =>
+      fromForm && !originAllowed(header(event, "origin"), header(event, "host")) ? formExpired() : undefined,
+  },
+  async (request) => {
+    const { session, fromForm, event } = request;
+    if (!session) throw new Error("a staff route without a session");
+    const referralId = event.pathParameters?.referralId ?? "";
+    const raw = request.body();
+    const body = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
+    const token = fromForm ? body.csrfToken : header(event, "x-csrf-token");
+    if (!csrfTokenMatches(session.csrfToken, token)) {
+      return fromForm
+        ? formExpired()
+        : json(403, {
+            error: "csrf_token_mismatch",
+            message: "send the session's csrfToken in the X-CSRF-Token header",
+          });
+    }
+    const input = fromForm
+      ? typeof body.reportedOn === "string" && body.reportedOn.trim() !== ""
+        ? { reportedOn: body.reportedOn.trim() }
+        : {}
+      : raw;
+    const result = await markHelfoReported(
+      deps,
+      REFERRAL_ID.test(referralId) ? referralId : "",
+      input,
+      actorIdOf(session.principal),
+    );
+    switch (result.kind) {
+      case "unknown":
+        return fromForm
+          ? html(404, renderMessagePage({ title: "Fant ikke Helfo-meldingen", paragraphs: [] }))
+          : json(404, { error: "not_found", message: "no Helfo notification for this referral" });
+      case "invalid":
+        return fromForm
+          ? html(
+              400,
+              renderMessagePage({
+                title: "Ikke registrert",
+                paragraphs: result.issues.map((issue) => `${issue.path}: ${issue.message}`),
+              }),
+            )
+          : json(400, { error: "validation_failed", issues: result.issues });
+      case "already":
+        return fromForm
+          ? html(
+              409,
+              renderMessagePage({
+                title: "Allerede meldt til Helfo",
+                paragraphs: [
+                  `Fristbruddet ble registrert meldt til Helfo ${result.notification.reportedOn ?? ""} av ${result.notification.reportedBy ?? ""}.`,
+                ],
+              }),
+            )
+          : json(409, { error: "already_reported", ...reportedOf(result.notification) });
+      default:
+        logger.info("Helfo notification reported", { referralId });
+        return fromForm
+          ? html(
+              200,
+              renderMessagePage({
+                title: "Registrert meldt til Helfo",
+                paragraphs: [`Fristbruddet er registrert meldt til Helfo ${result.notification.reportedOn}.`],
+              }),
+            )
+          : json(200, reportedOf(result.notification));
+    }
+  },
+);
