@@ -898,8 +898,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty handlers", () => {
-    expect(functions).toHaveLength(30);
+  it("are the thirty-one handlers", () => {
+    expect(functions).toHaveLength(31);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
