@@ -1,15 +1,33 @@
 /**
  * A clinician in a real browser: headless Chromium (Debian's package) driven by playwright-core
  * opens the task link from the local mailbox, signs in through the local OpenID provider's form,
- * lands back on the task, fills in each outcome's form, submits it and sees the confirmation. A
- * screenshot per step is kept in test-results/browser/ as a test artifact.
+ * lands back on the task, fills in each outcome's form, submits it and sees the confirmation. Then
+ * the patient opens the link in the granted letter's notice email, signs in by national ID through
+ * the same provider (as with ID-porten's test users) and reads the letter; another patient, signed in
+ * with their own national ID, is refused. A screenshot per step is kept in test-results/browser/ as
+ * a test artifact.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { assessor, daysFromNow, mailboxSize, newEmails } from "../support/e2e";
-import { eventually, type MailboxEmail, sampleReferral, submitReferral, taskLinkIn } from "../support/http";
+import {
+  assessor,
+  daysFromNow,
+  mailboxSize,
+  newEmails,
+  patientEmail,
+  patientNationalId,
+} from "../support/e2e";
+import {
+  eventually,
+  letterLinkIn,
+  type MailboxEmail,
+  mailbox,
+  sampleReferral,
+  submitReferral,
+  taskLinkIn,
+} from "../support/http";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = new URL("../../test-results/browser/", import.meta.url);
@@ -18,6 +36,8 @@ let stack: LocalStack;
 let browser: Browser;
 /** The assessor's browser profile: signed in once, through the provider's form, like a person. */
 let assessorContext: BrowserContext;
+/** The referrals decided in the browser, by outcome. */
+const decided = new Map<string, string>();
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -46,8 +66,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Submits a referral and returns the task link from the first task email it causes. */
-async function taskLinkForNewReferral(key: string): Promise<string> {
+/** Submits a referral and returns its id and the task link from the first task email it causes. */
+async function taskLinkForNewReferral(key: string): Promise<{ referralId: string; link: string }> {
   const before = await mailboxSize(stack);
   const receipt = await submitReferral(stack.apiUrl, sampleReferral(), key);
   expect(receipt.status).toBe(202);
@@ -55,7 +75,7 @@ async function taskLinkForNewReferral(key: string): Promise<string> {
     const emails = await newEmails(stack, before);
     return emails.find((e) => /\/tasks\//.test(e.body.text ?? "")) as MailboxEmail | undefined;
   }, "the task email");
-  return taskLinkIn(email);
+  return { referralId: String(receipt.body.referralId), link: taskLinkIn(email) };
 }
 
 /**
@@ -65,7 +85,7 @@ async function taskLinkForNewReferral(key: string): Promise<string> {
 async function openSignedIn(page: Page, link: string, identifier: string, screenshot?: string) {
   await page.goto(link);
   if (page.url().startsWith(stack.signIn.issuer)) {
-    await page.getByLabel(/E-post/).fill(identifier);
+    await page.getByLabel(/E-post|fødselsnummer/).fill(identifier);
     await page.getByLabel("Passord").fill(stack.signIn.password);
     if (screenshot)
       await page.screenshot({ path: new URL(screenshot, SCREENSHOTS).pathname, fullPage: true });
@@ -80,7 +100,8 @@ async function decide(outcome: string, fill: (page: Page) => Promise<void>, butt
   assessorContext ??= await browser.newContext();
   const page = await assessorContext.newPage();
   try {
-    const link = await taskLinkForNewReferral(`browser-${outcome}`);
+    const { referralId, link } = await taskLinkForNewReferral(`browser-${outcome}`);
+    decided.set(outcome, referralId);
     await openSignedIn(page, link, assessor, "sign-in.png");
     expect(page.url()).toBe(link);
     expect(await page.getByText("Vurderingen registreres på deg").textContent()).toContain("Ola Haugen");
@@ -149,7 +170,7 @@ describe("a clinician decides in the browser", () => {
     assessorContext ??= await browser.newContext();
     const page = await assessorContext.newPage();
     try {
-      const link = await taskLinkForNewReferral("browser-invalid");
+      const { link } = await taskLinkForNewReferral("browser-invalid");
       await openSignedIn(page, link, assessor);
       await page.getByRole("button", { name: "Registrer avslag" }).click();
       await page.waitForLoadState("domcontentloaded");
@@ -160,6 +181,76 @@ describe("a clinician decides in the browser", () => {
       expect((await page.request.get(link, { maxRedirects: 0 })).status()).toBe(200);
     } finally {
       await page.close();
+    }
+  });
+});
+
+describe("the patient reads the letter in the browser", () => {
+  /** The link in the patient's notice email about the granted referral. */
+  async function patientsLetterLink(): Promise<string> {
+    const referralId = decided.get("granted");
+    if (!referralId) throw new Error("the granted referral was not decided");
+    const notice = await eventually(async () => {
+      const emails = await mailbox(stack.mailboxJsonUrl);
+      return emails.find(
+        (email) => email.destination.to.includes(patientEmail) && email.subject.includes(referralId),
+      );
+    }, "the patient's notice email");
+    expect(`${notice.subject}${notice.body.text}`).not.toContain("Kari");
+    return letterLinkIn(notice);
+  }
+
+  it("signs in by national ID from the email's link and reads the granted letter", async () => {
+    const link = await patientsLetterLink();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(link);
+      expect(page.url().startsWith(stack.signIn.issuer)).toBe(true);
+      await openSignedIn(page, link, patientNationalId, "patient-sign-in.png");
+      expect(page.url()).toBe(link);
+      await page.screenshot({
+        path: new URL("patient-letter.png", SCREENSHOTS).pathname,
+        fullPage: true,
+      });
+      expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe(
+        "Svar på henvisning – rett til nødvendig helsehjelp",
+      );
+      const letter = (await page.locator("article.letter").textContent()) ?? "";
+      expect(letter).toContain("Kopi til pasient");
+      expect(letter).toContain("Kari Nordmann, født 15. mars 1985");
+      expect(letter).toContain("Du har rett til nødvendig helsehjelp i spesialisthelsetjenesten");
+      expect(letter).not.toContain(patientNationalId);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("refuses another patient, signed in with their own national ID, with a page that reveals nothing", async () => {
+    const link = await patientsLetterLink();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(link);
+      await page.getByLabel(/fødselsnummer/).fill("01010112345");
+      await page.getByLabel("Passord").fill(stack.signIn.password);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url() === link),
+        page.getByRole("button", { name: "Logg inn" }).click(),
+      ]);
+      await page.waitForLoadState("domcontentloaded");
+      await page.screenshot({
+        path: new URL("other-patient-refused.png", SCREENSHOTS).pathname,
+        fullPage: true,
+      });
+      expect(response.status()).toBe(404);
+      expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Fant ikke brevet");
+      const body = (await page.locator("body").textContent()) ?? "";
+      for (const secret of ["Kari", "Nordmann", "rett til nødvendig helsehjelp", "Kopi til pasient"]) {
+        expect(body).not.toContain(secret);
+      }
+    } finally {
+      await context.close();
     }
   });
 });
