@@ -56,6 +56,7 @@ Commands:
   frist deadline <timestamp>...  as above
   frist stats --from … --to …    statistics per year or month as CSV (frist stats --help)
   frist simulate [options]       replays a period of a centre on the local default (frist simulate --help)
+  frist backfill-portal-index    keys referrals stored before the portal index (once, after deploying it)
   frist help                   show this text`;
 
 /** The legal clock of one referral, as `--json` prints it. */
@@ -101,6 +102,9 @@ export function runCli(argv: readonly string[], io: CliIo = processIo): number |
     }
     if (command === undefined) throw new UsageError("missing a command");
     if (command === "stats") return statsCommand(rest, io);
+    if (command === "backfill-portal-index") {
+      return import("./backfill").then(({ backfillCommand }) => backfillCommand(rest, io));
+    }
     // Runs the local default for minutes: loaded only when asked.
     if (command === "simulate") {
       return import("./simulate").then(({ runSimulate }) =>

@@ -10,9 +10,15 @@ export const CURSOR_KEYS = ["gsi1pk", "gsi1sk", "pk", "sk"] as const;
 /** A decoded cursor: an ExclusiveStartKey on the index. */
 export type CursorKey = Record<(typeof CURSOR_KEYS)[number], string>;
 
-/** Turns a LastEvaluatedKey into an opaque, URL-safe cursor (base64url of its JSON). */
-export function encodeCursor(key: Record<string, unknown>): string {
-  const ordered = Object.fromEntries(CURSOR_KEYS.map((name) => [name, key[name]]));
+/** The keys of an item in the portal index (`byPortal`). */
+export const PORTAL_CURSOR_KEYS = ["gsi2pk", "gsi2sk", "pk", "sk"] as const;
+
+/**
+ * Turns a LastEvaluatedKey into an opaque, URL-safe cursor (base64url of its JSON): the key
+ * attributes of the index it came from (the worklist index's unless `names` says otherwise).
+ */
+export function encodeCursor(key: Record<string, unknown>, names: readonly string[] = CURSOR_KEYS): string {
+  const ordered = Object.fromEntries(names.map((name) => [name, key[name]]));
   return Buffer.from(JSON.stringify(ordered), "utf8").toString("base64url");
 }
 
@@ -21,7 +27,15 @@ export function encodeCursor(key: Record<string, unknown>): string {
  * strings. Returns undefined for anything else; the caller then applies its own checks and throws
  * its own error.
  */
-export function decodeCursor(cursor: string): CursorKey | undefined {
+export function decodeCursor(cursor: string): CursorKey | undefined;
+export function decodeCursor<K extends string>(
+  cursor: string,
+  names: readonly K[],
+): Record<K, string> | undefined;
+export function decodeCursor(
+  cursor: string,
+  names: readonly string[] = CURSOR_KEYS,
+): Record<string, string> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
@@ -32,10 +46,10 @@ export function decodeCursor(cursor: string): CursorKey | undefined {
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   if (
-    keys.length !== CURSOR_KEYS.length ||
-    !CURSOR_KEYS.every((name) => keys.includes(name) && typeof record[name] === "string")
+    keys.length !== names.length ||
+    !names.every((name) => keys.includes(name) && typeof record[name] === "string")
   ) {
     return undefined;
   }
-  return record as CursorKey;
+  return record as Record<string, string>;
 }

@@ -13,6 +13,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -129,8 +130,27 @@ const worklistKeys = (status: string, dueDate: string, referralId: string) => ({
   gsi1sk: `${dueDate}#${referralId}`,
 });
 
+/**
+ * The portal index keys (`byPortal`): a portal's referrals of one status, soonest deadline first.
+ * Only referrals with a portal carry them (a referral stored before portals were told apart belongs
+ * to no portal, and stays out).
+ */
+export const portalIndexKeys = (portal: string, status: string, dueDate: string, referralId: string) => ({
+  gsi2pk: `${portal}#${status}`,
+  gsi2sk: `${dueDate}#${referralId}`,
+});
+
 function stripKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, recordType: _t, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _g1,
+    gsi1sk: _g2,
+    gsi2pk: _g3,
+    gsi2sk: _g4,
+    recordType: _t,
+    ...rest
+  } = item;
   return rest as T;
 }
 
@@ -247,6 +267,14 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
                 Item: {
                   ...referralKey(referral.referralId),
                   ...worklistKeys(referral.status, referral.assessmentDueDate, referral.referralId),
+                  ...(referral.portal
+                    ? portalIndexKeys(
+                        referral.portal,
+                        referral.status,
+                        referral.assessmentDueDate,
+                        referral.referralId,
+                      )
+                    : {}),
                   recordType: "referral",
                   ...referral,
                 },
@@ -312,6 +340,72 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     };
   }
 
+  /** The portal that owns a referral and its due date: what its portal index keys are made of. */
+  private async portalOf(
+    referralId: string,
+  ): Promise<{ portal: string; assessmentDueDate: string } | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: referralKey(referralId),
+        ProjectionExpression: "portal, assessmentDueDate",
+        ConsistentRead: true,
+      }),
+    );
+    const portal = Item?.portal;
+    const due = Item?.assessmentDueDate;
+    return typeof portal === "string" && typeof due === "string"
+      ? { portal, assessmentDueDate: due }
+      : undefined;
+  }
+
+  /**
+   * Gives referrals stored before the portal index existed their portal index keys (those with a
+   * portal and without the keys), so GET /referrals lists them. A one-off migration (a Scan, run by
+   * `npx frist backfill-portal-index` or the local runtime at start), idempotent: a referral that has
+   * its keys is left alone. Returns how many it keyed.
+   */
+  async backfillPortalIndex(): Promise<number> {
+    let keyed = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression:
+            "recordType = :referral AND attribute_exists(portal) AND attribute_not_exists(gsi2pk)",
+          ExpressionAttributeValues: { ":referral": "referral" },
+          ProjectionExpression: "referralId, portal, #status, assessmentDueDate",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { referralId, portal, status, assessmentDueDate } = item as Record<string, string>;
+        if (!referralId || !portal || !status || !assessmentDueDate) continue;
+        const keys = portalIndexKeys(portal, status, assessmentDueDate, referralId);
+        try {
+          await this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: referralKey(referralId),
+              UpdateExpression: "SET gsi2pk = :pk, gsi2sk = :sk",
+              // Only if nothing moved it meanwhile (a status change writes the keys itself).
+              ConditionExpression: "attribute_not_exists(gsi2pk) AND #status = :status",
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: { ":pk": keys.gsi2pk, ":sk": keys.gsi2sk, ":status": status },
+            }),
+          );
+          keyed += 1;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return keyed;
+  }
+
   async changeStatus(
     referralId: string,
     change: Parameters<ReferralStore["changeStatus"]>[1],
@@ -325,6 +419,20 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     change.from.forEach((status, index) => {
       values[`:from${index}`] = status;
     });
+    // The portal index key moves with the status too (the portal never changes, so reading it first
+    // is safe; a referral without a portal has no portal index keys).
+    const owner = await this.portalOf(referralId);
+    if (owner) {
+      const keys = portalIndexKeys(
+        owner.portal,
+        change.to,
+        change.assessmentDueDate ?? owner.assessmentDueDate,
+        referralId,
+      );
+      sets.push("gsi2pk = :portalPk", "gsi2sk = :portalSk");
+      values[":portalPk"] = keys.gsi2pk;
+      values[":portalSk"] = keys.gsi2sk;
+    }
     if (change.assignment) {
       sets.push("assignment = :assignment");
       values[":assignment"] = change.assignment;
@@ -708,19 +816,29 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       // A retried step: already recorded (and its pending decision dropped in that same write).
       return;
     }
+    const owner = referral?.portal
+      ? { portal: referral.portal, assessmentDueDate: referral.assessmentDueDate }
+      : undefined;
     await this.transact(
       [
         {
           Update: {
             TableName: this.tableName,
             Key: referralKey(referralId),
-            UpdateExpression: "SET #status = :decided, gsi1pk = :decided, decision = :decision",
+            UpdateExpression: `SET #status = :decided, gsi1pk = :decided, decision = :decision${
+              owner ? ", gsi2pk = :portalPk, gsi2sk = :portalSk" : ""
+            }`,
             ConditionExpression: "#status = :awaiting",
             ExpressionAttributeNames: { "#status": "status" },
             ExpressionAttributeValues: {
               ":decided": "decided",
               ":awaiting": "awaiting-assessment",
               ":decision": decision,
+              ...(owner
+                ? (({ gsi2pk, gsi2sk }) => ({ ":portalPk": gsi2pk, ":portalSk": gsi2sk }))(
+                    portalIndexKeys(owner.portal, "decided", owner.assessmentDueDate, referralId),
+                  )
+                : {}),
             },
           },
         },

@@ -16,11 +16,13 @@ import {
   type WorklistRow,
 } from "../domain/worklist";
 import { dynamoDocumentClient } from "./clients";
-import { type CursorKey, decodeCursor, encodeCursor } from "./dynamo-cursor";
+import { CURSOR_KEYS, type CursorKey, decodeCursor, encodeCursor, PORTAL_CURSOR_KEYS } from "./dynamo-cursor";
 import { requireEnv } from "./env";
 
 /** The index name, as lib/constructs/referral-store.ts creates it. */
 export const WORKLIST_INDEX = "worklist";
+/** A portal's referrals by status (`gsi2pk` = "<portal>#<status>", `gsi2sk` = "<due>#<id>"). */
+export const PORTAL_INDEX = "byPortal";
 
 /** The attributes read for a worklist line (aliased: `status` and friends are DynamoDB reserved words). */
 const PROJECTED = [
@@ -58,6 +60,34 @@ export function decodeWorklistCursor(cursor: string, status: string): CursorKey 
   return { gsi1pk, gsi1sk, pk, sk };
 }
 
+/**
+ * A cursor of a portal's list back into an ExclusiveStartKey of the portal index: exactly its four
+ * key attributes, for this portal and status. Anything else throws InvalidCursor before DynamoDB is
+ * asked, so a forged cursor can neither steer the Query nor reach another portal's partition.
+ */
+export function decodePortalCursor(
+  cursor: string,
+  portal: string,
+  status: string,
+): Record<(typeof PORTAL_CURSOR_KEYS)[number], string> {
+  const invalid = () => new InvalidCursor("must be a cursor from a previous page of this worklist");
+  if (!CURSOR_PATTERN.test(cursor)) throw invalid();
+  const key = decodeCursor(cursor, PORTAL_CURSOR_KEYS);
+  if (key === undefined) throw invalid();
+  const { gsi2pk, gsi2sk, pk, sk } = key;
+  const referralId = /^REFERRAL#(.+)$/.exec(pk)?.[1];
+  if (
+    gsi2pk !== `${portal}#${status}` ||
+    sk !== "REFERRAL" ||
+    referralId === undefined ||
+    gsi2sk !== `${gsi2sk.slice(0, 10)}#${referralId}` ||
+    !/^\d{4}-\d{2}-\d{2}$/.test(gsi2sk.slice(0, 10))
+  ) {
+    throw invalid();
+  }
+  return key;
+}
+
 /** DynamoDB implementation of the Worklist port. */
 export class DynamoWorklist implements Worklist {
   constructor(
@@ -65,34 +95,37 @@ export class DynamoWorklist implements Worklist {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * One page of a status's referrals, soonest deadline first. With a portal, from the portal index:
+   * that portal's referrals only, as one key range, so a page is full whenever more exist (no
+   * filter that drops other portals' items after the limit). Without one (the local operations
+   * page), every portal's, from the status index.
+   */
   async page(query: WorklistQuery, portal?: string): Promise<WorklistPage> {
-    const startKey =
-      query.cursor === undefined ? undefined : decodeWorklistCursor(query.cursor, query.status);
     const projected = Object.fromEntries(PROJECTED.map((name) => [`#${name}`, name]));
-    const names: Record<string, string> = {
-      ...projected,
-      ...(portal !== undefined ? { "#portal": "portal" } : {}),
-    };
+    const byPortal = portal !== undefined;
+    const startKey =
+      query.cursor === undefined
+        ? undefined
+        : byPortal
+          ? decodePortalCursor(query.cursor, portal, query.status)
+          : decodeWorklistCursor(query.cursor, query.status);
+    const [pkName, skName] = byPortal ? ["gsi2pk", "gsi2sk"] : ["gsi1pk", "gsi1sk"];
     const values: Record<string, string> = {
-      ":status": query.status,
-      ...(portal !== undefined ? { ":portal": portal } : {}),
+      ":partition": byPortal ? `${portal}#${query.status}` : query.status,
     };
-    let keyCondition = "gsi1pk = :status";
+    let keyCondition = `${pkName} = :partition`;
     if (query.dueBefore !== undefined) {
-      keyCondition += " AND gsi1sk < :dueBefore";
+      keyCondition += ` AND ${skName} < :dueBefore`;
       values[":dueBefore"] = query.dueBefore;
     }
     const { Items, LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: WORKLIST_INDEX,
+        IndexName: byPortal ? PORTAL_INDEX : WORKLIST_INDEX,
         KeyConditionExpression: keyCondition,
-        // The portal's own referrals only. A filter on the status partition rather than an index
-        // of its own: a clinic has a handful of portals and tens of referrals a day, so a page
-        // reads at most `limit` items and drops the other portals' (server-side, never seen here).
-        ...(portal !== undefined ? { FilterExpression: "#portal = :portal" } : {}),
         ExpressionAttributeValues: values,
-        ExpressionAttributeNames: names,
+        ExpressionAttributeNames: projected,
         ProjectionExpression: Object.keys(projected).join(", "),
         ScanIndexForward: true,
         Limit: query.limit,
@@ -101,7 +134,9 @@ export class DynamoWorklist implements Worklist {
     );
     return {
       rows: (Items ?? []) as WorklistRow[],
-      ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}),
+      ...(LastEvaluatedKey
+        ? { nextCursor: encodeCursor(LastEvaluatedKey, byPortal ? PORTAL_CURSOR_KEYS : CURSOR_KEYS) }
+        : {}),
     };
   }
 }

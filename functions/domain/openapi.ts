@@ -128,7 +128,8 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           operationId: "listReferrals",
           summary: "The worklist: referrals of one status, soonest deadline first, with working days left",
           description:
-            "Served by an index, never a scan. Each line carries the clock of one referral and no patient " +
+            "The calling portal's own referrals, served by a portal index (never a scan, never a filter): " +
+            "a page holds `limit` lines whenever that many remain. Each line carries the clock of one referral and no patient " +
             "data. `workingDaysLeft` counts from today in Oslo under the clinic's calendar: 0 on the due " +
             "date, negative once it has passed.",
           security: [{ sigv4: [] }],

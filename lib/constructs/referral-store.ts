@@ -9,7 +9,24 @@ import { Construct } from "constructs";
 export const REFERRAL_INDEXES = {
   worklist: { name: "worklist", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
   byTaskId: { name: "byTaskId", partitionKey: "taskId" },
+  /** A portal's referrals of one status, soonest deadline first: `<portal>#<status>`, `<due>#<id>`. */
+  byPortal: { name: "byPortal", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
 } as const;
+
+/**
+ * The attributes the portal index carries besides its keys: a worklist line, no health data (the
+ * portal's list needs nothing more, so the index holds no copy of the submission).
+ */
+export const PORTAL_INDEX_ATTRIBUTES = [
+  "referralId",
+  "status",
+  "kind",
+  "priority",
+  "receivedAt",
+  "assessmentDueDate",
+  "deadlineBreached",
+  "atRisk",
+] as const;
 
 /** The TTL attribute (epoch seconds) of session items (functions/adapters/dynamo-sessions.ts). */
 export const SESSION_TTL_ATTRIBUTE = "expiresAtEpoch";
@@ -87,6 +104,15 @@ export class ReferralStore extends Construct {
       partitionKey: { name: REFERRAL_INDEXES.byTaskId.partitionKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
+    // GET /referrals for a portal: its own referrals of a status as one key range, so every page is
+    // full (a filter on the status index gave short pages). Sparse: only referrals with a portal.
+    this.table.addGlobalSecondaryIndex({
+      indexName: REFERRAL_INDEXES.byPortal.name,
+      partitionKey: { name: REFERRAL_INDEXES.byPortal.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: REFERRAL_INDEXES.byPortal.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...PORTAL_INDEX_ATTRIBUTES],
+    });
 
     // Point-in-time recovery reaches back 35 days; AWS Backup keeps daily, weekly and monthly
     // recovery points beyond that (5 years for the monthly), in a vault of their own, so a
@@ -107,19 +133,19 @@ export class ReferralStore extends Construct {
     return this.table.tableName;
   }
 
-  /** Lets the grantee read items (table and both indexes) and decrypt them through DynamoDB. */
+  /** Lets the grantee read items (table and indexes) and decrypt them through DynamoDB. */
   grantReadData(grantee: IGrantable): void {
     this.grantItems(grantee, READ_ACTIONS);
     this.grantKeyViaDynamoDb(grantee, KMS_READ_ACTIONS);
   }
 
-  /** Lets the grantee read and write items (table and both indexes) and use the key through DynamoDB. */
+  /** Lets the grantee read and write items (table and indexes) and use the key through DynamoDB. */
   grantReadWriteData(grantee: IGrantable): void {
     this.grantItems(grantee, [...READ_ACTIONS, ...WRITE_ACTIONS]);
     this.grantKeyViaDynamoDb(grantee, [...KMS_READ_ACTIONS, ...KMS_WRITE_ACTIONS]);
   }
 
-  /** The table and its two indexes by name: no `index/*`, so an index added later is not granted blindly. */
+  /** The table and its indexes by name: no `index/*`, so an index added later is not granted blindly. */
   private grantItems(grantee: IGrantable, actions: string[]): void {
     const tableArn = this.table.tableArn;
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -129,6 +155,7 @@ export class ReferralStore extends Construct {
           tableArn,
           `${tableArn}/index/${REFERRAL_INDEXES.worklist.name}`,
           `${tableArn}/index/${REFERRAL_INDEXES.byTaskId.name}`,
+          `${tableArn}/index/${REFERRAL_INDEXES.byPortal.name}`,
         ],
       }),
     );

