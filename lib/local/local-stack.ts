@@ -134,7 +134,8 @@ export interface LocalStack {
   faults: {
     pauseDynamoDb(): void;
     resumeDynamoDb(): void;
-    failSes(failing: boolean): void;
+    /** SES answers 503 to every call (`true`), to every n-th (`{ every: n }`: flaky), or not at all. */
+    failSes(failing: boolean | { every: number }): void;
     /** SES API calls refused while failing. */
     sesRefusals(): number;
   };

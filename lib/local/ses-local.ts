@@ -21,9 +21,10 @@ export interface SesLocal {
   clear(): Promise<void>;
   /**
    * Local only, for fault-injection tests: while on, every SES API call (any POST but the mailbox's
-   * own) answers 503 ServiceUnavailable, as SES does in an outage, and nothing is delivered.
+   * own) answers 503 ServiceUnavailable, as SES does in an outage, and nothing is delivered. With
+   * `{ every: n }` SES is flaky instead: every n-th call is refused, the others delivered.
    */
-  failSends(failing: boolean): void;
+  failSends(failing: boolean | { every: number }): void;
   /** How many SES API calls were refused by `failSends` so far. */
   readonly refusedSends: number;
   stop(): Promise<void>;
@@ -48,12 +49,15 @@ export async function startSesLocal(options: { port?: number } = {}): Promise<Se
   const port = await findFreePort(host, options.port);
   const server = await startFunction()({ host, port });
   // The fault switch sits in front of the emulator's own request handlers.
-  let failing = false;
+  /** 0: off; 1: every call refused; n: every n-th call refused. */
+  let failEvery = 0;
+  let calls = 0;
   let refusedSends = 0;
   const emulator = server.listeners("request") as ((...args: unknown[]) => void)[];
   server.removeAllListeners("request");
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-    if (failing && request.method === "POST" && !request.url?.startsWith("/clear-store")) {
+    const isSend = request.method === "POST" && !request.url?.startsWith("/clear-store");
+    if (isSend && failEvery > 0 && ++calls % failEvery === 0) {
       refusedSends += 1;
       request.resume();
       response.writeHead(503, { "content-type": "text/xml" });
@@ -79,8 +83,9 @@ export async function startSesLocal(options: { port?: number } = {}): Promise<Se
     mailboxJsonUrl: `${endpoint}/store`,
     port,
     clear,
-    failSends(on: boolean) {
-      failing = on;
+    failSends(on: boolean | { every: number }) {
+      failEvery = on === true ? 1 : on === false ? 0 : Math.max(1, Math.floor(on.every));
+      calls = 0;
     },
     get refusedSends() {
       return refusedSends;

@@ -1,7 +1,8 @@
 /**
  * Fault injection on the local stack: referrals at every step (just received, awaiting a decision, a
  * decision being recorded, letters being sent) while DynamoDB Local is frozen (SIGSTOP/SIGCONT of its
- * JVM) and then the SES emulator answers 503 for a while. Afterwards every referral is where it
+ * JVM), then the SES emulator answers 503 for a while, then refuses every other call while two more
+ * referrals' task emails go out. Afterwards every referral is where it
  * should be: none stranded, no decision lost, no letter twice, no partial letter set, no staff email
  * twice (each referral's task link to each assessor once). A portal's POST
  * during the outage answers 503 with Retry-After within 10 s, and the same key afterwards 202 with one
@@ -143,6 +144,29 @@ describe("faults on the local stack", () => {
     stack.faults.failSes(false);
     const sesFailedMs = Date.now() - sesFailedAt;
 
+    // Act 3: SES flaky (every other call refused) while two more referrals get their task emails:
+    // each notify step sends part of its set, fails, and is retried.
+    stack.faults.failSes({ every: 2 });
+    const refusedBeforeFlaky = stack.faults.sesRefusals();
+    const flaky = await Promise.all(
+      [0, 1].map((i) =>
+        submitReferral(stack.apiUrl, withPatient(`Ustabil Pasient ${i}`), `faults-flaky-${i}`),
+      ),
+    );
+    await Promise.all(
+      flaky.map((r) =>
+        awaitFile(
+          stack,
+          String(r.body.referralId),
+          awaitingWithTask,
+          "task emails through a flaky SES",
+          RECOVERY_TIMEOUT_MS,
+        ),
+      ),
+    );
+    stack.faults.failSes(false);
+    const flakyRefusals = stack.faults.sesRefusals() - refusedBeforeFlaky;
+
     // Assess: the outage answers.
     expect(portal.status).toBe(503);
     expect(portal.retryAfter).toMatch(/^\d+$/);
@@ -158,8 +182,12 @@ describe("faults on the local stack", () => {
     const decided = [recordedA, recordedB, lettersA, lettersB];
     const decisions = [...decidedBefore, ...decidedDuring];
     for (const answer of decisions) expect(answer.status).toBe(200);
-    const undecidedIds = [...received.map((r) => String(r.body.referralId)), String(retried.body.referralId)];
-    for (const r of received) expect(r.status).toBe(202);
+    const undecidedIds = [
+      ...received.map((r) => String(r.body.referralId)),
+      String(retried.body.referralId),
+      ...flaky.map((r) => String(r.body.referralId)),
+    ];
+    for (const r of [...received, ...flaky]) expect(r.status).toBe(202);
 
     const stranded: string[] = [];
     const lost: string[] = [];
@@ -217,8 +245,8 @@ describe("faults on the local stack", () => {
     console.log(
       [
         "fault injection on the local stack:",
-        `  referrals: ${decided.length + undecidedIds.length} (${decided.length} decided: 2 while DynamoDB froze, 2 while SES failed; ${undecidedIds.length} received around the outage, 1 of them retried after a 503)`,
-        `  faults: DynamoDB Local frozen (SIGSTOP) ${dynamoPausedMs} ms; SES answering 503 for ${sesFailedMs} ms (${stack.faults.sesRefusals()} calls refused)`,
+        `  referrals: ${decided.length + undecidedIds.length} (${decided.length} decided: 2 while DynamoDB froze, 2 while SES failed; ${undecidedIds.length} received around the outages: 4 around the freeze, 1 of them retried after a 503, and 2 while SES was flaky)`,
+        `  faults: DynamoDB Local frozen (SIGSTOP) ${dynamoPausedMs} ms; SES answering 503 for ${sesFailedMs} ms; then SES refusing every other call (${flakyRefusals} refused) while 2 referrals' task emails went out; ${stack.faults.sesRefusals()} SES calls refused in all`,
         `  during the outage: POST /referrals ${portal.status} in ${portal.ms} ms (Retry-After ${portal.retryAfter}), task page ${staff.status} in ${staff.ms} ms; same key afterwards ${retried.status}`,
         `  outcomes: stranded ${stranded.length}, decisions lost ${lost.length}, duplicate letters ${duplicates.length}, partial letter sets ${partial.length}; referral records ${referralItems}`,
         `  staff emails: ${staffEmails.length} (${taskLinks.size} task links), duplicate staff emails ${duplicateStaffEmails.length}`,
