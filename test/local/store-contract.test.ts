@@ -505,6 +505,29 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect((await store.claimLetter(letter({ claimId: "claim-z" })))?.claimId).toBe("claim-b");
     });
 
+    it("keeps a letter's link through a take-over, and gives a claim made without one the taker's", async () => {
+      await received();
+      await store.claimLetter(letter({ linkId: "first-link-0123456789ab" }));
+      expect(
+        await store.takeOverLetter(
+          letter({ claimId: "claim-b", linkId: "second-link-0123456789a" }),
+          "claim-a",
+        ),
+      ).toBe(true);
+      const kept = (await store.getReferralFile(referralId))?.letters[0];
+      expect(kept).toMatchObject({ claimId: "claim-b", linkId: "first-link-0123456789ab" });
+
+      await store.claimLetter(letter({ recipientRole: "patient" }));
+      await store.takeOverLetter(
+        letter({ recipientRole: "patient", claimId: "claim-b", linkId: "patient-link-0123456789" }),
+        "claim-a",
+      );
+      const patients = (await store.getReferralFile(referralId))?.letters.find(
+        (l) => l.recipientRole === "patient",
+      );
+      expect(patients?.linkId).toBe("patient-link-0123456789");
+    });
+
     it("releases a claim only for the attempt that holds it, and never a sent letter", async () => {
       await received();
       await store.claimLetter(letter());
