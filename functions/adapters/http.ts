@@ -8,7 +8,7 @@ import { accessEventOf } from "../domain/access-log";
 import { isUnavailable } from "../domain/errors";
 import { hasRole, type SignInAudience, type StaffRole } from "../domain/session";
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
-import { renderMessagePage } from "../views/staff-pages";
+import { renderMessagePage } from "../views/message-pages";
 import { logger } from "./logger";
 import { accessLog, clock, type Dependencies, dependencies, signIn } from "./root";
 import { type ActiveSession, resolveSession, signInUrl } from "./sign-in";

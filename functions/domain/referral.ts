@@ -9,7 +9,30 @@
 import * as z from "zod";
 import { decisionSchema } from "./decision";
 import { validateHprNumber, validateNationalId } from "./national-id";
+import {
+  CONTENT_ITEMS,
+  type ContentItem,
+  FLAGS,
+  REFERRAL_STATUSES,
+  REFERRER_TYPES,
+  type ReferralFlag,
+} from "./referral-labels";
 import { compact, formatIssues, type Issue } from "./validation";
+
+// The names and labels are in referral-labels.ts, without zod: a page that only shows them need not
+// build the schemas below. Re-exported here for the modules that import them with the schemas.
+export {
+  CONTENT_ITEMS,
+  type ContentItem,
+  FLAGS,
+  KIND_LABELS,
+  PRIORITY_LABELS,
+  REFERRAL_STATUSES,
+  REFERRER_TYPES,
+  type ReferralFlag,
+  type ReferralStatus,
+  type ReferrerType,
+} from "./referral-labels";
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -103,32 +126,6 @@ const hprNumber = z
 // ---------------------------------------------------------------------------------------------
 // The 13 content items
 
-/**
- * What a referral to a pain clinic should contain, in the guideline's order and wording
- * ("Tilstrekkelig innhold i henvisningene"). Missing items never make a referral invalid; the
- * intake team sees at a glance what is missing.
- */
-export const CONTENT_ITEMS = [
-  { key: "patientPerspective", label: "Pasientens opplevelse av egen situasjon og ønske om hjelp" },
-  { key: "painDescription", label: "Beskrivelse av smertetilstanden (karakter, lokalisasjon og varighet)" },
-  { key: "physicalFunction", label: "Fysisk funksjonsevne" },
-  { key: "comorbidity", label: "Komorbiditet (somatisk og psykisk sykdom, søvnforstyrrelser)" },
-  {
-    key: "psychosocial",
-    label: "Psykososial situasjon (familie, sosialt nettverk, arbeidsevne, oppfølging fra NAV)",
-  },
-  { key: "medications", label: "Legemidler (legemiddeloversikt og tidligere legemiddelbruk)" },
-  { key: "dependency", label: "Eventuell rus- eller legemiddelavhengighet" },
-  { key: "substanceUse", label: "Alkohol- og rusmiddelbruk" },
-  { key: "examinations", label: "Resultat av relevante kliniske og supplerende undersøkelser" },
-  { key: "previousInvestigations", label: "Tidligere relevante utredninger" },
-  { key: "previousTreatments", label: "Tidligere relevante behandlinger og effekten av dem" },
-  { key: "expectations", label: "Forventninger til helsehjelpen fra pasient og henviser" },
-  { key: "motivation", label: "Pasientens motivasjon for tverrfaglig vurdering" },
-] as const;
-
-export type ContentItem = (typeof CONTENT_ITEMS)[number]["key"];
-
 const contentItemKeys = CONTENT_ITEMS.map((item) => item.key) as [ContentItem, ...ContentItem[]];
 
 const contentSchema = z
@@ -143,26 +140,7 @@ const contentSchema = z
 // ---------------------------------------------------------------------------------------------
 // Flags, diagnoses, people
 
-/** Patient groups the guideline singles out; young adults at risk get a short deadline. */
-export const FLAGS = [
-  { key: "young-adult-at-risk", label: "Ung voksen med risiko for frafall fra skole eller arbeid" },
-  { key: "trauma", label: "Traumer" },
-  { key: "elderly", label: "Eldre pasient" },
-  { key: "mental-health", label: "Psykisk helse" },
-  { key: "substance-dependency", label: "Rus- eller legemiddelavhengighet" },
-] as const;
-
-export type ReferralFlag = (typeof FLAGS)[number]["key"];
-
 const flagKeys = FLAGS.map((flag) => flag.key) as [ReferralFlag, ...ReferralFlag[]];
-
-export const KIND_LABELS = {
-  new: "Ny henvisning",
-  forwarded: "Videresendt henvisning",
-  secondary: "Sekundærhenvisning",
-} as const;
-
-export const PRIORITY_LABELS = { ordinary: "Ordinær", urgent: "Haster" } as const;
 
 const diagnosisSchema = z
   .object({
@@ -200,10 +178,6 @@ const patientSchema = z
       .optional(),
   })
   .transform(compact);
-
-/** Who referred: primary care (a GP, a physiotherapist in the municipality) or a specialist. */
-export const REFERRER_TYPES = ["primary-care", "specialist"] as const;
-export type ReferrerType = (typeof REFERRER_TYPES)[number];
 
 const referrerSchema = z.object({
   /** Optional (added later; portals that do not send it are counted as "unspecified" in statistics). */
@@ -299,10 +273,6 @@ export function missingContent(submission: Pick<ReferralSubmission, "content">):
 
 // ---------------------------------------------------------------------------------------------
 // What the API answers
-
-/** The life of a referral: received → awaiting-assessment → decided → closed, or failed. */
-export const REFERRAL_STATUSES = ["received", "awaiting-assessment", "decided", "closed", "failed"] as const;
-export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
 /** 202 of POST /referrals. */
 export const referralAcceptedSchema = z.object({

@@ -13,7 +13,7 @@ import * as z from "zod";
 import { type CalendarRules, type IsoDate, osloDate, workingDaysBetween } from "./calendar";
 import { CARE_FORMS, type CareForm, type Decision } from "./decision";
 import type { ReferralRecord } from "./records";
-import { KIND_LABELS, REFERRER_TYPES } from "./referral";
+import { KIND_LABELS, REFERRER_TYPES } from "./referral-labels";
 import { formatIssues, type Issue } from "./validation";
 
 /** Referrals whose portal did not say (the field is optional). */

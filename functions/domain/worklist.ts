@@ -8,7 +8,8 @@ import * as z from "zod";
 import { type CalendarRules, type IsoDate, osloDate } from "./calendar";
 import { workingDaysLeft } from "./legal-clock";
 import { cursorParam, limitParam } from "./paging";
-import { REFERRAL_STATUSES, type ReferralStatus, type ReferralSubmission } from "./referral";
+import type { ReferralSubmission } from "./referral";
+import { REFERRAL_STATUSES, type ReferralStatus } from "./referral-labels";
 import { formatIssues, type Issue } from "./validation";
 
 /** Page sizes: 50 fills a screen; 200 caps what one request reads (a DynamoDB page stays small). */

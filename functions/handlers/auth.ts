@@ -19,8 +19,8 @@ import {
   signOut,
 } from "../adapters/sign-in";
 import { SIGNED_IN_PATH, type SignInAudience } from "../domain/session";
+import { renderMessagePage } from "../views/message-pages";
 import { renderSessionPage } from "../views/sign-in-pages";
-import { renderMessagePage } from "../views/staff-pages";
 
 const deps = dependencies(signIn);
 

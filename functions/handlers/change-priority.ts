@@ -9,9 +9,9 @@ import { calendar, clock, config, dependencies, store, workflow } from "../adapt
 import { osloDate } from "../domain/calendar";
 import { originAllowed } from "../domain/csrf";
 import { changePriority } from "../domain/priority";
-import { PRIORITY_LABELS } from "../domain/referral";
+import { PRIORITY_LABELS } from "../domain/referral-labels";
 import { authorOf } from "../domain/session";
-import { renderFormExpiredPage, renderMessagePage, renderTaskGonePage } from "../views/staff-pages";
+import { renderFormExpiredPage, renderMessagePage, renderTaskGonePage } from "../views/message-pages";
 import { referralOfTask, taskLinks, taskPageHtml } from "./task-page-view";
 
 const deps = dependencies(store, workflow, config, clock, calendar);

@@ -11,7 +11,7 @@ import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import type { HelfoNotificationRecord } from "../domain/records";
 import { actorIdOf } from "../domain/session";
 import { markHelfoReported } from "../domain/start-of-care";
-import { renderMessagePage } from "../views/staff-pages";
+import { renderMessagePage } from "../views/message-pages";
 
 /** A referral id (a UUID): anything else is no referral, and is not looked up. */
 const REFERRAL_ID = /^[0-9a-f-]{36}$/;

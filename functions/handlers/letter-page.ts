@@ -10,7 +10,7 @@ import { accessLog, clock, dependencies, publicBaseUrl, store } from "../adapter
 import { audienceOfRecipient, letterOfLink, readLetter } from "../domain/letter-reading";
 import type { Principal } from "../domain/session";
 import { renderLetterPage } from "../views/letter-notice";
-import { renderMessagePage } from "../views/staff-pages";
+import { renderMessagePage } from "../views/message-pages";
 
 const deps = dependencies(store, clock, accessLog, publicBaseUrl);
 

@@ -13,7 +13,7 @@ import { clock, dependencies, store } from "../adapters/root";
 import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import { markLetterPosted, parseLetterId } from "../domain/postal";
 import { actorIdOf } from "../domain/session";
-import { renderMessagePage } from "../views/staff-pages";
+import { renderMessagePage } from "../views/message-pages";
 
 const deps = dependencies(store, clock);
 

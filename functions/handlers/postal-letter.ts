@@ -7,7 +7,7 @@ import { apiRoute, html } from "../adapters/http";
 import { accessLog, clock, dependencies, store } from "../adapters/root";
 import { accessEventOf } from "../domain/access-log";
 import { parseLetterId } from "../domain/postal";
-import { renderMessagePage } from "../views/staff-pages";
+import { renderMessagePage } from "../views/message-pages";
 
 const deps = dependencies(store, clock, accessLog);
 

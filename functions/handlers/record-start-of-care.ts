@@ -14,7 +14,7 @@ import { accessLog, clock, dependencies, store } from "../adapters/root";
 import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import { actorIdOf } from "../domain/session";
 import { recordStartOfCare } from "../domain/start-of-care";
-import { renderMessagePage } from "../views/staff-pages";
+import { renderMessagePage } from "../views/message-pages";
 import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
 
 const deps = dependencies(store, clock, accessLog);

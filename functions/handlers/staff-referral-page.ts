@@ -9,7 +9,7 @@
 import { apiRoute, header, html, json } from "../adapters/http";
 import { accessLog, clock, dependencies, store } from "../adapters/root";
 import { referralView } from "../domain/referral-view";
-import { renderMessagePage } from "../views/staff-pages";
+import { renderMessagePage } from "../views/message-pages";
 import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
 
 const deps = dependencies(store, clock, accessLog);

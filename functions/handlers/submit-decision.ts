@@ -29,7 +29,7 @@ import {
   renderInformationRequestedPage,
   renderInformationRequestOpenPage,
   renderTaskGonePage,
-} from "../views/staff-pages";
+} from "../views/message-pages";
 import { referralOfTask, taskLinks, taskPageHtml } from "./task-page-view";
 
 const deps = dependencies(store, workflow, mailer, config, clock, calendar, publicBaseUrl);

@@ -8,7 +8,7 @@ import { accessEventOf } from "../domain/access-log";
 import { viewTask } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
 import { authorOf } from "../domain/session";
-import { renderTaskGonePage } from "../views/staff-pages";
+import { renderTaskGonePage } from "../views/message-pages";
 import { referralOfTask, taskPageHtml } from "./task-page-view";
 
 const deps = dependencies(store, clock, calendar, config, accessLog);

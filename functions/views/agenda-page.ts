@@ -6,7 +6,7 @@
  */
 import type { AgendaRow } from "../domain/agenda";
 import type { MeetingRecord } from "../domain/records";
-import { CONTENT_ITEMS, FLAGS, KIND_LABELS, PRIORITY_LABELS } from "../domain/referral";
+import { CONTENT_ITEMS, FLAGS, KIND_LABELS, PRIORITY_LABELS } from "../domain/referral-labels";
 import { htmlTemplate } from "./engine";
 import { formatMeetingTime, formatNorwegianDate } from "./norwegian-time";
 

@@ -6,7 +6,10 @@
  * does at module scope. Runs alternate between the two, and the figure is the median of each.
  *
  * The import is timed inside the child (performance.now() around `await import()`), so Node's own
- * start-up, the same for both, stays out of the ratio.
+ * start-up, the same for both, stays out of the ratio. The ratio is the median of the runs' ratios,
+ * each run's two imports taken back to back, so a drift in the machine's load between runs moves
+ * both sides of a pair. The child also reports the CPU time of its import (process.cpuUsage, all
+ * threads): on a busy machine, wall time also counts the wait for a core, CPU time much less so.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -38,7 +41,10 @@ export interface ColdStart {
   importMs: number;
   /** Median import of the SDK-only bundle, ms. */
   sdkOnlyMs: number;
+  /** Median over the runs of the bundle's import over the SDK-only import (wall time). */
   ratio: number;
+  /** The same in CPU time of the importing process. */
+  cpuRatio: number;
 }
 
 /** The class each SDK package's client is exported as. */
@@ -133,18 +139,30 @@ function sdkOnlySource(packages: string[]): string {
   return lines.join("\n");
 }
 
-/** Imports `file` in a fresh node process; returns the milliseconds the import took. */
-export function importMs(file: string, env: Record<string, string>, nodeOptions: string[] = []): number {
-  const script = `const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t0));`;
+/** Imports `file` in a fresh node process; returns the milliseconds the import took, wall and CPU. */
+export function importTimes(
+  file: string,
+  env: Record<string, string>,
+  nodeOptions: string[] = [],
+): { wall: number; cpu: number } {
+  const script = `const c0 = process.cpuUsage(); const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); const wall = performance.now() - t0; const c = process.cpuUsage(c0); process.stdout.write(JSON.stringify({ wall, cpu: (c.user + c.system) / 1000 }));`;
   const child = spawnSync(process.execPath, [...nodeOptions, "--input-type=module", "-e", script], {
     env: { PATH: process.env.PATH ?? "", ...env },
     encoding: "utf8",
   });
-  const ms = Number(child.stdout);
-  if (child.status !== 0 || !Number.isFinite(ms)) {
+  let times: { wall: number; cpu: number } | undefined;
+  try {
+    times = JSON.parse(child.stdout);
+  } catch {}
+  if (child.status !== 0 || !times || !Number.isFinite(times.wall)) {
     throw new Error(`importing ${file} failed: ${child.stderr.split("\n").slice(0, 5).join(" | ")}`);
   }
-  return ms;
+  return times;
+}
+
+/** Imports `file` in a fresh node process; returns the milliseconds the import took. */
+export function importMs(file: string, env: Record<string, string>, nodeOptions: string[] = []): number {
+  return importTimes(file, env, nodeOptions).wall;
 }
 
 /** The functions of the synthesized app and the environment a deployment gives them. */
@@ -196,24 +214,29 @@ export async function measureColdStarts(runs: number, only?: (fn: LocalFunction)
       const sdkPackages = sdkPackagesOf(metafile);
       const sdkFile = path.join(out, "sdk-only.mjs");
       await bundle({ contents: sdkOnlySource(sdkPackages) }, sdkFile, env);
-      const own: number[] = [];
-      const sdk: number[] = [];
+      const own: { wall: number; cpu: number }[] = [];
+      const sdk: { wall: number; cpu: number }[] = [];
       importMs(handlerFile, env); // the first read of a new file warms the page cache for both
       importMs(sdkFile, env);
       for (let i = 0; i < runs; i++) {
-        own.push(importMs(handlerFile, env));
-        sdk.push(importMs(sdkFile, env));
+        // Alternate which goes first, so neither side always follows the other.
+        if (i % 2 === 0) {
+          own.push(importTimes(handlerFile, env));
+          sdk.push(importTimes(sdkFile, env));
+        } else {
+          sdk.push(importTimes(sdkFile, env));
+          own.push(importTimes(handlerFile, env));
+        }
       }
-      const importMedian = median(own);
-      const sdkMedian = median(sdk);
       results.push({
         logicalId: fn.logicalId,
         entry: fn.entry,
         bundleKb: statSync(handlerFile).size / 1024,
         sdkPackages,
-        importMs: importMedian,
-        sdkOnlyMs: sdkMedian,
-        ratio: importMedian / sdkMedian,
+        importMs: median(own.map((t) => t.wall)),
+        sdkOnlyMs: median(sdk.map((t) => t.wall)),
+        ratio: median(own.map((t, i) => t.wall / (sdk[i] as { wall: number }).wall)),
+        cpuRatio: median(own.map((t, i) => t.cpu / (sdk[i] as { cpu: number }).cpu)),
       });
     }
     return results;
