@@ -104,7 +104,10 @@ function toPostalLetter(item: LetterRecord): PostalLetter {
     recipientRole: item.recipientRole,
     createdAt: item.createdAt,
     subject: item.subject,
-    ...(item.recipientRole === "patient" && item.postalAddress ? { postalAddress: item.postalAddress } : {}),
+    // The patient's copy, and a minor's guardians' copy, go to the patient's address.
+    ...((item.recipientRole === "patient" || item.recipientRole === "guardian") && item.postalAddress
+      ? { postalAddress: item.postalAddress }
+      : {}),
   };
 }
 

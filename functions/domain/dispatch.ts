@@ -13,7 +13,7 @@ import {
   renderDecisionLetter,
 } from "../views/letters";
 import { renderPostalLetterEscalationEmail } from "../views/staff-email";
-import { osloDate, osloStartOfDay } from "./calendar";
+import { type IsoDate, osloDate, osloStartOfDay } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { DecisionMissing, LetterInFlight, ReferralNotFound } from "./errors";
 import { letterLinkOf, newLetterLinkId } from "./letter-reading";
@@ -53,6 +53,9 @@ export function gpIsReferrer(submission: {
  * letter opens after sign-in as its recipient (the patient by national ID, health personnel by HPR
  * number). So a letter goes by email when there is an address and someone to sign in as, else by
  * post: a GP named without an HPR number could never prove to be that GP, so their copy is posted.
+ * A patient under 16 on the day of the decision: the parents or others with parental responsibility
+ * are informed too (pbrl § 3-4 første ledd); the referral names no guardian (no one to sign in as),
+ * so their copy is posted to the patient's address.
  */
 export function letterRecipients(referral: ReferralRecord): { role: RecipientRole; email?: string }[] {
   const { referrer, patient, gp } = referral.submission;
@@ -60,8 +63,27 @@ export function letterRecipients(referral: ReferralRecord): { role: RecipientRol
   return [
     { role: "referrer", email: referrer.email },
     { role: "patient", email: patient.email },
+    ...(guardiansInformed(referral) ? [{ role: "guardian" as const }] : []),
     ...(gpIsReferrer(referral.submission) ? [] : [{ role: "gp" as const, email: gpEmail }]),
   ];
+}
+
+/** Whether someone born on `birthDate` is younger than `years` on `date` (YYYY-MM-DD; the birthday counts). */
+export function isYoungerThan(birthDate: IsoDate, years: number, date: IsoDate): boolean {
+  const anniversary = `${String(Number(birthDate.slice(0, 4)) + years).padStart(4, "0")}${birthDate.slice(4)}`;
+  return date < anniversary;
+}
+
+/**
+ * Whether the parents or others with parental responsibility get the answer too: the patient is
+ * under 16 on the Oslo date of the decision (pbrl § 3-4 første ledd). From 16 the patient consents
+ * alone (§ 4-3); what the law still gives parents of a 16- or 17-year-old (§ 3-4 tredje ledd: what
+ * they need for their parental responsibility) is a clinician's judgment, not a copy of every letter.
+ */
+export function guardiansInformed(referral: Pick<ReferralRecord, "submission" | "decision">): boolean {
+  const { birthDate } = letterPatientOf(referral.submission);
+  if (!birthDate || !referral.decision) return false;
+  return isYoungerThan(birthDate, 16, osloDate(new Date(referral.decision.decidedAt)));
 }
 
 /** The patient as letters name them: name and birth date (from the national ID, never the ID itself). */
@@ -133,6 +155,7 @@ export function decisionLetterInputOf(
     assessment: letterAssessmentOf(referral, config),
     // A forward keeps the ansiennitetsdato, so the receiving clinic answers by the same due date.
     answerByDate: referral.assessmentDueDate,
+    ...(guardiansInformed(referral) ? { guardianCopy: true } : {}),
     clinic: config.clinic,
   };
 }
@@ -172,7 +195,10 @@ export async function dispatchDecisionLetters(deps: LetterDeps, referralId: stri
       text: rendered.text,
       createdAt: deps.clock.now().toISOString(),
       // Someone must post the patient's copy: the address travels with the letter to the postal list.
-      ...(!recipient.email && recipient.role === "patient" && submission.patient.postalAddress
+      // (A minor's guardians' copy goes to the patient's address as well.)
+      ...(!recipient.email &&
+      (recipient.role === "patient" || recipient.role === "guardian") &&
+      submission.patient.postalAddress
         ? { postalAddress: submission.patient.postalAddress }
         : {}),
     };

@@ -59,6 +59,9 @@ export function isAddressee(
       return principal.kind === "professional" && sameHpr(principal.hprNumber, referrer.hprNumber);
     case "gp":
       return principal.kind === "professional" && sameHpr(principal.hprNumber, gp.hprNumber);
+    case "guardian":
+      // Posted only: the referral names no guardian, so no signed-in person is known to be one.
+      return false;
   }
 }
 

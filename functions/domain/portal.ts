@@ -93,7 +93,7 @@ export const portalReferralViewSchema = z.object({
   letters: z.array(
     z.object({
       letterKind: z.string(),
-      recipientRole: z.enum(["referrer", "patient", "gp"]),
+      recipientRole: z.enum(["referrer", "patient", "gp", "guardian"]),
       channel: z.enum(["email", "postal"]),
       status: z.string(),
       sentAt: z.iso.datetime().optional(),

@@ -53,7 +53,7 @@ export const postalLetterSchema = z.object({
   letterId: z.string(),
   referralId: z.string(),
   letterKind: z.enum(LETTER_KINDS),
-  recipientRole: z.enum(["referrer", "patient", "gp"]),
+  recipientRole: z.enum(["referrer", "patient", "gp", "guardian"]),
   createdAt: z.iso.datetime(),
   subject: z.string(),
   /** The patient's postal address, on the patient's copy only (when the referral gave one). */
@@ -84,7 +84,7 @@ const letterRefSchema = z
   .object({
     r: z.string().min(1).max(200),
     k: z.enum(LETTER_KINDS),
-    p: z.enum(["referrer", "patient", "gp"]),
+    p: z.enum(["referrer", "patient", "gp", "guardian"]),
     q: z.string().min(1).max(100).optional(),
   })
   .strict();

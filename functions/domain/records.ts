@@ -266,7 +266,11 @@ export interface StaffEmailRecord {
   messageId?: string;
 }
 
-export type RecipientRole = "referrer" | "patient" | "gp";
+/**
+ * Who a letter is to. `guardian`: the parents or others with parental responsibility of a patient
+ * under 16, who are informed as well as the patient (pbrl § 3-4 første ledd); their copy is posted.
+ */
+export type RecipientRole = "referrer" | "patient" | "gp" | "guardian";
 
 /** A letter as sent (or waiting for postal dispatch), with its rendered body kept for the record. */
 export interface LetterRecord {

@@ -332,7 +332,7 @@ export const referralViewSchema = z.object({
   letters: z.array(
     z.object({
       letterKind: z.string(),
-      recipientRole: z.enum(["referrer", "patient", "gp"]),
+      recipientRole: z.enum(["referrer", "patient", "gp", "guardian"]),
       channel: z.enum(["email", "postal"]),
       status: z.enum(["sending", "sent", "awaiting-postal"]),
       subject: z.string(),

@@ -2,7 +2,7 @@
 import type { TaskView } from "../domain/assessment";
 import { type IsoDate, osloDate } from "../domain/calendar";
 import type { ClinicConfig } from "../domain/clinic";
-import { letterPatientOf } from "../domain/dispatch";
+import { isYoungerThan, letterPatientOf } from "../domain/dispatch";
 import { legalClockFor } from "../domain/legal-clock";
 import type { ReferralStore } from "../domain/ports";
 import type { ReferralSubmission } from "../domain/referral";
@@ -52,6 +52,10 @@ export function taskPageHtml(
       workingDaysLeft,
       patient: { name: submission.patient.name, ...birthDateOf(submission) },
       under18: isUnder18(birthDateOf(submission).birthDate, referral.receivedAt),
+      under16: (() => {
+        const { birthDate } = birthDateOf(submission);
+        return birthDate !== undefined && isYoungerThan(birthDate, 16, context.today);
+      })(),
       ...(submission.patient.interpreterLanguage
         ? { interpreterLanguage: submission.patient.interpreterLanguage }
         : {}),

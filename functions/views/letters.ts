@@ -182,8 +182,11 @@ export interface LetterReferrer {
   organisation: string;
 }
 
-/** Who the letter is to: the referrer, or the copy to the patient or to the GP. */
-export type LetterRecipient = "referrer" | "patient" | "gp";
+/**
+ * Who the letter is to: the referrer, or the copy to the patient, to the GP, or to the parents or
+ * others with parental responsibility of a patient under 16 (pbrl § 3-4 første ledd).
+ */
+export type LetterRecipient = "referrer" | "patient" | "gp" | "guardian";
 
 /** The professions of the intake team, as a letter names them. */
 const ROLE_LABELS: Record<string, string> = {
@@ -226,6 +229,14 @@ function addresseeOf(
     }
     case "gp":
       return [`Til: ${people.gp?.name ?? people.referrer.name}, fastlege`];
+    case "guardian": {
+      // The referral names no guardian: the copy goes to the patient's home, to whoever has custody.
+      const address = people.patient.postalAddress;
+      return [
+        `Til: Foreldre eller andre med foreldreansvar for ${people.patient.name}`,
+        ...(address ? [address.line1, `${address.postalCode} ${address.city}`] : []),
+      ];
+    }
     case "referrer":
       return [`Til: ${people.referrer.name}, ${people.referrer.organisation}`];
   }
@@ -237,10 +248,14 @@ function addresseeOf(
  */
 function copyListOf(
   recipient: LetterRecipient,
-  people: { patient: LetterPatient; gp?: { name: string } },
+  people: { patient: LetterPatient; gp?: { name: string }; guardianCopy?: boolean },
 ): string | null {
   if (recipient !== "referrer") return null;
-  const copies = [`pasient (${people.patient.name})`, ...(people.gp ? [`fastlege (${people.gp.name})`] : [])];
+  const copies = [
+    `pasient (${people.patient.name})`,
+    ...(people.guardianCopy ? ["foreldre eller andre med foreldreansvar"] : []),
+    ...(people.gp ? [`fastlege (${people.gp.name})`] : []),
+  ];
   return listNb(copies);
 }
 
@@ -248,6 +263,7 @@ const COPY_NOTES: Record<LetterRecipient, string | null> = {
   referrer: null,
   patient: "Kopi til pasient",
   gp: "Kopi til fastlege",
+  guardian: "Kopi til foreldre/foresatte",
 };
 
 /** The contact section every letter ends with. */
@@ -294,6 +310,8 @@ export interface DecisionLetterInput {
    * ansiennitetsdato (the assessment due date, which the forward keeps).
    */
   answerByDate?: IsoDate;
+  /** The patient is under 16: the parents or others with parental responsibility get a copy (pbrl § 3-4). */
+  guardianCopy?: boolean;
   clinic: LetterClinic;
 }
 
@@ -307,6 +325,7 @@ const SUBJECT_PREFIXES: Record<LetterRecipient, string> = {
   referrer: "Svar på henvisning",
   patient: "Kopi til pasient: svar på henvisning",
   gp: "Kopi til fastlege: svar på henvisning",
+  guardian: "Kopi til foreldre/foresatte: svar på henvisning",
 };
 
 /** The sentence that says who assessed the referral, and who is responsible. */
@@ -525,7 +544,32 @@ function forwardedSections(
   ];
 }
 
-/** Renders one recipient's letter: the referrer's, or the patient's or the GP's copy. */
+/**
+ * The need for an interpreter (pbrl § 3-5: information adapted to the recipient's language
+ * background). The patient is offered the letter explained with an interpreter, free of charge; the
+ * referrer, the GP and the guardians are told of the need, for the follow-up (a granted right's
+ * "Når og hvor" already says an interpreter is booked for the appointment).
+ */
+function interpreterSection(input: DecisionLetterInput, toPatient: boolean): Section[] {
+  const language = input.patient.interpreterLanguage;
+  if (!language) return [];
+  // A granted right's professional copies say it under "Når og hvor" already.
+  if (!toPatient && input.decision.outcome === "granted") return [];
+  return [
+    {
+      heading: "Tolk",
+      paragraphs: [
+        [
+          toPatient
+            ? `Vi har fått vite at du trenger tolk (${language}). Vil du ha dette brevet forklart, kan du ringe oss, så bruker vi tolk. Tolk er gratis for deg.`
+            : `Pasienten trenger tolk (${language}). Informasjon til pasienten skal tilpasses språkbakgrunnen, med tolk (pasient- og brukerrettighetsloven § 3-5).`,
+        ],
+      ],
+    },
+  ];
+}
+
+/** Renders one recipient's letter: the referrer's, or the patient's, the GP's or the guardians' copy. */
 export function renderDecisionLetter(input: DecisionLetterInput): RenderedLetter {
   const { decision, clinic } = input;
   const toPatient = input.recipientRole === "patient";
@@ -538,6 +582,13 @@ export function renderDecisionLetter(input: DecisionLetterInput): RenderedLetter
         ? [
             [
               `Dette er din kopi av svaret til ${input.referrer.name}, ${input.referrer.organisation}, som henviste deg.`,
+            ],
+          ]
+        : []),
+      ...(input.recipientRole === "guardian"
+        ? [
+            [
+              `Dette er en kopi til foreldre eller andre med foreldreansvar. Pasienten er under 16 år, og da skal både pasienten og foreldrene eller andre med foreldreansvaret informeres (pasient- og brukerrettighetsloven § 3-4). Pasienten har fått et eget brev.`,
             ],
           ]
         : []),
@@ -559,7 +610,12 @@ export function renderDecisionLetter(input: DecisionLetterInput): RenderedLetter
     referralId: input.referralId,
     title: TITLES[decision.outcome],
     regarding: regardingOf(input.patient),
-    sections: [intro, ...body, contactSection(clinic, input.referralId, toPatient)],
+    sections: [
+      intro,
+      ...body,
+      ...interpreterSection(input, toPatient),
+      contactSection(clinic, input.referralId, toPatient),
+    ],
     signature: [
       "Med vennlig hilsen",
       `${input.assessment.responsible.name}, ${roleLabel(input.assessment.responsible.role)}`,

@@ -46,6 +46,7 @@ const RECIPIENT_LABELS: Record<PostalLetter["recipientRole"], string> = {
   referrer: "Henviser",
   patient: "Pasient",
   gp: "Fastlege",
+  guardian: "Foreldre/foresatte",
 };
 
 /** Where a letter's print page and its "sent" form are, relative to the list (GET /letters). */

@@ -206,6 +206,8 @@ export interface TaskPageInput {
     patient: { name: string; birthDate?: IsoDate };
     /** Under 18 on the day of receipt: the guideline's pathway is for adults. */
     under18?: boolean;
+    /** Under 16 today: the parents get a copy of the answer (pbrl § 3-4). */
+    under16?: boolean;
     /** The language the patient needs an interpreter for. */
     interpreterLanguage?: string;
     referrer: { name: string; organisation: string };
@@ -571,6 +573,11 @@ export function renderTaskPage(input: TaskPageInput): string {
     flags: [
       ...(referral.under18
         ? ["Under 18 år ved mottak: utenfor veilederens pasientforløp for voksne; vurder barneklinikk"]
+        : []),
+      ...(referral.under16
+        ? [
+            "Under 16 år: foreldre eller andre med foreldreansvar får kopi av svaret i posten (pasient- og brukerrettighetsloven § 3-4)",
+          ]
         : []),
       ...(referral.interpreterLanguage ? [`Trenger tolk: ${referral.interpreterLanguage}`] : []),
       ...referral.flags.map((flag) => FLAGS.find((known) => known.key === flag)?.label ?? flag),

@@ -172,6 +172,39 @@ describe("the letters (golden files, one per outcome and recipient)", () => {
     await expectGolden("granted-gp-is-referrer.referrer", decisionLetter(DECISIONS.granted, input));
   });
 
+  it("granted for a patient under 16: the parents' copy, and the referrer's copy list naming it", async () => {
+    const child = {
+      name: "Ola Nordmann",
+      birthDate: "2011-09-01",
+      postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+    };
+    await expectGolden(
+      "granted-under-16.guardian",
+      decisionLetter(DECISIONS.granted, { recipientRole: "guardian", patient: child, guardianCopy: true }),
+    );
+    await expectGolden(
+      "granted-under-16.referrer",
+      decisionLetter(DECISIONS.granted, { recipientRole: "referrer", patient: child, guardianCopy: true }),
+    );
+  });
+
+  for (const recipientRole of ["patient", "referrer"] as const) {
+    it(`refused, the patient needs an interpreter: ${recipientRole}`, async () => {
+      await expectGolden(
+        `refused-interpreter.${recipientRole}`,
+        decisionLetter(DECISIONS.refused, {
+          recipientRole,
+          patient: {
+            name: "Kari Nordmann",
+            birthDate: "1985-03-15",
+            postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+            interpreterLanguage: "arabisk",
+          },
+        }),
+      );
+    });
+  }
+
   it("information request (forespørsel)", async () => {
     await expectGolden("information-request.referrer", informationRequest());
   });
@@ -491,4 +524,55 @@ describe("escaping", () => {
       expect(letter.text).toContain(evil);
     }
   });
+});
+
+describe("the parents' copy of a patient under 16 (pbrl § 3-4)", () => {
+  const child = {
+    name: "Ola Nordmann",
+    birthDate: "2011-09-01",
+    postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+  };
+  for (const [outcome, decision] of Object.entries(DECISIONS)) {
+    it(`${outcome}: is addressed to those with parental responsibility at the patient's address, says why, and speaks of the patient`, () => {
+      const letter = decisionLetter(decision, {
+        recipientRole: "guardian",
+        patient: child,
+        guardianCopy: true,
+      });
+      expect(letter.subject).toBe("Kopi til foreldre/foresatte: svar på henvisning (ref. R-2025-0001)");
+      for (const body of bodies(letter)) {
+        expect(body).toContain("Til: Foreldre eller andre med foreldreansvar for Ola Nordmann");
+        expect(body).toMatch(/Storgata 1(<br>|\n)0150 Oslo/);
+        expect(body).toContain("Kopi til foreldre/foresatte");
+        expect(body).toContain(
+          "Pasienten er under 16 år, og da skal både pasienten og foreldrene eller andre med foreldreansvaret informeres (pasient- og brukerrettighetsloven § 3-4).",
+        );
+        expect(body).toContain("Ola Nordmann, født 1. september 2011");
+        expect(body).not.toMatch(/\bdu\b/);
+      }
+    });
+  }
+});
+
+describe("an interpreter's need in the letters (pbrl § 3-5)", () => {
+  const withInterpreter = {
+    name: "Kari Nordmann",
+    birthDate: "1985-03-15",
+    interpreterLanguage: "arabisk",
+  };
+  for (const [outcome, decision] of Object.entries(DECISIONS)) {
+    it(`${outcome}: offers the patient an interpreter for the letter and tells the others of the need`, () => {
+      const patient = decisionLetter(decision, { recipientRole: "patient", patient: withInterpreter });
+      for (const body of bodies(patient)) {
+        expect(body).toContain("Vi har fått vite at du trenger tolk (arabisk).");
+        expect(body).toContain("Tolk er gratis for deg.");
+      }
+      for (const recipientRole of ["referrer", "gp"] as const) {
+        const text = decisionLetter(decision, { recipientRole, patient: withInterpreter }).text;
+        expect(text).toContain("Pasienten trenger tolk (arabisk).");
+        // Said once: a granted right says it where the appointment is.
+        expect(text.match(/Pasienten trenger tolk/g)).toHaveLength(1);
+      }
+    });
+  }
 });
