@@ -177,7 +177,14 @@ export const handler = apiRoute(
           resumed: result.resumed,
         });
         return fromForm
-          ? html(200, renderDecisionRecordedPage({ referralId: result.referralId }))
+          ? html(
+              200,
+              renderDecisionRecordedPage({
+                referralId: result.referralId,
+                // From /tasks/{taskId}/decision to /staff/referrals/{referralId}.
+                referralHref: `../../staff/referrals/${encodeURIComponent(result.referralId)}`,
+              }),
+            )
           : json(200, {
               referralId: result.referralId,
               outcome: result.decision.outcome,

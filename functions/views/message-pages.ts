@@ -62,14 +62,20 @@ export function renderTaskGonePage(input: { reason: "answered" | "expired" | "un
   return messagePageTemplate(GONE_PAGES[input.reason]);
 }
 
-/** The confirmation after a decision was recorded. */
-export function renderDecisionRecordedPage(input: { referralId: string }): string {
+/**
+ * The confirmation after a decision was recorded, with a link to the referral's staff page (where
+ * the start of care is recorded later) when the caller gives one.
+ */
+export function renderDecisionRecordedPage(input: { referralId: string; referralHref?: string }): string {
   return messagePageTemplate({
     title: "Vurderingen er registrert",
     paragraphs: [
       `Vurderingen av henvisning ${input.referralId} er registrert.`,
       "Svarbrev sendes til henviser med kopi til pasient og fastlege. Du kan lukke denne siden.",
     ],
+    link: input.referralHref
+      ? { href: input.referralHref, text: "Åpne henvisningen (her registreres oppstart av helsehjelp)" }
+      : null,
   });
 }
 

@@ -51,6 +51,9 @@ describe("the staff referral page", () => {
     expect(decided.status).toBe(200);
     await awaitFile(stack, referralId, (file) => eventTypes(file).includes("decision-recorded"), "the grant");
     const pageUrl = `${stack.apiUrl}/staff/referrals/${referralId}`;
+    // The confirmation links to the referral's staff page, where the start of care is recorded.
+    const href = /<a href="([^"]*staff\/referrals\/[^"]*)"/.exec(await decided.text())?.[1] ?? "";
+    expect(new URL(href, `${taskLink}/decision`).href).toBe(pageUrl);
     const startUrl = `${stack.apiUrl}/referrals/${referralId}/start-of-care`;
     const today = daysFromNow(0);
 

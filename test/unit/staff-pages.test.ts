@@ -287,6 +287,12 @@ describe("the pages around the task", () => {
     const html = renderDecisionRecordedPage({ referralId: "R-2025-0001<x>" });
     expect(html).toContain("Vurderingen er registrert");
     expect(html).toContain("R-2025-0001&lt;x&gt;");
+    expect(html).not.toContain("<a ");
+    const linked = renderDecisionRecordedPage({
+      referralId: "R-1",
+      referralHref: "../../staff/referrals/R-1",
+    });
+    expect(linked).toContain('<a href="../../staff/referrals/R-1">Åpne henvisningen');
   });
 
   it("confirms an information request: the task stays open and the clock runs, with a link back", () => {

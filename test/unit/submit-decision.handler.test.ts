@@ -181,6 +181,7 @@ describe("POST /tasks/{taskId}/decision", () => {
     const response = await handler(form({ ...granted, csrfToken }, { Origin: "null" }));
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain("Vurderingen er registrert");
+    expect(response.body).toContain(`href="../../staff/referrals/ref-1"`);
     expect(workflow.resumed).toEqual([{ taskToken: "token-1", output: { taskId, outcome: "granted" } }]);
   });
 
