@@ -110,6 +110,7 @@ Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
   Sign-in (OpenID)      ${stack.signIn.issuer}
                         staff: email from cdk.json (${stack.signIn.staff.map((s) => `${s.email} = ${s.roles.join("+")}`).join(", ")})
                         patient: any 11-digit national ID; health personnel: any HPR number
+                        (a letter's recipient follows the link in its notice in the mailbox and signs in)
                         password: ${stack.signIn.password}
   DynamoDB Local        ${stack.dynamodbEndpoint}  (${values["in-memory"] ? "in memory" : `data in ${values["data-dir"] ?? ".frist/data"}`})
 
