@@ -46,14 +46,15 @@ export interface TimerWait {
 
 /** The wait until the timer's next point, for a referral as it is now. */
 function waitAfter(
-  referral: Pick<ReferralRecord, "urgentTargetEscalated">,
+  referral: Pick<ReferralRecord, "urgentTargetEscalated" | "deadlineBreached">,
   clock: LegalClock,
   now: Date,
   config: ClinicConfig,
-  done: { reminded?: boolean; urgentTargetEscalated?: boolean } = {},
+  done: { reminded?: boolean; urgentTargetEscalated?: boolean; breachRecorded?: boolean } = {},
 ): TimerWait {
   const point = nextTimerPoint(clock, now, calendarRulesOf(config.legalClock), {
     urgentTargetEscalated: referral.urgentTargetEscalated === true,
+    breachRecorded: referral.deadlineBreached === true,
     ...done,
   });
   return { seconds: secondsUntil(point.at, now), next: point.step };
@@ -209,7 +210,11 @@ export async function recordBreach(
   const referral = await mustGetReferral(deps.store, input.referralId);
   const now = deps.clock.now();
   const clock = legalClockFor(referral, deps.config.legalClock);
-  const wait = waitAfter(referral, clock, now, deps.config);
+  // Past the deadline this step is the breach's own: whatever it records, the next point is the
+  // next working day's escalation, never "at once" again.
+  const wait = waitAfter(referral, clock, now, deps.config, {
+    breachRecorded: now.getTime() > clock.deadline.getTime(),
+  });
   if (now.getTime() <= clock.deadline.getTime()) return wait;
   if (referral.status !== "awaiting-assessment") return wait;
 

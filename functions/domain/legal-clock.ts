@@ -108,14 +108,15 @@ export interface TimerPoint {
  * may have changed since the last point was set): the reminder while it lies ahead (unless it was
  * just sent), an urgent referral's internal target until its escalation was recorded (at once when
  * the target has already passed, e.g. a referral made urgent late), then the legal deadline, and
- * after that the next working day's end, for the breach's daily escalation. The earliest wins; at
- * equal instants the internal target goes before the breach.
+ * after that at once while no breach is recorded (a forward can arrive already past it), then the next
+ * working day's end, for the breach's daily escalation. The earliest wins; at equal instants the
+ * internal target goes before the breach.
  */
 export function nextTimerPoint(
   clock: LegalClock,
   now: Date,
   rules: CalendarRules,
-  done: { reminded?: boolean; urgentTargetEscalated?: boolean } = {},
+  done: { reminded?: boolean; urgentTargetEscalated?: boolean; breachRecorded?: boolean } = {},
 ): TimerPoint {
   const points: TimerPoint[] = [];
   if (!done.reminded && now.getTime() < clock.reminderAt.getTime()) {
@@ -130,7 +131,12 @@ export function nextTimerPoint(
   }
   points.push({
     step: "breach",
-    at: now.getTime() <= clock.deadline.getTime() ? clock.deadline : nextEscalationAt(now, rules),
+    at:
+      now.getTime() <= clock.deadline.getTime()
+        ? clock.deadline
+        : done.breachRecorded
+          ? nextEscalationAt(now, rules)
+          : now,
   });
   const order: TimerStep[] = ["remind", "urgent-target", "breach"];
   return points.reduce((best, point) =>

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
-import { addWorkingDays, osloEndOfDay } from "../../functions/domain/calendar";
+import { addWorkingDays, osloDate, osloEndOfDay } from "../../functions/domain/calendar";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import {
   escalateUrgentTarget,
@@ -104,6 +104,35 @@ describe("the deadline timer's next point", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("past the deadline, calls for the breach at once until it is recorded, then at the next working day's end", () => {
+    fc.assert(
+      fc.property(
+        arbitraryCase,
+        fc.boolean(),
+        ({ start, priority, offsetHours, reminded }, breachRecorded) => {
+          const clockStartDate = start.toISOString().slice(0, 10);
+          const legal = legalClockFor({ clockStartDate, priority }, config.legalClock);
+          // Anywhere from just after the deadline to a month past it (a forward that arrives late).
+          const now = new Date(legal.deadline.getTime() + 1 + offsetHours * 3_600_000);
+          const point = nextTimerPoint(legal, now, rules, {
+            reminded,
+            urgentTargetEscalated: false,
+            breachRecorded,
+          });
+
+          expect(point.step).toBe("breach");
+          if (breachRecorded) {
+            expect(point.at.getTime()).toBeGreaterThan(now.getTime());
+            expect(point.at).toEqual(osloEndOfDay(osloDate(point.at)));
+          } else {
+            expect(point.at).toEqual(now);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
