@@ -34,9 +34,21 @@ export const CLIENT_TIMEOUTS = {
 } as const;
 const failFast = { requestHandler: { ...CLIENT_TIMEOUTS }, maxAttempts: 1 };
 
+/**
+ * The client without the SDK's logger middleware. Frist gives the SDK no logger, yet that middleware
+ * still copies every call's input and output through the sensitive-data filter (walking the whole
+ * item against the service's schema) to hand both to the no-op logger: measurable work on every
+ * DynamoDB, SES and Step Functions call for nothing. (A logger given to the SDK would also log
+ * items, i.e. health data, which the handlers' logger never does.)
+ */
+function withoutSdkLogging<C extends { middlewareStack: { remove(name: string): boolean } }>(client: C): C {
+  client.middlewareStack.remove("loggerMiddleware");
+  return client;
+}
+
 /** A DynamoDB client with Frist's timeouts (the contract tests build theirs here too). */
 export function dynamoClient(config: ConstructorParameters<typeof DynamoDBClient>[0] = {}): DynamoDBClient {
-  const client = traced(new DynamoDBClient({ ...failFast, ...config }));
+  const client = traced(withoutSdkLogging(new DynamoDBClient({ ...failFast, ...config })));
   returnConsumedCapacity(client);
   return client;
 }
@@ -59,7 +71,7 @@ export function dynamoDocumentClient(): DynamoDBDocumentClient {
 let sfn: SFNClient | undefined;
 /** The Step Functions client (starting executions, task callbacks, recovery). */
 export function stepFunctionsClient(): SFNClient {
-  sfn ??= withNamedFaults(traced(new SFNClient({ ...failFast })), workflowFault);
+  sfn ??= withNamedFaults(traced(withoutSdkLogging(new SFNClient({ ...failFast }))), workflowFault);
   return sfn;
 }
 
@@ -72,10 +84,12 @@ let ses: SESClient | undefined;
 export function sesClient(): SESClient {
   ses ??= withNamedFaults(
     traced(
-      new SESClient({
-        requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true },
-        maxAttempts: 1,
-      }),
+      withoutSdkLogging(
+        new SESClient({
+          requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true },
+          maxAttempts: 1,
+        }),
+      ),
     ),
     mailFault,
   );

@@ -92,9 +92,9 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
 
   const actor: Actor = { kind: "portal", id: request.portal };
   const hash = bodyHash(request.body);
-  const earlier = await deps.store.getIdempotencyRecord(request.portal, request.idempotencyKey);
-  if (earlier) return replay(deps, earlier, hash);
-
+  // No read of the key first: the write below is conditional on the key being new and all-or-nothing,
+  // so a retry is found by that write failing, and a new referral (nearly every request) costs one
+  // DynamoDB call instead of two.
   const referralId = deps.newReferralId();
   const receivedAt = now.toISOString();
   const startDate = clockStartDate(submission, now);
@@ -145,7 +145,8 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     await deps.store.createReferral(referral, idempotency, event, tallyOfReceipt(referral));
   } catch (error) {
     if (!(error instanceof IdempotencyKeyTaken)) throw error;
-    // A concurrent retry with the same key won the race: answer as it did.
+    // The key was used before (a retry), or by a concurrent request that won the race: answer as
+    // that request did, or 409 for another body.
     const winner = await deps.store.getIdempotencyRecord(request.portal, request.idempotencyKey);
     if (!winner) throw error;
     return replay(deps, winner, hash);

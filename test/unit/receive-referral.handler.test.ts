@@ -4,7 +4,13 @@
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -101,10 +107,17 @@ describe("POST /referrals handler", () => {
     });
   });
 
-  it("replays the stored 202 for a retry with the same key and body, and writes nothing", async () => {
-    // Prepare
+  it("replays the stored 202 for a retry with the same key and body: its write is refused whole, nothing else is written", async () => {
+    // Prepare: the key is taken, so the all-or-nothing write conditional on a new key is refused.
     const body = sampleReferral();
     const stored = { referralId: "r-1", status: "received", receivedAt: "2026-11-20T10:00:00.000Z" };
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: "cancelled",
+        $metadata: {},
+        CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }, { Code: "None" }],
+      }),
+    );
     dynamo
       .on(GetCommand)
       .resolves({ Item: { bodyHash: bodyHash(body), referralId: "r-1", response: stored } });
@@ -116,10 +129,30 @@ describe("POST /referrals handler", () => {
     // Assess
     expect(response.statusCode).toBe(202);
     expect(JSON.parse(response.body)).toEqual(stored);
-    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it("reads nothing before writing a new referral: one conditional write, then the workflow", async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn" });
+
+    const response = await handler(post(sampleReferral()));
+
+    expect(response.statusCode).toBe(202);
+    expect(dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(["TransactWriteCommand"]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
   it("answers 409 when the key was used with another body", async () => {
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: "cancelled",
+        $metadata: {},
+        CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }, { Code: "None" }],
+      }),
+    );
     dynamo.on(GetCommand).resolves({ Item: { bodyHash: "another", referralId: "r-1", response: {} } });
 
     const response = await handler(post(sampleReferral()));
@@ -130,10 +163,10 @@ describe("POST /referrals handler", () => {
   });
 
   it("answers a concurrent duplicate that lost the race as the winner did", async () => {
-    // Prepare: the key is free when read, taken when written.
+    // Prepare: the key is taken by the time this request writes.
     const body = sampleReferral();
     const winner = { bodyHash: bodyHash(body), referralId: "r-win", response: { referralId: "r-win" } };
-    dynamo.on(GetCommand).resolvesOnce({}).resolves({ Item: winner });
+    dynamo.on(GetCommand).resolves({ Item: winner });
     dynamo.on(TransactWriteCommand).rejects(
       new TransactionCanceledException({
         message: "cancelled",
@@ -181,7 +214,9 @@ describe("POST /referrals handler", () => {
 
   it("answers 503 with Retry-After and no detail while DynamoDB does not answer, and logs no request data", async () => {
     // What the SDK leaves after its retries when the connection times out: no HTTP status at all.
-    dynamo.on(GetCommand).rejects(Object.assign(new Error("timeout 15038512282"), { name: "TimeoutError" }));
+    dynamo
+      .on(TransactWriteCommand)
+      .rejects(Object.assign(new Error("timeout 15038512282"), { name: "TimeoutError" }));
     const logged = vi.spyOn(process.stderr, "write").mockImplementation(() => true); // Powertools writes error lines to stderr itself
 
     const response = await handler(post(sampleReferral()));
@@ -196,7 +231,7 @@ describe("POST /referrals handler", () => {
 
   it("answers 500 without detail when the store refuses the request, and logs no request data", async () => {
     // A 4xx the SDK does not retry (a bug, e.g. a missing table): not an outage.
-    dynamo.on(GetCommand).rejects(
+    dynamo.on(TransactWriteCommand).rejects(
       Object.assign(new Error("boom with 15038512282"), {
         name: "ResourceNotFoundException",
         $metadata: { httpStatusCode: 400 },
