@@ -18,6 +18,18 @@ const oidcIssuerSchema = z.object({
   clientId: z.string().min(1).max(200),
 });
 
+/**
+ * A letter recipients' issuer (ID-porten, HelseID): optionally the scopes to ask for, since each
+ * names its own (ID-porten knows no `email`; HelseID gives the HPR number for a scope of its own).
+ */
+const recipientIssuerSchema = oidcIssuerSchema.extend({
+  scope: z
+    .string()
+    .regex(/^openid( [\x21-\x7e]+)*$/, "space-separated scopes, the first of them openid")
+    .max(500)
+    .optional(),
+});
+
 /** Staff beside the intake team: clerks (postal letters), operations, or more leads and assessors. */
 export const staffSchema = z
   .array(
@@ -45,7 +57,7 @@ export const identityProviderSchema = z.object({
 
 /** The OpenID issuers letter recipients sign in with: ID-porten-style (patients), HelseID-style (personnel). */
 export const recipientSignInSchema = z
-  .object({ patient: oidcIssuerSchema.optional(), professional: oidcIssuerSchema.optional() })
+  .object({ patient: recipientIssuerSchema.optional(), professional: recipientIssuerSchema.optional() })
   .default({});
 
 /** The deploy-time configuration of Frist, as read from the CDK context keys `frist:*`. */

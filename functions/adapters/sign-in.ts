@@ -31,7 +31,15 @@ import { header } from "./http";
 export { SESSION_COOKIE };
 export const SIGN_IN_COOKIE = "frist_signin";
 
-const providerSchema = z.object({ issuer: z.url(), clientId: z.string().min(1) });
+const providerSchema = z.object({
+  issuer: z.url(),
+  clientId: z.string().min(1),
+  /** The scopes to ask this provider for; default {@link DEFAULT_SCOPE}. */
+  scope: z.string().min(1).optional(),
+});
+
+/** What Frist asks a provider for unless its configuration names its own scopes. */
+export const DEFAULT_SCOPE = "openid profile email";
 /** SIGN_IN_PROVIDERS: one OpenID provider per audience; staff is required, the others optional. */
 export const signInProvidersSchema = z.object({
   staff: providerSchema,
@@ -158,7 +166,7 @@ export async function beginSignIn(
   await deps.sessions.savePendingSignIn(state, pending);
   const location = oidc.buildAuthorizationUrl(configuration, {
     redirect_uri: callbackUrl(deps.publicBaseUrl),
-    scope: "openid profile email",
+    scope: provider.scope ?? DEFAULT_SCOPE,
     response_type: "code",
     code_challenge: await oidc.calculatePKCECodeChallenge(pending.codeVerifier),
     code_challenge_method: "S256",

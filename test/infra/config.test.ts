@@ -19,6 +19,32 @@ describe("the Frist configuration", () => {
     expect(config.alarmEmail).toBeUndefined();
   });
 
+  it("takes the letter recipients' issuers with the scopes each is asked for, and refuses scopes without openid", () => {
+    const config = parseFristConfig(
+      reader({
+        "frist:recipientSignIn": {
+          patient: { issuer: "https://idporten.no", clientId: "frist-pasient", scope: "openid profile" },
+          professional: { issuer: "https://helseid-sts.nhn.no", clientId: "frist-helsepersonell" },
+        },
+      }),
+    );
+    expect(config.recipientSignIn.patient).toEqual({
+      issuer: "https://idporten.no",
+      clientId: "frist-pasient",
+      scope: "openid profile",
+    });
+    expect(config.recipientSignIn.professional?.scope).toBeUndefined();
+    expect(() =>
+      parseFristConfig(
+        reader({
+          "frist:recipientSignIn": {
+            patient: { issuer: "https://idporten.no", clientId: "frist-pasient", scope: "profile email" },
+          },
+        }),
+      ),
+    ).toThrow(/frist:recipientSignIn/);
+  });
+
   it("rejects a sender that is not an email address, naming the context key", () => {
     expect(() => parseFristConfig(reader({ "frist:senderEmail": "not-an-address" }))).toThrow(
       /frist:senderEmail/,

@@ -99,7 +99,7 @@ describe("federation to the hospital's provider", () => {
         clientSecretName: "frist/helseid-client-secret",
       },
       "frist:recipientSignIn": {
-        patient: { issuer: "https://idporten.no", clientId: "frist-pasient" },
+        patient: { issuer: "https://idporten.no", clientId: "frist-pasient", scope: "openid profile" },
       },
     },
   });
@@ -130,5 +130,6 @@ describe("federation to the hospital's provider", () => {
     );
     expect(text).toContain("https://idporten.no");
     expect(text).toContain("frist-pasient");
+    expect(text).toContain("openid profile");
   });
 });
