@@ -112,7 +112,14 @@ export async function planStartOfCare(
 
 /** RemindStartOfCare: the lead is reminded once, unless a start is already recorded. */
 export async function remindStartOfCare(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
+  deps: {
+    store: ReferralStore;
+    clock: Clock;
+    mailer: Mailer;
+    config: ClinicConfig;
+    /** PUBLIC_BASE_URL: the reminder links to the referral's staff page. */
+    publicBaseUrl?: string;
+  },
   referralId: string,
 ): Promise<{ started: boolean }> {
   const referral = await mustGetReferral(deps.store, referralId);
@@ -131,6 +138,11 @@ export async function remindStartOfCare(
         referralId,
         startOfCareDeadline: view.deadline,
         clinicName: deps.config.clinic.name,
+        ...(deps.publicBaseUrl
+          ? {
+              referralUrl: `${deps.publicBaseUrl.replace(/\/+$/, "")}/staff/referrals/${encodeURIComponent(referralId)}`,
+            }
+          : {}),
       }),
     );
   }

@@ -17,6 +17,9 @@ const TEXT = `{{#each paragraphs}}{{this}}
 
 Lenken åpner en side med henvisningen og et skjema for vurderingen. Ikke videresend denne e-posten: lenken gir tilgang til oppgaven.
 
+{{/if}}{{#if referralUrl}}Åpne henvisningen her (krever innlogging), og registrer oppstarten der:
+{{referralUrl}}
+
 {{/if}}{{clinicName}}
 `;
 
@@ -27,6 +30,9 @@ const HTML = `{{#> emailHtml}}
 {{#if taskUrl}}
 <p><a href="{{taskUrl}}">Åpne oppgaven</a></p>
 <p>Lenken åpner en side med henvisningen og et skjema for vurderingen. Ikke videresend denne e-posten: lenken gir tilgang til oppgaven.</p>
+{{/if}}
+{{#if referralUrl}}
+<p><a href="{{referralUrl}}">Åpne henvisningen</a> (krever innlogging), og registrer oppstarten der.</p>
 {{/if}}
 <p>{{clinicName}}</p>
 {{/emailHtml}}
@@ -72,18 +78,22 @@ function urgentSentence(input: StaffEmailInput): string[] {
 }
 
 function render(
-  input: StaffEmailInput & { taskUrl?: string },
+  input: StaffEmailInput & { taskUrl?: string; referralUrl?: string },
   subject: string,
   paragraphs: string[],
 ): StaffEmail {
   if (input.taskUrl !== undefined && !/^https?:\/\//i.test(input.taskUrl)) {
     throw new RangeError("taskUrl must be an http(s) URL");
   }
+  if (input.referralUrl !== undefined && !/^https?:\/\//i.test(input.referralUrl)) {
+    throw new RangeError("referralUrl must be an http(s) URL");
+  }
   const fullSubject = input.urgent ? `${URGENT_PREFIX}${subject}` : subject;
   const view = {
     subject: fullSubject,
     paragraphs,
     taskUrl: input.taskUrl,
+    referralUrl: input.referralUrl,
     clinicName: input.clinicName,
   };
   return { subject: fullSubject, text: renderText(view), html: renderHtml(view) };
@@ -177,6 +187,8 @@ export interface StartOfCareEmailInput {
   referralId: string;
   startOfCareDeadline: IsoDate;
   clinicName: string;
+  /** The referral's staff page (opens after sign-in), where the start is recorded. */
+  referralUrl?: string;
 }
 
 /**
@@ -186,7 +198,11 @@ export interface StartOfCareEmailInput {
 export function renderStartOfCareReminderEmail(input: StartOfCareEmailInput): StaffEmail {
   const due = formatNorwegianDate(input.startOfCareDeadline);
   return render(
-    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName },
+    {
+      dueDate: input.startOfCareDeadline,
+      clinicName: input.clinicName,
+      ...(input.referralUrl ? { referralUrl: input.referralUrl } : {}),
+    },
     "Påminnelse: frist for oppstart av helsehjelp nærmer seg",
     [
       "Påminnelse: fristen for oppstart av helsehjelp nærmer seg.",

@@ -96,6 +96,11 @@ describe("the start-of-care timer", () => {
     expect(mailer.sent.map((email) => email.to)).toEqual([LEAD]);
     const email = mailer.sent[0];
     expect(email?.text).toContain("Fristen for oppstart er 27. juni 2025");
+    // It links to the referral's staff page (after sign-in), where the start is recorded.
+    expect(email?.text).toContain("https://frist.example/prod/staff/referrals/ref-1");
+    expect(email?.html).toContain(
+      '<a href="https://frist.example/prod/staff/referrals/ref-1">Åpne henvisningen</a>',
+    );
     expect(`${email?.subject}${email?.text}${email?.html}`).not.toMatch(/Kari|Nordmann|15038512282/);
     expect(store.eventTypesOf("ref-1")).toEqual(["start-of-care-reminded"]);
   });
