@@ -4,12 +4,15 @@
  * real local Step Functions endpoint, whose executions start and wait at their first task, so the
  * figure is the API's own work) and with the workflow running (each accepted referral's PlanIntake
  * and NotifyAssessors, three emails included, run in the same process while the next POSTs arrive).
- * PutItem runs before and after, and the ratio is to their mean: the machine's load drifts.
+ * PutItem runs before and after, and the ratio is to their mean: the machine's load drifts. Both
+ * are driven from a worker thread (intake-load.ts), so the client's work is not counted against the
+ * stack's one thread.
  */
 import { performance } from "node:perf_hooks";
-import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { Worker } from "node:worker_threads";
 import type { LocalStack } from "../../lib/local/local-stack";
 import { sampleReferral } from "../support/http";
+import type { LoadPhase, LoadTarget } from "./intake-load";
 
 /** Throughput and latency of one measured phase. */
 export interface Figures {
@@ -19,6 +22,12 @@ export interface Figures {
   p99: number;
   /** 503 answers retried (a dependency too slow under the machine's load). */
   unavailable?: number;
+  /**
+   * Milliseconds the local stack's thread (API emulation, handlers, workflow engine: one Node
+   * thread) was busy per request, from its event-loop utilisation over the phase. Its inverse bounds
+   * the throughput whatever DynamoDB Local does.
+   */
+  stackBusyMsPerRequest?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -70,60 +79,41 @@ export async function measureIntake(
   stack: LocalStack,
   options: { requests: number; concurrency: number; warmup: number },
 ): Promise<IntakeFigures> {
-  const dynamo = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint });
-  const table = stack.tableNames[0] ?? "";
-  const referral = JSON.stringify(sampleReferral());
-  const runId = Date.now().toString(36);
   const { requests, concurrency, warmup } = options;
-
-  const putItem = (i: number) =>
-    dynamo
-      .send(
-        new PutItemCommand({
-          TableName: table,
-          Item: { pk: { S: `BENCH#${runId}#${i}` }, sk: { S: "BENCH" }, body: { S: referral } },
-        }),
-      )
-      .then(() => undefined);
-  // A portal retries a 503 (a dependency did not answer in time) with the same key, as the contract
-  // says; each such answer is counted and shown beside the figures.
-  let unavailable = 0;
-  const postReferral = (prefix: string) => async (i: number) => {
-    for (let attempt = 1; ; attempt++) {
-      const response = await fetch(`${stack.apiUrl}/referrals`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": `${prefix}-${runId}-${i}` },
-        body: referral,
-      });
-      await response.arrayBuffer();
-      if (response.status === 202) return;
-      if (response.status !== 503 || attempt >= 5) {
-        throw new Error(`POST /referrals answered ${response.status}`);
-      }
-      unavailable += 1;
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-    }
+  const target: LoadTarget = {
+    dynamodbEndpoint: stack.dynamodbEndpoint,
+    table: stack.tableNames[0] ?? "",
+    apiUrl: stack.apiUrl,
+    referral: JSON.stringify(sampleReferral()),
+    runId: Date.now().toString(36),
   };
+  const load = startLoad(target);
+  // The stack's thread is this one; the client is in the worker.
+  const withStackBusy = async (phase: LoadPhase): Promise<Figures> => {
+    const before = performance.eventLoopUtilization();
+    const figures = await load.run(phase);
+    const busy = performance.eventLoopUtilization(before).active;
+    return { ...figures, stackBusyMsPerRequest: busy / figures.requests };
+  };
+  const putItem = (count: number, offset: number) =>
+    withStackBusy({ op: "putItem", count, concurrency, offset });
+  const postReferrals = (count: number, prefix: string) =>
+    withStackBusy({ op: "post", count, concurrency, prefix });
 
   try {
     // DynamoDB Local is Java: its JIT needs far more than a few calls before PutItem runs at speed.
-    await measure(warmup * 10, concurrency, (i) => putItem(-1 - i));
-    await measure(warmup, concurrency, postReferral("warmup"));
+    await putItem(warmup * 10, -10 * warmup);
+    await postReferrals(warmup, "warmup");
     await stack.activity.settled();
 
-    const putItemBefore = await measure(requests, concurrency, putItem);
+    const putItemBefore = await putItem(requests, 0);
     stack.activity.holdWorkflow();
-    unavailable = 0;
-    const postWorkflowHeld = { ...(await measure(requests, concurrency, postReferral("held"))), unavailable };
+    const postWorkflowHeld = await postReferrals(requests, "held");
     stack.activity.releaseWorkflow();
     await stack.activity.settled(200);
-    unavailable = 0;
-    const postWorkflowRunning = {
-      ...(await measure(requests, concurrency, postReferral("running"))),
-      unavailable,
-    };
+    const postWorkflowRunning = await postReferrals(requests, "running");
     await stack.activity.settled(200);
-    const putItemAfter = await measure(requests, concurrency, (i) => putItem(requests + i));
+    const putItemAfter = await putItem(requests, requests);
 
     const base = (putItemBefore.throughput + putItemAfter.throughput) / 2;
     return {
@@ -136,6 +126,29 @@ export async function measureIntake(
     };
   } finally {
     stack.activity.releaseWorkflow();
-    dynamo.destroy();
+    await load.close();
   }
+}
+
+/** The client worker (intake-load.ts), one phase at a time. */
+function startLoad(target: LoadTarget) {
+  const worker = new Worker(new URL("./intake-load.ts", import.meta.url), { workerData: target });
+  return {
+    run(phase: LoadPhase): Promise<Figures> {
+      return new Promise((resolve, reject) => {
+        const onError = (error: Error) => reject(error);
+        worker.once("error", onError);
+        worker.once("message", (answer: { figures?: Figures; error?: string }) => {
+          worker.off("error", onError);
+          if (answer.figures) resolve(answer.figures);
+          else reject(new Error(answer.error ?? "the intake load worker failed"));
+        });
+        worker.postMessage(phase);
+      });
+    },
+    async close(): Promise<void> {
+      worker.postMessage("close");
+      await worker.terminate();
+    },
+  };
 }

@@ -30,6 +30,10 @@ const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
 const COLD_FUNCTIONS = process.env.BENCH_COLD_FUNCTIONS?.split(",").map((name) => name.trim());
 const YEAR_REFERRALS = Number(process.env.BENCH_YEAR_REFERRALS ?? 1925);
 
+/** A phase's busy time of the stack's thread per request. */
+const busyOf = (figures: { stackBusyMsPerRequest?: number }) =>
+  `${(figures.stackBusyMsPerRequest ?? Number.NaN).toFixed(2)} ms`;
+
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -168,6 +172,7 @@ if (intake) {
     `\nintake: ${REQUESTS} requests per phase, ${CONCURRENCY} at a time; PutItem before ${intake.putItemBefore.throughput.toFixed(0)} and after ${intake.putItemAfter.throughput.toFixed(0)} req/s.` +
       `\n  "held": each POST's StartExecution reaches the real local engine; its executions wait at their first task.` +
       `\n  503 answers retried: ${intake.postWorkflowHeld.unavailable ?? 0} held, ${intake.postWorkflowRunning.unavailable ?? 0} running.` +
+      `\n  the stack's one thread busy per request: ${busyOf(intake.postWorkflowHeld)} held, ${busyOf(intake.postWorkflowRunning)} running (PutItem: ${busyOf(intake.putItemBefore)}); the client runs in a worker thread.` +
       `\n  "running": each accepted referral's PlanIntake and NotifyAssessors (3 emails) run in the same process.`,
   );
 }
