@@ -12,7 +12,7 @@ import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { accessLog, clock, dependencies, store } from "../adapters/root";
 import { csrfTokenMatches, originAllowed } from "../domain/csrf";
-import { actorIdOf } from "../domain/session";
+import { actorIdOf, hasRole } from "../domain/session";
 import { recordStartOfCare } from "../domain/start-of-care";
 import { renderMessagePage } from "../views/message-pages";
 import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
@@ -108,7 +108,11 @@ export const handler = apiRoute(
     await logReferralView(deps, session.principal, referralId);
     const page = (status: number, extra: Parameters<typeof referralPageHtml>[1]) =>
       html(status, referralPageHtml(file, extra));
-    const context = { csrfToken: session.csrfToken, formAction: referralLinks(referralId).startOfCareAction };
+    const context = {
+      csrfToken: session.csrfToken,
+      formAction: referralLinks(referralId).startOfCareAction,
+      lead: hasRole(session.principal, ["lead"]),
+    };
     switch (result.kind) {
       case "invalid":
         return page(400, { ...context, errors: result.issues, values: formFields(body) });

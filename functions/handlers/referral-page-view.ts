@@ -24,6 +24,8 @@ export const referralLinks = (referralId: string) => ({
   startOfCareAction: `../../referrals/${encodeURIComponent(referralId)}/start-of-care`,
   /** From POST /referrals/{id}/start-of-care: back to /staff/referrals/{id}. */
   fromStartOfCare: `../../staff/referrals/${encodeURIComponent(referralId)}`,
+  /** From either: the lead's /access-log/{id}. */
+  accessLog: `../../access-log/${encodeURIComponent(referralId)}`,
 });
 
 /** Records that `principal` read the referral's health data (before it is shown). */
@@ -47,6 +49,8 @@ export function referralPageHtml(
     errors?: Issue[];
     values?: Record<string, string>;
     notice?: string;
+    /** The reader is the lead: the page links to the referral's access log. */
+    lead?: boolean;
   },
 ): string {
   const startOfCare = startOfCareOf(file.referral);
@@ -66,5 +70,6 @@ export function referralPageHtml(
         }
       : {}),
     ...(context.notice ? { notice: context.notice } : {}),
+    ...(context.lead ? { accessLogHref: referralLinks(file.referral.referralId).accessLog } : {}),
   });
 }

@@ -9,6 +9,7 @@
 import { apiRoute, header, html, json } from "../adapters/http";
 import { accessLog, clock, dependencies, store } from "../adapters/root";
 import { referralView } from "../domain/referral-view";
+import { hasRole } from "../domain/session";
 import { renderMessagePage } from "../views/message-pages";
 import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
 
@@ -50,6 +51,7 @@ export const handler = apiRoute(
       referralPageHtml(file, {
         csrfToken: session.csrfToken,
         formAction: referralLinks(referralId).startOfCareAction,
+        lead: hasRole(session.principal, ["lead"]),
       }),
     );
   },

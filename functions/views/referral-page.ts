@@ -14,6 +14,9 @@ import { htmlTemplate } from "./engine";
 
 const PAGE = `{{#> page title="Henvisning"}}
 <h1>Henvisning {{referralId}}</h1>
+{{#if accessLogHref}}
+<p><a href="{{accessLogHref}}">Tilgangslogg: hvem har åpnet henvisningen</a></p>
+{{/if}}
 {{#if notice}}
 <div class="banner at-risk" role="status"><h2>{{notice}}</h2></div>
 {{/if}}
@@ -151,6 +154,8 @@ export interface ReferralPageInput {
   form?: { action: string; csrfToken: string; errors?: Issue[]; values?: Record<string, string> };
   /** A confirmation at the top ("Oppstart registrert"). */
   notice?: string;
+  /** The referral's access log, for the lead (relative to the page). */
+  accessLogHref?: string;
 }
 
 /** Renders the staff referral page. */
@@ -165,6 +170,7 @@ export function renderReferralPage(input: ReferralPageInput): string {
   const errors = input.form?.errors ?? [];
   return template({
     referralId: referral.referralId,
+    accessLogHref: input.accessLogHref,
     notice: input.notice,
     errors,
     status: STATUS_LABELS[referral.status] ?? referral.status,

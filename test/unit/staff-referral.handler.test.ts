@@ -57,6 +57,7 @@ let record: Handler;
 const REFERRAL_ID = "0f8e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
 const ASSESSOR = "A".repeat(43);
 const CLERK = "C".repeat(43);
+const LEAD = "L".repeat(43);
 const TOKEN = "session-csrf-token";
 const PATIENT = "Kari Nordmann";
 
@@ -171,6 +172,7 @@ describe("GET /staff/referrals/{id}", () => {
     );
     expect(answer.body).toContain(`name="csrfToken" value="${TOKEN}"`);
     expect(answer.body).not.toContain("15038512282");
+    expect(answer.body).not.toContain("access-log"); // the access log is the lead's
     expect(signedIn.accessEvents).toEqual([
       {
         referralId: REFERRAL_ID,
@@ -182,6 +184,24 @@ describe("GET /staff/referrals/{id}", () => {
         outcome: "viewed",
       } satisfies AccessEvent,
     ]);
+  });
+
+  it("links the lead to the referral's access log", async () => {
+    signedIn.sessions.set(LEAD, {
+      ...(signedIn.sessions.get(ASSESSOR) as object),
+      principal: {
+        kind: "staff",
+        subject: "l",
+        email: "lead@klinikk.example",
+        name: "Lead",
+        roles: ["assessor", "lead"],
+      },
+    });
+
+    const answer = await view(LEAD);
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toContain(`href="../../access-log/${REFERRAL_ID}"`);
   });
 
   it("answers scripts the staff view as JSON with the session's token, logged like the page", async () => {
