@@ -267,6 +267,12 @@ export interface ApiLocalOptions {
   portals?: readonly LocalPortal[];
   /** The region signatures are scoped to; default "eu-north-1". */
   region?: string;
+  /**
+   * Local-only paths (not in the template, under `/_local/`) that answer `GET` with 303 to another local
+   * server's page: sign-in returns only to a path of the API, so the operations page, served by the local
+   * Step Functions endpoint, is returned to through one of these.
+   */
+  localRedirects?: Readonly<Record<`/_local/${string}`, string>>;
 }
 
 /** A running API emulation. */
@@ -310,7 +316,11 @@ export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal>
     const pathOnly = url.split("?")[0] ?? "/";
     const match = matchRoute(options.routes, request.method, pathOnly);
     let response: ProxyResponse;
-    if (!match) {
+    const redirect =
+      request.method === "GET" ? options.localRedirects?.[pathOnly as `/_local/${string}`] : undefined;
+    if (!match && redirect) {
+      response = { statusCode: 303, headers: { location: redirect, "cache-control": "no-store" }, body: "" };
+    } else if (!match) {
       response = {
         statusCode: 403,
         headers: {

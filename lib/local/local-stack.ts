@@ -37,7 +37,7 @@ import {
 import { readSavedClock, writeSavedClock } from "./execution-files";
 import { createLambdaRuntime } from "./lambda-local";
 import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
-import { type OperationsViewer, operationsAccess } from "./operations-access";
+import { OPERATIONS_RETURN_PATH, type OperationsViewer, operationsAccess } from "./operations-access";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
 import { DEFAULT_LOCAL_PORTALS, type LocalPortal, validateLocalPortals } from "./portal-signing";
 import { recoverySection } from "./recovery-section";
@@ -463,6 +463,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(workflowDir ? { dataDir: workflowDir } : {}),
       // The API's host name, so a browser signed in there sends its session cookie to this page too.
       host: "localhost",
+      // Only a signed-in operations person or the lead sees the page (ids, deadlines, counts).
+      admitPage: async (request) => {
+        const admission = await access.page(request.headers);
+        return admission.show ? undefined : admission;
+      },
       operationsPage: async (engine, request) =>
         renderOperationsPage(
           await operationsPageData(
@@ -505,6 +510,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       now: () => clock.now(),
       portals,
       region,
+      // Sign-in returns to the API; this path sends the browser on to the operations page.
+      localRedirects: { [OPERATIONS_RETURN_PATH]: sfn.operationsUrl },
       port: requestedPort === 0 ? (lastPorts.api ?? 0) : requestedPort,
       ...(requestLog ? { log: requestLog } : {}),
     }).catch(async (error: unknown) => {
@@ -515,6 +522,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           now: () => clock.now(),
           portals,
           region,
+          localRedirects: { [OPERATIONS_RETURN_PATH]: sfn.operationsUrl },
           port: 0,
           ...(requestLog ? { log: requestLog } : {}),
         });

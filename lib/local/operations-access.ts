@@ -1,6 +1,9 @@
 /**
- * Who may use the local operations page's resume action: a signed-in operations person or the clinic
- * lead, as on the other staff forms. The page is served by the local Step Functions endpoint on the
+ * Who may open the local operations page and use its resume action: a signed-in operations person or
+ * the clinic lead, as on the other staff pages. Without a session `GET` of the page answers 303 to
+ * sign-in for a browser (and comes back to the page through the API's `/_local/operations`), 401 JSON
+ * otherwise; another role gets a 403 page; before DynamoDB Local is up, 503. Nothing of the page (ids,
+ * deadlines, counts) is rendered before that. The page is served by the local Step Functions endpoint on the
  * same host name as the API, so the browser sends the API's session cookie along; the session is read
  * from the same store the handlers use (DynamoDB Local). A resume post must carry the session's
  * anti-forgery token (form field `csrfToken`, or `X-CSRF-Token` with JSON) and, when the browser names
@@ -13,8 +16,14 @@ import { resolveSession, signInUrl } from "../../functions/adapters/sign-in";
 import { csrfTokenMatches, originAllowed } from "../../functions/domain/csrf";
 import { actorIdOf, hasRole, type SessionStore, type StaffRole } from "../../functions/domain/session";
 
-/** The roles that may resume a referral by hand. */
+/** The roles that may open the page and resume a referral by hand. */
 export const RESUME_ROLES: readonly StaffRole[] = ["operations", "lead"];
+
+/**
+ * The API path sign-in returns to for the operations page (sign-in returns only to the API's own
+ * paths); the local API emulation answers it with 303 to the page.
+ */
+export const OPERATIONS_RETURN_PATH = "/_local/operations";
 
 /** Who looks at the page, as far as the resume action goes. */
 export type OperationsViewer =
@@ -37,9 +46,22 @@ export interface ResumeRefusal {
   body: string;
 }
 
-/** The resume action's gate: who is viewing the page, and whether a post may resume. */
+/** What `GET` of the page answers: the page for an allowed viewer, else the refusal. */
+export type PageAdmission =
+  | { show: true; viewer: Extract<OperationsViewer, { kind: "allowed" }> }
+  | {
+      show: false;
+      status: 303 | 401 | 403 | 503;
+      headers: Record<string, string>;
+      contentType: string;
+      body: string;
+    };
+
+/** The page's gate: who is viewing it, whether it is shown, and whether a post may resume. */
 export interface OperationsAccess {
   viewer(headers: IncomingHttpHeaders): Promise<OperationsViewer>;
+  /** Whether `GET` of the page shows it to the one asking. */
+  page(headers: IncomingHttpHeaders): Promise<PageAdmission>;
   /** Undefined when the post may go on; else the refusal to answer with. */
   admit(request: ResumeRequest): Promise<ResumeRefusal | undefined>;
 }
@@ -75,24 +97,67 @@ export function operationsAccess(deps: {
     const sessions = deps.sessions();
     const session = sessions ? await resolveSession({ sessions }, asEvent(headers)) : undefined;
     if (!session)
-      return { kind: "signed-out", signInUrl: signInUrl(deps.apiUrl(), "staff", "/auth/session") };
+      return { kind: "signed-out", signInUrl: signInUrl(deps.apiUrl(), "staff", OPERATIONS_RETURN_PATH) };
     const who = actorIdOf(session.principal);
     if (!hasRole(session.principal, RESUME_ROLES)) return { kind: "forbidden", who };
     return { kind: "allowed", who, csrfToken: session.csrfToken };
   };
+  const html = "text/html; charset=utf-8";
+  const noStore = { "cache-control": "no-store" };
   return {
     viewer,
+    async page(headers) {
+      const accept = (headerOf(headers, "accept") ?? "").toLowerCase();
+      const browser = accept.split(",").some((part) => part.split(";")[0]?.trim() === "text/html");
+      if (!deps.sessions()) {
+        return {
+          show: false,
+          status: 503,
+          headers: { ...noStore, "retry-after": "5" },
+          contentType: browser ? html : "application/json",
+          body: browser
+            ? page("Not ready", "The local stack is still starting. Try again.")
+            : JSON.stringify({ error: "unavailable" }),
+        };
+      }
+      const seen = await viewer(headers);
+      if (seen.kind === "allowed") return { show: true, viewer: seen };
+      if (seen.kind === "forbidden") {
+        return {
+          show: false,
+          status: 403,
+          headers: noStore,
+          contentType: html,
+          body: page("Not allowed", "The operations page is for operations and the clinic lead."),
+        };
+      }
+      return browser
+        ? {
+            show: false,
+            status: 303,
+            headers: { ...noStore, location: seen.signInUrl },
+            contentType: html,
+            body: "",
+          }
+        : {
+            show: false,
+            status: 401,
+            headers: noStore,
+            contentType: "application/json",
+            body: JSON.stringify({ error: "unauthenticated", message: "sign in first" }),
+          };
+    },
     async admit(request) {
       const refuse = (status: ResumeRefusal["status"], error: string, title: string, text: string) =>
         request.fromForm
           ? {
               status,
-              contentType: "text/html; charset=utf-8",
+              contentType: html,
               body: page(
                 title,
                 text,
                 status === 401
-                  ? { href: signInUrl(deps.apiUrl(), "staff", "/auth/session"), text: "Sign in" }
+                  ? { href: signInUrl(deps.apiUrl(), "staff", OPERATIONS_RETURN_PATH), text: "Sign in" }
                   : undefined,
               ),
             }

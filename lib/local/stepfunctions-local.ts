@@ -1069,6 +1069,15 @@ export interface StepFunctionsLocalOptions {
   dataDir?: string;
   /** Renders `GET /` (the local stack's operations page) for a request; default: the executions alone. */
   operationsPage?: (engine: LocalStepFunctions, request: { headers: IncomingHttpHeaders }) => Promise<string>;
+  /**
+   * Whether `GET /` may show the page to this request (the local stack: a signed-in operations person or
+   * lead): undefined, or the answer to send instead, checked before the page is rendered. Absent: open.
+   */
+  admitPage?: (request: {
+    headers: IncomingHttpHeaders;
+  }) => Promise<
+    { status: number; headers: Record<string, string>; contentType: string; body: string } | undefined
+  >;
   /** The reconciler: the operations page lists what needs attention and resumes a referral with it. */
   recovery?: {
     inspect(): Promise<RecoveryVerdict[]>;
@@ -1110,15 +1119,20 @@ export async function startStepFunctionsLocal(
   server.removeAllContentTypeParsers();
   server.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
 
-  server.get("/", async (request, reply) =>
-    reply
+  server.get("/", async (request, reply) => {
+    // Who may see it comes first: nothing of the page is read for anyone else.
+    const refused = await options.admitPage?.({ headers: request.headers });
+    if (refused) {
+      return reply.code(refused.status).headers(refused.headers).type(refused.contentType).send(refused.body);
+    }
+    return reply
       .type("text/html; charset=utf-8")
       .send(
         options.operationsPage
           ? await options.operationsPage(engine, { headers: request.headers })
           : operationsPage(engine),
-      ),
-  );
+      );
+  });
   server.post("/recovery/resume", async (request, reply) => {
     const raw = typeof request.body === "string" ? request.body : "";
     const fromForm = String(request.headers["content-type"] ?? "").startsWith(

@@ -1,14 +1,19 @@
 /**
  * The local operations page on a running stack, after a fortnight of simulated time: executions by
  * state, a referral past its deadline and one nearing it, the statistics chart, and the patient's
- * letter waiting to be posted; then a screenshot with Debian's Chromium (test-results/).
+ * letter waiting to be posted; then a screenshot with Debian's Chromium (test-results/). The page is
+ * for a signed-in operations person or the lead: anyone else is sent to sign in (a browser) or gets
+ * 401 (a script) or 403 (another role), with nothing of the page.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
-import { eventually, postDecisionJson, sampleReferral } from "../support/http";
+import { eventually, fetchAs, postDecisionJson, sampleReferral, signIn } from "../support/http";
+
+/** The operations person of cdk.json's frist:staff. */
+const OPERATIONS = "per.berg@smerteklinikk.example";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = new URL("../../test-results/operations-page.png", import.meta.url);
@@ -81,10 +86,34 @@ describe("the local operations page", () => {
     // Act: Tuesday 18 March, 10:00 in Oslo; the workflow records B's breach.
     await advanceTo(stack, "2025-03-18T09:00:00Z");
     await awaitFile(stack, b.referralId, (file) => file.deadlineBreached === true, "B's breach recorded");
+    const operations = await signIn(stack, OPERATIONS);
     const html = await eventually(async () => {
-      const page = await (await fetch(stack.operationsUrl)).text();
+      const page = await (await fetchAs(operations, stack.operationsUrl)).text();
       return page.includes(b.referralId) ? page : undefined;
     }, "the page listing B");
+
+    // Nobody else sees any of it: a browser is sent to sign in (back to the page), a script gets 401,
+    // an assessor 403; none of those answers holds an id.
+    const anonymousBrowser = await fetch(stack.operationsUrl, {
+      headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
+      redirect: "manual",
+    });
+    expect(anonymousBrowser.status).toBe(303);
+    const signInAt = new URL(anonymousBrowser.headers.get("location") ?? "");
+    expect(`${signInAt.origin}${signInAt.pathname}`).toBe(`${stack.apiUrl}/auth/login`);
+    const returnTo = await fetch(`${stack.apiUrl}${signInAt.searchParams.get("returnTo")}`, {
+      redirect: "manual",
+    });
+    expect(returnTo.status).toBe(303);
+    expect(returnTo.headers.get("location")).toBe(stack.operationsUrl);
+    const anonymousScript = await fetch(stack.operationsUrl);
+    expect(anonymousScript.status).toBe(401);
+    expect(await anonymousScript.json()).toMatchObject({ error: "unauthenticated" });
+    const assessorAnswer = await fetchAs(await signInAsAssessor(stack), stack.operationsUrl);
+    expect(assessorAnswer.status).toBe(403);
+    const refusals = [await anonymousBrowser.text(), await assessorAnswer.text()].join("\n");
+    for (const id of [a.referralId, b.referralId, d.referralId]) expect(refusals).not.toContain(id);
+    expect(refusals).not.toContain("past-deadline");
 
     // Assess
     // Three executions, none failed; B and D wait for their decisions (A follows its start of care;
@@ -123,8 +152,17 @@ describe("the local operations page", () => {
       ],
     });
     try {
+      // The browser opens the page, is sent to the local provider's form, signs in as operations and
+      // comes back to the page.
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(stack.operationsUrl);
+      expect(page.url().startsWith(stack.signIn.issuer)).toBe(true);
+      await page.getByLabel(/E-post/).fill(OPERATIONS);
+      await page.getByLabel("Passord").fill(stack.signIn.password);
+      await Promise.all([
+        page.waitForURL((url) => url.href === stack.operationsUrl),
+        page.getByRole("button", { name: "Logg inn" }).click(),
+      ]);
       await expect(page.locator("#statistics svg rect").count()).resolves.toBeGreaterThan(0);
       await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
     } finally {

@@ -146,6 +146,7 @@ describe("the API emulation over HTTP", () => {
       routes,
       port: 0,
       logError: () => undefined,
+      localRedirects: { "/_local/operations": "http://localhost:4010/" },
       invoke: async (fn, event) => {
         events.push({ fn, event });
         if (fn === "Broken") throw new Error("boom");
@@ -193,6 +194,16 @@ describe("the API emulation over HTTP", () => {
     expect(unknown.status).toBe(403);
     expect(await unknown.json()).toEqual({ message: "Missing Authentication Token" });
     expect(method.status).toBe(403);
+  });
+
+  it("sends a GET of a local-only return path on to its page, and nothing else of that path", async () => {
+    const redirected = await fetch(`${api.url}/_local/operations`, { redirect: "manual" });
+    const posted = await fetch(`${api.url}/_local/operations`, { method: "POST", redirect: "manual" });
+    const other = await fetch(`${api.url}/_local/elsewhere`, { redirect: "manual" });
+    expect(redirected.status).toBe(303);
+    expect(redirected.headers.get("location")).toBe("http://localhost:4010/");
+    expect(posted.status).toBe(403);
+    expect(other.status).toBe(403);
   });
 
   it("answers 502 when the function throws", async () => {

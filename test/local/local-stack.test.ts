@@ -23,7 +23,8 @@ describe("the local stack", () => {
     expect(openapi.status).toBe(200);
     expect(unknown.status).toBe(403);
     expect(mailbox.emails).toEqual([]);
-    expect(operations.status).toBe(200);
+    // The operations page is for a signed-in operations person or the lead (test/e2e/operations-page).
+    expect(operations.status).toBe(401);
     expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(stack.dynamodbEndpoint);
     expect(process.env.AWS_ENDPOINT_URL_SFN).toBe(stack.sfnEndpoint);
     expect(process.env.PUBLIC_BASE_URL).toBe(stack.apiUrl);

@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Session, SessionStore, StaffRole } from "../../functions/domain/session";
-import { operationsAccess, type ResumeRequest } from "../../lib/local/operations-access";
+import {
+  OPERATIONS_RETURN_PATH,
+  operationsAccess,
+  type ResumeRequest,
+} from "../../lib/local/operations-access";
 
 const now = new Date();
 const sessionOf = (roles: StaffRole[]): Session => ({
@@ -93,5 +97,60 @@ describe("the operations page's resume action", () => {
   it("answers 503 while the session store is not up yet", async () => {
     const starting = operationsAccess({ sessions: () => undefined, apiUrl: () => "http://localhost:3000" });
     expect((await starting.admit(request("operations", { token: "the-token" })))?.status).toBe(503);
+  });
+});
+
+describe("the operations page itself", () => {
+  const headersOf = (who: keyof typeof ids | undefined, accept: string) => ({
+    host: "localhost:4010",
+    accept,
+    ...(who ? { cookie: `frist_session=${ids[who]}` } : {}),
+  });
+  const BROWSER = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+
+  it("sends a browser without a session to sign in, coming back to the page through the API", async () => {
+    const admission = await access.page(headersOf(undefined, BROWSER));
+    expect(admission).toMatchObject({ show: false, status: 303, body: "" });
+    const location = admission.show ? "" : (admission.headers.location ?? "");
+    const url = new URL(location);
+    expect(`${url.origin}${url.pathname}`).toBe("http://localhost:3000/auth/login");
+    expect(url.searchParams.get("audience")).toBe("staff");
+    expect(url.searchParams.get("returnTo")).toBe(OPERATIONS_RETURN_PATH);
+  });
+
+  it("answers 401 JSON without a session when the caller is not a browser", async () => {
+    for (const accept of ["application/json", "*/*", ""]) {
+      expect(await access.page(headersOf(undefined, accept))).toEqual({
+        show: false,
+        status: 401,
+        headers: { "cache-control": "no-store" },
+        contentType: "application/json",
+        body: JSON.stringify({ error: "unauthenticated", message: "sign in first" }),
+      });
+    }
+  });
+
+  it("answers 403 to a signed-in clerk, naming who may see it", async () => {
+    const admission = await access.page(headersOf("clerk", BROWSER));
+    expect(admission).toMatchObject({ show: false, status: 403, contentType: "text/html; charset=utf-8" });
+    expect(admission.show ? "" : admission.body).toContain("for operations and the clinic lead");
+  });
+
+  it("shows the page to operations and to the lead, with their session's token", async () => {
+    for (const who of ["operations", "lead"] as const) {
+      expect(await access.page(headersOf(who, "*/*"))).toEqual({
+        show: true,
+        viewer: { kind: "allowed", who: "x@smerteklinikk.example", csrfToken: "the-token" },
+      });
+    }
+  });
+
+  it("answers 503 with Retry-After before DynamoDB Local is up", async () => {
+    const starting = operationsAccess({ sessions: () => undefined, apiUrl: () => "http://localhost:3000" });
+    expect(await starting.page(headersOf("operations", BROWSER))).toMatchObject({
+      show: false,
+      status: 503,
+      headers: { "retry-after": "5" },
+    });
   });
 });
