@@ -8,7 +8,7 @@ import {
   legalClockConfigSchema,
 } from "../functions/domain/clinic";
 import { intakePlanningConfigSchema } from "../functions/domain/intake-planning";
-import { STAFF_ROLES } from "../functions/domain/session";
+import { RECIPIENT_CLAIMS, STAFF_ROLES } from "../functions/domain/session";
 
 /** Default region: Stockholm is the AWS region nearest Norway, and keeps health data inside the EU/EEA. */
 export const DEFAULT_REGION = "eu-north-1";
@@ -55,9 +55,24 @@ export const identityProviderSchema = z.object({
   clientSecretName: z.string().min(1).max(512),
 });
 
-/** The OpenID issuers letter recipients sign in with: ID-porten-style (patients), HelseID-style (personnel). */
+/** The name of the ID-token claim that identifies a recipient (a JWT claim name, URIs included). */
+const claimNameSchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, "a claim name (1-200 printable characters)");
+
+/**
+ * The OpenID issuers letter recipients sign in with: ID-porten-style (patients), HelseID-style
+ * (personnel). `claim` names the ID-token claim that identifies the person; it defaults to the real
+ * providers' names (ID-porten `pid`, HelseID `helseid://claims/hpr/hpr_number`). The local stack
+ * does not read this: it passes its local provider's names.
+ */
 export const recipientSignInSchema = z
-  .object({ patient: recipientIssuerSchema.optional(), professional: recipientIssuerSchema.optional() })
+  .object({
+    patient: recipientIssuerSchema
+      .extend({ claim: claimNameSchema.default(RECIPIENT_CLAIMS.cloud.patient) })
+      .optional(),
+    professional: recipientIssuerSchema
+      .extend({ claim: claimNameSchema.default(RECIPIENT_CLAIMS.cloud.professional) })
+      .optional(),
+  })
   .default({});
 
 /** The deploy-time configuration of Frist, as read from the CDK context keys `frist:*`. */

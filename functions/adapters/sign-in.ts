@@ -36,6 +36,8 @@ const providerSchema = z.object({
   clientId: z.string().min(1),
   /** The scopes to ask this provider for; default {@link DEFAULT_SCOPE}. */
   scope: z.string().min(1).optional(),
+  /** A recipient provider's claim that identifies the person (national ID or HPR number). */
+  claim: z.string().min(1).optional(),
 });
 
 /** What Frist asks a provider for unless its configuration names its own scopes. */
@@ -227,7 +229,8 @@ export async function finishSignIn(
     }
     throw error;
   }
-  const principal = claims && principalFromClaims(pending.audience, claims);
+  const principal =
+    claims && principalFromClaims(pending.audience, claims, deps.providers[pending.audience]?.claim);
   if (!principal) return { ok: false, reason: "not-recognised", setCookies: clear };
 
   const sessionId = randomId();

@@ -48,15 +48,31 @@ export function sessionLive(session: Pick<Session, "expiresAt">, now: Date): boo
   return now.getTime() < Date.parse(session.expiresAt);
 }
 
+/** The recipient audiences, each known by one identifying claim of its provider's ID token. */
+export type RecipientAudience = Exclude<SignInAudience, "staff">;
+
+/**
+ * The claim that identifies a letter's recipient, by provider. ID-porten gives the national ID as
+ * `pid`; HelseID gives the HPR number as `helseid://claims/hpr/hpr_number` (NHN's claim reference);
+ * the local OpenID provider uses the short names `pid` and `hpr_number`, as HelseID's test tools show
+ * them. The cloud configuration defaults to the real names, the local stack passes the local ones.
+ */
+export const RECIPIENT_CLAIMS = {
+  cloud: { patient: "pid", professional: "helseid://claims/hpr/hpr_number" },
+  local: { patient: "pid", professional: "hpr_number" },
+} as const satisfies Record<"cloud" | "local", Record<RecipientAudience, string>>;
+
 /**
  * The claims of an ID token, mapped to a principal for the audience it signed in for. Staff roles
  * come from `cognito:groups` (Cognito's groups; the local provider sends the same claim); a patient
- * is known by `pid` (ID-porten), health personnel by `hpr_number` (HelseID). Undefined when the
+ * is known by the national ID in `identityClaim`, health personnel by the HPR number in
+ * `identityClaim` (default: the local provider's names, {@link RECIPIENT_CLAIMS}). Undefined when the
  * token does not identify someone of that audience.
  */
 export function principalFromClaims(
   audience: SignInAudience,
   claims: Record<string, unknown>,
+  identityClaim?: string,
 ): Principal | undefined {
   const subject = typeof claims.sub === "string" ? claims.sub : undefined;
   if (!subject) return undefined;
@@ -77,11 +93,12 @@ export function principalFromClaims(
       };
     }
     case "patient": {
-      const pid = typeof claims.pid === "string" && /^\d{11}$/.test(claims.pid) ? claims.pid : undefined;
+      const value = claims[identityClaim ?? RECIPIENT_CLAIMS.local.patient];
+      const pid = typeof value === "string" && /^\d{11}$/.test(value) ? value : undefined;
       return pid ? { kind: "patient", subject, nationalId: pid, ...(name ? { name } : {}) } : undefined;
     }
     case "professional": {
-      const hpr = hprOf(claims.hpr_number);
+      const hpr = hprOf(claims[identityClaim ?? RECIPIENT_CLAIMS.local.professional]);
       return hpr ? { kind: "professional", subject, hprNumber: hpr, ...(name ? { name } : {}) } : undefined;
     }
   }

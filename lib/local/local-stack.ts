@@ -23,7 +23,7 @@ import { DynamoSessionStore } from "../../functions/adapters/dynamo-sessions";
 import { DynamoWorklist } from "../../functions/adapters/dynamo-worklist";
 import { calendarRulesOf, parseClinicConfig } from "../../functions/domain/clinic";
 import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/recovery";
-import type { SessionStore } from "../../functions/domain/session";
+import { RECIPIENT_CLAIMS, type SessionStore } from "../../functions/domain/session";
 import { createFristApp } from "../app";
 import { staffAccountsOf } from "../config";
 import { type ApiLocal, startApiLocal } from "./api-local";
@@ -543,7 +543,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const oidc: OidcLocal = await startOidc(lastPorts.oidc).catch(() => startOidc(undefined));
     stoppers.push(() => oidc.stop());
     const localProvider = { issuer: oidc.issuer, clientId: oidc.clientId };
-    const signInProviders = { staff: localProvider, patient: localProvider, professional: localProvider };
+    // The local provider's claim names (the cloud's default to ID-porten's and HelseID's).
+    const signInProviders = {
+      staff: localProvider,
+      patient: { ...localProvider, claim: RECIPIENT_CLAIMS.local.patient },
+      professional: { ...localProvider, claim: RECIPIENT_CLAIMS.local.professional },
+    };
     lap("ses+sfn+api");
 
     const dynamo: DynamoDbLocal = await dynamoStart;

@@ -32,6 +32,7 @@ describe("the Frist configuration", () => {
       issuer: "https://idporten.no",
       clientId: "frist-pasient",
       scope: "openid profile",
+      claim: "pid",
     });
     expect(config.recipientSignIn.professional?.scope).toBeUndefined();
     expect(() =>
@@ -43,6 +44,37 @@ describe("the Frist configuration", () => {
         }),
       ),
     ).toThrow(/frist:recipientSignIn/);
+  });
+
+  it("reads each recipient provider's identifying claim, defaulting to ID-porten's pid and HelseID's HPR claim", () => {
+    const defaults = parseFristConfig(
+      reader({
+        "frist:recipientSignIn": {
+          patient: { issuer: "https://idporten.no", clientId: "frist-pasient" },
+          professional: { issuer: "https://helseid-sts.nhn.no", clientId: "frist-helsepersonell" },
+        },
+      }),
+    );
+    expect(defaults.recipientSignIn.patient?.claim).toBe("pid");
+    expect(defaults.recipientSignIn.professional?.claim).toBe("helseid://claims/hpr/hpr_number");
+    const broker = parseFristConfig(
+      reader({
+        "frist:recipientSignIn": {
+          professional: { issuer: "https://broker.example", clientId: "frist", claim: "hpr" },
+        },
+      }),
+    );
+    expect(broker.recipientSignIn.professional?.claim).toBe("hpr");
+    expect(broker.recipientSignIn.patient).toBeUndefined();
+    for (const claim of ["", "has space", "x".repeat(201)]) {
+      expect(() =>
+        parseFristConfig(
+          reader({
+            "frist:recipientSignIn": { patient: { issuer: "https://idporten.no", clientId: "c", claim } },
+          }),
+        ),
+      ).toThrow(/frist:recipientSignIn\.patient\.claim/);
+    }
   });
 
   it("rejects a sender that is not an email address, naming the context key", () => {

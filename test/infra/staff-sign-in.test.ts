@@ -100,6 +100,7 @@ describe("federation to the hospital's provider", () => {
       },
       "frist:recipientSignIn": {
         patient: { issuer: "https://idporten.no", clientId: "frist-pasient", scope: "openid profile" },
+        professional: { issuer: "https://helseid-sts.nhn.no", clientId: "frist-helsepersonell" },
       },
     },
   });
@@ -120,7 +121,7 @@ describe("federation to the hospital's provider", () => {
     expect(client?.Properties.SupportedIdentityProviders).toEqual(["COGNITO", "HelseID"]);
   });
 
-  it("passes the patients' issuer to the functions beside the staff pool", () => {
+  it("passes the patients' and personnel's issuers to the functions beside the staff pool, each with its identifying claim", () => {
     const taskPage = Object.values(template.Resources).find(
       (r) => r.Metadata?.["frist:entry"] === "functions/handlers/task-page.ts",
     );
@@ -131,5 +132,8 @@ describe("federation to the hospital's provider", () => {
     expect(text).toContain("https://idporten.no");
     expect(text).toContain("frist-pasient");
     expect(text).toContain("openid profile");
+    // Fn::Join parts: the claims are literal text in the JSON, ID-porten's and HelseID's defaults.
+    expect(text).toContain('\\"claim\\":\\"pid\\"');
+    expect(text).toContain('\\"claim\\":\\"helseid://claims/hpr/hpr_number\\"');
   });
 });

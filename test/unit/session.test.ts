@@ -8,6 +8,7 @@ import {
   authorOf,
   hasRole,
   principalFromClaims,
+  RECIPIENT_CLAIMS,
   SESSION_IDLE_MS,
   SESSION_MAX_MS,
   SIGNED_IN_PATH,
@@ -71,6 +72,37 @@ describe("principalFromClaims", () => {
     });
     expect(principalFromClaims("professional", { sub: "h", hpr_number: "12345678901" })).toBeUndefined();
     expect(principalFromClaims("staff", { email: "no-sub@example.org" })).toBeUndefined();
+  });
+
+  it("finds the HPR number in HelseID's claim when the provider names it, and not in the short name then", () => {
+    const helseId = RECIPIENT_CLAIMS.cloud.professional;
+    expect(helseId).toBe("helseid://claims/hpr/hpr_number");
+    expect(principalFromClaims("professional", { sub: "h", [helseId]: "1234567" }, helseId)).toMatchObject({
+      kind: "professional",
+      hprNumber: "1234567",
+    });
+    expect(principalFromClaims("professional", { sub: "h", hpr_number: "1234567" }, helseId)).toBeUndefined();
+    // The local provider's short name is the default.
+    expect(principalFromClaims("professional", { sub: "h", [helseId]: "1234567" })).toBeUndefined();
+    expect(
+      principalFromClaims(
+        "professional",
+        { sub: "h", hpr_number: "1234567" },
+        RECIPIENT_CLAIMS.local.professional,
+      ),
+    ).toMatchObject({ hprNumber: "1234567" });
+  });
+
+  it("finds the patient's national ID in the claim the provider names (ID-porten's pid, or another)", () => {
+    expect(
+      principalFromClaims("patient", { sub: "p", pid: "15038512282" }, RECIPIENT_CLAIMS.cloud.patient),
+    ).toMatchObject({ kind: "patient", nationalId: "15038512282" });
+    expect(principalFromClaims("patient", { sub: "p", fnr: "15038512282" }, "fnr")).toMatchObject({
+      kind: "patient",
+      nationalId: "15038512282",
+    });
+    expect(principalFromClaims("patient", { sub: "p", pid: "15038512282" }, "fnr")).toBeUndefined();
+    expect(principalFromClaims("patient", { sub: "p", fnr: "1503851228" }, "fnr")).toBeUndefined();
   });
 
   it("gives a patient or a professional no staff role", () => {
