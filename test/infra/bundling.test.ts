@@ -4,7 +4,10 @@
  * of that code, so an adapter or view pulled in by accident (a module with a side effect at load, a
  * table of every builder) shows here before it shows as a slower function.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { createFristApp } from "../../lib/app";
@@ -90,6 +93,44 @@ describe("a function's bundle", () => {
     expect(untraced).not.toContain("aws-xray-sdk-core");
     expect(traced).toContain("aws-xray-sdk-core");
     expect(traced).toContain("@aws-lambda-powertools/tracer");
+  });
+});
+
+describe("a bundle's pages", () => {
+  it("render with the shared page shell: the engine's partials and helpers survive tree-shaking", async () => {
+    // Prepare: the message pages bundled as a function bundles them (sideEffects: false lets esbuild
+    // drop modules nothing uses; the engine registers its shells as a side effect of its import).
+    const options = fristBundling(false);
+    const result = await build({
+      entryPoints: [path.join(REPO_ROOT, "functions/views/message-pages.ts")],
+      bundle: true,
+      write: false,
+      outfile: "index.mjs",
+      platform: "node",
+      format: "esm",
+      banner: { js: options.banner },
+      minify: true,
+      define: options.define,
+      logLevel: "silent",
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), "frist-bundle-"));
+    try {
+      const file = path.join(dir, "index.mjs");
+      writeFileSync(file, result.outputFiles[0]?.text ?? "");
+      const pages = (await import(pathToFileURL(file).href)) as {
+        renderMessagePage(input: { title: string; paragraphs: string[] }): string;
+      };
+
+      // Act
+      const page = pages.renderMessagePage({ title: "Fant ikke siden", paragraphs: ["Sjekk lenken."] });
+
+      // Assess
+      expect(page).toMatch(/^<!DOCTYPE html>/);
+      expect(page).toContain("<title>Fant ikke siden – Frist</title>");
+      expect(page).toContain("<p>Sjekk lenken.</p>");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
