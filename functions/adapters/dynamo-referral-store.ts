@@ -39,6 +39,7 @@ import type {
   TaskRecord,
 } from "../domain/records";
 import type { Month, MonthCounters, Tally } from "../domain/statistics";
+import { TTL_ATTRIBUTE } from "./dynamo-sessions";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -97,6 +98,22 @@ const staffEmailKey = (
   pk: `${email.about === "meeting" ? "MEETING" : "REFERRAL"}#${email.aboutId}`,
   sk: `STAFF_EMAIL#${email.kind}#${email.occurrence}#${email.to.toLowerCase()}`,
 });
+/**
+ * How long a staff email claim is kept after it was first claimed, as the table's TTL. The claim is
+ * what stops a retry from sending the email again, so it must outlive every attempt that could
+ * re-send the same occurrence: a step's own retries last minutes; a Standard execution, with every
+ * retry and timer leg in it, ends at the latest one year (365 days) after it started, so after the
+ * claim; the reconciler's resume starts a new execution from the referral's state, which re-attempts
+ * only the current stage's emails, keyed on that stage's task id or dates. 400 days covers the
+ * longest execution with a month to spare for a late resume; an occurrence re-attempted later than
+ * that (a referral resumed by hand more than a year on) is emailed again, once.
+ */
+export const STAFF_EMAIL_RETENTION_DAYS = 400;
+
+/** The TTL (epoch seconds) of a staff email claimed at `claimedAt` (wall clock). */
+export const staffEmailExpiry = (claimedAt: string): number =>
+  Math.ceil(Date.parse(claimedAt) / 1000) + STAFF_EMAIL_RETENTION_DAYS * 86_400;
+
 const agendaKey = (agendaId: string) => ({ pk: `AGENDA#${agendaId}`, sk: "AGENDA" });
 /** Helfo notifications share one partition, sorted by breach: few, and read all at once for export. */
 const HELFO_PARTITION = "HELFO";
@@ -1116,7 +1133,13 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...staffEmailKey(email), recordType: "staff-email", ...email },
+          Item: {
+            ...staffEmailKey(email),
+            recordType: "staff-email",
+            ...email,
+            // From the wall-clock claim time (the simulated clock's createdAt may run far ahead locally).
+            [TTL_ATTRIBUTE]: staffEmailExpiry(email.claimedAt ?? new Date().toISOString()),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -1126,7 +1149,9 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       const { Item } = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: staffEmailKey(email), ConsistentRead: true }),
       );
-      return Item ? stripKeys<StaffEmailRecord>(Item) : undefined;
+      if (!Item) return undefined;
+      const { [TTL_ATTRIBUTE]: _expiry, ...record } = Item;
+      return stripKeys<StaffEmailRecord>(record);
     }
   }
 

@@ -16,7 +16,10 @@ import { PENDING_SIGN_IN_MS, type PendingSignIn, type Session, type SessionStore
 import { dynamoDocumentClient } from "./clients";
 import { requireEnv } from "./env";
 
-/** The table's TTL attribute (epoch seconds), set on sessions and sign-ins under way only. */
+/**
+ * The table's TTL attribute (epoch seconds), set on sessions, sign-ins under way and staff email
+ * claims (dynamo-referral-store.ts) only.
+ */
 export const TTL_ATTRIBUTE = "expiresAtEpoch";
 
 const hash = (value: string) => createHash("sha256").update(value).digest("base64url");

@@ -90,7 +90,7 @@ export class ReferralStore extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      // Sessions and sign-ins under way carry an expiry; DynamoDB removes them after it.
+      // Sessions, sign-ins under way and staff email claims carry an expiry; DynamoDB removes them after it.
       timeToLiveAttribute: SESSION_TTL_ATTRIBUTE,
     });
     this.table.addGlobalSecondaryIndex({

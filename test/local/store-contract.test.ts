@@ -5,9 +5,14 @@
  * once-only writes, conditional transitions that change nothing when refused, claims, and what a
  * reconciler reads.
  */
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { documentClientOf, dynamoClient } from "../../functions/adapters/clients";
-import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
+import {
+  DynamoReferralStore,
+  STAFF_EMAIL_RETENTION_DAYS,
+} from "../../functions/adapters/dynamo-referral-store";
+import { TTL_ATTRIBUTE } from "../../functions/adapters/dynamo-sessions";
 import type { Decision } from "../../functions/domain/decision";
 import {
   IdempotencyKeyTaken,
@@ -22,7 +27,8 @@ import { type CfnTemplate, readTables } from "../../lib/local/template";
 import { InMemoryReferralStore, testReferral } from "../support/fakes";
 
 const { app, stack } = createFristApp({ bundling: false });
-const tables = readTables(app.synth().getStackByName(stack.stackName).template as CfnTemplate);
+const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+const tables = readTables(template);
 const tableName = String(tables[0]?.TableName);
 
 let db: DynamoDbLocal | undefined;
@@ -694,6 +700,12 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(await store.claimStaffEmail(claim({ claimId: "claim-b" }))).toBeUndefined();
     });
 
+    it("shows a later attempt the first claim exactly as it was made", async () => {
+      await received();
+      await store.claimStaffEmail(claim());
+      expect(await store.claimStaffEmail(claim({ claimId: "claim-b" }))).toEqual(claim());
+    });
+
     it("keeps staff emails out of the referral's file", async () => {
       await received();
       await store.claimStaffEmail(claim());
@@ -701,5 +713,64 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(file?.letters).toEqual([]);
       expect(file?.tasks).toEqual([]);
     });
+  });
+});
+
+describe("staff email claims on DynamoDB", () => {
+  const DAY_S = 86_400;
+
+  it("are removed by the table's TTL 400 days after their wall-clock claim, however the claim goes on", async () => {
+    // Prepare: the attribute the synthesized table expires items by.
+    const ttl = Object.values(template.Resources ?? {}).find((r) => r.Type === "AWS::DynamoDB::Table")
+      ?.Properties?.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
+    expect(ttl).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
+    if (!db) throw new Error("DynamoDB Local did not start");
+    const client = documentClientOf(
+      dynamoClient({ endpoint: db.endpoint, region: "eu-north-1", credentials: LOCAL_CREDENTIALS }),
+    );
+    const store = new DynamoReferralStore(client, tableName);
+    const aboutId = freshId("ref");
+    const email: StaffEmailRecord = {
+      about: "referral",
+      aboutId,
+      kind: "reminder",
+      occurrence: "2025-03-12T07:00:00.000Z",
+      to: "Ola.Haugen@smerteklinikk.example",
+      status: "sending",
+      // The simulated clock's time; the TTL counts from the wall-clock claimedAt.
+      createdAt: "2031-01-01T00:00:00.000Z",
+      claimId: "claim-a",
+      claimedAt: "2025-03-04T10:00:00.000Z",
+    };
+    const expiry = Date.parse("2025-03-04T10:00:00.000Z") / 1000 + 400 * DAY_S;
+    const raw = async () =>
+      (
+        await client.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: {
+              pk: `REFERRAL#${aboutId}`,
+              sk: "STAFF_EMAIL#reminder#2025-03-12T07:00:00.000Z#ola.haugen@smerteklinikk.example",
+            },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+
+    // Act and assess: claimed, taken over a day later, sent.
+    expect(await store.claimStaffEmail(email)).toBeUndefined();
+    expect((await raw())?.[TTL_ATTRIBUTE]).toBe(expiry);
+    expect(STAFF_EMAIL_RETENTION_DAYS * DAY_S).toBeGreaterThan(365 * DAY_S);
+    expect(
+      await store.takeOverStaffEmail(
+        { ...email, claimId: "claim-b", claimedAt: "2025-03-05T10:00:00.000Z" },
+        "claim-a",
+      ),
+    ).toBe(true);
+    await store.completeStaffEmail(
+      { ...email, claimId: "claim-b" },
+      { sentAt: "2025-03-05T10:00:01.000Z", messageId: "m-1" },
+    );
+    expect(await raw()).toMatchObject({ status: "sent", [TTL_ATTRIBUTE]: expiry });
   });
 });
