@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { formatMeetingTime } from "../views/norwegian-time";
 import { renderAssessmentTaskEmail, renderAtRiskEmail, renderMeetingAtRiskEmail } from "../views/staff-email";
-import { type CalendarRules, osloDate } from "./calendar";
+import { addWorkingDays, type CalendarRules, osloDate, osloStartOfDay } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { csrfTokenMatches, newCsrfToken } from "./csrf";
 import { type Decision, parseTaskAnswer } from "./decision";
@@ -130,9 +130,14 @@ export function taskUrlOf(publicBaseUrl: string, taskId: string): string {
  */
 export interface IntakePlan {
   referralId: string;
-  /** `secondary`: not rights-assessed again, only acknowledged; `assessment`: the human task. */
+  /**
+   * `secondary`: waits for staff to confirm it concerns the condition already assessed (then it is
+   * only acknowledged); `assessment`: the human task.
+   */
   track: "assessment" | "secondary";
   untilReminderSeconds: number;
+  /** How long a secondary referral waits for that confirmation (the start of its confirmation day). */
+  untilConfirmationSeconds: number;
 }
 
 /**
@@ -144,12 +149,31 @@ export interface IntakePlan {
 export async function planIntake(
   deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
   referralId: string,
+  options: {
+    /**
+     * AssessAsNew: a secondary referral staff did not confirm as the same condition (or no one
+     * confirmed in time) is planned like a new one (who said so is in the "secondary-confirmed" event).
+     */
+    assessAsNew?: boolean;
+  } = {},
 ): Promise<IntakePlan> {
   const referral = await mustGetReferral(deps.store, referralId);
   const now = deps.clock.now();
   const clock = legalClockFor(referral, deps.config.legalClock);
   const untilReminderSeconds = secondsUntil(clock.reminderAt, now);
-  if (referral.kind === "secondary") return { referralId, track: "secondary", untilReminderSeconds };
+  const untilConfirmationSeconds = secondsUntil(
+    osloStartOfDay(
+      addWorkingDays(
+        referral.clockStartDate,
+        deps.config.legalClock.secondaryConfirmationWorkingDay,
+        calendarRulesOf(deps.config.legalClock),
+      ),
+    ),
+    now,
+  );
+  if (referral.kind === "secondary" && !options.assessAsNew) {
+    return { referralId, track: "secondary", untilReminderSeconds, untilConfirmationSeconds };
+  }
 
   // A retried step finds the referral already assigned (status and assignment are one write) and
   // takes no second seat.
@@ -170,8 +194,9 @@ export async function planIntake(
       {
         type: "intake-planned",
         at: now.toISOString(),
-        actor: workflowActor("PlanIntake"),
+        actor: workflowActor(options.assessAsNew ? "AssessAsNew" : "PlanIntake"),
         details: {
+          ...(options.assessAsNew ? { secondaryAssessedAsNew: true } : {}),
           track: assignment.track,
           assessors: assignment.assessors.length,
           ...(assignment.meetingId ? { meetingId: assignment.meetingId } : {}),
@@ -230,7 +255,7 @@ export async function planIntake(
       },
     });
   }
-  return { referralId, track: "assessment", untilReminderSeconds };
+  return { referralId, track: "assessment", untilReminderSeconds, untilConfirmationSeconds };
 }
 
 /** The facts every staff email of a referral may carry: dates, urgency and the clinic's name. */
@@ -453,6 +478,19 @@ export async function submitDecision(
   if (answer?.outcome === "information-received") {
     const actor = { kind: "staff" as const, id: String(answer.assessedBy ?? "staff").slice(0, 64) };
     return recordInformationReceived(deps, view.task, actor);
+  }
+  // A secondary referral waiting for confirmation of its condition is not assessed yet.
+  if (view.referral.kind === "secondary" && view.referral.status === "received") {
+    return {
+      kind: "invalid",
+      issues: [
+        {
+          path: "outcome",
+          message: "confirm first whether the secondary referral concerns the condition already assessed",
+        },
+      ],
+      view,
+    };
   }
   const parsed = parseTaskAnswer(body, osloDate(now), deps.config.decision.maxStartOfCareDeadlineDays);
   if (!parsed.ok) return { kind: "invalid", issues: parsed.issues, view };

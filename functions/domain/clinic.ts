@@ -29,6 +29,12 @@ export const legalClockConfigSchema = z.object({
   urgentTargetWorkingDays: z.number().int().min(1).max(10).default(5),
   /** Assessors of an urgent referral are reminded at the start of this working day. */
   urgentReminderWorkingDay: z.number().int().min(1).max(10).default(3),
+  /**
+   * A secondary referral waits for staff to confirm it concerns the already assessed condition until
+   * the start of this working day; unconfirmed then, it is assessed as a new referral, with the rest
+   * of the 10 working days.
+   */
+  secondaryConfirmationWorkingDay: z.number().int().min(1).max(9).default(2),
 });
 
 export type LegalClockConfig = z.infer<typeof legalClockConfigSchema>;

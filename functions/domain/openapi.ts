@@ -440,6 +440,46 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           },
         },
       },
+      "/tasks/{taskId}/secondary": {
+        post: {
+          operationId: "confirmSecondary",
+          summary: "Answer whether a secondary referral concerns the condition already rights-assessed",
+          description:
+            "For a signed-in assessor or lead, while a secondary referral waits for it. `yes`: the referrer " +
+            "gets an acknowledgement and the referral is closed without a new rights assessment; `no`: it " +
+            "is assessed as a new referral (normal deadline and assignment) through the same task link. " +
+            "Form (`csrfToken`) or JSON (`X-CSRF-Token`).",
+          parameters: [pathId("taskId", "Opaque task id from the staff email.")],
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(
+              ["application/x-www-form-urlencoded", "application/json"].map((type) => [
+                type,
+                {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      sameCondition: { type: "string", enum: ["yes", "no"] },
+                      csrfToken: { type: "string" },
+                    },
+                    required: ["sameCondition"],
+                  },
+                },
+              ]),
+            ),
+          },
+          responses: {
+            200: htmlOrError(
+              "Answered: a page for a form, `{ referralId, sameCondition, status }` for JSON.",
+            ),
+            400: htmlOrError("No `sameCondition` (`validation_failed`)."),
+            403: htmlOrError("Without the task's anti-forgery token (`csrf_token_mismatch`)."),
+            404: htmlOrError("No task with this id (`not_found`)."),
+            409: htmlOrError("The referral no longer waits for this answer (`not_awaiting_confirmation`)."),
+            410: htmlOrError("The task was answered or has expired (`task_gone`)."),
+          },
+        },
+      },
       "/tasks/{taskId}/priority": {
         post: {
           operationId: "changePriority",

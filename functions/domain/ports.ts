@@ -281,12 +281,20 @@ export interface Mailer {
   send(email: OutgoingEmail): Promise<string>;
 }
 
+/**
+ * What ends a wait on a task: a decision's outcome, or a secondary referral's confirmation
+ * (`same-condition` / `new-condition`). Ids and outcomes only: the execution history holds no more.
+ */
+export type WaitAnswer =
+  | { taskId: string; outcome: Decision["outcome"] }
+  | { taskId: string; outcome: "same-condition" | "new-condition" };
+
 /** The workflow engine, as seen by the API handlers. */
 export interface Workflow {
   /** Starts the referral's execution; starting it again with the same input is harmless. */
   start(referralId: string): Promise<void>;
   /** Resumes the execution waiting on `taskToken`; throws TaskNoLongerOpen if it stopped waiting. */
-  resume(taskToken: string, output: { taskId: string; outcome: Decision["outcome"] }): Promise<void>;
+  resume(taskToken: string, output: WaitAnswer): Promise<void>;
   /**
    * Ends the wait on `taskToken` with {@link RETIME_ERROR}, so the workflow sets its deadline timer
    * anew (the priority changed); throws TaskNoLongerOpen if it stopped waiting.

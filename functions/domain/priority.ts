@@ -73,6 +73,13 @@ export async function changePriority(
   const parsed = priorityChangeSchema.safeParse(body);
   if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error), view };
   const { referral, task } = view;
+  if (referral.kind === "secondary" && referral.status === "received") {
+    return {
+      kind: "invalid",
+      issues: [{ path: "priority", message: "confirm the secondary referral's condition first" }],
+      view,
+    };
+  }
   if (parsed.data.priority === referral.priority) {
     return {
       kind: "invalid",

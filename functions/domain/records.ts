@@ -39,6 +39,8 @@ export type AuditEventType =
   /** Staff changed the priority (urgent or ordinary), with the reason they gave. */
   | "priority-changed"
   | "secondary-acknowledged"
+  /** Staff answered whether a secondary referral concerns the condition already assessed. */
+  | "secondary-confirmed"
   | "decision-submitted"
   | "decision-recorded"
   | "letter-sent"

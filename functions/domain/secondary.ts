@@ -1,17 +1,24 @@
 /**
- * AcknowledgeSecondary: the short path of a secondary referral (sekundærhenvisning). Its condition
- * was rights-assessed already, so it is not assessed again: no task, no email to staff. The referrer
- * gets an acknowledgement letter naming the earlier assessment, and the referral is closed.
+ * A secondary referral (sekundærhenvisning) is not rights-assessed again only when it concerns the
+ * condition already assessed (the guideline; pbrl § 2-1 b is about the condition, not the label).
+ * The portal's label is not enough: the workflow waits (AwaitSecondaryConfirmation, a task with a
+ * link to the intake team) for a staff member to confirm it (POST /tasks/{taskId}/secondary):
+ * confirmed, AcknowledgeSecondary sends the referrer an acknowledgement naming the earlier assessment
+ * and closes the referral; not confirmed, or not confirmed by the confirmation day, it is assessed as
+ * a new referral (AssessAsNew), with the normal deadline and assignment, through the same task link.
  */
 
+import * as z from "zod";
 import { renderAcknowledgementLetter } from "../views/letters";
-import { mustGetReferral, workflowActor } from "./assessment";
-import { osloDate } from "./calendar";
+import { mustGetReferral, viewTask, workflowActor } from "./assessment";
+import { type CalendarRules, osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
+import { csrfTokenMatches } from "./csrf";
 import { deliverLetter, letterPatientOf } from "./dispatch";
-import type { Clock, Mailer, ReferralStore } from "./ports";
-import { StaleStateError } from "./ports";
-import type { LetterRecord } from "./records";
+import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
+import { StaleStateError, TaskNoLongerOpen } from "./ports";
+import type { LetterRecord, ReferralRecord } from "./records";
+import { formatIssues, type Issue } from "./validation";
 
 /** Thrown when the short path is asked to acknowledge a referral that is not secondary: a bug. */
 export class NotSecondaryReferral extends Error {
@@ -75,5 +82,70 @@ export async function acknowledgeSecondary(
       if ((await deps.store.getReferral(referralId))?.status !== "closed") throw error;
     }
   }
+  // The confirmation task's link has done its work: it now answers 410.
+  for (const task of await deps.store.listTasks(referralId)) {
+    if (task.state === "open") await deps.store.expireTask(task);
+  }
   return { referralId, sent };
+}
+
+/** Whether a referral waits for staff to confirm that it concerns the condition already assessed. */
+export function awaitsSecondaryConfirmation(referral: Pick<ReferralRecord, "kind" | "status">): boolean {
+  return referral.kind === "secondary" && referral.status === "received";
+}
+
+/** The body of POST /tasks/{taskId}/secondary. */
+export const secondaryConfirmationSchema = z.object({
+  sameCondition: z.enum(["yes", "no"], { error: 'must be "yes" or "no"' }),
+});
+
+export type SecondaryConfirmationResult =
+  | { kind: "confirmed"; referralId: string; sameCondition: boolean }
+  | { kind: "invalid"; issues: Issue[] }
+  | { kind: "not-awaiting" }
+  | { kind: "forbidden" }
+  | { kind: "gone"; reason: "answered" | "expired" }
+  | { kind: "unknown" };
+
+/**
+ * A staff member answers whether a secondary referral concerns the condition already assessed: the
+ * workflow's confirmation wait is resumed with `same-condition` (acknowledged and closed) or
+ * `new-condition` (assessed as new), and a "secondary-confirmed" event records who said which (only
+ * ids and the outcome travel in the workflow). A form post must
+ * carry the task's anti-forgery token. A referral no longer waiting for the answer (answered already,
+ * or assessed as new after the confirmation day) is `not-awaiting`, and nothing changes.
+ */
+export async function confirmSecondary(
+  deps: { store: ReferralStore; clock: Clock; workflow: Workflow; calendar: CalendarRules },
+  taskId: string,
+  body: unknown,
+  author: string,
+  options: { form?: { csrfToken: unknown } } = {},
+): Promise<SecondaryConfirmationResult> {
+  const view = await viewTask(deps, taskId);
+  if (view.kind !== "open") return view;
+  if (options.form && !csrfTokenMatches(view.task.csrfToken, options.form.csrfToken)) {
+    return { kind: "forbidden" };
+  }
+  if (!awaitsSecondaryConfirmation(view.referral)) return { kind: "not-awaiting" };
+  const parsed = secondaryConfirmationSchema.safeParse(body);
+  if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
+  const sameCondition = parsed.data.sameCondition === "yes";
+  try {
+    await deps.workflow.resume(view.task.taskToken, {
+      taskId,
+      outcome: sameCondition ? "same-condition" : "new-condition",
+    });
+  } catch (error) {
+    if (error instanceof TaskNoLongerOpen) return { kind: "not-awaiting" };
+    throw error;
+  }
+  // After the resume: only the answer the workflow took is recorded.
+  await deps.store.appendEvent(view.referral.referralId, {
+    type: "secondary-confirmed",
+    at: deps.clock.now().toISOString(),
+    actor: { kind: "staff", id: author },
+    details: { taskId, sameCondition },
+  });
+  return { kind: "confirmed", referralId: view.referral.referralId, sameCondition };
 }

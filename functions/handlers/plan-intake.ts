@@ -7,4 +7,6 @@ import { planIntake } from "../domain/assessment";
 
 const deps = dependencies(store, clock, mailer, config);
 
-export const handler = async (input: { referralId: string }) => planIntake(deps, input.referralId);
+/** `assessAsNew`: the AssessAsNew step of a secondary referral not confirmed as the same condition. */
+export const handler = async (input: { referralId: string; assessAsNew?: boolean }) =>
+  planIntake(deps, input.referralId, input.assessAsNew ? { assessAsNew: true } : {});

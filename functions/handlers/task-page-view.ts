@@ -1,11 +1,12 @@
 /** Maps an open task to the task page's input; shared by the page and the decision form's error answer. */
 import type { TaskView } from "../domain/assessment";
-import { type IsoDate, osloDate } from "../domain/calendar";
-import type { ClinicConfig } from "../domain/clinic";
+import { addWorkingDays, type IsoDate, osloDate } from "../domain/calendar";
+import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import { isYoungerThan, letterPatientOf } from "../domain/dispatch";
 import { legalClockFor } from "../domain/legal-clock";
 import type { ReferralStore } from "../domain/ports";
 import type { ReferralSubmission } from "../domain/referral";
+import { awaitsSecondaryConfirmation } from "../domain/secondary";
 import { renderTaskPage } from "../views/staff-pages";
 
 /** The referral a task link is about (for the access log of a refused attempt). */
@@ -26,6 +27,8 @@ export const taskLinks = (taskId: string) => ({
   priorityAction: `${encodeURIComponent(taskId)}/priority`,
   /** From POST /tasks/{taskId}/priority: back to /tasks/{taskId}. */
   fromPriority: `../${encodeURIComponent(taskId)}`,
+  /** From GET /tasks/{taskId}: the secondary referral's confirmation posts to /tasks/{taskId}/secondary. */
+  secondaryAction: `${encodeURIComponent(taskId)}/secondary`,
 });
 
 export function taskPageHtml(
@@ -81,6 +84,20 @@ export function taskPageHtml(
     // Relative, so the form posts back under whatever stage or host served the page.
     formAction: taskLinks(task.taskId).formAction,
     priorityAction: taskLinks(task.taskId).priorityAction,
+    ...(submission.kind === "secondary" && awaitsSecondaryConfirmation(referral)
+      ? {
+          secondaryConfirmation: {
+            action: taskLinks(task.taskId).secondaryAction,
+            previousDecisionRef: submission.previousDecisionRef,
+            // The last day to confirm: the day before the confirmation day starts.
+            confirmBy: addWorkingDays(
+              referral.clockStartDate,
+              context.config.legalClock.secondaryConfirmationWorkingDay - 1,
+              calendarRulesOf(context.config.legalClock),
+            ),
+          },
+        }
+      : {}),
     ...(task.csrfToken ? { csrfToken: task.csrfToken } : {}),
     ...(task.openRequestId && task.openRequestAt
       ? { openRequestSince: osloDate(new Date(task.openRequestAt)) }

@@ -155,6 +155,23 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 </dl>
 </section>
 
+{{#if secondary}}
+<section aria-labelledby="secondary-title">
+<h2 id="secondary-title">Sekundærhenvisning: samme tilstand?</h2>
+<p>Portalen har merket henvisningen som sekundærhenvisning, med tidligere vurdering <strong>{{secondary.previousDecisionRef}}</strong>. En sekundærhenvisning rettighetsvurderes ikke på nytt bare når den gjelder samme tilstand som ble vurdert da. Bekreft om den gjør det. Gjør den ikke det, eller bekreftes den ikke innen {{secondary.confirmBy}}, vurderes den som en ny henvisning innen fristen.</p>
+<form method="post" action="{{secondary.action}}" id="secondary-form">
+{{#if csrfToken}}
+<input type="hidden" name="csrfToken" value="{{csrfToken}}">
+{{/if}}
+<fieldset>
+<legend>Gjelder henvisningen samme tilstand som den tidligere vurderingen?</legend>
+<div class="choice"><input type="radio" name="sameCondition" id="secondary-yes" value="yes"> <label for="secondary-yes">Ja, samme tilstand: bekreft mottak og avslutt uten ny rettighetsvurdering</label></div>
+<div class="choice"><input type="radio" name="sameCondition" id="secondary-no" value="no"> <label for="secondary-no">Nei: vurder den som en ny henvisning</label></div>
+</fieldset>
+<button type="submit">Registrer svaret</button>
+</form>
+</section>
+{{else}}
 <section aria-labelledby="forms-title">
 <h2 id="forms-title">Registrer vurdering</h2>
 <p>Velg ett utfall og send inn skjemaet for det. Hvert utfall har sitt eget skjema.</p>
@@ -183,6 +200,7 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 </section>
 {{/each}}
 </section>
+{{/if}}
 {{/page}}
 `;
 
@@ -237,6 +255,11 @@ export interface TaskPageInput {
   formAction: string;
   /** Where the priority form posts (POST /tasks/{taskId}/priority); absent, no priority form. */
   priorityAction?: string;
+  /**
+   * A secondary referral waiting for staff to confirm it concerns the condition already assessed:
+   * the page asks that (POST to `action`) instead of showing the decision and priority forms.
+   */
+  secondaryConfirmation?: { action: string; previousDecisionRef: string; confirmBy: IsoDate };
   /** The task's anti-forgery token, put in a hidden field of every form. */
   csrfToken?: string;
   /**
@@ -558,14 +581,22 @@ export function renderTaskPage(input: TaskPageInput): string {
       by: change.by,
       reason: change.reason,
     })),
-    priorityForm: input.priorityAction
+    secondary: input.secondaryConfirmation
       ? {
-          action: input.priorityAction,
-          to: referral.priority === "urgent" ? "ordinary" : "urgent",
-          toLabel: PRIORITY_LABELS[referral.priority === "urgent" ? "ordinary" : "urgent"].toLowerCase(),
-          error: priorityErrors.map((issue) => issue.message).join(" ") || null,
+          action: input.secondaryConfirmation.action,
+          previousDecisionRef: input.secondaryConfirmation.previousDecisionRef,
+          confirmBy: formatNorwegianDate(input.secondaryConfirmation.confirmBy),
         }
       : null,
+    priorityForm:
+      input.priorityAction && !input.secondaryConfirmation
+        ? {
+            action: input.priorityAction,
+            to: referral.priority === "urgent" ? "ordinary" : "urgent",
+            toLabel: PRIORITY_LABELS[referral.priority === "urgent" ? "ordinary" : "urgent"].toLowerCase(),
+            error: priorityErrors.map((issue) => issue.message).join(" ") || null,
+          }
+        : null,
     receivedDate: formatNorwegianDate(osloDate(new Date(referral.receivedAt))),
     patient: referral.patient,
     referrer: referral.referrer,

@@ -40,6 +40,7 @@ export interface ApiFunctions {
   readonly taskPage: FristFunction;
   readonly submitDecision: FristFunction;
   readonly changePriority: FristFunction;
+  readonly confirmSecondary: FristFunction;
   readonly openApi: FristFunction;
   readonly listLetters: FristFunction;
   readonly markLetterPosted: FristFunction;
@@ -236,6 +237,13 @@ export class ReferralApi extends Construct {
         // CLINIC_CONFIG holds the legal-clock rules the page's internal target is counted by.
         environment: { ...table, ...workflow, ...signIn, CLINIC_CONFIG: this.clinicConfig },
       }),
+      confirmSecondary: new FristFunction(this, "ConfirmSecondaryFunction", {
+        entry: "functions/handlers/confirm-secondary.ts",
+        description:
+          "Frist API: POST /tasks/{taskId}/secondary (staff confirm a secondary referral's condition, or not)",
+        // STATE_MACHINE_ARN: SendTaskSuccess resumes the confirmation wait.
+        environment: { ...table, ...workflow, ...signIn, CLINIC_CONFIG: this.clinicConfig },
+      }),
       listLetters: new FristFunction(this, "ListLettersFunction", {
         entry: "functions/handlers/list-letters.ts",
         description:
@@ -324,6 +332,8 @@ export class ReferralApi extends Construct {
     stateMachine.grantTaskResponse(fns.submitDecision);
     this.store.grantReadWriteData(fns.changePriority);
     stateMachine.grantTaskResponse(fns.changePriority);
+    this.store.grantReadWriteData(fns.confirmSecondary);
+    stateMachine.grantTaskResponse(fns.confirmSecondary);
     this.mailer.grantSend(fns.submitDecision);
     this.store.grantReadWriteData(fns.listLetters); // the session's last use
     this.store.grantReadWriteData(fns.markLetterPosted);
@@ -374,6 +384,7 @@ export class ReferralApi extends Construct {
       task.addMethod("GET", integrate(fns.taskPage), open),
       task.addResource("decision").addMethod("POST", integrate(fns.submitDecision), open),
       task.addResource("priority").addMethod("POST", integrate(fns.changePriority), open),
+      task.addResource("secondary").addMethod("POST", integrate(fns.confirmSecondary), open),
       this.api.root.addResource("openapi.json").addMethod("GET", integrate(fns.openApi), open),
       this.api.root
         .addResource("agendas")

@@ -35,6 +35,10 @@ export const WORKFLOW_STATES = {
   routeStart: "RouteStart",
   planIntake: "PlanIntake",
   routeKind: "RouteKind",
+  awaitSecondaryConfirmation: "AwaitSecondaryConfirmation",
+  routeSecondary: "RouteSecondary",
+  noConfirmation: "NoConfirmation",
+  assessAsNew: "AssessAsNew",
   acknowledgeSecondary: "AcknowledgeSecondary",
   awaitAssessment: "AwaitAssessment",
   routeTimer: "RouteTimer",
@@ -148,7 +152,11 @@ export interface WorkflowFunctions {
  * One Standard execution per referral, named by the referral id, with input `{"referralId"}`:
  *
  * RouteStart (an execution the reconciler starts for a referral whose decision is known, with
- * `{"referralId", "assessment": {"taskId", "outcome"}}`, goes to RouteDecision) → PlanIntake → RouteKind: a secondary referral → AcknowledgeSecondary → Done; any other →
+ * `{"referralId", "assessment": {"taskId", "outcome"}}`, goes to RouteDecision) → PlanIntake → RouteKind: a secondary referral →
+ * AwaitSecondaryConfirmation (a task: staff confirm it concerns the condition already assessed, until
+ * the confirmation day) → RouteSecondary: the same condition → AcknowledgeSecondary → Done; not the
+ * same, or no answer in time (NoConfirmation) → AssessAsNew (planned like a new referral) →
+ * AwaitAssessment, through the same task link; any other →
  * AwaitAssessment (waitForTaskToken until the reminder point) → RouteDecision → RecordDecision →
  * DispatchLetters → Complete → RoutePatientInformed: a patient's copy waiting for post →
  * AwaitPostalDueDate (Wait until the due date's morning) → EscalatePostalLetter → RouteStartOfCare: a granted right → PlanStartOfCare →
@@ -320,17 +328,34 @@ export class ReferralWorkflow extends Construct {
     });
     markFailed.addCatch(markFailedFailed, { errors: [Errors.ALL], resultPath: JsonPath.DISCARD });
 
+    const planResult = {
+      track: JsonPath.stringAt("$.Payload.track"),
+      untilReminderSeconds: JsonPath.numberAt("$.Payload.untilReminderSeconds"),
+      untilConfirmationSeconds: JsonPath.numberAt("$.Payload.untilConfirmationSeconds"),
+    };
     const planIntake = this.task(WORKFLOW_STATES.planIntake, fns.planIntake, {
       payload: TaskInput.fromObject({ referralId }),
-      resultSelector: {
-        track: JsonPath.stringAt("$.Payload.track"),
-        untilReminderSeconds: JsonPath.numberAt("$.Payload.untilReminderSeconds"),
-      },
+      resultSelector: planResult,
       resultPath: "$.plan",
     });
     const acknowledgeSecondary = this.task(WORKFLOW_STATES.acknowledgeSecondary, fns.acknowledgeSecondary, {
       payload: TaskInput.fromObject({ referralId }),
       resultPath: JsonPath.DISCARD,
+    });
+    // A secondary referral waits for staff to confirm it concerns the condition already assessed.
+    const awaitSecondaryConfirmation = this.awaitDecision(
+      WORKFLOW_STATES.awaitSecondaryConfirmation,
+      "initial",
+      "$.plan.untilConfirmationSeconds",
+    );
+    const noConfirmation = new Pass(this, WORKFLOW_STATES.noConfirmation, {
+      result: Result.fromObject({ outcome: "not-confirmed" }),
+      resultPath: "$.assessment",
+    });
+    const assessAsNew = this.task(WORKFLOW_STATES.assessAsNew, fns.planIntake, {
+      payload: TaskInput.fromObject({ referralId, assessAsNew: true }),
+      resultSelector: planResult,
+      resultPath: "$.plan",
     });
 
     // The deadline timer: each Await* state waits for the decision until its timeout, which the step
@@ -454,8 +479,14 @@ export class ReferralWorkflow extends Construct {
       resultPath: JsonPath.DISCARD,
     });
     // After the timeout catches, so States.Timeout goes down the timer path and all else here.
+    awaitSecondaryConfirmation.addCatch(noConfirmation, {
+      errors: [Errors.TIMEOUT],
+      resultPath: JsonPath.DISCARD,
+    });
     for (const task of [
       planIntake,
+      awaitSecondaryConfirmation,
+      assessAsNew,
       acknowledgeSecondary,
       ...awaits,
       remindAssessors,
@@ -511,9 +542,16 @@ export class ReferralWorkflow extends Construct {
       .otherwise(flagUnknownOutcome.next(markFailed));
     for (const awaitState of awaits) awaitState.next(routeDecision);
 
-    // A secondary referral was rights-assessed before: it is acknowledged, not assessed again.
+    // A secondary referral was rights-assessed before, if it concerns the same condition: staff
+    // confirm that, and then it is acknowledged, not assessed again; otherwise it is assessed as new.
+    assessAsNew.next(awaitAssessment);
+    noConfirmation.next(assessAsNew);
+    const routeSecondary = new Choice(this, WORKFLOW_STATES.routeSecondary)
+      .when(Condition.stringEquals("$.assessment.outcome", "same-condition"), acknowledgeSecondary.next(done))
+      .otherwise(assessAsNew);
+    awaitSecondaryConfirmation.next(routeSecondary);
     const routeKind = new Choice(this, WORKFLOW_STATES.routeKind)
-      .when(Condition.stringEquals("$.plan.track", "secondary"), acknowledgeSecondary.next(done))
+      .when(Condition.stringEquals("$.plan.track", "secondary"), awaitSecondaryConfirmation)
       .otherwise(awaitAssessment);
 
     // A referral resumed by the reconciler with its decision known (decided, or a decision stored but

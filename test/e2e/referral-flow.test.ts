@@ -323,35 +323,94 @@ describe("the legal clock on the local stack", () => {
     }
   });
 
-  it("acknowledges a secondary referral to its referrer and closes it, with no task", async () => {
-    // Prepare
-    const before = await mailboxSize(stack);
+  /** Posts the task page's secondary-confirmation form, as a signed-in browser does. */
+  async function confirmSecondaryByForm(taskLink: string, sameCondition: "yes" | "no") {
+    const page = await fetchAs(staff, taskLink);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Sekundærhenvisning: samme tilstand?");
+    expect(html).not.toContain('id="granted-form"');
+    return fetchAs(staff, `${taskLink}/secondary`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(taskLink).origin },
+      body: new URLSearchParams({ sameCondition, csrfToken: csrfTokenIn(html) }).toString(),
+    });
+  }
+
+  it("acknowledges a secondary referral and closes it once staff confirm it concerns the same condition", async () => {
+    // Prepare: the portal's label alone decides nothing; the team gets a task link.
     const referral = {
       ...withPatient("Siri Sekundær"),
       kind: "secondary",
       previousDecisionRef: "SAK-2024-117",
     };
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, referral, "secondary-1");
+    const before = await mailboxSize(stack);
+    expect((await referralFile(stack, referralId)).status).toBe("received");
 
     // Act
-    const receipt = await submitReferral(stack.apiUrl, referral, "secondary-1");
+    const confirmed = await confirmSecondaryByForm(taskLink, "yes");
 
     // Assess
-    expect(receipt.status).toBe(202);
-    const referralId = String(receipt.body.referralId);
+    expect(confirmed.status).toBe(200);
     const file = await awaitFile(
       stack,
       referralId,
       (body) => body.status === "closed",
       "the referral closed",
     );
-    expect(eventTypes(file)).toEqual(expect.arrayContaining(["letter-sent", "secondary-acknowledged"]));
-    expect(file.tasks).toEqual([]);
+    expect(eventTypes(file)).toEqual(
+      expect.arrayContaining(["secondary-confirmed", "letter-sent", "secondary-acknowledged"]),
+    );
+    expect((file.tasks as { state: string }[]).map((task) => task.state)).toEqual(["expired"]);
     const emails = (await newEmails(stack, before)).filter((email) => email.subject.includes(referralId));
     expect(emails.map((email) => email.destination.to[0])).toEqual([referrerEmail]);
     expect(emails[0]?.subject).toBe(`Bekreftelse på mottatt henvisning (ref. ${referralId})`);
     expect(emails[0]?.body.text).not.toContain("SAK-2024-117");
     expect(await letterText(stack, emails[0] as MailboxEmail, referrerHpr)).toContain("SAK-2024-117");
-    expect(eventTypes(file)).not.toContain("assessors-notified");
+    expect((await fetchAs(staff, taskLink)).status).toBe(410);
+  });
+
+  it("assesses a secondary referral as new, through the same link, when staff say it is another condition", async () => {
+    // Prepare
+    const referral = {
+      ...withPatient("Sverre Sekundær"),
+      kind: "secondary",
+      previousDecisionRef: "SAK-2024-118",
+    };
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, referral, "secondary-2");
+
+    // Act
+    const answered = await confirmSecondaryByForm(taskLink, "no");
+
+    // Assess: planned like a new referral, with the normal deadline, and the page now takes a decision.
+    expect(answered.status).toBe(200);
+    const file = await awaitFile(
+      stack,
+      referralId,
+      (body) => body.status === "awaiting-assessment",
+      "the referral assessed as new",
+    );
+    expect(file.assignment).toBeDefined();
+    expect(eventTypes(file)).toEqual(expect.arrayContaining(["secondary-confirmed", "intake-planned"]));
+    expect(eventTypes(file)).not.toContain("secondary-acknowledged");
+    const page = await eventually(async () => {
+      const html = await (await fetchAs(staff, taskLink)).text();
+      return html.includes('id="granted-form"') ? html : undefined;
+    }, "the decision forms on the same task page");
+    expect(page).not.toContain("Sekundærhenvisning: samme tilstand?");
+    const decided = await postDecisionJson(
+      taskLink,
+      { outcome: "refused", justification: "Ikke behov.", advice: "Fastlege." },
+      staff,
+    );
+    expect(decided.status).toBe(200);
+    await awaitFile(
+      stack,
+      referralId,
+      (body) => body.status === "closed" || body.status === "decided",
+      "the decision",
+    );
   });
 
   it("counts a forward from its ansiennitetsdato: at risk on arrival, reminded, breached, escalated, and still decided", async () => {

@@ -254,6 +254,10 @@ describe("the referral workflow", () => {
         "RouteStart",
         "PlanIntake",
         "RouteKind",
+        "AwaitSecondaryConfirmation",
+        "RouteSecondary",
+        "NoConfirmation",
+        "AssessAsNew",
         "AcknowledgeSecondary",
         "AwaitAssessment",
         "RouteTimer",
@@ -386,11 +390,29 @@ describe("the referral workflow", () => {
     expect(JSON.stringify(states.RouteDecision)).not.toContain("information-requested");
   });
 
-  it("sends a secondary referral to AcknowledgeSecondary and on to Done, past the assessment", () => {
+  it("has a secondary referral wait for staff to confirm the same condition: then AcknowledgeSecondary, else AssessAsNew", () => {
     expect(states.RouteKind?.Type).toBe("Choice");
     expect(states.RouteKind?.Choices).toEqual([
-      { Variable: "$.plan.track", StringEquals: "secondary", Next: "AcknowledgeSecondary" },
+      { Variable: "$.plan.track", StringEquals: "secondary", Next: "AwaitSecondaryConfirmation" },
     ]);
+    expect(states.AwaitSecondaryConfirmation?.Resource).toMatch(/:states:::lambda:invoke\.waitForTaskToken$/);
+    expect(states.AwaitSecondaryConfirmation?.TimeoutSecondsPath).toBe("$.plan.untilConfirmationSeconds");
+    expect(states.AwaitSecondaryConfirmation?.Next).toBe("RouteSecondary");
+    expect(states.AwaitSecondaryConfirmation?.Catch?.[0]).toEqual({
+      ErrorEquals: ["States.Timeout"],
+      ResultPath: null,
+      Next: "NoConfirmation",
+    });
+    expect(states.RouteSecondary?.Choices).toEqual([
+      { Variable: "$.assessment.outcome", StringEquals: "same-condition", Next: "AcknowledgeSecondary" },
+    ]);
+    expect(states.RouteSecondary?.Default).toBe("AssessAsNew");
+    expect(states.NoConfirmation).toMatchObject({ Type: "Pass", Next: "AssessAsNew" });
+    expect(states.AssessAsNew).toMatchObject({
+      Next: "AwaitAssessment",
+      ResultPath: "$.plan",
+      Parameters: { Payload: { "referralId.$": "$.referralId", assessAsNew: true } },
+    });
     expect(states.AcknowledgeSecondary).toMatchObject({
       Type: "Task",
       Next: "Done",
@@ -491,6 +513,7 @@ describe("the referral workflow", () => {
     expect(states.PlanIntake?.ResultSelector).toEqual({
       "track.$": "$.Payload.track",
       "untilReminderSeconds.$": "$.Payload.untilReminderSeconds",
+      "untilConfirmationSeconds.$": "$.Payload.untilConfirmationSeconds",
     });
     expect(states.PlanIntake?.ResultPath).toBe("$.plan");
     for (const name of [
@@ -518,6 +541,8 @@ describe("the referral workflow", () => {
     expect(taskStates.map(([name]) => name).sort()).toEqual(
       [
         "AcknowledgeSecondary",
+        "AssessAsNew",
+        "AwaitSecondaryConfirmation",
         "AwaitAfterBreach",
         "AwaitAfterReminder",
         "AwaitAfterRetime",
@@ -604,7 +629,15 @@ describe("the referral workflow", () => {
 
   it("passes only ids between states", () => {
     // `phase` and `step` are constants of the graph ("initial" | "rearm", "plan" | "remind" | "check"), not data.
-    const allowed = new Set(["referralId.$", "taskId.$", "taskToken.$", "error.$", "phase", "step"]);
+    const allowed = new Set([
+      "referralId.$",
+      "taskId.$",
+      "taskToken.$",
+      "error.$",
+      "phase",
+      "step",
+      "assessAsNew",
+    ]);
     for (const [name, state] of taskStates) {
       for (const key of Object.keys(state.Parameters?.Payload ?? {})) {
         expect(allowed.has(key), `${name}: ${key}`).toBe(true);
@@ -624,6 +657,8 @@ describe("the referral workflow", () => {
     expect(entries).toEqual({
       PlanIntake: "functions/handlers/plan-intake.ts",
       AcknowledgeSecondary: "functions/handlers/acknowledge-secondary.ts",
+      AwaitSecondaryConfirmation: "functions/handlers/notify-assessors.ts",
+      AssessAsNew: "functions/handlers/plan-intake.ts",
       AwaitAssessment: "functions/handlers/notify-assessors.ts",
       RemindAssessors: "functions/handlers/remind-assessors.ts",
       AwaitAfterReminder: "functions/handlers/notify-assessors.ts",
@@ -683,6 +718,7 @@ describe("the API", () => {
       "GET /tasks/{taskId}": "NONE",
       "POST /tasks/{taskId}/decision": "NONE",
       "POST /tasks/{taskId}/priority": "NONE",
+      "POST /tasks/{taskId}/secondary": "NONE",
       "GET /openapi.json": "NONE",
       "GET /agendas/{agendaId}": "NONE",
       "GET /letters": "NONE",
@@ -840,6 +876,7 @@ describe("permissions", () => {
 
     expect(holders("states:SendTaskSuccess").sort()).toEqual([
       "functions/handlers/change-priority.ts",
+      "functions/handlers/confirm-secondary.ts",
       "functions/handlers/reconcile-workflows.ts",
       "functions/handlers/submit-decision.ts",
     ]);
@@ -921,8 +958,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty-one handlers", () => {
-    expect(functions).toHaveLength(31);
+  it("are the thirty-two handlers", () => {
+    expect(functions).toHaveLength(32);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
@@ -1041,6 +1078,13 @@ describe("the functions", () => {
         "TABLE_NAME",
       ],
       "functions/handlers/change-priority.ts": [
+        "CLINIC_CONFIG",
+        "PUBLIC_BASE_URL",
+        "SIGN_IN_PROVIDERS",
+        "STATE_MACHINE_ARN",
+        "TABLE_NAME",
+      ],
+      "functions/handlers/confirm-secondary.ts": [
         "CLINIC_CONFIG",
         "PUBLIC_BASE_URL",
         "SIGN_IN_PROVIDERS",

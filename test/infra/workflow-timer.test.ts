@@ -58,6 +58,9 @@ beforeAll(async () => {
             referralId,
             track: tracks.get(referralId) ?? "assessment",
             untilReminderSeconds: referralId === "ref-retime" ? 600 : 1,
+            // A secondary referral's confirmation waits long (the test answers it), unless it is the
+            // one left unanswered.
+            untilConfirmationSeconds: referralId === "ref-secondary-unconfirmed" ? 1 : 600,
           };
         case "NotifyAssessors":
           return { taskId: `task-${referralId}` };
@@ -257,16 +260,100 @@ describe("the deadline timer on the local engine", () => {
     );
   });
 
-  it("acknowledges a secondary referral without a task", async () => {
+  it("acknowledges a secondary referral once staff confirm it concerns the same condition", async () => {
     // Prepare
     tracks.set("ref-secondary", "secondary");
+    const executionArn = await start("ref-secondary");
+    const wait = await eventually(
+      () => callsOf("ref-secondary", "NotifyAssessors")[0],
+      "the confirmation wait",
+    );
 
     // Act
-    const done = await server.engine.waitForExecution(await start("ref-secondary"));
+    await sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: String(wait.payload.taskToken),
+        output: JSON.stringify({
+          taskId: "t",
+          outcome: "same-condition",
+          confirmedBy: "Ola Haugen, psychologist",
+        }),
+      }),
+    );
+    const done = await server.engine.waitForExecution(executionArn);
 
     // Assess
     expect(done.status).toBe("SUCCEEDED");
-    expect(callsOf("ref-secondary").map((call) => call.step)).toEqual(["PlanIntake", "AcknowledgeSecondary"]);
+    expect(callsOf("ref-secondary").map((call) => call.step)).toEqual([
+      "PlanIntake",
+      "NotifyAssessors",
+      "AcknowledgeSecondary",
+    ]);
+    expect(callsOf("ref-secondary", "AcknowledgeSecondary")[0]?.payload).toEqual({
+      referralId: "ref-secondary",
+    });
+  });
+
+  it("assesses a secondary referral as new when staff say it is another condition", async () => {
+    tracks.set("ref-secondary-other", "secondary");
+    const executionArn = await start("ref-secondary-other");
+    const wait = await eventually(
+      () => callsOf("ref-secondary-other", "NotifyAssessors")[0],
+      "the confirmation wait",
+    );
+
+    await sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: String(wait.payload.taskToken),
+        output: JSON.stringify({
+          taskId: "t",
+          outcome: "new-condition",
+          confirmedBy: "Ola Haugen, psychologist",
+        }),
+      }),
+    );
+    const assessment = await eventually(
+      () => callsOf("ref-secondary-other", "NotifyAssessors")[1],
+      "the assessment wait",
+    );
+    await sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: String(assessment.payload.taskToken),
+        output: JSON.stringify({ taskId: "t", outcome: "refused" }),
+      }),
+    );
+    const done = await server.engine.waitForExecution(executionArn);
+
+    expect(done.status).toBe("SUCCEEDED");
+    expect(callsOf("ref-secondary-other").map((call) => call.step)).toEqual([
+      "PlanIntake",
+      "NotifyAssessors",
+      "PlanIntake",
+      "NotifyAssessors",
+      "RecordDecision",
+      "DispatchLetters",
+      "CompleteReferral",
+    ]);
+    expect(callsOf("ref-secondary-other", "PlanIntake")[1]?.payload).toEqual({
+      referralId: "ref-secondary-other",
+      assessAsNew: true,
+    });
+  });
+
+  it("assesses a secondary referral as new when no one confirms it by the confirmation day", async () => {
+    tracks.set("ref-secondary-unconfirmed", "secondary");
+    await start("ref-secondary-unconfirmed");
+
+    const assessment = await eventually(
+      () => callsOf("ref-secondary-unconfirmed", "NotifyAssessors")[1],
+      "the assessment wait",
+    );
+
+    expect(assessment.payload.phase).toBe("initial");
+    expect(callsOf("ref-secondary-unconfirmed", "PlanIntake")[1]?.payload).toEqual({
+      referralId: "ref-secondary-unconfirmed",
+      assessAsNew: true,
+    });
   });
 });
 

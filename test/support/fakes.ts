@@ -19,6 +19,7 @@ import {
   StaleStateError,
   type StatisticsSource,
   TaskNoLongerOpen,
+  type WaitAnswer,
   type Workflow,
 } from "../../functions/domain/ports";
 import type {
@@ -568,14 +569,14 @@ export class FakeClock implements Clock {
  */
 export class FakeWorkflow implements Workflow {
   readonly started: string[] = [];
-  readonly resumed: { taskToken: string; output: { taskId: string; outcome: string } }[] = [];
+  readonly resumed: { taskToken: string; output: WaitAnswer }[] = [];
   readonly waiting = new Set<string>();
 
   async start(referralId: string) {
     this.started.push(referralId);
   }
 
-  async resume(taskToken: string, output: { taskId: string; outcome: Decision["outcome"] }) {
+  async resume(taskToken: string, output: WaitAnswer) {
     if (!this.waiting.delete(taskToken)) throw new TaskNoLongerOpen("the workflow no longer waits");
     this.resumed.push({ taskToken, output });
   }

@@ -90,6 +90,9 @@ describe("PlanIntake", () => {
       referralId: "ref-1",
       track: "assessment",
       untilReminderSeconds: (Date.parse("2025-03-12T23:00:00Z") - Date.parse("2025-03-03T09:00:00Z")) / 1000,
+      // Secondary referrals only: until the start of working day 2 (Wednesday 5 March).
+      untilConfirmationSeconds:
+        (Date.parse("2025-03-04T23:00:00Z") - Date.parse("2025-03-03T09:00:00Z")) / 1000,
     });
     expect((await store.getReferral("ref-1"))?.status).toBe("awaiting-assessment");
     expect(store.eventTypesOf("ref-1")).toEqual(["intake-planned"]);

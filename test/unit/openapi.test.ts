@@ -31,6 +31,7 @@ describe("the OpenAPI document", () => {
       "/tasks/{taskId}",
       "/tasks/{taskId}/decision",
       "/tasks/{taskId}/priority",
+      "/tasks/{taskId}/secondary",
     ]);
     expect(document.paths["/referrals/{referralId}"].get).toBeDefined();
     expect(document.paths["/tasks/{taskId}"].get).toBeDefined();

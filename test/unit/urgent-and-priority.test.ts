@@ -144,6 +144,19 @@ describe("the deadline timer's next point", () => {
   });
 });
 
+describe("a deadline already passed at the reminder (an old forward)", () => {
+  it("has the breach recorded at once, and only then waits for the end of the next working day", async () => {
+    await waitingReferral("ordinary");
+    clock.set("2025-03-20T08:00:00Z"); // Thursday, three working days after the due date
+
+    const afterReminder = await remindAssessors(deps(), { referralId: "ref-1" });
+    const afterBreach = await recordBreach(deps(), { referralId: "ref-1" });
+
+    expect(afterReminder).toEqual({ seconds: 1, next: "breach" });
+    expect(afterBreach).toEqual({ seconds: secondsTo("2025-03-20T22:59:59.999Z"), next: "breach" });
+  });
+});
+
 describe("EscalateUrgentTarget", () => {
   it("after the reminder of an urgent referral, waits for its internal target rather than the deadline", async () => {
     // Prepare
