@@ -7,32 +7,21 @@
  */
 import * as z from "zod";
 import type { IsoDate } from "./calendar";
+import { addDays, CARE_FORMS, type CareForm, MAX_DEADLINE_DAYS } from "./decision-labels";
 import { compact, formatIssues, type Issue } from "./validation";
 
-/** The forms of care a granted right can take, as the letters name them. */
-export const CARE_FORMS = [
-  { key: "team", label: "tverrfaglig utredning i team" },
-  { key: "single-discipline", label: "utredning ved én eller to faggrupper" },
-  { key: "mapping-consultation", label: "kartleggingskonsultasjon" },
-] as const;
-
-export type CareForm = (typeof CARE_FORMS)[number]["key"];
+// The forms of care, the outcome names, the deadline bound and addDays are in decision-labels.ts,
+// without zod: a letter, a page or a statistic that only shows them does not build the schemas
+// below. Re-exported here for the modules that import them with the schemas.
+export {
+  addDays,
+  CARE_FORMS,
+  type CareForm,
+  MAX_DEADLINE_DAYS,
+  OUTCOME_LABELS,
+} from "./decision-labels";
 
 const careFormKeys = CARE_FORMS.map((form) => form.key) as [CareForm, ...CareForm[]];
-
-/** Norwegian name of each outcome, for pages and letters. */
-export const OUTCOME_LABELS = {
-  granted: "Rett til nødvendig helsehjelp",
-  refused: "Avslag",
-  forwarded: "Videresendt",
-  "information-requested": "Forespørsel til henviser",
-} as const;
-
-/**
- * The default upper bound on a start-of-care deadline. Guideline deadlines are weeks (12, 26); a
- * year catches a mistyped year without second-guessing the clinician.
- */
-export const MAX_DEADLINE_DAYS = 365;
 
 const MESSAGES = {
   body: "Vurderingen må sendes som skjema eller JSON-objekt",
@@ -75,12 +64,6 @@ const assessedBy = requiredText(64, MESSAGES.assessedBy).describe("HPR number or
 interface DeadlineWindow {
   today: IsoDate;
   maxDeadlineDays: number;
-}
-
-/** The date `days` calendar days after `date` (UTC arithmetic on a date has no DST to trip on). */
-export function addDays(date: IsoDate, days: number): IsoDate {
-  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
 
 function buildDecisionSchema(window?: DeadlineWindow) {

@@ -25,7 +25,7 @@ import {
   osloStartOfDay,
 } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
-import { addDays } from "./decision";
+import { addDays } from "./decision-labels";
 import { deliverLetter, letterPatientOf } from "./dispatch";
 import type { Clock, Mailer, Metrics, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";

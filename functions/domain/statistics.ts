@@ -11,7 +11,8 @@
 
 import * as z from "zod";
 import { type CalendarRules, type IsoDate, osloDate, workingDaysBetween } from "./calendar";
-import { CARE_FORMS, type CareForm, type Decision } from "./decision";
+import type { Decision } from "./decision";
+import { CARE_FORMS, type CareForm } from "./decision-labels";
 import type { ReferralRecord } from "./records";
 import { KIND_LABELS, REFERRER_TYPES } from "./referral-labels";
 import { formatIssues, type Issue } from "./validation";

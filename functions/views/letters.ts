@@ -25,7 +25,8 @@
  */
 import type { IsoDate } from "../domain/calendar";
 import type { ClinicConfig } from "../domain/clinic";
-import { CARE_FORMS, type Decision } from "../domain/decision";
+import type { Decision } from "../domain/decision";
+import { CARE_FORMS } from "../domain/decision-labels";
 import { htmlTemplate, registerPartial, textTemplate } from "./engine";
 import { formatNorwegianDate, formatNorwegianWeekdayDate } from "./norwegian-time";
 

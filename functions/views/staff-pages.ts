@@ -5,7 +5,7 @@
  * with its own POST, every field has a label, and errors sit next to their fields.
  */
 import { type IsoDate, osloDate } from "../domain/calendar";
-import { addDays, CARE_FORMS, MAX_DEADLINE_DAYS } from "../domain/decision";
+import { addDays, CARE_FORMS, MAX_DEADLINE_DAYS } from "../domain/decision-labels";
 import type { ReferralSubmission } from "../domain/referral";
 import {
   CONTENT_ITEMS,
