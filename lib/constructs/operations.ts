@@ -25,7 +25,7 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { MonitoringFacade, SnsAlarmActionStrategy } from "cdk-monitoring-constructs";
 import { Construct } from "constructs";
-import { BREACH_METRIC } from "../../functions/domain/deadline-timer";
+import { BREACH_METRIC, URGENT_TARGET_METRIC } from "../../functions/domain/deadline-timer";
 import { METRICS_NAMESPACE, METRICS_SERVICE } from "../../functions/domain/ports";
 import { RECOVERY_METRIC } from "../../functions/domain/recovery";
 import { START_OF_CARE_BREACH_METRIC } from "../../functions/domain/start-of-care";
@@ -297,6 +297,12 @@ export class Operations extends Construct {
       statistic: "Sum",
       period: Duration.minutes(5),
     });
+    const urgentTargetsMissed = new Metric({
+      ...DEADLINE_BREACH_METRIC,
+      metricName: URGENT_TARGET_METRIC.name,
+      statistic: "Sum",
+      period: Duration.minutes(5),
+    });
     this.monitoring.monitorCustom({
       alarmFriendlyName: "Frist",
       humanReadableName: "Frist: deadlines, email and the agenda schedule",
@@ -311,6 +317,16 @@ export class Operations extends Construct {
                 Critical: atLeastOne(
                   "A referral passed its 10-working-day assessment deadline without a decision (deadlineBreached: true).",
                   "The clinic lead has the escalation email with the task link: make sure the referral is decided today; the breach counts in /statistics.",
+                ),
+              },
+            },
+            {
+              metric: urgentTargetsMissed,
+              alarmFriendlyName: "UrgentTargetMissed",
+              addAlarm: {
+                Critical: atLeastOne(
+                  "An urgent referral passed its internal target (end of working day 5) without a decision (urgentTargetEscalated: true); the legal deadline has not passed yet.",
+                  "The clinic lead has the escalation email with the task link: get the referral decided now, or change its priority on the task page with a reason if it is not urgent.",
                 ),
               },
             },

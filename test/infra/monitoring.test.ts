@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { URGENT_TARGET_METRIC } from "../../functions/domain/deadline-timer";
 import { createFristApp } from "../../lib/app";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -194,6 +195,11 @@ describe("the alarms", () => {
   it("watch every deadline breach: Frist's DeadlineBreaches metric as Powertools writes it (service dimension)", () => {
     const [breach] = alarmOn("Frist", "DeadlineBreaches", { service: "frist" }).filter(onAny);
     expect(breach).toMatchObject({ statistic: "Sum", period: 300, missing: "notBreaching" });
+  });
+
+  it("watch every urgent referral past its internal day-5 target (UrgentTargetMissed, the metric the timer writes)", () => {
+    const [missed] = alarmOn("Frist", URGENT_TARGET_METRIC.name, { service: "frist" }).filter(onAny);
+    expect(missed).toMatchObject({ statistic: "Sum", period: 300, threshold: 1, missing: "notBreaching" });
   });
 
   it("watch every missed start of care (StartOfCareBreached, the Helfo case)", () => {
