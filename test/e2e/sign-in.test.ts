@@ -6,7 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { assessor, eventTypes, lead, postForm, referralFile, submitAndAwaitTask } from "../support/e2e";
+import { readApiRoutes } from "../../lib/local/template";
+import {
+  assessor,
+  eventTypes,
+  lead,
+  mailboxSize,
+  postForm,
+  referralFile,
+  submitAndAwaitTask,
+} from "../support/e2e";
 import { csrfTokenIn, fetchAs, type SignedIn, sampleReferral, signIn } from "../support/http";
 
 let stack: LocalStack;
@@ -54,9 +63,72 @@ describe("staff routes without a session", () => {
       expect(location.pathname).toBe("/auth/login");
       expect(location.searchParams.get("returnTo")).toBe(path);
       const body = await response.text();
-      expect(body).not.toContain("Astrid");
+      expect(body).not.toContain("Nordmann");
       expect(body).not.toContain("15038512282");
     }
+  });
+
+  it("answers every session route the synthesized API has, GET with 303 to sign-in and POST with 401, showing and changing nothing", async () => {
+    // Prepare: a real referral, task and agenda-free ids, so each route would have something to show.
+    const { referralId, taskLink } = await submitAndAwaitTask(stack, sampleReferral(), "signin-every-route");
+    const taskId = new URL(taskLink).pathname.split("/").pop() as string;
+    const ids: Record<string, string> = {
+      "{taskId}": taskId,
+      "{referralId}": referralId,
+      "{agendaId}": "AAAAAAAAAAAAAAAAAAAAAAAA",
+      "{letterId}": referralId,
+    };
+    // Not staff routes: sign-in itself, the published contract, and the recipients' letter page
+    // (its own sign-in as patient or health personnel, tested in recipients.test.ts).
+    const notStaff = (path: string) =>
+      path.startsWith("/auth/") || path === "/openapi.json" || path.startsWith("/inbox/");
+    const sessionRoutes = readApiRoutes(stack.template).filter(
+      (route) => route.authorizationType === "NONE" && !notStaff(route.path),
+    );
+    const eventsBefore = eventTypes(await referralFile(stack, referralId));
+    const emailsBefore = await mailboxSize(stack);
+
+    // Act
+    const answers: string[] = [];
+    for (const route of sessionRoutes) {
+      const path = route.path.replace(/\{[A-Za-z]+\}/g, (name) => encodeURIComponent(ids[name] ?? name));
+      const response = await fetch(`${stack.apiUrl}${path}`, {
+        method: route.method,
+        redirect: "manual",
+        headers:
+          route.method === "GET"
+            ? { accept: "text/html" }
+            : { "content-type": "application/json", origin: stack.apiUrl },
+        ...(route.method === "GET" ? {} : { body: JSON.stringify({ outcome: "refused", reason: "x" }) }),
+      });
+      const body = await response.text();
+      answers.push(`${route.method} ${route.path} ${response.status}`);
+
+      // Assess (each route)
+      if (route.method === "GET") {
+        expect(response.status, path).toBe(303);
+        const location = new URL(String(response.headers.get("location")));
+        expect(location.pathname, path).toBe("/auth/login");
+        expect(location.searchParams.get("returnTo"), path).toBe(path);
+      } else {
+        expect(response.status, path).toBe(401);
+      }
+      expect(body, path).not.toContain("Nordmann");
+      expect(body, path).not.toContain("15038512282");
+      expect(body, path).not.toContain("Muskelsmerter");
+      expect(body, path).not.toContain(taskId);
+    }
+
+    // Assess: the list is the API's own (a new staff route is checked without being named here), and
+    // nothing was recorded or sent.
+    expect(sessionRoutes.length).toBeGreaterThanOrEqual(12);
+    expect(answers).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^POST \/tasks\/\{taskId\}\/decision 401$/)]),
+    );
+    expect(eventTypes(await referralFile(stack, referralId))).toEqual(eventsBefore);
+    expect(await mailboxSize(stack)).toBe(emailsBefore);
+    // The words looked for are there for a signed-in assessor, so their absence above means something.
+    expect(await (await fetchAs(assessorSession, taskLink)).text()).toContain("Nordmann");
   });
 
   it("answers a POST of a decision with 401, form or JSON, and records nothing", async () => {
@@ -79,7 +151,7 @@ describe("staff routes without a session", () => {
 
     expect(form.status).toBe(401);
     expect(json.status).toBe(401);
-    expect(await form.text()).not.toContain("Astrid");
+    expect(await form.text()).not.toContain("Nordmann");
     const file = await referralFile(stack, referralId);
     expect(eventTypes(file)).not.toContain("decision-submitted");
     expect((await fetchAs(assessorSession, taskLink)).status).toBe(200);
@@ -109,7 +181,7 @@ describe("need-to-know and the access log", () => {
     const refused = await fetchAs(clerkSession, taskLink);
 
     expect(refused.status).toBe(403);
-    expect(await refused.text()).not.toContain("Astrid");
+    expect(await refused.text()).not.toContain("Nordmann");
     const events = await accessLogOf(referralId, leadSession);
     expect(events).toContainEqual(
       expect.objectContaining({ who: clerk, role: "clerk", what: "task-page", outcome: "refused" }),
