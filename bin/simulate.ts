@@ -36,7 +36,10 @@ Options:
   --meetings <slots>         weekly intake meetings, Oslo time (default "tue 12:00,thu 12:00")
   --capacity <n>             referrals per meeting (default ${d.capacityPerMeeting})
   --granted <share>          share of decisions that grant a right (default ${d.grantedShare})
-  --secondary <share>        share of secondary referrals, acknowledged without assessment (default ${d.secondaryShare})
+  --secondary <share>        share of secondary referrals (default ${d.secondaryShare}); each waits for the team
+                             to confirm from its task email that it concerns the condition already assessed
+  --secondary-same <share>   share of those the team confirms as the same condition: acknowledged and
+                             closed without assessment; the rest are assessed as new (default ${d.secondarySameShare})
   --forwarded <share>        share of forwarded referrals (default ${d.forwardedShare})
   --urgent <share>           share of urgent referrals (default ${d.urgentShare})
   --decided-at-meeting <s>   share decided at their meeting; the rest later (default ${d.decidedAtMeetingShare})
@@ -107,6 +110,7 @@ export function simulationOptions(args: string[]): {
         capacity: { type: "string" },
         granted: { type: "string" },
         secondary: { type: "string" },
+        "secondary-same": { type: "string" },
         forwarded: { type: "string" },
         urgent: { type: "string" },
         "decided-at-meeting": { type: "string" },
@@ -137,6 +141,7 @@ export function simulationOptions(args: string[]): {
     capacityPerMeeting: count("capacity", text("capacity"), d.capacityPerMeeting),
     grantedShare: share("granted", text("granted"), d.grantedShare),
     secondaryShare: share("secondary", text("secondary"), d.secondaryShare),
+    secondarySameShare: share("secondary-same", text("secondary-same"), d.secondarySameShare),
     forwardedShare: share("forwarded", text("forwarded"), d.forwardedShare),
     urgentShare: share("urgent", text("urgent"), d.urgentShare),
     decidedAtMeetingShare: share("decided-at-meeting", text("decided-at-meeting"), d.decidedAtMeetingShare),

@@ -47,6 +47,11 @@ export interface SimulationOptions {
   secondaryShare: number;
   forwardedShare: number;
   urgentShare: number;
+  /**
+   * Share of the secondary referrals staff confirm concern the condition already assessed
+   * (acknowledged and closed); the rest they answer "not the same" and are assessed as new.
+   */
+  secondarySameShare: number;
   /** Share of the decided referrals that are granted a right (the rest are refused). */
   grantedShare: number;
   /** Share of a meeting's referrals decided at the meeting; the rest `lateDays` working days later. */
@@ -76,6 +81,7 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
   secondaryShare: 0.1,
   forwardedShare: 0.03,
   urgentShare: 0.05,
+  secondarySameShare: 0.9,
   grantedShare: 0.69,
   decidedAtMeetingShare: 0.95,
   lateDays: 2,
@@ -96,7 +102,8 @@ interface SimReferral {
 type SimEvent =
   | { at: number; type: "arrival"; referral: SimReferral }
   | { at: number; type: "meeting"; meetingId: string }
-  | { at: number; type: "late-decision"; taskLink: string; referral: SimReferral | undefined };
+  | { at: number; type: "late-decision"; taskLink: string; referral: SimReferral | undefined }
+  | { at: number; type: "confirm-secondary"; referral: SimReferral };
 
 /** The period's figures, computed from the referral files the API answers at the end. */
 export interface SimulationStatistics {
@@ -111,6 +118,9 @@ export interface SimulationStatistics {
   withinDeadlinePercent: number;
   medianWorkingDaysToDecision: number;
   breaches: number;
+  /** Secondary referrals staff confirmed as the same condition (closed unassessed), and assessed as new. */
+  secondaryAcknowledged: number;
+  secondaryAssessedAsNew: number;
   /** Referrals planned into a meeting after their reminder point: where capacity ran out. */
   atRisk: number;
   /** Meetings filled to capacity, and the weeks where referrals were pushed past their reminder. */
@@ -136,6 +146,8 @@ export interface SimulationResult {
   decisionsPosted: number;
   /** Decisions taken from a task email because no agenda showed the task (see ORPHAN_AFTER_MS). */
   decisionsFromEmail: number;
+  /** Secondary-confirmation forms posted (same condition, not the same). */
+  secondaryConfirmations: { same: number; notSame: number };
   lettersDispatched: number;
 }
 
@@ -366,7 +378,8 @@ async function run(
   let fromEmail = 0;
   const finished = new Set<string>();
 
-  const pollMailbox = async (): Promise<void> => {
+  const pollMailbox = async (): Promise<string[]> => {
+    const fresh: string[] = [];
     const since = Math.max(0, Math.floor(lastPoll / 1000) - 2);
     lastPoll = Date.now();
     const response = await fetch(`${stack.mailboxJsonUrl}?since=${since}`);
@@ -379,7 +392,73 @@ async function run(
       const task = /https?:\/\/\S+\/tasks\/([A-Za-z0-9_-]+)/.exec(email.body.text ?? "");
       if (task && !taskEmails.has(task[1] as string)) {
         taskEmails.set(task[1] as string, { link: task[0], at: stack.clock.nowMs() });
+        fresh.push(task[1] as string);
       }
+    }
+    return fresh;
+  };
+
+  // Secondary referrals' task links, by referral: the team answers "samme tilstand?" from the email.
+  const secondaryTasks = new Map<number, string>();
+  const confirmations = { same: 0, notSame: 0 };
+
+  /**
+   * After a secondary referral's receipt: the team's task email has come; the member who reads it
+   * opens the link and sees the task page ask "samme tilstand?" for this referral (its previous
+   * decision reference names it). Returns the link, or undefined when no new task asks that.
+   */
+  const secondaryTaskOf = async (referral: SimReferral): Promise<string | undefined> => {
+    for (const taskId of await pollMailbox()) {
+      const link = taskEmails.get(taskId)?.link as string;
+      const page = await fetch(link);
+      const html = await page.text();
+      if (
+        page.status === 200 &&
+        html.includes('name="sameCondition"') &&
+        html.includes(`>SIM-${referral.n}<`)
+      ) {
+        return link;
+      }
+    }
+    return undefined;
+  };
+
+  /**
+   * Opens the task page and posts the secondary-confirmation form, as a signed-in team member does
+   * (a 503: the workflow is between two steps; tried again shortly). A referral confirmed the same
+   * is closed and its task link expires; one not the same is planned like a new referral and comes
+   * to a meeting's agenda through the same link.
+   */
+  const confirmSecondary = async (taskLink: string): Promise<void> => {
+    const same = rand() < options.secondarySameShare;
+    for (let attempt = 1; ; attempt++) {
+      const page = await fetch(taskLink);
+      const html = await check(page, "the task page", (status) => status === 200 || status === 410);
+      if (page.status === 410 || !html.includes('name="sameCondition"')) return; // no longer asks
+      const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(html)?.[1] ?? "";
+      const response = await fetch(`${taskLink}/secondary`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin },
+        body: new URLSearchParams({ sameCondition: same ? "yes" : "no", csrfToken }).toString(),
+        redirect: "manual",
+      });
+      await check(
+        response,
+        "the secondary form",
+        (status) => status < 400 || status === 409 || status === 503,
+      );
+      if (response.status !== 503) {
+        if (response.status < 400) {
+          if (same) confirmations.same += 1;
+          else confirmations.notSame += 1;
+        }
+        // Closed, nothing left to decide: the task is not one to take from the email later.
+        if (same) handled.add(taskIdOf(taskLink));
+        return;
+      }
+      if (attempt >= 10) throw new Error("the secondary form answered 503 ten times");
+      await stack.activity.settled(100);
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
   };
 
@@ -448,6 +527,9 @@ async function run(
     if (event.type === "arrival") {
       advanceTo(event.at);
       const { referral } = event;
+      // Before a secondary referral, the team's mailbox is read up to now, so the next task email
+      // is this referral's (only its page is then opened).
+      if (referral.kind === "secondary") await pollMailbox();
       // A portal retries a 503 (a dependency slow to answer) with the same idempotency key.
       let response: Response;
       for (let attempt = 1; ; attempt++) {
@@ -470,6 +552,14 @@ async function run(
       received += 1;
       // The workflow plans a referral within moments of its receipt, before the clock moves on.
       await stack.activity.settled(15);
+      if (referral.kind === "secondary") {
+        const taskLink = await secondaryTaskOf(referral);
+        if (taskLink) {
+          secondaryTasks.set(referral.n, taskLink);
+          // Someone on the team reads the email and answers within the hour.
+          insertEvent(events, { at: event.at + CONFIRM_AFTER_MS, type: "confirm-secondary", referral });
+        }
+      }
     } else if (event.type === "meeting") {
       // The agenda email goes out ahead of the meeting (on the schedule); a person clicks its link.
       const subject = `Saksliste for inntaksmøtet ${formatMeetingTime(event.meetingId)}`;
@@ -511,6 +601,9 @@ async function run(
         await decide(email.link);
         fromEmail += 1;
       }
+    } else if (event.type === "confirm-secondary") {
+      advanceTo(event.at);
+      await confirmSecondary(secondaryTasks.get(event.referral.n) as string);
     } else {
       advanceTo(event.at);
       await decide(event.taskLink);
@@ -519,7 +612,7 @@ async function run(
     // After the last arrival, stop once every referral that can be decided has been.
     if (
       received === referrals.length &&
-      !events.some((e) => e.type === "late-decision") &&
+      !events.some((e) => e.type === "late-decision" || e.type === "confirm-secondary") &&
       (await allSettled(stack, referrals, finished))
     ) {
       break;
@@ -542,9 +635,13 @@ async function run(
     realMs,
     decisionsPosted,
     decisionsFromEmail: fromEmail,
+    secondaryConfirmations: confirmations,
     lettersDispatched: statistics.granted + statistics.refused,
   };
 }
+
+/** How long after a secondary referral's task email the team answers "samme tilstand?". */
+const CONFIRM_AFTER_MS = 60 * 60_000;
 
 /** How long a task may wait for an agenda before the team takes it from its email. */
 const ORPHAN_AFTER_MS = 14 * 24 * 60 * 60_000;
@@ -569,14 +666,17 @@ function lateDecisionAt(meetingAt: number, days: number, rules: CalendarRules): 
   return osloInstant(date, 10, 0).getTime();
 }
 
-/** Whether every rights-assessed referral is decided (checked sparingly: once the arrivals are in). */
+/**
+ * Whether every referral is settled: decided, closed, or otherwise past waiting for the team (a
+ * secondary referral awaiting confirmation is `received`). Checked sparingly: once the arrivals are in.
+ */
 async function allSettled(
   stack: LocalStack,
   referrals: SimReferral[],
   finished: Set<string>,
 ): Promise<boolean> {
   for (const referral of referrals) {
-    if (referral.kind === "secondary" || !referral.referralId || finished.has(referral.referralId)) continue;
+    if (!referral.referralId || finished.has(referral.referralId)) continue;
     const response = await fetch(`${stack.apiUrl}/referrals/${referral.referralId}`);
     const file = (await response.json()) as { status?: string };
     if (file.status === "awaiting-assessment" || file.status === "received") return false;
@@ -613,7 +713,10 @@ async function statisticsOf(
   }
   const byKind: Record<string, number> = {};
   for (const file of files) byKind[file.kind] = (byKind[file.kind] ?? 0) + 1;
-  const assessed = files.filter((file) => file.kind !== "secondary");
+  // A secondary referral is rights-assessed only when it was not confirmed as the same condition: it
+  // was then planned (assigned) like a new one. One confirmed the same is closed with no assignment.
+  const assessed = files.filter((file) => file.kind !== "secondary" || file.assignment !== undefined);
+  const secondaries = files.filter((file) => file.kind === "secondary");
   const decided = assessed.filter((file) => file.decision);
   const granted = decided.filter((file) => file.decision?.outcome === "granted").length;
   const refused = decided.filter((file) => file.decision?.outcome === "refused").length;
@@ -647,6 +750,10 @@ async function statisticsOf(
     withinDeadlinePercent: percent(withinDeadline, decided.length),
     medianWorkingDaysToDecision: days.length === 0 ? 0 : (days[Math.floor((days.length - 1) / 2)] as number),
     breaches: assessed.filter((file) => file.deadlineBreached).length,
+    secondaryAcknowledged: secondaries.filter(
+      (file) => file.assignment === undefined && file.status === "closed",
+    ).length,
+    secondaryAssessedAsNew: secondaries.filter((file) => file.assignment !== undefined).length,
     atRisk: assessed.filter((file) => file.atRisk).length,
     fullMeetings: [...seats.entries()]
       .filter(([, count]) => count >= options.capacityPerMeeting)
@@ -717,6 +824,7 @@ export function describeSimulation(result: SimulationResult): string[] {
     `  within deadline:   ${s.withinDeadlinePercent} % (decision recorded by the due date)`,
     `  median:            ${s.medianWorkingDaysToDecision} working days to decision`,
     `  breaches:          ${s.breaches}`,
+    `Secondary:           ${s.secondaryAcknowledged} confirmed the same condition (acknowledged, closed), ${s.secondaryAssessedAsNew} assessed as new (counted above); staff answered ${result.secondaryConfirmations.same} same / ${result.secondaryConfirmations.notSame} not the same`,
     `Capacity:            ${s.fullMeetings.length} meetings full; ${s.atRisk} referrals had no meeting with room before their reminder point`,
   ];
   if (s.atRiskWeeks.length > 0) {
