@@ -3,62 +3,31 @@
  * a reason, from the task page's form or as JSON. The author is the signed-in person. A form post
  * must carry the task's anti-forgery token and, when the browser names one, an Origin of this host.
  */
-import { apiRoute, header, html, json } from "../adapters/http";
+import { apiRoute, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { calendar, clock, config, dependencies, store, workflow } from "../adapters/root";
 import { osloDate } from "../domain/calendar";
-import { originAllowed } from "../domain/csrf";
 import { changePriority } from "../domain/priority";
 import { PRIORITY_LABELS } from "../domain/referral-labels";
-import { authorOf } from "../domain/session";
-import { renderFormExpiredPage, renderMessagePage, renderTaskGonePage } from "../views/message-pages";
-import { referralOfTask, taskLinks, taskPageHtml } from "./task-page-view";
+import { renderMessagePage } from "../views/message-pages";
+import { readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
+import { taskPageHtml } from "./task-page-view";
 
 const deps = dependencies(store, workflow, config, clock, calendar);
 
 export const handler = apiRoute(
-  {
-    name: "changing the priority",
-    accepts: ["application/x-www-form-urlencoded", "application/json"],
-    maxBodyBytes: 16 * 1024,
-    access: {
-      roles: ["assessor", "lead"],
-      referralOf: (event) => referralOfTask(deps.store, event.pathParameters?.taskId),
-    },
-    guard: ({ event, fromForm }) =>
-      fromForm && !originAllowed(header(event, "origin"), header(event, "host"))
-        ? html(
-            403,
-            renderFormExpiredPage({ taskHref: taskLinks(event.pathParameters?.taskId ?? "").fromPriority }),
-          )
-        : undefined,
-  },
+  taskFormRoute(deps.store, { name: "changing the priority", maxBodyBytes: 16 * 1024 }),
   async (request) => {
-    const taskId = request.event.pathParameters?.taskId ?? "";
-    const links = taskLinks(taskId);
-    const { fromForm } = request;
-    const principal = request.session?.principal;
-    if (principal?.kind !== "staff") throw new Error("a staff route without a staff session");
-    const author = authorOf(principal, deps.config.intakeTeam);
-    const body = request.body() as Record<string, unknown>;
-    const csrfToken = fromForm ? body.csrfToken : header(request.event, "x-csrf-token");
-    const result = await changePriority(deps, taskId, body, author, { form: { csrfToken } });
+    const post = readTaskFormPost(request, deps.config.intakeTeam);
+    const { fromForm, author } = post;
+    const result = await changePriority(deps, post.taskId, post.body, author, {
+      form: { csrfToken: post.csrfToken },
+    });
     switch (result.kind) {
       case "unknown":
-        return fromForm
-          ? html(404, renderTaskGonePage({ reason: "unknown" }))
-          : json(404, { error: "not_found", message: "no task with this id" });
       case "gone":
-        return fromForm
-          ? html(410, renderTaskGonePage({ reason: result.reason }))
-          : json(410, { error: "task_gone", reason: result.reason });
       case "forbidden":
-        return fromForm
-          ? html(403, renderFormExpiredPage({ taskHref: links.fromPriority }))
-          : json(403, {
-              error: "csrf_token_mismatch",
-              message: "send the task page's csrfToken in the X-CSRF-Token header",
-            });
+        return taskRefusalAnswer(result, post);
       case "invalid":
         if (!fromForm) return json(400, { error: "validation_failed", issues: result.issues });
         return html(
@@ -88,7 +57,7 @@ export const handler = apiRoute(
                   `Henvisning ${result.referralId} har nå prioritet ${PRIORITY_LABELS[result.change.to].toLowerCase()}. Endringen og begrunnelsen er registrert på deg: ${author}.`,
                   "Påminnelser og interne frister følger den nye prioriteten. Den juridiske fristen for vurderingen er den samme.",
                 ],
-                link: { href: links.fromPriority, text: "Tilbake til oppgaven" },
+                link: { href: post.back, text: "Tilbake til oppgaven" },
               }),
             )
           : json(200, {

@@ -4,60 +4,28 @@
  * `no` → assessed as a new referral through the same task link). Form (with the task page's
  * anti-forgery token and a same-host Origin) or JSON (token in `X-CSRF-Token`).
  */
-import { apiRoute, header, html, json } from "../adapters/http";
+import { apiRoute, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { calendar, clock, config, dependencies, store, workflow } from "../adapters/root";
-import { originAllowed } from "../domain/csrf";
 import { confirmSecondary } from "../domain/secondary";
-import { authorOf } from "../domain/session";
-import { renderFormExpiredPage, renderMessagePage, renderTaskGonePage } from "../views/message-pages";
-import { referralOfTask, taskLinks } from "./task-page-view";
+import { renderMessagePage } from "../views/message-pages";
+import { readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
 
 const deps = dependencies(store, workflow, config, clock, calendar);
 
 export const handler = apiRoute(
-  {
-    name: "confirming a secondary referral",
-    accepts: ["application/x-www-form-urlencoded", "application/json"],
-    maxBodyBytes: 4 * 1024,
-    access: {
-      roles: ["assessor", "lead"],
-      referralOf: (event) => referralOfTask(deps.store, event.pathParameters?.taskId),
-    },
-    guard: ({ event, fromForm }) =>
-      fromForm && !originAllowed(header(event, "origin"), header(event, "host"))
-        ? html(
-            403,
-            renderFormExpiredPage({ taskHref: taskLinks(event.pathParameters?.taskId ?? "").fromPriority }),
-          )
-        : undefined,
-  },
+  taskFormRoute(deps.store, { name: "confirming a secondary referral", maxBodyBytes: 4 * 1024 }),
   async (request) => {
-    const taskId = request.event.pathParameters?.taskId ?? "";
-    const back = taskLinks(taskId).fromPriority;
-    const { fromForm } = request;
-    const principal = request.session?.principal;
-    if (principal?.kind !== "staff") throw new Error("a staff route without a staff session");
-    const author = authorOf(principal, deps.config.intakeTeam);
-    const body = request.body() as Record<string, unknown>;
-    const csrfToken = fromForm ? body.csrfToken : header(request.event, "x-csrf-token");
-    const result = await confirmSecondary(deps, taskId, body, author, { form: { csrfToken } });
+    const post = readTaskFormPost(request, deps.config.intakeTeam);
+    const { fromForm, back } = post;
+    const result = await confirmSecondary(deps, post.taskId, post.body, post.author, {
+      form: { csrfToken: post.csrfToken },
+    });
     switch (result.kind) {
       case "unknown":
-        return fromForm
-          ? html(404, renderTaskGonePage({ reason: "unknown" }))
-          : json(404, { error: "not_found", message: "no task with this id" });
       case "gone":
-        return fromForm
-          ? html(410, renderTaskGonePage({ reason: result.reason }))
-          : json(410, { error: "task_gone", reason: result.reason });
       case "forbidden":
-        return fromForm
-          ? html(403, renderFormExpiredPage({ taskHref: back }))
-          : json(403, {
-              error: "csrf_token_mismatch",
-              message: "send the task page's csrfToken in the X-CSRF-Token header",
-            });
+        return taskRefusalAnswer(result, post);
       case "not-awaiting":
         return fromForm
           ? html(

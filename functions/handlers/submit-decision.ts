@@ -6,7 +6,7 @@
  * and, when the browser names one, an Origin of this host; otherwise 403 and nothing is recorded.
  * JSON needs `Content-Type: application/json`, which a cross-site HTML form cannot send.
  */
-import { apiRoute, header, html, json } from "../adapters/http";
+import { apiRoute, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import {
   calendar,
@@ -20,17 +20,14 @@ import {
 } from "../adapters/root";
 import { submitDecision } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
-import { originAllowed } from "../domain/csrf";
-import { authorOf } from "../domain/session";
 import {
   renderDecisionRecordedPage,
-  renderFormExpiredPage,
   renderInformationReceivedPage,
   renderInformationRequestedPage,
   renderInformationRequestOpenPage,
-  renderTaskGonePage,
 } from "../views/message-pages";
-import { referralOfTask, taskLinks, taskPageHtml } from "./task-page-view";
+import { readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
+import { taskPageHtml } from "./task-page-view";
 
 const deps = dependencies(store, workflow, mailer, config, clock, calendar, publicBaseUrl);
 const MAX_BODY_BYTES = 64 * 1024;
@@ -45,53 +42,20 @@ function valuesOf(body: Record<string, unknown>): Record<string, string> {
 }
 
 export const handler = apiRoute(
-  {
-    name: "recording a decision",
-    accepts: ["application/x-www-form-urlencoded", "application/json"],
-    maxBodyBytes: MAX_BODY_BYTES,
-    access: {
-      roles: ["assessor", "lead"],
-      referralOf: (event) => referralOfTask(deps.store, event.pathParameters?.taskId),
-    },
-    guard: ({ event, fromForm }) =>
-      fromForm && !originAllowed(header(event, "origin"), header(event, "host"))
-        ? html(
-            403,
-            renderFormExpiredPage({ taskHref: taskLinks(event.pathParameters?.taskId ?? "").fromDecision }),
-          )
-        : undefined,
-  },
+  taskFormRoute(deps.store, { name: "recording a decision", maxBodyBytes: MAX_BODY_BYTES }),
   async (request) => {
-    const taskId = request.event.pathParameters?.taskId ?? "";
-    const links = taskLinks(taskId);
-    const { fromForm } = request;
-    const principal = request.session?.principal;
-    if (principal?.kind !== "staff") throw new Error("a staff route without a staff session");
+    const post = readTaskFormPost(request, deps.config.intakeTeam);
+    const { fromForm, back } = post;
     // The author is the signed-in person: whatever the body says in `assessedBy` is replaced.
-    const signedInAs = authorOf(principal, deps.config.intakeTeam);
-    const body: Record<string, unknown> = {
-      ...(request.body() as Record<string, unknown>),
-      assessedBy: signedInAs,
-    };
-    const csrfToken = fromForm ? body.csrfToken : header(request.event, "x-csrf-token");
-    const result = await submitDecision(deps, taskId, body, { form: { csrfToken } });
+    const signedInAs = post.author;
+    const body: Record<string, unknown> = { ...post.body, assessedBy: signedInAs };
+    const result = await submitDecision(deps, post.taskId, body, { form: { csrfToken: post.csrfToken } });
     const pageContext = { today: osloDate(deps.clock.now()), config: deps.config };
     switch (result.kind) {
       case "unknown":
-        return fromForm
-          ? html(404, renderTaskGonePage({ reason: "unknown" }))
-          : json(404, { error: "not_found", message: "no task with this id" });
       case "gone":
-        return fromForm
-          ? html(410, renderTaskGonePage({ reason: result.reason }))
-          : json(410, { error: "task_gone", reason: result.reason });
       case "forbidden":
-        return fromForm
-          ? html(403, renderFormExpiredPage({ taskHref: links.fromDecision }))
-          : json(403, {
-              error: "csrf_token_mismatch",
-              message: "send the task page's csrfToken in the X-CSRF-Token header",
-            });
+        return taskRefusalAnswer(result, post);
       case "busy": {
         // The workflow was between two waits (a reminder or an escalation going out): the task is
         // open again, and the same link works in a moment.
@@ -127,10 +91,7 @@ export const handler = apiRoute(
       case "information-requested":
         logger.info("information requested", { referralId: result.referralId, requestId: result.requestId });
         return fromForm
-          ? html(
-              200,
-              renderInformationRequestedPage({ referralId: result.referralId, taskHref: links.fromDecision }),
-            )
+          ? html(200, renderInformationRequestedPage({ referralId: result.referralId, taskHref: back }))
           : json(200, {
               referralId: result.referralId,
               outcome: "information-requested",
@@ -144,7 +105,7 @@ export const handler = apiRoute(
               409,
               renderInformationRequestOpenPage({
                 ...(result.openSince ? { openSince: result.openSince } : {}),
-                taskHref: links.fromDecision,
+                taskHref: back,
               }),
             )
           : json(409, {
@@ -161,7 +122,7 @@ export const handler = apiRoute(
               result.kind === "information-received" ? 200 : 409,
               renderInformationReceivedPage({
                 closed: result.kind === "information-received",
-                taskHref: links.fromDecision,
+                taskHref: back,
               }),
             )
           : json(result.kind === "information-received" ? 200 : 409, {

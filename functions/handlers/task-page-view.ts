@@ -21,12 +21,10 @@ export async function referralOfTask(
 export const taskLinks = (taskId: string) => ({
   /** From GET /tasks/{taskId}: the form posts to /tasks/{taskId}/decision. */
   formAction: `${encodeURIComponent(taskId)}/decision`,
-  /** From POST /tasks/{taskId}/decision: back to /tasks/{taskId}. */
-  fromDecision: `../${encodeURIComponent(taskId)}`,
+  /** From a form's POST /tasks/{taskId}/<form>: back to /tasks/{taskId}. */
+  fromForm: `../${encodeURIComponent(taskId)}`,
   /** From GET /tasks/{taskId}: the priority form posts to /tasks/{taskId}/priority. */
   priorityAction: `${encodeURIComponent(taskId)}/priority`,
-  /** From POST /tasks/{taskId}/priority: back to /tasks/{taskId}. */
-  fromPriority: `../${encodeURIComponent(taskId)}`,
   /** From GET /tasks/{taskId}: the secondary referral's confirmation posts to /tasks/{taskId}/secondary. */
   secondaryAction: `${encodeURIComponent(taskId)}/secondary`,
 });

@@ -1,0 +1,97 @@
+/**
+ * What the task page's forms (the decision, the priority, the secondary referral's confirmation)
+ * share: the route's options (a form or JSON, a signed-in assessor or lead, a same-host Origin for a
+ * form), reading who posts with which anti-forgery token, and the answers to a post about an unknown
+ * or finished task or with a wrong token, which no form records anything for.
+ */
+import type { APIGatewayProxyResult } from "aws-lambda";
+import { type ApiRequest, header, html, json, type RouteOptions } from "../adapters/http";
+import { originAllowed } from "../domain/csrf";
+import type { ReferralStore } from "../domain/ports";
+import { authorOf } from "../domain/session";
+import { renderFormExpiredPage, renderTaskGonePage } from "../views/message-pages";
+import { referralOfTask, taskLinks } from "./task-page-view";
+
+/** The route options of a task form: `name` for the failure log, `maxBodyBytes` for the form's size. */
+export function taskFormRoute(
+  store: Pick<ReferralStore, "findTask">,
+  options: { name: string; maxBodyBytes: number },
+): RouteOptions {
+  return {
+    ...options,
+    accepts: ["application/x-www-form-urlencoded", "application/json"],
+    access: {
+      roles: ["assessor", "lead"],
+      referralOf: (event) => referralOfTask(store, event.pathParameters?.taskId),
+    },
+    guard: ({ event, fromForm }) =>
+      fromForm && !originAllowed(header(event, "origin"), header(event, "host"))
+        ? html(
+            403,
+            renderFormExpiredPage({ taskHref: taskLinks(event.pathParameters?.taskId ?? "").fromForm }),
+          )
+        : undefined,
+  };
+}
+
+/** A task form's post as the use cases take it. */
+export interface TaskFormPost {
+  taskId: string;
+  /** From the form's answer back to the task page. */
+  back: string;
+  fromForm: boolean;
+  /** The signed-in person: the author of whatever the form records. */
+  author: string;
+  body: Record<string, unknown>;
+  /** The anti-forgery token: the form's field, or the X-CSRF-Token header with JSON. */
+  csrfToken: unknown;
+}
+
+/** Reads a task form's post (the route's `access` has admitted a staff session). */
+export function readTaskFormPost(
+  request: ApiRequest,
+  intakeTeam: readonly { email: string; role: string }[],
+): TaskFormPost {
+  const taskId = request.event.pathParameters?.taskId ?? "";
+  const principal = request.session?.principal;
+  if (principal?.kind !== "staff") throw new Error("a staff route without a staff session");
+  const body = request.body() as Record<string, unknown>;
+  return {
+    taskId,
+    back: taskLinks(taskId).fromForm,
+    fromForm: request.fromForm,
+    author: authorOf(principal, intakeTeam),
+    body,
+    csrfToken: request.fromForm ? body.csrfToken : header(request.event, "x-csrf-token"),
+  };
+}
+
+/** Why a task form recorded nothing before reading the form: no such task, it is done, or a forgery. */
+export type TaskRefusal =
+  | { kind: "unknown" }
+  | { kind: "gone"; reason: "answered" | "expired" }
+  | { kind: "forbidden" };
+
+/** The answer to a refused task form post: a page for a form, JSON for JSON. */
+export function taskRefusalAnswer(
+  refusal: TaskRefusal,
+  post: Pick<TaskFormPost, "fromForm" | "back">,
+): APIGatewayProxyResult {
+  switch (refusal.kind) {
+    case "unknown":
+      return post.fromForm
+        ? html(404, renderTaskGonePage({ reason: "unknown" }))
+        : json(404, { error: "not_found", message: "no task with this id" });
+    case "gone":
+      return post.fromForm
+        ? html(410, renderTaskGonePage({ reason: refusal.reason }))
+        : json(410, { error: "task_gone", reason: refusal.reason });
+    case "forbidden":
+      return post.fromForm
+        ? html(403, renderFormExpiredPage({ taskHref: post.back }))
+        : json(403, {
+            error: "csrf_token_mismatch",
+            message: "send the task page's csrfToken in the X-CSRF-Token header",
+          });
+  }
+}
