@@ -1082,50 +1082,12 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
   }
 
   async takeOverLetter(letter: LetterRecord, fromClaimId: string | undefined): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: letterKey(letter),
-          // A claim made before letters had links gets one; a link once set is never changed.
-          UpdateExpression: `SET claimId = :claimId, claimedAt = :claimedAt${
-            letter.linkId ? ", linkId = if_not_exists(linkId, :linkId)" : ""
-          }`,
-          ConditionExpression:
-            fromClaimId === undefined
-              ? "#status = :sending AND attribute_not_exists(claimId)"
-              : "#status = :sending AND claimId = :from",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":sending": "sending",
-            ":claimId": letter.claimId,
-            ":claimedAt": letter.claimedAt,
-            ...(letter.linkId ? { ":linkId": letter.linkId } : {}),
-            ...(fromClaimId === undefined ? {} : { ":from": fromClaimId }),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    // A claim made before letters had links gets one; a link once set is never changed.
+    return this.takeOverSendClaim(letterKey(letter), letter, fromClaimId, letter.linkId);
   }
 
   async releaseLetter(letter: LetterRecord): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: letterKey(letter),
-          ConditionExpression: "#status = :sending AND claimId = :claimId",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":sending": "sending", ":claimId": letter.claimId },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await this.releaseSendClaim(letterKey(letter), letter.claimId);
   }
 
   async claimStaffEmail(email: StaffEmailRecord): Promise<StaffEmailRecord | undefined> {
@@ -1156,12 +1118,32 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
   }
 
   async takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined): Promise<boolean> {
+    return this.takeOverSendClaim(staffEmailKey(email), email, fromClaimId);
+  }
+
+  async releaseStaffEmail(email: StaffEmailRecord): Promise<void> {
+    await this.releaseSendClaim(staffEmailKey(email), email.claimId);
+  }
+
+  /**
+   * Moves the claim on a send still in progress (a letter or a staff email) from `fromClaimId`, or
+   * from no one, to `claim`; false when someone else holds it or it was sent. With `linkId`, a
+   * letter claimed before letters had links gets that one.
+   */
+  private async takeOverSendClaim(
+    key: Record<string, string>,
+    claim: { claimId?: string; claimedAt?: string },
+    fromClaimId: string | undefined,
+    linkId?: string,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: staffEmailKey(email),
-          UpdateExpression: "SET claimId = :claimId, claimedAt = :claimedAt",
+          Key: key,
+          UpdateExpression: `SET claimId = :claimId, claimedAt = :claimedAt${
+            linkId ? ", linkId = if_not_exists(linkId, :linkId)" : ""
+          }`,
           ConditionExpression:
             fromClaimId === undefined
               ? "#status = :sending AND attribute_not_exists(claimId)"
@@ -1169,8 +1151,9 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":sending": "sending",
-            ":claimId": email.claimId,
-            ":claimedAt": email.claimedAt,
+            ":claimId": claim.claimId,
+            ":claimedAt": claim.claimedAt,
+            ...(linkId ? { ":linkId": linkId } : {}),
             ...(fromClaimId === undefined ? {} : { ":from": fromClaimId }),
           },
         }),
@@ -1182,15 +1165,16 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     }
   }
 
-  async releaseStaffEmail(email: StaffEmailRecord): Promise<void> {
+  /** Gives up a claim on a send still in progress, if `claimId` still holds it. */
+  private async releaseSendClaim(key: Record<string, string>, claimId: string | undefined): Promise<void> {
     try {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: staffEmailKey(email),
+          Key: key,
           ConditionExpression: "#status = :sending AND claimId = :claimId",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":sending": "sending", ":claimId": email.claimId },
+          ExpressionAttributeValues: { ":sending": "sending", ":claimId": claimId },
         }),
       );
     } catch (error) {
