@@ -427,6 +427,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     referralId: string,
     change: Parameters<ReferralStore["changeStatus"]>[1],
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void> {
     const names: Record<string, string> = { "#status": "status" };
     const values: Record<string, unknown> = { ":to": change.to };
@@ -494,6 +495,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
         },
         ...filing,
         this.eventPut(referralId, event),
+        ...this.tallyUpdate(tally),
       ],
       "referral is not in the expected status",
     );

@@ -83,6 +83,7 @@ export interface ReferralStore {
       assessmentDueDate?: ReferralRecord["assessmentDueDate"];
     },
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void>;
   /**
    * Sets a flag on the referral with its audit event, once: returns true when this call set it, and

@@ -18,6 +18,7 @@ import { deliverLetter, letterPatientOf } from "./dispatch";
 import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { LetterRecord, ReferralRecord } from "./records";
+import { tallyOfSecondaryAcknowledged } from "./statistics";
 import { formatIssues, type Issue } from "./validation";
 
 /** Thrown when the short path is asked to acknowledge a referral that is not secondary: a bug. */
@@ -75,6 +76,8 @@ export async function acknowledgeSecondary(
           actor,
           details: { kind: "secondary", letterKind: "acknowledgement" },
         },
+        // No longer pending in the statistics; counted with the close, so a retried step cannot count twice.
+        tallyOfSecondaryAcknowledged(referral),
       );
     } catch (error) {
       // Closed by an earlier attempt of this step in the meantime: done.

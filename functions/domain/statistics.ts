@@ -43,6 +43,8 @@ export const COUNTERS = {
   granted: "granted",
   refused: "refused",
   forwarded: "forwarded",
+  /** Secondary referrals confirmed as the condition already assessed: acknowledged and closed. */
+  acknowledged: "acknowledged",
   grantedCareForm: (form: string) => `granted.${form}`,
   referrer: (type: string) => `referrer.${type}`,
   referrerGranted: (type: string) => `referrer.${type}.granted`,
@@ -90,6 +92,14 @@ export function tallyOfDecision(
     add[COUNTERS.referrerGranted(referrerTypeOf(referral))] = 1;
   }
   return { month: receiptMonth(referral), add };
+}
+
+/**
+ * A secondary referral staff confirmed as the condition already rights-assessed: acknowledged and
+ * closed without a new assessment, so no longer pending (and not a decision either).
+ */
+export function tallyOfSecondaryAcknowledged(referral: Pick<ReferralRecord, "receivedAt">): Tally {
+  return { month: receiptMonth(referral), add: { [COUNTERS.acknowledged]: 1 } };
 }
 
 /** A deadline breached (recorded once per referral). */
@@ -190,7 +200,9 @@ export interface StatisticsRow {
   granted: Cell;
   refused: Cell;
   forwarded: Cell;
-  /** Received and not yet granted, refused or forwarded. */
+  /** Secondary referrals confirmed as the condition already assessed, acknowledged and closed. */
+  acknowledged: Cell;
+  /** Received and not yet granted, refused, forwarded or acknowledged. */
   pending: Cell;
   /** Of granted + refused, whole percent; with refusedPercent it makes 100, as in the survey. */
   grantedPercent: Cell;
@@ -266,7 +278,8 @@ function row(period: string, c: MonthCounters, suppressBelow: number): Statistic
     granted: cell(granted),
     refused: cell(refused),
     forwarded: cell(forwarded),
-    pending: cell(Math.max(0, n(COUNTERS.referrals) - decided)),
+    acknowledged: cell(n(COUNTERS.acknowledged)),
+    pending: cell(Math.max(0, n(COUNTERS.referrals) - decided - n(COUNTERS.acknowledged))),
     grantedPercent: over(granted + refused, grantedPercent),
     refusedPercent: over(granted + refused, grantedPercent === null ? null : 100 - grantedPercent),
     withinDeadlinePercent: over(decided, percent(n(COUNTERS.informedWithinDeadline), decided)),
@@ -326,6 +339,7 @@ export const CSV_COLUMNS: readonly { header: string; value: (row: StatisticsRow)
   { header: "granted", value: (r) => r.granted },
   { header: "refused", value: (r) => r.refused },
   { header: "forwarded", value: (r) => r.forwarded },
+  { header: "acknowledged", value: (r) => r.acknowledged },
   { header: "pending", value: (r) => r.pending },
   { header: "granted_percent", value: (r) => r.grantedPercent },
   { header: "refused_percent", value: (r) => r.refusedPercent },

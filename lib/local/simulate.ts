@@ -811,7 +811,7 @@ export function describeSimulation(result: SimulationResult): string[] {
     ...(route
       ? [
           `Statistics, as GET /statistics answers for the period:`,
-          `  granted / refused: ${cell(route.granted)} / ${cell(route.refused)} (${cell(route.grantedPercent)} % / ${cell(route.refusedPercent)} %), ${cell(route.pending)} pending`,
+          `  granted / refused: ${cell(route.granted)} / ${cell(route.refused)} (${cell(route.grantedPercent)} % / ${cell(route.refusedPercent)} %), ${cell(route.pending)} pending, ${cell(route.acknowledged)} acknowledged`,
           `  within deadline:   ${cell(route.withinDeadlinePercent)} % (patient's letter out by the due date)`,
           `  median:            ${cell(route.medianWorkingDaysToDecision)} working days to decision`,
           `  breaches:          ${cell(route.breaches)}`,

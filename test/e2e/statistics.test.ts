@@ -19,6 +19,7 @@ import { recordBreach } from "../../functions/domain/deadline-timer";
 import { dispatchDecisionLetters } from "../../functions/domain/dispatch";
 import { letterIdOf, markLetterPosted } from "../../functions/domain/postal";
 import { receiveReferral } from "../../functions/domain/receive-referral";
+import { acknowledgeSecondary } from "../../functions/domain/secondary";
 import type { StatisticsReport, StatisticsRow } from "../../functions/domain/statistics";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { fetchAs, type SignedIn, signIn } from "../../lib/local/sign-in-client";
@@ -52,7 +53,7 @@ function random(seed: number) {
   };
 }
 
-type Outcome = "granted" | "refused" | "forwarded" | "pending";
+type Outcome = "granted" | "refused" | "forwarded" | "pending" | "acknowledged";
 type Kind = "new" | "forwarded" | "secondary";
 type ReferrerType = "primary-care" | "specialist" | undefined;
 
@@ -73,7 +74,7 @@ function expectedRow(period: string, facts: Fact[]): StatisticsRow {
   const granted = count((f) => f.outcome === "granted");
   const refused = count((f) => f.outcome === "refused");
   const forwarded = count((f) => f.outcome === "forwarded");
-  const decided = facts.filter((f) => f.outcome !== "pending");
+  const decided = facts.filter((f) => f.outcome !== "pending" && f.outcome !== "acknowledged");
   const days = decided.map((f) => f.workingDays as number).sort((a, b) => a - b);
   const mid = Math.floor(days.length / 2);
   const median =
@@ -94,6 +95,7 @@ function expectedRow(period: string, facts: Fact[]): StatisticsRow {
     granted,
     refused,
     forwarded,
+    acknowledged: count((f) => f.outcome === "acknowledged"),
     pending: count((f) => f.outcome === "pending"),
     grantedPercent,
     refusedPercent: grantedPercent === null ? null : 100 - grantedPercent,
@@ -251,6 +253,22 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
       });
       if (received.outcome !== "accepted") throw new Error(`referral ${index} was not accepted`);
       const { referralId, assessmentDueDate } = received.receipt;
+      // Every third secondary referral is confirmed as the condition already assessed: acknowledged
+      // and closed (twice: a retried step), so counted as acknowledged, neither pending nor decided.
+      if (kind === "secondary" && index % 3 === 0) {
+        await acknowledgeSecondary(deps, referralId);
+        await acknowledgeSecondary(deps, referralId);
+        const month = receivedOn.slice(0, 7);
+        facts.push({
+          month,
+          kind,
+          referrerType,
+          outcome: "acknowledged",
+          breached: false,
+          informedInTime: false,
+        });
+        continue;
+      }
       await store.changeStatus(
         referralId,
         { from: ["received"], to: "awaiting-assessment" },

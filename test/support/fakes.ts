@@ -157,6 +157,7 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     referralId: string,
     change: Parameters<ReferralStore["changeStatus"]>[1],
     event: AuditEvent,
+    tally?: Tally,
   ) {
     const referral = this.mustReferral(referralId);
     if (!change.from.includes(referral.status)) {
@@ -172,6 +173,7 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
       this.meetingReferrals.set(meetingId, filed.add(referralId));
     }
     this.event(referralId, event);
+    this.count(tally);
   }
 
   async flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent, tally?: Tally) {

@@ -22,6 +22,7 @@ import {
   tallyOfDecision,
   tallyOfPatientInformed,
   tallyOfReceipt,
+  tallyOfSecondaryAcknowledged,
 } from "../../functions/domain/statistics";
 import { testReferral } from "../support/fakes";
 
@@ -47,7 +48,7 @@ function median(values: number[]): number | null {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-const outcomeArb = fc.constantFrom("granted", "refused", "forwarded", "pending");
+const outcomeArb = fc.constantFrom("granted", "refused", "forwarded", "pending", "acknowledged");
 const careFormArb = fc.constantFrom("team", "single-discipline", "mapping-consultation");
 const referrerArb = fc.constantFrom("primary-care", "specialist", undefined);
 const kindArb = fc.constantFrom("new", "forwarded");
@@ -100,7 +101,8 @@ function talliesOf(facts: Fact[]): (Tally | undefined)[] {
     const { referral, osloDay } = referralOf(fact, index);
     const tallies: (Tally | undefined)[] = [tallyOfReceipt(referral)];
     if (fact.breached) tallies.push(tallyOfBreach(referral));
-    if (fact.outcome !== "pending") {
+    if (fact.outcome === "acknowledged") tallies.push(tallyOfSecondaryAcknowledged(referral));
+    else if (fact.outcome !== "pending") {
       const decisionDay = addWorkingDays(osloDay, fact.workingDays);
       const decidedAt = osloInstant(decisionDay, 14, 0).toISOString();
       tallies.push(tallyOfDecision(referral, decisionOf(fact), decidedAt, defaultCalendarRules));
@@ -114,7 +116,7 @@ function talliesOf(facts: Fact[]): (Tally | undefined)[] {
 /** The row for a set of facts, counted here directly. */
 function expectedRow(facts: Fact[]) {
   const count = (pick: (fact: Fact) => boolean) => facts.filter(pick).length;
-  const decided = facts.filter((fact) => fact.outcome !== "pending");
+  const decided = facts.filter((fact) => fact.outcome !== "pending" && fact.outcome !== "acknowledged");
   const granted = count((f) => f.outcome === "granted");
   const refused = count((f) => f.outcome === "refused");
   const grantedPercent = granted + refused === 0 ? null : Math.round((100 * granted) / (granted + refused));
@@ -129,6 +131,7 @@ function expectedRow(facts: Fact[]) {
     granted,
     refused,
     forwarded: count((f) => f.outcome === "forwarded"),
+    acknowledged: count((f) => f.outcome === "acknowledged"),
     pending: count((f) => f.outcome === "pending"),
     grantedPercent,
     refusedPercent: grantedPercent === null ? null : 100 - grantedPercent,
@@ -230,6 +233,7 @@ describe("the statistics report", () => {
           row.granted,
           row.refused,
           row.forwarded,
+          row.acknowledged,
           row.pending,
           row.breaches,
           ...Object.values(row.grantedByCareForm),
