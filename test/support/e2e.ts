@@ -115,7 +115,10 @@ export async function letterText(stack: LocalStack, email: MailboxEmail, identif
   return read.text;
 }
 
-/** Submits a referral and waits for the task emails of its workflow; returns the task link. */
+/**
+ * Submits a referral and waits for the task emails of its workflow and their record; returns the task
+ * link.
+ */
 export async function submitAndAwaitTask(stack: LocalStack, referral: Record<string, unknown>, key: string) {
   const before = await mailboxSize(stack);
   const receipt = await submitReferral(stack.apiUrl, referral, key);
@@ -126,9 +129,18 @@ export async function submitAndAwaitTask(stack: LocalStack, referral: Record<str
     );
     return emails.length === intakeTeam.length ? emails : undefined;
   }, "the task emails to the intake team");
+  // The emails go out before the step records them; wait for the record too, so that what a test
+  // counts afterwards is the referral at rest, awaiting its decision.
+  const referralId = String(receipt.body.referralId);
+  await awaitFile(
+    stack,
+    referralId,
+    (file) => eventTypes(file).includes("assessors-notified"),
+    "the assessors-notified event",
+  );
   return {
     receipt: receipt.body,
-    referralId: String(receipt.body.referralId),
+    referralId,
     taskEmails,
     taskLink: taskLinkIn(taskEmails[0] as MailboxEmail),
   };
