@@ -4,13 +4,20 @@
  * machine; run in the thread of the local stack, the client's own HTTP and SDK work would be counted
  * against the API it measures (and against PutItem's). Both sides are driven from this worker alike.
  */
+import { randomUUID } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { documentClientOf, dynamoClient } from "../../functions/adapters/clients";
+import { systemClock } from "../../functions/adapters/clock";
+import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
+import { legalClockConfigSchema } from "../../functions/domain/clinic";
+import { receiveReferral } from "../../functions/domain/receive-referral";
 import { type Figures, measure } from "./intake";
 
 /** One phase to run: which operation, how many, and where. */
 export type LoadPhase =
   | { op: "putItem"; count: number; concurrency: number; offset: number }
+  | { op: "store"; count: number; concurrency: number; prefix: string }
   | { op: "post"; count: number; concurrency: number; prefix: string };
 
 /** What the worker is started with (workerData). */
@@ -43,6 +50,31 @@ export async function runPhase(
         )
         .then(() => undefined),
     );
+  }
+  if (phase.op === "store") {
+    // What a POST must write whatever serves it: Frist's own receiveReferral (validation, the legal
+    // clock, the one all-or-nothing write of referral, receipt event, idempotency key and statistics)
+    // on the real DynamoDB store, here in the client's thread, with no API, no HTTP and no workflow.
+    const store = new DynamoReferralStore(
+      documentClientOf(dynamoClient({ endpoint: target.dynamodbEndpoint })),
+      target.table,
+    );
+    const deps = {
+      store,
+      workflow: { start: async () => {}, resume: async () => {}, retime: async () => {} },
+      clock: systemClock,
+      newReferralId: randomUUID,
+      legalClock: legalClockConfigSchema.parse({}),
+    };
+    const body = JSON.parse(target.referral) as unknown;
+    return measure(phase.count, phase.concurrency, async (i) => {
+      const result = await receiveReferral(deps, {
+        idempotencyKey: `${phase.prefix}-${target.runId}-${i}`,
+        portal: "bench",
+        body,
+      });
+      if (result.outcome !== "accepted") throw new Error(`receiveReferral answered ${result.outcome}`);
+    });
   }
   // A portal retries a 503 (a dependency did not answer in time) with the same key, as the contract
   // says; each such answer is counted and shown beside the figures.

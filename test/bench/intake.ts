@@ -67,8 +67,15 @@ export async function measure(
 export interface IntakeFigures {
   putItemBefore: Figures;
   putItemAfter: Figures;
+  /** receiveReferral on the DynamoDB store alone, in the client's thread: no API, HTTP or workflow. */
+  storeOnly: Figures;
   postWorkflowHeld: Figures;
   postWorkflowRunning: Figures;
+  /**
+   * The store-only throughput over the mean PutItem throughput: the ceiling the storage sets, which
+   * no API in front of it can pass.
+   */
+  ratioStore: number;
   /** POST throughput over the mean PutItem throughput. */
   ratioHeld: number;
   ratioRunning: number;
@@ -97,16 +104,21 @@ export async function measureIntake(
   };
   const putItem = (count: number, offset: number) =>
     withStackBusy({ op: "putItem", count, concurrency, offset });
+  const storeOnly = (count: number, prefix: string) =>
+    withStackBusy({ op: "store", count, concurrency, prefix });
   const postReferrals = (count: number, prefix: string) =>
     withStackBusy({ op: "post", count, concurrency, prefix });
 
   try {
-    // DynamoDB Local is Java: its JIT needs far more than a few calls before PutItem runs at speed.
-    await putItem(warmup * 10, -10 * warmup);
-    await postReferrals(warmup, "warmup");
+    // DynamoDB Local is Java: its JIT needs thousands of calls of each kind before it runs at speed
+    // (with 300 PutItems, PutItem after the POST phases ran twice as fast as before them).
+    await putItem(warmup * 60, -60 * warmup);
+    await storeOnly(warmup * 10, "warmup");
+    await postReferrals(warmup * 3, "warmup");
     await stack.activity.settled();
 
     const putItemBefore = await putItem(requests, 0);
+    const storeOnlyFigures = await storeOnly(requests, "store");
     stack.activity.holdWorkflow();
     const postWorkflowHeld = await postReferrals(requests, "held");
     stack.activity.releaseWorkflow();
@@ -119,8 +131,10 @@ export async function measureIntake(
     return {
       putItemBefore,
       putItemAfter,
+      storeOnly: storeOnlyFigures,
       postWorkflowHeld,
       postWorkflowRunning,
+      ratioStore: storeOnlyFigures.throughput / base,
       ratioHeld: postWorkflowHeld.throughput / base,
       ratioRunning: postWorkflowRunning.throughput / base,
     };

@@ -84,6 +84,11 @@ if (intake) {
   rows.push(
     { measure: "raw PutItem, DynamoDB Local (base)", figure: `${base.toFixed(0)} req/s`, target: "" },
     {
+      measure: "the referral's write alone (ceiling)",
+      figure: `${intake.ratioStore.toFixed(2)}× (${intake.storeOnly.throughput.toFixed(0)} req/s, p50 ${intake.storeOnly.p50.toFixed(0)} ms)`,
+      target: "",
+    },
+    {
       measure: "POST /referrals, workflow held",
       figure: `${intake.ratioHeld.toFixed(2)}× (${intake.postWorkflowHeld.throughput.toFixed(0)} req/s, p50 ${intake.postWorkflowHeld.p50.toFixed(0)} ms)`,
       target: "≥ 0.30×",
@@ -170,6 +175,7 @@ for (const row of rows) {
 if (intake) {
   console.log(
     `\nintake: ${REQUESTS} requests per phase, ${CONCURRENCY} at a time; PutItem before ${intake.putItemBefore.throughput.toFixed(0)} and after ${intake.putItemAfter.throughput.toFixed(0)} req/s.` +
+      `\n  "the referral's write alone": receiveReferral on the DynamoDB store in the client's thread (no API, HTTP or workflow): what DynamoDB Local allows a POST at most.` +
       `\n  "held": each POST's StartExecution reaches the real local engine; its executions wait at their first task.` +
       `\n  503 answers retried: ${intake.postWorkflowHeld.unavailable ?? 0} held, ${intake.postWorkflowRunning.unavailable ?? 0} running.` +
       `\n  the stack's one thread busy per request: ${busyOf(intake.postWorkflowHeld)} held, ${busyOf(intake.postWorkflowRunning)} running (PutItem: ${busyOf(intake.putItemBefore)}); the client runs in a worker thread.` +
