@@ -4,7 +4,7 @@
  * reads: `worklist` (status, then due date) and `byTaskId` (the opaque id in a staff link).
  */
 
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
@@ -138,8 +138,24 @@ const MEETING_ATTRIBUTES = [
   "agendaDeliveredAt",
 ];
 
-/** A month's statistics counters: one item per Oslo month of receipt, a flat map of numbers. */
-const statisticsKey = (month: Month) => ({ pk: `STATISTICS#${month}`, sk: "STATISTICS" });
+/**
+ * How many items a month's statistics counters are spread over. Every receipt, decision and letter
+ * adds to its month inside the transaction that makes the change, and DynamoDB cancels a transaction
+ * that touches an item another transaction holds (TransactionConflict): with one item per month,
+ * referrals arriving together would conflict on it and be answered 503. Each change adds to one
+ * shard at random; a read sums them.
+ */
+export const STATISTICS_SHARDS = 8;
+
+/**
+ * A month's statistics counters, shard `shard`: a flat map of numbers per Oslo month of receipt.
+ * Shard 0 is the key the counters had before they were sharded, so a table's earlier counts stay
+ * counted.
+ */
+const statisticsKey = (month: Month, shard: number) => ({
+  pk: `STATISTICS#${month}`,
+  sk: shard === 0 ? "STATISTICS" : `STATISTICS#${shard}`,
+});
 
 /** The worklist index keys: only referrals carry them, so events and letters stay out of the index. */
 const worklistKeys = (status: string, dueDate: string, referralId: string) => ({
@@ -201,7 +217,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       {
         Update: {
           TableName: this.tableName,
-          Key: statisticsKey(tally.month),
+          Key: statisticsKey(tally.month, randomInt(STATISTICS_SHARDS)),
           UpdateExpression: `SET recordType = :type, #month = :month ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(", ")}`,
           ExpressionAttributeNames: {
             "#month": "month",
@@ -219,8 +235,11 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
 
   async monthCounters(months: Month[]): Promise<Map<Month, MonthCounters>> {
     const counters = new Map<Month, MonthCounters>();
-    for (let start = 0; start < months.length; start += 100) {
-      let keys: Record<string, unknown>[] = months.slice(start, start + 100).map(statisticsKey);
+    const allKeys = months.flatMap((month) =>
+      Array.from({ length: STATISTICS_SHARDS }, (_, shard) => statisticsKey(month, shard)),
+    );
+    for (let start = 0; start < allKeys.length; start += 100) {
+      let keys: Record<string, unknown>[] = allKeys.slice(start, start + 100);
       for (let attempt = 0; keys.length > 0; attempt++) {
         if (attempt > 8) throw new Error("BatchGetItem left keys unprocessed");
         if (attempt > 0)
@@ -229,9 +248,11 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
         );
         for (const item of Responses?.[this.tableName] ?? []) {
-          const month: MonthCounters = {};
+          const month = counters.get(String(item.month)) ?? {};
           for (const [name, value] of Object.entries(item)) {
-            if (name.startsWith("c.") && typeof value === "number") month[name.slice(2)] = value;
+            if (name.startsWith("c.") && typeof value === "number") {
+              month[name.slice(2)] = (month[name.slice(2)] ?? 0) + value;
+            }
           }
           counters.set(String(item.month), month);
         }

@@ -19,6 +19,7 @@ import {
   type IdempotencyRecord,
   type ReferralStore,
   StaleStateError,
+  type StatisticsSource,
 } from "../../functions/domain/ports";
 import type { AuditEvent, LetterRecord, StaffEmailRecord, TaskRecord } from "../../functions/domain/records";
 import { createFristApp } from "../../lib/app";
@@ -41,7 +42,7 @@ afterAll(async () => {
   await db?.stop();
 });
 
-const stores: [string, () => ReferralStore][] = [
+const stores: [string, () => ReferralStore & StatisticsSource][] = [
   ["the in-memory store", () => new InMemoryReferralStore()],
   [
     "the DynamoDB store on DynamoDB Local",
@@ -77,7 +78,7 @@ const decision: Decision = {
 } as unknown as Decision;
 
 describe.each(stores)("%s", (_name, makeStore) => {
-  let store: ReferralStore;
+  let store: ReferralStore & StatisticsSource;
   let referralId: string;
 
   beforeEach(async () => {
@@ -136,6 +137,36 @@ describe.each(stores)("%s", (_name, makeStore) => {
       ).rejects.toBeInstanceOf(IdempotencyKeyTaken);
       expect(await store.getReferral(again.referralId)).toBeUndefined();
       expect((await store.getIdempotencyRecord("portal", idempotency.key))?.referralId).toBe(referralId);
+    });
+
+    it("counts every referral received into its month's statistics, however many arrive at once, and a refused repeat not at all", async () => {
+      // A month no other test counts into: the DynamoDB table is shared by the whole suite.
+      const month = "2031-07";
+      const tally = { month, add: { referrals: 1, "kind.new": 1 } };
+      const created = await Promise.all(
+        Array.from({ length: 24 }, async () => {
+          const referral = testReferral({ referralId: freshId("ref") });
+          const idempotency: IdempotencyRecord = {
+            scope: "portal",
+            key: freshId("key"),
+            bodyHash: "h",
+            referralId: referral.referralId,
+            response: { referralId: referral.referralId },
+            createdAt: referral.receivedAt,
+          };
+          await store.createReferral(referral, idempotency, event("referral-received"), tally);
+          return { referral, idempotency };
+        }),
+      );
+      const [first] = created;
+      if (!first) throw new Error("no referral created");
+      await expect(
+        store.createReferral(first.referral, first.idempotency, event("referral-received"), tally),
+      ).rejects.toBeInstanceOf(IdempotencyKeyTaken);
+
+      const counters = await store.monthCounters([month, "2031-08"]);
+      expect(counters.get(month)).toEqual({ referrals: 24, "kind.new": 24 });
+      expect(counters.has("2031-08")).toBe(false);
     });
 
     it("refuses a status change from another status and writes no event with it", async () => {
