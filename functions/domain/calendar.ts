@@ -274,21 +274,31 @@ export function workingDaysBetween(
 // ---------------------------------------------------------------------------------------------
 // Instants and Oslo dates
 
-const osloParts = new Intl.DateTimeFormat("en-US", {
-  timeZone: OSLO,
-  hourCycle: "h23",
-  year: "numeric",
-  month: "numeric",
-  day: "numeric",
-  hour: "numeric",
-  minute: "numeric",
-  second: "numeric",
-});
+let osloFormat: Intl.DateTimeFormat | undefined;
+
+/**
+ * The formatter that reads Oslo's wall clock, made on first use: creating it loads the zone's ICU
+ * data (about 10 ms), which a function that imports this module but never converts an instant
+ * (pure date arithmetic, labels) should not pay at cold start.
+ */
+function osloParts(): Intl.DateTimeFormat {
+  osloFormat ??= new Intl.DateTimeFormat("en-US", {
+    timeZone: OSLO,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  });
+  return osloFormat;
+}
 
 /** Oslo's UTC offset at an instant, read from Intl (exact, but a formatToParts call each time). */
 function intlOffsetMsAt(instantMs: number): number {
   const fields: Record<string, number> = {};
-  for (const part of osloParts.formatToParts(instantMs)) {
+  for (const part of osloParts().formatToParts(instantMs)) {
     if (part.type !== "literal") fields[part.type] = Number(part.value);
   }
   const days = daysFromCivil(fields.year ?? Number.NaN, fields.month ?? Number.NaN, fields.day ?? Number.NaN);
