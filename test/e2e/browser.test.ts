@@ -11,23 +11,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import {
-  assessor,
-  daysFromNow,
-  mailboxSize,
-  newEmails,
-  patientEmail,
-  patientNationalId,
-} from "../support/e2e";
-import {
-  eventually,
-  letterLinkIn,
-  type MailboxEmail,
-  mailbox,
-  sampleReferral,
-  submitReferral,
-  taskLinkIn,
-} from "../support/http";
+import { assessor, daysFromNow, patientEmail, patientNationalId, submitAndAwaitTask } from "../support/e2e";
+import { eventually, letterLinkIn, mailbox, sampleReferral } from "../support/http";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = new URL("../../test-results/browser/", import.meta.url);
@@ -66,16 +51,14 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Submits a referral and returns its id and the task link from the first task email it causes. */
+/**
+ * Submits a referral and returns its id and its own task link (found by the task id its workflow
+ * recorded, not as the next email to arrive: the previous referral's other task emails may still be
+ * on their way).
+ */
 async function taskLinkForNewReferral(key: string): Promise<{ referralId: string; link: string }> {
-  const before = await mailboxSize(stack);
-  const receipt = await submitReferral(stack.apiUrl, sampleReferral(), key);
-  expect(receipt.status).toBe(202);
-  const email = await eventually(async () => {
-    const emails = await newEmails(stack, before);
-    return emails.find((e) => /\/tasks\//.test(e.body.text ?? "")) as MailboxEmail | undefined;
-  }, "the task email");
-  return { referralId: String(receipt.body.referralId), link: taskLinkIn(email) };
+  const { referralId, taskLink } = await submitAndAwaitTask(stack, sampleReferral(), key);
+  return { referralId, link: taskLink };
 }
 
 /**

@@ -36,6 +36,10 @@ describe("recovery on the local stack", () => {
 
   beforeAll(async () => {
     stack = await startLocalStack({ port: 0, inMemory: true, quiet: true, log: () => undefined });
+    // The local runtime runs the reconciler every minute of real time. Here a test stops an execution
+    // and then resumes it by hand or runs the reconciler itself: a scheduled run in between would
+    // resume it first (on a busy machine a file easily outlasts a minute). Only the tests run it.
+    await stack.recovery?.stop();
     sfn = new SFNClient({
       endpoint: stack.sfnEndpoint,
       region: stack.region,

@@ -9,6 +9,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
+import { osloDate } from "../../functions/domain/calendar";
+import { addDays } from "../../functions/domain/decision-labels";
 import { referralView } from "../../functions/domain/referral-view";
 import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
 import type { LocalStack } from "../../lib/local/local-stack";
@@ -73,9 +75,11 @@ export function withOwnGp(referral: Record<string, unknown>): Record<string, unk
   return { ...referral, gp: { hprNumber: ownGpHpr, name: "Gro Fastlege", email: gpEmail } };
 }
 
-/** A date `days` from now (negative: ago), as YYYY-MM-DD. */
-export const daysFromNow = (days: number) =>
-  new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+/**
+ * A date `days` from today (negative: ago), as YYYY-MM-DD, today being the date in Oslo, as the
+ * handlers count it: from 22:00 or 23:00 UTC the UTC date is still yesterday there.
+ */
+export const daysFromNow = (days: number) => addDays(osloDate(new Date()), days);
 
 /** The emails of the local mailbox whose subject ends with `subject`. */
 export const ofSubject = (emails: MailboxEmail[], subject: string) =>
@@ -115,28 +119,47 @@ export async function letterText(stack: LocalStack, email: MailboxEmail, identif
   return read.text;
 }
 
+/** The task id of a referral's first "assessors-notified" event (its task emailed), if there is one. */
+export function notifiedTaskIdOf(file: Record<string, unknown>): string | undefined {
+  const event = (file.events as { type: string; details?: { taskId?: unknown } }[]).find(
+    (e) => e.type === "assessors-notified",
+  );
+  return typeof event?.details?.taskId === "string" ? event.details.taskId : undefined;
+}
+
 /**
- * Submits a referral and waits for the task emails of its workflow and their record; returns the task
- * link.
+ * The emails in the local mailbox that carry the link to this task, in the order sent: its task
+ * emails first, then any reminder or escalation with the same link.
+ */
+export const emailsWithTask = async (stack: LocalStack, taskId: string) =>
+  (await mailbox(stack.mailboxJsonUrl)).filter((email) =>
+    (email.body.text ?? "").includes(`/tasks/${taskId}`),
+  );
+
+/**
+ * Submits a referral and waits until its workflow has emailed the task and recorded that it did
+ * ("assessors-notified"); returns the task emails (one to each member of the intake team, checked)
+ * and the task link. The step sends the emails first and records them after, so once the record is
+ * there the emails are in the mailbox and the referral is at rest, awaiting its decision: what a test
+ * reads afterwards does not change under it. The emails are this referral's own, found by the task
+ * id in the record, never "the next emails to arrive": another referral's task emails, an agenda
+ * or an alert to the lead may arrive meanwhile.
  */
 export async function submitAndAwaitTask(stack: LocalStack, referral: Record<string, unknown>, key: string) {
-  const before = await mailboxSize(stack);
   const receipt = await submitReferral(stack.apiUrl, referral, key);
   expect(receipt.status).toBe(202);
-  const taskEmails = await eventually(async () => {
-    const emails = (await newEmails(stack, before)).filter((email) =>
-      intakeTeam.includes(email.destination.to[0] ?? ""),
-    );
-    return emails.length === intakeTeam.length ? emails : undefined;
-  }, "the task emails to the intake team");
-  // The emails go out before the step records them; wait for the record too, so that what a test
-  // counts afterwards is the referral at rest, awaiting its decision.
   const referralId = String(receipt.body.referralId);
-  await awaitFile(
+  const file = await awaitFile(
     stack,
     referralId,
-    (file) => eventTypes(file).includes("assessors-notified"),
+    (body) => notifiedTaskIdOf(body) !== undefined,
     "the assessors-notified event",
+  );
+  const taskId = notifiedTaskIdOf(file) as string;
+  // The first to carry the link: a referral at risk on arrival may be reminded at once, same link.
+  const taskEmails = (await emailsWithTask(stack, taskId)).slice(0, intakeTeam.length);
+  expect(taskEmails.map((email) => email.destination.to[0]).sort(), "the task emails").toEqual(
+    [...intakeTeam].sort(),
   );
   return {
     receipt: receipt.body,
