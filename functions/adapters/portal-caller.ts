@@ -1,6 +1,6 @@
 /** The calling portal of an IAM-authorized API Gateway request. */
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { portalIdOf } from "../domain/portal";
+import { portalIdOf } from "../domain/portal-identity";
 import { HttpAnswer, json } from "./http";
 
 /**

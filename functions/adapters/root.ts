@@ -123,7 +123,8 @@ export const signIn: Provider<"signIn", SignInDeps> = {
   name: "signIn",
   build: () => ({
     sessions: sessionStoreFromEnv(),
-    providers: signInProvidersSchema.parse(JSON.parse(requireEnv("SIGN_IN_PROVIDERS"))),
+    // Once per container: zod's generated fast path would cost more than this one parse.
+    providers: signInProvidersSchema.parse(JSON.parse(requireEnv("SIGN_IN_PROVIDERS")), { jitless: true }),
     publicBaseUrl: dependency(publicBaseUrl),
   }),
 };
