@@ -21,6 +21,7 @@ import {
   IntakePlanningError,
   meetingLead,
   meetingStartsAt,
+  PLANNING_HORIZON_DAYS,
   planWithSeats,
   singleAssessorOf,
 } from "./intake-planning";
@@ -85,7 +86,14 @@ export async function assignAssessors(
   const base = planAssignment(deps.config);
   try {
     const plan = await planWithSeats(
-      { receivedAt: now, now, reminderAt, config: planning, rules: calendarRulesOf(deps.config.legalClock) },
+      {
+        receivedAt: now,
+        now,
+        reminderAt,
+        config: planning,
+        rules: calendarRulesOf(deps.config.legalClock),
+        loadFull: () => fullMeetings(deps.store, now, planning.capacityPerMeeting, referral.referralId),
+      },
       (meetingId, capacity) =>
         deps.store.takeSeat(meetingId, meetingStartsAt(meetingId), capacity, referral.referralId),
     );
@@ -97,6 +105,26 @@ export async function assignAssessors(
     if (!(error instanceof IntakePlanningError)) throw error;
     return { assignment: base, meetingLate: true };
   }
+}
+
+/**
+ * Which meetings within the planning horizon have no seat for `holder`: full, and not holding one of
+ * its seats already (a retried step finds its own seat again). Read from the index, which may lag a
+ * seat or two: a meeting shown with room that has none is refused by the seat's own condition.
+ */
+async function fullMeetings(
+  store: ReferralStore,
+  now: Date,
+  capacity: number,
+  holder: string | undefined,
+): Promise<(meetingId: string) => boolean> {
+  const until = new Date(now.getTime() + PLANNING_HORIZON_DAYS * 86_400_000);
+  const full = new Set(
+    (await store.meetingsStartingBetween(now, until))
+      .filter((meeting) => meeting.seats >= capacity && !(holder && meeting.holders?.includes(holder)))
+      .map((meeting) => meeting.meetingId),
+  );
+  return (meetingId) => full.has(meetingId);
 }
 
 /**

@@ -289,6 +289,12 @@ export interface PlanWithSeatsInput extends Omit<PlanMeetingInput, "isFull" | "c
   config: Pick<IntakePlanningConfig, "meetings" | "capacityPerMeeting">;
   /** Optional snapshot of full meetings, to skip seats that are known to be taken. */
   isFull?: (meetingId: string) => boolean;
+  /**
+   * Reads which meetings are full, once, after the first refusal. The first meeting with room is
+   * nearly always the first one tried, so it costs nothing then; when referrals arrive faster than
+   * meetings are held, it saves a refused seat attempt for each full meeting ahead.
+   */
+  loadFull?: () => Promise<(meetingId: string) => boolean>;
   /** Default DEFAULT_MAX_SEAT_ATTEMPTS. */
   maxAttempts?: number;
 }
@@ -306,16 +312,21 @@ export async function planWithSeats(
   input: PlanWithSeatsInput,
   tryTakeSeat: (meetingId: string, capacity: number) => Promise<boolean>,
 ): Promise<MeetingPlan> {
-  const { isFull: snapshot, maxAttempts = DEFAULT_MAX_SEAT_ATTEMPTS, ...planInput } = input;
+  const { isFull: given, loadFull, maxAttempts = DEFAULT_MAX_SEAT_ATTEMPTS, ...planInput } = input;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError("maxAttempts must be a positive integer");
   }
   const refused = new Set<string>();
+  let snapshot = given;
   const isFull = (id: string) => refused.has(id) || (snapshot?.(id) ?? false);
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const plan = planMeeting({ ...planInput, isFull });
     if (await tryTakeSeat(plan.meetingId, input.config.capacityPerMeeting)) return plan;
     refused.add(plan.meetingId);
+    if (attempt === 0 && loadFull) {
+      const loaded = await loadFull();
+      snapshot = (id) => loaded(id) || (given?.(id) ?? false);
+    }
   }
   throw new IntakePlanningError(`no seat taken in an intake meeting after ${maxAttempts} attempts`);
 }

@@ -93,6 +93,8 @@ export interface MeetingRecord {
   startsAt: string;
   capacity: number;
   seats: number;
+  /** The referrals holding its seats (ids only), where they were taken with a holder. */
+  holders?: string[];
   /** Random, URL-safe: the agenda page's address (`/agendas/{agendaId}`) is the capability. */
   agendaId: string;
   /** When a run claimed the agenda email (the clinic's clock); cleared when that run's send failed. */

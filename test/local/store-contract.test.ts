@@ -638,6 +638,13 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(await store.takeSeat(meetingId, startsAt, 2, "ref-c")).toBe(false);
       expect(await store.takeSeat(meetingId, startsAt, 2, "ref-b")).toBe(true);
       expect((await store.getMeeting(meetingId))?.seats).toBe(2);
+      // The meetings of a period show who holds their seats, so planning can tell a full meeting
+      // from one where the referral already has its seat.
+      const listed = await store.meetingsStartingBetween(
+        new Date(startsAt.getTime() - 1),
+        new Date(startsAt.getTime() + 1),
+      );
+      expect(listed.find((meeting) => meeting.meetingId === meetingId)?.holders).toEqual(["ref-a", "ref-b"]);
     });
 
     it("claims a meeting's agenda once, and again only after a release", async () => {

@@ -344,7 +344,10 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     return [...this.meetings.values()]
       .filter((m) => Date.parse(m.startsAt) >= from.getTime() && Date.parse(m.startsAt) <= until.getTime())
       .sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.meetingId.localeCompare(b.meetingId))
-      .map(copy);
+      .map((meeting) => {
+        const holders = this.seatHolders.get(meeting.meetingId);
+        return copy(holders?.size ? { ...meeting, holders: [...holders].sort() } : meeting);
+      });
   }
 
   async claimAgenda(meeting: MeetingRecord, sentAt: string) {

@@ -155,6 +155,29 @@ describe("PlanIntake seats a referral in an intake meeting", () => {
     expect(store.eventTypesOf("ref-1")).toEqual(["intake-planned"]);
   });
 
+  it("skips the full meetings ahead after one refusal, yet finds the seat a step that failed after taking it holds", async () => {
+    // Prepare: an earlier attempt of the step took a seat in Tuesday 11 March's meeting and failed
+    // before recording it; since then that meeting, and the two before it, have filled up.
+    store.seed(testReferral());
+    await fill("2025-03-04T12:00", 20);
+    await fill("2025-03-06T12:00", 20);
+    await store.takeSeat("2025-03-11T12:00", meetingStartsAt("2025-03-11T12:00"), 20, "ref-1");
+    await fill("2025-03-11T12:00", 20);
+    store.seatAttempts.length = 0;
+
+    // Act
+    await planIntake(deps(), "ref-1");
+
+    // Assess: one refusal, then straight to its own seat; no second seat anywhere.
+    expect(store.seatAttempts).toEqual([
+      { meetingId: "2025-03-04T12:00", taken: false },
+      { meetingId: "2025-03-11T12:00", taken: true },
+    ]);
+    expect((await store.getReferral("ref-1"))?.assignment?.meetingId).toBe("2025-03-11T12:00");
+    expect((await store.getMeeting("2025-03-11T12:00"))?.seats).toBe(20);
+    expect(await store.getMeeting("2025-03-13T12:00")).toBeUndefined();
+  });
+
   it("emails the task to the meeting team with the meeting's time and no patient data", async () => {
     // Prepare
     store.seed(testReferral());

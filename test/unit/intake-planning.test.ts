@@ -540,6 +540,48 @@ describe("planWithSeats", () => {
     expect([...seats.keys()]).toEqual(["2026-11-26T12:00"]);
   });
 
+  it("reads which meetings are full only after a refusal, once, and then tries the first meeting with room", async () => {
+    // Prepare: the first three meetings are full; the snapshot read after the first refusal knows it.
+    const full = new Set(["2026-11-24T12:00", "2026-11-26T12:00", "2026-12-01T12:00"]);
+    const asked: string[] = [];
+    const tryTakeSeat = async (id: string) => {
+      asked.push(id);
+      return !full.has(id);
+    };
+    let reads = 0;
+    const loadFull = async () => {
+      reads += 1;
+      return (id: string) => full.has(id);
+    };
+
+    // Act
+    const plan = await planWithSeats(
+      { receivedAt, now: receivedAt, config: tueThuNoon, loadFull },
+      tryTakeSeat,
+    );
+
+    // Assess
+    expect(plan.meetingId).toBe("2026-12-03T12:00");
+    expect(asked).toEqual(["2026-11-24T12:00", "2026-12-03T12:00"]);
+    expect(reads).toBe(1);
+  });
+
+  it("reads no snapshot when the first meeting tried has room", async () => {
+    // Prepare
+    const { tryTakeSeat } = atomicSeatCounter();
+    let reads = 0;
+    const loadFull = async () => {
+      reads += 1;
+      return () => false;
+    };
+
+    // Act
+    await planWithSeats({ receivedAt, now: receivedAt, config: tueThuNoon, loadFull }, tryTakeSeat);
+
+    // Assess
+    expect(reads).toBe(0);
+  });
+
   it("gives up after trying every meeting in the horizon once when every seat is refused", async () => {
     // Prepare
     const asked: string[] = [];
