@@ -207,11 +207,23 @@ export function upcomingMeetings(
   until: Date,
   rules: CalendarRules = defaultCalendarRules,
 ): Meeting[] {
+  return [...meetingsInTimeOrder(config, from, until, rules)];
+}
+
+/**
+ * {@link upcomingMeetings} one at a time: a planner that stops at the first meeting with room does
+ * not work out the calendar of the weeks after it.
+ */
+function* meetingsInTimeOrder(
+  config: Pick<IntakePlanningConfig, "meetings">,
+  from: Date,
+  until: Date,
+  rules: CalendarRules,
+): Generator<Meeting> {
   const fromMs = assertInstant(from, "from");
   const untilMs = assertInstant(until, "until");
-  if (untilMs <= fromMs) return [];
+  if (untilMs <= fromMs) return;
   const slots = [...config.meetings].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-  const meetings: Meeting[] = [];
   const lastDay = dayNumber(osloDate(until));
   for (let days = dayNumber(osloDate(from)); days <= lastDay; days++) {
     const weekday = isoWeekday(days);
@@ -226,11 +238,10 @@ export function upcomingMeetings(
       const id = meetingId(date, slot.time);
       const startsAt = meetingStartsAt(id);
       if (startsAt.getTime() > fromMs && startsAt.getTime() <= untilMs) {
-        meetings.push({ meetingId: id, startsAt, date });
+        yield { meetingId: id, startsAt, date };
       }
     }
   }
-  return meetings;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +284,7 @@ export function planMeeting(input: PlanMeetingInput): MeetingPlan {
     throw new RangeError("horizonDays must be a positive integer");
   }
   const until = new Date(nowMs + horizonDays * MS_PER_DAY);
-  for (const meeting of upcomingMeetings(input.config, input.now, until, rules)) {
+  for (const meeting of meetingsInTimeOrder(input.config, input.now, until, rules)) {
     if (input.isFull(meeting.meetingId)) continue;
     const { meetingId: id, startsAt } = meeting;
     return startsAt.getTime() < reminderMs
