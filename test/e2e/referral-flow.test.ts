@@ -16,6 +16,7 @@ import {
   letterText,
   mailboxSize,
   newEmails,
+  notifiedTaskIdOf,
   ofSubject,
   ownGpHpr,
   patientEmail,
@@ -441,7 +442,12 @@ describe("the legal clock on the local stack", () => {
     );
     const emails = await newEmails(stack, before);
     const [alert] = ofSubject(emails, "En henvisning har kort frist for vurdering");
-    const tasks = ofSubject(emails, "En ny henvisning venter på vurdering");
+    // This referral's task emails: those with the link to its task (an earlier test's referral may
+    // still be emailing its own task, under the same subject).
+    const taskId = notifiedTaskIdOf(breached) as string;
+    const tasks = ofSubject(emails, "En ny henvisning venter på vurdering").filter((email) =>
+      (email.body.text ?? "").includes(`/tasks/${taskId}`),
+    );
     const reminders = ofSubject(emails, "Påminnelse: en henvisning venter fortsatt på vurdering");
     const [escalation] = ofSubject(emails, "Fristen for vurdering av en henvisning er passert");
     expect(alert?.destination.to).toEqual([lead]);
