@@ -142,22 +142,26 @@ describe("recovery on the local stack", () => {
       "the referral off the attention list",
     );
 
-    // The resumed execution takes up the same task: no new task email.
+    // The resumed execution takes up the same task: no new task email. Counted once its notify step
+    // has returned (the task submitted), so that an email it sent would be in the mailbox by then.
+    await eventually(
+      async () =>
+        stack.stepFunctions.engine.tokens
+          .list(executionArnOf(`${referralId}-r1`))
+          .some((token) => token.status === "waiting") &&
+        stack.stepFunctions.engine
+          .history(executionArnOf(`${referralId}-r1`), false)
+          .some((event) => event.type === "TaskSubmitted")
+          ? true
+          : undefined,
+      "the resumed execution waiting for the decision",
+    );
     const taskEmailsAfter = (await mailbox(stack.mailboxJsonUrl)).filter((email) =>
       (email.body.text ?? "").includes(taskLink),
     ).length;
     expect(taskEmailsAfter).toBe(taskEmailsBefore);
 
     // Act: the decision through the link the assessors had before.
-    await eventually(
-      async () =>
-        stack.stepFunctions.engine.tokens
-          .list(executionArnOf(`${referralId}-r1`))
-          .some((token) => token.status === "waiting")
-          ? true
-          : undefined,
-      "the resumed execution waiting for the decision",
-    );
     const decided = await postDecisionJson(
       taskLink,
       {
