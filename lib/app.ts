@@ -32,6 +32,14 @@ export interface CreateFristAppOptions {
    * @default true
    */
   readonly bundling?: boolean;
+  /**
+   * `false` skips the CDK's built-in CloudFormation schema validation of the synthesized template
+   * (about 4 s of CPU, most of it compiling the validator's WebAssembly, at each process's first
+   * synth). `npx cdk synth`/`deploy` and the template tests validate; the local runtime, which
+   * starts a stack for `npm start` and for every end-to-end test file, runs that same template.
+   * @default true
+   */
+  readonly validateTemplate?: boolean;
 }
 
 /**
@@ -50,7 +58,7 @@ export function createFristApp(options: CreateFristAppOptions = {}): { app: App;
     ...options.context,
   };
   if (options.bundling === false) context["aws:cdk:bundling-stacks"] = [];
-  const app = new App({ context });
+  const app = new App({ context, builtinCloudFormationValidation: options.validateTemplate ?? true });
   const config = loadFristConfig(app.node);
   const stack = new FristStack(app, STACK_NAME, {
     stackName: STACK_NAME,

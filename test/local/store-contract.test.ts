@@ -27,7 +27,8 @@ import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from "../..
 import { type CfnTemplate, readTables } from "../../lib/local/template";
 import { InMemoryReferralStore, testReferral } from "../support/fakes";
 
-const { app, stack } = createFristApp({ bundling: false });
+// Only the tables are read here: the template tests validate the template.
+const { app, stack } = createFristApp({ bundling: false, validateTemplate: false });
 const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
 const tables = readTables(template);
 const tableName = String(tables[0]?.TableName);
