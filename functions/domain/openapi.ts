@@ -22,18 +22,18 @@ type JsonObject = Record<string, unknown>;
 function componentSchemas(): Record<string, JsonObject> {
   const registry = z.registry<{ id: string }>();
   registry.add(referralSubmissionSchema, { id: "ReferralSubmission" });
-  registry.add(referralAcceptedSchema, { id: "ReferralAccepted" });
+  registry.add(referralAcceptedSchema(), { id: "ReferralAccepted" });
   // GET /referrals/{id} answers portals with the portal's view (no task ids, staff or internal events).
   registry.add(portalReferralViewSchema, { id: "PortalReferralView" });
   registry.add(decisionSchema, { id: "Decision" });
   registry.add(informationRequestSchema, { id: "InformationRequest" });
-  registry.add(postalListSchema, { id: "PostalList" });
-  registry.add(letterPostedSchema, { id: "LetterPosted" });
-  registry.add(validationErrorSchema, { id: "ValidationError" });
-  registry.add(errorSchema, { id: "Error" });
-  registry.add(worklistSchema, { id: "Worklist" });
-  registry.add(startOfCareBodySchema, { id: "StartOfCareBody" });
-  registry.add(startOfCareRecordedSchema, { id: "StartOfCareRecorded" });
+  registry.add(postalListSchema(), { id: "PostalList" });
+  registry.add(letterPostedSchema(), { id: "LetterPosted" });
+  registry.add(validationErrorSchema(), { id: "ValidationError" });
+  registry.add(errorSchema(), { id: "Error" });
+  registry.add(worklistSchema(), { id: "Worklist" });
+  registry.add(startOfCareBodySchema(), { id: "StartOfCareBody" });
+  registry.add(startOfCareRecordedSchema(), { id: "StartOfCareRecorded" });
   // "input": requests are documented as portals send them (before trimming, defaults and the like).
   const { schemas } = z.toJSONSchema(registry, {
     io: "input",

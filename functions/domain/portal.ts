@@ -15,8 +15,8 @@
 import * as z from "zod";
 import type { ReferralFile } from "./ports";
 import type { AuditEventType } from "./records";
-import { REFERRAL_STATUSES, startOfCareViewSchema } from "./referral";
-import { startOfCareOf } from "./start-of-care";
+import { REFERRAL_STATUSES } from "./referral-labels";
+import { startOfCareOf, startOfCareViewSchema } from "./start-of-care";
 
 // Who a portal is lives in portal-identity.ts, without zod: every portal route asks who calls, and
 // only GET /referrals/{id} needs the view schema below (and, through it, the referral's schemas).
@@ -63,7 +63,7 @@ export const portalReferralViewSchema = z.object({
     })
     .optional(),
   /** A granted referral's start of care: the deadline, the planned and the actual start, a breach. */
-  startOfCare: startOfCareViewSchema.optional(),
+  startOfCare: startOfCareViewSchema().optional(),
   letters: z.array(
     z.object({
       letterKind: z.string(),

@@ -12,7 +12,7 @@ import type { Clock, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import type { Actor, LetterRecord } from "./records";
 import { tallyOfPatientInformed } from "./statistics";
-import { formatIssues, type Issue } from "./validation";
+import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** Every kind of letter Frist sends (see LetterRecord). */
 export const LETTER_KINDS = [
@@ -61,21 +61,28 @@ export const postalLetterSchema = z.object({
 });
 export type PostalLetter = z.output<typeof postalLetterSchema>;
 
+// The answers' schemas document the API (GET /openapi.json); the handlers build the answers by
+// hand, so these are built on first use only.
+
 /** 200 of GET /letters. */
-export const postalListSchema = z.object({
-  letters: z.array(postalLetterSchema),
-  nextCursor: z.string().optional(),
-  /** The session's anti-forgery token, for a script's POST /letters/{letterId}/sent (X-CSRF-Token). */
-  csrfToken: z.string().optional(),
-});
-export type PostalList = z.output<typeof postalListSchema>;
+export const postalListSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    letters: z.array(postalLetterSchema),
+    nextCursor: z.string().optional(),
+    /** The session's anti-forgery token, for a script's POST /letters/{letterId}/sent (X-CSRF-Token). */
+    csrfToken: z.string().optional(),
+  }),
+);
+export type PostalList = z.output<ReturnType<typeof postalListSchema>>;
 
 /** 200 of POST /letters/{letterId}/sent. */
-export const letterPostedSchema = z.object({
-  letterId: z.string(),
-  status: z.literal("sent"),
-  sentAt: z.iso.datetime(),
-});
+export const letterPostedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    letterId: z.string(),
+    status: z.literal("sent"),
+    sentAt: z.iso.datetime(),
+  }),
+);
 
 /** The fields of a letter that identify it (its key in the store). */
 export type LetterRef = Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">;

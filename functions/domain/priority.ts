@@ -15,27 +15,29 @@ import { isUnavailable } from "./errors";
 import type { Clock, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { PriorityChange } from "./records";
-import { formatIssues, type Issue } from "./validation";
+import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** A visible character: a reason of only spaces or dots says nothing. */
 const VISIBLE = /[\p{L}\p{N}]/u;
 /** Control and bidirectional override characters (as the referral's free text refuses them). */
 const FORBIDDEN = /(?![\t\n\r])\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u;
 
-/** The body of POST /tasks/{taskId}/priority. */
-export const priorityChangeSchema = z.object({
-  priority: z.enum(["ordinary", "urgent"], { error: 'must be "ordinary" or "urgent"' }),
-  reason: z
-    .string({ error: "is required" })
-    .trim()
-    .min(1, "must say why the priority changes")
-    .max(2000)
-    .refine((value) => value.isWellFormed() && !FORBIDDEN.test(value), {
-      message: "must not contain control or bidirectional override characters",
-    })
-    .refine((value) => VISIBLE.test(value), "must say why the priority changes")
-    .transform((value) => value.normalize("NFC")),
-});
+/** The body of POST /tasks/{taskId}/priority (built on first use: only that route parses it). */
+export const priorityChangeSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    priority: z.enum(["ordinary", "urgent"], { error: 'must be "ordinary" or "urgent"' }),
+    reason: z
+      .string({ error: "is required" })
+      .trim()
+      .min(1, "must say why the priority changes")
+      .max(2000)
+      .refine((value) => value.isWellFormed() && !FORBIDDEN.test(value), {
+        message: "must not contain control or bidirectional override characters",
+      })
+      .refine((value) => VISIBLE.test(value), "must say why the priority changes")
+      .transform((value) => value.normalize("NFC")),
+  }),
+);
 
 export type PriorityChangeResult =
   | {
@@ -70,7 +72,7 @@ export async function changePriority(
   if (options.form && !csrfTokenMatches(view.task.csrfToken, options.form.csrfToken)) {
     return { kind: "forbidden" };
   }
-  const parsed = priorityChangeSchema.safeParse(body);
+  const parsed = priorityChangeSchema().safeParse(body);
   if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error), view };
   const { referral, task } = view;
   if (referral.kind === "secondary" && referral.status === "received") {

@@ -17,7 +17,8 @@ import {
   REFERRER_TYPES,
   type ReferralFlag,
 } from "./referral-labels";
-import { compact, formatIssues, type Issue } from "./validation";
+import { startOfCareViewSchema } from "./start-of-care";
+import { builtOnFirstUse, compact, formatIssues, type Issue } from "./validation";
 
 // The names and labels are in referral-labels.ts, without zod: a page that only shows them need not
 // build the schemas below. Re-exported here for the modules that import them with the schemas.
@@ -274,89 +275,96 @@ export function missingContent(submission: Pick<ReferralSubmission, "content">):
 // ---------------------------------------------------------------------------------------------
 // What the API answers
 
+// The answers' schemas document the API (GET /openapi.json); no handler parses with them, so they
+// are built on first use, and a function that imports this module to validate a submission (or for
+// anything else) never builds them.
+
 /** 202 of POST /referrals. */
-export const referralAcceptedSchema = z.object({
-  referralId: z.string(),
-  status: z.literal("received"),
-  receivedAt: z.iso.datetime(),
-  assessmentDueDate: z.iso.date(),
-  missingContent: z.array(z.enum(contentItemKeys)),
-});
-export type ReferralAccepted = z.output<typeof referralAcceptedSchema>;
+export const referralAcceptedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    referralId: z.string(),
+    status: z.literal("received"),
+    receivedAt: z.iso.datetime(),
+    assessmentDueDate: z.iso.date(),
+    missingContent: z.array(z.enum(contentItemKeys)),
+  }),
+);
+export type ReferralAccepted = z.output<ReturnType<typeof referralAcceptedSchema>>;
 
 /** 400 validation_failed. */
-export const validationErrorSchema = z.object({
-  error: z.literal("validation_failed"),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })),
-});
+export const validationErrorSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    error: z.literal("validation_failed"),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })),
+  }),
+);
 
 /** Every other error answer: `{ "error": "invalid_json" | "idempotency_conflict" | …, "message"? }`. */
-export const errorSchema = z.object({ error: z.string(), message: z.string().optional() });
+export const errorSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({ error: z.string(), message: z.string().optional() }),
+);
 
-/** GET /referrals/{referralId}: the referral's state, letters and audit trail, no health text. */
-/** What every view (staff and portal) shows of a granted right's start of care (api.md "Start of care"). */
-export const startOfCareViewSchema = z.object({
-  deadline: z.iso.date(),
-  plannedStart: z.iso.date().nullable(),
-  startedOn: z.iso.date().nullable(),
-  breached: z.boolean(),
-});
-
-export const referralViewSchema = z.object({
-  referralId: z.string(),
-  status: z.enum(REFERRAL_STATUSES),
-  kind: z.enum(["new", "forwarded", "secondary"]),
-  priority: z.enum(["ordinary", "urgent"]),
-  receivedAt: z.iso.datetime(),
-  /** The date the legal clock counts from: the Oslo date of receipt, or a forward's ansiennitetsdato. */
-  clockStartDate: z.iso.date(),
-  assessmentDueDate: z.iso.date(),
-  deadlineBreached: z.boolean(),
-  /** Present when the referral arrived with its reminder point already passed (an old forward). */
-  atRisk: z.literal(true).optional(),
-  missingContent: z.array(z.enum(contentItemKeys)).optional(),
-  assignment: z
-    .object({
-      track: z.enum(["intake-meeting", "single-assessor"]),
-      assessors: z.array(z.object({ name: z.string(), role: z.string() })),
-      lead: z.string().optional(),
-      /** The intake meeting holding the referral's seat, as its Oslo date and time ("2026-11-24T12:00"). */
-      meetingId: z.string().optional(),
-      startsAt: z.iso.datetime().optional(),
-    })
-    .optional(),
-  decision: decisionSchema.and(z.object({ decidedAt: z.iso.datetime() })).optional(),
-  failure: z.object({ error: z.string(), at: z.iso.datetime() }).optional(),
-  /** A granted right: the start-of-care deadline, the planned start, the recorded start, and a fristbrudd. */
-  startOfCare: startOfCareViewSchema.optional(),
-  letters: z.array(
-    z.object({
-      letterKind: z.string(),
-      recipientRole: z.enum(["referrer", "patient", "gp", "guardian"]),
-      channel: z.enum(["email", "postal"]),
-      status: z.enum(["sending", "sent", "awaiting-postal"]),
-      subject: z.string(),
-      sentAt: z.iso.datetime().optional(),
-    }),
-  ),
-  tasks: z.array(
-    z.object({
-      state: z.enum(["open", "answered", "expired"]),
-      createdAt: z.iso.datetime(),
-      /** When the workflow last waited on it again (after a reminder or an escalation); the link stays the same. */
-      rearmedAt: z.iso.datetime().optional(),
-    }),
-  ),
-  events: z.array(
-    z.object({
-      type: z.string(),
-      at: z.iso.datetime(),
-      actor: z.object({ kind: z.enum(["portal", "staff", "system"]), id: z.string() }),
-      details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    }),
-  ),
-});
-export type ReferralView = z.output<typeof referralViewSchema>;
+/**
+ * GET /referrals/{referralId} as staff see it: the referral's state, letters and audit trail, no
+ * health text. Built on first use, like the answers above.
+ */
+export const referralViewSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    referralId: z.string(),
+    status: z.enum(REFERRAL_STATUSES),
+    kind: z.enum(["new", "forwarded", "secondary"]),
+    priority: z.enum(["ordinary", "urgent"]),
+    receivedAt: z.iso.datetime(),
+    /** The date the legal clock counts from: the Oslo date of receipt, or a forward's ansiennitetsdato. */
+    clockStartDate: z.iso.date(),
+    assessmentDueDate: z.iso.date(),
+    deadlineBreached: z.boolean(),
+    /** Present when the referral arrived with its reminder point already passed (an old forward). */
+    atRisk: z.literal(true).optional(),
+    missingContent: z.array(z.enum(contentItemKeys)).optional(),
+    assignment: z
+      .object({
+        track: z.enum(["intake-meeting", "single-assessor"]),
+        assessors: z.array(z.object({ name: z.string(), role: z.string() })),
+        lead: z.string().optional(),
+        /** The intake meeting holding the referral's seat, as its Oslo date and time ("2026-11-24T12:00"). */
+        meetingId: z.string().optional(),
+        startsAt: z.iso.datetime().optional(),
+      })
+      .optional(),
+    decision: decisionSchema.and(z.object({ decidedAt: z.iso.datetime() })).optional(),
+    failure: z.object({ error: z.string(), at: z.iso.datetime() }).optional(),
+    /** A granted right: the start-of-care deadline, the planned start, the recorded start, and a fristbrudd. */
+    startOfCare: startOfCareViewSchema().optional(),
+    letters: z.array(
+      z.object({
+        letterKind: z.string(),
+        recipientRole: z.enum(["referrer", "patient", "gp", "guardian"]),
+        channel: z.enum(["email", "postal"]),
+        status: z.enum(["sending", "sent", "awaiting-postal"]),
+        subject: z.string(),
+        sentAt: z.iso.datetime().optional(),
+      }),
+    ),
+    tasks: z.array(
+      z.object({
+        state: z.enum(["open", "answered", "expired"]),
+        createdAt: z.iso.datetime(),
+        /** When the workflow last waited on it again (after a reminder or an escalation); the link stays the same. */
+        rearmedAt: z.iso.datetime().optional(),
+      }),
+    ),
+    events: z.array(
+      z.object({
+        type: z.string(),
+        at: z.iso.datetime(),
+        actor: z.object({ kind: z.enum(["portal", "staff", "system"]), id: z.string() }),
+        details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      }),
+    ),
+  }),
+);
+export type ReferralView = z.output<ReturnType<typeof referralViewSchema>>;
 
 // ---------------------------------------------------------------------------------------------
 // Idempotency

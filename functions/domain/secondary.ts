@@ -19,7 +19,7 @@ import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { LetterRecord, ReferralRecord } from "./records";
 import { tallyOfSecondaryAcknowledged } from "./statistics";
-import { formatIssues, type Issue } from "./validation";
+import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** Thrown when the short path is asked to acknowledge a referral that is not secondary: a bug. */
 export class NotSecondaryReferral extends Error {
@@ -97,10 +97,12 @@ export function awaitsSecondaryConfirmation(referral: Pick<ReferralRecord, "kind
   return referral.kind === "secondary" && referral.status === "received";
 }
 
-/** The body of POST /tasks/{taskId}/secondary. */
-export const secondaryConfirmationSchema = z.object({
-  sameCondition: z.enum(["yes", "no"], { error: 'must be "yes" or "no"' }),
-});
+/** The body of POST /tasks/{taskId}/secondary (built on first use: only that route parses it). */
+export const secondaryConfirmationSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    sameCondition: z.enum(["yes", "no"], { error: 'must be "yes" or "no"' }),
+  }),
+);
 
 export type SecondaryConfirmationResult =
   | { kind: "confirmed"; referralId: string; sameCondition: boolean }
@@ -131,7 +133,7 @@ export async function confirmSecondary(
     return { kind: "forbidden" };
   }
   if (!awaitsSecondaryConfirmation(view.referral)) return { kind: "not-awaiting" };
-  const parsed = secondaryConfirmationSchema.safeParse(body);
+  const parsed = secondaryConfirmationSchema().safeParse(body);
   if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
   const sameCondition = parsed.data.sameCondition === "yes";
   try {

@@ -31,7 +31,7 @@ import type { Clock, Mailer, Metrics, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import type { Actor, HelfoNotificationRecord, LetterRecord, ReferralRecord } from "./records";
 import { aboutReferral, sendStaffEmail } from "./staff-mail";
-import { formatIssues, type Issue } from "./validation";
+import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** The metric counted once per recorded fristbrudd. */
 export const START_OF_CARE_BREACH_METRIC = "StartOfCareBreached";
@@ -43,6 +43,20 @@ export interface StartOfCareView {
   startedOn: IsoDate | null;
   breached: boolean;
 }
+
+/**
+ * What every view (staff and portal) shows of a granted right's start of care (api.md "Start of
+ * care"), as a schema. The schemas of this module are built on first use: most functions import it
+ * for the start-of-care rules and never parse a body or a view.
+ */
+export const startOfCareViewSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    deadline: z.iso.date(),
+    plannedStart: z.iso.date().nullable(),
+    startedOn: z.iso.date().nullable(),
+    breached: z.boolean(),
+  }),
+);
 
 type Granted = Extract<NonNullable<ReferralRecord["decision"]>["decision"], { outcome: "granted" }>;
 
@@ -266,32 +280,36 @@ const isoDate = (message: string) =>
     .optional();
 
 /** POST /referrals/{id}/start-of-care: the planned start, the day care started, or both. */
-export const startOfCareBodySchema = z
-  .object({
-    plannedStart: isoDate("Oppgi planlagt oppstart som dato (ÅÅÅÅ-MM-DD)").describe(
-      "The planned start (YYYY-MM-DD), when it is set or moved after the decision.",
-    ),
-    startedOn: isoDate("Oppgi dagen helsehjelpen startet som dato (ÅÅÅÅ-MM-DD)").describe(
-      "The day care started (YYYY-MM-DD): not in the future.",
-    ),
-  })
-  .refine((body) => body.plannedStart !== undefined || body.startedOn !== undefined, {
-    message: "Oppgi planlagt oppstart eller dagen helsehjelpen startet",
-    path: ["startedOn"],
-  });
+export const startOfCareBodySchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z
+    .object({
+      plannedStart: isoDate("Oppgi planlagt oppstart som dato (ÅÅÅÅ-MM-DD)").describe(
+        "The planned start (YYYY-MM-DD), when it is set or moved after the decision.",
+      ),
+      startedOn: isoDate("Oppgi dagen helsehjelpen startet som dato (ÅÅÅÅ-MM-DD)").describe(
+        "The day care started (YYYY-MM-DD): not in the future.",
+      ),
+    })
+    .refine((body) => body.plannedStart !== undefined || body.startedOn !== undefined, {
+      message: "Oppgi planlagt oppstart eller dagen helsehjelpen startet",
+      path: ["startedOn"],
+    }),
+);
 
-export type StartOfCareBody = z.output<typeof startOfCareBodySchema>;
+export type StartOfCareBody = z.output<ReturnType<typeof startOfCareBodySchema>>;
 
 /** 200 of POST /referrals/{id}/start-of-care. */
-export const startOfCareRecordedSchema = z.object({
-  referralId: z.string(),
-  startOfCare: z.object({
-    deadline: z.iso.date(),
-    plannedStart: z.iso.date().nullable(),
-    startedOn: z.iso.date().nullable(),
-    breached: z.boolean(),
+export const startOfCareRecordedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    referralId: z.string(),
+    startOfCare: z.object({
+      deadline: z.iso.date(),
+      plannedStart: z.iso.date().nullable(),
+      startedOn: z.iso.date().nullable(),
+      breached: z.boolean(),
+    }),
   }),
-});
+);
 
 /** What recording the start answered. */
 export type RecordStartOfCareResult =
@@ -311,7 +329,7 @@ export async function recordStartOfCare(
   body: unknown,
   actor: Actor,
 ): Promise<RecordStartOfCareResult> {
-  const parsed = startOfCareBodySchema.safeParse(body ?? {});
+  const parsed = startOfCareBodySchema().safeParse(body ?? {});
   if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
   const referral = await deps.store.getReferral(referralId);
   if (!referral) return { kind: "unknown" };
@@ -357,9 +375,11 @@ export async function recordStartOfCare(
 // The Helfo notification reported
 
 /** The body of POST /helfo-notifications/{referralId}/reported: the day it was reported (default today). */
-export const helfoReportedSchema = z.object({
-  reportedOn: z.iso.date("must be a date (YYYY-MM-DD)").optional(),
-});
+export const helfoReportedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    reportedOn: z.iso.date("must be a date (YYYY-MM-DD)").optional(),
+  }),
+);
 
 export type HelfoReportedResult =
   | { kind: "reported"; notification: HelfoNotificationRecord }
@@ -382,7 +402,7 @@ export async function markHelfoReported(
   const notification = (await deps.store.listHelfoNotifications()).find((n) => n.referralId === referralId);
   if (!notification) return { kind: "unknown" };
   if (notification.status === "reported") return { kind: "already", notification };
-  const parsed = helfoReportedSchema.safeParse(body ?? {});
+  const parsed = helfoReportedSchema().safeParse(body ?? {});
   if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
   const now = deps.clock.now();
   const today = osloDate(now);

@@ -15,7 +15,7 @@ import type { Decision } from "./decision";
 import { CARE_FORMS, type CareForm } from "./decision-labels";
 import type { ReferralRecord } from "./records";
 import { KIND_LABELS, REFERRER_TYPES } from "./referral-labels";
-import { formatIssues, type Issue } from "./validation";
+import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** Referrals whose portal did not say (the field is optional). */
 export const UNSPECIFIED_REFERRER = "unspecified";
@@ -134,38 +134,41 @@ export interface StatisticsQuery {
   suppressBelow?: number;
 }
 
-const isoDate = z.iso.date("must be a date (YYYY-MM-DD)");
-
-const validDates = (query: { from: unknown; to: unknown }) =>
-  isoDate.safeParse(query.from).success && isoDate.safeParse(query.to).success;
-
-const statisticsQuerySchema = z
-  .object({
-    from: isoDate,
-    to: isoDate,
-    by: z.enum(STATISTICS_PERIODS, { error: 'must be "year" or "month"' }).default("year"),
-    suppressBelow: z.coerce
-      .number({ error: "must be a whole number from 1 to 100" })
-      .int("must be a whole number from 1 to 100")
-      .min(1, "must be a whole number from 1 to 100")
-      .max(100, "must be a whole number from 1 to 100")
-      .optional(),
-  })
-  // Only between two valid dates: a malformed one is reported on its own field alone.
-  .refine((query) => !validDates(query) || query.from <= query.to, {
-    path: ["to"],
-    message: "must not be before from",
-  })
-  .refine((query) => !validDates(query) || monthsBetween(query.from, query.to).length <= 12 * 50, {
-    path: ["to"],
-    message: "must be at most 50 years after from",
-  });
+// Built on the first query: most functions import this module for the tallies only.
+const statisticsQuerySchema = /* @__PURE__ */ builtOnFirstUse(() => {
+  const isoDate = z.iso.date("must be a date (YYYY-MM-DD)");
+  const validDates = (query: { from: unknown; to: unknown }) =>
+    isoDate.safeParse(query.from).success && isoDate.safeParse(query.to).success;
+  return (
+    z
+      .object({
+        from: isoDate,
+        to: isoDate,
+        by: z.enum(STATISTICS_PERIODS, { error: 'must be "year" or "month"' }).default("year"),
+        suppressBelow: z.coerce
+          .number({ error: "must be a whole number from 1 to 100" })
+          .int("must be a whole number from 1 to 100")
+          .min(1, "must be a whole number from 1 to 100")
+          .max(100, "must be a whole number from 1 to 100")
+          .optional(),
+      })
+      // Only between two valid dates: a malformed one is reported on its own field alone.
+      .refine((query) => !validDates(query) || query.from <= query.to, {
+        path: ["to"],
+        message: "must not be before from",
+      })
+      .refine((query) => !validDates(query) || monthsBetween(query.from, query.to).length <= 12 * 50, {
+        path: ["to"],
+        message: "must be at most 50 years after from",
+      })
+  );
+});
 
 /** Validates the query string; `issues` are ready for the 400 answer. */
 export function parseStatisticsQuery(
   params: Record<string, string | undefined>,
 ): { ok: true; value: StatisticsQuery } | { ok: false; issues: Issue[] } {
-  const result = statisticsQuerySchema.safeParse(params);
+  const result = statisticsQuerySchema().safeParse(params);
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, issues: formatIssues(result.error) };

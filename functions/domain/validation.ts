@@ -55,3 +55,19 @@ export function tooDeeplyNested(value: unknown, maxDepth = MAX_JSON_DEPTH): stri
   }
   return undefined;
 }
+
+/**
+ * A value built on its first use, then kept: for a schema that only some requests parse with. A
+ * zod schema takes real time to build (zod sets up every field and every chained rule), and a
+ * module's schemas would otherwise all be built at the cold start of every function that imports
+ * the module for something else. Mark each call with esbuild's pure annotation (`@__PURE__` in a
+ * block comment before it), so a bundle that never asks for the value leaves the builder, and what
+ * only the builder imports, out.
+ */
+export function builtOnFirstUse<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}

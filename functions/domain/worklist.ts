@@ -10,7 +10,7 @@ import { workingDaysLeft } from "./legal-clock";
 import { cursorParam, limitParam } from "./paging";
 import type { ReferralSubmission } from "./referral";
 import { REFERRAL_STATUSES, type ReferralStatus } from "./referral-labels";
-import { formatIssues, type Issue } from "./validation";
+import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** Page sizes: 50 fills a screen; 200 caps what one request reads (a DynamoDB page stays small). */
 export const WORKLIST_LIMITS = { default: 50, max: 200 } as const;
@@ -37,37 +37,44 @@ export const worklistQuerySchema = z.object({
 /** A parsed worklist query. */
 export type WorklistQuery = z.output<typeof worklistQuerySchema>;
 
+// The answer's schemas document the API (GET /openapi.json); the handler builds the answer by hand,
+// so they are built on first use only.
+
 /** One line of the worklist: the clock of one referral. */
-export const worklistItemSchema = z.object({
-  referralId: z.string(),
-  status: z.enum(REFERRAL_STATUSES),
-  kind: z.enum(["new", "forwarded", "secondary"]),
-  priority: z.enum(["ordinary", "urgent"]),
-  receivedAt: z.iso.datetime(),
-  assessmentDueDate: z.iso.date(),
-  workingDaysLeft: z
-    .number()
-    .int()
-    .describe(
-      "Working days from today (Oslo) to the due date under the clinic's calendar: 0 on the due date, negative once it has passed.",
-    ),
-  deadlineBreached: z
-    .boolean()
-    .describe("Recorded by the workflow when the 10 working days ran out without a decision."),
-  atRisk: z
-    .boolean()
-    .optional()
-    .describe("The deadline is at risk (e.g. no intake meeting before the reminder point), when recorded."),
-});
-export type WorklistItem = z.output<typeof worklistItemSchema>;
+export const worklistItemSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    referralId: z.string(),
+    status: z.enum(REFERRAL_STATUSES),
+    kind: z.enum(["new", "forwarded", "secondary"]),
+    priority: z.enum(["ordinary", "urgent"]),
+    receivedAt: z.iso.datetime(),
+    assessmentDueDate: z.iso.date(),
+    workingDaysLeft: z
+      .number()
+      .int()
+      .describe(
+        "Working days from today (Oslo) to the due date under the clinic's calendar: 0 on the due date, negative once it has passed.",
+      ),
+    deadlineBreached: z
+      .boolean()
+      .describe("Recorded by the workflow when the 10 working days ran out without a decision."),
+    atRisk: z
+      .boolean()
+      .optional()
+      .describe("The deadline is at risk (e.g. no intake meeting before the reminder point), when recorded."),
+  }),
+);
+export type WorklistItem = z.output<ReturnType<typeof worklistItemSchema>>;
 
 /** 200 of GET /referrals. */
-export const worklistSchema = z.object({
-  asOf: z.iso.date().describe("The Oslo date `workingDaysLeft` counts from."),
-  items: z.array(worklistItemSchema),
-  nextCursor: z.string().optional().describe("Present when there may be more: pass it back as `cursor`."),
-});
-export type WorklistResponse = z.output<typeof worklistSchema>;
+export const worklistSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    asOf: z.iso.date().describe("The Oslo date `workingDaysLeft` counts from."),
+    items: z.array(worklistItemSchema()),
+    nextCursor: z.string().optional().describe("Present when there may be more: pass it back as `cursor`."),
+  }),
+);
+export type WorklistResponse = z.output<ReturnType<typeof worklistSchema>>;
 
 /** What the store gives for one referral of the worklist: these attributes and no others. */
 export interface WorklistRow {
