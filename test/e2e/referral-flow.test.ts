@@ -237,6 +237,7 @@ describe("a referral travels from the portal to the letters on the local stack",
     const referral = withPatient("Rune Retry");
     const { receipt } = await submitAndAwaitTask(stack, referral, "retry-1");
     const before = await mailboxSize(stack);
+    const executionsBefore = stack.stepFunctions.engine.listExecutions(stack.stateMachineArn).length;
 
     // Act: the same body with its keys in another order is the same body.
     const reordered = Object.fromEntries(Object.entries(referral).reverse());
@@ -247,6 +248,10 @@ describe("a referral travels from the portal to the letters on the local stack",
     expect(retry.body).toEqual(receipt);
     const body = await referralFile(stack, String(receipt.referralId));
     expect((body.events as { type: string }[]).filter((e) => e.type === "referral-received")).toHaveLength(1);
+    // No workflow started for it (a POST starts its execution before answering), and so no email: the
+    // file's other referrals are at rest (decided, or awaiting their decision), so any new email
+    // within the second would be the retry's.
+    expect(stack.stepFunctions.engine.listExecutions(stack.stateMachineArn)).toHaveLength(executionsBefore);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await newEmails(stack, before)).toEqual([]);
   });
