@@ -21,6 +21,16 @@ import { ofType, type Resource } from "../support/template";
 
 /** The packages (and Frist's own folders) with code in the bundle of `entry`. */
 async function bundledPackages(entry: string, traceAwsCalls = false): Promise<Set<string>> {
+  const packages = new Set<string>();
+  for (const file of await bundledFiles(entry, traceAwsCalls)) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+    packages.add(match ? (match[1] as string) : path.dirname(file));
+  }
+  return packages;
+}
+
+/** The input files with code in the bundle of `entry` (repository-relative for Frist's own). */
+async function bundledFiles(entry: string, traceAwsCalls = false): Promise<Set<string>> {
   const options = fristBundling(traceAwsCalls);
   const result = await build({
     entryPoints: [path.join(REPO_ROOT, entry)],
@@ -37,15 +47,13 @@ async function bundledPackages(entry: string, traceAwsCalls = false): Promise<Se
     metafile: true,
     logLevel: "silent",
   });
-  const packages = new Set<string>();
+  const files = new Set<string>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [file, input] of Object.entries(output.inputs)) {
-      if (input.bytesInOutput === 0) continue;
-      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
-      packages.add(match ? (match[1] as string) : path.dirname(file));
+      if (input.bytesInOutput > 0) files.add(file);
     }
   }
-  return packages;
+  return files;
 }
 
 describe("a function's bundle", () => {
@@ -84,6 +92,24 @@ describe("a function's bundle", () => {
     for (const absent of ["@aws-sdk/client-sfn", "openid-client"]) {
       expect(packages, absent).not.toContain(absent);
     }
+  });
+
+  it("of a portal route builds no schema the route does not parse: who calls is told apart without the referral's or the view's schemas", async () => {
+    // Each of these modules builds zod schemas when it loads, so carrying one costs every cold start.
+    const worklist = await bundledFiles("functions/handlers/list-referrals.ts");
+    const read = await bundledFiles("functions/handlers/get-referral.ts");
+    const intake = await bundledFiles("functions/handlers/receive-referral.ts");
+
+    for (const absent of ["referral.ts", "portal.ts", "decision.ts"]) {
+      expect(worklist, absent).not.toContain(`functions/domain/${absent}`);
+    }
+    expect(read).toContain("functions/domain/portal.ts");
+    for (const absent of ["referral.ts", "decision.ts"]) {
+      expect(read, absent).not.toContain(`functions/domain/${absent}`);
+    }
+    // Intake validates the submission; the answers' schemas (and the decision's) only document the API.
+    expect(intake).toContain("functions/domain/referral.ts");
+    expect(intake).not.toContain("functions/domain/decision.ts");
   });
 
   it("holds the X-Ray tracer only when the app traces AWS calls", async () => {
