@@ -11,6 +11,8 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoClient } from "../../functions/adapters/clients";
+import { CLAIM_LEASE_MS } from "../../functions/domain/send-once";
+import { RETRY_POLICY } from "../../lib/constructs/referral-workflow";
 import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
@@ -30,8 +32,16 @@ import { fetchAs, mailbox, type SignedIn, submitReferral } from "../support/http
 /** How long each outage lasts, in ms. */
 const DYNAMODB_PAUSE_MS = 8_000;
 const SES_FAILURE_MS = 8_000;
-/** The workflow's retries back off with jitter: after an outage, give the steps time to come round. */
-const RECOVERY_TIMEOUT_MS = 120_000;
+/**
+ * How long a referral may take to come round after the outages. A staff email's claim written just
+ * as DynamoDB froze lands after the client gave up on it: nobody sends that email until the claim's
+ * lease has passed (the claim may be a send in flight), and then on the step's next retry, which
+ * backs off up to RETRY_POLICY's longest wait. So the budget is the lease plus that wait, and some
+ * room (210 s): 120 s alone (the lease itself) left the last task email unsent now and then. The
+ * test's own timeout (480 s) holds two such waits (the flaky phase's and the final ones) and the
+ * outages.
+ */
+const RECOVERY_TIMEOUT_MS = CLAIM_LEASE_MS + RETRY_POLICY.maxDelay.toMilliseconds() + 30_000;
 
 let stack: LocalStack;
 /** A signed-in assessor: task pages need a session. */
@@ -259,12 +269,12 @@ describe("faults on the local stack", () => {
       const to = staffEmails
         .filter((email) => (email.body.text ?? "").includes(link))
         .map((email) => email.destination.to[0]);
-      expect(to.sort()).toEqual([...intakeTeam].sort());
+      expect(to.sort(), `the recipients of ${link}`).toEqual([...intakeTeam].sort());
     }
     expect(stranded).toEqual([]);
     expect(lost).toEqual([]);
     expect(duplicates).toEqual([]);
     expect(partial).toEqual([]);
     expect(referralItems).toBe(decided.length + undecidedIds.length);
-  }, 300_000);
+  }, 480_000);
 });
