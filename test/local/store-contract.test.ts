@@ -22,6 +22,7 @@ import {
   type StatisticsSource,
 } from "../../functions/domain/ports";
 import type { AuditEvent, LetterRecord, StaffEmailRecord, TaskRecord } from "../../functions/domain/records";
+import type { Tally } from "../../functions/domain/statistics";
 import { createFristApp } from "../../lib/app";
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
@@ -88,17 +89,17 @@ describe.each(stores)("%s", (_name, makeStore) => {
   });
 
   /** Creates the test referral, as receive-referral does. */
-  async function received() {
-    const referral = testReferral({ referralId });
+  async function received(id = referralId, tally?: Tally) {
+    const referral = testReferral({ referralId: id });
     const idempotency: IdempotencyRecord = {
       scope: "portal",
       key: freshId("key"),
       bodyHash: "h",
-      referralId,
-      response: { referralId },
+      referralId: id,
+      response: { referralId: id },
       createdAt: referral.receivedAt,
     };
-    await store.createReferral(referral, idempotency, event("referral-received"));
+    await store.createReferral(referral, idempotency, event("referral-received"), tally);
     return { referral, idempotency };
   }
 
@@ -144,21 +145,7 @@ describe.each(stores)("%s", (_name, makeStore) => {
       // A month no other test counts into: the DynamoDB table is shared by the whole suite.
       const month = "2031-07";
       const tally = { month, add: { referrals: 1, "kind.new": 1 } };
-      const created = await Promise.all(
-        Array.from({ length: 24 }, async () => {
-          const referral = testReferral({ referralId: freshId("ref") });
-          const idempotency: IdempotencyRecord = {
-            scope: "portal",
-            key: freshId("key"),
-            bodyHash: "h",
-            referralId: referral.referralId,
-            response: { referralId: referral.referralId },
-            createdAt: referral.receivedAt,
-          };
-          await store.createReferral(referral, idempotency, event("referral-received"), tally);
-          return { referral, idempotency };
-        }),
-      );
+      const created = await Promise.all(Array.from({ length: 24 }, () => received(freshId("ref"), tally)));
       const [first] = created;
       if (!first) throw new Error("no referral created");
       await expect(
