@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFristApp } from "../../lib/app";
 import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
 import { type CfnTemplate, readStateMachine } from "../../lib/local/template";
+import { eventually } from "../support/http";
 
 const { app, stack } = createFristApp({ bundling: false });
 const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
@@ -35,7 +36,9 @@ const STEPS = [
 ] as const;
 type Step = (typeof STEPS)[number];
 
-const calls: { step: Step; payload: Record<string, unknown> }[] = [];
+/** A handler call the fake Lambdas received. */
+type Call = { step: Step; payload: Record<string, unknown> };
+const calls: Call[] = [];
 const tracks = new Map<string, string>();
 /** Referrals whose stub timer has an urgent target between the reminder and the deadline. */
 const urgent = new Set<string>();
@@ -102,14 +105,14 @@ function callsOf(referralId: string, step?: Step) {
   return calls.filter((call) => call.payload.referralId === referralId && (!step || call.step === step));
 }
 
-async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** Answers a waiting task as the task page does: the wait's token, with the answer as its output. */
+async function answerWait(waiting: Call, answer: Record<string, unknown>) {
+  await sfn.send(
+    new SendTaskSuccessCommand({
+      taskToken: String(waiting.payload.taskToken),
+      output: JSON.stringify(answer),
+    }),
+  );
 }
 
 async function start(referralId: string) {
@@ -128,21 +131,16 @@ describe("the deadline timer on the local engine", () => {
     // Prepare: no decision comes until RecordBreach has run twice.
     const executionArn = await start("ref-timer");
     await eventually(
-      () => (callsOf("ref-timer", "RecordBreach").length >= 2 ? true : undefined),
+      async () => (callsOf("ref-timer", "RecordBreach").length >= 2 ? true : undefined),
       "the second escalation",
     );
     const rearm = await eventually(
-      () => callsOf("ref-timer", "NotifyAssessors")[3],
+      async () => callsOf("ref-timer", "NotifyAssessors")[3],
       "the wait after the second escalation",
     );
 
     // Act
-    await sfn.send(
-      new SendTaskSuccessCommand({
-        taskToken: String(rearm.payload.taskToken),
-        output: JSON.stringify({ taskId: "task-ref-timer", outcome: "granted" }),
-      }),
-    );
+    await answerWait(rearm, { taskId: "task-ref-timer", outcome: "granted" });
     const done = await server.engine.waitForExecution(executionArn);
 
     // Assess
@@ -190,15 +188,10 @@ describe("the deadline timer on the local engine", () => {
 
     // Act: the reminder's next point is the internal target.
     const rearm = await eventually(
-      () => callsOf("ref-urgent", "NotifyAssessors")[2],
+      async () => callsOf("ref-urgent", "NotifyAssessors")[2],
       "the wait after the urgent target",
     );
-    await sfn.send(
-      new SendTaskSuccessCommand({
-        taskToken: String(rearm.payload.taskToken),
-        output: JSON.stringify({ taskId: "task-ref-urgent", outcome: "refused" }),
-      }),
-    );
+    await answerWait(rearm, { taskId: "task-ref-urgent", outcome: "refused" });
     const done = await server.engine.waitForExecution(executionArn);
 
     // Assess
@@ -221,7 +214,7 @@ describe("the deadline timer on the local engine", () => {
   it("sets the timer anew when a priority change ends the wait, and routes to the step it names", async () => {
     // Prepare: the first wait (until the reminder) is long, so only the retime can end it early.
     const executionArn = await start("ref-retime");
-    const first = await eventually(() => callsOf("ref-retime", "NotifyAssessors")[0], "the first wait");
+    const first = await eventually(async () => callsOf("ref-retime", "NotifyAssessors")[0], "the first wait");
 
     // Act: the priority changed (changePriority ends the wait with Frist.Retime).
     await sfn.send(
@@ -232,15 +225,10 @@ describe("the deadline timer on the local engine", () => {
       }),
     );
     const afterTarget = await eventually(
-      () => callsOf("ref-retime", "NotifyAssessors")[2],
+      async () => callsOf("ref-retime", "NotifyAssessors")[2],
       "the wait after the urgent target",
     );
-    await sfn.send(
-      new SendTaskSuccessCommand({
-        taskToken: String(afterTarget.payload.taskToken),
-        output: JSON.stringify({ taskId: "task-ref-retime", outcome: "refused" }),
-      }),
-    );
+    await answerWait(afterTarget, { taskId: "task-ref-retime", outcome: "refused" });
     const done = await server.engine.waitForExecution(executionArn);
 
     // Assess: retimed (not failed), then the urgent target the retime named, then the decision.
@@ -265,21 +253,16 @@ describe("the deadline timer on the local engine", () => {
     tracks.set("ref-secondary", "secondary");
     const executionArn = await start("ref-secondary");
     const wait = await eventually(
-      () => callsOf("ref-secondary", "NotifyAssessors")[0],
+      async () => callsOf("ref-secondary", "NotifyAssessors")[0],
       "the confirmation wait",
     );
 
     // Act
-    await sfn.send(
-      new SendTaskSuccessCommand({
-        taskToken: String(wait.payload.taskToken),
-        output: JSON.stringify({
-          taskId: "t",
-          outcome: "same-condition",
-          confirmedBy: "Ola Haugen, psychologist",
-        }),
-      }),
-    );
+    await answerWait(wait, {
+      taskId: "t",
+      outcome: "same-condition",
+      confirmedBy: "Ola Haugen, psychologist",
+    });
     const done = await server.engine.waitForExecution(executionArn);
 
     // Assess
@@ -298,30 +281,20 @@ describe("the deadline timer on the local engine", () => {
     tracks.set("ref-secondary-other", "secondary");
     const executionArn = await start("ref-secondary-other");
     const wait = await eventually(
-      () => callsOf("ref-secondary-other", "NotifyAssessors")[0],
+      async () => callsOf("ref-secondary-other", "NotifyAssessors")[0],
       "the confirmation wait",
     );
 
-    await sfn.send(
-      new SendTaskSuccessCommand({
-        taskToken: String(wait.payload.taskToken),
-        output: JSON.stringify({
-          taskId: "t",
-          outcome: "new-condition",
-          confirmedBy: "Ola Haugen, psychologist",
-        }),
-      }),
-    );
+    await answerWait(wait, {
+      taskId: "t",
+      outcome: "new-condition",
+      confirmedBy: "Ola Haugen, psychologist",
+    });
     const assessment = await eventually(
-      () => callsOf("ref-secondary-other", "NotifyAssessors")[1],
+      async () => callsOf("ref-secondary-other", "NotifyAssessors")[1],
       "the assessment wait",
     );
-    await sfn.send(
-      new SendTaskSuccessCommand({
-        taskToken: String(assessment.payload.taskToken),
-        output: JSON.stringify({ taskId: "t", outcome: "refused" }),
-      }),
-    );
+    await answerWait(assessment, { taskId: "t", outcome: "refused" });
     const done = await server.engine.waitForExecution(executionArn);
 
     expect(done.status).toBe("SUCCEEDED");
@@ -345,7 +318,7 @@ describe("the deadline timer on the local engine", () => {
     await start("ref-secondary-unconfirmed");
 
     const assessment = await eventually(
-      () => callsOf("ref-secondary-unconfirmed", "NotifyAssessors")[1],
+      async () => callsOf("ref-secondary-unconfirmed", "NotifyAssessors")[1],
       "the assessment wait",
     );
 
@@ -393,14 +366,9 @@ describe("an execution the reconciler starts for a referral whose decision is kn
         input: JSON.stringify({ referralId: "ref-stranded" }),
       }),
     );
-    const notify = await eventually(() => callsOf("ref-stranded", "NotifyAssessors")[0], "the await");
+    const notify = await eventually(async () => callsOf("ref-stranded", "NotifyAssessors")[0], "the await");
     expect(callsOf("ref-stranded").map((call) => call.step)).toEqual(["PlanIntake", "NotifyAssessors"]);
-    await sfn.send(
-      new SendTaskSuccessCommand({
-        taskToken: String(notify.payload.taskToken),
-        output: JSON.stringify({ taskId: "task-ref-stranded", outcome: "granted" }),
-      }),
-    );
+    await answerWait(notify, { taskId: "task-ref-stranded", outcome: "granted" });
     expect((await server.engine.waitForExecution(String(executionArn))).status).toBe("SUCCEEDED");
   });
 });
