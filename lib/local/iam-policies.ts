@@ -1,0 +1,195 @@
+/**
+ * Each function's IAM policies, read from the synthesized template, and a cached evaluator of them
+ * (on @cloud-copilot/iam-simulate), so the local runtime refuses what AWS would refuse.
+ */
+import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
+import {
+  type CfnTemplate,
+  createResolver,
+  LOCAL_ACCOUNT_ID,
+  type ResolverOptions,
+  readFunctions,
+} from "./template";
+
+/** An IAM policy document, intrinsics resolved. */
+export interface PolicyDocument {
+  Version?: string;
+  Statement: unknown[] | Record<string, unknown>;
+}
+
+/** A function of the template as an IAM principal: who it is, how it signs, what it may do. */
+export interface FunctionPolicy {
+  functionLogicalId: string;
+  roleLogicalId: string;
+  /** `arn:aws:iam::<account>:role/<RoleLogicalId>`. */
+  roleArn: string;
+  /** The session ARN AWS names in refusals: `arn:aws:sts::<account>:assumed-role/<Role>/<Function>`. */
+  principalArn: string;
+  /** The access key id the function signs with locally (see {@link localAccessKeyId}). */
+  accessKeyId: string;
+  /** Every policy of its role: the AWS::IAM::Policy resources attached to it, then its inline Policies. */
+  documents: PolicyDocument[];
+  /** ManagedPolicyArns of the role: their text is not in the template, so they are not evaluated. */
+  unevaluatedManagedPolicies: string[];
+}
+
+/**
+ * The local access key id of a function: `LOCAL` and its logical id without anything but letters and
+ * digits (DynamoDB Local refuses other access keys). Any secret key goes with it: the gateway
+ * identifies callers by access key and does not check signatures.
+ */
+export function localAccessKeyId(functionLogicalId: string): string {
+  return `LOCAL${functionLogicalId.replace(/[^A-Za-z0-9]/g, "")}`;
+}
+
+const asArray = (value: unknown): unknown[] =>
+  Array.isArray(value) ? value : value === undefined ? [] : [value];
+
+function logicalIdOfRole(role: unknown): string | undefined {
+  const getAtt = (role as { "Fn::GetAtt"?: unknown } | undefined)?.["Fn::GetAtt"];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === "string") return getAtt[0];
+  if (typeof getAtt === "string") return getAtt.split(".")[0];
+  return undefined;
+}
+
+/**
+ * The IAM policies of every function the local runtime runs (those with `frist:entry` metadata), by
+ * logical id, intrinsics resolved with the local resolver (table ARNs `…:table/<LogicalId>`, state
+ * machines `…:stateMachine:<name>`, SES identities with the local account).
+ */
+export function readFunctionPolicies(
+  template: CfnTemplate,
+  options: ResolverOptions,
+): Record<string, FunctionPolicy> {
+  const resources = template.Resources ?? {};
+  const resolve = createResolver(template, options);
+  const account = options.accountId ?? LOCAL_ACCOUNT_ID;
+  const out: Record<string, FunctionPolicy> = {};
+  for (const functionLogicalId of Object.keys(readFunctions(template))) {
+    const roleLogicalId = logicalIdOfRole(resources[functionLogicalId]?.Properties?.Role);
+    const role = roleLogicalId ? resources[roleLogicalId] : undefined;
+    if (!roleLogicalId || role?.Type !== "AWS::IAM::Role") {
+      throw new Error(`Function ${functionLogicalId} has no role of this template`);
+    }
+    const raw: unknown[] = [];
+    for (const resource of Object.values(resources)) {
+      if (resource.Type !== "AWS::IAM::Policy") continue;
+      const roles = asArray(resource.Properties?.Roles);
+      if (roles.some((ref) => (ref as { Ref?: unknown })?.Ref === roleLogicalId)) {
+        raw.push(resource.Properties?.PolicyDocument);
+      }
+    }
+    for (const inline of asArray(role.Properties?.Policies)) {
+      raw.push((inline as { PolicyDocument?: unknown }).PolicyDocument);
+    }
+    out[functionLogicalId] = {
+      functionLogicalId,
+      roleLogicalId,
+      roleArn: `arn:aws:iam::${account}:role/${roleLogicalId}`,
+      principalArn: `arn:aws:sts::${account}:assumed-role/${roleLogicalId}/${functionLogicalId}`,
+      accessKeyId: localAccessKeyId(functionLogicalId),
+      documents: raw
+        .filter((document) => document !== undefined)
+        .map((document) => resolve(document) as PolicyDocument),
+      unevaluatedManagedPolicies: asArray(resolve(role.Properties?.ManagedPolicyArns)).map(String),
+    };
+  }
+  return out;
+}
+
+/** The condition keys a policy's statements test, lower case (IAM compares them case-insensitively). */
+function conditionKeysOf(documents: PolicyDocument[]): Set<string> {
+  const keys = new Set<string>();
+  for (const document of documents) {
+    for (const statement of asArray(document.Statement)) {
+      const condition = (statement as { Condition?: Record<string, unknown> }).Condition ?? {};
+      for (const test of Object.values(condition)) {
+        for (const key of Object.keys(test as object)) keys.add(key.toLowerCase());
+      }
+    }
+  }
+  return keys;
+}
+
+/** Evaluates requests against functions' policies, with a decision cache. */
+export interface IamEvaluator {
+  /** Whether `principal` may perform `action` on `resource` with these condition key values. */
+  isAllowed(
+    principal: FunctionPolicy,
+    action: string,
+    resource: string,
+    context: Record<string, string | string[]>,
+  ): boolean;
+  /** Decisions asked for and decisions actually computed (the rest came from the cache). */
+  stats(): { decisions: number; evaluations: number };
+}
+
+/** Options of {@link createIamEvaluator}. */
+export interface IamEvaluatorOptions {
+  region: string;
+  accountId?: string;
+  /** Decisions kept per principal before the cache starts afresh; default 10 000. */
+  maxCachedPerPrincipal?: number;
+}
+
+/**
+ * An evaluator over identity policies (no resource policies, boundaries or SCPs: the template gives
+ * functions none). Condition keys no statement of the principal tests are dropped before the cache
+ * lookup, so a key that changes with every request (`dynamodb:LeadingKeys`) costs an evaluation only
+ * for principals whose policies test it.
+ *
+ * It runs iam-simulate's unvalidated evaluation: its service data lists `states:SendTaskSuccess` as
+ * wildcard-only, while AWS authorizes it against the state machine CDK's grantTaskResponse names; and
+ * validation costs several times the evaluation itself.
+ */
+export function createIamEvaluator(options: IamEvaluatorOptions): IamEvaluator {
+  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
+  const limit = options.maxCachedPerPrincipal ?? 10_000;
+  const perPrincipal = new WeakMap<FunctionPolicy, { keys: Set<string>; cache: Map<string, boolean> }>();
+  let decisions = 0;
+  let evaluations = 0;
+  return {
+    isAllowed(principal, action, resource, context) {
+      decisions += 1;
+      let state = perPrincipal.get(principal);
+      if (!state) {
+        state = { keys: conditionKeysOf(principal.documents), cache: new Map() };
+        perPrincipal.set(principal, state);
+      }
+      const full: Record<string, string | string[]> = {
+        "aws:PrincipalArn": principal.roleArn,
+        "aws:PrincipalAccount": accountId,
+        "aws:RequestedRegion": options.region,
+        "aws:SecureTransport": "true",
+        ...context,
+      };
+      const tested: Record<string, string | string[]> = {};
+      for (const [key, value] of Object.entries(full)) {
+        if (state.keys.has(key.toLowerCase())) tested[key] = value;
+      }
+      const cacheKey = `${action}\n${resource}\n${JSON.stringify(tested)}`;
+      const cached = state.cache.get(cacheKey);
+      if (cached !== undefined) return cached;
+      evaluations += 1;
+      const result = runUnsafeSimulation(
+        {
+          request: {
+            principal: principal.principalArn,
+            action,
+            resource: { resource, accountId },
+            contextVariables: tested,
+          },
+          identityPolicies: principal.documents.map((policy, index) => ({ name: `policy${index}`, policy })),
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      const allowed = result === "Allowed";
+      if (state.cache.size >= limit) state.cache.clear();
+      state.cache.set(cacheKey, allowed);
+      return allowed;
+    },
+    stats: () => ({ decisions, evaluations }),
+  };
+}
