@@ -145,29 +145,45 @@ export interface IamEvaluatorOptions {
 export function createIamEvaluator(options: IamEvaluatorOptions): IamEvaluator {
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   const limit = options.maxCachedPerPrincipal ?? 10_000;
-  const perPrincipal = new WeakMap<FunctionPolicy, { keys: Set<string>; cache: Map<string, boolean> }>();
+  /** Per principal: the condition keys its policies test, and the global keys' values it tests. */
+  const perPrincipal = new WeakMap<
+    FunctionPolicy,
+    { keys: Set<string>; globals: Record<string, string>; cache: Map<string, boolean> }
+  >();
+  const stateOf = (principal: FunctionPolicy) => {
+    let state = perPrincipal.get(principal);
+    if (!state) {
+      const keys = conditionKeysOf(principal.documents);
+      const globals: Record<string, string> = {
+        "aws:PrincipalArn": principal.roleArn,
+        "aws:PrincipalAccount": accountId,
+        "aws:RequestedRegion": options.region,
+        "aws:SecureTransport": "true",
+      };
+      state = {
+        keys,
+        globals: Object.fromEntries(Object.entries(globals).filter(([key]) => keys.has(key.toLowerCase()))),
+        cache: new Map(),
+      };
+      perPrincipal.set(principal, state);
+    }
+    return state;
+  };
   let decisions = 0;
   let evaluations = 0;
   return {
     isAllowed(principal, action, resource, context) {
       decisions += 1;
-      let state = perPrincipal.get(principal);
-      if (!state) {
-        state = { keys: conditionKeysOf(principal.documents), cache: new Map() };
-        perPrincipal.set(principal, state);
+      const state = stateOf(principal);
+      let tested: Record<string, string | string[]> = state.globals;
+      let cacheKey = `${action}\n${resource}`;
+      for (const key in context) {
+        if (!state.keys.has(key.toLowerCase())) continue;
+        const value = context[key] as string | string[];
+        if (tested === state.globals) tested = { ...state.globals };
+        tested[key] = value;
+        cacheKey += `\n${key}=${JSON.stringify(value)}`;
       }
-      const full: Record<string, string | string[]> = {
-        "aws:PrincipalArn": principal.roleArn,
-        "aws:PrincipalAccount": accountId,
-        "aws:RequestedRegion": options.region,
-        "aws:SecureTransport": "true",
-        ...context,
-      };
-      const tested: Record<string, string | string[]> = {};
-      for (const [key, value] of Object.entries(full)) {
-        if (state.keys.has(key.toLowerCase())) tested[key] = value;
-      }
-      const cacheKey = `${action}\n${resource}\n${JSON.stringify(tested)}`;
       const cached = state.cache.get(cacheKey);
       if (cached !== undefined) return cached;
       evaluations += 1;
