@@ -228,7 +228,8 @@ export class ReferralWorkflow extends Construct {
         entry: "functions/handlers/record-decision.ts",
         description: "Frist workflow: records the assessment decision",
         timeout: FUNCTION_TIMEOUTS.task,
-        environment: { ...table },
+        // CLINIC_CONFIG: the handler counts the decision against the legal clock (the calendar reads it at load).
+        environment: { ...table, ...clinic },
       }),
       dispatchLetters: new FristFunction(this, "DispatchLettersFunction", {
         entry: "functions/handlers/dispatch-letters.ts",

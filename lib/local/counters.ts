@@ -89,6 +89,13 @@ export const counters = {
     current.dynamodb.calls += 1;
     current.dynamodb.writeUnits += 1;
   },
+  /** DynamoDB calls counted elsewhere (a function's own execution environment) and reported here. */
+  addDynamodb(delta: RunCounts["dynamodb"]): void {
+    current.dynamodb.calls += delta.calls;
+    current.dynamodb.readUnits += delta.readUnits;
+    current.dynamodb.writeUnits += delta.writeUnits;
+    current.dynamodb.uncounted += delta.uncounted;
+  },
   apiRequest(): void {
     current.apiRequests += 1;
   },

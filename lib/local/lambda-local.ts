@@ -1,16 +1,26 @@
 /**
- * Runs the app's Lambda handlers in this process: imports each entry module (tsx or vitest make the
- * .ts files importable), calls the exported handler with the event and a Lambda-like context. The
- * modules are imported only when asked, so the caller sets process.env first: the handlers build their
- * SDK clients at module scope and read AWS_ENDPOINT_URL_* and the function environment once.
+ * Runs the app's Lambda functions as Lambda runs them: each in an execution environment of its own
+ * (a worker thread, lib/local/lambda-worker.ts, started on the function's first invocation) whose
+ * `process.env` holds exactly that function's variables from the synthesized template plus what
+ * Lambda itself sets, and nothing of this process or of the other functions. A function that reads a
+ * variable the template does not give it fails here as it would on AWS; its credentials are its own
+ * (see {@link FunctionEnvironment}), so the calls it makes can be checked against its own policy.
+ *
+ * One environment per function handles its invocations concurrently (Lambda would start one per
+ * concurrent invocation: the difference shows only as memory and cold starts, which the benchmarks
+ * measure on the bundles). An environment whose init failed is dropped, and the next invocation starts
+ * a new one, as Lambda retries a failed init.
  */
 import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import type { Context } from "aws-lambda";
 import { counters } from "./counters";
-import { type LocalFunction, localLambdaArn } from "./template";
+import type { FromWorker, ToWorker, WorkerError, WorkerSetup } from "./lambda-worker";
+import type { LocalFunction } from "./template";
 
 /** A Lambda handler: promise style, or the legacy callback style. */
 export type LambdaHandler = (
@@ -19,67 +29,194 @@ export type LambdaHandler = (
   callback?: (error?: unknown, result?: unknown) => void,
 ) => unknown;
 
+/** The environment of one function's execution environment, built by the caller. */
+export type FunctionEnvironment = (fn: LocalFunction) => Record<string, string>;
+
+/**
+ * The variables Lambda itself sets in a Node.js 22 execution environment (the reserved ones the
+ * handlers or Powertools may read), with the function's own credentials. `TZ` is left out: in a
+ * worker thread it would change the time zone of the whole process.
+ */
+export function lambdaEnvironment(
+  fn: LocalFunction,
+  region: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${fn.logicalId}`,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    _HANDLER: `index.${fn.handlerName}`,
+    LANG: "en_US.UTF-8",
+  };
+}
+
 /** Options of {@link createLambdaRuntime}. */
 export interface LambdaRuntimeOptions {
   /** The repository root the "frist:entry" paths are relative to. */
   repoRoot: string;
   functions: Record<string, LocalFunction>;
   region: string;
-  /** Resolves when process.env is ready; no handler module is imported before. */
-  ready?: Promise<void>;
+  /** Each function's whole `process.env` (its template variables, Lambda's own, the local endpoints). */
+  environment: FunctionEnvironment;
+  /** Count DynamoDB consumed capacity in each environment (lib/local/counters.ts). Default true. */
+  countCapacity?: boolean;
 }
 
 /** Invokes functions by logical id. */
 export interface LambdaRuntime {
   invoke(functionLogicalId: string, event: unknown): Promise<unknown>;
-  /** Imports every handler module now, so a broken import fails the start-up, not the first request. */
-  preload(): Promise<void>;
+  /** Sets variables in every running environment and in those started later (the simulated clock). */
+  setEnvironment(values: Record<string, string | undefined>): void;
+  /** The functions whose environment is running. */
+  running(): string[];
+  /** Stops every environment. */
+  stop(): Promise<void>;
 }
 
-/** A minimal Lambda context: enough for handlers that read the request id or the remaining time. */
-export function lambdaContext(fn: LocalFunction, region: string): Context {
-  const deadline = Date.now() + fn.timeoutSeconds * 1000;
-  const requestId = randomUUID();
-  const unsupported = (): never => {
-    throw new Error("The local runtime does not support the legacy context.done/succeed/fail");
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: fn.logicalId,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: localLambdaArn(fn.logicalId, region),
-    memoryLimitInMB: String(fn.memorySize),
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${fn.logicalId}`,
-    logStreamName: `local/[$LATEST]${requestId.replaceAll("-", "")}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: unsupported,
-    fail: unsupported,
-    succeed: unsupported,
-  };
+const WORKER_ENTRY = fileURLToPath(new URL("./lambda-worker.ts", import.meta.url));
+/** tsx's loader, registered in each environment so that it imports the handlers' TypeScript. */
+const TSX_API = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href;
+/**
+ * The environment's first code: registers tsx, then imports the worker module. Code rather than a
+ * file so that the thread starts the same way under tsx (npm start) and under vitest, neither of
+ * whose module loaders a worker thread inherits.
+ */
+const BOOTSTRAP = `
+const { workerData } = require("node:worker_threads");
+import(workerData.tsxApi)
+  .then(({ register }) => { register(); return import(workerData.workerUrl); })
+  .catch((error) => { console.error(error); process.exit(1); });
+`;
+
+/** Rebuilds what a handler threw, under its own name (Step Functions' Retry and Catch match on it). */
+function rebuildError(error: WorkerError): Error {
+  const rebuilt = new Error(error.message);
+  rebuilt.name = error.name;
+  if (error.stack) rebuilt.stack = error.stack;
+  return rebuilt;
 }
 
-/** Creates the in-process Lambda runtime for the app's functions. */
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** One function's execution environment. */
+class ExecutionEnvironment {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Resolves when the handler module is imported; rejects with its init error. */
+  readonly ready: Promise<void>;
+  failed = false;
+
+  constructor(
+    readonly fn: LocalFunction,
+    options: LambdaRuntimeOptions,
+    env: Record<string, string>,
+    private readonly onGone: () => void,
+  ) {
+    const setup: WorkerSetup & { tsxApi: string; workerUrl: string } = {
+      entryFile: path.resolve(options.repoRoot, fn.entry),
+      handlerName: fn.handlerName,
+      logicalId: fn.logicalId,
+      memorySize: fn.memorySize,
+      region: options.region,
+      countCapacity: options.countCapacity ?? true,
+      tsxApi: TSX_API,
+      workerUrl: pathToFileURL(WORKER_ENTRY).href,
+    };
+    this.worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      env,
+      // Nothing of this process's command line (a test runner's or tsx's loader flags).
+      execArgv: [],
+      workerData: setup,
+      name: fn.logicalId,
+      // Lambda's memory setting, as the thread's heap limit: a function that outgrows it fails here too.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(fn.memorySize, 128) },
+    });
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.ready = promise;
+    this.ready.catch(() => undefined);
+    this.worker.on("message", (message: FromWorker) => {
+      if (message.type === "ready") resolve();
+      else if (message.type === "init-error") {
+        this.fail(rebuildError(message.error));
+        reject(rebuildError(message.error));
+      } else this.settle(message);
+    });
+    this.worker.on("error", (error) => {
+      this.fail(error);
+      reject(error);
+    });
+    this.worker.on("exit", (code) => {
+      const error = new Error(`The execution environment of ${fn.logicalId} exited (code ${code})`);
+      error.name = "Runtime.ExitError";
+      this.fail(error);
+      reject(error);
+    });
+  }
+
+  private settle(message: Extract<FromWorker, { type: "result" }>): void {
+    if (message.capacity) counters.addDynamodb(message.capacity);
+    const waiting = this.pending.get(message.id);
+    if (!waiting) return;
+    this.pending.delete(message.id);
+    if (message.ok) waiting.resolve(message.payload === undefined ? undefined : JSON.parse(message.payload));
+    else waiting.reject(rebuildError(message.error ?? { name: "Error", message: "unknown error" }));
+  }
+
+  /** The environment cannot serve any more: every invocation in flight fails with `error`. */
+  private fail(error: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onGone();
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+    void this.worker.terminate();
+  }
+
+  post(message: ToWorker): void {
+    if (!this.failed) this.worker.postMessage(message);
+  }
+
+  invoke(event: unknown): Promise<unknown> {
+    const id = this.nextId++;
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    this.pending.set(id, { resolve, reject });
+    // JSON, as Lambda's API carries it (undefined becomes null, as an empty payload does).
+    const text = event === undefined ? "null" : JSON.stringify(event);
+    this.post({
+      type: "invoke",
+      id,
+      event: text,
+      requestId: randomUUID(),
+      deadlineMs: Date.now() + this.fn.timeoutSeconds * 1000,
+    });
+    return promise;
+  }
+
+  async stop(): Promise<void> {
+    this.failed = true;
+    await this.worker.terminate();
+  }
+}
+
+/** Creates the local Lambda runtime for the app's functions. */
 export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntime {
-  const modules = new Map<string, Promise<LambdaHandler>>();
-
-  const load = (fn: LocalFunction): Promise<LambdaHandler> => {
-    let loaded = modules.get(fn.logicalId);
-    if (!loaded) {
-      loaded = (async () => {
-        await options.ready;
-        const file = path.resolve(options.repoRoot, fn.entry);
-        const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-        const handler = module[fn.handlerName];
-        if (typeof handler !== "function") {
-          throw new Error(`${fn.entry} does not export a function named ${fn.handlerName}`);
-        }
-        return handler as LambdaHandler;
-      })();
-      modules.set(fn.logicalId, loaded);
-    }
-    return loaded;
-  };
+  const environments = new Map<string, ExecutionEnvironment>();
+  // Later values for every environment (the simulated clock), kept for the ones not yet started.
+  const shared: Record<string, string | undefined> = {};
 
   const find = (logicalId: string): LocalFunction => {
     const fn = options.functions[logicalId];
@@ -91,31 +228,45 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     return fn;
   };
 
+  const environmentOf = (fn: LocalFunction): ExecutionEnvironment => {
+    let environment = environments.get(fn.logicalId);
+    if (!environment || environment.failed) {
+      const env: Record<string, string> = { ...options.environment(fn) };
+      for (const [name, value] of Object.entries(shared)) {
+        if (value === undefined) delete env[name];
+        else env[name] = value;
+      }
+      const created: ExecutionEnvironment = new ExecutionEnvironment(fn, options, env, () => {
+        if (environments.get(fn.logicalId) === created) environments.delete(fn.logicalId);
+      });
+      environment = created;
+      environments.set(fn.logicalId, created);
+    }
+    return environment;
+  };
+
   return {
     async invoke(functionLogicalId, event) {
       const fn = find(functionLogicalId);
-      const handler = await load(fn);
-      const context = lambdaContext(fn, options.region);
+      const environment = environmentOf(fn);
+      await environment.ready;
       // Billed duration: the handler's time, as Lambda measures it (cost counting, lib/local/counters.ts).
       const started = performance.now();
       try {
-        if (handler.length >= 3) {
-          return await new Promise((resolve, reject) => {
-            const returned = handler(event, context, (error, result) =>
-              error ? reject(error) : resolve(result),
-            );
-            if (returned && typeof (returned as Promise<unknown>).then === "function") {
-              (returned as Promise<unknown>).then(resolve, reject);
-            }
-          });
-        }
-        return await handler(event, context);
+        return await environment.invoke(event);
       } finally {
         counters.lambdaInvocation(fn.logicalId, fn.memorySize, performance.now() - started);
       }
     },
-    async preload() {
-      await Promise.all(Object.values(options.functions).map(load));
+    setEnvironment(values) {
+      Object.assign(shared, values);
+      for (const environment of environments.values()) environment.post({ type: "env", values });
+    },
+    running: () => [...environments.keys()],
+    async stop() {
+      const all = [...environments.values()];
+      environments.clear();
+      await Promise.all(all.map((environment) => environment.stop()));
     },
   };
 }

@@ -27,7 +27,7 @@ import { RECIPIENT_CLAIMS, type SessionStore } from "../../functions/domain/sess
 import { createFristApp } from "../app";
 import { staffAccountsOf } from "../config";
 import { type ApiLocal, startApiLocal } from "./api-local";
-import { countConsumedCapacity, counters, type MiddlewareClient } from "./counters";
+import { counters } from "./counters";
 import {
   createMissingTables,
   type DynamoDbLocal,
@@ -35,7 +35,8 @@ import {
   startDynamoDbLocal,
 } from "./dynamodb-local";
 import { readSavedClock, writeSavedClock } from "./execution-files";
-import { createLambdaRuntime } from "./lambda-local";
+import { localAccessKeyId, type Refusal, readFunctionPolicies, startIamGateway } from "./iam-local";
+import { createLambdaRuntime, type FunctionEnvironment, lambdaEnvironment } from "./lambda-local";
 import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
 import { OPERATIONS_RETURN_PATH, type OperationsViewer, operationsAccess } from "./operations-access";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
@@ -47,12 +48,13 @@ import { parseClockStart, parseTimeScale, SimulatedClock } from "./simulated-clo
 import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions-local";
 import {
   type CfnTemplate,
+  clinicConfigOf,
   createResolver,
+  functionEnvironment,
   readApiRoutes,
   readFunctions,
   readStateMachine,
   readTables,
-  resolveEnvironment,
 } from "./template";
 
 /** The repository root: "frist:entry" paths and the default data directory are relative to it. */
@@ -123,6 +125,13 @@ export interface LocalStack {
    * number), its one password, and the staff accounts with their roles.
    */
   signIn: { issuer: string; password: string; staff: LocalStaffAccount[] };
+  /**
+   * The IAM check in front of the stand-ins: every call a function makes goes through it and is
+   * evaluated against that function's synthesized role policy; `refusals` lists what it refused.
+   */
+  iam: { refusals(): Refusal[]; endpoints: Record<"dynamodb" | "ses" | "sfn", string> };
+  /** The whole `process.env` the stack gives a function's execution environment (contract tests). */
+  environmentOf(functionLogicalId: string): Record<string, string>;
   /** The Step Functions engine, for tests that wait for an execution. */
   stepFunctions: StepFunctionsLocalServer;
   /** Lambda work in flight, and a gate on the workflow's tasks (benchmarks, `frist simulate`). */
@@ -240,21 +249,14 @@ function readApp(context: Record<string, unknown> | undefined) {
   };
 }
 
-let capacityCounted = false;
-
-/**
- * Counts the consumed capacity of the handlers' DynamoDB calls (lib/local/counters.ts) with a
- * middleware on their shared client: imported after the handlers (the module builds the client from
- * the environment the stack sets), once per process, like the handler modules themselves.
- */
-async function countHandlersConsumedCapacity(): Promise<void> {
-  if (capacityCounted) return;
-  const { dynamoDocumentClient } = await import("../../functions/adapters/clients");
-  countConsumedCapacity(dynamoDocumentClient() as unknown as MiddlewareClient);
-  capacityCounted = true;
-}
-
-const lastPorts: { api?: number; dynamodb?: number; ses?: number; sfn?: number; oidc?: number } = {};
+const lastPorts: {
+  api?: number;
+  dynamodb?: number;
+  ses?: number;
+  sfn?: number;
+  oidc?: number;
+  iam?: Partial<Record<"dynamodb" | "ses" | "sfn", number>>;
+} = {};
 
 /** The reconciler's handler, found in the template by its entry. */
 export const RECONCILER_ENTRY = "functions/handlers/reconcile-workflows.ts";
@@ -419,10 +421,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const { promise: ready, resolve: markReady, reject: failReady } = Promise.withResolvers<void>();
   ready.catch(() => undefined);
-  const runtime = createLambdaRuntime({ repoRoot: REPO_ROOT, functions, region, ready });
+  // Each function's environment, known once every stand-in answers (nothing is invoked before).
+  let environmentOf: FunctionEnvironment = () => {
+    throw new Error("The local stack is not ready");
+  };
+  const runtime = createLambdaRuntime({
+    repoRoot: REPO_ROOT,
+    functions,
+    region,
+    environment: (fn) => environmentOf(fn),
+  });
   const activity = createActivity();
   const invoke = (functionLogicalId: string, event: unknown) =>
-    activity.track(() => runtime.invoke(functionLogicalId, event));
+    activity.track(async () => {
+      await ready;
+      return runtime.invoke(functionLogicalId, event);
+    });
   // The reconciler (recovery) runs at start-up and then every minute of real time, not on the
   // simulated clock: it looks after faults, which happen in real time, and at --time-scale 43200 a
   // 15-minute rule would run every 20 ms.
@@ -562,28 +576,61 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     lap("dynamodb");
 
     const resolve = createResolver(template, { region, stackName });
-    const functionEnvironment = resolveEnvironment(functions, resolve, {
+    // Values that only make sense on AWS, replaced for the functions that are given them.
+    const localValues = {
       PUBLIC_BASE_URL: api.url,
       SIGN_IN_PROVIDERS: JSON.stringify(signInProviders),
+    };
+    const endpoints = {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SES: ses.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+    };
+    // The functions reach the stand-ins through IAM: each call is checked against the calling
+    // function's synthesized role policy and refused as AWS refuses it.
+    const iam = await startIamGateway({
+      template,
+      region,
+      upstreams: { dynamodb: dynamo.endpoint, ses: ses.endpoint, sfn: sfn.endpoint },
+      ports: lastPorts.iam ?? {},
     });
-    delete functionEnvironment.NODE_OPTIONS; // in-process it means nothing, and children would inherit it
+    stoppers.push(() => iam.stop());
+    const principals = readFunctionPolicies(template, { region, stackName });
+    const functionEndpoints = {
+      AWS_ENDPOINT_URL_DYNAMODB: iam.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SES: iam.endpoints.ses,
+      AWS_ENDPOINT_URL_SESV2: iam.endpoints.ses,
+      AWS_ENDPOINT_URL_SFN: iam.endpoints.sfn,
+    };
+    const templateEnvironments = Object.fromEntries(
+      Object.values(functions).map((fn) => [fn.logicalId, functionEnvironment(fn, resolve, localValues)]),
+    );
+    environmentOf = (fn) => ({
+      ...lambdaEnvironment(fn, region, {
+        accessKeyId: principals[fn.logicalId]?.accessKeyId ?? localAccessKeyId(fn.logicalId),
+        secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
+      }),
+      ...functionEndpoints,
+      [SIMULATED_CLOCK_ENV]: clock.envValue(),
+      // The handlers' log lines, quiet under the test runner (a local preference, never on AWS).
+      ...(process.env.FRIST_QUIET ? { FRIST_QUIET: process.env.FRIST_QUIET } : {}),
+      ...templateEnvironments[fn.logicalId],
+    });
+    // This process's own clients (the operations page, the tests' helpers) reach the same stand-ins.
     restoreEnvironment = applyEnvironment({
-      ...functionEnvironment,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_SESSION_TOKEN: undefined,
       AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SES: ses.endpoint,
-      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+      ...endpoints,
       [SIMULATED_CLOCK_ENV]: clock.envValue(),
     });
     {
       const documents = DynamoDBDocumentClient.from(dynamo.client);
-      const tableName = String(functionEnvironment.TABLE_NAME);
+      const tableName = String(tables[0]?.TableName);
       sessions = new DynamoSessionStore(documents, tableName);
       // A data directory from before the portal index: key its referrals, so portals list them.
       await new DynamoReferralStore(documents, tableName).backfillPortalIndex();
@@ -591,18 +638,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         worklist: new DynamoWorklist(documents, tableName),
         postalQueue: new DynamoPostalQueue(documents, tableName),
         statistics: new DynamoReferralStore(documents, tableName),
-        rules: calendarRulesOf(parseClinicConfig(String(functionEnvironment.CLINIC_CONFIG)).legalClock),
+        rules: calendarRulesOf(parseClinicConfig(clinicConfigOf(templateEnvironments)).legalClock),
         apiUrl: api.url,
       };
     }
     // The handlers read the clock from the environment: rewrite it whenever the clock moves.
     unfollowClock = clock.onChange(() => {
       process.env[SIMULATED_CLOCK_ENV] = clock.envValue();
+      runtime.setEnvironment({ [SIMULATED_CLOCK_ENV]: clock.envValue() });
     });
+    stoppers.push(() => runtime.stop());
     markReady();
-    await runtime.preload();
-    await countHandlersConsumedCapacity();
-    lap("handlers");
     if (recovery) stoppers.push(() => recovery.stop());
     // Scheduled rules (the agenda sender) run on the same simulated clock as the workflow's timers.
     const schedules = startSchedules({
@@ -630,6 +676,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ses: ses.port,
       sfn: sfn.port,
       oidc: Number(new URL(oidc.issuer).port),
+      iam: Object.fromEntries(
+        Object.entries(iam.endpoints).map(([service, url]) => [service, Number(new URL(url).port)]),
+      ),
     });
     timings.total = Date.now() - started;
     // Without --clock, simulated time starts at the real now (the start-up took some of it), or where
@@ -689,6 +738,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         sesRefusals: () => ses.refusedSends,
       },
       signIn: { issuer: oidc.issuer, password: oidc.password, staff },
+      iam: { refusals: () => iam.refusals(), endpoints: iam.endpoints },
+      environmentOf: (logicalId) => {
+        const fn = functions[logicalId];
+        if (!fn) throw new Error(`Function not found: ${logicalId}`);
+        return environmentOf(fn);
+      },
       ...(recovery ? { recovery } : {}),
       stop() {
         stopped ??= stopAll();

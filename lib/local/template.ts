@@ -446,38 +446,46 @@ export function readApiRoutes(template: CfnTemplate): ApiRoute[] {
 }
 
 /**
- * One process environment for all functions: the local runtime runs every handler in one process, so
- * the functions must agree. Overrides win and are never resolved (they replace values that only make
- * sense on AWS, like PUBLIC_BASE_URL); any other disagreement is an error, not a silent pick.
+ * One function's environment variables, exactly as the template gives them, resolved to local
+ * values. `localValues` replace values that only make sense on AWS (PUBLIC_BASE_URL, the sign-in
+ * providers), and only for a function the template gives that variable: nothing is added.
  */
-export function resolveEnvironment(
-  functions: Record<string, LocalFunction>,
+export function functionEnvironment(
+  fn: LocalFunction,
   resolve: Resolver,
-  overrides: Record<string, string> = {},
+  localValues: Record<string, string> = {},
 ): Record<string, string> {
-  const merged: Record<string, string> = {};
-  const origin: Record<string, string> = {};
-  for (const fn of Object.values(functions)) {
-    for (const [name, raw] of Object.entries(fn.environment)) {
-      if (name in overrides) continue;
-      let value: string;
-      try {
-        const resolved = resolve(raw);
-        value = typeof resolved === "string" ? resolved : JSON.stringify(resolved);
-      } catch (error) {
-        throw new UnresolvableError(
-          `Environment variable ${name} of ${fn.logicalId}: ${(error as Error).message}; override it for local runs`,
-        );
-      }
-      if (name in merged && merged[name] !== value) {
-        throw new Error(
-          `Functions ${origin[name]} and ${fn.logicalId} give environment variable ${name} different values; ` +
-            "the local runtime shares one process environment",
-        );
-      }
-      merged[name] = value;
-      origin[name] = fn.logicalId;
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(fn.environment)) {
+    const local = localValues[name];
+    if (local !== undefined) {
+      out[name] = local;
+      continue;
+    }
+    try {
+      const resolved = resolve(raw);
+      out[name] = typeof resolved === "string" ? resolved : JSON.stringify(resolved);
+    } catch (error) {
+      throw new UnresolvableError(
+        `Environment variable ${name} of ${fn.logicalId}: ${(error as Error).message}; give it a local value`,
+      );
     }
   }
-  return { ...merged, ...overrides };
+  return out;
+}
+
+/**
+ * The clinic configuration the template gives its functions (the same JSON to each that has one),
+ * for the local runtime's own pages.
+ */
+export function clinicConfigOf(environments: Record<string, Record<string, string>>): string {
+  const values = new Set(
+    Object.values(environments)
+      .map((env) => env.CLINIC_CONFIG)
+      .filter((value): value is string => value !== undefined),
+  );
+  if (values.size !== 1) {
+    throw new Error(`Expected one CLINIC_CONFIG across the functions, found ${values.size}`);
+  }
+  return [...values][0] as string;
 }

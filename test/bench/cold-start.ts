@@ -26,9 +26,9 @@ import {
 } from "../../lib/constructs/frist-function";
 import {
   createResolver,
+  functionEnvironment,
   type LocalFunction,
   readFunctions,
-  resolveEnvironment,
 } from "../../lib/local/template";
 
 /** One function's cold-start figures. */
@@ -166,7 +166,10 @@ export function importMs(file: string, env: Record<string, string>, nodeOptions:
 }
 
 /** The functions of the synthesized app and the environment a deployment gives them. */
-export function appFunctions(): { functions: LocalFunction[]; env: Record<string, string> } {
+export function appFunctions(): {
+  functions: LocalFunction[];
+  envOf: (fn: LocalFunction) => Record<string, string>;
+} {
   // BENCH_TRACE_AWS_CALLS=1 measures the functions as deployed with `-c frist:traceAwsCalls=true`.
   const traced = process.env.BENCH_TRACE_AWS_CALLS === "1";
   const { app, stack } = createFristApp({
@@ -177,36 +180,38 @@ export function appFunctions(): { functions: LocalFunction[]; env: Record<string
   const functions = readFunctions(template);
   const resolve = createResolver(template, { region: "eu-north-1", stackName: stack.stackName });
   const provider = { issuer: "https://sign-in.frist.example", clientId: "frist" };
-  const env = resolveEnvironment(functions, resolve, {
+  const localValues = {
     PUBLIC_BASE_URL: "https://frist.example",
     SIGN_IN_PROVIDERS: JSON.stringify({ staff: provider, patient: provider, professional: provider }),
-  });
-  delete env.NODE_OPTIONS;
-  return {
-    functions: Object.values(functions),
-    env: {
-      ...env,
+  };
+  // Each function with exactly its own variables, as Lambda gives them.
+  const envOf = (fn: LocalFunction): Record<string, string> => {
+    const { NODE_OPTIONS: _ignored, ...own } = functionEnvironment(fn, resolve, localValues);
+    return {
+      ...own,
       AWS_REGION: "eu-north-1",
       AWS_ACCESS_KEY_ID: "bench",
       AWS_SECRET_ACCESS_KEY: "bench",
       FRIST_QUIET: "1",
       // As in a Lambda container: the X-Ray tracer loads where tracing is on (functions/adapters/tracing.ts).
       ...(process.env.BENCH_LAMBDA_ENV === "0" ? {} : { AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x" }),
-    },
+    };
   };
+  return { functions: Object.values(functions), envOf };
 }
 
 /** Bundles every function and its SDK-only twin, then times `runs` imports of each, alternating. */
 export async function measureColdStarts(runs: number, only?: (fn: LocalFunction) => boolean) {
   const dir = mkdtempSync(path.join(tmpdir(), "frist-cold-"));
   try {
-    const { functions, env } = appFunctions();
+    const { functions, envOf } = appFunctions();
     const results: ColdStart[] = [];
     // One bundle per entry file (several functions may share one).
     const seen = new Set<string>();
     for (const fn of functions.filter((f) => (only ? only(f) : true))) {
       if (seen.has(fn.entry)) continue;
       seen.add(fn.entry);
+      const env = envOf(fn);
       const out = path.join(dir, fn.logicalId);
       mkdirSync(out);
       const handlerFile = path.join(out, "index.mjs");
@@ -252,7 +257,10 @@ export async function measureColdStarts(runs: number, only?: (fn: LocalFunction)
 export async function measureSourceMapCost(entry: string, runs: number) {
   const dir = mkdtempSync(path.join(tmpdir(), "frist-maps-"));
   try {
-    const { env } = appFunctions();
+    const { functions, envOf } = appFunctions();
+    const fn = functions.find((candidate) => candidate.entry === entry);
+    if (!fn) throw new Error(`No function has the entry ${entry}`);
+    const env = envOf(fn);
     const file = path.join(dir, "index.mjs");
     await bundle({ file: path.join(REPO_ROOT, entry) }, file, env);
     writeFileSync(path.join(dir, "package.json"), "{}");

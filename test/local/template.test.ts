@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import {
   type CfnTemplate,
   createResolver,
+  functionEnvironment,
   functionNameFromArn,
   type LocalFunction,
   readApiRoutes,
   readFunctions,
   readStateMachine,
   readTables,
-  resolveEnvironment,
 } from "../../lib/local/template";
 
 const template = JSON.parse(
@@ -147,42 +147,34 @@ describe("merging the functions' environments into one process environment", () 
   });
   const resolve = createResolver(template, { region });
 
-  it("resolves references and lets overrides replace values that only make sense on AWS", () => {
+  it("gives a function its own variables resolved, with local values only for those it has", () => {
+    // Arrange
+    const functions = {
+      a: fn("a", {
+        TABLE_NAME: { Ref: "ReferralTableA1C513C2" },
+        PUBLIC_BASE_URL: { "Fn::ImportValue": "x" },
+      }),
+      b: fn("b", {
+        TABLE_NAME: { Ref: "ReferralTableA1C513C2" },
+        STATE_MACHINE_ARN: { Ref: "Workflow193EF7C1" },
+      }),
+    };
+    const localValues = { PUBLIC_BASE_URL: "http://localhost:3000" };
+
     // Act
-    const env = resolveEnvironment(
-      {
-        a: fn("a", {
-          TABLE_NAME: { Ref: "ReferralTableA1C513C2" },
-          PUBLIC_BASE_URL: { "Fn::ImportValue": "x" },
-        }),
-        b: fn("b", {
-          TABLE_NAME: { Ref: "ReferralTableA1C513C2" },
-          STATE_MACHINE_ARN: { Ref: "Workflow193EF7C1" },
-        }),
-      },
-      resolve,
-      { PUBLIC_BASE_URL: "http://localhost:3000" },
-    );
+    const a = functionEnvironment(functions.a, resolve, localValues);
+    const b = functionEnvironment(functions.b, resolve, localValues);
 
     // Assess
-    expect(env).toEqual({
+    expect(a).toEqual({ TABLE_NAME: "ReferralTableA1C513C2", PUBLIC_BASE_URL: "http://localhost:3000" });
+    expect(b).toEqual({
       TABLE_NAME: "ReferralTableA1C513C2",
       STATE_MACHINE_ARN: "arn:aws:states:eu-north-1:000000000000:stateMachine:Workflow193EF7C1",
-      PUBLIC_BASE_URL: "http://localhost:3000",
     });
   });
 
-  it("refuses two functions that give one variable different values", () => {
-    expect(() =>
-      resolveEnvironment(
-        { a: fn("a", { MAIL_FROM: "a@example.org" }), b: fn("b", { MAIL_FROM: "b@example.org" }) },
-        resolve,
-      ),
-    ).toThrow(/MAIL_FROM/);
-  });
-
   it("names the variable whose value cannot be resolved locally", () => {
-    expect(() => resolveEnvironment({ a: fn("a", { X: { "Fn::ImportValue": "y" } }) }, resolve)).toThrow(
+    expect(() => functionEnvironment(fn("a", { X: { "Fn::ImportValue": "y" } }), resolve)).toThrow(
       /Environment variable X of a/,
     );
   });

@@ -1,0 +1,187 @@
+/**
+ * One Lambda function's execution environment, as a worker thread of the local runtime
+ * (lib/local/lambda-local.ts starts it). The thread's `process.env` is exactly what Lambda would
+ * give the function: its own variables from the synthesized template and what Lambda itself sets,
+ * nothing of the parent process or of other functions. The handler module is imported once, at
+ * start (Lambda's init phase); an exception there fails the environment, as a Lambda init error
+ * does, and the runtime starts a new one for the next invocation.
+ *
+ * Messages: the runtime posts `invoke` (one event) and `env` (the simulated clock moved); the
+ * worker answers each invocation with `result`. Events and results cross as JSON text, as they
+ * cross Lambda's API, so a Date or an undefined field arrives as it would on AWS.
+ */
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parentPort, workerData } from "node:worker_threads";
+import type { Context } from "aws-lambda";
+import type { LambdaHandler } from "./lambda-local";
+
+/** What the runtime tells a new environment. */
+export interface WorkerSetup {
+  /** Absolute path of the handler's entry module. */
+  entryFile: string;
+  handlerName: string;
+  logicalId: string;
+  memorySize: number;
+  region: string;
+  /** Count the DynamoDB calls' consumed capacity and report it with each result (cost counting). */
+  countCapacity: boolean;
+}
+
+/** A message from the runtime to the environment. */
+export type ToWorker =
+  | { type: "invoke"; id: number; event: string; requestId: string; deadlineMs: number }
+  | { type: "env"; values: Record<string, string | undefined> };
+
+/** What an invocation's handler threw, enough to rebuild it on the other side. */
+export interface WorkerError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** DynamoDB calls and units since the last result (lib/local/counters.ts). */
+export interface CapacityDelta {
+  calls: number;
+  readUnits: number;
+  writeUnits: number;
+  uncounted: number;
+}
+
+/** A message from the environment to the runtime. */
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "init-error"; error: WorkerError }
+  | {
+      type: "result";
+      id: number;
+      ok: boolean;
+      /** The handler's result as JSON text (absent for undefined). */
+      payload?: string;
+      error?: WorkerError;
+      capacity?: CapacityDelta;
+    };
+
+function toWorkerError(thrown: unknown): WorkerError {
+  if (thrown instanceof Error) {
+    return {
+      name: thrown.name || "Error",
+      message: thrown.message,
+      ...(thrown.stack ? { stack: thrown.stack } : {}),
+    };
+  }
+  return { name: "Error", message: String(thrown) };
+}
+
+function contextOf(setup: WorkerSetup, requestId: string, deadlineMs: number): Context {
+  const unsupported = (): never => {
+    throw new Error("The local runtime does not support the legacy context.done/succeed/fail");
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: setup.logicalId,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${setup.region}:000000000000:function:${setup.logicalId}`,
+    memoryLimitInMB: String(setup.memorySize),
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${setup.logicalId}`,
+    logStreamName: `local/[$LATEST]${requestId.replaceAll("-", "")}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    done: unsupported,
+    fail: unsupported,
+    succeed: unsupported,
+  };
+}
+
+async function callHandler(handler: LambdaHandler, event: unknown, context: Context): Promise<unknown> {
+  if (handler.length < 3) return handler(event, context);
+  return new Promise((resolve, reject) => {
+    const returned = handler(event, context, (error, result) => (error ? reject(error) : resolve(result)));
+    if (returned && typeof (returned as Promise<unknown>).then === "function") {
+      (returned as Promise<unknown>).then(resolve, reject);
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error("lambda-worker runs only as a worker thread");
+  const setup = workerData as WorkerSetup;
+  // Messages that arrive during init (a clock move, the first invocations) wait for the handler.
+  const early: ToWorker[] = [];
+  let onMessage: (message: ToWorker) => void = (message) => {
+    if (message.type === "env") applyEnv(message.values);
+    else early.push(message);
+  };
+  port.on("message", (message: ToWorker) => onMessage(message));
+
+  let handler: LambdaHandler;
+  let takeCapacity: () => CapacityDelta | undefined = () => undefined;
+  try {
+    const module = (await import(pathToFileURL(setup.entryFile).href)) as Record<string, unknown>;
+    const exported = module[setup.handlerName];
+    if (typeof exported !== "function") {
+      throw Object.assign(
+        new Error(`${path.basename(setup.entryFile)} does not export a function named ${setup.handlerName}`),
+        { name: "Runtime.HandlerNotFound" },
+      );
+    }
+    handler = exported as LambdaHandler;
+    if (setup.countCapacity) takeCapacity = await countCapacity();
+  } catch (error) {
+    port.postMessage({ type: "init-error", error: toWorkerError(error) } satisfies FromWorker);
+    return;
+  }
+
+  const invoke = async (message: Extract<ToWorker, { type: "invoke" }>): Promise<void> => {
+    const context = contextOf(setup, message.requestId, message.deadlineMs);
+    let reply: FromWorker;
+    try {
+      const result = await callHandler(handler, JSON.parse(message.event), context);
+      reply = {
+        type: "result",
+        id: message.id,
+        ok: true,
+        ...(result === undefined ? {} : { payload: JSON.stringify(result) }),
+      };
+    } catch (error) {
+      reply = { type: "result", id: message.id, ok: false, error: toWorkerError(error) };
+    }
+    const capacity = takeCapacity();
+    port.postMessage(capacity ? { ...reply, capacity } : reply);
+  };
+  onMessage = (message) => {
+    if (message.type === "env") applyEnv(message.values);
+    else void invoke(message);
+  };
+  port.postMessage({ type: "ready" } satisfies FromWorker);
+  for (const message of early.splice(0)) onMessage(message);
+}
+
+function applyEnv(values: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+}
+
+/**
+ * Counts the consumed capacity of this function's DynamoDB calls, with the same middleware the
+ * runtime's counters use, on the client the handler's adapters share; returns a taker of what was
+ * counted since it was last called.
+ */
+async function countCapacity(): Promise<() => CapacityDelta | undefined> {
+  const [{ counters, countConsumedCapacity }, { dynamoDocumentClient }] = await Promise.all([
+    import("./counters"),
+    import("../../functions/adapters/clients"),
+  ]);
+  countConsumedCapacity(dynamoDocumentClient() as unknown as Parameters<typeof countConsumedCapacity>[0]);
+  return () => {
+    const { dynamodb } = counters.snapshot();
+    if (dynamodb.calls === 0) return undefined;
+    counters.reset();
+    return dynamodb;
+  };
+}
+
+void main();

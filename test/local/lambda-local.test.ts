@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createLambdaRuntime, type LambdaRuntime, lambdaEnvironment } from "../../lib/local/lambda-local";
+import type { LocalFunction } from "../../lib/local/template";
+
+// Each function runs in a worker thread of its own, as Lambda runs it in an environment of its own.
+const REPO_ROOT = new URL("../..", import.meta.url).pathname;
+
+function fn(logicalId: string, entry: string): LocalFunction {
+  return {
+    logicalId,
+    entry: `test/local/fixtures/lambda/${entry}`,
+    handlerName: "handler",
+    environment: {},
+    timeoutSeconds: 10,
+    memorySize: 256,
+  };
+}
+
+const functions = {
+  Reader: fn("Reader", "environment.ts"),
+  Other: fn("Other", "environment.ts"),
+  NeedsVariable: fn("NeedsVariable", "needs-variable.ts"),
+  Failing: fn("Failing", "failing.ts"),
+};
+
+let runtime: LambdaRuntime | undefined;
+afterEach(async () => {
+  await runtime?.stop();
+  runtime = undefined;
+});
+
+function start(environments: Record<string, Record<string, string>>): LambdaRuntime {
+  runtime = createLambdaRuntime({
+    repoRoot: REPO_ROOT,
+    functions,
+    region: "eu-north-1",
+    environment: (f) => environments[f.logicalId] ?? {},
+    countCapacity: false,
+  });
+  return runtime;
+}
+
+describe("the local Lambda runtime", () => {
+  it("gives each function exactly its own variables, nothing of this process or of another function", async () => {
+    // Prepare
+    process.env.FRIST_PARENT_ONLY = "parent";
+    const lambda = start({ Reader: { TABLE_NAME: "Referrals" }, Other: { CLINIC_CONFIG: "{}" } });
+
+    // Act
+    const reader = (await lambda.invoke("Reader", {})) as Record<string, string>;
+    const other = (await lambda.invoke("Other", {})) as Record<string, string>;
+    delete process.env.FRIST_PARENT_ONLY;
+
+    // Assess
+    expect(reader).toEqual({ TABLE_NAME: "Referrals" });
+    expect(other).toEqual({ CLINIC_CONFIG: "{}" });
+  });
+
+  it("fails a function that reads a variable it was not given, at init as Lambda does, and retries init on the next invocation", async () => {
+    // Prepare
+    const environments: Record<string, Record<string, string>> = { NeedsVariable: {} };
+    const lambda = start(environments);
+
+    // Act
+    const refused = await lambda.invoke("NeedsVariable", {}).catch((error: Error) => error);
+    environments.NeedsVariable = { REQUIRED_AT_LOAD: "given" };
+    const answered = await lambda.invoke("NeedsVariable", {});
+
+    // Assess
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toBe("Missing environment variable REQUIRED_AT_LOAD");
+    expect(answered).toBe("given");
+  });
+
+  it("hands back a handler's error under its own name, and events and results as JSON", async () => {
+    // Prepare
+    const lambda = start({});
+    const when = new Date("2027-03-01T08:00:00Z");
+
+    // Act
+    const error = await lambda.invoke("Failing", { fail: true }).catch((thrown: Error) => thrown);
+    const echoed = await lambda.invoke("Failing", { when });
+
+    // Assess
+    expect((error as Error).name).toBe("DynamoUnavailable");
+    expect((error as Error).message).toBe("the store did not answer");
+    expect(echoed).toEqual({ when: "2027-03-01T08:00:00.000Z", type: "string" });
+  });
+
+  it("sets a later value (the simulated clock) in running environments and in those started after", async () => {
+    // Prepare
+    const lambda = start({ Reader: { CLOCK: "before" }, Other: { CLOCK: "before" } });
+    await lambda.invoke("Reader", {});
+
+    // Act
+    lambda.setEnvironment({ CLOCK: "after" });
+    const running = (await lambda.invoke("Reader", { names: ["CLOCK"] })) as Record<string, string>;
+    const started = (await lambda.invoke("Other", { names: ["CLOCK"] })) as Record<string, string>;
+
+    // Assess
+    expect(running.CLOCK).toBe("after");
+    expect(started.CLOCK).toBe("after");
+  });
+
+  it("sets what Lambda itself sets, with the function's own credentials", () => {
+    // Act
+    const env = lambdaEnvironment(functions.Reader, "eu-north-1", {
+      accessKeyId: "LOCALReader",
+      secretAccessKey: "local",
+    });
+
+    // Assess
+    expect(env).toMatchObject({
+      AWS_REGION: "eu-north-1",
+      AWS_LAMBDA_FUNCTION_NAME: "Reader",
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
+      AWS_ACCESS_KEY_ID: "LOCALReader",
+    });
+    expect(env.TZ).toBeUndefined();
+  });
+});

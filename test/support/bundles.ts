@@ -1,0 +1,100 @@
+/**
+ * The functions' deployment bundles, built as a deployment builds them (FRIST_BUNDLING: minified ESM,
+ * the SDK inside, the tracing choice compiled in), and a fresh `node` process that imports one and
+ * invokes its handler once, with nothing but the environment it is given.
+ */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { FRIST_BUNDLING, fristBundling, REPO_ROOT } from "../../lib/constructs/frist-function";
+import type { LocalFunction } from "../../lib/local/template";
+
+/** Bundles every function's entry into `dir/<logicalId>/index.mjs` in one esbuild run; returns the files. */
+export async function bundleFunctions(
+  functions: LocalFunction[],
+  dir: string,
+  traceAwsCalls = false,
+): Promise<Record<string, string>> {
+  const { define } = fristBundling(traceAwsCalls);
+  await build({
+    entryPoints: functions.map((fn) => ({ in: path.join(REPO_ROOT, fn.entry), out: `${fn.logicalId}/index` })),
+    outdir: dir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: FRIST_BUNDLING.target,
+    mainFields: FRIST_BUNDLING.mainFields,
+    banner: { js: FRIST_BUNDLING.banner },
+    minify: FRIST_BUNDLING.minify,
+    external: FRIST_BUNDLING.externalModules,
+    define,
+    logLevel: "silent",
+  });
+  return Object.fromEntries(functions.map((fn) => [fn.logicalId, path.join(dir, fn.logicalId, "index.mjs")]));
+}
+
+/** What one invocation in a fresh process came to. */
+export type ColdInvocation =
+  | { phase: "init"; error: { name: string; message: string } }
+  | { phase: "invoke"; ok: true; result: unknown }
+  | { phase: "invoke"; ok: false; error: { name: string; message: string } };
+
+const INVOKE_SCRIPT = `
+const [file, handlerName, eventText] = process.argv.slice(-3);
+const report = (value) => process.stdout.write("\\n@@" + JSON.stringify(value));
+const named = (e) => ({ name: e?.name ?? "Error", message: String(e?.message ?? e) });
+let handler;
+try {
+  handler = (await import(file))[handlerName];
+  if (typeof handler !== "function") throw Object.assign(new Error("no handler " + handlerName), { name: "Runtime.HandlerNotFound" });
+} catch (e) { report({ phase: "init", error: named(e) }); process.exit(0); }
+const context = { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, awsRequestId: "contract", getRemainingTimeInMillis: () => 10000 };
+try { report({ phase: "invoke", ok: true, result: (await handler(JSON.parse(eventText), context)) ?? null }); }
+catch (e) { report({ phase: "invoke", ok: false, error: named(e) }); }
+process.exit(0);
+`;
+
+/**
+ * Imports `bundle` in a new `node` process whose environment is exactly `env` (plus PATH), and
+ * invokes its handler once with `event`: Lambda's cold start and first invocation.
+ */
+export function invokeCold(
+  bundle: string,
+  handlerName: string,
+  env: Record<string, string>,
+  event: unknown,
+): Promise<ColdInvocation> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        INVOKE_SCRIPT,
+        pathToFileURL(bundle).href,
+        handlerName,
+        JSON.stringify(event),
+      ],
+      { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      err += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const marker = out.lastIndexOf("\n@@");
+      if (marker < 0) {
+        reject(new Error(`${bundle} exited ${code} without a report: ${err.split("\n").slice(0, 5).join(" | ")}`));
+        return;
+      }
+      resolve(JSON.parse(out.slice(marker + 3)) as ColdInvocation);
+    });
+  });
+}
