@@ -18,7 +18,10 @@ export async function bundleFunctions(
 ): Promise<Record<string, string>> {
   const { define } = fristBundling(traceAwsCalls);
   await build({
-    entryPoints: functions.map((fn) => ({ in: path.join(REPO_ROOT, fn.entry), out: `${fn.logicalId}/index` })),
+    entryPoints: functions.map((fn) => ({
+      in: path.join(REPO_ROOT, fn.entry),
+      out: `${fn.logicalId}/index`,
+    })),
     outdir: dir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
@@ -91,7 +94,9 @@ export function invokeCold(
     child.on("close", (code) => {
       const marker = out.lastIndexOf("\n@@");
       if (marker < 0) {
-        reject(new Error(`${bundle} exited ${code} without a report: ${err.split("\n").slice(0, 5).join(" | ")}`));
+        reject(
+          new Error(`${bundle} exited ${code} without a report: ${err.split("\n").slice(0, 5).join(" | ")}`),
+        );
         return;
       }
       resolve(JSON.parse(out.slice(marker + 3)) as ColdInvocation);
