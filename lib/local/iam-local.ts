@@ -66,6 +66,8 @@ export interface IamGatewayOptions<S extends IamService> {
   taskTokenStateMachine?: (token: string) => string | undefined;
   /** Ports to try first (a restarted stack keeps its endpoints); default: any free one. */
   ports?: Partial<Record<S, number>>;
+  /** Told of each refusal as it happens (the local stack logs it). */
+  onRefusal?: (refusal: Refusal) => void;
 }
 
 /** A running gateway. */
@@ -319,6 +321,7 @@ export async function startIamGateway<S extends IamService>(
           return;
         }
         refusals.push(denied);
+        options.onRefusal?.(denied);
         const message =
           `User: ${principal.principalArn} is not authorized to perform: ${denied.action} on resource: ` +
           `${denied.resource} because no identity-based policy allows the ${denied.action} action`;

@@ -594,6 +594,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
       upstreams: { dynamodb: dynamo.endpoint, ses: ses.endpoint, sfn: sfn.endpoint },
       ports: lastPorts.iam ?? {},
+      // Always said: a refused call is a missing grant that would fail on AWS too.
+      onRefusal: ({ functionLogicalId, action, resource }) =>
+        log(`iam: refused ${action} on ${resource} to ${functionLogicalId}`),
     });
     stoppers.push(() => iam.stop());
     const principals = readFunctionPolicies(template, { region, stackName });
