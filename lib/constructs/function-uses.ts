@@ -149,23 +149,31 @@ export function environmentNamesOf(uses: FunctionUses): string[] {
  */
 export function usesTableMarkdown(
   functions: readonly { name: string; uses: FunctionUses }[],
-  prefixesOf: (family: RecordFamily) => readonly string[],
+  keys: {
+    /** A family's key prefixes (RECORD_FAMILIES). */
+    prefixesOf: (family: RecordFamily) => readonly string[];
+    /** A worklist partition group's partition key values (WORKLIST_PARTITIONS). */
+    partitionsOf: (partition: WorklistPartition) => readonly string[];
+  },
 ): string {
+  const code = (values: readonly string[]) => values.map((value) => `\`${value}\``).join(" ");
   const short = (action: string) => action.replace(/^[a-z]+:/, "");
   const lines = [
-    "| Function | DynamoDB items (action: key prefixes) | Indexes (Query) | Other AWS calls |",
+    "| Function | Table items (action: key prefixes) | Index queries (index: partitions) | Other AWS calls |",
     "| --- | --- | --- | --- |",
   ];
   for (const { name, uses } of [...functions].sort((a, b) => a.name.localeCompare(b.name))) {
     const items = Object.entries(itemActionsOf(uses)).map(
       ([action, families]) =>
-        `${short(action)}: ${families.flatMap((family) => prefixesOf(family).map((p) => `\`${p}\``)).join(" ")}`,
+        `${short(action)}: ${code(families.flatMap((family) => keys.prefixesOf(family)))}`,
     );
     const indexes = tableUseOf(uses)?.indexes;
     const indexCells = [
-      ...(indexes?.worklist ? [`worklist (${indexes.worklist.join(", ")})`] : []),
-      ...(indexes?.byTaskId ? ["byTaskId"] : []),
-      ...(indexes?.byPortal ? ["byPortal"] : []),
+      ...(indexes?.worklist
+        ? [`worklist: ${code(indexes.worklist.flatMap((partition) => keys.partitionsOf(partition)))}`]
+        : []),
+      ...(indexes?.byTaskId ? ["byTaskId: any task id"] : []),
+      ...(indexes?.byPortal ? ["byPortal: any portal"] : []),
     ];
     const other = [
       ...(uses.workflow ?? []).flatMap((use) => WORKFLOW_ACTIONS[use].map(short)),
