@@ -144,6 +144,9 @@ export interface FristFunctionProps {
  * - Bundled by the local esbuild (never Docker) into minified ESM, with every `@aws-sdk/*` package
  *   bundled too: the deployed code runs the exact SDK version pinned in package-lock.json and
  *   tested locally, not whatever version the Lambda runtime happens to ship.
+ * - Its environment variables and its grants from one declaration, `uses` (function-uses.ts):
+ *   DynamoDB actions per record family under a LeadingKeys condition, the indexes it queries, the
+ *   key, SES and Step Functions, each with the variable that goes with it, and nothing else.
  * - Metadata `frist:entry` and `frist:handler` on the CfnFunction: the local runtime reads them
  *   from the synthesized template to import the same handler module in-process.
  */
