@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import {
   ApplicationLogLevel,
@@ -13,7 +13,11 @@ import {
 } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
+import { environmentNamesOf, type FunctionUses, WORKFLOW_ACTIONS } from "./function-uses";
+import type { Mailer } from "./mailer";
+import type { ReferralStore } from "./referral-store";
 
 /** Absolute path of the repository root (this file lives in lib/constructs/). */
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -87,12 +91,33 @@ export function fristBundling(traceAwsCalls: boolean) {
   };
 }
 
+/**
+ * The resources a function's {@link FunctionUses} are bound to; a construct passes what it has, and
+ * a declaration that needs one it lacks fails the synthesis, naming it.
+ */
+export interface FristResources {
+  readonly store?: ReferralStore;
+  readonly mailer?: Mailer;
+  /** CLINIC_CONFIG: `{clinic, intakeTeam, ...}` as JSON. */
+  readonly clinicConfig?: string;
+  /** PUBLIC_BASE_URL: the base of links in emails and of sign-in's redirects. */
+  readonly publicBaseUrl?: string;
+  /** SIGN_IN_PROVIDERS: the OpenID issuers of staff and letter recipients, as JSON. */
+  readonly signInProviders?: string;
+  readonly stateMachine?: StateMachine;
+}
+
 /** Props of a FristFunction. */
 export interface FristFunctionProps {
   /** The handler's entry file relative to the repository root, e.g. `functions/handlers/plan-intake.ts`. */
   readonly entry: string;
-  /** Environment variables (the Powertools settings are added by the construct). */
-  readonly environment?: Record<string, string>;
+  /**
+   * Everything the function uses besides its logs and traces: sets its environment variables and
+   * its grants, both (function-uses.ts). Nothing: no variables of Frist's, no grants.
+   */
+  readonly uses?: FunctionUses;
+  /** What `uses` is bound to. */
+  readonly resources?: FristResources;
   /** @default FUNCTION_TIMEOUTS.api (10 s) */
   readonly timeout?: Duration;
   /** @default 256 MB: enough for the SDK clients and a Handlebars render; arm64 makes it cheap. */
@@ -119,15 +144,22 @@ export interface FristFunctionProps {
  * - Bundled by the local esbuild (never Docker) into minified ESM, with every `@aws-sdk/*` package
  *   bundled too: the deployed code runs the exact SDK version pinned in package-lock.json and
  *   tested locally, not whatever version the Lambda runtime happens to ship.
+ * - Its environment variables and its grants from one declaration, `uses` (function-uses.ts):
+ *   DynamoDB actions per record family under a LeadingKeys condition, the indexes it queries, the
+ *   key, SES and Step Functions, each with the variable that goes with it, and nothing else.
  * - Metadata `frist:entry` and `frist:handler` on the CfnFunction: the local runtime reads them
  *   from the synthesized template to import the same handler module in-process.
  */
 export class FristFunction extends NodejsFunction {
   /** The entry file relative to the repository root. */
   public readonly entryPath: string;
+  /** What the function uses: its environment and grants were made from this. */
+  public readonly uses: FunctionUses;
 
   constructor(scope: Construct, id: string, props: FristFunctionProps) {
     const entryPath = toPosix(path.normalize(props.entry));
+    const uses = props.uses ?? {};
+    const resources = props.resources ?? {};
     const traceAwsCalls = traceAwsCallsOf(scope);
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
       retention: RetentionDays.THREE_MONTHS,
@@ -162,7 +194,7 @@ export class FristFunction extends NodejsFunction {
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
       environment: {
-        ...props.environment,
+        ...environmentOf(id, uses, resources),
         // Powertools: one service name on log lines and metrics; nothing of a response or an
         // error's message on a trace (either may hold health data).
         POWERTOOLS_SERVICE_NAME: "frist",
@@ -174,6 +206,8 @@ export class FristFunction extends NodejsFunction {
       bundling: fristBundling(traceAwsCalls),
     });
     this.entryPath = entryPath;
+    this.uses = uses;
+    grantUses(this, uses, resources);
     const cfn = this.node.defaultChild as CfnFunction;
     cfn.addMetadata(ENTRY_METADATA_KEY, entryPath);
     cfn.addMetadata(HANDLER_METADATA_KEY, "handler");
@@ -202,6 +236,63 @@ export class FristFunction extends NodejsFunction {
       reason:
         "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (actions are explicit).",
     });
+  }
+}
+
+/** A resource the declaration needs, or an error naming the function and what it lacks. */
+function required<T>(id: string, what: string, value: T | undefined): T {
+  if (value === undefined) throw new Error(`${id} uses ${what}, which its construct did not provide`);
+  return value;
+}
+
+/** The environment variables of a function's uses (function-uses.ts `environmentNamesOf`), with values. */
+function environmentOf(id: string, uses: FunctionUses, resources: FristResources): Record<string, string> {
+  const values: Record<string, () => string> = {
+    TABLE_NAME: () => required(id, "the table", resources.store).tableName,
+    CLINIC_CONFIG: () => required(id, "CLINIC_CONFIG", resources.clinicConfig),
+    PUBLIC_BASE_URL: () => required(id, "PUBLIC_BASE_URL", resources.publicBaseUrl),
+    SIGN_IN_PROVIDERS: () => required(id, "sign-in", resources.signInProviders),
+    MAIL_FROM: () => required(id, "the mailer", resources.mailer).environment.MAIL_FROM as string,
+    SES_CONFIGURATION_SET: () =>
+      required(id, "the mailer", resources.mailer).environment.SES_CONFIGURATION_SET as string,
+    STATE_MACHINE_ARN: () => required(id, "the workflow", resources.stateMachine).stateMachineArn,
+  };
+  return Object.fromEntries(
+    environmentNamesOf(uses).map((name) => {
+      const value = values[name];
+      if (!value) throw new Error(`no value for ${name}`);
+      return [name, value()];
+    }),
+  );
+}
+
+/** The grants of a function's uses: the table's items and key, sending email, the workflow's calls. */
+function grantUses(fn: FristFunction, uses: FunctionUses, resources: FristResources): void {
+  const id = fn.node.id;
+  if (uses.table || uses.signIn) required(id, "the table", resources.store).grant(fn, uses);
+  if (uses.mailer) required(id, "the mailer", resources.mailer).grantSend(fn);
+  const workflow = uses.workflow ?? [];
+  if (workflow.length === 0) return;
+  const machine = required(id, "the workflow", resources.stateMachine);
+  const onMachine = workflow
+    .flatMap((use) => WORKFLOW_ACTIONS[use])
+    .filter((a) => a !== "states:DescribeExecution");
+  fn.addToRolePolicy(new PolicyStatement({ actions: onMachine, resources: [machine.stateMachineArn] }));
+  if (workflow.includes("inspect")) {
+    // DescribeExecution takes an execution's ARN: any execution of this state machine.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["states:DescribeExecution"],
+        resources: [
+          Stack.of(fn).formatArn({
+            service: "states",
+            resource: "execution",
+            resourceName: `${machine.stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
   }
 }
 

@@ -1,11 +1,10 @@
-import { Duration, Stack } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./frist-function";
 import type { Mailer } from "./mailer";
-import { REFERRAL_INDEXES, type ReferralStore } from "./referral-store";
+import type { ReferralStore } from "./referral-store";
 
 /** How often the agenda sender runs; the lead time (hours) is the clinic's, this is only the grain. */
 export const AGENDA_SCHEDULE_MINUTES = 15;
@@ -24,9 +23,10 @@ export interface IntakeScheduleProps {
  * The intake meetings' clock: an EventBridge rule, `rate(15 minutes)`, runs SendAgendas, which emails
  * each meeting's team its agenda link once, within the configured lead time before the meeting.
  *
- * Least privilege: the function may query the worklist index (where meetings sit in their own
- * sparse partition), get items, and update or put items (the agenda claim and its lookup item,
- * in one transaction); it cannot delete, scan or batch-write. It may send email only as Frist.
+ * Least privilege: the function may query the meetings' partition of the worklist index, get, put,
+ * update and delete meeting items (its seat counter's agenda claim; each member's email claim,
+ * given back when SES refuses the send), and put an agenda's lookup item; nothing of a referral,
+ * no scan, no batch write. It may send email only as Frist.
  */
 export class IntakeSchedule extends Construct {
   public readonly sendAgendas: FristFunction;
@@ -34,36 +34,31 @@ export class IntakeSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: IntakeScheduleProps) {
     super(scope, id);
-    const { store, mailer } = props;
-
     this.sendAgendas = new FristFunction(this, "SendAgendasFunction", {
       entry: "functions/handlers/send-agendas.ts",
       description: "Frist schedule: emails each intake meeting's team its agenda link, once",
       timeout: FUNCTION_TIMEOUTS.mail,
-      environment: {
-        TABLE_NAME: store.tableName,
-        CLINIC_CONFIG: props.clinicConfig,
-        PUBLIC_BASE_URL: props.publicBaseUrl,
-        ...mailer.environment,
+      // The meetings on the worklist index; the agenda claim and its lookup item in one write; each
+      // member's email claimed under the meeting, the claim given back when SES refuses the send.
+      uses: {
+        table: {
+          get: ["meeting"],
+          put: ["agenda", "meeting"],
+          update: ["meeting"],
+          delete: ["meeting"],
+          indexes: { worklist: ["meetings"] },
+        },
+        clinicConfig: true,
+        publicBaseUrl: true,
+        mailer: true,
+      },
+      resources: {
+        store: props.store,
+        mailer: props.mailer,
+        clinicConfig: props.clinicConfig,
+        publicBaseUrl: props.publicBaseUrl,
       },
     });
-
-    const tableArn = store.table.tableArn;
-    this.sendAgendas.addToRolePolicy(
-      new PolicyStatement({
-        actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem"],
-        resources: [tableArn, `${tableArn}/index/${REFERRAL_INDEXES.worklist.name}`],
-      }),
-    );
-    const stack = Stack.of(this);
-    this.sendAgendas.addToRolePolicy(
-      new PolicyStatement({
-        actions: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
-        resources: [store.key.keyArn],
-        conditions: { StringEquals: { "kms:ViaService": `dynamodb.${stack.region}.${stack.urlSuffix}` } },
-      }),
-    );
-    mailer.grantSend(this.sendAgendas);
 
     this.rule = new Rule(this, "AgendaRule", {
       description: "Frist: sends intake meeting agendas ahead of each meeting",

@@ -1,12 +1,11 @@
-import { ArnFormat, type CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
+import { type CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { FristFunction } from "./frist-function";
 import { nagPseudo } from "./nag";
-import { REFERRAL_INDEXES, type ReferralStore } from "./referral-store";
+import type { ReferralStore } from "./referral-store";
 
 /** How often the reconciler runs: a stranded referral is resumed within this (plus the grace periods). */
 export const RECOVERY_SCHEDULE_MINUTES = 15;
@@ -25,9 +24,10 @@ export interface RecoveryProps {
  * counts once in the WorkflowsNeedingRecovery metric; Operations alarms on it. An operator resumes one
  * referral by invoking the function with `{"referralId": "…"}`.
  *
- * Least privilege: the function reads the table and the worklist index (no scan), writes only items
- * (the status of a failed referral put back, its audit event), and on Step Functions may list this
- * state machine's executions, describe them, start one, and send a task success. Nothing else.
+ * Least privilege: the function reads referrals (items, and the worklist index's status partitions;
+ * no scan), writes only referral items (the status of a failed referral put back, its audit event),
+ * and on Step Functions may list this state machine's executions, describe them, start one, and send
+ * a task success. Nothing else.
  */
 export class Recovery extends Construct {
   public readonly reconciler: FristFunction;
@@ -43,48 +43,18 @@ export class Recovery extends Construct {
       description: "Frist recovery: resumes referrals whose workflow is not where their record says",
       // A few reads per watched referral; hundreds of them fit well within this.
       timeout: Duration.minutes(5),
-      environment: { TABLE_NAME: store.tableName, STATE_MACHINE_ARN: stateMachine.stateMachineArn },
+      uses: {
+        table: {
+          get: ["referral"],
+          query: ["referral"],
+          put: ["referral"],
+          update: ["referral"],
+          indexes: { worklist: ["statuses"] },
+        },
+        workflow: ["inspect", "start", "resume"],
+      },
+      resources: { store, stateMachine },
     });
-
-    const tableArn = store.table.tableArn;
-    this.reconciler.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          "dynamodb:GetItem",
-          "dynamodb:Query",
-          "dynamodb:UpdateItem",
-          "dynamodb:PutItem",
-          "dynamodb:ConditionCheckItem",
-        ],
-        resources: [tableArn, `${tableArn}/index/${REFERRAL_INDEXES.worklist.name}`],
-      }),
-    );
-    this.reconciler.addToRolePolicy(
-      new PolicyStatement({
-        actions: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
-        resources: [store.key.keyArn],
-        conditions: { StringEquals: { "kms:ViaService": `dynamodb.${stack.region}.${stack.urlSuffix}` } },
-      }),
-    );
-    this.reconciler.addToRolePolicy(
-      new PolicyStatement({
-        actions: ["states:ListExecutions", "states:StartExecution", "states:SendTaskSuccess"],
-        resources: [stateMachine.stateMachineArn],
-      }),
-    );
-    this.reconciler.addToRolePolicy(
-      new PolicyStatement({
-        actions: ["states:DescribeExecution"],
-        resources: [
-          stack.formatArn({
-            service: "states",
-            resource: "execution",
-            resourceName: `${stateMachine.stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
 
     const machineId = stack.getLogicalId(stateMachine.node.defaultChild as CfnElement);
     const executions = `arn:${nagPseudo(this, "Partition")}:states:${nagPseudo(this, "Region")}:${nagPseudo(this, "AccountId")}:execution:<${machineId}.Name>:*`;

@@ -11,10 +11,10 @@ import {
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { ApiFirewall } from "./api-firewall";
-import { FristFunction } from "./frist-function";
+import { FristFunction, type FristFunctionProps, type FristResources } from "./frist-function";
 import type { Mailer } from "./mailer";
 import type { ReferralStore } from "./referral-store";
 
@@ -76,7 +76,7 @@ const PUBLIC_ROUTE_OPTIONS: MethodDeploymentOptions = {
  *   opaque, unguessable task id is the capability, so those routes have no authorizer. So has
  *   `/openapi.json`, which describes the contract and holds no data. `/agendas/{agendaId}` (an
  *   intake meeting's agenda, from the emailed agenda link) likewise: the random agenda id is the
- *   capability, and its function can only read.
+ *   capability, and its function reads, writing only the session's last use and the access log.
  * - Regional endpoint in the configured region (no CloudFront edge in front of health data).
  * - Access logs as JSON without request bodies and with the resource path template
  *   (`/tasks/{taskId}`), never the concrete path, so task ids never reach a log.
@@ -186,163 +186,184 @@ export class ReferralApi extends Construct {
    * Creates the handlers and the routes of api.md; call once, after the workflow exists.
    * `signInProviders` is SIGN_IN_PROVIDERS (JSON): the OpenID issuers of staff and letter recipients.
    */
-  addRoutes(stateMachine: IStateMachine, signInProviders: string): ApiFunctions {
+  addRoutes(stateMachine: StateMachine, signInProviders: string): ApiFunctions {
     if (this.routed) throw new Error("ReferralApi.addRoutes was already called");
-    const table = { TABLE_NAME: this.store.tableName };
-    // Staff pages need a session: the table holds it, the providers sign people in, and the base
-    // URL is where sign-in sends the browser and back.
-    const signIn = { SIGN_IN_PROVIDERS: signInProviders, PUBLIC_BASE_URL: this.publicBaseUrl };
-    const workflow = { STATE_MACHINE_ARN: stateMachine.stateMachineArn };
+    const resources: FristResources = {
+      store: this.store,
+      mailer: this.mailer,
+      clinicConfig: this.clinicConfig,
+      publicBaseUrl: this.publicBaseUrl,
+      signInProviders,
+      stateMachine,
+    };
+    // What each function uses (function-uses.ts): its variables and its grants, both. A staff page
+    // (`signIn: "route"`) reads the session, writes its last use, and logs to the access log; a
+    // read-only page writes nothing else.
+    const fn = (id: string, props: Omit<FristFunctionProps, "resources">) =>
+      new FristFunction(this, id, { ...props, resources });
     const fns: ApiFunctions = {
-      receiveReferral: new FristFunction(this, "ReceiveReferralFunction", {
+      receiveReferral: fn("ReceiveReferralFunction", {
         entry: "functions/handlers/receive-referral.ts",
         description: "Frist API: POST /referrals",
-        // CLINIC_CONFIG for the clinic's legal-clock rules: the 202 states the due date they give.
-        environment: { ...table, ...workflow, CLINIC_CONFIG: this.clinicConfig },
+        // The referral, its idempotency key and receipt event in one write, counted in the month's
+        // statistics; CLINIC_CONFIG for the legal-clock rules: the 202 states the due date they give.
+        uses: {
+          table: { get: ["idempotency"], put: ["idempotency", "referral"], update: ["statistics"] },
+          clinicConfig: true,
+          workflow: ["start"],
+        },
       }),
-      getReferral: new FristFunction(this, "GetReferralFunction", {
+      getReferral: fn("GetReferralFunction", {
         entry: "functions/handlers/get-referral.ts",
         description: "Frist API: GET /referrals/{referralId}",
-        environment: { ...table },
+        uses: { table: { query: ["referral"] } },
       }),
-      listReferrals: new FristFunction(this, "ListReferralsFunction", {
+      listReferrals: fn("ListReferralsFunction", {
         entry: "functions/handlers/list-referrals.ts",
         description: "Frist API: GET /referrals (the worklist)",
         // CLINIC_CONFIG carries the clinic's calendar rules, which count the working days left.
-        environment: { ...table, CLINIC_CONFIG: this.clinicConfig },
+        uses: { table: { indexes: { byPortal: true } }, clinicConfig: true },
       }),
-      taskPage: new FristFunction(this, "TaskPageFunction", {
+      taskPage: fn("TaskPageFunction", {
         entry: "functions/handlers/task-page.ts",
         description: "Frist API: GET /tasks/{taskId} (changes nothing)",
-        environment: { ...table, ...signIn, CLINIC_CONFIG: this.clinicConfig },
-      }),
-      submitDecision: new FristFunction(this, "SubmitDecisionFunction", {
-        entry: "functions/handlers/submit-decision.ts",
-        description: "Frist API: POST /tasks/{taskId}/decision",
-        // The workflow adapter is built from STATE_MACHINE_ARN at cold start, though
-        // SendTaskSuccess itself needs only the token; CLINIC_CONFIG counts the working days left
-        // and heads the forespørsel letter, which goes out through the mailer.
-        environment: {
-          ...table,
-          ...workflow,
-          ...signIn,
-          CLINIC_CONFIG: this.clinicConfig,
-          ...this.mailer.environment,
+        uses: {
+          table: { get: ["referral"], indexes: { byTaskId: true } },
+          clinicConfig: true,
+          signIn: "route",
         },
       }),
-      changePriority: new FristFunction(this, "ChangePriorityFunction", {
+      submitDecision: fn("SubmitDecisionFunction", {
+        entry: "functions/handlers/submit-decision.ts",
+        description: "Frist API: POST /tasks/{taskId}/decision",
+        // Answers the task and files its pending decision (dropped again when the workflow was busy);
+        // an information request sends the forespørsel letter (its claim given back when SES refused
+        // it). SendTaskSuccess resumes the wait; CLINIC_CONFIG counts the working days left and heads
+        // the letter.
+        uses: {
+          table: {
+            get: ["referral"],
+            query: ["referral"],
+            put: ["referral"],
+            update: ["referral"],
+            delete: ["referral"],
+            indexes: { byTaskId: true },
+          },
+          clinicConfig: true,
+          publicBaseUrl: true,
+          signIn: "route",
+          mailer: true,
+          workflow: ["resume"],
+        },
+      }),
+      changePriority: fn("ChangePriorityFunction", {
         entry: "functions/handlers/change-priority.ts",
         description: "Frist API: POST /tasks/{taskId}/priority (staff change the priority, with a reason)",
-        // STATE_MACHINE_ARN builds the workflow adapter (SendTaskFailure ends the wait to retime it);
-        // CLINIC_CONFIG holds the legal-clock rules the page's internal target is counted by.
-        environment: { ...table, ...workflow, ...signIn, CLINIC_CONFIG: this.clinicConfig },
+        // SendTaskFailure ends the wait to retime it; CLINIC_CONFIG holds the legal-clock rules the
+        // page's internal target is counted by.
+        uses: {
+          table: { get: ["referral"], put: ["referral"], update: ["referral"], indexes: { byTaskId: true } },
+          clinicConfig: true,
+          signIn: "route",
+          workflow: ["retime"],
+        },
       }),
-      confirmSecondary: new FristFunction(this, "ConfirmSecondaryFunction", {
+      confirmSecondary: fn("ConfirmSecondaryFunction", {
         entry: "functions/handlers/confirm-secondary.ts",
         description:
           "Frist API: POST /tasks/{taskId}/secondary (staff confirm a secondary referral's condition, or not)",
-        // STATE_MACHINE_ARN: SendTaskSuccess resumes the confirmation wait.
-        environment: { ...table, ...workflow, ...signIn, CLINIC_CONFIG: this.clinicConfig },
+        // SendTaskSuccess resumes the confirmation wait; the answer is appended as an event.
+        uses: {
+          table: { get: ["referral"], put: ["referral"], indexes: { byTaskId: true } },
+          clinicConfig: true,
+          signIn: "route",
+          workflow: ["resume"],
+        },
       }),
-      listLetters: new FristFunction(this, "ListLettersFunction", {
+      listLetters: fn("ListLettersFunction", {
         entry: "functions/handlers/list-letters.ts",
         description:
           "Frist API: GET /letters?status=awaiting-postal (the clerk's letters to post; page or JSON)",
-        environment: { ...table, ...signIn },
+        uses: { table: { indexes: { worklist: ["postal"] } }, signIn: "route" },
       }),
-      markLetterPosted: new FristFunction(this, "MarkLetterPostedFunction", {
+      markLetterPosted: fn("MarkLetterPostedFunction", {
         entry: "functions/handlers/mark-letter-posted.ts",
         description: "Frist API: POST /letters/{letterId}/sent (a clerk posted a letter)",
-        environment: { ...table, ...signIn },
+        uses: {
+          table: { get: ["referral"], put: ["referral"], update: ["referral", "statistics"] },
+          signIn: "route",
+        },
       }),
-      postalLetter: new FristFunction(this, "PostalLetterFunction", {
+      postalLetter: fn("PostalLetterFunction", {
         entry: "functions/handlers/postal-letter.ts",
         description:
           "Frist API: GET /letters/{letterId}/print (a postal letter to print; each view access-logged)",
-        environment: { ...table, ...signIn },
+        uses: { table: { query: ["referral"] }, signIn: "route" },
       }),
-      openApi: new FristFunction(this, "OpenApiFunction", {
+      openApi: fn("OpenApiFunction", {
         entry: "functions/handlers/openapi.ts",
         description: "Frist API: GET /openapi.json",
       }),
-      agendaPage: new FristFunction(this, "AgendaPageFunction", {
+      agendaPage: fn("AgendaPageFunction", {
         entry: "functions/handlers/agenda-page.ts",
         description: "Frist API: GET /agendas/{agendaId} (an intake meeting's agenda; changes nothing)",
         // CLINIC_CONFIG carries the clinic's calendar rules, which count the working days left.
-        environment: { ...table, ...signIn, CLINIC_CONFIG: this.clinicConfig },
+        uses: {
+          table: { get: ["agenda", "meeting"], query: ["meeting", "referral"], batchGet: ["referral"] },
+          clinicConfig: true,
+          signIn: "route",
+        },
       }),
-      auth: new FristFunction(this, "AuthFunction", {
+      auth: fn("AuthFunction", {
         entry: "functions/handlers/auth.ts",
         description: "Frist API: /auth/login, /auth/callback, /auth/session, /auth/logout (sign-in)",
-        environment: { ...table, ...signIn },
+        uses: { signIn: "flow" },
       }),
-      accessLog: new FristFunction(this, "AccessLogFunction", {
+      accessLog: fn("AccessLogFunction", {
         entry: "functions/handlers/access-log.ts",
         description: "Frist API: GET /access-log/{referralId} (the lead reads who opened a referral)",
-        environment: { ...table, ...signIn },
+        uses: { table: { query: ["access"] }, signIn: "route" },
       }),
-      letterPage: new FristFunction(this, "LetterPageFunction", {
+      letterPage: fn("LetterPageFunction", {
         entry: "functions/handlers/letter-page.ts",
         description:
           "Frist API: GET /inbox/{letterLink} (a letter, for its recipient signed in as patient or health personnel)",
-        environment: { ...table, ...signIn },
+        uses: { table: { query: ["referral"] }, publicBaseUrl: true, signIn: "route" },
       }),
-      statistics: new FristFunction(this, "StatisticsFunction", {
+      statistics: fn("StatisticsFunction", {
         entry: "functions/handlers/get-statistics.ts",
         description: "Frist API: GET /statistics (monthly counters, JSON or CSV; changes nothing)",
-        environment: { ...table, ...signIn },
+        uses: { table: { batchGet: ["statistics"] }, signIn: "route" },
       }),
-      recordStartOfCare: new FristFunction(this, "RecordStartOfCareFunction", {
+      recordStartOfCare: fn("RecordStartOfCareFunction", {
         entry: "functions/handlers/record-start-of-care.ts",
         description:
           "Frist API: POST /referrals/{referralId}/start-of-care (staff session; planned or actual start)",
-        environment: { ...table, ...signIn },
+        uses: {
+          table: { get: ["referral"], query: ["referral"], put: ["referral"], update: ["referral"] },
+          signIn: "route",
+        },
       }),
-      staffReferralPage: new FristFunction(this, "StaffReferralPageFunction", {
+      staffReferralPage: fn("StaffReferralPageFunction", {
         entry: "functions/handlers/staff-referral-page.ts",
         description:
           "Frist API: GET /staff/referrals/{referralId} (a referral for staff; each read access-logged)",
-        environment: { ...table, ...signIn },
+        uses: { table: { query: ["referral"] }, signIn: "route" },
       }),
-      helfoNotifications: new FristFunction(this, "HelfoNotificationsFunction", {
+      helfoNotifications: fn("HelfoNotificationsFunction", {
         entry: "functions/handlers/helfo-notifications.ts",
         description:
           "Frist API: GET /helfo-notifications (fristbrudd to report, JSON or CSV; changes nothing)",
-        environment: { ...table },
+        // Declared as a staff page already: the route moves from IAM to a signed-in lead.
+        uses: { table: { query: ["helfo"] }, signIn: "route" },
       }),
-      helfoReported: new FristFunction(this, "HelfoReportedFunction", {
+      helfoReported: fn("HelfoReportedFunction", {
         entry: "functions/handlers/helfo-reported.ts",
         description:
           "Frist API: POST /helfo-notifications/{referralId}/reported (the lead, with a session, marks it reported)",
-        environment: { ...table, ...signIn },
+        uses: { table: { query: ["helfo"], put: ["referral"], update: ["helfo"] }, signIn: "route" },
       }),
     };
-
-    this.store.grantReadWriteData(fns.receiveReferral);
-    stateMachine.grantStartExecution(fns.receiveReferral);
-    this.store.grantReadData(fns.getReferral);
-    this.store.grantReadData(fns.listReferrals);
-    // Staff pages write sessions (last use) and the access log.
-    this.store.grantReadWriteData(fns.taskPage);
-    this.store.grantReadWriteData(fns.agendaPage);
-    this.store.grantReadWriteData(fns.auth);
-    this.store.grantReadWriteData(fns.accessLog);
-    this.store.grantReadWriteData(fns.letterPage); // the session's last use and the access log
-    this.store.grantReadWriteData(fns.submitDecision);
-    stateMachine.grantTaskResponse(fns.submitDecision);
-    this.store.grantReadWriteData(fns.changePriority);
-    stateMachine.grantTaskResponse(fns.changePriority);
-    this.store.grantReadWriteData(fns.confirmSecondary);
-    stateMachine.grantTaskResponse(fns.confirmSecondary);
-    this.mailer.grantSend(fns.submitDecision);
-    this.store.grantReadWriteData(fns.listLetters); // the session's last use
-    this.store.grantReadWriteData(fns.markLetterPosted);
-    this.store.grantReadWriteData(fns.postalLetter); // the access log and the session's last use
-    this.store.grantReadWriteData(fns.statistics); // the session's last use
-    this.store.grantReadWriteData(fns.recordStartOfCare);
-    this.store.grantReadWriteData(fns.staffReferralPage); // the access log and the session's last use
-    this.store.grantReadData(fns.helfoNotifications);
-    this.store.grantReadWriteData(fns.helfoReported);
 
     const integrate = (fn: FristFunction) => new LambdaIntegration(fn, { allowTestInvoke: false });
     const open = { authorizationType: AuthorizationType.NONE };

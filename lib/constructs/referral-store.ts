@@ -4,6 +4,8 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
+import { REFERRAL_STATUSES } from "../../functions/domain/referral-labels";
+import { type FunctionUses, itemActionsOf, tableUseOf, writesItems } from "./function-uses";
 
 /** GSI names and key attributes, as design.md fixes them (the adapters query by these names). */
 export const REFERRAL_INDEXES = {
@@ -31,20 +33,48 @@ export const PORTAL_INDEX_ATTRIBUTES = [
 /** The TTL attribute (epoch seconds) of session items (functions/adapters/dynamo-sessions.ts). */
 export const SESSION_TTL_ATTRIBUTE = "expiresAtEpoch";
 
-/** Item reads the handlers make: single items, one referral's item collection, the two GSIs. */
-const READ_ACTIONS = [
-  "dynamodb:GetItem",
-  "dynamodb:BatchGetItem",
-  "dynamodb:Query",
-  "dynamodb:ConditionCheckItem",
-];
-/** Item writes, including those TransactWriteItems performs (it is authorized per contained action). */
-const WRITE_ACTIONS = [
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:DeleteItem",
-  "dynamodb:BatchWriteItem",
-];
+/**
+ * The record families of the table: each is the partition key prefixes (`dynamodb:LeadingKeys`
+ * patterns) its items live under (functions/adapters/dynamo-*.ts write them). A function's
+ * declaration (function-uses.ts) names families; its policy names these prefixes.
+ */
+export const RECORD_FAMILIES = {
+  /** A referral with its events, tasks, task places, letters, staff emails and pending decision. */
+  referral: ["REFERRAL#*"],
+  /** An intake meeting's seat counter, the referrals filed under it and its agenda emails. */
+  meeting: ["MEETING#*"],
+  /** An agenda link's lookup item (agenda id to meeting). */
+  agenda: ["AGENDA#*"],
+  /** A portal's idempotency key and the referral it created. */
+  idempotency: ["IDEMPOTENCY#*"],
+  /** A month's statistics counters (sharded). */
+  statistics: ["STATISTICS#*"],
+  /** A signed-in session (keyed by a hash of its id). */
+  session: ["SESSION#*"],
+  /** A sign-in under way (keyed by a hash of its state). */
+  signIn: ["SIGNIN#*"],
+  /** The access log of a referral (append only). */
+  access: ["ACCESS#*"],
+  /** The Helfo notifications (one partition). */
+  helfo: ["HELFO"],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A record family of the table ({@link RECORD_FAMILIES}). */
+export type RecordFamily = keyof typeof RECORD_FAMILIES;
+
+/**
+ * The partitions of the `worklist` index a function may query, by the index's partition key values
+ * (`gsi1pk`): referrals by status, meetings by start, letters waiting for post.
+ */
+export const WORKLIST_PARTITIONS = {
+  statuses: [...REFERRAL_STATUSES],
+  meetings: ["MEETING"],
+  postal: ["LETTER#awaiting-postal"],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A named partition group of the worklist index ({@link WORKLIST_PARTITIONS}). */
+export type WorklistPartition = keyof typeof WORKLIST_PARTITIONS;
+
 /** What DynamoDB asks KMS for, on the caller's behalf, to read items of a CMK-encrypted table. */
 const KMS_READ_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"];
 /** What DynamoDB asks KMS for to write them (CDK's `GenerateDataKey*`/`ReEncrypt*`, spelled out). */
@@ -56,6 +86,11 @@ const KMS_WRITE_ACTIONS = [
   "kms:ReEncryptTo",
 ];
 
+/** The `dynamodb:LeadingKeys` condition that keeps a statement to these partition key patterns. */
+export function leadingKeys(patterns: readonly string[]): Record<string, Record<string, string[]>> {
+  return { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...patterns] } };
+}
+
 /**
  * The one DynamoDB table of Frist: referrals with their events, letters and tasks under one
  * partition (`pk=REFERRAL#<id>`), plus idempotency records.
@@ -65,8 +100,9 @@ const KMS_WRITE_ACTIONS = [
  * table and key retained when the stack is deleted. On-demand billing: a clinic receives tens of
  * referrals a day, not a steady load worth provisioning for.
  *
- * Grants are spelled out action by action (no `*` in any action) and the key may only be used
- * through DynamoDB (`kms:ViaService`), so a function's role cannot decrypt anything on its own.
+ * Grants follow each function's declaration (FristFunction's `uses`): action by action (no `*` in
+ * any action), each on the partition key prefixes of the record families it names, and the key
+ * may only be used through DynamoDB (`kms:ViaService`), so a role cannot decrypt anything on its own.
  */
 export class ReferralStore extends Construct {
   public readonly table: Table;
@@ -133,32 +169,56 @@ export class ReferralStore extends Construct {
     return this.table.tableName;
   }
 
-  /** Lets the grantee read items (table and indexes) and decrypt them through DynamoDB. */
-  grantReadData(grantee: IGrantable): void {
-    this.grantItems(grantee, READ_ACTIONS);
-    this.grantKeyViaDynamoDb(grantee, KMS_READ_ACTIONS);
-  }
-
-  /** Lets the grantee read and write items (table and indexes) and use the key through DynamoDB. */
-  grantReadWriteData(grantee: IGrantable): void {
-    this.grantItems(grantee, [...READ_ACTIONS, ...WRITE_ACTIONS]);
-    this.grantKeyViaDynamoDb(grantee, [...KMS_READ_ACTIONS, ...KMS_WRITE_ACTIONS]);
-  }
-
-  /** The table and its indexes by name: no `index/*`, so an index added later is not granted blindly. */
-  private grantItems(grantee: IGrantable, actions: string[]): void {
+  /**
+   * Grants what a function's declaration says it does with the table (function-uses.ts): each item
+   * action on the table only for the partition key prefixes of its families (`dynamodb:LeadingKeys`,
+   * one statement per set of families), Query on each index it queries, and the key through
+   * DynamoDB, to decrypt and, for a function that writes, to encrypt.
+   *
+   * On the worklist index the condition names the index partitions queried: for a Query on an index,
+   * DynamoDB evaluates LeadingKeys against the index's partition key. The byTaskId and byPortal
+   * indexes are granted without one: their partition keys are an unguessable task id (the link is
+   * the capability) and the calling portal's own id, so no pattern narrows them.
+   */
+  grant(grantee: IGrantable, uses: FunctionUses): void {
+    const table = tableUseOf(uses);
+    if (!table) return;
+    const principal = grantee.grantPrincipal;
     const tableArn = this.table.tableArn;
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions,
-        resources: [
-          tableArn,
-          `${tableArn}/index/${REFERRAL_INDEXES.worklist.name}`,
-          `${tableArn}/index/${REFERRAL_INDEXES.byTaskId.name}`,
-          `${tableArn}/index/${REFERRAL_INDEXES.byPortal.name}`,
-        ],
-      }),
-    );
+    const byFamilies = new Map<string, { actions: string[]; patterns: string[] }>();
+    for (const [action, families] of Object.entries(itemActionsOf(uses))) {
+      const key = families.join(",");
+      const group = byFamilies.get(key) ?? {
+        actions: [],
+        patterns: families.flatMap((family) => [...RECORD_FAMILIES[family]]),
+      };
+      group.actions.push(action);
+      byFamilies.set(key, group);
+    }
+    for (const { actions, patterns } of byFamilies.values()) {
+      principal.addToPrincipalPolicy(
+        new PolicyStatement({ actions, resources: [tableArn], conditions: leadingKeys(patterns) }),
+      );
+    }
+    const indexArn = (name: string) => `${tableArn}/index/${name}`;
+    const worklist = table.indexes?.worklist ?? [];
+    if (worklist.length > 0) {
+      principal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["dynamodb:Query"],
+          resources: [indexArn(REFERRAL_INDEXES.worklist.name)],
+          conditions: leadingKeys(worklist.flatMap((partition) => [...WORKLIST_PARTITIONS[partition]])),
+        }),
+      );
+    }
+    const opaque = [
+      ...(table.indexes?.byTaskId ? [indexArn(REFERRAL_INDEXES.byTaskId.name)] : []),
+      ...(table.indexes?.byPortal ? [indexArn(REFERRAL_INDEXES.byPortal.name)] : []),
+    ];
+    if (opaque.length > 0) {
+      principal.addToPrincipalPolicy(new PolicyStatement({ actions: ["dynamodb:Query"], resources: opaque }));
+    }
+    this.grantKeyViaDynamoDb(grantee, [...KMS_READ_ACTIONS, ...(writesItems(uses) ? KMS_WRITE_ACTIONS : [])]);
   }
 
   private grantKeyViaDynamoDb(grantee: IGrantable, actions: string[]): void {

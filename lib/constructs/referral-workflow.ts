@@ -25,7 +25,12 @@ import {
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { RETIME_ERROR } from "../../functions/domain/ports";
-import { FristFunction, FUNCTION_TIMEOUTS } from "./frist-function";
+import {
+  FristFunction,
+  type FristFunctionProps,
+  type FristResources,
+  FUNCTION_TIMEOUTS,
+} from "./frist-function";
 import type { Mailer } from "./mailer";
 import { nagArnOf } from "./nag";
 import type { ReferralStore } from "./referral-store";
@@ -188,88 +193,149 @@ export class ReferralWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: ReferralWorkflowProps) {
     super(scope, id);
     const { store, mailer } = props;
-    const table = { TABLE_NAME: store.tableName };
-    const clinic = { CLINIC_CONFIG: props.clinicConfig };
+    const resources: FristResources = {
+      store,
+      mailer,
+      clinicConfig: props.clinicConfig,
+      publicBaseUrl: props.publicBaseUrl,
+    };
+    // What each step uses (function-uses.ts): its variables and its grants, both. Letters and staff
+    // emails are claimed before they are sent and the claim given back when SES refuses the send,
+    // hence DeleteItem of the step's own referral records.
+    const step = (id: string, props: Omit<FristFunctionProps, "resources">) =>
+      new FristFunction(this, id, { timeout: FUNCTION_TIMEOUTS.task, ...props, resources });
+    const sendsLetters = { clinicConfig: true, publicBaseUrl: true, mailer: true } as const;
 
     this.functions = {
-      planIntake: new FristFunction(this, "PlanIntakeFunction", {
+      planIntake: step("PlanIntakeFunction", {
         entry: "functions/handlers/plan-intake.ts",
         description: "Frist workflow: plans the intake of a referral (track, team, first timer)",
-        timeout: FUNCTION_TIMEOUTS.task,
-        environment: { ...table, ...clinic, ...mailer.environment },
+        // A seat in a meeting (its counter, found on the worklist index) and the referral filed under it.
+        uses: {
+          table: {
+            get: ["meeting", "referral"],
+            put: ["meeting", "referral"],
+            update: ["meeting", "referral"],
+            delete: ["referral"],
+            indexes: { worklist: ["meetings"] },
+          },
+          clinicConfig: true,
+          mailer: true,
+        },
       }),
-      acknowledgeSecondary: new FristFunction(this, "AcknowledgeSecondaryFunction", {
+      acknowledgeSecondary: step("AcknowledgeSecondaryFunction", {
         entry: "functions/handlers/acknowledge-secondary.ts",
         description: "Frist workflow: acknowledges a secondary referral to its referrer and closes it",
-        timeout: FUNCTION_TIMEOUTS.task,
-        // PUBLIC_BASE_URL: a letter's email is a notice with the link to the letter page.
-        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
+        uses: {
+          table: {
+            get: ["referral"],
+            query: ["referral"],
+            put: ["referral"],
+            update: ["referral", "statistics"],
+            delete: ["referral"],
+          },
+          ...sendsLetters,
+        },
       }),
-      notifyAssessors: new FristFunction(this, "NotifyAssessorsFunction", {
+      notifyAssessors: step("NotifyAssessorsFunction", {
         entry: "functions/handlers/notify-assessors.ts",
         description: "Frist workflow: stores the task token, emails the assessors a task link",
-        timeout: FUNCTION_TIMEOUTS.task,
-        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
+        uses: {
+          table: {
+            get: ["referral"],
+            query: ["referral"],
+            put: ["referral"],
+            update: ["referral"],
+            delete: ["referral"],
+          },
+          ...sendsLetters,
+        },
       }),
-      remindAssessors: new FristFunction(this, "RemindAssessorsFunction", {
+      remindAssessors: step("RemindAssessorsFunction", {
         entry: "functions/handlers/remind-assessors.ts",
         description: "Frist workflow: reminds the assessors at the reminder point",
-        timeout: FUNCTION_TIMEOUTS.task,
-        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
+        uses: {
+          table: {
+            get: ["referral"],
+            query: ["referral"],
+            put: ["referral"],
+            update: ["referral"],
+            delete: ["referral"],
+          },
+          ...sendsLetters,
+        },
       }),
-      recordBreach: new FristFunction(this, "RecordBreachFunction", {
+      recordBreach: step("RecordBreachFunction", {
         entry: "functions/handlers/record-breach.ts",
         description:
           "Frist workflow: records a missed deadline or urgent target and escalates to the lead; retimes the timer",
-        timeout: FUNCTION_TIMEOUTS.task,
-        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
+        uses: {
+          table: {
+            get: ["referral"],
+            query: ["referral"],
+            put: ["referral"],
+            update: ["referral", "statistics"],
+            delete: ["referral"],
+          },
+          ...sendsLetters,
+        },
       }),
-      recordDecision: new FristFunction(this, "RecordDecisionFunction", {
+      recordDecision: step("RecordDecisionFunction", {
         entry: "functions/handlers/record-decision.ts",
         description: "Frist workflow: records the assessment decision",
-        timeout: FUNCTION_TIMEOUTS.task,
-        // CLINIC_CONFIG: the handler counts the decision against the legal clock (the calendar reads it at load).
-        environment: { ...table, ...clinic },
+        // The decision replaces the pending decision (deleted in the same write) and is counted;
+        // CLINIC_CONFIG: the clinic's calendar counts whether it was in time.
+        uses: {
+          table: {
+            get: ["referral"],
+            put: ["referral"],
+            update: ["referral", "statistics"],
+            delete: ["referral"],
+          },
+          clinicConfig: true,
+        },
       }),
-      dispatchLetters: new FristFunction(this, "DispatchLettersFunction", {
+      dispatchLetters: step("DispatchLettersFunction", {
         entry: "functions/handlers/dispatch-letters.ts",
         description: "Frist workflow: sends the decision letters, once per recipient",
         timeout: FUNCTION_TIMEOUTS.mail,
-        // PUBLIC_BASE_URL: each letter's email is a notice with the link to the letter page.
-        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
+        uses: {
+          table: {
+            get: ["referral"],
+            query: ["referral"],
+            put: ["referral"],
+            update: ["referral", "statistics"],
+            delete: ["referral"],
+          },
+          ...sendsLetters,
+        },
       }),
-      completeReferral: new FristFunction(this, "CompleteReferralFunction", {
+      completeReferral: step("CompleteReferralFunction", {
         entry: "functions/handlers/complete-referral.ts",
         description: "Frist workflow: closes the referral",
-        timeout: FUNCTION_TIMEOUTS.task,
-        environment: { ...table },
+        uses: { table: { put: ["referral"] } },
       }),
-      startOfCare: new FristFunction(this, "StartOfCareFunction", {
+      startOfCare: step("StartOfCareFunction", {
         entry: "functions/handlers/start-of-care-timer.ts",
         description: "Frist workflow: the start-of-care timer (plan, remind, check for a fristbrudd)",
         timeout: FUNCTION_TIMEOUTS.mail,
-        // PUBLIC_BASE_URL: the patient's letter about a missed start is a notice with a link.
-        environment: { ...table, ...clinic, PUBLIC_BASE_URL: props.publicBaseUrl, ...mailer.environment },
+        // A fristbrudd files a Helfo notification in the write that flags the referral.
+        uses: {
+          table: {
+            get: ["referral"],
+            put: ["helfo", "referral"],
+            update: ["referral"],
+            delete: ["referral"],
+          },
+          ...sendsLetters,
+        },
       }),
-      markFailed: new FristFunction(this, "MarkFailedFunction", {
+      markFailed: step("MarkFailedFunction", {
         entry: "functions/handlers/mark-failed.ts",
         description: "Frist workflow: marks the referral failed",
-        timeout: FUNCTION_TIMEOUTS.task,
-        environment: { ...table },
+        uses: { table: { get: ["referral"], query: ["referral"], put: ["referral"], update: ["referral"] } },
       }),
     };
-    for (const fn of Object.values(this.functions)) store.grantReadWriteData(fn);
-    for (const fn of [
-      this.functions.planIntake,
-      this.functions.acknowledgeSecondary,
-      this.functions.notifyAssessors,
-      this.functions.remindAssessors,
-      this.functions.recordBreach,
-      this.functions.dispatchLetters,
-      this.functions.startOfCare,
-    ]) {
-      mailer.grantSend(fn);
-    }
 
     this.logGroup = new LogGroup(this, "Logs", {
       retention: RetentionDays.THREE_MONTHS,

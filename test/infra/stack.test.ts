@@ -868,18 +868,19 @@ describe("permissions", () => {
     }
   });
 
-  it("lets only the decision and priority handlers and the reconciler answer task tokens, and only receive-referral and the reconciler start executions", () => {
+  it("lets only the decision and secondary-confirmation handlers and the reconciler resume waits, only the priority handler retime one, and only receive-referral and the reconciler start executions", () => {
     const holders = (action: string) =>
       resourcesOfType("AWS::Lambda::Function")
         .map(([, fn]) => fn.Metadata?.["frist:entry"] as string)
         .filter((entry) => statementsOfFunction(entry).some((s) => actionsOf(s).includes(action)));
 
     expect(holders("states:SendTaskSuccess").sort()).toEqual([
-      "functions/handlers/change-priority.ts",
       "functions/handlers/confirm-secondary.ts",
       "functions/handlers/reconcile-workflows.ts",
       "functions/handlers/submit-decision.ts",
     ]);
+    expect(holders("states:SendTaskFailure")).toEqual(["functions/handlers/change-priority.ts"]);
+    expect(holders("states:SendTaskHeartbeat")).toEqual([]);
     expect(holders("states:StartExecution").sort()).toEqual([
       "functions/handlers/receive-referral.ts",
       "functions/handlers/reconcile-workflows.ts",
@@ -1034,129 +1035,6 @@ describe("the functions", () => {
         "TABLE_NAME",
       ].sort(),
     );
-  });
-
-  it("get the variables their handlers read", () => {
-    const names = Object.fromEntries(
-      functions.map(([, fn]) => [
-        fn.Metadata?.["frist:entry"] as string,
-        Object.keys((fn.Properties.Environment as { Variables: Record<string, Json> }).Variables)
-          .filter((name) => name !== "NODE_OPTIONS" && !POWERTOOLS_VARIABLES.includes(name))
-          .sort(),
-      ]),
-    );
-
-    expect(names).toEqual({
-      "functions/handlers/receive-referral.ts": ["CLINIC_CONFIG", "STATE_MACHINE_ARN", "TABLE_NAME"],
-      "functions/handlers/get-referral.ts": ["TABLE_NAME"],
-      "functions/handlers/reconcile-workflows.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
-      "functions/handlers/record-start-of-care.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/staff-referral-page.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/helfo-notifications.ts": ["TABLE_NAME"],
-      "functions/handlers/helfo-reported.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/start-of-care-timer.ts": [
-        "CLINIC_CONFIG",
-        "MAIL_FROM",
-        "PUBLIC_BASE_URL",
-        "SES_CONFIGURATION_SET",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/list-referrals.ts": ["CLINIC_CONFIG", "TABLE_NAME"],
-      "functions/handlers/task-page.ts": [
-        "CLINIC_CONFIG",
-        "PUBLIC_BASE_URL",
-        "SIGN_IN_PROVIDERS",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/submit-decision.ts": [
-        "CLINIC_CONFIG",
-        "MAIL_FROM",
-        "PUBLIC_BASE_URL",
-        "SES_CONFIGURATION_SET",
-        "SIGN_IN_PROVIDERS",
-        "STATE_MACHINE_ARN",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/change-priority.ts": [
-        "CLINIC_CONFIG",
-        "PUBLIC_BASE_URL",
-        "SIGN_IN_PROVIDERS",
-        "STATE_MACHINE_ARN",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/confirm-secondary.ts": [
-        "CLINIC_CONFIG",
-        "PUBLIC_BASE_URL",
-        "SIGN_IN_PROVIDERS",
-        "STATE_MACHINE_ARN",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/auth.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/access-log.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/list-letters.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/postal-letter.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/letter-page.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/get-statistics.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/mark-letter-posted.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/openapi.ts": [],
-      "functions/handlers/agenda-page.ts": [
-        "CLINIC_CONFIG",
-        "PUBLIC_BASE_URL",
-        "SIGN_IN_PROVIDERS",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/send-agendas.ts": [
-        "CLINIC_CONFIG",
-        "MAIL_FROM",
-        "PUBLIC_BASE_URL",
-        "SES_CONFIGURATION_SET",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/plan-intake.ts": [
-        "CLINIC_CONFIG",
-        "MAIL_FROM",
-        "SES_CONFIGURATION_SET",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/acknowledge-secondary.ts": [
-        "CLINIC_CONFIG",
-        "MAIL_FROM",
-        "PUBLIC_BASE_URL",
-        "SES_CONFIGURATION_SET",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/notify-assessors.ts": [
-        "CLINIC_CONFIG",
-        "MAIL_FROM",
-        "PUBLIC_BASE_URL",
-        "SES_CONFIGURATION_SET",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/remind-assessors.ts": [
-        "CLINIC_CONFIG",
-        "MAIL_FROM",
-        "PUBLIC_BASE_URL",
-        "SES_CONFIGURATION_SET",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/record-breach.ts": [
-        "CLINIC_CONFIG",
-        "MAIL_FROM",
-        "PUBLIC_BASE_URL",
-        "SES_CONFIGURATION_SET",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/record-decision.ts": ["TABLE_NAME"],
-      "functions/handlers/dispatch-letters.ts": [
-        "CLINIC_CONFIG",
-        "MAIL_FROM",
-        "PUBLIC_BASE_URL",
-        "SES_CONFIGURATION_SET",
-        "TABLE_NAME",
-      ],
-      "functions/handlers/complete-referral.ts": ["TABLE_NAME"],
-      "functions/handlers/mark-failed.ts": ["TABLE_NAME"],
-    });
   });
 
   it("receive the clinic and its intake team as CLINIC_CONFIG", () => {

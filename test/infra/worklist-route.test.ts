@@ -1,6 +1,6 @@
 /**
  * The worklist route in the synthesized template: GET /referrals behind IAM auth, served by its own
- * function that may read the table (and the worklist index) but never write to it.
+ * function that may query the portal index (its own portal's referrals) but never write to the table.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -39,7 +39,7 @@ describe("the worklist route", () => {
     expect(JSON.parse(variables.CLINIC_CONFIG as string)).toHaveProperty("legalClock");
   });
 
-  it("lets the function query the table and the worklist index, but write nothing", () => {
+  it("lets the function query the portal index, but write nothing", () => {
     // Prepare
     const statements = allowStatementsOf(fn);
     const actions = statements.flatMap(actionsOf);
@@ -57,6 +57,6 @@ describe("the worklist route", () => {
     }
     expect(actions.some((action) => action.includes("*"))).toBe(false);
     const query = statements.find((s) => actionsOf(s).includes("dynamodb:Query"));
-    expect(JSON.stringify(query?.Resource)).toContain("/index/worklist");
+    expect(JSON.stringify(query?.Resource)).toContain("/index/byPortal");
   });
 });

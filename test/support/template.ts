@@ -10,6 +10,9 @@ export type Statement = { Effect: string; Action: string | string[]; Resource?: 
 
 const { app, stack } = createFristApp({ bundling: false });
 
+/** The synthesized stack's constructs (e.g. each FristFunction with its declaration). */
+export const fristStack = stack;
+
 /** The stack's resources by logical id. */
 export const resources = (
   app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, Resource> }

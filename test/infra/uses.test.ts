@@ -1,0 +1,322 @@
+/**
+ * Each function's synthesized role policy against its declaration (FristFunction's `uses`,
+ * lib/constructs/function-uses.ts): DynamoDB actions and key prefixes, indexes, the key, Step
+ * Functions and SES, environment variables, and README.md's permissions table. The declarations
+ * themselves follow the handlers' store calls; the end-to-end suite runs them under these policies.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { CfnElement } from "aws-cdk-lib";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { AWAITING_POSTAL_PARTITION, MEETING_PARTITION } from "../../functions/adapters/dynamo-referral-store";
+import { FristFunction, fristBundling, REPO_ROOT } from "../../lib/constructs/frist-function";
+import {
+  environmentNamesOf,
+  type FunctionUses,
+  itemActionsOf,
+  tableUseOf,
+  usesTableMarkdown,
+  WORKFLOW_ACTIONS,
+  writesItems,
+} from "../../lib/constructs/function-uses";
+import {
+  RECORD_FAMILIES,
+  REFERRAL_INDEXES,
+  type RecordFamily,
+  WORKLIST_PARTITIONS,
+} from "../../lib/constructs/referral-store";
+import {
+  actionsOf,
+  allowStatementsOf,
+  fristStack,
+  type Json,
+  type Resource,
+  resources,
+  type Statement,
+} from "../support/template";
+
+interface Declared {
+  /** The construct id without "Function", as in README.md and the alarms. */
+  name: string;
+  entry: string;
+  uses: FunctionUses;
+  resource: Resource;
+  statements: Statement[];
+}
+
+const declared: Declared[] = fristStack.node
+  .findAll()
+  .filter((c): c is FristFunction => c instanceof FristFunction)
+  .map((fn) => {
+    const resource = resources[fristStack.getLogicalId(fn.node.defaultChild as CfnElement)] as Resource;
+    return {
+      name: fn.node.id.replace(/Function$/, ""),
+      entry: fn.entryPath,
+      uses: fn.uses,
+      resource,
+      statements: allowStatementsOf(resource),
+    };
+  });
+
+const tableId = Object.entries(resources).find(([, r]) => r.Type === "AWS::DynamoDB::Table")?.[0] as string;
+const tableArn = { "Fn::GetAtt": [tableId, "Arn"] };
+const indexArn = (name: string) => ({ "Fn::Join": ["", [tableArn, `/index/${name}`]] });
+const same = (a: Json | undefined, b: Json) => JSON.stringify(a) === JSON.stringify(b);
+const resourcesOf = (statement: Statement): Json[] =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource as Json];
+const leadingKeysOf = (statement: Statement): string[] | undefined =>
+  (
+    statement.Condition as { "ForAllValues:StringLike"?: { "dynamodb:LeadingKeys"?: string[] } } | undefined
+  )?.["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"];
+const dynamoStatements = (fn: Declared) =>
+  fn.statements.filter((s) => actionsOf(s).some((action) => action.startsWith("dynamodb:")));
+const prefixesOf = (families: readonly RecordFamily[]) =>
+  families.flatMap((family) => [...RECORD_FAMILIES[family]]).sort();
+
+/** Each table action the policy allows, with the key prefixes it is allowed on. */
+function tableGrants(fn: Declared): Record<string, string[]> {
+  const grants: Record<string, string[]> = {};
+  for (const statement of dynamoStatements(fn).filter((s) => resourcesOf(s).some((r) => same(r, tableArn)))) {
+    for (const action of actionsOf(statement)) {
+      grants[action] = [...(grants[action] ?? []), ...(leadingKeysOf(statement) ?? ["<any key>"])].sort();
+    }
+  }
+  return grants;
+}
+
+/** The read-only pages: they may write only their session's last use and the access log. */
+const READ_ONLY_PAGES = [
+  "TaskPage",
+  "AgendaPage",
+  "LetterPage",
+  "StaffReferralPage",
+  "Statistics",
+  "ListLetters",
+  "PostalLetter",
+  "AccessLog",
+  "HelfoNotifications",
+];
+const WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+];
+
+describe("each function's DynamoDB policy", () => {
+  it("covers the thirty-two functions", () => {
+    expect(declared).toHaveLength(32);
+  });
+
+  it("allows on the table exactly the actions of its declaration, each on its families' key prefixes", () => {
+    for (const fn of declared) {
+      const expected = Object.fromEntries(
+        Object.entries(itemActionsOf(fn.uses)).map(([action, families]) => [action, prefixesOf(families)]),
+      );
+      expect(tableGrants(fn), fn.name).toEqual(expected);
+    }
+  });
+
+  it("queries exactly the indexes of its declaration: the worklist index by its partitions, the others by name", () => {
+    for (const fn of declared) {
+      const indexes = tableUseOf(fn.uses)?.indexes ?? {};
+      const onIndex = (name: string) =>
+        dynamoStatements(fn).filter((s) => resourcesOf(s).some((r) => same(r, indexArn(name))));
+      const worklist = onIndex(REFERRAL_INDEXES.worklist.name);
+      if (indexes.worklist) {
+        expect(worklist.flatMap(actionsOf), fn.name).toEqual(["dynamodb:Query"]);
+        expect(worklist.flatMap((s) => leadingKeysOf(s) ?? ["<any key>"]).sort(), fn.name).toEqual(
+          indexes.worklist.flatMap((partition) => [...WORKLIST_PARTITIONS[partition]]).sort(),
+        );
+      } else {
+        expect(worklist, fn.name).toEqual([]);
+      }
+      for (const [name, wanted] of [
+        [REFERRAL_INDEXES.byTaskId.name, indexes.byTaskId],
+        [REFERRAL_INDEXES.byPortal.name, indexes.byPortal],
+      ] as const) {
+        expect(onIndex(name).flatMap(actionsOf), `${fn.name} ${name}`).toEqual(
+          wanted ? ["dynamodb:Query"] : [],
+        );
+      }
+    }
+  });
+
+  it("grants nothing on the table without a LeadingKeys condition, and no table-wide or index-wide wildcard", () => {
+    for (const fn of declared) {
+      for (const statement of dynamoStatements(fn)) {
+        const onTable = resourcesOf(statement).some((r) => same(r, tableArn));
+        if (onTable) expect(leadingKeysOf(statement)?.length, fn.name).toBeGreaterThan(0);
+        for (const resource of resourcesOf(statement)) {
+          expect(JSON.stringify(resource), fn.name).not.toMatch(/\/index\/\*|\/\*"|^"\*"$/);
+        }
+      }
+    }
+  });
+
+  it("never scans, batch-writes or reads a stream, and deletes only where declared (claims given back, a pending decision replaced, a sign-in taken)", () => {
+    const holders = (action: string) =>
+      declared
+        .filter((fn) => dynamoStatements(fn).some((s) => actionsOf(s).includes(action)))
+        .map((f) => f.name);
+
+    for (const action of [
+      "dynamodb:Scan",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:GetRecords",
+      "dynamodb:DeleteTable",
+    ]) {
+      expect(holders(action), action).toEqual([]);
+    }
+    expect(holders("dynamodb:DeleteItem").sort()).toEqual(
+      [
+        "AcknowledgeSecondary",
+        "Auth",
+        "DispatchLetters",
+        "NotifyAssessors",
+        "PlanIntake",
+        "RecordBreach",
+        "RecordDecision",
+        "RemindAssessors",
+        "SendAgendas",
+        "StartOfCare",
+        "SubmitDecision",
+      ].sort(),
+    );
+  });
+
+  it("lets the read-only pages write only their session's last use (SESSION#) and the access log (ACCESS#)", () => {
+    for (const name of READ_ONLY_PAGES) {
+      const fn = declared.find((f) => f.name === name) as Declared;
+      const grants = tableGrants(fn);
+      expect(grants["dynamodb:UpdateItem"], name).toEqual(["SESSION#*"]);
+      expect(grants["dynamodb:PutItem"], name).toEqual(["ACCESS#*"]);
+      expect(grants["dynamodb:DeleteItem"], name).toBeUndefined();
+      expect(grants["dynamodb:BatchWriteItem"], name).toBeUndefined();
+    }
+  });
+
+  it("lets sign-in write only sessions and sign-ins under way, and the portals' and IAM routes write nothing", () => {
+    const auth = tableGrants(declared.find((f) => f.name === "Auth") as Declared);
+    for (const action of WRITE_ACTIONS.filter((a) => auth[a])) {
+      for (const prefix of auth[action] ?? []) expect(["SESSION#*", "SIGNIN#*"], action).toContain(prefix);
+    }
+    for (const name of ["GetReferral", "ListReferrals", "OpenApi"]) {
+      const grants = tableGrants(declared.find((f) => f.name === name) as Declared);
+      for (const action of WRITE_ACTIONS) expect(grants[action], `${name} ${action}`).toBeUndefined();
+    }
+  });
+
+  it("uses the table's key through DynamoDB as its table grants do: decrypt to read, encrypt too to write", () => {
+    const read = ["kms:Decrypt", "kms:DescribeKey"];
+    const write = [
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+    ];
+    for (const fn of declared) {
+      const kms = fn.statements.flatMap(actionsOf).filter((action) => action.startsWith("kms:"));
+      const expected = tableUseOf(fn.uses) ? [...read, ...(writesItems(fn.uses) ? write : [])] : [];
+      expect(kms.sort(), fn.name).toEqual(expected.sort());
+    }
+  });
+});
+
+describe("each function's other grants", () => {
+  it("call Step Functions exactly as declared, and send email only when declared", () => {
+    for (const fn of declared) {
+      const actions = fn.statements.flatMap(actionsOf);
+      expect(actions.filter((a) => a.startsWith("states:")).sort(), fn.name).toEqual(
+        (fn.uses.workflow ?? []).flatMap((use) => WORKFLOW_ACTIONS[use]).sort(),
+      );
+      expect(
+        actions.filter((a) => a.startsWith("ses:")),
+        fn.name,
+      ).toEqual(fn.uses.mailer ? ["ses:SendEmail", "ses:SendRawEmail"] : []);
+    }
+  });
+});
+
+describe("the record families", () => {
+  it("name the key prefixes and index partitions the adapters write", () => {
+    const adapters = ["dynamo-referral-store.ts", "dynamo-sessions.ts", "dynamo-access-log.ts"]
+      .map((file) => readFileSync(path.join(REPO_ROOT, "functions/adapters", file), "utf8"))
+      .join("\n");
+    for (const pattern of Object.values(RECORD_FAMILIES).flat()) {
+      expect(adapters, pattern).toContain(pattern.replace(/\*$/, ""));
+    }
+    expect(WORKLIST_PARTITIONS.meetings).toEqual([MEETING_PARTITION]);
+    expect(WORKLIST_PARTITIONS.postal).toEqual([AWAITING_POSTAL_PARTITION]);
+  });
+});
+
+/** The variables of Frist's own a function's bundle reads, found by name in the bundled code. */
+const FRIST_VARIABLES = [
+  "TABLE_NAME",
+  "CLINIC_CONFIG",
+  "PUBLIC_BASE_URL",
+  "SIGN_IN_PROVIDERS",
+  "STATE_MACHINE_ARN",
+  "MAIL_FROM",
+  "SES_CONFIGURATION_SET",
+];
+
+async function variablesReadBy(entry: string): Promise<string[]> {
+  const options = fristBundling(false);
+  const result = await build({
+    entryPoints: [path.join(REPO_ROOT, entry)],
+    bundle: true,
+    write: false,
+    outfile: "index.mjs",
+    platform: "node",
+    format: "esm",
+    target: options.target,
+    mainFields: options.mainFields,
+    define: options.define,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles.map((file) => file.text).join("\n");
+  return FRIST_VARIABLES.filter((name) => new RegExp(`\\b${name}\\b`).test(code)).sort();
+}
+
+describe("each function's environment", () => {
+  const variablesOf = (fn: Declared) =>
+    Object.keys((fn.resource.Properties.Environment as { Variables: Record<string, Json> }).Variables)
+      .filter((name) => !name.startsWith("POWERTOOLS_"))
+      .sort();
+
+  it("is what its declaration gives, and nothing else of Frist's", () => {
+    for (const fn of declared) expect(variablesOf(fn), fn.name).toEqual(environmentNamesOf(fn.uses));
+  });
+
+  it("holds every variable its bundle reads (a missing one fails the function at cold start)", async () => {
+    const read = await Promise.all(declared.map((fn) => variablesReadBy(fn.entry)));
+    declared.forEach((fn, index) => {
+      expect(variablesOf(fn), fn.name).toEqual(expect.arrayContaining(read[index] as string[]));
+    });
+  }, 120_000);
+});
+
+describe("README.md's permissions table", () => {
+  it("is the one the declarations produce", () => {
+    const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const section = /<!-- permissions:start -->\n([\s\S]*?)\n<!-- permissions:end -->/.exec(readme)?.[1];
+    const generated = usesTableMarkdown(declared, {
+      prefixesOf: (family) => RECORD_FAMILIES[family],
+      partitionsOf: (partition) => WORKLIST_PARTITIONS[partition],
+    });
+    // Cells compared trimmed: the formatter pads the columns. On a change of a declaration, paste
+    // the expected table between the markers (and format).
+    const cells = (table: string | undefined) =>
+      (table ?? "").split("\n").map((line) =>
+        line
+          .split("|")
+          .map((cell) => cell.trim().replace(/^-+$/, "-"))
+          .join("|"),
+      );
+    expect(cells(section)).toEqual(cells(generated));
+  });
+});
