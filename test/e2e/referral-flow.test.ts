@@ -359,11 +359,14 @@ describe("the legal clock on the local stack", () => {
 
     // Assess
     expect(confirmed.status).toBe(200);
+    // The referral closes in one step and its task expires in a later one: wait for both.
     const file = await awaitFile(
       stack,
       referralId,
-      (body) => body.status === "closed",
-      "the referral closed",
+      (body) =>
+        body.status === "closed" &&
+        (body.tasks as { state: string }[]).every((task) => task.state === "expired"),
+      "the referral closed and its task expired",
     );
     expect(eventTypes(file)).toEqual(
       expect.arrayContaining(["secondary-confirmed", "letter-sent", "secondary-acknowledged"]),
