@@ -78,6 +78,8 @@ export interface LambdaRuntime {
   setEnvironment(values: Record<string, string | undefined>): void;
   /** The functions whose environment is running. */
   running(): string[];
+  /** Starts these functions' environments now and resolves when each has loaded (or failed to). */
+  warm(functionLogicalIds: string[]): Promise<void>;
   /** Stops every environment. */
   stop(): Promise<void>;
 }
@@ -215,6 +217,7 @@ class ExecutionEnvironment {
 /** Creates the local Lambda runtime for the app's functions. */
 export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntime {
   const environments = new Map<string, ExecutionEnvironment>();
+  let stopped = false;
   // Later values for every environment (the simulated clock), kept for the ones not yet started.
   const shared: Record<string, string | undefined> = {};
 
@@ -248,6 +251,12 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   return {
     async invoke(functionLogicalId, event) {
       const fn = find(functionLogicalId);
+      if (stopped) {
+        // Nothing starts after stop (a workflow step or a schedule still under way).
+        const error = new Error(`The local runtime is stopped: ${functionLogicalId} not invoked`);
+        error.name = "Lambda.ServiceException";
+        throw error;
+      }
       const environment = environmentOf(fn);
       await environment.ready;
       // Billed duration: the handler's time, as Lambda measures it (cost counting, lib/local/counters.ts).
@@ -263,7 +272,11 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       for (const environment of environments.values()) environment.post({ type: "env", values });
     },
     running: () => [...environments.keys()],
+    async warm(functionLogicalIds) {
+      await Promise.all(functionLogicalIds.map((id) => environmentOf(find(id)).ready.catch(() => undefined)));
+    },
     async stop() {
+      stopped = true;
       const all = [...environments.values()];
       environments.clear();
       await Promise.all(all.map((environment) => environment.stop()));

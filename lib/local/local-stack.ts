@@ -689,6 +689,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.clock === undefined && !resumeSimulated) {
       clock.advanceTo(Math.max(Date.now(), clock.nowMs(), savedClock ? Date.parse(savedClock.now) : 0));
     }
+    // Faster than real time, a cold start of a second would be hours of simulated time: start every
+    // function's environment before the clock runs. At real time they start on first use, as on AWS.
+    if (clock.scale > 1) await runtime.warm(Object.keys(functions));
     clock.resume();
     recovery?.start();
     if (workflowDir) {
