@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { type CfnElement, type CfnResource, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -10,16 +10,21 @@ import {
   type Resource,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
+import { ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { ApiFirewall } from "./api-firewall";
 import { FristFunction, type FristFunctionProps, type FristResources } from "./frist-function";
 import type { Mailer } from "./mailer";
+import { nagPseudo } from "./nag";
 import type { ReferralStore } from "./referral-store";
 
 /** The stage every URL of Frist lives under. */
 export const API_STAGE = "prod";
+
+/** Metadata key on the portals' managed policy, by which the local runtime finds it. */
+export const PORTAL_POLICY_METADATA_KEY = "frist:portalPolicy";
 
 /** Props of the ReferralApi. */
 export interface ReferralApiProps {
@@ -98,6 +103,8 @@ export class ReferralApi extends Construct {
   public readonly accessLogGroup: LogGroup;
   /** AWS WAF in front of the stage. */
   public readonly firewall: ApiFirewall;
+  /** What a portal may invoke: attach it to each portal's role or user (stack output PortalPolicyArn). */
+  public readonly portalPolicy: ManagedPolicy;
   /** The `/referrals` resource (IAM auth by default for every method below it). */
   public readonly referrals: Resource;
   private readonly store: ReferralStore;
@@ -158,6 +165,30 @@ export class ReferralApi extends Construct {
     });
     this.referrals = this.api.root.addResource("referrals", {
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+    });
+    this.portalPolicy = new ManagedPolicy(this, "PortalInvokePolicy", {
+      description:
+        "Frist: what a referral portal may call (attach to each portal's own role or user): the /referrals routes, nothing else",
+      statements: [
+        new PolicyStatement({
+          actions: ["execute-api:Invoke"],
+          // Methods named: a `*` in the method's place would match across the slash, so
+          // `*/referrals/*` would also allow `GET/staff/referrals/…`.
+          resources: [
+            this.api.arnForExecuteApi("GET", "/referrals", API_STAGE),
+            this.api.arnForExecuteApi("POST", "/referrals", API_STAGE),
+            this.api.arnForExecuteApi("GET", "/referrals/*", API_STAGE),
+          ],
+        }),
+      ],
+    });
+    // The local runtime evaluates the local portals' signed requests against this policy.
+    (this.portalPolicy.node.defaultChild as CfnResource).addMetadata(PORTAL_POLICY_METADATA_KEY, true);
+    const apiId = `<${Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement)}>`;
+    Validations.of(this.portalPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:${nagPseudo(this, "Partition")}:execute-api:${nagPseudo(this, "Region")}:${nagPseudo(this, "AccountId")}:${apiId}/prod/GET/referrals/*]`,
+      reason:
+        "The wildcard is the referral id of GET /referrals/{referralId}: a portal reads its own referrals by id (the handler answers 404 for another portal's).",
     });
     this.firewall = new ApiFirewall(this, "Firewall", { stage: this.api.deploymentStage });
     this.acknowledgeNagFindings();

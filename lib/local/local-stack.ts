@@ -35,12 +35,25 @@ import {
   startDynamoDbLocal,
 } from "./dynamodb-local";
 import { readSavedClock, writeSavedClock } from "./execution-files";
-import { localAccessKeyId, type Refusal, readFunctionPolicies, startIamGateway } from "./iam-local";
+import {
+  createIamEvaluator,
+  localAccessKeyId,
+  type Refusal,
+  readFunctionPolicies,
+  readPortalPrincipal,
+  startIamGateway,
+} from "./iam-local";
 import { createLambdaRuntime, type FunctionEnvironment, lambdaEnvironment } from "./lambda-local";
 import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
 import { OPERATIONS_RETURN_PATH, type OperationsViewer, operationsAccess } from "./operations-access";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
-import { DEFAULT_LOCAL_PORTALS, type LocalPortal, validateLocalPortals } from "./portal-signing";
+import {
+  DEFAULT_LOCAL_PORTALS,
+  DEFAULT_PORTAL_NAME,
+  type LocalPortal,
+  localPortalArn,
+  validateLocalPortals,
+} from "./portal-signing";
 import { recoverySection } from "./recovery-section";
 import { startSchedules } from "./schedules";
 import { type SesLocal, startSesLocal } from "./ses-local";
@@ -517,6 +530,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => sfn.stop());
     const portals = validateLocalPortals(options.portals ?? DEFAULT_LOCAL_PORTALS);
+    // A portal may invoke what the template's portal policy allows (on AWS: the policy attached to its role).
+    const portalEvaluator = createIamEvaluator({ region });
+    const portalPrincipals = new Map(
+      [{ name: DEFAULT_PORTAL_NAME, accessKeyId: "" }, ...portals].map((portal) => {
+        const arn = localPortalArn(portal.name);
+        return [arn, readPortalPrincipal(template, { region, stackName }, { ...portal, arn })] as const;
+      }),
+    );
+    const authorizeInvoke = (portalArn: string, methodArn: string): boolean => {
+      const principal = portalPrincipals.get(portalArn);
+      return (
+        principal !== undefined && portalEvaluator.isAllowed(principal, "execute-api:Invoke", methodArn, {})
+      );
+    };
     const requestedPort = options.port ?? 3000;
     // Every request the emulation routes to a function is one API Gateway bills (cost counting).
     const apiInvoke = (functionLogicalId: string, event: unknown) => {
@@ -528,6 +555,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       invoke: apiInvoke,
       now: () => clock.now(),
       portals,
+      authorizeInvoke,
       region,
       // Sign-in returns to the API; this path sends the browser on to the operations page.
       localRedirects: { [OPERATIONS_RETURN_PATH]: sfn.operationsUrl },
@@ -540,6 +568,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           invoke: apiInvoke,
           now: () => clock.now(),
           portals,
+          authorizeInvoke,
           region,
           localRedirects: { [OPERATIONS_RETURN_PATH]: sfn.operationsUrl },
           port: 0,
