@@ -267,7 +267,11 @@ async function admit(
     typeof access.audiences === "function" ? await access.audiences(event) : (access.audiences ?? ["staff"]);
   const session = await resolveSession(deps.signIn, event);
   if (!session || !audiences.includes(session.principal.kind)) {
-    if (event.httpMethod === "GET" || event.httpMethod === "HEAD") {
+    // A signed request (a portal's SigV4 Authorization) is a program, not a browser to send to
+    // sign-in: it gets the 401 below.
+    const browserRead =
+      (event.httpMethod === "GET" || event.httpMethod === "HEAD") && !header(event, "authorization");
+    if (browserRead) {
       return {
         statusCode: 303,
         headers: {

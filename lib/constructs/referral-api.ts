@@ -307,8 +307,8 @@ export class ReferralApi extends Construct {
       helfoNotifications: new FristFunction(this, "HelfoNotificationsFunction", {
         entry: "functions/handlers/helfo-notifications.ts",
         description:
-          "Frist API: GET /helfo-notifications (fristbrudd to report, JSON or CSV; changes nothing)",
-        environment: { ...table },
+          "Frist API: GET /helfo-notifications (fristbrudd to report; a clerk's or lead's page, JSON or CSV; each read access-logged)",
+        environment: { ...table, ...signIn },
       }),
       helfoReported: new FristFunction(this, "HelfoReportedFunction", {
         entry: "functions/handlers/helfo-reported.ts",
@@ -341,7 +341,7 @@ export class ReferralApi extends Construct {
     this.store.grantReadWriteData(fns.statistics); // the session's last use
     this.store.grantReadWriteData(fns.recordStartOfCare);
     this.store.grantReadWriteData(fns.staffReferralPage); // the access log and the session's last use
-    this.store.grantReadData(fns.helfoNotifications);
+    this.store.grantReadWriteData(fns.helfoNotifications); // the access log and the session's last use
     this.store.grantReadWriteData(fns.helfoReported);
 
     const integrate = (fn: FristFunction) => new LambdaIntegration(fn, { allowTestInvoke: false });
@@ -357,12 +357,11 @@ export class ReferralApi extends Construct {
     const startOfCare = referral
       .addResource("start-of-care")
       .addMethod("POST", integrate(fns.recordStartOfCare), open);
-    // The Helfo notifications identify patients: IAM auth for the export. The lead marks one
-    // reported with a staff session (the function checks it and the role), not IAM.
-    const helfo = this.api.root.addResource("helfo-notifications", {
-      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
-    });
-    helfo.addMethod("GET", integrate(fns.helfoNotifications));
+    // The Helfo notifications identify patients: a signed-in clerk or lead reads them, each read
+    // access-logged, and the lead marks one reported; a staff session (the function checks it and
+    // the role), not IAM, so no portal's credentials read them.
+    const helfo = this.api.root.addResource("helfo-notifications");
+    const helfoList = helfo.addMethod("GET", integrate(fns.helfoNotifications), open);
     const helfoReported = helfo
       .addResource("{referralId}")
       .addResource("reported")
@@ -405,6 +404,7 @@ export class ReferralApi extends Construct {
       // Statistics for signed-in operations staff and the lead (the function checks the role).
       this.api.root.addResource("statistics").addMethod("GET", integrate(fns.statistics), open),
       startOfCare,
+      helfoList,
       helfoReported,
       ...postalMethods,
       // A referral for signed-in assessors and the lead (GET /referrals/{id} stays the portals').

@@ -727,7 +727,7 @@ describe("the API", () => {
       "POST /letters/{letterId}/sent": "NONE",
       "POST /referrals/{referralId}/start-of-care": "NONE",
       "GET /staff/referrals/{referralId}": "NONE",
-      "GET /helfo-notifications": "AWS_IAM",
+      "GET /helfo-notifications": "NONE",
       "POST /helfo-notifications/{referralId}/reported": "NONE",
       "GET /auth/login": "NONE",
       "GET /auth/callback": "NONE",
@@ -819,6 +819,13 @@ describe("the API", () => {
         entry,
       ).toBe(false);
     }
+  });
+
+  it("serves the Helfo list to a staff session, not IAM: no portal's credentials read it", () => {
+    expect(routes["GET /helfo-notifications"]).toBe("NONE");
+    const [, fn] = functionByEntry("functions/handlers/helfo-notifications.ts");
+    const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(Object.keys(variables)).toEqual(expect.arrayContaining(["SIGN_IN_PROVIDERS", "PUBLIC_BASE_URL"]));
   });
 
   it("integrates every route with its handler through the Lambda proxy", () => {
@@ -1052,7 +1059,7 @@ describe("the functions", () => {
       "functions/handlers/reconcile-workflows.ts": ["STATE_MACHINE_ARN", "TABLE_NAME"],
       "functions/handlers/record-start-of-care.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/staff-referral-page.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
-      "functions/handlers/helfo-notifications.ts": ["TABLE_NAME"],
+      "functions/handlers/helfo-notifications.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/helfo-reported.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/start-of-care-timer.ts": [
         "CLINIC_CONFIG",
