@@ -17,6 +17,7 @@ import { ApiFirewall } from "./api-firewall";
 import { FristFunction } from "./frist-function";
 import type { Mailer } from "./mailer";
 import type { ReferralStore } from "./referral-store";
+import { SignInStateKey } from "./sign-in-state-key";
 
 /** The stage every URL of Frist lives under. */
 export const API_STAGE = "prod";
@@ -317,6 +318,9 @@ export class ReferralApi extends Construct {
         environment: { ...table, ...signIn },
       }),
     };
+
+    // The auth function signs the cookie of a sign-in under way (nothing of it is stored).
+    new SignInStateKey(this, "SignInStateKey").bind(fns.auth);
 
     this.store.grantReadWriteData(fns.receiveReferral);
     stateMachine.grantStartExecution(fns.receiveReferral);

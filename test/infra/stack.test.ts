@@ -828,6 +828,30 @@ describe("the API", () => {
     expect(Object.keys(variables)).toEqual(expect.arrayContaining(["SIGN_IN_PROVIDERS", "PUBLIC_BASE_URL"]));
   });
 
+  it("signs the sign-in state cookie with a generated Secrets Manager secret, resolved at deploy into the auth function alone", () => {
+    const secrets = resourcesOfType("AWS::SecretsManager::Secret");
+    expect(secrets).toHaveLength(1);
+    const [secretId, secret] = secrets[0] ?? [];
+    expect(secret?.Properties?.GenerateSecretString).toMatchObject({
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+    });
+    const key = (
+      functionByEntry("functions/handlers/auth.ts")[1].Properties.Environment as {
+        Variables: Record<string, Json>;
+      }
+    ).Variables.SIGN_IN_STATE_KEY;
+    // A dynamic reference: the template names the secret, never the key.
+    expect(JSON.stringify(key)).toContain("{{resolve:secretsmanager:");
+    expect(JSON.stringify(key)).toContain(String(secretId));
+    const holders = resourcesOfType("AWS::Lambda::Function").filter(
+      ([, fn]) =>
+        (fn.Properties?.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables
+          ?.SIGN_IN_STATE_KEY,
+    );
+    expect(holders).toHaveLength(1);
+  });
+
   it("integrates every route with its handler through the Lambda proxy", () => {
     for (const m of methods) {
       expect(m.Integration).toMatchObject({ Type: "AWS_PROXY", IntegrationHttpMethod: "POST" });
@@ -1037,6 +1061,7 @@ describe("the functions", () => {
         "PUBLIC_BASE_URL",
         "SES_CONFIGURATION_SET",
         "SIGN_IN_PROVIDERS",
+        "SIGN_IN_STATE_KEY",
         "STATE_MACHINE_ARN",
         "TABLE_NAME",
       ].sort(),
@@ -1098,7 +1123,12 @@ describe("the functions", () => {
         "STATE_MACHINE_ARN",
         "TABLE_NAME",
       ],
-      "functions/handlers/auth.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
+      "functions/handlers/auth.ts": [
+        "PUBLIC_BASE_URL",
+        "SIGN_IN_PROVIDERS",
+        "SIGN_IN_STATE_KEY",
+        "TABLE_NAME",
+      ],
       "functions/handlers/access-log.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/list-letters.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
       "functions/handlers/postal-letter.ts": ["PUBLIC_BASE_URL", "SIGN_IN_PROVIDERS", "TABLE_NAME"],
