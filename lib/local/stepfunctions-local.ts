@@ -40,6 +40,7 @@ import {
   taskAttemptsFromJson,
   taskAttemptsToJson,
 } from "./execution-files";
+import { loopbackListenAddress } from "./ports";
 import { ClockInputError, parseAdvanceRequest, SimulatedClock } from "./simulated-clock";
 import { LOCAL_ACCOUNT_ID } from "./template";
 
@@ -1058,7 +1059,7 @@ export interface StepFunctionsLocalOptions {
   stateMachines: LocalStateMachineSpec[];
   invoke: LambdaInvoker;
   region: string;
-  /** Loopback by default. */
+  /** The host name of its URLs; default 127.0.0.1. It listens on loopback only ("localhost": 127.0.0.1). */
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -1246,7 +1247,7 @@ export async function startStepFunctionsLocal(
   });
 
   const host = options.host ?? "127.0.0.1";
-  await server.listen({ host, port: options.port ?? 0 });
+  await server.listen({ host: loopbackListenAddress(host), port: options.port ?? 0 });
   const address = server.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const endpoint = `http://${host}:${port}`;
