@@ -19,6 +19,7 @@ import { FristFunction, type FristFunctionProps, type FristResources } from "./f
 import type { Mailer } from "./mailer";
 import { nagPseudo } from "./nag";
 import type { ReferralStore } from "./referral-store";
+import { SignInStateKey } from "./sign-in-state-key";
 
 /** The stage every URL of Frist lives under. */
 export const API_STAGE = "prod";
@@ -225,6 +226,8 @@ export class ReferralApi extends Construct {
       clinicConfig: this.clinicConfig,
       publicBaseUrl: this.publicBaseUrl,
       signInProviders,
+      // The key that signs the cookie of a sign-in under way (nothing of it is stored).
+      signInStateKey: new SignInStateKey(this, "SignInStateKey").value,
       stateMachine,
     };
     // What each function uses (function-uses.ts): its variables and its grants, both. A staff page
@@ -384,8 +387,7 @@ export class ReferralApi extends Construct {
       helfoNotifications: fn("HelfoNotificationsFunction", {
         entry: "functions/handlers/helfo-notifications.ts",
         description:
-          "Frist API: GET /helfo-notifications (fristbrudd to report, JSON or CSV; changes nothing)",
-        // Declared as a staff page already: the route moves from IAM to a signed-in lead.
+          "Frist API: GET /helfo-notifications (fristbrudd to report; a clerk's or lead's page, JSON or CSV; each read access-logged)",
         uses: { table: { query: ["helfo"] }, signIn: "route" },
       }),
       helfoReported: fn("HelfoReportedFunction", {
@@ -409,12 +411,11 @@ export class ReferralApi extends Construct {
     const startOfCare = referral
       .addResource("start-of-care")
       .addMethod("POST", integrate(fns.recordStartOfCare), open);
-    // The Helfo notifications identify patients: IAM auth for the export. The lead marks one
-    // reported with a staff session (the function checks it and the role), not IAM.
-    const helfo = this.api.root.addResource("helfo-notifications", {
-      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
-    });
-    helfo.addMethod("GET", integrate(fns.helfoNotifications));
+    // The Helfo notifications identify patients: a signed-in clerk or lead reads them, each read
+    // access-logged, and the lead marks one reported; a staff session (the function checks it and
+    // the role), not IAM, so no portal's credentials read them.
+    const helfo = this.api.root.addResource("helfo-notifications");
+    const helfoList = helfo.addMethod("GET", integrate(fns.helfoNotifications), open);
     const helfoReported = helfo
       .addResource("{referralId}")
       .addResource("reported")
@@ -457,6 +458,7 @@ export class ReferralApi extends Construct {
       // Statistics for signed-in operations staff and the lead (the function checks the role).
       this.api.root.addResource("statistics").addMethod("GET", integrate(fns.statistics), open),
       startOfCare,
+      helfoList,
       helfoReported,
       ...postalMethods,
       // A referral for signed-in assessors and the lead (GET /referrals/{id} stays the portals').

@@ -19,6 +19,7 @@ import {
   LOCAL_ACCOUNT_ID,
   type LocalPortal,
 } from "./portal-signing";
+import { loopbackListenAddress } from "./ports";
 import type { ApiRoute } from "./template";
 
 /** API Gateway's hard payload limit. */
@@ -260,7 +261,7 @@ export interface ApiLocalOptions {
   invoke: (functionLogicalId: string, event: APIGatewayProxyEvent) => Promise<unknown>;
   /** Default 3000; 0 picks a free port. */
   port?: number;
-  /** Default "localhost" (IPv4 and IPv6 loopback). */
+  /** The host name of its URLs; default "localhost". It listens on 127.0.0.1 (loopback only). */
   host?: string;
   /** The stage name in requestContext; default "prod". */
   stage?: string;
@@ -427,12 +428,12 @@ export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal>
   });
 
   const host = options.host ?? "localhost";
-  await server.listen({ host, port: options.port ?? 3000 });
+  await server.listen({ host: loopbackListenAddress(host), port: options.port ?? 3000 });
   const address = server.server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 3000);
   let stopped: Promise<void> | undefined;
   return {
-    url: `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`,
+    url: `http://${host}:${port}`,
     port,
     stop() {
       stopped ??= server.close();

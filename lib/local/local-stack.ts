@@ -13,6 +13,7 @@
  * module scope) are imported once per process, so a stack restarted in the same process reuses the
  * previous ports when they are free.
  */
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -26,6 +27,7 @@ import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/re
 import { RECIPIENT_CLAIMS, type SessionStore } from "../../functions/domain/session";
 import { createFristApp } from "../app";
 import { staffAccountsOf } from "../config";
+import { SIGN_IN_STATE_KEY_CONTEXT } from "../constructs/sign-in-state-key";
 import { type ApiLocal, startApiLocal } from "./api-local";
 import { counters } from "./counters";
 import {
@@ -244,7 +246,8 @@ function readApp(context: Record<string, unknown> | undefined) {
   const { app, stack } = createFristApp({
     bundling: false,
     validateTemplate: false,
-    ...(context ? { context } : {}),
+    // A fresh key for the sign-in state cookie at every start (on AWS: a Secrets Manager secret).
+    context: { [SIGN_IN_STATE_KEY_CONTEXT]: randomBytes(32).toString("base64url"), ...context },
   });
   const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   const region =
