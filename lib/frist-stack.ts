@@ -103,6 +103,10 @@ export class FristStack extends Stack {
       description: "The referral workflow; execution name = referral id",
       value: this.workflow.stateMachine.stateMachineArn,
     });
+    new CfnOutput(this, "PortalPolicyArn", {
+      description: "Attach to each referral portal's own role or user: execute-api:Invoke on /referrals only",
+      value: this.api.portalPolicy.managedPolicyArn,
+    });
     new CfnOutput(this, "TableName", {
       description: "The referral table",
       value: this.store.tableName,

@@ -1,6 +1,6 @@
 /**
- * Sessions and sign-ins under way in the referral table. The item key is a SHA-256 of the session id
- * (or sign-in state), so whoever reads the table cannot take over a session; DynamoDB's TTL
+ * Sessions in the referral table (a sign-in under way is a signed cookie, not an item). The item key
+ * is a SHA-256 of the session id, so whoever reads the table cannot take over a session; DynamoDB's TTL
  * (`expiresAtEpoch`) removes items after they end, and reads check the expiry themselves because
  * TTL deletion may lag by hours.
  */
@@ -12,19 +12,18 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { PENDING_SIGN_IN_MS, type PendingSignIn, type Session, type SessionStore } from "../domain/session";
+import type { Session, SessionStore } from "../domain/session";
 import { dynamoDocumentClient } from "./clients";
 import { requireEnv } from "./env";
 
 /**
- * The table's TTL attribute (epoch seconds), set on sessions, sign-ins under way and staff email
+ * The table's TTL attribute (epoch seconds), set on sessions and staff email
  * claims (dynamo-referral-store.ts) only.
  */
 export const TTL_ATTRIBUTE = "expiresAtEpoch";
 
 const hash = (value: string) => createHash("sha256").update(value).digest("base64url");
 const sessionKey = (id: string) => ({ pk: `SESSION#${hash(id)}`, sk: "SESSION" });
-const pendingKey = (state: string) => ({ pk: `SIGNIN#${hash(state)}`, sk: "SIGNIN" });
 const epoch = (iso: string) => Math.ceil(Date.parse(iso) / 1000);
 
 export class DynamoSessionStore implements SessionStore {
@@ -74,24 +73,6 @@ export class DynamoSessionStore implements SessionStore {
 
   async delete(sessionId: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: sessionKey(sessionId) }));
-  }
-
-  async savePendingSignIn(state: string, pending: PendingSignIn): Promise<void> {
-    const expiresAt = new Date(Date.parse(pending.createdAt) + PENDING_SIGN_IN_MS).toISOString();
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...pendingKey(state), pending, expiresAt, [TTL_ATTRIBUTE]: epoch(expiresAt) },
-      }),
-    );
-  }
-
-  async takePendingSignIn(state: string): Promise<PendingSignIn | undefined> {
-    const { Attributes } = await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: pendingKey(state), ReturnValues: "ALL_OLD" }),
-    );
-    if (!Attributes || Date.parse(String(Attributes.expiresAt)) <= Date.now()) return undefined;
-    return Attributes.pending as PendingSignIn;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The API handlers' one wrapper ({@link apiRoute}: media types, body, errors) and its helpers for
  * API Gateway proxy events: header lookup, JSON and HTML answers. HTML answers carry headers that
- * keep staff pages (which show health data) out of caches and frames.
+ * keep staff pages (which show health data) out of caches and frames; every answer to a request
+ * that came over https carries HSTS.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { accessEventOf } from "../domain/access-log";
@@ -195,7 +196,41 @@ interface RouteShell {
   failure: (error: unknown) => APIGatewayProxyResult;
 }
 
+/** HSTS: a year, subdomains included (the API's own host; a custom domain's too). */
+export const STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains";
+
+/** Whether the request reached API Gateway over https (its `X-Forwarded-Proto`; the first hop's). */
+export function cameOverHttps(event: Pick<APIGatewayProxyEvent, "headers">): boolean {
+  return (header(event, "x-forwarded-proto") ?? "").split(",")[0]?.trim().toLowerCase() === "https";
+}
+
+/**
+ * `answer` with Strict-Transport-Security when the request came over https, so a browser that has
+ * been here once never again opens a staff page or a letter over plain http. Not on plain-http
+ * answers (the local runtime): there the header means nothing, and a browser ignores it.
+ */
+export function withTransportSecurity(
+  event: Pick<APIGatewayProxyEvent, "headers">,
+  answer: APIGatewayProxyResult,
+): APIGatewayProxyResult {
+  if (!cameOverHttps(event)) return answer;
+  return {
+    ...answer,
+    headers: { ...answer.headers, "strict-transport-security": STRICT_TRANSPORT_SECURITY },
+  };
+}
+
 function routeWith(
+  options: RouteOptions,
+  handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
+  shell: RouteShell,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const answer = answerWith(options, handle, shell);
+  // Every answer of every route passes here: the handler's, a refusal, a failure.
+  return async (event) => withTransportSecurity(event, await answer(event));
+}
+
+function answerWith(
   options: RouteOptions,
   handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
   shell: RouteShell,
@@ -267,7 +302,11 @@ async function admit(
     typeof access.audiences === "function" ? await access.audiences(event) : (access.audiences ?? ["staff"]);
   const session = await resolveSession(deps.signIn, event);
   if (!session || !audiences.includes(session.principal.kind)) {
-    if (event.httpMethod === "GET" || event.httpMethod === "HEAD") {
+    // A signed request (a portal's SigV4 Authorization) is a program, not a browser to send to
+    // sign-in: it gets the 401 below.
+    const browserRead =
+      (event.httpMethod === "GET" || event.httpMethod === "HEAD") && !header(event, "authorization");
+    if (browserRead) {
       return {
         statusCode: 303,
         headers: {

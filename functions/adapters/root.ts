@@ -33,6 +33,7 @@ import { worklistFromEnv } from "./dynamo-worklist";
 import { clinicConfigFromEnv, requireEnv } from "./env";
 import { powertoolsMetrics } from "./metrics";
 import { type SignInDeps, signInProvidersSchema } from "./sign-in";
+import { stateKeyFromEnv } from "./sign-in-state";
 import {
   executionsFromEnv,
   mailerFromEnv,
@@ -127,6 +128,12 @@ export const signIn: Provider<"signIn", SignInDeps> = {
     providers: signInProvidersSchema.parse(JSON.parse(requireEnv("SIGN_IN_PROVIDERS")), { jitless: true }),
     publicBaseUrl: dependency(publicBaseUrl),
   }),
+};
+
+/** SIGN_IN_STATE_KEY: signs the cookie of a sign-in under way (the auth function only). */
+export const signInStateKey: Provider<"signInStateKey", Buffer> = {
+  name: "signInStateKey",
+  build: () => stateKeyFromEnv(process.env.SIGN_IN_STATE_KEY),
 };
 
 export const accessLog: Provider<"accessLog", AccessLog> = {

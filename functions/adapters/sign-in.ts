@@ -3,7 +3,8 @@
  * and locally: only the issuers differ (SIGN_IN_PROVIDERS: Cognito for staff, ID-porten-style for
  * patients, HelseID-style for health personnel; locally all three are the local provider). The
  * browser holds a random session id in an HttpOnly, SameSite=Lax cookie (Secure on https); the
- * session itself is in DynamoDB.
+ * session itself is in DynamoDB. A sign-in under way is in a signed cookie only (sign-in-state.ts):
+ * starting one writes nothing to the table.
  *
  * Sign-in and session times run on the real clock, not the simulated one: ID tokens, cookies and
  * idle limits are about the person at the keyboard, not about the referral's legal clock.
@@ -13,6 +14,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import * as oidc from "openid-client";
 import * as z from "zod";
 import {
+  PENDING_SIGN_IN_MS,
   type PendingSignIn,
   type Principal,
   principalFromClaims,
@@ -27,6 +29,7 @@ import {
   sessionLive,
 } from "../domain/session";
 import { header } from "./http";
+import { type OpenFailure, openSignIn, sealSignIn } from "./sign-in-state";
 
 export { SESSION_COOKIE };
 export const SIGN_IN_COOKIE = "frist_signin";
@@ -57,6 +60,11 @@ export interface SignInDeps {
   /** PUBLIC_BASE_URL, e.g. https://abc.execute-api.eu-north-1.amazonaws.com/prod */
   publicBaseUrl: string;
   now?: () => Date;
+}
+
+/** What starting and finishing a sign-in need beside {@link SignInDeps}: the key that signs its state cookie. */
+export interface SignInFlowDeps extends SignInDeps {
+  stateKey: Buffer;
 }
 
 /** A signed-in request's session, with its id (for sign-out). */
@@ -146,11 +154,12 @@ export function audienceOf(value: unknown): SignInAudience {
 }
 
 /**
- * Starts a sign-in: remembers the PKCE verifier, nonce and return path under a random state (and
- * binds it to this browser with a short cookie), and answers where to send the browser.
+ * Starts a sign-in: seals the PKCE verifier, nonce and return path with a random state into a
+ * signed, 10-minute cookie (which binds the sign-in to this browser), and answers where to send the
+ * browser. Nothing is stored: an anonymous call costs a signature, not a write.
  */
 export async function beginSignIn(
-  deps: SignInDeps,
+  deps: SignInFlowDeps,
   audience: SignInAudience,
   returnTo: string,
 ): Promise<{ location: string; setCookie: string } | undefined> {
@@ -165,7 +174,6 @@ export async function beginSignIn(
     returnTo: safeReturnPath(returnTo),
     createdAt: (deps.now?.() ?? new Date()).toISOString(),
   };
-  await deps.sessions.savePendingSignIn(state, pending);
   const location = oidc.buildAuthorizationUrl(configuration, {
     redirect_uri: callbackUrl(deps.publicBaseUrl),
     scope: provider.scope ?? DEFAULT_SCOPE,
@@ -177,19 +185,35 @@ export async function beginSignIn(
     // Always ask who it is: a shared clinic computer must not carry the last person's sign-in.
     prompt: "login",
   });
-  return { location: location.href, setCookie: cookie(deps.publicBaseUrl, SIGN_IN_COOKIE, state, 600) };
+  const sealed = sealSignIn(deps.stateKey, { ...pending, state });
+  return {
+    location: location.href,
+    setCookie: cookie(deps.publicBaseUrl, SIGN_IN_COOKIE, sealed, PENDING_SIGN_IN_MS / 1000),
+  };
 }
 
 /** Why a callback did not sign anyone in. */
-export type SignInFailure = "no-sign-in-under-way" | "not-recognised" | "provider-refused";
+export type SignInFailure =
+  | "no-sign-in-under-way"
+  | "sign-in-expired"
+  | "sign-in-forged"
+  | "not-recognised"
+  | "provider-refused";
+
+const OPEN_FAILURES: Record<OpenFailure, SignInFailure> = {
+  missing: "no-sign-in-under-way",
+  expired: "sign-in-expired",
+  forged: "sign-in-forged",
+};
 
 /**
- * Finishes a sign-in at the callback: the state must match this browser's sign-in cookie and a
- * sign-in under way (used once), the code is exchanged with the PKCE verifier, the ID token's nonce
- * checked; the claims become a session.
+ * Finishes a sign-in at the callback: this browser's sign-in cookie must carry this function's
+ * signature, be at most 10 minutes old and name the state the provider returned; the code is
+ * exchanged with the PKCE verifier, the ID token's nonce checked; the claims become a session. The
+ * cookie is cleared whatever the outcome, and the provider accepts a code once.
  */
 export async function finishSignIn(
-  deps: SignInDeps,
+  deps: SignInFlowDeps,
   event: Pick<APIGatewayProxyEvent, "headers" | "multiValueHeaders" | "queryStringParameters">,
 ): Promise<
   | { ok: true; principal: Principal; returnTo: string; setCookies: string[] }
@@ -198,12 +222,13 @@ export async function finishSignIn(
   const clear = [cookie(deps.publicBaseUrl, SIGN_IN_COOKIE, "", 0)];
   const query = event.queryStringParameters ?? {};
   const state = query.state ?? "";
-  if (!state || cookiesOf(event).get(SIGN_IN_COOKIE) !== state) {
+  const opened = openSignIn(deps.stateKey, cookiesOf(event).get(SIGN_IN_COOKIE), deps.now?.() ?? new Date());
+  if (!opened.ok) return { ok: false, reason: OPEN_FAILURES[opened.reason], setCookies: clear };
+  const pending = opened.pending;
+  if (!state || pending.state !== state)
     return { ok: false, reason: "no-sign-in-under-way", setCookies: clear };
-  }
-  const pending = await deps.sessions.takePendingSignIn(state);
-  const provider = pending && deps.providers[pending.audience];
-  if (!pending || !provider) return { ok: false, reason: "no-sign-in-under-way", setCookies: clear };
+  const provider = deps.providers[pending.audience];
+  if (!provider) return { ok: false, reason: "no-sign-in-under-way", setCookies: clear };
   if (query.error) return { ok: false, reason: "provider-refused", setCookies: clear };
 
   const configuration = await configurationOf(provider);
@@ -247,7 +272,7 @@ export async function finishSignIn(
   return {
     ok: true,
     principal,
-    returnTo: pending.returnTo,
+    returnTo: safeReturnPath(pending.returnTo),
     setCookies: [...clear, cookie(deps.publicBaseUrl, SESSION_COOKIE, sessionId, 10 * 60 * 60)],
   };
 }

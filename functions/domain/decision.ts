@@ -8,6 +8,7 @@
 import * as z from "zod";
 import type { IsoDate } from "./calendar";
 import { addDays, CARE_FORMS, type CareForm, MAX_DEADLINE_DAYS } from "./decision-labels";
+import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
 import { compact, formatIssues, type Issue } from "./validation";
 
 // The forms of care, the outcome names, the deadline bound and addDays are in decision-labels.ts,
@@ -44,6 +45,8 @@ const MESSAGES = {
   question: "Skriv hva du vil spørre henviser om",
   assessedBy: "Oppgi HPR-nummer eller ansatt-ID (høyst 64 tegn)",
   tooLong: "Teksten er for lang",
+  justificationTooShort: tooShortReasonMessage("Begrunnelsen"),
+  adviceTooShort: tooShortReasonMessage("Rådet om videre oppfølging"),
 } as const;
 
 const requiredText = (max: number, message: string) =>
@@ -116,11 +119,17 @@ function buildDecisionSchema(window?: DeadlineWindow) {
       }
     });
 
+  // A submitted reason must say something (reason-text.ts); one stored before that rule is read as it is.
+  const reason = (max: number, missing: string, tooShort: string) =>
+    window
+      ? requiredText(max, missing).refine((value) => value === "" || isMeaningfulReason(value), tooShort)
+      : requiredText(max, missing);
+
   const refused = z.object({
     outcome: z.literal("refused"),
-    justification: requiredText(20_000, MESSAGES.justification),
+    justification: reason(20_000, MESSAGES.justification, MESSAGES.justificationTooShort),
     /** Advice for further care in primary care: every refusal carries it. */
-    advice: requiredText(20_000, MESSAGES.advice),
+    advice: reason(20_000, MESSAGES.advice, MESSAGES.adviceTooShort),
     assessedBy,
   });
 
@@ -135,7 +144,7 @@ function buildDecisionSchema(window?: DeadlineWindow) {
         .max(300, MESSAGES.tooLong)
         .transform((value) => (value === "" ? undefined : value))
         .optional(),
-      justification: requiredText(20_000, MESSAGES.justification),
+      justification: reason(20_000, MESSAGES.justification, MESSAGES.justificationTooShort),
       assessedBy,
     })
     .superRefine((value, ctx) => {

@@ -14,11 +14,10 @@ import { csrfTokenMatches } from "./csrf";
 import { isUnavailable } from "./errors";
 import type { Clock, ReferralStore, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
+import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
 import type { PriorityChange } from "./records";
 import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
-/** A visible character: a reason of only spaces or dots says nothing. */
-const VISIBLE = /[\p{L}\p{N}]/u;
 /** Control and bidirectional override characters (as the referral's free text refuses them). */
 const FORBIDDEN = /(?![\t\n\r])\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u;
 
@@ -34,7 +33,11 @@ export const priorityChangeSchema = /* @__PURE__ */ builtOnFirstUse(() =>
       .refine((value) => value.isWellFormed() && !FORBIDDEN.test(value), {
         message: "must not contain control or bidirectional override characters",
       })
-      .refine((value) => VISIBLE.test(value), "must say why the priority changes")
+      // An empty reason has its own message (min above); any other must say something (reason-text.ts).
+      .refine(
+        (value) => value === "" || isMeaningfulReason(value),
+        tooShortReasonMessage("Begrunnelsen for endret prioritet"),
+      )
       .transform((value) => value.normalize("NFC")),
   }),
 );

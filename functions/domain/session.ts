@@ -140,7 +140,10 @@ export function actorIdOf(principal: Principal): string {
   }
 }
 
-/** A sign-in under way: what the callback checks the provider's answer against. Lives 10 minutes. */
+/**
+ * A sign-in under way: what the callback checks the provider's answer against. Lives 10 minutes, in
+ * a signed cookie of the browser that started it (adapters/sign-in-state.ts), never in the table.
+ */
 export interface PendingSignIn {
   audience: SignInAudience;
   codeVerifier: string;
@@ -151,7 +154,7 @@ export interface PendingSignIn {
 
 export const PENDING_SIGN_IN_MS = 10 * 60_000;
 
-/** Where sessions and sign-ins under way are kept (DynamoDB, with a TTL). */
+/** Where sessions are kept (DynamoDB, with a TTL). */
 export interface SessionStore {
   create(sessionId: string, session: Session): Promise<void>;
   get(sessionId: string): Promise<Session | undefined>;
@@ -159,9 +162,6 @@ export interface SessionStore {
   touch(sessionId: string, change: { lastSeenAt: string; expiresAt: string }): Promise<void>;
   /** Ends the session (sign-out): its id no longer opens anything. */
   delete(sessionId: string): Promise<void>;
-  savePendingSignIn(state: string, pending: PendingSignIn): Promise<void>;
-  /** Returns the sign-in under way and removes it, in one step: a callback can be used once. */
-  takePendingSignIn(state: string): Promise<PendingSignIn | undefined>;
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { apiRoute, html } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { dependencies, signIn } from "../adapters/root";
+import { dependencies, signIn, signInStateKey } from "../adapters/root";
 import {
   audienceOf,
   beginSignIn,
@@ -22,11 +22,16 @@ import { SIGNED_IN_PATH, type SignInAudience } from "../domain/session";
 import { renderMessagePage } from "../views/message-pages";
 import { renderSessionPage } from "../views/sign-in-pages";
 
-const deps = dependencies(signIn);
+const deps = dependencies(signIn, signInStateKey);
+/** Starting and finishing a sign-in: the sessions and providers, and the key of the state cookie. */
+const flow = { ...deps.signIn, stateKey: deps.signInStateKey };
 
 const FAILURES: Record<SignInFailure, string> = {
   "no-sign-in-under-way":
     "Innloggingen ble ikke fullført i tide, eller den ble startet i en annen nettleser. Prøv igjen.",
+  "sign-in-expired": "Innloggingen tok mer enn 10 minutter og er utløpt. Start innloggingen på nytt.",
+  "sign-in-forged":
+    "Innloggingen kunne ikke bekreftes (ugyldig innloggingsinformasjon). Start innloggingen på nytt.",
   "not-recognised": "Identiteten fra innloggingen gir ikke tilgang til Frist.",
   "provider-refused": "Innloggingstjenesten avviste innloggingen. Prøv igjen.",
 };
@@ -60,7 +65,7 @@ export const handler = apiRoute(
       case "GET /auth/login": {
         const query = event.queryStringParameters ?? {};
         const audience: SignInAudience = audienceOf(query.audience);
-        const started = await beginSignIn(deps.signIn, audience, query.returnTo ?? SIGNED_IN_PATH);
+        const started = await beginSignIn(flow, audience, query.returnTo ?? SIGNED_IN_PATH);
         if (!started) {
           return html(
             404,
@@ -73,7 +78,7 @@ export const handler = apiRoute(
         return seeOther(started.location, [started.setCookie]);
       }
       case "GET /auth/callback": {
-        const result = await finishSignIn(deps.signIn, event);
+        const result = await finishSignIn(flow, event);
         if (!result.ok) {
           logger.warn("sign-in failed", { reason: result.reason });
           return withCookies(

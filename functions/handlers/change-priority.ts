@@ -5,15 +5,15 @@
  */
 import { apiRoute, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { calendar, clock, config, dependencies, store, workflow } from "../adapters/root";
+import { accessLog, calendar, clock, config, dependencies, store, workflow } from "../adapters/root";
 import { osloDate } from "../domain/calendar";
 import { changePriority } from "../domain/priority";
 import { PRIORITY_LABELS } from "../domain/referral-labels";
 import { renderMessagePage } from "../views/message-pages";
-import { readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
+import { logTaskPageShownAgain, readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
 import { taskPageHtml } from "./task-page-view";
 
-const deps = dependencies(store, workflow, config, clock, calendar);
+const deps = dependencies(store, workflow, config, clock, calendar, accessLog);
 
 export const handler = apiRoute(
   taskFormRoute(deps.store, { name: "changing the priority", maxBodyBytes: 16 * 1024 }),
@@ -30,6 +30,7 @@ export const handler = apiRoute(
         return taskRefusalAnswer(result, post);
       case "invalid":
         if (!fromForm) return json(400, { error: "validation_failed", issues: result.issues });
+        await logTaskPageShownAgain(deps, request, result.view.referral.referralId);
         return html(
           400,
           taskPageHtml(

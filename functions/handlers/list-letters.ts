@@ -5,11 +5,15 @@
  * anti-forgery token for a script that then marks letters sent.
  */
 import { apiRoute, header, html, json, validationFailed } from "../adapters/http";
-import { dependencies, postalQueue } from "../adapters/root";
+import { accessLog, clock, dependencies, postalQueue } from "../adapters/root";
+import { accessEventOf } from "../domain/access-log";
 import { InvalidPostalCursor, parsePostalQuery } from "../domain/postal";
 import { renderPostalListPage } from "../views/postal-pages";
 
-const deps = dependencies(postalQueue);
+const deps = dependencies(postalQueue, accessLog, clock);
+
+/** What a read of the postal list (names, addresses) is called in the access log. */
+export const POSTAL_LIST_VIEW = "postal-list";
 
 /** True when the caller asked for a page (a browser's Accept names text/html). */
 const wantsPage = (accept: string | undefined) => (accept ?? "").toLowerCase().includes("text/html");
@@ -26,6 +30,14 @@ export const handler = apiRoute(
     const list = await deps.postalQueue.page(query.value).catch((error: unknown) => {
       throw error instanceof InvalidPostalCursor ? validationFailed("cursor", error.message) : error;
     });
+    // The list names recipients and the patient's address: logged per referral before it is shown.
+    const at = deps.clock.now();
+    const referralIds = [...new Set(list.letters.map((letter) => letter.referralId))];
+    await Promise.all(
+      referralIds.map((referralId) =>
+        deps.accessLog.record(accessEventOf(session.principal, { referralId, what: POSTAL_LIST_VIEW, at })),
+      ),
+    );
     if (!page) return json(200, { ...list, csrfToken: session.csrfToken });
     return html(
       200,

@@ -9,6 +9,7 @@
 import { apiRoute, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import {
+  accessLog,
   calendar,
   clock,
   config,
@@ -26,10 +27,10 @@ import {
   renderInformationRequestedPage,
   renderInformationRequestOpenPage,
 } from "../views/message-pages";
-import { readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
+import { logTaskPageShownAgain, readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
 import { taskPageHtml } from "./task-page-view";
 
-const deps = dependencies(store, workflow, mailer, config, clock, calendar, publicBaseUrl);
+const deps = dependencies(store, workflow, mailer, config, clock, calendar, publicBaseUrl, accessLog);
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a rejected form shows back: the submitted values, never the anti-forgery token. */
@@ -68,6 +69,7 @@ export const handler = apiRoute(
             { "retry-after": "5" },
           );
         }
+        await logTaskPageShownAgain(deps, request, result.view.referral.referralId);
         return html(
           503,
           taskPageHtml(result.view, pageContext, {
@@ -79,6 +81,7 @@ export const handler = apiRoute(
       }
       case "invalid": {
         if (!fromForm) return json(400, { error: "validation_failed", issues: result.issues });
+        await logTaskPageShownAgain(deps, request, result.view.referral.referralId);
         return html(
           400,
           taskPageHtml(result.view, pageContext, {

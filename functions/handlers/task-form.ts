@@ -6,11 +6,12 @@
  */
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { type ApiRequest, header, html, json, type RouteOptions } from "../adapters/http";
+import { type AccessLog, accessEventOf } from "../domain/access-log";
 import { originAllowed } from "../domain/csrf";
 import type { ReferralStore } from "../domain/ports";
 import { authorOf } from "../domain/session";
 import { renderFormExpiredPage, renderTaskGonePage } from "../views/message-pages";
-import { referralOfTask, taskLinks } from "./task-page-view";
+import { referralOfTask, TASK_PAGE_VIEW, taskLinks } from "./task-page-view";
 
 /** The route options of a task form: `name` for the failure log, `maxBodyBytes` for the form's size. */
 export function taskFormRoute(
@@ -64,6 +65,23 @@ export function readTaskFormPost(
     body,
     csrfToken: request.fromForm ? body.csrfToken : header(request.event, "x-csrf-token"),
   };
+}
+
+/**
+ * Records that the signed-in person is shown the task page again (a form's answer with its errors):
+ * the page holds the whole referral, so it is a read like GET /tasks/{taskId}. Call it before
+ * rendering: a read that cannot be logged is not shown.
+ */
+export async function logTaskPageShownAgain(
+  deps: { accessLog: AccessLog; clock: { now(): Date } },
+  request: Pick<ApiRequest, "session">,
+  referralId: string,
+): Promise<void> {
+  const principal = request.session?.principal;
+  if (!principal) throw new Error("a staff route without a session");
+  await deps.accessLog.record(
+    accessEventOf(principal, { referralId, what: TASK_PAGE_VIEW, at: deps.clock.now() }),
+  );
 }
 
 /** Why a task form recorded nothing before reading the form: no such task, it is done, or a forgery. */

@@ -9,6 +9,9 @@ import type { ReferralSubmission } from "../domain/referral";
 import { awaitsSecondaryConfirmation } from "../domain/secondary";
 import { renderTaskPage } from "../views/staff-pages";
 
+/** What a view of the task page (and of its forms' answers that show it again) is called in the access log. */
+export const TASK_PAGE_VIEW = "task-page";
+
 /** The referral a task link is about (for the access log of a refused attempt). */
 export async function referralOfTask(
   store: Pick<ReferralStore, "findTask">,

@@ -9,7 +9,7 @@ import { viewTask } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
 import { authorOf } from "../domain/session";
 import { renderTaskGonePage } from "../views/message-pages";
-import { referralOfTask, taskPageHtml } from "./task-page-view";
+import { referralOfTask, TASK_PAGE_VIEW, taskPageHtml } from "./task-page-view";
 
 const deps = dependencies(store, clock, calendar, config, accessLog);
 
@@ -35,7 +35,7 @@ export const handler = apiRoute(
         await deps.accessLog.record(
           accessEventOf(principal, {
             referralId: view.referral.referralId,
-            what: "task-page",
+            what: TASK_PAGE_VIEW,
             at: deps.clock.now(),
           }),
         );

@@ -104,6 +104,8 @@ export interface FristResources {
   readonly publicBaseUrl?: string;
   /** SIGN_IN_PROVIDERS: the OpenID issuers of staff and letter recipients, as JSON. */
   readonly signInProviders?: string;
+  /** SIGN_IN_STATE_KEY: the key of the sign-in state cookie (the sign-in flow only). */
+  readonly signInStateKey?: string;
   readonly stateMachine?: StateMachine;
 }
 
@@ -252,6 +254,7 @@ function environmentOf(id: string, uses: FunctionUses, resources: FristResources
     CLINIC_CONFIG: () => required(id, "CLINIC_CONFIG", resources.clinicConfig),
     PUBLIC_BASE_URL: () => required(id, "PUBLIC_BASE_URL", resources.publicBaseUrl),
     SIGN_IN_PROVIDERS: () => required(id, "sign-in", resources.signInProviders),
+    SIGN_IN_STATE_KEY: () => required(id, "the sign-in state key", resources.signInStateKey),
     MAIL_FROM: () => required(id, "the mailer", resources.mailer).environment.MAIL_FROM as string,
     SES_CONFIGURATION_SET: () =>
       required(id, "the mailer", resources.mailer).environment.SES_CONFIGURATION_SET as string,

@@ -38,7 +38,7 @@ export interface TableUse {
  * How a function uses sign-in. `route`: a route that admits signed-in people only (functions/adapters/
  * http.ts `access`): it reads the session and writes its last use, and logs a refused attempt to the
  * access log. `flow`: the sign-in itself (functions/handlers/auth.ts): it also creates and deletes
- * sessions and sign-ins under way.
+ * sessions, and signs the cookie of a sign-in under way (SIGN_IN_STATE_KEY).
  */
 export type SignInUse = "route" | "flow";
 
@@ -80,12 +80,7 @@ type ItemCall = keyof typeof TABLE_ACTIONS;
 /** What each {@link SignInUse} adds to the table use. */
 const SIGN_IN_TABLE_USE: Record<SignInUse, TableUse> = {
   route: { get: ["session"], update: ["session"], put: ["access"] },
-  flow: {
-    get: ["session"],
-    update: ["session"],
-    put: ["session", "signIn"],
-    delete: ["session", "signIn"],
-  },
+  flow: { get: ["session"], update: ["session"], put: ["session"], delete: ["session"] },
 };
 
 /** The table use of a function, its sign-in's records included (undefined: no table at all). */
@@ -138,6 +133,8 @@ export function environmentNamesOf(uses: FunctionUses): string[] {
   if (uses.clinicConfig) names.add("CLINIC_CONFIG");
   if (uses.publicBaseUrl || uses.signIn) names.add("PUBLIC_BASE_URL");
   if (uses.signIn) names.add("SIGN_IN_PROVIDERS");
+  // The flow keeps a sign-in under way in a signed cookie, not in the table.
+  if (uses.signIn === "flow") names.add("SIGN_IN_STATE_KEY");
   if (uses.mailer) for (const name of ["MAIL_FROM", "SES_CONFIGURATION_SET"]) names.add(name);
   if ((uses.workflow?.length ?? 0) > 0) names.add("STATE_MACHINE_ARN");
   return [...names].sort();

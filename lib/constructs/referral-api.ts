@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { type CfnElement, type CfnResource, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -10,16 +10,22 @@ import {
   type Resource,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
+import { ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { ApiFirewall } from "./api-firewall";
 import { FristFunction, type FristFunctionProps, type FristResources } from "./frist-function";
 import type { Mailer } from "./mailer";
+import { nagPseudo } from "./nag";
 import type { ReferralStore } from "./referral-store";
+import { SignInStateKey } from "./sign-in-state-key";
 
 /** The stage every URL of Frist lives under. */
 export const API_STAGE = "prod";
+
+/** Metadata key on the portals' managed policy, by which the local runtime finds it. */
+export const PORTAL_POLICY_METADATA_KEY = "frist:portalPolicy";
 
 /** Props of the ReferralApi. */
 export interface ReferralApiProps {
@@ -98,6 +104,8 @@ export class ReferralApi extends Construct {
   public readonly accessLogGroup: LogGroup;
   /** AWS WAF in front of the stage. */
   public readonly firewall: ApiFirewall;
+  /** What a portal may invoke: attach it to each portal's role or user (stack output PortalPolicyArn). */
+  public readonly portalPolicy: ManagedPolicy;
   /** The `/referrals` resource (IAM auth by default for every method below it). */
   public readonly referrals: Resource;
   private readonly store: ReferralStore;
@@ -159,6 +167,30 @@ export class ReferralApi extends Construct {
     this.referrals = this.api.root.addResource("referrals", {
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
     });
+    this.portalPolicy = new ManagedPolicy(this, "PortalInvokePolicy", {
+      description:
+        "Frist: what a referral portal may call (attach to each portal's own role or user): the /referrals routes, nothing else",
+      statements: [
+        new PolicyStatement({
+          actions: ["execute-api:Invoke"],
+          // Methods named: a `*` in the method's place would match across the slash, so
+          // `*/referrals/*` would also allow `GET/staff/referrals/…`.
+          resources: [
+            this.api.arnForExecuteApi("GET", "/referrals", API_STAGE),
+            this.api.arnForExecuteApi("POST", "/referrals", API_STAGE),
+            this.api.arnForExecuteApi("GET", "/referrals/*", API_STAGE),
+          ],
+        }),
+      ],
+    });
+    // The local runtime evaluates the local portals' signed requests against this policy.
+    (this.portalPolicy.node.defaultChild as CfnResource).addMetadata(PORTAL_POLICY_METADATA_KEY, true);
+    const apiId = `<${Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement)}>`;
+    Validations.of(this.portalPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:${nagPseudo(this, "Partition")}:execute-api:${nagPseudo(this, "Region")}:${nagPseudo(this, "AccountId")}:${apiId}/prod/GET/referrals/*]`,
+      reason:
+        "The wildcard is the referral id of GET /referrals/{referralId}: a portal reads its own referrals by id (the handler answers 404 for another portal's).",
+    });
     this.firewall = new ApiFirewall(this, "Firewall", { stage: this.api.deploymentStage });
     this.acknowledgeNagFindings();
   }
@@ -194,6 +226,8 @@ export class ReferralApi extends Construct {
       clinicConfig: this.clinicConfig,
       publicBaseUrl: this.publicBaseUrl,
       signInProviders,
+      // The key that signs the cookie of a sign-in under way (nothing of it is stored).
+      signInStateKey: new SignInStateKey(this, "SignInStateKey").value,
       stateMachine,
     };
     // What each function uses (function-uses.ts): its variables and its grants, both. A staff page
@@ -353,8 +387,7 @@ export class ReferralApi extends Construct {
       helfoNotifications: fn("HelfoNotificationsFunction", {
         entry: "functions/handlers/helfo-notifications.ts",
         description:
-          "Frist API: GET /helfo-notifications (fristbrudd to report, JSON or CSV; changes nothing)",
-        // Declared as a staff page already: the route moves from IAM to a signed-in lead.
+          "Frist API: GET /helfo-notifications (fristbrudd to report; a clerk's or lead's page, JSON or CSV; each read access-logged)",
         uses: { table: { query: ["helfo"] }, signIn: "route" },
       }),
       helfoReported: fn("HelfoReportedFunction", {
@@ -378,12 +411,11 @@ export class ReferralApi extends Construct {
     const startOfCare = referral
       .addResource("start-of-care")
       .addMethod("POST", integrate(fns.recordStartOfCare), open);
-    // The Helfo notifications identify patients: IAM auth for the export. The lead marks one
-    // reported with a staff session (the function checks it and the role), not IAM.
-    const helfo = this.api.root.addResource("helfo-notifications", {
-      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
-    });
-    helfo.addMethod("GET", integrate(fns.helfoNotifications));
+    // The Helfo notifications identify patients: a signed-in clerk or lead reads them, each read
+    // access-logged, and the lead marks one reported; a staff session (the function checks it and
+    // the role), not IAM, so no portal's credentials read them.
+    const helfo = this.api.root.addResource("helfo-notifications");
+    const helfoList = helfo.addMethod("GET", integrate(fns.helfoNotifications), open);
     const helfoReported = helfo
       .addResource("{referralId}")
       .addResource("reported")
@@ -426,6 +458,7 @@ export class ReferralApi extends Construct {
       // Statistics for signed-in operations staff and the lead (the function checks the role).
       this.api.root.addResource("statistics").addMethod("GET", integrate(fns.statistics), open),
       startOfCare,
+      helfoList,
       helfoReported,
       ...postalMethods,
       // A referral for signed-in assessors and the lead (GET /referrals/{id} stays the portals').

@@ -51,8 +51,6 @@ export const RECORD_FAMILIES = {
   statistics: ["STATISTICS#*"],
   /** A signed-in session (keyed by a hash of its id). */
   session: ["SESSION#*"],
-  /** A sign-in under way (keyed by a hash of its state). */
-  signIn: ["SIGNIN#*"],
   /** The access log of a referral (append only). */
   access: ["ACCESS#*"],
   /** The Helfo notifications (one partition). */

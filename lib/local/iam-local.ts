@@ -34,7 +34,13 @@ import {
 import { findFreePort } from "./ports";
 import { type CfnTemplate, LOCAL_ACCOUNT_ID, readStateMachines } from "./template";
 
-export { type FunctionPolicy, localAccessKeyId, readFunctionPolicies } from "./iam-policies";
+export {
+  createIamEvaluator,
+  type FunctionPolicy,
+  localAccessKeyId,
+  readFunctionPolicies,
+  readPortalPrincipal,
+} from "./iam-policies";
 export { readTableKeys, type TableKeys } from "./iam-requests";
 
 /** The services the gateway stands in front of. */

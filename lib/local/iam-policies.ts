@@ -97,6 +97,35 @@ export function readFunctionPolicies(
   return out;
 }
 
+/** Metadata key of the managed policy portals are given (lib/constructs/referral-api.ts). */
+const PORTAL_POLICY_METADATA_KEY = "frist:portalPolicy";
+
+/**
+ * A local portal as an IAM principal holding the template's portal policy (the managed policy an
+ * operator attaches to each portal's role or user on AWS), to evaluate its signed API requests.
+ * Without such a policy in the template, the portal may do nothing.
+ */
+export function readPortalPrincipal(
+  template: CfnTemplate,
+  options: ResolverOptions,
+  portal: { name: string; accessKeyId: string; arn: string },
+): FunctionPolicy {
+  const resolve = createResolver(template, options);
+  const documents = Object.values(template.Resources ?? {})
+    .filter((resource) => resource.Type === "AWS::IAM::ManagedPolicy")
+    .filter((resource) => resource.Metadata?.[PORTAL_POLICY_METADATA_KEY] === true)
+    .map((resource) => resolve(resource.Properties?.PolicyDocument) as PolicyDocument);
+  return {
+    functionLogicalId: portal.name,
+    roleLogicalId: portal.name,
+    roleArn: portal.arn,
+    principalArn: portal.arn,
+    accessKeyId: portal.accessKeyId,
+    documents,
+    unevaluatedManagedPolicies: [],
+  };
+}
+
 /** The condition keys a policy's statements test, lower case (IAM compares them case-insensitively). */
 function conditionKeysOf(documents: PolicyDocument[]): Set<string> {
   const keys = new Set<string>();

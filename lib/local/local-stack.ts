@@ -13,6 +13,7 @@
  * module scope) are imported once per process, so a stack restarted in the same process reuses the
  * previous ports when they are free.
  */
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -26,6 +27,7 @@ import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/re
 import { RECIPIENT_CLAIMS, type SessionStore } from "../../functions/domain/session";
 import { createFristApp } from "../app";
 import { staffAccountsOf } from "../config";
+import { SIGN_IN_STATE_KEY_CONTEXT } from "../constructs/sign-in-state-key";
 import { type ApiLocal, startApiLocal } from "./api-local";
 import { counters } from "./counters";
 import {
@@ -35,12 +37,25 @@ import {
   startDynamoDbLocal,
 } from "./dynamodb-local";
 import { readSavedClock, writeSavedClock } from "./execution-files";
-import { localAccessKeyId, type Refusal, readFunctionPolicies, startIamGateway } from "./iam-local";
+import {
+  createIamEvaluator,
+  localAccessKeyId,
+  type Refusal,
+  readFunctionPolicies,
+  readPortalPrincipal,
+  startIamGateway,
+} from "./iam-local";
 import { createLambdaRuntime, type FunctionEnvironment, lambdaEnvironment } from "./lambda-local";
 import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
 import { OPERATIONS_RETURN_PATH, type OperationsViewer, operationsAccess } from "./operations-access";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
-import { DEFAULT_LOCAL_PORTALS, type LocalPortal, validateLocalPortals } from "./portal-signing";
+import {
+  DEFAULT_LOCAL_PORTALS,
+  DEFAULT_PORTAL_NAME,
+  type LocalPortal,
+  localPortalArn,
+  validateLocalPortals,
+} from "./portal-signing";
 import { recoverySection } from "./recovery-section";
 import { startSchedules } from "./schedules";
 import { type SesLocal, startSesLocal } from "./ses-local";
@@ -231,7 +246,8 @@ function readApp(context: Record<string, unknown> | undefined) {
   const { app, stack } = createFristApp({
     bundling: false,
     validateTemplate: false,
-    ...(context ? { context } : {}),
+    // A fresh key for the sign-in state cookie at every start (on AWS: a Secrets Manager secret).
+    context: { [SIGN_IN_STATE_KEY_CONTEXT]: randomBytes(32).toString("base64url"), ...context },
   });
   const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   const region =
@@ -517,6 +533,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => sfn.stop());
     const portals = validateLocalPortals(options.portals ?? DEFAULT_LOCAL_PORTALS);
+    // A portal may invoke what the template's portal policy allows (on AWS: the policy attached to its role).
+    const portalEvaluator = createIamEvaluator({ region });
+    const portalPrincipals = new Map(
+      [{ name: DEFAULT_PORTAL_NAME, accessKeyId: "" }, ...portals].map((portal) => {
+        const arn = localPortalArn(portal.name);
+        return [arn, readPortalPrincipal(template, { region, stackName }, { ...portal, arn })] as const;
+      }),
+    );
+    const authorizeInvoke = (portalArn: string, methodArn: string): boolean => {
+      const principal = portalPrincipals.get(portalArn);
+      return (
+        principal !== undefined && portalEvaluator.isAllowed(principal, "execute-api:Invoke", methodArn, {})
+      );
+    };
     const requestedPort = options.port ?? 3000;
     // Every request the emulation routes to a function is one API Gateway bills (cost counting).
     const apiInvoke = (functionLogicalId: string, event: unknown) => {
@@ -528,6 +558,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       invoke: apiInvoke,
       now: () => clock.now(),
       portals,
+      authorizeInvoke,
       region,
       // Sign-in returns to the API; this path sends the browser on to the operations page.
       localRedirects: { [OPERATIONS_RETURN_PATH]: sfn.operationsUrl },
@@ -540,6 +571,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           invoke: apiInvoke,
           now: () => clock.now(),
           portals,
+          authorizeInvoke,
           region,
           localRedirects: { [OPERATIONS_RETURN_PATH]: sfn.operationsUrl },
           port: 0,

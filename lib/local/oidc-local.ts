@@ -14,6 +14,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { type KoaContextWithOIDC } from "oidc-provider";
+import { LOOPBACK } from "./ports";
 
 /** A member of staff the local provider signs in by email. */
 export interface LocalStaffAccount {
@@ -181,7 +182,7 @@ export async function startOidcLocal(options: OidcLocalOptions): Promise<OidcLoc
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, LOOPBACK, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;

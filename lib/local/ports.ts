@@ -26,3 +26,18 @@ export async function findFreePort(host = "127.0.0.1", preferred?: number): Prom
     });
   });
 }
+
+/** Where every local service listens: IPv4 loopback, never an interface another machine reaches. */
+export const LOOPBACK = "127.0.0.1";
+
+/**
+ * The address to listen on for a service reached as `host`: `localhost` (the name the API and the
+ * operations page are opened under, so they share the browser's session cookie) listens on
+ * {@link LOOPBACK}; a loopback address as it is. Anything else is refused: a local service holds
+ * health data and answers without AWS's authentication.
+ */
+export function loopbackListenAddress(host: string): string {
+  if (host === "localhost") return LOOPBACK;
+  if (/^127(\.\d{1,3}){3}$/.test(host) || host === "::1") return host;
+  throw new Error(`a local service listens on loopback only, not on ${host}`);
+}

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import * as sesLocal from "aws-ses-v2-local";
-import { findFreePort } from "./ports";
+import { findFreePort, LOOPBACK } from "./ports";
 
 /** A running SES emulator. */
 export interface SesLocal {
@@ -45,7 +45,7 @@ function startFunction(): StartServer {
 
 /** Starts the SES emulator (in-process, loopback) with an empty mailbox. */
 export async function startSesLocal(options: { port?: number } = {}): Promise<SesLocal> {
-  const host = "127.0.0.1";
+  const host = LOOPBACK;
   const port = await findFreePort(host, options.port);
   const server = await startFunction()({ host, port });
   // The fault switch sits in front of the emulator's own request handlers.

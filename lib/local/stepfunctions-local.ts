@@ -13,8 +13,9 @@
  *
  * The engine's task timeouts, Wait states and execution timeouts follow a {@link SimulatedClock}
  * (see asl-local.ts); the same server moves it, local only: `GET /clock` answers `{now, scale}`, and
- * `POST /clock/advance` with `{"by": "PT36H" | <milliseconds>}` or `{"to": "<ISO timestamp>"}` moves
- * it forward (a form post from the operations page works too).
+ * `POST /clock/advance` with `{"by": "PT36H" | <milliseconds>}` or `{"to": "<ISO timestamp>"}` (JSON,
+ * `Content-Type: application/json`) moves it forward; a form post from the operations page works too.
+ * Neither the clock nor the Step Functions API answers a request from a web page of another site.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
@@ -40,6 +41,7 @@ import {
   taskAttemptsFromJson,
   taskAttemptsToJson,
 } from "./execution-files";
+import { loopbackListenAddress } from "./ports";
 import { ClockInputError, parseAdvanceRequest, SimulatedClock } from "./simulated-clock";
 import { LOCAL_ACCOUNT_ID } from "./template";
 
@@ -1058,7 +1060,7 @@ export interface StepFunctionsLocalOptions {
   stateMachines: LocalStateMachineSpec[];
   invoke: LambdaInvoker;
   region: string;
-  /** Loopback by default. */
+  /** The host name of its URLs; default 127.0.0.1. It listens on loopback only ("localhost": 127.0.0.1). */
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -1105,6 +1107,90 @@ export interface StepFunctionsLocalServer {
   port: number;
   engine: LocalStepFunctions;
   stop(): Promise<void>;
+}
+
+/** A header's first value. */
+const headerValue = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** The request's media type, lower-case, without parameters ("" when none). */
+function mediaTypeOf(headers: IncomingHttpHeaders): string {
+  return (headerValue(headers, "content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+/**
+ * Whether a browser sent this request from another site: `Sec-Fetch-Site: cross-site`, or an
+ * `Origin` whose host is not the one the request is addressed to (`Origin: null`, from a sandboxed
+ * frame or a file, is another site too).
+ */
+export function fromAnotherSite(headers: IncomingHttpHeaders): boolean {
+  if (headerValue(headers, "sec-fetch-site")?.toLowerCase() === "cross-site") return true;
+  const origin = headerValue(headers, "origin");
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host.toLowerCase() !== (headerValue(headers, "host") ?? "").toLowerCase();
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Why `POST /clock/advance` is refused, if it is: 403 from another site; a form only with this
+ * page's own Origin (the operations page's form; browsers send Origin with every form post);
+ * otherwise `Content-Type: application/json` (415), never `text/plain`, which any page may send.
+ */
+export function clockRequestRefusal(
+  headers: IncomingHttpHeaders,
+): { status: 403 | 415; body: { error: string; message: string } } | undefined {
+  if (fromAnotherSite(headers)) {
+    return {
+      status: 403,
+      body: {
+        error: "cross_site_request",
+        message: "the clock moves from this machine only, not from a web page",
+      },
+    };
+  }
+  const type = mediaTypeOf(headers);
+  if (type === "application/json") return undefined;
+  if (type === "application/x-www-form-urlencoded" && headerValue(headers, "origin") !== undefined)
+    return undefined;
+  if (type === "application/x-www-form-urlencoded") {
+    return {
+      status: 403,
+      body: {
+        error: "form_without_origin",
+        message: "a form is taken from the operations page only; send JSON",
+      },
+    };
+  }
+  return {
+    status: 415,
+    body: { error: "unsupported_media_type", message: "Content-Type must be application/json" },
+  };
+}
+
+/**
+ * Why a Step Functions API call is refused, if it is: the SDK sends `application/x-amz-json-1.0`
+ * and no `Origin`; a request with an Origin comes from a web page (403), another content type from
+ * something that is not an SDK (415; `text/plain` is what a page can send without a preflight).
+ */
+export function sfnRequestRefusal(
+  headers: IncomingHttpHeaders,
+): { status: 403 | 415; type: string; message: string } | undefined {
+  if (headerValue(headers, "origin") !== undefined || fromAnotherSite(headers)) {
+    return { status: 403, type: "AccessDeniedException", message: "requests from a web page are refused" };
+  }
+  if (mediaTypeOf(headers) !== "application/x-amz-json-1.0") {
+    return {
+      status: 415,
+      type: "UnsupportedMediaTypeException",
+      message: "Content-Type must be application/x-amz-json-1.0",
+    };
+  }
+  return undefined;
 }
 
 /** Starts the endpoint; see the module comment for what it speaks. */
@@ -1176,10 +1262,13 @@ export async function startStepFunctionsLocal(
   );
   server.post("/clock/advance", async (request, reply) => {
     const raw = typeof request.body === "string" ? request.body : "";
-    // A form post from the operations page, unless the body is JSON (`curl -d '{…}'` says "form").
-    const fromForm =
-      !raw.trimStart().startsWith("{") &&
-      String(request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+    // Any web page could post here (a form, or a text/plain fetch): a cross-site request is refused,
+    // JSON needs its own content type (which a page can only send after a CORS preflight that this
+    // server never grants), and a form only comes from the operations page itself (its own Origin).
+    const refused = clockRequestRefusal(request.headers);
+    if (refused)
+      return reply.code(refused.status).type("application/json").send(JSON.stringify(refused.body));
+    const fromForm = mediaTypeOf(request.headers) === "application/x-www-form-urlencoded";
     try {
       let body: unknown;
       if (fromForm) {
@@ -1214,6 +1303,14 @@ export async function startStepFunctionsLocal(
     reply.header("x-amzn-RequestId", requestId).type("application/x-amz-json-1.0");
     const target = String(request.headers["x-amz-target"] ?? "");
     const operation = target.startsWith("AWSStepFunctions.") ? target.slice("AWSStepFunctions.".length) : "";
+    const refused = sfnRequestRefusal(request.headers);
+    if (refused) {
+      options.log?.(`sfn ${operation} refused: ${refused.type}`);
+      return reply
+        .code(refused.status)
+        .header("x-amzn-ErrorType", refused.type)
+        .send(JSON.stringify({ __type: `com.amazonaws.states#${refused.type}`, message: refused.message }));
+    }
     try {
       let body: Record<string, unknown> = {};
       const raw = typeof request.body === "string" ? request.body : "";
@@ -1246,7 +1343,7 @@ export async function startStepFunctionsLocal(
   });
 
   const host = options.host ?? "127.0.0.1";
-  await server.listen({ host, port: options.port ?? 0 });
+  await server.listen({ host: loopbackListenAddress(host), port: options.port ?? 0 });
   const address = server.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const endpoint = `http://${host}:${port}`;

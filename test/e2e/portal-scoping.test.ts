@@ -52,6 +52,19 @@ const idsIn = (list: Record<string, unknown>) =>
   (list.items as { referralId: string }[]).map((item) => item.referralId);
 
 describe("portals on the local stack", () => {
+  it("may call only what the portals' policy allows: the Helfo list of every patient is refused to every portal", async () => {
+    // Act
+    const answers = await Promise.all(
+      [PORTAL_A, PORTAL_B, "unsigned" as const].map((portal) => call(portal, "/helfo-notifications")),
+    );
+
+    // Assess: IAM refuses it (or, as a staff route, it wants a signed-in clerk); no patient data either way.
+    for (const answer of answers) {
+      expect([401, 403]).toContain(answer.status);
+      expect(answer.text).not.toMatch(/nationalId|fødselsnummer/i);
+    }
+  });
+
   it("see their own referral and nobody else's, without task ids or staff identities", async () => {
     // Prepare: portal A submits; the workflow plans intake and emails the task link.
     const before = (await newEmails(stack, 0)).length;

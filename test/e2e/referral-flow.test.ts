@@ -410,7 +410,11 @@ describe("the legal clock on the local stack", () => {
     expect(page).not.toContain("Sekundærhenvisning: samme tilstand?");
     const decided = await postDecisionJson(
       taskLink,
-      { outcome: "refused", justification: "Ikke behov.", advice: "Fastlege." },
+      {
+        outcome: "refused",
+        justification: "Ikke behov for tverrfaglig behandling nå.",
+        advice: "Fastlegen følger opp med fysioterapi.",
+      },
       staff,
     );
     expect(decided.status).toBe(200);

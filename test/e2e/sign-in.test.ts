@@ -4,7 +4,9 @@
  * refused and logged, every view of a referral leaves an access event the lead can read, the
  * decision's author is the signed-in person, and sign-out ends the session.
  */
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { readApiRoutes } from "../../lib/local/template";
 import {
@@ -47,6 +49,69 @@ async function accessLogOf(referralId: string, session: SignedIn) {
   expect(response.status).toBe(200);
   return ((await response.json()) as { events: Record<string, string>[] }).events;
 }
+
+/** How many items the stack's tables hold, read from DynamoDB Local itself. */
+async function itemCount(): Promise<number> {
+  const client = new DynamoDBClient({
+    endpoint: stack.dynamodbEndpoint,
+    region: stack.region,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  let count = 0;
+  for (const TableName of stack.tableNames) {
+    let ExclusiveStartKey: Record<string, never> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName, Select: "COUNT", ExclusiveStartKey }));
+      count += page.Count ?? 0;
+      ExclusiveStartKey = page.LastEvaluatedKey as typeof ExclusiveStartKey;
+    } while (ExclusiveStartKey);
+  }
+  client.destroy();
+  return count;
+}
+
+describe("a sign-in under way", () => {
+  it("writes nothing to the table for an anonymous GET /auth/login: its state is a signed, short-lived cookie", async () => {
+    // Prepare
+    const before = await itemCount();
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${stack.apiUrl}/auth/login?returnTo=%2Fauth%2Fsession`, { redirect: "manual" }),
+      ),
+    );
+
+    // Assess
+    for (const answer of answers) {
+      expect(answer.status).toBe(303);
+      expect(new URL(String(answer.headers.get("location"))).origin).toBe(
+        new URL(stack.signIn.issuer).origin,
+      );
+      const cookie = String(answer.headers.get("set-cookie"));
+      expect(cookie).toMatch(/^frist_signin=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; /);
+      expect(cookie).toContain("Max-Age=600");
+      expect(cookie).toContain("HttpOnly");
+      expect(cookie).toContain("SameSite=Lax");
+    }
+    expect(await itemCount()).toBe(before);
+  });
+
+  it("refuses a callback whose state cookie was not signed by Frist with a 400 that says so", async () => {
+    const started = await fetch(`${stack.apiUrl}/auth/login`, { redirect: "manual" });
+    const state = new URL(String(started.headers.get("location"))).searchParams.get("state") ?? "";
+    const [payload] =
+      String(started.headers.get("set-cookie")).split(";")[0]?.split("=")[1]?.split(".") ?? [];
+
+    const forged = await fetch(`${stack.apiUrl}/auth/callback?state=${state}&code=x`, {
+      redirect: "manual",
+      headers: { cookie: `frist_signin=${payload}.${"A".repeat(43)}` },
+    });
+
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain("kunne ikke bekreftes");
+  });
+});
 
 describe("staff routes without a session", () => {
   it("answers a GET of every staff page with 303 to sign-in that names the page, and shows no health data", async () => {

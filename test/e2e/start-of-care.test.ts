@@ -161,16 +161,23 @@ describe("the start of care on simulated time", () => {
     expect(text).toContain("Sykehuset har meldt fristbruddet til Helfo.");
     expect(text).toContain("Helfo Pasientformidling");
 
-    const exported = await getJson(`${stack.apiUrl}/helfo-notifications`);
+    // The Helfo list is a clerk's (or the lead's): a portal or anonymous caller reads nothing.
+    expect((await fetch(`${stack.apiUrl}/helfo-notifications`, { redirect: "manual" })).status).toBe(303);
+    const clerk = await signIn(stack, "kari.dahl@smerteklinikk.example");
+    const exported = await fetchAs(clerk, `${stack.apiUrl}/helfo-notifications`, {
+      headers: { accept: "application/json" },
+    });
     expect(exported.status).toBe(200);
-    const notifications = exported.body.notifications as {
+    const notifications = ((await exported.json()) as { notifications: unknown[] }).notifications as {
       referralId: string;
       startOfCareDeadline: string;
     }[];
     expect(notifications.filter((n) => n.referralId === missed)).toHaveLength(1);
     expect(notifications.some((n) => n.referralId === kept)).toBe(false);
     expect(notifications.find((n) => n.referralId === missed)?.startOfCareDeadline).toBe(DEADLINE);
-    const csv = await fetch(`${stack.apiUrl}/helfo-notifications`, { headers: { accept: "text/csv" } });
+    const csv = await fetchAs(clerk, `${stack.apiUrl}/helfo-notifications`, {
+      headers: { accept: "text/csv" },
+    });
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     expect((await csv.text()).split("\r\n").filter((row) => row.includes(missed))).toHaveLength(1);
     expect(notifications.find((n) => n.referralId === missed)).toMatchObject({ status: "to-report" });
@@ -201,16 +208,20 @@ describe("the start of care on simulated time", () => {
     expect((await mark(theLead)).status).toBe(409);
 
     // Assess: the export carries the status, the date and who, in JSON and CSV.
-    const after = (await getJson(`${stack.apiUrl}/helfo-notifications`)).body.notifications as {
-      referralId: string;
-    }[];
+    const after = (
+      (await (
+        await fetchAs(clerk, `${stack.apiUrl}/helfo-notifications`, {
+          headers: { accept: "application/json" },
+        })
+      ).json()) as { notifications: { referralId: string }[] }
+    ).notifications;
     expect(after.find((n) => n.referralId === missed)).toMatchObject({
       status: "reported",
       reportedOn: "2026-04-18",
       reportedBy: lead,
     });
     const csvAfter = await (
-      await fetch(`${stack.apiUrl}/helfo-notifications`, { headers: { accept: "text/csv" } })
+      await fetchAs(clerk, `${stack.apiUrl}/helfo-notifications`, { headers: { accept: "text/csv" } })
     ).text();
     const [header, ...rows] = csvAfter.split("\r\n");
     expect(header).toMatch(/"?status"?,"?reportedOn"?,"?reportedBy"?$/);

@@ -5,7 +5,7 @@
  * the stage is not traced); every log group encrypted with the stack's logs key; the table backed up.
  */
 import { describe, expect, it } from "vitest";
-import { type Json, ofType, type Resource } from "../support/template";
+import { apiPathOf, type Json, ofType, type Resource } from "../support/template";
 
 function only(type: string): [string, Resource] {
   const found = ofType(type);
@@ -68,6 +68,94 @@ describe("AWS WAF on the API", () => {
     const managedPriority = rule("AWSManagedRulesCommonRuleSet").Priority;
     expect(links.Priority).toBeLessThan(managedPriority);
     expect(all.Priority).toBeLessThan(managedPriority);
+  });
+
+  describe("the link-route rate rule", () => {
+    const scopeDown = (rule("link-routes-rate").Statement.RateBasedStatement as Record<string, Json>)
+      .ScopeDownStatement as Record<string, Json>;
+    type Match = { ByteMatchStatement?: Record<string, Json>; AndStatement?: { Statements: Json[] } };
+    /** What WAF does with the URI path before matching: each transformation, in priority order. */
+    const transform = (path: string, transformations: { Priority: number; Type: string }[]) =>
+      [...transformations]
+        .sort((a, b) => a.Priority - b.Priority)
+        .reduce((value, { Type }) => {
+          if (Type === "URL_DECODE") return decodeURIComponent(value);
+          if (Type === "LOWERCASE") return value.toLowerCase();
+          if (Type === "NONE") return value;
+          throw new Error(`transformation ${Type} not modelled`);
+        }, path);
+    const matches = (statement: Match, path: string): boolean => {
+      if (statement.AndStatement)
+        return statement.AndStatement.Statements.every((s) => matches(s as Match, path));
+      const byte = statement.ByteMatchStatement as {
+        FieldToMatch: Json;
+        PositionalConstraint: string;
+        SearchString: string;
+        TextTransformations: { Priority: number; Type: string }[];
+      };
+      expect(byte.FieldToMatch).toEqual({ UriPath: {} });
+      const value = transform(path, byte.TextTransformations);
+      if (byte.PositionalConstraint === "STARTS_WITH") return value.startsWith(byte.SearchString);
+      if (byte.PositionalConstraint === "ENDS_WITH") return value.endsWith(byte.SearchString);
+      throw new Error(`constraint ${byte.PositionalConstraint} not modelled`);
+    };
+    const counted = (path: string) =>
+      ((scopeDown.OrStatement as { Statements: Json[] }).Statements as Match[]).some((s) => matches(s, path));
+
+    // The API's own routes, from its resources: a route added later is checked without being named.
+    const routes = ofType("AWS::ApiGateway::Method").map(([, m]) => ({
+      route: `${m.Properties.HttpMethod} ${apiPathOf(m.Properties.ResourceId as Json)}`,
+      path: apiPathOf(m.Properties.ResourceId as Json),
+      iam: m.Properties.AuthorizationType === "AWS_IAM",
+    }));
+    const concrete = (path: string) => path.replace(/\{[^}]+\}/g, "b3f1c0de-0000-4000-8000-abcdefabcdef");
+    const linkRoutes = routes.filter((r) => !r.iam && r.path.includes("{"));
+
+    it("counts every session route with an id in its path, with and without the stage, decoded and lower-cased", () => {
+      expect(linkRoutes.map((r) => r.route)).toEqual(
+        expect.arrayContaining([
+          "GET /tasks/{taskId}",
+          "POST /tasks/{taskId}/decision",
+          "POST /tasks/{taskId}/priority",
+          "POST /tasks/{taskId}/secondary",
+          "GET /agendas/{agendaId}",
+          "GET /inbox/{letterLink}",
+          "GET /letters/{letterId}/print",
+          "POST /letters/{letterId}/sent",
+        ]),
+      );
+      const missed = linkRoutes.flatMap(({ route, path }) => {
+        const concretePath = concrete(path);
+        const encoded = concretePath.replace(
+          /^\/(.)/,
+          (_, first: string) => `/%${first.charCodeAt(0).toString(16)}`,
+        );
+        return [`/prod${concretePath}`, concretePath, `/prod${encoded}`, concretePath.toUpperCase()]
+          .filter((variant) => !counted(variant))
+          .map((variant) => `${route} as ${variant}`);
+      });
+      expect(missed).toEqual([]);
+    });
+
+    it("counts /%74asks/<id> as a task link, and matches every path URL-decoded then lower-cased", () => {
+      expect(counted("/prod/%74asks/abc")).toBe(true);
+      expect(counted("/prod/T%41SKS/abc/priority")).toBe(true);
+      const transformations = JSON.stringify(scopeDown).match(/"TextTransformations":\[[^\]]*\]/g) ?? [];
+      expect(transformations.length).toBeGreaterThan(0);
+      for (const t of transformations) {
+        expect(t).toBe(
+          '"TextTransformations":[{"Priority":0,"Type":"URL_DECODE"},{"Priority":1,"Type":"LOWERCASE"}]',
+        );
+      }
+    });
+
+    it("leaves the portals' IAM routes and the contract to the all-routes rule", () => {
+      for (const { route, path } of routes.filter((r) => r.iam)) {
+        expect(counted(`/prod${concrete(path)}`), route).toBe(false);
+      }
+      expect(counted("/prod/openapi.json")).toBe(false);
+      expect(counted("/prod/referrals")).toBe(false);
+    });
   });
 
   it("keeps no request sample and logs with the path, query string, Authorization and cookies redacted", () => {

@@ -727,7 +727,7 @@ describe("the API", () => {
       "POST /letters/{letterId}/sent": "NONE",
       "POST /referrals/{referralId}/start-of-care": "NONE",
       "GET /staff/referrals/{referralId}": "NONE",
-      "GET /helfo-notifications": "AWS_IAM",
+      "GET /helfo-notifications": "NONE",
       "POST /helfo-notifications/{referralId}/reported": "NONE",
       "GET /auth/login": "NONE",
       "GET /auth/callback": "NONE",
@@ -819,6 +819,37 @@ describe("the API", () => {
         entry,
       ).toBe(false);
     }
+  });
+
+  it("serves the Helfo list to a staff session, not IAM: no portal's credentials read it", () => {
+    expect(routes["GET /helfo-notifications"]).toBe("NONE");
+    const [, fn] = functionByEntry("functions/handlers/helfo-notifications.ts");
+    const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(Object.keys(variables)).toEqual(expect.arrayContaining(["SIGN_IN_PROVIDERS", "PUBLIC_BASE_URL"]));
+  });
+
+  it("signs the sign-in state cookie with a generated Secrets Manager secret, resolved at deploy into the auth function alone", () => {
+    const secrets = resourcesOfType("AWS::SecretsManager::Secret");
+    expect(secrets).toHaveLength(1);
+    const [secretId, secret] = secrets[0] ?? [];
+    expect(secret?.Properties?.GenerateSecretString).toMatchObject({
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+    });
+    const key = (
+      functionByEntry("functions/handlers/auth.ts")[1].Properties.Environment as {
+        Variables: Record<string, Json>;
+      }
+    ).Variables.SIGN_IN_STATE_KEY;
+    // A dynamic reference: the template names the secret, never the key.
+    expect(JSON.stringify(key)).toContain("{{resolve:secretsmanager:");
+    expect(JSON.stringify(key)).toContain(String(secretId));
+    const holders = resourcesOfType("AWS::Lambda::Function").filter(
+      ([, fn]) =>
+        (fn.Properties?.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables
+          ?.SIGN_IN_STATE_KEY,
+    );
+    expect(holders).toHaveLength(1);
   });
 
   it("integrates every route with its handler through the Lambda proxy", () => {
@@ -1031,6 +1062,7 @@ describe("the functions", () => {
         "PUBLIC_BASE_URL",
         "SES_CONFIGURATION_SET",
         "SIGN_IN_PROVIDERS",
+        "SIGN_IN_STATE_KEY",
         "STATE_MACHINE_ARN",
         "TABLE_NAME",
       ].sort(),

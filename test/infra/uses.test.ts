@@ -197,10 +197,10 @@ describe("each function's DynamoDB policy", () => {
     }
   });
 
-  it("lets sign-in write only sessions and sign-ins under way, and the portals' and IAM routes write nothing", () => {
+  it("lets sign-in write only sessions (a sign-in under way is a signed cookie), and the portals' and IAM routes write nothing", () => {
     const auth = tableGrants(declared.find((f) => f.name === "Auth") as Declared);
     for (const action of WRITE_ACTIONS.filter((a) => auth[a])) {
-      for (const prefix of auth[action] ?? []) expect(["SESSION#*", "SIGNIN#*"], action).toContain(prefix);
+      for (const prefix of auth[action] ?? []) expect(["SESSION#*"], action).toContain(prefix);
     }
     for (const name of ["GetReferral", "ListReferrals", "OpenApi"]) {
       const grants = tableGrants(declared.find((f) => f.name === name) as Declared);

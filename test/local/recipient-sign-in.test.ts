@@ -3,22 +3,21 @@
  * asked for the scopes its configuration names (ID-porten knows no `email`, HelseID has a scope of
  * its own for the HPR number), and the default otherwise; the return path stays the letter.
  */
+
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { beginSignIn, DEFAULT_SCOPE, type SignInDeps } from "../../functions/adapters/sign-in";
-import type { PendingSignIn, SessionStore } from "../../functions/domain/session";
+import { beginSignIn, DEFAULT_SCOPE, type SignInFlowDeps } from "../../functions/adapters/sign-in";
+import { openSignIn } from "../../functions/adapters/sign-in-state";
+import type { SessionStore } from "../../functions/domain/session";
 import { type OidcLocal, startOidcLocal } from "../../lib/local/oidc-local";
 
 let oidc: OidcLocal;
-const pending = new Map<string, PendingSignIn>();
+const stateKey = randomBytes(32);
 const sessions: SessionStore = {
   create: async () => undefined,
   get: async () => undefined,
   touch: async () => undefined,
   delete: async () => undefined,
-  savePendingSignIn: async (state, value) => {
-    pending.set(state, value);
-  },
-  takePendingSignIn: async (state) => pending.get(state),
 };
 
 beforeAll(async () => {
@@ -29,8 +28,9 @@ afterAll(async () => {
   await oidc?.stop();
 });
 
-const deps = (): SignInDeps => ({
+const deps = (): SignInFlowDeps => ({
   sessions,
+  stateKey,
   publicBaseUrl: "http://127.0.0.1:1/prod",
   providers: {
     staff: { issuer: oidc.issuer, clientId: oidc.clientId },
@@ -48,7 +48,11 @@ describe("a letter recipient's sign-in", () => {
     expect(location.searchParams.get("scope")).toBe("openid profile");
     expect(location.searchParams.get("code_challenge_method")).toBe("S256");
     const state = String(location.searchParams.get("state"));
-    expect(pending.get(state)).toMatchObject({
+    const cookieValue = String(started?.setCookie).split(";")[0]?.split("=")[1];
+    const opened = openSignIn(stateKey, cookieValue, new Date());
+    expect(opened).toMatchObject({ ok: true });
+    expect(opened.ok && opened.pending).toMatchObject({
+      state,
       audience: "patient",
       returnTo: "/inbox/ref-1.abcdefghijklmnopqrstuvwx",
     });

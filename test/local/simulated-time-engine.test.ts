@@ -229,16 +229,15 @@ describe("the local engine on simulated time", () => {
     const backwards = await advance({ to: MONDAY_0900_OSLO });
     const badDuration = await advance({ by: "three days" });
     const notJson = await fetch(`${server.clockUrl}/advance`, { method: "POST", body: "soon" });
+    // The operations page's own form: a browser sends the page's Origin with it.
     const fromForm = await fetch(`${server.clockUrl}/advance`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: new URL(server.operationsUrl).origin,
+      },
       body: "by=PT1H",
       redirect: "manual",
-    });
-    const curlStyle = await fetch(`${server.clockUrl}/advance`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: '{"by":"PT1M"}',
     });
     const page = await (await fetch(server.operationsUrl)).text();
 
@@ -252,11 +251,75 @@ describe("the local engine on simulated time", () => {
     expect(backwards.status).toBe(400);
     expect(String(backwards.body.message)).toMatch(/only moves forward/);
     expect(badDuration.status).toBe(400);
-    expect(notJson.status).toBe(400);
+    expect(notJson.status).toBe(415);
     expect(fromForm.status).toBe(303);
-    expect(curlStyle.status).toBe(200);
     expect(page).toContain("Simulated time:");
     expect(page).toContain(clock.now().toISOString().slice(0, 13));
+  });
+
+  it("refuses to move the clock for a web page: text/plain, a foreign or null Origin, Sec-Fetch-Site cross-site, a form without Origin", async () => {
+    // Prepare
+    const before = clock.nowMs();
+    const post = (headers: Record<string, string>, body = JSON.stringify({ by: "PT1H" })) =>
+      fetch(`${server.clockUrl}/advance`, { method: "POST", headers, body, redirect: "manual" });
+    const json = { "content-type": "application/json" };
+
+    // Act
+    const answers = {
+      textPlain: (await post({ "content-type": "text/plain" })).status,
+      noType: (
+        await fetch(`${server.clockUrl}/advance`, { method: "POST", body: new Uint8Array([123, 125]) })
+      ).status,
+      foreignOrigin: (await post({ ...json, origin: "https://evil.example" })).status,
+      nullOrigin: (await post({ ...json, origin: "null" })).status,
+      crossSite: (await post({ ...json, "sec-fetch-site": "cross-site" })).status,
+      foreignForm: (
+        await post(
+          { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+          "by=PT1H",
+        )
+      ).status,
+      formWithoutOrigin: (await post({ "content-type": "application/x-www-form-urlencoded" }, "by=PT1H"))
+        .status,
+    };
+
+    // Assess
+    expect(answers).toEqual({
+      textPlain: 415,
+      noType: 415,
+      foreignOrigin: 403,
+      nullOrigin: 403,
+      crossSite: 403,
+      foreignForm: 403,
+      formWithoutOrigin: 403,
+    });
+    expect(clock.nowMs() - before).toBeLessThan(60_000);
+  });
+
+  it("refuses Step Functions API calls that no SDK sends: another content type, or any Origin", async () => {
+    const call = (headers: Record<string, string>) =>
+      fetch(server.endpoint, {
+        method: "POST",
+        headers: { "x-amz-target": "AWSStepFunctions.ListStateMachines", ...headers },
+        body: "{}",
+      });
+
+    const textPlain = await call({ "content-type": "text/plain" });
+    const fromPage = await call({
+      "content-type": "application/x-amz-json-1.0",
+      origin: "https://evil.example",
+    });
+    const sameHostPage = await call({
+      "content-type": "application/x-amz-json-1.0",
+      origin: new URL(server.endpoint).origin,
+    });
+    const asSdk = await call({ "content-type": "application/x-amz-json-1.0" });
+
+    expect([textPlain.status, fromPage.status, sameHostPage.status, asSdk.status]).toEqual([
+      415, 403, 403, 200,
+    ]);
+    expect(textPlain.headers.get("x-amzn-errortype")).toBe("UnsupportedMediaTypeException");
+    expect(fromPage.headers.get("x-amzn-errortype")).toBe("AccessDeniedException");
   });
 
   it("at --time-scale 43200, lets a twelve-hour callback timeout pass in about a real second", async () => {

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { apiRoute, json, validationFailed } from "../../functions/adapters/http";
+import { apiRoute, json, jsonRoute, validationFailed } from "../../functions/adapters/http";
 
 function event(body: string | null, contentType?: string): APIGatewayProxyEvent {
   return {
@@ -74,5 +74,40 @@ describe("apiRoute", () => {
     expect(page.body).toContain("Noe gikk galt");
     expect(JSON.stringify(logged.mock.calls)).not.toContain("15038512282");
     expect(JSON.stringify(logged.mock.calls)).toContain("failing failed");
+  });
+});
+
+describe("HSTS", () => {
+  const overProto = (proto: string | undefined, cookie?: string): APIGatewayProxyEvent =>
+    ({
+      httpMethod: "GET",
+      path: "/x",
+      body: null,
+      headers: { ...(proto ? { "X-Forwarded-Proto": proto } : {}), ...(cookie ? { Cookie: cookie } : {}) },
+      isBase64Encoded: false,
+    }) as unknown as APIGatewayProxyEvent;
+  const hsts = (response: { headers?: Record<string, unknown> }) =>
+    response.headers?.["strict-transport-security"];
+
+  it("adds Strict-Transport-Security to every answer of a request that came over https: success, refusal, failure", async () => {
+    const ok = jsonRoute({ name: "answering" }, async () => json(200, {}));
+    const refused = jsonRoute({ name: "refusing" }, async () => {
+      throw validationFailed("x", "no");
+    });
+    const failing = jsonRoute({ name: "failing" }, async () => {
+      throw new Error("boom");
+    });
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+
+    for (const route of [ok, refused, failing]) {
+      expect(hsts(await route(overProto("https")))).toBe("max-age=31536000; includeSubDomains");
+      expect(hsts(await route(overProto("HTTPS, http")))).toBe("max-age=31536000; includeSubDomains");
+    }
+  });
+
+  it("sends no HSTS on a plain-http answer (the local runtime) or without X-Forwarded-Proto", async () => {
+    const ok = jsonRoute({ name: "answering" }, async () => json(200, {}));
+    expect(hsts(await ok(overProto("http")))).toBeUndefined();
+    expect(hsts(await ok(overProto(undefined)))).toBeUndefined();
   });
 });

@@ -327,7 +327,7 @@ describe("a decision after the deadline", () => {
     const result = await submitDecision(deps(), taskId, {
       outcome: "refused",
       justification: "Kan følges opp i primærhelsetjenesten.",
-      advice: "Fysioterapi.",
+      advice: "Fysioterapi med gradert aktivitet, oppfølging hos fastlege.",
       assessedBy: "1234567",
     });
 
@@ -341,7 +341,12 @@ describe("a decision after the deadline", () => {
     // Prepare: the workflow stopped waiting on token-1 and has not re-armed yet.
     const taskId = await waitingReferral();
     workflow.waiting.clear();
-    const decision = { outcome: "refused", justification: "x", advice: "y", assessedBy: "1234567" };
+    const decision = {
+      outcome: "refused",
+      justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+      advice: "Fysioterapi med gradert aktivitet, oppfølging hos fastlege.",
+      assessedBy: "1234567",
+    };
 
     // Act
     const busy = await submitDecision(deps(), taskId, decision);
@@ -367,8 +372,8 @@ describe("a decision after the deadline", () => {
     expect(await viewTask(deps(), taskId)).toEqual({ kind: "gone", reason: "expired" });
     const result = await submitDecision(deps(), taskId, {
       outcome: "refused",
-      justification: "x",
-      advice: "y",
+      justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+      advice: "Fysioterapi med gradert aktivitet, oppfølging hos fastlege.",
       assessedBy: "1",
     });
     expect(result).toEqual({ kind: "gone", reason: "expired" });

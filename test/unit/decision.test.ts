@@ -145,7 +145,7 @@ describe("a decision", () => {
     });
     const blankAdvice = formBody({
       outcome: "refused",
-      justification: "Begrunnelse.",
+      justification: "Smertene kan følges opp i primærhelsetjenesten.",
       advice: "   ",
       assessedBy: "123",
     });
@@ -177,7 +177,7 @@ describe("a decision", () => {
         outcome: "forwarded",
         forwardTo: "Smertesenteret, St. Olavs hospital",
         forwardToContact: "telefon 72 57 30 00",
-        justification: "Nærmere bosted.",
+        justification: "Nærmere bosted for pasienten og kortere ventetid.",
         assessedBy: "1",
       },
       TODAY,
@@ -192,7 +192,7 @@ describe("a decision", () => {
       {
         outcome: "forwarded",
         forwardTo: "Smertesenteret",
-        justification: "Nærmere bosted.",
+        justification: "Nærmere bosted for pasienten og kortere ventetid.",
         assessedBy: "1",
       },
       TODAY,
@@ -260,8 +260,8 @@ describe("a decision", () => {
     // Prepare
     const body = formBody({
       outcome: "refused",
-      justification: "a",
-      advice: "b",
+      justification: "Smertene kan følges opp i primærhelsetjenesten.",
+      advice: "Gradert aktivitet og fysioterapi.",
       assessedBy: "x".repeat(65),
     });
 

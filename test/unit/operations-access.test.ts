@@ -32,8 +32,6 @@ const sessions: SessionStore = {
   create: async () => undefined,
   touch: async () => undefined,
   delete: async () => undefined,
-  savePendingSignIn: async () => undefined,
-  takePendingSignIn: async () => undefined,
 };
 const access = operationsAccess({ sessions: () => sessions, apiUrl: () => "http://localhost:3000" });
 

@@ -363,7 +363,7 @@ describe("a forwarded referral", () => {
       outcome: "forwarded",
       forwardTo: "Smertesenteret, St. Olavs hospital",
       forwardToContact: "telefon 72 57 30 00",
-      justification: "Nærmere bosted.",
+      justification: "Nærmere bosted for pasienten og kortere ventetid.",
       assessedBy: "1234567",
     });
     await recordDecision(deps(), { referralId: "ref-1", taskId });
@@ -376,14 +376,14 @@ describe("a forwarded referral", () => {
     expect(sent).toBe(2);
     expect(mailer.sent.map((email) => email.to)).toEqual([REFERRER, PATIENT]);
     for (const email of mailer.sent) {
-      expect(email.text).not.toContain("Nærmere bosted.");
+      expect(email.text).not.toContain("Nærmere bosted for pasienten og kortere ventetid.");
       expect(email.text).not.toContain("St. Olavs");
     }
     const letters = [...store.letters.values()];
     expect(letters.map((letter) => letter.recipientRole)).toEqual(["referrer", "patient"]);
     for (const letter of letters) {
       expect(letter.text).toContain("Henvisningen er sendt videre til Smertesenteret, St. Olavs hospital");
-      expect(letter.text).toContain("Nærmere bosted.");
+      expect(letter.text).toContain("Nærmere bosted for pasienten og kortere ventetid.");
       expect(letter.text).toContain("Ansiennitetsdatoen 20. februar 2025 følger henvisningen");
     }
     expect(letters[1]?.text.startsWith("Kopi til pasient")).toBe(true);

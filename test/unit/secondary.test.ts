@@ -115,11 +115,16 @@ describe("the confirmation of a secondary referral", () => {
 
     const decision = await submitDecision(deps(), taskId, {
       outcome: "refused",
-      justification: "x",
-      advice: "y",
+      justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+      advice: "Fysioterapi med gradert aktivitet, oppfølging hos fastlege.",
       assessedBy: author,
     });
-    const priority = await changePriority(deps(), taskId, { priority: "urgent", reason: "x" }, author);
+    const priority = await changePriority(
+      deps(),
+      taskId,
+      { priority: "urgent", reason: "Forverring av smertene siste uke ifølge henviser." },
+      author,
+    );
 
     expect(decision).toMatchObject({ kind: "invalid", issues: [{ path: "outcome" }] });
     expect(priority).toMatchObject({ kind: "invalid", issues: [{ path: "priority" }] });

@@ -154,8 +154,8 @@ describe("a failed referral resumed", () => {
     const task = await store.getTask("ref-1", taskId);
     const answer = await submitDecision(deps(), taskId, {
       outcome: "refused",
-      justification: "Ikke rett.",
-      advice: "Fysioterapi.",
+      justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+      advice: "Fysioterapi med gradert aktivitet, oppfølging hos fastlege.",
       assessedBy: "1234567",
       csrfToken: task?.csrfToken,
     });
@@ -271,8 +271,8 @@ describe("the postal escalation", () => {
           decision: {
             ...granted,
             outcome: "refused",
-            justification: "j",
-            advice: "a",
+            justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+            advice: "Fysioterapi med gradert aktivitet, oppfølging hos fastlege.",
           } as unknown as Decision,
           taskId: "t",
           decidedAt: "2025-03-14T10:00:00.000Z",

@@ -201,6 +201,24 @@ describe("POST /tasks/{taskId}/decision", () => {
     });
   });
 
+  it("refuses a justification that says nothing: a page naming the field in Norwegian for a form, the field's path in JSON", async () => {
+    const fields = { outcome: "refused", justification: ".", advice: "Fysioterapi med gradert aktivitet." };
+
+    const page = await handler(form({ ...fields, csrfToken }));
+    const json = await handler(
+      post(JSON.stringify(fields), { "Content-Type": "application/json", "X-CSRF-Token": csrfToken }),
+    );
+
+    expect(page.statusCode).toBe(400);
+    expect(page.body).toContain("Begrunnelsen må ha minst 20 tegn og minst 3 ord");
+    expect(json.statusCode).toBe(400);
+    expect(JSON.parse(json.body)).toEqual({
+      error: "validation_failed",
+      issues: [{ path: "justification", message: expect.stringContaining("Begrunnelsen") }],
+    });
+    expect(workflow.resumed).toEqual([]);
+  });
+
   it("shows bad form input back with Norwegian messages and the values, never echoing the token", async () => {
     const response = await handler(
       form({

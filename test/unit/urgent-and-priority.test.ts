@@ -300,7 +300,12 @@ describe("changing the priority", () => {
     const taskId = await waitingReferral("ordinary");
     clock.set("2025-03-12T08:00:00Z"); // day 7
 
-    await changePriority(deps(), taskId, { priority: "urgent", reason: "Forverring" }, author);
+    await changePriority(
+      deps(),
+      taskId,
+      { priority: "urgent", reason: "Forverring av smertene siste uke ifølge henviser." },
+      author,
+    );
     const wait = await retimeAssessment(deps(), { referralId: "ref-1" });
 
     expect(wait).toEqual({ seconds: 1, next: "urgent-target" });
@@ -323,12 +328,28 @@ describe("changing the priority", () => {
   it("refuses the same priority, a missing or empty reason, and a form without the task's token, changing nothing", async () => {
     const taskId = await waitingReferral("ordinary");
 
-    const same = await changePriority(deps(), taskId, { priority: "ordinary", reason: "x" }, author);
+    const same = await changePriority(
+      deps(),
+      taskId,
+      { priority: "ordinary", reason: "Forverring av smertene siste uke ifølge henviser." },
+      author,
+    );
     const noReason = await changePriority(deps(), taskId, { priority: "urgent", reason: "  ... " }, author);
-    const badPriority = await changePriority(deps(), taskId, { priority: "asap", reason: "x" }, author);
-    const forged = await changePriority(deps(), taskId, { priority: "urgent", reason: "x" }, author, {
-      form: { csrfToken: "not-the-token" },
-    });
+    const badPriority = await changePriority(
+      deps(),
+      taskId,
+      { priority: "asap", reason: "Forverring av smertene siste uke ifølge henviser." },
+      author,
+    );
+    const forged = await changePriority(
+      deps(),
+      taskId,
+      { priority: "urgent", reason: "Forverring av smertene siste uke ifølge henviser." },
+      author,
+      {
+        form: { csrfToken: "not-the-token" },
+      },
+    );
 
     expect(same).toMatchObject({ kind: "invalid", issues: [{ path: "priority" }] });
     expect(noReason).toMatchObject({ kind: "invalid", issues: [{ path: "reason" }] });
@@ -346,7 +367,12 @@ describe("changing the priority", () => {
     await notifyAssessors(deps(), { referralId: "ref-1", taskToken: "token-2", phase: "rearm" });
     workflow.waiting.add("token-2");
 
-    const result = await changePriority(deps(), taskId, { priority: "urgent", reason: "Haster" }, author);
+    const result = await changePriority(
+      deps(),
+      taskId,
+      { priority: "urgent", reason: "Forverring av smertene siste uke ifølge henviser." },
+      author,
+    );
 
     expect(result).toMatchObject({ kind: "changed", retimed: true });
     expect(workflow.retimed).toEqual(["token-2"]);
@@ -358,7 +384,12 @@ describe("changing the priority", () => {
     const task = await store.findTask(taskId);
     if (task) await store.expireTask(task);
 
-    const result = await changePriority(deps(), taskId, { priority: "urgent", reason: "Haster" }, author);
+    const result = await changePriority(
+      deps(),
+      taskId,
+      { priority: "urgent", reason: "Forverring av smertene siste uke ifølge henviser." },
+      author,
+    );
 
     expect(result).toEqual({ kind: "gone", reason: "expired" });
     expect(store.mustGet("ref-1").priority).toBe("ordinary");
