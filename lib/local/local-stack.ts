@@ -2,16 +2,17 @@
  * The local default: the Frist app on one machine, no AWS account. Synthesizes the CDK app in-process
  * (no bundling), then runs what the template describes on local stand-ins: DynamoDB Local for the
  * table, the SES emulator for mail, a local Step Functions endpoint for the workflow, and an API
- * Gateway emulation for the routes. The handlers run in this process with their normal SDK clients,
- * pointed at the stand-ins only through AWS_ENDPOINT_URL_* and dummy credentials.
+ * Gateway emulation for the routes. Each function runs in an execution environment of its own
+ * (lib/local/lambda-local.ts) with exactly its template variables and its own credentials; its normal
+ * SDK clients reach the stand-ins through AWS_ENDPOINT_URL_*, by way of the IAM check
+ * (lib/local/iam-local.ts) that refuses what its role policy does not allow.
  *
  * Time is simulated (lib/local/simulated-clock.ts): `clock` and `timeScale` set where it starts and
  * how fast it runs (real time without them); the handlers read it through FRIST_SIMULATED_CLOCK, the
  * workflow engine's timers sleep on it, and `stack.clock` or `POST <clockUrl>/advance` moves it.
  *
- * One local stack per process at a time. The handler modules (and the SDK clients they build at
- * module scope) are imported once per process, so a stack restarted in the same process reuses the
- * previous ports when they are free.
+ * One local stack per process at a time. A stack restarted in the same process reuses the previous
+ * ports when they are free, so links and endpoints stay where they were.
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
