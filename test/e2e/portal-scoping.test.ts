@@ -53,16 +53,22 @@ const idsIn = (list: Record<string, unknown>) =>
 
 describe("portals on the local stack", () => {
   it("may call only what the portals' policy allows: the Helfo list of every patient is refused to every portal", async () => {
-    // Act
-    const answers = await Promise.all(
-      [PORTAL_A, PORTAL_B, "unsigned" as const].map((portal) => call(portal, "/helfo-notifications")),
-    );
+    // Act: both portals signed, and the unsigned default portal, asking for JSON.
+    const url = `${stack.apiUrl}/helfo-notifications`;
+    const init = { headers: { accept: "application/json" }, redirect: "manual" as const };
+    const answers = [
+      await signedFetch(url, PORTAL_A, init),
+      await signedFetch(url, PORTAL_B, init),
+      await fetch(url, init),
+    ];
 
-    // Assess: IAM refuses it (or, as a staff route, it wants a signed-in clerk); no patient data either way.
-    for (const answer of answers) {
-      expect([401, 403]).toContain(answer.status);
-      expect(answer.text).not.toMatch(/nationalId|fødselsnummer/i);
-    }
+    // Assess: a staff page for a signed-in clerk or lead, so no portal gets patient data: a signed
+    // request is refused, the unsigned one is sent to sign in.
+    const [a, b, unsigned] = answers as [Response, Response, Response];
+    expect([a.status, b.status]).toEqual([401, 401]);
+    expect(unsigned.status).toBe(303);
+    expect(unsigned.headers.get("location")).toContain("/auth/login");
+    for (const answer of answers) expect(await answer.text()).not.toMatch(/nationalId|fødselsnummer/i);
   });
 
   it("see their own referral and nobody else's, without task ids or staff identities", async () => {
