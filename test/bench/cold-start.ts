@@ -18,18 +18,14 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { createFristApp } from "../../lib/app";
-import {
-  FRIST_BUNDLING,
-  fristBundling,
-  REPO_ROOT,
-  TRACE_AWS_CALLS_CONTEXT,
-} from "../../lib/constructs/frist-function";
+import { FRIST_BUNDLING, REPO_ROOT, TRACE_AWS_CALLS_CONTEXT } from "../../lib/constructs/frist-function";
 import {
   createResolver,
   functionEnvironment,
   type LocalFunction,
   readFunctions,
 } from "../../lib/local/template";
+import { deploymentBuildOptions } from "../support/bundles";
 
 /** One function's cold-start figures. */
 export interface ColdStart {
@@ -78,25 +74,15 @@ async function bundle(
   outfile: string,
   env: Record<string, string>,
 ): Promise<Metafile> {
-  const { define } = fristBundling(env.POWERTOOLS_TRACE_ENABLED !== "false");
   const result = await build({
+    ...deploymentBuildOptions(env.POWERTOOLS_TRACE_ENABLED !== "false"),
     ...("file" in entry
       ? { entryPoints: [entry.file] }
       : { stdin: { contents: entry.contents, resolveDir: REPO_ROOT, loader: "js" as const } }),
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: FRIST_BUNDLING.target,
-    mainFields: FRIST_BUNDLING.mainFields,
-    banner: { js: FRIST_BUNDLING.banner },
-    minify: FRIST_BUNDLING.minify,
     sourcemap: FRIST_BUNDLING.sourceMap ? "linked" : false,
     sourcesContent: FRIST_BUNDLING.sourcesContent,
-    external: FRIST_BUNDLING.externalModules,
-    define,
     metafile: true,
-    logLevel: "silent",
   });
   return result.metafile;
 }

@@ -17,6 +17,7 @@ import {
   REPO_ROOT,
   TRACE_AWS_CALLS_CONTEXT,
 } from "../../lib/constructs/frist-function";
+import { deploymentBuildOptions } from "../support/bundles";
 import { ofType, type Resource } from "../support/template";
 
 /** The packages (and Frist's own folders) with code in the bundle of `entry`. */
@@ -31,21 +32,13 @@ async function bundledPackages(entry: string, traceAwsCalls = false): Promise<Se
 
 /** The input files with code in the bundle of `entry` (repository-relative for Frist's own). */
 async function bundledFiles(entry: string, traceAwsCalls = false): Promise<Set<string>> {
-  const options = fristBundling(traceAwsCalls);
   const result = await build({
+    ...deploymentBuildOptions(traceAwsCalls),
     entryPoints: [path.join(REPO_ROOT, entry)],
-    bundle: true,
     write: false,
     outfile: "index.mjs",
-    platform: "node",
-    format: "esm",
-    target: options.target,
-    mainFields: options.mainFields,
-    banner: { js: options.banner },
     minify: true,
-    define: options.define,
     metafile: true,
-    logLevel: "silent",
   });
   const files = new Set<string>();
   for (const output of Object.values(result.metafile.outputs)) {

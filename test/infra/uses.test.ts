@@ -10,7 +10,7 @@ import type { CfnElement } from "aws-cdk-lib";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { AWAITING_POSTAL_PARTITION, MEETING_PARTITION } from "../../functions/adapters/dynamo-referral-store";
-import { FristFunction, fristBundling, REPO_ROOT } from "../../lib/constructs/frist-function";
+import { FristFunction, REPO_ROOT } from "../../lib/constructs/frist-function";
 import {
   environmentNamesOf,
   type FunctionUses,
@@ -26,6 +26,7 @@ import {
   type RecordFamily,
   WORKLIST_PARTITIONS,
 } from "../../lib/constructs/referral-store";
+import { deploymentBuildOptions } from "../support/bundles";
 import {
   actionsOf,
   allowStatementsOf,
@@ -265,20 +266,16 @@ const FRIST_VARIABLES = [
 ];
 
 async function variablesReadBy(entry: string): Promise<string[]> {
-  const options = fristBundling(false);
+  // The deployment's options, unminified: the variable names stay readable in the text.
   const result = await build({
+    ...deploymentBuildOptions(false),
     entryPoints: [path.join(REPO_ROOT, entry)],
-    bundle: true,
     write: false,
     outfile: "index.mjs",
-    platform: "node",
-    format: "esm",
-    target: options.target,
-    mainFields: options.mainFields,
-    define: options.define,
-    logLevel: "silent",
+    banner: {},
+    minify: false,
   });
-  const code = result.outputFiles.map((file) => file.text).join("\n");
+  const code = (result.outputFiles ?? []).map((file) => file.text).join("\n");
   return FRIST_VARIABLES.filter((name) => new RegExp(`\\b${name}\\b`).test(code)).sort();
 }
 

@@ -6,24 +6,17 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import { FRIST_BUNDLING, fristBundling, REPO_ROOT } from "../../lib/constructs/frist-function";
 import type { LocalFunction } from "../../lib/local/template";
 
-/** Bundles every function's entry into `dir/<logicalId>/index.mjs` in one esbuild run; returns the files. */
-export async function bundleFunctions(
-  functions: LocalFunction[],
-  dir: string,
-  traceAwsCalls = false,
-): Promise<Record<string, string>> {
-  const { define } = fristBundling(traceAwsCalls);
-  await build({
-    entryPoints: functions.map((fn) => ({
-      in: path.join(REPO_ROOT, fn.entry),
-      out: `${fn.logicalId}/index`,
-    })),
-    outdir: dir,
-    outExtension: { ".js": ".mjs" },
+/**
+ * esbuild's options for a function's bundle as a deployment builds it (FRIST_BUNDLING, the tracing
+ * choice compiled in), for the tests and benchmarks that bundle as CDK does; callers add the entry,
+ * the output and what they read back (a metafile, source maps).
+ */
+export function deploymentBuildOptions(traceAwsCalls = false): BuildOptions {
+  return {
     bundle: true,
     platform: "node",
     format: "esm",
@@ -32,8 +25,25 @@ export async function bundleFunctions(
     banner: { js: FRIST_BUNDLING.banner },
     minify: FRIST_BUNDLING.minify,
     external: FRIST_BUNDLING.externalModules,
-    define,
+    define: fristBundling(traceAwsCalls).define,
     logLevel: "silent",
+  };
+}
+
+/** Bundles every function's entry into `dir/<logicalId>/index.mjs` in one esbuild run; returns the files. */
+export async function bundleFunctions(
+  functions: LocalFunction[],
+  dir: string,
+  traceAwsCalls = false,
+): Promise<Record<string, string>> {
+  await build({
+    ...deploymentBuildOptions(traceAwsCalls),
+    entryPoints: functions.map((fn) => ({
+      in: path.join(REPO_ROOT, fn.entry),
+      out: `${fn.logicalId}/index`,
+    })),
+    outdir: dir,
+    outExtension: { ".js": ".mjs" },
   });
   return Object.fromEntries(functions.map((fn) => [fn.logicalId, path.join(dir, fn.logicalId, "index.mjs")]));
 }
