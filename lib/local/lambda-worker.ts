@@ -127,7 +127,8 @@ async function main(): Promise<void> {
       );
     }
     handler = exported as LambdaHandler;
-    if (setup.countCapacity) takeCapacity = await countCapacity();
+    // Only a function given the table has DynamoDB calls to count; the others build no client.
+    if (setup.countCapacity && process.env.TABLE_NAME) takeCapacity = await countCapacity();
   } catch (error) {
     port.postMessage({ type: "init-error", error: toWorkerError(error) } satisfies FromWorker);
     return;
