@@ -126,18 +126,77 @@ export function readPortalPrincipal(
   };
 }
 
-/** The condition keys a policy's statements test, lower case (IAM compares them case-insensitively). */
-function conditionKeysOf(documents: PolicyDocument[]): Set<string> {
-  const keys = new Set<string>();
+/** The string operators whose outcome on a value depends only on whether it matches each literal. */
+const MATCHING_OPERATORS = new Set([
+  "stringequals",
+  "stringnotequals",
+  "stringequalsignorecase",
+  "stringnotequalsignorecase",
+  "stringlike",
+  "stringnotlike",
+]);
+
+/** One literal a string condition compares values with, as a test of a single value. */
+type ValueTest = (value: string) => boolean;
+
+function globTest(pattern: string): ValueTest {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("*", ".*")
+    .replaceAll("?", ".");
+  const expression = new RegExp(`^${source}$`, "s");
+  return (value) => expression.test(value);
+}
+
+function valueTest(operator: string, literal: string): ValueTest {
+  if (operator.endsWith("like")) return globTest(literal);
+  if (operator.endsWith("ignorecase")) {
+    const lower = literal.toLowerCase();
+    return (value) => value.toLowerCase() === lower;
+  }
+  return (value) => value === literal;
+}
+
+/**
+ * The condition keys a policy's statements test, lower case (IAM compares them case-insensitively),
+ * each with the tests of its literals when every condition on it is a string comparison with literal
+ * values (`StringLike`, `StringEquals`, their negations, `ForAllValues:`/`ForAnyValue:`, `IfExists`):
+ * then two values that pass and fail the same tests get the same decision, whatever else they hold.
+ * A key tested any other way (a policy variable, a number, an ARN) has `undefined`.
+ */
+function conditionKeysOf(documents: PolicyDocument[]): Map<string, ValueTest[] | undefined> {
+  const keys = new Map<string, ValueTest[] | undefined>();
   for (const document of documents) {
     for (const statement of asArray(document.Statement)) {
       const condition = (statement as { Condition?: Record<string, unknown> }).Condition ?? {};
-      for (const test of Object.values(condition)) {
-        for (const key of Object.keys(test as object)) keys.add(key.toLowerCase());
+      for (const [rawOperator, test] of Object.entries(condition)) {
+        const operator = rawOperator
+          .toLowerCase()
+          .replace(/^for(all|any)values:/, "")
+          .replace(/ifexists$/, "");
+        for (const [rawKey, literals] of Object.entries(test as Record<string, unknown>)) {
+          const key = rawKey.toLowerCase();
+          const tests = keys.has(key) ? keys.get(key) : [];
+          const values = asArray(literals);
+          const literal = values.every((value) => typeof value === "string" && !value.includes("${"));
+          keys.set(
+            key,
+            tests && literal && MATCHING_OPERATORS.has(operator)
+              ? [...tests, ...values.map((value) => valueTest(operator, value as string))]
+              : undefined,
+          );
+        }
       }
     }
   }
   return keys;
+}
+
+/** What a value is to the tests of its key: which of them it passes, one digit each (multi-valued: per value, as a set). */
+function signatureOf(tests: ValueTest[], value: string | string[]): string {
+  const one = (text: string) => tests.map((test) => (test(text) ? "1" : "0")).join("");
+  if (!Array.isArray(value)) return one(value);
+  return `[${[...new Set(value.map(one))].sort().join(",")}]`;
 }
 
 /** Evaluates requests against functions' policies, with a decision cache. */
@@ -157,15 +216,17 @@ export interface IamEvaluator {
 export interface IamEvaluatorOptions {
   region: string;
   accountId?: string;
-  /** Decisions kept per principal before the cache starts afresh; default 10 000. */
+  /** Decisions kept per principal before the cache starts afresh; default 10 000 (0: none kept). */
   maxCachedPerPrincipal?: number;
 }
 
 /**
  * An evaluator over identity policies (no resource policies, boundaries or SCPs: the template gives
- * functions none). Condition keys no statement of the principal tests are dropped before the cache
- * lookup, so a key that changes with every request (`dynamodb:LeadingKeys`) costs an evaluation only
- * for principals whose policies test it.
+ * functions none), with a decision cache. Condition keys no statement of the principal tests are
+ * dropped before the cache lookup, and a key its statements only compare with literal strings
+ * (`dynamodb:LeadingKeys` against the key prefixes a function may touch) enters the cache key as
+ * which literals its value matches, not as the value: a key that changes with every request (a new
+ * referral's partition key) then costs one evaluation per prefix, not one per request.
  *
  * It runs iam-simulate's unvalidated evaluation: its service data lists `states:SendTaskSuccess` as
  * wildcard-only, while AWS authorizes it against the state machine CDK's grantTaskResponse names; and
@@ -177,7 +238,11 @@ export function createIamEvaluator(options: IamEvaluatorOptions): IamEvaluator {
   /** Per principal: the condition keys its policies test, and the global keys' values it tests. */
   const perPrincipal = new WeakMap<
     FunctionPolicy,
-    { keys: Set<string>; globals: Record<string, string>; cache: Map<string, boolean> }
+    {
+      keys: Map<string, ValueTest[] | undefined>;
+      globals: Record<string, string>;
+      cache: Map<string, boolean>;
+    }
   >();
   const stateOf = (principal: FunctionPolicy) => {
     let state = perPrincipal.get(principal);
@@ -207,11 +272,13 @@ export function createIamEvaluator(options: IamEvaluatorOptions): IamEvaluator {
       let tested: Record<string, string | string[]> = state.globals;
       let cacheKey = `${action}\n${resource}`;
       for (const key in context) {
-        if (!state.keys.has(key.toLowerCase())) continue;
+        const lower = key.toLowerCase();
+        if (!state.keys.has(lower)) continue;
         const value = context[key] as string | string[];
         if (tested === state.globals) tested = { ...state.globals };
         tested[key] = value;
-        cacheKey += `\n${key}=${JSON.stringify(value)}`;
+        const tests = state.keys.get(lower);
+        cacheKey += tests ? `\n${key}~${signatureOf(tests, value)}` : `\n${key}=${JSON.stringify(value)}`;
       }
       const cached = state.cache.get(cacheKey);
       if (cached !== undefined) return cached;
@@ -231,8 +298,10 @@ export function createIamEvaluator(options: IamEvaluatorOptions): IamEvaluator {
         {},
       );
       const allowed = result === "Allowed";
-      if (state.cache.size >= limit) state.cache.clear();
-      state.cache.set(cacheKey, allowed);
+      if (limit > 0) {
+        if (state.cache.size >= limit) state.cache.clear();
+        state.cache.set(cacheKey, allowed);
+      }
       return allowed;
     },
     stats: () => ({ decisions, evaluations }),

@@ -4,9 +4,11 @@
  *
  * - cached: the calls a year's simulation repeats (each function's DynamoDB item calls, Query on an
  *   index, SendTaskSuccess, SendEmail), over and over: after the first of each, a cache lookup;
- * - uncached: a policy testing `dynamodb:LeadingKeys`, with a new partition key value every call, so
- *   every decision is a full evaluation (the worst case: no Frist grant tests a condition key that
- *   changes per request today).
+ * - new keys: a policy testing `dynamodb:LeadingKeys` (as every Frist grant on the table does), with a
+ *   new partition key value every call: the cache holds which of the policy's prefixes a key matches,
+ *   so after the first key of each prefix these are lookups too;
+ * - uncached: the same calls on an evaluator that forgets after every decision (a full evaluation
+ *   each time: what each call cost before the cache knew prefixes).
  */
 import { createFristApp } from "../../lib/app";
 import { createIamEvaluator, type FunctionPolicy, readFunctionPolicies } from "../../lib/local/iam-policies";
@@ -87,8 +89,15 @@ const leadingKeys: FunctionPolicy = {
     },
   ],
 };
-const uncached = createIamEvaluator({ region });
-measure("uncached (LeadingKeys condition, a new key each call)", (i) => {
+const newKeys = createIamEvaluator({ region });
+measure("new keys (LeadingKeys condition, a new key each call)", (i) => {
+  newKeys.isAllowed(leadingKeys, "dynamodb:PutItem", tableArn, {
+    "dynamodb:LeadingKeys": [`REFERRAL#${i}`],
+  });
+});
+console.log(`  of which evaluated: ${newKeys.stats().evaluations} of ${newKeys.stats().decisions}`);
+const uncached = createIamEvaluator({ region, maxCachedPerPrincipal: 0 });
+measure("uncached (every decision a full evaluation)", (i) => {
   uncached.isAllowed(leadingKeys, "dynamodb:PutItem", tableArn, {
     "dynamodb:LeadingKeys": [`REFERRAL#${i}`],
   });
