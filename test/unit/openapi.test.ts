@@ -77,6 +77,34 @@ describe("the OpenAPI document", () => {
     );
   });
 
+  it("documents each staff post's body by the zod schema its route parses with, the form's token beside it", () => {
+    const bodies = {
+      "/tasks/{taskId}/secondary": "SecondaryConfirmation",
+      "/tasks/{taskId}/priority": "PriorityChange",
+      "/helfo-notifications/{referralId}/reported": "HelfoReported",
+      "/referrals/{referralId}/start-of-care": "StartOfCareBody",
+    };
+    for (const [path, id] of Object.entries(bodies)) {
+      const post = document.paths[path].post;
+      const ref = { $ref: `#/components/schemas/${id}` };
+      expect(post.requestBody.content["application/json"].schema, path).toEqual(ref);
+      const form = post.requestBody.content["application/x-www-form-urlencoded"].schema;
+      expect(form.allOf[0], path).toEqual(ref);
+      expect(form.allOf[1].required, path).toEqual(["csrfToken"]);
+      expect(post.parameters, path).toContainEqual(
+        expect.objectContaining({ name: "X-CSRF-Token", in: "header" }),
+      );
+    }
+    expect(document.components.schemas.PriorityChange.properties.reason).toMatchObject({
+      minLength: 1,
+      maxLength: 2000,
+    });
+    expect(document.components.schemas.SecondaryConfirmation.properties.sameCondition.enum).toEqual([
+      "yes",
+      "no",
+    ]);
+  });
+
   it("points every $ref at a schema it defines", () => {
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
       (match) => match[1] as string,
