@@ -4,13 +4,13 @@
  * keep staff pages (which show health data) out of caches and frames; every answer to a request
  * that came over https carries HSTS.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { accessEventOf } from "../domain/access-log";
 import { isUnavailable } from "../domain/errors";
 import { hasRole, type SignInAudience, type StaffRole } from "../domain/session";
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
 import { renderMessagePage } from "../views/message-pages";
-import { logger } from "./logger";
+import { logger, withLambdaContext } from "./logger";
 import { accessLog, clock, type Dependencies, dependencies, signIn } from "./root";
 import { type ActiveSession, resolveSession, signInUrl } from "./sign-in";
 
@@ -89,6 +89,9 @@ export function validationFailed(path: string, message: string): HttpAnswer {
   return new HttpAnswer(json(400, { error: "validation_failed", issues: [{ path, message }] }));
 }
 
+/** A route as Lambda calls it: the event and the invocation's context (absent when a test calls it). */
+export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+
 /** What a route's handler gets: the event and its body, read the way the route declared. */
 export interface ApiRequest {
   event: APIGatewayProxyEvent;
@@ -163,7 +166,7 @@ const failurePage = (): string =>
 export function apiRoute(
   options: RouteOptions,
   handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
-): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+): ApiHandler {
   const access = options.access;
   // Built at cold start, so a missing SIGN_IN_PROVIDERS fails there, with its name.
   const signedIn = access ? dependencies(signIn, accessLog, clock) : undefined;
@@ -184,7 +187,7 @@ export type JsonRouteOptions = Omit<RouteOptions, "page" | "access">;
 export function jsonRoute(
   options: JsonRouteOptions,
   handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
-): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+): ApiHandler {
   return routeWith(options, handle, {
     failure: (error) => (isUnavailable(error) ? jsonUnavailable() : internalError()),
   });
@@ -224,10 +227,11 @@ function routeWith(
   options: RouteOptions,
   handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
   shell: RouteShell,
-): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+): ApiHandler {
   const answer = answerWith(options, handle, shell);
-  // Every answer of every route passes here: the handler's, a refusal, a failure.
-  return async (event) => withTransportSecurity(event, await answer(event));
+  // Every answer of every route passes here: the handler's, a refusal, a failure. Every log line of
+  // the invocation carries its Lambda context.
+  return withLambdaContext(async (event) => withTransportSecurity(event, await answer(event)));
 }
 
 function answerWith(

@@ -8,6 +8,7 @@
  */
 import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
 import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
+import type { Context } from "aws-lambda";
 import { METRICS_SERVICE } from "../domain/ports";
 
 type Field = string | number | boolean | undefined;
@@ -59,6 +60,13 @@ const quiet = () => process.env.FRIST_QUIET === "1";
 
 /** The logger every handler uses: a fixed message plus ids. */
 export const logger = {
+  /**
+   * The invocation's Lambda context, on every line until the next invocation's: `function_name`,
+   * `function_request_id` and `cold_start` (true on the environment's first invocation only, counted
+   * by Powertools). Built here even when quiet: the cold start is counted from the first invocation,
+   * not from the first line logged.
+   */
+  addContext: (context: Context) => powertoolsLogger().addContext(context),
   info: (message: string, fields: Record<string, Field> = {}) => {
     if (!quiet()) powertoolsLogger().info(message, fields);
   },
@@ -72,3 +80,18 @@ export const logger = {
       errorName: error instanceof Error ? error.name : typeof error,
     }),
 };
+
+/**
+ * Wraps a handler so its log lines carry the invocation's Lambda context (see {@link logger}'s
+ * `addContext`), as Powertools' `injectLambdaContext` does for a middy handler. `apiRoute` and
+ * `jsonRoute` wrap every API route; a workflow step or a schedule that logs wraps itself. The context
+ * is optional so that tests may call a handler with the event alone.
+ */
+export function withLambdaContext<E, R>(
+  handle: (event: E) => Promise<R>,
+): (event: E, context?: Context) => Promise<R> {
+  return (event, context) => {
+    if (context) logger.addContext(context);
+    return handle(event);
+  };
+}

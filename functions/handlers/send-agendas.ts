@@ -3,16 +3,16 @@
  * email with the agenda link, once per meeting, within the clinic's agenda lead time.
  */
 
-import { logger } from "../adapters/logger";
+import { logger, withLambdaContext } from "../adapters/logger";
 import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
 import { sendAgendas } from "../domain/agenda";
 
 const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
 
-export const handler = async (_event?: unknown) => {
+export const handler = withLambdaContext(async (_event?: unknown) => {
   const result = await sendAgendas(deps);
   if (result.meetingIds.length > 0) {
     logger.info("agendas sent", { meetings: result.meetingIds.length, emails: result.emails });
   }
   return result;
-};
+});

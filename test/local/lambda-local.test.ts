@@ -21,6 +21,7 @@ const functions = {
   Other: fn("Other", "environment.ts"),
   NeedsVariable: fn("NeedsVariable", "needs-variable.ts"),
   Failing: fn("Failing", "failing.ts"),
+  Logging: fn("Logging", "logs-context.ts"),
 };
 
 let runtime: LambdaRuntime | undefined;
@@ -100,6 +101,42 @@ describe("the local Lambda runtime", () => {
     // Assess
     expect(running.CLOCK).toBe("after");
     expect(started.CLOCK).toBe("after");
+  });
+
+  it("gives each invocation a Lambda context that the functions' log lines carry: the function, the request, a cold start on the first only", async () => {
+    // Prepare: the environment Lambda sets (an on-demand environment, where Powertools counts cold starts).
+    const credentials = { accessKeyId: "LOCALLogging", secretAccessKey: "local" };
+    const lambda = start({ Logging: lambdaEnvironment(functions.Logging, "eu-north-1", credentials) });
+    type Answer = { lines: string[]; context: Record<string, string | number> };
+
+    // Act
+    const first = (await lambda.invoke("Logging", {})) as Answer;
+    const second = (await lambda.invoke("Logging", {})) as Answer;
+
+    // Assess: a context as Lambda's, a new request id each time, and the raw line carries it.
+    expect(first.context).toMatchObject({
+      functionName: "Logging",
+      functionVersion: "$LATEST",
+      invokedFunctionArn: expect.stringMatching(/^arn:aws:lambda:eu-north-1:\d{12}:function:Logging$/),
+      memoryLimitInMB: "256",
+      logGroupName: "/aws/lambda/Logging",
+    });
+    expect(first.context.remainingTimeInMillis).toBeGreaterThan(0);
+    expect(first.context.remainingTimeInMillis).toBeLessThanOrEqual(10_000);
+    expect(second.context.awsRequestId).not.toBe(first.context.awsRequestId);
+    const lineOf = (answer: Answer) => JSON.parse(answer.lines.at(-1) ?? "{}") as Record<string, unknown>;
+    expect(lineOf(first)).toMatchObject({
+      message: "fixture logged",
+      function_name: "Logging",
+      function_request_id: first.context.awsRequestId,
+      cold_start: true,
+      referralId: "ref-1",
+    });
+    expect(lineOf(second)).toMatchObject({
+      function_name: "Logging",
+      function_request_id: second.context.awsRequestId,
+      cold_start: false,
+    });
   });
 
   it("sets what Lambda itself sets, with the function's own credentials", () => {
