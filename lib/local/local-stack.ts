@@ -184,15 +184,25 @@ export interface LocalActivity {
   holdWorkflow(): void;
   /** Opens the gate: held tasks run. */
   releaseWorkflow(): void;
-  /** Resolves once no invocation has been running for `quietMs` (and none is held). */
+  /**
+   * Resolves once nothing runs: no invocation running or held and no workflow execution between a
+   * failed attempt and its Retry, seen between two turns of the event loop. A workflow moves from one
+   * Lambda's result to its next task in the same turn, and a clock timer whose instant has passed fires
+   * as the clock moves, so that is the moment the work a request or a clock move started is done.
+   * With `quietMs`, nothing must run for that long too (work due a few real milliseconds later: a
+   * timer at the running clock's next instants).
+   */
   settled(quietMs?: number): Promise<void>;
 }
 
 function createActivity(): LocalActivity & {
   track<T>(work: () => Promise<T>): Promise<T>;
   gate(): Promise<void>;
+  /** Counts more work in progress that runs no Lambda now (the workflow engine's Retry waits). */
+  alsoBusy(pending: () => number): void;
 } {
   let running = 0;
+  let pendingElsewhere = () => 0;
   let waiting = 0;
   let open: Promise<void> | undefined;
   let openGate: (() => void) | undefined;
@@ -211,11 +221,20 @@ function createActivity(): LocalActivity & {
       open = undefined;
       openGate = undefined;
     },
-    async settled(quietMs = 30) {
+    async settled(quietMs = 0) {
+      const idle = () => running === 0 && waiting === 0 && pendingElsewhere() === 0;
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      for (let seen = 0; seen < 2; ) {
+        await (seen === 0 ? pause(1) : turn());
+        seen = idle() ? seen + 1 : 0;
+      }
       for (let quiet = 0; quiet < quietMs; ) {
         await pause(5);
-        quiet = running === 0 && waiting === 0 ? quiet + 5 : 0;
+        quiet = idle() ? quiet + 5 : 0;
       }
+    },
+    alsoBusy(pending) {
+      pendingElsewhere = pending;
     },
     async track(work) {
       running += 1;
@@ -533,6 +552,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
     stoppers.push(() => sfn.stop());
+    activity.alsoBusy(() => sfn.engine.betweenAttempts);
     const portals = validateLocalPortals(options.portals ?? DEFAULT_LOCAL_PORTALS);
     // A portal may invoke what the template's portal policy allows (on AWS: the policy attached to its role).
     const portalEvaluator = createIamEvaluator({ region });

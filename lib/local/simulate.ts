@@ -551,7 +551,7 @@ async function run(
       referral.referralId = receipt.referralId;
       received += 1;
       // The workflow plans a referral within moments of its receipt, before the clock moves on.
-      await stack.activity.settled(15);
+      await stack.activity.settled();
       if (referral.kind === "secondary") {
         const taskLink = await secondaryTaskOf(referral);
         if (taskLink) {

@@ -200,6 +200,8 @@ export class LocalStepFunctions {
   readonly #executions = new Map<string, ExecutionRecord>();
   readonly #files: ExecutionFiles | undefined;
   readonly #dirty = new Set<ExecutionRecord>();
+  /** Executions whose state failed and that have not moved on since (see {@link betweenAttempts}). */
+  readonly #failed = new Set<string>();
   #flushScheduled = false;
   /** Set on shutdown with a data directory: the aborts that follow are not written. */
   #suspended = false;
@@ -244,6 +246,15 @@ export class LocalStepFunctions {
   }
 
   /** Whether executions are kept in a data directory across restarts. */
+  /**
+   * Executions between a state's failure and what follows it: a Retry's wait (real time, in the
+   * library), or the Catch or the execution's end about to run. Work is still coming from them, though
+   * no Lambda runs (the local stack's `activity.settled` waits for them).
+   */
+  get betweenAttempts(): number {
+    return this.#failed.size;
+  }
+
   get persistent(): boolean {
     return this.#files !== undefined;
   }
@@ -429,6 +440,8 @@ export class LocalStepFunctions {
         }
         record.events.push(libraryEvent);
         this.#track(record, libraryEvent);
+        if (libraryEvent.type === "StateFailed") this.#failed.add(executionArn);
+        else this.#failed.delete(executionArn);
         if (libraryEvent.type === "StateEntered" || libraryEvent.type === "StateRetried") {
           counters.stateTransition();
         }
@@ -483,6 +496,7 @@ export class LocalStepFunctions {
         },
       )
       .finally(async () => {
+        this.#failed.delete(executionArn);
         record.stopDate = this.clock.now();
         stopSignal.abort();
         this.tokens.closeExecution(executionArn);
