@@ -12,15 +12,14 @@
  * a new one, as Lambda retries a failed init.
  */
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Context } from "aws-lambda";
 import { counters } from "./counters";
 import type { FromWorker, ToWorker, WorkerError, WorkerSetup } from "./lambda-worker";
 import type { LocalFunction } from "./template";
+import { startTypeScriptWorker } from "./typescript-worker";
 
 /** A Lambda handler: promise style, or the legacy callback style. */
 export type LambdaHandler = (
@@ -84,20 +83,7 @@ export interface LambdaRuntime {
   stop(): Promise<void>;
 }
 
-const WORKER_ENTRY = fileURLToPath(new URL("./lambda-worker.ts", import.meta.url));
-/** tsx's loader, registered in each environment so that it imports the handlers' TypeScript. */
-const TSX_API = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href;
-/**
- * The environment's first code: registers tsx, then imports the worker module. Code rather than a
- * file so that the thread starts the same way under tsx (npm start) and under vitest, neither of
- * whose module loaders a worker thread inherits.
- */
-const BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-import(workerData.tsxApi)
-  .then(({ register }) => { register(); return import(workerData.workerUrl); })
-  .catch((error) => { console.error(error); process.exit(1); });
-`;
+const WORKER_MODULE = new URL("./lambda-worker.ts", import.meta.url);
 
 /** Rebuilds what a handler threw, under its own name (Step Functions' Retry and Catch match on it). */
 function rebuildError(error: WorkerError): Error {
@@ -127,22 +113,16 @@ class ExecutionEnvironment {
     env: Record<string, string>,
     private readonly onGone: () => void,
   ) {
-    const setup: WorkerSetup & { tsxApi: string; workerUrl: string } = {
+    const setup: WorkerSetup = {
       entryFile: path.resolve(options.repoRoot, fn.entry),
       handlerName: fn.handlerName,
       logicalId: fn.logicalId,
       memorySize: fn.memorySize,
       region: options.region,
       countCapacity: options.countCapacity ?? true,
-      tsxApi: TSX_API,
-      workerUrl: pathToFileURL(WORKER_ENTRY).href,
     };
-    this.worker = new Worker(BOOTSTRAP, {
-      eval: true,
+    this.worker = startTypeScriptWorker(WORKER_MODULE, setup, {
       env,
-      // Nothing of this process's command line (a test runner's or tsx's loader flags).
-      execArgv: [],
-      workerData: setup,
       name: fn.logicalId,
       // Lambda's memory setting, as the thread's heap limit: a function that outgrows it fails here too.
       resourceLimits: { maxOldGenerationSizeMb: Math.max(fn.memorySize, 128) },

@@ -44,8 +44,8 @@ import {
   type Refusal,
   readFunctionPolicies,
   readPortalPrincipal,
-  startIamGateway,
 } from "./iam-local";
+import { startIamGatewayThread } from "./iam-thread";
 import { createLambdaRuntime, type FunctionEnvironment, lambdaEnvironment } from "./lambda-local";
 import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
 import { OPERATIONS_RETURN_PATH, type OperationsViewer, operationsAccess } from "./operations-access";
@@ -143,9 +143,10 @@ export interface LocalStack {
   signIn: { issuer: string; password: string; staff: LocalStaffAccount[] };
   /**
    * The IAM check in front of the stand-ins: every call a function makes goes through it and is
-   * evaluated against that function's synthesized role policy; `refusals` lists what it refused.
+   * evaluated against that function's synthesized role policy; `refusals` lists what it refused (every
+   * refused call whose answer has come back).
    */
-  iam: { refusals(): Refusal[]; endpoints: Record<"dynamodb" | "ses" | "sfn", string> };
+  iam: { refusals(): Promise<Refusal[]>; endpoints: Record<"dynamodb" | "ses" | "sfn", string> };
   /** The whole `process.env` the stack gives a function's execution environment (contract tests). */
   environmentOf(functionLogicalId: string): Record<string, string>;
   /** The Step Functions engine, for tests that wait for an execution. */
@@ -641,16 +642,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SFN: sfn.endpoint,
     };
     // The functions reach the stand-ins through IAM: each call is checked against the calling
-    // function's synthesized role policy and refused as AWS refuses it.
-    const iam = await startIamGateway({
-      template,
-      region,
-      upstreams: { dynamodb: dynamo.endpoint, ses: ses.endpoint, sfn: sfn.endpoint },
-      ports: lastPorts.iam ?? {},
+    // function's synthesized role policy and refused as AWS refuses it (on a thread of its own).
+    const iam = await startIamGatewayThread(
+      {
+        template,
+        region,
+        upstreams: { dynamodb: dynamo.endpoint, ses: ses.endpoint, sfn: sfn.endpoint },
+        ports: lastPorts.iam ?? {},
+      },
       // Always said: a refused call is a missing grant that would fail on AWS too.
-      onRefusal: ({ functionLogicalId, action, resource }) =>
+      ({ functionLogicalId, action, resource }) =>
         log(`iam: refused ${action} on ${resource} to ${functionLogicalId}`),
-    });
+    );
     stoppers.push(() => iam.stop());
     const principals = readFunctionPolicies(template, { region, stackName });
     const functionEndpoints = {

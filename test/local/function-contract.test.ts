@@ -100,7 +100,7 @@ describe("every deployed function, cold, with only its own environment and polic
       const reason = brokenBy(outcome);
       if (reason) broken[fn.logicalId] = reason;
     }
-    const refused = stack.iam.refusals();
+    const refused = await stack.iam.refusals();
 
     // Assess
     expect(functions.length).toBeGreaterThan(30);

@@ -14,9 +14,11 @@ import {
   type FunctionPolicy,
   type IamGateway,
   localAccessKeyId,
+  type Refusal,
   readFunctionPolicies,
   startIamGateway,
 } from "../../lib/local/iam-local";
+import { startIamGatewayThread } from "../../lib/local/iam-thread";
 import { type SesLocal, startSesLocal } from "../../lib/local/ses-local";
 import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
 import { type CfnTemplate, readFunctions, readStateMachine, readTables } from "../../lib/local/template";
@@ -350,5 +352,56 @@ describe("the SES gateway", () => {
     expect(unknown).toMatchObject({ name: "InvalidClientTokenId" });
     expect(await mailbox()).toEqual([]);
     expect(mailboxPage.status).toBe(404);
+  });
+});
+
+describe("the gateway on a thread of its own (as the local stack runs it)", () => {
+  it("forwards what a function may do, refuses what it may not, and lists the refusal once the answer is back", async () => {
+    // Prepare
+    const thread = await startIamGatewayThread({
+      upstreams: { dynamodb: db.endpoint },
+      template,
+      region,
+    });
+    const seen: Refusal[] = [];
+    const client = (principal: FunctionPolicy) => {
+      const made = new DynamoDBClient({
+        endpoint: thread.endpoints.dynamodb,
+        region,
+        credentials: credentialsOf(principal),
+        maxAttempts: 1,
+      });
+      clients.push(made);
+      return made;
+    };
+    try {
+      await db.client.send(new PutItemCommand({ TableName: table, Item: key("REFERRAL#thread") }));
+
+      // Act
+      const read = await client(submitDecision).send(
+        new GetItemCommand({ TableName: table, Key: key("REFERRAL#thread") }),
+      );
+      const refused = await client(getReferral)
+        .send(new DeleteItemCommand({ TableName: table, Key: key("REFERRAL#thread") }))
+        .catch((error: Error) => error);
+      seen.push(...(await thread.refusals()));
+
+      // Assess
+      expect(read.Item).toBeDefined();
+      expect(refused).toMatchObject({ name: "AccessDeniedException", $metadata: { httpStatusCode: 400 } });
+      expect(seen).toEqual([
+        {
+          functionLogicalId: getReferral.functionLogicalId,
+          action: "dynamodb:DeleteItem",
+          resource: tableArn,
+        },
+      ]);
+      const kept = await db.client.send(
+        new GetItemCommand({ TableName: table, Key: key("REFERRAL#thread") }),
+      );
+      expect(kept.Item).toBeDefined();
+    } finally {
+      await thread.stop();
+    }
   });
 });

@@ -1,0 +1,97 @@
+/**
+ * The IAM gateway (./iam-local.ts) on a thread of its own. Every AWS call of every function passes
+ * through it twice (the request, the answer); on the local stack's main thread it waited behind the
+ * workflow engine, the API emulation and the SES emulator, and they behind it. On its own thread it
+ * answers as soon as the stand-in does.
+ */
+import type { Worker } from "node:worker_threads";
+import type { IamGatewayOptions, IamService, Refusal } from "./iam-local";
+import type { CfnTemplate } from "./template";
+import { startTypeScriptWorker } from "./typescript-worker";
+
+/** What the thread is started with: the gateway's options that can cross to a thread. */
+export interface IamThreadSetup<S extends IamService> {
+  upstreams: Record<S, string>;
+  template: CfnTemplate;
+  region: string;
+  ports?: Partial<Record<S, number>>;
+}
+
+/** A message from the local stack to the gateway thread. */
+export type ToIamThread = { type: "refusals"; id: number } | { type: "stop" };
+
+/** A message from the gateway thread to the local stack. */
+export type FromIamThread<S extends IamService = IamService> =
+  | { type: "ready"; endpoints: Record<S, string> }
+  | { type: "failed"; message: string }
+  | { type: "refusal"; refusal: Refusal }
+  | { type: "refusals"; id: number; refusals: Refusal[] }
+  | { type: "stopped" };
+
+/** A running gateway thread. */
+export interface IamGatewayThread<S extends IamService> {
+  /** What `AWS_ENDPOINT_URL_<SERVICE>` of the functions is set to. */
+  endpoints: Record<S, string>;
+  /**
+   * Every refusal so far, oldest first, asked of the thread: it records a refusal before it answers
+   * the call, so every refused call whose answer has come back is in the list.
+   */
+  refusals(): Promise<Refusal[]>;
+  stop(): Promise<void>;
+}
+
+const WORKER_MODULE = new URL("./iam-thread-worker.ts", import.meta.url);
+
+/** Starts the gateway on its own thread and resolves once it listens. */
+export async function startIamGatewayThread<S extends IamService>(
+  setup: IamThreadSetup<S>,
+  onRefusal?: IamGatewayOptions<S>["onRefusal"],
+): Promise<IamGatewayThread<S>> {
+  const worker: Worker = startTypeScriptWorker(WORKER_MODULE, { setup }, { name: "iam-gateway" });
+  const asked = new Map<number, (refusals: Refusal[]) => void>();
+  let nextId = 1;
+  const { promise: stopped, resolve: markStopped } = Promise.withResolvers<void>();
+  const { promise: ready, resolve, reject } = Promise.withResolvers<Record<S, string>>();
+  worker.on("message", (message: FromIamThread<S>) => {
+    if (message.type === "ready") resolve(message.endpoints);
+    else if (message.type === "failed") reject(new Error(`IAM gateway: ${message.message}`));
+    else if (message.type === "refusal") onRefusal?.(message.refusal);
+    else if (message.type === "refusals") {
+      asked.get(message.id)?.(message.refusals);
+      asked.delete(message.id);
+    } else markStopped();
+  });
+  worker.on("error", reject);
+  worker.on("exit", (code) => {
+    reject(new Error(`IAM gateway thread exited (code ${code})`));
+    markStopped();
+    for (const answer of asked.values()) answer([]);
+    asked.clear();
+  });
+  let endpoints: Record<S, string>;
+  try {
+    endpoints = await ready;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoints,
+    refusals() {
+      const id = nextId++;
+      const { promise, resolve: answer } = Promise.withResolvers<Refusal[]>();
+      asked.set(id, answer);
+      worker.postMessage({ type: "refusals", id } satisfies ToIamThread);
+      return promise;
+    },
+    stop() {
+      stopping ??= (async () => {
+        worker.postMessage({ type: "stop" } satisfies ToIamThread);
+        await Promise.race([stopped, new Promise((done) => setTimeout(done, 5_000).unref())]);
+        await worker.terminate();
+      })();
+      return stopping;
+    },
+  };
+}
