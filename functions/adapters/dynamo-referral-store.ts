@@ -29,6 +29,7 @@ import {
 } from "../domain/ports";
 import type {
   AuditEvent,
+  BreachBasis,
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
@@ -1342,8 +1343,53 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
 
   async recordStartOfCareBreach(
     referralId: string,
+    breach: { basis: BreachBasis; notification?: HelfoNotificationRecord },
+    event: AuditEvent,
+    tally?: Tally,
+  ): Promise<boolean> {
+    const { notification } = breach;
+    try {
+      await this.transact(
+        [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: referralKey(referralId),
+              UpdateExpression: "SET startOfCareBreached = :true, startOfCareBreachBasis = :basis",
+              ConditionExpression:
+                "attribute_exists(pk) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
+              ExpressionAttributeValues: { ":true": true, ":false": false, ":basis": breach.basis },
+            },
+          },
+          ...(notification
+            ? [
+                {
+                  Put: {
+                    TableName: this.tableName,
+                    Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
+                    ConditionExpression: "attribute_not_exists(pk)",
+                  },
+                },
+              ]
+            : []),
+          this.eventPut(referralId, event),
+          ...this.tallyUpdate(tally),
+        ],
+        `referral ${referralId} has its start-of-care breach recorded`,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof StaleStateError) return false;
+      throw error;
+    }
+  }
+
+  async recordExpectedBreach(
+    referralId: string,
+    expected: NonNullable<ReferralRecord["startOfCareExpectedBreach"]>,
     notification: HelfoNotificationRecord,
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<boolean> {
     try {
       await this.transact(
@@ -1352,10 +1398,11 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
             Update: {
               TableName: this.tableName,
               Key: referralKey(referralId),
-              UpdateExpression: "SET startOfCareBreached = :true",
+              UpdateExpression: "SET startOfCareExpectedBreach = :expected",
               ConditionExpression:
-                "attribute_exists(pk) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
-              ExpressionAttributeValues: { ":true": true, ":false": false },
+                "attribute_exists(pk) AND #status = :decided AND attribute_not_exists(startOfCareExpectedBreach) AND attribute_not_exists(careStartedOn) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: { ":expected": expected, ":decided": "decided", ":false": false },
             },
           },
           {
@@ -1366,8 +1413,9 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
             },
           },
           this.eventPut(referralId, event),
+          ...this.tallyUpdate(tally),
         ],
-        `referral ${referralId} has its start-of-care breach recorded`,
+        `referral ${referralId} has its expected breach recorded, a start, or a breach`,
       );
       return true;
     } catch (error) {
@@ -1425,6 +1473,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
     reported: { reportedOn: string; reportedBy: string; reportedAt: string },
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void> {
     await this.transact(
       [
@@ -1446,6 +1495,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           },
         },
         this.eventPut(notification.referralId, event),
+        ...this.tallyUpdate(tally),
       ],
       "no Helfo notification to report",
     );

@@ -81,6 +81,18 @@ const complaintsToSchema = z.string().superRefine((value, ctx) => {
   });
 });
 
+/** Helfo's general number: not the one for patients whose start of care was missed. */
+const HELFO_GENERAL_LINE = "33528000";
+
+const helfoPhoneSchema = z
+  .string()
+  .trim()
+  .refine((value) => /^\d{8}$/.test(value.replace(/\s+/g, "")), "a Norwegian phone number of 8 digits")
+  .refine(
+    (value) => value.replace(/\s+/g, "") !== HELFO_GENERAL_LINE,
+    "33 52 80 00 is Helfo's general line: give the Fristbruddtelefonen for patients, 23 32 70 03",
+  );
+
 /** A PO box is where letters go, not where patients come: "Postboks 4950 Nydalen", "Pb. 12". */
 const PO_BOX = /\b(postboks|boks|pb\.?)\s*\d/i;
 
@@ -105,12 +117,16 @@ export const clinicSchema = z.object({
   complaintsTo: complaintsToSchema.pipe(z.enum(STATSFORVALTERE)),
   /**
    * Helfo Pasientformidling, which finds the patient an offer after a missed start-of-care
-   * deadline: how the letters tell the patient to reach it.
+   * deadline: how the letters tell the patient to reach it. The number is Helfo's
+   * Fristbruddtelefonen for patients (23 32 70 03, weekdays 9.00–14.00), not Helfo's general line
+   * (33 52 80 00), which the letters once gave: that one is refused, as is anything but 8 digits.
    */
   helfo: z
     .object({
       name: text(100).default("Helfo Pasientformidling"),
-      phone: text(50).default("33 52 80 00"),
+      phone: helfoPhoneSchema.default("23 32 70 03"),
+      /** When the Fristbruddtelefonen answers, as the letters say it. */
+      phoneHours: text(100).default("hverdager kl. 9.00–14.00"),
       web: text(100).default("helsenorge.no"),
     })
     .prefault({}),
@@ -142,6 +158,12 @@ export const decisionConfigSchema = z.object({
   youngAdultDeadlineWeeks: z.number().int().min(1).max(52).default(4),
   /** The clinic lead is reminded of a granted right not yet started this many working days before its deadline. */
   startOfCareReminderWorkingDays: z.number().int().min(1).max(60).default(10),
+  /**
+   * After a start-of-care deadline passes with no start recorded, the lead has this many working
+   * days to confirm the breach or record the start; then the law's default (no start recorded) is
+   * taken, the Helfo notice filed and the lead told. Short, because Helfo must hear promptly.
+   */
+  breachConfirmationWorkingDays: z.number().int().min(1).max(10).default(2),
 });
 
 export const clinicConfigSchema = z.object({

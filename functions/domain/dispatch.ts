@@ -219,7 +219,8 @@ export async function dispatchDecisionLetters(deps: LetterDeps, referralId: stri
   const dueMorning = osloStartOfDay(referral.assessmentDueDate);
   return {
     sent,
-    patientAwaitingPostal: !submission.patient.email,
+    // The parents' copy of a minor's answer is always posted: it is escalated on the due date too.
+    patientAwaitingPostal: !submission.patient.email || guardiansInformed(referral),
     escalateAt: new Date(Math.max(dueMorning.getTime(), now.getTime())).toISOString(),
   };
 }
@@ -320,8 +321,8 @@ export async function deliverLetter(
 }
 
 /**
- * EscalatePostalLetter, on the morning of the due date: the patient's copy still waits for post, so
- * the patient is not yet informed. The clerk (who posts letters) and the clinic lead are told,
+ * EscalatePostalLetter, on the morning of the due date: the patient's copy (or the parents' copy of a
+ * patient under 16) still waits for post, so they are not yet informed. The clerk (who posts letters) and the clinic lead are told,
  * neutrally, once. Returns whether it was still waiting.
  */
 export async function escalateWaitingPatientLetter(
@@ -330,10 +331,11 @@ export async function escalateWaitingPatientLetter(
 ): Promise<{ waiting: boolean }> {
   const file = await deps.store.getReferralFile(referralId);
   if (!file) throw new Error(`referral ${referralId} not found`);
+  // The patient's copy, or the parents' copy of a patient under 16: both must reach them in time.
   const waiting = file.letters.some(
     (letter) =>
       letter.letterKind === "decision" &&
-      letter.recipientRole === "patient" &&
+      (letter.recipientRole === "patient" || letter.recipientRole === "guardian") &&
       letter.status === "awaiting-postal",
   );
   if (!waiting || file.events.some((event) => event.type === "postal-letter-escalated")) return { waiting };

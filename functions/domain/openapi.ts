@@ -20,7 +20,13 @@ import {
   validationErrorSchema,
 } from "./referral";
 import { secondaryConfirmationSchema } from "./secondary";
-import { helfoReportedSchema, startOfCareBodySchema, startOfCareRecordedSchema } from "./start-of-care";
+import {
+  confirmedBreachBodySchema,
+  expectedBreachBodySchema,
+  helfoReportedSchema,
+  startOfCareBodySchema,
+  startOfCareRecordedSchema,
+} from "./start-of-care";
 import { worklistQuerySchema, worklistSchema } from "./worklist";
 
 type JsonObject = Record<string, unknown>;
@@ -44,6 +50,8 @@ function componentSchemas(): Record<string, JsonObject> {
   registry.add(secondaryConfirmationSchema(), { id: "SecondaryConfirmation" });
   registry.add(priorityChangeSchema(), { id: "PriorityChange" });
   registry.add(helfoReportedSchema(), { id: "HelfoReported" });
+  registry.add(expectedBreachBodySchema(), { id: "ExpectedBreachBody" });
+  registry.add(confirmedBreachBodySchema(), { id: "ConfirmedBreachBody" });
   // "input": requests are documented as portals send them (before trimming, defaults and the like).
   const { schemas } = z.toJSONSchema(registry, {
     io: "input",
@@ -107,6 +115,11 @@ const withCsrfField = (schema: JsonObject) => ({
     },
   ],
 });
+
+/** What `POST /referrals/{referralId}/start-of-care` takes: a start, an expected or a confirmed breach. */
+const startOfCareBodies = {
+  oneOf: [ref("StartOfCareBody"), ref("ExpectedBreachBody"), ref("ConfirmedBreachBody")],
+};
 
 /** A body taken as JSON or as a form, both validated by the same zod schema (`id`). */
 const jsonOrFormBody = (id: string) => ({
@@ -229,16 +242,25 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
       "/referrals/{referralId}/start-of-care": {
         post: {
           operationId: "recordStartOfCare",
-          summary: "Record the planned start, or the day care started, of a granted right",
+          summary:
+            "Record the planned start or the day care started, or that the start cannot be kept (expected breach) or a probable breach confirmed",
           description:
             "Staff record when care starts. `startedOn` may not be in the future or before the decision; " +
-            "`plannedStart` may not be in the past. The workflow checks at the end of the deadline day: " +
-            "no start on or before it is a fristbrudd (Helfo notification, the patient's letter). For a " +
+            "`plannedStart` may not be in the past. `{breach: 'expected', reason}` (before the deadline has run " +
+            "out, a reason with content) files the Helfo notice at once, marked expected; `{breach: 'confirmed'}` " +
+            "(the lead, after the deadline, no start on or before it) confirms a probable breach and files it. " +
+            "No letter goes to the patient until the notice is marked reported to Helfo. For a " +
             "signed-in assessor or the lead (staff session), never a portal: JSON carries the session's " +
             "`csrfToken` (from GET /staff/referrals/{referralId}) in `X-CSRF-Token`.",
           security: [{ staffSession: [] }],
           parameters: [pathId("referralId", "The id from the 202 answer."), CSRF_HEADER],
-          requestBody: { required: true, content: jsonOrFormBody("StartOfCareBody") },
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": { schema: startOfCareBodies },
+              "application/x-www-form-urlencoded": { schema: withCsrfField(startOfCareBodies) },
+            },
+          },
           responses: {
             200: {
               description:
@@ -311,10 +333,12 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
       "/helfo-notifications/{referralId}/reported": {
         post: {
           operationId: "markHelfoReported",
-          summary: "The clinic lead records a fristbrudd's notification as reported to Helfo",
+          summary:
+            "The clerk or the lead records a fristbrudd's notification as reported to Helfo; the patient's letter goes out",
           description:
-            "For a signed-in lead (staff session; no IAM). `reportedOn` (YYYY-MM-DD, default today in Oslo; " +
-            "not in the future, not before the breach); who is the signed-in person. Once only: a second " +
+            "For a signed-in clerk or lead (staff session; no IAM). `reportedOn` (YYYY-MM-DD, default today in Oslo; " +
+            "not in the future, not before the notice was filed); who is the signed-in person. Then the patient's " +
+            "Varsel om fristbrudd is sent (and the parents' copy of a patient under 16), never before. Once only: a second " +
             "mark answers 409 with the first. JSON sends the session's token in `X-CSRF-Token`; a form " +
             "sends `csrfToken`.",
           parameters: [pathId("referralId", "The referral whose fristbrudd was reported."), CSRF_HEADER],

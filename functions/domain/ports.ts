@@ -8,6 +8,7 @@ import type { Decision } from "./decision";
 import type {
   Assignment,
   AuditEvent,
+  BreachBasis,
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
@@ -22,7 +23,12 @@ import type { ReferralStatus } from "./referral";
 import type { Month, MonthCounters, Tally } from "./statistics";
 
 /** The once-only flags of a referral's legal clock. */
-export type ReferralFlag = "atRisk" | "deadlineBreached" | "startOfCareReminded" | "urgentTargetEscalated";
+export type ReferralFlag =
+  | "atRisk"
+  | "deadlineBreached"
+  | "startOfCareReminded"
+  | "startOfCareProbableBreach"
+  | "urgentTargetEscalated";
 
 /** What a portal retry is matched against: the hash of its body and the answer it got. */
 export interface IdempotencyRecord {
@@ -229,13 +235,28 @@ export interface ReferralStore {
     event: AuditEvent,
   ): Promise<void>;
   /**
-   * Records a missed start-of-care deadline once: flags the referral, files the Helfo notification
-   * and the audit event in one write. Returns false, writing nothing, when it was already recorded.
+   * Records a missed start-of-care deadline once: flags the referral with how it was established
+   * (`basis`), files the Helfo notification (none when an expected breach filed it already) and the
+   * audit event in one write. Returns false, writing nothing, when it was already recorded.
    */
   recordStartOfCareBreach(
     referralId: string,
+    breach: { basis: BreachBasis; notification?: HelfoNotificationRecord },
+    event: AuditEvent,
+    tally?: Tally,
+  ): Promise<boolean>;
+  /**
+   * Records, before the deadline, that the start of care cannot be kept: the referral's
+   * `startOfCareExpectedBreach`, the Helfo notice (marked expected) and the audit event in one
+   * write, once, and only while no start and no breach is recorded. Returns false, writing nothing,
+   * otherwise.
+   */
+  recordExpectedBreach(
+    referralId: string,
+    expected: NonNullable<ReferralRecord["startOfCareExpectedBreach"]>,
     notification: HelfoNotificationRecord,
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<boolean>;
   /** Every Helfo notification, oldest breach first. */
   listHelfoNotifications(): Promise<HelfoNotificationRecord[]>;
@@ -261,6 +282,7 @@ export interface ReferralStore {
     notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
     reported: { reportedOn: IsoDate; reportedBy: string; reportedAt: string },
     event: AuditEvent,
+    tally?: Tally,
   ): Promise<void>;
 }
 

@@ -56,6 +56,12 @@ export type AuditEventType =
   | "start-of-care-reminded"
   | "start-of-care-kept"
   | "start-of-care-breached"
+  /** Staff recorded, before the deadline, that the start of care cannot be kept (with a reason). */
+  | "start-of-care-breach-expected"
+  /** The planned start passed: staff were asked to confirm that care started. */
+  | "start-confirmation-requested"
+  /** The deadline passed with no start recorded: a probable breach, the lead asked to confirm. */
+  | "start-of-care-probable-breach"
   /** The lead recorded the Helfo notification of a fristbrudd as reported to Helfo. */
   | "helfo-reported"
   | "workflow-failed"
@@ -144,9 +150,28 @@ export interface ReferralRecord {
   priorityChanges?: PriorityChange[];
   /** The reminder before the start-of-care deadline went out (once). */
   startOfCareReminded?: boolean;
-  /** The start-of-care deadline passed without care started: a fristbrudd, reported to Helfo (once). */
+  /**
+   * The start-of-care deadline passed without care started: a fristbrudd (once), confirmed by the
+   * lead, expected before the deadline by staff, or taken by default when nobody answered in time.
+   */
   startOfCareBreached?: boolean;
+  /** How the breach was established: {@link BreachBasis}. */
+  startOfCareBreachBasis?: BreachBasis;
+  /**
+   * Staff recorded before the deadline that the start cannot be kept: who, when, and why (free text,
+   * possibly clinical: kept here with the referral, never in the audit event).
+   */
+  startOfCareExpectedBreach?: { reason: string; by: string; at: string };
+  /** The deadline passed with no start recorded: the lead is asked to confirm the breach or record the start. */
+  startOfCareProbableBreach?: boolean;
 }
+
+/**
+ * How a fristbrudd came to be on record: `expected` (staff recorded before the deadline that it
+ * cannot be kept), `confirmed` (the lead confirmed it after the deadline), `default` (nobody
+ * answered within the grace after the deadline, so the law's default applies: no recorded start).
+ */
+export type BreachBasis = "expected" | "confirmed" | "default";
 
 /**
  * The notice to Helfo of a missed start-of-care deadline (fristbrudd): one per breach, kept for the
@@ -155,14 +180,20 @@ export interface ReferralRecord {
  */
 export interface HelfoNotificationRecord {
   referralId: string;
-  /** When the breach was recorded (the first instant after the deadline day). */
+  /**
+   * When the notice was filed: the breach confirmed after the deadline, or, for an expected breach,
+   * the moment staff recorded that the deadline cannot be kept.
+   */
   breachedAt: string;
+  /** Filed before the deadline, as an expected breach (Helfo: notify as soon as it is probable). */
+  expected?: boolean;
   /** The start-of-care deadline (juridisk frist) that was missed. */
   startOfCareDeadline: IsoDate;
   /** The date the right was granted. */
   decidedOn: IsoDate;
   careForm: string;
-  patient: { nationalId: string; name: string; birthDate?: IsoDate };
+  /** Who Helfo calls: the phone number is the referral's, when the portal gave one. */
+  patient: { nationalId: string; name: string; birthDate?: IsoDate; phone?: string };
   clinic: { name: string; department: string };
   /** `to-report`: waiting for the clinic to send it to Helfo; `reported`: sent, as the lead recorded. */
   status: "to-report" | "reported";
@@ -245,6 +276,10 @@ export type StaffEmailKind =
   | "meeting-at-risk"
   | "start-of-care-reminder"
   | "start-of-care-breach"
+  /** Staff asked to confirm that care started, after the planned start (per planned start). */
+  | "start-confirmation"
+  /** The lead asked to confirm a probable breach (per start-of-care deadline). */
+  | "start-of-care-probable-breach"
   | "postal-escalation"
   | "agenda";
 

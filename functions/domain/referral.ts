@@ -167,6 +167,21 @@ const patientSchema = z
     interpreterLanguage: optionalText(100).describe(
       "Optional: the language the patient needs an interpreter for (e.g. 'arabisk', 'polsk').",
     ),
+    /**
+     * Optional: a phone number for Helfo's call after a missed start of care (Helfo phones the
+     * patient to offer care elsewhere). Digits, spaces and a leading + only; "" counts as absent.
+     */
+    phone: z
+      .union([
+        z.literal(""),
+        z
+          .string()
+          .trim()
+          .regex(/^\+?[0-9][0-9 ]{6,18}[0-9]$/, "must be a phone number (digits, spaces, a leading +)"),
+      ])
+      .nullish()
+      .transform((value) => (value ? value.replace(/\s+/g, " ") : undefined))
+      .describe("Optional: the patient's phone number, for Helfo's call if the start of care is missed."),
     postalAddress: z
       .object({
         line1: requiredText(LIMITS.name),

@@ -14,8 +14,13 @@
  */
 import * as z from "zod";
 import { renderStartOfCareBreachLetter } from "../views/letters";
-import { renderStartOfCareBreachEmail, renderStartOfCareReminderEmail } from "../views/staff-email";
-import { leadOf, mustGetReferral, workflowActor } from "./assessment";
+import {
+  renderBreachByDefaultEmail,
+  renderProbableBreachEmail,
+  renderStartConfirmationEmail,
+  renderStartOfCareReminderEmail,
+} from "../views/staff-email";
+import { leadOf, workflowActor } from "./assessment";
 import {
   type CalendarRules,
   type IsoDate,
@@ -26,11 +31,21 @@ import {
 } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { addDays } from "./decision-labels";
-import { deliverLetter, letterPatientOf } from "./dispatch";
-import type { Clock, Mailer, Metrics, ReferralStore } from "./ports";
+import { deliverLetter, isYoungerThan, type LetterDeps, letterPatientOf } from "./dispatch";
+import { ReferralNotFound } from "./errors";
+import type { Clock, Mailer, Metrics, ReferralFile, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
-import type { Actor, HelfoNotificationRecord, LetterRecord, ReferralRecord } from "./records";
-import { aboutReferral, sendStaffEmail } from "./staff-mail";
+import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
+import type {
+  Actor,
+  AuditEvent,
+  BreachBasis,
+  HelfoNotificationRecord,
+  LetterRecord,
+  ReferralRecord,
+} from "./records";
+import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
+import { tallyOfExpectedBreach, tallyOfHelfoReported, tallyOfStartOfCareBreach } from "./statistics";
 import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** The metric counted once per recorded fristbrudd. */
@@ -41,7 +56,12 @@ export interface StartOfCareView {
   deadline: IsoDate;
   plannedStart: IsoDate | null;
   startedOn: IsoDate | null;
+  /** A fristbrudd is on record (confirmed, expected and now past, or by default). */
   breached: boolean;
+  /** Staff recorded before the deadline that it cannot be kept (the Helfo notice is filed). */
+  expectedBreach: boolean;
+  /** The deadline passed with no start recorded, and the lead has not yet confirmed either way. */
+  probableBreach: boolean;
 }
 
 /**
@@ -55,6 +75,14 @@ export const startOfCareViewSchema = /* @__PURE__ */ builtOnFirstUse(() =>
     plannedStart: z.iso.date().nullable(),
     startedOn: z.iso.date().nullable(),
     breached: z.boolean(),
+    expectedBreach: z
+      .boolean()
+      .describe("Staff recorded before the deadline that the start cannot be kept; Helfo is to be told."),
+    probableBreach: z
+      .boolean()
+      .describe(
+        "The deadline passed with no start recorded; the clinic is confirming the start or the breach.",
+      ),
   }),
 );
 
@@ -74,6 +102,11 @@ export function startOfCareOf(referral: ReferralRecord): StartOfCareView | undef
     plannedStart: referral.carePlannedStart ?? granted.plannedStart ?? null,
     startedOn: referral.careStartedOn ?? null,
     breached: referral.startOfCareBreached === true,
+    expectedBreach: referral.startOfCareExpectedBreach !== undefined,
+    probableBreach:
+      referral.startOfCareProbableBreach === true &&
+      referral.startOfCareBreached !== true &&
+      !(referral.careStartedOn !== undefined && referral.careStartedOn <= granted.startOfCareDeadline),
   };
 }
 
@@ -92,180 +125,534 @@ function workingDaysBefore(date: IsoDate, n: number, rules: CalendarRules): IsoD
   return day;
 }
 
-/** The two points of the start-of-care timer, as ISO instants for the workflow's Wait states. */
-export interface StartOfCareTimer {
-  referralId: string;
-  /** Oslo 00:00 of the reminder working day; never before `now` (a short deadline reminds at once). */
-  remindAt: string;
-  /** The end of the deadline day in Oslo: after it, a start not recorded is a fristbrudd. */
-  deadlineAt: string;
+/** The date `n` working days after `date` (n ≥ 1). */
+function workingDaysAfter(date: IsoDate, n: number, rules: CalendarRules): IsoDate {
+  let day = date;
+  for (let counted = 0; counted < n; ) {
+    day = addDays(day, 1);
+    if (isWorkingDay(day, rules)) counted += 1;
+  }
+  return day;
 }
 
-/** PlanStartOfCare: the timer of a granted right. */
+/**
+ * The steps of the start-of-care timer, in the order they can come: `remind` (before the deadline:
+ * confirm the planned start or record that it cannot be kept), `confirm-start` (the planned start
+ * has passed: confirm that care started), `deadline` (the end of the deadline day), `grace` (the end
+ * of the lead's time to confirm a probable breach) and `done`.
+ */
+export type StartOfCareStep = "remind" | "confirm-start" | "deadline" | "grace" | "done";
+
+/** Where the start-of-care timer goes next: the step, and when (an ISO instant for a Wait state). */
+export interface StartOfCareTimer {
+  referralId: string;
+  next: StartOfCareStep;
+  /** When the step is due; never before now. For `done`, now. */
+  at: string;
+}
+
+/** The instants of a granted right's timer, from the clinic's calendar and the referral. */
+export function startOfCarePoints(
+  view: StartOfCareView,
+  config: ClinicConfig,
+): { remindAt: Date; confirmStartAt?: Date; deadlineAt: Date; graceEndsAt: Date } {
+  const rules = calendarRulesOf(config.legalClock);
+  const remindAt = osloStartOfDay(
+    workingDaysBefore(view.deadline, config.decision.startOfCareReminderWorkingDays, rules),
+  );
+  const deadlineAt = osloEndOfDay(view.deadline);
+  // Asked on the working day after the planned start: the patient came (or not) the day before.
+  const confirmStartAt =
+    view.plannedStart !== null && view.plannedStart < view.deadline
+      ? osloStartOfDay(workingDaysAfter(view.plannedStart, 1, rules))
+      : undefined;
+  const graceEndsAt = osloEndOfDay(
+    workingDaysAfter(view.deadline, config.decision.breachConfirmationWorkingDays, rules),
+  );
+  return {
+    remindAt,
+    ...(confirmStartAt && confirmStartAt < deadlineAt ? { confirmStartAt } : {}),
+    deadlineAt,
+    graceEndsAt,
+  };
+}
+
+/** Whether staff were already asked to confirm the start planned for `plannedStart`. */
+function startConfirmationAsked(events: readonly AuditEvent[], plannedStart: IsoDate): boolean {
+  return events.some(
+    (event) => event.type === "start-confirmation-requested" && event.details?.plannedStart === plannedStart,
+  );
+}
+
+/**
+ * The next step of the timer, from what is on record: pure, so every step ends by asking it, and a
+ * retried or resumed step finds the same answer. A recorded start or a recorded breach ends the
+ * timer. Before the deadline the earliest of the reminder (once; not after an expected breach) and
+ * the request to confirm the planned start (once per planned start; not after an expected breach)
+ * comes first, then the deadline; after a probable breach, the end of the lead's grace.
+ */
+export function nextStartOfCareStep(
+  file: { referral: ReferralRecord; events: readonly AuditEvent[] },
+  now: Date,
+  config: ClinicConfig,
+): StartOfCareTimer {
+  const { referral } = file;
+  const view = startOfCareOf(referral);
+  if (!view) throw new StaleStateError(`referral ${referral.referralId} has no granted right`);
+  const timer = (next: StartOfCareStep, at: Date): StartOfCareTimer => ({
+    referralId: referral.referralId,
+    next,
+    at: new Date(Math.max(at.getTime(), now.getTime())).toISOString(),
+  });
+  if (view.startedOn !== null || referral.startOfCareBreached === true) return timer("done", now);
+  const points = startOfCarePoints(view, config);
+  if (referral.startOfCareProbableBreach === true) return timer("grace", points.graceEndsAt);
+  const expected = referral.startOfCareExpectedBreach !== undefined;
+  const candidates: [StartOfCareStep, Date][] = [];
+  if (!expected && referral.startOfCareReminded !== true) candidates.push(["remind", points.remindAt]);
+  if (
+    !expected &&
+    points.confirmStartAt &&
+    view.plannedStart !== null &&
+    !startConfirmationAsked(file.events, view.plannedStart)
+  ) {
+    candidates.push(["confirm-start", points.confirmStartAt]);
+  }
+  candidates.push(["deadline", points.deadlineAt]);
+  // The earliest first; on a tie, in the order above (stable sort).
+  const [next, at] = [...candidates].sort((a, b) => a[1].getTime() - b[1].getTime())[0] as [
+    StartOfCareStep,
+    Date,
+  ];
+  return timer(next, at);
+}
+
+/** What the timer's steps need. */
+export interface StartOfCareDeps {
+  store: ReferralStore;
+  clock: Clock;
+  mailer: Mailer;
+  metrics: Metrics;
+  config: ClinicConfig;
+  /** PUBLIC_BASE_URL: staff emails link to the referral's staff page. */
+  publicBaseUrl: string;
+}
+
+async function mustGetFile(store: ReferralStore, referralId: string) {
+  const file = await store.getReferralFile(referralId);
+  if (!file) throw new ReferralNotFound();
+  return file;
+}
+
+/** The staff page of a referral, as staff emails link to it. */
+export function staffReferralUrl(publicBaseUrl: string, referralId: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, "")}/staff/referrals/${encodeURIComponent(referralId)}`;
+}
+
+/** PlanStartOfCare: the first step of a granted right's timer. */
 export async function planStartOfCare(
   deps: { store: ReferralStore; clock: Clock; config: ClinicConfig },
   referralId: string,
 ): Promise<StartOfCareTimer> {
-  const referral = await mustGetReferral(deps.store, referralId);
-  const granted = grantedOf(referral);
-  if (!granted) throw new StaleStateError(`referral ${referralId} has no granted right`);
-  const now = deps.clock.now();
-  const rules = calendarRulesOf(deps.config.legalClock);
-  const reminderDay = workingDaysBefore(
-    granted.startOfCareDeadline,
-    deps.config.decision.startOfCareReminderWorkingDays,
-    rules,
-  );
-  const remindAt = new Date(Math.max(osloStartOfDay(reminderDay).getTime(), now.getTime()));
-  return {
-    referralId,
-    remindAt: remindAt.toISOString(),
-    deadlineAt: osloEndOfDay(granted.startOfCareDeadline).toISOString(),
-  };
-}
-
-/** RemindStartOfCare: the lead is reminded once, unless a start is already recorded. */
-export async function remindStartOfCare(
-  deps: {
-    store: ReferralStore;
-    clock: Clock;
-    mailer: Mailer;
-    config: ClinicConfig;
-    /** PUBLIC_BASE_URL: the reminder links to the referral's staff page. */
-    publicBaseUrl?: string;
-  },
-  referralId: string,
-): Promise<{ started: boolean }> {
-  const referral = await mustGetReferral(deps.store, referralId);
-  const view = startOfCareOf(referral);
-  if (!view) throw new StaleStateError(`referral ${referralId} has no granted right`);
-  if (view.startedOn !== null) return { started: true };
-  if (referral.startOfCareReminded) return { started: false };
-  const lead = leadOf(deps.config);
-  // Remind first (once, by its claim), flag after: a retry after a crash in between reminds no more.
-  if (lead) {
-    await sendStaffEmail(
-      deps,
-      aboutReferral(referralId, "start-of-care-reminder", view.deadline),
-      lead.email,
-      renderStartOfCareReminderEmail({
-        referralId,
-        startOfCareDeadline: view.deadline,
-        clinicName: deps.config.clinic.name,
-        ...(deps.publicBaseUrl
-          ? {
-              referralUrl: `${deps.publicBaseUrl.replace(/\/+$/, "")}/staff/referrals/${encodeURIComponent(referralId)}`,
-            }
-          : {}),
-      }),
-    );
-  }
-  await deps.store.flagReferral(referralId, "startOfCareReminded", {
-    type: "start-of-care-reminded",
-    at: deps.clock.now().toISOString(),
-    actor: workflowActor("RemindStartOfCare"),
-    details: { startOfCareDeadline: view.deadline, leadNotified: lead !== undefined },
-  });
-  return { started: false };
+  const file = await mustGetFile(deps.store, referralId);
+  if (!grantedOf(file.referral)) throw new StaleStateError(`referral ${referralId} has no granted right`);
+  return nextStartOfCareStep(file, deps.clock.now(), deps.config);
 }
 
 /**
- * CheckStartOfCare, at the end of the deadline day: a start recorded on or before the deadline keeps
- * it. Otherwise the fristbrudd is recorded once with its Helfo notification; then the patient's letter
- * (once per referral, by the letter store's claim), the lead's notice and the metric follow. A retry
- * after the breach was recorded finds it recorded and still sees the letter out.
+ * RemindStartOfCare: unless a start, a breach or an expected breach is recorded, the lead is asked,
+ * once, to confirm the planned start or record that it cannot be kept.
  */
-export async function checkStartOfCare(
-  deps: {
-    store: ReferralStore;
-    clock: Clock;
-    mailer: Mailer;
-    metrics: Metrics;
-    config: ClinicConfig;
-    /** The base of the letter's link (the patient's letter is a notice with a link). */
-    publicBaseUrl: string;
-  },
+export async function remindStartOfCare(
+  deps: StartOfCareDeps,
   referralId: string,
-): Promise<{ breached: boolean }> {
-  const referral = await mustGetReferral(deps.store, referralId);
+): Promise<StartOfCareTimer> {
+  const file = await mustGetFile(deps.store, referralId);
+  const { referral } = file;
+  const view = startOfCareOf(referral);
+  if (!view) throw new StaleStateError(`referral ${referralId} has no granted right`);
+  const open =
+    view.startedOn === null &&
+    referral.startOfCareBreached !== true &&
+    referral.startOfCareExpectedBreach === undefined;
+  if (open && referral.startOfCareReminded !== true) {
+    const lead = leadOf(deps.config);
+    // Remind first (once, by its claim), flag after: a retry after a crash in between reminds no more.
+    if (lead) {
+      await sendStaffEmail(
+        deps,
+        aboutReferral(referralId, "start-of-care-reminder", view.deadline),
+        lead.email,
+        renderStartOfCareReminderEmail({
+          referralId,
+          startOfCareDeadline: view.deadline,
+          ...(view.plannedStart ? { plannedStart: view.plannedStart } : {}),
+          clinicName: deps.config.clinic.name,
+          referralUrl: staffReferralUrl(deps.publicBaseUrl, referralId),
+        }),
+      );
+    }
+    await deps.store.flagReferral(referralId, "startOfCareReminded", {
+      type: "start-of-care-reminded",
+      at: deps.clock.now().toISOString(),
+      actor: workflowActor("RemindStartOfCare"),
+      details: { startOfCareDeadline: view.deadline, leadNotified: lead !== undefined },
+    });
+  } else if (referral.startOfCareReminded !== true) {
+    // Nothing to remind of, but the timer must not come back here.
+    await deps.store.flagReferral(referralId, "startOfCareReminded", {
+      type: "start-of-care-reminded",
+      at: deps.clock.now().toISOString(),
+      actor: workflowActor("RemindStartOfCare"),
+      details: { startOfCareDeadline: view.deadline, leadNotified: false },
+    });
+  }
+  return nextStartOfCareStep(await mustGetFile(deps.store, referralId), deps.clock.now(), deps.config);
+}
+
+/** Who is asked to confirm a start: the clinician who signed the decision (if on the team) and the lead. */
+function startConfirmersOf(referral: ReferralRecord, config: ClinicConfig): string[] {
+  const signedBy = referral.decision?.decision.assessedBy.trim().toLowerCase() ?? "";
+  const signer = config.intakeTeam.find(
+    (member) =>
+      member.email.toLowerCase() === signedBy ||
+      member.hprNumber === signedBy ||
+      member.name.toLowerCase() === signedBy,
+  );
+  const lead = leadOf(config);
+  return [...new Set([...(signer ? [signer.email] : []), ...(lead ? [lead.email] : [])])];
+}
+
+/**
+ * ConfirmStartOfCare, on the working day after the planned start: unless a start, a breach or an
+ * expected breach is on record, the clinician who granted the right and the lead are asked, once per
+ * planned start, to confirm that care started (one click on the staff page, the date prefilled). A
+ * planned start moved later meanwhile is asked about when it has passed.
+ */
+export async function askToConfirmStart(
+  deps: StartOfCareDeps,
+  referralId: string,
+): Promise<StartOfCareTimer> {
+  const file = await mustGetFile(deps.store, referralId);
+  const { referral } = file;
   const view = startOfCareOf(referral);
   if (!view) throw new StaleStateError(`referral ${referralId} has no granted right`);
   const now = deps.clock.now();
-  const actor = workflowActor("CheckStartOfCare");
-  if (startedInTime(view)) {
+  const { confirmStartAt } = startOfCarePoints(view, deps.config);
+  const due =
+    view.startedOn === null &&
+    referral.startOfCareBreached !== true &&
+    referral.startOfCareExpectedBreach === undefined &&
+    view.plannedStart !== null &&
+    confirmStartAt !== undefined &&
+    confirmStartAt.getTime() <= now.getTime() &&
+    !startConfirmationAsked(file.events, view.plannedStart);
+  if (due && view.plannedStart) {
+    const plannedStart = view.plannedStart;
+    const recipients = startConfirmersOf(referral, deps.config);
+    await sendStaffEmails(
+      deps,
+      aboutReferral(referralId, "start-confirmation", plannedStart),
+      recipients,
+      renderStartConfirmationEmail({
+        referralId,
+        plannedStart,
+        startOfCareDeadline: view.deadline,
+        clinicName: deps.config.clinic.name,
+        referralUrl: staffReferralUrl(deps.publicBaseUrl, referralId),
+      }),
+    );
     await deps.store.appendEvent(referralId, {
-      type: "start-of-care-kept",
+      type: "start-confirmation-requested",
       at: now.toISOString(),
-      actor,
-      details: { startOfCareDeadline: view.deadline, startedOn: view.startedOn ?? "" },
+      actor: workflowActor("ConfirmStartOfCare"),
+      details: { plannedStart, startOfCareDeadline: view.deadline, recipients: recipients.length },
     });
-    return { breached: false };
   }
+  return nextStartOfCareStep(await mustGetFile(deps.store, referralId), now, deps.config);
+}
 
-  const patient = letterPatientOf(referral.submission);
+/** The Helfo notice of a referral's start-of-care breach (expected or confirmed), filed `at`. */
+function helfoNoticeOf(
+  referral: ReferralRecord,
+  at: Date,
+  config: ClinicConfig,
+  expected: boolean,
+): HelfoNotificationRecord {
   const granted = grantedOf(referral) as Granted;
-  const notification: HelfoNotificationRecord = {
-    referralId,
-    breachedAt: now.toISOString(),
-    startOfCareDeadline: view.deadline,
-    decidedOn: osloDate(new Date(referral.decision?.decidedAt ?? now.toISOString())),
+  const patient = letterPatientOf(referral.submission);
+  return {
+    referralId: referral.referralId,
+    breachedAt: at.toISOString(),
+    ...(expected ? { expected: true } : {}),
+    startOfCareDeadline: granted.startOfCareDeadline,
+    decidedOn: osloDate(new Date(referral.decision?.decidedAt ?? at.toISOString())),
     careForm: granted.careForm,
     patient: {
       nationalId: referral.submission.patient.nationalId,
       name: patient.name,
       ...(patient.birthDate ? { birthDate: patient.birthDate } : {}),
+      ...(referral.submission.patient.phone ? { phone: referral.submission.patient.phone } : {}),
     },
-    clinic: { name: deps.config.clinic.name, department: deps.config.clinic.department },
+    clinic: { name: config.clinic.name, department: config.clinic.department },
     status: "to-report",
   };
-  const firstTime = await deps.store.recordStartOfCareBreach(referralId, notification, {
-    type: "start-of-care-breached",
-    at: now.toISOString(),
-    actor,
-    details: { startOfCareDeadline: view.deadline, helfoNotification: true },
-  });
-  if (firstTime) deps.metrics.count(START_OF_CARE_BREACH_METRIC, { referralId });
+}
 
-  const rendered = renderStartOfCareBreachLetter({
-    referralId,
-    patient,
-    startOfCareDeadline: view.deadline,
-    date: osloDate(now),
-    clinic: deps.config.clinic,
-  });
-  const email = referral.submission.patient.email;
-  const letter: LetterRecord = {
-    referralId,
-    letterKind: "start-of-care-breach",
-    recipientRole: "patient",
-    channel: email ? "email" : "postal",
-    ...(email ? { to: email } : {}),
-    status: email ? "sending" : "awaiting-postal",
-    subject: rendered.subject,
-    html: rendered.html,
-    text: rendered.text,
-    createdAt: now.toISOString(),
-    ...(!email && referral.submission.patient.postalAddress
-      ? { postalAddress: referral.submission.patient.postalAddress }
-      : {}),
-  };
-  await deliverLetter(deps, letter, actor);
+/**
+ * Records the breach once with how it was established; files the Helfo notice unless an expected
+ * breach filed it already. Counted (metric, statistics) once. Returns whether this call recorded it.
+ */
+async function recordBreach(
+  deps: { store: ReferralStore; metrics: Metrics; config: ClinicConfig },
+  referral: ReferralRecord,
+  basis: BreachBasis,
+  at: Date,
+  actor: Actor,
+): Promise<boolean> {
+  const view = startOfCareOf(referral) as StartOfCareView;
+  const filed = referral.startOfCareExpectedBreach !== undefined;
+  const first = await deps.store.recordStartOfCareBreach(
+    referral.referralId,
+    { basis, ...(filed ? {} : { notification: helfoNoticeOf(referral, at, deps.config, false) }) },
+    {
+      type: "start-of-care-breached",
+      at: at.toISOString(),
+      actor,
+      details: { startOfCareDeadline: view.deadline, basis, helfoNotification: true },
+    },
+    tallyOfStartOfCareBreach(referral),
+  );
+  if (first) deps.metrics.count(START_OF_CARE_BREACH_METRIC, { referralId: referral.referralId });
+  return first;
+}
 
-  // The lead's notice goes once (its claim), also when a retry finds the breach already recorded.
-  const lead = leadOf(deps.config);
-  if (lead) {
-    await sendStaffEmail(
-      deps,
-      aboutReferral(referralId, "start-of-care-breach", view.deadline),
-      lead.email,
-      renderStartOfCareBreachEmail({
-        referralId,
-        startOfCareDeadline: view.deadline,
-        clinicName: deps.config.clinic.name,
-      }),
-    );
+/** Records, once, that care started on or before the deadline (the timer is done). */
+async function recordKept(deps: { store: ReferralStore }, file: ReferralFile, at: Date, step: string) {
+  const view = startOfCareOf(file.referral) as StartOfCareView;
+  if (file.events.some((event) => event.type === "start-of-care-kept")) return;
+  await deps.store.appendEvent(file.referral.referralId, {
+    type: "start-of-care-kept",
+    at: at.toISOString(),
+    actor: workflowActor(step),
+    details: { startOfCareDeadline: view.deadline, startedOn: view.startedOn ?? "" },
+  });
+}
+
+/**
+ * CheckStartOfCare, at the end of the deadline day. A start recorded on or before the deadline keeps
+ * it. An expected breach (staff said it cannot be kept; the notice is on the list) is now a breach.
+ * Otherwise nothing is a breach yet: a start nobody keyed in is not one. The referral is flagged as a
+ * probable breach and the lead asked to confirm it or record the start, within the grace.
+ */
+export async function checkStartOfCare(deps: StartOfCareDeps, referralId: string): Promise<StartOfCareTimer> {
+  const file = await mustGetFile(deps.store, referralId);
+  const { referral } = file;
+  const view = startOfCareOf(referral);
+  if (!view) throw new StaleStateError(`referral ${referralId} has no granted right`);
+  const now = deps.clock.now();
+  const actor = workflowActor("CheckStartOfCare");
+  if (startedInTime(view)) {
+    await recordKept(deps, file, now, "CheckStartOfCare");
+  } else if (referral.startOfCareBreached === true) {
+    // Confirmed already (a retry): nothing more.
+  } else if (now.getTime() < startOfCarePoints(view, deps.config).deadlineAt.getTime()) {
+    // Early (a resumed execution): the timer waits on.
+  } else if (referral.startOfCareExpectedBreach !== undefined) {
+    await recordBreach(deps, referral, "expected", now, actor);
+  } else {
+    const lead = leadOf(deps.config);
+    if (lead) {
+      await sendStaffEmail(
+        deps,
+        aboutReferral(referralId, "start-of-care-probable-breach", view.deadline),
+        lead.email,
+        renderProbableBreachEmail({
+          referralId,
+          startOfCareDeadline: view.deadline,
+          confirmBy: osloDate(startOfCarePoints(view, deps.config).graceEndsAt),
+          clinicName: deps.config.clinic.name,
+          referralUrl: staffReferralUrl(deps.publicBaseUrl, referralId),
+        }),
+      );
+    }
+    await deps.store.flagReferral(referralId, "startOfCareProbableBreach", {
+      type: "start-of-care-probable-breach",
+      at: now.toISOString(),
+      actor,
+      details: { startOfCareDeadline: view.deadline, leadNotified: lead !== undefined },
+    });
   }
-  return { breached: true };
+  return nextStartOfCareStep(await mustGetFile(deps.store, referralId), now, deps.config);
+}
+
+/**
+ * ConfirmBreachByDefault, at the end of the lead's grace after a probable breach. A start recorded on
+ * or before the deadline meanwhile keeps it; a start recorded after it, or the lead's confirmation,
+ * is the breach. Nobody answered: the law's default (no start on record) is taken, the breach
+ * recorded with its Helfo notice, and the lead told that it was filed without an answer.
+ */
+export async function confirmBreachByDefault(
+  deps: StartOfCareDeps,
+  referralId: string,
+): Promise<StartOfCareTimer> {
+  const file = await mustGetFile(deps.store, referralId);
+  const { referral } = file;
+  const view = startOfCareOf(referral);
+  if (!view) throw new StaleStateError(`referral ${referralId} has no granted right`);
+  const now = deps.clock.now();
+  const actor = workflowActor("ConfirmBreachByDefault");
+  if (startedInTime(view)) {
+    await recordKept(deps, file, now, "ConfirmBreachByDefault");
+  } else if (referral.startOfCareBreached !== true) {
+    const late = view.startedOn !== null;
+    await recordBreach(deps, referral, late ? "confirmed" : "default", now, actor);
+    const lead = leadOf(deps.config);
+    if (lead && !late) {
+      await sendStaffEmail(
+        deps,
+        aboutReferral(referralId, "start-of-care-breach", view.deadline),
+        lead.email,
+        renderBreachByDefaultEmail({
+          referralId,
+          startOfCareDeadline: view.deadline,
+          clinicName: deps.config.clinic.name,
+          referralUrl: staffReferralUrl(deps.publicBaseUrl, referralId),
+        }),
+      );
+    }
+  }
+  return nextStartOfCareStep(await mustGetFile(deps.store, referralId), now, deps.config);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff record that the start cannot be kept, or confirm the breach
+
+/** The body of an expected breach: why the start cannot be kept. */
+export const expectedBreachBodySchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    breach: z.literal("expected"),
+    reason: z
+      .string({ error: "Oppgi hvorfor fristen ikke kan holdes" })
+      .trim()
+      .max(2000, "Årsaken kan ha høyst 2000 tegn")
+      .refine(isMeaningfulReason, tooShortReasonMessage("Årsaken"))
+      .describe("Why the start of care cannot be kept (kept with the referral, not in the audit trail)."),
+  }),
+);
+
+/** The body of the lead's confirmation of a probable breach. */
+export const confirmedBreachBodySchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({ breach: z.literal("confirmed") }),
+);
+
+/** What recording or confirming a breach answered. */
+export type BreachResult =
+  | { kind: "recorded"; startOfCare: StartOfCareView }
+  | { kind: "already"; startOfCare: StartOfCareView }
+  | { kind: "invalid"; issues: Issue[] }
+  | { kind: "unknown" }
+  | { kind: "not-granted" }
+  | { kind: "forbidden" };
+
+/**
+ * Staff (assessor or lead) record at any time before the deadline has run out that the start of
+ * care cannot be kept, with a reason: the Helfo notice goes on the clerk's list at once, marked
+ * expected (Helfo: notify as soon as a breach is predominantly probable). Not once a start or a
+ * breach is recorded; a second record answers `already`.
+ */
+export async function recordExpectedBreach(
+  deps: { store: ReferralStore; clock: Clock; config: ClinicConfig },
+  referralId: string,
+  body: unknown,
+  actor: Actor,
+): Promise<BreachResult> {
+  const parsed = expectedBreachBodySchema().safeParse(body ?? {});
+  if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
+  const referral = await deps.store.getReferral(referralId);
+  if (!referral) return { kind: "unknown" };
+  const view = startOfCareOf(referral);
+  if (!view || !referral.decision) return { kind: "not-granted" };
+  if (referral.startOfCareExpectedBreach !== undefined || referral.startOfCareBreached === true) {
+    return { kind: "already", startOfCare: view };
+  }
+  const now = deps.clock.now();
+  const issues: Issue[] = [];
+  if (view.startedOn !== null) {
+    issues.push({ path: "breach", message: "Oppstart er registrert: fristen er ikke brutt" });
+  } else if (osloDate(now) > view.deadline) {
+    issues.push({
+      path: "breach",
+      message: "Fristen er passert: bekreft fristbruddet eller registrer oppstarten",
+    });
+  }
+  if (issues.length > 0) return { kind: "invalid", issues };
+  const recorded = await deps.store.recordExpectedBreach(
+    referralId,
+    { reason: parsed.data.reason, by: actor.id, at: now.toISOString() },
+    helfoNoticeOf(referral, now, deps.config, true),
+    {
+      type: "start-of-care-breach-expected",
+      at: now.toISOString(),
+      actor,
+      // The reason may be clinical: it stays on the referral, not in the trail.
+      details: { startOfCareDeadline: view.deadline, helfoNotification: true },
+    },
+    tallyOfExpectedBreach(referral),
+  );
+  const updated = (await deps.store.getReferral(referralId)) ?? referral;
+  const after = startOfCareOf(updated) ?? view;
+  if (recorded) return { kind: "recorded", startOfCare: after };
+  // Lost a race: a start or a breach was recorded meanwhile.
+  return updated.careStartedOn
+    ? {
+        kind: "invalid",
+        issues: [{ path: "breach", message: "Oppstart er registrert: fristen er ikke brutt" }],
+      }
+    : { kind: "already", startOfCare: after };
+}
+
+/**
+ * The lead confirms a probable breach (the deadline has passed and no start is on record): the breach
+ * is recorded with its Helfo notice on the clerk's list. Only the lead; only after the deadline and
+ * with no start on or before it.
+ */
+export async function confirmStartOfCareBreach(
+  deps: { store: ReferralStore; clock: Clock; metrics: Metrics; config: ClinicConfig },
+  referralId: string,
+  body: unknown,
+  actor: Actor,
+  isLead: boolean,
+): Promise<BreachResult> {
+  const parsed = confirmedBreachBodySchema().safeParse(body ?? {});
+  if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
+  const referral = await deps.store.getReferral(referralId);
+  if (!referral) return { kind: "unknown" };
+  const view = startOfCareOf(referral);
+  if (!view || !referral.decision) return { kind: "not-granted" };
+  if (!isLead) return { kind: "forbidden" };
+  if (referral.startOfCareBreached === true) return { kind: "already", startOfCare: view };
+  const now = deps.clock.now();
+  if (startedInTime(view)) {
+    return {
+      kind: "invalid",
+      issues: [{ path: "breach", message: "Oppstart er registrert innen fristen: fristen er holdt" }],
+    };
+  }
+  if (osloDate(now) <= view.deadline) {
+    return {
+      kind: "invalid",
+      issues: [
+        {
+          path: "breach",
+          message: "Fristen er ikke passert: registrer heller at fristen ikke kan holdes, med årsak",
+        },
+      ],
+    };
+  }
+  const first = await recordBreach(deps, referral, "confirmed", now, actor);
+  const after = startOfCareOf((await deps.store.getReferral(referralId)) ?? referral) ?? view;
+  return { kind: first ? "recorded" : "already", startOfCare: after };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,12 +689,7 @@ export type StartOfCareBody = z.output<ReturnType<typeof startOfCareBodySchema>>
 export const startOfCareRecordedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
   z.object({
     referralId: z.string(),
-    startOfCare: z.object({
-      deadline: z.iso.date(),
-      plannedStart: z.iso.date().nullable(),
-      startedOn: z.iso.date().nullable(),
-      breached: z.boolean(),
-    }),
+    startOfCare: startOfCareViewSchema(),
   }),
 );
 
@@ -388,20 +770,26 @@ export type HelfoReportedResult =
   | { kind: "unknown" };
 
 /**
- * The lead records that the clinic has reported a fristbrudd to Helfo: the notification becomes
- * `reported` with the day (`reportedOn`, Oslo; not in the future, not before the breach) and who
- * recorded it (the signed-in person), with a "helfo-reported" event on the referral, once. A second
- * mark answers `already` with the first one's record and changes nothing.
+ * The clinic (a clerk or the lead) records that it has reported a fristbrudd, expected or confirmed,
+ * to Helfo: the notification becomes `reported` with the day (`reportedOn`, Oslo; not in the future,
+ * not before the notice was filed) and who recorded it (the signed-in person), with a "helfo-reported"
+ * event on the referral, once. Then, and only then, the patient's "Varsel om fristbrudd" goes out,
+ * saying that Helfo has been notified (and, for a patient under 16, the parents' copy). A second mark
+ * answers `already` with the first one's record, changes nothing, and sees any letter of the first
+ * that did not go out (its send failed) sent now.
  */
 export async function markHelfoReported(
-  deps: { store: ReferralStore; clock: Clock },
+  deps: LetterDeps,
   referralId: string,
   body: unknown,
   reportedBy: string,
 ): Promise<HelfoReportedResult> {
   const notification = (await deps.store.listHelfoNotifications()).find((n) => n.referralId === referralId);
   if (!notification) return { kind: "unknown" };
-  if (notification.status === "reported") return { kind: "already", notification };
+  if (notification.status === "reported") {
+    await sendBreachLetters(deps, notification);
+    return { kind: "already", notification };
+  }
   const parsed = helfoReportedSchema().safeParse(body ?? {});
   if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
   const now = deps.clock.now();
@@ -417,21 +805,94 @@ export async function markHelfoReported(
       issues: [{ path: "reportedOn", message: `must not be before the breach (${breachedOn})` }],
     };
   }
+  const referral = await deps.store.getReferral(referralId);
   const reported = { reportedOn, reportedBy, reportedAt: now.toISOString() };
   try {
-    await deps.store.markHelfoReported(notification, reported, {
-      type: "helfo-reported",
-      at: reported.reportedAt,
-      actor: { kind: "staff", id: reportedBy },
-      details: { reportedOn, startOfCareDeadline: notification.startOfCareDeadline },
-    });
+    await deps.store.markHelfoReported(
+      notification,
+      reported,
+      {
+        type: "helfo-reported",
+        at: reported.reportedAt,
+        actor: { kind: "staff", id: reportedBy },
+        details: {
+          reportedOn,
+          startOfCareDeadline: notification.startOfCareDeadline,
+          expected: notification.expected === true,
+        },
+      },
+      referral ? tallyOfHelfoReported(referral) : undefined,
+    );
   } catch (error) {
     if (!(error instanceof StaleStateError)) throw error;
     // Marked by someone else in the meantime.
     const current = (await deps.store.listHelfoNotifications()).find((n) => n.referralId === referralId);
     return current ? { kind: "already", notification: current } : { kind: "unknown" };
   }
-  return { kind: "reported", notification: { ...notification, status: "reported", ...reported } };
+  const marked: HelfoNotificationRecord = { ...notification, status: "reported", ...reported };
+  await sendBreachLetters(deps, marked);
+  return { kind: "reported", notification: marked };
+}
+
+/**
+ * The "Varsel om fristbrudd" of a notice reported to Helfo: to the patient, and for a patient under
+ * 16 on the day of the letter, to the parents or others with parental responsibility too (their copy
+ * posted to the patient's address: the referral names no guardian). Each letter once (its claim);
+ * one recipient's failure does not hold up the other, and the first error is thrown after.
+ */
+export async function sendBreachLetters(
+  deps: LetterDeps,
+  notification: HelfoNotificationRecord,
+): Promise<void> {
+  if (notification.status !== "reported" || !notification.reportedOn) return;
+  const referral = await deps.store.getReferral(notification.referralId);
+  if (!referral) throw new ReferralNotFound();
+  const view = startOfCareOf(referral);
+  if (!view) return;
+  const now = deps.clock.now();
+  const patient = letterPatientOf(referral.submission);
+  const date = osloDate(now);
+  const underSixteen = patient.birthDate !== undefined && isYoungerThan(patient.birthDate, 16, date);
+  const { email, postalAddress } = referral.submission.patient;
+  const recipients: { role: "patient" | "guardian"; email?: string }[] = [
+    { role: "patient", ...(email ? { email } : {}) },
+    ...(underSixteen ? [{ role: "guardian" as const }] : []),
+  ];
+  const actor = workflowActor("HelfoReported");
+  let firstError: { error: unknown } | undefined;
+  for (const recipient of recipients) {
+    const rendered = renderStartOfCareBreachLetter({
+      referralId: referral.referralId,
+      recipientRole: recipient.role,
+      patient,
+      startOfCareDeadline: view.deadline,
+      // Reported before the deadline ran out: the start cannot be kept; after: it was not.
+      passed:
+        osloDate(new Date(notification.breachedAt)) > view.deadline || referral.startOfCareBreached === true,
+      reportedOn: notification.reportedOn,
+      date,
+      clinic: deps.config.clinic,
+    });
+    const letter: LetterRecord = {
+      referralId: referral.referralId,
+      letterKind: "start-of-care-breach",
+      recipientRole: recipient.role,
+      channel: recipient.email ? "email" : "postal",
+      ...(recipient.email ? { to: recipient.email } : {}),
+      status: recipient.email ? "sending" : "awaiting-postal",
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      createdAt: now.toISOString(),
+      ...(!recipient.email && postalAddress ? { postalAddress } : {}),
+    };
+    try {
+      await deliverLetter(deps, letter, actor);
+    } catch (error) {
+      firstError ??= { error };
+    }
+  }
+  if (firstError) throw firstError.error;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -52,6 +52,12 @@ export const COUNTERS = {
   days: (days: number) => `days.${days}`,
   breaches: "breaches",
   informedWithinDeadline: "informedWithinDeadline",
+  /** Start-of-care breaches recorded as expected before their deadline (Helfo notice filed early). */
+  startOfCareExpected: "startOfCare.expected",
+  /** Start-of-care breaches on record after the deadline (confirmed, expected and past, or by default). */
+  startOfCareBreached: "startOfCare.breached",
+  /** Start-of-care breach notices marked reported to Helfo. */
+  startOfCareReported: "startOfCare.reported",
 } as const;
 
 /** The Oslo month a referral is counted in: the month of its Oslo date of receipt. */
@@ -105,6 +111,21 @@ export function tallyOfSecondaryAcknowledged(referral: Pick<ReferralRecord, "rec
 /** A deadline breached (recorded once per referral). */
 export function tallyOfBreach(referral: Pick<ReferralRecord, "receivedAt">): Tally {
   return { month: receiptMonth(referral), add: { [COUNTERS.breaches]: 1 } };
+}
+
+/** A start-of-care breach recorded as expected, before its deadline (once per referral). */
+export function tallyOfExpectedBreach(referral: Pick<ReferralRecord, "receivedAt">): Tally {
+  return { month: receiptMonth(referral), add: { [COUNTERS.startOfCareExpected]: 1 } };
+}
+
+/** A start-of-care breach on record after its deadline (once per referral). */
+export function tallyOfStartOfCareBreach(referral: Pick<ReferralRecord, "receivedAt">): Tally {
+  return { month: receiptMonth(referral), add: { [COUNTERS.startOfCareBreached]: 1 } };
+}
+
+/** A start-of-care breach notice marked reported to Helfo (once per referral). */
+export function tallyOfHelfoReported(referral: Pick<ReferralRecord, "receivedAt">): Tally {
+  return { month: receiptMonth(referral), add: { [COUNTERS.startOfCareReported]: 1 } };
 }
 
 /**

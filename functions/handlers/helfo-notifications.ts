@@ -4,6 +4,8 @@
  * `Accept: text/csv` (or `format=csv`), else JSON. They identify the patient (Helfo must), so only a
  * signed-in clerk or lead reads them, like the postal list, and every read is recorded in the access
  * log of each referral listed before anything is shown. No portal or other IAM caller reads it.
+ * The page marks each notice reported (POST /helfo-notifications/{referralId}/reported); the JSON
+ * carries the session's `csrfToken` for a script to do the same.
  */
 import { apiRoute, header, html, json, wantsCsv } from "../adapters/http";
 import { accessLog, clock, dependencies, store } from "../adapters/root";
@@ -42,8 +44,9 @@ export const handler = apiRoute(
       };
     }
     if ((header(event, "accept") ?? "").toLowerCase().includes("text/html")) {
-      return html(200, renderHelfoListPage(notifications));
+      return html(200, renderHelfoListPage(notifications, session.csrfToken));
     }
-    return json(200, { notifications });
+    // The session's anti-forgery token, for a script that then marks a notice reported.
+    return json(200, { notifications, csrfToken: session.csrfToken });
   },
 );

@@ -1,12 +1,15 @@
 /**
- * POST /helfo-notifications/{referralId}/reported: the clinic lead records that a fristbrudd's Helfo
- * notification has been reported to Helfo (`reportedOn`, default today; who: the signed-in person).
- * JSON (token in `X-CSRF-Token`) or form (`csrfToken`, and a same-host Origin): the session's
- * anti-forgery token. GET /helfo-notifications then shows it `reported`, in JSON and CSV.
+ * POST /helfo-notifications/{referralId}/reported: the clerk or the clinic lead records that a
+ * fristbrudd's Helfo notification (expected or confirmed) has been reported to Helfo (`reportedOn`,
+ * default today; who: the signed-in person). Then the patient's "Varsel om fristbrudd" goes out (and
+ * the parents' copy for a patient under 16), never before. JSON (token in `X-CSRF-Token`) or form
+ * (`csrfToken`, and a same-host Origin): the session's anti-forgery token. GET /helfo-notifications
+ * then shows it `reported`, in JSON and CSV. A letter that could not be sent (the mail service down)
+ * answers 503 with the mark kept; marking it again (409) sends what is missing.
  */
 import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { clock, dependencies, store } from "../adapters/root";
+import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
 import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import type { HelfoNotificationRecord } from "../domain/records";
 import { actorIdOf } from "../domain/session";
@@ -16,7 +19,7 @@ import { renderMessagePage } from "../views/message-pages";
 /** A referral id (a UUID): anything else is no referral, and is not looked up. */
 const REFERRAL_ID = /^[0-9a-f-]{36}$/;
 
-const deps = dependencies(store, clock);
+const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
 
 /** The answer names the record, not the patient: the national ID stays in the export. */
 const reportedOf = (n: HelfoNotificationRecord) => ({
@@ -41,7 +44,7 @@ export const handler = apiRoute(
     accepts: ["application/json", "application/x-www-form-urlencoded"],
     maxBodyBytes: 4 * 1024,
     access: {
-      roles: ["lead"],
+      roles: ["clerk", "lead"],
       referralOf: async (event) => {
         const id = event.pathParameters?.referralId ?? "";
         return REFERRAL_ID.test(id) ? id : undefined;

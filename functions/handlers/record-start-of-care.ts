@@ -1,8 +1,11 @@
 /**
  * POST /referrals/{referralId}/start-of-care: a signed-in assessor or lead records the planned start,
- * or the day care started, of a granted right: from the staff referral page's form (answered with
- * the page) or as JSON (answered with the referral's `startOfCare`). Portals cannot: the route has
- * no IAM authorization on AWS, and without a staff session it answers 401 and records nothing.
+ * or the day care started, of a granted right; or, with `breach`, that the start cannot be kept
+ * (`{"breach": "expected", "reason"}`, before the deadline: the Helfo notice goes on the clerk's list
+ * at once) or, the lead only, that a probable breach is one (`{"breach": "confirmed"}`, after the
+ * deadline). From the staff referral page's forms (answered with the page) or as JSON (answered with
+ * the referral's `startOfCare`). Portals cannot: the route has no IAM authorization on AWS, and
+ * without a staff session it answers 401 and records nothing.
  *
  * Forgery: a form post carries the session's anti-forgery token (`csrfToken`) and, when the browser
  * names one, an Origin of this host; JSON carries the token in `X-CSRF-Token` (from the referral
@@ -10,14 +13,21 @@
  */
 import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { accessLog, clock, dependencies, store } from "../adapters/root";
+import { accessLog, clock, config, dependencies, metrics, store } from "../adapters/root";
+import { osloDate } from "../domain/calendar";
 import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import { actorIdOf, hasRole } from "../domain/session";
-import { recordStartOfCare } from "../domain/start-of-care";
+import {
+  type BreachResult,
+  confirmStartOfCareBreach,
+  type RecordStartOfCareResult,
+  recordExpectedBreach,
+  recordStartOfCare,
+} from "../domain/start-of-care";
 import { renderMessagePage } from "../views/message-pages";
 import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
 
-const deps = dependencies(store, clock, accessLog);
+const deps = dependencies(store, clock, accessLog, config, metrics);
 
 const formExpired = (referralId: string) =>
   html(
@@ -76,12 +86,15 @@ export const handler = apiRoute(
     }
     const input = fromForm ? formFields(body) : raw;
     const actor = { kind: "staff" as const, id: actorIdOf(session.principal) };
-    const result = await recordStartOfCare(
-      deps,
-      REFERRAL_ID.test(referralId) ? referralId : "",
-      input,
-      actor,
-    );
+    const id = REFERRAL_ID.test(referralId) ? referralId : "";
+    const breach = input && typeof input === "object" ? (input as Record<string, unknown>).breach : undefined;
+    const result: RecordStartOfCareResult | BreachResult =
+      breach === "confirmed"
+        ? await confirmStartOfCareBreach(deps, id, input, actor, hasRole(session.principal, ["lead"]))
+        : breach !== undefined
+          ? await recordExpectedBreach(deps, id, input, actor)
+          : await recordStartOfCare(deps, id, input, actor);
+    const what = breach === undefined ? "start of care recorded" : "start-of-care breach recorded";
     if (!fromForm) {
       switch (result.kind) {
         case "invalid":
@@ -93,15 +106,19 @@ export const handler = apiRoute(
             error: "not_granted",
             message: "the referral has no granted right whose start of care can be recorded",
           });
+        case "forbidden":
+          return json(403, { error: "forbidden", message: "only the clinic lead confirms a breach" });
+        case "already":
+          return json(409, { error: "already_recorded", referralId, startOfCare: result.startOfCare });
         default:
-          logger.info("start of care recorded", { referralId });
+          logger.info(what, { referralId });
           return json(200, { referralId, startOfCare: result.startOfCare });
       }
     }
     if (result.kind === "unknown") {
       return html(404, renderMessagePage({ title: "Fant ikke henvisningen", paragraphs: [] }));
     }
-    if (result.kind === "recorded") logger.info("start of care recorded", { referralId });
+    if (result.kind === "recorded") logger.info(what, { referralId });
     // The form's answer is the referral page again (a view of health data, so logged like one).
     const file = await deps.store.getReferralFile(referralId);
     if (!file) return html(404, renderMessagePage({ title: "Fant ikke henvisningen", paragraphs: [] }));
@@ -112,7 +129,9 @@ export const handler = apiRoute(
       csrfToken: session.csrfToken,
       formAction: referralLinks(referralId).startOfCareAction,
       lead: hasRole(session.principal, ["lead"]),
+      today: osloDate(deps.clock.now()),
     };
+    const field = breach === undefined ? "startedOn" : breach === "confirmed" ? "breach" : "reason";
     switch (result.kind) {
       case "invalid":
         return page(400, { ...context, errors: result.issues, values: formFields(body) });
@@ -120,11 +139,26 @@ export const handler = apiRoute(
         return page(409, {
           ...context,
           errors: [
-            { path: "startedOn", message: "Henvisningen har ingen innvilget rett å registrere oppstart for" },
+            { path: field, message: "Henvisningen har ingen innvilget rett å registrere oppstart for" },
           ],
         });
+      case "forbidden":
+        return page(403, {
+          ...context,
+          errors: [{ path: field, message: "Bare klinikkleder kan bekrefte et fristbrudd" }],
+        });
+      case "already":
+        return page(409, { ...context, notice: "Fristbruddet var allerede registrert" });
       default:
-        return page(200, { ...context, notice: "Oppstarten er registrert" });
+        return page(200, {
+          ...context,
+          notice:
+            breach === undefined
+              ? "Oppstarten er registrert"
+              : breach === "confirmed"
+                ? "Fristbruddet er bekreftet, og meldingen til Helfo ligger i listen"
+                : "Registrert at fristen ikke kan holdes, og meldingen til Helfo ligger i listen",
+        });
     }
   },
 );

@@ -49,8 +49,10 @@ export function referralPageHtml(
     errors?: Issue[];
     values?: Record<string, string>;
     notice?: string;
-    /** The reader is the lead: the page links to the referral's access log. */
+    /** The reader is the lead: the page links to the referral's access log (and may confirm a breach). */
     lead?: boolean;
+    /** Today in Oslo: which start-of-care forms apply. */
+    today?: string;
   },
 ): string {
   const startOfCare = startOfCareOf(file.referral);
@@ -66,6 +68,8 @@ export function referralPageHtml(
             csrfToken: context.csrfToken,
             ...(context.errors ? { errors: context.errors } : {}),
             ...(context.values ? { values: context.values } : {}),
+            ...(context.lead ? { lead: true } : {}),
+            ...(context.today ? { today: context.today } : {}),
           },
         }
       : {}),

@@ -8,6 +8,7 @@
  */
 import { apiRoute, header, html, json } from "../adapters/http";
 import { accessLog, clock, dependencies, store } from "../adapters/root";
+import { osloDate } from "../domain/calendar";
 import { referralView } from "../domain/referral-view";
 import { hasRole } from "../domain/session";
 import { renderMessagePage } from "../views/message-pages";
@@ -52,6 +53,7 @@ export const handler = apiRoute(
         csrfToken: session.csrfToken,
         formAction: referralLinks(referralId).startOfCareAction,
         lead: hasRole(session.principal, ["lead"]),
+        today: osloDate(deps.clock.now()),
       }),
     );
   },

@@ -1,21 +1,37 @@
 /**
- * Workflow steps of the start-of-care timer after a granted right: `plan` (when to remind, when the
- * deadline runs out), `remind` (the clinic lead, once, unless a start is recorded) and `check` (at
- * the end of the deadline day: kept, or a fristbrudd with its Helfo notification and letter).
+ * Workflow steps of the start-of-care timer after a granted right. Each does its part once and
+ * returns where the timer goes next (`{next, at}`): `plan` (the first point), `remind` (before the
+ * deadline: confirm the planned start or record that it cannot be kept), `confirm-start` (after the
+ * planned start: confirm that care started), `check` (the end of the deadline day: kept, an expected
+ * breach now a breach, or a probable breach put to the lead) and `grace` (the end of the lead's time
+ * to answer: the law's default, the lead escalated).
  */
 import { clock, config, dependencies, mailer, metrics, publicBaseUrl, store } from "../adapters/root";
-import { checkStartOfCare, planStartOfCare, remindStartOfCare } from "../domain/start-of-care";
+import {
+  askToConfirmStart,
+  checkStartOfCare,
+  confirmBreachByDefault,
+  planStartOfCare,
+  remindStartOfCare,
+} from "../domain/start-of-care";
 
 const deps = dependencies(store, clock, mailer, metrics, config, publicBaseUrl);
 
-export const handler = async (input: { referralId: string; step: "plan" | "remind" | "check" }) => {
+export const handler = async (input: {
+  referralId: string;
+  step: "plan" | "remind" | "confirm-start" | "check" | "grace";
+}) => {
   switch (input.step) {
     case "plan":
       return planStartOfCare(deps, input.referralId);
     case "remind":
       return remindStartOfCare(deps, input.referralId);
+    case "confirm-start":
+      return askToConfirmStart(deps, input.referralId);
     case "check":
       return checkStartOfCare(deps, input.referralId);
+    case "grace":
+      return confirmBreachByDefault(deps, input.referralId);
     default:
       throw new Error("unknown start-of-care step");
   }

@@ -8,10 +8,10 @@ import { htmlTemplate } from "./engine";
 
 const PAGE = `{{#> page title="Fristbrudd til Helfo" wide=true}}
 <h1>Fristbrudd til Helfo</h1>
-<p>Pasienter som ikke fikk starte helsehjelpen innen den juridiske fristen. Meld hvert brudd til Helfo Pasientformidling. Visningen er registrert i tilgangsloggen.</p>
+<p>Pasienter som ikke fikk, eller ikke kan få, starte helsehjelpen innen den juridiske fristen. Meld hvert brudd til Helfo Pasientformidling, også de forventede, og merk det som meldt her: da får pasienten brev om at Helfo er varslet. Visningen er registrert i tilgangsloggen.</p>
 {{#if rows.length}}
 <table>
-<thead><tr><th scope="col">Frist</th><th scope="col">Henvisning</th><th scope="col">Pasient</th><th scope="col">Fødselsdato</th><th scope="col">Fødselsnummer</th><th scope="col">Status</th></tr></thead>
+<thead><tr><th scope="col">Frist</th><th scope="col">Henvisning</th><th scope="col">Pasient</th><th scope="col">Fødselsdato</th><th scope="col">Fødselsnummer</th><th scope="col">Telefon</th><th scope="col">Type</th><th scope="col">Status</th></tr></thead>
 <tbody>
 {{#each rows}}
 <tr>
@@ -20,7 +20,15 @@ const PAGE = `{{#> page title="Fristbrudd til Helfo" wide=true}}
 <td>{{name}}</td>
 <td>{{birthDate}}</td>
 <td>{{nationalId}}</td>
-<td>{{status}}</td>
+<td>{{phone}}</td>
+<td>{{kind}}</td>
+<td>{{status}}{{#unless reported}}
+<form method="post" action="helfo-notifications/{{referralId}}/reported">
+<input type="hidden" name="csrfToken" value="{{../csrfToken}}">
+<label for="reportedOn-{{referralId}}">Meldt dato</label>
+<input type="date" id="reportedOn-{{referralId}}" name="reportedOn">
+<button type="submit">Merk som meldt til Helfo</button>
+</form>{{/unless}}</td>
 </tr>
 {{/each}}
 </tbody>
@@ -34,10 +42,20 @@ const PAGE = `{{#> page title="Fristbrudd til Helfo" wide=true}}
 
 const template = htmlTemplate(PAGE);
 
-/** Renders the Helfo list for a signed-in clerk or lead (the read is access-logged by the handler). */
-export function renderHelfoListPage(notifications: readonly HelfoNotificationRecord[]): string {
+/**
+ * Renders the Helfo list for a signed-in clerk or lead (the read is access-logged by the handler),
+ * each notice not yet reported with its form (the session's anti-forgery token; an empty date is today).
+ */
+export function renderHelfoListPage(
+  notifications: readonly HelfoNotificationRecord[],
+  csrfToken: string,
+): string {
   return template({
+    csrfToken,
     rows: notifications.map((n) => ({
+      phone: n.patient.phone ?? "",
+      kind: n.expected ? "Forventet" : "Inntruffet",
+      reported: n.status === "reported",
       deadline: n.startOfCareDeadline,
       referralId: n.referralId,
       name: n.patient.name,

@@ -316,6 +316,9 @@ export interface DecisionLetterInput {
   clinic: LetterClinic;
 }
 
+/** Helsenorge's page on the right to choose where to be treated (pbrl § 2-4). */
+const CHOOSE_PLACE_URL = "helsenorge.no/velg-behandlingssted";
+
 const TITLES: Record<Decision["outcome"], string> = {
   granted: "Svar på henvisning – rett til nødvendig helsehjelp",
   refused: "Svar på henvisning – avslag på rett til nødvendig helsehjelp",
@@ -340,12 +343,38 @@ function assessedBySentence(assessment: LetterAssessment): string {
   return `Henvisningen er vurdert i vårt tverrfaglige inntaksteam${team}. Ansvarlig for vurderingen er ${responsible}.`;
 }
 
+/**
+ * Who a letter's complaint section speaks to: the patient ("du"), the parents of a patient under 16
+ * (who may complain on the child's behalf, pbrl § 3-4 and § 7-2), or health personnel (about "the
+ * patient").
+ */
+type ComplaintAudience = "patient" | "guardian" | "professional";
+
+function audienceOf(recipient: LetterRecipient): ComplaintAudience {
+  return recipient === "patient" ? "patient" : recipient === "guardian" ? "guardian" : "professional";
+}
+
 /** The complaint section: to the clinic, which forwards to the Statsforvalteren (§ 7-2), within four weeks (§ 7-5). */
 function complaintSection(
   clinic: LetterClinic,
-  toPatient: boolean,
+  audience: ComplaintAudience,
   about: { what: string; known: string } = { what: "vurderingen", known: "vurderingen" },
 ): Section {
+  const sendTo = `Klagen sendes til ${clinic.name}, ${clinic.department}, ${clinic.postalAddress}. Vi vurderer saken på nytt.`;
+  if (audience === "guardian") {
+    return {
+      heading: "Klage",
+      paragraphs: [
+        [
+          `Som foreldre eller andre med foreldreansvar kan dere klage på ${about.what} på vegne av barnet (pasient- og brukerrettighetsloven §§ 3-4 og 7-2). ${sendTo} Gir vi ikke medhold, sender vi klagen videre til ${clinic.complaintsTo}.`,
+        ],
+        [
+          `Klagefristen er fire uker fra dere fikk eller burde ha fått kjennskap til ${about.known} (pasient- og brukerrettighetsloven § 7-5). Klagen bør være skriftlig og begrunnet.`,
+        ],
+      ],
+    };
+  }
+  const toPatient = audience === "patient";
   const who = toPatient ? "Du" : "Pasienten";
   const subject = toPatient ? "du" : "pasienten";
   const notUpheld = toPatient ? "Gir vi deg ikke medhold" : "Gir vi ikke pasienten medhold";
@@ -353,7 +382,7 @@ function complaintSection(
     heading: "Klage",
     paragraphs: [
       [
-        `${who} kan klage på ${about.what} (pasient- og brukerrettighetsloven § 7-2). Klagen sendes til ${clinic.name}, ${clinic.department}, ${clinic.postalAddress}. Vi vurderer saken på nytt. ${notUpheld}, sender vi klagen videre til ${clinic.complaintsTo}.`,
+        `${who} kan klage på ${about.what} (pasient- og brukerrettighetsloven § 7-2). ${sendTo} ${notUpheld}, sender vi klagen videre til ${clinic.complaintsTo}.`,
       ],
       [
         `Klagefristen er fire uker fra ${subject} fikk eller burde ha fått kjennskap til ${about.known} (pasient- og brukerrettighetsloven § 7-5). Klagen bør være skriftlig og begrunnet.`,
@@ -430,22 +459,22 @@ function grantedSections(
       heading: "Hvis fristen ikke holdes",
       paragraphs: [
         [
-          `Er helsehjelpen ikke satt i gang innen ${deadline}, melder sykehuset fra til Helfo. ${clinic.helfo.name} skal da skaffe ${your} et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet (pasient- og brukerrettighetsloven § 2-1 b fjerde ledd).`,
+          `Er helsehjelpen ikke satt i gang innen ${deadline}, melder sykehuset fra til Helfo. ${clinic.helfo.name} skal da skaffe ${your} et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet (pasient- og brukerrettighetsloven § 2-1 b fjerde ledd). ${You} beholder plassen på ventelisten hos oss til ${you} eventuelt takker ja til et slikt tilbud.`,
         ],
         [
-          `${You} kan også selv kontakte ${clinic.helfo.name} på telefon ${clinic.helfo.phone} eller på ${clinic.helfo.web}.`,
+          `Spørsmål om fristbrudd kan ${you} stille Fristbruddtelefonen hos ${clinic.helfo.name}, telefon ${clinic.helfo.phone} (${clinic.helfo.phoneHours}), eller på ${clinic.helfo.web}.`,
         ],
       ],
     },
     {
-      heading: "Fritt behandlingsvalg",
+      heading: "Rett til valg av behandlingssted",
       paragraphs: [
         [
-          `${You} kan selv velge hvor helsehjelpen skal gis: ved et offentlig sykehus eller en privat virksomhet som har avtale med et regionalt helseforetak (fritt behandlingsvalg, pasient- og brukerrettighetsloven § 2-4). Ventetider og behandlingssteder ${toPatient ? "finner du" : "står"} på helsenorge.no. Ta kontakt med oss hvis ${you} ønsker et annet behandlingssted.`,
+          `${You} kan selv velge hvor helsehjelpen skal gis: ved et offentlig sykehus eller en privat virksomhet som har avtale med et regionalt helseforetak (rett til valg av behandlingssted, pasient- og brukerrettighetsloven § 2-4). Ventetider og behandlingssteder ${toPatient ? "finner du" : "står"} på ${CHOOSE_PLACE_URL}. Ta kontakt med oss hvis ${you} ønsker et annet behandlingssted.`,
         ],
       ],
     },
-    complaintSection(clinic, toPatient),
+    complaintSection(clinic, audienceOf(input.recipientRole)),
   ];
 }
 
@@ -487,7 +516,7 @@ function refusedSections(
         ],
       ],
     },
-    complaintSection(input.clinic, toPatient),
+    complaintSection(input.clinic, audienceOf(input.recipientRole)),
   ];
 }
 
@@ -533,6 +562,14 @@ function forwardedSections(
       ],
     },
     {
+      heading: "Rett til valg av behandlingssted",
+      paragraphs: [
+        [
+          `${You} kan selv velge hvilken virksomhet som skal vurdere henvisningen: et offentlig sykehus eller en privat virksomhet som har avtale med et regionalt helseforetak (rett til valg av behandlingssted, pasient- og brukerrettighetsloven § 2-4 første ledd). Ventetider og behandlingssteder ${toPatient ? "finner du" : "står"} på ${CHOOSE_PLACE_URL}. Ønsker ${you} at henvisningen skal vurderes et annet sted enn ${decision.forwardTo}, kan ${you} kontakte oss eller henviser.`,
+        ],
+      ],
+    },
+    {
       heading: `Kontakt ${decision.forwardTo}`,
       paragraphs: [
         [
@@ -542,6 +579,15 @@ function forwardedSections(
         ],
       ],
     },
+    // Past its date already, the missed assessment deadline is something to complain of (§ 7-2).
+    ...(answerBy && answerBy < input.decidedDate
+      ? [
+          complaintSection(input.clinic, audienceOf(input.recipientRole), {
+            what: "at fristen for vurdering av henvisningen ikke er holdt",
+            known: "at fristen ikke ble holdt",
+          }),
+        ]
+      : []),
   ];
 }
 
@@ -763,62 +809,121 @@ export function renderInformationRequestLetter(input: InformationRequestLetterIn
 export interface StartOfCareBreachLetterInput {
   /** The letter's reference ("Vår referanse"). */
   referralId: string;
+  /** The patient, or the parents of a patient under 16 (pbrl § 3-4 første ledd). */
+  recipientRole: "patient" | "guardian";
   patient: LetterPatient;
-  /** The start-of-care deadline that was missed. */
+  /** The start-of-care deadline that was, or cannot be, kept. */
   startOfCareDeadline: IsoDate;
+  /**
+   * Whether the deadline had passed when the notice was filed: then care "was not started" in time;
+   * otherwise (an expected breach reported before the deadline) it "cannot be started" in time.
+   */
+  passed: boolean;
+  /** The day the clinic notified Helfo, as recorded: the letter goes out only after that. */
+  reportedOn: IsoDate;
   /** The date of the letter. */
   date: IsoDate;
   clinic: LetterClinic;
 }
 
-const BREACH_TITLE = "Helsehjelpen din er ikke satt i gang innen fristen";
+const BREACH_TITLE = "Varsel om fristbrudd";
 
 /**
- * The letter to the patient when the start-of-care deadline has passed without care started: that the
- * hospital has told Helfo, that Helfo Pasientformidling finds an offer without delay (pbrl § 2-1 b
- * fjerde ledd), how to reach Helfo, and how to complain (§ 7-2, § 7-5). To the patient, as "du".
+ * The "Varsel om fristbrudd", sent when the clinic has notified Helfo, never before (Helfo: the
+ * original place informs the patient with this letter when it notifies): the right and its
+ * deadline, that it was not (or cannot be) kept, that Helfo was notified and on which day, that
+ * Helfo Pasientformidling must find an offer without delay (pbrl § 2-1 b fjerde ledd) and will phone
+ * to ask whether the patient wants one elsewhere, that the place on the waiting list is kept until
+ * the patient accepts such an offer, that travel costs are covered, the Fristbruddtelefonen and its
+ * hours, and how to complain (§ 7-2, § 7-5). To the patient as "du"; the parents' copy speaks of the
+ * child by name and says they may complain on the child's behalf.
  */
 export function renderStartOfCareBreachLetter(input: StartOfCareBreachLetterInput): RenderedLetter {
-  const { clinic } = input;
+  const { clinic, patient } = input;
+  const helfo = clinic.helfo;
   const deadline = formatNorwegianWeekdayDate(input.startOfCareDeadline);
+  const toPatient = input.recipientRole === "patient";
+  const You = toPatient ? "Du" : patient.name;
+  const you = toPatient ? "du" : patient.name;
+  const yourPlace = toPatient ? "plassen din" : "plassen";
+  const them = toPatient ? "deg" : "dere";
+  const notKept: Paragraph = input.passed
+    ? [
+        `${You} har rett til nødvendig helsehjelp i spesialisthelsetjenesten, og helsehjelpen skulle vært satt i gang senest `,
+        { text: deadline, strong: true },
+        ". ",
+        { text: "Helsehjelpen er ikke satt i gang innen fristen.", strong: true },
+        " Vi beklager det.",
+      ]
+    : [
+        `${You} har rett til nødvendig helsehjelp i spesialisthelsetjenesten, og helsehjelpen skal være satt i gang senest `,
+        { text: deadline, strong: true },
+        ". ",
+        { text: "Vi kan ikke sette i gang helsehjelpen innen denne fristen.", strong: true },
+        " Vi beklager det.",
+      ];
   return render({
-    subject: `Fristbrudd: helsehjelpen er ikke satt i gang (ref. ${input.referralId})`,
-    copyNote: null,
+    subject: `${toPatient ? "" : "Kopi til foreldre/foresatte: "}${BREACH_TITLE} (ref. ${input.referralId})`,
+    copyNote: toPatient ? null : COPY_NOTES.guardian,
     letterhead: letterheadOf(clinic),
-    to: addresseeOf("patient", { ...input, referrer: { name: "", organisation: "" } }),
+    to: addresseeOf(input.recipientRole, { ...input, referrer: { name: "", organisation: "" } }),
     copyList: null,
     letterDate: formatNorwegianDate(input.date),
     referralId: input.referralId,
     title: BREACH_TITLE,
-    regarding: regardingOf(input.patient),
+    regarding: regardingOf(patient),
     sections: [
       {
         paragraphs: [
-          [
-            "Du har rett til nødvendig helsehjelp i spesialisthelsetjenesten, og helsehjelpen skulle vært satt i gang senest ",
-            { text: deadline, strong: true },
-            ". ",
-            { text: "Helsehjelpen er ikke satt i gang innen fristen.", strong: true },
-            " Vi beklager det.",
-          ],
+          notKept,
+          ...(toPatient
+            ? []
+            : [
+                [
+                  `Dette er en kopi til foreldre eller andre med foreldreansvar. ${patient.name} er under 16 år, og da skal både barnet og foreldrene eller andre med foreldreansvaret informeres (pasient- og brukerrettighetsloven § 3-4). ${patient.name} har fått et eget brev.`,
+                ] as Paragraph,
+              ]),
         ],
       },
       {
         heading: "Vi har meldt fra til Helfo",
         paragraphs: [
           [
-            `Sykehuset har meldt fristbruddet til Helfo. ${clinic.helfo.name} skal skaffe deg et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet (pasient- og brukerrettighetsloven § 2-1 b fjerde ledd).`,
+            "Vi meldte fristbruddet til Helfo ",
+            { text: formatNorwegianDate(input.reportedOn), strong: true },
+            `. ${helfo.name} skal skaffe ${toPatient ? "deg" : patient.name} et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet (pasient- og brukerrettighetsloven § 2-1 b fjerde ledd).`,
           ],
           [
-            `Du kan selv kontakte ${clinic.helfo.name} på telefon ${clinic.helfo.phone} eller på ${clinic.helfo.web}. Oppgi at fristen for helsehjelp var ${deadline}.`,
+            `${helfo.name} skal ringe ${them} og spørre om ${toPatient ? "du" : "dere"} ønsker et tilbud et annet sted.`,
           ],
         ],
       },
-      complaintSection(clinic, true, {
-        what: "at helsehjelpen ikke er satt i gang innen fristen",
+      {
+        heading: toPatient ? "Du beholder plassen din" : "Plassen på ventelisten beholdes",
+        paragraphs: [
+          [
+            `${You} beholder ${yourPlace} på ventelisten hos oss til ${you} eventuelt takker ja til et tilbud fra ${helfo.name}.`,
+          ],
+          [`Takker ${you} ja til et tilbud et annet sted, dekkes reiseutgiftene.`],
+        ],
+      },
+      {
+        heading: "Fristbruddtelefonen",
+        paragraphs: [
+          [
+            `${toPatient ? "Du" : "Dere"} kan selv ringe Fristbruddtelefonen hos ${helfo.name}, `,
+            { text: helfo.phone, strong: true },
+            ` (${helfo.phoneHours}), eller lese mer på ${helfo.web}. Oppgi at fristen for helsehjelp ${input.passed ? "var" : "er"} ${deadline}.`,
+          ],
+        ],
+      },
+      complaintSection(clinic, toPatient ? "patient" : "guardian", {
+        what: input.passed
+          ? "at helsehjelpen ikke er satt i gang innen fristen"
+          : "at helsehjelpen ikke kan settes i gang innen fristen",
         known: "fristbruddet",
       }),
-      contactSection(clinic, input.referralId, true),
+      contactSection(clinic, input.referralId, toPatient),
     ],
     signature: ["Med vennlig hilsen", `${clinic.name}, ${clinic.department}`],
   });

@@ -22,7 +22,7 @@ const PAGE = `{{#> page title="Henvisning"}}
 {{/if}}
 {{#if errors.length}}
 <div class="error-summary" role="alert" aria-labelledby="error-summary-title">
-<h2 id="error-summary-title">Oppstarten ble ikke registrert</h2>
+<h2 id="error-summary-title">Ingenting ble registrert</h2>
 <ul>
 {{#each errors}}
 <li><a href="#{{path}}">{{message}}</a></li>
@@ -85,11 +85,30 @@ const PAGE = `{{#> page title="Henvisning"}}
 <section aria-labelledby="start-title">
 <h2 id="start-title">Oppstart av helsehjelp</h2>
 <dl class="summary">
-<dt>Frist for oppstart</dt><dd>{{date startOfCare.deadline}}{{#if startOfCare.breached}} <strong class="close">(fristbrudd, meldt til Helfo-listen)</strong>{{/if}}</dd>
+<dt>Frist for oppstart</dt><dd>{{date startOfCare.deadline}}{{#if startOfCare.breached}} <strong class="close">(fristbrudd, meldingen til Helfo ligger i Helfo-listen)</strong>{{/if}}</dd>
 <dt>Planlagt oppstart</dt><dd>{{#if startOfCare.plannedStart}}{{date startOfCare.plannedStart}}{{else}}Ikke satt{{/if}}</dd>
 <dt>Startet</dt><dd>{{#if startOfCare.startedOn}}{{date startOfCare.startedOn}}{{else}}Ikke registrert{{/if}}</dd>
+{{#if expectedBreach}}<dt>Forventet fristbrudd</dt><dd>Registrert {{date expectedBreach.on}} av {{expectedBreach.by}}: {{expectedBreach.reason}}. Meldingen til Helfo ligger i Helfo-listen.</dd>{{/if}}
+{{#if startOfCare.probableBreach}}<dt>Sannsynlig fristbrudd</dt><dd><strong class="close">Oppstart er ikke registrert innen fristen.</strong> Registrer oppstarten hvis helsehjelpen startet innen fristen{{#if form.lead}}, eller bekreft fristbruddet{{/if}}.</dd>{{/if}}
 </dl>
 {{#if form}}
+{{#if form.confirmStart}}
+<form method="post" action="{{form.action}}" id="confirm-start-form">
+<input type="hidden" name="csrfToken" value="{{form.csrfToken}}">
+<input type="hidden" name="startedOn" value="{{form.confirmStart}}">
+<p>Oppstart var planlagt {{date form.confirmStart}}. Startet helsehjelpen da?</p>
+<button type="submit">Bekreft oppstart {{date form.confirmStart}}</button>
+</form>
+{{/if}}
+{{#if form.confirmBreach}}
+<form method="post" action="{{form.action}}" id="confirm-breach-form">
+<input type="hidden" name="csrfToken" value="{{form.csrfToken}}">
+<input type="hidden" name="breach" value="confirmed">
+{{#if form.errors.breach}}<p class="field-error" id="breach">{{form.errors.breach}}</p>{{/if}}
+<p>Helsehjelpen startet ikke innen fristen: bekreft fristbruddet, så legges meldingen til Helfo i listen. Pasienten får brev når meldingen er registrert som sendt til Helfo.</p>
+<button type="submit">Bekreft fristbrudd</button>
+</form>
+{{/if}}
 <form method="post" action="{{form.action}}" id="start-of-care-form">
 <input type="hidden" name="csrfToken" value="{{form.csrfToken}}">
 <div class="field">
@@ -106,6 +125,19 @@ const PAGE = `{{#> page title="Henvisning"}}
 </div>
 <button type="submit">Registrer oppstart</button>
 </form>
+{{#if form.expectBreach}}
+<form method="post" action="{{form.action}}" id="expected-breach-form">
+<input type="hidden" name="csrfToken" value="{{form.csrfToken}}">
+<input type="hidden" name="breach" value="expected">
+<div class="field">
+<label for="reason">Fristen kan ikke holdes: årsak</label>
+<p class="hint" id="reason-hint">Helfo skal varsles så snart det er overveiende sannsynlig at fristen brytes. Meldingen legges i Helfo-listen med en gang; pasienten får brev når den er sendt til Helfo.</p>
+{{#if form.errors.reason}}<p class="field-error">{{form.errors.reason}}</p>{{/if}}
+<textarea id="reason" name="reason" rows="3" aria-describedby="reason-hint"{{#if form.errors.reason}} aria-invalid="true"{{/if}}>{{form.values.reason}}</textarea>
+</div>
+<button type="submit">Registrer at fristen ikke kan holdes</button>
+</form>
+{{/if}}
 {{/if}}
 </section>
 {{/if}}
@@ -151,11 +183,47 @@ export interface ReferralPageInput {
   birthDate?: IsoDate;
   startOfCare?: StartOfCareView;
   /** The start-of-care form: where it posts and the session's anti-forgery token (granted rights only). */
-  form?: { action: string; csrfToken: string; errors?: Issue[]; values?: Record<string, string> };
+  form?: {
+    action: string;
+    csrfToken: string;
+    errors?: Issue[];
+    values?: Record<string, string>;
+    /** The reader is the lead (who alone confirms a probable breach). */
+    lead?: boolean;
+    /** Today in Oslo: a planned start on or before it can be confirmed with one click. */
+    today?: IsoDate;
+  };
   /** A confirmation at the top ("Oppstart registrert"). */
   notice?: string;
   /** The referral's access log, for the lead (relative to the page). */
   accessLogHref?: string;
+}
+
+/**
+ * The start-of-care forms that apply now: the one-click confirmation of a planned start that has come
+ * (the date prefilled), the expected breach before the deadline, the lead's confirmation of a
+ * probable breach, and the start itself.
+ */
+function formView(
+  form: NonNullable<ReferralPageInput["form"]>,
+  view: StartOfCareView | undefined,
+  errors: Issue[],
+) {
+  const open = view !== undefined && view.startedOn === null && !view.breached;
+  const today = form.today;
+  return {
+    action: form.action,
+    csrfToken: form.csrfToken,
+    lead: form.lead === true,
+    values: form.values ?? {},
+    errors: Object.fromEntries(errors.map((issue) => [issue.path, issue.message])),
+    confirmStart:
+      open && view.plannedStart !== null && today !== undefined && view.plannedStart <= today
+        ? view.plannedStart
+        : undefined,
+    expectBreach: open && !view.expectedBreach && today !== undefined && today <= view.deadline,
+    confirmBreach: open && form.lead === true && today !== undefined && today > view.deadline,
+  };
 }
 
 /** Renders the staff referral page. */
@@ -201,14 +269,14 @@ export function renderReferralPage(input: ReferralPageInput): string {
           }
         : undefined,
     startOfCare: input.startOfCare,
-    form: input.form
+    expectedBreach: referral.startOfCareExpectedBreach
       ? {
-          action: input.form.action,
-          csrfToken: input.form.csrfToken,
-          values: input.form.values ?? {},
-          errors: Object.fromEntries(errors.map((issue) => [issue.path, issue.message])),
+          on: osloDate(new Date(referral.startOfCareExpectedBreach.at)),
+          by: referral.startOfCareExpectedBreach.by,
+          reason: referral.startOfCareExpectedBreach.reason,
         }
       : undefined,
+    form: input.form ? formView(input.form, input.startOfCare, errors) : undefined,
     letters: letters.map((letter) => ({
       subject: letter.subject,
       recipient: RECIPIENT_LABELS[letter.recipientRole] ?? letter.recipientRole,

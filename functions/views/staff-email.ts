@@ -160,7 +160,7 @@ export function renderEscalationEmail(input: StaffEmailInput & { taskUrl?: strin
   return render(input, "Fristen for vurdering av en henvisning er passert", [
     "Fristen for vurdering av en henvisning er passert.",
     ...urgentSentence(input),
-    `Vurderingen skulle vært gjort innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Fristbruddet er registrert. Henvisningen bør vurderes så snart som mulig; du får en ny påminnelse hver virkedag til den er vurdert.`,
+    `Vurderingen skulle vært gjort innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Overskridelsen av vurderingsfristen er registrert. Henvisningen bør vurderes så snart som mulig; du får en ny påminnelse hver virkedag til den er vurdert.`,
   ]);
 }
 
@@ -193,9 +193,13 @@ export interface StartOfCareEmailInput {
 
 /**
  * The reminder before a start-of-care deadline, to the clinic lead: care for a granted right has not
- * been recorded as started. Neutral: the reference and the date, no patient.
+ * been recorded as started. It asks to confirm the planned start, or to record on the referral's page
+ * that the deadline cannot be kept (the Helfo notice then goes on the list at once: Helfo is to be
+ * told as soon as a breach is probable). Neutral: the reference and the dates, no patient.
  */
-export function renderStartOfCareReminderEmail(input: StartOfCareEmailInput): StaffEmail {
+export function renderStartOfCareReminderEmail(
+  input: StartOfCareEmailInput & { plannedStart?: IsoDate },
+): StaffEmail {
   const due = formatNorwegianDate(input.startOfCareDeadline);
   return render(
     {
@@ -206,21 +210,64 @@ export function renderStartOfCareReminderEmail(input: StartOfCareEmailInput): St
     "Påminnelse: frist for oppstart av helsehjelp nærmer seg",
     [
       "Påminnelse: fristen for oppstart av helsehjelp nærmer seg.",
-      `For henvisning ${input.referralId} er det ikke registrert at helsehjelpen har startet. Fristen for oppstart er ${due}.`,
-      "Sørg for at pasienten får time før fristen, og registrer oppstarten. Starter ikke helsehjelpen innen fristen, er det et fristbrudd som skal meldes til Helfo.",
+      `For henvisning ${input.referralId} er det ikke registrert at helsehjelpen har startet. Fristen for oppstart er ${due}.${input.plannedStart ? ` Planlagt oppstart er ${formatNorwegianDate(input.plannedStart)}.` : ""}`,
+      "Bekreft at oppstarten holder, eller registrer på henvisningen at fristen ikke kan holdes, med årsak. Da legges meldingen til Helfo i listen med en gang: Helfo skal varsles så snart det er overveiende sannsynlig at fristen brytes.",
     ],
   );
 }
 
-/** The notice to the clinic lead of a recorded fristbrudd: the Helfo notification waits to be sent on. */
-export function renderStartOfCareBreachEmail(input: StartOfCareEmailInput): StaffEmail {
-  const due = formatNorwegianDate(input.startOfCareDeadline);
+/**
+ * After the planned start date: the clinician who granted the right and the lead are asked to confirm
+ * that care started (one click on the referral's page, the date prefilled). A start nobody keyed in
+ * is no breach, but the workflow can only know what is recorded.
+ */
+export function renderStartConfirmationEmail(
+  input: StartOfCareEmailInput & { plannedStart: IsoDate; referralUrl: string },
+): StaffEmail {
   return render(
-    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName },
-    "Fristbrudd: helsehjelp ikke startet innen fristen",
+    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName, referralUrl: input.referralUrl },
+    "Bekreft oppstart av helsehjelp",
     [
-      "Fristbrudd: helsehjelpen er ikke startet innen fristen.",
-      `For henvisning ${input.referralId} var fristen for oppstart ${due}, og oppstart er ikke registrert. Fristbruddet er registrert, meldingen til Helfo ligger klar i listen over Helfo-meldinger, og pasienten har fått brev.`,
+      "Bekreft at helsehjelpen har startet.",
+      `For henvisning ${input.referralId} var oppstart planlagt ${formatNorwegianDate(input.plannedStart)}, og oppstart er ikke registrert. Fristen for oppstart er ${formatNorwegianDate(input.startOfCareDeadline)}.`,
+      "Startet helsehjelpen, bekrefter du det med ett klikk på henvisningen (datoen er fylt ut). Ble den ikke startet, registrerer du ny planlagt oppstart, eller at fristen ikke kan holdes.",
+    ],
+  );
+}
+
+/**
+ * The deadline passed with no start recorded: a probable breach. The lead is asked to confirm the
+ * breach or record the start by `confirmBy`; nothing goes to Helfo or the patient before.
+ */
+export function renderProbableBreachEmail(
+  input: StartOfCareEmailInput & { confirmBy: IsoDate; referralUrl: string },
+): StaffEmail {
+  return render(
+    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName, referralUrl: input.referralUrl },
+    "Bekreft: oppstart ikke registrert innen fristen",
+    [
+      "Oppstart er ikke registrert innen fristen.",
+      `For henvisning ${input.referralId} var fristen for oppstart ${formatNorwegianDate(input.startOfCareDeadline)}, og oppstart er ikke registrert. Det er trolig et fristbrudd.`,
+      `Registrer oppstarten hvis helsehjelpen startet innen fristen, eller bekreft fristbruddet, senest ${formatNorwegianDate(input.confirmBy)}. Er ingenting registrert da, føres fristbruddet opp og meldingen til Helfo legges i listen. Pasienten får brev først når meldingen er sendt til Helfo.`,
+    ],
+  );
+}
+
+/**
+ * Nobody answered within the grace after a probable breach: the breach is on record by the law's
+ * default (no start recorded) and its Helfo notice on the list. The lead is told; nothing says the
+ * patient was written to, because that happens only when the notice is marked reported.
+ */
+export function renderBreachByDefaultEmail(
+  input: StartOfCareEmailInput & { referralUrl: string },
+): StaffEmail {
+  return render(
+    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName, referralUrl: input.referralUrl },
+    "Fristbrudd registrert uten bekreftelse",
+    [
+      "Fristbrudd er registrert uten bekreftelse.",
+      `For henvisning ${input.referralId} var fristen for oppstart ${formatNorwegianDate(input.startOfCareDeadline)}. Verken oppstart eller fristbrudd ble registrert innen svarfristen, så fristbruddet er ført opp, og meldingen til Helfo er lagt i listen over Helfo-meldinger.`,
+      "Meldingen skal sendes til Helfo så snart som mulig. Pasienten får brev når meldingen er registrert som sendt. Startet helsehjelpen likevel innen fristen, registrer oppstarten på henvisningen og gi beskjed til den som sender Helfo-meldingene.",
     ],
   );
 }

@@ -372,9 +372,17 @@ export class ReferralApi extends Construct {
       recordStartOfCare: fn("RecordStartOfCareFunction", {
         entry: "functions/handlers/record-start-of-care.ts",
         description:
-          "Frist API: POST /referrals/{referralId}/start-of-care (staff session; planned or actual start)",
+          "Frist API: POST /referrals/{referralId}/start-of-care (staff session; planned or actual start, an expected or confirmed breach)",
+        // An expected or confirmed breach files the Helfo notice with the referral's flag and counts
+        // it; CLINIC_CONFIG names the clinic on the notice.
         uses: {
-          table: { get: ["referral"], query: ["referral"], put: ["referral"], update: ["referral"] },
+          table: {
+            get: ["referral"],
+            query: ["referral"],
+            put: ["helfo", "referral"],
+            update: ["referral", "statistics"],
+          },
+          clinicConfig: true,
           signIn: "route",
         },
       }),
@@ -393,8 +401,22 @@ export class ReferralApi extends Construct {
       helfoReported: fn("HelfoReportedFunction", {
         entry: "functions/handlers/helfo-reported.ts",
         description:
-          "Frist API: POST /helfo-notifications/{referralId}/reported (the lead, with a session, marks it reported)",
-        uses: { table: { query: ["helfo"], put: ["referral"], update: ["helfo"] }, signIn: "route" },
+          "Frist API: POST /helfo-notifications/{referralId}/reported (a clerk or the lead marks it reported; the patient's letter goes out)",
+        // The mark is counted; then the patient's (and a minor's parents') letter is claimed, sent
+        // and recorded like every letter (its claim given back when SES refused it).
+        uses: {
+          table: {
+            get: ["referral"],
+            query: ["helfo", "referral"],
+            put: ["referral"],
+            update: ["helfo", "referral", "statistics"],
+            delete: ["referral"],
+          },
+          clinicConfig: true,
+          publicBaseUrl: true,
+          mailer: true,
+          signIn: "route",
+        },
       }),
     };
 

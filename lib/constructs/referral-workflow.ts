@@ -66,9 +66,13 @@ export const WORKFLOW_STATES = {
   planStartOfCare: "PlanStartOfCare",
   awaitStartOfCareReminder: "AwaitStartOfCareReminder",
   remindStartOfCare: "RemindStartOfCare",
-  routeCareStarted: "RouteCareStarted",
+  routeStartOfCareTimer: "RouteStartOfCareTimer",
+  awaitPlannedStart: "AwaitPlannedStart",
+  confirmStartOfCare: "ConfirmStartOfCare",
   awaitStartOfCareDeadline: "AwaitStartOfCareDeadline",
   checkStartOfCare: "CheckStartOfCare",
+  awaitBreachConfirmation: "AwaitBreachConfirmation",
+  confirmBreachByDefault: "ConfirmBreachByDefault",
   flagUnknownOutcome: "FlagUnknownOutcome",
   markFailed: "MarkFailed",
   markFailedFailed: "MarkFailedFailed",
@@ -165,9 +169,14 @@ export interface WorkflowFunctions {
  * AwaitAssessment (waitForTaskToken until the reminder point) → RouteDecision → RecordDecision →
  * DispatchLetters → Complete → RoutePatientInformed: a patient's copy waiting for post →
  * AwaitPostalDueDate (Wait until the due date's morning) → EscalatePostalLetter → RouteStartOfCare: a granted right → PlanStartOfCare →
- * AwaitStartOfCareReminder (Wait until the reminder point) → RemindStartOfCare → RouteCareStarted: a
- * start recorded → Done; else AwaitStartOfCareDeadline (Wait until the end of the deadline day) →
- * CheckStartOfCare (kept, or a fristbrudd: Helfo notification, patient's letter, metric) → Done. The deadline timer is explicit in the graph: AwaitAssessment
+ * RouteStartOfCareTimer, a loop in which each step returns the next and when it is due: the reminder
+ * (AwaitStartOfCareReminder → RemindStartOfCare: confirm the planned start or record that it cannot
+ * be kept), the planned start passed (AwaitPlannedStart → ConfirmStartOfCare: staff asked to
+ * confirm that care started), the end of the deadline day (AwaitStartOfCareDeadline →
+ * CheckStartOfCare: kept, an expected breach now a breach, or a probable breach put to the lead),
+ * the end of the lead's grace (AwaitBreachConfirmation → ConfirmBreachByDefault: the law's default,
+ * the lead escalated), until a recorded start or breach ends it → Done. No patient letter comes from
+ * here: the "Varsel om fristbrudd" goes when the clinic marks the Helfo notice reported. The deadline timer is explicit in the graph: AwaitAssessment
  * times out → RouteTimer → RemindAssessors → AwaitAfterReminder; each timer step returns the wait
  * until the next point and which step is due then ($.timer.next), and the timeout of each Await*
  * state goes to RouteTimer, which runs it: EscalateUrgentTarget (an urgent referral's internal
@@ -317,14 +326,17 @@ export class ReferralWorkflow extends Construct {
       }),
       startOfCare: step("StartOfCareFunction", {
         entry: "functions/handlers/start-of-care-timer.ts",
-        description: "Frist workflow: the start-of-care timer (plan, remind, check for a fristbrudd)",
+        description:
+          "Frist workflow: the start-of-care timer (remind, ask to confirm the start, check the deadline, the law's default)",
         timeout: FUNCTION_TIMEOUTS.mail,
-        // A fristbrudd files a Helfo notification in the write that flags the referral.
+        // A fristbrudd files a Helfo notification in the write that flags the referral, counted in
+        // the statistics; each step reads the referral's events (what was asked already).
         uses: {
           table: {
             get: ["referral"],
+            query: ["referral"],
             put: ["helfo", "referral"],
-            update: ["referral"],
+            update: ["referral", "statistics"],
             delete: ["referral"],
           },
           ...sendsLetters,
@@ -521,30 +533,33 @@ export class ReferralWorkflow extends Construct {
       resultPath: JsonPath.DISCARD,
     });
 
-    // The start-of-care timer of a granted right: remind before the deadline, check at its end.
-    const planStartOfCare = this.task(WORKFLOW_STATES.planStartOfCare, fns.startOfCare, {
-      payload: TaskInput.fromObject({ referralId, step: "plan" }),
+    // The start-of-care timer of a granted right. Every step returns the next step and when it is
+    // due ($.startOfCare: {next, at}); RouteStartOfCareTimer waits until then and runs it: the
+    // reminder, the request to confirm a planned start that has passed, the check at the end of the
+    // deadline day, the end of the lead's grace after a probable breach, or done.
+    const startOfCareResult = {
       resultSelector: {
-        remindAt: JsonPath.stringAt("$.Payload.remindAt"),
-        deadlineAt: JsonPath.stringAt("$.Payload.deadlineAt"),
+        next: JsonPath.stringAt("$.Payload.next"),
+        at: JsonPath.stringAt("$.Payload.at"),
       },
       resultPath: "$.startOfCare",
-    });
-    const awaitStartOfCareReminder = new Wait(this, WORKFLOW_STATES.awaitStartOfCareReminder, {
-      time: WaitTime.timestampPath("$.startOfCare.remindAt"),
-    });
-    const remindStartOfCare = this.task(WORKFLOW_STATES.remindStartOfCare, fns.startOfCare, {
-      payload: TaskInput.fromObject({ referralId, step: "remind" }),
-      resultSelector: { started: JsonPath.objectAt("$.Payload.started") },
-      resultPath: "$.startOfCareCheck",
-    });
-    const awaitStartOfCareDeadline = new Wait(this, WORKFLOW_STATES.awaitStartOfCareDeadline, {
-      time: WaitTime.timestampPath("$.startOfCare.deadlineAt"),
-    });
-    const checkStartOfCare = this.task(WORKFLOW_STATES.checkStartOfCare, fns.startOfCare, {
-      payload: TaskInput.fromObject({ referralId, step: "check" }),
-      resultPath: JsonPath.DISCARD,
-    });
+    };
+    const startOfCareStep = (name: string, step: string) =>
+      this.task(name, fns.startOfCare, {
+        payload: TaskInput.fromObject({ referralId, step }),
+        ...startOfCareResult,
+      });
+    const planStartOfCare = startOfCareStep(WORKFLOW_STATES.planStartOfCare, "plan");
+    const untilNext = (name: string) =>
+      new Wait(this, name, { time: WaitTime.timestampPath("$.startOfCare.at") });
+    const awaitStartOfCareReminder = untilNext(WORKFLOW_STATES.awaitStartOfCareReminder);
+    const remindStartOfCare = startOfCareStep(WORKFLOW_STATES.remindStartOfCare, "remind");
+    const awaitPlannedStart = untilNext(WORKFLOW_STATES.awaitPlannedStart);
+    const confirmStartOfCare = startOfCareStep(WORKFLOW_STATES.confirmStartOfCare, "confirm-start");
+    const awaitStartOfCareDeadline = untilNext(WORKFLOW_STATES.awaitStartOfCareDeadline);
+    const checkStartOfCare = startOfCareStep(WORKFLOW_STATES.checkStartOfCare, "check");
+    const awaitBreachConfirmation = untilNext(WORKFLOW_STATES.awaitBreachConfirmation);
+    const confirmBreachByDefault = startOfCareStep(WORKFLOW_STATES.confirmBreachByDefault, "grace");
     // After the timeout catches, so States.Timeout goes down the timer path and all else here.
     awaitSecondaryConfirmation.addCatch(noConfirmation, {
       errors: [Errors.TIMEOUT],
@@ -566,7 +581,9 @@ export class ReferralWorkflow extends Construct {
       escalatePostalLetter,
       planStartOfCare,
       remindStartOfCare,
+      confirmStartOfCare,
       checkStartOfCare,
+      confirmBreachByDefault,
     ]) {
       task.addCatch(markFailed, { errors: [Errors.ALL], resultPath: "$.error" });
     }
@@ -581,14 +598,24 @@ export class ReferralWorkflow extends Construct {
       resultPath: "$.error",
     });
     const done = new Succeed(this, WORKFLOW_STATES.done);
-    // A started care needs no check at the deadline; otherwise wait for the end of the deadline day.
-    const routeCareStarted = new Choice(this, WORKFLOW_STATES.routeCareStarted)
-      .when(Condition.booleanEquals("$.startOfCareCheck.started", true), done)
-      .otherwise(awaitStartOfCareDeadline.next(checkStartOfCare).next(done));
+    const startOfCareNext = (step: string) => Condition.stringEquals("$.startOfCare.next", step);
+    const routeStartOfCareTimer = new Choice(this, WORKFLOW_STATES.routeStartOfCareTimer)
+      .when(startOfCareNext("remind"), awaitStartOfCareReminder)
+      .when(startOfCareNext("confirm-start"), awaitPlannedStart)
+      .when(startOfCareNext("deadline"), awaitStartOfCareDeadline)
+      .when(startOfCareNext("grace"), awaitBreachConfirmation)
+      .otherwise(done);
+    awaitStartOfCareReminder.next(remindStartOfCare);
+    awaitPlannedStart.next(confirmStartOfCare);
+    awaitStartOfCareDeadline.next(checkStartOfCare);
+    awaitBreachConfirmation.next(confirmBreachByDefault);
+    for (const step of [remindStartOfCare, confirmStartOfCare, checkStartOfCare, confirmBreachByDefault]) {
+      step.next(routeStartOfCareTimer);
+    }
     const routeStartOfCare = new Choice(this, WORKFLOW_STATES.routeStartOfCare)
       .when(
         Condition.stringEquals("$.assessment.outcome", "granted"),
-        planStartOfCare.next(awaitStartOfCareReminder).next(remindStartOfCare).next(routeCareStarted),
+        planStartOfCare.next(routeStartOfCareTimer),
       )
       .otherwise(done);
     const routePatientInformed = new Choice(this, WORKFLOW_STATES.routePatientInformed)

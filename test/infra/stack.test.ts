@@ -280,9 +280,13 @@ describe("the referral workflow", () => {
         "PlanStartOfCare",
         "AwaitStartOfCareReminder",
         "RemindStartOfCare",
-        "RouteCareStarted",
+        "RouteStartOfCareTimer",
+        "AwaitPlannedStart",
+        "ConfirmStartOfCare",
         "AwaitStartOfCareDeadline",
         "CheckStartOfCare",
+        "AwaitBreachConfirmation",
+        "ConfirmBreachByDefault",
         "Done",
         "FlagUnknownOutcome",
         "MarkFailed",
@@ -339,41 +343,42 @@ describe("the referral workflow", () => {
     });
   });
 
-  it("follows a granted right's start of care: Wait until the reminder, remind, and unless started Wait until the deadline's end and check", () => {
+  it("follows a granted right's start of care in a loop: each step names the next and when, RouteStartOfCareTimer waits for it and runs it, until done", () => {
     expect(states.RouteStartOfCare?.Choices).toEqual([
       { Variable: "$.assessment.outcome", StringEquals: "granted", Next: "PlanStartOfCare" },
     ]);
     expect(states.RouteStartOfCare?.Default).toBe("Done");
-    expect(states.PlanStartOfCare).toMatchObject({
-      Next: "AwaitStartOfCareReminder",
-      ResultPath: "$.startOfCare",
-      ResultSelector: { "remindAt.$": "$.Payload.remindAt", "deadlineAt.$": "$.Payload.deadlineAt" },
-      Parameters: { Payload: { "referralId.$": "$.referralId", step: "plan" } },
-    });
-    expect(states.AwaitStartOfCareReminder).toEqual({
-      Type: "Wait",
-      TimestampPath: "$.startOfCare.remindAt",
-      Next: "RemindStartOfCare",
-    });
-    expect(states.RemindStartOfCare).toMatchObject({
-      Next: "RouteCareStarted",
-      ResultPath: "$.startOfCareCheck",
-      Parameters: { Payload: { "referralId.$": "$.referralId", step: "remind" } },
-    });
-    expect(states.RouteCareStarted?.Choices).toEqual([
-      { Variable: "$.startOfCareCheck.started", BooleanEquals: true, Next: "Done" },
+    const steps = {
+      PlanStartOfCare: "plan",
+      RemindStartOfCare: "remind",
+      ConfirmStartOfCare: "confirm-start",
+      CheckStartOfCare: "check",
+      ConfirmBreachByDefault: "grace",
+    };
+    for (const [name, step] of Object.entries(steps)) {
+      expect(states[name], name).toMatchObject({
+        Next: "RouteStartOfCareTimer",
+        ResultPath: "$.startOfCare",
+        ResultSelector: { "next.$": "$.Payload.next", "at.$": "$.Payload.at" },
+        Parameters: { Payload: { "referralId.$": "$.referralId", step } },
+      });
+    }
+    expect(states.RouteStartOfCareTimer?.Choices).toEqual([
+      { Variable: "$.startOfCare.next", StringEquals: "remind", Next: "AwaitStartOfCareReminder" },
+      { Variable: "$.startOfCare.next", StringEquals: "confirm-start", Next: "AwaitPlannedStart" },
+      { Variable: "$.startOfCare.next", StringEquals: "deadline", Next: "AwaitStartOfCareDeadline" },
+      { Variable: "$.startOfCare.next", StringEquals: "grace", Next: "AwaitBreachConfirmation" },
     ]);
-    expect(states.RouteCareStarted?.Default).toBe("AwaitStartOfCareDeadline");
-    expect(states.AwaitStartOfCareDeadline).toEqual({
-      Type: "Wait",
-      TimestampPath: "$.startOfCare.deadlineAt",
-      Next: "CheckStartOfCare",
-    });
-    expect(states.CheckStartOfCare).toMatchObject({
-      Next: "Done",
-      ResultPath: null,
-      Parameters: { Payload: { "referralId.$": "$.referralId", step: "check" } },
-    });
+    expect(states.RouteStartOfCareTimer?.Default).toBe("Done");
+    const waits = {
+      AwaitStartOfCareReminder: "RemindStartOfCare",
+      AwaitPlannedStart: "ConfirmStartOfCare",
+      AwaitStartOfCareDeadline: "CheckStartOfCare",
+      AwaitBreachConfirmation: "ConfirmBreachByDefault",
+    };
+    for (const [name, next] of Object.entries(waits)) {
+      expect(states[name], name).toEqual({ Type: "Wait", TimestampPath: "$.startOfCare.at", Next: next });
+    }
   });
 
   it("routes granted, refused and forwarded alike to RecordDecision, and any other outcome to FlagUnknownOutcome", () => {
@@ -549,6 +554,8 @@ describe("the referral workflow", () => {
         "AwaitAfterUrgentTarget",
         "AwaitAssessment",
         "CheckStartOfCare",
+        "ConfirmBreachByDefault",
+        "ConfirmStartOfCare",
         "EscalateUrgentTarget",
         "RetimeAssessment",
         "Complete",
@@ -674,7 +681,9 @@ describe("the referral workflow", () => {
       EscalatePostalLetter: "functions/handlers/dispatch-letters.ts",
       PlanStartOfCare: "functions/handlers/start-of-care-timer.ts",
       RemindStartOfCare: "functions/handlers/start-of-care-timer.ts",
+      ConfirmStartOfCare: "functions/handlers/start-of-care-timer.ts",
       CheckStartOfCare: "functions/handlers/start-of-care-timer.ts",
+      ConfirmBreachByDefault: "functions/handlers/start-of-care-timer.ts",
       MarkFailed: "functions/handlers/mark-failed.ts",
     });
   });
@@ -919,6 +928,7 @@ describe("permissions", () => {
     expect(holders("ses:SendEmail").sort()).toEqual([
       "functions/handlers/acknowledge-secondary.ts",
       "functions/handlers/dispatch-letters.ts",
+      "functions/handlers/helfo-reported.ts",
       "functions/handlers/notify-assessors.ts",
       "functions/handlers/plan-intake.ts",
       "functions/handlers/record-breach.ts",

@@ -175,6 +175,7 @@ describe("each function's DynamoDB policy", () => {
         "AcknowledgeSecondary",
         "Auth",
         "DispatchLetters",
+        "HelfoReported",
         "NotifyAssessors",
         "PlanIntake",
         "RecordBreach",

@@ -79,10 +79,16 @@ beforeAll(async () => {
           // Every copy emailed: nothing waits for post.
           return { sent: 2, patientAwaitingPostal: false, escalateAt: new Date().toISOString() };
         case "StartOfCare": {
-          // The start-of-care timer's two points, a second apart; care never starts.
+          // The start-of-care timer's every point, a second apart; care never starts, nobody answers.
           const soon = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
-          if (input.step === "plan") return { referralId, remindAt: soon(1), deadlineAt: soon(2) };
-          return input.step === "remind" ? { started: false } : { breached: true };
+          const next: Record<string, string> = {
+            plan: "remind",
+            remind: "confirm-start",
+            "confirm-start": "deadline",
+            check: "grace",
+            grace: "done",
+          };
+          return { referralId, next: next[String(input.step)] ?? "done", at: soon(1) };
         }
         default:
           return {};
@@ -160,12 +166,17 @@ describe("the deadline timer on the local engine", () => {
       "StartOfCare",
       "StartOfCare",
       "StartOfCare",
+      "StartOfCare",
+      "StartOfCare",
     ]);
-    // A granted right: the start-of-care timer plans, reminds and checks at the deadline.
+    // A granted right: the start-of-care timer plans, reminds, asks to confirm the planned start,
+    // checks at the deadline and takes the law's default at the end of the grace.
     expect(callsOf("ref-timer", "StartOfCare").map((call) => call.payload.step)).toEqual([
       "plan",
       "remind",
+      "confirm-start",
       "check",
+      "grace",
     ]);
     expect(callsOf("ref-timer", "NotifyAssessors").map((call) => call.payload.phase)).toEqual([
       "initial",

@@ -268,7 +268,11 @@ describe.each(stores)("%s", (_name, makeStore) => {
           event("helfo-reported"),
         ),
       ).rejects.toBeInstanceOf(StaleStateError);
-      await store.recordStartOfCareBreach(referralId, notification, event("start-of-care-breached"));
+      await store.recordStartOfCareBreach(
+        referralId,
+        { basis: "confirmed", notification },
+        event("start-of-care-breached"),
+      );
       const reported = {
         reportedOn: "2025-06-30",
         reportedBy: "lead",

@@ -24,6 +24,7 @@ import {
 } from "../../functions/domain/ports";
 import type {
   AuditEvent,
+  BreachBasis,
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
@@ -472,14 +473,40 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
 
   async recordStartOfCareBreach(
     referralId: string,
-    notification: HelfoNotificationRecord,
+    breach: { basis: BreachBasis; notification?: HelfoNotificationRecord },
     event: AuditEvent,
+    tally?: Tally,
   ) {
     const referral = this.mustReferral(referralId);
     if (referral.startOfCareBreached === true) return false;
     referral.startOfCareBreached = true;
+    referral.startOfCareBreachBasis = breach.basis;
+    if (breach.notification) this.helfo.set(referralId, copy(breach.notification));
+    this.event(referralId, event);
+    this.count(tally);
+    return true;
+  }
+
+  async recordExpectedBreach(
+    referralId: string,
+    expected: NonNullable<ReferralRecord["startOfCareExpectedBreach"]>,
+    notification: HelfoNotificationRecord,
+    event: AuditEvent,
+    tally?: Tally,
+  ) {
+    const referral = this.mustReferral(referralId);
+    if (
+      referral.status !== "decided" ||
+      referral.startOfCareExpectedBreach ||
+      referral.startOfCareBreached === true ||
+      referral.careStartedOn
+    ) {
+      return false;
+    }
+    referral.startOfCareExpectedBreach = copy(expected);
     this.helfo.set(referralId, copy(notification));
     this.event(referralId, event);
+    this.count(tally);
     return true;
   }
 
@@ -508,6 +535,7 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
     reported: { reportedOn: string; reportedBy: string; reportedAt: string },
     event: AuditEvent,
+    tally?: Tally,
   ) {
     const stored = this.helfo.get(notification.referralId);
     if (!stored || stored.breachedAt !== notification.breachedAt || stored.status !== "to-report") {
@@ -515,6 +543,7 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     }
     this.helfo.set(notification.referralId, { ...stored, status: "reported", ...reported });
     this.event(notification.referralId, event);
+    this.count(tally);
   }
 
   async listHelfoNotifications() {

@@ -124,18 +124,31 @@ const acknowledgement = () =>
     clinic,
   });
 
-const breachLetter = () =>
+const breachLetter = (
+  overrides: Partial<Parameters<typeof renderStartOfCareBreachLetter>[0]> = {},
+): RenderedLetter =>
   renderStartOfCareBreachLetter({
     referralId: "R-2025-0001",
+    recipientRole: "patient",
     patient: {
       name: "Kari Nordmann",
       birthDate: "1985-03-15",
       postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
     },
     startOfCareDeadline: "2025-07-25",
+    passed: true,
+    reportedOn: "2025-07-28",
     date: "2025-07-28",
     clinic,
+    ...overrides,
   });
+
+/** A 13-year-old's breach letter, reported before the deadline (an expected breach). */
+const childBreach = {
+  name: "Ola Nordmann",
+  birthDate: "2012-02-01",
+  postalAddress: { line1: "Storgata 1", postalCode: "0150", city: "Oslo" },
+};
 
 async function expectGolden(name: string, letter: RenderedLetter) {
   await expect(`Emne: ${letter.subject}\n\n${letter.text}`).toMatchFileSnapshot(`./__golden__/${name}.txt`);
@@ -213,26 +226,83 @@ describe("the letters (golden files, one per outcome and recipient)", () => {
     await expectGolden("acknowledgement.referrer", acknowledgement());
   });
 
-  it("a missed start of care (fristbrudd), to the patient", async () => {
+  it("a missed start of care (Varsel om fristbrudd), to the patient", async () => {
     await expectGolden("start-of-care-breach.patient", breachLetter());
+  });
+
+  it("a start of care that cannot be kept, reported before the deadline, to the patient", async () => {
+    await expectGolden(
+      "start-of-care-breach-expected.patient",
+      breachLetter({ passed: false, reportedOn: "2025-07-10", date: "2025-07-10" }),
+    );
+  });
+
+  it("a missed start of care for a patient under 16: the parents' copy", async () => {
+    await expectGolden(
+      "start-of-care-breach-under-16.guardian",
+      breachLetter({ recipientRole: "guardian", patient: childBreach }),
+    );
+  });
+
+  it("a forward past its assessment date: the complaint route for the missed deadline", async () => {
+    await expectGolden(
+      "forwarded-late.patient",
+      decisionLetter(DECISIONS.forwarded, {
+        recipientRole: "patient",
+        answerByDate: "2025-05-16",
+        decidedDate: "2025-05-20",
+      }),
+    );
   });
 });
 
-describe("the letter about a missed start of care", () => {
-  it("tells the patient, as 'du', that Helfo has been told, that Helfo Pasientformidling finds an offer, how to reach Helfo and how to complain", () => {
+describe("the Varsel om fristbrudd", () => {
+  it("tells the patient, as 'du', that Helfo was notified and when, that Helfo finds an offer and will phone, the place kept, travel costs, the Fristbruddtelefonen and how to complain", () => {
     for (const body of bodies(breachLetter())) {
       expect(body).toMatch(/skulle vært satt i gang senest (<strong>)?fredag 25\. juli 2025/);
-      expect(body).toContain("Sykehuset har meldt fristbruddet til Helfo.");
+      expect(body).toMatch(/Vi meldte fristbruddet til Helfo (<strong>)?28\. juli 2025/);
       expect(body).toContain(
         "Helfo Pasientformidling skal skaffe deg et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet (pasient- og brukerrettighetsloven § 2-1 b fjerde ledd).",
       );
-      expect(body).toContain("Helfo Pasientformidling på telefon 33 52 80 00 eller på helsenorge.no");
+      expect(body).toContain(
+        "Helfo Pasientformidling skal ringe deg og spørre om du ønsker et tilbud et annet sted.",
+      );
+      expect(body).toContain(
+        "Du beholder plassen din på ventelisten hos oss til du eventuelt takker ja til et tilbud fra Helfo Pasientformidling.",
+      );
+      expect(body).toContain("dekkes reiseutgiftene");
+      expect(body).toMatch(
+        /Fristbruddtelefonen hos Helfo Pasientformidling, (<strong>)?23 32 70 03(<\/strong>)? \(hverdager kl\. 9\.00–14\.00\)/,
+      );
+      expect(body).not.toContain("33 52 80 00");
       expect(body).toContain("(pasient- og brukerrettighetsloven § 7-2)");
       expect(body).toContain("(pasient- og brukerrettighetsloven § 7-5)");
       expect(body).toContain("Kari Nordmann, født 15. mars 1985");
       expect(body).not.toMatch(/\bpasienten\b/i);
     }
     expect(breachLetter().subject).not.toMatch(/Kari|Nordmann/);
+  });
+
+  it("reported before the deadline, says the start cannot be kept, not that it was missed", () => {
+    for (const body of bodies(
+      breachLetter({ passed: false, reportedOn: "2025-07-10", date: "2025-07-10" }),
+    )) {
+      expect(body).toContain("Vi kan ikke sette i gang helsehjelpen innen denne fristen.");
+      expect(body).not.toContain("er ikke satt i gang innen fristen");
+      expect(body).toMatch(/Vi meldte fristbruddet til Helfo (<strong>)?10\. juli 2025/);
+    }
+  });
+
+  it("to the parents of a patient under 16: about the child by name, and that they may complain on the child's behalf", () => {
+    const letter = breachLetter({ recipientRole: "guardian", patient: childBreach });
+    for (const body of bodies(letter)) {
+      expect(body).toContain("Til: Foreldre eller andre med foreldreansvar for Ola Nordmann");
+      expect(body).toContain("Ola Nordmann beholder plassen på ventelisten");
+      expect(body).toContain(
+        "kan dere klage på at helsehjelpen ikke er satt i gang innen fristen på vegne av barnet",
+      );
+      expect(body).not.toMatch(/\bdu\b/);
+    }
   });
 });
 
@@ -356,11 +426,53 @@ describe("a granted right", () => {
     }
   });
 
-  it("tells of the free choice of hospital (§ 2-4) and where to compare waiting times", () => {
+  it("tells of the right to choose where to be treated (§ 2-4) by its current name, and helsenorge's page for choosing", () => {
     for (const recipientRole of RECIPIENTS) {
       for (const body of bodies(decisionLetter(DECISIONS.granted, { recipientRole }))) {
-        expect(body).toContain("(fritt behandlingsvalg, pasient- og brukerrettighetsloven § 2-4)");
-        expect(body).toContain("helsenorge.no");
+        expect(body).toContain("(rett til valg av behandlingssted, pasient- og brukerrettighetsloven § 2-4)");
+        expect(body).toContain("helsenorge.no/velg-behandlingssted");
+        expect(body).not.toContain("fritt behandlingsvalg");
+      }
+    }
+  });
+
+  it("tells, in a forward, that the patient may choose where the referral is assessed (§ 2-4 første ledd)", () => {
+    for (const recipientRole of RECIPIENTS) {
+      for (const body of bodies(decisionLetter(DECISIONS.forwarded, { recipientRole }))) {
+        expect(body).toContain(
+          "(rett til valg av behandlingssted, pasient- og brukerrettighetsloven § 2-4 første ledd)",
+        );
+        expect(body).toContain("helsenorge.no/velg-behandlingssted");
+      }
+    }
+  });
+
+  it("gives a forward past its assessment date a complaint route for the missed deadline, and one in time none", () => {
+    const late = decisionLetter(DECISIONS.forwarded, {
+      recipientRole: "patient",
+      answerByDate: "2025-05-16",
+      decidedDate: "2025-05-20",
+    });
+    for (const body of bodies(late)) {
+      expect(body).toContain(
+        "Du kan klage på at fristen for vurdering av henvisningen ikke er holdt (pasient- og brukerrettighetsloven § 7-2).",
+      );
+    }
+    for (const body of bodies(decisionLetter(DECISIONS.forwarded, { recipientRole: "patient" }))) {
+      expect(body).not.toContain("§ 7-2");
+    }
+  });
+
+  it("tells the parents of a patient under 16 that they may complain on the child's behalf", () => {
+    const child = { name: "Ola Nordmann", birthDate: "2011-09-01" };
+    for (const decision of [DECISIONS.granted, DECISIONS.refused]) {
+      for (const body of bodies(
+        decisionLetter(decision, { recipientRole: "guardian", patient: child, guardianCopy: true }),
+      )) {
+        expect(body).toContain(
+          "Som foreldre eller andre med foreldreansvar kan dere klage på vurderingen på vegne av barnet",
+        );
+        expect(body).not.toContain("Pasienten kan klage");
       }
     }
   });
@@ -375,8 +487,10 @@ describe("a granted right", () => {
           /Helfo Pasientformidling skal da skaffe (deg|pasienten) et tilbud om helsehjelp uten opphold, om nødvendig hos en privat tjenesteyter eller i utlandet/,
         );
         expect(body).toMatch(
-          /kontakte Helfo Pasientformidling på telefon 33 52 80 00 eller på helsenorge\.no/,
+          /Fristbruddtelefonen hos Helfo Pasientformidling, telefon 23 32 70 03 \(hverdager kl\. 9\.00–14\.00\)/,
         );
+        expect(body).toMatch(/(Du|Pasienten) beholder plassen på ventelisten/);
+        expect(body).not.toContain("33 52 80 00");
       }
     }
   });

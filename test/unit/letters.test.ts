@@ -120,7 +120,8 @@ describe("the clinic configuration", () => {
     expect(config.intakeTeam.map((member) => member.role)).toEqual(["physician", "psychologist"]);
     expect(config.clinic.helfo).toEqual({
       name: "Helfo Pasientformidling",
-      phone: "33 52 80 00",
+      phone: "23 32 70 03",
+      phoneHours: "hverdager kl. 9.00–14.00",
       web: "helsenorge.no",
     });
     expect(testClinicConfig().clinic.complaintsTo).toBe(

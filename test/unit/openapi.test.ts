@@ -40,7 +40,11 @@ describe("the OpenAPI document", () => {
       document.paths["/referrals/{referralId}/start-of-care"].post.requestBody.content["application/json"]
         .schema,
     ).toEqual({
-      $ref: "#/components/schemas/StartOfCareBody",
+      oneOf: [
+        { $ref: "#/components/schemas/StartOfCareBody" },
+        { $ref: "#/components/schemas/ExpectedBreachBody" },
+        { $ref: "#/components/schemas/ConfirmedBreachBody" },
+      ],
     });
   });
 

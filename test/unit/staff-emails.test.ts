@@ -233,7 +233,7 @@ describe("the start of care's emails", () => {
     expect(addresses()).toEqual([LEAD]);
   });
 
-  it("tells the lead of a breach once, also when the first attempt's email failed after the breach was recorded", async () => {
+  it("asks the lead to confirm a probable breach once, also when the first attempt's email failed", async () => {
     store.seed(
       testReferral({
         status: "decided",
@@ -241,12 +241,12 @@ describe("the start of care's emails", () => {
       }),
     );
     clock.set("2025-06-27T22:00:00.000Z");
-    // The patient's letter goes first; the lead's notice then fails once.
+    // The lead's email fails once.
     const send = mailer.send.bind(mailer);
     let calls = 0;
     mailer.send = async (email) => {
       calls += 1;
-      if (calls === 2) throw new MailUnavailable();
+      if (calls === 1) throw new MailUnavailable();
       return send(email);
     };
 

@@ -8,7 +8,7 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AccessEvent } from "../../functions/domain/access-log";
-import { InMemoryReferralStore, testReferral } from "../support/fakes";
+import { InMemoryReferralStore, testClinicConfig, testReferral } from "../support/fakes";
 
 const ports = vi.hoisted(() => ({}) as { store: unknown });
 vi.mock("../../functions/adapters/wiring", () => ({
@@ -68,6 +68,7 @@ beforeAll(async () => {
     staff: { issuer: "https://idp.example", clientId: "frist" },
   });
   process.env.FRIST_QUIET = "1";
+  process.env.CLINIC_CONFIG = JSON.stringify(testClinicConfig());
   store = new InMemoryReferralStore();
   Object.assign(ports, { store });
   ({ handler: page } = await import("../../functions/handlers/staff-referral-page"));
@@ -294,6 +295,8 @@ describe("POST /referrals/{id}/start-of-care", () => {
         plannedStart: "2025-04-01",
         startedOn: "2025-03-19",
         breached: false,
+        expectedBreach: false,
+        probableBreach: false,
       },
     });
     const event = store.eventsOf(REFERRAL_ID).find((e) => e.type === "start-of-care-recorded");

@@ -8,10 +8,14 @@ import type { Decision } from "../../functions/domain/decision";
 import type { ReferralRecord } from "../../functions/domain/records";
 import { referralView } from "../../functions/domain/referral-view";
 import {
+  askToConfirmStart,
   checkStartOfCare,
+  confirmBreachByDefault,
+  confirmStartOfCareBreach,
   helfoNotificationsCsv,
   markHelfoReported,
   planStartOfCare,
+  recordExpectedBreach,
   recordStartOfCare,
   remindStartOfCare,
   START_OF_CARE_BREACH_METRIC,
@@ -23,7 +27,9 @@ import {
   RecordingMetrics,
   testClinicConfig,
   testReferral,
+  testSubmission,
 } from "../support/fakes";
+import { sampleReferral } from "../support/http";
 
 const LEAD = "ingrid.lie@smerteklinikk.example";
 const PATIENT = "kari.nordmann@pasient.example";
@@ -59,43 +65,48 @@ beforeEach(() => {
 });
 
 describe("the start-of-care timer", () => {
-  it("reminds at the start of the 10th working day before the deadline and checks at the end of the deadline day (Oslo)", async () => {
+  it("asks first on the working day after the planned start, then reminds at the start of the 10th working day before the deadline, then waits for the end of the deadline day (Oslo)", async () => {
     store.seed(decidedReferral());
 
-    const timer = await planStartOfCare(deps(), "ref-1");
+    const first = await planStartOfCare(deps(), "ref-1");
+    clock.set(first.at);
+    const second = await askToConfirmStart(deps(), "ref-1");
+    clock.set(second.at);
+    const third = await remindStartOfCare(deps(), "ref-1");
 
-    // 10 working days before Friday 27 June 2025 is Friday 13 June; Oslo is UTC+2 in summer.
-    expect(timer).toEqual({
-      referralId: "ref-1",
-      remindAt: "2025-06-12T22:00:00.000Z",
-      deadlineAt: "2025-06-27T21:59:59.999Z",
-    });
+    // Planned Monday 2 June: asked Tuesday 3 June. 10 working days before Friday 27 June 2025 is
+    // Friday 13 June; Oslo is UTC+2 in summer.
+    expect(first).toEqual({ referralId: "ref-1", next: "confirm-start", at: "2025-06-02T22:00:00.000Z" });
+    expect(second).toEqual({ referralId: "ref-1", next: "remind", at: "2025-06-12T22:00:00.000Z" });
+    expect(third).toEqual({ referralId: "ref-1", next: "deadline", at: "2025-06-27T21:59:59.999Z" });
   });
 
   it("reminds at once when the deadline is closer than the reminder lead", async () => {
     store.seed(
       decidedReferral({
         decision: {
-          decision: { ...granted, startOfCareDeadline: "2025-03-18" },
+          decision: { ...granted, startOfCareDeadline: "2025-03-18", plannedStart: "2025-03-18" },
           taskId: "t",
           decidedAt: "2025-03-14T10:00:00.000Z",
         },
       }),
     );
     const timer = await planStartOfCare(deps(), "ref-1");
-    expect(timer.remindAt).toBe(clock.now().toISOString());
+    expect(timer).toMatchObject({ next: "remind", at: clock.now().toISOString() });
   });
 
-  it("reminds the clinic lead once, neutrally, unless a start is recorded", async () => {
+  it("reminds the clinic lead once, neutrally, to confirm the planned start or record that it cannot be kept", async () => {
     store.seed(decidedReferral());
 
-    const first = await remindStartOfCare(deps(), "ref-1");
-    const again = await remindStartOfCare(deps(), "ref-1");
+    await remindStartOfCare(deps(), "ref-1");
+    await remindStartOfCare(deps(), "ref-1");
 
-    expect([first, again]).toEqual([{ started: false }, { started: false }]);
     expect(mailer.sent.map((email) => email.to)).toEqual([LEAD]);
     const email = mailer.sent[0];
-    expect(email?.text).toContain("Fristen for oppstart er 27. juni 2025");
+    expect(email?.text).toContain(
+      "Fristen for oppstart er 27. juni 2025. Planlagt oppstart er 2. juni 2025.",
+    );
+    expect(email?.text).toContain("registrer på henvisningen at fristen ikke kan holdes, med årsak");
     // It links to the referral's staff page (after sign-in), where the start is recorded.
     expect(email?.text).toContain("https://frist.example/prod/staff/referrals/ref-1");
     expect(email?.html).toContain(
@@ -105,10 +116,42 @@ describe("the start-of-care timer", () => {
     expect(store.eventTypesOf("ref-1")).toEqual(["start-of-care-reminded"]);
   });
 
-  it("skips the reminder when care has started", async () => {
+  it("ends the timer without a reminder when care has started", async () => {
     store.seed(decidedReferral({ careStartedOn: "2025-06-02" }));
-    expect(await remindStartOfCare(deps(), "ref-1")).toEqual({ started: true });
+    expect(await remindStartOfCare(deps(), "ref-1")).toMatchObject({ next: "done" });
     expect(mailer.sent).toEqual([]);
+  });
+
+  it("asks the clinician who granted the right and the lead, once per planned start, to confirm that care started", async () => {
+    store.seed(
+      decidedReferral({
+        decision: {
+          decision: { ...granted, assessedBy: "ola.haugen@smerteklinikk.example" },
+          taskId: "t",
+          decidedAt: "2025-03-14T10:00:00.000Z",
+        },
+      }),
+    );
+    clock.set("2025-06-02T22:00:00.000Z");
+
+    await askToConfirmStart(deps(), "ref-1");
+    await askToConfirmStart(deps(), "ref-1");
+
+    expect(mailer.sent.map((email) => email.to)).toEqual(["ola.haugen@smerteklinikk.example", LEAD]);
+    expect(mailer.sent[0]?.subject).toBe("Bekreft oppstart av helsehjelp");
+    expect(mailer.sent[0]?.text).toContain("var oppstart planlagt 2. juni 2025");
+    expect(`${mailer.sent[0]?.text}`).not.toMatch(/Kari|Nordmann|fristbrudd/i);
+    expect(store.eventTypesOf("ref-1")).toEqual(["start-confirmation-requested"]);
+  });
+
+  it("asks about a planned start moved later only once the new one has passed", async () => {
+    store.seed(decidedReferral({ carePlannedStart: "2025-06-10" }));
+    clock.set("2025-06-02T22:00:00.000Z");
+
+    const timer = await askToConfirmStart(deps(), "ref-1");
+
+    expect(mailer.sent).toEqual([]);
+    expect(timer).toEqual({ referralId: "ref-1", next: "confirm-start", at: "2025-06-10T22:00:00.000Z" });
   });
 });
 
@@ -117,13 +160,13 @@ describe("the check at the end of the deadline day", () => {
     store.seed(decidedReferral({ careStartedOn: "2025-06-27" }));
     clock.set("2025-06-27T22:00:00.000Z");
 
-    expect(await checkStartOfCare(deps(), "ref-1")).toEqual({ breached: false });
+    expect(await checkStartOfCare(deps(), "ref-1")).toMatchObject({ next: "done" });
     expect(await store.listHelfoNotifications()).toEqual([]);
     expect(mailer.sent).toEqual([]);
     expect(store.eventTypesOf("ref-1")).toEqual(["start-of-care-kept"]);
   });
 
-  it("records a fristbrudd once: the Helfo notification, the patient's letter, the lead's notice, a metric", async () => {
+  it("with no start recorded, flags a probable breach and asks the lead to confirm: no Helfo notice, no letter", async () => {
     // Prepare: no start recorded; the deadline day is over.
     store.seed(decidedReferral());
     clock.set("2025-06-27T22:00:00.000Z");
@@ -132,45 +175,183 @@ describe("the check at the end of the deadline day", () => {
     const first = await checkStartOfCare(deps(), "ref-1");
     const retry = await checkStartOfCare(deps(), "ref-1");
 
-    // Assess
-    expect([first, retry]).toEqual([{ breached: true }, { breached: true }]);
-    const notifications = await store.listHelfoNotifications();
-    expect(notifications).toEqual([
-      {
-        referralId: "ref-1",
-        breachedAt: "2025-06-27T22:00:00.000Z",
-        startOfCareDeadline: "2025-06-27",
-        decidedOn: "2025-03-14",
-        careForm: "team",
-        patient: { nationalId: "15038512282", name: "Kari Nordmann", birthDate: "1985-03-15" },
-        clinic: { name: "Smerteklinikken", department: "Tverrfaglig smerteklinikk" },
-        status: "to-report",
-      },
+    // Assess: the grace runs to the end of the second working day after Friday 27 June.
+    expect([first, retry]).toEqual([
+      { referralId: "ref-1", next: "grace", at: "2025-07-01T21:59:59.999Z" },
+      { referralId: "ref-1", next: "grace", at: "2025-07-01T21:59:59.999Z" },
     ]);
-    expect(mailer.sent.map((email) => email.to)).toEqual([PATIENT, LEAD]);
-    const notice = mailer.sent[0];
-    expect(notice?.subject).not.toMatch(/Kari|Nordmann|Fristbrudd/);
-    expect(notice?.text).not.toContain("fristen");
-    const letter = [...store.letters.values()].find((l) => l.letterKind === "start-of-care-breach");
-    expect(letter?.status).toBe("sent");
-    expect(letter?.text).toContain("Helsehjelpen er ikke satt i gang innen fristen.");
-    expect(letter?.text).toContain("Sykehuset har meldt fristbruddet til Helfo.");
-    expect(letter?.text).toContain("Helfo Pasientformidling på telefon 33 52 80 00");
-    expect(metrics.records).toEqual([{ name: START_OF_CARE_BREACH_METRIC, ids: { referralId: "ref-1" } }]);
-    expect(store.eventTypesOf("ref-1").filter((type) => type === "start-of-care-breached")).toHaveLength(1);
+    expect(await store.listHelfoNotifications()).toEqual([]);
+    expect(store.letters.size).toBe(0);
+    expect(mailer.sent.map((email) => email.to)).toEqual([LEAD]);
+    expect(mailer.sent[0]?.text).toContain("senest 1. juli 2025");
+    expect(mailer.sent[0]?.text).not.toMatch(/Kari|Nordmann/);
+    expect(metrics.records).toEqual([]);
     const file = await store.getReferralFile("ref-1");
     expect(file && referralView(file).startOfCare).toEqual({
       deadline: "2025-06-27",
       plannedStart: "2025-06-02",
       startedOn: null,
-      breached: true,
+      breached: false,
+      expectedBreach: false,
+      probableBreach: true,
     });
   });
 
-  it("counts a start recorded after the deadline as a breach", async () => {
-    store.seed(decidedReferral({ careStartedOn: "2025-06-30" }));
-    clock.set("2025-06-30T22:00:00.000Z");
-    expect(await checkStartOfCare(deps(), "ref-1")).toEqual({ breached: true });
+  it("at the end of the grace, with no answer, takes the law's default: the breach and its Helfo notice, the lead escalated, still no letter", async () => {
+    store.seed(
+      decidedReferral({
+        submission: testSubmission({
+          patient: { ...(sampleReferral().patient as Record<string, unknown>), phone: "+47 912 34 567" },
+        }),
+      }),
+    );
+    clock.set("2025-06-27T22:00:00.000Z");
+    await checkStartOfCare(deps(), "ref-1");
+    clock.set("2025-07-01T22:00:00.000Z");
+
+    const first = await confirmBreachByDefault(deps(), "ref-1");
+    await confirmBreachByDefault(deps(), "ref-1");
+
+    expect(first).toMatchObject({ next: "done" });
+    expect(await store.listHelfoNotifications()).toEqual([
+      {
+        referralId: "ref-1",
+        breachedAt: "2025-07-01T22:00:00.000Z",
+        startOfCareDeadline: "2025-06-27",
+        decidedOn: "2025-03-14",
+        careForm: "team",
+        patient: {
+          nationalId: "15038512282",
+          name: "Kari Nordmann",
+          birthDate: "1985-03-15",
+          phone: "+47 912 34 567",
+        },
+        clinic: { name: "Smerteklinikken", department: "Tverrfaglig smerteklinikk" },
+        status: "to-report",
+      },
+    ]);
+    expect(store.letters.size).toBe(0);
+    expect(mailer.sent.map((email) => email.subject)).toEqual([
+      "Bekreft: oppstart ikke registrert innen fristen",
+      "Fristbrudd registrert uten bekreftelse",
+    ]);
+    expect(mailer.sent[1]?.text).not.toContain("har fått brev");
+    expect(metrics.records).toEqual([{ name: START_OF_CARE_BREACH_METRIC, ids: { referralId: "ref-1" } }]);
+    expect((await store.getReferral("ref-1"))?.startOfCareBreachBasis).toBe("default");
+    expect(store.eventTypesOf("ref-1").filter((type) => type === "start-of-care-breached")).toHaveLength(1);
+  });
+
+  it("keeps the deadline when a start on or before it is recorded during the grace: no breach", async () => {
+    store.seed(decidedReferral());
+    clock.set("2025-06-27T22:00:00.000Z");
+    await checkStartOfCare(deps(), "ref-1");
+    clock.set("2025-06-30T08:00:00.000Z");
+    await recordStartOfCare(deps(), "ref-1", { startedOn: "2025-06-26" }, { kind: "staff", id: LEAD });
+    clock.set("2025-07-01T22:00:00.000Z");
+
+    expect(await confirmBreachByDefault(deps(), "ref-1")).toMatchObject({ next: "done" });
+    expect(await store.listHelfoNotifications()).toEqual([]);
+    expect(store.eventTypesOf("ref-1")).toContain("start-of-care-kept");
+    expect((await store.getReferral("ref-1"))?.startOfCareBreached).toBeUndefined();
+  });
+
+  it("the lead confirms a probable breach: the notice goes on the list at once, and the grace's end adds nothing", async () => {
+    store.seed(decidedReferral());
+    clock.set("2025-06-27T22:00:00.000Z");
+    await checkStartOfCare(deps(), "ref-1");
+    clock.set("2025-06-30T08:00:00.000Z");
+
+    const byAssessor = await confirmStartOfCareBreach(
+      deps(),
+      "ref-1",
+      { breach: "confirmed" },
+      { kind: "staff", id: "ola" },
+      false,
+    );
+    const byLead = await confirmStartOfCareBreach(
+      deps(),
+      "ref-1",
+      { breach: "confirmed" },
+      { kind: "staff", id: LEAD },
+      true,
+    );
+    clock.set("2025-07-01T22:00:00.000Z");
+    await confirmBreachByDefault(deps(), "ref-1");
+
+    expect(byAssessor).toEqual({ kind: "forbidden" });
+    expect(byLead).toMatchObject({
+      kind: "recorded",
+      startOfCare: { breached: true, probableBreach: false },
+    });
+    expect(await store.listHelfoNotifications()).toMatchObject([
+      { breachedAt: "2025-06-30T08:00:00.000Z", status: "to-report" },
+    ]);
+    expect((await store.getReferral("ref-1"))?.startOfCareBreachBasis).toBe("confirmed");
+    expect(mailer.sent.map((email) => email.subject)).toEqual([
+      "Bekreft: oppstart ikke registrert innen fristen",
+    ]);
+    expect(store.letters.size).toBe(0);
+  });
+});
+
+describe("an expected breach, recorded before the deadline", () => {
+  const reason = { breach: "expected", reason: "Ingen ledige timer hos fysioterapeut før fristen" };
+
+  it("puts the Helfo notice on the list at once, marked expected, with the reason on the referral (not in the trail)", async () => {
+    store.seed(decidedReferral());
+    clock.set("2025-06-10T08:00:00.000Z");
+
+    const result = await recordExpectedBreach(deps(), "ref-1", reason, { kind: "staff", id: "ola" });
+    const again = await recordExpectedBreach(deps(), "ref-1", reason, { kind: "staff", id: "ola" });
+
+    expect(result).toMatchObject({
+      kind: "recorded",
+      startOfCare: { expectedBreach: true, breached: false },
+    });
+    expect(again).toMatchObject({ kind: "already" });
+    expect(await store.listHelfoNotifications()).toMatchObject([
+      { referralId: "ref-1", expected: true, breachedAt: "2025-06-10T08:00:00.000Z", status: "to-report" },
+    ]);
+    expect((await store.getReferral("ref-1"))?.startOfCareExpectedBreach).toEqual({
+      reason: reason.reason,
+      by: "ola",
+      at: "2025-06-10T08:00:00.000Z",
+    });
+    expect(JSON.stringify(store.eventsOf("ref-1"))).not.toContain("fysioterapeut");
+    expect(store.letters.size).toBe(0);
+  });
+
+  it("needs a reason with content, a deadline not yet passed and no start recorded", async () => {
+    store.seed(decidedReferral());
+    clock.set("2025-06-10T08:00:00.000Z");
+    const short = await recordExpectedBreach(
+      deps(),
+      "ref-1",
+      { breach: "expected", reason: "." },
+      { kind: "staff", id: "ola" },
+    );
+    clock.set("2025-06-27T22:30:00.000Z");
+    const late = await recordExpectedBreach(deps(), "ref-1", reason, { kind: "staff", id: "ola" });
+
+    expect(short).toMatchObject({ kind: "invalid", issues: [{ path: "reason" }] });
+    expect(late).toMatchObject({ kind: "invalid", issues: [{ path: "breach" }] });
+    expect(await store.listHelfoNotifications()).toEqual([]);
+  });
+
+  it("skips the reminder and the start confirmation, and becomes the breach at the deadline without asking the lead or filing a second notice", async () => {
+    store.seed(decidedReferral());
+    clock.set("2025-05-20T08:00:00.000Z");
+    await recordExpectedBreach(deps(), "ref-1", reason, { kind: "staff", id: "ola" });
+
+    const next = await planStartOfCare(deps(), "ref-1");
+    clock.set(next.at);
+    const after = await checkStartOfCare(deps(), "ref-1");
+
+    expect(next).toMatchObject({ next: "deadline", at: "2025-06-27T21:59:59.999Z" });
+    expect(after).toMatchObject({ next: "done" });
+    expect(mailer.sent).toEqual([]);
+    expect(await store.listHelfoNotifications()).toHaveLength(1);
+    expect((await store.getReferral("ref-1"))?.startOfCareBreachBasis).toBe("expected");
   });
 });
 
@@ -194,6 +375,8 @@ describe("staff record the start", () => {
         plannedStart: "2025-05-20",
         startedOn: "2025-05-20",
         breached: false,
+        expectedBreach: false,
+        probableBreach: false,
       },
     });
     expect(store.eventTypesOf("ref-1")).toEqual(["start-of-care-recorded", "start-of-care-recorded"]);
@@ -258,11 +441,19 @@ describe("the Helfo export", () => {
 });
 
 describe("a Helfo notification marked reported", () => {
-  /** A recorded fristbrudd (deadline Friday 27 June 2025, breached in the first instant after it). */
-  async function breached() {
-    store.seed(decidedReferral());
+  /** A fristbrudd confirmed by the lead (deadline Friday 27 June 2025, confirmed just after it). */
+  async function breached(referral: ReferralRecord = decidedReferral()) {
+    store.seed(referral);
     clock.set("2025-06-27T22:00:00.000Z");
     await checkStartOfCare(deps(), "ref-1");
+    await confirmStartOfCareBreach(
+      deps(),
+      "ref-1",
+      { breach: "confirmed" },
+      { kind: "staff", id: LEAD },
+      true,
+    );
+    mailer.sent.length = 0;
   }
 
   it("records the day and who once, with an event, and the export carries both in JSON and CSV", async () => {
@@ -292,11 +483,47 @@ describe("a Helfo notification marked reported", () => {
         type: "helfo-reported",
         at: "2025-06-30T08:00:00.000Z",
         actor: { kind: "staff", id: LEAD },
-        details: { reportedOn: "2025-06-30", startOfCareDeadline: "2025-06-27" },
+        details: { reportedOn: "2025-06-30", startOfCareDeadline: "2025-06-27", expected: false },
       },
     ]);
     const row = helfoNotificationsCsv(await store.listHelfoNotifications()).split("\r\n")[1];
     expect(row).toMatch(/,"reported","2025-06-30","ingrid\.lie@smerteklinikk\.example"$/);
+  });
+
+  it("sends the patient's Varsel om fristbrudd only then, saying Helfo was notified that day", async () => {
+    await breached();
+    expect(store.letters.size).toBe(0);
+    clock.set("2025-06-30T08:00:00.000Z");
+
+    await markHelfoReported(deps(), "ref-1", { reportedOn: "2025-06-30" }, LEAD);
+
+    const letters = [...store.letters.values()].filter((l) => l.letterKind === "start-of-care-breach");
+    expect(letters.map((l) => [l.recipientRole, l.status])).toEqual([["patient", "sent"]]);
+    expect(letters[0]?.text).toContain("Vi meldte fristbruddet til Helfo 30. juni 2025.");
+    expect(letters[0]?.text).toContain("Helsehjelpen er ikke satt i gang innen fristen.");
+    expect(mailer.sent.map((email) => email.to)).toEqual([PATIENT]);
+    expect(mailer.sent[0]?.subject).not.toMatch(/Kari|Nordmann|fristbrudd/i);
+  });
+
+  it("for a patient under 16, posts the parents' copy too", async () => {
+    const child = testSubmission({
+      patient: {
+        ...(sampleReferral().patient as Record<string, unknown>),
+        nationalId: "01021250003",
+        name: "Ola Barn",
+      },
+    });
+    await breached(decidedReferral({ submission: child }));
+    clock.set("2025-06-30T08:00:00.000Z");
+
+    await markHelfoReported(deps(), "ref-1", {}, LEAD);
+
+    const letters = [...store.letters.values()].filter((l) => l.letterKind === "start-of-care-breach");
+    expect(letters.map((l) => [l.recipientRole, l.channel, l.status])).toEqual([
+      ["patient", "email", "sent"],
+      ["guardian", "postal", "awaiting-postal"],
+    ]);
+    expect(letters[1]?.text).toContain("Til: Foreldre eller andre med foreldreansvar for Ola Barn");
   });
 
   it("takes today (Oslo) when no day is given", async () => {
