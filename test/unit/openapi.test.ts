@@ -82,15 +82,18 @@ describe("the OpenAPI document", () => {
   });
 
   it("documents each staff post's body by the zod schema its route parses with, the form's token beside it", () => {
+    const refOf = (id: string) => ({ $ref: `#/components/schemas/${id}` });
     const bodies = {
-      "/tasks/{taskId}/secondary": "SecondaryConfirmation",
-      "/tasks/{taskId}/priority": "PriorityChange",
-      "/helfo-notifications/{referralId}/reported": "HelfoReported",
-      "/referrals/{referralId}/start-of-care": "StartOfCareBody",
+      "/tasks/{taskId}/secondary": refOf("SecondaryConfirmation"),
+      "/tasks/{taskId}/priority": refOf("PriorityChange"),
+      "/helfo-notifications/{referralId}/reported": refOf("HelfoReported"),
+      // A start, an expected breach or the lead's confirmed breach, each by its own schema.
+      "/referrals/{referralId}/start-of-care": {
+        oneOf: ["StartOfCareBody", "ExpectedBreachBody", "ConfirmedBreachBody"].map(refOf),
+      },
     };
-    for (const [path, id] of Object.entries(bodies)) {
+    for (const [path, ref] of Object.entries(bodies)) {
       const post = document.paths[path].post;
-      const ref = { $ref: `#/components/schemas/${id}` };
       expect(post.requestBody.content["application/json"].schema, path).toEqual(ref);
       const form = post.requestBody.content["application/x-www-form-urlencoded"].schema;
       expect(form.allOf[0], path).toEqual(ref);
