@@ -18,7 +18,10 @@ export interface StatsIo {
 
 export const STATS_USAGE = `Usage: frist stats --from YYYY-MM-DD --to YYYY-MM-DD [options]
 
-Prints Frist's statistics (GET /statistics) per year or month of receipt, as CSV.
+Prints Frist's statistics (GET /statistics) per year or month of receipt, as CSV: the survey's
+Table 1 figures, the patients informed in time, working days to decision, deadline breaches, and
+the start of care: breaches expected, on record (by basis) and reported to Helfo, the share started
+within the deadline and the median calendar days from decision to start.
 
 Options:
   --by year|month          one row per year (default) or per month

@@ -1311,9 +1311,26 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     referralId: string,
     change: { plannedStart?: string; startedOn?: string },
     event: AuditEvent,
+    counted?: { before: { startedOn: string | null; breached: boolean }; tally?: Tally },
   ): Promise<void> {
     const sets: string[] = [];
     const values: Record<string, unknown> = { ":decided": "decided" };
+    const conditions = ["attribute_exists(pk)", "#status = :decided"];
+    if (counted) {
+      const { startedOn, breached } = counted.before;
+      if (startedOn === null) conditions.push("attribute_not_exists(careStartedOn)");
+      else {
+        conditions.push("careStartedOn = :before");
+        values[":before"] = startedOn;
+      }
+      conditions.push(
+        breached
+          ? "startOfCareBreached = :true"
+          : "(attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
+      );
+      if (breached) values[":true"] = true;
+      else values[":false"] = false;
+    }
     if (change.plannedStart) {
       sets.push("carePlannedStart = :planned");
       values[":planned"] = change.plannedStart;
@@ -1330,14 +1347,15 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
             TableName: this.tableName,
             Key: referralKey(referralId),
             UpdateExpression: `SET ${sets.join(", ")}`,
-            ConditionExpression: "attribute_exists(pk) AND #status = :decided",
+            ConditionExpression: conditions.join(" AND "),
             ExpressionAttributeNames: { "#status": "status" },
             ExpressionAttributeValues: values,
           },
         },
         this.eventPut(referralId, event),
+        ...this.tallyUpdate(counted?.tally),
       ],
-      `referral ${referralId} is not decided`,
+      `referral ${referralId} is not decided, or its start changed meanwhile`,
     );
   }
 

@@ -227,12 +227,15 @@ export interface ReferralStore {
   ): Promise<void>;
   /**
    * Records the planned start and/or the day care started on a decided referral, with its audit
-   * event; throws StaleStateError when the referral is not there or not decided.
+   * event; throws StaleStateError when the referral is not there or not decided. With `counted`,
+   * only while the record's start and breach flag are still `counted.before` (else StaleStateError,
+   * nothing written), and the statistics `counted.tally` in the same write.
    */
   recordStartOfCare(
     referralId: string,
     change: { plannedStart?: string; startedOn?: string },
     event: AuditEvent,
+    counted?: { before: { startedOn: IsoDate | null; breached: boolean }; tally?: Tally },
   ): Promise<void>;
   /**
    * Records a missed start-of-care deadline once: flags the referral with how it was established

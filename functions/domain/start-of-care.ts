@@ -45,7 +45,12 @@ import type {
   ReferralRecord,
 } from "./records";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
-import { tallyOfExpectedBreach, tallyOfHelfoReported, tallyOfStartOfCareBreach } from "./statistics";
+import {
+  tallyOfExpectedBreach,
+  tallyOfHelfoReported,
+  tallyOfStartOfCareBreach,
+  tallyOfStartRecorded,
+} from "./statistics";
 import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** The metric counted once per recorded fristbrudd. */
@@ -421,7 +426,7 @@ async function recordBreach(
       actor,
       details: { startOfCareDeadline: view.deadline, basis, helfoNotification: true },
     },
-    tallyOfStartOfCareBreach(referral),
+    tallyOfStartOfCareBreach(referral, basis),
   );
   if (first) deps.metrics.count(START_OF_CARE_BREACH_METRIC, { referralId: referral.referralId });
   return first;
@@ -713,44 +718,54 @@ export async function recordStartOfCare(
 ): Promise<RecordStartOfCareResult> {
   const parsed = startOfCareBodySchema().safeParse(body ?? {});
   if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
-  const referral = await deps.store.getReferral(referralId);
-  if (!referral) return { kind: "unknown" };
-  const view = startOfCareOf(referral);
-  if (!view || !referral.decision) return { kind: "not-granted" };
-  const today = osloDate(deps.clock.now());
-  const decidedOn = osloDate(new Date(referral.decision.decidedAt));
-  const { plannedStart, startedOn } = parsed.data;
-  const issues: Issue[] = [];
-  if (startedOn && startedOn > today)
-    issues.push({ path: "startedOn", message: "Oppstart kan ikke være fram i tid" });
-  if (startedOn && startedOn < decidedOn) {
-    issues.push({ path: "startedOn", message: "Oppstart kan ikke være før vurderingen" });
-  }
-  if (plannedStart && plannedStart < today) {
-    issues.push({ path: "plannedStart", message: "Planlagt oppstart kan ikke være før dagens dato" });
-  }
-  if (issues.length > 0) return { kind: "invalid", issues };
+  // A start is counted in the statistics in the same write, from what the record held before: a
+  // write that finds the record changed meanwhile is refused, and the change is read and tried again.
+  for (let attempt = 1; ; attempt++) {
+    const referral = await deps.store.getReferral(referralId);
+    if (!referral) return { kind: "unknown" };
+    const view = startOfCareOf(referral);
+    if (!view || !referral.decision) return { kind: "not-granted" };
+    const today = osloDate(deps.clock.now());
+    const decidedOn = osloDate(new Date(referral.decision.decidedAt));
+    const { plannedStart, startedOn } = parsed.data;
+    const issues: Issue[] = [];
+    if (startedOn && startedOn > today)
+      issues.push({ path: "startedOn", message: "Oppstart kan ikke være fram i tid" });
+    if (startedOn && startedOn < decidedOn) {
+      issues.push({ path: "startedOn", message: "Oppstart kan ikke være før vurderingen" });
+    }
+    if (plannedStart && plannedStart < today) {
+      issues.push({ path: "plannedStart", message: "Planlagt oppstart kan ikke være før dagens dato" });
+    }
+    if (issues.length > 0) return { kind: "invalid", issues };
 
-  try {
-    await deps.store.recordStartOfCare(
-      referralId,
-      { ...(plannedStart ? { plannedStart } : {}), ...(startedOn ? { startedOn } : {}) },
-      {
-        type: "start-of-care-recorded",
-        at: deps.clock.now().toISOString(),
-        actor,
-        details: {
-          ...(plannedStart ? { plannedStart } : {}),
-          ...(startedOn ? { startedOn, inTime: startedOn <= view.deadline } : {}),
+    const before = { startedOn: view.startedOn, breached: referral.startOfCareBreached === true };
+    const tally = startedOn
+      ? tallyOfStartRecorded(referral, { decidedOn, startOfCareDeadline: view.deadline }, before, startedOn)
+      : undefined;
+    try {
+      await deps.store.recordStartOfCare(
+        referralId,
+        { ...(plannedStart ? { plannedStart } : {}), ...(startedOn ? { startedOn } : {}) },
+        {
+          type: "start-of-care-recorded",
+          at: deps.clock.now().toISOString(),
+          actor,
+          details: {
+            ...(plannedStart ? { plannedStart } : {}),
+            ...(startedOn ? { startedOn, inTime: startedOn <= view.deadline } : {}),
+          },
         },
-      },
-    );
-  } catch (error) {
-    if (error instanceof StaleStateError) return { kind: "not-granted" };
-    throw error;
+        startedOn ? { before, ...(tally ? { tally } : {}) } : undefined,
+      );
+    } catch (error) {
+      if (!(error instanceof StaleStateError)) throw error;
+      if (attempt < 3 && (await deps.store.getReferral(referralId))?.status === "decided") continue;
+      return { kind: "not-granted" };
+    }
+    const updated = await deps.store.getReferral(referralId);
+    return { kind: "recorded", startOfCare: startOfCareOf(updated ?? referral) ?? view };
   }
-  const updated = await deps.store.getReferral(referralId);
-  return { kind: "recorded", startOfCare: startOfCareOf(updated ?? referral) ?? view };
 }
 
 // ---------------------------------------------------------------------------------------------

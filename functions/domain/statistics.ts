@@ -13,7 +13,7 @@ import * as z from "zod";
 import { type CalendarRules, type IsoDate, osloDate, workingDaysBetween } from "./calendar";
 import type { Decision } from "./decision";
 import { CARE_FORMS, type CareForm } from "./decision-labels";
-import type { ReferralRecord } from "./records";
+import type { BreachBasis, ReferralRecord } from "./records";
 import { KIND_LABELS, REFERRER_TYPES } from "./referral-labels";
 import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
@@ -58,7 +58,18 @@ export const COUNTERS = {
   startOfCareBreached: "startOfCare.breached",
   /** Start-of-care breach notices marked reported to Helfo. */
   startOfCareReported: "startOfCare.reported",
+  /** Start-of-care breaches on record by how they were established ({@link BreachBasis}). */
+  startOfCareBreachedBasis: (basis: BreachBasis) => `startOfCare.breached.${basis}`,
+  /** Granted rights with a recorded start of care (in time or late). */
+  startOfCareStarted: "startOfCare.started",
+  /** Of those, started on or before the deadline with no breach on record. */
+  startOfCareStartedInTime: "startOfCare.startedInTime",
+  /** The histogram of calendar days from the decision (Oslo date) to the recorded start. */
+  startOfCareWaitDays: (days: number) => `startOfCare.waitDays.${days}`,
 } as const;
+
+/** How a start-of-care breach was established, in the order the report lists them. */
+export const BREACH_BASES: readonly BreachBasis[] = ["expected", "confirmed", "default"];
 
 /** The Oslo month a referral is counted in: the month of its Oslo date of receipt. */
 export function receiptMonth(referral: Pick<ReferralRecord, "receivedAt">): Month {
@@ -118,9 +129,60 @@ export function tallyOfExpectedBreach(referral: Pick<ReferralRecord, "receivedAt
   return { month: receiptMonth(referral), add: { [COUNTERS.startOfCareExpected]: 1 } };
 }
 
-/** A start-of-care breach on record after its deadline (once per referral). */
-export function tallyOfStartOfCareBreach(referral: Pick<ReferralRecord, "receivedAt">): Tally {
-  return { month: receiptMonth(referral), add: { [COUNTERS.startOfCareBreached]: 1 } };
+/** A start-of-care breach on record after its deadline (once per referral), with how it was established. */
+export function tallyOfStartOfCareBreach(
+  referral: Pick<ReferralRecord, "receivedAt">,
+  basis: BreachBasis,
+): Tally {
+  return {
+    month: receiptMonth(referral),
+    add: { [COUNTERS.startOfCareBreached]: 1, [COUNTERS.startOfCareBreachedBasis(basis)]: 1 },
+  };
+}
+
+/** What one referral's recorded start adds to the counters (nothing without a start). */
+function startContribution(
+  decidedOn: IsoDate,
+  deadline: IsoDate,
+  startedOn: IsoDate | null,
+  breached: boolean,
+): Record<string, number> {
+  if (startedOn === null) return {};
+  const days = Math.max(0, calendarDaysBetween(decidedOn, startedOn));
+  return {
+    [COUNTERS.startOfCareStarted]: 1,
+    [COUNTERS.startOfCareWaitDays(days)]: 1,
+    ...(startedOn <= deadline && !breached ? { [COUNTERS.startOfCareStartedInTime]: 1 } : {}),
+  };
+}
+
+function calendarDaysBetween(from: IsoDate, to: IsoDate): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/**
+ * The day care started recorded (or corrected) on a granted right whose record, before the change,
+ * had `before.startedOn` and `before.breached`: the counters move from what the old start added to
+ * what the new one adds (a correction takes its old day out of the histogram), so each referral
+ * counts once, at its current start. A start counts as in time when it is on or before the deadline
+ * and no breach is on record (a breach stays on record even if a start in time is keyed in after).
+ * Undefined when nothing changes.
+ */
+export function tallyOfStartRecorded(
+  referral: Pick<ReferralRecord, "receivedAt">,
+  right: { decidedOn: IsoDate; startOfCareDeadline: IsoDate },
+  before: { startedOn: IsoDate | null; breached: boolean },
+  startedOn: IsoDate,
+): Tally | undefined {
+  const { decidedOn, startOfCareDeadline } = right;
+  const old = startContribution(decidedOn, startOfCareDeadline, before.startedOn, before.breached);
+  const now = startContribution(decidedOn, startOfCareDeadline, startedOn, before.breached);
+  const add: Record<string, number> = {};
+  for (const name of new Set([...Object.keys(old), ...Object.keys(now)])) {
+    const delta = (now[name] ?? 0) - (old[name] ?? 0);
+    if (delta !== 0) add[name] = delta;
+  }
+  return Object.keys(add).length === 0 ? undefined : { month: receiptMonth(referral), add };
 }
 
 /** A start-of-care breach notice marked reported to Helfo (once per referral). */
@@ -238,6 +300,23 @@ export interface StatisticsRow {
   breaches: Cell;
   grantedByCareForm: Record<string, Cell>;
   byReferrerType: Record<string, { referrals: Cell; granted: Cell }>;
+  /** Start-of-care breaches recorded as expected before their deadline (the Helfo notice filed early). */
+  startOfCareBreachesExpected: Cell;
+  /** Start-of-care breaches on record after the deadline, however established. */
+  startOfCareBreaches: Cell;
+  /** The same by how each was established: expected (and past), confirmed by the lead, or by default. */
+  startOfCareBreachesByBasis: Record<BreachBasis, Cell>;
+  /** Breach notices the clinic marked reported to Helfo (the patient's letter goes out then). */
+  startOfCareBreachesReported: Cell;
+  /** Granted rights with a recorded start of care, in time or late. */
+  startsOfCare: Cell;
+  /**
+   * Of the granted rights whose start of care is settled (a start in time, or a breach on record):
+   * the share started on or before the deadline, whole percent.
+   */
+  startedWithinDeadlinePercent: Cell;
+  /** Calendar days from the decision to the recorded start: the middle of the histogram. */
+  medianDaysDecisionToStart: Cell;
 }
 
 /** GET /statistics's answer. */
@@ -295,6 +374,14 @@ function row(period: string, c: MonthCounters, suppressBelow: number): Statistic
     if (match) histogram.set(Number(match[1]), value);
   }
   const grantedPercent = percent(granted, granted + refused);
+  const waitDays = new Map<number, number>();
+  for (const [name, value] of Object.entries(c)) {
+    const match = /^startOfCare\.waitDays\.(\d+)$/.exec(name);
+    if (match) waitDays.set(Number(match[1]), value);
+  }
+  const started = n(COUNTERS.startOfCareStarted);
+  const inTime = n(COUNTERS.startOfCareStartedInTime);
+  const settled = inTime + n(COUNTERS.startOfCareBreached);
   return {
     period,
     referrals: cell(n(COUNTERS.referrals)),
@@ -318,6 +405,15 @@ function row(period: string, c: MonthCounters, suppressBelow: number): Statistic
         { referrals: cell(n(COUNTERS.referrer(type))), granted: cell(n(COUNTERS.referrerGranted(type))) },
       ]),
     ),
+    startOfCareBreachesExpected: cell(n(COUNTERS.startOfCareExpected)),
+    startOfCareBreaches: cell(n(COUNTERS.startOfCareBreached)),
+    startOfCareBreachesByBasis: Object.fromEntries(
+      BREACH_BASES.map((basis) => [basis, cell(n(COUNTERS.startOfCareBreachedBasis(basis)))]),
+    ) as Record<BreachBasis, Cell>,
+    startOfCareBreachesReported: cell(n(COUNTERS.startOfCareReported)),
+    startsOfCare: cell(started),
+    startedWithinDeadlinePercent: over(settled, percent(inTime, settled)),
+    medianDaysDecisionToStart: over(started, histogramMedian(waitDays)),
   };
 }
 
@@ -378,6 +474,17 @@ export const CSV_COLUMNS: readonly { header: string; value: (row: StatisticsRow)
     { header: `referrals_${type}`, value: (r: StatisticsRow) => r.byReferrerType[type]?.referrals ?? 0 },
     { header: `granted_${type}`, value: (r: StatisticsRow) => r.byReferrerType[type]?.granted ?? 0 },
   ]),
+  // Added after the survey's columns, so a script reading by position keeps its columns.
+  { header: "start_of_care_breaches_expected", value: (r) => r.startOfCareBreachesExpected },
+  { header: "start_of_care_breaches", value: (r) => r.startOfCareBreaches },
+  ...BREACH_BASES.map((basis) => ({
+    header: `start_of_care_breaches_${basis}`,
+    value: (r: StatisticsRow) => r.startOfCareBreachesByBasis[basis],
+  })),
+  { header: "start_of_care_breaches_reported", value: (r) => r.startOfCareBreachesReported },
+  { header: "starts_of_care", value: (r) => r.startsOfCare },
+  { header: "started_within_deadline_percent", value: (r) => r.startedWithinDeadlinePercent },
+  { header: "median_days_decision_to_start", value: (r) => r.medianDaysDecisionToStart },
 ];
 
 /** The report as CSV (RFC 4180, CRLF line ends): a header, the periods, then the total. */

@@ -94,7 +94,8 @@ const SERIES = [
 
 /**
  * The statistics as a stacked bar chart, one bar per month (granted, refused, forwarded, pending,
- * by month of receipt), with each month's breaches as a red number above its bar. Plain SVG.
+ * by month of receipt), with each month's assessment deadline breaches as a red number above its
+ * bar and its start-of-care breaches (fristbrudd) as an orange one above that. Plain SVG.
  */
 export function statisticsChartSvg(report: StatisticsReport): string {
   const width = 760;
@@ -123,7 +124,11 @@ export function statisticsChartSvg(report: StatisticsReport): string {
       const breaches = row.breaches
         ? `<text x="${(x + barWidth / 2).toFixed(1)}" y="${(y(base) - 4).toFixed(1)}" font-size="11" text-anchor="middle" fill="#c62828">${row.breaches}!</text>`
         : "";
-      return parts + label + breaches;
+      // Start-of-care breaches (fristbrudd) of the month's referrals, above the assessment breaches.
+      const startBreaches = row.startOfCareBreaches
+        ? `<text x="${(x + barWidth / 2).toFixed(1)}" y="${(y(base) - (row.breaches ? 16 : 4)).toFixed(1)}" font-size="11" text-anchor="middle" fill="#e65100"><title>${row.period}: ${row.startOfCareBreaches} start-of-care breaches</title>${row.startOfCareBreaches}F</text>`
+        : "";
+      return parts + label + breaches + startBreaches;
     })
     .join("\n");
   const legend = SERIES.map(
@@ -131,7 +136,7 @@ export function statisticsChartSvg(report: StatisticsReport): string {
       `<rect x="${left + index * 110}" y="${height - 14}" width="10" height="10" fill="${series.color}"/><text x="${left + index * 110 + 14}" y="${height - 5}" font-size="11">${series.label}</text>`,
   ).join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
-<title id="chart-title">Referrals per month of receipt: granted, refused, forwarded, pending; breaches in red</title>
+<title id="chart-title">Referrals per month of receipt: granted, refused, forwarded, pending; assessment deadline breaches in red (n!), start-of-care breaches in orange (nF)</title>
 <line x1="${left}" y1="${top + plot}" x2="${width - 10}" y2="${top + plot}" stroke="#444"/>
 <text x="${left - 6}" y="${top + 4}" font-size="11" text-anchor="end">${max}</text>
 <text x="${left - 6}" y="${top + plot}" font-size="11" text-anchor="end">0</text>
@@ -152,6 +157,16 @@ function statisticsTable(total: StatisticsRow): string {
     ["Patient informed within the deadline", `${cell(total.withinDeadlinePercent)} %`],
     ["Median working days to decision", cell(total.medianWorkingDaysToDecision)],
     ["Deadline breaches", cell(total.breaches)],
+    [
+      "Start-of-care breaches: expected / on record / reported",
+      `${cell(total.startOfCareBreachesExpected)} / ${cell(total.startOfCareBreaches)} / ${cell(total.startOfCareBreachesReported)}`,
+    ],
+    [
+      "On record by basis: expected / confirmed / default",
+      `${cell(total.startOfCareBreachesByBasis.expected)} / ${cell(total.startOfCareBreachesByBasis.confirmed)} / ${cell(total.startOfCareBreachesByBasis.default)}`,
+    ],
+    ["Care started within the deadline", `${cell(total.startedWithinDeadlinePercent)} %`],
+    ["Median days from decision to start", cell(total.medianDaysDecisionToStart)],
   ];
   return `<table class="figures">${figures.map(([name, value]) => `<tr><th>${name}</th><td>${value}</td></tr>`).join("")}</table>`;
 }

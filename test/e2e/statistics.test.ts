@@ -16,10 +16,19 @@ import { recordDecision } from "../../functions/domain/assessment";
 import { addWorkingDays, type IsoDate, osloDate, osloInstant } from "../../functions/domain/calendar";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { recordBreach } from "../../functions/domain/deadline-timer";
+import { addDays } from "../../functions/domain/decision-labels";
 import { dispatchDecisionLetters } from "../../functions/domain/dispatch";
 import { letterIdOf, markLetterPosted } from "../../functions/domain/postal";
 import { receiveReferral } from "../../functions/domain/receive-referral";
 import { acknowledgeSecondary } from "../../functions/domain/secondary";
+import {
+  checkStartOfCare,
+  confirmBreachByDefault,
+  confirmStartOfCareBreach,
+  markHelfoReported,
+  recordExpectedBreach,
+  recordStartOfCare,
+} from "../../functions/domain/start-of-care";
 import type { StatisticsReport, StatisticsRow } from "../../functions/domain/statistics";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { fetchAs, type SignedIn, signIn } from "../../lib/local/sign-in-client";
@@ -67,6 +76,24 @@ interface Fact {
   workingDays?: number;
   breached: boolean;
   informedInTime: boolean;
+  /** A granted right's start of care, as the test drove it. */
+  startOfCare?: {
+    startedOn?: IsoDate;
+    waitDays?: number;
+    inTime: boolean;
+    breach?: "expected" | "confirmed" | "default";
+    reported: boolean;
+  };
+}
+
+/** The median of a list of numbers. */
+function medianOf(values: number[]): number | null {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return null;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function expectedRow(period: string, facts: Fact[]): StatisticsRow {
@@ -114,6 +141,23 @@ function expectedRow(period: string, facts: Fact[]): StatisticsRow {
         const of = (f: Fact) => (f.referrerType ?? "unspecified") === type;
         return [type, { referrals: count(of), granted: count((f) => of(f) && f.outcome === "granted") }];
       }),
+    ),
+    startOfCareBreachesExpected: count((f) => f.startOfCare?.breach === "expected"),
+    startOfCareBreaches: count((f) => f.startOfCare?.breach !== undefined),
+    startOfCareBreachesByBasis: {
+      expected: count((f) => f.startOfCare?.breach === "expected"),
+      confirmed: count((f) => f.startOfCare?.breach === "confirmed"),
+      default: count((f) => f.startOfCare?.breach === "default"),
+    },
+    startOfCareBreachesReported: count((f) => f.startOfCare?.reported === true),
+    startsOfCare: count((f) => f.startOfCare?.startedOn !== undefined),
+    startedWithinDeadlinePercent: ((inTime, settled) =>
+      settled === 0 ? null : Math.round((100 * inTime) / settled))(
+      count((f) => f.startOfCare?.inTime === true),
+      count((f) => f.startOfCare?.inTime === true || f.startOfCare?.breach !== undefined),
+    ),
+    medianDaysDecisionToStart: medianOf(
+      facts.flatMap((f) => (f.startOfCare?.waitDays === undefined ? [] : [f.startOfCare.waitDays])),
     ),
   };
 }
@@ -228,6 +272,69 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
       newReferralId: () => `stats-${facts.length}-${Math.floor(next() * 1e9)}`,
     };
     const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)] as T;
+    const staff = { kind: "staff" as const, id: "lead@smerteklinikk.example" };
+    const REASON = "Behandleren er sykmeldt i hele perioden og ingen andre kan overta";
+    const ok = (result: { kind: string }) => expect(result.kind).toBe("recorded");
+    const afterDeadline = (deadline: IsoDate, days: number) => osloInstant(addDays(deadline, days), 10, 0);
+    /**
+     * A granted right's start of care through the use cases, each step twice where a retry or a
+     * second click can repeat it: nothing yet; started in time (sometimes corrected to another day);
+     * a breach expected, confirmed by the lead, or by default (the lead not answering); a start keyed
+     * in after a confirmed breach; the notice reported to Helfo or not. Returns what the test counts.
+     */
+    const driveStartOfCare = async (
+      referralId: string,
+      decidedOn: IsoDate,
+      deadline: IsoDate,
+    ): Promise<NonNullable<Fact["startOfCare"]>> => {
+      const path = pick(["none", "in-time", "in-time", "late", "expected", "confirmed", "default"] as const);
+      const total = Math.round((Date.parse(deadline) - Date.parse(decidedOn)) / 86_400_000);
+      const start = async (on: IsoDate) => {
+        clock.set(osloInstant(on, 16, 0));
+        ok(await recordStartOfCare(deps, referralId, { startedOn: on }, staff));
+        return Math.round((Date.parse(on) - Date.parse(decidedOn)) / 86_400_000);
+      };
+      let fact: NonNullable<Fact["startOfCare"]> = { inTime: false, reported: false };
+      if (path === "none") return fact;
+      if (path === "in-time") {
+        let waitDays = await start(addDays(decidedOn, Math.floor(next() * (total + 1))));
+        if (next() < 0.4) waitDays = await start(addDays(decidedOn, Math.floor(next() * (total + 1))));
+        return { startedOn: addDays(decidedOn, waitDays), waitDays, inTime: true, reported: false };
+      }
+      if (path === "expected") {
+        clock.set(osloInstant(addDays(decidedOn, Math.floor(next() * total)), 11, 0));
+        ok(await recordExpectedBreach(deps, referralId, { breach: "expected", reason: REASON }, staff));
+        expect(
+          (await recordExpectedBreach(deps, referralId, { breach: "expected", reason: REASON }, staff)).kind,
+        ).toBe("already");
+        clock.set(afterDeadline(deadline, 1));
+        await checkStartOfCare(deps, referralId);
+        await checkStartOfCare(deps, referralId);
+        fact = { breach: "expected", inTime: false, reported: false };
+      } else if (path === "default") {
+        clock.set(afterDeadline(deadline, 1));
+        await checkStartOfCare(deps, referralId);
+        clock.set(afterDeadline(deadline, 10));
+        await confirmBreachByDefault(deps, referralId);
+        await confirmBreachByDefault(deps, referralId);
+        fact = { breach: "default", inTime: false, reported: false };
+      } else {
+        clock.set(afterDeadline(deadline, 1));
+        ok(await confirmStartOfCareBreach(deps, referralId, { breach: "confirmed" }, staff, true));
+        fact = { breach: "confirmed", inTime: false, reported: false };
+        if (path === "late") {
+          const waitDays = await start(addDays(deadline, 1 + Math.floor(next() * 20)));
+          fact = { ...fact, startedOn: addDays(decidedOn, waitDays), waitDays };
+        }
+      }
+      if (next() < 0.6) {
+        clock.set(afterDeadline(deadline, 12));
+        expect((await markHelfoReported(deps, referralId, {}, staff.id)).kind).toBe("reported");
+        expect((await markHelfoReported(deps, referralId, {}, staff.id)).kind).toBe("already");
+        fact.reported = true;
+      }
+      return fact;
+    };
     // Receipt instants: spread over two years, plus New Year's Eve 23:30 UTC (already 2026 in Oslo).
     const instants = Array.from(
       { length: 70 },
@@ -312,9 +419,10 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
         const decisionDay = addWorkingDays(receivedOn, workingDays, rules);
         const decidedAt = osloInstant(decisionDay, 14, 0);
         const careForm = pick(["team", "single-discipline", "mapping-consultation"]);
+        const startOfCareDeadline = addDays(decisionDay, 30 + Math.floor(next() * 60));
         const decision =
           outcome === "granted"
-            ? { outcome, careForm, startOfCareDeadline: "2030-01-01", assessedBy: "1234567" }
+            ? { outcome, careForm, startOfCareDeadline, assessedBy: "1234567" }
             : outcome === "refused"
               ? { outcome, justification: "Begrunnelse.", advice: "Råd.", assessedBy: "1234567" }
               : { outcome, forwardTo: "Annen klinikk", justification: "Begrunnelse.", assessedBy: "1234567" };
@@ -345,6 +453,9 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
           expect((await markLetterPosted(deps, letterId, actor)).kind).toBe("posted");
           expect((await markLetterPosted(deps, letterId, actor)).kind).toBe("not-awaiting");
           fact.informedInTime = osloDate(postedAt) <= assessmentDueDate;
+        }
+        if (outcome === "granted") {
+          fact.startOfCare = await driveStartOfCare(referralId, decisionDay, startOfCareDeadline);
         }
       }
       facts.push(fact);

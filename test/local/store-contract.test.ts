@@ -248,6 +248,66 @@ describe.each(stores)("%s", (_name, makeStore) => {
     });
   });
 
+  describe("the start of care", () => {
+    async function decided() {
+      await awaiting();
+      await store.changeStatus(
+        referralId,
+        { from: ["awaiting-assessment"], to: "decided" },
+        event("decision-recorded", "2025-03-04T09:00:00.000Z"),
+      );
+    }
+
+    it("records a start with its count in one write, only while the record holds the start and breach it was read with", async () => {
+      await decided();
+      // A month no other test counts into: the DynamoDB table is shared by the whole suite.
+      const month = "2031-09";
+      const first = { month, add: { "startOfCare.started": 1, "startOfCare.waitDays.30": 1 } };
+      await store.recordStartOfCare(
+        referralId,
+        { startedOn: "2025-04-03" },
+        event("start-of-care-recorded"),
+        {
+          before: { startedOn: null, breached: false },
+          tally: first,
+        },
+      );
+      // Read before that start: refused, nothing written.
+      await expect(
+        store.recordStartOfCare(referralId, { startedOn: "2025-04-10" }, event("start-of-care-recorded"), {
+          before: { startedOn: null, breached: false },
+          tally: first,
+        }),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      // Read as breached when it is not: refused too.
+      await expect(
+        store.recordStartOfCare(referralId, { startedOn: "2025-04-10" }, event("start-of-care-recorded"), {
+          before: { startedOn: "2025-04-03", breached: true },
+        }),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      // A correction read with the current start moves the count.
+      const moved = { month, add: { "startOfCare.waitDays.30": -1, "startOfCare.waitDays.37": 1 } };
+      await store.recordStartOfCare(
+        referralId,
+        { startedOn: "2025-04-10" },
+        event("start-of-care-recorded"),
+        {
+          before: { startedOn: "2025-04-03", breached: false },
+          tally: moved,
+        },
+      );
+
+      expect((await store.getReferral(referralId))?.careStartedOn).toBe("2025-04-10");
+      const file = await store.getReferralFile(referralId);
+      expect(file?.events.filter((e) => e.type === "start-of-care-recorded")).toHaveLength(2);
+      expect((await store.monthCounters([month])).get(month)).toEqual({
+        "startOfCare.started": 1,
+        "startOfCare.waitDays.30": 0,
+        "startOfCare.waitDays.37": 1,
+      });
+    });
+  });
+
   describe("Helfo notifications", () => {
     it("marks a notification reported once: a second mark, or one of a notification not there, is refused", async () => {
       await awaiting();

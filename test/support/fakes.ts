@@ -463,12 +463,21 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     referralId: string,
     change: { plannedStart?: string; startedOn?: string },
     event: AuditEvent,
+    counted?: { before: { startedOn: string | null; breached: boolean }; tally?: Tally },
   ) {
     const referral = this.referrals.get(referralId);
     if (referral?.status !== "decided") throw new StaleStateError("referral is not decided");
+    if (
+      counted &&
+      ((referral.careStartedOn ?? null) !== counted.before.startedOn ||
+        (referral.startOfCareBreached === true) !== counted.before.breached)
+    ) {
+      throw new StaleStateError("the start changed meanwhile");
+    }
     if (change.plannedStart) referral.carePlannedStart = change.plannedStart;
     if (change.startedOn) referral.careStartedOn = change.startedOn;
     this.event(referralId, event);
+    this.count(counted?.tally);
   }
 
   async recordStartOfCareBreach(

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addWorkingDays, defaultCalendarRules, osloInstant } from "../../functions/domain/calendar";
 import type { Decision } from "../../functions/domain/decision";
+import { addDays } from "../../functions/domain/decision-labels";
 import {
   histogramMedian,
   type Month,
@@ -20,9 +21,13 @@ import {
   type Tally,
   tallyOfBreach,
   tallyOfDecision,
+  tallyOfExpectedBreach,
+  tallyOfHelfoReported,
   tallyOfPatientInformed,
   tallyOfReceipt,
   tallyOfSecondaryAcknowledged,
+  tallyOfStartOfCareBreach,
+  tallyOfStartRecorded,
 } from "../../functions/domain/statistics";
 import { testReferral } from "../support/fakes";
 
@@ -64,6 +69,13 @@ const factArb = fc.record({
   workingDays: fc.integer({ min: 0, max: 25 }),
   breached: fc.boolean(),
   informedAfterDays: fc.integer({ min: 0, max: 4 }),
+  // A granted right's start of care: none yet, started (in time or after a confirmed breach), or a
+  // breach expected, confirmed or taken by default; the start perhaps corrected; the notice reported.
+  start: fc.constantFrom("none", "in-time", "late", "expected", "confirmed", "default"),
+  deadlineDays: fc.integer({ min: 20, max: 90 }),
+  waitDays: fc.integer({ min: 0, max: 120 }),
+  correctedWaitDays: fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined }),
+  reported: fc.boolean(),
 });
 type Fact = typeof factArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -95,6 +107,53 @@ function decisionOf(fact: Fact): Decision {
   return { outcome: "forwarded", forwardTo: "x", justification: "j", assessedBy: "1" };
 }
 
+/** A granted right's start of care as the facts tell it: the day care started, and the breach. */
+function startOfCareOutcome(fact: Fact, decidedOn: string) {
+  const deadline = addDays(decidedOn, fact.deadlineDays);
+  const startedOn =
+    fact.start === "in-time"
+      ? addDays(decidedOn, fact.correctedWaitDays ?? Math.min(fact.waitDays, fact.deadlineDays))
+      : fact.start === "late"
+        ? addDays(deadline, 1 + (fact.correctedWaitDays ?? fact.waitDays))
+        : undefined;
+  const breached = ["late", "expected", "confirmed", "default"].includes(fact.start);
+  return { deadline, startedOn, breached };
+}
+
+/** The start-of-care tallies of a granted right, in the order the use cases write them. */
+function startOfCareTallies(
+  fact: Fact,
+  referral: ReturnType<typeof referralOf>["referral"],
+  decidedOn: string,
+) {
+  const deadline = addDays(decidedOn, fact.deadlineDays);
+  const right = { decidedOn, startOfCareDeadline: deadline };
+  const tallies: (Tally | undefined)[] = [];
+  if (fact.start === "in-time") {
+    const first = addDays(decidedOn, Math.min(fact.waitDays, fact.deadlineDays));
+    tallies.push(tallyOfStartRecorded(referral, right, { startedOn: null, breached: false }, first));
+    if (fact.correctedWaitDays !== undefined) {
+      const corrected = addDays(decidedOn, fact.correctedWaitDays);
+      tallies.push(tallyOfStartRecorded(referral, right, { startedOn: first, breached: false }, corrected));
+    }
+  } else if (fact.start === "late") {
+    tallies.push(tallyOfStartOfCareBreach(referral, "confirmed"));
+    const first = addDays(deadline, 1 + fact.waitDays);
+    tallies.push(tallyOfStartRecorded(referral, right, { startedOn: null, breached: true }, first));
+    if (fact.correctedWaitDays !== undefined) {
+      const corrected = addDays(deadline, 1 + fact.correctedWaitDays);
+      tallies.push(tallyOfStartRecorded(referral, right, { startedOn: first, breached: true }, corrected));
+    }
+  } else if (fact.start !== "none") {
+    if (fact.start === "expected") tallies.push(tallyOfExpectedBreach(referral));
+    tallies.push(tallyOfStartOfCareBreach(referral, fact.start));
+  }
+  if (fact.reported && ["late", "expected", "confirmed", "default"].includes(fact.start)) {
+    tallies.push(tallyOfHelfoReported(referral));
+  }
+  return tallies;
+}
+
 /** Every tally the facts produce, as the use cases would have written them. */
 function talliesOf(facts: Fact[]): (Tally | undefined)[] {
   return facts.flatMap((fact, index) => {
@@ -108,6 +167,7 @@ function talliesOf(facts: Fact[]): (Tally | undefined)[] {
       tallies.push(tallyOfDecision(referral, decisionOf(fact), decidedAt, defaultCalendarRules));
       const sentAt = osloInstant(addWorkingDays(decisionDay, fact.informedAfterDays), 15, 0).toISOString();
       tallies.push(tallyOfPatientInformed(referral, sentAt));
+      if (fact.outcome === "granted") tallies.push(...startOfCareTallies(fact, referral, decisionDay));
     }
     return tallies;
   });
@@ -121,6 +181,16 @@ function expectedRow(facts: Fact[]) {
   const refused = count((f) => f.outcome === "refused");
   const grantedPercent = granted + refused === 0 ? null : Math.round((100 * granted) / (granted + refused));
   const informedInTime = decided.filter((f) => f.workingDays + f.informedAfterDays <= 10).length;
+  const rights = facts
+    .filter((f) => f.outcome === "granted")
+    .map((f) => ({ fact: f, ...startOfCareOutcome(f, "2025-01-01") }));
+  const started = rights.filter((r) => r.startedOn !== undefined);
+  const inTime = started.filter((r) => !r.breached && (r.startedOn as string) <= r.deadline).length;
+  const breaches = rights.filter((r) => r.breached);
+  const settled = inTime + breaches.length;
+  const waits = started.map(
+    (r) => (Date.parse(r.startedOn as string) - Date.parse("2025-01-01")) / 86_400_000,
+  );
   return {
     referrals: facts.length,
     referralsByKind: {
@@ -150,6 +220,17 @@ function expectedRow(facts: Fact[]) {
         return [type, { referrals: count(of), granted: count((f) => of(f) && f.outcome === "granted") }];
       }),
     ),
+    startOfCareBreachesExpected: rights.filter((r) => r.fact.start === "expected").length,
+    startOfCareBreaches: breaches.length,
+    startOfCareBreachesByBasis: {
+      expected: breaches.filter((r) => r.fact.start === "expected").length,
+      confirmed: breaches.filter((r) => r.fact.start === "confirmed" || r.fact.start === "late").length,
+      default: breaches.filter((r) => r.fact.start === "default").length,
+    },
+    startOfCareBreachesReported: breaches.filter((r) => r.fact.reported).length,
+    startsOfCare: started.length,
+    startedWithinDeadlinePercent: settled === 0 ? null : Math.round((100 * inTime) / settled),
+    medianDaysDecisionToStart: median(waits),
   };
 }
 
@@ -238,6 +319,11 @@ describe("the statistics report", () => {
           row.breaches,
           ...Object.values(row.grantedByCareForm),
           ...Object.values(row.byReferrerType).flatMap((cell) => [cell.referrals, cell.granted]),
+          row.startOfCareBreachesExpected,
+          row.startOfCareBreaches,
+          ...Object.values(row.startOfCareBreachesByBasis),
+          row.startOfCareBreachesReported,
+          row.startsOfCare,
         ];
         for (const [index, row] of [...shared.periods, shared.total].entries()) {
           const before = [...open.periods, open.total][index] as StatisticsRow;
@@ -249,6 +335,7 @@ describe("the statistics report", () => {
           const decided = (before.granted ?? 0) + (before.refused ?? 0) + (before.forwarded ?? 0);
           if (decided < k) expect(row.medianWorkingDaysToDecision).toBeNull();
           if ((before.granted ?? 0) + (before.refused ?? 0) < k) expect(row.grantedPercent).toBeNull();
+          if ((before.startsOfCare ?? 0) < k) expect(row.medianDaysDecisionToStart).toBeNull();
         }
       }),
       { numRuns: 40 },
