@@ -2,12 +2,14 @@
  * The assessment: plan who assesses, hand them a task (a link, no health data), take their decision
  * and record it. The workflow calls these through thin handlers; the staff pages call the task ones.
  */
+
 import { randomBytes } from "node:crypto";
 import { formatMeetingTime } from "../views/norwegian-time";
 import { renderAssessmentTaskEmail, renderAtRiskEmail, renderMeetingAtRiskEmail } from "../views/staff-email";
 import { addWorkingDays, type CalendarRules, osloDate, osloStartOfDay } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { csrfTokenMatches, newCsrfToken } from "./csrf";
+import { deadlineConfirmed, startOfCareDeadlineWarnings } from "./deadline-warnings";
 import { type Decision, parseTaskAnswer } from "./decision";
 import { DecisionMissing, isUnavailable, ReferralNotFound } from "./errors";
 import {
@@ -467,6 +469,15 @@ export type SubmitDecisionResult =
     }
   | { kind: "gone"; reason: "answered" | "expired" }
   | { kind: "busy"; view: Extract<TaskView, { kind: "open" }> }
+  /**
+   * A form's start-of-care deadline looks like a slip (a non-working day, the day after the
+   * decision): nothing recorded; the form is shown again with the warnings and a confirmation.
+   */
+  | {
+      kind: "confirm-deadline";
+      warnings: { path: string; message: string }[];
+      view: Extract<TaskView, { kind: "open" }>;
+    }
   | { kind: "forbidden" }
   | InformationRequested
   | InformationRequestOpen
@@ -493,7 +504,11 @@ export async function submitDecision(
   },
   taskId: string,
   body: unknown,
-  options: { form?: { csrfToken: unknown } } = {},
+  options: {
+    form?: { csrfToken: unknown };
+    /** The task page's form: a deadline that looks like a slip is asked about before it is recorded. */
+    confirmUnusualDeadline?: boolean;
+  } = {},
 ): Promise<SubmitDecisionResult> {
   const view = await viewTask(deps, taskId);
   if (view.kind !== "open") return view;
@@ -527,6 +542,14 @@ export async function submitDecision(
   }
   const decision = parsed.value;
   const { task } = view;
+  // A warning, not a refusal: a form asks once for this date; JSON callers get the warnings back.
+  if (options.confirmUnusualDeadline && decision.outcome === "granted") {
+    const deadline = decision.startOfCareDeadline;
+    const warnings = startOfCareDeadlineWarnings(deadline, osloDate(now), deps.calendar);
+    if (warnings.length > 0 && !deadlineConfirmed(body, deadline)) {
+      return { kind: "confirm-deadline", warnings, view };
+    }
+  }
 
   try {
     await deps.store.answerTask(

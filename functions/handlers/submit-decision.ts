@@ -21,6 +21,7 @@ import {
 } from "../adapters/root";
 import { submitDecision } from "../domain/assessment";
 import { osloDate } from "../domain/calendar";
+import { startOfCareDeadlineWarnings } from "../domain/deadline-warnings";
 import {
   renderDecisionRecordedPage,
   renderInformationReceivedPage,
@@ -50,7 +51,10 @@ export const handler = apiRoute(
     // The author is the signed-in person: whatever the body says in `assessedBy` is replaced.
     const signedInAs = post.author;
     const body: Record<string, unknown> = { ...post.body, assessedBy: signedInAs };
-    const result = await submitDecision(deps, post.taskId, body, { form: { csrfToken: post.csrfToken } });
+    const result = await submitDecision(deps, post.taskId, body, {
+      form: { csrfToken: post.csrfToken },
+      confirmUnusualDeadline: fromForm,
+    });
     const pageContext = { today: osloDate(deps.clock.now()), config: deps.config };
     switch (result.kind) {
       case "unknown":
@@ -86,6 +90,19 @@ export const handler = apiRoute(
           400,
           taskPageHtml(result.view, pageContext, {
             errors: result.issues,
+            values: valuesOf(body),
+            signedInAs,
+          }),
+        );
+      }
+      case "confirm-deadline": {
+        // Only a form asks: the page again (a read of the referral, logged), filled in, with the
+        // warnings and a box that confirms this date; nothing is recorded until it is posted.
+        await logTaskPageShownAgain(deps, request, result.view.referral.referralId);
+        return html(
+          200,
+          taskPageHtml(result.view, pageContext, {
+            warnings: result.warnings,
             values: valuesOf(body),
             signedInAs,
           }),
@@ -133,7 +150,15 @@ export const handler = apiRoute(
               outcome: "information-received",
               status: result.kind === "information-received" ? "recorded" : "no_open_request",
             });
-      default:
+      default: {
+        const warnings =
+          result.decision.outcome === "granted"
+            ? startOfCareDeadlineWarnings(
+                result.decision.startOfCareDeadline,
+                pageContext.today,
+                deps.calendar,
+              )
+            : [];
         logger.info("decision recorded", {
           referralId: result.referralId,
           outcome: result.decision.outcome,
@@ -153,7 +178,10 @@ export const handler = apiRoute(
               referralId: result.referralId,
               outcome: result.decision.outcome,
               status: "recorded",
+              // What the form would have asked to confirm (a non-working day, the day after).
+              ...(warnings.length > 0 ? { warnings } : {}),
             });
+      }
     }
   },
 );

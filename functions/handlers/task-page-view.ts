@@ -37,6 +37,8 @@ export function taskPageHtml(
   context: { today: IsoDate; config: Pick<ClinicConfig, "decision" | "legalClock"> },
   feedback: {
     errors?: { path: string; message: string }[];
+    /** A granted form's deadline to confirm (a non-working day, the day after the decision). */
+    warnings?: { path: string; message: string }[];
     values?: Record<string, string>;
     /** The signed-in clinician, who will be the decision's author. */
     signedInAs?: string;

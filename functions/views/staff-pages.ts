@@ -4,7 +4,9 @@
  * Server-rendered, escaped, Norwegian, and usable without JavaScript: each outcome is its own form
  * with its own POST, every field has a label, and errors sit next to their fields.
  */
+
 import { type IsoDate, osloDate } from "../domain/calendar";
+import { CONFIRM_DEADLINE_FIELD } from "../domain/deadline-warnings";
 import { addDays, CARE_FORMS, MAX_DEADLINE_DAYS } from "../domain/decision-labels";
 import type { ReferralSubmission } from "../domain/referral";
 import {
@@ -71,6 +73,17 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 <ul>
 {{#each errors}}
 <li>{{#if href}}<a href="{{href}}">{{message}}</a>{{else}}{{message}}{{/if}}</li>
+{{/each}}
+</ul>
+</div>
+{{/if}}
+{{#if warnings.length}}
+<div class="error-summary warning" role="alert" aria-labelledby="warning-summary-title">
+<h2 id="warning-summary-title">Bekreft fristen for igangsetting</h2>
+<p>Vurderingen er ikke registrert ennå. Sjekk datoen, eller kryss av for at den er riktig, og send inn på nytt:</p>
+<ul>
+{{#each warnings}}
+<li><a href="#granted-startOfCareDeadline">{{message}}</a></li>
 {{/each}}
 </ul>
 </div>
@@ -195,6 +208,9 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 {{#each fields}}
 {{> field field=this}}
 {{/each}}
+{{#if confirmDeadline}}
+<div class="field confirm"><input type="checkbox" id="granted-confirmStartOfCareDeadline" name="{{confirmDeadline.name}}" value="{{confirmDeadline.value}}"> <label for="granted-confirmStartOfCareDeadline">{{confirmDeadline.label}}</label></div>
+{{/if}}
 <button type="submit">{{button}}</button>
 </form>
 </section>
@@ -277,6 +293,11 @@ export interface TaskPageInput {
   openRequestSince?: IsoDate;
   /** Issues from a rejected submission, shown in a summary and at their fields. */
   errors?: Issue[];
+  /**
+   * Warnings about the posted granted form's deadline: shown like errors, with a box confirming the
+   * date (`confirmStartOfCareDeadline`, its value the date), so the next post records it.
+   */
+  warnings?: Issue[];
   /** What was submitted (its `outcome` names the form), so a rejected form comes back filled in. */
   values?: Record<string, string>;
 }
@@ -529,7 +550,7 @@ export function renderTaskPage(input: TaskPageInput): string {
     }
     const def = FORMS[outcome];
     // Only the form that was posted gets the errors and the values back.
-    const ownErrors = outcome === posted ? errors : [];
+    const ownErrors = outcome === posted ? [...errors, ...(input.warnings ?? [])] : [];
     const ownValues = outcome === posted ? values : {};
     const fields = def.fields
       .filter((field) => !(input.signedInAs && field.name === "assessedBy"))
@@ -546,6 +567,7 @@ export function renderTaskPage(input: TaskPageInput): string {
         }
       }
     }
+    const warnedDeadline = values.startOfCareDeadline ?? "";
     return {
       id: outcome,
       outcome,
@@ -554,11 +576,20 @@ export function renderTaskPage(input: TaskPageInput): string {
       button: def.button,
       careForm: def.careForm ? careFormView(ownErrors, ownValues) : null,
       fields,
+      confirmDeadline:
+        outcome === "granted" && posted === "granted" && (input.warnings ?? []).length > 0
+          ? {
+              name: CONFIRM_DEADLINE_FIELD,
+              value: warnedDeadline,
+              label: `Ja, fristen for igangsetting skal være ${/^\d{4}-\d{2}-\d{2}$/.test(warnedDeadline) ? formatNorwegianDate(warnedDeadline) : warnedDeadline}`,
+            }
+          : null,
     };
   });
 
   return taskPageTemplate({
     errors: errors.map((issue) => ({ message: issue.message, href: anchorFor(posted, issue.path) })),
+    warnings: posted === "granted" ? (input.warnings ?? []) : [],
     banner: bannerOf(referral),
     dueDate: formatNorwegianDate(referral.assessmentDueDate),
     daysLeft: daysLeftText(referral.workingDaysLeft),

@@ -487,7 +487,8 @@ async function run(
       ? {
           outcome: "granted",
           careForm: "team",
-          startOfCareDeadline: addDays(today, 90),
+          // A working day, as an assessor sets it (the form asks about a weekend or a holiday).
+          startOfCareDeadline: nextWorkingDay(addDays(today, 90)),
           plannedStart: addDays(today, 60),
           assessedBy: "1234567",
         }
@@ -836,4 +837,11 @@ export function describeSimulation(result: SimulationResult): string[] {
     `Run:                 ${(result.realMs / 1000).toFixed(0)} s real time, ${result.decisionsPosted} decisions posted (${result.decisionsFromEmail} from a task email: on no agenda), ${result.sesMessages} emails`,
   );
   return lines;
+}
+
+/** `date`, or the first working day after it (Monday to Friday, no public holiday). */
+function nextWorkingDay(date: IsoDate): IsoDate {
+  let day = date;
+  while (!isWorkingDay(day)) day = addDays(day, 1);
+  return day;
 }

@@ -11,7 +11,14 @@ import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { assessor, daysFromNow, patientEmail, patientNationalId, submitAndAwaitTask } from "../support/e2e";
+import {
+  assessor,
+  daysFromNow,
+  patientEmail,
+  patientNationalId,
+  submitAndAwaitTask,
+  workingDayFromNow,
+} from "../support/e2e";
 import { eventually, letterLinkIn, mailbox, sampleReferral } from "../support/http";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -105,7 +112,7 @@ describe("a clinician decides in the browser", () => {
       "granted",
       async (page) => {
         await page.getByLabel("Tverrfaglig utredning i team").check();
-        await page.locator("#granted-startOfCareDeadline").fill(daysFromNow(8 * 7));
+        await page.locator("#granted-startOfCareDeadline").fill(workingDayFromNow(8 * 7));
         await page.locator("#granted-plannedStart").fill(daysFromNow(4 * 7));
       },
       "Registrer rett til helsehjelp",

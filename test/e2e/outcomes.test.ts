@@ -22,6 +22,7 @@ import {
   referrerHpr,
   signInAsAssessor,
   submitAndAwaitTask,
+  workingDayFromNow,
 } from "../support/e2e";
 import { eventually, fetchAs, type SignedIn, sampleReferral, signIn } from "../support/http";
 
@@ -164,7 +165,7 @@ describe("every outcome on the local stack", () => {
     expect(await emailsOf(stack, referralId)).toHaveLength(1);
 
     // Act: the answer came; the team grants through the same link.
-    const careDeadline = daysFromNow(28);
+    const careDeadline = workingDayFromNow(28);
     const decided = await postForm(
       taskLink,
       {

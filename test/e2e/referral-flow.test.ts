@@ -28,6 +28,7 @@ import {
   submitAndAwaitTask,
   withOwnGp,
   withPatient,
+  workingDayFromNow,
 } from "../support/e2e";
 import {
   csrfTokenIn,
@@ -109,7 +110,7 @@ describe("a referral travels from the portal to the letters on the local stack",
       expect(everything).toContain(taskLink);
     }
 
-    const careDeadline = daysFromNow(60);
+    const careDeadline = workingDayFromNow(60);
 
     // Act: the clinician opens the page twice (opening changes nothing) and grants.
     // The form carries the task's anti-forgery token, as a browser would post it back.

@@ -17,6 +17,7 @@ import {
   referralFile,
   signInAsAssessor,
   submitAndAwaitTask,
+  workingDayFromNow,
 } from "../support/e2e";
 import { csrfTokenIn, fetchAs, sampleReferral, signIn } from "../support/http";
 
@@ -43,7 +44,7 @@ describe("the staff referral page", () => {
       {
         outcome: "granted",
         careForm: "team",
-        startOfCareDeadline: daysFromNow(60),
+        startOfCareDeadline: workingDayFromNow(60),
         plannedStart: daysFromNow(20),
       },
       staff,

@@ -9,7 +9,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
-import { osloDate } from "../../functions/domain/calendar";
+import { isWorkingDay, osloDate } from "../../functions/domain/calendar";
 import { addDays } from "../../functions/domain/decision-labels";
 import { referralView } from "../../functions/domain/referral-view";
 import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
@@ -80,6 +80,16 @@ export function withOwnGp(referral: Record<string, unknown>): Record<string, unk
  * handlers count it: from 22:00 or 23:00 UTC the UTC date is still yesterday there.
  */
 export const daysFromNow = (days: number) => addDays(osloDate(new Date()), days);
+
+/**
+ * The first working day from `days` days from now: a start-of-care deadline as an assessor sets it
+ * (a deadline on a weekend or holiday is asked about on the form before it is recorded).
+ */
+export const workingDayFromNow = (days: number) => {
+  let day = daysFromNow(days);
+  while (!isWorkingDay(day)) day = addDays(day, 1);
+  return day;
+};
 
 /** The emails of the local mailbox whose subject ends with `subject`. */
 export const ofSubject = (emails: MailboxEmail[], subject: string) =>

@@ -184,6 +184,22 @@ describe("POST /referrals handler", () => {
     expect(JSON.parse(response.body)).toEqual({ referralId: "r-win" });
   });
 
+  it("rejects a malformed patient phone number with a 400 naming patient.phone, without any write", async () => {
+    const referral = sampleReferral();
+    referral.patient = { ...(referral.patient as object), phone: "ring 9123" };
+
+    const response = await handler(post(referral));
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({
+      error: "validation_failed",
+      issues: [expect.objectContaining({ path: "patient.phone" })],
+    });
+    expect(response.body).not.toContain("ring 9123");
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
   it("rejects a national ID that fails the check digit, naming the field, without any write", async () => {
     const referral = sampleReferral();
     referral.patient = { ...(referral.patient as object), nationalId: "15038512283" };

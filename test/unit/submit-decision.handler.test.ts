@@ -219,6 +219,74 @@ describe("POST /tasks/{taskId}/decision", () => {
     expect(workflow.resumed).toEqual([]);
   });
 
+  it("asks on the form to confirm a deadline on a public holiday, records nothing and logs the page shown again; the confirmed form records it", async () => {
+    // Prepare: 17 May 2025 is a Saturday and Grunnlovsdagen.
+    const fields = { ...granted, startOfCareDeadline: "2025-05-17", csrfToken };
+
+    // Act
+    const asked = await handler(form(fields));
+
+    // Assess: a warning with the form filled in and a box confirming this date; nothing recorded.
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain("Bekreft fristen for igangsetting");
+    expect(asked.body).toContain(
+      "Fristen for igangsetting er grunnlovsdagen, en helligdag, ikke en virkedag.",
+    );
+    expect(asked.body).toContain('name="confirmStartOfCareDeadline" value="2025-05-17"');
+    expect(asked.body).toContain('value="2025-05-17"');
+    expect(asked.body).toContain(testReferral().submission.patient.name);
+    expect(workflow.resumed).toEqual([]);
+    expect(store.eventTypesOf("ref-1")).not.toContain("decision-submitted");
+    expect(signedIn.accessEvents).toEqual([
+      expect.objectContaining({ referralId: "ref-1", what: "task-page", outcome: "viewed" }),
+    ]);
+
+    const confirmed = await handler(form({ ...fields, confirmStartOfCareDeadline: "2025-05-17" }));
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.body).toContain("Vurderingen er registrert");
+    expect(workflow.resumed).toEqual([{ taskToken: "token-1", output: { taskId, outcome: "granted" } }]);
+  });
+
+  it("asks again when the date posted is not the one confirmed, and asks about the day after the decision", async () => {
+    const saturday = await handler(
+      form({
+        ...granted,
+        startOfCareDeadline: "2025-03-08",
+        plannedStart: "2025-03-05",
+        confirmStartOfCareDeadline: "2025-05-17",
+        csrfToken,
+      }),
+    );
+    const nextDay = await handler(
+      form({ ...granted, startOfCareDeadline: "2025-03-04", plannedStart: "2025-03-04", csrfToken }),
+    );
+
+    expect(saturday.statusCode).toBe(200);
+    expect(saturday.body).toContain("Fristen for igangsetting er en lørdag, ikke en virkedag.");
+    expect(nextDay.statusCode).toBe(200);
+    expect(nextDay.body).toContain("Fristen for igangsetting er dagen etter vurderingen.");
+    expect(workflow.resumed).toEqual([]);
+    expect(signedIn.accessEvents).toHaveLength(2);
+  });
+
+  it("records a JSON decision with a deadline on a Sunday and answers the warning beside it", async () => {
+    const response = await handler(
+      post(JSON.stringify({ ...granted, startOfCareDeadline: "2025-05-18" }), {
+        "Content-Type": "application/json",
+        "X-CSRF-Token": csrfToken,
+      }),
+    );
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({
+      referralId: "ref-1",
+      outcome: "granted",
+      status: "recorded",
+      warnings: [{ path: "startOfCareDeadline", message: expect.stringContaining("en søndag") }],
+    });
+    expect(workflow.resumed).toHaveLength(1);
+  });
+
   it("shows bad form input back with Norwegian messages and the values, never echoing the token", async () => {
     const response = await handler(
       form({
