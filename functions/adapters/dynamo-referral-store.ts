@@ -1519,6 +1519,29 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     );
   }
 
+  async markHelfoPatientInformed(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    at: string,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: helfoKey(notification),
+          UpdateExpression: "SET patientInformedAt = if_not_exists(patientInformedAt, :at)",
+          ConditionExpression: "attribute_exists(pk) AND #status = :reported",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":at": at, ":reported": "reported" },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new StaleStateError("no reported Helfo notification");
+      }
+      throw error;
+    }
+  }
+
   async listHelfoNotifications(): Promise<HelfoNotificationRecord[]> {
     const notifications: HelfoNotificationRecord[] = [];
     let startKey: Record<string, unknown> | undefined;

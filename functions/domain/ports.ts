@@ -287,6 +287,15 @@ export interface ReferralStore {
     event: AuditEvent,
     tally?: Tally,
   ): Promise<void>;
+  /**
+   * Records on a reported Helfo notification that the patient's letters are all out
+   * (`patientInformedAt`, kept from the first time: idempotent); throws StaleStateError when the
+   * notification is not there or not reported.
+   */
+  markHelfoPatientInformed(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    at: string,
+  ): Promise<void>;
 }
 
 /** The read side of the statistics aggregate: the counters of the months asked for (absent: none). */

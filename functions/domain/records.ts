@@ -203,6 +203,11 @@ export interface HelfoNotificationRecord {
   reportedBy?: string;
   /** When that was recorded (ISO instant). */
   reportedAt?: string;
+  /**
+   * When every "Varsel om fristbrudd" of the report was out (emailed, or on the postal queue). A
+   * reported notice without it has a letter still to send: marking it again sends what is missing.
+   */
+  patientInformedAt?: string;
 }
 
 export interface RecordedDecision {

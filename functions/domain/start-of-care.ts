@@ -780,6 +780,8 @@ export const helfoReportedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
 
 export type HelfoReportedResult =
   | { kind: "reported"; notification: HelfoNotificationRecord }
+  /** Reported before, but a letter of that report had not gone out (the mail service failed): sent now. */
+  | { kind: "letters-sent"; notification: HelfoNotificationRecord }
   | { kind: "already"; notification: HelfoNotificationRecord }
   | { kind: "invalid"; issues: Issue[] }
   | { kind: "unknown" };
@@ -789,9 +791,12 @@ export type HelfoReportedResult =
  * to Helfo: the notification becomes `reported` with the day (`reportedOn`, Oslo; not in the future,
  * not before the notice was filed) and who recorded it (the signed-in person), with a "helfo-reported"
  * event on the referral, once. Then, and only then, the patient's "Varsel om fristbrudd" goes out,
- * saying that Helfo has been notified (and, for a patient under 16, the parents' copy). A second mark
- * answers `already` with the first one's record, changes nothing, and sees any letter of the first
- * that did not go out (its send failed) sent now.
+ * saying that Helfo has been notified (and, for a patient under 16, the parents' copy); once they are
+ * all out, the notice records `patientInformedAt`. A letter the mail service refused makes this throw
+ * (the API answers 503) with the mark kept and `patientInformedAt` absent: the Helfo list shows the
+ * letter as not sent, and marking it again sends what is missing (each letter once, by its claim) and
+ * answers `letters-sent`. A mark of a notice whose letters are out answers `already`, changing and
+ * sending nothing.
  */
 export async function markHelfoReported(
   deps: LetterDeps,
@@ -802,8 +807,8 @@ export async function markHelfoReported(
   const notification = (await deps.store.listHelfoNotifications()).find((n) => n.referralId === referralId);
   if (!notification) return { kind: "unknown" };
   if (notification.status === "reported") {
-    await sendBreachLetters(deps, notification);
-    return { kind: "already", notification };
+    if (notification.patientInformedAt) return { kind: "already", notification };
+    return { kind: "letters-sent", notification: await informPatient(deps, notification) };
   }
   const parsed = helfoReportedSchema().safeParse(body ?? {});
   if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
@@ -845,8 +850,18 @@ export async function markHelfoReported(
     return current ? { kind: "already", notification: current } : { kind: "unknown" };
   }
   const marked: HelfoNotificationRecord = { ...notification, status: "reported", ...reported };
-  await sendBreachLetters(deps, marked);
-  return { kind: "reported", notification: marked };
+  return { kind: "reported", notification: await informPatient(deps, marked) };
+}
+
+/** Sends the report's letters (each once), then records that they are all out. */
+async function informPatient(
+  deps: LetterDeps,
+  notification: HelfoNotificationRecord,
+): Promise<HelfoNotificationRecord> {
+  await sendBreachLetters(deps, notification);
+  const patientInformedAt = deps.clock.now().toISOString();
+  await deps.store.markHelfoPatientInformed(notification, patientInformedAt);
+  return { ...notification, patientInformedAt };
 }
 
 /**

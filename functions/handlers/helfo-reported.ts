@@ -5,7 +5,8 @@
  * the parents' copy for a patient under 16), never before. JSON (token in `X-CSRF-Token`) or form
  * (`csrfToken`, and a same-host Origin): the session's anti-forgery token. GET /helfo-notifications
  * then shows it `reported`, in JSON and CSV. A letter that could not be sent (the mail service down)
- * answers 503 with the mark kept; marking it again (409) sends what is missing.
+ * answers 503 with the mark kept; the list shows the letter as not sent, and marking it again sends
+ * what is missing and answers 200 (409 only once every letter is out).
  */
 import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
@@ -27,6 +28,7 @@ const reportedOf = (n: HelfoNotificationRecord) => ({
   status: n.status,
   reportedOn: n.reportedOn,
   reportedBy: n.reportedBy,
+  ...(n.patientInformedAt ? { patientInformedAt: n.patientInformedAt } : {}),
 });
 
 const formExpired = () =>
@@ -106,6 +108,19 @@ export const handler = apiRoute(
               }),
             )
           : json(409, { error: "already_reported", ...reportedOf(result.notification) });
+      case "letters-sent":
+        logger.info("Helfo notification's letters sent", { referralId });
+        return fromForm
+          ? html(
+              200,
+              renderMessagePage({
+                title: "Varselet er sendt",
+                paragraphs: [
+                  `Fristbruddet var registrert meldt til Helfo ${result.notification.reportedOn ?? ""}, men varselet til pasienten var ikke sendt. Nå er det sendt.`,
+                ],
+              }),
+            )
+          : json(200, reportedOf(result.notification));
       default:
         logger.info("Helfo notification reported", { referralId });
         return fromForm

@@ -28,7 +28,12 @@ const PAGE = `{{#> page title="Fristbrudd til Helfo" wide=true}}
 <label for="reportedOn-{{referralId}}">Meldt dato</label>
 <input type="date" id="reportedOn-{{referralId}}" name="reportedOn">
 <button type="submit">Merk som meldt til Helfo</button>
-</form>{{/unless}}</td>
+</form>{{/unless}}{{#if letterPending}}
+<p class="warning">Varselet til pasienten er ikke sendt.</p>
+<form method="post" action="helfo-notifications/{{referralId}}/reported">
+<input type="hidden" name="csrfToken" value="{{../csrfToken}}">
+<button type="submit">Send varselet til pasienten</button>
+</form>{{/if}}</td>
 </tr>
 {{/each}}
 </tbody>
@@ -56,6 +61,7 @@ export function renderHelfoListPage(
       phone: n.patient.phone ?? "",
       kind: n.expected ? "Forventet" : "Inntruffet",
       reported: n.status === "reported",
+      letterPending: n.status === "reported" && !n.patientInformedAt,
       deadline: n.startOfCareDeadline,
       referralId: n.referralId,
       name: n.patient.name,

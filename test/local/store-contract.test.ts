@@ -308,6 +308,97 @@ describe.each(stores)("%s", (_name, makeStore) => {
     });
   });
 
+  describe("expected breaches", () => {
+    const notice = (id: string) => ({
+      referralId: id,
+      breachedAt: "2025-05-02T10:00:00.000Z",
+      expected: true,
+      startOfCareDeadline: "2025-06-27",
+      decidedOn: "2025-03-14",
+      careForm: "team",
+      patient: { nationalId: "15038512282", name: "Kari Nordmann", phone: "+47 912 34 567" },
+      clinic: { name: "Smerteklinikken", department: "Smerte" },
+      status: "to-report" as const,
+    });
+    const expected = {
+      reason: "Behandleren er sykmeldt hele perioden",
+      by: "lead",
+      at: "2025-05-02T10:00:00.000Z",
+    };
+
+    it("records an expected breach once with its notice, its event and its count in one write; a second is refused writing nothing", async () => {
+      await awaiting();
+      await store.changeStatus(
+        referralId,
+        { from: ["awaiting-assessment"], to: "decided" },
+        event("decision-recorded", "2025-03-14T09:00:00.000Z"),
+      );
+      // A month no other test counts into: the DynamoDB table is shared by the whole suite.
+      const month = "2031-10";
+      const tally = { month, add: { "startOfCare.expected": 1 } };
+
+      const first = await store.recordExpectedBreach(
+        referralId,
+        expected,
+        notice(referralId),
+        event("start-of-care-breach-expected"),
+        tally,
+      );
+      const second = await store.recordExpectedBreach(
+        referralId,
+        { ...expected, by: "other" },
+        { ...notice(referralId), breachedAt: "2025-05-03T10:00:00.000Z" },
+        event("start-of-care-breach-expected"),
+        tally,
+      );
+
+      expect([first, second]).toEqual([true, false]);
+      expect((await store.getReferral(referralId))?.startOfCareExpectedBreach).toEqual(expected);
+      const listed = (await store.listHelfoNotifications()).filter((n) => n.referralId === referralId);
+      expect(listed).toEqual([notice(referralId)]);
+      const file = await store.getReferralFile(referralId);
+      expect(file?.events.filter((e) => e.type === "start-of-care-breach-expected")).toHaveLength(1);
+      expect((await store.monthCounters([month])).get(month)).toEqual({ "startOfCare.expected": 1 });
+    });
+
+    it("refuses an expected breach, writing nothing, on a referral not decided, with a start recorded or a breach on record", async () => {
+      const month = "2031-11";
+      const tally = { month, add: { "startOfCare.expected": 1 } };
+      const attempt = (id: string) =>
+        store.recordExpectedBreach(id, expected, notice(id), event("start-of-care-breach-expected"), tally);
+      const decided = async (id: string) => {
+        await received(id);
+        await store.changeStatus(id, { from: ["received"], to: "decided" }, event("decision-recorded"));
+      };
+
+      await received();
+      const undecided = await attempt(referralId);
+      const started = freshId("ref");
+      await decided(started);
+      await store.recordStartOfCare(started, { startedOn: "2025-04-01" }, event("start-of-care-recorded"));
+      const withStart = await attempt(started);
+      const breached = freshId("ref");
+      await decided(breached);
+      await store.recordStartOfCareBreach(
+        breached,
+        { basis: "confirmed", notification: { ...notice(breached), expected: undefined } },
+        event("start-of-care-breached"),
+      );
+      const afterBreach = await attempt(breached);
+
+      expect([undecided, withStart, afterBreach]).toEqual([false, false, false]);
+      for (const id of [referralId, started, breached]) {
+        expect((await store.getReferral(id))?.startOfCareExpectedBreach).toBeUndefined();
+        const file = await store.getReferralFile(id);
+        expect(file?.events.map((e) => e.type)).not.toContain("start-of-care-breach-expected");
+      }
+      const listed = await store.listHelfoNotifications();
+      expect(listed.filter((n) => n.referralId === referralId || n.referralId === started)).toEqual([]);
+      expect(listed.find((n) => n.referralId === breached)?.expected).toBeUndefined();
+      expect((await store.monthCounters([month])).has(month)).toBe(false);
+    });
+  });
+
   describe("Helfo notifications", () => {
     it("marks a notification reported once: a second mark, or one of a notification not there, is refused", async () => {
       await awaiting();
@@ -344,8 +435,47 @@ describe.each(stores)("%s", (_name, makeStore) => {
       ).rejects.toBeInstanceOf(StaleStateError);
       const stored = (await store.listHelfoNotifications()).find((n) => n.referralId === referralId);
       expect(stored).toMatchObject({ status: "reported", ...reported });
+      expect(stored?.patientInformedAt).toBeUndefined();
       const file = await store.getReferralFile(referralId);
       expect(file?.events.filter((e) => e.type === "helfo-reported")).toHaveLength(1);
+    });
+  });
+
+  describe("the patient informed of a reported breach", () => {
+    it("records once, on a reported notification only, that its letters are out", async () => {
+      await awaiting();
+      const notification = {
+        referralId,
+        breachedAt: "2025-06-27T22:00:00.000Z",
+        startOfCareDeadline: "2025-06-27",
+        decidedOn: "2025-03-14",
+        careForm: "team",
+        patient: { nationalId: "15038512282", name: "Kari Nordmann" },
+        clinic: { name: "Smerteklinikken", department: "Smerte" },
+        status: "to-report" as const,
+      };
+      await expect(
+        store.markHelfoPatientInformed(notification, "2025-06-30T08:00:00.000Z"),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      await store.recordStartOfCareBreach(
+        referralId,
+        { basis: "default", notification },
+        event("start-of-care-breached"),
+      );
+      await expect(
+        store.markHelfoPatientInformed(notification, "2025-06-30T08:00:00.000Z"),
+      ).rejects.toBeInstanceOf(StaleStateError);
+      await store.markHelfoReported(
+        notification,
+        { reportedOn: "2025-06-30", reportedBy: "clerk", reportedAt: "2025-06-30T08:00:00.000Z" },
+        event("helfo-reported"),
+      );
+
+      await store.markHelfoPatientInformed(notification, "2025-06-30T08:01:00.000Z");
+      await store.markHelfoPatientInformed(notification, "2025-06-30T09:00:00.000Z");
+
+      const stored = (await store.listHelfoNotifications()).find((n) => n.referralId === referralId);
+      expect(stored).toMatchObject({ status: "reported", patientInformedAt: "2025-06-30T08:01:00.000Z" });
     });
   });
 

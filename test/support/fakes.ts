@@ -555,6 +555,17 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     this.count(tally);
   }
 
+  async markHelfoPatientInformed(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    at: string,
+  ) {
+    const stored = this.helfo.get(notification.referralId);
+    if (!stored || stored.breachedAt !== notification.breachedAt || stored.status !== "reported") {
+      throw new StaleStateError("no reported Helfo notification");
+    }
+    this.helfo.set(notification.referralId, { ...stored, patientInformedAt: stored.patientInformedAt ?? at });
+  }
+
   async listHelfoNotifications() {
     return [...this.helfo.values()]
       .map(copy)

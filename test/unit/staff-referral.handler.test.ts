@@ -76,7 +76,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  for (const map of [store.referrals, store.events, store.tasks, store.letters]) map.clear();
+  for (const map of [store.referrals, store.events, store.tasks, store.letters, store.helfo]) map.clear();
   signedIn.accessEvents.length = 0;
   const now = new Date();
   const session = (roles: string[], email: string, name: string) => ({
@@ -314,6 +314,106 @@ describe("POST /referrals/{id}/start-of-care", () => {
     expect((await store.getReferral(REFERRAL_ID))?.careStartedOn).toBe("2025-03-19");
     expect(signedIn.accessEvents).toEqual([
       expect.objectContaining({ what: "referral-view", outcome: "viewed" }),
+    ]);
+  });
+
+  const REASON = "Behandleren er sykmeldt i hele perioden og ingen andre kan overta";
+  const signInLead = () =>
+    signedIn.sessions.set(LEAD, {
+      ...(signedIn.sessions.get(ASSESSOR) as object),
+      principal: {
+        kind: "staff",
+        subject: "l",
+        email: "lead@klinikk.example",
+        name: "Lead",
+        roles: ["assessor", "lead"],
+      },
+    });
+  const withDeadline = (startOfCareDeadline: string) =>
+    store.seed({
+      ...(store.referrals.get(REFERRAL_ID) as NonNullable<ReturnType<typeof store.referrals.get>>),
+      decision: {
+        taskId: "tsk_1",
+        decidedAt: "2025-03-10T10:00:00.000Z",
+        decision: {
+          outcome: "granted",
+          careForm: "team",
+          startOfCareDeadline,
+          assessedBy: "Ola Haugen",
+        } as never,
+      },
+    });
+
+  it("records an assessor's expected breach with a reason: the notice on the clerk's list marked expected, the reason on the referral and not in the trail", async () => {
+    const { body, headers } = json({ breach: "expected", reason: REASON }, { "X-CSRF-Token": TOKEN });
+
+    const answer = await postStart(body, { session: ASSESSOR, headers });
+
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body).startOfCare).toMatchObject({ expectedBreach: true, breached: false });
+    expect(await store.listHelfoNotifications()).toEqual([
+      expect.objectContaining({ referralId: REFERRAL_ID, expected: true, status: "to-report" }),
+    ]);
+    expect((await store.getReferral(REFERRAL_ID))?.startOfCareExpectedBreach).toMatchObject({
+      reason: REASON,
+      by: "ola.haugen@klinikk.example",
+    });
+    const event = store.eventsOf(REFERRAL_ID).find((e) => e.type === "start-of-care-breach-expected");
+    expect(event?.actor).toEqual({ kind: "staff", id: "ola.haugen@klinikk.example" });
+    expect(JSON.stringify(store.eventsOf(REFERRAL_ID))).not.toContain("sykmeldt");
+  });
+
+  it("refuses an expected breach whose reason says nothing with 400 naming reason, recording nothing", async () => {
+    for (const reason of ["kan ikke", "", undefined]) {
+      const { body, headers } = json({ breach: "expected", reason }, { "X-CSRF-Token": TOKEN });
+
+      const answer = await postStart(body, { session: ASSESSOR, headers });
+
+      expect(answer.statusCode, String(reason)).toBe(400);
+      expect(JSON.parse(answer.body)).toEqual({
+        error: "validation_failed",
+        issues: [expect.objectContaining({ path: "reason" })],
+      });
+    }
+    expect(await store.listHelfoNotifications()).toEqual([]);
+    expect(store.eventTypesOf(REFERRAL_ID)).not.toContain("start-of-care-breach-expected");
+  });
+
+  it("answers an assessor confirming a breach 403 (the lead confirms), recording nothing", async () => {
+    withDeadline("2025-03-14");
+    const { body, headers } = json({ breach: "confirmed" }, { "X-CSRF-Token": TOKEN });
+
+    const answer = await postStart(body, { session: ASSESSOR, headers });
+
+    expect(answer.statusCode).toBe(403);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: "forbidden" });
+    expect((await store.getReferral(REFERRAL_ID))?.startOfCareBreached).toBeUndefined();
+    expect(await store.listHelfoNotifications()).toEqual([]);
+  });
+
+  it("refuses an expected breach after the deadline (confirm it instead), and the lead's confirmation before it, naming breach", async () => {
+    signInLead();
+    const expected = json({ breach: "expected", reason: REASON }, { "X-CSRF-Token": TOKEN });
+    const confirmed = json({ breach: "confirmed" }, { "X-CSRF-Token": TOKEN });
+
+    const early = await postStart(confirmed.body, { session: LEAD, headers: confirmed.headers });
+    withDeadline("2025-03-14");
+    const late = await postStart(expected.body, { session: ASSESSOR, headers: expected.headers });
+    const byLead = await postStart(confirmed.body, { session: LEAD, headers: confirmed.headers });
+
+    expect(early.statusCode).toBe(400);
+    expect(JSON.parse(early.body).issues).toEqual([
+      { path: "breach", message: expect.stringContaining("Fristen er ikke passert") },
+    ]);
+    expect(late.statusCode).toBe(400);
+    expect(JSON.parse(late.body).issues).toEqual([
+      { path: "breach", message: expect.stringContaining("Fristen er passert") },
+    ]);
+    // After the deadline the lead's confirmation is the way: the breach, with its notice.
+    expect(byLead.statusCode).toBe(200);
+    expect(JSON.parse(byLead.body).startOfCare).toMatchObject({ breached: true, expectedBreach: false });
+    expect(await store.listHelfoNotifications()).toEqual([
+      expect.objectContaining({ referralId: REFERRAL_ID, status: "to-report" }),
     ]);
   });
 
