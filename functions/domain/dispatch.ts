@@ -332,17 +332,20 @@ export async function escalateWaitingPatientLetter(
   const file = await deps.store.getReferralFile(referralId);
   if (!file) throw new Error(`referral ${referralId} not found`);
   // The patient's copy, or the parents' copy of a patient under 16: both must reach them in time.
-  const waiting = file.letters.some(
-    (letter) =>
-      letter.letterKind === "decision" &&
-      (letter.recipientRole === "patient" || letter.recipientRole === "guardian") &&
-      letter.status === "awaiting-postal",
+  const waitingFor = file.letters.flatMap((letter) =>
+    letter.letterKind === "decision" &&
+    (letter.recipientRole === "patient" || letter.recipientRole === "guardian") &&
+    letter.status === "awaiting-postal"
+      ? [letter.recipientRole]
+      : [],
   );
+  const waiting = waitingFor.length > 0;
   if (!waiting || file.events.some((event) => event.type === "postal-letter-escalated")) return { waiting };
   const email = renderPostalLetterEscalationEmail({
     referralId,
     dueDate: file.referral.assessmentDueDate,
     clinicName: deps.config.clinic.name,
+    waiting: waitingFor,
   });
   // The clinic lead, as assessment's leadOf finds it (not imported: assessment depends on this module).
   const lead = deps.config.intakeTeam.find((member) => member.lead) ?? deps.config.intakeTeam[0];

@@ -187,6 +187,12 @@ export interface HelfoNotificationRecord {
   breachedAt: string;
   /** Filed before the deadline, as an expected breach (Helfo: notify as soon as it is probable). */
   expected?: boolean;
+  /**
+   * How the breach was established (expected, confirmed by the lead, or by default when nobody
+   * answered): what the clerk's list and its CSV show as the breach kind. Never the reason, which
+   * may be clinical and stays on the referral.
+   */
+  basis?: BreachBasis;
   /** The start-of-care deadline (juridisk frist) that was missed. */
   startOfCareDeadline: IsoDate;
   /** The date the right was granted. */

@@ -382,14 +382,16 @@ function helfoNoticeOf(
   referral: ReferralRecord,
   at: Date,
   config: ClinicConfig,
-  expected: boolean,
+  basis: BreachBasis,
 ): HelfoNotificationRecord {
+  const expected = basis === "expected";
   const granted = grantedOf(referral) as Granted;
   const patient = letterPatientOf(referral.submission);
   return {
     referralId: referral.referralId,
     breachedAt: at.toISOString(),
     ...(expected ? { expected: true } : {}),
+    basis,
     startOfCareDeadline: granted.startOfCareDeadline,
     decidedOn: osloDate(new Date(referral.decision?.decidedAt ?? at.toISOString())),
     careForm: granted.careForm,
@@ -419,7 +421,7 @@ async function recordBreach(
   const filed = referral.startOfCareExpectedBreach !== undefined;
   const first = await deps.store.recordStartOfCareBreach(
     referral.referralId,
-    { basis, ...(filed ? {} : { notification: helfoNoticeOf(referral, at, deps.config, false) }) },
+    { basis, ...(filed ? {} : { notification: helfoNoticeOf(referral, at, deps.config, basis) }) },
     {
       type: "start-of-care-breached",
       at: at.toISOString(),
@@ -595,7 +597,7 @@ export async function recordExpectedBreach(
   const recorded = await deps.store.recordExpectedBreach(
     referralId,
     { reason: parsed.data.reason, by: actor.id, at: now.toISOString() },
-    helfoNoticeOf(referral, now, deps.config, true),
+    helfoNoticeOf(referral, now, deps.config, "expected"),
     {
       type: "start-of-care-breach-expected",
       at: now.toISOString(),
@@ -941,6 +943,8 @@ const CSV_COLUMNS = [
   "status",
   "reportedOn",
   "reportedBy",
+  // Last, so a script reading the columns by position keeps them: expected, confirmed or default.
+  "breachKind",
 ] as const;
 
 function csvCell(value: string): string {
@@ -949,7 +953,18 @@ function csvCell(value: string): string {
   return `"${safe.replaceAll('"', '""')}"`;
 }
 
-/** The Helfo notifications as CSV (one row per breach), for the clinic to send on to Helfo. */
+/**
+ * How a notice's breach was established: `expected`, `confirmed` or `default` (a notice filed before
+ * the kind was kept and not expected: "").
+ */
+export function breachKindOf(notification: Pick<HelfoNotificationRecord, "basis" | "expected">): string {
+  return notification.basis ?? (notification.expected ? "expected" : "");
+}
+
+/**
+ * The Helfo notifications as CSV (one row per breach), for the clinic to send on to Helfo. The breach
+ * kind, never the reason given for an expected breach (it may be clinical).
+ */
 export function helfoNotificationsCsv(notifications: readonly HelfoNotificationRecord[]): string {
   const rows = notifications.map((n) =>
     [
@@ -965,6 +980,7 @@ export function helfoNotificationsCsv(notifications: readonly HelfoNotificationR
       n.status,
       n.reportedOn ?? "",
       n.reportedBy ?? "",
+      breachKindOf(n),
     ]
       .map(csvCell)
       .join(","),

@@ -4,7 +4,15 @@
  * national ID) and whether it has been reported. The JSON and CSV answers carry the same rows.
  */
 import type { HelfoNotificationRecord } from "../domain/records";
+import { breachKindOf } from "../domain/start-of-care";
 import { htmlTemplate } from "./engine";
+
+/** The breach kind as the clerk reads it: how the breach was established. */
+const KIND_LABELS: Record<string, string> = {
+  expected: "Forventet (meldt før fristen)",
+  confirmed: "Inntruffet, bekreftet av leder",
+  default: "Inntruffet, ikke besvart innen svarfristen",
+};
 
 const PAGE = `{{#> page title="Fristbrudd til Helfo" wide=true}}
 <h1>Fristbrudd til Helfo</h1>
@@ -59,7 +67,7 @@ export function renderHelfoListPage(
     csrfToken,
     rows: notifications.map((n) => ({
       phone: n.patient.phone ?? "",
-      kind: n.expected ? "Forventet" : "Inntruffet",
+      kind: KIND_LABELS[breachKindOf(n)] ?? "Inntruffet",
       reported: n.status === "reported",
       letterPending: n.status === "reported" && !n.patientInformedAt,
       deadline: n.startOfCareDeadline,

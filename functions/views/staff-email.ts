@@ -273,17 +273,35 @@ export function renderBreachByDefaultEmail(
 }
 
 /**
- * To the clerk and the clinic lead on the due date: a patient's copy of an answer still waits for
- * post, and the patient must be informed within the 10 working days. Neutral: reference and date.
+ * To the clerk and the clinic lead on the due date: the patient's copy of an answer, or the parents'
+ * copy of a patient under 16, or both, still wait for post, and the patient must be informed within
+ * the 10 working days. It says whose copy waits, so the clerk looks for the right letter. Neutral:
+ * reference and date.
  */
 export function renderPostalLetterEscalationEmail(input: {
   referralId: string;
   dueDate: IsoDate;
   clinicName: string;
+  /** Whose copies wait for post. */
+  waiting: readonly ("patient" | "guardian")[];
 }): StaffEmail {
-  return render(input, "Et svarbrev til pasient venter fortsatt på å bli sendt i posten", [
-    "Et svarbrev til pasient venter fortsatt på å bli sendt i posten.",
+  const patient = input.waiting.includes("patient");
+  const parents = input.waiting.includes("guardian");
+  const which =
+    patient && parents
+      ? "Svarbrevet til pasienten og kopien til foreldre eller andre med foreldreansvar venter"
+      : parents
+        ? "Kopien til foreldre eller andre med foreldreansvar venter"
+        : "Svarbrevet til pasienten venter";
+  const subject =
+    patient && parents
+      ? "Svarbrev til pasient og foreldre venter fortsatt på å bli sendt i posten"
+      : parents
+        ? "Et svarbrev til foreldre eller andre med foreldreansvar venter fortsatt på å bli sendt i posten"
+        : "Et svarbrev til pasient venter fortsatt på å bli sendt i posten";
+  return render(input, subject, [
+    `${which} fortsatt på å bli sendt i posten.`,
     `Brevet gjelder henvisning ${input.referralId}. Pasienten skal være informert innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak), og fristen er i dag eller passert.`,
-    "Send brevet i dag, og marker det som sendt i listen over brev som venter på post.",
+    `Send ${patient && parents ? "brevene" : "brevet"} i dag, og marker ${patient && parents ? "dem" : "det"} som sendt i listen over brev som venter på post.`,
   ]);
 }

@@ -3,8 +3,10 @@
  * clock runs until the patient's copy is emailed or posted. A copy waiting for post on the due date is
  * escalated to the clerk and the lead; a copy posted after the due date is a breach of the deadline.
  */
+
 import { beforeEach, describe, expect, it } from "vitest";
 import { dispatchDecisionLetters, escalateWaitingPatientLetter } from "../../functions/domain/dispatch";
+import { makeNationalId } from "../../functions/domain/national-id";
 import { letterIdOf, markLetterPosted } from "../../functions/domain/postal";
 import type { ReferralRecord } from "../../functions/domain/records";
 import {
@@ -82,6 +84,53 @@ describe("the patient's copy waiting for post", () => {
     expect(store.eventTypesOf("ref-1").filter((type) => type === "postal-letter-escalated")).toHaveLength(1);
   });
 
+  it("says whose copy waits: the parents' copy of a patient under 16 whose own copy was emailed", async () => {
+    // Prepare: a patient born 2015 (under 16), with email: only the parents' copy goes by post.
+    const child = decidedWithoutPatientEmail();
+    child.submission.patient.nationalId = nationalIdBornOn("2015-06-10");
+    child.submission.patient.email = "kari.nordmann@pasient.example";
+    store.seed(child);
+    await dispatchDecisionLetters(deps(), "ref-1");
+    mailer.sent.length = 0;
+    clock.set("2025-03-16T23:00:00.000Z");
+
+    // Act
+    expect(await escalateWaitingPatientLetter(deps(), "ref-1")).toEqual({ waiting: true });
+
+    // Assess: it names the parents' copy, not the patient's, and still nothing about the patient.
+    const email = mailer.sent[0];
+    expect(email?.subject).toContain("foreldre eller andre med foreldreansvar");
+    expect(email?.text).toContain("Kopien til foreldre eller andre med foreldreansvar venter fortsatt");
+    expect(email?.text).not.toContain("til pasienten venter");
+    expect(`${email?.subject}${email?.text}`).not.toMatch(/Kari|Nordmann|2015/);
+  });
+
+  it("names both copies when the patient's and the parents' wait", async () => {
+    const child = decidedWithoutPatientEmail();
+    child.submission.patient.nationalId = nationalIdBornOn("2015-06-10");
+    store.seed(child);
+    await dispatchDecisionLetters(deps(), "ref-1");
+    mailer.sent.length = 0;
+    clock.set("2025-03-16T23:00:00.000Z");
+
+    await escalateWaitingPatientLetter(deps(), "ref-1");
+
+    expect(mailer.sent[0]?.text).toContain(
+      "Svarbrevet til pasienten og kopien til foreldre eller andre med foreldreansvar venter fortsatt",
+    );
+  });
+
+  it("names the patient's copy when it is the one that waits", async () => {
+    store.seed(decidedWithoutPatientEmail());
+    await dispatchDecisionLetters(deps(), "ref-1");
+    mailer.sent.length = 0;
+    clock.set("2025-03-16T23:00:00.000Z");
+
+    await escalateWaitingPatientLetter(deps(), "ref-1");
+
+    expect(mailer.sent[0]?.text).toContain("Svarbrevet til pasienten venter fortsatt");
+  });
+
   it("is not escalated once posted", async () => {
     store.seed(decidedWithoutPatientEmail());
     await dispatchDecisionLetters(deps(), "ref-1");
@@ -117,3 +166,16 @@ describe("the 10 working days run until the patient is informed", () => {
     expect(late?.details).toEqual({ assessmentDueDate: "2025-03-17", informedOn: "2025-03-18" });
   });
 });
+
+/** A valid national ID for a birth date (the first individual number that fits the year). */
+function nationalIdBornOn(birthDate: string): string {
+  for (let individual = 0; individual < 1000; individual++) {
+    try {
+      const id = makeNationalId(birthDate, individual);
+      if (id) return id;
+    } catch {
+      // This individual number is not used for this birth year: try the next.
+    }
+  }
+  throw new Error("no national ID");
+}

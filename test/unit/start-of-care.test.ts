@@ -20,6 +20,7 @@ import {
   remindStartOfCare,
   START_OF_CARE_BREACH_METRIC,
 } from "../../functions/domain/start-of-care";
+import { renderHelfoListPage } from "../../functions/views/helfo-pages";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -217,6 +218,7 @@ describe("the check at the end of the deadline day", () => {
       {
         referralId: "ref-1",
         breachedAt: "2025-07-01T22:00:00.000Z",
+        basis: "default",
         startOfCareDeadline: "2025-06-27",
         decidedOn: "2025-03-14",
         careForm: "team",
@@ -418,6 +420,44 @@ describe("staff record the start", () => {
 });
 
 describe("the Helfo export", () => {
+  it("gives each notice its breach kind (expected, confirmed, default) on the list and in the CSV, never the reason", async () => {
+    // Prepare: three granted rights, one breach of each kind.
+    const reason = "Behandleren er sykmeldt i hele perioden og ingen andre kan overta";
+    const lead = { kind: "staff" as const, id: LEAD };
+    for (const id of ["ref-expected", "ref-confirmed", "ref-default"])
+      store.seed(decidedReferral({ referralId: id }));
+    clock.set("2025-05-02T10:00:00.000Z");
+    await recordExpectedBreach(deps(), "ref-expected", { breach: "expected", reason }, lead);
+    clock.set("2025-06-27T22:00:00.000Z");
+    for (const id of ["ref-expected", "ref-confirmed", "ref-default"]) await checkStartOfCare(deps(), id);
+    await confirmStartOfCareBreach(deps(), "ref-confirmed", { breach: "confirmed" }, lead, true);
+    clock.set("2025-07-03T22:00:00.000Z");
+    await confirmBreachByDefault(deps(), "ref-default");
+
+    // Act
+    const notifications = await store.listHelfoNotifications();
+    const csv = helfoNotificationsCsv(notifications);
+    const page = renderHelfoListPage(notifications, "token");
+
+    // Assess
+    const [head, ...rows] = csv.trim().split("\r\n");
+    // The kind is the last column (the clinic cell holds a comma, so count from the end).
+    expect((head ?? "").split(",").at(-1)).toBe("breachKind");
+    const kinds = Object.fromEntries(
+      rows.map((row) => [row.split(",")[0]?.replaceAll('"', ""), row.split(",").at(-1)?.replaceAll('"', "")]),
+    );
+    expect(kinds).toEqual({
+      "ref-expected": "expected",
+      "ref-confirmed": "confirmed",
+      "ref-default": "default",
+    });
+    expect(notifications.map((n) => n.basis).sort()).toEqual(["confirmed", "default", "expected"]);
+    expect(page).toContain("Forventet (meldt før fristen)");
+    expect(page).toContain("Inntruffet, bekreftet av leder");
+    expect(page).toContain("Inntruffet, ikke besvart innen svarfristen");
+    for (const text of [csv, page, JSON.stringify(notifications)]) expect(text).not.toContain("sykmeldt");
+  });
+
   it("writes one CSV row per breach, every cell quoted, formulas neutralised", () => {
     const csv = helfoNotificationsCsv([
       {
@@ -433,7 +473,7 @@ describe("the Helfo export", () => {
     ]);
     const [head, row, end] = csv.split("\r\n");
     expect(head).toBe(
-      "referralId,breachedAt,startOfCareDeadline,decidedOn,careForm,nationalId,name,birthDate,clinic,status,reportedOn,reportedBy",
+      "referralId,breachedAt,startOfCareDeadline,decidedOn,careForm,nationalId,name,birthDate,clinic,status,reportedOn,reportedBy,breachKind",
     );
     expect(row).toContain('"15038512282","\'=HYPERLINK(""x"") ""Kari""","1985-03-15"');
     expect(end).toBe("");
@@ -487,7 +527,7 @@ describe("a Helfo notification marked reported", () => {
       },
     ]);
     const row = helfoNotificationsCsv(await store.listHelfoNotifications()).split("\r\n")[1];
-    expect(row).toMatch(/,"reported","2025-06-30","ingrid\.lie@smerteklinikk\.example"$/);
+    expect(row).toMatch(/,"reported","2025-06-30","ingrid\.lie@smerteklinikk\.example","confirmed"$/);
   });
 
   it("sends the patient's Varsel om fristbrudd only then, saying Helfo was notified that day", async () => {
