@@ -126,11 +126,18 @@ const UNTRUSTED =
   ParseOption.XML_PARSE_NOERROR |
   ParseOption.XML_PARSE_NOWARNING;
 
-/** Reads `text` (the body as received, already decoded to text): see {@link ReadXml}. */
+/**
+ * Reads `text` (the body as received, already decoded to text): see {@link ReadXml}. The text is
+ * parsed as the Unicode it already is, whatever encoding its declaration names (a message declared
+ * ISO-8859-1 arrives decoded like any other).
+ */
 export function readXml(text: string): ReadXml {
   let doc: XmlDocument;
   try {
-    doc = XmlDocument.fromString(text, { option: UNTRUSTED });
+    doc = XmlDocument.fromString(text, {
+      option: UNTRUSTED | ParseOption.XML_PARSE_IGNORE_ENC,
+      encoding: "utf-8",
+    });
   } catch {
     return { kind: "not-xml" };
   }
