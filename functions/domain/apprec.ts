@@ -13,6 +13,7 @@ export const APPREC_ERRORS = {
   T01: "Ikke XML / ikke 'well formed' / uleselig",
   T02: "XML validerer ikke",
   T10: "Støtter ikke meldingsformatet",
+  T99: "Annen feil på format",
   E10: "Ugyldig meldingsidentifikator",
   E21: "Mottaker finnes ikke",
   E30: "Pasientens fødselsnummer mangler",

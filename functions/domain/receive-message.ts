@@ -62,6 +62,11 @@ export async function receiveMessage(
 ): Promise<MessageReceipt> {
   const read = deps.readXml(request.text);
   if (read.kind === "not-xml") return reject(deps, request, UNREADABLE_HEADER, [{ code: "T01" }]);
+  if (read.kind === "too-complex") {
+    return reject(deps, request, UNREADABLE_HEADER, [
+      { code: "T99", detail: `Meldingen har mer enn ${read.limit} elementer; en henvisning har langt færre` },
+    ]);
+  }
 
   const reading = readingOf(read, deps.clinic);
   if ("errors" in reading) return reject(deps, request, reading.header, reading.errors);

@@ -11,6 +11,11 @@ export type ReadXml =
   /** Not XML, not well-formed, or not readable as text (AppRec T01). */
   | { kind: "not-xml" }
   /**
+   * More markup than any referral has (a referral has hundreds of elements; its attachments are
+   * base64 text): not parsed, so a hostile document cannot keep the function busy past its timeout.
+   */
+  | { kind: "too-complex"; limit: number }
+  /**
    * A well-formed document: its tree, the schema it was validated against (none for a root Frist
    * does not take) and what the validation found, as line and element, never a value.
    */

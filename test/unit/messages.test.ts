@@ -250,6 +250,27 @@ describe("receiving a message", () => {
     expect(store.referrals.size).toBe(0);
   });
 
+  it("rejects a document with more markup than any referral (T99) without parsing it, well within the function's timeout", async () => {
+    const text = `<MsgHead xmlns="http://www.kith.no/xmlstds/msghead/2006-05-24">${"<x/>".repeat(1_000_000)}</MsgHead>`;
+    const { deps } = setUp({ organisationHerId: "59", serviceHerId: "90998" });
+    const started = Date.now();
+    const receipt = await receiveMessage(deps, { text, portal: PORTAL });
+    expect(receipt.codes).toEqual(["T99"]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("rejects entity expansion (a billion laughs) as not readable (T01), expanding nothing", async () => {
+    const entities = Array.from(
+      { length: 8 },
+      (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`,
+    ).join("");
+    const text = `<?xml version="1.0"?><!DOCTYPE m [<!ENTITY l0 "lol">${entities}]><MsgHead xmlns="http://www.kith.no/xmlstds/msghead/2006-05-24"><MsgInfo>&l8;</MsgInfo></MsgHead>`;
+    const { deps } = setUp({ organisationHerId: "59", serviceHerId: "90998" });
+    const receipt = await receiveMessage(deps, { text, portal: PORTAL });
+    expect(receipt.codes).toEqual(["T01"]);
+    expect(renderAppRec(receipt.appRec)).not.toContain("lollol");
+  });
+
   it("rejects an XML document of another kind with T10", async () => {
     const text = readFileSync(path.join(SAMPLES, "AppRec/apprec-eksempel.xml"), "utf8");
     const { deps } = setUp({ organisationHerId: "59", serviceHerId: "90998" });
