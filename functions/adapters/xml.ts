@@ -29,6 +29,7 @@ export const NAMESPACES = {
   henvisning11: "http://www.kith.no/xmlstds/henvisning/2012-02-15",
   henvisning10: "http://www.kith.no/xmlstds/henvisning/2005-07-08",
   appRec11: "http://www.kith.no/xmlstds/apprec/2012-02-15",
+  dialog11: "http://www.kith.no/xmlstds/dialog/2013-01-23",
   base64Container: "http://www.kith.no/xmlstds/base64container",
 } as const;
 
@@ -36,9 +37,13 @@ const SCHEMA_BASE = "/frist-xsd/";
 /** The publishers' own addresses that the official schemas import from. */
 const PUBLISHED = ["http://www.kith.no/xmlstds/", "http://www.w3.org/TR/xmldsig-core/"];
 
-/** The inlined schema a name refers to, when it is one of ours (by file name, under our base or theirs). */
+/**
+ * The inlined schema a name refers to, when it is one of ours: by file name, under a local path (our
+ * base, or where a schema's relative import such as `../../felleskomponenter/kith.xsd` leads from it)
+ * or the publishers' addresses.
+ */
 function schemaFileOf(filename: string): Uint8Array | undefined {
-  if (!filename.startsWith(SCHEMA_BASE) && !PUBLISHED.some((base) => filename.startsWith(base))) {
+  if (!filename.startsWith("/") && !PUBLISHED.some((base) => filename.startsWith(base))) {
     return undefined;
   }
   const name = filename.slice(filename.lastIndexOf("/") + 1);
@@ -65,13 +70,15 @@ function registerSchemaProvider(): void {
 
 /**
  * The schema documents to build a validator from. MsgHead's `Content` is validated strictly, so the
- * envelope's schema brings the payloads it may carry: Henvisning 2.0 and attachments' base64 container.
+ * envelope's schema brings the payloads it may carry: Henvisning 2.0, Dialogmelding 1.1 (Status på
+ * henvisning, going out) and attachments' base64 container.
  */
 const SCHEMA_SOURCES: Record<MessageSchema, string> = {
   msghead: `<?xml version="1.0" encoding="UTF-8"?>
 <schema xmlns="http://www.w3.org/2001/XMLSchema">
   <import namespace="${NAMESPACES.msgHead}" schemaLocation="MsgHead-v1_2.xsd"/>
   <import namespace="${NAMESPACES.henvisning20}" schemaLocation="Henvisning-v2.0.xsd"/>
+  <import namespace="${NAMESPACES.dialog11}" schemaLocation="dialogmelding-v1.1.xsd"/>
   <import namespace="${NAMESPACES.base64Container}" schemaLocation="kith-base64.xsd"/>
 </schema>`,
   "henvisning-1.1": "Henvisning-v1.1.xsd",

@@ -77,6 +77,11 @@ export async function receiveMessage(
     idempotencyScope: MESSAGE_ID_SCOPE,
     portal: request.portal,
     body: reading.submission,
+    message: {
+      msgId: reading.header.msgId ?? msgId,
+      type: reading.header.type.V,
+      sender: reading.header.sender,
+    },
   });
   switch (result.outcome) {
     case "invalid":

@@ -8,7 +8,7 @@ import type { LegalClockConfig } from "./clinic";
 import { legalClockFor } from "./legal-clock";
 import type { Clock, IdempotencyRecord, ReferralStore, Workflow } from "./ports";
 import { IdempotencyKeyTaken } from "./ports";
-import type { Actor, AuditEvent, ReferralRecord } from "./records";
+import type { Actor, AuditEvent, MessageOrigin, ReferralRecord } from "./records";
 import {
   type ContentItem,
   canonicalJson,
@@ -56,6 +56,8 @@ export interface ReceiveRequest {
    * makes one referral.
    */
   idempotencyScope?: string;
+  /** The Henvisning message the referral came as (receive-message.ts), kept for the answer to it. */
+  message?: MessageOrigin;
 }
 
 /** The idempotency key space of MsgIds (receive-message.ts); no portal id (an IAM ARN) can equal it. */
@@ -130,6 +132,7 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     submission,
     submittedBy: actor,
     portal: request.portal,
+    ...(request.message ? { message: request.message } : {}),
   };
   const scope = request.idempotencyScope ?? request.portal;
   const idempotency: IdempotencyRecord = {

@@ -129,7 +129,16 @@ describe("receiving a message", () => {
     // Assess
     const [fromJson] = [...viaJson.store.referrals.values()];
     expect(json.outcome).toBe("accepted");
-    expect(fromMessage).toEqual({ ...fromJson, referralId: fromMessage?.referralId });
+    // The same record, and the message it came as, for the answer to it.
+    expect(fromMessage).toEqual({
+      ...fromJson,
+      referralId: fromMessage?.referralId,
+      message: {
+        msgId: "76665c90-3198-11e8-b566-0800200c9a66",
+        type: "HENVISNING_NYTILSTAND",
+        sender: expect.objectContaining({ herId: "91096" }),
+      },
+    });
     expect(fromMessage?.assessmentDueDate).toBe("2026-03-16");
     expect(viaMessage.workflow.started).toEqual([fromMessage?.referralId]);
   });
