@@ -33,12 +33,11 @@ export const handler = jsonRoute(
   async (request) => {
     const portal = callingPortal(request.event);
     const receipt = await receiveMessage(deps, { text: request.text(), portal });
-    // Ids and codes only: the receipt's texts name rules, but the message itself is health data.
-    logger.info("message received", {
-      outcome: receipt.outcome,
+    // The outcome and the error codes (a closed list) in the message, ids as fields: nothing of the
+    // message itself, which is health data.
+    logger.info(`message ${receipt.outcome}${receipt.codes ? ` (${receipt.codes.join(",")})` : ""}`, {
       appRecId: receipt.appRec.id,
       ...(receipt.referralId ? { referralId: receipt.referralId } : {}),
-      ...(receipt.codes ? { codes: receipt.codes.join(",") } : {}),
     });
     return xml(200, renderAppRec(receipt.appRec));
   },
