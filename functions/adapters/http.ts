@@ -56,6 +56,15 @@ export function json(
   };
 }
 
+/** An XML answer (a message's receipt), never cached: it may name the message it answers. */
+export function xml(statusCode: number, body: string): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { "content-type": "application/xml; charset=utf-8", "cache-control": "no-store" },
+    body,
+  };
+}
+
 export function html(statusCode: number, body: string): APIGatewayProxyResult {
   return {
     statusCode,
@@ -104,6 +113,8 @@ export interface ApiRequest {
    * contract's 400 `invalid_json`, so a handler can check headers first and read the body after.
    */
   body(): unknown;
+  /** The body as text, unparsed (an XML message's route reads it this way). */
+  text(): string;
   /** The signed-in session (routes with `access` only; always set there). */
   session?: ActiveSession;
 }
@@ -129,7 +140,12 @@ export interface RouteOptions {
   /** The route answers with HTML pages: an unforeseen failure is a page too. */
   page?: boolean;
   /** The request media types the route takes a body in; others answer 415. None: no body is read. */
-  accepts?: readonly ("application/json" | "application/x-www-form-urlencoded")[];
+  accepts?: readonly (
+    | "application/json"
+    | "application/x-www-form-urlencoded"
+    | "application/xml"
+    | "text/xml"
+  )[];
   /** The largest body the route reads (413 above it); default 256 KB. */
   maxBodyBytes?: number;
   /**
@@ -260,6 +276,7 @@ function answerWith(
           parsed ??= { value: parseBody(text, request.fromForm) };
           return parsed.value;
         },
+        text: () => text,
       };
       const hasBody = event.httpMethod !== "GET" && event.httpMethod !== "HEAD";
       if (options.accepts && hasBody && !options.accepts.includes(type as never)) {

@@ -14,6 +14,12 @@ export const INTAKE_ROLES = ["physician", "psychologist", "physiotherapist", "nu
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD");
 
+/** A HER-id: the number Adresseregisteret (Norsk Helsenett) gives an organisation or communication party. */
+const herId = z
+  .string()
+  .trim()
+  .regex(/^\d{1,9}$/, "a HER-id (1 to 9 digits)");
+
 /**
  * The clinic's rules for the legal clock. The law does not define virkedag, so the working weekdays
  * are the clinic's to set (Mon–Fri by default; Mon–Sat as holiday law counts), with local closures on
@@ -96,9 +102,17 @@ const helfoPhoneSchema = z
 /** A PO box is where letters go, not where patients come: "Postboks 4950 Nydalen", "Pb. 12". */
 const PO_BOX = /\b(postboks|boks|pb\.?)\s*\d/i;
 
-export const clinicSchema = z.object({
+const clinicFields = z.object({
   name: text(200),
   department: text(200),
+  /**
+   * The clinic's HER-ids in Adresseregisteret: the organisation's, and its communication party's
+   * (the service referrals are addressed to). A Henvisning message (POST /messages) must name both
+   * as its receiver. Optional, in pairs: without them every message is rejected as not addressed
+   * to the clinic (AppRec E21).
+   */
+  organisationHerId: herId.optional(),
+  serviceHerId: herId.optional(),
   /** Where letters and complaints are sent (may be a PO box), as in the letterhead. */
   postalAddress: text(300),
   /** Where the patient comes ("hvor", pbrl § 2-2): a street address, never a PO box. */
@@ -130,6 +144,18 @@ export const clinicSchema = z.object({
       web: text(100).default("helsenorge.no"),
     })
     .prefault({}),
+});
+
+/** The clinic (cdk.json `frist:clinic`): its fields, and its HER-ids in a pair. */
+export const clinicSchema = clinicFields.superRefine((clinic, ctx) => {
+  // One HER-id without the other addresses no one: refused at synthesis, not found at the first message.
+  if (!clinic.organisationHerId !== !clinic.serviceHerId) {
+    ctx.addIssue({
+      code: "custom",
+      path: [clinic.organisationHerId ? "serviceHerId" : "organisationHerId"],
+      message: "give both HER-ids, the organisation's and the service's, or neither",
+    });
+  }
 });
 
 export const intakeTeamSchema = z

@@ -39,12 +39,12 @@ const actor: Actor = { kind: "system", id: "workflow:DispatchLetters" };
  * Then the GP is one person with one letter, the referrer's.
  */
 export function gpIsReferrer(submission: {
-  referrer: { hprNumber: string; email: string };
+  referrer: { hprNumber: string; email?: string | undefined };
   gp: { name?: string; hprNumber?: string | undefined; email?: string | undefined };
 }): boolean {
   const { referrer, gp } = submission;
   if (gp.hprNumber) return gp.hprNumber === referrer.hprNumber;
-  return gp.email !== undefined && gp.email.toLowerCase() === referrer.email.toLowerCase();
+  return gp.email !== undefined && gp.email.toLowerCase() === referrer.email?.toLowerCase();
 }
 
 /**

@@ -102,9 +102,10 @@ export async function requestInformation(
     letterKind: "information-request",
     requestId,
     recipientRole: "referrer",
-    channel: "email",
-    to: submission.referrer.email,
-    status: "sending",
+    // A referrer known by HER-id only (a Henvisning message) gets the letter by post.
+    channel: submission.referrer.email ? "email" : "postal",
+    ...(submission.referrer.email ? { to: submission.referrer.email } : {}),
+    status: submission.referrer.email ? "sending" : "awaiting-postal",
     subject: rendered.subject,
     html: rendered.html,
     text: rendered.text,

@@ -239,6 +239,38 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
           },
         },
       },
+      "/messages": {
+        post: {
+          operationId: "receiveMessage",
+          summary: "Deliver a referral as a record system sends it, and get its application receipt (AppRec)",
+          description:
+            "A Henvisning 2.0 message in its MsgHead 1.2 envelope (HENVISNING_NYTILSTAND, HENVISNING_VIDERE), or a " +
+            "Henvisning 1.1 or 1.0 message, addressed to the clinic's HER-ids. It is validated against the official " +
+            "schemas and received as POST /referrals receives a referral (the same checks, deadline and task). The " +
+            "answer is always 200 with one AppRec 1.1: status 1 (OK), or 2 (rejected) with the standard's error " +
+            "codes (code system 8221: T01 not XML, T02 does not validate, T10 a message Frist does not take, E10 the " +
+            "MsgId, E21 not addressed to the clinic, E30-E36 the patient's data, X99 other: a change, a " +
+            "cancellation or an attachment, which Frist does not take yet). The MsgId is the idempotency key: the " +
+            "same message delivered again gets the same receipt and creates nothing.",
+          security: [{ sigv4: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              "application/xml": { schema: { type: "string", description: "The message's XML." } },
+              "text/xml": { schema: { type: "string", description: "The message's XML." } },
+            },
+          },
+          responses: {
+            200: {
+              description:
+                "The AppRec 1.1 of the message (namespace http://www.kith.no/xmlstds/apprec/2012-02-15).",
+              content: { "application/xml": { schema: { type: "string" } } },
+            },
+            413: ERRORS[413],
+            415: ERRORS[415],
+          },
+        },
+      },
       "/referrals/{referralId}/start-of-care": {
         post: {
           operationId: "recordStartOfCare",

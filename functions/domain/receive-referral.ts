@@ -8,7 +8,7 @@ import type { LegalClockConfig } from "./clinic";
 import { legalClockFor } from "./legal-clock";
 import type { Clock, IdempotencyRecord, ReferralStore, Workflow } from "./ports";
 import { IdempotencyKeyTaken } from "./ports";
-import type { Actor, AuditEvent, ReferralRecord } from "./records";
+import type { Actor, AuditEvent, MessageOrigin, ReferralRecord } from "./records";
 import {
   type ContentItem,
   canonicalJson,
@@ -50,7 +50,18 @@ export interface ReceiveRequest {
    */
   portal: string;
   body: unknown;
+  /**
+   * The key space of `idempotencyKey`: the portal's own by default; MESSAGE_ID_SCOPE for a message's
+   * MsgId, which is unique across senders and transports, so a message delivered twice, by any route,
+   * makes one referral.
+   */
+  idempotencyScope?: string;
+  /** The Henvisning message the referral came as (receive-message.ts), kept for the answer to it. */
+  message?: MessageOrigin;
 }
+
+/** The idempotency key space of MsgIds (receive-message.ts); no portal id (an IAM ARN) can equal it. */
+export const MESSAGE_ID_SCOPE = "message";
 
 /** The date the legal clock counts from: the ansiennitetsdato of a forward, else the day of receipt. */
 export function clockStartDate(submission: ReferralSubmission, receivedAt: Date): IsoDate {
@@ -121,9 +132,11 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     submission,
     submittedBy: actor,
     portal: request.portal,
+    ...(request.message ? { message: request.message } : {}),
   };
+  const scope = request.idempotencyScope ?? request.portal;
   const idempotency: IdempotencyRecord = {
-    scope: request.portal,
+    scope,
     key: request.idempotencyKey,
     bodyHash: hash,
     referralId,
@@ -147,7 +160,7 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     if (!(error instanceof IdempotencyKeyTaken)) throw error;
     // The key was used before (a retry), or by a concurrent request that won the race: answer as
     // that request did, or 409 for another body.
-    const winner = await deps.store.getIdempotencyRecord(request.portal, request.idempotencyKey);
+    const winner = await deps.store.getIdempotencyRecord(scope, request.idempotencyKey);
     if (!winner) throw error;
     return replay(deps, winner, hash);
   }

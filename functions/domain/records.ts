@@ -2,6 +2,7 @@
  * What Frist keeps about a referral, as the domain sees it. The DynamoDB adapter maps these records to
  * items; nothing here knows about keys or indexes.
  */
+import type { AppRecParty } from "./apprec";
 import type { IsoDate } from "./calendar";
 import type { Decision } from "./decision";
 import type { ContentItem, ReferralStatus, ReferralSubmission } from "./referral";
@@ -110,6 +111,19 @@ export interface MeetingRecord {
 }
 
 /** The referral as stored: the submission as received plus what Frist derived and decided. */
+/**
+ * The Henvisning message a referral came as (POST /messages): what an answer to it (Status på
+ * henvisning) must refer to and be addressed to.
+ */
+export interface MessageOrigin {
+  /** The message's MsgId, as sent: the answer's ConversationRef. */
+  msgId: string;
+  /** Its message type (HENVISNING_NYTILSTAND, …). */
+  type: string;
+  /** Who sent it, by HER-ids: the answer's receiver. */
+  sender: AppRecParty;
+}
+
 export interface ReferralRecord {
   referralId: string;
   status: ReferralStatus;
@@ -133,6 +147,8 @@ export interface ReferralRecord {
    * Absent on referrals stored before portals were told apart: those no portal may read.
    */
   portal?: string;
+  /** The message it came as, when it came as a Henvisning message. */
+  message?: MessageOrigin;
   assignment?: Assignment;
   decision?: RecordedDecision;
   failure?: { error: string; at: string };

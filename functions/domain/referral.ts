@@ -195,17 +195,37 @@ const patientSchema = z
   })
   .transform(compact);
 
-const referrerSchema = z.object({
-  /** Optional (added later; portals that do not send it are counted as "unspecified" in statistics). */
-  type: z
-    .enum(REFERRER_TYPES, { error: 'must be "primary-care" or "specialist"' })
-    .optional()
-    .describe("primary-care or specialist; used for statistics only."),
-  hprNumber,
-  name: requiredText(LIMITS.name),
-  organisation: requiredText(LIMITS.name),
-  email: z.email("must be an email address").max(254),
-});
+const referrerSchema = z
+  .object({
+    /** Optional (added later; portals that do not send it are counted as "unspecified" in statistics). */
+    type: z
+      .enum(REFERRER_TYPES, { error: 'must be "primary-care" or "specialist"' })
+      .optional()
+      .describe("primary-care or specialist; used for statistics only."),
+    hprNumber,
+    name: requiredText(LIMITS.name),
+    organisation: requiredText(LIMITS.name),
+    /**
+     * Where the referrer's notices go. Optional only beside a `herId`: a referral that came as a
+     * Henvisning message (POST /messages) names the referrer's HER-id, not an email address, and the
+     * referrer's letters then wait in the postal queue.
+     */
+    email: z.email("must be an email address").max(254).optional(),
+    herId: z
+      .string()
+      .trim()
+      .regex(/^\d{1,9}$/, "must be a HER-id (1 to 9 digits)")
+      .optional()
+      .describe(
+        "Optional: the HER-id (Adresseregisteret) of the referrer's communication party, when the referral came as a Henvisning message; then `email` may be left out.",
+      ),
+  })
+  .superRefine((referrer, ctx) => {
+    if (!referrer.email && !referrer.herId)
+      ctx.addIssue({ code: "custom", path: ["email"], message: "is required" });
+  })
+  // The rule above, as the OpenAPI document states it.
+  .meta({ anyOf: [{ required: ["email"] }, { required: ["herId"] }] });
 
 const gpSchema = z
   .object({

@@ -55,9 +55,10 @@ export async function acknowledgeSecondary(
     referralId,
     letterKind: "acknowledgement",
     recipientRole: "referrer",
-    channel: "email",
-    to: submission.referrer.email,
-    status: "sending",
+    // A referrer known by HER-id only (a Henvisning message) gets the letter by post.
+    channel: submission.referrer.email ? "email" : "postal",
+    ...(submission.referrer.email ? { to: submission.referrer.email } : {}),
+    status: submission.referrer.email ? "sending" : "awaiting-postal",
     subject: rendered.subject,
     html: rendered.html,
     text: rendered.text,

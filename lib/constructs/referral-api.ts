@@ -41,6 +41,7 @@ export interface ReferralApiProps {
 /** The Lambda functions behind the API's routes. */
 export interface ApiFunctions {
   readonly receiveReferral: FristFunction;
+  readonly receiveMessage: FristFunction;
   readonly getReferral: FristFunction;
   readonly listReferrals: FristFunction;
   readonly taskPage: FristFunction;
@@ -169,7 +170,7 @@ export class ReferralApi extends Construct {
     });
     this.portalPolicy = new ManagedPolicy(this, "PortalInvokePolicy", {
       description:
-        "Frist: what a referral portal may call (attach to each portal's own role or user): the /referrals routes, nothing else",
+        "Frist: what a referral portal may call (attach to each portal's own role or user): the /referrals routes and POST /messages, nothing else",
       statements: [
         new PolicyStatement({
           actions: ["execute-api:Invoke"],
@@ -178,6 +179,7 @@ export class ReferralApi extends Construct {
           resources: [
             this.api.arnForExecuteApi("GET", "/referrals", API_STAGE),
             this.api.arnForExecuteApi("POST", "/referrals", API_STAGE),
+            this.api.arnForExecuteApi("POST", "/messages", API_STAGE),
             this.api.arnForExecuteApi("GET", "/referrals/*", API_STAGE),
           ],
         }),
@@ -241,6 +243,17 @@ export class ReferralApi extends Construct {
         description: "Frist API: POST /referrals",
         // The referral, its idempotency key and receipt event in one write, counted in the month's
         // statistics; CLINIC_CONFIG for the legal-clock rules: the 202 states the due date they give.
+        uses: {
+          table: { get: ["idempotency"], put: ["idempotency", "referral"], update: ["statistics"] },
+          clinicConfig: true,
+          workflow: ["start"],
+        },
+      }),
+      receiveMessage: fn("ReceiveMessageFunction", {
+        entry: "functions/handlers/receive-message.ts",
+        description: "Frist API: POST /messages (a Henvisning as record systems send it; answers its AppRec)",
+        // What POST /referrals writes, keyed by the MsgId; CLINIC_CONFIG for the clinic's HER-ids and
+        // the legal clock. The XML schemas are in the bundle.
         uses: {
           table: { get: ["idempotency"], put: ["idempotency", "referral"], update: ["statistics"] },
           clinicConfig: true,
@@ -428,6 +441,10 @@ export class ReferralApi extends Construct {
     this.referrals.addMethod("GET", integrate(fns.listReferrals));
     const referral = this.referrals.addResource("{referralId}");
     referral.addMethod("GET", integrate(fns.getReferral));
+    // Record systems deliver Henvisning messages with the portals' IAM auth (HelseID later).
+    this.api.root
+      .addResource("messages", { defaultMethodOptions: { authorizationType: AuthorizationType.IAM } })
+      .addMethod("POST", integrate(fns.receiveMessage));
     // Staff record when care starts: a staff session (the function checks it and the role), not IAM,
     // so no portal's credentials can record a start; the method overrides the resource's IAM default.
     const startOfCare = referral

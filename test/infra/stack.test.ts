@@ -722,6 +722,7 @@ describe("the API", () => {
   it("serves the routes of the contract, the portal routes with IAM auth and the staff routes without", () => {
     expect(routes).toEqual({
       "POST /referrals": "AWS_IAM",
+      "POST /messages": "AWS_IAM",
       "GET /referrals": "AWS_IAM",
       "GET /referrals/{referralId}": "AWS_IAM",
       "GET /tasks/{taskId}": "NONE",
@@ -908,7 +909,7 @@ describe("permissions", () => {
     }
   });
 
-  it("lets only the decision and secondary-confirmation handlers and the reconciler resume waits, only the priority handler retime one, and only receive-referral and the reconciler start executions", () => {
+  it("lets only the decision and secondary-confirmation handlers and the reconciler resume waits, only the priority handler retime one, and only the two receiving handlers and the reconciler start executions", () => {
     const holders = (action: string) =>
       resourcesOfType("AWS::Lambda::Function")
         .map(([, fn]) => fn.Metadata?.["frist:entry"] as string)
@@ -922,6 +923,7 @@ describe("permissions", () => {
     expect(holders("states:SendTaskFailure")).toEqual(["functions/handlers/change-priority.ts"]);
     expect(holders("states:SendTaskHeartbeat")).toEqual([]);
     expect(holders("states:StartExecution").sort()).toEqual([
+      "functions/handlers/receive-message.ts",
       "functions/handlers/receive-referral.ts",
       "functions/handlers/reconcile-workflows.ts",
     ]);
@@ -1000,8 +1002,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty-two handlers", () => {
-    expect(functions).toHaveLength(32);
+  it("are the thirty-three handlers", () => {
+    expect(functions).toHaveLength(33);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {

@@ -26,15 +26,17 @@ const mayInvoke = (method: string, path: string) =>
   evaluator.isAllowed(portal, "execute-api:Invoke", methodArn(method, path), {});
 
 describe("the portals' policy", () => {
-  it("lets a portal submit, list and read referrals", () => {
+  it("lets a portal submit, list and read referrals, and deliver Henvisning messages", () => {
     expect(mayInvoke("POST", "/referrals")).toBe(true);
+    expect(mayInvoke("POST", "/messages")).toBe(true);
     expect(mayInvoke("GET", "/referrals")).toBe(true);
     expect(mayInvoke("GET", "/referrals/R-2027-0001")).toBe(true);
   });
 
   it("refuses a portal every other route, the Helfo list of every patient's national ID first", () => {
     expect(mayInvoke("GET", "/helfo-notifications")).toBe(false);
-    for (const route of readApiRoutes(cfn).filter((r) => !r.path.startsWith("/referrals"))) {
+    const portalRoutes = (r: { path: string }) => r.path.startsWith("/referrals") || r.path === "/messages";
+    for (const route of readApiRoutes(cfn).filter((r) => !portalRoutes(r))) {
       expect(mayInvoke(route.method, route.path.replace(/\{[^}]+\}/g, "x")), route.path).toBe(false);
     }
   });

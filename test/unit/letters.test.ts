@@ -68,7 +68,7 @@ describe("who gets the answer", () => {
 
   it("takes a GP without an HPR number for the referrer when the email address is the same", () => {
     const referrer = testSubmission().referrer;
-    expect(gpIsReferrer({ referrer, gp: { name: "X", email: referrer.email.toUpperCase() } })).toBe(true);
+    expect(gpIsReferrer({ referrer, gp: { name: "X", email: referrer.email?.toUpperCase() } })).toBe(true);
     expect(gpIsReferrer({ referrer, gp: { name: referrer.name } })).toBe(false);
   });
 });

@@ -23,6 +23,7 @@ describe("the OpenAPI document", () => {
       "/letters",
       "/letters/{letterId}/print",
       "/letters/{letterId}/sent",
+      "/messages",
       "/openapi.json",
       "/referrals",
       "/referrals/{referralId}",
@@ -46,6 +47,14 @@ describe("the OpenAPI document", () => {
         { $ref: "#/components/schemas/ConfirmedBreachBody" },
       ],
     });
+  });
+
+  it("documents POST /messages: the message's XML in, its AppRec's XML out, 200 for a rejection too", () => {
+    const post = document.paths["/messages"].post;
+    expect(Object.keys(post.requestBody.content)).toEqual(["application/xml", "text/xml"]);
+    expect(Object.keys(post.responses)).toEqual(["200", "413", "415"]);
+    expect(post.responses[200].content["application/xml"]).toBeDefined();
+    expect(post.security).toEqual([{ sigv4: [] }]);
   });
 
   it("documents POST /referrals with its Idempotency-Key header and answers", () => {

@@ -1,0 +1,44 @@
+/**
+ * POST /messages: a record system (or its gateway) delivers a Henvisning as it sends it over Norsk
+ * Helsenett, and gets the AppRec back: 200 with the receipt's XML, an OK or a rejection alike.
+ */
+
+import { jsonRoute, xml } from "../adapters/http";
+import { logger } from "../adapters/logger";
+import { callingPortal } from "../adapters/portal-caller";
+import { clock, config, dependencies, newId, store, workflow } from "../adapters/root";
+import { readXml } from "../adapters/xml";
+import { receiveMessage } from "../domain/receive-message";
+import { renderAppRec } from "../views/apprec";
+
+/**
+ * A referral's text is small, but a message may carry attachments (base64 in the envelope): 5 MB
+ * leaves room for them under Lambda's 6 MB request payload.
+ */
+export const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
+
+const ports = dependencies(store, workflow, clock, config, newId);
+const deps = {
+  store: ports.store,
+  workflow: ports.workflow,
+  clock: ports.clock,
+  newReferralId: ports.newId,
+  legalClock: ports.config.legalClock,
+  readXml,
+  clinic: ports.config.clinic,
+};
+
+export const handler = jsonRoute(
+  { name: "receiving a message", accepts: ["application/xml", "text/xml"], maxBodyBytes: MAX_MESSAGE_BYTES },
+  async (request) => {
+    const portal = callingPortal(request.event);
+    const receipt = await receiveMessage(deps, { text: request.text(), portal });
+    // The outcome and the error codes (a closed list) in the message, ids as fields: nothing of the
+    // message itself, which is health data.
+    logger.info(`message ${receipt.outcome}${receipt.codes ? ` (${receipt.codes.join(",")})` : ""}`, {
+      appRecId: receipt.appRec.id,
+      ...(receipt.referralId ? { referralId: receipt.referralId } : {}),
+    });
+    return xml(200, renderAppRec(receipt.appRec));
+  },
+);

@@ -1,0 +1,137 @@
+/**
+ * POST /messages on the local stack: a Henvisning 2.0 addressed to the clinic's HER-ids (cdk.json),
+ * delivered as a record system delivers it, signed as a portal signs; the AppRec comes back as the
+ * answer, the referral follows the same path as one from POST /referrals (the task email and the
+ * deadline), and a malformed, a wrongly addressed and a duplicated message each get their receipt and
+ * write what they should: nothing, nothing, no second referral.
+ */
+import { readFileSync } from "node:fs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
+import { readXml, validateXml } from "../../functions/adapters/xml";
+import { MESSAGE_ID_SCOPE } from "../../functions/domain/receive-referral";
+import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { awaitFile, emailsWithTask, intakeTeam, mailboxSize, notifiedTaskIdOf } from "../support/e2e";
+import { PORTAL_A, signedFetch } from "../support/portal";
+
+const clinic = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")).context[
+  "frist:clinic"
+];
+const SAMPLE = readFileSync(
+  new URL(
+    "../fixtures/messages/eksempel/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Ny.xml",
+    import.meta.url,
+  ),
+  "utf8",
+);
+/** The public sample, addressed to the clinic of cdk.json instead of the sample's hospital. */
+const addressed = (msgId: string) =>
+  SAMPLE.replace("<Id>59</Id>", `<Id>${clinic.organisationHerId}</Id>`)
+    .replace("<Id>90998</Id>", `<Id>${clinic.serviceHerId}</Id>`)
+    .replace("76665c90-3198-11e8-b566-0800200c9a66", msgId);
+
+let stack: LocalStack;
+let store: DynamoReferralStore;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  store = new DynamoReferralStore(
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: stack.dynamodbEndpoint,
+        region: stack.region,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+    ),
+    stack.tableNames[0] as string,
+  );
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function deliver(body: string, contentType = "application/xml") {
+  const response = await signedFetch(`${stack.apiUrl}/messages`, PORTAL_A, {
+    method: "POST",
+    body,
+    headers: { "content-type": contentType },
+  });
+  const text = await response.text();
+  const read = readXml(text);
+  const root = read.kind === "xml" ? read.root : undefined;
+  const status = root?.children.find((c) => c.name === "Status")?.attrs.V;
+  const codes = root?.children.filter((c) => c.name === "Error").map((c) => c.attrs.V);
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    text,
+    appRecStatus: status,
+    codes,
+  };
+}
+
+/** The referral a MsgId made, read from the table (the receipt names the message, not the referral). */
+const referralOf = async (msgId: string) =>
+  (await store.getIdempotencyRecord(MESSAGE_ID_SCOPE, msgId))?.referralId;
+
+describe("POST /messages on the local stack", () => {
+  it("receives a Henvisning addressed to the clinic: AppRec OK, and the intake team's task email as for POST /referrals", async () => {
+    // Act
+    const msgId = "0f6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f60";
+    const answer = await deliver(addressed(msgId));
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.contentType).toMatch(/^application\/xml/);
+    expect(validateXml(answer.text, "apprec-1.1")).toEqual([]);
+    expect(answer.appRecStatus).toBe("1");
+    expect(answer.text).toContain(`<Id>${msgId}</Id>`);
+    const referralId = await referralOf(msgId);
+    expect(referralId).toBeDefined();
+    const file = await awaitFile(
+      stack,
+      referralId as string,
+      (f) => notifiedTaskIdOf(f) !== undefined,
+      "the task email",
+    );
+    expect(file).toMatchObject({ status: "awaiting-assessment", kind: "new", priority: "ordinary" });
+    const taskEmails = await emailsWithTask(stack, notifiedTaskIdOf(file) as string);
+    expect(taskEmails.map((email) => email.destination.to[0]).sort()).toEqual([...intakeTeam].sort());
+    // The email is a neutral notice: nothing of the patient.
+    for (const email of taskEmails)
+      expect(`${email.subject} ${email.body.text}`).not.toMatch(/Danser|13116900216/);
+  });
+
+  it("answers a message delivered twice with the same AppRec and makes one referral", async () => {
+    const msgId = "1a6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f61";
+    const first = await deliver(addressed(msgId));
+    const second = await deliver(addressed(msgId));
+    expect(second.text).toBe(first.text);
+    expect(first.appRecStatus).toBe("1");
+    expect(await referralOf(msgId)).toBeDefined();
+  });
+
+  it("answers text that is not XML with 200 and a rejecting AppRec (T01), and writes nothing", async () => {
+    const before = await mailboxSize(stack);
+    const answer = await deliver("<MsgHead><MsgInfo>");
+    expect(answer).toMatchObject({ status: 200, appRecStatus: "2", codes: ["T01"] });
+    expect(validateXml(answer.text, "apprec-1.1")).toEqual([]);
+    expect(await mailboxSize(stack)).toBe(before);
+  });
+
+  it("rejects a message addressed to another receiver (E21) and writes nothing", async () => {
+    const msgId = "2b6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f62";
+    const answer = await deliver(SAMPLE.replace("76665c90-3198-11e8-b566-0800200c9a66", msgId));
+    expect(answer).toMatchObject({ status: 200, appRecStatus: "2", codes: ["E21"] });
+    expect(await referralOf(msgId)).toBeUndefined();
+  });
+
+  it("refuses another content type with 415, as every route does, before reading the body", async () => {
+    const answer = await deliver(addressed("3c6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f63"), "application/json");
+    expect(answer.status).toBe(415);
+  });
+});

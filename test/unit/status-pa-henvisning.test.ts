@@ -1,0 +1,171 @@
+/**
+ * Status på henvisning: a decided referral that came as a Henvisning message gives the answer HIS
+ * 1206 describes, valid against MsgHead 1.2 and Dialogmelding 1.1, coded in 9148 by the outcome,
+ * with its conversation references pointing to the referral's MsgId.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { readXml, validateXml } from "../../functions/adapters/xml";
+import { legalClockConfigSchema } from "../../functions/domain/clinic";
+import type { Decision } from "../../functions/domain/decision";
+import { receiveMessage } from "../../functions/domain/receive-message";
+import type { ReferralRecord } from "../../functions/domain/records";
+import { statusOnReferral } from "../../functions/domain/status-pa-henvisning";
+import { child, children } from "../../functions/domain/xml-tree";
+import { renderStatusOnReferral } from "../../functions/views/status-pa-henvisning";
+import {
+  FakeClock,
+  FakeWorkflow,
+  InMemoryReferralStore,
+  testClinicConfig,
+  testReferral,
+} from "../support/fakes";
+
+const MSG_ID = "76665c90-3198-11e8-b566-0800200c9a66";
+const config = testClinicConfig({
+  clinic: { ...testClinicConfig().clinic, organisationHerId: "59", serviceHerId: "90998" },
+  intakeTeam: [
+    {
+      name: "Ingrid Lie",
+      role: "physician",
+      email: "ingrid.lie@smerteklinikk.example",
+      lead: true,
+      hprNumber: "9144897",
+    },
+  ],
+});
+
+/** The public sample Henvisning 2.0, received, and the referral it made. */
+async function receivedSample(): Promise<ReferralRecord> {
+  const store = new InMemoryReferralStore();
+  const text = readFileSync(
+    new URL(
+      "../fixtures/messages/eksempel/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Ny.xml",
+      import.meta.url,
+    ),
+    "utf8",
+  );
+  await receiveMessage(
+    {
+      store,
+      workflow: new FakeWorkflow(),
+      clock: new FakeClock(new Date("2026-03-02T08:00:00Z")),
+      newReferralId: () => "ref-1",
+      legalClock: legalClockConfigSchema.parse({}),
+      readXml,
+      clinic: config.clinic,
+    },
+    { text, portal: "arn:aws:iam::123456789012:user/edi-gateway" },
+  );
+  const referral = store.referrals.get("ref-1");
+  if (!referral) throw new Error("the sample made no referral");
+  return referral;
+}
+
+const decided = (referral: ReferralRecord, decision: Decision): ReferralRecord => ({
+  ...referral,
+  status: "decided",
+  decision: { decision, taskId: "task-1", decidedAt: "2026-03-05T10:00:00.000Z" },
+});
+
+const DECISIONS: Record<string, Decision> = {
+  "granted with a planned start": {
+    outcome: "granted",
+    careForm: "team",
+    startOfCareDeadline: "2026-06-01",
+    plannedStart: "2026-04-13",
+    assessedBy: "ingrid.lie@smerteklinikk.example",
+  },
+  "granted, the time to follow": {
+    outcome: "granted",
+    careForm: "mapping-consultation",
+    startOfCareDeadline: "2026-06-01",
+    startNoticeBy: "2026-04-01",
+    assessedBy: "ingrid.lie@smerteklinikk.example",
+  },
+  refused: {
+    outcome: "refused",
+    justification: "Tilstanden kan følges opp i primærhelsetjenesten med fysioterapi.",
+    advice: "Fortsett med gradert trening og vurder henvisning på nytt ved forverring.",
+    assessedBy: "ingrid.lie@smerteklinikk.example",
+  },
+  forwarded: {
+    outcome: "forwarded",
+    forwardTo: "Revmatologisk avdeling, St. Olavs hospital",
+    forwardToContact: "73 86 80 00",
+    justification: "Problemstillingen er i hovedsak revmatologisk og bør vurderes der først.",
+    assessedBy: "ingrid.lie@smerteklinikk.example",
+  },
+};
+
+const EXPECTED_THEME: Record<string, string> = {
+  "granted with a planned start": "1",
+  "granted, the time to follow": "2",
+  refused: "4",
+  forwarded: "3",
+};
+
+describe("Status på henvisning", () => {
+  it.each(Object.keys(DECISIONS))(
+    "answers a referral %s with its 9148 code, valid against MsgHead 1.2 and Dialogmelding 1.1",
+    async (name) => {
+      // Prepare
+      const referral = decided(await receivedSample(), DECISIONS[name] as Decision);
+
+      // Act
+      const status = statusOnReferral(referral, config, {
+        msgId: "0b8c7c1e-9f1a-4d55-8d0e-2f6b1c3a4d5e",
+        at: new Date("2026-03-05T10:05:00Z"),
+      });
+      const xml = renderStatusOnReferral(status as NonNullable<typeof status>);
+
+      // Assess
+      expect(validateXml(xml, "msghead")).toEqual([]);
+      const read = readXml(xml);
+      const info = read.kind === "xml" ? child(read.root, "MsgInfo") : undefined;
+      expect(child(info, "Type")?.attrs.V).toBe("DIALOG_STATUS_HENVISNING");
+      expect(child(info, "ConversationRef", "RefToParent")?.text).toBe(MSG_ID);
+      expect(child(info, "ConversationRef", "RefToConversation")?.text).toBe(MSG_ID);
+      // Addressed back to the sender of the referral, from the clinic's HER-ids.
+      expect(children(child(info, "Receiver", "Organisation"), "Ident")[0]?.children[0]?.text).toBe("91096");
+      expect(children(child(info, "Sender", "Organisation"), "Ident")[0]?.children[0]?.text).toBe("59");
+      const notat =
+        read.kind === "xml"
+          ? child(read.root, "Document", "RefDoc", "Content", "Dialogmelding", "Notat")
+          : undefined;
+      expect(child(notat, "TemaKodet")?.attrs).toMatchObject({
+        V: EXPECTED_THEME[name],
+        S: "2.16.578.1.12.4.1.1.9148",
+      });
+      expect(child(notat, "RollerRelatertNotat", "HealthcareProfessional", "FamilyName")?.text).toBe("Lie");
+      if (name === "refused") {
+        expect(child(notat, "TekstNotatInnhold")?.text).toContain("Begrunnelse: Tilstanden kan følges opp");
+      }
+      if (name === "granted with a planned start") {
+        await expect(xml).toMatchFileSnapshot("./__golden__/messages/status-pa-henvisning.granted.xml");
+      }
+    },
+  );
+
+  it("is checked by the same validator that passes HIS 1206's own worked example", () => {
+    const example = readFileSync(
+      new URL(
+        "../fixtures/messages/eksempel/Dialogmelding_v1-1/Status_paa_henvisning-InnkaltEtterViderehenvisning.xml",
+        import.meta.url,
+      ),
+      "utf8",
+    );
+    expect(validateXml(example, "msghead")).toEqual([]);
+    expect(
+      validateXml(example.replace('S="2.16.578.1.12.4.1.1.9148"/>', 'S="9148"/><Tull/>'), "msghead"),
+    ).not.toEqual([]);
+  });
+
+  it("is made only for a referral that came as a message and has a decision", async () => {
+    const at = { msgId: "0b8c7c1e-9f1a-4d55-8d0e-2f6b1c3a4d5e", at: new Date() };
+    expect(statusOnReferral(await receivedSample(), config, at)).toBeUndefined();
+    expect(
+      statusOnReferral(decided(testReferral(), DECISIONS.refused as Decision), config, at),
+    ).toBeUndefined();
+  });
+});
