@@ -91,6 +91,7 @@ function brokenBy(outcome: ColdInvocation): string | undefined {
 }
 
 describe("every deployed function, cold, with only its own environment and policy", () => {
+  // One cold process per function, one after the other: minutes on a busy two-core machine.
   it("imports and answers a representative event without a missing variable, a refused call or a crash", async () => {
     // Act
     const broken: Record<string, string> = {};
@@ -106,5 +107,5 @@ describe("every deployed function, cold, with only its own environment and polic
     expect(functions.length).toBeGreaterThan(30);
     expect(broken).toEqual({});
     expect(refused).toEqual([]);
-  });
+  }, 300_000);
 });
