@@ -25,7 +25,7 @@ import {
   submitAndAwaitTask,
   withPatient,
 } from "../support/e2e";
-import { eventually, fetchAs, getJson, mailbox, postDecisionJson, taskLinkIn } from "../support/http";
+import { eventually, fetchAs, getJson, mailbox, postDecisionJsonRetrying, taskLinkIn } from "../support/http";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const REMINDER_POINT = Date.parse("2026-03-11T23:00:00Z");
@@ -129,8 +129,9 @@ describe("npm start with a data directory, stopped and started again", () => {
       "the reminder on the first referral",
     );
 
-    // Act: a decision on the first referral, through its link from before the restart.
-    const decided = await postDecisionJson(
+    // Act: a decision on the first referral, through its link from before the restart (sent again
+    // on a 503, as the API asks, while the workflow is between the reminder and its wait).
+    const decided = await postDecisionJsonRetrying(
       on(running, first.taskLink),
       {
         outcome: "granted",

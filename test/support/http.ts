@@ -48,6 +48,26 @@ export async function submitReferralRetrying(
   }
 }
 
+/**
+ * Posts a decision as {@link postDecisionJson}, and again, as a person or a script would, while the
+ * answer is 503 with Retry-After (the workflow between two waits for a moment, a stand-in slow to
+ * answer on a busy machine).
+ */
+export async function postDecisionJsonRetrying(
+  taskLink: string,
+  decision: Record<string, unknown>,
+  session: SignedIn | undefined,
+  attempts = 10,
+) {
+  for (let attempt = 1; ; attempt++) {
+    const response = await postDecisionJson(taskLink, decision, session);
+    if (response.status !== 503 || attempt >= attempts) return response;
+    await response.body?.cancel();
+    const retryAfter = Number(response.headers.get("retry-after") ?? "1");
+    await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 5) * 1000));
+  }
+}
+
 export async function getJson(url: string) {
   const response = await fetch(url);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
