@@ -49,23 +49,29 @@ export async function startIamGatewayThread<S extends IamService>(
 ): Promise<IamGatewayThread<S>> {
   const worker: Worker = startTypeScriptWorker(WORKER_MODULE, { setup }, { name: "iam-gateway" });
   const asked = new Map<number, (refusals: Refusal[]) => void>();
+  // Each refusal as told, for the answer once the thread is gone (after stop, nothing can be refused).
+  const told: Refusal[] = [];
+  let gone = false;
   let nextId = 1;
   const { promise: stopped, resolve: markStopped } = Promise.withResolvers<void>();
   const { promise: ready, resolve, reject } = Promise.withResolvers<Record<S, string>>();
   worker.on("message", (message: FromIamThread<S>) => {
     if (message.type === "ready") resolve(message.endpoints);
     else if (message.type === "failed") reject(new Error(`IAM gateway: ${message.message}`));
-    else if (message.type === "refusal") onRefusal?.(message.refusal);
-    else if (message.type === "refusals") {
+    else if (message.type === "refusal") {
+      told.push(message.refusal);
+      onRefusal?.(message.refusal);
+    } else if (message.type === "refusals") {
       asked.get(message.id)?.(message.refusals);
       asked.delete(message.id);
     } else markStopped();
   });
   worker.on("error", reject);
   worker.on("exit", (code) => {
+    gone = true;
     reject(new Error(`IAM gateway thread exited (code ${code})`));
     markStopped();
-    for (const answer of asked.values()) answer([]);
+    for (const answer of asked.values()) answer([...told]);
     asked.clear();
   });
   let endpoints: Record<S, string>;
@@ -79,6 +85,7 @@ export async function startIamGatewayThread<S extends IamService>(
   return {
     endpoints,
     refusals() {
+      if (gone) return Promise.resolve([...told]);
       const id = nextId++;
       const { promise, resolve: answer } = Promise.withResolvers<Refusal[]>();
       asked.set(id, answer);

@@ -356,7 +356,7 @@ describe("the SES gateway", () => {
 });
 
 describe("the gateway on a thread of its own (as the local stack runs it)", () => {
-  it("forwards what a function may do, refuses what it may not, and lists the refusal once the answer is back", async () => {
+  it("forwards what a function may do, refuses what it may not, and lists the refusal once the answer is back, stopped too", async () => {
     // Prepare
     const thread = await startIamGatewayThread({
       upstreams: { dynamodb: db.endpoint },
@@ -400,6 +400,9 @@ describe("the gateway on a thread of its own (as the local stack runs it)", () =
         new GetItemCommand({ TableName: table, Key: key("REFERRAL#thread") }),
       );
       expect(kept.Item).toBeDefined();
+      // Stopped, it still answers (from what it told), instead of waiting for a thread that is gone.
+      await thread.stop();
+      expect(await thread.refusals()).toEqual(seen);
     } finally {
       await thread.stop();
     }
