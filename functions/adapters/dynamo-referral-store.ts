@@ -23,6 +23,7 @@ import {
   type IdempotencyRecord,
   type ReferralFile,
   type ReferralFlag,
+  type ReferralHistory,
   type ReferralStore,
   StaleStateError,
   type StatisticsSource,
@@ -379,6 +380,31 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       letters: ofType<LetterRecord>("letter"),
       tasks: ofType<TaskRecord>("task"),
     };
+  }
+
+  async getReferralHistory(referralId: string): Promise<ReferralHistory | undefined> {
+    const [referral, events] = await Promise.all([this.getReferral(referralId), this.listEvents(referralId)]);
+    return referral ? { referral, events } : undefined;
+  }
+
+  /** A referral's audit events, oldest first (their sort keys begin with the time). */
+  private async listEvents(referralId: string): Promise<AuditEvent[]> {
+    const events: AuditEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :event)",
+          ExpressionAttributeValues: { ":pk": `REFERRAL#${referralId}`, ":event": "EVENT#" },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      events.push(...(page.Items ?? []).map((item) => stripKeys<AuditEvent>(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return events;
   }
 
   /** The portal that owns a referral and its due date: what its portal index keys are made of. */

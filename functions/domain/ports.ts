@@ -48,6 +48,9 @@ export interface ReferralFile {
   tasks: TaskRecord[];
 }
 
+/** A referral with its audit trail only: what a step that does not touch letters or tasks reads. */
+export type ReferralHistory = Pick<ReferralFile, "referral" | "events">;
+
 export class IdempotencyKeyTaken extends Error {
   override readonly name = "IdempotencyKeyTaken";
 }
@@ -73,6 +76,11 @@ export interface ReferralStore {
   getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
   getReferral(referralId: string): Promise<ReferralRecord | undefined>;
   getReferralFile(referralId: string): Promise<ReferralFile | undefined>;
+  /**
+   * The referral and its audit events, without its letters and tasks: a few small items instead of
+   * the whole partition (the letters, with their text, are most of its size).
+   */
+  getReferralHistory(referralId: string): Promise<ReferralHistory | undefined>;
   /**
    * Moves the referral to `to` only from one of `from`; throws StaleStateError otherwise. An
    * assignment with a `meetingId` also files the referral under that meeting (for its agenda), in

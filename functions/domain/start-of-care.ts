@@ -33,7 +33,7 @@ import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { addDays } from "./decision-labels";
 import { deliverLetter, isYoungerThan, type LetterDeps, letterPatientOf } from "./dispatch";
 import { ReferralNotFound } from "./errors";
-import type { Clock, Mailer, Metrics, ReferralFile, ReferralStore } from "./ports";
+import type { Clock, Mailer, Metrics, ReferralHistory, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
 import type {
@@ -243,10 +243,30 @@ export interface StartOfCareDeps {
   publicBaseUrl: string;
 }
 
-async function mustGetFile(store: ReferralStore, referralId: string) {
-  const file = await store.getReferralFile(referralId);
-  if (!file) throw new ReferralNotFound();
-  return file;
+/**
+ * What a timer step reads: the referral and its audit events. Not its letters: with their text they
+ * are most of the partition, and every step of every granted referral reads this.
+ */
+async function mustGetHistory(store: ReferralStore, referralId: string): Promise<ReferralHistory> {
+  const history = await store.getReferralHistory(referralId);
+  if (!history) throw new ReferralNotFound();
+  return history;
+}
+
+/**
+ * The next step once this one has written: the referral item read again (staff may have recorded a
+ * start meanwhile, and the step's own flag is on it), with the events read before and those the step
+ * appended. Events only this timer appends matter to the next step, so they need no second read.
+ */
+async function nextStepAfterWriting(
+  deps: { store: ReferralStore; config: ClinicConfig },
+  history: ReferralHistory,
+  appended: readonly AuditEvent[],
+  now: Date,
+): Promise<StartOfCareTimer> {
+  const referral = await deps.store.getReferral(history.referral.referralId);
+  if (!referral) throw new ReferralNotFound();
+  return nextStartOfCareStep({ referral, events: [...history.events, ...appended] }, now, deps.config);
 }
 
 /** The staff page of a referral, as staff emails link to it. */
@@ -259,7 +279,7 @@ export async function planStartOfCare(
   deps: { store: ReferralStore; clock: Clock; config: ClinicConfig },
   referralId: string,
 ): Promise<StartOfCareTimer> {
-  const file = await mustGetFile(deps.store, referralId);
+  const file = await mustGetHistory(deps.store, referralId);
   if (!grantedOf(file.referral)) throw new StaleStateError(`referral ${referralId} has no granted right`);
   return nextStartOfCareStep(file, deps.clock.now(), deps.config);
 }
@@ -272,7 +292,7 @@ export async function remindStartOfCare(
   deps: StartOfCareDeps,
   referralId: string,
 ): Promise<StartOfCareTimer> {
-  const file = await mustGetFile(deps.store, referralId);
+  const file = await mustGetHistory(deps.store, referralId);
   const { referral } = file;
   const view = startOfCareOf(referral);
   if (!view) throw new StaleStateError(`referral ${referralId} has no granted right`);
@@ -312,7 +332,10 @@ export async function remindStartOfCare(
       details: { startOfCareDeadline: view.deadline, leadNotified: false },
     });
   }
-  return nextStartOfCareStep(await mustGetFile(deps.store, referralId), deps.clock.now(), deps.config);
+  // Both branches above wrote the flag unless it was on record already.
+  return referral.startOfCareReminded === true
+    ? nextStartOfCareStep(file, deps.clock.now(), deps.config)
+    : nextStepAfterWriting(deps, file, [], deps.clock.now());
 }
 
 /** Who is asked to confirm a start: the clinician who signed the decision (if on the team) and the lead. */
@@ -338,7 +361,7 @@ export async function askToConfirmStart(
   deps: StartOfCareDeps,
   referralId: string,
 ): Promise<StartOfCareTimer> {
-  const file = await mustGetFile(deps.store, referralId);
+  const file = await mustGetHistory(deps.store, referralId);
   const { referral } = file;
   const view = startOfCareOf(referral);
   if (!view) throw new StaleStateError(`referral ${referralId} has no granted right`);
@@ -367,14 +390,16 @@ export async function askToConfirmStart(
         referralUrl: staffReferralUrl(deps.publicBaseUrl, referralId),
       }),
     );
-    await deps.store.appendEvent(referralId, {
+    const requested: AuditEvent = {
       type: "start-confirmation-requested",
       at: now.toISOString(),
       actor: workflowActor("ConfirmStartOfCare"),
       details: { plannedStart, startOfCareDeadline: view.deadline, recipients: recipients.length },
-    });
+    };
+    await deps.store.appendEvent(referralId, requested);
+    return nextStepAfterWriting(deps, file, [requested], now);
   }
-  return nextStartOfCareStep(await mustGetFile(deps.store, referralId), now, deps.config);
+  return nextStartOfCareStep(file, now, deps.config);
 }
 
 /** The Helfo notice of a referral's start-of-care breach (expected or confirmed), filed `at`. */
@@ -435,7 +460,7 @@ async function recordBreach(
 }
 
 /** Records, once, that care started on or before the deadline (the timer is done). */
-async function recordKept(deps: { store: ReferralStore }, file: ReferralFile, at: Date, step: string) {
+async function recordKept(deps: { store: ReferralStore }, file: ReferralHistory, at: Date, step: string) {
   const view = startOfCareOf(file.referral) as StartOfCareView;
   if (file.events.some((event) => event.type === "start-of-care-kept")) return;
   await deps.store.appendEvent(file.referral.referralId, {
@@ -453,7 +478,7 @@ async function recordKept(deps: { store: ReferralStore }, file: ReferralFile, at
  * probable breach and the lead asked to confirm it or record the start, within the grace.
  */
 export async function checkStartOfCare(deps: StartOfCareDeps, referralId: string): Promise<StartOfCareTimer> {
-  const file = await mustGetFile(deps.store, referralId);
+  const file = await mustGetHistory(deps.store, referralId);
   const { referral } = file;
   const view = startOfCareOf(referral);
   if (!view) throw new StaleStateError(`referral ${referralId} has no granted right`);
@@ -467,6 +492,7 @@ export async function checkStartOfCare(deps: StartOfCareDeps, referralId: string
     // Early (a resumed execution): the timer waits on.
   } else if (referral.startOfCareExpectedBreach !== undefined) {
     await recordBreach(deps, referral, "expected", now, actor);
+    return nextStepAfterWriting(deps, file, [], now);
   } else {
     const lead = leadOf(deps.config);
     if (lead) {
@@ -489,8 +515,10 @@ export async function checkStartOfCare(deps: StartOfCareDeps, referralId: string
       actor,
       details: { startOfCareDeadline: view.deadline, leadNotified: lead !== undefined },
     });
+    return nextStepAfterWriting(deps, file, [], now);
   }
-  return nextStartOfCareStep(await mustGetFile(deps.store, referralId), now, deps.config);
+  // A start in time or a breach on record ends the timer; early, it waits on: nothing written.
+  return nextStartOfCareStep(file, now, deps.config);
 }
 
 /**
@@ -503,7 +531,7 @@ export async function confirmBreachByDefault(
   deps: StartOfCareDeps,
   referralId: string,
 ): Promise<StartOfCareTimer> {
-  const file = await mustGetFile(deps.store, referralId);
+  const file = await mustGetHistory(deps.store, referralId);
   const { referral } = file;
   const view = startOfCareOf(referral);
   if (!view) throw new StaleStateError(`referral ${referralId} has no granted right`);
@@ -528,8 +556,10 @@ export async function confirmBreachByDefault(
         }),
       );
     }
+    return nextStepAfterWriting(deps, file, [], now);
   }
-  return nextStartOfCareStep(await mustGetFile(deps.store, referralId), now, deps.config);
+  // A start in time or a breach on record ends the timer.
+  return nextStartOfCareStep(file, now, deps.config);
 }
 
 // ---------------------------------------------------------------------------------------------

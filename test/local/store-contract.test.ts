@@ -188,6 +188,27 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(file?.referral.deadlineBreached).toBe(true);
       expect(file?.events.filter((e) => e.type === "deadline-breached")).toHaveLength(1);
     });
+
+    it("reads a referral's history as its file has it: the referral and its events in order", async () => {
+      await received();
+      await store.flagReferral(
+        referralId,
+        "startOfCareReminded",
+        event("start-of-care-reminded", "2025-03-04T09:00:00.000Z"),
+      );
+      await store.appendEvent(referralId, event("start-confirmation-requested", "2025-03-05T09:00:00.000Z"));
+      const [history, file] = await Promise.all([
+        store.getReferralHistory(referralId),
+        store.getReferralFile(referralId),
+      ]);
+      expect(history?.events.map((e) => e.type)).toEqual([
+        "referral-received",
+        "start-of-care-reminded",
+        "start-confirmation-requested",
+      ]);
+      expect(history).toEqual({ referral: file?.referral, events: file?.events });
+      expect(await store.getReferralHistory("r-nobody")).toBeUndefined();
+    });
   });
 
   describe("priority changes", () => {

@@ -15,6 +15,7 @@ import {
   type OutgoingEmail,
   type ReferralFile,
   type ReferralFlag,
+  type ReferralHistory,
   type ReferralStore,
   StaleStateError,
   type StatisticsSource,
@@ -152,6 +153,11 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
       letters: [...this.letters.values()].filter((l) => l.referralId === referralId).map(copy),
       tasks: await this.listTasks(referralId),
     };
+  }
+
+  async getReferralHistory(referralId: string): Promise<ReferralHistory | undefined> {
+    const referral = await this.getReferral(referralId);
+    return referral ? { referral, events: copy(this.eventsOf(referralId)) } : undefined;
   }
 
   async changeStatus(
