@@ -201,6 +201,7 @@ export async function runSimulate(args: string[], io: SimulateIo): Promise<numbe
         counts: result.counts,
         cost: result.cost,
         realMs: result.realMs,
+        phasesMs: result.phasesMs,
       }),
     );
     return 0;

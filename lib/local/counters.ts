@@ -15,6 +15,8 @@ export interface FunctionCount {
   /** Sum of the handler's wall time, each invocation rounded up to 1 ms as Lambda bills it. */
   billedMs: number;
   memoryMb: number;
+  /** DynamoDB calls its handler made (included in the run's `dynamodb.calls`). */
+  dynamodbCalls?: number;
 }
 
 /** A snapshot of the counters. */
@@ -31,6 +33,11 @@ export interface RunCounts {
   };
   /** Requests the API emulation routed to a function (what API Gateway bills). */
   apiRequests: number;
+  /**
+   * Workflow states that failed, by `State: Error` (each is retried or caught). A retry waits in real
+   * time, so these are what a run spends waiting on besides its work.
+   */
+  stateFailures: Record<string, number>;
 }
 
 function empty(): RunCounts {
@@ -39,6 +46,7 @@ function empty(): RunCounts {
     lambda: {},
     dynamodb: { calls: 0, readUnits: 0, writeUnits: 0, uncounted: 0 },
     apiRequests: 0,
+    stateFailures: {},
   };
 }
 
@@ -57,9 +65,14 @@ export const counters = {
   stateTransition(): void {
     current.stateTransitions += 1;
   },
+  stateFailure(stateName: string, error: string): void {
+    const key = `${stateName}: ${error}`;
+    current.stateFailures[key] = (current.stateFailures[key] ?? 0) + 1;
+  },
   lambdaInvocation(functionLogicalId: string, memoryMb: number, durationMs: number): void {
     const entry = current.lambda[functionLogicalId] ?? { invocations: 0, billedMs: 0, memoryMb };
     entry.invocations += 1;
+    entry.memoryMb = memoryMb;
     entry.billedMs += Math.max(1, Math.ceil(durationMs));
     current.lambda[functionLogicalId] = entry;
   },
@@ -89,8 +102,17 @@ export const counters = {
     current.dynamodb.calls += 1;
     current.dynamodb.writeUnits += 1;
   },
-  /** DynamoDB calls counted elsewhere (a function's own execution environment) and reported here. */
-  addDynamodb(delta: RunCounts["dynamodb"]): void {
+  /**
+   * DynamoDB calls counted elsewhere (a function's own execution environment) and reported here,
+   * also by the function that made them when it is named.
+   */
+  addDynamodb(delta: RunCounts["dynamodb"], functionLogicalId?: string): void {
+    if (functionLogicalId !== undefined) {
+      // Reported as the invocation ends, just before it is counted: its entry may not exist yet.
+      const entry = current.lambda[functionLogicalId] ?? { invocations: 0, billedMs: 0, memoryMb: 0 };
+      entry.dynamodbCalls = (entry.dynamodbCalls ?? 0) + delta.calls;
+      current.lambda[functionLogicalId] = entry;
+    }
     current.dynamodb.calls += delta.calls;
     current.dynamodb.readUnits += delta.readUnits;
     current.dynamodb.writeUnits += delta.writeUnits;
@@ -112,6 +134,9 @@ export function countsBetween(before: RunCounts, after: RunCounts): RunCounts {
         invocations,
         billedMs: entry.billedMs - (earlier?.billedMs ?? 0),
         memoryMb: entry.memoryMb,
+        ...(entry.dynamodbCalls !== undefined
+          ? { dynamodbCalls: entry.dynamodbCalls - (earlier?.dynamodbCalls ?? 0) }
+          : {}),
       };
     }
   }
@@ -125,6 +150,11 @@ export function countsBetween(before: RunCounts, after: RunCounts): RunCounts {
       uncounted: after.dynamodb.uncounted - before.dynamodb.uncounted,
     },
     apiRequests: after.apiRequests - before.apiRequests,
+    stateFailures: Object.fromEntries(
+      Object.entries(after.stateFailures)
+        .map(([key, count]) => [key, count - (before.stateFailures[key] ?? 0)] as const)
+        .filter(([, count]) => count > 0),
+    ),
   };
 }
 

@@ -150,7 +150,7 @@ class ExecutionEnvironment {
   }
 
   private settle(message: Extract<FromWorker, { type: "result" }>): void {
-    if (message.capacity) counters.addDynamodb(message.capacity);
+    if (message.capacity) counters.addDynamodb(message.capacity, this.fn.logicalId);
     const waiting = this.pending.get(message.id);
     if (!waiting) return;
     this.pending.delete(message.id);

@@ -11,6 +11,7 @@
  * before each jump to another day the driver waits until no function is running, so that timers,
  * reminders and breaches fire on the day they are due.
  */
+
 import {
   type CalendarRules,
   defaultCalendarRules,
@@ -143,6 +144,12 @@ export interface SimulationResult {
   cost: RunCost;
   /** Real milliseconds from the first POST to the last letter. */
   realMs: number;
+  /**
+   * Where the real time went: waiting for the workflow to settle (at day changes and after each
+   * receipt), and the driver's own requests by what it was doing (portals posting referrals, the
+   * team at meetings, secondary confirmations, late decisions).
+   */
+  phasesMs: Record<"settling" | "arrivals" | "meetings" | "confirmations" | "lateDecisions", number>;
   decisionsPosted: number;
   /** Decisions taken from a task email because no agenda showed the task (see ORPHAN_AFTER_MS). */
   decisionsFromEmail: number;
@@ -515,14 +522,29 @@ async function run(
 
   await stack.activity.settled();
   counters.reset();
+  const phasesMs: SimulationResult["phasesMs"] = {
+    settling: 0,
+    arrivals: 0,
+    meetings: 0,
+    confirmations: 0,
+    lateDecisions: 0,
+  };
+  /** Settles, counting the wait apart from the phase it interrupts. */
+  const settle = async (): Promise<void> => {
+    const from = Date.now();
+    await stack.activity.settled();
+    phasesMs.settling += Date.now() - from;
+  };
   const started = Date.now();
   let day = "";
   while (events.length > 0) {
     const event = events.shift() as SimEvent;
+    const eventStarted = Date.now();
+    const settledBefore = phasesMs.settling;
     const eventDay = osloDate(new Date(event.at));
     if (eventDay !== day || event.type !== "arrival") {
       // Let the workflow catch up before time moves on: timers fire on the day they are due.
-      await stack.activity.settled();
+      await settle();
       day = eventDay;
     }
     if (event.type === "arrival") {
@@ -552,7 +574,7 @@ async function run(
       referral.referralId = receipt.referralId;
       received += 1;
       // The workflow plans a referral within moments of its receipt, before the clock moves on.
-      await stack.activity.settled();
+      await settle();
       if (referral.kind === "secondary") {
         const taskLink = await secondaryTaskOf(referral);
         if (taskLink) {
@@ -568,11 +590,11 @@ async function run(
         // SendAgendas only sends for meetings yet to start: a seat taken in the last hours gets its
         // agenda on the run just before the meeting.
         advanceTo(event.at - 6 * 60_000);
-        await stack.activity.settled();
+        await settle();
         await pollMailbox();
       }
       advanceTo(event.at);
-      await stack.activity.settled();
+      await settle();
       const agendaLink = agendaLinks.get(subject);
       if (agendaLink) {
         const html = await check(await fetch(agendaLink), "the agenda page", (s) => s === 200);
@@ -609,6 +631,15 @@ async function run(
       advanceTo(event.at);
       await decide(event.taskLink);
     }
+    const phase =
+      event.type === "arrival"
+        ? "arrivals"
+        : event.type === "meeting"
+          ? "meetings"
+          : event.type === "confirm-secondary"
+            ? "confirmations"
+            : "lateDecisions";
+    phasesMs[phase] += Date.now() - eventStarted - (phasesMs.settling - settledBefore);
     options.onProgress?.(received, referrals.length, stack.clock.now());
     // After the last arrival, stop once every referral that can be decided has been.
     if (
@@ -634,6 +665,7 @@ async function run(
     sesMessages,
     cost: costOf(counts, sesMessages),
     realMs,
+    phasesMs,
     decisionsPosted,
     decisionsFromEmail: fromEmail,
     secondaryConfirmations: confirmations,

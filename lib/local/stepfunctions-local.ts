@@ -440,8 +440,12 @@ export class LocalStepFunctions {
         }
         record.events.push(libraryEvent);
         this.#track(record, libraryEvent);
-        if (libraryEvent.type === "StateFailed") this.#failed.add(executionArn);
-        else this.#failed.delete(executionArn);
+        if (libraryEvent.type === "StateFailed") {
+          this.#failed.add(executionArn);
+          counters.stateFailure(state?.name ?? "?", String(libraryEvent.Error ?? "?"));
+        } else {
+          this.#failed.delete(executionArn);
+        }
         if (libraryEvent.type === "StateEntered" || libraryEvent.type === "StateRetried") {
           counters.stateTransition();
         }

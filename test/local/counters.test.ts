@@ -135,4 +135,32 @@ describe("the cost of a run", () => {
       Other: { invocations: 1, billedMs: 1, memoryMb: 128 },
     });
   });
+
+  it("names which function made the DynamoDB calls and which workflow states failed with what", () => {
+    const calls = (n: number) => ({ calls: n, readUnits: n, writeUnits: 0, uncounted: 0 });
+    counters.addDynamodb(calls(2), "Fn");
+    counters.lambdaInvocation("Fn", 256, 10);
+    counters.stateFailure("RecordDecision", "Frist.Unavailable");
+    const before = counters.snapshot();
+    // Reported as an invocation ends, before the invocation itself is counted.
+    counters.addDynamodb(calls(3), "Fresh");
+    counters.lambdaInvocation("Fresh", 128, 5);
+    counters.addDynamodb(calls(4), "Fn");
+    counters.lambdaInvocation("Fn", 256, 10);
+    counters.stateFailure("RecordDecision", "Frist.Unavailable");
+    counters.stateFailure("RecordDecision", "Frist.Unavailable");
+    counters.stateFailure("DispatchLetters", "States.Timeout");
+
+    const between = countsBetween(before, counters.snapshot());
+
+    expect(between.lambda).toEqual({
+      Fn: { invocations: 1, billedMs: 10, memoryMb: 256, dynamodbCalls: 4 },
+      Fresh: { invocations: 1, billedMs: 5, memoryMb: 128, dynamodbCalls: 3 },
+    });
+    expect(between.dynamodb.calls).toBe(7);
+    expect(between.stateFailures).toEqual({
+      "RecordDecision: Frist.Unavailable": 2,
+      "DispatchLetters: States.Timeout": 1,
+    });
+  });
 });
