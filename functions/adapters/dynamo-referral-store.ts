@@ -1,13 +1,11 @@
 /**
- * The referral store on one DynamoDB table. A referral's partition holds the referral, its audit
- * events, its letters and its tasks, so one Query reads the whole file. Two indexes serve the other
- * reads: `worklist` (status, then due date) and `byTaskId` (the opaque id in a staff link).
+ * The referral store on the one DynamoDB table (see dynamo-table.ts for its keys, the records it
+ * reads back and the guarded write every change takes).
  */
 
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
-  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -15,7 +13,6 @@ import {
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
@@ -42,244 +39,78 @@ import type {
 } from "../domain/records";
 import type { Month, MonthCounters, Tally } from "../domain/statistics";
 import { TTL_ATTRIBUTE } from "./dynamo-sessions";
+import {
+  AWAITING_POSTAL_PARTITION,
+  agendaKey,
+  awaitingPostalKeys,
+  DynamoTable,
+  HELFO_PARTITION,
+  helfoKey,
+  idempotencyKey,
+  landed,
+  letterKey,
+  MEETING_ATTRIBUTES,
+  MEETING_PARTITION,
+  meetingKey,
+  meetingMemberKey,
+  meetingPartition,
+  meetingSortKey,
+  PENDING_DECISION_PARTITION,
+  pendingDecisionKey,
+  portalIndexKeys,
+  recordFrom,
+  referralKey,
+  referralPartition,
+  STAFF_EMAIL_RETENTION_DAYS,
+  STATISTICS_SHARDS,
+  staffEmailExpiry,
+  staffEmailKey,
+  statisticsKey,
+  type TransactItem,
+  taskKey,
+  taskPlaceKey,
+  worklistKeys,
+} from "./dynamo-table";
 
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
-
-const referralKey = (referralId: string) => ({ pk: `REFERRAL#${referralId}`, sk: "REFERRAL" });
-const taskKey = (referralId: string, taskId: string) => ({
-  pk: `REFERRAL#${referralId}`,
-  sk: `TASK#${taskId}`,
-});
-/** A letter's key: referral, kind, the request it answers (information requests) and recipient. */
-export const letterKey = (
-  letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "requestId">,
-) => ({
-  pk: `REFERRAL#${letter.referralId}`,
-  sk: `LETTER#${letter.letterKind}${letter.requestId ? `#${letter.requestId}` : ""}#${letter.recipientRole}`,
-});
-
-/** A referral's pending decision (at most one: one live task per referral). */
-const pendingDecisionKey = (referralId: string) => ({ pk: `REFERRAL#${referralId}`, sk: "PENDING_DECISION" });
-/**
- * The partition of the `worklist` index that lists pending decisions (sparse), sorted
- * "<answeredAt>#<referralId>", so "answered before t" is one key condition.
- */
-export const PENDING_DECISION_PARTITION = "PENDING_DECISION";
-
-/** The partition of the `worklist` index that lists the letters waiting to be posted. */
-export const AWAITING_POSTAL_PARTITION = "LETTER#awaiting-postal";
-
-/**
- * The `worklist` index keys of a letter waiting to be posted (sparse: removed once it is posted, and
- * never on an emailed letter), oldest first.
- */
-export const awaitingPostalKeys = (
-  letter: Pick<LetterRecord, "referralId" | "letterKind" | "recipientRole" | "createdAt">,
-) => ({
-  gsi1pk: AWAITING_POSTAL_PARTITION,
-  gsi1sk: `${letter.createdAt}#${letter.referralId}#${letter.letterKind}#${letter.recipientRole}`,
-});
-const idempotencyKey = (scope: string, key: string) => ({
-  pk: `IDEMPOTENCY#${scope}#${key}`,
-  sk: "IDEMPOTENCY",
-});
-
-/** An intake meeting's counter item; its referrals are filed beside it under `REFERRAL#<id>`. */
-const meetingKey = (meetingId: string) => ({ pk: `MEETING#${meetingId}`, sk: "MEETING" });
-const meetingMemberKey = (meetingId: string, referralId: string) => ({
-  pk: `MEETING#${meetingId}`,
-  sk: `REFERRAL#${referralId}`,
-});
-/**
- * A staff email's key: in the partition of what it is about (the referral, or the meeting of an
- * agenda), by kind, occurrence and recipient.
- */
-const staffEmailKey = (
-  email: Pick<StaffEmailRecord, "about" | "aboutId" | "kind" | "occurrence" | "to">,
-) => ({
-  pk: `${email.about === "meeting" ? "MEETING" : "REFERRAL"}#${email.aboutId}`,
-  sk: `STAFF_EMAIL#${email.kind}#${email.occurrence}#${email.to.toLowerCase()}`,
-});
-/**
- * How long a staff email claim is kept after it was first claimed, as the table's TTL. The claim is
- * what stops a retry from sending the email again, so it must outlive every attempt that could
- * re-send the same occurrence: a step's own retries last minutes; a Standard execution, with every
- * retry and timer leg in it, ends at the latest one year (365 days) after it started, so after the
- * claim; the reconciler's resume starts a new execution from the referral's state, which re-attempts
- * only the current stage's emails, keyed on that stage's task id or dates. 400 days covers the
- * longest execution with a month to spare for a late resume; an occurrence re-attempted later than
- * that (a referral resumed by hand more than a year on) is emailed again, once.
- */
-export const STAFF_EMAIL_RETENTION_DAYS = 400;
-
-/** The TTL (epoch seconds) of a staff email claimed at `claimedAt` (wall clock). */
-export const staffEmailExpiry = (claimedAt: string): number =>
-  Math.ceil(Date.parse(claimedAt) / 1000) + STAFF_EMAIL_RETENTION_DAYS * 86_400;
-
-const agendaKey = (agendaId: string) => ({ pk: `AGENDA#${agendaId}`, sk: "AGENDA" });
-/** Helfo notifications share one partition, sorted by breach: few, and read all at once for export. */
-const HELFO_PARTITION = "HELFO";
-const helfoKey = (notification: { breachedAt: string; referralId: string }) => ({
-  pk: HELFO_PARTITION,
-  sk: `${notification.breachedAt}#${notification.referralId}`,
-});
-/**
- * Meetings reuse the worklist index sparsely: partition "MEETING" (no referral status is called
- * that), sort "<startsAt ISO>#<meetingId>", so "meetings starting between" is one key condition.
- */
-export const MEETING_PARTITION = "MEETING";
-const meetingSortKey = (startsAt: string, meetingId: string) => `${startsAt}#${meetingId}`;
-/** The attributes of a meeting item (aliased where DynamoDB reserves the word). */
-const MEETING_ATTRIBUTES = [
-  "meetingId",
-  "startsAt",
-  "capacity",
-  "seats",
-  "holders",
-  "agendaId",
-  "agendaSentAt",
-  "agendaDeliveredAt",
-];
-
-/**
- * How many items a month's statistics counters are spread over. Every receipt, decision and letter
- * adds to its month inside the transaction that makes the change, and DynamoDB cancels a transaction
- * that touches an item another transaction holds (TransactionConflict): with one item per month,
- * referrals arriving together would conflict on it and be answered 503. Each change adds to one
- * shard at random; a read sums them.
- */
-export const STATISTICS_SHARDS = 8;
-
-/**
- * A month's statistics counters, shard `shard`: a flat map of numbers per Oslo month of receipt.
- * Shard 0 is the key the counters had before they were sharded, so a table's earlier counts stay
- * counted.
- */
-const statisticsKey = (month: Month, shard: number) => ({
-  pk: `STATISTICS#${month}`,
-  sk: shard === 0 ? "STATISTICS" : `STATISTICS#${shard}`,
-});
-
-/** The worklist index keys: only referrals carry them, so events and letters stay out of the index. */
-const worklistKeys = (status: string, dueDate: string, referralId: string) => ({
-  gsi1pk: status,
-  gsi1sk: `${dueDate}#${referralId}`,
-});
-
-/**
- * The portal index keys (`byPortal`): a portal's referrals of one status, soonest deadline first.
- * Only referrals with a portal carry them (a referral stored before portals were told apart belongs
- * to no portal, and stays out).
- */
-export const portalIndexKeys = (portal: string, status: string, dueDate: string, referralId: string) => ({
-  gsi2pk: `${portal}#${status}`,
-  gsi2sk: `${dueDate}#${referralId}`,
-});
-
-function stripKeys<T>(item: Record<string, unknown>): T {
-  const {
-    pk: _pk,
-    sk: _sk,
-    gsi1pk: _g1,
-    gsi1sk: _g2,
-    gsi2pk: _g3,
-    gsi2sk: _g4,
-    recordType: _t,
-    ...rest
-  } = item;
-  return rest as T;
-}
-
-function toMeeting(item: Record<string, unknown>): MeetingRecord {
-  return {
-    meetingId: String(item.meetingId),
-    startsAt: String(item.startsAt),
-    capacity: Number(item.capacity),
-    seats: Number(item.seats),
-    ...(item.holders instanceof Set ? { holders: [...(item.holders as Set<string>)].sort() } : {}),
-    agendaId: String(item.agendaId),
-    ...(typeof item.agendaSentAt === "string" ? { agendaSentAt: item.agendaSentAt } : {}),
-    ...(typeof item.agendaDeliveredAt === "string" ? { agendaDeliveredAt: item.agendaDeliveredAt } : {}),
-  };
-}
+// Where other modules have always found them.
+export {
+  AWAITING_POSTAL_PARTITION,
+  awaitingPostalKeys,
+  letterKey,
+  MEETING_PARTITION,
+  PENDING_DECISION_PARTITION,
+  portalIndexKeys,
+  STAFF_EMAIL_RETENTION_DAYS,
+  STATISTICS_SHARDS,
+  staffEmailExpiry,
+};
 
 /** DynamoDB implementation of the ReferralStore port, and the statistics counters it maintains. */
 export class DynamoReferralStore implements ReferralStore, StatisticsSource {
+  private readonly table: DynamoTable;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
-
-  /**
-   * The counters' ADD, as one more item of the transaction that makes the change: both happen or
-   * neither does, so a retried step whose condition now fails adds nothing.
-   */
-  private tallyUpdate(tally: Tally | undefined): TransactItem[] {
-    const entries = Object.entries(tally?.add ?? {});
-    if (!tally || entries.length === 0) return [];
-    return [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: statisticsKey(tally.month, randomInt(STATISTICS_SHARDS)),
-          UpdateExpression: `SET recordType = :type, #month = :month ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(", ")}`,
-          ExpressionAttributeNames: {
-            "#month": "month",
-            ...Object.fromEntries(entries.map(([name], i) => [`#c${i}`, `c.${name}`])),
-          },
-          ExpressionAttributeValues: {
-            ":type": "statistics",
-            ":month": tally.month,
-            ...Object.fromEntries(entries.map(([, value], i) => [`:c${i}`, value])),
-          },
-        },
-      },
-    ];
+  ) {
+    this.table = new DynamoTable(client, tableName);
   }
 
   async monthCounters(months: Month[]): Promise<Map<Month, MonthCounters>> {
     const counters = new Map<Month, MonthCounters>();
-    const allKeys = months.flatMap((month) =>
+    const keys = months.flatMap((month) =>
       Array.from({ length: STATISTICS_SHARDS }, (_, shard) => statisticsKey(month, shard)),
     );
-    for (let start = 0; start < allKeys.length; start += 100) {
-      let keys: Record<string, unknown>[] = allKeys.slice(start, start + 100);
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 8) throw new Error("BatchGetItem left keys unprocessed");
-        if (attempt > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-        const { Responses, UnprocessedKeys } = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of Responses?.[this.tableName] ?? []) {
-          const month = counters.get(String(item.month)) ?? {};
-          for (const [name, value] of Object.entries(item)) {
-            if (name.startsWith("c.") && typeof value === "number") {
-              month[name.slice(2)] = (month[name.slice(2)] ?? 0) + value;
-            }
-          }
-          counters.set(String(item.month), month);
+    for (const item of await this.table.batchGetAll(keys)) {
+      const month = counters.get(String(item.month)) ?? {};
+      for (const [name, value] of Object.entries(item)) {
+        if (name.startsWith("c.") && typeof value === "number") {
+          month[name.slice(2)] = (month[name.slice(2)] ?? 0) + value;
         }
-        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
+      counters.set(String(item.month), month);
     }
     return counters;
-  }
-
-  private eventPut(referralId: string, event: AuditEvent): TransactItem {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: {
-          pk: `REFERRAL#${referralId}`,
-          // Time first so a Query returns the trail in order; the random tail keeps same-millisecond events apart.
-          sk: `EVENT#${event.at}#${randomBytes(4).toString("hex")}`,
-          recordType: "event",
-          ...event,
-        },
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    };
   }
 
   async createReferral(
@@ -323,8 +154,8 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
                 ConditionExpression: "attribute_not_exists(pk)",
               },
             },
-            this.eventPut(referral.referralId, event),
-            ...this.tallyUpdate(tally),
+            this.table.eventPut(referral.referralId, event),
+            ...this.table.tallyUpdate(tally),
           ],
         }),
       );
@@ -343,14 +174,14 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: idempotencyKey(scope, key), ConsistentRead: true }),
     );
-    return Item ? stripKeys<IdempotencyRecord>(Item) : undefined;
+    return Item ? recordFrom("idempotency", Item) : undefined;
   }
 
   async getReferral(referralId: string): Promise<ReferralRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: referralKey(referralId), ConsistentRead: true }),
     );
-    return Item ? stripKeys<ReferralRecord>(Item) : undefined;
+    return Item ? recordFrom("referral", Item) : undefined;
   }
 
   async getReferralFile(referralId: string): Promise<ReferralFile | undefined> {
@@ -361,7 +192,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": `REFERRAL#${referralId}` },
+          ExpressionAttributeValues: { ":pk": referralPartition(referralId) },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
@@ -372,13 +203,13 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
 
     const referralItem = items.find((item) => item.recordType === "referral");
     if (!referralItem) return undefined;
-    const ofType = <T>(type: string) =>
-      items.filter((item) => item.recordType === type).map((i) => stripKeys<T>(i));
+    const ofType = <N extends "event" | "letter" | "task">(type: N) =>
+      items.filter((item) => item.recordType === type).map((item) => recordFrom(type, item));
     return {
-      referral: stripKeys<ReferralRecord>(referralItem),
-      events: ofType<AuditEvent>("event"),
-      letters: ofType<LetterRecord>("letter"),
-      tasks: ofType<TaskRecord>("task"),
+      referral: recordFrom("referral", referralItem),
+      events: ofType("event"),
+      letters: ofType("letter"),
+      tasks: ofType("task"),
     };
   }
 
@@ -396,12 +227,12 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "pk = :pk AND begins_with(sk, :event)",
-          ExpressionAttributeValues: { ":pk": `REFERRAL#${referralId}`, ":event": "EVENT#" },
+          ExpressionAttributeValues: { ":pk": referralPartition(referralId), ":event": "EVENT#" },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );
-      events.push(...(page.Items ?? []).map((item) => stripKeys<AuditEvent>(item)));
+      events.push(...(page.Items ?? []).map((item) => recordFrom("event", item)));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return events;
@@ -531,24 +362,22 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           },
         ]
       : [];
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: referralKey(referralId),
-            UpdateExpression: `SET ${sets.join(", ")}`,
-            ConditionExpression: `#status IN (${change.from.map((_, index) => `:from${index}`).join(", ")})`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          },
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: referralKey(referralId),
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: `#status IN (${change.from.map((_, index) => `:from${index}`).join(", ")})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         },
-        ...filing,
-        this.eventPut(referralId, event),
-        ...this.tallyUpdate(tally),
-      ],
-      "referral is not in the expected status",
-    );
+      },
+      alongside: filing,
+      referralId,
+      event,
+      tally,
+      staleMessage: "referral is not in the expected status",
+    });
   }
 
   async flagReferral(
@@ -557,82 +386,72 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     event: AuditEvent,
     tally?: Tally,
   ): Promise<boolean> {
-    try {
-      await this.transact(
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: referralKey(referralId),
-              UpdateExpression: "SET #flag = :true",
-              ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(#flag) OR #flag = :false)",
-              ExpressionAttributeNames: { "#flag": flag },
-              ExpressionAttributeValues: { ":true": true, ":false": false },
-            },
-          },
-          this.eventPut(referralId, event),
-          ...this.tallyUpdate(tally),
-        ],
-        "referral is already flagged",
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof StaleStateError) return false;
-      throw error;
-    }
-  }
-
-  async changePriority(referralId: string, change: PriorityChange, event: AuditEvent): Promise<void> {
-    await this.transact(
-      [
-        {
+    return landed(
+      this.table.writeWithEvent({
+        write: {
           Update: {
-            TableName: this.tableName,
             Key: referralKey(referralId),
-            UpdateExpression:
-              "SET #priority = :to, priorityChanges = list_append(if_not_exists(priorityChanges, :none), :change)",
-            ConditionExpression: "#status IN (:received, :awaiting) AND #priority = :from",
-            ExpressionAttributeNames: { "#status": "status", "#priority": "priority" },
-            ExpressionAttributeValues: {
-              ":to": change.to,
-              ":from": change.from,
-              ":none": [],
-              ":change": [change],
-              ":received": "received",
-              ":awaiting": "awaiting-assessment",
-            },
+            UpdateExpression: "SET #flag = :true",
+            ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(#flag) OR #flag = :false)",
+            ExpressionAttributeNames: { "#flag": flag },
+            ExpressionAttributeValues: { ":true": true, ":false": false },
           },
         },
-        this.eventPut(referralId, event),
-      ],
-      "referral does not wait for assessment at that priority",
+        referralId,
+        event,
+        tally,
+        staleMessage: "referral is already flagged",
+      }),
     );
   }
 
+  async changePriority(referralId: string, change: PriorityChange, event: AuditEvent): Promise<void> {
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: referralKey(referralId),
+          UpdateExpression:
+            "SET #priority = :to, priorityChanges = list_append(if_not_exists(priorityChanges, :none), :change)",
+          ConditionExpression: "#status IN (:received, :awaiting) AND #priority = :from",
+          ExpressionAttributeNames: { "#status": "status", "#priority": "priority" },
+          ExpressionAttributeValues: {
+            ":to": change.to,
+            ":from": change.from,
+            ":none": [],
+            ":change": [change],
+            ":received": "received",
+            ":awaiting": "awaiting-assessment",
+          },
+        },
+      },
+      referralId,
+      event,
+      staleMessage: "referral does not wait for assessment at that priority",
+    });
+  }
+
   async appendEvent(referralId: string, event: AuditEvent): Promise<void> {
-    await this.transact([this.eventPut(referralId, event)], "event already exists");
+    await this.table.transact([this.table.eventPut(referralId, event)], "event already exists");
   }
 
   async createTask(task: TaskRecord, event: AuditEvent, options: { ordinal?: number } = {}): Promise<void> {
-    await this.transact(
-      [
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: { ...taskKey(task.referralId, task.taskId), recordType: "task", ...task },
-            ConditionExpression: "attribute_not_exists(pk)",
-          },
+    await this.table.writeWithEvent({
+      write: {
+        Put: {
+          Item: { ...taskKey(task.referralId, task.taskId), recordType: "task", ...task },
+          ConditionExpression: "attribute_not_exists(pk)",
         },
-        // The task's place among the referral's tasks: one task per place.
-        ...(options.ordinal === undefined
+      },
+      // The task's place among the referral's tasks: one task per place.
+      alongside:
+        options.ordinal === undefined
           ? []
           : [
               {
                 Put: {
                   TableName: this.tableName,
                   Item: {
-                    pk: `REFERRAL#${task.referralId}`,
-                    sk: `TASK_PLACE#${options.ordinal}`,
+                    ...taskPlaceKey(task.referralId, options.ordinal),
                     recordType: "task-place",
                     // Not `taskId`: that attribute keys the byTaskId index, which must find the task only.
                     heldBy: task.taskId,
@@ -640,11 +459,11 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
                   ConditionExpression: "attribute_not_exists(pk)",
                 },
               },
-            ]),
-        this.eventPut(task.referralId, event),
-      ],
-      "task already exists",
-    );
+            ],
+      referralId: task.referralId,
+      event,
+      staleMessage: "task already exists",
+    });
   }
 
   async findTask(taskId: string): Promise<TaskRecord | undefined> {
@@ -666,26 +485,18 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: taskKey(referralId, taskId), ConsistentRead: true }),
     );
-    return Item ? stripKeys<TaskRecord>(Item) : undefined;
+    return Item ? recordFrom("task", Item) : undefined;
   }
 
   async listTasks(referralId: string): Promise<TaskRecord[]> {
-    const tasks: TaskRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :task)",
-          ExpressionAttributeValues: { ":pk": `REFERRAL#${referralId}`, ":task": "TASK#" },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      tasks.push(...(page.Items ?? []).map((item) => stripKeys<TaskRecord>(item)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return tasks.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const items = await this.table.queryAll({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :task)",
+      ExpressionAttributeValues: { ":pk": referralPartition(referralId), ":task": "TASK#" },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => recordFrom("task", item))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   async rearmTask(
@@ -693,27 +504,25 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     rearm: Parameters<ReferralStore["rearmTask"]>[1],
     event: AuditEvent,
   ): Promise<void> {
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: taskKey(task.referralId, task.taskId),
-            UpdateExpression: "SET taskToken = :token, rearmedAt = :at",
-            ConditionExpression: "#state IN (:open, :answered)",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: {
-              ":token": rearm.taskToken,
-              ":at": rearm.rearmedAt,
-              ":open": "open",
-              ":answered": "answered",
-            },
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: "SET taskToken = :token, rearmedAt = :at",
+          ConditionExpression: "#state IN (:open, :answered)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":token": rearm.taskToken,
+            ":at": rearm.rearmedAt,
+            ":open": "open",
+            ":answered": "answered",
           },
         },
-        this.eventPut(task.referralId, event),
-      ],
-      "task can no longer be re-armed",
-    );
+      },
+      referralId: task.referralId,
+      event,
+      staleMessage: "task can no longer be re-armed",
+    });
   }
 
   async answerTask(
@@ -721,27 +530,26 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     answer: Parameters<ReferralStore["answerTask"]>[1],
     event: AuditEvent,
   ): Promise<void> {
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: taskKey(task.referralId, task.taskId),
-            UpdateExpression: `SET #state = :answered, decision = :decision, answeredBy = :by, answeredAt = :at${
-              answer.answerStoredAt ? ", answerStoredAt = :storedAt" : ""
-            }`,
-            ConditionExpression: "#state = :open",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: {
-              ":answered": "answered",
-              ":open": "open",
-              ":decision": answer.decision,
-              ":by": answer.answeredBy,
-              ":at": answer.answeredAt,
-              ...(answer.answerStoredAt ? { ":storedAt": answer.answerStoredAt } : {}),
-            },
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: `SET #state = :answered, decision = :decision, answeredBy = :by, answeredAt = :at${
+            answer.answerStoredAt ? ", answerStoredAt = :storedAt" : ""
+          }`,
+          ConditionExpression: "#state = :open",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":answered": "answered",
+            ":open": "open",
+            ":decision": answer.decision,
+            ":by": answer.answeredBy,
+            ":at": answer.answeredAt,
+            ...(answer.answerStoredAt ? { ":storedAt": answer.answerStoredAt } : {}),
           },
         },
+      },
+      alongside: [
         {
           Put: {
             TableName: this.tableName,
@@ -757,10 +565,11 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
             } satisfies PendingDecision & Record<string, unknown>,
           },
         },
-        this.eventPut(task.referralId, event),
       ],
-      "task is no longer open",
-    );
+      referralId: task.referralId,
+      event,
+      staleMessage: "task is no longer open",
+    });
   }
 
   async reopenTask(task: TaskRecord): Promise<void> {
@@ -794,32 +603,15 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
   }
 
   async listPendingDecisions(answeredBefore: Date): Promise<PendingDecision[]> {
-    const pending: PendingDecision[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: "worklist",
-          KeyConditionExpression: "gsi1pk = :partition AND gsi1sk < :before",
-          ExpressionAttributeValues: {
-            ":partition": PENDING_DECISION_PARTITION,
-            ":before": answeredBefore.toISOString(),
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        pending.push({
-          referralId: String(item.referralId),
-          taskId: String(item.taskId),
-          outcome: item.outcome as PendingDecision["outcome"],
-          answeredAt: String(item.answeredAt),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return pending;
+    const items = await this.table.queryAll({
+      IndexName: "worklist",
+      KeyConditionExpression: "gsi1pk = :partition AND gsi1sk < :before",
+      ExpressionAttributeValues: {
+        ":partition": PENDING_DECISION_PARTITION,
+        ":before": answeredBefore.toISOString(),
+      },
+    });
+    return items.map((item) => recordFrom("pendingDecision", item));
   }
 
   async clearPendingDecision(referralId: string): Promise<void> {
@@ -851,27 +643,25 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     rearm: Parameters<ReferralStore["reviveTask"]>[1],
     event: AuditEvent,
   ): Promise<void> {
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: taskKey(task.referralId, task.taskId),
-            UpdateExpression: "SET #state = :open, taskToken = :token, rearmedAt = :at",
-            ConditionExpression: "#state = :expired AND attribute_not_exists(decision)",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: {
-              ":open": "open",
-              ":expired": "expired",
-              ":token": rearm.taskToken,
-              ":at": rearm.rearmedAt,
-            },
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: "SET #state = :open, taskToken = :token, rearmedAt = :at",
+          ConditionExpression: "#state = :expired AND attribute_not_exists(decision)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":open": "open",
+            ":expired": "expired",
+            ":token": rearm.taskToken,
+            ":at": rearm.rearmedAt,
           },
         },
-        this.eventPut(task.referralId, event),
-      ],
-      "task cannot be revived",
-    );
+      },
+      referralId: task.referralId,
+      event,
+      staleMessage: "task cannot be revived",
+    });
   }
 
   async recordDecision(
@@ -888,35 +678,33 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     const owner = referral?.portal
       ? { portal: referral.portal, assessmentDueDate: referral.assessmentDueDate }
       : undefined;
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: referralKey(referralId),
-            UpdateExpression: `SET #status = :decided, gsi1pk = :decided, decision = :decision${
-              owner ? ", gsi2pk = :portalPk, gsi2sk = :portalSk" : ""
-            }`,
-            ConditionExpression: "#status = :awaiting",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":decided": "decided",
-              ":awaiting": "awaiting-assessment",
-              ":decision": decision,
-              ...(owner
-                ? (({ gsi2pk, gsi2sk }) => ({ ":portalPk": gsi2pk, ":portalSk": gsi2sk }))(
-                    portalIndexKeys(owner.portal, "decided", owner.assessmentDueDate, referralId),
-                  )
-                : {}),
-            },
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: referralKey(referralId),
+          UpdateExpression: `SET #status = :decided, gsi1pk = :decided, decision = :decision${
+            owner ? ", gsi2pk = :portalPk, gsi2sk = :portalSk" : ""
+          }`,
+          ConditionExpression: "#status = :awaiting",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":decided": "decided",
+            ":awaiting": "awaiting-assessment",
+            ":decision": decision,
+            ...(owner
+              ? (({ gsi2pk, gsi2sk }) => ({ ":portalPk": gsi2pk, ":portalSk": gsi2sk }))(
+                  portalIndexKeys(owner.portal, "decided", owner.assessmentDueDate, referralId),
+                )
+              : {}),
           },
         },
-        { Delete: { TableName: this.tableName, Key: pendingDecisionKey(referralId) } },
-        this.eventPut(referralId, event),
-        ...this.tallyUpdate(tally),
-      ],
-      "referral is not awaiting assessment",
-    );
+      },
+      alongside: [{ Delete: { TableName: this.tableName, Key: pendingDecisionKey(referralId) } }],
+      referralId,
+      event,
+      tally,
+      staleMessage: "referral is not awaiting assessment",
+    });
   }
 
   async takeSeat(meetingId: string, startsAt: Date, capacity: number, holder?: string): Promise<boolean> {
@@ -966,40 +754,30 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: meetingKey(meetingId), ConsistentRead: true }),
     );
-    return Item ? toMeeting(Item) : undefined;
+    return Item ? recordFrom("meeting", Item) : undefined;
   }
 
   async meetingsStartingBetween(from: Date, until: Date): Promise<MeetingRecord[]> {
-    const meetings: MeetingRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: "worklist",
-          KeyConditionExpression: "gsi1pk = :partition AND gsi1sk BETWEEN :from AND :until",
-          ExpressionAttributeValues: {
-            ":partition": MEETING_PARTITION,
-            ":from": from.toISOString(),
-            // "<until>#…" sorts after "<until>" itself: "~" closes the range after every meeting id.
-            ":until": `${until.toISOString()}~`,
-          },
-          ProjectionExpression: MEETING_ATTRIBUTES.map((_, index) => `#a${index}`).join(", "),
-          ExpressionAttributeNames: Object.fromEntries(
-            MEETING_ATTRIBUTES.map((name, index) => [`#a${index}`, name]),
-          ),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      meetings.push(...(page.Items ?? []).map(toMeeting));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return meetings;
+    const items = await this.table.queryAll({
+      IndexName: "worklist",
+      KeyConditionExpression: "gsi1pk = :partition AND gsi1sk BETWEEN :from AND :until",
+      ExpressionAttributeValues: {
+        ":partition": MEETING_PARTITION,
+        ":from": from.toISOString(),
+        // "<until>#…" sorts after "<until>" itself: "~" closes the range after every meeting id.
+        ":until": `${until.toISOString()}~`,
+      },
+      ProjectionExpression: MEETING_ATTRIBUTES.map((_, index) => `#a${index}`).join(", "),
+      ExpressionAttributeNames: Object.fromEntries(
+        MEETING_ATTRIBUTES.map((name, index) => [`#a${index}`, name]),
+      ),
+    });
+    return items.map((item) => recordFrom("meeting", item));
   }
 
   async claimAgenda(meeting: MeetingRecord, sentAt: string): Promise<boolean> {
-    try {
-      await this.transact(
+    return landed(
+      this.table.transact(
         [
           {
             Update: {
@@ -1023,12 +801,8 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           },
         ],
         "agenda already claimed",
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof StaleStateError) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async releaseAgenda(meeting: MeetingRecord, sentAt: string): Promise<void> {
@@ -1074,39 +848,14 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
   }
 
   async listMeetingReferrals(meetingId: string): Promise<ReferralRecord[]> {
-    const referralIds: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :referral)",
-          ExpressionAttributeValues: { ":pk": `MEETING#${meetingId}`, ":referral": "REFERRAL#" },
-          ProjectionExpression: "referralId",
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) referralIds.push(String(item.referralId));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-
-    const referrals: ReferralRecord[] = [];
-    for (let start = 0; start < referralIds.length; start += 100) {
-      let keys: Record<string, unknown>[] = referralIds.slice(start, start + 100).map(referralKey);
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 8) throw new Error("BatchGetItem left keys unprocessed");
-        if (attempt > 0) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-        }
-        const { Responses, UnprocessedKeys } = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        referrals.push(...(Responses?.[this.tableName] ?? []).map((item) => stripKeys<ReferralRecord>(item)));
-        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
-    }
-    return referrals;
+    const members = await this.table.queryAll({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :referral)",
+      ExpressionAttributeValues: { ":pk": meetingPartition(meetingId), ":referral": "REFERRAL#" },
+      ProjectionExpression: "referralId",
+      ConsistentRead: true,
+    });
+    const keys = members.map((item) => referralKey(String(item.referralId)));
+    return (await this.table.batchGetAll(keys)).map((item) => recordFrom("referral", item));
   }
 
   async claimLetter(letter: LetterRecord): Promise<LetterRecord | undefined> {
@@ -1129,7 +878,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       const { Item } = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: letterKey(letter), ConsistentRead: true }),
       );
-      return Item ? stripKeys<LetterRecord>(Item) : undefined;
+      return Item ? recordFrom("letter", Item) : undefined;
     }
   }
 
@@ -1165,7 +914,7 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       );
       if (!Item) return undefined;
       const { [TTL_ATTRIBUTE]: _expiry, ...record } = Item;
-      return stripKeys<StaffEmailRecord>(record);
+      return recordFrom("staffEmail", record);
     }
   }
 
@@ -1282,24 +1031,22 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       values[":postalPk"] = keys.gsi1pk;
       values[":postalSk"] = keys.gsi1sk;
     }
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: letterKey(letter),
-            UpdateExpression: `SET ${sets.join(", ")}`,
-            // Counted once: with a tally, a letter already in this status is not completed again.
-            ...(tally ? { ConditionExpression: "#status <> :status" } : {}),
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: values,
-          },
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: letterKey(letter),
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          // Counted once: with a tally, a letter already in this status is not completed again.
+          ...(tally ? { ConditionExpression: "#status <> :status" } : {}),
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: values,
         },
-        this.eventPut(letter.referralId, event),
-        ...this.tallyUpdate(tally),
-      ],
-      "letter could not be completed",
-    );
+      },
+      referralId: letter.referralId,
+      event,
+      tally,
+      staleMessage: "letter could not be completed",
+    });
   }
 
   async markLetterPosted(
@@ -1308,29 +1055,27 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     event: AuditEvent,
     tally?: Tally,
   ): Promise<void> {
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: letterKey(letter),
-            // Off the postal list (the index entry goes with the keys) and sent.
-            UpdateExpression: "SET #status = :sent, sentAt = :sentAt, postedBy = :by REMOVE gsi1pk, gsi1sk",
-            ConditionExpression: "attribute_exists(pk) AND #status = :awaiting",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":sent": "sent",
-              ":awaiting": "awaiting-postal",
-              ":sentAt": posted.sentAt,
-              ":by": posted.postedBy,
-            },
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: letterKey(letter),
+          // Off the postal list (the index entry goes with the keys) and sent.
+          UpdateExpression: "SET #status = :sent, sentAt = :sentAt, postedBy = :by REMOVE gsi1pk, gsi1sk",
+          ConditionExpression: "attribute_exists(pk) AND #status = :awaiting",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":sent": "sent",
+            ":awaiting": "awaiting-postal",
+            ":sentAt": posted.sentAt,
+            ":by": posted.postedBy,
           },
         },
-        this.eventPut(letter.referralId, event),
-        ...this.tallyUpdate(tally),
-      ],
-      "letter is not awaiting postal dispatch",
-    );
+      },
+      referralId: letter.referralId,
+      event,
+      tally,
+      staleMessage: "letter is not awaiting postal dispatch",
+    });
   }
 
   async recordStartOfCare(
@@ -1366,23 +1111,21 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       values[":started"] = change.startedOn;
     }
     if (sets.length === 0) return;
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: referralKey(referralId),
-            UpdateExpression: `SET ${sets.join(", ")}`,
-            ConditionExpression: conditions.join(" AND "),
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: values,
-          },
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: referralKey(referralId),
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: values,
         },
-        this.eventPut(referralId, event),
-        ...this.tallyUpdate(counted?.tally),
-      ],
-      `referral ${referralId} is not decided, or its start changed meanwhile`,
-    );
+      },
+      referralId,
+      event,
+      tally: counted?.tally,
+      staleMessage: `referral ${referralId} is not decided, or its start changed meanwhile`,
+    });
   }
 
   async recordStartOfCareBreach(
@@ -1392,40 +1135,34 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     tally?: Tally,
   ): Promise<boolean> {
     const { notification } = breach;
-    try {
-      await this.transact(
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: referralKey(referralId),
-              UpdateExpression: "SET startOfCareBreached = :true, startOfCareBreachBasis = :basis",
-              ConditionExpression:
-                "attribute_exists(pk) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
-              ExpressionAttributeValues: { ":true": true, ":false": false, ":basis": breach.basis },
-            },
+    return landed(
+      this.table.writeWithEvent({
+        write: {
+          Update: {
+            Key: referralKey(referralId),
+            UpdateExpression: "SET startOfCareBreached = :true, startOfCareBreachBasis = :basis",
+            ConditionExpression:
+              "attribute_exists(pk) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
+            ExpressionAttributeValues: { ":true": true, ":false": false, ":basis": breach.basis },
           },
-          ...(notification
-            ? [
-                {
-                  Put: {
-                    TableName: this.tableName,
-                    Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
-                    ConditionExpression: "attribute_not_exists(pk)",
-                  },
+        },
+        alongside: notification
+          ? [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
+                  ConditionExpression: "attribute_not_exists(pk)",
                 },
-              ]
-            : []),
-          this.eventPut(referralId, event),
-          ...this.tallyUpdate(tally),
-        ],
-        `referral ${referralId} has its start-of-care breach recorded`,
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof StaleStateError) return false;
-      throw error;
-    }
+              },
+            ]
+          : [],
+        referralId,
+        event,
+        tally,
+        staleMessage: `referral ${referralId} has its start-of-care breach recorded`,
+      }),
+    );
   }
 
   async recordExpectedBreach(
@@ -1435,20 +1172,19 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     event: AuditEvent,
     tally?: Tally,
   ): Promise<boolean> {
-    try {
-      await this.transact(
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: referralKey(referralId),
-              UpdateExpression: "SET startOfCareExpectedBreach = :expected",
-              ConditionExpression:
-                "attribute_exists(pk) AND #status = :decided AND attribute_not_exists(startOfCareExpectedBreach) AND attribute_not_exists(careStartedOn) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
-              ExpressionAttributeNames: { "#status": "status" },
-              ExpressionAttributeValues: { ":expected": expected, ":decided": "decided", ":false": false },
-            },
+    return landed(
+      this.table.writeWithEvent({
+        write: {
+          Update: {
+            Key: referralKey(referralId),
+            UpdateExpression: "SET startOfCareExpectedBreach = :expected",
+            ConditionExpression:
+              "attribute_exists(pk) AND #status = :decided AND attribute_not_exists(startOfCareExpectedBreach) AND attribute_not_exists(careStartedOn) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":expected": expected, ":decided": "decided", ":false": false },
           },
+        },
+        alongside: [
           {
             Put: {
               TableName: this.tableName,
@@ -1456,16 +1192,13 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
-          this.eventPut(referralId, event),
-          ...this.tallyUpdate(tally),
         ],
-        `referral ${referralId} has its expected breach recorded, a start, or a breach`,
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof StaleStateError) return false;
-      throw error;
-    }
+        referralId,
+        event,
+        tally,
+        staleMessage: `referral ${referralId} has its expected breach recorded, a start, or a breach`,
+      }),
+    );
   }
 
   async holdInformationRequest(
@@ -1519,30 +1252,28 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     event: AuditEvent,
     tally?: Tally,
   ): Promise<void> {
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: helfoKey(notification),
-            UpdateExpression:
-              "SET #status = :reported, reportedOn = :reportedOn, reportedBy = :reportedBy, reportedAt = :reportedAt",
-            ConditionExpression: "attribute_exists(pk) AND #status = :toReport",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":reported": "reported",
-              ":toReport": "to-report",
-              ":reportedOn": reported.reportedOn,
-              ":reportedBy": reported.reportedBy,
-              ":reportedAt": reported.reportedAt,
-            },
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: helfoKey(notification),
+          UpdateExpression:
+            "SET #status = :reported, reportedOn = :reportedOn, reportedBy = :reportedBy, reportedAt = :reportedAt",
+          ConditionExpression: "attribute_exists(pk) AND #status = :toReport",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":reported": "reported",
+            ":toReport": "to-report",
+            ":reportedOn": reported.reportedOn,
+            ":reportedBy": reported.reportedBy,
+            ":reportedAt": reported.reportedAt,
           },
         },
-        this.eventPut(notification.referralId, event),
-        ...this.tallyUpdate(tally),
-      ],
-      "no Helfo notification to report",
-    );
+      },
+      referralId: notification.referralId,
+      event,
+      tally,
+      staleMessage: "no Helfo notification to report",
+    });
   }
 
   async markHelfoPatientInformed(
@@ -1581,24 +1312,9 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
           ExclusiveStartKey: startKey,
         }),
       );
-      notifications.push(...(page.Items ?? []).map((item) => stripKeys<HelfoNotificationRecord>(item)));
+      notifications.push(...(page.Items ?? []).map((item) => recordFrom("helfoNotification", item)));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return notifications;
-  }
-
-  /** Runs a transaction; a failed condition becomes StaleStateError with a message free of data. */
-  private async transact(items: TransactItem[], staleMessage: string): Promise<void> {
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.some((reason) => reason.Code === "ConditionalCheckFailed")
-      ) {
-        throw new StaleStateError(staleMessage);
-      }
-      throw error;
-    }
   }
 }
