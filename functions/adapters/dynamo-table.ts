@@ -14,6 +14,7 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -592,6 +593,17 @@ export class DynamoTable {
     }
   }
 
+  /** The record `name` stored under `key` (a consistent read), or undefined when there is none. */
+  async getRecord<N extends RecordName>(
+    name: N,
+    key: Record<string, string>,
+  ): Promise<RecordOf<N> | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }),
+    );
+    return Item ? recordFrom(name, Item) : undefined;
+  }
+
   /** Every item a Query finds, page after page (the table's name is added). */
   async queryAll(query: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">) {
     const items: Record<string, unknown>[] = [];
@@ -627,5 +639,19 @@ export class DynamoTable {
       }
     }
     return items;
+  }
+}
+
+/**
+ * What each record store stands on: the shared table, and its client and name for the reads and
+ * writes of its own.
+ */
+export abstract class TableStore {
+  protected readonly client: DynamoDBDocumentClient;
+  protected readonly tableName: string;
+
+  constructor(protected readonly table: DynamoTable) {
+    this.client = table.client;
+    this.tableName = table.name;
   }
 }
