@@ -39,10 +39,7 @@ export {
   staffEmailExpiry,
 };
 
-/**
- * The public methods of `store` (its class's and its ancestors'), bound to it: what a composed store
- * takes over from each family's store.
- */
+/** The methods of `store` (its class's and its ancestors'), bound to it. */
 function methodsOf(store: object): Record<string, unknown> {
   const methods: Record<string, unknown> = {};
   for (
@@ -60,6 +57,20 @@ function methodsOf(store: object): Record<string, unknown> {
   return methods;
 }
 
+/**
+ * Puts the methods of each family's store on `target`, bound to that store: how one object serves
+ * every record port (here, and for the in-memory stores of the tests). Two families with a method of
+ * the same name would shadow each other, so that throws.
+ */
+export function takeOverMethods(target: object, families: object[]): void {
+  for (const family of families) {
+    const methods = methodsOf(family);
+    const taken = Object.keys(methods).filter((name) => name in target);
+    if (taken.length > 0) throw new Error(`record stores share method names: ${taken.join(", ")}`);
+    Object.assign(target, methods);
+  }
+}
+
 /** Every record port and the statistics counters on DynamoDB: the family stores' methods, in one object. */
 export interface DynamoReferralStore
   extends ReferralStore,
@@ -72,7 +83,7 @@ export interface DynamoReferralStore
 export class DynamoReferralStore {
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new DynamoTable(client, tableName);
-    const families = [
+    takeOverMethods(this, [
       new DynamoReferrals(table),
       new DynamoTasks(table),
       new DynamoDecisions(table),
@@ -80,13 +91,6 @@ export class DynamoReferralStore {
       new DynamoOutbox(table),
       new DynamoCare(table),
       new DynamoStatistics(table),
-    ];
-    for (const family of families) {
-      const methods = methodsOf(family);
-      const taken = Object.keys(methods).filter((name) => name in this);
-      // Two families with one method name would silently shadow each other.
-      if (taken.length > 0) throw new Error(`record stores share method names: ${taken.join(", ")}`);
-      Object.assign(this, methods);
-    }
+    ]);
   }
 }
