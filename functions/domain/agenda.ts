@@ -10,7 +10,7 @@ import { type CalendarRules, osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { EmailInFlight } from "./errors";
 import { workingDaysLeft } from "./legal-clock";
-import type { Clock, Mailer, ReferralStore } from "./ports";
+import type { Clock, Mailer, MeetingRecords, OutboxRecords, TaskRecords } from "./ports";
 import type { MeetingRecord, ReferralRecord, TaskRecord } from "./records";
 import { CLAIM_LEASE_MS } from "./send-once";
 import { sendStaffEmails } from "./staff-mail";
@@ -43,7 +43,7 @@ export interface SendAgendasResult {
  * run that died is taken up after its lease. The run fails after the other meetings had their turn.
  */
 export async function sendAgendas(deps: {
-  store: ReferralStore;
+  store: MeetingRecords & OutboxRecords;
   clock: Clock;
   mailer: Mailer;
   config: ClinicConfig;
@@ -108,7 +108,7 @@ export type AgendaView = { kind: "agenda"; meeting: MeetingRecord; rows: AgendaR
  * the earliest received). Changes nothing: mail scanners follow links.
  */
 export async function viewAgenda(
-  deps: { store: ReferralStore; clock: Clock; calendar: CalendarRules },
+  deps: { store: MeetingRecords & TaskRecords; clock: Clock; calendar: CalendarRules },
   agendaId: string,
 ): Promise<AgendaView> {
   const meeting = await deps.store.findMeetingByAgendaId(agendaId);

@@ -28,7 +28,17 @@ import {
   singleAssessorOf,
 } from "./intake-planning";
 import { isAtRisk, type LegalClock, legalClockFor, secondsUntil, workingDaysLeft } from "./legal-clock";
-import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
+import type {
+  CareRecords,
+  Clock,
+  DecisionRecords,
+  Mailer,
+  MeetingRecords,
+  OutboxRecords,
+  ReferralRecords,
+  TaskRecords,
+  Workflow,
+} from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
@@ -40,7 +50,10 @@ export const workflowActor = (step: string): Actor => ({ kind: "system", id: `wo
 export { ReferralNotFound } from "./errors";
 
 /** Reads a referral a workflow step works on; throws ReferralNotFound when it is not there. */
-export async function mustGetReferral(store: ReferralStore, referralId: string): Promise<ReferralRecord> {
+export async function mustGetReferral(
+  store: Pick<ReferralRecords, "getReferral">,
+  referralId: string,
+): Promise<ReferralRecord> {
   const referral = await store.getReferral(referralId);
   if (!referral) throw new ReferralNotFound();
   return referral;
@@ -65,7 +78,7 @@ export function planAssignment(config: ClinicConfig): Assignment {
  * planning horizon has room, the team still gets the referral, without a meeting, and it is late.
  */
 export async function assignAssessors(
-  deps: { store: ReferralStore; config: ClinicConfig },
+  deps: { store: MeetingRecords; config: ClinicConfig },
   /** With its id, the referral holds at most one seat however often this is retried. */
   referral: Pick<ReferralRecord, "kind" | "priority"> & { referralId?: string },
   now: Date,
@@ -115,7 +128,7 @@ export async function assignAssessors(
  * seat or two: a meeting shown with room that has none is refused by the seat's own condition.
  */
 async function fullMeetings(
-  store: ReferralStore,
+  store: MeetingRecords,
   now: Date,
   capacity: number,
   holder: string | undefined,
@@ -177,7 +190,12 @@ export interface IntakePlan {
  * timers then fire at once, because the seconds are clamped to 1.
  */
 export async function planIntake(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
+  deps: {
+    store: ReferralRecords & MeetingRecords & OutboxRecords;
+    clock: Clock;
+    mailer: Mailer;
+    config: ClinicConfig;
+  },
   referralId: string,
   options: {
     /**
@@ -311,7 +329,10 @@ export function newTaskId(): string {
  * The referral's task the workflow may still take an answer from: open, or answered but not yet
  * taken (a decision in flight while the workflow was between two waits).
  */
-export async function liveTaskOf(store: ReferralStore, referralId: string): Promise<TaskRecord | undefined> {
+export async function liveTaskOf(
+  store: Pick<TaskRecords, "listTasks">,
+  referralId: string,
+): Promise<TaskRecord | undefined> {
   const tasks = await store.listTasks(referralId);
   return tasks.filter((task) => task.state === "open" || task.state === "answered").at(-1);
 }
@@ -331,7 +352,13 @@ export type NotifyPhase = "initial" | "rearm";
  * The emails name no patient, diagnosis or referral text.
  */
 export async function notifyAssessors(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig; publicBaseUrl: string },
+  deps: {
+    store: ReferralRecords & TaskRecords & OutboxRecords;
+    clock: Clock;
+    mailer: Mailer;
+    config: ClinicConfig;
+    publicBaseUrl: string;
+  },
   input: { referralId: string; taskToken: string; phase?: NotifyPhase },
 ): Promise<{ taskId: string }> {
   const referral = await mustGetReferral(deps.store, input.referralId);
@@ -375,7 +402,7 @@ export async function notifyAssessors(
  * and the other re-arms it. `email` says whether the task email is (still) due: not for a plain re-arm.
  */
 async function armTask(
-  deps: { store: ReferralStore; clock: Clock },
+  deps: { store: TaskRecords; clock: Clock },
   referralId: string,
   taskToken: string,
   phase: NotifyPhase,
@@ -437,7 +464,7 @@ export type TaskView =
 
 /** Reads a task for its page. Changes nothing: mail scanners follow links. */
 export async function viewTask(
-  deps: { store: ReferralStore; clock: Clock; calendar: CalendarRules },
+  deps: { store: ReferralRecords & TaskRecords; clock: Clock; calendar: CalendarRules },
   taskId: string,
 ): Promise<TaskView> {
   const task = await deps.store.findTask(taskId);
@@ -493,7 +520,7 @@ export type SubmitDecisionResult =
  */
 export async function submitDecision(
   deps: {
-    store: ReferralStore;
+    store: ReferralRecords & TaskRecords & CareRecords & OutboxRecords;
     clock: Clock;
     workflow: Workflow;
     calendar: CalendarRules;
@@ -629,7 +656,7 @@ async function resumeWithRetries(
 
 /** RecordDecision: copies the answered task's decision onto the referral (status `decided`). */
 export async function recordDecision(
-  deps: { store: ReferralStore; clock: Clock; calendar: CalendarRules },
+  deps: { store: ReferralRecords & TaskRecords & DecisionRecords; clock: Clock; calendar: CalendarRules },
   input: { referralId: string; taskId: string },
 ): Promise<{ referralId: string; outcome: Decision["outcome"] }> {
   const task = await deps.store.getTask(input.referralId, input.taskId);
@@ -651,7 +678,7 @@ export async function recordDecision(
 }
 
 /** Complete: the workflow's last word on a referral whose letters have gone out. */
-export async function completeReferral(deps: { store: ReferralStore; clock: Clock }, referralId: string) {
+export async function completeReferral(deps: { store: ReferralRecords; clock: Clock }, referralId: string) {
   await deps.store.appendEvent(referralId, {
     type: "workflow-completed",
     at: deps.clock.now().toISOString(),
@@ -665,7 +692,7 @@ export async function completeReferral(deps: { store: ReferralStore; clock: Cloc
  * may quote data, and the trail is read by operations.
  */
 export async function markFailed(
-  deps: { store: ReferralStore; clock: Clock },
+  deps: { store: ReferralRecords & TaskRecords; clock: Clock },
   input: { referralId: string; error?: { Error?: string } },
 ) {
   const at = deps.clock.now().toISOString();

@@ -32,7 +32,9 @@ import {
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   type Metrics,
-  type ReferralStore,
+  type OutboxRecords,
+  type ReferralRecords,
+  type TaskRecords,
 } from "./ports";
 import type { ReferralRecord } from "./records";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
@@ -62,7 +64,7 @@ function waitAfter(
 
 /** What the timer steps need. */
 export interface DeadlineTimerDeps {
-  store: ReferralStore;
+  store: ReferralRecords & TaskRecords & OutboxRecords;
   clock: Clock;
   mailer: Mailer;
   config: ClinicConfig;

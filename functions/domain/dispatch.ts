@@ -18,7 +18,7 @@ import type { ClinicConfig } from "./clinic";
 import { DecisionMissing, LetterInFlight, ReferralNotFound } from "./errors";
 import { letterLinkOf, newLetterLinkId } from "./letter-reading";
 import { validateNationalId } from "./national-id";
-import type { Clock, Mailer, ReferralStore } from "./ports";
+import type { Clock, Mailer, OutboxRecords, ReferralRecords, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, RecipientRole, ReferralRecord } from "./records";
 import type { ReferralSubmission } from "./referral";
 import {
@@ -173,7 +173,10 @@ export interface DispatchResult {
 }
 
 /** Sends (or marks for post) every letter of the decision; returns how many emails went out now. */
-export async function dispatchDecisionLetters(deps: LetterDeps, referralId: string): Promise<DispatchResult> {
+export async function dispatchDecisionLetters(
+  deps: LetterSendingDeps & { store: ReferralRecords },
+  referralId: string,
+): Promise<DispatchResult> {
   const referral = await deps.store.getReferral(referralId);
   if (!referral) throw new ReferralNotFound();
   if (!referral.decision) throw new DecisionMissing();
@@ -235,6 +238,9 @@ export interface LetterDeps {
   publicBaseUrl: string;
 }
 
+/** What sending one letter needs: {@link LetterDeps} with the store's letter claims only. */
+export type LetterSendingDeps = Omit<LetterDeps, "store"> & { store: OutboxRecords };
+
 /** The letter page a notice links to. */
 export function letterUrl(
   publicBaseUrl: string,
@@ -247,7 +253,7 @@ export function letterUrl(
 export const LETTER_CLAIM_LEASE_MS = CLAIM_LEASE_MS;
 
 /** The letter store's claims, as the claim protocol (send-once.ts) uses them. */
-const letterSlots = (store: ReferralStore): ClaimSlots<LetterRecord> => ({
+const letterSlots = (store: OutboxRecords): ClaimSlots<LetterRecord> => ({
   claim: (letter) => store.claimLetter(letter),
   takeOver: (letter, from) => store.takeOverLetter(letter, from),
 });
@@ -268,7 +274,7 @@ const letterSlots = (store: ReferralStore): ClaimSlots<LetterRecord> => ({
  * Returns true when an email went out in this call. Every letter kind goes through here.
  */
 export async function deliverLetter(
-  deps: LetterDeps,
+  deps: LetterSendingDeps,
   letter: LetterRecord,
   actor: Actor,
   /** What statistics count when this letter goes out by email at `sentAt` (in the same write). */
@@ -326,7 +332,7 @@ export async function deliverLetter(
  * neutrally, once. Returns whether it was still waiting.
  */
 export async function escalateWaitingPatientLetter(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig },
+  deps: { store: ReferralRecords & OutboxRecords; clock: Clock; mailer: Mailer; config: ClinicConfig },
   referralId: string,
 ): Promise<{ waiting: boolean }> {
   const file = await deps.store.getReferralFile(referralId);

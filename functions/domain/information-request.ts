@@ -11,7 +11,7 @@ import type { ClinicConfig } from "./clinic";
 import type { InformationRequest } from "./decision";
 import { deliverLetter, letterPatientOf } from "./dispatch";
 import { LetterInFlight } from "./errors";
-import type { Clock, Mailer, ReferralStore } from "./ports";
+import type { CareRecords, Clock, Mailer, OutboxRecords, ReferralRecords } from "./ports";
 import type { Actor, LetterRecord, ReferralRecord, TaskRecord } from "./records";
 
 /**
@@ -50,7 +50,13 @@ export interface InformationRequestOpen {
  * Leaves the task and the workflow alone.
  */
 export async function requestInformation(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig; publicBaseUrl: string },
+  deps: {
+    store: ReferralRecords & CareRecords & OutboxRecords;
+    clock: Clock;
+    mailer: Mailer;
+    config: ClinicConfig;
+    publicBaseUrl: string;
+  },
   open: { task: TaskRecord; referral: ReferralRecord },
   request: InformationRequest,
 ): Promise<InformationRequested | InformationRequestOpen | { kind: "gone"; reason: "answered" | "expired" }> {
@@ -131,7 +137,7 @@ export async function requestInformation(
  * event "information-received", and a new request can be made. Nothing happens when none is open.
  */
 export async function recordInformationReceived(
-  deps: { store: ReferralStore; clock: Clock },
+  deps: { store: ReferralRecords & CareRecords; clock: Clock },
   task: TaskRecord,
   actor: Actor,
 ): Promise<

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { type AccessLog, accessEventOf } from "./access-log";
-import type { Clock, ReferralStore } from "./ports";
+import type { Clock, ReferralRecords } from "./ports";
 import type { LetterRecord, RecipientRole, ReferralRecord } from "./records";
 import type { Principal, SignInAudience } from "./session";
 
@@ -67,7 +67,7 @@ export function isAddressee(
 
 /** The letter a link names, if there is one (no check of who asks). */
 export async function letterOfLink(
-  store: Pick<ReferralStore, "getReferralFile">,
+  store: Pick<ReferralRecords, "getReferralFile">,
   link: unknown,
 ): Promise<{ referral: ReferralRecord; letter: LetterRecord } | undefined> {
   const parts = parseLetterLink(link);
@@ -83,7 +83,7 @@ export async function letterOfLink(
  * link (a refused attempt on a real letter is logged as refused).
  */
 export async function readLetter(
-  deps: { store: Pick<ReferralStore, "getReferralFile">; accessLog: AccessLog; clock: Clock },
+  deps: { store: Pick<ReferralRecords, "getReferralFile">; accessLog: AccessLog; clock: Clock },
   link: unknown,
   principal: Principal,
 ): Promise<{ kind: "letter"; letter: LetterRecord } | { kind: "not-found" }> {

@@ -60,12 +60,16 @@ export class StaleStateError extends Error {
   override readonly name = "StaleStateError";
 }
 
-export interface ReferralStore {
-  /** Writes the referral, its idempotency record and first event atomically; throws IdempotencyKeyTaken. */
+/**
+ * The referral itself: its receipt (with its idempotency record), its status, flags, priority and audit
+ * trail, and its whole file in one read.
+ */
+export interface ReferralRecords {
   /**
-   * Stores a new referral with its idempotency record and audit event. Every write that changes what
-   * statistics count takes an optional `tally`, added to the month's counters in the same atomic write
-   * (so a retried or refused write never counts twice).
+   * Stores a new referral with its idempotency record and audit event, atomically; throws
+   * IdempotencyKeyTaken when the key is taken. Every write that changes what statistics count takes
+   * an optional `tally`, added to the month's counters in the same atomic write (so a retried or
+   * refused write never counts twice).
    */
   createReferral(
     referral: ReferralRecord,
@@ -111,6 +115,13 @@ export interface ReferralStore {
    * its audit event, in one write; throws StaleStateError otherwise (decided, or changed meanwhile).
    */
   changePriority(referralId: string, change: PriorityChange, event: AuditEvent): Promise<void>;
+}
+
+/**
+ * The human tasks of a referral: the opaque id in a staff link, the workflow token behind it, and its
+ * answer.
+ */
+export interface TaskRecords {
   /**
    * Creates a task (throws StaleStateError when its id exists). With `ordinal` (how many tasks the
    * referral had when this one was planned), the task takes that place among the referral's tasks:
@@ -156,6 +167,13 @@ export interface ReferralStore {
     rearm: { taskToken: string; rearmedAt: string },
     event: AuditEvent,
   ): Promise<void>;
+}
+
+/**
+ * A decision from answered (pending, see TaskRecords.answerTask) to recorded on the referral, and what a
+ * reconciler reads of the pending ones.
+ */
+export interface DecisionRecords {
   /**
    * Records the decision on the referral (status `decided`) and drops its pending decision, in one
    * write; a repeat for the same task is a no-op.
@@ -170,6 +188,10 @@ export interface ReferralStore {
   listPendingDecisions(answeredBefore: Date): Promise<PendingDecision[]>;
   /** Drops a referral's pending decision (a reconciler found it stale: the referral is decided). */
   clearPendingDecision(referralId: string): Promise<void>;
+}
+
+/** Intake meetings: their seats, their referrals and their agenda email. */
+export interface MeetingRecords {
   /**
    * Takes one seat in an intake meeting, atomically: creates the meeting on its first seat (with a
    * fresh agenda id) and adds 1 only while `seats < capacity`. Resolves false, changing nothing,
@@ -192,6 +214,10 @@ export interface ReferralStore {
   findMeetingByAgendaId(agendaId: string): Promise<MeetingRecord | undefined>;
   /** The referrals filed under a meeting (see changeStatus), in no particular order. */
   listMeetingReferrals(meetingId: string): Promise<ReferralRecord[]>;
+}
+
+/** What goes out once: the claims on letters and staff emails (see send-once.ts), and their outcome. */
+export interface OutboxRecords {
   /**
    * Claims a letter slot (keyed on referral, letter kind, request and recipient) with the letter's
    * `claimId`/`claimedAt`; returns the existing letter when this letter was already claimed.
@@ -206,17 +232,6 @@ export interface ReferralStore {
   takeOverLetter(letter: LetterRecord, fromClaimId: string | undefined): Promise<boolean>;
   /** Drops this attempt's `sending` claim (the mail service said it did not send), so a retry sends. */
   releaseLetter(letter: LetterRecord): Promise<void>;
-  /**
-   * Claims a staff email's slot (about, kind, occurrence, recipient) with its `claimId`/`claimedAt`;
-   * returns the record already there when it was claimed before.
-   */
-  claimStaffEmail(email: StaffEmailRecord): Promise<StaffEmailRecord | undefined>;
-  /** Takes over a `sending` staff email claim, only while it is still `fromClaimId`'s. */
-  takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined): Promise<boolean>;
-  /** Drops this attempt's `sending` claim (the mail service said it did not send). */
-  releaseStaffEmail(email: StaffEmailRecord): Promise<void>;
-  /** Records a staff email sent. */
-  completeStaffEmail(email: StaffEmailRecord, sent: { sentAt: string; messageId: string }): Promise<void>;
   completeLetter(
     letter: LetterRecord,
     outcome: { status: LetterRecord["status"]; sentAt?: string; messageId?: string },
@@ -233,6 +248,24 @@ export interface ReferralStore {
     event: AuditEvent,
     tally?: Tally,
   ): Promise<void>;
+  /**
+   * Claims a staff email's slot (about, kind, occurrence, recipient) with its `claimId`/`claimedAt`;
+   * returns the record already there when it was claimed before.
+   */
+  claimStaffEmail(email: StaffEmailRecord): Promise<StaffEmailRecord | undefined>;
+  /** Takes over a `sending` staff email claim, only while it is still `fromClaimId`'s. */
+  takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined): Promise<boolean>;
+  /** Drops this attempt's `sending` claim (the mail service said it did not send). */
+  releaseStaffEmail(email: StaffEmailRecord): Promise<void>;
+  /** Records a staff email sent. */
+  completeStaffEmail(email: StaffEmailRecord, sent: { sentAt: string; messageId: string }): Promise<void>;
+}
+
+/**
+ * After the decision: the start of care and its deadline, the Helfo notifications of a missed one, and the
+ * one open information request of a task.
+ */
+export interface CareRecords {
   /**
    * Records the planned start and/or the day care started on a decided referral, with its audit
    * event; throws StaleStateError when the referral is not there or not decided. With `counted`,
@@ -272,20 +305,6 @@ export interface ReferralStore {
   /** Every Helfo notification, oldest breach first. */
   listHelfoNotifications(): Promise<HelfoNotificationRecord[]>;
   /**
-   * Holds the task's one open information request: sets `openRequestId`/`openRequestAt` only while
-   * the task is open and no other request is open (the same request again still holds it, keeping its
-   * time). Otherwise writes nothing and returns the task as stored (undefined when it is not there).
-   */
-  holdInformationRequest(
-    task: Pick<TaskRecord, "referralId" | "taskId">,
-    request: { requestId: string; at: string },
-  ): Promise<{ held: true } | { held: false; task?: TaskRecord }>;
-  /** Closes the task's open request `requestId`; false, writing nothing, when that is not the one open. */
-  closeInformationRequest(
-    task: Pick<TaskRecord, "referralId" | "taskId">,
-    requestId: string,
-  ): Promise<boolean>;
-  /**
    * Marks a Helfo notification reported (status `reported`, the date and who), with its audit event,
    * in one write; throws StaleStateError when it is not there or is already reported.
    */
@@ -304,7 +323,32 @@ export interface ReferralStore {
     notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
     at: string,
   ): Promise<void>;
+  /**
+   * Holds the task's one open information request: sets `openRequestId`/`openRequestAt` only while
+   * the task is open and no other request is open (the same request again still holds it, keeping its
+   * time). Otherwise writes nothing and returns the task as stored (undefined when it is not there).
+   */
+  holdInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    request: { requestId: string; at: string },
+  ): Promise<{ held: true } | { held: false; task?: TaskRecord }>;
+  /** Closes the task's open request `requestId`; false, writing nothing, when that is not the one open. */
+  closeInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    requestId: string,
+  ): Promise<boolean>;
 }
+
+/**
+ * Every record port at once, as the handlers' composition root builds it. A use case asks for the
+ * ports it uses (or a Pick of them); this alias stays while code still takes the whole store.
+ */
+export type ReferralStore = ReferralRecords &
+  TaskRecords &
+  DecisionRecords &
+  MeetingRecords &
+  OutboxRecords &
+  CareRecords;
 
 /** The read side of the statistics aggregate: the counters of the months asked for (absent: none). */
 export interface StatisticsSource {

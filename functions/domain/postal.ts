@@ -8,7 +8,7 @@
 import * as z from "zod";
 import { osloDate } from "./calendar";
 import { cursorParam, limitParam } from "./paging";
-import type { Clock, ReferralStore } from "./ports";
+import type { Clock, OutboxRecords, ReferralRecords } from "./ports";
 import { StaleStateError } from "./ports";
 import type { Actor, LetterRecord } from "./records";
 import { tallyOfPatientInformed } from "./statistics";
@@ -137,7 +137,7 @@ export interface PostalQueue {
  * there answers `not-awaiting`), with the audit event "letter-posted" naming who did it.
  */
 export async function markLetterPosted(
-  deps: { store: ReferralStore; clock: Clock },
+  deps: { store: ReferralRecords & OutboxRecords; clock: Clock },
   letterId: string,
   actor: Actor,
 ): Promise<

@@ -12,7 +12,7 @@ import { viewTask } from "./assessment";
 import type { CalendarRules } from "./calendar";
 import { csrfTokenMatches } from "./csrf";
 import { isUnavailable } from "./errors";
-import type { Clock, ReferralStore, Workflow } from "./ports";
+import type { Clock, ReferralRecords, TaskRecords, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
 import type { PriorityChange } from "./records";
@@ -64,7 +64,7 @@ export type PriorityChangeResult =
  * new token (if it was re-armed meanwhile) is retimed as well.
  */
 export async function changePriority(
-  deps: { store: ReferralStore; clock: Clock; workflow: Workflow; calendar: CalendarRules },
+  deps: { store: ReferralRecords & TaskRecords; clock: Clock; workflow: Workflow; calendar: CalendarRules },
   taskId: string,
   body: unknown,
   author: string,
@@ -117,7 +117,7 @@ export async function changePriority(
 
 /** Ends the task's current wait so the timer is set anew; a re-armed task's new token is tried too. */
 async function retime(
-  deps: { store: ReferralStore; workflow: Workflow },
+  deps: { store: Pick<TaskRecords, "getTask">; workflow: Workflow },
   task: { referralId: string; taskId: string; taskToken: string },
 ): Promise<boolean> {
   let token = task.taskToken;

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { type IsoDate, osloDate } from "./calendar";
 import type { LegalClockConfig } from "./clinic";
 import { legalClockFor } from "./legal-clock";
-import type { Clock, IdempotencyRecord, ReferralStore, Workflow } from "./ports";
+import type { Clock, IdempotencyRecord, ReferralRecords, Workflow } from "./ports";
 import { IdempotencyKeyTaken } from "./ports";
 import type { Actor, AuditEvent, MessageOrigin, ReferralRecord } from "./records";
 import {
@@ -33,7 +33,7 @@ export type ReceiveResult =
   | { outcome: "conflict" };
 
 export interface ReceiveDeps {
-  store: ReferralStore;
+  store: ReferralRecords;
   workflow: Workflow;
   clock: Clock;
   newReferralId: () => string;

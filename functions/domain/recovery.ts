@@ -17,7 +17,14 @@
  * wait its whole timer leg again instead of what the legal clock has left.
  */
 import type { Decision } from "./decision";
-import { type Clock, type Metrics, type ReferralStore, TaskNoLongerOpen, type Workflow } from "./ports";
+import {
+  type Clock,
+  type Metrics,
+  type ReferralRecords,
+  TaskNoLongerOpen,
+  type TaskRecords,
+  type Workflow,
+} from "./ports";
 import type { ReferralRecord, TaskRecord } from "./records";
 import type { ReferralStatus } from "./referral";
 
@@ -233,7 +240,8 @@ export interface WorkflowExecutions {
 
 /** What {@link reconcile} and {@link resumeReferral} need. */
 export interface RecoveryDeps {
-  store: Pick<ReferralStore, "getReferral" | "listTasks" | "getTask" | "changeStatus" | "appendEvent">;
+  store: Pick<ReferralRecords, "getReferral" | "changeStatus" | "appendEvent"> &
+    Pick<TaskRecords, "listTasks" | "getTask">;
   executions: WorkflowExecutions;
   workflow: Workflow;
   /** The referral ids of one status, every page. */

@@ -15,7 +15,7 @@ import { type CalendarRules, osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { csrfTokenMatches } from "./csrf";
 import { deliverLetter, letterPatientOf } from "./dispatch";
-import type { Clock, Mailer, ReferralStore, Workflow } from "./ports";
+import type { Clock, Mailer, OutboxRecords, ReferralRecords, TaskRecords, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { LetterRecord, ReferralRecord } from "./records";
 import { tallyOfSecondaryAcknowledged } from "./statistics";
@@ -32,7 +32,13 @@ export class NotSecondaryReferral extends Error {
  * acknowledgement, and a retried step neither sends it twice nor closes twice.
  */
 export async function acknowledgeSecondary(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig; publicBaseUrl: string },
+  deps: {
+    store: ReferralRecords & TaskRecords & OutboxRecords;
+    clock: Clock;
+    mailer: Mailer;
+    config: ClinicConfig;
+    publicBaseUrl: string;
+  },
   referralId: string,
 ): Promise<{ referralId: string; sent: number }> {
   const referral = await mustGetReferral(deps.store, referralId);
@@ -122,7 +128,7 @@ export type SecondaryConfirmationResult =
  * or assessed as new after the confirmation day) is `not-awaiting`, and nothing changes.
  */
 export async function confirmSecondary(
-  deps: { store: ReferralStore; clock: Clock; workflow: Workflow; calendar: CalendarRules },
+  deps: { store: ReferralRecords & TaskRecords; clock: Clock; workflow: Workflow; calendar: CalendarRules },
   taskId: string,
   body: unknown,
   author: string,

@@ -6,7 +6,7 @@
  * one that stopped half way sends only what is missing.
  */
 import { EmailInFlight } from "./errors";
-import type { Clock, Mailer, ReferralStore } from "./ports";
+import type { Clock, Mailer, OutboxRecords } from "./ports";
 import type { StaffEmailKind, StaffEmailRecord } from "./records";
 import { type ClaimSlots, claimSend, recordSend, sendClaimed, withNewClaim } from "./send-once";
 
@@ -37,7 +37,7 @@ export const aboutReferral = (
   occurrence,
 });
 
-const staffSlots = (store: ReferralStore): ClaimSlots<StaffEmailRecord> => ({
+const staffSlots = (store: OutboxRecords): ClaimSlots<StaffEmailRecord> => ({
   claim: (email) => store.claimStaffEmail(email),
   takeOver: (email, from) => store.takeOverStaffEmail(email, from),
 });
@@ -48,7 +48,7 @@ const staffSlots = (store: ReferralStore): ClaimSlots<StaffEmailRecord> => ({
  * workflow retries and then finds it sent). Returns true when it went out in this call.
  */
 export async function sendStaffEmail(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer },
+  deps: { store: OutboxRecords; clock: Clock; mailer: Mailer },
   slot: StaffEmailSlot,
   to: string,
   content: StaffEmailContent,
@@ -74,7 +74,7 @@ export async function sendStaffEmail(
  * its turn, so the step's retry completes the set. Returns how many went out in this call.
  */
 export async function sendStaffEmails(
-  deps: { store: ReferralStore; clock: Clock; mailer: Mailer },
+  deps: { store: OutboxRecords; clock: Clock; mailer: Mailer },
   slot: StaffEmailSlot,
   recipients: readonly string[],
   content: StaffEmailContent,

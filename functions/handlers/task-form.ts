@@ -8,14 +8,14 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { type ApiRequest, header, html, json, type RouteOptions } from "../adapters/http";
 import { type AccessLog, accessEventOf } from "../domain/access-log";
 import { originAllowed } from "../domain/csrf";
-import type { ReferralStore } from "../domain/ports";
+import type { TaskRecords } from "../domain/ports";
 import { authorOf } from "../domain/session";
 import { renderFormExpiredPage, renderTaskGonePage } from "../views/message-pages";
 import { referralOfTask, TASK_PAGE_VIEW, taskLinks } from "./task-page-view";
 
 /** The route options of a task form: `name` for the failure log, `maxBodyBytes` for the form's size. */
 export function taskFormRoute(
-  store: Pick<ReferralStore, "findTask">,
+  store: Pick<TaskRecords, "findTask">,
   options: { name: string; maxBodyBytes: number },
 ): RouteOptions {
   return {

@@ -4,7 +4,7 @@ import { addWorkingDays, type IsoDate, osloDate } from "../domain/calendar";
 import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import { isYoungerThan, letterPatientOf } from "../domain/dispatch";
 import { legalClockFor } from "../domain/legal-clock";
-import type { ReferralStore } from "../domain/ports";
+import type { TaskRecords } from "../domain/ports";
 import type { ReferralSubmission } from "../domain/referral";
 import { awaitsSecondaryConfirmation } from "../domain/secondary";
 import { renderTaskPage } from "../views/staff-pages";
@@ -14,7 +14,7 @@ export const TASK_PAGE_VIEW = "task-page";
 
 /** The referral a task link is about (for the access log of a refused attempt). */
 export async function referralOfTask(
-  store: Pick<ReferralStore, "findTask">,
+  store: Pick<TaskRecords, "findTask">,
   taskId: string | undefined,
 ): Promise<string | undefined> {
   return taskId ? (await store.findTask(taskId))?.referralId : undefined;

@@ -244,7 +244,12 @@ describe("each function's other grants", () => {
 
 describe("the record families", () => {
   it("name the key prefixes and index partitions the adapters write", () => {
-    const adapters = ["dynamo-referral-store.ts", "dynamo-sessions.ts", "dynamo-access-log.ts"]
+    const adapters = [
+      "dynamo-table.ts",
+      "dynamo-referral-store.ts",
+      "dynamo-sessions.ts",
+      "dynamo-access-log.ts",
+    ]
       .map((file) => readFileSync(path.join(REPO_ROOT, "functions/adapters", file), "utf8"))
       .join("\n");
     for (const pattern of Object.values(RECORD_FAMILIES).flat()) {

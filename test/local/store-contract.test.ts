@@ -79,12 +79,80 @@ const decision: Decision = {
   assessedBy: "1234567",
 } as unknown as Decision;
 
+/**
+ * Every method of every record port and of the statistics source. The object must name each one
+ * (tsc fails on a method added to a port and not here), and the last test of each store checks that
+ * this suite called each of them on that store.
+ */
+const PORT_METHODS = Object.keys({
+  createReferral: true,
+  getIdempotencyRecord: true,
+  getReferral: true,
+  getReferralFile: true,
+  getReferralHistory: true,
+  changeStatus: true,
+  flagReferral: true,
+  appendEvent: true,
+  changePriority: true,
+  createTask: true,
+  findTask: true,
+  getTask: true,
+  listTasks: true,
+  rearmTask: true,
+  answerTask: true,
+  reopenTask: true,
+  expireTask: true,
+  reviveTask: true,
+  recordDecision: true,
+  listPendingDecisions: true,
+  clearPendingDecision: true,
+  takeSeat: true,
+  getMeeting: true,
+  meetingsStartingBetween: true,
+  claimAgenda: true,
+  releaseAgenda: true,
+  completeAgenda: true,
+  findMeetingByAgendaId: true,
+  listMeetingReferrals: true,
+  claimLetter: true,
+  takeOverLetter: true,
+  releaseLetter: true,
+  completeLetter: true,
+  markLetterPosted: true,
+  claimStaffEmail: true,
+  takeOverStaffEmail: true,
+  releaseStaffEmail: true,
+  completeStaffEmail: true,
+  recordStartOfCare: true,
+  recordStartOfCareBreach: true,
+  recordExpectedBreach: true,
+  listHelfoNotifications: true,
+  markHelfoReported: true,
+  markHelfoPatientInformed: true,
+  holdInformationRequest: true,
+  closeInformationRequest: true,
+  monthCounters: true,
+} satisfies Record<keyof (ReferralStore & StatisticsSource), true>);
+
+/** The store, noting the name of each method the suite calls on it (not the calls it makes itself). */
+function noting<T extends object>(store: T, called: Set<string>): T {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== "function" || typeof name !== "string") return value;
+      called.add(name);
+      return value.bind(target);
+    },
+  });
+}
+
 describe.each(stores)("%s", (_name, makeStore) => {
   let store: ReferralStore & StatisticsSource;
   let referralId: string;
+  const called = new Set<string>();
 
   beforeEach(async () => {
-    store = makeStore();
+    store = noting(makeStore(), called);
     referralId = freshId("ref");
   });
 
@@ -127,6 +195,20 @@ describe.each(stores)("%s", (_name, makeStore) => {
   const answer = { decision, answeredBy: "1234567", answeredAt: "2025-03-04T10:00:00.000Z" };
 
   describe("referrals", () => {
+    it("appends events to the referral's trail, in the order of their time", async () => {
+      await received();
+      await store.appendEvent(referralId, event("assessors-notified", "2025-03-03T09:00:03.000Z"));
+      await store.appendEvent(referralId, event("assessors-reminded", "2025-03-13T07:00:00.000Z"));
+
+      const history = await store.getReferralHistory(referralId);
+      expect(history?.events.map((e) => e.type)).toEqual([
+        "referral-received",
+        "assessors-notified",
+        "assessors-reminded",
+      ]);
+      expect((await store.getReferralFile(referralId))?.events).toEqual(history?.events);
+    });
+
     it("creates a referral once per idempotency key and writes nothing on a repeat", async () => {
       const { referral, idempotency } = await received();
       const again = { ...referral, referralId: freshId("ref") };
@@ -526,6 +608,21 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(after.filter((p) => p.referralId === referralId)).toEqual([]);
     });
 
+    it("clears a referral's pending decision: no longer listed, and the task keeps its answer", async () => {
+      await awaiting();
+      const task = await openTask();
+      await store.answerTask(task, answer, event("decision-submitted"));
+      const mine = async () =>
+        (await store.listPendingDecisions(new Date("2100-01-01"))).filter((p) => p.referralId === referralId);
+      expect(await mine()).toHaveLength(1);
+
+      await store.clearPendingDecision(referralId);
+      await store.clearPendingDecision(referralId);
+
+      expect(await mine()).toEqual([]);
+      expect((await store.getTask(referralId, task.taskId))?.state).toBe("answered");
+    });
+
     it("lists pending decisions answered strictly before the given time", async () => {
       await awaiting();
       const task = await openTask();
@@ -861,6 +958,48 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(await store.claimAgenda(meeting, "2031-01-06T16:00:02.000Z")).toBe(true);
     });
 
+    it("finds a meeting by its agenda id only once its agenda is claimed", async () => {
+      const meetingId = `2031-${freshId("m")}`;
+      await store.takeSeat(meetingId, new Date("2031-01-07T11:00:00.000Z"), 3);
+      const meeting = await store.getMeeting(meetingId);
+      if (!meeting) throw new Error("no meeting");
+      expect(await store.findMeetingByAgendaId(meeting.agendaId)).toBeUndefined();
+
+      await store.claimAgenda(meeting, "2031-01-06T16:00:00.000Z");
+
+      expect((await store.findMeetingByAgendaId(meeting.agendaId))?.meetingId).toBe(meetingId);
+      expect(await store.findMeetingByAgendaId(`${meeting.agendaId}x`)).toBeUndefined();
+    });
+
+    it("lists the referrals a status change filed under a meeting, and only those", async () => {
+      const meetingId = `2031-${freshId("m")}`;
+      const other = freshId("ref");
+      await received();
+      await received(other);
+      const assignment = {
+        track: "intake-meeting" as const,
+        assessors: [{ name: "Ola Haugen", role: "lege" }],
+        meetingId,
+        startsAt: "2031-01-07T11:00:00.000Z",
+      };
+      await store.changeStatus(
+        referralId,
+        { from: ["received"], to: "awaiting-assessment", assignment },
+        event("intake-planned", "2025-03-03T09:00:01.000Z"),
+      );
+      await store.changeStatus(
+        other,
+        { from: ["received"], to: "awaiting-assessment" },
+        event("intake-planned", "2025-03-03T09:00:01.000Z"),
+      );
+
+      const filed = await store.listMeetingReferrals(meetingId);
+
+      expect(filed.map((referral) => referral.referralId)).toEqual([referralId]);
+      expect(filed[0]).toMatchObject({ status: "awaiting-assessment", assignment });
+      expect(await store.listMeetingReferrals(`2031-${freshId("m")}`)).toEqual([]);
+    });
+
     it("marks an agenda delivered once, and shows it on the meeting", async () => {
       const meetingId = `2031-${freshId("m")}`;
       await store.takeSeat(meetingId, new Date("2031-01-07T11:00:00.000Z"), 3);
@@ -954,6 +1093,11 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(file?.letters).toEqual([]);
       expect(file?.tasks).toEqual([]);
     });
+  });
+
+  // Last in the file's order: the tests above run one after the other.
+  it("calls every method of every port", () => {
+    expect(PORT_METHODS.filter((method) => !called.has(method))).toEqual([]);
   });
 });
 

@@ -19,6 +19,7 @@ import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeCursor } from "../../functions/adapters/dynamo-cursor";
 import { letterIdOf } from "../../functions/domain/postal";
+import { testReferral } from "../support/fakes";
 
 vi.mock("../../functions/adapters/clock", () => ({
   systemClock: { now: () => new Date("2025-03-10T08:00:00Z") },
@@ -100,6 +101,18 @@ function event(
     ...partial,
   } as unknown as APIGatewayProxyEvent;
 }
+
+/** The referral item, as the store keeps it: received 3 March 2025, due 17 March. */
+const referralItem = {
+  pk: "REFERRAL#ref-1",
+  sk: "REFERRAL",
+  recordType: "referral",
+  ...testReferral({
+    referralId: "ref-1",
+    receivedAt: "2025-03-03T09:00:00.000Z",
+    assessmentDueDate: "2025-03-17",
+  }),
+};
 
 /** A letter item as the index holds it (projection ALL): the body and everything else included. */
 const postalItem = {
@@ -202,9 +215,7 @@ describe("POST /letters/{letterId}/sent", () => {
   it("marks the letter sent only from awaiting-postal, takes it off the list and records letter-posted by the caller", async () => {
     // Prepare: the patient's decision letter of a referral due 17 March, posted on 10 March.
     dynamo.on(TransactWriteCommand).resolves({});
-    dynamo.on(GetCommand).resolves({
-      Item: { referralId: "ref-1", receivedAt: "2025-03-03T09:00:00.000Z", assessmentDueDate: "2025-03-17" },
-    });
+    dynamo.on(GetCommand).resolves({ Item: referralItem });
 
     // Act
     const response = await markPosted(event({ pathParameters: { letterId } }));
@@ -262,7 +273,7 @@ describe("POST /letters/{letterId}/sent", () => {
 describe("the postal queue is a clerk's", () => {
   const letterId = letterIdOf({ referralId: "ref-1", letterKind: "decision", recipientRole: "patient" });
   const letterItems: Record<string, unknown>[] = [
-    { pk: "REFERRAL#ref-1", sk: "REFERRAL", recordType: "referral", referralId: "ref-1" },
+    referralItem,
     {
       ...postalItem,
       recordType: "letter",
@@ -325,9 +336,7 @@ describe("the postal queue is a clerk's", () => {
 
   it("marks a letter sent from the page's form and goes back to the list", async () => {
     dynamo.on(TransactWriteCommand).resolves({});
-    dynamo.on(GetCommand).resolves({
-      Item: { referralId: "ref-1", receivedAt: "2025-03-03T09:00:00.000Z", assessmentDueDate: "2025-03-17" },
-    });
+    dynamo.on(GetCommand).resolves({ Item: referralItem });
 
     const response = await markPosted(
       event({ pathParameters: { letterId }, body: `csrfToken=${TOKEN}` }, CLERK, {

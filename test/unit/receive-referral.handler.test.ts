@@ -64,6 +64,17 @@ function post(body: unknown, headers: Record<string, string> = {}): APIGatewayPr
   } as unknown as APIGatewayProxyEvent;
 }
 
+/** An idempotency item as the store keeps it, with the answer a retry is matched against. */
+const idempotencyItem = (record: { bodyHash: string; referralId: string; response: unknown }) => ({
+  pk: "IDEMPOTENCY#portal#key-1",
+  sk: "IDEMPOTENCY",
+  recordType: "idempotency",
+  scope: "portal",
+  key: "key-1",
+  createdAt: "2025-03-03T09:00:00.000Z",
+  ...record,
+});
+
 describe("POST /referrals handler", () => {
   it("stores referral, idempotency record and first audit event in one transaction, then starts the execution named by the referral id", async () => {
     // Prepare
@@ -120,7 +131,7 @@ describe("POST /referrals handler", () => {
     );
     dynamo
       .on(GetCommand)
-      .resolves({ Item: { bodyHash: bodyHash(body), referralId: "r-1", response: stored } });
+      .resolves({ Item: idempotencyItem({ bodyHash: bodyHash(body), referralId: "r-1", response: stored }) });
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: "exists", $metadata: {} }));
 
     // Act
@@ -153,7 +164,9 @@ describe("POST /referrals handler", () => {
         CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }, { Code: "None" }],
       }),
     );
-    dynamo.on(GetCommand).resolves({ Item: { bodyHash: "another", referralId: "r-1", response: {} } });
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: idempotencyItem({ bodyHash: "another", referralId: "r-1", response: {} }) });
 
     const response = await handler(post(sampleReferral()));
 
@@ -166,7 +179,7 @@ describe("POST /referrals handler", () => {
     // Prepare: the key is taken by the time this request writes.
     const body = sampleReferral();
     const winner = { bodyHash: bodyHash(body), referralId: "r-win", response: { referralId: "r-win" } };
-    dynamo.on(GetCommand).resolves({ Item: winner });
+    dynamo.on(GetCommand).resolves({ Item: idempotencyItem(winner) });
     dynamo.on(TransactWriteCommand).rejects(
       new TransactionCanceledException({
         message: "cancelled",

@@ -1,0 +1,268 @@
+/**
+ * After the decision, on the table: the start of care on the referral, the Helfo notifications of
+ * a missed start (one shared partition, read all at once), and a task's one open information request.
+ */
+
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type CareRecords, StaleStateError } from "../../domain/ports";
+import type {
+  AuditEvent,
+  BreachBasis,
+  HelfoNotificationRecord,
+  ReferralRecord,
+  TaskRecord,
+} from "../../domain/records";
+import type { Tally } from "../../domain/statistics";
+import {
+  HELFO_PARTITION,
+  helfoKey,
+  landed,
+  recordFrom,
+  referralKey,
+  TableStore,
+  taskKey,
+} from "../dynamo-table";
+
+/** The CareRecords port on DynamoDB. */
+export class DynamoCare extends TableStore implements CareRecords {
+  async recordStartOfCare(
+    referralId: string,
+    change: { plannedStart?: string; startedOn?: string },
+    event: AuditEvent,
+    counted?: { before: { startedOn: string | null; breached: boolean }; tally?: Tally },
+  ): Promise<void> {
+    const sets: string[] = [];
+    const values: Record<string, unknown> = { ":decided": "decided" };
+    const conditions = ["attribute_exists(pk)", "#status = :decided"];
+    if (counted) {
+      const { startedOn, breached } = counted.before;
+      if (startedOn === null) conditions.push("attribute_not_exists(careStartedOn)");
+      else {
+        conditions.push("careStartedOn = :before");
+        values[":before"] = startedOn;
+      }
+      conditions.push(
+        breached
+          ? "startOfCareBreached = :true"
+          : "(attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
+      );
+      if (breached) values[":true"] = true;
+      else values[":false"] = false;
+    }
+    if (change.plannedStart) {
+      sets.push("carePlannedStart = :planned");
+      values[":planned"] = change.plannedStart;
+    }
+    if (change.startedOn) {
+      sets.push("careStartedOn = :started");
+      values[":started"] = change.startedOn;
+    }
+    if (sets.length === 0) return;
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: referralKey(referralId),
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: values,
+        },
+      },
+      referralId,
+      event,
+      tally: counted?.tally,
+      staleMessage: `referral ${referralId} is not decided, or its start changed meanwhile`,
+    });
+  }
+
+  async recordStartOfCareBreach(
+    referralId: string,
+    breach: { basis: BreachBasis; notification?: HelfoNotificationRecord },
+    event: AuditEvent,
+    tally?: Tally,
+  ): Promise<boolean> {
+    const { notification } = breach;
+    return landed(
+      this.table.writeWithEvent({
+        write: {
+          Update: {
+            Key: referralKey(referralId),
+            UpdateExpression: "SET startOfCareBreached = :true, startOfCareBreachBasis = :basis",
+            ConditionExpression:
+              "attribute_exists(pk) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
+            ExpressionAttributeValues: { ":true": true, ":false": false, ":basis": breach.basis },
+          },
+        },
+        alongside: notification
+          ? [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
+              },
+            ]
+          : [],
+        referralId,
+        event,
+        tally,
+        staleMessage: `referral ${referralId} has its start-of-care breach recorded`,
+      }),
+    );
+  }
+
+  async recordExpectedBreach(
+    referralId: string,
+    expected: NonNullable<ReferralRecord["startOfCareExpectedBreach"]>,
+    notification: HelfoNotificationRecord,
+    event: AuditEvent,
+    tally?: Tally,
+  ): Promise<boolean> {
+    return landed(
+      this.table.writeWithEvent({
+        write: {
+          Update: {
+            Key: referralKey(referralId),
+            UpdateExpression: "SET startOfCareExpectedBreach = :expected",
+            ConditionExpression:
+              "attribute_exists(pk) AND #status = :decided AND attribute_not_exists(startOfCareExpectedBreach) AND attribute_not_exists(careStartedOn) AND (attribute_not_exists(startOfCareBreached) OR startOfCareBreached = :false)",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":expected": expected, ":decided": "decided", ":false": false },
+          },
+        },
+        alongside: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+        ],
+        referralId,
+        event,
+        tally,
+        staleMessage: `referral ${referralId} has its expected breach recorded, a start, or a breach`,
+      }),
+    );
+  }
+
+  async listHelfoNotifications(): Promise<HelfoNotificationRecord[]> {
+    const notifications: HelfoNotificationRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": HELFO_PARTITION },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      notifications.push(...(page.Items ?? []).map((item) => recordFrom("helfoNotification", item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return notifications;
+  }
+
+  async markHelfoReported(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    reported: { reportedOn: string; reportedBy: string; reportedAt: string },
+    event: AuditEvent,
+    tally?: Tally,
+  ): Promise<void> {
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: helfoKey(notification),
+          UpdateExpression:
+            "SET #status = :reported, reportedOn = :reportedOn, reportedBy = :reportedBy, reportedAt = :reportedAt",
+          ConditionExpression: "attribute_exists(pk) AND #status = :toReport",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":reported": "reported",
+            ":toReport": "to-report",
+            ":reportedOn": reported.reportedOn,
+            ":reportedBy": reported.reportedBy,
+            ":reportedAt": reported.reportedAt,
+          },
+        },
+      },
+      referralId: notification.referralId,
+      event,
+      tally,
+      staleMessage: "no Helfo notification to report",
+    });
+  }
+
+  async markHelfoPatientInformed(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    at: string,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: helfoKey(notification),
+          UpdateExpression: "SET patientInformedAt = if_not_exists(patientInformedAt, :at)",
+          ConditionExpression: "attribute_exists(pk) AND #status = :reported",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":at": at, ":reported": "reported" },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new StaleStateError("no reported Helfo notification");
+      }
+      throw error;
+    }
+  }
+
+  async holdInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    request: { requestId: string; at: string },
+  ): Promise<{ held: true } | { held: false; task?: TaskRecord }> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: "SET openRequestId = :id, openRequestAt = if_not_exists(openRequestAt, :at)",
+          ConditionExpression:
+            "attribute_exists(pk) AND #state = :open AND (attribute_not_exists(openRequestId) OR openRequestId = :id)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":id": request.requestId, ":at": request.at, ":open": "open" },
+        }),
+      );
+      return { held: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const stored = await this.table.getRecord("task", taskKey(task.referralId, task.taskId));
+      return { held: false, ...(stored ? { task: stored } : {}) };
+    }
+  }
+
+  async closeInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    requestId: string,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: "REMOVE openRequestId, openRequestAt",
+          ConditionExpression: "openRequestId = :id",
+          ExpressionAttributeValues: { ":id": requestId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

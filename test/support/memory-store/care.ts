@@ -1,0 +1,135 @@
+/**
+ * The CareRecords port in memory, on the shared {@link MemoryTable}, with the DynamoDB store's
+ * conditions.
+ */
+
+import { type CareRecords, StaleStateError } from "../../../functions/domain/ports";
+import type {
+  AuditEvent,
+  BreachBasis,
+  HelfoNotificationRecord,
+  ReferralRecord,
+  TaskRecord,
+} from "../../../functions/domain/records";
+import type { Tally } from "../../../functions/domain/statistics";
+import { copy, type MemoryTable } from "./table";
+
+export class InMemoryCare implements CareRecords {
+  constructor(private readonly table: MemoryTable) {}
+
+  async recordStartOfCare(
+    referralId: string,
+    change: { plannedStart?: string; startedOn?: string },
+    event: AuditEvent,
+    counted?: { before: { startedOn: string | null; breached: boolean }; tally?: Tally },
+  ) {
+    const referral = this.table.referrals.get(referralId);
+    if (referral?.status !== "decided") throw new StaleStateError("referral is not decided");
+    if (
+      counted &&
+      ((referral.careStartedOn ?? null) !== counted.before.startedOn ||
+        (referral.startOfCareBreached === true) !== counted.before.breached)
+    ) {
+      throw new StaleStateError("the start changed meanwhile");
+    }
+    if (change.plannedStart) referral.carePlannedStart = change.plannedStart;
+    if (change.startedOn) referral.careStartedOn = change.startedOn;
+    this.table.event(referralId, event);
+    this.table.count(counted?.tally);
+  }
+
+  async recordStartOfCareBreach(
+    referralId: string,
+    breach: { basis: BreachBasis; notification?: HelfoNotificationRecord },
+    event: AuditEvent,
+    tally?: Tally,
+  ) {
+    const referral = this.table.mustReferral(referralId);
+    if (referral.startOfCareBreached === true) return false;
+    referral.startOfCareBreached = true;
+    referral.startOfCareBreachBasis = breach.basis;
+    if (breach.notification) this.table.helfo.set(referralId, copy(breach.notification));
+    this.table.event(referralId, event);
+    this.table.count(tally);
+    return true;
+  }
+
+  async recordExpectedBreach(
+    referralId: string,
+    expected: NonNullable<ReferralRecord["startOfCareExpectedBreach"]>,
+    notification: HelfoNotificationRecord,
+    event: AuditEvent,
+    tally?: Tally,
+  ) {
+    const referral = this.table.mustReferral(referralId);
+    if (
+      referral.status !== "decided" ||
+      referral.startOfCareExpectedBreach ||
+      referral.startOfCareBreached === true ||
+      referral.careStartedOn
+    ) {
+      return false;
+    }
+    referral.startOfCareExpectedBreach = copy(expected);
+    this.table.helfo.set(referralId, copy(notification));
+    this.table.event(referralId, event);
+    this.table.count(tally);
+    return true;
+  }
+
+  async listHelfoNotifications() {
+    return [...this.table.helfo.values()]
+      .map(copy)
+      .sort((a, b) => a.breachedAt.localeCompare(b.breachedAt) || a.referralId.localeCompare(b.referralId));
+  }
+
+  async markHelfoReported(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    reported: { reportedOn: string; reportedBy: string; reportedAt: string },
+    event: AuditEvent,
+    tally?: Tally,
+  ) {
+    const stored = this.table.helfo.get(notification.referralId);
+    if (!stored || stored.breachedAt !== notification.breachedAt || stored.status !== "to-report") {
+      throw new StaleStateError("no Helfo notification to report");
+    }
+    this.table.helfo.set(notification.referralId, { ...stored, status: "reported", ...reported });
+    this.table.event(notification.referralId, event);
+    this.table.count(tally);
+  }
+
+  async markHelfoPatientInformed(
+    notification: Pick<HelfoNotificationRecord, "referralId" | "breachedAt">,
+    at: string,
+  ) {
+    const stored = this.table.helfo.get(notification.referralId);
+    if (!stored || stored.breachedAt !== notification.breachedAt || stored.status !== "reported") {
+      throw new StaleStateError("no reported Helfo notification");
+    }
+    this.table.helfo.set(notification.referralId, {
+      ...stored,
+      patientInformedAt: stored.patientInformedAt ?? at,
+    });
+  }
+
+  async holdInformationRequest(
+    task: Pick<TaskRecord, "referralId" | "taskId">,
+    request: { requestId: string; at: string },
+  ): Promise<{ held: true } | { held: false; task?: TaskRecord }> {
+    const stored = this.table.tasks.get(task.taskId);
+    if (stored?.referralId !== task.referralId) return { held: false };
+    const free = stored.openRequestId === undefined || stored.openRequestId === request.requestId;
+    if (stored.state !== "open" || !free) return { held: false, task: copy(stored) };
+    stored.openRequestId = request.requestId;
+    stored.openRequestAt ??= request.at;
+    return { held: true };
+  }
+
+  async closeInformationRequest(task: Pick<TaskRecord, "referralId" | "taskId">, requestId: string) {
+    const stored = this.table.tasks.get(task.taskId);
+    if (stored?.referralId !== task.referralId || stored.openRequestId !== requestId) return false;
+    delete stored.openRequestId;
+    delete stored.openRequestAt;
+    return true;
+  }
+}
