@@ -5,6 +5,7 @@
 import * as z from "zod";
 import type { CalendarRules } from "./calendar";
 import { intakePlanningConfigSchema } from "./intake-planning";
+import { DEFAULT_PRIORITY_GUIDE, priorityGuideSchema } from "./priority-guide";
 import { formatIssues } from "./validation";
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -199,6 +200,8 @@ export const clinicConfigSchema = z.object({
   legalClock: legalClockConfigSchema.prefault({}),
   intakePlanning: intakePlanningConfigSchema.prefault({}),
   decision: decisionConfigSchema.prefault({}),
+  /** Helsedirektoratet's priority guide as decision support on the task page (priority-guide.ts). */
+  priorityGuide: priorityGuideSchema.prefault(DEFAULT_PRIORITY_GUIDE),
 });
 
 export type ClinicConfig = z.infer<typeof clinicConfigSchema>;
