@@ -147,7 +147,10 @@ export const DEFAULT_PRIORITY_GUIDE: PriorityGuideInput = {
 };
 
 /** The condition with this id, if the table has it. */
-export function conditionById(guide: PriorityGuide, id: string | undefined): GuideCondition | undefined {
+export function conditionById(
+  guide: Pick<PriorityGuide, "conditions">,
+  id: string | undefined,
+): GuideCondition | undefined {
   return id === undefined ? undefined : guide.conditions.find((condition) => condition.id === id);
 }
 

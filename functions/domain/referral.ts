@@ -9,6 +9,7 @@
 import * as z from "zod";
 import { decisionSchema } from "./decision";
 import { validateHprNumber, validateNationalId } from "./national-id";
+import { CONDITION_ID } from "./priority-guide";
 import {
   CONTENT_ITEMS,
   type ContentItem,
@@ -254,6 +255,13 @@ const submissionBase = {
     .max(20)
     .optional()
     .transform((flags) => [...new Set(flags ?? [])]),
+  condition: z
+    .string()
+    .regex(CONDITION_ID, "must be a condition id of the clinic's priority guide")
+    .optional()
+    .describe(
+      "Optional: the condition of the clinic's priority guide (prioriteringsveileder) the portal proposes, by its id; the assessor may change it. An id the clinic's table does not hold is refused (400 naming `condition`).",
+    ),
 };
 
 /**
