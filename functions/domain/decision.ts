@@ -8,6 +8,7 @@
 import * as z from "zod";
 import type { IsoDate } from "./calendar";
 import { addDays, CARE_FORMS, type CareForm, MAX_DEADLINE_DAYS } from "./decision-labels";
+import type { DecisionGuide } from "./priority-guide";
 import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
 import { compact, formatIssues, type Issue } from "./validation";
 
@@ -169,7 +170,11 @@ function buildDecisionSchema(window?: DeadlineWindow) {
  */
 export const decisionSchema = buildDecisionSchema();
 
-export type Decision = z.output<typeof decisionSchema>;
+/**
+ * A decision as recorded: the validated body, and what the priority guide suggested with it (set by
+ * submitDecision from the clinic's table, never from the body; absent when no condition was picked).
+ */
+export type Decision = z.output<typeof decisionSchema> & { guide?: DecisionGuide };
 export type DecisionOutcome = Decision["outcome"];
 
 /**

@@ -12,6 +12,7 @@
 import * as z from "zod";
 import { type CalendarRules, type IsoDate, isWorkingDay } from "./calendar";
 import { addDays } from "./decision-labels";
+import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const isoDate = z.iso.date("a date as YYYY-MM-DD");
@@ -207,4 +208,106 @@ export function deviatesFromSuggestion(
   if (decision.outcome === "forwarded") return false;
   if (decision.outcome !== suggestion.advisedRight) return true;
   return decision.outcome === "granted" && decision.startOfCareDeadline !== suggestion.latestStart;
+}
+
+/** The form and JSON fields of a decision that name the condition and the reason for departing. */
+export const CONDITION_FIELD = "condition";
+export const DEVIATION_REASON_FIELD = "deviationReason";
+/** The `outcome` of the task page's condition picker: asks for the suggestion, records nothing. */
+export const GUIDE_SUGGESTION_OUTCOME = "guide-suggestion";
+
+/**
+ * The condition an assessor picked: by its id, or by its name as the page's searchable list shows
+ * it (case and surrounding space ignored), so a typed name finds it as well as a chosen id.
+ */
+export function findCondition(
+  guide: Pick<PriorityGuide, "conditions">,
+  value: string,
+): GuideCondition | undefined {
+  const wanted = value.trim().toLowerCase();
+  if (wanted === "") return undefined;
+  return guide.conditions.find(
+    (condition) => condition.id === wanted || condition.name.trim().toLowerCase() === wanted,
+  );
+}
+
+/**
+ * What a decision records of the guide: the condition, the guide's version, what the guide
+ * suggested on the decision day, whether the decision departs from it, and the assessor's reason
+ * when it does. The reason may be clinical: it stays in the decision, never in an audit event.
+ */
+export interface DecisionGuide {
+  conditionId: string;
+  conditionName: string;
+  guideVersion: IsoDate;
+  suggestion: { advisedRight: AdvisedRight; latestStart?: IsoDate };
+  deviates: boolean;
+  deviationReason?: string;
+}
+
+/** Control and bidirectional override characters (as the other free-text reasons refuse them). */
+const FORBIDDEN_TEXT = /(?![\t\n\r])\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u;
+
+/**
+ * Reads the decision's `condition` and `deviationReason` against the clinic's guide, the decision
+ * day and the calendar. No condition: nothing to record. An unknown one, or a decision that departs
+ * from the suggestion without a meaningful reason (reason-text.ts), is refused with the field named;
+ * the suggestion is computed here, never taken from the body.
+ */
+export function decisionGuideOf(
+  body: unknown,
+  decision: { outcome: string; startOfCareDeadline?: IsoDate },
+  guide: PriorityGuide,
+  decidedOn: IsoDate,
+  rules: CalendarRules,
+): { ok: true; guide?: DecisionGuide } | { ok: false; issues: { path: string; message: string }[] } {
+  const fields = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const picked = fields[CONDITION_FIELD];
+  if (picked === undefined || picked === null || (typeof picked === "string" && picked.trim() === "")) {
+    return { ok: true };
+  }
+  const condition = typeof picked === "string" ? findCondition(guide, picked) : undefined;
+  if (!condition) {
+    return {
+      ok: false,
+      issues: [{ path: CONDITION_FIELD, message: "Velg en tilstand fra prioriteringsveilederens liste" }],
+    };
+  }
+  const suggestion = suggestionFor(condition, decidedOn, rules);
+  const deviates = deviatesFromSuggestion(suggestion, decision);
+  const rawReason = fields[DEVIATION_REASON_FIELD];
+  const reason = typeof rawReason === "string" ? rawReason.trim().normalize("NFC") : "";
+  const record: DecisionGuide = {
+    conditionId: condition.id,
+    conditionName: condition.name,
+    guideVersion: guide.version,
+    suggestion: {
+      advisedRight: suggestion.advisedRight,
+      ...(suggestion.latestStart ? { latestStart: suggestion.latestStart } : {}),
+    },
+    deviates,
+  };
+  if (!deviates) return { ok: true, guide: record };
+  if (reason.length > 2000 || FORBIDDEN_TEXT.test(reason) || !reason.isWellFormed()) {
+    return {
+      ok: false,
+      issues: [{ path: DEVIATION_REASON_FIELD, message: "Begrunnelsen er for lang eller har ugyldige tegn" }],
+    };
+  }
+  if (!isMeaningfulReason(reason)) {
+    const suggested =
+      suggestion.advisedRight === "granted"
+        ? `rett til nødvendig helsehjelp med frist senest ${suggestion.latestStart}`
+        : "ikke rett til nødvendig helsehjelp i spesialisthelsetjenesten";
+    return {
+      ok: false,
+      issues: [
+        {
+          path: DEVIATION_REASON_FIELD,
+          message: `Prioriteringsveilederen foreslår ${suggested} for «${condition.name}». Du har valgt noe annet: skriv hvorfor (individuell vurdering). ${tooShortReasonMessage("Begrunnelsen for avviket")}.`,
+        },
+      ],
+    };
+  }
+  return { ok: true, guide: { ...record, deviationReason: reason } };
 }

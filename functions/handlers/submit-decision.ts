@@ -108,6 +108,18 @@ export const handler = apiRoute(
           }),
         );
       }
+      case "guide-suggestion": {
+        // Nothing recorded: the page again (a read of the referral, logged) with the guide's
+        // suggestion for the chosen condition; a JSON caller gets the suggestion itself.
+        if (!fromForm) {
+          return json(200, { condition: result.condition.id, suggestion: result.suggestion });
+        }
+        await logTaskPageShownAgain(deps, request, result.view.referral.referralId);
+        return html(
+          200,
+          taskPageHtml(result.view, pageContext, { values: { condition: result.condition.id }, signedInAs }),
+        );
+      }
       case "information-requested":
         logger.info("information requested", { referralId: result.referralId, requestId: result.requestId });
         return fromForm

@@ -1,13 +1,14 @@
 /** Maps an open task to the task page's input; shared by the page and the decision form's error answer. */
 import type { TaskView } from "../domain/assessment";
-import { addWorkingDays, type IsoDate, osloDate } from "../domain/calendar";
+import { addWorkingDays, type CalendarRules, type IsoDate, osloDate } from "../domain/calendar";
 import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import { isYoungerThan, letterPatientOf } from "../domain/dispatch";
 import { legalClockFor } from "../domain/legal-clock";
 import type { ReferralStore } from "../domain/ports";
+import { findCondition, type PriorityGuide, suggestionFor } from "../domain/priority-guide";
 import type { ReferralSubmission } from "../domain/referral";
 import { awaitsSecondaryConfirmation } from "../domain/secondary";
-import { renderTaskPage } from "../views/staff-pages";
+import { renderTaskPage, type TaskPageInput } from "../views/staff-pages";
 
 /** What a view of the task page (and of its forms' answers that show it again) is called in the access log. */
 export const TASK_PAGE_VIEW = "task-page";
@@ -34,7 +35,7 @@ export const taskLinks = (taskId: string) => ({
 
 export function taskPageHtml(
   view: Extract<TaskView, { kind: "open" }>,
-  context: { today: IsoDate; config: Pick<ClinicConfig, "decision" | "legalClock"> },
+  context: { today: IsoDate; config: Pick<ClinicConfig, "decision" | "legalClock" | "priorityGuide"> },
   feedback: {
     errors?: { path: string; message: string }[];
     /** A granted form's deadline to confirm (a non-working day, the day after the decision). */
@@ -105,11 +106,55 @@ export function taskPageHtml(
     ...(task.openRequestId && task.openRequestAt
       ? { openRequestSince: osloDate(new Date(task.openRequestAt)) }
       : {}),
+    guide: guideOnPage(context.config.priorityGuide, feedback.values?.condition ?? submission.condition, {
+      today: context.today,
+      rules: calendarRulesOf(context.config.legalClock),
+      proposed: submission.condition,
+    }),
     today: context.today,
     youngAdultDeadlineWeeks: context.config.decision.youngAdultDeadlineWeeks,
     maxDeadlineDays: context.config.decision.maxStartOfCareDeadlineDays,
     ...feedback,
   });
+}
+
+/**
+ * The priority guide on the task page: its conditions for the searchable list and, for the condition
+ * picked (by the assessor, or proposed by the portal), the suggestion counted from today.
+ */
+function guideOnPage(
+  guide: PriorityGuide,
+  picked: string | undefined,
+  at: { today: IsoDate; rules: CalendarRules; proposed: string | undefined },
+): NonNullable<TaskPageInput["guide"]> {
+  const condition = picked ? findCondition(guide, picked) : undefined;
+  const proposed = at.proposed ? findCondition(guide, at.proposed) : undefined;
+  return {
+    title: guide.title,
+    version: guide.version,
+    source: guide.source,
+    conditions: guide.conditions.map(({ id, name }) => ({ id, name })),
+    ...(proposed ? { proposedByPortal: proposed.name } : {}),
+    ...(picked && !condition ? { unknown: picked } : {}),
+    ...(condition
+      ? {
+          selected: {
+            id: condition.id,
+            name: condition.name,
+            advisedRight: condition.advisedRight,
+            ...(condition.maxWeeksToStart ? { weeks: condition.maxWeeksToStart } : {}),
+            ...(condition.startOf ? { startOf: condition.startOf } : {}),
+            ...(condition.guide ? { guide: condition.guide } : {}),
+            factors: condition.factors,
+            source: condition.source,
+            ...(() => {
+              const { latestStart } = suggestionFor(condition, at.today, at.rules);
+              return latestStart ? { latestStart } : {};
+            })(),
+          },
+        }
+      : {}),
+  };
 }
 
 /** Whether the patient was under 18 on the Oslo day of receipt (the guideline's pathway is for adults). */
