@@ -243,7 +243,11 @@ const gpSchema = z
 // The submission
 
 const submissionBase = {
-  priority: z.enum(["ordinary", "urgent"]),
+  priority: z
+    .enum(["ordinary", "urgent"])
+    .describe(
+      "urgent: the referrer suspects serious or life-threatening illness, which gives the patient a right to a faster assessment than the 10 working days (pasient- og brukerrettighetsloven § 2-2 first paragraph, third sentence); the clinic assesses it within its own shorter target.",
+    ),
   patient: patientSchema,
   referrer: referrerSchema,
   gp: gpSchema,

@@ -127,7 +127,8 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 
 <section aria-labelledby="priority-title">
 <h2 id="priority-title">Prioritet</h2>
-<p>Prioritet nå: <strong>{{priority}}</strong>.{{#if internalTarget}} Intern frist for vurderingen: {{internalTarget}}.{{/if}} Den juridiske fristen er den samme for begge prioriteter.</p>
+<p>Prioritet nå: <strong>{{priority}}</strong>.{{#if internalTarget}} Klinikkens frist for raskere vurdering: {{internalTarget}}.{{/if}}</p>
+<p class="legal-ground">Ved mistanke om alvorlig eller livstruende sykdom har pasienten rett til raskere vurdering enn innen 10 virkedager (pasient- og brukerrettighetsloven § 2-2 første ledd tredje punktum): da haster henvisningen, og klinikken har satt sin frist for den raskere vurderingen. 10 virkedager er yttergrensen for alle henvisninger.</p>
 {{#if priorityChanges.length}}
 <ul class="priority-changes">
 {{#each priorityChanges}}
@@ -300,7 +301,10 @@ export interface TaskPageInput {
     atRisk?: boolean;
     /** The 10 working days passed without a decision. */
     deadlineBreached?: boolean;
-    /** An urgent referral's internal target date (inside the legal 10 working days). */
+    /**
+     * An urgent referral's date for the faster assessment the law gives on suspicion of serious or
+     * life-threatening illness (pbrl § 2-2), as the clinic sets it inside the 10 working days.
+     */
     internalTargetDate?: IsoDate;
     /** Staff's changes of the priority, oldest first, with who, when and why. */
     priorityChanges?: readonly {
