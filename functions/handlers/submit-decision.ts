@@ -55,7 +55,11 @@ export const handler = apiRoute(
       form: { csrfToken: post.csrfToken },
       confirmUnusualDeadline: fromForm,
     });
-    const pageContext = { today: osloDate(deps.clock.now()), config: deps.config };
+    const pageContext = {
+      today: osloDate(deps.clock.now()),
+      config: deps.config,
+      servedFrom: "form-post" as const,
+    };
     switch (result.kind) {
       case "unknown":
       case "gone":

@@ -33,9 +33,21 @@ export const taskLinks = (taskId: string) => ({
   secondaryAction: `${encodeURIComponent(taskId)}/secondary`,
 });
 
+/**
+ * The same three forms' targets from a page answered to a form's POST /tasks/{taskId}/<form>: a
+ * sibling of that path, so the page shown again (after an error, or with the guide's suggestion)
+ * posts where the task page itself would.
+ */
+const formPostLinks = { formAction: "decision", priorityAction: "priority", secondaryAction: "secondary" };
+
 export function taskPageHtml(
   view: Extract<TaskView, { kind: "open" }>,
-  context: { today: IsoDate; config: Pick<ClinicConfig, "decision" | "legalClock" | "priorityGuide"> },
+  context: {
+    today: IsoDate;
+    config: Pick<ClinicConfig, "decision" | "legalClock" | "priorityGuide">;
+    /** Where the page is served: GET /tasks/{taskId} (default), or the answer to a form's POST under it. */
+    servedFrom?: "task-page" | "form-post";
+  },
   feedback: {
     errors?: { path: string; message: string }[];
     /** A granted form's deadline to confirm (a non-working day, the day after the decision). */
@@ -48,6 +60,7 @@ export function taskPageHtml(
   const { referral, task, workingDaysLeft } = view;
   const { submission } = referral;
   const clock = legalClockFor(referral, context.config.legalClock);
+  const links = context.servedFrom === "form-post" ? formPostLinks : taskLinks(task.taskId);
   return renderTaskPage({
     taskId: task.taskId,
     referral: {
@@ -86,12 +99,12 @@ export function taskPageHtml(
       ...(referral.priorityChanges ? { priorityChanges: referral.priorityChanges } : {}),
     },
     // Relative, so the form posts back under whatever stage or host served the page.
-    formAction: taskLinks(task.taskId).formAction,
-    priorityAction: taskLinks(task.taskId).priorityAction,
+    formAction: links.formAction,
+    priorityAction: links.priorityAction,
     ...(submission.kind === "secondary" && awaitsSecondaryConfirmation(referral)
       ? {
           secondaryConfirmation: {
-            action: taskLinks(task.taskId).secondaryAction,
+            action: links.secondaryAction,
             previousDecisionRef: submission.previousDecisionRef,
             // The last day to confirm: the day before the confirmation day starts.
             confirmBy: addWorkingDays(

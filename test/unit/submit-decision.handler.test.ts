@@ -437,6 +437,9 @@ describe("POST /tasks/{taskId}/decision", () => {
         response.body.match(/<input type="hidden" name="condition" value="ansiktssmerter">/g),
       ).toHaveLength(3);
       expect(response.body).toContain('id="granted-deviationReason"');
+      // Served at /tasks/{taskId}/decision: its forms post to their siblings, as from the task page.
+      expect(response.body).toContain('<form method="post" action="decision" id="granted-form">');
+      expect(response.body).toContain('<form method="post" action="priority" id="priority-form">');
       expect(signedIn.accessEvents).toHaveLength(1);
       expect(workflow.resumed).toEqual([]);
       expect([...store.tasks.values()][0]).toMatchObject({ state: "open" });
