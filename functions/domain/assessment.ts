@@ -587,7 +587,13 @@ export async function submitDecision(
     deps.calendar,
   );
   if (!support.ok) return { kind: "invalid", issues: support.issues, view };
-  const decision: Decision = support.guide ? { ...parsed.value, guide: support.guide } : parsed.value;
+  // The body's guide fields are read above; the decision records the guide's suggestion instead.
+  const {
+    condition: _condition,
+    deviationReason: _reason,
+    ...decided
+  } = parsed.value as Decision & { condition?: string; deviationReason?: string };
+  const decision = (support.guide ? { ...decided, guide: support.guide } : decided) as Decision;
   const { task } = view;
   // A warning, not a refusal: a form asks once for this date; JSON callers get the warnings back.
   if (options.confirmUnusualDeadline && decision.outcome === "granted") {
