@@ -8,6 +8,7 @@ import {
   legalClockConfigSchema,
 } from "../functions/domain/clinic";
 import { intakePlanningConfigSchema } from "../functions/domain/intake-planning";
+import { DEFAULT_PRIORITY_GUIDE, priorityGuideSchema } from "../functions/domain/priority-guide";
 import { RECIPIENT_CLAIMS, STAFF_ROLES } from "../functions/domain/session";
 
 /** Default region: Stockholm is the AWS region nearest Norway, and keeps health data inside the EU/EEA. */
@@ -88,6 +89,7 @@ export const fristConfigSchema = z.object({
   legalClock: legalClockConfigSchema.prefault({}),
   intakePlanning: intakePlanningConfigSchema.prefault({}),
   decision: decisionConfigSchema.prefault({}),
+  priorityGuide: priorityGuideSchema.prefault(DEFAULT_PRIORITY_GUIDE),
   alarmEmail: z.email().optional(),
   staff: staffSchema,
   identityProvider: identityProviderSchema.optional(),
@@ -111,6 +113,7 @@ export const CONTEXT_KEYS = {
   legalClock: "frist:legalClock",
   intakePlanning: "frist:intakePlanning",
   decision: "frist:decision",
+  priorityGuide: "frist:priorityGuide",
   alarmEmail: "frist:alarmEmail",
   staff: "frist:staff",
   identityProvider: "frist:identityProvider",
@@ -133,6 +136,7 @@ export function parseFristConfig(read: (key: string) => unknown): FristConfig {
     legalClock: parseIfJson(read(CONTEXT_KEYS.legalClock)) ?? {},
     intakePlanning: parseIfJson(read(CONTEXT_KEYS.intakePlanning)) ?? {},
     decision: parseIfJson(read(CONTEXT_KEYS.decision)) ?? {},
+    priorityGuide: parseIfJson(read(CONTEXT_KEYS.priorityGuide)) ?? DEFAULT_PRIORITY_GUIDE,
     alarmEmail: emptyToUndefined(read(CONTEXT_KEYS.alarmEmail)),
     staff: parseIfJson(read(CONTEXT_KEYS.staff)) ?? [],
     identityProvider: emptyToUndefined(parseIfJson(read(CONTEXT_KEYS.identityProvider))),
@@ -168,6 +172,7 @@ export function clinicConfigJson(config: FristConfig): string {
     legalClock: config.legalClock,
     intakePlanning: config.intakePlanning,
     decision: config.decision,
+    priorityGuide: config.priorityGuide,
   };
   return JSON.stringify(clinicConfig);
 }

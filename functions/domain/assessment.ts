@@ -40,6 +40,15 @@ import type {
   Workflow,
 } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
+import {
+  CONDITION_FIELD,
+  decisionGuideOf,
+  findCondition,
+  GUIDE_SUGGESTION_OUTCOME,
+  type GuideCondition,
+  type GuideSuggestion,
+  suggestionFor,
+} from "./priority-guide";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 import { tallyOfDecision } from "./statistics";
@@ -506,6 +515,16 @@ export type SubmitDecisionResult =
       view: Extract<TaskView, { kind: "open" }>;
     }
   | { kind: "forbidden" }
+  /**
+   * The assessor asked what the priority guide suggests for a condition (the task page's picker, a
+   * POST so the condition stays out of URLs): nothing recorded; the page is shown with the suggestion.
+   */
+  | {
+      kind: "guide-suggestion";
+      condition: GuideCondition;
+      suggestion: GuideSuggestion;
+      view: Extract<TaskView, { kind: "open" }>;
+    }
   | InformationRequested
   | InformationRequestOpen
   | { kind: "information-received" | "no-open-request"; referralId: string }
@@ -544,7 +563,26 @@ export async function submitDecision(
   }
   const now = deps.clock.now();
   // The referrer answered the open information request: no decision, the task stays open.
-  const answer = body as { outcome?: unknown; assessedBy?: unknown } | null;
+  const answer = body as { outcome?: unknown; assessedBy?: unknown; condition?: unknown } | null;
+  if (answer?.outcome === GUIDE_SUGGESTION_OUTCOME) {
+    const condition =
+      typeof answer.condition === "string"
+        ? findCondition(deps.config.priorityGuide, answer.condition)
+        : undefined;
+    if (!condition) {
+      return {
+        kind: "invalid",
+        issues: [{ path: CONDITION_FIELD, message: "Velg en tilstand fra prioriteringsveilederens liste" }],
+        view,
+      };
+    }
+    return {
+      kind: "guide-suggestion",
+      condition,
+      suggestion: suggestionFor(condition, osloDate(now), deps.calendar),
+      view,
+    };
+  }
   if (answer?.outcome === "information-received") {
     const actor = { kind: "staff" as const, id: String(answer.assessedBy ?? "staff").slice(0, 64) };
     return recordInformationReceived(deps, view.task, actor);
@@ -567,7 +605,22 @@ export async function submitDecision(
   if (parsed.value.outcome === "information-requested") {
     return requestInformation(deps, view, parsed.value);
   }
-  const decision = parsed.value;
+  // The guide's suggestion is the clinic's table's, for today: a departure needs the assessor's reason.
+  const support = decisionGuideOf(
+    body,
+    parsed.value,
+    deps.config.priorityGuide,
+    osloDate(now),
+    deps.calendar,
+  );
+  if (!support.ok) return { kind: "invalid", issues: support.issues, view };
+  // The body's guide fields are read above; the decision records the guide's suggestion instead.
+  const {
+    condition: _condition,
+    deviationReason: _reason,
+    ...decided
+  } = parsed.value as Decision & { condition?: string; deviationReason?: string };
+  const decision = (support.guide ? { ...decided, guide: support.guide } : decided) as Decision;
   const { task } = view;
   // A warning, not a refusal: a form asks once for this date; JSON callers get the warnings back.
   if (options.confirmUnusualDeadline && decision.outcome === "granted") {
@@ -592,7 +645,7 @@ export async function submitDecision(
         type: "decision-submitted",
         at: now.toISOString(),
         actor: { kind: "staff", id: decision.assessedBy },
-        details: { taskId, outcome: decision.outcome },
+        details: { taskId, outcome: decision.outcome, ...guideDetails(decision) },
       },
     );
   } catch (error) {
@@ -654,6 +707,24 @@ async function resumeWithRetries(
   }
 }
 
+/**
+ * What an audit event says of the guide behind a decision: the condition, the suggestion and whether
+ * the decision departs from it. The reason itself may be clinical, so it stays in the decision (the
+ * way a changed priority's reason stays with the referral); the event says that one was recorded.
+ */
+function guideDetails(decision: Decision): Record<string, string | boolean> {
+  const guide = decision.guide;
+  if (!guide) return {};
+  return {
+    condition: guide.conditionId,
+    guideVersion: guide.guideVersion,
+    suggestedRight: guide.suggestion.advisedRight,
+    ...(guide.suggestion.latestStart ? { suggestedLatestStart: guide.suggestion.latestStart } : {}),
+    deviatesFromGuide: guide.deviates,
+    ...(guide.deviationReason ? { deviationReasonRecorded: true } : {}),
+  };
+}
+
 /** RecordDecision: copies the answered task's decision onto the referral (status `decided`). */
 export async function recordDecision(
   deps: { store: ReferralRecords & TaskRecords & DecisionRecords; clock: Clock; calendar: CalendarRules },
@@ -670,7 +741,11 @@ export async function recordDecision(
       type: "decision-recorded",
       at: deps.clock.now().toISOString(),
       actor: workflowActor("RecordDecision"),
-      details: { outcome: task.decision.outcome, assessedBy: task.decision.assessedBy },
+      details: {
+        outcome: task.decision.outcome,
+        assessedBy: task.decision.assessedBy,
+        ...guideDetails(task.decision),
+      },
     },
     tallyOfDecision(referral, task.decision, decidedAt, deps.calendar),
   );

@@ -5,6 +5,7 @@
 import * as z from "zod";
 import type { CalendarRules } from "./calendar";
 import { intakePlanningConfigSchema } from "./intake-planning";
+import { DEFAULT_PRIORITY_GUIDE, priorityGuideSchema } from "./priority-guide";
 import { formatIssues } from "./validation";
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -23,7 +24,9 @@ const herId = z
 /**
  * The clinic's rules for the legal clock. The law does not define virkedag, so the working weekdays
  * are the clinic's to set (Mon–Fri by default; Mon–Sat as holiday law counts), with local closures on
- * top of the public holidays. Urgent referrals ("haster") get a shorter internal target.
+ * top of the public holidays. Urgent referrals ("haster": suspicion of serious or life-threatening
+ * illness, which gives a right to a faster assessment, pbrl § 2-2 first paragraph, third sentence)
+ * get the clinic's shorter target for that assessment: the law says "faster", the clinic says how fast.
  */
 export const legalClockConfigSchema = z.object({
   /** ISO weekdays, 1 = Monday … 7 = Sunday. */
@@ -31,8 +34,11 @@ export const legalClockConfigSchema = z.object({
   closures: z.array(isoDate).default([]),
   /** Assessors are reminded at the start of this working day (of 10). */
   reminderWorkingDay: z.number().int().min(1).max(10).default(8),
-  /** The internal target for urgent referrals, in working days (inside the legal 10). */
-  urgentTargetWorkingDays: z.number().int().min(1).max(10).default(5),
+  /**
+   * The clinic's target for the faster assessment of urgent referrals (pbrl § 2-2 first paragraph,
+   * third sentence), in working days: fewer than the 10 every referral gets.
+   */
+  urgentTargetWorkingDays: z.number().int().min(1).max(9).default(5),
   /** Assessors of an urgent referral are reminded at the start of this working day. */
   urgentReminderWorkingDay: z.number().int().min(1).max(10).default(3),
   /**
@@ -199,6 +205,8 @@ export const clinicConfigSchema = z.object({
   legalClock: legalClockConfigSchema.prefault({}),
   intakePlanning: intakePlanningConfigSchema.prefault({}),
   decision: decisionConfigSchema.prefault({}),
+  /** Helsedirektoratet's priority guide as decision support on the task page (priority-guide.ts). */
+  priorityGuide: priorityGuideSchema.prefault(DEFAULT_PRIORITY_GUIDE),
 });
 
 export type ClinicConfig = z.infer<typeof clinicConfigSchema>;

@@ -129,8 +129,8 @@ export async function remindAssessors(
 }
 
 /**
- * EscalateUrgentTarget: an urgent referral's internal target (urgentTargetWorkingDays, inside the
- * legal 10) has passed without a decision. The clinic lead gets a neutral escalation with the task's
+ * EscalateUrgentTarget: the clinic's target for an urgent referral's faster assessment (pbrl § 2-2
+ * first paragraph, third sentence; urgentTargetWorkingDays, inside the 10) has passed without a decision. The clinic lead gets a neutral escalation with the task's
  * link, and the referral `urgentTargetEscalated: true` with an "urgent-target-missed" event and one
  * UrgentTargetMissed metric, once: a retried or repeated step finds the flag and does nothing more.
  * Woken for a referral that is no longer urgent (its priority changed), or before its target has

@@ -8,6 +8,7 @@
 import * as z from "zod";
 import type { IsoDate } from "./calendar";
 import { addDays, CARE_FORMS, type CareForm, MAX_DEADLINE_DAYS } from "./decision-labels";
+import type { DecisionGuide } from "./priority-guide";
 import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
 import { compact, formatIssues, type Issue } from "./validation";
 
@@ -63,6 +64,28 @@ const optionalDate = (message: string) =>
 
 const assessedBy = requiredText(64, MESSAGES.assessedBy).describe("HPR number or staff id of the assessor.");
 
+/**
+ * The priority guide's fields of a decision (priority-guide.ts reads them against the clinic's
+ * table): documented here so the OpenAPI body names them; submitDecision takes them out and records
+ * the guide's suggestion in their place.
+ */
+const guideFields = {
+  condition: z
+    .string()
+    .max(300, MESSAGES.tooLong)
+    .optional()
+    .describe(
+      "Optional: the condition of the clinic's priority guide the decision is made for (its id, or its name as the task page lists it); the guide's suggestion is recorded with the decision.",
+    ),
+  deviationReason: z
+    .string()
+    .max(2000, MESSAGES.tooLong)
+    .optional()
+    .describe(
+      "Required when the decision departs from the guide's suggestion for `condition` (another right, or another start-of-care deadline): the assessor's reason, an individual assessment.",
+    ),
+};
+
 /** Date checks that need "today"; absent in the static schema used for documentation. */
 interface DeadlineWindow {
   today: IsoDate;
@@ -94,6 +117,7 @@ function buildDecisionSchema(window?: DeadlineWindow) {
        */
       startNoticeBy: optionalDate(MESSAGES.startNoticeBy),
       assessedBy,
+      ...guideFields,
     })
     .superRefine((value, ctx) => {
       if (value.plannedStart && value.plannedStart > value.startOfCareDeadline) {
@@ -131,6 +155,7 @@ function buildDecisionSchema(window?: DeadlineWindow) {
     /** Advice for further care in primary care: every refusal carries it. */
     advice: reason(20_000, MESSAGES.advice, MESSAGES.adviceTooShort),
     assessedBy,
+    ...guideFields,
   });
 
   const forwarded = z
@@ -146,6 +171,7 @@ function buildDecisionSchema(window?: DeadlineWindow) {
         .optional(),
       justification: reason(20_000, MESSAGES.justification, MESSAGES.justificationTooShort),
       assessedBy,
+      ...guideFields,
     })
     .superRefine((value, ctx) => {
       if (window && !value.forwardToContact) {
@@ -169,7 +195,16 @@ function buildDecisionSchema(window?: DeadlineWindow) {
  */
 export const decisionSchema = buildDecisionSchema();
 
-export type Decision = z.output<typeof decisionSchema>;
+/**
+ * A decision as recorded: the validated body, and what the priority guide suggested with it (set by
+ * submitDecision from the clinic's table, never from the body; absent when no condition was picked).
+ */
+export type Decision = DistributiveOmit<z.output<typeof decisionSchema>, keyof typeof guideFields> & {
+  guide?: DecisionGuide;
+};
+
+/** Omit over each member of a union (a plain Omit would merge the outcomes into one type). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type DecisionOutcome = Decision["outcome"];
 
 /**

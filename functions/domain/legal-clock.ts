@@ -17,13 +17,20 @@ import {
 } from "./calendar";
 import { calendarRulesOf, type LegalClockConfig } from "./clinic";
 
-/** A referral's clock: its legal due date, an urgent referral's internal target, and the two timer points. */
+/**
+ * A referral's clock: its legal due date, an urgent referral's target for the faster assessment the
+ * law gives it, and the two timer points.
+ */
 export interface LegalClock {
   /** The legal due date: working day 10 after the clock start (the ansiennitetsdato of a forward). */
   dueDate: IsoDate;
-  /** Urgent referrals only: the clinic's own, shorter target (urgentTargetWorkingDays). */
+  /**
+   * Urgent referrals only: the date of the faster assessment (pbrl § 2-2 first paragraph, third
+   * sentence), as the clinic sets it (urgentTargetWorkingDays): the law asks for "faster" and names
+   * no number of days, so the number is the clinic's, inside the 10 working days.
+   */
   internalTargetDate?: IsoDate;
-  /** Urgent referrals only: the last millisecond of the internal target date in Oslo; after it, it is missed. */
+  /** Urgent referrals only: the last millisecond of that date in Oslo; after it, it is missed. */
   internalTargetEnd?: Date;
   /** Oslo 00:00 at the start of the reminder working day (urgentReminderWorkingDay when urgent). */
   reminderAt: Date;
@@ -32,8 +39,11 @@ export interface LegalClock {
 }
 
 /**
- * The clock of a referral under a clinic's rules. Urgency moves the reminder and adds an internal
- * target, but never the legal deadline: the law gives every referral the same 10 working days.
+ * The clock of a referral under a clinic's rules. Ten working days are the outer limit for every
+ * referral (the due date, the worklist and the letters keep it). On suspicion of serious or
+ * life-threatening illness the patient has a right to a faster assessment (pbrl § 2-2 first
+ * paragraph, third sentence; Prop. 55 L (2018–2019) 5.2.1): an urgent referral gets the clinic's
+ * shorter target for it, and an earlier reminder.
  */
 export function legalClockFor(
   referral: { clockStartDate: IsoDate; priority: "ordinary" | "urgent" },

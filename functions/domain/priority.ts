@@ -2,9 +2,11 @@
  * Staff change a referral's priority (urgent "haster" or ordinary) while it waits for its assessment,
  * with a reason, from the task page or as JSON. The change is recorded with its author (the
  * signed-in person) in one write with its audit event, and the workflow's deadline timer is set anew
- * under the new priority: an urgent referral gets the urgent reminder and the internal target, an
- * ordinary one loses them. The legal deadline does not move: the law gives every referral the same
- * 10 working days (legal-clock.ts), so the due date, the worklist and the letters keep it.
+ * under the new priority. Urgency is a legal ground, not a preference: on suspicion of serious or
+ * life-threatening illness the patient has a right to a faster assessment (pbrl § 2-2 first
+ * paragraph, third sentence), so an urgent referral gets the clinic's target for that faster
+ * assessment and an earlier reminder; an ordinary one loses them. The 10 working days stay the outer
+ * limit for both (legal-clock.ts), so the due date, the worklist and the letters keep it.
  */
 import * as z from "zod";
 import type { TaskView } from "./assessment";

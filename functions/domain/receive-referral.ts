@@ -8,6 +8,7 @@ import type { LegalClockConfig } from "./clinic";
 import { legalClockFor } from "./legal-clock";
 import type { Clock, IdempotencyRecord, ReferralRecords, Workflow } from "./ports";
 import { IdempotencyKeyTaken } from "./ports";
+import { conditionById, type PriorityGuide } from "./priority-guide";
 import type { Actor, AuditEvent, MessageOrigin, ReferralRecord } from "./records";
 import {
   type ContentItem,
@@ -39,6 +40,11 @@ export interface ReceiveDeps {
   newReferralId: () => string;
   /** The clinic's working days and closures, so the receipt states the due date the workflow keeps. */
   legalClock: LegalClockConfig;
+  /**
+   * The clinic's priority guide: a referral's `condition` must be one of its conditions. Without it
+   * (a caller that does not know the clinic's table) a well-formed id is kept as it is.
+   */
+  priorityGuide?: Pick<PriorityGuide, "conditions">;
 }
 
 export interface ReceiveRequest {
@@ -95,6 +101,17 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
   if (!parsed.ok) return { outcome: "invalid", issues: parsed.issues };
   const submission = parsed.value;
   const now = deps.clock.now();
+  // The portal proposes; only a condition of this clinic's guide can be proposed (nothing stored).
+  if (
+    submission.condition !== undefined &&
+    deps.priorityGuide &&
+    !conditionById(deps.priorityGuide, submission.condition)
+  ) {
+    return {
+      outcome: "invalid",
+      issues: [{ path: "condition", message: "is not a condition of the clinic's priority guide" }],
+    };
+  }
 
   if (submission.kind === "forwarded") {
     const problem = originalReceivedDateProblem(submission.originalReceivedDate, osloDate(now));

@@ -9,6 +9,7 @@
 import * as z from "zod";
 import { decisionSchema } from "./decision";
 import { validateHprNumber, validateNationalId } from "./national-id";
+import { CONDITION_ID } from "./priority-guide";
 import {
   CONTENT_ITEMS,
   type ContentItem,
@@ -242,7 +243,11 @@ const gpSchema = z
 // The submission
 
 const submissionBase = {
-  priority: z.enum(["ordinary", "urgent"]),
+  priority: z
+    .enum(["ordinary", "urgent"])
+    .describe(
+      "urgent: the referrer suspects serious or life-threatening illness, which gives the patient a right to a faster assessment than the 10 working days (pasient- og brukerrettighetsloven § 2-2 first paragraph, third sentence); the clinic assesses it within its own shorter target.",
+    ),
   patient: patientSchema,
   referrer: referrerSchema,
   gp: gpSchema,
@@ -254,6 +259,13 @@ const submissionBase = {
     .max(20)
     .optional()
     .transform((flags) => [...new Set(flags ?? [])]),
+  condition: z
+    .string()
+    .regex(CONDITION_ID, "must be a condition id of the clinic's priority guide")
+    .optional()
+    .describe(
+      "Optional: the condition of the clinic's priority guide (prioriteringsveileder) the portal proposes, by its id; the assessor may change it. An id the clinic's table does not hold is refused (400 naming `condition`).",
+    ),
 };
 
 /**

@@ -66,6 +66,15 @@ export const COUNTERS = {
   startOfCareStartedInTime: "startOfCare.startedInTime",
   /** The histogram of calendar days from the decision (Oslo date) to the recorded start. */
   startOfCareWaitDays: (days: number) => `startOfCare.waitDays.${days}`,
+  /**
+   * Decisions made with a condition of the priority guide picked (priority-guide.ts), by condition:
+   * how many, by outcome, the deadline set (calendar days from the decision to the start-of-care
+   * deadline, a histogram) and how many departed from the guide's suggestion.
+   */
+  condition: (id: string) => `condition.${id}.decided`,
+  conditionOutcome: (id: string, outcome: string) => `condition.${id}.${outcome}`,
+  conditionDeadlineDays: (id: string, days: number) => `condition.${id}.deadlineDays.${days}`,
+  conditionDeviated: (id: string) => `condition.${id}.deviated`,
 } as const;
 
 /** How a start-of-care breach was established, in the order the report lists them. */
@@ -107,6 +116,18 @@ export function tallyOfDecision(
   if (decision.outcome === "granted") {
     add[COUNTERS.grantedCareForm(decision.careForm)] = 1;
     add[COUNTERS.referrerGranted(referrerTypeOf(referral))] = 1;
+  }
+  const guide = decision.guide;
+  if (guide) {
+    const id = guide.conditionId;
+    add[COUNTERS.condition(id)] = 1;
+    add[COUNTERS.conditionOutcome(id, decision.outcome)] = 1;
+    if (guide.deviates) add[COUNTERS.conditionDeviated(id)] = 1;
+    if (decision.outcome === "granted") {
+      const decidedOn = osloDate(new Date(decidedAt));
+      const days = Math.max(0, calendarDaysBetween(decidedOn, decision.startOfCareDeadline));
+      add[COUNTERS.conditionDeadlineDays(id, days)] = 1;
+    }
   }
   return { month: receiptMonth(referral), add };
 }
@@ -317,6 +338,26 @@ export interface StatisticsRow {
   startedWithinDeadlinePercent: Cell;
   /** Calendar days from the decision to the recorded start: the middle of the histogram. */
   medianDaysDecisionToStart: Cell;
+  /**
+   * Decisions with a condition of the priority guide, by condition id (those with any in the
+   * period): so the lead sees whether the clinic decides alike for the same condition.
+   */
+  byCondition: Record<string, ConditionFigures>;
+}
+
+/** One condition's figures in a period. */
+export interface ConditionFigures {
+  /** Referrals decided with this condition picked (granted, refused or forwarded). */
+  referrals: Cell;
+  granted: Cell;
+  refused: Cell;
+  /** Of granted + refused, whole percent, as the survey's shares. */
+  grantedPercent: Cell;
+  refusedPercent: Cell;
+  /** Calendar days from the decision to the start-of-care deadline set, over the granted: the middle. */
+  medianDeadlineDays: Cell;
+  /** Of the decided with this condition, whole percent: another right or date than the guide's suggestion. */
+  deviationPercent: Cell;
 }
 
 /** GET /statistics's answer. */
@@ -382,6 +423,34 @@ function row(period: string, c: MonthCounters, suppressBelow: number): Statistic
   const started = n(COUNTERS.startOfCareStarted);
   const inTime = n(COUNTERS.startOfCareStartedInTime);
   const settled = inTime + n(COUNTERS.startOfCareBreached);
+  const conditionIds = [
+    ...new Set(Object.keys(c).flatMap((name) => /^condition\.([a-z0-9-]+)\.decided$/.exec(name)?.[1] ?? [])),
+  ].sort();
+  const byCondition = Object.fromEntries(
+    conditionIds.map((id): [string, ConditionFigures] => {
+      const decided = n(COUNTERS.condition(id));
+      const conditionGranted = n(COUNTERS.conditionOutcome(id, "granted"));
+      const conditionRefused = n(COUNTERS.conditionOutcome(id, "refused"));
+      const share = percent(conditionGranted, conditionGranted + conditionRefused);
+      const deadlineDays = new Map<number, number>();
+      const prefix = `condition.${id}.deadlineDays.`;
+      for (const [name, value] of Object.entries(c)) {
+        if (name.startsWith(prefix)) deadlineDays.set(Number(name.slice(prefix.length)), value);
+      }
+      return [
+        id,
+        {
+          referrals: cell(decided),
+          granted: cell(conditionGranted),
+          refused: cell(conditionRefused),
+          grantedPercent: over(conditionGranted + conditionRefused, share),
+          refusedPercent: over(conditionGranted + conditionRefused, share === null ? null : 100 - share),
+          medianDeadlineDays: over(conditionGranted, histogramMedian(deadlineDays)),
+          deviationPercent: over(decided, percent(n(COUNTERS.conditionDeviated(id)), decided)),
+        },
+      ];
+    }),
+  );
   return {
     period,
     referrals: cell(n(COUNTERS.referrals)),
@@ -414,6 +483,7 @@ function row(period: string, c: MonthCounters, suppressBelow: number): Statistic
     startsOfCare: cell(started),
     startedWithinDeadlinePercent: over(settled, percent(inTime, settled)),
     medianDaysDecisionToStart: over(started, histogramMedian(waitDays)),
+    byCondition,
   };
 }
 
@@ -487,11 +557,43 @@ export const CSV_COLUMNS: readonly { header: string; value: (row: StatisticsRow)
   { header: "median_days_decision_to_start", value: (r) => r.medianDaysDecisionToStart },
 ];
 
-/** The report as CSV (RFC 4180, CRLF line ends): a header, the periods, then the total. */
+/** The figures of each condition, as CSV columns `condition_<id>_<figure>` after the fixed ones. */
+const CONDITION_CSV_FIGURES: readonly { suffix: string; value: (figures: ConditionFigures) => Cell }[] = [
+  { suffix: "referrals", value: (f) => f.referrals },
+  { suffix: "granted", value: (f) => f.granted },
+  { suffix: "refused", value: (f) => f.refused },
+  { suffix: "granted_percent", value: (f) => f.grantedPercent },
+  { suffix: "refused_percent", value: (f) => f.refusedPercent },
+  { suffix: "median_deadline_days", value: (f) => f.medianDeadlineDays },
+  { suffix: "deviation_percent", value: (f) => f.deviationPercent },
+];
+
+/**
+ * The report as CSV (RFC 4180, CRLF line ends): a header, the periods, then the total. The fixed
+ * columns come first, in their order; then, for each condition of the priority guide decided in the
+ * report's range (by id), its figures (a condition absent from a period has 0 there).
+ */
 export function statisticsCsv(report: StatisticsReport): string {
-  const lines = [CSV_COLUMNS.map((column) => column.header).join(",")];
+  const conditions = Object.keys(report.total.byCondition).sort();
+  const columns = [
+    ...CSV_COLUMNS,
+    ...conditions.flatMap((id) =>
+      CONDITION_CSV_FIGURES.map((figure) => ({
+        header: `condition_${id.replaceAll("-", "_")}_${figure.suffix}`,
+        value: (r: StatisticsRow) => {
+          const figures = r.byCondition[id];
+          return figures
+            ? figure.value(figures)
+            : figure.suffix.endsWith("percent") || figure.suffix.startsWith("median")
+              ? null
+              : 0;
+        },
+      })),
+    ),
+  ];
+  const lines = [columns.map((column) => column.header).join(",")];
   for (const r of [...report.periods, report.total]) {
-    lines.push(CSV_COLUMNS.map((column) => String(column.value(r) ?? "")).join(","));
+    lines.push(columns.map((column) => String(column.value(r) ?? "")).join(","));
   }
   return `${lines.join("\r\n")}\r\n`;
 }

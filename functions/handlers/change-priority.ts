@@ -35,7 +35,7 @@ export const handler = apiRoute(
           400,
           taskPageHtml(
             result.view,
-            { today: osloDate(deps.clock.now()), config: deps.config },
+            { today: osloDate(deps.clock.now()), config: deps.config, servedFrom: "form-post" },
             {
               errors: result.issues.map((issue) => ({ ...issue, path: `priority.${issue.path}` })),
               signedInAs: author,

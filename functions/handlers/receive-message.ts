@@ -24,6 +24,7 @@ const deps = {
   clock: ports.clock,
   newReferralId: ports.newId,
   legalClock: ports.config.legalClock,
+  priorityGuide: ports.config.priorityGuide,
   readXml,
   clinic: ports.config.clinic,
 };

@@ -16,6 +16,7 @@ const deps = {
   clock: ports.clock,
   newReferralId: ports.newId,
   legalClock: ports.config.legalClock,
+  priorityGuide: ports.config.priorityGuide,
 };
 
 export const handler = jsonRoute(

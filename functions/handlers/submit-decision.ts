@@ -55,7 +55,11 @@ export const handler = apiRoute(
       form: { csrfToken: post.csrfToken },
       confirmUnusualDeadline: fromForm,
     });
-    const pageContext = { today: osloDate(deps.clock.now()), config: deps.config };
+    const pageContext = {
+      today: osloDate(deps.clock.now()),
+      config: deps.config,
+      servedFrom: "form-post" as const,
+    };
     switch (result.kind) {
       case "unknown":
       case "gone":
@@ -106,6 +110,18 @@ export const handler = apiRoute(
             values: valuesOf(body),
             signedInAs,
           }),
+        );
+      }
+      case "guide-suggestion": {
+        // Nothing recorded: the page again (a read of the referral, logged) with the guide's
+        // suggestion for the chosen condition; a JSON caller gets the suggestion itself.
+        if (!fromForm) {
+          return json(200, { condition: result.condition.id, suggestion: result.suggestion });
+        }
+        await logTaskPageShownAgain(deps, request, result.view.referral.referralId);
+        return html(
+          200,
+          taskPageHtml(result.view, pageContext, { values: { condition: result.condition.id }, signedInAs }),
         );
       }
       case "information-requested":

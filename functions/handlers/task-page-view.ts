@@ -1,13 +1,14 @@
 /** Maps an open task to the task page's input; shared by the page and the decision form's error answer. */
 import type { TaskView } from "../domain/assessment";
-import { addWorkingDays, type IsoDate, osloDate } from "../domain/calendar";
+import { addWorkingDays, type CalendarRules, type IsoDate, osloDate } from "../domain/calendar";
 import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import { isYoungerThan, letterPatientOf } from "../domain/dispatch";
 import { legalClockFor } from "../domain/legal-clock";
 import type { TaskRecords } from "../domain/ports";
+import { findCondition, type PriorityGuide, suggestionFor } from "../domain/priority-guide";
 import type { ReferralSubmission } from "../domain/referral";
 import { awaitsSecondaryConfirmation } from "../domain/secondary";
-import { renderTaskPage } from "../views/staff-pages";
+import { renderTaskPage, type TaskPageInput } from "../views/staff-pages";
 
 /** What a view of the task page (and of its forms' answers that show it again) is called in the access log. */
 export const TASK_PAGE_VIEW = "task-page";
@@ -32,9 +33,21 @@ export const taskLinks = (taskId: string) => ({
   secondaryAction: `${encodeURIComponent(taskId)}/secondary`,
 });
 
+/**
+ * The same three forms' targets from a page answered to a form's POST /tasks/{taskId}/<form>: a
+ * sibling of that path, so the page shown again (after an error, or with the guide's suggestion)
+ * posts where the task page itself would.
+ */
+const formPostLinks = { formAction: "decision", priorityAction: "priority", secondaryAction: "secondary" };
+
 export function taskPageHtml(
   view: Extract<TaskView, { kind: "open" }>,
-  context: { today: IsoDate; config: Pick<ClinicConfig, "decision" | "legalClock"> },
+  context: {
+    today: IsoDate;
+    config: Pick<ClinicConfig, "decision" | "legalClock" | "priorityGuide">;
+    /** Where the page is served: GET /tasks/{taskId} (default), or the answer to a form's POST under it. */
+    servedFrom?: "task-page" | "form-post";
+  },
   feedback: {
     errors?: { path: string; message: string }[];
     /** A granted form's deadline to confirm (a non-working day, the day after the decision). */
@@ -47,6 +60,7 @@ export function taskPageHtml(
   const { referral, task, workingDaysLeft } = view;
   const { submission } = referral;
   const clock = legalClockFor(referral, context.config.legalClock);
+  const links = context.servedFrom === "form-post" ? formPostLinks : taskLinks(task.taskId);
   return renderTaskPage({
     taskId: task.taskId,
     referral: {
@@ -85,12 +99,12 @@ export function taskPageHtml(
       ...(referral.priorityChanges ? { priorityChanges: referral.priorityChanges } : {}),
     },
     // Relative, so the form posts back under whatever stage or host served the page.
-    formAction: taskLinks(task.taskId).formAction,
-    priorityAction: taskLinks(task.taskId).priorityAction,
+    formAction: links.formAction,
+    priorityAction: links.priorityAction,
     ...(submission.kind === "secondary" && awaitsSecondaryConfirmation(referral)
       ? {
           secondaryConfirmation: {
-            action: taskLinks(task.taskId).secondaryAction,
+            action: links.secondaryAction,
             previousDecisionRef: submission.previousDecisionRef,
             // The last day to confirm: the day before the confirmation day starts.
             confirmBy: addWorkingDays(
@@ -105,11 +119,55 @@ export function taskPageHtml(
     ...(task.openRequestId && task.openRequestAt
       ? { openRequestSince: osloDate(new Date(task.openRequestAt)) }
       : {}),
+    guide: guideOnPage(context.config.priorityGuide, feedback.values?.condition ?? submission.condition, {
+      today: context.today,
+      rules: calendarRulesOf(context.config.legalClock),
+      proposed: submission.condition,
+    }),
     today: context.today,
     youngAdultDeadlineWeeks: context.config.decision.youngAdultDeadlineWeeks,
     maxDeadlineDays: context.config.decision.maxStartOfCareDeadlineDays,
     ...feedback,
   });
+}
+
+/**
+ * The priority guide on the task page: its conditions for the searchable list and, for the condition
+ * picked (by the assessor, or proposed by the portal), the suggestion counted from today.
+ */
+function guideOnPage(
+  guide: PriorityGuide,
+  picked: string | undefined,
+  at: { today: IsoDate; rules: CalendarRules; proposed: string | undefined },
+): NonNullable<TaskPageInput["guide"]> {
+  const condition = picked ? findCondition(guide, picked) : undefined;
+  const proposed = at.proposed ? findCondition(guide, at.proposed) : undefined;
+  return {
+    title: guide.title,
+    version: guide.version,
+    source: guide.source,
+    conditions: guide.conditions.map(({ id, name }) => ({ id, name })),
+    ...(proposed ? { proposedByPortal: proposed.name } : {}),
+    ...(picked && !condition ? { unknown: picked } : {}),
+    ...(condition
+      ? {
+          selected: {
+            id: condition.id,
+            name: condition.name,
+            advisedRight: condition.advisedRight,
+            ...(condition.maxWeeksToStart ? { weeks: condition.maxWeeksToStart } : {}),
+            ...(condition.startOf ? { startOf: condition.startOf } : {}),
+            ...(condition.guide ? { guide: condition.guide } : {}),
+            factors: condition.factors,
+            source: condition.source,
+            ...(() => {
+              const { latestStart } = suggestionFor(condition, at.today, at.rules);
+              return latestStart ? { latestStart } : {};
+            })(),
+          },
+        }
+      : {}),
+  };
 }
 
 /** Whether the patient was under 18 on the Oslo day of receipt (the guideline's pathway is for adults). */

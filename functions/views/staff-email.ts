@@ -72,7 +72,7 @@ function urgentSentence(input: StaffEmailInput): string[] {
   if (!input.urgent) return [];
   return [
     input.internalTargetDate
-      ? `Henvisningen haster. Intern frist for vurderingen er ${formatNorwegianDate(input.internalTargetDate)}.`
+      ? `Henvisningen haster. Klinikkens frist for raskere vurdering er ${formatNorwegianDate(input.internalTargetDate)}.`
       : "Henvisningen haster.",
   ];
 }
@@ -138,18 +138,23 @@ export function renderReminderEmail(input: AssessmentTaskEmailInput): StaffEmail
 }
 
 /**
- * The escalation to the clinic lead when an urgent referral's internal target (a few working days,
- * inside the legal 10) has passed without a decision: once, with the same task link. It names the
- * target and the legal deadline still ahead, and nothing about the patient.
+ * The escalation to the clinic lead when the clinic's target for an urgent referral's faster
+ * assessment (pbrl § 2-2 first paragraph, third sentence; a few working days, inside the 10) has
+ * passed without a decision: once, with the same task link. It names the target and the outer
+ * deadline still ahead, and nothing about the patient.
  */
 export function renderUrgentTargetEscalationEmail(
   input: StaffEmailInput & { internalTargetDate: IsoDate; taskUrl?: string },
 ): StaffEmail {
-  return render({ ...input, urgent: true }, "Intern frist for en henvisning som haster er passert", [
-    "Den interne fristen for vurdering av en henvisning som haster er passert.",
-    `Henvisningen skulle etter klinikkens interne frist vært vurdert innen ${formatNorwegianDate(input.internalTargetDate)}. Den er ennå ikke vurdert.`,
-    `Den juridiske fristen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Sørg for at henvisningen blir vurdert så snart som mulig.`,
-  ]);
+  return render(
+    { ...input, urgent: true },
+    "Fristen for raskere vurdering av en henvisning som haster er passert",
+    [
+      "Klinikkens frist for raskere vurdering av en henvisning som haster er passert. Pasienten har rett til raskere vurdering enn 10 virkedager når henvisningen haster (pasient- og brukerrettighetsloven § 2-2 første ledd tredje punktum).",
+      `Henvisningen skulle etter klinikkens frist vært vurdert innen ${formatNorwegianDate(input.internalTargetDate)}. Den er ennå ikke vurdert.`,
+      `Yttergrensen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Sørg for at henvisningen blir vurdert så snart som mulig.`,
+    ],
+  );
 }
 
 /**

@@ -127,7 +127,8 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 
 <section aria-labelledby="priority-title">
 <h2 id="priority-title">Prioritet</h2>
-<p>Prioritet nå: <strong>{{priority}}</strong>.{{#if internalTarget}} Intern frist for vurderingen: {{internalTarget}}.{{/if}} Den juridiske fristen er den samme for begge prioriteter.</p>
+<p>Prioritet nå: <strong>{{priority}}</strong>.{{#if internalTarget}} Klinikkens frist for raskere vurdering: {{internalTarget}}.{{/if}}</p>
+<p class="legal-ground">Ved mistanke om alvorlig eller livstruende sykdom har pasienten rett til raskere vurdering enn innen 10 virkedager (pasient- og brukerrettighetsloven § 2-2 første ledd tredje punktum): da haster henvisningen, og klinikken har satt sin frist for den raskere vurderingen. 10 virkedager er yttergrensen for alle henvisninger.</p>
 {{#if priorityChanges.length}}
 <ul class="priority-changes">
 {{#each priorityChanges}}
@@ -185,6 +186,47 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 </form>
 </section>
 {{else}}
+{{#if guide}}
+<section aria-labelledby="guide-title" id="guide">
+<h2 id="guide-title">Prioriteringsveilederen</h2>
+<p>Beslutningsstøtte: <a href="{{guide.source}}">{{guide.title}}</a> (versjon {{date guide.version}}). Veilederen gir råd om rett og om lengste frist for start av helsehjelp; vurderingen av pasienten er din.{{#if guide.proposedByPortal}} Henviser foreslo: {{guide.proposedByPortal}}.{{/if}}</p>
+<form method="post" action="{{formAction}}" id="guide-form">
+<input type="hidden" name="outcome" value="guide-suggestion">
+{{#if csrfToken}}
+<input type="hidden" name="csrfToken" value="{{csrfToken}}">
+{{/if}}
+<div class="field">
+<label for="guide-condition">Tilstand</label>
+<p class="hint" id="guide-condition-hint">Skriv for å søke i veilederens tilstander, og velg én.</p>
+{{#if guide.error}}
+<p class="field-error" id="guide-condition-error">{{guide.error}}</p>
+{{/if}}
+<input type="text" id="guide-condition" name="condition" list="guide-conditions" value="{{guide.value}}" autocomplete="off" aria-describedby="guide-condition-hint{{#if guide.error}} guide-condition-error{{/if}}"{{#if guide.error}} aria-invalid="true"{{/if}}>
+<datalist id="guide-conditions">
+{{#each guide.conditions}}
+<option value="{{name}}"></option>
+{{/each}}
+</datalist>
+</div>
+<button type="submit">Vis veilederens forslag</button>
+</form>
+{{#if guide.selected}}
+<div class="suggestion" id="guide-suggestion" role="status">
+<h3>Forslag: {{guide.selected.name}}</h3>
+{{#if guide.selected.granted}}
+<p>Veiledende: <strong>rett til nødvendig helsehjelp</strong>, med frist for start av {{guide.selected.startOf}} senest <strong id="guide-latest-start">{{date guide.selected.latestStart}}</strong> ({{guide.selected.weeks}} uker fra i dag; siste virkedag innen fristen). Datoen er fylt inn i skjemaet for rett til helsehjelp.</p>
+{{else}}
+<p>Veiledende: <strong>ikke rett</strong> til nødvendig helsehjelp i spesialisthelsetjenesten.</p>
+{{/if}}
+{{#if guide.selected.factors.length}}
+<p>Individuelle forhold som kan endre rett eller frist:</p>
+<ul>{{#each guide.selected.factors}}<li>{{this}}</li>{{/each}}</ul>
+{{/if}}
+<p>Velger du annen rett eller annen frist, skriv hvorfor (individuell vurdering). Kilde: <a href="{{guide.selected.source.url}}">{{guide.selected.guideName}}</a>, {{date guide.selected.source.date}}.</p>
+</div>
+{{/if}}
+</section>
+{{/if}}
 <section aria-labelledby="forms-title">
 <h2 id="forms-title">Registrer vurdering</h2>
 <p>Velg ett utfall og send inn skjemaet for det. Hvert utfall har sitt eget skjema.</p>
@@ -199,6 +241,9 @@ const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 {{/if}}
 <form method="post" action="{{../formAction}}" id="{{id}}-form">
 <input type="hidden" name="outcome" value="{{outcome}}">
+{{#if condition}}
+<input type="hidden" name="condition" value="{{condition}}">
+{{/if}}
 {{#if ../csrfToken}}
 <input type="hidden" name="csrfToken" value="{{../csrfToken}}">
 {{/if}}
@@ -256,7 +301,10 @@ export interface TaskPageInput {
     atRisk?: boolean;
     /** The 10 working days passed without a decision. */
     deadlineBreached?: boolean;
-    /** An urgent referral's internal target date (inside the legal 10 working days). */
+    /**
+     * An urgent referral's date for the faster assessment the law gives on suspicion of serious or
+     * life-threatening illness (pbrl § 2-2), as the clinic sets it inside the 10 working days.
+     */
     internalTargetDate?: IsoDate;
     /** Staff's changes of the priority, oldest first, with who, when and why. */
     priorityChanges?: readonly {
@@ -283,6 +331,32 @@ export interface TaskPageInput {
    * "assessed by" field and say who decides instead.
    */
   signedInAs?: string;
+  /**
+   * The clinic's priority guide as decision support: its conditions for the searchable list, and the
+   * picked condition with the suggestion counted from today (the latest start a working day).
+   */
+  guide?: {
+    title: string;
+    version: IsoDate;
+    source: string;
+    conditions: { id: string; name: string }[];
+    /** The condition the portal proposed with the referral, if the table has it. */
+    proposedByPortal?: string;
+    /** What was picked when the table has no such condition (shown back with the error). */
+    unknown?: string;
+    selected?: {
+      id: string;
+      name: string;
+      advisedRight: "granted" | "refused";
+      weeks?: number;
+      startOf?: "assessment" | "treatment";
+      /** The guide the condition comes from, when not the table's own. */
+      guide?: string;
+      latestStart?: IsoDate;
+      factors: string[];
+      source: { url: string; date: IsoDate };
+    };
+  };
   /** Today in Oslo: the young-adult deadline suggestion counts from it. */
   today?: IsoDate;
   /** How many weeks out the page suggests the deadline for a young adult at risk (default 4). */
@@ -315,6 +389,7 @@ type FieldName =
   | "advice"
   | "forwardTo"
   | "question"
+  | "deviationReason"
   | "assessedBy";
 
 interface FieldDef {
@@ -332,6 +407,14 @@ const ASSESSED_BY: FieldDef = {
   hint: "Ditt HPR-nummer eller ansatt-ID.",
   type: "text",
   required: true,
+};
+
+/** The reason for departing from the guide's suggestion: shown with a condition picked. */
+const DEVIATION_REASON: FieldDef = {
+  name: "deviationReason",
+  label: "Begrunnelse for avvik fra veilederen",
+  hint: "Kreves når rett eller frist er en annen enn veilederens forslag: din individuelle vurdering av pasienten. Lagres med vurderingen, ikke i brevet.",
+  multiline: true,
 };
 
 interface FormDef {
@@ -489,6 +572,9 @@ function careFormView(errors: readonly Issue[], values: Record<string, string>) 
 function anchorFor(outcome: FormOutcome | undefined, path: string): string | null {
   if (!outcome) return null;
   if (path === "careForm" && outcome === "granted") return `#granted-careForm-${CARE_FORMS[0].key}`;
+  if (path === DEVIATION_REASON.name && (outcome === "granted" || outcome === "refused")) {
+    return `#${outcome}-${path}`;
+  }
   return FORMS[outcome].fields.some((field) => field.name === path) ? `#${outcome}-${path}` : null;
 }
 
@@ -534,6 +620,7 @@ export function renderTaskPage(input: TaskPageInput): string {
   const missingCount = contentItems.filter((item) => item.missing).length;
   const youngAdult = referral.flags.includes("young-adult-at-risk");
   const maxDeadlineDays = input.maxDeadlineDays ?? MAX_DEADLINE_DAYS;
+  const selected = input.guide?.selected;
 
   const forms = FORM_OUTCOMES.map((outcome) => {
     // One open information request per task: while one is open, its form records the answer instead.
@@ -552,7 +639,12 @@ export function renderTaskPage(input: TaskPageInput): string {
     // Only the form that was posted gets the errors and the values back.
     const ownErrors = outcome === posted ? [...errors, ...(input.warnings ?? [])] : [];
     const ownValues = outcome === posted ? values : {};
-    const fields = def.fields
+    // With a condition picked, a granted or refused decision may depart from the guide: its reason.
+    const withReason =
+      selected && (outcome === "granted" || outcome === "refused")
+        ? [...def.fields.slice(0, -1), DEVIATION_REASON, ...def.fields.slice(-1)]
+        : def.fields;
+    const fields = withReason
       .filter((field) => !(input.signedInAs && field.name === "assessedBy"))
       .map((field) => fieldView(outcome, field, ownErrors, ownValues));
     if (outcome === "granted") {
@@ -565,12 +657,18 @@ export function renderTaskPage(input: TaskPageInput): string {
           deadline.hint = `Ung voksen med risiko for frafall fra skole eller arbeid: sett en kort frist. Forslag: ${weeks} uker, ${formatNorwegianDate(suggested)}. ${deadline.hint}`;
           if (posted !== "granted") deadline.value = suggested;
         }
+        // The guide's latest start for the picked condition, prefilled; the assessor may change it.
+        if (selected?.latestStart) {
+          deadline.hint = `Veilederens forslag for «${selected.name}»: senest ${formatNorwegianDate(selected.latestStart)}. ${deadline.hint}`;
+          if (posted !== "granted") deadline.value = selected.latestStart;
+        }
       }
     }
     const warnedDeadline = values.startOfCareDeadline ?? "";
     return {
       id: outcome,
       outcome,
+      condition: selected && outcome !== "information-requested" ? selected.id : null,
       title: def.title,
       intro: def.intro ?? null,
       button: def.button,
@@ -587,8 +685,27 @@ export function renderTaskPage(input: TaskPageInput): string {
     };
   });
 
+  const conditionError = errorsFor(errors, "condition");
   return taskPageTemplate({
-    errors: errors.map((issue) => ({ message: issue.message, href: anchorFor(posted, issue.path) })),
+    guide: input.guide
+      ? {
+          ...input.guide,
+          value: selected?.name ?? input.guide.unknown ?? "",
+          error: conditionError,
+          selected: selected
+            ? {
+                ...selected,
+                granted: selected.advisedRight === "granted",
+                startOf: selected.startOf === "assessment" ? "utredning" : "behandling",
+                guideName: selected.guide ?? input.guide.title,
+              }
+            : null,
+        }
+      : null,
+    errors: errors.map((issue) => ({
+      message: issue.message,
+      href: issue.path === "condition" && input.guide ? "#guide-condition" : anchorFor(posted, issue.path),
+    })),
     warnings: posted === "granted" ? (input.warnings ?? []) : [],
     banner: bannerOf(referral),
     dueDate: formatNorwegianDate(referral.assessmentDueDate),

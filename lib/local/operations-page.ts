@@ -147,6 +147,65 @@ ${legend}
 
 const cell = (value: number | null) => (value === null ? "–" : String(value));
 
+/**
+ * The decisions by condition of the priority guide over the whole period, as horizontal bars
+ * (granted and refused, stacked) with each condition's share of decisions that departed from the
+ * guide's suggestion beside its bar: whether the clinic decides alike for the same condition. Plain
+ * SVG; empty when no decision named a condition.
+ */
+export function conditionChartSvg(report: StatisticsReport): string {
+  const conditions = Object.entries(report.total.byCondition);
+  if (conditions.length === 0) return "";
+  const width = 760;
+  const rowHeight = 22;
+  const left = 180;
+  const right = 150;
+  const height = 30 + conditions.length * rowHeight;
+  const max = Math.max(1, ...conditions.map(([, figures]) => figures.referrals ?? 0));
+  const scale = (value: number) => (value / max) * (width - left - right);
+  const bars = conditions
+    .map(([id, figures], index) => {
+      const y = 8 + index * rowHeight;
+      const granted = figures.granted ?? 0;
+      const refused = figures.refused ?? 0;
+      const other = Math.max(0, (figures.referrals ?? 0) - granted - refused);
+      const parts = [
+        { value: granted, color: "#2e7d32", label: "granted" },
+        { value: refused, color: "#c62828", label: "refused" },
+        { value: other, color: "#6a1b9a", label: "forwarded" },
+      ];
+      let x = left;
+      const rects = parts
+        .map((part) => {
+          if (part.value === 0) return "";
+          const rect = `<rect x="${x.toFixed(1)}" y="${y}" width="${scale(part.value).toFixed(1)}" height="${rowHeight - 6}" fill="${part.color}"><title>${escapeHtml(id)}: ${part.value} ${part.label}</title></rect>`;
+          x += scale(part.value);
+          return rect;
+        })
+        .join("");
+      const name = `<text x="${left - 6}" y="${y + 12}" font-size="11" text-anchor="end">${escapeHtml(id)}</text>`;
+      const deviation = `<text x="${(x + 6).toFixed(1)}" y="${y + 12}" font-size="11">${cell(figures.referrals)} decided, ${cell(figures.deviationPercent)} % departed</text>`;
+      return name + rects + deviation;
+    })
+    .join("\n");
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="condition-chart-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
+<title id="condition-chart-title">Decisions by condition of the priority guide: granted (green), refused (red), forwarded (purple), and the share that departed from the guide's suggestion</title>
+${bars}
+</svg>`;
+}
+
+function conditionTable(total: StatisticsRow): string {
+  const rows = Object.entries(total.byCondition);
+  if (rows.length === 0) return "";
+  const body = rows
+    .map(
+      ([id, f]) =>
+        `<tr><td><code>${escapeHtml(id)}</code></td><td>${cell(f.referrals)}</td><td>${cell(f.grantedPercent)} %</td><td>${cell(f.refusedPercent)} %</td><td>${cell(f.medianDeadlineDays)}</td><td>${cell(f.deviationPercent)} %</td></tr>`,
+    )
+    .join("");
+  return `<table class="conditions"><thead><tr><th>Condition</th><th>Decided</th><th>Granted</th><th>Refused</th><th>Median days to deadline</th><th>Departed from the guide</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
 function statisticsTable(total: StatisticsRow): string {
   const figures: [string, string][] = [
     ["Referrals", cell(total.referrals)],
@@ -281,7 +340,7 @@ export function renderOperationsPage(data: OperationsPageData): string {
           .join("")}</tbody></table>`
     : `<p class="none">Starting…</p>`;
   const statistics = data.statistics
-    ? `<div class="chart">${statisticsChartSvg(data.statistics)}${statisticsTable(data.statistics.total)}</div>
+    ? `<div class="chart">${statisticsChartSvg(data.statistics)}${statisticsTable(data.statistics.total)}</div><div class="chart">${conditionChartSvg(data.statistics)}${conditionTable(data.statistics.total)}</div>
 <p>Last twelve months by month of receipt (${data.statistics.from} to ${data.statistics.to}).${
         data.apiUrl
           ? ` <a href="${escapeHtml(data.apiUrl)}/statistics?from=${data.statistics.from}&amp;to=${data.statistics.to}&amp;by=month&amp;format=csv">CSV</a>`

@@ -10,9 +10,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isWorkingDay } from "../../functions/domain/calendar";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
   assessor,
+  awaitFile,
   daysFromNow,
   patientEmail,
   patientNationalId,
@@ -154,6 +156,80 @@ describe("a clinician decides in the browser", () => {
       "Send forespørsel",
     );
     expect(heading).toBe("Forespørselen er sendt");
+  });
+
+  it("picks the condition from the priority guide, sees right and date prefilled, and gives a reason for another date", async () => {
+    assessorContext ??= await browser.newContext();
+    const page = await assessorContext.newPage();
+    try {
+      const { referralId, link } = await taskLinkForNewReferral("browser-guide");
+      await openSignedIn(page, link, assessor);
+      const listed = await page
+        .locator("#guide-conditions option")
+        .evaluateAll((options) => options.map((option) => (option as unknown as { value: string }).value));
+      expect(listed).toContain("Ansiktssmerter");
+
+      // Act: the assessor searches the guide's list and asks for its suggestion.
+      await page.getByLabel("Tilstand", { exact: true }).fill("Ansiktssmerter");
+      await page.getByRole("button", { name: "Vis veilederens forslag" }).click();
+      await page.waitForLoadState("domcontentloaded");
+      await page.screenshot({ path: new URL("guide-suggestion.png", SCREENSHOTS).pathname, fullPage: true });
+
+      // Assess: the advised right and the latest start (26 weeks, a working day) are prefilled.
+      const suggestion = (await page.locator("#guide-suggestion").textContent()) ?? "";
+      expect(suggestion).toContain("Forslag: Ansiktssmerter");
+      expect(suggestion).toContain("rett til nødvendig helsehjelp");
+      const prefilled = await page.locator("#granted-startOfCareDeadline").inputValue();
+      expect(isWorkingDay(prefilled)).toBe(true);
+      expect(prefilled > daysFromNow(0) && prefilled <= daysFromNow(26 * 7)).toBe(true);
+      expect(prefilled >= daysFromNow(26 * 7 - 6)).toBe(true);
+
+      // Act: the assessor sets an earlier date of their own and submits.
+      const ownDate = workingDayFromNow(8 * 7);
+      await page.getByLabel("Tverrfaglig utredning i team").check();
+      await page.locator("#granted-startOfCareDeadline").fill(ownDate);
+      await page.locator("#granted-plannedStart").fill(daysFromNow(4 * 7));
+      await page.getByRole("button", { name: "Registrer rett til helsehjelp" }).click();
+      await page.waitForLoadState("domcontentloaded");
+      await page.screenshot({
+        path: new URL("guide-reason-asked.png", SCREENSHOTS).pathname,
+        fullPage: true,
+      });
+
+      // Assess: nothing recorded; the reason is asked for, the chosen date kept.
+      expect(await page.getByRole("heading", { name: "Vurderingen ble ikke registrert" }).count()).toBe(1);
+      expect(await page.locator("#granted-deviationReason").getAttribute("aria-invalid")).toBe("true");
+      expect(await page.locator("#granted-startOfCareDeadline").inputValue()).toBe(ownDate);
+
+      // Act: the reason, and submit again.
+      const reason =
+        "Ung pasient i risiko for å falle ut av arbeid: kortere frist etter individuell vurdering.";
+      await page.locator("#granted-deviationReason").fill(reason);
+      await page.getByRole("button", { name: "Registrer rett til helsehjelp" }).click();
+      await page.waitForLoadState("domcontentloaded");
+      expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Vurderingen er registrert");
+
+      // Assess: the decision on the referral carries condition, suggestion and reason.
+      const file = await awaitFile(
+        stack,
+        referralId,
+        (body) => (body.decision as { guide?: unknown } | undefined)?.guide !== undefined,
+        "the decision recorded with its guide",
+      );
+      expect((file.decision as Record<string, unknown>).startOfCareDeadline).toBe(ownDate);
+      expect((file.decision as Record<string, unknown>).guide).toMatchObject({
+        conditionId: "ansiktssmerter",
+        suggestion: { advisedRight: "granted", latestStart: prefilled },
+        deviates: true,
+        deviationReason: reason,
+      });
+      const submitted = (file.events as { type: string; details?: Record<string, unknown> }[]).find(
+        (event) => event.type === "decision-submitted",
+      );
+      expect(submitted?.details).toMatchObject({ condition: "ansiktssmerter", deviatesFromGuide: true });
+    } finally {
+      await page.close();
+    }
   });
 
   it("shows a form error per field and records nothing when a required field is empty", async () => {

@@ -84,6 +84,35 @@ interface Fact {
     breach?: "expected" | "confirmed" | "default";
     reported: boolean;
   };
+  /** The priority guide's condition picked with the decision, whether it departed, and the days set. */
+  condition?: { id: string; deviates: boolean; deadlineDays?: number };
+}
+
+/** The expected figures by condition of the priority guide, counted from the facts. */
+function expectedByCondition(facts: Fact[]): StatisticsRow["byCondition"] {
+  const ids = [...new Set(facts.flatMap((f) => (f.condition ? [f.condition.id] : [])))].sort();
+  return Object.fromEntries(
+    ids.map((id) => {
+      const of = facts.filter((f) => f.condition?.id === id);
+      const granted = of.filter((f) => f.outcome === "granted").length;
+      const refused = of.filter((f) => f.outcome === "refused").length;
+      const share = granted + refused === 0 ? null : Math.round((granted * 100) / (granted + refused));
+      return [
+        id,
+        {
+          referrals: of.length,
+          granted,
+          refused,
+          grantedPercent: share,
+          refusedPercent: share === null ? null : 100 - share,
+          medianDeadlineDays: medianOf(
+            of.flatMap((f) => (f.condition?.deadlineDays === undefined ? [] : [f.condition.deadlineDays])),
+          ),
+          deviationPercent: Math.round((100 * of.filter((f) => f.condition?.deviates).length) / of.length),
+        },
+      ];
+    }),
+  );
 }
 
 /** The median of a list of numbers. */
@@ -159,6 +188,7 @@ function expectedRow(period: string, facts: Fact[]): StatisticsRow {
     medianDaysDecisionToStart: medianOf(
       facts.flatMap((f) => (f.startOfCare?.waitDays === undefined ? [] : [f.startOfCare.waitDays])),
     ),
+    byCondition: expectedByCondition(facts),
   };
 }
 
@@ -427,11 +457,39 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
               ? { outcome, justification: "Begrunnelse.", advice: "Råd.", assessedBy: "1234567" }
               : { outcome, forwardTo: "Annen klinikk", justification: "Begrunnelse.", assessedBy: "1234567" };
         if (outcome === "granted") fact.careForm = careForm;
+        // Half the decisions name a condition of the priority guide; some of those depart from it.
+        const conditionId = next() < 0.5 ? pick(["ansiktssmerter", "langvarig-ikke-rett"]) : undefined;
+        const deviates = next() < 0.3;
+        const guide = conditionId
+          ? {
+              conditionId,
+              conditionName: conditionId,
+              guideVersion: "2015-11-01",
+              suggestion: { advisedRight: "granted" },
+              deviates,
+              ...(deviates ? { deviationReason: "Individuell vurdering av pasientens situasjon." } : {}),
+            }
+          : undefined;
+        if (conditionId) {
+          const deadlineDays =
+            outcome === "granted"
+              ? Math.round((Date.parse(startOfCareDeadline) - Date.parse(decisionDay)) / 86_400_000)
+              : undefined;
+          fact.condition = {
+            id: conditionId,
+            deviates,
+            ...(deadlineDays !== undefined ? { deadlineDays } : {}),
+          };
+        }
         const task = await store.getTask(referralId, taskId);
         if (!task) throw new Error("task missing");
         await store.answerTask(
           task,
-          { decision: decision as never, answeredBy: "1234567", answeredAt: decidedAt.toISOString() },
+          {
+            decision: (guide ? { ...decision, guide } : decision) as never,
+            answeredBy: "1234567",
+            answeredAt: decidedAt.toISOString(),
+          },
           { type: "decision-submitted", at: decidedAt.toISOString(), actor },
         );
         clock.set(decidedAt);
@@ -505,6 +563,13 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
     expect(total[0]).toBe("total");
     expect(Number(total[header.indexOf("referrals")])).toBe(facts.length);
     expect(Number(total[header.indexOf("breaches")])).toBe(facts.filter((f) => f.breached).length);
+    for (const id of ["ansiktssmerter", "langvarig-ikke-rett"]) {
+      const column = `condition_${id.replaceAll("-", "_")}_referrals`;
+      expect(Number(total[header.indexOf(column)]), column).toBe(
+        facts.filter((f) => f.condition?.id === id).length,
+      );
+    }
+    expect(Object.keys(years.total.byCondition)).toEqual(["ansiktssmerter", "langvarig-ikke-rett"]);
   });
 
   it("answers only signed-in operations staff or the lead: no session goes to sign-in, a clerk 403", async () => {

@@ -23,7 +23,7 @@ import { csrfTokenIn, fetchAs, mailbox, type SignedIn } from "../support/http";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const TARGET_MISSED = "2026-03-09T23:00:00.000Z";
-const URGENT_ESCALATION = "Haster: Intern frist for en henvisning som haster er passert";
+const URGENT_ESCALATION = "Haster: Fristen for raskere vurdering av en henvisning som haster er passert";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -98,7 +98,7 @@ describe("the urgent target and priority changes on simulated time", () => {
     expect(change?.actor).toEqual({ kind: "staff", id: expect.stringContaining("psychologist") });
     const page = await (await fetchAs(staff, raised.taskLink)).text();
     expect(page).toContain("Begrunnelse: Forverring siste uke");
-    expect(page).toContain("Intern frist for vurderingen: 9. mars 2026");
+    expect(page).toContain("Klinikkens frist for raskere vurdering: 9. mars 2026");
     expect((await referralFile(stack, lowered.referralId)).priority).toBe("ordinary");
 
     // Act: to a minute before the internal target is missed.

@@ -113,8 +113,37 @@ describe("the Frist configuration", () => {
       "intakePlanning",
       "intakeTeam",
       "legalClock",
+      "priorityGuide",
     ]);
     expect(JSON.stringify(clinicConfig)).not.toContain("drift@smerteklinikk.example");
+  });
+
+  it("takes a clinic's own priority guide table from frist:priorityGuide, and refuses one without its source", () => {
+    const table = {
+      title: "Prioriteringsveileder – smertetilstander",
+      version: "2024-06-19",
+      source: "https://www.helsedirektoratet.no/veiledere/prioriteringsveiledere/smertetilstander",
+      checkedOn: "2026-12-01",
+      conditions: [
+        {
+          id: "ansiktssmerter",
+          name: "Ansiktssmerter",
+          advisedRight: "granted",
+          maxWeeksToStart: 26,
+          source: { url: "https://01.fastlegeportalen.no/veiledere/section/9509/", date: "2015-09-24" },
+        },
+      ],
+    };
+    const config = parseFristConfig(reader({ "frist:priorityGuide": table }));
+    expect(JSON.parse(clinicConfigJson(config)).priorityGuide).toMatchObject({
+      version: "2024-06-19",
+      conditions: [{ id: "ansiktssmerter", maxWeeksToStart: 26, factors: [] }],
+    });
+
+    const { source: _source, ...unsourced } = table.conditions[0] as Record<string, unknown>;
+    expect(() =>
+      parseFristConfig(reader({ "frist:priorityGuide": { ...table, conditions: [unsourced] } })),
+    ).toThrow(/frist:priorityGuide\.conditions\.0\.source/);
   });
 
   it("takes a clinic's own working weekdays and closures from frist:legalClock", () => {

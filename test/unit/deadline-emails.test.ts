@@ -38,7 +38,9 @@ describe("the staff emails of the deadline timer", () => {
     });
 
     expect(email.subject).toBe("Haster: Fristen for vurdering av en henvisning er passert");
-    expect(email.text).toContain("Henvisningen haster. Intern frist for vurderingen er 10. mars 2025.");
+    expect(email.text).toContain(
+      "Henvisningen haster. Klinikkens frist for raskere vurdering er 10. mars 2025.",
+    );
   });
 
   it("alert the lead to a forward that arrives late, without a link (the task does not exist yet)", () => {

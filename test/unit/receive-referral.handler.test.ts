@@ -213,6 +213,32 @@ describe("POST /referrals handler", () => {
     expect(sfn.calls()).toHaveLength(0);
   });
 
+  it("rejects a condition the clinic's priority guide does not hold with a 400 naming condition, without any write", async () => {
+    for (const condition of ["migrene-uten-kilde", "Not An Id"]) {
+      const response = await handler(post({ ...sampleReferral(), condition }));
+
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body)).toEqual({
+        error: "validation_failed",
+        issues: [expect.objectContaining({ path: "condition" })],
+      });
+    }
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it("keeps a condition of the clinic's priority guide with the referral it stores", async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:execution" });
+
+    const response = await handler(post({ ...sampleReferral(), condition: "ansiktssmerter" }));
+
+    expect(response.statusCode).toBe(202);
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    const stored = items.map((item) => item.Put?.Item).find((item) => item?.submission);
+    expect(stored?.submission.condition).toBe("ansiktssmerter");
+  });
+
   it("rejects a national ID that fails the check digit, naming the field, without any write", async () => {
     const referral = sampleReferral();
     referral.patient = { ...(referral.patient as object), nationalId: "15038512283" };

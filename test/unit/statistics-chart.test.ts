@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { COUNTERS, statisticsReport } from "../../functions/domain/statistics";
-import { renderOperationsPage, statisticsChartSvg } from "../../lib/local/operations-page";
+import { conditionChartSvg, renderOperationsPage, statisticsChartSvg } from "../../lib/local/operations-page";
 
 function report() {
   const counters = new Map([
@@ -54,5 +54,42 @@ describe("the operations page's statistics", () => {
     // 3 started in time of 3 + 2 breaches settled.
     expect(html).toContain("<th>Care started within the deadline</th><td>60 %</td>");
     expect(html).toContain("<th>Median days from decision to start</th><td>41</td>");
+  });
+
+  it("shows the decisions by condition of the priority guide, with the share that departed from it", () => {
+    const counters = new Map([
+      [
+        "2025-03",
+        {
+          [COUNTERS.referrals]: 4,
+          [COUNTERS.granted]: 3,
+          [COUNTERS.refused]: 1,
+          [COUNTERS.condition("ansiktssmerter")]: 4,
+          [COUNTERS.conditionOutcome("ansiktssmerter", "granted")]: 3,
+          [COUNTERS.conditionOutcome("ansiktssmerter", "refused")]: 1,
+          [COUNTERS.conditionDeviated("ansiktssmerter")]: 1,
+          [COUNTERS.conditionDeadlineDays("ansiktssmerter", 182)]: 3,
+        },
+      ],
+    ]);
+    const withConditions = statisticsReport({ from: "2025-03-01", to: "2025-03-31", by: "month" }, counters);
+
+    const svg = conditionChartSvg(withConditions);
+    const html = renderOperationsPage({
+      clock: "2025-05-01T10:00:00Z",
+      persistent: false,
+      today: "2025-05-01",
+      executions: [],
+      executionRows: [],
+      statistics: withConditions,
+      sections: [],
+    });
+
+    expect(svg).toContain("<title>ansiktssmerter: 3 granted</title>");
+    expect(svg).toContain("4 decided, 25 % departed");
+    expect(html).toContain(
+      "<tr><td><code>ansiktssmerter</code></td><td>4</td><td>75 %</td><td>25 %</td><td>182</td><td>25 %</td></tr>",
+    );
+    expect(conditionChartSvg(report())).toBe("");
   });
 });

@@ -76,6 +76,11 @@ const factArb = fc.record({
   waitDays: fc.integer({ min: 0, max: 120 }),
   correctedWaitDays: fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined }),
   reported: fc.boolean(),
+  // The priority guide's condition picked with the decision, if any, and whether the decision departed.
+  condition: fc.option(
+    fc.record({ id: fc.constantFrom("ansiktssmerter", "langvarig-ikke-rett"), deviates: fc.boolean() }),
+    { nil: undefined },
+  ),
 });
 type Fact = typeof factArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -94,17 +99,66 @@ function referralOf(fact: Fact, index: number) {
 }
 
 function decisionOf(fact: Fact): Decision {
+  const guide = fact.condition
+    ? {
+        guide: {
+          conditionId: fact.condition.id,
+          conditionName: fact.condition.id,
+          guideVersion: "2015-11-01",
+          suggestion: { advisedRight: "granted" as const, latestStart: "2030-01-01" },
+          deviates: fact.condition.deviates,
+        },
+      }
+    : {};
   if (fact.outcome === "granted") {
     return {
       outcome: "granted",
       careForm: fact.careForm as "team",
       startOfCareDeadline: "2030-01-01",
       assessedBy: "123",
+      ...guide,
     };
   }
   if (fact.outcome === "refused")
-    return { outcome: "refused", justification: "j", advice: "a", assessedBy: "1" };
-  return { outcome: "forwarded", forwardTo: "x", justification: "j", assessedBy: "1" };
+    return { outcome: "refused", justification: "j", advice: "a", assessedBy: "1", ...guide };
+  return { outcome: "forwarded", forwardTo: "x", justification: "j", assessedBy: "1", ...guide };
+}
+
+/** The Oslo day a decision was made on, as talliesOf makes it. */
+function decisionDayOf(fact: Fact): string {
+  const receivedAt = new Date(START + fact.receivedDay * 86_400_000 + fact.receivedHour * 3_600_000);
+  const osloDay = new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Oslo" }).format(receivedAt);
+  return addWorkingDays(osloDay, fact.workingDays);
+}
+
+/** The figures by condition, counted here from the decided facts. */
+function expectedByCondition(decided: Fact[]) {
+  const ids = [...new Set(decided.flatMap((f) => (f.condition ? [f.condition.id] : [])))].sort();
+  return Object.fromEntries(
+    ids.map((id) => {
+      const of = decided.filter((f) => f.condition?.id === id);
+      const granted = of.filter((f) => f.outcome === "granted");
+      const refused = of.filter((f) => f.outcome === "refused").length;
+      const share =
+        granted.length + refused === 0
+          ? null
+          : Math.round((100 * granted.length) / (granted.length + refused));
+      return [
+        id,
+        {
+          referrals: of.length,
+          granted: granted.length,
+          refused,
+          grantedPercent: share,
+          refusedPercent: share === null ? null : 100 - share,
+          medianDeadlineDays: median(
+            granted.map((f) => (Date.parse("2030-01-01") - Date.parse(decisionDayOf(f))) / 86_400_000),
+          ),
+          deviationPercent: Math.round((100 * of.filter((f) => f.condition?.deviates).length) / of.length),
+        },
+      ];
+    }),
+  );
 }
 
 /** A granted right's start of care as the facts tell it: the day care started, and the breach. */
@@ -231,6 +285,7 @@ function expectedRow(facts: Fact[]) {
     startsOfCare: started.length,
     startedWithinDeadlinePercent: settled === 0 ? null : Math.round((100 * inTime) / settled),
     medianDaysDecisionToStart: median(waits),
+    byCondition: expectedByCondition(decided),
   };
 }
 
@@ -390,5 +445,47 @@ describe("the CSV", () => {
     expect(march[header.indexOf("refused")]).toBe("");
     expect(march[header.indexOf("granted_percent")]).toBe("67");
     expect(march[header.indexOf("median_working_days_to_decision")]).toBe("4");
+  });
+
+  it("adds each condition's figures after the fixed columns, 0 where a period has none of it", () => {
+    const march = { conditionId: "ansiktssmerter", deadline: "2025-09-01", deviates: true };
+    const referral = testReferral({ receivedAt: "2025-03-03T08:00:00Z" });
+    const decision = (startOfCareDeadline: string, deviates: boolean): Decision => ({
+      outcome: "granted",
+      careForm: "team",
+      startOfCareDeadline,
+      assessedBy: "1",
+      guide: {
+        conditionId: march.conditionId,
+        conditionName: "Ansiktssmerter",
+        guideVersion: "2015-11-01",
+        suggestion: { advisedRight: "granted", latestStart: "2025-09-01" },
+        deviates,
+      },
+    });
+    const counters = apply([
+      tallyOfReceipt(referral),
+      tallyOfReceipt(referral),
+      tallyOfDecision(referral, decision("2025-09-01", false), "2025-03-03T13:00:00Z", defaultCalendarRules),
+      tallyOfDecision(referral, decision("2025-04-14", true), "2025-03-03T13:00:00Z", defaultCalendarRules),
+    ]);
+    const report = statisticsReport({ from: "2025-03-01", to: "2025-04-30", by: "month" }, counters);
+    const lines = statisticsCsv(report).split("\r\n").filter(Boolean);
+    const header = (lines[0] ?? "").split(",");
+    const row = (period: string) => (lines.find((line) => line.startsWith(`${period},`)) ?? "").split(",");
+
+    expect(header.slice(-7)).toEqual([
+      "condition_ansiktssmerter_referrals",
+      "condition_ansiktssmerter_granted",
+      "condition_ansiktssmerter_refused",
+      "condition_ansiktssmerter_granted_percent",
+      "condition_ansiktssmerter_refused_percent",
+      "condition_ansiktssmerter_median_deadline_days",
+      "condition_ansiktssmerter_deviation_percent",
+    ]);
+    // 182 and 42 days from Monday 3 March: the median is their mean.
+    expect(row("2025-03").slice(-7)).toEqual(["2", "2", "0", "100", "0", "112", "50"]);
+    expect(row("2025-04").slice(-7)).toEqual(["0", "0", "0", "", "", "", ""]);
+    expect(report.total.byCondition.ansiktssmerter?.deviationPercent).toBe(50);
   });
 });

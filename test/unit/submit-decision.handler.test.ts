@@ -300,7 +300,7 @@ describe("POST /tasks/{taskId}/decision", () => {
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain('<a href="#forwarded-forwardTo">Oppgi hvor henvisningen sendes</a>');
     expect(response.body).toContain("Nærmere &lt;b&gt;bosted&lt;/b&gt;</textarea>");
-    expect(response.body.match(new RegExp(csrfToken, "g"))).toHaveLength(5); // one per form (four outcomes and the priority), from the task
+    expect(response.body.match(new RegExp(csrfToken, "g"))).toHaveLength(6); // one per form (four outcomes, the priority and the guide picker), from the task
     expect(workflow.resumed).toEqual([]);
   });
 
@@ -414,5 +414,121 @@ describe("POST /tasks/{taskId}/decision", () => {
     const task = [...store.tasks.values()][0] as { answeredBy?: string };
     expect(task.answeredBy).toMatch(/^Ola Haugen, /);
     expect(JSON.stringify([...store.events.values()])).not.toContain("Hvemsomhelst");
+  });
+
+  describe("with the priority guide", () => {
+    // Today is Monday 2025-03-03: facial pain's 26 weeks end on Monday 2025-09-01, a working day.
+    const SUGGESTED = "2025-09-01";
+
+    it("shows the guide's suggestion for a picked condition, with the latest start prefilled, recording nothing", async () => {
+      const response = await handler(
+        form({ outcome: "guide-suggestion", condition: "Ansiktssmerter", csrfToken }),
+      );
+
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain("Forslag: Ansiktssmerter");
+      expect(response.body).toContain("<strong>rett til nødvendig helsehjelp</strong>");
+      expect(response.body).toMatch(
+        new RegExp(
+          `<input type="date" id="granted-startOfCareDeadline" name="startOfCareDeadline" value="${SUGGESTED}"`,
+        ),
+      );
+      expect(
+        response.body.match(/<input type="hidden" name="condition" value="ansiktssmerter">/g),
+      ).toHaveLength(3);
+      expect(response.body).toContain('id="granted-deviationReason"');
+      // Served at /tasks/{taskId}/decision: its forms post to their siblings, as from the task page.
+      expect(response.body).toContain('<form method="post" action="decision" id="granted-form">');
+      expect(response.body).toContain('<form method="post" action="priority" id="priority-form">');
+      expect(signedIn.accessEvents).toHaveLength(1);
+      expect(workflow.resumed).toEqual([]);
+      expect([...store.tasks.values()][0]).toMatchObject({ state: "open" });
+    });
+
+    it("answers a JSON caller with the suggestion itself", async () => {
+      const response = await handler(
+        post(JSON.stringify({ outcome: "guide-suggestion", condition: "ansiktssmerter" }), {
+          "Content-Type": "application/json",
+          "X-CSRF-Token": csrfToken,
+        }),
+      );
+
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({
+        condition: "ansiktssmerter",
+        suggestion: { conditionId: "ansiktssmerter", advisedRight: "granted", latestStart: SUGGESTED },
+      });
+    });
+
+    it("asks for the reason when the deadline departs from the suggestion, and records nothing without one", async () => {
+      const response = await handler(
+        form({ ...granted, condition: "ansiktssmerter", startOfCareDeadline: "2025-06-02", csrfToken }),
+      );
+
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('<a href="#granted-deviationReason">Prioriteringsveilederen foreslår');
+      expect(response.body).toContain('<input type="hidden" name="condition" value="ansiktssmerter">');
+      expect(workflow.resumed).toEqual([]);
+      expect([...store.tasks.values()][0]).toMatchObject({ state: "open" });
+    });
+
+    it("records the condition, the suggestion and the reason with a departing decision; the event says a reason was given", async () => {
+      const reason = "Ung pasient med omsorg for små barn, trenger rask start av behandling.";
+      const response = await handler(
+        form({
+          ...granted,
+          condition: "ansiktssmerter",
+          startOfCareDeadline: "2025-06-02",
+          deviationReason: reason,
+          csrfToken,
+        }),
+      );
+
+      expect(response.statusCode).toBe(200);
+      const task = [...store.tasks.values()][0] as { decision?: { guide?: unknown } };
+      expect(task.decision?.guide).toEqual({
+        conditionId: "ansiktssmerter",
+        conditionName: "Ansiktssmerter",
+        guideVersion: config.priorityGuide.version,
+        suggestion: { advisedRight: "granted", latestStart: SUGGESTED },
+        deviates: true,
+        deviationReason: reason,
+      });
+      // The body's own fields are not kept beside it: the guide record is the decision's word.
+      expect(task.decision).not.toHaveProperty("deviationReason");
+      expect(task.decision).not.toHaveProperty("condition");
+      const submitted = store.eventsOf("ref-1").find((event) => event.type === "decision-submitted");
+      expect(submitted?.details).toMatchObject({
+        condition: "ansiktssmerter",
+        suggestedRight: "granted",
+        suggestedLatestStart: SUGGESTED,
+        deviatesFromGuide: true,
+        deviationReasonRecorded: true,
+      });
+      expect(JSON.stringify(store.eventsOf("ref-1"))).not.toContain(reason);
+    });
+
+    it("records a decision that follows the suggestion without asking for a reason", async () => {
+      const response = await handler(
+        form({ ...granted, condition: "ansiktssmerter", startOfCareDeadline: SUGGESTED, csrfToken }),
+      );
+
+      expect(response.statusCode).toBe(200);
+      const task = [...store.tasks.values()][0] as { decision?: { guide?: { deviates: boolean } } };
+      expect(task.decision?.guide?.deviates).toBe(false);
+    });
+
+    it("refuses a condition the clinic's guide does not hold, naming the field", async () => {
+      const response = await handler(
+        post(JSON.stringify({ ...granted, condition: "ukjent-tilstand" }), {
+          "Content-Type": "application/json",
+          "X-CSRF-Token": csrfToken,
+        }),
+      );
+
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).issues).toEqual([expect.objectContaining({ path: "condition" })]);
+      expect(workflow.resumed).toEqual([]);
+    });
   });
 });

@@ -185,7 +185,9 @@ describe("EscalateUrgentTarget", () => {
     expect(metrics.records.map((record) => record.name)).toEqual([URGENT_TARGET_METRIC.name]);
     expect(mailer.sent.map((email) => email.to)).toEqual([LEAD]);
     const [email] = mailer.sent;
-    expect(email?.subject).toBe("Haster: Intern frist for en henvisning som haster er passert");
+    expect(email?.subject).toBe(
+      "Haster: Fristen for raskere vurdering av en henvisning som haster er passert",
+    );
     expect(email?.text).toContain(`${BASE_URL}/tasks/${taskId}`);
     expect(email?.text).toContain("10. mars 2025");
     expect(email?.text).toContain("17. mars 2025");
@@ -246,7 +248,7 @@ describe("EscalateUrgentTarget", () => {
     expect(store.eventTypesOf("ref-1")).toContain("deadline-breached");
     expect(wait).toEqual({ seconds: secondsTo("2025-03-18T22:59:59.999Z"), next: "breach" });
     expect(mailer.sent.map((email) => email.subject)).toEqual([
-      "Haster: Intern frist for en henvisning som haster er passert",
+      "Haster: Fristen for raskere vurdering av en henvisning som haster er passert",
       "Haster: Fristen for vurdering av en henvisning er passert",
     ]);
   });
@@ -442,7 +444,9 @@ describe("the task page's priority section", () => {
     expect(form).toContain('<input type="hidden" name="priority" value="ordinary">');
     expect(form).toContain('<input type="hidden" name="csrfToken" value="tok-123">');
     expect(form).toContain('name="reason"');
-    expect(html).toContain("Intern frist for vurderingen: 10. mars 2025.");
+    expect(html).toContain("Klinikkens frist for raskere vurdering: 10. mars 2025.");
+    expect(html).toContain("pasient- og brukerrettighetsloven § 2-2 første ledd tredje punktum");
+    expect(html).not.toContain("samme for begge prioriteter");
     expect(html).toContain(
       "<li>4. mars 2025: endret fra ordinær til haster av Ola Haugen, psykolog. Begrunnelse: &lt;b&gt;Forverring&lt;/b&gt;</li>",
     );
