@@ -338,6 +338,85 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
     }
   }
 
+  async applyReferralMessage(
+    referralId: string,
+    change: Parameters<ReferralStore["applyReferralMessage"]>[1],
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+  ): Promise<void> {
+    const applied = {
+      kind: change.kind === "amend" ? "amended" : "withdrawn",
+      msgId: idempotency.key,
+      at: event.at,
+    };
+    const names: Record<string, string> = { "#status": "status" };
+    const values: Record<string, unknown> = {
+      ":received": "received",
+      ":awaiting": "awaiting-assessment",
+      ":applied": [applied],
+      ":none": [],
+    };
+    const sets = ["messageChanges = list_append(if_not_exists(messageChanges, :none), :applied)"];
+    if (change.kind === "amend") {
+      sets.push("submission = :submission", "missingContent = :missing");
+      values[":submission"] = change.submission;
+      values[":missing"] = change.missingContent;
+    } else {
+      // Closed like any other status change: the worklist and portal index keys move with it.
+      const owner = await this.portalOf(referralId);
+      sets.push("#status = :closed", "gsi1pk = :closed", "withdrawnAt = :at");
+      values[":closed"] = "closed";
+      values[":at"] = event.at;
+      if (owner) {
+        const keys = portalIndexKeys(owner.portal, "closed", owner.assessmentDueDate, referralId);
+        sets.push("gsi2pk = :portalPk", "gsi2sk = :portalSk");
+        values[":portalPk"] = keys.gsi2pk;
+        values[":portalSk"] = keys.gsi2sk;
+      }
+    }
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...idempotencyKey(idempotency.scope, idempotency.key),
+                  recordType: "idempotency",
+                  ...idempotency,
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: referralKey(referralId),
+                UpdateExpression: `SET ${sets.join(", ")}`,
+                ConditionExpression: "#status IN (:received, :awaiting)",
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              },
+            },
+            this.eventPut(referralId, event),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const [key, referral] = error.CancellationReasons ?? [];
+        if (key?.Code === "ConditionalCheckFailed") {
+          throw new IdempotencyKeyTaken("the message was received before");
+        }
+        if (referral?.Code === "ConditionalCheckFailed") {
+          throw new StaleStateError("referral no longer waits for its assessment");
+        }
+      }
+      throw error;
+    }
+  }
+
   async getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: idempotencyKey(scope, key), ConsistentRead: true }),

@@ -52,6 +52,11 @@ export class WorkflowRejected extends named(
 ) {}
 /** A workflow step was asked about a referral that is not there: a bug, not a passing fault. */
 export class ReferralNotFound extends named("ReferralNotFound", "The referral was not found", false) {}
+/**
+ * A workflow step found its referral withdrawn by the sender (a cancellation message): the workflow
+ * catches this name and ends, sending nothing more.
+ */
+export class ReferralWithdrawn extends named("ReferralWithdrawn", "The referral was withdrawn", false) {}
 /** A step that needs the referral's decision found none: a bug, not a passing fault. */
 export class DecisionMissing extends named("DecisionMissing", "The referral has no decision", false) {}
 /**

@@ -53,7 +53,11 @@ export async function requestInformation(
   deps: { store: ReferralStore; clock: Clock; mailer: Mailer; config: ClinicConfig; publicBaseUrl: string },
   open: { task: TaskRecord; referral: ReferralRecord },
   request: InformationRequest,
-): Promise<InformationRequested | InformationRequestOpen | { kind: "gone"; reason: "answered" | "expired" }> {
+): Promise<
+  | InformationRequested
+  | InformationRequestOpen
+  | { kind: "gone"; reason: "answered" | "expired" | "withdrawn" }
+> {
   const { task, referral } = open;
   const { referralId, submission } = referral;
   const requestId = informationRequestId(task.taskId, request.question);

@@ -71,6 +71,27 @@ export interface ReferralStore {
     tally?: Tally,
   ): Promise<void>;
   getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Applies a change or cancellation message to a referral that still waits for its assessment
+   * (status `received` or `awaiting-assessment`), in one write: the message's idempotency record
+   * (so a second delivery finds it), the change appended to `messageChanges` (its MsgId the
+   * idempotency key, its time the event's), and either the new
+   * submission and missing content (`amend`) or status `closed` with `withdrawnAt` (`withdraw`), with
+   * its audit event. Throws IdempotencyKeyTaken when the message's key is taken, StaleStateError
+   * when the referral no longer waits.
+   */
+  applyReferralMessage(
+    referralId: string,
+    change:
+      | {
+          kind: "amend";
+          submission: ReferralRecord["submission"];
+          missingContent: ReferralRecord["missingContent"];
+        }
+      | { kind: "withdraw" },
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+  ): Promise<void>;
   getReferral(referralId: string): Promise<ReferralRecord | undefined>;
   getReferralFile(referralId: string): Promise<ReferralFile | undefined>;
   /**
@@ -335,10 +356,21 @@ export interface Workflow {
    * anew (the priority changed); throws TaskNoLongerOpen if it stopped waiting.
    */
   retime(taskToken: string): Promise<void>;
+  /**
+   * Ends the wait on `taskToken` with {@link WITHDRAWN_ERROR}: the referral was withdrawn by its
+   * sender, and the workflow ends; throws TaskNoLongerOpen if it stopped waiting.
+   */
+  withdraw(taskToken: string): Promise<void>;
 }
 
 /** The error a wait is ended with when its timer must be set anew; the workflow's Await* states catch it. */
 export const RETIME_ERROR = "Frist.Retime";
+
+/**
+ * The error that ends a withdrawn referral's workflow: a wait ended by the cancellation, or a step
+ * that found the referral withdrawn (ReferralWithdrawn's name). The workflow catches it and ends.
+ */
+export const WITHDRAWN_ERROR = "ReferralWithdrawn";
 
 export class TaskNoLongerOpen extends Error {
   override readonly name = "TaskNoLongerOpen";

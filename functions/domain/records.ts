@@ -66,6 +66,13 @@ export type AuditEventType =
   /** The lead recorded the Helfo notification of a fristbrudd as reported to Helfo. */
   | "helfo-reported"
   | "workflow-failed"
+  /** A change message (Henvisning ServType M) replaced the content of a referral not yet decided. */
+  | "referral-amended"
+  /**
+   * A cancellation message (Henvisning ServType C) withdrew a referral not yet decided: it is closed,
+   * its task link says so and its workflow ends.
+   */
+  | "referral-withdrawn"
   /** The reconciler started a new execution for a stranded referral, or resumed its decision. */
   | "workflow-resumed";
 
@@ -122,6 +129,19 @@ export interface MessageOrigin {
   type: string;
   /** Who sent it, by HER-ids: the answer's receiver. */
   sender: AppRecParty;
+  /**
+   * The referral's DocumentId (Henvisning 2.0) or `Id` (1.x): the same in its change and
+   * cancellation messages, so they are checked to name this referral. Absent on referrals stored
+   * before it was kept.
+   */
+  documentId?: string;
+}
+
+/** A change or cancellation message applied to a referral (by its MsgId), oldest first. */
+export interface ReferralMessageChange {
+  kind: "amended" | "withdrawn";
+  msgId: string;
+  at: string;
 }
 
 export interface ReferralRecord {
@@ -149,6 +169,10 @@ export interface ReferralRecord {
   portal?: string;
   /** The message it came as, when it came as a Henvisning message. */
   message?: MessageOrigin;
+  /** The change and cancellation messages applied to it (the content itself is in `submission`). */
+  messageChanges?: ReferralMessageChange[];
+  /** Withdrawn by its sender (a cancellation message) before it was decided: status `closed`. */
+  withdrawnAt?: string;
   assignment?: Assignment;
   decision?: RecordedDecision;
   failure?: { error: string; at: string };

@@ -24,7 +24,7 @@ import {
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
-import { RETIME_ERROR } from "../../functions/domain/ports";
+import { RETIME_ERROR, WITHDRAWN_ERROR } from "../../functions/domain/ports";
 import {
   FristFunction,
   type FristFunctionProps,
@@ -78,6 +78,7 @@ export const WORKFLOW_STATES = {
   markFailedFailed: "MarkFailedFailed",
   failed: "Failed",
   done: "Done",
+  withdrawn: "Withdrawn",
 } as const;
 
 /**
@@ -85,7 +86,12 @@ export const WORKFLOW_STATES = {
  * outcome it does not route. The handlers throw these under these names (functions/domain/errors.ts);
  * they go straight to MarkFailed. Every other error is treated as passing and retried.
  */
-export const PERMANENT_ERRORS = ["ReferralNotFound", "DecisionMissing", "Frist.UnknownOutcome"];
+export const PERMANENT_ERRORS = [
+  "ReferralNotFound",
+  "DecisionMissing",
+  "Frist.UnknownOutcome",
+  WITHDRAWN_ERROR,
+];
 
 /**
  * What a callback (`.waitForTaskToken`) Task retries, by name. It may not use `States.ALL`: that
@@ -505,6 +511,14 @@ export class ReferralWorkflow extends Construct {
     for (const awaitState of awaits) {
       awaitState.addCatch(routeTimer, onTimeout);
       awaitState.addCatch(retimeAssessment, onRetime);
+    }
+    // A referral its sender withdrew (a cancellation message) before it was decided: the wait is
+    // ended with WITHDRAWN_ERROR, or a step finds it withdrawn and throws it; either way it ends
+    // here, sending nothing more (the withdrawal and its audit event are already written).
+    const withdrawn = new Succeed(this, WORKFLOW_STATES.withdrawn);
+    const onWithdrawn = { errors: [WITHDRAWN_ERROR], resultPath: JsonPath.DISCARD };
+    for (const step of [planIntake, awaitSecondaryConfirmation, assessAsNew, ...awaits]) {
+      step.addCatch(withdrawn, onWithdrawn);
     }
 
     const recordDecision = this.task(WORKFLOW_STATES.recordDecision, fns.recordDecision, {

@@ -14,7 +14,16 @@ import { readXml, validateXml } from "../../functions/adapters/xml";
 import { MESSAGE_ID_SCOPE } from "../../functions/domain/receive-referral";
 import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { awaitFile, emailsWithTask, intakeTeam, mailboxSize, notifiedTaskIdOf } from "../support/e2e";
+import {
+  awaitFile,
+  emailsWithTask,
+  eventTypes,
+  intakeTeam,
+  mailboxSize,
+  notifiedTaskIdOf,
+  signInAsAssessor,
+} from "../support/e2e";
+import { eventually, fetchAs, taskLinkIn } from "../support/http";
 import { PORTAL_A, signedFetch } from "../support/portal";
 
 const clinic = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")).context[
@@ -32,6 +41,31 @@ const addressed = (msgId: string) =>
   SAMPLE.replace("<Id>59</Id>", `<Id>${clinic.organisationHerId}</Id>`)
     .replace("<Id>90998</Id>", `<Id>${clinic.serviceHerId}</Id>`)
     .replace("76665c90-3198-11e8-b566-0800200c9a66", msgId);
+
+/** A referral (Henvisning ny tilstand, public sample), its change and its cancellation, in order. */
+const CONVERSATION = ["Ny", "Endring", "Kansellering"].map((step) =>
+  readFileSync(
+    new URL(
+      `../fixtures/messages/eksempel/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Uten_rettighetsvurdering_${step}.xml`,
+      import.meta.url,
+    ),
+    "utf8",
+  ),
+);
+/** The conversation's MsgIds (new, change, cancellation), which the later messages refer to. */
+const CONVERSATION_IDS = [
+  "dc90b9b0-1f14-11e9-b56e-0800200c9a66",
+  "c46d8582-77e3-4b52-8e87-78f9d10fe578",
+  "785c119d-ebb4-4fdd-ad33-4ccf73561e3a",
+];
+/** A message of the conversation addressed to the clinic, with fresh MsgIds (the table outlives no run, but stay apart). */
+const conversationMessage = (step: number, ids: string[]) =>
+  CONVERSATION_IDS.reduce(
+    (text, id, index) => text.replaceAll(id, ids[index] as string),
+    (CONVERSATION[step] as string)
+      .replace("<Id>111557</Id>", `<Id>${clinic.organisationHerId}</Id>`)
+      .replace("<Id>999999</Id>", `<Id>${clinic.serviceHerId}</Id>`),
+  );
 
 let stack: LocalStack;
 let store: DynamoReferralStore;
@@ -136,5 +170,49 @@ describe("POST /messages on the local stack", () => {
   it("refuses another content type with 415, as every route does, before reading the body", async () => {
     const answer = await deliver(addressed("3c6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f63"), "application/json");
     expect(answer.status).toBe(415);
+  });
+
+  it("acts on change and cancellation messages: the content changed, then the referral withdrawn, its task link saying so and its workflow ended", async () => {
+    // Prepare: the referral received, its task emailed.
+    const ids = [
+      "4d6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f64",
+      "5e6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f65",
+      "6f6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f66",
+    ];
+    expect((await deliver(conversationMessage(0, ids))).appRecStatus).toBe("1");
+    const referralId = (await referralOf(ids[0] as string)) as string;
+    const waiting = await awaitFile(stack, referralId, (f) => notifiedTaskIdOf(f) !== undefined, "the task");
+    const [taskEmail] = await emailsWithTask(stack, notifiedTaskIdOf(waiting) as string);
+
+    // Act: the change, then the cancellation.
+    const change = await deliver(conversationMessage(1, ids));
+    const changed = await awaitFile(
+      stack,
+      referralId,
+      (f) => eventTypes(f).includes("referral-amended"),
+      "the change",
+    );
+    const cancellation = await deliver(conversationMessage(2, ids));
+    const again = await deliver(conversationMessage(2, ids));
+
+    // Assess: each got its OK receipt (the same one twice), the change kept the deadline.
+    expect(change).toMatchObject({ status: 200, appRecStatus: "1" });
+    expect(validateXml(cancellation.text, "apprec-1.1")).toEqual([]);
+    expect(cancellation).toMatchObject({ status: 200, appRecStatus: "1" });
+    expect(again.text).toBe(cancellation.text);
+    expect(changed.assessmentDueDate).toBe(waiting.assessmentDueDate);
+    const closed = await awaitFile(stack, referralId, (f) => f.status === "closed", "the withdrawal");
+    expect(eventTypes(closed).filter((type) => type === "referral-withdrawn")).toHaveLength(1);
+    const execution = await eventually(async () => {
+      const found = stack.stepFunctions.engine
+        .listExecutions(stack.stateMachineArn)
+        .find((candidate) => candidate.name === referralId);
+      return found?.status === "RUNNING" ? undefined : found;
+    }, "the workflow's end");
+    expect(execution.status).toBe("SUCCEEDED");
+    // The task email's link now says the referral was withdrawn.
+    const page = await fetchAs(await signInAsAssessor(stack), taskLinkIn(taskEmail as never));
+    expect(page.status).toBe(410);
+    expect(await page.text()).toContain("trukket tilbake");
   });
 });

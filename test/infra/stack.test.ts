@@ -288,6 +288,7 @@ describe("the referral workflow", () => {
         "AwaitBreachConfirmation",
         "ConfirmBreachByDefault",
         "Done",
+        "Withdrawn",
         "FlagUnknownOutcome",
         "MarkFailed",
         "MarkFailedFailed",
@@ -404,6 +405,11 @@ describe("the referral workflow", () => {
     expect(states.AwaitSecondaryConfirmation?.TimeoutSecondsPath).toBe("$.plan.untilConfirmationSeconds");
     expect(states.AwaitSecondaryConfirmation?.Next).toBe("RouteSecondary");
     expect(states.AwaitSecondaryConfirmation?.Catch?.[0]).toEqual({
+      ErrorEquals: ["ReferralWithdrawn"],
+      ResultPath: null,
+      Next: "Withdrawn",
+    });
+    expect(states.AwaitSecondaryConfirmation?.Catch?.[1]).toEqual({
       ErrorEquals: ["States.Timeout"],
       ResultPath: null,
       Next: "NoConfirmation",
@@ -468,12 +474,26 @@ describe("the referral workflow", () => {
         ResultPath: null,
         Next: "RetimeAssessment",
       });
+      // A withdrawn referral (a cancellation message) ends the wait, and the workflow, cleanly.
+      expect(catches[2], name).toEqual({
+        ErrorEquals: ["ReferralWithdrawn"],
+        ResultPath: null,
+        Next: "Withdrawn",
+      });
       expect(catches.at(-1), name).toEqual({
         ErrorEquals: ["States.ALL"],
         ResultPath: "$.error",
         Next: "MarkFailed",
       });
-      expect(catches, name).toHaveLength(3);
+      expect(catches, name).toHaveLength(4);
+    }
+    expect(states.Withdrawn?.Type).toBe("Succeed");
+    for (const name of ["PlanIntake", "AssessAsNew"]) {
+      expect(states[name]?.Catch?.[0], name).toEqual({
+        ErrorEquals: ["ReferralWithdrawn"],
+        ResultPath: null,
+        Next: "Withdrawn",
+      });
     }
   });
 
@@ -576,7 +596,7 @@ describe("the referral workflow", () => {
       expect(rest, name).toEqual([]);
       // Permanent errors first, with no attempts: States.ALL must come last and would match them.
       expect(permanent, name).toEqual({
-        ErrorEquals: ["ReferralNotFound", "DecisionMissing", "Frist.UnknownOutcome"],
+        ErrorEquals: ["ReferralNotFound", "DecisionMissing", "Frist.UnknownOutcome", "ReferralWithdrawn"],
         MaxAttempts: 0,
       });
       expect(all?.ErrorEquals, name).toEqual(["States.ALL"]);
@@ -920,7 +940,11 @@ describe("permissions", () => {
       "functions/handlers/reconcile-workflows.ts",
       "functions/handlers/submit-decision.ts",
     ]);
-    expect(holders("states:SendTaskFailure")).toEqual(["functions/handlers/change-priority.ts"]);
+    // The priority handler retimes a wait; a cancellation message ends a withdrawn referral's wait.
+    expect(holders("states:SendTaskFailure").sort()).toEqual([
+      "functions/handlers/change-priority.ts",
+      "functions/handlers/receive-message.ts",
+    ]);
     expect(holders("states:SendTaskHeartbeat")).toEqual([]);
     expect(holders("states:StartExecution").sort()).toEqual([
       "functions/handlers/receive-message.ts",

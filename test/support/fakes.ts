@@ -177,6 +177,33 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     this.count(tally);
   }
 
+  async applyReferralMessage(
+    referralId: string,
+    change: Parameters<ReferralStore["applyReferralMessage"]>[1],
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+  ) {
+    const referral = this.mustReferral(referralId);
+    const key = `${idempotency.scope}#${idempotency.key}`;
+    if (this.idempotency.has(key)) throw new IdempotencyKeyTaken("the message was received before");
+    if (!["received", "awaiting-assessment"].includes(referral.status)) {
+      throw new StaleStateError(`referral ${referralId} no longer waits for its assessment`);
+    }
+    this.idempotency.set(key, copy(idempotency));
+    if (change.kind === "amend") {
+      referral.submission = copy(change.submission);
+      referral.missingContent = [...change.missingContent];
+    } else {
+      referral.status = "closed";
+      referral.withdrawnAt = event.at;
+    }
+    referral.messageChanges = [
+      ...(referral.messageChanges ?? []),
+      { kind: change.kind === "amend" ? "amended" : "withdrawn", msgId: idempotency.key, at: event.at },
+    ];
+    this.event(referralId, event);
+  }
+
   async flagReferral(referralId: string, flag: ReferralFlag, event: AuditEvent, tally?: Tally) {
     const referral = this.mustReferral(referralId);
     if (referral[flag] === true) return false;
@@ -640,6 +667,13 @@ export class FakeWorkflow implements Workflow {
   async retime(taskToken: string) {
     if (!this.waiting.delete(taskToken)) throw new TaskNoLongerOpen("the workflow no longer waits");
     this.retimed.push(taskToken);
+  }
+
+  readonly withdrawn: string[] = [];
+
+  async withdraw(taskToken: string) {
+    if (!this.waiting.delete(taskToken)) throw new TaskNoLongerOpen("the workflow no longer waits");
+    this.withdrawn.push(taskToken);
   }
 }
 

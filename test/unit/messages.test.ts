@@ -137,6 +137,8 @@ describe("receiving a message", () => {
         msgId: "76665c90-3198-11e8-b566-0800200c9a66",
         type: "HENVISNING_NYTILSTAND",
         sender: expect.objectContaining({ herId: "91096" }),
+        // Its changes and cancellation name it by this too.
+        documentId: "cf4efb50-3198-11e8-b566-0800200c9a66",
       },
     });
     expect(fromMessage?.assessmentDueDate).toBe("2026-03-16");
