@@ -57,6 +57,7 @@ export class FristStack extends Stack {
       mailer: this.mailer,
       clinicConfig,
       publicBaseUrl: this.api.publicBaseUrl,
+      ediApiUrl: config.ediApiUrl,
     });
     this.signIn = new StaffSignIn(this, "StaffSignIn", {
       publicBaseUrl: this.api.publicBaseUrl,

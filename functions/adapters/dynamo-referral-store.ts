@@ -33,6 +33,7 @@ import type {
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
+  OutgoingMessageRecord,
   PendingDecision,
   PriorityChange,
   ReferralRecord,
@@ -200,6 +201,11 @@ function toMeeting(item: Record<string, unknown>): MeetingRecord {
     ...(typeof item.agendaSentAt === "string" ? { agendaSentAt: item.agendaSentAt } : {}),
     ...(typeof item.agendaDeliveredAt === "string" ? { agendaDeliveredAt: item.agendaDeliveredAt } : {}),
   };
+}
+
+/** An outgoing message's item: under its referral, by its MsgId. */
+function outgoingMessageKey(message: Pick<OutgoingMessageRecord, "referralId" | "msgId">) {
+  return { pk: `REFERRAL#${message.referralId}`, sk: `OUTMSG#${message.msgId}` };
 }
 
 /** DynamoDB implementation of the ReferralStore port, and the statistics counters it maintains. */
@@ -1220,6 +1226,60 @@ export class DynamoReferralStore implements ReferralStore, StatisticsSource {
       const { [TTL_ATTRIBUTE]: _expiry, ...record } = Item;
       return stripKeys<StaffEmailRecord>(record);
     }
+  }
+
+  async claimOutgoingMessage(message: OutgoingMessageRecord): Promise<OutgoingMessageRecord | undefined> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...outgoingMessageKey(message), recordType: "outgoing-message", ...message },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: outgoingMessageKey(message), ConsistentRead: true }),
+      );
+      return Item ? stripKeys<OutgoingMessageRecord>(Item) : undefined;
+    }
+  }
+
+  async takeOverOutgoingMessage(
+    message: OutgoingMessageRecord,
+    fromClaimId: string | undefined,
+  ): Promise<boolean> {
+    return this.takeOverSendClaim(outgoingMessageKey(message), message, fromClaimId);
+  }
+
+  async completeOutgoingMessage(
+    message: Pick<OutgoingMessageRecord, "referralId" | "msgId">,
+    sent: { sentAt: string; transportId: string },
+    event: AuditEvent,
+  ): Promise<void> {
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: outgoingMessageKey(message),
+            UpdateExpression: "SET #status = :sent, sentAt = :sentAt, transportId = :transportId",
+            ConditionExpression: "#status = :sending",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":sent": "sent",
+              ":sending": "sending",
+              ":sentAt": sent.sentAt,
+              ":transportId": sent.transportId,
+            },
+          },
+        },
+        this.eventPut(message.referralId, event),
+      ],
+      "outgoing message already recorded sent",
+    );
   }
 
   async takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined): Promise<boolean> {

@@ -12,6 +12,7 @@ import type {
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
+  OutgoingMessageRecord,
   PendingDecision,
   PriorityChange,
   RecordedDecision,
@@ -111,6 +112,19 @@ export interface ReferralStore {
     },
     event: AuditEvent,
     tally?: Tally,
+  ): Promise<void>;
+  /**
+   * Claims an outgoing message's slot (referral and MsgId) with its `claimId`/`claimedAt`; returns
+   * the record already there when it was claimed before.
+   */
+  claimOutgoingMessage(message: OutgoingMessageRecord): Promise<OutgoingMessageRecord | undefined>;
+  /** Takes over a `sending` claim, only while it is still `fromClaimId`'s; false when another was first. */
+  takeOverOutgoingMessage(message: OutgoingMessageRecord, fromClaimId: string | undefined): Promise<boolean>;
+  /** Records an outgoing message sent (status `sent`), with its audit event; StaleStateError when it already is. */
+  completeOutgoingMessage(
+    message: Pick<OutgoingMessageRecord, "referralId" | "msgId">,
+    sent: { sentAt: string; transportId: string },
+    event: AuditEvent,
   ): Promise<void>;
   /**
    * Sets a flag on the referral with its audit event, once: returns true when this call set it, and
@@ -344,6 +358,14 @@ export interface Mailer {
 export type WaitAnswer =
   | { taskId: string; outcome: Decision["outcome"] }
   | { taskId: string; outcome: "same-condition" | "new-condition" };
+
+/**
+ * The way out to Norsk Helsenett (EDI 2.0 `POST /Messages`): sends one business document (a MsgHead
+ * XML) and returns the transport's id for it. Throws EdiUnavailable when it may be tried again.
+ */
+export interface OutboundMessages {
+  send(businessDocument: string): Promise<string>;
+}
 
 /** The workflow engine, as seen by the API handlers. */
 export interface Workflow {

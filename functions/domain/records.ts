@@ -66,6 +66,8 @@ export type AuditEventType =
   /** The lead recorded the Helfo notification of a fristbrudd as reported to Helfo. */
   | "helfo-reported"
   | "workflow-failed"
+  /** A Status på henvisning (the answer to a referral that came as a message) was sent over EDI. */
+  | "status-on-referral-sent"
   /** A change message (Henvisning ServType M) replaced the content of a referral not yet decided. */
   | "referral-amended"
   /**
@@ -135,6 +137,29 @@ export interface MessageOrigin {
    * before it was kept.
    */
   documentId?: string;
+}
+
+/**
+ * A message Frist sends over Norsk Helsenett (EDI 2.0) about a referral: a Status på henvisning.
+ * Keyed by its MsgId, which is made from the referral and the message's content, so a retried step
+ * finds its own claim and a changed answer is a new message. Holds the XML as sent (health data,
+ * kept with the referral like a letter's body).
+ */
+export interface OutgoingMessageRecord {
+  referralId: string;
+  msgId: string;
+  kind: "status-on-referral";
+  /** The 9148 code it answers with. */
+  theme: string;
+  status: "sending" | "sent";
+  xml: string;
+  createdAt: string;
+  /** The attempt that holds the `sending` claim, and when it took it (wall-clock ISO). */
+  claimId?: string;
+  claimedAt?: string;
+  sentAt?: string;
+  /** The transport's id of the sent message (EDI 2.0 `POST /Messages` answer). */
+  transportId?: string;
 }
 
 /** A change or cancellation message applied to a referral (by its MsgId), oldest first. */

@@ -58,6 +58,7 @@ export const WORKFLOW_STATES = {
   routeDecision: "RouteDecision",
   recordDecision: "RecordDecision",
   dispatchLetters: "DispatchLetters",
+  sendStatusOnReferral: "SendStatusOnReferral",
   complete: "Complete",
   routePatientInformed: "RoutePatientInformed",
   awaitPostalDueDate: "AwaitPostalDueDate",
@@ -91,6 +92,9 @@ export const PERMANENT_ERRORS = [
   "DecisionMissing",
   "Frist.UnknownOutcome",
   WITHDRAWN_ERROR,
+  // Norsk Helsenett refused the Status på henvisning, or it did not validate: no retry sends it.
+  "EdiRejected",
+  "OutgoingMessageInvalid",
 ];
 
 /**
@@ -147,6 +151,8 @@ export interface ReferralWorkflowProps {
    * the RestApi id.
    */
   readonly publicBaseUrl: string;
+  /** EDI_API_URL: Norsk Helsenett's EDI 2.0 API, where Status på henvisning goes. */
+  readonly ediApiUrl: string;
 }
 
 /** The Lambda functions the workflow's Task states invoke. */
@@ -158,6 +164,7 @@ export interface WorkflowFunctions {
   readonly recordBreach: FristFunction;
   readonly recordDecision: FristFunction;
   readonly dispatchLetters: FristFunction;
+  readonly sendStatusOnReferral: FristFunction;
   readonly completeReferral: FristFunction;
   readonly startOfCare: FristFunction;
   readonly markFailed: FristFunction;
@@ -213,6 +220,7 @@ export class ReferralWorkflow extends Construct {
       mailer,
       clinicConfig: props.clinicConfig,
       publicBaseUrl: props.publicBaseUrl,
+      ediApiUrl: props.ediApiUrl,
     };
     // What each step uses (function-uses.ts): its variables and its grants, both. Letters and staff
     // emails are claimed before they are sent and the claim given back when SES refuses the send,
@@ -323,6 +331,17 @@ export class ReferralWorkflow extends Construct {
             delete: ["referral"],
           },
           ...sendsLetters,
+        },
+      }),
+      sendStatusOnReferral: step("SendStatusOnReferralFunction", {
+        entry: "functions/handlers/send-status-on-referral.ts",
+        description: "Frist workflow: sends Status på henvisning to a message's sender over EDI 2.0, once",
+        // Reads the decided referral, claims the message (under the referral) and records it sent with
+        // its event; CLINIC_CONFIG names the clinic and its HER-ids; EDI_API_URL is where it goes.
+        uses: {
+          table: { get: ["referral"], put: ["referral"], update: ["referral"] },
+          clinicConfig: true,
+          edi: true,
         },
       }),
       completeReferral: step("CompleteReferralFunction", {
@@ -542,8 +561,20 @@ export class ReferralWorkflow extends Construct {
       payload: TaskInput.fromObject({ referralId, step: "escalate-postal" }),
       resultPath: JsonPath.DISCARD,
     });
+    // The answer to a referral that came as a message goes back to its sender (nothing for another).
+    const sendStatusOnReferral = this.task(WORKFLOW_STATES.sendStatusOnReferral, fns.sendStatusOnReferral, {
+      payload: TaskInput.fromObject({ referralId }),
+      resultPath: JsonPath.DISCARD,
+    });
     const complete = this.task(WORKFLOW_STATES.complete, fns.completeReferral, {
       payload: TaskInput.fromObject({ referralId }),
+      resultPath: JsonPath.DISCARD,
+    });
+    // A Status på henvisning Norsk Helsenett refuses (or that does not validate) does not undo the
+    // decision and its letters: the referral completes, and the function's errors alarm tells
+    // operations. A passing fault is retried as every step's is.
+    sendStatusOnReferral.addCatch(complete, {
+      errors: ["EdiRejected", "OutgoingMessageInvalid"],
       resultPath: JsonPath.DISCARD,
     });
 
@@ -591,6 +622,7 @@ export class ReferralWorkflow extends Construct {
       retimeAssessment,
       recordDecision,
       dispatchLetters,
+      sendStatusOnReferral,
       complete,
       escalatePostalLetter,
       planStartOfCare,
@@ -645,7 +677,11 @@ export class ReferralWorkflow extends Construct {
           Condition.stringEquals("$.assessment.outcome", "refused"),
           Condition.stringEquals("$.assessment.outcome", "forwarded"),
         ),
-        recordDecision.next(dispatchLetters).next(complete).next(routePatientInformed),
+        recordDecision
+          .next(dispatchLetters)
+          .next(sendStatusOnReferral)
+          .next(complete)
+          .next(routePatientInformed),
       )
       .otherwise(flagUnknownOutcome.next(markFailed));
     for (const awaitState of awaits) awaitState.next(routeDecision);

@@ -21,6 +21,7 @@ import {
   intakeTeam,
   mailboxSize,
   notifiedTaskIdOf,
+  postForm,
   signInAsAssessor,
 } from "../support/e2e";
 import { eventually, fetchAs, taskLinkIn } from "../support/http";
@@ -215,4 +216,54 @@ describe("POST /messages on the local stack", () => {
     expect(page.status).toBe(410);
     expect(await page.text()).toContain("trukket tilbake");
   });
+
+  it("answers a decided referral that came as a message with a Status på henvisning sent once through the EDI 2.0 stand-in", async () => {
+    // Prepare: a message received, its task emailed.
+    const msgId = "7a6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f67";
+    expect((await deliver(addressed(msgId))).appRecStatus).toBe("1");
+    const referralId = (await referralOf(msgId)) as string;
+    const waiting = await awaitFile(stack, referralId, (f) => notifiedTaskIdOf(f) !== undefined, "the task");
+    const [taskEmail] = await emailsWithTask(stack, notifiedTaskIdOf(waiting) as string);
+
+    // Act: the assessor refuses it on the task page.
+    const decided = await postForm(
+      taskLinkIn(taskEmail as never),
+      {
+        outcome: "refused",
+        justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+        advice: "Fortsett med gradert trening; henvis på nytt ved forverring.",
+      },
+      await signInAsAssessor(stack),
+    );
+
+    // Assess: the answer went out once, valid, coded 4, answering the referral's MsgId.
+    expect(decided.status).toBe(200);
+    const file = await awaitFile(
+      stack,
+      referralId,
+      (f) => eventTypes(f).includes("status-on-referral-sent"),
+      "the Status på henvisning sent",
+      // Three workflow steps after the decision, each a cold function on a busy machine.
+      120_000,
+    );
+    const sent = (
+      (await (await fetch(stack.edi.sentJsonUrl)).json()) as {
+        messages: {
+          refToConversation?: string;
+          messageType?: string;
+          xml: string;
+          businessDocumentId?: string;
+        }[];
+      }
+    ).messages.filter((message) => message.refToConversation === msgId);
+    expect(sent).toHaveLength(1);
+    const [status] = sent;
+    expect(status?.messageType).toBe("DIALOG_STATUS_HENVISNING");
+    expect(validateXml(status?.xml ?? "", "msghead")).toEqual([]);
+    expect(status?.xml).toMatch(/<TemaKodet[^>]*V="4"/);
+    expect(status?.xml).toContain(`<RefToParent>${msgId}</RefToParent>`);
+    expect(eventTypes(file).filter((type) => type === "status-on-referral-sent")).toHaveLength(1);
+    // The stand-in's page lists it for a person to see.
+    expect(await (await fetch(stack.edi.pageUrl)).text()).toContain(status?.businessDocumentId ?? "-");
+  }, 180_000);
 });

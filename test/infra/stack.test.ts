@@ -287,6 +287,7 @@ describe("the referral workflow", () => {
         "CheckStartOfCare",
         "AwaitBreachConfirmation",
         "ConfirmBreachByDefault",
+        "SendStatusOnReferral",
         "Done",
         "Withdrawn",
         "FlagUnknownOutcome",
@@ -313,7 +314,15 @@ describe("the referral workflow", () => {
       Next: "MarkFailed",
     });
     expect(states.RecordDecision?.Next).toBe("DispatchLetters");
-    expect(states.DispatchLetters?.Next).toBe("Complete");
+    // The answer to a message's sender goes between the letters and the end of the decision's path.
+    expect(states.DispatchLetters?.Next).toBe("SendStatusOnReferral");
+    expect(states.SendStatusOnReferral?.Next).toBe("Complete");
+    // Refused by Norsk Helsenett, or invalid: the referral still completes (the function's alarm tells).
+    expect(states.SendStatusOnReferral?.Catch?.[0]).toEqual({
+      ErrorEquals: ["EdiRejected", "OutgoingMessageInvalid"],
+      ResultPath: null,
+      Next: "Complete",
+    });
     expect(states.Complete?.Next).toBe("RoutePatientInformed");
     expect(states.Done?.Type).toBe("Succeed");
     expect(states.MarkFailed?.Next).toBe("Failed");
@@ -580,6 +589,7 @@ describe("the referral workflow", () => {
         "RetimeAssessment",
         "Complete",
         "DispatchLetters",
+        "SendStatusOnReferral",
         "EscalatePostalLetter",
         "MarkFailed",
         "PlanIntake",
@@ -596,7 +606,14 @@ describe("the referral workflow", () => {
       expect(rest, name).toEqual([]);
       // Permanent errors first, with no attempts: States.ALL must come last and would match them.
       expect(permanent, name).toEqual({
-        ErrorEquals: ["ReferralNotFound", "DecisionMissing", "Frist.UnknownOutcome", "ReferralWithdrawn"],
+        ErrorEquals: [
+          "ReferralNotFound",
+          "DecisionMissing",
+          "Frist.UnknownOutcome",
+          "ReferralWithdrawn",
+          "EdiRejected",
+          "OutgoingMessageInvalid",
+        ],
         MaxAttempts: 0,
       });
       expect(all?.ErrorEquals, name).toEqual(["States.ALL"]);
@@ -697,6 +714,7 @@ describe("the referral workflow", () => {
       AwaitAfterRetime: "functions/handlers/notify-assessors.ts",
       RecordDecision: "functions/handlers/record-decision.ts",
       DispatchLetters: "functions/handlers/dispatch-letters.ts",
+      SendStatusOnReferral: "functions/handlers/send-status-on-referral.ts",
       Complete: "functions/handlers/complete-referral.ts",
       EscalatePostalLetter: "functions/handlers/dispatch-letters.ts",
       PlanStartOfCare: "functions/handlers/start-of-care-timer.ts",
@@ -1026,8 +1044,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty-three handlers", () => {
-    expect(functions).toHaveLength(33);
+  it("are the thirty-four handlers", () => {
+    expect(functions).toHaveLength(34);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
@@ -1093,6 +1111,7 @@ describe("the functions", () => {
     expect([...seen.keys()].sort()).toEqual(
       [
         "CLINIC_CONFIG",
+        "EDI_API_URL",
         "MAIL_FROM",
         ...POWERTOOLS_VARIABLES,
         "PUBLIC_BASE_URL",

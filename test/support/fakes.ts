@@ -28,6 +28,7 @@ import type {
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
+  OutgoingMessageRecord,
   PendingDecision,
   PriorityChange,
   RecordedDecision,
@@ -438,6 +439,36 @@ export class InMemoryReferralStore implements ReferralStore, StatisticsSource {
     if (earlier) return copy(earlier);
     this.staffEmails.set(key, copy(email));
     return undefined;
+  }
+
+  /** Outgoing messages (Status på henvisning) by `<referralId>#<msgId>`. */
+  readonly outgoingMessages = new Map<string, OutgoingMessageRecord>();
+
+  async claimOutgoingMessage(message: OutgoingMessageRecord) {
+    const key = `${message.referralId}#${message.msgId}`;
+    const earlier = this.outgoingMessages.get(key);
+    if (earlier) return copy(earlier);
+    this.outgoingMessages.set(key, copy(message));
+    return undefined;
+  }
+
+  async takeOverOutgoingMessage(message: OutgoingMessageRecord, fromClaimId: string | undefined) {
+    const stored = this.outgoingMessages.get(`${message.referralId}#${message.msgId}`);
+    if (stored?.status !== "sending" || stored.claimId !== fromClaimId) return false;
+    stored.claimId = message.claimId;
+    stored.claimedAt = message.claimedAt;
+    return true;
+  }
+
+  async completeOutgoingMessage(
+    message: Pick<OutgoingMessageRecord, "referralId" | "msgId">,
+    sent: { sentAt: string; transportId: string },
+    event: AuditEvent,
+  ) {
+    const stored = this.outgoingMessages.get(`${message.referralId}#${message.msgId}`);
+    if (stored?.status !== "sending") throw new StaleStateError("outgoing message already recorded sent");
+    Object.assign(stored, { status: "sent", ...sent });
+    this.event(message.referralId, event);
   }
 
   async takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined) {
