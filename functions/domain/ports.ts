@@ -367,6 +367,23 @@ export interface OutboundMessages {
   send(businessDocument: string): Promise<string>;
 }
 
+/**
+ * The clinic's mailbox at Norsk Helsenett (EDI 2.0): the unread messages for its HER-ids, a
+ * message's business document (the MsgHead XML), its AppRec, and marking it read. Throws
+ * EdiUnavailable when it may be tried again.
+ */
+export interface EdiMailbox {
+  unread(receiverHerIds: string[]): Promise<{ id: string; receiverHerId: string }[]>;
+  businessDocument(id: string): Promise<string>;
+  /** Posts the AppRec of message `id`, from the receiver `senderHerId`; false when it already has one. */
+  sendAppRec(
+    id: string,
+    senderHerId: string,
+    appRec: { status: "Ok" | "Rejected"; errors: { errorCode: string; details?: string }[] },
+  ): Promise<boolean>;
+  markRead(id: string, herId: string): Promise<void>;
+}
+
 /** The workflow engine, as seen by the API handlers. */
 export interface Workflow {
   /** Starts the referral's execution; starting it again with the same input is harmless. */

@@ -3,7 +3,7 @@
  * message gets its answer back to the sender as a Status på henvisning over EDI 2.0, once.
  */
 
-import { outboundFromEnv } from "../adapters/edi-client";
+import { ediFromEnv } from "../adapters/edi-client";
 import { clock, config, dependencies, store } from "../adapters/root";
 import { validateXml } from "../adapters/xml";
 import { sendStatusOnReferral } from "../domain/send-status-on-referral";
@@ -12,7 +12,7 @@ import { renderStatusOnReferral } from "../views/status-pa-henvisning";
 // Built once per execution environment; only this function is given EDI_API_URL.
 const deps = {
   ...dependencies(store, clock, config),
-  outbound: outboundFromEnv(),
+  outbound: ediFromEnv(),
   render: renderStatusOnReferral,
   validate: (xml: string) => validateXml(xml, "msghead"),
 };

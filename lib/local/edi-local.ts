@@ -31,6 +31,18 @@ export interface EdiSentMessage {
   receivedAt: string;
 }
 
+/** A message waiting in the clinic's mailbox (dropped in locally), as the poller finds it. */
+export interface EdiMailboxMessage {
+  id: string;
+  receiverHerId: string;
+  senderHerId?: string;
+  businessDocumentId?: string;
+  xml: string;
+  read: boolean;
+  /** The AppRec the receiver posted for it (`POST /Messages/{id}/apprec/{herId}`), as posted. */
+  appRec?: { senderHerId: string; appRecStatus: unknown; appRecErrorList?: unknown };
+}
+
 /** A running EDI 2.0 stand-in. */
 export interface EdiLocal {
   /** What EDI_API_URL is set to. */
@@ -40,6 +52,14 @@ export interface EdiLocal {
   /** Every message sent, as JSON: `{ messages: [...] }`. */
   sentJsonUrl: string;
   sent(): EdiSentMessage[];
+  /** The clinic's mailbox: what was dropped in, and whether it was read and answered. */
+  mailbox(): EdiMailboxMessage[];
+  /**
+   * Drops a business document into the mailbox of the receiver its MsgHead names (the organisation's
+   * HER-id and its service's both find it), as another party sending it over Norsk Helsenett would.
+   * Also `POST /mailbox` with the XML (application/xml). Returns the message's id.
+   */
+  drop(xml: string): string;
   stop(): Promise<void>;
 }
 
@@ -56,6 +76,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 export async function startEdiLocal(options: { port?: number } = {}): Promise<EdiLocal> {
   const port = await findFreePort(LOOPBACK, options.port);
   const sent: EdiSentMessage[] = [];
+  const mailbox: EdiMailboxMessage[] = [];
   const app = Fastify({ logger: false, bodyLimit: 35 * 1024 * 1024 });
 
   const error = (requestId: string, message: string) => ({
@@ -102,6 +123,85 @@ export async function startEdiLocal(options: { port?: number } = {}): Promise<Ed
 
   app.get("/sent", async () => ({ messages: sent }));
 
+  const drop = (xml: string): string => {
+    const read = readXml(xml);
+    const header = read.kind === "xml" && read.schema === "msghead" ? envelopeHeader(read.root) : undefined;
+    const receiverHerId = header?.receiver.serviceHerId ?? header?.receiver.organisationHerId;
+    if (!header || !receiverHerId) throw new Error("not a MsgHead message with a receiver");
+    const id = randomUUID();
+    mailbox.push({
+      id,
+      receiverHerId,
+      ...(header.sender.herId ? { senderHerId: header.sender.herId } : {}),
+      ...(header.msgId ? { businessDocumentId: header.msgId } : {}),
+      xml,
+      read: false,
+    });
+    return id;
+  };
+
+  // Local only: another party's message into the clinic's mailbox.
+  app.addContentTypeParser("application/xml", { parseAs: "string" }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.post("/mailbox", async (request, reply) => {
+    try {
+      return reply.code(201).send({ id: drop(String(request.body ?? "")) });
+    } catch {
+      return reply.code(400).send(error(randomUUID(), "not a MsgHead message with a receiver"));
+    }
+  });
+  app.get("/mailbox", async () => ({ messages: mailbox }));
+
+  const inMailbox = (id: string) => mailbox.find((message) => message.id === id);
+  const herIdsOf = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : [value]).flatMap((v) => String(v ?? "").split(",")).filter(Boolean);
+
+  app.get("/Messages", async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const herIds = herIdsOf(query.ReceiverHerIds);
+    if (herIds.length === 0) return reply.code(400).send(error(randomUUID(), "ReceiverHerIds is required"));
+    const limit = Math.min(100, Math.max(1, Number(query.MessagesToFetch ?? 10) || 10));
+    return mailbox
+      .filter((message) => !message.read && herIds.includes(message.receiverHerId))
+      .slice(0, limit)
+      .map((message) => ({ id: message.id, receiverHerId: Number(message.receiverHerId) }));
+  });
+
+  app.get("/Messages/:id/business-document", async (request, reply) => {
+    const message = inMailbox((request.params as { id: string }).id);
+    if (!message) return reply.code(404).send(error(randomUUID(), "Could not find database document"));
+    return {
+      businessDocument: Buffer.from(message.xml, "utf8").toString("base64"),
+      contentType: "application/xml",
+      contentTransferEncoding: "base64",
+    };
+  });
+
+  app.post("/Messages/:id/apprec/:herId", async (request, reply) => {
+    const { id, herId } = request.params as { id: string; herId: string };
+    const message = inMailbox(id);
+    if (!message) return reply.code(404).send(error(randomUUID(), "Could not find database document"));
+    const body = (request.body ?? {}) as { appRecStatus?: unknown; appRecErrorList?: unknown };
+    if (body.appRecStatus === undefined)
+      return reply.code(400).send(error(randomUUID(), "appRecStatus is required"));
+    // An AppRec is final (HITS 1168): a second one for the same message is refused.
+    if (message.appRec) return reply.code(400).send(error(randomUUID(), "An AppRec was already sent"));
+    message.appRec = {
+      senderHerId: herId,
+      appRecStatus: body.appRecStatus,
+      ...(body.appRecErrorList ? { appRecErrorList: body.appRecErrorList } : {}),
+    };
+    return reply.code(201).send();
+  });
+
+  app.put("/Messages/:id/read/:herId", async (request, reply) => {
+    const message = inMailbox((request.params as { id: string }).id);
+    if (!message) return reply.code(404).send(error(randomUUID(), "Could not find database document"));
+    message.read = true;
+    return reply.code(204).send();
+  });
+
   app.get("/", async (_request, reply) => {
     const rows = sent
       .map(
@@ -125,6 +225,8 @@ export async function startEdiLocal(options: { port?: number } = {}): Promise<Ed
     pageUrl: url,
     sentJsonUrl: `${url}sent`,
     sent: () => [...sent],
+    mailbox: () => [...mailbox],
+    drop,
     stop: () => app.close(),
   };
 }

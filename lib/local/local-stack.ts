@@ -114,9 +114,10 @@ export interface LocalStack {
   mailboxJsonUrl: string;
   /**
    * The EDI 2.0 stand-in (Norsk Helsenett's meldingstjener, lib/local/edi-local.ts): its page of the
-   * messages Frist sent (Status på henvisning), and the same as JSON (`{ messages: [...] }`).
+   * messages Frist sent (Status på henvisning), and the same as JSON (`{ messages: [...] }`); the
+   * clinic's mailbox there (`POST` a MsgHead XML as another party's message, `GET` what it holds).
    */
-  edi: { url: string; pageUrl: string; sentJsonUrl: string };
+  edi: { url: string; pageUrl: string; sentJsonUrl: string; mailboxUrl: string };
   /** The workflow executions page (with the simulated time). */
   operationsUrl: string;
   /**
@@ -791,7 +792,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl: api.url,
       mailboxUrl: ses.mailboxUrl,
       mailboxJsonUrl: ses.mailboxJsonUrl,
-      edi: { url: edi.url, pageUrl: edi.pageUrl, sentJsonUrl: edi.sentJsonUrl },
+      edi: {
+        url: edi.url,
+        pageUrl: edi.pageUrl,
+        sentJsonUrl: edi.sentJsonUrl,
+        mailboxUrl: `${edi.url}mailbox`,
+      },
       operationsUrl: sfn.operationsUrl,
       clockUrl: sfn.clockUrl,
       clock,

@@ -266,4 +266,61 @@ describe("POST /messages on the local stack", () => {
     // The stand-in's page lists it for a person to see.
     expect(await (await fetch(stack.edi.pageUrl)).text()).toContain(status?.businessDocumentId ?? "-");
   }, 180_000);
+
+  it("reads a Henvisning dropped in the clinic's EDI 2.0 mailbox: received, answered with its AppRec, marked read, and its decision's Status på henvisning sent back", async () => {
+    // Prepare: another party's message in the clinic's mailbox at the stand-in.
+    const msgId = "8b6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f68";
+    const dropped = await fetch(stack.edi.mailboxUrl, {
+      method: "POST",
+      headers: { "content-type": "application/xml" },
+      body: addressed(msgId),
+    });
+    expect(dropped.status).toBe(201);
+    const { id } = (await dropped.json()) as { id: string };
+
+    // Act: the poller's minute passes (simulated time), then the assessor refuses the referral.
+    stack.clock.advance(61_000);
+    const referralId = await eventually(() => referralOf(msgId), "the referral from the mailbox", 60_000);
+    const waiting = await awaitFile(
+      stack,
+      referralId,
+      (f) => notifiedTaskIdOf(f) !== undefined,
+      "the task",
+      60_000,
+    );
+    const mailboxMessage = async () =>
+      (
+        (await (await fetch(stack.edi.mailboxUrl)).json()) as {
+          messages: { id: string; read: boolean; appRec?: { appRecStatus: unknown } }[];
+        }
+      ).messages.find((message) => message.id === id);
+    const answered = await eventually(
+      async () => ((await mailboxMessage())?.read ? mailboxMessage() : undefined),
+      "the message read",
+    );
+    const [taskEmail] = await emailsWithTask(stack, notifiedTaskIdOf(waiting) as string);
+    await postForm(
+      taskLinkIn(taskEmail as never),
+      {
+        outcome: "refused",
+        justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+        advice: "Fortsett med gradert trening; henvis på nytt ved forverring.",
+      },
+      await signInAsAssessor(stack),
+    );
+
+    // Assess: the AppRec OK went back through the API, and the answer after the decision.
+    expect(answered?.appRec?.appRecStatus).toBe("Ok");
+    await awaitFile(
+      stack,
+      referralId,
+      (f) => eventTypes(f).includes("status-on-referral-sent"),
+      "the Status på henvisning sent",
+      120_000,
+    );
+    const sent = (
+      (await (await fetch(stack.edi.sentJsonUrl)).json()) as { messages: { refToConversation?: string }[] }
+    ).messages;
+    expect(sent.filter((message) => message.refToConversation === msgId)).toHaveLength(1);
+  }, 240_000);
 });

@@ -961,10 +961,12 @@ describe("permissions", () => {
     // The priority handler retimes a wait; a cancellation message ends a withdrawn referral's wait.
     expect(holders("states:SendTaskFailure").sort()).toEqual([
       "functions/handlers/change-priority.ts",
+      "functions/handlers/poll-edi-mailbox.ts",
       "functions/handlers/receive-message.ts",
     ]);
     expect(holders("states:SendTaskHeartbeat")).toEqual([]);
     expect(holders("states:StartExecution").sort()).toEqual([
+      "functions/handlers/poll-edi-mailbox.ts",
       "functions/handlers/receive-message.ts",
       "functions/handlers/receive-referral.ts",
       "functions/handlers/reconcile-workflows.ts",
@@ -1044,8 +1046,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty-four handlers", () => {
-    expect(functions).toHaveLength(34);
+  it("are the thirty-five handlers", () => {
+    expect(functions).toHaveLength(35);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {

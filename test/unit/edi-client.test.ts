@@ -63,4 +63,46 @@ describe("the EDI 2.0 client", () => {
       EdiUnavailable,
     );
   });
+
+  it("reads the mailbox as the spec says: unread by HER-ids, the document decoded, an AppRec once, read without a body", async () => {
+    // Prepare
+    const answers = [
+      () => new Response(JSON.stringify([{ id: "m-1", receiverHerId: 90998 }]), { status: 200 }),
+      () =>
+        new Response(
+          JSON.stringify({
+            businessDocument: Buffer.from(XML).toString("base64"),
+            contentType: "application/xml",
+            contentTransferEncoding: "base64",
+          }),
+          { status: 200 },
+        ),
+      () => new Response(null, { status: 201 }),
+      () => new Response('{"error":"An AppRec was already sent"}', { status: 400 }),
+      () => new Response(null, { status: 204 }),
+    ];
+    const { calls, fetchImpl } = answering(() => (answers.shift() as () => Response)());
+    const client = new Edi20Client("http://127.0.0.1:9/", fetchImpl);
+
+    // Act
+    const unread = await client.unread(["59", "90998"]);
+    const document = await client.businessDocument("m-1");
+    const first = await client.sendAppRec("m-1", "90998", { status: "Ok", errors: [] });
+    const again = await client.sendAppRec("m-1", "90998", { status: "Ok", errors: [] });
+    await client.markRead("m-1", "90998");
+
+    // Assess
+    expect(unread).toEqual([{ id: "m-1", receiverHerId: "90998" }]);
+    expect(calls[0]?.url).toBe(
+      "http://127.0.0.1:9/Messages?ReceiverHerIds=59&ReceiverHerIds=90998&MessagesToFetch=10",
+    );
+    expect(document).toBe(XML);
+    expect([first, again]).toEqual([true, false]);
+    expect(JSON.parse(String(calls[2]?.init.body))).toEqual({ appRecStatus: "Ok" });
+    expect(calls[4]).toMatchObject({
+      url: "http://127.0.0.1:9/Messages/m-1/read/90998",
+      init: { method: "PUT" },
+    });
+    expect(calls[4]?.init.headers).not.toHaveProperty("content-type");
+  });
 });
