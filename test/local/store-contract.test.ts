@@ -947,9 +947,8 @@ describe.each(stores)("%s", (_name, makeStore) => {
 
     it("amends a referral waiting for its assessment once per message, with its event", async () => {
       // Prepare
-      const { referral } = await awaiting().then(async () => ({
-        referral: await store.getReferral(referralId),
-      }));
+      await awaiting();
+      const referral = await store.getReferral(referralId);
       const submission = { ...referral?.submission, reason: "Endret begrunnelse" } as NonNullable<
         typeof referral
       >["submission"];
