@@ -104,6 +104,8 @@ Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
   OpenAPI               ${stack.apiUrl}/openapi.json
   Mailbox               ${stack.mailboxUrl}
   Mailbox (JSON)        ${stack.mailboxJsonUrl}
+  EDI 2.0 (sent)        ${stack.edi.pageUrl}  (Status på henvisning sent back; JSON: ${stack.edi.sentJsonUrl})
+  EDI 2.0 (mailbox)     ${stack.edi.mailboxUrl}  (POST a Henvisning as application/xml: read within a minute)
   Operations            ${stack.operationsUrl}  (sign in as operations or the lead)
   Clock                 ${stack.clockUrl}  (POST ${stack.clockUrl}/advance {"by":"PT36H"} moves it)
   Step Functions        ${stack.sfnEndpoint}

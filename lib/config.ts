@@ -77,6 +77,9 @@ export const recipientSignInSchema = z
   .default({});
 
 /** The deploy-time configuration of Frist, as read from the CDK context keys `frist:*`. */
+/** NHN's EDI 2.0 test environment (the meldingstjener's REST API), until a clinic is approved for production. */
+export const DEFAULT_EDI_API_URL = "https://api.tjener.test.melding.nhn.no/";
+
 export const fristConfigSchema = z.object({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-north-1"),
   senderEmail: z.email(),
@@ -98,6 +101,11 @@ export const fristConfigSchema = z.object({
     .url()
     .transform((url) => url.replace(/\/+$/, ""))
     .optional(),
+  /**
+   * The base URL of Norsk Helsenett's EDI 2.0 REST API (the meldingstjener), where Status på
+   * henvisning is sent. Default: NHN's test environment; a clinic sets production's once approved.
+   */
+  ediApiUrl: z.url().default(DEFAULT_EDI_API_URL),
 });
 
 /** Typed, validated Frist configuration. */
@@ -119,6 +127,7 @@ export const CONTEXT_KEYS = {
   identityProvider: "frist:identityProvider",
   recipientSignIn: "frist:recipientSignIn",
   publicBaseUrl: "frist:publicBaseUrl",
+  ediApiUrl: "frist:ediApiUrl",
 } as const satisfies Record<keyof FristConfig, string>;
 
 /**
@@ -142,6 +151,7 @@ export function parseFristConfig(read: (key: string) => unknown): FristConfig {
     identityProvider: emptyToUndefined(parseIfJson(read(CONTEXT_KEYS.identityProvider))),
     recipientSignIn: parseIfJson(read(CONTEXT_KEYS.recipientSignIn)) ?? {},
     publicBaseUrl: emptyToUndefined(read(CONTEXT_KEYS.publicBaseUrl)),
+    ediApiUrl: emptyToUndefined(read(CONTEXT_KEYS.ediApiUrl)),
   };
   const result = fristConfigSchema.safeParse(raw);
   if (!result.success) {

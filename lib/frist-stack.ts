@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { clinicConfigJson, type FristConfig, staffAccountsOf } from "./config";
+import { EdiMailboxPoller } from "./constructs/edi-mailbox";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./constructs/frist-function";
 import { AGENDA_SCHEDULE_MINUTES, IntakeSchedule } from "./constructs/intake-schedule";
 import { LogEncryption } from "./constructs/log-encryption";
@@ -30,6 +31,7 @@ export class FristStack extends Stack {
   public readonly api: ReferralApi;
   public readonly workflow: ReferralWorkflow;
   public readonly intakeSchedule: IntakeSchedule;
+  public readonly ediMailbox: EdiMailboxPoller;
   public readonly recovery: Recovery;
   public readonly operations: Operations;
   public readonly signIn: StaffSignIn;
@@ -57,6 +59,7 @@ export class FristStack extends Stack {
       mailer: this.mailer,
       clinicConfig,
       publicBaseUrl: this.api.publicBaseUrl,
+      ediApiUrl: config.ediApiUrl,
     });
     this.signIn = new StaffSignIn(this, "StaffSignIn", {
       publicBaseUrl: this.api.publicBaseUrl,
@@ -70,6 +73,12 @@ export class FristStack extends Stack {
       mailer: this.mailer,
       clinicConfig,
       publicBaseUrl: this.api.publicBaseUrl,
+    });
+    this.ediMailbox = new EdiMailboxPoller(this, "EdiMailbox", {
+      store: this.store,
+      clinicConfig,
+      stateMachine: this.workflow.stateMachine,
+      ediApiUrl: config.ediApiUrl,
     });
     this.recovery = new Recovery(this, "Recovery", {
       store: this.store,

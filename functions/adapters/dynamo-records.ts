@@ -13,6 +13,7 @@ import type {
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
+  OutgoingMessageRecord,
   PendingDecision,
   ReferralRecord,
   StaffEmailKind,
@@ -64,6 +65,9 @@ const AUDIT_EVENT_TYPES = everyValue<AuditEventType>({
   "helfo-reported": true,
   "workflow-failed": true,
   "workflow-resumed": true,
+  "referral-amended": true,
+  "referral-withdrawn": true,
+  "status-on-referral-sent": true,
 });
 
 const STAFF_EMAIL_KINDS = everyValue<StaffEmailKind>({
@@ -216,6 +220,20 @@ const schemas = builtOnFirstUse(() => {
     messageId: optionalString,
   });
 
+  const outgoingMessage: z.ZodType<OutgoingMessageRecord> = z.looseObject({
+    referralId: z.string(),
+    msgId: z.string(),
+    kind: z.literal("status-on-referral"),
+    theme: z.string(),
+    status: z.enum(["sending", "sent"]),
+    xml: z.string(),
+    createdAt: z.string(),
+    claimId: optionalString,
+    claimedAt: optionalString,
+    sentAt: optionalString,
+    transportId: optionalString,
+  });
+
   const helfoNotification: z.ZodType<HelfoNotificationRecord> = z.looseObject({
     referralId: z.string(),
     breachedAt: z.string(),
@@ -276,6 +294,7 @@ const schemas = builtOnFirstUse(() => {
     task,
     letter,
     staffEmail,
+    outgoingMessage,
     helfoNotification,
     idempotency,
     pendingDecision,

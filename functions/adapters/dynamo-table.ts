@@ -20,7 +20,7 @@ import {
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { StaleStateError } from "../domain/ports";
-import type { AuditEvent, LetterRecord, StaffEmailRecord } from "../domain/records";
+import type { AuditEvent, LetterRecord, OutgoingMessageRecord, StaffEmailRecord } from "../domain/records";
 import type { Month, Tally } from "../domain/statistics";
 import { type RecordName, type RecordOf, recordFrom } from "./dynamo-records";
 
@@ -183,6 +183,12 @@ export const portalIndexKeys = (portal: string, status: string, dueDate: string,
 
 // ---------------------------------------------------------------------------------------------
 // The table and its guarded write
+
+/** An outgoing message's item (a Status på henvisning): under its referral, by its MsgId. */
+export const outgoingMessageKey = (message: Pick<OutgoingMessageRecord, "referralId" | "msgId">) => ({
+  pk: referralPartition(message.referralId),
+  sk: `OUTMSG#${message.msgId}`,
+});
 
 /** A change of one record with its audit event: see {@link DynamoTable.writeWithEvent}. */
 export interface GuardedWrite {

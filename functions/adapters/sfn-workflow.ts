@@ -8,7 +8,7 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from "@aws-sdk/client-sfn";
-import { RETIME_ERROR, TaskNoLongerOpen, type Workflow } from "../domain/ports";
+import { RETIME_ERROR, TaskNoLongerOpen, WITHDRAWN_ERROR, type Workflow } from "../domain/ports";
 
 /** The referral workflow on Step Functions: one execution per referral, named by the referral id. */
 export class StepFunctionsWorkflow implements Workflow {
@@ -46,6 +46,19 @@ export class StepFunctionsWorkflow implements Workflow {
     await this.answer(() =>
       this.client.send(
         new SendTaskFailureCommand({ taskToken, error: RETIME_ERROR, cause: "The priority was changed." }),
+      ),
+    );
+  }
+
+  async withdraw(taskToken: string): Promise<void> {
+    // The cause is fixed text, as for retime: no health data in the execution's history.
+    await this.answer(() =>
+      this.client.send(
+        new SendTaskFailureCommand({
+          taskToken,
+          error: WITHDRAWN_ERROR,
+          cause: "The referral was withdrawn by its sender.",
+        }),
       ),
     );
   }

@@ -11,7 +11,7 @@ import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { csrfTokenMatches, newCsrfToken } from "./csrf";
 import { deadlineConfirmed, startOfCareDeadlineWarnings } from "./deadline-warnings";
 import { type Decision, parseTaskAnswer } from "./decision";
-import { DecisionMissing, isUnavailable, ReferralNotFound } from "./errors";
+import { DecisionMissing, isUnavailable, ReferralNotFound, ReferralWithdrawn } from "./errors";
 import {
   type InformationRequested,
   type InformationRequestOpen,
@@ -215,6 +215,7 @@ export async function planIntake(
   } = {},
 ): Promise<IntakePlan> {
   const referral = await mustGetReferral(deps.store, referralId);
+  throwIfWithdrawn(referral);
   const now = deps.clock.now();
   const clock = legalClockFor(referral, deps.config.legalClock);
   const untilReminderSeconds = secondsUntil(clock.reminderAt, now);
@@ -329,6 +330,15 @@ export function staffEmailFacts(
   };
 }
 
+/**
+ * Ends the workflow of a referral its sender withdrew (a cancellation message): the step throws
+ * ReferralWithdrawn, which the workflow catches to end (a wait the cancellation could not end, because
+ * the workflow was between two waits or not yet waiting, ends at its next step).
+ */
+function throwIfWithdrawn(referral: Pick<ReferralRecord, "withdrawnAt">): void {
+  if (referral.withdrawnAt) throw new ReferralWithdrawn();
+}
+
 /** A task id for a staff link: 256 random bits, so a link cannot be guessed. */
 export function newTaskId(): string {
   return randomBytes(32).toString("base64url");
@@ -371,6 +381,8 @@ export async function notifyAssessors(
   input: { referralId: string; taskToken: string; phase?: NotifyPhase },
 ): Promise<{ taskId: string }> {
   const referral = await mustGetReferral(deps.store, input.referralId);
+  // Before the task is armed: a withdrawn referral's task stays expired (its link says withdrawn).
+  throwIfWithdrawn(referral);
   const phase = input.phase ?? "initial";
   const step = "NotifyAssessors";
   const armed = await armTask(deps, referral.referralId, input.taskToken, phase, step);
@@ -468,7 +480,7 @@ async function armTask(
 /** What the task page shows, or why it cannot be shown. */
 export type TaskView =
   | { kind: "open"; task: TaskRecord; referral: ReferralRecord; workingDaysLeft: number }
-  | { kind: "gone"; reason: "answered" | "expired" }
+  | { kind: "gone"; reason: "answered" | "expired" | "withdrawn" }
   | { kind: "unknown" };
 
 /** Reads a task for its page. Changes nothing: mail scanners follow links. */
@@ -480,7 +492,11 @@ export async function viewTask(
   if (!task) return { kind: "unknown" };
   const now = deps.clock.now();
   if (task.state === "answered") return { kind: "gone", reason: "answered" };
-  if (task.state === "expired") return { kind: "gone", reason: "expired" };
+  if (task.state === "expired") {
+    // A task expired because its sender withdrew the referral says so (no health data, only that).
+    const withdrawn = (await deps.store.getReferral(task.referralId))?.withdrawnAt !== undefined;
+    return { kind: "gone", reason: withdrawn ? "withdrawn" : "expired" };
+  }
   const referral = await mustGetReferral(deps.store, task.referralId);
   return {
     kind: "open",
@@ -503,7 +519,7 @@ export type SubmitDecisionResult =
       issues: { path: string; message: string }[];
       view: Extract<TaskView, { kind: "open" }>;
     }
-  | { kind: "gone"; reason: "answered" | "expired" }
+  | { kind: "gone"; reason: "answered" | "expired" | "withdrawn" }
   | { kind: "busy"; view: Extract<TaskView, { kind: "open" }> }
   /**
    * A form's start-of-care deadline looks like a slip (a non-working day, the day after the

@@ -52,6 +52,11 @@ export class WorkflowRejected extends named(
 ) {}
 /** A workflow step was asked about a referral that is not there: a bug, not a passing fault. */
 export class ReferralNotFound extends named("ReferralNotFound", "The referral was not found", false) {}
+/**
+ * A workflow step found its referral withdrawn by the sender (a cancellation message): the workflow
+ * catches this name and ends, sending nothing more.
+ */
+export class ReferralWithdrawn extends named("ReferralWithdrawn", "The referral was withdrawn", false) {}
 /** A step that needs the referral's decision found none: a bug, not a passing fault. */
 export class DecisionMissing extends named("DecisionMissing", "The referral has no decision", false) {}
 /**
@@ -65,6 +70,23 @@ export class LetterInFlight extends named("LetterInFlight", "Another attempt is 
  * may be sending it right now. Passing, like LetterInFlight: a retry finds it sent.
  */
 export class EmailInFlight extends named("EmailInFlight", "Another attempt is sending this email", true) {}
+
+/** The EDI 2.0 API did not answer, timed out, or failed on its side: try again later. */
+export class EdiUnavailable extends named("EdiUnavailable", "The message service is unavailable", true) {}
+/** The EDI 2.0 API refused the message (4xx): a bug or a configuration error, not a passing fault. */
+export class EdiRejected extends named("EdiRejected", "The message service rejected a message", false) {}
+/** Another attempt holds the claim on this outgoing message. Passing: a retry finds it sent. */
+export class MessageInFlight extends named(
+  "MessageInFlight",
+  "Another attempt is sending this message",
+  true,
+) {}
+/** A message Frist made does not validate against its schema: a bug, never sent. */
+export class OutgoingMessageInvalid extends named(
+  "OutgoingMessageInvalid",
+  "A message made to be sent does not validate against its schema",
+  false,
+) {}
 
 /** An error worth answering 503 (and retrying): a dependency was unavailable or busy. */
 export function isUnavailable(error: unknown): boolean {

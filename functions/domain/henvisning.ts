@@ -32,11 +32,26 @@ export type HenvisningReading =
   | {
       ok: true;
       header: MessageHeader;
+      /**
+       * What the message does (`ServType`, code system 7309): N a new referral, M a change, C a
+       * cancellation of the referral it names (Henvisning 2.0 only).
+       */
+      servType: ServType;
+      /** The referral's own id (2.0 `DocumentId`, 1.x `ServReq/Id`): the same in its changes. */
+      documentId?: string;
+      /**
+       * The MsgIds a change or cancellation names (MsgHead `ConversationRef`: RefToConversation, then
+       * RefToParent), which Frist looks the referral up by.
+       */
+      conversationRefs: string[];
       submission: Record<string, unknown>;
       /** How many attachments (pdf, jpg, png documents) came with it. */
       attachments: number;
     }
   | { ok: false; header: MessageHeader; errors: AppRecError[] };
+
+/** `ServType` (code system 7309): a new referral, a change (endring) or a cancellation (kansellering). */
+export type ServType = "N" | "M" | "C";
 
 /** The clinic's HER-ids (cdk.json `frist:clinic`), which a message must be addressed to. */
 export interface ClinicAddress {
@@ -242,6 +257,7 @@ function headerErrors(
   header: MessageHeader,
   clinic: ClinicAddress,
   servType: string | undefined,
+  changes: "taken" | "not-taken",
 ): AppRecError[] {
   if (!header.msgId || !UUID.test(header.msgId)) {
     return [{ code: "E10", detail: "MsgId må være en UUID" }];
@@ -255,8 +271,9 @@ function headerErrors(
       { code: "E21", detail: "Meldingen er ikke adressert til klinikkens HER-id (organisasjon og tjeneste)" },
     ];
   }
-  if (servType === "M" || servType === "C") {
-    // Frist takes new referrals only; a change or cancellation must reach the clinic another way.
+  if ((servType === "M" || servType === "C") && changes === "not-taken") {
+    // A 1.x change or cancellation names its referral by its own Id only, which Frist does not index:
+    // it must reach the clinic another way (2.0 names it by the MsgId, see ConversationRef).
     return [
       {
         code: "X99",
@@ -264,7 +281,9 @@ function headerErrors(
       },
     ];
   }
-  if (servType !== "N") return [{ code: "T10", detail: "ServType må være N (ny henvisning)" }];
+  if (servType !== "N" && servType !== "M" && servType !== "C") {
+    return [{ code: "T10", detail: "ServType må være N (ny), M (endring) eller C (kansellering)" }];
+  }
   return [];
 }
 
@@ -276,10 +295,16 @@ export function readHenvisning20(root: XmlTree, clinic: ClinicAddress): Henvisni
   if (!ENVELOPE_TYPES.includes(header.type.V as never) || !henvisning) {
     return { ok: false, header, errors: [{ code: "T10", detail: "Meldingen er ikke en Henvisning 2.0" }] };
   }
-  const errors = headerErrors(header, clinic, attrAt(henvisning, "V", "ServType"));
+  const servType = attrAt(henvisning, "V", "ServType");
+  const errors = headerErrors(header, clinic, servType, "taken");
   if (errors.length > 0) return { ok: false, header, errors };
 
   const info = child(root, "MsgInfo");
+  const conversation = child(info, "ConversationRef");
+  const conversationRefs = [
+    textAt(conversation, "RefToConversation"),
+    textAt(conversation, "RefToParent"),
+  ].filter((ref): ref is string => ref !== undefined);
   const patient = child(info, "Patient");
   const nationalId = identOf(children(patient, "Ident"), ["FNR", "DNR", "HNR"]);
   if (!nationalId) return { ok: false, header, errors: [{ code: "E30" }] };
@@ -309,6 +334,9 @@ export function readHenvisning20(root: XmlTree, clinic: ClinicAddress): Henvisni
   return {
     ok: true,
     header,
+    servType: servType as ServType,
+    ...optional("documentId", textAt(henvisning, "DocumentId")),
+    conversationRefs,
     attachments: documents.length - 1,
     submission: {
       kind: "new",
@@ -330,10 +358,20 @@ export function readHenvisning20(root: XmlTree, clinic: ClinicAddress): Henvisni
         : // No GP named: the referrer stands in, so the GP gets no second copy.
           { name: referrerPart.name, hprNumber: referrerPart.hprNumber },
       diagnoses: clinical.diagnoses,
-      reason: clinical.reason ?? "",
+      reason: withChangeComment(clinical.reason, servType, textAt(henvisning, "ReqComment")) ?? "",
       content: clinical.content,
     },
   };
+}
+
+/** A change's own comment (`ReqComment`: why the referral was changed) follows the reason, headed as such. */
+function withChangeComment(
+  reason: string | undefined,
+  servType: string | undefined,
+  comment: string | undefined,
+): string | undefined {
+  if (servType !== "M" || !comment) return reason;
+  return [reason, `Endring av henvisningen:\n${comment}`].filter(Boolean).join("\n\n");
 }
 
 /** A Viderehenvisning's ansiennitetsdato (code system 9147, 1) and where it came from. */
@@ -358,7 +396,7 @@ export function readHenvisning1x(root: XmlTree, clinic: ClinicAddress): Henvisni
   if (!["HENVISNING", "H"].includes(header.type.V) || !serv) {
     return { ok: false, header, errors: [{ code: "T10", detail: "Meldingen er ikke en henvisning" }] };
   }
-  const errors = headerErrors(header, clinic, attrAt(serv, "V", "ServType"));
+  const errors = headerErrors(header, clinic, attrAt(serv, "V", "ServType"), "not-taken");
   if (errors.length > 0) return { ok: false, header, errors };
   const patient = child(serv, "Patient");
   const idType = attrAt(patient, "V", "TypeOffId");
@@ -385,6 +423,9 @@ export function readHenvisning1x(root: XmlTree, clinic: ClinicAddress): Henvisni
   return {
     ok: true,
     header,
+    servType: "N",
+    ...optional("documentId", textAt(serv, "Id")),
+    conversationRefs: [],
     attachments: children(serv, "RefDoc").length,
     submission: {
       kind: "new",

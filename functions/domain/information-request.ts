@@ -59,7 +59,11 @@ export async function requestInformation(
   },
   open: { task: TaskRecord; referral: ReferralRecord },
   request: InformationRequest,
-): Promise<InformationRequested | InformationRequestOpen | { kind: "gone"; reason: "answered" | "expired" }> {
+): Promise<
+  | InformationRequested
+  | InformationRequestOpen
+  | { kind: "gone"; reason: "answered" | "expired" | "withdrawn" }
+> {
   const { task, referral } = open;
   const { referralId, submission } = referral;
   const requestId = informationRequestId(task.taskId, request.question);

@@ -12,6 +12,7 @@ import type {
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
+  OutgoingMessageRecord,
   PendingDecision,
   PriorityChange,
   RecordedDecision,
@@ -78,6 +79,27 @@ export interface ReferralRecords {
     tally?: Tally,
   ): Promise<void>;
   getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Applies a change or cancellation message to a referral that still waits for its assessment
+   * (status `received` or `awaiting-assessment`), in one write: the message's idempotency record
+   * (so a second delivery finds it), the change appended to `messageChanges` (its MsgId the
+   * idempotency key, its time the event's), and either the new
+   * submission and missing content (`amend`) or status `closed` with `withdrawnAt` (`withdraw`), with
+   * its audit event. Throws IdempotencyKeyTaken when the message's key is taken, StaleStateError
+   * when the referral no longer waits.
+   */
+  applyReferralMessage(
+    referralId: string,
+    change:
+      | {
+          kind: "amend";
+          submission: ReferralRecord["submission"];
+          missingContent: ReferralRecord["missingContent"];
+        }
+      | { kind: "withdraw" },
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+  ): Promise<void>;
   getReferral(referralId: string): Promise<ReferralRecord | undefined>;
   getReferralFile(referralId: string): Promise<ReferralFile | undefined>;
   /**
@@ -259,6 +281,19 @@ export interface OutboxRecords {
   releaseStaffEmail(email: StaffEmailRecord): Promise<void>;
   /** Records a staff email sent. */
   completeStaffEmail(email: StaffEmailRecord, sent: { sentAt: string; messageId: string }): Promise<void>;
+  /**
+   * Claims an outgoing message's slot (referral and MsgId) with its `claimId`/`claimedAt`; returns
+   * the record already there when it was claimed before.
+   */
+  claimOutgoingMessage(message: OutgoingMessageRecord): Promise<OutgoingMessageRecord | undefined>;
+  /** Takes over a `sending` claim, only while it is still `fromClaimId`'s; false when another was first. */
+  takeOverOutgoingMessage(message: OutgoingMessageRecord, fromClaimId: string | undefined): Promise<boolean>;
+  /** Records an outgoing message sent (status `sent`), with its audit event; StaleStateError when it already is. */
+  completeOutgoingMessage(
+    message: Pick<OutgoingMessageRecord, "referralId" | "msgId">,
+    sent: { sentAt: string; transportId: string },
+    event: AuditEvent,
+  ): Promise<void>;
 }
 
 /**
@@ -376,6 +411,31 @@ export type WaitAnswer =
   | { taskId: string; outcome: Decision["outcome"] }
   | { taskId: string; outcome: "same-condition" | "new-condition" };
 
+/**
+ * The way out to Norsk Helsenett (EDI 2.0 `POST /Messages`): sends one business document (a MsgHead
+ * XML) and returns the transport's id for it. Throws EdiUnavailable when it may be tried again.
+ */
+export interface OutboundMessages {
+  send(businessDocument: string): Promise<string>;
+}
+
+/**
+ * The clinic's mailbox at Norsk Helsenett (EDI 2.0): the unread messages for its HER-ids, a
+ * message's business document (the MsgHead XML), its AppRec, and marking it read. Throws
+ * EdiUnavailable when it may be tried again.
+ */
+export interface EdiMailbox {
+  unread(receiverHerIds: string[]): Promise<{ id: string; receiverHerId: string }[]>;
+  businessDocument(id: string): Promise<string>;
+  /** Posts the AppRec of message `id`, from the receiver `senderHerId`; false when it already has one. */
+  sendAppRec(
+    id: string,
+    senderHerId: string,
+    appRec: { status: "Ok" | "Rejected"; errors: { errorCode: string; details?: string }[] },
+  ): Promise<boolean>;
+  markRead(id: string, herId: string): Promise<void>;
+}
+
 /** The workflow engine, as seen by the API handlers. */
 export interface Workflow {
   /** Starts the referral's execution; starting it again with the same input is harmless. */
@@ -387,10 +447,21 @@ export interface Workflow {
    * anew (the priority changed); throws TaskNoLongerOpen if it stopped waiting.
    */
   retime(taskToken: string): Promise<void>;
+  /**
+   * Ends the wait on `taskToken` with {@link WITHDRAWN_ERROR}: the referral was withdrawn by its
+   * sender, and the workflow ends; throws TaskNoLongerOpen if it stopped waiting.
+   */
+  withdraw(taskToken: string): Promise<void>;
 }
 
 /** The error a wait is ended with when its timer must be set anew; the workflow's Await* states catch it. */
 export const RETIME_ERROR = "Frist.Retime";
+
+/**
+ * The error that ends a withdrawn referral's workflow: a wait ended by the cancellation, or a step
+ * that found the referral withdrawn (ReferralWithdrawn's name). The workflow catches it and ends.
+ */
+export const WITHDRAWN_ERROR = "ReferralWithdrawn";
 
 export class TaskNoLongerOpen extends Error {
   override readonly name = "TaskNoLongerOpen";

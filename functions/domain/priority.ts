@@ -54,7 +54,7 @@ export type PriorityChangeResult =
     }
   | { kind: "invalid"; issues: Issue[]; view: Extract<TaskView, { kind: "open" }> }
   | { kind: "forbidden" }
-  | { kind: "gone"; reason: "answered" | "expired" }
+  | { kind: "gone"; reason: "answered" | "expired" | "withdrawn" }
   | { kind: "unknown" };
 
 /**

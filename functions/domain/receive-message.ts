@@ -13,6 +13,7 @@ import {
   type ClinicAddress,
   ENVELOPE_TYPES,
   envelopeHeader,
+  type HenvisningReading,
   type MessageHeader,
   messageHeader,
   originalOf,
@@ -20,6 +21,7 @@ import {
   readHenvisning20,
 } from "./henvisning";
 import { MESSAGE_ID_SCOPE, type ReceiveDeps, receiveReferral } from "./receive-referral";
+import { applyReferralMessageChange, type MessageChangeDeps } from "./referral-message-changes";
 import type { Issue } from "./validation";
 import { child, children, type ReadXml, type XmlTree } from "./xml-tree";
 
@@ -27,6 +29,8 @@ import { child, children, type ReadXml, type XmlTree } from "./xml-tree";
 const HENVISNING_20 = "http://ehelse.no/xmlstds/henvisning/2017-11-30";
 
 export interface ReceiveMessageDeps extends ReceiveDeps {
+  /** Receiving's ports, and the tasks a change or cancellation looks at (see MessageChangeDeps). */
+  store: MessageChangeDeps["store"];
   /** Reads and validates the text (the XML adapter). */
   readXml: (text: string) => ReadXml;
   /** Who the clinic is: the receipt's sender, and the HER-ids a message must be addressed to. */
@@ -72,6 +76,7 @@ export async function receiveMessage(
   if ("errors" in reading) return reject(deps, request, reading.header, reading.errors);
 
   const msgId = reading.header.msgId?.toLowerCase() ?? "";
+  if (reading.servType !== "N") return receiveChange(deps, request, reading, msgId);
   const result = await receiveReferral(deps, {
     idempotencyKey: msgId,
     idempotencyScope: MESSAGE_ID_SCOPE,
@@ -81,6 +86,7 @@ export async function receiveMessage(
       msgId: reading.header.msgId ?? msgId,
       type: reading.header.type.V,
       sender: reading.header.sender,
+      ...(reading.documentId ? { documentId: reading.documentId } : {}),
     },
   });
   switch (result.outcome) {
@@ -91,28 +97,58 @@ export async function receiveMessage(
         { code: "E10", detail: "MsgId er brukt før, for en annen melding" },
       ]);
     default: {
-      // The receipt repeats for a duplicate: its id from the MsgId, its time the first receipt's.
-      const appRec: AppRec = {
-        id: appRecIdFor(`ok:${msgId}`),
-        genDate: result.receipt.receivedAt,
-        status: "ok",
-        errors: [],
-        sender: clinicParty(deps.clinic),
-        receiver: reading.header.sender,
-        original: originalOf(reading.header, result.receipt.receivedAt),
-      };
+      const appRec = okAppRec(deps, reading.header, msgId, result.receipt.receivedAt);
       return { appRec, outcome: result.outcome, referralId: result.receipt.referralId };
     }
   }
 }
 
+/** A change or cancellation (Henvisning 2.0 ServType M or C): acts on the referral it names. */
+async function receiveChange(
+  deps: ReceiveMessageDeps,
+  request: MessageRequest,
+  reading: Reading,
+  msgId: string,
+): Promise<MessageReceipt> {
+  const result = await applyReferralMessageChange(
+    deps,
+    {
+      kind: reading.servType === "C" ? "withdraw" : "amend",
+      msgId,
+      conversationRefs: reading.conversationRefs,
+      ...(reading.documentId ? { documentId: reading.documentId } : {}),
+      ...(reading.header.sender.herId ? { senderHerId: reading.header.sender.herId } : {}),
+      portal: request.portal,
+      submission: reading.submission,
+    },
+    errorOfIssue,
+  );
+  if (result.outcome === "rejected") return reject(deps, request, reading.header, result.errors);
+  const appRec = okAppRec(deps, reading.header, msgId, result.at);
+  return { appRec, outcome: result.outcome, referralId: result.referralId };
+}
+
+/** The OK receipt: the same for a duplicate (its id from the MsgId, its time the first receipt's). */
+function okAppRec(deps: ReceiveMessageDeps, header: MessageHeader, msgId: string, at: string): AppRec {
+  return {
+    id: appRecIdFor(`ok:${msgId}`),
+    genDate: at,
+    status: "ok",
+    errors: [],
+    sender: clinicParty(deps.clinic),
+    receiver: header.sender,
+    original: originalOf(header, at),
+  };
+}
+
+/** A message read as a referral, a change or a cancellation. */
+type Reading = Omit<Extract<HenvisningReading, { ok: true }>, "ok" | "attachments">;
+
 /** The header and submission of a well-formed document, or the errors that reject it, in the standard's order. */
 function readingOf(
   read: Extract<ReadXml, { kind: "xml" }>,
   clinic: ClinicAddress,
-):
-  | { header: MessageHeader; submission: Record<string, unknown> }
-  | { header: MessageHeader; errors: AppRecError[] } {
+): Reading | { header: MessageHeader; errors: AppRecError[] } {
   const { root } = read;
   switch (read.schema) {
     case "msghead": {
@@ -149,11 +185,7 @@ function readingOf(
   }
 }
 
-function withoutOk(
-  reading: ReturnType<typeof readHenvisning20>,
-):
-  | { header: MessageHeader; submission: Record<string, unknown> }
-  | { header: MessageHeader; errors: AppRecError[] } {
+function withoutOk(reading: HenvisningReading): Reading | { header: MessageHeader; errors: AppRecError[] } {
   if (!reading.ok) return reading;
   if (reading.attachments > 0) {
     // Attachments are not stored yet: a receipt that says so, rather than a referral without them.
@@ -167,7 +199,8 @@ function withoutOk(
       ],
     };
   }
-  return { header: reading.header, submission: reading.submission };
+  const { ok: _ok, attachments: _attachments, ...read } = reading;
+  return read;
 }
 
 function isHenvisningEnvelope(root: XmlTree, header: MessageHeader): boolean {

@@ -66,6 +66,15 @@ export type AuditEventType =
   /** The lead recorded the Helfo notification of a fristbrudd as reported to Helfo. */
   | "helfo-reported"
   | "workflow-failed"
+  /** A Status på henvisning (the answer to a referral that came as a message) was sent over EDI. */
+  | "status-on-referral-sent"
+  /** A change message (Henvisning ServType M) replaced the content of a referral not yet decided. */
+  | "referral-amended"
+  /**
+   * A cancellation message (Henvisning ServType C) withdrew a referral not yet decided: it is closed,
+   * its task link says so and its workflow ends.
+   */
+  | "referral-withdrawn"
   /** The reconciler started a new execution for a stranded referral, or resumed its decision. */
   | "workflow-resumed";
 
@@ -122,6 +131,42 @@ export interface MessageOrigin {
   type: string;
   /** Who sent it, by HER-ids: the answer's receiver. */
   sender: AppRecParty;
+  /**
+   * The referral's DocumentId (Henvisning 2.0) or `Id` (1.x): the same in its change and
+   * cancellation messages, so they are checked to name this referral. Absent on referrals stored
+   * before it was kept.
+   */
+  documentId?: string;
+}
+
+/**
+ * A message Frist sends over Norsk Helsenett (EDI 2.0) about a referral: a Status på henvisning.
+ * Keyed by its MsgId, which is made from the referral and the message's content, so a retried step
+ * finds its own claim and a changed answer is a new message. Holds the XML as sent (health data,
+ * kept with the referral like a letter's body).
+ */
+export interface OutgoingMessageRecord {
+  referralId: string;
+  msgId: string;
+  kind: "status-on-referral";
+  /** The 9148 code it answers with. */
+  theme: string;
+  status: "sending" | "sent";
+  xml: string;
+  createdAt: string;
+  /** The attempt that holds the `sending` claim, and when it took it (wall-clock ISO). */
+  claimId?: string;
+  claimedAt?: string;
+  sentAt?: string;
+  /** The transport's id of the sent message (EDI 2.0 `POST /Messages` answer). */
+  transportId?: string;
+}
+
+/** A change or cancellation message applied to a referral (by its MsgId), oldest first. */
+export interface ReferralMessageChange {
+  kind: "amended" | "withdrawn";
+  msgId: string;
+  at: string;
 }
 
 export interface ReferralRecord {
@@ -149,6 +194,10 @@ export interface ReferralRecord {
   portal?: string;
   /** The message it came as, when it came as a Henvisning message. */
   message?: MessageOrigin;
+  /** The change and cancellation messages applied to it (the content itself is in `submission`). */
+  messageChanges?: ReferralMessageChange[];
+  /** Withdrawn by its sender (a cancellation message) before it was decided: status `closed`. */
+  withdrawnAt?: string;
   assignment?: Assignment;
   decision?: RecordedDecision;
   failure?: { error: string; at: string };

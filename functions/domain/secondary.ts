@@ -116,7 +116,7 @@ export type SecondaryConfirmationResult =
   | { kind: "invalid"; issues: Issue[] }
   | { kind: "not-awaiting" }
   | { kind: "forbidden" }
-  | { kind: "gone"; reason: "answered" | "expired" }
+  | { kind: "gone"; reason: "answered" | "expired" | "withdrawn" }
   | { kind: "unknown" };
 
 /**

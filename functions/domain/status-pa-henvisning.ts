@@ -5,7 +5,8 @@
  * (a refusal always with its reason), it names the responsible clinician, and its ConversationRef
  * points to the referral's MsgId (RefToParent and RefToConversation both, HIS 1206).
  *
- * This module makes the message; sending it (and reading the AppRec that answers it) is not built yet.
+ * This module makes the message; send-status-on-referral.ts sends it (reading the AppRec that answers
+ * it is not built yet).
  */
 import type { AppRecParty } from "./apprec";
 import { osloDate } from "./calendar";

@@ -87,7 +87,7 @@ export async function logTaskPageShownAgain(
 /** Why a task form recorded nothing before reading the form: no such task, it is done, or a forgery. */
 export type TaskRefusal =
   | { kind: "unknown" }
-  | { kind: "gone"; reason: "answered" | "expired" }
+  | { kind: "gone"; reason: "answered" | "expired" | "withdrawn" }
   | { kind: "forbidden" };
 
 /** The answer to a refused task form post: a page for a form, JSON for JSON. */

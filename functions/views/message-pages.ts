@@ -39,6 +39,13 @@ const GONE_PAGES = {
       "Kontakt den som leder inntaksmøtet dersom henvisningen fortsatt skal vurderes.",
     ],
   },
+  withdrawn: {
+    title: "Henvisningen er trukket tilbake",
+    paragraphs: [
+      "Henviser har trukket tilbake denne henvisningen (kansellering) før den ble vurdert.",
+      "Den skal ikke vurderes, og oppgaven er avsluttet. Du trenger ikke gjøre noe mer.",
+    ],
+  },
   unknown: {
     title: "Fant ikke oppgaven",
     paragraphs: [
@@ -58,7 +65,9 @@ export function renderMessagePage(input: {
 }
 
 /** The page for a task that can no longer be answered (410), or was never there. */
-export function renderTaskGonePage(input: { reason: "answered" | "expired" | "unknown" }): string {
+export function renderTaskGonePage(input: {
+  reason: "answered" | "expired" | "withdrawn" | "unknown";
+}): string {
   return messagePageTemplate(GONE_PAGES[input.reason]);
 }
 

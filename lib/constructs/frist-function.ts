@@ -107,6 +107,8 @@ export interface FristResources {
   /** SIGN_IN_STATE_KEY: the key of the sign-in state cookie (the sign-in flow only). */
   readonly signInStateKey?: string;
   readonly stateMachine?: StateMachine;
+  /** EDI_API_URL: Norsk Helsenett's EDI 2.0 API. */
+  readonly ediApiUrl?: string;
 }
 
 /** Props of a FristFunction. */
@@ -259,6 +261,7 @@ function environmentOf(id: string, uses: FunctionUses, resources: FristResources
     SES_CONFIGURATION_SET: () =>
       required(id, "the mailer", resources.mailer).environment.SES_CONFIGURATION_SET as string,
     STATE_MACHINE_ARN: () => required(id, "the workflow", resources.stateMachine).stateMachineArn,
+    EDI_API_URL: () => required(id, "EDI_API_URL", resources.ediApiUrl),
   };
   return Object.fromEntries(
     environmentNamesOf(uses).map((name) => {

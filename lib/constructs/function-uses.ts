@@ -63,6 +63,8 @@ export interface FunctionUses {
   readonly mailer?: true;
   /** STATE_MACHINE_ARN and these Step Functions calls. */
   readonly workflow?: readonly WorkflowUse[];
+  /** EDI_API_URL: sends messages through Norsk Helsenett's EDI 2.0 API (outside AWS: no grant). */
+  readonly edi?: true;
 }
 
 /** The DynamoDB actions of a {@link TableUse}'s item calls, in the order they are listed. */
@@ -137,6 +139,7 @@ export function environmentNamesOf(uses: FunctionUses): string[] {
   if (uses.signIn === "flow") names.add("SIGN_IN_STATE_KEY");
   if (uses.mailer) for (const name of ["MAIL_FROM", "SES_CONFIGURATION_SET"]) names.add(name);
   if ((uses.workflow?.length ?? 0) > 0) names.add("STATE_MACHINE_ARN");
+  if (uses.edi) names.add("EDI_API_URL");
   return [...names].sort();
 }
 

@@ -253,11 +253,18 @@ export class ReferralApi extends Construct {
         entry: "functions/handlers/receive-message.ts",
         description: "Frist API: POST /messages (a Henvisning as record systems send it; answers its AppRec)",
         // What POST /referrals writes, keyed by the MsgId; CLINIC_CONFIG for the clinic's HER-ids and
-        // the legal clock. The XML schemas are in the bundle.
+        // the legal clock. The XML schemas are in the bundle. A change or cancellation message reads
+        // the referral it names and its tasks, updates it (a withdrawal also expires its open task)
+        // with an event, and ends a withdrawn referral's wait (SendTaskFailure).
         uses: {
-          table: { get: ["idempotency"], put: ["idempotency", "referral"], update: ["statistics"] },
+          table: {
+            get: ["idempotency", "referral"],
+            query: ["referral"],
+            put: ["idempotency", "referral"],
+            update: ["referral", "statistics"],
+          },
           clinicConfig: true,
-          workflow: ["start"],
+          workflow: ["start", "retime"],
         },
       }),
       getReferral: fn("GetReferralFunction", {

@@ -24,7 +24,7 @@ import {
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
-import { RETIME_ERROR } from "../../functions/domain/ports";
+import { RETIME_ERROR, WITHDRAWN_ERROR } from "../../functions/domain/ports";
 import {
   FristFunction,
   type FristFunctionProps,
@@ -58,6 +58,7 @@ export const WORKFLOW_STATES = {
   routeDecision: "RouteDecision",
   recordDecision: "RecordDecision",
   dispatchLetters: "DispatchLetters",
+  sendStatusOnReferral: "SendStatusOnReferral",
   complete: "Complete",
   routePatientInformed: "RoutePatientInformed",
   awaitPostalDueDate: "AwaitPostalDueDate",
@@ -78,6 +79,7 @@ export const WORKFLOW_STATES = {
   markFailedFailed: "MarkFailedFailed",
   failed: "Failed",
   done: "Done",
+  withdrawn: "Withdrawn",
 } as const;
 
 /**
@@ -85,7 +87,15 @@ export const WORKFLOW_STATES = {
  * outcome it does not route. The handlers throw these under these names (functions/domain/errors.ts);
  * they go straight to MarkFailed. Every other error is treated as passing and retried.
  */
-export const PERMANENT_ERRORS = ["ReferralNotFound", "DecisionMissing", "Frist.UnknownOutcome"];
+export const PERMANENT_ERRORS = [
+  "ReferralNotFound",
+  "DecisionMissing",
+  "Frist.UnknownOutcome",
+  WITHDRAWN_ERROR,
+  // Norsk Helsenett refused the Status på henvisning, or it did not validate: no retry sends it.
+  "EdiRejected",
+  "OutgoingMessageInvalid",
+];
 
 /**
  * What a callback (`.waitForTaskToken`) Task retries, by name. It may not use `States.ALL`: that
@@ -141,6 +151,8 @@ export interface ReferralWorkflowProps {
    * the RestApi id.
    */
   readonly publicBaseUrl: string;
+  /** EDI_API_URL: Norsk Helsenett's EDI 2.0 API, where Status på henvisning goes. */
+  readonly ediApiUrl: string;
 }
 
 /** The Lambda functions the workflow's Task states invoke. */
@@ -152,6 +164,7 @@ export interface WorkflowFunctions {
   readonly recordBreach: FristFunction;
   readonly recordDecision: FristFunction;
   readonly dispatchLetters: FristFunction;
+  readonly sendStatusOnReferral: FristFunction;
   readonly completeReferral: FristFunction;
   readonly startOfCare: FristFunction;
   readonly markFailed: FristFunction;
@@ -207,6 +220,7 @@ export class ReferralWorkflow extends Construct {
       mailer,
       clinicConfig: props.clinicConfig,
       publicBaseUrl: props.publicBaseUrl,
+      ediApiUrl: props.ediApiUrl,
     };
     // What each step uses (function-uses.ts): its variables and its grants, both. Letters and staff
     // emails are claimed before they are sent and the claim given back when SES refuses the send,
@@ -317,6 +331,17 @@ export class ReferralWorkflow extends Construct {
             delete: ["referral"],
           },
           ...sendsLetters,
+        },
+      }),
+      sendStatusOnReferral: step("SendStatusOnReferralFunction", {
+        entry: "functions/handlers/send-status-on-referral.ts",
+        description: "Frist workflow: sends Status på henvisning to a message's sender over EDI 2.0, once",
+        // Reads the decided referral, claims the message (under the referral) and records it sent with
+        // its event; CLINIC_CONFIG names the clinic and its HER-ids; EDI_API_URL is where it goes.
+        uses: {
+          table: { get: ["referral"], put: ["referral"], update: ["referral"] },
+          clinicConfig: true,
+          edi: true,
         },
       }),
       completeReferral: step("CompleteReferralFunction", {
@@ -506,6 +531,14 @@ export class ReferralWorkflow extends Construct {
       awaitState.addCatch(routeTimer, onTimeout);
       awaitState.addCatch(retimeAssessment, onRetime);
     }
+    // A referral its sender withdrew (a cancellation message) before it was decided: the wait is
+    // ended with WITHDRAWN_ERROR, or a step finds it withdrawn and throws it; either way it ends
+    // here, sending nothing more (the withdrawal and its audit event are already written).
+    const withdrawn = new Succeed(this, WORKFLOW_STATES.withdrawn);
+    const onWithdrawn = { errors: [WITHDRAWN_ERROR], resultPath: JsonPath.DISCARD };
+    for (const step of [planIntake, awaitSecondaryConfirmation, assessAsNew, ...awaits]) {
+      step.addCatch(withdrawn, onWithdrawn);
+    }
 
     const recordDecision = this.task(WORKFLOW_STATES.recordDecision, fns.recordDecision, {
       payload: TaskInput.fromObject({ referralId, taskId: JsonPath.stringAt("$.assessment.taskId") }),
@@ -528,8 +561,20 @@ export class ReferralWorkflow extends Construct {
       payload: TaskInput.fromObject({ referralId, step: "escalate-postal" }),
       resultPath: JsonPath.DISCARD,
     });
+    // The answer to a referral that came as a message goes back to its sender (nothing for another).
+    const sendStatusOnReferral = this.task(WORKFLOW_STATES.sendStatusOnReferral, fns.sendStatusOnReferral, {
+      payload: TaskInput.fromObject({ referralId }),
+      resultPath: JsonPath.DISCARD,
+    });
     const complete = this.task(WORKFLOW_STATES.complete, fns.completeReferral, {
       payload: TaskInput.fromObject({ referralId }),
+      resultPath: JsonPath.DISCARD,
+    });
+    // A Status på henvisning Norsk Helsenett refuses (or that does not validate) does not undo the
+    // decision and its letters: the referral completes, and the function's errors alarm tells
+    // operations. A passing fault is retried as every step's is.
+    sendStatusOnReferral.addCatch(complete, {
+      errors: ["EdiRejected", "OutgoingMessageInvalid"],
       resultPath: JsonPath.DISCARD,
     });
 
@@ -577,6 +622,7 @@ export class ReferralWorkflow extends Construct {
       retimeAssessment,
       recordDecision,
       dispatchLetters,
+      sendStatusOnReferral,
       complete,
       escalatePostalLetter,
       planStartOfCare,
@@ -631,7 +677,11 @@ export class ReferralWorkflow extends Construct {
           Condition.stringEquals("$.assessment.outcome", "refused"),
           Condition.stringEquals("$.assessment.outcome", "forwarded"),
         ),
-        recordDecision.next(dispatchLetters).next(complete).next(routePatientInformed),
+        recordDecision
+          .next(dispatchLetters)
+          .next(sendStatusOnReferral)
+          .next(complete)
+          .next(routePatientInformed),
       )
       .otherwise(flagUnknownOutcome.next(markFailed));
     for (const awaitState of awaits) awaitState.next(routeDecision);

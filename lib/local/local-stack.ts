@@ -37,6 +37,7 @@ import {
   LOCAL_CREDENTIALS,
   startDynamoDbLocal,
 } from "./dynamodb-local";
+import { type EdiLocal, startEdiLocal } from "./edi-local";
 import { readSavedClock, writeSavedClock } from "./execution-files";
 import {
   createIamEvaluator,
@@ -111,6 +112,12 @@ export interface LocalStack {
   mailboxUrl: string;
   /** Every email as JSON: `{ emails: [...] }`. */
   mailboxJsonUrl: string;
+  /**
+   * The EDI 2.0 stand-in (Norsk Helsenett's meldingstjener, lib/local/edi-local.ts): its page of the
+   * messages Frist sent (Status på henvisning), and the same as JSON (`{ messages: [...] }`); the
+   * clinic's mailbox there (`POST` a MsgHead XML as another party's message, `GET` what it holds).
+   */
+  edi: { url: string; pageUrl: string; sentJsonUrl: string; mailboxUrl: string };
   /** The workflow executions page (with the simulated time). */
   operationsUrl: string;
   /**
@@ -291,6 +298,7 @@ const lastPorts: {
   dynamodb?: number;
   ses?: number;
   sfn?: number;
+  edi?: number;
   oidc?: number;
   iam?: Partial<Record<"dynamodb" | "ses" | "sfn", number>>;
 } = {};
@@ -505,6 +513,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const ses: SesLocal = await startSesLocal({ port: lastPorts.ses });
     stoppers.push(() => ses.stop());
+    const edi: EdiLocal = await startEdiLocal({ port: lastPorts.edi });
+    stoppers.push(() => edi.stop());
     const sfn: StepFunctionsLocalServer = await startStepFunctionsLocal({
       stateMachines: [
         { arn: stateMachine.arn, name: stateMachine.name, definition: stateMachine.definition },
@@ -634,6 +644,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const localValues = {
       PUBLIC_BASE_URL: api.url,
       SIGN_IN_PROVIDERS: JSON.stringify(signInProviders),
+      // Norsk Helsenett's EDI 2.0 API: the stand-in (no HelseID locally).
+      EDI_API_URL: edi.url,
     };
     const endpoints = {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -734,6 +746,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: dynamo.port,
       ses: ses.port,
       sfn: sfn.port,
+      edi: Number(new URL(edi.url).port),
       oidc: Number(new URL(oidc.issuer).port),
       iam: Object.fromEntries(
         Object.entries(iam.endpoints).map(([service, url]) => [service, Number(new URL(url).port)]),
@@ -779,6 +792,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl: api.url,
       mailboxUrl: ses.mailboxUrl,
       mailboxJsonUrl: ses.mailboxJsonUrl,
+      edi: {
+        url: edi.url,
+        pageUrl: edi.pageUrl,
+        sentJsonUrl: edi.sentJsonUrl,
+        mailboxUrl: `${edi.url}mailbox`,
+      },
       operationsUrl: sfn.operationsUrl,
       clockUrl: sfn.clockUrl,
       clock,

@@ -61,7 +61,12 @@ export async function runPhase(
     );
     const deps = {
       store,
-      workflow: { start: async () => {}, resume: async () => {}, retime: async () => {} },
+      workflow: {
+        start: async () => {},
+        resume: async () => {},
+        retime: async () => {},
+        withdraw: async () => {},
+      },
       clock: systemClock,
       newReferralId: randomUUID,
       legalClock: legalClockConfigSchema.parse({}),

@@ -14,7 +14,17 @@ import { readXml, validateXml } from "../../functions/adapters/xml";
 import { MESSAGE_ID_SCOPE } from "../../functions/domain/receive-referral";
 import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { awaitFile, emailsWithTask, intakeTeam, mailboxSize, notifiedTaskIdOf } from "../support/e2e";
+import {
+  awaitFile,
+  emailsWithTask,
+  eventTypes,
+  intakeTeam,
+  mailboxSize,
+  notifiedTaskIdOf,
+  postForm,
+  signInAsAssessor,
+} from "../support/e2e";
+import { eventually, fetchAs, taskLinkIn } from "../support/http";
 import { PORTAL_A, signedFetch } from "../support/portal";
 
 const clinic = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")).context[
@@ -32,6 +42,31 @@ const addressed = (msgId: string) =>
   SAMPLE.replace("<Id>59</Id>", `<Id>${clinic.organisationHerId}</Id>`)
     .replace("<Id>90998</Id>", `<Id>${clinic.serviceHerId}</Id>`)
     .replace("76665c90-3198-11e8-b566-0800200c9a66", msgId);
+
+/** A referral (Henvisning ny tilstand, public sample), its change and its cancellation, in order. */
+const CONVERSATION = ["Ny", "Endring", "Kansellering"].map((step) =>
+  readFileSync(
+    new URL(
+      `../fixtures/messages/eksempel/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Uten_rettighetsvurdering_${step}.xml`,
+      import.meta.url,
+    ),
+    "utf8",
+  ),
+);
+/** The conversation's MsgIds (new, change, cancellation), which the later messages refer to. */
+const CONVERSATION_IDS = [
+  "dc90b9b0-1f14-11e9-b56e-0800200c9a66",
+  "c46d8582-77e3-4b52-8e87-78f9d10fe578",
+  "785c119d-ebb4-4fdd-ad33-4ccf73561e3a",
+];
+/** A message of the conversation addressed to the clinic, with fresh MsgIds (the table outlives no run, but stay apart). */
+const conversationMessage = (step: number, ids: string[]) =>
+  CONVERSATION_IDS.reduce(
+    (text, id, index) => text.replaceAll(id, ids[index] as string),
+    (CONVERSATION[step] as string)
+      .replace("<Id>111557</Id>", `<Id>${clinic.organisationHerId}</Id>`)
+      .replace("<Id>999999</Id>", `<Id>${clinic.serviceHerId}</Id>`),
+  );
 
 let stack: LocalStack;
 let store: DynamoReferralStore;
@@ -137,4 +172,155 @@ describe("POST /messages on the local stack", () => {
     const answer = await deliver(addressed("3c6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f63"), "application/json");
     expect(answer.status).toBe(415);
   });
+
+  it("acts on change and cancellation messages: the content changed, then the referral withdrawn, its task link saying so and its workflow ended", async () => {
+    // Prepare: the referral received, its task emailed.
+    const ids = [
+      "4d6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f64",
+      "5e6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f65",
+      "6f6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f66",
+    ];
+    expect((await deliver(conversationMessage(0, ids))).appRecStatus).toBe("1");
+    const referralId = (await referralOf(ids[0] as string)) as string;
+    const waiting = await awaitFile(stack, referralId, (f) => notifiedTaskIdOf(f) !== undefined, "the task");
+    const [taskEmail] = await emailsWithTask(stack, notifiedTaskIdOf(waiting) as string);
+
+    // Act: the change, then the cancellation.
+    const change = await deliver(conversationMessage(1, ids));
+    const changed = await awaitFile(
+      stack,
+      referralId,
+      (f) => eventTypes(f).includes("referral-amended"),
+      "the change",
+    );
+    const cancellation = await deliver(conversationMessage(2, ids));
+    const again = await deliver(conversationMessage(2, ids));
+
+    // Assess: each got its OK receipt (the same one twice), the change kept the deadline.
+    expect(change).toMatchObject({ status: 200, appRecStatus: "1" });
+    expect(validateXml(cancellation.text, "apprec-1.1")).toEqual([]);
+    expect(cancellation).toMatchObject({ status: 200, appRecStatus: "1" });
+    expect(again.text).toBe(cancellation.text);
+    expect(changed.assessmentDueDate).toBe(waiting.assessmentDueDate);
+    const closed = await awaitFile(stack, referralId, (f) => f.status === "closed", "the withdrawal");
+    expect(eventTypes(closed).filter((type) => type === "referral-withdrawn")).toHaveLength(1);
+    const execution = await eventually(async () => {
+      const found = stack.stepFunctions.engine
+        .listExecutions(stack.stateMachineArn)
+        .find((candidate) => candidate.name === referralId);
+      return found?.status === "RUNNING" ? undefined : found;
+    }, "the workflow's end");
+    expect(execution.status).toBe("SUCCEEDED");
+    // The task email's link now says the referral was withdrawn.
+    const page = await fetchAs(await signInAsAssessor(stack), taskLinkIn(taskEmail as never));
+    expect(page.status).toBe(410);
+    expect(await page.text()).toContain("trukket tilbake");
+  });
+
+  it("answers a decided referral that came as a message with a Status på henvisning sent once through the EDI 2.0 stand-in", async () => {
+    // Prepare: a message received, its task emailed.
+    const msgId = "7a6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f67";
+    expect((await deliver(addressed(msgId))).appRecStatus).toBe("1");
+    const referralId = (await referralOf(msgId)) as string;
+    const waiting = await awaitFile(stack, referralId, (f) => notifiedTaskIdOf(f) !== undefined, "the task");
+    const [taskEmail] = await emailsWithTask(stack, notifiedTaskIdOf(waiting) as string);
+
+    // Act: the assessor refuses it on the task page.
+    const decided = await postForm(
+      taskLinkIn(taskEmail as never),
+      {
+        outcome: "refused",
+        justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+        advice: "Fortsett med gradert trening; henvis på nytt ved forverring.",
+      },
+      await signInAsAssessor(stack),
+    );
+
+    // Assess: the answer went out once, valid, coded 4, answering the referral's MsgId.
+    expect(decided.status).toBe(200);
+    const file = await awaitFile(
+      stack,
+      referralId,
+      (f) => eventTypes(f).includes("status-on-referral-sent"),
+      "the Status på henvisning sent",
+      // Three workflow steps after the decision, each a cold function on a busy machine.
+      120_000,
+    );
+    const sent = (
+      (await (await fetch(stack.edi.sentJsonUrl)).json()) as {
+        messages: {
+          refToConversation?: string;
+          messageType?: string;
+          xml: string;
+          businessDocumentId?: string;
+        }[];
+      }
+    ).messages.filter((message) => message.refToConversation === msgId);
+    expect(sent).toHaveLength(1);
+    const [status] = sent;
+    expect(status?.messageType).toBe("DIALOG_STATUS_HENVISNING");
+    expect(validateXml(status?.xml ?? "", "msghead")).toEqual([]);
+    expect(status?.xml).toMatch(/<TemaKodet[^>]*V="4"/);
+    expect(status?.xml).toContain(`<RefToParent>${msgId}</RefToParent>`);
+    expect(eventTypes(file).filter((type) => type === "status-on-referral-sent")).toHaveLength(1);
+    // The stand-in's page lists it for a person to see.
+    expect(await (await fetch(stack.edi.pageUrl)).text()).toContain(status?.businessDocumentId ?? "-");
+  }, 180_000);
+
+  it("reads a Henvisning dropped in the clinic's EDI 2.0 mailbox: received, answered with its AppRec, marked read, and its decision's Status på henvisning sent back", async () => {
+    // Prepare: another party's message in the clinic's mailbox at the stand-in.
+    const msgId = "8b6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f68";
+    const dropped = await fetch(stack.edi.mailboxUrl, {
+      method: "POST",
+      headers: { "content-type": "application/xml" },
+      body: addressed(msgId),
+    });
+    expect(dropped.status).toBe(201);
+    const { id } = (await dropped.json()) as { id: string };
+
+    // Act: the poller's minute passes (simulated time), then the assessor refuses the referral.
+    stack.clock.advance(61_000);
+    const referralId = await eventually(() => referralOf(msgId), "the referral from the mailbox", 60_000);
+    const waiting = await awaitFile(
+      stack,
+      referralId,
+      (f) => notifiedTaskIdOf(f) !== undefined,
+      "the task",
+      60_000,
+    );
+    const mailboxMessage = async () =>
+      (
+        (await (await fetch(stack.edi.mailboxUrl)).json()) as {
+          messages: { id: string; read: boolean; appRec?: { appRecStatus: unknown } }[];
+        }
+      ).messages.find((message) => message.id === id);
+    const answered = await eventually(
+      async () => ((await mailboxMessage())?.read ? mailboxMessage() : undefined),
+      "the message read",
+    );
+    const [taskEmail] = await emailsWithTask(stack, notifiedTaskIdOf(waiting) as string);
+    await postForm(
+      taskLinkIn(taskEmail as never),
+      {
+        outcome: "refused",
+        justification: "Tilstanden kan følges opp i primærhelsetjenesten.",
+        advice: "Fortsett med gradert trening; henvis på nytt ved forverring.",
+      },
+      await signInAsAssessor(stack),
+    );
+
+    // Assess: the AppRec OK went back through the API, and the answer after the decision.
+    expect(answered?.appRec?.appRecStatus).toBe("Ok");
+    await awaitFile(
+      stack,
+      referralId,
+      (f) => eventTypes(f).includes("status-on-referral-sent"),
+      "the Status på henvisning sent",
+      120_000,
+    );
+    const sent = (
+      (await (await fetch(stack.edi.sentJsonUrl)).json()) as { messages: { refToConversation?: string }[] }
+    ).messages;
+    expect(sent.filter((message) => message.refToConversation === msgId)).toHaveLength(1);
+  }, 240_000);
 });

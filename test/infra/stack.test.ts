@@ -287,7 +287,9 @@ describe("the referral workflow", () => {
         "CheckStartOfCare",
         "AwaitBreachConfirmation",
         "ConfirmBreachByDefault",
+        "SendStatusOnReferral",
         "Done",
+        "Withdrawn",
         "FlagUnknownOutcome",
         "MarkFailed",
         "MarkFailedFailed",
@@ -312,7 +314,15 @@ describe("the referral workflow", () => {
       Next: "MarkFailed",
     });
     expect(states.RecordDecision?.Next).toBe("DispatchLetters");
-    expect(states.DispatchLetters?.Next).toBe("Complete");
+    // The answer to a message's sender goes between the letters and the end of the decision's path.
+    expect(states.DispatchLetters?.Next).toBe("SendStatusOnReferral");
+    expect(states.SendStatusOnReferral?.Next).toBe("Complete");
+    // Refused by Norsk Helsenett, or invalid: the referral still completes (the function's alarm tells).
+    expect(states.SendStatusOnReferral?.Catch?.[0]).toEqual({
+      ErrorEquals: ["EdiRejected", "OutgoingMessageInvalid"],
+      ResultPath: null,
+      Next: "Complete",
+    });
     expect(states.Complete?.Next).toBe("RoutePatientInformed");
     expect(states.Done?.Type).toBe("Succeed");
     expect(states.MarkFailed?.Next).toBe("Failed");
@@ -404,6 +414,11 @@ describe("the referral workflow", () => {
     expect(states.AwaitSecondaryConfirmation?.TimeoutSecondsPath).toBe("$.plan.untilConfirmationSeconds");
     expect(states.AwaitSecondaryConfirmation?.Next).toBe("RouteSecondary");
     expect(states.AwaitSecondaryConfirmation?.Catch?.[0]).toEqual({
+      ErrorEquals: ["ReferralWithdrawn"],
+      ResultPath: null,
+      Next: "Withdrawn",
+    });
+    expect(states.AwaitSecondaryConfirmation?.Catch?.[1]).toEqual({
       ErrorEquals: ["States.Timeout"],
       ResultPath: null,
       Next: "NoConfirmation",
@@ -468,12 +483,26 @@ describe("the referral workflow", () => {
         ResultPath: null,
         Next: "RetimeAssessment",
       });
+      // A withdrawn referral (a cancellation message) ends the wait, and the workflow, cleanly.
+      expect(catches[2], name).toEqual({
+        ErrorEquals: ["ReferralWithdrawn"],
+        ResultPath: null,
+        Next: "Withdrawn",
+      });
       expect(catches.at(-1), name).toEqual({
         ErrorEquals: ["States.ALL"],
         ResultPath: "$.error",
         Next: "MarkFailed",
       });
-      expect(catches, name).toHaveLength(3);
+      expect(catches, name).toHaveLength(4);
+    }
+    expect(states.Withdrawn?.Type).toBe("Succeed");
+    for (const name of ["PlanIntake", "AssessAsNew"]) {
+      expect(states[name]?.Catch?.[0], name).toEqual({
+        ErrorEquals: ["ReferralWithdrawn"],
+        ResultPath: null,
+        Next: "Withdrawn",
+      });
     }
   });
 
@@ -560,6 +589,7 @@ describe("the referral workflow", () => {
         "RetimeAssessment",
         "Complete",
         "DispatchLetters",
+        "SendStatusOnReferral",
         "EscalatePostalLetter",
         "MarkFailed",
         "PlanIntake",
@@ -576,7 +606,14 @@ describe("the referral workflow", () => {
       expect(rest, name).toEqual([]);
       // Permanent errors first, with no attempts: States.ALL must come last and would match them.
       expect(permanent, name).toEqual({
-        ErrorEquals: ["ReferralNotFound", "DecisionMissing", "Frist.UnknownOutcome"],
+        ErrorEquals: [
+          "ReferralNotFound",
+          "DecisionMissing",
+          "Frist.UnknownOutcome",
+          "ReferralWithdrawn",
+          "EdiRejected",
+          "OutgoingMessageInvalid",
+        ],
         MaxAttempts: 0,
       });
       expect(all?.ErrorEquals, name).toEqual(["States.ALL"]);
@@ -677,6 +714,7 @@ describe("the referral workflow", () => {
       AwaitAfterRetime: "functions/handlers/notify-assessors.ts",
       RecordDecision: "functions/handlers/record-decision.ts",
       DispatchLetters: "functions/handlers/dispatch-letters.ts",
+      SendStatusOnReferral: "functions/handlers/send-status-on-referral.ts",
       Complete: "functions/handlers/complete-referral.ts",
       EscalatePostalLetter: "functions/handlers/dispatch-letters.ts",
       PlanStartOfCare: "functions/handlers/start-of-care-timer.ts",
@@ -920,9 +958,15 @@ describe("permissions", () => {
       "functions/handlers/reconcile-workflows.ts",
       "functions/handlers/submit-decision.ts",
     ]);
-    expect(holders("states:SendTaskFailure")).toEqual(["functions/handlers/change-priority.ts"]);
+    // The priority handler retimes a wait; a cancellation message ends a withdrawn referral's wait.
+    expect(holders("states:SendTaskFailure").sort()).toEqual([
+      "functions/handlers/change-priority.ts",
+      "functions/handlers/poll-edi-mailbox.ts",
+      "functions/handlers/receive-message.ts",
+    ]);
     expect(holders("states:SendTaskHeartbeat")).toEqual([]);
     expect(holders("states:StartExecution").sort()).toEqual([
+      "functions/handlers/poll-edi-mailbox.ts",
       "functions/handlers/receive-message.ts",
       "functions/handlers/receive-referral.ts",
       "functions/handlers/reconcile-workflows.ts",
@@ -1002,8 +1046,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty-three handlers", () => {
-    expect(functions).toHaveLength(33);
+  it("are the thirty-five handlers", () => {
+    expect(functions).toHaveLength(35);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
@@ -1069,6 +1113,7 @@ describe("the functions", () => {
     expect([...seen.keys()].sort()).toEqual(
       [
         "CLINIC_CONFIG",
+        "EDI_API_URL",
         "MAIL_FROM",
         ...POWERTOOLS_VARIABLES,
         "PUBLIC_BASE_URL",

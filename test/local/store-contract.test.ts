@@ -90,6 +90,7 @@ const PORT_METHODS = Object.keys({
   getReferral: true,
   getReferralFile: true,
   getReferralHistory: true,
+  applyReferralMessage: true,
   changeStatus: true,
   flagReferral: true,
   appendEvent: true,
@@ -131,6 +132,9 @@ const PORT_METHODS = Object.keys({
   markHelfoPatientInformed: true,
   holdInformationRequest: true,
   closeInformationRequest: true,
+  claimOutgoingMessage: true,
+  takeOverOutgoingMessage: true,
+  completeOutgoingMessage: true,
   monthCounters: true,
 } satisfies Record<keyof (ReferralStore & StatisticsSource), true>);
 
@@ -1092,6 +1096,132 @@ describe.each(stores)("%s", (_name, makeStore) => {
       const file = await store.getReferralFile(referralId);
       expect(file?.letters).toEqual([]);
       expect(file?.tasks).toEqual([]);
+    });
+  });
+
+  describe("change and cancellation messages", () => {
+    const messageKey = (key = freshId("msg")): IdempotencyRecord => ({
+      scope: "message",
+      key,
+      bodyHash: "h",
+      referralId,
+      response: { referralId, at: "2025-03-04T09:00:00.000Z" },
+      createdAt: "2025-03-04T09:00:00.000Z",
+    });
+
+    it("amends a referral waiting for its assessment once per message, with its event", async () => {
+      // Prepare
+      await awaiting();
+      const referral = await store.getReferral(referralId);
+      const submission = { ...referral?.submission, reason: "Endret begrunnelse" } as NonNullable<
+        typeof referral
+      >["submission"];
+      const key = messageKey();
+
+      // Act
+      await store.applyReferralMessage(
+        referralId,
+        { kind: "amend", submission, missingContent: [] },
+        key,
+        event("referral-amended", "2025-03-04T09:00:00.000Z"),
+      );
+      const again = store.applyReferralMessage(
+        referralId,
+        { kind: "amend", submission, missingContent: [] },
+        key,
+        event("referral-amended", "2025-03-04T09:00:01.000Z"),
+      );
+
+      // Assess
+      await expect(again).rejects.toBeInstanceOf(IdempotencyKeyTaken);
+      const stored = await store.getReferral(referralId);
+      expect(stored?.submission.reason).toBe("Endret begrunnelse");
+      expect(stored?.missingContent).toEqual([]);
+      expect(stored?.status).toBe("awaiting-assessment");
+      expect(stored?.messageChanges).toEqual([
+        { kind: "amended", msgId: key.key, at: "2025-03-04T09:00:00.000Z" },
+      ]);
+      expect(await store.getIdempotencyRecord("message", key.key)).toMatchObject({ referralId });
+      const file = await store.getReferralFile(referralId);
+      expect(file?.events.filter((e) => e.type === "referral-amended")).toHaveLength(1);
+    });
+
+    it("withdraws a referral waiting for its assessment (closed), and refuses a decided one, writing nothing", async () => {
+      // Prepare
+      await awaiting();
+      const other = freshId("ref");
+      await received(other);
+      await store.changeStatus(other, { from: ["received"], to: "decided" }, event("decision-recorded"));
+
+      // Act
+      await store.applyReferralMessage(
+        referralId,
+        { kind: "withdraw" },
+        messageKey(),
+        event("referral-withdrawn"),
+      );
+      const refusedKey = { ...messageKey(), referralId: other };
+      const refused = store.applyReferralMessage(
+        other,
+        { kind: "withdraw" },
+        refusedKey,
+        event("referral-withdrawn"),
+      );
+
+      // Assess
+      await expect(refused).rejects.toBeInstanceOf(StaleStateError);
+      expect(await store.getIdempotencyRecord("message", refusedKey.key)).toBeUndefined();
+      const withdrawn = await store.getReferral(referralId);
+      expect(withdrawn).toMatchObject({ status: "closed", withdrawnAt: "2025-03-03T09:00:00.000Z" });
+      expect((await store.getReferral(other))?.status).toBe("decided");
+    });
+  });
+
+  describe("outgoing messages", () => {
+    const outgoing = (claimId = "claim-a") => ({
+      referralId,
+      msgId: "0b8c7c1e-9f1a-4d55-8d0e-2f6b1c3a4d5e",
+      kind: "status-on-referral" as const,
+      theme: "4",
+      status: "sending" as const,
+      xml: "<MsgHead/>",
+      createdAt: "2025-03-04T09:00:00.000Z",
+      claimId,
+      claimedAt: "2025-03-04T09:00:00.000Z",
+    });
+
+    it("are claimed once, taken over only from the claim that holds them, and recorded sent once with their event", async () => {
+      // Prepare
+      await received();
+
+      // Act
+      const first = await store.claimOutgoingMessage(outgoing());
+      const second = await store.claimOutgoingMessage(outgoing("claim-b"));
+      const wrongTakeOver = await store.takeOverOutgoingMessage(outgoing("claim-c"), "claim-x");
+      const takeOver = await store.takeOverOutgoingMessage(outgoing("claim-b"), "claim-a");
+      await store.completeOutgoingMessage(
+        outgoing(),
+        { sentAt: "2025-03-04T09:00:01.000Z", transportId: "edi-1" },
+        event("status-on-referral-sent"),
+      );
+      const completeAgain = store.completeOutgoingMessage(
+        outgoing(),
+        { sentAt: "2025-03-04T09:00:02.000Z", transportId: "edi-2" },
+        event("status-on-referral-sent"),
+      );
+
+      // Assess
+      expect(first).toBeUndefined();
+      expect(second).toMatchObject({ claimId: "claim-a", status: "sending" });
+      expect([wrongTakeOver, takeOver]).toEqual([false, true]);
+      await expect(completeAgain).rejects.toBeInstanceOf(StaleStateError);
+      expect(await store.claimOutgoingMessage(outgoing("claim-d"))).toMatchObject({
+        status: "sent",
+        transportId: "edi-1",
+      });
+      const file = await store.getReferralFile(referralId);
+      expect(file?.events.filter((e) => e.type === "status-on-referral-sent")).toHaveLength(1);
+      expect(file?.letters).toEqual([]);
     });
   });
 

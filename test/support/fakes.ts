@@ -122,6 +122,13 @@ export class FakeWorkflow implements Workflow {
     if (!this.waiting.delete(taskToken)) throw new TaskNoLongerOpen("the workflow no longer waits");
     this.retimed.push(taskToken);
   }
+
+  readonly withdrawn: string[] = [];
+
+  async withdraw(taskToken: string) {
+    if (!this.waiting.delete(taskToken)) throw new TaskNoLongerOpen("the workflow no longer waits");
+    this.withdrawn.push(taskToken);
+  }
 }
 
 /** The clinic of cdk.json, with the defaults of every section; `legalClock` may be overridden. */

@@ -11,6 +11,8 @@ import { describe, expect, it } from "vitest";
 import { readXml, validateXml } from "../../functions/adapters/xml";
 import { legalClockConfigSchema, parseClinicConfig } from "../../functions/domain/clinic";
 import { envelopeHeader, messageHeader } from "../../functions/domain/henvisning";
+import { EDI_MAILBOX_PORTAL, pollMailbox } from "../../functions/domain/poll-mailbox";
+import type { EdiMailbox } from "../../functions/domain/ports";
 import { type ReceiveMessageDeps, receiveMessage } from "../../functions/domain/receive-message";
 import { receiveReferral } from "../../functions/domain/receive-referral";
 import { renderAppRec } from "../../functions/views/apprec";
@@ -137,6 +139,8 @@ describe("receiving a message", () => {
         msgId: "76665c90-3198-11e8-b566-0800200c9a66",
         type: "HENVISNING_NYTILSTAND",
         sender: expect.objectContaining({ herId: "91096" }),
+        // Its changes and cancellation name it by this too.
+        documentId: "cf4efb50-3198-11e8-b566-0800200c9a66",
       },
     });
     expect(fromMessage?.assessmentDueDate).toBe("2026-03-16");
@@ -302,5 +306,56 @@ describe("the clinic's HER-ids in its configuration", () => {
     expect(() => parseClinicConfig(config({ organisationHerId: "HER-1", serviceHerId: "2" }))).toThrow(
       /clinic\.organisationHerId: a HER-id/,
     );
+  });
+});
+
+describe("the EDI 2.0 mailbox (PollEdiMailbox)", () => {
+  /** A mailbox holding the given documents, recording AppRecs and reads. */
+  class FakeMailbox implements EdiMailbox {
+    readonly appRecs: { id: string; herId: string; status: string; codes: string[] }[] = [];
+    readonly read = new Set<string>();
+    constructor(private readonly documents: Map<string, string>) {}
+    async unread() {
+      return [...this.documents.keys()]
+        .filter((id) => !this.read.has(id))
+        .map((id) => ({ id, receiverHerId: "90998" }));
+    }
+    async businessDocument(id: string) {
+      return this.documents.get(id) as string;
+    }
+    async sendAppRec(id: string, herId: string, appRec: { status: string; errors: { errorCode: string }[] }) {
+      if (this.appRecs.some((sent) => sent.id === id)) return false;
+      this.appRecs.push({ id, herId, status: appRec.status, codes: appRec.errors.map((e) => e.errorCode) });
+      return true;
+    }
+    async markRead(id: string) {
+      this.read.add(id);
+    }
+  }
+
+  it("receives each unread message, answers its AppRec (OK or rejected with its codes) and marks it read, once", async () => {
+    // Prepare
+    const text = sample(NY_20);
+    const { deps, store } = setUp(addressOf(text));
+    const mailbox = new FakeMailbox(
+      new Map([
+        ["m-1", text],
+        ["m-2", "<MsgHead><unclosed>"],
+      ]),
+    );
+
+    // Act: two runs (the second finds nothing unread).
+    const first = await pollMailbox({ ...deps, mailbox });
+    const second = await pollMailbox({ ...deps, mailbox });
+
+    // Assess
+    expect(first).toEqual({ fetched: 2, accepted: 1, replayed: 0, rejected: 1 });
+    expect(second.fetched).toBe(0);
+    expect(mailbox.appRecs).toEqual([
+      { id: "m-1", herId: "90998", status: "Ok", codes: [] },
+      { id: "m-2", herId: "90998", status: "Rejected", codes: ["T01"] },
+    ]);
+    expect([...mailbox.read].sort()).toEqual(["m-1", "m-2"]);
+    expect([...store.referrals.values()].map((referral) => referral.portal)).toEqual([EDI_MAILBOX_PORTAL]);
   });
 });

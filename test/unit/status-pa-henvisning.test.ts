@@ -4,12 +4,16 @@
  * with its conversation references pointing to the referral's MsgId.
  */
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { readXml, validateXml } from "../../functions/adapters/xml";
 import { legalClockConfigSchema } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
+import { EdiUnavailable } from "../../functions/domain/errors";
+import type { OutboundMessages } from "../../functions/domain/ports";
 import { receiveMessage } from "../../functions/domain/receive-message";
 import type { ReferralRecord } from "../../functions/domain/records";
+import { CLAIM_LEASE_MS } from "../../functions/domain/send-once";
+import { sendStatusOnReferral } from "../../functions/domain/send-status-on-referral";
 import { statusOnReferral } from "../../functions/domain/status-pa-henvisning";
 import { child, children } from "../../functions/domain/xml-tree";
 import { renderStatusOnReferral } from "../../functions/views/status-pa-henvisning";
@@ -167,5 +171,88 @@ describe("Status på henvisning", () => {
     expect(
       statusOnReferral(decided(testReferral(), DECISIONS.refused as Decision), config, at),
     ).toBeUndefined();
+  });
+});
+
+describe("sending Status på henvisning (SendStatusOnReferral)", () => {
+  /** An outbound port that records what it sent, and can fail once. */
+  class RecordingOutbound implements OutboundMessages {
+    readonly sent: string[] = [];
+    failNext = false;
+    async send(businessDocument: string) {
+      if (this.failNext) {
+        this.failNext = false;
+        throw new EdiUnavailable();
+      }
+      this.sent.push(businessDocument);
+      return `edi-${this.sent.length}`;
+    }
+  }
+
+  async function setUp(decision: Decision = DECISIONS.refused as Decision) {
+    const store = new InMemoryReferralStore();
+    store.seed(decided(await receivedSample(), decision));
+    const outbound = new RecordingOutbound();
+    const deps = {
+      store,
+      clock: new FakeClock(new Date("2026-03-05T10:05:00Z")),
+      config,
+      outbound,
+      render: renderStatusOnReferral,
+      validate: (xml: string) => validateXml(xml, "msghead"),
+    };
+    return { store, outbound, deps };
+  }
+
+  it("sends the decided referral's answer once, valid, to the referral's sender, and audits it without health data", async () => {
+    // Prepare
+    const { store, outbound, deps } = await setUp();
+
+    // Act: the step, then its retry.
+    const first = await sendStatusOnReferral(deps, "ref-1");
+    const retry = await sendStatusOnReferral(deps, "ref-1");
+
+    // Assess
+    expect(first).toMatchObject({ sent: true });
+    expect(retry.msgId).toBe(first.msgId);
+    expect(outbound.sent).toHaveLength(1);
+    const xml = outbound.sent[0] as string;
+    expect(validateXml(xml, "msghead")).toEqual([]);
+    const read = readXml(xml);
+    const info = read.kind === "xml" ? child(read.root, "MsgInfo") : undefined;
+    expect(child(info, "MsgId")?.text).toBe(first.msgId);
+    expect(child(info, "ConversationRef", "RefToConversation")?.text).toBe(MSG_ID);
+    const events = store.eventsOf("ref-1").filter((event) => event.type === "status-on-referral-sent");
+    expect(events).toEqual([
+      expect.objectContaining({ details: { msgId: first.msgId, theme: "4", transportId: "edi-1" } }),
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/13116900216|Danser|primærhelsetjenesten/);
+  });
+
+  it("sends after the message service was unavailable once, still once", async () => {
+    const { outbound, deps } = await setUp();
+    outbound.failNext = true;
+    await expect(sendStatusOnReferral(deps, "ref-1")).rejects.toBeInstanceOf(EdiUnavailable);
+    // The failed attempt's claim is another attempt's to this one: taken over once its lease has run.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + CLAIM_LEASE_MS + 1_000 });
+    try {
+      await sendStatusOnReferral(deps, "ref-1");
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(outbound.sent).toHaveLength(1);
+  });
+
+  it("sends a new message when the answer changed, and nothing for a referral that came otherwise", async () => {
+    const { store, outbound, deps } = await setUp();
+    const first = await sendStatusOnReferral(deps, "ref-1");
+    store.seed(decided(store.mustGet("ref-1"), DECISIONS["granted with a planned start"] as Decision));
+    const second = await sendStatusOnReferral(deps, "ref-1");
+    expect(second.msgId).not.toBe(first.msgId);
+    expect(outbound.sent).toHaveLength(2);
+
+    store.seed(decided(testReferral({ referralId: "ref-json" }), DECISIONS.refused as Decision));
+    expect(await sendStatusOnReferral(deps, "ref-json")).toEqual({ referralId: "ref-json", sent: false });
+    expect(outbound.sent).toHaveLength(2);
   });
 });

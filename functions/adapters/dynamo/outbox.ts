@@ -6,12 +6,13 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { OutboxRecords } from "../../domain/ports";
-import type { AuditEvent, LetterRecord, StaffEmailRecord } from "../../domain/records";
+import type { AuditEvent, LetterRecord, OutgoingMessageRecord, StaffEmailRecord } from "../../domain/records";
 import type { Tally } from "../../domain/statistics";
 import { TTL_ATTRIBUTE } from "../dynamo-sessions";
 import {
   awaitingPostalKeys,
   letterKey,
+  outgoingMessageKey,
   recordFrom,
   staffEmailExpiry,
   staffEmailKey,
@@ -181,6 +182,58 @@ export class DynamoOutbox extends TableStore implements OutboxRecords {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async claimOutgoingMessage(message: OutgoingMessageRecord): Promise<OutgoingMessageRecord | undefined> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...outgoingMessageKey(message), recordType: "outgoing-message", ...message },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: outgoingMessageKey(message), ConsistentRead: true }),
+      );
+      return Item ? recordFrom("outgoingMessage", Item) : undefined;
+    }
+  }
+
+  async takeOverOutgoingMessage(
+    message: OutgoingMessageRecord,
+    fromClaimId: string | undefined,
+  ): Promise<boolean> {
+    return this.takeOverSendClaim(outgoingMessageKey(message), message, fromClaimId);
+  }
+
+  async completeOutgoingMessage(
+    message: Pick<OutgoingMessageRecord, "referralId" | "msgId">,
+    sent: { sentAt: string; transportId: string },
+    event: AuditEvent,
+  ): Promise<void> {
+    await this.table.writeWithEvent({
+      write: {
+        Update: {
+          Key: outgoingMessageKey(message),
+          UpdateExpression: "SET #status = :sent, sentAt = :sentAt, transportId = :transportId",
+          ConditionExpression: "#status = :sending",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":sent": "sent",
+            ":sending": "sending",
+            ":sentAt": sent.sentAt,
+            ":transportId": sent.transportId,
+          },
+        },
+      },
+      referralId: message.referralId,
+      event,
+      staleMessage: "outgoing message already recorded sent",
+    });
   }
 
   /**

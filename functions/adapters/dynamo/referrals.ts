@@ -18,6 +18,7 @@ import {
   type ReferralFlag,
   type ReferralHistory,
   type ReferralRecords,
+  StaleStateError,
 } from "../../domain/ports";
 import type { AuditEvent, PriorityChange, ReferralRecord } from "../../domain/records";
 import type { Tally } from "../../domain/statistics";
@@ -88,6 +89,84 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
         error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed"
       ) {
         throw new IdempotencyKeyTaken("the idempotency key was used by a concurrent request");
+      }
+      throw error;
+    }
+  }
+
+  async applyReferralMessage(
+    referralId: string,
+    change: Parameters<ReferralRecords["applyReferralMessage"]>[1],
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+  ): Promise<void> {
+    const applied = {
+      kind: change.kind === "amend" ? "amended" : "withdrawn",
+      msgId: idempotency.key,
+      at: event.at,
+    };
+    const values: Record<string, unknown> = {
+      ":received": "received",
+      ":awaiting": "awaiting-assessment",
+      ":applied": [applied],
+      ":none": [],
+    };
+    const sets = ["messageChanges = list_append(if_not_exists(messageChanges, :none), :applied)"];
+    if (change.kind === "amend") {
+      sets.push("submission = :submission", "missingContent = :missing");
+      values[":submission"] = change.submission;
+      values[":missing"] = change.missingContent;
+    } else {
+      // Closed like any other status change: the worklist and portal index keys move with it.
+      const owner = await this.portalOf(referralId);
+      sets.push("#status = :closed", "gsi1pk = :closed", "withdrawnAt = :at");
+      values[":closed"] = "closed";
+      values[":at"] = event.at;
+      if (owner) {
+        const keys = portalIndexKeys(owner.portal, "closed", owner.assessmentDueDate, referralId);
+        sets.push("gsi2pk = :portalPk", "gsi2sk = :portalSk");
+        values[":portalPk"] = keys.gsi2pk;
+        values[":portalSk"] = keys.gsi2sk;
+      }
+    }
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...idempotencyKey(idempotency.scope, idempotency.key),
+                  recordType: "idempotency",
+                  ...idempotency,
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: referralKey(referralId),
+                UpdateExpression: `SET ${sets.join(", ")}`,
+                ConditionExpression: "#status IN (:received, :awaiting)",
+                ExpressionAttributeNames: { "#status": "status" },
+                ExpressionAttributeValues: values,
+              },
+            },
+            this.table.eventPut(referralId, event),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const [key, referral] = error.CancellationReasons ?? [];
+        if (key?.Code === "ConditionalCheckFailed") {
+          throw new IdempotencyKeyTaken("the message was received before");
+        }
+        if (referral?.Code === "ConditionalCheckFailed") {
+          throw new StaleStateError("referral no longer waits for its assessment");
+        }
       }
       throw error;
     }

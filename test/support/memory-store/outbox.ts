@@ -4,7 +4,12 @@
  */
 
 import { type OutboxRecords, StaleStateError } from "../../../functions/domain/ports";
-import type { AuditEvent, LetterRecord, StaffEmailRecord } from "../../../functions/domain/records";
+import type {
+  AuditEvent,
+  LetterRecord,
+  OutgoingMessageRecord,
+  StaffEmailRecord,
+} from "../../../functions/domain/records";
 import type { Tally } from "../../../functions/domain/statistics";
 import { copy, letterKeyOf, type MemoryTable, staffEmailKeyOf } from "./table";
 
@@ -86,5 +91,32 @@ export class InMemoryOutbox implements OutboxRecords {
   async completeStaffEmail(email: StaffEmailRecord, sent: { sentAt: string; messageId: string }) {
     const stored = this.table.staffEmails.get(staffEmailKeyOf(email));
     if (stored) Object.assign(stored, { status: "sent", ...sent });
+  }
+
+  async claimOutgoingMessage(message: OutgoingMessageRecord) {
+    const key = `${message.referralId}#${message.msgId}`;
+    const earlier = this.table.outgoingMessages.get(key);
+    if (earlier) return copy(earlier);
+    this.table.outgoingMessages.set(key, copy(message));
+    return undefined;
+  }
+
+  async takeOverOutgoingMessage(message: OutgoingMessageRecord, fromClaimId: string | undefined) {
+    const stored = this.table.outgoingMessages.get(`${message.referralId}#${message.msgId}`);
+    if (stored?.status !== "sending" || stored.claimId !== fromClaimId) return false;
+    stored.claimId = message.claimId;
+    stored.claimedAt = message.claimedAt;
+    return true;
+  }
+
+  async completeOutgoingMessage(
+    message: Pick<OutgoingMessageRecord, "referralId" | "msgId">,
+    sent: { sentAt: string; transportId: string },
+    event: AuditEvent,
+  ) {
+    const stored = this.table.outgoingMessages.get(`${message.referralId}#${message.msgId}`);
+    if (stored?.status !== "sending") throw new StaleStateError("outgoing message already recorded sent");
+    Object.assign(stored, { status: "sent", ...sent });
+    this.table.event(message.referralId, event);
   }
 }

@@ -38,6 +38,33 @@ export class InMemoryReferrals implements ReferralRecords {
     return found ? copy(found) : undefined;
   }
 
+  async applyReferralMessage(
+    referralId: string,
+    change: Parameters<ReferralRecords["applyReferralMessage"]>[1],
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+  ) {
+    const referral = this.table.mustReferral(referralId);
+    const key = `${idempotency.scope}#${idempotency.key}`;
+    if (this.table.idempotency.has(key)) throw new IdempotencyKeyTaken("the message was received before");
+    if (!["received", "awaiting-assessment"].includes(referral.status)) {
+      throw new StaleStateError(`referral ${referralId} no longer waits for its assessment`);
+    }
+    this.table.idempotency.set(key, copy(idempotency));
+    if (change.kind === "amend") {
+      referral.submission = copy(change.submission);
+      referral.missingContent = [...change.missingContent];
+    } else {
+      referral.status = "closed";
+      referral.withdrawnAt = event.at;
+    }
+    referral.messageChanges = [
+      ...(referral.messageChanges ?? []),
+      { kind: change.kind === "amend" ? "amended" : "withdrawn", msgId: idempotency.key, at: event.at },
+    ];
+    this.table.event(referralId, event);
+  }
+
   async getReferral(referralId: string) {
     const found = this.table.referrals.get(referralId);
     return found ? copy(found) : undefined;

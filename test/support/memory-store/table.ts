@@ -9,6 +9,7 @@ import type {
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
+  OutgoingMessageRecord,
   PendingDecision,
   ReferralRecord,
   StaffEmailRecord,
@@ -38,6 +39,8 @@ export class MemoryTable {
   readonly taskPlaces = new Set<string>();
   readonly letters = new Map<string, LetterRecord>();
   readonly staffEmails = new Map<string, StaffEmailRecord>();
+  /** Outgoing messages (Status på henvisning) by `referralId#msgId`. */
+  readonly outgoingMessages = new Map<string, OutgoingMessageRecord>();
   /** Referral id → its pending decision (answered, not yet recorded by the workflow). */
   readonly pendingDecisions = new Map<string, PendingDecision>();
   readonly idempotency = new Map<string, IdempotencyRecord>();

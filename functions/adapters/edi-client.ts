@@ -1,0 +1,135 @@
+/**
+ * Norsk Helsenett's EDI 2.0 REST API ("Meldingstjener", MSH API v2; its OpenAPI spec is public, e.g.
+ * in ks-no/fiks-nhn-client `msh-api-v2/spec/msh-api-v2.json`): sending a business document with
+ * `POST /Messages` (the MsgHead XML, UTF-8, base64), which answers 201 with the message's id. The
+ * meldingstjener does the ebXML envelope, encryption and signing. Locally the stand-in in
+ * lib/local/edi-local.ts answers the same calls.
+ *
+ * Not built yet: the HelseID access token with DPoP the real API requires (client credentials with
+ * `private_key_jwt`); without it the real API refuses every call (EdiRejected).
+ */
+import { EdiRejected, EdiUnavailable } from "../domain/errors";
+import type { EdiMailbox, OutboundMessages } from "../domain/ports";
+import { requireEnv } from "./env";
+
+/** Within the Lambda's own timeout, with room for the retry's next attempt. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** The headers every call carries (the spec's required `api-version` and `nhn-source-system`). */
+const HEADERS = { "api-version": "2", "nhn-source-system": "Frist, v1" } as const;
+
+/** The EDI 2.0 API at `baseUrl`, as the outbound port and the clinic's mailbox. */
+export class Edi20Client implements OutboundMessages, EdiMailbox {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  async send(businessDocument: string): Promise<string> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(new URL("Messages", withSlash(this.baseUrl)), {
+        method: "POST",
+        headers: { ...HEADERS, "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({
+          businessDocument: Buffer.from(businessDocument, "utf8").toString("base64"),
+          contentType: "application/xml",
+          contentTransferEncoding: "base64",
+        }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch {
+      // A refused connection, a reset or a timeout: nothing the API said, and nothing to quote.
+      throw new EdiUnavailable();
+    }
+    if (response.status === 201 || response.status === 200) {
+      const id = (await response.json().catch(() => undefined)) as unknown;
+      if (typeof id === "string" && id.length > 0) return id;
+      throw new EdiUnavailable();
+    }
+    // The body is not read: an error message may quote the document.
+    if (response.status === 429 || response.status >= 500) throw new EdiUnavailable();
+    throw new EdiRejected();
+  }
+
+  async unread(receiverHerIds: string[]): Promise<{ id: string; receiverHerId: string }[]> {
+    const query = new URLSearchParams();
+    for (const herId of receiverHerIds) query.append("ReceiverHerIds", herId);
+    query.set("MessagesToFetch", "10");
+    const response = await this.call(`Messages?${query}`, { method: "GET" });
+    const list = (await response.json().catch(() => undefined)) as unknown;
+    if (!Array.isArray(list)) throw new EdiUnavailable();
+    return list.flatMap((item) => {
+      const { id, receiverHerId } = (item ?? {}) as { id?: unknown; receiverHerId?: unknown };
+      return typeof id === "string" && receiverHerId != null
+        ? [{ id, receiverHerId: String(receiverHerId) }]
+        : [];
+    });
+  }
+
+  async businessDocument(id: string): Promise<string> {
+    const response = await this.call(`Messages/${encodeURIComponent(id)}/business-document`, {
+      method: "GET",
+    });
+    const body = (await response.json().catch(() => undefined)) as { businessDocument?: unknown } | undefined;
+    if (typeof body?.businessDocument !== "string") throw new EdiUnavailable();
+    return Buffer.from(body.businessDocument, "base64").toString("utf8");
+  }
+
+  async sendAppRec(
+    id: string,
+    senderHerId: string,
+    appRec: { status: "Ok" | "Rejected"; errors: { errorCode: string; details?: string }[] },
+  ): Promise<boolean> {
+    const response = await this.call(
+      `Messages/${encodeURIComponent(id)}/apprec/${encodeURIComponent(senderHerId)}`,
+      {
+        method: "POST",
+        body: JSON.stringify({
+          appRecStatus: appRec.status,
+          ...(appRec.errors.length > 0 ? { appRecErrorList: appRec.errors } : {}),
+        }),
+      },
+      // An AppRec is final: one already there is refused, and that is what a retry finds.
+      [400],
+    );
+    return response.ok;
+  }
+
+  async markRead(id: string, herId: string): Promise<void> {
+    await this.call(`Messages/${encodeURIComponent(id)}/read/${encodeURIComponent(herId)}`, {
+      method: "PUT",
+    });
+  }
+
+  /** One call with the spec's headers; a failure as EdiUnavailable or EdiRejected, quoting nothing. */
+  private async call(path: string, init: RequestInit, tolerated: number[] = []): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(new URL(path, withSlash(this.baseUrl)), {
+        ...init,
+        // A content type only with a body: an empty JSON body is refused.
+        headers: {
+          ...HEADERS,
+          accept: "application/json",
+          ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch {
+      throw new EdiUnavailable();
+    }
+    if (response.ok || tolerated.includes(response.status)) return response;
+    if (response.status === 429 || response.status >= 500) throw new EdiUnavailable();
+    throw new EdiRejected();
+  }
+}
+
+function withSlash(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
+/** The client of the API this function is given (EDI_API_URL): the outbound port and the mailbox. */
+export function ediFromEnv(): Edi20Client {
+  return new Edi20Client(requireEnv("EDI_API_URL"));
+}

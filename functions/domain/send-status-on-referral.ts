@@ -1,0 +1,88 @@
+/**
+ * SendStatusOnReferral: once a referral that came as a Henvisning message is decided, its answer goes
+ * back to the sender as a Status på henvisning (statusOnReferral), validated against MsgHead 1.2 and
+ * Dialogmelding 1.1 before it leaves, and sent once through the outbound port (EDI 2.0), with an
+ * audit event. Its MsgId is made from the referral and the message's content: a retried step finds
+ * its own claim and sends nothing more, and an answer whose content changed is a new message.
+ */
+import { createHash } from "node:crypto";
+import { appRecIdFor } from "./apprec";
+import { mustGetReferral, workflowActor } from "./assessment";
+import type { ClinicConfig } from "./clinic";
+import { MessageInFlight, OutgoingMessageInvalid } from "./errors";
+import type { Clock, OutboundMessages, ReferralStore } from "./ports";
+import type { OutgoingMessageRecord } from "./records";
+import { claimSend, recordSend, withNewClaim } from "./send-once";
+import { type StatusOnReferral, statusOnReferral } from "./status-pa-henvisning";
+
+export interface SendStatusDeps {
+  store: ReferralStore;
+  clock: Clock;
+  config: ClinicConfig;
+  outbound: OutboundMessages;
+  /** Renders the status as its MsgHead XML (views/status-pa-henvisning.ts). */
+  render: (status: StatusOnReferral) => string;
+  /** The schema's complaints about a document (none: valid); the XML adapter's MsgHead validator. */
+  validate: (xml: string) => string[];
+}
+
+/** What the step did: sent (now or before), or nothing to send (not a message's referral, or not decided). */
+export interface SendStatusResult {
+  referralId: string;
+  sent: boolean;
+  msgId?: string;
+}
+
+/** See the file comment. */
+export async function sendStatusOnReferral(
+  deps: SendStatusDeps,
+  referralId: string,
+): Promise<SendStatusResult> {
+  const referral = await mustGetReferral(deps.store, referralId);
+  const now = deps.clock.now();
+  const draft = statusOnReferral(referral, deps.config, { msgId: "", at: now });
+  if (!draft) return { referralId, sent: false };
+  // The content decides the MsgId (not the time it is made): the same answer is the same message.
+  const content = createHash("sha256")
+    .update(JSON.stringify([draft.conversationRef, draft.theme, draft.text, draft.responsible]))
+    .digest("hex");
+  const msgId = appRecIdFor(`status:${referralId}:${content}`);
+  const status = { ...draft, msgId };
+  const xml = deps.render(status);
+  // Never send what does not validate: the problems name lines and elements, and stay out of logs.
+  if (deps.validate(xml).length > 0) throw new OutgoingMessageInvalid();
+
+  const record = withNewClaim<OutgoingMessageRecord>({
+    referralId,
+    msgId,
+    kind: "status-on-referral",
+    theme: status.theme,
+    status: "sending",
+    xml,
+    createdAt: now.toISOString(),
+  });
+  const slots = {
+    claim: (claim: OutgoingMessageRecord) => deps.store.claimOutgoingMessage(claim),
+    takeOver: (claim: OutgoingMessageRecord, from: string | undefined) =>
+      deps.store.takeOverOutgoingMessage(claim, from),
+  };
+  if ((await claimSend(slots, record, () => new MessageInFlight())) === "done") {
+    return { referralId, sent: true, msgId };
+  }
+  const transportId = await deps.outbound.send(xml);
+  const sentAt = deps.clock.now().toISOString();
+  await recordSend(() =>
+    deps.store.completeOutgoingMessage(
+      record,
+      { sentAt, transportId },
+      {
+        type: "status-on-referral-sent",
+        at: sentAt,
+        actor: workflowActor("SendStatusOnReferral"),
+        // Ids and the code only: the text is the decision's, health data.
+        details: { msgId, theme: status.theme, transportId },
+      },
+    ),
+  );
+  return { referralId, sent: true, msgId };
+}

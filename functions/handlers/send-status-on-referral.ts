@@ -1,0 +1,20 @@
+/**
+ * Workflow step SendStatusOnReferral (after DispatchLetters): a referral that came as a Henvisning
+ * message gets its answer back to the sender as a Status på henvisning over EDI 2.0, once.
+ */
+
+import { ediFromEnv } from "../adapters/edi-client";
+import { clock, config, dependencies, store } from "../adapters/root";
+import { validateXml } from "../adapters/xml";
+import { sendStatusOnReferral } from "../domain/send-status-on-referral";
+import { renderStatusOnReferral } from "../views/status-pa-henvisning";
+
+// Built once per execution environment; only this function is given EDI_API_URL.
+const deps = {
+  ...dependencies(store, clock, config),
+  outbound: ediFromEnv(),
+  render: renderStatusOnReferral,
+  validate: (xml: string) => validateXml(xml, "msghead"),
+};
+
+export const handler = async (input: { referralId: string }) => sendStatusOnReferral(deps, input.referralId);

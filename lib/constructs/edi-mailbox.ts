@@ -1,0 +1,63 @@
+import { Duration } from "aws-cdk-lib";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import { FristFunction, FUNCTION_TIMEOUTS } from "./frist-function";
+import type { ReferralStore } from "./referral-store";
+
+/** How often the clinic's EDI 2.0 mailbox is read: a sender waits for its AppRec (96 hours at most). */
+export const EDI_MAILBOX_SCHEDULE_MINUTES = 1;
+
+/** Props of the EdiMailboxPoller. */
+export interface EdiMailboxPollerProps {
+  readonly store: ReferralStore;
+  /** CLINIC_CONFIG: the clinic's HER-ids (the mailbox's) and the legal clock. */
+  readonly clinicConfig: string;
+  readonly stateMachine: StateMachine;
+  /** EDI_API_URL: Norsk Helsenett's EDI 2.0 API. */
+  readonly ediApiUrl: string;
+}
+
+/**
+ * The clinic's mailbox at Norsk Helsenett: an EventBridge rule, `rate(1 minute)`, runs
+ * PollEdiMailbox, which receives each unread message as POST /messages receives a delivery (the same
+ * uses as ReceiveMessage), answers its AppRec through the API and marks it read.
+ */
+export class EdiMailboxPoller extends Construct {
+  public readonly pollMailbox: FristFunction;
+  public readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: EdiMailboxPollerProps) {
+    super(scope, id);
+    this.pollMailbox = new FristFunction(this, "PollEdiMailboxFunction", {
+      entry: "functions/handlers/poll-edi-mailbox.ts",
+      description: "Frist schedule: reads the clinic's EDI 2.0 mailbox (receive, AppRec, mark read)",
+      timeout: FUNCTION_TIMEOUTS.task,
+      // What ReceiveMessage uses (a referral, a change or a cancellation), and EDI_API_URL.
+      uses: {
+        table: {
+          get: ["idempotency", "referral"],
+          query: ["referral"],
+          put: ["idempotency", "referral"],
+          update: ["referral", "statistics"],
+        },
+        clinicConfig: true,
+        workflow: ["start", "retime"],
+        edi: true,
+      },
+      resources: {
+        store: props.store,
+        clinicConfig: props.clinicConfig,
+        stateMachine: props.stateMachine,
+        ediApiUrl: props.ediApiUrl,
+      },
+    });
+    this.rule = new Rule(this, "PollRule", {
+      description: "Frist: reads the clinic's EDI 2.0 mailbox at Norsk Helsenett",
+      schedule: Schedule.rate(Duration.minutes(EDI_MAILBOX_SCHEDULE_MINUTES)),
+    });
+    // A failed run is finished by the next one (a message stays unread until answered).
+    this.rule.addTarget(new LambdaFunction(this.pollMailbox, { retryAttempts: 0 }));
+  }
+}

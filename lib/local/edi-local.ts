@@ -1,0 +1,237 @@
+/**
+ * A small stand-in for Norsk Helsenett's EDI 2.0 REST API (the meldingstjener, MSH API v2; its
+ * public OpenAPI spec is in ks-no/fiks-nhn-client `msh-api-v2/spec/msh-api-v2.json`), on loopback,
+ * for `npm start` and the tests: `POST /Messages` takes a business document as the spec says (JSON
+ * with the XML base64-encoded, the `api-version` and `nhn-source-system` headers required) and
+ * answers 201 with the message's id. What was sent is kept in memory and shown at `/` (a page) and
+ * `/sent` (JSON), like the mailbox shows emails. No HelseID: the stand-in takes any caller, which is
+ * why it listens on loopback only.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify from "fastify";
+import { readXml } from "../../functions/adapters/xml";
+import { envelopeHeader } from "../../functions/domain/henvisning";
+import { child } from "../../functions/domain/xml-tree";
+import { findFreePort, LOOPBACK } from "./ports";
+
+/** A message sent through the stand-in, as its page and `/sent` list it. */
+export interface EdiSentMessage {
+  /** The id the API answered with. */
+  id: string;
+  /** MsgHead MsgId, type and GenDate of the business document. */
+  businessDocumentId?: string;
+  messageType?: string;
+  businessDocumentGenDate?: string;
+  senderHerId?: string;
+  receiverHerId?: string;
+  /** ConversationRef/RefToConversation: the message it answers. */
+  refToConversation?: string;
+  /** The business document, decoded. */
+  xml: string;
+  receivedAt: string;
+}
+
+/** A message waiting in the clinic's mailbox (dropped in locally), as the poller finds it. */
+export interface EdiMailboxMessage {
+  id: string;
+  receiverHerId: string;
+  senderHerId?: string;
+  businessDocumentId?: string;
+  xml: string;
+  read: boolean;
+  /** The AppRec the receiver posted for it (`POST /Messages/{id}/apprec/{herId}`), as posted. */
+  appRec?: { senderHerId: string; appRecStatus: unknown; appRecErrorList?: unknown };
+}
+
+/** A running EDI 2.0 stand-in. */
+export interface EdiLocal {
+  /** What EDI_API_URL is set to. */
+  url: string;
+  /** The page of messages sent. */
+  pageUrl: string;
+  /** Every message sent, as JSON: `{ messages: [...] }`. */
+  sentJsonUrl: string;
+  sent(): EdiSentMessage[];
+  /** The clinic's mailbox: what was dropped in, and whether it was read and answered. */
+  mailbox(): EdiMailboxMessage[];
+  /**
+   * Drops a business document into the mailbox of the receiver its MsgHead names (the organisation's
+   * HER-id and its service's both find it), as another party sending it over Norsk Helsenett would.
+   * Also `POST /mailbox` with the XML (application/xml). Returns the message's id.
+   */
+  drop(xml: string): string;
+  stop(): Promise<void>;
+}
+
+/** The spec's request body of `POST /Messages` (PostMessageRequest). */
+interface PostMessageRequest {
+  businessDocument?: unknown;
+  contentType?: unknown;
+  contentTransferEncoding?: unknown;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Starts the stand-in on a loopback port. */
+export async function startEdiLocal(options: { port?: number } = {}): Promise<EdiLocal> {
+  const port = await findFreePort(LOOPBACK, options.port);
+  const sent: EdiSentMessage[] = [];
+  const mailbox: EdiMailboxMessage[] = [];
+  const app = Fastify({ logger: false, bodyLimit: 35 * 1024 * 1024 });
+
+  const error = (requestId: string, message: string) => ({
+    error: message,
+    errorCode: 1000,
+    validationErrors: [message],
+    stackTrace: null,
+    requestId,
+  });
+
+  app.post("/Messages", async (request, reply) => {
+    const requestId = randomUUID();
+    if (!request.headers["api-version"] || !request.headers["nhn-source-system"]) {
+      return reply.code(400).send(error(requestId, "api-version and nhn-source-system are required"));
+    }
+    const body = (request.body ?? {}) as PostMessageRequest;
+    if (
+      typeof body.businessDocument !== "string" ||
+      body.contentType !== "application/xml" ||
+      body.contentTransferEncoding !== "base64"
+    ) {
+      return reply.code(400).send(error(requestId, "a base64 application/xml businessDocument is required"));
+    }
+    const xml = Buffer.from(body.businessDocument, "base64").toString("utf8");
+    const read = readXml(xml);
+    if (read.kind !== "xml" || read.schema !== "msghead") {
+      return reply.code(400).send(error(requestId, "the business document is not a MsgHead message"));
+    }
+    const header = envelopeHeader(read.root);
+    const id = randomUUID();
+    sent.push({
+      id,
+      ...(header.msgId ? { businessDocumentId: header.msgId } : {}),
+      ...(header.type.V ? { messageType: header.type.V } : {}),
+      ...(header.genDate ? { businessDocumentGenDate: header.genDate } : {}),
+      ...(header.sender.herId ? { senderHerId: header.sender.herId } : {}),
+      ...(header.receiver.organisationHerId ? { receiverHerId: header.receiver.organisationHerId } : {}),
+      ...refOf(read.root),
+      xml,
+      receivedAt: new Date().toISOString(),
+    });
+    return reply.code(201).header("location", `/Messages/${id}`).send(JSON.stringify(id));
+  });
+
+  app.get("/sent", async () => ({ messages: sent }));
+
+  const drop = (xml: string): string => {
+    const read = readXml(xml);
+    const header = read.kind === "xml" && read.schema === "msghead" ? envelopeHeader(read.root) : undefined;
+    const receiverHerId = header?.receiver.serviceHerId ?? header?.receiver.organisationHerId;
+    if (!header || !receiverHerId) throw new Error("not a MsgHead message with a receiver");
+    const id = randomUUID();
+    mailbox.push({
+      id,
+      receiverHerId,
+      ...(header.sender.herId ? { senderHerId: header.sender.herId } : {}),
+      ...(header.msgId ? { businessDocumentId: header.msgId } : {}),
+      xml,
+      read: false,
+    });
+    return id;
+  };
+
+  // Local only: another party's message into the clinic's mailbox.
+  app.addContentTypeParser("application/xml", { parseAs: "string" }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.post("/mailbox", async (request, reply) => {
+    try {
+      return reply.code(201).send({ id: drop(String(request.body ?? "")) });
+    } catch {
+      return reply.code(400).send(error(randomUUID(), "not a MsgHead message with a receiver"));
+    }
+  });
+  app.get("/mailbox", async () => ({ messages: mailbox }));
+
+  const inMailbox = (id: string) => mailbox.find((message) => message.id === id);
+  const herIdsOf = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : [value]).flatMap((v) => String(v ?? "").split(",")).filter(Boolean);
+
+  app.get("/Messages", async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const herIds = herIdsOf(query.ReceiverHerIds);
+    if (herIds.length === 0) return reply.code(400).send(error(randomUUID(), "ReceiverHerIds is required"));
+    const limit = Math.min(100, Math.max(1, Number(query.MessagesToFetch ?? 10) || 10));
+    return mailbox
+      .filter((message) => !message.read && herIds.includes(message.receiverHerId))
+      .slice(0, limit)
+      .map((message) => ({ id: message.id, receiverHerId: Number(message.receiverHerId) }));
+  });
+
+  app.get("/Messages/:id/business-document", async (request, reply) => {
+    const message = inMailbox((request.params as { id: string }).id);
+    if (!message) return reply.code(404).send(error(randomUUID(), "Could not find database document"));
+    return {
+      businessDocument: Buffer.from(message.xml, "utf8").toString("base64"),
+      contentType: "application/xml",
+      contentTransferEncoding: "base64",
+    };
+  });
+
+  app.post("/Messages/:id/apprec/:herId", async (request, reply) => {
+    const { id, herId } = request.params as { id: string; herId: string };
+    const message = inMailbox(id);
+    if (!message) return reply.code(404).send(error(randomUUID(), "Could not find database document"));
+    const body = (request.body ?? {}) as { appRecStatus?: unknown; appRecErrorList?: unknown };
+    if (body.appRecStatus === undefined)
+      return reply.code(400).send(error(randomUUID(), "appRecStatus is required"));
+    // An AppRec is final (HITS 1168): a second one for the same message is refused.
+    if (message.appRec) return reply.code(400).send(error(randomUUID(), "An AppRec was already sent"));
+    message.appRec = {
+      senderHerId: herId,
+      appRecStatus: body.appRecStatus,
+      ...(body.appRecErrorList ? { appRecErrorList: body.appRecErrorList } : {}),
+    };
+    return reply.code(201).send();
+  });
+
+  app.put("/Messages/:id/read/:herId", async (request, reply) => {
+    const message = inMailbox((request.params as { id: string }).id);
+    if (!message) return reply.code(404).send(error(randomUUID(), "Could not find database document"));
+    message.read = true;
+    return reply.code(204).send();
+  });
+
+  app.get("/", async (_request, reply) => {
+    const rows = sent
+      .map(
+        (message) =>
+          `<tr><td>${escapeHtml(message.receivedAt)}</td><td>${escapeHtml(message.messageType ?? "")}</td><td>${escapeHtml(
+            message.businessDocumentId ?? "",
+          )}</td><td>${escapeHtml(message.receiverHerId ?? "")}</td><td>${escapeHtml(message.refToConversation ?? "")}</td></tr>`,
+      )
+      .join("");
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(
+        `<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>EDI 2.0 (lokal)</title></head><body><h1>Meldinger sendt over EDI 2.0 (lokal stand-in)</h1><table><thead><tr><th>Mottatt</th><th>Type</th><th>MsgId</th><th>Mottaker (HER-id)</th><th>Svar på</th></tr></thead><tbody>${rows}</tbody></table></body></html>`,
+      );
+  });
+
+  await app.listen({ host: LOOPBACK, port });
+  const url = `http://${LOOPBACK}:${port}/`;
+  return {
+    url,
+    pageUrl: url,
+    sentJsonUrl: `${url}sent`,
+    sent: () => [...sent],
+    mailbox: () => [...mailbox],
+    drop,
+    stop: () => app.close(),
+  };
+}
+
+function refOf(root: Parameters<typeof envelopeHeader>[0]): { refToConversation?: string } {
+  const ref = child(child(root, "MsgInfo"), "ConversationRef", "RefToConversation")?.text;
+  return ref ? { refToConversation: ref } : {};
+}

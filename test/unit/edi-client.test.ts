@@ -1,0 +1,108 @@
+/**
+ * The EDI 2.0 client (the outbound port to Norsk Helsenett): `POST /Messages` as the MSH API v2 spec
+ * says, and its answers turned into what the workflow step can act on.
+ */
+import { describe, expect, it } from "vitest";
+import { Edi20Client } from "../../functions/adapters/edi-client";
+import { EdiRejected, EdiUnavailable } from "../../functions/domain/errors";
+
+const XML = '<?xml version="1.0" encoding="UTF-8"?><MsgHead>æøå</MsgHead>';
+
+/** A fetch that answers `response` and records the request. */
+function answering(response: () => Response) {
+  const calls: { url: string; init: RequestInit }[] = [];
+  const fetchImpl = (async (url: URL | string, init?: RequestInit) => {
+    calls.push({ url: String(url), init: init ?? {} });
+    return response();
+  }) as typeof fetch;
+  return { calls, fetchImpl };
+}
+
+describe("the EDI 2.0 client", () => {
+  it("posts the document base64-encoded as UTF-8, with the spec's headers, and returns the message's id", async () => {
+    // Prepare
+    const { calls, fetchImpl } = answering(
+      () => new Response(JSON.stringify("e1d496b1-19d5-4e50-9450-327c57d14d28"), { status: 201 }),
+    );
+
+    // Act
+    const id = await new Edi20Client("http://127.0.0.1:9/api", fetchImpl).send(XML);
+
+    // Assess
+    expect(id).toBe("e1d496b1-19d5-4e50-9450-327c57d14d28");
+    expect(calls[0]?.url).toBe("http://127.0.0.1:9/api/Messages");
+    expect(calls[0]?.init.method).toBe("POST");
+    expect(calls[0]?.init.headers).toMatchObject({
+      "api-version": "2",
+      "nhn-source-system": expect.any(String),
+    });
+    const body = JSON.parse(String(calls[0]?.init.body));
+    expect(body).toMatchObject({ contentType: "application/xml", contentTransferEncoding: "base64" });
+    expect(Buffer.from(body.businessDocument, "base64").toString("utf8")).toBe(XML);
+  });
+
+  it.each([
+    [500, EdiUnavailable],
+    [503, EdiUnavailable],
+    [429, EdiUnavailable],
+    [400, EdiRejected],
+    [401, EdiRejected],
+    [403, EdiRejected],
+  ])("answers HTTP %i with %O, quoting nothing the API said", async (status, expected) => {
+    const { fetchImpl } = answering(() => new Response('{"error":"Kari Nordmann 13116900216"}', { status }));
+    const sending = new Edi20Client("http://127.0.0.1:9/", fetchImpl).send(XML);
+    await expect(sending).rejects.toBeInstanceOf(expected);
+    await expect(sending).rejects.not.toThrow(/13116900216/);
+  });
+
+  it("answers a connection that fails with EdiUnavailable", async () => {
+    const fetchImpl = (async () => {
+      throw new TypeError("fetch failed");
+    }) as typeof fetch;
+    await expect(new Edi20Client("http://127.0.0.1:9/", fetchImpl).send(XML)).rejects.toBeInstanceOf(
+      EdiUnavailable,
+    );
+  });
+
+  it("reads the mailbox as the spec says: unread by HER-ids, the document decoded, an AppRec once, read without a body", async () => {
+    // Prepare
+    const answers = [
+      () => new Response(JSON.stringify([{ id: "m-1", receiverHerId: 90998 }]), { status: 200 }),
+      () =>
+        new Response(
+          JSON.stringify({
+            businessDocument: Buffer.from(XML).toString("base64"),
+            contentType: "application/xml",
+            contentTransferEncoding: "base64",
+          }),
+          { status: 200 },
+        ),
+      () => new Response(null, { status: 201 }),
+      () => new Response('{"error":"An AppRec was already sent"}', { status: 400 }),
+      () => new Response(null, { status: 204 }),
+    ];
+    const { calls, fetchImpl } = answering(() => (answers.shift() as () => Response)());
+    const client = new Edi20Client("http://127.0.0.1:9/", fetchImpl);
+
+    // Act
+    const unread = await client.unread(["59", "90998"]);
+    const document = await client.businessDocument("m-1");
+    const first = await client.sendAppRec("m-1", "90998", { status: "Ok", errors: [] });
+    const again = await client.sendAppRec("m-1", "90998", { status: "Ok", errors: [] });
+    await client.markRead("m-1", "90998");
+
+    // Assess
+    expect(unread).toEqual([{ id: "m-1", receiverHerId: "90998" }]);
+    expect(calls[0]?.url).toBe(
+      "http://127.0.0.1:9/Messages?ReceiverHerIds=59&ReceiverHerIds=90998&MessagesToFetch=10",
+    );
+    expect(document).toBe(XML);
+    expect([first, again]).toEqual([true, false]);
+    expect(JSON.parse(String(calls[2]?.init.body))).toEqual({ appRecStatus: "Ok" });
+    expect(calls[4]).toMatchObject({
+      url: "http://127.0.0.1:9/Messages/m-1/read/90998",
+      init: { method: "PUT" },
+    });
+    expect(calls[4]?.init.headers).not.toHaveProperty("content-type");
+  });
+});
