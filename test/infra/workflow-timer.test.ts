@@ -30,6 +30,7 @@ const STEPS = [
   "RecordBreach",
   "RecordDecision",
   "DispatchLetters",
+  "SendStatusOnReferral",
   "CompleteReferral",
   "StartOfCare",
   "MarkFailed",
@@ -162,6 +163,7 @@ describe("the deadline timer on the local engine", () => {
       "NotifyAssessors",
       "RecordDecision",
       "DispatchLetters",
+      "SendStatusOnReferral",
       "CompleteReferral",
       "StartOfCare",
       "StartOfCare",
@@ -217,6 +219,7 @@ describe("the deadline timer on the local engine", () => {
         ["NotifyAssessors", "rearm"],
         ["RecordDecision", undefined],
         ["DispatchLetters", undefined],
+        ["SendStatusOnReferral", undefined],
         ["CompleteReferral", undefined],
       ],
     );
@@ -254,6 +257,7 @@ describe("the deadline timer on the local engine", () => {
         ["NotifyAssessors", "rearm"],
         ["RecordDecision", undefined],
         ["DispatchLetters", undefined],
+        ["SendStatusOnReferral", undefined],
         ["CompleteReferral", undefined],
       ],
     );
@@ -316,6 +320,7 @@ describe("the deadline timer on the local engine", () => {
       "NotifyAssessors",
       "RecordDecision",
       "DispatchLetters",
+      "SendStatusOnReferral",
       "CompleteReferral",
     ]);
     expect(callsOf("ref-secondary-other", "PlanIntake")[1]?.payload).toEqual({
@@ -361,6 +366,7 @@ describe("an execution the reconciler starts for a referral whose decision is kn
     expect(callsOf("ref-decided").map((call) => call.step)).toEqual([
       "RecordDecision",
       "DispatchLetters",
+      "SendStatusOnReferral",
       "CompleteReferral",
     ]);
     expect(callsOf("ref-decided", "RecordDecision")[0]?.payload).toEqual({
