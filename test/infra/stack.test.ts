@@ -736,6 +736,7 @@ describe("the API", () => {
       "GET /statistics": "NONE",
       "POST /letters/{letterId}/sent": "NONE",
       "POST /referrals/{referralId}/start-of-care": "NONE",
+      "GET /staff": "NONE",
       "GET /staff/referrals/{referralId}": "NONE",
       "GET /helfo-notifications": "NONE",
       "POST /helfo-notifications/{referralId}/reported": "NONE",
@@ -829,6 +830,20 @@ describe("the API", () => {
         entry,
       ).toBe(false);
     }
+  });
+
+  it("serves the staff home to a staff session, not IAM, reading indexes only and writing nothing but its session and the access log", () => {
+    expect(routes["GET /staff"]).toBe("NONE");
+    const entry = "functions/handlers/staff-home.ts";
+    const [, fn] = functionByEntry(entry);
+    const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(Object.keys(variables)).toEqual(
+      expect.arrayContaining(["SIGN_IN_PROVIDERS", "PUBLIC_BASE_URL", "TABLE_NAME", "CLINIC_CONFIG"]),
+    );
+    const actions = statementsOfFunction(entry).flatMap(actionsOf);
+    expect(actions.some((action) => action.startsWith("ses:") || action.startsWith("states:"))).toBe(false);
+    expect(actions).not.toContain("dynamodb:Scan");
+    expect(actions).not.toContain("dynamodb:BatchGetItem");
   });
 
   it("serves the Helfo list to a staff session, not IAM: no portal's credentials read it", () => {
@@ -1002,8 +1017,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty-three handlers", () => {
-    expect(functions).toHaveLength(33);
+  it("are the thirty-four handlers", () => {
+    expect(functions).toHaveLength(34);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
