@@ -11,6 +11,7 @@ import type { StaffRole } from "../../functions/domain/session";
 import { AT_RISK_WORKING_DAYS, homeReferral, readStaffHome } from "../../functions/domain/staff-home";
 import type { WorklistQuery, WorklistRow } from "../../functions/domain/worklist";
 import { renderStaffHomePage } from "../../functions/views/staff-home";
+import { renderStaffNav, STAFF_NAV_SLOT, withStaffNav } from "../../functions/views/staff-nav";
 import { FakeClock, testClinicConfig } from "../support/fakes";
 
 const rules = calendarRulesOf(testClinicConfig().legalClock);
@@ -176,5 +177,47 @@ describe("the staff home", () => {
     expect(page).toContain('href="/prod/letters"');
     expect(page.indexOf("r-soon")).toBeLessThan(page.indexOf("r-urgent"));
     expect(page).toContain("Fristen er i fare");
+  });
+});
+
+describe("the navigation bar", () => {
+  const placesOf = (roles: StaffRole[]) =>
+    [
+      ...renderStaffNav({ name: "Eva Berg", roles, csrfToken: "tok", basePath: "/prod" }).matchAll(
+        /<li><a href="([^"]+)"/g,
+      ),
+    ].map((match) => match[1]);
+
+  it("offers each role the places it works in, under the API's base path", () => {
+    expect(placesOf(["assessor"])).toEqual(["/prod/staff", "/prod/staff#meetings-title"]);
+    expect(placesOf(["clerk"])).toEqual(["/prod/staff", "/prod/letters", "/prod/helfo-notifications"]);
+    expect(placesOf(["operations"])).toEqual(["/prod/staff", "/prod/statistics"]);
+    expect(placesOf(["lead"])).toEqual([
+      "/prod/staff",
+      "/prod/staff#meetings-title",
+      "/prod/letters",
+      "/prod/helfo-notifications",
+      "/prod/statistics",
+    ]);
+  });
+
+  it("names the signed-in person, marks the current place and signs out with the session's token", () => {
+    const nav = renderStaffNav({
+      name: "Eva <Berg>",
+      roles: ["lead"],
+      csrfToken: "tok",
+      basePath: "",
+      currentPath: "/letters",
+    });
+    expect(nav).toContain("Eva &lt;Berg&gt;");
+    expect(nav).toContain('<a href="/letters" aria-current="page">');
+    expect(nav).toContain('<form method="post" action="/auth/logout">');
+    expect(nav).toContain('value="tok" name="csrfToken"');
+    expect(nav.indexOf("skip-link")).toBeLessThan(nav.indexOf("<nav"));
+  });
+
+  it("fills the page shell's slot, and leaves a page without one as it is", () => {
+    expect(withStaffNav(`<body>${STAFF_NAV_SLOT}<main>`, "<header>")).toBe("<body><header><main>");
+    expect(withStaffNav("<p>letter</p>", "<header>")).toBe("<p>letter</p>");
   });
 });
