@@ -7,7 +7,7 @@
  */
 import { apiRoute, header, html, json, validationFailed } from "../adapters/http";
 import { calendar, clock, dependencies, postalQueue, publicBaseUrl, store, worklist } from "../adapters/root";
-import { STAFF_ROLES } from "../domain/session";
+import { hasRole, STAFF_ROLES } from "../domain/session";
 import { parseStaffHomeQuery, readStaffHome } from "../domain/staff-home";
 import { InvalidCursor } from "../domain/worklist";
 import { renderStaffHomePage } from "../views/staff-home";
@@ -39,6 +39,10 @@ export const handler = apiRoute(
           ? {
               nextHref: `${basePath}/staff?${new URLSearchParams({ cursor: next, ...(limit ? { limit } : {}) })}`,
             }
+          : {}),
+        // Finding a referral again: for those who open referrals (a POST, so no national ID in a URL).
+        ...(hasRole(session.principal, ["assessor", "lead"])
+          ? { search: { action: `${basePath}/staff/search`, csrfToken: session.csrfToken } }
           : {}),
       }),
     );

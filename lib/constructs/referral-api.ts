@@ -57,6 +57,7 @@ export interface ApiFunctions {
   readonly recordStartOfCare: FristFunction;
   readonly staffReferralPage: FristFunction;
   readonly staffHome: FristFunction;
+  readonly staffSearch: FristFunction;
   readonly helfoNotifications: FristFunction;
   readonly helfoReported: FristFunction;
   readonly auth: FristFunction;
@@ -418,6 +419,13 @@ export class ReferralApi extends Construct {
           signIn: "route",
         },
       }),
+      staffSearch: fn("StaffSearchFunction", {
+        entry: "functions/handlers/staff-search.ts",
+        description:
+          "Frist API: POST /staff/search (staff find a referral by reference or national ID; each search access-logged)",
+        // The patient index (keys only) finds the ids; each referral is read by its key.
+        uses: { table: { get: ["referral"], indexes: { byPatient: true } }, signIn: "route" },
+      }),
       helfoNotifications: fn("HelfoNotificationsFunction", {
         entry: "functions/handlers/helfo-notifications.ts",
         description:
@@ -516,6 +524,8 @@ export class ReferralApi extends Construct {
       ...postalMethods,
       // The staff home, for every signed-in role (the function picks the sections by role).
       staff.addMethod("GET", integrate(fns.staffHome), open),
+      // Finding a referral again: a form post, so the national ID searched is in no URL.
+      staff.addResource("search").addMethod("POST", integrate(fns.staffSearch), open),
       // A referral for signed-in assessors and the lead (GET /referrals/{id} stays the portals').
       staff
         .addResource("referrals")

@@ -4,6 +4,8 @@
  * flagged at risk, as a page and as JSON for the same URL, paged; each row opens the referral's
  * staff page, which links to its open task; a clerk sees the letters and Helfo notices to handle and
  * no referral list; every staff page carries the navigation bar for the person's roles with sign-out.
+ * The lead finds a referral again by the patient's national ID with a form post (no national ID in
+ * any URL), and the search leaves exactly one access-log entry: who, role, when, what was searched.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -14,6 +16,7 @@ import {
 } from "../../functions/domain/calendar";
 import { addDays } from "../../functions/domain/decision-labels";
 import { workingDaysLeft } from "../../functions/domain/legal-clock";
+import { makeNationalId } from "../../functions/domain/national-id";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { lead, submitAndAwaitTask, withPatient } from "../support/e2e";
 import { fetchAs, type SignedIn, sampleReferral, signIn } from "../support/http";
@@ -25,6 +28,14 @@ let stack: LocalStack;
 /** The three referrals, in the order of their deadlines: the forwarded one first, near its deadline. */
 const referrals: string[] = [];
 let asLead: SignedIn;
+/** The forwarded referral's patient: a national ID no other referral here has. */
+const FRIDA = (() => {
+  for (let individual = 400; individual < 500; individual++) {
+    const id = makeNationalId("1990-05-17", individual);
+    if (id) return id;
+  }
+  throw new Error("no national ID");
+})();
 
 /**
  * An ansiennitetsdato whose assessment falls due one or two working days from today: the referral
@@ -46,8 +57,10 @@ function originalDateNearItsDeadline(): string {
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  const base = withPatient("Frida Frist");
   const forwarded = {
-    ...withPatient("Frida Frist"),
+    ...base,
+    patient: { ...(base.patient as object), nationalId: FRIDA },
     kind: "forwarded",
     originalReceivedDate: originalDateNearItsDeadline(),
     previousInstitution: "Sykehuset Innlandet",
@@ -167,5 +180,83 @@ describe("the staff home", () => {
     expect(home).toHaveProperty("statisticsHref", "/statistics");
     expect(home).not.toHaveProperty("openReferrals");
     expect(home).not.toHaveProperty("letters");
+  });
+
+  it("finds a referral again by the patient's national ID from the home's form, with one access-log entry and no national ID in a URL", async () => {
+    // Prepare: the home's search form.
+    const home = await (
+      await fetchAs(asLead, `${stack.apiUrl}/staff`, { headers: { accept: "text/html" } })
+    ).text();
+    const action = /<form method="post" action="([^"]+)" class="search">/.exec(home)?.[1] ?? "";
+    const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(
+      home.slice(home.indexOf('class="search"')),
+    )?.[1];
+    expect(action).toBe("/staff/search");
+
+    // Act: the lead searches as people write the number (with a space).
+    const response = await fetchAs(asLead, `${stack.apiUrl}${action}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: new URL(stack.apiUrl).origin,
+      },
+      body: new URLSearchParams({
+        csrfToken: csrfToken ?? "",
+        query: `${FRIDA.slice(0, 6)} ${FRIDA.slice(6)}`,
+      }).toString(),
+    });
+
+    // Assess: Frida's referral only, linked to its page; one entry in its access log.
+    const html = await response.text();
+    expect(response.status).toBe(200);
+    expect(html).toContain("Én henvisning passer søket");
+    expect(html).toContain("Frida Frist");
+    expect(html).toContain(`href="/staff/referrals/${referrals[0]}"`);
+    const log = (await (
+      await fetchAs(asLead, `${stack.apiUrl}/access-log/${referrals[0]}`, {
+        headers: { accept: "application/json" },
+      })
+    ).json()) as { events: { who: string; role: string; what: string; at: string; searched?: unknown }[] };
+    const searches = log.events.filter((event) => event.what === "search");
+    expect(searches).toEqual([
+      expect.objectContaining({
+        who: lead,
+        role: "assessor,lead",
+        searched: { by: "national-id", term: FRIDA },
+      }),
+    ]);
+    expect(Date.parse(searches[0]?.at ?? "")).not.toBeNaN();
+  });
+
+  it("refuses a search without the session's token, from a clerk, or of a number that is no national ID, and says which field", async () => {
+    const url = `${stack.apiUrl}/staff/search`;
+    const post = (session: SignedIn, headers: Record<string, string>, body: unknown) =>
+      fetchAs(session, url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+    const home = (await (
+      await fetchAs(asLead, `${stack.apiUrl}/staff`, { headers: { accept: "application/json" } })
+    ).json()) as { csrfToken: string };
+
+    const noToken = await post(asLead, {}, { query: FRIDA });
+    const clerk = await post(
+      await signIn(stack, CLERK),
+      { "x-csrf-token": home.csrfToken },
+      { query: FRIDA },
+    );
+    const invalid = await post(asLead, { "x-csrf-token": home.csrfToken }, { query: "12345678901" });
+    const byId = await post(asLead, { "x-csrf-token": home.csrfToken }, { query: referrals[1] });
+
+    expect(noToken.status).toBe(403);
+    expect(clerk.status).toBe(403);
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({ error: "validation_failed", issues: [{ path: "query" }] });
+    expect(byId.status).toBe(200);
+    expect(await byId.json()).toMatchObject({
+      by: "referral-id",
+      referrals: [{ referralId: referrals[1], href: `/staff/referrals/${referrals[1]}` }],
+    });
   });
 });

@@ -195,7 +195,7 @@ describe("the referral store", () => {
     });
   });
 
-  it("indexes the worklist by status and due date, tasks by their task id, and each portal's referrals by status and due date", () => {
+  it("indexes the worklist by status and due date, tasks by their task id, each portal's referrals by status and due date, and a patient's referrals by a hash of the national ID, keys only", () => {
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       GlobalSecondaryIndexes: Match.arrayEquals([
         {
@@ -231,6 +231,14 @@ describe("the referral store", () => {
               "atRisk",
             ]),
           },
+        },
+        {
+          IndexName: "byPatient",
+          KeySchema: [
+            { AttributeName: "gsi3pk", KeyType: "HASH" },
+            { AttributeName: "gsi3sk", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "KEYS_ONLY" },
         },
       ]),
       AttributeDefinitions: Match.arrayWith([
@@ -737,6 +745,7 @@ describe("the API", () => {
       "POST /letters/{letterId}/sent": "NONE",
       "POST /referrals/{referralId}/start-of-care": "NONE",
       "GET /staff": "NONE",
+      "POST /staff/search": "NONE",
       "GET /staff/referrals/{referralId}": "NONE",
       "GET /helfo-notifications": "NONE",
       "POST /helfo-notifications/{referralId}/reported": "NONE",
@@ -1017,8 +1026,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty-four handlers", () => {
-    expect(functions).toHaveLength(34);
+  it("are the thirty-five handlers", () => {
+    expect(functions).toHaveLength(35);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
