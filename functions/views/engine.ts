@@ -73,6 +73,10 @@ textarea { width: 100%; min-height: 8rem; }
 button { font: inherit; padding: 0.6rem 1.2rem; background: #1f5fa8; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
 a:focus, input:focus, textarea:focus, button:focus { outline: 3px solid #f2a900; outline-offset: 2px; }
 .scroll { overflow-x: auto; }
+figure.chart { margin: 1rem 0; }
+figure.chart svg { max-width: 100%; height: auto; }
+select { font: inherit; padding: 0.3rem; }
+tr.total th, tr.total td { font-weight: 700; }
 .staff-header { background: #f3f6fa; border-bottom: 1px solid #ccc; padding: 0.5rem 1.25rem; display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: center; justify-content: space-between; }
 .staff-nav { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; }
 .staff-nav a { display: inline-block; padding: 0.35rem 0; color: #1a4f8b; }

@@ -259,4 +259,25 @@ describe("the staff home", () => {
       referrals: [{ referralId: referrals[1], href: `/staff/referrals/${referrals[1]}` }],
     });
   });
+
+  it("shows the lead the statistics page: the chart by month of the last twelve months and Table 1, as on the local operations page", async () => {
+    const response = await fetchAs(asLead, `${stack.apiUrl}/statistics`, {
+      headers: { accept: "text/html" },
+    });
+    const html = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/html");
+    expect(html).toContain(
+      '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title"',
+    );
+    expect(html).toContain("Tabell 1: henvisninger, rett og avslag per periode");
+    expect(html).toContain('<a href="/statistics" aria-current="page">Statistikk</a>');
+    // This month's three referrals are counted.
+    const month = osloDate(new Date()).slice(0, 7);
+    expect(html).toMatch(new RegExp(`<th scope="row">${month}</th><td>3</td>`));
+    const byYear = await fetchAs(asLead, `${stack.apiUrl}/statistics?from=2026-01-01&to=2026-12-31&by=year`, {
+      headers: { accept: "text/html" },
+    });
+    expect(await byYear.text()).toContain('<option value="year" selected>');
+  });
 });
