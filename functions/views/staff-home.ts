@@ -88,7 +88,7 @@ const PAGE = `{{#> page title="Oversikt" wide=true}}
 <section aria-labelledby="operations-title">
 <h2 id="operations-title">Drift</h2>
 {{#if operations.failed.length}}
-<div class="scroll">
+<div class="scroll" tabindex="0" role="region" aria-label="Stoppede arbeidsflyter">
 <table>
 <caption>Henvisninger der arbeidsflyten stoppet (må gjenopprettes)</caption>
 <thead><tr><th scope="col">Henvisning</th><th scope="col">Frist</th></tr></thead>

@@ -30,7 +30,7 @@ const PAGE = `{{#> page title="Statistikk" wide=true}}
 {{{chart}}}
 <figcaption>Søylene viser henvisningene per periode: rett (grønn), avslag (rød), videresendt (lilla), ikke vurdert (grå). Tallene står i tabellen under.</figcaption>
 </figure>
-<div class="scroll">
+<div class="scroll" tabindex="0" role="region" aria-label="Tabell 1">
 <table>
 <caption>Tabell 1: henvisninger, rett og avslag per periode</caption>
 <thead><tr><th scope="col">Periode</th><th scope="col">Henvisninger</th><th scope="col">Rett</th><th scope="col">Avslag</th><th scope="col">Videresendt</th><th scope="col">Ikke vurdert</th><th scope="col">Pasienten informert innen fristen</th><th scope="col">Median virkedager til vurdering</th><th scope="col">Brudd på vurderingsfristen</th></tr></thead>
