@@ -306,7 +306,17 @@ export type RecordName = keyof ReturnType<typeof schemas>;
 export type RecordOf<N extends RecordName> = z.output<ReturnType<typeof schemas>[N]>;
 
 /** The table's own attributes: keys, index keys and the record type, none part of a record. */
-const TABLE_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "recordType"];
+const TABLE_ATTRIBUTES = [
+  "pk",
+  "sk",
+  "gsi1pk",
+  "gsi1sk",
+  "gsi2pk",
+  "gsi2sk",
+  "gsi3pk",
+  "gsi3sk",
+  "recordType",
+];
 
 /**
  * Reads a stored item back as the record `name`, without the table's own attributes. An item that

@@ -10,6 +10,7 @@ import { isUnavailable } from "../domain/errors";
 import { hasRole, type SignInAudience, type StaffRole } from "../domain/session";
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
 import { renderMessagePage } from "../views/message-pages";
+import { renderStaffNav, withStaffNav } from "../views/staff-nav";
 import { logger, withLambdaContext } from "./logger";
 import { accessLog, clock, type Dependencies, dependencies, signIn } from "./root";
 import { type ActiveSession, resolveSession, signInUrl } from "./sign-in";
@@ -189,7 +190,36 @@ export function apiRoute(
   return routeWith(options, handle, {
     admit: access && signedIn ? (event) => admit(options, access, signedIn, event) : undefined,
     failure: (error) => failureResponse(error, options.page ? "html" : "json"),
+    ...(signedIn
+      ? {
+          decorate: (event, session, answer) =>
+            withNavigation(new URL(signedIn.signIn.publicBaseUrl).pathname, event, session, answer),
+        }
+      : {}),
   });
+}
+
+/**
+ * A page answered to a signed-in member of staff, with the navigation bar in the page shell's slot
+ * (views/staff-nav.ts): here, so every staff page has it and none can forget it. Anything else (JSON,
+ * CSV, a redirect, a page for a patient) as it is.
+ */
+function withNavigation(
+  basePathname: string,
+  event: APIGatewayProxyEvent,
+  session: ActiveSession,
+  answer: APIGatewayProxyResult,
+): APIGatewayProxyResult {
+  const type = String(answer.headers?.["content-type"] ?? "");
+  if (session.principal.kind !== "staff" || !type.startsWith("text/html")) return answer;
+  const nav = renderStaffNav({
+    name: session.principal.name,
+    roles: session.principal.roles,
+    csrfToken: session.csrfToken,
+    basePath: basePathname.replace(/\/+$/, ""),
+    currentPath: event.path,
+  });
+  return { ...answer, body: withStaffNav(answer.body, nav) };
 }
 
 /** Options of a JSON route open to its callers as API Gateway admits them (no session, no pages). */
@@ -213,6 +243,12 @@ export function jsonRoute(
 interface RouteShell {
   admit?: (event: APIGatewayProxyEvent) => Promise<{ session: ActiveSession } | APIGatewayProxyResult>;
   failure: (error: unknown) => APIGatewayProxyResult;
+  /** Finishes the handler's answer to a signed-in request (the staff pages' navigation bar). */
+  decorate?: (
+    event: APIGatewayProxyEvent,
+    session: ActiveSession,
+    answer: APIGatewayProxyResult,
+  ) => APIGatewayProxyResult;
 }
 
 /** HSTS: a year, subdomains included (the API's own host; a custom domain's too). */
@@ -293,7 +329,8 @@ function answerWith(
           message: `the body must be at most ${maxBodyBytes} bytes`,
         });
       }
-      return await handle(request);
+      const answer = await handle(request);
+      return session && shell.decorate ? shell.decorate(event, session, answer) : answer;
     } catch (error) {
       if (error instanceof HttpAnswer) return error.result;
       logger.error(`${options.name} failed`, error);

@@ -24,9 +24,11 @@ import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import type { Clock, Mailer, Metrics, ReferralStore, StatisticsSource, Workflow } from "../domain/ports";
 import type { PostalQueue } from "../domain/postal";
 import type { WorkflowExecutions } from "../domain/recovery";
+import type { PatientIndex } from "../domain/staff-search";
 import type { Worklist } from "../domain/worklist";
 import { systemClock } from "./clock";
 import { accessLogFromEnv } from "./dynamo-access-log";
+import { patientIndexFromEnv } from "./dynamo-patient-index";
 import { postalQueueFromEnv } from "./dynamo-postal-queue";
 import { sessionStoreFromEnv } from "./dynamo-sessions";
 import { worklistFromEnv } from "./dynamo-worklist";
@@ -105,6 +107,12 @@ export const publicBaseUrl: Provider<"publicBaseUrl", string> = {
 };
 
 export const worklist: Provider<"worklist", Worklist> = { name: "worklist", build: () => worklistFromEnv() };
+
+/** A patient's referrals by national ID (the staff search). */
+export const patientIndex: Provider<"patientIndex", PatientIndex> = {
+  name: "patientIndex",
+  build: () => patientIndexFromEnv(),
+};
 
 export const postalQueue: Provider<"postalQueue", PostalQueue> = {
   name: "postalQueue",

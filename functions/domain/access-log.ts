@@ -16,6 +16,11 @@ export interface AccessEvent {
   /** What was opened, e.g. "task-page", "agenda", "letter", "referral-view", "access-log". */
   what: string;
   outcome: "viewed" | "refused";
+  /**
+   * A staff search (staff-search.ts): what was searched for, by which kind of key. A national ID
+   * searched is health data (it says who is a patient here): it is kept here, and nowhere else.
+   */
+  searched?: { by: "national-id" | "referral-id"; term: string };
 }
 
 export interface AccessLog {

@@ -28,6 +28,9 @@ export const referralLinks = (referralId: string) => ({
   accessLog: `../../access-log/${encodeURIComponent(referralId)}`,
 });
 
+/** From either page: the referral's open task (/tasks/{taskId}), where it is assessed. */
+const taskLink = (taskId: string) => `../../tasks/${encodeURIComponent(taskId)}`;
+
 /** Records that `principal` read the referral's health data (before it is shown). */
 export function logReferralView(
   deps: { accessLog: AccessLog; clock: { now(): Date } },
@@ -57,6 +60,7 @@ export function referralPageHtml(
 ): string {
   const startOfCare = startOfCareOf(file.referral);
   const { birthDate } = letterPatientOf(file.referral.submission);
+  const openTask = file.tasks.filter((task) => task.state === "open").at(-1);
   return renderReferralPage({
     file,
     ...(birthDate ? { birthDate } : {}),
@@ -74,6 +78,7 @@ export function referralPageHtml(
         }
       : {}),
     ...(context.notice ? { notice: context.notice } : {}),
+    ...(openTask ? { taskHref: taskLink(openTask.taskId) } : {}),
     ...(context.lead ? { accessLogHref: referralLinks(file.referral.referralId).accessLog } : {}),
   });
 }

@@ -72,7 +72,28 @@ textarea { width: 100%; min-height: 8rem; }
 .error-summary { border: 3px solid #b3261e; padding: 0.5rem 1rem; margin: 1rem 0; }
 button { font: inherit; padding: 0.6rem 1.2rem; background: #1f5fa8; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
 a:focus, input:focus, textarea:focus, button:focus { outline: 3px solid #f2a900; outline-offset: 2px; }
+.scroll { overflow-x: auto; }
+figure.chart { margin: 1rem 0; }
+figure.chart svg { max-width: 100%; height: auto; }
+select { font: inherit; padding: 0.3rem; }
+tr.total th, tr.total td { font-weight: 700; }
+.staff-header { background: #f3f6fa; border-bottom: 1px solid #ccc; padding: 0.5rem 1.25rem; display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: center; justify-content: space-between; }
+.staff-nav { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; }
+.staff-nav a { display: inline-block; padding: 0.35rem 0; color: #1a4f8b; }
+.staff-nav a[aria-current="page"] { font-weight: 700; color: #1a1a1a; }
+.signed-in-as { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
+.signed-in-as form { margin: 0; }
+button.secondary { background: #fff; color: #1a4f8b; border: 1px solid #1a4f8b; padding: 0.3rem 0.8rem; }
+.skip-link { position: absolute; left: -10000px; }
+.skip-link:focus { position: static; }
+@media print { .staff-header { display: none; } }
 `;
+
+/**
+ * Where the page shell leaves room for the staff navigation bar (views/staff-nav.ts), filled by the
+ * route wrapper for a signed-in member of staff; an HTML comment, so nothing shows when it is not.
+ */
+export const STAFF_NAV_SLOT = "<!--frist:staff-nav-->";
 
 hbs.registerPartial(
   "page",
@@ -87,7 +108,8 @@ hbs.registerPartial(
 <style>${PAGE_STYLES}</style>
 </head>
 <body>
-<main{{#if wide}} class="wide"{{/if}}>
+${STAFF_NAV_SLOT}
+<main id="main"{{#if wide}} class="wide"{{/if}}>
 {{> @partial-block}}
 </main>
 </body>

@@ -14,6 +14,9 @@ import { htmlTemplate } from "./engine";
 
 const PAGE = `{{#> page title="Henvisning"}}
 <h1>Henvisning {{referralId}}</h1>
+{{#if taskHref}}
+<p><a href="{{taskHref}}">Vurder henvisningen</a> (oppgaven er åpen)</p>
+{{/if}}
 {{#if accessLogHref}}
 <p><a href="{{accessLogHref}}">Tilgangslogg: hvem har åpnet henvisningen</a></p>
 {{/if}}
@@ -197,6 +200,8 @@ export interface ReferralPageInput {
   notice?: string;
   /** The referral's access log, for the lead (relative to the page). */
   accessLogHref?: string;
+  /** The referral's open task, where it is assessed (relative to the page). */
+  taskHref?: string;
 }
 
 /**
@@ -239,6 +244,7 @@ export function renderReferralPage(input: ReferralPageInput): string {
   return template({
     referralId: referral.referralId,
     accessLogHref: input.accessLogHref,
+    taskHref: input.taskHref,
     notice: input.notice,
     errors,
     status: STATUS_LABELS[referral.status] ?? referral.status,

@@ -31,6 +31,7 @@ export interface TableUse {
     readonly worklist?: readonly WorklistPartition[];
     readonly byTaskId?: true;
     readonly byPortal?: true;
+    readonly byPatient?: true;
   };
 }
 
@@ -174,6 +175,7 @@ export function usesTableMarkdown(
         : []),
       ...(indexes?.byTaskId ? ["byTaskId: any task id"] : []),
       ...(indexes?.byPortal ? ["byPortal: any portal"] : []),
+      ...(indexes?.byPatient ? ["byPatient: any patient"] : []),
     ];
     const other = [
       ...(uses.workflow ?? []).flatMap((use) => WORKFLOW_ACTIONS[use].map(short)),

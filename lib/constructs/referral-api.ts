@@ -56,6 +56,8 @@ export interface ApiFunctions {
   readonly statistics: FristFunction;
   readonly recordStartOfCare: FristFunction;
   readonly staffReferralPage: FristFunction;
+  readonly staffHome: FristFunction;
+  readonly staffSearch: FristFunction;
   readonly helfoNotifications: FristFunction;
   readonly helfoReported: FristFunction;
   readonly auth: FristFunction;
@@ -412,6 +414,25 @@ export class ReferralApi extends Construct {
           "Frist API: GET /staff/referrals/{referralId} (a referral for staff; each read access-logged)",
         uses: { table: { query: ["referral"] }, signIn: "route" },
       }),
+      staffHome: fn("StaffHomeFunction", {
+        entry: "functions/handlers/staff-home.ts",
+        description:
+          "Frist API: GET /staff (the signed-in staff home by role: open referrals, meetings, letters, Helfo notices; no patient data)",
+        // Index queries only: referrals by status, meetings by start, letters to post, and the Helfo
+        // partition (counted, not shown). CLINIC_CONFIG counts the working days left.
+        uses: {
+          table: { query: ["helfo"], indexes: { worklist: ["statuses", "meetings", "postal"] } },
+          clinicConfig: true,
+          signIn: "route",
+        },
+      }),
+      staffSearch: fn("StaffSearchFunction", {
+        entry: "functions/handlers/staff-search.ts",
+        description:
+          "Frist API: POST /staff/search (staff find a referral by reference or national ID; each search access-logged)",
+        // The patient index (keys only) finds the ids; each referral is read by its key.
+        uses: { table: { get: ["referral"], indexes: { byPatient: true } }, signIn: "route" },
+      }),
       helfoNotifications: fn("HelfoNotificationsFunction", {
         entry: "functions/handlers/helfo-notifications.ts",
         description:
@@ -490,6 +511,7 @@ export class ReferralApi extends Construct {
         .addResource("{agendaId}")
         .addMethod("GET", integrate(fns.agendaPage), open),
     ];
+    const staff = this.api.root.addResource("staff");
     // Sign-in and the lead's access log: no IAM auth, the session is checked by the function.
     const auth = this.api.root.addResource("auth");
     openMethods.push(
@@ -507,9 +529,12 @@ export class ReferralApi extends Construct {
       helfoList,
       helfoReported,
       ...postalMethods,
+      // The staff home, for every signed-in role (the function picks the sections by role).
+      staff.addMethod("GET", integrate(fns.staffHome), open),
+      // Finding a referral again: a form post, so the national ID searched is in no URL.
+      staff.addResource("search").addMethod("POST", integrate(fns.staffSearch), open),
       // A referral for signed-in assessors and the lead (GET /referrals/{id} stays the portals').
-      this.api.root
-        .addResource("staff")
+      staff
         .addResource("referrals")
         .addResource("{referralId}")
         .addMethod("GET", integrate(fns.staffReferralPage), open),

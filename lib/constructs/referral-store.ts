@@ -13,6 +13,11 @@ export const REFERRAL_INDEXES = {
   byTaskId: { name: "byTaskId", partitionKey: "taskId" },
   /** A portal's referrals of one status, soonest deadline first: `<portal>#<status>`, `<due>#<id>`. */
   byPortal: { name: "byPortal", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+  /**
+   * A patient's referrals, for staff who search by national ID: `PATIENT#<hash of the national ID>`,
+   * `<receivedAt>#<id>`. Keys only: it finds ids, the referral is read from the table.
+   */
+  byPatient: { name: "byPatient", partitionKey: "gsi3pk", sortKey: "gsi3sk" },
 } as const;
 
 /**
@@ -147,6 +152,14 @@ export class ReferralStore extends Construct {
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: [...PORTAL_INDEX_ATTRIBUTES],
     });
+    // Staff find a referral again by the patient's national ID: keys only (no copy of anything), and
+    // its partition key is a hash, so the national ID is in no key.
+    this.table.addGlobalSecondaryIndex({
+      indexName: REFERRAL_INDEXES.byPatient.name,
+      partitionKey: { name: REFERRAL_INDEXES.byPatient.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: REFERRAL_INDEXES.byPatient.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
 
     // Point-in-time recovery reaches back 35 days; AWS Backup keeps daily, weekly and monthly
     // recovery points beyond that (5 years for the monthly), in a vault of their own, so a
@@ -174,9 +187,10 @@ export class ReferralStore extends Construct {
    * DynamoDB, to decrypt and, for a function that writes, to encrypt.
    *
    * On the worklist index the condition names the index partitions queried: for a Query on an index,
-   * DynamoDB evaluates LeadingKeys against the index's partition key. The byTaskId and byPortal
-   * indexes are granted without one: their partition keys are an unguessable task id (the link is
-   * the capability) and the calling portal's own id, so no pattern narrows them.
+   * DynamoDB evaluates LeadingKeys against the index's partition key. The byTaskId, byPortal and
+   * byPatient indexes are granted without one: their partition keys are an unguessable task id (the
+   * link is the capability), the calling portal's own id and a national ID's hash (the staff search
+   * only, which reads keys), so no pattern narrows them.
    */
   grant(grantee: IGrantable, uses: FunctionUses): void {
     const table = tableUseOf(uses);
@@ -212,6 +226,7 @@ export class ReferralStore extends Construct {
     const opaque = [
       ...(table.indexes?.byTaskId ? [indexArn(REFERRAL_INDEXES.byTaskId.name)] : []),
       ...(table.indexes?.byPortal ? [indexArn(REFERRAL_INDEXES.byPortal.name)] : []),
+      ...(table.indexes?.byPatient ? [indexArn(REFERRAL_INDEXES.byPatient.name)] : []),
     ];
     if (opaque.length > 0) {
       principal.addToPrincipalPolicy(new PolicyStatement({ actions: ["dynamodb:Query"], resources: opaque }));

@@ -195,7 +195,7 @@ describe("the referral store", () => {
     });
   });
 
-  it("indexes the worklist by status and due date, tasks by their task id, and each portal's referrals by status and due date", () => {
+  it("indexes the worklist by status and due date, tasks by their task id, each portal's referrals by status and due date, and a patient's referrals by a hash of the national ID, keys only", () => {
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       GlobalSecondaryIndexes: Match.arrayEquals([
         {
@@ -231,6 +231,14 @@ describe("the referral store", () => {
               "atRisk",
             ]),
           },
+        },
+        {
+          IndexName: "byPatient",
+          KeySchema: [
+            { AttributeName: "gsi3pk", KeyType: "HASH" },
+            { AttributeName: "gsi3sk", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "KEYS_ONLY" },
         },
       ]),
       AttributeDefinitions: Match.arrayWith([
@@ -774,6 +782,8 @@ describe("the API", () => {
       "GET /statistics": "NONE",
       "POST /letters/{letterId}/sent": "NONE",
       "POST /referrals/{referralId}/start-of-care": "NONE",
+      "GET /staff": "NONE",
+      "POST /staff/search": "NONE",
       "GET /staff/referrals/{referralId}": "NONE",
       "GET /helfo-notifications": "NONE",
       "POST /helfo-notifications/{referralId}/reported": "NONE",
@@ -867,6 +877,20 @@ describe("the API", () => {
         entry,
       ).toBe(false);
     }
+  });
+
+  it("serves the staff home to a staff session, not IAM, reading indexes only and writing nothing but its session and the access log", () => {
+    expect(routes["GET /staff"]).toBe("NONE");
+    const entry = "functions/handlers/staff-home.ts";
+    const [, fn] = functionByEntry(entry);
+    const variables = (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(Object.keys(variables)).toEqual(
+      expect.arrayContaining(["SIGN_IN_PROVIDERS", "PUBLIC_BASE_URL", "TABLE_NAME", "CLINIC_CONFIG"]),
+    );
+    const actions = statementsOfFunction(entry).flatMap(actionsOf);
+    expect(actions.some((action) => action.startsWith("ses:") || action.startsWith("states:"))).toBe(false);
+    expect(actions).not.toContain("dynamodb:Scan");
+    expect(actions).not.toContain("dynamodb:BatchGetItem");
   });
 
   it("serves the Helfo list to a staff session, not IAM: no portal's credentials read it", () => {

@@ -22,6 +22,7 @@ import {
 } from "../../domain/ports";
 import type { AuditEvent, PriorityChange, ReferralRecord } from "../../domain/records";
 import type { Tally } from "../../domain/statistics";
+import { patientIndexKeys } from "../dynamo-patient-index";
 import {
   idempotencyKey,
   landed,
@@ -72,6 +73,12 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
                         referral.referralId,
                       )
                     : {}),
+                  // Staff find it again by the patient's national ID (dynamo-patient-index.ts).
+                  ...patientIndexKeys(
+                    referral.submission.patient.nationalId,
+                    referral.receivedAt,
+                    referral.referralId,
+                  ),
                   recordType: "referral",
                   ...referral,
                 },

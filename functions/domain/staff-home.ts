@@ -1,0 +1,211 @@
+/**
+ * The staff home (GET /staff): one signed-in place to start the day, by role. Each section comes from
+ * an index query (the worklist index's status, meeting and postal partitions, the Helfo partition),
+ * never a scan, and each row links to the page where the work is done:
+ * - assessor: the next intake meetings with the referrals on each, and the open referrals by deadline;
+ * - lead: the open referrals by deadline, the meetings and their seats, the letters to post and the
+ *   Helfo notices (expected and confirmed breaches) to report;
+ * - clerk: the letters to post and the Helfo notices to report, with counts;
+ * - operations: the referrals whose workflow failed (to recover) and the statistics.
+ *
+ * It shows referral ids, dates, counts and flags: no patient name, national ID or referral text, so a
+ * glance at the home reads no health data (the pages it links to log their reads).
+ */
+import * as z from "zod";
+import { type CalendarRules, type IsoDate, osloDate } from "./calendar";
+import { cursorParam, limitParam } from "./paging";
+import type { Clock, ReferralStore } from "./ports";
+import type { PostalQueue } from "./postal";
+import type { StaffRole } from "./session";
+import { formatIssues, type Issue } from "./validation";
+import { type Worklist, type WorklistRow, worklistItem } from "./worklist";
+
+/** Page sizes of the open referrals: 25 fills a screen; 100 caps one request's read. */
+export const STAFF_HOME_LIMITS = { default: 25, max: 100 } as const;
+
+/** Due within this many working days (or recorded at risk): flagged at risk on the home. */
+export const AT_RISK_WORKING_DAYS = 2;
+
+/** How far ahead the home lists intake meetings. */
+export const MEETINGS_AHEAD_DAYS = 14;
+
+/** How many letters to post the home counts before it says "more than". */
+export const POSTAL_COUNT_LIMIT = 200;
+
+/** The query string of GET /staff: the open referrals' page. Unknown parameters are ignored. */
+export const staffHomeQuerySchema = z.object({
+  limit: limitParam(STAFF_HOME_LIMITS),
+  cursor: cursorParam(),
+});
+export type StaffHomeQuery = z.output<typeof staffHomeQuerySchema>;
+
+/** Parses the query string of GET /staff; `issues` are ready for the 400 answer. */
+export function parseStaffHomeQuery(
+  params: Record<string, string | undefined> | null | undefined,
+): { ok: true; value: StaffHomeQuery } | { ok: false; issues: Issue[] } {
+  const result = staffHomeQuerySchema.safeParse(params ?? {});
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: formatIssues(result.error) };
+}
+
+/** Where the work on a referral is done, relative to the API's base URL. */
+export const staffReferralPath = (referralId: string) => `/staff/referrals/${encodeURIComponent(referralId)}`;
+
+/** One open referral on the home: its clock and flags, and the page to work on it. */
+export interface HomeReferral {
+  referralId: string;
+  kind: WorklistRow["kind"];
+  priority: WorklistRow["priority"];
+  receivedAt: string;
+  assessmentDueDate: IsoDate;
+  /** Working days from today to the due date: 0 on the due date, negative once it has passed. */
+  workingDaysLeft: number;
+  /** Recorded at risk, or due within {@link AT_RISK_WORKING_DAYS} working days. */
+  atRisk: boolean;
+  urgent: boolean;
+  /** The 10 working days passed without a decision (recorded, or the due date is behind us). */
+  overdue: boolean;
+  /** A secondary referral: the team confirms it concerns the condition assessed before. */
+  secondaryToConfirm: boolean;
+  /** Relative to the API's base URL. */
+  href: string;
+}
+
+/** One intake meeting ahead, with its seats and the referrals holding them. */
+export interface HomeMeeting {
+  meetingId: string;
+  startsAt: string;
+  capacity: number;
+  seats: number;
+  full: boolean;
+  /** The agenda page, once its agenda has gone out (before that the link does not open). */
+  agendaHref?: string;
+  referrals: { referralId: string; href: string }[];
+}
+
+/** What the home shows; a section is present only for a role that needs it. */
+export interface StaffHome {
+  /** The Oslo date the working days count from. */
+  asOf: IsoDate;
+  roles: StaffRole[];
+  openReferrals?: { items: HomeReferral[]; nextCursor?: string };
+  meetings?: HomeMeeting[];
+  letters?: { toPost: number; more: boolean; href: string };
+  helfo?: { toReport: number; expected: number; confirmed: number; href: string };
+  operations?: { failed: HomeReferral[]; statisticsHref: string };
+  statisticsHref?: string;
+}
+
+/** What the home reads: index queries only. */
+export interface StaffHomeDeps {
+  worklist: Worklist;
+  store: Pick<ReferralStore, "meetingsStartingBetween" | "listHelfoNotifications">;
+  postalQueue: PostalQueue;
+  calendar: CalendarRules;
+  clock: Clock;
+}
+
+/** The home line of a worklist row, counted from `today`. */
+export function homeReferral(row: WorklistRow, today: IsoDate, rules: CalendarRules): HomeReferral {
+  const item = worklistItem(row, today, rules);
+  return {
+    referralId: item.referralId,
+    kind: item.kind,
+    priority: item.priority,
+    receivedAt: item.receivedAt,
+    assessmentDueDate: item.assessmentDueDate,
+    workingDaysLeft: item.workingDaysLeft,
+    atRisk: item.atRisk === true || item.workingDaysLeft <= AT_RISK_WORKING_DAYS,
+    urgent: item.priority === "urgent",
+    overdue: item.deadlineBreached || item.workingDaysLeft < 0,
+    secondaryToConfirm: item.kind === "secondary",
+    href: staffReferralPath(item.referralId),
+  };
+}
+
+const has = (roles: readonly StaffRole[], ...wanted: StaffRole[]) => wanted.some((r) => roles.includes(r));
+
+/**
+ * Reads the home of a person holding `roles`: only the sections those roles need, each from its
+ * index, in parallel. The open referrals come soonest deadline first (the index's order), one page
+ * of `query.limit`; `query.cursor` continues them. Throws InvalidCursor (worklist.ts) for a cursor
+ * this list did not issue.
+ */
+export async function readStaffHome(
+  deps: StaffHomeDeps,
+  roles: readonly StaffRole[],
+  query: StaffHomeQuery,
+): Promise<StaffHome> {
+  const now = deps.clock.now();
+  const today = osloDate(now);
+  const line = (row: WorklistRow) => homeReferral(row, today, deps.calendar);
+  const [open, meetings, letters, helfo, failed] = await Promise.all([
+    has(roles, "assessor", "lead")
+      ? deps.worklist.page({ status: "awaiting-assessment", limit: query.limit, cursor: query.cursor })
+      : undefined,
+    has(roles, "assessor", "lead")
+      ? deps.store.meetingsStartingBetween(now, new Date(now.getTime() + MEETINGS_AHEAD_DAYS * 86_400_000))
+      : undefined,
+    has(roles, "clerk", "lead")
+      ? deps.postalQueue.page({ status: "awaiting-postal", limit: POSTAL_COUNT_LIMIT })
+      : undefined,
+    has(roles, "clerk", "lead") ? deps.store.listHelfoNotifications() : undefined,
+    has(roles, "operations") ? deps.worklist.page({ status: "failed", limit: 50 }) : undefined,
+  ]);
+  const statisticsHref = has(roles, "lead", "operations") ? "/statistics" : undefined;
+  const toReport = helfo?.filter((n) => n.status === "to-report") ?? [];
+  return {
+    asOf: today,
+    roles: [...roles],
+    ...(open
+      ? {
+          openReferrals: {
+            items: open.rows.map(line),
+            ...(open.nextCursor ? { nextCursor: open.nextCursor } : {}),
+          },
+        }
+      : {}),
+    ...(meetings
+      ? {
+          meetings: [...meetings]
+            .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
+            .map((meeting) => ({
+              meetingId: meeting.meetingId,
+              startsAt: meeting.startsAt,
+              capacity: meeting.capacity,
+              seats: meeting.seats,
+              full: meeting.seats >= meeting.capacity,
+              ...(meeting.agendaSentAt
+                ? { agendaHref: `/agendas/${encodeURIComponent(meeting.agendaId)}` }
+                : {}),
+              referrals: (meeting.holders ?? []).map((referralId) => ({
+                referralId,
+                href: staffReferralPath(referralId),
+              })),
+            })),
+        }
+      : {}),
+    ...(letters
+      ? {
+          letters: {
+            toPost: letters.letters.length,
+            more: letters.nextCursor !== undefined,
+            href: "/letters",
+          },
+        }
+      : {}),
+    ...(helfo
+      ? {
+          helfo: {
+            toReport: toReport.length,
+            expected: toReport.filter((n) => n.expected === true).length,
+            confirmed: toReport.filter((n) => n.expected !== true).length,
+            href: "/helfo-notifications",
+          },
+        }
+      : {}),
+    ...(failed ? { operations: { failed: failed.rows.map(line), statisticsHref: "/statistics" } } : {}),
+    ...(statisticsHref ? { statisticsHref } : {}),
+  };
+}

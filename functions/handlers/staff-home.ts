@@ -1,0 +1,50 @@
+/**
+ * GET /staff: the signed-in staff home, by role (functions/domain/staff-home.ts). A browser
+ * (Accept: text/html) gets the page; `Accept: application/json` the same home as JSON, links relative
+ * to the API's base URL. Paged by `cursor` and `limit` (the open referrals). An unsigned visitor is
+ * sent to sign-in and back. It shows no patient data, so it writes no access-log entry; the pages it
+ * links to log their own reads.
+ */
+import { apiRoute, header, html, json, validationFailed } from "../adapters/http";
+import { calendar, clock, dependencies, postalQueue, publicBaseUrl, store, worklist } from "../adapters/root";
+import { hasRole, STAFF_ROLES } from "../domain/session";
+import { parseStaffHomeQuery, readStaffHome } from "../domain/staff-home";
+import { InvalidCursor } from "../domain/worklist";
+import { renderStaffHomePage } from "../views/staff-home";
+
+const deps = dependencies(worklist, store, postalQueue, calendar, clock, publicBaseUrl);
+/** The API's base path ("" behind a custom domain or locally, "/prod" on the execute-api host). */
+const basePath = new URL(deps.publicBaseUrl).pathname.replace(/\/+$/, "");
+
+export const handler = apiRoute(
+  { name: "staff-home", page: true, access: { roles: STAFF_ROLES } },
+  async ({ event, session }) => {
+    if (session?.principal.kind !== "staff") throw new Error("a staff route without a session");
+    const query = parseStaffHomeQuery(event.queryStringParameters);
+    if (!query.ok) return json(400, { error: "validation_failed", issues: query.issues });
+    const home = await readStaffHome(deps, session.principal.roles, query.value).catch((error: unknown) => {
+      throw error instanceof InvalidCursor ? validationFailed("cursor", error.message) : error;
+    });
+    if (!(header(event, "accept") ?? "").toLowerCase().includes("text/html")) {
+      return json(200, { ...home, csrfToken: session.csrfToken });
+    }
+    const next = home.openReferrals?.nextCursor;
+    const limit = event.queryStringParameters?.limit;
+    return html(
+      200,
+      renderStaffHomePage({
+        home,
+        basePath,
+        ...(next
+          ? {
+              nextHref: `${basePath}/staff?${new URLSearchParams({ cursor: next, ...(limit ? { limit } : {}) })}`,
+            }
+          : {}),
+        // Finding a referral again: for those who open referrals (a POST, so no national ID in a URL).
+        ...(hasRole(session.principal, ["assessor", "lead"])
+          ? { search: { action: `${basePath}/staff/search`, csrfToken: session.csrfToken } }
+          : {}),
+      }),
+    );
+  },
+);

@@ -1,0 +1,207 @@
+/**
+ * The staff home page (GET /staff): the sections the person's roles need, each row a link to the page
+ * where the work is done. Referral ids, dates, counts and flags only: no patient data. Flags are
+ * written out in words (not colour alone), tables have captions and header cells, and the page reads
+ * at 320 px (tables scroll inside their own box).
+ */
+
+import { KIND_LABELS, PRIORITY_LABELS } from "../domain/referral-labels";
+import type { HomeMeeting, HomeReferral, StaffHome } from "../domain/staff-home";
+import { htmlTemplate } from "./engine";
+import { formatMeetingTime, formatNorwegianDate } from "./norwegian-time";
+
+const PAGE = `{{#> page title="Oversikt" wide=true}}
+<h1>Oversikt</h1>
+<p>Arbeidsdager regnes fra {{asOf}}.</p>
+{{#if search}}
+<section aria-labelledby="search-title">
+<h2 id="search-title">Finn en henvisning</h2>
+<form method="post" action="{{search.action}}" class="search">
+<input type="hidden" name="csrfToken" value="{{search.csrfToken}}">
+<div class="field">
+<label for="search-query">Referanse eller fødselsnummer</label>
+<p class="hint" id="search-hint">Søket registreres i tilgangsloggen.</p>
+<input type="text" id="search-query" name="query" inputmode="text" autocomplete="off" aria-describedby="search-hint">
+</div>
+<button type="submit">Søk</button>
+</form>
+</section>
+{{/if}}
+{{#if open}}
+<section aria-labelledby="open-title">
+<h2 id="open-title">Åpne henvisninger</h2>
+{{#if open.rows.length}}
+<div class="scroll">
+<table>
+<caption>Henvisninger som venter på vurdering, med korteste frist først</caption>
+<thead><tr><th scope="col">Henvisning</th><th scope="col">Frist</th><th scope="col">Merknader</th><th scope="col">Type</th></tr></thead>
+<tbody>
+{{#each open.rows}}
+<tr class="referral-row">
+<th scope="row"><a href="{{href}}">{{referralId}}</a></th>
+<td>{{dueDate}}<br><span{{#if atRisk}} class="close"{{/if}}>{{daysLeft}}</span></td>
+<td>{{#if flags.length}}<ul class="flags">{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</td>
+<td>{{kind}}</td>
+</tr>
+{{/each}}
+</tbody>
+</table>
+</div>
+{{#if open.nextHref}}<p><a href="{{open.nextHref}}" rel="next">Neste side</a></p>{{/if}}
+{{else}}
+<p>Ingen henvisninger venter på vurdering.</p>
+{{/if}}
+</section>
+{{/if}}
+{{#if meetings}}
+<section aria-labelledby="meetings-title">
+<h2 id="meetings-title">Inntaksmøter de neste to ukene</h2>
+{{#if meetings.length}}
+<ul class="meetings">
+{{#each meetings}}
+<li><h3>{{when}}</h3>
+<p>{{seats}} av {{capacity}} plasser tatt{{#if full}}: <strong class="close">fullt</strong>{{/if}}.{{#if agendaHref}} <a href="{{agendaHref}}">Sakslisten<span class="visually-hidden"> for {{when}}</span></a>{{/if}}</p>
+{{#if referrals.length}}
+<ul>{{#each referrals}}<li><a href="{{href}}">{{referralId}}</a></li>{{/each}}</ul>
+{{/if}}
+</li>
+{{/each}}
+</ul>
+{{else}}
+<p>Ingen inntaksmøter er satt opp de neste to ukene.</p>
+{{/if}}
+</section>
+{{/if}}
+{{#if letters}}
+<section aria-labelledby="letters-title">
+<h2 id="letters-title">Brev til postlegging</h2>
+<p><strong class="count">{{letters.count}}</strong> brev venter på å bli skrevet ut og sendt. <a href="{{letters.href}}">Åpne listen over brev til postlegging</a></p>
+</section>
+{{/if}}
+{{#if helfo}}
+<section aria-labelledby="helfo-title">
+<h2 id="helfo-title">Fristbrudd til Helfo</h2>
+<p><strong class="count">{{helfo.toReport}}</strong> fristbrudd venter på å bli meldt til Helfo ({{helfo.expected}} forventet, {{helfo.confirmed}} inntruffet). <a href="{{helfo.href}}">Åpne listen over fristbrudd</a></p>
+</section>
+{{/if}}
+{{#if operations}}
+<section aria-labelledby="operations-title">
+<h2 id="operations-title">Drift</h2>
+{{#if operations.failed.length}}
+<div class="scroll" tabindex="0" role="region" aria-label="Stoppede arbeidsflyter">
+<table>
+<caption>Henvisninger der arbeidsflyten stoppet (må gjenopprettes)</caption>
+<thead><tr><th scope="col">Henvisning</th><th scope="col">Frist</th></tr></thead>
+<tbody>
+{{#each operations.failed}}
+<tr><th scope="row">{{referralId}}</th><td>{{dueDate}}<br>{{daysLeft}}</td></tr>
+{{/each}}
+</tbody>
+</table>
+</div>
+{{else}}
+<p>Ingen arbeidsflyt har stoppet.</p>
+{{/if}}
+</section>
+{{/if}}
+{{#if statisticsHref}}
+<p><a href="{{statisticsHref}}">Statistikk</a></p>
+{{/if}}
+{{/page}}
+`;
+
+const pageTemplate = htmlTemplate(PAGE);
+
+/** "3 virkedager igjen", "fristen er i dag", "fristen er passert med 2 virkedager". */
+export function daysLeftText(days: number): string {
+  if (days > 1) return `${days} virkedager igjen`;
+  if (days === 1) return "1 virkedag igjen";
+  if (days === 0) return "fristen er i dag";
+  return `fristen er passert med ${-days} ${days === -1 ? "virkedag" : "virkedager"}`;
+}
+
+/** The flags of an open referral, in words, most pressing first. */
+export function flagsOf(referral: HomeReferral): string[] {
+  return [
+    ...(referral.overdue ? ["Fristen er brutt"] : referral.atRisk ? ["Fristen er i fare"] : []),
+    ...(referral.urgent ? ["Haster"] : []),
+    ...(referral.secondaryToConfirm ? ["Sekundærhenvisning: bekreft tilstanden"] : []),
+  ];
+}
+
+function meetingTime(meeting: HomeMeeting): string {
+  try {
+    return formatMeetingTime(meeting.meetingId);
+  } catch {
+    return meeting.startsAt;
+  }
+}
+
+/** What the page needs beside the home: where links start, and the search form's token. */
+export interface StaffHomePageInput {
+  home: StaffHome;
+  /** The API's base path ("" locally, "/prod" on AWS): every link starts with it. */
+  basePath: string;
+  /** The next page of open referrals (a link to GET /staff?cursor=…), when there is one. */
+  nextHref?: string;
+  /** The search form (a POST, so the national ID stays out of the URL). */
+  search?: { action: string; csrfToken: string };
+}
+
+/** Renders the staff home. */
+export function renderStaffHomePage(input: StaffHomePageInput): string {
+  const { home, basePath } = input;
+  const link = (href: string) => `${basePath}${href}`;
+  const line = (referral: HomeReferral) => ({
+    referralId: referral.referralId,
+    href: link(referral.href),
+    dueDate: formatNorwegianDate(referral.assessmentDueDate),
+    daysLeft: daysLeftText(referral.workingDaysLeft),
+    atRisk: referral.atRisk || referral.overdue,
+    flags: flagsOf(referral),
+    kind: `${KIND_LABELS[referral.kind]}, ${PRIORITY_LABELS[referral.priority].toLowerCase()}`,
+  });
+  const count = (n: number, more: boolean) => (more ? `${n} eller flere` : String(n));
+  return pageTemplate({
+    asOf: formatNorwegianDate(home.asOf),
+    ...(input.search ? { search: input.search } : {}),
+    ...(home.openReferrals
+      ? {
+          open: {
+            rows: home.openReferrals.items.map(line),
+            ...(input.nextHref ? { nextHref: input.nextHref } : {}),
+          },
+        }
+      : {}),
+    ...(home.meetings
+      ? {
+          meetings: home.meetings.map((meeting) => ({
+            when: meetingTime(meeting),
+            seats: meeting.seats,
+            capacity: meeting.capacity,
+            full: meeting.full,
+            ...(meeting.agendaHref ? { agendaHref: link(meeting.agendaHref) } : {}),
+            referrals: meeting.referrals.map((r) => ({ referralId: r.referralId, href: link(r.href) })),
+          })),
+        }
+      : {}),
+    ...(home.letters
+      ? {
+          letters: {
+            count: count(home.letters.toPost, home.letters.more),
+            href: link(home.letters.href),
+          },
+        }
+      : {}),
+    ...(home.helfo
+      ? {
+          helfo: {
+            ...home.helfo,
+            href: link(home.helfo.href),
+          },
+        }
+      : {}),
+    ...(home.operations ? { operations: { failed: home.operations.failed.map(line) } } : {}),
+    ...(home.statisticsHref ? { statisticsHref: link(home.statisticsHref) } : {}),
+  });
+}

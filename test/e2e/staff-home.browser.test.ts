@@ -1,0 +1,232 @@
+/**
+ * The staff home in a real browser, as browser.test.ts drives one (headless Chromium through
+ * playwright-core, the local provider's sign-in form): the lead signs in at /staff, sees the three
+ * open referrals in deadline order with the one near its deadline flagged at risk, opens one, decides
+ * it on its task page and is back on the home with it gone from the open list; the clerk sees the
+ * patient's letter to post, prints it, marks it sent and sees the count drop; an assessor sees the
+ * intake meetings with their referrals and opens one; the lead finds a referral by national ID with
+ * the keyboard, which leaves exactly one access-log entry. The home must read at 320 px without
+ * sideways scrolling. The screenshots the README shows are written to test/screenshots/.
+ *
+ * Not here yet: axe-core (WCAG 2.1 A/AA) on every page opened; the package is not installed.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  assessmentDueDate,
+  defaultCalendarRules,
+  osloDate,
+  osloInstant,
+} from "../../functions/domain/calendar";
+import { addDays } from "../../functions/domain/decision-labels";
+import { workingDaysLeft } from "../../functions/domain/legal-clock";
+import { makeNationalId } from "../../functions/domain/national-id";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { assessor, lead, submitAndAwaitTask, withPatient } from "../support/e2e";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** The README's screenshots: kept in the repository, remade by every run. */
+const SCREENSHOTS = new URL("../screenshots/", import.meta.url);
+const CLERK = "kari.dahl@smerteklinikk.example";
+
+let stack: LocalStack;
+let browser: Browser;
+/** The three referrals in deadline order: the forwarded one (near its deadline, postal patient) first. */
+const referrals: string[] = [];
+
+/** A valid national ID no other referral of this run has. */
+const NATIONAL_ID = (() => {
+  for (let individual = 420; individual < 500; individual++) {
+    const id = makeNationalId("1988-09-23", individual);
+    if (id) return id;
+  }
+  throw new Error("no national ID");
+})();
+
+/** An ansiennitetsdato whose assessment falls due one or two working days from today. */
+function originalDateNearItsDeadline(): string {
+  const today = osloDate(new Date());
+  for (let back = 1; back < 40; back++) {
+    const date = addDays(today, -back);
+    const due = assessmentDueDate(osloInstant(date, 12, 0), defaultCalendarRules);
+    const left = workingDaysLeft(today, due, defaultCalendarRules);
+    if (left >= 1 && left <= 2) return date;
+  }
+  throw new Error("no date found");
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package or set CHROMIUM_PATH`);
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  // The forwarded referral's patient has no email: the answer to her goes by post.
+  const base = withPatient("Frida Frist");
+  const { email: _email, ...postalPatient } = base.patient as Record<string, unknown>;
+  const forwarded = {
+    ...base,
+    patient: { ...postalPatient, nationalId: NATIONAL_ID },
+    kind: "forwarded",
+    originalReceivedDate: originalDateNearItsDeadline(),
+    previousInstitution: "Sykehuset Innlandet",
+  };
+  const submitted = await Promise.all([
+    submitAndAwaitTask(stack, forwarded, "browser-home-forwarded"),
+    submitAndAwaitTask(stack, withPatient("Nora Ny"), "browser-home-new-1"),
+    submitAndAwaitTask(stack, { ...withPatient("Ulla Urgent"), priority: "urgent" }, "browser-home-new-2"),
+  ]);
+  const [first, ...rest] = submitted.map((s) => s.referralId);
+  referrals.push(first as string, ...rest.sort());
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** Opens /staff in a new browser profile and signs in there through the provider's form. */
+async function signInAtHome(identifier: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const home = `${stack.apiUrl}/staff`;
+  await page.goto(home);
+  expect(page.url().startsWith(stack.signIn.issuer)).toBe(true);
+  await page.getByLabel("E-post").fill(identifier);
+  await page.getByLabel("Passord").fill(stack.signIn.password);
+  await Promise.all([
+    page.waitForURL((url) => url.href === home),
+    page.getByRole("button", { name: "Logg inn" }).click(),
+  ]);
+  return page;
+}
+
+/** The referral ids of the open list, top to bottom. */
+const openList = (page: Page) => page.locator("tr.referral-row th a").allTextContents();
+
+/** Reloads until `done` holds (the workflow finishes behind the page), with a generous deadline. */
+async function reloadUntil(page: Page, done: () => Promise<boolean>, what: string, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: new URL(name, SCREENSHOTS).pathname, fullPage: true });
+
+describe("the staff home in the browser", () => {
+  it("the lead sees the open referrals in deadline order, the one at risk flagged, decides one and is back with it gone", async () => {
+    const page = await signInAtHome(lead);
+    expect(await openList(page)).toEqual(referrals);
+    const firstRow = page.locator("tr.referral-row").first();
+    expect(await firstRow.textContent()).toContain("Fristen er i fare");
+    expect(await page.locator("tr.referral-row").nth(1).textContent()).not.toContain("Fristen er i fare");
+    await shot(page, "staff-home.png");
+
+    // Open the first, go to its task, refuse it with justification and advice.
+    await firstRow.getByRole("link").click();
+    await page.getByRole("link", { name: "Vurder henvisningen" }).click();
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Vurdering av henvisning");
+    await shot(page, "task-page.png");
+    await page.locator("#refused-justification").fill("Kan følges opp hos fastlegen.");
+    await page.locator("#refused-advice").fill("Gradert aktivitet og fysioterapi.");
+    await page.getByRole("button", { name: "Registrer avslag" }).click();
+    await page.waitForLoadState("domcontentloaded");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Vurderingen er registrert");
+
+    // Back on the home through the navigation bar: the decided referral leaves the open list.
+    await page.getByRole("navigation", { name: "Hovedmeny" }).getByRole("link", { name: "Oversikt" }).click();
+    await reloadUntil(
+      page,
+      async () => JSON.stringify(await openList(page)) === JSON.stringify(referrals.slice(1)),
+      "the decided referral to leave the open list",
+    );
+    await page.context().close();
+  });
+
+  it("the clerk sees the patient's letter to post, prints it, marks it sent, and the home counts one less", async () => {
+    const page = await signInAtHome(CLERK);
+    const count = () => page.locator("#letters-title + p strong.count").textContent();
+    await reloadUntil(page, async () => (await count()) === "1", "the refusal's postal letter");
+    await page.getByRole("link", { name: "Åpne listen over brev til postlegging" }).click();
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Brev til postlegging");
+    const [letter] = await Promise.all([
+      page
+        .context()
+        .waitForEvent("page")
+        .catch(() => undefined),
+      page.getByRole("link", { name: "Skriv ut" }).first().click(),
+    ]);
+    const printed = letter ?? page;
+    await printed.waitForLoadState("domcontentloaded");
+    expect(await printed.content()).toContain("Frida Frist");
+    await shot(printed, "patient-letter.png");
+    if (printed === page) await page.goBack();
+    await page.getByRole("button", { name: "Merk som sendt" }).first().click();
+    await page.waitForLoadState("domcontentloaded");
+    await page.getByRole("navigation", { name: "Hovedmeny" }).getByRole("link", { name: "Oversikt" }).click();
+    expect(await count()).toBe("0");
+    await page.context().close();
+  });
+
+  it("an assessor sees the intake meetings with their referrals, and opens one", async () => {
+    const page = await signInAtHome(assessor);
+    const meetings = page.locator("ul.meetings > li");
+    expect(await meetings.count()).toBeGreaterThan(0);
+    const onMeetings = await page.locator("ul.meetings a[href*='/staff/referrals/']").allTextContents();
+    for (const referralId of referrals.slice(1)) expect(onMeetings).toContain(referralId);
+    await page.locator("ul.meetings a[href*='/staff/referrals/']").first().click();
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toMatch(/^Henvisning /);
+    await page.context().close();
+  });
+
+  it("the lead finds a referral by national ID with the keyboard alone, which leaves one access-log entry", async () => {
+    const page = await signInAtHome(lead);
+    // The first Tab reaches the skip link, the way past the navigation bar.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate("document.activeElement && document.activeElement.textContent")).toBe(
+      "Hopp til innholdet",
+    );
+    await page.locator("#search-query").focus();
+    await page.keyboard.type(NATIONAL_ID);
+    await Promise.all([page.waitForURL(`${stack.apiUrl}/staff/search`), page.keyboard.press("Enter")]);
+    expect(await page.getByRole("heading", { level: 2, name: "Én henvisning passer søket" }).count()).toBe(1);
+    expect(page.url()).not.toContain(NATIONAL_ID);
+
+    const log = (await (
+      await page.request.get(`${stack.apiUrl}/access-log/${referrals[0]}`, {
+        headers: { accept: "application/json" },
+      })
+    ).json()) as { events: { what: string; who: string; searched?: { term: string } }[] };
+    expect(log.events.filter((event) => event.what === "search")).toEqual([
+      expect.objectContaining({ who: lead, searched: { by: "national-id", term: NATIONAL_ID } }),
+    ]);
+    await page.context().close();
+  });
+
+  it("reads at 320 px: the home needs no sideways scrolling", async () => {
+    const page = await signInAtHome(lead);
+    await page.setViewportSize({ width: 320, height: 800 });
+    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth");
+    expect(overflow).toBeLessThanOrEqual(320);
+    await shot(page, "staff-home-320.png");
+    await page.context().close();
+  });
+});
