@@ -57,7 +57,7 @@ describe("local schedules", () => {
     expect(rateToMs("cron(0 12 * * ? *)")).toBeUndefined();
   });
 
-  it("finds the agenda and reconciler rules of the synthesized template, every 15 minutes, and leaves out an excluded one", () => {
+  it("finds the agenda and reconciler rules of the synthesized template every 15 minutes, the EDI mailbox's every minute, and leaves out an excluded one", () => {
     // Act
     const rules = readSchedules(fristTemplate);
 
@@ -65,10 +65,15 @@ describe("local schedules", () => {
     const entryOf = (rule: (typeof rules)[number] | undefined) =>
       fristTemplate.Resources?.[rule?.targets[0]?.functionLogicalId ?? ""]?.Metadata?.["frist:entry"];
     expect(rules.map(entryOf).sort()).toEqual([
+      "functions/handlers/poll-edi-mailbox.ts",
       "functions/handlers/reconcile-workflows.ts",
       "functions/handlers/send-agendas.ts",
     ]);
-    for (const rule of rules) expect(rule.periodMs).toBe(900_000);
+    for (const rule of rules) {
+      expect(rule.periodMs).toBe(
+        entryOf(rule) === "functions/handlers/poll-edi-mailbox.ts" ? 60_000 : 900_000,
+      );
+    }
     const reconciler = rules.find((rule) => entryOf(rule) === "functions/handlers/reconcile-workflows.ts");
     const running = startSchedules({
       template: fristTemplate,
@@ -77,7 +82,10 @@ describe("local schedules", () => {
       manual: true,
       exclude: [reconciler?.targets[0]?.functionLogicalId ?? ""],
     });
-    expect(running.rules.map(entryOf)).toEqual(["functions/handlers/send-agendas.ts"]);
+    expect(running.rules.map(entryOf).sort()).toEqual([
+      "functions/handlers/poll-edi-mailbox.ts",
+      "functions/handlers/send-agendas.ts",
+    ]);
   });
 
   it("invokes the target with a Scheduled Event on the scaled interval, skipping cron and disabled rules", async () => {

@@ -26,7 +26,7 @@ import {
   type SignedIn,
   sampleReferral,
   signIn,
-  submitReferral,
+  submitReferralRetrying,
   taskLinkIn,
 } from "./http";
 
@@ -156,7 +156,7 @@ export const emailsWithTask = async (stack: LocalStack, taskId: string) =>
  * or an alert to the lead may arrive meanwhile.
  */
 export async function submitAndAwaitTask(stack: LocalStack, referral: Record<string, unknown>, key: string) {
-  const receipt = await submitReferral(stack.apiUrl, referral, key);
+  const receipt = await submitReferralRetrying(stack.apiUrl, referral, key);
   expect(receipt.status).toBe(202);
   const referralId = String(receipt.body.referralId);
   const file = await awaitFile(
