@@ -48,17 +48,7 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...idempotencyKey(idempotency.scope, idempotency.key),
-                  recordType: "idempotency",
-                  ...idempotency,
-                },
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
+            this.idempotencyPut(idempotency),
             {
               Put: {
                 TableName: this.tableName,
@@ -140,17 +130,7 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...idempotencyKey(idempotency.scope, idempotency.key),
-                  recordType: "idempotency",
-                  ...idempotency,
-                },
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
+            this.idempotencyPut(idempotency),
             {
               Update: {
                 TableName: this.tableName,
@@ -177,6 +157,21 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
       }
       throw error;
     }
+  }
+
+  /** The Put of an idempotency record, never over another: the first write of a receipt or a message. */
+  private idempotencyPut(idempotency: IdempotencyRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...idempotencyKey(idempotency.scope, idempotency.key),
+          recordType: "idempotency",
+          ...idempotency,
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    };
   }
 
   async getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
