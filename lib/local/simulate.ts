@@ -598,16 +598,12 @@ async function run(
       const agendaLink = agendaLinks.get(subject);
       if (agendaLink) {
         const html = await check(await fetch(agendaLink), "the agenda page", (s) => s === 200);
-        // The team at the table decides the agenda together, not one referral after the other: the
-        // decisions are posted at once (each outcome drawn in agenda order as it is posted, so a seed
-        // replays the same decisions however the requests interleave).
-        const decisions: Promise<void>[] = [];
         for (const row of agendaRows(html)) {
           if (!row.taskHref) continue;
           const taskLink = new URL(row.taskHref, agendaLink).toString();
           handled.add(taskIdOf(taskLink));
           if (rand() < options.decidedAtMeetingShare) {
-            decisions.push(decide(taskLink));
+            await decide(taskLink);
           } else {
             const later = lateDecisionAt(event.at, options.lateDays, rules);
             insertEvent(events, {
@@ -618,7 +614,6 @@ async function run(
             });
           }
         }
-        await Promise.all(decisions);
       }
       // A task no agenda showed within two weeks of its email (its seat was taken after the last
       // agenda run before the meeting): the team takes it from the task email.
