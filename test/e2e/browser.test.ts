@@ -7,11 +7,12 @@
  * with their own national ID, is refused. A screenshot per step is kept in test-results/browser/ as
  * a test artifact.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWorkingDay } from "../../functions/domain/calendar";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { launchChromium } from "../support/browser";
 import {
   assessor,
   awaitFile,
@@ -23,7 +24,6 @@ import {
 } from "../support/e2e";
 import { eventually, letterLinkIn, mailbox, sampleReferral } from "../support/http";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = new URL("../../test-results/browser/", import.meta.url);
 
 let stack: LocalStack;
@@ -34,24 +34,9 @@ let assessorContext: BrowserContext;
 const decided = new Map<string, string>();
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package or set CHROMIUM_PATH`);
-  }
   mkdirSync(SCREENSHOTS, { recursive: true });
   stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // This machine has no network beyond loopback: keep Chromium from reaching for Google's services.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

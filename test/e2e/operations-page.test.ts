@@ -6,16 +6,15 @@
  * 401 (a script) or 403 (another role), with nothing of the page.
  */
 import { existsSync, mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { launchChromium } from "../support/browser";
 import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
 import { eventually, fetchAs, postDecisionJson, sampleReferral, signIn } from "../support/http";
 
 /** The operations person of cdk.json's frist:staff. */
 const OPERATIONS = "per.berg@smerteklinikk.example";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = new URL("../../test-results/operations-page.png", import.meta.url);
 
 async function advanceTo(stack: LocalStack, to: string) {
@@ -136,21 +135,8 @@ describe("the local operations page", () => {
     // Ids, dates and counts only: nothing of the patient.
     for (const datum of ["Kari", "Nordmann", "15038512282", "Storgata"]) expect(html).not.toContain(datum);
 
-    if (!existsSync(CHROMIUM))
-      throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package`);
     mkdirSync(new URL(".", SCREENSHOT), { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       // The browser opens the page, is sent to the local provider's form, signs in as operations and
       // comes back to the page.

@@ -9,9 +9,9 @@
  * sideways scrolling. Every page opened is checked with axe-core against WCAG 2.1 A and AA (0
  * violations). The screenshots the README shows are written to test/screenshots/.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   assessmentDueDate,
@@ -23,9 +23,9 @@ import { addDays } from "../../functions/domain/decision-labels";
 import { workingDaysLeft } from "../../functions/domain/legal-clock";
 import { makeNationalId } from "../../functions/domain/national-id";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { launchChromium } from "../support/browser";
 import { assessor, lead, submitAndAwaitTask, withPatient } from "../support/e2e";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** The README's screenshots: kept in the repository, remade by every run. */
 const SCREENSHOTS = new URL("../screenshots/", import.meta.url);
 const CLERK = "kari.dahl@smerteklinikk.example";
@@ -57,23 +57,9 @@ function originalDateNearItsDeadline(): string {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package or set CHROMIUM_PATH`);
-  }
   mkdirSync(SCREENSHOTS, { recursive: true });
   stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   // The forwarded referral's patient has no email: the answer to her goes by post.
   const base = withPatient("Frida Frist");
   const { email: _email, ...postalPatient } = base.patient as Record<string, unknown>;
