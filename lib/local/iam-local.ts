@@ -43,6 +43,14 @@ export {
 } from "./iam-policies";
 export { readTableKeys, type TableKeys } from "./iam-requests";
 
+/** Attempts of one forwarded call while the connection it was written to turns out closed. */
+const STALE_CONNECTION_ATTEMPTS = 3;
+
+/** A kept-alive connection the upstream had closed: the call never reached it, so it is safe to resend. */
+function isStaleConnection(outgoing: { reusedSocket: boolean }, error: NodeJS.ErrnoException): boolean {
+  return outgoing.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE");
+}
+
 /** The services the gateway stands in front of. */
 export type IamService = "dynamodb" | "ses" | "sfn";
 
@@ -270,11 +278,19 @@ export async function startIamGateway<S extends IamService>(
     return undefined;
   };
 
+  /**
+   * Forwards the call upstream on a kept-alive connection. An upstream closes an idle connection when
+   * it likes (DynamoDB Local's Jetty, the SES emulator's Node server after 5 s); a call written to it
+   * at that moment dies with ECONNRESET before the upstream read a byte. Such a call (on a reused
+   * socket, reset, nothing answered) is sent again on another connection, as Node's documentation
+   * advises (`request.reusedSocket`); anything else answers 502 as a proxy does.
+   */
   const forward = (
     upstream: string,
     request: IncomingMessage,
     body: Buffer,
     response: ServerResponse,
+    attempt = 1,
   ): void => {
     const outgoing = httpRequest(new URL(request.url ?? "/", upstream), {
       method: request.method,
@@ -289,7 +305,15 @@ export async function startIamGateway<S extends IamService>(
       incoming.pipe(response);
       incoming.on("error", () => response.destroy());
     });
-    outgoing.on("error", () => {
+    outgoing.on("error", (error: NodeJS.ErrnoException) => {
+      if (
+        isStaleConnection(outgoing, error) &&
+        !response.headersSent &&
+        attempt < STALE_CONNECTION_ATTEMPTS
+      ) {
+        forward(upstream, request, body, response, attempt + 1);
+        return;
+      }
       if (!response.headersSent) {
         response.writeHead(502, { "content-type": "text/plain" });
         response.end("upstream unavailable");

@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import {
   DeleteItemCommand,
   DynamoDBClient,
@@ -405,6 +406,62 @@ describe("the gateway on a thread of its own (as the local stack runs it)", () =
       expect(await thread.refusals()).toEqual(seen);
     } finally {
       await thread.stop();
+    }
+  });
+});
+
+describe("the gateway's kept-alive connections upstream", () => {
+  it("sends a call again on a new connection when the upstream had closed the kept-alive one it was written to", async () => {
+    // Arrange: an upstream that, like a server closing an idle connection as a call arrives, drops every
+    // connection at its second call without reading or answering it.
+    let connections = 0;
+    let dropped = 0;
+    const served = new WeakMap<object, number>();
+    const upstream = createServer((request, response) => {
+      const count = served.get(request.socket) ?? 0;
+      served.set(request.socket, count + 1);
+      if (count === 0) connections += 1;
+      if (count >= 1) {
+        dropped += 1;
+        request.socket.destroy();
+        return;
+      }
+      request.resume();
+      request.on("end", () => {
+        response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+        response.end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", () => resolve()));
+    const { port } = upstream.address() as { port: number };
+    const ownGateway = await startIamGateway({
+      upstreams: { dynamodb: `http://127.0.0.1:${port}` },
+      template,
+      principals: { AgendaOnly: agendaOnly },
+      region,
+    });
+    const client = new DynamoDBClient({
+      endpoint: ownGateway.endpoints.dynamodb,
+      region,
+      credentials: credentialsOf(agendaOnly),
+      maxAttempts: 1,
+    });
+    try {
+      // Act
+      const answers = [];
+      for (let call = 0; call < 3; call++) {
+        answers.push(await client.send(new GetItemCommand({ TableName: table, Key: key("AGENDA#stale") })));
+      }
+
+      // Assess: every call answered, each dropped one sent again on a connection of its own
+      expect(answers.map((answer) => answer.Item)).toEqual([undefined, undefined, undefined]);
+      expect(dropped).toBe(2);
+      expect(connections).toBe(3);
+    } finally {
+      client.destroy();
+      await ownGateway.stop();
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
     }
   });
 });
