@@ -365,7 +365,7 @@ export async function startIamGateway<S extends IamService>(
   try {
     for (const [name, upstream] of Object.entries(options.upstreams) as [S, string][]) {
       const port = await findFreePort(host, options.ports?.[name]);
-      const server = createServer({ keepAliveTimeout: 5_000 }, handler(name, upstream));
+      const server = createServer({ keepAliveTimeout: 0 }, handler(name, upstream));
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen({ host, port }, () => resolve());

@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { connect } from "node:net";
 import {
   DeleteItemCommand,
   DynamoDBClient,
@@ -462,6 +463,39 @@ describe("the gateway's kept-alive connections upstream", () => {
       await ownGateway.stop();
       upstream.closeAllConnections();
       await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+});
+
+describe("the gateway's own kept-alive connections", () => {
+  it("keeps a function's idle connection open, so a call written to it is never cut by the gateway closing it", async () => {
+    // Arrange: one connection, as a function's SDK client keeps it between calls
+    const { hostname, port } = new URL(gateway.endpoints.dynamodb);
+    const socket = connect(Number(port), hostname);
+    let closedByGateway = false;
+    socket.on("end", () => {
+      closedByGateway = true;
+    });
+    const call = async (): Promise<string> => {
+      const answer = new Promise<string>((resolve) => {
+        socket.once("data", (chunk) => resolve(String(chunk)));
+        socket.once("close", () => resolve("closed"));
+      });
+      socket.write(`GET /not-an-api-call HTTP/1.1\r\nHost: ${hostname}\r\nConnection: keep-alive\r\n\r\n`);
+      return answer;
+    };
+    try {
+      // Act: a call, idle longer than Node's default keep-alive timeout (5 s, and its 1 s margin), another call
+      const first = await call();
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      const second = await call();
+
+      // Assess
+      expect(first).toMatch(/^HTTP\/1\.1 404/);
+      expect(closedByGateway).toBe(false);
+      expect(second).toMatch(/^HTTP\/1\.1 404/);
+    } finally {
+      socket.destroy();
     }
   });
 });
