@@ -69,9 +69,11 @@ export async function sendStaffEmail(
 }
 
 /**
- * Sends the same staff email to each address (each once; an address named twice gets one). One
- * recipient's trouble does not hold up the others: the first error is thrown after every address had
- * its turn, so the step's retry completes the set. Returns how many went out in this call.
+ * Sends the same staff email to each address (each once; an address named twice gets one), side by
+ * side: each address has its own claim, so the sends are independent, and a step that mails a team
+ * waits for the slowest one instead of the sum. One recipient's trouble does not hold up the others:
+ * the first error (in the order given) is thrown after every address had its turn, so the step's
+ * retry completes the set. Returns how many went out in this call.
  */
 export async function sendStaffEmails(
   deps: { store: OutboxRecords; clock: Clock; mailer: Mailer },
@@ -80,17 +82,14 @@ export async function sendStaffEmails(
   content: StaffEmailContent,
 ): Promise<number> {
   const seen = new Set<string>();
-  let sent = 0;
-  let firstError: { error: unknown } | undefined;
-  for (const to of recipients) {
-    if (seen.has(to.toLowerCase())) continue;
-    seen.add(to.toLowerCase());
-    try {
-      if (await sendStaffEmail(deps, slot, to, content)) sent += 1;
-    } catch (error) {
-      firstError ??= { error };
-    }
-  }
-  if (firstError) throw firstError.error;
-  return sent;
+  const distinct = recipients.filter((to) => {
+    const key = to.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const outcomes = await Promise.allSettled(distinct.map((to) => sendStaffEmail(deps, slot, to, content)));
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
+  return outcomes.filter((outcome) => outcome.status === "fulfilled" && outcome.value).length;
 }
