@@ -68,6 +68,8 @@ const AUDIT_EVENT_TYPES = everyValue<AuditEventType>({
   "referral-amended": true,
   "referral-withdrawn": true,
   "status-on-referral-sent": true,
+  "message-receipt-received": true,
+  "message-receipt-overdue": true,
 });
 
 const STAFF_EMAIL_KINDS = everyValue<StaffEmailKind>({
@@ -232,6 +234,14 @@ const schemas = builtOnFirstUse(() => {
     claimedAt: optionalString,
     sentAt: optionalString,
     transportId: optionalString,
+    receipt: z
+      .object({
+        status: z.enum(["ok", "rejected", "ok-error-in-part"]),
+        errors: z.array(z.object({ code: z.string(), detail: optionalString })),
+        readAt: z.string(),
+      })
+      .optional(),
+    receiptOverdueAt: optionalString,
   });
 
   const helfoNotification: z.ZodType<HelfoNotificationRecord> = z.looseObject({

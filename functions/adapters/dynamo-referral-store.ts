@@ -10,6 +10,7 @@ import { DynamoCare } from "./dynamo/care";
 import { DynamoDecisions } from "./dynamo/decisions";
 import { DynamoMeetings } from "./dynamo/meetings";
 import { DynamoOutbox } from "./dynamo/outbox";
+import { DynamoMessageReceipts } from "./dynamo/receipts";
 import { DynamoReferrals } from "./dynamo/referrals";
 import { DynamoStatistics } from "./dynamo/statistics";
 import { DynamoTasks } from "./dynamo/tasks";
@@ -89,6 +90,7 @@ export class DynamoReferralStore {
       new DynamoDecisions(table),
       new DynamoMeetings(table),
       new DynamoOutbox(table),
+      new DynamoMessageReceipts(table),
       new DynamoCare(table),
       new DynamoStatistics(table),
     ]);

@@ -82,6 +82,20 @@ export const awaitingPostalKeys = (
   gsi1pk: AWAITING_POSTAL_PARTITION,
   gsi1sk: `${letter.createdAt}#${letter.referralId}#${letter.letterKind}#${letter.recipientRole}`,
 });
+/** The partition of the `worklist` index that lists sent messages waiting for their receipts. */
+export const AWAITING_RECEIPT_PARTITION = "OUTMSG#awaiting-receipt";
+
+/**
+ * The `worklist` index keys of a sent message waiting for its receipt (sparse: removed once the
+ * receipt is recorded), oldest first.
+ */
+export const awaitingReceiptKeys = (
+  message: Pick<OutgoingMessageRecord, "referralId" | "msgId">,
+  sentAt: string,
+) => ({
+  gsi1pk: AWAITING_RECEIPT_PARTITION,
+  gsi1sk: `${sentAt}#${message.referralId}#${message.msgId}`,
+});
 export const idempotencyKey = (scope: string, key: string) => ({
   pk: `IDEMPOTENCY#${scope}#${key}`,
   sk: "IDEMPOTENCY",

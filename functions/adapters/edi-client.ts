@@ -9,17 +9,24 @@
  * `private_key_jwt`); without it the real API refuses every call (EdiRejected).
  */
 import { EdiRejected, EdiUnavailable } from "../domain/errors";
-import type { EdiMailbox, OutboundMessages } from "../domain/ports";
+import type { EdiMailbox, OutboundMessages, ReceiverReceipt, SentMessageReceipts } from "../domain/ports";
 import { requireEnv } from "./env";
 
 /** Within the Lambda's own timeout, with room for the retry's next attempt. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** The spec's AppRecStatus values (an ApprecInfo without one: the receiver has not answered yet). */
+const APPREC_STATUSES: Record<string, ReceiverReceipt["status"]> = {
+  Ok: "ok",
+  Rejected: "rejected",
+  OkErrorInMessagePart: "ok-error-in-part",
+};
+
 /** The headers every call carries (the spec's required `api-version` and `nhn-source-system`). */
 const HEADERS = { "api-version": "2", "nhn-source-system": "Frist, v1" } as const;
 
 /** The EDI 2.0 API at `baseUrl`, as the outbound port and the clinic's mailbox. */
-export class Edi20Client implements OutboundMessages, EdiMailbox {
+export class Edi20Client implements OutboundMessages, EdiMailbox, SentMessageReceipts {
   constructor(
     private readonly baseUrl: string,
     private readonly fetchImpl: typeof fetch = fetch,
@@ -94,6 +101,36 @@ export class Edi20Client implements OutboundMessages, EdiMailbox {
       [400],
     );
     return response.ok;
+  }
+
+  /** `GET /Messages/{id}/apprec`: one ApprecInfo per receiver, `appRecStatus` null until it answered. */
+  async receipts(transportId: string): Promise<ReceiverReceipt[]> {
+    const response = await this.call(`Messages/${encodeURIComponent(transportId)}/apprec`, { method: "GET" });
+    const list = (await response.json().catch(() => undefined)) as unknown;
+    if (!Array.isArray(list)) throw new EdiUnavailable();
+    return list.flatMap((item): ReceiverReceipt[] => {
+      const info = (item ?? {}) as {
+        receiverHerId?: unknown;
+        appRecStatus?: unknown;
+        appRecErrorList?: unknown;
+      };
+      if (info.receiverHerId == null) return [];
+      const status = APPREC_STATUSES[String(info.appRecStatus)];
+      const errors = Array.isArray(info.appRecErrorList) ? info.appRecErrorList : [];
+      return [
+        {
+          receiverHerId: String(info.receiverHerId),
+          ...(status ? { status } : {}),
+          errors: errors.flatMap((error) => {
+            const { errorCode, details } = (error ?? {}) as { errorCode?: unknown; details?: unknown };
+            if (typeof errorCode !== "string") return [];
+            return [
+              { code: errorCode, ...(typeof details === "string" && details ? { detail: details } : {}) },
+            ];
+          }),
+        },
+      ];
+    });
   }
 
   async markRead(id: string, herId: string): Promise<void> {

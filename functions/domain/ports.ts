@@ -12,6 +12,7 @@ import type {
   HelfoNotificationRecord,
   LetterRecord,
   MeetingRecord,
+  MessageReceipt,
   OutgoingMessageRecord,
   PendingDecision,
   PriorityChange,
@@ -374,6 +375,24 @@ export interface CareRecords {
   ): Promise<boolean>;
 }
 
+/** Sent messages waiting for their receivers' application receipts (the mailbox poller follows them up). */
+export interface MessageReceiptRecords {
+  /** Sent messages without a receipt yet, oldest first (at most `limit`). */
+  listAwaitingReceipt(limit: number): Promise<OutgoingMessageRecord[]>;
+  /** Records a message's receipt with its audit event; it no longer waits. StaleStateError when one is recorded. */
+  recordMessageReceipt(
+    message: Pick<OutgoingMessageRecord, "referralId" | "msgId">,
+    receipt: MessageReceipt,
+    event: AuditEvent,
+  ): Promise<void>;
+  /** Marks a message overdue for its receipt (it still waits), with its event; false when it already was. */
+  flagReceiptOverdue(
+    message: Pick<OutgoingMessageRecord, "referralId" | "msgId">,
+    at: string,
+    event: AuditEvent,
+  ): Promise<boolean>;
+}
+
 /**
  * Every record port at once, as the handlers' composition root builds it. A use case asks for the
  * ports it uses (or a Pick of them); this alias stays while code still takes the whole store.
@@ -383,7 +402,8 @@ export type ReferralStore = ReferralRecords &
   DecisionRecords &
   MeetingRecords &
   OutboxRecords &
-  CareRecords;
+  CareRecords &
+  MessageReceiptRecords;
 
 /** The read side of the statistics aggregate: the counters of the months asked for (absent: none). */
 export interface StatisticsSource {
@@ -417,6 +437,19 @@ export type WaitAnswer =
  */
 export interface OutboundMessages {
   send(businessDocument: string): Promise<string>;
+}
+
+/** What a receiver of a sent message answered: its AppRec's status (none yet: undefined) and errors. */
+export interface ReceiverReceipt {
+  receiverHerId: string;
+  status?: MessageReceipt["status"];
+  errors: MessageReceipt["errors"];
+}
+
+/** The application receipts given for the messages Frist sent (EDI 2.0 `GET /Messages/{id}/apprec`). */
+export interface SentMessageReceipts {
+  /** One entry per receiver of sent message `transportId`. Throws EdiUnavailable when it may be tried again. */
+  receipts(transportId: string): Promise<ReceiverReceipt[]>;
 }
 
 /**

@@ -68,6 +68,8 @@ export type AuditEventType =
   | "workflow-failed"
   /** A Status på henvisning (the answer to a referral that came as a message) was sent over EDI. */
   | "status-on-referral-sent"
+  | "message-receipt-received"
+  | "message-receipt-overdue"
   /** A change message (Henvisning ServType M) replaced the content of a referral not yet decided. */
   | "referral-amended"
   /**
@@ -160,6 +162,20 @@ export interface OutgoingMessageRecord {
   sentAt?: string;
   /** The transport's id of the sent message (EDI 2.0 `POST /Messages` answer). */
   transportId?: string;
+  /** The receiver's application receipt, once read (EDI 2.0 `GET /Messages/{id}/apprec`). */
+  receipt?: MessageReceipt;
+  /** When the message was found without a receipt 96 hours after it was sent (operations alerted). */
+  receiptOverdueAt?: string;
+}
+
+/** A receiver's application receipt (AppRec) for a message Frist sent, as recorded. */
+export interface MessageReceipt {
+  /** Ok, rejected, or ok with an error in part of the message. */
+  status: "ok" | "rejected" | "ok-error-in-part";
+  /** The receipt's error codes (code system 8221 and others) with their detail; ids and codes only. */
+  errors: { code: string; detail?: string }[];
+  /** When Frist read it. */
+  readAt: string;
 }
 
 /** A change or cancellation message applied to a referral (by its MsgId), oldest first. */

@@ -32,15 +32,19 @@ export class EdiMailboxPoller extends Construct {
     super(scope, id);
     this.pollMailbox = new FristFunction(this, "PollEdiMailboxFunction", {
       entry: "functions/handlers/poll-edi-mailbox.ts",
-      description: "Frist schedule: reads the clinic's EDI 2.0 mailbox (receive, AppRec, mark read)",
+      description:
+        "Frist schedule: reads the clinic's EDI 2.0 mailbox (receive, AppRec, mark read) and the receipts of what Frist sent",
       timeout: FUNCTION_TIMEOUTS.task,
       // What ReceiveMessage uses (a referral, a change or a cancellation), and EDI_API_URL.
+      // Then the receipts of what Frist sent: the sent messages waiting for one (an index partition),
+      // each recorded with its event under the referral.
       uses: {
         table: {
           get: ["idempotency", "referral"],
           query: ["referral"],
           put: ["idempotency", "referral"],
           update: ["referral", "statistics"],
+          indexes: { worklist: ["receipts"] },
         },
         clinicConfig: true,
         workflow: ["start", "retime"],

@@ -26,6 +26,7 @@ import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { MonitoringFacade, SnsAlarmActionStrategy } from "cdk-monitoring-constructs";
 import { Construct } from "constructs";
 import { BREACH_METRIC, URGENT_TARGET_METRIC } from "../../functions/domain/deadline-timer";
+import { RECEIPT_OVERDUE_METRIC, RECEIPT_REJECTED_METRIC } from "../../functions/domain/message-receipts";
 import { METRICS_NAMESPACE, METRICS_SERVICE } from "../../functions/domain/ports";
 import { RECOVERY_METRIC } from "../../functions/domain/recovery";
 import { START_OF_CARE_BREACH_METRIC } from "../../functions/domain/start-of-care";
@@ -337,6 +338,41 @@ export class Operations extends Construct {
                 Critical: atLeastOne(
                   "A granted patient's start-of-care deadline passed without a recorded start (fristbrudd); the Helfo notification is recorded.",
                   "The lead has the notice: check GET /helfo-notifications, make sure Helfo is told and the patient is offered care elsewhere; record the start if care did begin.",
+                ),
+              },
+            },
+          ],
+        },
+        {
+          title: "Status på henvisning without its receipt (AppRec)",
+          metrics: [
+            {
+              metric: new Metric({
+                ...DEADLINE_BREACH_METRIC,
+                metricName: RECEIPT_REJECTED_METRIC,
+                statistic: "Sum",
+                period: Duration.minutes(5),
+              }),
+              alarmFriendlyName: "MessageReceiptRejected",
+              addAlarm: {
+                Critical: atLeastOne(
+                  "A referrer's system rejected the Status på henvisning Frist sent (its AppRec says why, by error code): the referrer has not received the answer.",
+                  "The referral's file has the message-receipt-received event with the codes. Fix the cause (address, content), then send the answer again; until then, tell the referrer by phone or letter.",
+                ),
+              },
+            },
+            {
+              metric: new Metric({
+                ...DEADLINE_BREACH_METRIC,
+                metricName: RECEIPT_OVERDUE_METRIC,
+                statistic: "Sum",
+                period: Duration.minutes(5),
+              }),
+              alarmFriendlyName: "MessageReceiptOverdue",
+              addAlarm: {
+                Critical: atLeastOne(
+                  "A Status på henvisning has had no receipt (AppRec) for 96 hours: a sender treats that as not received.",
+                  "Check the message in Norsk Helsenett's EDI 2.0 API and the receiver's address in Adresseregisteret; contact the referrer. A receipt that comes late is still recorded.",
                 ),
               },
             },

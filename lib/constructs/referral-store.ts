@@ -73,6 +73,7 @@ export const WORKLIST_PARTITIONS = {
   statuses: [...REFERRAL_STATUSES],
   meetings: ["MEETING"],
   postal: ["LETTER#awaiting-postal"],
+  receipts: ["OUTMSG#awaiting-receipt"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A named partition group of the worklist index ({@link WORKLIST_PARTITIONS}). */

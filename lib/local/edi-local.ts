@@ -29,6 +29,11 @@ export interface EdiSentMessage {
   /** The business document, decoded. */
   xml: string;
   receivedAt: string;
+  /** The receiver's AppRec for it, once given ({@link EdiLocal.answer}), as `GET /Messages/{id}/apprec` shows it. */
+  appRec?: {
+    appRecStatus: "Ok" | "Rejected" | "OkErrorInMessagePart";
+    appRecErrorList?: { errorCode: string; details: string }[];
+  };
 }
 
 /** A message waiting in the clinic's mailbox (dropped in locally), as the poller finds it. */
@@ -60,6 +65,12 @@ export interface EdiLocal {
    * Also `POST /mailbox` with the XML (application/xml). Returns the message's id.
    */
   drop(xml: string): string;
+  /**
+   * The receiver's AppRec for sent message `id`, as the receiving system would post it (also
+   * `POST /sent/{id}/apprec` with the ApprecInfo's JSON); false when there is no such message or it
+   * has one.
+   */
+  answer(id: string, appRec: NonNullable<EdiSentMessage["appRec"]>): boolean;
   stop(): Promise<void>;
 }
 
@@ -122,6 +133,39 @@ export async function startEdiLocal(options: { port?: number } = {}): Promise<Ed
   });
 
   app.get("/sent", async () => ({ messages: sent }));
+
+  // The sender's view of its receipts (the spec's ApprecInfo): one per receiver, null until it answered.
+  app.get("/Messages/:id/apprec", async (request, reply) => {
+    const message = sent.find((candidate) => candidate.id === (request.params as { id: string }).id);
+    if (!message) return reply.code(404).send(error(randomUUID(), "Could not find database document"));
+    return [
+      {
+        receiverHerId: Number(message.receiverHerId),
+        appRecStatus: message.appRec?.appRecStatus ?? null,
+        appRecErrorList: message.appRec?.appRecErrorList ?? null,
+      },
+    ];
+  });
+
+  const answer = (id: string, appRec: NonNullable<EdiSentMessage["appRec"]>): boolean => {
+    const message = sent.find((candidate) => candidate.id === id);
+    if (!message || message.appRec) return false;
+    message.appRec = appRec;
+    return true;
+  };
+
+  // Local only: the receiving system's AppRec for a sent message.
+  app.post("/sent/:id/apprec", async (request, reply) => {
+    const body = (request.body ?? {}) as NonNullable<EdiSentMessage["appRec"]>;
+    if (!["Ok", "Rejected", "OkErrorInMessagePart"].includes(String(body.appRecStatus))) {
+      return reply
+        .code(400)
+        .send(error(randomUUID(), "appRecStatus must be Ok, Rejected or OkErrorInMessagePart"));
+    }
+    return answer((request.params as { id: string }).id, body)
+      ? reply.code(201).send()
+      : reply.code(409).send(error(randomUUID(), "no such sent message, or it has its AppRec"));
+  });
 
   const drop = (xml: string): string => {
     const read = readXml(xml);
@@ -227,6 +271,7 @@ export async function startEdiLocal(options: { port?: number } = {}): Promise<Ed
     sent: () => [...sent],
     mailbox: () => [...mailbox],
     drop,
+    answer,
     stop: () => app.close(),
   };
 }

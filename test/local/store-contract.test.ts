@@ -135,6 +135,9 @@ const PORT_METHODS = Object.keys({
   claimOutgoingMessage: true,
   takeOverOutgoingMessage: true,
   completeOutgoingMessage: true,
+  listAwaitingReceipt: true,
+  recordMessageReceipt: true,
+  flagReceiptOverdue: true,
   monthCounters: true,
 } satisfies Record<keyof (ReferralStore & StatisticsSource), true>);
 
@@ -1222,6 +1225,56 @@ describe.each(stores)("%s", (_name, makeStore) => {
       const file = await store.getReferralFile(referralId);
       expect(file?.events.filter((e) => e.type === "status-on-referral-sent")).toHaveLength(1);
       expect(file?.letters).toEqual([]);
+    });
+
+    it("wait for their receipt once sent, oldest first: flagged overdue once, and no longer waiting once the receipt is recorded", async () => {
+      // Prepare: this message, sent (the test above claimed it for this referral)
+      await received();
+      await store.claimOutgoingMessage(outgoing());
+      await store.completeOutgoingMessage(
+        outgoing(),
+        { sentAt: "2025-03-04T09:00:01.000Z", transportId: "edi-1" },
+        event("status-on-referral-sent"),
+      );
+      const mine = async () =>
+        (await store.listAwaitingReceipt(100)).filter((m) => m.referralId === referralId);
+
+      // Act
+      const waiting = await mine();
+      const firstFlag = await store.flagReceiptOverdue(
+        outgoing(),
+        "2025-03-08T09:00:01.000Z",
+        event("message-receipt-overdue"),
+      );
+      const secondFlag = await store.flagReceiptOverdue(
+        outgoing(),
+        "2025-03-08T10:00:01.000Z",
+        event("message-receipt-overdue"),
+      );
+      const stillWaiting = await mine();
+      const receipt = {
+        status: "rejected" as const,
+        errors: [{ code: "E10", detail: "Ugyldig meldingsidentifikator" }],
+        readAt: "2025-03-09T09:00:00.000Z",
+      };
+      await store.recordMessageReceipt(outgoing(), receipt, event("message-receipt-received"));
+      const again = store.recordMessageReceipt(outgoing(), receipt, event("message-receipt-received"));
+
+      // Assess
+      expect(waiting).toHaveLength(1);
+      expect(waiting[0]).toMatchObject({
+        msgId: outgoing().msgId,
+        transportId: "edi-1",
+        sentAt: "2025-03-04T09:00:01.000Z",
+      });
+      expect([firstFlag, secondFlag]).toEqual([true, false]);
+      expect(stillWaiting[0]?.receiptOverdueAt).toBe("2025-03-08T09:00:01.000Z");
+      await expect(again).rejects.toBeInstanceOf(StaleStateError);
+      expect(await mine()).toEqual([]);
+      expect(await store.claimOutgoingMessage(outgoing("claim-e"))).toMatchObject({ receipt });
+      const file = await store.getReferralFile(referralId);
+      expect(file?.events.filter((e) => e.type === "message-receipt-overdue")).toHaveLength(1);
+      expect(file?.events.filter((e) => e.type === "message-receipt-received")).toHaveLength(1);
     });
   });
 

@@ -25,6 +25,7 @@ import { InMemoryCare } from "./memory-store/care";
 import { InMemoryDecisions } from "./memory-store/decisions";
 import { InMemoryMeetings } from "./memory-store/meetings";
 import { InMemoryOutbox } from "./memory-store/outbox";
+import { InMemoryMessageReceipts } from "./memory-store/receipts";
 import { InMemoryReferrals } from "./memory-store/referrals";
 import { InMemoryStatistics } from "./memory-store/statistics";
 import { MemoryTable } from "./memory-store/table";
@@ -48,6 +49,7 @@ export class InMemoryReferralStore extends MemoryTable {
       new InMemoryDecisions(this),
       new InMemoryMeetings(this),
       new InMemoryOutbox(this),
+      new InMemoryMessageReceipts(this),
       new InMemoryCare(this),
       new InMemoryStatistics(this),
     ]);

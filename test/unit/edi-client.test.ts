@@ -2,9 +2,11 @@
  * The EDI 2.0 client (the outbound port to Norsk Helsenett): `POST /Messages` as the MSH API v2 spec
  * says, and its answers turned into what the workflow step can act on.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Edi20Client } from "../../functions/adapters/edi-client";
 import { EdiRejected, EdiUnavailable } from "../../functions/domain/errors";
+import { startEdiLocal } from "../../lib/local/edi-local";
 
 const XML = '<?xml version="1.0" encoding="UTF-8"?><MsgHead>æøå</MsgHead>';
 
@@ -104,5 +106,48 @@ describe("the EDI 2.0 client", () => {
       init: { method: "PUT" },
     });
     expect(calls[4]?.init.headers).not.toHaveProperty("content-type");
+  });
+
+  it("reads a sent message's receipts from the local stand-in: none until the receiver answers, then its status and error codes", async () => {
+    // Prepare: the stand-in, and a Status på henvisning sent through it
+    const edi = await startEdiLocal();
+    try {
+      const status = readFileSync(
+        new URL(
+          "../fixtures/messages/eksempel/Dialogmelding_v1-1/Status_paa_henvisning-InnkaltEtterViderehenvisning.xml",
+          import.meta.url,
+        ),
+        "utf8",
+      );
+      const client = new Edi20Client(edi.url);
+      const id = await client.send(status);
+
+      // Act: before and after the receiver's AppRec (posted as the receiving system would)
+      const before = await client.receipts(id);
+      const answered = await fetch(new URL(`sent/${id}/apprec`, edi.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          appRecStatus: "Rejected",
+          appRecErrorList: [{ errorCode: "E21", details: "Mottaker finnes ikke" }],
+        }),
+      });
+      const after = await client.receipts(id);
+      const unknown = client.receipts("00000000-0000-4000-8000-000000000000");
+
+      // Assess
+      expect(before).toEqual([{ receiverHerId: expect.any(String), errors: [] }]);
+      expect(answered.status).toBe(201);
+      expect(after).toEqual([
+        {
+          receiverHerId: before[0]?.receiverHerId,
+          status: "rejected",
+          errors: [{ code: "E21", detail: "Mottaker finnes ikke" }],
+        },
+      ]);
+      await expect(unknown).rejects.toBeInstanceOf(EdiRejected);
+    } finally {
+      await edi.stop();
+    }
   });
 });

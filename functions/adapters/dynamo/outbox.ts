@@ -11,6 +11,7 @@ import type { Tally } from "../../domain/statistics";
 import { TTL_ATTRIBUTE } from "../dynamo-sessions";
 import {
   awaitingPostalKeys,
+  awaitingReceiptKeys,
   letterKey,
   outgoingMessageKey,
   recordFrom,
@@ -219,7 +220,9 @@ export class DynamoOutbox extends TableStore implements OutboxRecords {
       write: {
         Update: {
           Key: outgoingMessageKey(message),
-          UpdateExpression: "SET #status = :sent, sentAt = :sentAt, transportId = :transportId",
+          // Sent, it waits for its receipt: listed on the worklist index until one is recorded.
+          UpdateExpression:
+            "SET #status = :sent, sentAt = :sentAt, transportId = :transportId, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk",
           ConditionExpression: "#status = :sending",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
@@ -227,6 +230,12 @@ export class DynamoOutbox extends TableStore implements OutboxRecords {
             ":sending": "sending",
             ":sentAt": sent.sentAt,
             ":transportId": sent.transportId,
+            ...Object.fromEntries(
+              Object.entries(awaitingReceiptKeys(message, sent.sentAt)).map(([name, value]) => [
+                `:${name}`,
+                value,
+              ]),
+            ),
           },
         },
       },
