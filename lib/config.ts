@@ -1,5 +1,6 @@
 import type { Node } from "constructs";
 import * as z from "zod";
+import { PRIORITY_GUIDE_DEFINE } from "../functions/adapters/priority-guide";
 import {
   type ClinicConfigInput,
   clinicSchema,
@@ -8,7 +9,7 @@ import {
   legalClockConfigSchema,
 } from "../functions/domain/clinic";
 import { intakePlanningConfigSchema } from "../functions/domain/intake-planning";
-import { DEFAULT_PRIORITY_GUIDE, priorityGuideSchema } from "../functions/domain/priority-guide";
+import { priorityGuideSchema } from "../functions/domain/priority-guide";
 import { RECIPIENT_CLAIMS, STAFF_ROLES } from "../functions/domain/session";
 
 /** Default region: Stockholm is the AWS region nearest Norway, and keeps health data inside the EU/EEA. */
@@ -92,7 +93,11 @@ export const fristConfigSchema = z.object({
   legalClock: legalClockConfigSchema.prefault({}),
   intakePlanning: intakePlanningConfigSchema.prefault({}),
   decision: decisionConfigSchema.prefault({}),
-  priorityGuide: priorityGuideSchema.prefault(DEFAULT_PRIORITY_GUIDE),
+  /**
+   * The clinic's own priority guide table; absent, the functions use the one shipped with the code
+   * (functions/domain/priority-guide.data.json). Compiled into the bundles, never into CLINIC_CONFIG.
+   */
+  priorityGuide: priorityGuideSchema.optional(),
   alarmEmail: z.email().optional(),
   staff: staffSchema,
   identityProvider: identityProviderSchema.optional(),
@@ -145,7 +150,7 @@ export function parseFristConfig(read: (key: string) => unknown): FristConfig {
     legalClock: parseIfJson(read(CONTEXT_KEYS.legalClock)) ?? {},
     intakePlanning: parseIfJson(read(CONTEXT_KEYS.intakePlanning)) ?? {},
     decision: parseIfJson(read(CONTEXT_KEYS.decision)) ?? {},
-    priorityGuide: parseIfJson(read(CONTEXT_KEYS.priorityGuide)) ?? DEFAULT_PRIORITY_GUIDE,
+    priorityGuide: emptyToUndefined(parseIfJson(read(CONTEXT_KEYS.priorityGuide))),
     alarmEmail: emptyToUndefined(read(CONTEXT_KEYS.alarmEmail)),
     staff: parseIfJson(read(CONTEXT_KEYS.staff)) ?? [],
     identityProvider: emptyToUndefined(parseIfJson(read(CONTEXT_KEYS.identityProvider))),
@@ -173,7 +178,8 @@ export function loadFristConfig(node: Node): FristConfig {
 /**
  * The CLINIC_CONFIG environment value every function receives, as JSON: the clinic, its intake team,
  * its legal-clock rules and its intake planning. Only staff contact data travels here; no patient data
- * is ever configuration.
+ * is ever configuration. Not the priority guide: it may be longer than Lambda's 4 KB of environment
+ * allow, so it travels in the code ({@link bundleDefinesOfConfig}).
  */
 export function clinicConfigJson(config: FristConfig): string {
   const clinicConfig: ClinicConfigInput = {
@@ -182,9 +188,17 @@ export function clinicConfigJson(config: FristConfig): string {
     legalClock: config.legalClock,
     intakePlanning: config.intakePlanning,
     decision: config.decision,
-    priorityGuide: config.priorityGuide,
   };
   return JSON.stringify(clinicConfig);
+}
+
+/**
+ * What the app compiles into every function's bundle (lib/constructs/bundle-defines.ts): the clinic's
+ * own priority guide, validated, when `frist:priorityGuide` gives one; nothing otherwise (the bundles
+ * then carry the shipped table).
+ */
+export function bundleDefinesOfConfig(config: Pick<FristConfig, "priorityGuide">): Record<string, unknown> {
+  return config.priorityGuide ? { [PRIORITY_GUIDE_DEFINE]: config.priorityGuide } : {};
 }
 
 /** `-c frist:clinic='{"name":…}'` arrives as a string; cdk.json gives objects. Accept both. */

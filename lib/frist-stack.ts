@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { clinicConfigJson, type FristConfig, staffAccountsOf } from "./config";
+import { bundleDefinesOfConfig, clinicConfigJson, type FristConfig, staffAccountsOf } from "./config";
+import { setBundleDefines } from "./constructs/bundle-defines";
 import { EdiMailboxPoller } from "./constructs/edi-mailbox";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./constructs/frist-function";
 import { AGENDA_SCHEDULE_MINUTES, IntakeSchedule } from "./constructs/intake-schedule";
@@ -40,6 +41,8 @@ export class FristStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     this.config = config;
+    // Before any function: their bundles compile these in (the clinic's priority guide).
+    setBundleDefines(this, bundleDefinesOfConfig(config));
     const clinicConfig = clinicConfigJson(config);
 
     new LogEncryption(this, "LogEncryption");

@@ -5,7 +5,7 @@
 import * as z from "zod";
 import type { CalendarRules } from "./calendar";
 import { intakePlanningConfigSchema } from "./intake-planning";
-import { DEFAULT_PRIORITY_GUIDE, priorityGuideSchema } from "./priority-guide";
+import { DEFAULT_PRIORITY_GUIDE, type PriorityGuide, parsePriorityGuide } from "./priority-guide";
 import { formatIssues } from "./validation";
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -205,21 +205,29 @@ export const clinicConfigSchema = z.object({
   legalClock: legalClockConfigSchema.prefault({}),
   intakePlanning: intakePlanningConfigSchema.prefault({}),
   decision: decisionConfigSchema.prefault({}),
-  /** Helsedirektoratet's priority guide as decision support on the task page (priority-guide.ts). */
-  priorityGuide: priorityGuideSchema.prefault(DEFAULT_PRIORITY_GUIDE),
 });
 
-export type ClinicConfig = z.infer<typeof clinicConfigSchema>;
+/**
+ * The clinic's configuration as the functions use it: CLINIC_CONFIG, and Helsedirektoratet's priority
+ * guide as decision support on the task page (priority-guide.ts). The guide is not in CLINIC_CONFIG:
+ * a table of 20 conditions would take the function past Lambda's 4 KB of environment, so it comes
+ * with the code (the shipped data file, or the clinic's table compiled into the bundle).
+ */
+export type ClinicConfig = z.infer<typeof clinicConfigSchema> & { priorityGuide: PriorityGuide };
 /** CLINIC_CONFIG as written (sections with defaults may be left out). */
 export type ClinicConfigInput = z.input<typeof clinicConfigSchema>;
 export type IntakeRole = (typeof INTAKE_ROLES)[number];
 
 /**
- * Parses CLINIC_CONFIG. Throws one Error naming every problem, so a misconfigured deployment fails
+ * Parses CLINIC_CONFIG, joined with the priority guide the function carries (by default the shipped
+ * table; functions/adapters/priority-guide.ts gives the one compiled into the bundle). Throws one Error naming every problem, so a misconfigured deployment fails
  * at its first invocation with a message that says what to fix (config is not personal data, but
  * values are still left out: the path and the rule are enough).
  */
-export function parseClinicConfig(json: string): ClinicConfig {
+export function parseClinicConfig(
+  json: string,
+  priorityGuide: PriorityGuide = parsePriorityGuide(DEFAULT_PRIORITY_GUIDE),
+): ClinicConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
@@ -235,5 +243,5 @@ export function parseClinicConfig(json: string): ClinicConfig {
       .join("; ");
     throw new Error(`Clinic configuration is invalid: ${problems}`);
   }
-  return result.data;
+  return { ...result.data, priorityGuide };
 }

@@ -5,14 +5,17 @@
  * assessor decides for the patient in front of them (the guideline asks for exactly that room), so a
  * decision that differs from the suggestion carries the assessor's reason.
  *
- * The table is clinic configuration (cdk.json `frist:priorityGuide`), versioned and with its source,
- * so a clinic updates it when Helsedirektoratet does. The default holds only conditions whose values
- * were read from a source, each with that source: see {@link DEFAULT_PRIORITY_GUIDE}.
+ * The table is data beside the code (priority-guide.data.json), versioned and with its source, so a
+ * clinic updates it when Helsedirektoratet does; a clinic's own table (cdk.json `frist:priorityGuide`)
+ * is compiled into the bundles in its place. It holds only conditions whose values were read from a
+ * source, each with that source: see {@link DEFAULT_PRIORITY_GUIDE}.
  */
 import * as z from "zod";
 import { type CalendarRules, type IsoDate, isWorkingDay } from "./calendar";
 import { addDays } from "./decision-labels";
+import shippedTable from "./priority-guide.data.json";
 import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
+import { formatIssues } from "./validation";
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const isoDate = z.iso.date("a date as YYYY-MM-DD");
@@ -98,54 +101,33 @@ export type PriorityGuide = z.output<typeof priorityGuideSchema>;
 export type PriorityGuideInput = z.input<typeof priorityGuideSchema>;
 
 /**
- * The default table: only what was read from a source, with that source. Helsedirektoratet's guide
- * for pain conditions ("Prioriteringsveileder – smertetilstander", revised guides in use from
- * 1 November 2015) names five complex pain conditions advised a right and conditions advised none;
- * of these, only the one below could be read with its values when this table was written. Facial
- * pain (ansiktssmerter) is from the guide for oral and maxillofacial surgery, as its source says. A
- * clinic adds the guide's other conditions from helsedirektoratet.no in `frist:priorityGuide`.
+ * The shipped table (priority-guide.data.json, versioned with the code and bundled into each function
+ * that reads the clinic configuration): only what was read from a source, with that source.
+ * Helsedirektoratet's guide for pain conditions ("Prioriteringsveileder – smertetilstander", revised
+ * guides in use from 1 November 2015) names five complex pain conditions advised a right and
+ * conditions advised none; of these, only the one in the table could be read with its values when it
+ * was written. Facial pain (ansiktssmerter) is from the guide for oral and maxillofacial surgery, as
+ * its source says. A clinic with its own table sets `frist:priorityGuide`, which the CDK app compiles
+ * into the bundles instead (lib/constructs/bundle-defines.ts): never into the functions' environment,
+ * which Lambda caps at 4 KB.
  */
-export const DEFAULT_PRIORITY_GUIDE: PriorityGuideInput = {
-  title: "Prioriteringsveileder – smertetilstander",
-  version: "2015-11-01",
-  source: "https://www.helsedirektoratet.no/veiledere/prioriteringsveiledere/smertetilstander",
-  checkedOn: "2026-12-06",
-  conditions: [
-    {
-      id: "langvarig-ikke-rett",
-      name: "Langvarige smertetilstander – som kan eller skal ivaretas i andre deler av helsetjenesten (ikke rett)",
-      advisedRight: "refused",
-      factors: [
-        "tidligere smertehistorie",
-        "alder under 23 år",
-        "omsorgsoppgaver for barn",
-        "redusert livskvalitet",
-      ],
-      source: {
-        url: "https://helsedirektoratet.no/retningslinjer/smertetilstander/seksjon?Tittel=langvarige-smertetilstander-som-9656",
-        date: "2015-11-01",
-      },
-    },
-    {
-      id: "ansiktssmerter",
-      name: "Ansiktssmerter",
-      guide: "Prioriteringsveileder – oral- og maxillofacial kirurgi",
-      advisedRight: "granted",
-      maxWeeksToStart: 26,
-      startOf: "treatment",
-      factors: [
-        "bidiagnoser",
-        "komorbiditet",
-        "grad av smerte",
-        "smertetype",
-        "tilleggssymptomer",
-        "alder",
-        "psykisk belastning",
-      ],
-      source: { url: "https://01.fastlegeportalen.no/veiledere/section/9509/", date: "2015-09-24" },
-    },
-  ],
-};
+export const DEFAULT_PRIORITY_GUIDE: PriorityGuideInput = shippedTable as PriorityGuideInput;
+
+/**
+ * Parses a priority guide table. Throws one Error naming every field at fault (paths, not values), so
+ * a bad table fails a function's init as a bad CLINIC_CONFIG does, saying what to fix.
+ */
+export function parsePriorityGuide(raw: unknown): PriorityGuide {
+  // Parsed once per container, at cold start (see parseClinicConfig on jitless).
+  const result = priorityGuideSchema.safeParse(raw, { jitless: true });
+  if (!result.success) {
+    const problems = formatIssues(result.error)
+      .map((issue) => `${issue.path || "(root)"}: ${issue.message}`)
+      .join("; ");
+    throw new Error(`Priority guide is invalid: ${problems}`);
+  }
+  return result.data;
+}
 
 /** The condition with this id, if the table has it. */
 export function conditionById(

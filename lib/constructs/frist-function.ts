@@ -15,6 +15,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lam
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
+import { bundleDefinesOf, esbuildDefinesOf } from "./bundle-defines";
 import { environmentNamesOf, type FunctionUses, WORKFLOW_ACTIONS } from "./function-uses";
 import type { Mailer } from "./mailer";
 import type { ReferralStore } from "./referral-store";
@@ -82,12 +83,16 @@ export function traceAwsCallsOf(scope: Construct): boolean {
  * FRIST_BUNDLING with the tracing choice compiled in: functions/adapters/tracing.ts reads
  * POWERTOOLS_TRACE_ENABLED, and with its value fixed at build time esbuild leaves the tracer and the
  * X-Ray SDK out of an untraced function's bundle altogether. The same value is in the function's
- * environment, which Powertools reads.
+ * environment, which Powertools reads. `defines` are the stack's values compiled into every bundle
+ * (bundle-defines.ts: the clinic's priority guide).
  */
-export function fristBundling(traceAwsCalls: boolean) {
+export function fristBundling(traceAwsCalls: boolean, defines: Record<string, unknown> = {}) {
   return {
     ...FRIST_BUNDLING,
-    define: { "process.env.POWERTOOLS_TRACE_ENABLED": JSON.stringify(String(traceAwsCalls)) },
+    define: {
+      ...esbuildDefinesOf(defines),
+      "process.env.POWERTOOLS_TRACE_ENABLED": JSON.stringify(String(traceAwsCalls)),
+    },
   };
 }
 
@@ -207,7 +212,7 @@ export class FristFunction extends NodejsFunction {
         // X-Ray subsegments per AWS call only when deployed with frist:traceAwsCalls (see there).
         POWERTOOLS_TRACE_ENABLED: String(traceAwsCalls),
       },
-      bundling: fristBundling(traceAwsCalls),
+      bundling: fristBundling(traceAwsCalls, bundleDefinesOf(scope)),
     });
     this.entryPath = entryPath;
     this.uses = uses;

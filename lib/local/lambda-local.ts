@@ -120,6 +120,7 @@ class ExecutionEnvironment {
       memorySize: fn.memorySize,
       region: options.region,
       countCapacity: options.countCapacity ?? true,
+      ...(fn.bundleDefines ? { bundleDefines: fn.bundleDefines } : {}),
     };
     this.worker = startTypeScriptWorker(WORKER_MODULE, setup, {
       env,

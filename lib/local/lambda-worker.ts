@@ -26,6 +26,11 @@ export interface WorkerSetup {
   region: string;
   /** Count the DynamoDB calls' consumed capacity and report it with each result (cost counting). */
   countCapacity: boolean;
+  /**
+   * What esbuild compiles into the deployed bundle by name (`define`, the clinic's priority guide):
+   * set as globals before the handler loads, so the source run here sees the same values.
+   */
+  bundleDefines?: Record<string, unknown>;
 }
 
 /** A message from the runtime to the environment. */
@@ -118,6 +123,9 @@ async function main(): Promise<void> {
   let handler: LambdaHandler;
   let takeCapacity: () => CapacityDelta | undefined = () => undefined;
   try {
+    for (const [name, value] of Object.entries(setup.bundleDefines ?? {})) {
+      (globalThis as Record<string, unknown>)[name] = value;
+    }
     const module = (await import(pathToFileURL(setup.entryFile).href)) as Record<string, unknown>;
     const exported = module[setup.handlerName];
     if (typeof exported !== "function") {

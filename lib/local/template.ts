@@ -279,6 +279,12 @@ export interface LocalFunction {
   timeoutSeconds: number;
   /** Memory in MB (template MemorySize, default 128 like Lambda). */
   memorySize: number;
+  /**
+   * The values compiled into the function's bundle on AWS (the template's Metadata "frist:define",
+   * lib/constructs/bundle-defines.ts), by global name: the local runtime, which runs the handler from
+   * source, sets them as globals before the handler loads.
+   */
+  bundleDefines?: Record<string, unknown>;
 }
 
 /**
@@ -288,6 +294,11 @@ export interface LocalFunction {
  */
 export function readFunctions(template: CfnTemplate): Record<string, LocalFunction> {
   const out: Record<string, LocalFunction> = {};
+  // "frist:define": BUNDLE_DEFINES_METADATA_KEY of lib/constructs/bundle-defines.ts (not imported: CDK's
+  // library would load with it into every local thread that reads the template).
+  const defines = (template.Metadata as Record<string, unknown> | undefined)?.["frist:define"];
+  const bundleDefines =
+    defines !== null && typeof defines === "object" ? { ...(defines as Record<string, unknown>) } : undefined;
   for (const [logicalId, resource] of resourcesOfType(template, "AWS::Lambda::Function")) {
     const entry = resource.Metadata?.["frist:entry"];
     if (typeof entry !== "string") continue;
@@ -301,6 +312,7 @@ export function readFunctions(template: CfnTemplate): Record<string, LocalFuncti
       environment: { ...(environment ?? {}) },
       timeoutSeconds: typeof props.Timeout === "number" ? props.Timeout : 3,
       memorySize: typeof props.MemorySize === "number" ? props.MemorySize : 128,
+      ...(bundleDefines ? { bundleDefines } : {}),
     };
   }
   return out;

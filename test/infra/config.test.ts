@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { PRIORITY_GUIDE_DEFINE } from "../../functions/adapters/priority-guide";
 import { createFristApp, readCdkJsonContext } from "../../lib/app";
-import { clinicConfigJson, parseFristConfig } from "../../lib/config";
+import { bundleDefinesOfConfig, clinicConfigJson, parseFristConfig } from "../../lib/config";
 
 const cdkJson = readCdkJsonContext();
 const reader = (overrides: Record<string, unknown>) => (key: string) =>
@@ -113,12 +114,11 @@ describe("the Frist configuration", () => {
       "intakePlanning",
       "intakeTeam",
       "legalClock",
-      "priorityGuide",
     ]);
     expect(JSON.stringify(clinicConfig)).not.toContain("drift@smerteklinikk.example");
   });
 
-  it("takes a clinic's own priority guide table from frist:priorityGuide, and refuses one without its source", () => {
+  it("takes a clinic's own priority guide table from frist:priorityGuide into the bundles, not CLINIC_CONFIG, and refuses one without its source", () => {
     const table = {
       title: "Prioriteringsveileder – smertetilstander",
       version: "2024-06-19",
@@ -135,10 +135,15 @@ describe("the Frist configuration", () => {
       ],
     };
     const config = parseFristConfig(reader({ "frist:priorityGuide": table }));
-    expect(JSON.parse(clinicConfigJson(config)).priorityGuide).toMatchObject({
-      version: "2024-06-19",
-      conditions: [{ id: "ansiktssmerter", maxWeeksToStart: 26, factors: [] }],
+    expect(bundleDefinesOfConfig(config)).toEqual({
+      [PRIORITY_GUIDE_DEFINE]: expect.objectContaining({
+        version: "2024-06-19",
+        conditions: [expect.objectContaining({ id: "ansiktssmerter", maxWeeksToStart: 26, factors: [] })],
+      }),
     });
+    expect(clinicConfigJson(config)).not.toContain("ansiktssmerter");
+    // Without a table of the clinic's own, nothing is compiled in: the bundles carry the shipped one.
+    expect(bundleDefinesOfConfig(parseFristConfig(reader({})))).toEqual({});
 
     const { source: _source, ...unsourced } = table.conditions[0] as Record<string, unknown>;
     expect(() =>

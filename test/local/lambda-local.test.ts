@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { PRIORITY_GUIDE_DEFINE } from "../../functions/adapters/priority-guide";
+import { DEFAULT_PRIORITY_GUIDE } from "../../functions/domain/priority-guide";
 import { createLambdaRuntime, type LambdaRuntime, lambdaEnvironment } from "../../lib/local/lambda-local";
 import type { LocalFunction } from "../../lib/local/template";
 
@@ -22,6 +24,16 @@ const functions = {
   NeedsVariable: fn("NeedsVariable", "needs-variable.ts"),
   Failing: fn("Failing", "failing.ts"),
   Logging: fn("Logging", "logs-context.ts"),
+  ShippedGuide: fn("ShippedGuide", "priority-guide.ts"),
+  ClinicGuide: {
+    ...fn("ClinicGuide", "priority-guide.ts"),
+    // As the template's Metadata "frist:define" gives it: compiled into the bundle on AWS.
+    bundleDefines: { [PRIORITY_GUIDE_DEFINE]: { ...DEFAULT_PRIORITY_GUIDE, version: "2024-06-19" } },
+  },
+  BadGuide: {
+    ...fn("BadGuide", "priority-guide.ts"),
+    bundleDefines: { [PRIORITY_GUIDE_DEFINE]: { ...DEFAULT_PRIORITY_GUIDE, conditions: [{ id: "x" }] } },
+  },
 };
 
 let runtime: LambdaRuntime | undefined;
@@ -42,6 +54,23 @@ function start(environments: Record<string, Record<string, string>>): LambdaRunt
 }
 
 describe("the local Lambda runtime", () => {
+  it("gives a function the priority guide compiled into its bundle on AWS, outside its environment, and fails the init of a bad one", async () => {
+    // Prepare
+    const lambda = start({});
+
+    // Act
+    const shipped = (await lambda.invoke("ShippedGuide", {})) as { version: string; conditions: string[] };
+    const clinic = (await lambda.invoke("ClinicGuide", {})) as { version: string; environment: string };
+    const bad = await lambda.invoke("BadGuide", {}).catch((error: Error) => error);
+
+    // Assess
+    expect(shipped.version).toBe(DEFAULT_PRIORITY_GUIDE.version);
+    expect(shipped.conditions).toEqual(DEFAULT_PRIORITY_GUIDE.conditions.map((condition) => condition.id));
+    expect(clinic.version).toBe("2024-06-19");
+    expect(clinic.environment).not.toContain("2024-06-19");
+    expect((bad as Error).message).toMatch(/Priority guide is invalid: conditions\.0\.name/);
+  });
+
   it("gives each function exactly its own variables, nothing of this process or of another function", async () => {
     // Prepare
     process.env.FRIST_PARENT_ONLY = "parent";

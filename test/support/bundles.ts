@@ -12,10 +12,13 @@ import type { LocalFunction } from "../../lib/local/template";
 
 /**
  * esbuild's options for a function's bundle as a deployment builds it (FRIST_BUNDLING, the tracing
- * choice compiled in), for the tests and benchmarks that bundle as CDK does; callers add the entry,
- * the output and what they read back (a metafile, source maps).
+ * choice and the stack's bundle defines compiled in), for the tests and benchmarks that bundle as CDK
+ * does; callers add the entry, the output and what they read back (a metafile, source maps).
  */
-export function deploymentBuildOptions(traceAwsCalls = false): BuildOptions {
+export function deploymentBuildOptions(
+  traceAwsCalls = false,
+  bundleDefines: Record<string, unknown> = {},
+): BuildOptions {
   return {
     bundle: true,
     platform: "node",
@@ -25,7 +28,7 @@ export function deploymentBuildOptions(traceAwsCalls = false): BuildOptions {
     banner: { js: FRIST_BUNDLING.banner },
     minify: FRIST_BUNDLING.minify,
     external: FRIST_BUNDLING.externalModules,
-    define: fristBundling(traceAwsCalls).define,
+    define: fristBundling(traceAwsCalls, bundleDefines).define,
     logLevel: "silent",
   };
 }
@@ -37,7 +40,8 @@ export async function bundleFunctions(
   traceAwsCalls = false,
 ): Promise<Record<string, string>> {
   await build({
-    ...deploymentBuildOptions(traceAwsCalls),
+    // The template records one set of defines for the whole stack, so every function has the same.
+    ...deploymentBuildOptions(traceAwsCalls, functions[0]?.bundleDefines),
     entryPoints: functions.map((fn) => ({
       in: path.join(REPO_ROOT, fn.entry),
       out: `${fn.logicalId}/index`,

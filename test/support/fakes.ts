@@ -18,6 +18,7 @@ import {
   type WaitAnswer,
   type Workflow,
 } from "../../functions/domain/ports";
+import { DEFAULT_PRIORITY_GUIDE, parsePriorityGuide } from "../../functions/domain/priority-guide";
 import type { ReferralRecord } from "../../functions/domain/records";
 import { parseReferralSubmission, type ReferralSubmission } from "../../functions/domain/referral";
 import { sampleReferral } from "./http";
@@ -133,9 +134,12 @@ export class FakeWorkflow implements Workflow {
   }
 }
 
-/** The clinic of cdk.json, with the defaults of every section; `legalClock` may be overridden. */
+/**
+ * The clinic of cdk.json, with the defaults of every section and the shipped priority guide;
+ * `legalClock` may be overridden.
+ */
 export function testClinicConfig(overrides: Partial<ClinicConfigInput> = {}): ClinicConfig {
-  return clinicConfigSchema.parse({
+  const parsed = clinicConfigSchema.parse({
     clinic: {
       name: "Smerteklinikken",
       department: "Tverrfaglig smerteklinikk",
@@ -152,6 +156,7 @@ export function testClinicConfig(overrides: Partial<ClinicConfigInput> = {}): Cl
     ],
     ...overrides,
   });
+  return { ...parsed, priorityGuide: parsePriorityGuide(DEFAULT_PRIORITY_GUIDE) };
 }
 
 /** The sample referral's submission, parsed, with fields of the body replaced by `changes`. */

@@ -1,5 +1,11 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { PRIORITY_GUIDE_DEFINE } from "../../functions/adapters/priority-guide";
 import { type CalendarRules, defaultCalendarRules, isWorkingDay } from "../../functions/domain/calendar";
 import { parseClinicConfig } from "../../functions/domain/clinic";
 import {
@@ -7,9 +13,12 @@ import {
   deviatesFromSuggestion,
   guideConditionSchema,
   latestStartOfCare,
+  parsePriorityGuide,
   priorityGuideSchema,
   suggestionFor,
 } from "../../functions/domain/priority-guide";
+import { REPO_ROOT } from "../../lib/constructs/frist-function";
+import { deploymentBuildOptions } from "../support/bundles";
 
 /** Decision days in 2020–2035, built with Date so the test does not reuse the module's arithmetic. */
 const decisionDayArb = fc
@@ -180,5 +189,60 @@ describe("a decision against the suggestion", () => {
       true,
     );
     expect(deviatesFromSuggestion(granted, { outcome: "forwarded" })).toBe(false);
+  });
+});
+
+describe("the guide a function carries", () => {
+  const clinicTable = {
+    ...DEFAULT_PRIORITY_GUIDE,
+    version: "2024-06-19",
+    conditions: [
+      {
+        id: "klinikkens-egen",
+        name: "Klinikkens egen tilstand",
+        advisedRight: "granted",
+        maxWeeksToStart: 12,
+        source: { url: "https://example.no/veileder/klinikkens-egen", date: "2024-06-19" },
+      },
+    ],
+  };
+
+  it("refuses a bad table with an error that names the field, not its value", () => {
+    const { source: _source, ...unsourced } = clinicTable.conditions[0] as Record<string, unknown>;
+    expect(() => parsePriorityGuide({ ...clinicTable, conditions: [unsourced] })).toThrow(
+      /^Priority guide is invalid: conditions\.0\.source: /,
+    );
+    expect(() => parsePriorityGuide({ ...clinicTable, version: "19.06.2024" })).toThrow(/version: /);
+  });
+
+  it("is the shipped data file when nothing was compiled in", async () => {
+    vi.resetModules();
+    const { bundledPriorityGuide } = await import("../../functions/adapters/priority-guide");
+    expect(bundledPriorityGuide()).toEqual(guide);
+  });
+
+  it("is the clinic's table when the bundle was built with it, and a bad one fails the function's init", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "frist-guide-"));
+    try {
+      const bundle = async (table: unknown, name: string) => {
+        const outfile = path.join(dir, `${name}.mjs`);
+        await build({
+          ...deploymentBuildOptions(false, { [PRIORITY_GUIDE_DEFINE]: table }),
+          entryPoints: [path.join(REPO_ROOT, "functions/adapters/priority-guide.ts")],
+          outfile,
+        });
+        return (await import(
+          pathToFileURL(outfile).href
+        )) as typeof import("../../functions/adapters/priority-guide");
+      };
+      const good = await bundle(clinicTable, "good");
+      expect(good.bundledPriorityGuide().conditions.map((c) => c.id)).toEqual(["klinikkens-egen"]);
+      expect(good.bundledPriorityGuide().version).toBe("2024-06-19");
+
+      const bad = await bundle({ ...clinicTable, conditions: [{ id: "Ugyldig" }] }, "bad");
+      expect(() => bad.bundledPriorityGuide()).toThrow(/^Priority guide is invalid: conditions\.0\.id: /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
