@@ -24,8 +24,10 @@ import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import type { Clock, Mailer, Metrics, ReferralStore, StatisticsSource, Workflow } from "../domain/ports";
 import type { PostalQueue } from "../domain/postal";
 import type { WorkflowExecutions } from "../domain/recovery";
+import type { Renderer } from "../domain/rendering";
 import type { PatientIndex } from "../domain/staff-search";
 import type { Worklist } from "../domain/worklist";
+import { renderer } from "../views/renderer";
 import { systemClock } from "./clock";
 import { accessLogFromEnv } from "./dynamo-access-log";
 import { patientIndexFromEnv } from "./dynamo-patient-index";
@@ -75,6 +77,9 @@ export function dependencies<const P extends readonly Provider<string, unknown>[
 export const store: Provider<"store", ReferralStore> = { name: "store", build: () => referralStoreFromEnv() };
 
 export const mailer: Provider<"mailer", Mailer> = { name: "mailer", build: () => mailerFromEnv() };
+
+/** The views that render the letters and emails use cases send (the domain's rendering port). */
+export const render: Provider<"render", Renderer> = { name: "render", build: () => renderer };
 
 export const workflow: Provider<"workflow", Workflow> = { name: "workflow", build: () => workflowFromEnv() };
 

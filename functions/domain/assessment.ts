@@ -4,8 +4,6 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { formatMeetingTime } from "../views/norwegian-time";
-import { renderAssessmentTaskEmail, renderAtRiskEmail, renderMeetingAtRiskEmail } from "../views/staff-email";
 import { addWorkingDays, type CalendarRules, osloDate, osloStartOfDay } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { csrfTokenMatches, newCsrfToken } from "./csrf";
@@ -50,6 +48,7 @@ import {
   suggestionFor,
 } from "./priority-guide";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
+import type { Renderer } from "./rendering";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 import { tallyOfDecision } from "./statistics";
 
@@ -203,6 +202,7 @@ export async function planIntake(
     store: ReferralRecords & MeetingRecords & OutboxRecords;
     clock: Clock;
     mailer: Mailer;
+    render: Renderer;
     config: ClinicConfig;
   },
   referralId: string,
@@ -271,7 +271,10 @@ export async function planIntake(
     const deadlinePassed = now.getTime() > clock.deadline.getTime();
     const lead = leadOf(deps.config);
     if (lead) {
-      const email = renderAtRiskEmail({ ...staffEmailFacts(referral, clock, deps.config), deadlinePassed });
+      const email = deps.render.atRiskEmail({
+        ...staffEmailFacts(referral, clock, deps.config),
+        deadlinePassed,
+      });
       await sendStaffEmail(deps, aboutReferral(referralId, "at-risk", clock.dueDate), lead.email, email);
     }
     await deps.store.flagReferral(referralId, "atRisk", {
@@ -290,9 +293,9 @@ export async function planIntake(
     const lead = leadOf(deps.config);
     const meetingId = assignment?.meetingId;
     if (lead) {
-      const email = renderMeetingAtRiskEmail({
+      const email = deps.render.meetingAtRiskEmail({
         ...staffEmailFacts(referral, clock, deps.config),
-        ...(meetingId ? { meetingTime: formatMeetingTime(meetingId) } : {}),
+        ...(meetingId ? { meetingTime: deps.render.meetingTime(meetingId) } : {}),
       });
       await sendStaffEmail(
         deps,
@@ -375,6 +378,7 @@ export async function notifyAssessors(
     store: ReferralRecords & TaskRecords & OutboxRecords;
     clock: Clock;
     mailer: Mailer;
+    render: Renderer;
     config: ClinicConfig;
     publicBaseUrl: string;
   },
@@ -391,10 +395,10 @@ export async function notifyAssessors(
 
   const clock = legalClockFor(referral, deps.config.legalClock);
   const meetingId = referral.assignment?.meetingId;
-  const email = renderAssessmentTaskEmail({
+  const email = deps.render.assessmentTaskEmail({
     taskUrl: taskUrlOf(deps.publicBaseUrl, taskId),
     ...staffEmailFacts(referral, clock, deps.config),
-    ...(meetingId ? { meetingTime: formatMeetingTime(meetingId) } : {}),
+    ...(meetingId ? { meetingTime: deps.render.meetingTime(meetingId) } : {}),
   });
   const assessors = assessorsOf(referral, deps.config);
   // Once per task and assessor: a retried step, or a resumed one that took up the task it had,
@@ -560,6 +564,7 @@ export async function submitDecision(
     workflow: Workflow;
     calendar: CalendarRules;
     mailer: Mailer;
+    render: Renderer;
     config: ClinicConfig;
     /** The base of the forespørsel letter's link (its email is a notice with a link). */
     publicBaseUrl: string;

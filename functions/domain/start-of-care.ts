@@ -13,13 +13,6 @@
  * Staff record the planned start and the day care started (POST /referrals/{id}/start-of-care).
  */
 import * as z from "zod";
-import { renderStartOfCareBreachLetter } from "../views/letters";
-import {
-  renderBreachByDefaultEmail,
-  renderProbableBreachEmail,
-  renderStartConfirmationEmail,
-  renderStartOfCareReminderEmail,
-} from "../views/staff-email";
 import { leadOf, workflowActor } from "./assessment";
 import {
   type CalendarRules,
@@ -44,6 +37,7 @@ import type {
   LetterRecord,
   ReferralRecord,
 } from "./records";
+import type { Renderer } from "./rendering";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 import {
   tallyOfExpectedBreach,
@@ -237,6 +231,7 @@ export interface StartOfCareDeps {
   store: ReferralStore;
   clock: Clock;
   mailer: Mailer;
+  render: Renderer;
   metrics: Metrics;
   config: ClinicConfig;
   /** PUBLIC_BASE_URL: staff emails link to the referral's staff page. */
@@ -308,7 +303,7 @@ export async function remindStartOfCare(
         deps,
         aboutReferral(referralId, "start-of-care-reminder", view.deadline),
         lead.email,
-        renderStartOfCareReminderEmail({
+        deps.render.startOfCareReminderEmail({
           referralId,
           startOfCareDeadline: view.deadline,
           ...(view.plannedStart ? { plannedStart: view.plannedStart } : {}),
@@ -382,7 +377,7 @@ export async function askToConfirmStart(
       deps,
       aboutReferral(referralId, "start-confirmation", plannedStart),
       recipients,
-      renderStartConfirmationEmail({
+      deps.render.startConfirmationEmail({
         referralId,
         plannedStart,
         startOfCareDeadline: view.deadline,
@@ -500,7 +495,7 @@ export async function checkStartOfCare(deps: StartOfCareDeps, referralId: string
         deps,
         aboutReferral(referralId, "start-of-care-probable-breach", view.deadline),
         lead.email,
-        renderProbableBreachEmail({
+        deps.render.probableBreachEmail({
           referralId,
           startOfCareDeadline: view.deadline,
           confirmBy: osloDate(startOfCarePoints(view, deps.config).graceEndsAt),
@@ -548,7 +543,7 @@ export async function confirmBreachByDefault(
         deps,
         aboutReferral(referralId, "start-of-care-breach", view.deadline),
         lead.email,
-        renderBreachByDefaultEmail({
+        deps.render.breachByDefaultEmail({
           referralId,
           startOfCareDeadline: view.deadline,
           clinicName: deps.config.clinic.name,
@@ -923,7 +918,7 @@ export async function sendBreachLetters(
   const actor = workflowActor("HelfoReported");
   let firstError: { error: unknown } | undefined;
   for (const recipient of recipients) {
-    const rendered = renderStartOfCareBreachLetter({
+    const rendered = deps.render.startOfCareBreachLetter({
       referralId: referral.referralId,
       recipientRole: recipient.role,
       patient,

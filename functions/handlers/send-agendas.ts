@@ -4,10 +4,10 @@
  */
 
 import { logger, withLambdaContext } from "../adapters/logger";
-import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
+import { clock, config, dependencies, mailer, publicBaseUrl, render, store } from "../adapters/root";
 import { sendAgendas } from "../domain/agenda";
 
-const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
+const deps = dependencies(store, clock, mailer, render, config, publicBaseUrl);
 
 export const handler = withLambdaContext(async (_event?: unknown) => {
   const result = await sendAgendas(deps);

@@ -30,6 +30,7 @@ import {
   recordStartOfCare,
 } from "../../functions/domain/start-of-care";
 import type { StatisticsReport, StatisticsRow } from "../../functions/domain/statistics";
+import { renderer } from "../../functions/views/renderer";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { fetchAs, type SignedIn, signIn } from "../../lib/local/sign-in-client";
 import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
@@ -293,6 +294,7 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
       store,
       clock,
       mailer,
+      render: renderer,
       workflow: new FakeWorkflow(),
       metrics: new RecordingMetrics(),
       config,

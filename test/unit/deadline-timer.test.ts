@@ -14,6 +14,7 @@ import {
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { recordBreach, remindAssessors } from "../../functions/domain/deadline-timer";
 import { acknowledgeSecondary } from "../../functions/domain/secondary";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -50,6 +51,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   metrics,
   clock,
   workflow,

@@ -26,6 +26,7 @@ import {
   WorkflowUnavailable,
 } from "../../functions/domain/errors";
 import type { LetterRecord } from "../../functions/domain/records";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -53,6 +54,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock,
   workflow,
   config,

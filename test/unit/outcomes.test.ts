@@ -16,6 +16,7 @@ import { csrfTokenMatches, originAllowed } from "../../functions/domain/csrf";
 import { parseTaskAnswer } from "../../functions/domain/decision";
 import { dispatchDecisionLetters } from "../../functions/domain/dispatch";
 import { letterIdOf, markLetterPosted, parseLetterId } from "../../functions/domain/postal";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -46,6 +47,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock,
   workflow,
   config,

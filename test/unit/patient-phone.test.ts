@@ -11,6 +11,7 @@ import { parseReferralSubmission, type ReferralSubmission } from "../../function
 import { markHelfoReported, recordExpectedBreach } from "../../functions/domain/start-of-care";
 import { referralPageHtml } from "../../functions/handlers/referral-page-view";
 import { renderHelfoListPage } from "../../functions/views/helfo-pages";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -80,6 +81,7 @@ describe("the patient's phone number on a referral", () => {
       store,
       clock: new FakeClock(new Date("2025-05-02T10:00:00.000Z")),
       mailer,
+      render: renderer,
       metrics: new RecordingMetrics(),
       config: testClinicConfig(),
       publicBaseUrl: "https://frist.example/prod",

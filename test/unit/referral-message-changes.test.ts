@@ -16,6 +16,7 @@ import { ReferralWithdrawn } from "../../functions/domain/errors";
 import { envelopeHeader } from "../../functions/domain/henvisning";
 import { type ReceiveMessageDeps, receiveMessage } from "../../functions/domain/receive-message";
 import { renderAppRec } from "../../functions/views/apprec";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -63,7 +64,14 @@ function receiveDeps(addressedAs = NY): ReceiveMessageDeps {
   };
 }
 
-const stepDeps = () => ({ store, clock, mailer, config, publicBaseUrl: "https://frist.example" });
+const stepDeps = () => ({
+  store,
+  clock,
+  mailer,
+  render: renderer,
+  config,
+  publicBaseUrl: "https://frist.example",
+});
 
 async function receive(deps: ReceiveMessageDeps, text: string, portal = PORTAL) {
   const receipt = await receiveMessage(deps, { text, portal });

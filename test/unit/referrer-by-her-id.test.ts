@@ -13,6 +13,7 @@ import {
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { dispatchDecisionLetters } from "../../functions/domain/dispatch";
 import { parseReferralSubmission } from "../../functions/domain/referral";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -40,6 +41,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock,
   workflow,
   config,

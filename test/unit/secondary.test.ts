@@ -8,6 +8,7 @@ import { notifyAssessors, planIntake, submitDecision } from "../../functions/dom
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { changePriority } from "../../functions/domain/priority";
 import { acknowledgeSecondary, confirmSecondary } from "../../functions/domain/secondary";
+import { renderer } from "../../functions/views/renderer";
 import { renderTaskPage } from "../../functions/views/staff-pages";
 import {
   FakeClock,
@@ -37,6 +38,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock,
   workflow,
   config,

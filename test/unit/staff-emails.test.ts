@@ -20,6 +20,7 @@ import type { ReferralStore } from "../../functions/domain/ports";
 import { CLAIM_LEASE_MS } from "../../functions/domain/send-once";
 import { sendStaffEmail } from "../../functions/domain/staff-mail";
 import { checkStartOfCare, remindStartOfCare } from "../../functions/domain/start-of-care";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -55,6 +56,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   metrics,
   clock,
   workflow,

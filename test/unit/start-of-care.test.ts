@@ -21,6 +21,7 @@ import {
   START_OF_CARE_BREACH_METRIC,
 } from "../../functions/domain/start-of-care";
 import { renderHelfoListPage } from "../../functions/views/helfo-pages";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -48,7 +49,15 @@ let clock: FakeClock;
 let mailer: RecordingMailer;
 let metrics: RecordingMetrics;
 const config = testClinicConfig();
-const deps = () => ({ store, clock, mailer, metrics, config, publicBaseUrl: "https://frist.example/prod" });
+const deps = () => ({
+  store,
+  clock,
+  mailer,
+  render: renderer,
+  metrics,
+  config,
+  publicBaseUrl: "https://frist.example/prod",
+});
 
 function decidedReferral(overrides: Partial<ReferralRecord> = {}): ReferralRecord {
   return testReferral({
