@@ -39,6 +39,7 @@ import type {
 } from "./records";
 import type { Renderer } from "./rendering";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
+import { type StartOfCareView, startOfCareViewSchema } from "./start-of-care-view";
 import {
   tallyOfExpectedBreach,
   tallyOfHelfoReported,
@@ -49,41 +50,6 @@ import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** The metric counted once per recorded fristbrudd. */
 export const START_OF_CARE_BREACH_METRIC = "StartOfCareBreached";
-
-/** What GET /referrals/{id} shows of a granted right's start of care. */
-export interface StartOfCareView {
-  deadline: IsoDate;
-  plannedStart: IsoDate | null;
-  startedOn: IsoDate | null;
-  /** A fristbrudd is on record (confirmed, expected and now past, or by default). */
-  breached: boolean;
-  /** Staff recorded before the deadline that it cannot be kept (the Helfo notice is filed). */
-  expectedBreach: boolean;
-  /** The deadline passed with no start recorded, and the lead has not yet confirmed either way. */
-  probableBreach: boolean;
-}
-
-/**
- * What every view (staff and portal) shows of a granted right's start of care (api.md "Start of
- * care"), as a schema. The schemas of this module are built on first use: most functions import it
- * for the start-of-care rules and never parse a body or a view.
- */
-export const startOfCareViewSchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({
-    deadline: z.iso.date(),
-    plannedStart: z.iso.date().nullable(),
-    startedOn: z.iso.date().nullable(),
-    breached: z.boolean(),
-    expectedBreach: z
-      .boolean()
-      .describe("Staff recorded before the deadline that the start cannot be kept; Helfo is to be told."),
-    probableBreach: z
-      .boolean()
-      .describe(
-        "The deadline passed with no start recorded; the clinic is confirming the start or the breach.",
-      ),
-  }),
-);
 
 type Granted = Extract<NonNullable<ReferralRecord["decision"]>["decision"], { outcome: "granted" }>;
 
