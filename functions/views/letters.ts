@@ -1,3 +1,28 @@
+/**
+ * The letters in Norwegian bokmål: the answer to a referral (svarbrev) to the referrer with copies to
+ * the patient and the GP, the forespørsel, the acknowledgement of a secondary referral, and the letter
+ * to the patient about a missed start of care. Every letter is built as a list of sections in this
+ * file, in the order a reader meets them, and rendered through one HTML and one plain-text template,
+ * so the law's sentences are written once and read here line by line:
+ *
+ * - the decision and its legal basis (pasient- og brukerrettighetsloven, pbrl, § 2-1 b), who assessed
+ *   the referral and who is responsible for the assessment, the patient by name and birth date;
+ * - a right: what care, when (the planned start, or the date by which the patient will be told) and
+ *   where (the visiting address, never a PO box), the latest start (juridisk frist, § 2-1 b andre
+ *   ledd, told with the decision as § 2-2 asks), the free choice of hospital (§ 2-4, helsenorge.no),
+ *   and that the hospital reports a missed start to Helfo, whose Pasientformidling then finds an
+ *   offer, with how to reach Helfo;
+ * - a refusal: that there is no right to specialist care (the right, not the place), the
+ *   justification, the advice, and the right to a renewed assessment (§ 2-3);
+ * - a forward: where and why, that the ansiennitetsdato is kept, by when the patient will hear, and
+ *   how to reach the receiving clinic; a forward decides no right, so it carries no complaint section;
+ * - a complaint: to the clinic, which forwards it to the Statsforvalteren (§ 7-2), within four weeks
+ *   (§ 7-5).
+ *
+ * The patient's copy speaks to the patient ("du"); the referrer's letter and the GP's copy speak of
+ * "pasienten". No letter carries the national ID, and no subject names the patient, because subjects
+ * travel unencrypted through mail logs and notification previews.
+ */
 import type { Decision } from "../domain/decision";
 import { CARE_FORMS } from "../domain/decision-labels";
 import type {
