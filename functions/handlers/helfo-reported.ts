@@ -12,9 +12,9 @@ import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { clock, config, dependencies, mailer, publicBaseUrl, render, store } from "../adapters/root";
 import { csrfTokenMatches, originAllowed } from "../domain/csrf";
+import { markHelfoReported } from "../domain/helfo-notification";
 import type { HelfoNotificationRecord } from "../domain/records";
 import { actorIdOf } from "../domain/session";
-import { markHelfoReported } from "../domain/start-of-care";
 import { renderMessagePage } from "../views/message-pages";
 
 /** A referral id (a UUID): anything else is no referral, and is not looked up. */

@@ -18,17 +18,16 @@ import { calendarRulesOf } from "../../functions/domain/clinic";
 import { recordBreach } from "../../functions/domain/deadline-timer";
 import { addDays } from "../../functions/domain/decision-labels";
 import { dispatchDecisionLetters } from "../../functions/domain/dispatch";
+import { markHelfoReported } from "../../functions/domain/helfo-notification";
 import { letterIdOf, markLetterPosted } from "../../functions/domain/postal";
 import { receiveReferral } from "../../functions/domain/receive-referral";
 import { acknowledgeSecondary } from "../../functions/domain/secondary";
+import { checkStartOfCare, confirmBreachByDefault } from "../../functions/domain/start-of-care";
 import {
-  checkStartOfCare,
-  confirmBreachByDefault,
   confirmStartOfCareBreach,
-  markHelfoReported,
   recordExpectedBreach,
   recordStartOfCare,
-} from "../../functions/domain/start-of-care";
+} from "../../functions/domain/start-of-care-records";
 import type { StatisticsReport, StatisticsRow } from "../../functions/domain/statistics";
 import { renderer } from "../../functions/views/renderer";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";

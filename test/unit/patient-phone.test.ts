@@ -6,9 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Decision } from "../../functions/domain/decision";
+import { markHelfoReported } from "../../functions/domain/helfo-notification";
 import { portalReferralView } from "../../functions/domain/portal";
 import { parseReferralSubmission, type ReferralSubmission } from "../../functions/domain/referral";
-import { markHelfoReported, recordExpectedBreach } from "../../functions/domain/start-of-care";
+import { recordExpectedBreach } from "../../functions/domain/start-of-care-records";
 import { referralPageHtml } from "../../functions/handlers/referral-page-view";
 import { renderHelfoListPage } from "../../functions/views/helfo-pages";
 import { renderer } from "../../functions/views/renderer";
