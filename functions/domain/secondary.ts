@@ -9,7 +9,8 @@
  */
 
 import * as z from "zod";
-import { mustGetReferral, viewTask, workflowActor } from "./assessment";
+import { mustGetReferral, workflowActor } from "./assessment";
+import { viewTask } from "./assessment-answer";
 import { type CalendarRules, osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { csrfTokenMatches } from "./csrf";

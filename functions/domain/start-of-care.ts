@@ -407,12 +407,7 @@ export async function recordBreach(
 }
 
 /** Records, once, that care started on or before the deadline (the timer is done). */
-async function recordKept(
-  deps: { store: ReferralStore },
-  file: ReferralHistory,
-  at: Date,
-  step: string,
-) {
+async function recordKept(deps: { store: ReferralStore }, file: ReferralHistory, at: Date, step: string) {
   const view = startOfCareOf(file.referral) as StartOfCareView;
   if (file.events.some((event) => event.type === "start-of-care-kept")) return;
   await deps.store.appendEvent(file.referral.referralId, {

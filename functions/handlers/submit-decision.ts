@@ -20,7 +20,7 @@ import {
   store,
   workflow,
 } from "../adapters/root";
-import { submitDecision } from "../domain/assessment";
+import { submitDecision } from "../domain/assessment-answer";
 import { osloDate } from "../domain/calendar";
 import { startOfCareDeadlineWarnings } from "../domain/deadline-warnings";
 import {

@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../bin/cli";
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
-import { recordDecision } from "../../functions/domain/assessment";
+import { recordDecision } from "../../functions/domain/assessment-answer";
 import { addWorkingDays, type IsoDate, osloDate, osloInstant } from "../../functions/domain/calendar";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { recordBreach } from "../../functions/domain/deadline-timer";

@@ -5,12 +5,8 @@
  * sends one letter.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  notifyAssessors,
-  planIntake,
-  recordDecision,
-  submitDecision,
-} from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { recordDecision, submitDecision } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
 import {

@@ -4,13 +4,8 @@
  * list's "posted" mark.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  notifyAssessors,
-  planIntake,
-  recordDecision,
-  submitDecision,
-  viewTask,
-} from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { recordDecision, submitDecision, viewTask } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { csrfTokenMatches, originAllowed } from "../../functions/domain/csrf";
 import { parseTaskAnswer } from "../../functions/domain/decision";

@@ -4,13 +4,8 @@
  * for one recipient, and a failed referral resumed with the task (and link) it had.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  markFailed,
-  notifyAssessors,
-  planIntake,
-  submitDecision,
-  viewTask,
-} from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { markFailed, submitDecision, viewTask } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { recordBreach, remindAssessors } from "../../functions/domain/deadline-timer";
 import type { Decision } from "../../functions/domain/decision";
