@@ -11,7 +11,7 @@ import { EmailInFlight } from "./errors";
 import { workingDaysLeft } from "./legal-clock";
 import type { Clock, Mailer, MeetingRecords, OutboxRecords, TaskRecords } from "./ports";
 import type { MeetingRecord, ReferralRecord, TaskRecord } from "./records";
-import type { Renderer } from "./rendering";
+import type { AgendaEmailRenderer } from "./rendering";
 import { CLAIM_LEASE_MS } from "./send-once";
 import { sendStaffEmails } from "./staff-mail";
 
@@ -46,7 +46,7 @@ export async function sendAgendas(deps: {
   store: MeetingRecords & OutboxRecords;
   clock: Clock;
   mailer: Mailer;
-  render: Renderer;
+  render: AgendaEmailRenderer;
   config: ClinicConfig;
   publicBaseUrl: string;
 }): Promise<SendAgendasResult> {

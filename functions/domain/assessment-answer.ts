@@ -39,7 +39,7 @@ import {
   suggestionFor,
 } from "./priority-guide";
 import type { ReferralRecord, TaskRecord } from "./records";
-import type { Renderer } from "./rendering";
+import type { LetterRenderer } from "./rendering";
 import { tallyOfDecision } from "./statistics";
 
 /** What the task page shows, or why it cannot be shown. */
@@ -125,7 +125,7 @@ export async function submitDecision(
     workflow: Workflow;
     calendar: CalendarRules;
     mailer: Mailer;
-    render: Renderer;
+    render: LetterRenderer;
     config: ClinicConfig;
     /** The base of the forespørsel letter's link (its email is a notice with a link). */
     publicBaseUrl: string;

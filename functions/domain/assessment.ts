@@ -22,7 +22,7 @@ import { isAtRisk, type LegalClock, legalClockFor, secondsUntil } from "./legal-
 import type { Clock, Mailer, MeetingRecords, OutboxRecords, ReferralRecords, TaskRecords } from "./ports";
 import { StaleStateError } from "./ports";
 import type { Actor, Assignment, ReferralRecord, TaskRecord } from "./records";
-import type { Renderer } from "./rendering";
+import type { StaffEmailRenderer } from "./rendering";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 
 /** The audit actor of a workflow step. */
@@ -175,7 +175,7 @@ export async function planIntake(
     store: ReferralRecords & MeetingRecords & OutboxRecords;
     clock: Clock;
     mailer: Mailer;
-    render: Renderer;
+    render: StaffEmailRenderer;
     config: ClinicConfig;
   },
   referralId: string,
@@ -351,7 +351,7 @@ export async function notifyAssessors(
     store: ReferralRecords & TaskRecords & OutboxRecords;
     clock: Clock;
     mailer: Mailer;
-    render: Renderer;
+    render: StaffEmailRenderer;
     config: ClinicConfig;
     publicBaseUrl: string;
   },

@@ -32,7 +32,7 @@ import {
   type TaskRecords,
 } from "./ports";
 import type { ReferralRecord } from "./records";
-import type { Renderer } from "./rendering";
+import type { StaffEmailRenderer } from "./rendering";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 import { tallyOfBreach } from "./statistics";
 
@@ -63,7 +63,7 @@ export interface DeadlineTimerDeps {
   store: ReferralRecords & TaskRecords & OutboxRecords;
   clock: Clock;
   mailer: Mailer;
-  render: Renderer;
+  render: StaffEmailRenderer;
   config: ClinicConfig;
   publicBaseUrl: string;
 }

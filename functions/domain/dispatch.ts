@@ -13,7 +13,13 @@ import { validateNationalId } from "./national-id";
 import type { Clock, Mailer, OutboxRecords, ReferralRecords, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, RecipientRole, ReferralRecord } from "./records";
 import type { ReferralSubmission } from "./referral";
-import type { DecisionLetterInput, LetterAssessment, LetterPatient, Renderer } from "./rendering";
+import type {
+  DecisionLetterInput,
+  LetterAssessment,
+  LetterPatient,
+  LetterRenderer,
+  StaffEmailRenderer,
+} from "./rendering";
 import {
   CLAIM_LEASE_MS,
   type ClaimSlots,
@@ -226,7 +232,7 @@ export interface LetterDeps {
   store: ReferralStore;
   clock: Clock;
   mailer: Mailer;
-  render: Renderer;
+  render: LetterRenderer;
   config: ClinicConfig;
   /** PUBLIC_BASE_URL: the notice's link is `<publicBaseUrl>/inbox/<referralId>.<linkId>`. */
   publicBaseUrl: string;
@@ -330,7 +336,7 @@ export async function escalateWaitingPatientLetter(
     store: ReferralRecords & OutboxRecords;
     clock: Clock;
     mailer: Mailer;
-    render: Renderer;
+    render: StaffEmailRenderer;
     config: ClinicConfig;
   },
   referralId: string,

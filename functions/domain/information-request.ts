@@ -12,7 +12,7 @@ import { deliverLetter, letterPatientOf } from "./dispatch";
 import { LetterInFlight } from "./errors";
 import type { CareRecords, Clock, Mailer, OutboxRecords, ReferralRecords } from "./ports";
 import type { Actor, LetterRecord, ReferralRecord, TaskRecord } from "./records";
-import type { Renderer } from "./rendering";
+import type { LetterRenderer } from "./rendering";
 
 /**
  * The id of one request: derived from the task and the question, so a double click, a reload or a
@@ -54,7 +54,7 @@ export async function requestInformation(
     store: ReferralRecords & CareRecords & OutboxRecords;
     clock: Clock;
     mailer: Mailer;
-    render: Renderer;
+    render: LetterRenderer;
     config: ClinicConfig;
     publicBaseUrl: string;
   },

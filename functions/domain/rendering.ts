@@ -1,8 +1,8 @@
 /**
  * The rendering port: what the use cases ask of the views (functions/views) to turn facts into a
  * letter or an email, and the facts each one may know. The domain decides what is said and to whom;
- * the views decide how it reads. A use case takes a {@link Renderer} in its deps, and the handler
- * passes the one the views implement (`renderer` in functions/views/renderer.ts), so the domain
+ * the views decide how it reads. A use case takes the part of the {@link Renderer} it sends in its deps, and the handler
+ * passes the one the views implement (functions/views/renderer.ts), so the domain
  * imports neither Handlebars nor a template (the layer rule in biome.json).
  */
 import type { IsoDate } from "./calendar";
@@ -194,14 +194,17 @@ export interface AgendaEmailInput {
   clinicName: string;
 }
 
-/** The letters and emails a use case can ask the views for; each is a pure function of its facts. */
-export interface Renderer {
+/** The letters a use case can ask the views for, and the neutral email that a letter waits. */
+export interface LetterRenderer {
   decisionLetter(input: DecisionLetterInput): RenderedLetter;
   acknowledgementLetter(input: AcknowledgementLetterInput): RenderedLetter;
   informationRequestLetter(input: InformationRequestLetterInput): RenderedLetter;
   startOfCareBreachLetter(input: StartOfCareBreachLetterInput): RenderedLetter;
   letterNotice(input: LetterNoticeInput): LetterNotice;
-  agendaEmail(input: AgendaEmailInput): StaffEmail;
+}
+
+/** The emails to staff a use case can ask the views for (neutral: dates, links, references). */
+export interface StaffEmailRenderer {
   assessmentTaskEmail(input: AssessmentTaskEmailInput): StaffEmail;
   meetingAtRiskEmail(input: StaffEmailInput & { meetingTime?: string }): StaffEmail;
   reminderEmail(input: AssessmentTaskEmailInput): StaffEmail;
@@ -226,3 +229,15 @@ export interface Renderer {
   /** An intake meeting's time as an email writes it ("tirsdag 4. mars 2025 kl. 12.00"), from its id. */
   meetingTime(meetingId: string): string;
 }
+
+/** The intake team's agenda email. */
+export interface AgendaEmailRenderer {
+  agendaEmail(input: AgendaEmailInput): StaffEmail;
+}
+
+/**
+ * Every letter and email of the port. A use case asks for the part it sends (so a function's bundle
+ * holds only the views it renders); a handler whose steps send both letters and staff emails, and
+ * tests, take the whole.
+ */
+export type Renderer = LetterRenderer & StaffEmailRenderer & AgendaEmailRenderer;

@@ -18,7 +18,7 @@ import { deliverLetter, letterPatientOf } from "./dispatch";
 import type { Clock, Mailer, OutboxRecords, ReferralRecords, TaskRecords, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { LetterRecord, ReferralRecord } from "./records";
-import type { Renderer } from "./rendering";
+import type { LetterRenderer } from "./rendering";
 import { tallyOfSecondaryAcknowledged } from "./statistics";
 import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
@@ -37,7 +37,7 @@ export async function acknowledgeSecondary(
     store: ReferralRecords & TaskRecords & OutboxRecords;
     clock: Clock;
     mailer: Mailer;
-    render: Renderer;
+    render: LetterRenderer;
     config: ClinicConfig;
     publicBaseUrl: string;
   },

@@ -29,7 +29,7 @@ import { ReferralNotFound } from "./errors";
 import type { Clock, Mailer, Metrics, ReferralHistory, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import type { Actor, AuditEvent, BreachBasis, HelfoNotificationRecord, ReferralRecord } from "./records";
-import type { Renderer } from "./rendering";
+import type { StaffEmailRenderer } from "./rendering";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 import type { StartOfCareView } from "./start-of-care-view";
 import { tallyOfStartOfCareBreach } from "./statistics";
@@ -183,7 +183,7 @@ export interface StartOfCareDeps {
   store: ReferralStore;
   clock: Clock;
   mailer: Mailer;
-  render: Renderer;
+  render: StaffEmailRenderer;
   metrics: Metrics;
   config: ClinicConfig;
   /** PUBLIC_BASE_URL: staff emails link to the referral's staff page. */

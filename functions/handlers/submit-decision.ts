@@ -16,7 +16,7 @@ import {
   dependencies,
   mailer,
   publicBaseUrl,
-  render,
+  renderLetters,
   store,
   workflow,
 } from "../adapters/root";
@@ -32,7 +32,17 @@ import {
 import { logTaskPageShownAgain, readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
 import { taskPageHtml } from "./task-page-view";
 
-const deps = dependencies(store, workflow, mailer, render, config, clock, calendar, publicBaseUrl, accessLog);
+const deps = dependencies(
+  store,
+  workflow,
+  mailer,
+  renderLetters,
+  config,
+  clock,
+  calendar,
+  publicBaseUrl,
+  accessLog,
+);
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a rejected form shows back: the submitted values, never the anti-forgery token. */

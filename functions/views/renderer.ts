@@ -1,8 +1,9 @@
 /**
  * The views' side of the rendering port (functions/domain/rendering.ts): each letter and email a
- * use case asks for, by the view that renders it. Handlers pass `renderer` in their use cases' deps.
+ * use case asks for, by the view that renders it, in three parts so that a function's bundle holds
+ * only the views its use cases render (the composition root's `render…` providers).
  */
-import type { Renderer } from "../domain/rendering";
+import type { AgendaEmailRenderer, LetterRenderer, Renderer, StaffEmailRenderer } from "../domain/rendering";
 import { renderAgendaEmail } from "./agenda-email";
 import { renderLetterNotice } from "./letter-notice";
 import {
@@ -26,14 +27,17 @@ import {
   renderUrgentTargetEscalationEmail,
 } from "./staff-email";
 
-/** Every letter and email of the rendering port, rendered by Frist's views. */
-export const renderer: Renderer = {
+/** The letters, and the notice that one waits. */
+export const letterViews: LetterRenderer = {
   decisionLetter: renderDecisionLetter,
   acknowledgementLetter: renderAcknowledgementLetter,
   informationRequestLetter: renderInformationRequestLetter,
   startOfCareBreachLetter: renderStartOfCareBreachLetter,
   letterNotice: renderLetterNotice,
-  agendaEmail: renderAgendaEmail,
+};
+
+/** The emails to staff. */
+export const staffEmailViews: StaffEmailRenderer = {
   assessmentTaskEmail: renderAssessmentTaskEmail,
   meetingAtRiskEmail: renderMeetingAtRiskEmail,
   reminderEmail: renderReminderEmail,
@@ -47,3 +51,18 @@ export const renderer: Renderer = {
   postalLetterEscalationEmail: renderPostalLetterEscalationEmail,
   meetingTime: formatMeetingTime,
 };
+
+/** The agenda email. */
+export const agendaEmailViews: AgendaEmailRenderer = { agendaEmail: renderAgendaEmail };
+
+/**
+ * Every letter and email of the rendering port, rendered by Frist's views. Marked pure so a bundle
+ * that does not use it leaves it out, and with it the views of the parts it does not render (an
+ * object spread would count as a side effect and keep them all).
+ */
+export const renderer: Renderer = /* @__PURE__ */ Object.assign(
+  {},
+  letterViews,
+  staffEmailViews,
+  agendaEmailViews,
+);
