@@ -11,18 +11,14 @@ import { hasRole, type SignInAudience, type StaffRole } from "../domain/session"
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
 import { renderMessagePage } from "../views/message-pages";
 import { renderStaffNav, withStaffNav } from "../views/staff-nav";
+import { header } from "./headers";
 import { logger, withLambdaContext } from "./logger";
 import { accessLog, clock, type Dependencies, dependencies, signIn } from "./root";
 import { type ActiveSession, resolveSession, signInUrl } from "./sign-in";
 
-/** A header's value, whatever case the client or API Gateway gave its name. */
-export function header(event: Pick<APIGatewayProxyEvent, "headers">, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted) return value ?? undefined;
-  }
-  return undefined;
-}
+// The header lookup lives on its own so sign-in.ts can read a cookie without importing this
+// wrapper (which imports sign-in.ts): the two would form an import cycle.
+export { header } from "./headers";
 
 /** The request body as text (API Gateway may hand it over base64-encoded). */
 export function bodyText(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">): string {

@@ -24,8 +24,10 @@ import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import type { Clock, Mailer, Metrics, ReferralStore, StatisticsSource, Workflow } from "../domain/ports";
 import type { PostalQueue } from "../domain/postal";
 import type { WorkflowExecutions } from "../domain/recovery";
+import type { AgendaEmailRenderer, LetterRenderer, Renderer, StaffEmailRenderer } from "../domain/rendering";
 import type { PatientIndex } from "../domain/staff-search";
 import type { Worklist } from "../domain/worklist";
+import { agendaEmailViews, letterViews, renderer, staffEmailViews } from "../views/renderer";
 import { systemClock } from "./clock";
 import { accessLogFromEnv } from "./dynamo-access-log";
 import { patientIndexFromEnv } from "./dynamo-patient-index";
@@ -55,12 +57,13 @@ export type Dependencies<P extends readonly Provider<string, unknown>[]> = {
   [Q in P[number] as Q["name"]]: ReturnType<Q["build"]>;
 };
 
-const built = new Map<string, unknown>();
+// Keyed by the provider, not its name: the `render…` providers share the name their use cases ask for.
+const built = new Map<Provider<string, unknown>, unknown>();
 
 /** The provider's value, built on the first call in this container and shared after. */
 export function dependency<T>(provider: Provider<string, T>): T {
-  if (!built.has(provider.name)) built.set(provider.name, provider.build());
-  return built.get(provider.name) as T;
+  if (!built.has(provider)) built.set(provider, provider.build());
+  return built.get(provider) as T;
 }
 
 /** The named dependencies, built now (once per container) and shared with every other caller. */
@@ -75,6 +78,27 @@ export function dependencies<const P extends readonly Provider<string, unknown>[
 export const store: Provider<"store", ReferralStore> = { name: "store", build: () => referralStoreFromEnv() };
 
 export const mailer: Provider<"mailer", Mailer> = { name: "mailer", build: () => mailerFromEnv() };
+
+// The views behind the domain's rendering port, as `render`, in the part a handler's use cases send:
+// each provider brings only its views (and Handlebars templates) into a bundle.
+
+/** The letters and the notice that one waits. */
+export const renderLetters: Provider<"render", LetterRenderer> = { name: "render", build: () => letterViews };
+
+/** The emails to staff. */
+export const renderStaffEmails: Provider<"render", StaffEmailRenderer> = {
+  name: "render",
+  build: () => staffEmailViews,
+};
+
+/** The intake team's agenda email. */
+export const renderAgendaEmail: Provider<"render", AgendaEmailRenderer> = {
+  name: "render",
+  build: () => agendaEmailViews,
+};
+
+/** Every letter and email, for a handler whose steps send both letters and staff emails. */
+export const render: Provider<"render", Renderer> = { name: "render", build: () => renderer };
 
 export const workflow: Provider<"workflow", Workflow> = { name: "workflow", build: () => workflowFromEnv() };
 

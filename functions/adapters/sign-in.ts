@@ -28,7 +28,7 @@ import {
   sessionExpiry,
   sessionLive,
 } from "../domain/session";
-import { header } from "./http";
+import { header } from "./headers";
 import { type OpenFailure, openSignIn, sealSignIn } from "./sign-in-state";
 
 export { SESSION_COOKIE };

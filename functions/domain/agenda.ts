@@ -5,13 +5,13 @@
  * referrals it holds; the page, behind an unguessable id like the task pages, shows the rest.
  */
 
-import { renderAgendaEmail } from "../views/agenda-email";
 import { type CalendarRules, osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { EmailInFlight } from "./errors";
 import { workingDaysLeft } from "./legal-clock";
 import type { Clock, Mailer, MeetingRecords, OutboxRecords, TaskRecords } from "./ports";
 import type { MeetingRecord, ReferralRecord, TaskRecord } from "./records";
+import type { AgendaEmailRenderer } from "./rendering";
 import { CLAIM_LEASE_MS } from "./send-once";
 import { sendStaffEmails } from "./staff-mail";
 
@@ -46,6 +46,7 @@ export async function sendAgendas(deps: {
   store: MeetingRecords & OutboxRecords;
   clock: Clock;
   mailer: Mailer;
+  render: AgendaEmailRenderer;
   config: ClinicConfig;
   publicBaseUrl: string;
 }): Promise<SendAgendasResult> {
@@ -63,7 +64,7 @@ export async function sendAgendas(deps: {
     } else if (deps.clock.now().getTime() - Date.parse(claimedAt) < CLAIM_LEASE_MS) {
       continue; // another run is sending it now
     }
-    const email = renderAgendaEmail({
+    const email = deps.render.agendaEmail({
       agendaUrl: agendaUrlOf(deps.publicBaseUrl, meeting.agendaId),
       meetingId: meeting.meetingId,
       referralCount: meeting.seats,

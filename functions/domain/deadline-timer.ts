@@ -10,11 +10,6 @@
  */
 
 import {
-  renderEscalationEmail,
-  renderReminderEmail,
-  renderUrgentTargetEscalationEmail,
-} from "../views/staff-email";
-import {
   assessorsOf,
   leadOf,
   liveTaskOf,
@@ -37,6 +32,7 @@ import {
   type TaskRecords,
 } from "./ports";
 import type { ReferralRecord } from "./records";
+import type { StaffEmailRenderer } from "./rendering";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
 import { tallyOfBreach } from "./statistics";
 
@@ -67,6 +63,7 @@ export interface DeadlineTimerDeps {
   store: ReferralRecords & TaskRecords & OutboxRecords;
   clock: Clock;
   mailer: Mailer;
+  render: StaffEmailRenderer;
   config: ClinicConfig;
   publicBaseUrl: string;
 }
@@ -103,7 +100,7 @@ export async function remindAssessors(
   const task = await liveTaskOf(deps.store, referral.referralId);
   const recipients = task?.state === "open" ? assessorsOf(referral, deps.config) : [];
   if (task && recipients.length > 0) {
-    const email = renderReminderEmail({
+    const email = deps.render.reminderEmail({
       taskUrl: taskUrlOf(deps.publicBaseUrl, task.taskId),
       ...staffEmailFacts(referral, clock, deps.config),
     });
@@ -156,7 +153,7 @@ export async function escalateUrgentTarget(
   // Escalate first, flag after; the escalation is claimed per target date, so a retry after a crash
   // in between does not send it again.
   if (lead) {
-    const email = renderUrgentTargetEscalationEmail({
+    const email = deps.render.urgentTargetEscalationEmail({
       ...(task ? { taskUrl: taskUrlOf(deps.publicBaseUrl, task.taskId) } : {}),
       ...staffEmailFacts(referral, clock, deps.config),
       internalTargetDate: clock.internalTargetDate,
@@ -225,7 +222,7 @@ export async function recordBreach(
   // Escalate first, flag after; the escalation goes once per Oslo day (its claim), so a retry after
   // a crash in between does not escalate again.
   if (lead) {
-    const email = renderEscalationEmail({
+    const email = deps.render.escalationEmail({
       ...(task ? { taskUrl: taskUrlOf(deps.publicBaseUrl, task.taskId) } : {}),
       ...staffEmailFacts(referral, clock, deps.config),
     });

@@ -5,14 +5,6 @@
  * never sends the same letter twice, and an interrupted one resumes with the letters not yet sent.
  */
 
-import { renderLetterNotice } from "../views/letter-notice";
-import {
-  type DecisionLetterInput,
-  type LetterAssessment,
-  type LetterPatient,
-  renderDecisionLetter,
-} from "../views/letters";
-import { renderPostalLetterEscalationEmail } from "../views/staff-email";
 import { type IsoDate, osloDate, osloStartOfDay } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { DecisionMissing, LetterInFlight, ReferralNotFound } from "./errors";
@@ -21,6 +13,13 @@ import { validateNationalId } from "./national-id";
 import type { Clock, Mailer, OutboxRecords, ReferralRecords, ReferralStore } from "./ports";
 import type { Actor, LetterRecord, RecipientRole, ReferralRecord } from "./records";
 import type { ReferralSubmission } from "./referral";
+import type {
+  DecisionLetterInput,
+  LetterAssessment,
+  LetterPatient,
+  LetterRenderer,
+  StaffEmailRenderer,
+} from "./rendering";
 import {
   CLAIM_LEASE_MS,
   type ClaimSlots,
@@ -185,7 +184,7 @@ export async function dispatchDecisionLetters(
   let firstError: { error: unknown } | undefined;
 
   for (const recipient of letterRecipients(referral)) {
-    const rendered = renderDecisionLetter(decisionLetterInputOf(referral, recipient.role, deps.config));
+    const rendered = deps.render.decisionLetter(decisionLetterInputOf(referral, recipient.role, deps.config));
     const letter: LetterRecord = {
       referralId,
       letterKind: "decision",
@@ -233,6 +232,7 @@ export interface LetterDeps {
   store: ReferralStore;
   clock: Clock;
   mailer: Mailer;
+  render: LetterRenderer;
   config: ClinicConfig;
   /** PUBLIC_BASE_URL: the notice's link is `<publicBaseUrl>/inbox/<referralId>.<linkId>`. */
   publicBaseUrl: string;
@@ -304,7 +304,7 @@ export async function deliverLetter(
     return false;
   }
   // The email is a neutral notice with the letter's link; the letter itself stays in the store.
-  const notice = renderLetterNotice({
+  const notice = deps.render.letterNotice({
     letterKind: claim.letterKind,
     recipientRole: claim.recipientRole,
     referralId: claim.referralId,
@@ -332,7 +332,13 @@ export async function deliverLetter(
  * neutrally, once. Returns whether it was still waiting.
  */
 export async function escalateWaitingPatientLetter(
-  deps: { store: ReferralRecords & OutboxRecords; clock: Clock; mailer: Mailer; config: ClinicConfig },
+  deps: {
+    store: ReferralRecords & OutboxRecords;
+    clock: Clock;
+    mailer: Mailer;
+    render: StaffEmailRenderer;
+    config: ClinicConfig;
+  },
   referralId: string,
 ): Promise<{ waiting: boolean }> {
   const file = await deps.store.getReferralFile(referralId);
@@ -347,7 +353,7 @@ export async function escalateWaitingPatientLetter(
   );
   const waiting = waitingFor.length > 0;
   if (!waiting || file.events.some((event) => event.type === "postal-letter-escalated")) return { waiting };
-  const email = renderPostalLetterEscalationEmail({
+  const email = deps.render.postalLetterEscalationEmail({
     referralId,
     dueDate: file.referral.assessmentDueDate,
     clinicName: deps.config.clinic.name,

@@ -5,7 +5,6 @@
  * and the GP get the answer later, with the decision.
  */
 import { createHash } from "node:crypto";
-import { renderInformationRequestLetter } from "../views/letters";
 import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import type { InformationRequest } from "./decision";
@@ -13,6 +12,7 @@ import { deliverLetter, letterPatientOf } from "./dispatch";
 import { LetterInFlight } from "./errors";
 import type { CareRecords, Clock, Mailer, OutboxRecords, ReferralRecords } from "./ports";
 import type { Actor, LetterRecord, ReferralRecord, TaskRecord } from "./records";
+import type { LetterRenderer } from "./rendering";
 
 /**
  * The id of one request: derived from the task and the question, so a double click, a reload or a
@@ -54,6 +54,7 @@ export async function requestInformation(
     store: ReferralRecords & CareRecords & OutboxRecords;
     clock: Clock;
     mailer: Mailer;
+    render: LetterRenderer;
     config: ClinicConfig;
     publicBaseUrl: string;
   },
@@ -97,7 +98,7 @@ export async function requestInformation(
     });
   }
 
-  const rendered = renderInformationRequestLetter({
+  const rendered = deps.render.informationRequestLetter({
     referralId,
     receivedDate: referral.clockStartDate,
     assessmentDueDate: referral.assessmentDueDate,

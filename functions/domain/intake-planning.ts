@@ -20,7 +20,6 @@ import {
   osloInstant,
   reminderPoint,
 } from "./calendar";
-import type { ClinicConfig } from "./clinic";
 import type { Assignment } from "./records";
 import type { KIND_LABELS, PRIORITY_LABELS } from "./referral";
 
@@ -358,10 +357,18 @@ export function chooseTrack(
   return kindMatches && priorityMatches ? "single-assessor" : "intake-meeting";
 }
 
-type TeamMember = ClinicConfig["intakeTeam"][number];
+/**
+ * What these rules read of an intake team member (the clinic config's `intakeTeam` entries). Said
+ * here rather than imported from clinic.ts, which imports this module's config schema.
+ */
+interface TeamMember {
+  name: string;
+  email: string;
+  lead?: boolean | undefined;
+}
 
 /** The meeting lead: the member marked `lead`, else the first member (as planAssignment does). */
-export function meetingLead(team: readonly TeamMember[]): TeamMember {
+export function meetingLead<Member extends TeamMember>(team: readonly Member[]): Member {
   const lead = team.find((member) => member.lead) ?? team[0];
   if (!lead) throw new IntakePlanningError("the intake team is empty");
   return lead;
@@ -372,10 +379,10 @@ export function meetingLead(team: readonly TeamMember[]): TeamMember {
  * `singleAssessor`, or the meeting lead when none is configured. Throws IntakePlanningError when
  * the configured clinician is not on the team, so a typo fails loudly instead of mailing no one.
  */
-export function singleAssessorOf(
+export function singleAssessorOf<Member extends TeamMember>(
   config: Pick<IntakePlanningConfig, "singleAssessor">,
-  team: readonly TeamMember[],
-): TeamMember {
+  team: readonly Member[],
+): Member {
   const wanted = config.singleAssessor?.trim();
   if (!wanted) return meetingLead(team);
   const member = team.find(

@@ -10,6 +10,7 @@
  */
 import * as z from "zod";
 import { decisionSchema, informationRequestSchema } from "./decision";
+import { helfoReportedSchema } from "./helfo-notification";
 import { portalReferralViewSchema } from "./portal";
 import { letterPostedSchema, postalListSchema, postalQuerySchema } from "./postal";
 import { priorityChangeSchema } from "./priority";
@@ -23,10 +24,9 @@ import { secondaryConfirmationSchema } from "./secondary";
 import {
   confirmedBreachBodySchema,
   expectedBreachBodySchema,
-  helfoReportedSchema,
   startOfCareBodySchema,
   startOfCareRecordedSchema,
-} from "./start-of-care";
+} from "./start-of-care-records";
 import { worklistQuerySchema, worklistSchema } from "./worklist";
 
 type JsonObject = Record<string, unknown>;

@@ -16,7 +16,8 @@ import * as z from "zod";
 import type { ReferralFile } from "./ports";
 import type { AuditEventType } from "./records";
 import { REFERRAL_STATUSES } from "./referral-labels";
-import { startOfCareOf, startOfCareViewSchema } from "./start-of-care";
+import { startOfCareOf } from "./start-of-care";
+import { startOfCareViewSchema } from "./start-of-care-view";
 
 // Who a portal is lives in portal-identity.ts, without zod: every portal route asks who calls, and
 // only GET /referrals/{id} needs the view schema below (and, through it, the referral's schemas).

@@ -9,8 +9,8 @@
  * limit for both (legal-clock.ts), so the due date, the worklist and the letters keep it.
  */
 import * as z from "zod";
-import type { TaskView } from "./assessment";
-import { viewTask } from "./assessment";
+import type { TaskView } from "./assessment-answer";
+import { viewTask } from "./assessment-answer";
 import type { CalendarRules } from "./calendar";
 import { csrfTokenMatches } from "./csrf";
 import { isUnavailable } from "./errors";

@@ -18,7 +18,7 @@ import {
   REFERRER_TYPES,
   type ReferralFlag,
 } from "./referral-labels";
-import { startOfCareViewSchema } from "./start-of-care";
+import { startOfCareViewSchema } from "./start-of-care-view";
 import { builtOnFirstUse, compact, formatIssues, type Issue } from "./validation";
 
 // The names and labels are in referral-labels.ts, without zod: a page that only shows them need not

@@ -9,8 +9,8 @@
  */
 
 import * as z from "zod";
-import { renderAcknowledgementLetter } from "../views/letters";
-import { mustGetReferral, viewTask, workflowActor } from "./assessment";
+import { mustGetReferral, workflowActor } from "./assessment";
+import { viewTask } from "./assessment-answer";
 import { type CalendarRules, osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { csrfTokenMatches } from "./csrf";
@@ -18,6 +18,7 @@ import { deliverLetter, letterPatientOf } from "./dispatch";
 import type { Clock, Mailer, OutboxRecords, ReferralRecords, TaskRecords, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import type { LetterRecord, ReferralRecord } from "./records";
+import type { LetterRenderer } from "./rendering";
 import { tallyOfSecondaryAcknowledged } from "./statistics";
 import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
@@ -36,6 +37,7 @@ export async function acknowledgeSecondary(
     store: ReferralRecords & TaskRecords & OutboxRecords;
     clock: Clock;
     mailer: Mailer;
+    render: LetterRenderer;
     config: ClinicConfig;
     publicBaseUrl: string;
   },
@@ -48,7 +50,7 @@ export async function acknowledgeSecondary(
   }
   const actor = workflowActor("AcknowledgeSecondary");
   const now = deps.clock.now();
-  const rendered = renderAcknowledgementLetter({
+  const rendered = deps.render.acknowledgementLetter({
     referralId,
     receivedDate: referral.clockStartDate,
     patient: letterPatientOf(submission),

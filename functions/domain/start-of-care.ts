@@ -10,16 +10,9 @@
  * - CheckStartOfCare: a start on or before the deadline keeps it; otherwise the breach is recorded
  *   once, with the Helfo notification, the patient's letter, the lead's notice and a metric.
  *
- * Staff record the planned start and the day care started (POST /referrals/{id}/start-of-care).
+ * Staff record the planned start, the day care started and a breach in start-of-care-records.ts;
+ * the Helfo notification is reported, and the patient told, in helfo-notification.ts.
  */
-import * as z from "zod";
-import { renderStartOfCareBreachLetter } from "../views/letters";
-import {
-  renderBreachByDefaultEmail,
-  renderProbableBreachEmail,
-  renderStartConfirmationEmail,
-  renderStartOfCareReminderEmail,
-} from "../views/staff-email";
 import { leadOf, workflowActor } from "./assessment";
 import {
   type CalendarRules,
@@ -31,65 +24,18 @@ import {
 } from "./calendar";
 import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { addDays } from "./decision-labels";
-import { deliverLetter, isYoungerThan, type LetterDeps, letterPatientOf } from "./dispatch";
+import { letterPatientOf } from "./dispatch";
 import { ReferralNotFound } from "./errors";
 import type { Clock, Mailer, Metrics, ReferralHistory, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
-import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
-import type {
-  Actor,
-  AuditEvent,
-  BreachBasis,
-  HelfoNotificationRecord,
-  LetterRecord,
-  ReferralRecord,
-} from "./records";
+import type { Actor, AuditEvent, BreachBasis, HelfoNotificationRecord, ReferralRecord } from "./records";
+import type { StaffEmailRenderer } from "./rendering";
 import { aboutReferral, sendStaffEmail, sendStaffEmails } from "./staff-mail";
-import {
-  tallyOfExpectedBreach,
-  tallyOfHelfoReported,
-  tallyOfStartOfCareBreach,
-  tallyOfStartRecorded,
-} from "./statistics";
-import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
+import type { StartOfCareView } from "./start-of-care-view";
+import { tallyOfStartOfCareBreach } from "./statistics";
 
 /** The metric counted once per recorded fristbrudd. */
 export const START_OF_CARE_BREACH_METRIC = "StartOfCareBreached";
-
-/** What GET /referrals/{id} shows of a granted right's start of care. */
-export interface StartOfCareView {
-  deadline: IsoDate;
-  plannedStart: IsoDate | null;
-  startedOn: IsoDate | null;
-  /** A fristbrudd is on record (confirmed, expected and now past, or by default). */
-  breached: boolean;
-  /** Staff recorded before the deadline that it cannot be kept (the Helfo notice is filed). */
-  expectedBreach: boolean;
-  /** The deadline passed with no start recorded, and the lead has not yet confirmed either way. */
-  probableBreach: boolean;
-}
-
-/**
- * What every view (staff and portal) shows of a granted right's start of care (api.md "Start of
- * care"), as a schema. The schemas of this module are built on first use: most functions import it
- * for the start-of-care rules and never parse a body or a view.
- */
-export const startOfCareViewSchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({
-    deadline: z.iso.date(),
-    plannedStart: z.iso.date().nullable(),
-    startedOn: z.iso.date().nullable(),
-    breached: z.boolean(),
-    expectedBreach: z
-      .boolean()
-      .describe("Staff recorded before the deadline that the start cannot be kept; Helfo is to be told."),
-    probableBreach: z
-      .boolean()
-      .describe(
-        "The deadline passed with no start recorded; the clinic is confirming the start or the breach.",
-      ),
-  }),
-);
 
 type Granted = Extract<NonNullable<ReferralRecord["decision"]>["decision"], { outcome: "granted" }>;
 
@@ -237,6 +183,7 @@ export interface StartOfCareDeps {
   store: ReferralStore;
   clock: Clock;
   mailer: Mailer;
+  render: StaffEmailRenderer;
   metrics: Metrics;
   config: ClinicConfig;
   /** PUBLIC_BASE_URL: staff emails link to the referral's staff page. */
@@ -308,7 +255,7 @@ export async function remindStartOfCare(
         deps,
         aboutReferral(referralId, "start-of-care-reminder", view.deadline),
         lead.email,
-        renderStartOfCareReminderEmail({
+        deps.render.startOfCareReminderEmail({
           referralId,
           startOfCareDeadline: view.deadline,
           ...(view.plannedStart ? { plannedStart: view.plannedStart } : {}),
@@ -382,7 +329,7 @@ export async function askToConfirmStart(
       deps,
       aboutReferral(referralId, "start-confirmation", plannedStart),
       recipients,
-      renderStartConfirmationEmail({
+      deps.render.startConfirmationEmail({
         referralId,
         plannedStart,
         startOfCareDeadline: view.deadline,
@@ -403,7 +350,7 @@ export async function askToConfirmStart(
 }
 
 /** The Helfo notice of a referral's start-of-care breach (expected or confirmed), filed `at`. */
-function helfoNoticeOf(
+export function helfoNoticeOf(
   referral: ReferralRecord,
   at: Date,
   config: ClinicConfig,
@@ -435,7 +382,7 @@ function helfoNoticeOf(
  * Records the breach once with how it was established; files the Helfo notice unless an expected
  * breach filed it already. Counted (metric, statistics) once. Returns whether this call recorded it.
  */
-async function recordBreach(
+export async function recordBreach(
   deps: { store: ReferralStore; metrics: Metrics; config: ClinicConfig },
   referral: ReferralRecord,
   basis: BreachBasis,
@@ -500,7 +447,7 @@ export async function checkStartOfCare(deps: StartOfCareDeps, referralId: string
         deps,
         aboutReferral(referralId, "start-of-care-probable-breach", view.deadline),
         lead.email,
-        renderProbableBreachEmail({
+        deps.render.probableBreachEmail({
           referralId,
           startOfCareDeadline: view.deadline,
           confirmBy: osloDate(startOfCarePoints(view, deps.config).graceEndsAt),
@@ -548,7 +495,7 @@ export async function confirmBreachByDefault(
         deps,
         aboutReferral(referralId, "start-of-care-breach", view.deadline),
         lead.email,
-        renderBreachByDefaultEmail({
+        deps.render.breachByDefaultEmail({
           referralId,
           startOfCareDeadline: view.deadline,
           clinicName: deps.config.clinic.name,
@@ -560,460 +507,4 @@ export async function confirmBreachByDefault(
   }
   // A start in time or a breach on record ends the timer.
   return nextStartOfCareStep(file, now, deps.config);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Staff record that the start cannot be kept, or confirm the breach
-
-/** The body of an expected breach: why the start cannot be kept. */
-export const expectedBreachBodySchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({
-    breach: z.literal("expected"),
-    reason: z
-      .string({ error: "Oppgi hvorfor fristen ikke kan holdes" })
-      .trim()
-      .max(2000, "Årsaken kan ha høyst 2000 tegn")
-      .refine(isMeaningfulReason, tooShortReasonMessage("Årsaken"))
-      .describe("Why the start of care cannot be kept (kept with the referral, not in the audit trail)."),
-  }),
-);
-
-/** The body of the lead's confirmation of a probable breach. */
-export const confirmedBreachBodySchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({ breach: z.literal("confirmed") }),
-);
-
-/** What recording or confirming a breach answered. */
-export type BreachResult =
-  | { kind: "recorded"; startOfCare: StartOfCareView }
-  | { kind: "already"; startOfCare: StartOfCareView }
-  | { kind: "invalid"; issues: Issue[] }
-  | { kind: "unknown" }
-  | { kind: "not-granted" }
-  | { kind: "forbidden" };
-
-/**
- * Staff (assessor or lead) record at any time before the deadline has run out that the start of
- * care cannot be kept, with a reason: the Helfo notice goes on the clerk's list at once, marked
- * expected (Helfo: notify as soon as a breach is predominantly probable). Not once a start or a
- * breach is recorded; a second record answers `already`.
- */
-export async function recordExpectedBreach(
-  deps: { store: ReferralStore; clock: Clock; config: ClinicConfig },
-  referralId: string,
-  body: unknown,
-  actor: Actor,
-): Promise<BreachResult> {
-  const parsed = expectedBreachBodySchema().safeParse(body ?? {});
-  if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
-  const referral = await deps.store.getReferral(referralId);
-  if (!referral) return { kind: "unknown" };
-  const view = startOfCareOf(referral);
-  if (!view || !referral.decision) return { kind: "not-granted" };
-  if (referral.startOfCareExpectedBreach !== undefined || referral.startOfCareBreached === true) {
-    return { kind: "already", startOfCare: view };
-  }
-  const now = deps.clock.now();
-  const issues: Issue[] = [];
-  if (view.startedOn !== null) {
-    issues.push({ path: "breach", message: "Oppstart er registrert: fristen er ikke brutt" });
-  } else if (osloDate(now) > view.deadline) {
-    issues.push({
-      path: "breach",
-      message: "Fristen er passert: bekreft fristbruddet eller registrer oppstarten",
-    });
-  }
-  if (issues.length > 0) return { kind: "invalid", issues };
-  const recorded = await deps.store.recordExpectedBreach(
-    referralId,
-    { reason: parsed.data.reason, by: actor.id, at: now.toISOString() },
-    helfoNoticeOf(referral, now, deps.config, "expected"),
-    {
-      type: "start-of-care-breach-expected",
-      at: now.toISOString(),
-      actor,
-      // The reason may be clinical: it stays on the referral, not in the trail.
-      details: { startOfCareDeadline: view.deadline, helfoNotification: true },
-    },
-    tallyOfExpectedBreach(referral),
-  );
-  const updated = (await deps.store.getReferral(referralId)) ?? referral;
-  const after = startOfCareOf(updated) ?? view;
-  if (recorded) return { kind: "recorded", startOfCare: after };
-  // Lost a race: a start or a breach was recorded meanwhile.
-  return updated.careStartedOn
-    ? {
-        kind: "invalid",
-        issues: [{ path: "breach", message: "Oppstart er registrert: fristen er ikke brutt" }],
-      }
-    : { kind: "already", startOfCare: after };
-}
-
-/**
- * The lead confirms a probable breach (the deadline has passed and no start is on record): the breach
- * is recorded with its Helfo notice on the clerk's list. Only the lead; only after the deadline and
- * with no start on or before it.
- */
-export async function confirmStartOfCareBreach(
-  deps: { store: ReferralStore; clock: Clock; metrics: Metrics; config: ClinicConfig },
-  referralId: string,
-  body: unknown,
-  actor: Actor,
-  isLead: boolean,
-): Promise<BreachResult> {
-  const parsed = confirmedBreachBodySchema().safeParse(body ?? {});
-  if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
-  const referral = await deps.store.getReferral(referralId);
-  if (!referral) return { kind: "unknown" };
-  const view = startOfCareOf(referral);
-  if (!view || !referral.decision) return { kind: "not-granted" };
-  if (!isLead) return { kind: "forbidden" };
-  if (referral.startOfCareBreached === true) return { kind: "already", startOfCare: view };
-  const now = deps.clock.now();
-  if (startedInTime(view)) {
-    return {
-      kind: "invalid",
-      issues: [{ path: "breach", message: "Oppstart er registrert innen fristen: fristen er holdt" }],
-    };
-  }
-  if (osloDate(now) <= view.deadline) {
-    return {
-      kind: "invalid",
-      issues: [
-        {
-          path: "breach",
-          message: "Fristen er ikke passert: registrer heller at fristen ikke kan holdes, med årsak",
-        },
-      ],
-    };
-  }
-  const first = await recordBreach(deps, referral, "confirmed", now, actor);
-  const after = startOfCareOf((await deps.store.getReferral(referralId)) ?? referral) ?? view;
-  return { kind: first ? "recorded" : "already", startOfCare: after };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Staff record the start
-
-const isoDate = (message: string) =>
-  z
-    .string({ error: message })
-    .trim()
-    .transform((value) => (value === "" ? undefined : value))
-    .pipe(z.iso.date({ error: message }).optional())
-    .optional();
-
-/** POST /referrals/{id}/start-of-care: the planned start, the day care started, or both. */
-export const startOfCareBodySchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z
-    .object({
-      plannedStart: isoDate("Oppgi planlagt oppstart som dato (ÅÅÅÅ-MM-DD)").describe(
-        "The planned start (YYYY-MM-DD), when it is set or moved after the decision.",
-      ),
-      startedOn: isoDate("Oppgi dagen helsehjelpen startet som dato (ÅÅÅÅ-MM-DD)").describe(
-        "The day care started (YYYY-MM-DD): not in the future.",
-      ),
-    })
-    .refine((body) => body.plannedStart !== undefined || body.startedOn !== undefined, {
-      message: "Oppgi planlagt oppstart eller dagen helsehjelpen startet",
-      path: ["startedOn"],
-    }),
-);
-
-export type StartOfCareBody = z.output<ReturnType<typeof startOfCareBodySchema>>;
-
-/** 200 of POST /referrals/{id}/start-of-care. */
-export const startOfCareRecordedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({
-    referralId: z.string(),
-    startOfCare: startOfCareViewSchema(),
-  }),
-);
-
-/** What recording the start answered. */
-export type RecordStartOfCareResult =
-  | { kind: "recorded"; startOfCare: StartOfCareView }
-  | { kind: "invalid"; issues: Issue[] }
-  | { kind: "unknown" }
-  | { kind: "not-granted" };
-
-/**
- * Records the planned start or the day care started on a granted right. A start cannot be in the
- * future or before the decision; a planned start cannot be in the past. A start recorded after the
- * deadline is kept as it is (the breach stays on record).
- */
-export async function recordStartOfCare(
-  deps: { store: ReferralStore; clock: Clock },
-  referralId: string,
-  body: unknown,
-  actor: Actor,
-): Promise<RecordStartOfCareResult> {
-  const parsed = startOfCareBodySchema().safeParse(body ?? {});
-  if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
-  // A start is counted in the statistics in the same write, from what the record held before: a
-  // write that finds the record changed meanwhile is refused, and the change is read and tried again.
-  for (let attempt = 1; ; attempt++) {
-    const referral = await deps.store.getReferral(referralId);
-    if (!referral) return { kind: "unknown" };
-    const view = startOfCareOf(referral);
-    if (!view || !referral.decision) return { kind: "not-granted" };
-    const today = osloDate(deps.clock.now());
-    const decidedOn = osloDate(new Date(referral.decision.decidedAt));
-    const { plannedStart, startedOn } = parsed.data;
-    const issues: Issue[] = [];
-    if (startedOn && startedOn > today)
-      issues.push({ path: "startedOn", message: "Oppstart kan ikke være fram i tid" });
-    if (startedOn && startedOn < decidedOn) {
-      issues.push({ path: "startedOn", message: "Oppstart kan ikke være før vurderingen" });
-    }
-    if (plannedStart && plannedStart < today) {
-      issues.push({ path: "plannedStart", message: "Planlagt oppstart kan ikke være før dagens dato" });
-    }
-    if (issues.length > 0) return { kind: "invalid", issues };
-
-    const before = { startedOn: view.startedOn, breached: referral.startOfCareBreached === true };
-    const tally = startedOn
-      ? tallyOfStartRecorded(referral, { decidedOn, startOfCareDeadline: view.deadline }, before, startedOn)
-      : undefined;
-    try {
-      await deps.store.recordStartOfCare(
-        referralId,
-        { ...(plannedStart ? { plannedStart } : {}), ...(startedOn ? { startedOn } : {}) },
-        {
-          type: "start-of-care-recorded",
-          at: deps.clock.now().toISOString(),
-          actor,
-          details: {
-            ...(plannedStart ? { plannedStart } : {}),
-            ...(startedOn ? { startedOn, inTime: startedOn <= view.deadline } : {}),
-          },
-        },
-        startedOn ? { before, ...(tally ? { tally } : {}) } : undefined,
-      );
-    } catch (error) {
-      if (!(error instanceof StaleStateError)) throw error;
-      if (attempt < 3 && (await deps.store.getReferral(referralId))?.status === "decided") continue;
-      return { kind: "not-granted" };
-    }
-    const updated = await deps.store.getReferral(referralId);
-    return { kind: "recorded", startOfCare: startOfCareOf(updated ?? referral) ?? view };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The Helfo notification reported
-
-/** The body of POST /helfo-notifications/{referralId}/reported: the day it was reported (default today). */
-export const helfoReportedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({
-    reportedOn: z.iso.date("must be a date (YYYY-MM-DD)").optional(),
-  }),
-);
-
-export type HelfoReportedResult =
-  | { kind: "reported"; notification: HelfoNotificationRecord }
-  /** Reported before, but a letter of that report had not gone out (the mail service failed): sent now. */
-  | { kind: "letters-sent"; notification: HelfoNotificationRecord }
-  | { kind: "already"; notification: HelfoNotificationRecord }
-  | { kind: "invalid"; issues: Issue[] }
-  | { kind: "unknown" };
-
-/**
- * The clinic (a clerk or the lead) records that it has reported a fristbrudd, expected or confirmed,
- * to Helfo: the notification becomes `reported` with the day (`reportedOn`, Oslo; not in the future,
- * not before the notice was filed) and who recorded it (the signed-in person), with a "helfo-reported"
- * event on the referral, once. Then, and only then, the patient's "Varsel om fristbrudd" goes out,
- * saying that Helfo has been notified (and, for a patient under 16, the parents' copy); once they are
- * all out, the notice records `patientInformedAt`. A letter the mail service refused makes this throw
- * (the API answers 503) with the mark kept and `patientInformedAt` absent: the Helfo list shows the
- * letter as not sent, and marking it again sends what is missing (each letter once, by its claim) and
- * answers `letters-sent`. A mark of a notice whose letters are out answers `already`, changing and
- * sending nothing.
- */
-export async function markHelfoReported(
-  deps: LetterDeps,
-  referralId: string,
-  body: unknown,
-  reportedBy: string,
-): Promise<HelfoReportedResult> {
-  const notification = (await deps.store.listHelfoNotifications()).find((n) => n.referralId === referralId);
-  if (!notification) return { kind: "unknown" };
-  if (notification.status === "reported") {
-    if (notification.patientInformedAt) return { kind: "already", notification };
-    return { kind: "letters-sent", notification: await informPatient(deps, notification) };
-  }
-  const parsed = helfoReportedSchema().safeParse(body ?? {});
-  if (!parsed.success) return { kind: "invalid", issues: formatIssues(parsed.error) };
-  const now = deps.clock.now();
-  const today = osloDate(now);
-  const reportedOn = parsed.data.reportedOn ?? today;
-  const breachedOn = osloDate(new Date(notification.breachedAt));
-  if (reportedOn > today) {
-    return { kind: "invalid", issues: [{ path: "reportedOn", message: "must not be in the future" }] };
-  }
-  if (reportedOn < breachedOn) {
-    return {
-      kind: "invalid",
-      issues: [{ path: "reportedOn", message: `must not be before the breach (${breachedOn})` }],
-    };
-  }
-  const referral = await deps.store.getReferral(referralId);
-  const reported = { reportedOn, reportedBy, reportedAt: now.toISOString() };
-  try {
-    await deps.store.markHelfoReported(
-      notification,
-      reported,
-      {
-        type: "helfo-reported",
-        at: reported.reportedAt,
-        actor: { kind: "staff", id: reportedBy },
-        details: {
-          reportedOn,
-          startOfCareDeadline: notification.startOfCareDeadline,
-          expected: notification.expected === true,
-        },
-      },
-      referral ? tallyOfHelfoReported(referral) : undefined,
-    );
-  } catch (error) {
-    if (!(error instanceof StaleStateError)) throw error;
-    // Marked by someone else in the meantime.
-    const current = (await deps.store.listHelfoNotifications()).find((n) => n.referralId === referralId);
-    return current ? { kind: "already", notification: current } : { kind: "unknown" };
-  }
-  const marked: HelfoNotificationRecord = { ...notification, status: "reported", ...reported };
-  return { kind: "reported", notification: await informPatient(deps, marked) };
-}
-
-/** Sends the report's letters (each once), then records that they are all out. */
-async function informPatient(
-  deps: LetterDeps,
-  notification: HelfoNotificationRecord,
-): Promise<HelfoNotificationRecord> {
-  await sendBreachLetters(deps, notification);
-  const patientInformedAt = deps.clock.now().toISOString();
-  await deps.store.markHelfoPatientInformed(notification, patientInformedAt);
-  return { ...notification, patientInformedAt };
-}
-
-/**
- * The "Varsel om fristbrudd" of a notice reported to Helfo: to the patient, and for a patient under
- * 16 on the day of the letter, to the parents or others with parental responsibility too (their copy
- * posted to the patient's address: the referral names no guardian). Each letter once (its claim);
- * one recipient's failure does not hold up the other, and the first error is thrown after.
- */
-export async function sendBreachLetters(
-  deps: LetterDeps,
-  notification: HelfoNotificationRecord,
-): Promise<void> {
-  if (notification.status !== "reported" || !notification.reportedOn) return;
-  const referral = await deps.store.getReferral(notification.referralId);
-  if (!referral) throw new ReferralNotFound();
-  const view = startOfCareOf(referral);
-  if (!view) return;
-  const now = deps.clock.now();
-  const patient = letterPatientOf(referral.submission);
-  const date = osloDate(now);
-  const underSixteen = patient.birthDate !== undefined && isYoungerThan(patient.birthDate, 16, date);
-  const { email, postalAddress } = referral.submission.patient;
-  const recipients: { role: "patient" | "guardian"; email?: string }[] = [
-    { role: "patient", ...(email ? { email } : {}) },
-    ...(underSixteen ? [{ role: "guardian" as const }] : []),
-  ];
-  const actor = workflowActor("HelfoReported");
-  let firstError: { error: unknown } | undefined;
-  for (const recipient of recipients) {
-    const rendered = renderStartOfCareBreachLetter({
-      referralId: referral.referralId,
-      recipientRole: recipient.role,
-      patient,
-      startOfCareDeadline: view.deadline,
-      // Reported before the deadline ran out: the start cannot be kept; after: it was not.
-      passed:
-        osloDate(new Date(notification.breachedAt)) > view.deadline || referral.startOfCareBreached === true,
-      reportedOn: notification.reportedOn,
-      date,
-      clinic: deps.config.clinic,
-    });
-    const letter: LetterRecord = {
-      referralId: referral.referralId,
-      letterKind: "start-of-care-breach",
-      recipientRole: recipient.role,
-      channel: recipient.email ? "email" : "postal",
-      ...(recipient.email ? { to: recipient.email } : {}),
-      status: recipient.email ? "sending" : "awaiting-postal",
-      subject: rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
-      createdAt: now.toISOString(),
-      ...(!recipient.email && postalAddress ? { postalAddress } : {}),
-    };
-    try {
-      await deliverLetter(deps, letter, actor);
-    } catch (error) {
-      firstError ??= { error };
-    }
-  }
-  if (firstError) throw firstError.error;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The Helfo export
-
-const CSV_COLUMNS = [
-  "referralId",
-  "breachedAt",
-  "startOfCareDeadline",
-  "decidedOn",
-  "careForm",
-  "nationalId",
-  "name",
-  "birthDate",
-  "clinic",
-  "status",
-  "reportedOn",
-  "reportedBy",
-  // Last, so a script reading the columns by position keeps them: expected, confirmed or default.
-  "breachKind",
-] as const;
-
-function csvCell(value: string): string {
-  // Quote every cell; a leading =, +, - or @ is neutralised so a spreadsheet never runs it.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replaceAll('"', '""')}"`;
-}
-
-/**
- * How a notice's breach was established: `expected`, `confirmed` or `default` (a notice filed before
- * the kind was kept and not expected: "").
- */
-export function breachKindOf(notification: Pick<HelfoNotificationRecord, "basis" | "expected">): string {
-  return notification.basis ?? (notification.expected ? "expected" : "");
-}
-
-/**
- * The Helfo notifications as CSV (one row per breach), for the clinic to send on to Helfo. The breach
- * kind, never the reason given for an expected breach (it may be clinical).
- */
-export function helfoNotificationsCsv(notifications: readonly HelfoNotificationRecord[]): string {
-  const rows = notifications.map((n) =>
-    [
-      n.referralId,
-      n.breachedAt,
-      n.startOfCareDeadline,
-      n.decidedOn,
-      n.careForm,
-      n.patient.nationalId,
-      n.patient.name,
-      n.patient.birthDate ?? "",
-      `${n.clinic.name}, ${n.clinic.department}`,
-      n.status,
-      n.reportedOn ?? "",
-      n.reportedBy ?? "",
-      breachKindOf(n),
-    ]
-      .map(csvCell)
-      .join(","),
-  );
-  return `${[CSV_COLUMNS.join(","), ...rows].join("\r\n")}\r\n`;
 }

@@ -1,7 +1,7 @@
 /** Workflow step AcknowledgeSecondary: a secondary referral is acknowledged to its referrer and closed. */
-import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
+import { clock, config, dependencies, mailer, publicBaseUrl, renderLetters, store } from "../adapters/root";
 import { acknowledgeSecondary } from "../domain/secondary";
 
-const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
+const deps = dependencies(store, clock, mailer, renderLetters, config, publicBaseUrl);
 
 export const handler = async (input: { referralId: string }) => acknowledgeSecondary(deps, input.referralId);

@@ -1,6 +1,6 @@
 /** Workflow step Complete: records that the referral's workflow has finished. */
 import { clock, dependencies, store } from "../adapters/root";
-import { completeReferral } from "../domain/assessment";
+import { completeReferral } from "../domain/assessment-answer";
 
 const deps = dependencies(store, clock);
 

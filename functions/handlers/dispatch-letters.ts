@@ -3,10 +3,10 @@
  * copies to the patient and the GP, one per person) and, when the patient's copy waits for post,
  * `EscalatePostalLetter` on the morning of the due date (to the clerk and the lead, if still waiting).
  */
-import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
+import { clock, config, dependencies, mailer, publicBaseUrl, render, store } from "../adapters/root";
 import { dispatchDecisionLetters, escalateWaitingPatientLetter } from "../domain/dispatch";
 
-const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
+const deps = dependencies(store, clock, mailer, render, config, publicBaseUrl);
 
 export const handler = async (input: { referralId: string; step?: "dispatch" | "escalate-postal" }) =>
   input.step === "escalate-postal"

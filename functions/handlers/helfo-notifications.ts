@@ -10,7 +10,7 @@
 import { apiRoute, header, html, json, wantsCsv } from "../adapters/http";
 import { accessLog, clock, dependencies, store } from "../adapters/root";
 import { accessEventOf } from "../domain/access-log";
-import { helfoNotificationsCsv } from "../domain/start-of-care";
+import { helfoNotificationsCsv } from "../domain/helfo-notification";
 import { renderHelfoListPage } from "../views/helfo-pages";
 
 const deps = dependencies(store, clock, accessLog);

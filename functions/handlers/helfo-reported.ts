@@ -10,17 +10,17 @@
  */
 import { apiRoute, header, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
-import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
+import { clock, config, dependencies, mailer, publicBaseUrl, renderLetters, store } from "../adapters/root";
 import { csrfTokenMatches, originAllowed } from "../domain/csrf";
+import { markHelfoReported } from "../domain/helfo-notification";
 import type { HelfoNotificationRecord } from "../domain/records";
 import { actorIdOf } from "../domain/session";
-import { markHelfoReported } from "../domain/start-of-care";
 import { renderMessagePage } from "../views/message-pages";
 
 /** A referral id (a UUID): anything else is no referral, and is not looked up. */
 const REFERRAL_ID = /^[0-9a-f-]{36}$/;
 
-const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
+const deps = dependencies(store, clock, mailer, renderLetters, config, publicBaseUrl);
 
 /** The answer names the record, not the patient: the national ID stays in the export. */
 const reportedOf = (n: HelfoNotificationRecord) => ({

@@ -1,6 +1,6 @@
 /** Workflow step MarkFailed: the catch-all's landing, marks the referral failed before the execution fails. */
 import { clock, dependencies, store } from "../adapters/root";
-import { markFailed } from "../domain/assessment";
+import { markFailed } from "../domain/assessment-answer";
 
 const deps = dependencies(store, clock);
 

@@ -4,10 +4,18 @@
  * link; the later ones ("rearm") swap the new token into the same task. The workflow waits until the
  * decision resumes it or the timer runs out.
  */
-import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
+import {
+  clock,
+  config,
+  dependencies,
+  mailer,
+  publicBaseUrl,
+  renderStaffEmails,
+  store,
+} from "../adapters/root";
 import { type NotifyPhase, notifyAssessors } from "../domain/assessment";
 
-const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
+const deps = dependencies(store, clock, mailer, renderStaffEmails, config, publicBaseUrl);
 
 export const handler = async (input: { referralId: string; taskToken: string; phase?: NotifyPhase }) =>
   notifyAssessors(deps, input);

@@ -2,10 +2,10 @@
  * Workflow step PlanIntake: assigns the referral to the intake team, chooses its track (a secondary
  * referral is only acknowledged) and sets the first timer of its legal clock.
  */
-import { clock, config, dependencies, mailer, store } from "../adapters/root";
+import { clock, config, dependencies, mailer, renderStaffEmails, store } from "../adapters/root";
 import { planIntake } from "../domain/assessment";
 
-const deps = dependencies(store, clock, mailer, config);
+const deps = dependencies(store, clock, mailer, renderStaffEmails, config);
 
 /** `assessAsNew`: the AssessAsNew step of a secondary referral not confirmed as the same condition. */
 export const handler = async (input: { referralId: string; assessAsNew?: boolean }) =>

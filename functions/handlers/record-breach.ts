@@ -5,10 +5,19 @@
  * target passed, recorded and escalated once) and RetimeAssessment (`step: "retime"`: the priority
  * changed, the timer set anew). Each returns the wait until the timer's next point and its step.
  */
-import { clock, config, dependencies, mailer, metrics, publicBaseUrl, store } from "../adapters/root";
+import {
+  clock,
+  config,
+  dependencies,
+  mailer,
+  metrics,
+  publicBaseUrl,
+  renderStaffEmails,
+  store,
+} from "../adapters/root";
 import { escalateUrgentTarget, recordBreach, retimeAssessment } from "../domain/deadline-timer";
 
-const deps = dependencies(store, clock, mailer, metrics, config, publicBaseUrl);
+const deps = dependencies(store, clock, mailer, renderStaffEmails, metrics, config, publicBaseUrl);
 
 export const handler = async (input: { referralId: string; step?: "urgent-target" | "retime" }) => {
   if (input.step === "urgent-target") return escalateUrgentTarget(deps, input);

@@ -1,6 +1,6 @@
 /** Workflow step RecordDecision: the answered task's decision becomes the referral's. */
 import { calendar, clock, dependencies, store } from "../adapters/root";
-import { recordDecision } from "../domain/assessment";
+import { recordDecision } from "../domain/assessment-answer";
 
 const deps = dependencies(store, clock, calendar);
 

@@ -23,7 +23,7 @@ import {
   type RecordStartOfCareResult,
   recordExpectedBreach,
   recordStartOfCare,
-} from "../domain/start-of-care";
+} from "../domain/start-of-care-records";
 import { renderMessagePage } from "../views/message-pages";
 import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
 

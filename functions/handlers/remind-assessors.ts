@@ -1,7 +1,15 @@
 /** Workflow step RemindAssessors: the reminder point passed without a decision; returns the wait until the deadline. */
-import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
+import {
+  clock,
+  config,
+  dependencies,
+  mailer,
+  publicBaseUrl,
+  renderStaffEmails,
+  store,
+} from "../adapters/root";
 import { remindAssessors } from "../domain/deadline-timer";
 
-const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
+const deps = dependencies(store, clock, mailer, renderStaffEmails, config, publicBaseUrl);
 
 export const handler = async (input: { referralId: string }) => remindAssessors(deps, input);

@@ -4,10 +4,18 @@
  */
 
 import { logger, withLambdaContext } from "../adapters/logger";
-import { clock, config, dependencies, mailer, publicBaseUrl, store } from "../adapters/root";
+import {
+  clock,
+  config,
+  dependencies,
+  mailer,
+  publicBaseUrl,
+  renderAgendaEmail,
+  store,
+} from "../adapters/root";
 import { sendAgendas } from "../domain/agenda";
 
-const deps = dependencies(store, clock, mailer, config, publicBaseUrl);
+const deps = dependencies(store, clock, mailer, renderAgendaEmail, config, publicBaseUrl);
 
 export const handler = withLambdaContext(async (_event?: unknown) => {
   const result = await sendAgendas(deps);

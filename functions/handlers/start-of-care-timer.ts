@@ -6,7 +6,16 @@
  * breach now a breach, or a probable breach put to the lead) and `grace` (the end of the lead's time
  * to answer: the law's default, the lead escalated).
  */
-import { clock, config, dependencies, mailer, metrics, publicBaseUrl, store } from "../adapters/root";
+import {
+  clock,
+  config,
+  dependencies,
+  mailer,
+  metrics,
+  publicBaseUrl,
+  renderStaffEmails,
+  store,
+} from "../adapters/root";
 import {
   askToConfirmStart,
   checkStartOfCare,
@@ -15,7 +24,7 @@ import {
   remindStartOfCare,
 } from "../domain/start-of-care";
 
-const deps = dependencies(store, clock, mailer, metrics, config, publicBaseUrl);
+const deps = dependencies(store, clock, mailer, renderStaffEmails, metrics, config, publicBaseUrl);
 
 export const handler = async (input: {
   referralId: string;

@@ -16,10 +16,11 @@ import {
   dependencies,
   mailer,
   publicBaseUrl,
+  renderLetters,
   store,
   workflow,
 } from "../adapters/root";
-import { submitDecision } from "../domain/assessment";
+import { submitDecision } from "../domain/assessment-answer";
 import { osloDate } from "../domain/calendar";
 import { startOfCareDeadlineWarnings } from "../domain/deadline-warnings";
 import {
@@ -31,7 +32,17 @@ import {
 import { logTaskPageShownAgain, readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
 import { taskPageHtml } from "./task-page-view";
 
-const deps = dependencies(store, workflow, mailer, config, clock, calendar, publicBaseUrl, accessLog);
+const deps = dependencies(
+  store,
+  workflow,
+  mailer,
+  renderLetters,
+  config,
+  clock,
+  calendar,
+  publicBaseUrl,
+  accessLog,
+);
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a rejected form shows back: the submitted values, never the anti-forgery token. */

@@ -1,5 +1,5 @@
 /** Maps an open task to the task page's input; shared by the page and the decision form's error answer. */
-import type { TaskView } from "../domain/assessment";
+import type { TaskView } from "../domain/assessment-answer";
 import { addWorkingDays, type CalendarRules, type IsoDate, osloDate } from "../domain/calendar";
 import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
 import { isYoungerThan, letterPatientOf } from "../domain/dispatch";

@@ -5,7 +5,7 @@
 import { apiRoute, html } from "../adapters/http";
 import { accessLog, calendar, clock, config, dependencies, store } from "../adapters/root";
 import { accessEventOf } from "../domain/access-log";
-import { viewTask } from "../domain/assessment";
+import { viewTask } from "../domain/assessment-answer";
 import { osloDate } from "../domain/calendar";
 import { authorOf } from "../domain/session";
 import { renderTaskGonePage } from "../views/message-pages";

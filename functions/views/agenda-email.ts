@@ -2,8 +2,13 @@
  * The intake meeting's agenda email: one neutral message to the meeting's team, saying when the
  * meeting is and how many referrals it holds, with the link to the agenda page. No patient data.
  */
+
+import type { AgendaEmailInput } from "../domain/rendering";
 import { htmlTemplate, textTemplate } from "./engine";
 import { formatMeetingTime } from "./norwegian-time";
+
+/** The facts each view takes live with the rendering port in the domain. */
+export type { AgendaEmailInput } from "../domain/rendering";
 
 const EMAIL_TEXT = `{{headline}}
 
@@ -28,15 +33,6 @@ const EMAIL_HTML = `{{#> emailHtml}}
 
 const emailText = textTemplate(EMAIL_TEXT);
 const emailHtml = htmlTemplate(EMAIL_HTML);
-
-/** What the agenda email may say: when, how many, where the agenda is. No patient data fits in. */
-export interface AgendaEmailInput {
-  agendaUrl: string;
-  /** The meeting's id ("2025-03-04T12:00", Oslo time). */
-  meetingId: string;
-  referralCount: number;
-  clinicName: string;
-}
 
 /** Renders the neutral agenda email; the URL must be http(s). */
 export function renderAgendaEmail(input: AgendaEmailInput): { subject: string; text: string; html: string } {

@@ -3,8 +3,9 @@
  * missed start-of-care deadline, with what Helfo needs to find the patient (name, birth date,
  * national ID) and whether it has been reported. The JSON and CSV answers carry the same rows.
  */
+
+import { breachKindOf } from "../domain/helfo-notification";
 import type { HelfoNotificationRecord } from "../domain/records";
-import { breachKindOf } from "../domain/start-of-care";
 import { htmlTemplate } from "./engine";
 
 /** The breach kind as the clerk reads it: how the breach was established. */

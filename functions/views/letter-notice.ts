@@ -8,26 +8,12 @@
  * shown on a page after sign-in as its recipient: the patient through ID-porten, health personnel
  * through HelseID.
  */
-import type { LetterRecord, RecipientRole } from "../domain/records";
+import type { LetterRecord } from "../domain/records";
+import type { LetterNotice, LetterNoticeInput } from "../domain/rendering";
 import { htmlTemplate, textTemplate } from "./engine";
-import type { LetterClinic } from "./letters";
 
-/** What the notice may know: which kind of letter, to whom, its reference and link, the clinic. */
-export interface LetterNoticeInput {
-  letterKind: LetterRecord["letterKind"];
-  recipientRole: RecipientRole;
-  referralId: string;
-  /** The letter page, e.g. https://…/prod/inbox/<referralId>.<linkId>. */
-  link: string;
-  clinic: Pick<LetterClinic, "name" | "department" | "phone">;
-}
-
-/** A rendered notice email. */
-export interface LetterNotice {
-  subject: string;
-  text: string;
-  html: string;
-}
+/** The facts each view takes live with the rendering port in the domain. */
+export type { LetterNotice, LetterNoticeInput } from "../domain/rendering";
 
 /**
  * The subjects: what kind of letter, never what it says. "Svar på henvisning" does not tell a

@@ -23,12 +23,36 @@
  * "pasienten". No letter carries the national ID, and no subject names the patient, because subjects
  * travel unencrypted through mail logs and notification previews.
  */
-import type { IsoDate } from "../domain/calendar";
-import type { ClinicConfig } from "../domain/clinic";
 import type { Decision } from "../domain/decision";
 import { CARE_FORMS } from "../domain/decision-labels";
+import type {
+  AcknowledgementLetterInput,
+  DecisionLetterInput,
+  InformationRequestLetterInput,
+  LetterAssessment,
+  LetterClinic,
+  LetterPatient,
+  LetterRecipient,
+  LetterReferrer,
+  RenderedLetter,
+  StartOfCareBreachLetterInput,
+} from "../domain/rendering";
 import { htmlTemplate, registerPartial, textTemplate } from "./engine";
 import { formatNorwegianDate, formatNorwegianWeekdayDate } from "./norwegian-time";
+
+/** The facts each view takes live with the rendering port in the domain. */
+export type {
+  AcknowledgementLetterInput,
+  DecisionLetterInput,
+  InformationRequestLetterInput,
+  LetterAssessment,
+  LetterClinic,
+  LetterPatient,
+  LetterRecipient,
+  LetterReferrer,
+  RenderedLetter,
+  StartOfCareBreachLetterInput,
+} from "../domain/rendering";
 
 // ---------------------------------------------------------------------------------------------
 // The one letter layout
@@ -130,13 +154,6 @@ Gjelder: {{regarding}}
 const renderHtml = htmlTemplate(LETTER_HTML);
 const renderText = textTemplate(LETTER_TEXT);
 
-/** A rendered letter: its subject and its body as HTML and as plain text. */
-export interface RenderedLetter {
-  subject: string;
-  html: string;
-  text: string;
-}
-
 function render(view: LetterView): RenderedLetter {
   const segments = (paragraph: Paragraph): Segment[] =>
     paragraph.map((part) => (typeof part === "string" ? { text: part } : part));
@@ -162,32 +179,6 @@ function render(view: LetterView): RenderedLetter {
 
 // ---------------------------------------------------------------------------------------------
 // People and the clinic
-
-/** The clinic as the letters present it. */
-export type LetterClinic = ClinicConfig["clinic"];
-
-/** The patient as a letter names them: name and birth date, never the national ID. */
-export interface LetterPatient {
-  name: string;
-  /** YYYY-MM-DD, read from the national ID. */
-  birthDate?: IsoDate;
-  /** Where the patient's copy is posted, when it goes by post. */
-  postalAddress?: { line1: string; postalCode: string; city: string };
-  /** The language the patient needs an interpreter for: a granted right's letter says one is booked. */
-  interpreterLanguage?: string;
-}
-
-/** The referrer (henviser). */
-export interface LetterReferrer {
-  name: string;
-  organisation: string;
-}
-
-/**
- * Who the letter is to: the referrer, or the copy to the patient, to the GP, or to the parents or
- * others with parental responsibility of a patient under 16 (pbrl § 3-4 første ledd).
- */
-export type LetterRecipient = "referrer" | "patient" | "gp" | "guardian";
 
 /** The professions of the intake team, as a letter names them. */
 const ROLE_LABELS: Record<string, string> = {
@@ -281,40 +272,6 @@ function contactSection(clinic: LetterClinic, referralId: string, toPatient: boo
 
 // ---------------------------------------------------------------------------------------------
 // The answer to a referral
-
-/** Who assessed the referral and who is responsible for the assessment. */
-export interface LetterAssessment {
-  /** `intake-meeting`: the multidisciplinary team; `single-assessor`: one clinician alone. */
-  track: "intake-meeting" | "single-assessor";
-  /** The professions of those who took part (the team's roles, or the one assessor's). */
-  participantRoles: string[];
-  /** The clinician responsible for the assessment, named in the letter and signing it. */
-  responsible: { name: string; role: string };
-}
-
-/** What the answer to a referral says, for one recipient. */
-export interface DecisionLetterInput {
-  /** The letter's reference ("Vår referanse"). */
-  referralId: string;
-  recipientRole: LetterRecipient;
-  /** The date the clock counts from: receipt, or for a forwarded referral the ansiennitetsdato. */
-  receivedDate: IsoDate;
-  patient: LetterPatient;
-  referrer: LetterReferrer;
-  /** The GP, when the GP is someone else than the referrer; absent, the GP gets no separate copy. */
-  gp?: { name: string };
-  decision: Decision;
-  decidedDate: IsoDate;
-  assessment: LetterAssessment;
-  /**
-   * For a forward: the date by which the receiving clinic must answer, counted from the
-   * ansiennitetsdato (the assessment due date, which the forward keeps).
-   */
-  answerByDate?: IsoDate;
-  /** The patient is under 16: the parents or others with parental responsibility get a copy (pbrl § 3-4). */
-  guardianCopy?: boolean;
-  clinic: LetterClinic;
-}
 
 /** Helsenorge's page on the right to choose where to be treated (pbrl § 2-4). */
 const CHOOSE_PLACE_URL = "helsenorge.no/velg-behandlingssted";
@@ -675,20 +632,6 @@ export function renderDecisionLetter(input: DecisionLetterInput): RenderedLetter
 // ---------------------------------------------------------------------------------------------
 // The acknowledgement of a secondary referral
 
-export interface AcknowledgementLetterInput {
-  /** The letter's reference ("Vår referanse"). */
-  referralId: string;
-  /** The Oslo date the referral was received. */
-  receivedDate: IsoDate;
-  patient: LetterPatient;
-  referrer: LetterReferrer;
-  /** The earlier rights assessment the secondary referral builds on. */
-  previousDecisionRef: string;
-  /** The date of the letter. */
-  date: IsoDate;
-  clinic: LetterClinic;
-}
-
 const ACKNOWLEDGEMENT_TITLE = "Bekreftelse på mottatt henvisning";
 
 /**
@@ -731,22 +674,6 @@ export function renderAcknowledgementLetter(input: AcknowledgementLetterInput): 
 
 // ---------------------------------------------------------------------------------------------
 // The forespørsel
-
-export interface InformationRequestLetterInput {
-  /** The letter's reference ("Vår referanse"). */
-  referralId: string;
-  /** The date the clock counts from (for a forward, the ansiennitetsdato). */
-  receivedDate: IsoDate;
-  /** The assessment due date: the letter says the clock keeps running until then. */
-  assessmentDueDate: IsoDate;
-  patient: LetterPatient;
-  referrer: LetterReferrer;
-  /** What the intake team asks, as typed on the task page. */
-  question: string;
-  /** The date of the letter. */
-  date: IsoDate;
-  clinic: LetterClinic;
-}
 
 const INFORMATION_REQUEST_TITLE = "Forespørsel om tilleggsopplysninger";
 
@@ -805,26 +732,6 @@ export function renderInformationRequestLetter(input: InformationRequestLetterIn
 
 // ---------------------------------------------------------------------------------------------
 // A missed start of care (fristbrudd)
-
-export interface StartOfCareBreachLetterInput {
-  /** The letter's reference ("Vår referanse"). */
-  referralId: string;
-  /** The patient, or the parents of a patient under 16 (pbrl § 3-4 første ledd). */
-  recipientRole: "patient" | "guardian";
-  patient: LetterPatient;
-  /** The start-of-care deadline that was, or cannot be, kept. */
-  startOfCareDeadline: IsoDate;
-  /**
-   * Whether the deadline had passed when the notice was filed: then care "was not started" in time;
-   * otherwise (an expected breach reported before the deadline) it "cannot be started" in time.
-   */
-  passed: boolean;
-  /** The day the clinic notified Helfo, as recorded: the letter goes out only after that. */
-  reportedOn: IsoDate;
-  /** The date of the letter. */
-  date: IsoDate;
-  clinic: LetterClinic;
-}
 
 const BREACH_TITLE = "Varsel om fristbrudd";
 

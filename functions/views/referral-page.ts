@@ -8,7 +8,7 @@ import { type IsoDate, osloDate } from "../domain/calendar";
 import { CARE_FORMS, OUTCOME_LABELS } from "../domain/decision-labels";
 import type { ReferralFile } from "../domain/ports";
 import { CONTENT_ITEMS, FLAGS, KIND_LABELS, PRIORITY_LABELS } from "../domain/referral-labels";
-import type { StartOfCareView } from "../domain/start-of-care";
+import type { StartOfCareView } from "../domain/start-of-care-view";
 import type { Issue } from "../domain/validation";
 import { htmlTemplate } from "./engine";
 

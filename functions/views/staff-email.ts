@@ -6,8 +6,22 @@
  * records anything.
  */
 import type { IsoDate } from "../domain/calendar";
+import type {
+  AssessmentTaskEmailInput,
+  StaffEmail,
+  StaffEmailInput,
+  StartOfCareEmailInput,
+} from "../domain/rendering";
 import { htmlTemplate, textTemplate } from "./engine";
 import { formatNorwegianDate } from "./norwegian-time";
+
+/** The facts each view takes live with the rendering port in the domain. */
+export type {
+  AssessmentTaskEmailInput,
+  StaffEmail,
+  StaffEmailInput,
+  StartOfCareEmailInput,
+} from "../domain/rendering";
 
 /** One layout for every staff email: a headline, a few plain sentences, the task link if any, the clinic. */
 const TEXT = `{{#each paragraphs}}{{this}}
@@ -40,31 +54,6 @@ const HTML = `{{#> emailHtml}}
 
 const renderText = textTemplate(TEXT);
 const renderHtml = htmlTemplate(HTML);
-
-/** What every staff email may know: dates, the clinic, and whether the referral is urgent. */
-export interface StaffEmailInput {
-  /** The assessment due date (10 working days). */
-  dueDate: IsoDate;
-  clinicName: string;
-  /** An urgent referral ("haster"): the subject and the text say so, and nothing more about why. */
-  urgent?: boolean;
-  /** An urgent referral's internal target date, inside the legal 10 working days. */
-  internalTargetDate?: IsoDate;
-}
-
-export interface AssessmentTaskEmailInput extends StaffEmailInput {
-  /** The task page, e.g. https://…/prod/tasks/<taskId>. */
-  taskUrl: string;
-  /** The intake meeting the referral is set up for, as written ("tirsdag 4. mars 2025 kl. 12.00"). */
-  meetingTime?: string;
-}
-
-/** A rendered staff email. */
-export interface StaffEmail {
-  subject: string;
-  text: string;
-  html: string;
-}
 
 const URGENT_PREFIX = "Haster: ";
 
@@ -184,16 +173,6 @@ export function renderAtRiskEmail(input: StaffEmailInput & { deadlinePassed: boo
       : `Fristen for vurderingen er ${due} (10 virkedager etter første mottak i spesialisthelsetjenesten), og påminnelsestidspunktet var passert da henvisningen kom til oss.`,
     "Inntaksteamet får oppgaven med lenke i en egen e-post.",
   ]);
-}
-
-/** What the start-of-care emails to the clinic lead may say: the reference and the deadline. */
-export interface StartOfCareEmailInput {
-  /** The referral's reference, to find it in the worklist; not health data. */
-  referralId: string;
-  startOfCareDeadline: IsoDate;
-  clinicName: string;
-  /** The referral's staff page (opens after sign-in), where the start is recorded. */
-  referralUrl?: string;
 }
 
 /**

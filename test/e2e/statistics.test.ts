@@ -12,24 +12,24 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../bin/cli";
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
-import { recordDecision } from "../../functions/domain/assessment";
+import { recordDecision } from "../../functions/domain/assessment-answer";
 import { addWorkingDays, type IsoDate, osloDate, osloInstant } from "../../functions/domain/calendar";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { recordBreach } from "../../functions/domain/deadline-timer";
 import { addDays } from "../../functions/domain/decision-labels";
 import { dispatchDecisionLetters } from "../../functions/domain/dispatch";
+import { markHelfoReported } from "../../functions/domain/helfo-notification";
 import { letterIdOf, markLetterPosted } from "../../functions/domain/postal";
 import { receiveReferral } from "../../functions/domain/receive-referral";
 import { acknowledgeSecondary } from "../../functions/domain/secondary";
+import { checkStartOfCare, confirmBreachByDefault } from "../../functions/domain/start-of-care";
 import {
-  checkStartOfCare,
-  confirmBreachByDefault,
   confirmStartOfCareBreach,
-  markHelfoReported,
   recordExpectedBreach,
   recordStartOfCare,
-} from "../../functions/domain/start-of-care";
+} from "../../functions/domain/start-of-care-records";
 import type { StatisticsReport, StatisticsRow } from "../../functions/domain/statistics";
+import { renderer } from "../../functions/views/renderer";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { fetchAs, type SignedIn, signIn } from "../../lib/local/sign-in-client";
 import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
@@ -293,6 +293,7 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
       store,
       clock,
       mailer,
+      render: renderer,
       workflow: new FakeWorkflow(),
       metrics: new RecordingMetrics(),
       config,

@@ -8,6 +8,7 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { sendAgendas } from "../../functions/domain/agenda";
 import { planIntake } from "../../functions/domain/assessment";
 import { calendarRulesOf } from "../../functions/domain/clinic";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -91,6 +92,7 @@ beforeEach(async () => {
   // Two referrals planned into Tuesday's meeting on Monday morning, and its agenda sent at noon.
   const clock = new FakeClock(new Date("2025-03-03T09:00:00Z"));
   const deps = {
+    render: renderer,
     store,
     clock,
     config,

@@ -11,6 +11,7 @@ import { MailUnavailable } from "../../functions/domain/errors";
 import { meetingStartsAt } from "../../functions/domain/intake-planning";
 import { sendStaffEmail } from "../../functions/domain/staff-mail";
 import { renderAgendaPage } from "../../functions/views/agenda-page";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -42,6 +43,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock,
   config,
   publicBaseUrl: BASE_URL,

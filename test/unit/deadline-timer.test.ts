@@ -4,16 +4,12 @@
  * secondary short path, and decisions that arrive late.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  markFailed,
-  notifyAssessors,
-  planIntake,
-  submitDecision,
-  viewTask,
-} from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { markFailed, submitDecision, viewTask } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { recordBreach, remindAssessors } from "../../functions/domain/deadline-timer";
 import { acknowledgeSecondary } from "../../functions/domain/secondary";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -50,6 +46,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   metrics,
   clock,
   workflow,

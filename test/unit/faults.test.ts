@@ -5,12 +5,8 @@
  * sends one letter.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  notifyAssessors,
-  planIntake,
-  recordDecision,
-  submitDecision,
-} from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { recordDecision, submitDecision } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
 import {
@@ -26,6 +22,7 @@ import {
   WorkflowUnavailable,
 } from "../../functions/domain/errors";
 import type { LetterRecord } from "../../functions/domain/records";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -53,6 +50,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock,
   workflow,
   config,

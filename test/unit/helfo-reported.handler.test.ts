@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { recordExpectedBreach } from "../../functions/domain/start-of-care";
+import { recordExpectedBreach } from "../../functions/domain/start-of-care-records";
 import { renderHelfoListPage } from "../../functions/views/helfo-pages";
 import {
   FakeClock,

@@ -8,6 +8,7 @@ import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
 import { type ClinicConfigInput, calendarRulesOf } from "../../functions/domain/clinic";
 import { remindAssessors } from "../../functions/domain/deadline-timer";
 import { meetingStartsAt } from "../../functions/domain/intake-planning";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -41,6 +42,7 @@ function deps(planning: ClinicConfigInput["intakePlanning"] = {}) {
   return {
     store,
     mailer,
+    render: renderer,
     clock,
     config,
     metrics: new RecordingMetrics(),

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { deliverLetter, dispatchDecisionLetters } from "../../functions/domain/dispatch";
 import { letterOfLink } from "../../functions/domain/letter-reading";
 import type { LetterRecord } from "../../functions/domain/records";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -23,6 +24,7 @@ const config = testClinicConfig();
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock: new FakeClock(new Date("2025-03-10T09:00:00Z")),
   config,
   publicBaseUrl: BASE,

@@ -4,18 +4,14 @@
  * list's "posted" mark.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  notifyAssessors,
-  planIntake,
-  recordDecision,
-  submitDecision,
-  viewTask,
-} from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { recordDecision, submitDecision, viewTask } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { csrfTokenMatches, originAllowed } from "../../functions/domain/csrf";
 import { parseTaskAnswer } from "../../functions/domain/decision";
 import { dispatchDecisionLetters } from "../../functions/domain/dispatch";
 import { letterIdOf, markLetterPosted, parseLetterId } from "../../functions/domain/postal";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -46,6 +42,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock,
   workflow,
   config,

@@ -9,6 +9,7 @@ import { dispatchDecisionLetters, escalateWaitingPatientLetter } from "../../fun
 import { makeNationalId } from "../../functions/domain/national-id";
 import { letterIdOf, markLetterPosted } from "../../functions/domain/postal";
 import type { ReferralRecord } from "../../functions/domain/records";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -26,7 +27,14 @@ let clock: FakeClock;
 let mailer: RecordingMailer;
 const config = testClinicConfig();
 config.clinic.clerkEmail = CLERK;
-const deps = () => ({ store, clock, mailer, config, publicBaseUrl: "https://frist.example/prod" });
+const deps = () => ({
+  store,
+  clock,
+  mailer,
+  render: renderer,
+  config,
+  publicBaseUrl: "https://frist.example/prod",
+});
 
 /** A refusal decided on Friday 14 March 2025, due Monday 17 March; the patient has no email. */
 function decidedWithoutPatientEmail(): ReferralRecord {

@@ -6,11 +6,13 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Decision } from "../../functions/domain/decision";
+import { markHelfoReported } from "../../functions/domain/helfo-notification";
 import { portalReferralView } from "../../functions/domain/portal";
 import { parseReferralSubmission, type ReferralSubmission } from "../../functions/domain/referral";
-import { markHelfoReported, recordExpectedBreach } from "../../functions/domain/start-of-care";
+import { recordExpectedBreach } from "../../functions/domain/start-of-care-records";
 import { referralPageHtml } from "../../functions/handlers/referral-page-view";
 import { renderHelfoListPage } from "../../functions/views/helfo-pages";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -80,6 +82,7 @@ describe("the patient's phone number on a referral", () => {
       store,
       clock: new FakeClock(new Date("2025-05-02T10:00:00.000Z")),
       mailer,
+      render: renderer,
       metrics: new RecordingMetrics(),
       config: testClinicConfig(),
       publicBaseUrl: "https://frist.example/prod",

@@ -10,6 +10,7 @@ import { logger } from "../../functions/adapters/logger";
 import { powertoolsMetrics } from "../../functions/adapters/metrics";
 import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
 import { recordBreach } from "../../functions/domain/deadline-timer";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -74,6 +75,7 @@ describe("the breach step's output", () => {
     const store = new InMemoryReferralStore();
     const clock = new FakeClock(new Date("2025-03-03T09:00:00Z"));
     const deps = {
+      render: renderer,
       store,
       clock,
       mailer: new RecordingMailer(),

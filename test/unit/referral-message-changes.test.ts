@@ -10,12 +10,14 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readXml, validateXml } from "../../functions/adapters/xml";
-import { notifyAssessors, planIntake, viewTask } from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { viewTask } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { ReferralWithdrawn } from "../../functions/domain/errors";
 import { envelopeHeader } from "../../functions/domain/henvisning";
 import { type ReceiveMessageDeps, receiveMessage } from "../../functions/domain/receive-message";
 import { renderAppRec } from "../../functions/views/apprec";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -63,7 +65,14 @@ function receiveDeps(addressedAs = NY): ReceiveMessageDeps {
   };
 }
 
-const stepDeps = () => ({ store, clock, mailer, config, publicBaseUrl: "https://frist.example" });
+const stepDeps = () => ({
+  store,
+  clock,
+  mailer,
+  render: renderer,
+  config,
+  publicBaseUrl: "https://frist.example",
+});
 
 async function receive(deps: ReceiveMessageDeps, text: string, portal = PORTAL) {
   const receipt = await receiveMessage(deps, { text, portal });

@@ -4,15 +4,12 @@
  * answers go back as Status på henvisning), while the patient's letters go as before.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  notifyAssessors,
-  planIntake,
-  recordDecision,
-  submitDecision,
-} from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { recordDecision, submitDecision } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { dispatchDecisionLetters } from "../../functions/domain/dispatch";
 import { parseReferralSubmission } from "../../functions/domain/referral";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -40,6 +37,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock,
   workflow,
   config,

@@ -4,10 +4,12 @@
  * (planned like a new referral), and the task page's confirmation form.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { notifyAssessors, planIntake, submitDecision } from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { submitDecision } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { changePriority } from "../../functions/domain/priority";
 import { acknowledgeSecondary, confirmSecondary } from "../../functions/domain/secondary";
+import { renderer } from "../../functions/views/renderer";
 import { renderTaskPage } from "../../functions/views/staff-pages";
 import {
   FakeClock,
@@ -37,6 +39,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   clock,
   workflow,
   config,

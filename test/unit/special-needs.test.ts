@@ -14,6 +14,7 @@ import {
 import { makeNationalId } from "../../functions/domain/national-id";
 import { isUnder18 } from "../../functions/handlers/task-page-view";
 import { renderDecisionLetter } from "../../functions/views/letters";
+import { renderer } from "../../functions/views/renderer";
 import { renderTaskPage, type TaskPageInput } from "../../functions/views/staff-pages";
 import {
   FakeClock,
@@ -194,6 +195,7 @@ describe("a patient under 16: the parents are informed too (pbrl § 3-4)", () =>
     // Prepare: 15 years old on 14 March 2025 (16 on 15 March).
     const store = new InMemoryReferralStore().seed(decided("2009-03-15", "2025-03-14T10:00:00.000Z"));
     const deps = {
+      render: renderer,
       store,
       clock: new FakeClock(new Date("2025-03-14T10:05:00Z")),
       mailer: new RecordingMailer(),

@@ -4,13 +4,8 @@
  * for one recipient, and a failed referral resumed with the task (and link) it had.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  markFailed,
-  notifyAssessors,
-  planIntake,
-  submitDecision,
-  viewTask,
-} from "../../functions/domain/assessment";
+import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { markFailed, submitDecision, viewTask } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { recordBreach, remindAssessors } from "../../functions/domain/deadline-timer";
 import type { Decision } from "../../functions/domain/decision";
@@ -20,6 +15,7 @@ import type { ReferralStore } from "../../functions/domain/ports";
 import { CLAIM_LEASE_MS } from "../../functions/domain/send-once";
 import { sendStaffEmail } from "../../functions/domain/staff-mail";
 import { checkStartOfCare, remindStartOfCare } from "../../functions/domain/start-of-care";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -55,6 +51,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   metrics,
   clock,
   workflow,

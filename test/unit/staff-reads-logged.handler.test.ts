@@ -10,6 +10,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
 import type { PostalLetter } from "../../functions/domain/postal";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -102,6 +103,7 @@ beforeEach(async () => {
   signedIn.sessions.set(ASSESSOR, session(["assessor"], config.intakeTeam[1]?.email ?? ""));
   signedIn.sessions.set(CLERK, session(["clerk"], "kari.dahl@smerteklinikk.example"));
   const deps = {
+    render: renderer,
     store,
     mailer: new RecordingMailer(),
     workflow,

@@ -5,22 +5,24 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Decision } from "../../functions/domain/decision";
+import { helfoNotificationsCsv, markHelfoReported } from "../../functions/domain/helfo-notification";
 import type { ReferralRecord } from "../../functions/domain/records";
 import { referralView } from "../../functions/domain/referral-view";
 import {
   askToConfirmStart,
   checkStartOfCare,
   confirmBreachByDefault,
-  confirmStartOfCareBreach,
-  helfoNotificationsCsv,
-  markHelfoReported,
   planStartOfCare,
-  recordExpectedBreach,
-  recordStartOfCare,
   remindStartOfCare,
   START_OF_CARE_BREACH_METRIC,
 } from "../../functions/domain/start-of-care";
+import {
+  confirmStartOfCareBreach,
+  recordExpectedBreach,
+  recordStartOfCare,
+} from "../../functions/domain/start-of-care-records";
 import { renderHelfoListPage } from "../../functions/views/helfo-pages";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   InMemoryReferralStore,
@@ -48,7 +50,15 @@ let clock: FakeClock;
 let mailer: RecordingMailer;
 let metrics: RecordingMetrics;
 const config = testClinicConfig();
-const deps = () => ({ store, clock, mailer, metrics, config, publicBaseUrl: "https://frist.example/prod" });
+const deps = () => ({
+  store,
+  clock,
+  mailer,
+  render: renderer,
+  metrics,
+  config,
+  publicBaseUrl: "https://frist.example/prod",
+});
 
 function decidedReferral(overrides: Partial<ReferralRecord> = {}): ReferralRecord {
   return testReferral({

@@ -6,6 +6,7 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
+import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
@@ -101,6 +102,7 @@ beforeEach(async () => {
   const deps = {
     store,
     mailer,
+    render: renderer,
     workflow,
     config,
     clock: new FakeClock(new Date("2025-03-03T09:00:00Z")),

@@ -17,6 +17,7 @@ import {
 } from "../../functions/domain/deadline-timer";
 import { legalClockFor, nextTimerPoint } from "../../functions/domain/legal-clock";
 import { changePriority } from "../../functions/domain/priority";
+import { renderer } from "../../functions/views/renderer";
 import { renderTaskPage, type TaskPageInput } from "../../functions/views/staff-pages";
 import {
   FakeClock,
@@ -53,6 +54,7 @@ beforeEach(() => {
 const deps = () => ({
   store,
   mailer,
+  render: renderer,
   metrics,
   clock,
   workflow,
