@@ -20,7 +20,13 @@ import {
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { StaleStateError } from "../domain/ports";
-import type { AuditEvent, LetterRecord, OutgoingMessageRecord, StaffEmailRecord } from "../domain/records";
+import type {
+  AuditEvent,
+  LetterRecord,
+  OutgoingMessageRecord,
+  StaffEmailRecord,
+  TaskRecord,
+} from "../domain/records";
 import type { Month, Tally } from "../domain/statistics";
 import { type RecordName, type RecordOf, recordFrom } from "./dynamo-records";
 
@@ -68,6 +74,22 @@ export const pendingDecisionKey = (referralId: string) => ({
  * "<answeredAt>#<referralId>", so "answered before t" is one key condition.
  */
 export const PENDING_DECISION_PARTITION = "PENDING_DECISION";
+
+/**
+ * The partition of the `worklist` index that lists the information requests awaiting the referrer's
+ * answer (sparse: on a task while its request is open, and only while the task is open), oldest
+ * request first.
+ */
+export const INFORMATION_REQUEST_PARTITION = "INFORMATION_REQUEST";
+
+/** The `worklist` index keys of a task's open information request (see the partition above). */
+export const informationRequestKeys = (
+  task: Pick<TaskRecord, "referralId" | "taskId">,
+  requestedAt: string,
+) => ({
+  gsi1pk: INFORMATION_REQUEST_PARTITION,
+  gsi1sk: `${requestedAt}#${task.referralId}#${task.taskId}`,
+});
 
 /** The partition of the `worklist` index that lists the letters waiting to be posted. */
 export const AWAITING_POSTAL_PARTITION = "LETTER#awaiting-postal";

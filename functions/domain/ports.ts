@@ -372,6 +372,27 @@ export interface CareRecords {
     task: Pick<TaskRecord, "referralId" | "taskId">,
     requestId: string,
   ): Promise<boolean>;
+  /**
+   * One page of the open information requests of open tasks, oldest request first, from an index
+   * (never a scan); `cursor` continues from a previous page's `nextCursor`. Ids and times only.
+   * Throws InvalidCursor (worklist.ts) for a cursor this list did not issue.
+   */
+  openInformationRequests(query: { limit: number; cursor?: string }): Promise<OpenInformationRequestPage>;
+}
+
+/** An information request awaiting the referrer's answer: which task asked, and when. */
+export interface OpenInformationRequest {
+  referralId: string;
+  taskId: string;
+  /** When the request was made (ISO instant). */
+  requestedAt: string;
+}
+
+/** One page of {@link CareRecords.openInformationRequests}. */
+export interface OpenInformationRequestPage {
+  rows: OpenInformationRequest[];
+  /** Opaque; present when there may be more. */
+  nextCursor?: string;
 }
 
 /**

@@ -132,6 +132,7 @@ const PORT_METHODS = Object.keys({
   markHelfoPatientInformed: true,
   holdInformationRequest: true,
   closeInformationRequest: true,
+  openInformationRequests: true,
   claimOutgoingMessage: true,
   takeOverOutgoingMessage: true,
   completeOutgoingMessage: true,
@@ -794,6 +795,43 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(answered.held ? undefined : answered.task?.state).toBe("answered");
       expect(ghost).toEqual({ held: false });
       expect((await store.listTasks(referralId)).map((t) => t.taskId)).toEqual([task.taskId]);
+    });
+
+    it("lists the open information requests of open tasks oldest first, page by page, until closed, answered or expired", async () => {
+      await awaiting();
+      const [later, earlier, closed, answered, expired] = [
+        await openTask(),
+        await openTask(),
+        await openTask(),
+        await openTask(),
+        await openTask(),
+      ];
+      await store.holdInformationRequest(later, { requestId: "q-later", at: "2025-03-05T10:00:00.000Z" });
+      await store.holdInformationRequest(earlier, { requestId: "q-earlier", at: "2025-03-04T10:00:00.000Z" });
+      for (const task of [closed, answered, expired]) {
+        await store.holdInformationRequest(task, { requestId: "q-gone", at: "2025-03-03T10:00:00.000Z" });
+      }
+      await store.closeInformationRequest(closed, "q-gone");
+      await store.answerTask(answered, answer, event("decision-submitted"));
+      await store.expireTask(expired);
+
+      // Other tests share the table: walk every page (one line each) and keep this referral's.
+      const ours: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.openInformationRequests({ limit: 1, ...(cursor ? { cursor } : {}) });
+        expect(page.rows.length).toBeLessThanOrEqual(1);
+        ours.push(...page.rows.filter((row) => row.referralId === referralId));
+        cursor = page.nextCursor;
+      } while (cursor);
+
+      expect(ours).toEqual([
+        { referralId, taskId: earlier.taskId, requestedAt: "2025-03-04T10:00:00.000Z" },
+        { referralId, taskId: later.taskId, requestedAt: "2025-03-05T10:00:00.000Z" },
+      ]);
+      await expect(store.openInformationRequests({ limit: 1, cursor: "bm90LWEtY3Vyc29y" })).rejects.toThrow(
+        /cursor/,
+      );
     });
 
     it("lists a referral's tasks oldest first", async () => {

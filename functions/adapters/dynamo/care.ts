@@ -5,7 +5,8 @@
 
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type CareRecords, StaleStateError } from "../../domain/ports";
+import { CURSOR_PATTERN } from "../../domain/paging";
+import { type CareRecords, type OpenInformationRequestPage, StaleStateError } from "../../domain/ports";
 import type {
   AuditEvent,
   BreachBasis,
@@ -14,9 +15,13 @@ import type {
   TaskRecord,
 } from "../../domain/records";
 import type { Tally } from "../../domain/statistics";
+import { InvalidCursor } from "../../domain/worklist";
+import { type CursorKey, decodeCursor, encodeCursor } from "../dynamo-cursor";
 import {
   HELFO_PARTITION,
   helfoKey,
+  INFORMATION_REQUEST_PARTITION,
+  informationRequestKeys,
   landed,
   recordFrom,
   referralKey,
@@ -225,16 +230,25 @@ export class DynamoCare extends TableStore implements CareRecords {
     task: Pick<TaskRecord, "referralId" | "taskId">,
     request: { requestId: string; at: string },
   ): Promise<{ held: true } | { held: false; task?: TaskRecord }> {
+    const keys = informationRequestKeys(task, request.at);
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: taskKey(task.referralId, task.taskId),
-          UpdateExpression: "SET openRequestId = :id, openRequestAt = if_not_exists(openRequestAt, :at)",
+          // The index keys make the request one line of the lead's "awaiting an answer" list.
+          UpdateExpression:
+            "SET openRequestId = :id, openRequestAt = if_not_exists(openRequestAt, :at), gsi1pk = :partition, gsi1sk = if_not_exists(gsi1sk, :sortKey)",
           ConditionExpression:
             "attribute_exists(pk) AND #state = :open AND (attribute_not_exists(openRequestId) OR openRequestId = :id)",
           ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: { ":id": request.requestId, ":at": request.at, ":open": "open" },
+          ExpressionAttributeValues: {
+            ":id": request.requestId,
+            ":at": request.at,
+            ":open": "open",
+            ":partition": keys.gsi1pk,
+            ":sortKey": keys.gsi1sk,
+          },
         }),
       );
       return { held: true };
@@ -254,7 +268,7 @@ export class DynamoCare extends TableStore implements CareRecords {
         new UpdateCommand({
           TableName: this.tableName,
           Key: taskKey(task.referralId, task.taskId),
-          UpdateExpression: "REMOVE openRequestId, openRequestAt",
+          UpdateExpression: "REMOVE openRequestId, openRequestAt, gsi1pk, gsi1sk",
           ConditionExpression: "openRequestId = :id",
           ExpressionAttributeValues: { ":id": requestId },
         }),
@@ -265,4 +279,53 @@ export class DynamoCare extends TableStore implements CareRecords {
       throw error;
     }
   }
+
+  async openInformationRequests(query: {
+    limit: number;
+    cursor?: string;
+  }): Promise<OpenInformationRequestPage> {
+    const { Items, LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "worklist",
+        KeyConditionExpression: "gsi1pk = :partition",
+        ExpressionAttributeValues: { ":partition": INFORMATION_REQUEST_PARTITION },
+        // The task carries the referral's id and its own; nothing else of it is read.
+        ProjectionExpression: "referralId, taskId, openRequestAt",
+        ScanIndexForward: true,
+        Limit: query.limit,
+        ...(query.cursor ? { ExclusiveStartKey: decodeInformationRequestCursor(query.cursor) } : {}),
+      }),
+    );
+    return {
+      rows: (Items ?? []).map((item) => ({
+        referralId: String(item.referralId),
+        taskId: String(item.taskId),
+        requestedAt: String(item.openRequestAt),
+      })),
+      ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}),
+    };
+  }
+}
+
+/**
+ * A cursor of the open information requests back into an ExclusiveStartKey: exactly the four key
+ * attributes of a task's item in that partition. Anything else throws InvalidCursor before DynamoDB
+ * is asked, so a forged cursor cannot steer the Query to another partition.
+ */
+export function decodeInformationRequestCursor(cursor: string): CursorKey {
+  const invalid = () => new InvalidCursor("must be a cursor from a previous page of this list");
+  const key = CURSOR_PATTERN.test(cursor) ? decodeCursor(cursor) : undefined;
+  if (key === undefined) throw invalid();
+  const referralId = /^REFERRAL#(.+)$/.exec(key.pk)?.[1];
+  const taskId = /^TASK#(.+)$/.exec(key.sk)?.[1];
+  if (
+    key.gsi1pk !== INFORMATION_REQUEST_PARTITION ||
+    referralId === undefined ||
+    taskId === undefined ||
+    !key.gsi1sk.endsWith(`#${referralId}#${taskId}`)
+  ) {
+    throw invalid();
+  }
+  return key;
 }

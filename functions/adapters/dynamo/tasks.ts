@@ -119,9 +119,10 @@ export class DynamoTasks extends TableStore implements TaskRecords {
       write: {
         Update: {
           Key: taskKey(task.referralId, task.taskId),
+          // An answered task's open request no longer waits on the lead's home (REMOVE: the index keys).
           UpdateExpression: `SET #state = :answered, decision = :decision, answeredBy = :by, answeredAt = :at${
             answer.answerStoredAt ? ", answerStoredAt = :storedAt" : ""
-          }`,
+          } REMOVE gsi1pk, gsi1sk`,
           ConditionExpression: "#state = :open",
           ExpressionAttributeNames: { "#state": "state" },
           ExpressionAttributeValues: {
@@ -193,7 +194,7 @@ export class DynamoTasks extends TableStore implements TaskRecords {
         new UpdateCommand({
           TableName: this.tableName,
           Key: taskKey(task.referralId, task.taskId),
-          UpdateExpression: "SET #state = :expired",
+          UpdateExpression: "SET #state = :expired REMOVE gsi1pk, gsi1sk",
           // An update without a condition would create a bare item for a task that is not there.
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeNames: { "#state": "state" },

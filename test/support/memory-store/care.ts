@@ -3,7 +3,12 @@
  * conditions.
  */
 
-import { type CareRecords, StaleStateError } from "../../../functions/domain/ports";
+import {
+  type CareRecords,
+  type OpenInformationRequest,
+  type OpenInformationRequestPage,
+  StaleStateError,
+} from "../../../functions/domain/ports";
 import type {
   AuditEvent,
   BreachBasis,
@@ -12,6 +17,7 @@ import type {
   TaskRecord,
 } from "../../../functions/domain/records";
 import type { Tally } from "../../../functions/domain/statistics";
+import { InvalidCursor } from "../../../functions/domain/worklist";
 import { copy, type MemoryTable } from "./table";
 
 export class InMemoryCare implements CareRecords {
@@ -132,4 +138,39 @@ export class InMemoryCare implements CareRecords {
     delete stored.openRequestAt;
     return true;
   }
+
+  /** As the index's sparse partition: open tasks with an open request, oldest request first. */
+  async openInformationRequests(query: {
+    limit: number;
+    cursor?: string;
+  }): Promise<OpenInformationRequestPage> {
+    const sortKey = (row: OpenInformationRequest) => `${row.requestedAt}#${row.referralId}#${row.taskId}`;
+    const after = query.cursor === undefined ? undefined : decodeMemoryCursor(query.cursor);
+    const rows = [...this.table.tasks.values()]
+      .filter((task) => task.state === "open" && task.openRequestId !== undefined)
+      .map((task) => ({
+        referralId: task.referralId,
+        taskId: task.taskId,
+        requestedAt: task.openRequestAt ?? "",
+      }))
+      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)))
+      .filter((row) => after === undefined || sortKey(row) > after);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      rows: page,
+      ...(rows.length > query.limit && last
+        ? { nextCursor: Buffer.from(sortKey(last), "utf8").toString("base64url") }
+        : {}),
+    };
+  }
+}
+
+/** The fake's cursor: base64url of the last row's sort key; anything else is refused as DynamoDB's is. */
+function decodeMemoryCursor(cursor: string): string {
+  const key = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, "base64url").toString("utf8") : "";
+  if (!/^\d{4}-\d{2}-\d{2}T.+#.+#.+$/.test(key)) {
+    throw new InvalidCursor("must be a cursor from a previous page of this list");
+  }
+  return key;
 }
