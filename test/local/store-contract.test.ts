@@ -133,6 +133,7 @@ const PORT_METHODS = Object.keys({
   holdInformationRequest: true,
   closeInformationRequest: true,
   openInformationRequests: true,
+  startsOfCareToConfirm: true,
   claimOutgoingMessage: true,
   takeOverOutgoingMessage: true,
   completeOutgoingMessage: true,
@@ -611,6 +612,66 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect((await store.getReferral(referralId))?.status).toBe("decided");
       const after = await store.listPendingDecisions(new Date("2100-01-01"));
       expect(after.filter((p) => p.referralId === referralId)).toEqual([]);
+    });
+
+    it("lists the granted rights with no start and no breach on record by due day (planned start, else deadline), page by page", async () => {
+      /** A referral granted with this deadline and planned start (far ahead: the table is shared). */
+      const granted = async (deadline: string, plannedStart?: string) => {
+        const id = freshId("ref");
+        await received(id);
+        await store.changeStatus(
+          id,
+          { from: ["received"], to: "awaiting-assessment" },
+          event("intake-planned"),
+        );
+        const grant = {
+          outcome: "granted",
+          startOfCareDeadline: deadline,
+          ...(plannedStart ? { plannedStart } : {}),
+          careForm: "team",
+          assessedBy: "1234567",
+        } as unknown as Decision;
+        await store.recordDecision(
+          id,
+          { decision: grant, taskId: freshId("task"), decidedAt: answer.answeredAt },
+          event("decision-recorded"),
+        );
+        return id;
+      };
+      const plannedFirst = await granted("2040-01-20", "2040-01-10");
+      const replanned = await granted("2040-01-15");
+      const started = await granted("2040-01-08");
+      const breached = await granted("2040-01-09");
+      const later = await granted("2040-03-01");
+      await store.recordStartOfCare(
+        replanned,
+        { plannedStart: "2040-01-05" },
+        event("start-of-care-recorded"),
+      );
+      await store.recordStartOfCare(started, { startedOn: "2040-01-07" }, event("start-of-care-recorded"));
+      await store.recordStartOfCareBreach(breached, { basis: "confirmed" }, event("start-of-care-breached"));
+      const ours = new Set([plannedFirst, replanned, started, breached, later]);
+
+      const listed: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.startsOfCareToConfirm({
+          dueBefore: "2040-02-01",
+          limit: 1,
+          ...(cursor ? { cursor } : {}),
+        });
+        expect(page.rows.length).toBeLessThanOrEqual(1);
+        listed.push(...page.rows.filter((row) => ours.has(row.referralId)));
+        cursor = page.nextCursor;
+      } while (cursor);
+
+      expect(listed).toEqual([
+        { referralId: replanned, startOfCareDeadline: "2040-01-15", plannedStart: "2040-01-05" },
+        { referralId: plannedFirst, startOfCareDeadline: "2040-01-20", plannedStart: "2040-01-10" },
+      ]);
+      await expect(
+        store.startsOfCareToConfirm({ dueBefore: "2040-02-01", limit: 1, cursor: "bm90LWEtY3Vyc29y" }),
+      ).rejects.toThrow(/cursor/);
     });
 
     it("clears a referral's pending decision: no longer listed, and the task keeps its answer", async () => {

@@ -5,8 +5,14 @@
 
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { IsoDate } from "../../domain/calendar";
 import { CURSOR_PATTERN } from "../../domain/paging";
-import { type CareRecords, type OpenInformationRequestPage, StaleStateError } from "../../domain/ports";
+import {
+  type CareRecords,
+  type OpenInformationRequestPage,
+  StaleStateError,
+  type StartOfCareToConfirmPage,
+} from "../../domain/ports";
 import type {
   AuditEvent,
   BreachBasis,
@@ -25,6 +31,8 @@ import {
   landed,
   recordFrom,
   referralKey,
+  START_OF_CARE_PARTITION,
+  startOfCareDueItem,
   TableStore,
   taskKey,
 } from "../dynamo-table";
@@ -64,6 +72,15 @@ export class DynamoCare extends TableStore implements CareRecords {
       values[":started"] = change.startedOn;
     }
     if (sets.length === 0) return;
+    // The start-of-care item as the referral will stand: in the lead's list until a start is on record.
+    const referral = await this.table.getRecord("referral", referralKey(referralId));
+    const dueItem =
+      referral &&
+      startOfCareDueItem({
+        ...referral,
+        ...(change.plannedStart ? { carePlannedStart: change.plannedStart } : {}),
+        ...(change.startedOn ? { careStartedOn: change.startedOn } : {}),
+      });
     await this.table.writeWithEvent({
       write: {
         Update: {
@@ -74,6 +91,7 @@ export class DynamoCare extends TableStore implements CareRecords {
           ExpressionAttributeValues: values,
         },
       },
+      alongside: dueItem ? [{ Put: { TableName: this.tableName, Item: dueItem } }] : [],
       referralId,
       event,
       tally: counted?.tally,
@@ -88,6 +106,9 @@ export class DynamoCare extends TableStore implements CareRecords {
     tally?: Tally,
   ): Promise<boolean> {
     const { notification } = breach;
+    // Out of the lead's list of starts to confirm: the breach is on record (the Helfo list shows it).
+    const referral = await this.table.getRecord("referral", referralKey(referralId));
+    const dueItem = referral && startOfCareDueItem({ ...referral, startOfCareBreached: true });
     return landed(
       this.table.writeWithEvent({
         write: {
@@ -99,17 +120,20 @@ export class DynamoCare extends TableStore implements CareRecords {
             ExpressionAttributeValues: { ":true": true, ":false": false, ":basis": breach.basis },
           },
         },
-        alongside: notification
-          ? [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
-                  ConditionExpression: "attribute_not_exists(pk)",
+        alongside: [
+          ...(notification
+            ? [
+                {
+                  Put: {
+                    TableName: this.tableName,
+                    Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
+                    ConditionExpression: "attribute_not_exists(pk)",
+                  },
                 },
-              },
-            ]
-          : [],
+              ]
+            : []),
+          ...(dueItem ? [{ Put: { TableName: this.tableName, Item: dueItem } }] : []),
+        ],
         referralId,
         event,
         tally,
@@ -280,6 +304,34 @@ export class DynamoCare extends TableStore implements CareRecords {
     }
   }
 
+  async startsOfCareToConfirm(query: {
+    dueBefore: IsoDate;
+    limit: number;
+    cursor?: string;
+  }): Promise<StartOfCareToConfirmPage> {
+    const { Items, LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "worklist",
+        // "<due>#<id>" < "<dueBefore>": due before that day.
+        KeyConditionExpression: "gsi1pk = :partition AND gsi1sk < :dueBefore",
+        ExpressionAttributeValues: { ":partition": START_OF_CARE_PARTITION, ":dueBefore": query.dueBefore },
+        ProjectionExpression: "referralId, startOfCareDeadline, plannedStart",
+        ScanIndexForward: true,
+        Limit: query.limit,
+        ...(query.cursor ? { ExclusiveStartKey: decodeStartOfCareCursor(query.cursor) } : {}),
+      }),
+    );
+    return {
+      rows: (Items ?? []).map((item) => ({
+        referralId: String(item.referralId),
+        startOfCareDeadline: String(item.startOfCareDeadline),
+        ...(typeof item.plannedStart === "string" ? { plannedStart: item.plannedStart } : {}),
+      })),
+      ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}),
+    };
+  }
+
   async openInformationRequests(query: {
     limit: number;
     cursor?: string;
@@ -306,6 +358,28 @@ export class DynamoCare extends TableStore implements CareRecords {
       ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}),
     };
   }
+}
+
+/**
+ * A cursor of the starts of care to confirm back into an ExclusiveStartKey: exactly the four key
+ * attributes of a referral's start-of-care item. Anything else throws InvalidCursor before DynamoDB
+ * is asked.
+ */
+export function decodeStartOfCareCursor(cursor: string): CursorKey {
+  const invalid = () => new InvalidCursor("must be a cursor from a previous page of this list");
+  const key = CURSOR_PATTERN.test(cursor) ? decodeCursor(cursor) : undefined;
+  if (key === undefined) throw invalid();
+  const referralId = /^REFERRAL#(.+)$/.exec(key.pk)?.[1];
+  if (
+    key.gsi1pk !== START_OF_CARE_PARTITION ||
+    key.sk !== "START_OF_CARE" ||
+    referralId === undefined ||
+    !/^\d{4}-\d{2}-\d{2}$/.test(key.gsi1sk.slice(0, 10)) ||
+    key.gsi1sk !== `${key.gsi1sk.slice(0, 10)}#${referralId}`
+  ) {
+    throw invalid();
+  }
+  return key;
 }
 
 /**
