@@ -21,7 +21,7 @@ import type { Clock, OpenInformationRequest, ReferralStore, StartOfCareToConfirm
 import type { PostalQueue } from "./postal";
 import type { StaffRole } from "./session";
 import { formatIssues, type Issue } from "./validation";
-import { type Worklist, type WorklistRow, worklistItem } from "./worklist";
+import { InvalidCursor, type Worklist, type WorklistRow, worklistItem } from "./worklist";
 
 /** Page sizes of the open referrals: 25 fills a screen; 100 caps one request's read. */
 export const STAFF_HOME_LIMITS = { default: 25, max: 100 } as const;
@@ -226,6 +226,23 @@ export function homeReferral(row: WorklistRow, today: IsoDate, rules: CalendarRu
   };
 }
 
+/** A section's cursor that its list did not issue: `param` names the query parameter at fault. */
+export class InvalidHomeCursor extends InvalidCursor {
+  constructor(
+    readonly param: "cursor" | "startsCursor" | "requestsCursor",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The section's read, with an InvalidCursor told apart by the parameter that carried it. */
+const cursorOf =
+  (param: InvalidHomeCursor["param"]) =>
+  (error: unknown): never => {
+    throw error instanceof InvalidCursor ? new InvalidHomeCursor(param, error.message) : error;
+  };
+
 const has = (roles: readonly StaffRole[], ...wanted: StaffRole[]) => wanted.some((r) => roles.includes(r));
 
 /**
@@ -233,7 +250,7 @@ const has = (roles: readonly StaffRole[], ...wanted: StaffRole[]) => wanted.some
  * index, in parallel. The open referrals come soonest deadline first (the index's order), one page
  * of `query.limit`; `query.cursor` continues them. The lead's starts of care come soonest due first
  * and the information requests oldest first, each paged the same way by its own cursor. Throws
- * InvalidCursor (worklist.ts) for a cursor a list did not issue.
+ * InvalidHomeCursor (an InvalidCursor naming its parameter) for a cursor a list did not issue.
  */
 export async function readStaffHome(
   deps: StaffHomeDeps,
@@ -246,23 +263,29 @@ export async function readStaffHome(
   const reminderDays = deps.config.decision.startOfCareReminderWorkingDays;
   const [open, meetings, starts, requests, letters, helfo, failed] = await Promise.all([
     has(roles, "assessor", "lead")
-      ? deps.worklist.page({ status: "awaiting-assessment", limit: query.limit, cursor: query.cursor })
+      ? deps.worklist
+          .page({ status: "awaiting-assessment", limit: query.limit, cursor: query.cursor })
+          .catch(cursorOf("cursor"))
       : undefined,
     has(roles, "assessor", "lead")
       ? deps.store.meetingsStartingBetween(now, new Date(now.getTime() + MEETINGS_AHEAD_DAYS * 86_400_000))
       : undefined,
     has(roles, "lead")
-      ? deps.store.startsOfCareToConfirm({
-          dueBefore: startsOfCareDueBefore(today, reminderDays, deps.calendar),
-          limit: query.limit,
-          ...(query.startsCursor ? { cursor: query.startsCursor } : {}),
-        })
+      ? deps.store
+          .startsOfCareToConfirm({
+            dueBefore: startsOfCareDueBefore(today, reminderDays, deps.calendar),
+            limit: query.limit,
+            ...(query.startsCursor ? { cursor: query.startsCursor } : {}),
+          })
+          .catch(cursorOf("startsCursor"))
       : undefined,
     has(roles, "lead")
-      ? deps.store.openInformationRequests({
-          limit: query.limit,
-          ...(query.requestsCursor ? { cursor: query.requestsCursor } : {}),
-        })
+      ? deps.store
+          .openInformationRequests({
+            limit: query.limit,
+            ...(query.requestsCursor ? { cursor: query.requestsCursor } : {}),
+          })
+          .catch(cursorOf("requestsCursor"))
       : undefined,
     has(roles, "clerk", "lead")
       ? deps.postalQueue.page({ status: "awaiting-postal", limit: POSTAL_COUNT_LIMIT })

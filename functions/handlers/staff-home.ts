@@ -18,8 +18,7 @@ import {
   worklist,
 } from "../adapters/root";
 import { hasRole, STAFF_ROLES } from "../domain/session";
-import { parseStaffHomeQuery, readStaffHome } from "../domain/staff-home";
-import { InvalidCursor } from "../domain/worklist";
+import { InvalidHomeCursor, parseStaffHomeQuery, readStaffHome } from "../domain/staff-home";
 import { renderStaffHomePage } from "../views/staff-home";
 
 const deps = dependencies(worklist, store, postalQueue, calendar, config, clock, publicBaseUrl);
@@ -33,7 +32,7 @@ export const handler = apiRoute(
     const query = parseStaffHomeQuery(event.queryStringParameters);
     if (!query.ok) return json(400, { error: "validation_failed", issues: query.issues });
     const home = await readStaffHome(deps, session.principal.roles, query.value).catch((error: unknown) => {
-      throw error instanceof InvalidCursor ? validationFailed("cursor", error.message) : error;
+      throw error instanceof InvalidHomeCursor ? validationFailed(error.param, error.message) : error;
     });
     if (!(header(event, "accept") ?? "").toLowerCase().includes("text/html")) {
       return json(200, { ...home, csrfToken: session.csrfToken });

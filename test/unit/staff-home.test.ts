@@ -18,10 +18,11 @@ import {
   AT_RISK_WORKING_DAYS,
   homeReferral,
   homeStartOfCare,
+  InvalidHomeCursor,
   readStaffHome,
   startsOfCareDueBefore,
 } from "../../functions/domain/staff-home";
-import { InvalidCursor, type WorklistQuery, type WorklistRow } from "../../functions/domain/worklist";
+import type { WorklistQuery, WorklistRow } from "../../functions/domain/worklist";
 import { renderStaffHomePage } from "../../functions/views/staff-home";
 import { renderStaffNav, STAFF_NAV_SLOT, withStaffNav } from "../../functions/views/staff-nav";
 import { FakeClock, InMemoryReferralStore, testClinicConfig, testReferral } from "../support/fakes";
@@ -292,8 +293,8 @@ describe("the staff home", () => {
       "s-near",
       "s-planned-ahead",
     ]);
-    await expect(readStaffHome(ports, ["lead"], { limit: 2, startsCursor: "bm9wZQ" })).rejects.toBeInstanceOf(
-      InvalidCursor,
+    await expect(readStaffHome(ports, ["lead"], { limit: 2, startsCursor: "bm9wZQ" })).rejects.toSatisfy(
+      (error) => error instanceof InvalidHomeCursor && error.param === "startsCursor",
     );
   });
 
