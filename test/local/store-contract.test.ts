@@ -895,6 +895,42 @@ describe.each(stores)("%s", (_name, makeStore) => {
       );
     });
 
+    it("lists an information request again once its answered task is reopened or its expired task revived, but not one closed meanwhile", async () => {
+      await awaiting();
+      const [reopened, revived, closed] = [await openTask(), await openTask(), await openTask()];
+      const at = "2025-03-04T10:00:00.000Z";
+      for (const task of [reopened, revived, closed]) {
+        await store.holdInformationRequest(task, { requestId: "q-1", at });
+      }
+      const asRead = async (task: TaskRecord) => (await store.getTask(referralId, task.taskId)) as TaskRecord;
+      const [readReopened, readRevived, readClosed] = [
+        await asRead(reopened),
+        await asRead(revived),
+        await asRead(closed),
+      ];
+      await store.answerTask(reopened, answer, event("decision-submitted"));
+      await store.expireTask(revived);
+      await store.answerTask(closed, answer, event("decision-submitted"));
+      await store.closeInformationRequest(closed, "q-1");
+
+      await store.reopenTask(readReopened);
+      await store.reviveTask(
+        readRevived,
+        { taskToken: "token-r", rearmedAt: "2025-03-06T07:00:00.000Z" },
+        event("assessment-task-rearmed"),
+      );
+      await store.reopenTask(readClosed);
+
+      const listed: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.openInformationRequests({ limit: 50, ...(cursor ? { cursor } : {}) });
+        listed.push(...page.rows.filter((row) => row.referralId === referralId).map((row) => row.taskId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(listed.sort()).toEqual([reopened.taskId, revived.taskId].sort());
+    });
+
     it("lists a referral's tasks oldest first", async () => {
       await awaiting();
       const first = await openTask();

@@ -8,6 +8,7 @@ import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk
 import type { TaskRecords } from "../../domain/ports";
 import type { AuditEvent, PendingDecision, TaskRecord } from "../../domain/records";
 import {
+  informationRequestKeys,
   PENDING_DECISION_PARTITION,
   pendingDecisionKey,
   recordFrom,
@@ -170,6 +171,36 @@ export class DynamoTasks extends TableStore implements TaskRecords {
       }),
     );
     await this.dropPendingDecision(task.referralId, task.taskId);
+    await this.relistInformationRequest(task);
+  }
+
+  /**
+   * A task open again (reopened or revived) whose information request was never answered waits on
+   * the lead's home again: its index keys come back, only while that very request is still open on
+   * an open task (a request closed meanwhile stays off the list).
+   */
+  private async relistInformationRequest(task: TaskRecord): Promise<void> {
+    if (!task.openRequestId || !task.openRequestAt) return;
+    const keys = informationRequestKeys(task, task.openRequestAt);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: "SET gsi1pk = :partition, gsi1sk = :sortKey",
+          ConditionExpression: "openRequestId = :requestId AND #state = :open",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":partition": keys.gsi1pk,
+            ":sortKey": keys.gsi1sk,
+            ":requestId": task.openRequestId,
+            ":open": "open",
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /** Deletes the referral's pending decision if it is this task's (a newer one stays). */
@@ -230,5 +261,6 @@ export class DynamoTasks extends TableStore implements TaskRecords {
       event,
       staleMessage: "task cannot be revived",
     });
+    await this.relistInformationRequest(task);
   }
 }
