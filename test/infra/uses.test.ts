@@ -10,7 +10,10 @@ import type { CfnElement } from "aws-cdk-lib";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { AWAITING_POSTAL_PARTITION, MEETING_PARTITION } from "../../functions/adapters/dynamo-referral-store";
-import { INFORMATION_REQUEST_PARTITION, START_OF_CARE_PARTITION } from "../../functions/adapters/dynamo-table";
+import {
+  INFORMATION_REQUEST_PARTITION,
+  START_OF_CARE_PARTITION,
+} from "../../functions/adapters/dynamo-table";
 import { FristFunction, REPO_ROOT } from "../../lib/constructs/frist-function";
 import {
   environmentNamesOf,

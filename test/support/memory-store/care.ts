@@ -204,12 +204,3 @@ function pageOf<T>(lines: { sortKey: string; row: T }[], query: { limit: number;
       : {}),
   };
 }
-
-/** The fake's cursor: base64url of the last row's sort key; anything else is refused as DynamoDB's is. */
-function decodeMemoryCursor(cursor: string): string {
-  const key = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, "base64url").toString("utf8") : "";
-  if (!/^\d{4}-\d{2}-\d{2}T.+#.+#.+$/.test(key)) {
-    throw new InvalidCursor("must be a cursor from a previous page of this list");
-  }
-  return key;
-}
