@@ -4,7 +4,7 @@
  */
 
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { IsoDate } from "../../domain/calendar";
 import { CURSOR_PATTERN } from "../../domain/paging";
 import {
@@ -302,6 +302,51 @@ export class DynamoCare extends TableStore implements CareRecords {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /**
+   * Gives the granted referrals decided before the start-of-care item existed their item, so the
+   * lead's home lists their starts to confirm. A one-off migration (`npx frist backfill-portal-index`,
+   * or the local runtime at start) over the `decided` partition of the worklist index (no scan),
+   * reading only the decision's outcome and dates; idempotent: a referral that has its item is left
+   * alone. Returns how many items it wrote.
+   */
+  async backfillStartsOfCare(): Promise<number> {
+    let written = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "worklist",
+          KeyConditionExpression: "gsi1pk = :decided",
+          ExpressionAttributeValues: { ":decided": "decided" },
+          ExpressionAttributeNames: { "#d": "decision" },
+          ProjectionExpression:
+            "referralId, #d.#d.outcome, #d.#d.startOfCareDeadline, #d.#d.plannedStart, carePlannedStart, careStartedOn, startOfCareBreached",
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const dueItem = startOfCareDueItem(item as Parameters<typeof startOfCareDueItem>[0]);
+        if (!dueItem) continue;
+        try {
+          await this.client.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: dueItem,
+              // A decision, start or breach written meanwhile wrote its own item: keep it.
+              ConditionExpression: "attribute_not_exists(pk)",
+            }),
+          );
+          written += 1;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return written;
   }
 
   async startsOfCareToConfirm(query: {
