@@ -1,7 +1,7 @@
 /**
  * The staff home (GET /staff): one signed-in place to start the day, by role. Each section comes from
- * an index query (the worklist index's status, meeting and postal partitions, the Helfo partition),
- * never a scan, and each row links to the page where the work is done:
+ * an index query (the worklist index's status, meeting, postal, start-of-care and information-request
+ * partitions, the Helfo partition), never a scan, and each row links to the page where the work is done:
  * - assessor: the next intake meetings with the referrals on each, and the open referrals by deadline;
  * - lead: the open referrals by deadline, the meetings and their seats, the starts of care due or
  *   unconfirmed (by due day), the information requests awaiting the referrer's answer (oldest first),
