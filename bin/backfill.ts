@@ -2,7 +2,9 @@
  * `frist backfill-portal-index [--table <name>]`: gives the referrals stored before the portal index
  * (`byPortal`) existed their index keys, so GET /referrals lists them to their portal. Run it once
  * after deploying the version that added the index (with credentials that may Scan and UpdateItem
- * the table); it is idempotent and leaves keyed referrals alone. The local runtime does it at start.
+ * the table); it is idempotent and leaves keyed referrals alone. It also gives the granted referrals
+ * decided before the start-of-care item existed their item (Query and PutItem), so the lead's home
+ * lists their starts to confirm. The local runtime does both at start.
  */
 import { parseArgs } from "node:util";
 import { documentClientOf, dynamoClient } from "../functions/adapters/clients";
@@ -11,7 +13,8 @@ import { DynamoReferralStore } from "../functions/adapters/dynamo-referral-store
 export const BACKFILL_USAGE = `Usage: frist backfill-portal-index [--table <name>]
 
 Keys the referrals stored before the portal index existed, so each portal's GET /referrals lists
-them. Idempotent. Uses the AWS credentials and region of the environment.
+them, and gives granted referrals decided before the start-of-care item their item, so the lead's
+home lists their starts to confirm. Idempotent. Uses the AWS credentials and region of the environment.
 
 Options:
   --table <name>   the referral table (default $TABLE_NAME)
@@ -44,7 +47,10 @@ export async function backfillCommand(
   }
   // A one-off run, not a request: retries are welcome.
   const client = documentClientOf(dynamoClient({ maxAttempts: 5 }));
-  const keyed = await new DynamoReferralStore(client, table).backfillPortalIndex();
+  const store = new DynamoReferralStore(client, table);
+  const keyed = await store.backfillPortalIndex();
   io.out(`keyed ${keyed} referral(s) for the portal index of ${table}`);
+  const starts = await store.backfillStartsOfCare();
+  io.out(`gave ${starts} granted referral(s) their start-of-care item in ${table}`);
   return 0;
 }

@@ -76,7 +76,8 @@ export function takeOverMethods(target: object, families: object[]): void {
 export interface DynamoReferralStore
   extends ReferralStore,
     StatisticsSource,
-    Pick<DynamoReferrals, "backfillPortalIndex"> {}
+    Pick<DynamoReferrals, "backfillPortalIndex">,
+    Pick<DynamoCare, "backfillStartsOfCare"> {}
 
 // The interface above (merged with this class) names the family stores' methods, which the
 // constructor puts on the instance: each family's class implements its port, and the contract suite

@@ -20,7 +20,14 @@ import {
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { StaleStateError } from "../domain/ports";
-import type { AuditEvent, LetterRecord, OutgoingMessageRecord, StaffEmailRecord } from "../domain/records";
+import type {
+  AuditEvent,
+  LetterRecord,
+  OutgoingMessageRecord,
+  ReferralRecord,
+  StaffEmailRecord,
+  TaskRecord,
+} from "../domain/records";
 import type { Month, Tally } from "../domain/statistics";
 import { type RecordName, type RecordOf, recordFrom } from "./dynamo-records";
 
@@ -68,6 +75,63 @@ export const pendingDecisionKey = (referralId: string) => ({
  * "<answeredAt>#<referralId>", so "answered before t" is one key condition.
  */
 export const PENDING_DECISION_PARTITION = "PENDING_DECISION";
+
+/**
+ * The partition of the `worklist` index that lists the information requests awaiting the referrer's
+ * answer (sparse: on a task while its request is open, and only while the task is open), oldest
+ * request first.
+ */
+export const INFORMATION_REQUEST_PARTITION = "INFORMATION_REQUEST";
+
+/** The `worklist` index keys of a task's open information request (see the partition above). */
+export const informationRequestKeys = (
+  task: Pick<TaskRecord, "referralId" | "taskId">,
+  requestedAt: string,
+) => ({
+  gsi1pk: INFORMATION_REQUEST_PARTITION,
+  gsi1sk: `${requestedAt}#${task.referralId}#${task.taskId}`,
+});
+
+/**
+ * The partition of the `worklist` index that lists the granted rights whose start of care is still
+ * to be confirmed (sparse), sorted "<due>#<referralId>": the planned start when it comes before the
+ * deadline, else the deadline, so "due by D" is one key condition.
+ */
+export const START_OF_CARE_PARTITION = "START_OF_CARE";
+
+/** A granted right's start-of-care item: beside the referral, one per referral. */
+export const startOfCareDueKey = (referralId: string) => ({
+  pk: referralPartition(referralId),
+  sk: "START_OF_CARE",
+});
+
+/**
+ * The start-of-care item of a referral as it stands (undefined unless the right was granted): its
+ * deadline and planned start, in the START_OF_CARE partition while no start and no breach is on
+ * record, and out of it (no index keys) once either is. Always written whole (a Put), so a referral
+ * decided before this item existed gets it at its next change.
+ */
+export function startOfCareDueItem(
+  referral: Pick<
+    ReferralRecord,
+    "referralId" | "decision" | "carePlannedStart" | "careStartedOn" | "startOfCareBreached"
+  >,
+): Record<string, unknown> | undefined {
+  const granted = referral.decision?.decision;
+  if (granted?.outcome !== "granted") return undefined;
+  const deadline = granted.startOfCareDeadline;
+  const plannedStart = referral.carePlannedStart ?? granted.plannedStart;
+  const due = plannedStart !== undefined && plannedStart < deadline ? plannedStart : deadline;
+  const open = referral.careStartedOn === undefined && referral.startOfCareBreached !== true;
+  return {
+    ...startOfCareDueKey(referral.referralId),
+    recordType: "start-of-care-due",
+    referralId: referral.referralId,
+    startOfCareDeadline: deadline,
+    ...(plannedStart !== undefined ? { plannedStart } : {}),
+    ...(open ? { gsi1pk: START_OF_CARE_PARTITION, gsi1sk: `${due}#${referral.referralId}` } : {}),
+  };
+}
 
 /** The partition of the `worklist` index that lists the letters waiting to be posted. */
 export const AWAITING_POSTAL_PARTITION = "LETTER#awaiting-postal";

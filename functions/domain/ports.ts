@@ -373,6 +373,52 @@ export interface CareRecords {
     task: Pick<TaskRecord, "referralId" | "taskId">,
     requestId: string,
   ): Promise<boolean>;
+  /**
+   * One page of the open information requests of open tasks, oldest request first, from an index
+   * (never a scan); `cursor` continues from a previous page's `nextCursor`. Ids and times only.
+   * Throws InvalidCursor (worklist.ts) for a cursor this list did not issue.
+   */
+  openInformationRequests(query: { limit: number; cursor?: string }): Promise<OpenInformationRequestPage>;
+  /**
+   * One page of the granted rights with no start and no breach on record whose due day (the planned
+   * start when it comes before the deadline, else the deadline) is before `dueBefore`, soonest due
+   * first, from an index (never a scan). Throws InvalidCursor (worklist.ts) for a cursor this list
+   * did not issue.
+   */
+  startsOfCareToConfirm(query: {
+    dueBefore: IsoDate;
+    limit: number;
+    cursor?: string;
+  }): Promise<StartOfCareToConfirmPage>;
+}
+
+/** A granted right whose start of care is still to be confirmed: its deadline and planned start. */
+export interface StartOfCareToConfirm {
+  referralId: string;
+  startOfCareDeadline: IsoDate;
+  plannedStart?: IsoDate;
+}
+
+/** One page of {@link CareRecords.startsOfCareToConfirm}. */
+export interface StartOfCareToConfirmPage {
+  rows: StartOfCareToConfirm[];
+  /** Opaque; present when there may be more. */
+  nextCursor?: string;
+}
+
+/** An information request awaiting the referrer's answer: which task asked, and when. */
+export interface OpenInformationRequest {
+  referralId: string;
+  taskId: string;
+  /** When the request was made (ISO instant). */
+  requestedAt: string;
+}
+
+/** One page of {@link CareRecords.openInformationRequests}. */
+export interface OpenInformationRequestPage {
+  rows: OpenInformationRequest[];
+  /** Opaque; present when there may be more. */
+  nextCursor?: string;
 }
 
 /** Sent messages waiting for their receivers' application receipts (the mailbox poller follows them up). */

@@ -5,8 +5,9 @@
  * at 320 px (tables scroll inside their own box).
  */
 
+import { osloDate } from "../domain/calendar";
 import { KIND_LABELS, PRIORITY_LABELS } from "../domain/referral-labels";
-import type { HomeMeeting, HomeReferral, StaffHome } from "../domain/staff-home";
+import type { HomeMeeting, HomeReferral, HomeStartOfCare, StaffHome } from "../domain/staff-home";
 import { htmlTemplate } from "./engine";
 import { formatMeetingTime, formatNorwegianDate } from "./norwegian-time";
 
@@ -72,6 +73,57 @@ const PAGE = `{{#> page title="Oversikt" wide=true}}
 {{/if}}
 </section>
 {{/if}}
+{{#if starts}}
+<section aria-labelledby="starts-title">
+<h2 id="starts-title">Oppstart av helsehjelp</h2>
+{{#if starts.rows.length}}
+<div class="scroll">
+<table>
+<caption>Innvilgede rettigheter der oppstarten ikke er bekreftet, etter planlagt oppstart eller frist</caption>
+<thead><tr><th scope="col">Henvisning</th><th scope="col">Planlagt oppstart</th><th scope="col">Frist for oppstart</th><th scope="col">Merknader</th></tr></thead>
+<tbody>
+{{#each starts.rows}}
+<tr class="start-row">
+<th scope="row"><a href="{{href}}">{{referralId}}</a></th>
+<td>{{plannedStart}}</td>
+<td>{{deadline}}<br><span{{#if close}} class="close"{{/if}}>{{daysLeft}}</span></td>
+<td>{{#if flags.length}}<ul class="flags">{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</td>
+</tr>
+{{/each}}
+</tbody>
+</table>
+</div>
+{{#if starts.nextHref}}<p><a href="{{starts.nextHref}}" rel="next">Neste side<span class="visually-hidden"> av oppstarter</span></a></p>{{/if}}
+{{else}}
+<p>Ingen oppstart venter på bekreftelse.</p>
+{{/if}}
+</section>
+{{/if}}
+{{#if requests}}
+<section aria-labelledby="requests-title">
+<h2 id="requests-title">Forespørsler som venter på svar</h2>
+{{#if requests.rows.length}}
+<div class="scroll">
+<table>
+<caption>Forespørsler til henviser om flere opplysninger, eldste først</caption>
+<thead><tr><th scope="col">Henvisning</th><th scope="col">Sendt</th><th scope="col">Venter</th></tr></thead>
+<tbody>
+{{#each requests.rows}}
+<tr class="request-row">
+<th scope="row"><a href="{{href}}">{{referralId}}</a></th>
+<td>{{askedOn}}</td>
+<td>{{waiting}}</td>
+</tr>
+{{/each}}
+</tbody>
+</table>
+</div>
+{{#if requests.nextHref}}<p><a href="{{requests.nextHref}}" rel="next">Neste side<span class="visually-hidden"> av forespørsler</span></a></p>{{/if}}
+{{else}}
+<p>Ingen forespørsler venter på svar.</p>
+{{/if}}
+</section>
+{{/if}}
 {{#if letters}}
 <section aria-labelledby="letters-title">
 <h2 id="letters-title">Brev til postlegging</h2>
@@ -129,6 +181,24 @@ export function flagsOf(referral: HomeReferral): string[] {
   ];
 }
 
+/** The flags of a start of care to confirm, in words, most pressing first. */
+export function startFlagsOf(start: HomeStartOfCare): string[] {
+  return [
+    ...(start.deadlinePassed
+      ? ["Fristen er passert: bekreft oppstart eller fristbrudd"]
+      : start.deadlineNear
+        ? ["Fristen nærmer seg"]
+        : []),
+    ...(start.plannedStartPassed ? ["Planlagt oppstart er passert: bekreft oppstarten"] : []),
+  ];
+}
+
+/** "sendt i dag", "1 virkedag", "4 virkedager". */
+export function waitingText(days: number): string {
+  if (days <= 0) return "sendt i dag";
+  return days === 1 ? "1 virkedag" : `${days} virkedager`;
+}
+
 function meetingTime(meeting: HomeMeeting): string {
   try {
     return formatMeetingTime(meeting.meetingId);
@@ -144,6 +214,10 @@ export interface StaffHomePageInput {
   basePath: string;
   /** The next page of open referrals (a link to GET /staff?cursor=…), when there is one. */
   nextHref?: string;
+  /** The next page of starts of care (GET /staff?startsCursor=…), when there is one. */
+  startsNextHref?: string;
+  /** The next page of information requests (GET /staff?requestsCursor=…), when there is one. */
+  requestsNextHref?: string;
   /** The search form (a POST, so the national ID stays out of the URL). */
   search?: { action: string; csrfToken: string };
 }
@@ -183,6 +257,35 @@ export function renderStaffHomePage(input: StaffHomePageInput): string {
             ...(meeting.agendaHref ? { agendaHref: link(meeting.agendaHref) } : {}),
             referrals: meeting.referrals.map((r) => ({ referralId: r.referralId, href: link(r.href) })),
           })),
+        }
+      : {}),
+    ...(home.startsOfCare
+      ? {
+          starts: {
+            rows: home.startsOfCare.items.map((start) => ({
+              referralId: start.referralId,
+              href: link(start.href),
+              plannedStart: start.plannedStart ? formatNorwegianDate(start.plannedStart) : "Ikke satt",
+              deadline: formatNorwegianDate(start.startOfCareDeadline),
+              daysLeft: daysLeftText(start.workingDaysLeft),
+              close: start.deadlinePassed || start.deadlineNear,
+              flags: startFlagsOf(start),
+            })),
+            ...(input.startsNextHref ? { nextHref: input.startsNextHref } : {}),
+          },
+        }
+      : {}),
+    ...(home.informationRequests
+      ? {
+          requests: {
+            rows: home.informationRequests.items.map((request) => ({
+              referralId: request.referralId,
+              href: link(request.href),
+              askedOn: formatNorwegianDate(osloDate(new Date(request.requestedAt))),
+              waiting: waitingText(request.workingDaysWaiting),
+            })),
+            ...(input.requestsNextHref ? { nextHref: input.requestsNextHref } : {}),
+          },
         }
       : {}),
     ...(home.letters

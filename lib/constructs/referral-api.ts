@@ -417,11 +417,15 @@ export class ReferralApi extends Construct {
       staffHome: fn("StaffHomeFunction", {
         entry: "functions/handlers/staff-home.ts",
         description:
-          "Frist API: GET /staff (the signed-in staff home by role: open referrals, meetings, letters, Helfo notices; no patient data)",
-        // Index queries only: referrals by status, meetings by start, letters to post, and the Helfo
-        // partition (counted, not shown). CLINIC_CONFIG counts the working days left.
+          "Frist API: GET /staff (the signed-in staff home by role: open referrals, meetings, starts of care, information requests, letters, Helfo notices; no patient data)",
+        // Index queries only: referrals by status, meetings by start, starts of care to confirm,
+        // information requests awaiting an answer, letters to post, and the Helfo partition (counted,
+        // not shown). CLINIC_CONFIG counts the working days left and the start-of-care window.
         uses: {
-          table: { query: ["helfo"], indexes: { worklist: ["statuses", "meetings", "postal"] } },
+          table: {
+            query: ["helfo"],
+            indexes: { worklist: ["statuses", "meetings", "postal", "startsOfCare", "informationRequests"] },
+          },
           clinicConfig: true,
           signIn: "route",
         },

@@ -67,13 +67,19 @@ export type RecordFamily = keyof typeof RECORD_FAMILIES;
 
 /**
  * The partitions of the `worklist` index a function may query, by the index's partition key values
- * (`gsi1pk`): referrals by status, meetings by start, letters waiting for post.
+ * (`gsi1pk`): referrals by status, meetings by start, letters waiting for post, starts of care to
+ * confirm and information requests awaiting an answer.
  */
 export const WORKLIST_PARTITIONS = {
   statuses: [...REFERRAL_STATUSES],
   meetings: ["MEETING"],
   postal: ["LETTER#awaiting-postal"],
+  /** Sent messages waiting for their receivers' application receipts, oldest first. */
   receipts: ["OUTMSG#awaiting-receipt"],
+  /** Granted rights whose start of care is still to be confirmed, by due day. */
+  startsOfCare: ["START_OF_CARE"],
+  /** Tasks whose information request awaits the referrer's answer, oldest first. */
+  informationRequests: ["INFORMATION_REQUEST"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A named partition group of the worklist index ({@link WORKLIST_PARTITIONS}). */

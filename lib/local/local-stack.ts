@@ -705,6 +705,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sessions = new DynamoSessionStore(documents, tableName);
       // A data directory from before the portal index: key its referrals, so portals list them.
       await new DynamoReferralStore(documents, tableName).backfillPortalIndex();
+      // And from before the start-of-care item: give granted referrals theirs, so the lead's home lists them.
+      await new DynamoReferralStore(documents, tableName).backfillStartsOfCare();
       operationsSources = {
         worklist: new DynamoWorklist(documents, tableName),
         postalQueue: new DynamoPostalQueue(documents, tableName),

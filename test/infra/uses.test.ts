@@ -10,6 +10,10 @@ import type { CfnElement } from "aws-cdk-lib";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { AWAITING_POSTAL_PARTITION, MEETING_PARTITION } from "../../functions/adapters/dynamo-referral-store";
+import {
+  INFORMATION_REQUEST_PARTITION,
+  START_OF_CARE_PARTITION,
+} from "../../functions/adapters/dynamo-table";
 import { FristFunction, REPO_ROOT } from "../../lib/constructs/frist-function";
 import {
   environmentNamesOf,
@@ -260,6 +264,8 @@ describe("the record families", () => {
     }
     expect(WORKLIST_PARTITIONS.meetings).toEqual([MEETING_PARTITION]);
     expect(WORKLIST_PARTITIONS.postal).toEqual([AWAITING_POSTAL_PARTITION]);
+    expect(WORKLIST_PARTITIONS.startsOfCare).toEqual([START_OF_CARE_PARTITION]);
+    expect(WORKLIST_PARTITIONS.informationRequests).toEqual([INFORMATION_REQUEST_PARTITION]);
   });
 });
 

@@ -132,6 +132,8 @@ const PORT_METHODS = Object.keys({
   markHelfoPatientInformed: true,
   holdInformationRequest: true,
   closeInformationRequest: true,
+  openInformationRequests: true,
+  startsOfCareToConfirm: true,
   claimOutgoingMessage: true,
   takeOverOutgoingMessage: true,
   completeOutgoingMessage: true,
@@ -615,6 +617,66 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(after.filter((p) => p.referralId === referralId)).toEqual([]);
     });
 
+    it("lists the granted rights with no start and no breach on record by due day (planned start, else deadline), page by page", async () => {
+      /** A referral granted with this deadline and planned start (far ahead: the table is shared). */
+      const granted = async (deadline: string, plannedStart?: string) => {
+        const id = freshId("ref");
+        await received(id);
+        await store.changeStatus(
+          id,
+          { from: ["received"], to: "awaiting-assessment" },
+          event("intake-planned"),
+        );
+        const grant = {
+          outcome: "granted",
+          startOfCareDeadline: deadline,
+          ...(plannedStart ? { plannedStart } : {}),
+          careForm: "team",
+          assessedBy: "1234567",
+        } as unknown as Decision;
+        await store.recordDecision(
+          id,
+          { decision: grant, taskId: freshId("task"), decidedAt: answer.answeredAt },
+          event("decision-recorded"),
+        );
+        return id;
+      };
+      const plannedFirst = await granted("2040-01-20", "2040-01-10");
+      const replanned = await granted("2040-01-15");
+      const started = await granted("2040-01-08");
+      const breached = await granted("2040-01-09");
+      const later = await granted("2040-03-01");
+      await store.recordStartOfCare(
+        replanned,
+        { plannedStart: "2040-01-05" },
+        event("start-of-care-recorded"),
+      );
+      await store.recordStartOfCare(started, { startedOn: "2040-01-07" }, event("start-of-care-recorded"));
+      await store.recordStartOfCareBreach(breached, { basis: "confirmed" }, event("start-of-care-breached"));
+      const ours = new Set([plannedFirst, replanned, started, breached, later]);
+
+      const listed: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.startsOfCareToConfirm({
+          dueBefore: "2040-02-01",
+          limit: 1,
+          ...(cursor ? { cursor } : {}),
+        });
+        expect(page.rows.length).toBeLessThanOrEqual(1);
+        listed.push(...page.rows.filter((row) => ours.has(row.referralId)));
+        cursor = page.nextCursor;
+      } while (cursor);
+
+      expect(listed).toEqual([
+        { referralId: replanned, startOfCareDeadline: "2040-01-15", plannedStart: "2040-01-05" },
+        { referralId: plannedFirst, startOfCareDeadline: "2040-01-20", plannedStart: "2040-01-10" },
+      ]);
+      await expect(
+        store.startsOfCareToConfirm({ dueBefore: "2040-02-01", limit: 1, cursor: "bm90LWEtY3Vyc29y" }),
+      ).rejects.toThrow(/cursor/);
+    });
+
     it("clears a referral's pending decision: no longer listed, and the task keeps its answer", async () => {
       await awaiting();
       const task = await openTask();
@@ -797,6 +859,79 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(answered.held ? undefined : answered.task?.state).toBe("answered");
       expect(ghost).toEqual({ held: false });
       expect((await store.listTasks(referralId)).map((t) => t.taskId)).toEqual([task.taskId]);
+    });
+
+    it("lists the open information requests of open tasks oldest first, page by page, until closed, answered or expired", async () => {
+      await awaiting();
+      const [later, earlier, closed, answered, expired] = [
+        await openTask(),
+        await openTask(),
+        await openTask(),
+        await openTask(),
+        await openTask(),
+      ];
+      await store.holdInformationRequest(later, { requestId: "q-later", at: "2025-03-05T10:00:00.000Z" });
+      await store.holdInformationRequest(earlier, { requestId: "q-earlier", at: "2025-03-04T10:00:00.000Z" });
+      for (const task of [closed, answered, expired]) {
+        await store.holdInformationRequest(task, { requestId: "q-gone", at: "2025-03-03T10:00:00.000Z" });
+      }
+      await store.closeInformationRequest(closed, "q-gone");
+      await store.answerTask(answered, answer, event("decision-submitted"));
+      await store.expireTask(expired);
+
+      // Other tests share the table: walk every page (one line each) and keep this referral's.
+      const ours: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.openInformationRequests({ limit: 1, ...(cursor ? { cursor } : {}) });
+        expect(page.rows.length).toBeLessThanOrEqual(1);
+        ours.push(...page.rows.filter((row) => row.referralId === referralId));
+        cursor = page.nextCursor;
+      } while (cursor);
+
+      expect(ours).toEqual([
+        { referralId, taskId: earlier.taskId, requestedAt: "2025-03-04T10:00:00.000Z" },
+        { referralId, taskId: later.taskId, requestedAt: "2025-03-05T10:00:00.000Z" },
+      ]);
+      await expect(store.openInformationRequests({ limit: 1, cursor: "bm90LWEtY3Vyc29y" })).rejects.toThrow(
+        /cursor/,
+      );
+    });
+
+    it("lists an information request again once its answered task is reopened or its expired task revived, but not one closed meanwhile", async () => {
+      await awaiting();
+      const [reopened, revived, closed] = [await openTask(), await openTask(), await openTask()];
+      const at = "2025-03-04T10:00:00.000Z";
+      for (const task of [reopened, revived, closed]) {
+        await store.holdInformationRequest(task, { requestId: "q-1", at });
+      }
+      const asRead = async (task: TaskRecord) => (await store.getTask(referralId, task.taskId)) as TaskRecord;
+      const [readReopened, readRevived, readClosed] = [
+        await asRead(reopened),
+        await asRead(revived),
+        await asRead(closed),
+      ];
+      await store.answerTask(reopened, answer, event("decision-submitted"));
+      await store.expireTask(revived);
+      await store.answerTask(closed, answer, event("decision-submitted"));
+      await store.closeInformationRequest(closed, "q-1");
+
+      await store.reopenTask(readReopened);
+      await store.reviveTask(
+        readRevived,
+        { taskToken: "token-r", rearmedAt: "2025-03-06T07:00:00.000Z" },
+        event("assessment-task-rearmed"),
+      );
+      await store.reopenTask(readClosed);
+
+      const listed: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.openInformationRequests({ limit: 50, ...(cursor ? { cursor } : {}) });
+        listed.push(...page.rows.filter((row) => row.referralId === referralId).map((row) => row.taskId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(listed.sort()).toEqual([reopened.taskId, revived.taskId].sort());
     });
 
     it("lists a referral's tasks oldest first", async () => {

@@ -6,13 +6,26 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { calendarRulesOf } from "../../functions/domain/clinic";
-import type { HelfoNotificationRecord, MeetingRecord } from "../../functions/domain/records";
+import type { Decision } from "../../functions/domain/decision";
+import type {
+  HelfoNotificationRecord,
+  MeetingRecord,
+  ReferralRecord,
+  TaskRecord,
+} from "../../functions/domain/records";
 import type { StaffRole } from "../../functions/domain/session";
-import { AT_RISK_WORKING_DAYS, homeReferral, readStaffHome } from "../../functions/domain/staff-home";
+import {
+  AT_RISK_WORKING_DAYS,
+  homeReferral,
+  homeStartOfCare,
+  InvalidHomeCursor,
+  readStaffHome,
+  startsOfCareDueBefore,
+} from "../../functions/domain/staff-home";
 import type { WorklistQuery, WorklistRow } from "../../functions/domain/worklist";
 import { renderStaffHomePage } from "../../functions/views/staff-home";
 import { renderStaffNav, STAFF_NAV_SLOT, withStaffNav } from "../../functions/views/staff-nav";
-import { FakeClock, testClinicConfig } from "../support/fakes";
+import { FakeClock, InMemoryReferralStore, testClinicConfig, testReferral } from "../support/fakes";
 
 const rules = calendarRulesOf(testClinicConfig().legalClock);
 // Monday 20 April 2026, 10:00 in Oslo.
@@ -70,6 +83,10 @@ function deps() {
         },
       },
       store: {
+        startsOfCareToConfirm: (query: Parameters<InMemoryReferralStore["startsOfCareToConfirm"]>[0]) =>
+          care.startsOfCareToConfirm(query),
+        openInformationRequests: (query: Parameters<InMemoryReferralStore["openInformationRequests"]>[0]) =>
+          care.openInformationRequests(query),
         meetingsStartingBetween: async () => [meeting],
         listHelfoNotifications: async () => [
           notice("h-1", { expected: true }),
@@ -83,9 +100,61 @@ function deps() {
         }),
       },
       calendar: rules,
+      config: testClinicConfig(),
       clock,
     },
   };
+}
+
+/**
+ * The memory store the lead's follow-ups come from: granted rights in every state of their start of
+ * care, and tasks with information requests open, answered and closed. Today is Monday 20 April
+ * 2026; the clinic reminds 10 working days before a start-of-care deadline, so starts due by
+ * Tuesday 5 May (1 May is a holiday) are on the home.
+ */
+const care = new InMemoryReferralStore();
+const granted = (referralId: string, deadline: string, extra: Partial<ReferralRecord> = {}) =>
+  care.seed(
+    testReferral({
+      referralId,
+      status: "decided",
+      decision: {
+        taskId: `task-${referralId}`,
+        decidedAt: "2026-03-02T10:00:00.000Z",
+        decision: {
+          outcome: "granted",
+          startOfCareDeadline: deadline,
+          careForm: "team",
+          assessedBy: "1234567",
+        } as unknown as Decision,
+      },
+      ...extra,
+    }),
+  );
+granted("s-planned-passed", "2026-06-30", { carePlannedStart: "2026-04-15" });
+granted("s-deadline-passed", "2026-04-16");
+granted("s-near", "2026-04-30");
+granted("s-planned-ahead", "2026-07-01", { carePlannedStart: "2026-05-05" });
+granted("s-far", "2026-08-03");
+granted("s-planned-after-window", "2026-04-29", { carePlannedStart: "2026-05-06" });
+granted("s-started", "2026-04-24", { careStartedOn: "2026-04-17" });
+granted("s-breached", "2026-04-10", { startOfCareBreached: true });
+const task = (taskId: string, extra: Partial<TaskRecord>): TaskRecord => ({
+  taskId,
+  referralId: `ref-${taskId}`,
+  taskToken: "token",
+  state: "open",
+  createdAt: "2026-04-01T08:00:00.000Z",
+  ...extra,
+});
+for (const record of [
+  task("t-newer", { openRequestId: "q", openRequestAt: "2026-04-17T12:00:00.000Z" }),
+  task("t-older", { openRequestId: "q", openRequestAt: "2026-04-08T09:00:00.000Z" }),
+  task("t-today", { openRequestId: "q", openRequestAt: "2026-04-20T07:00:00.000Z" }),
+  task("t-answered", { state: "answered", openRequestId: "q", openRequestAt: "2026-04-01T09:00:00.000Z" }),
+  task("t-no-request", {}),
+]) {
+  care.tasks.set(record.taskId, record);
 }
 
 const sectionsOf = (home: object) =>
@@ -97,7 +166,18 @@ describe("the staff home", () => {
   it("gives each role its own sections and no other", async () => {
     const cases: [StaffRole[], string[]][] = [
       [["assessor"], ["meetings", "openReferrals"]],
-      [["lead"], ["helfo", "letters", "meetings", "openReferrals", "statisticsHref"]],
+      [
+        ["lead"],
+        [
+          "helfo",
+          "informationRequests",
+          "letters",
+          "meetings",
+          "openReferrals",
+          "startsOfCare",
+          "statisticsHref",
+        ],
+      ],
       [["clerk"], ["helfo", "letters"]],
       [["operations"], ["operations", "statisticsHref"]],
     ];
@@ -168,6 +248,114 @@ describe("the staff home", () => {
     );
   });
 
+  it("lists the starts of care due or unconfirmed, soonest due first, each flagged and linked to its referral's page", async () => {
+    const home = await readStaffHome(deps().deps, ["lead"], { limit: 25 });
+    expect(
+      home.startsOfCare?.items.map((item) => [
+        item.referralId,
+        item.plannedStart,
+        item.workingDaysLeft,
+        item.plannedStartPassed,
+        item.deadlineNear,
+        item.deadlinePassed,
+      ]),
+    ).toEqual([
+      ["s-planned-passed", "2026-04-15", 48, true, false, false],
+      ["s-deadline-passed", null, -2, false, false, true],
+      ["s-planned-after-window", "2026-05-06", 7, false, true, false],
+      ["s-near", null, 8, false, true, false],
+      ["s-planned-ahead", "2026-05-05", 49, false, false, false],
+    ]);
+    expect(home.startsOfCare?.items[0]?.href).toBe("/staff/referrals/s-planned-passed");
+    expect(home.startsOfCare?.nextCursor).toBeUndefined();
+  });
+
+  it("pages the starts of care by their own cursor, each page continuing where the last ended", async () => {
+    const { deps: ports } = deps();
+    const ids: string[] = [];
+    let startsCursor: string | undefined;
+    let pages = 0;
+    do {
+      const home = await readStaffHome(ports, ["lead"], {
+        limit: 2,
+        ...(startsCursor ? { startsCursor } : {}),
+      });
+      expect(home.startsOfCare?.items.length).toBeLessThanOrEqual(2);
+      ids.push(...(home.startsOfCare?.items.map((item) => item.referralId) ?? []));
+      startsCursor = home.startsOfCare?.nextCursor;
+      pages += 1;
+    } while (startsCursor);
+    expect(pages).toBe(3);
+    expect(ids).toEqual([
+      "s-planned-passed",
+      "s-deadline-passed",
+      "s-planned-after-window",
+      "s-near",
+      "s-planned-ahead",
+    ]);
+    await expect(readStaffHome(ports, ["lead"], { limit: 2, startsCursor: "bm9wZQ" })).rejects.toSatisfy(
+      (error) => error instanceof InvalidHomeCursor && error.param === "startsCursor",
+    );
+  });
+
+  it("lists the information requests of open tasks awaiting an answer, oldest first, linked to the task's page", async () => {
+    const { deps: ports } = deps();
+    const first = await readStaffHome(ports, ["lead"], { limit: 2 });
+    expect(first.informationRequests?.items).toEqual([
+      {
+        referralId: "ref-t-older",
+        taskId: "t-older",
+        requestedAt: "2026-04-08T09:00:00.000Z",
+        workingDaysWaiting: 8,
+        href: "/tasks/t-older",
+      },
+      {
+        referralId: "ref-t-newer",
+        taskId: "t-newer",
+        requestedAt: "2026-04-17T12:00:00.000Z",
+        workingDaysWaiting: 1,
+        href: "/tasks/t-newer",
+      },
+    ]);
+    const requestsCursor = first.informationRequests?.nextCursor;
+    expect(requestsCursor).toBeDefined();
+    const second = await readStaffHome(ports, ["lead"], {
+      limit: 2,
+      ...(requestsCursor ? { requestsCursor } : {}),
+    });
+    expect(second.informationRequests?.items.map((item) => [item.taskId, item.workingDaysWaiting])).toEqual([
+      ["t-today", 0],
+    ]);
+    expect(second.informationRequests?.nextCursor).toBeUndefined();
+  });
+
+  it("flags a start of care by its deadline and planned start, for any dates", () => {
+    const day = (offset: number) => new Date(Date.UTC(2026, 3, 20 + offset)).toISOString().slice(0, 10);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -40, max: 80 }),
+        fc.option(fc.integer({ min: -40, max: 80 }), { nil: undefined }),
+        fc.integer({ min: 1, max: 20 }),
+        (deadlineOffset, plannedOffset, window) => {
+          const deadline = day(deadlineOffset);
+          const plannedStart = plannedOffset === undefined ? undefined : day(plannedOffset);
+          const line = homeStartOfCare(
+            { referralId: "r", startOfCareDeadline: deadline, ...(plannedStart ? { plannedStart } : {}) },
+            "2026-04-20",
+            window,
+            rules,
+          );
+          expect(line.deadlinePassed).toBe(deadline < "2026-04-20");
+          expect(line.deadlineNear).toBe(!line.deadlinePassed && line.workingDaysLeft <= window);
+          expect(line.plannedStartPassed).toBe(plannedStart !== undefined && plannedStart < "2026-04-20");
+          // The home's window holds every deadline it calls near.
+          if (line.deadlineNear)
+            expect(deadline < startsOfCareDueBefore("2026-04-20", window, rules)).toBe(true);
+        },
+      ),
+    );
+  });
+
   it("renders no patient data, and links every row under the API's base path", async () => {
     const home = await readStaffHome(deps().deps, ["lead"], { limit: 25 });
     const page = renderStaffHomePage({ home, basePath: "/prod" });
@@ -177,6 +365,11 @@ describe("the staff home", () => {
     expect(page).toContain('href="/prod/letters"');
     expect(page.indexOf("r-soon")).toBeLessThan(page.indexOf("r-urgent"));
     expect(page).toContain("Fristen er i fare");
+    expect(page).toContain('href="/prod/staff/referrals/s-planned-passed"');
+    expect(page).toContain("Planlagt oppstart er passert: bekreft oppstarten");
+    expect(page).toContain("Fristen er passert: bekreft oppstart eller fristbrudd");
+    expect(page).toContain('href="/prod/tasks/t-older"');
+    expect(page).not.toContain(testReferral().submission.patient.name);
   });
 });
 

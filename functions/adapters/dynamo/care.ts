@@ -4,8 +4,15 @@
  */
 
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type CareRecords, StaleStateError } from "../../domain/ports";
+import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { IsoDate } from "../../domain/calendar";
+import { CURSOR_PATTERN } from "../../domain/paging";
+import {
+  type CareRecords,
+  type OpenInformationRequestPage,
+  StaleStateError,
+  type StartOfCareToConfirmPage,
+} from "../../domain/ports";
 import type {
   AuditEvent,
   BreachBasis,
@@ -14,12 +21,18 @@ import type {
   TaskRecord,
 } from "../../domain/records";
 import type { Tally } from "../../domain/statistics";
+import { InvalidCursor } from "../../domain/worklist";
+import { type CursorKey, decodeCursor, encodeCursor } from "../dynamo-cursor";
 import {
   HELFO_PARTITION,
   helfoKey,
+  INFORMATION_REQUEST_PARTITION,
+  informationRequestKeys,
   landed,
   recordFrom,
   referralKey,
+  START_OF_CARE_PARTITION,
+  startOfCareDueItem,
   TableStore,
   taskKey,
 } from "../dynamo-table";
@@ -59,6 +72,15 @@ export class DynamoCare extends TableStore implements CareRecords {
       values[":started"] = change.startedOn;
     }
     if (sets.length === 0) return;
+    // The start-of-care item as the referral will stand: in the lead's list until a start is on record.
+    const referral = await this.table.getRecord("referral", referralKey(referralId));
+    const dueItem =
+      referral &&
+      startOfCareDueItem({
+        ...referral,
+        ...(change.plannedStart ? { carePlannedStart: change.plannedStart } : {}),
+        ...(change.startedOn ? { careStartedOn: change.startedOn } : {}),
+      });
     await this.table.writeWithEvent({
       write: {
         Update: {
@@ -69,6 +91,7 @@ export class DynamoCare extends TableStore implements CareRecords {
           ExpressionAttributeValues: values,
         },
       },
+      alongside: dueItem ? [{ Put: { TableName: this.tableName, Item: dueItem } }] : [],
       referralId,
       event,
       tally: counted?.tally,
@@ -83,6 +106,9 @@ export class DynamoCare extends TableStore implements CareRecords {
     tally?: Tally,
   ): Promise<boolean> {
     const { notification } = breach;
+    // Out of the lead's list of starts to confirm: the breach is on record (the Helfo list shows it).
+    const referral = await this.table.getRecord("referral", referralKey(referralId));
+    const dueItem = referral && startOfCareDueItem({ ...referral, startOfCareBreached: true });
     return landed(
       this.table.writeWithEvent({
         write: {
@@ -94,17 +120,20 @@ export class DynamoCare extends TableStore implements CareRecords {
             ExpressionAttributeValues: { ":true": true, ":false": false, ":basis": breach.basis },
           },
         },
-        alongside: notification
-          ? [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
-                  ConditionExpression: "attribute_not_exists(pk)",
+        alongside: [
+          ...(notification
+            ? [
+                {
+                  Put: {
+                    TableName: this.tableName,
+                    Item: { ...helfoKey(notification), recordType: "helfo-notification", ...notification },
+                    ConditionExpression: "attribute_not_exists(pk)",
+                  },
                 },
-              },
-            ]
-          : [],
+              ]
+            : []),
+          ...(dueItem ? [{ Put: { TableName: this.tableName, Item: dueItem } }] : []),
+        ],
         referralId,
         event,
         tally,
@@ -225,16 +254,25 @@ export class DynamoCare extends TableStore implements CareRecords {
     task: Pick<TaskRecord, "referralId" | "taskId">,
     request: { requestId: string; at: string },
   ): Promise<{ held: true } | { held: false; task?: TaskRecord }> {
+    const keys = informationRequestKeys(task, request.at);
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: taskKey(task.referralId, task.taskId),
-          UpdateExpression: "SET openRequestId = :id, openRequestAt = if_not_exists(openRequestAt, :at)",
+          // The index keys make the request one line of the lead's "awaiting an answer" list.
+          UpdateExpression:
+            "SET openRequestId = :id, openRequestAt = if_not_exists(openRequestAt, :at), gsi1pk = :partition, gsi1sk = if_not_exists(gsi1sk, :sortKey)",
           ConditionExpression:
             "attribute_exists(pk) AND #state = :open AND (attribute_not_exists(openRequestId) OR openRequestId = :id)",
           ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: { ":id": request.requestId, ":at": request.at, ":open": "open" },
+          ExpressionAttributeValues: {
+            ":id": request.requestId,
+            ":at": request.at,
+            ":open": "open",
+            ":partition": keys.gsi1pk,
+            ":sortKey": keys.gsi1sk,
+          },
         }),
       );
       return { held: true };
@@ -254,7 +292,7 @@ export class DynamoCare extends TableStore implements CareRecords {
         new UpdateCommand({
           TableName: this.tableName,
           Key: taskKey(task.referralId, task.taskId),
-          UpdateExpression: "REMOVE openRequestId, openRequestAt",
+          UpdateExpression: "REMOVE openRequestId, openRequestAt, gsi1pk, gsi1sk",
           ConditionExpression: "openRequestId = :id",
           ExpressionAttributeValues: { ":id": requestId },
         }),
@@ -265,4 +303,148 @@ export class DynamoCare extends TableStore implements CareRecords {
       throw error;
     }
   }
+
+  /**
+   * Gives the granted referrals decided before the start-of-care item existed their item, so the
+   * lead's home lists their starts to confirm. A one-off migration (`npx frist backfill-portal-index`,
+   * or the local runtime at start) over the `decided` partition of the worklist index (no scan),
+   * reading only the decision's outcome and dates; idempotent: a referral that has its item is left
+   * alone. Returns how many items it wrote.
+   */
+  async backfillStartsOfCare(): Promise<number> {
+    let written = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "worklist",
+          KeyConditionExpression: "gsi1pk = :decided",
+          ExpressionAttributeValues: { ":decided": "decided" },
+          ExpressionAttributeNames: { "#d": "decision" },
+          ProjectionExpression:
+            "referralId, #d.#d.outcome, #d.#d.startOfCareDeadline, #d.#d.plannedStart, carePlannedStart, careStartedOn, startOfCareBreached",
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const dueItem = startOfCareDueItem(item as Parameters<typeof startOfCareDueItem>[0]);
+        if (!dueItem) continue;
+        try {
+          await this.client.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: dueItem,
+              // A decision, start or breach written meanwhile wrote its own item: keep it.
+              ConditionExpression: "attribute_not_exists(pk)",
+            }),
+          );
+          written += 1;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return written;
+  }
+
+  async startsOfCareToConfirm(query: {
+    dueBefore: IsoDate;
+    limit: number;
+    cursor?: string;
+  }): Promise<StartOfCareToConfirmPage> {
+    const { Items, LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "worklist",
+        // "<due>#<id>" < "<dueBefore>": due before that day.
+        KeyConditionExpression: "gsi1pk = :partition AND gsi1sk < :dueBefore",
+        ExpressionAttributeValues: { ":partition": START_OF_CARE_PARTITION, ":dueBefore": query.dueBefore },
+        ProjectionExpression: "referralId, startOfCareDeadline, plannedStart",
+        ScanIndexForward: true,
+        Limit: query.limit,
+        ...(query.cursor ? { ExclusiveStartKey: decodeStartOfCareCursor(query.cursor) } : {}),
+      }),
+    );
+    return {
+      rows: (Items ?? []).map((item) => ({
+        referralId: String(item.referralId),
+        startOfCareDeadline: String(item.startOfCareDeadline),
+        ...(typeof item.plannedStart === "string" ? { plannedStart: item.plannedStart } : {}),
+      })),
+      ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}),
+    };
+  }
+
+  async openInformationRequests(query: {
+    limit: number;
+    cursor?: string;
+  }): Promise<OpenInformationRequestPage> {
+    const { Items, LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "worklist",
+        KeyConditionExpression: "gsi1pk = :partition",
+        ExpressionAttributeValues: { ":partition": INFORMATION_REQUEST_PARTITION },
+        // The task carries the referral's id and its own; nothing else of it is read.
+        ProjectionExpression: "referralId, taskId, openRequestAt",
+        ScanIndexForward: true,
+        Limit: query.limit,
+        ...(query.cursor ? { ExclusiveStartKey: decodeInformationRequestCursor(query.cursor) } : {}),
+      }),
+    );
+    return {
+      rows: (Items ?? []).map((item) => ({
+        referralId: String(item.referralId),
+        taskId: String(item.taskId),
+        requestedAt: String(item.openRequestAt),
+      })),
+      ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}),
+    };
+  }
+}
+
+/**
+ * A cursor of the starts of care to confirm back into an ExclusiveStartKey: exactly the four key
+ * attributes of a referral's start-of-care item. Anything else throws InvalidCursor before DynamoDB
+ * is asked.
+ */
+export function decodeStartOfCareCursor(cursor: string): CursorKey {
+  const invalid = () => new InvalidCursor("must be a cursor from a previous page of this list");
+  const key = CURSOR_PATTERN.test(cursor) ? decodeCursor(cursor) : undefined;
+  if (key === undefined) throw invalid();
+  const referralId = /^REFERRAL#(.+)$/.exec(key.pk)?.[1];
+  if (
+    key.gsi1pk !== START_OF_CARE_PARTITION ||
+    key.sk !== "START_OF_CARE" ||
+    referralId === undefined ||
+    !/^\d{4}-\d{2}-\d{2}$/.test(key.gsi1sk.slice(0, 10)) ||
+    key.gsi1sk !== `${key.gsi1sk.slice(0, 10)}#${referralId}`
+  ) {
+    throw invalid();
+  }
+  return key;
+}
+
+/**
+ * A cursor of the open information requests back into an ExclusiveStartKey: exactly the four key
+ * attributes of a task's item in that partition. Anything else throws InvalidCursor before DynamoDB
+ * is asked, so a forged cursor cannot steer the Query to another partition.
+ */
+export function decodeInformationRequestCursor(cursor: string): CursorKey {
+  const invalid = () => new InvalidCursor("must be a cursor from a previous page of this list");
+  const key = CURSOR_PATTERN.test(cursor) ? decodeCursor(cursor) : undefined;
+  if (key === undefined) throw invalid();
+  const referralId = /^REFERRAL#(.+)$/.exec(key.pk)?.[1];
+  const taskId = /^TASK#(.+)$/.exec(key.sk)?.[1];
+  if (
+    key.gsi1pk !== INFORMATION_REQUEST_PARTITION ||
+    referralId === undefined ||
+    taskId === undefined ||
+    !key.gsi1sk.endsWith(`#${referralId}#${taskId}`)
+  ) {
+    throw invalid();
+  }
+  return key;
 }

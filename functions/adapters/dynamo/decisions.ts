@@ -14,6 +14,7 @@ import {
   portalIndexKeys,
   recordFrom,
   referralKey,
+  startOfCareDueItem,
   TableStore,
 } from "../dynamo-table";
 
@@ -30,6 +31,7 @@ export class DynamoDecisions extends TableStore implements DecisionRecords {
       // A retried step: already recorded (and its pending decision dropped in that same write).
       return;
     }
+    const dueItem = startOfCareDueItem({ referralId, decision });
     const owner = referral?.portal
       ? { portal: referral.portal, assessmentDueDate: referral.assessmentDueDate }
       : undefined;
@@ -54,7 +56,11 @@ export class DynamoDecisions extends TableStore implements DecisionRecords {
           },
         },
       },
-      alongside: [{ Delete: { TableName: this.tableName, Key: pendingDecisionKey(referralId) } }],
+      alongside: [
+        { Delete: { TableName: this.tableName, Key: pendingDecisionKey(referralId) } },
+        // A granted right's start of care joins the lead's list of starts to confirm.
+        ...(dueItem ? [{ Put: { TableName: this.tableName, Item: dueItem } }] : []),
+      ],
       referralId,
       event,
       tally,

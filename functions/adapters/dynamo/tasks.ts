@@ -8,6 +8,7 @@ import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk
 import type { TaskRecords } from "../../domain/ports";
 import type { AuditEvent, PendingDecision, TaskRecord } from "../../domain/records";
 import {
+  informationRequestKeys,
   PENDING_DECISION_PARTITION,
   pendingDecisionKey,
   recordFrom,
@@ -119,9 +120,10 @@ export class DynamoTasks extends TableStore implements TaskRecords {
       write: {
         Update: {
           Key: taskKey(task.referralId, task.taskId),
+          // An answered task's open request no longer waits on the lead's home (REMOVE: the index keys).
           UpdateExpression: `SET #state = :answered, decision = :decision, answeredBy = :by, answeredAt = :at${
             answer.answerStoredAt ? ", answerStoredAt = :storedAt" : ""
-          }`,
+          } REMOVE gsi1pk, gsi1sk`,
           ConditionExpression: "#state = :open",
           ExpressionAttributeNames: { "#state": "state" },
           ExpressionAttributeValues: {
@@ -169,6 +171,36 @@ export class DynamoTasks extends TableStore implements TaskRecords {
       }),
     );
     await this.dropPendingDecision(task.referralId, task.taskId);
+    await this.relistInformationRequest(task);
+  }
+
+  /**
+   * A task open again (reopened or revived) whose information request was never answered waits on
+   * the lead's home again: its index keys come back, only while that very request is still open on
+   * an open task (a request closed meanwhile stays off the list).
+   */
+  private async relistInformationRequest(task: TaskRecord): Promise<void> {
+    if (!task.openRequestId || !task.openRequestAt) return;
+    const keys = informationRequestKeys(task, task.openRequestAt);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(task.referralId, task.taskId),
+          UpdateExpression: "SET gsi1pk = :partition, gsi1sk = :sortKey",
+          ConditionExpression: "openRequestId = :requestId AND #state = :open",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":partition": keys.gsi1pk,
+            ":sortKey": keys.gsi1sk,
+            ":requestId": task.openRequestId,
+            ":open": "open",
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /** Deletes the referral's pending decision if it is this task's (a newer one stays). */
@@ -193,7 +225,7 @@ export class DynamoTasks extends TableStore implements TaskRecords {
         new UpdateCommand({
           TableName: this.tableName,
           Key: taskKey(task.referralId, task.taskId),
-          UpdateExpression: "SET #state = :expired",
+          UpdateExpression: "SET #state = :expired REMOVE gsi1pk, gsi1sk",
           // An update without a condition would create a bare item for a task that is not there.
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeNames: { "#state": "state" },
@@ -229,5 +261,6 @@ export class DynamoTasks extends TableStore implements TaskRecords {
       event,
       staleMessage: "task cannot be revived",
     });
+    await this.relistInformationRequest(task);
   }
 }

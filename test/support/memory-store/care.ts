@@ -3,7 +3,15 @@
  * conditions.
  */
 
-import { type CareRecords, StaleStateError } from "../../../functions/domain/ports";
+import { startOfCareDueItem } from "../../../functions/adapters/dynamo-table";
+import type { IsoDate } from "../../../functions/domain/calendar";
+import {
+  type CareRecords,
+  type OpenInformationRequestPage,
+  StaleStateError,
+  type StartOfCareToConfirm,
+  type StartOfCareToConfirmPage,
+} from "../../../functions/domain/ports";
 import type {
   AuditEvent,
   BreachBasis,
@@ -12,6 +20,7 @@ import type {
   TaskRecord,
 } from "../../../functions/domain/records";
 import type { Tally } from "../../../functions/domain/statistics";
+import { InvalidCursor } from "../../../functions/domain/worklist";
 import { copy, type MemoryTable } from "./table";
 
 export class InMemoryCare implements CareRecords {
@@ -132,4 +141,66 @@ export class InMemoryCare implements CareRecords {
     delete stored.openRequestAt;
     return true;
   }
+
+  /** As the index's sparse partition: open tasks with an open request, oldest request first. */
+  async openInformationRequests(query: {
+    limit: number;
+    cursor?: string;
+  }): Promise<OpenInformationRequestPage> {
+    const rows = [...this.table.tasks.values()]
+      .filter((task) => task.state === "open" && task.openRequestId !== undefined)
+      .map((task) => ({
+        sortKey: `${task.openRequestAt ?? ""}#${task.referralId}#${task.taskId}`,
+        row: { referralId: task.referralId, taskId: task.taskId, requestedAt: task.openRequestAt ?? "" },
+      }));
+    return pageOf(rows, query);
+  }
+
+  /** As the index's sparse partition: the DynamoDB store's start-of-care items, from the referrals. */
+  async startsOfCareToConfirm(query: {
+    dueBefore: IsoDate;
+    limit: number;
+    cursor?: string;
+  }): Promise<StartOfCareToConfirmPage> {
+    const rows = [...this.table.referrals.values()]
+      .filter((referral) => referral.status === "decided")
+      .flatMap((referral) => {
+        const item = startOfCareDueItem(referral);
+        if (typeof item?.gsi1sk !== "string" || item.gsi1sk >= query.dueBefore) return [];
+        const row: StartOfCareToConfirm = {
+          referralId: referral.referralId,
+          startOfCareDeadline: String(item.startOfCareDeadline),
+          ...(typeof item.plannedStart === "string" ? { plannedStart: item.plannedStart } : {}),
+        };
+        return [{ sortKey: item.gsi1sk, row }];
+      });
+    return pageOf(rows, query);
+  }
+}
+
+/**
+ * One page of an index partition's lines by their sort key; the cursor is base64url of the last
+ * line's sort key, and anything else is refused as the DynamoDB store refuses a forged cursor.
+ */
+function pageOf<T>(lines: { sortKey: string; row: T }[], query: { limit: number; cursor?: string }) {
+  let after: string | undefined;
+  if (query.cursor !== undefined) {
+    after = /^[A-Za-z0-9_-]+$/.test(query.cursor)
+      ? Buffer.from(query.cursor, "base64url").toString("utf8")
+      : "";
+    if (!/^\d{4}-\d{2}-\d{2}.*#.+$/.test(after)) {
+      throw new InvalidCursor("must be a cursor from a previous page of this list");
+    }
+  }
+  const rest = lines
+    .sort((a, b) => a.sortKey.localeCompare(b.sortKey))
+    .filter((line) => after === undefined || line.sortKey > after);
+  const page = rest.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    rows: page.map((line) => line.row),
+    ...(rest.length > query.limit && last
+      ? { nextCursor: Buffer.from(last.sortKey, "utf8").toString("base64url") }
+      : {}),
+  };
 }
