@@ -78,8 +78,12 @@ export async function mailbox(mailboxJsonUrl: string): Promise<MailboxEmail[]> {
   return ((await response.json()) as { emails: MailboxEmail[] }).emails;
 }
 
-/** Polls until `probe` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000) {
+/**
+ * Polls until `probe` returns a value (not undefined), or fails after `timeoutMs`. The default is
+ * long enough for a workflow step on a busy two-core machine running the whole suite (20 s was not:
+ * a timer's step once took longer there), and still under the 60 s a test may take.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 45_000) {
   const started = Date.now();
   for (;;) {
     const value = await probe();
