@@ -10,6 +10,7 @@
  *   the message keeps waiting, since a late receipt is still read.
  */
 import { workflowActor } from "./assessment";
+import { EdiRejected } from "./errors";
 import type { Clock, MessageReceiptRecords, Metrics, ReceiverReceipt, SentMessageReceipts } from "./ports";
 import type { MessageReceipt, OutgoingMessageRecord } from "./records";
 
@@ -63,7 +64,7 @@ export async function followUpReceipts(deps: ReceiptFollowUpDeps): Promise<Recei
     if (!message.transportId || !message.sentAt) continue;
     result.checked++;
     const now = deps.clock.now();
-    const receipt = receiptOf(await deps.receipts.receipts(message.transportId), now.toISOString());
+    const receipt = receiptOf(await answersFor(deps.receipts, message.transportId), now.toISOString());
     if (receipt) {
       await recordReceipt(deps, message, receipt);
       result.received++;
@@ -85,6 +86,20 @@ export async function followUpReceipts(deps: ReceiptFollowUpDeps): Promise<Recei
     }
   }
   return result;
+}
+
+/**
+ * What the receivers answered. A message the API refuses to show (EdiRejected, for example one it no
+ * longer knows) has no answer to read: it does not hold up the others, and becomes overdue in time.
+ * An unavailable API stops the run (EdiUnavailable): the next run tries again.
+ */
+async function answersFor(receipts: SentMessageReceipts, transportId: string): Promise<ReceiverReceipt[]> {
+  try {
+    return await receipts.receipts(transportId);
+  } catch (error) {
+    if (error instanceof EdiRejected) return [];
+    throw error;
+  }
 }
 
 async function recordReceipt(

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { EdiRejected } from "../../functions/domain/errors";
 import {
   followUpReceipts,
   RECEIPT_OVERDUE_METRIC,
@@ -117,6 +118,28 @@ describe("the receipts of what Frist sends", () => {
     expect(await events("message-receipt-overdue")).toHaveLength(1);
     expect(late.received).toBe(1);
     expect(await store.listAwaitingReceipt(10)).toEqual([]);
+  });
+});
+
+describe("a message the EDI API refuses to show", () => {
+  it("does not stop the follow-up, and becomes overdue after 96 hours like one without a receipt", async () => {
+    // Prepare
+    const { clock, metrics, deps } = await setUp();
+    const refusing: SentMessageReceipts = {
+      receipts: async () => {
+        throw new EdiRejected();
+      },
+    };
+
+    // Act
+    const early = await followUpReceipts({ ...deps, receipts: refusing });
+    clock.set(new Date(Date.parse(SENT_AT) + 96 * HOUR));
+    const due = await followUpReceipts({ ...deps, receipts: refusing });
+
+    // Assess
+    expect(early).toEqual({ checked: 1, received: 0, rejected: 0, overdue: 0 });
+    expect(due.overdue).toBe(1);
+    expect(metrics.records.map((record) => record.name)).toEqual([RECEIPT_OVERDUE_METRIC]);
   });
 });
 
