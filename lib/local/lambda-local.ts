@@ -173,28 +173,12 @@ class ExecutionEnvironment {
     if (!this.failed) this.worker.postMessage(message);
   }
 
-  /** Values set since the environment last heard of them, told with its next invocation. */
-  private unsentEnv: Record<string, string | undefined> | undefined;
-
-  /**
-   * Sets variables for the next invocations. They travel with the next invoke rather than at once:
-   * the simulated clock moves thousands of times in a simulated year, and an environment that is not
-   * invoked in between need not hear of each move (messages on the port arrive in order).
-   */
-  setEnv(values: Record<string, string | undefined>): void {
-    this.unsentEnv = { ...this.unsentEnv, ...values };
-  }
-
   invoke(event: unknown): Promise<unknown> {
     const id = this.nextId++;
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     this.pending.set(id, { resolve, reject });
     // JSON, as Lambda's API carries it (undefined becomes null, as an empty payload does).
     const text = event === undefined ? "null" : JSON.stringify(event);
-    if (this.unsentEnv) {
-      this.post({ type: "env", values: this.unsentEnv });
-      this.unsentEnv = undefined;
-    }
     this.post({
       type: "invoke",
       id,
@@ -266,7 +250,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     },
     setEnvironment(values) {
       Object.assign(shared, values);
-      for (const environment of environments.values()) environment.setEnv(values);
+      for (const environment of environments.values()) environment.post({ type: "env", values });
     },
     running: () => [...environments.keys()],
     async warm(functionLogicalIds) {
