@@ -216,6 +216,7 @@ export class DynamoOutbox extends TableStore implements OutboxRecords {
     sent: { sentAt: string; transportId: string },
     event: AuditEvent,
   ): Promise<void> {
+    const awaiting = awaitingReceiptKeys(message, sent.sentAt);
     await this.table.writeWithEvent({
       write: {
         Update: {
@@ -230,12 +231,8 @@ export class DynamoOutbox extends TableStore implements OutboxRecords {
             ":sending": "sending",
             ":sentAt": sent.sentAt,
             ":transportId": sent.transportId,
-            ...Object.fromEntries(
-              Object.entries(awaitingReceiptKeys(message, sent.sentAt)).map(([name, value]) => [
-                `:${name}`,
-                value,
-              ]),
-            ),
+            ":gsi1pk": awaiting.gsi1pk,
+            ":gsi1sk": awaiting.gsi1sk,
           },
         },
       },
