@@ -1301,13 +1301,15 @@ export async function startStepFunctionsLocal(
         }
       }
       const before = engine.clock.nowMs();
-      engine.clock.advanceTo(parseAdvanceRequest(body, before));
-      const state = clockState(engine.clock);
+      // Answer the instant the clock was moved to, not a fresh reading: a running clock has
+      // already moved on by the time the reply is written, and `{to}` must read back as sent.
+      const movedTo = engine.clock.advanceTo(parseAdvanceRequest(body, before));
+      const state = { now: movedTo.toISOString(), scale: engine.clock.scale };
       options.log?.(`clock advanced to ${state.now}`);
       if (fromForm) return reply.code(303).header("location", "/").send();
       return reply
         .type("application/json")
-        .send(JSON.stringify({ ...state, advancedByMs: engine.clock.nowMs() - before }));
+        .send(JSON.stringify({ ...state, advancedByMs: movedTo.getTime() - before }));
     } catch (error) {
       if (!(error instanceof ClockInputError)) throw error;
       return reply
