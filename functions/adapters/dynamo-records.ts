@@ -21,7 +21,8 @@ import type {
   TaskRecord,
 } from "../domain/records";
 import type { ReferralSubmission } from "../domain/referral";
-import { CONTENT_ITEMS, type ContentItem, REFERRAL_STATUSES } from "../domain/referral-labels";
+import { referralHeadlineSchema } from "../domain/referral-headline";
+import { CONTENT_ITEMS, type ContentItem } from "../domain/referral-labels";
 import { builtOnFirstUse } from "../domain/validation";
 
 /**
@@ -106,7 +107,7 @@ const objectWith =
 // objects keep attributes the schema does not name, as the store kept them before it parsed.
 const schemas = builtOnFirstUse(() => {
   const optionalString = z.string().optional();
-  const priority = z.enum(["ordinary", "urgent"]);
+  const priority = referralHeadlineSchema().shape.priority;
   const breachBasis = z.enum(["expected", "confirmed", "default"]);
   const actor = z.looseObject({ kind: z.enum(["portal", "staff", "system"]), id: z.string() });
   // The submission and the decision were validated by their own schemas when they were taken in; a
@@ -122,13 +123,8 @@ const schemas = builtOnFirstUse(() => {
   });
 
   const referral: z.ZodType<ReferralRecord> = z.looseObject({
-    referralId: z.string(),
-    status: z.enum(REFERRAL_STATUSES),
-    kind: z.enum(SUBMISSION_KINDS),
-    priority,
-    receivedAt: z.string(),
-    clockStartDate: z.string(),
-    assessmentDueDate: z.string(),
+    // The headline as every view shows it: one schema, so a stored value no view could show fails here.
+    ...referralHeadlineSchema().shape,
     missingContent: z.array(z.enum(CONTENT_ITEMS.map((item) => item.key) as [ContentItem, ...ContentItem[]])),
     deadlineBreached: z.boolean(),
     atRisk: z.boolean().optional(),

@@ -13,7 +13,7 @@ import {
   type Worklist,
   type WorklistPage,
   type WorklistQuery,
-  type WorklistRow,
+  worklistRowSchema,
 } from "../domain/worklist";
 import { dynamoDocumentClient } from "./clients";
 import { CURSOR_KEYS, type CursorKey, decodeCursor, encodeCursor, PORTAL_CURSOR_KEYS } from "./dynamo-cursor";
@@ -24,17 +24,8 @@ export const WORKLIST_INDEX = "worklist";
 /** A portal's referrals by status (`gsi2pk` = "<portal>#<status>", `gsi2sk` = "<due>#<id>"). */
 export const PORTAL_INDEX = "byPortal";
 
-/** The attributes read for a worklist line (aliased: `status` and friends are DynamoDB reserved words). */
-const PROJECTED = [
-  "referralId",
-  "status",
-  "kind",
-  "priority",
-  "receivedAt",
-  "assessmentDueDate",
-  "deadlineBreached",
-  "atRisk",
-] as const;
+/** The attributes read for a worklist line: the row schema's, no others (aliased: `status` and friends are DynamoDB reserved words). */
+const projected = () => Object.keys(worklistRowSchema().shape);
 
 /**
  * Turns a cursor back into an ExclusiveStartKey, accepting only what `encodeCursor` makes for a
@@ -102,7 +93,7 @@ export class DynamoWorklist implements Worklist {
    * page), every portal's, from the status index.
    */
   async page(query: WorklistQuery, portal?: string): Promise<WorklistPage> {
-    const projected = Object.fromEntries(PROJECTED.map((name) => [`#${name}`, name]));
+    const names = Object.fromEntries(projected().map((name) => [`#${name}`, name]));
     const byPortal = portal !== undefined;
     const startKey =
       query.cursor === undefined
@@ -125,15 +116,16 @@ export class DynamoWorklist implements Worklist {
         IndexName: byPortal ? PORTAL_INDEX : WORKLIST_INDEX,
         KeyConditionExpression: keyCondition,
         ExpressionAttributeValues: values,
-        ExpressionAttributeNames: projected,
-        ProjectionExpression: Object.keys(projected).join(", "),
+        ExpressionAttributeNames: names,
+        ProjectionExpression: Object.keys(names).join(", "),
         ScanIndexForward: true,
         Limit: query.limit,
         ExclusiveStartKey: startKey,
       }),
     );
     return {
-      rows: (Items ?? []) as WorklistRow[],
+      // Parsed, not cast: an item the index holds in another shape fails here, not in a page.
+      rows: (Items ?? []).map((item) => worklistRowSchema().parse(item)),
       ...(LastEvaluatedKey
         ? { nextCursor: encodeCursor(LastEvaluatedKey, byPortal ? PORTAL_CURSOR_KEYS : CURSOR_KEYS) }
         : {}),

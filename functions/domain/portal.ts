@@ -15,7 +15,7 @@
 import * as z from "zod";
 import type { ReferralFile } from "./ports";
 import type { AuditEventType } from "./records";
-import { REFERRAL_STATUSES } from "./referral-labels";
+import { headlineOf, referralHeadlineSchema } from "./referral-headline";
 import { startOfCareOf } from "./start-of-care";
 import { startOfCareViewSchema } from "./start-of-care-view";
 
@@ -39,16 +39,7 @@ export const PORTAL_EVENT_TYPES = [
 ] as const satisfies readonly AuditEventType[];
 
 /** GET /referrals/{referralId} for the portal that submitted it. */
-export const portalReferralViewSchema = z.object({
-  referralId: z.string(),
-  status: z.enum(REFERRAL_STATUSES),
-  kind: z.enum(["new", "forwarded", "secondary"]),
-  priority: z.enum(["ordinary", "urgent"]),
-  receivedAt: z.iso.datetime(),
-  /** The date the legal clock counts from: the Oslo date of receipt, or a forward's ansiennitetsdato. */
-  clockStartDate: z.iso.date(),
-  assessmentDueDate: z.iso.date(),
-  deadlineBreached: z.boolean(),
+export const portalReferralViewSchema = referralHeadlineSchema().extend({
   missingContent: z.array(z.string()),
   /** How the referral is assessed (no names: who assesses is the clinic's). */
   assignment: z.object({ track: z.enum(["intake-meeting", "single-assessor"]) }).optional(),
@@ -88,14 +79,7 @@ export function portalReferralView({ referral, events, letters }: ReferralFile):
   const decisionField = (name: string) =>
     typeof decision?.[name] === "string" ? { [name]: decision[name] as string } : {};
   return portalReferralViewSchema.parse({
-    referralId: referral.referralId,
-    status: referral.status,
-    kind: referral.kind,
-    priority: referral.priority,
-    receivedAt: referral.receivedAt,
-    clockStartDate: referral.clockStartDate,
-    assessmentDueDate: referral.assessmentDueDate,
-    deadlineBreached: referral.deadlineBreached,
+    ...headlineOf(referral),
     missingContent: referral.missingContent,
     ...(referral.assignment ? { assignment: { track: referral.assignment.track } } : {}),
     ...(referral.decision && decision

@@ -5,7 +5,8 @@
 import type { AppRecParty } from "./apprec";
 import type { IsoDate } from "./calendar";
 import type { Decision } from "./decision";
-import type { ContentItem, ReferralStatus, ReferralSubmission } from "./referral";
+import type { ContentItem, ReferralSubmission } from "./referral";
+import type { ReferralHeadline } from "./referral-headline";
 
 /** Who did something: a portal (the referrer's system), a member of staff, or the workflow itself. */
 export interface Actor {
@@ -185,17 +186,9 @@ export interface ReferralMessageChange {
   at: string;
 }
 
-export interface ReferralRecord {
-  referralId: string;
-  status: ReferralStatus;
-  kind: ReferralSubmission["kind"];
-  priority: ReferralSubmission["priority"];
-  receivedAt: string;
-  /** The date the legal clock counts from: receipt in Oslo, or the ansiennitetsdato of a forward. */
-  clockStartDate: IsoDate;
-  assessmentDueDate: IsoDate;
+/** A referral as stored: its headline (referral-headline.ts) and everything else the clinic keeps. */
+export interface ReferralRecord extends ReferralHeadline {
   missingContent: ContentItem[];
-  deadlineBreached: boolean;
   /**
    * Set at intake when the reminder point had already passed (e.g. a forward with an old
    * ansiennitetsdato), or when no intake meeting before the reminder point had room.

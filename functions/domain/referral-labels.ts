@@ -50,6 +50,18 @@ export const KIND_LABELS = {
 
 export const PRIORITY_LABELS = { ordinary: "Ordinær", urgent: "Haster" } as const;
 
+/** How a referral came: new, forwarded by another institution (keeps its ansiennitetsdato), or secondary. */
+export const REFERRAL_KINDS = [
+  "new",
+  "forwarded",
+  "secondary",
+] as const satisfies readonly (keyof typeof KIND_LABELS)[];
+export type ReferralKind = (typeof REFERRAL_KINDS)[number];
+
+/** `urgent`: suspected serious or life-threatening illness, a right to a faster assessment. */
+export const PRIORITIES = ["ordinary", "urgent"] as const satisfies readonly (keyof typeof PRIORITY_LABELS)[];
+export type Priority = (typeof PRIORITIES)[number];
+
 /** Who referred: primary care (a GP, a physiotherapist in the municipality) or a specialist. */
 export const REFERRER_TYPES = ["primary-care", "specialist"] as const;
 export type ReferrerType = (typeof REFERRER_TYPES)[number];

@@ -1,20 +1,17 @@
 /**
- * The referral as the API shows it (GET /referrals/{id}). It leaves out the submission itself (the
- * portal has it) and letter bodies, and gives the audit trail in order.
+ * The referral as staff see it (GET /staff/referrals/{id} as JSON). It leaves out the submission
+ * itself and letter bodies, and gives the audit trail in order. Its shape is `referralViewSchema`
+ * (referral.ts): the referral's headline and what staff see beyond it.
  */
 import type { ReferralFile } from "./ports";
+import type { ReferralView } from "./referral";
+import { headlineOf } from "./referral-headline";
 import { startOfCareOf } from "./start-of-care";
 
-export function referralView({ referral, events, letters, tasks }: ReferralFile) {
+/** The staff view of a referral file. */
+export function referralView({ referral, events, letters, tasks }: ReferralFile): ReferralView {
   return {
-    referralId: referral.referralId,
-    status: referral.status,
-    kind: referral.kind,
-    priority: referral.priority,
-    receivedAt: referral.receivedAt,
-    clockStartDate: referral.clockStartDate,
-    assessmentDueDate: referral.assessmentDueDate,
-    deadlineBreached: referral.deadlineBreached,
+    ...headlineOf(referral),
     missingContent: referral.missingContent,
     ...(referral.assignment ? { assignment: referral.assignment } : {}),
     ...(referral.decision

@@ -10,14 +10,8 @@ import * as z from "zod";
 import { decisionSchema } from "./decision";
 import { validateHprNumber, validateNationalId } from "./national-id";
 import { CONDITION_ID } from "./priority-guide";
-import {
-  CONTENT_ITEMS,
-  type ContentItem,
-  FLAGS,
-  REFERRAL_STATUSES,
-  REFERRER_TYPES,
-  type ReferralFlag,
-} from "./referral-labels";
+import { referralHeadlineSchema } from "./referral-headline";
+import { CONTENT_ITEMS, type ContentItem, FLAGS, REFERRER_TYPES, type ReferralFlag } from "./referral-labels";
 import { startOfCareViewSchema } from "./start-of-care-view";
 import { builtOnFirstUse, compact, formatIssues, type Issue } from "./validation";
 
@@ -328,13 +322,9 @@ export function missingContent(submission: Pick<ReferralSubmission, "content">):
 
 /** 202 of POST /referrals. */
 export const referralAcceptedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({
-    referralId: z.string(),
-    status: z.literal("received"),
-    receivedAt: z.iso.datetime(),
-    assessmentDueDate: z.iso.date(),
-    missingContent: z.array(z.enum(contentItemKeys)),
-  }),
+  referralHeadlineSchema()
+    .pick({ referralId: true, status: true, receivedAt: true, assessmentDueDate: true })
+    .extend({ status: z.literal("received"), missingContent: z.array(z.enum(contentItemKeys)) }),
 );
 export type ReferralAccepted = z.output<ReturnType<typeof referralAcceptedSchema>>;
 
@@ -356,16 +346,7 @@ export const errorSchema = /* @__PURE__ */ builtOnFirstUse(() =>
  * health text. Built on first use, like the answers above.
  */
 export const referralViewSchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({
-    referralId: z.string(),
-    status: z.enum(REFERRAL_STATUSES),
-    kind: z.enum(["new", "forwarded", "secondary"]),
-    priority: z.enum(["ordinary", "urgent"]),
-    receivedAt: z.iso.datetime(),
-    /** The date the legal clock counts from: the Oslo date of receipt, or a forward's ansiennitetsdato. */
-    clockStartDate: z.iso.date(),
-    assessmentDueDate: z.iso.date(),
-    deadlineBreached: z.boolean(),
+  referralHeadlineSchema().extend({
     /** Present when the referral arrived with its reminder point already passed (an old forward). */
     atRisk: z.literal(true).optional(),
     missingContent: z.array(z.enum(contentItemKeys)).optional(),
@@ -412,6 +393,14 @@ export const referralViewSchema = /* @__PURE__ */ builtOnFirstUse(() =>
   }),
 );
 export type ReferralView = z.output<ReturnType<typeof referralViewSchema>>;
+
+/** GET /staff/referrals/{referralId} with `Accept: application/json`: the staff view and the session's token. */
+export const staffReferralPageSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    referral: referralViewSchema(),
+    csrfToken: z.string().describe("The session's anti-forgery token, for the posts from this page."),
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Idempotency

@@ -21,7 +21,7 @@ import type { Clock, OpenInformationRequest, ReferralStore, StartOfCareToConfirm
 import type { PostalQueue } from "./postal";
 import type { StaffRole } from "./session";
 import { formatIssues, type Issue } from "./validation";
-import { InvalidCursor, type Worklist, type WorklistRow, worklistItem } from "./worklist";
+import { InvalidCursor, type Worklist, type WorklistItem, type WorklistRow, worklistItem } from "./worklist";
 
 /** Page sizes of the open referrals: 25 fills a screen; 100 caps one request's read. */
 export const STAFF_HOME_LIMITS = { default: 25, max: 100 } as const;
@@ -62,12 +62,8 @@ export function parseStaffHomeQuery(
 export const staffReferralPath = (referralId: string) => `/staff/referrals/${encodeURIComponent(referralId)}`;
 
 /** One open referral on the home: its clock and flags, and the page to work on it. */
-export interface HomeReferral {
-  referralId: string;
-  kind: WorklistRow["kind"];
-  priority: WorklistRow["priority"];
-  receivedAt: string;
-  assessmentDueDate: IsoDate;
+export interface HomeReferral
+  extends Pick<WorklistItem, "referralId" | "kind" | "priority" | "receivedAt" | "assessmentDueDate"> {
   /** Working days from today to the due date: 0 on the due date, negative once it has passed. */
   workingDaysLeft: number;
   /** Recorded at risk, or due within {@link AT_RISK_WORKING_DAYS} working days. */

@@ -8,8 +8,8 @@ import * as z from "zod";
 import { type CalendarRules, type IsoDate, osloDate } from "./calendar";
 import { workingDaysLeft } from "./legal-clock";
 import { cursorParam, limitParam } from "./paging";
-import type { ReferralSubmission } from "./referral";
-import { REFERRAL_STATUSES, type ReferralStatus } from "./referral-labels";
+import { referralHeadlineSchema } from "./referral-headline";
+import { REFERRAL_STATUSES } from "./referral-labels";
 import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** Page sizes: 50 fills a screen; 200 caps what one request reads (a DynamoDB page stays small). */
@@ -37,27 +37,41 @@ export const worklistQuerySchema = z.object({
 /** A parsed worklist query. */
 export type WorklistQuery = z.output<typeof worklistQuerySchema>;
 
+/**
+ * What the store gives for one referral of the worklist: these attributes and no others (the store
+ * reads exactly these and parses what it read with this schema). The flags are optional: a referral
+ * stored before one was recorded has none.
+ */
+export const worklistRowSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  referralHeadlineSchema()
+    .pick({
+      referralId: true,
+      status: true,
+      kind: true,
+      priority: true,
+      receivedAt: true,
+      assessmentDueDate: true,
+    })
+    .extend({
+      deadlineBreached: referralHeadlineSchema().shape.deadlineBreached.optional(),
+      atRisk: z.boolean().optional(),
+    }),
+);
+export type WorklistRow = z.output<ReturnType<typeof worklistRowSchema>>;
+
 // The answer's schemas document the API (GET /openapi.json); the handler builds the answer by hand,
 // so they are built on first use only.
 
-/** One line of the worklist: the clock of one referral. */
+/** One line of the worklist: the clock of one referral, its headline less the clock's start date. */
 export const worklistItemSchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({
-    referralId: z.string(),
-    status: z.enum(REFERRAL_STATUSES),
-    kind: z.enum(["new", "forwarded", "secondary"]),
-    priority: z.enum(["ordinary", "urgent"]),
-    receivedAt: z.iso.datetime(),
-    assessmentDueDate: z.iso.date(),
+  worklistRowSchema().extend({
+    deadlineBreached: referralHeadlineSchema().shape.deadlineBreached,
     workingDaysLeft: z
       .number()
       .int()
       .describe(
         "Working days from today (Oslo) to the due date under the clinic's calendar: 0 on the due date, negative once it has passed.",
       ),
-    deadlineBreached: z
-      .boolean()
-      .describe("Recorded by the workflow when the 10 working days ran out without a decision."),
     atRisk: z
       .boolean()
       .optional()
@@ -75,18 +89,6 @@ export const worklistSchema = /* @__PURE__ */ builtOnFirstUse(() =>
   }),
 );
 export type WorklistResponse = z.output<ReturnType<typeof worklistSchema>>;
-
-/** What the store gives for one referral of the worklist: these attributes and no others. */
-export interface WorklistRow {
-  referralId: string;
-  status: ReferralStatus;
-  kind: ReferralSubmission["kind"];
-  priority: ReferralSubmission["priority"];
-  receivedAt: string;
-  assessmentDueDate: IsoDate;
-  deadlineBreached?: boolean;
-  atRisk?: boolean;
-}
 
 /** One page of the worklist as the store reads it, in due-date order. */
 export interface WorklistPage {
