@@ -10,7 +10,7 @@ import type { IsoDate } from "./calendar";
 import { addDays, CARE_FORMS, type CareForm, MAX_DEADLINE_DAYS } from "./decision-labels";
 import type { DecisionGuide } from "./priority-guide";
 import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
-import { compact, formatIssues, type Issue } from "./validation";
+import { builtOnFirstUse, compact, formatIssues, type Issue } from "./validation";
 
 // The forms of care, the outcome names, the deadline bound and addDays are in decision-labels.ts,
 // without zod: a letter, a page or a statistic that only shows them does not build the schemas
@@ -237,6 +237,25 @@ export type InformationRequest = z.output<typeof informationRequestSchema>;
 
 /** What a task's form may carry: a decision, or a request to the referrer for more information. */
 export type TaskAnswer = Decision | InformationRequest;
+
+/**
+ * 200 of POST /tasks/{taskId}/decision with a JSON body. Documents the API (GET /openapi.json); the
+ * handler builds the answer by hand, so it is built on first use only.
+ */
+export const taskAnswerRecordedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    referralId: z.string(),
+    outcome: z.enum(["granted", "refused", "forwarded", "information-requested", "information-received"]),
+    status: z
+      .enum(["recorded", "requested"])
+      .describe("`requested` for an information request: the task stays open."),
+    requestId: z.string().optional().describe("The information request's id."),
+    warnings: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe("What is unusual about a granted right's start-of-care deadline (a non-working day)."),
+  }),
+);
 
 /**
  * Validates what was posted to a task: an information request, or else a decision as

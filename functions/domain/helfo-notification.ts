@@ -24,6 +24,23 @@ export const helfoReportedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
   }),
 );
 
+/**
+ * 200 of POST /helfo-notifications/{referralId}/reported with a JSON body, and the fields of its 409
+ * (documents the API; built on first use).
+ */
+export const helfoReportedAnswerSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    referralId: z.string(),
+    status: z.enum(["to-report", "reported"]),
+    reportedOn: z.iso.date().optional(),
+    reportedBy: z.string().optional().describe("The signed-in person who marked it reported."),
+    patientInformedAt: z.iso
+      .datetime()
+      .optional()
+      .describe("When the patient's Varsel om fristbrudd went out."),
+  }),
+);
+
 export type HelfoReportedResult =
   | { kind: "reported"; notification: HelfoNotificationRecord }
   /** Reported before, but a letter of that report had not gone out (the mail service failed): sent now. */

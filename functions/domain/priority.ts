@@ -18,15 +18,24 @@ import type { Clock, ReferralRecords, TaskRecords, Workflow } from "./ports";
 import { StaleStateError, TaskNoLongerOpen } from "./ports";
 import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
 import type { PriorityChange } from "./records";
+import { referralHeadlineSchema } from "./referral-headline";
+import { PRIORITIES } from "./referral-labels";
 import { builtOnFirstUse, formatIssues, type Issue } from "./validation";
 
 /** Control and bidirectional override characters (as the referral's free text refuses them). */
 const FORBIDDEN = /(?![\t\n\r])\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u;
 
+/** 200 of POST /tasks/{taskId}/priority with a JSON body (documents the API; built on first use). */
+export const priorityChangedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  referralHeadlineSchema()
+    .pick({ referralId: true, priority: true })
+    .extend({ status: z.literal("changed") }),
+);
+
 /** The body of POST /tasks/{taskId}/priority (built on first use: only that route parses it). */
 export const priorityChangeSchema = /* @__PURE__ */ builtOnFirstUse(() =>
   z.object({
-    priority: z.enum(["ordinary", "urgent"], { error: 'must be "ordinary" or "urgent"' }),
+    priority: z.enum(PRIORITIES, { error: 'must be "ordinary" or "urgent"' }),
     reason: z
       .string({ error: "is required" })
       .trim()

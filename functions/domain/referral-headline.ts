@@ -11,7 +11,7 @@ import { builtOnFirstUse } from "./validation";
 /** The headline fields; built on first use, like the other schemas only some functions need. */
 export const referralHeadlineSchema = /* @__PURE__ */ builtOnFirstUse(() =>
   z.object({
-    referralId: z.string().describe("The referral's id, from the 202 answer to its submission."),
+    referralId: z.string().describe("Frist's id of the referral."),
     status: z.enum(REFERRAL_STATUSES),
     kind: z.enum(REFERRAL_KINDS),
     priority: z.enum(PRIORITIES),

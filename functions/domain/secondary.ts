@@ -113,6 +113,15 @@ export const secondaryConfirmationSchema = /* @__PURE__ */ builtOnFirstUse(() =>
   }),
 );
 
+/** 200 of POST /tasks/{taskId}/secondary with a JSON body (documents the API; built on first use). */
+export const secondaryConfirmedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    referralId: z.string(),
+    sameCondition: z.boolean(),
+    status: z.literal("confirmed"),
+  }),
+);
+
 export type SecondaryConfirmationResult =
   | { kind: "confirmed"; referralId: string; sameCondition: boolean }
   | { kind: "invalid"; issues: Issue[] }
