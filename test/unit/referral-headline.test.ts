@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { DynamoWorklist } from "../../functions/adapters/dynamo-worklist";
 import { portalReferralView } from "../../functions/domain/portal";
+import { staffReferralPageSchema } from "../../functions/domain/referral";
 import { headlineOf, referralHeadlineSchema } from "../../functions/domain/referral-headline";
 import { referralView } from "../../functions/domain/referral-view";
 import { worklistQuerySchema, worklistRowSchema } from "../../functions/domain/worklist";
@@ -71,7 +72,8 @@ describe("the referral headline", () => {
         const portal = portalReferralView(file);
         const staff = referralView(file);
 
-        // Assess
+        // Assess: each as its documented schema says, with the record's headline.
+        expect(() => staffReferralPageSchema().parse({ referral: staff, csrfToken: "token" })).not.toThrow();
         for (const field of HEADLINE_FIELDS) {
           expect(portal[field as keyof typeof portal], field).toEqual(fields[field as keyof typeof fields]);
           expect(staff[field as keyof typeof staff], field).toEqual(fields[field as keyof typeof fields]);
