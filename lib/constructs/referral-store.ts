@@ -5,6 +5,7 @@ import { type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
 import { REFERRAL_STATUSES } from "../../functions/domain/referral-labels";
+import { worklistRowSchema } from "../../functions/domain/worklist";
 import { type FunctionUses, itemActionsOf, tableUseOf, writesItems } from "./function-uses";
 
 /** GSI names and key attributes, as design.md fixes them (the adapters query by these names). */
@@ -21,19 +22,11 @@ export const REFERRAL_INDEXES = {
 } as const;
 
 /**
- * The attributes the portal index carries besides its keys: a worklist line, no health data (the
- * portal's list needs nothing more, so the index holds no copy of the submission).
+ * The attributes the portal index carries besides its keys: a worklist row, as the worklist reads and
+ * parses it (functions/domain/worklist.ts, picked from the referral's headline), and no health data
+ * (the portal's list needs nothing more, so the index holds no copy of the submission).
  */
-export const PORTAL_INDEX_ATTRIBUTES = [
-  "referralId",
-  "status",
-  "kind",
-  "priority",
-  "receivedAt",
-  "assessmentDueDate",
-  "deadlineBreached",
-  "atRisk",
-] as const;
+export const PORTAL_INDEX_ATTRIBUTES: readonly string[] = Object.keys(worklistRowSchema().shape);
 
 /** The TTL attribute (epoch seconds) of session items (functions/adapters/dynamo-sessions.ts). */
 export const SESSION_TTL_ATTRIBUTE = "expiresAtEpoch";
