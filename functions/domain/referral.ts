@@ -11,7 +11,14 @@ import { decisionSchema } from "./decision";
 import { validateHprNumber, validateNationalId } from "./national-id";
 import { CONDITION_ID } from "./priority-guide";
 import { referralHeadlineSchema } from "./referral-headline";
-import { CONTENT_ITEMS, type ContentItem, FLAGS, REFERRER_TYPES, type ReferralFlag } from "./referral-labels";
+import {
+  CONTENT_ITEMS,
+  type ContentItem,
+  FLAGS,
+  PRIORITIES,
+  REFERRER_TYPES,
+  type ReferralFlag,
+} from "./referral-labels";
 import { startOfCareViewSchema } from "./start-of-care-view";
 import { builtOnFirstUse, compact, formatIssues, type Issue } from "./validation";
 
@@ -238,7 +245,7 @@ const gpSchema = z
 
 const submissionBase = {
   priority: z
-    .enum(["ordinary", "urgent"])
+    .enum(PRIORITIES)
     .describe(
       "urgent: the referrer suspects serious or life-threatening illness, which gives the patient a right to a faster assessment than the 10 working days (pasient- og brukerrettighetsloven § 2-2 first paragraph, third sentence); the clinic assesses it within its own shorter target.",
     ),
@@ -342,8 +349,8 @@ export const errorSchema = /* @__PURE__ */ builtOnFirstUse(() =>
 );
 
 /**
- * GET /referrals/{referralId} as staff see it: the referral's state, letters and audit trail, no
- * health text. Built on first use, like the answers above.
+ * A referral as staff see it (GET /staff/referrals/{referralId} as JSON): the referral's headline,
+ * state, letters and audit trail, no health text. Built on first use, like the answers above.
  */
 export const referralViewSchema = /* @__PURE__ */ builtOnFirstUse(() =>
   referralHeadlineSchema().extend({
