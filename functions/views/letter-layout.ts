@@ -52,11 +52,6 @@ export interface LetterView {
   signature: string[];
 }
 
-registerPartial(
-  "letterSegments",
-  "{{#each this}}{{#if strong}}<strong>{{text}}</strong>{{else if multiline}}{{multiline text}}{{else}}{{text}}{{/if}}{{/each}}",
-);
-
 const LETTER_HTML = `{{#> emailHtml}}
 {{#if copyNote}}
 <p style="font-weight: bold; text-transform: uppercase; letter-spacing: 0.05em;">{{copyNote}}</p>
@@ -113,8 +108,22 @@ Gjelder: {{regarding}}
 {{/each}}
 `;
 
-const renderHtml = htmlTemplate(LETTER_HTML);
-const renderText = textTemplate(LETTER_TEXT);
+/**
+ * The templates, compiled at the first letter rendered: a function that only draws the PDF
+ * (letter-pdf.ts, the Status på henvisning) then bundles no template engine.
+ */
+let templates: { html: (view: object) => string; text: (view: object) => string } | undefined;
+
+function letterTemplates(): NonNullable<typeof templates> {
+  if (!templates) {
+    registerPartial(
+      "letterSegments",
+      "{{#each this}}{{#if strong}}<strong>{{text}}</strong>{{else if multiline}}{{multiline text}}{{else}}{{text}}{{/if}}{{/each}}",
+    );
+    templates = { html: htmlTemplate(LETTER_HTML), text: textTemplate(LETTER_TEXT) };
+  }
+  return templates;
+}
 
 export function renderLetter(view: LetterView): RenderedLetter {
   const segments = (paragraph: Paragraph): Segment[] =>
@@ -128,6 +137,7 @@ export function renderLetter(view: LetterView): RenderedLetter {
         .join(""),
     ),
   }));
+  const { html: renderHtml, text: renderText } = letterTemplates();
   const html = renderHtml({ ...view, sections });
   const text = renderText({
     ...view,
