@@ -29,6 +29,7 @@ import {
   testClinicConfig,
   testReferral,
 } from "../support/fakes";
+import { GP_HER_ID, withGpHerId } from "../support/henvisning-samples";
 
 const MSG_ID = "76665c90-3198-11e8-b566-0800200c9a66";
 const config = testClinicConfig({
@@ -43,20 +44,6 @@ const config = testClinicConfig({
     },
   ],
 });
-
-/** The GP's HER-id (a person communication party) that a referral may give beside the GP's HPR number. */
-const GP_HER_ID = "258521";
-
-/** The sample's GP ("Kontaktperson" with role 6, Fastlege), also named by the GP's own HER-id. */
-function withGpHerId(sample: string): string {
-  const text = sample.replace(
-    '<fk1:TypeId V="HPR" DN="HPR-nummer" S="2.16.578.1.12.4.1.1.8116"/>\n\t\t\t\t\t\t\t</fk1:Ident>\n\t\t\t\t\t\t</po:Kontaktperson>',
-    `<fk1:TypeId V="HPR" DN="HPR-nummer" S="2.16.578.1.12.4.1.1.8116"/>\n\t\t\t\t\t\t\t</fk1:Ident>\n<fk1:Ident><fk1:Id>${GP_HER_ID}</fk1:Id><fk1:TypeId V="HER" DN="HER-id" S="2.16.578.1.12.4.1.1.9051"/></fk1:Ident>\n\t\t\t\t\t\t</po:Kontaktperson>`,
-  );
-  // An edit that found nothing to change would leave the tests asserting the sample as it is.
-  if (text === sample) throw new Error("the sample's GP was not found");
-  return text;
-}
 
 /** The public sample Henvisning 2.0, received, and the referral it made. */
 async function receivedSample(edit: (text: string) => string = (text) => text): Promise<ReferralRecord> {
