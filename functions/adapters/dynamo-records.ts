@@ -226,6 +226,7 @@ const schemas = builtOnFirstUse(() => {
     status: z.enum(["sending", "sent"]),
     xml: z.string(),
     createdAt: z.string(),
+    copyReceiverHerIds: z.array(z.string()).optional(),
     claimId: optionalString,
     claimedAt: optionalString,
     sentAt: optionalString,

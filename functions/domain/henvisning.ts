@@ -354,6 +354,8 @@ export function readHenvisning20(root: XmlTree, clinic: ClinicAddress): Henvisni
         ? {
             name: personName(gpPerson) ?? "",
             ...optional("hprNumber", identOf(children(gpPerson, "Ident"), ["HPR"])),
+            // The GP's own HER-id, when given beside the HPR number: the Status på henvisning's copy receiver.
+            ...optional("herId", identOf(children(gpPerson, "Ident"), ["HER"])),
           }
         : // No GP named: the referrer stands in, so the GP gets no second copy.
           { name: referrerPart.name, hprNumber: referrerPart.hprNumber },

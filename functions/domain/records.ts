@@ -157,6 +157,8 @@ export interface OutgoingMessageRecord {
   status: "sending" | "sent";
   xml: string;
   createdAt: string;
+  /** The HER-ids of its copy receivers (the patient's GP), beside its receiver. */
+  copyReceiverHerIds?: string[];
   /** The attempt that holds the `sending` claim, and when it took it (wall-clock ISO). */
   claimId?: string;
   claimedAt?: string;

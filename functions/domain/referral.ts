@@ -237,6 +237,14 @@ const gpSchema = z
       .transform((value) => (value ? value : undefined)),
     name: requiredText(LIMITS.name),
     email: optionalEmail,
+    herId: z
+      .string()
+      .trim()
+      .regex(/^\d{1,9}$/, "must be a HER-id (1 to 9 digits)")
+      .optional()
+      .describe(
+        "Optional: the HER-id (Adresseregisteret) of the GP as a communication party, which a referral that came as a Henvisning message may give; the GP then gets a copy of the Status på henvisning.",
+      ),
   })
   .transform(compact);
 

@@ -4,14 +4,21 @@
  * Dialogmelding 1.1 before it leaves, and sent once through the outbound port (EDI 2.0), with an
  * audit event. Its MsgId is made from the referral and the message's content: a retried step finds
  * its own claim and sends nothing more, and an answer whose content changed is a new message.
+ *
+ * The referrer's letter goes with it as a PDF, drawn from the same letter the referrer reads on the
+ * letter page; the patient's GP, when another than the referrer and addressable, is a copy receiver
+ * of this one message (status-pa-henvisning.ts), so a retry can no more send the GP a second copy
+ * than it can send the referrer a second answer.
  */
 import { createHash } from "node:crypto";
 import { appRecIdFor } from "./apprec";
 import { mustGetReferral, workflowActor } from "./assessment";
 import type { ClinicConfig } from "./clinic";
+import { decisionLetterInputOf } from "./dispatch";
 import { MessageInFlight, OutgoingMessageInvalid } from "./errors";
 import type { Clock, OutboundMessages, ReferralStore } from "./ports";
 import type { OutgoingMessageRecord } from "./records";
+import type { DecisionLetterInput } from "./rendering";
 import { claimSend, recordSend, withNewClaim } from "./send-once";
 import { type StatusOnReferral, statusOnReferral } from "./status-pa-henvisning";
 
@@ -22,6 +29,8 @@ export interface SendStatusDeps {
   outbound: OutboundMessages;
   /** Renders the status as its MsgHead XML (views/status-pa-henvisning.ts). */
   render: (status: StatusOnReferral) => string;
+  /** The letter as a PDF (views/letter-pdf.ts), from the same letter view as its page. */
+  letterPdf: (input: DecisionLetterInput) => Promise<Uint8Array>;
   /** The schema's complaints about a document (none: valid); the XML adapter's MsgHead validator. */
   validate: (xml: string) => string[];
 }
@@ -43,11 +52,23 @@ export async function sendStatusOnReferral(
   const draft = statusOnReferral(referral, deps.config, { msgId: "", at: now });
   if (!draft) return { referralId, sent: false };
   // The content decides the MsgId (not the time it is made): the same answer is the same message.
+  // A copy receiver is part of the content; the PDF is not (it is drawn from the same decision).
+  const copyTo = draft.copyReceiver ? [draft.copyReceiver.herId] : [];
   const content = createHash("sha256")
-    .update(JSON.stringify([draft.conversationRef, draft.theme, draft.text, draft.responsible]))
+    .update(JSON.stringify([draft.conversationRef, draft.theme, draft.text, draft.responsible, ...copyTo]))
     .digest("hex");
   const msgId = appRecIdFor(`status:${referralId}:${content}`);
-  const status = { ...draft, msgId };
+  const letter = decisionLetterInputOf(referral, "referrer", deps.config);
+  const pdf = await deps.letterPdf(letter);
+  const status: StatusOnReferral = {
+    ...draft,
+    msgId,
+    attachment: {
+      description: "Svar på henvisning, brev til henviser",
+      issueDate: referral.decision?.decidedAt ?? now.toISOString(),
+      pdfBase64: Buffer.from(pdf).toString("base64"),
+    },
+  };
   const xml = deps.render(status);
   // Never send what does not validate: the problems name lines and elements, and stay out of logs.
   if (deps.validate(xml).length > 0) throw new OutgoingMessageInvalid();
@@ -60,6 +81,7 @@ export async function sendStatusOnReferral(
     status: "sending",
     xml,
     createdAt: now.toISOString(),
+    ...(copyTo.length > 0 ? { copyReceiverHerIds: copyTo } : {}),
   });
   const slots = {
     claim: (claim: OutgoingMessageRecord) => deps.store.claimOutgoingMessage(claim),
@@ -80,7 +102,12 @@ export async function sendStatusOnReferral(
         at: sentAt,
         actor: workflowActor("SendStatusOnReferral"),
         // Ids and the code only: the text is the decision's, health data.
-        details: { msgId, theme: status.theme, transportId },
+        details: {
+          msgId,
+          theme: status.theme,
+          transportId,
+          ...(copyTo.length > 0 ? { copyTo: copyTo.join(",") } : {}),
+        },
       },
     ),
   );

@@ -5,13 +5,20 @@
  * (a refusal always with its reason), it names the responsible clinician, and its ConversationRef
  * points to the referral's MsgId (RefToParent and RefToConversation both, HIS 1206).
  *
- * This module makes the message; send-status-on-referral.ts sends it (reading the AppRec that answers
- * it is not built yet).
+ * The patient's GP, when the referral names one other than the referrer and gives the GP's HER-id,
+ * is a copy receiver of the same message (MsgHead `OtherReceiver`, role COP, as HIS 1206 §4.1.1 and
+ * its worked example do): one message, which the EDI 2.0 meldingstjener delivers to every receiver
+ * it names, each answering with its own AppRec. The referrer's letter goes along as a PDF
+ * attachment (HIS 1206 §4.1.1: "Vedlegg skal alltid være på format PDF", a further
+ * MsgHead/Document per HIS 1036).
+ *
+ * This module makes the message; send-status-on-referral.ts sends it, and message-receipts.ts reads
+ * the receipts of every receiver.
  */
 import type { AppRecParty } from "./apprec";
 import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
-import { letterAssessmentOf } from "./dispatch";
+import { gpIsReferrer, letterAssessmentOf } from "./dispatch";
 import { validateNationalId } from "./national-id";
 import type { ReferralRecord } from "./records";
 
@@ -42,6 +49,43 @@ export interface StatusOnReferral {
   /** The outcome in words, in Norwegian (bokmål). */
   text: string;
   responsible: { name: string; hprNumber?: string };
+  /** The patient's GP as a copy receiver (OtherReceiver, COP), addressed by the GP's own HER-id. */
+  copyReceiver?: CopyReceiver;
+  /** The referrer's letter as a PDF (a further MsgHead/Document, MsgType A). */
+  attachment?: StatusAttachment;
+}
+
+/** A GP who gets a copy of the status: a person communication party in Adresseregisteret. */
+export interface CopyReceiver {
+  name: string;
+  herId: string;
+}
+
+/** A PDF that goes with the status (HIS 1206: attachments are PDF only). */
+export interface StatusAttachment {
+  /** What it is, in words ("Svar på henvisning, brev til henviser"). */
+  description: string;
+  /** When the document was made (an ISO instant): the decision's. */
+  issueDate: string;
+  /** The PDF, base64. */
+  pdfBase64: string;
+}
+
+/**
+ * The GP who gets a copy of the status: the GP the referral names, when that is someone other than
+ * the referrer (then the referrer's copy is the message itself: one message per person) and the
+ * referral gives the GP's HER-id, without which the GP cannot be addressed over Norsk Helsenett
+ * (resolving it from Fastlegeregisteret is not built). Also none when that HER-id is the receiver's.
+ */
+export function gpCopyReceiverOf(referral: ReferralRecord): CopyReceiver | undefined {
+  const { submission } = referral;
+  const herId = submission.gp.herId;
+  if (!herId || gpIsReferrer(submission)) return undefined;
+  const sender = referral.message?.sender;
+  if (herId === sender?.herId || herId === sender?.unit?.herId || herId === submission.referrer.herId) {
+    return undefined;
+  }
+  return { name: submission.gp.name, herId };
 }
 
 /** dd.mm.yyyy, as the free text says dates. */
@@ -99,6 +143,7 @@ export function statusOnReferral(
       break;
   }
   const responsible = letterAssessmentOf(referral, config).responsible;
+  const copyReceiver = gpCopyReceiverOf(referral);
   const member = config.intakeTeam.find((m) => m.name === responsible.name);
   const nationalId = validateNationalId(submission.patient.nationalId);
   const kind = nationalId.ok ? nationalId.kind : "fodselsnummer";
@@ -128,5 +173,6 @@ export function statusOnReferral(
     theme,
     text,
     responsible: { name: responsible.name, ...(member?.hprNumber ? { hprNumber: member.hprNumber } : {}) },
+    ...(copyReceiver ? { copyReceiver } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { ediFromEnv } from "../adapters/edi-client";
 import { clock, config, dependencies, store } from "../adapters/root";
 import { validateXml } from "../adapters/xml";
 import { sendStatusOnReferral } from "../domain/send-status-on-referral";
+import { renderDecisionLetterPdf } from "../views/letter-pdf";
 import { renderStatusOnReferral } from "../views/status-pa-henvisning";
 
 // Built once per execution environment; only this function is given EDI_API_URL.
@@ -14,6 +15,7 @@ const deps = {
   ...dependencies(store, clock, config),
   outbound: ediFromEnv(),
   render: renderStatusOnReferral,
+  letterPdf: renderDecisionLetterPdf,
   validate: (xml: string) => validateXml(xml, "msghead"),
 };
 

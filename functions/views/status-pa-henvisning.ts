@@ -1,9 +1,16 @@
 /**
  * A Status på henvisning (domain/status-pa-henvisning.ts) as its XML: Dialogmelding 1.1 in a MsgHead
- * 1.2 envelope, valid against the official schemas.
+ * 1.2 envelope, valid against the official schemas; the GP as `OtherReceiver` (role COP, as HIS
+ * 1206's worked example), and the referrer's letter as a PDF in a further `Document` (HIS 1036:
+ * `MsgType` A, `MimeType` application/pdf, the bytes in a base64 container).
  */
 import type { AppRecParty } from "../domain/apprec";
-import { STATUS_THEMES, type StatusOnReferral } from "../domain/status-pa-henvisning";
+import {
+  type CopyReceiver,
+  STATUS_THEMES,
+  type StatusAttachment,
+  type StatusOnReferral,
+} from "../domain/status-pa-henvisning";
 import { escapeXml as x } from "./apprec";
 
 const HER = '<TypeId V="HER" DN="HER-id" S="2.16.578.1.12.4.1.1.9051"/>';
@@ -55,6 +62,37 @@ function organisation(party: AppRecParty, indent: string): string[] {
   ];
 }
 
+/** The patient's GP as a copy receiver: a person communication party, by the GP's own HER-id. */
+function copyReceiver(receiver: CopyReceiver): string[] {
+  return [
+    "    <OtherReceiver>",
+    '      <RoleReceiver V="COP" DN="Kopimottaker"/>',
+    "      <HealthcareProfessional>",
+    '        <RoleToPatient V="6" DN="Fastlege" S="2.16.578.1.12.4.1.1.9034"/>',
+    ...nameParts(receiver.name, "        "),
+    ...ident(receiver.herId, "        "),
+    "      </HealthcareProfessional>",
+    "    </OtherReceiver>",
+  ];
+}
+
+/** A PDF attachment (HIS 1036): its own Document after the status. */
+function attachmentDocument(attachment: StatusAttachment): string[] {
+  return [
+    "  <Document>",
+    "    <RefDoc>",
+    `      <IssueDate V="${x(attachment.issueDate)}"/>`,
+    '      <MsgType V="A" DN="Vedlegg"/>',
+    "      <MimeType>application/pdf</MimeType>",
+    `      <Description>${x(attachment.description)}</Description>`,
+    "      <Content>",
+    `        <Base64Container xmlns="http://www.kith.no/xmlstds/base64container">${attachment.pdfBase64}</Base64Container>`,
+    "      </Content>",
+    "    </RefDoc>",
+    "  </Document>",
+  ];
+}
+
 /** The message's XML (UTF-8). */
 export function renderStatusOnReferral(status: StatusOnReferral): string {
   const { patient, responsible } = status;
@@ -76,6 +114,7 @@ export function renderStatusOnReferral(status: StatusOnReferral): string {
     "    <Receiver>",
     ...organisation(status.receiver, "      "),
     "    </Receiver>",
+    ...(status.copyReceiver ? copyReceiver(status.copyReceiver) : []),
     "    <Patient>",
     `      <FamilyName>${x(patient.familyName)}</FamilyName>`,
     `      <GivenName>${x(patient.givenName)}</GivenName>`,
@@ -112,6 +151,7 @@ export function renderStatusOnReferral(status: StatusOnReferral): string {
     "      </Content>",
     "    </RefDoc>",
     "  </Document>",
+    ...(status.attachment ? attachmentDocument(status.attachment) : []),
     "</MsgHead>",
     "",
   ].join("\n");

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import Fastify from "fastify";
 import { readXml } from "../../functions/adapters/xml";
 import { envelopeHeader } from "../../functions/domain/henvisning";
-import { child } from "../../functions/domain/xml-tree";
+import { attrAt, child, children, textAt, type XmlTree } from "../../functions/domain/xml-tree";
 import { findFreePort, LOOPBACK } from "./ports";
 
 /** A message sent through the stand-in, as its page and `/sent` list it. */
@@ -30,10 +30,19 @@ export interface EdiSentMessage {
   xml: string;
   receivedAt: string;
   /** The receiver's AppRec for it, once given ({@link EdiLocal.answer}), as `GET /Messages/{id}/apprec` shows it. */
-  appRec?: {
-    appRecStatus: "Ok" | "Rejected" | "OkErrorInMessagePart";
-    appRecErrorList?: { errorCode: string; details: string }[];
-  };
+  appRec?: EdiAppRec;
+  /**
+   * Its copy receivers' HER-ids (MsgHead `OtherReceiver`: the meldingstjener delivers the message to
+   * each), and their AppRecs once given: each answers for itself, as the receiver does.
+   */
+  copyReceiverHerIds?: string[];
+  copyAppRecs?: Record<string, EdiAppRec>;
+}
+
+/** An AppRec as the spec's ApprecInfo carries it. */
+export interface EdiAppRec {
+  appRecStatus: "Ok" | "Rejected" | "OkErrorInMessagePart";
+  appRecErrorList?: { errorCode: string; details: string }[];
 }
 
 /** A message waiting in the clinic's mailbox (dropped in locally), as the poller finds it. */
@@ -67,10 +76,10 @@ export interface EdiLocal {
   drop(xml: string): string;
   /**
    * The receiver's AppRec for sent message `id`, as the receiving system would post it (also
-   * `POST /sent/{id}/apprec` with the ApprecInfo's JSON); false when there is no such message or it
-   * has one.
+   * `POST /sent/{id}/apprec` with the ApprecInfo's JSON); with `receiverHerId` a copy receiver's
+   * (also `receiverHerId` in that JSON). False when there is no such message or receiver, or it has one.
    */
-  answer(id: string, appRec: NonNullable<EdiSentMessage["appRec"]>): boolean;
+  answer(id: string, appRec: EdiAppRec, receiverHerId?: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -82,6 +91,29 @@ interface PostMessageRequest {
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The HER-ids of a message's copy receivers (`OtherReceiver`): each one's communication party, the
+ * innermost HER-id it names (a GP as the person under the GP's office, AD2.8).
+ */
+function copyReceiversOf(root: XmlTree): string[] {
+  const herOf = (party: XmlTree | undefined) =>
+    children(party, "Ident").find((ident) => attrAt(ident, "V", "TypeId") === "HER");
+  return children(child(root, "MsgInfo"), "OtherReceiver").flatMap((receiver) => {
+    const organisation = child(receiver, "Organisation");
+    const candidates = [
+      child(organisation, "HealthcareProfessional"),
+      child(organisation, "Organisation"),
+      child(receiver, "HealthcareProfessional"),
+      organisation,
+    ];
+    for (const party of candidates) {
+      const herId = textAt(herOf(party), "Id");
+      if (herId) return [herId];
+    }
+    return [];
+  });
+}
 
 /** Starts the stand-in on a loopback port. */
 export async function startEdiLocal(options: { port?: number } = {}): Promise<EdiLocal> {
@@ -118,6 +150,7 @@ export async function startEdiLocal(options: { port?: number } = {}): Promise<Ed
     }
     const header = envelopeHeader(read.root);
     const id = randomUUID();
+    const copyReceiverHerIds = copyReceiversOf(read.root);
     sent.push({
       id,
       ...(header.msgId ? { businessDocumentId: header.msgId } : {}),
@@ -126,6 +159,7 @@ export async function startEdiLocal(options: { port?: number } = {}): Promise<Ed
       ...(header.sender.herId ? { senderHerId: header.sender.herId } : {}),
       ...(header.receiver.organisationHerId ? { receiverHerId: header.receiver.organisationHerId } : {}),
       ...refOf(read.root),
+      ...(copyReceiverHerIds.length > 0 ? { copyReceiverHerIds } : {}),
       xml,
       receivedAt: new Date().toISOString(),
     });
@@ -138,31 +172,41 @@ export async function startEdiLocal(options: { port?: number } = {}): Promise<Ed
   app.get("/Messages/:id/apprec", async (request, reply) => {
     const message = sent.find((candidate) => candidate.id === (request.params as { id: string }).id);
     if (!message) return reply.code(404).send(error(randomUUID(), "Could not find database document"));
+    const info = (receiverHerId: string | undefined, appRec: EdiAppRec | undefined) => ({
+      receiverHerId: Number(receiverHerId),
+      appRecStatus: appRec?.appRecStatus ?? null,
+      appRecErrorList: appRec?.appRecErrorList ?? null,
+    });
     return [
-      {
-        receiverHerId: Number(message.receiverHerId),
-        appRecStatus: message.appRec?.appRecStatus ?? null,
-        appRecErrorList: message.appRec?.appRecErrorList ?? null,
-      },
+      info(message.receiverHerId, message.appRec),
+      ...(message.copyReceiverHerIds ?? []).map((herId) => info(herId, message.copyAppRecs?.[herId])),
     ];
   });
 
-  const answer = (id: string, appRec: NonNullable<EdiSentMessage["appRec"]>): boolean => {
+  const answer = (id: string, appRec: EdiAppRec, receiverHerId?: string): boolean => {
     const message = sent.find((candidate) => candidate.id === id);
-    if (!message || message.appRec) return false;
-    message.appRec = appRec;
+    if (!message) return false;
+    if (receiverHerId === undefined || receiverHerId === message.receiverHerId) {
+      if (message.appRec) return false;
+      message.appRec = appRec;
+      return true;
+    }
+    if (!message.copyReceiverHerIds?.includes(receiverHerId) || message.copyAppRecs?.[receiverHerId])
+      return false;
+    message.copyAppRecs = { ...message.copyAppRecs, [receiverHerId]: appRec };
     return true;
   };
 
   // Local only: the receiving system's AppRec for a sent message.
   app.post("/sent/:id/apprec", async (request, reply) => {
-    const body = (request.body ?? {}) as NonNullable<EdiSentMessage["appRec"]>;
+    const { receiverHerId, ...body } = (request.body ?? {}) as EdiAppRec & { receiverHerId?: unknown };
     if (!["Ok", "Rejected", "OkErrorInMessagePart"].includes(String(body.appRecStatus))) {
       return reply
         .code(400)
         .send(error(randomUUID(), "appRecStatus must be Ok, Rejected or OkErrorInMessagePart"));
     }
-    return answer((request.params as { id: string }).id, body)
+    const copyReceiver = receiverHerId == null ? undefined : String(receiverHerId);
+    return answer((request.params as { id: string }).id, body, copyReceiver)
       ? reply.code(201).send()
       : reply.code(409).send(error(randomUUID(), "no such sent message, or it has its AppRec"));
   });

@@ -8,10 +8,12 @@
 import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { extractText, getDocumentProxy } from "unpdf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
 import { readXml, validateXml } from "../../functions/adapters/xml";
 import { MESSAGE_ID_SCOPE } from "../../functions/domain/receive-referral";
+import { child, children } from "../../functions/domain/xml-tree";
 import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
@@ -24,6 +26,7 @@ import {
   postForm,
   signInAsAssessor,
 } from "../support/e2e";
+import { GP_HER_ID, withGpHerId } from "../support/henvisning-samples";
 import { eventually, fetchAs, taskLinkIn } from "../support/http";
 import { PORTAL_A, signedFetch } from "../support/portal";
 
@@ -217,10 +220,10 @@ describe("POST /messages on the local stack", () => {
     expect(await page.text()).toContain("trukket tilbake");
   });
 
-  it("answers a decided referral that came as a message with a Status på henvisning sent once through the EDI 2.0 stand-in", async () => {
-    // Prepare: a message received, its task emailed.
+  it("answers a decided referral that came as a message with a Status på henvisning sent once through the EDI 2.0 stand-in, the referrer's letter attached as a PDF and the GP copied", async () => {
+    // Prepare: a message naming the GP by HER-id received, its task emailed.
     const msgId = "7a6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f67";
-    expect((await deliver(addressed(msgId))).appRecStatus).toBe("1");
+    expect((await deliver(withGpHerId(addressed(msgId)))).appRecStatus).toBe("1");
     const referralId = (await referralOf(msgId)) as string;
     const waiting = await awaitFile(stack, referralId, (f) => notifiedTaskIdOf(f) !== undefined, "the task");
     const [taskEmail] = await emailsWithTask(stack, notifiedTaskIdOf(waiting) as string);
@@ -253,6 +256,7 @@ describe("POST /messages on the local stack", () => {
           messageType?: string;
           xml: string;
           businessDocumentId?: string;
+          copyReceiverHerIds?: string[];
         }[];
       }
     ).messages.filter((message) => message.refToConversation === msgId);
@@ -262,6 +266,18 @@ describe("POST /messages on the local stack", () => {
     expect(validateXml(status?.xml ?? "", "msghead")).toEqual([]);
     expect(status?.xml).toMatch(/<TemaKodet[^>]*V="4"/);
     expect(status?.xml).toContain(`<RefToParent>${msgId}</RefToParent>`);
+    // The GP is a copy receiver of that one message, which the meldingstjener delivers to the GP too.
+    expect(status?.copyReceiverHerIds).toEqual([GP_HER_ID]);
+    // The referrer's letter goes with it as a PDF, saying what the letter says.
+    const read = readXml(status?.xml ?? "");
+    const documents = read.kind === "xml" ? children(read.root, "Document") : [];
+    expect(child(documents[1], "RefDoc", "MimeType")?.text).toBe("application/pdf");
+    const base64 = child(documents[1], "RefDoc", "Content", "Base64Container")?.text ?? "";
+    const pdf = new Uint8Array(Buffer.from(base64, "base64"));
+    const { text } = await extractText(await getDocumentProxy(pdf), { mergePages: true });
+    expect(text.replace(/\s+/g, " ")).toContain(
+      "Begrunnelse Tilstanden kan følges opp i primærhelsetjenesten. Råd om videre oppfølging Fortsett med gradert trening; henvis på nytt ved forverring.",
+    );
     expect(eventTypes(file).filter((type) => type === "status-on-referral-sent")).toHaveLength(1);
     // The stand-in's page lists it for a person to see.
     expect(await (await fetch(stack.edi.pageUrl)).text()).toContain(status?.businessDocumentId ?? "-");

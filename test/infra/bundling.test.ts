@@ -87,6 +87,15 @@ describe("a function's bundle", () => {
     }
   });
 
+  it("of the Status på henvisning step holds the PDF library for the referrer's letter, and no template engine or mailer", async () => {
+    const packages = await bundledPackages("functions/handlers/send-status-on-referral.ts");
+
+    expect(packages).toContain("pdf-lib");
+    for (const absent of ["handlebars", "@aws-sdk/client-ses", "@aws-sdk/client-sfn", "openid-client"]) {
+      expect(packages, absent).not.toContain(absent);
+    }
+  });
+
   it("of a portal route builds no schema the route does not parse: who calls is told apart without the referral's or the view's schemas", async () => {
     // Each of these modules builds zod schemas when it loads, so carrying one costs every cold start.
     const worklist = await bundledFiles("functions/handlers/list-referrals.ts");

@@ -108,7 +108,7 @@ describe("the EDI 2.0 client", () => {
     expect(calls[4]?.init.headers).not.toHaveProperty("content-type");
   });
 
-  it("reads a sent message's receipts from the local stand-in: none until the receiver answers, then its status and error codes", async () => {
+  it("reads a sent message's receipts from the local stand-in, one per receiver and copy receiver: none until each answers, then its status and error codes", async () => {
     // Prepare: the stand-in, and a Status på henvisning sent through it
     const edi = await startEdiLocal();
     try {
@@ -135,17 +135,34 @@ describe("the EDI 2.0 client", () => {
       const after = await client.receipts(id);
       const unknown = client.receipts("00000000-0000-4000-8000-000000000000");
 
-      // Assess
-      expect(before).toEqual([{ receiverHerId: expect.any(String), errors: [] }]);
+      // Assess: HIS 1206's example is copied to the GP (OtherReceiver, HER-id 258521), who answers for itself.
+      expect(before).toEqual([
+        { receiverHerId: "62", errors: [] },
+        { receiverHerId: "258521", errors: [] },
+      ]);
       expect(answered.status).toBe(201);
       expect(after).toEqual([
         {
-          receiverHerId: before[0]?.receiverHerId,
+          receiverHerId: "62",
           status: "rejected",
           errors: [{ code: "E21", detail: "Mottaker finnes ikke" }],
         },
+        { receiverHerId: "258521", errors: [] },
       ]);
       await expect(unknown).rejects.toBeInstanceOf(EdiRejected);
+      const copyAnswered = await fetch(new URL(`sent/${id}/apprec`, edi.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ appRecStatus: "Ok", receiverHerId: 258521 }),
+      });
+      const again = await fetch(new URL(`sent/${id}/apprec`, edi.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ appRecStatus: "Rejected", receiverHerId: 258521 }),
+      });
+      expect(copyAnswered.status).toBe(201);
+      expect(again.status).toBe(409);
+      expect((await client.receipts(id))[1]).toEqual({ receiverHerId: "258521", status: "ok", errors: [] });
     } finally {
       await edi.stop();
     }

@@ -98,6 +98,35 @@ describe("the receipts of what Frist sends", () => {
     expect(JSON.stringify(received)).not.toContain("MsgHead");
   });
 
+  it("follows a message copied to the GP until the GP answers too, and alerts operations when the GP rejects it", async () => {
+    // Prepare: the referrer (8140) has answered OK; the GP, the copy receiver (258521), has not.
+    const { store, receivers, metrics, deps, events, referralId } = await setUp();
+    receivers.answers.set("edi-1", [
+      { receiverHerId: "8140", status: "ok", errors: [] },
+      { receiverHerId: "258521", errors: [] },
+    ]);
+
+    // Act: a run before the GP's receipt, then one after the GP rejected the copy.
+    const before = await followUpReceipts(deps);
+    receivers.answers.set("edi-1", [
+      { receiverHerId: "8140", status: "ok", errors: [] },
+      { receiverHerId: "258521", status: "rejected", errors: [{ code: "E35" }] },
+    ]);
+    const after = await followUpReceipts(deps);
+
+    // Assess
+    expect(before).toEqual({ checked: 1, received: 0, rejected: 0, overdue: 0 });
+    expect(after).toEqual({ checked: 1, received: 1, rejected: 1, overdue: 0 });
+    expect(await store.listAwaitingReceipt(10)).toEqual([]);
+    expect(metrics.records).toEqual([
+      { name: RECEIPT_REJECTED_METRIC, ids: { referralId, msgId: expect.any(String) } },
+    ]);
+    expect((await events("message-receipt-received"))[0]?.details).toMatchObject({
+      status: "rejected",
+      errorCodes: "E35",
+    });
+  });
+
   it("waits 96 hours for a receipt, then alerts operations once, and still records a receipt that comes late", async () => {
     // Prepare
     const { store, clock, metrics, receivers, deps, events } = await setUp();

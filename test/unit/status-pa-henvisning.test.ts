@@ -1,13 +1,16 @@
 /**
  * Status på henvisning: a decided referral that came as a Henvisning message gives the answer HIS
  * 1206 describes, valid against MsgHead 1.2 and Dialogmelding 1.1, coded in 9148 by the outcome,
- * with its conversation references pointing to the referral's MsgId.
+ * with its conversation references pointing to the referral's MsgId, the referrer's letter attached
+ * as a PDF, and the patient's GP (another than the referrer, with a HER-id) as its copy receiver.
  */
 import { readFileSync } from "node:fs";
+import { extractText, getDocumentProxy } from "unpdf";
 import { describe, expect, it, vi } from "vitest";
 import { readXml, validateXml } from "../../functions/adapters/xml";
 import { legalClockConfigSchema } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
+import { decisionLetterInputOf } from "../../functions/domain/dispatch";
 import { EdiUnavailable } from "../../functions/domain/errors";
 import type { OutboundMessages } from "../../functions/domain/ports";
 import { receiveMessage } from "../../functions/domain/receive-message";
@@ -15,7 +18,9 @@ import type { ReferralRecord } from "../../functions/domain/records";
 import { CLAIM_LEASE_MS } from "../../functions/domain/send-once";
 import { sendStatusOnReferral } from "../../functions/domain/send-status-on-referral";
 import { statusOnReferral } from "../../functions/domain/status-pa-henvisning";
-import { child, children } from "../../functions/domain/xml-tree";
+import { child, children, type XmlTree } from "../../functions/domain/xml-tree";
+import { renderDecisionLetterPdf } from "../../functions/views/letter-pdf";
+import { renderDecisionLetter } from "../../functions/views/letters";
 import { renderStatusOnReferral } from "../../functions/views/status-pa-henvisning";
 import {
   FakeClock,
@@ -24,6 +29,7 @@ import {
   testClinicConfig,
   testReferral,
 } from "../support/fakes";
+import { GP_HER_ID, withGpHerId } from "../support/henvisning-samples";
 
 const MSG_ID = "76665c90-3198-11e8-b566-0800200c9a66";
 const config = testClinicConfig({
@@ -40,15 +46,16 @@ const config = testClinicConfig({
 });
 
 /** The public sample Henvisning 2.0, received, and the referral it made. */
-async function receivedSample(): Promise<ReferralRecord> {
+async function receivedSample(edit: (text: string) => string = (text) => text): Promise<ReferralRecord> {
   const store = new InMemoryReferralStore();
-  const text = readFileSync(
+  const sample = readFileSync(
     new URL(
       "../fixtures/messages/eksempel/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Ny.xml",
       import.meta.url,
     ),
     "utf8",
   );
+  const text = edit(sample);
   await receiveMessage(
     {
       store,
@@ -189,9 +196,12 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
     }
   }
 
-  async function setUp(decision: Decision = DECISIONS.refused as Decision) {
+  async function setUp(
+    decision: Decision = DECISIONS.refused as Decision,
+    edit: (text: string) => string = (text) => text,
+  ) {
     const store = new InMemoryReferralStore();
-    store.seed(decided(await receivedSample(), decision));
+    store.seed(decided(await receivedSample(edit), decision));
     const outbound = new RecordingOutbound();
     const deps = {
       store,
@@ -199,10 +209,26 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
       config,
       outbound,
       render: renderStatusOnReferral,
+      letterPdf: renderDecisionLetterPdf,
       validate: (xml: string) => validateXml(xml, "msghead"),
     };
     return { store, outbound, deps };
   }
+
+  /** The MsgInfo and the Documents of a sent message. */
+  function partsOf(xml: string): { info?: XmlTree; documents: XmlTree[] } {
+    const read = readXml(xml);
+    if (read.kind !== "xml") throw new Error(`not XML: ${read.kind}`);
+    return { info: child(read.root, "MsgInfo"), documents: children(read.root, "Document") };
+  }
+
+  /** The copy receivers (OtherReceiver) a sent message names: role and HER-id. */
+  const copyReceiversOf = (info: XmlTree | undefined) =>
+    children(info, "OtherReceiver").map((receiver) => ({
+      role: child(receiver, "RoleReceiver")?.attrs.V,
+      herId: child(receiver, "HealthcareProfessional", "Ident", "Id")?.text,
+      fastlege: child(receiver, "HealthcareProfessional", "RoleToPatient")?.attrs.V === "6",
+    }));
 
   it("sends the decided referral's answer once, valid, to the referral's sender, and audits it without health data", async () => {
     // Prepare
@@ -254,5 +280,88 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
     store.seed(decided(testReferral({ referralId: "ref-json" }), DECISIONS.refused as Decision));
     expect(await sendStatusOnReferral(deps, "ref-json")).toEqual({ referralId: "ref-json", sent: false });
     expect(outbound.sent).toHaveLength(2);
+  });
+
+  it.each(Object.keys(DECISIONS))(
+    "attaches the referrer's letter (%s) as a PDF that says word for word what the letter page says",
+    async (name) => {
+      // Prepare
+      const { store, outbound, deps } = await setUp(DECISIONS[name] as Decision);
+
+      // Act
+      await sendStatusOnReferral(deps, "ref-1");
+
+      // Assess: valid with the attachment, which is the second Document, a PDF (HIS 1206, HIS 1036).
+      const xml = outbound.sent[0] as string;
+      expect(validateXml(xml, "msghead")).toEqual([]);
+      const attachment = child(partsOf(xml).documents[1], "RefDoc");
+      expect(child(attachment, "MsgType")?.attrs.V).toBe("A");
+      expect(child(attachment, "MimeType")?.text).toBe("application/pdf");
+      const base64 = child(attachment, "Content", "Base64Container")?.text ?? "";
+      const pdf = new Uint8Array(Buffer.from(base64, "base64"));
+      const { text } = await extractText(await getDocumentProxy(pdf), { mergePages: true });
+      const page = renderDecisionLetter(decisionLetterInputOf(store.mustGet("ref-1"), "referrer", config));
+      const words = (t: string) => t.toLocaleLowerCase("nb-NO").split(/\s+/).filter(Boolean);
+      const withoutFooters = text
+        .split("\n")
+        .filter((line) => !/– side \d+ av \d+$/.test(line))
+        .join("\n");
+      expect(words(withoutFooters)).toEqual(words(page.text));
+      expect(text).toContain("Gjelder:");
+    },
+  );
+
+  it("copies the GP named with a HER-id in the same message, once however often the step runs", async () => {
+    // Prepare: the referral names the GP (not the referrer) by HPR number and HER-id.
+    const { store, outbound, deps } = await setUp(DECISIONS.refused as Decision, withGpHerId);
+    expect(store.mustGet("ref-1").submission.gp).toMatchObject({ hprNumber: "9144897", herId: GP_HER_ID });
+
+    // Act: the step fails at the message service once, runs again after the claim's lease, then is retried.
+    outbound.failNext = true;
+    await expect(sendStatusOnReferral(deps, "ref-1")).rejects.toBeInstanceOf(EdiUnavailable);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + CLAIM_LEASE_MS + 1_000 });
+    try {
+      await sendStatusOnReferral(deps, "ref-1");
+      await sendStatusOnReferral(deps, "ref-1");
+    } finally {
+      vi.useRealTimers();
+    }
+
+    // Assess: one message, to the referrer with the GP as its copy receiver (COP, Fastlege).
+    expect(outbound.sent).toHaveLength(1);
+    const xml = outbound.sent[0] as string;
+    expect(validateXml(xml, "msghead")).toEqual([]);
+    const { info } = partsOf(xml);
+    expect(children(child(info, "Receiver", "Organisation"), "Ident")[0]?.children[0]?.text).toBe("91096");
+    expect(copyReceiversOf(info)).toEqual([{ role: "COP", herId: GP_HER_ID, fastlege: true }]);
+    const [record] = await store.listAwaitingReceipt(10);
+    expect(record).toMatchObject({ status: "sent", copyReceiverHerIds: [GP_HER_ID] });
+    const events = store.eventsOf("ref-1").filter((event) => event.type === "status-on-referral-sent");
+    expect(events).toEqual([
+      expect.objectContaining({ details: expect.objectContaining({ copyTo: GP_HER_ID }) }),
+    ]);
+  });
+
+  it("copies no one when the referral names no GP's HER-id, or the GP is the referrer", async () => {
+    // The sample as sent: its GP is named by HPR number only, so cannot be addressed.
+    const unknown = await setUp();
+    await sendStatusOnReferral(unknown.deps, "ref-1");
+    expect(copyReceiversOf(partsOf(unknown.outbound.sent[0] as string).info)).toEqual([]);
+
+    // The GP is the referrer (the same HPR number): the referrer's answer is the GP's, one per person.
+    const same = await setUp(DECISIONS.refused as Decision, withGpHerId);
+    const referral = same.store.mustGet("ref-1");
+    same.store.seed({
+      ...referral,
+      submission: {
+        ...referral.submission,
+        gp: { ...referral.submission.gp, hprNumber: referral.submission.referrer.hprNumber },
+      },
+    });
+    await sendStatusOnReferral(same.deps, "ref-1");
+    const xml = same.outbound.sent[0] as string;
+    expect(validateXml(xml, "msghead")).toEqual([]);
+    expect(copyReceiversOf(partsOf(xml).info)).toEqual([]);
+    expect((await same.store.listAwaitingReceipt(10))[0]?.copyReceiverHerIds).toBeUndefined();
   });
 });
