@@ -240,6 +240,13 @@ export interface MeetingRecords {
 }
 
 /** What goes out once: the claims on letters and staff emails (see send-once.ts), and their outcome. */
+/** A staff email the mail service accepted: its claim, and when and under which message id it went. */
+export interface StaffEmailSent {
+  email: StaffEmailRecord;
+  sentAt: string;
+  messageId: string;
+}
+
 export interface OutboxRecords {
   /**
    * Claims a letter slot (keyed on referral, letter kind, request and recipient) with the letter's
@@ -272,16 +279,17 @@ export interface OutboxRecords {
     tally?: Tally,
   ): Promise<void>;
   /**
-   * Claims a staff email's slot (about, kind, occurrence, recipient) with its `claimId`/`claimedAt`;
-   * returns the record already there when it was claimed before.
+   * Claims staff emails' slots (about, kind, occurrence, recipient), each with its
+   * `claimId`/`claimedAt`, in one round trip when none was claimed before. Returns, per email in the
+   * order given, the record already there when it was claimed before (undefined: claimed now).
    */
-  claimStaffEmail(email: StaffEmailRecord): Promise<StaffEmailRecord | undefined>;
+  claimStaffEmails(emails: readonly StaffEmailRecord[]): Promise<(StaffEmailRecord | undefined)[]>;
   /** Takes over a `sending` staff email claim, only while it is still `fromClaimId`'s. */
   takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined): Promise<boolean>;
   /** Drops this attempt's `sending` claim (the mail service said it did not send). */
   releaseStaffEmail(email: StaffEmailRecord): Promise<void>;
-  /** Records a staff email sent. */
-  completeStaffEmail(email: StaffEmailRecord, sent: { sentAt: string; messageId: string }): Promise<void>;
+  /** Records staff emails sent (one round trip for all while each is still claimed). */
+  completeStaffEmails(sends: readonly StaffEmailSent[]): Promise<void>;
   /**
    * Claims an outgoing message's slot (referral and MsgId) with its `claimId`/`claimedAt`; returns
    * the record already there when it was claimed before.

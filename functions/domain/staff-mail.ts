@@ -1,12 +1,12 @@
 /**
  * Staff emails exactly once: the assessors' task link, the reminder, the escalation, the at-risk
  * alerts, the start-of-care reminder and breach notice, the postal escalation and the agenda all go
- * through {@link sendStaffEmail}, one claim per (what it is about, kind, occurrence, recipient) with
+ * through {@link sendStaffEmails}, one claim per (what it is about, kind, occurrence, recipient) with
  * the letters' claim protocol (send-once.ts): a retried or overlapping step sends nothing twice, and
  * one that stopped half way sends only what is missing.
  */
 import { EmailInFlight } from "./errors";
-import type { Clock, Mailer, OutboxRecords } from "./ports";
+import type { Clock, Mailer, OutboxRecords, StaffEmailSent } from "./ports";
 import type { StaffEmailKind, StaffEmailRecord } from "./records";
 import { type ClaimSlots, claimSend, recordSend, sendClaimed, withNewClaim } from "./send-once";
 
@@ -37,15 +37,9 @@ export const aboutReferral = (
   occurrence,
 });
 
-const staffSlots = (store: OutboxRecords): ClaimSlots<StaffEmailRecord> => ({
-  claim: (email) => store.claimStaffEmail(email),
-  takeOver: (email, from) => store.takeOverStaffEmail(email, from),
-});
-
 /**
- * Sends one staff email once per slot and recipient: claim, send, record `sent` at once (the same
- * crash window as a letter's). Another attempt's fresh claim throws EmailInFlight (passing: the
- * workflow retries and then finds it sent). Returns true when it went out in this call.
+ * Sends one staff email once per slot and recipient (see {@link sendStaffEmails}). Returns true when
+ * it went out in this call.
  */
 export async function sendStaffEmail(
   deps: { store: OutboxRecords; clock: Clock; mailer: Mailer },
@@ -53,27 +47,18 @@ export async function sendStaffEmail(
   to: string,
   content: StaffEmailContent,
 ): Promise<boolean> {
-  const claim = withNewClaim<StaffEmailRecord>({
-    ...slot,
-    to,
-    status: "sending",
-    createdAt: deps.clock.now().toISOString(),
-  });
-  if ((await claimSend(staffSlots(deps.store), claim, () => new EmailInFlight())) === "done") return false;
-  const messageId = await sendClaimed(deps.mailer, { to, ...content }, () =>
-    deps.store.releaseStaffEmail(claim),
-  );
-  const sentAt = deps.clock.now().toISOString();
-  await recordSend(() => deps.store.completeStaffEmail(claim, { sentAt, messageId }));
-  return true;
+  return (await sendStaffEmails(deps, slot, [to], content)) > 0;
 }
 
 /**
  * Sends the same staff email to each address (each once; an address named twice gets one), side by
- * side: each address has its own claim, so the sends are independent, and a step that mails a team
- * waits for the slowest one instead of the sum. One recipient's trouble does not hold up the others:
- * the first error (in the order given) is thrown after every address had its turn, so the step's
- * retry completes the set. Returns how many went out in this call.
+ * side, with the claim protocol of send-once.ts per address: claim, send, record `sent` at once (the
+ * same crash window as a letter's). The team's claims are written in one round trip, and so are
+ * their records, but each address keeps its own claim, so the sends are independent: another
+ * attempt's fresh claim on one address throws EmailInFlight for it (passing: the workflow retries and
+ * then finds it sent), and one recipient's trouble does not hold up the others. The first error (in
+ * the order given) is thrown after every address had its turn and the sends that went out are
+ * recorded, so the step's retry completes the set. Returns how many went out in this call.
  */
 export async function sendStaffEmails(
   deps: { store: OutboxRecords; clock: Clock; mailer: Mailer },
@@ -88,8 +73,31 @@ export async function sendStaffEmails(
     seen.add(key);
     return true;
   });
-  const outcomes = await Promise.allSettled(distinct.map((to) => sendStaffEmail(deps, slot, to, content)));
+  if (distinct.length === 0) return 0;
+  const createdAt = deps.clock.now().toISOString();
+  const claims = distinct.map((to) =>
+    withNewClaim<StaffEmailRecord>({ ...slot, to, status: "sending", createdAt }),
+  );
+  const earlier = await deps.store.claimStaffEmails(claims);
+  const outcomes = await Promise.allSettled(
+    claims.map(async (claim, index): Promise<StaffEmailSent | undefined> => {
+      // The claim is already written (or found): the protocol goes on from what the store answered.
+      const slots: ClaimSlots<StaffEmailRecord> = {
+        claim: async () => earlier[index],
+        takeOver: (email, from) => deps.store.takeOverStaffEmail(email, from),
+      };
+      if ((await claimSend(slots, claim, () => new EmailInFlight())) === "done") return undefined;
+      const messageId = await sendClaimed(deps.mailer, { to: claim.to, ...content }, () =>
+        deps.store.releaseStaffEmail(claim),
+      );
+      return { email: claim, sentAt: deps.clock.now().toISOString(), messageId };
+    }),
+  );
+  const sent = outcomes.flatMap((outcome) =>
+    outcome.status === "fulfilled" && outcome.value ? [outcome.value] : [],
+  );
+  if (sent.length > 0) await recordSend(() => deps.store.completeStaffEmails(sent));
   const failed = outcomes.find((outcome) => outcome.status === "rejected");
   if (failed) throw failed.reason;
-  return outcomes.filter((outcome) => outcome.status === "fulfilled" && outcome.value).length;
+  return sent.length;
 }

@@ -367,7 +367,17 @@ async function run(
   const lead = stack.signIn.staff.find((member) => member.roles.includes("lead")) ?? stack.signIn.staff[0];
   if (!lead) throw new Error("the local provider has no staff account to sign in with");
   session.cookie = (await signIn(stack, lead.email)).cookie;
-  const rand = random(options.seed + 1);
+  /**
+   * The team's choices about one referral (decided at the meeting, granted, the same condition),
+   * each drawn from the seed and the referral's number alone, so that the same seed gives the same
+   * choices whatever order the workflow happened to plan and show the referrals in.
+   */
+  const teamRoll = (referral: SimReferral, choice: "meeting" | "granted" | "same"): number => {
+    const salt = { meeting: 1, granted: 2, same: 3 }[choice];
+    return random(
+      (Math.imul(options.seed + 1, 0x9e3779b1) ^ Math.imul(referral.n + 1, 0x85ebca6b) ^ salt) >>> 0,
+    )();
+  };
   const events: SimEvent[] = [
     ...referrals.map((referral): SimEvent => ({ at: referral.at, type: "arrival", referral })),
     ...meetings(options, rules),
@@ -436,8 +446,8 @@ async function run(
    * is closed and its task link expires; one not the same is planned like a new referral and comes
    * to a meeting's agenda through the same link.
    */
-  const confirmSecondary = async (taskLink: string): Promise<void> => {
-    const same = rand() < options.secondarySameShare;
+  const confirmSecondary = async (taskLink: string, referral: SimReferral): Promise<void> => {
+    const same = teamRoll(referral, "same") < options.secondarySameShare;
     for (let attempt = 1; ; attempt++) {
       const page = await fetch(taskLink);
       const html = await check(page, "the task page", (status) => status === 200 || status === 410);
@@ -474,9 +484,8 @@ async function run(
    * the task was busy for a moment (503: the workflow was between two waits), tries again shortly.
    */
   const decide = async (taskLink: string): Promise<void> => {
-    const granted = rand() < options.grantedShare;
     for (let attempt = 1; ; attempt++) {
-      const status = await postDecision(taskLink, granted);
+      const status = await postDecision(taskLink);
       if (status !== 503) return;
       if (attempt >= 10) throw new Error("the decision form answered 503 ten times");
       await stack.activity.settled(100);
@@ -484,10 +493,13 @@ async function run(
     }
   };
 
-  const postDecision = async (taskLink: string, granted: boolean): Promise<number> => {
+  const postDecision = async (taskLink: string): Promise<number> => {
     const page = await fetch(taskLink);
     const html = await check(page, "the task page", (status) => status === 200 || status === 410);
     if (page.status === 410) return 410; // decided meanwhile
+    const patient = byPatient.get(/Simulert Pasient \d{5}/.exec(html)?.[0] ?? "");
+    if (!patient) throw new Error("the task page names no patient of the period");
+    const granted = teamRoll(patient, "granted") < options.grantedShare;
     const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(html)?.[1] ?? "";
     const today = osloDate(stack.clock.now());
     const fields: Record<string, string> = granted
@@ -550,9 +562,12 @@ async function run(
     if (event.type === "arrival") {
       advanceTo(event.at);
       const { referral } = event;
-      // Before a secondary referral, the team's mailbox is read up to now, so the next task email
-      // is this referral's (only its page is then opened).
-      if (referral.kind === "secondary") await pollMailbox();
+      // Before a secondary referral, the workflow catches up and the team's mailbox is read up to
+      // now, so the next task email is this referral's (only its page is then opened).
+      if (referral.kind === "secondary") {
+        await settle();
+        await pollMailbox();
+      }
       // A portal retries a 503 (a dependency slow to answer) with the same idempotency key.
       let response: Response;
       for (let attempt = 1; ; attempt++) {
@@ -573,9 +588,12 @@ async function run(
       };
       referral.referralId = receipt.referralId;
       received += 1;
-      // The workflow plans a referral within moments of its receipt, before the clock moves on.
-      await settle();
+      // The workflow plans the day's referrals while the next ones arrive, as it does on AWS, where
+      // a referral received at 09:00 does not wait for the one received at 08:55 to be planned; the
+      // day's work is settled before the clock passes midnight or a meeting (above). A secondary
+      // referral's task email is waited for: the team answers it from that email.
       if (referral.kind === "secondary") {
+        await settle();
         const taskLink = await secondaryTaskOf(referral);
         if (taskLink) {
           secondaryTasks.set(referral.n, taskLink);
@@ -602,7 +620,8 @@ async function run(
           if (!row.taskHref) continue;
           const taskLink = new URL(row.taskHref, agendaLink).toString();
           handled.add(taskIdOf(taskLink));
-          if (rand() < options.decidedAtMeetingShare) {
+          const patient = byPatient.get(row.patientName);
+          if (!patient || teamRoll(patient, "meeting") < options.decidedAtMeetingShare) {
             await decide(taskLink);
           } else {
             const later = lateDecisionAt(event.at, options.lateDays, rules);
@@ -610,7 +629,7 @@ async function run(
               at: later,
               type: "late-decision",
               taskLink,
-              referral: byPatient.get(row.patientName),
+              referral: patient,
             });
           }
         }
@@ -626,7 +645,7 @@ async function run(
       }
     } else if (event.type === "confirm-secondary") {
       advanceTo(event.at);
-      await confirmSecondary(secondaryTasks.get(event.referral.n) as string);
+      await confirmSecondary(secondaryTasks.get(event.referral.n) as string, event.referral);
     } else {
       advanceTo(event.at);
       await decide(event.taskLink);

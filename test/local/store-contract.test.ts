@@ -120,10 +120,10 @@ const PORT_METHODS = Object.keys({
   releaseLetter: true,
   completeLetter: true,
   markLetterPosted: true,
-  claimStaffEmail: true,
+  claimStaffEmails: true,
   takeOverStaffEmail: true,
   releaseStaffEmail: true,
-  completeStaffEmail: true,
+  completeStaffEmails: true,
   recordStartOfCare: true,
   recordStartOfCareBreach: true,
   recordExpectedBreach: true,
@@ -1174,40 +1174,43 @@ describe.each(stores)("%s", (_name, makeStore) => {
       claimedAt: "2025-03-04T10:00:00.000Z",
       ...overrides,
     });
+    const claimOne = async (email: StaffEmailRecord) => (await store.claimStaffEmails([email]))[0];
+    const completeOne = (email: StaffEmailRecord, sent: { sentAt: string; messageId: string }) =>
+      store.completeStaffEmails([{ email, ...sent }]);
+    const team = ["a", "b", "c"].map((name) => `${name}@smerteklinikk.example`);
 
     it("claims a staff email once per subject, kind, occurrence and recipient (any letter case), and shows a later claim the first", async () => {
       await received();
-      expect(await store.claimStaffEmail(claim())).toBeUndefined();
-      expect((await store.claimStaffEmail(claim({ claimId: "claim-b" })))?.claimId).toBe("claim-a");
-      expect(
-        (await store.claimStaffEmail(claim({ to: "Ola.Haugen@Smerteklinikk.example", claimId: "c" })))
-          ?.claimId,
-      ).toBe("claim-a");
-      expect(await store.claimStaffEmail(claim({ to: "sara.nilsen@smerteklinikk.example" }))).toBeUndefined();
-      expect(await store.claimStaffEmail(claim({ occurrence: "task-2" }))).toBeUndefined();
-      expect(await store.claimStaffEmail(claim({ kind: "reminder" }))).toBeUndefined();
-      expect(await store.claimStaffEmail(claim({ about: "meeting", aboutId: referralId }))).toBeUndefined();
+      expect(await claimOne(claim())).toBeUndefined();
+      expect((await claimOne(claim({ claimId: "claim-b" })))?.claimId).toBe("claim-a");
+      expect((await claimOne(claim({ to: "Ola.Haugen@Smerteklinikk.example", claimId: "c" })))?.claimId).toBe(
+        "claim-a",
+      );
+      expect(await claimOne(claim({ to: "sara.nilsen@smerteklinikk.example" }))).toBeUndefined();
+      expect(await claimOne(claim({ occurrence: "task-2" }))).toBeUndefined();
+      expect(await claimOne(claim({ kind: "reminder" }))).toBeUndefined();
+      expect(await claimOne(claim({ about: "meeting", aboutId: referralId }))).toBeUndefined();
     });
 
     it("lets a staff email claim be taken over only from the claim it names, and released only by its holder", async () => {
       await received();
-      await store.claimStaffEmail(claim());
+      await claimOne(claim());
       expect(await store.takeOverStaffEmail(claim({ claimId: "claim-b" }), "claim-x")).toBe(false);
       expect(await store.takeOverStaffEmail(claim({ claimId: "claim-b" }), "claim-a")).toBe(true);
       expect(await store.takeOverStaffEmail(claim({ claimId: "claim-c" }), "claim-a")).toBe(false);
       await store.releaseStaffEmail(claim({ claimId: "claim-a" }));
-      expect((await store.claimStaffEmail(claim({ claimId: "claim-z" })))?.claimId).toBe("claim-b");
+      expect((await claimOne(claim({ claimId: "claim-z" })))?.claimId).toBe("claim-b");
       await store.releaseStaffEmail(claim({ claimId: "claim-b" }));
-      expect(await store.claimStaffEmail(claim({ claimId: "claim-d" }))).toBeUndefined();
+      expect(await claimOne(claim({ claimId: "claim-d" }))).toBeUndefined();
     });
 
     it("records a staff email sent, after which it is neither released nor taken over", async () => {
       await received();
-      await store.claimStaffEmail(claim());
-      await store.completeStaffEmail(claim(), { sentAt: "2025-03-04T10:00:01.000Z", messageId: "m-1" });
+      await claimOne(claim());
+      await completeOne(claim(), { sentAt: "2025-03-04T10:00:01.000Z", messageId: "m-1" });
       await store.releaseStaffEmail(claim());
       expect(await store.takeOverStaffEmail(claim({ claimId: "claim-b" }), "claim-a")).toBe(false);
-      expect(await store.claimStaffEmail(claim({ claimId: "claim-c" }))).toMatchObject({
+      expect(await claimOne(claim({ claimId: "claim-c" }))).toMatchObject({
         status: "sent",
         sentAt: "2025-03-04T10:00:01.000Z",
         messageId: "m-1",
@@ -1216,21 +1219,65 @@ describe.each(stores)("%s", (_name, makeStore) => {
 
     it("does not bring back a released staff email claim when a late record arrives", async () => {
       await received();
-      await store.claimStaffEmail(claim());
+      await claimOne(claim());
       await store.releaseStaffEmail(claim());
-      await store.completeStaffEmail(claim(), { sentAt: "2025-03-04T10:00:01.000Z", messageId: "m-1" });
-      expect(await store.claimStaffEmail(claim({ claimId: "claim-b" }))).toBeUndefined();
+      await completeOne(claim(), { sentAt: "2025-03-04T10:00:01.000Z", messageId: "m-1" });
+      expect(await claimOne(claim({ claimId: "claim-b" }))).toBeUndefined();
     });
 
     it("shows a later attempt the first claim exactly as it was made", async () => {
       await received();
-      await store.claimStaffEmail(claim());
-      expect(await store.claimStaffEmail(claim({ claimId: "claim-b" }))).toEqual(claim());
+      await claimOne(claim());
+      expect(await claimOne(claim({ claimId: "claim-b" }))).toEqual(claim());
+    });
+
+    it("claims a team's email for every address at once, and when one address was claimed before, shows that claim and claims the others", async () => {
+      await received();
+      expect(await store.claimStaffEmails(team.map((to) => claim({ to })))).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      expect(
+        (await store.claimStaffEmails(team.map((to) => claim({ to, claimId: "claim-b" })))).map(
+          (earlier) => earlier?.claimId,
+        ),
+      ).toEqual(["claim-a", "claim-a", "claim-a"]);
+
+      await claimOne(claim({ to: team[1], occurrence: "task-2" }));
+      const second = await store.claimStaffEmails(
+        team.map((to) => claim({ to, occurrence: "task-2", claimId: "claim-c" })),
+      );
+      expect(second.map((earlier) => earlier?.claimId)).toEqual([undefined, "claim-a", undefined]);
+      expect(
+        (
+          await store.claimStaffEmails(team.map((to) => claim({ to, occurrence: "task-2", claimId: "x" })))
+        ).map((earlier) => earlier?.claimId),
+      ).toEqual(["claim-c", "claim-a", "claim-c"]);
+    });
+
+    it("records a team's sends at once, and when one claim was released meanwhile, records the others", async () => {
+      await received();
+      await store.claimStaffEmails(team.map((to) => claim({ to })));
+      await store.releaseStaffEmail(claim({ to: team[2] }));
+      await store.completeStaffEmails(
+        team.map((to, index) => ({
+          email: claim({ to }),
+          sentAt: "2025-03-04T10:00:01.000Z",
+          messageId: `m-${index}`,
+        })),
+      );
+      const after = await store.claimStaffEmails(team.map((to) => claim({ to, claimId: "claim-z" })));
+      expect(after.map((earlier) => [earlier?.status, earlier?.messageId])).toEqual([
+        ["sent", "m-0"],
+        ["sent", "m-1"],
+        [undefined, undefined],
+      ]);
     });
 
     it("keeps staff emails out of the referral's file", async () => {
       await received();
-      await store.claimStaffEmail(claim());
+      await claimOne(claim());
       const file = await store.getReferralFile(referralId);
       expect(file?.letters).toEqual([]);
       expect(file?.tasks).toEqual([]);
@@ -1461,7 +1508,7 @@ describe("staff email claims on DynamoDB", () => {
       ).Item;
 
     // Act and assess: claimed, taken over a day later, sent.
-    expect(await store.claimStaffEmail(email)).toBeUndefined();
+    expect(await store.claimStaffEmails([email])).toEqual([undefined]);
     expect((await raw())?.[TTL_ATTRIBUTE]).toBe(expiry);
     expect(STAFF_EMAIL_RETENTION_DAYS * DAY_S).toBeGreaterThan(365 * DAY_S);
     expect(
@@ -1470,10 +1517,9 @@ describe("staff email claims on DynamoDB", () => {
         "claim-a",
       ),
     ).toBe(true);
-    await store.completeStaffEmail(
-      { ...email, claimId: "claim-b" },
-      { sentAt: "2025-03-05T10:00:01.000Z", messageId: "m-1" },
-    );
+    await store.completeStaffEmails([
+      { email: { ...email, claimId: "claim-b" }, sentAt: "2025-03-05T10:00:01.000Z", messageId: "m-1" },
+    ]);
     expect(await raw()).toMatchObject({ status: "sent", [TTL_ATTRIBUTE]: expiry });
   });
 });

@@ -301,7 +301,7 @@ describe("one staff email's claim", () => {
       claimId: "dead",
       claimedAt: new Date().toISOString(),
     };
-    await store.claimStaffEmail(dead);
+    await store.claimStaffEmails([dead]);
 
     await expect(sendStaffEmail(deps(), slot, LEAD, content)).rejects.toThrow(EmailInFlight);
     const stored = [...store.staffEmails.values()][0];

@@ -3,9 +3,15 @@
  * staff emails (in the partition of what they are about, kept for their TTL), and their outcomes.
  */
 
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { OutboxRecords } from "../../domain/ports";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { OutboxRecords, StaffEmailSent } from "../../domain/ports";
 import type { AuditEvent, LetterRecord, OutgoingMessageRecord, StaffEmailRecord } from "../../domain/records";
 import type { Tally } from "../../domain/statistics";
 import { TTL_ATTRIBUTE } from "../dynamo-sessions";
@@ -19,6 +25,34 @@ import {
   staffEmailKey,
   TableStore,
 } from "../dynamo-table";
+
+/** DynamoDB's limit of items in one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/** The conditional put that claims a staff email's slot. */
+function staffEmailClaim(email: StaffEmailRecord) {
+  return {
+    Item: {
+      ...staffEmailKey(email),
+      recordType: "staff-email",
+      ...email,
+      // From the wall-clock claim time (the simulated clock's createdAt may run far ahead locally).
+      [TTL_ATTRIBUTE]: staffEmailExpiry(email.claimedAt ?? new Date().toISOString()),
+    },
+    ConditionExpression: "attribute_not_exists(pk)",
+  };
+}
+
+/** The update that records a staff email sent, only over a claim (a released one is not brought back). */
+function staffEmailSent({ email, sentAt, messageId }: StaffEmailSent) {
+  return {
+    Key: staffEmailKey(email),
+    UpdateExpression: "SET #status = :sent, sentAt = :sentAt, messageId = :messageId",
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: { ":sent": "sent", ":sentAt": sentAt, ":messageId": messageId },
+  };
+}
 
 /** The OutboxRecords port on DynamoDB. */
 export class DynamoOutbox extends TableStore implements OutboxRecords {
@@ -125,21 +159,29 @@ export class DynamoOutbox extends TableStore implements OutboxRecords {
     });
   }
 
-  async claimStaffEmail(email: StaffEmailRecord): Promise<StaffEmailRecord | undefined> {
+  async claimStaffEmails(emails: readonly StaffEmailRecord[]): Promise<(StaffEmailRecord | undefined)[]> {
+    if (emails.length > 1 && emails.length <= MAX_TRANSACTION_ITEMS) {
+      // A team's email in one transaction: all claimed, or (one was claimed before, or another attempt
+      // is at it) none, and then each is claimed on its own below.
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: emails.map((email) => ({
+              Put: { TableName: this.tableName, ...staffEmailClaim(email) },
+            })),
+          }),
+        );
+        return emails.map(() => undefined);
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+      }
+    }
+    return Promise.all(emails.map((email) => this.claimStaffEmail(email)));
+  }
+
+  private async claimStaffEmail(email: StaffEmailRecord): Promise<StaffEmailRecord | undefined> {
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...staffEmailKey(email),
-            recordType: "staff-email",
-            ...email,
-            // From the wall-clock claim time (the simulated clock's createdAt may run far ahead locally).
-            [TTL_ATTRIBUTE]: staffEmailExpiry(email.claimedAt ?? new Date().toISOString()),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.tableName, ...staffEmailClaim(email) }));
       return undefined;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -160,26 +202,28 @@ export class DynamoOutbox extends TableStore implements OutboxRecords {
     await this.releaseSendClaim(staffEmailKey(email), email.claimId);
   }
 
-  async completeStaffEmail(
-    email: StaffEmailRecord,
-    sent: { sentAt: string; messageId: string },
-  ): Promise<void> {
+  async completeStaffEmails(sends: readonly StaffEmailSent[]): Promise<void> {
+    if (sends.length > 1 && sends.length <= MAX_TRANSACTION_ITEMS) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: sends.map((sent) => ({
+              Update: { TableName: this.tableName, ...staffEmailSent(sent) },
+            })),
+          }),
+        );
+        return;
+      } catch (error) {
+        // One claim released meanwhile: the others are recorded one by one.
+        if (!(error instanceof TransactionCanceledException)) throw error;
+      }
+    }
+    await Promise.all(sends.map((sent) => this.completeStaffEmail(sent)));
+  }
+
+  private async completeStaffEmail(sent: StaffEmailSent): Promise<void> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: staffEmailKey(email),
-          UpdateExpression: "SET #status = :sent, sentAt = :sentAt, messageId = :messageId",
-          // Only over a claim: a record released meanwhile is not brought back as a bare item.
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":sent": "sent",
-            ":sentAt": sent.sentAt,
-            ":messageId": sent.messageId,
-          },
-        }),
-      );
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...staffEmailSent(sent) }));
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

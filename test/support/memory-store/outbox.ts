@@ -3,7 +3,7 @@
  * conditions.
  */
 
-import { type OutboxRecords, StaleStateError } from "../../../functions/domain/ports";
+import { type OutboxRecords, type StaffEmailSent, StaleStateError } from "../../../functions/domain/ports";
 import type {
   AuditEvent,
   LetterRecord,
@@ -66,12 +66,14 @@ export class InMemoryOutbox implements OutboxRecords {
     this.table.count(tally);
   }
 
-  async claimStaffEmail(email: StaffEmailRecord) {
-    const key = staffEmailKeyOf(email);
-    const earlier = this.table.staffEmails.get(key);
-    if (earlier) return copy(earlier);
-    this.table.staffEmails.set(key, copy(email));
-    return undefined;
+  async claimStaffEmails(emails: readonly StaffEmailRecord[]) {
+    return emails.map((email) => {
+      const key = staffEmailKeyOf(email);
+      const earlier = this.table.staffEmails.get(key);
+      if (earlier) return copy(earlier);
+      this.table.staffEmails.set(key, copy(email));
+      return undefined;
+    });
   }
 
   async takeOverStaffEmail(email: StaffEmailRecord, fromClaimId: string | undefined) {
@@ -88,9 +90,11 @@ export class InMemoryOutbox implements OutboxRecords {
     if (stored?.status === "sending" && stored.claimId === email.claimId) this.table.staffEmails.delete(key);
   }
 
-  async completeStaffEmail(email: StaffEmailRecord, sent: { sentAt: string; messageId: string }) {
-    const stored = this.table.staffEmails.get(staffEmailKeyOf(email));
-    if (stored) Object.assign(stored, { status: "sent", ...sent });
+  async completeStaffEmails(sends: readonly StaffEmailSent[]) {
+    for (const { email, sentAt, messageId } of sends) {
+      const stored = this.table.staffEmails.get(staffEmailKeyOf(email));
+      if (stored) Object.assign(stored, { status: "sent", sentAt, messageId });
+    }
   }
 
   async claimOutgoingMessage(message: OutgoingMessageRecord) {
