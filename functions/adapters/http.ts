@@ -4,7 +4,7 @@
  * keep staff pages (which show health data) out of caches and frames; every answer to a request
  * that came over https carries HSTS.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { accessEventOf } from "../domain/access-log";
 import { isUnavailable } from "../domain/errors";
 import { hasRole, type SignInAudience, type StaffRole } from "../domain/session";
@@ -12,7 +12,8 @@ import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
 import { renderMessagePage } from "../views/message-pages";
 import { renderStaffNav, withStaffNav } from "../views/staff-nav";
 import { header } from "./headers";
-import { logger, withLambdaContext } from "./logger";
+import { type HandlerMark, invocation, type MarkedHandler } from "./invocation";
+import { logger } from "./logger";
 import { accessLog, clock, type Dependencies, dependencies, signIn } from "./root";
 import { type ActiveSession, resolveSession, signInUrl } from "./sign-in";
 
@@ -95,8 +96,15 @@ export function validationFailed(path: string, message: string): HttpAnswer {
   return new HttpAnswer(json(400, { error: "validation_failed", issues: [{ path, message }] }));
 }
 
-/** A route as Lambda calls it: the event and the invocation's context (absent when a test calls it). */
-export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+/**
+ * A route as Lambda calls it: the event and the invocation's context (absent when a test calls it),
+ * marked as an API route with the options it declared (./invocation.ts).
+ */
+export type ApiHandler = MarkedHandler<
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Extract<HandlerMark<RouteOptions>, { kind: "api-route" }>
+>;
 
 /** What a route's handler gets: the event and its body, read the way the route declared. */
 export interface ApiRequest {
@@ -279,7 +287,9 @@ function routeWith(
   const answer = answerWith(options, handle, shell);
   // Every answer of every route passes here: the handler's, a refusal, a failure. Every log line of
   // the invocation carries its Lambda context.
-  return withLambdaContext(async (event) => withTransportSecurity(event, await answer(event)));
+  return invocation({ kind: "api-route", route: options }, async (event: APIGatewayProxyEvent) =>
+    withTransportSecurity(event, await answer(event)),
+  );
 }
 
 function answerWith(
