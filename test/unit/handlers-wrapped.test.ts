@@ -2,11 +2,14 @@
  * Every handler wears its wrapper, so none can forget what the wrapper gives: an API route the shared
  * request handling (`apiRoute`/`jsonRoute`), a workflow step or a scheduled run `workflowStep`, and
  * both the Lambda context on every log line (functions/adapters/invocation.ts). Read off each
- * handler's mark, for every function the CDK app deploys and every module in functions/handlers.
+ * handler's mark, for every function the CDK app deploys and every module in functions/handlers; and
+ * from the route options an API route's mark carries, that every route a signed-in person's browser
+ * posts to declares its form security (functions/adapters/http.ts), so none checks it by hand or not at all.
  */
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { RouteOptions } from "../../functions/adapters/http";
 import { handlerMarkOf } from "../../functions/adapters/invocation";
 import { REPO_ROOT } from "../../lib/constructs/frist-function";
 import { type CfnTemplate, readApiRoutes, readFunctions } from "../../lib/local/template";
@@ -78,5 +81,31 @@ describe("every handler's wrapper", () => {
     // Assess
     expect(handlers).toBeGreaterThanOrEqual(37);
     expect(unmarked).toEqual([]);
+  });
+
+  it("declares form security on every POST route a signed-in person's session or form reaches", async () => {
+    // Prepare: the sign-in routes admit people who are not signed in, so no wrapper can hold them to
+    // a session's token; their one post (POST /auth/logout) compares the token itself.
+    const signInRoutes = "functions/handlers/auth.ts";
+    const posts = routes.filter((route) => route.method === "POST" || route.method === "ANY");
+    const undeclared: string[] = [];
+    let checked = 0;
+
+    // Act
+    for (const route of posts) {
+      const fn = deployed.find((candidate) => candidate.logicalId === route.functionLogicalId);
+      if (!fn || fn.entry === signInRoutes) continue;
+      const mark = handlerMarkOf((await exportsOf(fn.entry))[fn.handlerName]);
+      const options = (mark?.kind === "api-route" ? mark.route : {}) as Partial<RouteOptions>;
+      const takesSessionPosts =
+        options.access !== undefined || options.accepts?.includes("application/x-www-form-urlencoded");
+      if (!takesSessionPosts) continue;
+      checked += 1;
+      if (!options.form) undeclared.push(`${route.method} ${route.path}`);
+    }
+
+    // Assess: decision, priority, secondary, start of care, Helfo reported, letter posted, search.
+    expect(checked).toBeGreaterThanOrEqual(7);
+    expect(undeclared).toEqual([]);
   });
 });
