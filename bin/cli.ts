@@ -213,7 +213,7 @@ export function deadlineReport(
     kind: input.forwardedFrom === undefined ? "new" : "forwarded",
     priority: input.priority,
     clockStartDate,
-    assessmentDueDate: clock.dueDate,
+    assessmentDueDate: clock.assessmentDueDate,
     deadline: { oslo: osloIso(clock.deadline), utc: clock.deadline.toISOString() },
     reminder: {
       workingDay: urgent ? config.urgentReminderWorkingDay : config.reminderWorkingDay,

@@ -4,15 +4,17 @@
  * keep staff pages (which show health data) out of caches and frames; every answer to a request
  * that came over https carries HSTS.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { accessEventOf } from "../domain/access-log";
+import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import { isUnavailable } from "../domain/errors";
 import { hasRole, type SignInAudience, type StaffRole } from "../domain/session";
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
 import { renderMessagePage } from "../views/message-pages";
 import { renderStaffNav, withStaffNav } from "../views/staff-nav";
 import { header } from "./headers";
-import { logger, withLambdaContext } from "./logger";
+import { type HandlerMark, invocation, type MarkedHandler } from "./invocation";
+import { logger } from "./logger";
 import { accessLog, clock, type Dependencies, dependencies, signIn } from "./root";
 import { type ActiveSession, resolveSession, signInUrl } from "./sign-in";
 
@@ -95,8 +97,15 @@ export function validationFailed(path: string, message: string): HttpAnswer {
   return new HttpAnswer(json(400, { error: "validation_failed", issues: [{ path, message }] }));
 }
 
-/** A route as Lambda calls it: the event and the invocation's context (absent when a test calls it). */
-export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+/**
+ * A route as Lambda calls it: the event and the invocation's context (absent when a test calls it),
+ * marked as an API route with the options it declared (./invocation.ts).
+ */
+export type ApiHandler = MarkedHandler<
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Extract<HandlerMark<RouteOptions>, { kind: "api-route" }>
+>;
 
 /** What a route's handler gets: the event and its body, read the way the route declared. */
 export interface ApiRequest {
@@ -146,15 +155,54 @@ export interface RouteOptions {
   /** The largest body the route reads (413 above it); default 256 KB. */
   maxBodyBytes?: number;
   /**
-   * Checks that run after the media type and before the size check, e.g. a form's Origin; returning
-   * an answer stops the request there.
+   * The route takes posts from a signed-in person's browser, so a page on another site must not be
+   * able to make one for them (cross-site request forgery): declared here, checked once by the wrapper
+   * before the handler runs (see {@link FormSecurity}).
    */
-  guard?: (request: ApiRequest) => APIGatewayProxyResult | undefined;
+  form?: FormSecurity;
   /**
    * Needs a signed-in person: without a session a GET answers 303 to sign-in (and back after), any
    * other method 401; a signed-in person without the role gets a 403 page, and the attempt is logged.
    */
   access?: RouteAccess;
+}
+
+/**
+ * How a route that takes a signed-in person's posts refuses a forged one. A form post whose Origin
+ * (when the browser names one) is another host gets the `expired` answer (403), after the media type
+ * and before the size check. With `token: "session"` the post must then also carry the session's
+ * anti-forgery token, the form's `csrfToken` field or, from a script, the `X-CSRF-Token` header: else
+ * a form gets `expired` and a script 403 `csrf_token_mismatch`, saying where to read the token
+ * (`tokenFrom`). With `token: "task"` the token is the task's own (its page's hidden field), so the
+ * use case that reads the task compares it. Either way nothing is recorded.
+ */
+export interface FormSecurity {
+  token: "session" | "task";
+  /** The page a refused form post gets (403): nothing was recorded, and where to start again. */
+  expired: (event: APIGatewayProxyEvent) => APIGatewayProxyResult;
+  /** Where a script reads the session's token ("GET /letters"), for the 403's message. */
+  tokenFrom?: string;
+}
+
+/** A form posted from another site's page (its Origin names another host): see {@link FormSecurity}. */
+function crossSiteForm(request: ApiRequest): boolean {
+  const { event, fromForm } = request;
+  return fromForm && !originAllowed(header(event, "origin"), header(event, "host"));
+}
+
+/** The answer to a post without the session's token, or undefined when it has it (see {@link FormSecurity}). */
+function tokenRefused(form: FormSecurity, request: ApiRequest): APIGatewayProxyResult | undefined {
+  const { event, fromForm, session } = request;
+  if (form.token !== "session") return undefined;
+  const body = fromForm ? (request.body() as Record<string, unknown>) : {};
+  const token = fromForm ? body.csrfToken : header(event, "x-csrf-token");
+  if (csrfTokenMatches(session?.csrfToken, token)) return undefined;
+  if (fromForm) return form.expired(event);
+  const from = form.tokenFrom ? ` (from ${form.tokenFrom})` : "";
+  return json(403, {
+    error: "csrf_token_mismatch",
+    message: `send the session's csrfToken${from} in the X-CSRF-Token header`,
+  });
 }
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -181,6 +229,10 @@ export function apiRoute(
   handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
 ): ApiHandler {
   const access = options.access;
+  // A session's token needs a session: a route declared without one fails at cold start, not per request.
+  if (options.form?.token === "session" && !access) {
+    throw new Error(`${options.name}: a form checked against the session's token needs access`);
+  }
   // Built at cold start, so a missing SIGN_IN_PROVIDERS fails there, with its name.
   const signedIn = access ? dependencies(signIn, accessLog, clock) : undefined;
   return routeWith(options, handle, {
@@ -279,7 +331,9 @@ function routeWith(
   const answer = answerWith(options, handle, shell);
   // Every answer of every route passes here: the handler's, a refusal, a failure. Every log line of
   // the invocation carries its Lambda context.
-  return withLambdaContext(async (event) => withTransportSecurity(event, await answer(event)));
+  return invocation({ kind: "api-route", route: options }, async (event: APIGatewayProxyEvent) =>
+    withTransportSecurity(event, await answer(event)),
+  );
 }
 
 function answerWith(
@@ -298,7 +352,9 @@ function answerWith(
       }
       const type = mediaType(event);
       let parsed: { value: unknown } | undefined;
-      const text = options.accepts ? bodyText(event) : "";
+      // A form-secured route without `accepts` (a script may post no body) still reads a form's token.
+      const readsBody = options.accepts !== undefined || options.form !== undefined;
+      const text = readsBody ? bodyText(event) : "";
       const request: ApiRequest = {
         event,
         mediaType: type,
@@ -317,14 +373,15 @@ function answerWith(
           message: `Content-Type must be ${options.accepts.join(" or ")}`,
         });
       }
-      const stopped = options.guard?.(request);
-      if (stopped) return stopped;
-      if (options.accepts && hasBody && Buffer.byteLength(text, "utf8") > maxBodyBytes) {
+      if (options.form && crossSiteForm(request)) return options.form.expired(event);
+      if (readsBody && hasBody && Buffer.byteLength(text, "utf8") > maxBodyBytes) {
         return json(413, {
           error: "payload_too_large",
           message: `the body must be at most ${maxBodyBytes} bytes`,
         });
       }
+      const refused = options.form ? tokenRefused(options.form, request) : undefined;
+      if (refused) return refused;
       const answer = await handle(request);
       return session && shell.decorate ? shell.decorate(event, session, answer) : answer;
     } catch (error) {

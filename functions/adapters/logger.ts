@@ -83,9 +83,10 @@ export const logger = {
 
 /**
  * Wraps a handler so its log lines carry the invocation's Lambda context (see {@link logger}'s
- * `addContext`), as Powertools' `injectLambdaContext` does for a middy handler. `apiRoute` and
- * `jsonRoute` wrap every API route; a workflow step or a schedule that logs wraps itself. The context
- * is optional so that tests may call a handler with the event alone.
+ * `addContext`), as Powertools' `injectLambdaContext` does for a middy handler. Handlers get it
+ * through their wrapper (./invocation.ts): `apiRoute`/`jsonRoute` for API routes, `workflowStep` for
+ * workflow steps and scheduled runs. The context is optional so that tests may call a handler with
+ * the event alone.
  */
 export function withLambdaContext<E, R>(
   handle: (event: E) => Promise<R>,

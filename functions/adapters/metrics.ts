@@ -19,3 +19,12 @@ export const powertoolsMetrics: Metrics = {
     single.addMetric(name, "Count", 1);
   },
 };
+
+/**
+ * Publishes whatever Powertools still holds in its buffer, at the end of an invocation (./invocation.ts).
+ * Each {@link powertoolsMetrics} count is written at once, so this usually finds nothing; it keeps a
+ * metric added to the buffer some other way from being lost when Lambda freezes the environment.
+ */
+export function flushMetrics(): void {
+  if (powertools?.hasStoredMetrics()) powertools.publishStoredMetrics();
+}

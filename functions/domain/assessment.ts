@@ -220,7 +220,9 @@ export async function planIntake(
         to: "awaiting-assessment",
         assignment,
         // Receipt counts with the default calendar; the clinic's own rules (closures, Saturdays) win.
-        ...(clock.dueDate !== referral.assessmentDueDate ? { assessmentDueDate: clock.dueDate } : {}),
+        ...(clock.assessmentDueDate !== referral.assessmentDueDate
+          ? { assessmentDueDate: clock.assessmentDueDate }
+          : {}),
       },
       {
         type: "intake-planned",
@@ -231,7 +233,7 @@ export async function planIntake(
           track: assignment.track,
           assessors: assignment.assessors.length,
           ...(assignment.meetingId ? { meetingId: assignment.meetingId } : {}),
-          assessmentDueDate: clock.dueDate,
+          assessmentDueDate: clock.assessmentDueDate,
           reminderAt: clock.reminderAt.toISOString(),
           ...(clock.internalTargetDate ? { internalTargetDate: clock.internalTargetDate } : {}),
         },
@@ -248,14 +250,19 @@ export async function planIntake(
         ...staffEmailFacts(referral, clock, deps.config),
         deadlinePassed,
       });
-      await sendStaffEmail(deps, aboutReferral(referralId, "at-risk", clock.dueDate), lead.email, email);
+      await sendStaffEmail(
+        deps,
+        aboutReferral(referralId, "at-risk", clock.assessmentDueDate),
+        lead.email,
+        email,
+      );
     }
     await deps.store.flagReferral(referralId, "atRisk", {
       type: "deadline-at-risk",
       at: deps.clock.now().toISOString(),
       actor: workflowActor("PlanIntake"),
       details: {
-        assessmentDueDate: clock.dueDate,
+        assessmentDueDate: clock.assessmentDueDate,
         reminderAt: clock.reminderAt.toISOString(),
         deadlinePassed,
         leadNotified: lead !== undefined,
@@ -272,7 +279,7 @@ export async function planIntake(
       });
       await sendStaffEmail(
         deps,
-        aboutReferral(referralId, "meeting-at-risk", clock.dueDate),
+        aboutReferral(referralId, "meeting-at-risk", clock.assessmentDueDate),
         lead.email,
         email,
       );
@@ -283,7 +290,7 @@ export async function planIntake(
       actor: workflowActor("PlanIntake"),
       details: {
         ...(meetingId ? { meetingId } : {}),
-        assessmentDueDate: clock.dueDate,
+        assessmentDueDate: clock.assessmentDueDate,
         reminderAt: clock.reminderAt.toISOString(),
         leadNotified: lead !== undefined,
       },
@@ -299,7 +306,7 @@ export function staffEmailFacts(
   config: ClinicConfig,
 ) {
   return {
-    dueDate: clock.dueDate,
+    assessmentDueDate: clock.assessmentDueDate,
     clinicName: config.clinic.name,
     urgent: referral.priority === "urgent",
     ...(clock.internalTargetDate ? { internalTargetDate: clock.internalTargetDate } : {}),

@@ -118,7 +118,7 @@ export async function remindAssessors(
     actor: workflowActor("RemindAssessors"),
     details: {
       recipients: recipients.length,
-      assessmentDueDate: clock.dueDate,
+      assessmentDueDate: clock.assessmentDueDate,
       ...(task ? { taskId: task.taskId } : {}),
     },
   });
@@ -171,7 +171,7 @@ export async function escalateUrgentTarget(
     actor: workflowActor("EscalateUrgentTarget"),
     details: {
       internalTargetDate: clock.internalTargetDate,
-      assessmentDueDate: clock.dueDate,
+      assessmentDueDate: clock.assessmentDueDate,
       leadNotified: lead !== undefined,
       ...(task ? { taskId: task.taskId } : {}),
     },
@@ -240,7 +240,7 @@ export async function recordBreach(
       type: "deadline-breached",
       at: now.toISOString(),
       actor: workflowActor("RecordBreach"),
-      details: { assessmentDueDate: clock.dueDate, deadline: clock.deadline.toISOString() },
+      details: { assessmentDueDate: clock.assessmentDueDate, deadline: clock.deadline.toISOString() },
     },
     tallyOfBreach(referral),
   );
@@ -252,7 +252,7 @@ export async function recordBreach(
     actor: workflowActor("RecordBreach"),
     details: {
       leadNotified: lead !== undefined,
-      assessmentDueDate: clock.dueDate,
+      assessmentDueDate: clock.assessmentDueDate,
       ...(task ? { taskId: task.taskId } : {}),
     },
   });

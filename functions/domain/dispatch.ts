@@ -355,7 +355,7 @@ export async function escalateWaitingPatientLetter(
   if (!waiting || file.events.some((event) => event.type === "postal-letter-escalated")) return { waiting };
   const email = deps.render.postalLetterEscalationEmail({
     referralId,
-    dueDate: file.referral.assessmentDueDate,
+    assessmentDueDate: file.referral.assessmentDueDate,
     clinicName: deps.config.clinic.name,
     waiting: waitingFor,
   });

@@ -22,8 +22,11 @@ import { calendarRulesOf, type LegalClockConfig } from "./clinic";
  * law gives it, and the two timer points.
  */
 export interface LegalClock {
-  /** The legal due date: working day 10 after the clock start (the ansiennitetsdato of a forward). */
-  dueDate: IsoDate;
+  /**
+   * The legal due date: working day 10 after the clock start (the ansiennitetsdato of a forward). The
+   * same name as the referral's field and the API's, from the clock to the receipt.
+   */
+  assessmentDueDate: IsoDate;
   /**
    * Urgent referrals only: the date of the faster assessment (pbrl § 2-2 first paragraph, third
    * sentence), as the clinic sets it (urgentTargetWorkingDays): the law asks for "faster" and names
@@ -51,18 +54,18 @@ export function legalClockFor(
 ): LegalClock {
   const rules = calendarRulesOf(config);
   const urgent = referral.priority === "urgent";
-  const dueDate = addWorkingDays(referral.clockStartDate, ASSESSMENT_WORKING_DAYS, rules);
+  const assessmentDueDate = addWorkingDays(referral.clockStartDate, ASSESSMENT_WORKING_DAYS, rules);
   const reminderDay = urgent ? config.urgentReminderWorkingDay : config.reminderWorkingDay;
   const internalTargetDate = urgent
     ? addWorkingDays(referral.clockStartDate, config.urgentTargetWorkingDays, rules)
     : undefined;
   return {
-    dueDate,
+    assessmentDueDate,
     ...(internalTargetDate
       ? { internalTargetDate, internalTargetEnd: osloEndOfDay(internalTargetDate) }
       : {}),
     reminderAt: osloStartOfDay(addWorkingDays(referral.clockStartDate, reminderDay, rules)),
-    deadline: osloEndOfDay(dueDate),
+    deadline: osloEndOfDay(assessmentDueDate),
   };
 }
 

@@ -133,7 +133,7 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     assessmentDueDate: legalClockFor(
       { clockStartDate: startDate, priority: submission.priority },
       deps.legalClock,
-    ).dueDate,
+    ).assessmentDueDate,
     missingContent: missingContent(submission),
   };
   const referral: ReferralRecord = {

@@ -134,7 +134,7 @@ export interface StartOfCareBreachLetterInput {
 /** What every staff email may know: dates, the clinic, and whether the referral is urgent. */
 export interface StaffEmailInput {
   /** The assessment due date (10 working days). */
-  dueDate: IsoDate;
+  assessmentDueDate: IsoDate;
   clinicName: string;
   /** An urgent referral ("haster"): the subject and the text say so, and nothing more about why. */
   urgent?: boolean;
@@ -221,7 +221,8 @@ export interface StaffEmailRenderer {
   breachByDefaultEmail(input: StartOfCareEmailInput & { referralUrl: string }): StaffEmail;
   postalLetterEscalationEmail(input: {
     referralId: string;
-    dueDate: IsoDate;
+    /** The assessment due date: the patient must be informed by then. */
+    assessmentDueDate: IsoDate;
     clinicName: string;
     /** Whose copies wait for post. */
     waiting: readonly ("patient" | "guardian")[];

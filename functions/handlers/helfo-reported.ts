@@ -3,15 +3,14 @@
  * fristbrudd's Helfo notification (expected or confirmed) has been reported to Helfo (`reportedOn`,
  * default today; who: the signed-in person). Then the patient's "Varsel om fristbrudd" goes out (and
  * the parents' copy for a patient under 16), never before. JSON (token in `X-CSRF-Token`) or form
- * (`csrfToken`, and a same-host Origin): the session's anti-forgery token. GET /helfo-notifications
- * then shows it `reported`, in JSON and CSV. A letter that could not be sent (the mail service down)
+ * (`csrfToken`, and a same-host Origin): the session's anti-forgery token, checked by the wrapper
+ * (the route's `form` security). GET /helfo-notifications then shows it `reported`, in JSON and CSV. A letter that could not be sent (the mail service down)
  * answers 503 with the mark kept; the list shows the letter as not sent, and marking it again sends
  * what is missing and answers 200 (409 only once every letter is out).
  */
-import { apiRoute, header, html, json } from "../adapters/http";
+import { apiRoute, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { clock, config, dependencies, mailer, publicBaseUrl, renderLetters, store } from "../adapters/root";
-import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import { markHelfoReported } from "../domain/helfo-notification";
 import type { HelfoNotificationRecord } from "../domain/records";
 import { actorIdOf } from "../domain/session";
@@ -52,8 +51,7 @@ export const handler = apiRoute(
         return REFERRAL_ID.test(id) ? id : undefined;
       },
     },
-    guard: ({ event, fromForm }) =>
-      fromForm && !originAllowed(header(event, "origin"), header(event, "host")) ? formExpired() : undefined,
+    form: { token: "session", expired: formExpired },
   },
   async (request) => {
     const { session, fromForm, event } = request;
@@ -61,15 +59,6 @@ export const handler = apiRoute(
     const referralId = event.pathParameters?.referralId ?? "";
     const raw = request.body();
     const body = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
-    const token = fromForm ? body.csrfToken : header(event, "x-csrf-token");
-    if (!csrfTokenMatches(session.csrfToken, token)) {
-      return fromForm
-        ? formExpired()
-        : json(403, {
-            error: "csrf_token_mismatch",
-            message: "send the session's csrfToken in the X-CSRF-Token header",
-          });
-    }
     const input = fromForm
       ? typeof body.reportedOn === "string" && body.reportedOn.trim() !== ""
         ? { reportedOn: body.reportedOn.trim() }

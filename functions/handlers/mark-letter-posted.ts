@@ -3,14 +3,13 @@
  * postal list, and the audit trail names who. From the list page's form (answered by going back to
  * the list) or by a script (no body or JSON, answered with JSON).
  *
- * Forgery: a form post carries the session's anti-forgery token (`csrfToken`) and, when the browser
- * names one, an Origin of this host; a script sends the token in `X-CSRF-Token` (from the JSON list).
- * Otherwise 403, nothing recorded.
+ * Forgery: the route's `form` security (checked by the wrapper): a form post carries the session's
+ * anti-forgery token (`csrfToken`) and, when the browser names one, an Origin of this host; a script
+ * sends the token in `X-CSRF-Token` (from the JSON list). Otherwise 403, nothing recorded.
  */
-import { apiRoute, bodyText, header, html, json } from "../adapters/http";
+import { apiRoute, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { clock, dependencies, store } from "../adapters/root";
-import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import { markLetterPosted, parseLetterId } from "../domain/postal";
 import { actorIdOf } from "../domain/session";
 import { renderMessagePage } from "../views/message-pages";
@@ -37,29 +36,13 @@ export const handler = apiRoute(
       roles: ["clerk", "lead"],
       referralOf: async (event) => parseLetterId(event.pathParameters?.letterId ?? "")?.referralId,
     },
-    guard: ({ event, fromForm }) =>
-      fromForm && !originAllowed(header(event, "origin"), header(event, "host")) ? formExpired() : undefined,
+    // No `accepts`: a script may post no body at all (as before sign-in); a form's is read for its token.
+    maxBodyBytes: MAX_FORM_BYTES,
+    form: { token: "session", expired: formExpired, tokenFrom: "GET /letters" },
   },
   async (request) => {
     const { event, fromForm, session } = request;
     if (!session) throw new Error("a staff route without a session");
-    // No body is read but a form's (a script may post none at all, as before sign-in).
-    const text = bodyText(event);
-    if (text.length > MAX_FORM_BYTES) {
-      return json(413, {
-        error: "payload_too_large",
-        message: `the body must be at most ${MAX_FORM_BYTES} bytes`,
-      });
-    }
-    const token = fromForm ? new URLSearchParams(text).get("csrfToken") : header(event, "x-csrf-token");
-    if (!csrfTokenMatches(session.csrfToken, token)) {
-      return fromForm
-        ? formExpired()
-        : json(403, {
-            error: "csrf_token_mismatch",
-            message: "send the session's csrfToken (from GET /letters) in the X-CSRF-Token header",
-          });
-    }
     const letterId = event.pathParameters?.letterId ?? "";
     const actor = { kind: "staff" as const, id: actorIdOf(session.principal) };
     const result = await markLetterPosted(deps, letterId, actor);

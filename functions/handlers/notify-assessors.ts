@@ -4,6 +4,7 @@
  * link; the later ones ("rearm") swap the new token into the same task. The workflow waits until the
  * decision resumes it or the timer runs out.
  */
+import { workflowStep } from "../adapters/invocation";
 import {
   clock,
   config,
@@ -17,5 +18,7 @@ import { type NotifyPhase, notifyAssessors } from "../domain/assessment";
 
 const deps = dependencies(store, clock, mailer, renderStaffEmails, config, publicBaseUrl);
 
-export const handler = async (input: { referralId: string; taskToken: string; phase?: NotifyPhase }) =>
-  notifyAssessors(deps, input);
+export const handler = workflowStep(
+  async (input: { referralId: string; taskToken: string; phase?: NotifyPhase }) =>
+    notifyAssessors(deps, input),
+);

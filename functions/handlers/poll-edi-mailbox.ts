@@ -4,6 +4,7 @@
  * (recorded, or counted for operations' alarm when rejected or 96 hours overdue).
  */
 import { ediFromEnv } from "../adapters/edi-client";
+import { workflowStep } from "../adapters/invocation";
 import { logger } from "../adapters/logger";
 import { clock, config, dependencies, metrics, newId, store, workflow } from "../adapters/root";
 import { readXml } from "../adapters/xml";
@@ -23,7 +24,7 @@ const deps = {
   mailbox: edi,
 };
 
-export const handler = async () => {
+export const handler = workflowStep(async (_event?: unknown) => {
   const result = await pollMailbox(deps);
   // Counts only: nothing of a message, which is health data.
   if (result.fetched > 0) {
@@ -44,4 +45,4 @@ export const handler = async () => {
     );
   }
   return { ...result, receipts };
-};
+});

@@ -5,7 +5,8 @@
  * `aws lambda invoke`), it resumes that one referral, with no grace period and no cap on resumes;
  * with `{"inspect": true}` it lists what needs attention without acting (the operations page).
  */
-import { logger, withLambdaContext } from "../adapters/logger";
+import { workflowStep } from "../adapters/invocation";
+import { logger } from "../adapters/logger";
 import { clock, dependencies, executions, metrics, store, workflow, worklist } from "../adapters/root";
 import { inspect, reconcile, resumeReferral } from "../domain/recovery";
 import type { ReferralStatus } from "../domain/referral";
@@ -30,7 +31,7 @@ async function referralsWithStatus(status: ReferralStatus): Promise<string[]> {
 
 const recovery = { ...deps, referralsWithStatus };
 
-export const handler = withLambdaContext(async (event?: { referralId?: unknown; inspect?: unknown }) => {
+export const handler = workflowStep(async (event?: { referralId?: unknown; inspect?: unknown }) => {
   if (event?.inspect === true) return { verdicts: await inspect(recovery) };
   if (typeof event?.referralId === "string" && event.referralId !== "") {
     const outcome = await resumeReferral(recovery, event.referralId);

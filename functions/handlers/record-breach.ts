@@ -5,6 +5,7 @@
  * target passed, recorded and escalated once) and RetimeAssessment (`step: "retime"`: the priority
  * changed, the timer set anew). Each returns the wait until the timer's next point and its step.
  */
+import { workflowStep } from "../adapters/invocation";
 import {
   clock,
   config,
@@ -19,8 +20,10 @@ import { escalateUrgentTarget, recordBreach, retimeAssessment } from "../domain/
 
 const deps = dependencies(store, clock, mailer, renderStaffEmails, metrics, config, publicBaseUrl);
 
-export const handler = async (input: { referralId: string; step?: "urgent-target" | "retime" }) => {
-  if (input.step === "urgent-target") return escalateUrgentTarget(deps, input);
-  if (input.step === "retime") return retimeAssessment(deps, input);
-  return recordBreach(deps, input);
-};
+export const handler = workflowStep(
+  async (input: { referralId: string; step?: "urgent-target" | "retime" }) => {
+    if (input.step === "urgent-target") return escalateUrgentTarget(deps, input);
+    if (input.step === "retime") return retimeAssessment(deps, input);
+    return recordBreach(deps, input);
+  },
+);

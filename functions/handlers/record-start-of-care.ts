@@ -7,15 +7,15 @@
  * the referral's `startOfCare`). Portals cannot: the route has no IAM authorization on AWS, and
  * without a staff session it answers 401 and records nothing.
  *
- * Forgery: a form post carries the session's anti-forgery token (`csrfToken`) and, when the browser
- * names one, an Origin of this host; JSON carries the token in `X-CSRF-Token` (from the referral
- * page, or its JSON). Otherwise 403, nothing recorded.
+ * Forgery: the route's `form` security (checked by the wrapper, functions/adapters/http.ts): a form
+ * post carries the session's anti-forgery token (`csrfToken`) and, when the browser names one, an
+ * Origin of this host; JSON carries the token in `X-CSRF-Token` (from the referral page, or its
+ * JSON). Otherwise 403, nothing recorded.
  */
-import { apiRoute, header, html, json } from "../adapters/http";
+import { apiRoute, html, json } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { accessLog, clock, config, dependencies, metrics, store } from "../adapters/root";
 import { osloDate } from "../domain/calendar";
-import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import { actorIdOf, hasRole } from "../domain/session";
 import {
   type BreachResult,
@@ -63,10 +63,11 @@ export const handler = apiRoute(
         return REFERRAL_ID.test(id) ? id : undefined;
       },
     },
-    guard: ({ event, fromForm }) =>
-      fromForm && !originAllowed(header(event, "origin"), header(event, "host"))
-        ? formExpired(event.pathParameters?.referralId ?? "")
-        : undefined,
+    form: {
+      token: "session",
+      expired: (event) => formExpired(event.pathParameters?.referralId ?? ""),
+      tokenFrom: "GET /staff/referrals/{id}",
+    },
   },
   async (request) => {
     const { session, fromForm, event } = request;
@@ -74,16 +75,6 @@ export const handler = apiRoute(
     const referralId = event.pathParameters?.referralId ?? "";
     const raw = request.body();
     const body = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
-    const token = fromForm ? body.csrfToken : header(event, "x-csrf-token");
-    if (!csrfTokenMatches(session.csrfToken, token)) {
-      return fromForm
-        ? formExpired(referralId)
-        : json(403, {
-            error: "csrf_token_mismatch",
-            message:
-              "send the session's csrfToken (from GET /staff/referrals/{id}) in the X-CSRF-Token header",
-          });
-    }
     const input = fromForm ? formFields(body) : raw;
     const actor = { kind: "staff" as const, id: actorIdOf(session.principal) };
     const id = REFERRAL_ID.test(referralId) ? referralId : "";

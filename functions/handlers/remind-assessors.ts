@@ -1,4 +1,5 @@
 /** Workflow step RemindAssessors: the reminder point passed without a decision; returns the wait until the deadline. */
+import { workflowStep } from "../adapters/invocation";
 import {
   clock,
   config,
@@ -12,4 +13,4 @@ import { remindAssessors } from "../domain/deadline-timer";
 
 const deps = dependencies(store, clock, mailer, renderStaffEmails, config, publicBaseUrl);
 
-export const handler = async (input: { referralId: string }) => remindAssessors(deps, input);
+export const handler = workflowStep(async (input: { referralId: string }) => remindAssessors(deps, input));

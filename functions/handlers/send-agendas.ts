@@ -3,7 +3,8 @@
  * email with the agenda link, once per meeting, within the clinic's agenda lead time.
  */
 
-import { logger, withLambdaContext } from "../adapters/logger";
+import { workflowStep } from "../adapters/invocation";
+import { logger } from "../adapters/logger";
 import {
   clock,
   config,
@@ -17,7 +18,7 @@ import { sendAgendas } from "../domain/agenda";
 
 const deps = dependencies(store, clock, mailer, renderAgendaEmail, config, publicBaseUrl);
 
-export const handler = withLambdaContext(async (_event?: unknown) => {
+export const handler = workflowStep(async (_event?: unknown) => {
   const result = await sendAgendas(deps);
   if (result.meetingIds.length > 0) {
     logger.info("agendas sent", { meetings: result.meetingIds.length, emails: result.emails });

@@ -4,6 +4,7 @@
  */
 
 import { ediFromEnv } from "../adapters/edi-client";
+import { workflowStep } from "../adapters/invocation";
 import { clock, config, dependencies, store } from "../adapters/root";
 import { validateXml } from "../adapters/xml";
 import { sendStatusOnReferral } from "../domain/send-status-on-referral";
@@ -19,4 +20,6 @@ const deps = {
   validate: (xml: string) => validateXml(xml, "msghead"),
 };
 
-export const handler = async (input: { referralId: string }) => sendStatusOnReferral(deps, input.referralId);
+export const handler = workflowStep(async (input: { referralId: string }) =>
+  sendStatusOnReferral(deps, input.referralId),
+);

@@ -5,9 +5,8 @@
  * token in X-CSRF-Token) answers the results as JSON. A POST, so the national ID is never in a URL;
  * each search is in the access log before anything is shown, and in no log line.
  */
-import { apiRoute, header, html, json } from "../adapters/http";
+import { apiRoute, html, json } from "../adapters/http";
 import { accessLog, clock, dependencies, patientIndex, publicBaseUrl, store } from "../adapters/root";
-import { csrfTokenMatches, originAllowed } from "../domain/csrf";
 import { letterPatientOf } from "../domain/dispatch";
 import { parseSearchQuery, type SearchRefusal, searchReferrals } from "../domain/staff-search";
 import { renderMessagePage } from "../views/message-pages";
@@ -42,22 +41,12 @@ export const handler = apiRoute(
     accepts: ["application/x-www-form-urlencoded", "application/json"],
     maxBodyBytes: 4 * 1024,
     access: { roles: ["assessor", "lead"] },
-    guard: ({ event, fromForm }) =>
-      fromForm && !originAllowed(header(event, "origin"), header(event, "host")) ? formExpired() : undefined,
+    form: { token: "session", expired: formExpired, tokenFrom: "GET /staff" },
   },
   async (request) => {
-    const { event, fromForm, session } = request;
+    const { fromForm, session } = request;
     if (!session) throw new Error("a staff route without a session");
     const body = (request.body() ?? {}) as Record<string, unknown>;
-    const token = fromForm ? body.csrfToken : header(event, "x-csrf-token");
-    if (!csrfTokenMatches(session.csrfToken, token)) {
-      return fromForm
-        ? formExpired()
-        : json(403, {
-            error: "csrf_token_mismatch",
-            message: "send the session's csrfToken (from GET /staff) in the X-CSRF-Token header",
-          });
-    }
     const page = {
       action: `${basePath}/staff/search`,
       csrfToken: session.csrfToken,

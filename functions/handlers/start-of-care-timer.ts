@@ -6,6 +6,7 @@
  * breach now a breach, or a probable breach put to the lead) and `grace` (the end of the lead's time
  * to answer: the law's default, the lead escalated).
  */
+import { workflowStep } from "../adapters/invocation";
 import {
   clock,
   config,
@@ -26,22 +27,21 @@ import {
 
 const deps = dependencies(store, clock, mailer, renderStaffEmails, metrics, config, publicBaseUrl);
 
-export const handler = async (input: {
-  referralId: string;
-  step: "plan" | "remind" | "confirm-start" | "check" | "grace";
-}) => {
-  switch (input.step) {
-    case "plan":
-      return planStartOfCare(deps, input.referralId);
-    case "remind":
-      return remindStartOfCare(deps, input.referralId);
-    case "confirm-start":
-      return askToConfirmStart(deps, input.referralId);
-    case "check":
-      return checkStartOfCare(deps, input.referralId);
-    case "grace":
-      return confirmBreachByDefault(deps, input.referralId);
-    default:
-      throw new Error("unknown start-of-care step");
-  }
-};
+export const handler = workflowStep(
+  async (input: { referralId: string; step: "plan" | "remind" | "confirm-start" | "check" | "grace" }) => {
+    switch (input.step) {
+      case "plan":
+        return planStartOfCare(deps, input.referralId);
+      case "remind":
+        return remindStartOfCare(deps, input.referralId);
+      case "confirm-start":
+        return askToConfirmStart(deps, input.referralId);
+      case "check":
+        return checkStartOfCare(deps, input.referralId);
+      case "grace":
+        return confirmBreachByDefault(deps, input.referralId);
+      default:
+        throw new Error("unknown start-of-care step");
+    }
+  },
+);

@@ -7,7 +7,6 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { type ApiRequest, header, html, json, type RouteOptions } from "../adapters/http";
 import { type AccessLog, accessEventOf } from "../domain/access-log";
-import { originAllowed } from "../domain/csrf";
 import type { TaskRecords } from "../domain/ports";
 import { authorOf } from "../domain/session";
 import { renderFormExpiredPage, renderTaskGonePage } from "../views/message-pages";
@@ -25,13 +24,15 @@ export function taskFormRoute(
       roles: ["assessor", "lead"],
       referralOf: (event) => referralOfTask(store, event.pathParameters?.taskId),
     },
-    guard: ({ event, fromForm }) =>
-      fromForm && !originAllowed(header(event, "origin"), header(event, "host"))
-        ? html(
-            403,
-            renderFormExpiredPage({ taskHref: taskLinks(event.pathParameters?.taskId ?? "").fromForm }),
-          )
-        : undefined,
+    // The token is the task's own: the use case that reads the task compares it.
+    form: {
+      token: "task",
+      expired: (event) =>
+        html(
+          403,
+          renderFormExpiredPage({ taskHref: taskLinks(event.pathParameters?.taskId ?? "").fromForm }),
+        ),
+    },
   };
 }
 

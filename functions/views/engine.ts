@@ -11,6 +11,7 @@
  * stays "&" in a text letter. Nothing here decides anything: the domain decides, the views show.
  */
 import Handlebars from "handlebars";
+import { escapeHtml } from "./escape-html";
 import { formatNorwegianDate, formatNorwegianWeekdayDate } from "./norwegian-time";
 
 const hbs = Handlebars.create();
@@ -23,8 +24,7 @@ hbs.registerHelper("weekdayDate", (iso: unknown) =>
 );
 hbs.registerHelper(
   "multiline",
-  (text: unknown) =>
-    new hbs.SafeString(hbs.Utils.escapeExpression(String(text ?? "")).replace(/\r?\n/g, "<br>\n")),
+  (text: unknown) => new hbs.SafeString(escapeHtml(String(text ?? "")).replace(/\r?\n/g, "<br>\n")),
 );
 
 /** The stylesheet of every staff page. */

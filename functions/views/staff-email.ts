@@ -67,7 +67,7 @@ function urgentSentence(input: StaffEmailInput): string[] {
 }
 
 function render(
-  input: StaffEmailInput & { taskUrl?: string; referralUrl?: string },
+  input: Pick<StaffEmailInput, "clinicName" | "urgent"> & { taskUrl?: string; referralUrl?: string },
   subject: string,
   paragraphs: string[],
 ): StaffEmail {
@@ -96,7 +96,7 @@ export function renderAssessmentTaskEmail(input: AssessmentTaskEmailInput): Staf
   return render(input, "En ny henvisning venter på vurdering", [
     "En ny henvisning venter på vurdering.",
     ...urgentSentence(input),
-    `Vurderingen må være gjort innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak).`,
+    `Vurderingen må være gjort innen ${formatNorwegianDate(input.assessmentDueDate)} (10 virkedager etter mottak).`,
     ...(input.meetingTime ? [`Henvisningen er satt opp til inntaksmøtet ${input.meetingTime}.`] : []),
   ]);
 }
@@ -111,8 +111,8 @@ export function renderMeetingAtRiskEmail(input: StaffEmailInput & { meetingTime?
     "En henvisning fikk ikke plass på et inntaksmøte før påminnelsestidspunktet.",
     ...urgentSentence(input),
     input.meetingTime
-      ? `Den er satt opp til inntaksmøtet ${input.meetingTime}, men fristen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak).`
-      : `Ingen inntaksmøte har ledig plass. Fristen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak).`,
+      ? `Den er satt opp til inntaksmøtet ${input.meetingTime}, men fristen for vurderingen er ${formatNorwegianDate(input.assessmentDueDate)} (10 virkedager etter mottak).`
+      : `Ingen inntaksmøte har ledig plass. Fristen for vurderingen er ${formatNorwegianDate(input.assessmentDueDate)} (10 virkedager etter mottak).`,
     "Vurder om møtet kan ta flere henvisninger, eller om én behandler kan vurdere henvisningen. Inntaksteamet får oppgaven med lenke i en egen e-post.",
   ]);
 }
@@ -122,7 +122,7 @@ export function renderReminderEmail(input: AssessmentTaskEmailInput): StaffEmail
   return render(input, "Påminnelse: en henvisning venter fortsatt på vurdering", [
     "Påminnelse: en henvisning venter fortsatt på vurdering.",
     ...urgentSentence(input),
-    `Fristen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Lenken er den samme som i den første e-posten.`,
+    `Fristen for vurderingen er ${formatNorwegianDate(input.assessmentDueDate)} (10 virkedager etter mottak). Lenken er den samme som i den første e-posten.`,
   ]);
 }
 
@@ -141,7 +141,7 @@ export function renderUrgentTargetEscalationEmail(
     [
       "Klinikkens frist for raskere vurdering av en henvisning som haster er passert. Pasienten har rett til raskere vurdering enn 10 virkedager når henvisningen haster (pasient- og brukerrettighetsloven § 2-2 første ledd tredje punktum).",
       `Henvisningen skulle etter klinikkens frist vært vurdert innen ${formatNorwegianDate(input.internalTargetDate)}. Den er ennå ikke vurdert.`,
-      `Yttergrensen for vurderingen er ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Sørg for at henvisningen blir vurdert så snart som mulig.`,
+      `Yttergrensen for vurderingen er ${formatNorwegianDate(input.assessmentDueDate)} (10 virkedager etter mottak). Sørg for at henvisningen blir vurdert så snart som mulig.`,
     ],
   );
 }
@@ -154,7 +154,7 @@ export function renderEscalationEmail(input: StaffEmailInput & { taskUrl?: strin
   return render(input, "Fristen for vurdering av en henvisning er passert", [
     "Fristen for vurdering av en henvisning er passert.",
     ...urgentSentence(input),
-    `Vurderingen skulle vært gjort innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak). Overskridelsen av vurderingsfristen er registrert. Henvisningen bør vurderes så snart som mulig; du får en ny påminnelse hver virkedag til den er vurdert.`,
+    `Vurderingen skulle vært gjort innen ${formatNorwegianDate(input.assessmentDueDate)} (10 virkedager etter mottak). Overskridelsen av vurderingsfristen er registrert. Henvisningen bør vurderes så snart som mulig; du får en ny påminnelse hver virkedag til den er vurdert.`,
   ]);
 }
 
@@ -164,7 +164,7 @@ export function renderEscalationEmail(input: StaffEmailInput & { taskUrl?: strin
  * intake team gets the task email at the same time.
  */
 export function renderAtRiskEmail(input: StaffEmailInput & { deadlinePassed: boolean }): StaffEmail {
-  const due = formatNorwegianDate(input.dueDate);
+  const due = formatNorwegianDate(input.assessmentDueDate);
   return render(input, "En henvisning har kort frist for vurdering", [
     "En henvisning har kort frist for vurdering.",
     ...urgentSentence(input),
@@ -186,11 +186,7 @@ export function renderStartOfCareReminderEmail(
 ): StaffEmail {
   const due = formatNorwegianDate(input.startOfCareDeadline);
   return render(
-    {
-      dueDate: input.startOfCareDeadline,
-      clinicName: input.clinicName,
-      ...(input.referralUrl ? { referralUrl: input.referralUrl } : {}),
-    },
+    { clinicName: input.clinicName, ...(input.referralUrl ? { referralUrl: input.referralUrl } : {}) },
     "Påminnelse: frist for oppstart av helsehjelp nærmer seg",
     [
       "Påminnelse: fristen for oppstart av helsehjelp nærmer seg.",
@@ -209,7 +205,7 @@ export function renderStartConfirmationEmail(
   input: StartOfCareEmailInput & { plannedStart: IsoDate; referralUrl: string },
 ): StaffEmail {
   return render(
-    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName, referralUrl: input.referralUrl },
+    { clinicName: input.clinicName, referralUrl: input.referralUrl },
     "Bekreft oppstart av helsehjelp",
     [
       "Bekreft at helsehjelpen har startet.",
@@ -227,7 +223,7 @@ export function renderProbableBreachEmail(
   input: StartOfCareEmailInput & { confirmBy: IsoDate; referralUrl: string },
 ): StaffEmail {
   return render(
-    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName, referralUrl: input.referralUrl },
+    { clinicName: input.clinicName, referralUrl: input.referralUrl },
     "Bekreft: oppstart ikke registrert innen fristen",
     [
       "Oppstart er ikke registrert innen fristen.",
@@ -246,7 +242,7 @@ export function renderBreachByDefaultEmail(
   input: StartOfCareEmailInput & { referralUrl: string },
 ): StaffEmail {
   return render(
-    { dueDate: input.startOfCareDeadline, clinicName: input.clinicName, referralUrl: input.referralUrl },
+    { clinicName: input.clinicName, referralUrl: input.referralUrl },
     "Fristbrudd registrert uten bekreftelse",
     [
       "Fristbrudd er registrert uten bekreftelse.",
@@ -264,7 +260,7 @@ export function renderBreachByDefaultEmail(
  */
 export function renderPostalLetterEscalationEmail(input: {
   referralId: string;
-  dueDate: IsoDate;
+  assessmentDueDate: IsoDate;
   clinicName: string;
   /** Whose copies wait for post. */
   waiting: readonly ("patient" | "guardian")[];
@@ -285,7 +281,7 @@ export function renderPostalLetterEscalationEmail(input: {
         : "Et svarbrev til pasient venter fortsatt på å bli sendt i posten";
   return render(input, subject, [
     `${which} fortsatt på å bli sendt i posten.`,
-    `Brevet gjelder henvisning ${input.referralId}. Pasienten skal være informert innen ${formatNorwegianDate(input.dueDate)} (10 virkedager etter mottak), og fristen er i dag eller passert.`,
+    `Brevet gjelder henvisning ${input.referralId}. Pasienten skal være informert innen ${formatNorwegianDate(input.assessmentDueDate)} (10 virkedager etter mottak), og fristen er i dag eller passert.`,
     `Send ${patient && parents ? "brevene" : "brevet"} i dag, og marker ${patient && parents ? "dem" : "det"} som sendt i listen over brev som venter på post.`,
   ]);
 }

@@ -4,6 +4,7 @@
  * readers and the figures it shows also in the page's table.
  */
 import type { StatisticsReport } from "../domain/statistics";
+import { escapeHtml } from "./escape-html";
 
 const SERIES = [
   { key: "granted", color: "#2e7d32" },
@@ -27,8 +28,6 @@ const WORDS = {
       "Henvisninger per periode etter mottak: rett, avslag, videresendt, ikke vurdert; brudd på vurderingsfristen i rødt (n!), fristbrudd for igangsetting i oransje (nF)",
   },
 } as const;
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The statistics as a stacked bar chart, one bar per month (granted, refused, forwarded, pending,

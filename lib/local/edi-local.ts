@@ -12,6 +12,7 @@ import Fastify from "fastify";
 import { readXml } from "../../functions/adapters/xml";
 import { envelopeHeader } from "../../functions/domain/henvisning";
 import { attrAt, child, children, textAt, type XmlTree } from "../../functions/domain/xml-tree";
+import { escapeHtml } from "../../functions/views/escape-html";
 import { findFreePort, LOOPBACK } from "./ports";
 
 /** A message sent through the stand-in, as its page and `/sent` list it. */
@@ -89,8 +90,6 @@ interface PostMessageRequest {
   contentType?: unknown;
   contentTransferEncoding?: unknown;
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The HER-ids of a message's copy receivers (`OtherReceiver`): each one's communication party, the

@@ -14,6 +14,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { type KoaContextWithOIDC } from "oidc-provider";
+import { escapeHtml } from "../../functions/views/escape-html";
 import { LOOPBACK } from "./ports";
 
 /** A member of staff the local provider signs in by email. */
@@ -134,8 +135,6 @@ function signingKeys() {
     ],
   };
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function loginPage(uid: string, error?: string, identifier = ""): string {
   return `<!DOCTYPE html>

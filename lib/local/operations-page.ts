@@ -19,6 +19,7 @@ import {
   statisticsReport,
 } from "../../functions/domain/statistics";
 import type { Worklist, WorklistRow } from "../../functions/domain/worklist";
+import { escapeHtml } from "../../functions/views/escape-html";
 import { statisticsChartSvg } from "../../functions/views/statistics-chart";
 import { describeClock, type LocalStepFunctions } from "./stepfunctions-local";
 
@@ -45,10 +46,6 @@ export interface OperationsSection {
 
 /** "Nearing" the deadline: this many working days left or fewer. */
 export const NEARING_WORKING_DAYS = 2;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** Executions counted by status, in the order operations reads them. */
 export function executionsByStatus(engine: LocalStepFunctions): { status: string; count: number }[] {

@@ -6,8 +6,9 @@
  * Ids only.
  */
 import type { RecoveryVerdict } from "../../functions/domain/recovery";
+import { escapeHtml } from "../../functions/views/escape-html";
 import type { OperationsViewer } from "./operations-access";
-import { escapeHtml, type OperationsSection } from "./operations-page";
+import type { OperationsSection } from "./operations-page";
 
 const FINDINGS: Record<RecoveryVerdict["finding"], string> = {
   healthy: "running",

@@ -22,6 +22,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/recovery";
+import { escapeHtml } from "../../functions/views/escape-html";
 import {
   type AslDefinition,
   adaptDefinitionForLocal,
@@ -1016,8 +1017,6 @@ export function performOperation(
       );
   }
 }
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const OSLO_TIME = new Intl.DateTimeFormat("en-GB", {
   timeZone: "Europe/Oslo",

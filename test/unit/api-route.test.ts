@@ -77,6 +77,65 @@ describe("apiRoute", () => {
   });
 });
 
+describe("a route's form security", () => {
+  const expired = () => ({ statusCode: 403, headers: {}, body: "Skjemaet er utløpt" });
+  let handled = 0;
+  const taskForm = apiRoute(
+    {
+      name: "posting a task form",
+      accepts: ["application/x-www-form-urlencoded", "application/json"],
+      form: { token: "task", expired },
+    },
+    async () => {
+      handled += 1;
+      return json(200, {});
+    },
+  );
+  const formFrom = (origin: string | undefined) =>
+    ({
+      ...event("csrfToken=t", "application/x-www-form-urlencoded"),
+      httpMethod: "POST",
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Host: "api.example",
+        ...(origin === undefined ? {} : { Origin: origin }),
+      },
+    }) as APIGatewayProxyEvent;
+
+  it("answers a form posted from another site's page with the route's expired page, without calling the handler", async () => {
+    // Act
+    handled = 0;
+    const answer = await taskForm(formFrom("https://evil.example"));
+
+    // Assess
+    expect(answer.statusCode).toBe(403);
+    expect(answer.body).toBe("Skjemaet er utløpt");
+    expect(handled).toBe(0);
+  });
+
+  it("lets through a form from this host, one with Origin null (no-referrer pages) and one without Origin", async () => {
+    // Act
+    handled = 0;
+    const answers = [
+      await taskForm(formFrom("https://api.example")),
+      await taskForm(formFrom("null")),
+      await taskForm(formFrom(undefined)),
+    ];
+
+    // Assess: the task's own token is the use case's to compare.
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200]);
+    expect(handled).toBe(3);
+  });
+
+  it("refuses at cold start a route checked against the session's token that admits people without a session", () => {
+    expect(() =>
+      apiRoute({ name: "posting without sign-in", form: { token: "session", expired } }, async () =>
+        json(200, {}),
+      ),
+    ).toThrow("posting without sign-in: a form checked against the session's token needs access");
+  });
+});
+
 describe("HSTS", () => {
   const overProto = (proto: string | undefined, cookie?: string): APIGatewayProxyEvent =>
     ({

@@ -317,7 +317,7 @@ describe("frist deadline", () => {
             { clockStartDate: osloDate(instant), priority },
             legalClockConfigSchema.parse(legalClock),
           );
-          expect(cli.assessmentDueDate).toBe(service.dueDate);
+          expect(cli.assessmentDueDate).toBe(service.assessmentDueDate);
           expect(cli.reminder.utc).toBe(service.reminderAt.toISOString());
           expect(cli.deadline.utc).toBe(service.deadline.toISOString());
           expect(cli.urgentTarget?.date).toBe(service.internalTargetDate);

@@ -11,7 +11,11 @@ const taskUrl = "https://abc.execute-api.eu-north-1.amazonaws.com/prod/tasks/Zm9
 
 describe("the staff emails of the deadline timer", () => {
   it("remind with the task link and the due date", () => {
-    const email = renderReminderEmail({ taskUrl, dueDate: "2025-03-17", clinicName: "Smerteklinikken" });
+    const email = renderReminderEmail({
+      taskUrl,
+      assessmentDueDate: "2025-03-17",
+      clinicName: "Smerteklinikken",
+    });
 
     expect(email.subject).toBe("Påminnelse: en henvisning venter fortsatt på vurdering");
     for (const body of [email.text, email.html]) {
@@ -21,7 +25,11 @@ describe("the staff emails of the deadline timer", () => {
   });
 
   it("tell the lead the deadline has passed, with the task link", () => {
-    const email = renderEscalationEmail({ taskUrl, dueDate: "2025-03-17", clinicName: "Smerteklinikken" });
+    const email = renderEscalationEmail({
+      taskUrl,
+      assessmentDueDate: "2025-03-17",
+      clinicName: "Smerteklinikken",
+    });
 
     expect(email.subject).toBe("Fristen for vurdering av en henvisning er passert");
     expect(email.text).toContain("skulle vært gjort innen 17. mars 2025");
@@ -31,7 +39,7 @@ describe("the staff emails of the deadline timer", () => {
   it("mark an urgent referral with Haster in the subject and the text", () => {
     const email = renderEscalationEmail({
       taskUrl,
-      dueDate: "2025-03-17",
+      assessmentDueDate: "2025-03-17",
       clinicName: "Smerteklinikken",
       urgent: true,
       internalTargetDate: "2025-03-10",
@@ -45,7 +53,7 @@ describe("the staff emails of the deadline timer", () => {
 
   it("alert the lead to a forward that arrives late, without a link (the task does not exist yet)", () => {
     const email = renderAtRiskEmail({
-      dueDate: "2025-03-17",
+      assessmentDueDate: "2025-03-17",
       clinicName: "Smerteklinikken",
       deadlinePassed: true,
     });
@@ -58,7 +66,11 @@ describe("the staff emails of the deadline timer", () => {
 
   it("refuse a link that is not http(s)", () => {
     expect(() =>
-      renderReminderEmail({ taskUrl: "javascript:alert(1)", dueDate: "2025-03-17", clinicName: "X" }),
+      renderReminderEmail({
+        taskUrl: "javascript:alert(1)",
+        assessmentDueDate: "2025-03-17",
+        clinicName: "X",
+      }),
     ).toThrow(RangeError);
   });
 });

@@ -1,13 +1,25 @@
 /**
  * A function's log lines carry the invocation's Lambda context (Powertools' `function_name`,
  * `function_request_id`, `cold_start`), read off the raw stdout line as CloudWatch gets it: for an
- * API route through the shared wrapper, and for a scheduled or workflow handler wrapped by
- * `withLambdaContext`.
+ * API route through the shared wrapper, and for a workflow step or a scheduled run through
+ * `workflowStep` (functions/adapters/invocation.ts).
  */
 import type { Context } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, jsonRoute } from "../../functions/adapters/http";
-import { logger, withLambdaContext } from "../../functions/adapters/logger";
+import { workflowStep } from "../../functions/adapters/invocation";
+import { logger } from "../../functions/adapters/logger";
+import { InMemoryReferralStore } from "../support/fakes";
+
+// The reconciler's ports, in memory: its handler builds them at import, from these.
+vi.mock("../../functions/adapters/wiring", () => ({
+  referralStoreFromEnv: () => new InMemoryReferralStore(),
+  executionsFromEnv: () => ({ listUnsuccessful: async () => [], ofReferral: async () => [] }),
+  workflowFromEnv: () => ({}),
+}));
+vi.mock("../../functions/adapters/dynamo-worklist", () => ({
+  worklistFromEnv: () => ({ page: async () => ({ rows: [] }) }),
+}));
 
 const saved = { quiet: process.env.FRIST_QUIET, init: process.env.AWS_LAMBDA_INITIALIZATION_TYPE };
 
@@ -105,9 +117,9 @@ describe("the Lambda context in the log lines", () => {
     ]);
   });
 
-  it("names the function and the request in a scheduled handler's lines", async () => {
+  it("names the function and the request in a workflow step's lines", async () => {
     // Prepare: the second function of this environment, so no longer its cold start.
-    const step = withLambdaContext(async (input: { referralId: string }) => {
+    const step = workflowStep(async (input: { referralId: string }) => {
       logger.warn("workflow needs recovery", { referralId: input.referralId });
       return input.referralId;
     });
@@ -123,6 +135,45 @@ describe("the Lambda context in the log lines", () => {
         function_request_id: "req-third",
         cold_start: false,
         referralId: "ref-2",
+      }),
+    ]);
+  });
+
+  it("passes a workflow step's error on as it was thrown, so Step Functions matches its Retry and Catch on the name", async () => {
+    // Prepare
+    class DynamoUnavailable extends Error {
+      override readonly name = "DynamoUnavailable";
+    }
+    const thrown = new DynamoUnavailable("The referral store is unavailable");
+    const step = workflowStep(async (_input: { referralId: string }) => {
+      throw thrown;
+    });
+
+    // Act
+    const outcome = step({ referralId: "ref-3" }, lambdaContext("PlanIntakeFunction", "req-fourth"));
+
+    // Assess
+    await expect(outcome).rejects.toBe(thrown);
+  });
+
+  it("names the function and the request in the reconciler's lines, invoked as the operations page resumes a referral", async () => {
+    // Prepare
+    const { handler } = await import("../../functions/handlers/reconcile-workflows");
+
+    // Act
+    const result = await handler(
+      { referralId: "ref-unknown" },
+      lambdaContext("ReconcileFunction", "req-fifth"),
+    );
+
+    // Assess
+    expect(result).toEqual({ outcome: null });
+    expect(logged("resume requested: not found")).toEqual([
+      expect.objectContaining({
+        function_name: "ReconcileFunction",
+        function_request_id: "req-fifth",
+        cold_start: false,
+        referralId: "ref-unknown",
       }),
     ]);
   });

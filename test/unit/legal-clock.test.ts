@@ -20,7 +20,7 @@ describe("the legal clock of a referral", () => {
     const clock = legalClockFor({ clockStartDate: "2025-03-03", priority: "ordinary" }, defaults);
 
     // Assess
-    expect(clock.dueDate).toBe("2025-03-17");
+    expect(clock.assessmentDueDate).toBe("2025-03-17");
     expect(clock.reminderAt.toISOString()).toBe("2025-03-12T23:00:00.000Z"); // Thu 13 March, 00:00 CET
     expect(clock.deadline.toISOString()).toBe("2025-03-17T22:59:59.999Z");
     expect(clock.internalTargetDate).toBeUndefined();
@@ -34,7 +34,7 @@ describe("the legal clock of a referral", () => {
     // Assess: day 3 is Thursday 6 March, day 5 Monday 10 March.
     expect(urgent.reminderAt.toISOString()).toBe("2025-03-05T23:00:00.000Z");
     expect(urgent.internalTargetDate).toBe("2025-03-10");
-    expect(urgent.dueDate).toBe(ordinary.dueDate);
+    expect(urgent.assessmentDueDate).toBe(ordinary.assessmentDueDate);
     expect(urgent.deadline).toEqual(ordinary.deadline);
   });
 
@@ -50,7 +50,7 @@ describe("the legal clock of a referral", () => {
     const clock = legalClockFor({ clockStartDate: "2025-03-03", priority: "ordinary" }, config);
 
     // Assess: 4, 5, 6, 8, 10, 11, 12, 13, 14 (day 9), 15 (day 10).
-    expect(clock.dueDate).toBe("2025-03-15");
+    expect(clock.assessmentDueDate).toBe("2025-03-15");
     expect(osloDate(clock.reminderAt)).toBe("2025-03-14");
   });
 

@@ -4,7 +4,7 @@ import { renderAssessmentTaskEmail } from "../../functions/views/staff-email";
 describe("the task email to intake staff", () => {
   const email = renderAssessmentTaskEmail({
     taskUrl: "https://abc.execute-api.eu-north-1.amazonaws.com/prod/tasks/Zm9vYmFy",
-    dueDate: "2025-05-07",
+    assessmentDueDate: "2025-05-07",
     clinicName: "Smerteklinikken",
   });
 
@@ -33,14 +33,18 @@ describe("the task email to intake staff", () => {
 
   it("refuses a link that is not http(s)", () => {
     expect(() =>
-      renderAssessmentTaskEmail({ taskUrl: "javascript:alert(1)", dueDate: "2025-05-07", clinicName: "X" }),
+      renderAssessmentTaskEmail({
+        taskUrl: "javascript:alert(1)",
+        assessmentDueDate: "2025-05-07",
+        clinicName: "X",
+      }),
     ).toThrow(RangeError);
   });
 
   it("escapes the link in HTML", () => {
     const withQuery = renderAssessmentTaskEmail({
       taskUrl: 'https://example.no/tasks/a"b',
-      dueDate: "2025-05-07",
+      assessmentDueDate: "2025-05-07",
       clinicName: "A & B",
     });
     expect(withQuery.html).toContain('href="https://example.no/tasks/a&quot;b"');

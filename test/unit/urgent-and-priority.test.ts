@@ -326,7 +326,7 @@ describe("changing the priority", () => {
 
     // The ordinary reminder (start of day 8, Thursday 13 March) lies ahead again.
     expect(wait).toEqual({ seconds: secondsTo("2025-03-12T23:00:00.000Z"), next: "remind" });
-    expect(legalClockFor(store.mustGet("ref-1"), config.legalClock).dueDate).toBe("2025-03-17");
+    expect(legalClockFor(store.mustGet("ref-1"), config.legalClock).assessmentDueDate).toBe("2025-03-17");
   });
 
   it("refuses the same priority, a missing or empty reason, and a form without the task's token, changing nothing", async () => {
