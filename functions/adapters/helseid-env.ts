@@ -8,6 +8,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import type { JWK } from "jose";
 import * as z from "zod";
 import { EdiRejected, EdiUnavailable } from "../domain/errors";
+import { requireEnv } from "./env";
 import { isPassingSdkError } from "./faults";
 import { type ClientKeySource, HelseIdTokens } from "./helseid";
 import { traced } from "./tracing";
@@ -75,8 +76,6 @@ export function secretsManagerKey(
 
 /** The HelseID tokens of this function (HELSEID_CLIENT), its key from Secrets Manager. */
 export function helseIdFromEnv(): HelseIdTokens {
-  const raw = process.env.HELSEID_CLIENT;
-  if (!raw) throw new Error("Missing environment variable HELSEID_CLIENT");
-  const settings = helseIdClientEnvSchema.parse(JSON.parse(raw));
+  const settings = helseIdClientEnvSchema.parse(JSON.parse(requireEnv("HELSEID_CLIENT")));
   return new HelseIdTokens(settings, secretsManagerKey(settings.keySecretArn));
 }
