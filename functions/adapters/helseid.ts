@@ -10,15 +10,7 @@
  * EdiUnavailable (passing: network, 429, 5xx) or EdiRejected (4xx, e.g. `invalid_client`), by name.
  */
 import { randomUUID } from "node:crypto";
-import {
-  base64url,
-  type CryptoKey,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWK,
-  SignJWT,
-} from "jose";
+import { base64url, type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
 import { EdiRejected, EdiUnavailable } from "../domain/errors";
 
 /** Within the Lambda's own timeout, with room for the API call that needs the token. */
