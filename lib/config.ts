@@ -81,6 +81,45 @@ export const recipientSignInSchema = z
 /** NHN's EDI 2.0 test environment (the meldingstjener's REST API), until a clinic is approved for production. */
 export const DEFAULT_EDI_API_URL = "https://api.tjener.test.melding.nhn.no/";
 
+/** HelseID's test environment (its issuer), until a clinic's client is approved for production. */
+export const DEFAULT_HELSEID_ISSUER = "https://helseid-sts.test.nhn.no";
+
+/**
+ * Frist's machine client at HelseID, which authorizes its calls to the EDI 2.0 API: client
+ * credentials, `private_key_jwt` with the key in a Secrets Manager secret the clinic creates (the
+ * private JWK, as HelseID's self-service gives it), DPoP-bound tokens for the scope `nhn:msh/api`.
+ */
+export const helseIdClientSchema = z
+  .object({
+    issuer: z
+      .url()
+      .refine((url) => url.startsWith("https://"), "an https issuer URL")
+      .transform((url) => url.replace(/\/+$/, ""))
+      .default(DEFAULT_HELSEID_ISSUER),
+    /** Default: the issuer's `/connect/token`, where HelseID has it. */
+    tokenEndpoint: z
+      .url()
+      .refine((url) => url.startsWith("https://"), "an https token endpoint URL")
+      .optional(),
+    clientId: z.string().min(1).max(200),
+    /** The Secrets Manager secret (its name) holding the client's private key as a JWK, never the key. */
+    keySecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "a Secrets Manager secret name")
+      .default("frist/helseid-edi-client-key"),
+    scope: z
+      .string()
+      .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, "space-separated scopes")
+      .default("nhn:msh/api"),
+  })
+  .transform(({ tokenEndpoint, ...client }) => ({
+    ...client,
+    tokenEndpoint: tokenEndpoint ?? `${client.issuer}/connect/token`,
+  }));
+
+/** Frist's HelseID client, validated, its token endpoint filled in. */
+export type HelseIdClientConfig = z.infer<typeof helseIdClientSchema>;
+
 export const fristConfigSchema = z.object({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-north-1"),
   senderEmail: z.email(),
@@ -111,6 +150,8 @@ export const fristConfigSchema = z.object({
    * henvisning is sent. Default: NHN's test environment; a clinic sets production's once approved.
    */
   ediApiUrl: z.url().default(DEFAULT_EDI_API_URL),
+  /** Frist's HelseID client for the EDI 2.0 API ({@link helseIdClientSchema}). */
+  helseId: helseIdClientSchema,
 });
 
 /** Typed, validated Frist configuration. */
@@ -133,6 +174,7 @@ export const CONTEXT_KEYS = {
   recipientSignIn: "frist:recipientSignIn",
   publicBaseUrl: "frist:publicBaseUrl",
   ediApiUrl: "frist:ediApiUrl",
+  helseId: "frist:helseId",
 } as const satisfies Record<keyof FristConfig, string>;
 
 /**
@@ -157,6 +199,7 @@ export function parseFristConfig(read: (key: string) => unknown): FristConfig {
     recipientSignIn: parseIfJson(read(CONTEXT_KEYS.recipientSignIn)) ?? {},
     publicBaseUrl: emptyToUndefined(read(CONTEXT_KEYS.publicBaseUrl)),
     ediApiUrl: emptyToUndefined(read(CONTEXT_KEYS.ediApiUrl)),
+    helseId: parseIfJson(read(CONTEXT_KEYS.helseId)),
   };
   const result = fristConfigSchema.safeParse(raw);
   if (!result.success) {

@@ -4,6 +4,7 @@ import { bundleDefinesOfConfig, clinicConfigJson, type FristConfig, staffAccount
 import { setBundleDefines } from "./constructs/bundle-defines";
 import { EdiMailboxPoller } from "./constructs/edi-mailbox";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./constructs/frist-function";
+import { HelseIdClient } from "./constructs/helseid-client";
 import { AGENDA_SCHEDULE_MINUTES, IntakeSchedule } from "./constructs/intake-schedule";
 import { LogEncryption } from "./constructs/log-encryption";
 import { Mailer } from "./constructs/mailer";
@@ -33,6 +34,8 @@ export class FristStack extends Stack {
   public readonly workflow: ReferralWorkflow;
   public readonly intakeSchedule: IntakeSchedule;
   public readonly ediMailbox: EdiMailboxPoller;
+  /** Frist's HelseID client (the EDI functions' tokens), its key's secret. */
+  public readonly helseId: HelseIdClient;
   public readonly recovery: Recovery;
   public readonly operations: Operations;
   public readonly signIn: StaffSignIn;
@@ -57,12 +60,16 @@ export class FristStack extends Stack {
       clinicConfig,
       publicBaseUrl: config.publicBaseUrl,
     });
+    // The client the EDI functions call Norsk Helsenett's EDI 2.0 API with.
+    const helseId = new HelseIdClient(this, "HelseIdClient", config.helseId);
+    this.helseId = helseId;
     this.workflow = new ReferralWorkflow(this, "ReferralWorkflow", {
       store: this.store,
       mailer: this.mailer,
       clinicConfig,
       publicBaseUrl: this.api.publicBaseUrl,
       ediApiUrl: config.ediApiUrl,
+      helseId,
     });
     this.signIn = new StaffSignIn(this, "StaffSignIn", {
       publicBaseUrl: this.api.publicBaseUrl,
@@ -82,6 +89,7 @@ export class FristStack extends Stack {
       clinicConfig,
       stateMachine: this.workflow.stateMachine,
       ediApiUrl: config.ediApiUrl,
+      helseId,
     });
     this.recovery = new Recovery(this, "Recovery", {
       store: this.store,

@@ -3,14 +3,17 @@
  * in ks-no/fiks-nhn-client `msh-api-v2/spec/msh-api-v2.json`): sending a business document with
  * `POST /Messages` (the MsgHead XML, UTF-8, base64), which answers 201 with the message's id. The
  * meldingstjener does the ebXML envelope, encryption and signing. Locally the stand-in in
- * lib/local/edi-local.ts answers the same calls.
+ * lib/local/edi-local.ts answers the same calls, and refuses them as NHN does without a valid token.
  *
- * Not built yet: the HelseID access token with DPoP the real API requires (client credentials with
- * `private_key_jwt`); without it the real API refuses every call (EdiRejected).
+ * Every call carries a HelseID access token bound to this environment's key with DPoP
+ * (`Authorization: DPoP <token>` and a `DPoP` proof for that very call; ./helseid.ts). A 401 is
+ * answered once more: with the nonce the API asked for (`use_dpop_nonce`), or with a new token.
  */
 import { EdiRejected, EdiUnavailable } from "../domain/errors";
 import type { EdiMailbox, OutboundMessages, ReceiverReceipt, SentMessageReceipts } from "../domain/ports";
 import { requireEnv } from "./env";
+import type { DpopAuthorization } from "./helseid";
+import { helseIdFromEnv } from "./helseid-env";
 
 /** Within the Lambda's own timeout, with room for the retry's next attempt. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -25,38 +28,38 @@ const APPREC_STATUSES: Record<string, ReceiverReceipt["status"]> = {
 /** The headers every call carries (the spec's required `api-version` and `nhn-source-system`). */
 const HEADERS = { "api-version": "2", "nhn-source-system": "Frist, v1" } as const;
 
+/**
+ * What authorizes a call to the API (./helseid.ts HelseIdTokens): the headers of one call, what the
+ * API answered (true: it asks for the call again with its DPoP nonce), and dropping a refused token.
+ */
+export interface EdiAuthorization {
+  authorize(method: string, url: URL): Promise<DpopAuthorization>;
+  observe(url: URL, response: Response): boolean;
+  forget(): void;
+}
+
 /** The EDI 2.0 API at `baseUrl`, as the outbound port and the clinic's mailbox. */
 export class Edi20Client implements OutboundMessages, EdiMailbox, SentMessageReceipts {
   constructor(
     private readonly baseUrl: string,
+    private readonly auth: EdiAuthorization,
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
   async send(businessDocument: string): Promise<string> {
-    let response: Response;
-    try {
-      response = await this.fetchImpl(new URL("Messages", withSlash(this.baseUrl)), {
-        method: "POST",
-        headers: { ...HEADERS, "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({
-          businessDocument: Buffer.from(businessDocument, "utf8").toString("base64"),
-          contentType: "application/xml",
-          contentTransferEncoding: "base64",
-        }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch {
-      // A refused connection, a reset or a timeout: nothing the API said, and nothing to quote.
-      throw new EdiUnavailable();
-    }
+    const response = await this.call("Messages", {
+      method: "POST",
+      body: JSON.stringify({
+        businessDocument: Buffer.from(businessDocument, "utf8").toString("base64"),
+        contentType: "application/xml",
+        contentTransferEncoding: "base64",
+      }),
+    });
     if (response.status === 201 || response.status === 200) {
       const id = (await response.json().catch(() => undefined)) as unknown;
       if (typeof id === "string" && id.length > 0) return id;
-      throw new EdiUnavailable();
     }
-    // The body is not read: an error message may quote the document.
-    if (response.status === 429 || response.status >= 500) throw new EdiUnavailable();
-    throw new EdiRejected();
+    throw new EdiUnavailable();
   }
 
   async unread(receiverHerIds: string[]): Promise<{ id: string; receiverHerId: string }[]> {
@@ -139,26 +142,46 @@ export class Edi20Client implements OutboundMessages, EdiMailbox, SentMessageRec
     });
   }
 
-  /** One call with the spec's headers; a failure as EdiUnavailable or EdiRejected, quoting nothing. */
+  /**
+   * One call with the spec's headers and HelseID's, answered once more after a 401 (a refused call
+   * changed nothing, so sending it again never duplicates); a failure as EdiUnavailable or
+   * EdiRejected, quoting nothing (the body is not read: an error message may quote the document).
+   */
   private async call(path: string, init: RequestInit, tolerated: number[] = []): Promise<Response> {
-    let response: Response;
+    const url = new URL(path, withSlash(this.baseUrl));
+    let response = await this.attempt(url, init);
+    if (!this.auth.observe(url, response) && response.status === 401) this.auth.forget();
+    if (response.status === 401) {
+      response = await this.attempt(url, init);
+      this.auth.observe(url, response);
+    }
+    if (response.ok || tolerated.includes(response.status)) return response;
+    if (response.status === 429 || response.status >= 500) throw new EdiUnavailable();
+    throw new EdiRejected();
+  }
+
+  private async attempt(url: URL, init: RequestInit): Promise<Response> {
+    const method = init.method ?? "GET";
+    // Outside the try: a token HelseID refused is EdiRejected, not a network fault.
+    const { authorization, dpop } = await this.auth.authorize(method, url);
     try {
-      response = await this.fetchImpl(new URL(path, withSlash(this.baseUrl)), {
+      return await this.fetchImpl(url, {
         ...init,
+        method,
         // A content type only with a body: an empty JSON body is refused.
         headers: {
           ...HEADERS,
           accept: "application/json",
           ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+          authorization,
+          dpop,
         },
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch {
+      // A refused connection, a reset or a timeout: nothing the API said, and nothing to quote.
       throw new EdiUnavailable();
     }
-    if (response.ok || tolerated.includes(response.status)) return response;
-    if (response.status === 429 || response.status >= 500) throw new EdiUnavailable();
-    throw new EdiRejected();
   }
 }
 
@@ -166,7 +189,10 @@ function withSlash(url: string): string {
   return url.endsWith("/") ? url : `${url}/`;
 }
 
-/** The client of the API this function is given (EDI_API_URL): the outbound port and the mailbox. */
+/**
+ * The client of the API this function is given (EDI_API_URL), with its HelseID client
+ * (HELSEID_CLIENT and its key): the outbound port and the mailbox.
+ */
 export function ediFromEnv(): Edi20Client {
-  return new Edi20Client(requireEnv("EDI_API_URL"));
+  return new Edi20Client(requireEnv("EDI_API_URL"), helseIdFromEnv());
 }

@@ -4,6 +4,7 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./frist-function";
+import type { HelseIdClient } from "./helseid-client";
 import type { ReferralStore } from "./referral-store";
 
 /** How often the clinic's EDI 2.0 mailbox is read: a sender waits for its AppRec (96 hours at most). */
@@ -17,6 +18,8 @@ export interface EdiMailboxPollerProps {
   readonly stateMachine: StateMachine;
   /** EDI_API_URL: Norsk Helsenett's EDI 2.0 API. */
   readonly ediApiUrl: string;
+  /** HELSEID_CLIENT: the client the API is called with, and its key's secret. */
+  readonly helseId: HelseIdClient;
 }
 
 /**
@@ -35,7 +38,8 @@ export class EdiMailboxPoller extends Construct {
       description:
         "Frist schedule: reads the clinic's EDI 2.0 mailbox (receive, AppRec, mark read) and the receipts of what Frist sent",
       timeout: FUNCTION_TIMEOUTS.task,
-      // What ReceiveMessage uses (a referral, a change or a cancellation), and EDI_API_URL.
+      // What ReceiveMessage uses (a referral, a change or a cancellation), and the EDI 2.0 API
+      // (EDI_API_URL, with a HelseID token: HELSEID_CLIENT, its key read from its secret).
       // Then the receipts of what Frist sent: the sent messages waiting for one (an index partition),
       // each recorded with its event under the referral.
       uses: {
@@ -55,6 +59,7 @@ export class EdiMailboxPoller extends Construct {
         clinicConfig: props.clinicConfig,
         stateMachine: props.stateMachine,
         ediApiUrl: props.ediApiUrl,
+        helseId: props.helseId,
       },
     });
     this.rule = new Rule(this, "PollRule", {

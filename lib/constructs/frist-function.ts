@@ -17,6 +17,7 @@ import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { bundleDefinesOf, esbuildDefinesOf } from "./bundle-defines";
 import { environmentNamesOf, type FunctionUses, WORKFLOW_ACTIONS } from "./function-uses";
+import type { HelseIdClient } from "./helseid-client";
 import type { Mailer } from "./mailer";
 import type { ReferralStore } from "./referral-store";
 
@@ -114,6 +115,8 @@ export interface FristResources {
   readonly stateMachine?: StateMachine;
   /** EDI_API_URL: Norsk Helsenett's EDI 2.0 API. */
   readonly ediApiUrl?: string;
+  /** HELSEID_CLIENT and its key's secret: the client the EDI 2.0 API is called with. */
+  readonly helseId?: HelseIdClient;
 }
 
 /** Props of a FristFunction. */
@@ -267,6 +270,7 @@ function environmentOf(id: string, uses: FunctionUses, resources: FristResources
       required(id, "the mailer", resources.mailer).environment.SES_CONFIGURATION_SET as string,
     STATE_MACHINE_ARN: () => required(id, "the workflow", resources.stateMachine).stateMachineArn,
     EDI_API_URL: () => required(id, "EDI_API_URL", resources.ediApiUrl),
+    HELSEID_CLIENT: () => required(id, "the HelseID client", resources.helseId).environmentValue(),
   };
   return Object.fromEntries(
     environmentNamesOf(uses).map((name) => {
@@ -282,6 +286,7 @@ function grantUses(fn: FristFunction, uses: FunctionUses, resources: FristResour
   const id = fn.node.id;
   if (uses.table || uses.signIn) required(id, "the table", resources.store).grant(fn, uses);
   if (uses.mailer) required(id, "the mailer", resources.mailer).grantSend(fn);
+  if (uses.edi) required(id, "the HelseID client", resources.helseId).grantKeyRead(fn);
   const workflow = uses.workflow ?? [];
   if (workflow.length === 0) return;
   const machine = required(id, "the workflow", resources.stateMachine);

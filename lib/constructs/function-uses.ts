@@ -64,7 +64,10 @@ export interface FunctionUses {
   readonly mailer?: true;
   /** STATE_MACHINE_ARN and these Step Functions calls. */
   readonly workflow?: readonly WorkflowUse[];
-  /** EDI_API_URL: sends messages through Norsk Helsenett's EDI 2.0 API (outside AWS: no grant). */
+  /**
+   * EDI_API_URL and HELSEID_CLIENT: calls Norsk Helsenett's EDI 2.0 API (outside AWS) with HelseID
+   * tokens, its client's private key read from its Secrets Manager secret ({@link EDI_ACTIONS}).
+   */
   readonly edi?: true;
 }
 
@@ -129,6 +132,9 @@ export const WORKFLOW_ACTIONS: Record<WorkflowUse, readonly string[]> = {
   inspect: ["states:ListExecutions", "states:DescribeExecution"],
 };
 
+/** What `edi` is granted: reading the HelseID client's key from its secret, nothing else. */
+export const EDI_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
+
 /** The names of the environment variables a function's uses give it, sorted. */
 export function environmentNamesOf(uses: FunctionUses): string[] {
   const names = new Set<string>();
@@ -140,7 +146,7 @@ export function environmentNamesOf(uses: FunctionUses): string[] {
   if (uses.signIn === "flow") names.add("SIGN_IN_STATE_KEY");
   if (uses.mailer) for (const name of ["MAIL_FROM", "SES_CONFIGURATION_SET"]) names.add(name);
   if ((uses.workflow?.length ?? 0) > 0) names.add("STATE_MACHINE_ARN");
-  if (uses.edi) names.add("EDI_API_URL");
+  if (uses.edi) for (const name of ["EDI_API_URL", "HELSEID_CLIENT"]) names.add(name);
   return [...names].sort();
 }
 
@@ -180,6 +186,7 @@ export function usesTableMarkdown(
     const other = [
       ...(uses.workflow ?? []).flatMap((use) => WORKFLOW_ACTIONS[use].map(short)),
       ...(uses.mailer ? ["SendEmail"] : []),
+      ...(uses.edi ? EDI_ACTIONS.map(short) : []),
     ];
     const cell = (parts: string[]) => (parts.length > 0 ? parts.join("; ") : "—");
     lines.push(`| ${name} | ${cell(items)} | ${cell(indexCells)} | ${cell(other)} |`);

@@ -31,6 +31,7 @@ import {
   type FristResources,
   FUNCTION_TIMEOUTS,
 } from "./frist-function";
+import type { HelseIdClient } from "./helseid-client";
 import type { Mailer } from "./mailer";
 import { nagArnOf } from "./nag";
 import type { ReferralStore } from "./referral-store";
@@ -153,6 +154,8 @@ export interface ReferralWorkflowProps {
   readonly publicBaseUrl: string;
   /** EDI_API_URL: Norsk Helsenett's EDI 2.0 API, where Status på henvisning goes. */
   readonly ediApiUrl: string;
+  /** HELSEID_CLIENT: the client the API is called with, and its key's secret. */
+  readonly helseId: HelseIdClient;
 }
 
 /** The Lambda functions the workflow's Task states invoke. */
@@ -221,6 +224,7 @@ export class ReferralWorkflow extends Construct {
       clinicConfig: props.clinicConfig,
       publicBaseUrl: props.publicBaseUrl,
       ediApiUrl: props.ediApiUrl,
+      helseId: props.helseId,
     };
     // What each step uses (function-uses.ts): its variables and its grants, both. Letters and staff
     // emails are claimed before they are sent and the claim given back when SES refuses the send,
@@ -337,7 +341,8 @@ export class ReferralWorkflow extends Construct {
         entry: "functions/handlers/send-status-on-referral.ts",
         description: "Frist workflow: sends Status på henvisning to a message's sender over EDI 2.0, once",
         // Reads the decided referral, claims the message (under the referral) and records it sent with
-        // its event; CLINIC_CONFIG names the clinic and its HER-ids; EDI_API_URL is where it goes.
+        // its event; CLINIC_CONFIG names the clinic and its HER-ids; EDI_API_URL is where it goes,
+        // with a HelseID token (HELSEID_CLIENT, its key read from its secret).
         uses: {
           table: { get: ["referral"], put: ["referral"], update: ["referral"] },
           clinicConfig: true,

@@ -4,15 +4,31 @@
  * for `npm start` and the tests: `POST /Messages` takes a business document as the spec says (JSON
  * with the XML base64-encoded, the `api-version` and `nhn-source-system` headers required) and
  * answers 201 with the message's id. What was sent is kept in memory and shown at `/` (a page) and
- * `/sent` (JSON), like the mailbox shows emails. No HelseID: the stand-in takes any caller, which is
- * why it listens on loopback only.
+ * `/sent` (JSON), like the mailbox shows emails.
+ *
+ * As NHN's API, it takes a call of the API (`/Messages…`) only with a HelseID access token bound to
+ * the caller's key with DPoP (RFC 9449 §7): `Authorization: DPoP <token>`, the token a JWT of the
+ * HelseID stand-in (./helseid-local.ts: its signature by the published keys, its issuer, audience
+ * `nhn:msh`, scope `nhn:msh/api`, not expired) and a `DPoP` proof of this very call (its signature by
+ * the key in its header, whose thumbprint the token's `cnf.jkt` names; `htm`, `htu`, `ath` the
+ * token's hash, `iat` within a minute, a `jti` not seen before). Anything else answers 401 with
+ * `WWW-Authenticate: DPoP error=…`. The local routes (the pages, `/sent`, `/mailbox`) take any caller,
+ * which is why the stand-in listens on loopback only.
  */
-import { randomUUID } from "node:crypto";
-import Fastify from "fastify";
+import { createHash, randomUUID } from "node:crypto";
+import Fastify, { type FastifyRequest } from "fastify";
+import {
+  calculateJwkThumbprint,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  jwtVerify,
+} from "jose";
 import { readXml } from "../../functions/adapters/xml";
 import { envelopeHeader } from "../../functions/domain/henvisning";
 import { attrAt, child, children, textAt, type XmlTree } from "../../functions/domain/xml-tree";
 import { escapeHtml } from "../../functions/views/escape-html";
+import { EDI_API_RESOURCE } from "./helseid-local";
 import { findFreePort, LOOPBACK } from "./ports";
 
 /** A message sent through the stand-in, as its page and `/sent` list it. */
@@ -114,12 +130,95 @@ function copyReceiversOf(root: XmlTree): string[] {
   });
 }
 
+/** Options of {@link startEdiLocal}. */
+export interface EdiLocalOptions {
+  /** The HelseID whose tokens it takes (./helseid-local.ts): its issuer and its published keys. */
+  helseId: { issuer: string; jwksUri: string };
+  port?: number;
+}
+
+/** The algorithms of a DPoP proof it accepts (asymmetric only, as RFC 9449 requires). */
+const DPOP_ALGORITHMS = ["ES256", "PS256", "RS256"];
+
+/** How far a proof's `iat` may be from now (RFC 9449 §11.1: a short window). */
+const PROOF_WINDOW_S = 60;
+
+/** Why a call is refused: the error for `WWW-Authenticate` (RFC 6750, RFC 9449 §7.1) and a short text. */
+interface AuthRefusal {
+  error: "invalid_token" | "invalid_dpop_proof";
+  description: string;
+}
+
+/**
+ * The checks of RFC 9449 §4.3 and §7.1 on a call to `url` (the stand-in's own address and the path
+ * called): the refusal, or undefined for a call to take. `seen` keeps the proofs' jti for replay.
+ */
+async function dpopRefusal(
+  request: FastifyRequest,
+  htu: string,
+  helseId: EdiLocalOptions["helseId"],
+  keys: ReturnType<typeof createRemoteJWKSet>,
+  seen: Map<string, number>,
+): Promise<AuthRefusal | undefined> {
+  const authorization = String(request.headers.authorization ?? "");
+  const match = /^DPoP ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
+  if (!match?.[1]) return { error: "invalid_token", description: "a DPoP-bound access token is required" };
+  const token = match[1];
+  const proof = request.headers.dpop;
+  if (typeof proof !== "string" || proof === "")
+    return { error: "invalid_dpop_proof", description: "one DPoP proof is required" };
+  let claims: { jti?: unknown; htm?: unknown; htu?: unknown; ath?: unknown; iat?: unknown };
+  let thumbprint: string;
+  try {
+    const header = decodeProtectedHeader(proof);
+    if (!header.jwk || "d" in header.jwk) throw new Error("no public key");
+    const verified = await jwtVerify(proof, EmbeddedJWK, { typ: "dpop+jwt", algorithms: DPOP_ALGORITHMS });
+    claims = verified.payload;
+    thumbprint = await calculateJwkThumbprint(header.jwk, "sha256");
+  } catch {
+    return { error: "invalid_dpop_proof", description: "the DPoP proof is not valid" };
+  }
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof claims.iat !== "number" || Math.abs(now - claims.iat) > PROOF_WINDOW_S)
+    return { error: "invalid_dpop_proof", description: "the DPoP proof is not fresh" };
+  if (claims.htm !== request.method || claims.htu !== htu)
+    return { error: "invalid_dpop_proof", description: "the DPoP proof is for another request" };
+  if (claims.ath !== createHash("sha256").update(token).digest("base64url"))
+    return { error: "invalid_dpop_proof", description: "the DPoP proof is for another token" };
+  if (typeof claims.jti !== "string" || claims.jti === "" || seen.has(claims.jti))
+    return { error: "invalid_dpop_proof", description: "the DPoP proof was used before" };
+  let jkt: unknown;
+  let scope: unknown;
+  try {
+    const verified = await jwtVerify(token, keys, {
+      issuer: helseId.issuer,
+      audience: EDI_API_RESOURCE.audience,
+      typ: "at+jwt",
+    });
+    jkt = (verified.payload.cnf as { jkt?: unknown } | undefined)?.jkt;
+    scope = verified.payload.scope;
+  } catch {
+    return { error: "invalid_token", description: "the access token is not valid" };
+  }
+  if (typeof scope !== "string" || !scope.split(" ").includes(EDI_API_RESOURCE.scope))
+    return { error: "invalid_token", description: "the access token lacks the API's scope" };
+  if (jkt !== thumbprint)
+    return { error: "invalid_token", description: "the access token is bound to another key" };
+  // Kept as long as its iat is in the window; older proofs are refused as stale anyway.
+  for (const [jti, until] of seen) if (until < now) seen.delete(jti);
+  seen.set(claims.jti, claims.iat + PROOF_WINDOW_S);
+  return undefined;
+}
+
 /** Starts the stand-in on a loopback port. */
-export async function startEdiLocal(options: { port?: number } = {}): Promise<EdiLocal> {
+export async function startEdiLocal(options: EdiLocalOptions): Promise<EdiLocal> {
   const port = await findFreePort(LOOPBACK, options.port);
   const sent: EdiSentMessage[] = [];
   const mailbox: EdiMailboxMessage[] = [];
   const app = Fastify({ logger: false, bodyLimit: 35 * 1024 * 1024 });
+  const origin = `http://${LOOPBACK}:${port}`;
+  const helseIdKeys = createRemoteJWKSet(new URL(options.helseId.jwksUri));
+  const seenProofs = new Map<string, number>();
 
   const error = (requestId: string, message: string) => ({
     error: message,
@@ -127,6 +226,18 @@ export async function startEdiLocal(options: { port?: number } = {}): Promise<Ed
     validationErrors: [message],
     stackTrace: null,
     requestId,
+  });
+
+  // The API's calls need HelseID; the local pages and the mailbox drop do not (see the file comment).
+  app.addHook("onRequest", async (request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    if (!/^\/Messages(\/|$)/.test(path)) return;
+    const refusal = await dpopRefusal(request, `${origin}${path}`, options.helseId, helseIdKeys, seenProofs);
+    if (!refusal) return;
+    return reply
+      .code(401)
+      .header("www-authenticate", `DPoP error="${refusal.error}", algs="${DPOP_ALGORITHMS.join(" ")}"`)
+      .send(error(randomUUID(), refusal.description));
   });
 
   app.post("/Messages", async (request, reply) => {
@@ -306,7 +417,7 @@ export async function startEdiLocal(options: { port?: number } = {}): Promise<Ed
   });
 
   await app.listen({ host: LOOPBACK, port });
-  const url = `http://${LOOPBACK}:${port}/`;
+  const url = `${origin}/`;
   return {
     url,
     pageUrl: url,

@@ -1,6 +1,6 @@
 /**
  * IAM on the local runtime: an HTTP gateway per AWS service in front of DynamoDB Local, the SES
- * emulator and the local Step Functions endpoint. Each function signs with its own local access key
+ * emulator, the local Step Functions endpoint and the Secrets Manager stand-in. Each function signs with its own local access key
  * (see {@link localAccessKeyId}); the gateway finds the caller by that key, works out what IAM would
  * check for the call (./iam-requests.ts), evaluates it against the function's policies from the
  * synthesized template (./iam-policies.ts), and either forwards the request untouched or answers
@@ -26,6 +26,7 @@ import {
   dynamoDbChecks,
   type IamCheck,
   readTableKeys,
+  secretsManagerChecks,
   sesQueryChecks,
   sesV2Checks,
   stepFunctionsChecks,
@@ -52,7 +53,7 @@ function isStaleConnection(outgoing: { reusedSocket: boolean }, error: NodeJS.Er
 }
 
 /** The services the gateway stands in front of. */
-export type IamService = "dynamodb" | "ses" | "sfn";
+export type IamService = "dynamodb" | "ses" | "sfn" | "secretsmanager";
 
 /** A call the gateway refused. */
 export interface Refusal {
@@ -175,6 +176,18 @@ function protocols(options: {
         unknownKey
           ? jsonRefusal("UnrecognizedClientException", UNKNOWN_TOKEN)
           : jsonRefusal("AccessDeniedException", message),
+    },
+    secretsmanager: {
+      checks(request, body) {
+        const operation = jsonTarget(request, "secretsmanager");
+        return operation === undefined ? undefined : secretsManagerChecks(operation, jsonBody(body), scope);
+      },
+      refusal: (message, unknownKey) => {
+        const refusal = unknownKey
+          ? jsonRefusal("UnrecognizedClientException", UNKNOWN_TOKEN)
+          : jsonRefusal("AccessDeniedException", message);
+        return { ...refusal, headers: { ...refusal.headers, "content-type": "application/x-amz-json-1.1" } };
+      },
     },
     ses: {
       checks(request, body) {

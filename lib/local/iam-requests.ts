@@ -313,3 +313,32 @@ export function sesV2Checks(path: string, body: Record<string, unknown>, scope: 
   const action = path.endsWith("outbound-bulk-emails") ? "ses:SendBulkEmail" : "ses:SendEmail";
   return sesSendChecks(action, from, configurationSet, scope);
 }
+
+/** The random suffix AWS appends to a secret's name in its ARN; the local stand-in's is fixed. */
+export const LOCAL_SECRET_SUFFIX = "-LOCAL0";
+
+/**
+ * The full ARN of a local secret (./secrets-local.ts) named by its name, its partial ARN (what an
+ * imported secret's ARN is) or its full ARN, as Secrets Manager resolves a `SecretId`.
+ */
+export function localSecretArn(secretId: string, scope: { region: string; accountId?: string }): string {
+  const prefix = `arn:aws:secretsmanager:${scope.region}:${scope.accountId ?? LOCAL_ACCOUNT_ID}:secret:`;
+  const name = secretId.startsWith("arn:") ? secretId.slice(secretId.indexOf(":secret:") + 8) : secretId;
+  return name.endsWith(LOCAL_SECRET_SUFFIX) ? `${prefix}${name}` : `${prefix}${name}${LOCAL_SECRET_SUFFIX}`;
+}
+
+/** The check of a Secrets Manager JSON 1.1 call: the action on the secret its `SecretId` names. */
+export function secretsManagerChecks(
+  operation: string,
+  body: Record<string, unknown>,
+  scope: { region: string; accountId?: string },
+): IamCheck[] {
+  const secretId = typeof body.SecretId === "string" ? body.SecretId : undefined;
+  return [
+    {
+      action: `secretsmanager:${operation}`,
+      resources: [secretId ? localSecretArn(secretId, scope) : "*"],
+      context: {},
+    },
+  ];
+}

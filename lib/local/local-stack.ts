@@ -39,6 +39,7 @@ import {
 } from "./dynamodb-local";
 import { type EdiLocal, startEdiLocal } from "./edi-local";
 import { readSavedClock, writeSavedClock } from "./execution-files";
+import { type HelseIdLocal, localClientKeyPair, startHelseIdLocal } from "./helseid-local";
 import {
   createIamEvaluator,
   localAccessKeyId,
@@ -60,6 +61,7 @@ import {
 } from "./portal-signing";
 import { recoverySection } from "./recovery-section";
 import { startSchedules } from "./schedules";
+import { type SecretsLocal, startSecretsLocal } from "./secrets-local";
 import { type SesLocal, startSesLocal } from "./ses-local";
 import { parseClockStart, parseTimeScale, SimulatedClock } from "./simulated-clock";
 import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions-local";
@@ -68,6 +70,8 @@ import {
   clinicConfigOf,
   createResolver,
   functionEnvironment,
+  type LocalFunction,
+  type Resolver,
   readApiRoutes,
   readFunctions,
   readStateMachine,
@@ -153,7 +157,7 @@ export interface LocalStack {
    * evaluated against that function's synthesized role policy; `refusals` lists what it refused (every
    * refused call whose answer has come back).
    */
-  iam: { refusals(): Promise<Refusal[]>; endpoints: Record<"dynamodb" | "ses" | "sfn", string> };
+  iam: { refusals(): Promise<Refusal[]>; endpoints: Record<LocalIamService, string> };
   /** The whole `process.env` the stack gives a function's execution environment (contract tests). */
   environmentOf(functionLogicalId: string): Record<string, string>;
   /** The Step Functions engine, for tests that wait for an execution. */
@@ -290,6 +294,31 @@ function readApp(context: Record<string, unknown> | undefined) {
     stateMachine: readStateMachine(template, { region, stackName }),
     routes: readApiRoutes(template),
     staff: staffAccountsOf(stack.config),
+    helseIdKeySecretName: stack.config.helseId.keySecretName,
+  };
+}
+
+/**
+ * HELSEID_CLIENT as the template gives it (the secret of the key by its ARN, the scope), with the
+ * local HelseID's issuer, token endpoint and client id: nothing to replace when no function calls EDI.
+ */
+function localHelseIdClient(
+  functions: Record<string, LocalFunction>,
+  resolve: Resolver,
+  helseId: HelseIdLocal,
+): { HELSEID_CLIENT?: string } {
+  const raw = Object.values(functions).find((fn) => "HELSEID_CLIENT" in fn.environment)?.environment
+    .HELSEID_CLIENT;
+  if (raw === undefined) return {};
+  const resolved = resolve(raw);
+  const settings = JSON.parse(typeof resolved === "string" ? resolved : JSON.stringify(resolved)) as object;
+  return {
+    HELSEID_CLIENT: JSON.stringify({
+      ...settings,
+      issuer: helseId.issuer,
+      tokenEndpoint: helseId.tokenEndpoint,
+      clientId: helseId.clientId,
+    }),
   };
 }
 
@@ -300,8 +329,13 @@ const lastPorts: {
   sfn?: number;
   edi?: number;
   oidc?: number;
-  iam?: Partial<Record<"dynamodb" | "ses" | "sfn", number>>;
+  helseId?: number;
+  secrets?: number;
+  iam?: Partial<Record<LocalIamService, number>>;
 } = {};
+
+/** The services the functions reach through the IAM gateway. */
+type LocalIamService = "dynamodb" | "ses" | "sfn" | "secretsmanager";
 
 /** The reconciler's handler, found in the template by its entry. */
 export const RECONCILER_ENTRY = "functions/handlers/reconcile-workflows.ts";
@@ -461,7 +495,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stopDynamo();
     throw error;
   }
-  const { template, region, stackName, functions, tables, stateMachine, routes, staff } = app;
+  const {
+    template,
+    region,
+    stackName,
+    functions,
+    tables,
+    stateMachine,
+    routes,
+    staff,
+    helseIdKeySecretName,
+  } = app;
   lap("synth");
 
   const { promise: ready, resolve: markReady, reject: failReady } = Promise.withResolvers<void>();
@@ -513,7 +557,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const ses: SesLocal = await startSesLocal({ port: lastPorts.ses });
     stoppers.push(() => ses.stop());
-    const edi: EdiLocal = await startEdiLocal({ port: lastPorts.edi });
+    // HelseID as Norsk Helsenett's machine clients meet it, with Frist's EDI client registered by
+    // its public key; the private key goes where the functions read it on AWS, Secrets Manager.
+    const helseIdKeys = localClientKeyPair();
+    const helseId: HelseIdLocal = await startHelseIdLocal({
+      clientPublicKey: helseIdKeys.publicJwk,
+      ...(lastPorts.helseId ? { port: lastPorts.helseId } : {}),
+    }).catch(() => startHelseIdLocal({ clientPublicKey: helseIdKeys.publicJwk }));
+    stoppers.push(() => helseId.stop());
+    const secrets: SecretsLocal = await startSecretsLocal({ region, port: lastPorts.secrets });
+    stoppers.push(() => secrets.stop());
+    secrets.put(helseIdKeySecretName, JSON.stringify(helseIdKeys.privateJwk));
+    const edi: EdiLocal = await startEdiLocal({
+      port: lastPorts.edi,
+      helseId: { issuer: helseId.issuer, jwksUri: helseId.jwksUri },
+    });
     stoppers.push(() => edi.stop());
     const sfn: StepFunctionsLocalServer = await startStepFunctionsLocal({
       stateMachines: [
@@ -644,8 +702,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const localValues = {
       PUBLIC_BASE_URL: api.url,
       SIGN_IN_PROVIDERS: JSON.stringify(signInProviders),
-      // Norsk Helsenett's EDI 2.0 API: the stand-in (no HelseID locally).
+      // Norsk Helsenett's EDI 2.0 API and HelseID: the stand-ins (the key's secret as on AWS).
       EDI_API_URL: edi.url,
+      ...localHelseIdClient(functions, resolve, helseId),
     };
     const endpoints = {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -659,7 +718,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       {
         template,
         region,
-        upstreams: { dynamodb: dynamo.endpoint, ses: ses.endpoint, sfn: sfn.endpoint },
+        upstreams: {
+          dynamodb: dynamo.endpoint,
+          ses: ses.endpoint,
+          sfn: sfn.endpoint,
+          secretsmanager: secrets.endpoint,
+        },
         ports: lastPorts.iam ?? {},
       },
       // Always said: a refused call is a missing grant that would fail on AWS too.
@@ -673,6 +737,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SES: iam.endpoints.ses,
       AWS_ENDPOINT_URL_SESV2: iam.endpoints.ses,
       AWS_ENDPOINT_URL_SFN: iam.endpoints.sfn,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: iam.endpoints.secretsmanager,
     };
     const templateEnvironments = Object.fromEntries(
       Object.values(functions).map((fn) => [fn.logicalId, functionEnvironment(fn, resolve, localValues)]),
@@ -750,6 +815,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sfn: sfn.port,
       edi: Number(new URL(edi.url).port),
       oidc: Number(new URL(oidc.issuer).port),
+      helseId: Number(new URL(helseId.issuer).port),
+      secrets: Number(new URL(secrets.endpoint).port),
       iam: Object.fromEntries(
         Object.entries(iam.endpoints).map(([service, url]) => [service, Number(new URL(url).port)]),
       ),

@@ -79,7 +79,7 @@ export function localAccountFor(staff: LocalStaffAccount[], identifier: string):
  * oidc-provider's storage, in memory: what its own development adapter does, without the warning
  * that it is one (here, in memory is the point: local sign-ins end with the process).
  */
-class MemoryAdapter {
+export class MemoryAdapter {
   private static readonly items = new Map<string, { payload: Record<string, unknown>; expiresAt?: number }>();
   constructor(private readonly model: string) {}
   private key(id: string) {

@@ -16,6 +16,7 @@ import {
 } from "../../functions/adapters/dynamo-table";
 import { FristFunction, REPO_ROOT } from "../../lib/constructs/frist-function";
 import {
+  EDI_ACTIONS,
   environmentNamesOf,
   type FunctionUses,
   itemActionsOf,
@@ -247,6 +248,29 @@ describe("each function's other grants", () => {
       ).toEqual(fn.uses.mailer ? ["ses:SendEmail", "ses:SendRawEmail"] : []);
     }
   });
+
+  it("read the HelseID client's key only where they call EDI 2.0: GetSecretValue on that one secret", () => {
+    const keySecret = fristStack.helseId.keySecret.secretArn;
+    for (const fn of declared) {
+      const statements = fn.statements.filter((s) =>
+        actionsOf(s).some((a) => a.startsWith("secretsmanager:")),
+      );
+      if (!fn.uses.edi) {
+        expect(statements, fn.name).toEqual([]);
+        continue;
+      }
+      expect(statements.flatMap(actionsOf), fn.name).toEqual([...EDI_ACTIONS]);
+      expect(statements.flatMap(resourcesOf), fn.name).toEqual([
+        fristStack.resolve(`${keySecret}-??????`) as Json,
+      ]);
+    }
+    expect(
+      declared
+        .filter((fn) => fn.uses.edi)
+        .map((fn) => fn.name)
+        .sort(),
+    ).toEqual(["PollEdiMailbox", "SendStatusOnReferral"]);
+  });
 });
 
 describe("the record families", () => {
@@ -279,6 +303,7 @@ const FRIST_VARIABLES = [
   "MAIL_FROM",
   "SES_CONFIGURATION_SET",
   "EDI_API_URL",
+  "HELSEID_CLIENT",
 ];
 
 async function variablesReadBy(entry: string): Promise<string[]> {

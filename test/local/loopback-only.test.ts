@@ -1,6 +1,7 @@
 /**
  * Every local service listens on 127.0.0.1 only: the API emulation, the SES emulator, the Step
- * Functions server (with the clock and the operations page), the OpenID provider and DynamoDB Local.
+ * Functions server (with the clock and the operations page), the OpenID provider, the HelseID and
+ * Secrets Manager stand-ins and DynamoDB Local.
  * Each is asked for its listening address, and reached through the machine's non-loopback address,
  * which must refuse the connection (skipped when the machine has no such address).
  */
@@ -9,8 +10,10 @@ import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiLocal } from "../../lib/local/api-local";
 import { startDynamoDbLocal } from "../../lib/local/dynamodb-local";
+import { localClientKeyPair, startHelseIdLocal } from "../../lib/local/helseid-local";
 import { startOidcLocal } from "../../lib/local/oidc-local";
 import { loopbackListenAddress } from "../../lib/local/ports";
+import { startSecretsLocal } from "../../lib/local/secrets-local";
 import { startSesLocal } from "../../lib/local/ses-local";
 import { startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
 
@@ -56,6 +59,12 @@ beforeAll(async () => {
   const oidc = await startOidcLocal({ staff: [], redirectUri: "http://localhost:3000/auth/callback" });
   stops.push(() => oidc.stop());
   ports.oidc = Number(new URL(oidc.issuer).port);
+  const helseId = await startHelseIdLocal({ clientPublicKey: localClientKeyPair().publicJwk });
+  stops.push(() => helseId.stop());
+  ports.helseId = Number(new URL(helseId.issuer).port);
+  const secrets = await startSecretsLocal({ region: "eu-north-1" });
+  stops.push(() => secrets.stop());
+  ports.secrets = Number(new URL(secrets.endpoint).port);
   const dynamo = await startDynamoDbLocal({ dataDir: null });
   stops.push(() => dynamo.stop());
   ports.dynamodb = dynamo.port;
@@ -88,6 +97,8 @@ describe("local services on loopback only", () => {
         ses: "ECONNREFUSED",
         stepFunctions: "ECONNREFUSED",
         oidc: "ECONNREFUSED",
+        helseId: "ECONNREFUSED",
+        secrets: "ECONNREFUSED",
         dynamodb: "ECONNREFUSED",
       });
     },
