@@ -6,7 +6,7 @@
 import { jsonRoute, xml } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { callingPortal } from "../adapters/portal-caller";
-import { clock, config, dependencies, newId, store, workflow } from "../adapters/root";
+import { attachments, clock, config, dependencies, newId, store, workflow } from "../adapters/root";
 import { readXml } from "../adapters/xml";
 import { receiveMessage } from "../domain/receive-message";
 import { renderAppRec } from "../views/apprec";
@@ -17,7 +17,7 @@ import { renderAppRec } from "../views/apprec";
  */
 export const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
 
-const ports = dependencies(store, workflow, clock, config, newId);
+const ports = dependencies(store, workflow, clock, config, newId, attachments);
 const deps = {
   store: ports.store,
   workflow: ports.workflow,
@@ -27,6 +27,7 @@ const deps = {
   priorityGuide: ports.config.priorityGuide,
   readXml,
   clinic: ports.config.clinic,
+  attachments: ports.attachments,
 };
 
 export const handler = jsonRoute(

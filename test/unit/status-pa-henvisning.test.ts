@@ -20,6 +20,7 @@ import { renderStatusOnReferral } from "../../functions/views/status-pa-henvisni
 import {
   FakeClock,
   FakeWorkflow,
+  InMemoryAttachmentStore,
   InMemoryReferralStore,
   testClinicConfig,
   testReferral,
@@ -57,6 +58,7 @@ async function receivedSample(): Promise<ReferralRecord> {
       newReferralId: () => "ref-1",
       legalClock: legalClockConfigSchema.parse({}),
       readXml,
+      attachments: new InMemoryAttachmentStore(),
       clinic: config.clinic,
     },
     { text, portal: "arn:aws:iam::123456789012:user/edi-gateway" },
