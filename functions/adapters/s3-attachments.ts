@@ -79,6 +79,10 @@ export function s3Client(): S3Client {
       requestHandler: { ...CLIENT_TIMEOUTS },
       maxAttempts: 1,
       forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
+      // Checksums only where S3 requires one: the default's chunked upload with a trailing checksum
+      // is more than an attachment of a few megabytes needs (TLS guards it in transit).
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
     }),
   );
   return s3;

@@ -25,11 +25,11 @@ export const ATTACHMENT_TYPES = {
 export type AttachmentMimeType = keyof typeof ATTACHMENT_TYPES;
 
 /**
- * The largest attachment, decoded: 4 MiB. Its download is answered by a Lambda whose response
- * (6 MB) carries it base64-encoded (4/3 larger), and a message with it (5 MB at most, see
- * handlers/receive-message.ts) still fits under Lambda's 6 MB request.
+ * The largest attachment, decoded: 3 MiB. A message is 4 MiB at most (handlers/receive-message.ts:
+ * it reaches the function base64-encoded, under Lambda's 6 MB request), and in it an attachment is
+ * base64 too (4/3 larger); the download carries it base64-encoded in a 6 MB Lambda response.
  */
-export const MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024;
+export const MAX_ATTACHMENT_BYTES = 3 * 1024 * 1024;
 
 /** More attachments than any referral has; the message's own size limit holds their bytes. */
 export const MAX_ATTACHMENTS = 20;

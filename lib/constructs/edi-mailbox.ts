@@ -3,6 +3,7 @@ import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import type { AttachmentBucket } from "./attachment-bucket";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./frist-function";
 import type { ReferralStore } from "./referral-store";
 
@@ -17,6 +18,8 @@ export interface EdiMailboxPollerProps {
   readonly stateMachine: StateMachine;
   /** EDI_API_URL: Norsk Helsenett's EDI 2.0 API. */
   readonly ediApiUrl: string;
+  /** Where a message's attachments are stored. */
+  readonly attachments: AttachmentBucket;
 }
 
 /**
@@ -49,12 +52,14 @@ export class EdiMailboxPoller extends Construct {
         clinicConfig: true,
         workflow: ["start", "retime"],
         edi: true,
+        attachments: ["write"],
       },
       resources: {
         store: props.store,
         clinicConfig: props.clinicConfig,
         stateMachine: props.stateMachine,
         ediApiUrl: props.ediApiUrl,
+        attachments: props.attachments,
       },
     });
     this.rule = new Rule(this, "PollRule", {

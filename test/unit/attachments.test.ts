@@ -164,7 +164,7 @@ describe("reading a message's attachments", () => {
     big.set(pdfBytes().subarray(0, 5));
     expect(readAttachments(refDocsOf([{ mimeType: "application/pdf", content: big }]))).toEqual({
       ok: false,
-      errors: [{ code: "X99", detail: "Vedlegg 1: større enn 4 MiB" }],
+      errors: [{ code: "X99", detail: "Vedlegg 1: større enn 3 MiB" }],
     });
     const many = Array.from({ length: MAX_ATTACHMENTS + 1 }, () => ({
       mimeType: "image/png",
