@@ -26,6 +26,7 @@ import {
   dynamoDbChecks,
   type IamCheck,
   readTableKeys,
+  s3Checks,
   sesQueryChecks,
   sesV2Checks,
   stepFunctionsChecks,
@@ -52,7 +53,7 @@ function isStaleConnection(outgoing: { reusedSocket: boolean }, error: NodeJS.Er
 }
 
 /** The services the gateway stands in front of. */
-export type IamService = "dynamodb" | "ses" | "sfn";
+export type IamService = "dynamodb" | "ses" | "sfn" | "s3";
 
 /** A call the gateway refused. */
 export interface Refusal {
@@ -101,6 +102,8 @@ interface ServiceProtocol {
   checks(request: IncomingMessage, body: Buffer): IamCheck[] | undefined;
   /** The answer to a refused call: `message` is AWS's; `unknownKey` when the caller is not known. */
   refusal(message: string, unknownKey: boolean, request: IncomingMessage): RefusalAnswer;
+  /** The headers forwarded upstream (default: the request's, unchanged). */
+  upstreamHeaders?(headers: IncomingMessage["headers"]): IncomingMessage["headers"];
 }
 
 interface RefusalAnswer {
@@ -175,6 +178,28 @@ function protocols(options: {
         unknownKey
           ? jsonRefusal("UnrecognizedClientException", UNKNOWN_TOKEN)
           : jsonRefusal("AccessDeniedException", message),
+    },
+    s3: {
+      checks: (request) => s3Checks(request.method ?? "GET", request.url ?? "/"),
+      refusal(message, unknownKey): RefusalAnswer {
+        const requestId = randomUUID();
+        const [code, text] = unknownKey
+          ? ["InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."]
+          : ["AccessDenied", message];
+        return {
+          status: 403,
+          headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
+          body:
+            '<?xml version="1.0" encoding="UTF-8"?>' +
+            `<Error><Code>${code}</Code><Message>${xmlEscape(text)}</Message><RequestId>${requestId}</RequestId></Error>`,
+        };
+      },
+      // The caller was identified here; the stand-in knows none of the functions' local keys, and
+      // takes an unsigned request as it is.
+      upstreamHeaders: (headers) => {
+        const { authorization: _authorization, ...rest } = headers;
+        return rest;
+      },
     },
     ses: {
       checks(request, body) {
@@ -290,11 +315,12 @@ export async function startIamGateway<S extends IamService>(
     request: IncomingMessage,
     body: Buffer,
     response: ServerResponse,
+    protocol: ServiceProtocol,
     attempt = 1,
   ): void => {
     const outgoing = httpRequest(new URL(request.url ?? "/", upstream), {
       method: request.method,
-      headers: request.headers,
+      headers: protocol.upstreamHeaders ? protocol.upstreamHeaders(request.headers) : request.headers,
       agent,
     });
     outgoing.on("response", (incoming) => {
@@ -311,7 +337,7 @@ export async function startIamGateway<S extends IamService>(
         !response.headersSent &&
         attempt < STALE_CONNECTION_ATTEMPTS
       ) {
-        forward(upstream, request, body, response, attempt + 1);
+        forward(upstream, request, body, response, protocol, attempt + 1);
         return;
       }
       if (!response.headersSent) {
@@ -347,7 +373,7 @@ export async function startIamGateway<S extends IamService>(
         }
         const denied = firstDenied(principal, checks);
         if (!denied) {
-          forward(upstream, request, body, response);
+          forward(upstream, request, body, response, protocol);
           return;
         }
         refusals.push(denied);

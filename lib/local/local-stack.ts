@@ -59,6 +59,7 @@ import {
   validateLocalPortals,
 } from "./portal-signing";
 import { recoverySection } from "./recovery-section";
+import { type S3Local, startS3Local } from "./s3-local";
 import { startSchedules } from "./schedules";
 import { type SesLocal, startSesLocal } from "./ses-local";
 import { parseClockStart, parseTimeScale, SimulatedClock } from "./simulated-clock";
@@ -69,6 +70,7 @@ import {
   createResolver,
   functionEnvironment,
   readApiRoutes,
+  readBucketNames,
   readFunctions,
   readStateMachine,
   readTables,
@@ -153,7 +155,9 @@ export interface LocalStack {
    * evaluated against that function's synthesized role policy; `refusals` lists what it refused (every
    * refused call whose answer has come back).
    */
-  iam: { refusals(): Promise<Refusal[]>; endpoints: Record<"dynamodb" | "ses" | "sfn", string> };
+  iam: { refusals(): Promise<Refusal[]>; endpoints: Record<"dynamodb" | "ses" | "sfn" | "s3", string> };
+  /** The S3 stand-in (s3rver, loopback only): AWS_ENDPOINT_URL_S3 of this process. */
+  s3Endpoint: string;
   /** The whole `process.env` the stack gives a function's execution environment (contract tests). */
   environmentOf(functionLogicalId: string): Record<string, string>;
   /** The Step Functions engine, for tests that wait for an execution. */
@@ -300,7 +304,8 @@ const lastPorts: {
   sfn?: number;
   edi?: number;
   oidc?: number;
-  iam?: Partial<Record<"dynamodb" | "ses" | "sfn", number>>;
+  s3?: number;
+  iam?: Partial<Record<"dynamodb" | "ses" | "sfn" | "s3", number>>;
 } = {};
 
 /** The reconciler's handler, found in the template by its entry. */
@@ -515,6 +520,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => ses.stop());
     const edi: EdiLocal = await startEdiLocal({ port: lastPorts.edi });
     stoppers.push(() => edi.stop());
+    // S3 for a referral's attachments: the template's buckets, kept beside the table's data.
+    const s3: S3Local = await startS3Local({
+      buckets: readBucketNames(template),
+      dataDir,
+      port: lastPorts.s3,
+    });
+    stoppers.push(() => s3.stop());
     const sfn: StepFunctionsLocalServer = await startStepFunctionsLocal({
       stateMachines: [
         { arn: stateMachine.arn, name: stateMachine.name, definition: stateMachine.definition },
@@ -652,6 +664,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SES: ses.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
     };
     // The functions reach the stand-ins through IAM: each call is checked against the calling
     // function's synthesized role policy and refused as AWS refuses it (on a thread of its own).
@@ -659,7 +672,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       {
         template,
         region,
-        upstreams: { dynamodb: dynamo.endpoint, ses: ses.endpoint, sfn: sfn.endpoint },
+        upstreams: { dynamodb: dynamo.endpoint, ses: ses.endpoint, sfn: sfn.endpoint, s3: s3.endpoint },
         ports: lastPorts.iam ?? {},
       },
       // Always said: a refused call is a missing grant that would fail on AWS too.
@@ -673,6 +686,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SES: iam.endpoints.ses,
       AWS_ENDPOINT_URL_SESV2: iam.endpoints.ses,
       AWS_ENDPOINT_URL_SFN: iam.endpoints.sfn,
+      AWS_ENDPOINT_URL_S3: iam.endpoints.s3,
     };
     const templateEnvironments = Object.fromEntries(
       Object.values(functions).map((fn) => [fn.logicalId, functionEnvironment(fn, resolve, localValues)]),
@@ -748,6 +762,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: dynamo.port,
       ses: ses.port,
       sfn: sfn.port,
+      s3: s3.port,
       edi: Number(new URL(edi.url).port),
       oidc: Number(new URL(oidc.issuer).port),
       iam: Object.fromEntries(
@@ -805,6 +820,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock,
       sfnEndpoint: sfn.endpoint,
       dynamodbEndpoint: dynamo.endpoint,
+      s3Endpoint: s3.endpoint,
       region,
       tableNames: tables.map((table) => String(table.TableName)),
       stateMachineArn: stateMachine.arn,
