@@ -772,6 +772,7 @@ describe("the API", () => {
       "GET /referrals": "AWS_IAM",
       "GET /referrals/{referralId}": "AWS_IAM",
       "GET /tasks/{taskId}": "NONE",
+      "GET /tasks/{taskId}/attachments/{n}": "NONE",
       "POST /tasks/{taskId}/decision": "NONE",
       "POST /tasks/{taskId}/priority": "NONE",
       "POST /tasks/{taskId}/secondary": "NONE",
@@ -1136,6 +1137,7 @@ describe("the functions", () => {
     }
     expect([...seen.keys()].sort()).toEqual(
       [
+        "ATTACHMENT_BUCKET",
         "CLINIC_CONFIG",
         "EDI_API_URL",
         "MAIL_FROM",
