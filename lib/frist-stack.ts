@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { bundleDefinesOfConfig, clinicConfigJson, type FristConfig, staffAccountsOf } from "./config";
+import { AttachmentBucket } from "./constructs/attachment-bucket";
 import { setBundleDefines } from "./constructs/bundle-defines";
 import { EdiMailboxPoller } from "./constructs/edi-mailbox";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./constructs/frist-function";
@@ -29,6 +30,7 @@ export interface FristStackProps extends StackProps {
 export class FristStack extends Stack {
   public readonly config: FristConfig;
   public readonly store: ReferralStore;
+  public readonly attachments: AttachmentBucket;
   public readonly mailer: Mailer;
   public readonly api: ReferralApi;
   public readonly workflow: ReferralWorkflow;
@@ -50,12 +52,15 @@ export class FristStack extends Stack {
 
     new LogEncryption(this, "LogEncryption");
     this.store = new ReferralStore(this, "ReferralStore");
+    // A referral's attachments (health data), beside the table.
+    this.attachments = new AttachmentBucket(this, "Attachments");
     this.mailer = new Mailer(this, "Mailer", {
       senderEmail: config.senderEmail,
       configurationSetName: config.sesConfigurationSet,
     });
     this.api = new ReferralApi(this, "ReferralApi", {
       store: this.store,
+      attachments: this.attachments,
       mailer: this.mailer,
       clinicConfig,
       publicBaseUrl: config.publicBaseUrl,
@@ -90,6 +95,7 @@ export class FristStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       ediApiUrl: config.ediApiUrl,
       helseId,
+      attachments: this.attachments,
     });
     this.recovery = new Recovery(this, "Recovery", {
       store: this.store,

@@ -21,7 +21,15 @@ import { randomUUID } from "node:crypto";
 import type { AccessLog } from "../domain/access-log";
 import type { CalendarRules } from "../domain/calendar";
 import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
-import type { Clock, Mailer, Metrics, ReferralStore, StatisticsSource, Workflow } from "../domain/ports";
+import type {
+  AttachmentStore,
+  Clock,
+  Mailer,
+  Metrics,
+  ReferralStore,
+  StatisticsSource,
+  Workflow,
+} from "../domain/ports";
 import type { PostalQueue } from "../domain/postal";
 import type { WorkflowExecutions } from "../domain/recovery";
 import type { AgendaEmailRenderer, LetterRenderer, Renderer, StaffEmailRenderer } from "../domain/rendering";
@@ -36,6 +44,7 @@ import { sessionStoreFromEnv } from "./dynamo-sessions";
 import { worklistFromEnv } from "./dynamo-worklist";
 import { clinicConfigFromEnv, requireEnv } from "./env";
 import { powertoolsMetrics } from "./metrics";
+import { attachmentStoreFromEnv } from "./s3-attachments";
 import { type SignInDeps, signInProvidersSchema } from "./sign-in";
 import { stateKeyFromEnv } from "./sign-in-state";
 import {
@@ -171,4 +180,10 @@ export const signInStateKey: Provider<"signInStateKey", Buffer> = {
 export const accessLog: Provider<"accessLog", AccessLog> = {
   name: "accessLog",
   build: () => accessLogFromEnv(),
+};
+
+/** A referral's attachments (S3, ATTACHMENT_BUCKET). */
+export const attachments: Provider<"attachments", AttachmentStore> = {
+  name: "attachments",
+  build: () => attachmentStoreFromEnv(),
 };

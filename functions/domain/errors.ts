@@ -75,6 +75,18 @@ export class EmailInFlight extends named("EmailInFlight", "Another attempt is se
 export class EdiUnavailable extends named("EdiUnavailable", "The message service is unavailable", true) {}
 /** The EDI 2.0 API refused the message (4xx): a bug or a configuration error, not a passing fault. */
 export class EdiRejected extends named("EdiRejected", "The message service rejected a message", false) {}
+/** The attachment store (S3) did not answer, throttled, or failed on its side: try again later. */
+export class AttachmentsUnavailable extends named(
+  "AttachmentsUnavailable",
+  "The attachment store is unavailable",
+  true,
+) {}
+/** The attachment store refused the request (a missing grant, a bad key): retrying will not help. */
+export class AttachmentsRejected extends named(
+  "AttachmentsRejected",
+  "The attachment store rejected a request",
+  false,
+) {}
 /** Another attempt holds the claim on this outgoing message. Passing: a retry finds it sent. */
 export class MessageInFlight extends named(
   "MessageInFlight",

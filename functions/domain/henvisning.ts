@@ -7,6 +7,7 @@
  * share them).
  */
 import type { AppRecError, AppRecParty, OriginalMessage } from "./apprec";
+import { type ReceivedAttachment, readAttachments } from "./attachments";
 import { attrAt, child, children, textAt, type XmlTree } from "./xml-tree";
 
 /** The formats Frist reads. */
@@ -45,8 +46,8 @@ export type HenvisningReading =
        */
       conversationRefs: string[];
       submission: Record<string, unknown>;
-      /** How many attachments (pdf, jpg, png documents) came with it. */
-      attachments: number;
+      /** The attachments (pdf, jpg, png documents) that came with it, in order (attachments.ts). */
+      attachments: ReceivedAttachment[];
     }
   | { ok: false; header: MessageHeader; errors: AppRecError[] };
 
@@ -308,6 +309,9 @@ export function readHenvisning20(root: XmlTree, clinic: ClinicAddress): Henvisni
   const patient = child(info, "Patient");
   const nationalId = identOf(children(patient, "Ident"), ["FNR", "DNR", "HNR"]);
   if (!nationalId) return { ok: false, header, errors: [{ code: "E30" }] };
+  // Every Document after the first is an attachment (HIS 1036).
+  const attachments = readAttachments(documents.slice(1).map((document) => child(document, "RefDoc")));
+  if (!attachments.ok) return { ok: false, header, errors: attachments.errors };
 
   const responsible = children(henvisning, "AnsvarForRapport").find(
     (relation) => attrAt(relation, "V", "TypeRelasjon") === "HHE",
@@ -337,7 +341,7 @@ export function readHenvisning20(root: XmlTree, clinic: ClinicAddress): Henvisni
     servType: servType as ServType,
     ...optional("documentId", textAt(henvisning, "DocumentId")),
     conversationRefs,
-    attachments: documents.length - 1,
+    attachments: attachments.attachments,
     submission: {
       kind: "new",
       ...forwarded,
@@ -404,6 +408,8 @@ export function readHenvisning1x(root: XmlTree, clinic: ClinicAddress): Henvisni
   const idType = attrAt(patient, "V", "TypeOffId");
   const nationalId = idType && ["FNR", "DNR", "HNR"].includes(idType) ? textAt(patient, "OffId") : undefined;
   if (!nationalId) return { ok: false, header, errors: [{ code: "E30" }] };
+  const attachments = readAttachments(children(serv, "RefDoc"));
+  if (!attachments.ok) return { ok: false, header, errors: attachments.errors };
   const professionals = children(patient, "PatRelHCP");
   const byRelation = (relation: string) =>
     child(
@@ -428,7 +434,7 @@ export function readHenvisning1x(root: XmlTree, clinic: ClinicAddress): Henvisni
     servType: "N",
     ...optional("documentId", textAt(serv, "Id")),
     conversationRefs: [],
-    attachments: children(serv, "RefDoc").length,
+    attachments: attachments.attachments,
     submission: {
       kind: "new",
       priority: clinical.priority,

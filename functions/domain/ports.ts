@@ -567,6 +567,20 @@ export interface Metrics {
   count(name: string, ids?: Record<string, string>): void;
 }
 
+/**
+ * Where a referral's attachments are kept (S3 on AWS), by the key the referral records
+ * (attachments.ts `attachmentKey`). Content only: what describes it is on the referral.
+ */
+export interface AttachmentStore {
+  /**
+   * Stores the content under the key unless something is stored there already (a retried or
+   * duplicated delivery of the same message writes nothing new).
+   */
+  putIfAbsent(key: string, content: Uint8Array, mimeType: string): Promise<void>;
+  /** The content under the key, or undefined when nothing is stored there. */
+  get(key: string): Promise<Uint8Array | undefined>;
+}
+
 /** The time, from one place, so local runs and tests can move it. */
 export interface Clock {
   now(): Date;

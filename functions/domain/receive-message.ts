@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { type AppRec, type AppRecError, type AppRecParty, appRecIdFor } from "./apprec";
+import { attachmentKey, type ReceivedAttachment } from "./attachments";
 import type { ClinicConfig } from "./clinic";
 import {
   type ClinicAddress,
@@ -20,6 +21,7 @@ import {
   readHenvisning1x,
   readHenvisning20,
 } from "./henvisning";
+import type { AttachmentStore } from "./ports";
 import { MESSAGE_ID_SCOPE, type ReceiveDeps, receiveReferral } from "./receive-referral";
 import { applyReferralMessageChange, type MessageChangeDeps } from "./referral-message-changes";
 import type { Issue } from "./validation";
@@ -35,6 +37,8 @@ export interface ReceiveMessageDeps extends ReceiveDeps {
   readXml: (text: string) => ReadXml;
   /** Who the clinic is: the receipt's sender, and the HER-ids a message must be addressed to. */
   clinic: Pick<ClinicConfig["clinic"], "name" | "department"> & ClinicAddress;
+  /** Where a referral's attachments are stored (S3). */
+  attachments: AttachmentStore;
 }
 
 export interface MessageRequest {
@@ -76,7 +80,21 @@ export async function receiveMessage(
   if ("errors" in reading) return reject(deps, request, reading.header, reading.errors);
 
   const msgId = reading.header.msgId?.toLowerCase() ?? "";
-  if (reading.servType !== "N") return receiveChange(deps, request, reading, msgId);
+  if (reading.servType !== "N") {
+    if (reading.attachments.length > 0) {
+      // A change's attachments would replace or add to the referral's; not built yet, and a receipt
+      // that says so is better than a change applied without them.
+      return reject(deps, request, reading.header, [
+        {
+          code: "X99",
+          detail:
+            "Vedlegg til en endring eller kansellering tas ikke imot ennå; send endringen uten vedlegg, og vedleggene på annen måte",
+        },
+      ]);
+    }
+    return receiveChange(deps, request, reading, msgId);
+  }
+  const { attachments } = reading;
   const result = await receiveReferral(deps, {
     idempotencyKey: msgId,
     idempotencyScope: MESSAGE_ID_SCOPE,
@@ -88,6 +106,13 @@ export async function receiveMessage(
       sender: reading.header.sender,
       ...(reading.documentId ? { documentId: reading.documentId } : {}),
     },
+    ...(attachments.length > 0
+      ? {
+          attachments: attachments.map(({ content: _content, ...description }) => description),
+          storeAttachments: (referralId: string) =>
+            storeAttachments(deps.attachments, referralId, attachments),
+        }
+      : {}),
   });
   switch (result.outcome) {
     case "invalid":
@@ -100,6 +125,17 @@ export async function receiveMessage(
       const appRec = okAppRec(deps, reading.header, msgId, result.receipt.receivedAt);
       return { appRec, outcome: result.outcome, referralId: result.receipt.referralId };
     }
+  }
+}
+
+/** Each attachment's content under the referral's id, one after the other (a message has few). */
+async function storeAttachments(
+  store: AttachmentStore,
+  referralId: string,
+  attachments: readonly ReceivedAttachment[],
+): Promise<void> {
+  for (const attachment of attachments) {
+    await store.putIfAbsent(attachmentKey(referralId, attachment.n), attachment.content, attachment.mimeType);
   }
 }
 
@@ -142,7 +178,7 @@ function okAppRec(deps: ReceiveMessageDeps, header: MessageHeader, msgId: string
 }
 
 /** A message read as a referral, a change or a cancellation. */
-type Reading = Omit<Extract<HenvisningReading, { ok: true }>, "ok" | "attachments">;
+type Reading = Omit<Extract<HenvisningReading, { ok: true }>, "ok">;
 
 /** The header and submission of a well-formed document, or the errors that reject it, in the standard's order. */
 function readingOf(
@@ -187,19 +223,7 @@ function readingOf(
 
 function withoutOk(reading: HenvisningReading): Reading | { header: MessageHeader; errors: AppRecError[] } {
   if (!reading.ok) return reading;
-  if (reading.attachments > 0) {
-    // Attachments are not stored yet: a receipt that says so, rather than a referral without them.
-    return {
-      header: reading.header,
-      errors: [
-        {
-          code: "X99",
-          detail: "Vedlegg tas ikke imot ennå; send henvisningen uten vedlegg, og vedleggene på annen måte",
-        },
-      ],
-    };
-  }
-  const { ok: _ok, attachments: _attachments, ...read } = reading;
+  const { ok: _ok, ...read } = reading;
   return read;
 }
 

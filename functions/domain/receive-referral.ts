@@ -3,6 +3,7 @@
  * (a portal retry with the same idempotency key gets the same answer), and start its workflow.
  */
 import { createHash } from "node:crypto";
+import { type AttachmentDescription, attachmentRecords } from "./attachments";
 import { type IsoDate, osloDate } from "./calendar";
 import type { LegalClockConfig } from "./clinic";
 import { legalClockFor } from "./legal-clock";
@@ -64,6 +65,19 @@ export interface ReceiveRequest {
   idempotencyScope?: string;
   /** The Henvisning message the referral came as (receive-message.ts), kept for the answer to it. */
   message?: MessageOrigin;
+  /**
+   * The message's attachments, as the referral records them (their content goes to the attachment
+   * store through `storeAttachments`). Part of what the idempotency key stands for: the same key
+   * with other attachments is a conflict.
+   */
+  attachments?: readonly AttachmentDescription[];
+  /**
+   * Stores the attachments' content under the referral's id, once the referral is stored and before
+   * its workflow starts (so no one is told of a task whose attachments are missing), and again on a
+   * replay (a run that stopped between the two is finished by the retry; the store writes nothing
+   * twice).
+   */
+  storeAttachments?: (referralId: string) => Promise<void>;
 }
 
 /** The idempotency key space of MsgIds (receive-message.ts); no portal id (an IAM ARN) can equal it. */
@@ -119,7 +133,10 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
   }
 
   const actor: Actor = { kind: "portal", id: request.portal };
-  const hash = bodyHash(request.body);
+  // With attachments the key stands for them too; without, the hash is the body's as before.
+  const hash = bodyHash(
+    request.attachments?.length ? { body: request.body, attachments: request.attachments } : request.body,
+  );
   // No read of the key first: the write below is conditional on the key being new and all-or-nothing,
   // so a retry is found by that write failing, and a new referral (nearly every request) costs one
   // DynamoDB call instead of two.
@@ -150,6 +167,9 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     submittedBy: actor,
     portal: request.portal,
     ...(request.message ? { message: request.message } : {}),
+    ...(request.attachments?.length
+      ? { attachments: attachmentRecords(referralId, request.attachments) }
+      : {}),
   };
   const scope = request.idempotencyScope ?? request.portal;
   const idempotency: IdempotencyRecord = {
@@ -179,15 +199,22 @@ export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest
     // that request did, or 409 for another body.
     const winner = await deps.store.getIdempotencyRecord(scope, request.idempotencyKey);
     if (!winner) throw error;
-    return replay(deps, winner, hash);
+    return replay(deps, winner, hash, request);
   }
 
+  await request.storeAttachments?.(referralId);
   await deps.workflow.start(referralId);
   return { outcome: "accepted", receipt };
 }
 
-async function replay(deps: ReceiveDeps, earlier: IdempotencyRecord, hash: string): Promise<ReceiveResult> {
+async function replay(
+  deps: ReceiveDeps,
+  earlier: IdempotencyRecord,
+  hash: string,
+  request: ReceiveRequest,
+): Promise<ReceiveResult> {
   if (earlier.bodyHash !== hash) return { outcome: "conflict" };
+  await request.storeAttachments?.(earlier.referralId);
   // The first attempt may have stored the referral and then failed to start the workflow: start it now.
   // Starting an execution that already runs with the same input is a no-op.
   await deps.workflow.start(earlier.referralId);

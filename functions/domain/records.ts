@@ -3,6 +3,7 @@
  * items; nothing here knows about keys or indexes.
  */
 import type { AppRecParty } from "./apprec";
+import type { AttachmentRecord } from "./attachments";
 import type { IsoDate } from "./calendar";
 import type { Decision } from "./decision";
 import type { ContentItem, ReferralSubmission } from "./referral";
@@ -205,6 +206,8 @@ export interface ReferralRecord extends ReferralHeadline {
   portal?: string;
   /** The message it came as, when it came as a Henvisning message. */
   message?: MessageOrigin;
+  /** The message's attachments: what describes each and where its content is stored (not the content). */
+  attachments?: AttachmentRecord[];
   /** The change and cancellation messages applied to it (the content itself is in `submission`). */
   messageChanges?: ReferralMessageChange[];
   /** Withdrawn by its sender (a cancellation message) before it was decided: status `closed`. */

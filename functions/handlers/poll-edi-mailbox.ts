@@ -6,12 +6,12 @@
 import { ediFromEnv } from "../adapters/edi-client";
 import { workflowStep } from "../adapters/invocation";
 import { logger } from "../adapters/logger";
-import { clock, config, dependencies, metrics, newId, store, workflow } from "../adapters/root";
+import { attachments, clock, config, dependencies, metrics, newId, store, workflow } from "../adapters/root";
 import { readXml } from "../adapters/xml";
 import { followUpReceipts } from "../domain/message-receipts";
 import { pollMailbox } from "../domain/poll-mailbox";
 
-const ports = dependencies(store, workflow, clock, config, newId, metrics);
+const ports = dependencies(store, workflow, clock, config, newId, attachments, metrics);
 const edi = ediFromEnv();
 const deps = {
   store: ports.store,
@@ -21,6 +21,7 @@ const deps = {
   legalClock: ports.config.legalClock,
   readXml,
   clinic: ports.config.clinic,
+  attachments: ports.attachments,
   mailbox: edi,
 };
 

@@ -31,6 +31,8 @@ export const taskLinks = (taskId: string) => ({
   priorityAction: `${encodeURIComponent(taskId)}/priority`,
   /** From GET /tasks/{taskId}: the secondary referral's confirmation posts to /tasks/{taskId}/secondary. */
   secondaryAction: `${encodeURIComponent(taskId)}/secondary`,
+  /** From GET /tasks/{taskId}: attachment n is served at /tasks/{taskId}/attachments/{n}. */
+  attachment: (n: number) => `${encodeURIComponent(taskId)}/attachments/${n}`,
 });
 
 /**
@@ -38,7 +40,12 @@ export const taskLinks = (taskId: string) => ({
  * sibling of that path, so the page shown again (after an error, or with the guide's suggestion)
  * posts where the task page itself would.
  */
-const formPostLinks = { formAction: "decision", priorityAction: "priority", secondaryAction: "secondary" };
+const formPostLinks = {
+  formAction: "decision",
+  priorityAction: "priority",
+  secondaryAction: "secondary",
+  attachment: (n: number) => `attachments/${n}`,
+};
 
 export function taskPageHtml(
   view: Extract<TaskView, { kind: "open" }>,
@@ -97,6 +104,16 @@ export function taskPageHtml(
       deadlineBreached: referral.deadlineBreached,
       ...(clock.internalTargetDate ? { internalTargetDate: clock.internalTargetDate } : {}),
       ...(referral.priorityChanges ? { priorityChanges: referral.priorityChanges } : {}),
+      ...(referral.attachments?.length
+        ? {
+            attachments: referral.attachments.map((attachment) => ({
+              name: attachment.name,
+              mimeType: attachment.mimeType,
+              size: attachment.size,
+              href: links.attachment(attachment.n),
+            })),
+          }
+        : {}),
     },
     // Relative, so the form posts back under whatever stage or host served the page.
     formAction: links.formAction,

@@ -3,6 +3,7 @@ import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import type { AttachmentBucket } from "./attachment-bucket";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./frist-function";
 import type { HelseIdClient } from "./helseid-client";
 import type { ReferralStore } from "./referral-store";
@@ -20,6 +21,8 @@ export interface EdiMailboxPollerProps {
   readonly ediApiUrl: string;
   /** HELSEID_CLIENT: the client the API is called with, and its key's secret. */
   readonly helseId: HelseIdClient;
+  /** Where a message's attachments are stored. */
+  readonly attachments: AttachmentBucket;
 }
 
 /**
@@ -53,6 +56,7 @@ export class EdiMailboxPoller extends Construct {
         clinicConfig: true,
         workflow: ["start", "retime"],
         edi: true,
+        attachments: ["write"],
       },
       resources: {
         store: props.store,
@@ -60,6 +64,7 @@ export class EdiMailboxPoller extends Construct {
         stateMachine: props.stateMachine,
         ediApiUrl: props.ediApiUrl,
         helseId: props.helseId,
+        attachments: props.attachments,
       },
     });
     this.rule = new Rule(this, "PollRule", {

@@ -15,6 +15,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lam
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
+import type { AttachmentBucket } from "./attachment-bucket";
 import { bundleDefinesOf, esbuildDefinesOf } from "./bundle-defines";
 import { environmentNamesOf, type FunctionUses, WORKFLOW_ACTIONS } from "./function-uses";
 import type { HelseIdClient } from "./helseid-client";
@@ -117,6 +118,8 @@ export interface FristResources {
   readonly ediApiUrl?: string;
   /** HELSEID_CLIENT and its key's secret: the client the EDI 2.0 API is called with. */
   readonly helseId?: HelseIdClient;
+  /** ATTACHMENT_BUCKET: where a referral's attachments are kept. */
+  readonly attachments?: AttachmentBucket;
 }
 
 /** Props of a FristFunction. */
@@ -271,6 +274,7 @@ function environmentOf(id: string, uses: FunctionUses, resources: FristResources
     STATE_MACHINE_ARN: () => required(id, "the workflow", resources.stateMachine).stateMachineArn,
     EDI_API_URL: () => required(id, "EDI_API_URL", resources.ediApiUrl),
     HELSEID_CLIENT: () => required(id, "the HelseID client", resources.helseId).environmentValue(),
+    ATTACHMENT_BUCKET: () => required(id, "the attachment bucket", resources.attachments).bucketName,
   };
   return Object.fromEntries(
     environmentNamesOf(uses).map((name) => {
@@ -287,6 +291,10 @@ function grantUses(fn: FristFunction, uses: FunctionUses, resources: FristResour
   if (uses.table || uses.signIn) required(id, "the table", resources.store).grant(fn, uses);
   if (uses.mailer) required(id, "the mailer", resources.mailer).grantSend(fn);
   if (uses.edi) required(id, "the HelseID client", resources.helseId).grantKeyRead(fn);
+  if (uses.attachments?.length) {
+    if (!fn.role) throw new Error(`${id} has no role`);
+    required(id, "the attachment bucket", resources.attachments).grant(fn.role, uses.attachments);
+  }
   const workflow = uses.workflow ?? [];
   if (workflow.length === 0) return;
   const machine = required(id, "the workflow", resources.stateMachine);

@@ -5,6 +5,7 @@
  * these declarations back and compare them with the synthesized policies (test/infra/uses.test.ts),
  * and README.md's permissions table is generated from them.
  */
+import { ATTACHMENT_ACTIONS, type AttachmentUse } from "./attachment-bucket";
 import type { RecordFamily, WorklistPartition } from "./referral-store";
 
 /**
@@ -69,6 +70,8 @@ export interface FunctionUses {
    * tokens, its client's private key read from its Secrets Manager secret ({@link EDI_ACTIONS}).
    */
   readonly edi?: true;
+  /** ATTACHMENT_BUCKET and these S3 calls on the attachment keys (attachment-bucket.ts). */
+  readonly attachments?: readonly AttachmentUse[];
 }
 
 /** The DynamoDB actions of a {@link TableUse}'s item calls, in the order they are listed. */
@@ -147,6 +150,7 @@ export function environmentNamesOf(uses: FunctionUses): string[] {
   if (uses.mailer) for (const name of ["MAIL_FROM", "SES_CONFIGURATION_SET"]) names.add(name);
   if ((uses.workflow?.length ?? 0) > 0) names.add("STATE_MACHINE_ARN");
   if (uses.edi) for (const name of ["EDI_API_URL", "HELSEID_CLIENT"]) names.add(name);
+  if ((uses.attachments?.length ?? 0) > 0) names.add("ATTACHMENT_BUCKET");
   return [...names].sort();
 }
 
@@ -164,7 +168,7 @@ export function usesTableMarkdown(
   },
 ): string {
   const code = (values: readonly string[]) => values.map((value) => `\`${value}\``).join(" ");
-  const short = (action: string) => action.replace(/^[a-z]+:/, "");
+  const short = (action: string) => action.replace(/^[a-z0-9]+:/, "");
   const lines = [
     "| Function | Table items (action: key prefixes) | Index queries (index: partitions) | Other AWS calls |",
     "| --- | --- | --- | --- |",
@@ -187,6 +191,7 @@ export function usesTableMarkdown(
       ...(uses.workflow ?? []).flatMap((use) => WORKFLOW_ACTIONS[use].map(short)),
       ...(uses.mailer ? ["SendEmail"] : []),
       ...(uses.edi ? EDI_ACTIONS.map(short) : []),
+      ...(uses.attachments ?? []).flatMap((use) => ATTACHMENT_ACTIONS[use].map(short)),
     ];
     const cell = (parts: string[]) => (parts.length > 0 ? parts.join("; ") : "—");
     lines.push(`| ${name} | ${cell(items)} | ${cell(indexCells)} | ${cell(other)} |`);

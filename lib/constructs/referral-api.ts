@@ -15,6 +15,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { ApiFirewall } from "./api-firewall";
+import type { AttachmentBucket } from "./attachment-bucket";
 import { FristFunction, type FristFunctionProps, type FristResources } from "./frist-function";
 import type { Mailer } from "./mailer";
 import { nagPseudo } from "./nag";
@@ -30,6 +31,8 @@ export const PORTAL_POLICY_METADATA_KEY = "frist:portalPolicy";
 /** Props of the ReferralApi. */
 export interface ReferralApiProps {
   readonly store: ReferralStore;
+  /** Where a message's attachments are stored, and served from to signed-in staff. */
+  readonly attachments: AttachmentBucket;
   /** SES: the decision route sends the forespørsel letter to the referrer. */
   readonly mailer: Mailer;
   /** CLINIC_CONFIG: `{clinic, intakeTeam}` as JSON. */
@@ -45,6 +48,7 @@ export interface ApiFunctions {
   readonly getReferral: FristFunction;
   readonly listReferrals: FristFunction;
   readonly taskPage: FristFunction;
+  readonly taskAttachment: FristFunction;
   readonly submitDecision: FristFunction;
   readonly changePriority: FristFunction;
   readonly confirmSecondary: FristFunction;
@@ -115,6 +119,7 @@ export class ReferralApi extends Construct {
   private readonly mailer: Mailer;
   private readonly clinicConfig: string;
   private readonly configuredBaseUrl: string | undefined;
+  private readonly attachments: AttachmentBucket;
   private routed: ApiFunctions | undefined;
 
   constructor(scope: Construct, id: string, props: ReferralApiProps) {
@@ -123,6 +128,7 @@ export class ReferralApi extends Construct {
     this.mailer = props.mailer;
     this.clinicConfig = props.clinicConfig;
     this.configuredBaseUrl = props.publicBaseUrl;
+    this.attachments = props.attachments;
 
     this.accessLogGroup = new LogGroup(this, "AccessLogs", {
       retention: RetentionDays.THREE_MONTHS,
@@ -132,6 +138,11 @@ export class ReferralApi extends Construct {
       restApiName: "frist",
       description: "Frist: referral intake (portals, IAM auth) and intake staff task pages",
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // An attachment's download is binary (isBase64Encoded); API Gateway decodes it only when the
+      // request's first Accept type is a binary media type, and a browser following a link asks for
+      // text/html first, so every type is one (AWS's advice for browsers). Request bodies then reach
+      // the functions base64-encoded, which http.ts `bodyText` decodes (the message limit allows for it).
+      binaryMediaTypes: ["*/*"],
       // Stage logging needs the account-level API Gateway CloudWatch role; a fresh account has none.
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
@@ -161,6 +172,7 @@ export class ReferralApi extends Construct {
         // A method override is a full record: repeat the stage's logging and metrics settings.
         methodOptions: {
           "/tasks/{taskId}/GET": PUBLIC_ROUTE_OPTIONS,
+          "/tasks/{taskId}/attachments/{n}/GET": PUBLIC_ROUTE_OPTIONS,
           "/tasks/{taskId}/decision/POST": PUBLIC_ROUTE_OPTIONS,
           "/agendas/{agendaId}/GET": PUBLIC_ROUTE_OPTIONS,
           "/inbox/{letterLink}/GET": PUBLIC_ROUTE_OPTIONS,
@@ -227,6 +239,7 @@ export class ReferralApi extends Construct {
     const resources: FristResources = {
       store: this.store,
       mailer: this.mailer,
+      attachments: this.attachments,
       clinicConfig: this.clinicConfig,
       publicBaseUrl: this.publicBaseUrl,
       signInProviders,
@@ -267,6 +280,8 @@ export class ReferralApi extends Construct {
           },
           clinicConfig: true,
           workflow: ["start", "retime"],
+          // A message's attachments, each written once under its referral.
+          attachments: ["write"],
         },
       }),
       getReferral: fn("GetReferralFunction", {
@@ -287,6 +302,17 @@ export class ReferralApi extends Construct {
           table: { get: ["referral"], indexes: { byTaskId: true } },
           clinicConfig: true,
           signIn: "route",
+        },
+      }),
+      taskAttachment: fn("TaskAttachmentFunction", {
+        entry: "functions/handlers/task-attachment.ts",
+        description: "Frist API: GET /tasks/{taskId}/attachments/{n} (an attachment, to signed-in staff)",
+        // The task page's reads (the task and its referral), and the attachment itself from S3.
+        uses: {
+          table: { get: ["referral"], indexes: { byTaskId: true } },
+          clinicConfig: true,
+          signIn: "route",
+          attachments: ["read"],
         },
       }),
       submitDecision: fn("SubmitDecisionFunction", {
@@ -506,6 +532,10 @@ export class ReferralApi extends Construct {
     const task = this.api.root.addResource("tasks").addResource("{taskId}");
     const openMethods = [
       task.addMethod("GET", integrate(fns.taskPage), open),
+      task
+        .addResource("attachments")
+        .addResource("{n}")
+        .addMethod("GET", integrate(fns.taskAttachment), open),
       task.addResource("decision").addMethod("POST", integrate(fns.submitDecision), open),
       task.addResource("priority").addMethod("POST", integrate(fns.changePriority), open),
       task.addResource("secondary").addMethod("POST", integrate(fns.confirmSecondary), open),

@@ -27,6 +27,7 @@ import {
   type IamCheck,
   readTableKeys,
   secretsManagerChecks,
+  s3Checks,
   sesQueryChecks,
   sesV2Checks,
   stepFunctionsChecks,
@@ -53,7 +54,7 @@ function isStaleConnection(outgoing: { reusedSocket: boolean }, error: NodeJS.Er
 }
 
 /** The services the gateway stands in front of. */
-export type IamService = "dynamodb" | "ses" | "sfn" | "secretsmanager";
+export type IamService = "dynamodb" | "ses" | "sfn" | "secretsmanager" | "s3";
 
 /** A call the gateway refused. */
 export interface Refusal {
@@ -102,6 +103,8 @@ interface ServiceProtocol {
   checks(request: IncomingMessage, body: Buffer): IamCheck[] | undefined;
   /** The answer to a refused call: `message` is AWS's; `unknownKey` when the caller is not known. */
   refusal(message: string, unknownKey: boolean, request: IncomingMessage): RefusalAnswer;
+  /** The headers forwarded upstream (default: the request's, unchanged). */
+  upstreamHeaders?(headers: IncomingMessage["headers"]): IncomingMessage["headers"];
 }
 
 interface RefusalAnswer {
@@ -187,6 +190,28 @@ function protocols(options: {
           ? jsonRefusal("UnrecognizedClientException", UNKNOWN_TOKEN)
           : jsonRefusal("AccessDeniedException", message);
         return { ...refusal, headers: { ...refusal.headers, "content-type": "application/x-amz-json-1.1" } };
+      },
+    },
+    s3: {
+      checks: (request) => s3Checks(request.method ?? "GET", request.url ?? "/"),
+      refusal(message, unknownKey): RefusalAnswer {
+        const requestId = randomUUID();
+        const [code, text] = unknownKey
+          ? ["InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."]
+          : ["AccessDenied", message];
+        return {
+          status: 403,
+          headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
+          body:
+            '<?xml version="1.0" encoding="UTF-8"?>' +
+            `<Error><Code>${code}</Code><Message>${xmlEscape(text)}</Message><RequestId>${requestId}</RequestId></Error>`,
+        };
+      },
+      // The caller was identified here; the stand-in knows none of the functions' local keys, and
+      // takes an unsigned request as it is.
+      upstreamHeaders: (headers) => {
+        const { authorization: _authorization, ...rest } = headers;
+        return rest;
       },
     },
     ses: {
@@ -303,11 +328,12 @@ export async function startIamGateway<S extends IamService>(
     request: IncomingMessage,
     body: Buffer,
     response: ServerResponse,
+    protocol: ServiceProtocol,
     attempt = 1,
   ): void => {
     const outgoing = httpRequest(new URL(request.url ?? "/", upstream), {
       method: request.method,
-      headers: request.headers,
+      headers: protocol.upstreamHeaders ? protocol.upstreamHeaders(request.headers) : request.headers,
       agent,
     });
     outgoing.on("response", (incoming) => {
@@ -324,7 +350,7 @@ export async function startIamGateway<S extends IamService>(
         !response.headersSent &&
         attempt < STALE_CONNECTION_ATTEMPTS
       ) {
-        forward(upstream, request, body, response, attempt + 1);
+        forward(upstream, request, body, response, protocol, attempt + 1);
         return;
       }
       if (!response.headersSent) {
@@ -360,7 +386,7 @@ export async function startIamGateway<S extends IamService>(
         }
         const denied = firstDenied(principal, checks);
         if (!denied) {
-          forward(upstream, request, body, response);
+          forward(upstream, request, body, response, protocol);
           return;
         }
         refusals.push(denied);

@@ -342,3 +342,34 @@ export function secretsManagerChecks(
     },
   ];
 }
+
+/**
+ * The check of an S3 REST call in path style (`/<bucket>/<key>`, as the functions' client sends it
+ * to a configured endpoint): the object actions on `arn:aws:s3:::<bucket>/<key>` (GET and HEAD
+ * GetObject, PUT PutObject, DELETE DeleteObject), the bucket's on `arn:aws:s3:::<bucket>` (GET
+ * ListBucket, PUT CreateBucket, DELETE DeleteBucket). Anything else (a POST, a sub-resource such as
+ * `?acl` or `?versions`) is checked as `s3:<METHOD>` on the bucket, which no function is granted.
+ */
+export function s3Checks(method: string, url: string): IamCheck[] | undefined {
+  const parsed = new URL(url, "http://local");
+  const [bucket = "", ...keyParts] = parsed.pathname.replace(/^\/+/, "").split("/");
+  if (!bucket) return undefined;
+  const key = keyParts.map((part) => decodeURIComponent(part)).join("/");
+  const subresource = [...parsed.searchParams.keys()].some((name) => !name.startsWith("x-id"));
+  const bucketArn = `arn:aws:s3:::${decodeURIComponent(bucket)}`;
+  const objectActions: Record<string, string> = {
+    GET: "s3:GetObject",
+    HEAD: "s3:GetObject",
+    PUT: "s3:PutObject",
+    DELETE: "s3:DeleteObject",
+  };
+  const bucketActions: Record<string, string> = {
+    GET: "s3:ListBucket",
+    HEAD: "s3:ListBucket",
+    PUT: "s3:CreateBucket",
+    DELETE: "s3:DeleteBucket",
+  };
+  const action = subresource ? undefined : (key ? objectActions : bucketActions)[method];
+  if (!action) return [{ action: `s3:${method}`, resources: [bucketArn], context: {} }];
+  return [{ action, resources: [key ? `${bucketArn}/${key}` : bucketArn], context: {} }];
+}

@@ -60,6 +60,7 @@ import {
   validateLocalPortals,
 } from "./portal-signing";
 import { recoverySection } from "./recovery-section";
+import { type S3Local, startS3Local } from "./s3-local";
 import { startSchedules } from "./schedules";
 import { type SecretsLocal, startSecretsLocal } from "./secrets-local";
 import { type SesLocal, startSesLocal } from "./ses-local";
@@ -73,6 +74,7 @@ import {
   type LocalFunction,
   type Resolver,
   readApiRoutes,
+  readBucketNames,
   readFunctions,
   readStateMachine,
   readTables,
@@ -158,6 +160,8 @@ export interface LocalStack {
    * refused call whose answer has come back).
    */
   iam: { refusals(): Promise<Refusal[]>; endpoints: Record<LocalIamService, string> };
+  /** The S3 stand-in (s3rver, loopback only): AWS_ENDPOINT_URL_S3 of this process. */
+  s3Endpoint: string;
   /** The whole `process.env` the stack gives a function's execution environment (contract tests). */
   environmentOf(functionLogicalId: string): Record<string, string>;
   /** The Step Functions engine, for tests that wait for an execution. */
@@ -331,11 +335,12 @@ const lastPorts: {
   oidc?: number;
   helseId?: number;
   secrets?: number;
+  s3?: number;
   iam?: Partial<Record<LocalIamService, number>>;
 } = {};
 
 /** The services the functions reach through the IAM gateway. */
-type LocalIamService = "dynamodb" | "ses" | "sfn" | "secretsmanager";
+type LocalIamService = "dynamodb" | "ses" | "sfn" | "secretsmanager" | "s3";
 
 /** The reconciler's handler, found in the template by its entry. */
 export const RECONCILER_ENTRY = "functions/handlers/reconcile-workflows.ts";
@@ -573,6 +578,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       helseId: { issuer: helseId.issuer, jwksUri: helseId.jwksUri },
     });
     stoppers.push(() => edi.stop());
+    // S3 for a referral's attachments: the template's buckets, kept beside the table's data.
+    const s3: S3Local = await startS3Local({
+      buckets: readBucketNames(template),
+      dataDir,
+      port: lastPorts.s3,
+    });
+    stoppers.push(() => s3.stop());
     const sfn: StepFunctionsLocalServer = await startStepFunctionsLocal({
       stateMachines: [
         { arn: stateMachine.arn, name: stateMachine.name, definition: stateMachine.definition },
@@ -711,6 +723,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SES: ses.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
     };
     // The functions reach the stand-ins through IAM: each call is checked against the calling
     // function's synthesized role policy and refused as AWS refuses it (on a thread of its own).
@@ -723,6 +736,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ses: ses.endpoint,
           sfn: sfn.endpoint,
           secretsmanager: secrets.endpoint,
+          s3: s3.endpoint,
         },
         ports: lastPorts.iam ?? {},
       },
@@ -738,6 +752,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SESV2: iam.endpoints.ses,
       AWS_ENDPOINT_URL_SFN: iam.endpoints.sfn,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: iam.endpoints.secretsmanager,
+      AWS_ENDPOINT_URL_S3: iam.endpoints.s3,
     };
     const templateEnvironments = Object.fromEntries(
       Object.values(functions).map((fn) => [fn.logicalId, functionEnvironment(fn, resolve, localValues)]),
@@ -813,6 +828,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: dynamo.port,
       ses: ses.port,
       sfn: sfn.port,
+      s3: s3.port,
       edi: Number(new URL(edi.url).port),
       oidc: Number(new URL(oidc.issuer).port),
       helseId: Number(new URL(helseId.issuer).port),
@@ -872,6 +888,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock,
       sfnEndpoint: sfn.endpoint,
       dynamodbEndpoint: dynamo.endpoint,
+      s3Endpoint: s3.endpoint,
       region,
       tableNames: tables.map((table) => String(table.TableName)),
       stateMachineArn: stateMachine.arn,

@@ -68,6 +68,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The local name of an S3 bucket: its logical id in lower case (S3 bucket names are lower case; the
+ * local stand-in refuses others), the same in its ARN and in ATTACHMENT_BUCKET.
+ */
+export function localBucketName(logicalId: string): string {
+  return logicalId.toLowerCase();
+}
+
+/** The local names of the template's S3 buckets (the local stack creates them in the stand-in). */
+export function readBucketNames(template: CfnTemplate): string[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, resource]) => resource.Type === "AWS::S3::Bucket")
+    .map(([logicalId]) => localBucketName(logicalId));
+}
+
 function stateMachineName(logicalId: string, resource: CfnResource): string {
   const name = resource.Properties?.StateMachineName;
   return typeof name === "string" ? name : logicalId;
@@ -113,6 +128,8 @@ export function createResolver(template: CfnTemplate, options: ResolverOptions):
         return `arn:aws:sns:${region}:${account}:${typeof props.TopicName === "string" ? props.TopicName : name}`;
       case "AWS::SQS::Queue":
         return `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+      case "AWS::S3::Bucket":
+        return localBucketName(name);
       case "AWS::SES::ConfigurationSet":
       case "AWS::SES::EmailIdentity":
         return typeof props.Name === "string"
@@ -138,6 +155,8 @@ export function createResolver(template: CfnTemplate, options: ResolverOptions):
         return localStateMachineArn(stateMachineName(logicalId, resource), region, account);
       case "AWS::StepFunctions::StateMachine.Name":
         return stateMachineName(logicalId, resource);
+      case "AWS::S3::Bucket.Arn":
+        return `arn:aws:s3:::${localBucketName(logicalId)}`;
       case "AWS::KMS::Key.Arn":
         return `arn:aws:kms:${region}:${account}:key/${logicalId}`;
       case "AWS::IAM::Role.Arn":

@@ -772,6 +772,7 @@ describe("the API", () => {
       "GET /referrals": "AWS_IAM",
       "GET /referrals/{referralId}": "AWS_IAM",
       "GET /tasks/{taskId}": "NONE",
+      "GET /tasks/{taskId}/attachments/{n}": "NONE",
       "POST /tasks/{taskId}/decision": "NONE",
       "POST /tasks/{taskId}/priority": "NONE",
       "POST /tasks/{taskId}/secondary": "NONE",
@@ -1070,8 +1071,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty-seven handlers", () => {
-    expect(functions).toHaveLength(37);
+  it("are the thirty-eight handlers", () => {
+    expect(functions).toHaveLength(38);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {
@@ -1136,6 +1137,7 @@ describe("the functions", () => {
     }
     expect([...seen.keys()].sort()).toEqual(
       [
+        "ATTACHMENT_BUCKET",
         "CLINIC_CONFIG",
         "EDI_API_URL",
         "MAIL_FROM",

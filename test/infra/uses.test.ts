@@ -14,6 +14,7 @@ import {
   INFORMATION_REQUEST_PARTITION,
   START_OF_CARE_PARTITION,
 } from "../../functions/adapters/dynamo-table";
+import { ATTACHMENT_ACTIONS, ATTACHMENT_KEY_PATTERN } from "../../lib/constructs/attachment-bucket";
 import { FristFunction, REPO_ROOT } from "../../lib/constructs/frist-function";
 import {
   EDI_ACTIONS,
@@ -94,6 +95,7 @@ function tableGrants(fn: Declared): Record<string, string[]> {
 /** The read-only pages: they may write only their session's last use and the access log. */
 const READ_ONLY_PAGES = [
   "TaskPage",
+  "TaskAttachment",
   "AgendaPage",
   "LetterPage",
   "StaffReferralPage",
@@ -113,8 +115,8 @@ const WRITE_ACTIONS = [
 ];
 
 describe("each function's DynamoDB policy", () => {
-  it("covers the thirty-seven functions", () => {
-    expect(declared).toHaveLength(37);
+  it("covers the thirty-eight functions", () => {
+    expect(declared).toHaveLength(38);
   });
 
   it("allows on the table exactly the actions of its declaration, each on its families' key prefixes", () => {
@@ -273,6 +275,34 @@ describe("each function's other grants", () => {
   });
 });
 
+describe("each function's attachment grants", () => {
+  const bucketId = Object.entries(resources).find(([, r]) => r.Type === "AWS::S3::Bucket")?.[0] as string;
+  const objectsArn = {
+    "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, `/${ATTACHMENT_KEY_PATTERN}`]],
+  };
+
+  it("are exactly the declared S3 actions, on the attachment keys of the one bucket only", () => {
+    for (const fn of declared) {
+      const s3 = fn.statements.filter((s) => actionsOf(s).some((action) => action.startsWith("s3:")));
+      const expected = [
+        ...new Set((fn.uses.attachments ?? []).flatMap((use) => ATTACHMENT_ACTIONS[use])),
+      ].sort();
+      expect(s3.flatMap(actionsOf).sort(), fn.name).toEqual(expected);
+      for (const statement of s3) expect(resourcesOf(statement), fn.name).toEqual([objectsArn]);
+    }
+  });
+
+  it("let the message receivers write and the task's attachment route read, and no one else", () => {
+    const holders = (use: "write" | "read") =>
+      declared
+        .filter((fn) => fn.uses.attachments?.includes(use))
+        .map((fn) => fn.name)
+        .sort();
+    expect(holders("write")).toEqual(["PollEdiMailbox", "ReceiveMessage"]);
+    expect(holders("read")).toEqual(["TaskAttachment"]);
+  });
+});
+
 describe("the record families", () => {
   it("name the key prefixes and index partitions the adapters write", () => {
     const adapters = [
@@ -304,6 +334,7 @@ const FRIST_VARIABLES = [
   "SES_CONFIGURATION_SET",
   "EDI_API_URL",
   "HELSEID_CLIENT",
+  "ATTACHMENT_BUCKET",
 ];
 
 async function variablesReadBy(entry: string): Promise<string[]> {
@@ -335,7 +366,7 @@ describe("each function's environment", () => {
     declared.forEach((fn, index) => {
       expect(variablesOf(fn), fn.name).toEqual(expect.arrayContaining(read[index] as string[]));
     });
-    // 37 bundles: about two minutes alone on a busy two-core machine, so five minutes of headroom.
+    // 38 bundles: about two minutes alone on a busy two-core machine, so five minutes of headroom.
   }, 300_000);
 });
 

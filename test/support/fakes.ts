@@ -6,8 +6,9 @@
 
 import { takeOverMethods } from "../../functions/adapters/dynamo-referral-store";
 import { type ClinicConfig, type ClinicConfigInput, clinicConfigSchema } from "../../functions/domain/clinic";
-import { MailUnavailable } from "../../functions/domain/errors";
+import { AttachmentsUnavailable, MailUnavailable } from "../../functions/domain/errors";
 import {
+  type AttachmentStore,
   type Clock,
   type Mailer,
   type Metrics,
@@ -185,4 +186,23 @@ export function testReferral(
     submittedBy: { kind: "portal", id: "portal-1" },
     ...overrides,
   };
+}
+
+/** The attachment store in memory: objects by key, each written once; `failing` plays an S3 outage. */
+export class InMemoryAttachmentStore implements AttachmentStore {
+  readonly objects = new Map<string, { content: Uint8Array; mimeType: string }>();
+  /** Every write asked for, including those that found the key taken. */
+  readonly puts: string[] = [];
+  failing = false;
+
+  async putIfAbsent(key: string, content: Uint8Array, mimeType: string): Promise<void> {
+    if (this.failing) throw new AttachmentsUnavailable();
+    this.puts.push(key);
+    if (!this.objects.has(key)) this.objects.set(key, { content: new Uint8Array(content), mimeType });
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    if (this.failing) throw new AttachmentsUnavailable();
+    return this.objects.get(key)?.content;
+  }
 }

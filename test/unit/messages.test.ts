@@ -16,7 +16,13 @@ import type { EdiMailbox } from "../../functions/domain/ports";
 import { type ReceiveMessageDeps, receiveMessage } from "../../functions/domain/receive-message";
 import { receiveReferral } from "../../functions/domain/receive-referral";
 import { renderAppRec } from "../../functions/views/apprec";
-import { FakeClock, FakeWorkflow, InMemoryReferralStore, testClinicConfig } from "../support/fakes";
+import {
+  FakeClock,
+  FakeWorkflow,
+  InMemoryAttachmentStore,
+  InMemoryReferralStore,
+  testClinicConfig,
+} from "../support/fakes";
 
 const SAMPLES = fileURLToPath(new URL("../fixtures/messages/eksempel/", import.meta.url));
 const PORTAL = "arn:aws:iam::123456789012:user/edi-gateway";
@@ -52,6 +58,7 @@ function setUp(address: { organisationHerId?: string; serviceHerId?: string }) {
     newReferralId: () => `ref-${++n}`,
     legalClock: legalClockConfigSchema.parse({}),
     readXml,
+    attachments: new InMemoryAttachmentStore(),
     clinic: { name: "Smerteklinikken", department: "Tverrfaglig smerteklinikk", ...address },
   };
   return { deps, store, workflow };
@@ -95,6 +102,7 @@ describe("the public sample messages", () => {
               assessmentDueDate: stored[0].assessmentDueDate,
               missingContent: stored[0].missingContent,
               submission: stored[0].submission,
+              attachments: stored[0].attachments,
             },
           },
           null,

@@ -5,15 +5,18 @@
  */
 
 import { readFileSync } from "node:fs";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { pdfBytes, withAttachments } from "../support/attachments";
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
+const s3 = mockClient(S3Client);
 let handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 const SAMPLE = readFileSync(
   new URL(
@@ -25,6 +28,7 @@ const SAMPLE = readFileSync(
 
 beforeAll(async () => {
   process.env.TABLE_NAME = "Referrals";
+  process.env.ATTACHMENT_BUCKET = "frist-attachments";
   process.env.AWS_REGION = "eu-north-1";
   process.env.STATE_MACHINE_ARN = "arn:aws:states:eu-north-1:123456789012:stateMachine:frist";
   process.env.CLINIC_CONFIG = JSON.stringify({
@@ -60,6 +64,7 @@ afterEach(() => {
   vi.restoreAllMocks();
   dynamo.reset();
   sfn.reset();
+  s3.reset();
   process.env.FRIST_QUIET = "1";
 });
 
@@ -114,5 +119,56 @@ describe("POST /messages", () => {
 
     expect(answer.statusCode).toBe(503);
     expect(lines.join("\n")).not.toMatch(/13116900216|Danser/);
+  });
+
+  it("stores a PDF attachment in the bucket, under the referral, only if absent, before the workflow starts", async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({});
+    s3.on(PutObjectCommand).resolves({});
+    const pdf = pdfBytes();
+
+    const answer = await handler(
+      post(withAttachments(SAMPLE, [{ mimeType: "application/pdf", content: pdf }])),
+    );
+
+    expect(answer.body).toContain('<Status V="1" DN="OK"/>');
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({
+      Bucket: "frist-attachments",
+      Key: expect.stringMatching(/^referrals\/[0-9a-f-]{36}\/attachments\/1$/),
+      ContentType: "application/pdf",
+      IfNoneMatch: "*",
+    });
+    expect(Buffer.from(put?.Body as Uint8Array).equals(Buffer.from(pdf))).toBe(true);
+  });
+
+  it("answers 503 and starts no workflow while S3 is unavailable; an object already there is not an error", async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({});
+    s3.on(PutObjectCommand).rejects(
+      Object.assign(new Error("Service Unavailable"), {
+        name: "ServiceUnavailable",
+        $metadata: { httpStatusCode: 503 },
+      }),
+    );
+    const text = withAttachments(SAMPLE, [{ mimeType: "application/pdf", content: pdfBytes() }]);
+
+    const down = await handler(post(text));
+
+    expect(down.statusCode).toBe(503);
+    expect(down.headers?.["retry-after"] ?? down.headers?.["Retry-After"]).toBeDefined();
+    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
+
+    s3.reset();
+    s3.on(PutObjectCommand).rejects(
+      Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), {
+        name: "PreconditionFailed",
+        $metadata: { httpStatusCode: 412 },
+      }),
+    );
+    const stored = await handler(post(text));
+    expect(stored.body).toContain('<Status V="1" DN="OK"/>');
+    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
   });
 });

@@ -21,6 +21,7 @@ import { renderer } from "../../functions/views/renderer";
 import {
   FakeClock,
   FakeWorkflow,
+  InMemoryAttachmentStore,
   InMemoryReferralStore,
   RecordingMailer,
   testClinicConfig,
@@ -57,6 +58,7 @@ function receiveDeps(addressedAs = NY): ReceiveMessageDeps {
     newReferralId: () => `ref-${++n}`,
     legalClock: config.legalClock,
     readXml,
+    attachments: new InMemoryAttachmentStore(),
     clinic: {
       name: "Smerteklinikken",
       department: "Tverrfaglig smerteklinikk",

@@ -25,6 +25,7 @@ import { renderStatusOnReferral } from "../../functions/views/status-pa-henvisni
 import {
   FakeClock,
   FakeWorkflow,
+  InMemoryAttachmentStore,
   InMemoryReferralStore,
   testClinicConfig,
   testReferral,
@@ -64,6 +65,7 @@ async function receivedSample(edit: (text: string) => string = (text) => text): 
       newReferralId: () => "ref-1",
       legalClock: legalClockConfigSchema.parse({}),
       readXml,
+      attachments: new InMemoryAttachmentStore(),
       clinic: config.clinic,
     },
     { text, portal: "arn:aws:iam::123456789012:user/edi-gateway" },

@@ -1,0 +1,81 @@
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { type IRole, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+
+/** What a function does with the attachments: stores a message's (`write`), or serves them to staff (`read`). */
+export type AttachmentUse = "write" | "read";
+
+/** The S3 actions of each {@link AttachmentUse}. */
+export const ATTACHMENT_ACTIONS: Record<AttachmentUse, readonly string[]> = {
+  write: ["s3:PutObject"],
+  read: ["s3:GetObject"],
+};
+
+/** The key prefix of every attachment (functions/domain/attachments.ts `attachmentKey`). */
+export const ATTACHMENT_KEY_PATTERN = "referrals/*/attachments/*";
+
+/**
+ * Where a Henvisning's attachments (pdf, jpg, png: health data) are kept, beside the table: one
+ * object per referral and attachment number, written once (If-None-Match) by the functions that
+ * receive messages and read by the one that serves them to signed-in staff.
+ *
+ * - Encrypted at rest (SSE-S3, AES-256) and reachable over TLS only (`enforceSSL`); every public
+ *   access blocked; ACLs off (the bucket owner owns every object).
+ * - Versioned: an object overwritten or deleted by mistake can be restored; the writers never
+ *   overwrite (a conditional put), so an attachment has one version. Old versions expire after
+ *   90 days.
+ * - Retained when the stack is deleted, like the table.
+ * - Grants per function (FristFunction's `uses.attachments`): PutObject or GetObject on the
+ *   attachment keys only; no function lists, deletes or reads another key.
+ */
+export class AttachmentBucket extends Construct {
+  public readonly bucket: Bucket;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.bucket = new Bucket(this, "Bucket", {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const reasons: Record<string, string> = {
+      "AwsSolutions-S1":
+        "Every read of an attachment is recorded in the referral's access log (who, role, when) by the one function that serves it; S3 server access logs would add a second bucket of object keys (referral ids) and say less (a role, not a person).",
+      "HIPAA.Security-S3BucketLoggingEnabled":
+        "Every read of an attachment is recorded in the referral's access log (who, role, when) by the one function that serves it, which only signed-in staff reach; S3 server access logs would name a role, not a person.",
+      "HIPAA.Security-S3BucketReplicationEnabled":
+        "The attachments follow the table: one region, versioned and retained. Cross-region replication would copy health data to a second region, which the clinic's data processing agreement must allow first.",
+      "HIPAA.Security-S3DefaultEncryptionKMS":
+        "Encrypted at rest with S3-managed keys (SSE-S3, AES-256) and reachable over TLS only by the two functions granted PutObject or GetObject on the attachment keys; a customer-managed key for the bucket is a follow-up (it needs kms grants through S3 for those functions).",
+    };
+    for (const [ruleId, reason] of Object.entries(reasons)) {
+      Validations.of(this.bucket).acknowledge({ id: ruleId, reason });
+    }
+  }
+
+  /** The bucket's name, for the ATTACHMENT_BUCKET variable. */
+  get bucketName(): string {
+    return this.bucket.bucketName;
+  }
+
+  /** Grants what a function's declaration says it does with the attachments, on their keys only. */
+  grant(role: IRole, uses: readonly AttachmentUse[]): void {
+    const actions = [...new Set(uses.flatMap((use) => ATTACHMENT_ACTIONS[use]))].sort();
+    if (actions.length === 0) return;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(ATTACHMENT_KEY_PATTERN)] }),
+    );
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${ATTACHMENT_KEY_PATTERN}]`,
+      reason:
+        "The wildcards are a referral's id and an attachment's number: the function reads or writes any referral's attachments, and nothing else in the bucket (no list, no delete).",
+    });
+  }
+}
