@@ -123,6 +123,34 @@ export interface ProxyRequest {
   sourceIp: string;
 }
 
+/**
+ * The body as API Gateway passes it: base64-encoded when the request's Content-Type matches one of
+ * the API's binary media types ("type/subtype", "type/*" or "*\/*"), else as text.
+ */
+function proxyBody(
+  body: string | null,
+  headers: Record<string, string>,
+  binaryMediaTypes: readonly string[],
+): { body: string | null; isBase64Encoded: boolean } {
+  if (body === null || body === "") return { body, isBase64Encoded: false };
+  const contentType =
+    Object.entries(headers)
+      .find(([name]) => name.toLowerCase() === "content-type")?.[1]
+      ?.split(";")[0]
+      ?.trim()
+      .toLowerCase() ?? "";
+  const [type, subtype] = contentType.split("/");
+  const binary = binaryMediaTypes.some((pattern) => {
+    const [patternType, patternSubtype] = pattern.toLowerCase().split("/");
+    return (
+      (patternType === "*" || patternType === type) && (patternSubtype === "*" || patternSubtype === subtype)
+    );
+  });
+  return binary
+    ? { body: Buffer.from(body, "utf8").toString("base64"), isBase64Encoded: true }
+    : { body, isBase64Encoded: false };
+}
+
 /** Builds the REST API (v1) proxy event API Gateway would send for this request and route. */
 export function buildProxyEvent(
   request: ProxyRequest,
@@ -175,8 +203,7 @@ export function buildProxyEvent(
     multiValueQueryStringParameters: hasQuery ? multiValueQueryStringParameters : null,
     pathParameters: match.pathParameters,
     stageVariables: null,
-    body: request.body,
-    isBase64Encoded: false,
+    ...proxyBody(request.body, headers, match.route.binaryMediaTypes ?? []),
     requestContext: {
       accountId: "000000000000",
       apiId: match.route.restApiLogicalId || "local",

@@ -398,6 +398,11 @@ export interface ApiRoute {
   /** "NONE", "AWS_IAM", "COGNITO_USER_POOLS" or "CUSTOM". */
   authorizationType: string;
   restApiLogicalId: string;
+  /**
+   * The REST API's binary media types (`BinaryMediaTypes`, "~1" read as "/"): a request whose
+   * Content-Type matches one reaches the function base64-encoded (`isBase64Encoded`). None: text.
+   */
+  binaryMediaTypes?: string[];
 }
 
 function logicalIdOf(value: unknown): string | undefined {
@@ -465,12 +470,15 @@ export function readApiRoutes(template: CfnTemplate): ApiRoute[] {
     if (integration.Type !== "AWS_PROXY") continue;
     const functionLogicalId = findLambdaInUri(template, integration.Uri);
     if (!functionLogicalId) continue;
+    const restApiLogicalId = logicalIdOf(props.RestApiId) ?? "";
+    const binary = resources[restApiLogicalId]?.Properties?.BinaryMediaTypes;
     routes.push({
       method: String(props.HttpMethod).toUpperCase(),
       path: pathOf(props.ResourceId),
       functionLogicalId,
       authorizationType: typeof props.AuthorizationType === "string" ? props.AuthorizationType : "NONE",
-      restApiLogicalId: logicalIdOf(props.RestApiId) ?? "",
+      restApiLogicalId,
+      binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replaceAll("~1", "/")) : [],
     });
   }
   return routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));

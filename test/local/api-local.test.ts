@@ -57,6 +57,46 @@ describe("matching requests to API Gateway routes", () => {
 });
 
 describe("the proxy event and result", () => {
+  it("passes a body base64-encoded when its Content-Type is one of the API's binary media types, as API Gateway does", () => {
+    // Prepare: the stack's API takes every type as binary (attachments download as files)
+    const post = (binaryMediaTypes: string[] | undefined, contentType: string, body = "outcome=granted") => {
+      const match = {
+        route: { ...route("POST", "/tasks/{taskId}/decision", "Decide"), binaryMediaTypes },
+        pathParameters: { taskId: "t" },
+      };
+      return buildProxyEvent(
+        {
+          method: "POST",
+          url: "/tasks/t/decision",
+          rawHeaders: ["Content-Type", contentType],
+          body,
+          sourceIp: "127.0.0.1",
+        },
+        match,
+        { stage: "prod" },
+      );
+    };
+
+    // Act
+    const everything = post(
+      ["*/*"],
+      "application/x-www-form-urlencoded; charset=utf-8",
+      "utfall=innvilget&navn=Åse",
+    );
+    const images = post(["image/*"], "application/json");
+    const png = post(["image/*"], "image/png", "x");
+    const none = post(undefined, "application/json");
+    const empty = post(["*/*"], "application/json", "");
+
+    // Assess
+    expect(everything).toMatchObject({ isBase64Encoded: true });
+    expect(Buffer.from(String(everything.body), "base64").toString("utf8")).toBe("utfall=innvilget&navn=Åse");
+    expect(images).toMatchObject({ body: "outcome=granted", isBase64Encoded: false });
+    expect(png).toMatchObject({ body: Buffer.from("x").toString("base64"), isBase64Encoded: true });
+    expect(none).toMatchObject({ body: "outcome=granted", isBase64Encoded: false });
+    expect(empty).toMatchObject({ body: "", isBase64Encoded: false });
+  });
+
   it("builds the REST proxy event with the route template, parameters, raw headers and raw body", () => {
     // Prepare
     const match = matchRoute(routes, "POST", "/tasks/t%201/decision");
