@@ -1140,6 +1140,7 @@ describe("the functions", () => {
         "ATTACHMENT_BUCKET",
         "CLINIC_CONFIG",
         "EDI_API_URL",
+        "HELSEID_CLIENT",
         "MAIL_FROM",
         ...POWERTOOLS_VARIABLES,
         "PUBLIC_BASE_URL",
