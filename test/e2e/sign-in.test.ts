@@ -142,6 +142,7 @@ describe("staff routes without a session", () => {
       "{referralId}": referralId,
       "{agendaId}": "AAAAAAAAAAAAAAAAAAAAAAAA",
       "{letterId}": referralId,
+      "{n}": "1",
     };
     // Not staff routes: sign-in itself, the published contract, and the recipients' letter page
     // (its own sign-in as patient or health personnel, tested in recipients.test.ts).
