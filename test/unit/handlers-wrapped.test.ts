@@ -38,6 +38,7 @@ beforeAll(() => {
     CLINIC_CONFIG: JSON.stringify(testClinicConfig()),
     SIGN_IN_PROVIDERS: JSON.stringify({ staff: { issuer: "https://idp.example", clientId: "frist" } }),
     SIGN_IN_STATE_KEY: "k".repeat(64),
+    ATTACHMENT_BUCKET: "frist-attachments",
   });
 });
 
