@@ -46,10 +46,14 @@ describe("one home for rendering", () => {
           : [],
     );
 
-  it("sets up Handlebars in one module only, outside the domain", () => {
+  it("sets up Handlebars in one module only, outside the domain; the one HTML escape only borrows its escape", () => {
     const importers = [...sources("functions"), ...sources("lib"), ...sources("bin")].filter((file) =>
       /from "handlebars"/.test(readFileSync(file, "utf8")),
     );
-    expect(importers).toEqual([join("functions", "views", "engine.ts")]);
+    const escape = join("functions", "views", "escape-html.ts");
+    expect(importers.sort()).toEqual([join("functions", "views", "engine.ts"), escape]);
+    expect(readFileSync(escape, "utf8")).not.toMatch(
+      /\.(create|compile|precompile|registerHelper|registerPartial)\(/,
+    );
   });
 });
