@@ -11,6 +11,7 @@ import { CONTENT_ITEMS, FLAGS, KIND_LABELS, PRIORITY_LABELS } from "../domain/re
 import type { StartOfCareView } from "../domain/start-of-care-view";
 import type { Issue } from "../domain/validation";
 import { htmlTemplate } from "./engine";
+import "./referral-facts";
 
 const PAGE = `{{#> page title="Henvisning"}}
 <h1>Henvisning {{referralId}}</h1>
@@ -47,16 +48,7 @@ const PAGE = `{{#> page title="Henvisning"}}
 <section aria-labelledby="summary-title">
 <h2 id="summary-title">Henvisningen</h2>
 <dl class="summary">
-<dt>Pasient</dt><dd>{{patient.name}}{{#if patient.birthDate}}, født {{date patient.birthDate}}{{/if}}</dd>
-<dt>Henviser</dt><dd>{{referrer.name}}, {{referrer.organisation}}</dd>
-<dt>Diagnoser</dt>
-<dd><ul>
-{{#each diagnoses}}
-<li>{{system}} {{code}}{{#if text}}: {{text}}{{/if}}</li>
-{{/each}}
-</ul></dd>
-<dt>Særlige hensyn</dt>
-<dd>{{#if flags.length}}<ul class="flags">{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</dd>
+{{> referralFacts}}
 </dl>
 <h3>Årsak til henvisning</h3>
 <p class="text">{{reason}}</p>

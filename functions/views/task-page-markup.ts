@@ -3,6 +3,7 @@
  * and the field. Kept apart from staff-pages.ts, which maps the page's input to what this shows.
  */
 import { registerPartial } from "./engine";
+import "./referral-facts";
 
 const RADIO_GROUP = `<fieldset{{#if group.error}} aria-describedby="{{group.errorId}}"{{/if}}>
 <legend>{{group.legend}}</legend>
@@ -84,16 +85,7 @@ export const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 {{/if}}
 <dt>Prioritet</dt><dd>{{#if urgent}}<strong class="urgent">{{priority}}</strong>{{else}}{{priority}}{{/if}}</dd>
 <dt>Mottatt</dt><dd>{{receivedDate}}</dd>
-<dt>Pasient</dt><dd>{{patient.name}}{{#if patient.birthDate}}, født {{date patient.birthDate}}{{/if}}</dd>
-<dt>Henviser</dt><dd>{{referrer.name}}, {{referrer.organisation}}</dd>
-<dt>Diagnoser</dt>
-<dd><ul>
-{{#each diagnoses}}
-<li>{{system}} {{code}}{{#if text}}: {{text}}{{/if}}</li>
-{{/each}}
-</ul></dd>
-<dt>Særlige hensyn</dt>
-<dd>{{#if flags.length}}<ul class="flags">{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</dd>
+{{> referralFacts}}
 </dl>
 <h3>Årsak til henvisning</h3>
 <p class="text">{{reason}}</p>
