@@ -17,4 +17,10 @@ const REFERRAL_FACTS = `<dt>Pasient</dt><dd>{{patient.name}}{{#if patient.birthD
 <dd>{{#if flags.length}}<ul class="flags">{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</dd>
 `;
 
-registerPartial("referralFacts", REFERRAL_FACTS);
+/**
+ * Registers the `referralFacts` partial (idempotent). Called, not imported for its effect: the
+ * package is marked free of side effects, so a bundler drops an import that binds nothing.
+ */
+export function registerReferralFacts(): void {
+  registerPartial("referralFacts", REFERRAL_FACTS);
+}

@@ -11,7 +11,7 @@ import { CONTENT_ITEMS, FLAGS, KIND_LABELS, PRIORITY_LABELS } from "../domain/re
 import type { StartOfCareView } from "../domain/start-of-care-view";
 import type { Issue } from "../domain/validation";
 import { htmlTemplate } from "./engine";
-import "./referral-facts";
+import { registerReferralFacts } from "./referral-facts";
 
 const PAGE = `{{#> page title="Henvisning"}}
 <h1>Henvisning {{referralId}}</h1>
@@ -155,6 +155,7 @@ const PAGE = `{{#> page title="Henvisning"}}
 {{/page}}
 `;
 
+registerReferralFacts();
 const template = htmlTemplate(PAGE);
 
 const STATUS_LABELS: Record<string, string> = {

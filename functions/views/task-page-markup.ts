@@ -3,7 +3,7 @@
  * and the field. Kept apart from staff-pages.ts, which maps the page's input to what this shows.
  */
 import { registerPartial } from "./engine";
-import "./referral-facts";
+import { registerReferralFacts } from "./referral-facts";
 
 const RADIO_GROUP = `<fieldset{{#if group.error}} aria-describedby="{{group.errorId}}"{{/if}}>
 <legend>{{group.legend}}</legend>
@@ -36,6 +36,7 @@ const FIELD = `<div class="field">
 export function registerTaskPagePartials(): void {
   registerPartial("radioGroup", RADIO_GROUP);
   registerPartial("field", FIELD);
+  registerReferralFacts();
 }
 
 /** The task page (GET /tasks/{taskId}, and the same page shown again after a form's error). */
