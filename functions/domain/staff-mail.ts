@@ -52,9 +52,11 @@ export async function sendStaffEmail(
 
 /**
  * Sends the same staff email to each address (each once; an address named twice gets one), side by
- * side, with the claim protocol of send-once.ts per address: claim, send, record `sent` at once (the
- * same crash window as a letter's). The team's claims are written in one round trip, and so are
- * their records, but each address keeps its own claim, so the sends are independent: another
+ * side, with the claim protocol of send-once.ts per address: claim, send, record `sent`. The team's
+ * claims are written in one round trip, and so are their records once the last send has answered:
+ * the window in which a crash repeats a send (send-once.ts) runs to the team's slowest send instead
+ * of each address's own, for two writes instead of one per address. Each address keeps its own
+ * claim, so the sends are independent: another
  * attempt's fresh claim on one address throws EmailInFlight for it (passing: the workflow retries and
  * then finds it sent), and one recipient's trouble does not hold up the others. The first error (in
  * the order given) is thrown after every address had its turn and the sends that went out are
