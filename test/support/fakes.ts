@@ -206,3 +206,20 @@ export class InMemoryAttachmentStore implements AttachmentStore {
     return this.objects.get(key)?.content;
   }
 }
+
+/**
+ * The clinic the letter tests render with (and their golden files show): one copy, so a letter test
+ * cannot drift from the others' clinic.
+ */
+export const LETTER_TEST_CLINIC: ClinicConfig["clinic"] = clinicConfigSchema.parse({
+  clinic: {
+    name: "Smerteklinikken",
+    department: "Avdeling for smertebehandling",
+    postalAddress: "Postboks 4950 Nydalen, 0424 Oslo",
+    visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
+    phone: "22 11 80 80",
+    email: "smerteklinikken@example.no",
+    complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
+  },
+  intakeTeam: [{ name: "Ingrid Lie", role: "physician", email: "ingrid.lie@example.no", lead: true }],
+}).clinic;

@@ -2,27 +2,15 @@
  * The emails to a letter's recipients are neutral notices with a link, kept as golden files beside
  * the letters they announce; and whatever the letter says, the notice says none of it.
  */
+
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ClinicConfig, parseClinicConfig } from "../../functions/domain/clinic";
 import type { LetterRecord, RecipientRole } from "../../functions/domain/records";
 import { renderLetterNotice, renderLetterPage } from "../../functions/views/letter-notice";
 import { renderDecisionLetter } from "../../functions/views/letters";
+import { LETTER_TEST_CLINIC } from "../support/fakes";
 
-const clinic: ClinicConfig["clinic"] = parseClinicConfig(
-  JSON.stringify({
-    clinic: {
-      name: "Smerteklinikken",
-      department: "Avdeling for smertebehandling",
-      postalAddress: "Postboks 4950 Nydalen, 0424 Oslo",
-      visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
-      phone: "22 11 80 80",
-      email: "smerteklinikken@example.no",
-      complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
-    },
-    intakeTeam: [{ name: "Ingrid Lie", role: "physician", email: "ingrid.lie@example.no", lead: true }],
-  }),
-).clinic;
+const clinic = LETTER_TEST_CLINIC;
 
 const LINK = "https://frist.example/prod/inbox/R-2025-0001.q3Jm0cX8aB2nD4eF6gH8iJ0k";
 const KINDS = ["decision", "information-request", "acknowledgement", "start-of-care-breach"] as const;

@@ -3,29 +3,17 @@
  * (unpdf), it says word for word what the letter page says, Norwegian letters included, for every
  * outcome and any free text an assessor types.
  */
+
 import fc from "fast-check";
 import { extractText, getDocumentProxy } from "unpdf";
 import { describe, expect, it } from "vitest";
-import { parseClinicConfig } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
 import type { DecisionLetterInput } from "../../functions/domain/rendering";
 import { renderDecisionLetterPdf } from "../../functions/views/letter-pdf";
 import { renderDecisionLetter } from "../../functions/views/letters";
+import { LETTER_TEST_CLINIC } from "../support/fakes";
 
-const clinic = parseClinicConfig(
-  JSON.stringify({
-    clinic: {
-      name: "Smerteklinikken",
-      department: "Avdeling for smertebehandling",
-      postalAddress: "Postboks 4950 Nydalen, 0424 Oslo",
-      visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
-      phone: "22 11 80 80",
-      email: "smerteklinikken@example.no",
-      complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
-    },
-    intakeTeam: [{ name: "Ingrid Lie", role: "physician", email: "ingrid.lie@example.no", lead: true }],
-  }),
-).clinic;
+const clinic = LETTER_TEST_CLINIC;
 
 const DECISIONS: Record<Decision["outcome"], Decision> = {
   granted: {

@@ -7,8 +7,8 @@
  * (four weeks), Helfo after a missed start, the responsible clinician, the patient by name and birth
  * date, the patient's copy in the second person.
  */
+
 import { describe, expect, it } from "vitest";
-import { type ClinicConfig, parseClinicConfig } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
 import {
   type DecisionLetterInput,
@@ -19,21 +19,9 @@ import {
   renderInformationRequestLetter,
   renderStartOfCareBreachLetter,
 } from "../../functions/views/letters";
+import { LETTER_TEST_CLINIC } from "../support/fakes";
 
-const clinic: ClinicConfig["clinic"] = parseClinicConfig(
-  JSON.stringify({
-    clinic: {
-      name: "Smerteklinikken",
-      department: "Avdeling for smertebehandling",
-      postalAddress: "Postboks 4950 Nydalen, 0424 Oslo",
-      visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
-      phone: "22 11 80 80",
-      email: "smerteklinikken@example.no",
-      complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
-    },
-    intakeTeam: [{ name: "Ingrid Lie", role: "physician", email: "ingrid.lie@example.no", lead: true }],
-  }),
-).clinic;
+const clinic = LETTER_TEST_CLINIC;
 
 const DECISIONS = {
   granted: {

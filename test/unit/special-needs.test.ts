@@ -4,7 +4,6 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseClinicConfig } from "../../functions/domain/clinic";
 import {
   dispatchDecisionLetters,
   isYoungerThan,
@@ -19,26 +18,14 @@ import { renderTaskPage, type TaskPageInput } from "../../functions/views/staff-
 import {
   FakeClock,
   InMemoryReferralStore,
+  LETTER_TEST_CLINIC,
   RecordingMailer,
   testClinicConfig,
   testReferral,
   testSubmission,
 } from "../support/fakes";
 
-const clinic = parseClinicConfig(
-  JSON.stringify({
-    clinic: {
-      name: "Smerteklinikken",
-      department: "Avdeling for smertebehandling",
-      postalAddress: "Postboks 4950 Nydalen, 0424 Oslo",
-      visitingAddress: "Sognsvannsveien 20, 0372 Oslo",
-      phone: "22 11 80 80",
-      email: "smerteklinikken@example.no",
-      complaintsTo: "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus",
-    },
-    intakeTeam: [{ name: "Ingrid Lie", role: "physician", email: "ingrid@example.no", lead: true }],
-  }),
-).clinic;
+const clinic = LETTER_TEST_CLINIC;
 
 function page(referral: Partial<TaskPageInput["referral"]>): string {
   return renderTaskPage({
