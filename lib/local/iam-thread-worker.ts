@@ -23,11 +23,8 @@ async function main(): Promise<void> {
   }
   port.on("message", (message: ToIamThread) => {
     if (message.type === "refusals") post({ type: "refusals", id: message.id, refusals: gateway.refusals() });
-    else
-      void gateway.stop().then(() => {
-        post({ type: "stopped" });
-        port.close();
-      });
+    // Its servers closed and then its port, nothing keeps the thread: it ends on its own.
+    else void gateway.stop().then(() => port.close());
   });
   post({ type: "ready", endpoints: gateway.endpoints });
 }

@@ -25,8 +25,7 @@ export type FromIamThread<S extends IamService = IamService> =
   | { type: "ready"; endpoints: Record<S, string> }
   | { type: "failed"; message: string }
   | { type: "refusal"; refusal: Refusal }
-  | { type: "refusals"; id: number; refusals: Refusal[] }
-  | { type: "stopped" };
+  | { type: "refusals"; id: number; refusals: Refusal[] };
 
 /** A running gateway thread. */
 export interface IamGatewayThread<S extends IamService> {
@@ -53,7 +52,6 @@ export async function startIamGatewayThread<S extends IamService>(
   const told: Refusal[] = [];
   let gone = false;
   let nextId = 1;
-  const { promise: stopped, resolve: markStopped } = Promise.withResolvers<void>();
   const { promise: ready, resolve, reject } = Promise.withResolvers<Record<S, string>>();
   worker.on("message", (message: FromIamThread<S>) => {
     if (message.type === "ready") resolve(message.endpoints);
@@ -64,13 +62,14 @@ export async function startIamGatewayThread<S extends IamService>(
     } else if (message.type === "refusals") {
       asked.get(message.id)?.(message.refusals);
       asked.delete(message.id);
-    } else markStopped();
+    }
   });
   worker.on("error", reject);
+  const { promise: exited, resolve: markExited } = Promise.withResolvers<void>();
   worker.on("exit", (code) => {
+    markExited();
     gone = true;
     reject(new Error(`IAM gateway thread exited (code ${code})`));
-    markStopped();
     for (const answer of asked.values()) answer([...told]);
     asked.clear();
   });
@@ -94,9 +93,12 @@ export async function startIamGatewayThread<S extends IamService>(
     },
     stop() {
       stopping ??= (async () => {
+        // The thread closes its servers and its port and then ends on its own; it is terminated
+        // only if it has not within 5 s (terminating a busy thread can abort the whole process).
         worker.postMessage({ type: "stop" } satisfies ToIamThread);
-        await Promise.race([stopped, new Promise((done) => setTimeout(done, 5_000).unref())]);
-        await worker.terminate();
+        const grace = new Promise<"late">((done) => setTimeout(() => done("late"), 5_000).unref());
+        if ((await Promise.race([exited, grace])) === "late") await worker.terminate();
+        await exited;
       })();
       return stopping;
     },

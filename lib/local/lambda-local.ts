@@ -68,6 +68,8 @@ export interface LambdaRuntimeOptions {
   environment: FunctionEnvironment;
   /** Count DynamoDB consumed capacity in each environment (lib/local/counters.ts). Default true. */
   countCapacity?: boolean;
+  /** How long a stopped environment may take to finish its invocations before it is terminated. */
+  stopGraceMs?: number;
 }
 
 /** Invokes functions by logical id. */
@@ -84,6 +86,9 @@ export interface LambdaRuntime {
 }
 
 const WORKER_MODULE = new URL("./lambda-worker.ts", import.meta.url);
+
+/** The default of {@link LambdaRuntimeOptions.stopGraceMs}. */
+const STOP_GRACE_MS = 5_000;
 
 /** Rebuilds what a handler threw, under its own name (Step Functions' Retry and Catch match on it). */
 function rebuildError(error: WorkerError): Error {
@@ -103,6 +108,10 @@ class ExecutionEnvironment {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Resolves when the thread has ended. */
+  private readonly exited: Promise<void>;
+  private retiring: Promise<void> | undefined;
+  private readonly graceMs: number;
   /** Resolves when the handler module is imported; rejects with its init error. */
   readonly ready: Promise<void>;
   failed = false;
@@ -113,6 +122,7 @@ class ExecutionEnvironment {
     env: Record<string, string>,
     private readonly onGone: () => void,
   ) {
+    this.graceMs = options.stopGraceMs ?? STOP_GRACE_MS;
     const setup: WorkerSetup = {
       entryFile: path.resolve(options.repoRoot, fn.entry),
       handlerName: fn.handlerName,
@@ -142,10 +152,15 @@ class ExecutionEnvironment {
       this.fail(error);
       reject(error);
     });
+    const { promise: exited, resolve: markExited } = Promise.withResolvers<void>();
+    this.exited = exited;
     this.worker.on("exit", (code) => {
+      markExited();
       const error = new Error(`The execution environment of ${fn.logicalId} exited (code ${code})`);
       error.name = "Runtime.ExitError";
       this.fail(error);
+      // Whatever was still under way when it ended (a stop that had to terminate it) fails now.
+      this.rejectPending(error);
       reject(error);
     });
   }
@@ -164,9 +179,28 @@ class ExecutionEnvironment {
     if (this.failed) return;
     this.failed = true;
     this.onGone();
+    this.rejectPending(error);
+    void this.retire();
+  }
+
+  private rejectPending(error: Error): void {
     for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();
-    void this.worker.terminate();
+  }
+
+  /**
+   * Ends the thread: asks it to stop (it finishes what is under way and lets its event loop run
+   * out), and terminates it only if it has not ended within the grace period. Terminating a
+   * thread in the middle of its work can abort the whole process (a V8 check failing, SIGTRAP).
+   */
+  private retire(): Promise<void> {
+    this.retiring ??= (async () => {
+      this.worker.postMessage({ type: "stop" } satisfies ToWorker);
+      const grace = new Promise<"late">((done) => setTimeout(() => done("late"), this.graceMs).unref());
+      if ((await Promise.race([this.exited, grace])) === "late") await this.worker.terminate();
+      await this.exited;
+    })();
+    return this.retiring;
   }
 
   post(message: ToWorker): void {
@@ -189,9 +223,10 @@ class ExecutionEnvironment {
     return promise;
   }
 
+  /** Stops taking invocations; those under way finish (within the grace period) before it ends. */
   async stop(): Promise<void> {
     this.failed = true;
-    await this.worker.terminate();
+    await this.retire();
   }
 }
 
@@ -239,11 +274,16 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
         throw error;
       }
       const environment = environmentOf(fn);
+      // Posted at once: the environment keeps what arrives during its init, as Lambda holds an
+      // invocation behind a cold start, so a stop that comes next still lets it run. An init error
+      // fails it (and `ready`) with that error.
+      const answer = environment.invoke(event);
+      answer.catch(() => undefined);
       await environment.ready;
       // Billed duration: the handler's time, as Lambda measures it (cost counting, lib/local/counters.ts).
       const started = performance.now();
       try {
-        return await environment.invoke(event);
+        return await answer;
       } finally {
         counters.lambdaInvocation(fn.logicalId, fn.memorySize, performance.now() - started);
       }

@@ -6,8 +6,10 @@
  * start (Lambda's init phase); an exception there fails the environment, as a Lambda init error
  * does, and the runtime starts a new one for the next invocation.
  *
- * Messages: the runtime posts `invoke` (one event) and `env` (the simulated clock moved); the
- * worker answers each invocation with `result`. Events and results cross as JSON text, as they
+ * Messages: the runtime posts `invoke` (one event), `env` (the simulated clock moved) and `stop`;
+ * the worker answers each invocation with `result`. On `stop` it finishes the invocations under way,
+ * then closes its port, so that its event loop runs out and the thread ends on its own: terminating
+ * a thread in the middle of its work (a module load, a socket read) can abort the whole process. Events and results cross as JSON text, as they
  * cross Lambda's API, so a Date or an undefined field arrives as it would on AWS.
  */
 import * as path from "node:path";
@@ -36,7 +38,8 @@ export interface WorkerSetup {
 /** A message from the runtime to the environment. */
 export type ToWorker =
   | { type: "invoke"; id: number; event: string; requestId: string; deadlineMs: number }
-  | { type: "env"; values: Record<string, string | undefined> };
+  | { type: "env"; values: Record<string, string | undefined> }
+  | { type: "stop" };
 
 /** What an invocation's handler threw, enough to rebuild it on the other side. */
 export interface WorkerError {
@@ -112,11 +115,21 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error("lambda-worker runs only as a worker thread");
   const setup = workerData as WorkerSetup;
+  let initializing = true;
+  let inFlight = 0;
+  let stopping = false;
+  /** Closes the port once nothing is under way: the last thing that keeps the thread alive. */
+  const closeWhenIdle = () => {
+    if (stopping && !initializing && inFlight === 0) port.close();
+  };
   // Messages that arrive during init (a clock move, the first invocations) wait for the handler.
-  const early: ToWorker[] = [];
+  const early: Extract<ToWorker, { type: "invoke" }>[] = [];
   let onMessage: (message: ToWorker) => void = (message) => {
     if (message.type === "env") applyEnv(message.values);
-    else early.push(message);
+    else if (message.type === "stop") {
+      stopping = true;
+      closeWhenIdle();
+    } else early.push(message);
   };
   port.on("message", (message: ToWorker) => onMessage(message));
 
@@ -138,12 +151,16 @@ async function main(): Promise<void> {
     // Only a function given the table has DynamoDB calls to count; the others build no client.
     if (setup.countCapacity && process.env.TABLE_NAME) takeCapacity = await countCapacity();
   } catch (error) {
+    // What waited for init is failed by the runtime with this error, as Lambda fails it.
     port.postMessage({ type: "init-error", error: toWorkerError(error) } satisfies FromWorker);
+    initializing = false;
+    closeWhenIdle();
     return;
   }
 
   const invoke = async (message: Extract<ToWorker, { type: "invoke" }>): Promise<void> => {
     const context = contextOf(setup, message.requestId, message.deadlineMs);
+    inFlight++;
     let reply: FromWorker;
     try {
       const result = await callHandler(handler, JSON.parse(message.event), context);
@@ -158,13 +175,20 @@ async function main(): Promise<void> {
     }
     const capacity = takeCapacity();
     port.postMessage(capacity ? { ...reply, capacity } : reply);
+    inFlight--;
+    closeWhenIdle();
   };
   onMessage = (message) => {
     if (message.type === "env") applyEnv(message.values);
-    else void invoke(message);
+    else if (message.type === "stop") {
+      stopping = true;
+      closeWhenIdle();
+    } else void invoke(message);
   };
   port.postMessage({ type: "ready" } satisfies FromWorker);
+  initializing = false;
   for (const message of early.splice(0)) onMessage(message);
+  closeWhenIdle();
 }
 
 function applyEnv(values: Record<string, string | undefined>): void {

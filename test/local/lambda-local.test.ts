@@ -30,6 +30,8 @@ const functions = {
     // As the template's Metadata "frist:define" gives it: compiled into the bundle on AWS.
     bundleDefines: { [PRIORITY_GUIDE_DEFINE]: { ...DEFAULT_PRIORITY_GUIDE, version: "2024-06-19" } },
   },
+  Slow: fn("Slow", "slow.ts"),
+  NeverIdle: fn("NeverIdle", "never-idle.ts"),
   BadGuide: {
     ...fn("BadGuide", "priority-guide.ts"),
     bundleDefines: { [PRIORITY_GUIDE_DEFINE]: { ...DEFAULT_PRIORITY_GUIDE, conditions: [{ id: "x" }] } },
@@ -42,13 +44,14 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-function start(environments: Record<string, Record<string, string>>): LambdaRuntime {
+function start(environments: Record<string, Record<string, string>>, stopGraceMs?: number): LambdaRuntime {
   runtime = createLambdaRuntime({
     repoRoot: REPO_ROOT,
     functions,
     region: "eu-north-1",
     environment: (f) => environments[f.logicalId] ?? {},
     countCapacity: false,
+    ...(stopGraceMs === undefined ? {} : { stopGraceMs }),
   });
   return runtime;
 }
@@ -166,6 +169,37 @@ describe("the local Lambda runtime", () => {
       function_request_id: second.context.awsRequestId,
       cold_start: false,
     });
+  });
+
+  it("lets an invocation under way when it is stopped finish and answer, and then starts nothing more", async () => {
+    // Prepare
+    const lambda = start({});
+    await lambda.warm(["Slow"]);
+
+    // Act
+    const underWay = lambda.invoke("Slow", { ms: 300 });
+    await lambda.stop();
+    const after = await lambda.invoke("Slow", { ms: 1 }).catch((error: Error) => error);
+
+    // Assess: the environment ended on its own once its invocation had answered.
+    expect(await underWay).toEqual({ waited: 300 });
+    expect(lambda.running()).toEqual([]);
+    expect((after as Error).name).toBe("Lambda.ServiceException");
+  });
+
+  it("terminates a stopped environment that has not ended within the grace period, failing what was under way", async () => {
+    // Prepare: a function whose timer keeps its thread alive and whose invocation never answers.
+    const lambda = start({}, 200);
+    await lambda.warm(["NeverIdle"]);
+    const underWay = lambda.invoke("NeverIdle", {}).catch((error: Error) => error);
+
+    // Act
+    await lambda.stop();
+
+    // Assess
+    const failed = (await underWay) as Error;
+    expect(failed.name).toBe("Runtime.ExitError");
+    expect(failed.message).toMatch(/NeverIdle exited/);
   });
 
   it("sets what Lambda itself sets, with the function's own credentials", () => {
