@@ -244,9 +244,9 @@ export const statisticsKey = (month: Month, shard: number) => ({
 });
 
 /** The worklist index keys: only referrals carry them, so events and letters stay out of the index. */
-export const worklistKeys = (status: string, dueDate: string, referralId: string) => ({
+export const worklistKeys = (status: string, assessmentDueDate: string, referralId: string) => ({
   gsi1pk: status,
-  gsi1sk: `${dueDate}#${referralId}`,
+  gsi1sk: `${assessmentDueDate}#${referralId}`,
 });
 
 /**
@@ -254,9 +254,14 @@ export const worklistKeys = (status: string, dueDate: string, referralId: string
  * Only referrals with a portal carry them (a referral stored before portals were told apart belongs
  * to no portal, and stays out).
  */
-export const portalIndexKeys = (portal: string, status: string, dueDate: string, referralId: string) => ({
+export const portalIndexKeys = (
+  portal: string,
+  status: string,
+  assessmentDueDate: string,
+  referralId: string,
+) => ({
   gsi2pk: `${portal}#${status}`,
-  gsi2sk: `${dueDate}#${referralId}`,
+  gsi2sk: `${assessmentDueDate}#${referralId}`,
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ export function decisionLetterInputOf(
     decidedDate: osloDate(new Date(referral.decision.decidedAt)),
     assessment: letterAssessmentOf(referral, config),
     // A forward keeps the ansiennitetsdato, so the receiving clinic answers by the same due date.
-    answerByDate: referral.assessmentDueDate,
+    assessmentDueDate: referral.assessmentDueDate,
     ...(guardiansInformed(referral) ? { guardianCopy: true } : {}),
     clinic: config.clinic,
   };

@@ -70,10 +70,10 @@ export interface DecisionLetterInput {
   decidedDate: IsoDate;
   assessment: LetterAssessment;
   /**
-   * For a forward: the date by which the receiving clinic must answer, counted from the
-   * ansiennitetsdato (the assessment due date, which the forward keeps).
+   * The assessment due date, counted from the ansiennitetsdato: a forward keeps it, so the letter
+   * says the receiving clinic must answer by then (absent, the letter names no date).
    */
-  answerByDate?: IsoDate;
+  assessmentDueDate?: IsoDate;
   /** The patient is under 16: the parents or others with parental responsibility get a copy (pbrl § 3-4). */
   guardianCopy?: boolean;
   clinic: LetterClinic;

@@ -8,7 +8,7 @@ import type { AgendaRow } from "../domain/agenda";
 import type { MeetingRecord } from "../domain/records";
 import { CONTENT_ITEMS, FLAGS, KIND_LABELS, PRIORITY_LABELS } from "../domain/referral-labels";
 import { htmlTemplate } from "./engine";
-import { formatMeetingTime, formatNorwegianDate } from "./norwegian-time";
+import { formatMeetingTime } from "./norwegian-time";
 
 const PAGE = `{{#> page title=title wide=true}}
 <h1>{{title}}</h1>
@@ -33,7 +33,7 @@ const PAGE = `{{#> page title=title wide=true}}
 <th scope="row">{{patientName}}</th>
 <td>{{kind}}</td>
 <td>{{#if urgent}}<span class="urgent">{{priority}}</span>{{else}}{{priority}}{{/if}}</td>
-<td>{{dueDate}}<br>{{#if close}}<span class="close">{{daysLeft}}</span>{{else}}{{daysLeft}}{{/if}}</td>
+<td>{{date assessmentDueDate}}<br>{{#if close}}<span class="close">{{daysLeft}}</span>{{else}}{{daysLeft}}{{/if}}</td>
 <td>{{#if flags.length}}<ul>{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</td>
 <td>{{missing}}</td>
 <td>{{#if taskHref}}<a href="{{taskHref}}">Åpne oppgaven<span class="visually-hidden"> for {{patientName}}</span></a>{{else}}{{state}}{{/if}}</td>
@@ -87,7 +87,7 @@ export function renderAgendaPage(input: { meeting: MeetingRecord; rows: AgendaRo
       kind: KIND_LABELS[referral.kind],
       priority: PRIORITY_LABELS[referral.priority],
       urgent: referral.priority === "urgent",
-      dueDate: formatNorwegianDate(referral.assessmentDueDate),
+      assessmentDueDate: referral.assessmentDueDate,
       daysLeft: daysLeftText(workingDaysLeft),
       close: workingDaysLeft <= 2,
       flags,

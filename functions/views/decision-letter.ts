@@ -194,17 +194,18 @@ function forwardedSections(
   const you = toPatient ? "du" : "pasienten";
   const You = toPatient ? "Du" : "Pasienten";
   const ansiennitet = formatNorwegianDate(input.receivedDate);
-  const answerBy = input.answerByDate;
-  const hear: Paragraph = !answerBy
+  // The receiving clinic answers by the assessment due date the forward keeps.
+  const { assessmentDueDate } = input;
+  const hear: Paragraph = !assessmentDueDate
     ? [`${You} får svar fra ${decision.forwardTo}.`]
-    : answerBy >= input.decidedDate
+    : assessmentDueDate >= input.decidedDate
       ? [
           `${decision.forwardTo} skal gi ${toPatient ? "deg" : "pasienten"} svar på om ${you} har rett til nødvendig helsehjelp senest `,
-          { text: formatNorwegianWeekdayDate(answerBy), strong: true },
+          { text: formatNorwegianWeekdayDate(assessmentDueDate), strong: true },
           ".",
         ]
       : [
-          `Fristen for å gi ${toPatient ? "deg" : "pasienten"} svar, ${formatNorwegianWeekdayDate(answerBy)}, er passert. ${decision.forwardTo} skal gi svar så snart som mulig.`,
+          `Fristen for å gi ${toPatient ? "deg" : "pasienten"} svar, ${formatNorwegianWeekdayDate(assessmentDueDate)}, er passert. ${decision.forwardTo} skal gi svar så snart som mulig.`,
         ];
   return [
     {
@@ -246,7 +247,7 @@ function forwardedSections(
       ],
     },
     // Past its date already, the missed assessment deadline is something to complain of (§ 7-2).
-    ...(answerBy && answerBy < input.decidedDate
+    ...(assessmentDueDate && assessmentDueDate < input.decidedDate
       ? [
           complaintSection(input.clinic, audienceOf(input.recipientRole), {
             what: "at fristen for vurdering av henvisningen ikke er holdt",

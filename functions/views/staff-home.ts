@@ -40,7 +40,7 @@ const PAGE = `{{#> page title="Oversikt" wide=true}}
 {{#each open.rows}}
 <tr class="referral-row">
 <th scope="row"><a href="{{href}}">{{referralId}}</a></th>
-<td>{{dueDate}}<br><span{{#if atRisk}} class="close"{{/if}}>{{daysLeft}}</span></td>
+<td>{{date assessmentDueDate}}<br><span{{#if atRisk}} class="close"{{/if}}>{{daysLeft}}</span></td>
 <td>{{#if flags.length}}<ul class="flags">{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</td>
 <td>{{kind}}</td>
 </tr>
@@ -146,7 +146,7 @@ const PAGE = `{{#> page title="Oversikt" wide=true}}
 <thead><tr><th scope="col">Henvisning</th><th scope="col">Frist</th></tr></thead>
 <tbody>
 {{#each operations.failed}}
-<tr><th scope="row">{{referralId}}</th><td>{{dueDate}}<br>{{daysLeft}}</td></tr>
+<tr><th scope="row">{{referralId}}</th><td>{{date assessmentDueDate}}<br>{{daysLeft}}</td></tr>
 {{/each}}
 </tbody>
 </table>
@@ -229,7 +229,7 @@ export function renderStaffHomePage(input: StaffHomePageInput): string {
   const line = (referral: HomeReferral) => ({
     referralId: referral.referralId,
     href: link(referral.href),
-    dueDate: formatNorwegianDate(referral.assessmentDueDate),
+    assessmentDueDate: referral.assessmentDueDate,
     daysLeft: daysLeftText(referral.workingDaysLeft),
     atRisk: referral.atRisk || referral.overdue,
     flags: flagsOf(referral),

@@ -479,7 +479,7 @@ export function renderTaskPage(input: TaskPageInput): string {
     })),
     warnings: posted === "granted" ? (input.warnings ?? []) : [],
     banner: bannerOf(referral),
-    dueDate: formatNorwegianDate(referral.assessmentDueDate),
+    assessmentDueDate: referral.assessmentDueDate,
     daysLeft: daysLeftText(referral.workingDaysLeft),
     deadlineClose: referral.workingDaysLeft <= 2,
     referralId: referral.referralId,

@@ -37,7 +37,7 @@ const PAGE = `{{#> page title="Finn en henvisning" wide=true}}
 <thead><tr><th scope="col">Henvisning</th><th scope="col">Pasient</th><th scope="col">Mottatt</th><th scope="col">Status</th><th scope="col">Frist for vurdering</th></tr></thead>
 <tbody>
 {{#each rows}}
-<tr><th scope="row"><a href="{{href}}">{{referralId}}</a></th><td>{{patient}}</td><td>{{received}}</td><td>{{status}}</td><td>{{due}}</td></tr>
+<tr><th scope="row"><a href="{{href}}">{{referralId}}</a></th><td>{{patient}}</td><td>{{received}}</td><td>{{status}}</td><td>{{date assessmentDueDate}}</td></tr>
 {{/each}}
 </tbody>
 </table>
@@ -94,7 +94,7 @@ export function renderStaffSearchPage(input: StaffSearchPageInput): string {
         patient: `${referral.submission.patient.name}${birthDate ? `, født ${formatNorwegianDate(birthDate)}` : ""}`,
         received: formatNorwegianDate(osloDate(new Date(referral.receivedAt))),
         status: STATUS_LABELS[referral.status] ?? referral.status,
-        due: formatNorwegianDate(referral.assessmentDueDate),
+        assessmentDueDate: referral.assessmentDueDate,
       };
     }),
   });

@@ -72,7 +72,7 @@ export const TASK_PAGE = `{{#> page title="Vurdering av henvisning"}}
 {{/if}}
 <section class="deadline{{#if deadlineClose}} close{{/if}}" aria-labelledby="deadline-title">
 <h2 id="deadline-title">Frist for vurdering</h2>
-<p><strong>{{dueDate}}</strong>: {{daysLeft}}.</p>
+<p><strong>{{date assessmentDueDate}}</strong>: {{daysLeft}}.</p>
 </section>
 
 <section aria-labelledby="summary-title">

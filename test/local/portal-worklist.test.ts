@@ -60,10 +60,10 @@ const event = {
   actor: { kind: "system" as const, id: "t" },
 };
 
-async function receive(portal: string | undefined, dueDate: string): Promise<ReferralRecord> {
+async function receive(portal: string | undefined, assessmentDueDate: string): Promise<ReferralRecord> {
   const referral = testReferral({
     referralId: id(),
-    assessmentDueDate: dueDate,
+    assessmentDueDate,
     ...(portal ? { portal } : {}),
   });
   await store.createReferral(

@@ -57,7 +57,7 @@ function letterInput(decision: Decision): DecisionLetterInput {
       participantRoles: ["physician", "psychologist"],
       responsible: { name: "Ingrid Lie", role: "physician" },
     },
-    answerByDate: "2025-05-07",
+    assessmentDueDate: "2025-05-07",
     clinic,
   };
 }

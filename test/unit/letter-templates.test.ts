@@ -83,7 +83,7 @@ function decisionLetter(decision: Decision, overrides: Partial<DecisionLetterInp
     decision,
     decidedDate: "2025-05-02",
     assessment: TEAM,
-    answerByDate: "2025-05-07",
+    assessmentDueDate: "2025-05-07",
     clinic,
     ...overrides,
   });
@@ -237,7 +237,7 @@ describe("the letters (golden files, one per outcome and recipient)", () => {
       "forwarded-late.patient",
       decisionLetter(DECISIONS.forwarded, {
         recipientRole: "patient",
-        answerByDate: "2025-05-16",
+        assessmentDueDate: "2025-05-16",
         decidedDate: "2025-05-20",
       }),
     );
@@ -438,7 +438,7 @@ describe("a granted right", () => {
   it("gives a forward past its assessment date a complaint route for the missed deadline, and one in time none", () => {
     const late = decisionLetter(DECISIONS.forwarded, {
       recipientRole: "patient",
-      answerByDate: "2025-05-16",
+      assessmentDueDate: "2025-05-16",
       decidedDate: "2025-05-20",
     });
     for (const body of bodies(late)) {
@@ -537,7 +537,7 @@ describe("a forward", () => {
 
   it("says the answer is overdue when the due date has passed", () => {
     const letter = decisionLetter(DECISIONS.forwarded, {
-      answerByDate: "2025-04-30",
+      assessmentDueDate: "2025-04-30",
       recipientRole: "patient",
     });
     expect(letter.text).toContain("Fristen for å gi deg svar, onsdag 30. april 2025, er passert.");

@@ -57,19 +57,19 @@ function get(query: Record<string, string> | null): APIGatewayProxyEvent {
 }
 
 /** A referral item as the index holds it (projection ALL), patient data included. */
-function indexItem(referralId: string, dueDate: string, extra: Record<string, unknown> = {}) {
+function indexItem(referralId: string, assessmentDueDate: string, extra: Record<string, unknown> = {}) {
   return {
     pk: `REFERRAL#${referralId}`,
     sk: "REFERRAL",
     gsi2pk: `${PORTAL_A}#awaiting-assessment`,
-    gsi2sk: `${dueDate}#${referralId}`,
+    gsi2sk: `${assessmentDueDate}#${referralId}`,
     recordType: "referral",
     referralId,
     status: "awaiting-assessment",
     kind: "new",
     priority: "ordinary",
     receivedAt: "2025-02-24T09:00:00.000Z",
-    assessmentDueDate: dueDate,
+    assessmentDueDate,
     deadlineBreached: false,
     submission: { patient: { nationalId: "15038512273", name: "Kari Nordmann" }, reason: "smerter" },
     ...extra,

@@ -364,6 +364,8 @@ describe("the staff home", () => {
     expect(page).toContain('href="/prod/staff/referrals/r-soon"');
     expect(page).toContain('href="/prod/letters"');
     expect(page.indexOf("r-soon")).toBeLessThan(page.indexOf("r-urgent"));
+    // Each open referral's assessment due date, in Norwegian.
+    expect(page).toMatch(/r-soon<\/a><\/th>\s*<td>21\. april 2026<br>/);
     expect(page).toContain("Fristen er i fare");
     expect(page).toContain('href="/prod/staff/referrals/s-planned-passed"');
     expect(page).toContain("Planlagt oppstart er passert: bekreft oppstarten");

@@ -12,6 +12,7 @@ import { makeNationalId } from "../../functions/domain/national-id";
 import type { ReferralRecord } from "../../functions/domain/records";
 import type { Principal } from "../../functions/domain/session";
 import { parseSearchQuery, searchReferrals } from "../../functions/domain/staff-search";
+import { renderStaffSearchPage } from "../../functions/views/staff-search";
 import { FakeClock, testReferral, testSubmission } from "../support/fakes";
 
 const LEAD: Principal = {
@@ -127,6 +128,18 @@ describe("a search", () => {
         searched: { by: "national-id", term: KARI },
       })),
     );
+  });
+
+  it("shows each referral found with its assessment due date, in Norwegian", async () => {
+    // Prepare: Kari's referral, due Monday 17 March 2025.
+    const { deps } = world({ [KARI]: ["r-1"] }, [referralOf("r-1", KARI)]);
+    const result = await searchReferrals(deps, LEAD, { by: "national-id", nationalId: KARI });
+
+    // Act
+    const page = renderStaffSearchPage({ action: "/staff/search", csrfToken: "tok", basePath: "", result });
+
+    // Assess
+    expect(page).toMatch(/<td>Mottatt<\/td><td>17\. mars 2025<\/td><\/tr>/);
   });
 
   it("logs a search that finds nothing once, under no referral", async () => {

@@ -255,9 +255,9 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
       }),
     );
     const portal = Item?.portal;
-    const due = Item?.assessmentDueDate;
-    return typeof portal === "string" && typeof due === "string"
-      ? { portal, assessmentDueDate: due }
+    const assessmentDueDate = Item?.assessmentDueDate;
+    return typeof portal === "string" && typeof assessmentDueDate === "string"
+      ? { portal, assessmentDueDate }
       : undefined;
   }
 
