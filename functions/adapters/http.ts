@@ -5,8 +5,10 @@
  * that came over https carries HSTS.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type * as z from "zod";
 import { accessEventOf } from "../domain/access-log";
 import { csrfTokenMatches, originAllowed } from "../domain/csrf";
+import type { errorSchema, validationErrorSchema } from "../domain/error-answers";
 import { isUnavailable } from "../domain/errors";
 import { hasRole, type SignInAudience, type StaffRole } from "../domain/session";
 import { MAX_JSON_DEPTH, tooDeeplyNested } from "../domain/validation";
@@ -55,6 +57,43 @@ export function json(
   };
 }
 
+/** A zod schema, or the thunk that builds it on first use. */
+type DocumentingSchema = z.ZodType | (() => z.ZodType);
+
+/** What a JSON answer of the schema `S` (or of its thunk) is: the body the schema takes. */
+export type AnswerOf<S extends DocumentingSchema> = z.input<S extends () => infer Built ? Built : S>;
+
+/**
+ * A JSON answer built to the zod schema that documents it in GET /openapi.json (a component of
+ * functions/domain/openapi-parts.ts), named as the type argument: `jsonAnswer<typeof
+ * worklistSchema>(200, page)`. The compiler holds `body` to what that schema takes (a field more,
+ * one missing or of another type does not compile; without the type argument nothing does), so the
+ * answer and the document cannot drift apart. The schema is named as a type only: a handler then
+ * bundles and builds no answer schema (a module of schemas pulled in costs every cold start), and
+ * an answer refused at run time after a write would turn a recorded decision into a 500. The
+ * handler tests check each route's answers against the document (test/support/openapi-answers.ts).
+ */
+export function jsonAnswer<DocumentedBy extends DocumentingSchema = never>(
+  statusCode: number,
+  body: [DocumentedBy] extends [never] ? never : NoInfer<AnswerOf<DocumentedBy>>,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return json(statusCode, body, headers);
+}
+
+/** An error answer (`Error` in GET /openapi.json): its code, a message, and what it names beside them. */
+export const errorAnswer = (
+  statusCode: number,
+  body: AnswerOf<typeof errorSchema>,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult => jsonAnswer<typeof errorSchema>(statusCode, body, headers);
+
+/** A 400 `validation_failed` answer (`ValidationError` in GET /openapi.json), naming each field. */
+export const validationFailedAnswer = (
+  issues: AnswerOf<typeof validationErrorSchema>["issues"],
+): APIGatewayProxyResult =>
+  jsonAnswer<typeof validationErrorSchema>(400, { error: "validation_failed", issues });
+
 /** An XML answer (a message's receipt), never cached: it may name the message it answers. */
 export function xml(statusCode: number, body: string): APIGatewayProxyResult {
   return {
@@ -81,7 +120,7 @@ export function html(statusCode: number, body: string): APIGatewayProxyResult {
 
 /** The answer to a failure we did not foresee: no message, no stack, nothing from the request. */
 export function internalError(): APIGatewayProxyResult {
-  return json(500, { error: "internal_error" });
+  return errorAnswer(500, { error: "internal_error" });
 }
 
 /** An answer decided before the handler's work is done: thrown, and sent as it is by {@link apiRoute}. */
@@ -94,7 +133,7 @@ export class HttpAnswer extends Error {
 
 /** A 400 naming the field, in the contract's shape. */
 export function validationFailed(path: string, message: string): HttpAnswer {
-  return new HttpAnswer(json(400, { error: "validation_failed", issues: [{ path, message }] }));
+  return new HttpAnswer(validationFailedAnswer([{ path, message }]));
 }
 
 /**
@@ -199,7 +238,7 @@ function tokenRefused(form: FormSecurity, request: ApiRequest): APIGatewayProxyR
   if (csrfTokenMatches(session?.csrfToken, token)) return undefined;
   if (fromForm) return form.expired(event);
   const from = form.tokenFrom ? ` (from ${form.tokenFrom})` : "";
-  return json(403, {
+  return errorAnswer(403, {
     error: "csrf_token_mismatch",
     message: `send the session's csrfToken${from} in the X-CSRF-Token header`,
   });
@@ -368,14 +407,14 @@ function answerWith(
       };
       const hasBody = event.httpMethod !== "GET" && event.httpMethod !== "HEAD";
       if (options.accepts && hasBody && !options.accepts.includes(type as never)) {
-        return json(415, {
+        return errorAnswer(415, {
           error: "unsupported_media_type",
           message: `Content-Type must be ${options.accepts.join(" or ")}`,
         });
       }
       if (options.form && crossSiteForm(request)) return options.form.expired(event);
       if (readsBody && hasBody && Buffer.byteLength(text, "utf8") > maxBodyBytes) {
-        return json(413, {
+        return errorAnswer(413, {
           error: "payload_too_large",
           message: `the body must be at most ${maxBodyBytes} bytes`,
         });
@@ -429,7 +468,7 @@ async function admit(
     }
     return options.page || mediaType(event) === "application/x-www-form-urlencoded"
       ? html(401, renderMessagePage({ title: "Du er ikke logget inn", paragraphs: [SIGNED_OUT] }))
-      : json(401, { error: "unauthenticated", message: "sign in first" });
+      : errorAnswer(401, { error: "unauthenticated", message: "sign in first" });
   }
   if (access.roles && !hasRole(session.principal, access.roles)) {
     const referralId = (await access.referralOf?.(event).catch(() => undefined)) ?? "";
@@ -465,7 +504,7 @@ function parseBody(text: string, fromForm: boolean): unknown {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new HttpAnswer(json(400, { error: "invalid_json", message: "the body is not valid JSON" }));
+    throw new HttpAnswer(errorAnswer(400, { error: "invalid_json", message: "the body is not valid JSON" }));
   }
   // Hashing and storing a body recurse; one nested thousands deep (even in a field nobody reads)
   // is refused here rather than overflowing the stack there.
@@ -503,7 +542,7 @@ export function serviceUnavailable(format: "json" | "html" = "json"): APIGateway
 
 /** {@link serviceUnavailable} as JSON (no page template needed). */
 function jsonUnavailable(): APIGatewayProxyResult {
-  return json(
+  return errorAnswer(
     503,
     { error: "service_unavailable", message: "a dependency is unavailable; retry after Retry-After seconds" },
     { "retry-after": String(RETRY_AFTER_SECONDS) },

@@ -240,7 +240,7 @@ export type TaskAnswer = Decision | InformationRequest;
 
 /**
  * 200 of POST /tasks/{taskId}/decision with a JSON body. Documents the API (GET /openapi.json); the
- * handler builds the answer by hand, so it is built on first use only.
+ * handler's answer is typed by it (`jsonAnswer`) but never parsed, so it is built on first use only.
  */
 export const taskAnswerRecordedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
   z.object({

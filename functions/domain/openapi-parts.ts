@@ -11,17 +11,13 @@
  */
 import * as z from "zod";
 import { decisionSchema, informationRequestSchema, taskAnswerRecordedSchema } from "./decision";
+import { errorSchema, validationErrorSchema } from "./error-answers";
 import { helfoReportedAnswerSchema, helfoReportedSchema } from "./helfo-notification";
 import { portalReferralViewSchema } from "./portal";
 import { letterPostedSchema, postalListSchema } from "./postal";
 import { priorityChangedSchema, priorityChangeSchema } from "./priority";
-import {
-  errorSchema,
-  referralAcceptedSchema,
-  referralSubmissionSchema,
-  staffReferralPageSchema,
-  validationErrorSchema,
-} from "./referral";
+import { guideSuggestionAnswerSchema } from "./priority-guide";
+import { referralAcceptedSchema, referralSubmissionSchema, staffReferralPageSchema } from "./referral";
 import { secondaryConfirmationSchema, secondaryConfirmedSchema } from "./secondary";
 import {
   confirmedBreachBodySchema,
@@ -49,6 +45,7 @@ export const COMPONENTS = {
   Decision: () => decisionSchema,
   InformationRequest: () => informationRequestSchema,
   TaskAnswerRecorded: taskAnswerRecordedSchema,
+  GuideSuggestionAnswer: guideSuggestionAnswerSchema,
   SecondaryConfirmation: secondaryConfirmationSchema,
   SecondaryConfirmed: secondaryConfirmedSchema,
   PriorityChange: priorityChangeSchema,
@@ -96,19 +93,23 @@ export const ref = (id: ComponentId) => ({ $ref: `#/components/schemas/${id}` })
 
 const text = { schema: { type: "string" } };
 
-/** An answer with a JSON body of a named schema. */
-export const jsonBody = (id: ComponentId, description: string) => ({
+/** A reference to one named schema, or a `oneOf` of several (an answer that takes one of some shapes). */
+const refOrOneOf = (ids: ComponentId | ComponentId[]) =>
+  typeof ids === "string" ? ref(ids) : ids.length === 1 && ids[0] ? ref(ids[0]) : { oneOf: ids.map(ref) };
+
+/** An answer with a JSON body of a named schema (or of one of several). */
+export const jsonBody = (id: ComponentId | ComponentId[], description: string) => ({
   description,
-  content: { "application/json": { schema: ref(id) } },
+  content: { "application/json": { schema: refOrOneOf(id) } },
 });
 
 /** An answer that is a page. */
 export const htmlBody = (description: string) => ({ description, content: { "text/html": text } });
 
 /** A staff route answers a form with a page and JSON with JSON (`json`, by default an error). */
-export const htmlOrJson = (description: string, json: ComponentId = "Error") => ({
+export const htmlOrJson = (description: string, json: ComponentId | ComponentId[] = "Error") => ({
   description,
-  content: { "text/html": text, "application/json": { schema: ref(json) } },
+  content: { "text/html": text, "application/json": { schema: refOrOneOf(json) } },
 });
 
 /** Not signed in: a staff page's GET goes to sign-in. */

@@ -157,7 +157,11 @@ export const staffPaths = () => ({
       parameters: [TASK_ID, CSRF_HEADER],
       requestBody: { required: true, content: jsonOrFormBody("Decision", "InformationRequest") },
       responses: {
-        200: htmlOrJson("Recorded: a confirmation page for a form, JSON for JSON.", "TaskAnswerRecorded"),
+        200: htmlOrJson(
+          "Recorded: a confirmation page for a form, JSON for JSON. `outcome: guide-suggestion` with a " +
+            "`condition` records nothing and answers the priority guide's suggestion for it.",
+          ["TaskAnswerRecorded", "GuideSuggestionAnswer"],
+        ),
         400: {
           description: "The decision breaks the rules: the form again with errors, or `validation_failed`.",
           content: {
@@ -171,7 +175,7 @@ export const staffPaths = () => ({
         404: htmlOrJson("No task with this id (`not_found`)."),
         409: htmlOrJson(
           "An information request of the task is still open (`information_request_open`): nothing was " +
-            "recorded or sent; or `information-received` with no request open.",
+            "recorded or sent; or `information-received` with no request open (`no_open_request`).",
         ),
         410: htmlOrJson("The task was already answered or has expired (`task_gone`)."),
         413: ERRORS[413],

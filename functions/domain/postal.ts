@@ -61,8 +61,8 @@ export const postalLetterSchema = z.object({
 });
 export type PostalLetter = z.output<typeof postalLetterSchema>;
 
-// The answers' schemas document the API (GET /openapi.json); the handlers build the answers by
-// hand, so these are built on first use only.
+// The answers' schemas document the API (GET /openapi.json); the handlers' answers are typed by them
+// (`jsonAnswer` in functions/adapters/http.ts) but never parsed, so these are built on first use only.
 
 /** 200 of GET /letters. */
 export const postalListSchema = /* @__PURE__ */ builtOnFirstUse(() =>

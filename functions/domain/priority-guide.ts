@@ -15,7 +15,7 @@ import { type CalendarRules, type IsoDate, isWorkingDay } from "./calendar";
 import { addDays } from "./decision-labels";
 import shippedTable from "./priority-guide.data.json";
 import { isMeaningfulReason, tooShortReasonMessage } from "./reason-text";
-import { formatIssues } from "./validation";
+import { builtOnFirstUse, formatIssues } from "./validation";
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const isoDate = z.iso.date("a date as YYYY-MM-DD");
@@ -144,6 +144,25 @@ export interface GuideSuggestion {
   /** With a right: the latest start of care the guide allows, a working day (see {@link latestStartOfCare}). */
   latestStart?: IsoDate;
 }
+
+/**
+ * 200 of POST /tasks/{taskId}/decision with JSON `{"outcome": "guide-suggestion", "condition"}`:
+ * the guide's suggestion for the condition on today's date; nothing is recorded. Documents the
+ * API (GET /openapi.json); built on first use, as no handler parses with it.
+ */
+export const guideSuggestionAnswerSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  z.object({
+    condition: z.string().describe("The condition's code in the clinic's priority guide."),
+    suggestion: z.object({
+      conditionId: z.string(),
+      advisedRight: z.enum(ADVISED_RIGHTS),
+      latestStart: z.iso
+        .date()
+        .optional()
+        .describe("With a right: the latest start of care the guide allows, a working day."),
+    }),
+  }),
+);
 
 /**
  * The latest start of care for a guiding deadline of `weeks`, counted from the decision day: the

@@ -12,22 +12,19 @@ import { IdempotencyKeyTaken } from "./ports";
 import { conditionById, type PriorityGuide } from "./priority-guide";
 import type { Actor, AuditEvent, MessageOrigin, ReferralRecord } from "./records";
 import {
-  type ContentItem,
   canonicalJson,
   missingContent,
   parseReferralSubmission,
+  type ReferralAccepted,
   type ReferralSubmission,
 } from "./referral";
 import { tallyOfReceipt } from "./statistics";
 
-/** The 202 body of api.md, stored with the idempotency record and replayed verbatim on a retry. */
-export interface ReferralReceipt {
-  referralId: string;
-  status: "received";
-  receivedAt: string;
-  assessmentDueDate: IsoDate;
-  missingContent: ContentItem[];
-}
+/**
+ * The 202 body of api.md, stored with the idempotency record and replayed verbatim on a retry: the
+ * type of its schema in GET /openapi.json (`ReferralAccepted`), so the two cannot part.
+ */
+export type ReferralReceipt = ReferralAccepted;
 
 export type ReceiveResult =
   | { outcome: "accepted" | "replayed"; receipt: ReferralReceipt }

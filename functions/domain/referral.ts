@@ -331,7 +331,8 @@ export function missingContent(submission: Pick<ReferralSubmission, "content">):
 // ---------------------------------------------------------------------------------------------
 // What the API answers
 
-// The answers' schemas document the API (GET /openapi.json); no handler parses with them, so they
+// The answers' schemas document the API (GET /openapi.json); the handlers' answers are typed by them
+// (`jsonAnswer` in functions/adapters/http.ts) and no handler parses with them, so they
 // are built on first use, and a function that imports this module to validate a submission (or for
 // anything else) never builds them.
 
@@ -342,19 +343,6 @@ export const referralAcceptedSchema = /* @__PURE__ */ builtOnFirstUse(() =>
     .extend({ status: z.literal("received"), missingContent: z.array(z.enum(contentItemKeys)) }),
 );
 export type ReferralAccepted = z.output<ReturnType<typeof referralAcceptedSchema>>;
-
-/** 400 validation_failed. */
-export const validationErrorSchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({
-    error: z.literal("validation_failed"),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })),
-  }),
-);
-
-/** Every other error answer: `{ "error": "invalid_json" | "idempotency_conflict" | …, "message"? }`. */
-export const errorSchema = /* @__PURE__ */ builtOnFirstUse(() =>
-  z.object({ error: z.string(), message: z.string().optional() }),
-);
 
 /**
  * A referral as staff see it (GET /staff/referrals/{referralId} as JSON): the referral's headline,

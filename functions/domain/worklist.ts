@@ -59,8 +59,8 @@ export const worklistRowSchema = /* @__PURE__ */ builtOnFirstUse(() =>
 );
 export type WorklistRow = z.output<ReturnType<typeof worklistRowSchema>>;
 
-// The answer's schemas document the API (GET /openapi.json); the handler builds the answer by hand,
-// so they are built on first use only.
+// The answer's schemas document the API (GET /openapi.json); the handler's answer is typed by them
+// (`jsonAnswer` in functions/adapters/http.ts) but never parsed, so they are built on first use only.
 
 /** One line of the worklist: the clock of one referral, its headline less the clock's start date. */
 export const worklistItemSchema = /* @__PURE__ */ builtOnFirstUse(() =>

@@ -3,11 +3,11 @@
  * a reason, from the task page's form or as JSON. The author is the signed-in person. A form post
  * must carry the task's anti-forgery token and, when the browser names one, an Origin of this host.
  */
-import { apiRoute, html, json } from "../adapters/http";
+import { apiRoute, html, jsonAnswer, validationFailedAnswer } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { accessLog, calendar, clock, config, dependencies, store, workflow } from "../adapters/root";
 import { osloDate } from "../domain/calendar";
-import { changePriority } from "../domain/priority";
+import { changePriority, type priorityChangedSchema } from "../domain/priority";
 import { PRIORITY_LABELS } from "../domain/referral-labels";
 import { renderMessagePage } from "../views/message-pages";
 import { logTaskPageShownAgain, readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
@@ -29,7 +29,7 @@ export const handler = apiRoute(
       case "forbidden":
         return taskRefusalAnswer(result, post);
       case "invalid":
-        if (!fromForm) return json(400, { error: "validation_failed", issues: result.issues });
+        if (!fromForm) return validationFailedAnswer(result.issues);
         await logTaskPageShownAgain(deps, request, result.view.referral.referralId);
         return html(
           400,
@@ -61,7 +61,7 @@ export const handler = apiRoute(
                 link: { href: post.back, text: "Tilbake til oppgaven" },
               }),
             )
-          : json(200, {
+          : jsonAnswer<typeof priorityChangedSchema>(200, {
               referralId: result.referralId,
               priority: result.change.to,
               status: "changed",

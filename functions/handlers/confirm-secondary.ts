@@ -4,10 +4,10 @@
  * `no` → assessed as a new referral through the same task link). Form (with the task page's
  * anti-forgery token and a same-host Origin) or JSON (token in `X-CSRF-Token`).
  */
-import { apiRoute, html, json } from "../adapters/http";
+import { apiRoute, errorAnswer, html, jsonAnswer, validationFailedAnswer } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { calendar, clock, config, dependencies, store, workflow } from "../adapters/root";
-import { confirmSecondary } from "../domain/secondary";
+import { confirmSecondary, type secondaryConfirmedSchema } from "../domain/secondary";
 import { renderMessagePage } from "../views/message-pages";
 import { readTaskFormPost, taskFormRoute, taskRefusalAnswer } from "./task-form";
 
@@ -36,7 +36,7 @@ export const handler = apiRoute(
                 link: { href: back, text: "Tilbake til oppgaven" },
               }),
             )
-          : json(409, { error: "not_awaiting_confirmation" });
+          : errorAnswer(409, { error: "not_awaiting_confirmation" });
       case "invalid":
         return fromForm
           ? html(
@@ -47,7 +47,7 @@ export const handler = apiRoute(
                 link: { href: back, text: "Tilbake til oppgaven" },
               }),
             )
-          : json(400, { error: "validation_failed", issues: result.issues });
+          : validationFailedAnswer(result.issues);
       default:
         logger.info("secondary referral confirmed", {
           referralId: result.referralId,
@@ -66,7 +66,7 @@ export const handler = apiRoute(
                 link: result.sameCondition ? null : { href: back, text: "Til vurderingen" },
               }),
             )
-          : json(200, {
+          : jsonAnswer<typeof secondaryConfirmedSchema>(200, {
               referralId: result.referralId,
               sameCondition: result.sameCondition,
               status: "confirmed",

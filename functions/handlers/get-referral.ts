@@ -2,10 +2,10 @@
  * GET /referrals/{referralId}: the calling portal's view of one of its referrals. Another portal's
  * referral (or one with no owner) answers the same 404 as one that does not exist.
  */
-import { json, jsonRoute } from "../adapters/http";
+import { errorAnswer, jsonAnswer, jsonRoute } from "../adapters/http";
 import { callingPortal } from "../adapters/portal-caller";
 import { dependencies, store } from "../adapters/root";
-import { isOwnedBy, portalReferralView } from "../domain/portal";
+import { isOwnedBy, portalReferralView, type portalReferralViewSchema } from "../domain/portal";
 
 const deps = dependencies(store);
 
@@ -13,7 +13,7 @@ export const handler = jsonRoute({ name: "reading a referral" }, async ({ event 
   const portal = callingPortal(event);
   const file = await deps.store.getReferralFile(event.pathParameters?.referralId ?? "");
   if (!file || !isOwnedBy(file.referral, portal)) {
-    return json(404, { error: "not_found", message: "no referral with this id" });
+    return errorAnswer(404, { error: "not_found", message: "no referral with this id" });
   }
-  return json(200, portalReferralView(file));
+  return jsonAnswer<typeof portalReferralViewSchema>(200, portalReferralView(file));
 });

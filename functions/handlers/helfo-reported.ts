@@ -8,10 +8,17 @@
  * answers 503 with the mark kept; the list shows the letter as not sent, and marking it again sends
  * what is missing and answers 200 (409 only once every letter is out).
  */
-import { apiRoute, html, json } from "../adapters/http";
+import {
+  type AnswerOf,
+  apiRoute,
+  errorAnswer,
+  html,
+  jsonAnswer,
+  validationFailedAnswer,
+} from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { clock, config, dependencies, mailer, publicBaseUrl, renderLetters, store } from "../adapters/root";
-import { markHelfoReported } from "../domain/helfo-notification";
+import { type helfoReportedAnswerSchema, markHelfoReported } from "../domain/helfo-notification";
 import type { HelfoNotificationRecord } from "../domain/records";
 import { actorIdOf } from "../domain/session";
 import { renderMessagePage } from "../views/message-pages";
@@ -22,7 +29,7 @@ const REFERRAL_ID = /^[0-9a-f-]{36}$/;
 const deps = dependencies(store, clock, mailer, renderLetters, config, publicBaseUrl);
 
 /** The answer names the record, not the patient: the national ID stays in the export. */
-const reportedOf = (n: HelfoNotificationRecord) => ({
+const reportedOf = (n: HelfoNotificationRecord): AnswerOf<typeof helfoReportedAnswerSchema> => ({
   referralId: n.referralId,
   status: n.status,
   reportedOn: n.reportedOn,
@@ -74,7 +81,7 @@ export const handler = apiRoute(
       case "unknown":
         return fromForm
           ? html(404, renderMessagePage({ title: "Fant ikke Helfo-meldingen", paragraphs: [] }))
-          : json(404, { error: "not_found", message: "no Helfo notification for this referral" });
+          : errorAnswer(404, { error: "not_found", message: "no Helfo notification for this referral" });
       case "invalid":
         return fromForm
           ? html(
@@ -84,7 +91,7 @@ export const handler = apiRoute(
                 paragraphs: result.issues.map((issue) => `${issue.path}: ${issue.message}`),
               }),
             )
-          : json(400, { error: "validation_failed", issues: result.issues });
+          : validationFailedAnswer(result.issues);
       case "already":
         return fromForm
           ? html(
@@ -96,7 +103,7 @@ export const handler = apiRoute(
                 ],
               }),
             )
-          : json(409, { error: "already_reported", ...reportedOf(result.notification) });
+          : errorAnswer(409, { error: "already_reported", ...reportedOf(result.notification) });
       case "letters-sent":
         logger.info("Helfo notification's letters sent", { referralId });
         return fromForm
@@ -109,7 +116,7 @@ export const handler = apiRoute(
                 ],
               }),
             )
-          : json(200, reportedOf(result.notification));
+          : jsonAnswer<typeof helfoReportedAnswerSchema>(200, reportedOf(result.notification));
       default:
         logger.info("Helfo notification reported", { referralId });
         return fromForm
@@ -120,7 +127,7 @@ export const handler = apiRoute(
                 paragraphs: [`Fristbruddet er registrert meldt til Helfo ${result.notification.reportedOn}.`],
               }),
             )
-          : json(200, reportedOf(result.notification));
+          : jsonAnswer<typeof helfoReportedAnswerSchema>(200, reportedOf(result.notification));
     }
   },
 );

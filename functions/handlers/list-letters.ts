@@ -4,10 +4,17 @@
  * print link and a "sent" form per letter; anything else gets the JSON list, with the session's
  * anti-forgery token for a script that then marks letters sent.
  */
-import { apiRoute, header, html, json, validationFailed } from "../adapters/http";
+import {
+  apiRoute,
+  header,
+  html,
+  jsonAnswer,
+  validationFailed,
+  validationFailedAnswer,
+} from "../adapters/http";
 import { accessLog, clock, dependencies, postalQueue } from "../adapters/root";
 import { accessEventOf } from "../domain/access-log";
-import { InvalidPostalCursor, parsePostalQuery } from "../domain/postal";
+import { InvalidPostalCursor, parsePostalQuery, type postalListSchema } from "../domain/postal";
 import { renderPostalListPage } from "../views/postal-pages";
 
 const deps = dependencies(postalQueue, accessLog, clock);
@@ -26,7 +33,7 @@ export const handler = apiRoute(
     const { posted, ...params } = event.queryStringParameters ?? {};
     // The clerk's bookmark may be plain /letters: the page shows the one list there is.
     const query = parsePostalQuery(page ? { status: "awaiting-postal", ...params } : params);
-    if (!query.ok) return json(400, { error: "validation_failed", issues: query.issues });
+    if (!query.ok) return validationFailedAnswer(query.issues);
     const list = await deps.postalQueue.page(query.value).catch((error: unknown) => {
       throw error instanceof InvalidPostalCursor ? validationFailed("cursor", error.message) : error;
     });
@@ -38,7 +45,7 @@ export const handler = apiRoute(
         deps.accessLog.record(accessEventOf(session.principal, { referralId, what: POSTAL_LIST_VIEW, at })),
       ),
     );
-    if (!page) return json(200, { ...list, csrfToken: session.csrfToken });
+    if (!page) return jsonAnswer<typeof postalListSchema>(200, { ...list, csrfToken: session.csrfToken });
     return html(
       200,
       renderPostalListPage({

@@ -2,10 +2,10 @@
  * GET /referrals: the calling portal's worklist, soonest deadline first, with working days left. No
  * patient data.
  */
-import { json, jsonRoute, validationFailed } from "../adapters/http";
+import { jsonAnswer, jsonRoute, validationFailed, validationFailedAnswer } from "../adapters/http";
 import { callingPortal } from "../adapters/portal-caller";
 import { calendar, clock, dependencies, worklist } from "../adapters/root";
-import { InvalidCursor, parseWorklistQuery, readWorklist } from "../domain/worklist";
+import { InvalidCursor, parseWorklistQuery, readWorklist, type worklistSchema } from "../domain/worklist";
 
 const ports = dependencies(worklist, calendar, clock);
 const deps = { worklist: ports.worklist, rules: ports.calendar };
@@ -13,9 +13,9 @@ const deps = { worklist: ports.worklist, rules: ports.calendar };
 export const handler = jsonRoute({ name: "reading the worklist" }, async ({ event }) => {
   const portal = callingPortal(event);
   const query = parseWorklistQuery(event.queryStringParameters);
-  if (!query.ok) return json(400, { error: "validation_failed", issues: query.issues });
+  if (!query.ok) return validationFailedAnswer(query.issues);
   const page = await readWorklist(deps, query.value, portal, ports.clock.now()).catch((error: unknown) => {
     throw error instanceof InvalidCursor ? validationFailed("cursor", error.message) : error;
   });
-  return json(200, page);
+  return jsonAnswer<typeof worklistSchema>(200, page);
 });

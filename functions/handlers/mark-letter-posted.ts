@@ -7,10 +7,10 @@
  * anti-forgery token (`csrfToken`) and, when the browser names one, an Origin of this host; a script
  * sends the token in `X-CSRF-Token` (from the JSON list). Otherwise 403, nothing recorded.
  */
-import { apiRoute, html, json } from "../adapters/http";
+import { apiRoute, errorAnswer, html, jsonAnswer } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { clock, dependencies, store } from "../adapters/root";
-import { markLetterPosted, parseLetterId } from "../domain/postal";
+import { type letterPostedSchema, markLetterPosted, parseLetterId } from "../domain/postal";
 import { actorIdOf } from "../domain/session";
 import { renderMessagePage } from "../views/message-pages";
 
@@ -50,13 +50,13 @@ export const handler = apiRoute(
       case "unknown":
         return fromForm
           ? page(404, "Fant ikke brevet", ["Det finnes ikke noe brev med denne lenken."])
-          : json(404, { error: "not_found", message: "no letter with this id" });
+          : errorAnswer(404, { error: "not_found", message: "no letter with this id" });
       case "not-awaiting":
         return fromForm
           ? page(409, "Brevet venter ikke på postlegging", [
               "Brevet er allerede merket som sendt, eller det gikk med e-post. Ingenting er endret.",
             ])
-          : json(409, {
+          : errorAnswer(409, {
               error: "not_awaiting_postal",
               message: "the letter is not waiting for postal dispatch (already posted, emailed or unknown)",
             });
@@ -68,7 +68,11 @@ export const handler = apiRoute(
               headers: { location: `${LIST}&posted=1`, "cache-control": "no-store" },
               body: "",
             }
-          : json(200, { letterId: result.letterId, status: "sent", sentAt: result.sentAt });
+          : jsonAnswer<typeof letterPostedSchema>(200, {
+              letterId: result.letterId,
+              status: "sent",
+              sentAt: result.sentAt,
+            });
     }
   },
 );

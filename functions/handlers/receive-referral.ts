@@ -1,9 +1,17 @@
 /** POST /referrals: a portal submits a referral. */
-import { header, json, jsonRoute, validationFailed } from "../adapters/http";
+import {
+  errorAnswer,
+  header,
+  jsonAnswer,
+  jsonRoute,
+  validationFailed,
+  validationFailedAnswer,
+} from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { callingPortal } from "../adapters/portal-caller";
 import { clock, config, dependencies, newId, store, workflow } from "../adapters/root";
 import { receiveReferral } from "../domain/receive-referral";
+import type { referralAcceptedSchema } from "../domain/referral";
 
 /** Our own body limit, well under API Gateway's 10 MB: a referral is text, and a big one is a mistake. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -35,9 +43,9 @@ export const handler = jsonRoute(
     });
     switch (result.outcome) {
       case "invalid":
-        return json(400, { error: "validation_failed", issues: result.issues });
+        return validationFailedAnswer(result.issues);
       case "conflict":
-        return json(409, {
+        return errorAnswer(409, {
           error: "idempotency_conflict",
           message: "this Idempotency-Key was used with another body",
         });
@@ -46,7 +54,7 @@ export const handler = jsonRoute(
           referralId: result.receipt.referralId,
           replayed: result.outcome === "replayed",
         });
-        return json(202, result.receipt);
+        return jsonAnswer<typeof referralAcceptedSchema>(202, result.receipt);
     }
   },
 );

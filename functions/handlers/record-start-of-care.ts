@@ -12,7 +12,7 @@
  * Origin of this host; JSON carries the token in `X-CSRF-Token` (from the referral page, or its
  * JSON). Otherwise 403, nothing recorded.
  */
-import { apiRoute, html, json } from "../adapters/http";
+import { apiRoute, errorAnswer, html, jsonAnswer, validationFailedAnswer } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import { accessLog, clock, config, dependencies, metrics, store } from "../adapters/root";
 import { osloDate } from "../domain/calendar";
@@ -23,6 +23,7 @@ import {
   type RecordStartOfCareResult,
   recordExpectedBreach,
   recordStartOfCare,
+  type startOfCareRecordedSchema,
 } from "../domain/start-of-care-records";
 import { renderMessagePage } from "../views/message-pages";
 import { logReferralView, REFERRAL_ID, referralLinks, referralPageHtml } from "./referral-page-view";
@@ -89,21 +90,24 @@ export const handler = apiRoute(
     if (!fromForm) {
       switch (result.kind) {
         case "invalid":
-          return json(400, { error: "validation_failed", issues: result.issues });
+          return validationFailedAnswer(result.issues);
         case "unknown":
-          return json(404, { error: "not_found", message: "no referral with this id" });
+          return errorAnswer(404, { error: "not_found", message: "no referral with this id" });
         case "not-granted":
-          return json(409, {
+          return errorAnswer(409, {
             error: "not_granted",
             message: "the referral has no granted right whose start of care can be recorded",
           });
         case "forbidden":
-          return json(403, { error: "forbidden", message: "only the clinic lead confirms a breach" });
+          return errorAnswer(403, { error: "forbidden", message: "only the clinic lead confirms a breach" });
         case "already":
-          return json(409, { error: "already_recorded", referralId, startOfCare: result.startOfCare });
+          return errorAnswer(409, { error: "already_recorded", referralId, startOfCare: result.startOfCare });
         default:
           logger.info(what, { referralId });
-          return json(200, { referralId, startOfCare: result.startOfCare });
+          return jsonAnswer<typeof startOfCareRecordedSchema>(200, {
+            referralId,
+            startOfCare: result.startOfCare,
+          });
       }
     }
     if (result.kind === "unknown") {

@@ -6,9 +6,10 @@
  * session's anti-forgery token for scripts that then record the start of care.
  * GET /referrals/{referralId} stays the portals' view.
  */
-import { apiRoute, header, html, json } from "../adapters/http";
+import { apiRoute, header, html, jsonAnswer } from "../adapters/http";
 import { accessLog, clock, dependencies, store } from "../adapters/root";
 import { osloDate } from "../domain/calendar";
+import type { staffReferralPageSchema } from "../domain/referral";
 import { referralView } from "../domain/referral-view";
 import { hasRole } from "../domain/session";
 import { renderMessagePage } from "../views/message-pages";
@@ -45,7 +46,10 @@ export const handler = apiRoute(
     // Logged before it is shown: a read that cannot be logged is not shown.
     await logReferralView(deps, session.principal, referralId);
     if ((header(event, "accept") ?? "").includes("application/json")) {
-      return json(200, { referral: referralView(file), csrfToken: session.csrfToken });
+      return jsonAnswer<typeof staffReferralPageSchema>(200, {
+        referral: referralView(file),
+        csrfToken: session.csrfToken,
+      });
     }
     return html(
       200,

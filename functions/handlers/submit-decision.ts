@@ -6,7 +6,7 @@
  * and, when the browser names one, an Origin of this host; otherwise 403 and nothing is recorded.
  * JSON needs `Content-Type: application/json`, which a cross-site HTML form cannot send.
  */
-import { apiRoute, html, json } from "../adapters/http";
+import { apiRoute, errorAnswer, html, jsonAnswer, validationFailedAnswer } from "../adapters/http";
 import { logger } from "../adapters/logger";
 import {
   accessLog,
@@ -23,6 +23,8 @@ import {
 import { submitDecision } from "../domain/assessment-answer";
 import { osloDate } from "../domain/calendar";
 import { startOfCareDeadlineWarnings } from "../domain/deadline-warnings";
+import type { taskAnswerRecordedSchema } from "../domain/decision";
+import type { guideSuggestionAnswerSchema } from "../domain/priority-guide";
 import {
   renderDecisionRecordedPage,
   renderInformationReceivedPage,
@@ -82,7 +84,7 @@ export const handler = apiRoute(
         const message =
           "Vurderingen ble ikke lagret fordi oppgaven var opptatt et øyeblikk. Prøv å sende den igjen.";
         if (!fromForm) {
-          return json(
+          return errorAnswer(
             503,
             { error: "task_busy", message: "try again in a few seconds" },
             { "retry-after": "5" },
@@ -99,7 +101,7 @@ export const handler = apiRoute(
         );
       }
       case "invalid": {
-        if (!fromForm) return json(400, { error: "validation_failed", issues: result.issues });
+        if (!fromForm) return validationFailedAnswer(result.issues);
         await logTaskPageShownAgain(deps, request, result.view.referral.referralId);
         return html(
           400,
@@ -127,7 +129,10 @@ export const handler = apiRoute(
         // Nothing recorded: the page again (a read of the referral, logged) with the guide's
         // suggestion for the chosen condition; a JSON caller gets the suggestion itself.
         if (!fromForm) {
-          return json(200, { condition: result.condition.id, suggestion: result.suggestion });
+          return jsonAnswer<typeof guideSuggestionAnswerSchema>(200, {
+            condition: result.condition.id,
+            suggestion: result.suggestion,
+          });
         }
         await logTaskPageShownAgain(deps, request, result.view.referral.referralId);
         return html(
@@ -139,7 +144,7 @@ export const handler = apiRoute(
         logger.info("information requested", { referralId: result.referralId, requestId: result.requestId });
         return fromForm
           ? html(200, renderInformationRequestedPage({ referralId: result.referralId, taskHref: back }))
-          : json(200, {
+          : jsonAnswer<typeof taskAnswerRecordedSchema>(200, {
               referralId: result.referralId,
               outcome: "information-requested",
               status: "requested",
@@ -155,7 +160,7 @@ export const handler = apiRoute(
                 taskHref: back,
               }),
             )
-          : json(409, {
+          : errorAnswer(409, {
               error: "information_request_open",
               message:
                 "the task already has an open information request; record the referrer's answer (outcome information-received) before asking again",
@@ -172,11 +177,19 @@ export const handler = apiRoute(
                 taskHref: back,
               }),
             )
-          : json(result.kind === "information-received" ? 200 : 409, {
-              referralId: result.referralId,
-              outcome: "information-received",
-              status: result.kind === "information-received" ? "recorded" : "no_open_request",
-            });
+          : result.kind === "information-received"
+            ? jsonAnswer<typeof taskAnswerRecordedSchema>(200, {
+                referralId: result.referralId,
+                outcome: "information-received",
+                status: "recorded",
+              })
+            : // The fields it had before it carried the error's code, for callers that read them.
+              errorAnswer(409, {
+                error: "no_open_request",
+                referralId: result.referralId,
+                outcome: "information-received",
+                status: "no_open_request",
+              });
       default: {
         const warnings =
           result.decision.outcome === "granted"
@@ -201,7 +214,7 @@ export const handler = apiRoute(
                 referralHref: `../../staff/referrals/${encodeURIComponent(result.referralId)}`,
               }),
             )
-          : json(200, {
+          : jsonAnswer<typeof taskAnswerRecordedSchema>(200, {
               referralId: result.referralId,
               outcome: result.decision.outcome,
               status: "recorded",

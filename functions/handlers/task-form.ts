@@ -5,7 +5,7 @@
  * or finished task or with a wrong token, which no form records anything for.
  */
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { type ApiRequest, header, html, json, type RouteOptions } from "../adapters/http";
+import { type ApiRequest, errorAnswer, header, html, type RouteOptions } from "../adapters/http";
 import { type AccessLog, accessEventOf } from "../domain/access-log";
 import type { TaskRecords } from "../domain/ports";
 import { authorOf } from "../domain/session";
@@ -100,15 +100,15 @@ export function taskRefusalAnswer(
     case "unknown":
       return post.fromForm
         ? html(404, renderTaskGonePage({ reason: "unknown" }))
-        : json(404, { error: "not_found", message: "no task with this id" });
+        : errorAnswer(404, { error: "not_found", message: "no task with this id" });
     case "gone":
       return post.fromForm
         ? html(410, renderTaskGonePage({ reason: refusal.reason }))
-        : json(410, { error: "task_gone", reason: refusal.reason });
+        : errorAnswer(410, { error: "task_gone", reason: refusal.reason });
     case "forbidden":
       return post.fromForm
         ? html(403, renderFormExpiredPage({ taskHref: post.back }))
-        : json(403, {
+        : errorAnswer(403, {
             error: "csrf_token_mismatch",
             message: "send the task page's csrfToken in the X-CSRF-Token header",
           });

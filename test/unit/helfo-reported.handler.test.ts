@@ -16,6 +16,7 @@ import {
   testClinicConfig,
   testReferral,
 } from "../support/fakes";
+import { expectDocumentedAnswer } from "../support/openapi-answers";
 
 const ports = vi.hoisted(() => ({}) as { store: unknown; mailer: unknown });
 vi.mock("../../functions/adapters/wiring", () => ({
@@ -167,6 +168,7 @@ describe("POST /helfo-notifications/{referralId}/reported while the mail service
       reportedOn: "2025-05-05",
       patientInformedAt: expect.any(String),
     });
+    expectDocumentedAnswer("POST /helfo-notifications/{referralId}/reported", retried);
     expect(breachLettersTo(PATIENT_EMAIL)).toBe(1);
     expect(store.eventTypesOf(REFERRAL_ID).filter((type) => type === "helfo-reported")).toHaveLength(1);
     expect(renderHelfoListPage(await store.listHelfoNotifications(), TOKEN)).not.toContain(
@@ -177,6 +179,7 @@ describe("POST /helfo-notifications/{referralId}/reported while the mail service
     const again = await mark();
     expect(again.statusCode).toBe(409);
     expect(JSON.parse(again.body)).toMatchObject({ error: "already_reported" });
+    expectDocumentedAnswer("POST /helfo-notifications/{referralId}/reported", again);
     expect(breachLettersTo(PATIENT_EMAIL)).toBe(1);
   });
 
@@ -185,6 +188,8 @@ describe("POST /helfo-notifications/{referralId}/reported while the mail service
     const second = await mark();
 
     expect([first.statusCode, second.statusCode]).toEqual([200, 409]);
+    expectDocumentedAnswer("POST /helfo-notifications/{referralId}/reported", first);
+    expectDocumentedAnswer("POST /helfo-notifications/{referralId}/reported", second);
     expect(breachLettersTo(PATIENT_EMAIL)).toBe(1);
   });
 });

@@ -20,6 +20,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeCursor } from "../../functions/adapters/dynamo-cursor";
 import { letterIdOf } from "../../functions/domain/postal";
 import { testReferral } from "../support/fakes";
+import { expectDocumentedAnswer } from "../support/openapi-answers";
 
 vi.mock("../../functions/adapters/clock", () => ({
   systemClock: { now: () => new Date("2025-03-10T08:00:00Z") },
@@ -152,6 +153,7 @@ describe("GET /letters?status=awaiting-postal", () => {
         },
       ],
     });
+    expectDocumentedAnswer("GET /letters", response);
     expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
       TableName: "Referrals",
       IndexName: "worklist",
@@ -204,6 +206,7 @@ describe("GET /letters?status=awaiting-postal", () => {
       const response = await list(event({ queryStringParameters: query }));
       expect(response.statusCode, JSON.stringify(query)).toBe(400);
       expect(JSON.parse(response.body).error).toBe("validation_failed");
+      expectDocumentedAnswer("GET /letters", response);
     }
     expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
   });
@@ -227,6 +230,7 @@ describe("POST /letters/{letterId}/sent", () => {
       status: "sent",
       sentAt: "2025-03-10T08:00:00.000Z",
     });
+    expectDocumentedAnswer("POST /letters/{letterId}/sent", response);
     const [update, audit] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(update?.Update).toMatchObject({
       Key: { pk: "REFERRAL#ref-1", sk: "LETTER#decision#patient" },
@@ -261,6 +265,7 @@ describe("POST /letters/{letterId}/sent", () => {
     const response = await markPosted(event({ pathParameters: { letterId } }));
     expect(response.statusCode).toBe(409);
     expect(JSON.parse(response.body).error).toBe("not_awaiting_postal");
+    expectDocumentedAnswer("POST /letters/{letterId}/sent", response);
   });
 
   it("answers 404 to a letter id it did not make, without writing", async () => {

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { expectDocumentedAnswer } from "../support/openapi-answers";
 
 const MONDAY_MORNING = new Date("2025-03-10T09:00:00+01:00");
 const PORTAL_A = "arn:aws:iam::123456789012:user/portal-a";
@@ -203,6 +204,7 @@ describe("GET /referrals handler", () => {
     expect(response.body).not.toContain("15038512273");
     expect(response.body).not.toContain("Kari");
     expect(response.body).not.toContain("REFERRAL#");
+    expectDocumentedAnswer("GET /referrals", response);
   });
 
   it("counts working days left from today's date in Oslo, not in UTC", async () => {
@@ -309,6 +311,7 @@ describe("GET /referrals handler", () => {
     expect(response.statusCode).toBe(400);
     const paths = JSON.parse(response.body).issues.map((issue: { path: string }) => issue.path);
     expect(paths.sort()).toEqual(["dueBefore", "limit", "status"]);
+    expectDocumentedAnswer("GET /referrals", response);
   });
 
   it("answers 500 without detail when DynamoDB fails, and logs the error's name only", async () => {

@@ -17,6 +17,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { osloDate } from "../../functions/domain/calendar";
 import { bodyHash } from "../../functions/domain/receive-referral";
 import { sampleReferral } from "../support/http";
+import { expectDocumentedAnswer } from "../support/openapi-answers";
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -87,6 +88,7 @@ describe("POST /referrals handler", () => {
 
     // Assess
     expect(response.statusCode).toBe(202);
+    expectDocumentedAnswer("POST /referrals", response);
     const receipt = JSON.parse(response.body);
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     const [idempotency, referral, event, counted] = items;
@@ -172,6 +174,7 @@ describe("POST /referrals handler", () => {
 
     expect(response.statusCode).toBe(409);
     expect(JSON.parse(response.body)).toMatchObject({ error: "idempotency_conflict" });
+    expectDocumentedAnswer("POST /referrals", response);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
@@ -209,6 +212,7 @@ describe("POST /referrals handler", () => {
       issues: [expect.objectContaining({ path: "patient.phone" })],
     });
     expect(response.body).not.toContain("ring 9123");
+    expectDocumentedAnswer("POST /referrals", response);
     expect(dynamo.calls()).toHaveLength(0);
     expect(sfn.calls()).toHaveLength(0);
   });

@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AccessEvent } from "../../functions/domain/access-log";
 import { InMemoryReferralStore, testClinicConfig, testReferral } from "../support/fakes";
+import { expectDocumentedAnswer } from "../support/openapi-answers";
 
 const ports = vi.hoisted(() => ({}) as { store: unknown });
 vi.mock("../../functions/adapters/wiring", () => ({
@@ -212,6 +213,7 @@ describe("GET /staff/referrals/{id}", () => {
     const body = JSON.parse(answer.body);
     expect(body.csrfToken).toBe(TOKEN);
     expect(body.referral).toMatchObject({ referralId: REFERRAL_ID, startOfCare: { deadline: "2025-06-01" } });
+    expectDocumentedAnswer("GET /staff/referrals/{referralId}", answer);
     expect(signedIn.accessEvents).toHaveLength(1);
   });
 
@@ -299,6 +301,7 @@ describe("POST /referrals/{id}/start-of-care", () => {
         probableBreach: false,
       },
     });
+    expectDocumentedAnswer("POST /referrals/{referralId}/start-of-care", answer);
     const event = store.eventsOf(REFERRAL_ID).find((e) => e.type === "start-of-care-recorded");
     expect(event?.actor).toEqual({ kind: "staff", id: "ola.haugen@klinikk.example" });
   });
@@ -374,6 +377,7 @@ describe("POST /referrals/{id}/start-of-care", () => {
         error: "validation_failed",
         issues: [expect.objectContaining({ path: "reason" })],
       });
+      expectDocumentedAnswer("POST /referrals/{referralId}/start-of-care", answer);
     }
     expect(await store.listHelfoNotifications()).toEqual([]);
     expect(store.eventTypesOf(REFERRAL_ID)).not.toContain("start-of-care-breach-expected");
@@ -387,6 +391,7 @@ describe("POST /referrals/{id}/start-of-care", () => {
 
     expect(answer.statusCode).toBe(403);
     expect(JSON.parse(answer.body)).toMatchObject({ error: "forbidden" });
+    expectDocumentedAnswer("POST /referrals/{referralId}/start-of-care", answer);
     expect((await store.getReferral(REFERRAL_ID))?.startOfCareBreached).toBeUndefined();
     expect(await store.listHelfoNotifications()).toEqual([]);
   });

@@ -14,7 +14,9 @@ import {
   RecordingMailer,
   testClinicConfig,
   testReferral,
+  testSubmission,
 } from "../support/fakes";
+import { expectDocumentedAnswer } from "../support/openapi-answers";
 
 const ports = vi.hoisted(() => ({}) as { store: unknown; mailer: unknown; workflow: unknown });
 vi.mock("../../functions/adapters/wiring", () => ({
@@ -99,6 +101,11 @@ beforeEach(async () => {
   signedIn.sessions.set(CLERK_SESSION, session(["clerk"], "kari.dahl@example.org", "Kari Dahl"));
   workflow.resumed.length = 0;
   workflow.waiting.clear();
+  await waitingOnItsTask(testReferral());
+});
+
+/** `referral` stored, planned and waiting on its task (token-1): sets `taskId` and `csrfToken`. */
+async function waitingOnItsTask(referral: ReturnType<typeof testReferral>): Promise<void> {
   const deps = {
     store,
     mailer,
@@ -108,13 +115,13 @@ beforeEach(async () => {
     clock: new FakeClock(new Date("2025-03-03T09:00:00Z")),
     publicBaseUrl: "https://api.example/prod",
   };
-  store.seed(testReferral());
+  store.seed(referral);
   await planIntake(deps, "ref-1");
   ({ taskId } = await notifyAssessors(deps, { referralId: "ref-1", taskToken: "token-1" }));
   workflow.waiting.add("token-1");
   csrfToken = (await store.findTask(taskId))?.csrfToken ?? "";
   mailer.sent.length = 0;
-});
+}
 
 const ASSESSOR_SESSION = "A".repeat(43);
 const CLERK_SESSION = "C".repeat(43);
@@ -286,6 +293,7 @@ describe("POST /tasks/{taskId}/decision", () => {
       status: "recorded",
       warnings: [{ path: "startOfCareDeadline", message: expect.stringContaining("en søndag") }],
     });
+    expectDocumentedAnswer("POST /tasks/{taskId}/decision", response);
     expect(workflow.resumed).toHaveLength(1);
   });
 
@@ -338,6 +346,7 @@ describe("POST /tasks/{taskId}/decision", () => {
     expect(page.body).toContain("Ingenting er sendt nå.");
     expect(fromJson.statusCode).toBe(409);
     expect(JSON.parse(fromJson.body)).toMatchObject({ error: "information_request_open" });
+    expectDocumentedAnswer("POST /tasks/{taskId}/decision", fromJson);
     expect(mailer.sent).toEqual([]);
     expect(store.eventTypesOf("ref-1").filter((type) => type === "information-requested")).toHaveLength(1);
   });
@@ -375,6 +384,35 @@ describe("POST /tasks/{taskId}/decision", () => {
       outcome: "information-requested",
       status: "requested",
     });
+    expectDocumentedAnswer("POST /tasks/{taskId}/decision", response);
+  });
+
+  it("answers the referrer's answer in JSON as recorded, and 409 no_open_request when no request is open", async () => {
+    // Prepare: one open request.
+    const asJson = (body: object) =>
+      post(JSON.stringify(body), { "Content-Type": "application/json", "X-CSRF-Token": csrfToken });
+    await handler(asJson({ outcome: "information-requested", question: "MR-svar?" }));
+
+    // Act: the answer recorded, then recorded again with none open.
+    const received = await handler(asJson({ outcome: "information-received" }));
+    const again = await handler(asJson({ outcome: "information-received" }));
+
+    // Assess
+    expect(received.statusCode).toBe(200);
+    expect(JSON.parse(received.body)).toEqual({
+      referralId: "ref-1",
+      outcome: "information-received",
+      status: "recorded",
+    });
+    expectDocumentedAnswer("POST /tasks/{taskId}/decision", received);
+    expect(again.statusCode).toBe(409);
+    expect(JSON.parse(again.body)).toEqual({
+      error: "no_open_request",
+      referralId: "ref-1",
+      outcome: "information-received",
+      status: "no_open_request",
+    });
+    expectDocumentedAnswer("POST /tasks/{taskId}/decision", again);
   });
 
   it("answers 401 without a session, form or JSON, and records nothing", async () => {
@@ -460,6 +498,7 @@ describe("POST /tasks/{taskId}/decision", () => {
         condition: "ansiktssmerter",
         suggestion: { conditionId: "ansiktssmerter", advisedRight: "granted", latestStart: SUGGESTED },
       });
+      expectDocumentedAnswer("POST /tasks/{taskId}/decision", response);
     });
 
     it("asks for the reason when the deadline departs from the suggestion, and records nothing without one", async () => {
@@ -532,5 +571,52 @@ describe("POST /tasks/{taskId}/decision", () => {
       expect(JSON.parse(response.body).issues).toEqual([expect.objectContaining({ path: "condition" })]);
       expect(workflow.resumed).toEqual([]);
     });
+  });
+});
+
+describe("the task's other JSON posts, answered as GET /openapi.json documents them", () => {
+  const asJson = (body: object, route: "priority" | "secondary") => ({
+    ...post(JSON.stringify(body), { "Content-Type": "application/json", "X-CSRF-Token": csrfToken }),
+    path: `/tasks/${taskId}/${route}`,
+    resource: `/tasks/{taskId}/${route}`,
+  });
+
+  it("answers a priority change with the referral's new priority", async () => {
+    const { handler: prioritise } = await import("../../functions/handlers/change-priority");
+
+    const response = await prioritise(
+      asJson({ priority: "urgent", reason: "Mistanke om alvorlig tilstand" }, "priority"),
+    );
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ referralId: "ref-1", priority: "urgent", status: "changed" });
+    expectDocumentedAnswer("POST /tasks/{taskId}/priority", response);
+  });
+
+  it("answers a secondary referral's confirmation with what was confirmed, and a second one 409", async () => {
+    // Prepare: a secondary referral waiting on its confirmation task instead.
+    for (const map of [store.referrals, store.events, store.tasks, store.taskPlaces, store.staffEmails]) {
+      map.clear();
+    }
+    workflow.waiting.clear();
+    await waitingOnItsTask(
+      testReferral({ submission: testSubmission({ kind: "secondary", previousDecisionRef: "SAK-1" }) }),
+    );
+    const { handler: confirm } = await import("../../functions/handlers/confirm-secondary");
+
+    // Act
+    const confirmed = await confirm(asJson({ sameCondition: "no" }, "secondary"));
+    const again = await confirm(asJson({ sameCondition: "no" }, "secondary"));
+
+    // Assess
+    expect(confirmed.statusCode).toBe(200);
+    expect(JSON.parse(confirmed.body)).toEqual({
+      referralId: "ref-1",
+      sameCondition: false,
+      status: "confirmed",
+    });
+    expectDocumentedAnswer("POST /tasks/{taskId}/secondary", confirmed);
+    expect(again.statusCode).toBe(409);
+    expectDocumentedAnswer("POST /tasks/{taskId}/secondary", again);
   });
 });
