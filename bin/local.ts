@@ -4,15 +4,15 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startLocalStack } from "../lib/local/local-stack";
 import {
   DEFAULT_PORTAL_NAME,
   type LocalPortal,
   localPortalArn,
   validateLocalPortals,
-} from "../lib/local/portal-signing";
-import { parseClockStart, parseTimeScale } from "../lib/local/simulated-clock";
-import { describeClock } from "../lib/local/stepfunctions-local";
+} from "../lib/local/emulators/portal-signing";
+import { startLocalStack } from "../lib/local/local-stack";
+import { describeClock } from "../lib/local/stepfunctions/endpoint";
+import { parseClockStart, parseTimeScale } from "../lib/local/time/simulated-clock";
 
 const HELP = `Usage: npm start -- [options]
 

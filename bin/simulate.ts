@@ -1,17 +1,17 @@
 /**
  * `frist simulate`: replays a period of a centre through the local default on simulated time (see
- * lib/local/simulate.ts) and prints the period's statistics, where capacity ran out, and what each
+ * lib/local/simulation/simulate.ts) and prints the period's statistics, where capacity ran out, and what each
  * referral would cost on AWS.
  */
 import { parseArgs } from "node:util";
-import { describeCost, perReferral } from "../lib/local/cost";
+import { describeCost, perReferral } from "../lib/local/operations/cost";
 import {
   DEFAULT_SIMULATION,
   describeSimulation,
   type MeetingSlot,
   type SimulationOptions,
   simulate,
-} from "../lib/local/simulate";
+} from "../lib/local/simulation/simulate";
 
 const d = DEFAULT_SIMULATION;
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -208,7 +208,7 @@ export async function runSimulate(args: string[], io: SimulateIo): Promise<numbe
   }
   io.out(describeSimulation(result).join("\n"));
   io.out(
-    `\nCost per referral at AWS list prices (eu-north-1, lib/local/cost.ts), from what the run counted:`,
+    `\nCost per referral at AWS list prices (eu-north-1, lib/local/operations/cost.ts), from what the run counted:`,
   );
   io.out(describeCost(perReferral(result.cost, result.statistics.referrals)).join("\n"));
   return 0;

@@ -2,7 +2,7 @@
  * Every data call of the store asks DynamoDB for ReturnConsumedCapacity TOTAL: the answer then says
  * how many read or write units the call cost (table and indexes together), a few bytes more per
  * answer and no extra request. The local runtime counts them to price a referral
- * (lib/local/counters.ts); on AWS they are there for a trace or a log line that wants them.
+ * (lib/local/operations/counters.ts); on AWS they are there for a trace or a log line that wants them.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 

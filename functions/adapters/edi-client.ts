@@ -3,7 +3,7 @@
  * in ks-no/fiks-nhn-client `msh-api-v2/spec/msh-api-v2.json`): sending a business document with
  * `POST /Messages` (the MsgHead XML, UTF-8, base64), which answers 201 with the message's id. The
  * meldingstjener does the ebXML envelope, encryption and signing. Locally the stand-in in
- * lib/local/edi-local.ts answers the same calls, and refuses them as NHN does without a valid token.
+ * lib/local/emulators/edi-local.ts answers the same calls, and refuses them as NHN does without a valid token.
  *
  * Every call carries a HelseID access token bound to this environment's key with DPoP
  * (`Authorization: DPoP <token>` and a `DPoP` proof for that very call; ./helseid.ts). A 401 is

@@ -3,11 +3,11 @@
  * (no bundling), then runs what the template describes on local stand-ins: DynamoDB Local for the
  * table, the SES emulator for mail, a local Step Functions endpoint for the workflow, and an API
  * Gateway emulation for the routes. Each function runs in an execution environment of its own
- * (lib/local/lambda-local.ts) with exactly its template variables and its own credentials; its normal
+ * (lib/local/lambda/runtime.ts) with exactly its template variables and its own credentials; its normal
  * SDK clients reach the stand-ins through AWS_ENDPOINT_URL_*, by way of the IAM check
- * (lib/local/iam-local.ts) that refuses what its role policy does not allow.
+ * (lib/local/iam/gateway.ts) that refuses what its role policy does not allow.
  *
- * Time is simulated (lib/local/simulated-clock.ts): `clock` and `timeScale` set where it starts and
+ * Time is simulated (lib/local/time/simulated-clock.ts): `clock` and `timeScale` set where it starts and
  * how fast it runs (real time without them); the handlers read it through FRIST_SIMULATED_CLOCK, the
  * workflow engine's timers sleep on it, and `stack.clock` or `POST <clockUrl>/advance` moves it.
  *
@@ -29,43 +29,42 @@ import { RECIPIENT_CLAIMS, type SessionStore } from "../../functions/domain/sess
 import { createFristApp } from "../app";
 import { staffAccountsOf } from "../config";
 import { SIGN_IN_STATE_KEY_CONTEXT } from "../constructs/sign-in-state-key";
-import { type ApiLocal, startApiLocal } from "./api-local";
-import { counters } from "./counters";
+import { type ApiLocal, startApiLocal } from "./emulators/api-local";
 import {
   createMissingTables,
   type DynamoDbLocal,
   LOCAL_CREDENTIALS,
   startDynamoDbLocal,
-} from "./dynamodb-local";
-import { type EdiLocal, startEdiLocal } from "./edi-local";
-import { readSavedClock, writeSavedClock } from "./execution-files";
-import { type HelseIdLocal, localClientKeyPair, startHelseIdLocal } from "./helseid-local";
-import {
-  createIamEvaluator,
-  localAccessKeyId,
-  type Refusal,
-  readFunctionPolicies,
-  readPortalPrincipal,
-} from "./iam-local";
-import { startIamGatewayThread } from "./iam-thread";
-import { createLambdaRuntime, type FunctionEnvironment, lambdaEnvironment } from "./lambda-local";
-import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./oidc-local";
-import { OPERATIONS_RETURN_PATH, type OperationsViewer, operationsAccess } from "./operations-access";
-import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations-page";
+} from "./emulators/dynamodb-local";
+import { type EdiLocal, startEdiLocal } from "./emulators/edi-local";
+import { type HelseIdLocal, localClientKeyPair, startHelseIdLocal } from "./emulators/helseid-local";
+import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./emulators/oidc-local";
 import {
   DEFAULT_LOCAL_PORTALS,
   DEFAULT_PORTAL_NAME,
   type LocalPortal,
   localPortalArn,
   validateLocalPortals,
-} from "./portal-signing";
-import { recoverySection } from "./recovery-section";
-import { type S3Local, startS3Local } from "./s3-local";
-import { startSchedules } from "./schedules";
-import { type SecretsLocal, startSecretsLocal } from "./secrets-local";
-import { type SesLocal, startSesLocal } from "./ses-local";
-import { parseClockStart, parseTimeScale, SimulatedClock } from "./simulated-clock";
-import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions-local";
+} from "./emulators/portal-signing";
+import { type S3Local, startS3Local } from "./emulators/s3-local";
+import { type SecretsLocal, startSecretsLocal } from "./emulators/secrets-local";
+import { type SesLocal, startSesLocal } from "./emulators/ses-local";
+import {
+  createIamEvaluator,
+  localAccessKeyId,
+  type Refusal,
+  readFunctionPolicies,
+  readPortalPrincipal,
+} from "./iam/gateway";
+import { startIamGatewayThread } from "./iam/thread";
+import { createLambdaRuntime, type FunctionEnvironment, lambdaEnvironment } from "./lambda/runtime";
+import { OPERATIONS_RETURN_PATH, type OperationsViewer, operationsAccess } from "./operations/access";
+import { counters } from "./operations/counters";
+import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations/page";
+import { recoverySection } from "./operations/recovery-section";
+import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions/endpoint";
+import { readSavedClock, writeSavedClock } from "./stepfunctions/execution-files";
+import { startSchedules } from "./stepfunctions/schedules";
 import {
   type CfnTemplate,
   clinicConfigOf,
@@ -79,6 +78,7 @@ import {
   readStateMachine,
   readTables,
 } from "./template";
+import { parseClockStart, parseTimeScale, SimulatedClock } from "./time/simulated-clock";
 
 /** The repository root: "frist:entry" paths and the default data directory are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -119,7 +119,7 @@ export interface LocalStack {
   /** Every email as JSON: `{ emails: [...] }`. */
   mailboxJsonUrl: string;
   /**
-   * The EDI 2.0 stand-in (Norsk Helsenett's meldingstjener, lib/local/edi-local.ts): its page of the
+   * The EDI 2.0 stand-in (Norsk Helsenett's meldingstjener, lib/local/emulators/edi-local.ts): its page of the
    * messages Frist sent (Status på henvisning), and the same as JSON (`{ messages: [...] }`); the
    * clinic's mailbox there (`POST` a MsgHead XML as another party's message, `GET` what it holds).
    */
@@ -141,7 +141,7 @@ export interface LocalStack {
   /** The table names, as the handlers see them in TABLE_NAME. */
   tableNames: string[];
   stateMachineArn: string;
-  /** The rewrites made to the definition for local execution (asl-local). */
+  /** The rewrites made to the definition for local execution (stepfunctions/asl.ts). */
   adaptationNotes: string[];
   /** The portals that sign requests (an unsigned request is the default portal). */
   portals: readonly LocalPortal[];

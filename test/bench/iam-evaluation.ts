@@ -11,8 +11,8 @@
  *   each time: what each call cost before the cache knew prefixes).
  */
 import { createFristApp } from "../../lib/app";
-import { createIamEvaluator, type FunctionPolicy, readFunctionPolicies } from "../../lib/local/iam-policies";
-import { dynamoDbChecks, type IamCheck, readTableKeys } from "../../lib/local/iam-requests";
+import { createIamEvaluator, type FunctionPolicy, readFunctionPolicies } from "../../lib/local/iam/policies";
+import { dynamoDbChecks, type IamCheck, readTableKeys } from "../../lib/local/iam/requests";
 import { type CfnTemplate, readStateMachine } from "../../lib/local/template";
 
 const region = "eu-north-1";

@@ -6,16 +6,16 @@
  *   workflow held and with it running (test/bench/intake.ts);
  * - cold start: each function bundle's import against a bundle of only the SDK clients it uses, and
  *   what --enable-source-maps adds (test/bench/cold-start.ts);
- * - the year: a centre's referrals, POST to letters, on simulated time (lib/local/simulate.ts), and
- *   what each referral would cost on AWS from what that run counted (lib/local/cost.ts).
+ * - the year: a centre's referrals, POST to letters, on simulated time (lib/local/simulation/simulate.ts), and
+ *   what each referral would cost on AWS from what that run counted (lib/local/operations/cost.ts).
  *
  * Environment: BENCH_ONLY=intake,cold,year (default all), BENCH_REQUESTS (400), BENCH_CONCURRENCY (8),
  * BENCH_COLD_RUNS (7), BENCH_COLD_FUNCTIONS (entry names, comma-separated; default all),
  * BENCH_YEAR_REFERRALS (1925), BENCH_TRACE_AWS_CALLS=1 (cold starts as deployed with frist:traceAwsCalls).
  */
 import { loadavg } from "node:os";
-import { describeCost, perReferral } from "../../lib/local/cost";
 import { startLocalStack } from "../../lib/local/local-stack";
+import { describeCost, perReferral } from "../../lib/local/operations/cost";
 import { type ColdStart, measureColdStarts, measureSourceMapCost } from "./cold-start";
 import { type IntakeFigures, measureIntake } from "./intake";
 import { measureYear, type YearFigures } from "./year";
@@ -200,7 +200,7 @@ if (cold) {
 }
 if (year) {
   console.log(
-    `\ncost per referral (${year.referrals} referrals, eu-north-1 list prices, lib/local/cost.ts):`,
+    `\ncost per referral (${year.referrals} referrals, eu-north-1 list prices, lib/local/operations/cost.ts):`,
   );
   for (const text of costLines) console.log(text);
   console.log(`\nthe year's statistics:`);

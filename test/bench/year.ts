@@ -1,11 +1,11 @@
 /**
  * The year: the survey's largest centre (1,925 referrals) replayed through the local default on
- * simulated time, POST to letters (lib/local/simulate.ts), timed in real time; the same run's counts
+ * simulated time, POST to letters (lib/local/simulation/simulate.ts), timed in real time; the same run's counts
  * give the cost per referral. Its statistics are printed too, so a wrong run shows.
  */
-import type { RunCost } from "../../lib/local/cost";
-import { costOf } from "../../lib/local/cost";
-import { describeSimulation, simulate } from "../../lib/local/simulate";
+import type { RunCost } from "../../lib/local/operations/cost";
+import { costOf } from "../../lib/local/operations/cost";
+import { describeSimulation, simulate } from "../../lib/local/simulation/simulate";
 
 /** What the benchmark reports of the year. */
 export interface YearFigures {

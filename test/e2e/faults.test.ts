@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoClient } from "../../functions/adapters/clients";
 import { CLAIM_LEASE_MS } from "../../functions/domain/send-once";
 import { RETRY_POLICY } from "../../lib/constructs/referral-workflow";
-import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
+import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,

@@ -14,7 +14,7 @@ import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-st
 import { readXml, validateXml } from "../../functions/adapters/xml";
 import { MESSAGE_ID_SCOPE } from "../../functions/domain/receive-referral";
 import { child, children } from "../../functions/domain/xml-tree";
-import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
+import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,

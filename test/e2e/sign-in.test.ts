@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
+import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { readApiRoutes } from "../../lib/local/template";
 import {

@@ -4,7 +4,7 @@
  * printed figures count the ones assessed as new with the assessed and the confirmed ones apart.
  */
 import { describe, expect, it } from "vitest";
-import { describeSimulation, simulate } from "../../lib/local/simulate";
+import { describeSimulation, simulate } from "../../lib/local/simulation/simulate";
 
 describe("frist simulate", () => {
   it("has the team confirm every secondary referral: the same condition is closed unassessed, the rest are assessed as new and decided", async () => {

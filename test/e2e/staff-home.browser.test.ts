@@ -27,7 +27,7 @@ import { launchChromium } from "../support/browser";
 import { assessor, lead, submitAndAwaitTask, withPatient } from "../support/e2e";
 
 /** The README's screenshots: kept in the repository, remade by every run. */
-const SCREENSHOTS = new URL("../screenshots/", import.meta.url);
+const SCREENSHOTS = new URL("../screenshots", import.meta.url);
 const CLERK = "kari.dahl@smerteklinikk.example";
 
 let stack: LocalStack;

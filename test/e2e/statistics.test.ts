@@ -31,7 +31,7 @@ import {
 import type { StatisticsReport, StatisticsRow } from "../../functions/domain/statistics";
 import { renderer } from "../../functions/views/renderer";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { fetchAs, type SignedIn, signIn } from "../../lib/local/sign-in-client";
+import { fetchAs, type SignedIn, signIn } from "../../lib/local/simulation/sign-in-client";
 import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
 import {
   FakeClock,

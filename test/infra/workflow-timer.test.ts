@@ -13,7 +13,10 @@ import {
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFristApp } from "../../lib/app";
-import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
+import {
+  type StepFunctionsLocalServer,
+  startStepFunctionsLocal,
+} from "../../lib/local/stepfunctions/endpoint";
 import { type CfnTemplate, readStateMachine } from "../../lib/local/template";
 import { eventually } from "../support/http";
 

@@ -7,7 +7,7 @@ import {
   matchRoute,
   startApiLocal,
   toProxyResponse,
-} from "../../lib/local/api-local";
+} from "../../lib/local/emulators/api-local";
 import type { ApiRoute } from "../../lib/local/template";
 
 const route = (

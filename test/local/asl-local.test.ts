@@ -11,8 +11,8 @@ import {
   TaskTokenError,
   TaskTokenRegistry,
   toLambdaFunctionError,
-} from "../../lib/local/asl-local";
-import { SimulatedClock } from "../../lib/local/simulated-clock";
+} from "../../lib/local/stepfunctions/asl";
+import { SimulatedClock } from "../../lib/local/time/simulated-clock";
 
 const fnArn = (name: string) => `arn:aws:lambda:eu-north-1:000000000000:function:${name}`;
 

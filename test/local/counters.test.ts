@@ -6,13 +6,13 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { returnConsumedCapacity } from "../../functions/adapters/consumed-capacity";
-import { AWS_PRICES_USD, costOf, perReferral } from "../../lib/local/cost";
+import { AWS_PRICES_USD, costOf, perReferral } from "../../lib/local/operations/cost";
 import {
   countConsumedCapacity,
   counters,
   countsBetween,
   type MiddlewareClient,
-} from "../../lib/local/counters";
+} from "../../lib/local/operations/counters";
 
 /** A client whose HTTP handler answers every call with `answer` (status and JSON body), recording requests. */
 function clientAnswering(answer: { status: number; body: Record<string, unknown> }, requests: string[]) {

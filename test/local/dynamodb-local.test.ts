@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DescribeTableCommand, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
-import { createMissingTables, type DynamoDbLocal, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
+import {
+  createMissingTables,
+  type DynamoDbLocal,
+  startDynamoDbLocal,
+} from "../../lib/local/emulators/dynamodb-local";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
 
 // Java starts DynamoDB Local in 3-5 s (more on a busy machine): the suite starts it twice on one data

@@ -6,13 +6,13 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HelseIdTokens } from "../../functions/adapters/helseid";
-import { type EdiLocal, startEdiLocal } from "../../lib/local/edi-local";
+import { type EdiLocal, startEdiLocal } from "../../lib/local/emulators/edi-local";
 import {
   EDI_API_RESOURCE,
   type HelseIdLocal,
   localClientKeyPair,
   startHelseIdLocal,
-} from "../../lib/local/helseid-local";
+} from "../../lib/local/emulators/helseid-local";
 
 const API_HEADERS = { "api-version": "2", "nhn-source-system": "Frist test" };
 

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SimulatedClock } from "../../lib/local/simulated-clock";
-import { LocalStepFunctions, performOperation } from "../../lib/local/stepfunctions-local";
+import { LocalStepFunctions, performOperation } from "../../lib/local/stepfunctions/endpoint";
+import { SimulatedClock } from "../../lib/local/time/simulated-clock";
 
 const fnArn = (name: string) => `arn:aws:lambda:eu-north-1:000000000000:function:${name}`;
 const invoke = (name: string) => ({

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createIamEvaluator, type FunctionPolicy } from "../../lib/local/iam-policies";
+import { createIamEvaluator, type FunctionPolicy } from "../../lib/local/iam/policies";
 
 const region = "eu-north-1";
 const tableArn = "arn:aws:dynamodb:eu-north-1:000000000000:table/Referrals";

@@ -11,7 +11,8 @@ import {
 import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
 import { SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DynamoDbLocal, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
+import { type DynamoDbLocal, startDynamoDbLocal } from "../../lib/local/emulators/dynamodb-local";
+import { type SesLocal, startSesLocal } from "../../lib/local/emulators/ses-local";
 import {
   type FunctionPolicy,
   type IamGateway,
@@ -19,10 +20,12 @@ import {
   type Refusal,
   readFunctionPolicies,
   startIamGateway,
-} from "../../lib/local/iam-local";
-import { startIamGatewayThread } from "../../lib/local/iam-thread";
-import { type SesLocal, startSesLocal } from "../../lib/local/ses-local";
-import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
+} from "../../lib/local/iam/gateway";
+import { startIamGatewayThread } from "../../lib/local/iam/thread";
+import {
+  type StepFunctionsLocalServer,
+  startStepFunctionsLocal,
+} from "../../lib/local/stepfunctions/endpoint";
 import { type CfnTemplate, readFunctions, readStateMachine, readTables } from "../../lib/local/template";
 import { resources } from "../support/template";
 

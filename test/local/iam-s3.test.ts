@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createIamEvaluator, type FunctionPolicy, readFunctionPolicies } from "../../lib/local/iam-policies";
-import { s3Checks } from "../../lib/local/iam-requests";
+import { createIamEvaluator, type FunctionPolicy, readFunctionPolicies } from "../../lib/local/iam/policies";
+import { s3Checks } from "../../lib/local/iam/requests";
 import { type CfnTemplate, readBucketNames, readFunctions } from "../../lib/local/template";
 import { resources } from "../support/template";
 

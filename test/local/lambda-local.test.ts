@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PRIORITY_GUIDE_DEFINE } from "../../functions/adapters/priority-guide";
 import { DEFAULT_PRIORITY_GUIDE } from "../../functions/domain/priority-guide";
-import { createLambdaRuntime, type LambdaRuntime, lambdaEnvironment } from "../../lib/local/lambda-local";
+import { createLambdaRuntime, type LambdaRuntime, lambdaEnvironment } from "../../lib/local/lambda/runtime";
 import type { LocalFunction } from "../../lib/local/template";
 
 // Each function runs in a worker thread of its own, as Lambda runs it in an environment of its own.

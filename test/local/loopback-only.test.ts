@@ -8,14 +8,14 @@
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApiLocal } from "../../lib/local/api-local";
-import { startDynamoDbLocal } from "../../lib/local/dynamodb-local";
-import { localClientKeyPair, startHelseIdLocal } from "../../lib/local/helseid-local";
-import { startOidcLocal } from "../../lib/local/oidc-local";
+import { startApiLocal } from "../../lib/local/emulators/api-local";
+import { startDynamoDbLocal } from "../../lib/local/emulators/dynamodb-local";
+import { localClientKeyPair, startHelseIdLocal } from "../../lib/local/emulators/helseid-local";
+import { startOidcLocal } from "../../lib/local/emulators/oidc-local";
+import { startSecretsLocal } from "../../lib/local/emulators/secrets-local";
+import { startSesLocal } from "../../lib/local/emulators/ses-local";
 import { loopbackListenAddress } from "../../lib/local/ports";
-import { startSecretsLocal } from "../../lib/local/secrets-local";
-import { startSesLocal } from "../../lib/local/ses-local";
-import { startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
+import { startStepFunctionsLocal } from "../../lib/local/stepfunctions/endpoint";
 
 /** The machine's first IPv4 address that is not loopback, if any. */
 const external = Object.values(networkInterfaces())

@@ -14,7 +14,11 @@ import {
   planWithSeats,
 } from "../../functions/domain/intake-planning";
 import { createFristApp } from "../../lib/app";
-import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
+import {
+  type DynamoDbLocal,
+  LOCAL_CREDENTIALS,
+  startDynamoDbLocal,
+} from "../../lib/local/emulators/dynamodb-local";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
 import { testReferral } from "../support/fakes";
 

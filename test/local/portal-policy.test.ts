@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createFristApp } from "../../lib/app";
-import { createIamEvaluator, readPortalPrincipal } from "../../lib/local/iam-local";
-import { localPortalArn } from "../../lib/local/portal-signing";
+import { localPortalArn } from "../../lib/local/emulators/portal-signing";
+import { createIamEvaluator, readPortalPrincipal } from "../../lib/local/iam/gateway";
 import { type CfnTemplate, readApiRoutes } from "../../lib/local/template";
 
 // What a portal may invoke, as IAM decides it on AWS for the policy the stack gives portals, and as the

@@ -9,8 +9,8 @@ import { existsSync } from "node:fs";
 import { promisify } from "node:util";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiLocal, startApiLocal } from "../../lib/local/api-local";
-import { localPortalArn, validateLocalPortals } from "../../lib/local/portal-signing";
+import { type ApiLocal, startApiLocal } from "../../lib/local/emulators/api-local";
+import { localPortalArn, validateLocalPortals } from "../../lib/local/emulators/portal-signing";
 import type { ApiRoute } from "../../lib/local/template";
 import { PORTAL_A, PORTAL_B, signedFetch, signedHeaders } from "../support/portal";
 

@@ -15,7 +15,11 @@ import type { Decision } from "../../functions/domain/decision";
 import type { ReferralRecord } from "../../functions/domain/records";
 import { InvalidCursor, type WorklistQuery } from "../../functions/domain/worklist";
 import { createFristApp } from "../../lib/app";
-import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
+import {
+  type DynamoDbLocal,
+  LOCAL_CREDENTIALS,
+  startDynamoDbLocal,
+} from "../../lib/local/emulators/dynamodb-local";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
 import { testReferral } from "../support/fakes";
 

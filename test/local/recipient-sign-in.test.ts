@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { beginSignIn, DEFAULT_SCOPE, type SignInFlowDeps } from "../../functions/adapters/sign-in";
 import { openSignIn } from "../../functions/adapters/sign-in-state";
 import type { SessionStore } from "../../functions/domain/session";
-import { type OidcLocal, startOidcLocal } from "../../lib/local/oidc-local";
+import { type OidcLocal, startOidcLocal } from "../../lib/local/emulators/oidc-local";
 
 let oidc: OidcLocal;
 const stateKey = randomBytes(32);

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createFristApp } from "../../lib/app";
-import { rateToMs, readSchedules, startSchedules } from "../../lib/local/schedules";
+import { rateToMs, readSchedules, startSchedules } from "../../lib/local/stepfunctions/schedules";
 import type { CfnTemplate } from "../../lib/local/template";
 
 // Only the tables are read here: the template tests validate the template.

@@ -7,13 +7,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { secretsManagerKey } from "../../functions/adapters/helseid-env";
 import { EdiRejected } from "../../functions/domain/errors";
+import { type SecretsLocal, startSecretsLocal } from "../../lib/local/emulators/secrets-local";
 import {
   type FunctionPolicy,
   type IamGateway,
   readFunctionPolicies,
   startIamGateway,
-} from "../../lib/local/iam-local";
-import { type SecretsLocal, startSecretsLocal } from "../../lib/local/secrets-local";
+} from "../../lib/local/iam/gateway";
 import { type CfnTemplate, createResolver, readFunctions } from "../../lib/local/template";
 import { fristStack, resources } from "../support/template";
 

@@ -1,6 +1,6 @@
 import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SesLocal, startSesLocal } from "../../lib/local/ses-local";
+import { type SesLocal, startSesLocal } from "../../lib/local/emulators/ses-local";
 
 let ses: SesLocal;
 

@@ -8,7 +8,7 @@ import {
   parseIsoDuration,
   parseTimeScale,
   SimulatedClock,
-} from "../../lib/local/simulated-clock";
+} from "../../lib/local/time/simulated-clock";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00.000Z";
 const HOUR = 3_600_000;

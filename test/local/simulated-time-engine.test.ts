@@ -7,8 +7,11 @@ import {
   TaskTimedOut,
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SimulatedClock } from "../../lib/local/simulated-clock";
-import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
+import {
+  type StepFunctionsLocalServer,
+  startStepFunctionsLocal,
+} from "../../lib/local/stepfunctions/endpoint";
+import { SimulatedClock } from "../../lib/local/time/simulated-clock";
 
 // The deadline timer's shape, as the synthesized workflow has it: a callback task waits until a
 // timeout the step before computed, and its Catch on States.Timeout leads to the next timer step.

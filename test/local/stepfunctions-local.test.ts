@@ -15,7 +15,10 @@ import {
   TaskTimedOut,
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "../../lib/local/stepfunctions-local";
+import {
+  type StepFunctionsLocalServer,
+  startStepFunctionsLocal,
+} from "../../lib/local/stepfunctions/endpoint";
 import { type CfnTemplate, readStateMachine } from "../../lib/local/template";
 
 // The fixture is a synthesized CDK template: PlanIntake -> AwaitAssessment (waitForTaskToken,

@@ -24,7 +24,11 @@ import {
 import type { AuditEvent, LetterRecord, StaffEmailRecord, TaskRecord } from "../../functions/domain/records";
 import type { Tally } from "../../functions/domain/statistics";
 import { createFristApp } from "../../lib/app";
-import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from "../../lib/local/dynamodb-local";
+import {
+  type DynamoDbLocal,
+  LOCAL_CREDENTIALS,
+  startDynamoDbLocal,
+} from "../../lib/local/emulators/dynamodb-local";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
 import { InMemoryReferralStore, testReferral } from "../support/fakes";
 

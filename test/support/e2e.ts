@@ -12,7 +12,7 @@ import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-st
 import { isWorkingDay, osloDate } from "../../functions/domain/calendar";
 import { addDays } from "../../functions/domain/decision-labels";
 import { referralView } from "../../functions/domain/referral-view";
-import { LOCAL_CREDENTIALS } from "../../lib/local/dynamodb-local";
+import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
 import type { LocalStack } from "../../lib/local/local-stack";
 import {
   csrfTokenIn,

@@ -1,8 +1,8 @@
 /** Test helpers that talk to a running local stack over HTTP only, as a portal or a clinician would. */
 import { readFileSync } from "node:fs";
-import { fetchAs, type SignedIn } from "../../lib/local/sign-in-client";
+import { fetchAs, type SignedIn } from "../../lib/local/simulation/sign-in-client";
 
-export { fetchAs, type SignedIn, signIn } from "../../lib/local/sign-in-client";
+export { fetchAs, type SignedIn, signIn } from "../../lib/local/simulation/sign-in-client";
 
 export const sampleReferral = (): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL("../fixtures/sample-referral.json", import.meta.url), "utf8"));

@@ -4,7 +4,7 @@
  */
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { DEFAULT_LOCAL_PORTALS, type LocalPortal } from "../../lib/local/portal-signing";
+import { DEFAULT_LOCAL_PORTALS, type LocalPortal } from "../../lib/local/emulators/portal-signing";
 
 export const [PORTAL_A, PORTAL_B] = DEFAULT_LOCAL_PORTALS as [LocalPortal, LocalPortal];
 

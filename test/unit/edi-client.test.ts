@@ -8,8 +8,12 @@ import { describe, expect, it } from "vitest";
 import { Edi20Client, type EdiAuthorization } from "../../functions/adapters/edi-client";
 import { HelseIdTokens } from "../../functions/adapters/helseid";
 import { EdiRejected, EdiUnavailable } from "../../functions/domain/errors";
-import { startEdiLocal } from "../../lib/local/edi-local";
-import { EDI_API_RESOURCE, localClientKeyPair, startHelseIdLocal } from "../../lib/local/helseid-local";
+import { startEdiLocal } from "../../lib/local/emulators/edi-local";
+import {
+  EDI_API_RESOURCE,
+  localClientKeyPair,
+  startHelseIdLocal,
+} from "../../lib/local/emulators/helseid-local";
 
 const XML = '<?xml version="1.0" encoding="UTF-8"?><MsgHead>æøå</MsgHead>';
 

@@ -8,7 +8,7 @@ import {
   OPERATIONS_RETURN_PATH,
   operationsAccess,
   type ResumeRequest,
-} from "../../lib/local/operations-access";
+} from "../../lib/local/operations/access";
 
 const now = new Date();
 const sessionOf = (roles: StaffRole[]): Session => ({

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { COUNTERS, statisticsReport } from "../../functions/domain/statistics";
-import { conditionChartSvg, renderOperationsPage, statisticsChartSvg } from "../../lib/local/operations-page";
+import { conditionChartSvg, renderOperationsPage, statisticsChartSvg } from "../../lib/local/operations/page";
 
 function report() {
   const counters = new Map([

@@ -1,12 +1,12 @@
 /**
  * What an AWS API request asks IAM for: the action(s), the resource ARN(s) and the condition keys,
  * read from the request as DynamoDB, Step Functions and SES read it. Pure functions over the parsed
- * body; the gateway in ./iam-local.ts evaluates the result against the caller's policies.
+ * body; the gateway in ./gateway.ts evaluates the result against the caller's policies.
  *
  * Nothing here keeps or returns request bodies beyond key values needed for `dynamodb:LeadingKeys`
  * and the sender address needed for `ses:FromAddress`.
  */
-import { type CfnTemplate, LOCAL_ACCOUNT_ID } from "./template";
+import { type CfnTemplate, LOCAL_ACCOUNT_ID } from "../template";
 
 /** Context values of one check, as IAM condition keys see them. */
 export type IamContext = Record<string, string | string[]>;
@@ -318,7 +318,7 @@ export function sesV2Checks(path: string, body: Record<string, unknown>, scope: 
 export const LOCAL_SECRET_SUFFIX = "-LOCAL0";
 
 /**
- * The full ARN of a local secret (./secrets-local.ts) named by its name, its partial ARN (what an
+ * The full ARN of a local secret (../emulators/secrets-local.ts) named by its name, its partial ARN (what an
  * imported secret's ARN is) or its full ARN, as Secrets Manager resolves a `SecretId`.
  */
 export function localSecretArn(secretId: string, scope: { region: string; accountId?: string }): string {

@@ -24,12 +24,12 @@ import {
   EmbeddedJWK,
   jwtVerify,
 } from "jose";
-import { readXml } from "../../functions/adapters/xml";
-import { envelopeHeader } from "../../functions/domain/henvisning";
-import { attrAt, child, children, textAt, type XmlTree } from "../../functions/domain/xml-tree";
-import { escapeHtml } from "../../functions/views/escape-html";
+import { readXml } from "../../../functions/adapters/xml";
+import { envelopeHeader } from "../../../functions/domain/henvisning";
+import { attrAt, child, children, textAt, type XmlTree } from "../../../functions/domain/xml-tree";
+import { escapeHtml } from "../../../functions/views/escape-html";
+import { findFreePort, LOOPBACK } from "../ports";
 import { EDI_API_RESOURCE } from "./helseid-local";
-import { findFreePort, LOOPBACK } from "./ports";
 
 /** A message sent through the stand-in, as its page and `/sent` list it. */
 export interface EdiSentMessage {

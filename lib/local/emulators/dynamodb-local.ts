@@ -22,7 +22,7 @@ import {
   ResourceInUseException,
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
-import { findFreePort } from "./ports";
+import { findFreePort } from "../ports";
 
 /** Options of {@link startDynamoDbLocal}. */
 export interface DynamoDbLocalOptions {

@@ -20,12 +20,12 @@ import {
   osloDate,
   osloInstant,
   workingDaysBetween,
-} from "../../functions/domain/calendar";
-import type { StatisticsRow } from "../../functions/domain/statistics";
-import { formatMeetingTime } from "../../functions/views/norwegian-time";
-import { costOf, type RunCost } from "./cost";
-import { counters, type RunCounts } from "./counters";
-import { type LocalStack, startLocalStack } from "./local-stack";
+} from "../../../functions/domain/calendar";
+import type { StatisticsRow } from "../../../functions/domain/statistics";
+import { formatMeetingTime } from "../../../functions/views/norwegian-time";
+import { type LocalStack, startLocalStack } from "../local-stack";
+import { costOf, type RunCost } from "../operations/cost";
+import { counters, type RunCounts } from "../operations/counters";
 import { signIn } from "./sign-in-client";
 
 /** A weekly meeting slot, Oslo time (ISO weekday 1 = Monday). */

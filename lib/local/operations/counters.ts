@@ -2,7 +2,7 @@
  * What a run of the local default did, counted in the units AWS bills: state transitions, Lambda
  * invocations with their duration and memory, DynamoDB read and write units (from the
  * ConsumedCapacity the store asks for), and API requests. SES messages are counted from the
- * emulator's own store (lib/local/ses-local.ts). The benchmark and `frist simulate` turn these into
+ * emulator's own store (lib/local/emulators/ses-local.ts). The benchmark and `frist simulate` turn these into
  * a cost per referral (test/bench/cost.ts).
  *
  * One set of counters per process, like the local stack itself: the hooks are one call each, in the

@@ -4,7 +4,7 @@
  * (identifier + password), its redirects, Frist's callback. Returns the session cookie to send with
  * later requests. Only fetch and a small cookie jar per host.
  */
-import type { LocalStack } from "./local-stack";
+import type { LocalStack } from "../local-stack";
 
 /** A signed-in browser: the Cookie header value that carries its Frist session. */
 export interface SignedIn {

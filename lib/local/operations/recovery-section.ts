@@ -1,14 +1,14 @@
 /**
- * The operations page's "needs attention" section (the page's layout is operations-page.ts): the
+ * The operations page's "needs attention" section (the page's layout is page.ts): the
  * referrals the reconciler finds not where their record says, each with a resume button that posts to
  * the local Step Functions server's `POST /recovery/resume` (form or JSON `{referralId}`), shown to a
- * signed-in operations person or lead with the session's anti-forgery token (operations-access.ts).
+ * signed-in operations person or lead with the session's anti-forgery token (access.ts).
  * Ids only.
  */
-import type { RecoveryVerdict } from "../../functions/domain/recovery";
-import { escapeHtml } from "../../functions/views/escape-html";
-import type { OperationsViewer } from "./operations-access";
-import type { OperationsSection } from "./operations-page";
+import type { RecoveryVerdict } from "../../../functions/domain/recovery";
+import { escapeHtml } from "../../../functions/views/escape-html";
+import type { OperationsViewer } from "./access";
+import type { OperationsSection } from "./page";
 
 const FINDINGS: Record<RecoveryVerdict["finding"], string> = {
   healthy: "running",

@@ -6,12 +6,14 @@
  * returns something that is not a proxy result.
  *
  * Routes with AWS_IAM authorization (the portals' `/referrals`) verify SigV4 signatures made with
- * the local portals' credentials (lib/local/portal-signing.ts) and set `requestContext.identity` as
+ * the local portals' credentials (lib/local/emulators/portal-signing.ts) and set `requestContext.identity` as
  * API Gateway does for an IAM user; an unsigned request there is the one default portal.
  */
 import { randomUUID } from "node:crypto";
 import type { APIGatewayEventIdentity, APIGatewayProxyEvent } from "aws-lambda";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import { loopbackListenAddress } from "../ports";
+import type { ApiRoute } from "../template";
 import {
   type AuthFailure,
   authenticatePortal,
@@ -19,8 +21,6 @@ import {
   LOCAL_ACCOUNT_ID,
   type LocalPortal,
 } from "./portal-signing";
-import { loopbackListenAddress } from "./ports";
-import type { ApiRoute } from "./template";
 
 /** API Gateway's hard payload limit. */
 export const API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;

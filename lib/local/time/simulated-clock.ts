@@ -6,13 +6,13 @@
  * One clock drives everything time-dependent in the local default: the handlers read it through
  * FRIST_SIMULATED_CLOCK (see functions/adapters/clock.ts, the contract lives there), and the local
  * workflow engine's task timeouts, Wait states and execution timeouts sleep on it through
- * {@link SimulatedClock.sleepUntil} (see asl-local.ts). Local only: nothing here is deployed.
+ * {@link SimulatedClock.sleepUntil} (see ../stepfunctions/asl.ts). Local only: nothing here is deployed.
  */
 import {
   formatSimulatedClock,
   type SimulatedClockAnchor,
   simulatedEpochMsAt,
-} from "../../functions/adapters/clock";
+} from "../../../functions/adapters/clock";
 
 /** The longest delay Node's setTimeout honours (about 24.8 days); longer ones fire at once. */
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;

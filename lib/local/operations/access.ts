@@ -12,9 +12,9 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { resolveSession, signInUrl } from "../../functions/adapters/sign-in";
-import { csrfTokenMatches, originAllowed } from "../../functions/domain/csrf";
-import { actorIdOf, hasRole, type SessionStore, type StaffRole } from "../../functions/domain/session";
+import { resolveSession, signInUrl } from "../../../functions/adapters/sign-in";
+import { csrfTokenMatches, originAllowed } from "../../../functions/domain/csrf";
+import { actorIdOf, hasRole, type SessionStore, type StaffRole } from "../../../functions/domain/session";
 
 /** The roles that may open the page and resume a referral by hand. */
 export const RESUME_ROLES: readonly StaffRole[] = ["operations", "lead"];

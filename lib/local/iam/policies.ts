@@ -9,7 +9,7 @@ import {
   LOCAL_ACCOUNT_ID,
   type ResolverOptions,
   readFunctions,
-} from "./template";
+} from "../template";
 
 /** An IAM policy document, intrinsics resolved. */
 export interface PolicyDocument {

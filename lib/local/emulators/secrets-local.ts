@@ -2,13 +2,13 @@
  * A stand-in for AWS Secrets Manager on loopback, for the one call Frist's functions make:
  * GetSecretValue (JSON 1.1, `X-Amz-Target: secretsmanager.GetSecretValue`), answered as the service
  * answers it. The local stack puts its secrets here at start (the HelseID client's key, made then);
- * the functions reach it through the IAM gateway (./iam-local.ts), which refuses a function its role
+ * the functions reach it through the IAM gateway (../iam/gateway.ts), which refuses a function its role
  * does not grant the secret, as on AWS. Secrets live in memory only.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { localSecretArn } from "./iam-requests";
-import { findFreePort, LOOPBACK } from "./ports";
+import { localSecretArn } from "../iam/requests";
+import { findFreePort, LOOPBACK } from "../ports";
 
 /** A running Secrets Manager stand-in. */
 export interface SecretsLocal {

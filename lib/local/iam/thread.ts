@@ -1,13 +1,13 @@
 /**
- * The IAM gateway (./iam-local.ts) on a thread of its own. Every AWS call of every function passes
+ * The IAM gateway (./gateway.ts) on a thread of its own. Every AWS call of every function passes
  * through it twice (the request, the answer); on the local stack's main thread it waited behind the
  * workflow engine, the API emulation and the SES emulator, and they behind it. On its own thread it
  * answers as soon as the stand-in does.
  */
 import type { Worker } from "node:worker_threads";
-import type { IamGatewayOptions, IamService, Refusal } from "./iam-local";
-import type { CfnTemplate } from "./template";
-import { startTypeScriptWorker } from "./typescript-worker";
+import { startTypeScriptWorker } from "../lambda/typescript-worker";
+import type { CfnTemplate } from "../template";
+import type { IamGatewayOptions, IamService, Refusal } from "./gateway";
 
 /** What the thread is started with: the gateway's options that can cross to a thread. */
 export interface IamThreadSetup<S extends IamService> {
@@ -39,7 +39,7 @@ export interface IamGatewayThread<S extends IamService> {
   stop(): Promise<void>;
 }
 
-const WORKER_MODULE = new URL("./iam-thread-worker.ts", import.meta.url);
+const WORKER_MODULE = new URL("./thread-worker.ts", import.meta.url);
 
 /** Starts the gateway on its own thread and resolves once it listens. */
 export async function startIamGatewayThread<S extends IamService>(

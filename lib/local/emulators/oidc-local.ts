@@ -14,8 +14,8 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { type KoaContextWithOIDC } from "oidc-provider";
-import { escapeHtml } from "../../functions/views/escape-html";
-import { LOOPBACK } from "./ports";
+import { escapeHtml } from "../../../functions/views/escape-html";
+import { LOOPBACK } from "../ports";
 
 /** A member of staff the local provider signs in by email. */
 export interface LocalStaffAccount {

@@ -12,7 +12,7 @@
  * `GET /` serves a small operations page listing the executions and the simulated time.
  *
  * The engine's task timeouts, Wait states and execution timeouts follow a {@link SimulatedClock}
- * (see asl-local.ts); the same server moves it, local only: `GET /clock` answers `{now, scale}`, and
+ * (see asl.ts); the same server moves it, local only: `GET /clock` answers `{now, scale}`, and
  * `POST /clock/advance` with `{"by": "PT36H" | <milliseconds>}` or `{"to": "<ISO timestamp>"}` (JSON,
  * `Content-Type: application/json`) moves it forward; a form post from the operations page works too.
  * Neither the clock nor the Step Functions API answers a request from a web page of another site.
@@ -21,8 +21,12 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import Fastify, { type FastifyInstance } from "fastify";
-import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/recovery";
-import { escapeHtml } from "../../functions/views/escape-html";
+import type { RecoveryOutcome, RecoveryVerdict } from "../../../functions/domain/recovery";
+import { escapeHtml } from "../../../functions/views/escape-html";
+import { counters } from "../operations/counters";
+import { loopbackListenAddress } from "../ports";
+import { LOCAL_ACCOUNT_ID } from "../template";
+import { ClockInputError, parseAdvanceRequest, SimulatedClock } from "../time/simulated-clock";
 import {
   type AslDefinition,
   adaptDefinitionForLocal,
@@ -33,8 +37,7 @@ import {
   type TaskHandlerOptions,
   TaskTokenError,
   TaskTokenRegistry,
-} from "./asl-local";
-import { counters } from "./counters";
+} from "./asl";
 import {
   type ExecutionFile,
   ExecutionFiles,
@@ -42,9 +45,6 @@ import {
   taskAttemptsFromJson,
   taskAttemptsToJson,
 } from "./execution-files";
-import { loopbackListenAddress } from "./ports";
-import { ClockInputError, parseAdvanceRequest, SimulatedClock } from "./simulated-clock";
-import { LOCAL_ACCOUNT_ID } from "./template";
 
 /** A state machine the endpoint runs. */
 export interface LocalStateMachineSpec {

@@ -1,5 +1,5 @@
 /**
- * What a run of the local default would cost on AWS, from what it counted (lib/local/counters.ts)
+ * What a run of the local default would cost on AWS, from what it counted (lib/local/operations/counters.ts)
  * and the SES messages the emulator holds, at list prices for eu-north-1 (Stockholm), on-demand,
  * without free tiers. Used by `npm run bench` and `frist simulate`.
  *

@@ -4,7 +4,7 @@
  * the one that deploys; only what the library reads differently from AWS is rewritten, and each
  * rewrite is listed in the notes {@link adaptDefinitionForLocal} returns:
  *
- * - Simulated time (lib/local/simulated-clock.ts): the waits that stand for time passing in the world
+ * - Simulated time (lib/local/time/simulated-clock.ts): the waits that stand for time passing in the world
  *   follow the local runtime's clock, not the library's real-time setTimeout, so `--clock`,
  *   `--time-scale` and advancing the clock move them as they move the handlers' time:
  *   - a callback (`.waitForTaskToken`) Task's `TimeoutSeconds`/`TimeoutSecondsPath` is taken out of
@@ -35,8 +35,8 @@
  * a {@link TaskTokenRegistry}, since the library has no callback of its own.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { parseIsoTimestamp, SimulatedClock } from "./simulated-clock";
-import { functionNameFromArn } from "./template";
+import { functionNameFromArn } from "../template";
+import { parseIsoTimestamp, SimulatedClock } from "../time/simulated-clock";
 
 /** An Amazon States Language definition (or a nested Branch/ItemProcessor) as plain JSON. */
 export type AslDefinition = Record<string, unknown> & { States: Record<string, AslState>; StartAt: string };

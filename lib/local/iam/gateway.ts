@@ -2,8 +2,8 @@
  * IAM on the local runtime: an HTTP gateway per AWS service in front of DynamoDB Local, the SES
  * emulator, the local Step Functions endpoint and the Secrets Manager stand-in. Each function signs with its own local access key
  * (see {@link localAccessKeyId}); the gateway finds the caller by that key, works out what IAM would
- * check for the call (./iam-requests.ts), evaluates it against the function's policies from the
- * synthesized template (./iam-policies.ts), and either forwards the request untouched or answers
+ * check for the call (./requests.ts), evaluates it against the function's policies from the
+ * synthesized template (./policies.ts), and either forwards the request untouched or answers
  * with the error AWS gives. A missing grant then fails locally as it would on AWS.
  *
  * Wiring: give each function's SDK clients `AWS_ENDPOINT_URL_<SERVICE>` = `endpoints.<service>` and
@@ -21,7 +21,9 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import { createIamEvaluator, type FunctionPolicy, readFunctionPolicies } from "./iam-policies";
+import { findFreePort } from "../ports";
+import { type CfnTemplate, LOCAL_ACCOUNT_ID, readStateMachines } from "../template";
+import { createIamEvaluator, type FunctionPolicy, readFunctionPolicies } from "./policies";
 import {
   dynamoDbChecks,
   type IamCheck,
@@ -32,9 +34,7 @@ import {
   sesV2Checks,
   stepFunctionsChecks,
   type TableKeys,
-} from "./iam-requests";
-import { findFreePort } from "./ports";
-import { type CfnTemplate, LOCAL_ACCOUNT_ID, readStateMachines } from "./template";
+} from "./requests";
 
 export {
   createIamEvaluator,
@@ -42,8 +42,8 @@ export {
   localAccessKeyId,
   readFunctionPolicies,
   readPortalPrincipal,
-} from "./iam-policies";
-export { readTableKeys, type TableKeys } from "./iam-requests";
+} from "./policies";
+export { readTableKeys, type TableKeys } from "./requests";
 
 /** Attempts of one forwarded call while the connection it was written to turns out closed. */
 const STALE_CONNECTION_ATTEMPTS = 3;

@@ -1,6 +1,6 @@
 /**
  * One Lambda function's execution environment, as a worker thread of the local runtime
- * (lib/local/lambda-local.ts starts it). The thread's `process.env` is exactly what Lambda would
+ * (lib/local/lambda/runtime.ts starts it). The thread's `process.env` is exactly what Lambda would
  * give the function: its own variables from the synthesized template and what Lambda itself sets,
  * nothing of the parent process or of other functions. The handler module is imported once, at
  * start (Lambda's init phase); an exception there fails the environment, as a Lambda init error
@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Context } from "aws-lambda";
-import type { LambdaHandler } from "./lambda-local";
+import type { LambdaHandler } from "./runtime";
 
 /** What the runtime tells a new environment. */
 export interface WorkerSetup {
@@ -48,7 +48,7 @@ export interface WorkerError {
   stack?: string;
 }
 
-/** DynamoDB calls and units since the last result (lib/local/counters.ts). */
+/** DynamoDB calls and units since the last result (lib/local/operations/counters.ts). */
 export interface CapacityDelta {
   calls: number;
   readUnits: number;
@@ -113,7 +113,7 @@ async function callHandler(handler: LambdaHandler, event: unknown, context: Cont
 
 async function main(): Promise<void> {
   const port = parentPort;
-  if (!port) throw new Error("lambda-worker runs only as a worker thread");
+  if (!port) throw new Error("lambda/worker runs only as a worker thread");
   const setup = workerData as WorkerSetup;
   let initializing = true;
   let inFlight = 0;
@@ -205,8 +205,8 @@ function applyEnv(values: Record<string, string | undefined>): void {
  */
 async function countCapacity(): Promise<() => CapacityDelta | undefined> {
   const [{ counters, countConsumedCapacity }, { dynamoDocumentClient }] = await Promise.all([
-    import("./counters"),
-    import("../../functions/adapters/clients"),
+    import("../operations/counters"),
+    import("../../../functions/adapters/clients"),
   ]);
   countConsumedCapacity(dynamoDocumentClient() as unknown as Parameters<typeof countConsumedCapacity>[0]);
   return () => {

@@ -7,21 +7,21 @@
  *
  * It shows ids, dates and counts only: no patient, no address, no referral text.
  */
-import type { CalendarRules, IsoDate } from "../../functions/domain/calendar";
-import { addWorkingDays, osloDate } from "../../functions/domain/calendar";
-import { workingDaysLeft } from "../../functions/domain/legal-clock";
-import type { StatisticsSource } from "../../functions/domain/ports";
-import type { PostalQueue } from "../../functions/domain/postal";
+import type { CalendarRules, IsoDate } from "../../../functions/domain/calendar";
+import { addWorkingDays, osloDate } from "../../../functions/domain/calendar";
+import { workingDaysLeft } from "../../../functions/domain/legal-clock";
+import type { StatisticsSource } from "../../../functions/domain/ports";
+import type { PostalQueue } from "../../../functions/domain/postal";
 import {
   monthsBetween,
   type StatisticsReport,
   type StatisticsRow,
   statisticsReport,
-} from "../../functions/domain/statistics";
-import type { Worklist, WorklistRow } from "../../functions/domain/worklist";
-import { escapeHtml } from "../../functions/views/escape-html";
-import { statisticsChartSvg } from "../../functions/views/statistics-chart";
-import { describeClock, type LocalStepFunctions } from "./stepfunctions-local";
+} from "../../../functions/domain/statistics";
+import type { Worklist, WorklistRow } from "../../../functions/domain/worklist";
+import { escapeHtml } from "../../../functions/views/escape-html";
+import { statisticsChartSvg } from "../../../functions/views/statistics-chart";
+import { describeClock, type LocalStepFunctions } from "../stepfunctions/endpoint";
 
 // The chart is drawn where every page is rendered (functions/views), for the staff statistics page too.
 export { statisticsChartSvg };

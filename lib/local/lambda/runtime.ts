@@ -1,6 +1,6 @@
 /**
  * Runs the app's Lambda functions as Lambda runs them: each in an execution environment of its own
- * (a worker thread, lib/local/lambda-worker.ts, started on the function's first invocation) whose
+ * (a worker thread, lib/local/lambda/worker.ts, started on the function's first invocation) whose
  * `process.env` holds exactly that function's variables from the synthesized template plus what
  * Lambda itself sets, and nothing of this process or of the other functions. A function that reads a
  * variable the template does not give it fails here as it would on AWS; its credentials are its own
@@ -16,10 +16,10 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Worker } from "node:worker_threads";
 import type { Context } from "aws-lambda";
-import { counters } from "./counters";
-import type { FromWorker, ToWorker, WorkerError, WorkerSetup } from "./lambda-worker";
-import type { LocalFunction } from "./template";
+import { counters } from "../operations/counters";
+import type { LocalFunction } from "../template";
 import { startTypeScriptWorker } from "./typescript-worker";
+import type { FromWorker, ToWorker, WorkerError, WorkerSetup } from "./worker";
 
 /** A Lambda handler: promise style, or the legacy callback style. */
 export type LambdaHandler = (
@@ -66,7 +66,7 @@ export interface LambdaRuntimeOptions {
   region: string;
   /** Each function's whole `process.env` (its template variables, Lambda's own, the local endpoints). */
   environment: FunctionEnvironment;
-  /** Count DynamoDB consumed capacity in each environment (lib/local/counters.ts). Default true. */
+  /** Count DynamoDB consumed capacity in each environment (lib/local/operations/counters.ts). Default true. */
   countCapacity?: boolean;
   /** How long a stopped environment may take to finish its invocations before it is terminated. */
   stopGraceMs?: number;
@@ -85,7 +85,7 @@ export interface LambdaRuntime {
   stop(): Promise<void>;
 }
 
-const WORKER_MODULE = new URL("./lambda-worker.ts", import.meta.url);
+const WORKER_MODULE = new URL("./worker.ts", import.meta.url);
 
 /** The default of {@link LambdaRuntimeOptions.stopGraceMs}. */
 const STOP_GRACE_MS = 5_000;
@@ -280,7 +280,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       const answer = environment.invoke(event);
       answer.catch(() => undefined);
       await environment.ready;
-      // Billed duration: the handler's time, as Lambda measures it (cost counting, lib/local/counters.ts).
+      // Billed duration: the handler's time, as Lambda measures it (cost counting, lib/local/operations/counters.ts).
       const started = performance.now();
       try {
         return await answer;

@@ -1,14 +1,14 @@
 /**
- * The gateway thread's code (started by ./iam-thread.ts): runs the IAM gateway, tells the local stack
+ * The gateway thread's code (started by ./thread.ts): runs the IAM gateway, tells the local stack
  * of each refusal as it happens, and answers its questions.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { type IamService, startIamGateway } from "./iam-local";
-import type { FromIamThread, IamThreadSetup, ToIamThread } from "./iam-thread";
+import { type IamService, startIamGateway } from "./gateway";
+import type { FromIamThread, IamThreadSetup, ToIamThread } from "./thread";
 
 async function main(): Promise<void> {
   const port = parentPort;
-  if (!port) throw new Error("iam-thread-worker runs only as a worker thread");
+  if (!port) throw new Error("iam/thread-worker runs only as a worker thread");
   const { setup } = workerData as { setup: IamThreadSetup<IamService> };
   const post = (message: FromIamThread) => port.postMessage(message);
   let gateway: Awaited<ReturnType<typeof startIamGateway<IamService>>>;

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import * as sesLocal from "aws-ses-v2-local";
-import { findFreePort, LOOPBACK } from "./ports";
+import { findFreePort, LOOPBACK } from "../ports";
 
 /** A running SES emulator. */
 export interface SesLocal {

@@ -13,8 +13,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { JWK } from "jose";
 import Provider, { errors } from "oidc-provider";
+import { LOOPBACK } from "../ports";
 import { MemoryAdapter } from "./oidc-local";
-import { LOOPBACK } from "./ports";
 
 /** The EDI 2.0 API at HelseID: the audience its tokens carry and the scope a client asks for. */
 export const EDI_API_RESOURCE = { audience: "nhn:msh", scope: "nhn:msh/api" } as const;

@@ -11,7 +11,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { TaskAttemptEvent } from "./asl-local";
+import type { TaskAttemptEvent } from "./asl";
 
 /** Where a running execution stands, as far as a restart needs to know. */
 export interface ExecutionPosition {

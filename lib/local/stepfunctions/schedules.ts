@@ -7,7 +7,7 @@
  * rule once, for tests and demos. Local only: nothing here is deployed.
  */
 import { randomUUID } from "node:crypto";
-import { type CfnTemplate, functionNameFromArn, LOCAL_ACCOUNT_ID } from "./template";
+import { type CfnTemplate, functionNameFromArn, LOCAL_ACCOUNT_ID } from "../template";
 
 /** The shortest real interval between two runs of a rule, however fast time is scaled. */
 export const MIN_INTERVAL_MS = 250;

@@ -2,7 +2,7 @@
  * The local stand-in for S3: s3rver (@20minutes/s3rver, a maintained fork of the S3 emulator for
  * Node), on loopback only, with the template's buckets created at start. Objects live in the data
  * directory (`<dir>/s3`), so they survive a restart as the table does, or in a temporary directory
- * removed on stop (`--in-memory`). The functions reach it through the IAM gateway (iam-local.ts),
+ * removed on stop (`--in-memory`). The functions reach it through the IAM gateway (../iam/gateway.ts),
  * which checks each call against the caller's policy and forwards it unsigned: s3rver knows none of
  * the functions' local keys. Unlike S3 it ignores If-None-Match on a PUT and overwrites; the
  * functions write an attachment under its key with the same bytes again, so nothing differs.
@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import S3rver from "@20minutes/s3rver";
-import { findFreePort } from "./ports";
+import { findFreePort } from "../ports";
 
 /** The stand-in's own account (s3rver's default): for a client in this process that reads it directly. */
 export const S3_LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
