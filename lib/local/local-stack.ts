@@ -24,12 +24,11 @@ import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-st
 import { DynamoSessionStore } from "../../functions/adapters/dynamo-sessions";
 import { DynamoWorklist } from "../../functions/adapters/dynamo-worklist";
 import { calendarRulesOf, parseClinicConfig } from "../../functions/domain/clinic";
-import type { RecoveryOutcome, RecoveryVerdict } from "../../functions/domain/recovery";
 import { RECIPIENT_CLAIMS, type SessionStore } from "../../functions/domain/session";
 import { createFristApp } from "../app";
 import { staffAccountsOf } from "../config";
 import { SIGN_IN_STATE_KEY_CONTEXT } from "../constructs/sign-in-state-key";
-import { type ApiLocal, startApiLocal } from "./emulators/api-local";
+import { startApiLocal } from "./emulators/api-local";
 import {
   createMissingTables,
   type DynamoDbLocal,
@@ -46,9 +45,9 @@ import {
   localPortalArn,
   validateLocalPortals,
 } from "./emulators/portal-signing";
-import { type S3Local, startS3Local } from "./emulators/s3-local";
-import { type SecretsLocal, startSecretsLocal } from "./emulators/secrets-local";
-import { type SesLocal, startSesLocal } from "./emulators/ses-local";
+import { startS3Local } from "./emulators/s3-local";
+import { startSecretsLocal } from "./emulators/secrets-local";
+import { startSesLocal } from "./emulators/ses-local";
 import {
   createIamEvaluator,
   localAccessKeyId,
@@ -57,13 +56,20 @@ import {
   readPortalPrincipal,
 } from "./iam/gateway";
 import { startIamGatewayThread } from "./iam/thread";
-import { createLambdaRuntime, type FunctionEnvironment, lambdaEnvironment } from "./lambda/runtime";
-import { OPERATIONS_RETURN_PATH, type OperationsViewer, operationsAccess } from "./operations/access";
+import { createActivity, type LocalActivity } from "./lambda/activity";
+import {
+  createLambdaRuntime,
+  type FunctionEnvironment,
+  type LambdaRuntime,
+  lambdaEnvironment,
+} from "./lambda/runtime";
+import { OPERATIONS_RETURN_PATH, operationsAccess } from "./operations/access";
 import { counters } from "./operations/counters";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations/page";
-import { recoverySection } from "./operations/recovery-section";
+import { attentionSection, type LocalRecovery, localRecovery, RECONCILER_ENTRY } from "./operations/recovery";
+import { ServiceList, service, step } from "./services";
 import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions/endpoint";
-import { readSavedClock, writeSavedClock } from "./stepfunctions/execution-files";
+import { readSavedClock, type SavedClock, writeSavedClock } from "./stepfunctions/execution-files";
 import { startSchedules } from "./stepfunctions/schedules";
 import {
   type CfnTemplate,
@@ -147,7 +153,7 @@ export interface LocalStack {
   portals: readonly LocalPortal[];
   /** The synthesized template the stack runs. */
   template: CfnTemplate;
-  /** Milliseconds the start took, per step. */
+  /** Milliseconds each service took to start, by its name, and `total`. */
   timings: Record<string, number>;
   /**
    * The local OpenID provider (staff by email, patients by national ID, health personnel by HPR
@@ -184,93 +190,6 @@ export interface LocalStack {
   recovery?: LocalRecovery;
   /** Stops every service and restores the environment variables it set. */
   stop(): Promise<void>;
-}
-
-/**
- * What the local runtime is doing: how many Lambda invocations are running, and a gate that holds the
- * workflow's Task invocations (the executions start and wait at their first task) so that a benchmark
- * can measure the API without the workflow's load, then let the workflow run.
- */
-export interface LocalActivity {
-  /** Lambda invocations running now (API, workflow and schedules), not counting held tasks. */
-  inFlight(): number;
-  /** Workflow tasks waiting at the closed gate. */
-  held(): number;
-  /** Closes the gate: workflow tasks wait from now on. */
-  holdWorkflow(): void;
-  /** Opens the gate: held tasks run. */
-  releaseWorkflow(): void;
-  /**
-   * Resolves once nothing runs: no invocation running or held and no workflow execution between a
-   * failed attempt and its Retry, seen between two turns of the event loop. A workflow moves from one
-   * Lambda's result to its next task in the same turn, and a clock timer whose instant has passed fires
-   * as the clock moves, so that is the moment the work a request or a clock move started is done.
-   * With `quietMs`, nothing must run for that long too (work due a few real milliseconds later: a
-   * timer at the running clock's next instants).
-   */
-  settled(quietMs?: number): Promise<void>;
-}
-
-function createActivity(): LocalActivity & {
-  track<T>(work: () => Promise<T>): Promise<T>;
-  gate(): Promise<void>;
-  /** Counts more work in progress that runs no Lambda now (the workflow engine's Retry waits). */
-  alsoBusy(pending: () => number): void;
-} {
-  let running = 0;
-  let pendingElsewhere = () => 0;
-  let waiting = 0;
-  let open: Promise<void> | undefined;
-  let openGate: (() => void) | undefined;
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  return {
-    inFlight: () => running,
-    held: () => waiting,
-    holdWorkflow() {
-      if (open) return;
-      const { promise, resolve } = Promise.withResolvers<void>();
-      open = promise;
-      openGate = resolve;
-    },
-    releaseWorkflow() {
-      openGate?.();
-      open = undefined;
-      openGate = undefined;
-    },
-    async settled(quietMs = 0) {
-      const idle = () => running === 0 && waiting === 0 && pendingElsewhere() === 0;
-      const turn = () => new Promise((resolve) => setImmediate(resolve));
-      for (let seen = 0; seen < 2; ) {
-        await (seen === 0 ? pause(1) : turn());
-        seen = idle() ? seen + 1 : 0;
-      }
-      for (let quiet = 0; quiet < quietMs; ) {
-        await pause(5);
-        quiet = idle() ? quiet + 5 : 0;
-      }
-    },
-    alsoBusy(pending) {
-      pendingElsewhere = pending;
-    },
-    async track(work) {
-      running += 1;
-      try {
-        return await work();
-      } finally {
-        running -= 1;
-      }
-    },
-    async gate() {
-      while (open) {
-        waiting += 1;
-        try {
-          await open;
-        } finally {
-          waiting -= 1;
-        }
-      }
-    },
-  };
 }
 
 /**
@@ -342,84 +261,6 @@ const lastPorts: {
 /** The services the functions reach through the IAM gateway. */
 type LocalIamService = "dynamodb" | "ses" | "sfn" | "secretsmanager" | "s3";
 
-/** The reconciler's handler, found in the template by its entry. */
-export const RECONCILER_ENTRY = "functions/handlers/reconcile-workflows.ts";
-/** How often the local runtime runs the reconciler, in real milliseconds. */
-export const LOCAL_RECOVERY_INTERVAL_MS = 60_000;
-
-/** The reconciler on the local runtime: the same handler the EventBridge rule runs on AWS. */
-export interface LocalRecovery {
-  /** One run, as the schedule makes it; resolves with its report. */
-  run(): Promise<unknown>;
-  /** What needs attention, without acting (the operations page). */
-  inspect(): Promise<RecoveryVerdict[]>;
-  /** A person's resume of one referral (the operations page's action). */
-  resume(referralId: string): Promise<RecoveryOutcome | undefined>;
-  /** Runs it now and then every {@link LOCAL_RECOVERY_INTERVAL_MS}. */
-  start(): void;
-  stop(): Promise<void>;
-}
-
-/** The "needs attention" section, or a note that the reconciler did not answer. */
-async function attentionSection(recovery: LocalRecovery, viewer?: OperationsViewer) {
-  try {
-    return recoverySection(await recovery.inspect(), viewer);
-  } catch {
-    return recoverySection(undefined, viewer);
-  }
-}
-
-function localRecovery(
-  logicalId: string,
-  runtime: { invoke(id: string, event: unknown): Promise<unknown> },
-  log: (line: string) => void,
-): LocalRecovery {
-  let running: Promise<unknown> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const run = (): Promise<unknown> => {
-    // One run at a time, as on AWS where a slow run makes the next one wait for nothing.
-    running ??= runtime
-      .invoke(logicalId, { "detail-type": "Scheduled Event", source: "frist.local" })
-      .then(
-        (report) => {
-          const found = (report as { outcomes?: RecoveryOutcome[] }).outcomes ?? [];
-          for (const outcome of found) {
-            log(`recovery: ${outcome.referralId} ${outcome.finding}, ${outcome.result ?? "no action"}`);
-          }
-          return report;
-        },
-        (error: unknown) => {
-          log(`recovery: the run failed: ${(error as Error).name}`);
-          return undefined;
-        },
-      )
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  return {
-    run,
-    async inspect() {
-      return ((await runtime.invoke(logicalId, { inspect: true })) as { verdicts: RecoveryVerdict[] })
-        .verdicts;
-    },
-    async resume(referralId) {
-      const answer = (await runtime.invoke(logicalId, { referralId })) as { outcome: RecoveryOutcome | null };
-      return answer.outcome ?? undefined;
-    },
-    start() {
-      void run();
-      timer = setInterval(() => void run(), LOCAL_RECOVERY_INTERVAL_MS);
-      timer.unref();
-    },
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
-}
-
 /** Names the SDK reads endpoints and credentials from; the stack sets them and restores them on stop. */
 function applyEnvironment(values: Record<string, string | undefined>): () => void {
   const previous: Record<string, string | undefined> = {};
@@ -436,164 +277,211 @@ function applyEnvironment(values: Record<string, string | undefined>): () => voi
   };
 }
 
+/** What the app is, as the local runtime reads it from the synthesized template. */
+type LocalApp = ReturnType<typeof readApp>;
+
+/** Where log lines go. */
+type Log = (line: string) => void;
+
+/** Invokes a function once the stack is ready, counted as work in flight. */
+type Invoke = (functionLogicalId: string, event: unknown) => Promise<unknown>;
+
+/** The HelseID client's key pair: the public key registered at the stand-in, the private one a secret. */
+type HelseIdKeys = ReturnType<typeof localClientKeyPair>;
+
 /**
- * Starts the local stack. Resolves when every service answers and every handler module is imported;
- * `stop()` undoes it all. Startup takes a few seconds, most of it Java starting DynamoDB Local.
+ * Values that only make sense on AWS, replaced for the functions that are given them: the API's URL,
+ * the sign-in providers (the local provider's claim names; the cloud's default to ID-porten's and
+ * HelseID's), Norsk Helsenett's EDI 2.0 API (the stand-in).
  */
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  const requestLog = options.quiet ? undefined : log;
-  const timings: Record<string, number> = {};
-  const started = Date.now();
-  let mark = started;
-  const lap = (name: string): void => {
-    const now = Date.now();
-    timings[name] = now - mark;
-    mark = now;
+function localValues(apiUrl: string, oidc: OidcLocal, edi: EdiLocal): Record<string, string> {
+  const provider = { issuer: oidc.issuer, clientId: oidc.clientId };
+  return {
+    PUBLIC_BASE_URL: apiUrl,
+    SIGN_IN_PROVIDERS: JSON.stringify({
+      staff: provider,
+      patient: { ...provider, claim: RECIPIENT_CLAIMS.local.patient },
+      professional: { ...provider, claim: RECIPIENT_CLAIMS.local.professional },
+    }),
+    EDI_API_URL: edi.url,
   };
+}
 
-  // With a data directory the workflow's executions and the clock are kept beside DynamoDB's files.
-  const dataDir = options.inMemory ? null : (options.dataDir ?? ".frist/data");
-  const workflowDir = dataDir === null ? undefined : path.join(dataDir, "stepfunctions");
-  const savedClock = workflowDir ? readSavedClock(workflowDir) : undefined;
+/** The ports this run got, for the next start in this process. */
+function rememberPorts(started: {
+  api: { port: number };
+  dynamo: { port: number };
+  ses: { port: number };
+  sfn: { port: number };
+  s3: { port: number };
+  edi: EdiLocal;
+  oidc: OidcLocal;
+  helseId: HelseIdLocal;
+  secrets: { endpoint: string };
+  iam: { endpoints: Record<LocalIamService, string> };
+}): void {
+  const { api, dynamo, ses, sfn, s3, edi, oidc, helseId, secrets, iam } = started;
+  Object.assign(lastPorts, {
+    api: api.port,
+    dynamodb: dynamo.port,
+    ses: ses.port,
+    sfn: sfn.port,
+    s3: s3.port,
+    edi: Number(new URL(edi.url).port),
+    oidc: Number(new URL(oidc.issuer).port),
+    helseId: Number(new URL(helseId.issuer).port),
+    secrets: Number(new URL(secrets.endpoint).port),
+    iam: Object.fromEntries(
+      Object.entries(iam.endpoints).map(([service, url]) => [service, Number(new URL(url).port)]),
+    ),
+  });
+}
+
+/** The simulated clock as the options and the data directory set it, and whether it is simulated. */
+interface LocalTime {
+  clock: SimulatedClock;
+  /** Where a previous run on this data directory left its clock. */
+  saved: SavedClock | undefined;
+  /** Whether that run was simulated and this one goes on from its clock (no --clock given). */
+  resumed: boolean;
+  /** Whether time is other than real time (a start, a scale, or a resumed simulated run). */
+  simulated: boolean;
+}
+
+/**
+ * Refuses a bad --clock/--time-scale before anything starts. Time stands still until the stack is
+ * ready, so that seconds of start-up are not days of simulated time.
+ */
+function localTime(options: LocalStackOptions, workflowDir: string | undefined, log: Log): LocalTime {
+  const saved = workflowDir ? readSavedClock(workflowDir) : undefined;
   // A simulated run goes on where its clock stopped, unless --clock says otherwise.
-  const resumeSimulated = options.clock === undefined && savedClock?.simulated === true;
-
-  // Refuse a bad --clock/--time-scale before anything starts. Time stands still until the stack is
-  // ready, so that seconds of start-up are not days of simulated time.
+  const resumed = options.clock === undefined && saved?.simulated === true;
   const requestedStart = options.clock !== undefined ? parseClockStart(options.clock) : undefined;
   const scale =
-    options.timeScale !== undefined
-      ? parseTimeScale(options.timeScale)
-      : resumeSimulated
-        ? savedClock?.scale
-        : undefined;
+    options.timeScale !== undefined ? parseTimeScale(options.timeScale) : resumed ? saved?.scale : undefined;
   const clock = new SimulatedClock({
     paused: true,
-    ...(requestedStart
-      ? { start: requestedStart }
-      : resumeSimulated && savedClock
-        ? { start: savedClock.now }
-        : {}),
+    ...(requestedStart ? { start: requestedStart } : resumed && saved ? { start: saved.now } : {}),
     ...(scale !== undefined ? { scale } : {}),
   });
-  let simulated = requestedStart !== undefined || (scale ?? 1) !== 1 || resumeSimulated;
-  if (requestedStart && savedClock && requestedStart.getTime() < Date.parse(savedClock.now)) {
+  if (requestedStart && saved && requestedStart.getTime() < Date.parse(saved.now)) {
     log(
-      `warning: --clock ${requestedStart.toISOString()} is before ${savedClock.now}, where the data directory's clock stopped; timers set before the restart fire that much later`,
+      `warning: --clock ${requestedStart.toISOString()} is before ${saved.now}, where the data directory's clock stopped; timers set before the restart fire that much later`,
     );
   }
+  const simulated = requestedStart !== undefined || (scale ?? 1) !== 1 || resumed;
+  return { clock, saved, resumed, simulated };
+}
 
-  // Java takes the longest: start DynamoDB Local first and synthesize while it boots.
-  const dynamoStart = startDynamoDbLocal({ dataDir, port: lastPorts.dynamodb });
-  dynamoStart.catch(() => undefined);
-  const stopDynamo = (): Promise<void> =>
-    dynamoStart.then(
-      (dynamo) => dynamo.stop(),
-      () => undefined,
-    );
-
-  let app: ReturnType<typeof readApp>;
-  try {
-    app = readApp(options.context);
-  } catch (error) {
-    await stopDynamo();
-    throw error;
-  }
-  const {
-    template,
-    region,
-    stackName,
-    functions,
-    tables,
-    stateMachine,
-    routes,
-    staff,
-    helseIdKeySecretName,
-  } = app;
-  lap("synth");
-
-  const { promise: ready, resolve: markReady, reject: failReady } = Promise.withResolvers<void>();
-  ready.catch(() => undefined);
-  // Each function's environment, known once every stand-in answers (nothing is invoked before).
-  let environmentOf: FunctionEnvironment = () => {
-    throw new Error("The local stack is not ready");
-  };
-  const runtime = createLambdaRuntime({
-    repoRoot: REPO_ROOT,
-    functions,
-    region,
-    environment: (fn) => environmentOf(fn),
-  });
-  const activity = createActivity();
-  const invoke = (functionLogicalId: string, event: unknown) =>
-    activity.track(async () => {
-      await ready;
-      return runtime.invoke(functionLogicalId, event);
-    });
-  // The reconciler (recovery) runs at start-up and then every minute of real time, not on the
-  // simulated clock: it looks after faults, which happen in real time, and at --time-scale 43200 a
-  // 15-minute rule would run every 20 ms.
-  const reconcilerId = Object.values(functions).find((fn) => fn.entry === RECONCILER_ENTRY)?.logicalId;
-  const recovery = reconcilerId ? localRecovery(reconcilerId, { invoke }, log) : undefined;
-
-  const stoppers: Array<() => Promise<void>> = [];
-  let restoreEnvironment: (() => void) | undefined;
-  let unfollowClock: (() => void) | undefined;
-  const stopAll = async (): Promise<void> => {
-    activity.releaseWorkflow();
-    for (const stop of stoppers.splice(0).reverse()) {
-      await stop().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
+/**
+ * The clock written down in the data directory as it moves, so that a restart (or a crash) goes on
+ * from there; on stop, where it stands then.
+ */
+function clockFile(workflowDir: string, time: LocalTime, log: Log) {
+  const { clock } = time;
+  let simulated = time.simulated;
+  const save = (): void => {
+    try {
+      writeSavedClock(workflowDir, { now: clock.now().toISOString(), scale: clock.scale, simulated });
+    } catch (error) {
+      log(`workflow: cannot write the clock to ${workflowDir}: ${(error as Error).message}`);
     }
-    clock.close();
-    unfollowClock?.();
-    unfollowClock = undefined;
-    restoreEnvironment?.();
-    restoreEnvironment = undefined;
   };
+  return step(
+    "clock file",
+    () => {
+      const unfollow = clock.onChange(() => {
+        simulated = true; // moved by hand
+        save();
+      });
+      const timer = setInterval(save, 1_000);
+      timer.unref();
+      save();
+      return { unfollow, timer };
+    },
+    ({ unfollow, timer }) => {
+      clearInterval(timer);
+      unfollow();
+      save();
+    },
+  );
+}
 
-  // The operations page reads the table once DynamoDB Local is up; until then it shows the executions.
-  let operationsSources: OperationsSources | undefined;
-  // Its resume action needs a signed-in operations person or lead (sessions live in the table too).
-  let sessions: SessionStore | undefined;
-  let apiUrlOfStack = "";
-  const access = operationsAccess({ sessions: () => sessions, apiUrl: () => apiUrlOfStack });
+/**
+ * Lets time run once everything answers. Without --clock simulated time starts at the real now (the
+ * start-up took some of it), or where a simulated run on this data directory stopped. Faster than real
+ * time, a cold start of a second would be hours of simulated time: every function's environment starts
+ * before the clock runs; at real time they start on first use, as on AWS.
+ */
+async function runClock(
+  time: LocalTime,
+  options: LocalStackOptions,
+  runtime: LambdaRuntime,
+  functionIds: string[],
+) {
+  const { clock, saved } = time;
+  if (options.clock === undefined && !time.resumed) {
+    clock.advanceTo(Math.max(Date.now(), clock.nowMs(), saved ? Date.parse(saved.now) : 0));
+  }
+  if (clock.scale > 1) await runtime.warm(functionIds);
+  clock.resume();
+}
 
-  try {
-    const ses: SesLocal = await startSesLocal({ port: lastPorts.ses });
-    stoppers.push(() => ses.stop());
-    // HelseID as Norsk Helsenett's machine clients meet it, with Frist's EDI client registered by
-    // its public key; the private key goes where the functions read it on AWS, Secrets Manager.
-    const helseIdKeys = localClientKeyPair();
-    const helseId: HelseIdLocal = await startHelseIdLocal({
-      clientPublicKey: helseIdKeys.publicJwk,
-      ...(lastPorts.helseId ? { port: lastPorts.helseId } : {}),
-    }).catch(() => startHelseIdLocal({ clientPublicKey: helseIdKeys.publicJwk }));
-    stoppers.push(() => helseId.stop());
-    const secrets: SecretsLocal = await startSecretsLocal({ region, port: lastPorts.secrets });
-    stoppers.push(() => secrets.stop());
-    secrets.put(helseIdKeySecretName, JSON.stringify(helseIdKeys.privateJwk));
-    const edi: EdiLocal = await startEdiLocal({
-      port: lastPorts.edi,
-      helseId: { issuer: helseId.issuer, jwksUri: helseId.jwksUri },
-    });
-    stoppers.push(() => edi.stop());
-    // S3 for a referral's attachments: the template's buckets, kept beside the table's data.
-    const s3: S3Local = await startS3Local({
-      buckets: readBucketNames(template),
-      dataDir,
-      port: lastPorts.s3,
-    });
-    stoppers.push(() => s3.stop());
-    const sfn: StepFunctionsLocalServer = await startStepFunctionsLocal({
+/** The HelseID stand-in with Frist's EDI client registered by its public key (its last port if free). */
+function helseIdService(clientPublicKey: HelseIdKeys["publicJwk"]) {
+  return service("helseid", () =>
+    startHelseIdLocal({ clientPublicKey, ...(lastPorts.helseId ? { port: lastPorts.helseId } : {}) }).catch(
+      () => startHelseIdLocal({ clientPublicKey }),
+    ),
+  );
+}
+
+/** Secrets Manager, holding the HelseID client's private key where the functions read it on AWS. */
+function secretsService(region: string, helseIdKeySecretName: string, keys: HelseIdKeys) {
+  return service("secrets", async () => {
+    const secrets = await startSecretsLocal({ region, port: lastPorts.secrets });
+    secrets.put(helseIdKeySecretName, JSON.stringify(keys.privateJwk));
+    return secrets;
+  });
+}
+
+/** What the operations page reads from services that start after the Step Functions endpoint. */
+interface OperationsLate {
+  /** The API's URL (sign-in returns there). */
+  apiUrl: string;
+  /** The sessions, in the table (DynamoDB Local). */
+  sessions?: SessionStore;
+  /** The table's indexes the page shows; until the table is up the page shows the executions only. */
+  sources?: OperationsSources;
+}
+
+/**
+ * The local Step Functions endpoint running the synthesized state machine; it also serves the
+ * operations page (to a signed-in operations person or the lead) and the simulated clock.
+ */
+function workflowService(options: {
+  app: LocalApp;
+  clock: SimulatedClock;
+  invoke: Invoke;
+  activity: ReturnType<typeof createActivity>;
+  workflowDir: string | undefined;
+  recovery: LocalRecovery | undefined;
+  late: OperationsLate;
+  requestLog: Log | undefined;
+}) {
+  const { app, clock, activity, workflowDir, recovery, late, requestLog } = options;
+  const { stateMachine } = app;
+  const access = operationsAccess({ sessions: () => late.sessions, apiUrl: () => late.apiUrl });
+  return service("stepfunctions", async () => {
+    const sfn = await startStepFunctionsLocal({
       stateMachines: [
         { arn: stateMachine.arn, name: stateMachine.name, definition: stateMachine.definition },
       ],
-      region,
+      region: app.region,
       port: lastPorts.sfn ?? 0,
       invoke: async (functionLogicalId, payload) => {
         await activity.gate();
-        return invoke(functionLogicalId, payload);
+        return options.invoke(functionLogicalId, payload);
       },
       clock,
       ...(workflowDir ? { dataDir: workflowDir } : {}),
@@ -608,7 +496,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         renderOperationsPage(
           await operationsPageData(
             engine,
-            operationsSources,
+            late.sources,
             recovery
               ? [
                   await attentionSection(
@@ -632,245 +520,342 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (requestLog && line.startsWith("clock ")) requestLog(line);
       },
     });
-    stoppers.push(() => sfn.stop());
     activity.alsoBusy(() => sfn.engine.betweenAttempts);
-    const portals = validateLocalPortals(options.portals ?? DEFAULT_LOCAL_PORTALS);
-    // A portal may invoke what the template's portal policy allows (on AWS: the policy attached to its role).
-    const portalEvaluator = createIamEvaluator({ region });
-    const portalPrincipals = new Map(
-      [{ name: DEFAULT_PORTAL_NAME, accessKeyId: "" }, ...portals].map((portal) => {
-        const arn = localPortalArn(portal.name);
-        return [arn, readPortalPrincipal(template, { region, stackName }, { ...portal, arn })] as const;
-      }),
-    );
-    const authorizeInvoke = (portalArn: string, methodArn: string): boolean => {
-      const principal = portalPrincipals.get(portalArn);
-      return (
-        principal !== undefined && portalEvaluator.isAllowed(principal, "execute-api:Invoke", methodArn, {})
-      );
-    };
-    const requestedPort = options.port ?? 3000;
-    // Every request the emulation routes to a function is one API Gateway bills (cost counting).
-    const apiInvoke = (functionLogicalId: string, event: unknown) => {
-      counters.apiRequest();
-      return invoke(functionLogicalId, event);
-    };
-    const api: ApiLocal = await startApiLocal({
-      routes,
-      invoke: apiInvoke,
+    return sfn;
+  });
+}
+
+/** Whether a portal may invoke a route: what the template's portal policy allows (on AWS: its role's policy). */
+function portalAuthorizer(app: LocalApp, portals: readonly LocalPortal[]) {
+  const { template, region, stackName } = app;
+  const evaluator = createIamEvaluator({ region });
+  const principals = new Map(
+    [{ name: DEFAULT_PORTAL_NAME, accessKeyId: "" }, ...portals].map((portal) => {
+      const arn = localPortalArn(portal.name);
+      return [arn, readPortalPrincipal(template, { region, stackName }, { ...portal, arn })] as const;
+    }),
+  );
+  return (portalArn: string, methodArn: string): boolean => {
+    const principal = principals.get(portalArn);
+    return principal !== undefined && evaluator.isAllowed(principal, "execute-api:Invoke", methodArn, {});
+  };
+}
+
+/** The API Gateway emulation on `--port` (with port 0, the last run's port if it is free). */
+function apiService(options: {
+  app: LocalApp;
+  invoke: Invoke;
+  clock: SimulatedClock;
+  portals: readonly LocalPortal[];
+  operationsUrl: string;
+  port: number;
+  requestLog: Log | undefined;
+}) {
+  const { app, clock, portals, port: requestedPort, requestLog } = options;
+  const authorizeInvoke = portalAuthorizer(app, portals);
+  const start = (port: number) =>
+    startApiLocal({
+      routes: app.routes,
+      // Every request the emulation routes to a function is one API Gateway bills (cost counting).
+      invoke: (functionLogicalId, event) => {
+        counters.apiRequest();
+        return options.invoke(functionLogicalId, event);
+      },
       now: () => clock.now(),
       portals,
       authorizeInvoke,
-      region,
+      region: app.region,
       // Sign-in returns to the API; this path sends the browser on to the operations page.
-      localRedirects: { [OPERATIONS_RETURN_PATH]: sfn.operationsUrl },
-      port: requestedPort === 0 ? (lastPorts.api ?? 0) : requestedPort,
+      localRedirects: { [OPERATIONS_RETURN_PATH]: options.operationsUrl },
+      port,
       ...(requestLog ? { log: requestLog } : {}),
-    }).catch(async (error: unknown) => {
-      if (requestedPort === 0 && lastPorts.api) {
-        return startApiLocal({
-          routes,
-          invoke: apiInvoke,
-          now: () => clock.now(),
-          portals,
-          authorizeInvoke,
-          region,
-          localRedirects: { [OPERATIONS_RETURN_PATH]: sfn.operationsUrl },
-          port: 0,
-          ...(requestLog ? { log: requestLog } : {}),
-        });
-      }
-      throw error;
     });
-    stoppers.push(() => api.stop());
-    apiUrlOfStack = api.url;
-    // The local OpenID provider stands in for Cognito, ID-porten and HelseID alike.
-    // The handlers keep the issuer they read at import: a restart in this process reuses its port.
-    const startOidc = (port: number | undefined) =>
-      startOidcLocal({
-        staff,
-        redirectUri: `${api.url}/auth/callback`,
-        ...(port ? { port } : {}),
-        ...(options.signInPassword ? { password: options.signInPassword } : {}),
-      });
-    const oidc: OidcLocal = await startOidc(lastPorts.oidc).catch(() => startOidc(undefined));
-    stoppers.push(() => oidc.stop());
-    const localProvider = { issuer: oidc.issuer, clientId: oidc.clientId };
-    // The local provider's claim names (the cloud's default to ID-porten's and HelseID's).
-    const signInProviders = {
-      staff: localProvider,
-      patient: { ...localProvider, claim: RECIPIENT_CLAIMS.local.patient },
-      professional: { ...localProvider, claim: RECIPIENT_CLAIMS.local.professional },
-    };
-    lap("ses+sfn+api");
+  return service("api", () =>
+    start(requestedPort === 0 ? (lastPorts.api ?? 0) : requestedPort).catch((error: unknown) => {
+      if (requestedPort === 0 && lastPorts.api) return start(0);
+      throw error;
+    }),
+  );
+}
 
-    const dynamo: DynamoDbLocal = await dynamoStart;
-    stoppers.unshift(() => dynamo.stop());
-    await createMissingTables(dynamo.client, tables);
-    lap("dynamodb");
+/**
+ * The local OpenID provider, standing in for Cognito, ID-porten and HelseID alike. The handlers keep
+ * the issuer they read at import: a restart in this process reuses its port.
+ */
+function signInService(staff: LocalStaffAccount[], apiUrl: string, password: string | undefined) {
+  const start = (port: number | undefined) =>
+    startOidcLocal({
+      staff,
+      redirectUri: `${apiUrl}/auth/callback`,
+      ...(port ? { port } : {}),
+      ...(password ? { password } : {}),
+    });
+  return service("sign-in", () => start(lastPorts.oidc).catch(() => start(undefined)));
+}
 
-    const resolve = createResolver(template, { region, stackName });
-    // Values that only make sense on AWS, replaced for the functions that are given them.
-    const localValues = {
-      PUBLIC_BASE_URL: api.url,
-      SIGN_IN_PROVIDERS: JSON.stringify(signInProviders),
-      // Norsk Helsenett's EDI 2.0 API and HelseID: the stand-ins (the key's secret as on AWS).
-      EDI_API_URL: edi.url,
-      ...localHelseIdClient(functions, resolve, helseId),
-    };
-    const endpoints = {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SES: ses.endpoint,
-      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-    };
-    // The functions reach the stand-ins through IAM: each call is checked against the calling
-    // function's synthesized role policy and refused as AWS refuses it (on a thread of its own).
-    const iam = await startIamGatewayThread(
-      {
-        template,
-        region,
-        upstreams: {
-          dynamodb: dynamo.endpoint,
-          ses: ses.endpoint,
-          sfn: sfn.endpoint,
-          secretsmanager: secrets.endpoint,
-          s3: s3.endpoint,
-        },
-        ports: lastPorts.iam ?? {},
-      },
+/** The stand-ins the functions reach through the IAM gateway. */
+type Upstreams = Record<LocalIamService, string>;
+
+/**
+ * The IAM gateway, on a thread of its own: each call a function makes is checked against that
+ * function's synthesized role policy and refused as AWS refuses it.
+ */
+function iamService(app: LocalApp, upstreams: Upstreams, log: Log) {
+  return service("iam", () =>
+    startIamGatewayThread(
+      { template: app.template, region: app.region, upstreams, ports: lastPorts.iam ?? {} },
       // Always said: a refused call is a missing grant that would fail on AWS too.
       ({ functionLogicalId, action, resource }) =>
         log(`iam: refused ${action} on ${resource} to ${functionLogicalId}`),
-    );
-    stoppers.push(() => iam.stop());
-    const principals = readFunctionPolicies(template, { region, stackName });
-    const functionEndpoints = {
-      AWS_ENDPOINT_URL_DYNAMODB: iam.endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SES: iam.endpoints.ses,
-      AWS_ENDPOINT_URL_SESV2: iam.endpoints.ses,
-      AWS_ENDPOINT_URL_SFN: iam.endpoints.sfn,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: iam.endpoints.secretsmanager,
-      AWS_ENDPOINT_URL_S3: iam.endpoints.s3,
-    };
-    const templateEnvironments = Object.fromEntries(
-      Object.values(functions).map((fn) => [fn.logicalId, functionEnvironment(fn, resolve, localValues)]),
-    );
-    environmentOf = (fn) => ({
-      ...lambdaEnvironment(fn, region, {
-        accessKeyId: principals[fn.logicalId]?.accessKeyId ?? localAccessKeyId(fn.logicalId),
-        secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
+    ),
+  );
+}
+
+/**
+ * Each function's whole environment: Lambda's variables with its own credentials, the IAM gateway's
+ * endpoints, the clock, and its template variables with the values that only make sense on AWS replaced.
+ */
+function functionEnvironments(
+  app: LocalApp,
+  clock: SimulatedClock,
+  iamEndpoints: Record<LocalIamService, string>,
+  values: Record<string, string>,
+  helseId: HelseIdLocal,
+) {
+  const { template, region, stackName, functions } = app;
+  const resolve = createResolver(template, { region, stackName });
+  const principals = readFunctionPolicies(template, { region, stackName });
+  const replaced = { ...values, ...localHelseIdClient(functions, resolve, helseId) };
+  const fromTemplate = Object.fromEntries(
+    Object.values(functions).map((fn) => [fn.logicalId, functionEnvironment(fn, resolve, replaced)]),
+  );
+  const environmentOf: FunctionEnvironment = (fn) => ({
+    ...lambdaEnvironment(fn, region, {
+      accessKeyId: principals[fn.logicalId]?.accessKeyId ?? localAccessKeyId(fn.logicalId),
+      secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
+    }),
+    AWS_ENDPOINT_URL_DYNAMODB: iamEndpoints.dynamodb,
+    AWS_ENDPOINT_URL_SES: iamEndpoints.ses,
+    AWS_ENDPOINT_URL_SESV2: iamEndpoints.ses,
+    AWS_ENDPOINT_URL_SFN: iamEndpoints.sfn,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: iamEndpoints.secretsmanager,
+    AWS_ENDPOINT_URL_S3: iamEndpoints.s3,
+    [SIMULATED_CLOCK_ENV]: clock.envValue(),
+    // The handlers' log lines, quiet under the test runner (a local preference, never on AWS).
+    ...(process.env.FRIST_QUIET ? { FRIST_QUIET: process.env.FRIST_QUIET } : {}),
+    ...fromTemplate[fn.logicalId],
+  });
+  return { environmentOf, fromTemplate };
+}
+
+/** This process's own clients (the operations page, the tests' helpers) reach the same stand-ins; undone on stop. */
+function processEnvironment(region: string, upstreams: Upstreams, clock: SimulatedClock) {
+  return step(
+    "environment",
+    () =>
+      applyEnvironment({
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_SESSION_TOKEN: undefined,
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
+        AWS_ENDPOINT_URL_DYNAMODB: upstreams.dynamodb,
+        AWS_ENDPOINT_URL_SES: upstreams.ses,
+        AWS_ENDPOINT_URL_SESV2: upstreams.ses,
+        AWS_ENDPOINT_URL_SFN: upstreams.sfn,
+        AWS_ENDPOINT_URL_S3: upstreams.s3,
+        [SIMULATED_CLOCK_ENV]: clock.envValue(),
       }),
-      ...functionEndpoints,
-      [SIMULATED_CLOCK_ENV]: clock.envValue(),
-      // The handlers' log lines, quiet under the test runner (a local preference, never on AWS).
-      ...(process.env.FRIST_QUIET ? { FRIST_QUIET: process.env.FRIST_QUIET } : {}),
-      ...templateEnvironments[fn.logicalId],
-    });
-    // This process's own clients (the operations page, the tests' helpers) reach the same stand-ins.
-    restoreEnvironment = applyEnvironment({
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_SESSION_TOKEN: undefined,
-      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
-      ...endpoints,
-      [SIMULATED_CLOCK_ENV]: clock.envValue(),
-    });
-    {
-      const documents = DynamoDBDocumentClient.from(dynamo.client);
-      const tableName = String(tables[0]?.TableName);
-      sessions = new DynamoSessionStore(documents, tableName);
-      // A data directory from before the portal index: key its referrals, so portals list them.
-      await new DynamoReferralStore(documents, tableName).backfillPortalIndex();
-      // And from before the start-of-care item: give granted referrals theirs, so the lead's home lists them.
-      await new DynamoReferralStore(documents, tableName).backfillStartsOfCare();
-      operationsSources = {
-        worklist: new DynamoWorklist(documents, tableName),
-        postalQueue: new DynamoPostalQueue(documents, tableName),
-        statistics: new DynamoReferralStore(documents, tableName),
-        rules: calendarRulesOf(parseClinicConfig(clinicConfigOf(templateEnvironments)).legalClock),
-        apiUrl: api.url,
-      };
-    }
-    // The handlers read the clock from the environment: rewrite it whenever the clock moves.
-    unfollowClock = clock.onChange(() => {
-      process.env[SIMULATED_CLOCK_ENV] = clock.envValue();
-      runtime.setEnvironment({ [SIMULATED_CLOCK_ENV]: clock.envValue() });
-    });
-    stoppers.push(() => runtime.stop());
-    markReady();
-    if (recovery) stoppers.push(() => recovery.stop());
-    // Scheduled rules (the agenda sender) run on the same simulated clock as the workflow's timers.
-    const schedules = startSchedules({
-      ...(reconcilerId ? { exclude: [reconcilerId] } : {}),
-      template,
-      region,
-      invoke,
-      now: () => clock.now(),
-      sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
-    });
-    stoppers.push(() => schedules.stop());
+    (restore) => restore(),
+  );
+}
 
-    // The executions a previous run left RUNNING in the data directory go on where they stood.
-    const restored = sfn.engine.restore();
-    if (restored.resumed.length > 0 || restored.skipped.length > 0) {
-      log(
-        `workflow: resumed ${restored.resumed.length} execution(s) from ${workflowDir}` +
-          (restored.skipped.length > 0 ? `; skipped unreadable ${restored.skipped.join(", ")}` : ""),
-      );
-    }
+/**
+ * The table as this process reads it: the sessions and the operations page's indexes. A data
+ * directory from before the portal index or the start-of-care item is brought up to date first.
+ */
+async function readTable(
+  dynamo: DynamoDbLocal,
+  app: LocalApp,
+  templateEnvironments: Record<string, Record<string, string>>,
+  apiUrl: string,
+) {
+  const documents = DynamoDBDocumentClient.from(dynamo.client);
+  const tableName = String(app.tables[0]?.TableName);
+  // Portals list their referrals by the portal index; the lead's home lists granted ones by their item.
+  await new DynamoReferralStore(documents, tableName).backfillPortalIndex();
+  await new DynamoReferralStore(documents, tableName).backfillStartsOfCare();
+  return {
+    sessions: new DynamoSessionStore(documents, tableName),
+    sources: {
+      worklist: new DynamoWorklist(documents, tableName),
+      postalQueue: new DynamoPostalQueue(documents, tableName),
+      statistics: new DynamoReferralStore(documents, tableName),
+      rules: calendarRulesOf(parseClinicConfig(clinicConfigOf(templateEnvironments)).legalClock),
+      apiUrl,
+    },
+  };
+}
 
-    Object.assign(lastPorts, {
-      api: api.port,
-      dynamodb: dynamo.port,
-      ses: ses.port,
-      sfn: sfn.port,
-      s3: s3.port,
-      edi: Number(new URL(edi.url).port),
-      oidc: Number(new URL(oidc.issuer).port),
-      helseId: Number(new URL(helseId.issuer).port),
-      secrets: Number(new URL(secrets.endpoint).port),
-      iam: Object.fromEntries(
-        Object.entries(iam.endpoints).map(([service, url]) => [service, Number(new URL(url).port)]),
+/** The handlers read the clock from the environment: it is rewritten whenever the clock moves. */
+function clockFollower(clock: SimulatedClock, runtime: LambdaRuntime) {
+  return step(
+    "clock follower",
+    () =>
+      clock.onChange(() => {
+        process.env[SIMULATED_CLOCK_ENV] = clock.envValue();
+        runtime.setEnvironment({ [SIMULATED_CLOCK_ENV]: clock.envValue() });
+      }),
+    (unfollow) => unfollow(),
+  );
+}
+
+/** The executions a previous run left RUNNING in the data directory go on where they stood. */
+function restoreExecutions(sfn: StepFunctionsLocalServer, workflowDir: string | undefined, log: Log): void {
+  const restored = sfn.engine.restore();
+  if (restored.resumed.length > 0 || restored.skipped.length > 0) {
+    log(
+      `workflow: resumed ${restored.resumed.length} execution(s) from ${workflowDir}` +
+        (restored.skipped.length > 0 ? `; skipped unreadable ${restored.skipped.join(", ")}` : ""),
+    );
+  }
+}
+
+/**
+ * Starts the local stack. Resolves when every service answers and every handler module is imported;
+ * `stop()` undoes it all. Startup takes a few seconds, most of it Java starting DynamoDB Local.
+ *
+ * The services start in this order, each given what it needs of those before it, and stop in reverse;
+ * a failure half-way stops what had started. The functions are invoked only once all of them answer.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const requestLog = options.quiet ? undefined : log;
+  const started = Date.now();
+  // With a data directory the workflow's executions and the clock are kept beside DynamoDB's files.
+  const dataDir = options.inMemory ? null : (options.dataDir ?? ".frist/data");
+  const workflowDir = dataDir === null ? undefined : path.join(dataDir, "stepfunctions");
+  const time = localTime(options, workflowDir, log);
+  const { clock } = time;
+  const services = new ServiceList(log);
+  const activity = createActivity();
+  const { promise: ready, resolve: markReady, reject: failReady } = Promise.withResolvers<void>();
+  ready.catch(() => undefined);
+  const stop = async (): Promise<void> => {
+    activity.releaseWorkflow();
+    await services.stopAll();
+  };
+
+  try {
+    await services.start(
+      step(
+        "clock",
+        () => clock,
+        () => clock.close(),
       ),
+    );
+    // Java takes the longest: start DynamoDB Local first and synthesize while it boots.
+    const dynamoStarting = services.startInBackground(
+      service("dynamodb", () => startDynamoDbLocal({ dataDir, port: lastPorts.dynamodb })),
+    );
+    const app = await services.start(step("synth", () => readApp(options.context)));
+
+    // Each function in an environment of its own, known once every stand-in answers: nothing is
+    // invoked before.
+    let environmentOf: FunctionEnvironment = () => {
+      throw new Error("The local stack is not ready");
+    };
+    const runtime = createLambdaRuntime({
+      repoRoot: REPO_ROOT,
+      functions: app.functions,
+      region: app.region,
+      environment: (fn) => environmentOf(fn),
     });
-    timings.total = Date.now() - started;
-    // Without --clock, simulated time starts at the real now (the start-up took some of it), or where
-    // a simulated run on this data directory stopped.
-    if (options.clock === undefined && !resumeSimulated) {
-      clock.advanceTo(Math.max(Date.now(), clock.nowMs(), savedClock ? Date.parse(savedClock.now) : 0));
-    }
-    // Faster than real time, a cold start of a second would be hours of simulated time: start every
-    // function's environment before the clock runs. At real time they start on first use, as on AWS.
-    if (clock.scale > 1) await runtime.warm(Object.keys(functions));
-    clock.resume();
+    const invoke: Invoke = (functionLogicalId, event) =>
+      activity.track(async () => {
+        await ready;
+        return runtime.invoke(functionLogicalId, event);
+      });
+    // The reconciler runs at start-up and then every minute of real time, not on the simulated clock:
+    // it looks after faults, which happen in real time, and at --time-scale 43200 a 15-minute rule
+    // would run every 20 ms.
+    const reconcilerId = Object.values(app.functions).find((fn) => fn.entry === RECONCILER_ENTRY)?.logicalId;
+    const recovery = reconcilerId ? localRecovery(reconcilerId, { invoke }, log) : undefined;
+
+    const ses = await services.start(service("ses", () => startSesLocal({ port: lastPorts.ses })));
+    const helseIdKeys = localClientKeyPair();
+    const helseId = await services.start(helseIdService(helseIdKeys.publicJwk));
+    const secrets = await services.start(secretsService(app.region, app.helseIdKeySecretName, helseIdKeys));
+    const edi = await services.start(
+      service("edi", () =>
+        startEdiLocal({ port: lastPorts.edi, helseId: { issuer: helseId.issuer, jwksUri: helseId.jwksUri } }),
+      ),
+    );
+    // S3 for a referral's attachments: the template's buckets, kept beside the table's data.
+    const s3 = await services.start(
+      service("s3", () =>
+        startS3Local({ buckets: readBucketNames(app.template), dataDir, port: lastPorts.s3 }),
+      ),
+    );
+    const late: OperationsLate = { apiUrl: "" };
+    const sfn = await services.start(
+      workflowService({ app, clock, invoke, activity, workflowDir, recovery, late, requestLog }),
+    );
+    const portals = validateLocalPortals(options.portals ?? DEFAULT_LOCAL_PORTALS);
+    const api = await services.start(
+      apiService({
+        app,
+        invoke,
+        clock,
+        portals,
+        operationsUrl: sfn.operationsUrl,
+        port: options.port ?? 3000,
+        requestLog,
+      }),
+    );
+    late.apiUrl = api.url;
+    const oidc = await services.start(signInService(app.staff, api.url, options.signInPassword));
+
+    const dynamo = await dynamoStarting;
+    await services.start(step("tables", () => createMissingTables(dynamo.client, app.tables)));
+    const upstreams: Upstreams = {
+      dynamodb: dynamo.endpoint,
+      ses: ses.endpoint,
+      sfn: sfn.endpoint,
+      secretsmanager: secrets.endpoint,
+      s3: s3.endpoint,
+    };
+    const iam = await services.start(iamService(app, upstreams, log));
+    const values = localValues(api.url, oidc, edi);
+    const environments = functionEnvironments(app, clock, iam.endpoints, values, helseId);
+    environmentOf = environments.environmentOf;
+    await services.start(processEnvironment(app.region, upstreams, clock));
+    Object.assign(late, await readTable(dynamo, app, environments.fromTemplate, api.url));
+    await services.start(clockFollower(clock, runtime));
+    await services.start(service("lambda", async () => runtime));
+    markReady();
+    if (recovery) await services.start(service("recovery", async () => recovery));
+    // Scheduled rules (the agenda sender) run on the same simulated clock as the workflow's timers.
+    await services.start(
+      service("schedules", async () =>
+        startSchedules({
+          ...(reconcilerId ? { exclude: [reconcilerId] } : {}),
+          template: app.template,
+          region: app.region,
+          invoke,
+          now: () => clock.now(),
+          sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
+        }),
+      ),
+    );
+    restoreExecutions(sfn, workflowDir, log);
+    rememberPorts({ api, dynamo, ses, sfn, s3, edi, oidc, helseId, secrets, iam });
+    const timings = { ...services.timings, total: Date.now() - started };
+    await runClock(time, options, runtime, Object.keys(app.functions));
     recovery?.start();
-    if (workflowDir) {
-      // The clock is written down as it moves, so that a restart (or a crash) goes on from here.
-      const saveClock = (): void => {
-        try {
-          writeSavedClock(workflowDir, { now: clock.now().toISOString(), scale: clock.scale, simulated });
-        } catch (error) {
-          log(`workflow: cannot write the clock to ${workflowDir}: ${(error as Error).message}`);
-        }
-      };
-      const unfollowSave = clock.onChange(() => {
-        simulated = true; // moved by hand
-        saveClock();
-      });
-      const timer = setInterval(saveClock, 1_000);
-      timer.unref();
-      saveClock();
-      // Runs first on stop (stoppers run in reverse): the clock where it stands when the stack stops.
-      stoppers.push(async () => {
-        clearInterval(timer);
-        unfollowSave();
-        saveClock();
-      });
-    }
+    // Runs first on stop: the clock where it stands when the stack stops.
+    if (workflowDir) await services.start(clockFile(workflowDir, time, log));
 
     let stopped: Promise<void> | undefined;
     return {
@@ -889,12 +874,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sfnEndpoint: sfn.endpoint,
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
-      region,
-      tableNames: tables.map((table) => String(table.TableName)),
-      stateMachineArn: stateMachine.arn,
+      region: app.region,
+      tableNames: app.tables.map((table) => String(table.TableName)),
+      stateMachineArn: app.stateMachine.arn,
       portals,
-      adaptationNotes: sfn.engine.adaptationNotes()[stateMachine.arn] ?? [],
-      template,
+      adaptationNotes: sfn.engine.adaptationNotes()[app.stateMachine.arn] ?? [],
+      template: app.template,
       timings,
       stepFunctions: sfn,
       activity,
@@ -904,24 +889,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         failSes: (failing) => ses.failSends(failing),
         sesRefusals: () => ses.refusedSends,
       },
-      signIn: { issuer: oidc.issuer, password: oidc.password, staff },
+      signIn: { issuer: oidc.issuer, password: oidc.password, staff: app.staff },
       iam: { refusals: () => iam.refusals(), endpoints: iam.endpoints },
       environmentOf: (logicalId) => {
-        const fn = functions[logicalId];
+        const fn = app.functions[logicalId];
         if (!fn) throw new Error(`Function not found: ${logicalId}`);
         return environmentOf(fn);
       },
       ...(recovery ? { recovery } : {}),
       stop() {
-        stopped ??= stopAll();
+        stopped ??= stop();
         return stopped;
       },
     };
   } catch (error) {
     failReady(error);
-    await stopAll();
-    // DynamoDB may still be starting: let it finish so that its Java process is stopped too.
-    await stopDynamo();
+    // DynamoDB may still be starting: stopping waits for it, so that its Java process is stopped too.
+    await stop();
     throw error;
   }
 }
