@@ -93,6 +93,15 @@ function stateMachineName(logicalId: string, resource: CfnResource): string {
  * Fn::GetAtt, Fn::Join, Fn::Sub (without nested intrinsics in the variable map beyond these),
  * Fn::Select and Fn::Split. Resources resolve to local names: tables and functions are named by their
  * logical id, so the table created in DynamoDB Local and TABLE_NAME agree.
+ *
+ * Ours rather than cfn-resolver-lib (1.1.8, the latest, from May 2022), which was weighed for this and
+ * does not serve: it passes `{ Ref: "AWS::NoValue" }` through as the text "AWS::NoValue" instead of
+ * removing the property; its Fn::Sub knows only the variable map and the given Ref values, so
+ * `${Resource.Attribute}` and `${!Literal}` stay as written; it resolves a whole template rather than
+ * one value (an environment variable, a policy); and what it cannot resolve it returns unresolved with
+ * a console warning, where a missing local value must fail here. The local names (a state machine's
+ * ARN, a bucket's lower-case name, a function's ARN by logical id) would still be ours, handed to it as
+ * a map per resource and attribute.
  */
 export function createResolver(template: CfnTemplate, options: ResolverOptions): Resolver {
   const resources = template.Resources ?? {};
