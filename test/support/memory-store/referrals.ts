@@ -50,7 +50,15 @@ export class InMemoryReferrals implements ReferralRecords {
     if (!["received", "awaiting-assessment"].includes(referral.status)) {
       throw new StaleStateError(`referral ${referralId} no longer waits for its assessment`);
     }
+    if (change.attachments && (referral.attachments?.length ?? 0) !== change.attachments.before) {
+      throw new StaleStateError(
+        `referral ${referralId} has other attachments than the change numbered after`,
+      );
+    }
     this.table.idempotency.set(key, copy(idempotency));
+    if (change.attachments) {
+      referral.attachments = [...(referral.attachments ?? []), ...copy(change.attachments.added)];
+    }
     if (change.kind === "amend") {
       referral.submission = copy(change.submission);
       referral.missingContent = [...change.missingContent];
