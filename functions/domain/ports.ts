@@ -69,8 +69,9 @@ export class StaleStateError extends Error {
  */
 export interface ReferralRecords {
   /**
-   * Stores a new referral with its idempotency record and audit event, atomically; throws
-   * IdempotencyKeyTaken when the key is taken. Every write that changes what statistics count takes
+   * Stores a new referral with its idempotency record and audit event, atomically, and with them the
+   * lookup of a message referral by its sender's own id for it (receive-referral.ts
+   * `documentLookupOf`, over an earlier one); throws IdempotencyKeyTaken when the key is taken. Every write that changes what statistics count takes
    * an optional `tally`, added to the month's counters in the same atomic write (so a retried or
    * refused write never counts twice).
    */

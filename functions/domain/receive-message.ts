@@ -127,7 +127,7 @@ async function storeAttachments(
   }
 }
 
-/** A change or cancellation (Henvisning 2.0 ServType M or C): acts on the referral it names. */
+/** A change or cancellation (ServType M or C, Henvisning 2.0 or 1.x): acts on the referral it names. */
 async function receiveChange(
   deps: ReceiveMessageDeps,
   request: MessageRequest,

@@ -1,6 +1,7 @@
 /**
  * A change (ServType M) or cancellation (ServType C) message acting on the referral it names
- * (Henvisning 2.0: its `ConversationRef` names the referral's MsgId, or a later change's). A change
+ * (Henvisning 2.0: its `ConversationRef` names the referral's MsgId, or a later change's; 1.x: its
+ * `ServReq/Id` is the referral's own, under the same sender's HER-id). A change
  * replaces the content of a referral not yet decided; a cancellation withdraws it: the referral is
  * closed, its task link says it was withdrawn, and its workflow ends. Both are refused once the
  * referral is decided (or a decision is on its way), and for a referral the sender did not send here.
@@ -29,7 +30,7 @@ import {
 } from "./attachments";
 import type { AttachmentStore, IdempotencyRecord, ReferralRecords, TaskRecords } from "./ports";
 import { IdempotencyKeyTaken, StaleStateError, TaskNoLongerOpen } from "./ports";
-import { bodyHash, MESSAGE_ID_SCOPE, type ReceiveDeps } from "./receive-referral";
+import { bodyHash, documentIdScope, MESSAGE_ID_SCOPE, type ReceiveDeps } from "./receive-referral";
 import type { AuditEvent, ReferralRecord } from "./records";
 import { missingContent, parseReferralSubmission, type ReferralSubmission } from "./referral";
 import type { Issue } from "./validation";
@@ -126,7 +127,7 @@ async function tryChange(
   const what = whatOf(change);
   if (!referral) {
     return rejected(
-      `${what} gjelder en henvisning klinikken ikke har mottatt fra denne avsenderen (ConversationRef)`,
+      `${what} gjelder en henvisning klinikken ikke har mottatt fra denne avsenderen (${change.conversationRefs.length > 0 ? "ConversationRef" : "Id"})`,
     );
   }
   if (!WAITING.includes(referral.status) || (await decisionOnItsWay(deps, referral.referralId))) {
@@ -226,13 +227,23 @@ async function storeAttachments(
   }
 }
 
-/** The referral the message names: by the MsgIds of its ConversationRef, sent here by the same sender. */
+/**
+ * The referral the message names, sent here by the same sender: by the MsgIds of its ConversationRef
+ * (2.0), or, in a message without one (1.x), by the sender's own id for it under the sender's HER-id
+ * (receive-referral.ts `documentLookupOf`).
+ */
 async function referralNamed(
   deps: Pick<MessageChangeDeps, "store">,
   change: ReferralMessageChange,
 ): Promise<ReferralRecord | undefined> {
-  for (const ref of change.conversationRefs) {
-    const record = await deps.store.getIdempotencyRecord(MESSAGE_ID_SCOPE, ref.toLowerCase());
+  const keys: [scope: string, key: string][] =
+    change.conversationRefs.length > 0
+      ? change.conversationRefs.map((ref) => [MESSAGE_ID_SCOPE, ref.toLowerCase()])
+      : change.senderHerId && change.documentId
+        ? [[documentIdScope(change.senderHerId), change.documentId]]
+        : [];
+  for (const [scope, key] of keys) {
+    const record = await deps.store.getIdempotencyRecord(scope, key);
     if (!record) continue;
     const referral = await deps.store.getReferral(record.referralId);
     // Another sender's (or portal's) referral is answered as unknown: a message cannot learn of it.

@@ -43,7 +43,10 @@ export const RECORD_FAMILIES = {
   meeting: ["MEETING#*"],
   /** An agenda link's lookup item (agenda id to meeting). */
   agenda: ["AGENDA#*"],
-  /** A portal's idempotency key and the referral it created. */
+  /**
+   * A portal's idempotency key (or a message's MsgId) and the referral it created; a message
+   * referral's lookup by its sender's HER-id and own id (`IDEMPOTENCY#document:<herId>#<id>`).
+   */
   idempotency: ["IDEMPOTENCY#*"],
   /** A month's statistics counters (sharded). */
   statistics: ["STATISTICS#*"],

@@ -232,6 +232,44 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect((await store.getIdempotencyRecord("portal", idempotency.key))?.referralId).toBe(referralId);
     });
 
+    it("keeps a message referral's lookup by its sender's own id in its write, the later referral's over an earlier one's", async () => {
+      // Prepare: two referrals from one sender under one id (sent again as new), each with its MsgId.
+      const documentId = freshId("doc");
+      const message = (msgId: string) => ({
+        msgId,
+        type: "HENVISNING",
+        sender: { name: "Legesenteret", herId: "56704" },
+        documentId,
+      });
+      const later = freshId("ref");
+      const keyOf = (id: string): IdempotencyRecord => ({
+        scope: "message",
+        key: freshId("msg"),
+        bodyHash: "h",
+        referralId: id,
+        response: {},
+        createdAt: "2025-03-03T09:00:00.000Z",
+      });
+
+      // Act
+      await store.createReferral(
+        testReferral({ referralId, message: message("m-1") }),
+        keyOf(referralId),
+        event("referral-received"),
+      );
+      const first = await store.getIdempotencyRecord("document:56704", documentId);
+      await store.createReferral(
+        testReferral({ referralId: later, message: message("m-2") }),
+        keyOf(later),
+        event("referral-received"),
+      );
+
+      // Assess
+      expect(first?.referralId).toBe(referralId);
+      expect((await store.getIdempotencyRecord("document:56704", documentId))?.referralId).toBe(later);
+      expect(await store.getIdempotencyRecord("document:56705", documentId)).toBeUndefined();
+    });
+
     it("counts every referral received into its month's statistics, however many arrive at once, and a refused repeat not at all", async () => {
       // A month no other test counts into: the DynamoDB table is shared by the whole suite.
       const month = "2031-07";

@@ -14,7 +14,7 @@ import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
 import { viewTask } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import { AttachmentsUnavailable, ReferralWithdrawn } from "../../functions/domain/errors";
-import { envelopeHeader } from "../../functions/domain/henvisning";
+import { envelopeHeader, messageHeader } from "../../functions/domain/henvisning";
 import { type ReceiveMessageDeps, receiveMessage } from "../../functions/domain/receive-message";
 import { renderAppRec } from "../../functions/views/apprec";
 import { renderer } from "../../functions/views/renderer";
@@ -40,7 +40,9 @@ const KANSELLERING = `${UTEN}_Kansellering.xml`;
 /** What the samples' patient data look like: none of it may reach an audit event. */
 const PATIENT_DATA = ["21016400952", "Dottno", "Apocillin", "Kuren varer", "hevelse"];
 
-const sample = (file: string) => readFileSync(path.join(SAMPLES, file), "utf8");
+/** A Henvisning 2.0 sample by its file name, or another by its path under `eksempel/` (with a slash). */
+const sample = (file: string) =>
+  readFileSync(file.includes("/") ? path.join(SAMPLES, "..", file) : path.join(SAMPLES, file), "utf8");
 
 let store: InMemoryReferralStore;
 let workflow: FakeWorkflow;
@@ -51,6 +53,7 @@ const config = testClinicConfig();
 function receiveDeps(addressedAs = NY): ReceiveMessageDeps {
   const read = readXml(sample(addressedAs));
   if (read.kind !== "xml") throw new Error("sample is not XML");
+  const header = read.schema === "msghead" ? envelopeHeader(read.root) : messageHeader(read.root);
   let n = 0;
   return {
     store,
@@ -63,7 +66,7 @@ function receiveDeps(addressedAs = NY): ReceiveMessageDeps {
     clinic: {
       name: "Smerteklinikken",
       department: "Tverrfaglig smerteklinikk",
-      ...envelopeHeader(read.root).receiver,
+      ...header.receiver,
     },
   };
 }
@@ -116,6 +119,15 @@ describe("the public samples received in order", () => {
       [`${VIDERE}_Ny.xml`, `${VIDERE}_Endring.xml`, `${VIDERE}_Kansellering.xml`],
       "2018-01-08T08:00:00.000Z",
     ],
+    // Henvisning 1.x: the public samples of 1.1 and 1.0, whose change and cancellation name the
+    // referral by its own id (`ServReq/Id`) from the same sender (HER-id 56704).
+    ...(["1-1", "1-0"] as const).map((version) => {
+      const name = `Henvisning_v${version}/henvisning_v${version.replace("-", ".")}`;
+      return [
+        `henvisning_v${version.replace("-", ".")}`,
+        [`${name}_n.xml`, `${name}_m.xml`, `${name}_c.xml`],
+      ] as [string, string[]];
+    }),
     // Its change names the referral by its DocumentId instead of a MsgId: not found, so refused.
     [
       "Henvisning_ny_tilstand_v2-0",
@@ -517,5 +529,65 @@ describe("attachments on a change or cancellation", () => {
     expect(receipt.outcome).toBe("accepted");
     expect(store.mustGet(referralId).attachments?.map((attachment) => attachment.n)).toEqual([1, 2]);
     expect(storeOf(deps).objects.has(`referrals/${referralId}/attachments/2`)).toBe(true);
+  });
+});
+
+describe("a Henvisning 1.x change or cancellation", () => {
+  const V11 = "Henvisning_v1-1/henvisning_v1.1";
+
+  it("naming a referral never received here is refused (X99) as a 2.0 one is, writing nothing", async () => {
+    const deps = receiveDeps(`${V11}_n.xml`);
+    const receipt = await receive(deps, sample(`${V11}_m.xml`));
+    expect(receipt.codes).toEqual(["X99"]);
+    expect(receipt.appRec.errors[0]?.detail).toBe(
+      "Endringen gjelder en henvisning klinikken ikke har mottatt fra denne avsenderen (Id)",
+    );
+    expect(store.referrals.size + store.idempotency.size).toBe(0);
+  });
+
+  it("from another sender under the same id is answered as for an unknown referral", async () => {
+    // Prepare: the referral from HER-id 56704; the change from 56705 with the same ServReq/Id.
+    const deps = receiveDeps(`${V11}_n.xml`);
+    const { referralId } = await receive(deps, sample(`${V11}_n.xml`));
+    const otherSender = sample(`${V11}_c.xml`).replace("<Id>56704</Id>", "<Id>56705</Id>");
+
+    // Act
+    const receipt = await receive(deps, otherSender);
+
+    // Assess
+    expect(receipt.codes).toEqual(["X99"]);
+    expect(store.mustGet(referralId ?? "").status).toBe("received");
+  });
+
+  it("for another patient is refused (E36)", async () => {
+    const deps = receiveDeps(`${V11}_n.xml`);
+    const { referralId } = await receive(deps, sample(`${V11}_n.xml`));
+    const receipt = await receive(
+      deps,
+      sample(`${V11}_m.xml`).replace("<OffId>13116900216</OffId>", "<OffId>15038512282</OffId>"),
+    );
+    expect(receipt.codes).toEqual(["E36"]);
+    expect(store.mustGet(referralId ?? "").messageChanges).toBeUndefined();
+  });
+
+  it("acts on the latest referral its sender sent under the id", async () => {
+    // Prepare: the same referral sent again as new, under a new MsgId.
+    const deps = receiveDeps(`${V11}_n.xml`);
+    const first = await receive(deps, sample(`${V11}_n.xml`));
+    const again = await receive(
+      deps,
+      sample(`${V11}_n.xml`).replace(
+        "02a51109-7416-4822-9742-bcd6fdfd036f",
+        "02a51109-7416-4822-9742-bcd6fdfd0370",
+      ),
+    );
+
+    // Act
+    const receipt = await receive(deps, sample(`${V11}_c.xml`));
+
+    // Assess
+    expect(receipt).toMatchObject({ outcome: "accepted", referralId: again.referralId });
+    expect(store.mustGet(again.referralId ?? "").status).toBe("closed");
+    expect(store.mustGet(first.referralId ?? "").status).toBe("received");
   });
 });

@@ -20,6 +20,7 @@ import {
   type ReferralRecords,
   StaleStateError,
 } from "../../domain/ports";
+import { documentLookupOf } from "../../domain/receive-referral";
 import type { AuditEvent, PriorityChange, ReferralRecord } from "../../domain/records";
 import type { Tally } from "../../domain/statistics";
 import { patientIndexKeys } from "../dynamo-patient-index";
@@ -44,11 +45,27 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
     event: AuditEvent,
     tally?: Tally,
   ): Promise<void> {
+    const lookup = documentLookupOf(referral);
     try {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             this.idempotencyPut(idempotency),
+            // Unconditional (over an earlier referral's under the same id): see documentLookupOf.
+            ...(lookup
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: {
+                        ...idempotencyKey(lookup.scope, lookup.key),
+                        recordType: "idempotency",
+                        ...lookup,
+                      },
+                    },
+                  },
+                ]
+              : []),
             {
               Put: {
                 TableName: this.tableName,
