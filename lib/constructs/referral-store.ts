@@ -109,6 +109,8 @@ export function leadingKeys(patterns: readonly string[]): Record<string, Record<
  * Grants follow each function's declaration (FristFunction's `uses`): action by action (no `*` in
  * any action), each on the partition key prefixes of the record families it names, and the key
  * may only be used through DynamoDB (`kms:ViaService`), so a role cannot decrypt anything on its own.
+ * The attachment bucket is encrypted under the same key (attachment-bucket.ts grants its use through
+ * S3 the same way).
  */
 export class ReferralStore extends Construct {
   public readonly table: Table;
@@ -118,7 +120,7 @@ export class ReferralStore extends Construct {
     super(scope, id);
 
     this.key = new Key(this, "Key", {
-      description: "Frist: encrypts the referral table (health data)",
+      description: "Frist: encrypts the referral table and its attachment bucket (health data)",
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
