@@ -52,8 +52,8 @@ export class FristStack extends Stack {
 
     new LogEncryption(this, "LogEncryption");
     this.store = new ReferralStore(this, "ReferralStore");
-    // A referral's attachments (health data), beside the table.
-    this.attachments = new AttachmentBucket(this, "Attachments");
+    // A referral's attachments (health data), beside the table and under its key.
+    this.attachments = new AttachmentBucket(this, "Attachments", { key: this.store.key });
     this.mailer = new Mailer(this, "Mailer", {
       senderEmail: config.senderEmail,
       configurationSetName: config.sesConfigurationSet,

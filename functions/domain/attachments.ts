@@ -63,19 +63,28 @@ export function attachmentKey(referralId: string, n: number): string {
   return `referrals/${referralId}/attachments/${n}`;
 }
 
-/** The referral's record of each attachment, keyed under its id. */
+/**
+ * The referral's record of each attachment, keyed under its id. A later message's attachments
+ * (a change's) are numbered after the `before` the referral has, so each keeps its own number and key.
+ */
 export function attachmentRecords(
   referralId: string,
   attachments: readonly AttachmentDescription[],
+  before = 0,
 ): AttachmentRecord[] {
   return attachments.map(({ n, name, mimeType, size, sha256 }) => ({
-    n,
+    n: before + n,
     name,
     mimeType,
     size,
     sha256,
-    key: attachmentKey(referralId, n),
+    key: attachmentKey(referralId, before + n),
   }));
+}
+
+/** What describes each attachment read from a message (its content left out). */
+export function describedAttachments(attachments: readonly ReceivedAttachment[]): AttachmentDescription[] {
+  return attachments.map(({ content: _content, ...description }) => description);
 }
 
 /**

@@ -35,14 +35,15 @@ export type HenvisningReading =
       header: MessageHeader;
       /**
        * What the message does (`ServType`, code system 7309): N a new referral, M a change, C a
-       * cancellation of the referral it names (Henvisning 2.0 only).
+       * cancellation of the referral it names (2.0 by ConversationRef, 1.x by its own id).
        */
       servType: ServType;
       /** The referral's own id (2.0 `DocumentId`, 1.x `ServReq/Id`): the same in its changes. */
       documentId?: string;
       /**
        * The MsgIds a change or cancellation names (MsgHead `ConversationRef`: RefToConversation, then
-       * RefToParent), which Frist looks the referral up by.
+       * RefToParent), which Frist looks the referral up by. None in 1.x, whose changes name their
+       * referral by its own id (`documentId`) only.
        */
       conversationRefs: string[];
       submission: Record<string, unknown>;
@@ -258,7 +259,6 @@ function headerErrors(
   header: MessageHeader,
   clinic: ClinicAddress,
   servType: string | undefined,
-  changes: "taken" | "not-taken",
 ): AppRecError[] {
   if (!header.msgId || !UUID.test(header.msgId)) {
     return [{ code: "E10", detail: "MsgId må være en UUID" }];
@@ -270,16 +270,6 @@ function headerErrors(
   if (!addressed) {
     return [
       { code: "E21", detail: "Meldingen er ikke adressert til klinikkens HER-id (organisasjon og tjeneste)" },
-    ];
-  }
-  if ((servType === "M" || servType === "C") && changes === "not-taken") {
-    // A 1.x change or cancellation names its referral by its own Id only, which Frist does not index:
-    // it must reach the clinic another way (2.0 names it by the MsgId, see ConversationRef).
-    return [
-      {
-        code: "X99",
-        detail: `${servType === "M" ? "Endring" : "Kansellering"} av henvisning tas ikke imot elektronisk; kontakt klinikken`,
-      },
     ];
   }
   if (servType !== "N" && servType !== "M" && servType !== "C") {
@@ -297,7 +287,7 @@ export function readHenvisning20(root: XmlTree, clinic: ClinicAddress): Henvisni
     return { ok: false, header, errors: [{ code: "T10", detail: "Meldingen er ikke en Henvisning 2.0" }] };
   }
   const servType = attrAt(henvisning, "V", "ServType");
-  const errors = headerErrors(header, clinic, servType, "taken");
+  const errors = headerErrors(header, clinic, servType);
   if (errors.length > 0) return { ok: false, header, errors };
 
   const info = child(root, "MsgInfo");
@@ -402,7 +392,8 @@ export function readHenvisning1x(root: XmlTree, clinic: ClinicAddress): Henvisni
   if (!["HENVISNING", "H"].includes(header.type.V) || !serv) {
     return { ok: false, header, errors: [{ code: "T10", detail: "Meldingen er ikke en henvisning" }] };
   }
-  const errors = headerErrors(header, clinic, attrAt(serv, "V", "ServType"), "not-taken");
+  const servType = attrAt(serv, "V", "ServType");
+  const errors = headerErrors(header, clinic, servType);
   if (errors.length > 0) return { ok: false, header, errors };
   const patient = child(serv, "Patient");
   const idType = attrAt(patient, "V", "TypeOffId");
@@ -431,7 +422,9 @@ export function readHenvisning1x(root: XmlTree, clinic: ClinicAddress): Henvisni
   return {
     ok: true,
     header,
-    servType: "N",
+    servType: servType as ServType,
+    // A change or cancellation names its referral by this id, the same as in the referral
+    // (receive-referral.ts keeps a lookup of it under the sender's HER-id).
     ...optional("documentId", textAt(serv, "Id")),
     conversationRefs: [],
     attachments: attachments.attachments,
@@ -448,7 +441,7 @@ export function readHenvisning1x(root: XmlTree, clinic: ClinicAddress): Henvisni
         ? { name: textAt(gp, "Name") ?? "", ...optional("hprNumber", hprOf(gp)) }
         : { name: referrerPart.name, hprNumber: referrerPart.hprNumber },
       diagnoses: clinical.diagnoses,
-      reason: clinical.reason ?? "",
+      reason: withChangeComment(clinical.reason, servType, textAt(serv, "ReqComment")) ?? "",
       content: clinical.content,
     },
   };

@@ -87,9 +87,10 @@ export const portalPaths = () => ({
         "schemas and received as POST /referrals receives a referral (the same checks, deadline and task). The " +
         "answer is always 200 with one AppRec 1.1: status 1 (OK), or 2 (rejected) with the standard's error " +
         "codes (code system 8221: T01 not XML, T02 does not validate, T10 a message Frist does not take, E10 the " +
-        "MsgId, E21 not addressed to the clinic, E30-E36 the patient's data, X99 other: a change, a " +
-        "cancellation or an attachment, which Frist does not take yet). The MsgId is the idempotency key: the " +
-        "same message delivered again gets the same receipt and creates nothing.",
+        "MsgId, E21 not addressed to the clinic, E30-E36 the patient's data, X99 other: content the referral " +
+        "schema refuses, an attachment that is not pdf, jpg or png, a change or cancellation (ServType M or C) " +
+        "of a referral Frist does not know from that sender or has already decided). The MsgId is the " +
+        "idempotency key: the same message delivered again gets the same receipt and creates nothing.",
       security: [{ sigv4: [] }],
       requestBody: {
         required: true,

@@ -3,6 +3,7 @@
  * implement them in memory. Every write that changes a referral takes the audit event with it, so the
  * change and its record land together or not at all.
  */
+import type { AttachmentRecord } from "./attachments";
 import type { IsoDate } from "./calendar";
 import type { Decision } from "./decision";
 import type {
@@ -68,8 +69,9 @@ export class StaleStateError extends Error {
  */
 export interface ReferralRecords {
   /**
-   * Stores a new referral with its idempotency record and audit event, atomically; throws
-   * IdempotencyKeyTaken when the key is taken. Every write that changes what statistics count takes
+   * Stores a new referral with its idempotency record and audit event, atomically, and with them the
+   * lookup of a message referral by its sender's own id for it (receive-referral.ts
+   * `documentLookupOf`, over an earlier one); throws IdempotencyKeyTaken when the key is taken. Every write that changes what statistics count takes
    * an optional `tally`, added to the month's counters in the same atomic write (so a retried or
    * refused write never counts twice).
    */
@@ -86,18 +88,21 @@ export interface ReferralRecords {
    * (so a second delivery finds it), the change appended to `messageChanges` (its MsgId the
    * idempotency key, its time the event's), and either the new
    * submission and missing content (`amend`) or status `closed` with `withdrawnAt` (`withdraw`), with
-   * its audit event. Throws IdempotencyKeyTaken when the message's key is taken, StaleStateError
-   * when the referral no longer waits.
+   * its audit event. A message's attachments (`attachments.added`) are appended to the referral's
+   * only while it has `attachments.before` of them, so two messages never number theirs alike.
+   * Throws IdempotencyKeyTaken when the message's key is taken, StaleStateError when the referral
+   * no longer waits or its attachments changed meanwhile.
    */
   applyReferralMessage(
     referralId: string,
-    change:
+    change: (
       | {
           kind: "amend";
           submission: ReferralRecord["submission"];
           missingContent: ReferralRecord["missingContent"];
         }
-      | { kind: "withdraw" },
+      | { kind: "withdraw" }
+    ) & { attachments?: { added: AttachmentRecord[]; before: number } },
     idempotency: IdempotencyRecord,
     event: AuditEvent,
   ): Promise<void>;

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { type AppRec, type AppRecError, type AppRecParty, appRecIdFor } from "./apprec";
-import { attachmentKey, type ReceivedAttachment } from "./attachments";
+import { attachmentKey, describedAttachments, type ReceivedAttachment } from "./attachments";
 import type { ClinicConfig } from "./clinic";
 import {
   type ClinicAddress,
@@ -80,20 +80,8 @@ export async function receiveMessage(
   if ("errors" in reading) return reject(deps, request, reading.header, reading.errors);
 
   const msgId = reading.header.msgId?.toLowerCase() ?? "";
-  if (reading.servType !== "N") {
-    if (reading.attachments.length > 0) {
-      // A change's attachments would replace or add to the referral's; not built yet, and a receipt
-      // that says so is better than a change applied without them.
-      return reject(deps, request, reading.header, [
-        {
-          code: "X99",
-          detail:
-            "Vedlegg til en endring eller kansellering tas ikke imot ennå; send endringen uten vedlegg, og vedleggene på annen måte",
-        },
-      ]);
-    }
-    return receiveChange(deps, request, reading, msgId);
-  }
+  // A change's or cancellation's attachments are added to the referral it names (referral-message-changes.ts).
+  if (reading.servType !== "N") return receiveChange(deps, request, reading, msgId);
   const { attachments } = reading;
   const result = await receiveReferral(deps, {
     idempotencyKey: msgId,
@@ -108,7 +96,7 @@ export async function receiveMessage(
     },
     ...(attachments.length > 0
       ? {
-          attachments: attachments.map(({ content: _content, ...description }) => description),
+          attachments: describedAttachments(attachments),
           storeAttachments: (referralId: string) =>
             storeAttachments(deps.attachments, referralId, attachments),
         }
@@ -139,7 +127,7 @@ async function storeAttachments(
   }
 }
 
-/** A change or cancellation (Henvisning 2.0 ServType M or C): acts on the referral it names. */
+/** A change or cancellation (ServType M or C, Henvisning 2.0 or 1.x): acts on the referral it names. */
 async function receiveChange(
   deps: ReceiveMessageDeps,
   request: MessageRequest,
@@ -156,6 +144,7 @@ async function receiveChange(
       ...(reading.header.sender.herId ? { senderHerId: reading.header.sender.herId } : {}),
       portal: request.portal,
       submission: reading.submission,
+      attachments: reading.attachments,
     },
     errorOfIssue,
   );

@@ -80,6 +80,37 @@ export interface ReceiveRequest {
 /** The idempotency key space of MsgIds (receive-message.ts); no portal id (an IAM ARN) can equal it. */
 export const MESSAGE_ID_SCOPE = "message";
 
+/**
+ * The key space of a sender's own ids for its referrals (1.x `ServReq/Id`, 2.0 `DocumentId`), one per
+ * sender HER-id: an id is the sender's, not unique across senders. No portal id or MESSAGE_ID_SCOPE
+ * can equal it.
+ */
+export function documentIdScope(senderHerId: string): string {
+  return `document:${senderHerId}`;
+}
+
+/**
+ * The lookup of a referral that came as a message by its sender's HER-id and its own id: what a
+ * Henvisning 1.x change or cancellation names it by (it has no ConversationRef). Stored beside its
+ * idempotency record and in the same write as the referral (ReferralRecords.createReferral), as an
+ * idempotency record of its own key space. Not conditional: a sender that sends a new referral under
+ * an id it used before means the later one, and its changes then act on that.
+ */
+export function documentLookupOf(referral: ReferralRecord): IdempotencyRecord | undefined {
+  const herId = referral.message?.sender.herId;
+  const documentId = referral.message?.documentId;
+  if (!herId || !documentId) return undefined;
+  return {
+    scope: documentIdScope(herId),
+    key: documentId,
+    // Nothing is replayed from it: it names the referral, nothing more.
+    bodyHash: "",
+    referralId: referral.referralId,
+    response: null,
+    createdAt: referral.receivedAt,
+  };
+}
+
 /** The date the legal clock counts from: the ansiennitetsdato of a forward, else the day of receipt. */
 export function clockStartDate(submission: ReferralSubmission, receivedAt: Date): IsoDate {
   return submission.kind === "forwarded" ? submission.originalReceivedDate : osloDate(receivedAt);

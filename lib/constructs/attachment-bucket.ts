@@ -1,5 +1,6 @@
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { type IRole, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IKey } from "aws-cdk-lib/aws-kms";
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 
@@ -12,6 +13,16 @@ export const ATTACHMENT_ACTIONS: Record<AttachmentUse, readonly string[]> = {
   read: ["s3:GetObject"],
 };
 
+/**
+ * What S3 asks KMS for, on the caller's behalf, for each {@link AttachmentUse} on the bucket's key:
+ * a data key to encrypt an object put (a single-part PutObject, as the functions write), and
+ * decryption of one read. With an S3 Bucket Key S3 asks less often, not for other actions.
+ */
+export const ATTACHMENT_KEY_ACTIONS: Record<AttachmentUse, readonly string[]> = {
+  write: ["kms:GenerateDataKey"],
+  read: ["kms:Decrypt"],
+};
+
 /** The key prefix of every attachment (functions/domain/attachments.ts `attachmentKey`). */
 export const ATTACHMENT_KEY_PATTERN = "referrals/*/attachments/*";
 
@@ -20,22 +31,31 @@ export const ATTACHMENT_KEY_PATTERN = "referrals/*/attachments/*";
  * object per referral and attachment number, written once (If-None-Match) by the functions that
  * receive messages and read by the one that serves them to signed-in staff.
  *
- * - Encrypted at rest (SSE-S3, AES-256) and reachable over TLS only (`enforceSSL`); every public
- *   access blocked; ACLs off (the bucket owner owns every object).
+ * - Encrypted at rest under the table's customer-managed KMS key (SSE-KMS: one key policy, yearly
+ *   rotation and CloudTrail for all of Frist's health data), with an S3 Bucket Key (S3 asks KMS
+ *   once per bucket key, not once per object); reachable over TLS only (`enforceSSL`); every
+ *   public access blocked; ACLs off (the bucket owner owns every object).
  * - Versioned: an object overwritten or deleted by mistake can be restored; the writers never
  *   overwrite (a conditional put), so an attachment has one version. Old versions expire after
  *   90 days.
  * - Retained when the stack is deleted, like the table.
  * - Grants per function (FristFunction's `uses.attachments`): PutObject or GetObject on the
- *   attachment keys only; no function lists, deletes or reads another key.
+ *   attachment keys only, and the key's GenerateDataKey or Decrypt through S3 only
+ *   (`kms:ViaService`); no function lists, deletes or reads another key.
  */
 export class AttachmentBucket extends Construct {
   public readonly bucket: Bucket;
 
-  constructor(scope: Construct, id: string) {
+  /** The customer-managed key the objects are encrypted under (the table's). */
+  public readonly key: IKey;
+
+  constructor(scope: Construct, id: string, props: { key: IKey }) {
     super(scope, id);
+    this.key = props.key;
     this.bucket = new Bucket(this, "Bucket", {
-      encryption: BucketEncryption.S3_MANAGED,
+      encryption: BucketEncryption.KMS,
+      encryptionKey: props.key,
+      bucketKeyEnabled: true,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -51,8 +71,6 @@ export class AttachmentBucket extends Construct {
         "Every read of an attachment is recorded in the referral's access log (who, role, when) by the one function that serves it, which only signed-in staff reach; S3 server access logs would name a role, not a person.",
       "HIPAA.Security-S3BucketReplicationEnabled":
         "The attachments follow the table: one region, versioned and retained. Cross-region replication would copy health data to a second region, which the clinic's data processing agreement must allow first.",
-      "HIPAA.Security-S3DefaultEncryptionKMS":
-        "Encrypted at rest with S3-managed keys (SSE-S3, AES-256) and reachable over TLS only by the two functions granted PutObject or GetObject on the attachment keys; a customer-managed key for the bucket is a follow-up (it needs kms grants through S3 for those functions).",
     };
     for (const [ruleId, reason] of Object.entries(reasons)) {
       Validations.of(this.bucket).acknowledge({ id: ruleId, reason });
@@ -64,12 +82,24 @@ export class AttachmentBucket extends Construct {
     return this.bucket.bucketName;
   }
 
-  /** Grants what a function's declaration says it does with the attachments, on their keys only. */
+  /**
+   * Grants what a function's declaration says it does with the attachments, on their keys only, and
+   * the bucket key's actions that takes, through S3 only: the key cannot decrypt a table item or
+   * anything else for the function on its own.
+   */
   grant(role: IRole, uses: readonly AttachmentUse[]): void {
     const actions = [...new Set(uses.flatMap((use) => ATTACHMENT_ACTIONS[use]))].sort();
     if (actions.length === 0) return;
     role.addToPrincipalPolicy(
       new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(ATTACHMENT_KEY_PATTERN)] }),
+    );
+    const stack = Stack.of(this);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...new Set(uses.flatMap((use) => ATTACHMENT_KEY_ACTIONS[use]))].sort(),
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { "kms:ViaService": `s3.${stack.region}.${stack.urlSuffix}` } },
+      }),
     );
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement);
     Validations.of(role).acknowledge({

@@ -5,7 +5,7 @@
  * these declarations back and compare them with the synthesized policies (test/infra/uses.test.ts),
  * and README.md's permissions table is generated from them.
  */
-import { ATTACHMENT_ACTIONS, type AttachmentUse } from "./attachment-bucket";
+import { ATTACHMENT_ACTIONS, ATTACHMENT_KEY_ACTIONS, type AttachmentUse } from "./attachment-bucket";
 import type { RecordFamily, WorklistPartition } from "./referral-store";
 
 /**
@@ -70,7 +70,10 @@ export interface FunctionUses {
    * tokens, its client's private key read from its Secrets Manager secret ({@link EDI_ACTIONS}).
    */
   readonly edi?: true;
-  /** ATTACHMENT_BUCKET and these S3 calls on the attachment keys (attachment-bucket.ts). */
+  /**
+   * ATTACHMENT_BUCKET and these S3 calls on the attachment keys, with the KMS calls S3 makes for them
+   * on the bucket's key (attachment-bucket.ts).
+   */
   readonly attachments?: readonly AttachmentUse[];
 }
 
@@ -192,6 +195,10 @@ export function usesTableMarkdown(
       ...(uses.mailer ? ["SendEmail"] : []),
       ...(uses.edi ? EDI_ACTIONS.map(short) : []),
       ...(uses.attachments ?? []).flatMap((use) => ATTACHMENT_ACTIONS[use].map(short)),
+      // The bucket's key (the table's), through S3 only; the table's own use of it is not listed.
+      ...(uses.attachments ?? []).flatMap((use) =>
+        ATTACHMENT_KEY_ACTIONS[use].map((a) => `${short(a)} (via S3)`),
+      ),
     ];
     const cell = (parts: string[]) => (parts.length > 0 ? parts.join("; ") : "—");
     lines.push(`| ${name} | ${cell(items)} | ${cell(indexCells)} | ${cell(other)} |`);

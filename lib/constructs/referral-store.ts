@@ -43,7 +43,10 @@ export const RECORD_FAMILIES = {
   meeting: ["MEETING#*"],
   /** An agenda link's lookup item (agenda id to meeting). */
   agenda: ["AGENDA#*"],
-  /** A portal's idempotency key and the referral it created. */
+  /**
+   * A portal's idempotency key (or a message's MsgId) and the referral it created; a message
+   * referral's lookup by its sender's HER-id and own id (`IDEMPOTENCY#document:<herId>#<id>`).
+   */
   idempotency: ["IDEMPOTENCY#*"],
   /** A month's statistics counters (sharded). */
   statistics: ["STATISTICS#*"],
@@ -106,6 +109,8 @@ export function leadingKeys(patterns: readonly string[]): Record<string, Record<
  * Grants follow each function's declaration (FristFunction's `uses`): action by action (no `*` in
  * any action), each on the partition key prefixes of the record families it names, and the key
  * may only be used through DynamoDB (`kms:ViaService`), so a role cannot decrypt anything on its own.
+ * The attachment bucket is encrypted under the same key (attachment-bucket.ts grants its use through
+ * S3 the same way).
  */
 export class ReferralStore extends Construct {
   public readonly table: Table;
@@ -115,7 +120,7 @@ export class ReferralStore extends Construct {
     super(scope, id);
 
     this.key = new Key(this, "Key", {
-      description: "Frist: encrypts the referral table (health data)",
+      description: "Frist: encrypts the referral table and its attachment bucket (health data)",
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -12,7 +12,7 @@ import { readXml } from "../../functions/adapters/xml";
 import { S3_LOCAL_CREDENTIALS } from "../../lib/local/emulators/s3-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { readBucketNames } from "../../lib/local/template";
-import { pdfBytes, sampleWithAttachments } from "../support/attachments";
+import { pdfBytes, sampleWithAttachments, withAttachments } from "../support/attachments";
 import { awaitFile, emailsWithTask, lead, notifiedTaskIdOf, signInAsAssessor } from "../support/e2e";
 import { fetchAs, signIn, taskLinkIn } from "../support/http";
 import { PORTAL_A, signedFetch } from "../support/portal";
@@ -50,10 +50,26 @@ const message = sampleWithAttachments(
   { msgId: MSG_ID, organisationHerId: clinic.organisationHerId, serviceHerId: clinic.serviceHerId },
 );
 
-async function deliver(): Promise<{ status: number; appRecStatus: string | undefined }> {
+/**
+ * The public referral without attachments (Henvisning ny tilstand, uten rettighetsvurdering) or its
+ * change, addressed to the clinic of cdk.json; the change names the referral by its MsgId.
+ */
+const conversation = (step: "Ny" | "Endring") =>
+  readFileSync(
+    new URL(
+      `../fixtures/messages/eksempel/Henvisning_v2-0/Henvisning_ny_tilstand_v2-0_Uten_rettighetsvurdering_${step}.xml`,
+      import.meta.url,
+    ),
+    "utf8",
+  )
+    .replace("<Id>111557</Id>", `<Id>${clinic.organisationHerId}</Id>`)
+    .replace("<Id>999999</Id>", `<Id>${clinic.serviceHerId}</Id>`);
+const REPORT = pdfBytes("updated report end to end");
+
+async function deliver(body = message): Promise<{ status: number; appRecStatus: string | undefined }> {
   const response = await signedFetch(`${stack.apiUrl}/messages`, PORTAL_A, {
     method: "POST",
-    body: message,
+    body,
     headers: { "content-type": "application/xml" },
   });
   const read = readXml(await response.text());
@@ -133,6 +149,40 @@ describe("a Henvisning's attachment on the local stack", () => {
       expect.objectContaining({ role: "assessor", what: "task-attachment 1", outcome: "viewed" }),
     );
     // Every call went through the IAM gateway under the caller's own policy: none refused.
+    expect(await stack.iam.refusals()).toEqual([]);
+  });
+
+  it("of a change is added to the referral it names, listed on its task page after sign-in and served as a download", async () => {
+    // Prepare: the referral (no attachment), its task emailed.
+    const before = await storedKeys();
+    expect(await deliver(conversation("Ny"))).toEqual({ status: 200, appRecStatus: "1" });
+
+    // Act: the change with an updated report.
+    const change = withAttachments(conversation("Endring"), [
+      { mimeType: "application/pdf", description: "Oppdatert rapport", content: REPORT },
+    ]);
+    const answer = await deliver(change);
+
+    // Assess: one new object, under the referral the change named, listed and served.
+    expect(answer).toEqual({ status: 200, appRecStatus: "1" });
+    const added = (await storedKeys()).filter((k) => !before.includes(k));
+    expect(added).toHaveLength(1);
+    const referralId = /^referrals\/([^/]+)\/attachments\/1$/.exec(added[0] as string)?.[1] as string;
+    expect(referralId).toBeDefined();
+    const file = await awaitFile(
+      stack,
+      referralId,
+      (f) => notifiedTaskIdOf(f) !== undefined,
+      "the task email",
+    );
+    const [taskEmail] = await emailsWithTask(stack, notifiedTaskIdOf(file) as string);
+    const taskLink = taskLinkIn(taskEmail as NonNullable<typeof taskEmail>);
+    const session = await signInAsAssessor(stack);
+    const pageHtml = await (await fetchAs(session, taskLink)).text();
+    const download = await fetchAs(session, `${taskLink}/attachments/1`);
+    expect(pageHtml).toMatch(/<a href="[^"]+\/attachments\/1">Oppdatert rapport<\/a>/);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(Buffer.from(REPORT))).toBe(true);
     expect(await stack.iam.refusals()).toEqual([]);
   });
 });

@@ -178,6 +178,28 @@ describe("the referral store", () => {
     });
   });
 
+  it("keeps the attachments under the table's key (SSE-KMS with an S3 Bucket Key), TLS only, no public access", () => {
+    const [, bucket] = onlyResourceOfType("AWS::S3::Bucket");
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        {
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: {
+            SSEAlgorithm: "aws:kms",
+            KMSMasterKeyID: { "Fn::GetAtt": [keyId, "Arn"] },
+          },
+        },
+      ],
+    });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+  });
+
   it("keeps point-in-time recovery on and retains the table and its key when the stack is deleted", () => {
     expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(table.Properties.DeletionProtectionEnabled).toBe(true);
@@ -1029,20 +1051,28 @@ describe("permissions", () => {
     ]);
   });
 
-  it("lets functions use the table's key only through DynamoDB", () => {
+  it("lets functions use the table's key only through DynamoDB, and through S3 only to write (GenerateDataKey) or read (Decrypt) attachments", () => {
     const kms = identityPolicyStatements().filter(({ statement }) =>
       actionsOf(statement).some((a) => a.startsWith("kms:")),
     );
+    const via = (statement: Statement) =>
+      cfnString(
+        (statement.Condition as { StringEquals: Record<string, Json> }).StringEquals[
+          "kms:ViaService"
+        ] as Json,
+      );
 
     expect(kms.length).toBeGreaterThan(0);
+    const viaS3 = kms.filter(({ statement }) => via(statement) === "s3.eu-north-1.<AWS::URLSuffix>");
+    expect(viaS3.length).toBeGreaterThan(0);
     for (const { statement } of kms) {
-      expect(
-        cfnString(
-          (statement.Condition as { StringEquals: Record<string, Json> }).StringEquals[
-            "kms:ViaService"
-          ] as Json,
-        ),
-      ).toBe("dynamodb.eu-north-1.<AWS::URLSuffix>");
+      expect(["dynamodb.eu-north-1.<AWS::URLSuffix>", "s3.eu-north-1.<AWS::URLSuffix>"]).toContain(
+        via(statement),
+      );
+    }
+    for (const { statement } of viaS3) {
+      for (const action of actionsOf(statement))
+        expect(["kms:GenerateDataKey", "kms:Decrypt"]).toContain(action);
     }
   });
 });

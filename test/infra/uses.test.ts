@@ -14,7 +14,11 @@ import {
   INFORMATION_REQUEST_PARTITION,
   START_OF_CARE_PARTITION,
 } from "../../functions/adapters/dynamo-table";
-import { ATTACHMENT_ACTIONS, ATTACHMENT_KEY_PATTERN } from "../../lib/constructs/attachment-bucket";
+import {
+  ATTACHMENT_ACTIONS,
+  ATTACHMENT_KEY_ACTIONS,
+  ATTACHMENT_KEY_PATTERN,
+} from "../../lib/constructs/attachment-bucket";
 import { FristFunction, REPO_ROOT } from "../../lib/constructs/frist-function";
 import {
   EDI_ACTIONS,
@@ -78,6 +82,22 @@ const leadingKeysOf = (statement: Statement): string[] | undefined =>
   )?.["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"];
 const dynamoStatements = (fn: Declared) =>
   fn.statements.filter((s) => actionsOf(s).some((action) => action.startsWith("dynamodb:")));
+const keyId = (
+  (resources[tableId] as Resource).Properties.SSESpecification as {
+    KMSMasterKeyId: { "Fn::GetAtt": [string, string] };
+  }
+).KMSMasterKeyId["Fn::GetAtt"][0];
+/** The table's customer-managed key, which the attachment bucket shares. */
+const keyArn = { "Fn::GetAtt": [keyId, "Arn"] };
+/** A function's KMS statements, by the service they are limited to (`kms:ViaService`). */
+const kmsStatementsVia = (fn: Declared, service: "dynamodb" | "s3") =>
+  fn.statements.filter((s) => {
+    if (!actionsOf(s).some((action) => action.startsWith("kms:"))) return false;
+    const via = (s.Condition as { StringEquals?: { "kms:ViaService"?: Json } } | undefined)?.StringEquals?.[
+      "kms:ViaService"
+    ];
+    return JSON.stringify(via ?? "").includes(`${service}.`);
+  });
 const prefixesOf = (families: readonly RecordFamily[]) =>
   families.flatMap((family) => [...RECORD_FAMILIES[family]]).sort();
 
@@ -230,9 +250,12 @@ describe("each function's DynamoDB policy", () => {
       "kms:ReEncryptTo",
     ];
     for (const fn of declared) {
-      const kms = fn.statements.flatMap(actionsOf).filter((action) => action.startsWith("kms:"));
+      const kms = kmsStatementsVia(fn, "dynamodb").flatMap(actionsOf);
       const expected = tableUseOf(fn.uses) ? [...read, ...(writesItems(fn.uses) ? write : [])] : [];
       expect(kms.sort(), fn.name).toEqual(expected.sort());
+      for (const statement of kmsStatementsVia(fn, "dynamodb")) {
+        expect(resourcesOf(statement), fn.name).toEqual([keyArn]);
+      }
     }
   });
 });
@@ -290,6 +313,24 @@ describe("each function's attachment grants", () => {
       expect(s3.flatMap(actionsOf).sort(), fn.name).toEqual(expected);
       for (const statement of s3) expect(resourcesOf(statement), fn.name).toEqual([objectsArn]);
     }
+  });
+
+  it("use the bucket's key (the table's) through S3 only, exactly as they write or read: GenerateDataKey to write, Decrypt to read", () => {
+    for (const fn of declared) {
+      const kms = fn.statements.flatMap(actionsOf).filter((action) => action.startsWith("kms:"));
+      const viaS3 = kmsStatementsVia(fn, "s3");
+      const viaDynamoDb = kmsStatementsVia(fn, "dynamodb");
+      // Every KMS action is limited to one of the two services: none may be used directly.
+      expect([...viaS3, ...viaDynamoDb].flatMap(actionsOf).sort(), fn.name).toEqual(kms.sort());
+      expect(viaS3.flatMap(actionsOf).sort(), fn.name).toEqual(
+        [...new Set((fn.uses.attachments ?? []).flatMap((use) => ATTACHMENT_KEY_ACTIONS[use]))].sort(),
+      );
+      for (const statement of viaS3) expect(resourcesOf(statement), fn.name).toEqual([keyArn]);
+    }
+    const actionsOfFunction = (name: string) =>
+      kmsStatementsVia(declared.find((fn) => fn.name === name) as Declared, "s3").flatMap(actionsOf);
+    expect(actionsOfFunction("ReceiveMessage")).toEqual(["kms:GenerateDataKey"]);
+    expect(actionsOfFunction("TaskAttachment")).toEqual(["kms:Decrypt"]);
   });
 
   it("let the message receivers write and the task's attachment route read, and no one else", () => {

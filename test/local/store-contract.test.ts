@@ -236,6 +236,44 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect((await store.getIdempotencyRecord("portal", idempotency.key))?.referralId).toBe(referralId);
     });
 
+    it("keeps a message referral's lookup by its sender's own id in its write, the later referral's over an earlier one's", async () => {
+      // Prepare: two referrals from one sender under one id (sent again as new), each with its MsgId.
+      const documentId = freshId("doc");
+      const message = (msgId: string) => ({
+        msgId,
+        type: "HENVISNING",
+        sender: { name: "Legesenteret", herId: "56704" },
+        documentId,
+      });
+      const later = freshId("ref");
+      const keyOf = (id: string): IdempotencyRecord => ({
+        scope: "message",
+        key: freshId("msg"),
+        bodyHash: "h",
+        referralId: id,
+        response: {},
+        createdAt: "2025-03-03T09:00:00.000Z",
+      });
+
+      // Act
+      await store.createReferral(
+        testReferral({ referralId, message: message("m-1") }),
+        keyOf(referralId),
+        event("referral-received"),
+      );
+      const first = await store.getIdempotencyRecord("document:56704", documentId);
+      await store.createReferral(
+        testReferral({ referralId: later, message: message("m-2") }),
+        keyOf(later),
+        event("referral-received"),
+      );
+
+      // Assess
+      expect(first?.referralId).toBe(referralId);
+      expect((await store.getIdempotencyRecord("document:56704", documentId))?.referralId).toBe(later);
+      expect(await store.getIdempotencyRecord("document:56705", documentId)).toBeUndefined();
+    });
+
     it("counts every referral received into its month's statistics, however many arrive at once, and a refused repeat not at all", async () => {
       // A month no other test counts into: the DynamoDB table is shared by the whole suite.
       const month = "2031-07";
@@ -1333,6 +1371,92 @@ describe.each(stores)("%s", (_name, makeStore) => {
       expect(await store.getIdempotencyRecord("message", key.key)).toMatchObject({ referralId });
       const file = await store.getReferralFile(referralId);
       expect(file?.events.filter((e) => e.type === "referral-amended")).toHaveLength(1);
+    });
+
+    it("appends a message's attachments only while the referral has as many as it numbered after", async () => {
+      // Prepare
+      await awaiting();
+      const attachment = (n: number) => ({
+        n,
+        name: `Vedlegg ${n}`,
+        mimeType: "application/pdf" as const,
+        size: 10,
+        sha256: `sha-${n}`,
+        key: `referrals/${referralId}/attachments/${n}`,
+      });
+      const submission = (await store.getReferral(referralId))?.submission;
+      if (!submission) throw new Error("no referral");
+      const amendment = { kind: "amend" as const, submission, missingContent: [] };
+
+      // Act
+      await store.applyReferralMessage(
+        referralId,
+        { ...amendment, attachments: { added: [attachment(1)], before: 0 } },
+        messageKey(),
+        event("referral-amended"),
+      );
+      const other = await store.getReferral(referralId);
+      // The same number again: a message that read the referral before the first landed.
+      const late = messageKey();
+      const raced = store.applyReferralMessage(
+        referralId,
+        { ...amendment, attachments: { added: [attachment(1)], before: 0 } },
+        late,
+        event("referral-amended", "2025-03-04T09:00:00.000Z"),
+      );
+
+      // Assess
+      expect(other?.attachments).toEqual([attachment(1)]);
+      await expect(raced).rejects.toBeInstanceOf(StaleStateError);
+      expect(await store.getIdempotencyRecord("message", late.key)).toBeUndefined();
+      const after = await store.getReferral(referralId);
+      expect(after?.attachments).toEqual([attachment(1)]);
+      expect(after?.status).toBe("awaiting-assessment");
+      expect(after?.messageChanges).toHaveLength(1);
+    });
+
+    it("appends to the attachments a referral came with, numbered after them", async () => {
+      // Prepare
+      await awaiting();
+      const attachment = (n: number) => ({
+        n,
+        name: `Vedlegg ${n}`,
+        mimeType: "image/png" as const,
+        size: 10,
+        sha256: `sha-${n}`,
+        key: `referrals/${referralId}/attachments/${n}`,
+      });
+      await store.applyReferralMessage(
+        referralId,
+        {
+          kind: "amend",
+          submission: (await store.getReferral(referralId))?.submission as never,
+          missingContent: [],
+          attachments: { added: [attachment(1)], before: 0 },
+        },
+        messageKey(),
+        event("referral-amended"),
+      );
+
+      // Act
+      await store.applyReferralMessage(
+        referralId,
+        {
+          kind: "amend",
+          submission: (await store.getReferral(referralId))?.submission as never,
+          missingContent: [],
+          attachments: { added: [attachment(2), attachment(3)], before: 1 },
+        },
+        messageKey(),
+        event("referral-amended", "2025-03-04T09:00:01.000Z"),
+      );
+
+      // Assess
+      expect((await store.getReferral(referralId))?.attachments).toEqual([
+        attachment(1),
+        attachment(2),
+        attachment(3),
+      ]);
     });
 
     it("withdraws a referral waiting for its assessment (closed), and refuses a decided one, writing nothing", async () => {

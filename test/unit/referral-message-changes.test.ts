@@ -13,11 +13,12 @@ import { readXml, validateXml } from "../../functions/adapters/xml";
 import { notifyAssessors, planIntake } from "../../functions/domain/assessment";
 import { viewTask } from "../../functions/domain/assessment-answer";
 import { calendarRulesOf } from "../../functions/domain/clinic";
-import { ReferralWithdrawn } from "../../functions/domain/errors";
-import { envelopeHeader } from "../../functions/domain/henvisning";
+import { AttachmentsUnavailable, ReferralWithdrawn } from "../../functions/domain/errors";
+import { envelopeHeader, messageHeader } from "../../functions/domain/henvisning";
 import { type ReceiveMessageDeps, receiveMessage } from "../../functions/domain/receive-message";
 import { renderAppRec } from "../../functions/views/apprec";
 import { renderer } from "../../functions/views/renderer";
+import { jpegBytes, pdfBytes, pngBytes, withAttachments } from "../support/attachments";
 import {
   FakeClock,
   FakeWorkflow,
@@ -39,7 +40,9 @@ const KANSELLERING = `${UTEN}_Kansellering.xml`;
 /** What the samples' patient data look like: none of it may reach an audit event. */
 const PATIENT_DATA = ["21016400952", "Dottno", "Apocillin", "Kuren varer", "hevelse"];
 
-const sample = (file: string) => readFileSync(path.join(SAMPLES, file), "utf8");
+/** A Henvisning 2.0 sample by its file name, or another by its path under `eksempel/` (with a slash). */
+const sample = (file: string) =>
+  readFileSync(file.includes("/") ? path.join(SAMPLES, "..", file) : path.join(SAMPLES, file), "utf8");
 
 let store: InMemoryReferralStore;
 let workflow: FakeWorkflow;
@@ -50,6 +53,7 @@ const config = testClinicConfig();
 function receiveDeps(addressedAs = NY): ReceiveMessageDeps {
   const read = readXml(sample(addressedAs));
   if (read.kind !== "xml") throw new Error("sample is not XML");
+  const header = read.schema === "msghead" ? envelopeHeader(read.root) : messageHeader(read.root);
   let n = 0;
   return {
     store,
@@ -62,7 +66,7 @@ function receiveDeps(addressedAs = NY): ReceiveMessageDeps {
     clinic: {
       name: "Smerteklinikken",
       department: "Tverrfaglig smerteklinikk",
-      ...envelopeHeader(read.root).receiver,
+      ...header.receiver,
     },
   };
 }
@@ -104,8 +108,26 @@ beforeEach(() => {
 });
 
 describe("the public samples received in order", () => {
+  const VIDERE = "Viderehenvisning_v2-0_Rettighetsvurdert_etter_ventetid_pakkeforlop";
   it.each([
     [UTEN, [NY, ENDRING, KANSELLERING]],
+    // A forward whose change brings an attachment of its own (added to the referral's), received in
+    // the weeks after its ansiennitetsdato (2017-12-20) so the forward itself is taken. Its diagnosis
+    // is coded in 7180, which Frist does not read (it takes ICD-10 as 7110): read here as 7110.
+    [
+      VIDERE,
+      [`${VIDERE}_Ny.xml`, `${VIDERE}_Endring.xml`, `${VIDERE}_Kansellering.xml`],
+      "2018-01-08T08:00:00.000Z",
+    ],
+    // Henvisning 1.x: the public samples of 1.1 and 1.0, whose change and cancellation name the
+    // referral by its own id (`ServReq/Id`) from the same sender (HER-id 56704).
+    ...(["1-1", "1-0"] as const).map((version) => {
+      const name = `Henvisning_v${version}/henvisning_v${version.replace("-", ".")}`;
+      return [
+        `henvisning_v${version.replace("-", ".")}`,
+        [`${name}_n.xml`, `${name}_m.xml`, `${name}_c.xml`],
+      ] as [string, string[]];
+    }),
     // Its change names the referral by its DocumentId instead of a MsgId: not found, so refused.
     [
       "Henvisning_ny_tilstand_v2-0",
@@ -115,15 +137,17 @@ describe("the public samples received in order", () => {
         "Henvisning_ny_tilstand_v2-0_Kansellering.xml",
       ],
     ],
-  ])("%s: new, changed, cancelled", async (name, files) => {
+  ])("%s: new, changed, cancelled", async (name, files, start?: string) => {
     // Prepare
     const deps = receiveDeps(files[0]);
+    if (start) clock.set(new Date(start));
     const steps: unknown[] = [];
 
     // Act
     for (const file of files) {
       clock.set(new Date(clock.now().getTime() + 60 * 60 * 1000));
-      const receipt = await receive(deps, sample(file));
+      const text = sample(file).replaceAll("2.16.578.1.12.4.1.1.7180", "2.16.578.1.12.4.1.1.7110");
+      const receipt = await receive(deps, text);
       const referral = [...store.referrals.values()][0];
       steps.push({
         file,
@@ -138,6 +162,7 @@ describe("the public samples received in order", () => {
           messageChanges: referral.messageChanges,
           missingContent: referral.missingContent,
           reason: referral.submission.reason,
+          attachments: referral.attachments,
         },
         events: referral && store.eventTypesOf(referral.referralId),
       });
@@ -321,5 +346,248 @@ describe("a cancellation message", () => {
     );
     expect(again.codes).toEqual(["X99"]);
     expect(again.appRec.errors[0]?.detail).toContain("allerede er trukket tilbake");
+  });
+});
+
+describe("attachments on a change or cancellation", () => {
+  const storeOf = (deps: ReceiveMessageDeps) => deps.attachments as InMemoryAttachmentStore;
+
+  it("a change's are added to the referral's, numbered after them, stored once, and counted in the audit event", async () => {
+    // Prepare: the referral came with one attachment.
+    const deps = receiveDeps();
+    const first = pdfBytes("first report");
+    const referralId =
+      (await receive(deps, withAttachments(sample(NY), [{ mimeType: "application/pdf", content: first }])))
+        .referralId ?? "";
+    const report = pdfBytes("updated report");
+    const change = withAttachments(sample(ENDRING), [
+      { mimeType: "application/pdf", description: "Oppdatert rapport", content: report },
+      { mimeType: "image/png", content: pngBytes() },
+    ]);
+
+    // Act
+    const receipt = await receive(deps, change);
+    const again = await receive(deps, change);
+
+    // Assess
+    expect([receipt.outcome, again.outcome]).toEqual(["accepted", "replayed"]);
+    expect(renderAppRec(again.appRec)).toBe(renderAppRec(receipt.appRec));
+    const referral = store.mustGet(referralId);
+    expect(referral.attachments?.map(({ n, name, key }) => ({ n, name, key }))).toEqual([
+      { n: 1, name: "Vedlegg 1", key: `referrals/${referralId}/attachments/1` },
+      { n: 2, name: "Oppdatert rapport", key: `referrals/${referralId}/attachments/2` },
+      { n: 3, name: "Vedlegg 2", key: `referrals/${referralId}/attachments/3` },
+    ]);
+    const objects = storeOf(deps).objects;
+    expect([...objects.keys()]).toHaveLength(3);
+    expect(
+      Buffer.from(objects.get(`referrals/${referralId}/attachments/2`)?.content ?? []).equals(
+        Buffer.from(report),
+      ),
+    ).toBe(true);
+    expect(store.eventsOf(referralId).at(-1)).toMatchObject({
+      type: "referral-amended",
+      details: { msgId: "c46d8582-77e3-4b52-8e87-78f9d10fe578", attachments: 2 },
+    });
+    expect(JSON.stringify(store.eventsOf(referralId))).not.toContain("Oppdatert rapport");
+  });
+
+  it("an attachment the referral already holds (the same content, repeated by a change) is not added twice", async () => {
+    const deps = receiveDeps();
+    const report = pdfBytes("report");
+    const referralId =
+      (await receive(deps, withAttachments(sample(NY), [{ mimeType: "application/pdf", content: report }])))
+        .referralId ?? "";
+
+    const receipt = await receive(
+      deps,
+      withAttachments(sample(ENDRING), [
+        { mimeType: "application/pdf", content: report },
+        { mimeType: "image/png", content: pngBytes() },
+      ]),
+    );
+
+    expect(receipt.outcome).toBe("accepted");
+    expect(store.mustGet(referralId).attachments?.map(({ n, mimeType }) => ({ n, mimeType }))).toEqual([
+      { n: 1, mimeType: "application/pdf" },
+      { n: 2, mimeType: "image/png" },
+    ]);
+    expect(store.eventsOf(referralId).at(-1)).toMatchObject({ details: { attachments: 1 } });
+    expect(storeOf(deps).objects.size).toBe(2);
+  });
+
+  it("a cancellation's are kept with the referral it withdraws, not dropped", async () => {
+    // Prepare
+    const deps = receiveDeps();
+    const { referralId } = await waitingOnItsTask(deps);
+    const letter = pdfBytes("cancellation letter");
+
+    // Act
+    const receipt = await receive(
+      deps,
+      withAttachments(sample(KANSELLERING), [{ mimeType: "application/pdf", content: letter }]),
+    );
+
+    // Assess
+    expect(receipt.outcome).toBe("accepted");
+    const referral = store.mustGet(referralId);
+    expect(referral.status).toBe("closed");
+    expect(referral.attachments).toEqual([
+      expect.objectContaining({
+        n: 1,
+        mimeType: "application/pdf",
+        key: `referrals/${referralId}/attachments/1`,
+      }),
+    ]);
+    expect(storeOf(deps).objects.has(`referrals/${referralId}/attachments/1`)).toBe(true);
+    expect(store.eventsOf(referralId).at(-1)).toMatchObject({
+      type: "referral-withdrawn",
+      details: { attachments: 1 },
+    });
+    expect(workflow.withdrawn).toEqual(["token-1"]);
+  });
+
+  it("a change with an attachment of another type is rejected as a whole (X99), changing nothing", async () => {
+    const deps = receiveDeps();
+    const { referralId } = await waitingOnItsTask(deps);
+    const before = store.mustGet(referralId);
+
+    const receipt = await receive(
+      deps,
+      withAttachments(sample(ENDRING), [{ mimeType: "application/msword", base64: "0M8R4KGxGuE=" }]),
+    );
+
+    expect(receipt.codes).toEqual(["X99"]);
+    expect(receipt.appRec.errors[0]?.detail).toMatch(/^Vedlegg 1: typen tas ikke imot/);
+    expect(store.mustGet(referralId)).toEqual(before);
+    expect(storeOf(deps).objects.size).toBe(0);
+  });
+
+  it("the same MsgId with other attachments is refused (E10), keeping the first change's", async () => {
+    const deps = receiveDeps();
+    const { referralId } = await waitingOnItsTask(deps);
+    await receive(
+      deps,
+      withAttachments(sample(ENDRING), [{ mimeType: "application/pdf", content: pdfBytes("one") }]),
+    );
+
+    const other = await receive(
+      deps,
+      withAttachments(sample(ENDRING), [{ mimeType: "application/pdf", content: pdfBytes("two") }]),
+    );
+
+    expect(other.codes).toEqual(["E10"]);
+    expect(store.mustGet(referralId).attachments).toHaveLength(1);
+    const stored = storeOf(deps).objects.get(`referrals/${referralId}/attachments/1`)?.content ?? [];
+    expect(Buffer.from(stored).toString("latin1")).toContain("one");
+  });
+
+  it("while the attachment store is down the sender is answered 503, and its delivery again stores them", async () => {
+    // Prepare
+    const deps = receiveDeps();
+    const { referralId } = await waitingOnItsTask(deps);
+    const change = withAttachments(sample(ENDRING), [{ mimeType: "image/jpeg", content: jpegBytes() }]);
+    storeOf(deps).failing = true;
+
+    // Act
+    await expect(receiveMessage(deps, { text: change, portal: PORTAL })).rejects.toBeInstanceOf(
+      AttachmentsUnavailable,
+    );
+    storeOf(deps).failing = false;
+    const retry = await receive(deps, change);
+
+    // Assess
+    expect(retry.outcome).toBe("replayed");
+    expect(storeOf(deps).objects.has(`referrals/${referralId}/attachments/1`)).toBe(true);
+    expect(store.eventTypesOf(referralId).filter((type) => type === "referral-amended")).toHaveLength(1);
+  });
+
+  it("are numbered after another message's that landed between the read and the write", async () => {
+    // Prepare: the first write finds the referral with an attachment the change did not number after.
+    const deps = receiveDeps();
+    const { referralId } = await waitingOnItsTask(deps);
+    const apply = store.applyReferralMessage.bind(store);
+    let raced = false;
+    store.applyReferralMessage = async (...args) => {
+      if (!raced) {
+        raced = true;
+        const referral = store.mustGet(referralId);
+        referral.attachments = [
+          { n: 1, name: "Vedlegg 1", mimeType: "application/pdf", size: 1, sha256: "0", key: "elsewhere" },
+        ];
+      }
+      return apply(...args);
+    };
+
+    // Act
+    const receipt = await receive(
+      deps,
+      withAttachments(sample(ENDRING), [{ mimeType: "application/pdf", content: pdfBytes() }]),
+    );
+
+    // Assess
+    expect(receipt.outcome).toBe("accepted");
+    expect(store.mustGet(referralId).attachments?.map((attachment) => attachment.n)).toEqual([1, 2]);
+    expect(storeOf(deps).objects.has(`referrals/${referralId}/attachments/2`)).toBe(true);
+  });
+});
+
+describe("a Henvisning 1.x change or cancellation", () => {
+  const V11 = "Henvisning_v1-1/henvisning_v1.1";
+
+  it("naming a referral never received here is refused (X99) as a 2.0 one is, writing nothing", async () => {
+    const deps = receiveDeps(`${V11}_n.xml`);
+    const receipt = await receive(deps, sample(`${V11}_m.xml`));
+    expect(receipt.codes).toEqual(["X99"]);
+    expect(receipt.appRec.errors[0]?.detail).toBe(
+      "Endringen gjelder en henvisning klinikken ikke har mottatt fra denne avsenderen (Id)",
+    );
+    expect(store.referrals.size + store.idempotency.size).toBe(0);
+  });
+
+  it("from another sender under the same id is answered as for an unknown referral", async () => {
+    // Prepare: the referral from HER-id 56704; the change from 56705 with the same ServReq/Id.
+    const deps = receiveDeps(`${V11}_n.xml`);
+    const { referralId } = await receive(deps, sample(`${V11}_n.xml`));
+    const otherSender = sample(`${V11}_c.xml`).replace("<Id>56704</Id>", "<Id>56705</Id>");
+
+    // Act
+    const receipt = await receive(deps, otherSender);
+
+    // Assess
+    expect(receipt.codes).toEqual(["X99"]);
+    expect(store.mustGet(referralId ?? "").status).toBe("received");
+  });
+
+  it("for another patient is refused (E36)", async () => {
+    const deps = receiveDeps(`${V11}_n.xml`);
+    const { referralId } = await receive(deps, sample(`${V11}_n.xml`));
+    const receipt = await receive(
+      deps,
+      sample(`${V11}_m.xml`).replace("<OffId>13116900216</OffId>", "<OffId>15038512282</OffId>"),
+    );
+    expect(receipt.codes).toEqual(["E36"]);
+    expect(store.mustGet(referralId ?? "").messageChanges).toBeUndefined();
+  });
+
+  it("acts on the latest referral its sender sent under the id", async () => {
+    // Prepare: the same referral sent again as new, under a new MsgId.
+    const deps = receiveDeps(`${V11}_n.xml`);
+    const first = await receive(deps, sample(`${V11}_n.xml`));
+    const again = await receive(
+      deps,
+      sample(`${V11}_n.xml`).replace(
+        "02a51109-7416-4822-9742-bcd6fdfd036f",
+        "02a51109-7416-4822-9742-bcd6fdfd0370",
+      ),
+    );
+
+    // Act
+    const receipt = await receive(deps, sample(`${V11}_c.xml`));
+
+    // Assess
+    expect(receipt).toMatchObject({ outcome: "accepted", referralId: again.referralId });
+    expect(store.mustGet(again.referralId ?? "").status).toBe("closed");
+    expect(store.mustGet(first.referralId ?? "").status).toBe("received");
   });
 });

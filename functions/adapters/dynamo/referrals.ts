@@ -20,6 +20,7 @@ import {
   type ReferralRecords,
   StaleStateError,
 } from "../../domain/ports";
+import { documentLookupOf } from "../../domain/receive-referral";
 import type { AuditEvent, PriorityChange, ReferralRecord } from "../../domain/records";
 import type { Tally } from "../../domain/statistics";
 import { patientIndexKeys } from "../dynamo-patient-index";
@@ -44,11 +45,27 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
     event: AuditEvent,
     tally?: Tally,
   ): Promise<void> {
+    const lookup = documentLookupOf(referral);
     try {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             this.idempotencyPut(idempotency),
+            // Unconditional (over an earlier referral's under the same id): see documentLookupOf.
+            ...(lookup
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: {
+                        ...idempotencyKey(lookup.scope, lookup.key),
+                        recordType: "idempotency",
+                        ...lookup,
+                      },
+                    },
+                  },
+                ]
+              : []),
             {
               Put: {
                 TableName: this.tableName,
@@ -109,6 +126,18 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
       ":none": [],
     };
     const sets = ["messageChanges = list_append(if_not_exists(messageChanges, :none), :applied)"];
+    let condition = "#status IN (:received, :awaiting)";
+    if (change.attachments) {
+      // Appended only to as many as the message numbered its own after: another message's, added
+      // meanwhile, would share their numbers (the caller reads again and renumbers).
+      sets.push("attachments = list_append(if_not_exists(attachments, :none), :attachments)");
+      values[":attachments"] = change.attachments.added;
+      values[":before"] = change.attachments.before;
+      condition +=
+        change.attachments.before === 0
+          ? " AND (attribute_not_exists(attachments) OR size(attachments) = :before)"
+          : " AND size(attachments) = :before";
+    }
     if (change.kind === "amend") {
       sets.push("submission = :submission", "missingContent = :missing");
       values[":submission"] = change.submission;
@@ -136,7 +165,7 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
                 TableName: this.tableName,
                 Key: referralKey(referralId),
                 UpdateExpression: `SET ${sets.join(", ")}`,
-                ConditionExpression: "#status IN (:received, :awaiting)",
+                ConditionExpression: condition,
                 ExpressionAttributeNames: { "#status": "status" },
                 ExpressionAttributeValues: values,
               },
@@ -152,7 +181,9 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
           throw new IdempotencyKeyTaken("the message was received before");
         }
         if (referral?.Code === "ConditionalCheckFailed") {
-          throw new StaleStateError("referral no longer waits for its assessment");
+          throw new StaleStateError(
+            "referral no longer waits for its assessment, or its attachments changed",
+          );
         }
       }
       throw error;

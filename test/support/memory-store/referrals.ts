@@ -12,6 +12,7 @@ import {
   type ReferralRecords,
   StaleStateError,
 } from "../../../functions/domain/ports";
+import { documentLookupOf } from "../../../functions/domain/receive-referral";
 import type { AuditEvent, PriorityChange, ReferralRecord } from "../../../functions/domain/records";
 import type { Tally } from "../../../functions/domain/statistics";
 import { copy, type MemoryTable } from "./table";
@@ -28,6 +29,8 @@ export class InMemoryReferrals implements ReferralRecords {
     const key = `${idempotency.scope}#${idempotency.key}`;
     if (this.table.idempotency.has(key)) throw new IdempotencyKeyTaken("taken");
     this.table.idempotency.set(key, copy(idempotency));
+    const lookup = documentLookupOf(referral);
+    if (lookup) this.table.idempotency.set(`${lookup.scope}#${lookup.key}`, lookup);
     this.table.seed(referral);
     this.table.event(referral.referralId, event);
     this.table.count(tally);
@@ -50,7 +53,15 @@ export class InMemoryReferrals implements ReferralRecords {
     if (!["received", "awaiting-assessment"].includes(referral.status)) {
       throw new StaleStateError(`referral ${referralId} no longer waits for its assessment`);
     }
+    if (change.attachments && (referral.attachments?.length ?? 0) !== change.attachments.before) {
+      throw new StaleStateError(
+        `referral ${referralId} has other attachments than the change numbered after`,
+      );
+    }
     this.table.idempotency.set(key, copy(idempotency));
+    if (change.attachments) {
+      referral.attachments = [...(referral.attachments ?? []), ...copy(change.attachments.added)];
+    }
     if (change.kind === "amend") {
       referral.submission = copy(change.submission);
       referral.missingContent = [...change.missingContent];
