@@ -33,12 +33,12 @@ import type {
 import type { PostalQueue } from "../domain/postal";
 import type { WorkflowExecutions } from "../domain/recovery";
 import type { AgendaEmailRenderer, LetterRenderer, Renderer, StaffEmailRenderer } from "../domain/rendering";
-import type { PatientIndex } from "../domain/staff-search";
+import type { PatientIndex, PatientIndexBackfill } from "../domain/staff-search";
 import type { Worklist } from "../domain/worklist";
 import { agendaEmailViews, letterViews, renderer, staffEmailViews } from "../views/renderer";
 import { systemClock } from "./clock";
 import { accessLogFromEnv } from "./dynamo-access-log";
-import { patientIndexFromEnv } from "./dynamo-patient-index";
+import { patientIndexBackfillFromEnv, patientIndexFromEnv } from "./dynamo-patient-index";
 import { postalQueueFromEnv } from "./dynamo-postal-queue";
 import { sessionStoreFromEnv } from "./dynamo-sessions";
 import { worklistFromEnv } from "./dynamo-worklist";
@@ -145,6 +145,12 @@ export const worklist: Provider<"worklist", Worklist> = { name: "worklist", buil
 export const patientIndex: Provider<"patientIndex", PatientIndex> = {
   name: "patientIndex",
   build: () => patientIndexFromEnv(),
+};
+
+/** Keys the referrals stored before the patient index existed (a one-off migration). */
+export const patientIndexBackfill: Provider<"patientIndexBackfill", PatientIndexBackfill> = {
+  name: "patientIndexBackfill",
+  build: () => patientIndexBackfillFromEnv(),
 };
 
 export const postalQueue: Provider<"postalQueue", PostalQueue> = {
