@@ -31,7 +31,7 @@ import type {
   Workflow,
 } from "../domain/ports";
 import type { PostalQueue } from "../domain/postal";
-import type { WorkflowExecutions } from "../domain/recovery";
+import type { RecoveryRuns, WorkflowExecutions } from "../domain/recovery";
 import type { AgendaEmailRenderer, LetterRenderer, Renderer, StaffEmailRenderer } from "../domain/rendering";
 import type { PatientIndex, PatientIndexBackfill } from "../domain/staff-search";
 import type { Worklist } from "../domain/worklist";
@@ -40,6 +40,7 @@ import { systemClock } from "./clock";
 import { accessLogFromEnv } from "./dynamo-access-log";
 import { patientIndexBackfillFromEnv, patientIndexFromEnv } from "./dynamo-patient-index";
 import { postalQueueFromEnv } from "./dynamo-postal-queue";
+import { recoveryRunsFromEnv } from "./dynamo-recovery-runs";
 import { sessionStoreFromEnv } from "./dynamo-sessions";
 import { worklistFromEnv } from "./dynamo-worklist";
 import { clinicConfigFromEnv, requireEnv } from "./env";
@@ -145,6 +146,12 @@ export const worklist: Provider<"worklist", Worklist> = { name: "worklist", buil
 export const patientIndex: Provider<"patientIndex", PatientIndex> = {
   name: "patientIndex",
   build: () => patientIndexFromEnv(),
+};
+
+/** The reconciler's last scheduled run (written by it, read by operations' home). */
+export const recoveryRuns: Provider<"recoveryRuns", RecoveryRuns> = {
+  name: "recoveryRuns",
+  build: () => recoveryRunsFromEnv(),
 };
 
 /** Keys the referrals stored before the patient index existed (a one-off migration). */

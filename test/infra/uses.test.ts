@@ -310,6 +310,7 @@ describe("the record families", () => {
       "dynamo-referral-store.ts",
       "dynamo-sessions.ts",
       "dynamo-access-log.ts",
+      "dynamo-recovery-runs.ts",
     ]
       .map((file) => readFileSync(path.join(REPO_ROOT, "functions/adapters", file), "utf8"))
       .join("\n");
