@@ -9,6 +9,7 @@ import { HelseIdClient } from "./constructs/helseid-client";
 import { AGENDA_SCHEDULE_MINUTES, IntakeSchedule } from "./constructs/intake-schedule";
 import { LogEncryption } from "./constructs/log-encryption";
 import { Mailer } from "./constructs/mailer";
+import { Migrations } from "./constructs/migrations";
 import { Operations } from "./constructs/operations";
 import { Recovery } from "./constructs/recovery";
 import { ReferralApi } from "./constructs/referral-api";
@@ -39,6 +40,7 @@ export class FristStack extends Stack {
   /** Frist's HelseID client (the EDI functions' tokens), its key's secret. */
   public readonly helseId: HelseIdClient;
   public readonly recovery: Recovery;
+  public readonly migrations: Migrations;
   public readonly operations: Operations;
   public readonly signIn: StaffSignIn;
 
@@ -101,6 +103,7 @@ export class FristStack extends Stack {
       store: this.store,
       stateMachine: this.workflow.stateMachine,
     });
+    this.migrations = new Migrations(this, "Migrations", { store: this.store });
     // Last, so it finds every function of the stack to watch.
     this.operations = new Operations(this, "Operations", {
       stateMachine: this.workflow.stateMachine,
@@ -132,6 +135,10 @@ export class FristStack extends Stack {
     new CfnOutput(this, "PortalPolicyArn", {
       description: "Attach to each referral portal's own role or user: execute-api:Invoke on /referrals only",
       value: this.api.portalPolicy.managedPolicyArn,
+    });
+    new CfnOutput(this, "BackfillPatientIndexFunctionName", {
+      description: "Invoke once after deploying: indexes older referrals for the search by national ID",
+      value: this.migrations.backfillPatientIndex.functionName,
     });
     new CfnOutput(this, "TableName", {
       description: "The referral table",

@@ -31,15 +31,16 @@ import type {
   Workflow,
 } from "../domain/ports";
 import type { PostalQueue } from "../domain/postal";
-import type { WorkflowExecutions } from "../domain/recovery";
+import type { RecoveryRuns, WorkflowExecutions } from "../domain/recovery";
 import type { AgendaEmailRenderer, LetterRenderer, Renderer, StaffEmailRenderer } from "../domain/rendering";
-import type { PatientIndex } from "../domain/staff-search";
+import type { PatientIndex, PatientIndexBackfill } from "../domain/staff-search";
 import type { Worklist } from "../domain/worklist";
 import { agendaEmailViews, letterViews, renderer, staffEmailViews } from "../views/renderer";
 import { systemClock } from "./clock";
 import { accessLogFromEnv } from "./dynamo-access-log";
-import { patientIndexFromEnv } from "./dynamo-patient-index";
+import { patientIndexBackfillFromEnv, patientIndexFromEnv } from "./dynamo-patient-index";
 import { postalQueueFromEnv } from "./dynamo-postal-queue";
+import { recoveryRunsFromEnv } from "./dynamo-recovery-runs";
 import { sessionStoreFromEnv } from "./dynamo-sessions";
 import { worklistFromEnv } from "./dynamo-worklist";
 import { clinicConfigFromEnv, requireEnv } from "./env";
@@ -145,6 +146,18 @@ export const worklist: Provider<"worklist", Worklist> = { name: "worklist", buil
 export const patientIndex: Provider<"patientIndex", PatientIndex> = {
   name: "patientIndex",
   build: () => patientIndexFromEnv(),
+};
+
+/** The reconciler's last scheduled run (written by it, read by operations' home). */
+export const recoveryRuns: Provider<"recoveryRuns", RecoveryRuns> = {
+  name: "recoveryRuns",
+  build: () => recoveryRunsFromEnv(),
+};
+
+/** Keys the referrals stored before the patient index existed (a one-off migration). */
+export const patientIndexBackfill: Provider<"patientIndexBackfill", PatientIndexBackfill> = {
+  name: "patientIndexBackfill",
+  build: () => patientIndexBackfillFromEnv(),
 };
 
 export const postalQueue: Provider<"postalQueue", PostalQueue> = {

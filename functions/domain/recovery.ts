@@ -423,3 +423,57 @@ export async function resumeReferral(
 ): Promise<RecoveryOutcome | undefined> {
   return assessAndAct(deps, referralId, true);
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the last scheduled run found, for operations' home
+
+/** One finding of a reconciler run: ids, what was found and what was done (no data). */
+export interface RecoveryRunFinding {
+  referralId: string;
+  finding: RecoveryFinding;
+  /** What the run set out to do: `none` (a person must look), `start` or `resume-decision`. */
+  action: RecoveryAction["kind"];
+  /** What it came to (see {@link RecoveryOutcome.result}); absent when there was nothing to do. */
+  result?: string;
+  /** The execution the run started for it, when it started one. */
+  executionName?: string;
+}
+
+/** A scheduled run of the reconciler as recorded for operations: when, how many looked at, what found. */
+export interface RecoveryRun {
+  ranAt: string;
+  /** The state machine the run watched (its executions are where a finding is looked into). */
+  stateMachineArn: string;
+  checked: number;
+  /** How many referrals needed attention (more than {@link findings} holds when over the cap). */
+  found: number;
+  findings: RecoveryRunFinding[];
+}
+
+/** The findings a recorded run keeps: a page's worth, so the record stays far below an item's limit. */
+export const RECOVERY_RUN_FINDINGS_KEPT = 100;
+
+/** The port: the last scheduled run, written by the reconciler and read by operations' home. */
+export interface RecoveryRuns {
+  /** Replaces the recorded run with this one. */
+  record(run: RecoveryRun): Promise<void>;
+  /** The last recorded run, if any run has been recorded. */
+  latest(): Promise<RecoveryRun | undefined>;
+}
+
+/** The record of a run from its report: the findings that needed attention, capped. */
+export function recoveryRunOf(report: ReconcileReport, ranAt: Date, stateMachineArn: string): RecoveryRun {
+  return {
+    ranAt: ranAt.toISOString(),
+    stateMachineArn,
+    checked: report.checked,
+    found: report.outcomes.length,
+    findings: report.outcomes.slice(0, RECOVERY_RUN_FINDINGS_KEPT).map((outcome) => ({
+      referralId: outcome.referralId,
+      finding: outcome.finding,
+      action: outcome.action.kind,
+      ...(outcome.result !== undefined ? { result: outcome.result } : {}),
+      ...(outcome.action.kind === "start" ? { executionName: outcome.action.executionName } : {}),
+    })),
+  };
+}

@@ -7,7 +7,9 @@
  *   unconfirmed (by due day), the information requests awaiting the referrer's answer (oldest first),
  *   the letters to post and the Helfo notices (expected and confirmed breaches) to report;
  * - clerk: the letters to post and the Helfo notices to report, with counts;
- * - operations: the referrals whose workflow failed (to recover) and the statistics.
+ * - operations: the referrals whose workflow failed (to recover), what the reconciler's last run
+ *   found and did (each finding linked to the workflow's executions in the Step Functions console,
+ *   where a person looks into one), and the statistics.
  *
  * It shows referral ids, dates, counts and flags: no patient name, national ID or referral text, so a
  * glance at the home reads no health data (the pages it links to log their reads).
@@ -19,6 +21,7 @@ import { workingDaysLeft } from "./legal-clock";
 import { cursorParam, limitParam } from "./paging";
 import type { Clock, OpenInformationRequest, ReferralStore, StartOfCareToConfirm } from "./ports";
 import type { PostalQueue } from "./postal";
+import type { RecoveryRun, RecoveryRunFinding, RecoveryRuns } from "./recovery";
 import type { StaffRole } from "./session";
 import { formatIssues, type Issue } from "./validation";
 import { InvalidCursor, type Worklist, type WorklistItem, type WorklistRow, worklistItem } from "./worklist";
@@ -132,8 +135,49 @@ export interface StaffHome {
   informationRequests?: { items: HomeInformationRequest[]; nextCursor?: string };
   letters?: { toPost: number; more: boolean; href: string };
   helfo?: { toReport: number; expected: number; confirmed: number; href: string };
-  operations?: { failed: HomeReferral[]; statisticsHref: string };
+  operations?: {
+    failed: HomeReferral[];
+    /** The reconciler's last scheduled run; null until one has been recorded. */
+    recovery: HomeRecoveryRun | null;
+    statisticsHref: string;
+  };
   statisticsHref?: string;
+}
+
+/** A finding of the reconciler's last run, linked to where it is looked into. */
+export interface HomeRecoveryFinding extends RecoveryRunFinding {
+  /** The execution it started, else the state machine's executions, in the Step Functions console. */
+  href: string;
+}
+
+/** The reconciler's last run on operations' home. */
+export interface HomeRecoveryRun extends Omit<RecoveryRun, "findings" | "stateMachineArn"> {
+  findings: HomeRecoveryFinding[];
+}
+
+/**
+ * Where a finding is looked into on AWS: the execution the reconciler started for it, or (when it
+ * started none: a person must look) the state machine's executions, whose names begin with the
+ * referral id. The console's address for the ARN's region.
+ */
+export function stepFunctionsConsoleHref(stateMachineArn: string, executionName?: string): string {
+  const region = stateMachineArn.split(":")[3] ?? "";
+  const base = `https://${region}.console.aws.amazon.com/states/home?region=${encodeURIComponent(region)}`;
+  return executionName
+    ? `${base}#/v2/executions/details/${encodeURIComponent(`${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`)}`
+    : `${base}#/v2/statemachines/view/${encodeURIComponent(stateMachineArn)}`;
+}
+
+/** A recorded run as the home shows it. */
+function homeRecoveryRun(run: RecoveryRun): HomeRecoveryRun {
+  const { stateMachineArn, findings, ...rest } = run;
+  return {
+    ...rest,
+    findings: findings.map((finding) => ({
+      ...finding,
+      href: stepFunctionsConsoleHref(stateMachineArn, finding.executionName),
+    })),
+  };
 }
 
 /** What the home reads: index queries only. */
@@ -148,6 +192,8 @@ export interface StaffHomeDeps {
   /** The clinic's reminder window before a start-of-care deadline (the timer's, clinic.ts). */
   config: { decision: Pick<ClinicConfig["decision"], "startOfCareReminderWorkingDays"> };
   clock: Clock;
+  /** The reconciler's last run (operations only). */
+  recoveryRuns: Pick<RecoveryRuns, "latest">;
 }
 
 /** Where a task is worked on (and an answer to its information request recorded). */
@@ -257,7 +303,7 @@ export async function readStaffHome(
   const today = osloDate(now);
   const line = (row: WorklistRow) => homeReferral(row, today, deps.calendar);
   const reminderDays = deps.config.decision.startOfCareReminderWorkingDays;
-  const [open, meetings, starts, requests, letters, helfo, failed] = await Promise.all([
+  const [open, meetings, starts, requests, letters, helfo, failed, recovery] = await Promise.all([
     has(roles, "assessor", "lead")
       ? deps.worklist
           .page({ status: "awaiting-assessment", limit: query.limit, cursor: query.cursor })
@@ -288,6 +334,7 @@ export async function readStaffHome(
       : undefined,
     has(roles, "clerk", "lead") ? deps.store.listHelfoNotifications() : undefined,
     has(roles, "operations") ? deps.worklist.page({ status: "failed", limit: 50 }) : undefined,
+    has(roles, "operations") ? deps.recoveryRuns.latest() : undefined,
   ]);
   const statisticsHref = has(roles, "lead", "operations") ? "/statistics" : undefined;
   const toReport = helfo?.filter((n) => n.status === "to-report") ?? [];
@@ -357,7 +404,15 @@ export async function readStaffHome(
           },
         }
       : {}),
-    ...(failed ? { operations: { failed: failed.rows.map(line), statisticsHref: "/statistics" } } : {}),
+    ...(failed
+      ? {
+          operations: {
+            failed: failed.rows.map(line),
+            recovery: recovery ? homeRecoveryRun(recovery) : null,
+            statisticsHref: "/statistics",
+          },
+        }
+      : {}),
     ...(statisticsHref ? { statisticsHref } : {}),
   };
 }

@@ -19,6 +19,15 @@ export interface PatientIndex {
   referralIdsOf(nationalId: string): Promise<string[]>;
 }
 
+/**
+ * The port of the one-off migration that gives referrals stored before the patient index existed
+ * their index entry: idempotent, and resumable from the cursor a run that had to stop answers.
+ */
+export interface PatientIndexBackfill {
+  /** Indexes the referrals not yet in the index, from `cursor` on, until done or `shouldStop()`. */
+  run(options?: { cursor?: string; shouldStop?: () => boolean }): Promise<{ keyed: number; cursor?: string }>;
+}
+
 /** Referral references are UUIDs. */
 const REFERRAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

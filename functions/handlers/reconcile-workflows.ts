@@ -3,16 +3,28 @@
  * referrals whose workflow is not where their record says and resumes them (functions/domain/recovery.ts).
  * Invoked with `{"referralId": "…"}` (the operations page's resume action, or an operator with
  * `aws lambda invoke`), it resumes that one referral, with no grace period and no cap on resumes;
- * with `{"inspect": true}` it lists what needs attention without acting (the operations page).
+ * with `{"inspect": true}` it lists what needs attention without acting (the operations page). A
+ * scheduled run records what it found and did (the last run only), which operations' home shows.
  */
+
+import { requireEnv } from "../adapters/env";
 import { workflowStep } from "../adapters/invocation";
 import { logger } from "../adapters/logger";
-import { clock, dependencies, executions, metrics, store, workflow, worklist } from "../adapters/root";
-import { inspect, reconcile, resumeReferral } from "../domain/recovery";
+import {
+  clock,
+  dependencies,
+  executions,
+  metrics,
+  recoveryRuns,
+  store,
+  workflow,
+  worklist,
+} from "../adapters/root";
+import { inspect, reconcile, recoveryRunOf, resumeReferral } from "../domain/recovery";
 import type { ReferralStatus } from "../domain/referral";
 import { WORKLIST_LIMITS } from "../domain/worklist";
 
-const deps = dependencies(store, executions, workflow, worklist, clock, metrics);
+const deps = dependencies(store, executions, workflow, worklist, clock, metrics, recoveryRuns);
 
 async function referralsWithStatus(status: ReferralStatus): Promise<string[]> {
   const ids: string[] = [];
@@ -44,5 +56,8 @@ export const handler = workflowStep(async (event?: { referralId?: unknown; inspe
       referralId: outcome.referralId,
     });
   }
+  // What this run found and did, for operations' home (the last run replaces the one before).
+  // (STATE_MACHINE_ARN is read at cold start by the executions adapter already.)
+  await deps.recoveryRuns.record(recoveryRunOf(report, deps.clock.now(), requireEnv("STATE_MACHINE_ARN")));
   return { checked: report.checked, outcomes: report.outcomes };
 });

@@ -14,6 +14,7 @@ import {
   dependencies,
   postalQueue,
   publicBaseUrl,
+  recoveryRuns,
   store,
   worklist,
 } from "../adapters/root";
@@ -21,7 +22,7 @@ import { hasRole, STAFF_ROLES } from "../domain/session";
 import { InvalidHomeCursor, parseStaffHomeQuery, readStaffHome } from "../domain/staff-home";
 import { renderStaffHomePage } from "../views/staff-home";
 
-const deps = dependencies(worklist, store, postalQueue, calendar, config, clock, publicBaseUrl);
+const deps = dependencies(worklist, store, postalQueue, calendar, config, clock, publicBaseUrl, recoveryRuns);
 /** The API's base path ("" behind a custom domain or locally, "/prod" on the execute-api host). */
 const basePath = new URL(deps.publicBaseUrl).pathname.replace(/\/+$/, "");
 

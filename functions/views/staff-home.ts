@@ -7,9 +7,15 @@
 
 import { osloDate } from "../domain/calendar";
 import { KIND_LABELS, PRIORITY_LABELS } from "../domain/referral-labels";
-import type { HomeMeeting, HomeReferral, HomeStartOfCare, StaffHome } from "../domain/staff-home";
+import type {
+  HomeMeeting,
+  HomeRecoveryFinding,
+  HomeReferral,
+  HomeStartOfCare,
+  StaffHome,
+} from "../domain/staff-home";
 import { htmlTemplate } from "./engine";
-import { formatMeetingTime, formatNorwegianDate } from "./norwegian-time";
+import { formatMeetingTime, formatNorwegianDate, formatOsloDate } from "./norwegian-time";
 
 const PAGE = `{{#> page title="Oversikt" wide=true}}
 <h1>Oversikt</h1>
@@ -154,6 +160,27 @@ const PAGE = `{{#> page title="Oversikt" wide=true}}
 {{else}}
 <p>Ingen arbeidsflyt har stoppet.</p>
 {{/if}}
+<h3 id="recovery-title">Funn fra siste gjenoppretting</h3>
+{{#if operations.recovery}}
+<p>Siste kjøring {{operations.recovery.ranAt}}: {{operations.recovery.checked}} henvisninger sjekket, {{operations.recovery.found}} trengte oppfølging.</p>
+{{#if operations.recovery.findings.length}}
+<div class="scroll" tabindex="0" role="region" aria-labelledby="recovery-title">
+<table>
+<caption>Henvisninger gjenopprettingen fant, og hva den gjorde{{#if operations.recovery.more}} (de første {{operations.recovery.findings.length}}){{/if}}. Lenkene går til kjøringene i AWS-konsollen.</caption>
+<thead><tr><th scope="col">Henvisning</th><th scope="col">Funn</th><th scope="col">Tiltak</th></tr></thead>
+<tbody>
+{{#each operations.recovery.findings}}
+<tr><th scope="row"><a href="{{href}}">{{referralId}}</a></th><td>{{finding}}</td><td>{{did}}</td></tr>
+{{/each}}
+</tbody>
+</table>
+</div>
+{{else}}
+<p>Ingen henvisninger trengte oppfølging.</p>
+{{/if}}
+{{else}}
+<p>Gjenopprettingen har ikke kjørt ennå.</p>
+{{/if}}
 </section>
 {{/if}}
 {{#if statisticsHref}}
@@ -205,6 +232,42 @@ function meetingTime(meeting: HomeMeeting): string {
   } catch {
     return meeting.startsAt;
   }
+}
+
+/** What the reconciler found, in words (functions/domain/recovery.ts). */
+const RECOVERY_FINDINGS: Record<HomeRecoveryFinding["finding"], string> = {
+  healthy: "Kjører",
+  finished: "Ferdig",
+  starting: "Startes",
+  stranded: "Ingen kjøring driver den, og den er ikke ferdig",
+  failed: "Siste kjøring feilet, fikk tidsavbrudd eller ble avbrutt",
+  "decision-not-resumed": "En vurdering ble lagret, men den ventende kjøringen tok den aldri",
+  "gave-up": "Ga opp etter de automatiske forsøkene: må gjenopprettes for hånd",
+};
+
+/** What the reconciler did about a finding, in words. */
+export function recoveryDidText(finding: Pick<HomeRecoveryFinding, "action" | "result">): string {
+  if (finding.action === "none") return "Ingenting: venter på en person";
+  if (finding.result === "later") return "Prøves igjen ved neste kjøring";
+  if (finding.result !== undefined && finding.result !== "done") return `Mislyktes (${finding.result})`;
+  return finding.action === "start"
+    ? "Gjenopprettet med en ny kjøring"
+    : "Vurderingen sendt videre til den ventende kjøringen";
+}
+
+/** An instant as Oslo wall-clock time: "20. april 2026 kl. 09.45". */
+function osloDateTime(iso: string): string {
+  const instant = new Date(iso);
+  if (Number.isNaN(instant.getTime())) return iso;
+  const time = new Intl.DateTimeFormat("nb-NO", {
+    timeZone: "Europe/Oslo",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  })
+    .format(instant)
+    .replace(":", ".");
+  return `${formatOsloDate(instant)} kl. ${time}`;
 }
 
 /** What the page needs beside the home: where links start, and the search form's token. */
@@ -304,7 +367,28 @@ export function renderStaffHomePage(input: StaffHomePageInput): string {
           },
         }
       : {}),
-    ...(home.operations ? { operations: { failed: home.operations.failed.map(line) } } : {}),
+    ...(home.operations
+      ? {
+          operations: {
+            failed: home.operations.failed.map(line),
+            recovery: home.operations.recovery
+              ? {
+                  ranAt: osloDateTime(home.operations.recovery.ranAt),
+                  checked: home.operations.recovery.checked,
+                  found: home.operations.recovery.found,
+                  more: home.operations.recovery.found > home.operations.recovery.findings.length,
+                  // Console links are absolute (AWS's), not under the API's base path.
+                  findings: home.operations.recovery.findings.map((finding) => ({
+                    referralId: finding.referralId,
+                    href: finding.href,
+                    finding: RECOVERY_FINDINGS[finding.finding],
+                    did: recoveryDidText(finding),
+                  })),
+                }
+              : undefined,
+          },
+        }
+      : {}),
     ...(home.statisticsHref ? { statisticsHref: link(home.statisticsHref) } : {}),
   });
 }

@@ -25,7 +25,8 @@ export interface RecoveryProps {
  * referral by invoking the function with `{"referralId": "…"}`.
  *
  * Least privilege: the function reads referrals (items, and the worklist index's status partitions;
- * no scan), writes only referral items (the status of a failed referral put back, its audit event),
+ * no scan), writes only referral items (the status of a failed referral put back, its audit event)
+ * and the record of its last run (RECOVERY: what it found and did, shown on operations' home),
  * and on Step Functions may list this state machine's executions, describe them, start one, and send
  * a task success. Nothing else.
  */
@@ -47,7 +48,8 @@ export class Recovery extends Construct {
         table: {
           get: ["referral"],
           query: ["referral"],
-          put: ["referral"],
+          // A referral's restored status and audit event; the run's findings (RECOVERY), for the home.
+          put: ["referral", "recovery"],
           update: ["referral"],
           indexes: { worklist: ["statuses"] },
         },

@@ -446,9 +446,11 @@ export class ReferralApi extends Construct {
           "Frist API: GET /staff (the signed-in staff home by role: open referrals, meetings, starts of care, information requests, letters, Helfo notices; no patient data)",
         // Index queries only: referrals by status, meetings by start, starts of care to confirm,
         // information requests awaiting an answer, letters to post, and the Helfo partition (counted,
-        // not shown). CLINIC_CONFIG counts the working days left and the start-of-care window.
+        // not shown), and for operations the reconciler's last run. CLINIC_CONFIG counts the working days left and the start-of-care window.
         uses: {
           table: {
+            // The reconciler's last run, for operations.
+            get: ["recovery"],
             query: ["helfo"],
             indexes: { worklist: ["statuses", "meetings", "postal", "startsOfCare", "informationRequests"] },
           },

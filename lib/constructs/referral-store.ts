@@ -56,6 +56,8 @@ export const RECORD_FAMILIES = {
   access: ["ACCESS#*"],
   /** The Helfo notifications (one partition). */
   helfo: ["HELFO"],
+  /** The reconciler's last scheduled run: what it found and did (one item, for operations' home). */
+  recovery: ["RECOVERY"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A record family of the table ({@link RECORD_FAMILIES}). */

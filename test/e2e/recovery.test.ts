@@ -205,5 +205,39 @@ describe("recovery on the local stack", () => {
     expect(executionOf(`${referralId}-r1`)?.status).toBe("RUNNING");
     expect(executionOf(healthy.referralId)?.status).toBe("RUNNING");
     expect(executionOf(`${healthy.referralId}-r1`)).toBeUndefined();
+
+    // Operations' home shows what the run found and did, linked to the execution it started.
+    const home = (await (
+      await fetchAs(await operationsSession(), `${stack.apiUrl}/staff`, {
+        headers: { accept: "application/json" },
+      })
+    ).json()) as {
+      operations: {
+        failed: unknown[];
+        recovery: { ranAt: string; checked: number; found: number; findings: Record<string, string>[] };
+      };
+    };
+    const { recovery } = home.operations;
+    expect(Array.isArray(home.operations.failed)).toBe(true);
+    expect(recovery.found).toBe(report.outcomes.length);
+    expect(recovery.checked).toBeGreaterThanOrEqual(2);
+    expect(Date.parse(recovery.ranAt)).not.toBeNaN();
+    expect(recovery.findings.filter((finding) => ours.includes(finding.referralId ?? ""))).toEqual([
+      {
+        referralId,
+        finding: "failed",
+        action: "start",
+        result: "done",
+        executionName: `${referralId}-r1`,
+        href: expect.stringContaining(encodeURIComponent(executionArnOf(`${referralId}-r1`))),
+      },
+    ]);
+    const page = await (
+      await fetchAs(await operationsSession(), `${stack.apiUrl}/staff`, { headers: { accept: "text/html" } })
+    ).text();
+    expect(page).toContain("Funn fra siste gjenoppretting");
+    expect(page).toContain(
+      `>${referralId}</a></th><td>Siste kjøring feilet, fikk tidsavbrudd eller ble avbrutt</td><td>Gjenopprettet med en ny kjøring</td>`,
+    );
   });
 });

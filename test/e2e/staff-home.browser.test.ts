@@ -6,10 +6,14 @@
  * patient's letter to post, prints it, marks it sent and sees the count drop; an assessor sees the
  * intake meetings with their referrals and opens one; the lead finds a referral by national ID with
  * the keyboard, which leaves exactly one access-log entry. The home must read at 320 px without
- * sideways scrolling. Every page opened is checked with axe-core against WCAG 2.1 A and AA (0
+ * sideways scrolling. With every follow-up list filled in (a start of care due with an expected breach,
+ * an information request, a letter to post, meetings, and for operations a stopped workflow and what
+ * the reconciler did about it) the homes and the lists they link to are checked again, at full width
+ * and at 320 px. Every page opened is checked with axe-core against WCAG 2.1 A and AA (0
  * violations). The screenshots the README shows are written to test/screenshots/.
  */
 import { mkdirSync } from "node:fs";
+import { SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,11 +28,24 @@ import { workingDaysLeft } from "../../functions/domain/legal-clock";
 import { makeNationalId } from "../../functions/domain/national-id";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { launchChromium } from "../support/browser";
-import { assessor, lead, submitAndAwaitTask, withPatient } from "../support/e2e";
+import {
+  assessor,
+  awaitFile,
+  daysFromNow,
+  eventTypes,
+  lead,
+  postForm,
+  signInAsAssessor,
+  submitAndAwaitTask,
+  withPatient,
+  workingDayFromNow,
+} from "../support/e2e";
+import { fetchAs } from "../support/http";
 
 /** The README's screenshots: kept in the repository, remade by every run. */
 const SCREENSHOTS = new URL("../screenshots", import.meta.url);
 const CLERK = "kari.dahl@smerteklinikk.example";
+const OPERATIONS = "per.berg@smerteklinikk.example";
 
 let stack: LocalStack;
 let browser: Browser;
@@ -221,6 +238,104 @@ describe("the staff home in the browser", () => {
       expect.objectContaining({ who: lead, searched: { by: "national-id", term: NATIONAL_ID } }),
     ]);
     await page.context().close();
+  });
+
+  it("opens the follow-up lists non-empty (starts of care, information requests, breaches and Helfo notices, letters to post, meetings, operations' findings), each with 0 WCAG 2.1 A/AA violations, at full width and at 320 px", async () => {
+    // Prepare: a right granted to a patient without email (its letter waits for post), its start due
+    // within the reminder window and recorded as an expected breach (a Helfo notice to report); a
+    // referral whose assessor asked the referrer for more; a referral whose execution stopped, which
+    // the reconciler resumes (only this test's run, so no scheduled run replaces its findings).
+    await stack.recovery?.stop();
+    const base = withPatient("Per Post");
+    const { email: _email, ...postalPatient } = base.patient as Record<string, unknown>;
+    const [toGrant, toAsk, toStrand] = await Promise.all([
+      submitAndAwaitTask(stack, { ...base, patient: postalPatient }, "browser-home-grant"),
+      submitAndAwaitTask(stack, withPatient("Ida Spurt"), "browser-home-ask"),
+      submitAndAwaitTask(stack, withPatient("Siri Strandet"), "browser-home-strand"),
+    ]);
+    const staff = await signInAsAssessor(stack);
+    const granted = await postForm(
+      toGrant.taskLink,
+      {
+        outcome: "granted",
+        careForm: "team",
+        startOfCareDeadline: workingDayFromNow(3),
+        plannedStart: daysFromNow(1),
+      },
+      staff,
+    );
+    expect(granted.status).toBe(200);
+    const asked = await postForm(
+      toAsk.taskLink,
+      { outcome: "information-requested", question: "Hvilke legemidler er prøvd?", assessedBy: "1234567" },
+      staff,
+    );
+    expect(asked.status).toBe(200);
+    await awaitFile(
+      stack,
+      toGrant.referralId,
+      (file) => eventTypes(file).includes("workflow-completed"),
+      "the grant recorded and its letters out",
+    );
+    const view = await fetchAs(staff, `${stack.apiUrl}/staff/referrals/${toGrant.referralId}`, {
+      headers: { accept: "application/json" },
+    });
+    const { csrfToken } = (await view.json()) as { csrfToken: string };
+    const expected = await fetchAs(staff, `${stack.apiUrl}/referrals/${toGrant.referralId}/start-of-care`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrfToken },
+      body: JSON.stringify({ breach: "expected", reason: "Ingen ledige timer før fristen" }),
+    });
+    expect(expected.status).toBe(200);
+    const sfn = new SFNClient({
+      endpoint: stack.sfnEndpoint,
+      region: stack.region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const stranded = `${stack.stateMachineArn.replace(":stateMachine:", ":execution:")}:${toStrand.referralId}`;
+    await sfn.send(new StopExecutionCommand({ executionArn: stranded }));
+    sfn.destroy();
+    await stack.stepFunctions.engine.waitForExecution(stranded);
+    await stack.recovery?.run();
+
+    // Act and assess: the lead's home with every follow-up list filled in.
+    const page = await signInAtHome(lead);
+    const rowsOf = (selector: string) => page.locator(selector).allTextContents();
+    await reloadUntil(
+      page,
+      async () =>
+        (await rowsOf("tr.start-row th")).includes(toGrant.referralId) &&
+        (await rowsOf("tr.request-row th")).includes(toAsk.referralId) &&
+        Number(await page.locator("#letters-title + p strong.count").textContent()) > 0 &&
+        Number(await page.locator("#helfo-title + p strong.count").textContent()) > 0,
+      "the start of care, the request, the letter to post and the Helfo notice on the home",
+    );
+    expect(await page.locator("#helfo-title + p").textContent()).toContain("1 forventet");
+    expect(await page.locator("ul.meetings > li").count()).toBeGreaterThan(0);
+    await expectAccessible(page);
+    await page.setViewportSize({ width: 320, height: 800 });
+    await expectAccessible(page);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // The lists the home links to, non-empty too.
+    await page.getByRole("link", { name: "Åpne listen over fristbrudd" }).click();
+    expect(await page.locator("tbody tr").count()).toBeGreaterThan(0);
+    await expectAccessible(page);
+    await page.goBack();
+    await page.getByRole("link", { name: "Åpne listen over brev til postlegging" }).click();
+    expect(await page.getByRole("button", { name: "Merk som sendt" }).count()).toBeGreaterThan(0);
+    await expectAccessible(page);
+    await page.context().close();
+
+    // Operations: the stopped workflow and what the reconciler found and did.
+    const operations = await signInAtHome(OPERATIONS);
+    expect(await operations.locator("#recovery-title + p + div tbody tr").allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining(toStrand.referralId)]),
+    );
+    await expectAccessible(operations);
+    await operations.setViewportSize({ width: 320, height: 800 });
+    await expectAccessible(operations);
+    await operations.context().close();
   });
 
   it("reads at 320 px: the home needs no sideways scrolling", async () => {

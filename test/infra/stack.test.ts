@@ -1101,8 +1101,8 @@ describe("the functions", () => {
     "POWERTOOLS_TRACE_ENABLED",
   ];
 
-  it("are the thirty-eight handlers", () => {
-    expect(functions).toHaveLength(38);
+  it("are the thirty-nine handlers", () => {
+    expect(functions).toHaveLength(39);
   });
 
   it("run Node.js 22 on arm64 with active tracing and 256 MB, without --enable-source-maps", () => {

@@ -75,14 +75,15 @@ process.exit(0);
 
 /**
  * Imports `bundle` in a new `node` process whose environment is exactly `env` (plus PATH), and
- * invokes its handler once with `event`: Lambda's cold start and first invocation.
+ * invokes its handler once with `event`: Lambda's cold start and first invocation. `output` is what
+ * it wrote to stdout and stderr besides its report (its log lines).
  */
 export function invokeCold(
   bundle: string,
   handlerName: string,
   env: Record<string, string>,
   event: unknown,
-): Promise<ColdInvocation> {
+): Promise<ColdInvocation & { output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -113,7 +114,10 @@ export function invokeCold(
         );
         return;
       }
-      resolve(JSON.parse(out.slice(marker + 3)) as ColdInvocation);
+      resolve({
+        ...(JSON.parse(out.slice(marker + 3)) as ColdInvocation),
+        output: out.slice(0, marker) + err,
+      });
     });
   });
 }

@@ -20,6 +20,9 @@ vi.mock("../../functions/adapters/wiring", () => ({
 vi.mock("../../functions/adapters/dynamo-worklist", () => ({
   worklistFromEnv: () => ({ page: async () => ({ rows: [] }) }),
 }));
+vi.mock("../../functions/adapters/dynamo-recovery-runs", () => ({
+  recoveryRunsFromEnv: () => ({ record: async () => undefined, latest: async () => undefined }),
+}));
 
 const saved = { quiet: process.env.FRIST_QUIET, init: process.env.AWS_LAMBDA_INITIALIZATION_TYPE };
 

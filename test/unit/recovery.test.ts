@@ -8,8 +8,10 @@ import {
   assessRecovery,
   RECOVERY_METRIC,
   RECOVERY_POLICY,
+  RECOVERY_RUN_FINDINGS_KEPT,
   type RecoverySnapshot,
   reconcile,
+  recoveryRunOf,
   referralIdOfExecution,
   resumeExecutionName,
   resumeReferral,
@@ -409,5 +411,56 @@ describe("a reconciler run", () => {
     expect(outcome).toMatchObject({ finding: "failed", result: "done" });
     expect((await store.getReferral("ref-1"))?.status).toBe("awaiting-assessment");
     expect(executions.all.get(`ref-1-r${RECOVERY_POLICY.maxAutomaticResumes + 1}`)?.status).toBe("RUNNING");
+  });
+});
+
+describe("the record of a run, for operations' home", () => {
+  it("keeps what each finding was and what was done, the execution started, and counts every finding while keeping at most a page", () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 250 }), (count) => {
+        // Prepare: every other finding resumed with a new execution, the rest left for a person.
+        const outcomes = Array.from({ length: count }, (_, index) =>
+          index % 2 === 0
+            ? {
+                referralId: `r-${index}`,
+                finding: "failed" as const,
+                action: {
+                  kind: "start" as const,
+                  executionName: `r-${index}-r1`,
+                  input: { referralId: `r-${index}` },
+                },
+                needsAttention: true,
+                result: "done",
+              }
+            : {
+                referralId: `r-${index}`,
+                finding: "gave-up" as const,
+                action: { kind: "none" as const },
+                needsAttention: true,
+              },
+        );
+
+        // Act
+        const run = recoveryRunOf({ checked: count + 3, outcomes }, new Date("2026-04-20T07:45:00Z"), "arn");
+
+        // Assess
+        expect(run.found).toBe(count);
+        expect(run.checked).toBe(count + 3);
+        expect(run.findings).toHaveLength(Math.min(count, RECOVERY_RUN_FINDINGS_KEPT));
+        run.findings.forEach((finding, index) => {
+          expect(finding).toEqual(
+            index % 2 === 0
+              ? {
+                  referralId: `r-${index}`,
+                  finding: "failed",
+                  action: "start",
+                  result: "done",
+                  executionName: `r-${index}-r1`,
+                }
+              : { referralId: `r-${index}`, finding: "gave-up", action: "none" },
+          );
+        });
+      }),
+    );
   });
 });

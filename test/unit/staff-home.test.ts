@@ -13,6 +13,7 @@ import type {
   ReferralRecord,
   TaskRecord,
 } from "../../functions/domain/records";
+import type { RecoveryRun } from "../../functions/domain/recovery";
 import type { StaffRole } from "../../functions/domain/session";
 import {
   AT_RISK_WORKING_DAYS,
@@ -102,9 +103,30 @@ function deps() {
       calendar: rules,
       config: testClinicConfig(),
       clock,
+      recoveryRuns: { latest: async () => LAST_RUN },
     },
   };
 }
+
+const STATE_MACHINE = "arn:aws:states:eu-north-1:123456789012:stateMachine:Frist-Workflow";
+
+/** The reconciler's last run: one referral resumed by a new execution, one it gave up on. */
+const LAST_RUN: RecoveryRun = {
+  ranAt: "2026-04-20T07:45:00.000Z",
+  stateMachineArn: STATE_MACHINE,
+  checked: 12,
+  found: 2,
+  findings: [
+    {
+      referralId: "r-stranded",
+      finding: "stranded",
+      action: "start",
+      result: "done",
+      executionName: "r-stranded-r1",
+    },
+    { referralId: "r-gave-up", finding: "gave-up", action: "none" },
+  ],
+};
 
 /**
  * The memory store the lead's follow-ups come from: granted rights in every state of their start of
@@ -372,6 +394,79 @@ describe("the staff home", () => {
     expect(page).toContain("Fristen er passert: bekreft oppstart eller fristbrudd");
     expect(page).toContain('href="/prod/tasks/t-older"');
     expect(page).not.toContain(testReferral().submission.patient.name);
+  });
+});
+
+describe("operations' section", () => {
+  it("shows what the reconciler's last run found and did, each finding linked to its execution in the Step Functions console", async () => {
+    // Act
+    const home = await readStaffHome(deps().deps, ["operations"], { limit: 25 });
+    const page = renderStaffHomePage({ home, basePath: "/prod" });
+
+    // Assess: JSON keeps the failed list and adds the run.
+    expect(home.operations?.failed.map((item) => item.referralId)).toEqual(["r-failed"]);
+    expect(home.operations?.recovery).toEqual({
+      ranAt: "2026-04-20T07:45:00.000Z",
+      checked: 12,
+      found: 2,
+      findings: [
+        {
+          referralId: "r-stranded",
+          finding: "stranded",
+          action: "start",
+          result: "done",
+          executionName: "r-stranded-r1",
+          href: `https://eu-north-1.console.aws.amazon.com/states/home?region=eu-north-1#/v2/executions/details/${encodeURIComponent(
+            "arn:aws:states:eu-north-1:123456789012:execution:Frist-Workflow:r-stranded-r1",
+          )}`,
+        },
+        {
+          referralId: "r-gave-up",
+          finding: "gave-up",
+          action: "none",
+          href: `https://eu-north-1.console.aws.amazon.com/states/home?region=eu-north-1#/v2/statemachines/view/${encodeURIComponent(STATE_MACHINE)}`,
+        },
+      ],
+    });
+    expect(page).toContain("Funn fra siste gjenoppretting");
+    expect(page).toContain("Gjenopprettet med en ny kjøring");
+    expect(page).toContain("Ga opp etter de automatiske forsøkene: må gjenopprettes for hånd");
+    expect(page).toContain(
+      `href="${home.operations?.recovery?.findings[0]?.href.replaceAll("&", "&amp;").replaceAll("=", "&#x3D;")}"`,
+    );
+  });
+
+  it("says when no run of the reconciler is on record yet", async () => {
+    const { deps: ports } = deps();
+    const home = await readStaffHome(
+      { ...ports, recoveryRuns: { latest: async () => undefined } },
+      ["operations"],
+      {
+        limit: 25,
+      },
+    );
+    expect(home.operations?.recovery).toBeNull();
+    expect(renderStaffHomePage({ home, basePath: "/prod" })).toContain(
+      "Gjenopprettingen har ikke kjørt ennå",
+    );
+  });
+
+  it("is read only for operations: the other roles' homes do not ask for the run", async () => {
+    let asked = 0;
+    const { deps: ports } = deps();
+    const counting = {
+      ...ports,
+      recoveryRuns: {
+        latest: async () => {
+          asked += 1;
+          return LAST_RUN;
+        },
+      },
+    };
+    for (const roles of [["assessor"], ["lead"], ["clerk"]] as StaffRole[][]) {
+      expect(await readStaffHome(counting, roles, { limit: 25 })).not.toHaveProperty("operations");
+    }
+    expect(asked).toBe(0);
   });
 });
 
