@@ -120,6 +120,29 @@ export const helseIdClientSchema = z
 /** Frist's HelseID client, validated, its token endpoint filled in. */
 export type HelseIdClientConfig = z.infer<typeof helseIdClientSchema>;
 
+/** Fastlegeregisteret's web service in Norsk Helsenett's test environment (`/v2/flr`). */
+export const DEFAULT_GP_REGISTER_URL = "https://ws-web.test.nhn.no/v2/flr";
+
+/**
+ * Fastlegeregisteret, where the GP of a patient is looked up for the copy of a Status på henvisning
+ * when the referral names the GP without a HER-id: its web service, and the Secrets Manager secret
+ * the clinic creates with the user name and password Norsk Helsenett gave it
+ * (`{"username": …, "password": …}`), never the password itself.
+ */
+export const gpRegisterSchema = z.object({
+  url: z
+    .url()
+    .refine((url) => url.startsWith("https://"), "an https URL")
+    .default(DEFAULT_GP_REGISTER_URL),
+  credentialsSecretName: z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "a Secrets Manager secret name")
+    .default("frist/fastlegeregisteret-credentials"),
+});
+
+/** Fastlegeregisteret's settings, validated. */
+export type GpRegisterConfig = z.infer<typeof gpRegisterSchema>;
+
 export const fristConfigSchema = z.object({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-north-1"),
   senderEmail: z.email(),
@@ -152,6 +175,8 @@ export const fristConfigSchema = z.object({
   ediApiUrl: z.url().default(DEFAULT_EDI_API_URL),
   /** Frist's HelseID client for the EDI 2.0 API ({@link helseIdClientSchema}). */
   helseId: helseIdClientSchema,
+  /** Fastlegeregisteret ({@link gpRegisterSchema}). */
+  gpRegister: gpRegisterSchema.prefault({}),
 });
 
 /** Typed, validated Frist configuration. */
@@ -175,6 +200,7 @@ export const CONTEXT_KEYS = {
   publicBaseUrl: "frist:publicBaseUrl",
   ediApiUrl: "frist:ediApiUrl",
   helseId: "frist:helseId",
+  gpRegister: "frist:gpRegister",
 } as const satisfies Record<keyof FristConfig, string>;
 
 /**
@@ -200,6 +226,7 @@ export function parseFristConfig(read: (key: string) => unknown): FristConfig {
     publicBaseUrl: emptyToUndefined(read(CONTEXT_KEYS.publicBaseUrl)),
     ediApiUrl: emptyToUndefined(read(CONTEXT_KEYS.ediApiUrl)),
     helseId: parseIfJson(read(CONTEXT_KEYS.helseId)),
+    gpRegister: parseIfJson(read(CONTEXT_KEYS.gpRegister)) ?? {},
   };
   const result = fristConfigSchema.safeParse(raw);
   if (!result.success) {

@@ -5,6 +5,7 @@ import { AttachmentBucket } from "./constructs/attachment-bucket";
 import { setBundleDefines } from "./constructs/bundle-defines";
 import { EdiMailboxPoller } from "./constructs/edi-mailbox";
 import { FristFunction, FUNCTION_TIMEOUTS } from "./constructs/frist-function";
+import { GpRegister } from "./constructs/gp-register";
 import { HelseIdClient } from "./constructs/helseid-client";
 import { AGENDA_SCHEDULE_MINUTES, IntakeSchedule } from "./constructs/intake-schedule";
 import { LogEncryption } from "./constructs/log-encryption";
@@ -39,6 +40,8 @@ export class FristStack extends Stack {
   public readonly ediMailbox: EdiMailboxPoller;
   /** Frist's HelseID client (the EDI functions' tokens), its key's secret. */
   public readonly helseId: HelseIdClient;
+  /** Fastlegeregisteret, where the GP copied on a Status på henvisning is looked up. */
+  public readonly gpRegister: GpRegister;
   public readonly recovery: Recovery;
   public readonly migrations: Migrations;
   public readonly operations: Operations;
@@ -70,6 +73,9 @@ export class FristStack extends Stack {
     // The client the EDI functions call Norsk Helsenett's EDI 2.0 API with.
     const helseId = new HelseIdClient(this, "HelseIdClient", config.helseId);
     this.helseId = helseId;
+    // Where the GP copied on a Status på henvisning is looked up when the referral gives no HER-id.
+    const gpRegister = new GpRegister(this, "GpRegister", config.gpRegister);
+    this.gpRegister = gpRegister;
     this.workflow = new ReferralWorkflow(this, "ReferralWorkflow", {
       store: this.store,
       mailer: this.mailer,
@@ -77,6 +83,7 @@ export class FristStack extends Stack {
       publicBaseUrl: this.api.publicBaseUrl,
       ediApiUrl: config.ediApiUrl,
       helseId,
+      gpRegister,
     });
     this.signIn = new StaffSignIn(this, "StaffSignIn", {
       publicBaseUrl: this.api.publicBaseUrl,

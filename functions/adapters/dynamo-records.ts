@@ -66,6 +66,7 @@ const AUDIT_EVENT_TYPES = everyValue<AuditEventType>({
   "helfo-reported": true,
   "workflow-failed": true,
   "workflow-resumed": true,
+  "gp-looked-up": true,
   "referral-amended": true,
   "referral-withdrawn": true,
   "status-on-referral-sent": true,

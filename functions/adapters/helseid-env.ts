@@ -4,14 +4,14 @@
  * secret that holds the client's private key as a JWK). The key is read once per execution
  * environment, on the first call that needs a token, and never written anywhere.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { JWK } from "jose";
 import * as z from "zod";
 import { EdiRejected, EdiUnavailable } from "../domain/errors";
 import { requireEnv } from "./env";
 import { isPassingSdkError } from "./faults";
 import { type ClientKeySource, HelseIdTokens } from "./helseid";
-import { traced } from "./tracing";
+import { readSecretString, secretsClient } from "./secrets";
 
 /** HELSEID_CLIENT's JSON (lib/constructs/function-uses.ts `edi`). */
 export const helseIdClientEnvSchema = z.object({
@@ -34,18 +34,6 @@ const privateJwkSchema = z.looseObject({
   alg: z.string().optional(),
 });
 
-let secrets: SecretsManagerClient | undefined;
-/** The Secrets Manager client: fails fast (one attempt, 5 s), as the other clients do (clients.ts). */
-function secretsClient(): SecretsManagerClient {
-  secrets ??= traced(
-    new SecretsManagerClient({
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
-      maxAttempts: 1,
-    }),
-  );
-  return secrets;
-}
-
 /**
  * The client's private key from Secrets Manager (GetSecretValue on the one secret the function is
  * granted). A service that does not answer is EdiUnavailable; a refusal (no grant, no such secret)
@@ -58,7 +46,7 @@ export function secretsManagerKey(
   return async () => {
     let value: string | undefined;
     try {
-      value = (await client().send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+      value = await readSecretString(secretId, client);
     } catch (error) {
       throw isPassingSdkError(error) ? new EdiUnavailable() : new EdiRejected();
     }

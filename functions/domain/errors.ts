@@ -75,6 +75,18 @@ export class EmailInFlight extends named("EmailInFlight", "Another attempt is se
 export class EdiUnavailable extends named("EdiUnavailable", "The message service is unavailable", true) {}
 /** The EDI 2.0 API refused the message (4xx): a bug or a configuration error, not a passing fault. */
 export class EdiRejected extends named("EdiRejected", "The message service rejected a message", false) {}
+/** Fastlegeregisteret did not answer, or failed on its side: try again later. */
+export class GpRegisterUnavailable extends named(
+  "GpRegisterUnavailable",
+  "The GP register is unavailable",
+  true,
+) {}
+/** Fastlegeregisteret refused the call (credentials, access): a configuration to fix. */
+export class GpRegisterRejected extends named(
+  "GpRegisterRejected",
+  "The GP register refused the call",
+  false,
+) {}
 /** The attachment store (S3) did not answer, throttled, or failed on its side: try again later. */
 export class AttachmentsUnavailable extends named(
   "AttachmentsUnavailable",

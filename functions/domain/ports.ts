@@ -498,6 +498,20 @@ export interface OutboundMessages {
   send(businessDocument: string): Promise<string>;
 }
 
+/** The patient's GP as Fastlegeregisteret has it: the GP's own HER-id (GPHerId). */
+export interface RegisteredGp {
+  herId: string;
+}
+
+/**
+ * Fastlegeregisteret (Norsk Helsenett's register of GPs, `GetPatientGPDetails`): the GP a person is
+ * listed with, or undefined for one listed with none. Throws GpRegisterUnavailable when it may be
+ * tried again, GpRegisterRejected when it refused the call (credentials, access).
+ */
+export interface GpRegister {
+  gpOf(nationalId: string): Promise<RegisteredGp | undefined>;
+}
+
 /** What a receiver of a sent message answered: its AppRec's status (none yet: undefined) and errors. */
 export interface ReceiverReceipt {
   receiverHerId: string;

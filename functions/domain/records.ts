@@ -68,6 +68,11 @@ export type AuditEventType =
   /** The lead recorded the Helfo notification of a fristbrudd as reported to Helfo. */
   | "helfo-reported"
   | "workflow-failed"
+  /**
+   * The patient's GP was looked up in Fastlegeregisteret, for the copy of the Status på henvisning
+   * (the referral named the GP without a HER-id): whether a GP was found, and the GP's HER-id.
+   */
+  | "gp-looked-up"
   /** A Status på henvisning (the answer to a referral that came as a message) was sent over EDI. */
   | "status-on-referral-sent"
   | "message-receipt-received"

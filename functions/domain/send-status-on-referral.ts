@@ -8,19 +8,28 @@
  * The referrer's letter goes with it as a PDF, drawn from the same letter the referrer reads on the
  * letter page; the patient's GP, when another than the referrer and addressable, is a copy receiver
  * of this one message (status-pa-henvisning.ts), so a retry can no more send the GP a second copy
- * than it can send the referrer a second answer.
+ * than it can send the referrer a second answer. A GP named without a HER-id is looked up in
+ * Fastlegeregisteret once, and what it answered is kept in the audit trail ("gp-looked-up"): a retry
+ * uses that answer, so the message (and its MsgId) stays the same.
  */
 import { createHash } from "node:crypto";
 import { appRecIdFor } from "./apprec";
-import { mustGetReferral, workflowActor } from "./assessment";
+import { workflowActor } from "./assessment";
 import type { ClinicConfig } from "./clinic";
 import { decisionLetterInputOf } from "./dispatch";
-import { MessageInFlight, OutgoingMessageInvalid } from "./errors";
-import type { Clock, OutboundMessages, ReferralStore } from "./ports";
+import { MessageInFlight, OutgoingMessageInvalid, ReferralNotFound } from "./errors";
+import type {
+  Clock,
+  GpRegister,
+  OutboundMessages,
+  ReferralHistory,
+  ReferralStore,
+  RegisteredGp,
+} from "./ports";
 import type { OutgoingMessageRecord } from "./records";
 import type { DecisionLetterInput } from "./rendering";
 import { claimSend, recordSend, withNewClaim } from "./send-once";
-import { type StatusOnReferral, statusOnReferral } from "./status-pa-henvisning";
+import { needsGpLookup, type StatusOnReferral, statusOnReferral } from "./status-pa-henvisning";
 
 export interface SendStatusDeps {
   store: ReferralStore;
@@ -33,6 +42,38 @@ export interface SendStatusDeps {
   letterPdf: (input: DecisionLetterInput) => Promise<Uint8Array>;
   /** The schema's complaints about a document (none: valid); the XML adapter's MsgHead validator. */
   validate: (xml: string) => string[];
+  /** Fastlegeregisteret, for a GP the referral names without a HER-id. */
+  gpRegister: GpRegister;
+}
+
+/**
+ * The GP Fastlegeregisteret has for the patient, when the copy needs it: asked once, its answer (a
+ * GP or none) appended to the audit trail, and read from there by a retry.
+ */
+async function registeredGpOf(
+  deps: SendStatusDeps,
+  history: ReferralHistory,
+): Promise<RegisteredGp | undefined> {
+  const { referral, events } = history;
+  if (!needsGpLookup(referral) || !referral.decision) return undefined;
+  const earlier = events.find((event) => event.type === "gp-looked-up");
+  if (earlier) {
+    const herId = earlier.details?.gpHerId;
+    return typeof herId === "string" ? { herId } : undefined;
+  }
+  const gp = await deps.gpRegister.gpOf(referral.submission.patient.nationalId);
+  await deps.store.appendEvent(referral.referralId, {
+    type: "gp-looked-up",
+    at: deps.clock.now().toISOString(),
+    actor: workflowActor("SendStatusOnReferral"),
+    // The GP's HER-id is the address of a GP in Adresseregisteret; nothing of the patient.
+    details: {
+      register: "fastlegeregisteret",
+      found: gp !== undefined,
+      ...(gp ? { gpHerId: gp.herId } : {}),
+    },
+  });
+  return gp;
 }
 
 /** What the step did: sent (now or before), or nothing to send (not a message's referral, or not decided). */
@@ -47,9 +88,12 @@ export async function sendStatusOnReferral(
   deps: SendStatusDeps,
   referralId: string,
 ): Promise<SendStatusResult> {
-  const referral = await mustGetReferral(deps.store, referralId);
+  const history = await deps.store.getReferralHistory(referralId);
+  if (!history) throw new ReferralNotFound();
+  const { referral } = history;
+  const registeredGp = await registeredGpOf(deps, history);
   const now = deps.clock.now();
-  const draft = statusOnReferral(referral, deps.config, { msgId: "", at: now });
+  const draft = statusOnReferral(referral, deps.config, { msgId: "", at: now }, registeredGp);
   if (!draft) return { referralId, sent: false };
   // The content decides the MsgId (not the time it is made): the same answer is the same message.
   // A copy receiver is part of the content; the PDF is not (it is drawn from the same decision).

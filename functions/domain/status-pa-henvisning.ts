@@ -5,8 +5,8 @@
  * (a refusal always with its reason), it names the responsible clinician, and its ConversationRef
  * points to the referral's MsgId (RefToParent and RefToConversation both, HIS 1206).
  *
- * The patient's GP, when the referral names one other than the referrer and gives the GP's HER-id,
- * is a copy receiver of the same message (MsgHead `OtherReceiver`, role COP, as HIS 1206 §4.1.1 and
+ * The patient's GP, when other than the referrer and addressable (the HER-id the referral gives, or
+ * the one Fastlegeregisteret has for the patient), is a copy receiver of the same message (MsgHead `OtherReceiver`, role COP, as HIS 1206 §4.1.1 and
  * its worked example do): one message, which the EDI 2.0 meldingstjener delivers to every receiver
  * it names, each answering with its own AppRec. The referrer's letter goes along as a PDF
  * attachment (HIS 1206 §4.1.1: "Vedlegg skal alltid være på format PDF", a further
@@ -20,6 +20,7 @@ import { osloDate } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { gpIsReferrer, letterAssessmentOf } from "./dispatch";
 import { validateNationalId } from "./national-id";
+import type { RegisteredGp } from "./ports";
 import type { ReferralRecord } from "./records";
 
 /** Code system 9148, "Status for henvisning": the themes Frist answers with. */
@@ -72,15 +73,29 @@ export interface StatusAttachment {
 }
 
 /**
- * The GP who gets a copy of the status: the GP the referral names, when that is someone other than
- * the referrer (then the referrer's copy is the message itself: one message per person) and the
- * referral gives the GP's HER-id, without which the GP cannot be addressed over Norsk Helsenett
- * (resolving it from Fastlegeregisteret is not built). Also none when that HER-id is the receiver's.
+ * Whether the copy to the GP needs the GP looked up in Fastlegeregisteret: a referral that came as a
+ * message names a GP other than the referrer, without the HER-id the GP is addressed by.
  */
-export function gpCopyReceiverOf(referral: ReferralRecord): CopyReceiver | undefined {
+export function needsGpLookup(referral: ReferralRecord): boolean {
   const { submission } = referral;
-  const herId = submission.gp.herId;
-  if (!herId || gpIsReferrer(submission)) return undefined;
+  return referral.message !== undefined && !submission.gp.herId && !gpIsReferrer(submission);
+}
+
+/**
+ * The GP who gets a copy of the status: the GP the referral names, when that is someone other than
+ * the referrer (then the referrer's copy is the message itself: one message per person), by the
+ * HER-id the referral gives or else the one Fastlegeregisteret has (`registered`), without which the
+ * GP cannot be addressed over Norsk Helsenett. None when that HER-id is the sender's or the
+ * referrer's (the register's GP may be the referrer after all).
+ */
+export function gpCopyReceiverOf(
+  referral: ReferralRecord,
+  registered?: RegisteredGp,
+): CopyReceiver | undefined {
+  const { submission } = referral;
+  if (gpIsReferrer(submission)) return undefined;
+  const herId = submission.gp.herId ?? registered?.herId;
+  if (!herId) return undefined;
   const sender = referral.message?.sender;
   if (herId === sender?.herId || herId === sender?.unit?.herId || herId === submission.referrer.herId) {
     return undefined;
@@ -100,6 +115,7 @@ export function statusOnReferral(
   referral: ReferralRecord,
   config: ClinicConfig,
   made: { msgId: string; at: Date },
+  registeredGp?: RegisteredGp,
 ): StatusOnReferral | undefined {
   const origin = referral.message;
   const recorded = referral.decision;
@@ -143,7 +159,7 @@ export function statusOnReferral(
       break;
   }
   const responsible = letterAssessmentOf(referral, config).responsible;
-  const copyReceiver = gpCopyReceiverOf(referral);
+  const copyReceiver = gpCopyReceiverOf(referral, registeredGp);
   const member = config.intakeTeam.find((m) => m.name === responsible.name);
   const nationalId = validateNationalId(submission.patient.nationalId);
   const kind = nationalId.ok ? nationalId.kind : "fodselsnummer";

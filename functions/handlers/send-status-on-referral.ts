@@ -4,6 +4,7 @@
  */
 
 import { ediFromEnv } from "../adapters/edi-client";
+import { gpRegisterFromEnv } from "../adapters/fastlegeregisteret";
 import { workflowStep } from "../adapters/invocation";
 import { clock, config, dependencies, store } from "../adapters/root";
 import { validateXml } from "../adapters/xml";
@@ -11,10 +12,12 @@ import { sendStatusOnReferral } from "../domain/send-status-on-referral";
 import { renderDecisionLetterPdf } from "../views/letter-pdf";
 import { renderStatusOnReferral } from "../views/status-pa-henvisning";
 
-// Built once per execution environment; only this function is given EDI_API_URL.
+// Built once per execution environment; only this function is given EDI_API_URL and
+// FASTLEGEREGISTERET.
 const deps = {
   ...dependencies(store, clock, config),
   outbound: ediFromEnv(),
+  gpRegister: gpRegisterFromEnv(),
   render: renderStatusOnReferral,
   letterPdf: renderDecisionLetterPdf,
   validate: (xml: string) => validateXml(xml, "msghead"),

@@ -18,6 +18,7 @@ import type { Construct } from "constructs";
 import type { AttachmentBucket } from "./attachment-bucket";
 import { bundleDefinesOf, esbuildDefinesOf } from "./bundle-defines";
 import { environmentNamesOf, type FunctionUses, WORKFLOW_ACTIONS } from "./function-uses";
+import type { GpRegister } from "./gp-register";
 import type { HelseIdClient } from "./helseid-client";
 import type { Mailer } from "./mailer";
 import type { ReferralStore } from "./referral-store";
@@ -118,6 +119,8 @@ export interface FristResources {
   readonly ediApiUrl?: string;
   /** HELSEID_CLIENT and its key's secret: the client the EDI 2.0 API is called with. */
   readonly helseId?: HelseIdClient;
+  /** FASTLEGEREGISTERET and its credentials' secret. */
+  readonly gpRegister?: GpRegister;
   /** ATTACHMENT_BUCKET: where a referral's attachments are kept. */
   readonly attachments?: AttachmentBucket;
 }
@@ -274,6 +277,7 @@ function environmentOf(id: string, uses: FunctionUses, resources: FristResources
     STATE_MACHINE_ARN: () => required(id, "the workflow", resources.stateMachine).stateMachineArn,
     EDI_API_URL: () => required(id, "EDI_API_URL", resources.ediApiUrl),
     HELSEID_CLIENT: () => required(id, "the HelseID client", resources.helseId).environmentValue(),
+    FASTLEGEREGISTERET: () => required(id, "Fastlegeregisteret", resources.gpRegister).environmentValue(),
     ATTACHMENT_BUCKET: () => required(id, "the attachment bucket", resources.attachments).bucketName,
   };
   return Object.fromEntries(
@@ -291,6 +295,7 @@ function grantUses(fn: FristFunction, uses: FunctionUses, resources: FristResour
   if (uses.table || uses.signIn) required(id, "the table", resources.store).grant(fn, uses);
   if (uses.mailer) required(id, "the mailer", resources.mailer).grantSend(fn);
   if (uses.edi) required(id, "the HelseID client", resources.helseId).grantKeyRead(fn);
+  if (uses.gpRegister) required(id, "Fastlegeregisteret", resources.gpRegister).grantCredentialsRead(fn);
   if (uses.attachments?.length) {
     if (!fn.role) throw new Error(`${id} has no role`);
     required(id, "the attachment bucket", resources.attachments).grant(fn.role, uses.attachments);

@@ -71,6 +71,11 @@ export interface FunctionUses {
    */
   readonly edi?: true;
   /**
+   * FASTLEGEREGISTERET: asks Norsk Helsenett's Fastlegeregisteret (outside AWS) for a patient's GP,
+   * with the clinic's credentials read from their Secrets Manager secret ({@link GP_REGISTER_ACTIONS}).
+   */
+  readonly gpRegister?: true;
+  /**
    * ATTACHMENT_BUCKET and these S3 calls on the attachment keys, with the KMS calls S3 makes for them
    * on the bucket's key (attachment-bucket.ts).
    */
@@ -141,6 +146,9 @@ export const WORKFLOW_ACTIONS: Record<WorkflowUse, readonly string[]> = {
 /** What `edi` is granted: reading the HelseID client's key from its secret, nothing else. */
 export const EDI_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
 
+/** What `gpRegister` is granted: reading the register credentials from their secret, nothing else. */
+export const GP_REGISTER_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
+
 /** The names of the environment variables a function's uses give it, sorted. */
 export function environmentNamesOf(uses: FunctionUses): string[] {
   const names = new Set<string>();
@@ -153,6 +161,7 @@ export function environmentNamesOf(uses: FunctionUses): string[] {
   if (uses.mailer) for (const name of ["MAIL_FROM", "SES_CONFIGURATION_SET"]) names.add(name);
   if ((uses.workflow?.length ?? 0) > 0) names.add("STATE_MACHINE_ARN");
   if (uses.edi) for (const name of ["EDI_API_URL", "HELSEID_CLIENT"]) names.add(name);
+  if (uses.gpRegister) names.add("FASTLEGEREGISTERET");
   if ((uses.attachments?.length ?? 0) > 0) names.add("ATTACHMENT_BUCKET");
   return [...names].sort();
 }
@@ -193,7 +202,10 @@ export function usesTableMarkdown(
     const other = [
       ...(uses.workflow ?? []).flatMap((use) => WORKFLOW_ACTIONS[use].map(short)),
       ...(uses.mailer ? ["SendEmail"] : []),
-      ...(uses.edi ? EDI_ACTIONS.map(short) : []),
+      ...(uses.edi ? EDI_ACTIONS.map((action) => `${short(action)} (HelseID key)`) : []),
+      ...(uses.gpRegister
+        ? GP_REGISTER_ACTIONS.map((action) => `${short(action)} (Fastlegeregisteret credentials)`)
+        : []),
       ...(uses.attachments ?? []).flatMap((use) => ATTACHMENT_ACTIONS[use].map(short)),
       // The bucket's key (the table's), through S3 only; the table's own use of it is not listed.
       ...(uses.attachments ?? []).flatMap((use) =>

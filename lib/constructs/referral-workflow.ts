@@ -31,6 +31,7 @@ import {
   type FristResources,
   FUNCTION_TIMEOUTS,
 } from "./frist-function";
+import type { GpRegister } from "./gp-register";
 import type { HelseIdClient } from "./helseid-client";
 import type { Mailer } from "./mailer";
 import { nagArnOf } from "./nag";
@@ -156,6 +157,8 @@ export interface ReferralWorkflowProps {
   readonly ediApiUrl: string;
   /** HELSEID_CLIENT: the client the API is called with, and its key's secret. */
   readonly helseId: HelseIdClient;
+  /** FASTLEGEREGISTERET: where the GP copied on a Status på henvisning is looked up. */
+  readonly gpRegister: GpRegister;
 }
 
 /** The Lambda functions the workflow's Task states invoke. */
@@ -225,6 +228,7 @@ export class ReferralWorkflow extends Construct {
       publicBaseUrl: props.publicBaseUrl,
       ediApiUrl: props.ediApiUrl,
       helseId: props.helseId,
+      gpRegister: props.gpRegister,
     };
     // What each step uses (function-uses.ts): its variables and its grants, both. Letters and staff
     // emails are claimed before they are sent and the claim given back when SES refuses the send,
@@ -340,13 +344,15 @@ export class ReferralWorkflow extends Construct {
       sendStatusOnReferral: step("SendStatusOnReferralFunction", {
         entry: "functions/handlers/send-status-on-referral.ts",
         description: "Frist workflow: sends Status på henvisning to a message's sender over EDI 2.0, once",
-        // Reads the decided referral, claims the message (under the referral) and records it sent with
-        // its event; CLINIC_CONFIG names the clinic and its HER-ids; EDI_API_URL is where it goes,
-        // with a HelseID token (HELSEID_CLIENT, its key read from its secret).
+        // Reads the decided referral with its events, claims the message (under the referral) and
+        // records it sent with its event; CLINIC_CONFIG names the clinic and its HER-ids; EDI_API_URL
+        // is where it goes, with a HelseID token (HELSEID_CLIENT, its key read from its secret). A GP
+        // named without a HER-id is looked up in Fastlegeregisteret, its answer kept as an event.
         uses: {
-          table: { get: ["referral"], put: ["referral"], update: ["referral"] },
+          table: { get: ["referral"], query: ["referral"], put: ["referral"], update: ["referral"] },
           clinicConfig: true,
           edi: true,
+          gpRegister: true,
         },
       }),
       completeReferral: step("CompleteReferralFunction", {

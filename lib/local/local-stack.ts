@@ -36,6 +36,7 @@ import {
   startDynamoDbLocal,
 } from "./emulators/dynamodb-local";
 import { type EdiLocal, startEdiLocal } from "./emulators/edi-local";
+import { type FlrLocal, startFlrLocal } from "./emulators/flr-local";
 import { type HelseIdLocal, localClientKeyPair, startHelseIdLocal } from "./emulators/helseid-local";
 import { type LocalStaffAccount, type OidcLocal, startOidcLocal } from "./emulators/oidc-local";
 import {
@@ -130,6 +131,11 @@ export interface LocalStack {
    * clinic's mailbox there (`POST` a MsgHead XML as another party's message, `GET` what it holds).
    */
   edi: { url: string; pageUrl: string; sentJsonUrl: string; mailboxUrl: string };
+  /**
+   * The Fastlegeregisteret stand-in (lib/local/emulators/flr-local.ts), empty at start: `register`
+   * lists a fictitious patient with a GP's HER-id, for the GP's copy of a Status på henvisning.
+   */
+  gpRegister: { url: string; register(nationalId: string, gpHerId: string): void };
   /** The workflow executions page (with the simulated time). */
   operationsUrl: string;
   /**
@@ -218,6 +224,7 @@ function readApp(context: Record<string, unknown> | undefined) {
     routes: readApiRoutes(template),
     staff: staffAccountsOf(stack.config),
     helseIdKeySecretName: stack.config.helseId.keySecretName,
+    gpRegisterSecretName: stack.config.gpRegister.credentialsSecretName,
   };
 }
 
@@ -245,6 +252,23 @@ function localHelseIdClient(
   };
 }
 
+/**
+ * FASTLEGEREGISTERET as the template gives it (the credentials' secret by its ARN), with the
+ * stand-in's URL: nothing to replace when no function looks up a GP.
+ */
+function localGpRegister(
+  functions: Record<string, LocalFunction>,
+  resolve: Resolver,
+  flr: FlrLocal,
+): { FASTLEGEREGISTERET?: string } {
+  const raw = Object.values(functions).find((fn) => "FASTLEGEREGISTERET" in fn.environment)?.environment
+    .FASTLEGEREGISTERET;
+  if (raw === undefined) return {};
+  const resolved = resolve(raw);
+  const settings = JSON.parse(typeof resolved === "string" ? resolved : JSON.stringify(resolved)) as object;
+  return { FASTLEGEREGISTERET: JSON.stringify({ ...settings, url: flr.url }) };
+}
+
 const lastPorts: {
   api?: number;
   dynamodb?: number;
@@ -253,6 +277,7 @@ const lastPorts: {
   edi?: number;
   oidc?: number;
   helseId?: number;
+  flr?: number;
   secrets?: number;
   s3?: number;
   iam?: Partial<Record<LocalIamService, number>>;
@@ -317,10 +342,11 @@ function rememberPorts(started: {
   edi: EdiLocal;
   oidc: OidcLocal;
   helseId: HelseIdLocal;
+  flr: FlrLocal;
   secrets: { endpoint: string };
   iam: { endpoints: Record<LocalIamService, string> };
 }): void {
-  const { api, dynamo, ses, sfn, s3, edi, oidc, helseId, secrets, iam } = started;
+  const { api, dynamo, ses, sfn, s3, edi, oidc, helseId, flr, secrets, iam } = started;
   Object.assign(lastPorts, {
     api: api.port,
     dynamodb: dynamo.port,
@@ -330,6 +356,7 @@ function rememberPorts(started: {
     edi: Number(new URL(edi.url).port),
     oidc: Number(new URL(oidc.issuer).port),
     helseId: Number(new URL(helseId.issuer).port),
+    flr: Number(new URL(flr.url).port),
     secrets: Number(new URL(secrets.endpoint).port),
     iam: Object.fromEntries(
       Object.entries(iam.endpoints).map(([service, url]) => [service, Number(new URL(url).port)]),
@@ -436,11 +463,14 @@ function helseIdService(clientPublicKey: HelseIdKeys["publicJwk"]) {
   );
 }
 
-/** Secrets Manager, holding the HelseID client's private key where the functions read it on AWS. */
-function secretsService(region: string, helseIdKeySecretName: string, keys: HelseIdKeys) {
+/**
+ * Secrets Manager, holding what the functions read there on AWS: the HelseID client's private key
+ * and the Fastlegeregisteret credentials (both made at this start), by the names the config gives.
+ */
+function secretsService(region: string, values: Record<string, string>) {
   return service("secrets", async () => {
     const secrets = await startSecretsLocal({ region, port: lastPorts.secrets });
-    secrets.put(helseIdKeySecretName, JSON.stringify(keys.privateJwk));
+    for (const [name, value] of Object.entries(values)) secrets.put(name, value);
     return secrets;
   });
 }
@@ -621,11 +651,16 @@ function functionEnvironments(
   iamEndpoints: Record<LocalIamService, string>,
   values: Record<string, string>,
   helseId: HelseIdLocal,
+  flr: FlrLocal,
 ) {
   const { template, region, stackName, functions } = app;
   const resolve = createResolver(template, { region, stackName });
   const principals = readFunctionPolicies(template, { region, stackName });
-  const replaced = { ...values, ...localHelseIdClient(functions, resolve, helseId) };
+  const replaced = {
+    ...values,
+    ...localHelseIdClient(functions, resolve, helseId),
+    ...localGpRegister(functions, resolve, flr),
+  };
   const fromTemplate = Object.fromEntries(
     Object.values(functions).map((fn) => [fn.logicalId, functionEnvironment(fn, resolve, replaced)]),
   );
@@ -786,7 +821,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const ses = await services.start(service("ses", () => startSesLocal({ port: lastPorts.ses })));
     const helseIdKeys = localClientKeyPair();
     const helseId = await services.start(helseIdService(helseIdKeys.publicJwk));
-    const secrets = await services.start(secretsService(app.region, app.helseIdKeySecretName, helseIdKeys));
+    const flrCredentials = { username: "frist-local", password: randomBytes(18).toString("base64url") };
+    const flr = await services.start(
+      service("flr", () => startFlrLocal({ credentials: flrCredentials, port: lastPorts.flr })),
+    );
+    const secrets = await services.start(
+      secretsService(app.region, {
+        [app.helseIdKeySecretName]: JSON.stringify(helseIdKeys.privateJwk),
+        [app.gpRegisterSecretName]: JSON.stringify(flrCredentials),
+      }),
+    );
     const edi = await services.start(
       service("edi", () =>
         startEdiLocal({ port: lastPorts.edi, helseId: { issuer: helseId.issuer, jwksUri: helseId.jwksUri } }),
@@ -828,7 +872,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const iam = await services.start(iamService(app, upstreams, log));
     const values = localValues(api.url, oidc, edi);
-    const environments = functionEnvironments(app, clock, iam.endpoints, values, helseId);
+    const environments = functionEnvironments(app, clock, iam.endpoints, values, helseId, flr);
     environmentOf = environments.environmentOf;
     await services.start(processEnvironment(app.region, upstreams, clock));
     Object.assign(late, await readTable(dynamo, app, environments.fromTemplate, api.url));
@@ -850,7 +894,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
     );
     restoreExecutions(sfn, workflowDir, log);
-    rememberPorts({ api, dynamo, ses, sfn, s3, edi, oidc, helseId, secrets, iam });
+    rememberPorts({ api, dynamo, ses, sfn, s3, edi, oidc, helseId, flr, secrets, iam });
     const timings = { ...services.timings, total: Date.now() - started };
     await runClock(time, options, runtime, Object.keys(app.functions));
     recovery?.start();
@@ -868,6 +912,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         sentJsonUrl: edi.sentJsonUrl,
         mailboxUrl: `${edi.url}mailbox`,
       },
+      gpRegister: { url: flr.url, register: (nationalId, gpHerId) => flr.register(nationalId, gpHerId) },
       operationsUrl: sfn.operationsUrl,
       clockUrl: sfn.clockUrl,
       clock,

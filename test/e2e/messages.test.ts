@@ -283,9 +283,12 @@ describe("POST /messages on the local stack", () => {
     expect(await (await fetch(stack.edi.pageUrl)).text()).toContain(status?.businessDocumentId ?? "-");
   }, 180_000);
 
-  it("reads a Henvisning dropped in the clinic's EDI 2.0 mailbox: received, answered with its AppRec, marked read, and its decision's Status på henvisning sent back", async () => {
-    // Prepare: another party's message in the clinic's mailbox at the stand-in.
+  it("reads a Henvisning dropped in the clinic's EDI 2.0 mailbox: received, answered with its AppRec, marked read, and its decision's Status på henvisning sent back, copied to the GP Fastlegeregisteret has", async () => {
+    // Prepare: another party's message in the clinic's mailbox at the stand-in. It names the GP by
+    // HPR number only; the Fastlegeregisteret stand-in lists the sample's (fictitious) patient.
     const msgId = "8b6c3f0e-6d2b-4d7e-9a4e-1c2b3d4e5f68";
+    const registeredGpHerId = "4657988";
+    stack.gpRegister.register("13116900216", registeredGpHerId);
     const dropped = await fetch(stack.edi.mailboxUrl, {
       method: "POST",
       headers: { "content-type": "application/xml" },
@@ -327,7 +330,7 @@ describe("POST /messages on the local stack", () => {
 
     // Assess: the AppRec OK went back through the API, and the answer after the decision.
     expect(answered?.appRec?.appRecStatus).toBe("Ok");
-    await awaitFile(
+    const file = await awaitFile(
       stack,
       referralId,
       (f) => eventTypes(f).includes("status-on-referral-sent"),
@@ -335,8 +338,13 @@ describe("POST /messages on the local stack", () => {
       120_000,
     );
     const sent = (
-      (await (await fetch(stack.edi.sentJsonUrl)).json()) as { messages: { refToConversation?: string }[] }
-    ).messages;
-    expect(sent.filter((message) => message.refToConversation === msgId)).toHaveLength(1);
+      (await (await fetch(stack.edi.sentJsonUrl)).json()) as {
+        messages: { refToConversation?: string; copyReceiverHerIds?: string[] }[];
+      }
+    ).messages.filter((message) => message.refToConversation === msgId);
+    expect(sent).toHaveLength(1);
+    // The GP the register has for the patient is the copy receiver, looked up once.
+    expect(sent[0]?.copyReceiverHerIds).toEqual([registeredGpHerId]);
+    expect(eventTypes(file).filter((type) => type === "gp-looked-up")).toHaveLength(1);
   }, 240_000);
 });

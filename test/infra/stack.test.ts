@@ -1170,6 +1170,7 @@ describe("the functions", () => {
         "ATTACHMENT_BUCKET",
         "CLINIC_CONFIG",
         "EDI_API_URL",
+        "FASTLEGEREGISTERET",
         "HELSEID_CLIENT",
         "MAIL_FROM",
         ...POWERTOOLS_VARIABLES,

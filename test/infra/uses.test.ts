@@ -24,6 +24,7 @@ import {
   EDI_ACTIONS,
   environmentNamesOf,
   type FunctionUses,
+  GP_REGISTER_ACTIONS,
   itemActionsOf,
   tableUseOf,
   usesTableMarkdown,
@@ -274,27 +275,40 @@ describe("each function's other grants", () => {
     }
   });
 
-  it("read the HelseID client's key only where they call EDI 2.0: GetSecretValue on that one secret", () => {
-    const keySecret = fristStack.helseId.keySecret.secretArn;
+  it("read a secret only where they use it, GetSecretValue on that one secret: the HelseID client's key where they call EDI 2.0, the register credentials where they look up a GP", () => {
+    const keySecret = fristStack.resolve(`${fristStack.helseId.keySecret.secretArn}-??????`) as Json;
+    const credentialsSecret = fristStack.resolve(
+      `${fristStack.gpRegister.credentialsSecret.secretArn}-??????`,
+    ) as Json;
     for (const fn of declared) {
       const statements = fn.statements.filter((s) =>
         actionsOf(s).some((a) => a.startsWith("secretsmanager:")),
       );
-      if (!fn.uses.edi) {
-        expect(statements, fn.name).toEqual([]);
-        continue;
-      }
-      expect(statements.flatMap(actionsOf), fn.name).toEqual([...EDI_ACTIONS]);
-      expect(statements.flatMap(resourcesOf), fn.name).toEqual([
-        fristStack.resolve(`${keySecret}-??????`) as Json,
-      ]);
+      // Pairs of action and secret: the synthesis merges statements of the same action.
+      const pairs = (list: { actions: string[]; resources: Json[] }[]) =>
+        list
+          .flatMap(({ actions, resources }) =>
+            actions.flatMap((action) => resources.map((resource) => `${action} ${JSON.stringify(resource)}`)),
+          )
+          .sort();
+      const expected = [
+        ...(fn.uses.edi ? [{ actions: [...EDI_ACTIONS], resources: [keySecret] }] : []),
+        ...(fn.uses.gpRegister
+          ? [{ actions: [...GP_REGISTER_ACTIONS], resources: [credentialsSecret] }]
+          : []),
+      ];
+      expect(
+        pairs(statements.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))),
+        fn.name,
+      ).toEqual(pairs(expected));
     }
-    expect(
+    const using = (use: "edi" | "gpRegister") =>
       declared
-        .filter((fn) => fn.uses.edi)
+        .filter((fn) => fn.uses[use])
         .map((fn) => fn.name)
-        .sort(),
-    ).toEqual(["PollEdiMailbox", "SendStatusOnReferral"]);
+        .sort();
+    expect(using("edi")).toEqual(["PollEdiMailbox", "SendStatusOnReferral"]);
+    expect(using("gpRegister")).toEqual(["SendStatusOnReferral"]);
   });
 });
 

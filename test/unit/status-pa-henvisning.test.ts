@@ -2,7 +2,8 @@
  * Status på henvisning: a decided referral that came as a Henvisning message gives the answer HIS
  * 1206 describes, valid against MsgHead 1.2 and Dialogmelding 1.1, coded in 9148 by the outcome,
  * with its conversation references pointing to the referral's MsgId, the referrer's letter attached
- * as a PDF, and the patient's GP (another than the referrer, with a HER-id) as its copy receiver.
+ * as a PDF, and the patient's GP (another than the referrer, by the HER-id the referral gives or
+ * Fastlegeregisteret has) as its copy receiver.
  */
 import { readFileSync } from "node:fs";
 import { extractText, getDocumentProxy } from "unpdf";
@@ -11,8 +12,8 @@ import { readXml, validateXml } from "../../functions/adapters/xml";
 import { legalClockConfigSchema } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
 import { decisionLetterInputOf } from "../../functions/domain/dispatch";
-import { EdiUnavailable } from "../../functions/domain/errors";
-import type { OutboundMessages } from "../../functions/domain/ports";
+import { EdiUnavailable, GpRegisterUnavailable } from "../../functions/domain/errors";
+import type { GpRegister, OutboundMessages } from "../../functions/domain/ports";
 import { receiveMessage } from "../../functions/domain/receive-message";
 import type { ReferralRecord } from "../../functions/domain/records";
 import { CLAIM_LEASE_MS } from "../../functions/domain/send-once";
@@ -205,6 +206,7 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
     const store = new InMemoryReferralStore();
     store.seed(decided(await receivedSample(edit), decision));
     const outbound = new RecordingOutbound();
+    const register = new FakeGpRegister();
     const deps = {
       store,
       clock: new FakeClock(new Date("2026-03-05T10:05:00Z")),
@@ -213,8 +215,25 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
       render: renderStatusOnReferral,
       letterPdf: renderDecisionLetterPdf,
       validate: (xml: string) => validateXml(xml, "msghead"),
+      gpRegister: register,
     };
-    return { store, outbound, deps };
+    return { store, outbound, register, deps };
+  }
+
+  /** Fastlegeregisteret as a map of national IDs to GPs' HER-ids; it records who was asked about. */
+  class FakeGpRegister implements GpRegister {
+    readonly gps = new Map<string, string>();
+    readonly asked: string[] = [];
+    failNext = false;
+    async gpOf(nationalId: string) {
+      this.asked.push(nationalId);
+      if (this.failNext) {
+        this.failNext = false;
+        throw new GpRegisterUnavailable();
+      }
+      const herId = this.gps.get(nationalId);
+      return herId ? { herId } : undefined;
+    }
   }
 
   /** The MsgInfo and the Documents of a sent message. */
@@ -344,11 +363,64 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
     ]);
   });
 
-  it("copies no one when the referral names no GP's HER-id, or the GP is the referrer", async () => {
-    // The sample as sent: its GP is named by HPR number only, so cannot be addressed.
+  it("looks up in Fastlegeregisteret, once, the GP the referral names without a HER-id, and copies that GP", async () => {
+    // Prepare: the sample as sent names its GP by HPR number only; the register has the patient's GP.
+    const { store, outbound, register, deps } = await setUp();
+    const nationalId = store.mustGet("ref-1").submission.patient.nationalId;
+    register.gps.set(nationalId, "4657988");
+
+    // Act: the step fails at the message service once, runs again after the claim's lease, then is retried.
+    outbound.failNext = true;
+    await expect(sendStatusOnReferral(deps, "ref-1")).rejects.toBeInstanceOf(EdiUnavailable);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + CLAIM_LEASE_MS + 1_000 });
+    try {
+      await sendStatusOnReferral(deps, "ref-1");
+      await sendStatusOnReferral(deps, "ref-1");
+    } finally {
+      vi.useRealTimers();
+    }
+
+    // Assess: asked once; one valid message with the register's GP as its copy receiver; the lookup
+    // in the audit trail with the GP's HER-id and nothing of the patient.
+    expect(register.asked).toEqual([nationalId]);
+    expect(outbound.sent).toHaveLength(1);
+    const xml = outbound.sent[0] as string;
+    expect(validateXml(xml, "msghead")).toEqual([]);
+    expect(copyReceiversOf(partsOf(xml).info)).toEqual([{ role: "COP", herId: "4657988", fastlege: true }]);
+    const lookups = store.eventsOf("ref-1").filter((event) => event.type === "gp-looked-up");
+    expect(lookups).toEqual([
+      expect.objectContaining({
+        details: { register: "fastlegeregisteret", found: true, gpHerId: "4657988" },
+      }),
+    ]);
+    expect(JSON.stringify(lookups)).not.toContain(nationalId);
+  });
+
+  it("sends nothing while Fastlegeregisteret does not answer, and sends once it does", async () => {
+    const { store, outbound, register, deps } = await setUp();
+    register.gps.set(store.mustGet("ref-1").submission.patient.nationalId, "4657988");
+    register.failNext = true;
+
+    await expect(sendStatusOnReferral(deps, "ref-1")).rejects.toBeInstanceOf(GpRegisterUnavailable);
+    expect(outbound.sent).toEqual([]);
+    expect(store.eventsOf("ref-1").map((event) => event.type)).not.toContain("gp-looked-up");
+
+    await sendStatusOnReferral(deps, "ref-1");
+    expect(copyReceiversOf(partsOf(outbound.sent[0] as string).info)).toEqual([
+      { role: "COP", herId: "4657988", fastlege: true },
+    ]);
+  });
+
+  it("copies no one when neither the referral nor Fastlegeregisteret gives the GP's HER-id, or the GP is the referrer", async () => {
+    // The sample as sent: its GP is named by HPR number only, and the register lists the patient with none.
     const unknown = await setUp();
     await sendStatusOnReferral(unknown.deps, "ref-1");
+    await sendStatusOnReferral(unknown.deps, "ref-1");
     expect(copyReceiversOf(partsOf(unknown.outbound.sent[0] as string).info)).toEqual([]);
+    expect(unknown.register.asked).toHaveLength(1);
+    expect(unknown.store.eventsOf("ref-1").filter((event) => event.type === "gp-looked-up")).toEqual([
+      expect.objectContaining({ details: { register: "fastlegeregisteret", found: false } }),
+    ]);
 
     // The GP is the referrer (the same HPR number): the referrer's answer is the GP's, one per person.
     const same = await setUp(DECISIONS.refused as Decision, withGpHerId);
@@ -364,6 +436,7 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
     const xml = same.outbound.sent[0] as string;
     expect(validateXml(xml, "msghead")).toEqual([]);
     expect(copyReceiversOf(partsOf(xml).info)).toEqual([]);
+    expect(same.register.asked).toEqual([]);
     expect((await same.store.listAwaitingReceipt(10))[0]?.copyReceiverHerIds).toBeUndefined();
   });
 });
