@@ -39,7 +39,10 @@ beforeAll(() => {
     SIGN_IN_PROVIDERS: JSON.stringify({ staff: { issuer: "https://idp.example", clientId: "frist" } }),
     SIGN_IN_STATE_KEY: "k".repeat(64),
     ATTACHMENT_BUCKET: "frist-attachments",
-    FASTLEGEREGISTERET: JSON.stringify({ url: "https://flr.example/v2/flr", credentialsSecretArn: "arn:flr" }),
+    FASTLEGEREGISTERET: JSON.stringify({
+      url: "https://flr.example/v2/flr",
+      credentialsSecretArn: "arn:flr",
+    }),
   });
 });
 
