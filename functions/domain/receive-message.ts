@@ -88,6 +88,7 @@ export async function receiveMessage(
     idempotencyScope: MESSAGE_ID_SCOPE,
     portal: request.portal,
     body: reading.submission,
+    diagnosesOptional: reading.header.type.V === "HENVISNING_VIDERE",
     message: {
       msgId: reading.header.msgId ?? msgId,
       type: reading.header.type.V,
@@ -144,6 +145,7 @@ async function receiveChange(
       ...(reading.header.sender.herId ? { senderHerId: reading.header.sender.herId } : {}),
       portal: request.portal,
       submission: reading.submission,
+      diagnosesOptional: reading.header.type.V === "HENVISNING_VIDERE",
       attachments: reading.attachments,
     },
     errorOfIssue,

@@ -63,6 +63,11 @@ export interface ReceiveRequest {
   /** The Henvisning message the referral came as (receive-message.ts), kept for the answer to it. */
   message?: MessageOrigin;
   /**
+   * A Viderehenvisning message: it may come without a diagnosis (the forwarding institution refers
+   * to the original referral); every other referral needs one.
+   */
+  diagnosesOptional?: boolean;
+  /**
    * The message's attachments, as the referral records them (their content goes to the attachment
    * store through `storeAttachments`). Part of what the idempotency key stands for: the same key
    * with other attachments is a conflict.
@@ -139,7 +144,9 @@ export function bodyHash(body: unknown): string {
 
 /** Handles one POST /referrals after the HTTP layer has parsed the JSON. */
 export async function receiveReferral(deps: ReceiveDeps, request: ReceiveRequest): Promise<ReceiveResult> {
-  const parsed = parseReferralSubmission(request.body);
+  const parsed = parseReferralSubmission(request.body, {
+    diagnosesOptional: request.diagnosesOptional === true,
+  });
   if (!parsed.ok) return { outcome: "invalid", issues: parsed.issues };
   const submission = parsed.value;
   const now = deps.clock.now();

@@ -59,6 +59,8 @@ export interface ReferralMessageChange {
   portal: string;
   /** The message's referral, as a submission (a change's new content; a cancellation's is checked only for the patient). */
   submission: Record<string, unknown>;
+  /** A Viderehenvisning's change: its content may come without a diagnosis, as its referral may. */
+  diagnosesOptional?: boolean;
   /** The attachments it carries, in order (already checked: attachments.ts), added to the referral's. */
   attachments: readonly ReceivedAttachment[];
 }
@@ -141,7 +143,7 @@ async function tryChange(
   // A cancellation need carry no more than names its patient (the samples' carry no diagnosis).
   const parsed =
     change.kind === "amend"
-      ? parseReferralSubmission(change.submission)
+      ? parseReferralSubmission(change.submission, { diagnosesOptional: change.diagnosesOptional === true })
       : { ok: true as const, value: undefined };
   if (!parsed.ok) return { outcome: "rejected", errors: parsed.issues.map(toError) };
   const nationalId = parsed.value?.patient.nationalId ?? nationalIdIn(change.submission);

@@ -281,30 +281,45 @@ const submissionBase = {
  * POST /referrals. A discriminated union on `kind`, so code that reads a forwarded referral's
  * `originalReceivedDate` (the ansiennitetsdato) gets it typed as present.
  */
-export const referralSubmissionSchema = z.discriminatedUnion(
-  "kind",
-  [
-    z.object({ kind: z.literal("new"), ...submissionBase }),
-    z.object({
-      kind: z.literal("forwarded"),
-      ...submissionBase,
-      /** The ansiennitetsdato: first receipt anywhere in the specialist health service. */
-      originalReceivedDate: isoDate,
-      previousInstitution: requiredText(LIMITS.name),
-    }),
-    z.object({
-      kind: z.literal("secondary"),
-      ...submissionBase,
-      /** The earlier rights assessment this internal referral builds on. */
-      previousDecisionRef: requiredText(128),
-    }),
-  ],
-  {
-    error: (issue) =>
-      issue.code === "invalid_union"
-        ? 'must be one of "new", "forwarded", "secondary"'
-        : "the body must be a JSON object",
-  },
+const submissionSchemaOf = (diagnoses: typeof submissionBase.diagnoses) =>
+  z.discriminatedUnion(
+    "kind",
+    [
+      z.object({ kind: z.literal("new"), ...submissionBase, diagnoses }),
+      z.object({
+        kind: z.literal("forwarded"),
+        ...submissionBase,
+        diagnoses,
+        /** The ansiennitetsdato: first receipt anywhere in the specialist health service. */
+        originalReceivedDate: isoDate,
+        previousInstitution: requiredText(LIMITS.name),
+      }),
+      z.object({
+        kind: z.literal("secondary"),
+        ...submissionBase,
+        diagnoses,
+        /** The earlier rights assessment this internal referral builds on. */
+        previousDecisionRef: requiredText(128),
+      }),
+    ],
+    {
+      error: (issue) =>
+        issue.code === "invalid_union"
+          ? 'must be one of "new", "forwarded", "secondary"'
+          : "the body must be a JSON object",
+    },
+  );
+
+export const referralSubmissionSchema = submissionSchemaOf(submissionBase.diagnoses);
+
+/**
+ * A Viderehenvisning's submission (a message another institution forwards): the same, but it may
+ * come without a diagnosis, since the forwarding institution refers to the original referral (which
+ * Norsk Helsenett's public samples attach), and refusing it would leave the patient with neither
+ * clinic. Built on first use: only the message path asks for it.
+ */
+const forwardedMessageSubmissionSchema = /* @__PURE__ */ builtOnFirstUse(() =>
+  submissionSchemaOf(z.array(diagnosisSchema).max(LIMITS.diagnoses)),
 );
 
 /** Says "is required" for a missing field, where zod's default speaks of types. */
@@ -316,8 +331,10 @@ export type ReferralSubmission = z.output<typeof referralSubmissionSchema>;
 /** Validates a parsed JSON body; `issues` are ready for the 400 answer. */
 export function parseReferralSubmission(
   body: unknown,
+  options: { diagnosesOptional?: boolean } = {},
 ): { ok: true; value: ReferralSubmission } | { ok: false; issues: Issue[] } {
-  const result = referralSubmissionSchema.safeParse(body, { error: requiredFieldMessage });
+  const schema = options.diagnosesOptional ? forwardedMessageSubmissionSchema() : referralSubmissionSchema;
+  const result = schema.safeParse(body, { error: requiredFieldMessage });
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, issues: formatIssues(result.error) };

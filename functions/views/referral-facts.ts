@@ -8,11 +8,11 @@ import { registerPartial } from "./engine";
 const REFERRAL_FACTS = `<dt>Pasient</dt><dd>{{patient.name}}{{#if patient.birthDate}}, født {{date patient.birthDate}}{{/if}}</dd>
 <dt>Henviser</dt><dd>{{referrer.name}}, {{referrer.organisation}}</dd>
 <dt>Diagnoser</dt>
-<dd><ul>
+<dd>{{#if diagnoses.length}}<ul>
 {{#each diagnoses}}
 <li>{{system}} {{code}}{{#if text}}: {{text}}{{/if}}</li>
 {{/each}}
-</ul></dd>
+</ul>{{else}}Ingen oppgitt (viderehenvisning: se den opprinnelige henvisningen){{/if}}</dd>
 <dt>Særlige hensyn</dt>
 <dd>{{#if flags.length}}<ul class="flags">{{#each flags}}<li>{{this}}</li>{{/each}}</ul>{{else}}Ingen{{/if}}</dd>
 `;

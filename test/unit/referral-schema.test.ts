@@ -141,7 +141,7 @@ describe("the referral submission schema", () => {
     const noDiagnoses = { ...sampleBody(), diagnoses: [] };
 
     // Act
-    const results = [unknownKind, "not an object", noDiagnoses].map(parseReferralSubmission);
+    const results = [unknownKind, "not an object", noDiagnoses].map((body) => parseReferralSubmission(body));
 
     // Assess
     expect(results.map((result) => (result.ok ? [] : result.issues.map((issue) => issue.path)))).toEqual([
@@ -149,6 +149,20 @@ describe("the referral submission schema", () => {
       [""],
       ["diagnoses"],
     ]);
+  });
+
+  it("takes a forwarded message's referral (Viderehenvisning) without a diagnosis, and still checks the rest of it", () => {
+    // Prepare
+    const noDiagnoses = { ...sampleBody(), diagnoses: [] };
+    const noDiagnosesNoReason = { ...noDiagnoses, reason: "" };
+
+    // Act
+    const forwarded = parseReferralSubmission(noDiagnoses, { diagnosesOptional: true });
+    const incomplete = parseReferralSubmission(noDiagnosesNoReason, { diagnosesOptional: true });
+
+    // Assess
+    expect(forwarded.ok && forwarded.value.diagnoses).toEqual([]);
+    expect(incomplete.ok ? [] : incomplete.issues.map((issue) => issue.path)).toEqual(["reason"]);
   });
 
   it("reports nested problems with dotted paths", () => {

@@ -61,6 +61,13 @@ describe("the task page", () => {
     expect(html).not.toContain("<script");
   });
 
+  it("says that no diagnosis was given, for a forwarded referral that came without one", () => {
+    const html = renderTaskPage(pageInput({ diagnoses: [] }));
+    expect(contentValue(html, "Diagnoser")).toBe(
+      "Ingen oppgitt (viderehenvisning: se den opprinnelige henvisningen)",
+    );
+  });
+
   it("lists all 13 content items and marks exactly the missing ones", () => {
     // Act
     const html = renderTaskPage(pageInput());
