@@ -14,19 +14,12 @@
  */
 import { createHash } from "node:crypto";
 import { appRecIdFor } from "./apprec";
-import { workflowActor } from "./assessment";
+import { mustGetReferral, workflowActor } from "./assessment";
 import type { ClinicConfig } from "./clinic";
 import { decisionLetterInputOf } from "./dispatch";
-import { MessageInFlight, OutgoingMessageInvalid, ReferralNotFound } from "./errors";
-import type {
-  Clock,
-  GpRegister,
-  OutboundMessages,
-  ReferralHistory,
-  ReferralStore,
-  RegisteredGp,
-} from "./ports";
-import type { OutgoingMessageRecord } from "./records";
+import { MessageInFlight, OutgoingMessageInvalid } from "./errors";
+import type { Clock, GpRegister, OutboundMessages, ReferralStore, RegisteredGp } from "./ports";
+import type { OutgoingMessageRecord, ReferralRecord } from "./records";
 import type { DecisionLetterInput } from "./rendering";
 import { claimSend, recordSend, withNewClaim } from "./send-once";
 import { needsGpLookup, type StatusOnReferral, statusOnReferral } from "./status-pa-henvisning";
@@ -52,11 +45,12 @@ export interface SendStatusDeps {
  */
 async function registeredGpOf(
   deps: SendStatusDeps,
-  history: ReferralHistory,
+  referral: ReferralRecord,
 ): Promise<RegisteredGp | undefined> {
-  const { referral, events } = history;
   if (!needsGpLookup(referral) || !referral.decision) return undefined;
-  const earlier = events.find((event) => event.type === "gp-looked-up");
+  // The events only when the register is needed: most referrals never read more than their item.
+  const history = await deps.store.getReferralHistory(referral.referralId);
+  const earlier = history?.events.find((event) => event.type === "gp-looked-up");
   if (earlier) {
     const herId = earlier.details?.gpHerId;
     return typeof herId === "string" ? { herId } : undefined;
@@ -88,10 +82,8 @@ export async function sendStatusOnReferral(
   deps: SendStatusDeps,
   referralId: string,
 ): Promise<SendStatusResult> {
-  const history = await deps.store.getReferralHistory(referralId);
-  if (!history) throw new ReferralNotFound();
-  const { referral } = history;
-  const registeredGp = await registeredGpOf(deps, history);
+  const referral = await mustGetReferral(deps.store, referralId);
+  const registeredGp = await registeredGpOf(deps, referral);
   const now = deps.clock.now();
   const draft = statusOnReferral(referral, deps.config, { msgId: "", at: now }, registeredGp);
   if (!draft) return { referralId, sent: false };

@@ -18,8 +18,6 @@ export interface FlrLocal {
   url: string;
   /** Lists `nationalId` with the GP whose HER-id is `gpHerId`. */
   register(nationalId: string, gpHerId: string): void;
-  /** How many GetPatientGPDetails calls it has answered (with a GP or without). */
-  answered(): number;
   stop(): Promise<void>;
 }
 
@@ -50,7 +48,6 @@ export async function startFlrLocal(options: {
   port?: number;
 }): Promise<FlrLocal> {
   const gps = new Map<string, string>();
-  let answered = 0;
   const expected = `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString("base64")}`;
   const port = await findFreePort(LOOPBACK, options.port);
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -69,7 +66,6 @@ export async function startFlrLocal(options: {
         return;
       }
       const nationalId = textAt(asked, "patientNin") ?? "";
-      answered++;
       if (!/^\d{11}$/.test(nationalId)) {
         fault(response, "Sender", "ArgumentException: Ugyldig fødselsnummer");
         return;
@@ -98,7 +94,6 @@ export async function startFlrLocal(options: {
     register(nationalId, gpHerId) {
       gps.set(nationalId, gpHerId);
     },
-    answered: () => answered,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         server.closeAllConnections();
