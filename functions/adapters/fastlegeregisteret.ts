@@ -13,8 +13,7 @@ import { GpRegisterRejected, GpRegisterUnavailable } from "../domain/errors";
 import type { GpRegister, RegisteredGp } from "../domain/ports";
 import { textAt, type XmlTree } from "../domain/xml-tree";
 import { requireEnv } from "./env";
-import { isPassingSdkError } from "./faults";
-import { readSecretString } from "./secrets";
+import { readSecretJson } from "./secrets";
 import { readXml } from "./xml";
 
 /** The operation's SOAP action (the WSDL's soap12:operation). */
@@ -126,23 +125,10 @@ function escapeXml(text: string): string {
 export function secretsManagerCredentials(secretId: string): () => Promise<RegisterCredentials> {
   let read: Promise<RegisterCredentials> | undefined;
   return () => {
-    read ??= (async () => {
-      let value: string | undefined;
-      try {
-        value = await readSecretString(secretId);
-      } catch (error) {
-        throw isPassingSdkError(error) ? new GpRegisterUnavailable() : new GpRegisterRejected();
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value ?? "");
-      } catch {
-        throw new GpRegisterRejected();
-      }
-      const credentials = credentialsSchema.safeParse(parsed);
-      if (!credentials.success) throw new GpRegisterRejected();
-      return credentials.data;
-    })();
+    read ??= readSecretJson(secretId, credentialsSchema, {
+      unavailable: () => new GpRegisterUnavailable(),
+      rejected: () => new GpRegisterRejected(),
+    });
     // A failed read is not kept: the next call tries again.
     read.catch(() => {
       read = undefined;

@@ -9,9 +9,8 @@ import type { JWK } from "jose";
 import * as z from "zod";
 import { EdiRejected, EdiUnavailable } from "../domain/errors";
 import { requireEnv } from "./env";
-import { isPassingSdkError } from "./faults";
 import { type ClientKeySource, HelseIdTokens } from "./helseid";
-import { readSecretString, secretsClient } from "./secrets";
+import { readSecretJson, secretsClient } from "./secrets";
 
 /** HELSEID_CLIENT's JSON (lib/constructs/function-uses.ts `edi`). */
 export const helseIdClientEnvSchema = z.object({
@@ -43,23 +42,8 @@ export function secretsManagerKey(
   secretId: string,
   client: () => SecretsManagerClient = secretsClient,
 ): ClientKeySource {
-  return async () => {
-    let value: string | undefined;
-    try {
-      value = await readSecretString(secretId, client);
-    } catch (error) {
-      throw isPassingSdkError(error) ? new EdiUnavailable() : new EdiRejected();
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value ?? "");
-    } catch {
-      throw new EdiRejected();
-    }
-    const key = privateJwkSchema.safeParse(parsed);
-    if (!key.success) throw new EdiRejected();
-    return key.data as JWK;
-  };
+  const failures = { unavailable: () => new EdiUnavailable(), rejected: () => new EdiRejected() };
+  return async () => (await readSecretJson(secretId, privateJwkSchema, failures, client)) as JWK;
 }
 
 /** The HelseID tokens of this function (HELSEID_CLIENT), its key from Secrets Manager. */

@@ -236,6 +236,32 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
     }
   }
 
+  /** Runs `attempt` once the claims of earlier attempts have outlived their lease. */
+  async function afterTheLease(attempt: () => Promise<void>): Promise<void> {
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + CLAIM_LEASE_MS + 1_000 });
+    try {
+      await attempt();
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+
+  /**
+   * The step as a crash leaves it to run: the message service fails once, the step runs again after
+   * the claim's lease, and then is retried once more.
+   */
+  async function failOnceThenRunTwice(
+    deps: Awaited<ReturnType<typeof setUp>>["deps"],
+    outbound: RecordingOutbound,
+  ) {
+    outbound.failNext = true;
+    await expect(sendStatusOnReferral(deps, "ref-1")).rejects.toBeInstanceOf(EdiUnavailable);
+    await afterTheLease(async () => {
+      await sendStatusOnReferral(deps, "ref-1");
+      await sendStatusOnReferral(deps, "ref-1");
+    });
+  }
+
   /** The MsgInfo and the Documents of a sent message. */
   function partsOf(xml: string): { info?: XmlTree; documents: XmlTree[] } {
     const read = readXml(xml);
@@ -281,12 +307,9 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
     outbound.failNext = true;
     await expect(sendStatusOnReferral(deps, "ref-1")).rejects.toBeInstanceOf(EdiUnavailable);
     // The failed attempt's claim is another attempt's to this one: taken over once its lease has run.
-    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + CLAIM_LEASE_MS + 1_000 });
-    try {
+    await afterTheLease(async () => {
       await sendStatusOnReferral(deps, "ref-1");
-    } finally {
-      vi.useRealTimers();
-    }
+    });
     expect(outbound.sent).toHaveLength(1);
   });
 
@@ -338,15 +361,7 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
     expect(store.mustGet("ref-1").submission.gp).toMatchObject({ hprNumber: "9144897", herId: GP_HER_ID });
 
     // Act: the step fails at the message service once, runs again after the claim's lease, then is retried.
-    outbound.failNext = true;
-    await expect(sendStatusOnReferral(deps, "ref-1")).rejects.toBeInstanceOf(EdiUnavailable);
-    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + CLAIM_LEASE_MS + 1_000 });
-    try {
-      await sendStatusOnReferral(deps, "ref-1");
-      await sendStatusOnReferral(deps, "ref-1");
-    } finally {
-      vi.useRealTimers();
-    }
+    await failOnceThenRunTwice(deps, outbound);
 
     // Assess: one message, to the referrer with the GP as its copy receiver (COP, Fastlege).
     expect(outbound.sent).toHaveLength(1);
@@ -370,15 +385,7 @@ describe("sending Status på henvisning (SendStatusOnReferral)", () => {
     register.gps.set(nationalId, "4657988");
 
     // Act: the step fails at the message service once, runs again after the claim's lease, then is retried.
-    outbound.failNext = true;
-    await expect(sendStatusOnReferral(deps, "ref-1")).rejects.toBeInstanceOf(EdiUnavailable);
-    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + CLAIM_LEASE_MS + 1_000 });
-    try {
-      await sendStatusOnReferral(deps, "ref-1");
-      await sendStatusOnReferral(deps, "ref-1");
-    } finally {
-      vi.useRealTimers();
-    }
+    await failOnceThenRunTwice(deps, outbound);
 
     // Assess: asked once; one valid message with the register's GP as its copy receiver; the lookup
     // in the audit trail with the GP's HER-id and nothing of the patient.

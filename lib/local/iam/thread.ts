@@ -5,7 +5,7 @@
  * answers as soon as the stand-in does.
  */
 import type { Worker } from "node:worker_threads";
-import { startTypeScriptWorker } from "../lambda/typescript-worker";
+import { endWorker, startTypeScriptWorker } from "../lambda/typescript-worker";
 import type { CfnTemplate } from "../template";
 import type { IamGatewayOptions, IamService, Refusal } from "./gateway";
 
@@ -93,12 +93,9 @@ export async function startIamGatewayThread<S extends IamService>(
     },
     stop() {
       stopping ??= (async () => {
-        // The thread closes its servers and its port and then ends on its own; it is terminated
-        // only if it has not within 5 s (terminating a busy thread can abort the whole process).
-        worker.postMessage({ type: "stop" } satisfies ToIamThread);
-        const grace = new Promise<"late">((done) => setTimeout(() => done("late"), 5_000).unref());
-        if ((await Promise.race([exited, grace])) === "late") await worker.terminate();
-        await exited;
+        // The thread closes its servers and its port and then ends on its own.
+        const askToStop = () => worker.postMessage({ type: "stop" } satisfies ToIamThread);
+        await endWorker(worker, exited, askToStop, 5_000);
       })();
       return stopping;
     },

@@ -18,7 +18,7 @@ import type { Worker } from "node:worker_threads";
 import type { Context } from "aws-lambda";
 import { counters } from "../operations/counters";
 import type { LocalFunction } from "../template";
-import { startTypeScriptWorker } from "./typescript-worker";
+import { endWorker, startTypeScriptWorker } from "./typescript-worker";
 import type { FromWorker, ToWorker, WorkerError, WorkerSetup } from "./worker";
 
 /** A Lambda handler: promise style, or the legacy callback style. */
@@ -188,18 +188,10 @@ class ExecutionEnvironment {
     this.pending.clear();
   }
 
-  /**
-   * Ends the thread: asks it to stop (it finishes what is under way and lets its event loop run
-   * out), and terminates it only if it has not ended within the grace period. Terminating a
-   * thread in the middle of its work can abort the whole process (a V8 check failing, SIGTRAP).
-   */
+  /** Ends the thread once: it finishes what is under way; terminated only after the grace period. */
   private retire(): Promise<void> {
-    this.retiring ??= (async () => {
-      this.worker.postMessage({ type: "stop" } satisfies ToWorker);
-      const grace = new Promise<"late">((done) => setTimeout(() => done("late"), this.graceMs).unref());
-      if ((await Promise.race([this.exited, grace])) === "late") await this.worker.terminate();
-      await this.exited;
-    })();
+    const askToStop = () => this.worker.postMessage({ type: "stop" } satisfies ToWorker);
+    this.retiring ??= endWorker(this.worker, this.exited, askToStop, this.graceMs);
     return this.retiring;
   }
 

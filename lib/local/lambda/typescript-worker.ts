@@ -35,3 +35,20 @@ export function startTypeScriptWorker(
     workerData: { ...workerData, tsxApi: TSX_API, workerUrl: moduleUrl.href },
   });
 }
+
+/**
+ * Ends a thread without tearing it down mid-work: `askToStop` asks it to finish and let its event
+ * loop run out, and it is terminated only if it has not ended (`exited`) within `graceMs`.
+ * Terminating a busy thread can fail a V8 check and abort the whole process (SIGTRAP).
+ */
+export async function endWorker(
+  worker: Worker,
+  exited: Promise<void>,
+  askToStop: () => void,
+  graceMs: number,
+): Promise<void> {
+  askToStop();
+  const grace = new Promise<"late">((done) => setTimeout(() => done("late"), graceMs).unref());
+  if ((await Promise.race([exited, grace])) === "late") await worker.terminate();
+  await exited;
+}
