@@ -229,15 +229,20 @@ function clinicalContent(henvisning: XmlTree | undefined, infItemsParent: XmlTre
   for (const item of children(infItemsParent, "InfItem")) {
     add(attrAt(item, "V", "Type"), attrAt(item, "DN", "Type"), textAt(item, "Observation", "Description"));
   }
+  const diagnoses = children(henvisning, "Diagnosis").flatMap((diagnosis) => {
+    const codeSystem = attrAt(diagnosis, "S", "Concept");
+    const system = DIAGNOSIS_SYSTEMS[codeSystem ?? ""];
+    const code = attrAt(diagnosis, "V", "Concept");
+    const text = attrAt(diagnosis, "DN", "Concept");
+    if (system && code) return [{ system, code, ...(text ? { text } : {}) }];
+    // Coded in a system Frist does not read (a sample codes C61 under ATC's 7180): kept as written,
+    // with the reason, rather than dropped or guessed to be ICD-10.
+    const written = [code, text].filter(Boolean).join(" ");
+    if (written) add(undefined, `Diagnose (kodeverk ${codeSystem ?? "ikke oppgitt"})`, written);
+    return [];
+  });
   // Text Frist has no item for stays with the reason, under its own heading: the team reads it all.
   const fullReason = [reason, ...extra].filter(Boolean).join("\n\n") || undefined;
-  const diagnoses = children(henvisning, "Diagnosis").flatMap((diagnosis) => {
-    const system = DIAGNOSIS_SYSTEMS[attrAt(diagnosis, "S", "Concept") ?? ""];
-    const code = attrAt(diagnosis, "V", "Concept");
-    if (!system || !code) return [];
-    const text = attrAt(diagnosis, "DN", "Concept");
-    return [{ system, code, ...(text ? { text } : {}) }];
-  });
   return {
     reason: fullReason,
     content,

@@ -231,19 +231,24 @@ async function storeAttachments(
 
 /**
  * The referral the message names, sent here by the same sender: by the MsgIds of its ConversationRef
- * (2.0), or, in a message without one (1.x), by the sender's own id for it under the sender's HER-id
- * (receive-referral.ts `documentLookupOf`).
+ * (2.0), or by the sender's own id for it under the sender's HER-id (receive-referral.ts
+ * `documentLookupOf`): what a message without a ConversationRef (1.x) names it by, and what some
+ * 2.0 senders put in the ConversationRef instead of the MsgId (the public Henvisning_ny_tilstand
+ * change does).
  */
 async function referralNamed(
   deps: Pick<MessageChangeDeps, "store">,
   change: ReferralMessageChange,
 ): Promise<ReferralRecord | undefined> {
+  const documentKeys = (ids: readonly string[]): [string, string][] =>
+    change.senderHerId ? ids.map((id) => [documentIdScope(change.senderHerId as string), id]) : [];
   const keys: [scope: string, key: string][] =
     change.conversationRefs.length > 0
-      ? change.conversationRefs.map((ref) => [MESSAGE_ID_SCOPE, ref.toLowerCase()])
-      : change.senderHerId && change.documentId
-        ? [[documentIdScope(change.senderHerId), change.documentId]]
-        : [];
+      ? [
+          ...change.conversationRefs.map((ref): [string, string] => [MESSAGE_ID_SCOPE, ref.toLowerCase()]),
+          ...documentKeys(change.conversationRefs),
+        ]
+      : documentKeys(change.documentId ? [change.documentId] : []);
   for (const [scope, key] of keys) {
     const record = await deps.store.getIdempotencyRecord(scope, key);
     if (!record) continue;

@@ -28,6 +28,15 @@ const SAMPLES = fileURLToPath(new URL("../fixtures/messages/eksempel/", import.m
 const PORTAL = "arn:aws:iam::123456789012:user/edi-gateway";
 /** A Monday morning in Oslo: day 0 of the legal clock. */
 const RECEIVED = "2026-03-02T08:00:00.000Z";
+/**
+ * Samples received on the day they were sent (their GenDate) instead of {@link RECEIVED}: a forward
+ * carries its ansiennitetsdato, and this one's (2017-12-20) would be eight years old on the golden
+ * day, which Frist refuses as a typing error (tested below). A clinic receives it the day it is sent.
+ */
+const RECEIVED_ON_ITS_DAY: Record<string, string> = {
+  "Henvisning_v2-0/Viderehenvisning_v2-0_Rettighetsvurdert_etter_ventetid_pakkeforlop_Ny.xml":
+    "2017-12-20T07:39:12.000Z",
+};
 
 const sampleFiles = ["Henvisning_v1-0", "Henvisning_v1-1", "Henvisning_v2-0"].flatMap((dir) =>
   readdirSync(path.join(SAMPLES, dir))
@@ -47,14 +56,14 @@ function addressOf(text: string) {
   return header.receiver;
 }
 
-function setUp(address: { organisationHerId?: string; serviceHerId?: string }) {
+function setUp(address: { organisationHerId?: string; serviceHerId?: string }, receivedAt = RECEIVED) {
   const store = new InMemoryReferralStore();
   const workflow = new FakeWorkflow();
   let n = 0;
   const deps: ReceiveMessageDeps = {
     store,
     workflow,
-    clock: new FakeClock(new Date(RECEIVED)),
+    clock: new FakeClock(new Date(receivedAt)),
     newReferralId: () => `ref-${++n}`,
     legalClock: legalClockConfigSchema.parse({}),
     readXml,
@@ -80,7 +89,7 @@ describe("the public sample messages", () => {
     async (file) => {
       // Prepare
       const text = sample(file);
-      const { deps, store, workflow } = setUp(addressOf(text));
+      const { deps, store, workflow } = setUp(addressOf(text), RECEIVED_ON_ITS_DAY[file]);
 
       // Act
       const receipt = await receiveMessage(deps, { text, portal: PORTAL });
@@ -172,6 +181,23 @@ describe("receiving a message", () => {
     expect(store.referrals.size).toBe(1);
     // The replay starts the workflow again (a no-op for one that runs), as a portal's retry does.
     expect(new Set(workflow.started).size).toBe(1);
+  });
+
+  it("refuses a forward whose ansiennitetsdato is more than a year old, naming the field, and stores nothing", async () => {
+    // Prepare: the public forward (ansiennitetsdato 2017-12-20) arriving on the golden day, 2026.
+    const text = sample(VIDERE_20);
+    const { deps, store, workflow } = setUp(addressOf(text));
+
+    // Act
+    const receipt = await receiveMessage(deps, { text, portal: PORTAL });
+
+    // Assess
+    expect(receipt.outcome).toBe("rejected");
+    expect(receipt.appRec.errors).toEqual([
+      { code: "X99", detail: "originalReceivedDate: must be at most 1 year before today" },
+    ]);
+    expect(store.referrals.size).toBe(0);
+    expect(workflow.started).toEqual([]);
   });
 
   it("takes a Viderehenvisning's ansiennitetsdato as a forwarded referral's original receipt date", async () => {

@@ -128,7 +128,7 @@ describe("the public samples received in order", () => {
         [`${name}_n.xml`, `${name}_m.xml`, `${name}_c.xml`],
       ] as [string, string[]];
     }),
-    // Its change names the referral by its DocumentId instead of a MsgId: not found, so refused.
+    // Its change names the referral by its DocumentId instead of a MsgId: found by that, from its sender.
     [
       "Henvisning_ny_tilstand_v2-0",
       [
@@ -265,6 +265,25 @@ describe("a change message", () => {
     expect(byPortal.codes).toEqual(["X99"]);
     expect(bySender.appRec.errors[0]?.detail).toContain("ikke har mottatt fra denne avsenderen");
     expect(store.mustGet(referralId).messageChanges).toBeUndefined();
+  });
+
+  it("naming the referral by its document id in ConversationRef acts on it, from its own sender only", async () => {
+    // Prepare: the public Henvisning_ny_tilstand change names the referral's DocumentId, not its MsgId.
+    const named = "Henvisning_ny_tilstand_v2-0";
+    const deps = receiveDeps(`${named}_Ny.xml`);
+    const { referralId } = await receive(deps, sample(`${named}_Ny.xml`));
+    const change = sample(`${named}_Endring.xml`);
+
+    // Act
+    const fromAnother = await receive(deps, change.replace("<Id>91096</Id>", "<Id>91097</Id>"));
+    const fromItsSender = await receive(deps, change);
+
+    // Assess
+    expect(fromAnother.codes).toEqual(["X99"]);
+    expect(fromItsSender.outcome).toBe("accepted");
+    expect(store.mustGet(referralId ?? "").messageChanges).toEqual([
+      expect.objectContaining({ kind: "amended", msgId: "0b28bfe4-c3a8-43b6-b915-7f11cfc6a093" }),
+    ]);
   });
 
   it("for another patient is refused (E36)", async () => {
