@@ -4,7 +4,8 @@
  * to the API's base URL. Paged by `limit`, each list by its own cursor (`cursor` the open referrals,
  * `startsCursor` the starts of care, `requestsCursor` the information requests). An unsigned visitor is
  * sent to sign-in and back. It shows no patient data, so it writes no access-log entry; the pages it
- * links to log their own reads.
+ * links to log their own reads. Operations' home reads the stack's CloudWatch alarms too; with
+ * CloudWatch unreadable the page is still shown, its alarm section saying so.
  */
 import { apiRoute, header, html, json, validationFailed } from "../adapters/http";
 import {
@@ -12,6 +13,7 @@ import {
   clock,
   config,
   dependencies,
+  operationsAlarms,
   postalQueue,
   publicBaseUrl,
   recoveryRuns,
@@ -22,7 +24,17 @@ import { hasRole, STAFF_ROLES } from "../domain/session";
 import { InvalidHomeCursor, parseStaffHomeQuery, readStaffHome } from "../domain/staff-home";
 import { renderStaffHomePage } from "../views/staff-home";
 
-const deps = dependencies(worklist, store, postalQueue, calendar, config, clock, publicBaseUrl, recoveryRuns);
+const deps = dependencies(
+  worklist,
+  store,
+  postalQueue,
+  calendar,
+  config,
+  clock,
+  publicBaseUrl,
+  recoveryRuns,
+  operationsAlarms,
+);
 /** The API's base path ("" behind a custom domain or locally, "/prod" on the execute-api host). */
 const basePath = new URL(deps.publicBaseUrl).pathname.replace(/\/+$/, "");
 
