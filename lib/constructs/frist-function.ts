@@ -17,7 +17,13 @@ import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import type { AttachmentBucket } from "./attachment-bucket";
 import { bundleDefinesOf, esbuildDefinesOf } from "./bundle-defines";
-import { environmentNamesOf, type FunctionUses, WORKFLOW_ACTIONS } from "./function-uses";
+import {
+  ALARMS_ACTIONS,
+  ALARMS_RESOURCE_NAME,
+  environmentNamesOf,
+  type FunctionUses,
+  WORKFLOW_ACTIONS,
+} from "./function-uses";
 import type { GpRegister } from "./gp-register";
 import type { HelseIdClient } from "./helseid-client";
 import type { Mailer } from "./mailer";
@@ -296,6 +302,22 @@ function grantUses(fn: FristFunction, uses: FunctionUses, resources: FristResour
   if (uses.mailer) required(id, "the mailer", resources.mailer).grantSend(fn);
   if (uses.edi) required(id, "the HelseID client", resources.helseId).grantKeyRead(fn);
   if (uses.gpRegister) required(id, "Fastlegeregisteret", resources.gpRegister).grantCredentialsRead(fn);
+  if (uses.alarms) {
+    // The stack's alarms only (all named "Frist…"); metric alarms need no wider scope.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...ALARMS_ACTIONS],
+        resources: [
+          Stack.of(fn).formatArn({
+            service: "cloudwatch",
+            resource: "alarm",
+            resourceName: ALARMS_RESOURCE_NAME,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+  }
   if (uses.attachments?.length) {
     if (!fn.role) throw new Error(`${id} has no role`);
     required(id, "the attachment bucket", resources.attachments).grant(fn.role, uses.attachments);
