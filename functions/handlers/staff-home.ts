@@ -7,7 +7,7 @@
  * links to log their own reads. Operations' home reads the stack's CloudWatch alarms too; with
  * CloudWatch unreadable the page is still shown, its alarm section saying so.
  */
-import { apiRoute, header, html, json, validationFailed } from "../adapters/http";
+import { apiRoute, header, html, json, jsonAnswer, validationFailed } from "../adapters/http";
 import {
   calendar,
   clock,
@@ -22,6 +22,7 @@ import {
 } from "../adapters/root";
 import { hasRole, STAFF_ROLES } from "../domain/session";
 import { InvalidHomeCursor, parseStaffHomeQuery, readStaffHome } from "../domain/staff-home";
+import type { staffHomeAnswerSchema } from "../domain/staff-home-answer";
 import { renderStaffHomePage } from "../views/staff-home";
 
 const deps = dependencies(
@@ -48,7 +49,7 @@ export const handler = apiRoute(
       throw error instanceof InvalidHomeCursor ? validationFailed(error.param, error.message) : error;
     });
     if (!(header(event, "accept") ?? "").toLowerCase().includes("text/html")) {
-      return json(200, { ...home, csrfToken: session.csrfToken });
+      return jsonAnswer<typeof staffHomeAnswerSchema>(200, { ...home, csrfToken: session.csrfToken });
     }
     const limit = event.queryStringParameters?.limit;
     // A section's next page: its own cursor (the other sections start over on that page).

@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { InMemoryReferralStore, testClinicConfig } from "../support/fakes";
+import { expectDocumentedAnswer } from "../support/openapi-answers";
 
 vi.mock("../../functions/adapters/wiring", () => ({
   referralStoreFromEnv: () => new InMemoryReferralStore(),
@@ -125,6 +126,7 @@ describe("operations' home with the stack's alarms", () => {
 
     // Assess
     expect(json.statusCode).toBe(200);
+    expectDocumentedAnswer("GET /staff", json);
     expect(JSON.parse(json.body).operations.alarms).toEqual({
       readable: true,
       inAlarm: [
@@ -170,6 +172,7 @@ describe("operations' home with the stack's alarms", () => {
 
     // Assess
     expect(json.statusCode).toBe(200);
+    expectDocumentedAnswer("GET /staff", json);
     expect(JSON.parse(json.body).operations).toMatchObject({ failed: [], alarms: { readable: false } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain("Alarmene kunne ikke leses fra CloudWatch nå.");
