@@ -316,10 +316,17 @@ export async function startCloudWatchLocal(options: {
     evaluatedAt: createdAt,
   }));
 
+  // No alarm looks further back than its window and one period more: older datapoints are dropped, so
+  // a simulated year keeps no more than a window's worth.
+  const keptMs = Math.max(
+    0,
+    ...records.map(({ definition }) => (definition.evaluationPeriods + 2) * definition.periodSeconds * 1000),
+  );
   const put: CloudWatchLocal["put"] = (namespace, metricName, dimensions, value) => {
     const key = metricKey(namespace, metricName, dimensions);
-    const points = stored.get(key) ?? [];
-    points.push({ at: options.now().getTime(), value });
+    const at = options.now().getTime();
+    const points = (stored.get(key) ?? []).filter((point) => point.at >= at - keptMs);
+    points.push({ at, value });
     stored.set(key, points);
   };
 
@@ -341,10 +348,14 @@ export async function startCloudWatchLocal(options: {
     const all = datapoints();
     for (const record of records) {
       const { definition } = record;
-      const points =
-        all.get(metricKey(definition.namespace, definition.metricName, definition.dimensions)) ?? [];
       const period = definition.periodSeconds * 1000;
-      const instants = new Set<number>([now]);
+      // Only the instants whose window still reaches now can change the state it is in now.
+      const horizon = Math.max(record.evaluatedAt, now - (definition.evaluationPeriods + 1) * period);
+      const points = (
+        all.get(metricKey(definition.namespace, definition.metricName, definition.dimensions)) ?? []
+      ).filter((point) => point.at >= horizon - (definition.evaluationPeriods + 1) * period);
+      // A state entered while nobody asked, over a window ago, is dated from the horizon.
+      const instants = new Set<number>([horizon, now]);
       for (const at of [createdAt, ...points.map((point) => point.at)]) {
         const start = Math.floor(at / period) * period;
         for (const instant of [
@@ -353,7 +364,7 @@ export async function startCloudWatchLocal(options: {
           start + definition.evaluationPeriods * period,
           start + (definition.evaluationPeriods + 1) * period,
         ]) {
-          if (instant >= record.evaluatedAt && instant <= now) instants.add(instant);
+          if (instant >= horizon && instant <= now) instants.add(instant);
         }
       }
       for (const instant of [...instants].sort((a, b) => a - b)) {
