@@ -58,13 +58,13 @@ export function lambdaEnvironment(
   };
 }
 
-/** Options of {@link createLambdaRuntime}. */
 /**
  * The variable that tells Frist's metrics adapter its EMF lines are read here (the worker hands them
  * to `onMetricLine`), so it writes them even under FRIST_QUIET.
  */
 export const LOCAL_METRICS_ENV = "FRIST_LOCAL_METRICS";
 
+/** Options of {@link createLambdaRuntime}. */
 export interface LambdaRuntimeOptions {
   /** The repository root the "frist:entry" paths are relative to. */
   repoRoot: string;

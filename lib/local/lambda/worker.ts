@@ -9,7 +9,8 @@
  * Messages: the runtime posts `invoke` (one event), `env` (the simulated clock moved) and `stop`;
  * the worker answers each invocation with `result`, and hands on each Embedded Metric Format line the
  * function writes to stdout as `metrics` (the local CloudWatch stand-in reads its metrics there, as
- * CloudWatch reads them from the log group; under FRIST_QUIET the line is not printed). On `stop` it finishes the invocations under way,
+ * CloudWatch reads them from the log group; under FRIST_QUIET the line is not printed). On `stop`
+ * it finishes the invocations under way,
  * then closes its port, so that its event loop runs out and the thread ends on its own: terminating
  * a thread in the middle of its work (a module load, a socket read) can abort the whole process. Events and results cross as JSON text, as they
  * cross Lambda's API, so a Date or an undefined field arrives as it would on AWS.
