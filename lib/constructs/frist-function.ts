@@ -27,6 +27,7 @@ import {
 import type { GpRegister } from "./gp-register";
 import type { HelseIdClient } from "./helseid-client";
 import type { Mailer } from "./mailer";
+import { nagPseudo } from "./nag";
 import type { ReferralStore } from "./referral-store";
 
 /** Absolute path of the repository root (this file lives in lib/constructs/). */
@@ -304,6 +305,12 @@ function grantUses(fn: FristFunction, uses: FunctionUses, resources: FristResour
   if (uses.gpRegister) required(id, "Fastlegeregisteret", resources.gpRegister).grantCredentialsRead(fn);
   if (uses.alarms) {
     // The stack's alarms only (all named "Frist…"); metric alarms need no wider scope.
+    if (!fn.role) throw new Error(`${id} has no role`);
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:${nagPseudo(fn, "Partition")}:cloudwatch:${nagPseudo(fn, "Region")}:${nagPseudo(fn, "AccountId")}:alarm:${ALARMS_RESOURCE_NAME}]`,
+      reason:
+        "DescribeAlarms of the stack's own alarms, which are all named with the prefix Frist (cdk-monitoring-constructs' alarmNamePrefix); their names are made at synthesis, so the prefix is the narrowest resource that covers them all.",
+    });
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: [...ALARMS_ACTIONS],
