@@ -9,10 +9,14 @@ import { METRICS_NAMESPACE, METRICS_SERVICE, type Metrics } from "../domain/port
 
 let powertools: PowertoolsMetrics | undefined;
 
-/** Writes each count at once (a single-metric record); FRIST_QUIET=1 silences it. */
+/**
+ * Writes each count at once (a single-metric record); FRIST_QUIET=1 silences it, except in the local
+ * runtime (FRIST_LOCAL_METRICS=1), which reads the line for its CloudWatch stand-in and prints it
+ * only when not quiet.
+ */
 export const powertoolsMetrics: Metrics = {
   count(name, ids = {}) {
-    if (process.env.FRIST_QUIET === "1") return;
+    if (process.env.FRIST_QUIET === "1" && process.env.FRIST_LOCAL_METRICS !== "1") return;
     powertools ??= new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
     const single = powertools.singleMetric();
     for (const [key, value] of Object.entries(ids)) single.addMetadata(key, value);

@@ -21,6 +21,7 @@ import { randomUUID } from "node:crypto";
 import type { AccessLog } from "../domain/access-log";
 import type { CalendarRules } from "../domain/calendar";
 import { type ClinicConfig, calendarRulesOf } from "../domain/clinic";
+import type { OperationsAlarms } from "../domain/operations-alarms";
 import type {
   AttachmentStore,
   Clock,
@@ -37,6 +38,7 @@ import type { PatientIndex, PatientIndexBackfill } from "../domain/staff-search"
 import type { Worklist } from "../domain/worklist";
 import { agendaEmailViews, letterViews, renderer, staffEmailViews } from "../views/renderer";
 import { systemClock } from "./clock";
+import { operationsAlarmsFromEnv } from "./cloudwatch-alarms";
 import { accessLogFromEnv } from "./dynamo-access-log";
 import { patientIndexBackfillFromEnv, patientIndexFromEnv } from "./dynamo-patient-index";
 import { postalQueueFromEnv } from "./dynamo-postal-queue";
@@ -152,6 +154,12 @@ export const patientIndex: Provider<"patientIndex", PatientIndex> = {
 export const recoveryRuns: Provider<"recoveryRuns", RecoveryRuns> = {
   name: "recoveryRuns",
   build: () => recoveryRunsFromEnv(),
+};
+
+/** The stack's CloudWatch alarms (read by operations' home). */
+export const operationsAlarms: Provider<"alarms", OperationsAlarms> = {
+  name: "alarms",
+  build: () => operationsAlarmsFromEnv(),
 };
 
 /** Keys the referrals stored before the patient index existed (a one-off migration). */

@@ -19,6 +19,7 @@ import { priorityChangedSchema, priorityChangeSchema } from "./priority";
 import { guideSuggestionAnswerSchema } from "./priority-guide";
 import { referralAcceptedSchema, referralSubmissionSchema, staffReferralPageSchema } from "./referral";
 import { secondaryConfirmationSchema, secondaryConfirmedSchema } from "./secondary";
+import { staffHomeAnswerSchema } from "./staff-home-answer";
 import {
   confirmedBreachBodySchema,
   expectedBreachBodySchema,
@@ -41,6 +42,7 @@ export const COMPONENTS = {
   // GET /referrals/{id} answers portals with the portal's view (no task ids, staff or internal events).
   PortalReferralView: () => portalReferralViewSchema,
   StaffReferralPage: staffReferralPageSchema,
+  StaffHome: staffHomeAnswerSchema,
   Worklist: worklistSchema,
   Decision: () => decisionSchema,
   InformationRequest: () => informationRequestSchema,

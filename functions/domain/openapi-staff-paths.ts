@@ -59,6 +59,24 @@ export const staffPaths = () => ({
       },
     },
   },
+  "/staff": {
+    get: {
+      operationId: "staffHome",
+      summary: "The signed-in staff home, by role (HTML; JSON with `Accept: application/json`)",
+      description:
+        "Open referrals by deadline, meetings, starts of care, information requests, letters to post, " +
+        "Helfo notices, and for operations the failed workflows, the reconciler's last run and the stack's " +
+        "alarms. Ids, dates, counts and flags only: no patient data. Paged by `limit`, each list by its " +
+        "own cursor (`cursor`, `startsCursor`, `requestsCursor`).",
+      security: [{ staffSession: [] }],
+      responses: {
+        200: htmlOrJson("The home: a page, or JSON with the session's `csrfToken`.", "StaffHome"),
+        303: TO_SIGN_IN,
+        400: jsonBody("ValidationError", "A bad `limit` or a cursor no list issued (`validation_failed`)."),
+        401: jsonBody("Error", "No staff session (`unauthenticated`)."),
+      },
+    },
+  },
   "/staff/referrals/{referralId}": {
     get: {
       operationId: "getStaffReferralPage",

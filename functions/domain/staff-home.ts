@@ -9,7 +9,8 @@
  * - clerk: the letters to post and the Helfo notices to report, with counts;
  * - operations: the referrals whose workflow failed (to recover), what the reconciler's last run
  *   found and did (each finding linked to the workflow's executions in the Step Functions console,
- *   where a person looks into one), and the statistics.
+ *   where a person looks into one), the stack's alarms (those in ALARM with what to do, the rest
+ *   counted; operations-alarms.ts), and the statistics.
  *
  * It shows referral ids, dates, counts and flags: no patient name, national ID or referral text, so a
  * glance at the home reads no health data (the pages it links to log their reads).
@@ -18,6 +19,7 @@ import * as z from "zod";
 import { addWorkingDays, type CalendarRules, type IsoDate, osloDate, workingDaysBetween } from "./calendar";
 import type { ClinicConfig } from "./clinic";
 import { workingDaysLeft } from "./legal-clock";
+import { type HomeAlarms, type OperationsAlarms, readHomeAlarms } from "./operations-alarms";
 import { cursorParam, limitParam } from "./paging";
 import type { Clock, OpenInformationRequest, ReferralStore, StartOfCareToConfirm } from "./ports";
 import type { PostalQueue } from "./postal";
@@ -139,6 +141,8 @@ export interface StaffHome {
     failed: HomeReferral[];
     /** The reconciler's last scheduled run; null until one has been recorded. */
     recovery: HomeRecoveryRun | null;
+    /** The stack's CloudWatch alarms, or that they could not be read (the home is shown anyway). */
+    alarms: HomeAlarms;
     statisticsHref: string;
   };
   statisticsHref?: string;
@@ -194,6 +198,8 @@ export interface StaffHomeDeps {
   clock: Clock;
   /** The reconciler's last run (operations only). */
   recoveryRuns: Pick<RecoveryRuns, "latest">;
+  /** The stack's alarms (operations only). */
+  alarms: OperationsAlarms;
 }
 
 /** Where a task is worked on (and an answer to its information request recorded). */
@@ -303,7 +309,7 @@ export async function readStaffHome(
   const today = osloDate(now);
   const line = (row: WorklistRow) => homeReferral(row, today, deps.calendar);
   const reminderDays = deps.config.decision.startOfCareReminderWorkingDays;
-  const [open, meetings, starts, requests, letters, helfo, failed, recovery] = await Promise.all([
+  const [open, meetings, starts, requests, letters, helfo, failed, recovery, alarms] = await Promise.all([
     has(roles, "assessor", "lead")
       ? deps.worklist
           .page({ status: "awaiting-assessment", limit: query.limit, cursor: query.cursor })
@@ -335,6 +341,7 @@ export async function readStaffHome(
     has(roles, "clerk", "lead") ? deps.store.listHelfoNotifications() : undefined,
     has(roles, "operations") ? deps.worklist.page({ status: "failed", limit: 50 }) : undefined,
     has(roles, "operations") ? deps.recoveryRuns.latest() : undefined,
+    has(roles, "operations") ? readHomeAlarms(deps.alarms) : undefined,
   ]);
   const statisticsHref = has(roles, "lead", "operations") ? "/statistics" : undefined;
   const toReport = helfo?.filter((n) => n.status === "to-report") ?? [];
@@ -409,6 +416,7 @@ export async function readStaffHome(
           operations: {
             failed: failed.rows.map(line),
             recovery: recovery ? homeRecoveryRun(recovery) : null,
+            alarms: alarms ?? { readable: false },
             statisticsHref: "/statistics",
           },
         }

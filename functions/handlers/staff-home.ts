@@ -4,14 +4,16 @@
  * to the API's base URL. Paged by `limit`, each list by its own cursor (`cursor` the open referrals,
  * `startsCursor` the starts of care, `requestsCursor` the information requests). An unsigned visitor is
  * sent to sign-in and back. It shows no patient data, so it writes no access-log entry; the pages it
- * links to log their own reads.
+ * links to log their own reads. Operations' home reads the stack's CloudWatch alarms too; with
+ * CloudWatch unreadable the page is still shown, its alarm section saying so.
  */
-import { apiRoute, header, html, json, validationFailed } from "../adapters/http";
+import { apiRoute, header, html, json, jsonAnswer, validationFailed } from "../adapters/http";
 import {
   calendar,
   clock,
   config,
   dependencies,
+  operationsAlarms,
   postalQueue,
   publicBaseUrl,
   recoveryRuns,
@@ -20,9 +22,20 @@ import {
 } from "../adapters/root";
 import { hasRole, STAFF_ROLES } from "../domain/session";
 import { InvalidHomeCursor, parseStaffHomeQuery, readStaffHome } from "../domain/staff-home";
+import type { staffHomeAnswerSchema } from "../domain/staff-home-answer";
 import { renderStaffHomePage } from "../views/staff-home";
 
-const deps = dependencies(worklist, store, postalQueue, calendar, config, clock, publicBaseUrl, recoveryRuns);
+const deps = dependencies(
+  worklist,
+  store,
+  postalQueue,
+  calendar,
+  config,
+  clock,
+  publicBaseUrl,
+  recoveryRuns,
+  operationsAlarms,
+);
 /** The API's base path ("" behind a custom domain or locally, "/prod" on the execute-api host). */
 const basePath = new URL(deps.publicBaseUrl).pathname.replace(/\/+$/, "");
 
@@ -36,7 +49,7 @@ export const handler = apiRoute(
       throw error instanceof InvalidHomeCursor ? validationFailed(error.param, error.message) : error;
     });
     if (!(header(event, "accept") ?? "").toLowerCase().includes("text/html")) {
-      return json(200, { ...home, csrfToken: session.csrfToken });
+      return jsonAnswer<typeof staffHomeAnswerSchema>(200, { ...home, csrfToken: session.csrfToken });
     }
     const limit = event.queryStringParameters?.limit;
     // A section's next page: its own cursor (the other sections start over on that page).

@@ -181,6 +181,25 @@ const PAGE = `{{#> page title="Oversikt" wide=true}}
 {{else}}
 <p>Gjenopprettingen har ikke kjørt ennå.</p>
 {{/if}}
+<h3 id="alarms-title">Alarmer</h3>
+{{#if operations.alarms.readable}}
+{{#if operations.alarms.inAlarm.length}}
+<ul class="alarms">
+{{#each operations.alarms.inAlarm}}
+<li class="alarm"><h4>{{name}}</h4>
+<p><strong class="close">I alarm</strong> siden {{since}}.</p>
+<p>Årsak: {{reason}}</p>
+<p>Hva du gjør: {{whatToDo}}</p>
+</li>
+{{/each}}
+</ul>
+{{else}}
+<p>Ingen alarmer er utløst.</p>
+{{/if}}
+<p>{{operations.alarms.ok}} {{operations.alarms.okNoun}} er OK, {{operations.alarms.insufficientData}} har for lite data.</p>
+{{else}}
+<p>Alarmene kunne ikke leses fra CloudWatch nå. Resten av oversikten er oppdatert; prøv igjen om litt.</p>
+{{/if}}
 </section>
 {{/if}}
 {{#if statisticsHref}}
@@ -386,6 +405,18 @@ export function renderStaffHomePage(input: StaffHomePageInput): string {
                   })),
                 }
               : undefined,
+            alarms: home.operations.alarms.readable
+              ? {
+                  readable: true,
+                  inAlarm: home.operations.alarms.inAlarm.map((alarm) => ({
+                    ...alarm,
+                    since: osloDateTime(alarm.since),
+                  })),
+                  ok: home.operations.alarms.ok,
+                  okNoun: home.operations.alarms.ok === 1 ? "alarm" : "alarmer",
+                  insufficientData: home.operations.alarms.insufficientData,
+                }
+              : { readable: false },
           },
         }
       : {}),

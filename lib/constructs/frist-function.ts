@@ -17,10 +17,17 @@ import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import type { AttachmentBucket } from "./attachment-bucket";
 import { bundleDefinesOf, esbuildDefinesOf } from "./bundle-defines";
-import { environmentNamesOf, type FunctionUses, WORKFLOW_ACTIONS } from "./function-uses";
+import {
+  ALARMS_ACTIONS,
+  ALARMS_RESOURCE_NAME,
+  environmentNamesOf,
+  type FunctionUses,
+  WORKFLOW_ACTIONS,
+} from "./function-uses";
 import type { GpRegister } from "./gp-register";
 import type { HelseIdClient } from "./helseid-client";
 import type { Mailer } from "./mailer";
+import { nagPseudo } from "./nag";
 import type { ReferralStore } from "./referral-store";
 
 /** Absolute path of the repository root (this file lives in lib/constructs/). */
@@ -296,6 +303,28 @@ function grantUses(fn: FristFunction, uses: FunctionUses, resources: FristResour
   if (uses.mailer) required(id, "the mailer", resources.mailer).grantSend(fn);
   if (uses.edi) required(id, "the HelseID client", resources.helseId).grantKeyRead(fn);
   if (uses.gpRegister) required(id, "Fastlegeregisteret", resources.gpRegister).grantCredentialsRead(fn);
+  if (uses.alarms) {
+    // The stack's alarms only (all named "Frist…"); metric alarms need no wider scope.
+    if (!fn.role) throw new Error(`${id} has no role`);
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:${nagPseudo(fn, "Partition")}:cloudwatch:${nagPseudo(fn, "Region")}:${nagPseudo(fn, "AccountId")}:alarm:${ALARMS_RESOURCE_NAME}]`,
+      reason:
+        "DescribeAlarms of the stack's own alarms, which are all named with the prefix Frist (cdk-monitoring-constructs' alarmNamePrefix); their names are made at synthesis, so the prefix is the narrowest resource that covers them all.",
+    });
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...ALARMS_ACTIONS],
+        resources: [
+          Stack.of(fn).formatArn({
+            service: "cloudwatch",
+            resource: "alarm",
+            resourceName: ALARMS_RESOURCE_NAME,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+  }
   if (uses.attachments?.length) {
     if (!fn.role) throw new Error(`${id} has no role`);
     required(id, "the attachment bucket", resources.attachments).grant(fn.role, uses.attachments);

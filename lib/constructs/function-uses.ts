@@ -80,6 +80,11 @@ export interface FunctionUses {
    * on the bucket's key (attachment-bucket.ts).
    */
   readonly attachments?: readonly AttachmentUse[];
+  /**
+   * Reads the stack's CloudWatch alarms ({@link ALARMS_ACTIONS} on the alarms named "Frist…", the
+   * prefix every alarm of the stack has): operations' home. No variable: the prefix is Frist's own.
+   */
+  readonly alarms?: true;
 }
 
 /** The DynamoDB actions of a {@link TableUse}'s item calls, in the order they are listed. */
@@ -149,6 +154,12 @@ export const EDI_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
 /** What `gpRegister` is granted: reading the register credentials from their secret, nothing else. */
 export const GP_REGISTER_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
 
+/** What `alarms` is granted: describing the stack's alarms (metric alarms, by name prefix), nothing else. */
+export const ALARMS_ACTIONS = ["cloudwatch:DescribeAlarms"] as const;
+
+/** The alarms `alarms` may describe, as the resource name in `arn:…:cloudwatch:<region>:<account>:alarm:<name>`. */
+export const ALARMS_RESOURCE_NAME = "Frist*";
+
 /** The names of the environment variables a function's uses give it, sorted. */
 export function environmentNamesOf(uses: FunctionUses): string[] {
   const names = new Set<string>();
@@ -205,6 +216,9 @@ export function usesTableMarkdown(
       ...(uses.edi ? EDI_ACTIONS.map((action) => `${short(action)} (HelseID key)`) : []),
       ...(uses.gpRegister
         ? GP_REGISTER_ACTIONS.map((action) => `${short(action)} (Fastlegeregisteret credentials)`)
+        : []),
+      ...(uses.alarms
+        ? ALARMS_ACTIONS.map((action) => `${short(action)} (alarms \`${ALARMS_RESOURCE_NAME}\`)`)
         : []),
       ...(uses.attachments ?? []).flatMap((use) => ATTACHMENT_ACTIONS[use].map(short)),
       // The bucket's key (the table's), through S3 only; the table's own use of it is not listed.

@@ -456,6 +456,8 @@ export class ReferralApi extends Construct {
           },
           clinicConfig: true,
           signIn: "route",
+          // Operations' home lists the stack's alarms.
+          alarms: true,
         },
       }),
       staffSearch: fn("StaffSearchFunction", {

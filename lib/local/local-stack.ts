@@ -1,8 +1,8 @@
 /**
  * The local default: the Frist app on one machine, no AWS account. Synthesizes the CDK app in-process
  * (no bundling), then runs what the template describes on local stand-ins: DynamoDB Local for the
- * table, the SES emulator for mail, a local Step Functions endpoint for the workflow, and an API
- * Gateway emulation for the routes. Each function runs in an execution environment of its own
+ * table, the SES emulator for mail, a local Step Functions endpoint for the workflow, a CloudWatch
+ * stand-in for the alarms (emulators/cloudwatch-local.ts), and an API Gateway emulation for the routes. Each function runs in an execution environment of its own
  * (lib/local/lambda/runtime.ts) with exactly its template variables and its own credentials; its normal
  * SDK clients reach the stand-ins through AWS_ENDPOINT_URL_*, by way of the IAM check
  * (lib/local/iam/gateway.ts) that refuses what its role policy does not allow.
@@ -29,6 +29,7 @@ import { createFristApp } from "../app";
 import { staffAccountsOf } from "../config";
 import { SIGN_IN_STATE_KEY_CONTEXT } from "../constructs/sign-in-state-key";
 import { startApiLocal } from "./emulators/api-local";
+import { type CloudWatchLocal, startCloudWatchLocal } from "./emulators/cloudwatch-local";
 import {
   createMissingTables,
   type DynamoDbLocal,
@@ -62,6 +63,7 @@ import {
   createLambdaRuntime,
   type FunctionEnvironment,
   type LambdaRuntime,
+  LOCAL_METRICS_ENV,
   lambdaEnvironment,
 } from "./lambda/runtime";
 import { OPERATIONS_RETURN_PATH, operationsAccess } from "./operations/access";
@@ -71,7 +73,7 @@ import { attentionSection, type LocalRecovery, localRecovery, RECONCILER_ENTRY }
 import { ServiceList, service, step } from "./services";
 import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions/endpoint";
 import { readSavedClock, type SavedClock, writeSavedClock } from "./stepfunctions/execution-files";
-import { startSchedules } from "./stepfunctions/schedules";
+import { readSchedules, startSchedules } from "./stepfunctions/schedules";
 import {
   type CfnTemplate,
   clinicConfigOf,
@@ -174,6 +176,11 @@ export interface LocalStack {
   iam: { refusals(): Promise<Refusal[]>; endpoints: Record<LocalIamService, string> };
   /** The S3 stand-in (s3rver, loopback only): AWS_ENDPOINT_URL_S3 of this process. */
   s3Endpoint: string;
+  /**
+   * The CloudWatch stand-in (lib/local/emulators/cloudwatch-local.ts): AWS_ENDPOINT_URL_CLOUDWATCH of
+   * this process, and the stack's alarms with their states now.
+   */
+  cloudwatch: Pick<CloudWatchLocal, "endpoint" | "alarms">;
   /** The whole `process.env` the stack gives a function's execution environment (contract tests). */
   environmentOf(functionLogicalId: string): Record<string, string>;
   /** The Step Functions engine, for tests that wait for an execution. */
@@ -280,11 +287,12 @@ const lastPorts: {
   flr?: number;
   secrets?: number;
   s3?: number;
+  cloudwatch?: number;
   iam?: Partial<Record<LocalIamService, number>>;
 } = {};
 
 /** The services the functions reach through the IAM gateway. */
-type LocalIamService = "dynamodb" | "ses" | "sfn" | "secretsmanager" | "s3";
+type LocalIamService = "dynamodb" | "ses" | "sfn" | "secretsmanager" | "s3" | "cloudwatch";
 
 /** Names the SDK reads endpoints and credentials from; the stack sets them and restores them on stop. */
 function applyEnvironment(values: Record<string, string | undefined>): () => void {
@@ -344,9 +352,10 @@ function rememberPorts(started: {
   helseId: HelseIdLocal;
   flr: FlrLocal;
   secrets: { endpoint: string };
+  cloudwatch: { endpoint: string };
   iam: { endpoints: Record<LocalIamService, string> };
 }): void {
-  const { api, dynamo, ses, sfn, s3, edi, oidc, helseId, flr, secrets, iam } = started;
+  const { api, dynamo, ses, sfn, s3, edi, oidc, helseId, flr, secrets, cloudwatch, iam } = started;
   Object.assign(lastPorts, {
     api: api.port,
     dynamodb: dynamo.port,
@@ -358,6 +367,7 @@ function rememberPorts(started: {
     helseId: Number(new URL(helseId.issuer).port),
     flr: Number(new URL(flr.url).port),
     secrets: Number(new URL(secrets.endpoint).port),
+    cloudwatch: Number(new URL(cloudwatch.endpoint).port),
     iam: Object.fromEntries(
       Object.entries(iam.endpoints).map(([service, url]) => [service, Number(new URL(url).port)]),
     ),
@@ -675,9 +685,12 @@ function functionEnvironments(
     AWS_ENDPOINT_URL_SFN: iamEndpoints.sfn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: iamEndpoints.secretsmanager,
     AWS_ENDPOINT_URL_S3: iamEndpoints.s3,
+    AWS_ENDPOINT_URL_CLOUDWATCH: iamEndpoints.cloudwatch,
     [SIMULATED_CLOCK_ENV]: clock.envValue(),
     // The handlers' log lines, quiet under the test runner (a local preference, never on AWS).
     ...(process.env.FRIST_QUIET ? { FRIST_QUIET: process.env.FRIST_QUIET } : {}),
+    // Their metrics are written even when quiet: the runtime reads them for the CloudWatch stand-in.
+    [LOCAL_METRICS_ENV]: "1",
     ...fromTemplate[fn.logicalId],
   });
   return { environmentOf, fromTemplate };
@@ -700,6 +713,7 @@ function processEnvironment(region: string, upstreams: Upstreams, clock: Simulat
         AWS_ENDPOINT_URL_SESV2: upstreams.ses,
         AWS_ENDPOINT_URL_SFN: upstreams.sfn,
         AWS_ENDPOINT_URL_S3: upstreams.s3,
+        AWS_ENDPOINT_URL_CLOUDWATCH: upstreams.cloudwatch,
         [SIMULATED_CLOCK_ENV]: clock.envValue(),
       }),
     (restore) => restore(),
@@ -730,6 +744,61 @@ async function readTable(
       rules: calendarRulesOf(parseClinicConfig(clinicConfigOf(templateEnvironments)).legalClock),
       apiUrl,
     },
+  };
+}
+
+/** The CloudWatch stand-in: the template's alarms, evaluated on the simulated clock. */
+function cloudWatchService(app: LocalApp, clock: SimulatedClock) {
+  return service("cloudwatch", () =>
+    startCloudWatchLocal({
+      template: app.template,
+      resolve: createResolver(app.template, { region: app.region, stackName: app.stackName }),
+      region: app.region,
+      now: () => clock.now(),
+      port: lastPorts.cloudwatch,
+    }),
+  );
+}
+
+/** Step Functions' execution metrics, from what the local engine knows: one per execution that ended so. */
+function executionMetrics(sfn: StepFunctionsLocalServer, stateMachineArn: string) {
+  const ended = (status: string) =>
+    sfn.engine
+      .listExecutions(stateMachineArn, status)
+      .flatMap((execution) => (execution.stopDate ? [{ at: execution.stopDate.getTime(), value: 1 }] : []));
+  return (
+    [
+      ["ExecutionsFailed", "FAILED"],
+      ["ExecutionsTimedOut", "TIMED_OUT"],
+      ["ExecutionsAborted", "ABORTED"],
+    ] as const
+  ).map(([metricName, status]) => ({
+    namespace: "AWS/States",
+    metricName,
+    dimensions: { StateMachineArn: stateMachineArn },
+    points: ended(status),
+  }));
+}
+
+/**
+ * The schedules' invocations, counted as EventBridge counts them (`Invocations` per rule, by the
+ * rule's name: its logical id locally), so that the "schedule missing" alarm sees the runs.
+ */
+function countedRuleInvocations(app: LocalApp, invoke: Invoke, cloudwatch: CloudWatchLocal): Invoke {
+  const rulesOf = new Map<string, string[]>();
+  for (const rule of readSchedules(app.template)) {
+    for (const target of rule.targets) {
+      rulesOf.set(target.functionLogicalId, [
+        ...(rulesOf.get(target.functionLogicalId) ?? []),
+        rule.ruleLogicalId,
+      ]);
+    }
+  }
+  return (functionLogicalId, event) => {
+    for (const rule of rulesOf.get(functionLogicalId) ?? []) {
+      cloudwatch.put("AWS/Events", "Invocations", { RuleName: rule }, 1);
+    }
+    return invoke(functionLogicalId, event);
   };
 }
 
@@ -801,11 +870,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let environmentOf: FunctionEnvironment = () => {
       throw new Error("The local stack is not ready");
     };
+    // The alarms' metrics: the functions' EMF lines and failed invocations (nothing is invoked before it starts).
+    let cloudwatch: CloudWatchLocal | undefined;
     const runtime = createLambdaRuntime({
       repoRoot: REPO_ROOT,
       functions: app.functions,
       region: app.region,
       environment: (fn) => environmentOf(fn),
+      onMetricLine: (_functionLogicalId, line) => cloudwatch?.putEmfLine(line),
+      onInvocationError: (functionLogicalId) =>
+        cloudwatch?.put("AWS/Lambda", "Errors", { FunctionName: functionLogicalId }, 1),
     });
     const invoke: Invoke = (functionLogicalId, event) =>
       activity.track(async () => {
@@ -842,10 +916,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         startS3Local({ buckets: readBucketNames(app.template), dataDir, port: lastPorts.s3 }),
       ),
     );
+    cloudwatch = await services.start(cloudWatchService(app, clock));
     const late: OperationsLate = { apiUrl: "" };
     const sfn = await services.start(
       workflowService({ app, clock, invoke, activity, workflowDir, recovery, late, requestLog }),
     );
+    cloudwatch.addSource(() => executionMetrics(sfn, app.stateMachine.arn));
     const portals = validateLocalPortals(options.portals ?? DEFAULT_LOCAL_PORTALS);
     const api = await services.start(
       apiService({
@@ -869,6 +945,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sfn: sfn.endpoint,
       secretsmanager: secrets.endpoint,
       s3: s3.endpoint,
+      cloudwatch: cloudwatch.endpoint,
     };
     const iam = await services.start(iamService(app, upstreams, log));
     const values = localValues(api.url, oidc, edi);
@@ -887,14 +964,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ...(reconcilerId ? { exclude: [reconcilerId] } : {}),
           template: app.template,
           region: app.region,
-          invoke,
+          invoke: countedRuleInvocations(app, invoke, cloudwatch),
           now: () => clock.now(),
           sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
         }),
       ),
     );
     restoreExecutions(sfn, workflowDir, log);
-    rememberPorts({ api, dynamo, ses, sfn, s3, edi, oidc, helseId, flr, secrets, iam });
+    rememberPorts({ api, dynamo, ses, sfn, s3, edi, oidc, helseId, flr, secrets, cloudwatch, iam });
     const timings = { ...services.timings, total: Date.now() - started };
     await runClock(time, options, runtime, Object.keys(app.functions));
     recovery?.start();
@@ -919,6 +996,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sfnEndpoint: sfn.endpoint,
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
+      cloudwatch: { endpoint: cloudwatch.endpoint, alarms: () => (cloudwatch as CloudWatchLocal).alarms() },
       region: app.region,
       tableNames: app.tables.map((table) => String(table.TableName)),
       stateMachineArn: app.stateMachine.arn,

@@ -2,7 +2,9 @@
  * Recovery on the local stack: a referral whose execution is gone (stopped, as a lost or aborted
  * execution would be) shows on the operations page as needing attention; the reconciler resumes it —
  * on its own run, or by the page's resume action — with a new execution from the referral's state, and
- * the task link the assessors already have still takes the decision, which sends the letters.
+ * the task link the assessors already have still takes the decision, which sends the letters. What the
+ * reconciler found also sets off its alarm on the local CloudWatch stand-in, which operations' home
+ * shows in ALARM with what to do.
  */
 import { SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +28,9 @@ import {
   type SignedIn,
   signIn,
 } from "../support/http";
+
+/** The alarm on the reconciler's findings (lib/constructs/operations.ts). */
+const RECOVERY_ALARM = "Frist-WorkflowsNeedingRecovery-Critical";
 
 /** The operations person of cdk.json's frist:staff. */
 const OPERATIONS = "per.berg@smerteklinikk.example";
@@ -239,5 +244,35 @@ describe("recovery on the local stack", () => {
     expect(page).toContain(
       `>${referralId}</a></th><td>Siste kjøring feilet, fikk tidsavbrudd eller ble avbrutt</td><td>Gjenopprettet med en ny kjøring</td>`,
     );
+
+    // The run counted the referral (WorkflowsNeedingRecovery, an EMF line of the reconciler): its
+    // alarm is in ALARM on operations' home, with what to do, read through DescribeAlarms.
+    const alarm = await eventually(async () => {
+      const answer = (await (
+        await fetchAs(await operationsSession(), `${stack.apiUrl}/staff`, {
+          headers: { accept: "application/json" },
+        })
+      ).json()) as {
+        operations: {
+          alarms: {
+            readable: boolean;
+            inAlarm: { name: string; since: string; reason: string; whatToDo: string }[];
+            ok: number;
+            insufficientData: number;
+          };
+        };
+      };
+      return answer.operations.alarms.inAlarm.find((a) => a.name === RECOVERY_ALARM);
+    }, `${RECOVERY_ALARM} in ALARM on operations' home`);
+    expect(alarm.reason).toMatch(/^Threshold Crossed: 1 out of the last 1 datapoints/);
+    expect(alarm.whatToDo).toContain("Its log line ('workflow needs recovery') names the referral id.");
+    expect(Date.parse(alarm.since)).not.toBeNaN();
+    const alarmsPage = await (
+      await fetchAs(await operationsSession(), `${stack.apiUrl}/staff`, { headers: { accept: "text/html" } })
+    ).text();
+    expect(alarmsPage).toContain(`<h4>${RECOVERY_ALARM}</h4>`);
+    expect(alarmsPage).toContain("Hva du gjør: Its log line");
+    // The alarm names no referral: its text is the stack's, with no id and no patient data.
+    expect(JSON.stringify(alarm)).not.toContain(referralId);
   });
 });

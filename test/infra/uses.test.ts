@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { CfnElement } from "aws-cdk-lib";
+import { ArnFormat, type CfnElement } from "aws-cdk-lib";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { AWAITING_POSTAL_PARTITION, MEETING_PARTITION } from "../../functions/adapters/dynamo-referral-store";
@@ -21,6 +21,8 @@ import {
 } from "../../lib/constructs/attachment-bucket";
 import { FristFunction, REPO_ROOT } from "../../lib/constructs/frist-function";
 import {
+  ALARMS_ACTIONS,
+  ALARMS_RESOURCE_NAME,
   EDI_ACTIONS,
   environmentNamesOf,
   type FunctionUses,
@@ -309,6 +311,25 @@ describe("each function's other grants", () => {
         .sort();
     expect(using("edi")).toEqual(["PollEdiMailbox", "SendStatusOnReferral"]);
     expect(using("gpRegister")).toEqual(["SendStatusOnReferral"]);
+  });
+});
+
+describe("each function's CloudWatch grants", () => {
+  it("describe alarms only where declared (operations' home), on the stack's alarms named Frist… alone", () => {
+    const alarmArn = fristStack.resolve(
+      fristStack.formatArn({
+        service: "cloudwatch",
+        resource: "alarm",
+        resourceName: ALARMS_RESOURCE_NAME,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    ) as Json;
+    for (const fn of declared) {
+      const cloudwatch = fn.statements.filter((s) => actionsOf(s).some((a) => a.startsWith("cloudwatch:")));
+      expect(cloudwatch.flatMap(actionsOf), fn.name).toEqual(fn.uses.alarms ? [...ALARMS_ACTIONS] : []);
+      for (const statement of cloudwatch) expect(resourcesOf(statement), fn.name).toEqual([alarmArn]);
+    }
+    expect(declared.filter((fn) => fn.uses.alarms).map((fn) => fn.name)).toEqual(["StaffHome"]);
   });
 });
 

@@ -28,6 +28,7 @@ describe("the OpenAPI document", () => {
       "/referrals",
       "/referrals/{referralId}",
       "/referrals/{referralId}/start-of-care",
+      "/staff",
       "/staff/referrals/{referralId}",
       "/tasks/{taskId}",
       "/tasks/{taskId}/decision",

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { calendarRulesOf } from "../../functions/domain/clinic";
 import type { Decision } from "../../functions/domain/decision";
+import type { OperationsAlarm } from "../../functions/domain/operations-alarms";
 import type {
   HelfoNotificationRecord,
   MeetingRecord,
@@ -104,9 +105,45 @@ function deps() {
       config: testClinicConfig(),
       clock,
       recoveryRuns: { latest: async () => LAST_RUN },
+      alarms: { list: async () => ALARMS },
     },
   };
 }
+
+/** The stack's alarms as CloudWatch describes them: two in ALARM (the older one first), one OK, one short of data. */
+const ALARMS: OperationsAlarm[] = [
+  {
+    name: "Frist-Frist-DeadlineBreached-Critical",
+    state: "ALARM",
+    since: "2026-04-20T08:00:00.000Z",
+    reason:
+      "Threshold Crossed: 1 datapoint [1.0 (20/04/26 07:55:00)] was greater than or equal to the threshold (1.0).",
+    description:
+      "Frist: A referral passed its 10-working-day assessment deadline without a decision (deadlineBreached: true). What to do: The clinic lead has the escalation email with the task link: make sure the referral is decided today; the breach counts in /statistics. Runbook: README.md, 'Alarms: what to do'.",
+  },
+  {
+    name: "Frist-Api-5XX-Critical",
+    state: "OK",
+    since: "2026-04-19T08:00:00.000Z",
+    reason: "ok",
+    description: "",
+  },
+  {
+    name: "Frist-Workflow-Failed-Critical",
+    state: "ALARM",
+    since: "2026-04-20T06:30:00.000Z",
+    reason: "Threshold Crossed: 1 datapoint [2.0 (20/04/26 06:25:00)] was greater than the threshold (0.0).",
+    description:
+      "Frist: A referral's execution failed. What to do: Open the state machine's executions. Runbook: README.md.",
+  },
+  {
+    name: "Frist-Frist-ScheduleMissing-Critical",
+    state: "INSUFFICIENT_DATA",
+    since: "2026-04-18T08:00:00.000Z",
+    reason: "Unchecked: Initial alarm creation",
+    description: "Frist: The agenda schedule has not run.",
+  },
+];
 
 const STATE_MACHINE = "arn:aws:states:eu-north-1:123456789012:stateMachine:Frist-Workflow";
 
@@ -451,7 +488,67 @@ describe("operations' section", () => {
     );
   });
 
-  it("is read only for operations: the other roles' homes do not ask for the run", async () => {
+  it("lists the alarms in ALARM first, longest in that state first, with CloudWatch's reason and the description's what-to-do, then counts the rest", async () => {
+    // Act
+    const home = await readStaffHome(deps().deps, ["operations"], { limit: 25 });
+    const page = renderStaffHomePage({ home, basePath: "/prod" });
+
+    // Assess
+    expect(home.operations?.alarms).toEqual({
+      readable: true,
+      inAlarm: [
+        {
+          name: "Frist-Workflow-Failed-Critical",
+          since: "2026-04-20T06:30:00.000Z",
+          reason:
+            "Threshold Crossed: 1 datapoint [2.0 (20/04/26 06:25:00)] was greater than the threshold (0.0).",
+          whatToDo: "Open the state machine's executions.",
+        },
+        {
+          name: "Frist-Frist-DeadlineBreached-Critical",
+          since: "2026-04-20T08:00:00.000Z",
+          reason:
+            "Threshold Crossed: 1 datapoint [1.0 (20/04/26 07:55:00)] was greater than or equal to the threshold (1.0).",
+          whatToDo:
+            "The clinic lead has the escalation email with the task link: make sure the referral is decided today; the breach counts in /statistics.",
+        },
+      ],
+      ok: 1,
+      insufficientData: 1,
+    });
+    expect(page).toContain("Alarmer");
+    expect(page.indexOf("Frist-Workflow-Failed-Critical")).toBeLessThan(
+      page.indexOf("Frist-Frist-DeadlineBreached-Critical"),
+    );
+    expect(page).toContain("make sure the referral is decided today");
+    expect(page).toContain("20. april 2026 kl. 10.00");
+    expect(page).toContain("1 alarm er OK, 1 har for lite data.");
+    expect(page).not.toContain("Frist-Api-5XX-Critical");
+  });
+
+  it("still shows the home when CloudWatch cannot be read, its alarm section saying so", async () => {
+    // Prepare
+    const { deps: ports } = deps();
+    const down = {
+      ...ports,
+      alarms: {
+        list: async (): Promise<OperationsAlarm[]> => {
+          throw new Error("CloudWatch unavailable");
+        },
+      },
+    };
+
+    // Act
+    const home = await readStaffHome(down, ["operations"], { limit: 25 });
+    const page = renderStaffHomePage({ home, basePath: "/prod" });
+
+    // Assess
+    expect(home.operations?.alarms).toEqual({ readable: false });
+    expect(home.operations?.failed.map((item) => item.referralId)).toEqual(["r-failed"]);
+    expect(page).toContain("Alarmene kunne ikke leses");
+  });
+
+  it("is read only for operations: the other roles' homes do not ask for the run or the alarms", async () => {
     let asked = 0;
     const { deps: ports } = deps();
     const counting = {
@@ -460,6 +557,12 @@ describe("operations' section", () => {
         latest: async () => {
           asked += 1;
           return LAST_RUN;
+        },
+      },
+      alarms: {
+        list: async () => {
+          asked += 1;
+          return ALARMS;
         },
       },
     };

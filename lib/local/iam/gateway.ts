@@ -1,6 +1,6 @@
 /**
  * IAM on the local runtime: an HTTP gateway per AWS service in front of DynamoDB Local, the SES
- * emulator, the local Step Functions endpoint and the Secrets Manager stand-in. Each function signs with its own local access key
+ * emulator, the local Step Functions endpoint, the Secrets Manager and the CloudWatch stand-ins. Each function signs with its own local access key
  * (see {@link localAccessKeyId}); the gateway finds the caller by that key, works out what IAM would
  * check for the call (./requests.ts), evaluates it against the function's policies from the
  * synthesized template (./policies.ts), and either forwards the request untouched or answers
@@ -25,6 +25,7 @@ import { findFreePort } from "../ports";
 import { type CfnTemplate, LOCAL_ACCOUNT_ID, readStateMachines } from "../template";
 import { createIamEvaluator, type FunctionPolicy, readFunctionPolicies } from "./policies";
 import {
+  cloudWatchChecks,
   dynamoDbChecks,
   type IamCheck,
   readTableKeys,
@@ -54,7 +55,7 @@ function isStaleConnection(outgoing: { reusedSocket: boolean }, error: NodeJS.Er
 }
 
 /** The services the gateway stands in front of. */
-export type IamService = "dynamodb" | "ses" | "sfn" | "secretsmanager" | "s3";
+export type IamService = "dynamodb" | "ses" | "sfn" | "secretsmanager" | "s3" | "cloudwatch";
 
 /** A call the gateway refused. */
 export interface Refusal {
@@ -190,6 +191,21 @@ function protocols(options: {
           ? jsonRefusal("UnrecognizedClientException", UNKNOWN_TOKEN)
           : jsonRefusal("AccessDeniedException", message);
         return { ...refusal, headers: { ...refusal.headers, "content-type": "application/x-amz-json-1.1" } };
+      },
+    },
+    cloudwatch: {
+      checks(request, body) {
+        const operation = jsonTarget(request, "GraniteServiceVersion20100801");
+        return operation === undefined ? undefined : cloudWatchChecks(operation, jsonBody(body), scope);
+      },
+      // CloudWatch's JSON protocol is compatible with its query protocol: the SDK names the error by
+      // the `x-amzn-query-error` header, as CloudWatch sends it.
+      refusal: (message, unknownKey) => {
+        const refusal = unknownKey
+          ? jsonRefusal("com.amazon.coral.service#UnrecognizedClientException", UNKNOWN_TOKEN)
+          : jsonRefusal("com.amazon.coral.service#AccessDeniedException", message);
+        const code = unknownKey ? "InvalidClientTokenId" : "AccessDenied";
+        return { ...refusal, headers: { ...refusal.headers, "x-amzn-query-error": `${code};Sender` } };
       },
     },
     s3: {

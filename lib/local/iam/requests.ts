@@ -344,6 +344,30 @@ export function secretsManagerChecks(
 }
 
 /**
+ * The check of a CloudWatch call (JSON 1.0, `X-Amz-Target: GraniteServiceVersion20100801.<Operation>`):
+ * DescribeAlarms on the alarms it asks for: each of `AlarmNames` by its ARN, or the ARN named by the
+ * prefix itself (`alarm:<AlarmNamePrefix>`; no prefix: `alarm:`, a name no pattern but `*` admits).
+ * A policy on `alarm:Frist*` then admits a prefix of "Frist" or longer and nothing wider. (A
+ * wildcard in the request's resource would be read as a pattern by the evaluator and admit
+ * anything.)
+ */
+export function cloudWatchChecks(
+  operation: string,
+  body: Record<string, unknown>,
+  scope: { region: string; accountId?: string },
+): IamCheck[] {
+  const alarmArn = (name: string) =>
+    `arn:aws:cloudwatch:${scope.region}:${scope.accountId ?? LOCAL_ACCOUNT_ID}:alarm:${name}`;
+  const names = Array.isArray(body.AlarmNames)
+    ? body.AlarmNames.filter((name): name is string => typeof name === "string")
+    : [];
+  const prefix = typeof body.AlarmNamePrefix === "string" ? body.AlarmNamePrefix : "";
+  const action = `cloudwatch:${operation}`;
+  if (names.length > 0) return names.map((name) => ({ action, resources: [alarmArn(name)], context: {} }));
+  return [{ action, resources: [alarmArn(prefix)], context: {} }];
+}
+
+/**
  * The check of an S3 REST call in path style (`/<bucket>/<key>`, as the functions' client sends it
  * to a configured endpoint): the object actions on `arn:aws:s3:::<bucket>/<key>` (GET and HEAD
  * GetObject, PUT PutObject, DELETE DeleteObject), the bucket's on `arn:aws:s3:::<bucket>` (GET

@@ -58,6 +58,12 @@ export function lambdaEnvironment(
   };
 }
 
+/**
+ * The variable that tells Frist's metrics adapter its EMF lines are read here (the worker hands them
+ * to `onMetricLine`), so it writes them even under FRIST_QUIET.
+ */
+export const LOCAL_METRICS_ENV = "FRIST_LOCAL_METRICS";
+
 /** Options of {@link createLambdaRuntime}. */
 export interface LambdaRuntimeOptions {
   /** The repository root the "frist:entry" paths are relative to. */
@@ -70,6 +76,10 @@ export interface LambdaRuntimeOptions {
   countCapacity?: boolean;
   /** How long a stopped environment may take to finish its invocations before it is terminated. */
   stopGraceMs?: number;
+  /** Each Embedded Metric Format line a function writes to stdout (the local CloudWatch's metrics). */
+  onMetricLine?: (functionLogicalId: string, line: string) => void;
+  /** Each invocation that failed (threw, timed out, or its environment failed): Lambda's `Errors`. */
+  onInvocationError?: (functionLogicalId: string) => void;
 }
 
 /** Invokes functions by logical id. */
@@ -143,6 +153,7 @@ class ExecutionEnvironment {
     this.ready.catch(() => undefined);
     this.worker.on("message", (message: FromWorker) => {
       if (message.type === "ready") resolve();
+      else if (message.type === "metrics") options.onMetricLine?.(fn.logicalId, message.line);
       else if (message.type === "init-error") {
         this.fail(rebuildError(message.error));
         reject(rebuildError(message.error));
@@ -276,6 +287,9 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       const started = performance.now();
       try {
         return await answer;
+      } catch (error) {
+        options.onInvocationError?.(fn.logicalId);
+        throw error;
       } finally {
         counters.lambdaInvocation(fn.logicalId, fn.memorySize, performance.now() - started);
       }

@@ -7,14 +7,17 @@
  * does, and the runtime starts a new one for the next invocation.
  *
  * Messages: the runtime posts `invoke` (one event), `env` (the simulated clock moved) and `stop`;
- * the worker answers each invocation with `result`. On `stop` it finishes the invocations under way,
+ * the worker answers each invocation with `result`, and hands on each Embedded Metric Format line the
+ * function writes to stdout as `metrics` (the local CloudWatch stand-in reads its metrics there, as
+ * CloudWatch reads them from the log group; under FRIST_QUIET the line is not printed). On `stop`
+ * it finishes the invocations under way,
  * then closes its port, so that its event loop runs out and the thread ends on its own: terminating
  * a thread in the middle of its work (a module load, a socket read) can abort the whole process. Events and results cross as JSON text, as they
  * cross Lambda's API, so a Date or an undefined field arrives as it would on AWS.
  */
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { parentPort, workerData } from "node:worker_threads";
+import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import type { Context } from "aws-lambda";
 import type { LambdaHandler } from "./runtime";
 
@@ -59,6 +62,7 @@ export interface CapacityDelta {
 /** A message from the environment to the runtime. */
 export type FromWorker =
   | { type: "ready" }
+  | { type: "metrics"; line: string }
   | { type: "init-error"; error: WorkerError }
   | {
       type: "result";
@@ -111,9 +115,30 @@ async function callHandler(handler: LambdaHandler, event: unknown, context: Cont
   });
 }
 
+/**
+ * Hands each EMF line written to stdout (Powertools Metrics writes one JSON object per line, with
+ * `_aws.CloudWatchMetrics`) to the runtime; under FRIST_QUIET it is not printed, as the handlers'
+ * info lines are not.
+ */
+function forwardMetricLines(port: MessagePort): void {
+  const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    if (!text.includes('"_aws"')) return write(chunk, ...rest);
+    for (const line of text.split("\n")) {
+      if (line.includes('"_aws"')) port.postMessage({ type: "metrics", line } satisfies FromWorker);
+    }
+    if (process.env.FRIST_QUIET !== "1") return write(chunk, ...rest);
+    const callback = rest.find((arg): arg is () => void => typeof arg === "function");
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+}
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error("lambda/worker runs only as a worker thread");
+  forwardMetricLines(port);
   const setup = workerData as WorkerSetup;
   let initializing = true;
   let inFlight = 0;
