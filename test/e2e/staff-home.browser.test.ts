@@ -43,7 +43,7 @@ import {
 import { fetchAs } from "../support/http";
 
 /** The README's screenshots: kept in the repository, remade by every run. */
-const SCREENSHOTS = new URL("../screenshots", import.meta.url);
+const SCREENSHOTS = new URL("../screenshots/", import.meta.url);
 const CLERK = "kari.dahl@smerteklinikk.example";
 const OPERATIONS = "per.berg@smerteklinikk.example";
 
@@ -145,7 +145,8 @@ async function expectAccessible(page: Page): Promise<void> {
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: new URL(name, SCREENSHOTS).pathname, fullPage: true });
 
-describe("the staff home in the browser", () => {
+// Each test may wait up to reloadUntil's 90 s for the workflow, and then still click and check.
+describe("the staff home in the browser", { timeout: 180_000 }, () => {
   it("the lead sees the open referrals in deadline order, the one at risk flagged, decides one and is back with it gone", async () => {
     const page = await signInAtHome(lead);
     expect(await openList(page)).toEqual(referrals);
