@@ -11,7 +11,7 @@ import {
   validateLocalPortals,
 } from "../lib/local/emulators/portal-signing";
 import { startLocalStack } from "../lib/local/local-stack";
-import { describeClock } from "../lib/local/stepfunctions/endpoint";
+import { describeClock } from "../lib/local/time/clock-routes";
 import { parseClockStart, parseTimeScale } from "../lib/local/time/simulated-clock";
 
 const HELP = `Usage: npm start -- [options]

@@ -2,10 +2,11 @@
  * The local default: the Frist app on one machine, no AWS account. Synthesizes the CDK app in-process
  * (no bundling), then runs what the template describes on local stand-ins: DynamoDB Local for the
  * table, the SES emulator for mail, a local Step Functions endpoint for the workflow, a CloudWatch
- * stand-in for the alarms (emulators/cloudwatch-local.ts), and an API Gateway emulation for the routes. Each function runs in an execution environment of its own
- * (lib/local/lambda/runtime.ts) with exactly its template variables and its own credentials; its normal
- * SDK clients reach the stand-ins through AWS_ENDPOINT_URL_*, by way of the IAM check
- * (lib/local/iam/gateway.ts) that refuses what its role policy does not allow.
+ * stand-in for the alarms (emulators/cloudwatch-local.ts), an API Gateway emulation for the routes,
+ * and the operations server (the operations page and the clock). Each function runs in an execution
+ * environment of its own (lib/local/lambda/runtime.ts) with exactly its template variables and its
+ * own credentials; its normal SDK clients reach the stand-ins through AWS_ENDPOINT_URL_*, by way of the
+ * IAM check (lib/local/iam/gateway.ts) that refuses what its role policy does not allow.
  *
  * Time is simulated (lib/local/time/simulated-clock.ts): `clock` and `timeScale` set where it starts and
  * how fast it runs (real time without them); the handlers read it through FRIST_SIMULATED_CLOCK, the
@@ -70,8 +71,13 @@ import { OPERATIONS_RETURN_PATH, operationsAccess } from "./operations/access";
 import { counters } from "./operations/counters";
 import { type OperationsSources, operationsPageData, renderOperationsPage } from "./operations/page";
 import { attentionSection, type LocalRecovery, localRecovery, RECONCILER_ENTRY } from "./operations/recovery";
+import { startOperationsServer } from "./operations/server";
 import { ServiceList, service, step } from "./services";
-import { type StepFunctionsLocalServer, startStepFunctionsLocal } from "./stepfunctions/endpoint";
+import {
+  type LocalStepFunctions,
+  type StepFunctionsLocalServer,
+  startStepFunctionsLocal,
+} from "./stepfunctions/endpoint";
 import { readSavedClock, type SavedClock, writeSavedClock } from "./stepfunctions/execution-files";
 import { readSchedules, startSchedules } from "./stepfunctions/schedules";
 import {
@@ -138,11 +144,14 @@ export interface LocalStack {
    * lists a fictitious patient with a GP's HER-id, for the GP's copy of a Status på henvisning.
    */
   gpRegister: { url: string; register(nationalId: string, gpHerId: string): void };
-  /** The workflow executions page (with the simulated time). */
+  /**
+   * The operations page (executions, deadlines, statistics, the simulated time), on the operations
+   * server: a port of its own, on the API's host name.
+   */
   operationsUrl: string;
   /**
-   * The simulated clock, local only: `GET` answers `{now, scale}`, `POST <clockUrl>/advance` with
-   * `{"by": "PT36H" | ms}` or `{"to": "<ISO>"}` moves it forward.
+   * The simulated clock, local only, on the operations server: `GET` answers `{now, scale}`,
+   * `POST <clockUrl>/advance` with `{"by": "PT36H" | ms}` or `{"to": "<ISO>"}` moves it forward.
    */
   clockUrl: string;
   /** The simulated clock every handler and workflow timer follows; `advance`/`advanceTo` move it. */
@@ -281,6 +290,7 @@ const lastPorts: {
   dynamodb?: number;
   ses?: number;
   sfn?: number;
+  operations?: number;
   edi?: number;
   oidc?: number;
   helseId?: number;
@@ -346,6 +356,7 @@ function rememberPorts(started: {
   dynamo: { port: number };
   ses: { port: number };
   sfn: { port: number };
+  operations: { port: number };
   s3: { port: number };
   edi: EdiLocal;
   oidc: OidcLocal;
@@ -355,12 +366,14 @@ function rememberPorts(started: {
   cloudwatch: { endpoint: string };
   iam: { endpoints: Record<LocalIamService, string> };
 }): void {
-  const { api, dynamo, ses, sfn, s3, edi, oidc, helseId, flr, secrets, cloudwatch, iam } = started;
+  const { api, dynamo, ses, sfn, operations, s3, edi, oidc, helseId, flr, secrets, cloudwatch, iam } =
+    started;
   Object.assign(lastPorts, {
     api: api.port,
     dynamodb: dynamo.port,
     ses: ses.port,
     sfn: sfn.port,
+    operations: operations.port,
     s3: s3.port,
     edi: Number(new URL(edi.url).port),
     oidc: Number(new URL(oidc.issuer).port),
@@ -485,7 +498,7 @@ function secretsService(region: string, values: Record<string, string>) {
   });
 }
 
-/** What the operations page reads from services that start after the Step Functions endpoint. */
+/** What the operations page reads from services that start after the operations server. */
 interface OperationsLate {
   /** The API's URL (sign-in returns there). */
   apiUrl: string;
@@ -495,23 +508,16 @@ interface OperationsLate {
   sources?: OperationsSources;
 }
 
-/**
- * The local Step Functions endpoint running the synthesized state machine; it also serves the
- * operations page (to a signed-in operations person or the lead) and the simulated clock.
- */
+/** The local Step Functions endpoint running the synthesized state machine (the AWS API alone). */
 function workflowService(options: {
   app: LocalApp;
   clock: SimulatedClock;
   invoke: Invoke;
   activity: ReturnType<typeof createActivity>;
   workflowDir: string | undefined;
-  recovery: LocalRecovery | undefined;
-  late: OperationsLate;
-  requestLog: Log | undefined;
 }) {
-  const { app, clock, activity, workflowDir, recovery, late, requestLog } = options;
+  const { app, clock, activity, workflowDir } = options;
   const { stateMachine } = app;
-  const access = operationsAccess({ sessions: () => late.sessions, apiUrl: () => late.apiUrl });
   return service("stepfunctions", async () => {
     const sfn = await startStepFunctionsLocal({
       stateMachines: [
@@ -525,14 +531,36 @@ function workflowService(options: {
       },
       clock,
       ...(workflowDir ? { dataDir: workflowDir } : {}),
-      // The API's host name, so a browser signed in there sends its session cookie to this page too.
+    });
+    activity.alsoBusy(() => sfn.engine.betweenAttempts);
+    return sfn;
+  });
+}
+
+/**
+ * The operations server: the operations page (to a signed-in operations person or the lead), its resume
+ * action and the simulated clock. On the API's host name, so that a browser signed in there sends its
+ * session cookie to the page too; its last port when it is free.
+ */
+function operationsService(options: {
+  engine: LocalStepFunctions;
+  recovery: LocalRecovery | undefined;
+  late: OperationsLate;
+  requestLog: Log | undefined;
+}) {
+  const { engine, recovery, late, requestLog } = options;
+  const access = operationsAccess({ sessions: () => late.sessions, apiUrl: () => late.apiUrl });
+  return service("operations", () =>
+    startOperationsServer({
+      engine,
       host: "localhost",
+      port: lastPorts.operations ?? 0,
       // Only a signed-in operations person or the lead sees the page (ids, deadlines, counts).
       admitPage: async (request) => {
         const admission = await access.page(request.headers);
         return admission.show ? undefined : admission;
       },
-      operationsPage: async (engine, request) =>
+      page: async (request) =>
         renderOperationsPage(
           await operationsPageData(
             engine,
@@ -550,19 +578,14 @@ function workflowService(options: {
       ...(recovery
         ? {
             recovery: {
-              inspect: () => recovery.inspect(),
               resume: (referralId: string) => recovery.resume(referralId),
               admit: (request) => access.admit(request),
             },
           }
         : {}),
-      log: (line: string) => {
-        if (requestLog && line.startsWith("clock ")) requestLog(line);
-      },
-    });
-    activity.alsoBusy(() => sfn.engine.betweenAttempts);
-    return sfn;
-  });
+      ...(requestLog ? { log: requestLog } : {}),
+    }),
+  );
 }
 
 /** Whether a portal may invoke a route: what the template's portal policy allows (on AWS: its role's policy). */
@@ -918,8 +941,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     cloudwatch = await services.start(cloudWatchService(app, clock));
     const late: OperationsLate = { apiUrl: "" };
-    const sfn = await services.start(
-      workflowService({ app, clock, invoke, activity, workflowDir, recovery, late, requestLog }),
+    const sfn = await services.start(workflowService({ app, clock, invoke, activity, workflowDir }));
+    const operations = await services.start(
+      operationsService({ engine: sfn.engine, recovery, late, requestLog }),
     );
     cloudwatch.addSource(() => executionMetrics(sfn, app.stateMachine.arn));
     const portals = validateLocalPortals(options.portals ?? DEFAULT_LOCAL_PORTALS);
@@ -929,7 +953,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         invoke,
         clock,
         portals,
-        operationsUrl: sfn.operationsUrl,
+        operationsUrl: operations.operationsUrl,
         port: options.port ?? 3000,
         requestLog,
       }),
@@ -971,7 +995,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
     );
     restoreExecutions(sfn, workflowDir, log);
-    rememberPorts({ api, dynamo, ses, sfn, s3, edi, oidc, helseId, flr, secrets, cloudwatch, iam });
+    rememberPorts({
+      api,
+      dynamo,
+      ses,
+      sfn,
+      operations,
+      s3,
+      edi,
+      oidc,
+      helseId,
+      flr,
+      secrets,
+      cloudwatch,
+      iam,
+    });
     const timings = { ...services.timings, total: Date.now() - started };
     await runClock(time, options, runtime, Object.keys(app.functions));
     recovery?.start();
@@ -990,8 +1028,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         mailboxUrl: `${edi.url}mailbox`,
       },
       gpRegister: { url: flr.url, register: (nationalId, gpHerId) => flr.register(nationalId, gpHerId) },
-      operationsUrl: sfn.operationsUrl,
-      clockUrl: sfn.clockUrl,
+      operationsUrl: operations.operationsUrl,
+      clockUrl: operations.clockUrl,
       clock,
       sfnEndpoint: sfn.endpoint,
       dynamodbEndpoint: dynamo.endpoint,

@@ -95,7 +95,7 @@ describe("recovery on the local stack", () => {
     expect(await anonymousPage.text()).not.toContain(referralId);
 
     // The resume action is for a signed-in operations person or the lead, with the page's token.
-    const resumeUrl = `${stack.stepFunctions.operationsUrl}recovery/resume`;
+    const resumeUrl = new URL("/recovery/resume", stack.operationsUrl).href;
     const form = (fields: Record<string, string>, init: { cookie?: string; origin?: string } = {}) =>
       fetch(resumeUrl, {
         method: "POST",

@@ -52,7 +52,13 @@ describe("the local stack", () => {
   it("stops cleanly, restores the environment, and restarts in the same process on the same ports", async () => {
     // Prepare
     const first = running.pop() as LocalStack;
-    const ports = [first.apiUrl, first.sfnEndpoint, first.dynamodbEndpoint, first.mailboxJsonUrl];
+    const ports = [
+      first.apiUrl,
+      first.sfnEndpoint,
+      first.operationsUrl,
+      first.dynamodbEndpoint,
+      first.mailboxJsonUrl,
+    ];
 
     // Act
     await first.stop();
@@ -66,9 +72,13 @@ describe("the local stack", () => {
     expect(envAfterStop).toBeUndefined();
     expect(clockEnvAfterStop).toBeUndefined();
     expect(refused).toBe("refused");
-    expect([second.apiUrl, second.sfnEndpoint, second.dynamodbEndpoint, second.mailboxJsonUrl]).toEqual(
-      ports,
-    );
+    expect([
+      second.apiUrl,
+      second.sfnEndpoint,
+      second.operationsUrl,
+      second.dynamodbEndpoint,
+      second.mailboxJsonUrl,
+    ]).toEqual(ports);
     expect((await fetch(`${second.apiUrl}/openapi.json`)).status).toBe(200);
   });
 });

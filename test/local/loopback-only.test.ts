@@ -1,7 +1,7 @@
 /**
  * Every local service listens on 127.0.0.1 only: the API emulation, the SES emulator, the Step
- * Functions server (with the clock and the operations page), the OpenID provider, the HelseID and
- * Secrets Manager stand-ins and DynamoDB Local.
+ * Functions endpoint, the operations server (the operations page and the clock), the OpenID provider,
+ * the HelseID and Secrets Manager stand-ins and DynamoDB Local.
  * Each is asked for its listening address, and reached through the machine's non-loopback address,
  * which must refuse the connection (skipped when the machine has no such address).
  */
@@ -14,6 +14,7 @@ import { localClientKeyPair, startHelseIdLocal } from "../../lib/local/emulators
 import { startOidcLocal } from "../../lib/local/emulators/oidc-local";
 import { startSecretsLocal } from "../../lib/local/emulators/secrets-local";
 import { startSesLocal } from "../../lib/local/emulators/ses-local";
+import { startOperationsServer } from "../../lib/local/operations/server";
 import { loopbackListenAddress } from "../../lib/local/ports";
 import { startStepFunctionsLocal } from "../../lib/local/stepfunctions/endpoint";
 
@@ -56,6 +57,9 @@ beforeAll(async () => {
   });
   stops.push(() => sfn.stop());
   ports.stepFunctions = sfn.port;
+  const operations = await startOperationsServer({ engine: sfn.engine, host: "localhost" });
+  stops.push(() => operations.stop());
+  ports.operations = operations.port;
   const oidc = await startOidcLocal({ staff: [], redirectUri: "http://localhost:3000/auth/callback" });
   stops.push(() => oidc.stop());
   ports.oidc = Number(new URL(oidc.issuer).port);
@@ -96,6 +100,7 @@ describe("local services on loopback only", () => {
         api: "ECONNREFUSED",
         ses: "ECONNREFUSED",
         stepFunctions: "ECONNREFUSED",
+        operations: "ECONNREFUSED",
         oidc: "ECONNREFUSED",
         helseId: "ECONNREFUSED",
         secrets: "ECONNREFUSED",

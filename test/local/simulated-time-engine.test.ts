@@ -7,6 +7,7 @@ import {
   TaskTimedOut,
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OperationsServer, startOperationsServer } from "../../lib/local/operations/server";
 import {
   type StepFunctionsLocalServer,
   startStepFunctionsLocal,
@@ -72,6 +73,8 @@ const DAY = 86_400_000;
 
 let clock: SimulatedClock;
 let server: StepFunctionsLocalServer;
+/** The clock and the operations page, on a server of their own beside the Step Functions API. */
+let operations: OperationsServer;
 let sfn: SFNClient;
 const calls: Array<{ fn: string; at: string; payload: Record<string, unknown> }> = [];
 const tokens = new Map<string, string[]>();
@@ -98,6 +101,7 @@ beforeAll(async () => {
       return {};
     },
   });
+  operations = await startOperationsServer({ engine: server.engine });
   sfn = new SFNClient({
     endpoint: server.endpoint,
     region: "eu-north-1",
@@ -107,6 +111,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sfn?.destroy();
+  await operations?.stop();
   await server?.stop();
   clock?.close();
 });
@@ -130,7 +135,7 @@ const callsTo = (fn: string, id: string) =>
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function advance(body: unknown) {
-  const response = await fetch(`${server.clockUrl}/advance`, {
+  const response = await fetch(`${operations.clockUrl}/advance`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -222,7 +227,7 @@ describe("the local engine on simulated time", () => {
 
   it("tells and moves the clock over HTTP, forward only, and shows it on the operations page", async () => {
     // Prepare
-    const before = (await (await fetch(server.clockUrl)).json()) as { now: string; scale: number };
+    const before = (await (await fetch(operations.clockUrl)).json()) as { now: string; scale: number };
 
     // Act
     const byDuration = await advance({ by: "PT36H" });
@@ -231,18 +236,18 @@ describe("the local engine on simulated time", () => {
     const to = await advance({ to: target });
     const backwards = await advance({ to: MONDAY_0900_OSLO });
     const badDuration = await advance({ by: "three days" });
-    const notJson = await fetch(`${server.clockUrl}/advance`, { method: "POST", body: "soon" });
+    const notJson = await fetch(`${operations.clockUrl}/advance`, { method: "POST", body: "soon" });
     // The operations page's own form: a browser sends the page's Origin with it.
-    const fromForm = await fetch(`${server.clockUrl}/advance`, {
+    const fromForm = await fetch(`${operations.clockUrl}/advance`, {
       method: "POST",
       headers: {
         "content-type": "application/x-www-form-urlencoded",
-        origin: new URL(server.operationsUrl).origin,
+        origin: new URL(operations.operationsUrl).origin,
       },
       body: "by=PT1H",
       redirect: "manual",
     });
-    const page = await (await fetch(server.operationsUrl)).text();
+    const page = await (await fetch(operations.operationsUrl)).text();
 
     // Assess
     expect(before.scale).toBe(1);
@@ -264,14 +269,14 @@ describe("the local engine on simulated time", () => {
     // Prepare
     const before = clock.nowMs();
     const post = (headers: Record<string, string>, body = JSON.stringify({ by: "PT1H" })) =>
-      fetch(`${server.clockUrl}/advance`, { method: "POST", headers, body, redirect: "manual" });
+      fetch(`${operations.clockUrl}/advance`, { method: "POST", headers, body, redirect: "manual" });
     const json = { "content-type": "application/json" };
 
     // Act
     const answers = {
       textPlain: (await post({ "content-type": "text/plain" })).status,
       noType: (
-        await fetch(`${server.clockUrl}/advance`, { method: "POST", body: new Uint8Array([123, 125]) })
+        await fetch(`${operations.clockUrl}/advance`, { method: "POST", body: new Uint8Array([123, 125]) })
       ).status,
       foreignOrigin: (await post({ ...json, origin: "https://evil.example" })).status,
       nullOrigin: (await post({ ...json, origin: "null" })).status,
@@ -323,6 +328,32 @@ describe("the local engine on simulated time", () => {
     ]);
     expect(textPlain.headers.get("x-amzn-errortype")).toBe("UnsupportedMediaTypeException");
     expect(fromPage.headers.get("x-amzn-errortype")).toBe("AccessDeniedException");
+  });
+
+  it("serves the Step Functions API alone: no operations page, no clock, nothing moved through it", async () => {
+    // Prepare
+    const before = clock.nowMs();
+
+    // Act
+    const page = await fetch(`${server.endpoint}/`);
+    const clockReading = await fetch(`${server.endpoint}/clock`);
+    const advanceThroughApi = await fetch(`${server.endpoint}/clock/advance`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ by: "P30D" }),
+    });
+    const resume = await fetch(`${server.endpoint}/recovery/resume`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ referralId: "timer-1" }),
+    });
+
+    // Assess
+    expect([page.status, clockReading.status, advanceThroughApi.status, resume.status]).toEqual([
+      404, 404, 404, 404,
+    ]);
+    expect(clock.nowMs() - before).toBeLessThan(86_400_000);
+    expect(new URL(operations.clockUrl).port).not.toBe(new URL(server.endpoint).port);
   });
 
   it("at --time-scale 43200, lets a twelve-hour callback timeout pass in about a real second", async () => {

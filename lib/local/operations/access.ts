@@ -3,8 +3,8 @@
  * the clinic lead, as on the other staff pages. Without a session `GET` of the page answers 303 to
  * sign-in for a browser (and comes back to the page through the API's `/_local/operations`), 401 JSON
  * otherwise; another role gets a 403 page; before DynamoDB Local is up, 503. Nothing of the page (ids,
- * deadlines, counts) is rendered before that. The page is served by the local Step Functions endpoint on the
- * same host name as the API, so the browser sends the API's session cookie along; the session is read
+ * deadlines, counts) is rendered before that. The page is served by the operations server (server.ts) on
+ * the same host name as the API, so the browser sends the API's session cookie along; the session is read
  * from the same store the handlers use (DynamoDB Local). A resume post must carry the session's
  * anti-forgery token (form field `csrfToken`, or `X-CSRF-Token` with JSON) and, when the browser names
  * one, an Origin of this host. Without a session it answers 401, with another role 403, a missing or
@@ -31,7 +31,7 @@ export type OperationsViewer =
   | { kind: "forbidden"; who: string }
   | { kind: "allowed"; who: string; csrfToken: string };
 
-/** A resume post, as the local Step Functions endpoint read it. */
+/** A resume post, as the operations server read it. */
 export interface ResumeRequest {
   headers: IncomingHttpHeaders;
   fromForm: boolean;

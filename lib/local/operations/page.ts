@@ -1,6 +1,6 @@
 /**
- * The local operations page: what operations looks at in the morning, on one page served by the local
- * Step Functions endpoint (`operationsUrl`). The simulated time and its controls; the workflow's
+ * The local operations page: what operations looks at in the morning, on one page served by the
+ * operations server (server.ts, `operationsUrl`). The simulated time and its controls; the workflow's
  * executions by state; referrals past and nearing their deadline (the worklist index); the statistics
  * of the last twelve months as a server-rendered SVG chart (no script, no CDN); letters waiting to be
  * posted (the postal index); sections others add (the "needs attention" list); and every execution.
@@ -21,7 +21,8 @@ import {
 import type { Worklist, WorklistRow } from "../../../functions/domain/worklist";
 import { escapeHtml } from "../../../functions/views/escape-html";
 import { statisticsChartSvg } from "../../../functions/views/statistics-chart";
-import { describeClock, type LocalStepFunctions } from "../stepfunctions/endpoint";
+import type { LocalStepFunctions } from "../stepfunctions/endpoint";
+import { describeClock } from "../time/clock-routes";
 
 // The chart is drawn where every page is rendered (functions/views), for the staff statistics page too.
 export { statisticsChartSvg };

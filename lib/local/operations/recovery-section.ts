@@ -1,7 +1,7 @@
 /**
  * The operations page's "needs attention" section (the page's layout is page.ts): the
  * referrals the reconciler finds not where their record says, each with a resume button that posts to
- * the local Step Functions server's `POST /recovery/resume` (form or JSON `{referralId}`), shown to a
+ * the operations server's `POST /recovery/resume` (form or JSON `{referralId}`), shown to a
  * signed-in operations person or lead with the session's anti-forgery token (access.ts).
  * Ids only.
  */

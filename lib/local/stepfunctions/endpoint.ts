@@ -9,24 +9,21 @@
  *
  * Operations: StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory, StopExecution,
  * SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat, DescribeStateMachine, ListStateMachines.
- * `GET /` serves a small operations page listing the executions and the simulated time.
+ * It serves that API alone, and answers no request from a web page: the operations page and the
+ * clock are the operations server's (lib/local/operations/server.ts).
  *
  * The engine's task timeouts, Wait states and execution timeouts follow a {@link SimulatedClock}
- * (see asl.ts); the same server moves it, local only: `GET /clock` answers `{now, scale}`, and
- * `POST /clock/advance` with `{"by": "PT36H" | <milliseconds>}` or `{"to": "<ISO timestamp>"}` (JSON,
- * `Content-Type: application/json`) moves it forward; a form post from the operations page works too.
- * Neither the clock nor the Step Functions API answers a request from a web page of another site.
+ * (see asl.ts).
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import Fastify, { type FastifyInstance } from "fastify";
-import type { RecoveryOutcome, RecoveryVerdict } from "../../../functions/domain/recovery";
-import { escapeHtml } from "../../../functions/views/escape-html";
+import { fromAnotherSite, headerValue, mediaTypeOf } from "../browser-requests";
 import { counters } from "../operations/counters";
 import { loopbackListenAddress } from "../ports";
 import { LOCAL_ACCOUNT_ID } from "../template";
-import { ClockInputError, parseAdvanceRequest, SimulatedClock } from "../time/simulated-clock";
+import { SimulatedClock } from "../time/simulated-clock";
 import {
   type AslDefinition,
   adaptDefinitionForLocal,
@@ -1018,60 +1015,6 @@ export function performOperation(
   }
 }
 
-const OSLO_TIME = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "Europe/Oslo",
-  weekday: "short",
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  timeZoneName: "short",
-});
-
-/** The simulated time as a line of text: ISO, Oslo wall time, and the speed-up. */
-export function describeClock(clock: SimulatedClock): string {
-  const now = clock.now();
-  return `${now.toISOString()} (${OSLO_TIME.format(now)} in Oslo), ${clock.scale}× real time`;
-}
-
-/** The clock as the `GET /clock` endpoint answers it. */
-export function clockState(clock: SimulatedClock): { now: string; scale: number } {
-  return { now: clock.now().toISOString(), scale: clock.scale };
-}
-
-function operationsPage(engine: LocalStepFunctions): string {
-  const rows = engine
-    .listExecutions()
-    .map((execution) => {
-      const history = engine.history(execution.executionArn, false);
-      const lastState = [...history].reverse().find((event) => String(event.type).endsWith("StateEntered"));
-      const stateName = (lastState?.stateEnteredEventDetails as { name?: string } | undefined)?.name ?? "";
-      const waiting = engine.tokens.list(execution.executionArn).filter((t) => t.status === "waiting").length;
-      return `<tr><td>${escapeHtml(execution.name)}</td><td>${execution.status}</td><td>${escapeHtml(stateName)}${
-        waiting ? " (waiting for a decision)" : ""
-      }</td><td>${execution.startDate.toISOString()}</td><td>${execution.stopDate?.toISOString() ?? ""}</td><td>${escapeHtml(
-        execution.error ?? "",
-      )}</td></tr>`;
-    })
-    .join("\n");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Frist local: workflow executions</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style></head>
-<body><h1>Workflow executions</h1><p>${
-    engine.persistent
-      ? "Kept in the data directory: a restart of the local stack resumes them where they stood."
-      : "In memory: a restart of the local stack forgets them."
-  }</p>
-<p>Simulated time: <strong>${escapeHtml(describeClock(engine.clock))}</strong>.
-Timers and the handlers follow it (<a href="/clock">/clock</a>).</p>
-<form method="post" action="/clock/advance">Advance the clock by <input name="by" value="PT1H" size="10"
-aria-label="ISO 8601 duration, e.g. PT36H or P2D"> <button>Advance</button></form>
-<h2>Executions</h2>
-<table><thead><tr><th>Execution (referral id)</th><th>Status</th><th>Current or last state</th><th>Started</th><th>Stopped</th><th>Error</th></tr></thead>
-<tbody>${rows}</tbody></table></body></html>`;
-}
-
 /** Options of {@link startStepFunctionsLocal}. */
 export interface StepFunctionsLocalOptions {
   stateMachines: LocalStateMachineSpec[];
@@ -1082,111 +1025,19 @@ export interface StepFunctionsLocalOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   log?: (line: string) => void;
-  /** The clock the engine follows and `/clock` moves; default: real time. */
+  /** The clock the engine follows; default: real time. */
   clock?: SimulatedClock;
   /** Keep executions in this directory across restarts (see {@link LocalStepFunctionsOptions.dataDir}). */
   dataDir?: string;
-  /** Renders `GET /` (the local stack's operations page) for a request; default: the executions alone. */
-  operationsPage?: (engine: LocalStepFunctions, request: { headers: IncomingHttpHeaders }) => Promise<string>;
-  /**
-   * Whether `GET /` may show the page to this request (the local stack: a signed-in operations person or
-   * lead): undefined, or the answer to send instead, checked before the page is rendered. Absent: open.
-   */
-  admitPage?: (request: {
-    headers: IncomingHttpHeaders;
-  }) => Promise<
-    { status: number; headers: Record<string, string>; contentType: string; body: string } | undefined
-  >;
-  /** The reconciler: the operations page lists what needs attention and resumes a referral with it. */
-  recovery?: {
-    inspect(): Promise<RecoveryVerdict[]>;
-    resume(referralId: string): Promise<RecoveryOutcome | undefined>;
-    /**
-     * Whether a resume post may go on (a signed-in operations person or lead, with the session's
-     * anti-forgery token): undefined, or the refusal to answer with. Absent: no check (the engine alone).
-     */
-    admit?: (request: {
-      headers: IncomingHttpHeaders;
-      fromForm: boolean;
-      fields: Record<string, unknown>;
-    }) => Promise<{ status: number; contentType: string; body: string } | undefined>;
-  };
 }
 
 /** A running local Step Functions endpoint. */
 export interface StepFunctionsLocalServer {
   /** What AWS_ENDPOINT_URL_SFN is set to. */
   endpoint: string;
-  /** The operations page (executions and where each waits). */
-  operationsUrl: string;
-  /** `GET` for `{now, scale}`; `POST <clockUrl>/advance` moves the clock (local only). */
-  clockUrl: string;
   port: number;
   engine: LocalStepFunctions;
   stop(): Promise<void>;
-}
-
-/** A header's first value. */
-const headerValue = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
-/** The request's media type, lower-case, without parameters ("" when none). */
-function mediaTypeOf(headers: IncomingHttpHeaders): string {
-  return (headerValue(headers, "content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-}
-
-/**
- * Whether a browser sent this request from another site: `Sec-Fetch-Site: cross-site`, or an
- * `Origin` whose host is not the one the request is addressed to (`Origin: null`, from a sandboxed
- * frame or a file, is another site too).
- */
-export function fromAnotherSite(headers: IncomingHttpHeaders): boolean {
-  if (headerValue(headers, "sec-fetch-site")?.toLowerCase() === "cross-site") return true;
-  const origin = headerValue(headers, "origin");
-  if (origin === undefined) return false;
-  try {
-    return new URL(origin).host.toLowerCase() !== (headerValue(headers, "host") ?? "").toLowerCase();
-  } catch {
-    return true;
-  }
-}
-
-/**
- * Why `POST /clock/advance` is refused, if it is: 403 from another site; a form only with this
- * page's own Origin (the operations page's form; browsers send Origin with every form post);
- * otherwise `Content-Type: application/json` (415), never `text/plain`, which any page may send.
- */
-export function clockRequestRefusal(
-  headers: IncomingHttpHeaders,
-): { status: 403 | 415; body: { error: string; message: string } } | undefined {
-  if (fromAnotherSite(headers)) {
-    return {
-      status: 403,
-      body: {
-        error: "cross_site_request",
-        message: "the clock moves from this machine only, not from a web page",
-      },
-    };
-  }
-  const type = mediaTypeOf(headers);
-  if (type === "application/json") return undefined;
-  if (type === "application/x-www-form-urlencoded" && headerValue(headers, "origin") !== undefined)
-    return undefined;
-  if (type === "application/x-www-form-urlencoded") {
-    return {
-      status: 403,
-      body: {
-        error: "form_without_origin",
-        message: "a form is taken from the operations page only; send JSON",
-      },
-    };
-  }
-  return {
-    status: 415,
-    body: { error: "unsupported_media_type", message: "Content-Type must be application/json" },
-  };
 }
 
 /**
@@ -1222,101 +1073,6 @@ export async function startStepFunctionsLocal(
   server.removeAllContentTypeParsers();
   server.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
 
-  server.get("/", async (request, reply) => {
-    // Who may see it comes first: nothing of the page is read for anyone else.
-    const refused = await options.admitPage?.({ headers: request.headers });
-    if (refused) {
-      return reply.code(refused.status).headers(refused.headers).type(refused.contentType).send(refused.body);
-    }
-    return reply
-      .type("text/html; charset=utf-8")
-      .send(
-        options.operationsPage
-          ? await options.operationsPage(engine, { headers: request.headers })
-          : operationsPage(engine),
-      );
-  });
-  server.post("/recovery/resume", async (request, reply) => {
-    const raw = typeof request.body === "string" ? request.body : "";
-    const fromForm = String(request.headers["content-type"] ?? "").startsWith(
-      "application/x-www-form-urlencoded",
-    );
-    let fields: Record<string, unknown> = {};
-    try {
-      const parsed: unknown = fromForm ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw);
-      if (parsed && typeof parsed === "object") fields = parsed as Record<string, unknown>;
-    } catch {
-      fields = {};
-    }
-    // Who may resume comes first: without a session nothing else is looked at.
-    const refused = await options.recovery?.admit?.({ headers: request.headers, fromForm, fields });
-    if (refused) return reply.code(refused.status).type(refused.contentType).send(refused.body);
-    const referralId = fields.referralId;
-    if (typeof referralId !== "string" || !/^[A-Za-z0-9_-]{1,80}$/.test(referralId)) {
-      return reply
-        .code(400)
-        .type("application/json")
-        .send(
-          JSON.stringify({
-            error: "validation_failed",
-            issues: [{ path: "referralId", message: "must be a referral id" }],
-          }),
-        );
-    }
-    if (!options.recovery) return reply.code(404).send();
-    const outcome = await options.recovery.resume(referralId);
-    options.log?.(`recovery: resume ${referralId}: ${outcome?.finding ?? "not found"}`);
-    if (fromForm) return reply.code(303).header("location", "/").send();
-    if (!outcome)
-      return reply
-        .code(404)
-        .type("application/json")
-        .send(JSON.stringify({ error: "not_found" }));
-    return reply.type("application/json").send(JSON.stringify(outcome));
-  });
-  server.get("/clock", async (_request, reply) =>
-    reply.type("application/json").send(JSON.stringify(clockState(engine.clock))),
-  );
-  server.post("/clock/advance", async (request, reply) => {
-    const raw = typeof request.body === "string" ? request.body : "";
-    // Any web page could post here (a form, or a text/plain fetch): a cross-site request is refused,
-    // JSON needs its own content type (which a page can only send after a CORS preflight that this
-    // server never grants), and a form only comes from the operations page itself (its own Origin).
-    const refused = clockRequestRefusal(request.headers);
-    if (refused)
-      return reply.code(refused.status).type("application/json").send(JSON.stringify(refused.body));
-    const fromForm = mediaTypeOf(request.headers) === "application/x-www-form-urlencoded";
-    try {
-      let body: unknown;
-      if (fromForm) {
-        body = Object.fromEntries(new URLSearchParams(raw));
-      } else {
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          throw new ClockInputError(
-            'the body must be JSON: {"by": "PT36H" | milliseconds} or {"to": "<ISO>"}',
-          );
-        }
-      }
-      const before = engine.clock.nowMs();
-      // Answer the instant the clock was moved to, not a fresh reading: a running clock has
-      // already moved on by the time the reply is written, and `{to}` must read back as sent.
-      const movedTo = engine.clock.advanceTo(parseAdvanceRequest(body, before));
-      const state = { now: movedTo.toISOString(), scale: engine.clock.scale };
-      options.log?.(`clock advanced to ${state.now}`);
-      if (fromForm) return reply.code(303).header("location", "/").send();
-      return reply
-        .type("application/json")
-        .send(JSON.stringify({ ...state, advancedByMs: movedTo.getTime() - before }));
-    } catch (error) {
-      if (!(error instanceof ClockInputError)) throw error;
-      return reply
-        .code(400)
-        .type("application/json")
-        .send(JSON.stringify({ error: "invalid_clock_request", message: error.message }));
-    }
-  });
   server.post("/", async (request, reply) => {
     const requestId = randomUUID();
     reply.header("x-amzn-RequestId", requestId).type("application/x-amz-json-1.0");
@@ -1368,8 +1124,6 @@ export async function startStepFunctionsLocal(
   const endpoint = `http://${host}:${port}`;
   return {
     endpoint,
-    operationsUrl: `${endpoint}/`,
-    clockUrl: `${endpoint}/clock`,
     port,
     engine,
     async stop() {
