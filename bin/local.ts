@@ -31,8 +31,8 @@ Options:
   --help              this text
 
 Every handler and every workflow timer follows the simulated clock. Move it forward with
-  curl -X POST <clock URL>/advance -d '{"by":"PT36H"}'     (or {"to":"2026-03-16T08:00:00Z"})
-or from the operations page.
+  curl -X POST <clock URL>/advance -H 'Content-Type: application/json' -d '{"by":"PT36H"}'
+(or {"to":"2026-03-16T08:00:00Z"}), or from the operations page; both are on the operations server.
 
 The portal routes (/referrals) take SigV4-signed requests (service execute-api) from the local
 portals, as API Gateway's IAM auth does; an unsigned request is the default portal.
@@ -107,8 +107,8 @@ Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
   EDI 2.0 (sent)        ${stack.edi.pageUrl}  (Status på henvisning sent back; JSON: ${stack.edi.sentJsonUrl})
   EDI 2.0 (mailbox)     ${stack.edi.mailboxUrl}  (POST a Henvisning as application/xml: read within a minute)
   Operations            ${stack.operationsUrl}  (sign in as operations or the lead)
-  Clock                 ${stack.clockUrl}  (POST ${stack.clockUrl}/advance {"by":"PT36H"} moves it)
-  Step Functions        ${stack.sfnEndpoint}
+  Clock                 ${stack.clockUrl}  (POST ${stack.clockUrl}/advance, JSON {"by":"PT36H"}, moves it)
+  Step Functions        ${stack.sfnEndpoint}  (the workflow's AWS API, for SDKs)
   Sign-in (OpenID)      ${stack.signIn.issuer}
                         staff: email from cdk.json (${stack.signIn.staff.map((s) => `${s.email} = ${s.roles.join("+")}`).join(", ")})
                         patient: any 11-digit national ID; health personnel: any HPR number
