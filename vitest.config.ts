@@ -30,6 +30,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Two cores: keep the heavy suites from starving each other.
     maxWorkers: 2,
+    // The local stacks of a run synthesize each CDK context once, not once per file.
+    globalSetup: ["test/support/synthesize-once.ts"],
     // The handlers' info lines (ids only) would bury the test report; errors still print.
     env: { FRIST_QUIET: "1" },
     projects: [

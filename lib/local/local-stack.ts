@@ -1,12 +1,13 @@
 /**
  * The local default: the Frist app on one machine, no AWS account. Synthesizes the CDK app in-process
- * (no bundling), then runs what the template describes on local stand-ins: DynamoDB Local for the
- * table, the SES emulator for mail, a local Step Functions endpoint for the workflow, a CloudWatch
- * stand-in for the alarms (emulators/cloudwatch-local.ts), an API Gateway emulation for the routes,
- * and the operations server (the operations page and the clock). Each function runs in an execution
- * environment of its own (lib/local/lambda/runtime.ts) with exactly its template variables and its
- * own credentials; its normal SDK clients reach the stand-ins through AWS_ENDPOINT_URL_*, by way of the
- * IAM check (lib/local/iam/gateway.ts) that refuses what its role policy does not allow.
+ * (no bundling; synthesized-app.ts, once per context in a test run), then runs what the template
+ * describes on local stand-ins: DynamoDB Local for the table, the SES emulator for mail, a local Step
+ * Functions endpoint for the workflow, a CloudWatch stand-in for the alarms
+ * (emulators/cloudwatch-local.ts), an API Gateway emulation for the routes, and the operations server
+ * (the operations page and the clock). Each function runs in an execution environment of its own
+ * (lib/local/lambda/runtime.ts) with exactly its template variables and its own credentials; its
+ * normal SDK clients reach the stand-ins through AWS_ENDPOINT_URL_*, by way of the IAM check
+ * (lib/local/iam/gateway.ts) that refuses what its role policy does not allow.
  *
  * Time is simulated (lib/local/time/simulated-clock.ts): `clock` and `timeScale` set where it starts and
  * how fast it runs (real time without them); the handlers read it through FRIST_SIMULATED_CLOCK, the
@@ -26,9 +27,6 @@ import { DynamoSessionStore } from "../../functions/adapters/dynamo-sessions";
 import { DynamoWorklist } from "../../functions/adapters/dynamo-worklist";
 import { calendarRulesOf, parseClinicConfig } from "../../functions/domain/clinic";
 import { RECIPIENT_CLAIMS, type SessionStore } from "../../functions/domain/session";
-import { createFristApp } from "../app";
-import { staffAccountsOf } from "../config";
-import { SIGN_IN_STATE_KEY_CONTEXT } from "../constructs/sign-in-state-key";
 import { startApiLocal } from "./emulators/api-local";
 import { type CloudWatchLocal, startCloudWatchLocal } from "./emulators/cloudwatch-local";
 import {
@@ -80,6 +78,7 @@ import {
 } from "./stepfunctions/endpoint";
 import { readSavedClock, type SavedClock, writeSavedClock } from "./stepfunctions/execution-files";
 import { readSchedules, startSchedules } from "./stepfunctions/schedules";
+import { type SynthesizedApp, synthesizeLocalApp } from "./synthesized-app";
 import {
   type CfnTemplate,
   clinicConfigOf,
@@ -97,9 +96,6 @@ import { parseClockStart, parseTimeScale, SimulatedClock } from "./time/simulate
 
 /** The repository root: "frist:entry" paths and the default data directory are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-/** The region used when the stack has no concrete one. */
-const FALLBACK_REGION = "eu-north-1";
 
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
@@ -214,33 +210,15 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/**
- * Synthesizes the app in-process without bundling and reads what the local runtime runs; the region
- * is the stack's (eu-north-1 by default).
- */
-function readApp(context: Record<string, unknown> | undefined) {
-  // The template tests and `cdk synth` validate this template; here it is only read and run.
-  const { app, stack } = createFristApp({
-    bundling: false,
-    validateTemplate: false,
-    // A fresh key for the sign-in state cookie at every start (on AWS: a Secrets Manager secret).
-    context: { [SIGN_IN_STATE_KEY_CONTEXT]: randomBytes(32).toString("base64url"), ...context },
-  });
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
-  const region =
-    typeof stack.region === "string" && !stack.region.includes("${Token") ? stack.region : FALLBACK_REGION;
-  const stackName = stack.stackName;
+/** What the local runtime runs, read from the synthesized app. */
+function readApp(synthesized: SynthesizedApp) {
+  const { template, region, stackName } = synthesized;
   return {
-    template,
-    region,
-    stackName,
+    ...synthesized,
     functions: readFunctions(template),
     tables: readTables(template),
     stateMachine: readStateMachine(template, { region, stackName }),
     routes: readApiRoutes(template),
-    staff: staffAccountsOf(stack.config),
-    helseIdKeySecretName: stack.config.helseId.keySecretName,
-    gpRegisterSecretName: stack.config.gpRegister.credentialsSecretName,
   };
 }
 
@@ -886,7 +864,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamoStarting = services.startInBackground(
       service("dynamodb", () => startDynamoDbLocal({ dataDir, port: lastPorts.dynamodb })),
     );
-    const app = await services.start(step("synth", () => readApp(options.context)));
+    const app = await services.start(step("synth", () => synthesizeLocalApp(options.context).then(readApp)));
 
     // Each function in an environment of its own, known once every stand-in answers: nothing is
     // invoked before.

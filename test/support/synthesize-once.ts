@@ -1,0 +1,17 @@
+/**
+ * Vitest global setup: a directory of this test run's own where the local runtime keeps each
+ * synthesized app by its context's hash (lib/local/synthesized-app.ts), so the e2e files that start a
+ * local stack on the same context synthesize it once per run instead of once per file. Removed at
+ * the end of the run: the next run synthesizes again, from the code as it is then.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SYNTH_DIR_ENV } from "../../lib/local/synthesized-app";
+
+export default function setup(): () => void {
+  const dir = mkdtempSync(path.join(tmpdir(), "frist-synthesized-apps-"));
+  // The test workers start after this and inherit the environment.
+  process.env[SYNTH_DIR_ENV] = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
+}
