@@ -4,23 +4,13 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import type { RecoveryFinding, RecoveryRun, RecoveryRuns } from "../domain/recovery";
+import { RECOVERY_FINDINGS, type RecoveryRun, type RecoveryRuns } from "../domain/recovery";
 import { builtOnFirstUse } from "../domain/validation";
 import { dynamoDocumentClient } from "./clients";
 import { requireEnv } from "./env";
 
 /** The item's key: the partition is the `recovery` record family's one prefix. */
 export const RECOVERY_RUN_KEY = { pk: "RECOVERY", sk: "LAST_RUN" } as const;
-
-const FINDINGS = [
-  "healthy",
-  "finished",
-  "starting",
-  "stranded",
-  "failed",
-  "decision-not-resumed",
-  "gave-up",
-] as const satisfies readonly RecoveryFinding[];
 
 /** The run as stored, parsed on the way back (an item of another shape is no run). */
 const recoveryRunSchema = builtOnFirstUse(() =>
@@ -32,7 +22,7 @@ const recoveryRunSchema = builtOnFirstUse(() =>
     findings: z.array(
       z.object({
         referralId: z.string(),
-        finding: z.enum(FINDINGS),
+        finding: z.enum(RECOVERY_FINDINGS),
         action: z.enum(["none", "start", "resume-decision"]),
         result: z.string().optional(),
         executionName: z.string().optional(),

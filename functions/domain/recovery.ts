@@ -83,6 +83,20 @@ export type RecoveryFinding =
   /** Failed again after the automatic resumes: a person must look (and may resume it by hand). */
   | "gave-up";
 
+/** Each finding once: a Record, so one added to the type and not here fails to compile. */
+const FINDINGS: Record<RecoveryFinding, true> = {
+  healthy: true,
+  finished: true,
+  starting: true,
+  stranded: true,
+  failed: true,
+  "decision-not-resumed": true,
+  "gave-up": true,
+};
+
+/** Every finding, for the schemas that read a run back or answer it as JSON. */
+export const RECOVERY_FINDINGS = Object.keys(FINDINGS) as [RecoveryFinding, ...RecoveryFinding[]];
+
 /** What to do. */
 export type RecoveryAction =
   | { kind: "none" }

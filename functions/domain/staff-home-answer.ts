@@ -4,6 +4,7 @@
  * present only for a role that needs it; every link is relative to the API's base URL.
  */
 import * as z from "zod";
+import { RECOVERY_FINDINGS } from "./recovery";
 import { PRIORITIES, REFERRAL_KINDS } from "./referral-labels";
 import { STAFF_ROLES } from "./session";
 import { builtOnFirstUse } from "./validation";
@@ -35,16 +36,6 @@ const homeReferral = () =>
     secondaryToConfirm: z.boolean(),
     href: z.string(),
   });
-
-const RECOVERY_FINDINGS = [
-  "healthy",
-  "finished",
-  "starting",
-  "stranded",
-  "failed",
-  "decision-not-resumed",
-  "gave-up",
-] as const;
 
 /** 200 of GET /staff as JSON. */
 export const staffHomeAnswerSchema = /* @__PURE__ */ builtOnFirstUse(() =>
