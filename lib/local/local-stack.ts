@@ -58,6 +58,7 @@ import {
 } from "./iam/gateway";
 import { startIamGatewayThread } from "./iam/thread";
 import { createActivity, type LocalActivity } from "./lambda/activity";
+import { bundleHandlers, type LocalBundles } from "./lambda/bundles";
 import {
   createLambdaRuntime,
   type FunctionEnvironment,
@@ -78,7 +79,7 @@ import {
 } from "./stepfunctions/endpoint";
 import { readSavedClock, type SavedClock, writeSavedClock } from "./stepfunctions/execution-files";
 import { readSchedules, startSchedules } from "./stepfunctions/schedules";
-import { type SynthesizedApp, synthesizeLocalApp } from "./synthesized-app";
+import { SYNTH_DIR_ENV, type SynthesizedApp, synthesizeLocalApp } from "./synthesized-app";
 import {
   type CfnTemplate,
   clinicConfigOf,
@@ -453,6 +454,21 @@ async function runClock(
   }
   if (clock.scale > 1) await runtime.warm(functionIds);
   clock.resume();
+}
+
+/**
+ * The handlers' bundles (lambda/bundles.ts), kept in the test run's directory in a test run and
+ * under node_modules/.cache otherwise, and built again only when a file they were built from changed.
+ */
+function bundlesService(functions: Record<string, LocalFunction>) {
+  return step("bundles", () =>
+    bundleHandlers({
+      repoRoot: REPO_ROOT,
+      entries: Object.values(functions).map((fn) => fn.entry),
+      defines: Object.values(functions).find((fn) => fn.bundleDefines)?.bundleDefines ?? {},
+      cacheDir: process.env[SYNTH_DIR_ENV] ?? path.join(REPO_ROOT, "node_modules", ".cache", "frist"),
+    }),
+  );
 }
 
 /** The HelseID stand-in with Frist's EDI client registered by its public key (its last port if free). */
@@ -865,6 +881,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       service("dynamodb", () => startDynamoDbLocal({ dataDir, port: lastPorts.dynamodb })),
     );
     const app = await services.start(step("synth", () => synthesizeLocalApp(options.context).then(readApp)));
+    // The handlers' bundles, built as the deployment builds them while the stand-ins start.
+    const bundling = services.startInBackground(bundlesService(app.functions));
+    let bundles: LocalBundles | undefined;
 
     // Each function in an environment of its own, known once every stand-in answers: nothing is
     // invoked before.
@@ -877,6 +896,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       repoRoot: REPO_ROOT,
       functions: app.functions,
       region: app.region,
+      bundles: () => bundles,
       environment: (fn) => environmentOf(fn),
       onMetricLine: (_functionLogicalId, line) => cloudwatch?.putEmfLine(line),
       onInvocationError: (functionLogicalId) =>
@@ -955,6 +975,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     environmentOf = environments.environmentOf;
     await services.start(processEnvironment(app.region, upstreams, clock));
     Object.assign(late, await readTable(dynamo, app, environments.fromTemplate, api.url));
+    bundles = await bundling;
     await services.start(clockFollower(clock, runtime));
     await services.start(service("lambda", async () => runtime));
     markReady();

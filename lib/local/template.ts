@@ -309,8 +309,8 @@ export interface LocalFunction {
   memorySize: number;
   /**
    * The values compiled into the function's bundle on AWS (the template's Metadata "frist:define",
-   * lib/constructs/bundle-defines.ts), by global name: the local runtime, which runs the handler from
-   * source, sets them as globals before the handler loads.
+   * lib/constructs/bundle-defines.ts), by global name: the local runtime compiles them into its own
+   * build of the bundles (lib/local/lambda/bundles.ts), or sets them as globals when it runs a source.
    */
   bundleDefines?: Record<string, unknown>;
 }

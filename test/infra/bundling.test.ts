@@ -17,6 +17,7 @@ import {
   REPO_ROOT,
   TRACE_AWS_CALLS_CONTEXT,
 } from "../../lib/constructs/frist-function";
+import { LOCAL_BUNDLING, LOCAL_REQUIRE_BANNER } from "../../lib/local/lambda/bundles";
 import { deploymentBuildOptions } from "../support/bundles";
 import { ofType, type Resource } from "../support/template";
 
@@ -193,6 +194,15 @@ describe("tracing of AWS calls", () => {
       const { Variables } = fn.Properties.Environment as { Variables: Record<string, unknown> };
       expect(Variables.POWERTOOLS_TRACE_ENABLED, id).toBe("true");
     }
+  });
+
+  it("is what the local runtime builds too: the same target, format, main fields and require banner", () => {
+    expect({ ...LOCAL_BUNDLING, banner: LOCAL_REQUIRE_BANNER }).toEqual({
+      target: FRIST_BUNDLING.target,
+      format: FRIST_BUNDLING.format,
+      mainFields: FRIST_BUNDLING.mainFields,
+      banner: FRIST_BUNDLING.banner,
+    });
   });
 
   it("keeps FRIST_BUNDLING's options and adds only the tracing choice", () => {

@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { PRIORITY_GUIDE_DEFINE } from "../../functions/adapters/priority-guide";
 import { DEFAULT_PRIORITY_GUIDE } from "../../functions/domain/priority-guide";
+import { bundleHandlers } from "../../lib/local/lambda/bundles";
 import { createLambdaRuntime, type LambdaRuntime, lambdaEnvironment } from "../../lib/local/lambda/runtime";
 import type { LocalFunction } from "../../lib/local/template";
 
@@ -72,6 +77,41 @@ describe("the local Lambda runtime", () => {
     expect(clinic.version).toBe("2024-06-19");
     expect(clinic.environment).not.toContain("2024-06-19");
     expect((bad as Error).message).toMatch(/Priority guide is invalid: conditions\.0\.name/);
+  });
+
+  it("runs a function from its bundle, built as the deployment builds it, with the stack's values compiled in", async () => {
+    // Prepare: the stack's priority guide, as the template's "frist:define" gives it to the build.
+    const dir = mkdtempSync(path.join(tmpdir(), "frist-bundles-test-"));
+    const guide = { ...DEFAULT_PRIORITY_GUIDE, version: "2025-01-31" };
+    const { entry } = fn("Bundled", "module-url.ts");
+    try {
+      const bundles = await bundleHandlers({
+        repoRoot: REPO_ROOT,
+        entries: [entry],
+        defines: { [PRIORITY_GUIDE_DEFINE]: guide },
+        cacheDir: dir,
+      });
+      runtime = createLambdaRuntime({
+        repoRoot: REPO_ROOT,
+        functions: { Bundled: fn("Bundled", "module-url.ts") },
+        region: "eu-north-1",
+        environment: () => ({}),
+        countCapacity: false,
+        bundles: () => bundles,
+      });
+
+      // Act
+      const answer = (await runtime.invoke("Bundled", {})) as { moduleUrl: string; version: string };
+
+      // Assess: the built JavaScript ran, not the TypeScript source, and carried the guide.
+      expect(answer.moduleUrl).toBe(pathToFileURL(bundles.fileOf(entry) as string).href);
+      expect(answer.moduleUrl.startsWith(pathToFileURL(dir).href)).toBe(true);
+      expect(answer.version).toBe("2025-01-31");
+    } finally {
+      await runtime?.stop();
+      runtime = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("gives each function exactly its own variables, nothing of this process or of another function", async () => {

@@ -14,10 +14,12 @@
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import type { Worker } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import type { Context } from "aws-lambda";
 import { counters } from "../operations/counters";
 import type { LocalFunction } from "../template";
+import type { LocalBundles } from "./bundles";
 import { endWorker, startTypeScriptWorker } from "./typescript-worker";
 import type { FromWorker, ToWorker, WorkerError, WorkerSetup } from "./worker";
 
@@ -72,6 +74,11 @@ export interface LambdaRuntimeOptions {
   region: string;
   /** Each function's whole `process.env` (its template variables, Lambda's own, the local endpoints). */
   environment: FunctionEnvironment;
+  /**
+   * The handlers' bundles (./bundles.ts), asked for as each environment starts; without them (or
+   * for an entry they lack) the environment runs the handler's TypeScript source.
+   */
+  bundles?: () => LocalBundles | undefined;
   /** Count DynamoDB consumed capacity in each environment (lib/local/operations/counters.ts). Default true. */
   countCapacity?: boolean;
   /** How long a stopped environment may take to finish its invocations before it is terminated. */
@@ -133,21 +140,29 @@ class ExecutionEnvironment {
     private readonly onGone: () => void,
   ) {
     this.graceMs = options.stopGraceMs ?? STOP_GRACE_MS;
+    const bundles = options.bundles?.();
+    const bundled = bundles?.fileOf(fn.entry);
     const setup: WorkerSetup = {
-      entryFile: path.resolve(options.repoRoot, fn.entry),
+      entryFile: bundled ?? path.resolve(options.repoRoot, fn.entry),
       handlerName: fn.handlerName,
       logicalId: fn.logicalId,
       memorySize: fn.memorySize,
       region: options.region,
       countCapacity: options.countCapacity ?? true,
-      ...(fn.bundleDefines ? { bundleDefines: fn.bundleDefines } : {}),
+      // A bundle has the defines compiled in; a source run is given them as globals.
+      ...(!bundled && fn.bundleDefines ? { bundleDefines: fn.bundleDefines } : {}),
     };
-    this.worker = startTypeScriptWorker(WORKER_MODULE, setup, {
+    const threadOptions = {
       env,
       name: fn.logicalId,
       // Lambda's memory setting, as the thread's heap limit: a function that outgrows it fails here too.
       resourceLimits: { maxOldGenerationSizeMb: Math.max(fn.memorySize, 128) },
-    });
+    };
+    // Bundled, the thread runs plain JavaScript, as Lambda's runtime does; from source, through tsx.
+    this.worker =
+      bundled && bundles
+        ? new Worker(pathToFileURL(bundles.workerFile), { ...threadOptions, execArgv: [], workerData: setup })
+        : startTypeScriptWorker(WORKER_MODULE, setup, threadOptions);
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     this.ready = promise;
     this.ready.catch(() => undefined);

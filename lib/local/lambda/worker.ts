@@ -23,7 +23,10 @@ import type { LambdaHandler } from "./runtime";
 
 /** What the runtime tells a new environment. */
 export interface WorkerSetup {
-  /** Absolute path of the handler's entry module. */
+  /**
+   * Absolute path of the handler's module: its bundle, built as the deployment builds it
+   * (./bundles.ts), or its TypeScript source when the runtime was given no bundles.
+   */
   entryFile: string;
   handlerName: string;
   logicalId: string;
@@ -33,7 +36,7 @@ export interface WorkerSetup {
   countCapacity: boolean;
   /**
    * What esbuild compiles into the deployed bundle by name (`define`, the clinic's priority guide):
-   * set as globals before the handler loads, so the source run here sees the same values.
+   * set as globals before the handler's source loads (a bundle has them compiled in).
    */
   bundleDefines?: Record<string, unknown>;
 }
@@ -229,17 +232,10 @@ function applyEnv(values: Record<string, string | undefined>): void {
  * counted since it was last called.
  */
 async function countCapacity(): Promise<() => CapacityDelta | undefined> {
-  const [{ counters, countConsumedCapacity }, { dynamoDocumentClient }] = await Promise.all([
-    import("../operations/counters"),
-    import("../../../functions/adapters/clients"),
-  ]);
-  countConsumedCapacity(dynamoDocumentClient() as unknown as Parameters<typeof countConsumedCapacity>[0]);
-  return () => {
-    const { dynamodb } = counters.snapshot();
-    if (dynamodb.calls === 0) return undefined;
-    counters.reset();
-    return dynamodb;
-  };
+  // Built with the bundles, the probe is a chunk of the same build as the handler's, loaded once in
+  // this thread; run from source, it shares the handler's module graph the same way.
+  const probe = await import("./capacity-probe");
+  return probe.countHandlerCapacity();
 }
 
 void main();
