@@ -8,8 +8,9 @@
  * to every interface, and Jetty's `jetty.host` property applies only to jetty.xml setups; so it is
  * started through LoopbackDynamoDbLocal.java, which sets its connector's host before it starts.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,8 +132,39 @@ function jarDirectory(): string {
   return path.join(libDir, found);
 }
 
-/** The launcher that binds DynamoDB Local to loopback (Java source-file mode: no build step). */
+/** The launcher that binds DynamoDB Local to loopback. */
 const LOOPBACK_LAUNCHER = fileURLToPath(new URL("./LoopbackDynamoDbLocal.java", import.meta.url));
+
+/** Where the compiled launcher is kept, by the hash of its source and the jar's directory. */
+const LAUNCHER_CACHE = fileURLToPath(new URL("../../../node_modules/.cache/frist/java", import.meta.url));
+
+/**
+ * The launcher's class directory, compiled with `javac` once and kept: Java's source-file mode
+ * compiles the source at every start, about a second of a start that waits for DynamoDB Local.
+ * Undefined where there is no `javac` (a JRE only) or it fails: the source-file mode then.
+ */
+function compiledLauncher(jarDir: string, classPath: string): string | undefined {
+  const source = readFileSync(LOOPBACK_LAUNCHER);
+  const key = createHash("sha256").update(source).update(jarDir).digest("hex").slice(0, 16);
+  const dir = path.join(LAUNCHER_CACHE, key);
+  if (existsSync(path.join(dir, "LoopbackDynamoDbLocal.class"))) return dir;
+  // Compiled into a directory of its own, then renamed: a start meanwhile sees all of it or none.
+  const partial = `${dir}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  const compiled = spawnSync("javac", ["-nowarn", "-cp", classPath, "-d", partial, LOOPBACK_LAUNCHER], {
+    stdio: "ignore",
+  });
+  if (compiled.status !== 0) {
+    rmSync(partial, { recursive: true, force: true });
+    return undefined;
+  }
+  try {
+    renameSync(partial, dir);
+  } catch {
+    // Another start compiled it first.
+    rmSync(partial, { recursive: true, force: true });
+  }
+  return existsSync(dir) ? dir : undefined;
+}
 
 /** Starts the JVM: DynamoDB Local on 127.0.0.1:`port`, one shared database, in memory or in `dbPath`. */
 function spawnLoopback(dbPath: string | null, port: number): ChildProcess {
@@ -140,6 +172,7 @@ function spawnLoopback(dbPath: string | null, port: number): ChildProcess {
   const classPath = [path.join(dir, "DynamoDBLocal.jar"), path.join(dir, "DynamoDBLocal_lib", "*")].join(
     path.delimiter,
   );
+  const compiled = compiledLauncher(dir, classPath);
   const args = [
     // The client JIT compiler only, and the serial collector: a local run is short and the machine
     // small, and C2's compile threads and the parallel collector's cost more CPU than their faster
@@ -148,8 +181,8 @@ function spawnLoopback(dbPath: string | null, port: number): ChildProcess {
     "-XX:+UseSerialGC",
     `-Djava.library.path=${path.join(dir, "DynamoDBLocal_lib")}`,
     "-cp",
-    classPath,
-    LOOPBACK_LAUNCHER,
+    compiled ? [classPath, compiled].join(path.delimiter) : classPath,
+    compiled ? "LoopbackDynamoDbLocal" : LOOPBACK_LAUNCHER,
     ...(dbPath ? ["-dbPath", dbPath] : ["-inMemory"]),
     "-port",
     String(port),
