@@ -1,8 +1,8 @@
 // DynamoDB Local bound to 127.0.0.1 only. Its command line has no host option and it builds its
 // Jetty server with `new Server(port)`, which listens on every interface; this launcher builds the
 // server from the same command line, sets the host of its connector to loopback, and starts it.
-// Run in Java's source-file mode (no build step) with DynamoDBLocal.jar and its libraries on the
-// class path. It fails loudly rather than fall back to every interface if the jar's internals move.
+// Compiled once with javac and kept (dynamodb-local.ts; Java's source-file mode where there is no
+// javac), run with DynamoDBLocal.jar and its libraries on the class path. It fails loudly rather than fall back to every interface if the jar's internals move.
 import java.lang.reflect.Field;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
