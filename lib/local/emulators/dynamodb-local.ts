@@ -187,6 +187,8 @@ function spawnLoopback(dbPath: string | null, port: number): ChildProcess {
     "-port",
     String(port),
     "-sharedDb",
+    // DynamoDB Local reports usage to AWS unless told not to: nothing of a local run leaves the machine.
+    "-disableTelemetry",
   ];
   return spawn("java", args, { cwd: dir, stdio: "pipe" });
 }
