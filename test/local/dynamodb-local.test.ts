@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { DescribeTableCommand, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import {
   createMissingTables,
   type DynamoDbLocal,
@@ -25,7 +27,42 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Whether a process with this pid is alive. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe("DynamoDB Local", () => {
+  it("ends with the process that started it, even one killed with SIGKILL (no exit handler runs)", async () => {
+    // Prepare: a parent process that starts DynamoDB Local and tells its JVM's pid.
+    const parent = spawn(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(new URL("./fixtures/dynamodb-local-parent.ts", import.meta.url))],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let output = "";
+    parent.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+    });
+    await vi.waitFor(() => expect(output).toMatch(/java \d+/), { timeout: 60_000, interval: 100 });
+    const javaPid = Number(/java (\d+)/.exec(output)?.[1]);
+    expect(alive(javaPid)).toBe(true);
+
+    // Act
+    parent.kill("SIGKILL");
+
+    // Assess
+    await vi.waitFor(() => expect(alive(javaPid), "the JVM still runs").toBe(false), {
+      timeout: 20_000,
+      interval: 100,
+    });
+  });
+
   it("starts on a free port, creates the template's table with its indexes, and runs transactions", async () => {
     // Act
     db = await startDynamoDbLocal({ dataDir, tables });

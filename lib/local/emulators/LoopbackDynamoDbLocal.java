@@ -3,6 +3,7 @@
 // server from the same command line, sets the host of its connector to loopback, and starts it.
 // Compiled once with javac and kept (dynamodb-local.ts; Java's source-file mode where there is no
 // javac), run with DynamoDBLocal.jar and its libraries on the class path. It fails loudly rather than fall back to every interface if the jar's internals move.
+import java.io.IOException;
 import java.lang.reflect.Field;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
@@ -20,5 +21,18 @@ public class LoopbackDynamoDbLocal {
     if (connectors.length == 0) throw new IllegalStateException("DynamoDB Local has no connector to bind");
     for (Connector connector : connectors) ((ServerConnector) connector).setHost("127.0.0.1");
     proxy.start();
+    // The process that started this JVM writes nothing to its stdin, and however that process ends
+    // (a test worker killed, a terminal closed) its end of the pipe closes: the JVM ends then too,
+    // instead of living on with the port and the data. Node's exit handler cannot run on SIGKILL.
+    Thread watcher = new Thread(() -> {
+      try {
+        while (System.in.read() != -1) {}
+      } catch (IOException ignored) {
+        // A broken pipe is an ended parent too.
+      }
+      System.exit(0);
+    }, "parent-watcher");
+    watcher.setDaemon(true);
+    watcher.start();
   }
 }
