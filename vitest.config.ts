@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
 /** The folders whose test files share a module graph per worker, unless they change shared state. */
-const SHARING = ["test/unit", "test/infra"];
+const SHARING = ["test/unit", "test/infra", "test/local"];
 
 /**
  * What a test file does that other files would see: mock SDK clients or modules, or set the
