@@ -49,6 +49,9 @@ async function changePriorityByForm(taskLink: string, reason: string, session: S
   });
 }
 
+/** How long a workflow step may take with its retries on a busy machine. */
+const STEP_WITH_RETRIES_MS = 180_000;
+
 describe("the urgent target and priority changes on simulated time", () => {
   let stack: LocalStack;
   let staff: SignedIn;
@@ -68,7 +71,12 @@ describe("the urgent target and priority changes on simulated time", () => {
     await stack?.stop();
   });
 
-  it("escalates a missed day-5 target once to the lead, also for a referral made urgent, and not for one made ordinary", async () => {
+  // The escalation step retries a failed call on the workflow's Retry policy (full jitter, 2 s
+  // doubling): on a busy machine a DynamoDB call that outlasts its 2 s timeout costs a retry, and a
+  // few of them outlast the usual 45 s wait; the wait for the step allows three minutes.
+  it("escalates a missed day-5 target once to the lead, also for a referral made urgent, and not for one made ordinary", {
+    timeout: 300_000,
+  }, async () => {
     // Prepare: one urgent referral, one ordinary made urgent, one urgent made ordinary.
     const urgent = await submitAndAwaitTask(
       stack,
@@ -116,6 +124,7 @@ describe("the urgent target and priority changes on simulated time", () => {
         referralId,
         (file) => eventTypes(file).includes("urgent-target-missed"),
         "the missed urgent target in the referral's events",
+        STEP_WITH_RETRIES_MS,
       );
     }
     await advanceClock(stack, { by: "PT12H" });
