@@ -4,7 +4,8 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { RECOVERY_FINDINGS, type RecoveryRun, type RecoveryRuns } from "../domain/recovery";
+import type { RecoveryRun, RecoveryRuns } from "../domain/recovery";
+import { recoveryRunFindingSchema } from "../domain/recovery-run-schema";
 import { builtOnFirstUse } from "../domain/validation";
 import { dynamoDocumentClient } from "./clients";
 import { requireEnv } from "./env";
@@ -19,15 +20,7 @@ const recoveryRunSchema = builtOnFirstUse(() =>
     stateMachineArn: z.string(),
     checked: z.number().int().nonnegative(),
     found: z.number().int().nonnegative(),
-    findings: z.array(
-      z.object({
-        referralId: z.string(),
-        finding: z.enum(RECOVERY_FINDINGS),
-        action: z.enum(["none", "start", "resume-decision"]),
-        result: z.string().optional(),
-        executionName: z.string().optional(),
-      }),
-    ),
+    findings: z.array(recoveryRunFindingSchema()),
   }),
 );
 

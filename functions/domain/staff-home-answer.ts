@@ -4,7 +4,7 @@
  * present only for a role that needs it; every link is relative to the API's base URL.
  */
 import * as z from "zod";
-import { RECOVERY_FINDINGS } from "./recovery";
+import { recoveryRunFindingSchema } from "./recovery-run-schema";
 import { PRIORITIES, REFERRAL_KINDS } from "./referral-labels";
 import { STAFF_ROLES } from "./session";
 import { builtOnFirstUse } from "./validation";
@@ -106,12 +106,7 @@ export const staffHomeAnswerSchema = /* @__PURE__ */ builtOnFirstUse(() =>
             checked: z.number().int(),
             found: z.number().int(),
             findings: z.array(
-              z.object({
-                referralId: z.string(),
-                finding: z.enum(RECOVERY_FINDINGS),
-                action: z.enum(["none", "start", "resume-decision"]),
-                result: z.string().optional(),
-                executionName: z.string().optional(),
+              recoveryRunFindingSchema().extend({
                 href: z.string().describe("Where it is looked into: the Step Functions console."),
               }),
             ),
