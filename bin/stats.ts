@@ -1,6 +1,6 @@
 /**
  * `frist stats --from YYYY-MM-DD --to YYYY-MM-DD [--by year|month] [--suppress-below n] [--json]
- * [--api <url>] [--session <id>]`: GET /statistics of a running Frist (the local default by default)
+ * [--api <url>] [--session=<id>]`: GET /statistics of a running Frist (the local default by default)
  * for scripts, printed as CSV (or the JSON answer with --json). The route needs a signed-in
  * `operations` person or the lead: the command sends the session of such a person (`--session`, or
  * $FRIST_SESSION), the value of the `frist_session` cookie after signing in at <api>/auth/login.
@@ -28,9 +28,9 @@ Options:
   --suppress-below <n>     leave counts from 1 to n-1 empty (for sharing outside the clinic)
   --json                   print the JSON answer instead of CSV
   --api <url>              the API's base URL (default $FRIST_API_URL or http://localhost:3000)
-  --session <id>           a signed-in session of an operations person or the lead (default
+  --session=<id>           a signed-in session of an operations person or the lead (default
                            $FRIST_SESSION): the frist_session cookie's value after signing in at
-                           <api>/auth/login
+                           <api>/auth/login; written with "=", as an id may begin with "-"
   -h, --help               show this text`;
 
 /** Runs `frist stats` with the arguments after "stats"; resolves to the exit code. */

@@ -592,7 +592,8 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
       return { code, out: out.join("\n"), err: err.join("\n") };
     };
 
-    const signedIn = await run(["--session", session]);
+    // With "=": a session id is base64url, and 1 in 64 begin with "-", which would read as an option.
+    const signedIn = await run([`--session=${session}`]);
     const anonymous = await run([]);
 
     expect(signedIn.code).toBe(0);

@@ -52,6 +52,22 @@ describe("frist stats", () => {
     expect(run.out).toEqual(["period,referrals\n2025,12\ntotal,12"]);
   });
 
+  it("sends a session id that begins with a dash, given as --session=<id> (1 in 64 ids do)", async () => {
+    const cookies: string[] = [];
+    const run = io((_url, init) => {
+      cookies.push(String((init?.headers as Record<string, string>)?.cookie));
+      return new Response("period,referrals\r\n", { status: 200 });
+    });
+
+    const code = await runCli(
+      ["stats", "--from", "2025-01-01", "--to", "2025-12-31", "--session=-Ab_9"],
+      run.io,
+    );
+
+    expect(code).toBe(0);
+    expect(cookies).toEqual(["frist_session=-Ab_9"]);
+  });
+
   it("names the option the API refused and exits 2", async () => {
     const run = io(
       () =>
