@@ -616,13 +616,14 @@ async function run(
       const agendaLink = agendaLinks.get(subject);
       if (agendaLink) {
         const html = await check(await fetch(agendaLink), "the agenda page", (s) => s === 200);
+        const decidedNow: string[] = [];
         for (const row of agendaRows(html)) {
           if (!row.taskHref) continue;
           const taskLink = new URL(row.taskHref, agendaLink).toString();
           handled.add(taskIdOf(taskLink));
           const patient = byPatient.get(row.patientName);
           if (!patient || teamRoll(patient, "meeting") < options.decidedAtMeetingShare) {
-            await decide(taskLink);
+            decidedNow.push(taskLink);
           } else {
             const later = lateDecisionAt(event.at, options.lateDays, rules);
             insertEvent(events, {
@@ -633,6 +634,7 @@ async function run(
             });
           }
         }
+        await eachAtOnce(decidedNow, ASSESSORS_AT_A_MEETING, decide);
       }
       // A task no agenda showed within two weeks of its email (its seat was taken after the last
       // agenda run before the meeting): the team takes it from the task email.
@@ -690,6 +692,37 @@ async function run(
     secondaryConfirmations: confirmations,
     lettersDispatched: statistics.granted + statistics.refused,
   };
+}
+
+/**
+ * How many of the team post decisions at the same time during a meeting. The clock stands still
+ * through a meeting, so the order they come in changes nothing; posting a few at once lets the
+ * workflow of one decision run while the next page is read, as on AWS.
+ */
+const ASSESSORS_AT_A_MEETING = 4;
+
+/**
+ * Runs `work` for each item, at most `limit` at a time; rejects with the first failure, after which
+ * no lane starts another.
+ */
+async function eachAtOnce<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      try {
+        await work(items[next++] as T);
+      } catch (error) {
+        failed = true; // the other lanes take nothing more
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 /** How long after a secondary referral's task email the team answers "samme tilstand?". */
