@@ -26,6 +26,7 @@ import { formatMeetingTime } from "../../../functions/views/norwegian-time";
 import { type LocalStack, startLocalStack } from "../local-stack";
 import { costOf, type RunCost } from "../operations/cost";
 import { counters, type RunCounts } from "../operations/counters";
+import { eachAtOnce } from "./lanes";
 import { signIn } from "./sign-in-client";
 
 /** A weekly meeting slot, Oslo time (ISO weekday 1 = Monday). */
@@ -700,30 +701,6 @@ async function run(
  * workflow of one decision run while the next page is read, as on AWS.
  */
 const ASSESSORS_AT_A_MEETING = 4;
-
-/**
- * Runs `work` for each item, at most `limit` at a time; rejects with the first failure, after which
- * no lane starts another.
- */
-async function eachAtOnce<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const lane = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      try {
-        await work(items[next++] as T);
-      } catch (error) {
-        failed = true; // the other lanes take nothing more
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
 
 /** How long after a secondary referral's task email the team answers "samme tilstand?". */
 const CONFIRM_AFTER_MS = 60 * 60_000;
