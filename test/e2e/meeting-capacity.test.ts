@@ -51,9 +51,8 @@ describe("intake meetings under concurrent referrals", () => {
         return assigned.every(Boolean) ? (assigned as string[]) : undefined;
       },
       "every referral assigned to a meeting",
-      // 200 workflows race for the same seats: each one that loses a conflict is retried by the
-      // workflow with backoff, which on a busy machine took more than 90 s (seen with three test files
-      // at a time on two cores).
+      // 200 workflows plan at once, and a busy machine takes a while: with three test files at a time
+      // on two cores, 90 s ran out before every referral had its seat.
       170_000,
     );
 
