@@ -4,7 +4,7 @@ import { eachAtOnce } from "../../lib/local/simulation/lanes";
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-describe("eachAtOnce, the simulated team working side by side", () => {
+describe("eachAtOnce, how frist simulate posts a meeting's decisions", () => {
   it("does every item once and never more than the limit at a time", async () => {
     await fc.assert(
       fc.asyncProperty(

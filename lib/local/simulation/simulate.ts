@@ -635,7 +635,7 @@ async function run(
             });
           }
         }
-        await eachAtOnce(decidedNow, ASSESSORS_AT_A_MEETING, decide);
+        await eachAtOnce(decidedNow, DECISIONS_IN_FLIGHT, decide);
       }
       // A task no agenda showed within two weeks of its email (its seat was taken after the last
       // agenda run before the meeting): the team takes it from the task email.
@@ -696,11 +696,12 @@ async function run(
 }
 
 /**
- * How many of the team post decisions at the same time during a meeting. The clock stands still
- * through a meeting, so the order they come in changes nothing; posting a few at once lets the
- * workflow of one decision run while the next page is read, as on AWS.
+ * How many of a meeting's decisions the simulation posts at once. The clock stands still through a
+ * meeting, so their order changes nothing; with several under way, the workflow of one decision runs
+ * while the next task page is read, as it would on AWS. The year: 4 at once took its meetings from
+ * 158 s to 115 s of real time, 8 to 92 s.
  */
-const ASSESSORS_AT_A_MEETING = 4;
+const DECISIONS_IN_FLIGHT = 8;
 
 /** How long after a secondary referral's task email the team answers "samme tilstand?". */
 const CONFIRM_AFTER_MS = 60 * 60_000;
