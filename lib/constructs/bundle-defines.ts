@@ -3,8 +3,9 @@
  * environment: configuration too large for Lambda's 4 KB of environment variables, today the
  * clinic's own priority guide (`frist:priorityGuide`). The stack records them once, in the template's
  * Metadata under {@link BUNDLE_DEFINES_METADATA_KEY}; each function's bundling reads them from there,
- * and so does the local runtime's build of the same bundles (lib/local/lambda/bundles.ts). One record, so the deployed bundles and the local functions cannot
- * disagree, and a changed table changes the bundles' hash and so redeploys them.
+ * and so does the local runtime's build of the same bundles (lib/local/lambda/bundles.ts). One
+ * record, so the deployed bundles and the local functions cannot disagree, and a changed table
+ * changes the bundles' hash and so redeploys them.
  */
 import { Stack } from "aws-cdk-lib";
 import type { Construct } from "constructs";

@@ -105,7 +105,7 @@ export async function bundleHandlers(options: BundleOptions): Promise<LocalBundl
 /**
  * Builds into a directory of its own (a process still running an earlier build keeps it) and records
  * it, with its inputs, in `recordFile` (written whole, then renamed); earlier builds of the same
- * entries are removed.
+ * entries are removed once they are a day old.
  */
 async function build(
   repoRoot: string,
