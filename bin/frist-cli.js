@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// `frist` (package.json "bin"): runs bin/cli.ts through tsx's ESM loader, so the CLI uses the same
-// TypeScript domain code (calendar, clinic schema) as the functions, without a build step.
-import { register } from "tsx/esm/api";
+// `frist` (package.json "bin"): bin/cli.ts, run from its kept build (see ./built-entry.js), so the
+// CLI uses the same TypeScript domain code (calendar, clinic schema) as the functions.
+import { importBuilt } from "./built-entry.js";
 
-register();
-const { runCli } = await import("./cli.ts");
+const { runCli } = /** @type {typeof import("./cli.ts")} */ (await importBuilt("bin/cli.ts"));
 process.exitCode = await runCli(process.argv.slice(2));

@@ -3,7 +3,8 @@
  * the few facts of the config it does not state (the staff accounts, the secrets' names). Plain data,
  * so one synthesis can serve many starts: with FRIST_LOCAL_SYNTH_DIR set (the test run sets it to a
  * directory of its own, test/support/synthesize-once.ts), each context is synthesized once and read back
- * from `<dir>/<hash of the context>.json`; otherwise every start synthesizes. The CDK app is imported
+ * from `<dir>/<hash of the context>.json`; `npm start` and `frist` keep it in their build's directory
+ * (FRIST_BUILD_DIR), so they synthesize again only after a change; otherwise every start synthesizes. The CDK app is imported
  * only to synthesize, so a start that reads it back never loads aws-cdk-lib.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -14,6 +15,12 @@ import type { CfnTemplate } from "./template";
 
 /** The region used when the stack has no concrete one. */
 const FALLBACK_REGION = "eu-north-1";
+
+/**
+ * The directory of the build the running command was loaded from (bin/built-entry.js), which no
+ * change to the code or to cdk.json outlives: the app synthesized from it is kept there.
+ */
+export const BUILD_DIR_ENV = "FRIST_BUILD_DIR";
 
 /** Where synthesized apps are kept by their context's hash, when set. */
 export const SYNTH_DIR_ENV = "FRIST_LOCAL_SYNTH_DIR";
@@ -62,10 +69,13 @@ async function synthesize(context: Record<string, unknown> | undefined): Promise
 
 /** The synthesized app: from the run's directory when it holds this context's, else synthesized and kept. */
 async function synthesizedOnce(context: Record<string, unknown> | undefined): Promise<SynthesizedApp> {
-  const dir = process.env[SYNTH_DIR_ENV];
+  const buildDir = process.env[BUILD_DIR_ENV];
+  const dir = process.env[SYNTH_DIR_ENV] ?? (buildDir ? path.join(buildDir, "synthesized") : undefined);
   if (!dir) return synthesize(context);
+  // CDK reads its CDK_* variables (the default account and region, the context) at synthesis.
+  const cdkEnvironment = Object.entries(process.env).filter(([name]) => name.startsWith("CDK_"));
   const key = createHash("sha256")
-    .update(JSON.stringify(context ?? {}))
+    .update(JSON.stringify([context ?? {}, cdkEnvironment.sort()]))
     .digest("hex")
     .slice(0, 32);
   const file = path.join(dir, `${key}.json`);

@@ -1,12 +1,18 @@
 /**
- * The synthesized app is kept per context for a test run: a context is synthesized once, and every
- * start still gets a sign-in state key of its own.
+ * The synthesized app is kept per context for a test run, and in the build directory of `npm start`
+ * and `frist` (bin/built-entry.js): a context is synthesized once, and every start still gets a
+ * sign-in state key of its own.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SYNTH_DIR_ENV, type SynthesizedApp, synthesizeLocalApp } from "../../lib/local/synthesized-app";
+import {
+  BUILD_DIR_ENV,
+  SYNTH_DIR_ENV,
+  type SynthesizedApp,
+  synthesizeLocalApp,
+} from "../../lib/local/synthesized-app";
 
 /** Every SIGN_IN_STATE_KEY a function of the template is given. */
 function signInStateKeys(app: SynthesizedApp): string[] {
@@ -52,5 +58,44 @@ describe("the synthesized app of a test run", () => {
     expect(secondKey).not.toBe(firstKey);
     expect({ ...second, template: undefined }).toEqual({ ...first, template: undefined });
     expect(Object.keys(second.template.Resources ?? {})).toEqual(Object.keys(first.template.Resources ?? {}));
+  });
+});
+
+describe("the synthesized app of a built command", () => {
+  const names = [SYNTH_DIR_ENV, BUILD_DIR_ENV, "CDK_DEFAULT_ACCOUNT"] as const;
+  let buildDir: string;
+  let previous: Record<string, string | undefined>;
+
+  beforeEach(() => {
+    previous = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+    buildDir = mkdtempSync(path.join(tmpdir(), "frist-build-test-"));
+    delete process.env[SYNTH_DIR_ENV];
+    delete process.env.CDK_DEFAULT_ACCOUNT;
+    process.env[BUILD_DIR_ENV] = buildDir;
+  });
+
+  afterEach(() => {
+    for (const name of names) {
+      if (previous[name] === undefined) delete process.env[name];
+      else process.env[name] = previous[name];
+    }
+    rmSync(buildDir, { recursive: true, force: true });
+  });
+
+  it("is kept in the build's directory and synthesized again when a CDK variable changes", async () => {
+    // Act
+    await synthesizeLocalApp(undefined);
+    const kept = readdirSync(path.join(buildDir, "synthesized"));
+    await synthesizeLocalApp(undefined);
+    const readBack = readdirSync(path.join(buildDir, "synthesized"));
+    process.env.CDK_DEFAULT_ACCOUNT = "111122223333";
+    await synthesizeLocalApp(undefined);
+    const afterChange = readdirSync(path.join(buildDir, "synthesized"));
+
+    // Assess
+    expect(kept).toHaveLength(1);
+    expect(readBack).toEqual(kept);
+    expect(afterChange).toHaveLength(2);
+    expect(afterChange).toEqual(expect.arrayContaining(kept));
   });
 });
