@@ -97,8 +97,9 @@ async function main(): Promise<void> {
     .map((p) => `  ${p.name.padEnd(22)}${p.accessKeyId}  ${p.secretAccessKey}  (${localPortalArn(p.name)})`)
     .join("\n");
 
+  // From the process's start, not the stack's: what the person who typed `npm start` waited.
   console.log(`
-Frist is running locally (started in ${(stack.timings.total ?? 0) / 1000} s).
+Frist is running locally (started in ${process.uptime().toFixed(1)} s).
 
   API                   ${stack.apiUrl}
   OpenAPI               ${stack.apiUrl}/openapi.json
