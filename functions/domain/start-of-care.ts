@@ -26,7 +26,7 @@ import { type ClinicConfig, calendarRulesOf } from "./clinic";
 import { addDays } from "./decision-labels";
 import { letterPatientOf } from "./dispatch";
 import { ReferralNotFound } from "./errors";
-import type { Clock, Mailer, Metrics, ReferralHistory, ReferralStore } from "./ports";
+import type { Clock, Mailer, Metrics, ReferralFlag, ReferralHistory, ReferralStore } from "./ports";
 import { StaleStateError } from "./ports";
 import type { Actor, AuditEvent, BreachBasis, HelfoNotificationRecord, ReferralRecord } from "./records";
 import type { StaffEmailRenderer } from "./rendering";
@@ -201,9 +201,9 @@ async function mustGetHistory(store: ReferralStore, referralId: string): Promise
 }
 
 /**
- * The next step once this one has written: the referral item read again (staff may have recorded a
- * start meanwhile, and the step's own flag is on it), with the events read before and those the step
- * appended. Events only this timer appends matter to the next step, so they need no second read.
+ * The next step once this one has written: the referral item read again (a breach's write changes
+ * more of it than this step knows), with the events read before and those the step appended. Events
+ * only this timer appends matter to the next step, so they need no second read.
  */
 async function nextStepAfterWriting(
   deps: { store: ReferralStore; config: ClinicConfig },
@@ -214,6 +214,25 @@ async function nextStepAfterWriting(
   const referral = await deps.store.getReferral(history.referral.referralId);
   if (!referral) throw new ReferralNotFound();
   return nextStartOfCareStep({ referral, events: [...history.events, ...appended] }, now, deps.config);
+}
+
+/**
+ * The next step once this one has set its own flag or appended an event: worked out from what the
+ * step read and wrote, with no second read. Staff may have recorded a start meanwhile; the next step
+ * reads the referral before it does anything, so at worst it wakes once to find nothing to do.
+ */
+function nextStepAfterOwnWrite(
+  config: ClinicConfig,
+  history: ReferralHistory,
+  written: { flag?: ReferralFlag; appended?: readonly AuditEvent[] },
+  now: Date,
+): StartOfCareTimer {
+  const referral = written.flag ? { ...history.referral, [written.flag]: true } : history.referral;
+  return nextStartOfCareStep(
+    { referral, events: [...history.events, ...(written.appended ?? [])] },
+    now,
+    config,
+  );
 }
 
 /** The staff page of a referral, as staff emails link to it. */
@@ -282,7 +301,7 @@ export async function remindStartOfCare(
   // Both branches above wrote the flag unless it was on record already.
   return referral.startOfCareReminded === true
     ? nextStartOfCareStep(file, deps.clock.now(), deps.config)
-    : nextStepAfterWriting(deps, file, [], deps.clock.now());
+    : nextStepAfterOwnWrite(deps.config, file, { flag: "startOfCareReminded" }, deps.clock.now());
 }
 
 /** Who is asked to confirm a start: the clinician who signed the decision (if on the team) and the lead. */
@@ -344,7 +363,7 @@ export async function askToConfirmStart(
       details: { plannedStart, startOfCareDeadline: view.deadline, recipients: recipients.length },
     };
     await deps.store.appendEvent(referralId, requested);
-    return nextStepAfterWriting(deps, file, [requested], now);
+    return nextStepAfterOwnWrite(deps.config, file, { appended: [requested] }, now);
   }
   return nextStartOfCareStep(file, now, deps.config);
 }
@@ -462,7 +481,7 @@ export async function checkStartOfCare(deps: StartOfCareDeps, referralId: string
       actor,
       details: { startOfCareDeadline: view.deadline, leadNotified: lead !== undefined },
     });
-    return nextStepAfterWriting(deps, file, [], now);
+    return nextStepAfterOwnWrite(deps.config, file, { flag: "startOfCareProbableBreach" }, now);
   }
   // A start in time or a breach on record ends the timer; early, it waits on: nothing written.
   return nextStartOfCareStep(file, now, deps.config);

@@ -3,7 +3,7 @@
  * check at the end of the deadline day (kept, or a fristbrudd recorded once with its Helfo
  * notification, the patient's letter and a metric), staff recording the start, and the Helfo export.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Decision } from "../../functions/domain/decision";
 import { helfoNotificationsCsv, markHelfoReported } from "../../functions/domain/helfo-notification";
 import type { ReferralRecord } from "../../functions/domain/records";
@@ -125,6 +125,28 @@ describe("the start-of-care timer", () => {
     );
     expect(`${email?.subject}${email?.text}${email?.html}`).not.toMatch(/Kari|Nordmann|15038512282/);
     expect(store.eventTypesOf("ref-1")).toEqual(["start-of-care-reminded"]);
+  });
+
+  it("works out the next point from what the reminder and the start confirmation wrote, reading the referral once, as a fresh read would", async () => {
+    store.seed(decidedReferral());
+    const spies = [vi.spyOn(store, "getReferral"), vi.spyOn(store, "getReferralHistory")];
+    const reads = () => spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+    clock.set("2025-06-03T08:00:00.000Z");
+
+    const afterAsking = await askToConfirmStart(deps(), "ref-1");
+    const readsToAsk = reads();
+    const freshAfterAsking = await planStartOfCare(deps(), "ref-1");
+    clock.set(afterAsking.at);
+    const before = reads();
+    const afterReminding = await remindStartOfCare(deps(), "ref-1");
+    const readsToRemind = reads() - before;
+    const freshAfterReminding = await planStartOfCare(deps(), "ref-1");
+
+    expect(mailer.sent).toHaveLength(2);
+    expect([readsToAsk, readsToRemind]).toEqual([1, 1]);
+    expect(afterAsking).toEqual(freshAfterAsking);
+    expect(afterReminding).toEqual(freshAfterReminding);
+    expect(afterReminding).toMatchObject({ next: "deadline" });
   });
 
   it("ends the timer without a reminder when care has started", async () => {
