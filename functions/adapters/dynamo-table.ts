@@ -264,6 +264,17 @@ export const portalIndexKeys = (
   gsi2sk: `${assessmentDueDate}#${referralId}`,
 });
 
+/** What a referral's portal index keys are made of: its portal and due date (none without a portal). */
+export function portalOwnerOf(referral: {
+  portal?: unknown;
+  assessmentDueDate?: unknown;
+}): { portal: string; assessmentDueDate: string } | undefined {
+  const { portal, assessmentDueDate } = referral;
+  return typeof portal === "string" && typeof assessmentDueDate === "string"
+    ? { portal, assessmentDueDate }
+    : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The table and its guarded write
 

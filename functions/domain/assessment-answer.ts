@@ -330,6 +330,7 @@ export async function recordDecision(
       },
     },
     tallyOfDecision(referral, task.decision, decidedAt, deps.calendar),
+    referral,
   );
   return { referralId: input.referralId, outcome: task.decision.outcome };
 }

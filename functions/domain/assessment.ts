@@ -219,6 +219,7 @@ export async function planIntake(
         from: ["received"],
         to: "awaiting-assessment",
         assignment,
+        read: referral,
         // Receipt counts with the default calendar; the clinic's own rules (closures, Saturdays) win.
         ...(clock.assessmentDueDate !== referral.assessmentDueDate
           ? { assessmentDueDate: clock.assessmentDueDate }

@@ -127,6 +127,11 @@ export interface ReferralRecords {
       failure?: ReferralRecord["failure"];
       /** A due date recomputed under the clinic's calendar rules (moves the worklist sort key too). */
       assessmentDueDate?: ReferralRecord["assessmentDueDate"];
+      /**
+       * The referral as the caller has just read it: the portal index keys are made of its portal
+       * and due date, without a read of the store's own.
+       */
+      read?: Pick<ReferralRecord, "portal" | "assessmentDueDate">;
     },
     event: AuditEvent,
     tally?: Tally,
@@ -204,13 +209,15 @@ export interface TaskRecords {
 export interface DecisionRecords {
   /**
    * Records the decision on the referral (status `decided`) and drops its pending decision, in one
-   * write; a repeat for the same task is a no-op.
+   * write; a repeat for the same task is a no-op. `read`, the referral as the caller has just read
+   * it, spares the store a read of its own (for the repeat and the portal index keys).
    */
   recordDecision(
     referralId: string,
     decision: RecordedDecision,
     event: AuditEvent,
     tally?: Tally,
+    read?: Pick<ReferralRecord, "decision" | "portal" | "assessmentDueDate">,
   ): Promise<void>;
   /** The decisions answered before `answeredBefore` that no RecordDecision has taken yet, oldest first. */
   listPendingDecisions(answeredBefore: Date): Promise<PendingDecision[]>;

@@ -153,6 +153,54 @@ describe("a portal's list of its referrals", () => {
     expect((await allPages(A, { status: "decided", limit: 50 })).flat()).toEqual([]);
   });
 
+  it("keys the lists the same from the referral the caller read, with no read of the store's own", async () => {
+    // Prepare
+    const referral = await receive(B, "2025-04-02");
+    const calls: string[] = [];
+    documents.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls.push(String(context.commandName));
+        return next(args);
+      },
+      { step: "initialize", name: "countCalls" },
+    );
+
+    // Act
+    try {
+      await store.changeStatus(
+        referral.referralId,
+        { from: ["received"], to: "awaiting-assessment", read: referral },
+        event,
+      );
+      await store.recordDecision(
+        referral.referralId,
+        {
+          taskId: "t-2",
+          decidedAt: "2025-03-20T10:00:00.000Z",
+          decision: {
+            outcome: "refused",
+            justification: "x",
+            advice: "y",
+            assessedBy: "1",
+          } as unknown as Decision,
+        },
+        event,
+        undefined,
+        referral,
+      );
+    } finally {
+      documents.middlewareStack.remove("countCalls");
+    }
+
+    // Assess: one write each, and the referral listed as decided for its portal only.
+    expect(calls).toEqual(["TransactWriteItemsCommand", "TransactWriteItemsCommand"]);
+    expect((await allPages(B, { status: "decided", limit: 50 })).flat()).toContain(referral.referralId);
+    expect((await allPages(B, { status: "awaiting-assessment", limit: 50 })).flat()).not.toContain(
+      referral.referralId,
+    );
+    expect((await allPages(A, { status: "decided", limit: 50 })).flat()).not.toContain(referral.referralId);
+  });
+
   it("lists a referral stored before the portal index once the backfill keyed it; one without a portal never", async () => {
     // Prepare: an item as an older Frist wrote it (a portal, no portal index keys), and one with no portal.
     const old = testReferral({

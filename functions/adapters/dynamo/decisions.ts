@@ -12,6 +12,7 @@ import {
   PENDING_DECISION_PARTITION,
   pendingDecisionKey,
   portalIndexKeys,
+  portalOwnerOf,
   recordFrom,
   referralKey,
   startOfCareDueItem,
@@ -25,16 +26,15 @@ export class DynamoDecisions extends TableStore implements DecisionRecords {
     decision: Parameters<DecisionRecords["recordDecision"]>[1],
     event: AuditEvent,
     tally?: Tally,
+    read?: Parameters<DecisionRecords["recordDecision"]>[4],
   ): Promise<void> {
-    const referral = await this.table.getRecord("referral", referralKey(referralId));
+    const referral = read ?? (await this.table.getRecord("referral", referralKey(referralId)));
     if (referral?.decision?.taskId === decision.taskId) {
       // A retried step: already recorded (and its pending decision dropped in that same write).
       return;
     }
     const dueItem = startOfCareDueItem({ referralId, decision });
-    const owner = referral?.portal
-      ? { portal: referral.portal, assessmentDueDate: referral.assessmentDueDate }
-      : undefined;
+    const owner = referral ? portalOwnerOf(referral) : undefined;
     await this.table.writeWithEvent({
       write: {
         Update: {

@@ -29,6 +29,7 @@ import {
   landed,
   meetingMemberKey,
   portalIndexKeys,
+  portalOwnerOf,
   recordFrom,
   referralKey,
   referralPartition,
@@ -285,11 +286,7 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
         ConsistentRead: true,
       }),
     );
-    const portal = Item?.portal;
-    const assessmentDueDate = Item?.assessmentDueDate;
-    return typeof portal === "string" && typeof assessmentDueDate === "string"
-      ? { portal, assessmentDueDate }
-      : undefined;
+    return portalOwnerOf(Item ?? {});
   }
 
   /**
@@ -355,7 +352,7 @@ export class DynamoReferrals extends TableStore implements ReferralRecords {
     });
     // The portal index key moves with the status too (the portal never changes, so reading it first
     // is safe; a referral without a portal has no portal index keys).
-    const owner = await this.portalOf(referralId);
+    const owner = change.read ? portalOwnerOf(change.read) : await this.portalOf(referralId);
     if (owner) {
       const keys = portalIndexKeys(
         owner.portal,
