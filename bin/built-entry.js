@@ -2,60 +2,26 @@
 // our code bundled by esbuild into a few files, the packages left as they are for Node to load.
 // Through tsx's loader Node would compile and load some 130 files of ours one by one, about 1.3 s of
 // every `npm start` and `frist` command. A build is reused while every file it was built from (as
-// esbuild's metafile lists them, plus cdk.json and package-lock.json, which synthesis reads) has the
-// size and modification time it had, as the functions' bundles are (lib/local/lambda/bundles.ts).
-// The command learns its build's directory (FRIST_BUILD_DIR), where the local runtime keeps the app
-// synthesized from that build: a start synthesizes again only after a change.
-import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+// esbuild's metafile lists them, plus cdk.json and package-lock.json, which synthesis reads) is as
+// it was (lib/local/kept-build.js, as for the functions' bundles). The command learns its build's
+// directory (FRIST_BUILD_DIR), where the local runtime keeps the app synthesized from that build: a
+// start synthesizes again only after a change.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { keepBuild, newBuildDir, unchangedBuild } from "../lib/local/kept-build.js";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CACHE_DIR = path.join(REPO_ROOT, "node_modules", ".cache", "frist");
 /** Files read at run time rather than imported: a change to them is a change to the build. */
 const ALSO_READ = ["cdk.json", "package-lock.json"];
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * `size:mtimeMs` of a file under the repository root, or undefined if it is gone.
- * @param {string} file
- */
-function stamp(file) {
-  try {
-    const stats = statSync(path.join(REPO_ROOT, file));
-    return `${stats.size}:${stats.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The kept build's directory recorded in `recordFile`, if none of its inputs changed.
- * @param {string} recordFile
- * @returns {string | undefined}
- */
-function unchangedBuild(recordFile) {
-  /** @type {{ dir: string; inputs: Record<string, string> }} */
-  let record;
-  try {
-    record = JSON.parse(readFileSync(recordFile, "utf8"));
-  } catch {
-    return undefined;
-  }
-  if (!existsSync(record.dir)) return undefined;
-  for (const [input, was] of Object.entries(record.inputs)) {
-    if (stamp(input) !== was) return undefined;
-  }
-  return record.dir;
-}
 
 /**
  * `import.meta.url` of each module is its source file's URL, as under tsx: the modules that find
  * files beside them (the DynamoDB Local launcher's Java source, the worker threads' modules, the
  * repository root) find them wherever the build is kept.
+ * @type {import("esbuild").Plugin}
  */
-/** @type {import("esbuild").Plugin} */
 const sourceUrls = {
   name: "source-urls",
   setup(build) {
@@ -71,15 +37,14 @@ const sourceUrls = {
 };
 
 /**
- * Builds `entry` into a directory of its own and records it with its inputs (written whole, then
- * renamed); earlier builds of the entry are removed once they are a day old.
+ * Builds `entry` into a directory of its own and keeps it with its inputs.
  * @param {string} entry
  * @param {string} recordFile
  * @returns {Promise<string>} the build's directory
  */
 async function build(entry, recordFile) {
   const { build: esbuild } = await import("esbuild");
-  const dir = `${recordFile.replace(/\.json$/, "")}-${Date.now()}-${randomBytes(4).toString("hex")}`;
+  const dir = newBuildDir(recordFile);
   const result = await esbuild({
     absWorkingDir: REPO_ROOT,
     entryPoints: { main: entry },
@@ -97,27 +62,7 @@ async function build(entry, recordFile) {
     metafile: true,
     logLevel: "error",
   });
-  /** @type {Record<string, string>} */
-  const inputs = {};
-  for (const input of [...Object.keys(result.metafile.inputs), ...ALSO_READ]) {
-    const was = stamp(input);
-    if (was) inputs[input] = was;
-  }
-  const prefix = `${path.basename(recordFile, ".json")}-`;
-  for (const earlier of readdirSync(CACHE_DIR)) {
-    // A build a day old is no one's any more (a command loads its build in its first second).
-    const earlierDir = path.join(CACHE_DIR, earlier);
-    if (
-      earlier.startsWith(prefix) &&
-      earlierDir !== dir &&
-      Date.now() - statSync(earlierDir).mtimeMs > DAY_MS
-    ) {
-      rmSync(earlierDir, { recursive: true, force: true });
-    }
-  }
-  const partial = `${recordFile}.${process.pid}.${randomBytes(4).toString("hex")}`;
-  writeFileSync(partial, JSON.stringify({ dir, inputs }));
-  renameSync(partial, recordFile);
+  keepBuild(recordFile, dir, REPO_ROOT, [...Object.keys(result.metafile.inputs), ...ALSO_READ]);
   return dir;
 }
 
@@ -132,7 +77,7 @@ export async function importBuilt(entry) {
     CACHE_DIR,
     `entry-${entry.replace(/\.ts$/, "").replaceAll(/[\\/]/g, "__")}.json`,
   );
-  const dir = unchangedBuild(recordFile) ?? (await build(entry, recordFile));
+  const dir = unchangedBuild(recordFile, REPO_ROOT) ?? (await build(entry, recordFile));
   process.env.FRIST_BUILD_DIR = dir;
   return import(pathToFileURL(path.join(dir, "main.mjs")).href);
 }

@@ -85,6 +85,15 @@ async function receive(portal: string | undefined, assessmentDueDate: string): P
   return referral;
 }
 
+/** A refusal recorded from task `taskId`. */
+function refusedBy(taskId: string) {
+  return {
+    taskId,
+    decidedAt: "2025-03-20T10:00:00.000Z",
+    decision: { outcome: "refused", justification: "x", advice: "y", assessedBy: "1" } as unknown as Decision,
+  };
+}
+
 /** Every page of a portal's list, as GET /referrals hands them out. */
 async function allPages(portal: string, query: Omit<WorklistQuery, "cursor">) {
   const pages: string[][] = [];
@@ -128,20 +137,7 @@ describe("a portal's list of its referrals", () => {
     await store.changeStatus(referral.referralId, { from: ["received"], to: "awaiting-assessment" }, event);
     const awaiting = (await allPages(B, { status: "awaiting-assessment", limit: 50 })).flat();
     const received = (await allPages(B, { status: "received", limit: 50 })).flat();
-    await store.recordDecision(
-      referral.referralId,
-      {
-        taskId: "t-1",
-        decidedAt: "2025-03-20T10:00:00.000Z",
-        decision: {
-          outcome: "refused",
-          justification: "x",
-          advice: "y",
-          assessedBy: "1",
-        } as unknown as Decision,
-      },
-      event,
-    );
+    await store.recordDecision(referral.referralId, refusedBy("t-1"), event);
     const decided = (await allPages(B, { status: "decided", limit: 50 })).flat();
     const stillAwaiting = (await allPages(B, { status: "awaiting-assessment", limit: 50 })).flat();
 
@@ -172,22 +168,7 @@ describe("a portal's list of its referrals", () => {
         { from: ["received"], to: "awaiting-assessment", read: referral },
         event,
       );
-      await store.recordDecision(
-        referral.referralId,
-        {
-          taskId: "t-2",
-          decidedAt: "2025-03-20T10:00:00.000Z",
-          decision: {
-            outcome: "refused",
-            justification: "x",
-            advice: "y",
-            assessedBy: "1",
-          } as unknown as Decision,
-        },
-        event,
-        undefined,
-        referral,
-      );
+      await store.recordDecision(referral.referralId, refusedBy("t-2"), event, undefined, referral);
     } finally {
       documents.middlewareStack.remove("countCalls");
     }

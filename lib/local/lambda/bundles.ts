@@ -11,10 +11,10 @@
  * with no TypeScript loader in it (tsx would transform every bundle again as it loads), and the
  * capacity probe it loads shares the handler's SDK client, being the same build's chunk.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { build as esbuild } from "esbuild";
+import { keepBuild, newBuildDir, unchangedBuild } from "../kept-build.js";
 
 /** The deployment's `require` banner (FRIST_BUNDLING.banner; test/infra/bundling.test.ts compares them). */
 export const LOCAL_REQUIRE_BANNER =
@@ -51,38 +51,7 @@ export interface BundleOptions {
   cacheDir: string;
 }
 
-/** A kept build: where it is and what it was built from. */
-interface BuildRecord {
-  dir: string;
-  /** Each input file (relative to the repository root) as `size:mtimeMs` when it was read. */
-  inputs: Record<string, string>;
-}
-
 const outName = (entry: string) => entry.replace(/\.ts$/, "").replaceAll(/[\\/]/g, "__");
-
-const stamp = (file: string): string | undefined => {
-  try {
-    const stats = statSync(file);
-    return `${stats.size}:${stats.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
-};
-
-/** The kept build of `recordFile` if every file it was built from is as it was then. */
-function unchangedBuild(recordFile: string, repoRoot: string): BuildRecord | undefined {
-  let record: BuildRecord;
-  try {
-    record = JSON.parse(readFileSync(recordFile, "utf8")) as BuildRecord;
-  } catch {
-    return undefined;
-  }
-  if (!existsSync(record.dir)) return undefined;
-  for (const [input, was] of Object.entries(record.inputs)) {
-    if (stamp(path.join(repoRoot, input)) !== was) return undefined;
-  }
-  return record;
-}
 
 /** Builds the bundles of `entries`, or reuses the kept build when nothing it was built from changed. */
 export async function bundleHandlers(options: BundleOptions): Promise<LocalBundles> {
@@ -93,7 +62,7 @@ export async function bundleHandlers(options: BundleOptions): Promise<LocalBundl
   const key = createHash("sha256").update(JSON.stringify({ entries, define })).digest("hex").slice(0, 24);
   const recordFile = path.join(options.cacheDir, `bundles-${key}.json`);
   const dir =
-    unchangedBuild(recordFile, options.repoRoot)?.dir ??
+    unchangedBuild(recordFile, options.repoRoot) ??
     (await build(options.repoRoot, entries, define, recordFile));
   return {
     dir,
@@ -113,7 +82,7 @@ async function build(
   define: Record<string, string>,
   recordFile: string,
 ): Promise<string> {
-  const dir = `${recordFile.replace(/\.json$/, "")}-${Date.now()}-${randomBytes(4).toString("hex")}`;
+  const dir = newBuildDir(recordFile);
   const result = await esbuild({
     absWorkingDir: repoRoot,
     entryPoints: Object.fromEntries(entries.map((entry) => [outName(entry), entry])),
@@ -129,27 +98,6 @@ async function build(
     metafile: true,
     logLevel: "error",
   });
-  const inputs: Record<string, string> = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
-    const was = stamp(path.join(repoRoot, input));
-    if (was) inputs[input] = was;
-  }
-  const prefix = `${path.basename(recordFile, ".json")}-`;
-  for (const earlier of readdirSync(path.dirname(recordFile))) {
-    // A build a day old is no one's any more (a start loads its build in its first seconds).
-    const earlierDir = path.join(path.dirname(recordFile), earlier);
-    if (
-      earlier.startsWith(prefix) &&
-      earlierDir !== dir &&
-      Date.now() - statSync(earlierDir).mtimeMs > DAY_MS
-    ) {
-      rmSync(earlierDir, { recursive: true, force: true });
-    }
-  }
-  const partial = `${recordFile}.${process.pid}.${randomBytes(4).toString("hex")}`;
-  writeFileSync(partial, JSON.stringify({ dir, inputs } satisfies BuildRecord));
-  renameSync(partial, recordFile);
+  keepBuild(recordFile, dir, repoRoot, Object.keys(result.metafile.inputs));
   return dir;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
