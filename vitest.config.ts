@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /** The folders whose test files share a module graph per worker, unless they change shared state. */
 const SHARING = ["test/unit", "test/infra", "test/local"];
@@ -23,6 +24,39 @@ const sharingFiles = SHARING.flatMap((dir) =>
     .filter((file) => !CHANGES_SHARED_STATE.test(readFileSync(file, "utf8"))),
 );
 
+/**
+ * The end-to-end files that take longest (40–80 s each on 2 cores, 7 December 2026), longest first.
+ * Without vitest's results cache (a fresh clone, as in CI) it runs the largest files first, and these
+ * are among the smallest: started last, they kept one worker busy long after the other had finished.
+ */
+const LONGEST = [
+  "test/e2e/simulate.test.ts",
+  "test/e2e/urgent-priority.test.ts",
+  "test/e2e/simulated-time.test.ts",
+  "test/e2e/meeting-capacity.test.ts",
+  "test/e2e/faults.test.ts",
+];
+for (const file of LONGEST) {
+  if (!existsSync(file)) throw new Error(`vitest.config.ts names ${file}, which is gone`);
+}
+
+/** Vitest's order (by project, then by past duration or size), with {@link LONGEST} first in its project. */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const projects = [...new Set(sorted.map((spec) => spec.project.name))];
+    const rank = (spec: TestSpecification) => {
+      const at = LONGEST.findIndex((file) => spec.moduleId.endsWith(`/${file}`));
+      return at === -1 ? LONGEST.length : at;
+    };
+    const project = (spec: TestSpecification) => projects.indexOf(spec.project.name);
+    return sorted
+      .map((spec, index) => ({ spec, index }))
+      .sort((a, b) => project(a.spec) - project(b.spec) || rank(a.spec) - rank(b.spec) || a.index - b.index)
+      .map(({ spec }) => spec);
+  }
+}
+
 export default defineConfig({
   test: {
     // The end-to-end suites start Java (DynamoDB Local) and synthesize the CDK app: give them room.
@@ -30,6 +64,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Two cores: keep the heavy suites from starving each other.
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     // The local stacks of a run synthesize each CDK context once, not once per file.
     globalSetup: ["test/support/synthesize-once.ts"],
     // The handlers' info lines (ids only) would bury the test report; errors still print.
