@@ -3,9 +3,10 @@
  * the few facts of the config it does not state (the staff accounts, the secrets' names). Plain data,
  * so one synthesis can serve many starts: with FRIST_LOCAL_SYNTH_DIR set (the test run sets it to a
  * directory of its own, test/support/synthesize-once.ts), each context is synthesized once and read back
- * from `<dir>/<hash of the context>.json`; `npm start` and `frist` keep it in their build's directory
- * (FRIST_BUILD_DIR), so they synthesize again only after a change; otherwise every start synthesizes. The CDK app is imported
- * only to synthesize, so a start that reads it back never loads aws-cdk-lib.
+ * from `<dir>/<hash of the context>.json`. `npm start` and `frist` keep it in their build's directory
+ * (FRIST_BUILD_DIR), so they synthesize again only after a change. With neither set, every start
+ * synthesizes. The CDK app is imported only to synthesize, so a start that reads it back never loads
+ * aws-cdk-lib.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
