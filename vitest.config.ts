@@ -65,8 +65,9 @@ export default defineConfig({
     // Two cores: keep the heavy suites from starving each other.
     maxWorkers: 2,
     sequence: { sequencer: LongestFirst },
-    // The local stacks of a run synthesize each CDK context once, not once per file.
-    globalSetup: ["test/support/synthesize-once.ts"],
+    // The local stacks of a run synthesize each CDK context once, not once per file, and their
+    // DynamoDB Local starts map one class data archive.
+    globalSetup: ["test/support/synthesize-once.ts", "test/support/java-class-archive.ts"],
     // The handlers' info lines (ids only) would bury the test report; errors still print.
     env: { FRIST_QUIET: "1" },
     projects: [

