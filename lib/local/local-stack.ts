@@ -33,6 +33,7 @@ import {
   createMissingTables,
   type DynamoDbLocal,
   LOCAL_CREDENTIALS,
+  recordDynamoDbLocalClasses,
   startDynamoDbLocal,
 } from "./emulators/dynamodb-local";
 import { type EdiLocal, startEdiLocal } from "./emulators/edi-local";
@@ -841,6 +842,32 @@ function restoreExecutions(sfn: StepFunctionsLocalServer, workflowDir: string | 
         (restored.skipped.length > 0 ? `; skipped unreadable ${restored.skipped.join(", ")}` : ""),
     );
   }
+}
+
+/** What {@link prepareLocalStack} made or found kept. */
+export interface PreparedLocalStack {
+  /** The functions whose bundles are built. */
+  functions: number;
+  /** DynamoDB Local's class data archive, where Java and `javac` could make one. */
+  classArchive: string | undefined;
+}
+
+/**
+ * Builds and keeps what a start needs and would otherwise build itself: the synthesized app (kept
+ * in the build's directory), the functions' bundles, DynamoDB Local's launcher and its class data
+ * archive. `npm ci` runs it (the `prepare` script), so the first `npm start` after it starts as
+ * quickly as every later one; a start still builds whatever is missing or out of date.
+ */
+export async function prepareLocalStack(
+  options: Pick<LocalStackOptions, "context"> = {},
+): Promise<PreparedLocalStack> {
+  const bundled = (async () => {
+    const app = readApp(await synthesizeLocalApp(options.context));
+    await bundlesService(app.functions).start();
+    return Object.keys(app.functions).length;
+  })();
+  const [functions, classArchive] = await Promise.all([bundled, recordDynamoDbLocalClasses()]);
+  return { functions, classArchive };
 }
 
 /**
