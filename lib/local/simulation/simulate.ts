@@ -703,6 +703,12 @@ async function run(
  */
 const DECISIONS_IN_FLIGHT = 8;
 
+/**
+ * How many referral files the statistics at the end read at once: one at a time, the year's 1,925
+ * reads took about 16 s of the run's whole time.
+ */
+const FILES_IN_FLIGHT = 4;
+
 /** How long after a secondary referral's task email the team answers "samme tilstand?". */
 const CONFIRM_AFTER_MS = 60 * 60_000;
 
@@ -769,11 +775,15 @@ async function statisticsOf(
   rules: CalendarRules,
 ): Promise<SimulationStatistics> {
   const files: ReferralFileView[] = [];
-  for (const referral of referrals) {
-    if (!referral.referralId) continue;
-    const response = await fetch(`${stack.apiUrl}/referrals/${referral.referralId}`);
-    files.push((await response.json()) as ReferralFileView);
-  }
+  // Read a few at once, as several portals would: the period's statistics come after its run.
+  await eachAtOnce(
+    referrals.filter((referral) => referral.referralId),
+    FILES_IN_FLIGHT,
+    async (referral) => {
+      const response = await fetch(`${stack.apiUrl}/referrals/${referral.referralId}`);
+      files.push((await response.json()) as ReferralFileView);
+    },
+  );
   const byKind: Record<string, number> = {};
   for (const file of files) byKind[file.kind] = (byKind[file.kind] ?? 0) + 1;
   // A secondary referral is rights-assessed only when it was not confirmed as the same condition: it
