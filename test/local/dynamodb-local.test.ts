@@ -1,9 +1,24 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DescribeTableCommand, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeTableCommand,
+  GetItemCommand,
+  ListTablesCommand,
+  TransactWriteItemsCommand,
+} from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import {
   createMissingTables,
@@ -147,6 +162,9 @@ describe("DynamoDB Local", () => {
   });
 });
 
+/** Where the archive is cut: past its header, inside the regions the JVM maps (it aborts on them). */
+const CUT_SHORT_BYTES = 10_000_000;
+
 describe("DynamoDB Local's class data archive", () => {
   it("is recorded once and then mapped by every start (-Xshare:on refuses to start without it)", async () => {
     // Prepare: the archive, kept from an earlier run or recorded now.
@@ -170,6 +188,27 @@ describe("DynamoDB Local's class data archive", () => {
     } finally {
       await strict.stop();
     }
+  });
+
+  it("drops an archive its JVM cannot map (a file cut short: the JVM aborts) and starts without it", async () => {
+    // Prepare: the kept archive replaced by a copy cut short, as a write cut short would leave it.
+    const archive = (await recordDynamoDbLocalClasses()) as string;
+    const cutShort = `${archive}.cut-short`;
+    copyFileSync(archive, cutShort);
+    truncateSync(cutShort, CUT_SHORT_BYTES);
+    renameSync(cutShort, archive);
+
+    // Act
+    const started = await startDynamoDbLocal({ dataDir: null });
+
+    // Assess: it answers, and the archive is gone (or recorded anew by another test file meanwhile).
+    try {
+      expect((await started.client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+    } finally {
+      await started.stop();
+    }
+    expect(!existsSync(archive) || statSync(archive).size !== CUT_SHORT_BYTES).toBe(true);
+    expect(await recordDynamoDbLocalClasses(), "recorded again on the next run's setup").toBe(archive);
   });
 
   it("under -Xshare:on, refuses to start on a damaged archive (so the start above did map its archive)", async () => {

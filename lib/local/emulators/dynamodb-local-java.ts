@@ -107,20 +107,21 @@ export function dynamoDbLocalJava(options: { recordArchiveTo?: string } = {}): D
 
 /**
  * Records the class data archive of `java` with `run`, which starts DynamoDB Local with the given
- * command line, gives it some work and stops it (the JVM writes the archive as it exits). Does
+ * command line, gives it some work, stops it (the JVM writes the archive as it exits) and tells
+ * whether the JVM ended on its own: an archive of a JVM killed mid-write is not kept. Does
  * nothing when an archive is kept already or the launcher is not compiled; the archive is written
  * aside and renamed, so a start meanwhile sees all of it or none.
  */
 export async function recordClassArchive(
-  run: (java: DynamoDbLocalJava) => Promise<void>,
+  run: (java: DynamoDbLocalJava) => Promise<boolean>,
 ): Promise<string | undefined> {
   const current = dynamoDbLocalJava();
   if (!current.keptDir || current.archive) return current.archive;
   const file = path.join(current.keptDir, ARCHIVE);
   const partial = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
   try {
-    await run(dynamoDbLocalJava({ recordArchiveTo: partial }));
-    if (!existsSync(partial) || statSync(partial).size === 0) return undefined;
+    const endedWell = await run(dynamoDbLocalJava({ recordArchiveTo: partial }));
+    if (!endedWell || !existsSync(partial) || statSync(partial).size === 0) return undefined;
     renameSync(partial, file);
     return file;
   } finally {

@@ -9,7 +9,7 @@
  * started through LoopbackDynamoDbLocal.java, which sets its connector's host before it starts.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import {
   BatchGetItemCommand,
@@ -59,6 +59,8 @@ export interface DynamoDbLocal {
   client: DynamoDBClient;
   /** The process id of its JVM (the `java` child itself). */
   pid: number | undefined;
+  /** How its JVM ended, once it has: an exit code, or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /**
    * Freezes the JVM (SIGSTOP): connections are still accepted by the kernel, nothing is answered,
    * as a DynamoDB that stopped responding. For the fault-injection tests; `resume` undoes it.
@@ -160,11 +162,12 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
 
 async function launch(
   options: DynamoDbLocalOptions,
+  java: DynamoDbLocalJava,
   port: number,
 ): Promise<{ child: ChildProcess; client: DynamoDBClient; endpoint: string }> {
   const dbPath = options.dataDir === null ? null : path.resolve(options.dataDir);
   if (dbPath) mkdirSync(dbPath, { recursive: true });
-  const child = spawnLoopback(options.java ?? dynamoDbLocalJava(), dbPath, port);
+  const child = spawnLoopback(java, dbPath, port);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -222,13 +225,22 @@ async function launch(
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   let launched: Awaited<ReturnType<typeof launch>> | undefined;
   let lastError: unknown;
+  let java = options.java ?? dynamoDbLocalJava();
   for (let attempt = 0; attempt < 3 && !launched; attempt++) {
     const port = await findFreePort("127.0.0.1", attempt === 0 ? options.port : undefined);
     try {
-      launched = await launch(options, port);
+      launched = await launch(options, java, port);
     } catch (error) {
       lastError = error;
-      if (String((error as Error).message).includes("Java")) break;
+      const message = String((error as Error).message);
+      if (java.archive && !options.java && /exited \(SIG/.test(message)) {
+        // A JVM that dies on a signal as it boots on a class data archive could not map it (a file
+        // cut short, say): it is dropped, and the next start records none; this one goes on without.
+        rmSync(java.archive, { force: true });
+        java = dynamoDbLocalJava();
+        continue;
+      }
+      if (message.includes("Java")) break;
     }
   }
   if (!launched) throw lastError;
@@ -252,6 +264,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     createdTables,
     client,
     pid: child.pid,
+    exited: new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null)
+        resolve({ code: child.exitCode, signal: child.signalCode });
+      else child.once("exit", (code, signal) => resolve({ code, signal }));
+    }),
     pause() {
       child.kill("SIGSTOP");
     },
@@ -383,5 +400,9 @@ export async function recordDynamoDbLocalClasses(): Promise<string | undefined> 
     } finally {
       await db.stop();
     }
+    // The JVM writes the archive as it exits on SIGTERM (status 143); one killed before it finished
+    // (SIGKILL, after the wait) may have left a file cut short, which a later JVM could not map.
+    const { code, signal } = await db.exited;
+    return signal === null && (code === 0 || code === 143);
   });
 }
