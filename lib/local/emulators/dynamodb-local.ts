@@ -235,7 +235,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       const message = String((error as Error).message);
       if (java.archive && !options.java && /exited \(SIG/.test(message)) {
         // A JVM that dies on a signal as it boots on a class data archive could not map it (a file
-        // cut short, say): it is dropped, and the next start records none; this one goes on without.
+        // cut short, say): the archive is dropped (the next --prepare or test run records it again)
+        // and this start goes on without one.
         rmSync(java.archive, { force: true });
         java = dynamoDbLocalJava();
         continue;
@@ -321,7 +322,7 @@ const ARCHIVE_TABLE: CreateTableCommandInput = {
  * Records DynamoDB Local's class data archive (dynamodb-local-java.ts) when none is kept: starts it in
  * memory, makes the kinds of calls the app makes (tables, items, conditions, transactions, queries
  * on an index, scans), and stops it, so the archive holds the classes a start and its first requests
- * load. About 3 s, once per machine and Java; `npm ci` (the `prepare` script) and the test run's setup
+ * load. About 6 s (5.8 s measured), once per machine and Java; `npm ci` (the `prepare` script) and the test run's setup
  * do it. Returns the archive, or undefined where it cannot be made (no `javac`).
  */
 export async function recordDynamoDbLocalClasses(): Promise<string | undefined> {

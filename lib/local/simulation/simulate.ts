@@ -704,8 +704,8 @@ async function run(
 const DECISIONS_IN_FLIGHT = 8;
 
 /**
- * How many referral files the statistics at the end read at once: one at a time, the year's 1,925
- * reads took about 16 s of the run's whole time.
+ * How many referral files the statistics at the end read at once: one at a time, a 300-referral
+ * run's 300 reads took 2.5 s, and its time outside the run was 9.4 s against 8.0 s four at a time.
  */
 const FILES_IN_FLIGHT = 4;
 
