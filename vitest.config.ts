@@ -25,6 +25,22 @@ const sharingFiles = SHARING.flatMap((dir) =>
 );
 
 /**
+ * The end-to-end files on the worker's shared local stack (test/support/shared-stack.ts): they share
+ * the module graph too, which is what keeps the stack alive from one file to the next.
+ */
+const sharedStackFiles = readdirSync("test/e2e")
+  .filter((file) => file.endsWith(".test.ts"))
+  .map((file) => `test/e2e/${file}`)
+  .filter((file) => readFileSync(file, "utf8").includes("sharedLocalStack("));
+for (const file of sharedStackFiles) {
+  // In a module graph of its own, the file would start a stack that nothing stops.
+  if (CHANGES_SHARED_STATE.test(readFileSync(file, "utf8"))) {
+    throw new Error(`${file} runs on the shared local stack, so it must not change shared state`);
+  }
+}
+sharingFiles.push(...sharedStackFiles);
+
+/**
  * The end-to-end files that take longest (40–80 s each on 2 cores, 7 December 2026), longest first.
  * Without vitest's results cache (a fresh clone, as in CI) it runs the largest files first, and these
  * are among the smallest: started last, they kept one worker busy long after the other had finished.

@@ -7,15 +7,16 @@
  */
 import { readFileSync } from "node:fs";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readXml } from "../../functions/adapters/xml";
 import { S3_LOCAL_CREDENTIALS } from "../../lib/local/emulators/s3-local";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { readBucketNames } from "../../lib/local/template";
 import { pdfBytes, sampleWithAttachments, withAttachments } from "../support/attachments";
 import { awaitFile, emailsWithTask, lead, notifiedTaskIdOf, signInAsAssessor } from "../support/e2e";
 import { fetchAs, signIn, taskLinkIn } from "../support/http";
 import { PORTAL_A, signedFetch } from "../support/portal";
+import { sharedLocalStack } from "../support/shared-stack";
 
 const clinic = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")).context[
   "frist:clinic"
@@ -28,7 +29,7 @@ let s3: S3Client;
 let bucket: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack();
   // The stand-in itself (not through the gateway): what is stored, as an operator would list it.
   s3 = new S3Client({
     endpoint: stack.s3Endpoint,
@@ -39,10 +40,6 @@ beforeAll(async () => {
     responseChecksumValidation: "WHEN_REQUIRED",
   });
   bucket = readBucketNames(stack.template)[0] as string;
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const message = sampleWithAttachments(

@@ -11,7 +11,7 @@ import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWorkingDay } from "../../functions/domain/calendar";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { launchChromium } from "../support/browser";
 import {
   assessor,
@@ -23,6 +23,7 @@ import {
   workingDayFromNow,
 } from "../support/e2e";
 import { eventually, letterLinkIn, mailbox, sampleReferral } from "../support/http";
+import { sharedLocalStack } from "../support/shared-stack";
 
 const SCREENSHOTS = new URL("../../test-results/browser/", import.meta.url);
 
@@ -35,14 +36,13 @@ const decided = new Map<string, string>();
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack();
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await assessorContext?.close();
   await browser?.close();
-  await stack?.stop();
 });
 
 /**

@@ -9,13 +9,13 @@ import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { extractText, getDocumentProxy } from "unpdf";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-store";
 import { readXml, validateXml } from "../../functions/adapters/xml";
 import { MESSAGE_ID_SCOPE } from "../../functions/domain/receive-referral";
 import { child, children } from "../../functions/domain/xml-tree";
 import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,
   emailsWithTask,
@@ -29,6 +29,7 @@ import {
 import { GP_HER_ID, withGpHerId } from "../support/henvisning-samples";
 import { eventually, fetchAs, taskLinkIn } from "../support/http";
 import { PORTAL_A, signedFetch } from "../support/portal";
+import { sharedLocalStack } from "../support/shared-stack";
 
 const clinic = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")).context[
   "frist:clinic"
@@ -75,7 +76,7 @@ let stack: LocalStack;
 let store: DynamoReferralStore;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack();
   store = new DynamoReferralStore(
     DynamoDBDocumentClient.from(
       new DynamoDBClient({
@@ -86,10 +87,6 @@ beforeAll(async () => {
     ),
     stack.tableNames[0] as string,
   );
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 async function deliver(body: string, contentType = "application/xml") {

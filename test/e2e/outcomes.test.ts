@@ -4,9 +4,9 @@
  * a forward, a forespørsel that keeps the task open, and a patient without email whose letter waits
  * on the postal list until it is marked posted.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatNorwegianDate } from "../../functions/views/norwegian-time";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,
   daysFromNow,
@@ -25,6 +25,7 @@ import {
   workingDayFromNow,
 } from "../support/e2e";
 import { eventually, fetchAs, type SignedIn, sampleReferral, signIn } from "../support/http";
+import { sharedLocalStack } from "../support/shared-stack";
 
 /** The clerk of cdk.json's `frist:staff`, who posts letters. */
 const CLERK = "kari.dahl@smerteklinikk.example";
@@ -36,12 +37,8 @@ let stack: LocalStack;
 let staff: SignedIn;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack();
   staff = await signInAsAssessor(stack);
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 describe("every outcome on the local stack", () => {

@@ -4,20 +4,17 @@
  * referral answers 404, lists hold the caller's referrals only, idempotency keys belong to the
  * portal that used them, and no portal response carries a task id or a staff identity.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { awaitFile, intakeTeam, newEmails, withPatient } from "../support/e2e";
 import { eventually, type MailboxEmail, submitReferral, taskLinkIn } from "../support/http";
 import { PORTAL_A, PORTAL_B, signedFetch } from "../support/portal";
+import { sharedLocalStack } from "../support/shared-stack";
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
-});
-
-afterAll(async () => {
-  await stack?.stop();
+  stack = await sharedLocalStack();
 });
 
 type Portal = typeof PORTAL_A | "unsigned";

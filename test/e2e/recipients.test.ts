@@ -6,9 +6,9 @@
  * signing in as who they are, another patient is refused, and the lead sees every read in the
  * referral's access log.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { AccessEvent } from "../../functions/domain/access-log";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,
   eventTypes,
@@ -36,6 +36,7 @@ import {
   type SignedIn,
   signIn,
 } from "../support/http";
+import { sharedLocalStack } from "../support/shared-stack";
 
 const PATIENT_NAME = "Ingeborg Sæther";
 const QUESTION = "Hvilke opioider har Ingeborg brukt det siste året?";
@@ -67,7 +68,7 @@ let referralId: string;
 let emails: MailboxEmail[];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack({ empty: true });
   staff = await signInAsAssessor(stack);
 
   // A referral with a GP of their own: the team asks the referrer a question, then refuses.
@@ -97,10 +98,6 @@ beforeAll(async () => {
     return [referrerEmail, patientEmail, gpEmail].every((address) => to.includes(address)) ? all : undefined;
   }, "the notices to the referrer, the patient and the GP");
 }, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
 
 /** The emails to one address, about this referral. */
 const to = (address: string) => emails.filter((email) => email.destination.to.includes(address));

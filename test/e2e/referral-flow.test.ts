@@ -2,9 +2,9 @@
  * End to end on the local default: the same synthesized state machine, the same handlers, DynamoDB
  * Local, the SES emulator and the local Step Functions endpoint, driven over HTTP only.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatNorwegianDate } from "../../functions/views/norwegian-time";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,
   daysFromNow,
@@ -42,18 +42,15 @@ import {
   submitReferral,
   taskLinkIn,
 } from "../support/http";
+import { sharedLocalStack } from "../support/shared-stack";
 
 let stack: LocalStack;
 /** A signed-in assessor: task pages need a session. */
 let staff: SignedIn;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack({ empty: true });
   staff = await signInAsAssessor(stack);
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 async function lettersTo(referralId: string) {

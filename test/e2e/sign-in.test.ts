@@ -5,9 +5,9 @@
  * decision's author is the signed-in person, and sign-out ends the session.
  */
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { readApiRoutes } from "../../lib/local/template";
 import {
   assessor,
@@ -19,6 +19,7 @@ import {
   submitAndAwaitTask,
 } from "../support/e2e";
 import { csrfTokenIn, fetchAs, type SignedIn, sampleReferral, signIn } from "../support/http";
+import { sharedLocalStack } from "../support/shared-stack";
 
 let stack: LocalStack;
 let assessorSession: SignedIn;
@@ -26,13 +27,9 @@ let leadSession: SignedIn;
 const clerk = "kari.dahl@smerteklinikk.example";
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack();
   assessorSession = await signIn(stack, assessor);
   leadSession = await signIn(stack, lead);
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const refusal = {

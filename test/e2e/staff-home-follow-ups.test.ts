@@ -4,11 +4,11 @@
  * to confirm, linked to the referral's staff page (where the start is confirmed); a referral whose
  * assessor asked the referrer for more information shows under the requests awaiting an answer,
  * linked to its task's page. Both as a page and as JSON for the same URL; no patient data on the
- * home, and the referral page opened from it logs the lead's read. (Its own stack: the staff home
- * suite counts its referrals exactly.)
+ * home, and the referral page opened from it logs the lead's read. (On the worker's shared stack,
+ * emptied first: the staff home suite counts its referrals exactly.)
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,
   daysFromNow,
@@ -21,6 +21,7 @@ import {
   workingDayFromNow,
 } from "../support/e2e";
 import { fetchAs, type SignedIn, signIn } from "../support/http";
+import { sharedLocalStack } from "../support/shared-stack";
 
 let stack: LocalStack;
 let asLead: SignedIn;
@@ -38,7 +39,7 @@ interface FollowUps {
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack({ empty: true });
   const [toGrant, toAsk] = await Promise.all([
     submitAndAwaitTask(stack, withPatient("Gro Innvilget"), "home-follow-up-grant"),
     submitAndAwaitTask(stack, withPatient("Ida Spurt"), "home-follow-up-ask"),
@@ -67,10 +68,6 @@ beforeAll(async () => {
   );
   asLead = await signIn(stack, lead);
 }, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
 
 describe("the lead's follow-ups on the staff home", () => {
   it("lists the start of care due and the information request awaiting an answer, as JSON, without patient data", async () => {

@@ -26,7 +26,7 @@ import {
 import { addDays } from "../../functions/domain/decision-labels";
 import { workingDaysLeft } from "../../functions/domain/legal-clock";
 import { makeNationalId } from "../../functions/domain/national-id";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { launchChromium } from "../support/browser";
 import {
   assessor,
@@ -41,6 +41,7 @@ import {
   workingDayFromNow,
 } from "../support/e2e";
 import { fetchAs } from "../support/http";
+import { sharedLocalStack } from "../support/shared-stack";
 
 /** The README's screenshots: kept in the repository, remade by every run. */
 const SCREENSHOTS = new URL("../screenshots/", import.meta.url);
@@ -75,7 +76,7 @@ function originalDateNearItsDeadline(): string {
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack({ empty: true });
   browser = await launchChromium();
   // The forwarded referral's patient has no email: the answer to her goes by post.
   const base = withPatient("Frida Frist");
@@ -98,7 +99,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.stop();
 });
 
 /** Opens /staff in a new browser profile and signs in there through the provider's form. */

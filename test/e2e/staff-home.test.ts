@@ -7,7 +7,7 @@
  * The lead finds a referral again by the patient's national ID with a form post (no national ID in
  * any URL), and the search leaves exactly one access-log entry: who, role, when, what was searched.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   assessmentDueDate,
   defaultCalendarRules,
@@ -17,9 +17,10 @@ import {
 import { addDays } from "../../functions/domain/decision-labels";
 import { workingDaysLeft } from "../../functions/domain/legal-clock";
 import { makeNationalId } from "../../functions/domain/national-id";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { lead, submitAndAwaitTask, withPatient } from "../support/e2e";
 import { fetchAs, type SignedIn, sampleReferral, signIn } from "../support/http";
+import { sharedLocalStack } from "../support/shared-stack";
 
 const CLERK = "kari.dahl@smerteklinikk.example";
 const OPERATIONS = "per.berg@smerteklinikk.example";
@@ -56,7 +57,7 @@ function originalDateNearItsDeadline(): string {
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack({ empty: true });
   const base = withPatient("Frida Frist");
   const forwarded = {
     ...base,
@@ -75,10 +76,6 @@ beforeAll(async () => {
   referrals.push(first as string, ...rest.sort());
   asLead = await signIn(stack, lead);
 }, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
 
 describe("the staff home", () => {
   it("sends an unsigned visitor to sign-in and back to /staff", async () => {

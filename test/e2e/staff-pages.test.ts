@@ -5,8 +5,8 @@
  * assessor reads the referral (each read in the access log: who, role, when, what) and records the
  * start of care from the page's form, as a browser does, with the page's token.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../lib/local/local-stack";
 import {
   assessor,
   awaitFile,
@@ -20,6 +20,7 @@ import {
   workingDayFromNow,
 } from "../support/e2e";
 import { csrfTokenIn, fetchAs, sampleReferral, signIn } from "../support/http";
+import { sharedLocalStack } from "../support/shared-stack";
 
 const CLERK = "kari.dahl@smerteklinikk.example";
 const PATIENT = "Kari Nordmann";
@@ -27,11 +28,7 @@ const PATIENT = "Kari Nordmann";
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
-});
-
-afterAll(async () => {
-  await stack?.stop();
+  stack = await sharedLocalStack();
 });
 
 describe("the staff referral page", () => {

@@ -1,8 +1,8 @@
 /**
  * Support for the end-to-end suites: the sample people's addresses (cdk.json's intake team and the
  * sample referral's referrer, patient and GP) and the steps the suites share against a running local
- * stack, over HTTP (and, for what no portal may see, DynamoDB Local). Each suite starts its own stack
- * and passes it in.
+ * stack, over HTTP (and, for what no portal may see, DynamoDB Local). Each suite passes its stack
+ * in: the worker's shared one (./shared-stack.ts) or one it started with options of its own.
  */
 import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
