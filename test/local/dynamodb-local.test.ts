@@ -3,6 +3,7 @@ import {
   copyFileSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -191,24 +192,37 @@ describe("DynamoDB Local's class data archive", () => {
   });
 
   it("drops an archive its JVM cannot map (a file cut short: the JVM aborts) and starts without it", async () => {
-    // Prepare: the kept archive replaced by a copy cut short, as a write cut short would leave it.
+    // Prepare: the kept archive replaced by a copy cut short, as a write cut short would leave it;
+    // the whole one set aside, to be put back for the stacks started after this test.
     const archive = (await recordDynamoDbLocalClasses()) as string;
+    const whole = `${archive}.whole`;
     const cutShort = `${archive}.cut-short`;
+    const { jarDir } = dynamoDbLocalJava();
+    const crashReports = () => readdirSync(jarDir).filter((name) => name.startsWith("hs_err_pid"));
+    const reportsBefore = crashReports();
+    copyFileSync(archive, whole);
     copyFileSync(archive, cutShort);
     truncateSync(cutShort, CUT_SHORT_BYTES);
     renameSync(cutShort, archive);
 
-    // Act
-    const started = await startDynamoDbLocal({ dataDir: null });
-
-    // Assess: it answers, and the archive is gone (or recorded anew by another test file meanwhile).
     try {
-      expect((await started.client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+      // Act
+      const started = await startDynamoDbLocal({ dataDir: null });
+
+      // Assess: it answers, and the archive is gone (or recorded anew by another test file meanwhile).
+      try {
+        expect((await started.client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+      } finally {
+        await started.stop();
+      }
+      expect(!existsSync(archive) || statSync(archive).size !== CUT_SHORT_BYTES).toBe(true);
+      // The JVM's crash report went to the temporary directory, not into node_modules.
+      expect(crashReports()).toEqual(reportsBefore);
     } finally {
-      await started.stop();
+      // Put back (recording it again takes a JVM run of some 6 s), unless another file recorded one.
+      if (!existsSync(archive) || statSync(archive).size === CUT_SHORT_BYTES) renameSync(whole, archive);
+      rmSync(whole, { force: true });
     }
-    expect(!existsSync(archive) || statSync(archive).size !== CUT_SHORT_BYTES).toBe(true);
-    expect(await recordDynamoDbLocalClasses(), "recorded again on the next run's setup").toBe(archive);
   });
 
   it("under -Xshare:on, refuses to start on a damaged archive (so the start above did map its archive)", async () => {
