@@ -11,34 +11,31 @@ const SHARING = ["test/unit", "test/infra", "test/local"];
  */
 const CHANGES_SHARED_STATE = /mockClient\(|vi\.mock\(|vi\.stubEnv\(|process\.env\b/;
 
-/**
- * The test files in {@link SHARING} that change no shared state: they share one module graph per
- * worker, which saves importing the same modules (and synthesizing the CDK app, for the template
- * tests) again for each file. Every other test file gets a module graph of its own. Found by reading
- * the files, so a new test that mocks is isolated without anyone listing it.
- */
-const sharingFiles = SHARING.flatMap((dir) =>
+const testFilesIn = (dir: string) =>
   readdirSync(dir)
     .filter((file) => file.endsWith(".test.ts"))
-    .map((file) => `${dir}/${file}`)
-    .filter((file) => !CHANGES_SHARED_STATE.test(readFileSync(file, "utf8"))),
-);
+    .map((file) => `${dir}/${file}`);
+const source = (file: string) => readFileSync(file, "utf8");
+const usesSharedStack = (file: string) => source(file).includes("sharedLocalStack(");
 
 /**
- * The end-to-end files on the worker's shared local stack (test/support/shared-stack.ts): they share
- * the module graph too, which is what keeps the stack alive from one file to the next.
+ * The test files that share one module graph per worker: those in {@link SHARING} that change no
+ * shared state, which saves importing the same modules (and synthesizing the CDK app, for the
+ * template tests) again for each file, and the end-to-end files on the worker's shared local stack
+ * (test/support/shared-stack.ts), which the shared graph keeps alive from one file to the next.
+ * Every other test file gets a module graph of its own. Found by reading the files, so a new test
+ * that mocks is isolated without anyone listing it.
  */
-const sharedStackFiles = readdirSync("test/e2e")
-  .filter((file) => file.endsWith(".test.ts"))
-  .map((file) => `test/e2e/${file}`)
-  .filter((file) => readFileSync(file, "utf8").includes("sharedLocalStack("));
-for (const file of sharedStackFiles) {
+const sharingFiles = [
+  ...SHARING.flatMap(testFilesIn),
+  ...testFilesIn("test/e2e").filter(usesSharedStack),
+].filter((file) => !CHANGES_SHARED_STATE.test(source(file)));
+for (const file of ["test/e2e", ...SHARING].flatMap(testFilesIn).filter(usesSharedStack)) {
   // In a module graph of its own, the file would start a stack that nothing stops.
-  if (CHANGES_SHARED_STATE.test(readFileSync(file, "utf8"))) {
+  if (!sharingFiles.includes(file)) {
     throw new Error(`${file} runs on the shared local stack, so it must not change shared state`);
   }
 }
-sharingFiles.push(...sharedStackFiles);
 
 /**
  * The end-to-end files that take longest (40–80 s each on 2 cores, 7 December 2026), longest first.

@@ -7,7 +7,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ArnFormat, type CfnElement } from "aws-cdk-lib";
-import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { AWAITING_POSTAL_PARTITION, MEETING_PARTITION } from "../../functions/adapters/dynamo-referral-store";
 import {
@@ -39,11 +38,13 @@ import {
   type RecordFamily,
   WORKLIST_PARTITIONS,
 } from "../../lib/constructs/referral-store";
-import { deploymentBuildOptions } from "../support/bundles";
+import { type CfnTemplate, readFunctions } from "../../lib/local/template";
+import { runDeploymentBundles } from "../support/bundles";
 import {
   actionsOf,
   allowStatementsOf,
   fristStack,
+  fristTemplate,
   type Json,
   type Resource,
   resources,
@@ -53,6 +54,7 @@ import {
 interface Declared {
   /** The construct id without "Function", as in README.md and the alarms. */
   name: string;
+  logicalId: string;
   entry: string;
   uses: FunctionUses;
   resource: Resource;
@@ -63,9 +65,11 @@ const declared: Declared[] = fristStack.node
   .findAll()
   .filter((c): c is FristFunction => c instanceof FristFunction)
   .map((fn) => {
-    const resource = resources[fristStack.getLogicalId(fn.node.defaultChild as CfnElement)] as Resource;
+    const logicalId = fristStack.getLogicalId(fn.node.defaultChild as CfnElement);
+    const resource = resources[logicalId] as Resource;
     return {
       name: fn.node.id.replace(/Function$/, ""),
+      logicalId,
       entry: fn.entryPath,
       uses: fn.uses,
       resource,
@@ -420,26 +424,16 @@ const FRIST_VARIABLES = [
 ];
 
 /**
- * The Frist variables each entry's bundle reads, from one esbuild run over every entry (each module
- * parsed once, not once per function): the deployment's options, unminified, so the variable names
- * stay readable in the text.
+ * The Frist variables each function's deployment bundle reads: the run's bundles of the template's
+ * functions, built as a deployment builds them (test/local/function-contract.test.ts imports the
+ * same ones). Minifying renames local names only: a variable's name is a property or a string.
  */
-async function variablesReadBy(entries: readonly string[]): Promise<string[][]> {
-  const result = await build({
-    ...deploymentBuildOptions(false),
-    entryPoints: entries.map((entry, index) => ({ in: path.join(REPO_ROOT, entry), out: String(index) })),
-    write: false,
-    outdir: "bundles",
-    banner: {},
-    minify: false,
-  });
-  const outputs = result.outputFiles ?? [];
-  return entries.map((_, index) => {
-    const code = outputs
-      .filter((file) => path.basename(file.path) === `${index}.js`)
-      .map((file) => file.text)
-      .join("\n");
-    if (!code) throw new Error(`no bundle for ${entries[index]}`);
+async function variablesReadBy(functions: readonly Declared[]): Promise<string[][]> {
+  const bundles = await runDeploymentBundles(Object.values(readFunctions(fristTemplate as CfnTemplate)));
+  return functions.map((fn) => {
+    const bundle = bundles[fn.logicalId];
+    if (!bundle) throw new Error(`no bundle for ${fn.logicalId}`);
+    const code = readFileSync(bundle, "utf8");
     return FRIST_VARIABLES.filter((name) => new RegExp(`\\b${name}\\b`).test(code)).sort();
   });
 }
@@ -460,7 +454,7 @@ describe("each function's environment", () => {
   });
 
   it("holds every variable its bundle reads (a missing one fails the function at cold start)", async () => {
-    const read = await variablesReadBy(declared.map((fn) => fn.entry));
+    const read = await variablesReadBy(declared);
     declared.forEach((fn, index) => {
       expect(variablesOf(fn), fn.name).toEqual(expect.arrayContaining(read[index] as string[]));
     });

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { type ApiRoute, type LocalFunction, readApiRoutes, readFunctions } from "../../lib/local/template";
-import { bundleFunctions, type ColdInvocation, invokeCold } from "../support/bundles";
+import { type ColdInvocation, invokeCold, runDeploymentBundles } from "../support/bundles";
+import { sharedLocalStack } from "../support/shared-stack";
 
 /**
  * Every deployed function as Lambda first runs it: its deployment bundle imported in a fresh process
@@ -15,22 +13,15 @@ import { bundleFunctions, type ColdInvocation, invokeCold } from "../support/bun
  */
 
 let stack: LocalStack;
-let dir: string;
 let bundles: Record<string, string>;
 let functions: LocalFunction[];
 let routes: ApiRoute[];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await sharedLocalStack();
   functions = Object.values(readFunctions(stack.template));
   routes = readApiRoutes(stack.template);
-  dir = mkdtempSync(path.join(tmpdir(), "frist-contract-"));
-  bundles = await bundleFunctions(functions, dir);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  bundles = await runDeploymentBundles(functions);
 });
 
 /** An API Gateway proxy event for a route, with a made-up id for each path parameter and no session. */

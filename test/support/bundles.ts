@@ -4,10 +4,13 @@
  * invokes its handler once, with nothing but the environment it is given.
  */
 import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type BuildOptions, build } from "esbuild";
 import { FRIST_BUNDLING, fristBundling, REPO_ROOT } from "../../lib/constructs/frist-function";
+import { SYNTH_DIR_ENV } from "../../lib/local/synthesized-app";
 import type { LocalFunction } from "../../lib/local/template";
 
 /**
@@ -49,6 +52,43 @@ export async function bundleFunctions(
     outdir: dir,
     outExtension: { ".js": ".mjs" },
   });
+  return Object.fromEntries(functions.map((fn) => [fn.logicalId, path.join(dir, fn.logicalId, "index.mjs")]));
+}
+
+/**
+ * Every function's deployment bundle ({@link bundleFunctions}), built once per test run: kept in the
+ * run's own directory (test/support/synthesize-once.ts) under a key of the functions, their entries
+ * and the build's choices, so the test files that read or run the bundles of the same functions
+ * share one esbuild run of some forty entries. Built aside and renamed: a file that asks meanwhile
+ * builds its own copy, and the first rename wins.
+ */
+export async function runDeploymentBundles(
+  functions: LocalFunction[],
+  traceAwsCalls = false,
+): Promise<Record<string, string>> {
+  const runDir = process.env[SYNTH_DIR_ENV];
+  if (!runDir) throw new Error(`${SYNTH_DIR_ENV} is not set: run the tests through vitest.config.ts`);
+  const key = createHash("sha256")
+    .update(
+      JSON.stringify([traceAwsCalls, functions.map((fn) => [fn.logicalId, fn.entry, fn.bundleDefines])]),
+    )
+    .digest("hex")
+    .slice(0, 16);
+  const dir = path.join(runDir, `deployment-bundles-${key}`);
+  const complete = path.join(dir, ".complete");
+  if (!existsSync(complete)) {
+    const aside = `${dir}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    try {
+      await bundleFunctions(functions, aside, traceAwsCalls);
+      writeFileSync(path.join(aside, ".complete"), "");
+      renameSync(aside, dir);
+    } catch (error) {
+      // Another file's copy took the name first: use it.
+      if (!existsSync(complete)) throw error;
+    } finally {
+      rmSync(aside, { recursive: true, force: true });
+    }
+  }
   return Object.fromEntries(functions.map((fn) => [fn.logicalId, path.join(dir, fn.logicalId, "index.mjs")]));
 }
 

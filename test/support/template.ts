@@ -13,10 +13,14 @@ const { app, stack } = createFristApp({ bundling: false });
 /** The synthesized stack's constructs (e.g. each FristFunction with its declaration). */
 export const fristStack = stack;
 
+/** The synthesized template. */
+export const fristTemplate = app.synth().getStackByName(stack.stackName).template as {
+  Resources: Record<string, Resource>;
+  Metadata?: Record<string, Json>;
+};
+
 /** The stack's resources by logical id. */
-export const resources = (
-  app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, Resource> }
-).Resources;
+export const resources = fristTemplate.Resources;
 
 export function ofType(type: string): [string, Resource][] {
   return Object.entries(resources).filter(([, r]) => r.Type === type);
