@@ -1,5 +1,6 @@
 /** Loopback port helpers for the local services. */
-import { createServer } from "node:net";
+import type { Server } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 
 /** Whether `port` can be bound on `host` right now. */
 export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
@@ -25,6 +26,33 @@ export async function findFreePort(host = "127.0.0.1", preferred?: number): Prom
       probe.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Listens with `server` on `host` and answers the port: `preferred` when it is free, else one the OS
+ * picks as it binds. Nothing is probed first, so nothing can take the port between its choice and
+ * the listen (an outgoing connection's ephemeral port, another stack's service: a test run saw
+ * EADDRINUSE that way).
+ */
+export async function listenOnFreePort(server: Server, host: string, preferred?: number): Promise<number> {
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host, port }, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  if (preferred) {
+    try {
+      await listen(preferred);
+      return preferred;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    }
+  }
+  await listen(0);
+  return (server.address() as AddressInfo).port;
 }
 
 /** Where every local service listens: IPv4 loopback, never an interface another machine reaches. */

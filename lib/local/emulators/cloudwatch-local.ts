@@ -30,7 +30,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { findFreePort, LOOPBACK } from "../ports";
+import { LOOPBACK, listenOnFreePort } from "../ports";
 import { type CfnTemplate, LOCAL_ACCOUNT_ID, type Resolver } from "../template";
 
 /** An alarm's state, as CloudWatch names it. */
@@ -430,7 +430,6 @@ export async function startCloudWatchLocal(options: {
     response.end(text);
   };
 
-  const port = await findFreePort(LOOPBACK, options.port);
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -461,10 +460,7 @@ export async function startCloudWatchLocal(options: {
       answer(response, 200, describe(body));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: LOOPBACK, port }, () => resolve());
-  });
+  const port = await listenOnFreePort(server, LOOPBACK, options.port);
   let stopped: Promise<void> | undefined;
   return {
     endpoint: `http://${LOOPBACK}:${port}`,

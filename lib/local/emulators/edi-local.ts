@@ -16,6 +16,7 @@
  * which is why the stand-in listens on loopback only.
  */
 import { createHash, randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyRequest } from "fastify";
 import {
   calculateJwkThumbprint,
@@ -28,7 +29,7 @@ import { readXml } from "../../../functions/adapters/xml";
 import { envelopeHeader } from "../../../functions/domain/henvisning";
 import { attrAt, child, children, textAt, type XmlTree } from "../../../functions/domain/xml-tree";
 import { escapeHtml } from "../../../functions/views/escape-html";
-import { findFreePort, LOOPBACK } from "../ports";
+import { isPortFree, LOOPBACK } from "../ports";
 import { EDI_API_RESOURCE } from "./helseid-local";
 
 /** A message sent through the stand-in, as its page and `/sent` list it. */
@@ -212,11 +213,11 @@ async function dpopRefusal(
 
 /** Starts the stand-in on a loopback port. */
 export async function startEdiLocal(options: EdiLocalOptions): Promise<EdiLocal> {
-  const port = await findFreePort(LOOPBACK, options.port);
   const sent: EdiSentMessage[] = [];
   const mailbox: EdiMailboxMessage[] = [];
   const app = Fastify({ logger: false, bodyLimit: 35 * 1024 * 1024 });
-  const origin = `http://${LOOPBACK}:${port}`;
+  /** Where it listens: known once it does, before any request. */
+  let origin = "";
   const helseIdKeys = createRemoteJWKSet(new URL(options.helseId.jwksUri));
   const seenProofs = new Map<string, number>();
 
@@ -416,7 +417,10 @@ export async function startEdiLocal(options: EdiLocalOptions): Promise<EdiLocal>
       );
   });
 
-  await app.listen({ host: LOOPBACK, port });
+  // Port 0 has the OS pick one as it binds: no other server or connection can take it between.
+  const preferred = options.port && (await isPortFree(options.port, LOOPBACK)) ? options.port : 0;
+  await app.listen({ host: LOOPBACK, port: preferred });
+  origin = `http://${LOOPBACK}:${(app.server.address() as AddressInfo).port}`;
   const url = `${origin}/`;
   return {
     url,

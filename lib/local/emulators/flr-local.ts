@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { GET_PATIENT_GP_DETAILS_ACTION } from "../../../functions/adapters/fastlegeregisteret";
 import { readXml } from "../../../functions/adapters/xml";
 import { child, textAt } from "../../../functions/domain/xml-tree";
-import { findFreePort, LOOPBACK } from "../ports";
+import { LOOPBACK, listenOnFreePort } from "../ports";
 
 /** A running Fastlegeregisteret stand-in. */
 export interface FlrLocal {
@@ -49,7 +49,6 @@ export async function startFlrLocal(options: {
 }): Promise<FlrLocal> {
   const gps = new Map<string, string>();
   const expected = `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString("base64")}`;
-  const port = await findFreePort(LOOPBACK, options.port);
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -84,10 +83,7 @@ export async function startFlrLocal(options: {
       );
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: LOOPBACK, port }, () => resolve());
-  });
+  const port = await listenOnFreePort(server, LOOPBACK, options.port);
   let stopped: Promise<void> | undefined;
   return {
     url: `http://${LOOPBACK}:${port}/v2/flr`,

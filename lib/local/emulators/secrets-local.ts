@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { localSecretArn } from "../iam/requests";
-import { findFreePort, LOOPBACK } from "../ports";
+import { LOOPBACK, listenOnFreePort } from "../ports";
 
 /** A running Secrets Manager stand-in. */
 export interface SecretsLocal {
@@ -40,7 +40,6 @@ export async function startSecretsLocal(options: {
 }): Promise<SecretsLocal> {
   const scope = { region: options.region, ...(options.accountId ? { accountId: options.accountId } : {}) };
   const secrets = new Map<string, { name: string; value: string; versionId: string; createdDate: number }>();
-  const port = await findFreePort(LOOPBACK, options.port);
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -79,10 +78,7 @@ export async function startSecretsLocal(options: {
       });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: LOOPBACK, port }, () => resolve());
-  });
+  const port = await listenOnFreePort(server, LOOPBACK, options.port);
   let stopped: Promise<void> | undefined;
   return {
     endpoint: `http://${LOOPBACK}:${port}`,

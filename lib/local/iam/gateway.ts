@@ -21,7 +21,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import { findFreePort } from "../ports";
+import { listenOnFreePort } from "../ports";
 import { type CfnTemplate, LOCAL_ACCOUNT_ID, readStateMachines } from "../template";
 import { createIamEvaluator, type FunctionPolicy, readFunctionPolicies } from "./policies";
 import {
@@ -419,13 +419,9 @@ export async function startIamGateway<S extends IamService>(
   const endpoints = {} as Record<S, string>;
   try {
     for (const [name, upstream] of Object.entries(options.upstreams) as [S, string][]) {
-      const port = await findFreePort(host, options.ports?.[name]);
       const server = createServer({ keepAliveTimeout: 0 }, handler(name, upstream));
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ host, port }, () => resolve());
-      });
       servers.push(server);
+      const port = await listenOnFreePort(server, host, options.ports?.[name]);
       endpoints[name] = `http://${host}:${port}`;
     }
   } catch (error) {
