@@ -131,6 +131,8 @@ export interface LocalStack {
   mailboxUrl: string;
   /** Every email as JSON: `{ emails: [...] }`. */
   mailboxJsonUrl: string;
+  /** Empties the mailbox (a test that reads every email sees only those sent after). */
+  clearMailbox(): Promise<void>;
   /**
    * The EDI 2.0 stand-in (Norsk Helsenett's meldingstjener, lib/local/emulators/edi-local.ts): its page of the
    * messages Frist sent (Status på henvisning), and the same as JSON (`{ messages: [...] }`); the
@@ -1047,6 +1049,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl: api.url,
       mailboxUrl: ses.mailboxUrl,
       mailboxJsonUrl: ses.mailboxJsonUrl,
+      clearMailbox: () => ses.clear(),
       edi: {
         url: edi.url,
         pageUrl: edi.pageUrl,

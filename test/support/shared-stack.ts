@@ -71,6 +71,5 @@ async function emptyTablesAndMailbox(stack: LocalStack): Promise<void> {
   } finally {
     client.destroy();
   }
-  const cleared = await fetch(new URL("/clear-store", stack.mailboxJsonUrl), { method: "POST" });
-  if (!cleared.ok) throw new Error(`the SES emulator did not empty its mailbox (${cleared.status})`);
+  await stack.clearMailbox();
 }

@@ -74,6 +74,7 @@ export async function startSesLocal(options: { port?: number } = {}): Promise<Se
   const clear = async (): Promise<void> => {
     const response = await fetch(`${endpoint}/clear-store`, { method: "POST" });
     await response.body?.cancel();
+    if (!response.ok) throw new Error(`the SES emulator did not empty its mailbox (${response.status})`);
   };
   await clear();
   let stopped: Promise<void> | undefined;
