@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,6 +37,8 @@ const functions = {
     bundleDefines: { [PRIORITY_GUIDE_DEFINE]: { ...DEFAULT_PRIORITY_GUIDE, version: "2024-06-19" } },
   },
   Slow: fn("Slow", "slow.ts"),
+  Heap256: fn("Heap256", "heap-limits.ts"),
+  Heap1024: { ...fn("Heap1024", "heap-limits.ts"), memorySize: 1024 },
   NeverIdle: fn("NeverIdle", "never-idle.ts"),
   BadGuide: {
     ...fn("BadGuide", "priority-guide.ts"),
@@ -127,6 +130,29 @@ describe("the local Lambda runtime", () => {
     // Assess
     expect(reader).toEqual({ TABLE_NAME: "Referrals" });
     expect(other).toEqual({ CLINIC_CONFIG: "{}" });
+  });
+
+  it("gives a function the heap Lambda's Node.js runtime gives it for its memory setting", async () => {
+    // Prepare: the heap of a Node process started as the runtime's bootstrap starts it, whose flags
+    // are a twentieth of the memory as semi-space and the memory less a tenth as old space (in MB).
+    const lambda = start({});
+    const bootstrapHeap = (memory: number) =>
+      Number(
+        execFileSync(process.execPath, [
+          `--max-semi-space-size=${Math.floor(memory / 10 / 2)}`,
+          `--max-old-space-size=${memory - Math.floor(memory / 10)}`,
+          "-p",
+          "require('node:v8').getHeapStatistics().heap_size_limit",
+        ]),
+      );
+
+    // Act
+    const at256 = (await lambda.invoke("Heap256", {})) as { heapSizeLimit: number };
+    const at1024 = (await lambda.invoke("Heap1024", {})) as { heapSizeLimit: number };
+
+    // Assess: a function that outgrows Lambda's heap fails here too, not only once deployed.
+    expect(at256.heapSizeLimit).toBe(bootstrapHeap(256));
+    expect(at1024.heapSizeLimit).toBe(bootstrapHeap(1024));
   });
 
   it("fails a function that reads a variable it was not given, at init as Lambda does, and retries init on the next invocation", async () => {

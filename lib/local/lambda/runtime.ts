@@ -30,6 +30,24 @@ export type LambdaHandler = (
   callback?: (error?: unknown, result?: unknown) => void,
 ) => unknown;
 
+/**
+ * The heap limits Lambda's Node.js runtime sets for a memory setting: its bootstrap starts Node with
+ * `--max-semi-space-size` of a twentieth of the memory and `--max-old-space-size` of the memory less a
+ * tenth (in MB, rounded down). As a worker thread's limits: V8's young generation is three
+ * semi-spaces (two and the new large-object space), and V8 rounds a semi-space up as the flag does.
+ */
+export function lambdaHeapLimits(memorySize: number): {
+  maxOldGenerationSizeMb: number;
+  maxYoungGenerationSizeMb: number;
+} {
+  const memory = Math.max(memorySize, 128);
+  const newSpace = Math.floor(memory / 10);
+  return {
+    maxOldGenerationSizeMb: memory - newSpace,
+    maxYoungGenerationSizeMb: 3 * Math.floor(newSpace / 2),
+  };
+}
+
 /** The environment of one function's execution environment, built by the caller. */
 export type FunctionEnvironment = (fn: LocalFunction) => Record<string, string>;
 
@@ -155,8 +173,8 @@ class ExecutionEnvironment {
     const threadOptions = {
       env,
       name: fn.logicalId,
-      // Lambda's memory setting, as the thread's heap limit: a function that outgrows it fails here too.
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(fn.memorySize, 128) },
+      // The heap Lambda gives the function: one that outgrows it fails here too.
+      resourceLimits: lambdaHeapLimits(fn.memorySize),
     };
     // Bundled, the thread runs plain JavaScript, as Lambda's runtime does; from source, through tsx.
     this.worker =
