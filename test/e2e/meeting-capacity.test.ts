@@ -1,14 +1,14 @@
 /**
- * Capacity under load, over HTTP on the local stack: 200 referrals arrive at once for meetings of 20.
+ * Capacity under load, over HTTP on the local stack: 60 referrals arrive at once for meetings of 20.
  * The seat counter is one conditional DynamoDB update, so the first meeting ends up with exactly 20
- * and no meeting with more, however the 200 workflows interleave.
+ * and no meeting with more, however the 60 workflows interleave.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { referralFile } from "../support/e2e";
 import { eventually, sampleReferral, submitReferralRetrying } from "../support/http";
 
-const REFERRALS = 200;
+const REFERRALS = 60;
 const CAPACITY = 20;
 let stack: LocalStack;
 
@@ -32,7 +32,7 @@ describe("intake meetings under concurrent referrals", () => {
     // Act: every referral at once, each with its own idempotency key. A burst this size can overload
     // DynamoDB Local on a busy machine: the API then answers 503 with Retry-After, and the portal
     // retries with the same key, as the contract says it may, for as long as a burst can last here
-    // (what is tested is the seats, not how fast DynamoDB Local takes 200 transactions at once).
+    // (what is tested is the seats, not how fast DynamoDB Local takes 60 transactions at once).
     const receipts = await Promise.all(
       Array.from({ length: REFERRALS }, (_, i) =>
         submitReferralRetrying(stack.apiUrl, sampleReferral(), `capacity-${i}`, 30),
@@ -51,7 +51,7 @@ describe("intake meetings under concurrent referrals", () => {
         return assigned.every(Boolean) ? (assigned as string[]) : undefined;
       },
       "every referral assigned to a meeting",
-      // 200 workflows plan at once, and a busy machine takes a while: with three test files at a time
+      // The workflows plan at once, and a busy machine takes a while: with three test files at a time
       // on two cores, 90 s ran out before every referral had its seat.
       170_000,
     );
