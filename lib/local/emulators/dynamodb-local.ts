@@ -184,32 +184,39 @@ async function launch(
   });
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: options.region ?? "eu-north-1",
-    credentials: LOCAL_CREDENTIALS,
+  const clientOptions = { endpoint, region: options.region ?? "eu-north-1", credentials: LOCAL_CREDENTIALS };
+  // A request sent while the JVM is still starting can sit in the accept queue: the probe never waits
+  // on one long. Without `throwOnRequestTimeout` this version of the HTTP handler only logs a warning
+  // and goes on waiting. The client handed on waits as long as a call takes, as before.
+  const probe = new DynamoDBClient({
+    ...clientOptions,
     maxAttempts: 1,
-    // A request sent while the JVM is still starting can sit in the accept queue: never wait on one long.
-    requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000 },
+    requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000, throwOnRequestTimeout: true },
   });
   const deadline = Date.now() + (options.startupTimeoutMs ?? 60_000);
   for (;;) {
     if (failure) {
-      client.destroy();
+      probe.destroy();
       throw failure;
     }
     try {
-      await client.send(new ListTablesCommand({ Limit: 1 }));
+      await probe.send(new ListTablesCommand({ Limit: 1 }));
+      probe.destroy();
+      const client = new DynamoDBClient({
+        ...clientOptions,
+        maxAttempts: 1,
+        requestHandler: { connectionTimeout: 1_000 },
+      });
       return { child, client, endpoint };
     } catch (error) {
       if ((error as Error).name === "UnrecognizedClientException") {
         child.kill("SIGKILL");
-        client.destroy();
+        probe.destroy();
         throw error;
       }
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
-        client.destroy();
+        probe.destroy();
         throw new Error(`DynamoDB Local did not answer on ${endpoint} in time:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 150));
