@@ -44,6 +44,8 @@ Options:
   --urgent <share>           share of urgent referrals (default ${d.urgentShare})
   --decided-at-meeting <s>   share decided at their meeting; the rest later (default ${d.decidedAtMeetingShare})
   --late-days <n>            working days after the meeting for the rest (default ${d.lateDays})
+  --planned-start-days <n>   days from a grant to its planned start of care, the day the team records
+                             that care started (default ${d.plannedStartDays})
   --seed <n>                 the same seed replays the same period (default ${d.seed})
   --json                     print the result as JSON
   -h, --help                 show this text
@@ -115,6 +117,7 @@ export function simulationOptions(args: string[]): {
         urgent: { type: "string" },
         "decided-at-meeting": { type: "string" },
         "late-days": { type: "string" },
+        "planned-start-days": { type: "string" },
         seed: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -146,6 +149,7 @@ export function simulationOptions(args: string[]): {
     urgentShare: share("urgent", text("urgent"), d.urgentShare),
     decidedAtMeetingShare: share("decided-at-meeting", text("decided-at-meeting"), d.decidedAtMeetingShare),
     lateDays: count("late-days", text("late-days"), d.lateDays, 0),
+    plannedStartDays: count("planned-start-days", text("planned-start-days"), d.plannedStartDays, 0),
     seed: count("seed", text("seed"), d.seed, 0),
   };
   if ((options.secondaryShare ?? 0) + (options.forwardedShare ?? 0) > 1) {
@@ -202,6 +206,7 @@ export async function runSimulate(args: string[], io: SimulateIo): Promise<numbe
         cost: result.cost,
         realMs: result.realMs,
         phasesMs: result.phasesMs,
+        startsOfCareRecorded: result.startsOfCareRecorded,
       }),
     );
     return 0;

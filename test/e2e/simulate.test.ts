@@ -7,9 +7,17 @@ import { describe, expect, it } from "vitest";
 import { describeSimulation, simulate } from "../../lib/local/simulation/simulate";
 
 describe("frist simulate", () => {
-  it("has the team confirm every secondary referral: the same condition is closed unassessed, the rest are assessed as new and decided", async () => {
+  it("has the team confirm every secondary referral: the same condition is closed unassessed, the rest are assessed as new and decided, and starts of care are recorded", async () => {
     // Prepare: half the referrals secondary, half of those not the same condition.
-    const options = { referrals: 20, days: 14, secondaryShare: 0.5, secondarySameShare: 0.5, seed: 3 };
+    const options = {
+      referrals: 20,
+      days: 14,
+      secondaryShare: 0.5,
+      secondarySameShare: 0.5,
+      seed: 3,
+      // Starts of care two days after each grant, so that the period sees the team record them.
+      plannedStartDays: 2,
+    };
 
     // Act
     const result = await simulate(options);
@@ -31,6 +39,11 @@ describe("frist simulate", () => {
     expect(describeSimulation(result).join("\n")).toContain(
       `Secondary:           ${answered.same} confirmed the same condition`,
     );
+    // The team recorded the start of care of each grant whose planned start came within the run, and
+    // GET /statistics counts them (the API took every record).
+    expect(result.startsOfCareRecorded).toBeGreaterThan(0);
+    expect(result.startsOfCareRecorded).toBeLessThanOrEqual(s.granted);
+    expect(result.route).toMatchObject({ total: { startsOfCare: result.startsOfCareRecorded } });
   }, 240_000);
 
   it("closes every secondary referral unassessed when the team confirms them all as the same condition", async () => {

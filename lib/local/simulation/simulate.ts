@@ -59,6 +59,11 @@ export interface SimulationOptions {
   /** Share of a meeting's referrals decided at the meeting; the rest `lateDays` working days later. */
   decidedAtMeetingShare: number;
   lateDays: number;
+  /**
+   * Days from a grant to the planned start of care it gives; the team records the start on the first
+   * working day from then (a start after the period's last decision is not simulated).
+   */
+  plannedStartDays: number;
   /** Spread over the year: relative volume per month, January first (12 numbers). */
   monthWeights: number[];
   seed: number;
@@ -87,6 +92,7 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
   grantedShare: 0.69,
   decidedAtMeetingShare: 0.95,
   lateDays: 2,
+  plannedStartDays: 60,
   monthWeights: [1, 1, 1, 1, 1, 1, 0.4, 0.9, 1.1, 1.1, 1.1, 0.8],
   seed: 1,
 };
@@ -105,7 +111,8 @@ type SimEvent =
   | { at: number; type: "arrival"; referral: SimReferral }
   | { at: number; type: "meeting"; meetingId: string }
   | { at: number; type: "late-decision"; taskLink: string; referral: SimReferral | undefined }
-  | { at: number; type: "confirm-secondary"; referral: SimReferral };
+  | { at: number; type: "confirm-secondary"; referral: SimReferral }
+  | { at: number; type: "start-of-care"; referralId: string; startedOn: IsoDate };
 
 /** The period's figures, computed from the referral files the API answers at the end. */
 export interface SimulationStatistics {
@@ -150,8 +157,13 @@ export interface SimulationResult {
    * receipt), and the driver's own requests by what it was doing (portals posting referrals, the
    * team at meetings, secondary confirmations, late decisions).
    */
-  phasesMs: Record<"settling" | "arrivals" | "meetings" | "confirmations" | "lateDecisions", number>;
+  phasesMs: Record<
+    "settling" | "arrivals" | "meetings" | "confirmations" | "lateDecisions" | "startsOfCare",
+    number
+  >;
   decisionsPosted: number;
+  /** Starts of care the team recorded, on the first working day from each granted right's planned start. */
+  startsOfCareRecorded: number;
   /** Decisions taken from a task email because no agenda showed the task (see ORPHAN_AFTER_MS). */
   decisionsFromEmail: number;
   /** Secondary-confirmation forms posted (same condition, not the same). */
@@ -394,6 +406,7 @@ async function run(
   let received = 0;
   let decisionsPosted = 0;
   let fromEmail = 0;
+  let startsOfCareRecorded = 0;
   const finished = new Set<string>();
 
   const pollMailbox = async (): Promise<string[]> => {
@@ -503,13 +516,14 @@ async function run(
     const granted = teamRoll(patient, "granted") < options.grantedShare;
     const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(html)?.[1] ?? "";
     const today = osloDate(stack.clock.now());
+    const plannedStart = addDays(today, options.plannedStartDays);
     const fields: Record<string, string> = granted
       ? {
           outcome: "granted",
           careForm: "team",
           // A working day, as an assessor sets it (the form asks about a weekend or a holiday).
           startOfCareDeadline: nextWorkingDay(addDays(today, 90)),
-          plannedStart: addDays(today, 60),
+          plannedStart,
           assessedBy: "1234567",
         }
       : {
@@ -526,7 +540,47 @@ async function run(
     });
     await check(response, "the decision form", (status) => status < 400 || status === 410 || status === 503);
     if (response.status !== 503) decisionsPosted += 1;
+    if (granted && response.status < 400 && patient.referralId) {
+      // The patient comes on the planned day (the first working day from it) and the team records
+      // that care started, as a clinic does; left unrecorded, every right would run on to a probable
+      // breach put to the lead.
+      const startedOn = nextWorkingDay(plannedStart);
+      insertEvent(events, {
+        at: osloInstant(startedOn, 10, 0).getTime(),
+        type: "start-of-care",
+        referralId: patient.referralId,
+        startedOn,
+      });
+    }
     return response.status;
+  };
+
+  /** The signed-in lead's anti-forgery token, from the staff view of a referral (JSON). */
+  let csrfToken: string | undefined;
+  /** Records that care started, as the referral page's form does for a script (JSON, the token). */
+  const recordStartOfCare = async (referralId: string, startedOn: IsoDate): Promise<void> => {
+    if (!csrfToken) {
+      const view = await fetch(`${stack.apiUrl}/staff/referrals/${referralId}`, {
+        headers: { accept: "application/json" },
+      });
+      csrfToken = (JSON.parse(await check(view, "the staff view", (s) => s === 200)) as { csrfToken: string })
+        .csrfToken;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(`${stack.apiUrl}/referrals/${referralId}/start-of-care`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": csrfToken, origin },
+        body: JSON.stringify({ startedOn }),
+      });
+      await check(response, "the start-of-care record", (status) => status < 400 || status === 503);
+      if (response.status !== 503) {
+        startsOfCareRecorded += 1;
+        return;
+      }
+      if (attempt >= 10) throw new Error("the start-of-care record answered 503 ten times");
+      await stack.activity.settled(100);
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   };
 
   const advanceTo = (at: number): void => {
@@ -541,6 +595,7 @@ async function run(
     meetings: 0,
     confirmations: 0,
     lateDecisions: 0,
+    startsOfCare: 0,
   };
   /** Settles, counting the wait apart from the phase it interrupts. */
   const settle = async (): Promise<void> => {
@@ -555,7 +610,7 @@ async function run(
     const eventStarted = Date.now();
     const settledBefore = phasesMs.settling;
     const eventDay = osloDate(new Date(event.at));
-    if (eventDay !== day || event.type !== "arrival") {
+    if (eventDay !== day || (event.type !== "arrival" && event.type !== "start-of-care")) {
       // Let the workflow catch up before time moves on: timers fire on the day they are due.
       await settle();
       day = eventDay;
@@ -649,6 +704,9 @@ async function run(
     } else if (event.type === "confirm-secondary") {
       advanceTo(event.at);
       await confirmSecondary(secondaryTasks.get(event.referral.n) as string, event.referral);
+    } else if (event.type === "start-of-care") {
+      advanceTo(event.at);
+      await recordStartOfCare(event.referralId, event.startedOn);
     } else {
       advanceTo(event.at);
       await decide(event.taskLink);
@@ -660,7 +718,9 @@ async function run(
           ? "meetings"
           : event.type === "confirm-secondary"
             ? "confirmations"
-            : "lateDecisions";
+            : event.type === "start-of-care"
+              ? "startsOfCare"
+              : "lateDecisions";
     phasesMs[phase] += Date.now() - eventStarted - (phasesMs.settling - settledBefore);
     options.onProgress?.(received, referrals.length, stack.clock.now());
     // After the last arrival, stop once every referral that can be decided has been.
@@ -689,6 +749,7 @@ async function run(
     realMs,
     phasesMs,
     decisionsPosted,
+    startsOfCareRecorded,
     decisionsFromEmail: fromEmail,
     secondaryConfirmations: confirmations,
     lettersDispatched: statistics.granted + statistics.refused,
@@ -906,7 +967,7 @@ export function describeSimulation(result: SimulationResult): string[] {
   }
   if (s.failed > 0) lines.push(`Failed:              ${s.failed} referrals failed (see the operations page)`);
   lines.push(
-    `Run:                 ${(result.realMs / 1000).toFixed(0)} s real time, ${result.decisionsPosted} decisions posted (${result.decisionsFromEmail} from a task email: on no agenda), ${result.sesMessages} emails`,
+    `Run:                 ${(result.realMs / 1000).toFixed(0)} s real time, ${result.decisionsPosted} decisions posted (${result.decisionsFromEmail} from a task email: on no agenda), ${result.startsOfCareRecorded} starts of care recorded, ${result.sesMessages} emails`,
   );
   return lines;
 }
