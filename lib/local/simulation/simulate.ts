@@ -555,21 +555,25 @@ async function run(
     return response.status;
   };
 
-  /** The signed-in lead's anti-forgery token, from the staff view of a referral (JSON). */
-  let csrfToken: string | undefined;
+  /**
+   * The signed-in lead's session anti-forgery token, from the staff view of a referral (JSON); a task
+   * form carries its task's own token instead.
+   */
+  let sessionCsrfToken: string | undefined;
   /** Records that care started, as the referral page's form does for a script (JSON, the token). */
   const recordStartOfCare = async (referralId: string, startedOn: IsoDate): Promise<void> => {
-    if (!csrfToken) {
+    if (!sessionCsrfToken) {
       const view = await fetch(`${stack.apiUrl}/staff/referrals/${referralId}`, {
         headers: { accept: "application/json" },
       });
-      csrfToken = (JSON.parse(await check(view, "the staff view", (s) => s === 200)) as { csrfToken: string })
-        .csrfToken;
+      sessionCsrfToken = (
+        JSON.parse(await check(view, "the staff view", (s) => s === 200)) as { csrfToken: string }
+      ).csrfToken;
     }
     // fetch (above) tries a 503 again; anything else but a success stops the run.
     const response = await fetch(`${stack.apiUrl}/referrals/${referralId}/start-of-care`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-csrf-token": csrfToken, origin },
+      headers: { "content-type": "application/json", "x-csrf-token": sessionCsrfToken, origin },
       body: JSON.stringify({ startedOn }),
     });
     await check(response, "the start-of-care record", (status) => status < 400);
