@@ -544,14 +544,18 @@ function operationsService(options: {
   recovery: LocalRecovery | undefined;
   late: OperationsLate;
   requestLog: Log | undefined;
+  activity: LocalActivity;
 }) {
-  const { engine, recovery, late, requestLog } = options;
+  const { engine, recovery, late, requestLog, activity } = options;
   const access = operationsAccess({ sessions: () => late.sessions, apiUrl: () => late.apiUrl });
   return service("operations", () =>
     startOperationsServer({
       engine,
       host: "localhost",
       port: lastPorts.operations ?? 0,
+      // The clock jumps between workflow steps, not inside one; a step stuck in its retries (a
+      // store down) holds the jump back for 30 s at most.
+      settleBeforeClockMoves: () => activity.settled(0, AbortSignal.timeout(30_000)),
       // Only a signed-in operations person or the lead sees the page (ids, deadlines, counts).
       admitPage: async (request) => {
         const admission = await access.page(request.headers);
@@ -970,7 +974,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const late: OperationsLate = { apiUrl: "" };
     const sfn = await services.start(workflowService({ app, clock, invoke, activity, workflowDir }));
     const operations = await services.start(
-      operationsService({ engine: sfn.engine, recovery, late, requestLog }),
+      operationsService({ engine: sfn.engine, recovery, late, requestLog, activity }),
     );
     cloudwatch.addSource(() => executionMetrics(sfn, app.stateMachine.arn));
     const portals = validateLocalPortals(options.portals ?? DEFAULT_LOCAL_PORTALS);

@@ -7,6 +7,7 @@ import {
   TaskTimedOut,
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createActivity } from "../../lib/local/lambda/activity";
 import { type OperationsServer, startOperationsServer } from "../../lib/local/operations/server";
 import {
   type StepFunctionsLocalServer,
@@ -386,6 +387,69 @@ describe("the local engine on simulated time", () => {
     } finally {
       await fastServer.stop();
       fast.close();
+    }
+  });
+});
+
+describe("the clock moved over HTTP while a timer step runs", () => {
+  it("moves only once the step has handed its wait to the next state, so the wait ends at its instant", async () => {
+    // Prepare: Plan reads the clock, computes the seconds until the reminder point and is held there
+    // (a slow cold start on a busy machine), as the clock is asked to jump past that point.
+    const reminderAt = Date.parse("2026-03-05T00:00:00.000Z");
+    const slowClock = new SimulatedClock({ start: MONDAY_0900_OSLO });
+    const activity = createActivity();
+    const held = Promise.withResolvers<void>();
+    const planStarted = Promise.withResolvers<void>();
+    const reminded: string[] = [];
+    const slowServer = await startStepFunctionsLocal({
+      stateMachines: [{ arn: arnOf("Timer"), name: "Timer", definition: timerDefinition }],
+      region: "eu-north-1",
+      clock: slowClock,
+      invoke: (fn) =>
+        activity.track(async () => {
+          if (fn === "Plan") {
+            const seconds = Math.ceil((reminderAt - slowClock.nowMs()) / 1_000);
+            planStarted.resolve();
+            await held.promise;
+            return { seconds };
+          }
+          if (fn === "Remind") reminded.push(slowClock.now().toISOString());
+          return { seconds: 3 * 86_400 };
+        }),
+    });
+    const slowOperations = await startOperationsServer({
+      engine: slowServer.engine,
+      settleBeforeClockMoves: () => activity.settled(0, AbortSignal.timeout(10_000)),
+    });
+    try {
+      slowServer.engine.startExecution({
+        stateMachineArn: arnOf("Timer"),
+        name: "slow-plan",
+        input: JSON.stringify({ referralId: "slow-plan" }),
+      });
+      await planStarted.promise;
+
+      // Act: ask for a minute past the reminder point while Plan runs, then let Plan answer.
+      const jump = fetch(`${slowOperations.clockUrl}/advance`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ to: new Date(reminderAt + 60_000).toISOString() }),
+      });
+      await pause(200);
+      const movedWhilePlanRan = slowClock.nowMs() >= reminderAt;
+      held.resolve();
+      const answer = await jump;
+
+      // Assess: the jump waited for Plan, and the reminder came at the jump, not days after it.
+      expect(movedWhilePlanRan).toBe(false);
+      expect(answer.status).toBe(200);
+      await eventually(() => (reminded.length > 0 ? reminded : undefined), "the reminder step");
+      expect(reminded[0]?.slice(0, 16)).toBe("2026-03-05T00:01");
+    } finally {
+      held.resolve();
+      await slowOperations.stop();
+      await slowServer.stop();
+      slowClock.close();
     }
   });
 });

@@ -24,9 +24,9 @@ export interface LocalActivity {
    * Lambda's result to its next task in the same turn, and a clock timer whose instant has passed fires
    * as the clock moves, so that is the moment the work a request or a clock move started is done.
    * With `quietMs`, nothing must run for that long too (work due a few real milliseconds later: a
-   * timer at the running clock's next instants).
+   * timer at the running clock's next instants). With `signal`, it stops waiting when that aborts.
    */
-  settled(quietMs?: number): Promise<void>;
+  settled(quietMs?: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** A fresh {@link LocalActivity} with the hooks the local stack wires to the runtime and the engine. */
@@ -56,14 +56,15 @@ export function createActivity(): LocalActivity & {
       open = undefined;
       openGate = undefined;
     },
-    async settled(quietMs = 0) {
+    async settled(quietMs = 0, signal) {
       const idle = () => running === 0 && waiting === 0 && pendingElsewhere() === 0;
       const turn = () => new Promise((resolve) => setImmediate(resolve));
       for (let seen = 0; seen < 2; ) {
+        if (signal?.aborted) return;
         await (seen === 0 ? pause(1) : turn());
         seen = idle() ? seen + 1 : 0;
       }
-      for (let quiet = 0; quiet < quietMs; ) {
+      for (let quiet = 0; quiet < quietMs && !signal?.aborted; ) {
         await pause(5);
         quiet = idle() ? quiet + 5 : 0;
       }

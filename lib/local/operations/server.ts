@@ -30,6 +30,8 @@ export interface OperationsServerOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   log?: (line: string) => void;
+  /** Waits for the work under way before `POST /clock/advance` moves the clock (clock-routes.ts). */
+  settleBeforeClockMoves?: () => Promise<void>;
   /** Renders `GET /` for a request; default: the page with the engine's executions and the clock alone. */
   page?: (request: { headers: IncomingHttpHeaders }) => Promise<string>;
   /**
@@ -124,6 +126,7 @@ export async function startOperationsServer(options: OperationsServerOptions): P
   registerClockRoutes(server, {
     clock: engine.clock,
     formReturnsTo: "/",
+    ...(options.settleBeforeClockMoves ? { settleFirst: options.settleBeforeClockMoves } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
 

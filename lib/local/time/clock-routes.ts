@@ -73,6 +73,11 @@ export interface ClockRoutesOptions {
   clock: SimulatedClock;
   /** Where a form post is sent back to (the page the form is on). */
   formReturnsTo: string;
+  /**
+   * Resolves once the work under way has finished (the local stack: no Lambda running, no execution
+   * between a failed attempt and its Retry), or when it gives up waiting. The clock moves after it.
+   */
+  settleFirst?: () => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -107,10 +112,20 @@ export function registerClockRoutes(server: FastifyInstance, options: ClockRoute
           );
         }
       }
+      // A bad request is refused before any waiting.
+      const asked = parseAdvanceRequest(body, clock.nowMs());
+      // Time jumps between two steps, never inside one: a step that read the clock before the jump
+      // and hands its wait (in seconds, as a Task's TimeoutSecondsPath takes it) to a state entered
+      // after it would start that wait days late. On AWS a step takes milliseconds of the time it
+      // stands for; locally, on a busy machine, it can take seconds, so the jump waits for it.
+      await options.settleFirst?.();
       const before = clock.nowMs();
       // Answer the instant the clock was moved to, not a fresh reading: a running clock has
       // already moved on by the time the reply is written, and `{to}` must read back as sent.
-      const movedTo = clock.advanceTo(parseAdvanceRequest(body, before));
+      // "by" counts from the clock as it is after the wait; "to" is an instant (a running clock may
+      // have reached it meanwhile, which is not the caller's error).
+      const target = "to" in (body as object) ? Math.max(asked, before) : parseAdvanceRequest(body, before);
+      const movedTo = clock.advanceTo(target);
       const state = { now: movedTo.toISOString(), scale: clock.scale };
       options.log?.(`clock advanced to ${state.now}`);
       if (fromForm) return reply.code(303).header("location", options.formReturnsTo).send();
