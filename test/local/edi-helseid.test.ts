@@ -3,6 +3,7 @@
  * bound to the caller's key with DPoP, and a fresh proof of that very call. Tokens come from the local
  * HelseID stand-in (oidc-provider: client credentials, private_key_jwt, DPoP-bound tokens).
  */
+import { type AddressInfo, createServer } from "node:net";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HelseIdTokens } from "../../functions/adapters/helseid";
@@ -173,5 +174,32 @@ describe("the EDI 2.0 stand-in with HelseID", () => {
   it("keeps the local pages open without a token (loopback only)", async () => {
     expect((await fetch(`${edi.url}sent`)).status).toBe(200);
     expect((await fetch(`${edi.url}mailbox`)).status).toBe(200);
+  });
+});
+
+describe("the EDI stand-in's port", () => {
+  it("takes its preferred port when it is free, and another when a server holds it", async () => {
+    // Prepare: a port another server holds, and one just given back.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen({ host: "127.0.0.1", port: 0 }, resolve));
+    const held = (holder.address() as AddressInfo).port;
+    const first = await startEdiLocal({ helseId });
+    const freed = Number(new URL(first.url).port);
+    await first.stop();
+
+    // Act
+    const onHeld = await startEdiLocal({ helseId, port: held });
+    const onFreed = await startEdiLocal({ helseId, port: freed });
+    try {
+      // Assess
+      expect(Number(new URL(onHeld.url).port)).not.toBe(held);
+      expect((await fetch(`${onHeld.url}sent`)).status).toBe(200);
+      expect(Number(new URL(onFreed.url).port)).toBe(freed);
+      expect((await fetch(`${onFreed.url}sent`)).status).toBe(200);
+    } finally {
+      await onHeld.stop();
+      await onFreed.stop();
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });

@@ -29,7 +29,7 @@ import { readXml } from "../../../functions/adapters/xml";
 import { envelopeHeader } from "../../../functions/domain/henvisning";
 import { attrAt, child, children, textAt, type XmlTree } from "../../../functions/domain/xml-tree";
 import { escapeHtml } from "../../../functions/views/escape-html";
-import { isPortFree, LOOPBACK } from "../ports";
+import { LOOPBACK } from "../ports";
 import { EDI_API_RESOURCE } from "./helseid-local";
 
 /** A message sent through the stand-in, as its page and `/sent` list it. */
@@ -417,9 +417,14 @@ export async function startEdiLocal(options: EdiLocalOptions): Promise<EdiLocal>
       );
   });
 
-  // Port 0 has the OS pick one as it binds: no other server or connection can take it between.
-  const preferred = options.port && (await isPortFree(options.port, LOOPBACK)) ? options.port : 0;
-  await app.listen({ host: LOOPBACK, port: preferred });
+  // The preferred port when it is free, else port 0, which the OS picks as it binds. Nothing is
+  // probed first, so no other server or connection can take the port between a probe and the listen.
+  try {
+    await app.listen({ host: LOOPBACK, port: options.port ?? 0 });
+  } catch (error) {
+    if (!options.port || (error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    await app.listen({ host: LOOPBACK, port: 0 });
+  }
   origin = `http://${LOOPBACK}:${(app.server.address() as AddressInfo).port}`;
   const url = `${origin}/`;
   return {
