@@ -121,6 +121,11 @@ export interface LocalStackOptions {
   signInPassword?: string;
   /** The portals that may sign requests to the IAM routes; default DEFAULT_LOCAL_PORTALS. */
   portals?: readonly LocalPortal[];
+  /**
+   * A run of many thousand DynamoDB calls (`frist simulate`): DynamoDB Local's JVM compiles with C2
+   * as well, which costs CPU at first and saves more over a long run. Default: a quick start.
+   */
+  longRun?: boolean;
 }
 
 /** A running local stack. */
@@ -911,7 +916,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     // Java takes the longest: start DynamoDB Local first and synthesize while it boots.
     const dynamoStarting = services.startInBackground(
-      service("dynamodb", () => startDynamoDbLocal({ dataDir, port: lastPorts.dynamodb })),
+      service("dynamodb", () =>
+        startDynamoDbLocal({
+          dataDir,
+          port: lastPorts.dynamodb,
+          jit: options.longRun ? "long-run" : "quick-start",
+        }),
+      ),
     );
     const app = await services.start(step("synth", () => synthesizeLocalApp(options.context).then(readApp)));
     // The handlers' bundles, built as the deployment builds them while the stand-ins start.

@@ -110,6 +110,30 @@ describe("DynamoDB Local", () => {
     expect(await createMissingTables(db.client, tables)).toEqual([]);
   });
 
+  it("runs the client compiler alone for a quick start, and C2 as well for a long run, both with the serial collector", async () => {
+    // Prepare: the quick start above; the JVM's own command line tells its flags.
+    const flagsOf = (pid: number | undefined) =>
+      readFileSync(`/proc/${pid}/cmdline`, "utf8")
+        .split("\0")
+        .filter((arg) => arg.startsWith("-XX:"));
+    const quick = flagsOf(db?.pid);
+
+    // Act
+    const long = await startDynamoDbLocal({ dataDir: null, jit: "long-run", tables });
+    try {
+      const flags = flagsOf(long.pid);
+      const listed = await long.client.send(new ListTablesCommand({}));
+
+      // Assess
+      expect(quick).toEqual(expect.arrayContaining(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]));
+      expect(flags).toContain("-XX:+UseSerialGC");
+      expect(flags.filter((flag) => flag.startsWith("-XX:TieredStopAtLevel"))).toEqual([]);
+      expect(listed.TableNames).toEqual([tableName]);
+    } finally {
+      await long.stop();
+    }
+  });
+
   it("keeps tables and items in the data directory across a restart", async () => {
     // Prepare
     await db?.stop();

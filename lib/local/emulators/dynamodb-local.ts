@@ -29,7 +29,12 @@ import {
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { findFreePort } from "../ports";
-import { type DynamoDbLocalJava, dynamoDbLocalJava, recordClassArchive } from "./dynamodb-local-java";
+import {
+  type DynamoDbLocalJava,
+  type DynamoDbLocalJit,
+  dynamoDbLocalJava,
+  recordClassArchive,
+} from "./dynamodb-local-java";
 
 /** Options of {@link startDynamoDbLocal}. */
 export interface DynamoDbLocalOptions {
@@ -42,8 +47,10 @@ export interface DynamoDbLocalOptions {
   region?: string;
   /** How long to wait for Java to answer. Default 60 s (a cold JVM on a slow CI box takes a while). */
   startupTimeoutMs?: number;
-  /** How the JVM is started (default: {@link dynamoDbLocalJava}). */
+  /** How the JVM is started (default: {@link dynamoDbLocalJava} with `jit`). */
   java?: DynamoDbLocalJava;
+  /** The JIT of the default JVM: "quick-start" (default) or "long-run" (a run of many thousand calls). */
+  jit?: DynamoDbLocalJit;
   /** How long `stop` waits for the JVM to exit before it kills it. Default 5 s. */
   exitTimeoutMs?: number;
 }
@@ -232,7 +239,7 @@ async function launch(
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   let launched: Awaited<ReturnType<typeof launch>> | undefined;
   let lastError: unknown;
-  let java = options.java ?? dynamoDbLocalJava();
+  let java = options.java ?? dynamoDbLocalJava({ jit: options.jit ?? "quick-start" });
   for (let attempt = 0; attempt < 3 && !launched; attempt++) {
     const port = await findFreePort("127.0.0.1", attempt === 0 ? options.port : undefined);
     try {
@@ -245,7 +252,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
         // cut short, say): the archive is dropped (the next --prepare or test run records it again)
         // and this start goes on without one.
         rmSync(java.archive, { force: true });
-        java = dynamoDbLocalJava();
+        java = dynamoDbLocalJava({ jit: options.jit ?? "quick-start" });
         continue;
       }
       if (message.includes("Java")) break;

@@ -359,6 +359,8 @@ export async function simulate(input: Partial<SimulationOptions> = {}): Promise<
     inMemory: true,
     quiet: true,
     clock: start.toISOString(),
+    // A period of the centre is tens of thousands of DynamoDB calls: worth C2 in DynamoDB Local.
+    longRun: true,
     context: {
       "frist:intakePlanning": { meetings: options.meetings, capacityPerMeeting: options.capacityPerMeeting },
     },
