@@ -126,7 +126,7 @@ export async function startOperationsServer(options: OperationsServerOptions): P
   registerClockRoutes(server, {
     clock: engine.clock,
     formReturnsTo: "/",
-    ...(options.settleBeforeClockMoves ? { settleFirst: options.settleBeforeClockMoves } : {}),
+    ...(options.settleBeforeClockMoves ? { settleBeforeClockMoves: options.settleBeforeClockMoves } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
 

@@ -77,7 +77,7 @@ export interface ClockRoutesOptions {
    * Resolves once the work under way has finished (the local stack: no Lambda running, no execution
    * between a failed attempt and its Retry), or when it gives up waiting. The clock moves after it.
    */
-  settleFirst?: () => Promise<void>;
+  settleBeforeClockMoves?: () => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -118,7 +118,7 @@ export function registerClockRoutes(server: FastifyInstance, options: ClockRoute
       // and hands its wait (in seconds, as a Task's TimeoutSecondsPath takes it) to a state entered
       // after it would start that wait days late. On AWS a step takes milliseconds of the time it
       // stands for; locally, on a busy machine, it can take seconds, so the jump waits for it.
-      await options.settleFirst?.();
+      await options.settleBeforeClockMoves?.();
       const before = clock.nowMs();
       // Answer the instant the clock was moved to, not a fresh reading: a running clock has
       // already moved on by the time the reply is written, and `{to}` must read back as sent.
