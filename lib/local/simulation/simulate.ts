@@ -561,21 +561,21 @@ async function run(
    * The signed-in lead's session anti-forgery token, from the staff view of a referral (JSON); a task
    * form carries its task's own token instead.
    */
-  let sessionCsrfToken: string | undefined;
+  let sessionCsrfToken: Promise<string> | undefined;
+  const sessionCsrfTokenFrom = async (referralId: string): Promise<string> => {
+    const view = await fetch(`${stack.apiUrl}/staff/referrals/${referralId}`, {
+      headers: { accept: "application/json" },
+    });
+    return (JSON.parse(await check(view, "the staff view", (s) => s === 200)) as { csrfToken: string })
+      .csrfToken;
+  };
   /** Records that care started, as the referral page's form does for a script (JSON, the token). */
   const recordStartOfCare = async (referralId: string, startedOn: IsoDate): Promise<void> => {
-    if (!sessionCsrfToken) {
-      const view = await fetch(`${stack.apiUrl}/staff/referrals/${referralId}`, {
-        headers: { accept: "application/json" },
-      });
-      sessionCsrfToken = (
-        JSON.parse(await check(view, "the staff view", (s) => s === 200)) as { csrfToken: string }
-      ).csrfToken;
-    }
+    sessionCsrfToken ??= sessionCsrfTokenFrom(referralId);
     // fetch (above) tries a 503 again; anything else but a success stops the run.
     const response = await fetch(`${stack.apiUrl}/referrals/${referralId}/start-of-care`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-csrf-token": sessionCsrfToken, origin },
+      headers: { "content-type": "application/json", "x-csrf-token": await sessionCsrfToken, origin },
       body: JSON.stringify({ startedOn }),
     });
     await check(response, "the start-of-care record", (status) => status < 400);
@@ -704,8 +704,15 @@ async function run(
       advanceTo(event.at);
       await confirmSecondary(secondaryTasks.get(event.referral.n) as string, event.referral);
     } else if (event.type === "start-of-care") {
+      // The day's patients come at the same hour: their starts are recorded side by side.
+      const sameHour = [event];
+      while (events[0]?.type === "start-of-care" && events[0].at === event.at) {
+        sameHour.push(events.shift() as typeof event);
+      }
       advanceTo(event.at);
-      await recordStartOfCare(event.referralId, event.startedOn);
+      await eachAtOnce(sameHour, DECISIONS_IN_FLIGHT, (start) =>
+        recordStartOfCare(start.referralId, start.startedOn),
+      );
     } else {
       advanceTo(event.at);
       await decide(event.taskLink);
