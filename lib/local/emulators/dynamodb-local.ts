@@ -239,7 +239,8 @@ async function launch(
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   let launched: Awaited<ReturnType<typeof launch>> | undefined;
   let lastError: unknown;
-  let java = options.java ?? dynamoDbLocalJava({ jit: options.jit ?? "quick-start" });
+  const defaultJava = () => dynamoDbLocalJava({ jit: options.jit ?? "quick-start" });
+  let java = options.java ?? defaultJava();
   for (let attempt = 0; attempt < 3 && !launched; attempt++) {
     const port = await findFreePort("127.0.0.1", attempt === 0 ? options.port : undefined);
     try {
@@ -252,7 +253,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
         // cut short, say): the archive is dropped (the next --prepare or test run records it again)
         // and this start goes on without one.
         rmSync(java.archive, { force: true });
-        java = dynamoDbLocalJava({ jit: options.jit ?? "quick-start" });
+        java = defaultJava();
         continue;
       }
       if (message.includes("Java")) break;
