@@ -29,6 +29,9 @@ export interface LocalActivity {
   settled(quietMs?: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** How often a wait for the work to run out looks again while it is not told (the engine's Retry waits). */
+const BUSY_RECHECK_MS = 10;
+
 /** A fresh {@link LocalActivity} with the hooks the local stack wires to the runtime and the engine. */
 export function createActivity(): LocalActivity & {
   track<T>(work: () => Promise<T>): Promise<T>;
@@ -42,6 +45,27 @@ export function createActivity(): LocalActivity & {
   let open: Promise<void> | undefined;
   let openGate: (() => void) | undefined;
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // Who waits for the work under way to run out: woken when the last invocation ends, rather than
+  // polling every millisecond through a busy stretch (a year's simulation settles 1,200 times).
+  const wakers = new Set<() => void>();
+  const lastOneEnded = () => {
+    if (running > 0 || waiting > 0) return;
+    for (const wake of wakers) wake();
+    wakers.clear();
+  };
+  /** Resolves when the last invocation ends, or after `ms` (the engine's Retry waits are not told). */
+  const quieter = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wakers.delete(wake);
+        resolve();
+      }, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      wakers.add(wake);
+    });
   return {
     inFlight: () => running,
     held: () => waiting,
@@ -61,7 +85,7 @@ export function createActivity(): LocalActivity & {
       const turn = () => new Promise((resolve) => setImmediate(resolve));
       for (let seen = 0; seen < 2; ) {
         if (signal?.aborted) return;
-        await (seen === 0 ? pause(1) : turn());
+        await (seen > 0 ? turn() : idle() ? pause(1) : quieter(BUSY_RECHECK_MS));
         seen = idle() ? seen + 1 : 0;
       }
       for (let quiet = 0; quiet < quietMs && !signal?.aborted; ) {
@@ -78,6 +102,7 @@ export function createActivity(): LocalActivity & {
         return await work();
       } finally {
         running -= 1;
+        lastOneEnded();
       }
     },
     async gate() {
@@ -87,6 +112,7 @@ export function createActivity(): LocalActivity & {
           await open;
         } finally {
           waiting -= 1;
+          lastOneEnded();
         }
       }
     },
