@@ -359,8 +359,8 @@ export async function simulate(input: Partial<SimulationOptions> = {}): Promise<
     inMemory: true,
     quiet: true,
     clock: start.toISOString(),
-    // A period of the centre is tens of thousands of DynamoDB calls: worth C2 in DynamoDB Local.
-    longRun: true,
+    // A large centre's period is tens of thousands of DynamoDB calls: worth C2 in DynamoDB Local.
+    longRun: options.referrals >= LONG_RUN_REFERRALS,
     context: {
       "frist:intakePlanning": { meetings: options.meetings, capacityPerMeeting: options.capacityPerMeeting },
     },
@@ -782,6 +782,14 @@ async function run(
  * 158 s to 115 s of real time, 8 to 92 s.
  */
 const DECISIONS_IN_FLIGHT = 8;
+
+/**
+ * From how many referrals a period runs DynamoDB Local with C2 as well as C1. C2's compiles paid for
+ * themselves on the year (1,925 referrals: the JVM's CPU 173–180 s against 246–250 s with C1 alone)
+ * and not on 300 referrals (46–53 s against 40 s); between the two, the difference crosses zero near
+ * 500. A 20-referral period took 28–33 s of CPU with C2 and 24–26 s without (7 December 2026).
+ */
+const LONG_RUN_REFERRALS = 500;
 
 /**
  * How many of a day's primary referrals the portals have under way at once (about as many as a day
