@@ -640,15 +640,15 @@ async function run(
     if (event.type === "arrival" && event.referral.kind !== "secondary") {
       // Portals send independently: the day's next primary referrals are posted while this one is
       // under way (each at its own time, the clock only moving on), as they would arrive on AWS.
-      const sameDay = [event];
-      while (
-        sameDay.length < ARRIVALS_IN_FLIGHT &&
-        events[0]?.type === "arrival" &&
-        events[0].referral.kind !== "secondary" &&
-        osloDate(new Date(events[0].at)) === eventDay
-      ) {
-        sameDay.push(events.shift() as typeof event);
-      }
+      const sameDay = takeAlong(
+        event,
+        events,
+        (next): next is typeof event =>
+          next.type === "arrival" &&
+          next.referral.kind !== "secondary" &&
+          osloDate(new Date(next.at)) === eventDay,
+        ARRIVALS_IN_FLIGHT,
+      );
       await eachAtOnce(sameDay, ARRIVALS_IN_FLIGHT, async (arrival) => {
         advanceTo(arrival.at);
         await postReferral(arrival.referral, eventDay);
@@ -718,10 +718,11 @@ async function run(
       await confirmSecondary(secondaryTasks.get(event.referral.n) as string, event.referral);
     } else if (event.type === "start-of-care") {
       // The day's patients come at the same hour: their starts are recorded side by side.
-      const sameHour = [event];
-      while (events[0]?.type === "start-of-care" && events[0].at === event.at) {
-        sameHour.push(events.shift() as typeof event);
-      }
+      const sameHour = takeAlong(
+        event,
+        events,
+        (next): next is typeof event => next.type === "start-of-care" && next.at === event.at,
+      );
       advanceTo(event.at);
       await eachAtOnce(sameHour, DECISIONS_IN_FLIGHT, (start) =>
         recordStartOfCare(start.referralId, start.startedOn),
@@ -787,13 +788,13 @@ const DECISIONS_IN_FLIGHT = 8;
  * From how many referrals a period runs DynamoDB Local with C2 as well as C1. C2's compiles paid for
  * themselves on the year (1,925 referrals: the JVM's CPU 173–180 s against 246–250 s with C1 alone)
  * and not on 300 referrals (46–53 s against 40 s); between the two, the difference crosses zero near
- * 500. A 20-referral period took 28–33 s of CPU with C2 and 24–26 s without (7 December 2026).
+ * 500. A 20-referral period took 28–33 s of user CPU with C2 and 24–26 s without (7 December 2026).
  */
 const LONG_RUN_REFERRALS = 500;
 
 /**
  * How many of a day's primary referrals the portals have under way at once (about as many as a day
- * brings). The year, 7 December 2026: the arrivals took 51–59 s of real time instead of 83–88 s;
+ * brings). The year, 7 December 2026: the arrivals took 52–55 s of real time instead of 83–88 s;
  * the settling after them grew by part of it, as the same planning work still has to be done.
  */
 const ARRIVALS_IN_FLIGHT = 8;
@@ -808,6 +809,23 @@ const FILES_IN_FLIGHT = 8;
 
 /** How long after a secondary referral's task email the team answers "samme tilstand?". */
 const CONFIRM_AFTER_MS = 60 * 60_000;
+
+/**
+ * `first` with the events at the front of the queue that go with it (`belongs`), taken off the
+ * queue, `limit` in all at most: a day's arrivals, or the starts of care of one hour.
+ */
+function takeAlong<E extends SimEvent>(
+  first: E,
+  events: SimEvent[],
+  belongs: (next: SimEvent) => next is E,
+  limit = Number.POSITIVE_INFINITY,
+): E[] {
+  const taken = [first];
+  while (taken.length < limit && events[0] !== undefined && belongs(events[0])) {
+    taken.push(events.shift() as E);
+  }
+  return taken;
+}
 
 /** How long a task may wait for an agenda before the team takes it from its email. */
 const ORPHAN_AFTER_MS = 14 * 24 * 60 * 60_000;
