@@ -111,3 +111,13 @@ export function readCdkJsonContext(): Record<string, unknown> {
 export function addComplianceChecks(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));
 }
+
+/**
+ * The app `cdk synth` and `cdk deploy` run (bin/frist.ts): the Frist stack with the compliance
+ * checks. The tests build it in-process with `bundling: false`, as the CLI's bundling context does.
+ */
+export function createDeployableApp(options: CreateFristAppOptions = {}): App {
+  const { app } = createFristApp(options);
+  addComplianceChecks(app);
+  return app;
+}
