@@ -1034,6 +1034,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           invoke: countedRuleInvocations(app, invoke, cloudwatch),
           now: () => clock.now(),
           sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
+          timeScale: clock.scale,
         }),
       ),
     );

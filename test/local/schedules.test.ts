@@ -4,8 +4,14 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createFristApp } from "../../lib/app";
-import { rateToMs, readSchedules, startSchedules } from "../../lib/local/stepfunctions/schedules";
+import {
+  MIN_INTERVAL_MS,
+  rateToMs,
+  readSchedules,
+  startSchedules,
+} from "../../lib/local/stepfunctions/schedules";
 import type { CfnTemplate } from "../../lib/local/template";
+import { SimulatedClock } from "../../lib/local/time/simulated-clock";
 
 // Only the tables are read here: the template tests validate the template.
 const { app, stack } = createFristApp({ bundling: false, validateTemplate: false });
@@ -186,5 +192,64 @@ describe("local schedules", () => {
     ]);
     expect(second).toHaveLength(1);
     expect(logged.join("\n")).not.toContain("Kari");
+  });
+  it("on a clock 43200 times faster than real time, runs a one-minute rule once per 250 ms of real time, not back to back", async () => {
+    // Prepare: 43200x is 720 simulated minutes per real second; each run takes 10 real ms.
+    vi.useFakeTimers();
+    const clock = new SimulatedClock({ start: "2026-03-02T08:00:00Z", scale: 43_200 });
+    const eventTimes: number[] = [];
+    const schedules = startSchedules({
+      template: templateWith("rate(1 minute)"),
+      region: "eu-north-1",
+      timeScale: clock.scale,
+      now: () => clock.now(),
+      sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
+      invoke: async (_id, event) => {
+        eventTimes.push(Date.parse(String((event as { time: string }).time)));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return {};
+      },
+    });
+
+    // Act: two real seconds, 1,440 simulated minutes.
+    await vi.advanceTimersByTimeAsync(2_000);
+    await schedules.stop();
+    clock.close();
+
+    // Assess: eight runs (one per MIN_INTERVAL_MS), each carrying the clock's time as it ran.
+    expect(eventTimes).toHaveLength(2_000 / MIN_INTERVAL_MS);
+    const gaps = eventTimes.slice(1).map((time, i) => time - (eventTimes[i] as number));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(MIN_INTERVAL_MS * 43_200);
+  });
+
+  it("on a clock moved by jumps, runs a rule as soon as the clock passes its next run", async () => {
+    // Prepare: simulated time at real speed; a rule every 15 minutes.
+    vi.useFakeTimers();
+    const clock = new SimulatedClock({ start: "2026-03-02T08:00:00Z" });
+    let runs = 0;
+    const schedules = startSchedules({
+      template: templateWith("rate(15 minutes)"),
+      region: "eu-north-1",
+      timeScale: clock.scale,
+      now: () => clock.now(),
+      sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
+      invoke: async () => {
+        runs += 1;
+        return {};
+      },
+    });
+
+    // Act: two jumps past a run, 1 ms of real time apart.
+    clock.advance(16 * 60_000);
+    await vi.advanceTimersByTimeAsync(1);
+    const afterFirstJump = runs;
+    clock.advance(15 * 60_000);
+    await vi.advanceTimersByTimeAsync(1);
+    await schedules.stop();
+    clock.close();
+
+    // Assess
+    expect(afterFirstJump).toBe(1);
+    expect(runs).toBe(2);
   });
 });

@@ -123,7 +123,8 @@ export interface SchedulesOptions {
   now?: () => Date;
   /**
    * Sleeps until a simulated instant (the local stack's clock). When given, each rule runs every
-   * period of simulated time, so advancing the clock past a run fires it; `timeScale` is then unused.
+   * period of simulated time, so advancing the clock past a run fires it. `timeScale` is then the
+   * clock's, for the floor of {@link MIN_INTERVAL_MS} of real time between two runs of a rule.
    */
   sleepUntil?: (instant: Date, signal: AbortSignal) => Promise<void>;
   /** Don't start timers: only `runNow()` runs the rules (tests). */
@@ -194,16 +195,25 @@ export function startSchedules(options: SchedulesOptions): LocalSchedules {
 
   const stopping = new AbortController();
   const sleepUntil = options.sleepUntil;
+  // A clock far faster than real time (43200 times: a one-minute rule 720 times a real second) would
+  // run a rule back to back; as with the interval timers, a rule runs at most once per
+  // MIN_INTERVAL_MS of real time, each run standing for the periods passed since the last. The floor
+  // is simulated time too, so a jump of the clock past a run still fires it at once.
+  const floorMs = MIN_INTERVAL_MS * scale;
   const onClock = async (rule: ScheduledRule, sleep: NonNullable<SchedulesOptions["sleepUntil"]>) => {
+    let notBefore = Number.NEGATIVE_INFINITY;
     for (let next = now().getTime() + rule.periodMs; !stopped; next += rule.periodMs) {
       try {
-        await sleep(new Date(next), stopping.signal);
+        await sleep(new Date(Math.max(next, notBefore)), stopping.signal);
       } catch {
         return; // stopped
       }
       if (stopped) return;
       // A run still going when the next one is due is skipped, as with the interval timers.
-      if (!inFlight.has(rule.ruleLogicalId)) void runRule(rule);
+      if (!inFlight.has(rule.ruleLogicalId)) {
+        notBefore = now().getTime() + floorMs;
+        void runRule(rule);
+      }
     }
   };
   if (!options.manual && sleepUntil) for (const rule of rules) void onClock(rule, sleepUntil);
