@@ -30,6 +30,15 @@ const sharingFiles = [
   ...SHARING.flatMap(testFilesIn),
   ...testFilesIn("test/e2e").filter(usesSharedStack),
 ].filter((file) => !CHANGES_SHARED_STATE.test(source(file)));
+/**
+ * The end-to-end files that start local stacks of their own (a simulated clock, faults, another
+ * context, a stopped reconciler, a data directory) and stop them when they end. One local stack per
+ * process at a time is all they need, so they too run one after another in a worker that keeps its
+ * module graph: the local runtime is imported and its code compiled once per worker, not per file.
+ */
+const ownStackFiles = testFilesIn("test/e2e").filter(
+  (file) => !usesSharedStack(file) && !CHANGES_SHARED_STATE.test(source(file)),
+);
 for (const file of ["test/e2e", ...SHARING].flatMap(testFilesIn).filter(usesSharedStack)) {
   // In a module graph of its own, the file would start a stack that nothing stops.
   if (!sharingFiles.includes(file)) {
@@ -85,7 +94,15 @@ export default defineConfig({
     env: { FRIST_QUIET: "1" },
     projects: [
       { extends: true, test: { name: "shared", include: sharingFiles, isolate: false } },
-      { extends: true, test: { name: "isolated", include: ["test/**/*.test.ts"], exclude: sharingFiles } },
+      { extends: true, test: { name: "own-stacks", include: ownStackFiles, isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: "isolated",
+          include: ["test/**/*.test.ts"],
+          exclude: [...sharingFiles, ...ownStackFiles],
+        },
+      },
     ],
   },
 });
