@@ -7,9 +7,10 @@ const SHARING = ["test/unit", "test/infra", "test/local"];
 
 /**
  * What a test file does that other files would see: mock SDK clients or modules, or set the
- * environment a module reads at import (the handlers through the composition root).
+ * environment a module reads at import (the handlers through the composition root). `process.env`
+ * counts in code, not quoted (a bundle's define names it as a string).
  */
-const CHANGES_SHARED_STATE = /mockClient\(|vi\.mock\(|vi\.stubEnv\(|process\.env\b/;
+const CHANGES_SHARED_STATE = /mockClient\(|vi\.mock\(|vi\.stubEnv\(|(?<!["'])process\.env\b/;
 
 const testFilesIn = (dir: string) =>
   readdirSync(dir)
