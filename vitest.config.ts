@@ -35,7 +35,7 @@ const sharingFiles = [
  * The end-to-end files that start local stacks of their own (a simulated clock, faults, another
  * context, a stopped reconciler, a data directory) and stop them when they end. One local stack per
  * process at a time is all they need, so they too run one after another in a worker that keeps its
- * module graph: the local runtime is imported and its code compiled once per worker, not per file.
+ * module graph: the local runtime's modules are imported once per worker, not once per file.
  */
 const ownStackFiles = testFilesIn("test/e2e").filter(
   (file) => !usesSharedStack(file) && !CHANGES_SHARED_STATE.test(source(file)),

@@ -193,6 +193,7 @@ describe("local schedules", () => {
     expect(second).toHaveLength(1);
     expect(logged.join("\n")).not.toContain("Kari");
   });
+
   it("on a clock 43200 times faster than real time, runs a one-minute rule once per 250 ms of real time, not back to back", async () => {
     // Prepare: 43200x is 720 simulated minutes per real second; each run takes 10 real ms.
     vi.useFakeTimers();
