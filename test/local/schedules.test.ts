@@ -8,6 +8,7 @@ import {
   MIN_INTERVAL_MS,
   rateToMs,
   readSchedules,
+  type SchedulesOptions,
   startSchedules,
 } from "../../lib/local/stepfunctions/schedules";
 import type { CfnTemplate } from "../../lib/local/template";
@@ -194,22 +195,26 @@ describe("local schedules", () => {
     expect(logged.join("\n")).not.toContain("Kari");
   });
 
+  /** Schedules on a simulated clock, wired as the local stack wires them. */
+  const onClock = (clock: SimulatedClock, rate: string, invoke: SchedulesOptions["invoke"]) =>
+    startSchedules({
+      template: templateWith(rate),
+      region: "eu-north-1",
+      timeScale: clock.scale,
+      now: () => clock.now(),
+      sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
+      invoke,
+    });
+
   it("on a clock 43200 times faster than real time, runs a one-minute rule once per 250 ms of real time, not back to back", async () => {
     // Prepare: 43200x is 720 simulated minutes per real second; each run takes 10 real ms.
     vi.useFakeTimers();
     const clock = new SimulatedClock({ start: "2026-03-02T08:00:00Z", scale: 43_200 });
     const eventTimes: number[] = [];
-    const schedules = startSchedules({
-      template: templateWith("rate(1 minute)"),
-      region: "eu-north-1",
-      timeScale: clock.scale,
-      now: () => clock.now(),
-      sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
-      invoke: async (_id, event) => {
-        eventTimes.push(Date.parse(String((event as { time: string }).time)));
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        return {};
-      },
+    const schedules = onClock(clock, "rate(1 minute)", async (_id, event) => {
+      eventTimes.push(Date.parse(String((event as { time: string }).time)));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return {};
     });
 
     // Act: two real seconds, 1,440 simulated minutes.
@@ -228,16 +233,9 @@ describe("local schedules", () => {
     vi.useFakeTimers();
     const clock = new SimulatedClock({ start: "2026-03-02T08:00:00Z" });
     let runs = 0;
-    const schedules = startSchedules({
-      template: templateWith("rate(15 minutes)"),
-      region: "eu-north-1",
-      timeScale: clock.scale,
-      now: () => clock.now(),
-      sleepUntil: (instant, signal) => clock.sleepUntil(instant, signal),
-      invoke: async () => {
-        runs += 1;
-        return {};
-      },
+    const schedules = onClock(clock, "rate(15 minutes)", async () => {
+      runs += 1;
+      return {};
     });
 
     // Act: two jumps past a run, 1 ms of real time apart.
