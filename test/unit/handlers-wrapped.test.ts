@@ -12,9 +12,9 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { RouteOptions } from "../../functions/adapters/http";
 import { handlerMarkOf } from "../../functions/adapters/invocation";
 import { REPO_ROOT } from "../../lib/constructs/frist-function";
-import { type CfnTemplate, readApiRoutes, readFunctions } from "../../lib/local/template";
+import { synthesizeLocalApp } from "../../lib/local/synthesized-app";
+import { readApiRoutes, readFunctions } from "../../lib/local/template";
 import { testClinicConfig } from "../support/fakes";
-import { resources } from "../support/template";
 
 // The EDI client's settings are another module's concern: the handlers that talk to it get a stand-in.
 vi.mock("../../functions/adapters/edi-client", async (original) => ({
@@ -22,7 +22,9 @@ vi.mock("../../functions/adapters/edi-client", async (original) => ({
   ediFromEnv: () => ({}),
 }));
 
-const template = { Resources: resources } as CfnTemplate;
+// The app as the local runtime reads it: kept by the test run once any file has synthesized it, so
+// this file (isolated, for its mock) does not import the CDK and synthesize again.
+const { template } = await synthesizeLocalApp(undefined);
 const deployed = Object.values(readFunctions(template));
 const routes = readApiRoutes(template);
 const HANDLERS_DIR = path.join(REPO_ROOT, "functions/handlers");
