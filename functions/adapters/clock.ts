@@ -9,8 +9,8 @@
  *
  *     FRIST_SIMULATED_CLOCK="<simulatedEpochMs>:<realEpochMs>:<scale>"
  *
- * meaning `now = simulatedEpochMs + (Date.now() - realEpochMs) * scale`. Advancing the simulated clock
- * rewrites it (a new anchor). No Lambda function is ever given this variable, so on AWS `now()` is
+ * meaning `now = simulatedEpochMs + (Date.now() - realEpochMs) * scale`; scale 0 while the runtime
+ * holds the clock (time stands still). Advancing the simulated clock rewrites it (a new anchor). No Lambda function is ever given this variable, so on AWS `now()` is
  * `new Date()`. An environment variable, rather than a module-level object the runtime swaps, because
  * it does not depend on the handlers importing the very same module instance as the runtime.
  */
@@ -23,7 +23,7 @@ export const SIMULATED_CLOCK_ENV = "FRIST_SIMULATED_CLOCK";
 export interface SimulatedClockAnchor {
   simulatedEpochMs: number;
   realEpochMs: number;
-  /** Simulated milliseconds per real millisecond (> 0). */
+  /** Simulated milliseconds per real millisecond (> 0), or 0 while the clock is held. */
   scale: number;
 }
 
@@ -42,10 +42,10 @@ export function parseSimulatedClock(raw: string): SimulatedClockAnchor {
     !Number.isSafeInteger(realEpochMs) ||
     scale === undefined ||
     !Number.isFinite(scale) ||
-    scale <= 0
+    scale < 0
   ) {
     throw new Error(
-      `${SIMULATED_CLOCK_ENV} must be "<simulatedEpochMs>:<realEpochMs>:<scale>" (scale > 0), got "${raw}"`,
+      `${SIMULATED_CLOCK_ENV} must be "<simulatedEpochMs>:<realEpochMs>:<scale>" (scale >= 0), got "${raw}"`,
     );
   }
   return { simulatedEpochMs: simulatedEpochMs as number, realEpochMs: realEpochMs as number, scale };

@@ -446,21 +446,15 @@ function clockFile(workflowDir: string, time: LocalTime, log: Log) {
 
 /**
  * Lets time run once everything answers. Without --clock simulated time starts at the real now (the
- * start-up took some of it), or where a simulated run on this data directory stopped. Faster than real
- * time, a cold start of a second would be hours of simulated time: every function's environment starts
- * before the clock runs; at real time they start on first use, as on AWS.
+ * start-up took some of it), or where a simulated run on this data directory stopped. The functions'
+ * environments start on first use, as on AWS; faster than real time the clock stands still meanwhile
+ * (the runtime's `onColdStart`).
  */
-async function runClock(
-  time: LocalTime,
-  options: LocalStackOptions,
-  runtime: LambdaRuntime,
-  functionIds: string[],
-) {
+function runClock(time: LocalTime, options: LocalStackOptions) {
   const { clock, saved } = time;
   if (options.clock === undefined && !time.resumed) {
     clock.advanceTo(Math.max(Date.now(), clock.nowMs(), saved ? Date.parse(saved.now) : 0));
   }
-  if (clock.scale > 1) await runtime.warm(functionIds);
   clock.resume();
 }
 
@@ -945,6 +939,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onMetricLine: (_functionLogicalId, line) => cloudwatch?.putEmfLine(line),
       onInvocationError: (functionLogicalId) =>
         cloudwatch?.put("AWS/Lambda", "Errors", { FunctionName: functionLogicalId }, 1),
+      // Faster than real time, a second of cold start would be hours of simulated time: the clock
+      // stands still while an environment loads, as if it had been running all along.
+      ...(time.clock.scale > 1
+        ? {
+            onColdStart: (_functionLogicalId: string, ready: Promise<void>) => {
+              const release = time.clock.hold();
+              ready.then(release, release);
+            },
+          }
+        : {}),
     });
     const invoke: Invoke = (functionLogicalId, event) =>
       activity.track(async () => {
@@ -1055,7 +1059,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       iam,
     });
     const timings = { ...services.timings, total: Date.now() - started };
-    await runClock(time, options, runtime, Object.keys(app.functions));
+    runClock(time, options);
     recovery?.start();
     // Runs first on stop: the clock where it stands when the stack stops.
     if (workflowDir) await services.start(clockFile(workflowDir, time, log));

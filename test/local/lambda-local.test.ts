@@ -52,7 +52,11 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-function start(environments: Record<string, Record<string, string>>, stopGraceMs?: number): LambdaRuntime {
+function start(
+  environments: Record<string, Record<string, string>>,
+  stopGraceMs?: number,
+  onColdStart?: (functionLogicalId: string, ready: Promise<void>) => void,
+): LambdaRuntime {
   runtime = createLambdaRuntime({
     repoRoot: REPO_ROOT,
     functions,
@@ -60,6 +64,7 @@ function start(environments: Record<string, Record<string, string>>, stopGraceMs
     environment: (f) => environments[f.logicalId] ?? {},
     countCapacity: false,
     ...(stopGraceMs === undefined ? {} : { stopGraceMs }),
+    ...(onColdStart ? { onColdStart } : {}),
   });
   return runtime;
 }
@@ -184,6 +189,30 @@ describe("the local Lambda runtime", () => {
     expect((error as Error).name).toBe("DynamoUnavailable");
     expect((error as Error).message).toBe("the store did not answer");
     expect(echoed).toEqual({ when: "2027-03-01T08:00:00.000Z", type: "string" });
+  });
+
+  it("tells of each environment as it starts, with its load, and of none for a warm invocation", async () => {
+    // Prepare
+    const starts: string[] = [];
+    let loaded = false;
+    const lambda = start({}, undefined, (functionLogicalId, ready) => {
+      starts.push(functionLogicalId);
+      void ready.then(() => {
+        loaded = true;
+      });
+    });
+
+    // Act
+    const first = lambda.invoke("Reader", {});
+    const loadedWhenTold = loaded;
+    await first;
+    await lambda.invoke("Reader", {});
+    await lambda.invoke("Other", {});
+
+    // Assess: told before the load was done, and settled by the time the first invocation answered.
+    expect(loadedWhenTold).toBe(false);
+    expect(loaded).toBe(true);
+    expect(starts).toEqual(["Reader", "Other"]);
   });
 
   it("sets a later value (the simulated clock) in running environments and in those started after", async () => {

@@ -105,6 +105,8 @@ export interface LambdaRuntimeOptions {
   onMetricLine?: (functionLogicalId: string, line: string) => void;
   /** Each invocation that failed (threw, timed out, or its environment failed): Lambda's `Errors`. */
   onInvocationError?: (functionLogicalId: string) => void;
+  /** Each environment as it starts, with what settles once it has loaded its handler (or failed to). */
+  onColdStart?: (functionLogicalId: string, ready: Promise<void>) => void;
 }
 
 /** Invokes functions by logical id. */
@@ -296,6 +298,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       });
       environment = created;
       environments.set(fn.logicalId, created);
+      options.onColdStart?.(fn.logicalId, created.ready);
     }
     return environment;
   };
