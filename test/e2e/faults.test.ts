@@ -1,8 +1,9 @@
 /**
  * Fault injection on the local stack: referrals at every step (just received, awaiting a decision, a
  * decision being recorded, letters being sent) while DynamoDB Local is frozen (SIGSTOP/SIGCONT of its
- * JVM), then the SES emulator answers 503 for a while, then refuses every other call while two more
- * referrals' task emails go out. Afterwards every referral is where it
+ * JVM), then the SES emulator answers 503 until two decisions' letters steps have each been refused
+ * (their workflows' histories show it), then refuses every other call while two more referrals' task
+ * emails go out. Afterwards every referral is where it
  * should be: none stranded, no decision lost, no letter twice, no partial letter set, no staff email
  * twice (each referral's task link to each assessor once). A portal's POST
  * during the outage answers 503 with Retry-After within 10 s, and the same key afterwards 202 with one
@@ -27,11 +28,10 @@ import {
   submitAndAwaitTask,
   withPatient,
 } from "../support/e2e";
-import { fetchAs, mailbox, type SignedIn, submitReferral } from "../support/http";
+import { eventually, fetchAs, mailbox, type SignedIn, submitReferral } from "../support/http";
 
-/** How long each outage lasts, in ms. */
+/** How long DynamoDB stays frozen, in ms: longer than the functions' 5 s request timeout. */
 const DYNAMODB_PAUSE_MS = 8_000;
-const SES_FAILURE_MS = 8_000;
 /**
  * How long a referral may take to come round after the outages. A staff email's claim written just
  * as DynamoDB froze lands after the client gave up on it: nobody sends that email until the claim's
@@ -80,6 +80,17 @@ async function timed(request: () => Promise<Response>) {
     retryAfter: response.headers.get("retry-after"),
     ms: Date.now() - started,
   };
+}
+
+/** Whether a referral's workflow has had an attempt of its letters step fail (its execution history). */
+function lettersRefused(referralId: string): boolean {
+  const executionArn = `${stack.stateMachineArn.replace(":stateMachine:", ":execution:")}:${referralId}`;
+  let state = "";
+  return stack.stepFunctions.engine.history(executionArn, false).some((event) => {
+    const entered = event.stateEnteredEventDetails as { name?: string } | undefined;
+    if (entered?.name) state = entered.name;
+    return event.type === "TaskFailed" && state === "DispatchLetters";
+  });
 }
 
 async function countReferralItems(): Promise<number> {
@@ -143,14 +154,20 @@ describe("faults on the local stack", () => {
     const dynamoPausedMs = Date.now() - pausedAt;
     const retried = await submitReferral(stack.apiUrl, withPatient("Utfall Pasient"), "faults-during-outage");
 
-    // Act 2: SES fails while two more decisions send their letters.
+    // Act 2: SES fails while two more decisions send their letters, until each decision's letters
+    // step has been refused: the fault is met however long a busy machine takes to get there, and
+    // no longer than that (each refused attempt lengthens the retry's wait after it).
     stack.faults.failSes(true);
     const sesFailedAt = Date.now();
     const decidedDuring = [
       await postForm(lettersA.taskLink, refusal, assessorSession),
       await postForm(lettersB.taskLink, refusal, assessorSession),
     ];
-    await sleep(Math.max(0, SES_FAILURE_MS - (Date.now() - sesFailedAt)));
+    await eventually(
+      async () =>
+        [lettersA, lettersB].every(({ referralId }) => lettersRefused(referralId)) ? true : undefined,
+      "each decision's letters refused by SES",
+    );
     stack.faults.failSes(false);
     const sesFailedMs = Date.now() - sesFailedAt;
 
