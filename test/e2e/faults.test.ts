@@ -16,6 +16,7 @@ import { CLAIM_LEASE_MS } from "../../functions/domain/send-once";
 import { RETRY_POLICY } from "../../lib/constructs/referral-workflow";
 import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { executionArnFor } from "../../lib/local/stepfunctions/endpoint";
 import {
   awaitFile,
   emailsOf,
@@ -84,7 +85,7 @@ async function timed(request: () => Promise<Response>) {
 
 /** Whether a referral's workflow has had an attempt of its letters step fail (its execution history). */
 function lettersRefused(referralId: string): boolean {
-  const executionArn = `${stack.stateMachineArn.replace(":stateMachine:", ":execution:")}:${referralId}`;
+  const executionArn = executionArnFor(stack.stateMachineArn, referralId);
   let state = "";
   return stack.stepFunctions.engine.history(executionArn, false).some((event) => {
     const entered = event.stateEnteredEventDetails as { name?: string } | undefined;

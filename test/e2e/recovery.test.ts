@@ -9,6 +9,7 @@
 import { SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { executionArnFor } from "../../lib/local/stepfunctions/endpoint";
 import {
   awaitFile,
   emailsOf,
@@ -67,8 +68,7 @@ describe("recovery on the local stack", () => {
     const page = await (await fetchAs(await operationsSession(), stack.operationsUrl)).text();
     return /<section id="attention">[\s\S]*?<\/section>/.exec(page)?.[0] ?? "";
   };
-  const executionArnOf = (name: string) =>
-    `${stack.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+  const executionArnOf = (name: string) => executionArnFor(stack.stateMachineArn, name);
   const executionOf = (name: string) =>
     stack.stepFunctions.engine
       .listExecutions(stack.stateMachineArn)

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { executionArnFor } from "../../lib/local/stepfunctions/endpoint";
 import {
   awaitFile,
   emailsOf,
@@ -68,7 +69,7 @@ describe("npm start with a data directory, stopped and started again", () => {
     // who already had it is emailed again).
     const engine = stack.stepFunctions.engine;
     for (const { referralId } of [first, second]) {
-      const arn = `${stack.stateMachineArn.replace(":stateMachine:", ":execution:")}:${referralId}`;
+      const arn = executionArnFor(stack.stateMachineArn, referralId);
       await eventually(
         async () =>
           engine.history(arn, false).some((event) => event.type === "TaskSubmitted") ? true : undefined,

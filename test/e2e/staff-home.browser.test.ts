@@ -27,6 +27,7 @@ import { addDays } from "../../functions/domain/decision-labels";
 import { workingDaysLeft } from "../../functions/domain/legal-clock";
 import { makeNationalId } from "../../functions/domain/national-id";
 import type { LocalStack } from "../../lib/local/local-stack";
+import { executionArnFor } from "../../lib/local/stepfunctions/endpoint";
 import { launchChromium } from "../support/browser";
 import {
   assessor,
@@ -298,7 +299,7 @@ describe("the staff home in the browser", { timeout: 180_000 }, () => {
       region: stack.region,
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
-    const stranded = `${stack.stateMachineArn.replace(":stateMachine:", ":execution:")}:${toStrand.referralId}`;
+    const stranded = executionArnFor(stack.stateMachineArn, toStrand.referralId);
     await sfn.send(new StopExecutionCommand({ executionArn: stranded }));
     sfn.destroy();
     await stack.stepFunctions.engine.waitForExecution(stranded);

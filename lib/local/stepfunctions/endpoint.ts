@@ -107,7 +107,8 @@ export class SfnError extends Error {
 
 const NAME_FORMAT = /^[A-Za-z0-9_-]{1,80}$/;
 
-function executionArnFor(stateMachineArn: string, name: string): string {
+/** The ARN of the execution named `name` of a state machine, as Step Functions forms it. */
+export function executionArnFor(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
 }
 
