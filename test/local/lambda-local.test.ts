@@ -192,27 +192,32 @@ describe("the local Lambda runtime", () => {
   });
 
   it("tells of each environment as it starts, with its load, and of none for a warm invocation", async () => {
-    // Prepare
-    const starts: string[] = [];
-    let loaded = false;
+    // Prepare: what happens, in order.
+    const events: string[] = [];
     const lambda = start({}, undefined, (functionLogicalId, ready) => {
-      starts.push(functionLogicalId);
-      void ready.then(() => {
-        loaded = true;
-      });
+      events.push(`told ${functionLogicalId}`);
+      void ready.then(() => events.push(`loaded ${functionLogicalId}`));
     });
 
     // Act
-    const first = lambda.invoke("Reader", {});
-    const loadedWhenTold = loaded;
+    const first = lambda.invoke("Reader", {}).then(() => events.push("answered Reader"));
+    events.push("invoked Reader");
     await first;
-    await lambda.invoke("Reader", {});
-    await lambda.invoke("Other", {});
+    await lambda.invoke("Reader", {}).then(() => events.push("answered Reader again"));
+    await lambda.invoke("Other", {}).then(() => events.push("answered Other"));
 
-    // Assess: told before the load was done, and settled by the time the first invocation answered.
-    expect(loadedWhenTold).toBe(false);
-    expect(loaded).toBe(true);
-    expect(starts).toEqual(["Reader", "Other"]);
+    // Assess: told as each environment starts (before the load), its load settled before its first
+    // answer, and nothing for a warm invocation.
+    expect(events).toEqual([
+      "told Reader",
+      "invoked Reader",
+      "loaded Reader",
+      "answered Reader",
+      "answered Reader again",
+      "told Other",
+      "loaded Other",
+      "answered Other",
+    ]);
   });
 
   it("sets a later value (the simulated clock) in running environments and in those started after", async () => {
