@@ -180,6 +180,7 @@ describe("tracing of AWS calls", () => {
   it("is on in every function deployed with frist:traceAwsCalls", () => {
     const { app, stack } = createFristApp({
       bundling: false,
+      validateTemplate: false,
       context: { [TRACE_AWS_CALLS_CONTEXT]: "true" },
     });
     const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<

@@ -166,6 +166,7 @@ describe("the Frist configuration", () => {
     // Act
     const { stack } = createFristApp({
       bundling: false,
+      validateTemplate: false,
       context: { "frist:region": "eu-west-1", "frist:publicBaseUrl": "https://frist.example.no/" },
     });
 

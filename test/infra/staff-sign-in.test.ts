@@ -91,6 +91,7 @@ describe("the staff user pool", () => {
 describe("federation to the hospital's provider", () => {
   const { app, stack } = createFristApp({
     bundling: false,
+    validateTemplate: false,
     context: {
       "frist:identityProvider": {
         name: "HelseID",
