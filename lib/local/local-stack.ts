@@ -19,6 +19,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SIMULATED_CLOCK_ENV } from "../../functions/adapters/clock";
 import { DynamoPostalQueue } from "../../functions/adapters/dynamo-postal-queue";
@@ -32,6 +33,7 @@ import { type CloudWatchLocal, startCloudWatchLocal } from "./emulators/cloudwat
 import {
   createMissingTables,
   type DynamoDbLocal,
+  deleteTables,
   LOCAL_CREDENTIALS,
   recordDynamoDbLocalClasses,
   startDynamoDbLocal,
@@ -126,6 +128,14 @@ export interface LocalStackOptions {
    * as well, which costs CPU at first and saves more over a long run. Default: a quick start.
    */
   longRun?: boolean;
+  /**
+   * A DynamoDB Local already running, in memory, to hold this stack's tables instead of a JVM of its
+   * own: for a process that starts one stack after another (the end-to-end test files of a worker),
+   * which then boots and warms Java once. The stack replaces any tables of its names it finds (left
+   * by a stack before that did not stop) and deletes its tables when it stops; the JVM runs on. Only
+   * with `inMemory`. A promise of one: the stack goes on starting while it boots.
+   */
+  dynamodb?: DynamoDbLocal | Promise<DynamoDbLocal>;
 }
 
 /** A running local stack. */
@@ -456,6 +466,31 @@ function runClock(time: LocalTime, options: LocalStackOptions) {
     clock.advanceTo(Math.max(Date.now(), clock.nowMs(), saved ? Date.parse(saved.now) : 0));
   }
   clock.resume();
+}
+
+/** `options.dynamodb`, where the stack may use it: a borrowed DynamoDB Local holds tables in memory only. */
+function borrowedDynamoDb(options: LocalStackOptions): LocalStackOptions["dynamodb"] {
+  if (options.dynamodb && !options.inMemory) {
+    throw new Error("A stack on a DynamoDB Local it did not start (options.dynamodb) must be inMemory");
+  }
+  return options.dynamodb;
+}
+
+/**
+ * The app's tables, created where missing. On a borrowed DynamoDB Local they are created afresh (any
+ * of the same names deleted first) and deleted when the stack stops.
+ */
+function tablesService(dynamo: DynamoDbLocal, tables: CreateTableCommandInput[], borrowed: boolean) {
+  const names = tables.map((table) => String(table.TableName));
+  return service("tables", async () => {
+    if (borrowed) await deleteTables(dynamo.client, names);
+    await createMissingTables(dynamo.client, tables);
+    return {
+      async stop() {
+        if (borrowed) await deleteTables(dynamo.client, names);
+      },
+    };
+  });
 }
 
 /**
@@ -909,13 +944,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
     );
     // Java takes the longest: start DynamoDB Local first and synthesize while it boots.
+    const borrowed = borrowedDynamoDb(options);
     const dynamoStarting = services.startInBackground(
-      service("dynamodb", () =>
-        startDynamoDbLocal({
-          dataDir,
-          port: lastPorts.dynamodb,
-          jit: options.longRun ? "long-run" : "quick-start",
-        }),
+      service("dynamodb", async () =>
+        borrowed
+          ? Promise.resolve(borrowed).then((running) => ({ ...running, stop: async () => {} }))
+          : startDynamoDbLocal({
+              dataDir,
+              port: lastPorts.dynamodb,
+              jit: options.longRun ? "long-run" : "quick-start",
+            }),
       ),
     );
     const app = await services.start(step("synth", () => synthesizeLocalApp(options.context).then(readApp)));
@@ -1008,7 +1046,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const oidc = await services.start(signInService(app.staff, api.url, options.signInPassword));
 
     const dynamo = await dynamoStarting;
-    await services.start(step("tables", () => createMissingTables(dynamo.client, app.tables)));
+    await services.start(tablesService(dynamo, app.tables, borrowed !== undefined));
     const upstreams: Upstreams = {
       dynamodb: dynamo.endpoint,
       ses: ses.endpoint,

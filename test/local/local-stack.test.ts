@@ -1,6 +1,10 @@
+import { GetItemCommand, ListTablesCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { SIMULATED_CLOCK_ENV, systemClock } from "../../functions/adapters/clock";
+import { createMissingTables, startDynamoDbLocal } from "../../lib/local/emulators/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { synthesizeLocalApp } from "../../lib/local/synthesized-app";
+import { type CfnTemplate, readTables } from "../../lib/local/template";
 
 // Starts the real app on the local default (synth in-process, Java for DynamoDB Local): ~5 s per start.
 const running: LocalStack[] = [];
@@ -80,5 +84,38 @@ describe("the local stack", () => {
       second.mailboxJsonUrl,
     ]).toEqual(ports);
     expect((await fetch(`${second.apiUrl}/openapi.json`)).status).toBe(200);
+  });
+
+  it("keeps its tables in a DynamoDB Local it is given: replaces what it finds under their names, deletes them when it stops, and leaves the JVM running", async () => {
+    // Prepare: the stack before stops; a DynamoDB Local holds a table of the app's, with an item in
+    // it, as a stack that did not stop would have left it.
+    await running.pop()?.stop();
+    const db = await startDynamoDbLocal({ dataDir: null });
+    try {
+      const tables = readTables((await synthesizeLocalApp(undefined)).template as CfnTemplate);
+      const names = tables.map((table) => String(table.TableName));
+      await createMissingTables(db.client, tables);
+      const leftOver = { pk: { S: "REFERRAL#left-over" }, sk: { S: "REFERRAL" } };
+      await db.client.send(new PutItemCommand({ TableName: names[0], Item: leftOver }));
+
+      // Act
+      const stack = await startLocalStack({ port: 0, inMemory: true, quiet: true, dynamodb: db });
+      const whileRunning = await db.client.send(new ListTablesCommand({}));
+      const found = await db.client.send(
+        new GetItemCommand({ TableName: names[0], Key: leftOver, ConsistentRead: true }),
+      );
+      const openapi = await fetch(`${stack.apiUrl}/openapi.json`);
+      await stack.stop();
+      const afterStop = await db.client.send(new ListTablesCommand({}));
+
+      // Assess
+      expect(stack.dynamodbEndpoint).toBe(db.endpoint);
+      expect(whileRunning.TableNames).toEqual(expect.arrayContaining(names));
+      expect(found.Item).toBeUndefined();
+      expect(openapi.status).toBe(200);
+      expect(afterStop.TableNames?.filter((name) => names.includes(name))).toEqual([]);
+    } finally {
+      await db.stop();
+    }
   });
 });

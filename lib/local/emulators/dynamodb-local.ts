@@ -16,6 +16,7 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DeleteItemCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -23,6 +24,7 @@ import {
   PutItemCommand,
   QueryCommand,
   ResourceInUseException,
+  ResourceNotFoundException,
   ScanCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -110,6 +112,17 @@ export async function createMissingTables(
     }
   }
   return created;
+}
+
+/** Deletes the named tables, those that exist. */
+export async function deleteTables(client: DynamoDBClient, names: readonly string[]): Promise<void> {
+  for (const TableName of names) {
+    try {
+      await client.send(new DeleteTableCommand({ TableName }));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
 }
 
 /**

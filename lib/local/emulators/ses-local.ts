@@ -72,9 +72,20 @@ export async function startSesLocal(options: { port?: number } = {}): Promise<Se
   });
   const endpoint = `http://${host}:${port}`;
   const clear = async (): Promise<void> => {
-    const response = await fetch(`${endpoint}/clear-store`, { method: "POST" });
-    await response.body?.cancel();
-    if (!response.ok) throw new Error(`the SES emulator did not empty its mailbox (${response.status})`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(`${endpoint}/clear-store`, { method: "POST" });
+        await response.body?.cancel();
+        if (!response.ok) throw new Error(`the SES emulator did not empty its mailbox (${response.status})`);
+        return;
+      } catch (error) {
+        // Started again in the same process on the same port a moment after the last one stopped,
+        // the request can go out on a connection kept alive to that one, closed under it: emptying
+        // the mailbox twice is harmless, so it is sent again.
+        const closedUnderIt = (error as { cause?: { code?: string } }).cause?.code === "UND_ERR_SOCKET";
+        if (!closedUnderIt || attempt >= 3) throw error;
+      }
+    }
   };
   await clear();
   let stopped: Promise<void> | undefined;
