@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { referralFile } from "../support/e2e";
 import { eventually, sampleReferral, submitReferralRetrying } from "../support/http";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 const REFERRALS = 60;
 const CAPACITY = 20;
@@ -16,6 +17,7 @@ beforeAll(async () => {
   stack = await startLocalStack({
     port: 0,
     inMemory: true,
+    dynamodb: workerDynamoDb(),
     quiet: true,
     // Monday 2 March 2026, 09:00 in Oslo: the meetings are Tuesdays and Thursdays at 12:00.
     clock: "2026-03-02T09:00:00+01:00",

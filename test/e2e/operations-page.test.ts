@@ -11,6 +11,7 @@ import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
 import { launchChromium } from "../support/browser";
 import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
 import { eventually, fetchAs, postDecisionJson, sampleReferral, signIn } from "../support/http";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 /** The operations person of cdk.json's frist:staff. */
 const OPERATIONS = "per.berg@smerteklinikk.example";
@@ -41,6 +42,7 @@ describe("the local operations page", () => {
     stack = await startLocalStack({
       port: 0,
       inMemory: true,
+      dynamodb: workerDynamoDb(),
       quiet: true,
       clock: "2025-03-03T08:00:00Z",
       timeScale: 1,

@@ -23,6 +23,7 @@ import { bundleFunctions, invokeCold } from "../support/bundles";
 import { lead } from "../support/e2e";
 import { testReferral, testSubmission } from "../support/fakes";
 import { fetchAs, type SignedIn, signIn } from "../support/http";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 let stack: LocalStack;
 let dir: string;
@@ -40,7 +41,13 @@ function nationalIdFrom(birthDate: string, from: number): string {
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true, log: () => undefined });
+  stack = await startLocalStack({
+    port: 0,
+    inMemory: true,
+    dynamodb: workerDynamoDb(),
+    quiet: true,
+    log: () => undefined,
+  });
   // The old referrals here have no workflow: the reconciler would try to resume them.
   await stack.recovery?.stop();
   tableName = String(stack.tableNames[0]);

@@ -29,6 +29,7 @@ import {
   type SignedIn,
   signIn,
 } from "../support/http";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 /** The alarm on the reconciler's findings (lib/constructs/operations.ts). */
 const RECOVERY_ALARM = "Frist-WorkflowsNeedingRecovery-Critical";
@@ -41,7 +42,13 @@ describe("recovery on the local stack", () => {
   let sfn: SFNClient;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, quiet: true, log: () => undefined });
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      dynamodb: workerDynamoDb(),
+      quiet: true,
+      log: () => undefined,
+    });
     // The local runtime runs the reconciler every minute of real time. Here a test stops an execution
     // and then resumes it by hand or runs the reconciler itself: a scheduled run in between would
     // resume it first (on a busy machine a file easily outlasts a minute). Only the tests run it.

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { describeSimulation, simulate } from "../../lib/local/simulation/simulate";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 describe("frist simulate", () => {
   it("has the team confirm every secondary referral: the same condition is closed unassessed, the rest are assessed as new and decided, and starts of care are recorded", async () => {
@@ -20,7 +21,7 @@ describe("frist simulate", () => {
     };
 
     // Act
-    const result = await simulate(options);
+    const result = await simulate(options, { dynamodb: workerDynamoDb() });
 
     // Assess: every secondary was answered by staff (none left to the confirmation day's timeout).
     const s = result.statistics;
@@ -51,7 +52,7 @@ describe("frist simulate", () => {
     const options = { referrals: 12, days: 7, secondaryShare: 0.5, secondarySameShare: 1, seed: 5 };
 
     // Act
-    const result = await simulate(options);
+    const result = await simulate(options, { dynamodb: workerDynamoDb() });
 
     // Assess
     const s = result.statistics;

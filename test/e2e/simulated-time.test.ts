@@ -34,6 +34,7 @@ import {
   submitReferral,
   taskLinkIn,
 } from "../support/http";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const REMINDER_POINT = "2026-03-11T23:00:00.000Z";
@@ -76,6 +77,7 @@ describe("the deadline timer on simulated time, moved over HTTP", () => {
     stack = await startLocalStack({
       port: 0,
       inMemory: true,
+      dynamodb: workerDynamoDb(),
       quiet: true,
       clock: MONDAY_0900_OSLO,
       timeScale: 1,
@@ -205,6 +207,7 @@ describe("the deadline timer at --time-scale 43200", () => {
     stack = await startLocalStack({
       port: 0,
       inMemory: true,
+      dynamodb: workerDynamoDb(),
       quiet: true,
       clock: MONDAY_0900_OSLO,
       timeScale: 43_200,

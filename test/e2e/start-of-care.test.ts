@@ -35,6 +35,7 @@ import {
   type SignedIn,
   signIn,
 } from "../support/http";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const CLERK = "kari.dahl@smerteklinikk.example";
@@ -136,6 +137,7 @@ describe("a start of care that cannot be kept, on simulated time", () => {
     stack = await startLocalStack({
       port: 0,
       inMemory: true,
+      dynamodb: workerDynamoDb(),
       quiet: true,
       clock: MONDAY_0900_OSLO,
       timeScale: 1,

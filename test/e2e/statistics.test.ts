@@ -41,6 +41,7 @@ import {
   testClinicConfig,
 } from "../support/fakes";
 import { postDecisionJson, sampleReferral } from "../support/http";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 /** cdk.json's operations member and a clerk (who may not read statistics). */
 const OPERATIONS = "per.berg@smerteklinikk.example";
@@ -204,7 +205,14 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, quiet: true, clock: STACK_START, timeScale: 1 });
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      dynamodb: workerDynamoDb(),
+      quiet: true,
+      clock: STACK_START,
+      timeScale: 1,
+    });
     // Most referrals here are driven through the use cases, with no workflow execution: the
     // reconciler, which the local runtime runs every minute of real time, would take them for
     // stranded and start executions that write to them (and to the tallies) while the test does.

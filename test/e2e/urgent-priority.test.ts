@@ -21,6 +21,7 @@ import {
   withPatient,
 } from "../support/e2e";
 import { csrfTokenIn, fetchAs, mailbox, type SignedIn } from "../support/http";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const TARGET_MISSED = "2026-03-09T23:00:00.000Z";
@@ -61,6 +62,7 @@ describe("the urgent target and priority changes on simulated time", () => {
     stack = await startLocalStack({
       port: 0,
       inMemory: true,
+      dynamodb: workerDynamoDb(),
       quiet: true,
       clock: MONDAY_0900_OSLO,
       timeScale: 1,

@@ -14,24 +14,24 @@ import {
   planWithSeats,
 } from "../../functions/domain/intake-planning";
 import { createFristApp } from "../../lib/app";
-import {
-  type DynamoDbLocal,
-  LOCAL_CREDENTIALS,
-  startDynamoDbLocal,
-} from "../../lib/local/emulators/dynamodb-local";
+import { type DynamoDbLocal, LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
 import { testReferral } from "../support/fakes";
+import { type OwnTables, tablesOfOwn } from "../support/worker-dynamodb";
 
 // Only the tables are read here: the template tests validate the template.
 const { app, stack } = createFristApp({ bundling: false, validateTemplate: false });
 const tables = readTables(app.synth().getStackByName(stack.stackName).template as CfnTemplate);
-const tableName = String(tables[0]?.TableName);
+let tableName: string;
+let own: OwnTables | undefined;
 
 let db: DynamoDbLocal;
 let store: DynamoReferralStore;
 
 beforeAll(async () => {
-  db = await startDynamoDbLocal({ dataDir: null, tables });
+  own = await tablesOfOwn("meeting-seats", tables);
+  db = own.db;
+  tableName = own.names[0] as string;
   // 200 requests in flight over up to 50 sockets at a time, as 50 Lambda containers would send them;
   // a JVM that accepts connections slowly on a busy machine gets time to.
   const client = new DynamoDBClient({
@@ -51,7 +51,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await db?.stop();
+  await own?.drop();
 });
 
 describe("intake meeting seats on DynamoDB Local", () => {

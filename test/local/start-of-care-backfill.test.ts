@@ -10,25 +10,25 @@ import { DynamoReferralStore } from "../../functions/adapters/dynamo-referral-st
 import type { Decision } from "../../functions/domain/decision";
 import type { ReferralRecord } from "../../functions/domain/records";
 import { createFristApp } from "../../lib/app";
-import {
-  type DynamoDbLocal,
-  LOCAL_CREDENTIALS,
-  startDynamoDbLocal,
-} from "../../lib/local/emulators/dynamodb-local";
+import { type DynamoDbLocal, LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
 import { testReferral } from "../support/fakes";
+import { type OwnTables, tablesOfOwn } from "../support/worker-dynamodb";
 
 // Only the tables are read here: the template tests validate the template.
 const { app, stack } = createFristApp({ bundling: false, validateTemplate: false });
 const tables = readTables(app.synth().getStackByName(stack.stackName).template as CfnTemplate);
-const tableName = String(tables[0]?.TableName);
+let tableName: string;
+let own: OwnTables | undefined;
 
 let db: DynamoDbLocal | undefined;
 let store: DynamoReferralStore;
 let documents: ReturnType<typeof documentClientOf>;
 
 beforeAll(async () => {
-  db = await startDynamoDbLocal({ dataDir: null, tables });
+  own = await tablesOfOwn("start-of-care-backfill", tables);
+  db = own.db;
+  tableName = own.names[0] as string;
   documents = documentClientOf(
     dynamoClient({
       endpoint: db.endpoint,
@@ -41,7 +41,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await db?.stop();
+  await own?.drop();
 });
 
 /** A decided referral as an older Frist stored it: the record and its worklist keys, no start-of-care item. */

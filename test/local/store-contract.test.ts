@@ -24,28 +24,28 @@ import {
 import type { AuditEvent, LetterRecord, StaffEmailRecord, TaskRecord } from "../../functions/domain/records";
 import type { Tally } from "../../functions/domain/statistics";
 import { createFristApp } from "../../lib/app";
-import {
-  type DynamoDbLocal,
-  LOCAL_CREDENTIALS,
-  startDynamoDbLocal,
-} from "../../lib/local/emulators/dynamodb-local";
+import { type DynamoDbLocal, LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
 import { type CfnTemplate, readTables } from "../../lib/local/template";
 import { InMemoryReferralStore, testReferral } from "../support/fakes";
+import { type OwnTables, tablesOfOwn } from "../support/worker-dynamodb";
 
 // Only the tables are read here: the template tests validate the template.
 const { app, stack } = createFristApp({ bundling: false, validateTemplate: false });
 const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
 const tables = readTables(template);
-const tableName = String(tables[0]?.TableName);
+let tableName: string;
+let own: OwnTables | undefined;
 
 let db: DynamoDbLocal | undefined;
 
 beforeAll(async () => {
-  db = await startDynamoDbLocal({ dataDir: null, tables });
+  own = await tablesOfOwn("store-contract", tables);
+  db = own.db;
+  tableName = own.names[0] as string;
 }, 90_000);
 
 afterAll(async () => {
-  await db?.stop();
+  await own?.drop();
 });
 
 const stores: [string, () => ReferralStore & StatisticsSource][] = [

@@ -4,11 +4,12 @@
  * themselves (their own referrals, emails about them, counts taken before and after). Starting a
  * stack costs a JVM boot, a Lambda environment per function used, each loading its bundle, and the
  * JIT warming up in all of them again: twelve files took 207 s of CPU with a stack each, 69 s sharing
- * one (README, Development).
+ * one (README, Development). Its tables are in the worker's DynamoDB Local (./worker-dynamodb.ts),
+ * with the store tests' tables.
  *
  * The files that call {@link sharedLocalStack} run in vitest.config.ts's shared project (one module
  * graph per worker), so the stack outlives the file that started it; it ends with the worker, and
- * DynamoDB Local's JVM with it (the launcher watches its parent). A file that changes what others
+ * the worker's DynamoDB Local with it (the launcher watches its parent). A file that changes what others
  * would see (the clock, faults, the context) starts a stack of its own.
  */
 import {
@@ -19,6 +20,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import { workerDynamoDb } from "./worker-dynamodb";
 
 let shared: Promise<LocalStack> | undefined;
 
@@ -30,7 +32,7 @@ let shared: Promise<LocalStack> | undefined;
  * workflows the files before left waiting stay in the engine: their timers are days away.
  */
 export async function sharedLocalStack(options: { empty?: boolean } = {}): Promise<LocalStack> {
-  shared ??= startLocalStack({ port: 0, inMemory: true, quiet: true });
+  shared ??= startLocalStack({ port: 0, inMemory: true, quiet: true, dynamodb: workerDynamoDb() });
   const stack = await shared.catch((error: unknown) => {
     shared = undefined;
     throw error;

@@ -23,7 +23,7 @@ import {
 } from "../../../functions/domain/calendar";
 import type { StatisticsRow } from "../../../functions/domain/statistics";
 import { formatMeetingTime } from "../../../functions/views/norwegian-time";
-import { type LocalStack, startLocalStack } from "../local-stack";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../local-stack";
 import { costOf, type RunCost } from "../operations/cost";
 import { counters, type RunCounts } from "../operations/counters";
 import { eachAtOnce } from "./lanes";
@@ -348,8 +348,14 @@ function agendaRows(html: string): { patientName: string; taskHref?: string }[] 
 // ------------------------------------------------------------------------------------------------
 // The run
 
-/** Runs the simulation on a fresh in-memory local stack and returns its figures. */
-export async function simulate(input: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
+/**
+ * Runs the simulation on a fresh in-memory local stack and returns its figures. `stackOptions`: what
+ * else the stack is started with (a running DynamoDB Local for a test worker's stacks to share).
+ */
+export async function simulate(
+  input: Partial<SimulationOptions> = {},
+  stackOptions: Pick<LocalStackOptions, "dynamodb"> = {},
+): Promise<SimulationResult> {
   const options: SimulationOptions = { ...DEFAULT_SIMULATION, ...input };
   const rules = defaultCalendarRules;
   const referrals = arrivals(options, rules);
@@ -364,6 +370,7 @@ export async function simulate(input: Partial<SimulationOptions> = {}): Promise<
     context: {
       "frist:intakePlanning": { meetings: options.meetings, capacityPerMeeting: options.capacityPerMeeting },
     },
+    ...stackOptions,
   });
   try {
     return await run(stack, options, referrals, rules);
