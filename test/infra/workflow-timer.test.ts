@@ -136,7 +136,8 @@ async function start(referralId: string) {
   return String(executionArn);
 }
 
-describe("the deadline timer on the local engine", () => {
+// Each test drives referrals of its own through one-second timers, so the tests wait side by side.
+describe.concurrent("the deadline timer on the local engine", () => {
   it("reminds, records the breach, escalates again, and still takes a decision to the letters", async () => {
     // Prepare: no decision comes until RecordBreach has run twice.
     const executionArn = await start("ref-timer");
@@ -349,7 +350,7 @@ describe("the deadline timer on the local engine", () => {
   });
 });
 
-describe("an execution the reconciler starts for a referral whose decision is known", () => {
+describe.concurrent("an execution the reconciler starts for a referral whose decision is known", () => {
   it("goes straight to RecordDecision with the task's decision, then the letters, with no new task", async () => {
     // Act: the input recovery gives a decided referral's new execution.
     const { executionArn } = await sfn.send(
