@@ -132,8 +132,8 @@ export interface LocalStackOptions {
    * A DynamoDB Local already running, in memory, to hold this stack's tables instead of a JVM of its
    * own: for a process that starts one stack after another (the end-to-end test files of a worker),
    * which then boots and warms Java once. The stack replaces any tables of its names it finds (left
-   * by a stack before that did not stop) and deletes its tables when it stops; the JVM runs on. Only
-   * with `inMemory`. A promise of one: the stack goes on starting while it boots.
+   * by a stack before that did not stop) and deletes its tables when it stops; the JVM runs on, not
+   * frozen even if its fault switch froze it. Only with `inMemory`. A promise of one: the stack goes on starting while it boots.
    */
   dynamodb?: DynamoDbLocal | Promise<DynamoDbLocal>;
 }
@@ -478,7 +478,8 @@ function borrowedDynamoDb(options: LocalStackOptions): LocalStackOptions["dynamo
 
 /**
  * The app's tables, created where missing. On a borrowed DynamoDB Local they are created afresh (any
- * of the same names deleted first) and deleted when the stack stops.
+ * of the same names deleted first) and deleted when the stack stops, after letting its JVM run again
+ * if the stack's fault switch left it frozen: the next stack on it must find it answering.
  */
 function tablesService(dynamo: DynamoDbLocal, tables: CreateTableCommandInput[], borrowed: boolean) {
   const names = tables.map((table) => String(table.TableName));
@@ -487,7 +488,9 @@ function tablesService(dynamo: DynamoDbLocal, tables: CreateTableCommandInput[],
     await createMissingTables(dynamo.client, tables);
     return {
       async stop() {
-        if (borrowed) await deleteTables(dynamo.client, names);
+        if (!borrowed) return;
+        dynamo.resume();
+        await deleteTables(dynamo.client, names);
       },
     };
   });

@@ -30,6 +30,7 @@ import {
   withPatient,
 } from "../support/e2e";
 import { eventually, fetchAs, mailbox, type SignedIn, submitReferral } from "../support/http";
+import { workerDynamoDb } from "../support/worker-dynamodb";
 
 /** How long DynamoDB stays frozen, in ms: longer than the functions' 5 s request timeout. */
 const DYNAMODB_PAUSE_MS = 8_000;
@@ -49,7 +50,7 @@ let stack: LocalStack;
 let assessorSession: SignedIn;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, quiet: true });
+  stack = await startLocalStack({ port: 0, inMemory: true, dynamodb: workerDynamoDb(), quiet: true });
   assessorSession = await signInAsAssessor(stack);
 });
 

@@ -86,7 +86,7 @@ describe("the local stack", () => {
     expect((await fetch(`${second.apiUrl}/openapi.json`)).status).toBe(200);
   });
 
-  it("keeps its tables in a DynamoDB Local it is given: replaces what it finds under their names, deletes them when it stops, and leaves the JVM running", async () => {
+  it("keeps its tables in a DynamoDB Local it is given: replaces what it finds under their names, deletes them when it stops, and leaves the JVM running, frozen or not", async () => {
     // Prepare: the stack before stops; a DynamoDB Local holds a table of the app's, with an item in
     // it, as a stack that did not stop would have left it.
     await running.pop()?.stop();
@@ -105,6 +105,8 @@ describe("the local stack", () => {
         new GetItemCommand({ TableName: names[0], Key: leftOver, ConsistentRead: true }),
       );
       const openapi = await fetch(`${stack.apiUrl}/openapi.json`);
+      // Frozen by the fault switch, as the fault test does, when the stack stops.
+      stack.faults.pauseDynamoDb();
       await stack.stop();
       const afterStop = await db.client.send(new ListTablesCommand({}));
 

@@ -6,7 +6,8 @@
  * names its tables after itself ({@link tablesOfOwn}). The JVM ends with the worker (the launcher
  * watches its parent).
  *
- * The files that freeze or kill DynamoDB Local, or keep it in a data directory, start their own.
+ * A stack that freezes it (the fault test) lets it run again when it stops. The files that kill
+ * DynamoDB Local, or keep it in a data directory, start their own.
  */
 import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import {
