@@ -101,6 +101,9 @@ export default defineConfig({
         test: {
           name: "isolated",
           include: ["test/**/*.test.ts"],
+          // A fresh worker thread per file, not a fresh process: the same module graph and
+          // environment of its own (a thread's process.env is its own copy), started for less.
+          pool: "threads",
           exclude: [...sharingFiles, ...ownStackFiles],
         },
       },
