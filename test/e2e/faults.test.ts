@@ -15,7 +15,7 @@ import { dynamoClient } from "../../functions/adapters/clients";
 import { CLAIM_LEASE_MS } from "../../functions/domain/send-once";
 import { RETRY_POLICY } from "../../lib/constructs/referral-workflow";
 import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { executionArnFor } from "../../lib/local/stepfunctions/endpoint";
 import {
   awaitFile,
@@ -30,7 +30,7 @@ import {
   withPatient,
 } from "../support/e2e";
 import { eventually, fetchAs, mailbox, type SignedIn, submitReferral } from "../support/http";
-import { workerDynamoDb } from "../support/worker-dynamodb";
+import { startTestStack } from "../support/worker-dynamodb";
 
 /** How long DynamoDB stays frozen, in ms: longer than the functions' 5 s request timeout. */
 const DYNAMODB_PAUSE_MS = 8_000;
@@ -50,7 +50,7 @@ let stack: LocalStack;
 let assessorSession: SignedIn;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, inMemory: true, dynamodb: workerDynamoDb(), quiet: true });
+  stack = await startTestStack();
   assessorSession = await signInAsAssessor(stack);
 });
 

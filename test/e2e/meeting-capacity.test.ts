@@ -4,21 +4,17 @@
  * and no meeting with more, however the 60 workflows interleave.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { referralFile } from "../support/e2e";
 import { eventually, sampleReferral, submitReferralRetrying } from "../support/http";
-import { workerDynamoDb } from "../support/worker-dynamodb";
+import { startTestStack } from "../support/worker-dynamodb";
 
 const REFERRALS = 60;
 const CAPACITY = 20;
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    inMemory: true,
-    dynamodb: workerDynamoDb(),
-    quiet: true,
+  stack = await startTestStack({
     // Monday 2 March 2026, 09:00 in Oslo: the meetings are Tuesdays and Thursdays at 12:00.
     clock: "2026-03-02T09:00:00+01:00",
     context: { "frist:intakePlanning": { capacityPerMeeting: CAPACITY } },

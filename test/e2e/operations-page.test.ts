@@ -7,11 +7,11 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { launchChromium } from "../support/browser";
 import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
 import { eventually, fetchAs, postDecisionJson, sampleReferral, signIn } from "../support/http";
-import { workerDynamoDb } from "../support/worker-dynamodb";
+import { startTestStack } from "../support/worker-dynamodb";
 
 /** The operations person of cdk.json's frist:staff. */
 const OPERATIONS = "per.berg@smerteklinikk.example";
@@ -39,11 +39,7 @@ describe("the local operations page", () => {
 
   beforeAll(async () => {
     // Monday 3 March 2025, 09:00 in Oslo.
-    stack = await startLocalStack({
-      port: 0,
-      inMemory: true,
-      dynamodb: workerDynamoDb(),
-      quiet: true,
+    stack = await startTestStack({
       clock: "2025-03-03T08:00:00Z",
       timeScale: 1,
     });

@@ -17,13 +17,13 @@ import { DynamoPatientIndexBackfill } from "../../functions/adapters/dynamo-pati
 import { makeNationalId } from "../../functions/domain/national-id";
 import type { ReferralStatus } from "../../functions/domain/referral-labels";
 import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { readFunctions } from "../../lib/local/template";
 import { bundleFunctions, invokeCold } from "../support/bundles";
 import { lead } from "../support/e2e";
 import { testReferral, testSubmission } from "../support/fakes";
 import { fetchAs, type SignedIn, signIn } from "../support/http";
-import { workerDynamoDb } from "../support/worker-dynamodb";
+import { startTestStack } from "../support/worker-dynamodb";
 
 let stack: LocalStack;
 let dir: string;
@@ -41,13 +41,7 @@ function nationalIdFrom(birthDate: string, from: number): string {
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    inMemory: true,
-    dynamodb: workerDynamoDb(),
-    quiet: true,
-    log: () => undefined,
-  });
+  stack = await startTestStack({ log: () => undefined });
   // The old referrals here have no workflow: the reconciler would try to resume them.
   await stack.recovery?.stop();
   tableName = String(stack.tableNames[0]);

@@ -8,7 +8,7 @@
  */
 import { SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { executionArnFor } from "../../lib/local/stepfunctions/endpoint";
 import {
   awaitFile,
@@ -29,7 +29,7 @@ import {
   type SignedIn,
   signIn,
 } from "../support/http";
-import { workerDynamoDb } from "../support/worker-dynamodb";
+import { startTestStack } from "../support/worker-dynamodb";
 
 /** The alarm on the reconciler's findings (lib/constructs/operations.ts). */
 const RECOVERY_ALARM = "Frist-WorkflowsNeedingRecovery-Critical";
@@ -42,13 +42,7 @@ describe("recovery on the local stack", () => {
   let sfn: SFNClient;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      inMemory: true,
-      dynamodb: workerDynamoDb(),
-      quiet: true,
-      log: () => undefined,
-    });
+    stack = await startTestStack({ log: () => undefined });
     // The local runtime runs the reconciler every minute of real time. Here a test stops an execution
     // and then resumes it by hand or runs the reconciler itself: a scheduled run in between would
     // resume it first (on a busy machine a file easily outlasts a minute). Only the tests run it.

@@ -9,7 +9,7 @@
  * date 16 March, deadline at the end of that day (2026-03-16T22:59:59.999Z).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,
   emailsOf,
@@ -34,7 +34,7 @@ import {
   submitReferral,
   taskLinkIn,
 } from "../support/http";
-import { workerDynamoDb } from "../support/worker-dynamodb";
+import { startTestStack } from "../support/worker-dynamodb";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const REMINDER_POINT = "2026-03-11T23:00:00.000Z";
@@ -74,11 +74,7 @@ describe("the deadline timer on simulated time, moved over HTTP", () => {
   let staff: SignedIn;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      inMemory: true,
-      dynamodb: workerDynamoDb(),
-      quiet: true,
+    stack = await startTestStack({
       clock: MONDAY_0900_OSLO,
       timeScale: 1,
     });
@@ -204,11 +200,7 @@ describe("the deadline timer at --time-scale 43200", () => {
   let stack: LocalStack;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      inMemory: true,
-      dynamodb: workerDynamoDb(),
-      quiet: true,
+    stack = await startTestStack({
       clock: MONDAY_0900_OSLO,
       timeScale: 43_200,
     });

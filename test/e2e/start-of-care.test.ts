@@ -14,7 +14,7 @@
  *    the notice reported.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,
   eventTypes,
@@ -35,7 +35,7 @@ import {
   type SignedIn,
   signIn,
 } from "../support/http";
-import { workerDynamoDb } from "../support/worker-dynamodb";
+import { startTestStack } from "../support/worker-dynamodb";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const CLERK = "kari.dahl@smerteklinikk.example";
@@ -134,11 +134,7 @@ describe("a start of care that cannot be kept, on simulated time", () => {
   let stack: LocalStack;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      inMemory: true,
-      dynamodb: workerDynamoDb(),
-      quiet: true,
+    stack = await startTestStack({
       clock: MONDAY_0900_OSLO,
       timeScale: 1,
     });

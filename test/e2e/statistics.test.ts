@@ -30,7 +30,7 @@ import {
 } from "../../functions/domain/start-of-care-records";
 import type { StatisticsReport, StatisticsRow } from "../../functions/domain/statistics";
 import { renderer } from "../../functions/views/renderer";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import { fetchAs, type SignedIn, signIn } from "../../lib/local/simulation/sign-in-client";
 import { awaitFile, signInAsAssessor, submitAndAwaitTask } from "../support/e2e";
 import {
@@ -41,7 +41,7 @@ import {
   testClinicConfig,
 } from "../support/fakes";
 import { postDecisionJson, sampleReferral } from "../support/http";
-import { workerDynamoDb } from "../support/worker-dynamodb";
+import { startTestStack } from "../support/worker-dynamodb";
 
 /** cdk.json's operations member and a clerk (who may not read statistics). */
 const OPERATIONS = "per.berg@smerteklinikk.example";
@@ -205,11 +205,7 @@ describe("GET /statistics over two years of referrals on the simulated clock", (
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      inMemory: true,
-      dynamodb: workerDynamoDb(),
-      quiet: true,
+    stack = await startTestStack({
       clock: STACK_START,
       timeScale: 1,
     });

@@ -8,7 +8,7 @@
  * 2026-03-09T23:00Z), the legal due date Monday 16 March (day 10) whatever the priority.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
+import type { LocalStack } from "../../lib/local/local-stack";
 import {
   awaitFile,
   eventTypes,
@@ -21,7 +21,7 @@ import {
   withPatient,
 } from "../support/e2e";
 import { csrfTokenIn, fetchAs, mailbox, type SignedIn } from "../support/http";
-import { workerDynamoDb } from "../support/worker-dynamodb";
+import { startTestStack } from "../support/worker-dynamodb";
 
 const MONDAY_0900_OSLO = "2026-03-02T08:00:00Z";
 const TARGET_MISSED = "2026-03-09T23:00:00.000Z";
@@ -59,11 +59,7 @@ describe("the urgent target and priority changes on simulated time", () => {
   let staff: SignedIn;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      inMemory: true,
-      dynamodb: workerDynamoDb(),
-      quiet: true,
+    stack = await startTestStack({
       clock: MONDAY_0900_OSLO,
       timeScale: 1,
     });

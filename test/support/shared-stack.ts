@@ -19,8 +19,8 @@ import {
   paginateScan,
 } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS } from "../../lib/local/emulators/dynamodb-local";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack";
-import { workerDynamoDb } from "./worker-dynamodb";
+import type { LocalStack } from "../../lib/local/local-stack";
+import { startTestStack } from "./worker-dynamodb";
 
 let shared: Promise<LocalStack> | undefined;
 
@@ -32,7 +32,7 @@ let shared: Promise<LocalStack> | undefined;
  * workflows the files before left waiting stay in the engine: their timers are days away.
  */
 export async function sharedLocalStack(options: { empty?: boolean } = {}): Promise<LocalStack> {
-  shared ??= startLocalStack({ port: 0, inMemory: true, quiet: true, dynamodb: workerDynamoDb() });
+  shared ??= startTestStack();
   const stack = await shared.catch((error: unknown) => {
     shared = undefined;
     throw error;

@@ -1,10 +1,10 @@
 /**
  * One DynamoDB Local per test worker, for the files that run one after another in a worker that
  * keeps its module graph (vitest.config.ts's shared and own-stacks projects): their local stacks
- * (startLocalStack's `dynamodb` option) and the store tests put their tables in it instead of
- * booting a JVM each. A stack creates its tables afresh and deletes them when it stops; a store test
- * names its tables after itself ({@link tablesOfOwn}). The JVM ends with the worker (the launcher
- * watches its parent).
+ * ({@link startTestStack}, through startLocalStack's `dynamodb` option) and the store tests put
+ * their tables in it instead of booting a JVM each. A stack creates its tables afresh and deletes
+ * them when it stops; a store test names its tables after itself ({@link tablesOfOwn}). The JVM
+ * ends with the worker (the launcher watches its parent).
  *
  * A stack that freezes it (the fault test) lets it run again when it stops. The files that kill
  * DynamoDB Local, or keep it in a data directory, start their own.
@@ -16,6 +16,7 @@ import {
   deleteTables,
   startDynamoDbLocal,
 } from "../../lib/local/emulators/dynamodb-local";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../lib/local/local-stack";
 
 let started: Promise<DynamoDbLocal> | undefined;
 
@@ -26,6 +27,14 @@ export function workerDynamoDb(): Promise<DynamoDbLocal> {
     started = undefined;
     throw error;
   });
+}
+
+/**
+ * A local stack for a test file: quiet, in memory, on free ports, its tables in the worker's
+ * DynamoDB Local; `options` add a clock, a context or a log of the file's own.
+ */
+export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  return startLocalStack({ port: 0, inMemory: true, quiet: true, dynamodb: workerDynamoDb(), ...options });
 }
 
 /** Tables of one test file in the worker's DynamoDB Local. */
