@@ -133,7 +133,8 @@ export interface LocalStackOptions {
    * own: for a process that starts one stack after another (the end-to-end test files of a worker),
    * which then boots and warms Java once. The stack replaces any tables of its names it finds (left
    * by a stack before that did not stop) and deletes its tables when it stops; the JVM runs on, not
-   * frozen even if its fault switch froze it. Only with `inMemory`. A promise of one: the stack goes on starting while it boots.
+   * frozen even if its fault switch froze it. Only with `inMemory`. A promise of one: the stack goes
+   * on starting while it boots.
    */
   dynamodb?: DynamoDbLocal | Promise<DynamoDbLocal>;
 }
@@ -927,6 +928,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // With a data directory the workflow's executions and the clock are kept beside DynamoDB's files.
   const dataDir = options.inMemory ? null : (options.dataDir ?? ".frist/data");
   const workflowDir = dataDir === null ? undefined : path.join(dataDir, "stepfunctions");
+  const borrowed = borrowedDynamoDb(options);
   const time = localTime(options, workflowDir, log);
   const { clock } = time;
   const services = new ServiceList(log);
@@ -947,7 +949,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
     );
     // Java takes the longest: start DynamoDB Local first and synthesize while it boots.
-    const borrowed = borrowedDynamoDb(options);
     const dynamoStarting = services.startInBackground(
       service("dynamodb", async () =>
         borrowed
