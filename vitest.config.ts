@@ -101,10 +101,10 @@ export default defineConfig({
         test: {
           name: "isolated",
           include: ["test/**/*.test.ts"],
-          // A fresh worker thread per file, not a fresh process: the same module graph and
-          // environment of its own (a thread's process.env is its own copy), started for less.
-          pool: "threads",
           exclude: [...sharingFiles, ...ownStackFiles],
+          // A fresh worker thread per file, not a fresh process: a module graph and an environment
+          // of its own all the same (a thread's process.env is its own copy), started for less.
+          pool: "threads",
         },
       },
     ],

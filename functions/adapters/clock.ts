@@ -11,8 +11,9 @@
  *
  * meaning `now = simulatedEpochMs + (Date.now() - realEpochMs) * scale`; scale 0 while the runtime
  * holds the clock (time stands still). Advancing the simulated clock rewrites it (a new anchor). No
- * Lambda function is ever given this variable, so on AWS `now()` is `new Date()`. An environment variable, rather than a module-level object the runtime swaps, because
- * it does not depend on the handlers importing the very same module instance as the runtime.
+ * Lambda function is ever given this variable, so on AWS `now()` is `new Date()`. An environment
+ * variable, rather than a module-level object the runtime swaps, because it does not depend on the
+ * handlers importing the very same module instance as the runtime.
  */
 import type { Clock } from "../domain/ports";
 
